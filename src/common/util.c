@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+void *xmalloc0(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *r;
+	if (s == NULL)
+		return NULL;
+	r = strdup(s);
+	if (r == NULL)
+		abort();
+	return r;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *r;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&r, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return r;
+}
+
+int util_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t util_read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int util_read_fd(int fd, const char *what, char **out, size_t *len, berth_error_t *err)
+{
+	size_t cap = 4096, n = 0;
+	const size_t max = 64u << 20;
+	cleanup_free char *buf = xmalloc0(cap);
+
+	for (;;) {
+		ssize_t r;
+		if (n + 1 >= cap) {
+			if (cap >= max)
+				return berth_error(err, EFBIG, "read `%s`", what);
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return berth_error(err, errno, "read `%s`", what);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	*out = util_steal_ptr(buf);
+	return 0;
+}
+
+int util_read_file(const char *path, char **out, size_t *len, berth_error_t *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", path);
+	return util_read_fd(fd, path, out, len, err);
+}
+
+int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			   berth_error_t *err)
+{
+	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int r;
+
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", tmp);
+	r = util_write_all(fd, data, len);
+	if (r < 0 || fsync(fd) < 0) {
+		int e = r < 0 ? -r : errno;
+		unlink(tmp);
+		return berth_error(err, e, "write `%s`", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return berth_error(err, e, "rename `%s` to `%s`", tmp, path);
+	}
+	return 0;
+}
+
+int util_write_file_at(int dirfd, const char *name, const char *data, berth_error_t *err)
+{
+	cleanup_close int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	int r;
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", name);
+	r = util_write_all(fd, data, strlen(data));
+	if (r < 0)
+		return berth_error(err, -r, "write `%s` to `%s`", data, name);
+	return 0;
+}
+
+int util_write_file(const char *path, const char *data, berth_error_t *err)
+{
+	return util_write_file_at(AT_FDCWD, path, data, err);
+}
+
+int util_mkdir_p(const char *path, mode_t mode, berth_error_t *err)
+{
+	cleanup_free char *p = xstrdup(path);
+	char *s;
+
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return berth_error(err, errno, "mkdir `%s`", p);
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return berth_error(err, errno, "mkdir `%s`", p);
+	return 0;
+}
+
+static int util_rm_rf_at(int parent, const char *name, dev_t dev, berth_error_t *err)
+{
+	struct stat st;
+	int fd;
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : berth_error(err, errno, "stat `%s`", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+			return berth_error(err, errno, "unlink `%s`", name);
+		return 0;
+	}
+	if (st.st_dev != dev)
+		return berth_error(err, EBUSY, "remove `%s`: a mount point", name);
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", name);
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return berth_error(err, errno, "opendir `%s`", name);
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		ret = util_rm_rf_at(dirfd(d), de->d_name, dev, err);
+	}
+	closedir(d);
+	if (ret == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return berth_error(err, errno, "rmdir `%s`", name);
+	return ret;
+}
+
+int util_rm_rf(const char *path, berth_error_t *err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : berth_error(err, errno, "stat `%s`", path);
+	return util_rm_rf_at(AT_FDCWD, path, st.st_dev, err);
+}
+
+/* ---- paths inside a root ---- */
+
+static int util_openat2(int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)flags,
+		.mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long r;
+	do
+		r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (r < 0 && errno == EAGAIN);
+	return (int)r;
+}
+
+int util_open_in_root(int rootfd, const char *path, int flags, mode_t mode, berth_error_t *err)
+{
+	int fd;
+	while (*path == '/')
+		path++;
+	fd = util_openat2(rootfd, *path ? path : ".", flags | O_CLOEXEC, mode);
+	if (fd < 0)
+		return berth_error(err, errno, "open `/%s` inside the root", path);
+	return fd;
+}
+
+/* Follow a dangling symlink `name` in directory `cur` (whose path inside the root is
+ * `parent`): the new path to resolve is its target, then `rest`. NULL if not a symlink. */
+static char *util_retarget_link(int cur, const char *parent, const char *name, const char *rest)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(cur, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return NULL;
+	target[n] = '\0';
+	if (target[0] == '/')
+		return xasprintf("%s/%s", target, rest);
+	return xasprintf("%s/%s/%s", parent, target, rest);
+}
+
+int util_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, berth_error_t *err)
+{
+	cleanup_free char *want = xstrdup(path);
+	int hops;
+
+	for (hops = 0; hops < 40; hops++) {
+		cleanup_free char *p = xstrdup(want);
+		cleanup_free char *prefix = xstrdup("");
+		cleanup_close int cur = util_openat2(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		char *comp, *save = NULL, *retarget = NULL;
+
+		if (cur < 0)
+			return berth_error(err, errno, "open the root");
+		for (comp = strtok_r(p, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+			bool last = true;
+			char *np;
+			int nfd, oflags;
+
+			for (char *q = save; q && *q; q++)
+				if (*q != '/') {
+					last = false;
+					break;
+				}
+			oflags = O_PATH | O_CLOEXEC | ((last && !dir) ? 0 : O_DIRECTORY);
+			np = xasprintf("%s/%s", prefix, comp);
+			nfd = util_openat2(rootfd, np + 1, oflags, 0);
+			if (nfd < 0 && errno == ENOENT) {
+				struct stat st;
+				if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0) {
+					free(np);
+					return berth_error(err, ENOENT, "resolve `%s` inside the root",
+							   path);
+				}
+				if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    S_ISLNK(st.st_mode)) {
+					retarget = util_retarget_link(cur, prefix, comp,
+								      save ? save : "");
+					free(np);
+					break;
+				}
+				if (last && !dir) {
+					int f = openat(cur, comp,
+						       O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+							       O_CLOEXEC,
+						       mode);
+					if (f >= 0)
+						close(f);
+					else if (errno != EEXIST) {
+						berth_error(err, errno, "create `%s` inside the root", np);
+						free(np);
+						return -1;
+					}
+				} else if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST) {
+					berth_error(err, errno, "mkdir `%s` inside the root", np);
+					free(np);
+					return -1;
+				}
+				nfd = util_openat2(rootfd, np + 1, oflags, 0);
+			}
+			free(prefix);
+			prefix = np;
+			if (nfd < 0)
+				return berth_error(err, errno, "resolve `%s` inside the root", prefix);
+			close(cur);
+			cur = nfd;
+		}
+		if (retarget == NULL)
+			return util_steal_fd(cur);
+		free(want);
+		want = retarget;
+	}
+	return berth_error(err, ELOOP, "resolve `%s` inside the root", path);
+}
+
+int util_mkdir_in_root(int rootfd, const char *path, mode_t mode, berth_error_t *err)
+{
+	return util_create_in_root(rootfd, path, true, mode, err);
+}
+
+void util_fd_path(int fd, char buf[static 32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+/* ---- signals ---- */
+
+static const struct {
+	const char *name;
+	int num;
+} util_signals[] = {
+	{"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+	{"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"IOT", SIGIOT},     {"BUS", SIGBUS},
+	{"FPE", SIGFPE},     {"KILL", SIGKILL},     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
+	{"USR2", SIGUSR2},   {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},   {"TERM", SIGTERM},
+	{"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},    {"CONT", SIGCONT},
+	{"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},
+	{"URG", SIGURG},     {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM},
+	{"PROF", SIGPROF},   {"WINCH", SIGWINCH},   {"IO", SIGIO},       {"POLL", SIGPOLL},
+	{"PWR", SIGPWR},     {"SYS", SIGSYS},
+};
+
+int util_parse_signal(const char *s)
+{
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (errno || *end || n <= 0 || n >= NSIG)
+			return -1;
+		return (int)n;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
+		int base = strncasecmp(s, "RTMIN", 5) == 0 ? SIGRTMIN : SIGRTMAX;
+		int sign = base == SIGRTMIN ? 1 : -1;
+		if (s[5] == '\0')
+			return base;
+		if (s[5] != (sign > 0 ? '+' : '-'))
+			return -1;
+		n = strtol(s + 6, &end, 10);
+		if (*end || n < 0 || base + sign * n < SIGRTMIN || base + sign * n > SIGRTMAX)
+			return -1;
+		return (int)(base + sign * n);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(util_signals); i++)
+		if (strcasecmp(s, util_signals[i].name) == 0)
+			return util_signals[i].num;
+	return -1;
+}
+
+const char *util_signal_name(int sig)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(util_signals); i++)
+		if (util_signals[i].num == sig)
+			return util_signals[i].name;
+	return NULL;
+}
+
+/* ---- fds ---- */
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void util_close_fds_from(int from)
+{
+	if (syscall(SYS_close_range, from, ~0U, 0) == 0)
+		return;
+	for (int fd = from; fd < 65536; fd++)
+		close(fd);
+}
+
+int util_cloexec_fds_from(int from)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (syscall(SYS_close_range, from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] == '.' || fd < from || fd == dirfd(d))
+			continue;
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
+	return 0;
+}
+
+long long util_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
