@@ -133,7 +133,7 @@ int util_write_file_atomic(const char *path, const void *data, size_t len, mode_
 	if (fd < 0)
 		return berth_error(err, errno, "open `%s`", tmp);
 	r = util_write_all(fd, data, len);
-	if (r < 0 || fsync(fd) < 0) {
+	if (r < 0) {
 		int e = r < 0 ? -r : errno;
 		unlink(tmp);
 		return berth_error(err, e, "write `%s`", tmp);

@@ -56,7 +56,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Read a whole file (at most max bytes; 0 means 64 MiB) into a NUL-terminated buffer. */
 int util_read_file(const char *path, char **out, size_t *len, berth_error_t *err);
 int util_read_fd(int fd, const char *what, char **out, size_t *len, berth_error_t *err);
-/* Write data to path atomically: a temp file in the same directory, fsync, rename. */
+/* Write data to path atomically: a temp file in the same directory, then rename (readers
+ * see the old or the new file, never a part; no fsync: state lives on tmpfs). */
 int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			   berth_error_t *err);
 /* Write a string to an existing file (sysfs, cgroupfs, /proc). */

@@ -1,2 +1,1463 @@
 /* SPDX-License-Identifier: MIT */
-#include "config.h"
+/* The container's root filesystem. See rootfs.h for the order of operations and
+ * docs/rootfs.md for the safety argument. */
+#include "rootfs.h"
+#include "log.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+
+#define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+#define ATIME_FLAGS	  (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+
+/* Everything rootfs_prepare() works with. */
+struct rootfs_ctx {
+	const struct config *c;
+	const struct rootfs_opts *o;
+	char *root;  /* realpath of o->rootfs */
+	int rootfd;  /* O_PATH fd of the rootfs bind mount */
+	bool userns; /* o->userns, or the config asks for a new user ns */
+};
+
+/* One mount to perform: a config mount, or one made up by berth (cgroup v1 pieces). */
+struct rootfs_mnt {
+	const char *dest;   /* inside the rootfs */
+	const char *source; /* host path for binds; the "device" otherwise */
+	const char *type;
+	unsigned long flags; /* MS_*; MS_BIND for binds */
+	const char *data;
+	unsigned long propagation;
+	unsigned long attr_set, attr_clr;
+	bool recursive_attr;
+	bool tmpcopyup;
+	const struct config_mount *idmap; /* idmapped bind: the mount with its mappings */
+};
+
+static void rootfs_ctx_release(struct rootfs_ctx *ctx)
+{
+	free(ctx->root);
+	ctx->root = NULL;
+	if (ctx->rootfd >= 0)
+		close(ctx->rootfd);
+	ctx->rootfd = -1;
+}
+
+static const char *rootfs_propagation_name(unsigned long f)
+{
+	bool rec = f & MS_REC;
+	if (f & MS_SHARED)
+		return rec ? "rshared" : "shared";
+	if (f & MS_SLAVE)
+		return rec ? "rslave" : "slave";
+	if (f & MS_PRIVATE)
+		return rec ? "rprivate" : "private";
+	if (f & MS_UNBINDABLE)
+		return rec ? "runbindable" : "unbindable";
+	return "?";
+}
+
+static bool rootfs_str_eq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Whether the current /proc is a procfs, so that /proc/self/fd/N paths work. */
+static bool rootfs_have_proc(void)
+{
+	struct statfs sfs;
+	return statfs("/proc/self/fd", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* The path mount(2) should use for an O_PATH fd: /proc/self/fd/N when there is a procfs,
+ * else (after pivot_root without a /proc mount) the plain path, which cannot leave the root
+ * any more since "/" is the container's root. */
+static const char *rootfs_target(int fd, const char *path, char buf[static 32])
+{
+	if (rootfs_have_proc()) {
+		util_fd_path(fd, buf);
+		return buf;
+	}
+	return path;
+}
+
+/* ---- mountinfo ------------------------------------------------------------------------- */
+
+struct rootfs_mountinfo {
+	char *root;	  /* root of the mount inside its filesystem */
+	char *point;	  /* mount point */
+	char *optional;	  /* optional fields ("shared:1 master:2") */
+	char *fstype;
+	char *source;
+	char *superopts;
+};
+
+static void rootfs_unescape(char *s)
+{
+	char *d = s;
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* Split one mountinfo line in place. Returns false for a malformed line. */
+static bool rootfs_parse_mountinfo_line(char *line, struct rootfs_mountinfo *mi)
+{
+	char *f[6], *p = line, *sep, *save = NULL;
+
+	sep = strstr(line, " - ");
+	if (sep == NULL)
+		return false;
+	*sep = '\0';
+	for (int i = 0; i < 6; i++) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return false;
+		f[i] = p;
+		p = strchr(p, ' ');
+		if (p == NULL)
+			p = f[i] + strlen(f[i]);
+		else
+			*p++ = '\0';
+	}
+	mi->root = f[3];
+	mi->point = f[4];
+	mi->optional = p; /* the rest: "shared:1 master:2" or "" */
+	mi->fstype = strtok_r(sep + 3, " ", &save);
+	mi->source = strtok_r(NULL, " ", &save);
+	mi->superopts = strtok_r(NULL, " ", &save);
+	if (mi->fstype == NULL || mi->source == NULL)
+		return false;
+	if (mi->superopts == NULL)
+		mi->superopts = mi->source + strlen(mi->source);
+	rootfs_unescape(mi->root);
+	rootfs_unescape(mi->point);
+	return true;
+}
+
+/* Whether `path` is `prefix` or below it (on a component boundary). */
+static bool rootfs_path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (strcmp(prefix, "/") == 0)
+		return path[0] == '/';
+	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* pivot_root(2) refuses a new root whose parent mount is shared: make the mount that holds
+ * the rootfs private when it is shared (runc's rootfsParentMountPrivate). */
+static int rootfs_parent_private(const char *root, berth_error_t *err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_free char *best = NULL;
+	bool shared = false;
+	size_t bestlen = 0;
+	char *line, *save = NULL;
+
+	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct rootfs_mountinfo mi;
+		size_t n;
+		if (!rootfs_parse_mountinfo_line(line, &mi) || !rootfs_path_under(root, mi.point))
+			continue;
+		n = strlen(mi.point);
+		if (best == NULL || n >= bestlen) {
+			free(best);
+			best = xstrdup(mi.point);
+			bestlen = n;
+			shared = strstr(mi.optional, "shared:") != NULL;
+		}
+	}
+	if (best == NULL || !shared)
+		return 0;
+	if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
+		return berth_error(err, errno, "make `%s` private", best);
+	return 0;
+}
+
+/* ---- resolving destinations -------------------------------------------------------------- */
+
+/* The path of an fd relative to the rootfs ("/proc/sys"), or an error when it is not inside
+ * the rootfs at all (it never should be: this is a second line of defence). */
+static char *rootfs_fd_inroot(struct rootfs_ctx *ctx, int fd, const char *dest, berth_error_t *err)
+{
+	char p[32], buf[PATH_MAX];
+	ssize_t n;
+	size_t rl = strlen(ctx->root);
+
+	util_fd_path(fd, p);
+	n = readlink(p, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		berth_error(err, errno, "readlink `%s` (for `%s`)", p, dest);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (strcmp(ctx->root, "/") == 0)
+		return xstrdup(buf);
+	if (strncmp(buf, ctx->root, rl) != 0 || (buf[rl] != '\0' && buf[rl] != '/')) {
+		berth_error(err, EXDEV, "`%s` resolves to `%s`, outside the rootfs", dest, buf);
+		return NULL;
+	}
+	return xstrdup(buf[rl] ? buf + rl : "/");
+}
+
+/* runc's checkProcMount: nothing may be mounted inside /proc except procfs itself and a few
+ * files that lxcfs-like tools replace. */
+static int rootfs_check_proc_dest(const char *inroot, const struct rootfs_mnt *m,
+				  berth_error_t *err)
+{
+	static const char *const allowed[] = {
+		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+		"/proc/swaps",	 "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
+		"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	};
+	if (!rootfs_path_under(inroot, "/proc"))
+		return 0;
+	if (strcmp(inroot, "/proc") == 0) {
+		struct statfs sfs;
+		if (rootfs_str_eq(m->type, "proc"))
+			return 0;
+		/* a bind of some procfs (e.g. the host's /proc) is accepted, as runc does */
+		if ((m->flags & MS_BIND) && m->source && statfs(m->source, &sfs) == 0 &&
+		    sfs.f_type == PROC_SUPER_MAGIC)
+			return 0;
+		return berth_error(err, EINVAL, "mount on `%s`: only procfs may be mounted there",
+				   m->dest);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+		if (strcmp(inroot, allowed[i]) == 0)
+			return 0;
+	return berth_error(err, EPERM, "mount on `%s`: `%s` is inside /proc and not allowed",
+			   m->dest, inroot);
+}
+
+/* ---- remounts and attributes ------------------------------------------------------------- */
+
+/* Remount a bind mount to apply its flags. In a user namespace the flags inherited from the
+ * source may be locked: on EPERM, keep nosuid/nodev/noexec/ro and the atime ones as they are.
+ * keep_secure: always keep the mount's nosuid/nodev/noexec (runc's readonlyPath). */
+static int rootfs_remount(int fd, const char *what, unsigned long flags, bool keep_secure,
+			  berth_error_t *err)
+{
+	char p[32];
+	const char *target = rootfs_target(fd, what, p);
+	struct statvfs sv;
+	unsigned long f = (flags & ~(MS_REC | PROPAGATION_FLAGS)) | MS_REMOUNT;
+	const char *data = NULL;
+
+	if (keep_secure) {
+		if (fstatvfs(fd, &sv) < 0)
+			return berth_error(err, errno, "statfs `%s`", what);
+		f |= sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC);
+	}
+	if (mount(NULL, target, NULL, f, data) == 0)
+		return 0;
+	if (errno != EPERM || fstatvfs(fd, &sv) < 0)
+		return berth_error(err, errno, "remount `%s`", what);
+	f |= sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RDONLY);
+	if ((flags & ATIME_FLAGS) == 0)
+		f |= sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+	if (mount(NULL, target, NULL, f, data) < 0)
+		return berth_error(err, errno, "remount `%s`", what);
+	return 0;
+}
+
+static int rootfs_setattr(int fd, const struct rootfs_mnt *m, berth_error_t *err)
+{
+	struct mount_attr attr = {
+		.attr_set = m->attr_set,
+		.attr_clr = m->attr_clr,
+	};
+	unsigned int flags = AT_EMPTY_PATH | (m->recursive_attr ? AT_RECURSIVE : 0);
+
+	/* an access-time mode is set by clearing the whole field (config.c does it too) */
+	if (attr.attr_set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME))
+		attr.attr_clr |= MOUNT_ATTR__ATIME;
+	if (mount_setattr(fd, "", flags, &attr, sizeof(attr)) < 0)
+		return berth_error(err, errno, "mount_setattr `%s`", m->dest);
+	return 0;
+}
+
+/* ---- idmapped mounts ---------------------------------------------------------------------- */
+
+static int rootfs_write_map(pid_t pid, const char *file, const struct config_id_mapping *map,
+			    size_t n, berth_error_t *err)
+{
+	cleanup_free char *text = xstrdup("");
+	cleanup_free char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+
+	for (size_t i = 0; i < n; i++) {
+		char *t = xasprintf("%s%u %u %u\n", text, map[i].container_id, map[i].host_id,
+				    map[i].size);
+		free(text);
+		text = t;
+	}
+	return util_write_file(path, text, err);
+}
+
+/* A user namespace fd with the mount's mappings (or the container's): a child unshares one,
+ * we write its maps, open /proc/PID/ns/user and let it go. */
+static int rootfs_idmap_userns(const struct config *c, const struct config_mount *m,
+			       berth_error_t *err)
+{
+	const struct config_id_mapping *um = m->uid_mappings, *gm = m->gid_mappings;
+	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
+	int ready[2], done[2], fd = -1, status;
+	pid_t pid;
+	char b = 0;
+
+	if (nu == 0 && ng == 0) {
+		um = c->linux_.uid_mappings;
+		nu = c->linux_.n_uid_mappings;
+		gm = c->linux_.gid_mappings;
+		ng = c->linux_.n_gid_mappings;
+	}
+	if (nu == 0 || ng == 0)
+		return berth_error(err, EINVAL, "idmapped mount `%s`: no uid/gid mappings",
+				   m->destination);
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return berth_error(err, errno, "pipe");
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return berth_error(err, errno, "pipe");
+	}
+	pid = fork();
+	if (pid < 0) {
+		berth_error(err, errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		/* tell the parent our pid as the mounted /proc sees it: this may be a new pid
+		 * namespace whose /proc is not mounted yet */
+		char self[32] = "";
+		ssize_t n;
+		close(ready[0]);
+		close(done[1]);
+		if (unshare(CLONE_NEWUSER) == 0) {
+			n = readlink("/proc/self", self, sizeof(self) - 1);
+			self[n > 0 ? n : 0] = '\0';
+		}
+		if (write(ready[1], self, sizeof(self)) != (ssize_t)sizeof(self))
+			_exit(1);
+		if (read(done[0], &b, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	ready[1] = -1;
+	close(done[0]);
+	done[0] = -1;
+	{
+		char self[32];
+		int procpid;
+		char path[64];
+		if (util_read_all(ready[0], self, sizeof(self)) != (ssize_t)sizeof(self) ||
+		    (procpid = atoi(self)) <= 0) {
+			berth_error(err, EPERM, "idmapped mount `%s`: unshare a user namespace",
+				    m->destination);
+			goto reap;
+		}
+		if (rootfs_write_map(procpid, "uid_map", um, nu, err) < 0 ||
+		    rootfs_write_map(procpid, "gid_map", gm, ng, err) < 0) {
+			berth_error_prefix(err, "idmapped mount `%s`", m->destination);
+			goto reap;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", procpid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			berth_error(err, errno, "open `%s`", path);
+	}
+reap:
+	close(done[1]);
+	done[1] = -1;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+out:
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (done[0] >= 0)
+		close(done[0]);
+	if (done[1] >= 0)
+		close(done[1]);
+	return fd;
+}
+
+/* open_tree(CLONE) the source, set MOUNT_ATTR_IDMAP, move_mount it onto dfd. */
+static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, int srcfd,
+			     int dfd, berth_error_t *err)
+{
+	bool rec = m->flags & MS_REC;			   /* rbind: clone the whole tree */
+	bool rec_attr = rec || m->idmap->recursive_attr; /* ridmap: idmap all of it */
+	cleanup_close int userns = rootfs_idmap_userns(ctx->c, m->idmap, err);
+	cleanup_close int tree = -1;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP};
+
+	if (userns < 0)
+		return -1;
+	attr.userns_fd = (uint64_t)userns;
+	tree = open_tree(srcfd, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return berth_error(err, errno, "open_tree `%s` (for `%s`)", m->source, m->dest);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (rec_attr ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0)
+		return berth_error(err, errno, "idmap `%s` (for `%s`)", m->source, m->dest);
+	if (move_mount(tree, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return berth_error(err, errno, "move_mount `%s` on `%s`", m->source, m->dest);
+	return 0;
+}
+
+/* ---- tmpcopyup ----------------------------------------------------------------------------- */
+
+static int rootfs_copy_tree(int src, int dst, const char *what, int depth, berth_error_t *err);
+
+static int rootfs_copy_entry(int src, int dst, const char *name, const struct stat *st,
+			     const char *what, int depth, berth_error_t *err)
+{
+	mode_t perm = st->st_mode & 07777;
+
+	if (S_ISDIR(st->st_mode)) {
+		cleanup_close int s = -1, d = -1;
+		if (mkdirat(dst, name, 0700) < 0 && errno != EEXIST)
+			return berth_error(err, errno, "tmpcopyup `%s`: mkdir `%s`", what, name);
+		s = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		d = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s < 0 || d < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: open `%s`", what, name);
+		if (rootfs_copy_tree(s, d, what, depth + 1, err) < 0)
+			return -1;
+		if (fchown(d, st->st_uid, st->st_gid) < 0 || fchmod(d, perm) < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: chown `%s`", what, name);
+	} else if (S_ISREG(st->st_mode)) {
+		cleanup_close int s = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int d = -1;
+		cleanup_free char *buf = xmalloc0(65536); /* not on the stack: this recurses */
+		ssize_t n;
+		if (s < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: open `%s`", what, name);
+		d = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (d < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: create `%s`", what, name);
+		while ((n = read(s, buf, 65536)) != 0) {
+			int r;
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return berth_error(err, errno, "tmpcopyup `%s`: read `%s`", what,
+						   name);
+			}
+			r = util_write_all(d, buf, (size_t)n);
+			if (r < 0)
+				return berth_error(err, -r, "tmpcopyup `%s`: write `%s`", what,
+						   name);
+		}
+		if (fchown(d, st->st_uid, st->st_gid) < 0 || fchmod(d, perm) < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: chown `%s`", what, name);
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: readlink `%s`", what, name);
+		target[n] = '\0';
+		if (symlinkat(target, dst, name) < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: symlink `%s`", what, name);
+		if (fchownat(dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: chown `%s`", what, name);
+	} else {
+		if (mknodat(dst, name, (st->st_mode & S_IFMT) | perm, st->st_rdev) < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: mknod `%s`", what, name);
+		if (fchownat(dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: chown `%s`", what, name);
+	}
+	return 0;
+}
+
+static int rootfs_copy_tree(int src, int dst, const char *what, int depth, berth_error_t *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd, ret = 0;
+
+	if (depth > 128)
+		return berth_error(err, ELOOP, "tmpcopyup `%s`: tree too deep", what);
+	fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error(err, errno, "tmpcopyup `%s`: open", what);
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return berth_error(err, errno, "tmpcopyup `%s`: opendir", what);
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = berth_error(err, errno, "tmpcopyup `%s`: stat `%s`", what,
+					  de->d_name);
+			break;
+		}
+		ret = rootfs_copy_entry(src, dst, de->d_name, &st, what, depth, err);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* ---- one mount ----------------------------------------------------------------------------- */
+
+static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, berth_error_t *err)
+{
+	bool bind = m->flags & MS_BIND;
+	bool dir = true;
+	cleanup_close int srcfd = -1;
+	cleanup_close int dfd = -1;
+	cleanup_close int top = -1;
+	cleanup_close int olddir = -1;
+	cleanup_free char *inroot = NULL;
+	unsigned long flags = m->flags & ~PROPAGATION_FLAGS;
+	char sp[32], dp[32];
+	const char *label;
+
+	if (bind) {
+		struct stat st;
+		if (m->source == NULL)
+			return berth_error(err, EINVAL, "bind mount on `%s`: no source", m->dest);
+		/* the source is a host path: resolved on the host, symlinks followed */
+		srcfd = open(m->source, O_PATH | O_CLOEXEC);
+		if (srcfd < 0 || fstat(srcfd, &st) < 0)
+			return berth_error(err, errno, "mount `%s` on `%s`: open source", m->source,
+					   m->dest);
+		dir = S_ISDIR(st.st_mode);
+	}
+	dfd = util_create_in_root(ctx->rootfd, m->dest, dir, dir ? 0755 : 0644, err);
+	if (dfd < 0)
+		return berth_error_prefix(err, "mount destination `%s`", m->dest);
+	inroot = rootfs_fd_inroot(ctx, dfd, m->dest, err);
+	if (inroot == NULL || rootfs_check_proc_dest(inroot, m, err) < 0)
+		return -1;
+	util_fd_path(dfd, dp);
+
+	if (m->tmpcopyup) {
+		olddir = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (olddir < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: open", m->dest);
+	}
+
+	if (bind) {
+		label = m->source;
+		util_fd_path(srcfd, sp);
+		if (m->idmap != NULL) {
+			if (rootfs_idmap_bind(ctx, m, srcfd, dfd, err) < 0)
+				return -1;
+		} else if (mount(sp, dp, NULL, MS_BIND | (flags & MS_REC), NULL) < 0) {
+			return berth_error(err, errno, "mount `%s` on `%s`", label, m->dest);
+		}
+	} else {
+		label = m->source && *m->source ? m->source : m->type;
+		if (m->type == NULL)
+			return berth_error(err, EINVAL, "mount on `%s`: no type", m->dest);
+		if (mount(label, dp, m->type, flags, m->data) < 0)
+			return berth_error(err, errno, "mount `%s` on `%s`", label, m->dest);
+	}
+
+	/* from here on, work on the new mount, not on the directory it covers */
+	top = util_open_in_root(ctx->rootfd, inroot, O_PATH | (dir ? O_DIRECTORY : 0), 0, err);
+	if (top < 0)
+		return berth_error_prefix(err, "mount `%s` on `%s`", label, m->dest);
+
+	if (bind && (flags & ~(MS_REC | MS_REMOUNT | MS_BIND)) != 0) {
+		if (rootfs_remount(top, m->dest, flags | MS_BIND, false, err) < 0)
+			return -1;
+	}
+	if (m->attr_set != 0 || m->attr_clr != 0) {
+		if (rootfs_setattr(top, m, err) < 0)
+			return -1;
+	}
+	if (m->tmpcopyup) {
+		cleanup_close int newdir = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat st;
+		if (newdir < 0)
+			return berth_error(err, errno, "tmpcopyup `%s`: open", m->dest);
+		if (rootfs_copy_tree(olddir, newdir, m->dest, 0, err) < 0)
+			return -1;
+		if (fstat(olddir, &st) == 0) {
+			if (fchmod(newdir, st.st_mode & 07777) < 0 ||
+			    fchown(newdir, st.st_uid, st.st_gid) < 0)
+				return berth_error(err, errno, "tmpcopyup `%s`: chown", m->dest);
+		}
+	}
+	if (m->propagation != 0) {
+		util_fd_path(top, dp);
+		if (mount(NULL, dp, NULL, m->propagation, NULL) < 0)
+			return berth_error(err, errno, "make `%s` %s", m->dest,
+					   rootfs_propagation_name(m->propagation));
+	}
+	return 0;
+}
+
+/* ---- cgroup ------------------------------------------------------------------------------- */
+
+/* The cgroup of this process in the hierarchy whose controllers are `ctrls` ("cpu,cpuacct",
+ * "name=systemd", "" for cgroup v2), from /proc/self/cgroup. */
+static char *rootfs_own_cgroup(const char *ctrls)
+{
+	cleanup_free char *text = NULL;
+	char *line, *save = NULL;
+	berth_error_t err = NULL;
+
+	if (util_read_file("/proc/self/cgroup", &text, NULL, &err) < 0) {
+		berth_error_release(&err);
+		return NULL;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2;
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+			continue;
+		*c2 = '\0';
+		if (strcmp(c1 + 1, ctrls) == 0)
+			return xstrdup(c2 + 1);
+	}
+	return NULL;
+}
+
+/* The controllers of a cgroup v1 mount from its super options ("rw,cpu,cpuacct" ->
+ * "cpu,cpuacct", "rw,name=systemd" -> "name=systemd"). Options that are not controllers
+ * (xattr, clone_children, …) are dropped. */
+static char *rootfs_cgroup_ctrls(const char *superopts)
+{
+	static const char *const skip[] = {"rw", "ro", "xattr", "clone_children", "noprefix",
+					   "cpuset_v2_mode", "nsdelegate", "favordynmods"};
+	cleanup_free char *copy = xstrdup(superopts);
+	char *out = xstrdup(""), *tok, *save = NULL;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool drop = strncmp(tok, "release_agent=", 14) == 0;
+		char *t;
+		for (size_t i = 0; !drop && i < ARRAY_SIZE(skip); i++)
+			drop = strcmp(tok, skip[i]) == 0;
+		if (drop)
+			continue;
+		t = xasprintf("%s%s%s", out, *out ? "," : "", tok);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mount *cm,
+				  berth_error_t *err)
+{
+	cleanup_free char *text = NULL;
+	cleanup_close int dirfd = -1;
+	char *line, *save = NULL;
+	unsigned long flags = (cm->flags & ~(PROPAGATION_FLAGS | MS_BIND | MS_REC));
+	struct rootfs_mnt tm = {
+		.dest = cm->destination,
+		.source = "tmpfs",
+		.type = "tmpfs",
+		.flags = (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		.data = "mode=755",
+		.propagation = cm->propagation,
+	};
+
+	if (rootfs_do_mount(ctx, &tm, err) < 0)
+		return -1;
+	dirfd = util_open_in_root(ctx->rootfd, cm->destination, O_PATH | O_DIRECTORY, 0, err);
+	if (dirfd < 0)
+		return -1;
+	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct rootfs_mountinfo mi;
+		cleanup_free char *ctrls = NULL;
+		cleanup_free char *own = NULL;
+		cleanup_free char *dest = NULL;
+		cleanup_free char *src = NULL;
+		const char *name, *rel;
+		bool v2;
+		struct rootfs_mnt sub = {0};
+
+		if (!rootfs_parse_mountinfo_line(line, &mi))
+			continue;
+		v2 = strcmp(mi.fstype, "cgroup2") == 0;
+		if ((!v2 && strcmp(mi.fstype, "cgroup") != 0) ||
+		    strncmp(mi.point, "/sys/fs/cgroup/", 15) != 0 || strchr(mi.point + 15, '/'))
+			continue;
+		name = mi.point + 15;
+		ctrls = v2 ? xstrdup("") : rootfs_cgroup_ctrls(mi.superopts);
+		dest = xasprintf("%s/%s", cm->destination, name);
+		sub.dest = dest;
+		sub.propagation = cm->propagation;
+		if (ctx->o->new_cgroupns) {
+			/* a fresh mount shows the cgroupns root: our own cgroup */
+			sub.source = "cgroup";
+			sub.type = v2 ? "cgroup2" : "cgroup";
+			sub.flags = flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+			sub.data = v2 ? NULL : ctrls;
+		} else {
+			if (ctx->o->cgroup_path != NULL)
+				own = xstrdup(ctx->o->cgroup_path);
+			else
+				own = rootfs_own_cgroup(ctrls);
+			if (own == NULL)
+				own = xstrdup("/");
+			rel = own;
+			if (strcmp(mi.root, "/") != 0 && rootfs_path_under(own, mi.root))
+				rel = own + strlen(mi.root);
+			while (*rel == '/')
+				rel++;
+			src = xasprintf("%s%s%s", mi.point, *rel ? "/" : "", rel);
+			sub.source = src;
+			sub.flags = flags | MS_BIND | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+		}
+		if (rootfs_do_mount(ctx, &sub, err) < 0)
+			return -1;
+		/* co-mounted controllers: "cpu" and "cpuacct" -> "cpu,cpuacct" */
+		if (!v2 && strchr(name, ',') != NULL) {
+			cleanup_free char *names = xstrdup(name);
+			char *c, *s2 = NULL;
+			for (c = strtok_r(names, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
+				if (symlinkat(name, dirfd, c) < 0 && errno != EEXIST)
+					return berth_error(err, errno, "symlink `%s/%s`",
+							   cm->destination, c);
+		}
+	}
+	if (cm->flags & MS_RDONLY) {
+		cleanup_close int top = util_open_in_root(ctx->rootfd, cm->destination,
+							   O_PATH | O_DIRECTORY, 0, err);
+		char p[32];
+		if (top < 0)
+			return -1;
+		util_fd_path(top, p);
+		if (mount("tmpfs", p, "tmpfs", MS_REMOUNT | tm.flags | MS_RDONLY, "mode=755") < 0)
+			return berth_error(err, errno, "remount `%s` read-only", cm->destination);
+	}
+	return 0;
+}
+
+/* The host directory of cgroup `own` in the cgroup2 hierarchy: its mount point (/sys/fs/cgroup,
+ * or /sys/fs/cgroup/unified on a hybrid host) joined with `own` relative to the mount's root. */
+static char *rootfs_cgroup2_source(const char *own, berth_error_t *err)
+{
+	cleanup_free char *text = NULL;
+	char *line, *save = NULL;
+
+	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct rootfs_mountinfo mi;
+		const char *rel = own;
+		if (!rootfs_parse_mountinfo_line(line, &mi) || strcmp(mi.fstype, "cgroup2") != 0)
+			continue;
+		if (strcmp(mi.root, "/") != 0) {
+			if (!rootfs_path_under(own, mi.root))
+				continue;
+			rel = own + strlen(mi.root);
+		}
+		while (*rel == '/')
+			rel++;
+		return xasprintf("%s%s%s", mi.point, *rel ? "/" : "", rel);
+	}
+	berth_error(err, ENOENT, "no cgroup2 hierarchy on the host");
+	return NULL;
+}
+
+static int rootfs_mount_cgroup(struct rootfs_ctx *ctx, const struct config_mount *cm,
+			       berth_error_t *err)
+{
+	struct statfs sfs;
+	cleanup_free char *own = NULL;
+	cleanup_free char *src = NULL;
+	struct rootfs_mnt m = {
+		.dest = cm->destination,
+		.source = "cgroup2",
+		.type = "cgroup2",
+		.flags = cm->flags & ~(MS_BIND | MS_REC),
+		.data = cm->data,
+		.propagation = cm->propagation,
+		.attr_set = cm->attr_set,
+		.attr_clr = cm->attr_clr,
+		.recursive_attr = cm->recursive_attr,
+	};
+	berth_error_t e2 = NULL;
+
+	/* type "cgroup" follows the host (v2, or v1/hybrid); "cgroup2" is always cgroup2 */
+	if (!rootfs_str_eq(cm->type, "cgroup2")) {
+		if (statfs("/sys/fs/cgroup", &sfs) < 0)
+			return berth_error(err, errno, "statfs `/sys/fs/cgroup`");
+		if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+			return rootfs_mount_cgroup_v1(ctx, cm, err);
+	}
+	if (rootfs_do_mount(ctx, &m, &e2) == 0)
+		return 0;
+	if (e2->status != EPERM && e2->status != EBUSY) {
+		*err = e2;
+		return -1;
+	}
+	/* cgroup2 cannot be mounted here (a user namespace without its own cgroup ns):
+	 * bind the container's cgroup instead, as runc does */
+	berth_error_release(&e2);
+	own = ctx->o->cgroup_path ? xstrdup(ctx->o->cgroup_path) : rootfs_own_cgroup("");
+	src = rootfs_cgroup2_source(own ? own : "/", err);
+	if (src == NULL)
+		return berth_error_prefix(err, "mount cgroup2 on `%s`", cm->destination);
+	m.source = src;
+	m.type = NULL;
+	m.flags |= MS_BIND | MS_REC;
+	return rootfs_do_mount(ctx, &m, err);
+}
+
+/* ---- config mounts -------------------------------------------------------------------------- */
+
+static bool rootfs_is_bind(const struct config_mount *cm)
+{
+	return cm->bind || (cm->flags & MS_BIND) || rootfs_str_eq(cm->type, "bind") ||
+	       rootfs_str_eq(cm->type, "rbind");
+}
+
+static int rootfs_mount_config(struct rootfs_ctx *ctx, const struct config_mount *cm,
+			       berth_error_t *err)
+{
+	struct rootfs_mnt m = {
+		.dest = cm->destination,
+		.source = cm->source,
+		.type = cm->type,
+		.flags = cm->flags,
+		.data = cm->data,
+		.propagation = cm->propagation,
+		.attr_set = cm->attr_set,
+		.attr_clr = cm->attr_clr,
+		.recursive_attr = cm->recursive_attr,
+		.tmpcopyup = cm->tmpcopyup,
+	};
+	berth_error_t e2 = NULL;
+
+	if (cm->destination == NULL || *cm->destination == '\0')
+		return berth_error(err, EINVAL, "mount without a destination");
+	if (rootfs_is_bind(cm)) {
+		m.flags |= MS_BIND;
+		if (rootfs_str_eq(cm->type, "rbind"))
+			m.flags |= MS_REC;
+		m.type = NULL;
+		if (cm->idmap)
+			m.idmap = cm;
+		return rootfs_do_mount(ctx, &m, err);
+	}
+	if (cm->idmap)
+		return berth_error(err, ENOTSUP,
+				   "mount on `%s`: idmap mounts not supported for type `%s`",
+				   cm->destination, cm->type ? cm->type : "");
+	if (m.tmpcopyup && !rootfs_str_eq(cm->type, "tmpfs"))
+		return berth_error(err, EINVAL, "mount on `%s`: tmpcopyup needs a tmpfs",
+				   cm->destination);
+	if (rootfs_str_eq(cm->type, "cgroup") || rootfs_str_eq(cm->type, "cgroup2"))
+		return rootfs_mount_cgroup(ctx, cm, err);
+	if (rootfs_str_eq(cm->type, "sysfs") && ctx->userns && !ctx->o->new_netns) {
+		/* sysfs belongs to the network namespace's owner: rbind the host's */
+		m.source = "/sys";
+		m.type = NULL;
+		m.flags |= MS_BIND | MS_REC;
+		return rootfs_do_mount(ctx, &m, err);
+	}
+	if (rootfs_do_mount(ctx, &m, &e2) == 0)
+		return 0;
+	if (e2->status == EPERM && ctx->userns &&
+	    (rootfs_str_eq(cm->type, "mqueue") || rootfs_str_eq(cm->type, "sysfs"))) {
+		/* no IPC (or network) namespace of our own: bind the host's instead */
+		log_debug("mount `%s` on `%s` failed, binding the host's", cm->type,
+			  cm->destination);
+		berth_error_release(&e2);
+		m.source = rootfs_str_eq(cm->type, "mqueue") ? "/dev/mqueue" : "/sys";
+		m.type = NULL;
+		m.flags |= MS_BIND | MS_REC;
+		return rootfs_do_mount(ctx, &m, err);
+	}
+	*err = e2;
+	return -1;
+}
+
+/* ---- devices -------------------------------------------------------------------------------- */
+
+static const struct {
+	const char *path;
+	unsigned major, minor;
+} rootfs_default_devices[] = {
+	{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+/* Compare two absolute paths ignoring repeated and trailing slashes. */
+static bool rootfs_same_path(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '/' && (a[1] == '/' || a[1] == '\0'))
+			a++;
+		while (*b == '/' && (b[1] == '/' || b[1] == '\0'))
+			b++;
+		if (*a != *b)
+			return false;
+		if (*a == '\0')
+			return true;
+		a++;
+		b++;
+	}
+}
+
+/* Split "/a/b/c" into a newly allocated "/a/b" and a pointer to "c" in path. */
+static int rootfs_split(const char *path, char **dir, const char **base, berth_error_t *err)
+{
+	const char *slash;
+	size_t end = strlen(path);
+
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	slash = memrchr(path, '/', end);
+	if (slash == NULL)
+		*dir = xstrdup("/");
+	else
+		*dir = strndup(path, (size_t)(slash - path) + (slash == path ? 1 : 0));
+	if (*dir == NULL)
+		abort();
+	*base = slash ? slash + 1 : path;
+	if (end != strlen(path) || **base == '\0' || strcmp(*base, ".") == 0 ||
+	    strcmp(*base, "..") == 0 || strchr(*base, '/') != NULL)
+		return berth_error(err, EINVAL, "bad device path `%s`", path);
+	return 0;
+}
+
+struct rootfs_dev {
+	const char *path;
+	char type;
+	unsigned major, minor;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Bind-mount the host's device node of the same path (user namespaces, or mknod refused). */
+static int rootfs_bind_device(int pfd, const char *base, const struct rootfs_dev *d,
+			      berth_error_t *err)
+{
+	cleanup_close int src = open(d->path, O_PATH | O_CLOEXEC);
+	cleanup_close int f = -1;
+	char sp[32], dp[32];
+	struct stat st;
+
+	if (src < 0 || fstat(src, &st) < 0)
+		return berth_error(err, errno, "bind device `%s`: open the host's", d->path);
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISFIFO(st.st_mode))
+		return berth_error(err, ENODEV, "bind device `%s`: the host's is not a device",
+				   d->path);
+	f = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		   0600);
+	if (f >= 0) {
+		close(f);
+		f = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (f < 0)
+		return berth_error(err, errno, "bind device `%s`: create", d->path);
+	util_fd_path(src, sp);
+	util_fd_path(f, dp);
+	if (mount(sp, dp, NULL, MS_BIND, NULL) < 0)
+		return berth_error(err, errno, "mount `%s` on `%s`", d->path, d->path);
+	return 0;
+}
+
+static int rootfs_create_device(struct rootfs_ctx *ctx, const struct rootfs_dev *d,
+				berth_error_t *err)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_close int pfd = -1;
+	cleanup_close int nfd = -1;
+	const char *base;
+	mode_t type;
+	struct stat st;
+	char p[32];
+	berth_error_t e2 = NULL;
+
+	switch (d->type) {
+	case 'c':
+	case 'u':
+		type = S_IFCHR;
+		break;
+	case 'b':
+		type = S_IFBLK;
+		break;
+	case 'p':
+		type = S_IFIFO;
+		break;
+	default:
+		return berth_error(err, EINVAL, "device `%s`: bad type `%c`", d->path, d->type);
+	}
+	if (rootfs_split(d->path, &dir, &base, err) < 0)
+		return -1;
+	pfd = util_mkdir_in_root(ctx->rootfd, dir, 0755, err);
+	if (pfd < 0)
+		return berth_error_prefix(err, "device `%s`", d->path);
+	{
+		cleanup_free char *in = rootfs_fd_inroot(ctx, pfd, d->path, err);
+		if (in == NULL)
+			return -1;
+	}
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return berth_error(err, EISDIR, "device `%s`: a directory is in the way",
+					   d->path);
+		/* whatever is there (a symlink, a file, an old node) is replaced, not followed */
+		if (unlinkat(pfd, base, 0) < 0)
+			return berth_error(err, errno, "device `%s`: remove the old one", d->path);
+	}
+	if (ctx->userns)
+		return rootfs_bind_device(pfd, base, d, err);
+	if (mknodat(pfd, base, type | (d->mode & 07777),
+		    type == S_IFIFO ? 0 : makedev(d->major, d->minor)) < 0) {
+		if (errno != EPERM)
+			return berth_error(err, errno, "mknod `%s`", d->path);
+		if (rootfs_bind_device(pfd, base, d, &e2) < 0) {
+			berth_error_release(&e2);
+			return berth_error(err, EPERM, "mknod `%s`", d->path);
+		}
+		return 0;
+	}
+	nfd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0 || fstat(nfd, &st) < 0)
+		return berth_error(err, errno, "device `%s`: reopen", d->path);
+	if ((st.st_mode & S_IFMT) != type)
+		return berth_error(err, EEXIST, "device `%s`: replaced while being created", d->path);
+	util_fd_path(nfd, p);
+	if (chmod(p, d->mode & 07777) < 0)
+		return berth_error(err, errno, "chmod `%s`", d->path);
+	if (fchownat(nfd, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
+		return berth_error(err, errno, "chown `%s`", d->path);
+	return 0;
+}
+
+static bool rootfs_config_has_device(const struct config *c, const char *path)
+{
+	for (size_t i = 0; i < c->linux_.n_devices; i++)
+		if (c->linux_.devices[i].path && rootfs_same_path(c->linux_.devices[i].path, path))
+			return true;
+	return false;
+}
+
+static bool rootfs_config_has_mount(const struct config *c, const char *dest)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (c->mounts[i].destination && rootfs_same_path(c->mounts[i].destination, dest))
+			return true;
+	return false;
+}
+
+static bool rootfs_dev_is_bind(const struct config *c)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (c->mounts[i].destination && rootfs_same_path(c->mounts[i].destination, "/dev") &&
+		    rootfs_is_bind(&c->mounts[i]))
+			return true;
+	return false;
+}
+
+static int rootfs_create_devices(struct rootfs_ctx *ctx, berth_error_t *err)
+{
+	const struct config *c = ctx->c;
+
+	for (size_t i = 0; i < ARRAY_SIZE(rootfs_default_devices); i++) {
+		struct rootfs_dev d = {
+			.path = rootfs_default_devices[i].path,
+			.type = 'c',
+			.major = rootfs_default_devices[i].major,
+			.minor = rootfs_default_devices[i].minor,
+			.mode = 0666,
+		};
+		if (rootfs_config_has_device(c, d.path))
+			continue;
+		if (rootfs_create_device(ctx, &d, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < c->linux_.n_devices; i++) {
+		const struct config_device *cd = &c->linux_.devices[i];
+		struct rootfs_dev d = {
+			.path = cd->path,
+			.type = cd->type,
+			.major = (unsigned)cd->major,
+			.minor = (unsigned)cd->minor,
+			.mode = cd->has_file_mode ? cd->file_mode : 0666,
+			.uid = cd->has_uid ? cd->uid : 0,
+			.gid = cd->has_gid ? cd->gid : 0,
+		};
+		if (cd->path == NULL || cd->path[0] != '/')
+			return berth_error(err, EINVAL, "device path `%s` is not absolute",
+					   cd->path ? cd->path : "");
+		if (rootfs_create_device(ctx, &d, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* /dev/ptmx -> pts/ptmx (when /dev/pts is mounted), and the usual /dev symlinks. */
+static int rootfs_dev_links(struct rootfs_ctx *ctx, berth_error_t *err)
+{
+	static const struct {
+		const char *target, *name;
+	} links[] = {
+		{"/proc/self/fd", "fd"},
+		{"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"},
+		{"/proc/self/fd/2", "stderr"},
+	};
+	cleanup_close int dev = util_mkdir_in_root(ctx->rootfd, "/dev", 0755, err);
+
+	if (dev < 0)
+		return berth_error_prefix(err, "/dev");
+	if (rootfs_config_has_mount(ctx->c, "/dev/pts")) {
+		if (unlinkat(dev, "ptmx", 0) < 0 && errno != ENOENT)
+			return berth_error(err, errno, "remove `/dev/ptmx`");
+		if (symlinkat("pts/ptmx", dev, "ptmx") < 0)
+			return berth_error(err, errno, "symlink `/dev/ptmx`");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i].target, dev, links[i].name) < 0 && errno != EEXIST)
+			return berth_error(err, errno, "symlink `/dev/%s`", links[i].name);
+	if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", dev, "core") < 0 &&
+	    errno != EEXIST)
+		return berth_error(err, errno, "symlink `/dev/core`");
+	return 0;
+}
+
+/* ---- the steps ------------------------------------------------------------------------------ */
+
+static bool rootfs_config_userns(const struct config *c)
+{
+	for (size_t i = 0; i < c->linux_.n_namespaces; i++)
+		if (c->linux_.namespaces[i].type == CONFIG_NS_USER)
+			return true;
+	return false;
+}
+
+int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_error_t *err)
+{
+	struct rootfs_ctx ctx __attribute__((cleanup(rootfs_ctx_release))) = {
+		.c = c,
+		.o = o,
+		.rootfd = -1,
+		.userns = o->userns || rootfs_config_userns(c),
+	};
+	unsigned long prop = c->linux_.rootfs_propagation_flags;
+
+	if (o->rootfs == NULL || o->rootfs[0] != '/')
+		return berth_error(err, EINVAL, "rootfs `%s` is not an absolute path",
+				   o->rootfs ? o->rootfs : "");
+	ctx.root = realpath(o->rootfs, NULL);
+	if (ctx.root == NULL)
+		return berth_error(err, errno, "rootfs `%s`", o->rootfs);
+
+	/* nothing we mount may propagate back to the host */
+	if (prop == 0)
+		prop = MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return berth_error(err, errno, "make `/` %s", rootfs_propagation_name(prop));
+	if (rootfs_parent_private(ctx.root, err) < 0)
+		return -1;
+	/* pivot_root needs the new root to be a mount point */
+	if (mount(ctx.root, ctx.root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berth_error(err, errno, "mount `%s` on itself", ctx.root);
+	ctx.rootfd = open(ctx.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx.rootfd < 0)
+		return berth_error(err, errno, "open rootfs `%s`", ctx.root);
+
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		log_debug("mount %s on %s (%s)", c->mounts[i].source ? c->mounts[i].source : "",
+			  c->mounts[i].destination ? c->mounts[i].destination : "",
+			  c->mounts[i].type ? c->mounts[i].type : "");
+		if (rootfs_mount_config(&ctx, &c->mounts[i], err) < 0)
+			return -1;
+	}
+	/* a bind-mounted /dev is the host's (or someone's) /dev: leave it alone, as runc does */
+	if (rootfs_dev_is_bind(c))
+		return 0;
+	if (rootfs_create_devices(&ctx, err) < 0)
+		return -1;
+	return rootfs_dev_links(&ctx, err);
+}
+
+/* Before a chroot (no pivot_root), unmount or cover the host's full procfs and sysfs mounts
+ * outside the rootfs: the kernel lets a container mount procfs/sysfs only if no full,
+ * unmasked instance is visible, and with chroot the host's would stay in the namespace. */
+static int rootfs_hide_host_procfs(const char *root, berth_error_t *err)
+{
+	cleanup_free char *text = NULL;
+	char *line, *save = NULL;
+
+	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+		return -1;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct rootfs_mountinfo mi;
+		if (!rootfs_parse_mountinfo_line(line, &mi) || strcmp(mi.root, "/") != 0 ||
+		    (strcmp(mi.fstype, "proc") != 0 && strcmp(mi.fstype, "sysfs") != 0) ||
+		    rootfs_path_under(mi.point, root))
+			continue;
+		/* no unmount event may reach the host */
+		if (mount(NULL, mi.point, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT)
+				continue; /* below something already unmounted */
+			return berth_error(err, errno, "make `%s` rslave", mi.point);
+		}
+		if (umount2(mi.point, MNT_DETACH) == 0)
+			continue;
+		if (errno != EINVAL && errno != EPERM)
+			return berth_error(err, errno, "unmount `%s`", mi.point);
+		if (mount("tmpfs", mi.point, "tmpfs", 0, NULL) < 0)
+			return berth_error(err, errno, "cover `%s`", mi.point);
+	}
+	return 0;
+}
+
+int rootfs_pivot(const struct config *c, const struct rootfs_opts *o, berth_error_t *err)
+{
+	cleanup_free char *root = NULL;
+	cleanup_close int oldroot = -1;
+	cleanup_close int newroot = -1;
+
+	(void)c;
+	if (o->rootfs == NULL)
+		return berth_error(err, EINVAL, "no rootfs");
+	root = realpath(o->rootfs, NULL);
+	if (root == NULL)
+		return berth_error(err, errno, "rootfs `%s`", o->rootfs);
+	if (o->no_pivot) {
+		/* runc's msMoveRoot: the host's tree stays in this mount namespace */
+		if (rootfs_hide_host_procfs(root, err) < 0)
+			return -1;
+		if (chdir(root) < 0)
+			return berth_error(err, errno, "chdir `%s`", root);
+		if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+			return berth_error(err, errno, "move `%s` to `/`", root);
+		if (chroot(".") < 0)
+			return berth_error(err, errno, "chroot `%s`", root);
+		if (chdir("/") < 0)
+			return berth_error(err, errno, "chdir `/`");
+		return 0;
+	}
+	oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		return berth_error(err, errno, "open `/`");
+	newroot = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (newroot < 0)
+		return berth_error(err, errno, "open `%s`", root);
+	if (fchdir(newroot) < 0)
+		return berth_error(err, errno, "chdir `%s`", root);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return berth_error(err, errno, "pivot_root `%s`", root);
+	/* the old root is now stacked on "/": get rid of it without touching the host */
+	if (fchdir(oldroot) < 0)
+		return berth_error(err, errno, "chdir to the old root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return berth_error(err, errno, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return berth_error(err, errno, "unmount the old root");
+	if (chdir("/") < 0)
+		return berth_error(err, errno, "chdir `/`");
+	return 0;
+}
+
+int rootfs_mount_console(int console_fd, berth_error_t *err)
+{
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int dfd = -1;
+	char sp[32], dp[32];
+
+	if (root < 0)
+		return berth_error(err, errno, "open `/`");
+	dfd = util_create_in_root(root, "/dev/console", false, 0600, err);
+	if (dfd < 0)
+		return berth_error_prefix(err, "mount console");
+	util_fd_path(console_fd, sp);
+	if (mount(sp, rootfs_target(dfd, "/dev/console", dp), NULL, MS_BIND, NULL) < 0)
+		return berth_error(err, errno, "mount the console on `/dev/console`");
+	return 0;
+}
+
+int rootfs_mask_path(const char *path, berth_error_t *err)
+{
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	cleanup_close int null = -1;
+	berth_error_t e2 = NULL;
+	struct stat st;
+	char sp[32], dp[32];
+
+	if (root < 0)
+		return berth_error(err, errno, "open `/`");
+	fd = util_open_in_root(root, path, O_PATH, 0, &e2);
+	if (fd < 0) {
+		int e = e2->status;
+		berth_error_release(&e2);
+		if (e == ENOENT || e == ENOTDIR)
+			return 0;
+		return berth_error(err, e, "mask `%s`", path);
+	}
+	if (fstat(fd, &st) < 0)
+		return berth_error(err, errno, "mask `%s`: stat", path);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", rootfs_target(fd, path, dp), "tmpfs", MS_RDONLY, NULL) < 0)
+			return berth_error(err, errno, "mask `%s`: mount tmpfs", path);
+		return 0;
+	}
+	null = util_open_in_root(root, "/dev/null", O_PATH, 0, err);
+	if (null < 0)
+		return berth_error_prefix(err, "mask `%s`", path);
+	if (fstat(null, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		return berth_error(err, ENODEV, "mask `%s`: /dev/null is not the null device",
+				   path);
+	if (mount(rootfs_target(null, "/dev/null", sp), rootfs_target(fd, path, dp), NULL,
+		  MS_BIND, NULL) < 0)
+		return berth_error(err, errno, "mask `%s`: mount /dev/null", path);
+	return 0;
+}
+
+int rootfs_readonly_path(const char *path, berth_error_t *err)
+{
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	cleanup_close int top = -1;
+	berth_error_t e2 = NULL;
+	char p[32];
+	const char *t;
+
+	if (root < 0)
+		return berth_error(err, errno, "open `/`");
+	fd = util_open_in_root(root, path, O_PATH, 0, &e2);
+	if (fd < 0) {
+		int e = e2->status;
+		berth_error_release(&e2);
+		if (e == ENOENT || e == ENOTDIR)
+			return 0;
+		return berth_error(err, e, "readonly path `%s`", path);
+	}
+	t = rootfs_target(fd, path, p);
+	if (mount(t, t, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return berth_error(err, errno, "readonly path `%s`: bind", path);
+	top = util_open_in_root(root, path, O_PATH, 0, err);
+	if (top < 0)
+		return berth_error_prefix(err, "readonly path `%s`", path);
+	return rootfs_remount(top, path, MS_BIND | MS_RDONLY, true, err);
+}
+
+/* "net.ipv4.ip_forward" -> "net/ipv4/ip_forward"; NULL for keys that could walk anywhere. */
+static char *rootfs_sysctl_path(const char *key)
+{
+	cleanup_free char *p = NULL;
+	char *s;
+
+	if (key == NULL || *key == '\0' || strchr(key, '/') != NULL || key[0] == '.' ||
+	    strstr(key, "..") != NULL || key[strlen(key) - 1] == '.')
+		return NULL;
+	p = xstrdup(key);
+	for (s = p; *s; s++)
+		if (*s == '.')
+			*s = '/';
+	return util_steal_ptr(p);
+}
+
+int rootfs_write_sysctl(const struct config *c, berth_error_t *err)
+{
+	cleanup_close int sys = -1;
+	struct statfs sfs;
+
+	if (c->linux_.n_sysctl == 0)
+		return 0;
+	sys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sys < 0)
+		return berth_error(err, errno, "open `/proc/sys`");
+	if (fstatfs(sys, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		return berth_error(err, EINVAL, "`/proc/sys` is not procfs");
+	for (size_t i = 0; i < c->linux_.n_sysctl; i++) {
+		const struct config_kv *kv = &c->linux_.sysctl[i];
+		cleanup_free char *rel = rootfs_sysctl_path(kv->key);
+		cleanup_close int fd = -1;
+		int r;
+
+		if (rel == NULL)
+			return berth_error(err, EINVAL, "sysctl `%s`: bad name",
+					   kv->key ? kv->key : "");
+		fd = util_open_in_root(sys, rel, O_WRONLY, 0, err);
+		if (fd < 0)
+			return berth_error_prefix(err, "sysctl `%s`", kv->key);
+		r = util_write_all(fd, kv->value ? kv->value : "",
+				   kv->value ? strlen(kv->value) : 0);
+		if (r < 0)
+			return berth_error(err, -r, "write sysctl `%s` = `%s`", kv->key,
+					   kv->value ? kv->value : "");
+	}
+	return 0;
+}
+
+static int rootfs_root_readonly(berth_error_t *err)
+{
+	struct statvfs sv;
+	unsigned long f = MS_BIND | MS_REMOUNT | MS_RDONLY;
+
+	if (mount(NULL, "/", NULL, f, NULL) == 0)
+		return 0;
+	if (statvfs("/", &sv) < 0)
+		return berth_error(err, errno, "remount `/` read-only");
+	f |= sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME |
+			  ST_RELATIME);
+	if (mount(NULL, "/", NULL, f, NULL) < 0)
+		return berth_error(err, errno, "remount `/` read-only");
+	return 0;
+}
+
+int rootfs_finalize(const struct config *c, const struct rootfs_opts *o, berth_error_t *err)
+{
+	unsigned long prop = c->linux_.rootfs_propagation_flags;
+
+	(void)o;
+	if (rootfs_write_sysctl(c, err) < 0)
+		return -1;
+	for (size_t i = 0; i < c->linux_.n_readonly_paths; i++)
+		if (rootfs_readonly_path(c->linux_.readonly_paths[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < c->linux_.n_masked_paths; i++)
+		if (rootfs_mask_path(c->linux_.masked_paths[i], err) < 0)
+			return -1;
+	if (c->root.readonly && rootfs_root_readonly(err) < 0)
+		return -1;
+	/* MS_PRIVATE was already taken care of before the pivot (runc does the same) */
+	if (prop != 0 && !(prop & MS_PRIVATE) && mount(NULL, "/", NULL, prop, NULL) < 0)
+		return berth_error(err, errno, "make `/` %s", rootfs_propagation_name(prop));
+	return 0;
+}
+
+int rootfs_setup(const struct config *c, const struct rootfs_opts *o, berth_error_t *err)
+{
+	if (rootfs_prepare(c, o, err) < 0 || rootfs_pivot(c, o, err) < 0)
+		return -1;
+	return rootfs_finalize(c, o, err);
+}

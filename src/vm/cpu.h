@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The contract between the machine (src/vm/*.c, devices, SBI) and a CPU back end.
+/* The contract between the machine (the C files of src/vm, devices, SBI) and a CPU back end.
  *
  * Today there is one back end, the RV64GC interpreter in src/vm/riscv/; a KVM back end will
  * implement the same functions later. The machine owns guest RAM and the devices; a back end

@@ -1,6 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* berth-runtime: an OCI runtime with runc's command line. */
+#include "runtime.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/memfd.h>
 #include <stdio.h>
-int main(void)
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+
+struct runtime_globals runtime_globals = {.root = "/run/berth-runtime"};
+
+static const struct runtime_command runtime_commands[] = {
+	{"create", "create a container", "[--bundle B] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] ID", cmd_create},
+	{"delete", "delete a container and its resources", "[--force] ID", cmd_delete},
+	{"features", "show what this runtime supports (JSON)", "", cmd_features},
+	{"kill", "send a signal to a container's init", "[--all] ID [SIGNAL]", cmd_kill},
+	{"list", "list containers", "[--format table|json] [--quiet]", cmd_list},
+	{"run", "create and start a container", "[--bundle B] [--detach] [--keep] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] ID", cmd_run},
+	{"spec", "write a default config.json", "[--bundle B] [--rootless]", cmd_spec},
+	{"start", "run the user process of a created container", "ID", cmd_start},
+	{"state", "show a container's state (JSON)", "ID", cmd_state},
+};
+
+static void runtime_help(FILE *f)
 {
-	puts("berth-runtime " BERTH_VERSION);
+	fprintf(f, "usage: berth-runtime [global options] COMMAND [options] [arguments]\n\n"
+		   "An OCI runtime (runtime-spec 1.0.0-1.3.x) with runc's command line.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++)
+		fprintf(f, "  %-10s %s\n", runtime_commands[i].name, runtime_commands[i].summary);
+	fprintf(f, "\nGlobal options:\n"
+		   "  --root DIR           state directory (default /run/berth-runtime)\n"
+		   "  --log FILE           write log lines to FILE (default stderr)\n"
+		   "  --log-format FORMAT  text or json\n"
+		   "  --debug              log debug lines\n"
+		   "  --version, --help\n"
+		   "\n`berth-runtime COMMAND --help` describes one command.\n");
+}
+
+void runtime_usage(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++)
+		if (strcmp(runtime_commands[i].name, name) == 0)
+			printf("usage: berth-runtime %s %s\n\n%s\n", name, runtime_commands[i].usage,
+			       runtime_commands[i].summary);
+}
+
+int runtime_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		   int (*handle)(int opt, const char *arg, void *ctx, berth_error_t *err), void *ctx,
+		   berth_error_t *err)
+{
+	size_t n = 0;
+	struct option *all;
+	cleanup_free char *sopts = xasprintf("+:h%s", shortopts);
+	int c, idx = 0;
+
+	while (longopts && longopts[n].name)
+		n++;
+	all = xmalloc0((n + 2) * sizeof(*all));
+	memcpy(all, longopts, n * sizeof(*all));
+	all[n] = (struct option){"help", no_argument, NULL, 'h'};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, sopts, all, &idx)) != -1) {
+		if (c == 'h') {
+			runtime_usage(argv[0]);
+			free(all);
+			return -2;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			free(all);
+			if (c == ':')
+				return berth_error(err, 0, "%s: option `%s` needs a value", argv[0], bad);
+			return berth_error(err, 0, "%s: unknown option `%s`", argv[0], bad);
+		}
+		if (handle(c, optarg, ctx, err) < 0) {
+			free(all);
+			return -1;
+		}
+	}
+	free(all);
+	return optind;
+}
+
+int runtime_want_args(int argc, char **argv, int first, int min, int max, const char *what,
+		      berth_error_t *err)
+{
+	int n = argc - first;
+	(void)argv;
+	if (n < min || n > max)
+		return berth_error(err, 0, "%s: expected %s, got %d argument%s", argv[0], what, n,
+				   n == 1 ? "" : "s");
 	return 0;
+}
+
+int runtime_parse_uint(const char *opt, const char *arg, int *out, berth_error_t *err)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || v < 0 || v > 65535)
+		return berth_error(err, 0, "%s: expected a number from 0 to 65535, got `%s`", opt,
+				   arg);
+	*out = (int)v;
+	return 0;
+}
+
+/* Run from a sealed in-memory copy of our binary, so that nothing in a container can write
+ * to the runtime's executable through /proc/<pid>/exe (CVE-2019-5736). */
+static void runtime_ensure_sealed_exe(char **argv)
+{
+	const int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	extern char **environ;
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int mfd, have;
+
+	if (self < 0)
+		return;
+	have = fcntl(self, F_GET_SEALS);
+
+	if ((have >= 0 && (have & seals) == seals) || fstat(self, &st) < 0) {
+		close(self);
+		return;
+	}
+	mfd = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0) {
+		close(self);
+		return;
+	}
+	for (off_t off = 0; off < st.st_size;) {
+		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+		if (n <= 0) {
+			close(self);
+			close(mfd);
+			return;
+		}
+	}
+	close(self);
+	if (fcntl(mfd, F_ADD_SEALS, seals) < 0) {
+		close(mfd);
+		return;
+	}
+	fexecve(mfd, argv, environ);
+	close(mfd); /* could not exec: go on unprotected rather than fail */
+}
+
+static bool runtime_needs_sealed_exe(const char *cmd)
+{
+	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option globals[] = {
+		{"root", required_argument, NULL, 'r'},
+		{"log", required_argument, NULL, 'l'},
+		{"log-format", required_argument, NULL, 'f'},
+		{"debug", no_argument, NULL, 'd'},
+		{"systemd-cgroup", no_argument, NULL, 's'},
+		{"rootless", required_argument, NULL, 'R'},
+		{"criu", required_argument, NULL, 'c'},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	berth_error_t err = NULL;
+	int c, r;
+	const char *cmd;
+
+	log_set_prog("berth-runtime");
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, "+:hv", globals, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			runtime_globals.root = optarg;
+			break;
+		case 'l':
+			runtime_globals.log = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+				fprintf(stderr, "berth-runtime: --log-format: expected text or json, got `%s`\n", optarg);
+				return 1;
+			}
+			runtime_globals.log_format = optarg;
+			break;
+		case 'd':
+			runtime_globals.debug = true;
+			break;
+		case 's':
+		case 'R':
+		case 'c':
+			break; /* accepted for compatibility; cgroupfs is always used */
+		case 'v':
+			printf("berth-runtime version %s\nspec: 1.3.0\n", BERTH_VERSION);
+			return 0;
+		case 'h':
+			runtime_help(stdout);
+			return 0;
+		case ':':
+			fprintf(stderr, "berth-runtime: option `%s` needs a value\n", argv[optind - 1]);
+			return 1;
+		default:
+			fprintf(stderr, "berth-runtime: unknown global option `%s`\n", argv[optind - 1]);
+			return 1;
+		}
+	}
+	if (optind >= argc) {
+		runtime_help(stderr);
+		return 1;
+	}
+	cmd = argv[optind];
+	if (runtime_needs_sealed_exe(cmd))
+		runtime_ensure_sealed_exe(argv);
+	if (log_open(runtime_globals.log,
+		     runtime_globals.log_format && strcmp(runtime_globals.log_format, "json") == 0,
+		     runtime_globals.debug) < 0) {
+		fprintf(stderr, "berth-runtime: --log `%s`: %s\n", runtime_globals.log,
+			strerror(errno));
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++) {
+		if (strcmp(runtime_commands[i].name, cmd) != 0)
+			continue;
+		r = runtime_commands[i].run(argc - optind, argv + optind, &err);
+		if (r == -2)
+			return 0; /* --help */
+		if (r < 0)
+			return berth_error_print(&err, "berth-runtime");
+		return r;
+	}
+	fprintf(stderr, "berth-runtime: unknown command `%s` (see berth-runtime --help)\n", cmd);
+	return 1;
 }

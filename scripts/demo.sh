@@ -1,0 +1,25 @@
+#!/bin/sh
+# make demo: run a container from a busybox bundle, then boot the default VM.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+work=$(mktemp -d /tmp/berth-demo.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo "== berth-runtime: a container from Debian's busybox-static"
+"$top/scripts/make-rootfs.sh" "$work/bundle/rootfs"
+"$build/berth-runtime" spec --bundle "$work/bundle"
+jq '.process.terminal = false | .hostname = "berth-demo"
+    | .process.args = ["sh", "-c", "echo \"hello from a berth container: $(hostname), pid $$, uid $(id -u)\"; echo \"its root: $(ls /)\"; echo \"its namespaces: $(ls /proc/self/ns | tr \"\\n\" \" \")\""]' \
+	"$work/bundle/config.json" >"$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
+"$build/berth-runtime" run --bundle "$work/bundle" "berth-demo-$$"
+echo "container exited with status $?"
+
+if [ -x "$top/guest/build-initrd.sh" ] && [ -e "$build/berth" ]; then
+	echo
+	echo "== berth vm: the default riscv64 guest (building the kernel once takes ~15 minutes)"
+	kernel=$("$top/guest/build-kernel.sh")
+	initrd=$("$top/guest/build-initrd.sh")
+	"$build/berth" vm run --kernel "$kernel" --initrd "$initrd" --boot-time </dev/null
+	echo "the VM powered off with status $?"
+fi

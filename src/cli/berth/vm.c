@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* `berth vm run`: boot a Linux kernel on berth's emulated RISC-V machine. */
+#include "commands.h"
+#include "error.h"
+#include "vm/machine.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROG "berth vm"
+
+static void vm_usage(FILE *f)
+{
+	fputs("Usage: berth vm run --kernel IMAGE [OPTIONS]\n"
+	      "\n"
+	      "Boot a Linux kernel (a RISC-V 64 Image) on an emulated RISC-V machine modelled on\n"
+	      "QEMU's virt board. The guest's console is this terminal; Ctrl-A x quits.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --kernel IMAGE      the kernel (arch/riscv/boot/Image)\n"
+	      "  --initrd FILE       an initramfs (loaded near the end of guest memory)\n"
+	      "  --append ARGS       the kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
+	      "  --disk FILE[,ro]    a raw disk image as a virtio-blk disk (repeatable, up to 6;\n"
+	      "                      the first is /dev/vda); ,ro makes it read-only\n"
+	      "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
+	      "  --cpus N            harts, 1 to 8 (default 1)\n"
+	      "  --no-reboot         exit with status 2 when the guest reboots\n"
+	      "  --boot-time         report the time from launch to the guest's init\n"
+	      "  -h, --help          this help\n"
+	      "\n"
+	      "Exit status: 0 when the guest powers off, 2 when it reboots with --no-reboot,\n"
+	      "1 on errors.\n",
+	      f);
+}
+
+static int vm_fail(const char *fmt, const char *arg)
+{
+	fprintf(stderr, PROG ": ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int vm_parse_disk(struct vm_config *cfg, const char *arg)
+{
+	const char *comma = strrchr(arg, ',');
+	char *path;
+
+	if (cfg->ndisks >= VM_MAX_DISKS) {
+		fprintf(stderr, PROG ": --disk: at most %d disks\n", VM_MAX_DISKS);
+		return -1;
+	}
+	if (comma != NULL && strcmp(comma, ",ro") == 0) {
+		path = strndup(arg, (size_t)(comma - arg));
+		cfg->disks[cfg->ndisks].ro = true;
+	} else if (comma != NULL && strcmp(comma, ",rw") == 0) {
+		path = strndup(arg, (size_t)(comma - arg));
+	} else {
+		path = strdup(arg);
+	}
+	if (path == NULL || *path == '\0') {
+		free(path);
+		vm_fail("--disk: expected FILE or FILE,ro, got \"%s\"", arg);
+		return -1;
+	}
+	cfg->disks[cfg->ndisks++].path = path;
+	return 0;
+}
+
+static int vm_cmd_run(int argc, char **argv)
+{
+	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_DISK, OPT_MEM, OPT_CPUS,
+	       OPT_NO_REBOOT, OPT_BOOT_TIME };
+	static const struct option opts[] = {
+		{"kernel", required_argument, NULL, OPT_KERNEL},
+		{"initrd", required_argument, NULL, OPT_INITRD},
+		{"append", required_argument, NULL, OPT_APPEND},
+		{"disk", required_argument, NULL, OPT_DISK},
+		{"mem", required_argument, NULL, OPT_MEM},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+		{"boot-time", no_argument, NULL, OPT_BOOT_TIME},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vm_config cfg = {.mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1};
+	berth_error_t err = NULL;
+	int c, status = 1;
+	char *end;
+	unsigned long n;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL:
+			cfg.kernel = optarg;
+			break;
+		case OPT_INITRD:
+			cfg.initrd = optarg;
+			break;
+		case OPT_APPEND:
+			cfg.append = optarg;
+			break;
+		case OPT_DISK:
+			if (vm_parse_disk(&cfg, optarg) < 0)
+				goto out;
+			break;
+		case OPT_MEM:
+			if (vm_parse_size(optarg, &cfg.mem) < 0) {
+				vm_fail("--mem: expected a size like 256M, got \"%s\"", optarg);
+				goto out;
+			}
+			if (cfg.mem < VM_MIN_MEM || cfg.mem > VM_MAX_MEM) {
+				vm_fail("--mem: expected 16M to 64G, got \"%s\"", optarg);
+				goto out;
+			}
+			break;
+		case OPT_CPUS:
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 ||
+			    n < 1 || n > VM_MAX_CPUS) {
+				fprintf(stderr, PROG ": --cpus: expected 1 to %d, got \"%s\"\n",
+					VM_MAX_CPUS, optarg);
+				goto out;
+			}
+			cfg.cpus = (unsigned)n;
+			break;
+		case OPT_NO_REBOOT:
+			cfg.no_reboot = true;
+			break;
+		case OPT_BOOT_TIME:
+			cfg.boot_time = true;
+			break;
+		case 'h':
+			vm_usage(stdout);
+			status = 0;
+			goto out;
+		default:
+			if (optopt != 0)
+				fprintf(stderr, PROG " run: option %s needs an argument\n",
+					argv[optind - 1]);
+			else
+				vm_fail("run: unknown option %s (see berth vm --help)",
+					argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		vm_fail("run: unexpected argument \"%s\" (see berth vm --help)", argv[optind]);
+		goto out;
+	}
+	if (cfg.kernel == NULL) {
+		fprintf(stderr, PROG " run: --kernel is required (see berth vm --help)\n");
+		goto out;
+	}
+	fflush(stdout);
+	status = vm_run(&cfg, &err);
+	if (status < 0)
+		status = berth_error_print(&err, PROG);
+out:
+	for (unsigned i = 0; i < cfg.ndisks; i++)
+		free((char *)cfg.disks[i].path);
+	return status;
+}
+
+int cmd_vm(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		vm_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 1 : 0;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return vm_cmd_run(argc - 1, argv + 1);
+	return vm_fail("unknown command \"%s\" (see berth vm --help)", argv[1]);
+}

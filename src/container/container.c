@@ -1,0 +1,819 @@
+/* SPDX-License-Identifier: MIT */
+#include "container.h"
+#include "cgroup.h"
+#include "config.h"
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* What a create in progress holds, so that a failure can undo all of it. */
+struct container_build {
+	const char *root;
+	const char *id;
+	struct config *config;
+	struct state state;
+	pid_t stage1, init;
+	bool dir_made;
+	bool cgroup_made;
+	struct cgroup_host cg_host;
+	bool cg_host_ok;
+};
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static int container_pidfd(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Send sig to pid, guarding against pid reuse through a pidfd and the start time. */
+static int container_signal(pid_t pid, unsigned long long start_time, int sig)
+{
+	cleanup_close int fd = container_pidfd(pid);
+	if (fd < 0)
+		return -errno;
+	if (!state_pid_alive(pid, start_time))
+		return -ESRCH;
+	if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Wait until pid (not necessarily our child) is gone. */
+static void container_wait_gone(pid_t pid, unsigned long long start_time)
+{
+	cleanup_close int fd = container_pidfd(pid);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	if (fd < 0)
+		return;
+	if (waitpid(pid, NULL, WNOHANG) == pid)
+		return;
+	while (state_pid_alive(pid, start_time))
+		if (poll(&p, 1, 100) > 0)
+			break;
+	waitpid(pid, NULL, WNOHANG);
+}
+
+static char *container_state_json_text(const char *root, const struct state *s,
+				       const char *status)
+{
+	json_t *o = state_to_spec_json(root, s);
+	char *text;
+	if (status)
+		json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "pid", json_integer(s->pid));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return text ? text : xstrdup("{}");
+}
+
+static int container_write_id_map(pid_t pid, const char *file,
+				  const struct config_id_mapping *m, size_t n, berth_error_t *err)
+{
+	char path[64];
+	char buf[4096];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
+					m[i].container_id, m[i].host_id, m[i].size);
+		if (len >= sizeof(buf))
+			return berth_error(err, E2BIG, "linux.%s", file);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	return util_write_file(path, buf, err);
+}
+
+static int container_saved_config(const char *root, const char *id, struct config **out,
+				  berth_error_t *err)
+{
+	cleanup_free char *path = xasprintf("%s/%s/config.json", root, id);
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	if (util_read_file(path, &text, &len, err) < 0)
+		return -1;
+	return config_parse(text, len, path, out, err);
+}
+
+/* ---- cgroups ---------------------------------------------------------------------- */
+
+static int container_cgroup_join(struct container_build *b, berth_error_t *err)
+{
+	struct cgroup *cg = NULL;
+	int r;
+
+	if (cgroup_host_detect(&b->cg_host, NULL, err) < 0)
+		return -1;
+	b->cg_host_ok = true;
+	if (cgroup_create(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
+		return -1;
+	b->cgroup_made = true;
+	r = cgroup_enter(cg, b->stage1, err);
+	if (r == 0 && b->config->linux_.has_resources)
+		r = cgroup_apply(cg, &b->config->linux_.resources, err);
+	cgroup_free(cg);
+	return r;
+}
+
+static int container_cgroup_remove(const char *path, berth_error_t *err)
+{
+	struct cgroup_host h;
+	if (path == NULL)
+		return 0;
+	if (cgroup_host_detect(&h, NULL, err) < 0)
+		return -1;
+	return cgroup_destroy(&h, path, err);
+}
+
+/* ---- create ----------------------------------------------------------------------- */
+
+static void container_build_abort(struct container_build *b)
+{
+	berth_error_t e = NULL;
+
+	if (b->init > 0) {
+		kill(b->init, SIGKILL);
+		waitpid(b->init, NULL, WNOHANG);
+	}
+	if (b->stage1 > 0) {
+		kill(b->stage1, SIGKILL);
+		waitpid(b->stage1, NULL, 0);
+	}
+	if (b->init > 0)
+		container_wait_gone(b->init, 0);
+	if (b->cgroup_made && cgroup_destroy(&b->cg_host, b->state.cgroup_path, &e) < 0) {
+		log_warning("%s", e->msg);
+		berth_error_release(&e);
+	}
+	if (b->dir_made && state_remove(b->root, b->id, &e) < 0) {
+		log_warning("%s", e->msg);
+		berth_error_release(&e);
+	}
+}
+
+static int container_validate(const struct config *c, const char *rootfs, bool foreground,
+			      const struct container_opts *o, berth_error_t *err)
+{
+	struct stat st;
+
+	if (!c->has_process)
+		return berth_error(err, 0, "config.json: process: required to create a container");
+	if (config_find_namespace(c, CONFIG_NS_MOUNT) < 0)
+		return berth_error(err, 0,
+				   "config.json: linux.namespaces: a mount namespace is required");
+	if (c->hostname && *c->hostname && config_find_namespace(c, CONFIG_NS_UTS) < 0)
+		return berth_error(err, 0,
+				   "config.json: hostname: needs a new uts namespace in linux.namespaces");
+	if (config_find_namespace(c, CONFIG_NS_USER) >= 0 &&
+	    c->linux_.namespaces[config_find_namespace(c, CONFIG_NS_USER)].path == NULL &&
+	    (c->linux_.n_uid_mappings == 0 || c->linux_.n_gid_mappings == 0))
+		return berth_error(err, 0,
+				   "config.json: linux.uidMappings: a new user namespace needs "
+				   "uidMappings and gidMappings");
+	if (c->linux_.n_time_offsets > 0 && config_find_namespace(c, CONFIG_NS_TIME) < 0)
+		return berth_error(err, 0,
+				   "config.json: linux.timeOffsets: needs a time namespace");
+	if (stat(rootfs, &st) < 0)
+		return berth_error(err, errno, "root.path `%s`", rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return berth_error(err, ENOTDIR, "root.path `%s`", rootfs);
+	if (c->process.terminal && !foreground && o->console_socket == NULL)
+		return berth_error(err, 0,
+				   "process.terminal is true: --console-socket is required when "
+				   "the runtime does not stay in the foreground");
+	if (!c->process.terminal && o->console_socket != NULL)
+		return berth_error(err, 0, "--console-socket given but process.terminal is false");
+	return 0;
+}
+
+/* The runtime's side of the conversation with the container's init. */
+static int container_converse(struct container_build *b, int sync, const char *pid_file,
+			      berth_error_t *err)
+{
+	struct config *c = b->config;
+	struct sync_msg m;
+
+	for (;;) {
+		if (sync_recv(sync, &m, err) < 0) {
+			berth_error_release(err);
+			return berth_error(err, 0, "the container's init exited during create");
+		}
+		switch (m.type) {
+		case SYNC_ERROR:
+			berth_error(err, 0, "%s", m.payload);
+			free(m.payload);
+			return -1;
+		case SYNC_USERMAP:
+			free(m.payload);
+			if (container_write_id_map(b->stage1, "uid_map", c->linux_.uid_mappings,
+						   c->linux_.n_uid_mappings, err) < 0 ||
+			    container_write_id_map(b->stage1, "gid_map", c->linux_.gid_mappings,
+						   c->linux_.n_gid_mappings, err) < 0 ||
+			    sync_send(sync, SYNC_ACK, 0, NULL, err) < 0)
+				return -1;
+			break;
+		case SYNC_PID:
+			free(m.payload);
+			b->init = (pid_t)m.value;
+			waitpid(b->stage1, NULL, 0);
+			b->stage1 = 0;
+			b->state.pid = b->init;
+			b->state.start_time = state_proc_start_time(b->init);
+			if (state_save(b->root, &b->state, err) < 0)
+				return -1;
+			break;
+		case SYNC_HOOKS: {
+			cleanup_free char *js = container_state_json_text(b->root, &b->state,
+									   "creating");
+			free(m.payload);
+			if (c->has_hooks &&
+			    (hooks_run(c->hooks.prestart, c->hooks.n_prestart, "prestart", js, err) <
+				     0 ||
+			     hooks_run(c->hooks.create_runtime, c->hooks.n_create_runtime,
+				       "createRuntime", js, err) < 0))
+				return -1;
+			if (sync_send(sync, SYNC_ACK, 0, js, err) < 0)
+				return -1;
+			break;
+		}
+		case SYNC_READY:
+			free(m.payload);
+			b->state.creating = false;
+			if (state_save(b->root, &b->state, err) < 0)
+				return -1;
+			if (pid_file) {
+				char buf[32];
+				snprintf(buf, sizeof(buf), "%d", (int)b->init);
+				if (util_write_file_atomic(pid_file, buf, strlen(buf), 0644, err) < 0)
+					return berth_error_prefix(err, "--pid-file");
+			}
+			return sync_send(sync, SYNC_ACK, 0, NULL, err);
+		default:
+			free(m.payload);
+			return berth_error(err, EPROTO, "sync: unexpected message %d", m.type);
+		}
+	}
+}
+
+static char **container_listen_env(int *preserve)
+{
+	const char *lf = getenv("LISTEN_FDS");
+	char **env = xmalloc0(3 * sizeof(char *));
+	int n;
+
+	if (lf == NULL || (n = atoi(lf)) <= 0)
+		return env;
+	/* fds passed by socket activation are preserved, as runc does */
+	if (*preserve < n)
+		*preserve = n;
+	env[0] = xasprintf("LISTEN_FDS=%d", n);
+	env[1] = xstrdup("LISTEN_PID=1");
+	return env;
+}
+
+static int container_create_full(const struct container_opts *o, pid_t *pid, int *master,
+				 berth_error_t *err)
+{
+	struct container_build b = {.root = o->root, .id = o->id};
+	cleanup_free char *bundle = NULL;
+	cleanup_free char *rootfs = NULL;
+	cleanup_free char *fifo = NULL;
+	cleanup_close int fifo_fd = -1;
+	cleanup_close int console = -1;
+	cleanup_close int console_peer = -1;
+	int sync[2] = {-1, -1};
+	struct init_args a = {0};
+	char **extra_env = NULL;
+	int preserve = o->preserve_fds;
+	int r = -1;
+
+	if (state_validate_id(o->id, err) < 0)
+		return -1;
+	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (bundle == NULL)
+		return berth_error(err, errno, "--bundle `%s`", o->bundle ? o->bundle : ".");
+	if (config_load(bundle, &b.config, err) < 0)
+		return -1;
+	{
+		const char *rp = b.config->root.path;
+		cleanup_free char *joined = rp[0] == '/' ? xstrdup(rp) : xasprintf("%s/%s", bundle, rp);
+		rootfs = realpath(joined, NULL);
+		if (rootfs == NULL) {
+			berth_error(err, errno, "root.path `%s`", joined);
+			goto out;
+		}
+	}
+	if (container_validate(b.config, rootfs, o->foreground, o, err) < 0)
+		goto out;
+	if (state_create_dir(o->root, o->id, err) < 0)
+		goto out;
+	b.dir_made = true;
+
+	b.state.id = (char *)o->id;
+	b.state.bundle = bundle;
+	b.state.rootfs = rootfs;
+	b.state.oci_version = b.config->oci_version;
+	b.state.created = state_now_rfc3339();
+	b.state.owner = geteuid();
+	b.state.creating = true;
+	b.state.cgroup_path = cgroup_path_for(b.config->linux_.cgroups_path, o->id, err);
+	if (b.state.cgroup_path == NULL)
+		goto fail;
+	{
+		json_t *ann = json_object_get(b.config->raw, "annotations");
+		b.state.annotations = json_is_object(ann) ? ann : NULL;
+	}
+	if (state_save(o->root, &b.state, err) < 0)
+		goto fail;
+	{
+		cleanup_free char *text = json_dumps(b.config->raw, JSON_COMPACT);
+		cleanup_free char *path = xasprintf("%s/%s/config.json", o->root, o->id);
+		if (text == NULL || util_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
+			goto fail;
+	}
+	fifo = state_fifo_path(o->root, o->id);
+	/* writable by the container's user, whoever that is (mkfifo's mode is masked) */
+	if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0) {
+		berth_error(err, errno, "mkfifo `%s`", fifo);
+		goto fail;
+	}
+	fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+	if (fifo_fd < 0) {
+		berth_error(err, errno, "open `%s`", fifo);
+		goto fail;
+	}
+	if (b.config->process.terminal) {
+		if (o->console_socket) {
+			console = terminal_connect(o->console_socket, err);
+			if (console < 0)
+				goto fail;
+		} else {
+			int sp[2];
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+				berth_error(err, errno, "socketpair");
+				goto fail;
+			}
+			console = sp[0];
+			console_peer = sp[1];
+		}
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0) {
+		berth_error(err, errno, "socketpair");
+		goto fail;
+	}
+	extra_env = container_listen_env(&preserve);
+
+	a.config = b.config;
+	a.rootfs = rootfs;
+	a.cgroup_path = b.state.cgroup_path;
+	a.no_pivot = o->no_pivot;
+	a.sync_fd = sync[1];
+	a.fifo_fd = fifo_fd;
+	a.console_fd = console;
+	a.preserve_fds = preserve;
+	a.extra_env = extra_env;
+
+	b.stage1 = fork();
+	if (b.stage1 < 0) {
+		berth_error(err, errno, "fork");
+		goto fail;
+	}
+	if (b.stage1 == 0) {
+		close(sync[0]);
+		if (console_peer >= 0)
+			close(console_peer);
+		init_stage1(&a);
+	}
+	close(sync[1]);
+	sync[1] = -1;
+	if (console >= 0 && console_peer >= 0) {
+		close(console);
+		console = -1;
+	}
+
+	if (container_cgroup_join(&b, err) < 0)
+		goto fail;
+	if (sync_send(sync[0], SYNC_GO, 0, NULL, err) < 0)
+		goto fail;
+	if (container_converse(&b, sync[0], o->pid_file, err) < 0)
+		goto fail;
+	if (master) {
+		*master = -1;
+		if (console_peer >= 0) {
+			*master = terminal_recv_fd(console_peer, err);
+			if (*master < 0)
+				goto fail;
+		}
+	}
+	*pid = b.init;
+	r = 0;
+	goto out;
+fail:
+	container_build_abort(&b);
+out:
+	if (sync[0] >= 0)
+		close(sync[0]);
+	if (sync[1] >= 0)
+		close(sync[1]);
+	if (extra_env) {
+		for (char **e = extra_env; *e; e++)
+			free(*e);
+		free(extra_env);
+	}
+	free(b.state.created);
+	free(b.state.cgroup_path);
+	config_free(b.config);
+	return r;
+}
+
+int container_create(const struct container_opts *o, pid_t *pid, berth_error_t *err)
+{
+	return container_create_full(o, pid, NULL, err);
+}
+
+/* ---- start ------------------------------------------------------------------------ */
+
+static int container_release(const char *root, const struct state *s, berth_error_t *err)
+{
+	cleanup_free char *fifo = state_fifo_path(root, s->id);
+	cleanup_close int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cleanup_free char *msg = NULL;
+	size_t len = 0;
+
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", fifo);
+	/* Wait for the init to open the other end and write its first byte, or to die. A
+	 * FIFO that never had a writer polls neither readable nor hung up. */
+	{
+		cleanup_close int pidfd = container_pidfd(s->pid);
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+		for (;;) {
+			if (poll(p, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				return berth_error(err, errno, "poll `%s`", fifo);
+			}
+			if (p[0].revents)
+				break;
+			if (p[1].revents) {
+				unlink(fifo);
+				return berth_error(err, 0, "container `%s`: its init died before start",
+						   s->id);
+			}
+		}
+	}
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return berth_error(err, errno, "fcntl `%s`", fifo);
+	if (util_read_fd(fd, fifo, &msg, &len, err) < 0)
+		return -1;
+	unlink(fifo);
+	if (len == 0)
+		return berth_error(err, 0, "container `%s`: its init is not waiting to start", s->id);
+	if (len > 1)
+		return berth_error(err, 0, "%s", msg + 1);
+	return 0;
+}
+
+static int container_start_locked(const char *root, const char *id, berth_error_t *err)
+{
+	struct state *s = NULL;
+	struct config *c = NULL;
+	enum state_status st;
+	int r = -1;
+
+	if (state_load(root, id, &s, err) < 0)
+		return -1;
+	st = state_status(root, s);
+	if (st != STATE_CREATED) {
+		berth_error(err, 0, "cannot start container `%s`: it is %s (expected created)", id,
+			    state_status_name(st));
+		goto out;
+	}
+	if (container_release(root, s, err) < 0)
+		goto out;
+	r = 0;
+	if (container_saved_config(root, id, &c, err) < 0) {
+		log_warning("poststart hooks: %s", (*err)->msg);
+		berth_error_release(err);
+		goto out;
+	}
+	if (c->has_hooks && c->hooks.n_poststart > 0) {
+		cleanup_free char *js = container_state_json_text(root, s, "running");
+		if (hooks_run(c->hooks.poststart, c->hooks.n_poststart, "poststart", js, err) < 0) {
+			log_warning("%s", (*err)->msg);
+			berth_error_release(err);
+		}
+	}
+out:
+	config_free(c);
+	state_free(s);
+	return r;
+}
+
+int container_start(const char *root, const char *id, berth_error_t *err)
+{
+	int lock;
+	int r;
+
+	if (state_validate_id(id, err) < 0)
+		return -1;
+	lock = state_lock(root, id, err);
+	if (lock < 0)
+		return -1;
+	r = container_start_locked(root, id, err);
+	close(lock);
+	return r;
+}
+
+/* ---- kill, delete, state, list ------------------------------------------------------ */
+
+static int container_kill_all(const struct state *s, int sig, berth_error_t *err)
+{
+	struct cgroup_host h;
+	pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (s->cgroup_path == NULL)
+		return 0;
+	if (cgroup_host_detect(&h, NULL, err) < 0 ||
+	    cgroup_get_pids(&h, s->cgroup_path, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], sig);
+	free(pids);
+	return 0;
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, berth_error_t *err)
+{
+	struct state *s = NULL;
+	enum state_status st;
+	int r;
+
+	if (state_load(root, id, &s, err) < 0)
+		return -1;
+	st = state_status(root, s);
+	if (st == STATE_STOPPED) {
+		state_free(s);
+		return berth_error(err, 0, "container `%s` is not running", id);
+	}
+	r = container_signal(s->pid, s->start_time, sig);
+	if (r < 0 && r != -ESRCH) {
+		berth_error(err, -r, "kill container `%s` (pid %d)", id, (int)s->pid);
+		state_free(s);
+		return -1;
+	}
+	r = all ? container_kill_all(s, sig, err) : 0;
+	state_free(s);
+	return r;
+}
+
+static int container_delete_locked(const char *root, const char *id, bool force,
+				   berth_error_t *err)
+{
+	struct state *s = NULL;
+	struct config *c = NULL;
+	enum state_status st;
+	berth_error_t e = NULL;
+
+	if (state_load(root, id, &s, err) < 0)
+		return -1;
+	st = state_status(root, s);
+	if ((st == STATE_RUNNING || st == STATE_PAUSED || (st == STATE_CREATING && s->pid > 0)) &&
+	    !force) {
+		state_free(s);
+		return berth_error(err, 0,
+				   "cannot delete container `%s`: it is %s (stop it first or use "
+				   "--force)",
+				   id, state_status_name(st));
+	}
+	if (st != STATE_STOPPED && s->pid > 0) {
+		container_signal(s->pid, s->start_time, SIGKILL);
+		container_kill_all(s, SIGKILL, &e);
+		berth_error_release(&e);
+		container_wait_gone(s->pid, s->start_time);
+	}
+	if (container_cgroup_remove(s->cgroup_path, err) < 0) {
+		state_free(s);
+		return -1;
+	}
+	if (container_saved_config(root, id, &c, &e) == 0 && c->has_hooks &&
+	    c->hooks.n_poststop > 0) {
+		cleanup_free char *js = container_state_json_text(root, s, "stopped");
+		if (hooks_run(c->hooks.poststop, c->hooks.n_poststop, "poststop", js, &e) < 0)
+			log_warning("%s", e->msg);
+	}
+	berth_error_release(&e);
+	config_free(c);
+	state_free(s);
+	return state_remove(root, id, err);
+}
+
+int container_delete(const char *root, const char *id, bool force, berth_error_t *err)
+{
+	int lock, r;
+
+	if (state_validate_id(id, err) < 0)
+		return -1;
+	lock = state_lock(root, id, err);
+	if (lock < 0)
+		return -1;
+	r = container_delete_locked(root, id, force, err);
+	close(lock);
+	return r;
+}
+
+int container_state(const char *root, const char *id, json_t **out, berth_error_t *err)
+{
+	struct state *s = NULL;
+	if (state_load(root, id, &s, err) < 0)
+		return -1;
+	*out = state_to_spec_json(root, s);
+	state_free(s);
+	return 0;
+}
+
+int container_list(const char *root, json_t **out, berth_error_t *err)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	json_t *arr = json_array();
+
+	if (d == NULL) {
+		if (errno == ENOENT) {
+			*out = arr;
+			return 0;
+		}
+		json_decref(arr);
+		return berth_error(err, errno, "open `%s`", root);
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct state *s = NULL;
+		berth_error_t e = NULL;
+		if (de->d_name[0] == '.')
+			continue;
+		if (state_load(root, de->d_name, &s, &e) < 0) {
+			berth_error_release(&e);
+			continue;
+		}
+		json_array_append_new(arr, state_to_spec_json(root, s));
+		state_free(s);
+	}
+	closedir(d);
+	*out = arr;
+	return 0;
+}
+
+/* ---- run -------------------------------------------------------------------------- */
+
+static int container_exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 255;
+}
+
+/* Forward signals to the init, copy the terminal, reap children until the init exits. */
+static int container_supervise(pid_t init, int master, int *status, berth_error_t *err)
+{
+	sigset_t all, old;
+	cleanup_close int sfd = -1;
+	bool in_open = master >= 0;
+	bool done = false;
+	char buf[8192];
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (sfd < 0)
+		return berth_error(err, errno, "signalfd");
+	if (master >= 0)
+		terminal_raw_begin(master);
+
+	while (!done || master >= 0) {
+		struct pollfd p[3] = {
+			{.fd = sfd, .events = POLLIN},
+			{.fd = master, .events = POLLIN},
+			{.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+		};
+		if (done && master >= 0) {
+			/* drain what the container wrote last, without blocking */
+			ssize_t n = read(master, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			util_write_all(STDOUT_FILENO, buf, (size_t)n);
+			continue;
+		}
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGCHLD) {
+				int ws;
+				pid_t w;
+				while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
+					if (w == init) {
+						*status = container_exit_status(ws);
+						done = true;
+					}
+			} else if (si.ssi_signo == SIGWINCH && master >= 0) {
+				terminal_copy_winsize(master);
+			} else {
+				kill(init, (int)si.ssi_signo);
+			}
+		}
+		if (master >= 0 && (p[2].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0)
+				in_open = false;
+			else
+				util_write_all(master, buf, (size_t)n);
+		}
+		if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t n = read(master, buf, sizeof(buf));
+			if (n <= 0) {
+				close(master);
+				master = -1;
+			} else {
+				util_write_all(STDOUT_FILENO, buf, (size_t)n);
+			}
+		}
+		if (done && master >= 0)
+			fcntl(master, F_SETFL, O_NONBLOCK);
+	}
+	if (master >= 0)
+		close(master);
+	terminal_raw_end();
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+int container_run(const struct container_opts *o, bool detach, bool keep, int *status,
+		  berth_error_t *err)
+{
+	struct container_opts fo = *o;
+	pid_t pid;
+	int master = -1;
+	sigset_t chld, old;
+	int r;
+
+	*status = 0;
+	fo.foreground = !detach;
+	if (!detach) {
+		/* the init is re-parented to us when stage 1 exits */
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		/* no SIGCHLD may be lost between create and supervise */
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &chld, &old);
+	}
+	if (container_create_full(&fo, &pid, detach ? NULL : &master, err) < 0)
+		return -1;
+	if (container_start(o->root, o->id, err) < 0) {
+		berth_error_t e = NULL;
+		if (master >= 0)
+			close(master);
+		container_delete(o->root, o->id, true, &e);
+		berth_error_release(&e);
+		return -1;
+	}
+	if (detach)
+		return 0;
+	r = container_supervise(pid, master, status, err);
+	if (!keep) {
+		berth_error_t e = NULL;
+		if (container_delete(o->root, o->id, true, &e) < 0) {
+			log_warning("%s", e->msg);
+			berth_error_release(&e);
+		}
+	}
+	return r;
+}

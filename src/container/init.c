@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+#include "init.h"
+#include "hooks.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Report err to the runtime and die. */
+__attribute__((noreturn)) static void init_fail(int sync_fd, berth_error_t *err)
+{
+	berth_error_t ignored = NULL;
+	sync_send(sync_fd, SYNC_ERROR, (*err)->status, (*err)->msg, &ignored);
+	_exit(1);
+}
+
+/* Join every namespace given by path: the user namespace first, so that we hold
+ * capabilities over the ones it owns. */
+static int init_join_namespaces(const struct config *c, berth_error_t *err)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < c->linux_.n_namespaces; i++) {
+			const struct config_namespace *ns = &c->linux_.namespaces[i];
+			bool user = ns->type == CONFIG_NS_USER;
+			cleanup_close int fd = -1;
+
+			if (ns->path == NULL || (pass == 0) != user)
+				continue;
+			fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return berth_error(err, errno, "linux.namespaces[%zu]: open `%s`", i,
+						   ns->path);
+			if (setns(fd, config_ns_clone_flag(ns->type)) < 0)
+				return berth_error(err, errno,
+						   "linux.namespaces[%zu]: join the %s namespace `%s`", i,
+						   config_ns_name(ns->type), ns->path);
+		}
+	}
+	return 0;
+}
+
+static int init_new_ns_flags(const struct config *c, bool *new_user)
+{
+	int flags = 0;
+	*new_user = false;
+	for (size_t i = 0; i < c->linux_.n_namespaces; i++) {
+		const struct config_namespace *ns = &c->linux_.namespaces[i];
+		if (ns->path != NULL)
+			continue;
+		if (ns->type == CONFIG_NS_USER)
+			*new_user = true;
+		else
+			flags |= config_ns_clone_flag(ns->type);
+	}
+	return flags;
+}
+
+static int init_time_offsets(const struct config *c, berth_error_t *err)
+{
+	char buf[256];
+	size_t len = 0;
+
+	if (c->linux_.n_time_offsets == 0)
+		return 0;
+	for (size_t i = 0; i < c->linux_.n_time_offsets; i++) {
+		const struct config_time_offset *t = &c->linux_.time_offsets[i];
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %lld %u\n", t->clock,
+					(long long)t->secs, t->nanosecs);
+		if (len >= sizeof(buf))
+			return berth_error(err, E2BIG, "linux.timeOffsets");
+	}
+	return util_write_file("/proc/self/timens_offsets", buf, err);
+}
+
+static bool init_has_new_ns(const struct config *c, enum config_ns_type t)
+{
+	int i = config_find_namespace(c, t);
+	return i >= 0;
+}
+
+/* Wait for `start`: the open blocks until it opens the fifo's read end. Returns the fd. */
+static int init_wait_start(int fifo_fd)
+{
+	char path[32];
+	int fd;
+
+	util_fd_path(fifo_fd, path);
+	do
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	close(fifo_fd);
+	return fd;
+}
+
+/* After start: report to `start` through the fifo, then die. */
+__attribute__((noreturn)) static void init_fail_started(int fd, berth_error_t *err)
+{
+	if (fd >= 0)
+		util_write_all(fd, (*err)->msg, strlen((*err)->msg));
+	else
+		fprintf(stderr, "berth-runtime: %s\n", (*err)->msg);
+	_exit(127);
+}
+
+__attribute__((noreturn)) static void init_stage2(const struct init_args *a)
+{
+	const struct config *c = a->config;
+	const struct config_process *p = &c->process;
+	struct rootfs_opts ro = {0};
+	struct sync_msg m;
+	berth_error_t err = NULL;
+	cleanup_free char *state_json = NULL;
+	cleanup_free char *exe = NULL;
+	char **env;
+	int fifo;
+	int slave = -1;
+
+	signal(SIGPIPE, SIG_DFL);
+	ro.rootfs = a->rootfs;
+	ro.no_pivot = a->no_pivot;
+	ro.userns = config_find_namespace(c, CONFIG_NS_USER) >= 0;
+	ro.new_cgroupns = init_has_new_ns(c, CONFIG_NS_CGROUP);
+	ro.cgroup_path = a->cgroup_path;
+	ro.new_netns = init_has_new_ns(c, CONFIG_NS_NETWORK);
+
+	if (rootfs_prepare(c, &ro, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	/* prestart and createRuntime run in the runtime's namespaces */
+	if (sync_send(a->sync_fd, SYNC_HOOKS, 0, NULL, &err) < 0)
+		_exit(1);
+	if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
+		_exit(1);
+	state_json = m.payload;
+	if (c->has_hooks && hooks_run(c->hooks.create_container, c->hooks.n_create_container,
+				      "createContainer", state_json, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	if (p->cwd) {
+		cleanup_close int rfd = open(a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int cfd = rfd < 0 ? -1 : util_mkdir_in_root(rfd, p->cwd, 0755, &err);
+		if (cfd < 0) {
+			if (err == NULL)
+				berth_error(&err, errno, "open `%s`", a->rootfs);
+			berth_error_prefix(&err, "process.cwd");
+			init_fail(a->sync_fd, &err);
+		}
+		close(cfd);
+	}
+	if (rootfs_pivot(c, &ro, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	if (p->terminal) {
+		int master;
+		if (terminal_open_pty(&master, &slave,
+				      p->has_console_size ? p->console_size.height : 0,
+				      p->has_console_size ? p->console_size.width : 0, &err) < 0 ||
+		    rootfs_mount_console(slave, &err) < 0 ||
+		    terminal_send_fd(a->console_fd, master, "/dev/ptmx", &err) < 0)
+			init_fail(a->sync_fd, &err);
+		close(master);
+		close(a->console_fd);
+	}
+	if (rootfs_finalize(c, &ro, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
+		berth_error(&err, errno, "hostname: sethostname `%s`", c->hostname);
+		init_fail(a->sync_fd, &err);
+	}
+	if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) < 0) {
+		berth_error(&err, errno, "domainname: setdomainname `%s`", c->domainname);
+		init_fail(a->sync_fd, &err);
+	}
+	if (p->terminal) {
+		if (terminal_make_controlling(slave, &err) < 0)
+			init_fail(a->sync_fd, &err);
+		close(slave);
+	}
+	if (process_set_oom_score_adj(p, &err) < 0 || process_apply_rlimits(p, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	if (process_set_identity(p, false, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	if (chdir(p->cwd) < 0) {
+		berth_error(&err, errno, "process.cwd: chdir `%s`", p->cwd);
+		init_fail(a->sync_fd, &err);
+	}
+	if (process_find_executable(p, &exe, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	{
+		size_t n_extra = 0;
+		while (a->extra_env && a->extra_env[n_extra])
+			n_extra++;
+		env = process_build_env(p, a->extra_env, n_extra);
+	}
+
+	if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, &err) < 0)
+		_exit(1);
+	if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
+		_exit(1);
+	free(m.payload);
+	close(a->sync_fd);
+
+	fifo = init_wait_start(a->fifo_fd);
+	if (fifo < 0) {
+		berth_error(&err, errno, "open exec.fifo");
+		init_fail_started(-1, &err);
+	}
+	/* the first byte tells `start` that we are here; anything after it is an error */
+	if (util_write_all(fifo, "0", 1) < 0)
+		_exit(127);
+	if (c->has_hooks && hooks_run(c->hooks.start_container, c->hooks.n_start_container,
+				      "startContainer", state_json, &err) < 0)
+		init_fail_started(fifo, &err);
+	for (int fd = 3; fd < 3 + a->preserve_fds; fd++)
+		fcntl(fd, F_SETFD, 0);
+	util_cloexec_fds_from(3 + a->preserve_fds);
+	execve(exe, p->args, env);
+	berth_error(&err, errno, "exec `%s`", exe);
+	init_fail_started(fifo, &err);
+}
+
+void init_stage1(const struct init_args *a)
+{
+	const struct config *c = a->config;
+	berth_error_t err = NULL;
+	struct sync_msg m;
+	bool new_user;
+	int flags = init_new_ns_flags(c, &new_user);
+	pid_t pid;
+
+	if (sync_expect(a->sync_fd, SYNC_GO, &m, &err) < 0)
+		_exit(1);
+	free(m.payload);
+	if (init_join_namespaces(c, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	if (new_user) {
+		if (unshare(CLONE_NEWUSER) < 0) {
+			berth_error(&err, errno, "unshare the user namespace");
+			init_fail(a->sync_fd, &err);
+		}
+		if (sync_send(a->sync_fd, SYNC_USERMAP, 0, NULL, &err) < 0 ||
+		    sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
+			_exit(1);
+		free(m.payload);
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+			berth_error(&err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
+			init_fail(a->sync_fd, &err);
+		}
+	}
+	if (flags != 0 && unshare(flags) < 0) {
+		berth_error(&err, errno, "unshare namespaces (flags 0x%x)", (unsigned)flags);
+		init_fail(a->sync_fd, &err);
+	}
+	if ((flags & CLONE_NEWTIME) && init_time_offsets(c, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	pid = fork();
+	if (pid < 0) {
+		berth_error(&err, errno, "fork the container init");
+		init_fail(a->sync_fd, &err);
+	}
+	if (pid == 0)
+		init_stage2(a);
+	sync_send(a->sync_fd, SYNC_PID, pid, NULL, &err);
+	_exit(0);
+}

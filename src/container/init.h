@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* The container's init, from fork to exec. Runs in the children of berth-runtime:
+ *   stage 1 joins and creates the namespaces (the user namespace first, so that the runtime
+ *           can write its id maps) and forks stage 2 into them;
+ *   stage 2 is the container's pid 1: rootfs, hooks, terminal, identity; it then blocks on
+ *           exec.fifo until `start` and execs the user program.
+ * Every step reports failure to the runtime over the sync socket as one line. */
+#ifndef BERTH_INIT_H
+#define BERTH_INIT_H
+
+#include "config.h"
+
+#include <stdbool.h>
+
+struct init_args {
+	const struct config *config;
+	const char *rootfs;	 /* absolute host path */
+	const char *cgroup_path; /* for the cgroup mount */
+	bool no_pivot;
+	int sync_fd;	/* SOCK_SEQPACKET to the runtime */
+	int fifo_fd;	/* O_PATH of exec.fifo */
+	int console_fd; /* connected console socket, or -1 */
+	int preserve_fds;
+	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
+};
+
+/* Never returns: _exit()s or execs. */
+__attribute__((noreturn)) void init_stage1(const struct init_args *a);
+
+#endif

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+#include "process.h"
+#include "util.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+int process_apply_rlimits(const struct config_process *p, berth_error_t *err)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct config_rlimit *r = &p->rlimits[i];
+		struct rlimit rl = {.rlim_cur = r->soft, .rlim_max = r->hard};
+		if (setrlimit(r->resource, &rl) < 0)
+			return berth_error(err, errno, "setrlimit %s (soft %llu, hard %llu)", r->type,
+					   (unsigned long long)r->soft,
+					   (unsigned long long)r->hard);
+	}
+	return 0;
+}
+
+int process_set_oom_score_adj(const struct config_process *p, berth_error_t *err)
+{
+	char buf[16];
+	if (!p->has_oom_score_adj)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+	return util_write_file("/proc/self/oom_score_adj", buf, err);
+}
+
+int process_last_cap(void)
+{
+	static int last = -1;
+	if (last < 0) {
+		cleanup_free char *text = NULL;
+		berth_error_t err = NULL;
+		if (util_read_file("/proc/sys/kernel/cap_last_cap", &text, NULL, &err) == 0)
+			last = atoi(text);
+		else
+			last = CAP_LAST_CAP;
+		berth_error_release(&err);
+	}
+	return last;
+}
+
+static bool process_cap_in(const int *caps, size_t n, int cap)
+{
+	for (size_t i = 0; i < n; i++)
+		if (caps[i] == cap)
+			return true;
+	return false;
+}
+
+static int process_set_caps(const struct config_capabilities *c, berth_error_t *err)
+{
+	cap_t caps = cap_init();
+	int last = process_last_cap();
+	int r = 0;
+
+	if (caps == NULL)
+		return berth_error(err, errno, "cap_init");
+	for (int cap = 0; cap <= last; cap++) {
+		cap_value_t v = cap;
+		if (process_cap_in(c->effective, c->n_effective, cap))
+			cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+		if (process_cap_in(c->permitted, c->n_permitted, cap))
+			cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
+		if (process_cap_in(c->inheritable, c->n_inheritable, cap))
+			cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+	}
+	if (cap_set_proc(caps) < 0)
+		r = berth_error(err, errno, "set capabilities");
+	cap_free(caps);
+	if (r < 0)
+		return r;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return berth_error(err, errno, "clear ambient capabilities");
+	for (size_t i = 0; i < c->n_ambient; i++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c->ambient[i], 0, 0) <
+		    0)
+			/* runc ignores ambient capabilities that are not also permitted+inheritable */
+			log_debug("cannot raise ambient capability %d: %s", c->ambient[i],
+				  strerror(errno));
+	return 0;
+}
+
+int process_set_identity(const struct config_process *p, bool setgroups_denied,
+			 berth_error_t *err)
+{
+	const struct config_capabilities *c = &p->capabilities;
+
+	if (c->has) {
+		int last = process_last_cap();
+		for (int cap = 0; cap <= last; cap++)
+			if (!process_cap_in(c->bounding, c->n_bounding, cap) &&
+			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				return berth_error(err, errno, "drop capability %d from the bounding set",
+						   cap);
+		/* keep the permitted set across the uid change; we set it explicitly below */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return berth_error(err, errno, "prctl(PR_SET_KEEPCAPS)");
+	}
+	if (!setgroups_denied) {
+		if (setgroups(p->user.n_additional_gids, p->user.additional_gids) < 0)
+			return berth_error(err, errno, "setgroups");
+	} else if (p->user.n_additional_gids > 0) {
+		return berth_error(err, EPERM, "setgroups (denied in this user namespace)");
+	}
+	if (setresgid(p->user.gid, p->user.gid, p->user.gid) < 0)
+		return berth_error(err, errno, "setresgid(%u)", (unsigned)p->user.gid);
+	if (setresuid(p->user.uid, p->user.uid, p->user.uid) < 0)
+		return berth_error(err, errno, "setresuid(%u)", (unsigned)p->user.uid);
+	if (c->has) {
+		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+			return berth_error(err, errno, "prctl(PR_SET_KEEPCAPS)");
+		if (process_set_caps(c, err) < 0)
+			return -1;
+	}
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return berth_error(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	umask(p->user.has_umask ? p->user.umask : 022);
+	return 0;
+}
+
+static bool process_is_executable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int process_find_executable(const struct config_process *p, char **out, berth_error_t *err)
+{
+	const char *name = p->args[0];
+	const char *path;
+	cleanup_free char *copy = NULL;
+	char *dir, *save = NULL;
+	struct stat st;
+
+	if (strchr(name, '/') != NULL) {
+		if (stat(name, &st) < 0)
+			return berth_error(err, errno, "exec: `%s`", name);
+		if (S_ISDIR(st.st_mode))
+			return berth_error(err, EISDIR, "exec: `%s`", name);
+		*out = xstrdup(name);
+		return 0;
+	}
+	path = config_env_get(p->env, p->n_env, "PATH");
+	if (path == NULL)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	copy = xstrdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		cleanup_free char *cand = xasprintf("%s/%s", *dir ? dir : ".", name);
+		if (process_is_executable(cand)) {
+			*out = util_steal_ptr(cand);
+			return 0;
+		}
+	}
+	return berth_error(err, 0, "exec: `%s`: executable file not found in $PATH", name);
+}
+
+static char *process_home_for(uid_t uid)
+{
+	cleanup_file FILE *f = fopen("/etc/passwd", "re");
+	char line[1024];
+
+	if (f == NULL)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *fields[7] = {0};
+		char *s = line, *save = NULL;
+		int i;
+		for (i = 0; i < 7; i++) {
+			fields[i] = strsep(&s, ":");
+			if (fields[i] == NULL)
+				break;
+		}
+		(void)save;
+		if (i < 7 || fields[2] == NULL || (uid_t)strtoul(fields[2], NULL, 10) != uid)
+			continue;
+		return xstrdup(fields[5]);
+	}
+	return NULL;
+}
+
+char **process_build_env(const struct config_process *p, char *const *extra, size_t n_extra)
+{
+	size_t n = 0;
+	char **env = xmalloc0((p->n_env + n_extra + 2) * sizeof(char *));
+
+	for (size_t i = 0; i < p->n_env; i++)
+		env[n++] = xstrdup(p->env[i]);
+	for (size_t i = 0; i < n_extra; i++)
+		env[n++] = xstrdup(extra[i]);
+	if (config_env_get(env, n, "HOME") == NULL) {
+		cleanup_free char *home = process_home_for(p->user.uid);
+		env[n++] = xasprintf("HOME=%s", home ? home : "/");
+	}
+	env[n] = NULL;
+	return env;
+}
+
+void process_env_free(char **env)
+{
+	if (env == NULL)
+		return;
+	for (char **e = env; *e; e++)
+		free(*e);
+	free(env);
+}

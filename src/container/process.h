@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* The container process's identity and limits, applied by its init right before exec:
+ * rlimits, user and groups, the five capability sets, no_new_privs, umask, the environment
+ * and the executable lookup in the container's PATH. */
+#ifndef BERTH_PROCESS_H
+#define BERTH_PROCESS_H
+
+#include "config.h"
+#include "error.h"
+
+#include <stdbool.h>
+
+int process_apply_rlimits(const struct config_process *p, berth_error_t *err);
+int process_set_oom_score_adj(const struct config_process *p, berth_error_t *err);
+/* Drop the bounding set, switch to user.uid/gid with additionalGids (setgroups is skipped
+ * when `setgroups_denied`), then set effective/permitted/inheritable and ambient. */
+int process_set_identity(const struct config_process *p, bool setgroups_denied,
+			 berth_error_t *err);
+/* The executable for args[0]: as is when it has a '/', else searched in the PATH of the
+ * process env (or the default PATH). Fails like runc: `exec: "x": executable file not found
+ * in $PATH`. */
+int process_find_executable(const struct config_process *p, char **out, berth_error_t *err);
+/* The process env plus HOME (from /etc/passwd when unset) and extra "K=V" entries. NULL
+ * terminated; free with process_env_free(). */
+char **process_build_env(const struct config_process *p, char *const *extra, size_t n_extra);
+void process_env_free(char **env);
+/* Last capability number the running kernel knows. */
+int process_last_cap(void);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* The terminal behind the guest's consoles: host stdin in raw mode when it is a tty (restored
+ * at exit and on signals), a reader thread feeding the UART, Ctrl-A x to quit (as in QEMU),
+ * and one serialized output for the UART, the virtio console and the SBI console. */
+#ifndef BERTH_VM_CONSOLE_H
+#define BERTH_VM_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct console;
+struct uart;
+
+/* in_fd -1: no input. quit(opaque) runs on the reader thread after Ctrl-A x. */
+struct console *console_open(int in_fd, int out_fd, void (*quit)(void *), void *opaque);
+void console_close(struct console *c);
+/* Where input goes (NULL: dropped while the machine resets). */
+void console_set_uart(struct console *c, struct uart *u);
+/* Output, with the signature of uart_out_fn. */
+void console_write(void *console, const uint8_t *buf, size_t len);
+/* Put the terminal back as it was (async-signal-safe; also done by console_close). */
+void console_restore_terminal(void);
+
+/* The escape state machine of the reader: returns the bytes of in[] to give to the guest in
+ * out[] (at most len + 1), and sets *quit on Ctrl-A x. *state carries a pending Ctrl-A. */
+size_t console_filter(int *state, const uint8_t *in, size_t len, uint8_t *out, int *quit,
+		      int *help);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* QEMU virt's "test" device (sifive,test1), the syscon behind /poweroff and /reboot:
+ * a 32-bit write at offset 0 of 0x5555 powers off, 0x3333 | code << 16 powers off with a
+ * failure code, 0x7777 resets. Reads return 0. */
+#include "devices.h"
+#include "util.h"
+
+#define FINISHER_FAIL  0x3333
+#define FINISHER_PASS  0x5555
+#define FINISHER_RESET 0x7777
+
+struct syscon {
+	syscon_fn fn;
+	void *opaque;
+};
+
+struct syscon *syscon_create(syscon_fn fn, void *opaque)
+{
+	struct syscon *s = xmalloc0(sizeof(*s));
+
+	s->fn = fn;
+	s->opaque = opaque;
+	return s;
+}
+
+void syscon_destroy(struct syscon *s)
+{
+	free(s);
+}
+
+int syscon_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+	(void)dev;
+	(void)off;
+	(void)size;
+	*val = 0;
+	return 0;
+}
+
+int syscon_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct syscon *s = dev;
+
+	if (off != 0 || size < 2)
+		return 0;
+	switch (val & 0xffff) {
+	case FINISHER_PASS:
+		s->fn(s->opaque, SYSCON_POWEROFF, 0);
+		break;
+	case FINISHER_FAIL:
+		s->fn(s->opaque, SYSCON_FAIL, size >= 4 ? (unsigned)((val >> 16) & 0xffff) : 1);
+		break;
+	case FINISHER_RESET:
+		s->fn(s->opaque, SYSCON_REBOOT, 0);
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* virtio over MMIO (transport version 2) and the devices behind it. The transport owns the
+ * registers, feature negotiation, status and queues; a device supplies its id, features,
+ * config space and a notify handler that drains a queue. Requests are served synchronously
+ * on the hart that wrote QueueNotify, under the transport's lock. */
+#ifndef BERTH_VM_VIRTIO_H
+#define BERTH_VM_VIRTIO_H
+
+#include "devices.h"
+#include "virtqueue.h"
+#include "error.h"
+
+#define VIRTIO_MMIO_SIZE 0x1000
+#define VIRTIO_MMIO_MAX_QUEUES 4
+
+#define VIRTIO_F_RING_INDIRECT_DESC 28
+#define VIRTIO_F_RING_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1 32
+
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 0x40
+#define VIRTIO_STATUS_FAILED 0x80
+
+enum { VIRTIO_ID_NET = 1, VIRTIO_ID_BLOCK = 2, VIRTIO_ID_CONSOLE = 3, VIRTIO_ID_RNG = 4 };
+
+struct virtio_mmio;
+
+struct virtio_device {
+	uint32_t device_id;
+	uint64_t features; /* device features; the transport adds VERSION_1 and the ring ones */
+	unsigned num_queues;
+	uint8_t *config; /* config space, little-endian, config_size bytes */
+	size_t config_size;
+	void *opaque;
+	/* Drain queue q: returns 0, or -1 when the ring is corrupt (the transport then sets
+	 * NEEDS_RESET). Called with the transport locked. */
+	int (*notify)(struct virtio_mmio *t, void *opaque, unsigned q);
+	void (*reset)(void *opaque);
+	void (*destroy)(void *opaque);
+};
+
+/* dev NULL: an empty slot (device id 0), as QEMU virt has. The transport takes dev over. */
+struct virtio_mmio *virtio_mmio_create(const struct virtio_device *dev, const struct guest_ram *ram,
+				       struct plic *plic, unsigned irq);
+void virtio_mmio_destroy(struct virtio_mmio *t);
+int virtio_mmio_read(void *dev, uint64_t off, unsigned size, uint64_t *val);
+int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val);
+uint32_t virtio_mmio_status(struct virtio_mmio *t);
+/* For device notify handlers. */
+struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned q);
+const struct guest_ram *virtio_mmio_ram(struct virtio_mmio *t);
+/* Buffers were pushed to queue q: interrupt the driver if it wants one. */
+void virtio_mmio_used(struct virtio_mmio *t, unsigned q);
+
+/* Devices. out receives what the guest writes to the console. */
+int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
+		    berth_error_t *err);
+void virtio_rng_init(struct virtio_device *dev);
+void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaque);
+
+#endif

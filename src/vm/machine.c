@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: MIT */
+/* The machine: guest RAM, the images, the devices on the bus, one host thread per hart, and
+ * the power-off / reboot logic. A reboot tears the board down and builds it again from the
+ * same images (RAM is zeroed, devices reset, hart 0 restarts at the kernel). */
+#include "machine.h"
+#include "console.h"
+#include "cpu.h"
+#include "sbi.h"
+#include "devices/devices.h"
+#include "devices/virtio.h"
+#include "log.h"
+#include "util.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+
+#define FDT_MAX_SIZE 0x10000
+#define MAX_REGIONS 20
+
+enum vm_stop { STOP_NONE, STOP_POWEROFF, STOP_REBOOT, STOP_FAIL, STOP_QUIT, STOP_ERROR,
+	       STOP_SIGNAL };
+
+struct region {
+	uint64_t base, size;
+	int (*read)(void *dev, uint64_t off, unsigned size, uint64_t *val);
+	int (*write)(void *dev, uint64_t off, unsigned size, uint64_t val);
+	void *dev;
+};
+
+struct machine {
+	const struct vm_config *cfg;
+	struct console *con;
+	struct boot_timer *bt;
+	long long t0_ns;
+	/* images */
+	char *kernel, *initrd;
+	size_t kernel_len, initrd_len;
+	uint64_t kernel_end; /* guest address after the kernel's image_size */
+	/* RAM */
+	uint8_t *ram;
+	struct guest_ram gram;
+	/* the board, rebuilt on reboot */
+	unsigned ncpus;
+	struct vcpu *harts[VM_MAX_CPUS];
+	pthread_t threads[VM_MAX_CPUS];
+	bool running[VM_MAX_CPUS];
+	struct plic *plic;
+	struct uart *uart;
+	struct aclint *aclint;
+	struct rtc *rtc;
+	struct syscon *syscon;
+	struct virtio_mmio *virtio[VM_VIRTIO_SLOTS];
+	struct sbi sbi;
+	bool sbi_ready;
+	struct region regions[MAX_REGIONS];
+	unsigned nregions;
+	struct vcpu_platform platform;
+	/* stopping */
+	pthread_mutex_t lock;
+	enum vm_stop stop;
+	int stop_status;
+	char *stop_msg;
+	int wake_fd;
+};
+
+static atomic_int signal_wake_fd = -1;
+static volatile sig_atomic_t signal_caught;
+
+int vm_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0') {
+		end++;
+		if (*end == 'i' && end[1] == 'B')
+			end += 2;
+		else if (*end == 'B')
+			end++;
+		if (*end != '\0')
+			return -1;
+	}
+	if (shift > 0 && v > (ULLONG_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int vm_check_kernel(const uint8_t *img, size_t len, const char *path, berth_error_t *err)
+{
+	if (len >= 4 && memcmp(img, "\177ELF", 4) == 0)
+		return berth_error(err, 0,
+				   "--kernel: `%s` is an ELF file; berth boots the raw Image "
+				   "(arch/riscv/boot/Image)",
+				   path);
+	if (len < 64 || memcmp(img + 0x38, "RSC\x05", 4) != 0)
+		return berth_error(err, 0,
+				   "--kernel: `%s` is not a RISC-V Linux kernel Image (no \"RSC\\x05\" "
+				   "magic at offset 0x38)",
+				   path);
+	return 0;
+}
+
+/* --- stopping ---------------------------------------------------------------------------- */
+
+static void machine_stop(struct machine *m, enum vm_stop why, int status, const char *msg)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->stop == STOP_NONE) {
+		m->stop = why;
+		m->stop_status = status;
+		if (msg != NULL)
+			m->stop_msg = xstrdup(msg);
+	}
+	pthread_mutex_unlock(&m->lock);
+	(void)!write(m->wake_fd, &one, sizeof(one));
+}
+
+static void on_signal(int sig)
+{
+	uint64_t one = 1;
+	int fd = atomic_load(&signal_wake_fd);
+
+	signal_caught = sig;
+	if (fd >= 0)
+		(void)!write(fd, &one, sizeof(one));
+}
+
+static void on_quit(void *opaque)
+{
+	machine_stop(opaque, STOP_QUIT, 0, NULL);
+}
+
+static void on_syscon(void *opaque, enum syscon_action action, unsigned code)
+{
+	struct machine *m = opaque;
+
+	if (action == SYSCON_POWEROFF)
+		machine_stop(m, STOP_POWEROFF, VM_EXIT_POWEROFF, NULL);
+	else if (action == SYSCON_FAIL)
+		machine_stop(m, STOP_FAIL, code != 0 ? (int)(code & 0xff) : 1, NULL);
+	else
+		machine_stop(m, STOP_REBOOT, VM_EXIT_REBOOT, NULL);
+}
+
+static void on_sbi_reset(void *opaque, enum sbi_reset how, uint32_t reason)
+{
+	(void)reason;
+	if (how == SBI_RESET_SHUTDOWN)
+		machine_stop(opaque, STOP_POWEROFF, VM_EXIT_POWEROFF, NULL);
+	else
+		machine_stop(opaque, STOP_REBOOT, VM_EXIT_REBOOT, NULL);
+}
+
+/* --- what the harts see ------------------------------------------------------------------ */
+
+static uint64_t machine_time(void *opaque)
+{
+	struct machine *m = opaque;
+
+	return (uint64_t)(util_now_ns() - m->t0_ns) / (1000000000ull / VM_TIMEBASE_HZ);
+}
+
+static struct region *machine_region(struct machine *m, uint64_t addr, unsigned size)
+{
+	for (unsigned i = 0; i < m->nregions; i++) {
+		struct region *r = &m->regions[i];
+		if (addr >= r->base && addr - r->base < r->size)
+			return addr - r->base + size <= r->size ? r : NULL;
+	}
+	return NULL;
+}
+
+static int machine_mmio_read(void *opaque, uint64_t addr, unsigned size, uint64_t *val)
+{
+	struct region *r = machine_region(opaque, addr, size);
+
+	*val = 0;
+	return r != NULL ? r->read(r->dev, addr - r->base, size, val) : -1;
+}
+
+static int machine_mmio_write(void *opaque, uint64_t addr, unsigned size, uint64_t val)
+{
+	struct region *r = machine_region(opaque, addr, size);
+
+	return r != NULL ? r->write(r->dev, addr - r->base, size, val) : -1;
+}
+
+static void machine_sbi_call(void *opaque, struct vcpu *v)
+{
+	struct machine *m = opaque;
+
+	sbi_call(&m->sbi, v);
+}
+
+static void machine_plic_notify(void *opaque, unsigned ctx, bool level)
+{
+	struct machine *m = opaque;
+	unsigned hart = ctx / 2;
+
+	if (hart < m->ncpus && m->harts[hart] != NULL)
+		vcpu_set_irq(m->harts[hart], (ctx & 1) ? VCPU_IRQ_SEIP : VCPU_IRQ_MEIP, level);
+}
+
+static void machine_add(struct machine *m, uint64_t base, uint64_t size,
+			int (*rd)(void *, uint64_t, unsigned, uint64_t *),
+			int (*wr)(void *, uint64_t, unsigned, uint64_t), void *dev)
+{
+	if (m->nregions < MAX_REGIONS)
+		m->regions[m->nregions++] = (struct region){base, size, rd, wr, dev};
+}
+
+/* --- building the board ------------------------------------------------------------------ */
+
+static int machine_load_images(struct machine *m, berth_error_t *err)
+{
+	const struct vm_config *cfg = m->cfg;
+	uint64_t ram_end = VM_RAM_BASE + cfg->mem, image_size, initrd_start = 0, initrd_end = 0;
+	uint64_t fdt_addr = ram_end - 0x200000; /* the last 2 MiB, as QEMU does */
+	uint8_t fdt[FDT_MAX_SIZE];
+
+	memcpy(&image_size, m->kernel + 16, sizeof(image_size));
+	image_size = le64toh(image_size);
+	if (image_size < m->kernel_len)
+		image_size = m->kernel_len;
+	m->kernel_end = VM_RAM_BASE + VM_KERNEL_OFFSET + ((image_size + 0xfff) & ~0xfffull);
+	if (m->kernel_end > fdt_addr)
+		return berth_error(err, 0, "--kernel: `%s` (%zu bytes) does not fit in --mem %llu",
+				   cfg->kernel, m->kernel_len, (unsigned long long)cfg->mem);
+	memcpy(m->ram + VM_KERNEL_OFFSET, m->kernel, m->kernel_len);
+	if (m->initrd != NULL) {
+		initrd_end = fdt_addr;
+		initrd_start = (fdt_addr - m->initrd_len) & ~0xfffull;
+		if (m->initrd_len > fdt_addr - m->kernel_end ||
+		    initrd_start < m->kernel_end)
+			return berth_error(err, 0,
+					   "--initrd: `%s` (%zu bytes) does not fit in guest memory "
+					   "after the kernel (--mem %llu)",
+					   cfg->initrd, m->initrd_len, (unsigned long long)cfg->mem);
+		initrd_end = initrd_start + m->initrd_len;
+		memcpy(m->ram + (initrd_start - VM_RAM_BASE), m->initrd, m->initrd_len);
+	}
+	struct vm_fdt_params fp = {
+		.ram_base = VM_RAM_BASE,
+		.ram_size = cfg->mem,
+		.cpus = cfg->cpus,
+		.bootargs = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND,
+		.initrd_start = initrd_start,
+		.initrd_end = initrd_end,
+	};
+	if (vm_fdt_build(fdt, sizeof(fdt), &fp, err) < 0)
+		return -1;
+	memcpy(m->ram + (fdt_addr - VM_RAM_BASE), fdt, sizeof(fdt));
+	return 0;
+}
+
+static void machine_teardown(struct machine *m)
+{
+	for (unsigned i = 0; i < m->ncpus; i++) {
+		if (m->running[i]) {
+			vcpu_kick(m->harts[i], VCPU_EXIT_SHUTDOWN);
+			pthread_join(m->threads[i], NULL);
+			m->running[i] = false;
+		}
+	}
+	console_set_uart(m->con, NULL);
+	for (unsigned i = 0; i < m->ncpus; i++) {
+		if (m->harts[i] != NULL)
+			vcpu_destroy(m->harts[i]);
+		m->harts[i] = NULL;
+	}
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
+		virtio_mmio_destroy(m->virtio[i]);
+		m->virtio[i] = NULL;
+	}
+	uart_destroy(m->uart);
+	aclint_destroy(m->aclint);
+	rtc_destroy(m->rtc);
+	syscon_destroy(m->syscon);
+	plic_destroy(m->plic);
+	m->uart = NULL;
+	m->aclint = NULL;
+	m->rtc = NULL;
+	m->syscon = NULL;
+	m->plic = NULL;
+	if (m->sbi_ready)
+		sbi_fini(&m->sbi);
+	m->sbi_ready = false;
+	m->nregions = 0;
+}
+
+static void *hart_thread(void *arg)
+{
+	return (void *)(intptr_t)vcpu_run(arg);
+}
+
+static int machine_build(struct machine *m, berth_error_t *err)
+{
+	const struct vm_config *cfg = m->cfg;
+	unsigned slot = 0;
+
+	m->ncpus = cfg->cpus;
+	m->plic = plic_create(2 * m->ncpus, machine_plic_notify, m);
+	m->uart = uart_create(m->plic, VM_UART_IRQ, console_write, m->con);
+	uart_set_boot_timer(m->uart, m->bt);
+	m->rtc = rtc_create(m->plic, VM_RTC_IRQ);
+	m->syscon = syscon_create(on_syscon, m);
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		struct virtio_device d;
+		if (virtio_blk_init(&d, cfg->disks[i].path, cfg->disks[i].ro, i, err) < 0)
+			return -1;
+		m->virtio[slot] = virtio_mmio_create(&d, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
+		slot++;
+	}
+	struct virtio_device rng, con;
+	virtio_rng_init(&rng);
+	m->virtio[slot] = virtio_mmio_create(&rng, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
+	slot++;
+	virtio_console_init(&con, console_write, m->con);
+	m->virtio[slot] = virtio_mmio_create(&con, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
+	slot++;
+	for (; slot < VM_VIRTIO_SLOTS; slot++)
+		m->virtio[slot] = virtio_mmio_create(NULL, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
+
+	m->platform = (struct vcpu_platform){
+		.opaque = m,
+		.ram = m->ram,
+		.ram_base = VM_RAM_BASE,
+		.ram_size = cfg->mem,
+		.timebase_hz = VM_TIMEBASE_HZ,
+		.time = machine_time,
+		.mmio_read = machine_mmio_read,
+		.mmio_write = machine_mmio_write,
+		.sbi_call = machine_sbi_call,
+	};
+	for (unsigned i = 0; i < m->ncpus; i++) {
+		m->harts[i] = vcpu_create(&m->platform, i);
+		if (m->harts[i] == NULL)
+			return berth_error(err, errno, "cannot create hart %u", i);
+	}
+	m->aclint = aclint_create(m->harts, m->ncpus, machine_time, m);
+	m->sbi = (struct sbi){
+		.opaque = m,
+		.harts = m->harts,
+		.nharts = m->ncpus,
+		.ram = m->gram,
+		.console_write = console_write,
+		.system_reset = on_sbi_reset,
+	};
+	sbi_init(&m->sbi);
+	m->sbi_ready = true;
+
+	/* the UART first: it is the busiest */
+	machine_add(m, VM_UART_BASE, UART_SIZE, uart_read, uart_write, m->uart);
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
+		machine_add(m, VM_VIRTIO_BASE + i * VM_VIRTIO_STRIDE, VIRTIO_MMIO_SIZE,
+			    virtio_mmio_read, virtio_mmio_write, m->virtio[i]);
+	machine_add(m, VM_PLIC_BASE, PLIC_SIZE, plic_read, plic_write, m->plic);
+	machine_add(m, VM_CLINT_BASE, ACLINT_SIZE, aclint_read, aclint_write, m->aclint);
+	machine_add(m, VM_RTC_BASE, RTC_SIZE, rtc_read, rtc_write, m->rtc);
+	machine_add(m, VM_SYSCON_BASE, SYSCON_SIZE, syscon_read, syscon_write, m->syscon);
+	machine_add(m, VM_BOOT_TIMER_BASE, BOOT_TIMER_SIZE, boot_timer_read, boot_timer_write,
+		    m->bt);
+
+	if (machine_load_images(m, err) < 0)
+		return -1;
+	console_set_uart(m->con, m->uart);
+	return 0;
+}
+
+static int machine_start(struct machine *m, berth_error_t *err)
+{
+	vcpu_start(m->harts[0], VM_RAM_BASE + VM_KERNEL_OFFSET,
+		   VM_RAM_BASE + m->cfg->mem - 0x200000);
+	for (unsigned i = 0; i < m->ncpus; i++) {
+		int r = pthread_create(&m->threads[i], NULL, hart_thread, m->harts[i]);
+		if (r != 0)
+			return berth_error(err, r, "cannot start the thread of hart %u", i);
+		m->running[i] = true;
+	}
+	return 0;
+}
+
+/* Wait until something stops the machine; returns why. */
+static enum vm_stop machine_wait(struct machine *m)
+{
+	for (;;) {
+		struct pollfd p = {.fd = m->wake_fd, .events = POLLIN};
+		uint64_t v;
+		enum vm_stop stop;
+
+		/* a hart whose vcpu_run returned on its own has failed */
+		for (unsigned i = 0; i < m->ncpus; i++) {
+			void *res;
+			if (m->running[i] && pthread_tryjoin_np(m->threads[i], &res) == 0) {
+				m->running[i] = false;
+				if ((intptr_t)res == VCPU_EXIT_ERROR) {
+					char msg[512];
+					snprintf(msg, sizeof(msg), "hart %u: %s", i,
+						 vcpu_error(m->harts[i]) != NULL
+							 ? vcpu_error(m->harts[i])
+							 : "stopped");
+					machine_stop(m, STOP_ERROR, 1, msg);
+				}
+			}
+		}
+		pthread_mutex_lock(&m->lock);
+		stop = m->stop;
+		pthread_mutex_unlock(&m->lock);
+		if (signal_caught != 0)
+			return STOP_SIGNAL;
+		if (stop != STOP_NONE)
+			return stop;
+		if (poll(&p, 1, 200) > 0)
+			(void)!read(m->wake_fd, &v, sizeof(v));
+	}
+}
+
+static int read_image(const char *path, const char *what, uint64_t max, char **out, size_t *len,
+		      berth_error_t *err)
+{
+	if (util_read_file(path, out, len, err) < 0)
+		return berth_error_prefix(err, "%s", what);
+	if (*len > max) {
+		free(*out);
+		*out = NULL;
+		return berth_error(err, 0, "%s: `%s` (%zu bytes) is larger than guest memory", what,
+				   path, *len);
+	}
+	return 0;
+}
+
+int vm_run(const struct vm_config *cfg, berth_error_t *err)
+{
+	struct machine m = {.cfg = cfg, .wake_fd = -1};
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
+	int status = -1;
+	int sig;
+
+	m.t0_ns = util_now_ns();
+	pthread_mutex_init(&m.lock, NULL);
+	if (cfg->cpus < 1 || cfg->cpus > VM_MAX_CPUS)
+		return berth_error(err, 0, "--cpus: expected 1 to %d, got %u", VM_MAX_CPUS,
+				   cfg->cpus);
+	if (cfg->mem < VM_MIN_MEM || cfg->mem > VM_MAX_MEM)
+		return berth_error(err, 0, "--mem: expected 16M to 64G, got %llu bytes",
+				   (unsigned long long)cfg->mem);
+	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
+		goto out;
+	if (vm_check_kernel((uint8_t *)m.kernel, m.kernel_len, cfg->kernel, err) < 0)
+		goto out;
+	if (cfg->initrd != NULL &&
+	    read_image(cfg->initrd, "--initrd", cfg->mem, &m.initrd, &m.initrd_len, err) < 0)
+		goto out;
+	m.ram = mmap(NULL, cfg->mem, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m.ram == MAP_FAILED) {
+		m.ram = NULL;
+		berth_error(err, errno, "cannot map %llu bytes of guest memory",
+			    (unsigned long long)cfg->mem);
+		goto out;
+	}
+	m.gram = (struct guest_ram){m.ram, VM_RAM_BASE, cfg->mem};
+	m.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m.wake_fd < 0) {
+		berth_error(err, errno, "eventfd");
+		goto out;
+	}
+	m.bt = boot_timer_create(m.t0_ns, cfg->boot_time);
+
+	/* a bad disk fails here, before the guest starts (the terminal is restored by then) */
+	m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
+	if (machine_build(&m, err) < 0)
+		goto out_teardown;
+
+	atomic_store(&signal_wake_fd, m.wake_fd);
+	signal_caught = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+
+	for (;;) {
+		if (machine_start(&m, err) < 0)
+			break;
+		enum vm_stop why = machine_wait(&m);
+		if (why == STOP_REBOOT && !cfg->no_reboot) {
+			machine_teardown(&m);
+			madvise(m.ram, cfg->mem, MADV_DONTNEED); /* zero RAM */
+			pthread_mutex_lock(&m.lock);
+			m.stop = STOP_NONE;
+			pthread_mutex_unlock(&m.lock);
+			if (machine_build(&m, err) < 0)
+				break;
+			continue;
+		}
+		if (why == STOP_ERROR) {
+			berth_error(err, 0, "%s", m.stop_msg != NULL ? m.stop_msg : "hart failed");
+		} else if (why == STOP_SIGNAL) {
+			sig = signal_caught;
+			status = 128 + sig;
+		} else {
+			status = m.stop_status;
+		}
+		break;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	atomic_store(&signal_wake_fd, -1);
+out_teardown:
+	machine_teardown(&m);
+out:
+	console_close(m.con);
+	boot_timer_destroy(m.bt);
+	if (m.wake_fd >= 0)
+		close(m.wake_fd);
+	if (m.ram != NULL)
+		munmap(m.ram, cfg->mem);
+	free(m.kernel);
+	free(m.initrd);
+	free(m.stop_msg);
+	pthread_mutex_destroy(&m.lock);
+	return status;
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal header of the RV64GC interpreter back end (src/vm/riscv/). Nothing outside this
+ * directory (except its unit tests) includes it: the machine only sees src/vm/cpu.h. */
+#ifndef BERTH_VM_RISCV_H
+#define BERTH_VM_RISCV_H
+
+#include "vm/cpu.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Privilege levels. */
+enum { RV_PRIV_U = 0, RV_PRIV_S = 1, RV_PRIV_M = 3 };
+
+/* Exception causes. */
+enum {
+	RV_EXC_INSN_MISALIGNED = 0,
+	RV_EXC_INSN_ACCESS = 1,
+	RV_EXC_ILLEGAL = 2,
+	RV_EXC_BREAKPOINT = 3,
+	RV_EXC_LOAD_MISALIGNED = 4,
+	RV_EXC_LOAD_ACCESS = 5,
+	RV_EXC_STORE_MISALIGNED = 6,
+	RV_EXC_STORE_ACCESS = 7,
+	RV_EXC_ECALL_U = 8,
+	RV_EXC_ECALL_S = 9,
+	RV_EXC_ECALL_M = 11,
+	RV_EXC_INSN_PAGE = 12,
+	RV_EXC_LOAD_PAGE = 13,
+	RV_EXC_STORE_PAGE = 15,
+};
+#define RV_CAUSE_INTR (1ULL << 63)
+
+/* mstatus bits. */
+#define RV_MSTATUS_SIE  (1ULL << 1)
+#define RV_MSTATUS_MIE  (1ULL << 3)
+#define RV_MSTATUS_SPIE (1ULL << 5)
+#define RV_MSTATUS_UBE  (1ULL << 6)
+#define RV_MSTATUS_MPIE (1ULL << 7)
+#define RV_MSTATUS_SPP  (1ULL << 8)
+#define RV_MSTATUS_VS   (3ULL << 9)
+#define RV_MSTATUS_MPP  (3ULL << 11)
+#define RV_MSTATUS_FS   (3ULL << 13)
+#define RV_MSTATUS_XS   (3ULL << 15)
+#define RV_MSTATUS_MPRV (1ULL << 17)
+#define RV_MSTATUS_SUM  (1ULL << 18)
+#define RV_MSTATUS_MXR  (1ULL << 19)
+#define RV_MSTATUS_TVM  (1ULL << 20)
+#define RV_MSTATUS_TW   (1ULL << 21)
+#define RV_MSTATUS_TSR  (1ULL << 22)
+#define RV_MSTATUS_UXL  (3ULL << 32)
+#define RV_MSTATUS_SXL  (3ULL << 34)
+#define RV_MSTATUS_SD   (1ULL << 63)
+#define RV_SSTATUS_MASK                                                                            \
+	(RV_MSTATUS_SIE | RV_MSTATUS_SPIE | RV_MSTATUS_UBE | RV_MSTATUS_SPP | RV_MSTATUS_VS |     \
+	 RV_MSTATUS_FS | RV_MSTATUS_XS | RV_MSTATUS_SUM | RV_MSTATUS_MXR | RV_MSTATUS_UXL |       \
+	 RV_MSTATUS_SD)
+
+/* Interrupt bits of mip/mie. */
+#define RV_MIP_SSIP (1ULL << 1)
+#define RV_MIP_MSIP (1ULL << 3)
+#define RV_MIP_STIP (1ULL << 5)
+#define RV_MIP_MTIP (1ULL << 7)
+#define RV_MIP_SEIP (1ULL << 9)
+#define RV_MIP_MEIP (1ULL << 11)
+#define RV_S_INTS   (RV_MIP_SSIP | RV_MIP_STIP | RV_MIP_SEIP)
+#define RV_M_INTS   (RV_MIP_MSIP | RV_MIP_MTIP | RV_MIP_MEIP)
+
+/* menvcfg */
+#define RV_MENVCFG_STCE (1ULL << 63)
+
+/* fcsr */
+#define RV_FFLAG_NX 0x01
+#define RV_FFLAG_UF 0x02
+#define RV_FFLAG_OF 0x04
+#define RV_FFLAG_DZ 0x08
+#define RV_FFLAG_NV 0x10
+
+/* Pending asynchronous work for a hart (bits of vcpu.async). */
+enum {
+	RV_ASYNC_EXIT = 1u << 0,
+	RV_ASYNC_TLB = 1u << 1,
+	RV_ASYNC_ICACHE = 1u << 2,
+	RV_ASYNC_IRQ = 1u << 3,
+	RV_ASYNC_STOP = 1u << 4,
+};
+
+/* Memory access kinds (index into the software TLB). */
+enum { RV_ACC_R = 0, RV_ACC_W = 1, RV_ACC_X = 2 };
+
+/* Software TLB: a direct-mapped table per (translation context, access kind). A hit gives
+ * the host address as guest virtual address + addend. Only RAM pages are ever cached. */
+#define RV_TLB_BITS 8
+#define RV_TLB_SIZE (1u << RV_TLB_BITS)
+/* Contexts: U-mode, S-mode, S-mode with SUM, M-mode (bare). */
+#define RV_TLB_CTX 4
+#define RV_TLB_INVALID UINT64_MAX
+struct rv_tlb_entry {
+	uint64_t vpn;
+	uintptr_t addend;
+};
+
+/* A pre-decoded instruction (exec.c). */
+struct rv_op {
+	uint8_t kind, rd, rs1, rs2;
+	int32_t imm;
+	uint32_t insn; /* the (expanded) instruction, for the out-of-line handlers */
+	uint16_t off;  /* offset of the instruction from the block's first pc */
+	uint8_t len;   /* 2 or 4 */
+	uint8_t pad;
+};
+#define RV_BLOCK_OPS   16
+#define RV_BCACHE_SIZE 8192
+struct rv_block {
+	uintptr_t tag; /* host address of the first instruction */
+	uint32_t gen;
+	uint16_t n;
+	struct rv_op ops[RV_BLOCK_OPS];
+};
+
+struct vcpu {
+	uint64_t x[33]; /* x[32] is a sink for writes to x0 */
+	uint64_t pc;
+	uint64_t f[32];
+	unsigned priv;
+	unsigned tlb_ctx; /* index of the current data context */
+	uint32_t async;   /* RV_ASYNC_*, set from other threads (atomic) */
+
+	/* Fetch page cache. */
+	uint64_t fetch_vpn;
+	uintptr_t fetch_addend;
+
+	uint64_t instret;
+
+	/* CSRs. */
+	uint64_t mstatus;
+	uint64_t misa;
+	uint64_t medeleg, mideleg;
+	uint64_t mie;
+	uint64_t mip;      /* atomic: lines from the machine and software-written bits */
+	uint64_t stip_tmr; /* atomic 0/RV_MIP_STIP: derived from stimecmp / set_timer */
+	uint64_t mtvec, mscratch, mepc, mcause, mtval;
+	uint64_t menvcfg, mcounteren;
+	uint64_t stvec, sscratch, sepc, scause, stval, satp, senvcfg, scounteren;
+	uint64_t stimecmp;  /* Sstc */
+	uint64_t sbi_timer; /* atomic: SBI set_timer deadline, UINT64_MAX = none */
+	uint32_t fflags, frm;
+
+	/* LR/SC reservation (physical address) and the value LR saw. */
+	uint64_t res_addr, res_val;
+	bool res_valid;
+
+	/* Berth serves SBI ecalls from S-mode itself (no M-mode code runs). */
+	bool sbi_emulated;
+
+	struct rv_tlb_entry tlb[RV_TLB_CTX][3][RV_TLB_SIZE];
+
+	/* Decoded-block cache (exec.c). */
+	struct rv_block *bcache;
+	uint32_t icache_gen;
+	bool leave_exec; /* return from rv_exec() after this block */
+
+	struct vcpu_platform p;
+	unsigned hartid;
+
+	/* Run control. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int hsm;        /* atomic: 0 started, 1 stopped, 2 start pending */
+	int exit_why;   /* atomic enum vcpu_exit */
+	uint64_t start_pc, start_a1;
+	bool start_m;   /* test hook: start in M-mode */
+	char error[128];
+};
+
+/* --- cpu.c ------------------------------------------------------------------------------ */
+/* Take an exception now: pc must still be the faulting instruction's. */
+void rv_raise(struct vcpu *v, uint64_t cause, uint64_t tval);
+void rv_set_priv(struct vcpu *v, unsigned priv);
+/* Interpret up to `budget` instructions; returns the number executed. */
+uint64_t rv_exec(struct vcpu *v, uint64_t budget);
+/* Take the highest-priority pending enabled interrupt, if any. Returns true when taken. */
+bool rv_check_interrupts(struct vcpu *v);
+uint64_t rv_mip(const struct vcpu *v);
+/* Recompute STIP from the timers (calls platform time() when a deadline is armed). */
+void rv_update_timer(struct vcpu *v);
+/* Test hook: like vcpu_start() but in M-mode with nothing delegated and ecalls trapping. */
+void rv_vcpu_start_m(struct vcpu *v, uint64_t pc);
+/* Test hook: apply a pending vcpu_start() now, on the calling thread. */
+void rv_apply_pending_start(struct vcpu *v);
+
+/* --- exec.c ----------------------------------------------------------------------------- */
+/* Drop every decoded block (fence.i). */
+void rv_icache_flush(struct vcpu *v);
+
+/* --- mmu.c ------------------------------------------------------------------------------ */
+void rv_tlb_flush(struct vcpu *v);
+void rv_tlb_flush_page(struct vcpu *v, uint64_t va);
+/* Translate va for an access kind; on success *pa is set and 0 returned, else the
+ * exception cause to raise. Sets A/D bits. */
+int rv_translate(struct vcpu *v, uint64_t va, int acc, uint64_t *pa);
+/* A host pointer to [pa, pa+size) when it lies in RAM, else NULL. */
+static inline uint8_t *rv_ram_ptr(const struct vcpu *v, uint64_t pa, uint64_t size)
+{
+	uint64_t off = pa - v->p.ram_base;
+	if (pa < v->p.ram_base || off >= v->p.ram_size || v->p.ram_size - off < size)
+		return NULL;
+	return v->p.ram + off;
+}
+/* Slow paths: translation, TLB refill, MMIO, page-crossing accesses. Return 0, or -1 after
+ * raising the exception. */
+int rv_load_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val);
+int rv_store_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t val);
+int rv_fetch_slow(struct vcpu *v, uint64_t pc, uint32_t *insn);
+/* Host pointer for an atomic access (LR/SC/AMO) of `size` at va, or NULL after raising. */
+uint8_t *rv_amo_ptr(struct vcpu *v, uint64_t va, unsigned size, bool store);
+
+static inline unsigned rv_tlb_ctx(const struct vcpu *v)
+{
+	if (v->priv == RV_PRIV_M)
+		return 3;
+	if (v->priv == RV_PRIV_U)
+		return 0;
+	return (v->mstatus & RV_MSTATUS_SUM) ? 2 : 1;
+}
+
+static inline uint64_t rv_ld_raw(const void *p, unsigned size)
+{
+	switch (size) {
+	case 1:
+		return *(const uint8_t *)p;
+	case 2: {
+		uint16_t t;
+		memcpy(&t, p, 2);
+		return t;
+	}
+	case 4: {
+		uint32_t t;
+		memcpy(&t, p, 4);
+		return t;
+	}
+	default: {
+		uint64_t t;
+		memcpy(&t, p, 8);
+		return t;
+	}
+	}
+}
+
+static inline void rv_st_raw(void *p, unsigned size, uint64_t val)
+{
+	switch (size) {
+	case 1:
+		*(uint8_t *)p = (uint8_t)val;
+		break;
+	case 2: {
+		uint16_t t = (uint16_t)val;
+		memcpy(p, &t, 2);
+		break;
+	}
+	case 4: {
+		uint32_t t = (uint32_t)val;
+		memcpy(p, &t, 4);
+		break;
+	}
+	default:
+		memcpy(p, &val, 8);
+		break;
+	}
+}
+
+/* Load `size` bytes (zero-extended) at va. Returns 0 or -1 (exception raised). */
+static inline int rv_load(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
+{
+	const struct rv_tlb_entry *e = &v->tlb[v->tlb_ctx][RV_ACC_R][(va >> 12) & (RV_TLB_SIZE - 1)];
+	if (likely(e->vpn == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
+		*val = rv_ld_raw((const void *)(uintptr_t)(va + e->addend), size);
+		return 0;
+	}
+	return rv_load_slow(v, va, size, val);
+}
+
+static inline int rv_store(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
+{
+	const struct rv_tlb_entry *e = &v->tlb[v->tlb_ctx][RV_ACC_W][(va >> 12) & (RV_TLB_SIZE - 1)];
+	if (likely(e->vpn == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
+		/* A store may break another hart's LR reservation: that is checked by value on SC. */
+		rv_st_raw((void *)(uintptr_t)(va + e->addend), size, val);
+		return 0;
+	}
+	return rv_store_slow(v, va, size, val);
+}
+
+/* --- csr.c ------------------------------------------------------------------------------ */
+/* Execute a SYSTEM-opcode instruction (CSR ops, ecall, ebreak, xret, wfi, sfence.vma).
+ * Returns true when the caller should advance pc by `len`, false when pc was set (trap,
+ * xret). */
+bool rv_exec_system(struct vcpu *v, uint32_t insn, unsigned len);
+int rv_csr_read(struct vcpu *v, unsigned csr, uint64_t *val);
+int rv_csr_write(struct vcpu *v, unsigned csr, uint64_t val);
+/* wfi: sleep until an interrupt is pending (or the hart is kicked). */
+void rv_wfi(struct vcpu *v);
+
+/* --- fpu.c ------------------------------------------------------------------------------ */
+/* OP-FP, FMADD/FMSUB/FNMSUB/FNMADD. Returns false for an illegal instruction. */
+bool rv_exec_fp(struct vcpu *v, uint32_t insn);
+static inline bool rv_fp_enabled(const struct vcpu *v)
+{
+	return (v->mstatus & RV_MSTATUS_FS) != 0;
+}
+static inline void rv_fp_dirty(struct vcpu *v)
+{
+	v->mstatus |= RV_MSTATUS_FS | RV_MSTATUS_SD;
+}
+
+/* --- decode.c --------------------------------------------------------------------------- */
+/* Expansion of a 16-bit instruction into its 32-bit equivalent, 0 when illegal. */
+extern uint32_t rv_cexp_table[65536];
+void rv_decode_init(void);
+uint32_t rv_expand_compressed(uint16_t c);
+/* Disassemble a 32-bit instruction (compressed ones expanded first) into buf. Returns false
+ * when it is not a valid RV64GC instruction. */
+bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len);
+
+#endif

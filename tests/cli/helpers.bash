@@ -1,0 +1,71 @@
+# Shared helpers for berth's command-line tests (bats). Run as root.
+#   BERTH_BUILD  build directory holding berth and berth-runtime (tests/run.sh sets it)
+#   BERTH_TOP    repository root
+
+BERTH_BUILD=${BERTH_BUILD:-$(cd "$BATS_TEST_DIRNAME/../../build" && pwd)}
+BERTH_TOP=${BERTH_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+RUNTIME=$BERTH_BUILD/berth-runtime
+
+# A busybox root filesystem from Debian's busybox-static, made once per test file under
+# $BATS_FILE_TMPDIR/base-rootfs and copied (hard links for the binary) into each bundle.
+make_base_rootfs() {
+	[ -x "$1/bin/busybox" ] || "$BERTH_TOP/scripts/make-rootfs.sh" "$1"
+}
+
+# make_bundle DIR: a bundle with a writable busybox rootfs and berth-runtime's default spec
+# turned into a non-interactive one (terminal false, root writable, args from "$@").
+make_bundle() {
+	local b=$1
+	shift
+	make_base_rootfs "$BATS_FILE_TMPDIR/base-rootfs"
+	mkdir -p "$b"
+	cp -al "$BATS_FILE_TMPDIR/base-rootfs" "$b/rootfs"
+	"$RUNTIME" spec --bundle "$b"
+	local args='["true"]'
+	if [ $# -gt 0 ]; then args=$(printf '%s\n' "$@" | jq -R . | jq -s -c .); fi
+	cfg_set "$b" ".process.terminal = false | .root.readonly = false | .process.args = $args"
+}
+
+# cfg_set BUNDLE JQ-FILTER: edit BUNDLE/config.json in place.
+cfg_set() {
+	local f=$1/config.json
+	jq "$2" "$f" >"$f.new" && mv "$f.new" "$f"
+}
+
+rt() {
+	"$RUNTIME" --root "$STATE_ROOT" "$@"
+}
+
+common_setup() {
+	STATE_ROOT=$BATS_TEST_TMPDIR/state
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	ID=berth-test-$$-${BATS_TEST_NUMBER}
+}
+
+common_teardown() {
+	local id
+	for id in $(rt list -q 2>/dev/null); do
+		rt delete --force "$id" >/dev/null 2>&1 || true
+	done
+}
+
+# The container left nothing behind: no state, no cgroup directory, no process.
+assert_gone() {
+	local id=$1
+	[ ! -e "$STATE_ROOT/$id" ] || { echo "state of $id left behind"; return 1; }
+	local d
+	for d in /sys/fs/cgroup/*/berth/"$id" /sys/fs/cgroup/berth/"$id"; do
+		[ ! -e "$d" ] || { echo "cgroup $d left behind"; return 1; }
+	done
+}
+
+# A process whose command line contains $1 exists (zombies do not count).
+proc_alive() {
+	local p
+	for p in /proc/[0-9]*; do
+		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$1"; then
+			grep -q '^State:.*Z' "$p/status" 2>/dev/null || return 0
+		fi
+	done
+	return 1
+}

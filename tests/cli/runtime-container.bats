@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# berth-runtime: namespaces, root filesystem and mounts, the process's identity and limits.
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# run_in BUNDLE: run the bundle and capture its output
+run_in() { run rt run --bundle "$1" "$ID"; }
+
+@test "every namespace of the default spec is new" {
+	make_bundle "$BUNDLE" sh -c 'for n in pid net ipc uts mnt; do readlink /proc/self/ns/$n; done'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	for n in pid net ipc uts mnt; do
+		[[ "$output" != *"$(readlink /proc/self/ns/$n)"* ]]
+	done
+}
+
+@test "cgroup and time namespaces with offsets" {
+	make_bundle "$BUNDLE" sh -c 'cat /proc/self/cgroup; cut -d" " -f1 /proc/uptime'
+	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "cgroup"}, {"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 86400, "nanosecs": 0}, "monotonic": {"secs": 3600}}'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	# the container sees its own cgroup as the root
+	grep -q ':/$' <<<"${lines[0]}"
+	up=${lines[-1]%.*}
+	[ "$up" -ge 86400 ]
+}
+
+@test "a user namespace maps ids" {
+	# the mapped root must be able to reach the rootfs
+	BUNDLE=$(mktemp -d /tmp/berth-userns.XXXXXX)/bundle
+	chmod 755 "${BUNDLE%/bundle}"
+	make_bundle "$BUNDLE" sh -c 'id -u; cat /proc/self/uid_map; cat /proc/self/gid_map'
+	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	run_in "$BUNDLE"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" =~ ^\ *0\ +100000\ +65536$ ]]
+	[[ "${lines[2]}" =~ ^\ *0\ +100000\ +65536$ ]]
+	rm -rf "${BUNDLE%/bundle}"
+}
+
+@test "joins an existing network namespace by path" {
+	ns=berth-test-$$
+	ip netns add "$ns"
+	make_bundle "$BUNDLE" readlink /proc/self/ns/net
+	cfg_set "$BUNDLE" "(.linux.namespaces[] | select(.type == \"network\")) |= {\"type\": \"network\", \"path\": \"/var/run/netns/$ns\"}"
+	run_in "$BUNDLE"
+	want=$(ip netns exec "$ns" readlink /proc/self/ns/net)
+	ip netns del "$ns"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+}
+
+@test "hostname, domainname and sysctl" {
+	make_bundle "$BUNDLE" sh -c 'hostname; cat /proc/sys/kernel/domainname; cat /proc/sys/net/ipv4/ip_forward'
+	cfg_set "$BUNDLE" '.hostname = "h1" | .domainname = "example.org" | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = h1 ]
+	[ "${lines[1]}" = example.org ]
+	[ "${lines[2]}" = 1 ]
+}
+
+@test "the default mounts, devices and /dev links" {
+	make_bundle "$BUNDLE" sh -c 'for d in null zero full random urandom tty; do [ -c /dev/$d ] || echo missing $d; done; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done; grep -E " /(proc|sys|dev|dev/pts|dev/shm|dev/mqueue) " /proc/self/mountinfo | wc -l; echo x >/dev/null && echo null-ok'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *missing* ]]
+	[ "${lines[0]}" = /proc/self/fd ]
+	[ "${lines[1]}" = /proc/self/fd/0 ]
+	[ "${lines[4]}" = pts/ptmx ]
+	[ "${lines[5]}" -ge 6 ]
+	[ "${lines[6]}" = null-ok ]
+}
+
+@test "root.readonly, readonlyPaths and maskedPaths" {
+	make_bundle "$BUNDLE" sh -c 'touch /x 2>/dev/null && echo root-writable; (echo 1 >/proc/sys/kernel/domainname) 2>/dev/null && echo ro-writable; cat /proc/kcore 2>/dev/null | wc -c; ls /proc/acpi 2>/dev/null | wc -l; echo done'
+	cfg_set "$BUNDLE" '.root.readonly = true | .linux.maskedPaths = ["/proc/kcore", "/proc/acpi", "/does/not/exist"] | .linux.readonlyPaths = ["/proc/sys"]'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *root-writable* ]]
+	[[ "$output" != *ro-writable* ]]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+	[ ! -e "$BUNDLE/rootfs/x" ]
+}
+
+@test "bind mounts with options, tmpfs with data, propagation" {
+	mkdir -p "$BATS_TEST_TMPDIR/data" && echo hostdata >"$BATS_TEST_TMPDIR/data/f"
+	make_bundle "$BUNDLE" sh -c 'cat /mnt/ro/f; (echo x >/mnt/ro/g) 2>/dev/null && echo ro-broken; echo y >/mnt/rw/g && echo rw-ok; grep " /mnt/ro " /proc/self/mountinfo; grep " /t " /proc/self/mountinfo'
+	cfg_set "$BUNDLE" ".mounts += [
+		{\"destination\": \"/mnt/ro\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/data\", \"options\": [\"rbind\", \"ro\", \"nosuid\", \"nodev\", \"rprivate\"]},
+		{\"destination\": \"/mnt/rw\", \"type\": \"none\", \"source\": \"$BATS_TEST_TMPDIR/data\", \"options\": [\"bind\"]},
+		{\"destination\": \"/t\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"noexec\", \"size=1m\", \"mode=700\"]}]"
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = hostdata ]
+	[[ "$output" != *ro-broken* ]]
+	[[ "$output" == *rw-ok* ]]
+	[[ "${lines[2]}" == *" ro,"*nosuid*nodev* ]]
+	[[ "${lines[3]}" == *noexec* && "${lines[3]}" == *size=1024k* && "${lines[3]}" == *mode=700* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/data/g")" = y ]
+}
+
+@test "linux.devices creates nodes with mode and owner" {
+	make_bundle "$BUNDLE" sh -c 'stat -c "%F %t:%T %a %u:%g" /dev/mynull /dev/sub/myzero'
+	cfg_set "$BUNDLE" '.linux.devices = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 432, "uid": 1000, "gid": 1000}, {"path": "/dev/sub/myzero", "type": "c", "major": 1, "minor": 5}]'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "character special file 1:3 660 1000:1000" ]
+	[[ "${lines[1]}" == "character special file 1:5 "* ]]
+}
+
+@test "process: cwd, env, user, groups, umask" {
+	make_bundle "$BUNDLE" sh -c 'pwd; echo $FOO; id -u; id -g; id -G; umask; echo $HOME'
+	cfg_set "$BUNDLE" '.process.cwd = "/home/user/work" | .process.env += ["FOO=bar"] | .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5, 65534], "umask": 63}'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = /home/user/work ]
+	[ "${lines[1]}" = bar ]
+	[ "${lines[2]}" = 1000 ]
+	[ "${lines[3]}" = 1000 ]
+	[[ " ${lines[4]} " == *" 5 "* && " ${lines[4]} " == *" 65534 "* ]]
+	[ "${lines[5]}" = 0077 ]
+	[ "${lines[6]}" = /home/user ]
+}
+
+@test "process: rlimits, oomScoreAdj, noNewPrivileges" {
+	make_bundle "$BUNDLE" sh -c 'ulimit -n; ulimit -Hn; cat /proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status'
+	cfg_set "$BUNDLE" '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1024}] | .process.oomScoreAdj = 123 | .process.noNewPrivileges = true'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 512 ]
+	[ "${lines[1]}" = 1024 ]
+	[ "${lines[2]}" = 123 ]
+	[[ "${lines[3]}" == *1 ]]
+}
+
+@test "process: an rlimit above the host's hard limit is a clear error" {
+	make_bundle "$BUNDLE" true
+	cfg_set "$BUNDLE" '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 4294967295, "hard": 4294967295}]'
+	run_in "$BUNDLE"
+	if [ "$status" -eq 0 ]; then skip "this host allows raising RLIMIT_NOFILE"; fi
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"RLIMIT_NOFILE"* ]]
+	assert_gone "$ID"
+}
+
+@test "process: the five capability sets" {
+	make_bundle "$BUNDLE" sh -c 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'
+	cfg_set "$BUNDLE" '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities = {"bounding": ["CAP_NET_BIND_SERVICE", "CAP_KILL", "CAP_CHOWN"], "effective": ["CAP_NET_BIND_SERVICE", "CAP_KILL"], "permitted": ["CAP_NET_BIND_SERVICE", "CAP_KILL"], "inheritable": ["CAP_NET_BIND_SERVICE"], "ambient": ["CAP_NET_BIND_SERVICE"]}'
+	run_in "$BUNDLE"
+	[ "$status" -eq 0 ]
+	# CAP_CHOWN=0 (0x1), CAP_KILL=5 (0x20), CAP_NET_BIND_SERVICE=10 (0x400); for a non-root
+	# user without file capabilities, exec keeps only the ambient set
+	[[ "${lines[0]}" == CapInh:*0000000000000400 ]]
+	[[ "${lines[1]}" == CapPrm:*0000000000000400 ]]
+	[[ "${lines[2]}" == CapEff:*0000000000000400 ]]
+	[[ "${lines[3]}" == CapBnd:*0000000000000421 ]]
+	[[ "${lines[4]}" == CapAmb:*0000000000000400 ]]
+}
+
+@test "the container is placed in its cgroup, which delete removes" {
+	make_bundle "$BUNDLE" sleep 1000
+	cfg_set "$BUNDLE" ".linux.cgroupsPath = \"/berth-test/$ID\""
+	rt run -d --bundle "$BUNDLE" "$ID"
+	pid=$(rt state "$ID" | jq .pid)
+	grep -q "memory:/berth-test/$ID\$" /proc/$pid/cgroup
+	[ -d "/sys/fs/cgroup/memory/berth-test/$ID" ]
+	rt delete --force "$ID"
+	[ ! -e "/sys/fs/cgroup/memory/berth-test/$ID" ]
+	[ ! -e "/sys/fs/cgroup/pids/berth-test/$ID" ]
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/* Runs the bare assembly programs of tests/riscv-asm on the interpreter alone (no machine):
+ * each program reports pass/fail through the "BERT" SBI extension. amo.bin also runs on
+ * several harts at once, and bench.bin prints the interpreter's speed. Program paths come
+ * from the command line (meson builds them with the cross assembler). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "util.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void run_one(const char *path, bool mmode)
+{
+	struct harness *h = h_new();
+	double t0, t1;
+	int r;
+
+	assert_int_equal(h_load_file(h, path), 0);
+	t0 = now_s();
+	r = h_run(h, H_RAM_BASE, mmode, 20.0);
+	t1 = now_s();
+	if (r != 1)
+		print_error("%s: %s, code %llu, pc %#llx, scause %#llx, stval %#llx, s6 %#llx, %s\n", path,
+			    r == 0 ? "timeout" : "failed", (unsigned long long)h->result,
+			    (unsigned long long)vcpu_get_pc(h->v),
+			    (unsigned long long)h->v->scause, (unsigned long long)h->v->stval, (unsigned long long)h->v->x[22],
+			    vcpu_error(h->v));
+	if (strstr(path, "bench") != NULL)
+		printf("# %s: %llu instructions in %.3f s = %.1f MIPS\n", path,
+		       (unsigned long long)vcpu_instret(h->v), t1 - t0,
+		       (double)vcpu_instret(h->v) / (t1 - t0) / 1e6);
+	h_free(h);
+	assert_int_equal(r, 1);
+}
+
+static void test_program(void **state)
+{
+	const char *path = *state;
+	run_one(path, strstr(path, "mmode") != NULL);
+}
+
+/* --- several harts on one RAM ----------------------------------------------------------- */
+
+struct mh {
+	struct vcpu_platform plat;
+	struct vcpu *v[8];
+	unsigned n;
+	int done;
+	uint64_t code;
+};
+
+static uint64_t mh_time(void *opaque)
+{
+	(void)opaque;
+	return (uint64_t)(now_s() * 1e7);
+}
+
+static int mh_mmio_read(void *opaque, uint64_t addr, unsigned size, uint64_t *val)
+{
+	(void)opaque, (void)addr, (void)size, (void)val;
+	return -1;
+}
+
+static int mh_mmio_write(void *opaque, uint64_t addr, unsigned size, uint64_t val)
+{
+	(void)opaque, (void)addr, (void)size, (void)val;
+	return -1;
+}
+
+static void mh_sbi(void *opaque, struct vcpu *v)
+{
+	struct mh *m = opaque;
+	if (vcpu_get_reg(v, 17) == H_SBI_EID_TEST) {
+		m->code = vcpu_get_reg(v, 10);
+		__atomic_store_n(&m->done, m->code == 0 ? 1 : 2, __ATOMIC_SEQ_CST);
+		for (unsigned i = 0; i < m->n; i++)
+			vcpu_kick(m->v[i], VCPU_EXIT_SHUTDOWN);
+		return;
+	}
+	vcpu_set_reg(v, 10, (uint64_t)-2);
+}
+
+static void *mh_thread(void *arg)
+{
+	vcpu_run(arg);
+	return NULL;
+}
+
+static void test_amo_smp(void **state)
+{
+	const char *path = *state;
+	struct mh m = {.n = 4};
+	pthread_t t[8];
+	FILE *f;
+	double t0;
+
+	m.plat.opaque = &m;
+	m.plat.ram = xmalloc0(H_RAM_SIZE);
+	m.plat.ram_base = H_RAM_BASE;
+	m.plat.ram_size = H_RAM_SIZE;
+	m.plat.timebase_hz = 10000000;
+	m.plat.time = mh_time;
+	m.plat.mmio_read = mh_mmio_read;
+	m.plat.mmio_write = mh_mmio_write;
+	m.plat.sbi_call = mh_sbi;
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_true(fread(m.plat.ram, 1, H_RAM_SIZE, f) > 0);
+	fclose(f);
+	for (unsigned i = 0; i < m.n; i++) {
+		m.v[i] = vcpu_create(&m.plat, i);
+		vcpu_start(m.v[i], H_RAM_BASE, m.n);
+	}
+	t0 = now_s();
+	for (unsigned i = 0; i < m.n; i++)
+		pthread_create(&t[i], NULL, mh_thread, m.v[i]);
+	while (!__atomic_load_n(&m.done, __ATOMIC_SEQ_CST) && now_s() - t0 < 30)
+		usleep(1000);
+	for (unsigned i = 0; i < m.n; i++)
+		vcpu_kick(m.v[i], VCPU_EXIT_SHUTDOWN);
+	for (unsigned i = 0; i < m.n; i++) {
+		pthread_join(t[i], NULL);
+		vcpu_destroy(m.v[i]);
+	}
+	free(m.plat.ram);
+	if (m.done != 1)
+		print_error("amo smp: done %d code %llu\n", m.done, (unsigned long long)m.code);
+	assert_int_equal(m.done, 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct CMUnitTest *tests = xmalloc0(sizeof(*tests) * (size_t)(argc + 1));
+	size_t n = 0;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		char *copy = xstrdup(argv[i]);
+		tests[n].name = xstrdup(basename(copy));
+		free(copy);
+		tests[n].test_func = test_program;
+		tests[n].initial_state = argv[i];
+		n++;
+		if (strstr(argv[i], "amo") != NULL) {
+			tests[n].name = "amo.bin on 4 harts";
+			tests[n].test_func = test_amo_smp;
+			tests[n].initial_state = argv[i];
+			n++;
+		}
+	}
+	rc = _cmocka_run_group_tests("riscv_asm", tests, n, NULL, NULL);
+	return rc;
+}
