@@ -22,7 +22,8 @@ work=$(mktemp -d /tmp/berth-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$top/scripts/make-rootfs.sh" "$work/bundle/rootfs"
 "$build/berth-runtime" spec --bundle "$work/bundle"
-jq '.process.terminal = false | .process.args = ["/bin/true"]' "$work/bundle/config.json" >"$work/c.json"
+# crun 1.8 knows runtime-spec versions up to 1.0.x only
+jq '.ociVersion = "1.0.2" | .process.terminal = false | .process.args = ["/bin/true"]' "$work/bundle/config.json" >"$work/c.json"
 mv "$work/c.json" "$work/bundle/config.json"
 
 names=(berth-runtime crun runc)

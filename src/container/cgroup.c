@@ -967,11 +967,11 @@ static int cgroup_rmdir_tree(const char *dir)
 	return r;
 }
 
-static void cgroup_kill_all(const struct cgroup_host *h, const char *path)
+/* SIGKILL every process in the cgroup, whichever hierarchy it shows up in (a process may
+ * have been put in one hierarchy only). */
+static void cgroup_kill_all(const struct cgroup_host *h, const char *path, char **dirs, size_t n)
 {
 	berth_error_t e = NULL;
-	pid_t *pids = NULL;
-	size_t n = 0;
 	struct cgroup cg = {.host = *h, .path = (char *)path};
 	bool frozen = false, v2;
 	cleanup_free char *v2dir = h->has_v2 ? xasprintf("%s%s", h->v2_mount, path) : NULL;
@@ -984,15 +984,21 @@ static void cgroup_kill_all(const struct cgroup_host *h, const char *path)
 	}
 	/* freeze first so that nothing forks behind our back, as runc does */
 	fz = cgroup_ctrl_dir(&cg, CGROUP_CTRL_FREEZER, &v2);
-	if (fz != NULL && access(fz, F_OK) == 0) {
+	if ((fz != NULL && !v2 && access(fz, F_OK) == 0) ||
+	    (fz == NULL && cgroup_file_exists(v2dir, "cgroup.freeze"))) {
 		frozen = cgroup_freeze(&cg, &e) == 0;
 		berth_error_release(&e);
 	}
-	if (cgroup_get_pids(h, path, &pids, &n, &e) < 0)
-		berth_error_release(&e);
-	for (size_t i = 0; i < n; i++)
-		kill(pids[i], SIGKILL);
-	free(pids);
+	for (size_t i = 0; i < n; i++) {
+		pid_t *pids = NULL;
+		size_t np = 0, cap = 0;
+		if (access(dirs[i], F_OK) < 0)
+			continue;
+		cgroup_collect_pids(dirs[i], &pids, &np, &cap);
+		for (size_t j = 0; j < np; j++)
+			kill(pids[j], SIGKILL);
+		free(pids);
+	}
 	if (frozen) {
 		cgroup_thaw(&cg, &e);
 		berth_error_release(&e);
@@ -1011,7 +1017,7 @@ int cgroup_destroy(const struct cgroup_host *h, const char *path, berth_error_t 
 	n = cgroup_dirs(h, path, dirs);
 	for (;;) {
 		size_t bad = 0;
-		cgroup_kill_all(h, path);
+		cgroup_kill_all(h, path, dirs, n);
 		r = 0;
 		for (size_t i = 0; i < n; i++) {
 			int s = cgroup_rmdir_tree(dirs[i]);

@@ -114,7 +114,8 @@ int cgroup_v1_cpu(const char *dir, const struct config_resources *r, berth_error
 		if (cgroup_set(dir, "cpu", "cpu.cfs_period_us", period, &e) < 0) {
 			bool later = e->status == EINVAL && r->has_cpu_quota && r->cpu_quota != 0;
 			if (!later) {
-				*err = e;
+				berth_error(err, e->status, "%s", e->msg);
+				berth_error_release(&e);
 				return -1;
 			}
 			berth_error_release(&e);
@@ -127,7 +128,8 @@ int cgroup_v1_cpu(const char *dir, const struct config_resources *r, berth_error
 		if (cgroup_set(dir, "cpu", "cpu.cfs_burst_us", burst, &e) < 0) {
 			bool later = e->status == EINVAL && r->has_cpu_quota && r->cpu_quota != 0;
 			if (!later) {
-				*err = e;
+				berth_error(err, e->status, "%s", e->msg);
+				berth_error_release(&e);
 				return -1;
 			}
 			berth_error_release(&e);
@@ -301,19 +303,76 @@ static void cgroup_dev_string(const struct cgroup_dev_rule *d, char buf[64])
 	snprintf(buf, 64, "%c %s:%s %s", d->type, maj, min, acc);
 }
 
+/* The current allow list from devices.list. false when the cgroup allows everything (the
+ * list then shows "a *:* rwm" and not the deny exceptions) or cannot be read. */
+static bool cgroup_v1_dev_current(const char *dir, struct cgroup_dev_rule **v, size_t *n)
+{
+	cleanup_free char *s = NULL;
+	berth_error_t e = NULL;
+	char *save = NULL;
+
+	*v = NULL;
+	*n = 0;
+	if (dir == NULL || cgroup_read(dir, "devices.list", &s, &e) < 0) {
+		berth_error_release(&e);
+		return false;
+	}
+	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		struct cgroup_dev_rule r = {.allow = true, .major = -1, .minor = -1};
+		char maj[24], min[24], acc[8];
+		if (sscanf(l, "%c %23[^:]:%23s %7s", &r.type, maj, min, acc) != 4 || r.type == 'a') {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return false;
+		}
+		if (strcmp(maj, "*") != 0)
+			r.major = strtoll(maj, NULL, 10);
+		if (strcmp(min, "*") != 0)
+			r.minor = strtoll(min, NULL, 10);
+		for (char *c = acc; *c; c++)
+			r.access |= *c == 'r' ? CGROUP_DEV_R : *c == 'w' ? CGROUP_DEV_W : CGROUP_DEV_M;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = r;
+	}
+	return true;
+}
+
+static int cgroup_v1_dev_write(const char *dir, const char *file, const struct cgroup_dev_rule *d,
+			       berth_error_t *err)
+{
+	char buf[64];
+
+	cgroup_dev_string(d, buf);
+	return cgroup_set(dir, "devices", file, buf, err);
+}
+
 int cgroup_v1_devices(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err)
 {
-	/* the default first ("a" resets the list), then the exceptions */
-	if (cgroup_set(dir, "devices", st->default_allow ? "devices.allow" : "devices.deny", "a",
-		       err) < 0)
+	cleanup_free struct cgroup_dev_rule *cur = NULL;
+	size_t n_cur = 0;
+
+	/* allow list to allow list (an update of a running container): take away what is no
+	 * longer allowed and add the rest, never passing through deny-all */
+	if (!st->default_allow && cgroup_v1_dev_current(dir, &cur, &n_cur)) {
+		for (size_t i = 0; i < n_cur; i++) {
+			struct cgroup_dev_rule d = cur[i];
+			for (size_t j = 0; j < st->n_rules; j++)
+				if (st->rules[j].type == d.type && st->rules[j].major == d.major &&
+				    st->rules[j].minor == d.minor)
+					d.access &= ~st->rules[j].access;
+			if (d.access != 0 && cgroup_v1_dev_write(dir, "devices.deny", &d, err) < 0)
+				return -1;
+		}
+	} else if (cgroup_set(dir, "devices", st->default_allow ? "devices.allow" : "devices.deny",
+			      "a", err) < 0) {
+		/* otherwise the default first ("a" resets the list), then the exceptions */
 		return -1;
-	for (size_t i = 0; i < st->n_rules; i++) {
-		char buf[64];
-		cgroup_dev_string(&st->rules[i], buf);
-		if (cgroup_set(dir, "devices", st->rules[i].allow ? "devices.allow" : "devices.deny",
-			       buf, err) < 0)
-			return -1;
 	}
+	for (size_t i = 0; i < st->n_rules; i++)
+		if (cgroup_v1_dev_write(dir, st->rules[i].allow ? "devices.allow" : "devices.deny",
+					&st->rules[i], err) < 0)
+			return -1;
 	return 0;
 }
 

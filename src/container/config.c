@@ -283,6 +283,11 @@ static const struct mount_opt {
     {"tmpcopyup", MOPT_TMPCOPYUP, false, 0},
 };
 
+const char *config_mount_option_name(size_t i)
+{
+	return i < ARRAY_SIZE(mount_opts) ? mount_opts[i].name : NULL;
+}
+
 static const struct mount_opt *mount_opt_find(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(mount_opts); i++) {

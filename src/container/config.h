@@ -369,6 +369,9 @@ int config_cap_from_name(const char *name);    /* "CAP_SYS_ADMIN" -> 21, or -1 *
 /* Parse one mount option list into the derived fields of *m (exposed for unit tests).
  * Unknown options go to m->data. */
 int config_mount_parse_options(struct config_mount *m, berth_error_t *err);
+/* The i-th mount option config_mount_parse_options() understands, NULL past the last one
+ * (for `berth-runtime features`). */
+const char *config_mount_option_name(size_t i);
 /* The value of "KEY" in an env array ("KEY=V"), or NULL. */
 const char *config_env_get(char *const *env, size_t n, const char *key);
 /* The default config of `berth-runtime spec` (rootless: user namespace, no network ns…). */

@@ -135,7 +135,7 @@ json_t *config_default_spec(bool rootless)
 	json_object_set_new(s, "ociVersion", json_string("1.2.0"));
 	json_object_set_new(s, "process", spec_process());
 	json_object_set_new(s, "root", json_pack("{s:s,s:b}", "path", "rootfs", "readonly", 1));
-	json_object_set_new(s, "hostname", json_string("runc"));
+	json_object_set_new(s, "hostname", json_string("berth"));
 	json_object_set_new(s, "mounts", spec_mounts(rootless));
 	json_object_set_new(s, "linux", spec_linux(rootless));
 	return s;

@@ -130,8 +130,12 @@ static int container_cgroup_join(struct container_build *b, berth_error_t *err)
 		return -1;
 	b->cgroup_made = true;
 	r = cgroup_enter(cg, b->stage1, err);
-	if (r == 0 && b->config->linux_.has_resources)
-		r = cgroup_apply(cg, &b->config->linux_.resources, err);
+	if (r == 0 && (b->config->linux_.has_resources || b->config->linux_.n_devices > 0)) {
+		/* devices of linux.devices are allowed in the device cgroup too */
+		struct cgroup_apply_opts ao = {.devices = b->config->linux_.devices,
+					       .n_devices = b->config->linux_.n_devices};
+		r = cgroup_apply_opts(cg, &b->config->linux_.resources, &ao, err);
+	}
 	cgroup_free(cg);
 	return r;
 }

@@ -384,6 +384,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 		.harts = m->harts,
 		.nharts = m->ncpus,
 		.ram = m->gram,
+		.console = m->con,
 		.console_write = console_write,
 		.system_reset = on_sbi_reset,
 	};

@@ -165,13 +165,13 @@ static void sbi_dbcn(struct sbi *s, struct vcpu *v, uint64_t fid)
 		}
 		if (fid == 0) {
 			if (s->console_write != NULL && n > 0)
-				s->console_write(s->opaque, p, n);
+				s->console_write(s->console, p, n);
 			ret(v, SBI_SUCCESS, n);
 		} else {
 			uint64_t got = 0;
 			int c;
 			while (got < n && s->console_getchar != NULL &&
-			       (c = s->console_getchar(s->opaque)) >= 0)
+			       (c = s->console_getchar(s->console)) >= 0)
 				p[got++] = (uint8_t)c;
 			ret(v, SBI_SUCCESS, got);
 		}
@@ -179,7 +179,7 @@ static void sbi_dbcn(struct sbi *s, struct vcpu *v, uint64_t fid)
 	case 2: { /* console_write_byte */
 		uint8_t c = (uint8_t)n;
 		if (s->console_write != NULL)
-			s->console_write(s->opaque, &c, 1);
+			s->console_write(s->console, &c, 1);
 		ret(v, SBI_SUCCESS, 0);
 		break;
 	}
@@ -201,12 +201,12 @@ void sbi_call(struct sbi *s, struct vcpu *v)
 	case SBI_EXT_LEGACY_PUTCHAR: {
 		uint8_t c = (uint8_t)arg(v, 0);
 		if (s->console_write != NULL)
-			s->console_write(s->opaque, &c, 1);
+			s->console_write(s->console, &c, 1);
 		vcpu_set_reg(v, REG_A0, 0);
 		break;
 	}
 	case SBI_EXT_LEGACY_GETCHAR: {
-		int c = s->console_getchar != NULL ? s->console_getchar(s->opaque) : -1;
+		int c = s->console_getchar != NULL ? s->console_getchar(s->console) : -1;
 		vcpu_set_reg(v, REG_A0, (uint64_t)(int64_t)c);
 		break;
 	}
@@ -250,11 +250,12 @@ void sbi_call(struct sbi *s, struct vcpu *v)
 		} else if (arg(v, 0) > 2 || (arg(v, 1) > 1 && arg(v, 1) < 0xe0000000)) {
 			ret(v, SBI_ERR_INVALID_PARAM, 0);
 		} else {
+			uint64_t type = arg(v, 0), reason = arg(v, 1);
 			ret(v, SBI_SUCCESS, 0);
 			if (s->system_reset != NULL)
 				s->system_reset(s->opaque,
-						arg(v, 0) == 0 ? SBI_RESET_SHUTDOWN : SBI_RESET_REBOOT,
-						(uint32_t)arg(v, 1));
+						type == 0 ? SBI_RESET_SHUTDOWN : SBI_RESET_REBOOT,
+						(uint32_t)reason);
 			vcpu_stop_self(v); /* the call does not return: park until the reset */
 		}
 		break;

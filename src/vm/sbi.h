@@ -41,8 +41,9 @@ struct sbi {
 	struct vcpu **harts;
 	unsigned nharts;
 	struct guest_ram ram;
-	void (*console_write)(void *opaque, const uint8_t *buf, size_t len);
-	int (*console_getchar)(void *opaque); /* -1: nothing */
+	void *console; /* the console callbacks get this, the others opaque */
+	void (*console_write)(void *console, const uint8_t *buf, size_t len);
+	int (*console_getchar)(void *console); /* -1: nothing */
 	void (*system_reset)(void *opaque, enum sbi_reset how, uint32_t reason);
 	pthread_mutex_t hsm_lock; /* serializes hart_start */
 };

@@ -176,3 +176,31 @@ run_in() { run rt run --bundle "$1" "$ID"; }
 	[ ! -e "/sys/fs/cgroup/memory/berth-test/$ID" ]
 	[ ! -e "/sys/fs/cgroup/pids/berth-test/$ID" ]
 }
+
+@test "--no-pivot moves the rootfs onto / and chroots" {
+	make_bundle "$BUNDLE" sh -c 'ls /; cat /proc/self/mountinfo | wc -l'
+	run rt run --no-pivot --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *bin*proc* ]]
+	assert_gone "$ID"
+}
+
+@test "rootfsPropagation shared makes the root a shared mount" {
+	make_bundle "$BUNDLE" sh -c 'head -n1 /proc/self/mountinfo'
+	cfg_set "$BUNDLE" '.linux.rootfsPropagation = "shared"'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *shared:* ]]
+	cfg_set "$BUNDLE" '.linux.rootfsPropagation = "private"'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *shared:* ]]
+}
+
+@test "the device cgroup denies devices the config does not allow" {
+	make_bundle "$BUNDLE" sh -c 'mknod /tmp/sda b 8 0 && head -c1 /tmp/sda >/dev/null && echo opened; echo x >/dev/null && echo null-ok'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *opened* ]]
+	[[ "$output" == *null-ok* ]]
+}

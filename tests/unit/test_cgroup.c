@@ -152,7 +152,6 @@ static void test_path_for(void **state)
 	expect_path_error("a--b.slice:p:n", "c1"); /* empty component */
 	expect_path_error("a-.slice:p:n", "c1");
 	expect_path_error(".slice:p:n", "c1");
-	expect_path_error("a.slice:p:..", "c1");
 }
 
 /* ---- conversions ------------------------------------------------------------------- */
@@ -501,6 +500,68 @@ static void test_v2_fake_missing_controller(void **state)
 	fake_v2_teardown(&fv);
 }
 
+/* Stats, OOM count, freeze and enter read/write the v2 files they should. */
+static void test_v2_fake_stats(void **state)
+{
+	struct fake_v2 fv;
+	struct cgroup_stats st;
+	berth_error_t err = NULL;
+	uint64_t ooms = 0;
+	const char *want[] = {"/berth/t1 cgroup.freeze=1", "/berth/t1 cgroup.procs=1234"};
+
+	(void)state;
+	fake_v2_setup(&fv, "cpu io memory pids\n");
+	journal_reset();
+	touch(fv.leaf, "cpu.stat",
+	      "usage_usec 300\nuser_usec 200\nsystem_usec 100\nnr_periods 10\n"
+	      "nr_throttled 3\nthrottled_usec 7\n");
+	touch(fv.leaf, "memory.current", "4096\n");
+	touch(fv.leaf, "memory.max", "max\n");
+	touch(fv.leaf, "memory.events", "low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\n");
+	touch(fv.leaf, "memory.stat", "anon 1000\nfile 2000\nkernel 30\n");
+	touch(fv.leaf, "memory.swap.current", "100\n");
+	touch(fv.leaf, "memory.swap.max", "max\n");
+	touch(fv.leaf, "pids.current", "3\n");
+	touch(fv.leaf, "pids.max", "max\n");
+	touch(fv.leaf, "io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n");
+	touch(fv.leaf, "cgroup.events", "populated 1\nfrozen 1\n");
+
+	if (cgroup_stats(fv.cg, &st, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(st.cpu.total, 300000);
+	assert_int_equal(st.cpu.user, 200000);
+	assert_int_equal(st.cpu.kernel, 100000);
+	assert_int_equal(st.cpu.periods, 10);
+	assert_int_equal(st.cpu.throttled_periods, 3);
+	assert_int_equal(st.cpu.throttled_time, 7000);
+	assert_int_equal(st.memory.usage.usage, 4096);
+	assert_true(st.memory.usage.limit == UINT64_MAX);
+	assert_int_equal(st.memory.usage.failcnt, 5);
+	assert_int_equal(st.memory.oom_kill, 2);
+	assert_int_equal(st.memory.rss, 1000);
+	assert_int_equal(st.memory.cache, 2000);
+	assert_int_equal(st.memory.n_raw, 3);
+	assert_int_equal(st.memory.swap.usage, 4196);
+	assert_int_equal(st.pids.current, 3);
+	assert_int_equal(st.pids.limit, 0);
+	assert_int_equal(st.blkio.n_service_bytes, 2);
+	assert_string_equal(st.blkio.service_bytes[0].op, "Read");
+	assert_int_equal(st.blkio.service_bytes[1].value, 20);
+	assert_int_equal(st.blkio.n_serviced, 2);
+	assert_int_equal(st.blkio.serviced[1].major, 8);
+	cgroup_stats_free(&st);
+
+	assert_int_equal(cgroup_oom_count(fv.cg, &ooms, &err), 0);
+	assert_int_equal(ooms, 2);
+	if (cgroup_freeze(fv.cg, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(cgroup_is_frozen(fv.cg, &err), 1);
+	if (cgroup_enter(fv.cg, 1234, &err) < 0)
+		fail_msg("%s", err->msg);
+	journal_expect(want, ARRAY_SIZE(want));
+	fake_v2_teardown(&fv);
+}
+
 static void test_unified_on_v1(void **state)
 {
 	struct cgroup cg = {.path = "/x"};
@@ -787,6 +848,10 @@ static void test_dev_bpf_kernel(void **state)
 
 /* ---- v1 / hybrid for real ------------------------------------------------------------ */
 
+/* Sleepers are killed at the end whatever happens, so that a failed test leaks nothing. */
+static pid_t sleepers[8];
+static size_t n_sleepers;
+
 static pid_t spawn_sleeper(void)
 {
 	pid_t pid = fork();
@@ -795,7 +860,20 @@ static pid_t spawn_sleeper(void)
 		for (;;)
 			pause();
 	}
+	if (n_sleepers < ARRAY_SIZE(sleepers))
+		sleepers[n_sleepers++] = pid;
 	return pid;
+}
+
+static int kill_sleepers(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < n_sleepers; i++) {
+		kill(sleepers[i], SIGKILL);
+		waitpid(sleepers[i], NULL, 0);
+	}
+	n_sleepers = 0;
+	return 0;
 }
 
 static void test_v1_real(void **state)
@@ -901,6 +979,39 @@ static void test_v1_real(void **state)
 		free(s);
 	}
 
+	/* update the device list of the live cgroup: allow list to allow list */
+	{
+		struct config_device_cgroup tun[] = {{false, 'a', -1, -1, "rwm"},
+						     {true, 'c', 10, 200, "rwm"}};
+		struct config_resources u = {.devices = tun, .n_devices = 2};
+		struct cgroup_apply_opts uo = {.update = true};
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/devices%s", path);
+		journal_root = dir;
+		cgroup_write_hook = journal_hook;
+		if (cgroup_apply_opts(cg, &u, &uo, &err) < 0)
+			fail_msg("%s", err->msg);
+		cgroup_write_hook = NULL;
+		/* no reset through deny-all: only the new rule added (and the rest re-added) */
+		for (size_t i = 0; i < n_journal; i++)
+			assert_null(strstr(journal[i], "devices.deny"));
+		assert_string_equal(journal[0], "/ devices.allow=c 10:200 rwm");
+		journal_reset();
+		s = slurp(dir, "devices.list");
+		assert_non_null(strstr(s, "c 10:200 rwm"));
+		assert_non_null(strstr(s, "c 1:3 rwm"));
+		free(s);
+		u.n_devices = 1;
+		if (cgroup_apply_opts(cg, &u, &uo, &err) < 0)
+			fail_msg("%s", err->msg);
+		s = slurp(dir, "devices.list");
+		assert_null(strstr(s, "c 10:200"));
+		assert_non_null(strstr(s, "c 1:3 rwm"));
+		free(s);
+		/* no rules on update: left alone */
+		u.n_devices = 0;
+		assert_int_equal(cgroup_apply_opts(cg, &u, &uo, &err), 0);
+	}
+
 	/* freeze / thaw */
 	if (cgroup_freeze(cg, &err) < 0)
 		fail_msg("%s", err->msg);
@@ -954,6 +1065,67 @@ static void test_v1_real(void **state)
 	cgroup_free(cg);
 }
 
+/* Grandchildren, and a process in a nested cgroup of one hierarchy only: all killed, all
+ * removed. */
+static void test_v1_destroy_nested(void **state)
+{
+	struct cgroup_host h;
+	struct cgroup *cg = NULL;
+	berth_error_t err = NULL;
+	char path[64], nested[4096], v[16];
+	pid_t a, b;
+	int status;
+
+	(void)state;
+	if (!is_root_with_cgroups())
+		skip();
+	assert_int_equal(cgroup_host_detect(&h, NULL, &err), 0);
+	snprintf(path, sizeof(path), "/berth-nest-%d", (int)getpid());
+	if (cgroup_create(&h, path, &cg, &err) < 0)
+		fail_msg("%s", err->msg);
+	a = fork();
+	assert_true(a >= 0);
+	if (a == 0) {
+		berth_error_t e = NULL;
+		if (cgroup_enter(cg, getpid(), &e) < 0)
+			_exit(1);
+		for (int i = 0; i < 5; i++)
+			if (fork() == 0)
+				for (;;)
+					pause();
+		for (;;)
+			pause();
+	}
+	sleepers[n_sleepers++] = a;
+	b = spawn_sleeper();
+	snprintf(nested, sizeof(nested), "%s%s/inner", h.v1[h.n_v1 - 1].mount, path);
+	assert_int_equal(mkdir(nested, 0755), 0);
+	snprintf(v, sizeof(v), "%d", (int)b);
+	assert_int_equal(cgroup_set(nested, "", "cgroup.procs", v, &err), 0);
+	usleep(100000); /* let the grandchildren start */
+	{
+		pid_t *pids = NULL;
+		size_t n = 0;
+		assert_int_equal(cgroup_get_pids(&h, path, &pids, &n, &err), 0);
+		assert_true(n >= 6);
+		free(pids);
+	}
+	if (cgroup_destroy(&h, path, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(waitpid(a, &status, 0), a);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(waitpid(b, &status, 0), b);
+	assert_true(WIFSIGNALED(status));
+	n_sleepers = 0;
+	assert_int_equal(access(nested, F_OK), -1);
+	for (size_t i = 0; i < h.n_v1; i++) {
+		char d[4096];
+		snprintf(d, sizeof(d), "%s%s", h.v1[i].mount, path);
+		assert_int_equal(access(d, F_OK), -1);
+	}
+	cgroup_free(cg);
+}
+
 /* A failing create leaves nothing behind. */
 static void test_v1_create_rollback(void **state)
 {
@@ -1001,12 +1173,14 @@ int main(void)
 		cmocka_unit_test(test_detect_mountinfo),
 		cmocka_unit_test(test_v2_fake_full),
 		cmocka_unit_test(test_v2_fake_missing_controller),
+		cmocka_unit_test(test_v2_fake_stats),
 		cmocka_unit_test(test_unified_on_v1),
 		cmocka_unit_test(test_dev_emulator),
 		cmocka_unit_test(test_dev_bpf_program),
 		cmocka_unit_test(test_dev_bpf_kernel),
-		cmocka_unit_test(test_v1_real),
-		cmocka_unit_test(test_v1_create_rollback),
+		cmocka_unit_test_teardown(test_v1_real, kill_sleepers),
+		cmocka_unit_test_teardown(test_v1_destroy_nested, kill_sleepers),
+		cmocka_unit_test_teardown(test_v1_create_rollback, kill_sleepers),
 	};
 	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
 }

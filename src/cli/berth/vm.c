@@ -161,8 +161,11 @@ static int vm_cmd_run(int argc, char **argv)
 	}
 	fflush(stdout);
 	status = vm_run(&cfg, &err);
-	if (status < 0)
-		status = berth_error_print(&err, PROG);
+	if (status < 0) {
+		fprintf(stderr, PROG ": %s\n", err != NULL ? err->msg : "unknown error");
+		berth_error_release(&err);
+		status = 1;
+	}
 out:
 	for (unsigned i = 0; i < cfg.ndisks; i++)
 		free((char *)cfg.disks[i].path);

@@ -19,23 +19,13 @@ static json_t *features_strings(const char *const *v, size_t n)
 	return a;
 }
 
-/* The mount options config_mount_parse_options() understands. */
 static json_t *features_mount_options(void)
 {
-	static const char *const opts[] = {
-		"async",      "atime",	     "bind",	    "defaults",	   "dev",	"diratime",
-		"dirsync",    "exec",	     "idmap",	    "iversion",	   "lazytime",	"loud",
-		"mand",	      "noatime",     "nodev",	    "nodiratime",  "noexec",	"noiversion",
-		"nolazytime", "nomand",	     "norelatime",  "nostrictatime", "nosuid",	"nosymfollow",
-		"private",    "ratime",	     "rbind",	    "rdev",	   "rdiratime", "relatime",
-		"remount",    "rexec",	     "ridmap",	    "rnoatime",	   "rnodev",	"rnodiratime",
-		"rnoexec",    "rnorelatime", "rnostrictatime", "rnosuid",  "rnosymfollow", "ro",
-		"rprivate",   "rrelatime",   "rro",	    "rrw",	   "rshared",	"rslave",
-		"rstrictatime", "rsuid",     "rsymfollow",  "runbindable", "rw",	"shared",
-		"silent",     "slave",	     "strictatime", "suid",	   "symfollow", "sync",
-		"tmpcopyup",  "unbindable",
-	};
-	return features_strings(opts, ARRAY_SIZE(opts));
+	json_t *a = json_array();
+	const char *name;
+	for (size_t i = 0; (name = config_mount_option_name(i)) != NULL; i++)
+		json_array_append_new(a, json_string(name));
+	return a;
 }
 
 int cmd_features(int argc, char **argv, berth_error_t *err)

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -125,6 +126,7 @@ static void rv_apply_start(struct vcpu *v)
 		v->mideleg = RV_S_INTS;
 		v->menvcfg = RV_MENVCFG_STCE;
 		v->mcounteren = 7;
+		v->scounteren = 7; /* OpenSBI lets U-mode read cycle, time, instret too */
 		rv_set_priv(v, RV_PRIV_S);
 	}
 	rv_tlb_flush(v);
@@ -158,7 +160,7 @@ void vcpu_kick(struct vcpu *v, enum vcpu_exit why)
 {
 	int none = VCPU_EXIT_NONE;
 	__atomic_compare_exchange_n(&v->exit_why, &none, (int)why, false, __ATOMIC_SEQ_CST,
-				    __ATOMIC_SEQ_CST);
+	                            __ATOMIC_SEQ_CST);
 	rv_poke(v, RV_ASYNC_EXIT);
 }
 
@@ -184,14 +186,37 @@ void vcpu_set_timer(struct vcpu *v, uint64_t when)
 	rv_poke(v, RV_ASYNC_IRQ);
 }
 
+/* Ask the hart to flush, then wait until it has (like OpenSBI waits for the IPI of a
+ * remote fence): either it acknowledges from its loop, or it is not running guest code
+ * (stopped, in wfi, in an SBI call, or its own caller), in which case it flushes before it
+ * runs its next instruction. */
+static void rv_remote_flush(struct vcpu *v, uint32_t bit)
+{
+	uint64_t seq = __atomic_add_fetch(&v->flush_req, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&v->async, bit, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&v->flush_ack, __ATOMIC_SEQ_CST) < seq &&
+	       __atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
+		sched_yield();
+}
+
 void vcpu_flush_tlb(struct vcpu *v)
 {
-	__atomic_fetch_or(&v->async, RV_ASYNC_TLB, __ATOMIC_SEQ_CST);
+	rv_remote_flush(v, RV_ASYNC_TLB);
 }
 
 void vcpu_flush_icache(struct vcpu *v)
 {
-	__atomic_fetch_or(&v->async, RV_ASYNC_ICACHE, __ATOMIC_SEQ_CST);
+	rv_remote_flush(v, RV_ASYNC_ICACHE);
+}
+
+void rv_guest_enter(struct vcpu *v)
+{
+	__atomic_store_n(&v->in_guest, 1, __ATOMIC_SEQ_CST);
+}
+
+void rv_guest_leave(struct vcpu *v)
+{
+	__atomic_store_n(&v->in_guest, 0, __ATOMIC_SEQ_CST);
 }
 
 uint64_t vcpu_get_reg(const struct vcpu *v, unsigned reg)
@@ -254,11 +279,11 @@ void rv_set_priv(struct vcpu *v, unsigned priv)
 static void rv_fatal(struct vcpu *v, const char *what, uint64_t cause, uint64_t tval)
 {
 	snprintf(v->error, sizeof(v->error), "hart %u: %s (cause %#llx tval %#llx pc %#llx)",
-		 v->hartid, what, (unsigned long long)cause, (unsigned long long)tval,
-		 (unsigned long long)v->pc);
+	         v->hartid, what, (unsigned long long)cause, (unsigned long long)tval,
+	         (unsigned long long)v->pc);
 	int none = VCPU_EXIT_NONE;
 	__atomic_compare_exchange_n(&v->exit_why, &none, (int)VCPU_EXIT_ERROR, false,
-				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&v->async, RV_ASYNC_EXIT, __ATOMIC_SEQ_CST);
 }
 
@@ -314,8 +339,8 @@ bool rv_check_interrupts(struct vcpu *v)
 	s = pend & v->mideleg;
 	if (m && (v->priv < RV_PRIV_M || (v->mstatus & RV_MSTATUS_MIE)))
 		take = m;
-	else if (s && (v->priv < RV_PRIV_S ||
-		       (v->priv == RV_PRIV_S && (v->mstatus & RV_MSTATUS_SIE))))
+	else if (s &&
+	         (v->priv < RV_PRIV_S || (v->priv == RV_PRIV_S && (v->mstatus & RV_MSTATUS_SIE))))
 		take = s;
 	if (!take)
 		return false;
@@ -356,21 +381,29 @@ static bool rv_idle(struct vcpu *v)
 
 enum vcpu_exit vcpu_run(struct vcpu *v)
 {
+	rv_guest_enter(v);
 	for (;;) {
 		uint32_t a = __atomic_load_n(&v->async, __ATOMIC_SEQ_CST);
 		if (a) {
-			a = __atomic_fetch_and(&v->async, ~(RV_ASYNC_TLB | RV_ASYNC_ICACHE |
-							    RV_ASYNC_IRQ | RV_ASYNC_STOP),
-					       __ATOMIC_SEQ_CST);
+			uint64_t req = __atomic_load_n(&v->flush_req, __ATOMIC_SEQ_CST);
+			a = __atomic_fetch_and(
+			    &v->async,
+			    ~(RV_ASYNC_TLB | RV_ASYNC_ICACHE | RV_ASYNC_IRQ | RV_ASYNC_STOP),
+			    __ATOMIC_SEQ_CST);
 			if (a & RV_ASYNC_TLB)
 				rv_tlb_flush(v);
 			if (a & RV_ASYNC_ICACHE)
 				rv_icache_flush(v);
+			__atomic_store_n(&v->flush_ack, req, __ATOMIC_SEQ_CST);
 		}
 		if (__atomic_load_n(&v->exit_why, __ATOMIC_SEQ_CST) != VCPU_EXIT_NONE)
 			break;
 		if (__atomic_load_n(&v->hsm, __ATOMIC_SEQ_CST) != 0) {
-			if (!rv_idle(v))
+			bool go;
+			rv_guest_leave(v);
+			go = rv_idle(v);
+			rv_guest_enter(v);
+			if (!go)
 				break;
 			continue;
 		}
@@ -378,6 +411,7 @@ enum vcpu_exit vcpu_run(struct vcpu *v)
 		rv_check_interrupts(v);
 		rv_exec(v, RV_BLOCK);
 	}
+	rv_guest_leave(v);
 	__atomic_fetch_and(&v->async, ~(uint32_t)RV_ASYNC_EXIT, __ATOMIC_SEQ_CST);
 	return (enum vcpu_exit)__atomic_exchange_n(&v->exit_why, VCPU_EXIT_NONE, __ATOMIC_SEQ_CST);
 }

@@ -48,11 +48,11 @@ enum {
 };
 
 #define MSTATUS_WMASK                                                                              \
-	(RV_MSTATUS_SIE | RV_MSTATUS_MIE | RV_MSTATUS_SPIE | RV_MSTATUS_MPIE | RV_MSTATUS_SPP |   \
-	 RV_MSTATUS_MPP | RV_MSTATUS_FS | RV_MSTATUS_MPRV | RV_MSTATUS_SUM | RV_MSTATUS_MXR |     \
+	(RV_MSTATUS_SIE | RV_MSTATUS_MIE | RV_MSTATUS_SPIE | RV_MSTATUS_MPIE | RV_MSTATUS_SPP |    \
+	 RV_MSTATUS_MPP | RV_MSTATUS_FS | RV_MSTATUS_MPRV | RV_MSTATUS_SUM | RV_MSTATUS_MXR |      \
 	 RV_MSTATUS_TVM | RV_MSTATUS_TW | RV_MSTATUS_TSR)
 #define SSTATUS_WMASK                                                                              \
-	(RV_MSTATUS_SIE | RV_MSTATUS_SPIE | RV_MSTATUS_SPP | RV_MSTATUS_FS | RV_MSTATUS_SUM |     \
+	(RV_MSTATUS_SIE | RV_MSTATUS_SPIE | RV_MSTATUS_SPP | RV_MSTATUS_FS | RV_MSTATUS_SUM |      \
 	 RV_MSTATUS_MXR)
 
 static uint64_t rv_mstatus_read(const struct vcpu *v)
@@ -95,7 +95,7 @@ int rv_csr_read(struct vcpu *v, unsigned csr, uint64_t *val)
 			return -1;
 		*val = csr == CSR_FFLAGS ? v->fflags
 		       : csr == CSR_FRM  ? v->frm
-					 : (v->frm << 5 | v->fflags);
+		                         : (v->frm << 5 | v->fflags);
 		return 0;
 	case CSR_CYCLE:
 	case CSR_INSTRET:
@@ -117,13 +117,27 @@ int rv_csr_read(struct vcpu *v, unsigned csr, uint64_t *val)
 	case CSR_SIP:
 		*val = rv_mip(v) & v->mideleg;
 		return 0;
-	case CSR_STVEC: *val = v->stvec; return 0;
-	case CSR_SCOUNTEREN: *val = v->scounteren; return 0;
-	case CSR_SENVCFG: *val = v->senvcfg; return 0;
-	case CSR_SSCRATCH: *val = v->sscratch; return 0;
-	case CSR_SEPC: *val = v->sepc; return 0;
-	case CSR_SCAUSE: *val = v->scause; return 0;
-	case CSR_STVAL: *val = v->stval; return 0;
+	case CSR_STVEC:
+		*val = v->stvec;
+		return 0;
+	case CSR_SCOUNTEREN:
+		*val = v->scounteren;
+		return 0;
+	case CSR_SENVCFG:
+		*val = v->senvcfg;
+		return 0;
+	case CSR_SSCRATCH:
+		*val = v->sscratch;
+		return 0;
+	case CSR_SEPC:
+		*val = v->sepc;
+		return 0;
+	case CSR_SCAUSE:
+		*val = v->scause;
+		return 0;
+	case CSR_STVAL:
+		*val = v->stval;
+		return 0;
 	case CSR_STIMECMP:
 		if (v->priv < RV_PRIV_M &&
 		    (!(v->menvcfg & RV_MENVCFG_STCE) || !(v->mcounteren & 2)))
@@ -135,22 +149,52 @@ int rv_csr_read(struct vcpu *v, unsigned csr, uint64_t *val)
 			return -1;
 		*val = v->satp;
 		return 0;
-	case CSR_MSTATUS: *val = rv_mstatus_read(v); return 0;
-	case CSR_MISA: *val = v->misa; return 0;
-	case CSR_MEDELEG: *val = v->medeleg; return 0;
-	case CSR_MIDELEG: *val = v->mideleg; return 0;
-	case CSR_MIE: *val = v->mie; return 0;
-	case CSR_MTVEC: *val = v->mtvec; return 0;
-	case CSR_MCOUNTEREN: *val = v->mcounteren; return 0;
-	case CSR_MENVCFG: *val = v->menvcfg; return 0;
-	case CSR_MSCRATCH: *val = v->mscratch; return 0;
-	case CSR_MEPC: *val = v->mepc; return 0;
-	case CSR_MCAUSE: *val = v->mcause; return 0;
-	case CSR_MTVAL: *val = v->mtval; return 0;
-	case CSR_MIP: *val = rv_mip(v); return 0;
+	case CSR_MSTATUS:
+		*val = rv_mstatus_read(v);
+		return 0;
+	case CSR_MISA:
+		*val = v->misa;
+		return 0;
+	case CSR_MEDELEG:
+		*val = v->medeleg;
+		return 0;
+	case CSR_MIDELEG:
+		*val = v->mideleg;
+		return 0;
+	case CSR_MIE:
+		*val = v->mie;
+		return 0;
+	case CSR_MTVEC:
+		*val = v->mtvec;
+		return 0;
+	case CSR_MCOUNTEREN:
+		*val = v->mcounteren;
+		return 0;
+	case CSR_MENVCFG:
+		*val = v->menvcfg;
+		return 0;
+	case CSR_MSCRATCH:
+		*val = v->mscratch;
+		return 0;
+	case CSR_MEPC:
+		*val = v->mepc;
+		return 0;
+	case CSR_MCAUSE:
+		*val = v->mcause;
+		return 0;
+	case CSR_MTVAL:
+		*val = v->mtval;
+		return 0;
+	case CSR_MIP:
+		*val = rv_mip(v);
+		return 0;
 	case CSR_MCYCLE:
-	case CSR_MINSTRET: *val = v->instret; return 0;
-	case CSR_MHARTID: *val = v->hartid; return 0;
+	case CSR_MINSTRET:
+		*val = v->instret;
+		return 0;
+	case CSR_MHARTID:
+		*val = v->hartid;
+		return 0;
 	case CSR_MVENDORID:
 	case CSR_MARCHID:
 	case CSR_MIMPID:
@@ -213,10 +257,18 @@ int rv_csr_write(struct vcpu *v, unsigned csr, uint64_t val)
 	case CSR_SENVCFG:
 		v->senvcfg = val & 1;
 		return 0;
-	case CSR_SSCRATCH: v->sscratch = val; return 0;
-	case CSR_SEPC: v->sepc = val & ~1ULL; return 0;
-	case CSR_SCAUSE: v->scause = val; return 0;
-	case CSR_STVAL: v->stval = val; return 0;
+	case CSR_SSCRATCH:
+		v->sscratch = val;
+		return 0;
+	case CSR_SEPC:
+		v->sepc = val & ~1ULL;
+		return 0;
+	case CSR_SCAUSE:
+		v->scause = val;
+		return 0;
+	case CSR_STVAL:
+		v->stval = val;
+		return 0;
 	case CSR_STIMECMP:
 		v->stimecmp = val;
 		rv_update_timer(v);
@@ -235,20 +287,39 @@ int rv_csr_write(struct vcpu *v, unsigned csr, uint64_t val)
 	case CSR_MSTATUS:
 		rv_mstatus_write(v, val, MSTATUS_WMASK);
 		return 0;
-	case CSR_MISA: return 0;
-	case CSR_MEDELEG: v->medeleg = val & 0xb3ff; return 0;
-	case CSR_MIDELEG: v->mideleg = val & RV_S_INTS; return 0;
-	case CSR_MIE: v->mie = val & (RV_S_INTS | RV_M_INTS); return 0;
-	case CSR_MTVEC: v->mtvec = val & ~2ULL; return 0;
-	case CSR_MCOUNTEREN: v->mcounteren = val & 0xffffffffULL; return 0;
+	case CSR_MISA:
+		return 0;
+	case CSR_MEDELEG:
+		v->medeleg = val & 0xb3ff;
+		return 0;
+	case CSR_MIDELEG:
+		v->mideleg = val & RV_S_INTS;
+		return 0;
+	case CSR_MIE:
+		v->mie = val & (RV_S_INTS | RV_M_INTS);
+		return 0;
+	case CSR_MTVEC:
+		v->mtvec = val & ~2ULL;
+		return 0;
+	case CSR_MCOUNTEREN:
+		v->mcounteren = val & 0xffffffffULL;
+		return 0;
 	case CSR_MENVCFG:
 		v->menvcfg = val & (RV_MENVCFG_STCE | 1);
 		rv_update_timer(v);
 		return 0;
-	case CSR_MSCRATCH: v->mscratch = val; return 0;
-	case CSR_MEPC: v->mepc = val & ~1ULL; return 0;
-	case CSR_MCAUSE: v->mcause = val; return 0;
-	case CSR_MTVAL: v->mtval = val; return 0;
+	case CSR_MSCRATCH:
+		v->mscratch = val;
+		return 0;
+	case CSR_MEPC:
+		v->mepc = val & ~1ULL;
+		return 0;
+	case CSR_MCAUSE:
+		v->mcause = val;
+		return 0;
+	case CSR_MTVAL:
+		v->mtval = val;
+		return 0;
 	case CSR_MIP:
 		/* Only SSIP is software-writable; the other lines belong to the machine. */
 		if (val & RV_MIP_SSIP)
@@ -297,7 +368,7 @@ void rv_wfi(struct vcpu *v)
 			if (now >= d)
 				continue;
 			ns = (uint64_t)((unsigned __int128)(d - now) * 1000000000u /
-					v->p.timebase_hz);
+			                v->p.timebase_hz);
 			if (ns > 1000000000ULL)
 				ns = 1000000000ULL;
 			ns += 1000; /* round up past the deadline */
@@ -362,7 +433,9 @@ bool rv_exec_system(struct vcpu *v, uint32_t insn, unsigned len)
 		switch (csr) {
 		case 0x000: /* ecall */
 			if (v->priv == RV_PRIV_S && v->sbi_emulated) {
+				rv_guest_leave(v);
 				v->p.sbi_call(v->p.opaque, v);
+				rv_guest_enter(v);
 				return true;
 			}
 			rv_raise(v, RV_EXC_ECALL_U + v->priv, 0);
@@ -383,7 +456,9 @@ bool rv_exec_system(struct vcpu *v, uint32_t insn, unsigned len)
 			if (v->priv == RV_PRIV_U ||
 			    (v->priv == RV_PRIV_S && (v->mstatus & RV_MSTATUS_TW)))
 				goto illegal;
+			rv_guest_leave(v);
 			rv_wfi(v);
+			rv_guest_enter(v);
 			return true;
 		}
 		goto illegal;
@@ -401,9 +476,15 @@ bool rv_exec_system(struct vcpu *v, uint32_t insn, unsigned len)
 		goto illegal;
 	if (wr) {
 		switch (f3 & 3) {
-		case 1: nv = src; break;
-		case 2: nv = old | src; break;
-		default: nv = old & ~src; break;
+		case 1:
+			nv = src;
+			break;
+		case 2:
+			nv = old | src;
+			break;
+		default:
+			nv = old & ~src;
+			break;
 		}
 		if (rv_csr_write(v, csr, nv))
 			goto illegal;

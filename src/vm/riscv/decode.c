@@ -40,7 +40,7 @@ static uint32_t enc_j(unsigned rd, int32_t imm)
 }
 
 static uint32_t enc_r(uint32_t op, unsigned rd, unsigned f3, unsigned rs1, unsigned rs2,
-		      unsigned f7)
+                      unsigned f7)
 {
 	return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
 }
@@ -162,12 +162,12 @@ uint32_t rv_expand_compressed(uint16_t c)
 			}
 			if (rs2 == 0) {
 				if (rd == 0)
-					return 0x00100073; /* c.ebreak */
+					return 0x00100073;       /* c.ebreak */
 				return enc_i(0x67, 1, 0, rd, 0); /* c.jalr */
 			}
 			return enc_r(0x33, rd, 0, rd, rs2, 0); /* c.add */
-		case 5: /* c.fsdsp */
-		case 7: /* c.sdsp */
+		case 5:                                        /* c.fsdsp */
+		case 7:                                        /* c.sdsp */
 			u = bits(c, 12, 10) << 3 | bits(c, 9, 7) << 6;
 			return enc_s(f3 == 5 ? 0x27 : 0x23, 3, 2, rs2, (int32_t)u);
 		case 6: /* c.swsp */
@@ -193,14 +193,14 @@ void rv_decode_init(void)
 /* --- disassembler ----------------------------------------------------------------------- */
 
 static const char *const xreg[32] = {
-	"zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-	"a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-	"s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 static const char *const freg[32] = {
-	"ft0", "ft1", "ft2",  "ft3",  "ft4", "ft5", "ft6",  "ft7",  "fs0",  "fs1", "fa0",
-	"fa1", "fa2", "fa3",  "fa4",  "fa5", "fa6", "fa7",  "fs2",  "fs3",  "fs4", "fs5",
-	"fs6", "fs7", "fs8",  "fs9",  "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+    "ft0", "ft1", "ft2", "ft3", "ft4",  "ft5",  "ft6", "ft7", "fs0",  "fs1",  "fa0",
+    "fa1", "fa2", "fa3", "fa4", "fa5",  "fa6",  "fa7", "fs2", "fs3",  "fs4",  "fs5",
+    "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
 };
 static const char *const rmname[8] = {"rne", "rtz", "rdn", "rup", "rmm", "", "", ""};
 
@@ -241,7 +241,7 @@ static bool dis_fp(uint32_t insn, char *buf, size_t len)
 	case 0x03: {
 		static const char *const n[4] = {"fadd", "fsub", "fmul", "fdiv"};
 		snprintf(buf, len, "%s.%s %s,%s,%s%s", n[f7 >> 2], sfx, freg[rd], freg[rs1],
-			 freg[rs2], rm);
+		         freg[rs2], rm);
 		return true;
 	}
 	case 0x0b:
@@ -259,14 +259,14 @@ static bool dis_fp(uint32_t insn, char *buf, size_t len)
 	case 0x05:
 		if (f3 > 1)
 			return false;
-		snprintf(buf, len, "%s.%s %s,%s,%s", f3 ? "fmax" : "fmin", sfx, freg[rd],
-			 freg[rs1], freg[rs2]);
+		snprintf(buf, len, "%s.%s %s,%s,%s", f3 ? "fmax" : "fmin", sfx, freg[rd], freg[rs1],
+		         freg[rs2]);
 		return true;
 	case 0x08: /* fcvt.s.d / fcvt.d.s */
 		if (rs2 != (fmt ? 0u : 1u))
 			return false;
-		snprintf(buf, len, "fcvt.%s.%s %s,%s%s", sfx, fmt ? "s" : "d", freg[rd],
-			 freg[rs1], rm);
+		snprintf(buf, len, "fcvt.%s.%s %s,%s%s", sfx, fmt ? "s" : "d", freg[rd], freg[rs1],
+		         rm);
 		return true;
 	case 0x14: {
 		static const char *const n[3] = {"fle", "flt", "feq"};
@@ -328,16 +328,35 @@ static bool dis_amo(uint32_t insn, char *buf, size_t len)
 	case 0x03:
 		snprintf(buf, len, "sc.%s%s %s,%s,(%s)", w, o, xreg[rd], xreg[rs2], xreg[rs1]);
 		return true;
-	case 0x01: name = "amoswap"; break;
-	case 0x00: name = "amoadd"; break;
-	case 0x04: name = "amoxor"; break;
-	case 0x0c: name = "amoand"; break;
-	case 0x08: name = "amoor"; break;
-	case 0x10: name = "amomin"; break;
-	case 0x14: name = "amomax"; break;
-	case 0x18: name = "amominu"; break;
-	case 0x1c: name = "amomaxu"; break;
-	default: return false;
+	case 0x01:
+		name = "amoswap";
+		break;
+	case 0x00:
+		name = "amoadd";
+		break;
+	case 0x04:
+		name = "amoxor";
+		break;
+	case 0x0c:
+		name = "amoand";
+		break;
+	case 0x08:
+		name = "amoor";
+		break;
+	case 0x10:
+		name = "amomin";
+		break;
+	case 0x14:
+		name = "amomax";
+		break;
+	case 0x18:
+		name = "amominu";
+		break;
+	case 0x1c:
+		name = "amomaxu";
+		break;
+	default:
+		return false;
 	}
 	snprintf(buf, len, "%s.%s%s %s,%s,(%s)", name, w, o, xreg[rd], xreg[rs2], xreg[rs1]);
 	return true;
@@ -347,8 +366,8 @@ static bool dis_system(uint32_t insn, char *buf, size_t len)
 {
 	unsigned rd = bits(insn, 11, 7), rs1 = bits(insn, 19, 15), rs2 = bits(insn, 24, 20);
 	unsigned f3 = bits(insn, 14, 12), csr = insn >> 20;
-	static const char *const n[8] = {"",      "csrrw",  "csrrs",  "csrrc",
-					 "",      "csrrwi", "csrrsi", "csrrci"};
+	static const char *const n[8] = {"", "csrrw",  "csrrs",  "csrrc",
+	                                 "", "csrrwi", "csrrsi", "csrrci"};
 
 	if (f3 == 0) {
 		if (rd != 0)
@@ -360,11 +379,21 @@ static bool dis_system(uint32_t insn, char *buf, size_t len)
 		if (rs1 != 0)
 			return false;
 		switch (insn >> 20) {
-		case 0x000: snprintf(buf, len, "ecall"); return true;
-		case 0x001: snprintf(buf, len, "ebreak"); return true;
-		case 0x102: snprintf(buf, len, "sret"); return true;
-		case 0x302: snprintf(buf, len, "mret"); return true;
-		case 0x105: snprintf(buf, len, "wfi"); return true;
+		case 0x000:
+			snprintf(buf, len, "ecall");
+			return true;
+		case 0x001:
+			snprintf(buf, len, "ebreak");
+			return true;
+		case 0x102:
+			snprintf(buf, len, "sret");
+			return true;
+		case 0x302:
+			snprintf(buf, len, "mret");
+			return true;
+		case 0x105:
+			snprintf(buf, len, "wfi");
+			return true;
 		}
 		return false;
 	}
@@ -404,7 +433,7 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		return true;
 	case 0x6f: {
 		uint32_t u = bits(insn, 31, 31) << 20 | bits(insn, 30, 21) << 1 |
-			     bits(insn, 20, 20) << 11 | bits(insn, 19, 12) << 12;
+		             bits(insn, 20, 20) << 11 | bits(insn, 19, 12) << 12;
 		snprintf(buf, len, "jal %s,%d", xreg[rd], sext(u, 21));
 		return true;
 	}
@@ -414,9 +443,10 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		snprintf(buf, len, "jalr %s,%d(%s)", xreg[rd], imm, xreg[rs1]);
 		return true;
 	case 0x63: {
-		static const char *const n[8] = {"beq", "bne", "", "", "blt", "bge", "bltu", "bgeu"};
+		static const char *const n[8] = {"beq", "bne", "",     "",
+		                                 "blt", "bge", "bltu", "bgeu"};
 		uint32_t u = bits(insn, 31, 31) << 12 | bits(insn, 30, 25) << 5 |
-			     bits(insn, 11, 8) << 1 | bits(insn, 7, 7) << 11;
+		             bits(insn, 11, 8) << 1 | bits(insn, 7, 7) << 11;
 		if (f3 == 2 || f3 == 3)
 			return false;
 		snprintf(buf, len, "%s %s,%s,%d", n[f3], xreg[rs1], xreg[rs2], sext(u, 13));
@@ -444,14 +474,14 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		if (f3 != 2 && f3 != 3)
 			return false;
 		snprintf(buf, len, "%s%s %s,%d(%s)", st ? "fs" : "fl", f3 == 2 ? "w" : "d",
-			 freg[st ? rs2 : rd], s, xreg[rs1]);
+		         freg[st ? rs2 : rd], s, xreg[rs1]);
 		return true;
 	}
 	case 0x13:
 	case 0x1b: {
 		bool w = (insn & 0x7f) == 0x1b;
 		static const char *const n[8] = {"addi", "slli", "slti", "sltiu",
-						 "xori", "srli", "ori",   "andi"};
+		                                 "xori", "srli", "ori",  "andi"};
 		const char *name = n[f3];
 		if (f3 == 1 || f3 == 5) {
 			unsigned sh = bits(insn, w ? 24 : 25, 20);
@@ -461,7 +491,7 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 			else if (hi != 0)
 				return false;
 			snprintf(buf, len, "%s%s %s,%s,%u", name, w ? "w" : "", xreg[rd], xreg[rs1],
-				 sh);
+			         sh);
 			return true;
 		}
 		if (w && f3 != 0)
@@ -473,9 +503,9 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 	case 0x3b: {
 		bool w = (insn & 0x7f) == 0x3b;
 		static const char *const base[8] = {"add", "sll", "slt", "sltu",
-						    "xor", "srl", "or",  "and"};
-		static const char *const mul[8] = {"mul",  "mulh", "mulhsu", "mulhu",
-						   "div",  "divu", "rem",    "remu"};
+		                                    "xor", "srl", "or",  "and"};
+		static const char *const mul[8] = {"mul", "mulh", "mulhsu", "mulhu",
+		                                   "div", "divu", "rem",    "remu"};
 		const char *name;
 		if (f7 == 1) {
 			name = mul[f3];
@@ -491,7 +521,7 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 			return false;
 		}
 		snprintf(buf, len, "%s%s %s,%s,%s", name, w ? "w" : "", xreg[rd], xreg[rs1],
-			 xreg[rs2]);
+		         xreg[rs2]);
 		return true;
 	}
 	case 0x0f:
@@ -529,7 +559,7 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		if (f3 != 7)
 			snprintf(rm, sizeof(rm), ",%s", rmname[f3]);
 		snprintf(buf, len, "%s.%s %s,%s,%s,%s%s", n[((insn & 0x7f) - 0x43) >> 2],
-			 fmt ? "d" : "s", freg[rd], freg[rs1], freg[rs2], freg[insn >> 27], rm);
+		         fmt ? "d" : "s", freg[rd], freg[rs1], freg[rs2], freg[insn >> 27], rm);
 		return true;
 	}
 	}

@@ -21,8 +21,8 @@ static uint64_t rv_sext32(uint64_t x)
 		do {                                                                               \
 			T a_ = _old, b_ = (T)(src);                                                \
 			_new = (expr);                                                             \
-		} while (!__atomic_compare_exchange_n((T *)(p), &_old, _new, false,               \
-						      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));        \
+		} while (!__atomic_compare_exchange_n((T *)(p), &_old, _new, false,                \
+		                                      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));        \
 		_old;                                                                              \
 	})
 
@@ -41,8 +41,17 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 	}
 	size = f3 == 2 ? 4 : 8;
 	switch (f5) {
-	case 0x02: case 0x03: case 0x01: case 0x00: case 0x04: case 0x0c: case 0x08:
-	case 0x10: case 0x14: case 0x18: case 0x1c:
+	case 0x02:
+	case 0x03:
+	case 0x01:
+	case 0x00:
+	case 0x04:
+	case 0x0c:
+	case 0x08:
+	case 0x10:
+	case 0x14:
+	case 0x18:
+	case 0x1c:
 		break;
 	default:
 		*illegal = true;
@@ -61,7 +70,7 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 		return false;
 	if (f5 == 0x02) { /* LR */
 		r = size == 4 ? __atomic_load_n((uint32_t *)p, __ATOMIC_SEQ_CST)
-			      : __atomic_load_n((uint64_t *)p, __ATOMIC_SEQ_CST);
+		              : __atomic_load_n((uint64_t *)p, __ATOMIC_SEQ_CST);
 		v->res_addr = (uintptr_t)p;
 		v->res_val = r;
 		v->res_valid = true;
@@ -74,13 +83,13 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 			if (size == 4) {
 				uint32_t exp = (uint32_t)v->res_val;
 				ok = __atomic_compare_exchange_n((uint32_t *)p, &exp, (uint32_t)src,
-								 false, __ATOMIC_SEQ_CST,
-								 __ATOMIC_SEQ_CST);
+				                                 false, __ATOMIC_SEQ_CST,
+				                                 __ATOMIC_SEQ_CST);
 			} else {
 				uint64_t exp = v->res_val;
-				ok = __atomic_compare_exchange_n((uint64_t *)p, &exp, src, false,
-								 __ATOMIC_SEQ_CST,
-								 __ATOMIC_SEQ_CST);
+				ok =
+				    __atomic_compare_exchange_n((uint64_t *)p, &exp, src, false,
+				                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 			}
 		}
 		v->res_valid = false;
@@ -90,37 +99,65 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 	if (size == 4) {
 		uint32_t *q = (uint32_t *)p, s = (uint32_t)src;
 		switch (f5) {
-		case 0x01: r = __atomic_exchange_n(q, s, __ATOMIC_SEQ_CST); break;
-		case 0x00: r = __atomic_fetch_add(q, s, __ATOMIC_SEQ_CST); break;
-		case 0x04: r = __atomic_fetch_xor(q, s, __ATOMIC_SEQ_CST); break;
-		case 0x0c: r = __atomic_fetch_and(q, s, __ATOMIC_SEQ_CST); break;
-		case 0x08: r = __atomic_fetch_or(q, s, __ATOMIC_SEQ_CST); break;
+		case 0x01:
+			r = __atomic_exchange_n(q, s, __ATOMIC_SEQ_CST);
+			break;
+		case 0x00:
+			r = __atomic_fetch_add(q, s, __ATOMIC_SEQ_CST);
+			break;
+		case 0x04:
+			r = __atomic_fetch_xor(q, s, __ATOMIC_SEQ_CST);
+			break;
+		case 0x0c:
+			r = __atomic_fetch_and(q, s, __ATOMIC_SEQ_CST);
+			break;
+		case 0x08:
+			r = __atomic_fetch_or(q, s, __ATOMIC_SEQ_CST);
+			break;
 		case 0x10:
 			r = AMO_CAS_LOOP(uint32_t, q, s, (int32_t)a_ < (int32_t)b_ ? a_ : b_);
 			break;
 		case 0x14:
 			r = AMO_CAS_LOOP(uint32_t, q, s, (int32_t)a_ > (int32_t)b_ ? a_ : b_);
 			break;
-		case 0x18: r = AMO_CAS_LOOP(uint32_t, q, s, a_ < b_ ? a_ : b_); break;
-		default: r = AMO_CAS_LOOP(uint32_t, q, s, a_ > b_ ? a_ : b_); break;
+		case 0x18:
+			r = AMO_CAS_LOOP(uint32_t, q, s, a_ < b_ ? a_ : b_);
+			break;
+		default:
+			r = AMO_CAS_LOOP(uint32_t, q, s, a_ > b_ ? a_ : b_);
+			break;
 		}
 		r = rv_sext32(r);
 	} else {
 		uint64_t *q = (uint64_t *)p;
 		switch (f5) {
-		case 0x01: r = __atomic_exchange_n(q, src, __ATOMIC_SEQ_CST); break;
-		case 0x00: r = __atomic_fetch_add(q, src, __ATOMIC_SEQ_CST); break;
-		case 0x04: r = __atomic_fetch_xor(q, src, __ATOMIC_SEQ_CST); break;
-		case 0x0c: r = __atomic_fetch_and(q, src, __ATOMIC_SEQ_CST); break;
-		case 0x08: r = __atomic_fetch_or(q, src, __ATOMIC_SEQ_CST); break;
+		case 0x01:
+			r = __atomic_exchange_n(q, src, __ATOMIC_SEQ_CST);
+			break;
+		case 0x00:
+			r = __atomic_fetch_add(q, src, __ATOMIC_SEQ_CST);
+			break;
+		case 0x04:
+			r = __atomic_fetch_xor(q, src, __ATOMIC_SEQ_CST);
+			break;
+		case 0x0c:
+			r = __atomic_fetch_and(q, src, __ATOMIC_SEQ_CST);
+			break;
+		case 0x08:
+			r = __atomic_fetch_or(q, src, __ATOMIC_SEQ_CST);
+			break;
 		case 0x10:
 			r = AMO_CAS_LOOP(uint64_t, q, src, (int64_t)a_ < (int64_t)b_ ? a_ : b_);
 			break;
 		case 0x14:
 			r = AMO_CAS_LOOP(uint64_t, q, src, (int64_t)a_ > (int64_t)b_ ? a_ : b_);
 			break;
-		case 0x18: r = AMO_CAS_LOOP(uint64_t, q, src, a_ < b_ ? a_ : b_); break;
-		default: r = AMO_CAS_LOOP(uint64_t, q, src, a_ > b_ ? a_ : b_); break;
+		case 0x18:
+			r = AMO_CAS_LOOP(uint64_t, q, src, a_ < b_ ? a_ : b_);
+			break;
+		default:
+			r = AMO_CAS_LOOP(uint64_t, q, src, a_ > b_ ? a_ : b_);
+			break;
 		}
 	}
 	v->x[rd] = r;
@@ -180,22 +217,81 @@ static uint64_t rv_remw(int32_t a, int32_t b)
 	return (uint64_t)(int64_t)(a % b);
 }
 
-
 /* --- decoded operations ----------------------------------------------------------------- */
 
 enum {
 	K_ILLEGAL,
-	K_LUI, K_AUIPC, K_JAL, K_JALR,
-	K_BEQ, K_BNE, K_BLT, K_BGE, K_BLTU, K_BGEU,
-	K_LB, K_LH, K_LW, K_LD, K_LBU, K_LHU, K_LWU,
-	K_SB, K_SH, K_SW, K_SD,
-	K_ADDI, K_SLTI, K_SLTIU, K_XORI, K_ORI, K_ANDI, K_SLLI, K_SRLI, K_SRAI,
-	K_ADDIW, K_SLLIW, K_SRLIW, K_SRAIW,
-	K_ADD, K_SUB, K_SLL, K_SLT, K_SLTU, K_XOR, K_SRL, K_SRA, K_OR, K_AND,
-	K_MUL, K_MULH, K_MULHSU, K_MULHU, K_DIV, K_DIVU, K_REM, K_REMU,
-	K_ADDW, K_SUBW, K_SLLW, K_SRLW, K_SRAW, K_MULW, K_DIVW, K_DIVUW, K_REMW, K_REMUW,
-	K_FENCE, K_FENCE_I, K_AMO, K_SYSTEM,
-	K_FLW, K_FLD, K_FSW, K_FSD, K_FP,
+	K_LUI,
+	K_AUIPC,
+	K_JAL,
+	K_JALR,
+	K_BEQ,
+	K_BNE,
+	K_BLT,
+	K_BGE,
+	K_BLTU,
+	K_BGEU,
+	K_LB,
+	K_LH,
+	K_LW,
+	K_LD,
+	K_LBU,
+	K_LHU,
+	K_LWU,
+	K_SB,
+	K_SH,
+	K_SW,
+	K_SD,
+	K_ADDI,
+	K_SLTI,
+	K_SLTIU,
+	K_XORI,
+	K_ORI,
+	K_ANDI,
+	K_SLLI,
+	K_SRLI,
+	K_SRAI,
+	K_ADDIW,
+	K_SLLIW,
+	K_SRLIW,
+	K_SRAIW,
+	K_ADD,
+	K_SUB,
+	K_SLL,
+	K_SLT,
+	K_SLTU,
+	K_XOR,
+	K_SRL,
+	K_SRA,
+	K_OR,
+	K_AND,
+	K_MUL,
+	K_MULH,
+	K_MULHSU,
+	K_MULHU,
+	K_DIV,
+	K_DIVU,
+	K_REM,
+	K_REMU,
+	K_ADDW,
+	K_SUBW,
+	K_SLLW,
+	K_SRLW,
+	K_SRAW,
+	K_MULW,
+	K_DIVW,
+	K_DIVUW,
+	K_REMW,
+	K_REMUW,
+	K_FENCE,
+	K_FENCE_I,
+	K_AMO,
+	K_SYSTEM,
+	K_FLW,
+	K_FLD,
+	K_FSW,
+	K_FSD,
+	K_FP,
 };
 
 /* The S-type immediate. */
@@ -236,7 +332,7 @@ static bool rv_decode_op(uint32_t insn, struct rv_op *op)
 		return false;
 	case 0x6f: {
 		uint32_t u = ((insn >> 31) & 1) << 20 | ((insn >> 21) & 0x3ff) << 1 |
-			     ((insn >> 20) & 1) << 11 | ((insn >> 12) & 0xff) << 12;
+		             ((insn >> 20) & 1) << 11 | ((insn >> 12) & 0xff) << 12;
 		op->kind = K_JAL;
 		op->imm = (int32_t)(u << 11) >> 11;
 		return true;
@@ -247,15 +343,16 @@ static bool rv_decode_op(uint32_t insn, struct rv_op *op)
 		return true;
 	case 0x63: {
 		static const uint8_t k[8] = {K_BEQ, K_BNE, K_ILLEGAL, K_ILLEGAL,
-					     K_BLT, K_BGE, K_BLTU, K_BGEU};
+		                             K_BLT, K_BGE, K_BLTU,    K_BGEU};
 		uint32_t u = ((insn >> 31) & 1) << 12 | ((insn >> 25) & 0x3f) << 5 |
-			     ((insn >> 8) & 0xf) << 1 | ((insn >> 7) & 1) << 11;
+		             ((insn >> 8) & 0xf) << 1 | ((insn >> 7) & 1) << 11;
 		op->kind = k[f3];
 		op->imm = (int32_t)(u << 19) >> 19;
 		return true;
 	}
 	case 0x03: {
-		static const uint8_t k[8] = {K_LB, K_LH, K_LW, K_LD, K_LBU, K_LHU, K_LWU, K_ILLEGAL};
+		static const uint8_t k[8] = {K_LB,  K_LH,  K_LW,  K_LD,
+		                             K_LBU, K_LHU, K_LWU, K_ILLEGAL};
 		op->kind = k[f3];
 		return op->kind == K_ILLEGAL;
 	}
@@ -268,12 +365,24 @@ static bool rv_decode_op(uint32_t insn, struct rv_op *op)
 	}
 	case 0x13:
 		switch (f3) {
-		case 0: op->kind = K_ADDI; break;
-		case 2: op->kind = K_SLTI; break;
-		case 3: op->kind = K_SLTIU; break;
-		case 4: op->kind = K_XORI; break;
-		case 6: op->kind = K_ORI; break;
-		case 7: op->kind = K_ANDI; break;
+		case 0:
+			op->kind = K_ADDI;
+			break;
+		case 2:
+			op->kind = K_SLTI;
+			break;
+		case 3:
+			op->kind = K_SLTIU;
+			break;
+		case 4:
+			op->kind = K_XORI;
+			break;
+		case 6:
+			op->kind = K_ORI;
+			break;
+		case 7:
+			op->kind = K_ANDI;
+			break;
 		case 1:
 			if ((insn >> 26) == 0)
 				op->kind = K_SLLI;
@@ -302,9 +411,9 @@ static bool rv_decode_op(uint32_t insn, struct rv_op *op)
 		return op->kind == K_ILLEGAL;
 	case 0x33: {
 		static const uint8_t base[8] = {K_ADD, K_SLL, K_SLT, K_SLTU,
-						K_XOR, K_SRL, K_OR,  K_AND};
+		                                K_XOR, K_SRL, K_OR,  K_AND};
 		static const uint8_t mul[8] = {K_MUL, K_MULH, K_MULHSU, K_MULHU,
-					       K_DIV, K_DIVU, K_REM,    K_REMU};
+		                               K_DIV, K_DIVU, K_REM,    K_REMU};
 		if (f7 == 0)
 			op->kind = base[f3];
 		else if (f7 == 1)
@@ -317,12 +426,15 @@ static bool rv_decode_op(uint32_t insn, struct rv_op *op)
 	}
 	case 0x3b:
 		if (f7 == 0) {
-			op->kind = f3 == 0 ? K_ADDW : f3 == 1 ? K_SLLW : f3 == 5 ? K_SRLW : K_ILLEGAL;
+			op->kind = f3 == 0   ? K_ADDW
+			           : f3 == 1 ? K_SLLW
+			           : f3 == 5 ? K_SRLW
+			                     : K_ILLEGAL;
 		} else if (f7 == 0x20) {
 			op->kind = f3 == 0 ? K_SUBW : f3 == 5 ? K_SRAW : K_ILLEGAL;
 		} else if (f7 == 1) {
-			static const uint8_t k[8] = {K_MULW,    K_ILLEGAL, K_ILLEGAL, K_ILLEGAL,
-						     K_DIVW,    K_DIVUW,   K_REMW,    K_REMUW};
+			static const uint8_t k[8] = {K_MULW, K_ILLEGAL, K_ILLEGAL, K_ILLEGAL,
+			                             K_DIVW, K_DIVUW,   K_REMW,    K_REMUW};
 			op->kind = k[f3];
 		}
 		return op->kind == K_ILLEGAL;
@@ -425,178 +537,330 @@ static void rv_build_block(struct rv_block *b, const uint8_t *host, unsigned off
 /* --- execution -------------------------------------------------------------------------- */
 
 /* Run the ops of one block starting at v->pc. Returns the number of instructions retired
- * (an instruction that traps counts). */
-static unsigned rv_run_block(struct vcpu *v, const struct rv_op *ops, unsigned n)
+ * (an instruction that traps counts). Dispatch is threaded (GNU labels as values): every
+ * handler ends with its own indirect jump, which the host predicts far better than the
+ * single jump of a switch. */
+#if defined(__GNUC__) && !defined(__clang__)
+/* keep one dispatch jump per handler: no tail merging */
+__attribute__((optimize("no-crossjumping", "no-gcse")))
+#endif
+static unsigned
+rv_run_block(struct vcpu *v, const struct rv_op *ops, unsigned n)
 {
+	static const void *const labels[] = {
+	    [K_ILLEGAL] = &&L_ILLEGAL, [K_LUI] = &&L_LUI,         [K_AUIPC] = &&L_AUIPC,
+	    [K_JAL] = &&L_JAL,         [K_JALR] = &&L_JALR,       [K_BEQ] = &&L_BEQ,
+	    [K_BNE] = &&L_BNE,         [K_BLT] = &&L_BLT,         [K_BGE] = &&L_BGE,
+	    [K_BLTU] = &&L_BLTU,       [K_BGEU] = &&L_BGEU,       [K_LB] = &&L_LB,
+	    [K_LH] = &&L_LH,           [K_LW] = &&L_LW,           [K_LD] = &&L_LD,
+	    [K_LBU] = &&L_LBU,         [K_LHU] = &&L_LHU,         [K_LWU] = &&L_LWU,
+	    [K_SB] = &&L_SB,           [K_SH] = &&L_SH,           [K_SW] = &&L_SW,
+	    [K_SD] = &&L_SD,           [K_ADDI] = &&L_ADDI,       [K_SLTI] = &&L_SLTI,
+	    [K_SLTIU] = &&L_SLTIU,     [K_XORI] = &&L_XORI,       [K_ORI] = &&L_ORI,
+	    [K_ANDI] = &&L_ANDI,       [K_SLLI] = &&L_SLLI,       [K_SRLI] = &&L_SRLI,
+	    [K_SRAI] = &&L_SRAI,       [K_ADDIW] = &&L_ADDIW,     [K_SLLIW] = &&L_SLLIW,
+	    [K_SRLIW] = &&L_SRLIW,     [K_SRAIW] = &&L_SRAIW,     [K_ADD] = &&L_ADD,
+	    [K_SUB] = &&L_SUB,         [K_SLL] = &&L_SLL,         [K_SLT] = &&L_SLT,
+	    [K_SLTU] = &&L_SLTU,       [K_XOR] = &&L_XOR,         [K_SRL] = &&L_SRL,
+	    [K_SRA] = &&L_SRA,         [K_OR] = &&L_OR,           [K_AND] = &&L_AND,
+	    [K_MUL] = &&L_MUL,         [K_MULH] = &&L_MULH,       [K_MULHSU] = &&L_MULHSU,
+	    [K_MULHU] = &&L_MULHU,     [K_DIV] = &&L_DIV,         [K_DIVU] = &&L_DIVU,
+	    [K_REM] = &&L_REM,         [K_REMU] = &&L_REMU,       [K_ADDW] = &&L_ADDW,
+	    [K_SUBW] = &&L_SUBW,       [K_SLLW] = &&L_SLLW,       [K_SRLW] = &&L_SRLW,
+	    [K_SRAW] = &&L_SRAW,       [K_MULW] = &&L_MULW,       [K_DIVW] = &&L_DIVW,
+	    [K_DIVUW] = &&L_DIVUW,     [K_REMW] = &&L_REMW,       [K_REMUW] = &&L_REMUW,
+	    [K_FENCE] = &&L_FENCE,     [K_FENCE_I] = &&L_FENCE_I, [K_AMO] = &&L_AMO,
+	    [K_SYSTEM] = &&L_SYSTEM,   [K_FLW] = &&L_FLW,         [K_FLD] = &&L_FLD,
+	    [K_FSW] = &&L_FSW,         [K_FSD] = &&L_FSD,         [K_FP] = &&L_FP,
+	};
 	const uint64_t pc0 = v->pc;
 	uint64_t *x = v->x;
-	unsigned i;
+	const struct rv_op *op = ops, *const end = ops + n;
+	uint64_t a, b, r;
+	int64_t imm;
 
-	for (i = 0; i < n; i++) {
-		const struct rv_op *op = &ops[i];
-		const uint64_t a = x[op->rs1], b = x[op->rs2];
-		const int64_t imm = op->imm;
-		uint64_t r;
+#define DISPATCH()                                                                                 \
+	do {                                                                                       \
+		a = x[op->rs1];                                                                    \
+		b = x[op->rs2];                                                                    \
+		imm = op->imm;                                                                     \
+		goto *labels[op->kind];                                                            \
+	} while (0)
+#define NEXT()                                                                                     \
+	do {                                                                                       \
+		if (unlikely(++op == end))                                                         \
+			goto fell_off;                                                             \
+		DISPATCH();                                                                        \
+	} while (0)
+#define RET() return (unsigned)(op - ops) + 1
 
-		switch (op->kind) {
-		case K_LUI: x[op->rd] = (uint64_t)imm; break;
-		case K_AUIPC: x[op->rd] = pc0 + op->off + (uint64_t)imm; break;
-		case K_JAL:
-			x[op->rd] = pc0 + op->off + op->len;
-			v->pc = pc0 + op->off + (uint64_t)imm;
-			x[32] = 0;
-			return i + 1;
-		case K_JALR:
-			x[op->rd] = pc0 + op->off + op->len;
-			v->pc = (a + (uint64_t)imm) & ~1ULL;
-			return i + 1;
+	DISPATCH();
+L_LUI:
+	x[op->rd] = (uint64_t)imm;
+	NEXT();
+L_AUIPC:
+	x[op->rd] = pc0 + op->off + (uint64_t)imm;
+	NEXT();
+L_JAL:
+	x[op->rd] = pc0 + op->off + op->len;
+	v->pc = pc0 + op->off + (uint64_t)imm;
+	x[32] = 0;
+	RET();
+L_JALR:
+	x[op->rd] = pc0 + op->off + op->len;
+	v->pc = (a + (uint64_t)imm) & ~1ULL;
+	RET();
 #define BRANCH(cond)                                                                               \
-	v->pc = pc0 + op->off + ((cond) ? (uint64_t)imm : op->len);                                \
-	return i + 1
-		case K_BEQ: BRANCH(a == b);
-		case K_BNE: BRANCH(a != b);
-		case K_BLT: BRANCH((int64_t)a < (int64_t)b);
-		case K_BGE: BRANCH((int64_t)a >= (int64_t)b);
-		case K_BLTU: BRANCH(a < b);
-		case K_BGEU: BRANCH(a >= b);
+	do {                                                                                       \
+		v->pc = pc0 + op->off + ((cond) ? (uint64_t)imm : op->len);                        \
+		RET();                                                                             \
+	} while (0)
+L_BEQ:
+	BRANCH(a == b);
+L_BNE:
+	BRANCH(a != b);
+L_BLT:
+	BRANCH((int64_t)a < (int64_t)b);
+L_BGE:
+	BRANCH((int64_t)a >= (int64_t)b);
+L_BLTU:
+	BRANCH(a < b);
+L_BGEU:
+	BRANCH(a >= b);
 #undef BRANCH
 #define LOAD(size, conv)                                                                           \
-	v->pc = pc0 + op->off;                                                                     \
-	if (rv_load(v, a + (uint64_t)imm, size, &r))                                               \
-		return i + 1;                                                                      \
-	x[op->rd] = conv;                                                                          \
-	break
-		case K_LB: LOAD(1, (uint64_t)(int64_t)(int8_t)r);
-		case K_LH: LOAD(2, (uint64_t)(int64_t)(int16_t)r);
-		case K_LW: LOAD(4, (uint64_t)(int64_t)(int32_t)r);
-		case K_LD: LOAD(8, r);
-		case K_LBU: LOAD(1, r);
-		case K_LHU: LOAD(2, r);
-		case K_LWU: LOAD(4, r);
+	do {                                                                                       \
+		v->pc = pc0 + op->off;                                                             \
+		if (rv_load(v, a + (uint64_t)imm, size, &r))                                       \
+			RET();                                                                     \
+		x[op->rd] = conv;                                                                  \
+		NEXT();                                                                            \
+	} while (0)
+L_LB:
+	LOAD(1, (uint64_t)(int64_t)(int8_t)r);
+L_LH:
+	LOAD(2, (uint64_t)(int64_t)(int16_t)r);
+L_LW:
+	LOAD(4, (uint64_t)(int64_t)(int32_t)r);
+L_LD:
+	LOAD(8, r);
+L_LBU:
+	LOAD(1, r);
+L_LHU:
+	LOAD(2, r);
+L_LWU:
+	LOAD(4, r);
 #undef LOAD
 #define STORE(size)                                                                                \
-	v->pc = pc0 + op->off;                                                                     \
-	if (rv_store(v, a + (uint64_t)imm, size, b))                                               \
-		return i + 1;                                                                      \
-	break
-		case K_SB: STORE(1);
-		case K_SH: STORE(2);
-		case K_SW: STORE(4);
-		case K_SD: STORE(8);
+	do {                                                                                       \
+		v->pc = pc0 + op->off;                                                             \
+		if (rv_store(v, a + (uint64_t)imm, size, b))                                       \
+			RET();                                                                     \
+		NEXT();                                                                            \
+	} while (0)
+L_SB:
+	STORE(1);
+L_SH:
+	STORE(2);
+L_SW:
+	STORE(4);
+L_SD:
+	STORE(8);
 #undef STORE
-		case K_ADDI: x[op->rd] = a + (uint64_t)imm; break;
-		case K_SLTI: x[op->rd] = (int64_t)a < imm; break;
-		case K_SLTIU: x[op->rd] = a < (uint64_t)imm; break;
-		case K_XORI: x[op->rd] = a ^ (uint64_t)imm; break;
-		case K_ORI: x[op->rd] = a | (uint64_t)imm; break;
-		case K_ANDI: x[op->rd] = a & (uint64_t)imm; break;
-		case K_SLLI: x[op->rd] = a << imm; break;
-		case K_SRLI: x[op->rd] = a >> imm; break;
-		case K_SRAI: x[op->rd] = (uint64_t)((int64_t)a >> imm); break;
-		case K_ADDIW: x[op->rd] = rv_sext32(a + (uint64_t)imm); break;
-		case K_SLLIW: x[op->rd] = rv_sext32((uint32_t)a << imm); break;
-		case K_SRLIW: x[op->rd] = rv_sext32((uint32_t)a >> imm); break;
-		case K_SRAIW: x[op->rd] = (uint64_t)(int64_t)((int32_t)a >> imm); break;
-		case K_ADD: x[op->rd] = a + b; break;
-		case K_SUB: x[op->rd] = a - b; break;
-		case K_SLL: x[op->rd] = a << (b & 63); break;
-		case K_SLT: x[op->rd] = (int64_t)a < (int64_t)b; break;
-		case K_SLTU: x[op->rd] = a < b; break;
-		case K_XOR: x[op->rd] = a ^ b; break;
-		case K_SRL: x[op->rd] = a >> (b & 63); break;
-		case K_SRA: x[op->rd] = (uint64_t)((int64_t)a >> (b & 63)); break;
-		case K_OR: x[op->rd] = a | b; break;
-		case K_AND: x[op->rd] = a & b; break;
-		case K_MUL: x[op->rd] = a * b; break;
-		case K_MULH: x[op->rd] = rv_mulh((int64_t)a, (int64_t)b); break;
-		case K_MULHSU: x[op->rd] = rv_mulhsu((int64_t)a, b); break;
-		case K_MULHU: x[op->rd] = rv_mulhu(a, b); break;
-		case K_DIV: x[op->rd] = rv_div((int64_t)a, (int64_t)b); break;
-		case K_DIVU: x[op->rd] = b ? a / b : UINT64_MAX; break;
-		case K_REM: x[op->rd] = rv_rem((int64_t)a, (int64_t)b); break;
-		case K_REMU: x[op->rd] = b ? a % b : a; break;
-		case K_ADDW: x[op->rd] = rv_sext32(a + b); break;
-		case K_SUBW: x[op->rd] = rv_sext32(a - b); break;
-		case K_SLLW: x[op->rd] = rv_sext32((uint32_t)a << (b & 31)); break;
-		case K_SRLW: x[op->rd] = rv_sext32((uint32_t)a >> (b & 31)); break;
-		case K_SRAW: x[op->rd] = (uint64_t)(int64_t)((int32_t)a >> (b & 31)); break;
-		case K_MULW: x[op->rd] = rv_sext32((uint32_t)a * (uint32_t)b); break;
-		case K_DIVW: x[op->rd] = rv_divw((int32_t)a, (int32_t)b); break;
-		case K_DIVUW:
-			x[op->rd] = rv_sext32((uint32_t)b ? (uint32_t)a / (uint32_t)b : UINT32_MAX);
-			break;
-		case K_REMW: x[op->rd] = rv_remw((int32_t)a, (int32_t)b); break;
-		case K_REMUW:
-			x[op->rd] = rv_sext32((uint32_t)b ? (uint32_t)a % (uint32_t)b : (uint32_t)a);
-			break;
-		case K_FENCE:
-			if (imm)
-				__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			break;
-		case K_FENCE_I:
-			rv_icache_flush(v);
-			v->pc = pc0 + op->off + op->len;
-			return i + 1;
-		case K_AMO: {
-			bool ill = false;
-			v->pc = pc0 + op->off;
-			if (!rv_amo(v, op->insn, &ill)) {
-				if (ill)
-					rv_raise(v, RV_EXC_ILLEGAL, op->insn);
-				x[0] = 0;
-				return i + 1;
-			}
-			x[0] = 0;
-			break;
-		}
-		case K_SYSTEM:
-			v->pc = pc0 + op->off;
-			if (rv_exec_system(v, op->insn, op->len))
-				v->pc = pc0 + op->off + op->len;
-			x[0] = 0;
-			/* CSR writes, xret and wfi may make an interrupt takeable */
-			v->leave_exec = true;
-			return i + 1;
-		case K_FLW:
-		case K_FLD:
-			v->pc = pc0 + op->off;
-			if (!rv_fp_enabled(v)) {
-				rv_raise(v, RV_EXC_ILLEGAL, op->insn);
-				return i + 1;
-			}
-			if (rv_load(v, a + (uint64_t)imm, op->kind == K_FLW ? 4 : 8, &r))
-				return i + 1;
-			v->f[op->rd] = op->kind == K_FLW ? (r | 0xffffffff00000000ULL) : r;
-			rv_fp_dirty(v);
-			break;
-		case K_FSW:
-		case K_FSD:
-			v->pc = pc0 + op->off;
-			if (!rv_fp_enabled(v)) {
-				rv_raise(v, RV_EXC_ILLEGAL, op->insn);
-				return i + 1;
-			}
-			if (rv_store(v, a + (uint64_t)imm, op->kind == K_FSW ? 4 : 8, v->f[op->rs2]))
-				return i + 1;
-			break;
-		case K_FP:
-			if (!rv_fp_enabled(v) || !rv_exec_fp(v, op->insn)) {
-				v->pc = pc0 + op->off;
-				rv_raise(v, RV_EXC_ILLEGAL, op->insn);
-				x[0] = 0;
-				return i + 1;
-			}
-			x[0] = 0;
-			break;
-		default: /* K_ILLEGAL */
-			v->pc = pc0 + op->off;
+L_ADDI:
+	x[op->rd] = a + (uint64_t)imm;
+	NEXT();
+L_SLTI:
+	x[op->rd] = (int64_t)a < imm;
+	NEXT();
+L_SLTIU:
+	x[op->rd] = a < (uint64_t)imm;
+	NEXT();
+L_XORI:
+	x[op->rd] = a ^ (uint64_t)imm;
+	NEXT();
+L_ORI:
+	x[op->rd] = a | (uint64_t)imm;
+	NEXT();
+L_ANDI:
+	x[op->rd] = a & (uint64_t)imm;
+	NEXT();
+L_SLLI:
+	x[op->rd] = a << imm;
+	NEXT();
+L_SRLI:
+	x[op->rd] = a >> imm;
+	NEXT();
+L_SRAI:
+	x[op->rd] = (uint64_t)((int64_t)a >> imm);
+	NEXT();
+L_ADDIW:
+	x[op->rd] = rv_sext32(a + (uint64_t)imm);
+	NEXT();
+L_SLLIW:
+	x[op->rd] = rv_sext32((uint32_t)a << imm);
+	NEXT();
+L_SRLIW:
+	x[op->rd] = rv_sext32((uint32_t)a >> imm);
+	NEXT();
+L_SRAIW:
+	x[op->rd] = (uint64_t)(int64_t)((int32_t)a >> imm);
+	NEXT();
+L_ADD:
+	x[op->rd] = a + b;
+	NEXT();
+L_SUB:
+	x[op->rd] = a - b;
+	NEXT();
+L_SLL:
+	x[op->rd] = a << (b & 63);
+	NEXT();
+L_SLT:
+	x[op->rd] = (int64_t)a < (int64_t)b;
+	NEXT();
+L_SLTU:
+	x[op->rd] = a < b;
+	NEXT();
+L_XOR:
+	x[op->rd] = a ^ b;
+	NEXT();
+L_SRL:
+	x[op->rd] = a >> (b & 63);
+	NEXT();
+L_SRA:
+	x[op->rd] = (uint64_t)((int64_t)a >> (b & 63));
+	NEXT();
+L_OR:
+	x[op->rd] = a | b;
+	NEXT();
+L_AND:
+	x[op->rd] = a & b;
+	NEXT();
+L_MUL:
+	x[op->rd] = a * b;
+	NEXT();
+L_MULH:
+	x[op->rd] = rv_mulh((int64_t)a, (int64_t)b);
+	NEXT();
+L_MULHSU:
+	x[op->rd] = rv_mulhsu((int64_t)a, b);
+	NEXT();
+L_MULHU:
+	x[op->rd] = rv_mulhu(a, b);
+	NEXT();
+L_DIV:
+	x[op->rd] = rv_div((int64_t)a, (int64_t)b);
+	NEXT();
+L_DIVU:
+	x[op->rd] = b ? a / b : UINT64_MAX;
+	NEXT();
+L_REM:
+	x[op->rd] = rv_rem((int64_t)a, (int64_t)b);
+	NEXT();
+L_REMU:
+	x[op->rd] = b ? a % b : a;
+	NEXT();
+L_ADDW:
+	x[op->rd] = rv_sext32(a + b);
+	NEXT();
+L_SUBW:
+	x[op->rd] = rv_sext32(a - b);
+	NEXT();
+L_SLLW:
+	x[op->rd] = rv_sext32((uint32_t)a << (b & 31));
+	NEXT();
+L_SRLW:
+	x[op->rd] = rv_sext32((uint32_t)a >> (b & 31));
+	NEXT();
+L_SRAW:
+	x[op->rd] = (uint64_t)(int64_t)((int32_t)a >> (b & 31));
+	NEXT();
+L_MULW:
+	x[op->rd] = rv_sext32((uint32_t)a * (uint32_t)b);
+	NEXT();
+L_DIVW:
+	x[op->rd] = rv_divw((int32_t)a, (int32_t)b);
+	NEXT();
+L_DIVUW:
+	x[op->rd] = rv_sext32((uint32_t)b ? (uint32_t)a / (uint32_t)b : UINT32_MAX);
+	NEXT();
+L_REMW:
+	x[op->rd] = rv_remw((int32_t)a, (int32_t)b);
+	NEXT();
+L_REMUW:
+	x[op->rd] = rv_sext32((uint32_t)b ? (uint32_t)a % (uint32_t)b : (uint32_t)a);
+	NEXT();
+L_FENCE:
+	if (imm)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	NEXT();
+L_FENCE_I:
+	rv_icache_flush(v);
+	v->pc = pc0 + op->off + op->len;
+	RET();
+L_AMO : {
+	bool ill = false;
+	v->pc = pc0 + op->off;
+	if (!rv_amo(v, op->insn, &ill)) {
+		if (ill)
 			rv_raise(v, RV_EXC_ILLEGAL, op->insn);
-			return i + 1;
-		}
+		x[0] = 0;
+		RET();
 	}
-	/* fell off the end (block limit or page end) */
-	v->pc = pc0 + ops[n - 1].off + ops[n - 1].len;
+	x[0] = 0;
+	NEXT();
+}
+L_SYSTEM:
+	v->pc = pc0 + op->off;
+	if (rv_exec_system(v, op->insn, op->len))
+		v->pc = pc0 + op->off + op->len;
+	x[0] = 0;
+	/* CSR writes, xret and wfi may make an interrupt takeable */
+	v->leave_exec = true;
+	RET();
+L_FLW:
+L_FLD:
+	v->pc = pc0 + op->off;
+	if (!rv_fp_enabled(v)) {
+		rv_raise(v, RV_EXC_ILLEGAL, op->insn);
+		RET();
+	}
+	if (rv_load(v, a + (uint64_t)imm, op->kind == K_FLW ? 4 : 8, &r))
+		RET();
+	v->f[op->rd] = op->kind == K_FLW ? (r | 0xffffffff00000000ULL) : r;
+	rv_fp_dirty(v);
+	NEXT();
+L_FSW:
+L_FSD:
+	v->pc = pc0 + op->off;
+	if (!rv_fp_enabled(v)) {
+		rv_raise(v, RV_EXC_ILLEGAL, op->insn);
+		RET();
+	}
+	if (rv_store(v, a + (uint64_t)imm, op->kind == K_FSW ? 4 : 8, v->f[op->rs2]))
+		RET();
+	NEXT();
+L_FP:
+	if (!rv_fp_enabled(v) || !rv_exec_fp(v, op->insn)) {
+		v->pc = pc0 + op->off;
+		rv_raise(v, RV_EXC_ILLEGAL, op->insn);
+		x[0] = 0;
+		RET();
+	}
+	x[0] = 0;
+	NEXT();
+L_ILLEGAL:
+	v->pc = pc0 + op->off;
+	rv_raise(v, RV_EXC_ILLEGAL, op->insn);
+	RET();
+
+fell_off:
+	/* block limit or page end */
+	v->pc = pc0 + end[-1].off + end[-1].len;
 	return n;
+#undef DISPATCH
+#undef NEXT
+#undef RET
 }
 
 /* Find or build the block at v->pc. Returns NULL when the first instruction needs the slow

@@ -19,8 +19,7 @@
 
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_SQRT, OP_FMA };
 
-static const int host_rm[5] = {FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD, FE_UPWARD,
-			       FE_TONEAREST};
+static const int host_rm[5] = {FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD, FE_UPWARD, FE_TONEAREST};
 
 static uint32_t f2u(float f)
 {
@@ -79,8 +78,8 @@ static bool snan_s(uint32_t u)
 
 static bool snan_d(uint64_t u)
 {
-	return (u & 0x7ff0000000000000ULL) == 0x7ff0000000000000ULL &&
-	       (u & 0xfffffffffffffULL) && !(u & 0x8000000000000ULL);
+	return (u & 0x7ff0000000000000ULL) == 0x7ff0000000000000ULL && (u & 0xfffffffffffffULL) &&
+	       !(u & 0x8000000000000ULL);
 }
 
 static unsigned host_flags(int ex)
@@ -110,12 +109,24 @@ static double arith_d(struct vcpu *v, int op, double a, double b, double c, unsi
 	volatile double va = a, vb = b, vc = c, r;
 	fenv_begin(rm);
 	switch (op) {
-	case OP_ADD: r = va + vb; break;
-	case OP_SUB: r = va - vb; break;
-	case OP_MUL: r = va * vb; break;
-	case OP_DIV: r = va / vb; break;
-	case OP_SQRT: r = sqrt(va); break;
-	default: r = fma(va, vb, vc); break;
+	case OP_ADD:
+		r = va + vb;
+		break;
+	case OP_SUB:
+		r = va - vb;
+		break;
+	case OP_MUL:
+		r = va * vb;
+		break;
+	case OP_DIV:
+		r = va / vb;
+		break;
+	case OP_SQRT:
+		r = sqrt(va);
+		break;
+	default:
+		r = fma(va, vb, vc);
+		break;
 	}
 	fenv_end(v, rm);
 	return r;
@@ -126,12 +137,24 @@ static float arith_s(struct vcpu *v, int op, float a, float b, float c, unsigned
 	volatile float va = a, vb = b, vc = c, r;
 	fenv_begin(rm);
 	switch (op) {
-	case OP_ADD: r = va + vb; break;
-	case OP_SUB: r = va - vb; break;
-	case OP_MUL: r = va * vb; break;
-	case OP_DIV: r = va / vb; break;
-	case OP_SQRT: r = sqrtf(va); break;
-	default: r = fmaf(va, vb, vc); break;
+	case OP_ADD:
+		r = va + vb;
+		break;
+	case OP_SUB:
+		r = va - vb;
+		break;
+	case OP_MUL:
+		r = va * vb;
+		break;
+	case OP_DIV:
+		r = va / vb;
+		break;
+	case OP_SQRT:
+		r = sqrtf(va);
+		break;
+	default:
+		r = fmaf(va, vb, vc);
+		break;
 	}
 	fenv_end(v, rm);
 	return r;
@@ -141,10 +164,14 @@ static float arith_s(struct vcpu *v, int op, float a, float b, float c, unsigned
 static double round_rm(double x, unsigned rm)
 {
 	switch (rm) {
-	case 1: return trunc(x);
-	case 2: return floor(x);
-	case 3: return ceil(x);
-	case 4: return round(x);
+	case 1:
+		return trunc(x);
+	case 2:
+		return floor(x);
+	case 3:
+		return ceil(x);
+	case 4:
+		return round(x);
 	default: {
 		/* ties to even */
 		double r = round(x);
@@ -160,9 +187,9 @@ static uint64_t cvt_to_int(struct vcpu *v, double x, unsigned kind, unsigned rm)
 {
 	static const double lo[4] = {-2147483648.0, 0.0, -9223372036854775808.0, 0.0};
 	static const double hi[4] = {2147483648.0, 4294967296.0, 9223372036854775808.0,
-				     18446744073709551616.0};
+	                             18446744073709551616.0};
 	static const uint64_t maxv[4] = {0x7fffffffULL, 0xffffffffffffffffULL,
-					 0x7fffffffffffffffULL, 0xffffffffffffffffULL};
+	                                 0x7fffffffffffffffULL, 0xffffffffffffffffULL};
 	static const uint64_t minv[4] = {0xffffffff80000000ULL, 0, 0x8000000000000000ULL, 0};
 	double r;
 
@@ -182,10 +209,14 @@ static uint64_t cvt_to_int(struct vcpu *v, double x, unsigned kind, unsigned rm)
 	if (r != x)
 		v->fflags |= RV_FFLAG_NX;
 	switch (kind) {
-	case 0: return (uint64_t)(int64_t)(int32_t)r;
-	case 1: return (uint64_t)(int64_t)(int32_t)(uint32_t)r;
-	case 2: return (uint64_t)(int64_t)r;
-	default: return (uint64_t)r;
+	case 0:
+		return (uint64_t)(int64_t)(int32_t)r;
+	case 1:
+		return (uint64_t)(int64_t)(int32_t)(uint32_t)r;
+	case 2:
+		return (uint64_t)(int64_t)r;
+	default:
+		return (uint64_t)r;
 	}
 }
 
@@ -195,10 +226,18 @@ static double cvt_from_int_d(struct vcpu *v, uint64_t x, unsigned kind, unsigned
 	volatile double r;
 	fenv_begin(rm);
 	switch (kind) {
-	case 0: r = (double)(int32_t)vx; break;
-	case 1: r = (double)(uint32_t)vx; break;
-	case 2: r = (double)(int64_t)vx; break;
-	default: r = (double)vx; break;
+	case 0:
+		r = (double)(int32_t)vx;
+		break;
+	case 1:
+		r = (double)(uint32_t)vx;
+		break;
+	case 2:
+		r = (double)(int64_t)vx;
+		break;
+	default:
+		r = (double)vx;
+		break;
 	}
 	fenv_end(v, rm);
 	return r;
@@ -210,10 +249,18 @@ static float cvt_from_int_s(struct vcpu *v, uint64_t x, unsigned kind, unsigned 
 	volatile float r;
 	fenv_begin(rm);
 	switch (kind) {
-	case 0: r = (float)(int32_t)vx; break;
-	case 1: r = (float)(int64_t)(uint32_t)vx; break;
-	case 2: r = (float)(int64_t)vx; break;
-	default: r = (float)vx; break;
+	case 0:
+		r = (float)(int32_t)vx;
+		break;
+	case 1:
+		r = (float)(int64_t)(uint32_t)vx;
+		break;
+	case 2:
+		r = (float)(int64_t)vx;
+		break;
+	default:
+		r = (float)vx;
+		break;
 	}
 	fenv_end(v, rm);
 	return r;
@@ -274,9 +321,12 @@ static uint64_t compare(struct vcpu *v, double x, double y, bool sx, bool sy, un
 		return 0;
 	}
 	switch (f3) {
-	case 0: return x <= y;
-	case 1: return x < y;
-	default: return x == y;
+	case 0:
+		return x <= y;
+	case 1:
+		return x < y;
+	default:
+		return x == y;
 	}
 }
 
@@ -385,16 +435,16 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 			return false;
 		if (dbl)
 			v->x[rd] = compare(v, u2d(v->f[rs1]), u2d(v->f[rs2]), snan_d(v->f[rs1]),
-					   snan_d(v->f[rs2]), f3);
+			                   snan_d(v->f[rs2]), f3);
 		else
 			v->x[rd] = compare(v, u2f(rd_sbits(v, rs1)), u2f(rd_sbits(v, rs2)),
-					   snan_s(rd_sbits(v, rs1)), snan_s(rd_sbits(v, rs2)), f3);
+			                   snan_s(rd_sbits(v, rs1)), snan_s(rd_sbits(v, rs2)), f3);
 		return true;
 	case 0x18: /* fcvt.{w,wu,l,lu}.fmt */
 		if (rm > 4 || rs2 > 3)
 			return false;
-		v->x[rd] = cvt_to_int(v, dbl ? u2d(v->f[rs1]) : (double)u2f(rd_sbits(v, rs1)), rs2,
-				      rm);
+		v->x[rd] =
+		    cvt_to_int(v, dbl ? u2d(v->f[rs1]) : (double)u2f(rd_sbits(v, rs1)), rs2, rm);
 		if (!dbl && snan_s(rd_sbits(v, rs1)))
 			v->fflags |= RV_FFLAG_NV;
 		return true;
@@ -410,18 +460,19 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 		if (rs2 != 0)
 			return false;
 		if (f3 == 0) {
-			v->x[rd] = dbl ? v->f[rs1] : (uint64_t)(int64_t)(int32_t)(uint32_t)v->f[rs1];
+			v->x[rd] =
+			    dbl ? v->f[rs1] : (uint64_t)(int64_t)(int32_t)(uint32_t)v->f[rs1];
 		} else if (f3 == 1) {
 			if (dbl) {
 				uint64_t u = v->f[rs1];
 				double d = u2d(u);
 				v->x[rd] = fclass_bits(u >> 63, isinf(d), isnan(d), snan_d(u),
-						       d == 0, fpclassify(d) == FP_SUBNORMAL);
+				                       d == 0, fpclassify(d) == FP_SUBNORMAL);
 			} else {
 				uint32_t u = rd_sbits(v, rs1);
 				float f = u2f(u);
 				v->x[rd] = fclass_bits(u >> 31, isinf(f), isnan(f), snan_s(u),
-						       f == 0, fpclassify(f) == FP_SUBNORMAL);
+				                       f == 0, fpclassify(f) == FP_SUBNORMAL);
 			}
 		} else {
 			return false;

@@ -3,24 +3,32 @@
  * paths of loads, stores and instruction fetch (TLB refill, MMIO, page-crossing accesses). */
 #include "riscv.h"
 
-#define PTE_V (1ULL << 0)
-#define PTE_R (1ULL << 1)
-#define PTE_W (1ULL << 2)
-#define PTE_X (1ULL << 3)
-#define PTE_U (1ULL << 4)
-#define PTE_G (1ULL << 5)
-#define PTE_A (1ULL << 6)
-#define PTE_D (1ULL << 7)
+#define PTE_V        (1ULL << 0)
+#define PTE_R        (1ULL << 1)
+#define PTE_W        (1ULL << 2)
+#define PTE_X        (1ULL << 3)
+#define PTE_U        (1ULL << 4)
+#define PTE_G        (1ULL << 5)
+#define PTE_A        (1ULL << 6)
+#define PTE_D        (1ULL << 7)
 #define PTE_PPN_MASK ((1ULL << 44) - 1)
 
 void rv_tlb_flush(struct vcpu *v)
 {
 	memset(v->tlb, 0xff, sizeof(v->tlb));
 	v->fetch_vpn = RV_TLB_INVALID;
+	v->tlb_super = false;
 }
 
 void rv_tlb_flush_page(struct vcpu *v, uint64_t va)
 {
+	/* The TLB holds 4 KiB pieces of superpages: when a non-global superpage was cached
+	 * (a transparent huge page of a process), flushing one address of it must drop every
+	 * piece, so flush everything. */
+	if (v->tlb_super) {
+		rv_tlb_flush(v);
+		return;
+	}
 	uint64_t vpn = va >> 12;
 	unsigned idx = vpn & (RV_TLB_SIZE - 1);
 	for (unsigned c = 0; c < RV_TLB_CTX; c++)
@@ -32,16 +40,16 @@ void rv_tlb_flush_page(struct vcpu *v, uint64_t va)
 
 static int rv_page_fault(int acc)
 {
-	return acc == RV_ACC_X ? RV_EXC_INSN_PAGE
+	return acc == RV_ACC_X   ? RV_EXC_INSN_PAGE
 	       : acc == RV_ACC_W ? RV_EXC_STORE_PAGE
-				 : RV_EXC_LOAD_PAGE;
+	                         : RV_EXC_LOAD_PAGE;
 }
 
 static int rv_access_fault(int acc)
 {
-	return acc == RV_ACC_X ? RV_EXC_INSN_ACCESS
+	return acc == RV_ACC_X   ? RV_EXC_INSN_ACCESS
 	       : acc == RV_ACC_W ? RV_EXC_STORE_ACCESS
-				 : RV_EXC_LOAD_ACCESS;
+	                         : RV_EXC_LOAD_ACCESS;
 }
 
 int rv_translate(struct vcpu *v, uint64_t va, int acc, uint64_t *pa)
@@ -50,6 +58,7 @@ int rv_translate(struct vcpu *v, uint64_t va, int acc, uint64_t *pa)
 	uint64_t pt, pte;
 	int64_t sx;
 
+	v->walk_super = false;
 	if (v->priv == RV_PRIV_M || mode == 0) {
 		*pa = va;
 		return 0;
@@ -101,10 +110,11 @@ int rv_translate(struct vcpu *v, uint64_t va, int acc, uint64_t *pa)
 		uint64_t need = PTE_A | (acc == RV_ACC_W ? PTE_D : 0);
 		if ((pte & need) != need) {
 			if (!__atomic_compare_exchange_n(pp, &pte, pte | need, false,
-							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 				goto again; /* pte reloaded by the failed exchange */
 		}
 		*pa = ((ppn & ~lowmask) << 12) | (va & ((lowmask << 12) | 0xfff));
+		v->walk_super = i > 0 && !(pte & PTE_G);
 		return 0;
 	}
 	return rv_page_fault(acc);
@@ -117,6 +127,8 @@ static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 
 	if (h == NULL)
 		return;
+	if (v->walk_super)
+		v->tlb_super = true;
 	if (acc == RV_ACC_X) {
 		v->fetch_vpn = va >> 12;
 		v->fetch_addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);

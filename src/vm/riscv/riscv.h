@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* Internal header of the RV64GC interpreter back end (src/vm/riscv/). Nothing outside this
- * directory (except its unit tests) includes it: the machine only sees src/vm/cpu.h. */
+ * directory (except its unit tests) includes it: the machine only sees src/vm/cpu.h.
+ *
+ *   cpu.c     the vcpu_* contract, the hart loop, traps, interrupts, timers, HSM
+ *   exec.c    decoded-block cache and the threaded interpreter, integer ops and atomics
+ *   decode.c  compressed expansion (64 K-entry table) and the disassembler
+ *   mmu.c     Sv39/Sv48 walks with A/D updates, software TLB, memory/fetch slow paths
+ *   csr.c     CSRs, SYSTEM instructions, wfi
+ *   fpu.c     F and D on the host FPU
+ *
+ * Deliberate simplifications: no PMP (pmp CSRs read 0, writes ignored), mstatus.MPRV is
+ * ignored, ASIDLEN = 0, no Svpbmt/Svnapot (those PTE bits fault), RMM rounding of
+ * arithmetic (not of conversions to integers) is done as RNE, and decoded code is only
+ * refreshed by fence.i / remote fence.i (as the ISA requires), not by plain stores. */
 #ifndef BERTH_VM_RISCV_H
 #define BERTH_VM_RISCV_H
 
@@ -58,8 +70,8 @@ enum {
 #define RV_MSTATUS_SXL  (3ULL << 34)
 #define RV_MSTATUS_SD   (1ULL << 63)
 #define RV_SSTATUS_MASK                                                                            \
-	(RV_MSTATUS_SIE | RV_MSTATUS_SPIE | RV_MSTATUS_UBE | RV_MSTATUS_SPP | RV_MSTATUS_VS |     \
-	 RV_MSTATUS_FS | RV_MSTATUS_XS | RV_MSTATUS_SUM | RV_MSTATUS_MXR | RV_MSTATUS_UXL |       \
+	(RV_MSTATUS_SIE | RV_MSTATUS_SPIE | RV_MSTATUS_UBE | RV_MSTATUS_SPP | RV_MSTATUS_VS |      \
+	 RV_MSTATUS_FS | RV_MSTATUS_XS | RV_MSTATUS_SUM | RV_MSTATUS_MXR | RV_MSTATUS_UXL |        \
 	 RV_MSTATUS_SD)
 
 /* Interrupt bits of mip/mie. */
@@ -99,7 +111,7 @@ enum { RV_ACC_R = 0, RV_ACC_W = 1, RV_ACC_X = 2 };
 #define RV_TLB_BITS 8
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
 /* Contexts: U-mode, S-mode, S-mode with SUM, M-mode (bare). */
-#define RV_TLB_CTX 4
+#define RV_TLB_CTX     4
 #define RV_TLB_INVALID UINT64_MAX
 struct rv_tlb_entry {
 	uint64_t vpn;
@@ -160,6 +172,8 @@ struct vcpu {
 	bool sbi_emulated;
 
 	struct rv_tlb_entry tlb[RV_TLB_CTX][3][RV_TLB_SIZE];
+	bool walk_super; /* the last successful walk ended at a non-global superpage */
+	bool tlb_super;  /* the TLB holds pieces of such a superpage */
 
 	/* Decoded-block cache (exec.c). */
 	struct rv_block *bcache;
@@ -172,10 +186,12 @@ struct vcpu {
 	/* Run control. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int hsm;        /* atomic: 0 started, 1 stopped, 2 start pending */
-	int exit_why;   /* atomic enum vcpu_exit */
+	int hsm;                       /* atomic: 0 started, 1 stopped, 2 start pending */
+	int exit_why;                  /* atomic enum vcpu_exit */
+	int in_guest;                  /* atomic: the hart thread is running guest instructions */
+	uint64_t flush_req, flush_ack; /* atomic: remote flush requests / acknowledged */
 	uint64_t start_pc, start_a1;
-	bool start_m;   /* test hook: start in M-mode */
+	bool start_m; /* test hook: start in M-mode */
 	char error[128];
 };
 
@@ -190,6 +206,10 @@ bool rv_check_interrupts(struct vcpu *v);
 uint64_t rv_mip(const struct vcpu *v);
 /* Recompute STIP from the timers (calls platform time() when a deadline is armed). */
 void rv_update_timer(struct vcpu *v);
+/* The hart thread stops / resumes running guest code (see vcpu_flush_tlb()). A hart
+ * leaves before it sleeps or calls the platform, and flushes before it runs again. */
+void rv_guest_enter(struct vcpu *v);
+void rv_guest_leave(struct vcpu *v);
 /* Test hook: like vcpu_start() but in M-mode with nothing delegated and ecalls trapping. */
 void rv_vcpu_start_m(struct vcpu *v, uint64_t pc);
 /* Test hook: apply a pending vcpu_start() now, on the calling thread. */
@@ -230,23 +250,33 @@ static inline unsigned rv_tlb_ctx(const struct vcpu *v)
 	return (v->mstatus & RV_MSTATUS_SUM) ? 2 : 1;
 }
 
+/* Guest RAM is shared between harts (and DMA): aligned accesses are relaxed atomics, which
+ * are plain moves on the host but cannot be torn or merged by the compiler; misaligned
+ * ones (never atomic on RISC-V either) are byte copies. */
 static inline uint64_t rv_ld_raw(const void *p, unsigned size)
 {
+	bool aligned = ((uintptr_t)p & (size - 1)) == 0;
 	switch (size) {
 	case 1:
-		return *(const uint8_t *)p;
+		return __atomic_load_n((const uint8_t *)p, __ATOMIC_RELAXED);
 	case 2: {
 		uint16_t t;
+		if (aligned)
+			return __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED);
 		memcpy(&t, p, 2);
 		return t;
 	}
 	case 4: {
 		uint32_t t;
+		if (aligned)
+			return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
 		memcpy(&t, p, 4);
 		return t;
 	}
 	default: {
 		uint64_t t;
+		if (aligned)
+			return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
 		memcpy(&t, p, 8);
 		return t;
 	}
@@ -255,22 +285,32 @@ static inline uint64_t rv_ld_raw(const void *p, unsigned size)
 
 static inline void rv_st_raw(void *p, unsigned size, uint64_t val)
 {
+	bool aligned = ((uintptr_t)p & (size - 1)) == 0;
 	switch (size) {
 	case 1:
-		*(uint8_t *)p = (uint8_t)val;
+		__atomic_store_n((uint8_t *)p, (uint8_t)val, __ATOMIC_RELAXED);
 		break;
 	case 2: {
 		uint16_t t = (uint16_t)val;
-		memcpy(p, &t, 2);
+		if (aligned)
+			__atomic_store_n((uint16_t *)p, t, __ATOMIC_RELAXED);
+		else
+			memcpy(p, &t, 2);
 		break;
 	}
 	case 4: {
 		uint32_t t = (uint32_t)val;
-		memcpy(p, &t, 4);
+		if (aligned)
+			__atomic_store_n((uint32_t *)p, t, __ATOMIC_RELAXED);
+		else
+			memcpy(p, &t, 4);
 		break;
 	}
 	default:
-		memcpy(p, &val, 8);
+		if (aligned)
+			__atomic_store_n((uint64_t *)p, val, __ATOMIC_RELAXED);
+		else
+			memcpy(p, &val, 8);
 		break;
 	}
 }
@@ -278,7 +318,8 @@ static inline void rv_st_raw(void *p, unsigned size, uint64_t val)
 /* Load `size` bytes (zero-extended) at va. Returns 0 or -1 (exception raised). */
 static inline int rv_load(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
 {
-	const struct rv_tlb_entry *e = &v->tlb[v->tlb_ctx][RV_ACC_R][(va >> 12) & (RV_TLB_SIZE - 1)];
+	const struct rv_tlb_entry *e =
+	    &v->tlb[v->tlb_ctx][RV_ACC_R][(va >> 12) & (RV_TLB_SIZE - 1)];
 	if (likely(e->vpn == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
 		*val = rv_ld_raw((const void *)(uintptr_t)(va + e->addend), size);
 		return 0;
@@ -288,9 +329,11 @@ static inline int rv_load(struct vcpu *v, uint64_t va, unsigned size, uint64_t *
 
 static inline int rv_store(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
 {
-	const struct rv_tlb_entry *e = &v->tlb[v->tlb_ctx][RV_ACC_W][(va >> 12) & (RV_TLB_SIZE - 1)];
+	const struct rv_tlb_entry *e =
+	    &v->tlb[v->tlb_ctx][RV_ACC_W][(va >> 12) & (RV_TLB_SIZE - 1)];
 	if (likely(e->vpn == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
-		/* A store may break another hart's LR reservation: that is checked by value on SC. */
+		/* A store may break another hart's LR reservation: that is checked by value on SC.
+		 */
 		rv_st_raw((void *)(uintptr_t)(va + e->addend), size, val);
 		return 0;
 	}

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 static inline uint32_t e_r(uint32_t op, unsigned rd, unsigned f3, unsigned rs1, unsigned rs2,
-			   unsigned f7)
+                           unsigned f7)
 {
 	return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
 }
@@ -20,7 +20,7 @@ static inline uint32_t e_s(uint32_t op, unsigned f3, unsigned rs1, unsigned rs2,
 	return ((u >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 31) << 7 | op;
 }
 static inline uint32_t e_r4(uint32_t op, unsigned rd, unsigned rm, unsigned rs1, unsigned rs2,
-			    unsigned rs3, unsigned fmt)
+                            unsigned rs3, unsigned fmt)
 {
 	return rs3 << 27 | fmt << 25 | rs2 << 20 | rs1 << 15 | rm << 12 | rd << 7 | op;
 }

@@ -219,9 +219,10 @@ void h_step(struct harness *h, uint64_t n)
 		uint64_t done = rv_exec(h->v, n);
 		if (done == 0) {
 			/* async flags pending (e.g. IRQ): clear the benign ones */
-			__atomic_fetch_and(&h->v->async, ~(uint32_t)(RV_ASYNC_IRQ | RV_ASYNC_TLB |
-								     RV_ASYNC_ICACHE),
-					   __ATOMIC_SEQ_CST);
+			__atomic_fetch_and(
+			    &h->v->async,
+			    ~(uint32_t)(RV_ASYNC_IRQ | RV_ASYNC_TLB | RV_ASYNC_ICACHE),
+			    __ATOMIC_SEQ_CST);
 			if (__atomic_load_n(&h->v->async, __ATOMIC_SEQ_CST))
 				return;
 			continue;

@@ -36,11 +36,12 @@ static void run_one(const char *path, bool mmode)
 	r = h_run(h, H_RAM_BASE, mmode, 20.0);
 	t1 = now_s();
 	if (r != 1)
-		print_error("%s: %s, code %llu, pc %#llx, scause %#llx, stval %#llx, s6 %#llx, %s\n", path,
-			    r == 0 ? "timeout" : "failed", (unsigned long long)h->result,
-			    (unsigned long long)vcpu_get_pc(h->v),
-			    (unsigned long long)h->v->scause, (unsigned long long)h->v->stval, (unsigned long long)h->v->x[22],
-			    vcpu_error(h->v));
+		print_error(
+		    "%s: %s, code %llu, pc %#llx, scause %#llx, stval %#llx, s6 %#llx, %s\n", path,
+		    r == 0 ? "timeout" : "failed", (unsigned long long)h->result,
+		    (unsigned long long)vcpu_get_pc(h->v), (unsigned long long)h->v->scause,
+		    (unsigned long long)h->v->stval, (unsigned long long)h->v->x[22],
+		    vcpu_error(h->v));
 	if (strstr(path, "bench") != NULL)
 		printf("# %s: %llu instructions in %.3f s = %.1f MIPS\n", path,
 		       (unsigned long long)vcpu_instret(h->v), t1 - t0,
@@ -83,10 +84,47 @@ static int mh_mmio_write(void *opaque, uint64_t addr, unsigned size, uint64_t va
 	return -1;
 }
 
+/* The SBI extensions an SMP guest uses: HSM, IPI, RFENCE. */
 static void mh_sbi(void *opaque, struct vcpu *v)
 {
 	struct mh *m = opaque;
-	if (vcpu_get_reg(v, 17) == H_SBI_EID_TEST) {
+	uint64_t eid = vcpu_get_reg(v, 17), fid = vcpu_get_reg(v, 16);
+	uint64_t a0 = vcpu_get_reg(v, 10), a1 = vcpu_get_reg(v, 11);
+
+	if (eid == 0x48534d) { /* HSM */
+		if (fid == 0 && a0 < m->n) {
+			if (vcpu_hsm_status(m->v[a0]) != 1) {
+				vcpu_set_reg(v, 10, (uint64_t)-6); /* already available */
+				return;
+			}
+			vcpu_start(m->v[a0], a1, vcpu_get_reg(v, 12));
+			vcpu_set_reg(v, 10, 0);
+		} else if (fid == 1) {
+			vcpu_set_reg(v, 10, 0);
+			vcpu_stop_self(v);
+		} else if (fid == 2 && a0 < m->n) {
+			vcpu_set_reg(v, 10, 0);
+			vcpu_set_reg(v, 11, (uint64_t)vcpu_hsm_status(m->v[a0]));
+		} else {
+			vcpu_set_reg(v, 10, (uint64_t)-3);
+		}
+		return;
+	}
+	if (eid == 0x735049 || eid == 0x52464e43) { /* IPI, RFENCE: hart mask a0, base a1 */
+		for (unsigned i = 0; i < m->n; i++) {
+			if (i < a1 || i - a1 >= 64 || !((a0 >> (i - a1)) & 1))
+				continue;
+			if (eid == 0x735049)
+				vcpu_set_irq(m->v[i], VCPU_IRQ_SSIP, true);
+			else if (fid == 0)
+				vcpu_flush_icache(m->v[i]);
+			else
+				vcpu_flush_tlb(m->v[i]);
+		}
+		vcpu_set_reg(v, 10, 0);
+		return;
+	}
+	if (eid == H_SBI_EID_TEST) {
 		m->code = vcpu_get_reg(v, 10);
 		__atomic_store_n(&m->done, m->code == 0 ? 1 : 2, __ATOMIC_SEQ_CST);
 		for (unsigned i = 0; i < m->n; i++)
@@ -102,10 +140,9 @@ static void *mh_thread(void *arg)
 	return NULL;
 }
 
-static void test_amo_smp(void **state)
+static void run_smp(const char *path, unsigned nharts, unsigned started)
 {
-	const char *path = *state;
-	struct mh m = {.n = 4};
+	struct mh m = {.n = nharts};
 	pthread_t t[8];
 	FILE *f;
 	double t0;
@@ -125,7 +162,8 @@ static void test_amo_smp(void **state)
 	fclose(f);
 	for (unsigned i = 0; i < m.n; i++) {
 		m.v[i] = vcpu_create(&m.plat, i);
-		vcpu_start(m.v[i], H_RAM_BASE, m.n);
+		if (i < started)
+			vcpu_start(m.v[i], H_RAM_BASE, m.n);
 	}
 	t0 = now_s();
 	for (unsigned i = 0; i < m.n; i++)
@@ -140,8 +178,19 @@ static void test_amo_smp(void **state)
 	}
 	free(m.plat.ram);
 	if (m.done != 1)
-		print_error("amo smp: done %d code %llu\n", m.done, (unsigned long long)m.code);
+		print_error("%s on %u harts: done %d code %llu\n", path, nharts, m.done,
+		            (unsigned long long)m.code);
 	assert_int_equal(m.done, 1);
+}
+
+static void test_amo_smp(void **state)
+{
+	run_smp(*state, 4, 4);
+}
+
+static void test_smp(void **state)
+{
+	run_smp(*state, 2, 1);
 }
 
 int main(int argc, char **argv)
@@ -154,7 +203,7 @@ int main(int argc, char **argv)
 		char *copy = xstrdup(argv[i]);
 		tests[n].name = xstrdup(basename(copy));
 		free(copy);
-		tests[n].test_func = test_program;
+		tests[n].test_func = strstr(argv[i], "smp") != NULL ? test_smp : test_program;
 		tests[n].initial_state = argv[i];
 		n++;
 		if (strstr(argv[i], "amo") != NULL) {

@@ -103,7 +103,12 @@ static void test_counters(void **state)
 {
 	struct harness *h = *state;
 	bool ok;
-	/* vcpu_start enables CY, TM, IR for S; U needs scounteren too */
+	/* vcpu_start enables CY, TM, IR for S and U (mcounteren = scounteren = 7, as
+	 * OpenSBI leaves them); U needs scounteren too */
+	assert_int_equal(h->v->scounteren, 7);
+	csr_rd(h, RV_PRIV_U, 0xc01, &ok);
+	assert_true(ok);
+	h->v->scounteren = 0;
 	csr_rd(h, RV_PRIV_S, 0xc01, &ok);
 	assert_true(ok);
 	csr_rd(h, RV_PRIV_U, 0xc01, &ok);
@@ -173,7 +178,7 @@ static void test_sstatus_view(void **state)
 	assert_int_equal(h->v->mstatus & (RV_MSTATUS_MIE | RV_MSTATUS_MPP | RV_MSTATUS_TVM), 0);
 	assert_true(s & RV_MSTATUS_SUM);
 	assert_true(s & RV_MSTATUS_MXR);
-	assert_true(s & RV_MSTATUS_SD); /* FS dirty */
+	assert_true(s & RV_MSTATUS_SD);     /* FS dirty */
 	assert_int_equal((s >> 32) & 3, 2); /* UXL = 64 */
 	assert_int_equal(s & RV_MSTATUS_MIE, 0);
 	/* sie/sip only show delegated bits; sip only SSIP writable */
@@ -224,7 +229,7 @@ static void test_mmode_csrs(void **state)
 	assert_true(csr_wr(h, RV_PRIV_M, 0x3a0, 0x1f)); /* pmpcfg0 */
 	assert_int_equal(csr_rd(h, RV_PRIV_M, 0x3a0, &ok), 0);
 	assert_true(csr_wr(h, RV_PRIV_M, 0x3b0, 0x1f)); /* pmpaddr0 */
-	csr_rd(h, RV_PRIV_M, 0xb00, &ok); /* mcycle */
+	csr_rd(h, RV_PRIV_M, 0xb00, &ok);               /* mcycle */
 	assert_true(ok);
 	csr_rd(h, RV_PRIV_M, 0x30a, &ok); /* menvcfg */
 	assert_true(ok);
@@ -363,16 +368,16 @@ static void test_ecall_sbi(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_privilege, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_satp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sstatus_view, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mmode_csrs, setup_m, teardown),
-		cmocka_unit_test_setup_teardown(test_traps_delegation, setup_m, teardown),
-		cmocka_unit_test_setup_teardown(test_interrupts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ecall_sbi, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_privilege, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_satp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sstatus_view, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mmode_csrs, setup_m, teardown),
+	    cmocka_unit_test_setup_teardown(test_traps_delegation, setup_m, teardown),
+	    cmocka_unit_test_setup_teardown(test_interrupts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ecall_sbi, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("riscv_csr", tests, NULL, NULL);
 }

@@ -60,17 +60,17 @@ static void test_assembler_table(void **state)
 static void test_reserved_compressed(void **state)
 {
 	static const uint16_t bad[] = {
-		0x0000, /* c.illegal */
-		0x0004, /* c.addi4spn, nzuimm = 0 */
-		0x6501, /* c.lui a0, 0 */
-		0x6101, /* c.addi16sp 0 */
-		0x2001, /* c.addiw x0 */
-		0x4002, /* c.lwsp x0 */
-		0x6002, /* c.ldsp x0 */
-		0x8002, /* c.jr x0 */
-		0x8000, /* quadrant 0, funct3 100 */
-		0x9c41, /* reserved c.subw/c.addw slot */
-		0x9c61, /* reserved */
+	    0x0000, /* c.illegal */
+	    0x0004, /* c.addi4spn, nzuimm = 0 */
+	    0x6501, /* c.lui a0, 0 */
+	    0x6101, /* c.addi16sp 0 */
+	    0x2001, /* c.addiw x0 */
+	    0x4002, /* c.lwsp x0 */
+	    0x6002, /* c.ldsp x0 */
+	    0x8002, /* c.jr x0 */
+	    0x8000, /* quadrant 0, funct3 100 */
+	    0x9c41, /* reserved c.subw/c.addw slot */
+	    0x9c61, /* reserved */
 	};
 	char buf[64];
 	(void)state;
@@ -106,14 +106,14 @@ static void test_expansion_consistent(void **state)
 static void test_reserved_32(void **state)
 {
 	static const uint32_t bad[] = {
-		0xffffffff,
-		0x0000707f, /* OP-IMM? no: opcode 0x7f reserved */
-		0x00002067, /* jalr with funct3 != 0 */
-		0x00003003 | (7u << 12), /* load funct3 7 */
-		0x02000053 | (3u << 25), /* fadd with fmt 3 (Q) */
-		0x00000073 | (1u << 7), /* ecall with rd != 0 */
-		0x0000202f | (0x1fu << 27), /* AMO funct5 0x1f */
-		0x4000101b | (1u << 25), /* slliw with bit 25 */
+	    0xffffffff,
+	    0x0000707f,                 /* OP-IMM? no: opcode 0x7f reserved */
+	    0x00002067,                 /* jalr with funct3 != 0 */
+	    0x00003003 | (7u << 12),    /* load funct3 7 */
+	    0x02000053 | (3u << 25),    /* fadd with fmt 3 (Q) */
+	    0x00000073 | (1u << 7),     /* ecall with rd != 0 */
+	    0x0000202f | (0x1fu << 27), /* AMO funct5 0x1f */
+	    0x4000101b | (1u << 25),    /* slliw with bit 25 */
 	};
 	char buf[64];
 	(void)state;
@@ -125,10 +125,10 @@ static void test_reserved_32(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_assembler_table),
-		cmocka_unit_test(test_reserved_compressed),
-		cmocka_unit_test(test_expansion_consistent),
-		cmocka_unit_test(test_reserved_32),
+	    cmocka_unit_test(test_assembler_table),
+	    cmocka_unit_test(test_reserved_compressed),
+	    cmocka_unit_test(test_expansion_consistent),
+	    cmocka_unit_test(test_reserved_32),
 	};
 	if (argc > 1)
 		table_path = argv[1];

@@ -15,11 +15,11 @@
 
 #define PC0 H_RAM_BASE
 enum { RNE, RTZ, RDN, RUP, RMM, DYN = 7 };
-#define NX 0x01
-#define UF 0x02
-#define OF 0x04
-#define DZ 0x08
-#define NV 0x10
+#define NX     0x01
+#define UF     0x02
+#define OF     0x04
+#define DZ     0x08
+#define NV     0x10
 #define CNAN_D 0x7ff8000000000000ULL
 #define CNAN_S 0x7fc00000u
 #define SNAN_D 0x7ff0000000000001ULL
@@ -66,8 +66,7 @@ static unsigned run(struct harness *h, uint32_t insn)
 }
 
 /* OP-FP: funct5, fmt (0 s, 1 d), rm */
-static uint32_t fop(unsigned f5, unsigned fmt, unsigned rm, unsigned rd, unsigned rs1,
-		    unsigned rs2)
+static uint32_t fop(unsigned f5, unsigned fmt, unsigned rm, unsigned rd, unsigned rs1, unsigned rs2)
 {
 	return e_r(OP_FP, rd, rm, rs1, rs2, f5 << 2 | fmt);
 }
@@ -193,7 +192,7 @@ static void test_nan_boxing(void **state)
 }
 
 static uint64_t cvt(struct harness *h, unsigned fmt, unsigned kind, unsigned rm, uint64_t in,
-		    unsigned *flags)
+                    unsigned *flags)
 {
 	h->v->f[1] = in;
 	*flags = run(h, fop(0x18, fmt, rm, 7, 1, kind));
@@ -231,8 +230,7 @@ static void test_conversions(void **state)
 	assert_int_equal(fl, NV);
 	assert_int_equal(cvt(h, 1, 3, RNE, d(0x1p64), &fl), UINT64_MAX);
 	assert_int_equal(fl, NV);
-	assert_int_equal(cvt(h, 1, 3, RNE, d(0x1.fffffffffffffp63), &fl),
-			 0xfffffffffffff800ULL);
+	assert_int_equal(cvt(h, 1, 3, RNE, d(0x1.fffffffffffffp63), &fl), 0xfffffffffffff800ULL);
 	assert_int_equal(fl, 0);
 	/* rounding modes on -2.5 and 2.5 */
 	assert_int_equal(cvt(h, 1, 2, RNE, d(2.5), &fl), 2);
@@ -302,16 +300,17 @@ static void test_minmax_compare_class(void **state)
 	run(h, fop(0x14, 1, 0, 7, 1, 2));
 	assert_int_equal(h->v->x[7], 1);
 	/* fclass.d: all ten classes */
-	const uint64_t in[10] = {d(-INFINITY), d(-1.0), 0x800fffffffffffffULL, d(-0.0), d(0.0),
-				 0x0000000000000001ULL, d(1.0), d(INFINITY), SNAN_D, CNAN_D};
+	const uint64_t in[10] = {
+	    d(-INFINITY),          d(-1.0), 0x800fffffffffffffULL, d(-0.0), d(0.0),
+	    0x0000000000000001ULL, d(1.0),  d(INFINITY),           SNAN_D,  CNAN_D};
 	for (unsigned i = 0; i < 10; i++) {
 		h->v->f[1] = in[i];
 		run(h, fop(0x1c, 1, 1, 7, 1, 0));
 		assert_int_equal(h->v->x[7], 1u << i);
 	}
-	const uint64_t ins[10] = {s(-INFINITY), s(-1.0f), BOX | 0x80000001u, s(-0.0f), s(0.0f),
-				  BOX | 1u, s(1.0f), s(INFINITY), BOX | 0x7f800001u,
-				  BOX | CNAN_S};
+	const uint64_t ins[10] = {s(-INFINITY),      s(-1.0f),    BOX | 0x80000001u, s(-0.0f),
+	                          s(0.0f),           BOX | 1u,    s(1.0f),           s(INFINITY),
+	                          BOX | 0x7f800001u, BOX | CNAN_S};
 	for (unsigned i = 0; i < 10; i++) {
 		h->v->f[1] = ins[i];
 		run(h, fop(0x1c, 0, 1, 7, 1, 0));
@@ -378,13 +377,13 @@ static void test_fs_off(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_arith_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rounding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nan_boxing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conversions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_minmax_compare_class, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fma, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fs_off, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_arith_flags, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rounding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nan_boxing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conversions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_minmax_compare_class, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fma, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fs_off, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("riscv_fp", tests, NULL, NULL);
 }

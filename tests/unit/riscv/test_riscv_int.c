@@ -81,9 +81,9 @@ static void test_mul(void **state)
 {
 	struct harness *h = *state;
 	assert_int_equal(op(h, 0, 1, 3, (uint64_t)-4), (uint64_t)-12);
-	assert_int_equal(op(h, 1, 1, (uint64_t)-1, (uint64_t)-1), 0);          /* mulh */
+	assert_int_equal(op(h, 1, 1, (uint64_t)-1, (uint64_t)-1), 0); /* mulh */
 	assert_int_equal(op(h, 1, 1, 0x8000000000000000ULL, 0x8000000000000000ULL),
-			 0x4000000000000000ULL);
+	                 0x4000000000000000ULL);
 	assert_int_equal(op(h, 2, 1, (uint64_t)-1, (uint64_t)-1), UINT64_MAX); /* mulhsu */
 	assert_int_equal(op(h, 2, 1, 2, (uint64_t)-1), 1);
 	assert_int_equal(op(h, 3, 1, (uint64_t)-1, (uint64_t)-1), 0xfffffffffffffffeULL);
@@ -94,24 +94,24 @@ static void test_mul(void **state)
 static void test_alu(void **state)
 {
 	struct harness *h = *state;
-	assert_int_equal(op(h, 0, 0x20, 1, 2), UINT64_MAX);               /* sub */
-	assert_int_equal(op(h, 1, 0, 1, 65), 2);                          /* sll uses 6 bits */
+	assert_int_equal(op(h, 0, 0x20, 1, 2), UINT64_MAX); /* sub */
+	assert_int_equal(op(h, 1, 0, 1, 65), 2);            /* sll uses 6 bits */
 	assert_int_equal(op(h, 5, 0x20, 0x8000000000000000ULL, 63), UINT64_MAX); /* sra */
-	assert_int_equal(op(h, 2, 0, (uint64_t)-1, 0), 1);                /* slt */
-	assert_int_equal(op(h, 3, 0, (uint64_t)-1, 0), 0);                /* sltu */
-	assert_int_equal(op32(h, 0, 0, 0x7fffffff, 1), 0xffffffff80000000ULL); /* addw */
-	assert_int_equal(op32(h, 1, 0, 1, 31), 0xffffffff80000000ULL);    /* sllw */
-	assert_int_equal(op32(h, 5, 0, 0x80000000ULL, 33), 0x40000000);   /* srlw: 5 bits */
+	assert_int_equal(op(h, 2, 0, (uint64_t)-1, 0), 1);                       /* slt */
+	assert_int_equal(op(h, 3, 0, (uint64_t)-1, 0), 0);                       /* sltu */
+	assert_int_equal(op32(h, 0, 0, 0x7fffffff, 1), 0xffffffff80000000ULL);   /* addw */
+	assert_int_equal(op32(h, 1, 0, 1, 31), 0xffffffff80000000ULL);           /* sllw */
+	assert_int_equal(op32(h, 5, 0, 0x80000000ULL, 33), 0x40000000);          /* srlw: 5 bits */
 	assert_int_equal(op32(h, 5, 0x20, 0x80000000ULL, 4), 0xfffffffff8000000ULL);
 	/* immediates */
 	assert_int_equal(run_rr(h, e_i(OP_IMM, 7, 0, 5, -1), 5, 0), 4);
 	assert_int_equal(run_rr(h, e_i(OP_IMM, 7, 3, 5, -1), 5, 0), 1); /* sltiu vs ~0 */
 	assert_int_equal(run_rr(h, e_i(OP_IMM, 7, 5, 5, 0x400 | 63), (uint64_t)INT64_MIN, 0),
-			 UINT64_MAX);                                      /* srai 63 */
+	                 UINT64_MAX); /* srai 63 */
 	assert_int_equal(run_rr(h, e_i(OP_IMM32, 7, 0, 5, 1), 0x7fffffff, 0),
-			 0xffffffff80000000ULL);                          /* addiw */
+	                 0xffffffff80000000ULL); /* addiw */
 	assert_int_equal(run_rr(h, e_i(OP_IMM32, 7, 5, 5, 0x400 | 31), 0x80000000ULL, 0),
-			 UINT64_MAX);                                      /* sraiw */
+	                 UINT64_MAX); /* sraiw */
 	/* lui sign-extends on RV64 */
 	assert_int_equal(run_rr(h, 0x800003b7u, 0, 0), 0xffffffff80000000ULL);
 	/* writes to x0 are dropped */
@@ -126,9 +126,13 @@ static void test_illegal(void **state)
 	struct harness *h = *state;
 	h->v->stvec = PC0 + 0x100;
 	/* srai with bad funct, slli shamt >= 64 is fine, 0 is illegal, sllw with f7 set */
-	uint32_t bad[] = {0, 0xffffffffu, e_i(OP_IMM, 7, 5, 5, 0x200 | 1),
-			  e_r(OP_OP32, 7, 2, 5, 6, 0), e_r(OP_OP, 7, 0, 5, 6, 0x10),
-			  e_i(OP_IMM32, 7, 1, 5, 32), 0x0000u /* c.illegal */};
+	uint32_t bad[] = {0,
+	                  0xffffffffu,
+	                  e_i(OP_IMM, 7, 5, 5, 0x200 | 1),
+	                  e_r(OP_OP32, 7, 2, 5, 6, 0),
+	                  e_r(OP_OP, 7, 0, 5, 6, 0x10),
+	                  e_i(OP_IMM32, 7, 1, 5, 32),
+	                  0x0000u /* c.illegal */};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		h->v->pc = PC0;
 		rv_set_priv(h->v, RV_PRIV_S);
@@ -212,7 +216,7 @@ static void test_branches_jumps(void **state)
 	assert_int_equal(h->v->x[1], PC0 + 4);
 	/* bltu taken backwards: offset -8 */
 	uint32_t blt = (1u << 31) | (0x3fu << 25) | 6u << 20 | 5u << 15 | 6u << 12 | 0xcu << 8 |
-		       1u << 7 | 0x63;
+	               1u << 7 | 0x63;
 	h->v->pc = PC0 + 8;
 	h->v->x[5] = 1;
 	h->v->x[6] = 2;
@@ -239,7 +243,7 @@ static void test_amo(void **state)
 	/* amomin.w sign semantics and sign extension of the result */
 	h_put64(h, a, 0x00000000fffffffeULL);
 	assert_int_equal(run_rr(h, e_r(OP_AMO, 7, 2, 5, 6, 0x10 << 2), a, 5),
-			 0xfffffffffffffffeULL);
+	                 0xfffffffffffffffeULL);
 	assert_int_equal(h_get64(h, a), 0xfffffffeULL);
 	/* amomaxu.w */
 	run_rr(h, e_r(OP_AMO, 7, 2, 5, 6, 0x1c << 2), a, 5);
@@ -272,17 +276,66 @@ static void test_amo(void **state)
 	assert_int_equal(h->v->scause, RV_EXC_STORE_ACCESS);
 }
 
+/* Hostile guest: random code, random registers, random page tables, random CSR values.
+ * Nothing may crash or touch host memory outside RAM (run under ASan). */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void test_random_code(void **state)
+{
+	struct harness *h = *state;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	const uint64_t span = 1u << 20; /* random code and data in the first MiB */
+
+	for (uint64_t off = 0; off < span; off += 8)
+		h_put64(h, H_RAM_BASE + off, rnd(&seed));
+	for (int round = 0; round < 2000; round++) {
+		struct vcpu *v = h->v;
+		uint64_t r = rnd(&seed);
+		for (unsigned i = 1; i < 32; i++) {
+			uint64_t x = rnd(&seed);
+			/* half the registers point into (or just around) RAM */
+			if (x & 1)
+				x = H_RAM_BASE + (x >> 8) % (H_RAM_SIZE + 0x2000) - 0x1000;
+			v->x[i] = x;
+		}
+		v->mstatus |= 3ULL << 13;
+		v->stvec = H_RAM_BASE + (rnd(&seed) % span);
+		v->pc = (H_RAM_BASE + (rnd(&seed) % span)) & ~1ULL;
+		/* sometimes paging with random tables, sometimes U-mode */
+		v->satp = (r & 1) ? ((8ULL + ((r >> 1) & 1)) << 60) |
+					    ((H_RAM_BASE >> 12) + ((r >> 8) % 256))
+				  : 0;
+		rv_tlb_flush(v);
+		rv_set_priv(v, (r & 4) ? RV_PRIV_U : RV_PRIV_S);
+		h_step(h, 5000);
+		/* keep the hart in a sane privilege for the next round */
+		rv_set_priv(v, RV_PRIV_S);
+		__atomic_store_n(&v->async, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->exit_why, 0, __ATOMIC_SEQ_CST);
+	}
+	print_message("# %llu random instructions executed\n",
+		      (unsigned long long)vcpu_instret(h->v));
+	assert_true(vcpu_instret(h->v) > 100000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_div_rem, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mul, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_illegal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mmio_and_faults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_branches_jumps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_amo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_div_rem, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mul, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alu, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_illegal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_store, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mmio_and_faults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_branches_jumps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_amo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_code, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("riscv_int", tests, NULL, NULL);
 }

@@ -81,7 +81,7 @@ static void test_fault_causes(void **state)
 	/* non-canonical Sv39 address */
 	assert_int_equal(tr(h, RV_PRIV_S, 1ULL << 39, RV_ACC_R, &pa), RV_EXC_LOAD_PAGE);
 	assert_int_equal(tr(h, RV_PRIV_S, 0xffffffc000000000ULL, RV_ACC_R, &pa),
-			 RV_EXC_LOAD_PAGE); /* canonical but unmapped root[256] */
+	                 RV_EXC_LOAD_PAGE); /* canonical but unmapped root[256] */
 	/* M-mode and bare: identity */
 	assert_int_equal(tr(h, RV_PRIV_M, 0x1234, RV_ACC_R, &pa), 0);
 	assert_int_equal(pa, 0x1234);
@@ -218,11 +218,11 @@ static void test_tlb_contexts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fault_causes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_superpages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tlb_contexts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fault_causes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_accessed_dirty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_superpages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tlb_contexts, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("riscv_mmu", tests, NULL, NULL);
 }

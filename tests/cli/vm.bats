@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# `berth vm run`: the reference guest (guest/build-kernel.sh, guest/build-initrd.sh; both
+# cached under /var/cache/berth/guest, so only the first run builds them) on the emulated
+# RISC-V machine. `timeout 600` is only a safety net against hangs, not a time limit.
+# Environment: BERTH_BUILD (the build directory holding `berth`), BERTH_TOP (the repository).
+
+setup_file() {
+	export BERTH="${BERTH_BUILD:?}/berth"
+	KERNEL=$("${BERTH_TOP:?}/guest/build-kernel.sh") || KERNEL=
+	INITRD=$("$BERTH_TOP/guest/build-initrd.sh") || INITRD=
+	export KERNEL INITRD
+}
+
+setup() {
+	[ -n "$KERNEL" ] && [ -n "$INITRD" ] || skip "guest kernel or initrd could not be built"
+	export TMP="$BATS_TEST_TMPDIR"
+}
+
+vm() {
+	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" "$@" </dev/null
+}
+
+@test "vm: the guest reaches its init on 1 hart and powers off with status 0" {
+	vm --append "console=ttyS0"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BERTH-GUEST-READY cpus=1"* ]]
+	[[ "$output" == *"BERTH-GUEST-POWEROFF"* ]]
+	# the boot-timer magic never reaches the terminal
+	[[ "$output" != *"berth-boot-timer"* ]]
+}
+
+@test "vm: the guest reaches its init on 2 harts" {
+	vm --cpus 2 --append "console=ttyS0"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"smp: Brought up 1 node, 2 CPUs"* ]]
+	[[ "$output" == *"BERTH-GUEST-READY cpus=2"* ]]
+}
+
+@test "vm: earlycon through the SBI console and the default command line" {
+	vm --append "console=ttyS0 earlycon=sbi"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"earlycon: sbi0"* ]]
+	vm
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BERTH-GUEST-READY"* ]]
+}
+
+@test "vm: --boot-time reports when the guest's init runs" {
+	vm --boot-time --append "console=ttyS0"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"berth vm: guest init reached after "*" ms"* ]]
+}
+
+@test "vm: virtio disk: read a marker, write, reboot, read it back" {
+	truncate -s 8M "$TMP/disk.img"
+	printf 'BERTH-DISK-MARKER-%s\n' "$$" | dd of="$TMP/disk.img" conv=notrunc status=none
+	vm --disk "$TMP/disk.img" --append "console=ttyS0 berth.test=disk"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"disk serial: berth-disk0"* ]]
+	[ "$(grep -c "disk marker: BERTH-DISK-MARKER-$$" <<<"$output")" -eq 2 ]
+	[[ "$output" == *"disk written, rebooting"* ]]
+	[ "$(grep -c "BERTH-GUEST-READY" <<<"$output")" -eq 2 ]
+	[[ "$output" == *"disk readback: BERTH-WRITTEN before reboot"* ]]
+	[[ "$output" == *"disk discard: ok"* ]]
+	# the write reached the image on the host
+	[ "$(dd if="$TMP/disk.img" bs=4096 skip=1 count=1 status=none | head -c 13)" = BERTH-WRITTEN ]
+}
+
+@test "vm: a read-only disk refuses writes" {
+	truncate -s 1M "$TMP/ro.img"
+	cp "$TMP/ro.img" "$TMP/ro.orig"
+	vm --disk "$TMP/ro.img,ro" --append "console=ttyS0 berth.test=disk-ro"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"disk ro: write refused"* ]]
+	cmp "$TMP/ro.img" "$TMP/ro.orig"
+}
+
+@test "vm: a guest reboot with --no-reboot ends berth with status 2" {
+	vm --no-reboot --append "console=ttyS0 berth.test=reboot"
+	[ "$status" -eq 2 ]
+	[ "$(grep -c "BERTH-GUEST-READY" <<<"$output")" -eq 1 ]
+}
+
+@test "vm: --help" {
+	run "$BERTH" vm --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--kernel IMAGE"* ]]
+	run "$BERTH" vm run --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--no-reboot"* ]]
+}
+
+bad() { # expected-message args...
+	local want=$1
+	shift
+	run timeout 600 "$BERTH" vm run "$@" </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$want"* ]]
+	[[ "$output" == "berth vm"* ]]
+}
+
+@test "vm: bad arguments give a one-line error and status 1" {
+	bad '--mem: expected a size like 256M, got "abc"' --kernel "$KERNEL" --mem abc
+	bad '--mem: expected 16M to 64G, got "1M"' --kernel "$KERNEL" --mem 1M
+	bad '--cpus: expected 1 to 8, got "0"' --kernel "$KERNEL" --cpus 0
+	bad '--cpus: expected 1 to 8, got "9"' --kernel "$KERNEL" --cpus 9
+	bad '--cpus: expected 1 to 8, got "two"' --kernel "$KERNEL" --cpus two
+	bad '--kernel is required' --mem 64M
+	bad '--kernel: open' --kernel "$TMP/missing"
+	head -c 4096 /dev/zero >"$TMP/zeros"
+	bad 'is not a RISC-V Linux kernel Image' --kernel "$TMP/zeros"
+	bad 'is an ELF file' --kernel /bin/sh
+	bad 'unknown option' --kernel "$KERNEL" --bogus
+	bad 'unexpected argument' --kernel "$KERNEL" extra
+	bad "--disk: open \`$TMP/missing.img\`" --kernel "$KERNEL" --disk "$TMP/missing.img"
+	truncate -s 15M "$TMP/big.initrd"
+	bad '--initrd: ' --kernel "$KERNEL" --initrd "$TMP/big.initrd" --mem 16M
+	[[ "$output" == *"does not fit"* ]]
+	bad '--initrd: ' --kernel "$KERNEL" --initrd "$TMP/missing.initrd"
+	run "$BERTH" vm frobnicate
+	[ "$status" -eq 1 ]
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* Sizes, kernel images, and the errors vm_run() gives before a guest starts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vm/machine.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_parse_size(void **state)
+{
+	(void)state;
+	uint64_t v;
+
+	assert_int_equal(vm_parse_size("256M", &v), 0);
+	assert_int_equal(v, 256ull << 20);
+	assert_int_equal(vm_parse_size("1G", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(vm_parse_size("512K", &v), 0);
+	assert_int_equal(v, 512ull << 10);
+	assert_int_equal(vm_parse_size("512k", &v), 0);
+	assert_int_equal(vm_parse_size("2GiB", &v), 0);
+	assert_int_equal(v, 2ull << 30);
+	assert_int_equal(vm_parse_size("64MB", &v), 0);
+	assert_int_equal(v, 64ull << 20);
+	assert_int_equal(vm_parse_size("1048576", &v), 0);
+	assert_int_equal(v, 1048576);
+	const char *bad[] = {"", "abc", "M", "-1M", "1.5G", "12X", "1GG", " 1G", "1G ", "+5",
+			     "99999999999999999999", "17179869184G"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vm_parse_size(bad[i], &v), -1);
+	assert_int_equal(vm_parse_size(NULL, &v), -1);
+}
+
+static void test_check_kernel(void **state)
+{
+	(void)state;
+	uint8_t img[128] = {0};
+	berth_error_t err = NULL;
+
+	memcpy(img + 0x38, "RSC\x05", 4);
+	assert_int_equal(vm_check_kernel(img, sizeof(img), "Image", &err), 0);
+	assert_int_equal(vm_check_kernel(img, 32, "short", &err), -1);
+	assert_non_null(strstr(err->msg, "not a RISC-V"));
+	berth_error_release(&err);
+	memcpy(img + 0x38, "ARMd", 4); /* an arm64 Image */
+	assert_int_equal(vm_check_kernel(img, sizeof(img), "arm64", &err), -1);
+	berth_error_release(&err);
+	memcpy(img, "\177ELF", 4);
+	assert_int_equal(vm_check_kernel(img, sizeof(img), "vmlinux", &err), -1);
+	assert_non_null(strstr(err->msg, "ELF"));
+	berth_error_release(&err);
+}
+
+static char dir[] = "/tmp/berth-vm-test.XXXXXX";
+
+static char *make_file(const char *name, size_t size, bool kernel)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	uint8_t *data = xmalloc0(size > 64 ? size : 64);
+	if (kernel)
+		memcpy(data + 0x38, "RSC\x05", 4);
+	berth_error_t err = NULL;
+	assert_int_equal(util_write_file_atomic(path, data, size, 0644, &err), 0);
+	free(data);
+	return path;
+}
+
+static void expect_error(struct vm_config *cfg, const char *what)
+{
+	berth_error_t err = NULL;
+
+	cfg->in_fd = -1;
+	cfg->out_fd = 1;
+	assert_int_equal(vm_run(cfg, &err), -1);
+	assert_non_null(err);
+	if (strstr(err->msg, what) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, what);
+	berth_error_release(&err);
+}
+
+static void test_run_errors(void **state)
+{
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	cleanup_free char *kernel = make_file("Image", 4096, true);
+	cleanup_free char *notriscv = make_file("notriscv", 4096, false);
+	cleanup_free char *initrd = make_file("initrd", 15 << 20, false);
+	cleanup_free char *missing = xasprintf("%s/missing", dir);
+	struct vm_config cfg = {.kernel = missing, .mem = 16 << 20, .cpus = 1};
+
+	expect_error(&cfg, "--kernel");
+	cfg.kernel = notriscv;
+	expect_error(&cfg, "not a RISC-V");
+	cfg.kernel = kernel;
+	cfg.initrd = initrd;
+	expect_error(&cfg, "does not fit");
+	cfg.initrd = missing;
+	expect_error(&cfg, "--initrd");
+	cfg.initrd = NULL;
+	cfg.disks[0].path = missing;
+	cfg.ndisks = 1;
+	expect_error(&cfg, "--disk");
+	cfg.disks[0].path = dir; /* a directory */
+	expect_error(&cfg, "--disk");
+	cfg.ndisks = 0;
+	cfg.cpus = 0;
+	expect_error(&cfg, "--cpus");
+	cfg.cpus = 9;
+	expect_error(&cfg, "--cpus");
+	cfg.cpus = 1;
+	cfg.mem = 1 << 20;
+	expect_error(&cfg, "--mem");
+	unlink(kernel);
+	unlink(notriscv);
+	unlink(initrd);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_check_kernel),
+		cmocka_unit_test(test_run_errors),
+	};
+	return cmocka_run_group_tests_name("vm_args", tests, NULL, NULL);
+}

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+/* virtio-mmio transport with virtio-blk, rng and console behind it, driven like a driver. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vm/devices/virtio.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RAM_BASE 0x80000000ull
+#define RAM_SIZE (1u << 20)
+#define QNUM 8
+#define DESC 0x1000u
+#define AVAIL 0x2000u
+#define USED 0x3000u
+#define HDR 0x4000u
+#define DATA 0x5000u
+#define STATUS 0x6000u
+#define DISK_SIZE (64u << 10)
+
+enum { R_MAGIC = 0, R_VERSION = 4, R_DEVICE_ID = 8, R_DEV_FEAT = 0x10, R_DEV_FEAT_SEL = 0x14,
+       R_DRV_FEAT = 0x20, R_DRV_FEAT_SEL = 0x24, R_QSEL = 0x30, R_QNUM_MAX = 0x34,
+       R_QNUM = 0x38, R_QREADY = 0x44, R_NOTIFY = 0x50, R_ISR = 0x60, R_ACK = 0x64,
+       R_STATUS = 0x70, R_DESC = 0x80, R_DRIVER = 0x90, R_DEVICE = 0xa0 };
+
+static bool line;
+
+static void notify(void *opaque, unsigned ctx, bool level)
+{
+	(void)opaque;
+	if (ctx == 1)
+		line = level;
+}
+
+struct fix {
+	uint8_t *mem;
+	struct guest_ram ram;
+	struct plic *plic;
+	struct virtio_mmio *t;
+	char path[64];
+	uint16_t avail_idx;
+	char out[64];
+	size_t out_len;
+};
+
+static uint32_t rd(struct fix *f, uint64_t off)
+{
+	uint64_t v;
+	assert_int_equal(virtio_mmio_read(f->t, off, 4, &v), 0);
+	return (uint32_t)v;
+}
+
+static void wr(struct fix *f, uint64_t off, uint32_t v)
+{
+	assert_int_equal(virtio_mmio_write(f->t, off, 4, v), 0);
+}
+
+static struct fix *fix_new(void)
+{
+	struct fix *f = xmalloc0(sizeof(*f));
+	f->mem = xmalloc0(RAM_SIZE);
+	f->ram = (struct guest_ram){f->mem, RAM_BASE, RAM_SIZE};
+	f->plic = plic_create(2, notify, NULL);
+	plic_write(f->plic, 4 * 1, 4, 1);
+	plic_write(f->plic, 0x2000 + 0x80, 4, 1u << 1);
+	line = false;
+	return f;
+}
+
+static void fix_free(struct fix *f)
+{
+	virtio_mmio_destroy(f->t);
+	plic_destroy(f->plic);
+	if (f->path[0])
+		unlink(f->path);
+	free(f->mem);
+	free(f);
+}
+
+static struct fix *blk_fix(bool ro)
+{
+	struct fix *f = fix_new();
+	struct virtio_device d;
+	berth_error_t err = NULL;
+	uint8_t *disk = xmalloc0(DISK_SIZE);
+
+	for (unsigned i = 0; i < DISK_SIZE; i++)
+		disk[i] = (uint8_t)(i / 512 + i);
+	snprintf(f->path, sizeof(f->path), "/tmp/berth-vm-disk.XXXXXX");
+	int fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, disk, DISK_SIZE), 0);
+	close(fd);
+	free(disk);
+	assert_int_equal(virtio_blk_init(&d, f->path, ro, 0, &err), 0);
+	f->t = virtio_mmio_create(&d, &f->ram, f->plic, 1);
+	return f;
+}
+
+/* The driver's side of initialization; returns the status after FEATURES_OK. */
+static uint32_t driver_init(struct fix *f, uint64_t features, bool setup_queue)
+{
+	wr(f, R_STATUS, 0);
+	wr(f, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(f, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(f, R_DRV_FEAT_SEL, 0);
+	wr(f, R_DRV_FEAT, (uint32_t)features);
+	wr(f, R_DRV_FEAT_SEL, 1);
+	wr(f, R_DRV_FEAT, (uint32_t)(features >> 32));
+	wr(f, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+				VIRTIO_STATUS_FEATURES_OK);
+	uint32_t st = rd(f, R_STATUS);
+	if (!setup_queue)
+		return st;
+	wr(f, R_QSEL, 0);
+	assert_int_equal(rd(f, R_QNUM_MAX), VIRTQ_MAX_SIZE);
+	wr(f, R_QNUM, QNUM);
+	wr(f, R_DESC, (uint32_t)(RAM_BASE + DESC));
+	wr(f, R_DESC + 4, 0);
+	wr(f, R_DRIVER, (uint32_t)(RAM_BASE + AVAIL));
+	wr(f, R_DRIVER + 4, 0);
+	wr(f, R_DEVICE, (uint32_t)(RAM_BASE + USED));
+	wr(f, R_DEVICE + 4, 0);
+	wr(f, R_QREADY, 1);
+	wr(f, R_STATUS, st | VIRTIO_STATUS_DRIVER_OK);
+	return st;
+}
+
+static void set_desc(struct fix *f, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+		     uint16_t next)
+{
+	uint8_t *d = f->mem + DESC + 16 * i;
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+}
+
+static void offer(struct fix *f, uint16_t head)
+{
+	memcpy(f->mem + AVAIL + 4 + 2 * (f->avail_idx % QNUM), &head, 2);
+	f->avail_idx++;
+	memcpy(f->mem + AVAIL + 2, &f->avail_idx, 2);
+	wr(f, R_NOTIFY, 0);
+}
+
+static void used(struct fix *f, unsigned i, uint32_t *id, uint32_t *len)
+{
+	memcpy(id, f->mem + USED + 4 + 8 * (i % QNUM), 4);
+	memcpy(len, f->mem + USED + 8 + 8 * (i % QNUM), 4);
+}
+
+/* Submit a 3-descriptor request; returns the status byte. */
+static uint8_t blk_req(struct fix *f, uint32_t type, uint64_t sector, uint32_t len, bool write)
+{
+	uint32_t hdr[4] = {type, 0, (uint32_t)sector, (uint32_t)(sector >> 32)};
+	uint32_t id, ulen;
+
+	memcpy(f->mem + HDR, hdr, 16);
+	f->mem[STATUS] = 0xff;
+	set_desc(f, 0, RAM_BASE + HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	set_desc(f, 1, RAM_BASE + DATA, len, (uint16_t)(VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE)), 2);
+	set_desc(f, 2, RAM_BASE + STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	used(f, f->avail_idx - 1, &id, &ulen);
+	assert_int_equal(id, 0);
+	return f->mem[STATUS];
+}
+
+static void test_registers(void **state)
+{
+	(void)state;
+	struct fix *f = blk_fix(false);
+
+	assert_int_equal(rd(f, R_MAGIC), 0x74726976);
+	assert_int_equal(rd(f, R_VERSION), 2);
+	assert_int_equal(rd(f, R_DEVICE_ID), VIRTIO_ID_BLOCK);
+	wr(f, R_DEV_FEAT_SEL, 1);
+	assert_true(rd(f, R_DEV_FEAT) & 1); /* VERSION_1 */
+	wr(f, R_DEV_FEAT_SEL, 0);
+	assert_true(rd(f, R_DEV_FEAT) & (1u << VIRTIO_F_RING_EVENT_IDX));
+	uint64_t v;
+	assert_int_equal(virtio_mmio_read(f->t, 0x100, 4, &v), 0); /* capacity, low half */
+	assert_int_equal(v, DISK_SIZE / 512);
+	assert_int_equal(virtio_mmio_read(f->t, 0x100, 8, &v), 0);
+	assert_int_equal(v, DISK_SIZE / 512);
+	assert_int_equal(virtio_mmio_read(f->t, 0xff0, 4, &v), 0); /* past the config */
+	assert_int_equal(v, 0);
+	assert_int_equal(virtio_mmio_read(f->t, R_MAGIC, 2, &v), -1);
+	fix_free(f);
+}
+
+static void test_features(void **state)
+{
+	(void)state;
+	struct fix *f = blk_fix(false);
+
+	/* a legacy driver (no VERSION_1) is refused */
+	assert_false(driver_init(f, 0, false) & VIRTIO_STATUS_FEATURES_OK);
+	/* so is a feature we never offered */
+	assert_false(driver_init(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << 60), false) &
+		     VIRTIO_STATUS_FEATURES_OK);
+	assert_true(driver_init(f, 1ull << VIRTIO_F_VERSION_1, false) & VIRTIO_STATUS_FEATURES_OK);
+	wr(f, R_STATUS, 0);
+	assert_int_equal(rd(f, R_STATUS), 0);
+	fix_free(f);
+}
+
+static void test_blk_io(void **state)
+{
+	(void)state;
+	struct fix *f = blk_fix(false);
+	uint32_t id, len;
+
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, true);
+	assert_int_equal(blk_req(f, 0, 2, 1024, false), 0); /* read sectors 2-3 */
+	used(f, 0, &id, &len);
+	assert_int_equal(len, 1025);
+	assert_int_equal(f->mem[DATA], (uint8_t)(2 + 1024));
+	assert_int_equal(f->mem[DATA + 600], (uint8_t)(3 + 1024 + 600));
+	assert_int_equal(rd(f, R_ISR) & 1, 1);
+	assert_true(line);
+	wr(f, R_ACK, 1);
+	assert_false(line);
+
+	memset(f->mem + DATA, 0xab, 512);
+	assert_int_equal(blk_req(f, 1, 5, 512, true), 0); /* write sector 5 */
+	assert_int_equal(blk_req(f, 0, 5, 512, false), 0);
+	assert_int_equal(f->mem[DATA + 17], 0xab);
+	assert_int_equal(blk_req(f, 4, 0, 0, false), 0); /* flush, no data */
+	assert_int_equal(blk_req(f, 0, DISK_SIZE / 512, 512, false), 1); /* past the end */
+	assert_int_equal(blk_req(f, 0, UINT64_MAX / 256, 512, false), 1);
+	assert_int_equal(blk_req(f, 8, 0, 20, false), 0); /* get_id */
+	assert_memory_equal(f->mem + DATA, "berth-disk0", 11);
+	assert_int_equal(blk_req(f, 99, 0, 512, false), 2); /* unsupported */
+	/* discard: one segment of 8 sectors at 8 */
+	uint64_t seg[2] = {8, 8};
+	memcpy(f->mem + DATA, seg, 16);
+	assert_int_equal(blk_req(f, 11, 0, 16, true), 0);
+	seg[0] = DISK_SIZE / 512; /* past the end */
+	memcpy(f->mem + DATA, seg, 16);
+	assert_int_equal(blk_req(f, 11, 0, 16, true), 2);
+	assert_false(virtio_mmio_status(f->t) & VIRTIO_STATUS_NEEDS_RESET);
+	fix_free(f);
+}
+
+static void test_blk_ro(void **state)
+{
+	(void)state;
+	struct fix *f = blk_fix(true);
+
+	wr(f, R_DEV_FEAT_SEL, 0);
+	assert_true(rd(f, R_DEV_FEAT) & (1u << 5)); /* VIRTIO_BLK_F_RO */
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1 | (1ull << 5), true);
+	assert_int_equal(blk_req(f, 1, 0, 512, true), 1);
+	assert_int_equal(blk_req(f, 0, 0, 512, false), 0);
+	fix_free(f);
+}
+
+static void test_corrupt_ring(void **state)
+{
+	(void)state;
+	struct fix *f = blk_fix(false);
+	uint16_t head = 200;
+
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, true);
+	memcpy(f->mem + AVAIL + 4, &head, 2);
+	f->avail_idx = 1;
+	memcpy(f->mem + AVAIL + 2, &f->avail_idx, 2);
+	wr(f, R_NOTIFY, 0);
+	assert_true(rd(f, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_true(rd(f, R_ISR) & 2);
+	assert_true(line);
+	/* further notifies do nothing; a reset brings it back */
+	wr(f, R_NOTIFY, 0);
+	wr(f, R_STATUS, 0);
+	assert_int_equal(rd(f, R_STATUS), 0);
+	assert_false(line);
+	f->avail_idx = 0;
+	memset(f->mem + AVAIL, 0, 0x100);
+	memset(f->mem + USED, 0, 0x100);
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, true);
+	assert_int_equal(blk_req(f, 0, 0, 512, false), 0);
+	fix_free(f);
+}
+
+static void test_queue_outside_ram(void **state)
+{
+	(void)state;
+	struct fix *f = blk_fix(false);
+
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, false);
+	wr(f, R_QSEL, 0);
+	wr(f, R_QNUM, QNUM);
+	wr(f, R_DESC, 0x1000); /* below RAM */
+	wr(f, R_QREADY, 1);
+	assert_true(rd(f, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	/* a queue that does not exist */
+	wr(f, R_QSEL, 7);
+	assert_int_equal(rd(f, R_QNUM_MAX), 0);
+	wr(f, R_QREADY, 1);
+	wr(f, R_NOTIFY, 7);
+	wr(f, R_NOTIFY, 0xffffffff);
+	fix_free(f);
+}
+
+static void test_empty_slot(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+
+	f->t = virtio_mmio_create(NULL, &f->ram, f->plic, 1);
+	assert_int_equal(rd(f, R_MAGIC), 0x74726976);
+	assert_int_equal(rd(f, R_DEVICE_ID), 0);
+	wr(f, R_STATUS, 1);
+	assert_int_equal(rd(f, R_STATUS), 0);
+	wr(f, R_NOTIFY, 0);
+	fix_free(f);
+}
+
+static void test_rng(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	struct virtio_device d;
+	uint32_t id, len;
+
+	virtio_rng_init(&d);
+	f->t = virtio_mmio_create(&d, &f->ram, f->plic, 1);
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, true);
+	set_desc(f, 0, RAM_BASE + DATA, 64, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	used(f, 0, &id, &len);
+	assert_int_equal(len, 64);
+	uint8_t zero[64] = {0};
+	assert_memory_not_equal(f->mem + DATA, zero, 64);
+	fix_free(f);
+}
+
+static void sink(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct fix *f = opaque;
+	memcpy(f->out + f->out_len, buf, len);
+	f->out_len += len;
+}
+
+static void test_console(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	struct virtio_device d;
+
+	virtio_console_init(&d, sink, f);
+	f->t = virtio_mmio_create(&d, &f->ram, f->plic, 1);
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, false);
+	wr(f, R_QSEL, 1);
+	wr(f, R_QNUM, QNUM);
+	wr(f, R_DESC, (uint32_t)(RAM_BASE + DESC));
+	wr(f, R_DRIVER, (uint32_t)(RAM_BASE + AVAIL));
+	wr(f, R_DEVICE, (uint32_t)(RAM_BASE + USED));
+	wr(f, R_QREADY, 1);
+	wr(f, R_STATUS, 0xf);
+	memcpy(f->mem + DATA, "hvc!", 4);
+	set_desc(f, 0, RAM_BASE + DATA, 4, 0, 0);
+	memcpy(f->mem + AVAIL + 4, &(uint16_t){0}, 2);
+	memcpy(f->mem + AVAIL + 2, &(uint16_t){1}, 2);
+	wr(f, R_NOTIFY, 1);
+	assert_int_equal(f->out_len, 4);
+	assert_memory_equal(f->out, "hvc!", 4);
+	fix_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registers),
+		cmocka_unit_test(test_features),
+		cmocka_unit_test(test_blk_io),
+		cmocka_unit_test(test_blk_ro),
+		cmocka_unit_test(test_corrupt_ring),
+		cmocka_unit_test(test_queue_outside_ram),
+		cmocka_unit_test(test_empty_slot),
+		cmocka_unit_test(test_rng),
+		cmocka_unit_test(test_console),
+	};
+	return cmocka_run_group_tests_name("vm_virtio", tests, NULL, NULL);
+}
