@@ -18,13 +18,19 @@ struct runtime_globals runtime_globals = {.root = "/run/berth-runtime"};
 static const struct runtime_command runtime_commands[] = {
 	{"create", "create a container", "[--bundle B] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] ID", cmd_create},
 	{"delete", "delete a container and its resources", "[--force] ID", cmd_delete},
+	{"events", "show a container's events and resource statistics", "[--stats] [--interval D] ID", cmd_events},
+	{"exec", "run a process in a running container", "[--process FILE | CMD...] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V] [--cwd D] [-u UID[:GID]] [--additional-gids G] [--cap C] [--no-new-privs] [--apparmor P] [--process-label L] [--preserve-fds N] ID [CMD...]", cmd_exec},
 	{"features", "show what this runtime supports (JSON)", "", cmd_features},
 	{"kill", "send a signal to a container's init", "[--all] ID [SIGNAL]", cmd_kill},
 	{"list", "list containers", "[--format table|json] [--quiet]", cmd_list},
+	{"pause", "freeze every process of a container", "ID", cmd_pause},
+	{"ps", "list the processes of a container", "[--format table|json] ID [-- PS-OPTIONS]", cmd_ps},
+	{"resume", "thaw a paused container", "ID", cmd_resume},
 	{"run", "create and start a container", "[--bundle B] [--detach] [--keep] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] ID", cmd_run},
 	{"spec", "write a default config.json", "[--bundle B] [--rootless]", cmd_spec},
 	{"start", "run the user process of a created container", "ID", cmd_start},
 	{"state", "show a container's state (JSON)", "ID", cmd_state},
+	{"update", "change the resource limits of a running container", "[-r resources.json] [--memory M] [--memory-swap M] [--cpu-quota Q] [--cpu-period P] [--cpu-shares S] [--cpuset-cpus C] [--pids-limit N] [--blkio-weight W] ... ID", cmd_update},
 };
 
 static void runtime_help(FILE *f)
@@ -63,7 +69,8 @@ int runtime_getopt(int argc, char **argv, const char *shortopts, const struct op
 	while (longopts && longopts[n].name)
 		n++;
 	all = xmalloc0((n + 2) * sizeof(*all));
-	memcpy(all, longopts, n * sizeof(*all));
+	if (n > 0)
+		memcpy(all, longopts, n * sizeof(*all));
 	all[n] = (struct option){"help", no_argument, NULL, 'h'};
 	optind = 1;
 	opterr = 0;
