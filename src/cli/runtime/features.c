@@ -3,7 +3,9 @@
  * what this build supports. */
 #include "runtime.h"
 #include "config.h"
+#include "exec.h"
 #include "process.h"
+#include "seccomp.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -26,6 +28,30 @@ static json_t *features_mount_options(void)
 	for (size_t i = 0; (name = config_mount_option_name(i)) != NULL; i++)
 		json_array_append_new(a, json_string(name));
 	return a;
+}
+
+static json_t *features_seccomp(void)
+{
+	json_t *actions = json_array(), *ops = json_array(), *archs = json_array();
+	json_t *known = json_array(), *supported = json_array();
+	const char *name;
+
+	for (size_t i = 0; (name = seccomp_action_name(i)) != NULL; i++)
+		json_array_append_new(actions, json_string(name));
+	for (size_t i = 0; (name = seccomp_op_name(i)) != NULL; i++)
+		json_array_append_new(ops, json_string(name));
+	/* the architectures this libseccomp knows */
+	for (size_t i = 0; (name = seccomp_arch_name(i)) != NULL; i++)
+		if (seccomp_arch_from_name(name) != 0)
+			json_array_append_new(archs, json_string(name));
+	for (size_t i = 0; (name = seccomp_flag_name(i)) != NULL; i++) {
+		json_array_append_new(known, json_string(name));
+		if (seccomp_flag_supported(seccomp_flag_from_name(name)))
+			json_array_append_new(supported, json_string(name));
+	}
+	return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1, "actions", actions,
+			 "operators", ops, "archs", archs, "knownFlags", known, "supportedFlags",
+			 supported);
 }
 
 int cmd_features(int argc, char **argv, berth_error_t *err)
@@ -54,9 +80,10 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 	}
 	cg = json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
 		       "rdma", 1);
-	linux_ = json_pack("{s:o,s:o,s:o,s:{s:b},s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}}", "namespaces",
+	linux_ = json_pack("{s:o,s:o,s:o,s:o,s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}}", "namespaces",
 			   features_strings(ns, ARRAY_SIZE(ns)), "capabilities", caps, "cgroup", cg,
-			   "seccomp", "enabled", 0, "apparmor", "enabled", 0, "selinux", "enabled", 0,
+			   "seccomp", features_seccomp(), "apparmor", "enabled",
+			   exec_apparmor_enabled(), "selinux", "enabled", exec_selinux_enabled(),
 			   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 0);
 	f = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s}}", "ociVersionMin", "1.0.0", "ociVersionMax",
 		      "1.3.0", "hooks", features_strings(hooks, ARRAY_SIZE(hooks)), "mountOptions",

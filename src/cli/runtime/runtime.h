@@ -27,13 +27,19 @@ struct runtime_command {
 /* Each command's entry point; returns the exit status, or -1 with err set. */
 int cmd_create(int argc, char **argv, berth_error_t *err);
 int cmd_delete(int argc, char **argv, berth_error_t *err);
+int cmd_events(int argc, char **argv, berth_error_t *err);
+int cmd_exec(int argc, char **argv, berth_error_t *err);
 int cmd_features(int argc, char **argv, berth_error_t *err);
 int cmd_kill(int argc, char **argv, berth_error_t *err);
 int cmd_list(int argc, char **argv, berth_error_t *err);
+int cmd_pause(int argc, char **argv, berth_error_t *err);
+int cmd_ps(int argc, char **argv, berth_error_t *err);
+int cmd_resume(int argc, char **argv, berth_error_t *err);
 int cmd_run(int argc, char **argv, berth_error_t *err);
 int cmd_spec(int argc, char **argv, berth_error_t *err);
 int cmd_start(int argc, char **argv, berth_error_t *err);
 int cmd_state(int argc, char **argv, berth_error_t *err);
+int cmd_update(int argc, char **argv, berth_error_t *err);
 
 /* Parse options with getopt_long_only (runc accepts -flag and --flag, value separate or with
  * '='). `--help`/`-h` prints the command's usage and returns 1 (caller exits 0). Unknown
