@@ -36,10 +36,10 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{if (NR==0)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2fx", a/b }'; }
 
 berth_cmd() { # cpus append
-	echo "$berth" vm run --kernel "$kernel" --initrd "$initrd" --cpus "$1" --append "$2"
+	run "$berth" vm run --kernel "$kernel" --initrd "$initrd" --cpus "$1" --append "$2"
 }
 qemu_cmd() {
-	echo qemu-system-riscv64 -M virt -m 256M -smp "$1" -nographic -bios default \
+	run qemu-system-riscv64 -M virt -m 256M -smp "$1" -nographic -bios default \
 		-kernel "$kernel" -initrd "$initrd" -append "$2"
 }
 
@@ -54,8 +54,7 @@ for cpus in ${CPUS:-1 2}; do
 		for vmm in berth qemu; do
 			r= t= i= m=
 			for _ in $(seq "$runs"); do
-				# shellcheck disable=SC2046
-				run $(${vmm}_cmd "$cpus" "$append")
+				"${vmm}_cmd" "$cpus" "$append"
 				r="$r ${ready:-}" t="$t $total" i="$i ${int:-}" m="$m ${mem:-}"
 			done
 			eval "${vmm}_ready=\$(median <<<\"\$r\") ${vmm}_total=\$(median <<<\"\$t\")"

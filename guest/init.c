@@ -8,6 +8,8 @@
  *                       and power off; also prints the disk's serial and tries a discard
  *   berth.test=disk-ro  try to open /dev/vda for writing (must fail), power off
  *   berth.test=reboot   reboot at once
+ *   berth.test=echo     print BERTH-ECHO-READY, read a line from the console (the UART),
+ *                       print "echo: LINE", power off
  *   berth.bench=N       an integer loop and a memory CRC loop, N times the base size each,
  *                       timed with CLOCK_MONOTONIC, then power off
  * The boot timer: the kernel has no /dev/mem, so init writes the magic byte sequence
@@ -28,7 +30,7 @@
 #include <unistd.h>
 
 #define BOOT_TIMER_MAGIC "\033_berth-boot-timer\033\\"
-#define WRITTEN_OFFSET 4096
+#define WRITTEN_OFFSET   4096
 
 static char cmdline[4096];
 
@@ -133,6 +135,18 @@ static void test_disk_ro(void)
 	power(RB_POWER_OFF);
 }
 
+static void test_echo(void)
+{
+	char line[256];
+
+	printf("BERTH-ECHO-READY\n");
+	if (fgets(line, sizeof(line), stdin) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		printf("echo: %s\n", line);
+	}
+	power(RB_POWER_OFF);
+}
+
 static void bench(unsigned n)
 {
 	uint64_t x = 88172645463325252ull, iters = 2860000ull * n;
@@ -147,8 +161,8 @@ static void bench(unsigned n)
 		x ^= x >> 7;
 		x ^= x << 17;
 	}
-	printf("bench int: %.3f s (%llu iterations, %llx)\n", now() - t,
-	       (unsigned long long)iters, (unsigned long long)(x & 0xffff));
+	printf("bench int: %.3f s (%llu iterations, %llx)\n", now() - t, (unsigned long long)iters,
+	       (unsigned long long)(x & 0xffff));
 	if (mem == NULL)
 		return;
 	for (uint32_t i = 0; i < 256; i++) {
@@ -202,6 +216,8 @@ int main(void)
 			test_disk_ro();
 		else if (strcmp(val, "reboot") == 0)
 			power(RB_AUTOBOOT);
+		else if (strcmp(val, "echo") == 0)
+			test_echo();
 	}
 	printf("BERTH-GUEST-POWEROFF\n");
 	power(RB_POWER_OFF);

@@ -358,6 +358,12 @@ int config_parse_process(const char *text, size_t len, const char *name,
 			 struct config_process **out, berth_error_t *err);
 void config_process_free(struct config_process *p);
 
+/* Parse a linux.resources object alone (berth-runtime update -r FILE), same errors; paths
+ * are relative to the object ("memory.limit"). *out is zeroed first and freed on failure. */
+int config_parse_resources(const char *text, size_t len, const char *name,
+			   struct config_resources *out, berth_error_t *err);
+void config_resources_free(struct config_resources *r);
+
 /* Helpers used by the parser and by other modules. */
 const char *config_ns_name(enum config_ns_type t); /* "pid", "network", … */
 int config_ns_from_name(const char *name);	    /* -1 when unknown */

@@ -364,18 +364,12 @@ static int parse_rdma(struct cfg_ctx *c, const json_t *res, const struct cfg_pat
 	return 0;
 }
 
-static int parse_resources(struct cfg_ctx *c, const json_t *lin, const struct cfg_path *lp,
-                           struct config_linux *l)
+/* The resources object v at path p. */
+static int parse_resources_obj(struct cfg_ctx *c, const json_t *v, const struct cfg_path *p,
+                               struct config_resources *r)
 {
-	const struct cfg_path *p = CFG_KEY(lp, "resources");
-	struct config_resources *r = &l->resources;
-	json_t *v, *pids;
+	json_t *pids;
 
-	if (config_jobj(c, lin, lp, "resources", false, &v) < 0)
-		return -1;
-	if (v == NULL)
-		return 0;
-	l->has_resources = true;
 	if (CFG_OBJECTS(c, v, p, "devices", r->devices, r->n_devices, parse_device_cgroup) < 0 ||
 	    parse_memory(c, v, p, r) < 0 || parse_cpu(c, v, p, r) < 0)
 		return -1;
@@ -391,6 +385,19 @@ static int parse_resources(struct cfg_ctx *c, const json_t *lin, const struct cf
 	    config_jmap(c, v, p, "unified", &r->unified, &r->n_unified) < 0)
 		return -1;
 	return 0;
+}
+
+static int parse_resources(struct cfg_ctx *c, const json_t *lin, const struct cfg_path *lp,
+                           struct config_linux *l)
+{
+	json_t *v;
+
+	if (config_jobj(c, lin, lp, "resources", false, &v) < 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	l->has_resources = true;
+	return parse_resources_obj(c, v, CFG_KEY(lp, "resources"), &l->resources);
 }
 
 static void resources_clear(struct config_resources *r)
@@ -415,6 +422,39 @@ static void resources_clear(struct config_resources *r)
 		free(r->rdma[i].device);
 	free(r->rdma);
 	config_kv_free(r->unified, r->n_unified);
+}
+
+int config_parse_resources(const char *text, size_t len, const char *name,
+                           struct config_resources *out, berth_error_t *err)
+{
+	struct cfg_ctx c = {.text = text, .len = len, .name = name, .err = err};
+	cleanup_free char *copy = config_bigints_hide(text, len, &c.big, &c.n_big);
+	json_error_t jerr;
+	json_t *root = json_loadb(copy != NULL ? copy : text, len, 0, &jerr);
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (root == NULL) {
+		cleanup_free char *msg = config_one_line(jerr.text);
+		free(c.big);
+		return berth_error(err, 0, "%s: invalid JSON: %s (line %d, column %d)", name, msg,
+		                   jerr.line, jerr.column);
+	}
+	if (!json_is_object(root))
+		r = config_perr_type(&c, NULL, "object", root);
+	else
+		r = parse_resources_obj(&c, root, NULL, out);
+	json_decref(root);
+	free(c.big);
+	if (r < 0)
+		config_resources_free(out);
+	return r;
+}
+
+void config_resources_free(struct config_resources *r)
+{
+	resources_clear(r);
+	memset(r, 0, sizeof(*r));
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "log.h"
+#include "manage.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -589,6 +590,10 @@ int container_kill(const char *root, const char *id, int sig, bool all, berth_er
 		return -1;
 	}
 	r = all ? container_kill_all(s, sig, err) : 0;
+	if (r == 0 && st == STATE_PAUSED && sig == SIGKILL) {
+		/* as runc: a frozen (v1) task dies only once thawed */
+		r = manage_thaw(s, err);
+	}
 	state_free(s);
 	return r;
 }
@@ -615,6 +620,10 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 	if (st != STATE_STOPPED && s->pid > 0) {
 		container_signal(s->pid, s->start_time, SIGKILL);
 		container_kill_all(s, SIGKILL, &e);
+		berth_error_release(&e);
+		/* paused: the SIGKILLs are pending; they take effect once thawed */
+		if (st == STATE_PAUSED && manage_thaw(s, &e) < 0)
+			log_warning("%s", e->msg);
 		berth_error_release(&e);
 		container_wait_gone(s->pid, s->start_time);
 	}

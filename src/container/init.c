@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "init.h"
+#include "exec.h"
 #include "hooks.h"
 #include "process.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -129,8 +131,14 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	char **env;
 	int fifo;
 	int slave = -1;
+	struct seccomp_program *scmp = NULL;
+	int scmp_listener = -1;
 
 	signal(SIGPIPE, SIG_DFL);
+	/* compiled now so that a bad profile fails create; loaded as late as it can be */
+	if (c->linux_.has_seccomp &&
+	    seccomp_prepare(&c->linux_.seccomp, &scmp, &scmp_listener, &err) < 0)
+		init_fail(a->sync_fd, &err);
 	ro.rootfs = a->rootfs;
 	ro.no_pivot = a->no_pivot;
 	ro.userns = config_find_namespace(c, CONFIG_NS_USER) >= 0;
@@ -190,6 +198,12 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	}
 	if (process_set_oom_score_adj(p, &err) < 0 || process_apply_rlimits(p, &err) < 0)
 		init_fail(a->sync_fd, &err);
+	if (exec_apply_labels(p, &err) < 0) /* AppArmor, SELinux: where the host has them */
+		init_fail(a->sync_fd, &err);
+	/* without no_new_privs loading needs CAP_SYS_ADMIN: before dropping it, as runc does */
+	if (scmp && !p->no_new_privileges &&
+	    seccomp_install(scmp, &c->linux_.seccomp, &scmp_listener, state_json, &err) < 0)
+		init_fail(a->sync_fd, &err);
 	if (process_set_identity(p, false, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	if (chdir(p->cwd) < 0) {
@@ -226,6 +240,9 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	for (int fd = 3; fd < 3 + a->preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
 	util_cloexec_fds_from(3 + a->preserve_fds);
+	if (scmp && p->no_new_privileges &&
+	    seccomp_install(scmp, &c->linux_.seccomp, &scmp_listener, state_json, &err) < 0)
+		init_fail_started(fifo, &err);
 	execve(exe, p->args, env);
 	berth_error(&err, errno, "exec `%s`", exe);
 	init_fail_started(fifo, &err);

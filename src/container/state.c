@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "state.h"
+#include "cgroup.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -232,6 +233,23 @@ bool state_pid_alive(pid_t pid, unsigned long long start_time)
 	return now != 0 && (start_time == 0 || now == start_time);
 }
 
+/* Whether the container's cgroup is frozen (`pause`). */
+static bool state_frozen(const struct state *s)
+{
+	struct cgroup_host h;
+	struct cgroup *cg = NULL;
+	berth_error_t e = NULL;
+	int r = 0;
+
+	if (s->cgroup_path == NULL)
+		return false;
+	if (cgroup_host_detect(&h, NULL, &e) == 0 && cgroup_open(&h, s->cgroup_path, &cg, &e) == 0)
+		r = cgroup_is_frozen(cg, &e);
+	cgroup_free(cg);
+	berth_error_release(&e);
+	return r == 1;
+}
+
 enum state_status state_status(const char *root, const struct state *s)
 {
 	cleanup_free char *fifo = NULL;
@@ -242,6 +260,8 @@ enum state_status state_status(const char *root, const struct state *s)
 									    : STATE_STOPPED;
 	if (!state_pid_alive(s->pid, s->start_time))
 		return STATE_STOPPED;
+	if (state_frozen(s))
+		return STATE_PAUSED;
 	fifo = state_fifo_path(root, s->id);
 	if (stat(fifo, &st) == 0)
 		return STATE_CREATED;

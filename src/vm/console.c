@@ -52,8 +52,7 @@ static void console_raw(int fd)
 	}
 }
 
-size_t console_filter(int *state, const uint8_t *in, size_t len, uint8_t *out, int *quit,
-		      int *help)
+size_t console_filter(int *state, const uint8_t *in, size_t len, uint8_t *out, int *quit, int *help)
 {
 	size_t n = 0;
 
@@ -116,7 +115,7 @@ static void *console_reader(void *arg)
 
 	for (;;) {
 		struct pollfd p[2] = {{.fd = c->in_fd, .events = POLLIN},
-				      {.fd = c->stop_pipe[0], .events = POLLIN}};
+		                      {.fd = c->stop_pipe[0], .events = POLLIN}};
 		uint8_t in[256], out[2 * sizeof(in)];
 		int quit = 0, want_help = 0;
 		ssize_t r;

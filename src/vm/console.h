@@ -24,6 +24,6 @@ void console_restore_terminal(void);
 /* The escape state machine of the reader: returns the bytes of in[] to give to the guest in
  * out[] (at most len + 1), and sets *quit on Ctrl-A x. *state carries a pending Ctrl-A. */
 size_t console_filter(int *state, const uint8_t *in, size_t len, uint8_t *out, int *quit,
-		      int *help);
+                      int *help);
 
 #endif

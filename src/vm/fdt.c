@@ -8,9 +8,9 @@
 #include <libfdt.h>
 #include <stdio.h>
 
-#define PH_PLIC 1
-#define PH_TEST 2
-#define PH_CPU(i) (0x10 + 2 * (i))
+#define PH_PLIC    1
+#define PH_TEST    2
+#define PH_CPU(i)  (0x10 + 2 * (i))
 #define PH_INTC(i) (0x11 + 2 * (i))
 
 #define TRY(x)                                                                                     \
@@ -27,7 +27,7 @@ static int prop_reg(void *fdt, uint64_t base, uint64_t size)
 }
 
 static int fdt_device(void *fdt, const char *name, uint64_t base, uint64_t size, int irq,
-		      berth_error_t *err)
+                      berth_error_t *err)
 {
 	char node[64];
 
@@ -115,7 +115,7 @@ static int fdt_soc(void *fdt, const struct vm_fdt_params *p, berth_error_t *err)
 	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
 		uint64_t base = VM_VIRTIO_BASE + i * VM_VIRTIO_STRIDE;
 		if (fdt_device(fdt, "virtio_mmio", base, VIRTIO_MMIO_SIZE, (int)(VM_VIRTIO_IRQ + i),
-			       err) < 0)
+		               err) < 0)
 			return -1;
 		TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
 		TRY(fdt_end_node(fdt));

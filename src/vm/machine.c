@@ -24,10 +24,17 @@
 #include <sys/mman.h>
 
 #define FDT_MAX_SIZE 0x10000
-#define MAX_REGIONS 20
+#define MAX_REGIONS  20
 
-enum vm_stop { STOP_NONE, STOP_POWEROFF, STOP_REBOOT, STOP_FAIL, STOP_QUIT, STOP_ERROR,
-	       STOP_SIGNAL };
+enum vm_stop {
+	STOP_NONE,
+	STOP_POWEROFF,
+	STOP_REBOOT,
+	STOP_FAIL,
+	STOP_QUIT,
+	STOP_ERROR,
+	STOP_SIGNAL
+};
 
 struct region {
 	uint64_t base, size;
@@ -128,14 +135,15 @@ int vm_check_kernel(const uint8_t *img, size_t len, const char *path, berth_erro
 {
 	if (len >= 4 && memcmp(img, "\177ELF", 4) == 0)
 		return berth_error(err, 0,
-				   "--kernel: `%s` is an ELF file; berth boots the raw Image "
-				   "(arch/riscv/boot/Image)",
-				   path);
+		                   "--kernel: `%s` is an ELF file; berth boots the raw Image "
+		                   "(arch/riscv/boot/Image)",
+		                   path);
 	if (len < 64 || memcmp(img + 0x38, "RSC\x05", 4) != 0)
-		return berth_error(err, 0,
-				   "--kernel: `%s` is not a RISC-V Linux kernel Image (no \"RSC\\x05\" "
-				   "magic at offset 0x38)",
-				   path);
+		return berth_error(
+		    err, 0,
+		    "--kernel: `%s` is not a RISC-V Linux kernel Image (no \"RSC\\x05\" "
+		    "magic at offset 0x38)",
+		    path);
 	return 0;
 }
 
@@ -243,8 +251,8 @@ static void machine_plic_notify(void *opaque, unsigned ctx, bool level)
 }
 
 static void machine_add(struct machine *m, uint64_t base, uint64_t size,
-			int (*rd)(void *, uint64_t, unsigned, uint64_t *),
-			int (*wr)(void *, uint64_t, unsigned, uint64_t), void *dev)
+                        int (*rd)(void *, uint64_t, unsigned, uint64_t *),
+                        int (*wr)(void *, uint64_t, unsigned, uint64_t), void *dev)
 {
 	if (m->nregions < MAX_REGIONS)
 		m->regions[m->nregions++] = (struct region){base, size, rd, wr, dev};
@@ -266,27 +274,27 @@ static int machine_load_images(struct machine *m, berth_error_t *err)
 	m->kernel_end = VM_RAM_BASE + VM_KERNEL_OFFSET + ((image_size + 0xfff) & ~0xfffull);
 	if (m->kernel_end > fdt_addr)
 		return berth_error(err, 0, "--kernel: `%s` (%zu bytes) does not fit in --mem %llu",
-				   cfg->kernel, m->kernel_len, (unsigned long long)cfg->mem);
+		                   cfg->kernel, m->kernel_len, (unsigned long long)cfg->mem);
 	memcpy(m->ram + VM_KERNEL_OFFSET, m->kernel, m->kernel_len);
 	if (m->initrd != NULL) {
 		initrd_end = fdt_addr;
 		initrd_start = (fdt_addr - m->initrd_len) & ~0xfffull;
-		if (m->initrd_len > fdt_addr - m->kernel_end ||
-		    initrd_start < m->kernel_end)
-			return berth_error(err, 0,
-					   "--initrd: `%s` (%zu bytes) does not fit in guest memory "
-					   "after the kernel (--mem %llu)",
-					   cfg->initrd, m->initrd_len, (unsigned long long)cfg->mem);
+		if (m->initrd_len > fdt_addr - m->kernel_end || initrd_start < m->kernel_end)
+			return berth_error(
+			    err, 0,
+			    "--initrd: `%s` (%zu bytes) does not fit in guest memory "
+			    "after the kernel (--mem %llu)",
+			    cfg->initrd, m->initrd_len, (unsigned long long)cfg->mem);
 		initrd_end = initrd_start + m->initrd_len;
 		memcpy(m->ram + (initrd_start - VM_RAM_BASE), m->initrd, m->initrd_len);
 	}
 	struct vm_fdt_params fp = {
-		.ram_base = VM_RAM_BASE,
-		.ram_size = cfg->mem,
-		.cpus = cfg->cpus,
-		.bootargs = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND,
-		.initrd_start = initrd_start,
-		.initrd_end = initrd_end,
+	    .ram_base = VM_RAM_BASE,
+	    .ram_size = cfg->mem,
+	    .cpus = cfg->cpus,
+	    .bootargs = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND,
+	    .initrd_start = initrd_start,
+	    .initrd_end = initrd_end,
 	};
 	if (vm_fdt_build(fdt, sizeof(fdt), &fp, err) < 0)
 		return -1;
@@ -296,9 +304,12 @@ static int machine_load_images(struct machine *m, berth_error_t *err)
 
 static void machine_teardown(struct machine *m)
 {
+	/* kick every hart before joining any: one may be waiting for another */
+	for (unsigned i = 0; i < m->ncpus; i++)
+		if (m->running[i])
+			vcpu_kick(m->harts[i], VCPU_EXIT_SHUTDOWN);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		if (m->running[i]) {
-			vcpu_kick(m->harts[i], VCPU_EXIT_SHUTDOWN);
 			pthread_join(m->threads[i], NULL);
 			m->running[i] = false;
 		}
@@ -363,15 +374,15 @@ static int machine_build(struct machine *m, berth_error_t *err)
 		m->virtio[slot] = virtio_mmio_create(NULL, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
 
 	m->platform = (struct vcpu_platform){
-		.opaque = m,
-		.ram = m->ram,
-		.ram_base = VM_RAM_BASE,
-		.ram_size = cfg->mem,
-		.timebase_hz = VM_TIMEBASE_HZ,
-		.time = machine_time,
-		.mmio_read = machine_mmio_read,
-		.mmio_write = machine_mmio_write,
-		.sbi_call = machine_sbi_call,
+	    .opaque = m,
+	    .ram = m->ram,
+	    .ram_base = VM_RAM_BASE,
+	    .ram_size = cfg->mem,
+	    .timebase_hz = VM_TIMEBASE_HZ,
+	    .time = machine_time,
+	    .mmio_read = machine_mmio_read,
+	    .mmio_write = machine_mmio_write,
+	    .sbi_call = machine_sbi_call,
 	};
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		m->harts[i] = vcpu_create(&m->platform, i);
@@ -380,13 +391,13 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	}
 	m->aclint = aclint_create(m->harts, m->ncpus, machine_time, m);
 	m->sbi = (struct sbi){
-		.opaque = m,
-		.harts = m->harts,
-		.nharts = m->ncpus,
-		.ram = m->gram,
-		.console = m->con,
-		.console_write = console_write,
-		.system_reset = on_sbi_reset,
+	    .opaque = m,
+	    .harts = m->harts,
+	    .nharts = m->ncpus,
+	    .ram = m->gram,
+	    .console = m->con,
+	    .console_write = console_write,
+	    .system_reset = on_sbi_reset,
 	};
 	sbi_init(&m->sbi);
 	m->sbi_ready = true;
@@ -395,13 +406,13 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	machine_add(m, VM_UART_BASE, UART_SIZE, uart_read, uart_write, m->uart);
 	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
 		machine_add(m, VM_VIRTIO_BASE + i * VM_VIRTIO_STRIDE, VIRTIO_MMIO_SIZE,
-			    virtio_mmio_read, virtio_mmio_write, m->virtio[i]);
+		            virtio_mmio_read, virtio_mmio_write, m->virtio[i]);
 	machine_add(m, VM_PLIC_BASE, PLIC_SIZE, plic_read, plic_write, m->plic);
 	machine_add(m, VM_CLINT_BASE, ACLINT_SIZE, aclint_read, aclint_write, m->aclint);
 	machine_add(m, VM_RTC_BASE, RTC_SIZE, rtc_read, rtc_write, m->rtc);
 	machine_add(m, VM_SYSCON_BASE, SYSCON_SIZE, syscon_read, syscon_write, m->syscon);
 	machine_add(m, VM_BOOT_TIMER_BASE, BOOT_TIMER_SIZE, boot_timer_read, boot_timer_write,
-		    m->bt);
+	            m->bt);
 
 	if (machine_load_images(m, err) < 0)
 		return -1;
@@ -412,7 +423,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 static int machine_start(struct machine *m, berth_error_t *err)
 {
 	vcpu_start(m->harts[0], VM_RAM_BASE + VM_KERNEL_OFFSET,
-		   VM_RAM_BASE + m->cfg->mem - 0x200000);
+	           VM_RAM_BASE + m->cfg->mem - 0x200000);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		int r = pthread_create(&m->threads[i], NULL, hart_thread, m->harts[i]);
 		if (r != 0)
@@ -438,9 +449,9 @@ static enum vm_stop machine_wait(struct machine *m)
 				if ((intptr_t)res == VCPU_EXIT_ERROR) {
 					char msg[512];
 					snprintf(msg, sizeof(msg), "hart %u: %s", i,
-						 vcpu_error(m->harts[i]) != NULL
-							 ? vcpu_error(m->harts[i])
-							 : "stopped");
+					         vcpu_error(m->harts[i]) != NULL
+					             ? vcpu_error(m->harts[i])
+					             : "stopped");
 					machine_stop(m, STOP_ERROR, 1, msg);
 				}
 			}
@@ -458,7 +469,7 @@ static enum vm_stop machine_wait(struct machine *m)
 }
 
 static int read_image(const char *path, const char *what, uint64_t max, char **out, size_t *len,
-		      berth_error_t *err)
+                      berth_error_t *err)
 {
 	if (util_read_file(path, out, len, err) < 0)
 		return berth_error_prefix(err, "%s", what);
@@ -466,7 +477,7 @@ static int read_image(const char *path, const char *what, uint64_t max, char **o
 		free(*out);
 		*out = NULL;
 		return berth_error(err, 0, "%s: `%s` (%zu bytes) is larger than guest memory", what,
-				   path, *len);
+		                   path, *len);
 	}
 	return 0;
 }
@@ -482,10 +493,10 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	pthread_mutex_init(&m.lock, NULL);
 	if (cfg->cpus < 1 || cfg->cpus > VM_MAX_CPUS)
 		return berth_error(err, 0, "--cpus: expected 1 to %d, got %u", VM_MAX_CPUS,
-				   cfg->cpus);
+		                   cfg->cpus);
 	if (cfg->mem < VM_MIN_MEM || cfg->mem > VM_MAX_MEM)
 		return berth_error(err, 0, "--mem: expected 16M to 64G, got %llu bytes",
-				   (unsigned long long)cfg->mem);
+		                   (unsigned long long)cfg->mem);
 	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
 		goto out;
 	if (vm_check_kernel((uint8_t *)m.kernel, m.kernel_len, cfg->kernel, err) < 0)
@@ -494,11 +505,11 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	    read_image(cfg->initrd, "--initrd", cfg->mem, &m.initrd, &m.initrd_len, err) < 0)
 		goto out;
 	m.ram = mmap(NULL, cfg->mem, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m.ram == MAP_FAILED) {
 		m.ram = NULL;
 		berth_error(err, errno, "cannot map %llu bytes of guest memory",
-			    (unsigned long long)cfg->mem);
+		            (unsigned long long)cfg->mem);
 		goto out;
 	}
 	m.gram = (struct guest_ram){m.ram, VM_RAM_BASE, cfg->mem};

@@ -12,29 +12,29 @@
 #include <stdint.h>
 
 /* QEMU virt's memory map */
-#define VM_SYSCON_BASE 0x100000ull
-#define VM_RTC_BASE 0x101000ull
+#define VM_SYSCON_BASE     0x100000ull
+#define VM_RTC_BASE        0x101000ull
 #define VM_BOOT_TIMER_BASE 0x102000ull /* berth's own; free in QEMU's map */
-#define VM_CLINT_BASE 0x2000000ull
-#define VM_PLIC_BASE 0xc000000ull
-#define VM_UART_BASE 0x10000000ull
-#define VM_VIRTIO_BASE 0x10001000ull
-#define VM_VIRTIO_STRIDE 0x1000ull
-#define VM_VIRTIO_SLOTS 8
-#define VM_RAM_BASE 0x80000000ull
-#define VM_KERNEL_OFFSET 0x200000ull /* where OpenSBI would put the kernel */
+#define VM_CLINT_BASE      0x2000000ull
+#define VM_PLIC_BASE       0xc000000ull
+#define VM_UART_BASE       0x10000000ull
+#define VM_VIRTIO_BASE     0x10001000ull
+#define VM_VIRTIO_STRIDE   0x1000ull
+#define VM_VIRTIO_SLOTS    8
+#define VM_RAM_BASE        0x80000000ull
+#define VM_KERNEL_OFFSET   0x200000ull /* where OpenSBI would put the kernel */
 
-#define VM_UART_IRQ 10
-#define VM_RTC_IRQ 11
+#define VM_UART_IRQ   10
+#define VM_RTC_IRQ    11
 #define VM_VIRTIO_IRQ 1 /* slot n uses irq 1 + n */
 
-#define VM_TIMEBASE_HZ 10000000ull
-#define VM_MAX_CPUS 8
-#define VM_MAX_DISKS 6 /* 8 slots: disks, then rng and console */
-#define VM_MIN_MEM (16ull << 20)
-#define VM_MAX_MEM (64ull << 30)
-#define VM_DEFAULT_MEM (256ull << 20)
-#define VM_ISA "rv64imafdc_zicsr_zifencei_sstc"
+#define VM_TIMEBASE_HZ    10000000ull
+#define VM_MAX_CPUS       8
+#define VM_MAX_DISKS      6 /* 8 slots: disks, then rng and console */
+#define VM_MIN_MEM        (16ull << 20)
+#define VM_MAX_MEM        (64ull << 30)
+#define VM_DEFAULT_MEM    (256ull << 20)
+#define VM_ISA            "rv64imafdc_zicsr_zifencei_sstc"
 #define VM_DEFAULT_APPEND "console=ttyS0 earlycon"
 
 struct vm_disk {
@@ -55,7 +55,7 @@ struct vm_config {
 
 /* Exit statuses of vm_run() */
 #define VM_EXIT_POWEROFF 0
-#define VM_EXIT_REBOOT 2 /* the guest rebooted and --no-reboot was given */
+#define VM_EXIT_REBOOT   2 /* the guest rebooted and --no-reboot was given */
 
 /* Parse "256M", "1G", "512K", "1048576" (bytes). Returns 0 or -1. */
 int vm_parse_size(const char *s, uint64_t *out);
@@ -75,7 +75,6 @@ struct vm_fdt_params {
 	unsigned cpus;
 	const char *bootargs;
 	uint64_t initrd_start, initrd_end; /* 0, 0: none */
-	uint32_t virtio_present;            /* bit n: slot n has a device */
 };
 /* Build the device tree into buf. Returns 0 or -1. */
 int vm_fdt_build(void *buf, size_t size, const struct vm_fdt_params *p, berth_error_t *err);

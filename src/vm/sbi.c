@@ -49,7 +49,7 @@ static bool sbi_probe(uint64_t eid)
 
 /* Apply fn to every hart of (mask, base); base -1 means all harts. */
 static long for_harts(struct sbi *s, uint64_t mask, uint64_t base,
-		      void (*fn)(struct vcpu *target, void *ctx), void *ctx)
+                      void (*fn)(struct vcpu *target, void *ctx), void *ctx)
 {
 	if (base == UINT64_MAX) {
 		for (unsigned i = 0; i < s->nharts; i++)
@@ -254,8 +254,8 @@ void sbi_call(struct sbi *s, struct vcpu *v)
 			ret(v, SBI_SUCCESS, 0);
 			if (s->system_reset != NULL)
 				s->system_reset(s->opaque,
-						type == 0 ? SBI_RESET_SHUTDOWN : SBI_RESET_REBOOT,
-						(uint32_t)reason);
+				                type == 0 ? SBI_RESET_SHUTDOWN : SBI_RESET_REBOOT,
+				                (uint32_t)reason);
 			vcpu_stop_self(v); /* the call does not return: park until the reset */
 		}
 		break;

@@ -13,23 +13,23 @@
 struct vcpu;
 
 #define SBI_EXT_LEGACY_SET_TIMER 0x00
-#define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_LEGACY_GETCHAR 0x02
-#define SBI_EXT_LEGACY_SHUTDOWN 0x08
-#define SBI_EXT_BASE 0x10
-#define SBI_EXT_TIME 0x54494d45
-#define SBI_EXT_IPI 0x735049
-#define SBI_EXT_RFENCE 0x52464e43
-#define SBI_EXT_HSM 0x48534d
-#define SBI_EXT_SRST 0x53525354
-#define SBI_EXT_DBCN 0x4442434e
+#define SBI_EXT_LEGACY_PUTCHAR   0x01
+#define SBI_EXT_LEGACY_GETCHAR   0x02
+#define SBI_EXT_LEGACY_SHUTDOWN  0x08
+#define SBI_EXT_BASE             0x10
+#define SBI_EXT_TIME             0x54494d45
+#define SBI_EXT_IPI              0x735049
+#define SBI_EXT_RFENCE           0x52464e43
+#define SBI_EXT_HSM              0x48534d
+#define SBI_EXT_SRST             0x53525354
+#define SBI_EXT_DBCN             0x4442434e
 
-#define SBI_SUCCESS 0
-#define SBI_ERR_FAILED -1
-#define SBI_ERR_NOT_SUPPORTED -2
-#define SBI_ERR_INVALID_PARAM -3
-#define SBI_ERR_DENIED -4
-#define SBI_ERR_INVALID_ADDRESS -5
+#define SBI_SUCCESS               0
+#define SBI_ERR_FAILED            -1
+#define SBI_ERR_NOT_SUPPORTED     -2
+#define SBI_ERR_INVALID_PARAM     -3
+#define SBI_ERR_DENIED            -4
+#define SBI_ERR_INVALID_ADDRESS   -5
 #define SBI_ERR_ALREADY_AVAILABLE -6
 
 #define SBI_IMPL_ID 0x4252 /* "BR": berth */

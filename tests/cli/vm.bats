@@ -81,6 +81,38 @@ vm() {
 	[ "$(grep -c "BERTH-GUEST-READY" <<<"$output")" -eq 1 ]
 }
 
+# Start the guest with berth.test=echo and, once it waits for input, type $1 at it.
+echo_guest() {
+	local line
+	output=
+	coproc GUEST { timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
+		--append "console=ttyS0 berth.test=echo" 2>&1; }
+	local in=${GUEST[1]} out=${GUEST[0]} pid=$GUEST_PID
+	while IFS= read -r line <&"$out"; do
+		output+="$line"$'\n'
+		if [[ "$line" == *BERTH-ECHO-READY* ]]; then
+			printf '%b' "$1" >&"$in"
+		fi
+	done
+	wait "$pid" && status=0 || status=$?
+}
+
+@test "vm: terminal input reaches the guest through the UART" {
+	echo_guest 'hello from the host\n'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"echo: hello from the host"* ]]
+}
+
+@test "vm: Ctrl-A x quits" {
+	echo_guest '\001x'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BERTH-ECHO-READY"* ]]
+	[[ "$output" != *"echo:"* ]]
+	[[ "$output" != *"BERTH-GUEST-POWEROFF"* ]]
+}
+
 @test "vm: --help" {
 	run "$BERTH" vm --help
 	[ "$status" -eq 0 ]

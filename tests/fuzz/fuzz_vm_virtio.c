@@ -9,6 +9,7 @@
 #include "vm/devices/virtio.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -102,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned target = op[0] % 5, kind = op[1] % 3;
 		uint64_t off = (uint64_t)(op[2] | (op[3] << 8)), val;
 		uint32_t v = (uint32_t)op[4] | ((uint32_t)op[5] << 8) | ((uint32_t)op[6] << 16) |
-			     ((uint32_t)op[7] << 24);
+		             ((uint32_t)op[7] << 24);
 		unsigned sz = 1u << (op[1] >> 6);
 		switch (target) {
 		case 0:

@@ -13,5 +13,5 @@ ninja -C "$build" tests/fuzz/fuzz_vm_virtio
 corpus="$build/corpus-vm-virtio"
 mkdir -p "$corpus"
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-"$build/tests/fuzz/fuzz_vm_virtio" -max_total_time="$secs" -max_len=4096 -jobs=1 \
+"$build/tests/fuzz/fuzz_vm_virtio" -max_total_time="$secs" -max_len=4096 \
 	-print_final_stats=1 "$corpus"

@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "cgroup_priv.h"
 #include "error.h"
+#include "manage.h"
 #include "util.h"
 
 #include <errno.h>
@@ -560,6 +561,99 @@ static void test_v2_fake_stats(void **state)
 		fail_msg("%s", err->msg);
 	journal_expect(want, ARRAY_SIZE(want));
 	fake_v2_teardown(&fv);
+}
+
+/* `update` (berth-runtime update): only what is asked for is written, devices are left alone
+ * without rules even when not skipped; a -r file through config_parse_resources(); thaw. */
+static void test_v2_fake_update(void **state)
+{
+	struct fake_v2 fv;
+	struct config_resources r = {0};
+	struct cgroup_apply_opts u = {.update = true};
+	berth_error_t err = NULL;
+	const char *want[] = {"/berth/t1 memory.max=67108864", "/berth/t1 cpu.max=20000",
+			      "/berth/t1 pids.max=33"};
+	const char *want_file[] = {"/berth/t1 memory.swap.max=max", "/berth/t1 memory.max=max",
+				   "/berth/t1 cpu.max=10000 50000"};
+	const char *want_thaw[] = {"/berth/t1 cgroup.freeze=0"};
+	const char *file = "{\"memory\": {\"limit\": -1},\n \"cpu\": {\"period\": 50000, "
+			   "\"quota\": 10000}}";
+	const char *bad = "{\"pids\": {\n  \"limit\": \"x\"}}";
+
+	(void)state;
+	fake_v2_setup(&fv, "cpu cpuset io memory pids hugetlb\n");
+	journal_reset();
+	r.has_mem_limit = r.has_cpu_quota = r.has_pids_limit = true;
+	r.mem_limit = 67108864;
+	r.cpu_quota = 20000;
+	r.pids_limit = 33;
+	if (cgroup_apply_opts(fv.cg, &r, &u, &err) < 0)
+		fail_msg("%s", err->msg);
+	journal_expect(want, ARRAY_SIZE(want));
+	journal_reset();
+
+	if (config_parse_resources(file, strlen(file), "r.json", &r, &err) < 0)
+		fail_msg("%s", err->msg);
+	if (cgroup_apply_opts(fv.cg, &r, &u, &err) < 0)
+		fail_msg("%s", err->msg);
+	config_resources_free(&r);
+	journal_expect(want_file, ARRAY_SIZE(want_file));
+	journal_reset();
+
+	assert_int_equal(config_parse_resources(bad, strlen(bad), "r.json", &r, &err), -1);
+	assert_string_equal(err->msg,
+			    "r.json: pids.limit: expected integer, got string (line 2, column 12)");
+	berth_error_release(&err);
+	assert_int_equal(config_parse_resources("[1]", 3, "r.json", &r, &err), -1);
+	assert_non_null(strstr(err->msg, "expected object, got array"));
+	berth_error_release(&err);
+
+	touch(fv.leaf, "cgroup.events", "populated 1\nfrozen 0\n");
+	if (cgroup_thaw(fv.cg, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(cgroup_is_frozen(fv.cg, &err), 0);
+	journal_expect(want_thaw, ARRAY_SIZE(want_thaw));
+	fake_v2_teardown(&fv);
+}
+
+/* `events --stats`: runc's layout, Go's omitempty, sorted map keys, limits above INT64_MAX. */
+static void test_stats_json(void **state)
+{
+	uint64_t percpu[] = {5, 6};
+	struct config_kv raw[] = {{"rss", "10"}, {"cache", "20"}};
+	struct cgroup_hugetlb_entry huge[] = {{"2MB", 0, 0, 1}};
+	struct cgroup_blkio_entry sb[] = {{8, 0, "Read", 10}};
+	struct cgroup_stats st;
+	char *s;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.cpu.total = 11;
+	st.cpu.user = 7;
+	st.cpu.percpu = percpu;
+	st.cpu.n_percpu = 2;
+	st.memory.cache = 20;
+	st.memory.usage.usage = 4096;
+	st.memory.usage.limit = UINT64_MAX;
+	st.memory.raw = raw;
+	st.memory.n_raw = 2;
+	st.pids.current = 3;
+	st.blkio.service_bytes = sb;
+	st.blkio.n_service_bytes = 1;
+	st.hugetlb = huge;
+	st.n_hugetlb = 1;
+	s = manage_stats_json("c1", &st);
+	assert_string_equal(
+		s, "{\"type\":\"stats\",\"id\":\"c1\",\"data\":{\"cpu\":{\"usage\":{\"total\":11,"
+		   "\"percpu\":[5,6],\"kernel\":0,\"user\":7},\"throttling\":{}},\"cpuset\":{},"
+		   "\"memory\":{\"cache\":20,\"usage\":{\"limit\":18446744073709551615,"
+		   "\"usage\":4096,\"failcnt\":0},\"swap\":{\"limit\":0,\"failcnt\":0},"
+		   "\"kernel\":{\"limit\":0,\"failcnt\":0},\"kernelTCP\":{\"limit\":0,\"failcnt\":0},"
+		   "\"raw\":{\"cache\":20,\"rss\":10}},\"pids\":{\"current\":3},\"blkio\":{"
+		   "\"ioServiceBytesRecursive\":[{\"major\":8,\"op\":\"Read\",\"value\":10}]},"
+		   "\"hugetlb\":{\"2MB\":{\"failcnt\":1}},\"intel_rdt\":{},"
+		   "\"network_interfaces\":null}}");
+	free(s);
 }
 
 static void test_unified_on_v1(void **state)
@@ -1174,6 +1268,8 @@ int main(void)
 		cmocka_unit_test(test_v2_fake_full),
 		cmocka_unit_test(test_v2_fake_missing_controller),
 		cmocka_unit_test(test_v2_fake_stats),
+		cmocka_unit_test(test_v2_fake_update),
+		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_unified_on_v1),
 		cmocka_unit_test(test_dev_emulator),
 		cmocka_unit_test(test_dev_bpf_program),

@@ -73,19 +73,27 @@ static int vm_parse_disk(struct vm_config *cfg, const char *arg)
 
 static int vm_cmd_run(int argc, char **argv)
 {
-	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_DISK, OPT_MEM, OPT_CPUS,
-	       OPT_NO_REBOOT, OPT_BOOT_TIME };
+	enum {
+		OPT_KERNEL = 256,
+		OPT_INITRD,
+		OPT_APPEND,
+		OPT_DISK,
+		OPT_MEM,
+		OPT_CPUS,
+		OPT_NO_REBOOT,
+		OPT_BOOT_TIME
+	};
 	static const struct option opts[] = {
-		{"kernel", required_argument, NULL, OPT_KERNEL},
-		{"initrd", required_argument, NULL, OPT_INITRD},
-		{"append", required_argument, NULL, OPT_APPEND},
-		{"disk", required_argument, NULL, OPT_DISK},
-		{"mem", required_argument, NULL, OPT_MEM},
-		{"cpus", required_argument, NULL, OPT_CPUS},
-		{"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
-		{"boot-time", no_argument, NULL, OPT_BOOT_TIME},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"kernel", required_argument, NULL, OPT_KERNEL},
+	    {"initrd", required_argument, NULL, OPT_INITRD},
+	    {"append", required_argument, NULL, OPT_APPEND},
+	    {"disk", required_argument, NULL, OPT_DISK},
+	    {"mem", required_argument, NULL, OPT_MEM},
+	    {"cpus", required_argument, NULL, OPT_CPUS},
+	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
+	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct vm_config cfg = {.mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1};
 	berth_error_t err = NULL;
@@ -123,10 +131,10 @@ static int vm_cmd_run(int argc, char **argv)
 		case OPT_CPUS:
 			errno = 0;
 			n = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 ||
-			    n < 1 || n > VM_MAX_CPUS) {
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 || n < 1 ||
+			    n > VM_MAX_CPUS) {
 				fprintf(stderr, PROG ": --cpus: expected 1 to %d, got \"%s\"\n",
-					VM_MAX_CPUS, optarg);
+				        VM_MAX_CPUS, optarg);
 				goto out;
 			}
 			cfg.cpus = (unsigned)n;
@@ -144,10 +152,10 @@ static int vm_cmd_run(int argc, char **argv)
 		default:
 			if (optopt != 0)
 				fprintf(stderr, PROG " run: option %s needs an argument\n",
-					argv[optind - 1]);
+				        argv[optind - 1]);
 			else
 				vm_fail("run: unknown option %s (see berth vm --help)",
-					argv[optind - 1]);
+				        argv[optind - 1]);
 			goto out;
 		}
 	}

@@ -11,9 +11,9 @@
 #include <pthread.h>
 
 #define ACLINT_MAX_HARTS 8
-#define ACLINT_MSIP     0x0000
-#define ACLINT_MTIMECMP 0x4000
-#define ACLINT_MTIME    0xbff8
+#define ACLINT_MSIP      0x0000
+#define ACLINT_MTIMECMP  0x4000
+#define ACLINT_MTIME     0xbff8
 
 struct aclint {
 	pthread_mutex_t lock;
@@ -26,7 +26,7 @@ struct aclint {
 };
 
 struct aclint *aclint_create(struct vcpu **harts, unsigned nharts, uint64_t (*time)(void *),
-			     void *time_opaque)
+                             void *time_opaque)
 {
 	struct aclint *a = xmalloc0(sizeof(*a));
 

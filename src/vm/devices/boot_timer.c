@@ -39,7 +39,7 @@ long long boot_timer_mark(struct boot_timer *b)
 		return want;
 	if (b->report)
 		fprintf(stderr, "\r\nberth vm: guest init reached after %lld.%03lld ms\r\n",
-			now / 1000000, now / 1000 % 1000);
+		        now / 1000000, now / 1000 % 1000);
 	return now;
 }
 

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 /* --- PLIC (sifive,plic-1.0.0): 96 sources, contexts 2*hart (M) and 2*hart+1 (S) ------- */
-#define PLIC_NUM_SOURCES 96
+#define PLIC_NUM_SOURCES  96
 #define PLIC_MAX_CONTEXTS 16
-#define PLIC_SIZE 0x600000
+#define PLIC_SIZE         0x600000
 struct plic;
 /* notify(opaque, context, level): the context's external interrupt line changed. */
 typedef void (*plic_notify_fn)(void *opaque, unsigned context, bool level);
@@ -47,7 +47,7 @@ void uart_set_boot_timer(struct uart *u, struct boot_timer *bt);
 struct aclint;
 struct vcpu;
 struct aclint *aclint_create(struct vcpu **harts, unsigned nharts, uint64_t (*time)(void *),
-			     void *time_opaque);
+                             void *time_opaque);
 void aclint_destroy(struct aclint *a);
 int aclint_read(void *dev, uint64_t off, unsigned size, uint64_t *val);
 int aclint_write(void *dev, uint64_t off, unsigned size, uint64_t val);
@@ -73,7 +73,7 @@ int syscon_write(void *dev, uint64_t off, unsigned size, uint64_t val);
 /* --- boot timer (like Firecracker's): the guest's init says "I am up" once ---------------
  * Two ways in: a write to the MMIO register (for guests with /dev/mem), or the byte sequence
  * BOOT_TIMER_MAGIC in the UART output, which the UART removes from the stream. */
-#define BOOT_TIMER_SIZE 0x1000
+#define BOOT_TIMER_SIZE  0x1000
 #define BOOT_TIMER_MAGIC "\033_berth-boot-timer\033\\"
 struct boot_timer;
 /* t0_ns: launch time (CLOCK_MONOTONIC); report: log the time to stderr. */

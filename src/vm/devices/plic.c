@@ -8,13 +8,13 @@
 #include <pthread.h>
 #include <string.h>
 
-#define PLIC_PRIORITY 0x000000
-#define PLIC_PENDING  0x001000
-#define PLIC_ENABLE   0x002000
-#define PLIC_ENABLE_STRIDE 0x80
-#define PLIC_CONTEXT  0x200000
+#define PLIC_PRIORITY       0x000000
+#define PLIC_PENDING        0x001000
+#define PLIC_ENABLE         0x002000
+#define PLIC_ENABLE_STRIDE  0x80
+#define PLIC_CONTEXT        0x200000
 #define PLIC_CONTEXT_STRIDE 0x1000
-#define PLIC_WORDS    (PLIC_NUM_SOURCES / 32)
+#define PLIC_WORDS          (PLIC_NUM_SOURCES / 32)
 
 struct plic {
 	pthread_mutex_t lock;
@@ -22,7 +22,7 @@ struct plic {
 	plic_notify_fn notify;
 	void *opaque;
 	uint32_t priority[PLIC_NUM_SOURCES];
-	uint32_t level[PLIC_WORDS];   /* the input lines */
+	uint32_t level[PLIC_WORDS]; /* the input lines */
 	uint32_t pending[PLIC_WORDS];
 	uint32_t claimed[PLIC_WORDS];
 	uint32_t enable[PLIC_MAX_CONTEXTS][PLIC_WORDS];

@@ -10,25 +10,33 @@
 #include <string.h>
 
 enum {
-	UART_RBR = 0, UART_THR = 0, UART_DLL = 0,
-	UART_IER = 1, UART_DLM = 1,
-	UART_IIR = 2, UART_FCR = 2,
-	UART_LCR = 3, UART_MCR = 4, UART_LSR = 5, UART_MSR = 6, UART_SCR = 7,
+	UART_RBR = 0,
+	UART_THR = 0,
+	UART_DLL = 0,
+	UART_IER = 1,
+	UART_DLM = 1,
+	UART_IIR = 2,
+	UART_FCR = 2,
+	UART_LCR = 3,
+	UART_MCR = 4,
+	UART_LSR = 5,
+	UART_MSR = 6,
+	UART_SCR = 7,
 };
-#define IER_RDI  0x01
-#define IER_THRI 0x02
-#define IIR_NO_INT 0x01
-#define IIR_THRI 0x02
-#define IIR_RDI  0x04
-#define IIR_FIFO 0xc0
-#define FCR_ENABLE 0x01
+#define IER_RDI      0x01
+#define IER_THRI     0x02
+#define IIR_NO_INT   0x01
+#define IIR_THRI     0x02
+#define IIR_RDI      0x04
+#define IIR_FIFO     0xc0
+#define FCR_ENABLE   0x01
 #define FCR_CLEAR_RX 0x02
-#define LCR_DLAB 0x80
-#define MCR_LOOP 0x10
-#define LSR_DR   0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define RX_SIZE 1024
+#define LCR_DLAB     0x80
+#define MCR_LOOP     0x10
+#define LSR_DR       0x01
+#define LSR_THRE     0x20
+#define LSR_TEMT     0x40
+#define RX_SIZE      1024
 
 struct uart {
 	pthread_mutex_t lock;
@@ -180,7 +188,7 @@ int uart_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 	case UART_MSR:
 		if (u->mcr & MCR_LOOP)
 			v = (uint8_t)(((u->mcr & 0x0c) << 4) | ((u->mcr & 0x02) << 3) |
-				      ((u->mcr & 0x01) << 5));
+			              ((u->mcr & 0x01) << 5));
 		else
 			v = 0xb0; /* DCD, DSR, CTS */
 		break;

@@ -10,19 +10,19 @@
 #include "virtqueue.h"
 #include "error.h"
 
-#define VIRTIO_MMIO_SIZE 0x1000
+#define VIRTIO_MMIO_SIZE       0x1000
 #define VIRTIO_MMIO_MAX_QUEUES 4
 
 #define VIRTIO_F_RING_INDIRECT_DESC 28
-#define VIRTIO_F_RING_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_RING_EVENT_IDX     29
+#define VIRTIO_F_VERSION_1          32
 
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_DRIVER      2
+#define VIRTIO_STATUS_DRIVER_OK   4
 #define VIRTIO_STATUS_FEATURES_OK 8
 #define VIRTIO_STATUS_NEEDS_RESET 0x40
-#define VIRTIO_STATUS_FAILED 0x80
+#define VIRTIO_STATUS_FAILED      0x80
 
 enum { VIRTIO_ID_NET = 1, VIRTIO_ID_BLOCK = 2, VIRTIO_ID_CONSOLE = 3, VIRTIO_ID_RNG = 4 };
 
@@ -44,7 +44,7 @@ struct virtio_device {
 
 /* dev NULL: an empty slot (device id 0), as QEMU virt has. The transport takes dev over. */
 struct virtio_mmio *virtio_mmio_create(const struct virtio_device *dev, const struct guest_ram *ram,
-				       struct plic *plic, unsigned irq);
+                                       struct plic *plic, unsigned irq);
 void virtio_mmio_destroy(struct virtio_mmio *t);
 int virtio_mmio_read(void *dev, uint64_t off, unsigned size, uint64_t *val);
 int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val);
@@ -57,7 +57,7 @@ void virtio_mmio_used(struct virtio_mmio *t, unsigned q);
 
 /* Devices. out receives what the guest writes to the console. */
 int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
-		    berth_error_t *err);
+                    berth_error_t *err);
 void virtio_rng_init(struct virtio_device *dev);
 void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaque);
 

@@ -13,26 +13,26 @@
 #include <sys/stat.h>
 
 #define VIRTIO_BLK_F_SIZE_MAX 1
-#define VIRTIO_BLK_F_SEG_MAX 2
-#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_RO       5
 #define VIRTIO_BLK_F_BLK_SIZE 6
-#define VIRTIO_BLK_F_FLUSH 9
-#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_FLUSH    9
+#define VIRTIO_BLK_F_DISCARD  13
 
-#define VIRTIO_BLK_T_IN 0
-#define VIRTIO_BLK_T_OUT 1
-#define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_IN      0
+#define VIRTIO_BLK_T_OUT     1
+#define VIRTIO_BLK_T_FLUSH   4
+#define VIRTIO_BLK_T_GET_ID  8
 #define VIRTIO_BLK_T_DISCARD 11
 
-#define VIRTIO_BLK_S_OK 0
-#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
 #define VIRTIO_BLK_S_UNSUPP 2
 
-#define SECTOR 512ull
-#define SEG_MAX 126
+#define SECTOR          512ull
+#define SEG_MAX         126
 #define DISCARD_SEG_MAX 32
-#define CONFIG_SIZE 60
+#define CONFIG_SIZE     60
 
 struct blk_req_hdr {
 	uint32_t type;
@@ -74,7 +74,7 @@ static bool blk_range_ok(const struct blk *b, uint64_t sector, uint64_t len)
 }
 
 static uint8_t blk_rw(struct blk *b, const struct virtq_elem *e, uint64_t sector, bool write,
-		      uint32_t *written)
+                      uint32_t *written)
 {
 	uint64_t len = write ? e->out_len - sizeof(struct blk_req_hdr) : e->in_len - 1;
 	size_t covered;
@@ -86,7 +86,7 @@ static uint8_t blk_rw(struct blk *b, const struct virtq_elem *e, uint64_t sector
 	if (!blk_range_ok(b, sector, len))
 		return VIRTIO_BLK_S_IOERR;
 	n = virtq_elem_iovec(e, !write, write ? sizeof(struct blk_req_hdr) : 0, len, b->iov,
-			     VIRTQ_MAX_CHAIN, &covered);
+	                     VIRTQ_MAX_CHAIN, &covered);
 	if (covered != len)
 		return VIRTIO_BLK_S_IOERR;
 	off_t off = (off_t)(sector * SECTOR);
@@ -105,7 +105,7 @@ static uint8_t blk_rw(struct blk *b, const struct virtq_elem *e, uint64_t sector
 		iov->iov_base = (uint8_t *)iov->iov_base + skip;
 		iov->iov_len -= skip;
 		r = write ? pwritev(b->fd, base, (int)(cnt < 1024 ? cnt : 1024), off + (off_t)done)
-			  : preadv(b->fd, base, (int)(cnt < 1024 ? cnt : 1024), off + (off_t)done);
+		          : preadv(b->fd, base, (int)(cnt < 1024 ? cnt : 1024), off + (off_t)done);
 		*iov = first;
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -134,7 +134,7 @@ static uint8_t blk_discard(struct blk *b, const struct virtq_elem *e)
 			return VIRTIO_BLK_S_UNSUPP;
 		/* advisory: a file system that cannot punch holes keeps the data */
 		(void)fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				(off_t)(sector * SECTOR), (off_t)len);
+		                (off_t)(sector * SECTOR), (off_t)len);
 	}
 	return VIRTIO_BLK_S_OK;
 }
@@ -166,12 +166,12 @@ static int blk_notify(struct virtio_mmio *t, void *opaque, unsigned qi)
 				break;
 			case VIRTIO_BLK_T_FLUSH:
 				status = b->ro || fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK
-									: VIRTIO_BLK_S_IOERR;
+				                                        : VIRTIO_BLK_S_IOERR;
 				break;
 			case VIRTIO_BLK_T_GET_ID:
 				written = (uint32_t)virtq_elem_write(
-					e, 0, b->id,
-					e->in_len - 1 < sizeof(b->id) ? e->in_len - 1 : sizeof(b->id));
+				    e, 0, b->id,
+				    e->in_len - 1 < sizeof(b->id) ? e->in_len - 1 : sizeof(b->id));
 				status = VIRTIO_BLK_S_OK;
 				break;
 			case VIRTIO_BLK_T_DISCARD:
@@ -199,7 +199,7 @@ static void blk_destroy(void *opaque)
 }
 
 int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
-		    berth_error_t *err)
+                    berth_error_t *err)
 {
 	cleanup_close int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	struct blk *b;
@@ -212,7 +212,7 @@ int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsign
 		return berth_error(err, errno, "--disk: stat `%s`", path);
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return berth_error(err, 0, "--disk: `%s` is not a regular file or block device",
-				   path);
+		                   path);
 	b = xmalloc0(sizeof(*b));
 	b->ro = ro;
 	if (S_ISBLK(st.st_mode)) {
@@ -224,25 +224,25 @@ int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsign
 	b->size -= b->size % SECTOR;
 	snprintf(b->id, sizeof(b->id), "berth-disk%u", index);
 	c = b->config;
-	put_le64(c + 0, b->size / SECTOR);    /* capacity */
-	put_le32(c + 8, 1u << 20);            /* size_max */
-	put_le32(c + 12, SEG_MAX);            /* seg_max */
-	put_le32(c + 20, 512);                /* blk_size */
-	put_le32(c + 36, 1u << 22);           /* max_discard_sectors */
-	put_le32(c + 40, DISCARD_SEG_MAX);    /* max_discard_seg */
-	put_le32(c + 44, 8);                  /* discard_sector_alignment */
+	put_le64(c + 0, b->size / SECTOR); /* capacity */
+	put_le32(c + 8, 1u << 20);         /* size_max */
+	put_le32(c + 12, SEG_MAX);         /* seg_max */
+	put_le32(c + 20, 512);             /* blk_size */
+	put_le32(c + 36, 1u << 22);        /* max_discard_sectors */
+	put_le32(c + 40, DISCARD_SEG_MAX); /* max_discard_seg */
+	put_le32(c + 44, 8);               /* discard_sector_alignment */
 	b->fd = util_steal_fd(fd);
 	*dev = (struct virtio_device){
-		.device_id = VIRTIO_ID_BLOCK,
-		.features = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
-			    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
-			    (ro ? 1ull << VIRTIO_BLK_F_RO : 1ull << VIRTIO_BLK_F_DISCARD),
-		.num_queues = 1,
-		.config = b->config,
-		.config_size = sizeof(b->config),
-		.opaque = b,
-		.notify = blk_notify,
-		.destroy = blk_destroy,
+	    .device_id = VIRTIO_ID_BLOCK,
+	    .features = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
+	                (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
+	                (ro ? 1ull << VIRTIO_BLK_F_RO : 1ull << VIRTIO_BLK_F_DISCARD),
+	    .num_queues = 1,
+	    .config = b->config,
+	    .config_size = sizeof(b->config),
+	    .opaque = b,
+	    .notify = blk_notify,
+	    .destroy = blk_destroy,
 	};
 	return 0;
 }

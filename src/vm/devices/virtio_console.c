@@ -45,12 +45,12 @@ void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaqu
 	c->out = out;
 	c->out_opaque = opaque;
 	*dev = (struct virtio_device){
-		.device_id = VIRTIO_ID_CONSOLE,
-		.num_queues = 2,
-		.config = c->config,
-		.config_size = sizeof(c->config),
-		.opaque = c,
-		.notify = vcon_notify,
-		.destroy = vcon_destroy,
+	    .device_id = VIRTIO_ID_CONSOLE,
+	    .num_queues = 2,
+	    .config = c->config,
+	    .config_size = sizeof(c->config),
+	    .opaque = c,
+	    .notify = vcon_notify,
+	    .destroy = vcon_destroy,
 	};
 }

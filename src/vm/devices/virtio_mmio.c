@@ -39,9 +39,9 @@ enum {
 	VM_CONFIG = 0x100,
 };
 #define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
-#define VIRTIO_VENDOR_ID 0x48545242  /* "BRTH" */
-#define INT_USED_BUFFER 1
-#define INT_CONFIG 2
+#define VIRTIO_VENDOR_ID  0x48545242 /* "BRTH" */
+#define INT_USED_BUFFER   1
+#define INT_CONFIG        2
 
 struct virtio_mmio {
 	pthread_mutex_t lock;
@@ -85,7 +85,7 @@ static void virtio_mmio_reset(struct virtio_mmio *t)
 }
 
 struct virtio_mmio *virtio_mmio_create(const struct virtio_device *dev, const struct guest_ram *ram,
-				       struct plic *plic, unsigned irq)
+                                       struct plic *plic, unsigned irq)
 {
 	struct virtio_mmio *t = xmalloc0(sizeof(*t));
 
@@ -100,7 +100,8 @@ struct virtio_mmio *virtio_mmio_create(const struct virtio_device *dev, const st
 	t->plic = plic;
 	t->irq = irq;
 	t->host_features = t->dev.features | (1ull << VIRTIO_F_VERSION_1) |
-			   (1ull << VIRTIO_F_RING_EVENT_IDX) | (1ull << VIRTIO_F_RING_INDIRECT_DESC);
+	                   (1ull << VIRTIO_F_RING_EVENT_IDX) |
+	                   (1ull << VIRTIO_F_RING_INDIRECT_DESC);
 	return t;
 }
 
@@ -145,7 +146,7 @@ void virtio_mmio_used(struct virtio_mmio *t, unsigned q)
 }
 
 static int virtio_mmio_config_read(struct virtio_mmio *t, uint64_t off, unsigned size,
-				   uint64_t *val)
+                                   uint64_t *val)
 {
 	uint64_t v = 0;
 
@@ -242,7 +243,7 @@ static void virtio_mmio_set_status(struct virtio_mmio *t, uint32_t v)
 			v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 	}
 	t->status = (v & 0xff & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET) |
-		    (t->status & VIRTIO_STATUS_NEEDS_RESET);
+	            (t->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
 int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val)

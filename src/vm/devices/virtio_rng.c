@@ -23,7 +23,7 @@ static int rng_notify(struct virtio_mmio *t, void *opaque, unsigned qi)
 			size_t done = 0;
 			while (done < e->iov[i].iov_len) {
 				ssize_t n = getrandom((uint8_t *)e->iov[i].iov_base + done,
-						      e->iov[i].iov_len - done, 0);
+				                      e->iov[i].iov_len - done, 0);
 				if (n < 0 && errno == EINTR)
 					continue;
 				if (n <= 0)
@@ -48,10 +48,10 @@ static void rng_destroy(void *opaque)
 void virtio_rng_init(struct virtio_device *dev)
 {
 	*dev = (struct virtio_device){
-		.device_id = VIRTIO_ID_RNG,
-		.num_queues = 1,
-		.opaque = xmalloc0(sizeof(struct rng)),
-		.notify = rng_notify,
-		.destroy = rng_destroy,
+	    .device_id = VIRTIO_ID_RNG,
+	    .num_queues = 1,
+	    .opaque = xmalloc0(sizeof(struct rng)),
+	    .notify = rng_notify,
+	    .destroy = rng_destroy,
 	};
 }

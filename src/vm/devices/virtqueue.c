@@ -220,7 +220,7 @@ size_t virtq_elem_write(const struct virtq_elem *e, size_t off, const void *buf,
 }
 
 unsigned virtq_elem_iovec(const struct virtq_elem *e, bool in, size_t off, size_t len,
-			  struct iovec *iov, unsigned max, size_t *covered)
+                          struct iovec *iov, unsigned max, size_t *covered)
 {
 	unsigned first = in ? e->n_out : 0, end = in ? e->n_out + e->n_in : e->n_out, n = 0;
 	size_t done = 0;

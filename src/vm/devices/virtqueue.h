@@ -26,7 +26,7 @@ static inline void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint6
 	return r->host + (gpa - r->base);
 }
 
-#define VIRTQ_MAX_SIZE 256   /* the largest queue we offer (QueueNumMax) */
+#define VIRTQ_MAX_SIZE  256  /* the largest queue we offer (QueueNumMax) */
 #define VIRTQ_MAX_CHAIN 1024 /* descriptors in one chain, indirect tables included */
 
 #define VIRTQ_DESC_F_NEXT     1
@@ -72,6 +72,6 @@ size_t virtq_elem_write(const struct virtq_elem *e, size_t off, const void *buf,
 /* Describe bytes [off, off + len) of the readable (in=false) or writable part as at most max
  * iovecs; returns how many, and the bytes they cover in *covered. */
 unsigned virtq_elem_iovec(const struct virtq_elem *e, bool in, size_t off, size_t len,
-			  struct iovec *iov, unsigned max, size_t *covered);
+                          struct iovec *iov, unsigned max, size_t *covered);
 
 #endif

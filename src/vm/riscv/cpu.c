@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* RV64GC interpreter: the vcpu_* contract of src/vm/cpu.h, the hart loop, traps and
- * interrupts, and the integer / atomic instruction set. CSRs and SYSTEM instructions live in
- * csr.c, the MMU and memory slow paths in mmu.c, F and D in fpu.c. */
+/* RV64GC interpreter: the vcpu_* contract of src/vm/cpu.h, the hart loop, traps,
+ * interrupts, timers and HSM state. The instruction engine is in exec.c, CSRs and SYSTEM
+ * instructions in csr.c, the MMU and memory slow paths in mmu.c, F and D in fpu.c. */
 #include "riscv.h"
 
 #include "util.h"
 
-#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,77 +9,78 @@
 
 uint32_t rv_cexp_table[65536];
 
-static uint32_t bits(uint32_t x, unsigned hi, unsigned lo)
+static uint32_t rv_bits(uint32_t x, unsigned hi, unsigned lo)
 {
 	return (x >> lo) & ((1u << (hi - lo + 1)) - 1);
 }
 
-static uint32_t enc_i(uint32_t op, unsigned rd, unsigned f3, unsigned rs1, int32_t imm)
+static uint32_t rv_enc_i(uint32_t op, unsigned rd, unsigned f3, unsigned rs1, int32_t imm)
 {
 	return ((uint32_t)imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
 }
 
-static uint32_t enc_s(uint32_t op, unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
+static uint32_t rv_enc_s(uint32_t op, unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
 {
 	uint32_t u = (uint32_t)imm;
-	return bits(u, 11, 5) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | bits(u, 4, 0) << 7 | op;
+	return rv_bits(u, 11, 5) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rv_bits(u, 4, 0) << 7 |
+	       op;
 }
 
-static uint32_t enc_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
+static uint32_t rv_enc_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
 {
 	uint32_t u = (uint32_t)imm;
-	return bits(u, 12, 12) << 31 | bits(u, 10, 5) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
-	       bits(u, 4, 1) << 8 | bits(u, 11, 11) << 7 | 0x63;
+	return rv_bits(u, 12, 12) << 31 | rv_bits(u, 10, 5) << 25 | rs2 << 20 | rs1 << 15 |
+	       f3 << 12 | rv_bits(u, 4, 1) << 8 | rv_bits(u, 11, 11) << 7 | 0x63;
 }
 
-static uint32_t enc_j(unsigned rd, int32_t imm)
+static uint32_t rv_enc_j(unsigned rd, int32_t imm)
 {
 	uint32_t u = (uint32_t)imm;
-	return bits(u, 20, 20) << 31 | bits(u, 10, 1) << 21 | bits(u, 11, 11) << 20 |
-	       bits(u, 19, 12) << 12 | rd << 7 | 0x6f;
+	return rv_bits(u, 20, 20) << 31 | rv_bits(u, 10, 1) << 21 | rv_bits(u, 11, 11) << 20 |
+	       rv_bits(u, 19, 12) << 12 | rd << 7 | 0x6f;
 }
 
-static uint32_t enc_r(uint32_t op, unsigned rd, unsigned f3, unsigned rs1, unsigned rs2,
-                      unsigned f7)
+static uint32_t rv_enc_r(uint32_t op, unsigned rd, unsigned f3, unsigned rs1, unsigned rs2,
+                         unsigned f7)
 {
 	return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
 }
 
-static int32_t sext(uint32_t x, unsigned nbits)
+static int32_t rv_sext(uint32_t x, unsigned nbits)
 {
 	return (int32_t)(x << (32 - nbits)) >> (32 - nbits);
 }
 
 uint32_t rv_expand_compressed(uint16_t c)
 {
-	unsigned op = c & 3, f3 = bits(c, 15, 13);
-	unsigned rd = bits(c, 11, 7), rs2 = bits(c, 6, 2);
-	unsigned rdp = bits(c, 4, 2) + 8, rs1p = bits(c, 9, 7) + 8;
-	int32_t imm6 = sext(bits(c, 12, 12) << 5 | bits(c, 6, 2), 6);
+	unsigned op = c & 3, f3 = rv_bits(c, 15, 13);
+	unsigned rd = rv_bits(c, 11, 7), rs2 = rv_bits(c, 6, 2);
+	unsigned rdp = rv_bits(c, 4, 2) + 8, rs1p = rv_bits(c, 9, 7) + 8;
+	int32_t imm6 = rv_sext(rv_bits(c, 12, 12) << 5 | rv_bits(c, 6, 2), 6);
 	uint32_t u;
 
 	if (op == 0) {
 		switch (f3) {
 		case 0: /* c.addi4spn */
-			u = bits(c, 12, 11) << 4 | bits(c, 10, 7) << 6 | bits(c, 6, 6) << 2 |
-			    bits(c, 5, 5) << 3;
+			u = rv_bits(c, 12, 11) << 4 | rv_bits(c, 10, 7) << 6 |
+			    rv_bits(c, 6, 6) << 2 | rv_bits(c, 5, 5) << 3;
 			if (u == 0)
 				return 0;
-			return enc_i(0x13, rdp, 0, 2, (int32_t)u);
+			return rv_enc_i(0x13, rdp, 0, 2, (int32_t)u);
 		case 1: /* c.fld */
 		case 3: /* c.ld */
-			u = bits(c, 12, 10) << 3 | bits(c, 6, 5) << 6;
-			return enc_i(f3 == 1 ? 0x07 : 0x03, rdp, 3, rs1p, (int32_t)u);
+			u = rv_bits(c, 12, 10) << 3 | rv_bits(c, 6, 5) << 6;
+			return rv_enc_i(f3 == 1 ? 0x07 : 0x03, rdp, 3, rs1p, (int32_t)u);
 		case 2: /* c.lw */
-			u = bits(c, 12, 10) << 3 | bits(c, 6, 6) << 2 | bits(c, 5, 5) << 6;
-			return enc_i(0x03, rdp, 2, rs1p, (int32_t)u);
+			u = rv_bits(c, 12, 10) << 3 | rv_bits(c, 6, 6) << 2 | rv_bits(c, 5, 5) << 6;
+			return rv_enc_i(0x03, rdp, 2, rs1p, (int32_t)u);
 		case 5: /* c.fsd */
 		case 7: /* c.sd */
-			u = bits(c, 12, 10) << 3 | bits(c, 6, 5) << 6;
-			return enc_s(f3 == 5 ? 0x27 : 0x23, 3, rs1p, rdp, (int32_t)u);
+			u = rv_bits(c, 12, 10) << 3 | rv_bits(c, 6, 5) << 6;
+			return rv_enc_s(f3 == 5 ? 0x27 : 0x23, 3, rs1p, rdp, (int32_t)u);
 		case 6: /* c.sw */
-			u = bits(c, 12, 10) << 3 | bits(c, 6, 6) << 2 | bits(c, 5, 5) << 6;
-			return enc_s(0x23, 2, rs1p, rdp, (int32_t)u);
+			u = rv_bits(c, 12, 10) << 3 | rv_bits(c, 6, 6) << 2 | rv_bits(c, 5, 5) << 6;
+			return rv_enc_s(0x23, 2, rs1p, rdp, (int32_t)u);
 		default:
 			return 0;
 		}
@@ -87,98 +88,101 @@ uint32_t rv_expand_compressed(uint16_t c)
 	if (op == 1) {
 		switch (f3) {
 		case 0: /* c.addi (c.nop) */
-			return enc_i(0x13, rd, 0, rd, imm6);
+			return rv_enc_i(0x13, rd, 0, rd, imm6);
 		case 1: /* c.addiw */
 			if (rd == 0)
 				return 0;
-			return enc_i(0x1b, rd, 0, rd, imm6);
+			return rv_enc_i(0x1b, rd, 0, rd, imm6);
 		case 2: /* c.li */
-			return enc_i(0x13, rd, 0, 0, imm6);
+			return rv_enc_i(0x13, rd, 0, 0, imm6);
 		case 3:
 			if (rd == 2) { /* c.addi16sp */
-				u = bits(c, 12, 12) << 9 | bits(c, 6, 6) << 4 | bits(c, 5, 5) << 6 |
-				    bits(c, 4, 3) << 7 | bits(c, 2, 2) << 5;
+				u = rv_bits(c, 12, 12) << 9 | rv_bits(c, 6, 6) << 4 |
+				    rv_bits(c, 5, 5) << 6 | rv_bits(c, 4, 3) << 7 |
+				    rv_bits(c, 2, 2) << 5;
 				if (u == 0)
 					return 0;
-				return enc_i(0x13, 2, 0, 2, sext(u, 10));
+				return rv_enc_i(0x13, 2, 0, 2, rv_sext(u, 10));
 			}
 			/* c.lui */
 			if (imm6 == 0)
 				return 0;
 			return ((uint32_t)imm6 << 12) | rd << 7 | 0x37;
 		case 4: {
-			unsigned f2 = bits(c, 11, 10);
-			unsigned shamt = bits(c, 12, 12) << 5 | bits(c, 6, 2);
+			unsigned f2 = rv_bits(c, 11, 10);
+			unsigned shamt = rv_bits(c, 12, 12) << 5 | rv_bits(c, 6, 2);
 			if (f2 == 0)
-				return enc_i(0x13, rs1p, 5, rs1p, (int32_t)shamt);
+				return rv_enc_i(0x13, rs1p, 5, rs1p, (int32_t)shamt);
 			if (f2 == 1)
-				return enc_i(0x13, rs1p, 5, rs1p, (int32_t)(shamt | 0x400));
+				return rv_enc_i(0x13, rs1p, 5, rs1p, (int32_t)(shamt | 0x400));
 			if (f2 == 2)
-				return enc_i(0x13, rs1p, 7, rs1p, imm6);
+				return rv_enc_i(0x13, rs1p, 7, rs1p, imm6);
 			static const unsigned f3s[4] = {0, 4, 6, 7};
-			unsigned sel = bits(c, 6, 5);
-			if (!bits(c, 12, 12))
-				return enc_r(0x33, rs1p, f3s[sel], rs1p, rdp, sel == 0 ? 0x20 : 0);
+			unsigned sel = rv_bits(c, 6, 5);
+			if (!rv_bits(c, 12, 12))
+				return rv_enc_r(0x33, rs1p, f3s[sel], rs1p, rdp,
+				                sel == 0 ? 0x20 : 0);
 			if (sel == 0)
-				return enc_r(0x3b, rs1p, 0, rs1p, rdp, 0x20);
+				return rv_enc_r(0x3b, rs1p, 0, rs1p, rdp, 0x20);
 			if (sel == 1)
-				return enc_r(0x3b, rs1p, 0, rs1p, rdp, 0);
+				return rv_enc_r(0x3b, rs1p, 0, rs1p, rdp, 0);
 			return 0;
 		}
 		case 5: /* c.j */
-			u = bits(c, 12, 12) << 11 | bits(c, 11, 11) << 4 | bits(c, 10, 9) << 8 |
-			    bits(c, 8, 8) << 10 | bits(c, 7, 7) << 6 | bits(c, 6, 6) << 7 |
-			    bits(c, 5, 3) << 1 | bits(c, 2, 2) << 5;
-			return enc_j(0, sext(u, 12));
+			u = rv_bits(c, 12, 12) << 11 | rv_bits(c, 11, 11) << 4 |
+			    rv_bits(c, 10, 9) << 8 | rv_bits(c, 8, 8) << 10 |
+			    rv_bits(c, 7, 7) << 6 | rv_bits(c, 6, 6) << 7 | rv_bits(c, 5, 3) << 1 |
+			    rv_bits(c, 2, 2) << 5;
+			return rv_enc_j(0, rv_sext(u, 12));
 		default: /* c.beqz, c.bnez */
-			u = bits(c, 12, 12) << 8 | bits(c, 11, 10) << 3 | bits(c, 6, 5) << 6 |
-			    bits(c, 4, 3) << 1 | bits(c, 2, 2) << 5;
-			return enc_b(f3 == 6 ? 0 : 1, rs1p, 0, sext(u, 9));
+			u = rv_bits(c, 12, 12) << 8 | rv_bits(c, 11, 10) << 3 |
+			    rv_bits(c, 6, 5) << 6 | rv_bits(c, 4, 3) << 1 | rv_bits(c, 2, 2) << 5;
+			return rv_enc_b(f3 == 6 ? 0 : 1, rs1p, 0, rv_sext(u, 9));
 		}
 	}
 	if (op == 2) {
 		switch (f3) {
 		case 0: /* c.slli */
-			return enc_i(0x13, rd, 1, rd, (int32_t)(bits(c, 12, 12) << 5 | rs2));
+			return rv_enc_i(0x13, rd, 1, rd, (int32_t)(rv_bits(c, 12, 12) << 5 | rs2));
 		case 1: /* c.fldsp */
 		case 3: /* c.ldsp */
 			if (f3 == 3 && rd == 0)
 				return 0;
-			u = bits(c, 12, 12) << 5 | bits(c, 6, 5) << 3 | bits(c, 4, 2) << 6;
-			return enc_i(f3 == 1 ? 0x07 : 0x03, rd, 3, 2, (int32_t)u);
+			u = rv_bits(c, 12, 12) << 5 | rv_bits(c, 6, 5) << 3 | rv_bits(c, 4, 2) << 6;
+			return rv_enc_i(f3 == 1 ? 0x07 : 0x03, rd, 3, 2, (int32_t)u);
 		case 2: /* c.lwsp */
 			if (rd == 0)
 				return 0;
-			u = bits(c, 12, 12) << 5 | bits(c, 6, 4) << 2 | bits(c, 3, 2) << 6;
-			return enc_i(0x03, rd, 2, 2, (int32_t)u);
+			u = rv_bits(c, 12, 12) << 5 | rv_bits(c, 6, 4) << 2 | rv_bits(c, 3, 2) << 6;
+			return rv_enc_i(0x03, rd, 2, 2, (int32_t)u);
 		case 4:
-			if (!bits(c, 12, 12)) {
+			if (!rv_bits(c, 12, 12)) {
 				if (rs2 == 0) { /* c.jr */
 					if (rd == 0)
 						return 0;
-					return enc_i(0x67, 0, 0, rd, 0);
+					return rv_enc_i(0x67, 0, 0, rd, 0);
 				}
-				return enc_r(0x33, rd, 0, 0, rs2, 0); /* c.mv */
+				return rv_enc_r(0x33, rd, 0, 0, rs2, 0); /* c.mv */
 			}
 			if (rs2 == 0) {
 				if (rd == 0)
-					return 0x00100073;       /* c.ebreak */
-				return enc_i(0x67, 1, 0, rd, 0); /* c.jalr */
+					return 0x00100073;          /* c.ebreak */
+				return rv_enc_i(0x67, 1, 0, rd, 0); /* c.jalr */
 			}
-			return enc_r(0x33, rd, 0, rd, rs2, 0); /* c.add */
-		case 5:                                        /* c.fsdsp */
-		case 7:                                        /* c.sdsp */
-			u = bits(c, 12, 10) << 3 | bits(c, 9, 7) << 6;
-			return enc_s(f3 == 5 ? 0x27 : 0x23, 3, 2, rs2, (int32_t)u);
+			return rv_enc_r(0x33, rd, 0, rd, rs2, 0); /* c.add */
+		case 5:                                           /* c.fsdsp */
+		case 7:                                           /* c.sdsp */
+			u = rv_bits(c, 12, 10) << 3 | rv_bits(c, 9, 7) << 6;
+			return rv_enc_s(f3 == 5 ? 0x27 : 0x23, 3, 2, rs2, (int32_t)u);
 		case 6: /* c.swsp */
-			u = bits(c, 12, 9) << 2 | bits(c, 8, 7) << 6;
-			return enc_s(0x23, 2, 2, rs2, (int32_t)u);
+			u = rv_bits(c, 12, 9) << 2 | rv_bits(c, 8, 7) << 6;
+			return rv_enc_s(0x23, 2, 2, rs2, (int32_t)u);
 		}
 	}
 	return 0;
 }
 
-static void decode_init_once(void)
+static void rv_decode_init_once(void)
 {
 	for (uint32_t i = 0; i < 65536; i++)
 		rv_cexp_table[i] = (i & 3) == 3 ? 0 : rv_expand_compressed((uint16_t)i);
@@ -187,7 +191,7 @@ static void decode_init_once(void)
 void rv_decode_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, decode_init_once);
+	pthread_once(&once, rv_decode_init_once);
 }
 
 /* --- disassembler ----------------------------------------------------------------------- */
@@ -204,7 +208,7 @@ static const char *const freg[32] = {
 };
 static const char *const rmname[8] = {"rne", "rtz", "rdn", "rup", "rmm", "", "", ""};
 
-static void fence_set(char *out, unsigned s)
+static void rv_fence_set(char *out, unsigned s)
 {
 	int n = 0;
 	if (s & 8)
@@ -220,10 +224,11 @@ static void fence_set(char *out, unsigned s)
 	out[n] = 0;
 }
 
-static bool dis_fp(uint32_t insn, char *buf, size_t len)
+static bool rv_dis_fp(uint32_t insn, char *buf, size_t len)
 {
-	unsigned rd = bits(insn, 11, 7), rs1 = bits(insn, 19, 15), rs2 = bits(insn, 24, 20);
-	unsigned f3 = bits(insn, 14, 12), f7 = bits(insn, 31, 25), fmt = f7 & 3;
+	unsigned rd = rv_bits(insn, 11, 7), rs1 = rv_bits(insn, 19, 15),
+	         rs2 = rv_bits(insn, 24, 20);
+	unsigned f3 = rv_bits(insn, 14, 12), f7 = rv_bits(insn, 31, 25), fmt = f7 & 3;
 	const char *sfx;
 	char rm[8] = "";
 
@@ -308,12 +313,13 @@ static bool dis_fp(uint32_t insn, char *buf, size_t len)
 	return false;
 }
 
-static bool dis_amo(uint32_t insn, char *buf, size_t len)
+static bool rv_dis_amo(uint32_t insn, char *buf, size_t len)
 {
-	unsigned rd = bits(insn, 11, 7), rs1 = bits(insn, 19, 15), rs2 = bits(insn, 24, 20);
-	unsigned f3 = bits(insn, 14, 12), f5 = bits(insn, 31, 27);
+	unsigned rd = rv_bits(insn, 11, 7), rs1 = rv_bits(insn, 19, 15),
+	         rs2 = rv_bits(insn, 24, 20);
+	unsigned f3 = rv_bits(insn, 14, 12), f5 = rv_bits(insn, 31, 27);
 	const char *ord[4] = {"", ".rl", ".aq", ".aqrl"};
-	const char *o = ord[bits(insn, 26, 25)];
+	const char *o = ord[rv_bits(insn, 26, 25)];
 	const char *w = f3 == 2 ? "w" : "d";
 	const char *name;
 
@@ -362,17 +368,18 @@ static bool dis_amo(uint32_t insn, char *buf, size_t len)
 	return true;
 }
 
-static bool dis_system(uint32_t insn, char *buf, size_t len)
+static bool rv_dis_system(uint32_t insn, char *buf, size_t len)
 {
-	unsigned rd = bits(insn, 11, 7), rs1 = bits(insn, 19, 15), rs2 = bits(insn, 24, 20);
-	unsigned f3 = bits(insn, 14, 12), csr = insn >> 20;
+	unsigned rd = rv_bits(insn, 11, 7), rs1 = rv_bits(insn, 19, 15),
+	         rs2 = rv_bits(insn, 24, 20);
+	unsigned f3 = rv_bits(insn, 14, 12), csr = insn >> 20;
 	static const char *const n[8] = {"", "csrrw",  "csrrs",  "csrrc",
 	                                 "", "csrrwi", "csrrsi", "csrrci"};
 
 	if (f3 == 0) {
 		if (rd != 0)
 			return false;
-		if (bits(insn, 31, 25) == 0x09) {
+		if (rv_bits(insn, 31, 25) == 0x09) {
 			snprintf(buf, len, "sfence.vma %s,%s", xreg[rs1], xreg[rs2]);
 			return true;
 		}
@@ -417,11 +424,11 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		if (insn == 0)
 			return false;
 	}
-	rd = bits(insn, 11, 7);
-	rs1 = bits(insn, 19, 15);
-	rs2 = bits(insn, 24, 20);
-	f3 = bits(insn, 14, 12);
-	f7 = bits(insn, 31, 25);
+	rd = rv_bits(insn, 11, 7);
+	rs1 = rv_bits(insn, 19, 15);
+	rs2 = rv_bits(insn, 24, 20);
+	f3 = rv_bits(insn, 14, 12);
+	f7 = rv_bits(insn, 31, 25);
 	imm = (int32_t)insn >> 20;
 
 	switch (insn & 0x7f) {
@@ -432,9 +439,9 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		snprintf(buf, len, "auipc %s,%u", xreg[rd], insn >> 12);
 		return true;
 	case 0x6f: {
-		uint32_t u = bits(insn, 31, 31) << 20 | bits(insn, 30, 21) << 1 |
-		             bits(insn, 20, 20) << 11 | bits(insn, 19, 12) << 12;
-		snprintf(buf, len, "jal %s,%d", xreg[rd], sext(u, 21));
+		uint32_t u = rv_bits(insn, 31, 31) << 20 | rv_bits(insn, 30, 21) << 1 |
+		             rv_bits(insn, 20, 20) << 11 | rv_bits(insn, 19, 12) << 12;
+		snprintf(buf, len, "jal %s,%d", xreg[rd], rv_sext(u, 21));
 		return true;
 	}
 	case 0x67:
@@ -445,11 +452,11 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 	case 0x63: {
 		static const char *const n[8] = {"beq", "bne", "",     "",
 		                                 "blt", "bge", "bltu", "bgeu"};
-		uint32_t u = bits(insn, 31, 31) << 12 | bits(insn, 30, 25) << 5 |
-		             bits(insn, 11, 8) << 1 | bits(insn, 7, 7) << 11;
+		uint32_t u = rv_bits(insn, 31, 31) << 12 | rv_bits(insn, 30, 25) << 5 |
+		             rv_bits(insn, 11, 8) << 1 | rv_bits(insn, 7, 7) << 11;
 		if (f3 == 2 || f3 == 3)
 			return false;
-		snprintf(buf, len, "%s %s,%s,%d", n[f3], xreg[rs1], xreg[rs2], sext(u, 13));
+		snprintf(buf, len, "%s %s,%s,%d", n[f3], xreg[rs1], xreg[rs2], rv_sext(u, 13));
 		return true;
 	}
 	case 0x03: {
@@ -461,7 +468,7 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 	}
 	case 0x23: {
 		static const char *const n[4] = {"sb", "sh", "sw", "sd"};
-		int32_t s = sext(bits(insn, 31, 25) << 5 | rd, 12);
+		int32_t s = rv_sext(rv_bits(insn, 31, 25) << 5 | rd, 12);
 		if (f3 > 3)
 			return false;
 		snprintf(buf, len, "%s %s,%d(%s)", n[f3], xreg[rs2], s, xreg[rs1]);
@@ -470,7 +477,7 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 	case 0x07:
 	case 0x27: {
 		bool st = (insn & 0x7f) == 0x27;
-		int32_t s = st ? sext(bits(insn, 31, 25) << 5 | rd, 12) : imm;
+		int32_t s = st ? rv_sext(rv_bits(insn, 31, 25) << 5 | rd, 12) : imm;
 		if (f3 != 2 && f3 != 3)
 			return false;
 		snprintf(buf, len, "%s%s %s,%d(%s)", st ? "fs" : "fl", f3 == 2 ? "w" : "d",
@@ -484,7 +491,7 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		                                 "xori", "srli", "ori",  "andi"};
 		const char *name = n[f3];
 		if (f3 == 1 || f3 == 5) {
-			unsigned sh = bits(insn, w ? 24 : 25, 20);
+			unsigned sh = rv_bits(insn, w ? 24 : 25, 20);
 			unsigned hi = w ? f7 : f7 >> 1;
 			if (f3 == 5 && hi == (w ? 0x20u : 0x10u))
 				name = "srai";
@@ -531,28 +538,28 @@ bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len)
 		}
 		if (f3 != 0)
 			return false;
-		if (bits(insn, 31, 28) == 8 && bits(insn, 27, 20) == 0x33) {
+		if (rv_bits(insn, 31, 28) == 8 && rv_bits(insn, 27, 20) == 0x33) {
 			snprintf(buf, len, "fence.tso");
 			return true;
 		} else {
 			char p[8], s[8];
-			fence_set(p, bits(insn, 27, 24));
-			fence_set(s, bits(insn, 23, 20));
+			rv_fence_set(p, rv_bits(insn, 27, 24));
+			rv_fence_set(s, rv_bits(insn, 23, 20));
 			snprintf(buf, len, "fence %s,%s", p, s);
 		}
 		return true;
 	case 0x2f:
-		return dis_amo(insn, buf, len);
+		return rv_dis_amo(insn, buf, len);
 	case 0x73:
-		return dis_system(insn, buf, len);
+		return rv_dis_system(insn, buf, len);
 	case 0x53:
-		return dis_fp(insn, buf, len);
+		return rv_dis_fp(insn, buf, len);
 	case 0x43:
 	case 0x47:
 	case 0x4b:
 	case 0x4f: {
 		static const char *const n[4] = {"fmadd", "fmsub", "fnmsub", "fnmadd"};
-		unsigned fmt = bits(insn, 26, 25);
+		unsigned fmt = rv_bits(insn, 26, 25);
 		char rm[8] = "";
 		if (fmt > 1 || (f3 > 4 && f3 != 7))
 			return false;

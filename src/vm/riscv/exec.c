@@ -874,12 +874,18 @@ static const struct rv_block *rv_get_block(struct vcpu *v, bool *trapped)
 
 	*trapped = false;
 	if (unlikely((pc >> 12) != v->fetch_vpn)) {
-		if (rv_fetch_slow(v, pc, &insn)) {
+		/* another code page: the fetch TLB, else a walk */
+		const struct rv_tlb_entry *e =
+		    &v->tlb[v->tlb_ctx][RV_ACC_X][(pc >> 12) & (RV_TLB_SIZE - 1)];
+		if (e->vpn == (pc >> 12)) {
+			v->fetch_vpn = e->vpn;
+			v->fetch_addend = e->addend;
+		} else if (rv_fetch_slow(v, pc, &insn)) {
 			*trapped = true;
 			return NULL;
-		}
-		if ((pc >> 12) != v->fetch_vpn)
+		} else if ((pc >> 12) != v->fetch_vpn) {
 			return NULL;
+		}
 	}
 	host = (uintptr_t)(pc + v->fetch_addend);
 	b = &v->bcache[rv_bcache_index(host)];
@@ -936,7 +942,7 @@ uint64_t rv_exec(struct vcpu *v, uint64_t budget)
 			if (!trapped)
 				rv_step_slow(v);
 			n++;
-			v->instret++;
+			__atomic_store_n(&v->instret, v->instret + 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		k = b->n;
@@ -944,7 +950,7 @@ uint64_t rv_exec(struct vcpu *v, uint64_t budget)
 			k = (unsigned)(budget - n);
 		k = rv_run_block(v, b->ops, k);
 		n += k;
-		v->instret += k;
+		__atomic_store_n(&v->instret, v->instret + k, __ATOMIC_RELAXED);
 		if (v->leave_exec) {
 			v->leave_exec = false;
 			break;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* F and D extensions on the host FPU (x86-64 SSE and aarch64 both round after detecting
- * tininess like RISC-V). Rounding modes map onto fesetround(); RMM (ties to max magnitude)
- * is exact for conversions to integers and approximated by RNE for arithmetic. Exception
+ * tininess like RISC-V). Rounding modes map onto the host's; RMM (ties to max magnitude),
+ * which hosts lack, is RNE corrected on exact ties (see rv_rmm_d()). Exception
  * flags come from fetestexcept(); NaN results are replaced by the canonical NaN, and the
  * operations whose NaN or signed-zero rules differ between IEEE 754 hosts and RISC-V
  * (min/max, comparisons, conversions to integers, classification) are done by hand.
@@ -11,6 +11,7 @@
 #include "riscv.h"
 
 #include <fenv.h>
+#include <float.h>
 #include <math.h>
 
 #define CNAN_S 0x7fc00000u
@@ -19,30 +20,28 @@
 
 enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_SQRT, OP_FMA };
 
-static const int host_rm[5] = {FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD, FE_UPWARD, FE_TONEAREST};
-
-static uint32_t f2u(float f)
+static uint32_t rv_f2u(float f)
 {
 	uint32_t u;
 	memcpy(&u, &f, 4);
 	return u;
 }
 
-static float u2f(uint32_t u)
+static float rv_u2f(uint32_t u)
 {
 	float f;
 	memcpy(&f, &u, 4);
 	return f;
 }
 
-static uint64_t d2u(double d)
+static uint64_t rv_d2u(double d)
 {
 	uint64_t u;
 	memcpy(&u, &d, 8);
 	return u;
 }
 
-static double u2d(uint64_t u)
+static double rv_u2d(uint64_t u)
 {
 	double d;
 	memcpy(&d, &u, 8);
@@ -50,64 +49,202 @@ static double u2d(uint64_t u)
 }
 
 /* Single-precision operand: an improperly NaN-boxed value reads as the canonical NaN. */
-static uint32_t rd_sbits(const struct vcpu *v, unsigned r)
+static uint32_t rv_rd_sbits(const struct vcpu *v, unsigned r)
 {
 	uint64_t x = v->f[r];
 	return (x >> 32) == 0xffffffffu ? (uint32_t)x : CNAN_S;
 }
 
-static void wr_sbits(struct vcpu *v, unsigned r, uint32_t bits)
+static void rv_wr_sbits(struct vcpu *v, unsigned r, uint32_t bits)
 {
 	v->f[r] = BOX | bits;
 }
 
-static void wr_s(struct vcpu *v, unsigned r, float f)
+static void rv_wr_s(struct vcpu *v, unsigned r, float f)
 {
-	wr_sbits(v, r, isnan(f) ? CNAN_S : f2u(f));
+	rv_wr_sbits(v, r, isnan(f) ? CNAN_S : rv_f2u(f));
 }
 
-static void wr_d(struct vcpu *v, unsigned r, double d)
+static void rv_wr_d(struct vcpu *v, unsigned r, double d)
 {
-	v->f[r] = isnan(d) ? CNAN_D : d2u(d);
+	v->f[r] = isnan(d) ? CNAN_D : rv_d2u(d);
 }
 
-static bool snan_s(uint32_t u)
+static bool rv_snan_s(uint32_t u)
 {
 	return (u & 0x7f800000u) == 0x7f800000u && (u & 0x7fffffu) && !(u & 0x400000u);
 }
 
-static bool snan_d(uint64_t u)
+static bool rv_snan_d(uint64_t u)
 {
 	return (u & 0x7ff0000000000000ULL) == 0x7ff0000000000000ULL && (u & 0xfffffffffffffULL) &&
 	       !(u & 0x8000000000000ULL);
 }
 
-static unsigned host_flags(int ex)
+#if defined(__x86_64__)
+/* x86-64: drive MXCSR directly (glibc's fenv functions also save and restore the x87
+ * environment, which costs ten times more). Rounding control is bits 13-14, the sticky
+ * flags bits 0-5 (IE DE ZE OE UE PE); 0x1f80 masks every exception. */
+#include <xmmintrin.h>
+
+static void rv_fenv_begin(unsigned rm)
+{
+	static const unsigned rc[5] = {0u << 13, 3u << 13, 1u << 13, 2u << 13, 0u << 13};
+	_mm_setcsr(0x1f80u | rc[rm]);
+}
+
+static void rv_fenv_end(struct vcpu *v, unsigned rm)
+{
+	unsigned csr = _mm_getcsr();
+	if (rm != 0)
+		_mm_setcsr(0x1f80u);
+	v->fflags |= ((csr & 0x01) ? RV_FFLAG_NV : 0) | ((csr & 0x04) ? RV_FFLAG_DZ : 0) |
+	             ((csr & 0x08) ? RV_FFLAG_OF : 0) | ((csr & 0x10) ? RV_FFLAG_UF : 0) |
+	             ((csr & 0x20) ? RV_FFLAG_NX : 0);
+}
+#else
+static const int host_rm[5] = {FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD, FE_UPWARD, FE_TONEAREST};
+
+static unsigned rv_host_flags(int ex)
 {
 	return ((ex & FE_INVALID) ? RV_FFLAG_NV : 0) | ((ex & FE_DIVBYZERO) ? RV_FFLAG_DZ : 0) |
 	       ((ex & FE_OVERFLOW) ? RV_FFLAG_OF : 0) | ((ex & FE_UNDERFLOW) ? RV_FFLAG_UF : 0) |
 	       ((ex & FE_INEXACT) ? RV_FFLAG_NX : 0);
 }
 
-static void fenv_begin(unsigned rm)
+static void rv_fenv_begin(unsigned rm)
 {
 	feclearexcept(FE_ALL_EXCEPT);
 	if (rm != 0)
 		fesetround(host_rm[rm]);
 }
 
-static void fenv_end(struct vcpu *v, unsigned rm)
+static void rv_fenv_end(struct vcpu *v, unsigned rm)
 {
 	int ex = fetestexcept(FE_ALL_EXCEPT);
 	if (rm != 0)
 		fesetround(FE_TONEAREST);
-	v->fflags |= host_flags(ex);
+	v->fflags |= rv_host_flags(ex);
+}
+#endif
+
+/* --- RMM (round to nearest, ties to max magnitude) ---------------------------------------
+ * The host has no RMM: the operation runs as RNE, which differs only on an exact tie that
+ * RNE broke towards zero. A tie needs the exact result to have one bit more than the
+ * format, so it is exact in the next wider host format (double for single, long double
+ * for double); when the wider result is inexact there is no tie. */
+static double rv_rmm_d(double r, long double w)
+{
+	double n;
+	if (isnan(r) || isinf(r) || (long double)r == w)
+		return r;
+	n = nextafter(r, w > (long double)r ? INFINITY : -INFINITY);
+	if (w == ((long double)r + (long double)n) / 2 && fabs(n) > fabs(r))
+		return n;
+	return r;
 }
 
-static double arith_d(struct vcpu *v, int op, double a, double b, double c, unsigned rm)
+static float rv_rmm_s(float r, double w)
 {
+	float n;
+	if (isnan(r) || isinf(r) || (double)r == w)
+		return r;
+	n = nextafterf(r, w > (double)r ? INFINITY : -INFINITY);
+	if (w == ((double)r + (double)n) / 2 && fabsf(n) > fabsf(r))
+		return n;
+	return r;
+}
+
+static double rv_rmm_arith_d(int op, double a, double b, double c, double r)
+{
+	volatile long double wa = a, wb = b, wc = c, w;
+	feclearexcept(FE_ALL_EXCEPT);
+	switch (op) {
+	case OP_ADD:
+		w = wa + wb;
+		break;
+	case OP_SUB:
+		w = wa - wb;
+		break;
+	case OP_MUL:
+		w = wa * wb;
+		break;
+	case OP_DIV:
+		w = wa / wb;
+		break;
+	case OP_SQRT:
+		w = sqrtl(wa);
+		break;
+	default:
+		w = fmal(wa, wb, wc);
+		break;
+	}
+	if (fetestexcept(FE_INEXACT))
+		return r;
+	return rv_rmm_d(r, w);
+}
+
+static float rv_rmm_arith_s(int op, float a, float b, float c, float r)
+{
+	volatile double wa = a, wb = b, wc = c, w;
+	feclearexcept(FE_ALL_EXCEPT);
+	switch (op) {
+	case OP_ADD:
+		w = wa + wb;
+		break;
+	case OP_SUB:
+		w = wa - wb;
+		break;
+	case OP_MUL:
+		w = wa * wb;
+		break;
+	case OP_DIV:
+		w = wa / wb;
+		break;
+	case OP_SQRT:
+		w = sqrt(wa);
+		break;
+	default:
+		w = fma(wa, wb, wc);
+		break;
+	}
+	if (fetestexcept(FE_INEXACT))
+		return r;
+	return rv_rmm_s(r, w);
+}
+
+static double rv_arith_d(struct vcpu *v, int op, double a, double b, double c, unsigned rm)
+{
+	/* Fast path (like QEMU's hardfloat): with round-to-nearest and NX already accrued, a
+	 * finite normal result cannot have raised any flag still missing, so the host's
+	 * plain result is final. Anything else is recomputed with exact flags below. */
+	if (rm == 0 && (v->fflags & RV_FFLAG_NX)) {
+		double f;
+		switch (op) {
+		case OP_ADD:
+			f = a + b;
+			break;
+		case OP_SUB:
+			f = a - b;
+			break;
+		case OP_MUL:
+			f = a * b;
+			break;
+		case OP_DIV:
+			f = a / b;
+			break;
+		case OP_SQRT:
+			f = sqrt(a);
+			break;
+		default:
+			f = fma(a, b, c);
+			break;
+		}
+		if (fabs(f) > DBL_MIN && fabs(f) <= DBL_MAX)
+			return f;
+	}
 	volatile double va = a, vb = b, vc = c, r;
-	fenv_begin(rm);
+	rv_fenv_begin(rm);
 	switch (op) {
 	case OP_ADD:
 		r = va + vb;
@@ -128,14 +265,41 @@ static double arith_d(struct vcpu *v, int op, double a, double b, double c, unsi
 		r = fma(va, vb, vc);
 		break;
 	}
-	fenv_end(v, rm);
+	rv_fenv_end(v, rm);
+	if (rm == 4)
+		return rv_rmm_arith_d(op, a, b, c, r);
 	return r;
 }
 
-static float arith_s(struct vcpu *v, int op, float a, float b, float c, unsigned rm)
+static float rv_arith_s(struct vcpu *v, int op, float a, float b, float c, unsigned rm)
 {
+	if (rm == 0 && (v->fflags & RV_FFLAG_NX)) { /* see rv_arith_d() */
+		float f;
+		switch (op) {
+		case OP_ADD:
+			f = a + b;
+			break;
+		case OP_SUB:
+			f = a - b;
+			break;
+		case OP_MUL:
+			f = a * b;
+			break;
+		case OP_DIV:
+			f = a / b;
+			break;
+		case OP_SQRT:
+			f = sqrtf(a);
+			break;
+		default:
+			f = fmaf(a, b, c);
+			break;
+		}
+		if (fabsf(f) > FLT_MIN && fabsf(f) <= FLT_MAX)
+			return f;
+	}
 	volatile float va = a, vb = b, vc = c, r;
-	fenv_begin(rm);
+	rv_fenv_begin(rm);
 	switch (op) {
 	case OP_ADD:
 		r = va + vb;
@@ -156,12 +320,14 @@ static float arith_s(struct vcpu *v, int op, float a, float b, float c, unsigned
 		r = fmaf(va, vb, vc);
 		break;
 	}
-	fenv_end(v, rm);
+	rv_fenv_end(v, rm);
+	if (rm == 4)
+		return rv_rmm_arith_s(op, a, b, c, r);
 	return r;
 }
 
 /* Round to an integral value in RISC-V rounding mode rm (exact, no flags). */
-static double round_rm(double x, unsigned rm)
+static double rv_round_rm(double x, unsigned rm)
 {
 	switch (rm) {
 	case 1:
@@ -183,7 +349,7 @@ static double round_rm(double x, unsigned rm)
 }
 
 /* fcvt.{w,wu,l,lu}: saturate and raise NV at the edges, NX when inexact. */
-static uint64_t cvt_to_int(struct vcpu *v, double x, unsigned kind, unsigned rm)
+static uint64_t rv_cvt_to_int(struct vcpu *v, double x, unsigned kind, unsigned rm)
 {
 	static const double lo[4] = {-2147483648.0, 0.0, -9223372036854775808.0, 0.0};
 	static const double hi[4] = {2147483648.0, 4294967296.0, 9223372036854775808.0,
@@ -197,7 +363,7 @@ static uint64_t cvt_to_int(struct vcpu *v, double x, unsigned kind, unsigned rm)
 		v->fflags |= RV_FFLAG_NV;
 		return maxv[kind];
 	}
-	r = round_rm(x, rm);
+	r = rv_round_rm(x, rm);
 	if (r >= hi[kind]) {
 		v->fflags |= RV_FFLAG_NV;
 		return maxv[kind];
@@ -220,11 +386,11 @@ static uint64_t cvt_to_int(struct vcpu *v, double x, unsigned kind, unsigned rm)
 	}
 }
 
-static double cvt_from_int_d(struct vcpu *v, uint64_t x, unsigned kind, unsigned rm)
+static double rv_cvt_from_int_d(struct vcpu *v, uint64_t x, unsigned kind, unsigned rm)
 {
 	volatile uint64_t vx = x;
 	volatile double r;
-	fenv_begin(rm);
+	rv_fenv_begin(rm);
 	switch (kind) {
 	case 0:
 		r = (double)(int32_t)vx;
@@ -239,15 +405,22 @@ static double cvt_from_int_d(struct vcpu *v, uint64_t x, unsigned kind, unsigned
 		r = (double)vx;
 		break;
 	}
-	fenv_end(v, rm);
+	rv_fenv_end(v, rm);
+	if (rm == 4) {
+		long double w = kind == 0   ? (long double)(int32_t)x
+		                : kind == 1 ? (long double)(uint32_t)x
+		                : kind == 2 ? (long double)(int64_t)x
+		                            : (long double)x;
+		return rv_rmm_d(r, w);
+	}
 	return r;
 }
 
-static float cvt_from_int_s(struct vcpu *v, uint64_t x, unsigned kind, unsigned rm)
+static float rv_cvt_from_int_s(struct vcpu *v, uint64_t x, unsigned kind, unsigned rm)
 {
 	volatile uint64_t vx = x;
 	volatile float r;
-	fenv_begin(rm);
+	rv_fenv_begin(rm);
 	switch (kind) {
 	case 0:
 		r = (float)(int32_t)vx;
@@ -262,11 +435,22 @@ static float cvt_from_int_s(struct vcpu *v, uint64_t x, unsigned kind, unsigned 
 		r = (float)vx;
 		break;
 	}
-	fenv_end(v, rm);
+	rv_fenv_end(v, rm);
+	if (rm == 4) {
+		/* a tie of a 64-bit integer has at most 25 significant bits: exact in double */
+		double w = kind == 0   ? (double)(int32_t)x
+		           : kind == 1 ? (double)(uint32_t)x
+		           : kind == 2 ? (double)(int64_t)x
+		                       : (double)x;
+		if ((kind == 2 && (long double)w != (long double)(int64_t)x) ||
+		    (kind == 3 && (long double)w != (long double)x))
+			return r;
+		return rv_rmm_s(r, w);
+	}
 	return r;
 }
 
-static unsigned fclass_bits(bool neg, bool inf, bool nan, bool snan, bool zero, bool sub)
+static unsigned rv_fclass_bits(bool neg, bool inf, bool nan, bool snan, bool zero, bool sub)
 {
 	if (nan)
 		return snan ? 1u << 8 : 1u << 9;
@@ -280,10 +464,10 @@ static unsigned fclass_bits(bool neg, bool inf, bool nan, bool snan, bool zero, 
 }
 
 /* fmin/fmax on raw bits: NaN rules and -0 < +0. */
-static uint64_t minmax_d(struct vcpu *v, uint64_t a, uint64_t b, bool max)
+static uint64_t rv_minmax_d(struct vcpu *v, uint64_t a, uint64_t b, bool max)
 {
-	double x = u2d(a), y = u2d(b);
-	if (snan_d(a) || snan_d(b))
+	double x = rv_u2d(a), y = rv_u2d(b);
+	if (rv_snan_d(a) || rv_snan_d(b))
 		v->fflags |= RV_FFLAG_NV;
 	if (isnan(x) && isnan(y))
 		return CNAN_D;
@@ -296,10 +480,10 @@ static uint64_t minmax_d(struct vcpu *v, uint64_t a, uint64_t b, bool max)
 	return (max ? x > y : x < y) ? a : b;
 }
 
-static uint32_t minmax_s(struct vcpu *v, uint32_t a, uint32_t b, bool max)
+static uint32_t rv_minmax_s(struct vcpu *v, uint32_t a, uint32_t b, bool max)
 {
-	float x = u2f(a), y = u2f(b);
-	if (snan_s(a) || snan_s(b))
+	float x = rv_u2f(a), y = rv_u2f(b);
+	if (rv_snan_s(a) || rv_snan_s(b))
 		v->fflags |= RV_FFLAG_NV;
 	if (isnan(x) && isnan(y))
 		return CNAN_S;
@@ -313,7 +497,7 @@ static uint32_t minmax_s(struct vcpu *v, uint32_t a, uint32_t b, bool max)
 }
 
 /* feq (quiet), flt/fle (signaling) on doubles; single operands are widened exactly. */
-static uint64_t compare(struct vcpu *v, double x, double y, bool sx, bool sy, unsigned f3)
+static uint64_t rv_compare(struct vcpu *v, double x, double y, bool sx, bool sy, unsigned f3)
 {
 	if (isnan(x) || isnan(y)) {
 		if (f3 != 2 || sx || sy)
@@ -330,25 +514,25 @@ static uint64_t compare(struct vcpu *v, double x, double y, bool sx, bool sy, un
 	}
 }
 
-static bool exec_fma(struct vcpu *v, uint32_t insn, unsigned rm)
+static bool rv_exec_fma(struct vcpu *v, uint32_t insn, unsigned rm)
 {
 	unsigned rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
 	unsigned rs3 = insn >> 27, fmt = (insn >> 25) & 3, op = (insn >> 2) & 3;
 	bool negp = op >= 2, negc = op == 1 || op == 3;
 
 	if (fmt == 1) {
-		double a = u2d(v->f[rs1]), b = u2d(v->f[rs2]), c = u2d(v->f[rs3]);
+		double a = rv_u2d(v->f[rs1]), b = rv_u2d(v->f[rs2]), c = rv_u2d(v->f[rs3]);
 		if ((isinf(a) && b == 0) || (a == 0 && isinf(b)))
 			v->fflags |= RV_FFLAG_NV;
-		double r = arith_d(v, OP_FMA, negp ? -a : a, b, negc ? -c : c, rm);
-		wr_d(v, rd, r);
+		double r = rv_arith_d(v, OP_FMA, negp ? -a : a, b, negc ? -c : c, rm);
+		rv_wr_d(v, rd, r);
 	} else if (fmt == 0) {
-		float a = u2f(rd_sbits(v, rs1)), b = u2f(rd_sbits(v, rs2)),
-		      c = u2f(rd_sbits(v, rs3));
+		float a = rv_u2f(rv_rd_sbits(v, rs1)), b = rv_u2f(rv_rd_sbits(v, rs2)),
+		      c = rv_u2f(rv_rd_sbits(v, rs3));
 		if ((isinf(a) && b == 0) || (a == 0 && isinf(b)))
 			v->fflags |= RV_FFLAG_NV;
-		float r = arith_s(v, OP_FMA, negp ? -a : a, b, negc ? -c : c, rm);
-		wr_s(v, rd, r);
+		float r = rv_arith_s(v, OP_FMA, negp ? -a : a, b, negc ? -c : c, rm);
+		rv_wr_s(v, rd, r);
 	} else {
 		return false;
 	}
@@ -369,7 +553,7 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 	if ((insn & 0x7f) != 0x53) {
 		if (rm > 4)
 			return false;
-		return exec_fma(v, insn, rm);
+		return rv_exec_fma(v, insn, rm);
 	}
 	switch (f7 >> 2) {
 	case 0x00:
@@ -381,10 +565,12 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 		if (rm > 4 || (op == OP_SQRT && rs2 != 0))
 			return false;
 		if (dbl)
-			wr_d(v, rd, arith_d(v, op, u2d(v->f[rs1]), u2d(v->f[rs2]), 0, rm));
+			rv_wr_d(v, rd,
+			        rv_arith_d(v, op, rv_u2d(v->f[rs1]), rv_u2d(v->f[rs2]), 0, rm));
 		else
-			wr_s(v, rd,
-			     arith_s(v, op, u2f(rd_sbits(v, rs1)), u2f(rd_sbits(v, rs2)), 0, rm));
+			rv_wr_s(v, rd,
+			        rv_arith_s(v, op, rv_u2f(rv_rd_sbits(v, rs1)),
+			                   rv_u2f(rv_rd_sbits(v, rs2)), 0, rm));
 		return true;
 	}
 	case 0x04: /* fsgnj, fsgnjn, fsgnjx */
@@ -395,37 +581,39 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 			uint64_t sign = f3 == 0 ? b & s : f3 == 1 ? ~b & s : (a ^ b) & s;
 			v->f[rd] = (a & ~s) | sign;
 		} else {
-			uint32_t a = rd_sbits(v, rs1), b = rd_sbits(v, rs2), s = 1u << 31;
+			uint32_t a = rv_rd_sbits(v, rs1), b = rv_rd_sbits(v, rs2), s = 1u << 31;
 			uint32_t sign = f3 == 0 ? b & s : f3 == 1 ? ~b & s : (a ^ b) & s;
-			wr_sbits(v, rd, (a & ~s) | sign);
+			rv_wr_sbits(v, rd, (a & ~s) | sign);
 		}
 		return true;
 	case 0x05: /* fmin, fmax */
 		if (f3 > 1)
 			return false;
 		if (dbl)
-			v->f[rd] = minmax_d(v, v->f[rs1], v->f[rs2], f3 == 1);
+			v->f[rd] = rv_minmax_d(v, v->f[rs1], v->f[rs2], f3 == 1);
 		else
-			wr_sbits(v, rd, minmax_s(v, rd_sbits(v, rs1), rd_sbits(v, rs2), f3 == 1));
+			rv_wr_sbits(
+			    v, rd,
+			    rv_minmax_s(v, rv_rd_sbits(v, rs1), rv_rd_sbits(v, rs2), f3 == 1));
 		return true;
 	case 0x08: /* fcvt.s.d, fcvt.d.s */
 		if (rm > 4)
 			return false;
 		if (dbl && rs2 == 0) {
-			uint32_t a = rd_sbits(v, rs1);
-			volatile float x = u2f(a);
+			uint32_t a = rv_rd_sbits(v, rs1);
+			volatile float x = rv_u2f(a);
 			volatile double r;
-			fenv_begin(0);
+			rv_fenv_begin(0);
 			r = (double)x;
-			fenv_end(v, 0);
-			wr_d(v, rd, r);
+			rv_fenv_end(v, 0);
+			rv_wr_d(v, rd, r);
 		} else if (!dbl && rs2 == 1) {
-			volatile double x = u2d(v->f[rs1]);
+			volatile double x = rv_u2d(v->f[rs1]);
 			volatile float r;
-			fenv_begin(rm);
+			rv_fenv_begin(rm);
 			r = (float)x;
-			fenv_end(v, rm);
-			wr_s(v, rd, r);
+			rv_fenv_end(v, rm);
+			rv_wr_s(v, rd, rm == 4 ? rv_rmm_s(r, x) : r);
 		} else {
 			return false;
 		}
@@ -434,27 +622,28 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 		if (f3 > 2)
 			return false;
 		if (dbl)
-			v->x[rd] = compare(v, u2d(v->f[rs1]), u2d(v->f[rs2]), snan_d(v->f[rs1]),
-			                   snan_d(v->f[rs2]), f3);
+			v->x[rd] = rv_compare(v, rv_u2d(v->f[rs1]), rv_u2d(v->f[rs2]),
+			                      rv_snan_d(v->f[rs1]), rv_snan_d(v->f[rs2]), f3);
 		else
-			v->x[rd] = compare(v, u2f(rd_sbits(v, rs1)), u2f(rd_sbits(v, rs2)),
-			                   snan_s(rd_sbits(v, rs1)), snan_s(rd_sbits(v, rs2)), f3);
+			v->x[rd] = rv_compare(
+			    v, rv_u2f(rv_rd_sbits(v, rs1)), rv_u2f(rv_rd_sbits(v, rs2)),
+			    rv_snan_s(rv_rd_sbits(v, rs1)), rv_snan_s(rv_rd_sbits(v, rs2)), f3);
 		return true;
 	case 0x18: /* fcvt.{w,wu,l,lu}.fmt */
 		if (rm > 4 || rs2 > 3)
 			return false;
-		v->x[rd] =
-		    cvt_to_int(v, dbl ? u2d(v->f[rs1]) : (double)u2f(rd_sbits(v, rs1)), rs2, rm);
-		if (!dbl && snan_s(rd_sbits(v, rs1)))
+		v->x[rd] = rv_cvt_to_int(
+		    v, dbl ? rv_u2d(v->f[rs1]) : (double)rv_u2f(rv_rd_sbits(v, rs1)), rs2, rm);
+		if (!dbl && rv_snan_s(rv_rd_sbits(v, rs1)))
 			v->fflags |= RV_FFLAG_NV;
 		return true;
 	case 0x1a: /* fcvt.fmt.{w,wu,l,lu} */
 		if (rm > 4 || rs2 > 3)
 			return false;
 		if (dbl)
-			wr_d(v, rd, cvt_from_int_d(v, v->x[rs1], rs2, rm));
+			rv_wr_d(v, rd, rv_cvt_from_int_d(v, v->x[rs1], rs2, rm));
 		else
-			wr_s(v, rd, cvt_from_int_s(v, v->x[rs1], rs2, rm));
+			rv_wr_s(v, rd, rv_cvt_from_int_s(v, v->x[rs1], rs2, rm));
 		return true;
 	case 0x1c: /* fmv.x.fmt, fclass */
 		if (rs2 != 0)
@@ -465,14 +654,14 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 		} else if (f3 == 1) {
 			if (dbl) {
 				uint64_t u = v->f[rs1];
-				double d = u2d(u);
-				v->x[rd] = fclass_bits(u >> 63, isinf(d), isnan(d), snan_d(u),
-				                       d == 0, fpclassify(d) == FP_SUBNORMAL);
+				double d = rv_u2d(u);
+				v->x[rd] = rv_fclass_bits(u >> 63, isinf(d), isnan(d), rv_snan_d(u),
+				                          d == 0, fpclassify(d) == FP_SUBNORMAL);
 			} else {
-				uint32_t u = rd_sbits(v, rs1);
-				float f = u2f(u);
-				v->x[rd] = fclass_bits(u >> 31, isinf(f), isnan(f), snan_s(u),
-				                       f == 0, fpclassify(f) == FP_SUBNORMAL);
+				uint32_t u = rv_rd_sbits(v, rs1);
+				float f = rv_u2f(u);
+				v->x[rd] = rv_fclass_bits(u >> 31, isinf(f), isnan(f), rv_snan_s(u),
+				                          f == 0, fpclassify(f) == FP_SUBNORMAL);
 			}
 		} else {
 			return false;
@@ -484,7 +673,7 @@ bool rv_exec_fp(struct vcpu *v, uint32_t insn)
 		if (dbl)
 			v->f[rd] = v->x[rs1];
 		else
-			wr_sbits(v, rd, (uint32_t)v->x[rs1]);
+			rv_wr_sbits(v, rd, (uint32_t)v->x[rs1]);
 		return true;
 	}
 	return false;

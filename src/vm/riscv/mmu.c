@@ -132,7 +132,6 @@ static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 	if (acc == RV_ACC_X) {
 		v->fetch_vpn = va >> 12;
 		v->fetch_addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
-		return;
 	}
 	e = &v->tlb[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
 	e->vpn = va >> 12;

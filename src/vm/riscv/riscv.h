@@ -10,9 +10,8 @@
  *   fpu.c     F and D on the host FPU
  *
  * Deliberate simplifications: no PMP (pmp CSRs read 0, writes ignored), mstatus.MPRV is
- * ignored, ASIDLEN = 0, no Svpbmt/Svnapot (those PTE bits fault), RMM rounding of
- * arithmetic (not of conversions to integers) is done as RNE, and decoded code is only
- * refreshed by fence.i / remote fence.i (as the ISA requires), not by plain stores. */
+ * ignored, ASIDLEN = 0, no Svpbmt/Svnapot (those PTE bits fault), and decoded code is
+ * only refreshed by fence.i / remote fence.i (as the ISA requires), not by plain stores. */
 #ifndef BERTH_VM_RISCV_H
 #define BERTH_VM_RISCV_H
 

@@ -14,6 +14,7 @@
 #include "util.h"
 
 #include <libgen.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -193,9 +194,44 @@ static void test_smp(void **state)
 	run_smp(*state, 2, 1);
 }
 
+/* vcpu_flush_tlb()/vcpu_flush_icache() from another thread return only once the running
+ * hart has flushed (like an SBI remote fence waiting for its IPIs). */
+static void *spin_thread(void *arg)
+{
+	vcpu_run(arg);
+	return NULL;
+}
+
+static void test_remote_flush_sync(void **state)
+{
+	struct harness *h = h_new();
+	pthread_t t;
+	(void)state;
+
+	/* a hart spinning in S-mode: "j ." */
+	h_put32(h, H_RAM_BASE, 0x0000006f);
+	vcpu_start(h->v, H_RAM_BASE, 0);
+	pthread_create(&t, NULL, spin_thread, h->v);
+	while (vcpu_instret(h->v) < 1000)
+		sched_yield();
+	for (int i = 0; i < 200; i++) {
+		if (i & 1)
+			vcpu_flush_tlb(h->v);
+		else
+			vcpu_flush_icache(h->v);
+		assert_true(__atomic_load_n(&h->v->flush_ack, __ATOMIC_SEQ_CST) >=
+		            __atomic_load_n(&h->v->flush_req, __ATOMIC_SEQ_CST));
+	}
+	vcpu_kick(h->v, VCPU_EXIT_SHUTDOWN);
+	pthread_join(t, NULL);
+	/* a hart that is not running does not make the caller wait */
+	vcpu_flush_tlb(h->v);
+	h_free(h);
+}
+
 int main(int argc, char **argv)
 {
-	struct CMUnitTest *tests = xmalloc0(sizeof(*tests) * (size_t)(argc + 1));
+	struct CMUnitTest *tests = xmalloc0(sizeof(*tests) * (size_t)(2 * argc + 2));
 	size_t n = 0;
 	int rc;
 
@@ -213,6 +249,9 @@ int main(int argc, char **argv)
 			n++;
 		}
 	}
+	tests[n].name = "remote flush is synchronous";
+	tests[n].test_func = test_remote_flush_sync;
+	n++;
 	rc = _cmocka_run_group_tests("riscv_asm", tests, n, NULL, NULL);
 	return rc;
 }

@@ -106,6 +106,29 @@ static void test_arith_flags(void **state)
 	h->v->f[1] = d(-1);
 	assert_int_equal(run(h, fop(0x0b, 1, RNE, 4, 1, 0)), NV);
 	assert_int_equal(h->v->f[4], CNAN_D);
+	/* with NX already accrued (the hardfloat-style fast path), other flags still show */
+	h->v->f[1] = d(1e-300);
+	h->v->f[2] = d(1e-300);
+	h->v->pc = PC0;
+	h->v->fflags = NX;
+	h_put32(h, PC0, fop(2, 1, RNE, 4, 1, 2));
+	h_step(h, 1);
+	assert_int_equal(h->v->fflags, NX | UF);
+	h->v->f[1] = d(1e300);
+	h->v->f[2] = d(1e300);
+	h->v->pc = PC0;
+	h->v->fflags = NX;
+	h_step(h, 1);
+	assert_int_equal(h->v->fflags, NX | OF);
+	assert_int_equal(h->v->f[4], d(INFINITY));
+	h->v->f[1] = s(1.0f);
+	h->v->f[2] = s(3.0f);
+	h->v->pc = PC0;
+	h->v->fflags = NX;
+	h_put32(h, PC0, fop(3, 0, RNE, 4, 1, 2));
+	h_step(h, 1);
+	assert_int_equal(h->v->fflags, NX);
+	assert_int_equal(h->v->f[4], s(1.0f / 3.0f));
 	/* accrued flags: fflags ORs in */
 	h->v->f[1] = d(1);
 	h->v->f[2] = d(3);
@@ -155,6 +178,50 @@ static void test_rounding(void **state)
 	/* host rounding mode is restored */
 	assert_int_equal(bin_d(h, 0, RNE, d(1), d(0x1p-53)), NX);
 	assert_int_equal(h->v->f[4], d(1));
+}
+
+/* RMM: ties go away from zero, everything else as RNE. */
+static void test_rmm(void **state)
+{
+	struct harness *h = *state;
+	/* 1 + 2^-53 is halfway between 1 and 1 + 2^-52 */
+	assert_int_equal(bin_d(h, 0, RMM, d(1), d(0x1p-53)), NX);
+	assert_int_equal(h->v->f[4], d(1 + 0x1p-52));
+	bin_d(h, 0, RNE, d(1), d(0x1p-53));
+	assert_int_equal(h->v->f[4], d(1));
+	bin_d(h, 1, RMM, d(-1), d(0x1p-53)); /* fsub: -1 - 2^-53 */
+	assert_int_equal(h->v->f[4], d(-1 - 0x1p-52));
+	bin_d(h, 0, RMM, d(1), d(0x1p-54)); /* below the midpoint */
+	assert_int_equal(h->v->f[4], d(1));
+	bin_d(h, 0, RMM, d(1), d(0x1.8p-53)); /* above it */
+	assert_int_equal(h->v->f[4], d(1 + 0x1p-52));
+	/* single: 1 + 2^-24 is a tie between 1 and 1 + 2^-23 */
+	bin_s(h, 0, RMM, s(1.0f), s(0x1p-24f));
+	assert_int_equal(h->v->f[4], s(1.0f + 0x1p-23f));
+	bin_s(h, 2, RMM, s(1.5f), s(1.0f + 0x1p-23f)); /* 1.5 + 1.5 * 2^-23: a tie */
+	assert_int_equal(h->v->f[4], s(1.5f + 0x1p-22f));
+	bin_s(h, 2, RNE, s(1.5f), s(1.0f + 0x1p-23f));
+	assert_int_equal(h->v->f[4], s(1.5f + 0x1p-22f)); /* RNE: even is away here too */
+	/* int -> float ties */
+	h->v->x[1] = 16777217;
+	run(h, fop(0x1a, 0, RMM, 4, 1, 0));
+	assert_int_equal(h->v->f[4], s(16777218.0f));
+	h->v->x[1] = (uint64_t)-16777217;
+	run(h, fop(0x1a, 0, RMM, 4, 1, 2));
+	assert_int_equal(h->v->f[4], s(-16777218.0f));
+	h->v->x[1] = (1ULL << 53) + 1;
+	run(h, fop(0x1a, 1, RMM, 4, 1, 3));
+	assert_int_equal(h->v->f[4], d(0x1p53 + 2));
+	/* double -> single tie */
+	h->v->f[1] = d(1 + 0x1p-24);
+	run(h, fop(0x08, 0, RMM, 4, 1, 1));
+	assert_int_equal(h->v->f[4], s(1.0f + 0x1p-23f));
+	/* fma: 1 * 1 + 2^-53 */
+	h->v->f[1] = d(1);
+	h->v->f[2] = d(1);
+	h->v->f[3] = d(0x1p-53);
+	run(h, e_r4(0x43, 4, RMM, 1, 2, 3, 1));
+	assert_int_equal(h->v->f[4], d(1 + 0x1p-52));
 }
 
 static void test_nan_boxing(void **state)
@@ -379,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_arith_flags, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rounding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rmm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nan_boxing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_conversions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_minmax_compare_class, setup, teardown),

@@ -32,8 +32,18 @@ static void test_parse_size(void **state)
 	assert_int_equal(v, 64ull << 20);
 	assert_int_equal(vm_parse_size("1048576", &v), 0);
 	assert_int_equal(v, 1048576);
-	const char *bad[] = {"", "abc", "M", "-1M", "1.5G", "12X", "1GG", " 1G", "1G ", "+5",
-			     "99999999999999999999", "17179869184G"};
+	const char *bad[] = {"",
+	                     "abc",
+	                     "M",
+	                     "-1M",
+	                     "1.5G",
+	                     "12X",
+	                     "1GG",
+	                     " 1G",
+	                     "1G ",
+	                     "+5",
+	                     "99999999999999999999",
+	                     "17179869184G"};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(vm_parse_size(bad[i], &v), -1);
 	assert_int_equal(vm_parse_size(NULL, &v), -1);
@@ -127,9 +137,9 @@ static void test_run_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_check_kernel),
-		cmocka_unit_test(test_run_errors),
+	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_check_kernel),
+	    cmocka_unit_test(test_run_errors),
 	};
 	return cmocka_run_group_tests_name("vm_args", tests, NULL, NULL);
 }

@@ -18,12 +18,12 @@ static void build(unsigned cpus, uint64_t initrd_start, uint64_t initrd_end)
 {
 	berth_error_t err = NULL;
 	struct vm_fdt_params p = {
-		.ram_base = VM_RAM_BASE,
-		.ram_size = 256ull << 20,
-		.cpus = cpus,
-		.bootargs = "console=ttyS0 quiet",
-		.initrd_start = initrd_start,
-		.initrd_end = initrd_end,
+	    .ram_base = VM_RAM_BASE,
+	    .ram_size = 256ull << 20,
+	    .cpus = cpus,
+	    .bootargs = "console=ttyS0 quiet",
+	    .initrd_start = initrd_start,
+	    .initrd_end = initrd_end,
 	};
 	assert_int_equal(vm_fdt_build(buf, sizeof(buf), &p, &err), 0);
 	assert_int_equal(fdt_check_header(buf), 0);
@@ -75,7 +75,7 @@ static void test_basics(void **state)
 	assert_string_equal(str("/cpus/cpu@0", "mmu-type"), "riscv,sv48");
 	assert_string_equal(str("/cpus/cpu@0", "device_type"), "cpu");
 	assert_string_equal(str("/cpus/cpu@0/interrupt-controller", "compatible"),
-			    "riscv,cpu-intc");
+	                    "riscv,cpu-intc");
 	assert_string_equal(str("/chosen", "bootargs"), "console=ttyS0 quiet");
 	assert_string_equal(str("/chosen", "stdout-path"), "/soc/serial@10000000");
 	assert_null(fdt_getprop(buf, node("/chosen"), "linux,initrd-start", NULL));
@@ -94,7 +94,8 @@ static void test_basics(void **state)
 		snprintf(path, sizeof(path), "/soc/virtio_mmio@%x", 0x10001000 + 0x1000 * i);
 		assert_string_equal(str(path, "compatible"), "virtio,mmio");
 		assert_int_equal(u32(path, "interrupts"), 1 + i);
-		assert_int_equal(u32(path, "interrupt-parent"), u32("/soc/plic@c000000", "phandle"));
+		assert_int_equal(u32(path, "interrupt-parent"),
+		                 u32("/soc/plic@c000000", "phandle"));
 	}
 }
 
@@ -132,9 +133,9 @@ static void test_too_small(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basics),
-		cmocka_unit_test(test_two_harts_and_initrd),
-		cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_basics),
+	    cmocka_unit_test(test_two_harts_and_initrd),
+	    cmocka_unit_test(test_too_small),
 	};
 	return cmocka_run_group_tests_name("vm_fdt", tests, NULL, NULL);
 }

@@ -32,10 +32,10 @@ static uint32_t rd(struct plic *p, uint64_t off)
 	return (uint32_t)v;
 }
 
-#define PRIO(i) (4u * (i))
-#define ENABLE(ctx) (0x2000u + 0x80u * (ctx))
+#define PRIO(i)        (4u * (i))
+#define ENABLE(ctx)    (0x2000u + 0x80u * (ctx))
 #define THRESHOLD(ctx) (0x200000u + 0x1000u * (ctx))
-#define CLAIM(ctx) (THRESHOLD(ctx) + 4)
+#define CLAIM(ctx)     (THRESHOLD(ctx) + 4)
 
 static void test_claim_complete(void **state)
 {
@@ -81,7 +81,7 @@ static void test_priority_and_threshold(void **state)
 	wr(p, THRESHOLD(3), 2);
 	assert_true(lines[3]);
 	assert_int_equal(rd(p, CLAIM(3)), 2); /* highest priority first */
-	assert_false(lines[3]);                /* 1 has priority 2, not above threshold 2 */
+	assert_false(lines[3]);               /* 1 has priority 2, not above threshold 2 */
 	wr(p, THRESHOLD(3), 0);
 	assert_int_equal(rd(p, CLAIM(3)), 1);
 	/* priority 0 never interrupts */
@@ -104,7 +104,7 @@ static void test_bad_accesses(void **state)
 	assert_int_equal(plic_write(p, 0, 8, 0), -1);
 	plic_set_irq(p, 0, true);   /* source 0 does not exist */
 	plic_set_irq(p, 500, true); /* out of range: ignored */
-	wr(p, ENABLE(1), 1);         /* bit 0 cannot be enabled */
+	wr(p, ENABLE(1), 1);        /* bit 0 cannot be enabled */
 	assert_int_equal(rd(p, ENABLE(1)), 0);
 	wr(p, ENABLE(9), ~0u); /* a context that does not exist */
 	assert_int_equal(rd(p, ENABLE(9)), 0);
@@ -119,9 +119,9 @@ static void test_bad_accesses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_claim_complete),
-		cmocka_unit_test(test_priority_and_threshold),
-		cmocka_unit_test(test_bad_accesses),
+	    cmocka_unit_test(test_claim_complete),
+	    cmocka_unit_test(test_priority_and_threshold),
+	    cmocka_unit_test(test_bad_accesses),
 	};
 	return cmocka_run_group_tests_name("vm_plic", tests, NULL, NULL);
 }

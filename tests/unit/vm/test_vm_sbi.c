@@ -86,7 +86,7 @@ void vcpu_set_reg(struct vcpu *v, unsigned reg, uint64_t val)
 }
 
 #define RAM_BASE 0x80000000ull
-#define NHARTS 4
+#define NHARTS   4
 
 static struct vcpu harts[NHARTS];
 static struct vcpu *hart_ptrs[NHARTS];
@@ -132,12 +132,12 @@ static int setup(void **state)
 		hart_ptrs[i] = &harts[i];
 	}
 	sbi = (struct sbi){
-		.harts = hart_ptrs,
-		.nharts = NHARTS,
-		.ram = {ram, RAM_BASE, sizeof(ram)},
-		.console_write = con_write,
-		.console_getchar = con_getchar,
-		.system_reset = reset,
+	    .harts = hart_ptrs,
+	    .nharts = NHARTS,
+	    .ram = {ram, RAM_BASE, sizeof(ram)},
+	    .console_write = con_write,
+	    .console_getchar = con_getchar,
+	    .system_reset = reset,
 	};
 	sbi_init(&sbi);
 	out_len = 0;
@@ -155,7 +155,7 @@ static int teardown(void **state)
 
 /* ecall from hart h; returns a0 (error), *val = a1 */
 static long call(unsigned h, uint64_t eid, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2,
-		 uint64_t *val)
+                 uint64_t *val)
 {
 	struct vcpu *v = &harts[h];
 	v->x[17] = eid;
@@ -178,8 +178,8 @@ static void test_base(void **state)
 	assert_int_equal(v, 2u << 24);
 	assert_int_equal(call(0, SBI_EXT_BASE, 1, 0, 0, 0, &v), 0);
 	assert_int_equal(v, SBI_IMPL_ID);
-	uint64_t exts[] = {SBI_EXT_TIME, SBI_EXT_IPI, SBI_EXT_RFENCE, SBI_EXT_HSM, SBI_EXT_SRST,
-			   SBI_EXT_DBCN, SBI_EXT_LEGACY_PUTCHAR};
+	uint64_t exts[] = {SBI_EXT_TIME, SBI_EXT_IPI,  SBI_EXT_RFENCE,        SBI_EXT_HSM,
+	                   SBI_EXT_SRST, SBI_EXT_DBCN, SBI_EXT_LEGACY_PUTCHAR};
 	for (unsigned i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		assert_int_equal(call(0, SBI_EXT_BASE, 3, exts[i], 0, 0, &v), 0);
 		assert_int_equal(v, 1);
@@ -289,9 +289,9 @@ static void test_console(void **state)
 	/* outside RAM, across its end, wrapping around, high half set */
 	assert_int_equal(call(0, SBI_EXT_DBCN, 0, 5, 0x1000, 0, NULL), SBI_ERR_INVALID_PARAM);
 	assert_int_equal(call(0, SBI_EXT_DBCN, 0, 0x20, RAM_BASE + sizeof(ram) - 8, 0, NULL),
-			 SBI_ERR_INVALID_PARAM);
+	                 SBI_ERR_INVALID_PARAM);
 	assert_int_equal(call(0, SBI_EXT_DBCN, 0, UINT64_MAX, RAM_BASE, 0, NULL),
-			 SBI_ERR_INVALID_PARAM);
+	                 SBI_ERR_INVALID_PARAM);
 	assert_int_equal(call(0, SBI_EXT_DBCN, 0, 4, RAM_BASE, 1, NULL), SBI_ERR_INVALID_PARAM);
 	assert_int_equal(out_len, 7);
 	/* read */
@@ -304,13 +304,13 @@ static void test_console(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_base, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ipi, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rfence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hsm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_srst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_console, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_base, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipi, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rfence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hsm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_srst, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_console, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("vm_sbi", tests, NULL, NULL);
 }

@@ -172,12 +172,12 @@ static void test_boot_timer_magic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_transmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thre_interrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_receive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dlab_and_scratch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_timer_magic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transmit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_thre_interrupt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_receive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dlab_and_scratch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_boot_timer_magic, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("vm_uart", tests, NULL, NULL);
 }

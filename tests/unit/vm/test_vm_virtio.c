@@ -14,21 +14,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RAM_BASE 0x80000000ull
-#define RAM_SIZE (1u << 20)
-#define QNUM 8
-#define DESC 0x1000u
-#define AVAIL 0x2000u
-#define USED 0x3000u
-#define HDR 0x4000u
-#define DATA 0x5000u
-#define STATUS 0x6000u
+#define RAM_BASE  0x80000000ull
+#define RAM_SIZE  (1u << 20)
+#define QNUM      8
+#define DESC      0x1000u
+#define AVAIL     0x2000u
+#define USED      0x3000u
+#define HDR       0x4000u
+#define DATA      0x5000u
+#define STATUS    0x6000u
 #define DISK_SIZE (64u << 10)
 
-enum { R_MAGIC = 0, R_VERSION = 4, R_DEVICE_ID = 8, R_DEV_FEAT = 0x10, R_DEV_FEAT_SEL = 0x14,
-       R_DRV_FEAT = 0x20, R_DRV_FEAT_SEL = 0x24, R_QSEL = 0x30, R_QNUM_MAX = 0x34,
-       R_QNUM = 0x38, R_QREADY = 0x44, R_NOTIFY = 0x50, R_ISR = 0x60, R_ACK = 0x64,
-       R_STATUS = 0x70, R_DESC = 0x80, R_DRIVER = 0x90, R_DEVICE = 0xa0 };
+enum {
+	R_MAGIC = 0,
+	R_VERSION = 4,
+	R_DEVICE_ID = 8,
+	R_DEV_FEAT = 0x10,
+	R_DEV_FEAT_SEL = 0x14,
+	R_DRV_FEAT = 0x20,
+	R_DRV_FEAT_SEL = 0x24,
+	R_QSEL = 0x30,
+	R_QNUM_MAX = 0x34,
+	R_QNUM = 0x38,
+	R_QREADY = 0x44,
+	R_NOTIFY = 0x50,
+	R_ISR = 0x60,
+	R_ACK = 0x64,
+	R_STATUS = 0x70,
+	R_DESC = 0x80,
+	R_DRIVER = 0x90,
+	R_DEVICE = 0xa0
+};
 
 static bool line;
 
@@ -114,8 +130,8 @@ static uint32_t driver_init(struct fix *f, uint64_t features, bool setup_queue)
 	wr(f, R_DRV_FEAT, (uint32_t)features);
 	wr(f, R_DRV_FEAT_SEL, 1);
 	wr(f, R_DRV_FEAT, (uint32_t)(features >> 32));
-	wr(f, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				VIRTIO_STATUS_FEATURES_OK);
+	wr(f, R_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
 	uint32_t st = rd(f, R_STATUS);
 	if (!setup_queue)
 		return st;
@@ -134,7 +150,7 @@ static uint32_t driver_init(struct fix *f, uint64_t features, bool setup_queue)
 }
 
 static void set_desc(struct fix *f, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
+                     uint16_t next)
 {
 	uint8_t *d = f->mem + DESC + 16 * i;
 	memcpy(d, &addr, 8);
@@ -166,7 +182,8 @@ static uint8_t blk_req(struct fix *f, uint32_t type, uint64_t sector, uint32_t l
 	memcpy(f->mem + HDR, hdr, 16);
 	f->mem[STATUS] = 0xff;
 	set_desc(f, 0, RAM_BASE + HDR, 16, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(f, 1, RAM_BASE + DATA, len, (uint16_t)(VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE)), 2);
+	set_desc(f, 1, RAM_BASE + DATA, len,
+	         (uint16_t)(VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE)), 2);
 	set_desc(f, 2, RAM_BASE + STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	offer(f, 0);
 	used(f, f->avail_idx - 1, &id, &ulen);
@@ -206,7 +223,7 @@ static void test_features(void **state)
 	assert_false(driver_init(f, 0, false) & VIRTIO_STATUS_FEATURES_OK);
 	/* so is a feature we never offered */
 	assert_false(driver_init(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << 60), false) &
-		     VIRTIO_STATUS_FEATURES_OK);
+	             VIRTIO_STATUS_FEATURES_OK);
 	assert_true(driver_init(f, 1ull << VIRTIO_F_VERSION_1, false) & VIRTIO_STATUS_FEATURES_OK);
 	wr(f, R_STATUS, 0);
 	assert_int_equal(rd(f, R_STATUS), 0);
@@ -234,7 +251,7 @@ static void test_blk_io(void **state)
 	assert_int_equal(blk_req(f, 1, 5, 512, true), 0); /* write sector 5 */
 	assert_int_equal(blk_req(f, 0, 5, 512, false), 0);
 	assert_int_equal(f->mem[DATA + 17], 0xab);
-	assert_int_equal(blk_req(f, 4, 0, 0, false), 0); /* flush, no data */
+	assert_int_equal(blk_req(f, 4, 0, 0, false), 0);                 /* flush, no data */
 	assert_int_equal(blk_req(f, 0, DISK_SIZE / 512, 512, false), 1); /* past the end */
 	assert_int_equal(blk_req(f, 0, UINT64_MAX / 256, 512, false), 1);
 	assert_int_equal(blk_req(f, 8, 0, 20, false), 0); /* get_id */
@@ -380,15 +397,11 @@ static void test_console(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_registers),
-		cmocka_unit_test(test_features),
-		cmocka_unit_test(test_blk_io),
-		cmocka_unit_test(test_blk_ro),
-		cmocka_unit_test(test_corrupt_ring),
-		cmocka_unit_test(test_queue_outside_ram),
-		cmocka_unit_test(test_empty_slot),
-		cmocka_unit_test(test_rng),
-		cmocka_unit_test(test_console),
+	    cmocka_unit_test(test_registers),    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_blk_io),       cmocka_unit_test(test_blk_ro),
+	    cmocka_unit_test(test_corrupt_ring), cmocka_unit_test(test_queue_outside_ram),
+	    cmocka_unit_test(test_empty_slot),   cmocka_unit_test(test_rng),
+	    cmocka_unit_test(test_console),
 	};
 	return cmocka_run_group_tests_name("vm_virtio", tests, NULL, NULL);
 }

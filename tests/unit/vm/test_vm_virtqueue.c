@@ -13,11 +13,11 @@
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (8u << 20)
-#define QNUM 8
-#define DESC 0x1000ull
-#define AVAIL 0x2000ull
-#define USED 0x3000ull
-#define DATA 0x10000ull
+#define QNUM     8
+#define DESC     0x1000ull
+#define AVAIL    0x2000ull
+#define USED     0x3000ull
+#define DATA     0x10000ull
 
 struct fix {
 	uint8_t *mem;
@@ -53,7 +53,7 @@ static int teardown(void **state)
 }
 
 static void set_desc(uint8_t *table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		     uint16_t next)
+                     uint16_t next)
 {
 	uint8_t *d = table + 16 * i;
 	memcpy(d, &addr, 8);
@@ -63,7 +63,7 @@ static void set_desc(uint8_t *table, unsigned i, uint64_t addr, uint32_t len, ui
 }
 
 static void desc(struct fix *f, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
-		 uint16_t next)
+                 uint16_t next)
 {
 	set_desc(f->mem + DESC, i, addr, len, flags, next);
 }
@@ -211,7 +211,7 @@ static void test_total_length_overflow(void **state)
 	f->q.indirect = true;
 	for (unsigned i = 0; i < VIRTQ_MAX_CHAIN; i++)
 		set_desc(table, i, RAM_BASE, RAM_SIZE, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT,
-			 (uint16_t)(i + 1));
+		         (uint16_t)(i + 1));
 	set_desc(table, 7, RAM_BASE, RAM_SIZE, VIRTQ_DESC_F_WRITE, 0);
 	desc(f, 0, RAM_BASE + 0x100000, 8 * 16, VIRTQ_DESC_F_INDIRECT, 0);
 	offer(f, 0);
@@ -416,29 +416,29 @@ static void test_iovec(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_good_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_ring_addresses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_head_out_of_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_next_out_of_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chain_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_self_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_buffer_outside_ram, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_buffer_below_ram, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_length_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_total_length_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_avail_idx_jump, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_avail_idx_full_ring_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readable_after_writable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_good, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_not_negotiated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_nested, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_bad_length, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_with_next, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_table_outside_ram, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_iovec, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_good_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_ring_addresses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head_out_of_range, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_next_out_of_range, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chain_loop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_self_loop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_buffer_outside_ram, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_buffer_below_ram, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_length_overflow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_total_length_overflow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_avail_idx_jump, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_avail_idx_full_ring_ok, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readable_after_writable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indirect_good, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indirect_not_negotiated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indirect_nested, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indirect_bad_length, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indirect_with_next, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indirect_loop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indirect_table_outside_ram, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_iovec, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("vm_virtqueue", tests, NULL, NULL);
 }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* berth logs [-f] NAME: the container's output, from containers/<id>/ctr.log */
+#include "commands.h"
+#include "engine/engine.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+BERTH_CMD(logs)
+{
+	bool follow = argc > 2 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--follow") == 0);
+	cleanup_free char *id = NULL;
+	cleanup_free char *p = NULL;
+	cleanup_close int fd = -1;
+	json_t *rec;
+	char buf[16384];
+
+	if (argc != 2 + follow)
+		return berth_error(err, 0, "usage: berth logs [-f] NAME");
+	rec = cli_record(e, argv[argc - 1], &id, err);
+	if (rec == NULL)
+		return -1;
+	json_decref(rec);
+	p = engine_path(e, "containers/%s/ctr.log", id);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : berth_error(err, errno, "open `%s`", p);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > 0) {
+			util_write_all(STDOUT_FILENO, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (!follow || cli_wait_exit(e, id, 0)) {
+			/* once more: what came between the last read and the exit */
+			while ((n = read(fd, buf, sizeof(buf))) > 0)
+				util_write_all(STDOUT_FILENO, buf, (size_t)n);
+			break;
+		}
+		usleep(100000);
+	}
+	return 0;
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* berth run [OPTIONS] IMAGE [CMD…] */
+#include "commands.h"
+#include "engine/engine.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void run_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(char *));
+	(*v)[(*n)++] = (char *)s;
+}
+
+/* The file's text is kept in *keep (freed by the caller) as o->env points into it. */
+static int run_env_file(const char *path, struct run_opts *o, char ***keep, size_t *n_keep,
+                        berth_error_t *err)
+{
+	char *text;
+	size_t len;
+
+	if (util_read_file(path, &text, &len, err) < 0)
+		return berth_error_prefix(err, "--env-file");
+	run_push(keep, n_keep, text);
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l == '#' || *l == '\0')
+			continue;
+		run_push(&o->env, &o->n_env, l);
+	}
+	return 0;
+}
+
+BERTH_CMD(run)
+{
+	enum {
+		O_NAME = 256,
+		O_ENVFILE,
+		O_RO,
+		O_HOST,
+		O_MEM,
+		O_CPUS,
+		O_PIDS,
+		O_CAPADD,
+		O_CAPDROP,
+		O_NET,
+		O_EP,
+		O_RM
+	};
+	static const struct option lo[] = {
+	    {"rm", no_argument, NULL, O_RM},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"interactive", no_argument, NULL, 'i'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"name", required_argument, NULL, O_NAME},
+	    {"env", required_argument, NULL, 'e'},
+	    {"env-file", required_argument, NULL, O_ENVFILE},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"volume", required_argument, NULL, 'v'},
+	    {"read-only", no_argument, NULL, O_RO},
+	    {"hostname", required_argument, NULL, O_HOST},
+	    {"memory", required_argument, NULL, O_MEM},
+	    {"cpus", required_argument, NULL, O_CPUS},
+	    {"pids-limit", required_argument, NULL, O_PIDS},
+	    {"cap-add", required_argument, NULL, O_CAPADD},
+	    {"cap-drop", required_argument, NULL, O_CAPDROP},
+	    {"network", required_argument, NULL, O_NET},
+	    {"entrypoint", required_argument, NULL, O_EP},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct run_opts o = {0};
+	char **keep = NULL;
+	size_t n_keep = 0;
+	struct image *img = NULL;
+	cleanup_free char *id = NULL;
+	int c, status = 0, r = -1;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+dite:w:u:v:h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_RM:
+			o.rm = true;
+			break;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'i':
+			o.interactive = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case O_NAME:
+			o.name = optarg;
+			break;
+		case 'e':
+			run_push(&o.env, &o.n_env, optarg);
+			break;
+		case O_ENVFILE:
+			if (run_env_file(optarg, &o, &keep, &n_keep, err) < 0)
+				goto out;
+			break;
+		case 'w':
+			o.workdir = optarg;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'v':
+			run_push(&o.volumes, &o.n_volumes, optarg);
+			break;
+		case O_RO:
+			o.read_only = true;
+			break;
+		case O_HOST:
+			o.hostname = optarg;
+			break;
+		case O_MEM:
+			o.memory = spec_parse_size(optarg);
+			if (o.memory <= 0) {
+				berth_error(err, 0,
+				            "bad --memory `%s`: expected a size like 64m or 1g",
+				            optarg);
+				goto out;
+			}
+			break;
+		case O_CPUS: {
+			char *end;
+			o.cpus = strtod(optarg, &end);
+			if (*end || o.cpus <= 0) {
+				berth_error(err, 0, "bad --cpus `%s`: expected a positive number",
+				            optarg);
+				goto out;
+			}
+			break;
+		}
+		case O_PIDS: {
+			char *end;
+			o.pids = strtoll(optarg, &end, 10);
+			if (*end || o.pids <= 0) {
+				berth_error(err, 0, "bad --pids-limit `%s`", optarg);
+				goto out;
+			}
+			break;
+		}
+		case O_CAPADD:
+			run_push(&o.cap_add, &o.n_cap_add, optarg);
+			break;
+		case O_CAPDROP:
+			run_push(&o.cap_drop, &o.n_cap_drop, optarg);
+			break;
+		case O_NET:
+			o.network = optarg;
+			break;
+		case O_EP:
+			o.entrypoint = optarg;
+			o.has_entrypoint = true;
+			break;
+		case 'h':
+			puts("usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
+			     "[--env-file F] [-w DIR]\n"
+			     "  [-u UID[:GID]] [-v HOST:CTR[:ro]] [--read-only] [--hostname H] "
+			     "[--memory SIZE]\n"
+			     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
+			     "[--network none|host]\n"
+			     "  [--entrypoint E] IMAGE [CMD…]");
+			r = 0;
+			goto out;
+		default:
+			berth_error(err, 0, "unknown option `%s` (berth run --help)",
+			            argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		berth_error(err, 0, "no image given (berth run [OPTIONS] IMAGE [CMD…])");
+		goto out;
+	}
+	o.cmd = argv + optind + 1;
+	o.n_cmd = (size_t)(argc - optind - 1);
+	if (spec_check_opts(&o, err) < 0)
+		goto out;
+	if (image_find(e, argv[optind], &img, err) < 0)
+		goto out;
+	if (ctr_create(e, img, &o, &id, err) < 0)
+		goto out;
+	if (o.detach) {
+		if (monitor_spawn(e, id, err) < 0) {
+			berth_error_t e2 = NULL;
+			ctr_remove(e, id, true, &e2);
+			berth_error_release(&e2);
+			goto out;
+		}
+		printf("%s\n", id);
+		r = 0;
+		goto out;
+	}
+	if (monitor_run_attached(e, id, &status, err) < 0) {
+		berth_error_t e2 = NULL;
+		ctr_remove(e, id, true, &e2);
+		berth_error_release(&e2);
+		goto out;
+	}
+	r = status;
+out:
+	image_free(img);
+	for (size_t i = 0; i < n_keep; i++)
+		free(keep[i]);
+	free(keep);
+	free(o.env);
+	free(o.volumes);
+	free(o.cap_add);
+	free(o.cap_drop);
+	return r;
+}

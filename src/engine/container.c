@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* Container records (containers/<id>/container.json), the bundle and the overlay. */
+#include "image_priv.h"
+#include "container.h"
+#include "log.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+char *ctr_runtime_root(struct engine *e)
+{
+	return engine_path(e, "runtime");
+}
+
+int ctr_load(struct engine *e, const char *id, json_t **out, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "containers/%s/container.json", id);
+
+	*out = image_json_load(p, err);
+	return *out ? 0 : -1;
+}
+
+int ctr_save(struct engine *e, const char *id, json_t *rec, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "containers/%s/container.json", id);
+	cleanup_free char *text = json_dumps(rec, JSON_INDENT(2));
+
+	return util_write_file_atomic(p, text, strlen(text), 0600, err);
+}
+
+static int ctr_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	return strcmp(json_string_value(json_object_get(x, "created")) ?: "",
+	              json_string_value(json_object_get(y, "created")) ?: "");
+}
+
+int ctr_list(struct engine *e, json_t **out, berth_error_t *err)
+{
+	cleanup_free char *dir = engine_path(e, "containers");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	json_t **v = NULL;
+	size_t n = 0;
+
+	if (d == NULL)
+		return berth_error(err, errno, "opendir `%s`", dir);
+	while ((de = readdir(d)) != NULL) {
+		berth_error_t e2 = NULL;
+		json_t *rec;
+		if (de->d_name[0] == '.')
+			continue;
+		if (ctr_load(e, de->d_name, &rec, &e2) < 0) {
+			berth_error_release(&e2);
+			continue;
+		}
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = rec;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), ctr_cmp);
+	*out = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(*out, v[i]);
+	free(v);
+	return 0;
+}
+
+int ctr_lookup(struct engine *e, const char *ref, char **id, berth_error_t *err)
+{
+	json_t *all, *r;
+	size_t i, rl = strlen(ref);
+	const char *hit = NULL;
+	int nhit = 0;
+
+	if (ctr_list(e, &all, err) < 0)
+		return -1;
+	json_array_foreach(all, i, r)
+	{
+		const char *n = json_string_value(json_object_get(r, "name")) ?: "";
+		const char *cid = json_string_value(json_object_get(r, "id")) ?: "";
+		if (strcmp(n, ref) == 0 || strcmp(cid, ref) == 0) {
+			hit = cid;
+			nhit = 1;
+			break;
+		}
+		if (rl >= 3 && strncmp(cid, ref, rl) == 0) {
+			hit = cid;
+			nhit++;
+		}
+	}
+	if (nhit == 1)
+		*id = xstrdup(hit);
+	json_decref(all);
+	if (nhit == 0)
+		return berth_error(err, 0, "no container \"%s\" (berth ps -a lists them)", ref);
+	if (nhit > 1)
+		return berth_error(err, 0, "\"%s\" matches more than one container", ref);
+	return 0;
+}
+
+bool ctr_running(json_t *rec)
+{
+	const char *st = json_string_value(json_object_get(rec, "state")) ?: "";
+	json_int_t mp = json_integer_value(json_object_get(rec, "monitor_pid"));
+
+	/* an attached run is recorded once, as created, with berth itself as the monitor */
+	if (strcmp(st, "running") != 0 && strcmp(st, "created") != 0)
+		return false;
+	return mp > 0 && (kill((pid_t)mp, 0) == 0 || errno == EPERM);
+}
+
+static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_error_t *err)
+{
+	cleanup_free char *rootfs = engine_path(e, "containers/%s/rootfs", id);
+	cleanup_free char *upper = engine_path(e, "containers/%s/upper", id);
+	cleanup_free char *work = engine_path(e, "containers/%s/work", id);
+	cleanup_free char *opts = NULL;
+	json_t *layers;
+	size_t n, len;
+	char *lower;
+	bool rm;
+	int rc;
+
+	rm = json_is_true(json_object_get(rec, "rm"));
+	layers = json_object_get(rec, "layers");
+	n = json_array_size(layers);
+	len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(e->root) + 80;
+	lower = xmalloc0(len);
+	/* lowerdir lists the top layer first */
+	for (size_t i = n; i-- > 0;) {
+		cleanup_free char *d =
+		    image_layer_dir(e, json_string_value(json_array_get(layers, i)) ?: "");
+		if (lower[0])
+			strcat(lower, ":");
+		strcat(lower, d);
+	}
+	if (n == 0) {
+		free(lower);
+		return berth_error(err, 0, "container %.12s: the image has no layers", id);
+	}
+	/* a --rm container's upper layer never outlives it: no sync at umount (volatile) */
+	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
+	                 rm ? ",volatile" : "");
+	free(lower);
+	rc = mount("overlay", rootfs, "overlay", 0, opts);
+	if (rc < 0 && rm && errno == EINVAL) {
+		/* kernels before 5.10 do not know volatile */
+		opts[strlen(opts) - strlen(",volatile")] = '\0';
+		rc = mount("overlay", rootfs, "overlay", 0, opts);
+	}
+	if (rc < 0)
+		return berth_error(err, errno, "mount overlay on `%s`", rootfs);
+	return 0;
+}
+
+int ctr_mount(struct engine *e, const char *id, berth_error_t *err)
+{
+	json_t *rec;
+	int r;
+
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	r = ctr_mount_rec(e, id, rec, err);
+	json_decref(rec);
+	return r;
+}
+
+void ctr_umount(struct engine *e, const char *id)
+{
+	cleanup_free char *rootfs = engine_path(e, "containers/%s/rootfs", id);
+
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warning("umount `%s`: %s", rootfs, strerror(errno));
+}
+
+static bool ctr_name_used(struct engine *e, const char *name)
+{
+	berth_error_t e2 = NULL;
+	json_t *all, *r;
+	size_t i;
+	bool used = false;
+
+	if (ctr_list(e, &all, &e2) < 0) {
+		berth_error_release(&e2);
+		return false;
+	}
+	json_array_foreach(
+	    all, i, r) if (strcmp(json_string_value(json_object_get(r, "name")) ?: "", name) == 0)
+	    used = true;
+	json_decref(all);
+	return used;
+}
+
+int ctr_create(struct engine *e, const struct image *img, const struct run_opts *o, char **idp,
+               berth_error_t *err)
+{
+	unsigned char rnd[32];
+	char id[65], created[40];
+	cleanup_free char *dir = NULL;
+	cleanup_free char *cname = NULL;
+	cleanup_free char *cmdline = NULL;
+	struct timespec ts;
+	json_t *rec = NULL, *layers, *spec = NULL;
+	bool mounted = false;
+	int r = -1;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return berth_error(err, errno, "getrandom");
+	for (int i = 0; i < 32; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	if (o->name && (o->name[0] == '\0' || strchr(o->name, '/') || o->name[0] == '.'))
+		return berth_error(err, 0, "bad --name `%s`", o->name);
+	cname = o->name ? xstrdup(o->name) : xasprintf("c-%.10s", id);
+	if (engine_lock(e, err) < 0)
+		return -1;
+	if (ctr_name_used(e, cname)) {
+		engine_unlock(e);
+		return berth_error(
+		    err, 0,
+		    "the name \"%s\" is already in use (berth rm %s, or choose another --name)",
+		    cname, cname);
+	}
+	dir = engine_path(e, "containers/%s", id);
+	if (mkdir(dir, 0700) < 0) {
+		engine_unlock(e);
+		return berth_error(err, errno, "mkdir `%s`", dir);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	{
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		size_t k = strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(created + k, sizeof(created) - k, ".%09ldZ", ts.tv_nsec);
+	}
+	layers = json_array();
+	for (size_t i = 0; i < img->n_layers; i++)
+		json_array_append_new(layers, json_string(img->layers[i]));
+	rec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:b,s:b,s:b,s:b}", "id", id, "name", cname,
+	                "image", img->name ? img->name : img->id, "image_id", img->id, "created",
+	                created, "layers", layers, "state", "created", "rm", o->rm, "tty", o->tty,
+	                "interactive", o->interactive, "detach", o->detach);
+	if (!o->detach)
+		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
+	{
+		const char *sub[] = {"rootfs", "upper", "work"};
+		for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+			cleanup_free char *p = xasprintf("%s/%s", dir, sub[i]);
+			if (mkdir(p, 0755) < 0) {
+				berth_error(err, errno, "mkdir `%s`", p);
+				goto fail;
+			}
+		}
+	}
+	if (ctr_mount_rec(e, id, rec, err) < 0)
+		goto fail;
+	mounted = true;
+	{
+		cleanup_free char *rootfs = xasprintf("%s/rootfs", dir);
+		cleanup_free char *cfg = xasprintf("%s/config.json", dir);
+		cleanup_free char *text = NULL;
+		json_t *args, *a;
+		size_t i;
+		if (spec_build(img, o, id, rootfs, &spec, err) < 0)
+			goto fail;
+		text = json_dumps(spec, JSON_INDENT(2));
+		if (util_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)
+			goto fail;
+		args = json_object_get(json_object_get(spec, "process"), "args");
+		cmdline = xstrdup("");
+		json_array_foreach(args, i, a)
+		{
+			char *t = xasprintf("%s%s%s", cmdline, i ? " " : "", json_string_value(a));
+			free(cmdline);
+			cmdline = t;
+		}
+		json_object_set_new(rec, "command", json_string(cmdline));
+		/* written once, complete (a rename over an existing file costs a flush on ext4) */
+		if (ctr_save(e, id, rec, err) < 0)
+			goto fail;
+	}
+	engine_unlock(e);
+	*idp = xstrdup(id);
+	r = 0;
+	goto out;
+fail:
+	engine_unlock(e);
+	if (mounted)
+		ctr_umount(e, id);
+	{
+		berth_error_t e2 = NULL;
+		util_rm_rf(dir, &e2);
+		berth_error_release(&e2);
+	}
+out:
+	json_decref(rec);
+	json_decref(spec);
+	return r;
+}
+
+int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
+{
+	cleanup_free char *dir = engine_path(e, "containers/%s", id);
+	cleanup_free char *rt = ctr_runtime_root(e);
+	berth_error_t e2 = NULL;
+	json_t *rec;
+
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	if (ctr_running(rec) &&
+	    json_integer_value(json_object_get(rec, "monitor_pid")) != (json_int_t)getpid()) {
+		if (!force) {
+			json_decref(rec);
+			return berth_error(err, 0,
+			                   "container \"%s\" is running (berth stop it, or rm -f)",
+			                   json_string_value(json_object_get(rec, "name")));
+		}
+		container_kill(rt, id, SIGKILL, true, &e2);
+		berth_error_release(&e2);
+		/* the monitor records the exit; wait for it a little */
+		for (int i = 0; i < 200 && ctr_running(rec); i++) {
+			json_decref(rec);
+			usleep(10000);
+			if (ctr_load(e, id, &rec, &e2) < 0) {
+				berth_error_release(&e2);
+				rec = NULL;
+				break;
+			}
+		}
+	}
+	json_decref(rec);
+	container_delete(rt, id, true, &e2);
+	berth_error_release(&e2);
+	ctr_umount(e, id);
+	return util_rm_rf(dir, err);
+}

@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: MIT */
+/* The image store: index.json, lookup, listing, removal (with garbage collection of blobs
+ * and unpacked layers), export as an oci-archive, and the built-in busybox image. */
+#include "image_priv.h"
+#include "log.h"
+#include "util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *image_digest_hex(const char *digest)
+{
+	const char *h;
+
+	if (strncmp(digest, "sha256:", 7) != 0)
+		return NULL;
+	h = digest + 7;
+	if (strlen(h) != 64 || strspn(h, "0123456789abcdef") != 64)
+		return NULL;
+	return h;
+}
+
+json_t *image_json_load(const char *path, berth_error_t *err)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+
+	if (j == NULL)
+		berth_error(err, 0, "%s: %s (line %d)", path, je.text, je.line);
+	return j;
+}
+
+json_t *image_index_load(struct engine *e, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "images/index.json");
+	json_t *j;
+
+	if (access(p, F_OK) < 0)
+		return json_pack("{s:i,s:[]}", "schemaVersion", 2, "manifests");
+	j = image_json_load(p, err);
+	if (j && !json_is_array(json_object_get(j, "manifests")))
+		json_object_set_new(j, "manifests", json_array());
+	return j;
+}
+
+int image_index_save(struct engine *e, json_t *index, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "images/index.json");
+	cleanup_free char *text = json_dumps(index, JSON_INDENT(2));
+
+	return util_write_file_atomic(p, text, strlen(text), 0644, err);
+}
+
+const char *image_short_name(const char *name)
+{
+	if (strncmp(name, "localhost/", 10) == 0)
+		return name + 10;
+	if (strncmp(name, "docker.io/library/", 18) == 0)
+		return name + 18;
+	if (strncmp(name, "docker.io/", 10) == 0)
+		return name + 10;
+	return name;
+}
+
+char *image_ref_normalize(const char *ref)
+{
+	const char *s = image_short_name(ref);
+	const char *slash = strrchr(s, '/');
+	const char *colon = strrchr(s, ':');
+
+	if (colon == NULL || (slash && colon < slash))
+		return xasprintf("%s:latest", s);
+	return xstrdup(s);
+}
+
+char *image_layer_dir(const struct engine *e, const char *diff_id)
+{
+	const char *h = strncmp(diff_id, "sha256:", 7) == 0 ? diff_id + 7 : diff_id;
+	return engine_path(e, "layers/%s", h);
+}
+
+/* Drop the name from whatever image had it, then add the entry. */
+int image_index_add(struct engine *e, const char *name, const char *manifest_digest,
+                    uint64_t manifest_size, berth_error_t *err)
+{
+	json_t *index = image_index_load(e, err);
+	json_t *ms, *d, *nd;
+	size_t i;
+	bool dup = false;
+	int r;
+
+	if (index == NULL)
+		return -1;
+	ms = json_object_get(index, "manifests");
+	json_array_foreach(ms, i, d)
+	{
+		json_t *ann = json_object_get(d, "annotations");
+		const char *n = json_string_value(json_object_get(ann, REF_NAME));
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		if (name && n && strcmp(n, name) == 0)
+			json_object_del(ann, REF_NAME);
+		if (dg && strcmp(dg, manifest_digest) == 0 && !json_object_get(ann, REF_NAME) &&
+		    name == NULL)
+			dup = true;
+	}
+	/* entries left without a name whose manifest is named elsewhere are dropped */
+	for (i = json_array_size(ms); i-- > 0;) {
+		d = json_array_get(ms, i);
+		if (!json_object_get(json_object_get(d, "annotations"), REF_NAME) &&
+		    strcmp(json_string_value(json_object_get(d, "digest")) ?: "",
+		           manifest_digest) == 0 &&
+		    name)
+			json_array_remove(ms, i);
+	}
+	if (!dup) {
+		nd = json_pack("{s:s,s:s,s:I}", "mediaType", MT_MANIFEST, "digest", manifest_digest,
+		               "size", (json_int_t)manifest_size);
+		if (name)
+			json_object_set_new(nd, "annotations", json_pack("{s:s}", REF_NAME, name));
+		json_array_append_new(ms, nd);
+	}
+	r = image_index_save(e, index, err);
+	json_decref(index);
+	return r;
+}
+
+void image_free(struct image *img)
+{
+	if (img == NULL)
+		return;
+	free(img->name);
+	free(img->digest);
+	free(img->id);
+	json_decref(img->manifest);
+	json_decref(img->config);
+	for (size_t i = 0; i < img->n_layers; i++)
+		free(img->layers[i]);
+	free(img->layers);
+	free(img);
+}
+
+static json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err)
+{
+	const char *h = image_digest_hex(digest);
+	cleanup_free char *p = NULL;
+
+	if (h == NULL) {
+		berth_error(err, 0, "bad digest `%s`", digest);
+		return NULL;
+	}
+	p = engine_path(e, "images/blobs/sha256/%s", h);
+	return image_json_load(p, err);
+}
+
+static struct image *image_load(struct engine *e, json_t *d, berth_error_t *err)
+{
+	struct image *img = xmalloc0(sizeof(*img));
+	const char *n =
+	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
+	const char *cd;
+	json_t *layers, *diffs, *l;
+	size_t i;
+
+	img->name = n ? xstrdup(n) : NULL;
+	img->digest = xstrdup(json_string_value(json_object_get(d, "digest")) ?: "");
+	img->manifest = image_blob_json(e, img->digest, err);
+	if (img->manifest == NULL)
+		goto fail;
+	cd = json_string_value(json_object_get(json_object_get(img->manifest, "config"), "digest"));
+	if (cd == NULL || image_digest_hex(cd) == NULL) {
+		berth_error(err, 0, "image %s: manifest without a config digest", img->digest);
+		goto fail;
+	}
+	img->id = xstrdup(image_digest_hex(cd));
+	img->config = image_blob_json(e, cd, err);
+	if (img->config == NULL)
+		goto fail;
+	layers = json_object_get(img->manifest, "layers");
+	diffs = json_object_get(json_object_get(img->config, "rootfs"), "diff_ids");
+	img->n_layers = json_array_size(diffs);
+	img->layers = xmalloc0((img->n_layers + 1) * sizeof(char *));
+	json_array_foreach(diffs, i, l)
+	{
+		const char *h = image_digest_hex(json_string_value(l) ?: "");
+		img->layers[i] = xstrdup(h ? h : "");
+	}
+	json_array_foreach(layers, i, l) img->size +=
+	    (uint64_t)json_integer_value(json_object_get(l, "size"));
+	return img;
+fail:
+	image_free(img);
+	return NULL;
+}
+
+static bool image_matches(json_t *d, const char *ref, const char *norm)
+{
+	const char *n =
+	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
+	const char *dg = json_string_value(json_object_get(d, "digest")) ?: "";
+
+	return (n && strcmp(image_short_name(n), norm) == 0) || strcmp(dg, ref) == 0;
+}
+
+/* The index entry for ref, or by config id prefix. Returns the index (to be released) and
+ * the position, or NULL with *pos = -1 when not found. */
+static json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
+{
+	cleanup_free char *norm = image_ref_normalize(ref);
+	json_t *index = image_index_load(e, err);
+	json_t *d;
+	size_t i, rl = strlen(ref);
+	bool hexref = rl >= 4 && rl <= 64 && strspn(ref, "0123456789abcdef") == rl;
+
+	*pos = -1;
+	if (index == NULL)
+		return NULL;
+	json_array_foreach(json_object_get(index, "manifests"), i, d)
+	{
+		if (image_matches(d, ref, norm)) {
+			*pos = (ssize_t)i;
+			return index;
+		}
+	}
+	if (hexref) {
+		json_array_foreach(json_object_get(index, "manifests"), i, d)
+		{
+			berth_error_t e2 = NULL;
+			json_t *m = image_blob_json(
+			    e, json_string_value(json_object_get(d, "digest")) ?: "", &e2);
+			const char *cd = json_string_value(
+			    json_object_get(json_object_get(m, "config"), "digest"));
+			bool hit = cd && image_digest_hex(cd) &&
+			           strncmp(image_digest_hex(cd), ref, rl) == 0;
+			berth_error_release(&e2);
+			json_decref(m);
+			if (hit) {
+				*pos = (ssize_t)i;
+				return index;
+			}
+		}
+	}
+	return index;
+}
+
+int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err)
+{
+	json_t *index;
+	ssize_t pos;
+
+	*out = NULL;
+	index = image_lookup(e, ref, &pos, err);
+	if (index == NULL)
+		return -1;
+	if (pos < 0) {
+		cleanup_free char *norm = image_ref_normalize(ref);
+		json_decref(index);
+		index = NULL;
+		if (strcmp(norm, "busybox:latest") == 0) {
+			if (image_make_busybox(e, err) < 0)
+				return berth_error_prefix(err, "built-in image busybox");
+			index = image_lookup(e, ref, &pos, err);
+			if (index == NULL)
+				return -1;
+		}
+		if (pos < 0) {
+			json_decref(index);
+			return berth_error(
+			    err, 0, "image \"%s\" not found (berth images lists the local ones)",
+			    ref);
+		}
+	}
+	*out = image_load(e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), err);
+	json_decref(index);
+	return *out ? 0 : -1;
+}
+
+int image_list(struct engine *e, json_t **out, berth_error_t *err)
+{
+	json_t *index = image_index_load(e, err);
+	json_t *d;
+	size_t i;
+
+	if (index == NULL)
+		return -1;
+	*out = json_array();
+	json_array_foreach(json_object_get(index, "manifests"), i, d)
+	{
+		berth_error_t e2 = NULL;
+		struct image *img = image_load(e, d, &e2);
+		if (img == NULL) {
+			log_warning("%s", e2->msg);
+			berth_error_release(&e2);
+			continue;
+		}
+		json_array_append_new(
+		    *out, json_pack("{s:s?,s:s,s:s,s:I,s:s?}", "name", img->name, "id", img->id,
+		                    "digest", img->digest, "size", (json_int_t)img->size, "created",
+		                    json_string_value(json_object_get(img->config, "created"))));
+		image_free(img);
+	}
+	json_decref(index);
+	return 0;
+}
+
+/* ---- removal and garbage collection ------------------------------------------------- */
+
+static void gc_mark_image(struct engine *e, const char *mdigest, json_t *keep)
+{
+	berth_error_t e2 = NULL;
+	json_t *m = image_blob_json(e, mdigest, &e2);
+	json_t *c, *l;
+	const char *cd;
+	size_t i;
+
+	berth_error_release(&e2);
+	json_object_set_new(keep, image_digest_hex(mdigest) ?: "-", json_true());
+	if (m == NULL)
+		return;
+	cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	if (cd && image_digest_hex(cd)) {
+		json_object_set_new(keep, image_digest_hex(cd), json_true());
+		c = image_blob_json(e, cd, &e2);
+		berth_error_release(&e2);
+		json_array_foreach(json_object_get(json_object_get(c, "rootfs"), "diff_ids"), i,
+		                   l) if (json_string_value(l) &&
+		                          image_digest_hex(json_string_value(l)))
+		    json_object_set_new(keep, image_digest_hex(json_string_value(l)), json_true());
+		json_decref(c);
+	}
+	json_array_foreach(json_object_get(m, "layers"), i, l)
+	{
+		const char *ld = json_string_value(json_object_get(l, "digest"));
+		if (ld && image_digest_hex(ld))
+			json_object_set_new(keep, image_digest_hex(ld), json_true());
+	}
+	json_decref(m);
+}
+
+/* Remove every blob and unpacked layer that no image and no container refers to. */
+static void image_gc(struct engine *e, json_t *index)
+{
+	json_t *keep = json_object();
+	json_t *d;
+	size_t i;
+	const char *dirs[] = {"images/blobs/sha256", "layers"};
+	cleanup_free char *cdir = engine_path(e, "containers");
+	DIR *cd;
+	struct dirent *de;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, d)
+	    gc_mark_image(e, json_string_value(json_object_get(d, "digest")) ?: "", keep);
+	cd = opendir(cdir);
+	while (cd && (de = readdir(cd)) != NULL) {
+		cleanup_free char *p = NULL;
+		berth_error_t e2 = NULL;
+		json_t *rec, *l;
+		if (de->d_name[0] == '.')
+			continue;
+		p = engine_path(e, "containers/%s/container.json", de->d_name);
+		rec = image_json_load(p, &e2);
+		berth_error_release(&e2);
+		json_array_foreach(json_object_get(rec, "layers"), i, l)
+		    json_object_set_new(keep, json_string_value(l) ?: "-", json_true());
+		json_decref(rec);
+	}
+	if (cd)
+		closedir(cd);
+	for (size_t k = 0; k < ARRAY_SIZE(dirs); k++) {
+		cleanup_free char *dp = engine_path(e, "%s", dirs[k]);
+		DIR *dd = opendir(dp);
+		while (dd && (de = readdir(dd)) != NULL) {
+			cleanup_free char *p = NULL;
+			berth_error_t e2 = NULL;
+			if (de->d_name[0] == '.' || json_object_get(keep, de->d_name))
+				continue;
+			p = xasprintf("%s/%s", dp, de->d_name);
+			if (k == 0)
+				unlink(p);
+			else
+				util_rm_rf(p, &e2);
+			berth_error_release(&e2);
+		}
+		if (dd)
+			closedir(dd);
+	}
+	json_decref(keep);
+}
+
+static bool image_in_use(struct engine *e, const char *id)
+{
+	cleanup_free char *cdir = engine_path(e, "containers");
+	DIR *cd = opendir(cdir);
+	struct dirent *de;
+	bool used = false;
+
+	while (cd && !used && (de = readdir(cd)) != NULL) {
+		cleanup_free char *p = NULL;
+		berth_error_t e2 = NULL;
+		json_t *rec;
+		if (de->d_name[0] == '.')
+			continue;
+		p = engine_path(e, "containers/%s/container.json", de->d_name);
+		rec = image_json_load(p, &e2);
+		berth_error_release(&e2);
+		used = rec &&
+		       strcmp(json_string_value(json_object_get(rec, "image_id")) ?: "", id) == 0;
+		json_decref(rec);
+	}
+	if (cd)
+		closedir(cd);
+	return used;
+}
+
+int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *err)
+{
+	json_t *index;
+	ssize_t pos;
+	int r = -1;
+
+	if (engine_lock(e, err) < 0)
+		return -1;
+	index = image_lookup(e, ref, &pos, err);
+	if (index == NULL)
+		return -1;
+	if (pos < 0) {
+		berth_error(err, 0, "image \"%s\" not found (berth images lists the local ones)",
+		            ref);
+		goto out;
+	}
+	{
+		struct image *img = image_load(
+		    e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), err);
+		bool used;
+		if (img == NULL)
+			goto out;
+		used = image_in_use(e, img->id);
+		image_free(img);
+		if (used && !force) {
+			berth_error(
+			    err, 0,
+			    "image \"%s\" is used by a container (berth rm it first, or rmi -f)",
+			    ref);
+			goto out;
+		}
+	}
+	json_array_remove(json_object_get(index, "manifests"), (size_t)pos);
+	if (image_index_save(e, index, err) < 0)
+		goto out;
+	image_gc(e, index);
+	r = 0;
+out:
+	json_decref(index);
+	return r;
+}
+
+/* ---- export ---------------------------------------------------------------------------- */
+
+static int export_add(struct archive *a, const char *name, const char *data, size_t len,
+                      const char *file, int fd, berth_error_t *err)
+{
+	struct archive_entry *en = archive_entry_new();
+	struct stat st = {0};
+	char buf[65536];
+	ssize_t n;
+	int r = 0;
+
+	if (fd >= 0)
+		fstat(fd, &st);
+	archive_entry_set_pathname(en, name);
+	archive_entry_set_filetype(en, AE_IFREG);
+	archive_entry_set_perm(en, 0644);
+	archive_entry_set_size(en, fd >= 0 ? st.st_size : (la_int64_t)len);
+	if (archive_write_header(a, en) != ARCHIVE_OK)
+		r = berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+	else if (fd < 0 && archive_write_data(a, data, len) < 0)
+		r = berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+	while (r == 0 && fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		if (archive_write_data(a, buf, (size_t)n) < 0)
+			r = berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+	archive_entry_free(en);
+	return r;
+}
+
+static int export_blob(struct engine *e, struct archive *a, const char *digest, const char *file,
+                       berth_error_t *err)
+{
+	const char *h = image_digest_hex(digest ?: "");
+	cleanup_free char *p = NULL;
+	cleanup_free char *name = NULL;
+	cleanup_close int fd = -1;
+
+	if (h == NULL)
+		return berth_error(err, 0, "bad digest `%s`", digest ?: "");
+	p = engine_path(e, "images/blobs/sha256/%s", h);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", p);
+	name = xasprintf("blobs/sha256/%s", h);
+	return export_add(a, name, NULL, 0, file, fd, err);
+}
+
+int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err)
+{
+	struct image *img = NULL;
+	struct archive *a;
+	json_t *index, *l;
+	cleanup_free char *text = NULL;
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	size_t i;
+	int r = -1;
+
+	if (image_find(e, ref, &img, err) < 0)
+		return -1;
+	index = json_pack("{s:i,s:[{s:s,s:s,s:I}]}", "schemaVersion", 2, "manifests", "mediaType",
+	                  MT_MANIFEST, "digest", img->digest, "size", (json_int_t)0);
+	{
+		cleanup_free char *mp =
+		    engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
+		struct stat st;
+		json_t *d = json_array_get(json_object_get(index, "manifests"), 0);
+		if (stat(mp, &st) == 0)
+			json_object_set_new(d, "size", json_integer(st.st_size));
+		if (img->name)
+			json_object_set_new(d, "annotations",
+			                    json_pack("{s:s}", REF_NAME, img->name));
+	}
+	text = json_dumps(index, JSON_COMPACT);
+	json_decref(index);
+	a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	if ((strcmp(file, "-") == 0 ? archive_write_open_fd(a, STDOUT_FILENO)
+	                            : archive_write_open_filename(a, file)) != ARCHIVE_OK) {
+		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+		goto out;
+	}
+	if (export_add(a, "oci-layout", layout, strlen(layout), file, -1, err) < 0 ||
+	    export_add(a, "index.json", text, strlen(text), file, -1, err) < 0 ||
+	    export_blob(e, a, img->digest, file, err) < 0 ||
+	    export_blob(e, a,
+	                json_string_value(
+	                    json_object_get(json_object_get(img->manifest, "config"), "digest")),
+	                file, err) < 0)
+		goto out;
+	json_array_foreach(json_object_get(img->manifest, "layers"), i,
+	                   l) if (export_blob(e, a, json_string_value(json_object_get(l, "digest")),
+	                                      file, err) < 0) goto out;
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+		goto out;
+	}
+	r = 0;
+out:
+	archive_write_free(a);
+	image_free(img);
+	return r;
+}
+
+/* ---- the built-in busybox image ------------------------------------------------------ */
+
+static int bb_entry(struct archive *a, const char *name, mode_t type, mode_t perm, const char *link,
+                    const char *data, size_t len, berth_error_t *err)
+{
+	struct archive_entry *en = archive_entry_new();
+	int r = 0;
+
+	archive_entry_set_pathname(en, name);
+	archive_entry_set_filetype(en, type);
+	archive_entry_set_perm(en, perm);
+	if (link)
+		archive_entry_set_symlink(en, link);
+	archive_entry_set_size(en, type == AE_IFREG ? (la_int64_t)len : 0);
+	if (archive_write_header(a, en) != ARCHIVE_OK ||
+	    (type == AE_IFREG && archive_write_data(a, data, len) < 0))
+		r = berth_error(err, 0, "busybox layer: %s", archive_error_string(a));
+	archive_entry_free(en);
+	return r;
+}
+
+int image_make_busybox(struct engine *e, berth_error_t *err)
+{
+	static const char *const dirs[] = {"bin",  "etc", "proc", "sys",  "dev",       "tmp",
+	                                   "root", "var", "run",  "home", "home/user", "usr"};
+	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+	                             "user:x:1000:1000:user:/home/user:/bin/sh\n"
+	                             "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+	static const char group[] = "root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n";
+	const char *bb = getenv("BERTH_BUSYBOX") ?: "/bin/busybox";
+	cleanup_free char *tmp = engine_path(e, "tmp/busybox-XXXXXX");
+	cleanup_free char *data = NULL;
+	cleanup_free char *list = NULL;
+	cleanup_close int fd = -1;
+	size_t len, llen;
+	struct archive *a;
+	int r = -1;
+
+	if (util_read_file(bb, &data, &len, err) < 0)
+		return berth_error_prefix(
+		    err, "the host's busybox-static is needed (apt-get install busybox-static)");
+	{
+		cleanup_free char *cmd = xasprintf("'%s' --list", bb);
+		FILE *p = popen(cmd, "r");
+		if (p == NULL)
+			return berth_error(err, errno, "%s --list", bb);
+		fd = dup(fileno(p));
+		if (util_read_fd(fd, bb, &list, &llen, err) < 0) {
+			pclose(p);
+			return -1;
+		}
+		pclose(p);
+		close(fd);
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return berth_error(err, errno, "mkstemp `%s`", tmp);
+	a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		berth_error(err, 0, "busybox layer: %s", archive_error_string(a));
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (bb_entry(a, dirs[i], AE_IFDIR, strcmp(dirs[i], "tmp") ? 0755 : 01777, NULL,
+		             NULL, 0, err) < 0)
+			goto out;
+	if (bb_entry(a, "bin/busybox", AE_IFREG, 0755, NULL, data, len, err) < 0 ||
+	    bb_entry(a, "etc/passwd", AE_IFREG, 0644, NULL, passwd, strlen(passwd), err) < 0 ||
+	    bb_entry(a, "etc/group", AE_IFREG, 0644, NULL, group, strlen(group), err) < 0 ||
+	    bb_entry(a, "usr/bin", AE_IFLNK, 0777, "../bin", NULL, 0, err) < 0 ||
+	    bb_entry(a, "sbin", AE_IFLNK, 0777, "bin", NULL, 0, err) < 0)
+		goto out;
+	for (char *save = NULL, *t = strtok_r(list, "\n", &save); t;
+	     t = strtok_r(NULL, "\n", &save)) {
+		cleanup_free char *n = xasprintf("bin/%s", t);
+		if (strcmp(t, "busybox") == 0 || strchr(t, '/'))
+			continue;
+		if (bb_entry(a, n, AE_IFLNK, 0777, "busybox", NULL, 0, err) < 0)
+			goto out;
+	}
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		berth_error(err, 0, "busybox layer: %s", archive_error_string(a));
+		goto out;
+	}
+	r = image_import(e, tmp, "busybox:latest", NULL, err);
+out:
+	archive_write_free(a);
+	unlink(tmp);
+	return r;
+}

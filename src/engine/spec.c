@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/* The container's config.json, from berth-runtime's default spec, the image config
+ * (Entrypoint, Cmd, Env, WorkingDir, User, applied as Docker does) and `berth run`'s
+ * options. */
+#include "image_priv.h"
+#include "config.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+
+int64_t spec_parse_size(const char *s)
+{
+	char *end;
+	double v;
+	int64_t mul = 1;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v <= 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'b':
+		end++;
+		break;
+	case 'k':
+		mul = 1024, end++;
+		break;
+	case 'm':
+		mul = 1024 * 1024, end++;
+		break;
+	case 'g':
+		mul = 1024LL * 1024 * 1024, end++;
+		break;
+	default:
+		return -1;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end != '\0' || v * (double)mul > 9e18)
+		return -1;
+	return (int64_t)(v * (double)mul);
+}
+
+static bool spec_numeric(const char *s)
+{
+	return s[0] && strspn(s, "0123456789") == strlen(s);
+}
+
+int spec_check_opts(const struct run_opts *o, berth_error_t *err)
+{
+	for (size_t i = 0; i < o->n_volumes; i++) {
+		cleanup_free char *v = xstrdup(o->volumes[i]);
+		char *host = v, *ctr = strchr(v, ':'), *mode = NULL;
+		struct stat st;
+		if (ctr == NULL)
+			return berth_error(err, 0, "bad -v `%s`: expected HOST:CONTAINER[:ro]",
+			                   o->volumes[i]);
+		*ctr++ = '\0';
+		mode = strchr(ctr, ':');
+		if (mode)
+			*mode++ = '\0';
+		if (host[0] != '/' || ctr[0] != '/')
+			return berth_error(err, 0, "bad -v `%s`: both paths must be absolute",
+			                   o->volumes[i]);
+		if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
+			return berth_error(err, 0, "bad -v `%s`: unknown mode `%s` (ro or rw)",
+			                   o->volumes[i], mode);
+		if (stat(host, &st) < 0)
+			return berth_error(err, errno, "bad -v `%s`: `%s`", o->volumes[i], host);
+	}
+	for (size_t i = 0; i < o->n_env; i++)
+		if (o->env[i][0] == '=' || o->env[i][0] == '\0')
+			return berth_error(err, 0, "bad -e `%s`: expected KEY=VALUE", o->env[i]);
+	if (o->user) {
+		cleanup_free char *u = xstrdup(o->user);
+		char *g = strchr(u, ':');
+		if (g)
+			*g++ = '\0';
+		if (u[0] == '\0' || (g && g[0] == '\0') || strchr(u, '/') || (g && strchr(g, ':')))
+			return berth_error(
+			    err, 0, "bad -u `%s`: expected UID[:GID] or NAME[:GROUP]", o->user);
+	}
+	if (o->network && strcmp(o->network, "none") != 0 && strcmp(o->network, "host") != 0)
+		return berth_error(err, 0, "bad --network `%s`: none or host", o->network);
+	return 0;
+}
+
+/* Look name up in the container's /etc/passwd or /etc/group: field 2 (id), 3 (gid). */
+static int spec_lookup(int rootfd, const char *file, const char *name, long *id, long *gid)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *text = NULL;
+	berth_error_t e = NULL;
+	size_t len;
+
+	fd = util_open_in_root(rootfd, file, O_RDONLY | O_CLOEXEC, 0, &e);
+	berth_error_release(&e);
+	if (fd < 0 || util_read_fd(fd, file, &text, &len, &e) < 0) {
+		berth_error_release(&e);
+		return -1;
+	}
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = {0};
+		char *p = l;
+		for (int k = 0; k < 4 && p; k++) {
+			f[k] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (f[0] && f[2] && strcmp(f[0], name) == 0) {
+			*id = atol(f[2]);
+			if (gid && f[3])
+				*gid = atol(f[3]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int spec_user(const char *spec, const char *rootfs, json_t *user, berth_error_t *err)
+{
+	cleanup_free char *u = xstrdup(spec);
+	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char *g = strchr(u, ':');
+	long uid = 0, gid = 0;
+
+	if (g)
+		*g++ = '\0';
+	if (spec_numeric(u)) {
+		uid = atol(u);
+		/* the primary group of a numeric user is its passwd entry's, else 0 (as Docker) */
+		gid = 0;
+	} else if (spec_lookup(rootfd, "/etc/passwd", u, &uid, &gid) < 0) {
+		return berth_error(err, 0, "bad -u `%s`: no user `%s` in the image's /etc/passwd",
+		                   spec, u);
+	}
+	if (g) {
+		if (spec_numeric(g))
+			gid = atol(g);
+		else if (spec_lookup(rootfd, "/etc/group", g, &gid, NULL) < 0)
+			return berth_error(err, 0,
+			                   "bad -u `%s`: no group `%s` in the image's /etc/group",
+			                   spec, g);
+	}
+	json_object_set_new(user, "uid", json_integer(uid));
+	json_object_set_new(user, "gid", json_integer(gid));
+	return 0;
+}
+
+static void spec_env_set(json_t *env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(env, i, v)
+	{
+		const char *s = json_string_value(v);
+		if (s && strncmp(s, kv, klen) == 0 && (s[klen] == '=' || s[klen] == '\0')) {
+			json_array_set_new(env, i, json_string(kv));
+			return;
+		}
+	}
+	json_array_append_new(env, json_string(kv));
+}
+
+/* Podman's default capability set. */
+static const char *const spec_default_caps[] = {
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+    "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+    "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT",
+};
+
+static char *spec_cap_name(const char *c)
+{
+	char *n = strncasecmp(c, "CAP_", 4) == 0 ? xstrdup(c) : xasprintf("CAP_%s", c);
+	for (char *p = n; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return n;
+}
+
+static int spec_caps(const struct run_opts *o, json_t *proc, berth_error_t *err)
+{
+	json_t *set = json_array();
+	bool all_dropped = false;
+
+	for (size_t i = 0; i < o->n_cap_drop; i++)
+		if (strcasecmp(o->cap_drop[i], "ALL") == 0)
+			all_dropped = true;
+	if (!all_dropped)
+		for (size_t i = 0; i < ARRAY_SIZE(spec_default_caps); i++)
+			json_array_append_new(set, json_string(spec_default_caps[i]));
+	for (size_t i = 0; i < o->n_cap_add; i++) {
+		if (strcasecmp(o->cap_add[i], "ALL") == 0) {
+			json_array_clear(set);
+			for (int c = 0; c <= CAP_LAST_CAP; c++) {
+				char *n = cap_to_name(c);
+				char *u = n ? spec_cap_name(n) : NULL;
+				if (u && config_cap_from_name(u) >= 0)
+					json_array_append_new(set, json_string(u));
+				free(u);
+				cap_free(n);
+			}
+			continue;
+		}
+		cleanup_free char *n = spec_cap_name(o->cap_add[i]);
+		if (config_cap_from_name(n) < 0) {
+			json_decref(set);
+			return berth_error(err, 0, "bad --cap-add `%s`: unknown capability",
+			                   o->cap_add[i]);
+		}
+		json_array_append_new(set, json_string(n));
+	}
+	for (size_t i = 0; i < o->n_cap_drop; i++) {
+		cleanup_free char *n = NULL;
+		json_t *v;
+		size_t k;
+		if (strcasecmp(o->cap_drop[i], "ALL") == 0)
+			continue;
+		n = spec_cap_name(o->cap_drop[i]);
+		if (config_cap_from_name(n) < 0) {
+			json_decref(set);
+			return berth_error(err, 0, "bad --cap-drop `%s`: unknown capability",
+			                   o->cap_drop[i]);
+		}
+		for (k = json_array_size(set); k-- > 0;) {
+			v = json_array_get(set, k);
+			if (strcmp(json_string_value(v), n) == 0)
+				json_array_remove(set, k);
+		}
+	}
+	json_object_set_new(
+	    proc, "capabilities",
+	    json_pack("{s:O,s:O,s:O}", "bounding", set, "effective", set, "permitted", set));
+	json_decref(set);
+	return 0;
+}
+
+int spec_build(const struct image *img, const struct run_opts *o, const char *id,
+               const char *rootfs, json_t **out, berth_error_t *err)
+{
+	json_t *spec = config_default_spec(false);
+	json_t *ic = json_object_get(img->config, "config");
+	json_t *proc = json_object_get(spec, "process");
+	json_t *linux_ = json_object_get(spec, "linux");
+	json_t *args = json_array();
+	json_t *env = json_array();
+	json_t *ep = json_object_get(ic, "Entrypoint");
+	json_t *cmd = json_object_get(ic, "Cmd");
+	json_t *v;
+	const char *wd = json_string_value(json_object_get(ic, "WorkingDir"));
+	const char *user = json_string_value(json_object_get(ic, "User"));
+	size_t i;
+
+	/* Entrypoint + Cmd, as Docker: --entrypoint resets the image's Cmd */
+	if (o->has_entrypoint) {
+		if (o->entrypoint[0])
+			json_array_append_new(args, json_string(o->entrypoint));
+	} else {
+		json_array_foreach(ep, i, v) json_array_append(args, v);
+	}
+	if (o->n_cmd) {
+		for (i = 0; i < o->n_cmd; i++)
+			json_array_append_new(args, json_string(o->cmd[i]));
+	} else if (!o->has_entrypoint) {
+		json_array_foreach(cmd, i, v) json_array_append(args, v);
+	}
+	if (json_array_size(args) == 0) {
+		json_decref(args);
+		json_decref(env);
+		json_decref(spec);
+		return berth_error(
+		    err, 0, "no command: the image has neither Entrypoint nor Cmd; give one");
+	}
+	json_object_set_new(proc, "args", args);
+
+	spec_env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	json_array_foreach(json_object_get(ic, "Env"), i, v) if (json_string_value(v))
+	    spec_env_set(env, json_string_value(v));
+	if (o->tty)
+		spec_env_set(env, "TERM=xterm");
+	{
+		cleanup_free char *h = xasprintf("HOSTNAME=%s", o->hostname ? o->hostname : id);
+		spec_env_set(env, h);
+	}
+	for (i = 0; i < o->n_env; i++) {
+		if (strchr(o->env[i], '=')) {
+			spec_env_set(env, o->env[i]);
+		} else if (getenv(o->env[i])) {
+			/* -e KEY: the value from berth's environment, as Docker */
+			cleanup_free char *kv = xasprintf("%s=%s", o->env[i], getenv(o->env[i]));
+			spec_env_set(env, kv);
+		}
+	}
+	json_object_set_new(proc, "env", env);
+	json_object_set_new(proc, "cwd",
+	                    json_string(o->workdir    ? o->workdir
+	                                : wd && wd[0] ? wd
+	                                              : "/"));
+	json_object_set_new(proc, "terminal", json_boolean(o->tty));
+	if ((o->user || (user && user[0])) &&
+	    spec_user(o->user ? o->user : user, rootfs, json_object_get(proc, "user"), err) < 0) {
+		json_decref(spec);
+		return -1;
+	}
+	if (spec_caps(o, proc, err) < 0) {
+		json_decref(spec);
+		return -1;
+	}
+	json_object_set_new(spec, "root",
+	                    json_pack("{s:s,s:b}", "path", rootfs, "readonly", o->read_only));
+	{
+		char h[13];
+		snprintf(h, sizeof(h), "%s", id);
+		json_object_set_new(spec, "hostname", json_string(o->hostname ? o->hostname : h));
+	}
+	for (i = 0; i < o->n_volumes; i++) {
+		cleanup_free char *vv = xstrdup(o->volumes[i]);
+		char *ctr = strchr(vv, ':');
+		char *mode;
+		*ctr++ = '\0';
+		mode = strchr(ctr, ':');
+		if (mode)
+			*mode++ = '\0';
+		json_array_append_new(json_object_get(spec, "mounts"),
+		                      json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", ctr, "type",
+		                                "bind", "source", vv, "options", "rbind",
+		                                mode && strcmp(mode, "ro") == 0 ? "ro" : "rw"));
+	}
+	if (o->network && strcmp(o->network, "host") == 0) {
+		json_t *ns = json_object_get(linux_, "namespaces");
+		for (i = json_array_size(ns); i-- > 0;)
+			if (strcmp(json_string_value(json_object_get(json_array_get(ns, i), "type"))
+			               ?: "",
+			           "network") == 0)
+				json_array_remove(ns, i);
+	}
+	{
+		json_t *res = json_object();
+		if (o->memory > 0)
+			json_object_set_new(res, "memory",
+			                    json_pack("{s:I}", "limit", (json_int_t)o->memory));
+		if (o->cpus > 0)
+			json_object_set_new(res, "cpu",
+			                    json_pack("{s:I,s:I}", "quota",
+			                              (json_int_t)llround(o->cpus * 100000),
+			                              "period", (json_int_t)100000));
+		if (o->pids > 0)
+			json_object_set_new(res, "pids",
+			                    json_pack("{s:I}", "limit", (json_int_t)o->pids));
+		json_object_set_new(linux_, "resources", res);
+	}
+	{
+		cleanup_free char *cg = xasprintf("/berth/%s", id);
+		json_object_set_new(linux_, "cgroupsPath", json_string(cg));
+	}
+	*out = spec;
+	return 0;
+}

@@ -1,0 +1,264 @@
+#!/usr/bin/env bats
+# berth: images (import of real `podman save` archives and rootfs tarballs, whiteouts, safe
+# unpacking), run and its options, detached containers, logs, exec, stop, rm, limits.
+load helpers
+
+BERTH=$BERTH_BUILD/berth
+
+setup_file() {
+	export ROOT=$BATS_FILE_TMPDIR/root
+	export IMG=$BATS_FILE_TMPDIR/img
+	mkdir -p "$IMG"
+}
+
+setup() {
+	ROOT=$BATS_FILE_TMPDIR/root
+	IMG=$BATS_FILE_TMPDIR/img
+}
+
+teardown() {
+	local id
+	for id in $(b ps -a --format json 2>/dev/null | jq -r '.[].id'); do
+		b rm -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+b() {
+	"$BERTH" --root "$ROOT" "$@"
+}
+
+# The store's files (a failed operation must leave them as they were).
+store_list() {
+	(cd "$ROOT" && find images layers containers -printf '%p %s\n' | sort)
+}
+
+# A two-layer image built with podman (no runtime needed: --isolation chroot): the second
+# layer deletes /home/user (a whiteout), /bin/vi, and sets Env, WorkingDir, User, Cmd.
+podman_image() {
+	[ -e "$IMG/d.tar" ] && return 0
+	command -v podman >/dev/null || skip "podman not installed"
+	"$BERTH_TOP/scripts/make-rootfs.sh" "$IMG/rootfs" >/dev/null
+	mkdir -p "$IMG/rootfs/home/user/sub" "$IMG/rootfs/opq"
+	echo keep >"$IMG/rootfs/opq/old"
+	tar -C "$IMG/rootfs" -cf "$IMG/rootfs.tar" .
+	local tag=localhost/berth-test-$$
+	podman import "$IMG/rootfs.tar" "$tag:base" >/dev/null
+	cat >"$IMG/Containerfile" <<-C
+	FROM $tag:base
+	RUN rm -rf /home/user /bin/vi /opq && mkdir /opq && echo new >/opq/new && echo hello >/etc/motd
+	ENV FOO=bar
+	WORKDIR /tmp
+	USER user
+	CMD ["sh", "-c", "echo cmd \$FOO; id -u; pwd"]
+	C
+	podman build -q --isolation chroot -t "$tag:2" "$IMG" >/dev/null
+	podman save -q --format docker-archive -o "$IMG/d.tar" "$tag:2"
+	podman save -q --format oci-archive -o "$IMG/o.tar" "$tag:2"
+	podman rmi -f "$tag:2" "$tag:base" >/dev/null 2>&1 || true
+}
+
+@test "help, version, unknown command" {
+	run "$BERTH" --version
+	[ "$status" -eq 0 ] && [[ "$output" == "berth version"* ]]
+	run "$BERTH" --help
+	[[ "$output" == *run* && "$output" == *images* && "$output" == *vm* ]]
+	run "$BERTH" frob
+	[ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+}
+
+@test "built-in busybox: run --rm echo, exit status, nothing left behind" {
+	run b run --rm busybox echo hi
+	[ "$status" -eq 0 ] && [ "$output" = hi ]
+	run b run --rm busybox sh -c 'exit 42'
+	[ "$status" -eq 42 ]
+	[ -z "$(ls "$ROOT/containers")" ] && [ -z "$(ls "$ROOT/runtime")" ]
+	! grep -q "$ROOT/containers" /proc/self/mountinfo
+}
+
+@test "-i passes stdin; -t gives a terminal; -d -t logs the terminal's output" {
+	run bash -c "echo piped | '$BERTH' --root '$ROOT' run -i --rm busybox cat"
+	[ "$output" = piped ]
+	run script -qec "'$BERTH' --root '$ROOT' run --rm -t busybox sh -c 'tty; exit 4'" /dev/null
+	[ "$status" -eq 4 ] && [[ "$output" == *"/dev/pts/0"* ]]
+	id=$(b run -d -t busybox sh -c 'tty; echo x')
+	sleep 0.5
+	[ "$(b logs "$id" | tr -d '\r')" = "$(printf '/dev/pts/0\nx')" ]
+	b rm "$id"
+}
+
+@test "import a podman docker-archive: config, whiteouts, opaque directories" {
+	podman_image
+	run b image import "$IMG/d.tar" dimg
+	[ "$status" -eq 0 ] && [ "$output" = dimg:latest ]
+	run b run --rm dimg
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "cmd bar" ] && [ "${lines[1]}" = 1000 ] && [ "${lines[2]}" = /tmp ]
+	run b run --rm -u 0 dimg sh -c 'ls -A /home; cat /etc/motd; ls /opq; test -e /bin/vi || echo novi'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'hello\nnew\nnovi')" ]
+}
+
+@test "import a podman oci-archive and a rootfs tarball; export round trip" {
+	podman_image
+	run b image import "$IMG/o.tar"
+	[ "$status" -eq 0 ] && [[ "$output" == *berth-test-*:2 ]]
+	run b run --rm -u 0 "$output" sh -c 'ls -A /home; echo $FOO'
+	[ "$output" = bar ]
+	run b image import "$IMG/rootfs.tar" rfs
+	[ "$status" -eq 0 ]
+	run b run --rm rfs ls /opq
+	[ "$output" = old ]
+	b image export rfs "$BATS_TEST_TMPDIR/x.tar"
+	b rmi rfs
+	run b run --rm rfs true
+	[ "$status" -eq 125 ] && [[ "$output" == *'image "rfs" not found'* ]]
+	b image import "$BATS_TEST_TMPDIR/x.tar" rfs2
+	b image inspect rfs2 | jq -e '.config.rootfs.diff_ids | length == 1'
+	b images | grep -q rfs2
+}
+
+@test "bad archives: truncated, digest mismatch, not a tar; the store is unchanged" {
+	podman_image
+	b run --rm busybox true
+	before=$(store_list)
+	head -c 300000 "$IMG/d.tar" >"$BATS_TEST_TMPDIR/trunc.tar"
+	run b image import "$BATS_TEST_TMPDIR/trunc.tar"
+	[ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+	# flip one byte inside a layer blob of the OCI archive
+	d=$BATS_TEST_TMPDIR/o
+	mkdir -p "$d" && tar -C "$d" -xf "$IMG/o.tar"
+	blob=$(jq -r '.layers[-1].digest' "$d/blobs/sha256/$(jq -r '.manifests[0].digest' "$d/index.json" | cut -d: -f2)" | cut -d: -f2)
+	printf 'X' | dd of="$d/blobs/sha256/$blob" bs=1 seek=100 conv=notrunc 2>/dev/null
+	tar -C "$d" -cf "$BATS_TEST_TMPDIR/bad.tar" .
+	run b image import "$BATS_TEST_TMPDIR/bad.tar"
+	[ "$status" -eq 125 ] && [[ "$output" == *"digest mismatch"* ]]
+	echo garbage >"$BATS_TEST_TMPDIR/g.tar"
+	run b image import "$BATS_TEST_TMPDIR/g.tar"
+	[ "$status" -eq 125 ]
+	[ "$(store_list)" = "$before" ]
+}
+
+@test "unpacking: ../ entries and symlinks to /etc do not write outside the layer" {
+	python3 - "$BATS_TEST_TMPDIR" <<-'P'
+	import io, sys, tarfile
+	d = sys.argv[1]
+	def f(t, n, data=b'x'):
+	    i = tarfile.TarInfo(n); i.size = len(data); t.addfile(i, io.BytesIO(data))
+	def l(t, n, target, kind):
+	    i = tarfile.TarInfo(n); i.type = kind; i.linkname = target; t.addfile(i)
+	with tarfile.open(d + '/dotdot.tar', 'w') as t:
+	    f(t, 'ok'); f(t, '../../etc/berth-escape-1')
+	with tarfile.open(d + '/link.tar', 'w') as t:
+	    l(t, 'etc', '/etc', tarfile.SYMTYPE); f(t, 'etc/berth-escape-2')
+	with tarfile.open(d + '/link2.tar', 'w') as t:
+	    l(t, 'e', '/etc', tarfile.SYMTYPE); l(t, 'lib', '../../../../etc', tarfile.SYMTYPE)
+	    f(t, 'lib/berth-escape-3'); l(t, 'h', '/etc/passwd', tarfile.LNKTYPE)
+	P
+	run b image import "$BATS_TEST_TMPDIR/dotdot.tar"
+	[ "$status" -eq 125 ] && [[ "$output" == *"leaves the layer"* ]]
+	run b image import "$BATS_TEST_TMPDIR/link.tar"
+	run b image import "$BATS_TEST_TMPDIR/link2.tar" l2
+	[ ! -e /etc/berth-escape-1 ] && [ ! -e /etc/berth-escape-2 ] && [ ! -e /etc/berth-escape-3 ]
+	[ ! -e "$ROOT/../etc/berth-escape-1" ]
+}
+
+@test "-d, ps, logs, exec, stop (SIGTERM), rm" {
+	run b run -d --name web busybox sh -c 'echo started; trap "echo term; exit 7" TERM; while :; do sleep 0.1; done'
+	[ "$status" -eq 0 ] && [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	sleep 0.3
+	b ps | grep -q web
+	run b logs web
+	[ "$output" = started ]
+	run b exec web sh -c 'echo in-exec; exit 3'
+	[ "$status" -eq 3 ] && [ "$output" = in-exec ]
+	run b stats web
+	[ "$status" -eq 0 ] && [[ "$output" == *PIDS* ]]
+	run b rm web
+	[ "$status" -eq 125 ] && [[ "$output" == *running* ]]
+	b stop -t 5 web
+	b ps -a --format json | jq -e '.[] | select(.name == "web") | .state == "exited" and .exit_code == 7'
+	! b ps | grep -q web
+	run b logs web
+	[ "$output" = "$(printf 'started\nterm')" ]
+	run timeout 5 "$BERTH" --root "$ROOT" logs -f web
+	[ "$status" -eq 0 ] && [ "$output" = "$(printf 'started\nterm')" ]
+	b start web
+	sleep 0.3
+	b kill -s KILL web
+	sleep 0.3
+	b ps -a --format json | jq -e '.[] | select(.name == "web") | .exit_code == 137'
+	b rm web
+	[ -z "$(ls "$ROOT/containers")" ]
+	! grep -q "$ROOT/containers" /proc/self/mountinfo
+	# -d --rm: gone once it exits; logs -f follows a running container to its end
+	id=$(b run -d --rm busybox sh -c 'sleep 0.5; echo late')
+	run timeout 5 "$BERTH" --root "$ROOT" logs -f "$id"
+	[ "$output" = late ]
+	for i in $(seq 50); do [ -z "$(ls "$ROOT/containers")" ] && break; sleep 0.1; done
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "volumes, env, env-file, user, workdir, hostname, read-only, entrypoint" {
+	mkdir -p "$BATS_TEST_TMPDIR/vol"
+	echo data >"$BATS_TEST_TMPDIR/vol/f"
+	chmod 777 "$BATS_TEST_TMPDIR/vol"
+	printf 'X=1\n# comment\nY=two\n' >"$BATS_TEST_TMPDIR/env"
+	run b run --rm -v "$BATS_TEST_TMPDIR/vol:/v" -e Z=3 --env-file "$BATS_TEST_TMPDIR/env" \
+		-u 1000:1000 -w /v --hostname hh busybox sh -c 'cat f; echo $X$Y$Z; id -u; id -g; pwd; hostname; echo w >/v/new'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'data\n1two3\n1000\n1000\n/v\nhh')" ]
+	[ -e "$BATS_TEST_TMPDIR/vol/new" ]
+	run b run --rm -v "$BATS_TEST_TMPDIR/vol:/v:ro" busybox sh -c 'echo x >/v/y'
+	[ "$status" -ne 0 ]
+	run b run --rm --read-only busybox touch /x
+	[ "$status" -ne 0 ]
+	run b run --rm --entrypoint echo busybox a b
+	[ "$output" = "a b" ]
+	run b run --rm -u nobody busybox id -u
+	[ "$output" = 65534 ]
+	run b run --rm --network none busybox sh -c 'ls /sys/class/net'
+	[ "$output" = lo ]
+}
+
+@test "limits are visible in the container's cgroup" {
+	id=$(b run -d --memory 64m --pids-limit 50 --cpus 0.5 busybox sleep 100)
+	cg=$(ls -d /sys/fs/cgroup/memory/berth/"$id" /sys/fs/cgroup/berth/"$id" 2>/dev/null | head -1)
+	[ -n "$cg" ]
+	if [ -e /sys/fs/cgroup/memory/berth/"$id" ]; then
+		[ "$(cat /sys/fs/cgroup/memory/berth/"$id"/memory.limit_in_bytes)" = 67108864 ]
+		[ "$(cat /sys/fs/cgroup/pids/berth/"$id"/pids.max)" = 50 ]
+		[ "$(cat /sys/fs/cgroup/cpu/berth/"$id"/cpu.cfs_quota_us)" = 50000 ]
+	else
+		[ "$(cat "$cg/memory.max")" = 67108864 ] && [ "$(cat "$cg/pids.max")" = 50 ]
+	fi
+	run b run --rm --memory 32m busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+	[ "$output" = 33554432 ] || [ ! -d /sys/fs/cgroup/memory ]
+	b rm -f "$id"
+	[ ! -e "$cg" ]
+}
+
+# cgroups of berth's containers (64 hex digit ids) in every hierarchy
+cgroups_now() {
+	ls -d /sys/fs/cgroup/*/berth/* /sys/fs/cgroup/berth/* 2>/dev/null | grep -E '/[0-9a-f]{64}$' | sort || true
+}
+
+@test "bad input: one line, exit 125, nothing left behind" {
+	b run --rm busybox true
+	cg_before=$(cgroups_now)
+	for args in "nope true" "-v bad busybox true" "-v /nonexistent:/x busybox true" \
+		"-e =x busybox true" "-u a:b:c busybox true" "--memory 12x busybox true" \
+		"--network bridge busybox true" "--cap-add NOPE busybox true"; do
+		run b run $args
+		[ "$status" -eq 125 ] || { echo "$args: $status"; false; }
+		[ "${#lines[@]}" -eq 1 ] && [[ "$output" == "berth: run: "* ]]
+	done
+	run b run --rm busybox /no/such/binary
+	[ "$status" -ne 0 ]
+	b run --name dup busybox true
+	run b run --name dup busybox true
+	[ "$status" -eq 125 ] && [[ "$output" == *'"dup" is already in use'* ]]
+	b rm dup
+	[ -z "$(ls "$ROOT/containers")" ] && [ -z "$(ls "$ROOT/runtime")" ]
+	! grep -q "$ROOT/containers" /proc/self/mountinfo
+	[ "$(cgroups_now)" = "$cg_before" ]
+}
