@@ -359,6 +359,11 @@ void rv_wfi(struct vcpu *v)
 		d = __atomic_load_n(&v->sbi_timer, __ATOMIC_RELAXED);
 		if ((v->menvcfg & RV_MENVCFG_STCE) && v->stimecmp < d)
 			d = v->stimecmp;
+		/* A deadline already passed has raised its pending bit (rv_update_timer); if
+		 * that interrupt is masked in mie it cannot wake us, so wait for the next
+		 * kick or interrupt instead of spinning with the lock held. */
+		if (d != UINT64_MAX && v->p.timebase_hz != 0 && v->p.time(v->p.opaque) >= d)
+			d = UINT64_MAX;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if (d == UINT64_MAX || v->p.timebase_hz == 0) {
 			ts.tv_sec += 1;
@@ -366,7 +371,7 @@ void rv_wfi(struct vcpu *v)
 			uint64_t ns;
 			now = v->p.time(v->p.opaque);
 			if (now >= d)
-				continue;
+				d = now; /* passed just now: wait the minimum below */
 			ns = (uint64_t)((unsigned __int128)(d - now) * 1000000000u /
 			                v->p.timebase_hz);
 			if (ns > 1000000000ULL)
