@@ -5,6 +5,7 @@
 #include "process.h"
 #include "seccomp.h"
 #include "state.h"
+#include "supervise.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -375,92 +376,6 @@ __attribute__((noreturn)) static void exec_helper(struct exec_child *x)
 
 /* ---- the runtime's side -------------------------------------------------------------- */
 
-static int exec_status_of(int ws)
-{
-	if (WIFEXITED(ws))
-		return WEXITSTATUS(ws);
-	if (WIFSIGNALED(ws))
-		return 128 + WTERMSIG(ws);
-	return 255;
-}
-
-/* Forward signals to the process, copy its terminal, until it exits. */
-static int exec_supervise(pid_t child, int master, int *status, berth_error_t *err)
-{
-	sigset_t all;
-	cleanup_close int sfd = -1;
-	bool in_open = master >= 0;
-	bool done = false;
-	char buf[8192];
-
-	sigfillset(&all);
-	sfd = signalfd(-1, &all, SFD_CLOEXEC);
-	if (sfd < 0)
-		return berth_error(err, errno, "signalfd");
-	if (master >= 0)
-		terminal_raw_begin(master);
-	while (!done || master >= 0) {
-		struct pollfd pf[3] = {
-		    {.fd = sfd, .events = POLLIN},
-		    {.fd = master, .events = POLLIN},
-		    {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
-		};
-		if (done) {
-			/* what the process wrote last, without blocking */
-			ssize_t n = read(master, buf, sizeof(buf));
-			if (n <= 0)
-				break;
-			util_write_all(STDOUT_FILENO, buf, (size_t)n);
-			continue;
-		}
-		if (poll(pf, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pf[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGCHLD) {
-				int ws;
-				pid_t w;
-				while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
-					if (w == child) {
-						*status = exec_status_of(ws);
-						done = true;
-					}
-				if (done && master >= 0)
-					fcntl(master, F_SETFL, O_NONBLOCK);
-			} else if (si.ssi_signo == SIGWINCH && master >= 0) {
-				terminal_copy_winsize(master);
-			} else {
-				kill(child, (int)si.ssi_signo);
-			}
-		}
-		if (master >= 0 && (pf[2].revents & (POLLIN | POLLHUP))) {
-			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-			if (n <= 0)
-				in_open = false;
-			else
-				util_write_all(master, buf, (size_t)n);
-		}
-		if (master >= 0 && !done && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			ssize_t n = read(master, buf, sizeof(buf));
-			if (n <= 0) {
-				close(master);
-				master = -1;
-			} else {
-				util_write_all(STDOUT_FILENO, buf, (size_t)n);
-			}
-		}
-	}
-	if (master >= 0)
-		close(master);
-	terminal_raw_end();
-	return 0;
-}
-
 /* The error the process reported before exec, if it did; else keep *err. */
 static void exec_child_error(int sync, berth_error_t *err)
 {
@@ -703,7 +618,7 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 		r = 0;
 		goto restore;
 	}
-	r = exec_supervise(x.child, master, status, err);
+	r = supervise_child(x.child, master, status, err);
 restore:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
