@@ -10,7 +10,7 @@ echo "== berth-runtime: a container from Debian's busybox-static"
 "$top/scripts/make-rootfs.sh" "$work/bundle/rootfs"
 "$build/berth-runtime" spec --bundle "$work/bundle"
 jq '.process.terminal = false | .hostname = "berth-demo"
-    | .process.args = ["sh", "-c", "echo \"hello from a berth container: $(hostname), pid $$, uid $(id -u)\"; echo \"its root: $(ls /)\"; echo \"its namespaces: $(ls /proc/self/ns | tr \"\\n\" \" \")\""]' \
+    | .process.args = ["sh", "-c", "echo \"hello from a berth container: $(hostname), pid $$, uid $(id -u)\"; echo \"its root: $(ls / | tr \"\\n\" \" \")\"; echo \"its namespaces: $(ls /proc/self/ns | tr \"\\n\" \" \")\""]' \
 	"$work/bundle/config.json" >"$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
 "$build/berth-runtime" run --bundle "$work/bundle" "berth-demo-$$"
 echo "container exited with status $?"
