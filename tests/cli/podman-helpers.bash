@@ -58,7 +58,7 @@ podman_teardown_file() {
 	crun_ns podman_raw rm -a -f -t 0 >/dev/null 2>&1 || true
 	podman_raw rmi -a -f >/dev/null 2>&1 || true
 	# vfs leaves nothing mounted; the runroot may hold shm mounts of containers
-	grep -o " $PM_DIR[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
+	{ grep -o " ${PM_DIR}[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
 }
