@@ -31,6 +31,8 @@ BERTH_CMD(rmi);
 struct json_t;
 /* The record of the container named (or id, or id prefix) ref; *id gets its id. */
 struct json_t *cli_record(struct engine *e, const char *ref, char **id, berth_error_t *err);
+/* Whether the container named ref runs: 1 or 0 (*id gets its id), -1 with err set. */
+int cli_running(struct engine *e, const char *ref, char **id, berth_error_t *err);
 /* The record's state, "exited" when its monitor died. */
 const char *cli_state(struct json_t *rec);
 /* Send sig to the container's init through the runtime library. */

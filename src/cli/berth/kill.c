@@ -23,12 +23,9 @@ BERTH_CMD(kill)
 		return berth_error(err, 0, "usage: berth kill [-s SIG] NAME…");
 	for (; k < argc; k++) {
 		cleanup_free char *id = NULL;
-		json_t *rec = cli_record(e, argv[k], &id, err);
-		bool run;
-		if (rec == NULL)
+		int run = cli_running(e, argv[k], &id, err);
+		if (run < 0)
 			return -1;
-		run = ctr_running(rec);
-		json_decref(rec);
 		if (!run)
 			return berth_error(err, 0, "container \"%s\" is not running", argv[k]);
 		if (cli_signal(e, id, sig, err) < 0)

@@ -76,6 +76,18 @@ json_t *cli_record(struct engine *e, const char *ref, char **id, berth_error_t *
 	return rec;
 }
 
+int cli_running(struct engine *e, const char *ref, char **id, berth_error_t *err)
+{
+	json_t *rec = cli_record(e, ref, id, err);
+	bool run;
+
+	if (rec == NULL)
+		return -1;
+	run = ctr_running(rec);
+	json_decref(rec);
+	return run;
+}
+
 const char *cli_state(json_t *rec)
 {
 	const char *st = json_string_value(json_object_get(rec, "state")) ?: "?";

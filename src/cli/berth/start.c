@@ -12,13 +12,10 @@ BERTH_CMD(start)
 	if (argc != 2)
 		return berth_error(err, 0, "usage: berth start NAME");
 	cleanup_free char *id = NULL;
-	json_t *rec = cli_record(e, argv[1], &id, err);
-	bool run;
+	int run = cli_running(e, argv[1], &id, err);
 
-	if (rec == NULL)
+	if (run < 0)
 		return -1;
-	run = ctr_running(rec);
-	json_decref(rec);
 	if (run)
 		return berth_error(err, 0, "container \"%s\" is already running", argv[1]);
 	if (ctr_mount(e, id, err) < 0 || monitor_spawn(e, id, err) < 0) {

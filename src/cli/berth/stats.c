@@ -15,16 +15,13 @@ BERTH_CMD(stats)
 	struct cgroup_host h;
 	struct cgroup *cg = NULL;
 	struct cgroup_stats st = {0};
-	json_t *rec;
-	bool run;
+	int run;
 
 	if (argc != 2)
 		return berth_error(err, 0, "usage: berth stats NAME");
-	rec = cli_record(e, argv[1], &id, err);
-	if (rec == NULL)
+	run = cli_running(e, argv[1], &id, err);
+	if (run < 0)
 		return -1;
-	run = ctr_running(rec);
-	json_decref(rec);
 	if (!run)
 		return berth_error(err, 0, "container \"%s\" is not running", argv[1]);
 	path = xasprintf("/berth/%s", id);

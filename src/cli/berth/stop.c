@@ -25,12 +25,9 @@ BERTH_CMD(stop)
 		return berth_error(err, 0, "usage: berth stop [-t SECS] NAME…");
 	for (; k < argc; k++) {
 		cleanup_free char *id = NULL;
-		json_t *rec = cli_record(e, argv[k], &id, err);
-		bool run;
-		if (rec == NULL)
+		int run = cli_running(e, argv[k], &id, err);
+		if (run < 0)
 			return -1;
-		run = ctr_running(rec);
-		json_decref(rec);
 		if (run) {
 			berth_error_t e2 = NULL;
 			cli_signal(e, id, SIGTERM, &e2);

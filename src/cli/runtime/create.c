@@ -43,27 +43,19 @@ static int create_opt(int opt, const char *arg, void *ctx, berth_error_t *err)
 
 static int create_parse(int argc, char **argv, struct create_ctx *c, bool run, berth_error_t *err)
 {
-	static const struct option create_opts[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"pid-file", required_argument, NULL, 'p'},
-		{"console-socket", required_argument, NULL, 'c'},
-		{"no-pivot", no_argument, NULL, 'P'},
-		{"no-new-keyring", no_argument, NULL, 'k'},
-		{"preserve-fds", required_argument, NULL, 'f'},
-		{0},
-	};
-	static const struct option run_opts[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"pid-file", required_argument, NULL, 'p'},
-		{"console-socket", required_argument, NULL, 'c'},
-		{"no-pivot", no_argument, NULL, 'P'},
-		{"no-new-keyring", no_argument, NULL, 'k'},
-		{"preserve-fds", required_argument, NULL, 'f'},
+	/* run's own options first: create takes the same list without them */
+	static const struct option opts[] = {
 		{"detach", no_argument, NULL, 'd'},
 		{"keep", no_argument, NULL, 'K'},
+		{"bundle", required_argument, NULL, 'b'},
+		{"pid-file", required_argument, NULL, 'p'},
+		{"console-socket", required_argument, NULL, 'c'},
+		{"no-pivot", no_argument, NULL, 'P'},
+		{"no-new-keyring", no_argument, NULL, 'k'},
+		{"preserve-fds", required_argument, NULL, 'f'},
 		{0},
 	};
-	int first = runtime_getopt(argc, argv, run ? "b:d" : "b:", run ? run_opts : create_opts,
+	int first = runtime_getopt(argc, argv, run ? "b:d" : "b:", run ? opts : opts + 2,
 				   create_opt, c, err);
 	if (first < 0)
 		return first;
