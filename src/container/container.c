@@ -27,6 +27,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+/* How long delete --force waits for a SIGKILLed init before it gives up (runc: ~10 s). */
+#define CONTAINER_KILL_WAIT_MS 10000
+
 /* What a create in progress holds, so that a failure can undo all of it. */
 struct container_build {
 	const char *root;
@@ -60,20 +63,73 @@ static int container_signal(pid_t pid, unsigned long long start_time, int sig)
 	return 0;
 }
 
-/* Wait until pid (not necessarily our child) is gone. */
-static void container_wait_gone(pid_t pid, unsigned long long start_time)
+/* Wait until pid (not necessarily our child) is gone, at most timeout_ms (< 0: forever).
+ * Returns whether it is gone. */
+static bool container_wait_gone(pid_t pid, unsigned long long start_time, int timeout_ms)
 {
 	cleanup_close int fd = container_pidfd(pid);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int waited = 0;
 
 	if (fd < 0)
-		return;
+		return true;
 	if (waitpid(pid, NULL, WNOHANG) == pid)
-		return;
-	while (state_pid_alive(pid, start_time))
+		return true;
+	while (state_pid_alive(pid, start_time)) {
+		if (timeout_ms >= 0 && waited >= timeout_ms)
+			return false;
 		if (poll(&p, 1, 100) > 0)
 			break;
+		waited += 100;
+	}
 	waitpid(pid, NULL, WNOHANG);
+	return true;
+}
+
+/* Thaw every freezer cgroup pid sits in, whoever froze it (a frozen task cannot die of
+ * SIGKILL): v1 freezer hierarchies and the cgroup2 tree, the cgroup and its ancestors, as a
+ * parent's freeze holds its children. Best effort: what cannot be thawed is left. */
+static void container_thaw_pid(pid_t pid)
+{
+	char file[64];
+	cleanup_free char *text = NULL;
+	berth_error_t e = NULL;
+	struct cgroup_host h;
+	char *line, *save = NULL;
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	if (util_read_file(file, &text, NULL, &e) < 0 || cgroup_host_detect(&h, NULL, &e) < 0) {
+		berth_error_release(&e);
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctrls = strchr(line, ':'), *path;
+		const char *mnt = NULL, *knob = NULL, *value = NULL;
+
+		if (ctrls == NULL || (path = strchr(++ctrls, ':')) == NULL)
+			continue;
+		*path++ = '\0';
+		if (*ctrls == '\0' && h.has_v2) {
+			mnt = h.v2_mount, knob = "cgroup.freeze", value = "0";
+		} else {
+			for (size_t i = 0; i < h.n_v1; i++)
+				if (h.v1[i].controllers & (1u << CGROUP_CTRL_FREEZER) &&
+				    strcmp(h.v1[i].options, ctrls) == 0)
+					mnt = h.v1[i].mount, knob = "freezer.state", value = "THAWED";
+		}
+		if (mnt == NULL || path[0] != '/' || strstr(path, "/..") != NULL)
+			continue;
+		/* from the cgroup up to (not including) the root, which cannot be frozen */
+		for (size_t len = strlen(path); len > 1;) {
+			cleanup_free char *f = xasprintf("%s%.*s/%s", mnt, (int)len, path, knob);
+			if (util_write_file(f, value, &e) < 0)
+				berth_error_release(&e);
+			while (len > 0 && path[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+		}
+	}
 }
 
 static char *container_state_json_text(const char *root, const struct state *s,
@@ -167,7 +223,7 @@ static void container_build_abort(struct container_build *b)
 		waitpid(b->stage1, NULL, 0);
 	}
 	if (b->init > 0)
-		container_wait_gone(b->init, 0);
+		container_wait_gone(b->init, 0, -1);
 	if (b->cgroup_made && cgroup_destroy(&b->cg_host, b->state.cgroup_path, &e) < 0) {
 		log_warning("%s", e->msg);
 		berth_error_release(&e);
@@ -626,7 +682,20 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 		if (st == STATE_PAUSED && manage_thaw(s, &e) < 0)
 			log_warning("%s", e->msg);
 		berth_error_release(&e);
-		container_wait_gone(s->pid, s->start_time);
+		if (!container_wait_gone(s->pid, s->start_time, 1000)) {
+			/* frozen by a freezer that is not the container's own? */
+			container_thaw_pid(s->pid);
+			container_signal(s->pid, s->start_time, SIGKILL);
+			if (!container_wait_gone(s->pid, s->start_time, CONTAINER_KILL_WAIT_MS)) {
+				int r = berth_error(err, 0,
+						    "cannot delete container `%s`: its init (pid %d) "
+						    "did not die within %d s of SIGKILL (frozen, or "
+						    "in uninterruptible sleep?)",
+						    id, (int)s->pid, CONTAINER_KILL_WAIT_MS / 1000);
+				state_free(s);
+				return r;
+			}
+		}
 	}
 	if (container_cgroup_remove(s->cgroup_path, err) < 0) {
 		state_free(s);
@@ -650,6 +719,12 @@ int container_delete(const char *root, const char *id, bool force, berth_error_t
 
 	if (state_validate_id(id, err) < 0)
 		return -1;
+	if (force) {
+		/* as runc and crun: forcing the delete of what does not exist succeeds */
+		cleanup_free char *dir = xasprintf("%s/%s", root, id);
+		if (access(dir, F_OK) < 0 && errno == ENOENT)
+			return 0;
+	}
 	lock = state_lock(root, id, err);
 	if (lock < 0)
 		return -1;
