@@ -306,8 +306,10 @@ static int container_converse(struct container_build *b, int sync, const char *p
 				return -1;
 			break;
 		case SYNC_HOOKS: {
+			/* "created", as the spec's lifecycle, runtime-tools and crun have it (runc
+			 * says "creating"); docs/runtime.md */
 			cleanup_free char *js = container_state_json_text(b->root, &b->state,
-									   "creating");
+									   "created");
 			free(m.payload);
 			if (c->has_hooks &&
 			    (hooks_run(c->hooks.prestart, c->hooks.n_prestart, "prestart", js, err) <

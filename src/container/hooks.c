@@ -10,6 +10,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+extern char **environ;
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -18,7 +21,6 @@
 static void hooks_child(const struct config_hook *h, int in_fd)
 {
 	char **argv;
-	char *const empty_env[] = {NULL};
 	size_t i;
 
 	if (dup2(in_fd, STDIN_FILENO) < 0)
@@ -32,7 +34,8 @@ static void hooks_child(const struct config_hook *h, int in_fd)
 		argv[0] = h->path;
 	for (i = 0; i < h->n_args; i++)
 		argv[i] = h->args[i];
-	execve(h->path, argv, h->n_env ? h->env : empty_env);
+	/* without "env" a hook inherits the runtime's environment, as runc's and crun's do */
+	execve(h->path, argv, h->env != NULL ? h->env : environ);
 	_exit(127);
 }
 

@@ -10,12 +10,15 @@
 #include "util.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -95,17 +98,36 @@ static bool init_has_new_ns(const struct config *c, enum config_ns_type t)
 	return i >= 0;
 }
 
-/* Wait for `start`: the open blocks until it opens the fifo's read end. Returns the fd. */
-static int init_wait_start(int fifo_fd)
+/* Bring up `lo` of a new network namespace, as runc and crun do. */
+static int init_loopback_up(berth_error_t *err)
 {
-	char path[32];
+	struct ifreq ifr = {.ifr_name = "lo"};
+	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return berth_error(err, errno, "bring up `lo`: socket");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return berth_error(err, errno, "bring up `lo`: SIOCGIFFLAGS");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return berth_error(err, errno, "bring up `lo`: SIOCSIFFLAGS");
+	return 0;
+}
+
+/* Wait for `start`: the open blocks until it opens the fifo's read end. Returns the fd.
+ * The O_PATH fifo fd is reopened through fds, this process's /proc/<pid>/fd opened before
+ * the pivot, so that neither a container without /proc nor a mount over its /proc matters. */
+static int init_wait_start(int fds, int fifo_fd)
+{
+	char name[16];
 	int fd;
 
-	util_fd_path(fifo_fd, path);
+	snprintf(name, sizeof(name), "%d", fifo_fd);
 	do
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+		fd = openat(fds, name, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
 	close(fifo_fd);
+	close(fds);
 	return fd;
 }
 
@@ -129,12 +151,17 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	cleanup_free char *state_json = NULL;
 	cleanup_free char *exe = NULL;
 	char **env;
-	int fifo;
+	int fifo, fds;
 	int slave = -1;
 	struct seccomp_program *scmp = NULL;
 	int scmp_listener = -1;
 
 	signal(SIGPIPE, SIG_DFL);
+	fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fds < 0) {
+		berth_error(&err, errno, "open `/proc/self/fd`");
+		init_fail(a->sync_fd, &err);
+	}
 	/* compiled now so that a bad profile fails create; loaded as late as it can be */
 	if (c->linux_.has_seccomp &&
 	    seccomp_prepare(&c->linux_.seccomp, &scmp, &scmp_listener, &err) < 0)
@@ -226,7 +253,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	free(m.payload);
 	close(a->sync_fd);
 
-	fifo = init_wait_start(a->fifo_fd);
+	fifo = init_wait_start(fds, a->fifo_fd);
 	if (fifo < 0) {
 		berth_error(&err, errno, "open exec.fifo");
 		init_fail_started(-1, &err);
@@ -281,6 +308,8 @@ void init_stage1(const struct init_args *a)
 		init_fail(a->sync_fd, &err);
 	}
 	if ((flags & CLONE_NEWTIME) && init_time_offsets(c, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	if ((flags & CLONE_NEWNET) && init_loopback_up(&err) < 0)
 		init_fail(a->sync_fd, &err);
 	pid = fork();
 	if (pid < 0) {

@@ -529,6 +529,17 @@ static int rootfs_copy_tree(int src, int dst, const char *what, int depth, berth
 	return ret;
 }
 
+/* Whether the comma-separated mount data has option `name` or `name=…`. */
+static bool rootfs_has_option(const char *data, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && (p[n] == '=' || p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 /* ---- one mount ----------------------------------------------------------------------------- */
 
 static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, berth_error_t *err)
@@ -540,6 +551,7 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 	cleanup_close int top = -1;
 	cleanup_close int olddir = -1;
 	cleanup_free char *inroot = NULL;
+	cleanup_free char *data = NULL;
 	unsigned long flags = m->flags & ~PROPAGATION_FLAGS;
 	char sp[32], dp[32];
 	const char *label;
@@ -582,7 +594,15 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 		label = m->source && *m->source ? m->source : m->type;
 		if (m->type == NULL)
 			return berth_error(err, EINVAL, "mount on `%s`: no type", m->dest);
-		if (mount(label, dp, m->type, flags, m->data) < 0)
+		if (rootfs_str_eq(m->type, "tmpfs") && !rootfs_has_option(m->data, "mode")) {
+			/* a tmpfs keeps the mode of the directory it covers, as in runc and crun */
+			struct stat st;
+			if (fstat(dfd, &st) < 0)
+				return berth_error(err, errno, "mount on `%s`: stat", m->dest);
+			data = xasprintf("mode=%o%s%s", (unsigned)(st.st_mode & 07777),
+					 m->data && *m->data ? "," : "", m->data ? m->data : "");
+		}
+		if (mount(label, dp, m->type, flags, data ? data : m->data) < 0)
 			return berth_error(err, errno, "mount `%s` on `%s`", label, m->dest);
 	}
 
@@ -1177,8 +1197,10 @@ int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_er
 	if (ctx.root == NULL)
 		return berth_error(err, errno, "rootfs `%s`", o->rootfs);
 
-	/* nothing we mount may propagate back to the host */
-	if (prop == 0)
+	/* nothing we mount may propagate back to the host. An unbindable "/" could not be
+	 * bind-mounted onto itself below: it becomes unbindable after the pivot
+	 * (rootfs_finalize), as the spec's order of operations has it. */
+	if (prop == 0 || (prop & MS_UNBINDABLE))
 		prop = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return berth_error(err, errno, "make `/` %s", rootfs_propagation_name(prop));

@@ -38,3 +38,61 @@ teardown() {
 	pid_dead "$pid"
 	assert_gone "$ID"
 }
+
+@test "rootfsPropagation unbindable makes the container's / unbindable" {
+	make_bundle "$BUNDLE" sh -c 'awk "\$5 == \"/\"" /proc/self/mountinfo'
+	cfg_set "$BUNDLE" '.linux.rootfsPropagation = "unbindable"'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *unbindable* ]]
+}
+
+@test "lo is up in a new network namespace" {
+	make_bundle "$BUNDLE" cat /sys/class/net/lo/operstate /sys/class/net/lo/flags
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# IFF_UP is bit 0 of the flags
+	[ $((lines[1] & 1)) -eq 1 ]
+}
+
+@test "a hook without env inherits the runtime's environment" {
+	make_bundle "$BUNDLE" true
+	log=$BATS_TEST_TMPDIR/hook-env
+	cfg_set "$BUNDLE" ".hooks.prestart = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo \$BERTH_HOOK_MARK >$log\"]}] | .hooks.poststop = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo \${BERTH_HOOK_MARK:-unset} >$log.2\"], \"env\": [\"A=b\"]}]"
+	BERTH_HOOK_MARK=from-runtime rt run --bundle "$BUNDLE" "$ID"
+	[ "$(cat "$log")" = from-runtime ]
+	# with env given, only that
+	[ "$(cat "$log.2")" = unset ]
+}
+
+@test "prestart, createRuntime and createContainer hooks see the status created" {
+	make_bundle "$BUNDLE" true
+	log=$BATS_TEST_TMPDIR/hook-status
+	cfg_set "$BUNDLE" ".hooks.prestart = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat >>$log; echo >>$log\"]}] | .hooks.createRuntime = .hooks.prestart"
+	rt run --bundle "$BUNDLE" "$ID"
+	run jq -r .status "$log"
+	echo "$output"
+	[ "${lines[0]}" = created ]
+	[ "${lines[1]}" = created ]
+}
+
+@test "a tmpfs without mode= keeps the mode of its mount point" {
+	make_bundle "$BUNDLE" stat -c %a /data
+	mkdir -p "$BUNDLE/rootfs/data"
+	chmod 0712 "$BUNDLE/rootfs/data"
+	cfg_set "$BUNDLE" '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}]'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = 712 ]
+}
+
+@test "a container without a /proc mount starts" {
+	make_bundle "$BUNDLE" sh -c 'ls /proc | wc -l'
+	cfg_set "$BUNDLE" 'del(.mounts[] | select(.destination == "/proc")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+}
