@@ -299,6 +299,16 @@ struct config_intel_rdt {
 	bool enable_cmt, enable_mbm;
 };
 
+/* linux.memoryPolicy (runtime-spec 1.3), applied with set_mempolicy(2). */
+#define CONFIG_MPOL_MAX_NODES 1024
+struct config_memory_policy {
+	int mode;	/* MPOL_* */
+	unsigned flags; /* MPOL_F_* */
+	char *nodes;	/* "0-3,7" as written (NULL or "" when none) */
+	unsigned long nodemask[CONFIG_MPOL_MAX_NODES / (8 * sizeof(unsigned long))];
+	unsigned max_node; /* highest node given + 1; 0 when none */
+};
+
 struct config_linux {
 	struct config_namespace *namespaces;
 	size_t n_namespaces;
@@ -326,6 +336,8 @@ struct config_linux {
 	struct config_personality personality;
 	bool has_intel_rdt;
 	struct config_intel_rdt intel_rdt;
+	bool has_memory_policy;
+	struct config_memory_policy memory_policy;
 };
 
 struct config {

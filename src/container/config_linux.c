@@ -691,6 +691,105 @@ static int parse_intel_rdt(struct cfg_ctx *c, const json_t *lin, const struct cf
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	int value;
+} mpol_modes[] = {
+    {"MPOL_DEFAULT", 0},	 {"MPOL_PREFERRED", 1},		  {"MPOL_BIND", 2},
+    {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},		  {"MPOL_PREFERRED_MANY", 5},
+    {"MPOL_WEIGHTED_INTERLEAVE", 6},
+},
+  mpol_flags[] = {
+      {"MPOL_F_NUMA_BALANCING", 1 << 13},
+      {"MPOL_F_RELATIVE_NODES", 1 << 14},
+      {"MPOL_F_STATIC_NODES", 1 << 15},
+};
+
+/* "0-3,7" into m->nodemask and m->max_node; false when malformed or out of range. */
+static bool parse_mpol_nodes(struct config_memory_policy *m)
+{
+	const char *s = m->nodes;
+	const unsigned bits = 8 * sizeof(unsigned long);
+
+	while (s && *s) {
+		char *end;
+		unsigned long lo, hi;
+
+		if (*s < '0' || *s > '9')
+			return false;
+		lo = hi = strtoul(s, &end, 10);
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return false;
+			hi = strtoul(end + 1, &end, 10);
+		}
+		if (lo > hi || hi >= CONFIG_MPOL_MAX_NODES || (*end != ',' && *end != '\0') ||
+		    (*end == ',' && end[1] == '\0'))
+			return false;
+		for (unsigned long n = lo; n <= hi; n++)
+			m->nodemask[n / bits] |= 1ul << (n % bits);
+		if (hi + 1 > m->max_node)
+			m->max_node = (unsigned)hi + 1;
+		s = *end == ',' ? end + 1 : end;
+	}
+	return true;
+}
+
+static int parse_memory_policy(struct cfg_ctx *c, const json_t *lin, const struct cfg_path *lp,
+                               struct config_linux *l)
+{
+	const struct cfg_path *p = CFG_KEY(lp, "memoryPolicy");
+	struct config_memory_policy *m = &l->memory_policy;
+	cleanup_free char *mode = NULL;
+	char **flags = NULL;
+	size_t n_flags = 0;
+	json_t *v;
+	int r = 0;
+
+	if (config_jobj(c, lin, lp, "memoryPolicy", false, &v) < 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	l->has_memory_policy = true;
+	if (config_jstr(c, v, p, "mode", true, &mode) < 0 ||
+	    config_jstr(c, v, p, "nodes", false, &m->nodes) < 0)
+		return -1;
+	m->mode = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(mpol_modes); i++)
+		if (strcmp(mpol_modes[i].name, mode) == 0)
+			m->mode = mpol_modes[i].value;
+	if (m->mode < 0)
+		return config_perr(c, CFG_KEY(p, "mode"),
+		                   "unknown memory policy mode \"%s\" (expected MPOL_DEFAULT, "
+		                   "MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE, MPOL_LOCAL, "
+		                   "MPOL_PREFERRED_MANY or MPOL_WEIGHTED_INTERLEAVE)",
+		                   mode);
+	if (!parse_mpol_nodes(m))
+		return config_perr(c, CFG_KEY(p, "nodes"),
+		                   "expected a list of NUMA nodes and ranges below %d, like \"0-3,7\"",
+		                   CONFIG_MPOL_MAX_NODES);
+	/* MPOL_DEFAULT and MPOL_LOCAL take no nodes; BIND, INTERLEAVE and the like need some */
+	if ((m->mode == 0 || m->mode == 4) && m->max_node > 0)
+		return config_perr(c, CFG_KEY(p, "nodes"), "must be empty for %s", mode);
+	if (m->mode != 0 && m->mode != 1 && m->mode != 4 && m->max_node == 0)
+		return config_perr(c, CFG_KEY(p, "nodes"), "required for %s", mode);
+	if (config_jstrv(c, v, p, "flags", &flags, &n_flags) < 0)
+		r = -1;
+	for (size_t i = 0; r == 0 && i < n_flags; i++) {
+		int f = -1;
+		for (size_t j = 0; j < ARRAY_SIZE(mpol_flags); j++)
+			if (strcmp(mpol_flags[j].name, flags[i]) == 0)
+				f = mpol_flags[j].value;
+		if (f < 0)
+			r = config_perr(c, CFG_IDX(CFG_KEY(p, "flags"), i),
+			                "unknown memory policy flag \"%s\"", flags[i]);
+		else
+			m->flags |= (unsigned)f;
+	}
+	config_strv_free(flags, n_flags);
+	return r;
+}
+
 int config_parse_linux(struct cfg_ctx *c, const json_t *v, const struct cfg_path *p,
                        struct config_linux *l)
 {
@@ -708,7 +807,8 @@ int config_parse_linux(struct cfg_ctx *c, const json_t *v, const struct cfg_path
 	    config_jstrv(c, v, p, "maskedPaths", &l->masked_paths, &l->n_masked_paths) < 0 ||
 	    config_jstrv(c, v, p, "readonlyPaths", &l->readonly_paths, &l->n_readonly_paths) < 0 ||
 	    config_jstr(c, v, p, "mountLabel", false, &l->mount_label) < 0 ||
-	    parse_personality(c, v, p, l) < 0 || parse_intel_rdt(c, v, p, l) < 0)
+	    parse_personality(c, v, p, l) < 0 || parse_intel_rdt(c, v, p, l) < 0 ||
+	    parse_memory_policy(c, v, p, l) < 0)
 		return -1;
 	return 0;
 }
@@ -739,5 +839,6 @@ void config_linux_clear(struct config_linux *l)
 	free(l->intel_rdt.clos_id);
 	free(l->intel_rdt.l3_cache_schema);
 	free(l->intel_rdt.mem_bw_schema);
+	free(l->memory_policy.nodes);
 	memset(l, 0, sizeof(*l));
 }

@@ -252,6 +252,7 @@ static int exec_open_namespaces(pid_t pid, int fds[static EXEC_N_NS], berth_erro
 
 struct exec_child {
 	const struct config_process *p;
+	const struct config_linux *lin; /* the container's (memoryPolicy) */
 	const struct seccomp_program *scmp;
 	struct cgroup *cg;
 	int ns[EXEC_N_NS];
@@ -299,6 +300,12 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
 	cleanup_free char *exe = NULL;
 	char **env;
 
+	/* its own session and process group, as runc's exec gives it (a terminal's session is
+	 * made by terminal_make_controlling) */
+	if (!p->terminal && setsid() < 0) {
+		berth_error(&err, errno, "setsid");
+		exec_child_fail(x, &err);
+	}
 	if (p->terminal) {
 		int master, slave;
 		if (terminal_open_pty(&master, &slave,
@@ -313,6 +320,7 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
 		close(slave);
 	}
 	if (process_apply_rlimits(p, &err) < 0 || process_set_oom_score_adj(p, &err) < 0 ||
+	    process_apply_sched(p, &err) < 0 || process_apply_mempolicy(x->lin, &err) < 0 ||
 	    exec_apply_labels(p, &err) < 0)
 		exec_child_fail(x, &err);
 	/* without no_new_privs loading needs CAP_SYS_ADMIN: before dropping it, as runc does */
@@ -571,6 +579,7 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 		goto out;
 
 	cx.p = x.p;
+	cx.lin = &x.c->linux_;
 	cx.scmp = x.scmp;
 	cx.cg = x.cg;
 	memcpy(cx.ns, x.ns, sizeof(cx.ns));

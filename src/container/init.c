@@ -223,7 +223,8 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 			init_fail(a->sync_fd, &err);
 		close(slave);
 	}
-	if (process_set_oom_score_adj(p, &err) < 0 || process_apply_rlimits(p, &err) < 0)
+	if (process_set_oom_score_adj(p, &err) < 0 || process_apply_rlimits(p, &err) < 0 ||
+	    process_apply_sched(p, &err) < 0 || process_apply_mempolicy(&c->linux_, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	if (exec_apply_labels(p, &err) < 0) /* AppArmor, SELinux: where the host has them */
 		init_fail(a->sync_fd, &err);

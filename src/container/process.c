@@ -13,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int process_apply_rlimits(const struct config_process *p, berth_error_t *err)
 {
@@ -34,6 +36,55 @@ int process_set_oom_score_adj(const struct config_process *p, berth_error_t *err
 		return 0;
 	snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
 	return util_write_file("/proc/self/oom_score_adj", buf, err);
+}
+
+/* struct sched_attr of sched_setattr(2), SCHED_ATTR_SIZE_VER1 */
+struct process_sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+	uint32_t sched_util_min, sched_util_max;
+};
+
+int process_apply_sched(const struct config_process *p, berth_error_t *err)
+{
+	if (p->has_scheduler) {
+		const struct config_scheduler *s = &p->scheduler;
+		struct process_sched_attr a = {
+		    .size = sizeof(a),
+		    .sched_policy = (uint32_t)s->policy,
+		    .sched_flags = s->flags,
+		    .sched_nice = s->nice,
+		    .sched_priority = (uint32_t)s->priority,
+		    .sched_runtime = s->runtime,
+		    .sched_deadline = s->deadline,
+		    .sched_period = s->period,
+		};
+		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+			return berth_error(err, errno, "process.scheduler: sched_setattr");
+	}
+	if (p->has_io_priority) {
+		/* IOPRIO_PRIO_VALUE(class, data); IOPRIO_WHO_PROCESS, this process */
+		int v = p->io_priority.class_ << 13 | p->io_priority.priority;
+		if (syscall(SYS_ioprio_set, 1, 0, v) < 0)
+			return berth_error(err, errno, "process.ioPriority: ioprio_set");
+	}
+	return 0;
+}
+
+int process_apply_mempolicy(const struct config_linux *l, berth_error_t *err)
+{
+	const struct config_memory_policy *m = &l->memory_policy;
+
+	if (!l->has_memory_policy)
+		return 0;
+	/* maxnode is one more than the highest node, as the kernel counts it */
+	if (syscall(SYS_set_mempolicy, m->mode | (int)m->flags,
+		    m->max_node ? m->nodemask : NULL, m->max_node ? m->max_node + 1 : 0) < 0)
+		return berth_error(err, errno, "linux.memoryPolicy: set_mempolicy");
+	return 0;
 }
 
 int process_last_cap(void)

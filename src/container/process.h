@@ -12,6 +12,10 @@
 
 int process_apply_rlimits(const struct config_process *p, berth_error_t *err);
 int process_set_oom_score_adj(const struct config_process *p, berth_error_t *err);
+/* process.scheduler (sched_setattr) and process.ioPriority (ioprio_set), when given. */
+int process_apply_sched(const struct config_process *p, berth_error_t *err);
+/* linux.memoryPolicy (set_mempolicy), when given. */
+int process_apply_mempolicy(const struct config_linux *l, berth_error_t *err);
 /* Drop the bounding set, switch to user.uid/gid with additionalGids (setgroups is skipped
  * when `setgroups_denied`), then set effective/permitted/inheritable and ambient. */
 int process_set_identity(const struct config_process *p, bool setgroups_denied,

@@ -96,3 +96,39 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 0 ]
 }
+
+@test "process.scheduler, process.ioPriority and linux.memoryPolicy are applied" {
+	make_bundle "$BUNDLE" sh -c 'cut -d" " -f19,41 /proc/self/stat; ionice; grep -c "interleave:0" /proc/self/numa_maps'
+	cfg_set "$BUNDLE" '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 7} | .process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6} | .linux.memoryPolicy = {"mode": "MPOL_INTERLEAVE", "nodes": "0"}'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# nice 7, policy 3 (SCHED_BATCH)
+	[ "${lines[0]}" = "7 3" ]
+	[ "${lines[1]}" = "best-effort: prio 6" ]
+	[ "${lines[2]}" -gt 0 ]
+}
+
+@test "a bad linux.memoryPolicy is refused, naming the field" {
+	make_bundle "$BUNDLE" true
+	cfg_set "$BUNDLE" '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "3-1"}'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.memoryPolicy.nodes"* ]]
+	cfg_set "$BUNDLE" '.linux.memoryPolicy = {"mode": "MPOL_FANCY"}'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"linux.memoryPolicy.mode"* ]]
+}
+
+@test "exec makes its process a session and process group leader" {
+	make_bundle "$BUNDLE" sleep 1000
+	rt create --bundle "$BUNDLE" "$ID"
+	rt start "$ID"
+	run rt exec "$ID" sh -c 'echo $$ $(cut -d" " -f5,6 /proc/$$/stat)'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	read -r pid pgrp sid <<<"$output"
+	[ "$pgrp" = "$pid" ]
+	[ "$sid" = "$pid" ]
+}
