@@ -447,8 +447,9 @@ static int parse_cap_set(struct cfg_ctx *c, const json_t *caps, const struct cfg
 		if (cap < 0 || cap > cap_last_cap()) {
 			cleanup_free char *path = config_path_str(CFG_IDX(CFG_KEY(p, key), i));
 			cleanup_free char *name = config_one_line(names[i]);
-			log_warning("%s: %s: ignoring %s capability \"%s\"", c->name, path,
-			            cap < 0 ? "unknown" : "unavailable", name);
+			if (!c->quiet)
+				log_warning("%s: %s: ignoring %s capability \"%s\"", c->name, path,
+				            cap < 0 ? "unknown" : "unavailable", name);
 			continue;
 		}
 		for (size_t j = 0; j < *n; j++)
@@ -912,10 +913,8 @@ static json_t *config_load_json(struct cfg_ctx *c)
 	return root;
 }
 
-int config_parse(const char *text, size_t len, const char *name, struct config **out,
-                 berth_error_t *err)
+static int config_parse_ctx(struct cfg_ctx c, struct config **out)
 {
-	struct cfg_ctx c = {.text = text, .len = len, .name = name, .err = err};
 	struct config *cfg;
 	int r = -1;
 
@@ -931,6 +930,21 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
 	config_free(cfg);
 	free(c.big);
 	return r;
+}
+
+int config_parse(const char *text, size_t len, const char *name, struct config **out,
+                 berth_error_t *err)
+{
+	return config_parse_ctx((struct cfg_ctx){.text = text, .len = len, .name = name, .err = err},
+	                        out);
+}
+
+int config_parse_saved(const char *text, size_t len, const char *name, struct config **out,
+                       berth_error_t *err)
+{
+	return config_parse_ctx(
+	    (struct cfg_ctx){.text = text, .len = len, .name = name, .err = err, .quiet = true},
+	    out);
 }
 
 int config_parse_process(const char *text, size_t len, const char *name,

@@ -361,6 +361,10 @@ struct config {
 /* Parse config text. `name` is what errors call the document ("config.json"). */
 int config_parse(const char *text, size_t len, const char *name, struct config **out,
 		 berth_error_t *err);
+/* The same for a config saved by create (start, exec, delete …): no warnings, as create
+ * gave them already. */
+int config_parse_saved(const char *text, size_t len, const char *name, struct config **out,
+		       berth_error_t *err);
 /* Read and parse <bundle>/config.json. */
 int config_load(const char *bundle, struct config **out, berth_error_t *err);
 void config_free(struct config *c);

@@ -37,6 +37,7 @@ struct cfg_ctx {
 	berth_error_t *err;
 	struct cfg_bigint *big; /* sorted by offset */
 	size_t n_big;
+	bool quiet; /* no warnings: a document already parsed (and warned about) once */
 };
 
 #define CFG_U16_MAX 65535LL

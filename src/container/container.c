@@ -171,7 +171,7 @@ static int container_saved_config(const char *root, const char *id, struct confi
 
 	if (util_read_file(path, &text, &len, err) < 0)
 		return -1;
-	return config_parse(text, len, path, out, err);
+	return config_parse_saved(text, len, path, out, err);
 }
 
 /* ---- cgroups ---------------------------------------------------------------------- */

@@ -421,7 +421,7 @@ static int exec_load(const struct exec_opts *o, struct state **s, struct config 
 	path = xasprintf("%s/%s/config.json", o->root, o->id);
 	if (util_read_file(path, &text, &len, err) < 0)
 		return -1;
-	return config_parse(text, len, path, c, err);
+	return config_parse_saved(text, len, path, c, err);
 }
 
 struct exec_run_ctx {

@@ -194,7 +194,7 @@ static int manage_saved_config(const char *root, const char *id, struct config *
 
 	if (util_read_file(path, &text, &len, err) < 0)
 		return -1;
-	return config_parse(text, len, path, out, err);
+	return config_parse_saved(text, len, path, out, err);
 }
 
 static int manage_save_config(const char *root, const char *id, json_t *raw, berth_error_t *err)

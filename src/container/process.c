@@ -3,6 +3,7 @@
 #include "util.h"
 #include "log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -110,7 +111,42 @@ static bool process_cap_in(const int *caps, size_t n, int cap)
 	return false;
 }
 
-static int process_set_caps(const struct config_capabilities *c, berth_error_t *err)
+/* The capabilities the config asks for that this process's bounding set lacks: they
+ * cannot be granted, so, as the runtime spec says, each is warned about once and left out
+ * rather than failing the create. Returns the mask of the grantable ones. */
+static uint64_t process_grantable_caps(const struct config_capabilities *c)
+{
+	const struct {
+		const int *caps;
+		size_t n;
+	} sets[] = {{c->bounding, c->n_bounding},   {c->effective, c->n_effective},
+		    {c->permitted, c->n_permitted}, {c->inheritable, c->n_inheritable},
+		    {c->ambient, c->n_ambient}};
+	uint64_t have = 0, warned = 0;
+	int last = process_last_cap();
+
+	for (int cap = 0; cap <= last && cap < 64; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			have |= 1ull << cap;
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+		for (size_t j = 0; j < sets[i].n; j++) {
+			int cap = sets[i].caps[j];
+			char *name;
+			if (cap < 0 || cap >= 64 || (have | warned) & (1ull << cap))
+				continue;
+			warned |= 1ull << cap;
+			name = cap_to_name(cap);
+			for (char *q = name; q && *q; q++)
+				*q = (char)toupper((unsigned char)*q);
+			log_warning("capability %s is not in the runtime's bounding set; not granted",
+				    name ? name : "?");
+			cap_free(name);
+		}
+	return have;
+}
+
+static int process_set_caps(const struct config_capabilities *c, uint64_t grantable,
+			    berth_error_t *err)
 {
 	cap_t caps = cap_init();
 	int last = process_last_cap();
@@ -120,6 +156,8 @@ static int process_set_caps(const struct config_capabilities *c, berth_error_t *
 		return berth_error(err, errno, "cap_init");
 	for (int cap = 0; cap <= last; cap++) {
 		cap_value_t v = cap;
+		if (cap >= 64 || !(grantable & (1ull << cap)))
+			continue;
 		if (process_cap_in(c->effective, c->n_effective, cap))
 			cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
 		if (process_cap_in(c->permitted, c->n_permitted, cap))
@@ -135,7 +173,8 @@ static int process_set_caps(const struct config_capabilities *c, berth_error_t *
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return berth_error(err, errno, "clear ambient capabilities");
 	for (size_t i = 0; i < c->n_ambient; i++)
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c->ambient[i], 0, 0) <
+		if (c->ambient[i] >= 0 && c->ambient[i] < 64 &&
+		    (grantable & (1ull << c->ambient[i])) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c->ambient[i], 0, 0) <
 		    0)
 			/* runc ignores ambient capabilities that are not also permitted+inheritable */
 			log_debug("cannot raise ambient capability %d: %s", c->ambient[i],
@@ -147,9 +186,11 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied,
 			 berth_error_t *err)
 {
 	const struct config_capabilities *c = &p->capabilities;
+	uint64_t grantable = 0;
 
 	if (c->has) {
 		int last = process_last_cap();
+		grantable = process_grantable_caps(c);
 		for (int cap = 0; cap <= last; cap++)
 			if (!process_cap_in(c->bounding, c->n_bounding, cap) &&
 			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
@@ -172,7 +213,7 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied,
 	if (c->has) {
 		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 			return berth_error(err, errno, "prctl(PR_SET_KEEPCAPS)");
-		if (process_set_caps(c, err) < 0)
+		if (process_set_caps(c, grantable, err) < 0)
 			return -1;
 	}
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

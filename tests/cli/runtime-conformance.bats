@@ -132,3 +132,17 @@ teardown() {
 	[ "$pgrp" = "$pid" ]
 	[ "$sid" = "$pid" ]
 }
+
+@test "a capability outside the runtime's bounding set is warned about once, not fatal" {
+	make_bundle "$BUNDLE" sh -c 'grep CapEff /proc/self/status'
+	cfg_set "$BUNDLE" '.process.capabilities.bounding += ["CAP_SYS_MODULE", "CAP_BOGUS"] | .process.capabilities.effective += ["CAP_SYS_MODULE"] | .process.capabilities.permitted += ["CAP_SYS_MODULE"]'
+	run setpriv --bounding-set -sys_module "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c CAP_SYS_MODULE <<<"$output")" -eq 1 ]
+	# CAP_BOGUS: once, from create (not again from start and delete)
+	[ "$(grep -c CAP_BOGUS <<<"$output")" -eq 1 ]
+	eff=$(awk '/CapEff/ {print $2}' <<<"$output")
+	# CAP_SYS_MODULE (16) is not effective
+	[ $((0x$eff >> 16 & 1)) -eq 0 ]
+}
