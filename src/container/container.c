@@ -152,6 +152,8 @@ static int container_write_id_map(pid_t pid, const char *file,
 	char buf[4096];
 	size_t len = 0;
 
+	if (n == 0)
+		return berth_error(err, EINVAL, "linux.%s: no mappings", file);
 	for (size_t i = 0; i < n; i++) {
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
 					m[i].container_id, m[i].host_id, m[i].size);
