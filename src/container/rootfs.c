@@ -22,6 +22,9 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
 #define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 #define ATIME_FLAGS	  (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 
@@ -408,6 +411,28 @@ out:
 	return fd;
 }
 
+/* A file system's name from its statfs magic, for messages. */
+static const char *rootfs_fs_name(long magic)
+{
+	static const struct {
+		long magic;
+		const char *name;
+	} names[] = {{EXT4_SUPER_MAGIC, "ext4"},   {XFS_SUPER_MAGIC, "xfs"},
+		     {BTRFS_SUPER_MAGIC, "btrfs"}, {TMPFS_MAGIC, "tmpfs"},
+		     {OVERLAYFS_SUPER_MAGIC, "overlay"}, {NFS_SUPER_MAGIC, "nfs"},
+		     {0x65735546, "fuse"},	   {V9FS_MAGIC, "9p"},
+		     {MSDOS_SUPER_MAGIC, "vfat"},  {PROC_SUPER_MAGIC, "proc"},
+		     {SYSFS_MAGIC, "sysfs"},	   {SQUASHFS_MAGIC, "squashfs"},
+		     {RAMFS_MAGIC, "ramfs"}};
+	static char unknown[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].magic == magic)
+			return names[i].name;
+	snprintf(unknown, sizeof(unknown), "0x%lx", (unsigned long)magic);
+	return unknown;
+}
+
 /* open_tree(CLONE) the source, set MOUNT_ATTR_IDMAP, move_mount it onto dfd. */
 static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, int srcfd,
 			     int dfd, berth_error_t *err)
@@ -426,8 +451,16 @@ static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m,
 	if (tree < 0)
 		return berth_error(err, errno, "open_tree `%s` (for `%s`)", m->source, m->dest);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | (rec_attr ? AT_RECURSIVE : 0), &attr,
-			  sizeof(attr)) < 0)
+			  sizeof(attr)) < 0) {
+		struct statfs sfs;
+		if (errno == EINVAL && fstatfs(srcfd, &sfs) == 0)
+			return berth_error(err, errno,
+					   "idmap `%s` (for `%s`): the %s file system of the source "
+					   "does not support idmapped mounts%s",
+					   m->source, m->dest, rootfs_fs_name(sfs.f_type),
+					   rec_attr ? " (or a mount below it does not)" : "");
 		return berth_error(err, errno, "idmap `%s` (for `%s`)", m->source, m->dest);
+	}
 	if (move_mount(tree, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return berth_error(err, errno, "move_mount `%s` on `%s`", m->source, m->dest);
 	return 0;
@@ -602,8 +635,17 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 			data = xasprintf("mode=%o%s%s", (unsigned)(st.st_mode & 07777),
 					 m->data && *m->data ? "," : "", m->data ? m->data : "");
 		}
-		if (mount(label, dp, m->type, flags, data ? data : m->data) < 0)
+		if (mount(label, dp, m->type, flags, data ? data : m->data) < 0) {
+			struct statfs sfs;
+			/* the IPC namespace's one mqueue instance, already there: the kernel
+			 * refuses to stack it on itself (EBUSY) */
+			if (errno == EBUSY && rootfs_str_eq(m->type, "mqueue") &&
+			    fstatfs(dfd, &sfs) == 0 && sfs.f_type == MQUEUE_MAGIC) {
+				log_debug("mqueue already mounted on %s", m->dest);
+				return 0;
+			}
 			return berth_error(err, errno, "mount `%s` on `%s`", label, m->dest);
+		}
 	}
 
 	/* from here on, work on the new mount, not on the directory it covers */
@@ -949,8 +991,9 @@ static bool rootfs_same_path(const char *a, const char *b)
 	}
 }
 
-/* Split "/a/b/c" into a newly allocated "/a/b" and a pointer to "c" in path. */
-static int rootfs_split(const char *path, char **dir, const char **base, berth_error_t *err)
+/* Split "/a/b/c" (or "/a/b/c/": trailing slashes are dropped, as crun does) into newly
+ * allocated "/a/b" and "c". */
+static int rootfs_split(const char *path, char **dir, char **base, berth_error_t *err)
 {
 	const char *slash;
 	size_t end = strlen(path);
@@ -964,8 +1007,10 @@ static int rootfs_split(const char *path, char **dir, const char **base, berth_e
 		*dir = strndup(path, (size_t)(slash - path) + (slash == path ? 1 : 0));
 	if (*dir == NULL)
 		abort();
-	*base = slash ? slash + 1 : path;
-	if (end != strlen(path) || **base == '\0' || strcmp(*base, ".") == 0 ||
+	*base = strndup(slash ? slash + 1 : path, end - (size_t)(slash ? slash + 1 - path : 0));
+	if (*base == NULL)
+		abort();
+	if (**base == '\0' || strcmp(*base, ".") == 0 ||
 	    strcmp(*base, "..") == 0 || strchr(*base, '/') != NULL)
 		return berth_error(err, EINVAL, "bad device path `%s`", path);
 	return 0;
@@ -1015,7 +1060,7 @@ static int rootfs_create_device(struct rootfs_ctx *ctx, const struct rootfs_dev 
 	cleanup_free char *dir = NULL;
 	cleanup_close int pfd = -1;
 	cleanup_close int nfd = -1;
-	const char *base;
+	cleanup_free char *base = NULL;
 	mode_t type;
 	struct stat st;
 	char p[32];

@@ -146,3 +146,34 @@ teardown() {
 	# CAP_SYS_MODULE (16) is not effective
 	[ $((0x$eff >> 16 & 1)) -eq 0 ]
 }
+
+@test "a device path with a trailing slash is made without it" {
+	make_bundle "$BUNDLE" stat -c '%F %t:%T' /dev/fuse
+	cfg_set "$BUNDLE" '.linux.devices = [{"path": "/dev/fuse/", "type": "c", "major": 10, "minor": 229}]'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "character special file a:e5" ]
+}
+
+@test "a second mqueue mount on /dev/mqueue is not an error" {
+	make_bundle "$BUNDLE" sh -c 'grep -c " /dev/mqueue " /proc/self/mountinfo'
+	cfg_set "$BUNDLE" '.mounts += [{"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue"}]'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" -ge 1 ]
+}
+
+@test "an idmapped mount on a file system without support names the file system" {
+	src=$BATS_TEST_TMPDIR/ramfs
+	mkdir -p "$src"
+	mount -t ramfs ramfs "$src"
+	make_bundle "$BUNDLE" true
+	cfg_set "$BUNDLE" ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$src\", \"options\": [\"bind\", \"idmap\"], \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1000}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1000}]}]"
+	run rt run --bundle "$BUNDLE" "$ID"
+	umount "$src"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"ramfs file system"*"does not support idmapped mounts"* ]]
+}
