@@ -172,9 +172,13 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	ro.new_cgroupns = init_has_new_ns(c, CONFIG_NS_CGROUP);
 	ro.cgroup_path = a->cgroup_path;
 	ro.new_netns = init_has_new_ns(c, CONFIG_NS_NETWORK);
+	ro.bind_fds = a->bind_fds;
 
 	if (rootfs_prepare(c, &ro, &err) < 0)
 		init_fail(a->sync_fd, &err);
+	for (size_t i = 0; a->bind_fds && i < c->n_mounts; i++)
+		if (a->bind_fds[i] >= 0)
+			close(a->bind_fds[i]);
 	/* prestart and createRuntime run in the runtime's namespaces */
 	if (sync_send(a->sync_fd, SYNC_HOOKS, 0, NULL, &err) < 0)
 		_exit(1);
@@ -276,8 +280,9 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	init_fail_started(fifo, &err);
 }
 
-void init_stage1(const struct init_args *a)
+void init_stage1(const struct init_args *args)
 {
+	struct init_args copy = *args, *a = &copy;
 	const struct config *c = a->config;
 	berth_error_t err = NULL;
 	struct sync_msg m;
@@ -288,6 +293,9 @@ void init_stage1(const struct init_args *a)
 	if (sync_expect(a->sync_fd, SYNC_GO, &m, &err) < 0)
 		_exit(1);
 	free(m.payload);
+	/* still with the runtime's credentials: a source the container's root could not reach
+	 * is bound all the same (runc and crun open them here too) */
+	a->bind_fds = rootfs_open_bind_sources(c);
 	if (init_join_namespaces(c, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	if (new_user) {

@@ -22,6 +22,7 @@ struct init_args {
 	int console_fd; /* connected console socket, or -1 */
 	int preserve_fds;
 	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
+	const int *bind_fds; /* set by stage 1: rootfs_open_bind_sources() */
 };
 
 /* Never returns: _exit()s or execs. */

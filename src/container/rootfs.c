@@ -49,6 +49,7 @@ struct rootfs_mnt {
 	bool recursive_attr;
 	bool tmpcopyup;
 	const struct config_mount *idmap; /* idmapped bind: the mount with its mappings */
+	int tree;			  /* bind: the source cloned beforehand, or -1 */
 };
 
 static void rootfs_ctx_release(struct rootfs_ctx *ctx)
@@ -593,8 +594,10 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 		struct stat st;
 		if (m->source == NULL)
 			return berth_error(err, EINVAL, "bind mount on `%s`: no source", m->dest);
-		/* the source is a host path: resolved on the host, symlinks followed */
-		srcfd = open(m->source, O_PATH | O_CLOEXEC);
+		/* the source is a host path: resolved on the host, symlinks followed (or cloned
+		 * before the user namespace was entered) */
+		srcfd = m->tree >= 0 ? fcntl(m->tree, F_DUPFD_CLOEXEC, 3)
+				     : open(m->source, O_PATH | O_CLOEXEC);
 		if (srcfd < 0 || fstat(srcfd, &st) < 0)
 			return berth_error(err, errno, "mount `%s` on `%s`: open source", m->source,
 					   m->dest);
@@ -620,6 +623,11 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 		if (m->idmap != NULL) {
 			if (rootfs_idmap_bind(ctx, m, srcfd, dfd, err) < 0)
 				return -1;
+		} else if (m->tree >= 0) {
+			if (move_mount(srcfd, "", dfd, "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+				return berth_error(err, errno, "move_mount `%s` on `%s`", label,
+						   m->dest);
 		} else if (mount(sp, dp, NULL, MS_BIND | (flags & MS_REC), NULL) < 0) {
 			return berth_error(err, errno, "mount `%s` on `%s`", label, m->dest);
 		}
@@ -746,6 +754,7 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 		.flags = (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		.data = "mode=755",
 		.propagation = cm->propagation,
+		.tree = -1,
 	};
 
 	if (rootfs_do_mount(ctx, &tm, err) < 0)
@@ -763,7 +772,7 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 		cleanup_free char *src = NULL;
 		const char *name, *rel;
 		bool v2;
-		struct rootfs_mnt sub = {0};
+		struct rootfs_mnt sub = {.tree = -1};
 
 		if (!rootfs_parse_mountinfo_line(line, &mi))
 			continue;
@@ -866,6 +875,7 @@ static int rootfs_mount_cgroup(struct rootfs_ctx *ctx, const struct config_mount
 		.attr_set = cm->attr_set,
 		.attr_clr = cm->attr_clr,
 		.recursive_attr = cm->recursive_attr,
+		.tree = -1,
 	};
 	berth_error_t e2 = NULL;
 
@@ -903,6 +913,32 @@ static bool rootfs_is_bind(const struct config_mount *cm)
 	       rootfs_str_eq(cm->type, "rbind");
 }
 
+int *rootfs_open_bind_sources(const struct config *c)
+{
+	int *fds = NULL;
+
+	if (config_find_namespace(c, CONFIG_NS_USER) < 0)
+		return NULL;
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct config_mount *cm = &c->mounts[i];
+		bool rec = rootfs_str_eq(cm->type, "rbind") || (cm->flags & MS_REC);
+
+		if (!rootfs_is_bind(cm) || cm->idmap || cm->source == NULL)
+			continue;
+		if (fds == NULL) {
+			fds = xmalloc0(c->n_mounts * sizeof(int));
+			for (size_t j = 0; j < c->n_mounts; j++)
+				fds[j] = -1;
+		}
+		fds[i] = open_tree(AT_FDCWD, cm->source,
+				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+		if (fds[i] < 0)
+			log_debug("open_tree `%s`: %s (left to the mount)", cm->source,
+				  strerror(errno));
+	}
+	return fds;
+}
+
 static int rootfs_mount_config(struct rootfs_ctx *ctx, const struct config_mount *cm,
 			       berth_error_t *err)
 {
@@ -917,6 +953,7 @@ static int rootfs_mount_config(struct rootfs_ctx *ctx, const struct config_mount
 		.attr_clr = cm->attr_clr,
 		.recursive_attr = cm->recursive_attr,
 		.tmpcopyup = cm->tmpcopyup,
+		.tree = ctx->o->bind_fds ? ctx->o->bind_fds[cm - ctx->c->mounts] : -1,
 	};
 	berth_error_t e2 = NULL;
 

@@ -41,7 +41,17 @@ struct rootfs_opts {
 	const char *cgroup_path; /* the container's cgroup relative to the hierarchy root
 				  * ("/berth/ID"), for the "cgroup" mount; NULL: read
 				  * /proc/self/cgroup (init must already be in its cgroup) */
+	const int *bind_fds;	 /* NULL, or per mount of c->mounts: a detached clone of the
+				  * bind source made before entering the user namespace
+				  * (rootfs_open_bind_sources), or -1 */
 };
+
+/* With a user namespace, bind sources are cloned (open_tree) before entering it, as runc
+ * and crun open them, so that a source the mapped root cannot traverse still works.
+ * Returns an array of c->n_mounts fds (-1 where not a bind, idmapped or not openable: the
+ * mount then opens its source itself and reports the error), or NULL when no mount needs
+ * it. Runs in stage 1, before the namespaces are joined. */
+int *rootfs_open_bind_sources(const struct config *c);
 
 /* Up to (not including) pivot_root: propagation, the rootfs as a mount point, every mount of
  * c->mounts, devices and /dev symlinks. Runs in the container's mount namespace. */

@@ -177,3 +177,22 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"ramfs file system"*"does not support idmapped mounts"* ]]
 }
+
+@test "in a user namespace, a bind source the mapped root cannot reach is bound" {
+	top=$(mktemp -d /tmp/berth-userns.XXXXXX)
+	chmod 755 "$top"
+	BUNDLE=$top/bundle
+	mkdir -p "$top/private/data"
+	chmod 700 "$top/private"
+	echo secret-ok >"$top/private/data/file"
+	chmod 755 "$top/private/data"
+	chmod 644 "$top/private/data/file"
+	make_bundle "$BUNDLE" cat /data/file
+	cfg_set "$BUNDLE" ".linux.namespaces += [{\"type\": \"user\"}] | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}] | .linux.gidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}] | .mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$top/private/data\", \"options\": [\"rbind\", \"ro\"]}]"
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	run rt run --bundle "$BUNDLE" "$ID"
+	rm -rf "$top"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = secret-ok ]
+}

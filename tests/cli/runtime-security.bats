@@ -86,9 +86,9 @@ teardown() { common_teardown; }
 	rt delete "$ID"
 	cat "$log"
 	run cat "$log"
-	[ "${lines[0]}" = "prestart creating v-prestart" ]
-	[ "${lines[1]}" = "createRuntime creating v-createRuntime" ]
-	[ "${lines[2]}" = "createContainer creating v-createContainer" ]
+	[ "${lines[0]}" = "prestart created v-prestart" ]
+	[ "${lines[1]}" = "createRuntime created v-createRuntime" ]
+	[ "${lines[2]}" = "createContainer created v-createContainer" ]
 	[[ "${lines[3]}" == "poststart "*" v-poststart" ]]
 	[ "${lines[4]}" = "poststop stopped v-poststop" ]
 	grep -q user-program "$BUNDLE/rootfs/hooklog"
