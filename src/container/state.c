@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "state.h"
 #include "cgroup.h"
+#include "config.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -167,6 +168,17 @@ int state_load(const char *root, const char *id, struct state **out, berth_error
 	json_decref(o);
 	*out = s;
 	return 0;
+}
+
+int state_load_config(const char *root, const char *id, struct config **out, berth_error_t *err)
+{
+	cleanup_free char *path = xasprintf("%s/%s/config.json", root, id);
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	if (util_read_file(path, &text, &len, err) < 0)
+		return -1;
+	return config_parse(text, len, path, out, err);
 }
 
 void state_free(struct state *s)
