@@ -96,6 +96,14 @@ void util_close_fds_from(int from);
 /* Mark every fd >= from close-on-exec. */
 int util_cloexec_fds_from(int from);
 
+/* Re-exec the running binary from a sealed in-memory copy (memfd `name`, sealed against
+ * writes, growing and shrinking), so that nothing in a container can write to our
+ * executable through /proc/<pid>/exe (CVE-2019-5736). Does nothing when already running
+ * from a sealed copy. self_env non-NULL: set that variable to the binary's real path first
+ * (the copy's /proc/self/exe names the memfd). Returns only when it did not re-exec: any
+ * failure leaves the caller to go on unprotected rather than fail. */
+void util_exec_sealed_self(const char *name, const char *self_env, char **argv);
+
 /* Monotonic and real time in nanoseconds. */
 long long util_now_ns(void);
 
