@@ -4,6 +4,7 @@
 #include "cgroup.h"
 #include "cgroup_priv.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -240,22 +241,6 @@ static void cgroup_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo */
-static void cgroup_unescape(char *s)
-{
-	char *o = s;
-	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-}
-
 static int cgroup_read_v2_controllers(struct cgroup_host *h, berth_error_t *err)
 {
 	cleanup_free char *s = NULL;
@@ -314,39 +299,19 @@ static void cgroup_add_v1(struct cgroup_host *h, const char *mp, const char *sup
 
 static int cgroup_parse_mountinfo(struct cgroup_host *h, const char *file, berth_error_t *err)
 {
-	cleanup_file FILE *f = fopen(file, "re");
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
+	cleanup_mountinfo struct mountinfo mi = {0};
 
-	if (f == NULL)
-		return berth_error(err, errno, "open `%s`", file);
-	while (getline(&line, &cap, f) > 0) {
-		char *fields[16], *save = NULL, *sep;
-		size_t n = 0;
-		line[strcspn(line, "\n")] = '\0';
-		sep = strstr(line, " - ");
-		if (sep == NULL)
+	if (mountinfo_load(file, &mi, err) < 0)
+		return -1;
+	for (size_t i = 0; i < mi.n; i++) {
+		const struct mountinfo_entry *m = &mi.v[i];
+		if (!cgroup_under(m->point, h->root))
 			continue;
-		*sep = '\0';
-		for (char *t = strtok_r(line, " ", &save); t && n < 6; t = strtok_r(NULL, " ", &save))
-			fields[n++] = t;
-		if (n < 5)
-			continue;
-		char *mp = fields[4];
-		save = NULL;
-		char *fstype = strtok_r(sep + 3, " ", &save);
-		char *source = fstype ? strtok_r(NULL, " ", &save) : NULL;
-		char *superopts = source ? strtok_r(NULL, " ", &save) : NULL;
-		if (superopts == NULL)
-			continue;
-		cgroup_unescape(mp);
-		if (!cgroup_under(mp, h->root))
-			continue;
-		if (strcmp(fstype, "cgroup") == 0) {
-			cgroup_add_v1(h, mp, superopts);
-		} else if (strcmp(fstype, "cgroup2") == 0 && !h->has_v2) {
+		if (strcmp(m->fstype, "cgroup") == 0) {
+			cgroup_add_v1(h, m->point, m->superopts);
+		} else if (strcmp(m->fstype, "cgroup2") == 0 && !h->has_v2) {
 			h->has_v2 = true;
-			cgroup_copy(h->v2_mount, sizeof(h->v2_mount), mp);
+			cgroup_copy(h->v2_mount, sizeof(h->v2_mount), m->point);
 		}
 	}
 	return 0;
