@@ -404,14 +404,6 @@ int util_parse_signal(const char *s)
 	return -1;
 }
 
-const char *util_signal_name(int sig)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(util_signals); i++)
-		if (util_signals[i].num == sig)
-			return util_signals[i].name;
-	return NULL;
-}
-
 /* ---- fds ---- */
 
 #ifndef CLOSE_RANGE_CLOEXEC

@@ -89,7 +89,6 @@ void util_fd_path(int fd, char buf[static 32]);
 
 /* Parse a signal given as "KILL", "SIGKILL" or "9". Returns the number or -1. */
 int util_parse_signal(const char *s);
-const char *util_signal_name(int sig);
 
 /* Close every fd >= from except those in keep[] (sorted or not, nkeep entries). */
 void util_close_fds_from(int from);
