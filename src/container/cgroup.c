@@ -707,7 +707,8 @@ static int cgroup_apply_devices(const struct cgroup *cg, const struct config_res
 	if (dir != NULL)
 		ret = ops->devices(dir, &st, err);
 	else /* a v1 host without the devices controller: nothing can enforce the rules */
-		ret = berth_error(err, 0, "cannot set device rules: the host has no devices controller");
+		ret = berth_error(err, 0,
+				  "cannot set device rules: the host has no devices controller");
 	cgroup_dev_state_free(&st);
 	return ret;
 }
@@ -717,9 +718,9 @@ int cgroup_apply_opts(const struct cgroup *cg, const struct config_resources *r,
 {
 	/* the order runc writes them in */
 	static const enum cgroup_controller order[] = {
-		CGROUP_CTRL_MEMORY, CGROUP_CTRL_CPU,	 CGROUP_CTRL_CPUSET,  CGROUP_CTRL_PIDS,
-		CGROUP_CTRL_IO,	    CGROUP_CTRL_HUGETLB, CGROUP_CTRL_RDMA,    CGROUP_CTRL_NET_CLS,
-		CGROUP_CTRL_NET_PRIO,
+		CGROUP_CTRL_MEMORY,  CGROUP_CTRL_CPU,  CGROUP_CTRL_CPUSET,
+		CGROUP_CTRL_PIDS,    CGROUP_CTRL_IO,   CGROUP_CTRL_HUGETLB,
+		CGROUP_CTRL_RDMA,    CGROUP_CTRL_NET_CLS, CGROUP_CTRL_NET_PRIO,
 	};
 	static const struct cgroup_apply_opts none;
 	int ret = -1;

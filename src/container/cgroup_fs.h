@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The bottom layer of the cgroup code: cgroupfs files and directories, nothing about v1 or v2
- * semantics. cgroup_v1.c and cgroup_v2.c sit on it, cgroup.c on them (docs/cgroups.md).
+/* The bottom layer of the cgroup code: cgroupfs files and directories, where a cgroup's
+ * directories are, and the few settings written alike on v1 and v2; nothing specific to one
+ * version. cgroup_v1.c and cgroup_v2.c sit on it, cgroup.c on them (docs/cgroups.md).
  * Internal to the cgroup code and its unit tests. */
 #ifndef BERTH_CGROUP_FS_H
 #define BERTH_CGROUP_FS_H

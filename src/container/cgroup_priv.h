@@ -52,6 +52,9 @@ struct cgroup_ops {
 	int (*stats)(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err);
 };
 
+/* how long freeze / thaw wait for the state to settle */
+#define CGROUP_FREEZE_TIMEOUT_MS 5000
+
 extern const struct cgroup_ops cgroup_v1_ops;
 extern const struct cgroup_ops cgroup_v2_ops;
 

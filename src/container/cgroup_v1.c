@@ -543,8 +543,6 @@ static int cgroup_v1_create(const char *mount, const char *path, unsigned contro
 
 /* ---- freezer ----------------------------------------------------------------------- */
 
-#define CGROUP_FREEZE_TIMEOUT_MS 5000
-
 static int cgroup_v1_freezer_set(const char *dir, bool freeze, berth_error_t *err)
 {
 	const char *want = freeze ? "FROZEN" : "THAWED";

@@ -443,8 +443,6 @@ static int cgroup_v2_devices(const char *dir, const struct cgroup_dev_state *st,
 
 /* ---- freezer and kill -------------------------------------------------------------- */
 
-#define CGROUP_FREEZE_TIMEOUT_MS 5000
-
 static int cgroup_v2_freeze_set(const char *dir, bool freeze, berth_error_t *err)
 {
 	uint64_t frozen = 2;

@@ -100,7 +100,8 @@ static void test_in_root(void **state)
 static void test_mountinfo_line(void **state)
 {
 	(void)state;
-	char line[] = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue";
+	char line[] = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root "
+		      "rw,errors=continue";
 	struct mountinfo_entry e;
 
 	assert_true(mountinfo_parse_line(line, &e));
