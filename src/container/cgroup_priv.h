@@ -27,13 +27,12 @@ typedef int (*cgroup_setter)(const char *dir, const struct config_resources *r, 
 			     berth_error_t *err);
 
 struct cgroup_ops {
-	const char *name; /* "v1", "v2" */
 	/* mkdir path below the mount of a hierarchy with these controllers (v1: cpuset.cpus and
 	 * .mems copied down; v2: controllers enabled in each parent's subtree_control). *top:
 	 * the first directory made, for cgroup_fs_unmake(). */
 	int (*create)(const char *mount, const char *path, unsigned controllers, char **top,
 		      berth_error_t *err);
-	/* indexed by enum cgroup_controller; NULL: nothing to write for it */
+	/* indexed by enum cgroup_controller: every controller cgroup_apply_opts() writes */
 	cgroup_setter set[CGROUP_CTRL_COUNT];
 	/* the effective device policy (v1 devices.allow/deny; v2 a BPF program) */
 	int (*devices)(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err);

@@ -576,7 +576,6 @@ static int cgroup_v1_is_frozen(const char *dir, berth_error_t *err)
 }
 
 const struct cgroup_ops cgroup_v1_ops = {
-	.name = "v1",
 	.create = cgroup_v1_create,
 	.set =
 		{

@@ -482,7 +482,6 @@ static int cgroup_v2_kill(const char *dir, berth_error_t *err)
 }
 
 const struct cgroup_ops cgroup_v2_ops = {
-	.name = "v2",
 	.create = cgroup_v2_create,
 	.set =
 		{
