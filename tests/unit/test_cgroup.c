@@ -1314,7 +1314,8 @@ static void test_v1_destroy_nested(void **state)
 	struct cgroup_host h;
 	struct cgroup *cg = NULL;
 	berth_error_t err = NULL;
-	char path[64], nested[4096], v[16];
+	char path[64], nested[4096], v[16], ready[6];
+	int pipefd[2];
 	pid_t a, b;
 	int status;
 
@@ -1325,26 +1326,40 @@ static void test_v1_destroy_nested(void **state)
 	snprintf(path, sizeof(path), "/berth-nest-%d", (int)getpid());
 	if (cgroup_create(&h, path, &cg, &err) < 0)
 		fail_msg("%s", err->msg);
+	assert_int_equal(pipe(pipefd), 0);
 	a = fork();
 	assert_true(a >= 0);
 	if (a == 0) {
 		berth_error_t e = NULL;
 		if (cgroup_enter(cg, getpid(), &e) < 0)
 			_exit(1);
-		for (int i = 0; i < 5; i++)
-			if (fork() == 0)
+		/* one byte from the child and from each grandchild: they are in the cgroup */
+		if (write(pipefd[1], "a", 1) != 1)
+			_exit(1);
+		for (int i = 0; i < 5; i++) {
+			if (fork() == 0) {
+				if (write(pipefd[1], "g", 1) != 1)
+					_exit(1);
 				for (;;)
 					pause();
+			}
+		}
 		for (;;)
 			pause();
 	}
+	close(pipefd[1]);
 	sleepers[n_sleepers++] = a;
+	for (size_t got = 0; got < sizeof(ready);) {
+		ssize_t r = read(pipefd[0], ready + got, sizeof(ready) - got);
+		assert_true(r > 0);
+		got += (size_t)r;
+	}
+	close(pipefd[0]);
 	b = spawn_sleeper();
 	snprintf(nested, sizeof(nested), "%s%s/inner", h.v1[h.n_v1 - 1].mount, path);
 	assert_int_equal(mkdir(nested, 0755), 0);
 	snprintf(v, sizeof(v), "%d", (int)b);
 	assert_int_equal(cgroup_set(nested, "", "cgroup.procs", v, &err), 0);
-	usleep(100000); /* let the grandchildren start */
 	{
 		pid_t *pids = NULL;
 		size_t n = 0;
