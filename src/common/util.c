@@ -5,10 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/memfd.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -401,14 +404,6 @@ int util_parse_signal(const char *s)
 	return -1;
 }
 
-const char *util_signal_name(int sig)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(util_signals); i++)
-		if (util_signals[i].num == sig)
-			return util_signals[i].name;
-	return NULL;
-}
-
 /* ---- fds ---- */
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -448,4 +443,39 @@ long long util_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void util_exec_sealed_self(const char *name, const char *self_env, char **argv)
+{
+	const int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	extern char **environ;
+	cleanup_close int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	cleanup_close int mfd = -1;
+	struct stat st;
+	int have;
+
+	if (self < 0)
+		return;
+	have = fcntl(self, F_GET_SEALS);
+	if ((have >= 0 && (have & seals) == seals) || fstat(self, &st) < 0)
+		return;
+	mfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return;
+	for (off_t off = 0; off < st.st_size;) {
+		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+		if (n <= 0)
+			return;
+	}
+	if (fcntl(mfd, F_ADD_SEALS, seals) < 0)
+		return;
+	if (self_env != NULL) {
+		char path[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		if (n > 0) {
+			path[n] = '\0';
+			setenv(self_env, path, 1);
+		}
+	}
+	fexecve(mfd, argv, environ);
 }

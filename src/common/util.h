@@ -89,12 +89,19 @@ void util_fd_path(int fd, char buf[static 32]);
 
 /* Parse a signal given as "KILL", "SIGKILL" or "9". Returns the number or -1. */
 int util_parse_signal(const char *s);
-const char *util_signal_name(int sig);
 
 /* Close every fd >= from except those in keep[] (sorted or not, nkeep entries). */
 void util_close_fds_from(int from);
 /* Mark every fd >= from close-on-exec. */
 int util_cloexec_fds_from(int from);
+
+/* Re-exec the running binary from a sealed in-memory copy (memfd `name`, sealed against
+ * writes, growing and shrinking), so that nothing in a container can write to our
+ * executable through /proc/<pid>/exe (CVE-2019-5736). Does nothing when already running
+ * from a sealed copy. self_env non-NULL: set that variable to the binary's real path first
+ * (the copy's /proc/self/exe names the memfd). Returns only when it did not re-exec: any
+ * failure leaves the caller to go on unprotected rather than fail. */
+void util_exec_sealed_self(const char *name, const char *self_env, char **argv);
 
 /* Monotonic and real time in nanoseconds. */
 long long util_now_ns(void);

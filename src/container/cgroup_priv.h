@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals shared by cgroup.c, cgroup_v1.c, cgroup_v2.c and cgroup_ebpf.c (and the unit
- * tests). Not for other modules. */
+/* Internals shared by cgroup.c, cgroup_v1.c, cgroup_v2.c, cgroup_fs.c and cgroup_ebpf.c (and
+ * the unit tests). Not for other modules. */
 #ifndef BERTH_CGROUP_PRIV_H
 #define BERTH_CGROUP_PRIV_H
 
@@ -10,63 +10,52 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cgroup_fs.h"
+
 struct cgroup_dev_state;
 
-/* Test hook: called with every value written to a cgroup file, before the write. */
-extern void (*cgroup_write_hook)(const char *dir, const char *file, const char *value);
+/* ---- per version ---------------------------------------------------------------------- *
+ * cgroup.c reaches v1 and v2 only through these tables (crun's cgroup managers are the
+ * model); each version is written on cgroup_fs.c and never calls the other. On a hybrid host
+ * both are used: a controller found in a v1 hierarchy goes to cgroup_v1_ops, one only in the
+ * cgroup2 tree to cgroup_v2_ops.
+ *
+ * A setter writes linux.resources for one controller into `dir`, the cgroup's directory in
+ * the hierarchy that holds the controller; dir NULL means the host has no such controller
+ * (writes then fail, as the limit cannot be enforced). update: `berth-runtime update`. */
+typedef int (*cgroup_setter)(const char *dir, const struct config_resources *r, bool update,
+			     berth_error_t *err);
 
-/* Write value to <dir>/<file>. dir NULL means the host lacks `ctrl`: that is an error
- * ("cannot set <file>: no <ctrl> controller"), since the setting cannot be enforced. */
-int cgroup_set(const char *dir, const char *ctrl, const char *file, const char *value,
-	       berth_error_t *err);
-int cgroup_setf(const char *dir, const char *ctrl, const char *file, berth_error_t *err,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Read <dir>/<file> with the trailing newline removed. */
-int cgroup_read(const char *dir, const char *file, char **out, berth_error_t *err);
-/* A number; "max" reads as UINT64_MAX. */
-int cgroup_read_u64(const char *dir, const char *file, uint64_t *v, berth_error_t *err);
-/* The value of "key N" in a flat-keyed file (cpu.stat, memory.events, memory.stat).
- * Returns 0 and *v, or -1 (no error set) when the file or the key is missing. */
-int cgroup_read_key(const char *dir, const char *file, const char *key, uint64_t *v);
-bool cgroup_file_exists(const char *dir, const char *file);
-
-/* The directory of cg holding controller c: the v1 hierarchy that has it, else the v2 tree
- * when c is available there; NULL when neither. *v2 says which (on a v2 host: true). */
-char *cgroup_ctrl_dir(const struct cgroup *cg, enum cgroup_controller c, bool *v2);
-
-/* The hugepage sizes of the host ("2MB", "1GB"), from /sys/kernel/mm/hugepages. */
-char **cgroup_hugepage_sizes(size_t *n);
-void cgroup_strv_free(char **v, size_t n);
-
-/* ---- per version ------------------------------------------------------------------- *
- * `dir` is the cgroup's directory in the hierarchy that holds the controller, NULL when the
- * host has no such controller (writes then fail, as the limit cannot be enforced). */
-int cgroup_v1_memory(const char *dir, const struct config_resources *r, bool update,
-		     berth_error_t *err);
-int cgroup_v1_cpu(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_cpuset(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_pids(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_blkio(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_hugetlb(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_net_cls(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_net_prio(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_rdma(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v1_devices(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err);
-/* Stats from the v1 hierarchies (dir per controller, NULL when absent). */
-int cgroup_v1_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err);
-
-int cgroup_v2_memory(const char *dir, const struct config_resources *r, bool update,
-		     berth_error_t *err);
-int cgroup_v2_cpu(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v2_cpuset(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v2_pids(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v2_io(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v2_hugetlb(const char *dir, const struct config_resources *r, berth_error_t *err);
-int cgroup_v2_rdma(const char *dir, const struct config_resources *r, berth_error_t *err);
-/* resources.unified; dir is the cgroup's v2 directory, controllers the available ones. */
-int cgroup_v2_unified(const char *dir, unsigned controllers, const struct config_resources *r,
+struct cgroup_ops {
+	/* mkdir path below the mount of a hierarchy with these controllers (v1: cpuset.cpus and
+	 * .mems copied down; v2: controllers enabled in each parent's subtree_control). *top:
+	 * the first directory made, for cgroup_fs_unmake(). */
+	int (*create)(const char *mount, const char *path, unsigned controllers, char **top,
 		      berth_error_t *err);
-int cgroup_v2_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err);
+	/* indexed by enum cgroup_controller: every controller cgroup_apply_opts() writes */
+	cgroup_setter set[CGROUP_CTRL_COUNT];
+	/* the effective device policy (v1 devices.allow/deny; v2 a BPF program) */
+	int (*devices)(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err);
+	/* resources.unified (NULL on v1); controllers: the available ones */
+	int (*unified)(const char *dir, unsigned controllers, const struct config_resources *r,
+		       berth_error_t *err);
+	/* freeze (true) or thaw and wait until the state has settled */
+	int (*freeze)(const char *dir, bool freeze, berth_error_t *err);
+	/* 1 frozen, 0 not, -1 error */
+	int (*is_frozen)(const char *dir, berth_error_t *err);
+	const char *freeze_file; /* present in a cgroup that can be frozen */
+	/* kill every process at once (v2 cgroup.kill; NULL on v1) */
+	int (*kill)(const char *dir, berth_error_t *err);
+	const char *oom_file; /* flat-keyed file with the oom_kill count */
+	/* statistics from this version's hierarchies (only what they hold) */
+	int (*stats)(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err);
+};
+
+/* how long freeze / thaw wait for the state to settle */
+#define CGROUP_FREEZE_TIMEOUT_MS 5000
+
+extern const struct cgroup_ops cgroup_v1_ops;
+extern const struct cgroup_ops cgroup_v2_ops;
 
 /* ---- devices ----------------------------------------------------------------------- */
 #define CGROUP_DEV_R 1u

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* cgroup v1: linux.resources to the v1 controllers' files, and statistics (runc's fs
- * driver is the reference for names, order and conversions). */
+/* cgroup v1 behind cgroup_v1_ops: making a cgroup (cpuset copied down), linux.resources to
+ * the v1 controllers' files, the freezer, and statistics (runc's fs driver is the reference
+ * for names, order and conversions). Written on cgroup_fs.c only. */
 #include "cgroup.h"
 #include "cgroup_priv.h"
 #include "log.h"
@@ -39,8 +40,8 @@ static int cgroup_v1_mem_limits(const char *dir, int64_t limit, int64_t swap, be
 	return 0;
 }
 
-int cgroup_v1_memory(const char *dir, const struct config_resources *r, bool update,
-		     berth_error_t *err)
+static int cgroup_v1_memory(const char *dir, const struct config_resources *r, bool update,
+			    berth_error_t *err)
 {
 	int64_t limit = r->has_mem_limit ? r->mem_limit : 0;
 	int64_t swap = r->has_mem_swap ? r->mem_swap : 0;
@@ -93,11 +94,13 @@ int cgroup_v1_memory(const char *dir, const struct config_resources *r, bool upd
 
 /* ---- cpu --------------------------------------------------------------------------- */
 
-int cgroup_v1_cpu(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v1_cpu(const char *dir, const struct config_resources *r, bool update,
+			 berth_error_t *err)
 {
+	bool quota = r->has_cpu_quota && r->cpu_quota != 0;
 	cleanup_free char *period = NULL, *burst = NULL;
-	berth_error_t e = NULL;
 
+	(void)update;
 	if (r->has_cpu_shares && r->cpu_shares != 0) {
 		uint64_t got;
 		if (cgroup_setf(dir, "cpu", "cpu.shares", err, "%" PRIu64, r->cpu_shares) < 0 ||
@@ -110,34 +113,16 @@ int cgroup_v1_cpu(const char *dir, const struct config_resources *r, berth_error
 	}
 	/* period and burst may be refused (EINVAL) until the quota is set: retry after it */
 	if (r->has_cpu_period && r->cpu_period != 0) {
-		period = xasprintf("%" PRIu64, r->cpu_period);
-		if (cgroup_set(dir, "cpu", "cpu.cfs_period_us", period, &e) < 0) {
-			bool later = e->status == EINVAL && r->has_cpu_quota && r->cpu_quota != 0;
-			if (!later) {
-				berth_error(err, e->status, "%s", e->msg);
-				berth_error_release(&e);
-				return -1;
-			}
-			berth_error_release(&e);
-		} else {
-			free(util_steal_ptr(period));
-		}
+		cleanup_free char *v = xasprintf("%" PRIu64, r->cpu_period);
+		if (cgroup_set_later(dir, "cpu", "cpu.cfs_period_us", v, quota, &period, err) < 0)
+			return -1;
 	}
 	if (r->has_cpu_burst) {
-		burst = xasprintf("%" PRIu64, r->cpu_burst);
-		if (cgroup_set(dir, "cpu", "cpu.cfs_burst_us", burst, &e) < 0) {
-			bool later = e->status == EINVAL && r->has_cpu_quota && r->cpu_quota != 0;
-			if (!later) {
-				berth_error(err, e->status, "%s", e->msg);
-				berth_error_release(&e);
-				return -1;
-			}
-			berth_error_release(&e);
-		} else {
-			free(util_steal_ptr(burst));
-		}
+		cleanup_free char *v = xasprintf("%" PRIu64, r->cpu_burst);
+		if (cgroup_set_later(dir, "cpu", "cpu.cfs_burst_us", v, quota, &burst, err) < 0)
+			return -1;
 	}
-	if (r->has_cpu_quota && r->cpu_quota != 0) {
+	if (quota) {
 		if (cgroup_setf(dir, "cpu", "cpu.cfs_quota_us", err, "%" PRId64, r->cpu_quota) < 0)
 			return -1;
 		if (period && cgroup_set(dir, "cpu", "cpu.cfs_period_us", period, err) < 0)
@@ -153,30 +138,7 @@ int cgroup_v1_cpu(const char *dir, const struct config_resources *r, berth_error
 	    cgroup_setf(dir, "cpu", "cpu.rt_runtime_us", err, "%" PRId64, r->cpu_realtime_runtime) <
 		    0)
 		return -1;
-	if (r->has_cpu_idle &&
-	    cgroup_setf(dir, "cpu", "cpu.idle", err, "%" PRId64, r->cpu_idle) < 0)
-		return -1;
-	return 0;
-}
-
-int cgroup_v1_cpuset(const char *dir, const struct config_resources *r, berth_error_t *err)
-{
-	if (r->cpu_cpus && *r->cpu_cpus &&
-	    cgroup_set(dir, "cpuset", "cpuset.cpus", r->cpu_cpus, err) < 0)
-		return -1;
-	if (r->cpu_mems && *r->cpu_mems &&
-	    cgroup_set(dir, "cpuset", "cpuset.mems", r->cpu_mems, err) < 0)
-		return -1;
-	return 0;
-}
-
-int cgroup_v1_pids(const char *dir, const struct config_resources *r, berth_error_t *err)
-{
-	if (!r->has_pids_limit)
-		return 0;
-	if (r->pids_limit <= 0)
-		return cgroup_set(dir, "pids", "pids.max", "max", err);
-	return cgroup_setf(dir, "pids", "pids.max", err, "%" PRId64, r->pids_limit);
+	return cgroup_fs_cpu_idle(dir, r, err);
 }
 
 /* ---- blkio ------------------------------------------------------------------------- */
@@ -191,12 +153,14 @@ static int cgroup_v1_throttle(const char *dir, const char *file,
 	return 0;
 }
 
-int cgroup_v1_blkio(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v1_blkio(const char *dir, const struct config_resources *r, bool update,
+			   berth_error_t *err)
 {
 	/* kernels with BFQ and without CFQ only have the blkio.bfq.* weight files */
 	bool bfq = dir != NULL && !cgroup_file_exists(dir, "blkio.weight") &&
 		   cgroup_file_exists(dir, "blkio.bfq.weight");
 
+	(void)update;
 	if (r->has_blkio_weight && r->blkio_weight != 0 &&
 	    cgroup_setf(dir, "blkio", bfq ? "blkio.bfq.weight" : "blkio.weight", err, "%u",
 			r->blkio_weight) < 0)
@@ -230,55 +194,30 @@ int cgroup_v1_blkio(const char *dir, const struct config_resources *r, berth_err
 
 /* ---- hugetlb, network, rdma -------------------------------------------------------- */
 
-int cgroup_v1_hugetlb(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v1_hugetlb(const char *dir, const struct config_resources *r, bool update,
+			     berth_error_t *err)
 {
-	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
-		const struct config_hugepage_limit *l = &r->hugepage_limits[i];
-		cleanup_free char *f = xasprintf("hugetlb.%s.limit_in_bytes", l->page_size);
-		cleanup_free char *rsvd = xasprintf("hugetlb.%s.rsvd.limit_in_bytes", l->page_size);
-		if (dir != NULL && !cgroup_file_exists(dir, f))
-			return berth_error(err, 0, "hugepage size `%s` is not supported by the host",
-					   l->page_size);
-		if (cgroup_setf(dir, "hugetlb", f, err, "%" PRIu64, l->limit) < 0)
-			return -1;
-		if (cgroup_file_exists(dir, rsvd) &&
-		    cgroup_setf(dir, "hugetlb", rsvd, err, "%" PRIu64, l->limit) < 0)
-			return -1;
-	}
-	return 0;
+	(void)update;
+	return cgroup_fs_hugetlb(dir, "limit_in_bytes", r, err);
 }
 
-int cgroup_v1_net_cls(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v1_net_cls(const char *dir, const struct config_resources *r, bool update,
+			     berth_error_t *err)
 {
+	(void)update;
 	if (!r->has_net_class_id)
 		return 0;
 	return cgroup_setf(dir, "net_cls", "net_cls.classid", err, "%" PRIu32, r->net_class_id);
 }
 
-int cgroup_v1_net_prio(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v1_net_prio(const char *dir, const struct config_resources *r, bool update,
+			      berth_error_t *err)
 {
+	(void)update;
 	for (size_t i = 0; i < r->n_net_priorities; i++)
 		if (cgroup_setf(dir, "net_prio", "net_prio.ifpriomap", err, "%s %" PRIu32,
 				r->net_priorities[i].name, r->net_priorities[i].priority) < 0)
 			return -1;
-	return 0;
-}
-
-int cgroup_v1_rdma(const char *dir, const struct config_resources *r, berth_error_t *err)
-{
-	for (size_t i = 0; i < r->n_rdma; i++) {
-		const struct config_rdma *d = &r->rdma[i];
-		cleanup_free char *h = d->has_hca_handles
-					       ? xasprintf(" hca_handle=%" PRIu32, d->hca_handles)
-					       : xstrdup("");
-		cleanup_free char *o = d->has_hca_objects
-					       ? xasprintf(" hca_object=%" PRIu32, d->hca_objects)
-					       : xstrdup("");
-		if (!d->has_hca_handles && !d->has_hca_objects)
-			continue;
-		if (cgroup_setf(dir, "rdma", "rdma.max", err, "%s%s%s", d->device, h, o) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -347,7 +286,8 @@ static int cgroup_v1_dev_write(const char *dir, const char *file, const struct c
 	return cgroup_set(dir, "devices", file, buf, err);
 }
 
-int cgroup_v1_devices(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err)
+static int cgroup_v1_devices(const char *dir, const struct cgroup_dev_state *st,
+			     berth_error_t *err)
 {
 	cleanup_free struct cgroup_dev_rule *cur = NULL;
 	size_t n_cur = 0;
@@ -390,16 +330,6 @@ static char *cgroup_v1_dir(const struct cgroup *cg, enum cgroup_controller c)
 	return dir;
 }
 
-static void cgroup_u64(const char *dir, const char *file, uint64_t *v)
-{
-	berth_error_t e = NULL;
-
-	if (dir == NULL || cgroup_read_u64(dir, file, v, &e) < 0) {
-		berth_error_release(&e);
-		*v = 0;
-	}
-}
-
 static void cgroup_v1_mem_entry(const char *dir, const char *prefix,
 				struct cgroup_mem_entry *m)
 {
@@ -408,10 +338,10 @@ static void cgroup_v1_mem_entry(const char *dir, const char *prefix,
 	cleanup_free char *l = xasprintf("%s.limit_in_bytes", prefix);
 	cleanup_free char *f = xasprintf("%s.failcnt", prefix);
 
-	cgroup_u64(dir, u, &m->usage);
-	cgroup_u64(dir, mx, &m->max_usage);
-	cgroup_u64(dir, l, &m->limit);
-	cgroup_u64(dir, f, &m->failcnt);
+	cgroup_read_u64_or0(dir, u, &m->usage);
+	cgroup_read_u64_or0(dir, mx, &m->max_usage);
+	cgroup_read_u64_or0(dir, l, &m->limit);
+	cgroup_read_u64_or0(dir, f, &m->failcnt);
 }
 
 /* "key value" lines into st->memory.raw */
@@ -495,10 +425,10 @@ static void cgroup_v1_cpu_stats(const char *acct, const char *cpu, struct cgroup
 	if (acct != NULL) {
 		cleanup_free char *pc = NULL;
 		berth_error_t e = NULL;
-		cgroup_u64(acct, "cpuacct.usage", &st->cpu.total);
+		cgroup_read_u64_or0(acct, "cpuacct.usage", &st->cpu.total);
 		if (cgroup_file_exists(acct, "cpuacct.usage_user")) {
-			cgroup_u64(acct, "cpuacct.usage_user", &st->cpu.user);
-			cgroup_u64(acct, "cpuacct.usage_sys", &st->cpu.kernel);
+			cgroup_read_u64_or0(acct, "cpuacct.usage_user", &st->cpu.user);
+			cgroup_read_u64_or0(acct, "cpuacct.usage_sys", &st->cpu.kernel);
 		} else {
 			/* cpuacct.stat is in USER_HZ ticks */
 			uint64_t u = 0, s = 0;
@@ -531,7 +461,7 @@ static void cgroup_v1_cpu_stats(const char *acct, const char *cpu, struct cgroup
 	}
 }
 
-int cgroup_v1_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err)
+static int cgroup_v1_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err)
 {
 	cleanup_free char *acct = cgroup_v1_dir(cg, CGROUP_CTRL_CPUACCT);
 	cleanup_free char *cpu = cgroup_v1_dir(cg, CGROUP_CTRL_CPU);
@@ -552,12 +482,12 @@ int cgroup_v1_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_erro
 		st->memory.cache = cgroup_kv_u64(st->memory.raw, st->memory.n_raw, "cache");
 		st->memory.rss = cgroup_kv_u64(st->memory.raw, st->memory.n_raw, "rss");
 		cgroup_read_key(mem, "memory.oom_control", "oom_kill", &st->memory.oom_kill);
-		cgroup_u64(mem, "memory.use_hierarchy", &uh);
+		cgroup_read_u64_or0(mem, "memory.use_hierarchy", &uh);
 		st->memory.use_hierarchy = uh == 1;
 	}
 	if (pids != NULL) {
-		cgroup_u64(pids, "pids.current", &st->pids.current);
-		cgroup_u64(pids, "pids.max", &st->pids.limit);
+		cgroup_read_u64_or0(pids, "pids.current", &st->pids.current);
+		cgroup_read_u64_or0(pids, "pids.max", &st->pids.limit);
 		if (st->pids.limit == UINT64_MAX)
 			st->pids.limit = 0;
 	}
@@ -571,9 +501,9 @@ int cgroup_v1_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_erro
 			cleanup_free char *m = xasprintf("hugetlb.%s.max_usage_in_bytes", sizes[i]);
 			cleanup_free char *f = xasprintf("hugetlb.%s.failcnt", sizes[i]);
 			snprintf(h.page_size, sizeof(h.page_size), "%s", sizes[i]);
-			cgroup_u64(huge, u, &h.usage);
-			cgroup_u64(huge, m, &h.max_usage);
-			cgroup_u64(huge, f, &h.failcnt);
+			cgroup_read_u64_or0(huge, u, &h.usage);
+			cgroup_read_u64_or0(huge, m, &h.max_usage);
+			cgroup_read_u64_or0(huge, f, &h.failcnt);
 			st->hugetlb = xrealloc(st->hugetlb, (st->n_hugetlb + 1) * sizeof(h));
 			st->hugetlb[st->n_hugetlb++] = h;
 		}
@@ -581,3 +511,88 @@ int cgroup_v1_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_erro
 	}
 	return 0;
 }
+
+/* ---- create ------------------------------------------------------------------------ */
+
+/* v1 cpuset: a new cgroup has empty cpus/mems, and no task can join it until they are set. */
+static int cgroup_v1_cpuset_copy(const char *parent, const char *dir, berth_error_t *err)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		cleanup_free char *cur = NULL, *pv = NULL;
+		if (cgroup_read(dir, files[i], &cur, err) < 0)
+			return -1;
+		if (cur[0] != '\0')
+			continue;
+		if (cgroup_read(parent, files[i], &pv, err) < 0 ||
+		    cgroup_set(dir, "cpuset", files[i], pv, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int cgroup_v1_create(const char *mount, const char *path, unsigned controllers, char **top,
+			    berth_error_t *err)
+{
+	bool cpuset = (controllers & (1u << CGROUP_CTRL_CPUSET)) != 0;
+
+	return cgroup_fs_mkdirs(mount, path, NULL, cpuset ? cgroup_v1_cpuset_copy : NULL, top,
+				err);
+}
+
+/* ---- freezer ----------------------------------------------------------------------- */
+
+static int cgroup_v1_freezer_set(const char *dir, bool freeze, berth_error_t *err)
+{
+	const char *want = freeze ? "FROZEN" : "THAWED";
+
+	for (int i = 0; i * 2 < CGROUP_FREEZE_TIMEOUT_MS; i++) {
+		cleanup_free char *st = NULL;
+		/* write again now and then: a task forked while freezing may escape a pass */
+		if (i % 25 == 0 && cgroup_set(dir, "freezer", "freezer.state", want, err) < 0)
+			return -1;
+		if (cgroup_read(dir, "freezer.state", &st, err) < 0)
+			return -1;
+		if (strcmp(st, want) == 0)
+			return 0;
+		cgroup_fs_sleep_ms(2);
+	}
+	if (freeze) {
+		berth_error_t e = NULL;
+		cgroup_set(dir, "freezer", "freezer.state", "THAWED", &e);
+		berth_error_release(&e);
+	}
+	return berth_error(err, ETIMEDOUT, "`%s/freezer.state` did not become %s", dir, want);
+}
+
+static int cgroup_v1_is_frozen(const char *dir, berth_error_t *err)
+{
+	cleanup_free char *st = NULL;
+
+	if (cgroup_read(dir, "freezer.state", &st, err) < 0)
+		return -1;
+	return strcmp(st, "FROZEN") == 0;
+}
+
+const struct cgroup_ops cgroup_v1_ops = {
+	.create = cgroup_v1_create,
+	.set =
+		{
+			[CGROUP_CTRL_MEMORY] = cgroup_v1_memory,
+			[CGROUP_CTRL_CPU] = cgroup_v1_cpu,
+			[CGROUP_CTRL_CPUSET] = cgroup_fs_cpuset,
+			[CGROUP_CTRL_PIDS] = cgroup_fs_pids,
+			[CGROUP_CTRL_IO] = cgroup_v1_blkio,
+			[CGROUP_CTRL_HUGETLB] = cgroup_v1_hugetlb,
+			[CGROUP_CTRL_RDMA] = cgroup_fs_rdma,
+			[CGROUP_CTRL_NET_CLS] = cgroup_v1_net_cls,
+			[CGROUP_CTRL_NET_PRIO] = cgroup_v1_net_prio,
+		},
+	.devices = cgroup_v1_devices,
+	.freeze = cgroup_v1_freezer_set,
+	.is_frozen = cgroup_v1_is_frozen,
+	.freeze_file = "freezer.state",
+	.oom_file = "memory.oom_control",
+	.stats = cgroup_v1_stats,
+};

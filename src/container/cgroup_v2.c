@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* cgroup v2: linux.resources to the unified hierarchy's files, and statistics (runc's fs2
- * driver is the reference for names, order and conversions). */
+/* cgroup v2 behind cgroup_v2_ops: making a cgroup (controllers enabled down the path),
+ * linux.resources to the unified hierarchy's files, device rules as a BPF program,
+ * cgroup.freeze and cgroup.kill, and statistics (runc's fs2 driver is the reference for
+ * names, order and conversions). Written on cgroup_fs.c only; never calls v1. */
 #include "cgroup.h"
 #include "cgroup_priv.h"
 #include "log.h"
@@ -20,8 +22,8 @@ static char *cgroup_v2_num(int64_t v)
 	return xasprintf("%" PRId64, v);
 }
 
-int cgroup_v2_memory(const char *dir, const struct config_resources *r, bool update,
-		     berth_error_t *err)
+static int cgroup_v2_memory(const char *dir, const struct config_resources *r, bool update,
+			    berth_error_t *err)
 {
 	int64_t limit = r->has_mem_limit ? r->mem_limit : 0;
 	int64_t swap = r->has_mem_swap ? r->mem_swap : 0;
@@ -76,37 +78,29 @@ int cgroup_v2_memory(const char *dir, const struct config_resources *r, bool upd
 	return 0;
 }
 
-int cgroup_v2_cpu(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v2_cpu(const char *dir, const struct config_resources *r, bool update,
+			 berth_error_t *err)
 {
 	cleanup_free char *burst = NULL;
-	berth_error_t e = NULL;
 	bool quota = (r->has_cpu_quota && r->cpu_quota != 0) ||
 		     (r->has_cpu_period && r->cpu_period != 0);
 
+	(void)update;
 	if ((r->has_cpu_realtime_runtime && r->cpu_realtime_runtime != 0) ||
 	    (r->has_cpu_realtime_period && r->cpu_realtime_period != 0))
 		log_warning("linux.resources.cpu.realtimeRuntime/realtimePeriod are not supported "
 			    "on cgroup v2: ignored");
-	if (r->has_cpu_idle &&
-	    cgroup_setf(dir, "cpu", "cpu.idle", err, "%" PRId64, r->cpu_idle) < 0)
+	if (cgroup_fs_cpu_idle(dir, r, err) < 0)
 		return -1;
 	if (r->has_cpu_shares && r->cpu_shares != 0 &&
 	    cgroup_setf(dir, "cpu", "cpu.weight", err, "%" PRIu64,
 			cgroup_shares_to_weight(r->cpu_shares)) < 0)
 		return -1;
+	/* the burst may exceed the old quota: then retry once the quota is written */
 	if (r->has_cpu_burst) {
-		burst = xasprintf("%" PRIu64, r->cpu_burst);
-		/* may exceed the old quota: then retry once the quota is written */
-		if (cgroup_set(dir, "cpu", "cpu.max.burst", burst, &e) < 0) {
-			if (e->status != EINVAL || !quota) {
-				berth_error(err, e->status, "%s", e->msg);
-				berth_error_release(&e);
-				return -1;
-			}
-			berth_error_release(&e);
-		} else {
-			free(util_steal_ptr(burst));
-		}
+		cleanup_free char *v = xasprintf("%" PRIu64, r->cpu_burst);
+		if (cgroup_set_later(dir, "cpu", "cpu.max.burst", v, quota, &burst, err) < 0)
+			return -1;
 	}
 	if (quota) {
 		cleanup_free char *v = NULL;
@@ -127,21 +121,6 @@ int cgroup_v2_cpu(const char *dir, const struct config_resources *r, berth_error
 	return 0;
 }
 
-int cgroup_v2_cpuset(const char *dir, const struct config_resources *r, berth_error_t *err)
-{
-	return cgroup_v1_cpuset(dir, r, err); /* same files */
-}
-
-int cgroup_v2_pids(const char *dir, const struct config_resources *r, berth_error_t *err)
-{
-	return cgroup_v1_pids(dir, r, err); /* same file */
-}
-
-int cgroup_v2_rdma(const char *dir, const struct config_resources *r, berth_error_t *err)
-{
-	return cgroup_v1_rdma(dir, r, err); /* same file */
-}
-
 static int cgroup_v2_io_max(const char *dir, const char *key,
 			    const struct config_throttle_device *t, size_t n, berth_error_t *err)
 {
@@ -152,10 +131,12 @@ static int cgroup_v2_io_max(const char *dir, const char *key,
 	return 0;
 }
 
-int cgroup_v2_io(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v2_io(const char *dir, const struct config_resources *r, bool update,
+			berth_error_t *err)
 {
 	bool bfq = cgroup_file_exists(dir, "io.bfq.weight");
 
+	(void)update;
 	if (r->has_blkio_leaf_weight && r->blkio_leaf_weight != 0)
 		log_warning("linux.resources.blockIO.leafWeight is not supported on cgroup v2: "
 			    "ignored");
@@ -194,26 +175,36 @@ int cgroup_v2_io(const char *dir, const struct config_resources *r, berth_error_
 	return 0;
 }
 
-int cgroup_v2_hugetlb(const char *dir, const struct config_resources *r, berth_error_t *err)
+static int cgroup_v2_hugetlb(const char *dir, const struct config_resources *r, bool update,
+			     berth_error_t *err)
 {
-	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
-		const struct config_hugepage_limit *l = &r->hugepage_limits[i];
-		cleanup_free char *f = xasprintf("hugetlb.%s.max", l->page_size);
-		cleanup_free char *rsvd = xasprintf("hugetlb.%s.rsvd.max", l->page_size);
-		if (dir != NULL && !cgroup_file_exists(dir, f))
-			return berth_error(err, 0, "hugepage size `%s` is not supported by the host",
-					   l->page_size);
-		if (cgroup_setf(dir, "hugetlb", f, err, "%" PRIu64, l->limit) < 0)
-			return -1;
-		if (cgroup_file_exists(dir, rsvd) &&
-		    cgroup_setf(dir, "hugetlb", rsvd, err, "%" PRIu64, l->limit) < 0)
-			return -1;
-	}
+	(void)update;
+	return cgroup_fs_hugetlb(dir, "max", r, err);
+}
+
+/* net_cls and net_prio have no v2 counterpart (runc ignores them with a warning) */
+static int cgroup_v2_net_cls(const char *dir, const struct config_resources *r, bool update,
+			     berth_error_t *err)
+{
+	(void)dir, (void)update, (void)err;
+	if (r->has_net_class_id)
+		log_warning("linux.resources.network.classID is not supported on cgroup v2: "
+			    "ignored");
 	return 0;
 }
 
-int cgroup_v2_unified(const char *dir, unsigned controllers, const struct config_resources *r,
-		      berth_error_t *err)
+static int cgroup_v2_net_prio(const char *dir, const struct config_resources *r, bool update,
+			      berth_error_t *err)
+{
+	(void)dir, (void)update, (void)err;
+	if (r->n_net_priorities > 0)
+		log_warning("linux.resources.network.priorities is not supported on cgroup v2: "
+			    "ignored");
+	return 0;
+}
+
+static int cgroup_v2_unified(const char *dir, unsigned controllers,
+			     const struct config_resources *r, berth_error_t *err)
 {
 	for (size_t i = 0; i < r->n_unified; i++) {
 		const char *k = r->unified[i].key, *dot;
@@ -255,16 +246,6 @@ static char *cgroup_v2_stat_dir(const struct cgroup *cg, enum cgroup_controller 
 		return NULL;
 	}
 	return dir;
-}
-
-static void cgroup_v2_u64(const char *dir, const char *file, uint64_t *v)
-{
-	berth_error_t e = NULL;
-
-	if (dir == NULL || cgroup_read_u64(dir, file, v, &e) < 0) {
-		berth_error_release(&e);
-		*v = 0;
-	}
 }
 
 static void cgroup_v2_io_stats(const char *dir, struct cgroup_stats *st)
@@ -315,20 +296,20 @@ static void cgroup_v2_memory_stats(const char *dir, struct cgroup_stats *st)
 	char *save = NULL;
 	uint64_t swap = 0, swap_max = 0;
 
-	cgroup_v2_u64(dir, "memory.current", &st->memory.usage.usage);
-	cgroup_v2_u64(dir, "memory.peak", &st->memory.usage.max_usage);
-	cgroup_v2_u64(dir, "memory.max", &st->memory.usage.limit);
+	cgroup_read_u64_or0(dir, "memory.current", &st->memory.usage.usage);
+	cgroup_read_u64_or0(dir, "memory.peak", &st->memory.usage.max_usage);
+	cgroup_read_u64_or0(dir, "memory.max", &st->memory.usage.limit);
 	cgroup_read_key(dir, "memory.events", "max", &st->memory.usage.failcnt);
 	cgroup_read_key(dir, "memory.events", "oom_kill", &st->memory.oom_kill);
 	/* runc reports swap as memory+swap, like v1's memsw */
 	if (cgroup_file_exists(dir, "memory.swap.current")) {
-		cgroup_v2_u64(dir, "memory.swap.current", &swap);
-		cgroup_v2_u64(dir, "memory.swap.max", &swap_max);
+		cgroup_read_u64_or0(dir, "memory.swap.current", &swap);
+		cgroup_read_u64_or0(dir, "memory.swap.max", &swap_max);
 		st->memory.swap.usage = swap + st->memory.usage.usage;
 		st->memory.swap.limit = swap_max == UINT64_MAX || st->memory.usage.limit == UINT64_MAX
 						? UINT64_MAX
 						: swap_max + st->memory.usage.limit;
-		cgroup_v2_u64(dir, "memory.swap.peak", &swap);
+		cgroup_read_u64_or0(dir, "memory.swap.peak", &swap);
 		st->memory.swap.max_usage = swap ? swap + st->memory.usage.max_usage : 0;
 	}
 	st->memory.use_hierarchy = true;
@@ -352,7 +333,7 @@ static void cgroup_v2_memory_stats(const char *dir, struct cgroup_stats *st)
 	}
 }
 
-int cgroup_v2_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err)
+static int cgroup_v2_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_error_t *err)
 {
 	cleanup_free char *cpu = NULL, *mem = NULL, *pids = NULL, *io = NULL, *huge = NULL;
 
@@ -381,8 +362,8 @@ int cgroup_v2_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_erro
 	if (mem != NULL)
 		cgroup_v2_memory_stats(mem, st);
 	if (pids != NULL) {
-		cgroup_v2_u64(pids, "pids.current", &st->pids.current);
-		cgroup_v2_u64(pids, "pids.max", &st->pids.limit);
+		cgroup_read_u64_or0(pids, "pids.current", &st->pids.current);
+		cgroup_read_u64_or0(pids, "pids.max", &st->pids.limit);
 		if (st->pids.limit == UINT64_MAX)
 			st->pids.limit = 0;
 	}
@@ -396,7 +377,7 @@ int cgroup_v2_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_erro
 			cleanup_free char *cur = xasprintf("hugetlb.%s.current", sizes[i]);
 			cleanup_free char *ev = xasprintf("hugetlb.%s.events", sizes[i]);
 			snprintf(h.page_size, sizeof(h.page_size), "%s", sizes[i]);
-			cgroup_v2_u64(huge, cur, &h.usage);
+			cgroup_read_u64_or0(huge, cur, &h.usage);
 			cgroup_read_key(huge, ev, "max", &h.failcnt);
 			st->hugetlb = xrealloc(st->hugetlb, (st->n_hugetlb + 1) * sizeof(h));
 			st->hugetlb[st->n_hugetlb++] = h;
@@ -405,3 +386,121 @@ int cgroup_v2_stats(const struct cgroup *cg, struct cgroup_stats *st, berth_erro
 	}
 	return 0;
 }
+
+/* ---- create ------------------------------------------------------------------------ */
+
+/* "+cpu +io …" for the controllers listed in dir/cgroup.controllers */
+static int cgroup_v2_enable(const char *dir, const char *child, berth_error_t *err)
+{
+	cleanup_free char *ctrls = NULL, *all = NULL;
+	char *save = NULL;
+	berth_error_t e = NULL;
+
+	(void)child;
+	if (cgroup_read(dir, "cgroup.controllers", &ctrls, err) < 0)
+		return -1;
+	for (char *t = strtok_r(ctrls, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
+		char *n = xasprintf("%s%s+%s", all ? all : "", all ? " " : "", t);
+		free(all);
+		all = n;
+	}
+	if (all == NULL)
+		return 0;
+	if (cgroup_set(dir, "", "cgroup.subtree_control", all, &e) == 0)
+		return 0;
+	/* one by one, as runc does: what cannot be enabled fails later, when it is set */
+	berth_error_release(&e);
+	save = NULL;
+	for (char *t = strtok_r(all, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (cgroup_set(dir, "", "cgroup.subtree_control", t, &e) < 0) {
+			log_debug("%s", e->msg);
+			berth_error_release(&e);
+		}
+	}
+	return 0;
+}
+
+static int cgroup_v2_create(const char *mount, const char *path, unsigned controllers, char **top,
+			    berth_error_t *err)
+{
+	(void)controllers;
+	return cgroup_fs_mkdirs(mount, path, cgroup_v2_enable, NULL, top, err);
+}
+
+/* ---- devices: a BPF program --------------------------------------------------------- */
+
+static int cgroup_v2_devices(const char *dir, const struct cgroup_dev_state *st,
+			     berth_error_t *err)
+{
+	size_t n = 0;
+	cleanup_free struct bpf_insn *prog = cgroup_dev_bpf_program(st, &n);
+	cleanup_close int fd = cgroup_dev_bpf_load(prog, n, err);
+
+	if (fd < 0)
+		return -1;
+	return cgroup_dev_bpf_attach(dir, fd, err);
+}
+
+/* ---- freezer and kill -------------------------------------------------------------- */
+
+static int cgroup_v2_freeze_set(const char *dir, bool freeze, berth_error_t *err)
+{
+	uint64_t frozen = 2;
+
+	if (cgroup_set(dir, "freezer", "cgroup.freeze", freeze ? "1" : "0", err) < 0)
+		return -1;
+	for (int i = 0; i * 2 < CGROUP_FREEZE_TIMEOUT_MS; i++) {
+		if (cgroup_read_key(dir, "cgroup.events", "frozen", &frozen) < 0)
+			return berth_error(err, 0, "read `%s/cgroup.events`: no `frozen` key", dir);
+		if (frozen == (freeze ? 1 : 0))
+			return 0;
+		cgroup_fs_sleep_ms(2);
+	}
+	if (freeze) {
+		berth_error_t e = NULL;
+		cgroup_set(dir, "freezer", "cgroup.freeze", "0", &e);
+		berth_error_release(&e);
+	}
+	return berth_error(err, ETIMEDOUT, "cgroup `%s` did not become %s", dir,
+			   freeze ? "frozen" : "thawed");
+}
+
+static int cgroup_v2_is_frozen(const char *dir, berth_error_t *err)
+{
+	uint64_t frozen;
+
+	if (cgroup_read_key(dir, "cgroup.events", "frozen", &frozen) < 0)
+		return berth_error(err, 0, "read `%s/cgroup.events`: no `frozen` key", dir);
+	return frozen == 1;
+}
+
+static int cgroup_v2_kill(const char *dir, berth_error_t *err)
+{
+	if (!cgroup_file_exists(dir, "cgroup.kill"))
+		return berth_error(err, ENOTSUP, "`%s/cgroup.kill`", dir);
+	return cgroup_set(dir, "", "cgroup.kill", "1", err);
+}
+
+const struct cgroup_ops cgroup_v2_ops = {
+	.create = cgroup_v2_create,
+	.set =
+		{
+			[CGROUP_CTRL_MEMORY] = cgroup_v2_memory,
+			[CGROUP_CTRL_CPU] = cgroup_v2_cpu,
+			[CGROUP_CTRL_CPUSET] = cgroup_fs_cpuset,
+			[CGROUP_CTRL_PIDS] = cgroup_fs_pids,
+			[CGROUP_CTRL_IO] = cgroup_v2_io,
+			[CGROUP_CTRL_HUGETLB] = cgroup_v2_hugetlb,
+			[CGROUP_CTRL_RDMA] = cgroup_fs_rdma,
+			[CGROUP_CTRL_NET_CLS] = cgroup_v2_net_cls,
+			[CGROUP_CTRL_NET_PRIO] = cgroup_v2_net_prio,
+		},
+	.devices = cgroup_v2_devices,
+	.unified = cgroup_v2_unified,
+	.freeze = cgroup_v2_freeze_set,
+	.is_frozen = cgroup_v2_is_frozen,
+	.freeze_file = "cgroup.freeze",
+	.kill = cgroup_v2_kill,
+	.oom_file = "memory.events",
+	.stats = cgroup_v2_stats,
+};

@@ -164,18 +164,6 @@ static int container_write_id_map(pid_t pid, const char *file,
 	return util_write_file(path, buf, err);
 }
 
-static int container_saved_config(const char *root, const char *id, struct config **out,
-				  berth_error_t *err)
-{
-	cleanup_free char *path = xasprintf("%s/%s/config.json", root, id);
-	cleanup_free char *text = NULL;
-	size_t len;
-
-	if (util_read_file(path, &text, &len, err) < 0)
-		return -1;
-	return config_parse_saved(text, len, path, out, err);
-}
-
 /* ---- cgroups ---------------------------------------------------------------------- */
 
 static int container_cgroup_join(struct container_build *b, berth_error_t *err)
@@ -579,7 +567,7 @@ static int container_start_locked(const char *root, const char *id, berth_error_
 	if (container_release(root, s, err) < 0)
 		goto out;
 	r = 0;
-	if (container_saved_config(root, id, &c, err) < 0) {
+	if (state_load_config(root, id, &c, err) < 0) {
 		log_warning("poststart hooks: %s", (*err)->msg);
 		berth_error_release(err);
 		goto out;
@@ -705,7 +693,7 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 		state_free(s);
 		return -1;
 	}
-	if (container_saved_config(root, id, &c, &e) == 0 && c->has_hooks &&
+	if (state_load_config(root, id, &c, &e) == 0 && c->has_hooks &&
 	    c->hooks.n_poststop > 0) {
 		cleanup_free char *js = container_state_json_text(root, s, "stopped");
 		if (hooks_run(c->hooks.poststop, c->hooks.n_poststop, "poststop", js, &e) < 0)

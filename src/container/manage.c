@@ -185,18 +185,6 @@ static void manage_merge(json_t *dst, json_t *patch)
 	}
 }
 
-static int manage_saved_config(const char *root, const char *id, struct config **out,
-                               berth_error_t *err)
-{
-	cleanup_free char *path = xasprintf("%s/%s/config.json", root, id);
-	cleanup_free char *text = NULL;
-	size_t len;
-
-	if (util_read_file(path, &text, &len, err) < 0)
-		return -1;
-	return config_parse_saved(text, len, path, out, err);
-}
-
 static int manage_save_config(const char *root, const char *id, json_t *raw, berth_error_t *err)
 {
 	cleanup_free char *path = xasprintf("%s/%s/config.json", root, id);
@@ -228,7 +216,7 @@ int container_update(const char *root, const char *id, json_t *patch, const char
 		return -1;
 	if (manage_load(root, id, 1u << STATE_CREATED | 1u << STATE_RUNNING | 1u << STATE_PAUSED,
 	                "update", "expected created, running or paused", &lock, &s, err) < 0 ||
-	    manage_saved_config(root, id, &c, err) < 0 || manage_open_cgroup(s, &cg, err) < 0 ||
+	    state_load_config(root, id, &c, err) < 0 || manage_open_cgroup(s, &cg, err) < 0 ||
 	    manage_check_ctrls(cg, &r, err) < 0)
 		goto out;
 

@@ -299,11 +299,3 @@ char **process_build_env(const struct config_process *p, char *const *extra, siz
 	return env;
 }
 
-void process_env_free(char **env)
-{
-	if (env == NULL)
-		return;
-	for (char **e = env; *e; e++)
-		free(*e);
-	free(env);
-}

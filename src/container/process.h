@@ -25,9 +25,8 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied,
  * in $PATH`. */
 int process_find_executable(const struct config_process *p, char **out, berth_error_t *err);
 /* The process env plus HOME (from /etc/passwd when unset) and extra "K=V" entries. NULL
- * terminated; free with process_env_free(). */
+ * terminated, malloc'ed, for an execve() that follows. */
 char **process_build_env(const struct config_process *p, char *const *extra, size_t n_extra);
-void process_env_free(char **env);
 /* Last capability number the running kernel knows. */
 int process_last_cap(void);
 

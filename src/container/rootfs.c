@@ -2,6 +2,7 @@
 /* The container's root filesystem. See rootfs.h for the order of operations and
  * docs/rootfs.md for the safety argument. */
 #include "rootfs.h"
+#include "mountinfo.h"
 #include "log.h"
 #include "util.h"
 
@@ -99,68 +100,6 @@ static const char *rootfs_target(int fd, const char *path, char buf[static 32])
 	return path;
 }
 
-/* ---- mountinfo ------------------------------------------------------------------------- */
-
-struct rootfs_mountinfo {
-	char *root;	  /* root of the mount inside its filesystem */
-	char *point;	  /* mount point */
-	char *optional;	  /* optional fields ("shared:1 master:2") */
-	char *fstype;
-	char *source;
-	char *superopts;
-};
-
-static void rootfs_unescape(char *s)
-{
-	char *d = s;
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/* Split one mountinfo line in place. Returns false for a malformed line. */
-static bool rootfs_parse_mountinfo_line(char *line, struct rootfs_mountinfo *mi)
-{
-	char *f[6], *p = line, *sep, *save = NULL;
-
-	sep = strstr(line, " - ");
-	if (sep == NULL)
-		return false;
-	*sep = '\0';
-	for (int i = 0; i < 6; i++) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			return false;
-		f[i] = p;
-		p = strchr(p, ' ');
-		if (p == NULL)
-			p = f[i] + strlen(f[i]);
-		else
-			*p++ = '\0';
-	}
-	mi->root = f[3];
-	mi->point = f[4];
-	mi->optional = p; /* the rest: "shared:1 master:2" or "" */
-	mi->fstype = strtok_r(sep + 3, " ", &save);
-	mi->source = strtok_r(NULL, " ", &save);
-	mi->superopts = strtok_r(NULL, " ", &save);
-	if (mi->fstype == NULL || mi->source == NULL)
-		return false;
-	if (mi->superopts == NULL)
-		mi->superopts = mi->source + strlen(mi->source);
-	rootfs_unescape(mi->root);
-	rootfs_unescape(mi->point);
-	return true;
-}
-
 /* Whether `path` is `prefix` or below it (on a component boundary). */
 static bool rootfs_path_under(const char *path, const char *prefix)
 {
@@ -174,25 +113,24 @@ static bool rootfs_path_under(const char *path, const char *prefix)
  * the rootfs private when it is shared (runc's rootfsParentMountPrivate). */
 static int rootfs_parent_private(const char *root, berth_error_t *err)
 {
-	cleanup_free char *text = NULL;
+	cleanup_mountinfo struct mountinfo mi = {0};
 	cleanup_free char *best = NULL;
 	bool shared = false;
 	size_t bestlen = 0;
-	char *line, *save = NULL;
 
-	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+	if (mountinfo_load(NULL, &mi, err) < 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct rootfs_mountinfo mi;
+	for (size_t i = 0; i < mi.n; i++) {
+		const struct mountinfo_entry *m = &mi.v[i];
 		size_t n;
-		if (!rootfs_parse_mountinfo_line(line, &mi) || !rootfs_path_under(root, mi.point))
+		if (!rootfs_path_under(root, m->point))
 			continue;
-		n = strlen(mi.point);
+		n = strlen(m->point);
 		if (best == NULL || n >= bestlen) {
 			free(best);
-			best = xstrdup(mi.point);
+			best = xstrdup(m->point);
 			bestlen = n;
-			shared = strstr(mi.optional, "shared:") != NULL;
+			shared = mountinfo_has_optional(m, "shared");
 		}
 	}
 	if (best == NULL || !shared)
@@ -743,9 +681,8 @@ static char *rootfs_cgroup_ctrls(const char *superopts)
 static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mount *cm,
 				  berth_error_t *err)
 {
-	cleanup_free char *text = NULL;
+	cleanup_mountinfo struct mountinfo all = {0};
 	cleanup_close int dirfd = -1;
-	char *line, *save = NULL;
 	unsigned long flags = (cm->flags & ~(PROPAGATION_FLAGS | MS_BIND | MS_REC));
 	struct rootfs_mnt tm = {
 		.dest = cm->destination,
@@ -762,10 +699,10 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 	dirfd = util_open_in_root(ctx->rootfd, cm->destination, O_PATH | O_DIRECTORY, 0, err);
 	if (dirfd < 0)
 		return -1;
-	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+	if (mountinfo_load(NULL, &all, err) < 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct rootfs_mountinfo mi;
+	for (size_t i = 0; i < all.n; i++) {
+		const struct mountinfo_entry *mi = &all.v[i];
 		cleanup_free char *ctrls = NULL;
 		cleanup_free char *own = NULL;
 		cleanup_free char *dest = NULL;
@@ -774,14 +711,12 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 		bool v2;
 		struct rootfs_mnt sub = {.tree = -1};
 
-		if (!rootfs_parse_mountinfo_line(line, &mi))
+		v2 = strcmp(mi->fstype, "cgroup2") == 0;
+		if ((!v2 && strcmp(mi->fstype, "cgroup") != 0) ||
+		    strncmp(mi->point, "/sys/fs/cgroup/", 15) != 0 || strchr(mi->point + 15, '/'))
 			continue;
-		v2 = strcmp(mi.fstype, "cgroup2") == 0;
-		if ((!v2 && strcmp(mi.fstype, "cgroup") != 0) ||
-		    strncmp(mi.point, "/sys/fs/cgroup/", 15) != 0 || strchr(mi.point + 15, '/'))
-			continue;
-		name = mi.point + 15;
-		ctrls = v2 ? xstrdup("") : rootfs_cgroup_ctrls(mi.superopts);
+		name = mi->point + 15;
+		ctrls = v2 ? xstrdup("") : rootfs_cgroup_ctrls(mi->superopts);
 		dest = xasprintf("%s/%s", cm->destination, name);
 		sub.dest = dest;
 		sub.propagation = cm->propagation;
@@ -799,11 +734,11 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 			if (own == NULL)
 				own = xstrdup("/");
 			rel = own;
-			if (strcmp(mi.root, "/") != 0 && rootfs_path_under(own, mi.root))
-				rel = own + strlen(mi.root);
+			if (strcmp(mi->root, "/") != 0 && rootfs_path_under(own, mi->root))
+				rel = own + strlen(mi->root);
 			while (*rel == '/')
 				rel++;
-			src = xasprintf("%s%s%s", mi.point, *rel ? "/" : "", rel);
+			src = xasprintf("%s%s%s", mi->point, *rel ? "/" : "", rel);
 			sub.source = src;
 			sub.flags = flags | MS_BIND | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 		}
@@ -836,24 +771,23 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
  * or /sys/fs/cgroup/unified on a hybrid host) joined with `own` relative to the mount's root. */
 static char *rootfs_cgroup2_source(const char *own, berth_error_t *err)
 {
-	cleanup_free char *text = NULL;
-	char *line, *save = NULL;
+	cleanup_mountinfo struct mountinfo all = {0};
 
-	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+	if (mountinfo_load(NULL, &all, err) < 0)
 		return NULL;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct rootfs_mountinfo mi;
+	for (size_t i = 0; i < all.n; i++) {
+		const struct mountinfo_entry *mi = &all.v[i];
 		const char *rel = own;
-		if (!rootfs_parse_mountinfo_line(line, &mi) || strcmp(mi.fstype, "cgroup2") != 0)
+		if (strcmp(mi->fstype, "cgroup2") != 0)
 			continue;
-		if (strcmp(mi.root, "/") != 0) {
-			if (!rootfs_path_under(own, mi.root))
+		if (strcmp(mi->root, "/") != 0) {
+			if (!rootfs_path_under(own, mi->root))
 				continue;
-			rel = own + strlen(mi.root);
+			rel = own + strlen(mi->root);
 		}
 		while (*rel == '/')
 			rel++;
-		return xasprintf("%s%s%s", mi.point, *rel ? "/" : "", rel);
+		return xasprintf("%s%s%s", mi->point, *rel ? "/" : "", rel);
 	}
 	berth_error(err, ENOENT, "no cgroup2 hierarchy on the host");
 	return NULL;
@@ -1315,29 +1249,28 @@ int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_er
  * unmasked instance is visible, and with chroot the host's would stay in the namespace. */
 static int rootfs_hide_host_procfs(const char *root, berth_error_t *err)
 {
-	cleanup_free char *text = NULL;
-	char *line, *save = NULL;
+	cleanup_mountinfo struct mountinfo all = {0};
 
-	if (util_read_file("/proc/self/mountinfo", &text, NULL, err) < 0)
+	if (mountinfo_load(NULL, &all, err) < 0)
 		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct rootfs_mountinfo mi;
-		if (!rootfs_parse_mountinfo_line(line, &mi) || strcmp(mi.root, "/") != 0 ||
-		    (strcmp(mi.fstype, "proc") != 0 && strcmp(mi.fstype, "sysfs") != 0) ||
-		    rootfs_path_under(mi.point, root))
+	for (size_t i = 0; i < all.n; i++) {
+		const struct mountinfo_entry *mi = &all.v[i];
+		if (strcmp(mi->root, "/") != 0 ||
+		    (strcmp(mi->fstype, "proc") != 0 && strcmp(mi->fstype, "sysfs") != 0) ||
+		    rootfs_path_under(mi->point, root))
 			continue;
 		/* no unmount event may reach the host */
-		if (mount(NULL, mi.point, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+		if (mount(NULL, mi->point, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
 			if (errno == ENOENT)
 				continue; /* below something already unmounted */
-			return berth_error(err, errno, "make `%s` rslave", mi.point);
+			return berth_error(err, errno, "make `%s` rslave", mi->point);
 		}
-		if (umount2(mi.point, MNT_DETACH) == 0)
+		if (umount2(mi->point, MNT_DETACH) == 0)
 			continue;
 		if (errno != EINVAL && errno != EPERM)
-			return berth_error(err, errno, "unmount `%s`", mi.point);
-		if (mount("tmpfs", mi.point, "tmpfs", 0, NULL) < 0)
-			return berth_error(err, errno, "cover `%s`", mi.point);
+			return berth_error(err, errno, "unmount `%s`", mi->point);
+		if (mount("tmpfs", mi->point, "tmpfs", 0, NULL) < 0)
+			return berth_error(err, errno, "cover `%s`", mi->point);
 	}
 	return 0;
 }

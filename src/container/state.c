@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "state.h"
 #include "cgroup.h"
+#include "config.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -169,6 +170,17 @@ int state_load(const char *root, const char *id, struct state **out, berth_error
 	return 0;
 }
 
+int state_load_config(const char *root, const char *id, struct config **out, berth_error_t *err)
+{
+	cleanup_free char *path = xasprintf("%s/%s/config.json", root, id);
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	if (util_read_file(path, &text, &len, err) < 0)
+		return -1;
+	return config_parse_saved(text, len, path, out, err);
+}
+
 void state_free(struct state *s)
 {
 	if (s == NULL)
@@ -233,17 +245,33 @@ bool state_pid_alive(pid_t pid, unsigned long long start_time)
 	return now != 0 && (start_time == 0 || now == start_time);
 }
 
+/* The host's cgroup layout, detected (from mountinfo) once per process, that is once per
+ * command: `list` asks for every container. NULL when the host has no usable cgroups. */
+static const struct cgroup_host *state_cgroup_host(void)
+{
+	static struct cgroup_host host;
+	static int detected; /* 0 not yet, 1 ok, -1 failed */
+	berth_error_t e = NULL;
+
+	if (detected == 0) {
+		detected = cgroup_host_detect(&host, NULL, &e) == 0 ? 1 : -1;
+		berth_error_release(&e);
+	}
+	return detected == 1 ? &host : NULL;
+}
+
 /* Whether the container's cgroup is frozen (`pause`). */
 static bool state_frozen(const struct state *s)
 {
-	struct cgroup_host h;
+	const struct cgroup_host *h;
 	struct cgroup *cg = NULL;
 	berth_error_t e = NULL;
 	int r = 0;
 
 	if (s->cgroup_path == NULL)
 		return false;
-	if (cgroup_host_detect(&h, NULL, &e) == 0 && cgroup_open(&h, s->cgroup_path, &cg, &e) == 0)
+	h = state_cgroup_host();
+	if (h != NULL && cgroup_open(h, s->cgroup_path, &cg, &e) == 0)
 		r = cgroup_is_frozen(cg, &e);
 	cgroup_free(cg);
 	berth_error_release(&e);

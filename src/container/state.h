@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct config;
 struct json_t;
 
 enum state_status {
@@ -50,6 +51,8 @@ int state_load(const char *root, const char *id, struct state **out, berth_error
 void state_free(struct state *s);
 /* Remove <root>/<id> and everything in it. */
 int state_remove(const char *root, const char *id, berth_error_t *err);
+/* Parse <root>/<id>/config.json, the config the container was created with. */
+int state_load_config(const char *root, const char *id, struct config **out, berth_error_t *err);
 /* Take an exclusive lock on the container's directory for the duration of an operation. */
 int state_lock(const char *root, const char *id, berth_error_t *err);
 

@@ -190,6 +190,23 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	assert_gone "$ID"
 }
 
+@test "list reads the cgroup layout (mountinfo) once, not once per container" {
+	make_bundle "$BUNDLE" sleep 1000
+	for i in 1 2 3; do rt create --bundle "$BUNDLE" "$ID-$i"; done
+	rt start "$ID-2"
+	rt pause "$ID-2"
+	# LeakSanitizer cannot run under ptrace (ASan builds)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$RUNTIME" --root "$STATE_ROOT" list >"$BATS_TEST_TMPDIR/list"
+	cat "$BATS_TEST_TMPDIR/list"
+	[ "$(awk -v id="$ID-1" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = created ]
+	[ "$(awk -v id="$ID-2" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = paused ]
+	[ "$(awk -v id="$ID-3" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = created ]
+	grep mountinfo "$BATS_TEST_TMPDIR/trace" || true
+	[ "$(grep -c '/proc/self/mountinfo' "$BATS_TEST_TMPDIR/trace")" -eq 1 ]
+	rt resume "$ID-2"
+}
+
 @test "kill -9 and delete --force of a paused container" {
 	busy_bundle sh -c 'sleep 1000 & while :; do :; done'
 	rt run -d --bundle "$BUNDLE" "$ID"

@@ -471,6 +471,154 @@ static void test_v2_fake_full(void **state)
 	fake_v2_teardown(&fv);
 }
 
+/* ---- a hybrid host against a fake tree ------------------------------------------------ */
+
+/* v1 hierarchies and a cgroup2 tree holding only hugetlb (this dev box's layout), found
+ * through a fake mountinfo: each controller goes to its version's writer (cgroup_v1_ops or
+ * cgroup_v2_ops), v1 cpuset is copied down and v2 controllers enabled on create, the v1
+ * freezer and OOM file are used. */
+static void test_hybrid_fake(void **state)
+{
+	static const char *const hier[] = {"cpu,cpuacct", "cpuset", "memory", "pids", "blkio",
+					   "freezer"};
+	static const char *const leaf_files[] = {
+		"cpu,cpuacct/berth/t1/cpu.shares",
+		"cpu,cpuacct/berth/t1/cpu.cfs_period_us",
+		"cpu,cpuacct/berth/t1/cpu.cfs_burst_us",
+		"cpu,cpuacct/berth/t1/cpu.cfs_quota_us",
+		"cpu,cpuacct/berth/t1/cpu.idle",
+		"memory/berth/t1/memory.limit_in_bytes",
+		"memory/berth/t1/memory.memsw.limit_in_bytes",
+		"memory/berth/t1/memory.soft_limit_in_bytes",
+		"pids/berth/t1/pids.max",
+		"blkio/berth/t1/blkio.weight",
+		"blkio/berth/t1/blkio.throttle.read_bps_device",
+		"blkio/berth/t1/blkio.throttle.write_iops_device",
+		"cpuset/berth/cpuset.cpus",
+		"cpuset/berth/cpuset.mems",
+		"cpuset/berth/t1/cpuset.cpus",
+		"cpuset/berth/t1/cpuset.mems",
+		"unified/berth/t1/hugetlb.2MB.max",
+		"unified/cgroup.subtree_control",
+		"unified/berth/cgroup.subtree_control",
+	};
+	const char *create[] = {
+		"/cpuset/berth cpuset.cpus=0-3",
+		"/cpuset/berth cpuset.mems=0",
+		"/cpuset/berth/t1 cpuset.cpus=0-3",
+		"/cpuset/berth/t1 cpuset.mems=0",
+		"/unified cgroup.subtree_control=+hugetlb",
+		"/unified/berth cgroup.subtree_control=+hugetlb",
+	};
+	const char *apply[] = {
+		"/memory/berth/t1 memory.limit_in_bytes=1073741824",
+		"/memory/berth/t1 memory.memsw.limit_in_bytes=2147483648",
+		"/memory/berth/t1 memory.soft_limit_in_bytes=536870912",
+		"/cpu,cpuacct/berth/t1 cpu.shares=1024",
+		"/cpu,cpuacct/berth/t1 cpu.cfs_period_us=100000",
+		"/cpu,cpuacct/berth/t1 cpu.cfs_burst_us=1000",
+		"/cpu,cpuacct/berth/t1 cpu.cfs_quota_us=50000",
+		"/cpu,cpuacct/berth/t1 cpu.idle=0",
+		"/cpuset/berth/t1 cpuset.cpus=0-1",
+		"/cpuset/berth/t1 cpuset.mems=0",
+		"/pids/berth/t1 pids.max=100",
+		"/blkio/berth/t1 blkio.weight=500",
+		"/blkio/berth/t1 blkio.throttle.read_bps_device=8:0 1048576",
+		"/blkio/berth/t1 blkio.throttle.write_iops_device=8:16 100",
+		"/unified/berth/t1 hugetlb.2MB.max=0",
+	};
+	const char *freeze[] = {"/freezer/berth/t1 freezer.state=FROZEN",
+				"/freezer/berth/t1 freezer.state=THAWED"};
+	char tmpl[] = "/tmp/berth-cgh-XXXXXX";
+	char *root = mkdtemp(tmpl);
+	char path[4096], mi[4096];
+	struct cgroup_detect_opts o = {.mountinfo = mi};
+	struct cgroup_apply_opts ao = {.skip_devices = true};
+	struct config_resources r;
+	struct cgroup_host h;
+	struct cgroup *cg = NULL;
+	berth_error_t err = NULL;
+	uint64_t oom = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(root);
+	o.root = root;
+	snprintf(mi, sizeof(mi), "%s/mountinfo", root);
+	f = fopen(mi, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < ARRAY_SIZE(hier); i++) {
+		snprintf(path, sizeof(path), "%s/%s/berth/t1", root, hier[i]);
+		assert_int_equal(util_mkdir_p(path, 0755, &err), 0);
+		fprintf(f, "%zu 30 0:%zu / %s/%s rw - cgroup cgroup rw,%s\n", 31 + i, 40 + i, root,
+			hier[i], hier[i]);
+	}
+	fprintf(f, "40 30 0:50 / %s/unified rw - cgroup2 cgroup2 rw\n", root);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/unified/berth/t1", root);
+	assert_int_equal(util_mkdir_p(path, 0755, &err), 0);
+	snprintf(path, sizeof(path), "%s/unified", root);
+	touch(path, "cgroup.controllers", "hugetlb\n");
+	snprintf(path, sizeof(path), "%s/unified/berth", root);
+	touch(path, "cgroup.controllers", "hugetlb\n");
+	for (size_t i = 0; i < ARRAY_SIZE(leaf_files); i++)
+		touch(root, leaf_files[i], "");
+	snprintf(path, sizeof(path), "%s/cpuset", root);
+	touch(path, "cpuset.cpus", "0-3\n");
+	touch(path, "cpuset.mems", "0\n");
+	snprintf(path, sizeof(path), "%s/freezer/berth/t1", root);
+	touch(path, "freezer.state", "THAWED\n");
+	snprintf(path, sizeof(path), "%s/memory/berth/t1", root);
+	touch(path, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+
+	if (cgroup_host_detect_opts(&h, &o, &err) < 0)
+		fail_msg("%s", err->msg);
+	assert_int_equal(h.mode, CGROUP_MODE_HYBRID);
+	assert_int_equal(h.n_v1, ARRAY_SIZE(hier));
+	assert_int_equal(h.v2_controllers, 1u << CGROUP_CTRL_HUGETLB);
+
+	journal_root = root;
+	cgroup_write_hook = journal_hook;
+	if (cgroup_create(&h, "/berth/t1", &cg, &err) < 0)
+		fail_msg("%s", err->msg);
+	journal_expect(create, ARRAY_SIZE(create));
+	journal_reset();
+
+	full_resources(&r);
+	r.n_rdma = 0;		      /* no rdma controller here */
+	r.n_unified = 0;	      /* v2 only */
+	r.has_net_class_id = false;   /* no net_cls hierarchy */
+	r.n_net_priorities = 0;
+	if (cgroup_apply_opts(cg, &r, &ao, &err) < 0)
+		fail_msg("%s", err->msg);
+	journal_expect(apply, ARRAY_SIZE(apply));
+	journal_reset();
+
+	/* net_cls has no hierarchy here: v1's error, not v2's "ignored" */
+	memset(&r, 0, sizeof(r));
+	r.has_net_class_id = true;
+	r.net_class_id = 1;
+	assert_int_equal(cgroup_apply_opts(cg, &r, &ao, &err), -1);
+	assert_non_null(strstr(err->msg, "no net_cls controller"));
+	berth_error_release(&err);
+
+	/* the v1 freezer (a plain file here: it reads back what was written) */
+	assert_int_equal(cgroup_is_frozen(cg, &err), 0);
+	assert_int_equal(cgroup_freeze(cg, &err), 0);
+	assert_int_equal(cgroup_is_frozen(cg, &err), 1);
+	assert_int_equal(cgroup_thaw(cg, &err), 0);
+	assert_int_equal(cgroup_is_frozen(cg, &err), 0);
+	journal_expect(freeze, ARRAY_SIZE(freeze));
+	journal_reset();
+
+	assert_int_equal(cgroup_oom_count(cg, &oom, &err), 0);
+	assert_int_equal(oom, 3);
+
+	cgroup_write_hook = NULL;
+	cgroup_free(cg);
+	rm_rf(root);
+}
+
 /* A limit the host cannot enforce is an error, as in runc. */
 static void test_v2_fake_missing_controller(void **state)
 {
@@ -1166,7 +1314,8 @@ static void test_v1_destroy_nested(void **state)
 	struct cgroup_host h;
 	struct cgroup *cg = NULL;
 	berth_error_t err = NULL;
-	char path[64], nested[4096], v[16];
+	char path[64], nested[4096], v[16], ready[6];
+	int pipefd[2];
 	pid_t a, b;
 	int status;
 
@@ -1177,26 +1326,40 @@ static void test_v1_destroy_nested(void **state)
 	snprintf(path, sizeof(path), "/berth-nest-%d", (int)getpid());
 	if (cgroup_create(&h, path, &cg, &err) < 0)
 		fail_msg("%s", err->msg);
+	assert_int_equal(pipe(pipefd), 0);
 	a = fork();
 	assert_true(a >= 0);
 	if (a == 0) {
 		berth_error_t e = NULL;
 		if (cgroup_enter(cg, getpid(), &e) < 0)
 			_exit(1);
-		for (int i = 0; i < 5; i++)
-			if (fork() == 0)
+		/* one byte from the child and from each grandchild: they are in the cgroup */
+		if (write(pipefd[1], "a", 1) != 1)
+			_exit(1);
+		for (int i = 0; i < 5; i++) {
+			if (fork() == 0) {
+				if (write(pipefd[1], "g", 1) != 1)
+					_exit(1);
 				for (;;)
 					pause();
+			}
+		}
 		for (;;)
 			pause();
 	}
+	close(pipefd[1]);
 	sleepers[n_sleepers++] = a;
+	for (size_t got = 0; got < sizeof(ready);) {
+		ssize_t r = read(pipefd[0], ready + got, sizeof(ready) - got);
+		assert_true(r > 0);
+		got += (size_t)r;
+	}
+	close(pipefd[0]);
 	b = spawn_sleeper();
 	snprintf(nested, sizeof(nested), "%s%s/inner", h.v1[h.n_v1 - 1].mount, path);
 	assert_int_equal(mkdir(nested, 0755), 0);
 	snprintf(v, sizeof(v), "%d", (int)b);
 	assert_int_equal(cgroup_set(nested, "", "cgroup.procs", v, &err), 0);
-	usleep(100000); /* let the grandchildren start */
 	{
 		pid_t *pids = NULL;
 		size_t n = 0;
@@ -1269,6 +1432,7 @@ int main(void)
 		cmocka_unit_test(test_v2_fake_missing_controller),
 		cmocka_unit_test(test_v2_fake_stats),
 		cmocka_unit_test(test_v2_fake_update),
+		cmocka_unit_test(test_hybrid_fake),
 		cmocka_unit_test(test_stats_json),
 		cmocka_unit_test(test_unified_on_v1),
 		cmocka_unit_test(test_dev_emulator),

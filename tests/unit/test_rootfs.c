@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "mountinfo.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -263,36 +264,51 @@ static int run_in_ns(void (*fn)(void *), void *arg, bool userns, bool cgroupns, 
 		.flags = (fl), .data = (char *)(dat),                                              \
 	}
 
-static bool mounted_shared(const char *point)
+/* The last mount at point in this process's mountinfo (NULL when none), in *mi. */
+static const struct mountinfo_entry *mount_at(struct mountinfo *mi, const char *point)
 {
-	char line[4096];
-	bool found = false;
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		char a[1024], b[1024];
-		if (sscanf(line, "%*s %*s %*s %1023s %1023s", a, b) == 2 && strcmp(b, point) == 0)
-			found = strstr(line, " shared:") != NULL;
+	const struct mountinfo_entry *found = NULL;
+	berth_error_t err = NULL;
+
+	if (mountinfo_load(NULL, mi, &err) < 0) {
+		berth_error_release(&err);
+		return NULL;
 	}
-	fclose(f);
+	for (size_t i = 0; i < mi->n; i++)
+		if (strcmp(mi->v[i].point, point) == 0)
+			found = &mi->v[i];
 	return found;
 }
 
-static bool mountinfo_has(const char *point, const char *needle)
+static bool mounted_shared(const char *point)
 {
-	char line[4096];
-	bool found = false;
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		char b[1024];
-		if (sscanf(line, "%*s %*s %*s %*s %1023s", b) == 1 && strcmp(b, point) == 0)
-			found = strstr(line, needle) != NULL;
+	cleanup_mountinfo struct mountinfo mi = {0};
+	const struct mountinfo_entry *e = mount_at(&mi, point);
+
+	return e != NULL && mountinfo_has_optional(e, "shared");
+}
+
+static bool mounted(const char *point)
+{
+	cleanup_mountinfo struct mountinfo mi = {0};
+
+	return mount_at(&mi, point) != NULL;
+}
+
+/* The mount at point has `opt` among its per-superblock options. */
+static bool mount_has_superopt(const char *point, const char *opt)
+{
+	cleanup_mountinfo struct mountinfo mi = {0};
+	const struct mountinfo_entry *e = mount_at(&mi, point);
+	size_t n = strlen(opt);
+
+	for (const char *p = e ? e->superopts : ""; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, opt, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
 	}
-	fclose(f);
-	return found;
+	return false;
 }
 
 static bool is_fs(const char *path, long magic)
@@ -522,7 +538,7 @@ static void main_scenario(void *arg)
 			      st.st_uid == 1000 && st.st_gid == 1001,
 		      "/dev/mydev");
 	if (sc->userns)
-		CHECK(mountinfo_has("/dev/null", "/"), "/dev/null is not a bind mount");
+		CHECK(mounted("/dev/null"), "/dev/null is not a bind mount");
 	if (console >= 0)
 		CHECK(stat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode) &&
 			      major(st.st_rdev) == 136,
@@ -539,7 +555,7 @@ static void main_scenario(void *arg)
 	n = readlink("/dev/ptmx", buf, sizeof(buf) - 1);
 	CHECK(n > 0 && (buf[n] = '\0', strcmp(buf, "pts/ptmx") == 0), "/dev/ptmx");
 	CHECK(is_fs("/dev/pts", DEVPTS_SUPER_MAGIC), "/dev/pts");
-	CHECK(mountinfo_has("/dev/pts", "ptmxmode=666"), "/dev/pts options");
+	CHECK(mount_has_superopt("/dev/pts", "ptmxmode=666"), "/dev/pts options");
 	{
 		int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 		CHECK(fd >= 0, "open /dev/ptmx: %s", strerror(errno));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/common: errors, signals, paths resolved inside a root. */
+/* Unit tests for src/common: errors, signals, paths resolved inside a root, mountinfo,
+ * the sealed re-exec. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,13 +8,18 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void test_error_message(void **state)
 {
@@ -90,12 +96,194 @@ static void test_in_root(void **state)
 	assert_null(err);
 }
 
-int main(void)
+
+static void test_mountinfo_line(void **state)
 {
+	(void)state;
+	char line[] = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root "
+		      "rw,errors=continue";
+	struct mountinfo_entry e;
+
+	assert_true(mountinfo_parse_line(line, &e));
+	assert_int_equal(e.id, 36);
+	assert_int_equal(e.parent, 35);
+	assert_int_equal(e.major, 98);
+	assert_int_equal(e.minor, 0);
+	assert_string_equal(e.root, "/mnt1");
+	assert_string_equal(e.point, "/mnt2");
+	assert_string_equal(e.options, "rw,noatime");
+	assert_string_equal(e.optional, "master:1");
+	assert_string_equal(e.fstype, "ext3");
+	assert_string_equal(e.source, "/dev/root");
+	assert_string_equal(e.superopts, "rw,errors=continue");
+	assert_true(mountinfo_has_optional(&e, "master"));
+	assert_false(mountinfo_has_optional(&e, "shared"));
+	assert_false(mountinfo_has_optional(&e, "mast"));
+}
+
+static void test_mountinfo_optional(void **state)
+{
+	(void)state;
+	char none[] = "25 1 0:22 / /sys rw,nosuid - sysfs sysfs rw";
+	char many[] = "30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw shared:9 master:3 unbindable - "
+		      "cgroup cgroup rw,cpu,cpuacct";
+	char nosuper[] = "40 1 0:50 / /x rw - tmpfs tmpfs";
+	struct mountinfo_entry e;
+
+	assert_true(mountinfo_parse_line(none, &e));
+	assert_string_equal(e.optional, "");
+	assert_string_equal(e.fstype, "sysfs");
+	assert_false(mountinfo_has_optional(&e, "shared"));
+
+	assert_true(mountinfo_parse_line(many, &e));
+	assert_string_equal(e.optional, "shared:9 master:3 unbindable");
+	assert_string_equal(e.point, "/sys/fs/cgroup/cpu,cpuacct");
+	assert_string_equal(e.superopts, "rw,cpu,cpuacct");
+	assert_true(mountinfo_has_optional(&e, "shared"));
+	assert_true(mountinfo_has_optional(&e, "master"));
+	assert_true(mountinfo_has_optional(&e, "unbindable"));
+	assert_false(mountinfo_has_optional(&e, "propagate_from"));
+
+	assert_true(mountinfo_parse_line(nosuper, &e));
+	assert_string_equal(e.source, "tmpfs");
+	assert_string_equal(e.superopts, "");
+}
+
+static void test_mountinfo_escapes(void **state)
+{
+	(void)state;
+	/* what the kernel prints for a mount point "/a b\tc\nd\\e" of source "my disk" */
+	char line[] = "50 1 8:1 /sub\\134dir /a\\040b\\011c\\012d\\134e rw shared:2 - ext4 "
+		      "my\\040disk rw";
+	char other[] = "51 1 8:1 / /x\\101\\0\\04 rw - ext4 /dev/sda1 rw";
+	struct mountinfo_entry e;
+
+	assert_true(mountinfo_parse_line(line, &e));
+	assert_string_equal(e.root, "/sub\\dir");
+	assert_string_equal(e.point, "/a b\tc\nd\\e");
+	assert_string_equal(e.source, "my disk");
+	assert_string_equal(e.optional, "shared:2");
+	/* only the kernel's four escapes are undone; anything else is kept as it is */
+	assert_true(mountinfo_parse_line(other, &e));
+	assert_string_equal(e.point, "/x\\101\\0\\04");
+}
+
+static void test_mountinfo_malformed(void **state)
+{
+	(void)state;
+	char no_sep[] = "36 35 98:0 / /mnt rw ext3 /dev/root rw";
+	char short_[] = "36 35 98:0 / - ext3 /dev/root rw";
+	char no_source[] = "36 35 98:0 / /mnt rw - ext3";
+	char bad_dev[] = "36 35 98 / /mnt rw - ext3 /dev/root rw";
+	char bad_id[] = "x 35 98:0 / /mnt rw - ext3 /dev/root rw";
+	struct mountinfo_entry e;
+
+	assert_false(mountinfo_parse_line(no_sep, &e));
+	assert_false(mountinfo_parse_line(short_, &e));
+	assert_false(mountinfo_parse_line(no_source, &e));
+	assert_false(mountinfo_parse_line(bad_dev, &e));
+	assert_false(mountinfo_parse_line(bad_id, &e));
+}
+
+static void test_mountinfo_load(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/berth-test-mountinfo.XXXXXX";
+	static const char text[] =
+		"22 1 0:21 / / rw - tmpfs tmpfs rw\n"
+		"garbage\n"
+		"23 22 0:22 / /sys/fs/cgroup/my\\040mount rw shared:4 - cgroup cgroup rw,memory\n"
+		"24 22 0:23 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw";
+	struct mountinfo mi;
+	berth_error_t err = NULL;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	assert_int_equal(mountinfo_load(path, &mi, &err), 0);
+	unlink(path);
+	assert_int_equal(mi.n, 3);
+	assert_string_equal(mi.v[0].point, "/");
+	assert_string_equal(mi.v[1].point, "/sys/fs/cgroup/my mount");
+	assert_string_equal(mi.v[1].superopts, "rw,memory");
+	assert_string_equal(mi.v[2].fstype, "cgroup2");
+	mountinfo_release(&mi);
+	assert_null(mi.v);
+
+	assert_int_equal(mountinfo_load(path, &mi, &err), -1);
+	assert_non_null(strstr(err->msg, path));
+	berth_error_release(&err);
+
+	/* this process's own: "/" is in it */
+	assert_int_equal(mountinfo_load(NULL, &mi, &err), 0);
+	assert_true(mi.n > 0);
+	{
+		bool root = false;
+		for (size_t i = 0; i < mi.n; i++)
+			root |= strcmp(mi.v[i].point, "/") == 0;
+		assert_true(root);
+	}
+	mountinfo_release(&mi);
+}
+
+static char *test_self;
+
+/* The re-exec'd copy: argv[2] is what BERTH_TEST_SELF must say. */
+static int test_sealed_probe(const char *want)
+{
+	const int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int have = fd < 0 ? -1 : fcntl(fd, F_GET_SEALS);
+	const char *env = getenv("BERTH_TEST_SELF");
+
+	if (have < 0 || (have & seals) != seals)
+		return 3;
+	if (env == NULL || strcmp(env, want) != 0)
+		return 4;
+	/* a second call sees the seals and returns */
+	util_exec_sealed_self("berth-test", "BERTH_TEST_SELF", NULL);
+	return 0;
+}
+
+static void test_exec_sealed(void **state)
+{
+	(void)state;
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int status;
+	pid_t pid;
+
+	assert_true(n > 0);
+	self[n] = '\0';
+	unsetenv("BERTH_TEST_SELF");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = {test_self, "--sealed-probe", self, NULL};
+		util_exec_sealed_self("berth-test", "BERTH_TEST_SELF", argv);
+		_exit(2); /* did not re-exec */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--sealed-probe") == 0)
+		return test_sealed_probe(argv[2]);
+	test_self = argv[0];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_parse_signal),
 		cmocka_unit_test(test_in_root),
+		cmocka_unit_test(test_mountinfo_line),
+		cmocka_unit_test(test_mountinfo_optional),
+		cmocka_unit_test(test_mountinfo_escapes),
+		cmocka_unit_test(test_mountinfo_malformed),
+		cmocka_unit_test(test_mountinfo_load),
+		cmocka_unit_test(test_exec_sealed),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -10,13 +10,10 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/memfd.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,46 +122,6 @@ int cli_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 	return container_kill(rt, id, sig, false, err);
 }
 
-/* Run from a sealed in-memory copy of our binary before making containers, as
- * berth-runtime does, so that nothing in a container can write to berth's executable
- * through /proc/<pid>/exe (CVE-2019-5736). */
-static void main_ensure_sealed_exe(char **argv)
-{
-	const int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-	extern char **environ;
-	cleanup_close int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	cleanup_close int mfd = -1;
-	struct stat st;
-	int have;
-
-	if (self < 0)
-		return;
-	have = fcntl(self, F_GET_SEALS);
-	if ((have >= 0 && (have & seals) == seals) || fstat(self, &st) < 0)
-		return;
-	mfd = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (mfd < 0)
-		return;
-	for (off_t off = 0; off < st.st_size;) {
-		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
-		if (n <= 0)
-			return;
-	}
-	if (fcntl(mfd, F_ADD_SEALS, seals) < 0)
-		return;
-	{
-		/* where berth-runtime is, for commands that need it */
-		char path[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-		if (n > 0) {
-			path[n] = '\0';
-			setenv("BERTH_SELF", path, 1);
-		}
-	}
-	fexecve(mfd, argv, environ);
-	/* could not exec: go on unprotected rather than fail */
-}
-
 int main(int argc, char **argv)
 {
 	const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
@@ -205,7 +162,8 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
 		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start)
-			main_ensure_sealed_exe(argv);
+			/* as berth-runtime does; BERTH_SELF: berth's real path */
+			util_exec_sealed_self("berth", "BERTH_SELF", argv);
 		if (engine_open(&e, root, &err) < 0) {
 			fprintf(stderr, "berth: %s\n", err->msg);
 			engine_close(&e);

@@ -6,11 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/memfd.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 struct runtime_globals runtime_globals = {.root = "/run/berth-runtime"};
@@ -120,46 +117,6 @@ int runtime_parse_uint(const char *opt, const char *arg, int *out, berth_error_t
 	return 0;
 }
 
-/* Run from a sealed in-memory copy of our binary, so that nothing in a container can write
- * to the runtime's executable through /proc/<pid>/exe (CVE-2019-5736). */
-static void runtime_ensure_sealed_exe(char **argv)
-{
-	const int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-	extern char **environ;
-	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	int mfd, have;
-
-	if (self < 0)
-		return;
-	have = fcntl(self, F_GET_SEALS);
-
-	if ((have >= 0 && (have & seals) == seals) || fstat(self, &st) < 0) {
-		close(self);
-		return;
-	}
-	mfd = memfd_create("berth-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (mfd < 0) {
-		close(self);
-		return;
-	}
-	for (off_t off = 0; off < st.st_size;) {
-		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
-		if (n <= 0) {
-			close(self);
-			close(mfd);
-			return;
-		}
-	}
-	close(self);
-	if (fcntl(mfd, F_ADD_SEALS, seals) < 0) {
-		close(mfd);
-		return;
-	}
-	fexecve(mfd, argv, environ);
-	close(mfd); /* could not exec: go on unprotected rather than fail */
-}
-
 static bool runtime_needs_sealed_exe(const char *cmd)
 {
 	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
@@ -227,7 +184,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (runtime_needs_sealed_exe(cmd))
-		runtime_ensure_sealed_exe(argv);
+		util_exec_sealed_self("berth-runtime", NULL, argv);
 	if (log_open(runtime_globals.log,
 		     runtime_globals.log_format && strcmp(runtime_globals.log_format, "json") == 0,
 		     runtime_globals.debug) < 0) {
