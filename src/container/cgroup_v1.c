@@ -94,6 +94,56 @@ static int cgroup_v1_memory(const char *dir, const struct config_resources *r, b
 
 /* ---- cpu --------------------------------------------------------------------------- */
 
+/* Give dir's parent at least `need` of realtime runtime, from the hierarchy root down: a
+ * new cgroup (berth's own /berth among them) starts with cpu.rt_runtime_us 0, and a child
+ * can never have more than its parent, so a container's realtimeRuntime needs its
+ * ancestors' budgets raised first, as crun does. The root's budget is the system's: it is
+ * never changed. */
+static int cgroup_v1_rt_parent(const char *dir, int64_t need, berth_error_t *err)
+{
+	cleanup_free char *parent = xstrdup(dir);
+	cleanup_free char *root_marker = NULL;
+	char *slash = strrchr(parent, '/');
+	uint64_t have;
+
+	if (slash == NULL || slash == parent)
+		return 0;
+	*slash = '\0';
+	root_marker = xasprintf("%s/cgroup.sane_behavior", parent);
+	if (access(root_marker, F_OK) == 0) /* the hierarchy's root */
+		return 0;
+	if (cgroup_read_u64(parent, "cpu.rt_runtime_us", &have, err) < 0)
+		return -1;
+	if ((int64_t)have >= need)
+		return 0;
+	if (cgroup_v1_rt_parent(parent, need, err) < 0)
+		return -1;
+	return cgroup_setf(parent, "cpu", "cpu.rt_runtime_us", err, "%" PRId64, need);
+}
+
+static int cgroup_v1_rt_runtime(const char *dir, int64_t runtime, berth_error_t *err)
+{
+	berth_error_t e = NULL;
+
+	if (cgroup_setf(dir, "cpu", "cpu.rt_runtime_us", &e, "%" PRId64, runtime) == 0)
+		return 0;
+	if (e->status != EINVAL || runtime < 0) {
+		*err = e;
+		return -1;
+	}
+	berth_error_release(&e);
+	if (cgroup_v1_rt_parent(dir, runtime, err) < 0)
+		return berth_error_prefix(err, "linux.resources.cpu.realtimeRuntime %" PRId64
+					  ": raise the parent cgroups' budget",
+					  runtime);
+	if (cgroup_setf(dir, "cpu", "cpu.rt_runtime_us", err, "%" PRId64, runtime) < 0)
+		return berth_error_prefix(err,
+					  "linux.resources.cpu.realtimeRuntime %" PRId64
+					  " (more than the host's realtime budget?)",
+					  runtime);
+	return 0;
+}
+
 static int cgroup_v1_cpu(const char *dir, const struct config_resources *r, bool update,
 			 berth_error_t *err)
 {
@@ -135,8 +185,7 @@ static int cgroup_v1_cpu(const char *dir, const struct config_resources *r, bool
 		    0)
 		return -1;
 	if (r->has_cpu_realtime_runtime && r->cpu_realtime_runtime != 0 &&
-	    cgroup_setf(dir, "cpu", "cpu.rt_runtime_us", err, "%" PRId64, r->cpu_realtime_runtime) <
-		    0)
+	    cgroup_v1_rt_runtime(dir, r->cpu_realtime_runtime, err) < 0)
 		return -1;
 	return cgroup_fs_cpu_idle(dir, r, err);
 }

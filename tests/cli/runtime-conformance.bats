@@ -196,3 +196,14 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$output" = secret-ok ]
 }
+
+@test "cgroup v1: realtimeRuntime raises the parents' budget, and SCHED_FIFO runs in it" {
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no v1 realtime group scheduling"
+	make_bundle "$BUNDLE" sh -c 'cut -d" " -f40,41 /proc/self/stat'
+	cfg_set "$BUNDLE" '.linux.resources.cpu = {"realtimeRuntime": 10000, "realtimePeriod": 1000000} | .process.scheduler = {"policy": "SCHED_FIFO", "priority": 1}'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# rt_priority 1, policy 1 (SCHED_FIFO)
+	[ "$output" = "1 1" ]
+}
