@@ -13,6 +13,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +23,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define FDT_MAX_SIZE 0x10000
 #define MAX_REGIONS  20
@@ -468,17 +471,79 @@ static enum vm_stop machine_wait(struct machine *m)
 	}
 }
 
+/* Read a --kernel or --initrd image. O_NONBLOCK keeps open() from waiting on a FIFO, and
+ * the type is checked on the opened fd (no window between the check and the read). */
 static int read_image(const char *path, const char *what, uint64_t max, char **out, size_t *len,
                       berth_error_t *err)
 {
-	if (util_read_file(path, out, len, err) < 0)
-		return berth_error_prefix(err, "%s", what);
-	if (*len > max) {
-		free(*out);
-		*out = NULL;
-		return berth_error(err, 0, "%s: `%s` (%zu bytes) is larger than guest memory", what,
-		                   path, *len);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	if (fd < 0)
+		return berth_error(err, errno, "%s: open `%s`", what, path);
+	if (fstat(fd, &st) < 0)
+		return berth_error(err, errno, "%s: stat `%s`", what, path);
+	if (!S_ISREG(st.st_mode))
+		return berth_error(err, 0, "%s: `%s` is not a regular file", what, path);
+	if ((uint64_t)st.st_size > max)
+		return berth_error(err, 0, "%s: `%s` (%lld bytes) is larger than guest memory",
+		                   what, path, (long long)st.st_size);
+	buf = xmalloc0((size_t)st.st_size + 1);
+	while (n < (size_t)st.st_size) {
+		ssize_t r = pread(fd, buf + n, (size_t)st.st_size - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return berth_error(err, errno, "%s: read `%s`", what, path);
+		if (r == 0)
+			break; /* the file shrank: take what there is */
+		n += (size_t)r;
 	}
+	*out = util_steal_ptr(buf);
+	*len = n;
+	return 0;
+}
+
+static bool disk_option(const char *opt, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(opt, name, len) == 0;
+}
+
+int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
+{
+	size_t alen = strlen(arg), n = 0;
+	cleanup_free char *path = xmalloc0(alen + 1);
+	const char *p = arg;
+	bool ro = false;
+
+	/* the file name: up to the first lone comma */
+	while (*p != '\0') {
+		if (p[0] == ',' && p[1] == ',') {
+			path[n++] = ',';
+			p += 2;
+		} else if (*p == ',') {
+			break;
+		} else {
+			path[n++] = *p++;
+		}
+	}
+	if (n == 0)
+		return berth_error(err, 0, "--disk: expected FILE[,ro], got \"%s\"", arg);
+	while (*p == ',') {
+		const char *opt = ++p;
+		size_t len = strcspn(opt, ",");
+		if (disk_option(opt, len, "ro"))
+			ro = true;
+		else
+			return berth_error(err, 0,
+			                   "--disk: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
+			                   (int)len, opt, arg);
+		p = opt + len;
+	}
+	out->path = util_steal_ptr(path);
+	out->ro = ro;
 	return 0;
 }
 
@@ -490,13 +555,18 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	int sig;
 
 	m.t0_ns = util_now_ns();
-	pthread_mutex_init(&m.lock, NULL);
 	if (cfg->cpus < 1 || cfg->cpus > VM_MAX_CPUS)
 		return berth_error(err, 0, "--cpus: expected 1 to %d, got %u", VM_MAX_CPUS,
 		                   cfg->cpus);
 	if (cfg->mem < VM_MIN_MEM || cfg->mem > VM_MAX_MEM)
 		return berth_error(err, 0, "--mem: expected 16M to 64G, got %llu bytes",
 		                   (unsigned long long)cfg->mem);
+	if (cfg->append != NULL && strlen(cfg->append) > VM_MAX_APPEND)
+		return berth_error(err, 0,
+		                   "--append: the kernel command line is limited to %d bytes "
+		                   "(COMMAND_LINE_SIZE), got %zu",
+		                   VM_MAX_APPEND, strlen(cfg->append));
+	pthread_mutex_init(&m.lock, NULL);
 	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
 		goto out;
 	if (vm_check_kernel((uint8_t *)m.kernel, m.kernel_len, cfg->kernel, err) < 0)

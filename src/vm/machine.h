@@ -36,6 +36,9 @@
 #define VM_DEFAULT_MEM    (256ull << 20)
 #define VM_ISA            "rv64imafdc_zicsr_zifencei_sstc"
 #define VM_DEFAULT_APPEND "console=ttyS0 earlycon"
+/* The longest --append: Linux 6.1's riscv COMMAND_LINE_SIZE (1024) less the NUL; a longer
+ * bootargs would be cut by the kernel (drivers/of/fdt.c copies at most that much). */
+#define VM_MAX_APPEND 1023
 
 struct vm_disk {
 	const char *path;
@@ -56,6 +59,10 @@ struct vm_config {
 /* Exit statuses of vm_run() */
 #define VM_EXIT_POWEROFF 0
 #define VM_EXIT_REBOOT   2 /* the guest rebooted and --no-reboot was given */
+
+/* Parse a --disk argument, FILE[,OPTION]...: the only option is `ro`; ",," in FILE stands
+ * for a comma. Fills out->path (malloc'd) and out->ro. Returns 0, or -1 with *err set. */
+int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err);
 
 /* Parse "256M", "1G", "512K", "1048576" (bytes). Returns 0 or -1. */
 int vm_parse_size(const char *s, uint64_t *out);
