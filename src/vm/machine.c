@@ -6,8 +6,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "sbi.h"
-#include "devices/devices.h"
-#include "devices/virtio.h"
+#include "board.h"
 #include "log.h"
 #include "util.h"
 
@@ -27,7 +26,6 @@
 #include <unistd.h>
 
 #define FDT_MAX_SIZE 0x10000
-#define MAX_REGIONS  20
 
 enum vm_stop {
 	STOP_NONE,
@@ -37,13 +35,6 @@ enum vm_stop {
 	STOP_QUIT,
 	STOP_ERROR,
 	STOP_SIGNAL
-};
-
-struct region {
-	uint64_t base, size;
-	int (*read)(void *dev, uint64_t off, unsigned size, uint64_t *val);
-	int (*write)(void *dev, uint64_t off, unsigned size, uint64_t val);
-	void *dev;
 };
 
 struct machine {
@@ -63,16 +54,14 @@ struct machine {
 	struct vcpu *harts[VM_MAX_CPUS];
 	pthread_t threads[VM_MAX_CPUS];
 	bool running[VM_MAX_CPUS];
-	struct plic *plic;
-	struct uart *uart;
-	struct aclint *aclint;
-	struct rtc *rtc;
-	struct syscon *syscon;
-	struct virtio_mmio *virtio[VM_VIRTIO_SLOTS];
+	struct vm_board board;
+	/* the device instances, in the order they were made */
+	const struct vm_device *dev_decl[VM_BUS_MAX];
+	void *dev[VM_BUS_MAX];
+	unsigned ndev;
+	struct vm_bus bus;
 	struct sbi sbi;
 	bool sbi_ready;
-	struct region regions[MAX_REGIONS];
-	unsigned nregions;
 	struct vcpu_platform platform;
 	/* stopping */
 	pthread_mutex_t lock;
@@ -212,29 +201,18 @@ static uint64_t machine_time(void *opaque)
 	return (uint64_t)(util_now_ns() - m->t0_ns) / (1000000000ull / VM_TIMEBASE_HZ);
 }
 
-static struct region *machine_region(struct machine *m, uint64_t addr, unsigned size)
-{
-	for (unsigned i = 0; i < m->nregions; i++) {
-		struct region *r = &m->regions[i];
-		if (addr >= r->base && addr - r->base < r->size)
-			return addr - r->base + size <= r->size ? r : NULL;
-	}
-	return NULL;
-}
-
 static int machine_mmio_read(void *opaque, uint64_t addr, unsigned size, uint64_t *val)
 {
-	struct region *r = machine_region(opaque, addr, size);
+	struct machine *m = opaque;
 
-	*val = 0;
-	return r != NULL ? r->read(r->dev, addr - r->base, size, val) : -1;
+	return vm_bus_read(&m->bus, addr, size, val);
 }
 
 static int machine_mmio_write(void *opaque, uint64_t addr, unsigned size, uint64_t val)
 {
-	struct region *r = machine_region(opaque, addr, size);
+	struct machine *m = opaque;
 
-	return r != NULL ? r->write(r->dev, addr - r->base, size, val) : -1;
+	return vm_bus_write(&m->bus, addr, size, val);
 }
 
 static void machine_sbi_call(void *opaque, struct vcpu *v)
@@ -251,14 +229,6 @@ static void machine_plic_notify(void *opaque, unsigned ctx, bool level)
 
 	if (hart < m->ncpus && m->harts[hart] != NULL)
 		vcpu_set_irq(m->harts[hart], (ctx & 1) ? VCPU_IRQ_SEIP : VCPU_IRQ_MEIP, level);
-}
-
-static void machine_add(struct machine *m, uint64_t base, uint64_t size,
-                        int (*rd)(void *, uint64_t, unsigned, uint64_t *),
-                        int (*wr)(void *, uint64_t, unsigned, uint64_t), void *dev)
-{
-	if (m->nregions < MAX_REGIONS)
-		m->regions[m->nregions++] = (struct region){base, size, rd, wr, dev};
 }
 
 /* --- building the board ------------------------------------------------------------------ */
@@ -323,24 +293,17 @@ static void machine_teardown(struct machine *m)
 			vcpu_destroy(m->harts[i]);
 		m->harts[i] = NULL;
 	}
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
-		virtio_mmio_destroy(m->virtio[i]);
-		m->virtio[i] = NULL;
+	/* the devices in the reverse order of their making: the PLIC last */
+	while (m->ndev > 0) {
+		m->ndev--;
+		if (m->dev_decl[m->ndev]->destroy != NULL)
+			m->dev_decl[m->ndev]->destroy(m->dev[m->ndev]);
 	}
-	uart_destroy(m->uart);
-	aclint_destroy(m->aclint);
-	rtc_destroy(m->rtc);
-	syscon_destroy(m->syscon);
-	plic_destroy(m->plic);
-	m->uart = NULL;
-	m->aclint = NULL;
-	m->rtc = NULL;
-	m->syscon = NULL;
-	m->plic = NULL;
+	m->bus.n = 0;
+	m->board.plic = NULL;
 	if (m->sbi_ready)
 		sbi_fini(&m->sbi);
 	m->sbi_ready = false;
-	m->nregions = 0;
 }
 
 static void *hart_thread(void *arg)
@@ -351,31 +314,9 @@ static void *hart_thread(void *arg)
 static int machine_build(struct machine *m, berth_error_t *err)
 {
 	const struct vm_config *cfg = m->cfg;
-	unsigned slot = 0;
+	struct uart *uart = NULL;
 
 	m->ncpus = cfg->cpus;
-	m->plic = plic_create(2 * m->ncpus, machine_plic_notify, m);
-	m->uart = uart_create(m->plic, VM_UART_IRQ, console_write, m->con);
-	uart_set_boot_timer(m->uart, m->bt);
-	m->rtc = rtc_create(m->plic, VM_RTC_IRQ);
-	m->syscon = syscon_create(on_syscon, m);
-	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		struct virtio_device d;
-		if (virtio_blk_init(&d, cfg->disks[i].path, cfg->disks[i].ro, i, err) < 0)
-			return -1;
-		m->virtio[slot] = virtio_mmio_create(&d, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-		slot++;
-	}
-	struct virtio_device rng, con;
-	virtio_rng_init(&rng);
-	m->virtio[slot] = virtio_mmio_create(&rng, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-	slot++;
-	virtio_console_init(&con, console_write, m->con);
-	m->virtio[slot] = virtio_mmio_create(&con, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-	slot++;
-	for (; slot < VM_VIRTIO_SLOTS; slot++)
-		m->virtio[slot] = virtio_mmio_create(NULL, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-
 	m->platform = (struct vcpu_platform){
 	    .opaque = m,
 	    .ram = m->ram,
@@ -392,7 +333,6 @@ static int machine_build(struct machine *m, berth_error_t *err)
 		if (m->harts[i] == NULL)
 			return berth_error(err, errno, "cannot create hart %u", i);
 	}
-	m->aclint = aclint_create(m->harts, m->ncpus, machine_time, m);
 	m->sbi = (struct sbi){
 	    .opaque = m,
 	    .harts = m->harts,
@@ -405,21 +345,40 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	sbi_init(&m->sbi);
 	m->sbi_ready = true;
 
-	/* the UART first: it is the busiest */
-	machine_add(m, VM_UART_BASE, UART_SIZE, uart_read, uart_write, m->uart);
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
-		machine_add(m, VM_VIRTIO_BASE + i * VM_VIRTIO_STRIDE, VIRTIO_MMIO_SIZE,
-		            virtio_mmio_read, virtio_mmio_write, m->virtio[i]);
-	machine_add(m, VM_PLIC_BASE, PLIC_SIZE, plic_read, plic_write, m->plic);
-	machine_add(m, VM_CLINT_BASE, ACLINT_SIZE, aclint_read, aclint_write, m->aclint);
-	machine_add(m, VM_RTC_BASE, RTC_SIZE, rtc_read, rtc_write, m->rtc);
-	machine_add(m, VM_SYSCON_BASE, SYSCON_SIZE, syscon_read, syscon_write, m->syscon);
-	machine_add(m, VM_BOOT_TIMER_BASE, BOOT_TIMER_SIZE, boot_timer_read, boot_timer_write,
-	            m->bt);
+	m->board = (struct vm_board){
+	    .cfg = cfg,
+	    .ram = &m->gram,
+	    .harts = m->harts,
+	    .nharts = m->ncpus,
+	    .opaque = m,
+	    .time = machine_time,
+	    .plic_notify = machine_plic_notify,
+	    .syscon = on_syscon,
+	    .console_out = console_write,
+	    .console_opaque = m->con,
+	    .bt = m->bt,
+	};
+	for (unsigned k = 0; k < vm_board_ndevices; k++) {
+		const struct vm_device *d = vm_board_devices[k];
+		for (unsigned i = 0; i < vm_device_count(d); i++) {
+			void *dev;
+			if (m->ndev >= VM_BUS_MAX)
+				return berth_error(err, 0, "too many devices on the board");
+			if (d->create(&m->board, i, &dev, err) < 0)
+				return -1;
+			m->dev_decl[m->ndev] = d;
+			m->dev[m->ndev++] = dev;
+			vm_bus_add(&m->bus, d, i, dev);
+			if (d == &vm_device_plic)
+				m->board.plic = dev;
+			else if (d == &vm_device_uart)
+				uart = dev;
+		}
+	}
 
 	if (machine_load_images(m, err) < 0)
 		return -1;
-	console_set_uart(m->con, m->uart);
+	console_set_uart(m->con, uart);
 	return 0;
 }
 
@@ -537,9 +496,9 @@ int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
 		if (disk_option(opt, len, "ro"))
 			ro = true;
 		else
-			return berth_error(err, 0,
-			                   "--disk: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
-			                   (int)len, opt, arg);
+			return berth_error(
+			    err, 0, "--disk: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
+			    (int)len, opt, arg);
 		p = opt + len;
 	}
 	out->path = util_steal_ptr(path);

@@ -11,22 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* QEMU virt's memory map */
-#define VM_SYSCON_BASE     0x100000ull
-#define VM_RTC_BASE        0x101000ull
-#define VM_BOOT_TIMER_BASE 0x102000ull /* berth's own; free in QEMU's map */
-#define VM_CLINT_BASE      0x2000000ull
-#define VM_PLIC_BASE       0xc000000ull
-#define VM_UART_BASE       0x10000000ull
-#define VM_VIRTIO_BASE     0x10001000ull
-#define VM_VIRTIO_STRIDE   0x1000ull
-#define VM_VIRTIO_SLOTS    8
-#define VM_RAM_BASE        0x80000000ull
-#define VM_KERNEL_OFFSET   0x200000ull /* where OpenSBI would put the kernel */
-
-#define VM_UART_IRQ   10
-#define VM_RTC_IRQ    11
-#define VM_VIRTIO_IRQ 1 /* slot n uses irq 1 + n */
+/* QEMU virt's memory map: RAM here; each device's address, size and irq are in its
+ * VM_DEVICE() declaration (devices/devices.h) */
+#define VM_RAM_BASE      0x80000000ull
+#define VM_KERNEL_OFFSET 0x200000ull /* where OpenSBI would put the kernel */
+#define VM_VIRTIO_SLOTS  8
 
 #define VM_TIMEBASE_HZ    10000000ull
 #define VM_MAX_CPUS       8

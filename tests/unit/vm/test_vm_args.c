@@ -216,8 +216,7 @@ static void test_parse_disk(void **state)
 	disk_ok("disk.img,ro", "disk.img", true);
 	disk_ok("a,,b.img", "a,b.img", false);
 	disk_ok("a,,b.img,ro", "a,b.img", true);
-	disk_bad("disk.img,rw",
-	         "--disk: unknown option \"rw\" in \"disk.img,rw\" (accepted: ro)");
+	disk_bad("disk.img,rw", "--disk: unknown option \"rw\" in \"disk.img,rw\" (accepted: ro)");
 	disk_bad("disk.img,ro,cache=none", "unknown option \"cache=none\"");
 	disk_bad("disk.img,", "unknown option \"\"");
 	disk_bad("", "--disk: expected FILE[,ro]");
@@ -227,12 +226,9 @@ static void test_parse_disk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_size),
-	    cmocka_unit_test(test_check_kernel),
-	    cmocka_unit_test(test_run_errors),
-	    cmocka_unit_test(test_append_limit),
-	    cmocka_unit_test(test_not_regular),
-	    cmocka_unit_test(test_parse_disk),
+	    cmocka_unit_test(test_parse_size),  cmocka_unit_test(test_check_kernel),
+	    cmocka_unit_test(test_run_errors),  cmocka_unit_test(test_append_limit),
+	    cmocka_unit_test(test_not_regular), cmocka_unit_test(test_parse_disk),
 	};
 	return cmocka_run_group_tests_name("vm_args", tests, NULL, NULL);
 }

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* The board's device list and the MMIO bus (board.c). */
+#ifndef BERTH_VM_BOARD_H
+#define BERTH_VM_BOARD_H
+
+#include "devices/devices.h"
+
+#define VM_BUS_MAX 24
+
+struct vm_bus_region {
+	uint64_t base, size;
+	unsigned access;
+	int (*read)(void *dev, uint64_t off, unsigned size, uint64_t *val);
+	int (*write)(void *dev, uint64_t off, unsigned size, uint64_t val);
+	void *dev;
+};
+
+struct vm_bus {
+	struct vm_bus_region r[VM_BUS_MAX]; /* sorted by base */
+	unsigned n;
+};
+
+/* How many instances a declaration makes (count 0 means 1). */
+unsigned vm_device_count(const struct vm_device *d);
+/* Map instance i of d, backed by dev. Returns 0, or -1 when the bus is full. */
+int vm_bus_add(struct vm_bus *bus, const struct vm_device *d, unsigned i, void *dev);
+/* An access from a hart: 0, or -1 for an access fault (nothing there, a size the device does
+ * not take, or an access that runs past the end of the region). */
+int vm_bus_read(const struct vm_bus *bus, uint64_t addr, unsigned size, uint64_t *val);
+int vm_bus_write(const struct vm_bus *bus, uint64_t addr, unsigned size, uint64_t val);
+
+#endif
