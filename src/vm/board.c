@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The board: which devices it has (each declared with VM_DEVICE() in its own file) and the
- * bus the harts reach them through. The bus is a sorted array searched by address; it
- * refuses an access that is not wholly inside one region or whose size the device does not
- * take, before the device sees it. */
+ * bus the harts reach them through. The bus finds a device through a two-level page map
+ * (board.h) in constant time; it refuses an access that is not wholly inside one region or
+ * whose size the device does not take, before the device sees it. */
 #include "board.h"
+
+#include <string.h>
 
 const struct vm_device *const vm_board_devices[] = {
     /* the PLIC first (the others raise interrupts on it), the CLINT next (it needs the harts) */
@@ -17,16 +19,36 @@ unsigned vm_device_count(const struct vm_device *d)
 	return d->count > 0 ? d->count : 1;
 }
 
+void vm_bus_clear(struct vm_bus *bus)
+{
+	memset(bus, 0, sizeof(*bus));
+}
+
 int vm_bus_add(struct vm_bus *bus, const struct vm_device *d, unsigned i, void *dev)
 {
-	uint64_t base = d->base + i * d->stride;
-	unsigned k;
+	uint64_t base = d->base + i * d->stride, first = base >> 12, last;
+	unsigned need = 0;
 
-	if (bus->n >= VM_BUS_MAX)
+	if (bus->n >= VM_BUS_MAX || d->size == 0 || (base & 0xfff) != 0 || base >= VM_BUS_LIMIT ||
+	    d->size > VM_BUS_LIMIT - base)
 		return -1;
-	for (k = bus->n; k > 0 && bus->r[k - 1].base > base; k--)
-		bus->r[k] = bus->r[k - 1];
-	bus->r[k] = (struct vm_bus_region){
+	last = (base + d->size - 1) >> 12;
+	/* check first, so that a refused region leaves nothing behind */
+	for (uint64_t w = first >> 12; w <= last >> 12; w++)
+		need += bus->top[w] == 0;
+	if (bus->nleaves + need > VM_BUS_LEAVES)
+		return -1;
+	for (uint64_t pg = first; pg <= last; pg++) {
+		unsigned t = bus->top[pg >> 12];
+		if (t != 0 && bus->leaf[t - 1][pg & 0xfff] != 0)
+			return -1;
+	}
+	for (uint64_t pg = first; pg <= last; pg++) {
+		if (bus->top[pg >> 12] == 0)
+			bus->top[pg >> 12] = (uint8_t)++bus->nleaves;
+		bus->leaf[bus->top[pg >> 12] - 1][pg & 0xfff] = (uint8_t)(bus->n + 1);
+	}
+	bus->r[bus->n++] = (struct vm_bus_region){
 	    .base = base,
 	    .size = d->size,
 	    .access = d->access,
@@ -34,30 +56,28 @@ int vm_bus_add(struct vm_bus *bus, const struct vm_device *d, unsigned i, void *
 	    .write = d->write,
 	    .dev = dev,
 	};
-	bus->n++;
 	return 0;
 }
 
 /* The region holding [addr, addr + size) for an access the device takes, or NULL. */
-static const struct vm_bus_region *vm_bus_find(const struct vm_bus *bus, uint64_t addr,
-                                               unsigned size)
+static inline const struct vm_bus_region *vm_bus_find(const struct vm_bus *bus, uint64_t addr,
+                                                      unsigned size)
 {
-	unsigned lo = 0, hi = bus->n;
+	const struct vm_bus_region *r;
+	unsigned t, k;
 
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		const struct vm_bus_region *r = &bus->r[mid];
-		if (addr < r->base) {
-			hi = mid;
-		} else if (addr - r->base >= r->size) {
-			lo = mid + 1;
-		} else {
-			if (size > r->size - (addr - r->base) || !(r->access & size))
-				return NULL;
-			return r;
-		}
-	}
-	return NULL;
+	if (addr >= VM_BUS_LIMIT)
+		return NULL;
+	t = bus->top[addr >> 24];
+	if (t == 0)
+		return NULL;
+	k = bus->leaf[t - 1][(addr >> 12) & 0xfff];
+	if (k == 0)
+		return NULL;
+	r = &bus->r[k - 1];
+	if (addr - r->base >= r->size || size > r->size - (addr - r->base) || !(r->access & size))
+		return NULL;
+	return r;
 }
 
 int vm_bus_read(const struct vm_bus *bus, uint64_t addr, unsigned size, uint64_t *val)

@@ -299,7 +299,7 @@ static void machine_teardown(struct machine *m)
 		if (m->dev_decl[m->ndev]->destroy != NULL)
 			m->dev_decl[m->ndev]->destroy(m->dev[m->ndev]);
 	}
-	m->bus.n = 0;
+	vm_bus_clear(&m->bus);
 	m->board.plic = NULL;
 	if (m->sbi_ready)
 		sbi_fini(&m->sbi);
@@ -368,7 +368,10 @@ static int machine_build(struct machine *m, berth_error_t *err)
 				return -1;
 			m->dev_decl[m->ndev] = d;
 			m->dev[m->ndev++] = dev;
-			vm_bus_add(&m->bus, d, i, dev);
+			if (vm_bus_add(&m->bus, d, i, dev) < 0)
+				return berth_error(
+				    err, 0, "%s %u at %#llx: overlaps another device", d->name, i,
+				    (unsigned long long)(d->base + i * d->stride));
 			if (d == &vm_device_plic)
 				m->board.plic = dev;
 			else if (d == &vm_device_uart)
