@@ -58,7 +58,6 @@ enum vcpu_exit {
 /* Create hart `hartid`. It starts stopped (SBI HSM "STOPPED") unless vcpu_start() is called. */
 struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid);
 void vcpu_destroy(struct vcpu *v);
-unsigned vcpu_hartid(const struct vcpu *v);
 
 /* Put the hart in S-mode at pc with a0 = hartid, a1 = opaque (as SBI HSM hart_start and the
  * boot protocol want: satp = 0, interrupts off) and let vcpu_run() execute it. */

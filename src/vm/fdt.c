@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The device tree berth hands to Linux: QEMU virt's, minus what only firmware uses, with the
- * M-mode PLIC contexts marked absent (0xffffffff) as OpenSBI leaves them. */
+ * M-mode PLIC contexts marked absent (0xffffffff) as OpenSBI leaves them. The devices' nodes
+ * come from their declarations (devices.h, board.c). */
 #include "machine.h"
-#include "devices/devices.h"
-#include "devices/virtio.h"
+#include "board.h"
 
 #include <libfdt.h>
 #include <stdio.h>
-
-#define PH_PLIC    1
-#define PH_TEST    2
-#define PH_CPU(i)  (0x10 + 2 * (i))
-#define PH_INTC(i) (0x11 + 2 * (i))
 
 #define TRY(x)                                                                                     \
 	do {                                                                                       \
@@ -26,21 +21,6 @@ static int prop_reg(void *fdt, uint64_t base, uint64_t size)
 	return fdt_property(fdt, "reg", reg, sizeof(reg));
 }
 
-static int fdt_device(void *fdt, const char *name, uint64_t base, uint64_t size, int irq,
-                      berth_error_t *err)
-{
-	char node[64];
-
-	snprintf(node, sizeof(node), "%s@%llx", name, (unsigned long long)base);
-	TRY(fdt_begin_node(fdt, node));
-	TRY(prop_reg(fdt, base, size));
-	if (irq > 0) {
-		TRY(fdt_property_u32(fdt, "interrupts", (uint32_t)irq));
-		TRY(fdt_property_u32(fdt, "interrupt-parent", PH_PLIC));
-	}
-	return 0;
-}
-
 static int fdt_cpus(void *fdt, const struct vm_fdt_params *p, berth_error_t *err)
 {
 	TRY(fdt_begin_node(fdt, "cpus"));
@@ -51,7 +31,7 @@ static int fdt_cpus(void *fdt, const struct vm_fdt_params *p, berth_error_t *err
 		char node[32];
 		snprintf(node, sizeof(node), "cpu@%u", i);
 		TRY(fdt_begin_node(fdt, node));
-		TRY(fdt_property_u32(fdt, "phandle", PH_CPU(i)));
+		TRY(fdt_property_u32(fdt, "phandle", VM_PH_CPU(i)));
 		TRY(fdt_property_string(fdt, "device_type", "cpu"));
 		TRY(fdt_property_u32(fdt, "reg", i));
 		TRY(fdt_property_string(fdt, "status", "okay"));
@@ -62,7 +42,7 @@ static int fdt_cpus(void *fdt, const struct vm_fdt_params *p, berth_error_t *err
 		TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
 		TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
 		TRY(fdt_property_string(fdt, "compatible", "riscv,cpu-intc"));
-		TRY(fdt_property_u32(fdt, "phandle", PH_INTC(i)));
+		TRY(fdt_property_u32(fdt, "phandle", VM_PH_INTC(i)));
 		TRY(fdt_end_node(fdt));
 		TRY(fdt_end_node(fdt));
 	}
@@ -72,7 +52,7 @@ static int fdt_cpus(void *fdt, const struct vm_fdt_params *p, berth_error_t *err
 		char node[32];
 		snprintf(node, sizeof(node), "core%u", i);
 		TRY(fdt_begin_node(fdt, node));
-		TRY(fdt_property_u32(fdt, "cpu", PH_CPU(i)));
+		TRY(fdt_property_u32(fdt, "cpu", VM_PH_CPU(i)));
 		TRY(fdt_end_node(fdt));
 	}
 	TRY(fdt_end_node(fdt));
@@ -81,75 +61,62 @@ static int fdt_cpus(void *fdt, const struct vm_fdt_params *p, berth_error_t *err
 	return 0;
 }
 
+/* Instance i of a declared device: reg, interrupts, and what the declaration lists. */
+static int fdt_device(void *fdt, const struct vm_device *d, unsigned i,
+                      const struct vm_fdt_params *p, berth_error_t *err)
+{
+	uint64_t base = d->base + i * d->stride;
+	fdt32_t ext[4 * VM_MAX_CPUS];
+	char node[64];
+
+	snprintf(node, sizeof(node), "%s@%llx", d->name, (unsigned long long)base);
+	TRY(fdt_begin_node(fdt, node));
+	TRY(prop_reg(fdt, base, d->size));
+	if (d->irq > 0) {
+		TRY(fdt_property_u32(fdt, "interrupts", d->irq + i));
+		TRY(fdt_property_u32(fdt, "interrupt-parent", VM_PH_PLIC));
+	}
+	if (d->phandle != 0)
+		TRY(fdt_property_u32(fdt, "phandle", d->phandle));
+	for (unsigned k = 0; k < sizeof(d->props) / sizeof(d->props[0]); k++)
+		if (d->props[k].name != NULL)
+			TRY(fdt_property_u32(fdt, d->props[k].name, d->props[k].value));
+	if (d->hart_irqs[0] != 0 || d->hart_irqs[1] != 0) {
+		for (unsigned h = 0; h < p->cpus && h < VM_MAX_CPUS; h++) {
+			ext[4 * h + 0] = cpu_to_fdt32(VM_PH_INTC(h));
+			ext[4 * h + 1] = cpu_to_fdt32(d->hart_irqs[0]);
+			ext[4 * h + 2] = cpu_to_fdt32(VM_PH_INTC(h));
+			ext[4 * h + 3] = cpu_to_fdt32(d->hart_irqs[1]);
+		}
+		TRY(fdt_property(fdt, "interrupts-extended", ext, 16 * (int)p->cpus));
+	}
+	if (d->interrupt_controller) {
+		TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
+		TRY(fdt_property_u32(fdt, "#address-cells", 0));
+		TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
+	}
+	TRY(fdt_property(fdt, "compatible", d->compatible, (int)d->compatible_size));
+	TRY(fdt_end_node(fdt));
+	return 0;
+}
+
+/* Every declared device with a node, in the board's order (the virtio slots in theirs, so
+ * /dev/vda is the first --disk). */
 static int fdt_soc(void *fdt, const struct vm_fdt_params *p, berth_error_t *err)
 {
-	static const char test_compat[] = "sifive,test1\0sifive,test0\0syscon";
-	static const char plic_compat[] = "sifive,plic-1.0.0\0riscv,plic0";
-	static const char clint_compat[] = "sifive,clint0\0riscv,clint0";
-	fdt32_t ext[4 * VM_MAX_CPUS];
-
 	TRY(fdt_begin_node(fdt, "soc"));
 	TRY(fdt_property_u32(fdt, "#address-cells", 2));
 	TRY(fdt_property_u32(fdt, "#size-cells", 2));
 	TRY(fdt_property_string(fdt, "compatible", "simple-bus"));
 	TRY(fdt_property(fdt, "ranges", NULL, 0));
-
-	if (fdt_device(fdt, "rtc", VM_RTC_BASE, RTC_SIZE, VM_RTC_IRQ, err) < 0)
-		return -1;
-	TRY(fdt_property_string(fdt, "compatible", "google,goldfish-rtc"));
-	TRY(fdt_end_node(fdt));
-
-	if (fdt_device(fdt, "serial", VM_UART_BASE, UART_SIZE, VM_UART_IRQ, err) < 0)
-		return -1;
-	TRY(fdt_property_u32(fdt, "clock-frequency", 3686400));
-	TRY(fdt_property_string(fdt, "compatible", "ns16550a"));
-	TRY(fdt_end_node(fdt));
-
-	if (fdt_device(fdt, "test", VM_SYSCON_BASE, SYSCON_SIZE, 0, err) < 0)
-		return -1;
-	TRY(fdt_property_u32(fdt, "phandle", PH_TEST));
-	TRY(fdt_property(fdt, "compatible", test_compat, sizeof(test_compat)));
-	TRY(fdt_end_node(fdt));
-
-	/* the disks and the other devices first, so /dev/vda is the first --disk */
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
-		uint64_t base = VM_VIRTIO_BASE + i * VM_VIRTIO_STRIDE;
-		if (fdt_device(fdt, "virtio_mmio", base, VIRTIO_MMIO_SIZE, (int)(VM_VIRTIO_IRQ + i),
-		               err) < 0)
-			return -1;
-		TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
-		TRY(fdt_end_node(fdt));
+	for (unsigned k = 0; k < vm_board_ndevices; k++) {
+		const struct vm_device *d = vm_board_devices[k];
+		if (!d->in_fdt)
+			continue;
+		for (unsigned i = 0; i < vm_device_count(d); i++)
+			if (fdt_device(fdt, d, i, p, err) < 0)
+				return -1;
 	}
-
-	if (fdt_device(fdt, "plic", VM_PLIC_BASE, PLIC_SIZE, 0, err) < 0)
-		return -1;
-	TRY(fdt_property_u32(fdt, "phandle", PH_PLIC));
-	TRY(fdt_property_u32(fdt, "riscv,ndev", PLIC_NUM_SOURCES - 1));
-	for (unsigned i = 0; i < p->cpus; i++) {
-		ext[4 * i + 0] = cpu_to_fdt32(PH_INTC(i));
-		ext[4 * i + 1] = cpu_to_fdt32(0xffffffff); /* M-mode context: the firmware's */
-		ext[4 * i + 2] = cpu_to_fdt32(PH_INTC(i));
-		ext[4 * i + 3] = cpu_to_fdt32(9); /* S-mode external */
-	}
-	TRY(fdt_property(fdt, "interrupts-extended", ext, 16 * p->cpus));
-	TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
-	TRY(fdt_property(fdt, "compatible", plic_compat, sizeof(plic_compat)));
-	TRY(fdt_property_u32(fdt, "#address-cells", 0));
-	TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
-	TRY(fdt_end_node(fdt));
-
-	if (fdt_device(fdt, "clint", VM_CLINT_BASE, ACLINT_SIZE, 0, err) < 0)
-		return -1;
-	for (unsigned i = 0; i < p->cpus; i++) {
-		ext[4 * i + 0] = cpu_to_fdt32(PH_INTC(i));
-		ext[4 * i + 1] = cpu_to_fdt32(3);
-		ext[4 * i + 2] = cpu_to_fdt32(PH_INTC(i));
-		ext[4 * i + 3] = cpu_to_fdt32(7);
-	}
-	TRY(fdt_property(fdt, "interrupts-extended", ext, 16 * p->cpus));
-	TRY(fdt_property(fdt, "compatible", clint_compat, sizeof(clint_compat)));
-	TRY(fdt_end_node(fdt));
-
 	TRY(fdt_end_node(fdt));
 	return 0;
 }
@@ -157,6 +124,7 @@ static int fdt_soc(void *fdt, const struct vm_fdt_params *p, berth_error_t *err)
 int vm_fdt_build(void *buf, size_t size, const struct vm_fdt_params *p, berth_error_t *err)
 {
 	void *fdt = buf;
+	char path[64];
 
 	TRY(fdt_create(fdt, (int)size));
 	TRY(fdt_finish_reservemap(fdt));
@@ -168,7 +136,9 @@ int vm_fdt_build(void *buf, size_t size, const struct vm_fdt_params *p, berth_er
 
 	TRY(fdt_begin_node(fdt, "chosen"));
 	TRY(fdt_property_string(fdt, "bootargs", p->bootargs != NULL ? p->bootargs : ""));
-	TRY(fdt_property_string(fdt, "stdout-path", "/soc/serial@10000000"));
+	snprintf(path, sizeof(path), "/soc/%s@%llx", vm_device_uart.name,
+	         (unsigned long long)vm_device_uart.base);
+	TRY(fdt_property_string(fdt, "stdout-path", path));
 	if (p->initrd_end > p->initrd_start) {
 		TRY(fdt_property_u64(fdt, "linux,initrd-start", p->initrd_start));
 		TRY(fdt_property_u64(fdt, "linux,initrd-end", p->initrd_end));
@@ -178,13 +148,13 @@ int vm_fdt_build(void *buf, size_t size, const struct vm_fdt_params *p, berth_er
 	TRY(fdt_begin_node(fdt, "poweroff"));
 	TRY(fdt_property_u32(fdt, "value", 0x5555));
 	TRY(fdt_property_u32(fdt, "offset", 0));
-	TRY(fdt_property_u32(fdt, "regmap", PH_TEST));
+	TRY(fdt_property_u32(fdt, "regmap", VM_PH_TEST));
 	TRY(fdt_property_string(fdt, "compatible", "syscon-poweroff"));
 	TRY(fdt_end_node(fdt));
 	TRY(fdt_begin_node(fdt, "reboot"));
 	TRY(fdt_property_u32(fdt, "value", 0x7777));
 	TRY(fdt_property_u32(fdt, "offset", 0));
-	TRY(fdt_property_u32(fdt, "regmap", PH_TEST));
+	TRY(fdt_property_u32(fdt, "regmap", VM_PH_TEST));
 	TRY(fdt_property_string(fdt, "compatible", "syscon-reboot"));
 	TRY(fdt_end_node(fdt));
 

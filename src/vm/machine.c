@@ -6,13 +6,13 @@
 #include "console.h"
 #include "cpu.h"
 #include "sbi.h"
-#include "devices/devices.h"
-#include "devices/virtio.h"
+#include "board.h"
 #include "log.h"
 #include "util.h"
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,9 +22,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define FDT_MAX_SIZE 0x10000
-#define MAX_REGIONS  20
 
 enum vm_stop {
 	STOP_NONE,
@@ -34,13 +35,6 @@ enum vm_stop {
 	STOP_QUIT,
 	STOP_ERROR,
 	STOP_SIGNAL
-};
-
-struct region {
-	uint64_t base, size;
-	int (*read)(void *dev, uint64_t off, unsigned size, uint64_t *val);
-	int (*write)(void *dev, uint64_t off, unsigned size, uint64_t val);
-	void *dev;
 };
 
 struct machine {
@@ -60,16 +54,14 @@ struct machine {
 	struct vcpu *harts[VM_MAX_CPUS];
 	pthread_t threads[VM_MAX_CPUS];
 	bool running[VM_MAX_CPUS];
-	struct plic *plic;
-	struct uart *uart;
-	struct aclint *aclint;
-	struct rtc *rtc;
-	struct syscon *syscon;
-	struct virtio_mmio *virtio[VM_VIRTIO_SLOTS];
+	struct vm_board board;
+	/* the device instances, in the order they were made */
+	const struct vm_device *dev_decl[VM_BUS_MAX];
+	void *dev[VM_BUS_MAX];
+	unsigned ndev;
+	struct vm_bus bus;
 	struct sbi sbi;
 	bool sbi_ready;
-	struct region regions[MAX_REGIONS];
-	unsigned nregions;
 	struct vcpu_platform platform;
 	/* stopping */
 	pthread_mutex_t lock;
@@ -209,29 +201,18 @@ static uint64_t machine_time(void *opaque)
 	return (uint64_t)(util_now_ns() - m->t0_ns) / (1000000000ull / VM_TIMEBASE_HZ);
 }
 
-static struct region *machine_region(struct machine *m, uint64_t addr, unsigned size)
-{
-	for (unsigned i = 0; i < m->nregions; i++) {
-		struct region *r = &m->regions[i];
-		if (addr >= r->base && addr - r->base < r->size)
-			return addr - r->base + size <= r->size ? r : NULL;
-	}
-	return NULL;
-}
-
 static int machine_mmio_read(void *opaque, uint64_t addr, unsigned size, uint64_t *val)
 {
-	struct region *r = machine_region(opaque, addr, size);
+	struct machine *m = opaque;
 
-	*val = 0;
-	return r != NULL ? r->read(r->dev, addr - r->base, size, val) : -1;
+	return vm_bus_read(&m->bus, addr, size, val);
 }
 
 static int machine_mmio_write(void *opaque, uint64_t addr, unsigned size, uint64_t val)
 {
-	struct region *r = machine_region(opaque, addr, size);
+	struct machine *m = opaque;
 
-	return r != NULL ? r->write(r->dev, addr - r->base, size, val) : -1;
+	return vm_bus_write(&m->bus, addr, size, val);
 }
 
 static void machine_sbi_call(void *opaque, struct vcpu *v)
@@ -248,14 +229,6 @@ static void machine_plic_notify(void *opaque, unsigned ctx, bool level)
 
 	if (hart < m->ncpus && m->harts[hart] != NULL)
 		vcpu_set_irq(m->harts[hart], (ctx & 1) ? VCPU_IRQ_SEIP : VCPU_IRQ_MEIP, level);
-}
-
-static void machine_add(struct machine *m, uint64_t base, uint64_t size,
-                        int (*rd)(void *, uint64_t, unsigned, uint64_t *),
-                        int (*wr)(void *, uint64_t, unsigned, uint64_t), void *dev)
-{
-	if (m->nregions < MAX_REGIONS)
-		m->regions[m->nregions++] = (struct region){base, size, rd, wr, dev};
 }
 
 /* --- building the board ------------------------------------------------------------------ */
@@ -320,24 +293,17 @@ static void machine_teardown(struct machine *m)
 			vcpu_destroy(m->harts[i]);
 		m->harts[i] = NULL;
 	}
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
-		virtio_mmio_destroy(m->virtio[i]);
-		m->virtio[i] = NULL;
+	/* the devices in the reverse order of their making: the PLIC last */
+	while (m->ndev > 0) {
+		m->ndev--;
+		if (m->dev_decl[m->ndev]->destroy != NULL)
+			m->dev_decl[m->ndev]->destroy(m->dev[m->ndev]);
 	}
-	uart_destroy(m->uart);
-	aclint_destroy(m->aclint);
-	rtc_destroy(m->rtc);
-	syscon_destroy(m->syscon);
-	plic_destroy(m->plic);
-	m->uart = NULL;
-	m->aclint = NULL;
-	m->rtc = NULL;
-	m->syscon = NULL;
-	m->plic = NULL;
+	vm_bus_clear(&m->bus);
+	m->board.plic = NULL;
 	if (m->sbi_ready)
 		sbi_fini(&m->sbi);
 	m->sbi_ready = false;
-	m->nregions = 0;
 }
 
 static void *hart_thread(void *arg)
@@ -348,31 +314,9 @@ static void *hart_thread(void *arg)
 static int machine_build(struct machine *m, berth_error_t *err)
 {
 	const struct vm_config *cfg = m->cfg;
-	unsigned slot = 0;
+	struct uart *uart = NULL;
 
 	m->ncpus = cfg->cpus;
-	m->plic = plic_create(2 * m->ncpus, machine_plic_notify, m);
-	m->uart = uart_create(m->plic, VM_UART_IRQ, console_write, m->con);
-	uart_set_boot_timer(m->uart, m->bt);
-	m->rtc = rtc_create(m->plic, VM_RTC_IRQ);
-	m->syscon = syscon_create(on_syscon, m);
-	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		struct virtio_device d;
-		if (virtio_blk_init(&d, cfg->disks[i].path, cfg->disks[i].ro, i, err) < 0)
-			return -1;
-		m->virtio[slot] = virtio_mmio_create(&d, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-		slot++;
-	}
-	struct virtio_device rng, con;
-	virtio_rng_init(&rng);
-	m->virtio[slot] = virtio_mmio_create(&rng, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-	slot++;
-	virtio_console_init(&con, console_write, m->con);
-	m->virtio[slot] = virtio_mmio_create(&con, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-	slot++;
-	for (; slot < VM_VIRTIO_SLOTS; slot++)
-		m->virtio[slot] = virtio_mmio_create(NULL, &m->gram, m->plic, VM_VIRTIO_IRQ + slot);
-
 	m->platform = (struct vcpu_platform){
 	    .opaque = m,
 	    .ram = m->ram,
@@ -389,7 +333,6 @@ static int machine_build(struct machine *m, berth_error_t *err)
 		if (m->harts[i] == NULL)
 			return berth_error(err, errno, "cannot create hart %u", i);
 	}
-	m->aclint = aclint_create(m->harts, m->ncpus, machine_time, m);
 	m->sbi = (struct sbi){
 	    .opaque = m,
 	    .harts = m->harts,
@@ -402,21 +345,43 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	sbi_init(&m->sbi);
 	m->sbi_ready = true;
 
-	/* the UART first: it is the busiest */
-	machine_add(m, VM_UART_BASE, UART_SIZE, uart_read, uart_write, m->uart);
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
-		machine_add(m, VM_VIRTIO_BASE + i * VM_VIRTIO_STRIDE, VIRTIO_MMIO_SIZE,
-		            virtio_mmio_read, virtio_mmio_write, m->virtio[i]);
-	machine_add(m, VM_PLIC_BASE, PLIC_SIZE, plic_read, plic_write, m->plic);
-	machine_add(m, VM_CLINT_BASE, ACLINT_SIZE, aclint_read, aclint_write, m->aclint);
-	machine_add(m, VM_RTC_BASE, RTC_SIZE, rtc_read, rtc_write, m->rtc);
-	machine_add(m, VM_SYSCON_BASE, SYSCON_SIZE, syscon_read, syscon_write, m->syscon);
-	machine_add(m, VM_BOOT_TIMER_BASE, BOOT_TIMER_SIZE, boot_timer_read, boot_timer_write,
-	            m->bt);
+	m->board = (struct vm_board){
+	    .cfg = cfg,
+	    .ram = &m->gram,
+	    .harts = m->harts,
+	    .nharts = m->ncpus,
+	    .opaque = m,
+	    .time = machine_time,
+	    .plic_notify = machine_plic_notify,
+	    .syscon = on_syscon,
+	    .console_out = console_write,
+	    .console_opaque = m->con,
+	    .bt = m->bt,
+	};
+	for (unsigned k = 0; k < vm_board_ndevices; k++) {
+		const struct vm_device *d = vm_board_devices[k];
+		for (unsigned i = 0; i < vm_device_count(d); i++) {
+			void *dev;
+			if (m->ndev >= VM_BUS_MAX)
+				return berth_error(err, 0, "too many devices on the board");
+			if (d->create(&m->board, i, &dev, err) < 0)
+				return -1;
+			m->dev_decl[m->ndev] = d;
+			m->dev[m->ndev++] = dev;
+			if (vm_bus_add(&m->bus, d, i, dev) < 0)
+				return berth_error(
+				    err, 0, "%s %u at %#llx: overlaps another device", d->name, i,
+				    (unsigned long long)(d->base + i * d->stride));
+			if (d == &vm_device_plic)
+				m->board.plic = dev;
+			else if (d == &vm_device_uart)
+				uart = dev;
+		}
+	}
 
 	if (machine_load_images(m, err) < 0)
 		return -1;
-	console_set_uart(m->con, m->uart);
+	console_set_uart(m->con, uart);
 	return 0;
 }
 
@@ -468,17 +433,79 @@ static enum vm_stop machine_wait(struct machine *m)
 	}
 }
 
+/* Read a --kernel or --initrd image. O_NONBLOCK keeps open() from waiting on a FIFO, and
+ * the type is checked on the opened fd (no window between the check and the read). */
 static int read_image(const char *path, const char *what, uint64_t max, char **out, size_t *len,
                       berth_error_t *err)
 {
-	if (util_read_file(path, out, len, err) < 0)
-		return berth_error_prefix(err, "%s", what);
-	if (*len > max) {
-		free(*out);
-		*out = NULL;
-		return berth_error(err, 0, "%s: `%s` (%zu bytes) is larger than guest memory", what,
-		                   path, *len);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	if (fd < 0)
+		return berth_error(err, errno, "%s: open `%s`", what, path);
+	if (fstat(fd, &st) < 0)
+		return berth_error(err, errno, "%s: stat `%s`", what, path);
+	if (!S_ISREG(st.st_mode))
+		return berth_error(err, 0, "%s: `%s` is not a regular file", what, path);
+	if ((uint64_t)st.st_size > max)
+		return berth_error(err, 0, "%s: `%s` (%lld bytes) is larger than guest memory",
+		                   what, path, (long long)st.st_size);
+	buf = xmalloc0((size_t)st.st_size + 1);
+	while (n < (size_t)st.st_size) {
+		ssize_t r = pread(fd, buf + n, (size_t)st.st_size - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return berth_error(err, errno, "%s: read `%s`", what, path);
+		if (r == 0)
+			break; /* the file shrank: take what there is */
+		n += (size_t)r;
 	}
+	*out = util_steal_ptr(buf);
+	*len = n;
+	return 0;
+}
+
+static bool disk_option(const char *opt, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(opt, name, len) == 0;
+}
+
+int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
+{
+	size_t alen = strlen(arg), n = 0;
+	cleanup_free char *path = xmalloc0(alen + 1);
+	const char *p = arg;
+	bool ro = false;
+
+	/* the file name: up to the first lone comma */
+	while (*p != '\0') {
+		if (p[0] == ',' && p[1] == ',') {
+			path[n++] = ',';
+			p += 2;
+		} else if (*p == ',') {
+			break;
+		} else {
+			path[n++] = *p++;
+		}
+	}
+	if (n == 0)
+		return berth_error(err, 0, "--disk: expected FILE[,ro], got \"%s\"", arg);
+	while (*p == ',') {
+		const char *opt = ++p;
+		size_t len = strcspn(opt, ",");
+		if (disk_option(opt, len, "ro"))
+			ro = true;
+		else
+			return berth_error(
+			    err, 0, "--disk: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
+			    (int)len, opt, arg);
+		p = opt + len;
+	}
+	out->path = util_steal_ptr(path);
+	out->ro = ro;
 	return 0;
 }
 
@@ -490,13 +517,18 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	int sig;
 
 	m.t0_ns = util_now_ns();
-	pthread_mutex_init(&m.lock, NULL);
 	if (cfg->cpus < 1 || cfg->cpus > VM_MAX_CPUS)
 		return berth_error(err, 0, "--cpus: expected 1 to %d, got %u", VM_MAX_CPUS,
 		                   cfg->cpus);
 	if (cfg->mem < VM_MIN_MEM || cfg->mem > VM_MAX_MEM)
 		return berth_error(err, 0, "--mem: expected 16M to 64G, got %llu bytes",
 		                   (unsigned long long)cfg->mem);
+	if (cfg->append != NULL && strlen(cfg->append) > VM_MAX_APPEND)
+		return berth_error(err, 0,
+		                   "--append: the kernel command line is limited to %d bytes "
+		                   "(COMMAND_LINE_SIZE), got %zu",
+		                   VM_MAX_APPEND, strlen(cfg->append));
+	pthread_mutex_init(&m.lock, NULL);
 	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
 		goto out;
 	if (vm_check_kernel((uint8_t *)m.kernel, m.kernel_len, cfg->kernel, err) < 0)

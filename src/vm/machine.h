@@ -11,22 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* QEMU virt's memory map */
-#define VM_SYSCON_BASE     0x100000ull
-#define VM_RTC_BASE        0x101000ull
-#define VM_BOOT_TIMER_BASE 0x102000ull /* berth's own; free in QEMU's map */
-#define VM_CLINT_BASE      0x2000000ull
-#define VM_PLIC_BASE       0xc000000ull
-#define VM_UART_BASE       0x10000000ull
-#define VM_VIRTIO_BASE     0x10001000ull
-#define VM_VIRTIO_STRIDE   0x1000ull
-#define VM_VIRTIO_SLOTS    8
-#define VM_RAM_BASE        0x80000000ull
-#define VM_KERNEL_OFFSET   0x200000ull /* where OpenSBI would put the kernel */
-
-#define VM_UART_IRQ   10
-#define VM_RTC_IRQ    11
-#define VM_VIRTIO_IRQ 1 /* slot n uses irq 1 + n */
+/* QEMU virt's memory map: RAM here; each device's address, size and irq are in its
+ * VM_DEVICE() declaration (devices/devices.h) */
+#define VM_RAM_BASE      0x80000000ull
+#define VM_KERNEL_OFFSET 0x200000ull /* where OpenSBI would put the kernel */
+#define VM_VIRTIO_SLOTS  8
 
 #define VM_TIMEBASE_HZ    10000000ull
 #define VM_MAX_CPUS       8
@@ -36,6 +25,9 @@
 #define VM_DEFAULT_MEM    (256ull << 20)
 #define VM_ISA            "rv64imafdc_zicsr_zifencei_sstc"
 #define VM_DEFAULT_APPEND "console=ttyS0 earlycon"
+/* The longest --append: Linux 6.1's riscv COMMAND_LINE_SIZE (1024) less the NUL; a longer
+ * bootargs would be cut by the kernel (drivers/of/fdt.c copies at most that much). */
+#define VM_MAX_APPEND 1023
 
 struct vm_disk {
 	const char *path;
@@ -56,6 +48,10 @@ struct vm_config {
 /* Exit statuses of vm_run() */
 #define VM_EXIT_POWEROFF 0
 #define VM_EXIT_REBOOT   2 /* the guest rebooted and --no-reboot was given */
+
+/* Parse a --disk argument, FILE[,OPTION]...: the only option is `ro`; ",," in FILE stands
+ * for a comma. Fills out->path (malloc'd) and out->ro. Returns 0, or -1 with *err set. */
+int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err);
 
 /* Parse "256M", "1G", "512K", "1048576" (bytes). Returns 0 or -1. */
 int vm_parse_size(const char *s, uint64_t *out);

@@ -154,3 +154,18 @@ bad() { # expected-message args...
 	run "$BERTH" vm frobnicate
 	[ "$status" -eq 1 ]
 }
+
+@test "vm: --append longer than COMMAND_LINE_SIZE, a FIFO, unknown --disk options" {
+	bad '--append: the kernel command line is limited to 1023 bytes (COMMAND_LINE_SIZE), got 102400' \
+		--kernel "$KERNEL" --append "$(head -c 102400 /dev/zero | tr '\0' a)"
+	mkfifo "$TMP/fifo"
+	# each would wait in open() for a writer that never comes
+	bad "--kernel: \`$TMP/fifo\` is not a regular file" --kernel "$TMP/fifo"
+	bad "--initrd: \`$TMP/fifo\` is not a regular file" --kernel "$KERNEL" --initrd "$TMP/fifo"
+	bad "--disk: \`$TMP/fifo\` is not a regular file or block device" \
+		--kernel "$KERNEL" --disk "$TMP/fifo,ro"
+	truncate -s 1M "$TMP/disk.img"
+	bad "--disk: unknown option \"rw\" in \"$TMP/disk.img,rw\" (accepted: ro)" \
+		--kernel "$KERNEL" --disk "$TMP/disk.img,rw"
+	bad '--disk: unknown option "cache=none"' --kernel "$KERNEL" --disk "$TMP/disk.img,ro,cache=none"
+}

@@ -23,9 +23,11 @@ static void vm_usage(FILE *f)
 	      "Options:\n"
 	      "  --kernel IMAGE      the kernel (arch/riscv/boot/Image)\n"
 	      "  --initrd FILE       an initramfs (loaded near the end of guest memory)\n"
-	      "  --append ARGS       the kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
+	      "  --append ARGS       the kernel command line, at most 1023 bytes\n"
+	      "                      (default \"" VM_DEFAULT_APPEND "\")\n"
 	      "  --disk FILE[,ro]    a raw disk image as a virtio-blk disk (repeatable, up to 6;\n"
-	      "                      the first is /dev/vda); ,ro makes it read-only\n"
+	      "                      the first is /dev/vda); ,ro makes it read-only; write ,, for\n"
+	      "                      a comma in FILE\n"
 	      "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
 	      "  --cpus N            harts, 1 to 8 (default 1)\n"
 	      "  --no-reboot         exit with status 2 when the guest reboots\n"
@@ -45,29 +47,20 @@ static int vm_fail(const char *fmt, const char *arg)
 	return 1;
 }
 
-static int vm_parse_disk(struct vm_config *cfg, const char *arg)
+static int vm_add_disk(struct vm_config *cfg, const char *arg)
 {
-	const char *comma = strrchr(arg, ',');
-	char *path;
+	berth_error_t err = NULL;
 
 	if (cfg->ndisks >= VM_MAX_DISKS) {
 		fprintf(stderr, PROG ": --disk: at most %d disks\n", VM_MAX_DISKS);
 		return -1;
 	}
-	if (comma != NULL && strcmp(comma, ",ro") == 0) {
-		path = strndup(arg, (size_t)(comma - arg));
-		cfg->disks[cfg->ndisks].ro = true;
-	} else if (comma != NULL && strcmp(comma, ",rw") == 0) {
-		path = strndup(arg, (size_t)(comma - arg));
-	} else {
-		path = strdup(arg);
-	}
-	if (path == NULL || *path == '\0') {
-		free(path);
-		vm_fail("--disk: expected FILE or FILE,ro, got \"%s\"", arg);
+	if (vm_parse_disk(arg, &cfg->disks[cfg->ndisks], &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err->msg);
+		berth_error_release(&err);
 		return -1;
 	}
-	cfg->disks[cfg->ndisks++].path = path;
+	cfg->ndisks++;
 	return 0;
 }
 
@@ -115,7 +108,7 @@ static int vm_cmd_run(int argc, char **argv)
 			cfg.append = optarg;
 			break;
 		case OPT_DISK:
-			if (vm_parse_disk(&cfg, optarg) < 0)
+			if (vm_add_disk(&cfg, optarg) < 0)
 				goto out;
 			break;
 		case OPT_MEM:

@@ -62,8 +62,6 @@ int aclint_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 	uint64_t v = 0, base = off & ~7ull;
 	unsigned shift = (unsigned)(off & 4) * 8;
 
-	if (size != 4 && size != 8)
-		return -1;
 	pthread_mutex_lock(&a->lock);
 	if (off < ACLINT_MTIMECMP) {
 		unsigned h = (unsigned)(off / 4);
@@ -86,8 +84,6 @@ int aclint_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	struct aclint *a = dev;
 	uint64_t base = off & ~7ull;
 
-	if (size != 4 && size != 8)
-		return -1;
 	pthread_mutex_lock(&a->lock);
 	if (off < ACLINT_MTIMECMP) {
 		unsigned h = (unsigned)(off / 4);
@@ -114,3 +110,22 @@ int aclint_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	pthread_mutex_unlock(&a->lock);
 	return 0;
 }
+
+static int aclint_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+{
+	(void)i;
+	(void)err;
+	*dev = aclint_create(b->harts, b->nharts, b->time, b->opaque);
+	return 0;
+}
+
+static void aclint_board_destroy(void *dev)
+{
+	aclint_destroy(dev);
+}
+
+VM_DEVICE(vm_device_aclint, .name = "clint", .base = 0x2000000, .size = ACLINT_SIZE,
+          .access = VM_ACCESS_4 | VM_ACCESS_8, .in_fdt = true,
+          VM_FDT_COMPATIBLE("sifive,clint0\0riscv,clint0"), .hart_irqs = {3, 7},
+          .create = aclint_board_create, .read = aclint_read, .write = aclint_write,
+          .destroy = aclint_board_destroy);

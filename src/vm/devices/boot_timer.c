@@ -66,3 +66,18 @@ int boot_timer_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	boot_timer_mark(dev);
 	return 0;
 }
+
+static int boot_timer_board_create(const struct vm_board *b, unsigned i, void **dev,
+                                   berth_error_t *err)
+{
+	(void)i;
+	(void)err;
+	*dev = b->bt;
+	return 0;
+}
+
+/* berth's own, free in QEMU's map and not in the device tree; the machine owns the timer
+ * (the mark survives a guest reboot), so the board does not destroy it */
+VM_DEVICE(vm_device_boot_timer, .name = "boot-timer", .base = 0x102000, .size = BOOT_TIMER_SIZE,
+          .access = VM_ACCESS_ANY, .create = boot_timer_board_create, .read = boot_timer_read,
+          .write = boot_timer_write);

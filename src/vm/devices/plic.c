@@ -155,8 +155,7 @@ int plic_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 	struct plic *p = dev;
 	uint32_t v = 0;
 
-	if (size != 4)
-		return -1;
+	(void)size; /* the bus lets only 32-bit accesses through */
 	pthread_mutex_lock(&p->lock);
 	if (off < PLIC_PENDING) {
 		unsigned irq = (unsigned)(off / 4);
@@ -189,8 +188,7 @@ int plic_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	struct plic *p = dev;
 	uint32_t v = (uint32_t)val;
 
-	if (size != 4)
-		return -1;
+	(void)size; /* the bus lets only 32-bit accesses through */
 	pthread_mutex_lock(&p->lock);
 	if (off < PLIC_PENDING) {
 		unsigned irq = (unsigned)(off / 4);
@@ -215,3 +213,25 @@ int plic_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
+
+static int plic_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+{
+	(void)i;
+	(void)err;
+	*dev = plic_create(2 * b->nharts, b->plic_notify, b->opaque);
+	return 0;
+}
+
+static void plic_board_destroy(void *dev)
+{
+	plic_destroy(dev);
+}
+
+VM_DEVICE(vm_device_plic, .name = "plic", .base = 0xc000000, .size = PLIC_SIZE,
+          .access = VM_ACCESS_4, .in_fdt = true,
+          VM_FDT_COMPATIBLE("sifive,plic-1.0.0\0riscv,plic0"), .phandle = VM_PH_PLIC,
+          .interrupt_controller = true,
+          /* the M-mode contexts are the firmware's: absent, as OpenSBI leaves them */
+          .hart_irqs = {0xffffffff, 9}, .props = {{"riscv,ndev", PLIC_NUM_SOURCES - 1}},
+          .create = plic_board_create, .read = plic_read, .write = plic_write,
+          .destroy = plic_board_destroy);

@@ -71,8 +71,7 @@ int rtc_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 	struct rtc *r = dev;
 	uint64_t v = 0, now;
 
-	if (size != 4)
-		return -1;
+	(void)size; /* the bus lets only 32-bit accesses through */
 	pthread_mutex_lock(&r->lock);
 	switch (off) {
 	case RTC_TIME_LOW:
@@ -108,8 +107,7 @@ int rtc_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	uint32_t v = (uint32_t)val;
 	uint64_t now;
 
-	if (size != 4)
-		return -1;
+	(void)size; /* the bus lets only 32-bit accesses through */
 	pthread_mutex_lock(&r->lock);
 	switch (off) {
 	case RTC_TIME_LOW:
@@ -140,3 +138,21 @@ int rtc_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	pthread_mutex_unlock(&r->lock);
 	return 0;
 }
+
+static int rtc_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+{
+	(void)i;
+	(void)err;
+	*dev = rtc_create(b->plic, vm_device_rtc.irq);
+	return 0;
+}
+
+static void rtc_board_destroy(void *dev)
+{
+	rtc_destroy(dev);
+}
+
+VM_DEVICE(vm_device_rtc, .name = "rtc", .base = 0x101000, .size = RTC_SIZE, .irq = 11,
+          .access = VM_ACCESS_4, .in_fdt = true, VM_FDT_COMPATIBLE("google,goldfish-rtc"),
+          .create = rtc_board_create, .read = rtc_read, .write = rtc_write,
+          .destroy = rtc_board_destroy);

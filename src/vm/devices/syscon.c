@@ -56,3 +56,23 @@ int syscon_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	}
 	return 0;
 }
+
+static int syscon_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+{
+	(void)i;
+	(void)err;
+	*dev = syscon_create(b->syscon, b->opaque);
+	return 0;
+}
+
+static void syscon_board_destroy(void *dev)
+{
+	syscon_destroy(dev);
+}
+
+/* /poweroff and /reboot (fdt.c) point at it through its phandle */
+VM_DEVICE(vm_device_syscon, .name = "test", .base = 0x100000, .size = SYSCON_SIZE,
+          .access = VM_ACCESS_ANY, .in_fdt = true,
+          VM_FDT_COMPATIBLE("sifive,test1\0sifive,test0\0syscon"), .phandle = VM_PH_TEST,
+          .create = syscon_board_create, .read = syscon_read, .write = syscon_write,
+          .destroy = syscon_board_destroy);

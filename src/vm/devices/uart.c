@@ -250,3 +250,25 @@ int uart_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	pthread_mutex_unlock(&u->lock);
 	return 0;
 }
+
+static int uart_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+{
+	struct uart *u =
+	    uart_create(b->plic, vm_device_uart.irq, b->console_out, b->console_opaque);
+
+	(void)i;
+	(void)err;
+	uart_set_boot_timer(u, b->bt);
+	*dev = u;
+	return 0;
+}
+
+static void uart_board_destroy(void *dev)
+{
+	uart_destroy(dev);
+}
+
+VM_DEVICE(vm_device_uart, .name = "serial", .base = 0x10000000, .size = UART_SIZE, .irq = 10,
+          .access = VM_ACCESS_ANY, .in_fdt = true, VM_FDT_COMPATIBLE("ns16550a"),
+          .props = {{"clock-frequency", 3686400}}, .create = uart_board_create, .read = uart_read,
+          .write = uart_write, .destroy = uart_board_destroy);

@@ -201,7 +201,9 @@ static void blk_destroy(void *opaque)
 int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
                     berth_error_t *err)
 {
-	cleanup_close int fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not make open() wait; the type is checked on the fd */
+	cleanup_close int fd =
+	    open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct blk *b;
 	struct stat st;
 	uint8_t *c;
@@ -213,6 +215,8 @@ int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsign
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return berth_error(err, 0, "--disk: `%s` is not a regular file or block device",
 		                   path);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return berth_error(err, errno, "--disk: fcntl `%s`", path);
 	b = xmalloc0(sizeof(*b));
 	b->ro = ro;
 	if (S_ISBLK(st.st_mode)) {

@@ -335,3 +335,35 @@ int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	pthread_mutex_unlock(&t->lock);
 	return 0;
 }
+
+/* Slot i: the --disks, then a virtio-rng, a virtio-console, then empty slots (as QEMU virt). */
+static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+{
+	const struct vm_config *cfg = b->cfg;
+	struct virtio_device d;
+	bool present = true;
+
+	if (i < cfg->ndisks) {
+		if (virtio_blk_init(&d, cfg->disks[i].path, cfg->disks[i].ro, i, err) < 0)
+			return -1;
+	} else if (i == cfg->ndisks) {
+		virtio_rng_init(&d);
+	} else if (i == cfg->ndisks + 1) {
+		virtio_console_init(&d, b->console_out, b->console_opaque);
+	} else {
+		present = false;
+	}
+	*dev = virtio_mmio_create(present ? &d : NULL, b->ram, b->plic, vm_device_virtio.irq + i);
+	return 0;
+}
+
+static void virtio_board_destroy(void *dev)
+{
+	virtio_mmio_destroy(dev);
+}
+
+/* Registers are 32-bit (the transport faults other sizes); the config space takes any. */
+VM_DEVICE(vm_device_virtio, .name = "virtio_mmio", .base = 0x10001000, .size = VIRTIO_MMIO_SIZE,
+          .count = VM_VIRTIO_SLOTS, .stride = 0x1000, .irq = 1, .access = VM_ACCESS_ANY,
+          .in_fdt = true, VM_FDT_COMPATIBLE("virtio,mmio"), .create = virtio_board_create,
+          .read = virtio_mmio_read, .write = virtio_mmio_write, .destroy = virtio_board_destroy);

@@ -57,11 +57,6 @@ void vcpu_destroy(struct vcpu *v)
 	free(v);
 }
 
-unsigned vcpu_hartid(const struct vcpu *v)
-{
-	return v->hartid;
-}
-
 static void rv_poke(struct vcpu *v, uint32_t bits)
 {
 	__atomic_fetch_or(&v->async, bits, __ATOMIC_SEQ_CST);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The instruction engine: guest code is decoded once into blocks of pre-decoded operations
  * (straight-line code up to a control transfer or the end of its page), cached per hart by
- * the host address of the code, and run by a switch over the operation kind. The cache is
+ * the host address of the code, and run by threaded dispatch (rv_run_block). The cache is
  * dropped on fence.i and on vcpu_flush_icache() (remote fence.i), which is what the ISA
  * requires of software that modifies code. */
 #include "riscv.h"

@@ -4,7 +4,8 @@
  *
  *   cpu.c     the vcpu_* contract, the hart loop, traps, interrupts, timers, HSM
  *   exec.c    decoded-block cache and the threaded interpreter, integer ops and atomics
- *   decode.c  compressed expansion (64 K-entry table) and the disassembler
+ *   decode.c  compressed expansion (64 K-entry table)
+ *   disasm.c  the disassembler (linked only into the tests)
  *   mmu.c     Sv39/Sv48 walks with A/D updates, software TLB, memory/fetch slow paths
  *   csr.c     CSRs, SYSTEM instructions, wfi
  *   fpu.c     F and D on the host FPU
@@ -362,12 +363,23 @@ static inline void rv_fp_dirty(struct vcpu *v)
 }
 
 /* --- decode.c --------------------------------------------------------------------------- */
+/* Bits hi..lo of x, and x's low nbits sign-extended. */
+static inline uint32_t rv_bits(uint32_t x, unsigned hi, unsigned lo)
+{
+	return (x >> lo) & ((1u << (hi - lo + 1)) - 1);
+}
+
+static inline int32_t rv_sext(uint32_t x, unsigned nbits)
+{
+	return (int32_t)(x << (32 - nbits)) >> (32 - nbits);
+}
+
 /* Expansion of a 16-bit instruction into its 32-bit equivalent, 0 when illegal. */
 extern uint32_t rv_cexp_table[65536];
 void rv_decode_init(void);
 uint32_t rv_expand_compressed(uint16_t c);
-/* Disassemble a 32-bit instruction (compressed ones expanded first) into buf. Returns false
- * when it is not a valid RV64GC instruction. */
+/* disasm.c: disassemble a 32-bit instruction (compressed ones expanded first) into buf.
+ * Returns false when it is not a valid RV64GC instruction. */
 bool rv_disasm(uint32_t insn, uint64_t pc, char *buf, size_t len);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_parse_size(void **state)
 {
@@ -134,12 +136,99 @@ static void test_run_errors(void **state)
 	rmdir(dir);
 }
 
+/* An --append longer than the guest kernel keeps is refused before anything is read. */
+static void test_append_limit(void **state)
+{
+	(void)state;
+	cleanup_free char *big = xmalloc0(100 << 10);
+	cleanup_free char *max = xmalloc0(VM_MAX_APPEND + 2);
+	struct vm_config cfg = {.kernel = "/nonexistent/Image", .mem = 16 << 20, .cpus = 1};
+
+	memset(big, 'a', (100 << 10) - 1);
+	cfg.append = big;
+	expect_error(&cfg, "--append: the kernel command line is limited to 1023 bytes");
+	memset(max, 'a', VM_MAX_APPEND + 1);
+	cfg.append = max; /* 1024 bytes: one too many */
+	expect_error(&cfg, "got 1024");
+	max[VM_MAX_APPEND] = '\0'; /* 1023 bytes pass: the next error is the kernel's */
+	expect_error(&cfg, "--kernel: open");
+}
+
+/* FIFOs (which would block open() forever) and directories are refused by type. */
+static void test_not_regular(void **state)
+{
+	(void)state;
+	char tmp[] = "/tmp/berth-vm-fifo.XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	cleanup_free char *fifo = xasprintf("%s/fifo", tmp);
+	cleanup_free char *kernel = xasprintf("%s/Image", tmp);
+	uint8_t img[4096] = {0};
+	berth_error_t err = NULL;
+	struct vm_config cfg = {.kernel = fifo, .mem = 16 << 20, .cpus = 1};
+
+	memcpy(img + 0x38, "RSC\x05", 4);
+	assert_int_equal(util_write_file_atomic(kernel, img, sizeof(img), 0644, &err), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_error(&cfg, "--kernel: `");
+	cfg.kernel = tmp;
+	expect_error(&cfg, "is not a regular file");
+	cfg.kernel = kernel;
+	cfg.initrd = fifo;
+	expect_error(&cfg, "--initrd: `");
+	cfg.initrd = NULL;
+	cfg.disks[0] = (struct vm_disk){.path = fifo, .ro = true};
+	cfg.ndisks = 1;
+	expect_error(&cfg, "is not a regular file or block device");
+	cfg.disks[0].ro = false;
+	expect_error(&cfg, "is not a regular file or block device");
+	unlink(fifo);
+	unlink(kernel);
+	rmdir(tmp);
+}
+
+static void disk_ok(const char *arg, const char *path, bool ro)
+{
+	struct vm_disk d = {0};
+	berth_error_t err = NULL;
+
+	assert_int_equal(vm_parse_disk(arg, &d, &err), 0);
+	assert_string_equal(d.path, path);
+	assert_int_equal(d.ro, ro);
+	free((char *)d.path);
+}
+
+static void disk_bad(const char *arg, const char *what)
+{
+	struct vm_disk d = {0};
+	berth_error_t err = NULL;
+
+	assert_int_equal(vm_parse_disk(arg, &d, &err), -1);
+	assert_null(d.path);
+	if (strstr(err->msg, what) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, what);
+	berth_error_release(&err);
+}
+
+static void test_parse_disk(void **state)
+{
+	(void)state;
+	disk_ok("disk.img", "disk.img", false);
+	disk_ok("disk.img,ro", "disk.img", true);
+	disk_ok("a,,b.img", "a,b.img", false);
+	disk_ok("a,,b.img,ro", "a,b.img", true);
+	disk_bad("disk.img,rw", "--disk: unknown option \"rw\" in \"disk.img,rw\" (accepted: ro)");
+	disk_bad("disk.img,ro,cache=none", "unknown option \"cache=none\"");
+	disk_bad("disk.img,", "unknown option \"\"");
+	disk_bad("", "--disk: expected FILE[,ro]");
+	disk_bad(",ro", "--disk: expected FILE[,ro]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_size),
-	    cmocka_unit_test(test_check_kernel),
-	    cmocka_unit_test(test_run_errors),
+	    cmocka_unit_test(test_parse_size),  cmocka_unit_test(test_check_kernel),
+	    cmocka_unit_test(test_run_errors),  cmocka_unit_test(test_append_limit),
+	    cmocka_unit_test(test_not_regular), cmocka_unit_test(test_parse_disk),
 	};
 	return cmocka_run_group_tests_name("vm_args", tests, NULL, NULL);
 }

@@ -118,6 +118,19 @@ static void test_two_harts_and_initrd(void **state)
 	assert_int_equal(fdt32_ld(&ext[6]), intc1);
 	assert_int_equal(fdt32_ld(&ext[7]), 9);
 	assert_int_equal(u32("/cpus/cpu-map/cluster0/core1", "cpu"), u32("/cpus/cpu@1", "phandle"));
+	/* the CLINT: per hart, MSIP (3) and MTIP (7) of its intc */
+	assert_string_equal(str("/soc/clint@2000000", "compatible"), "sifive,clint0");
+	ext = fdt_getprop(buf, node("/soc/clint@2000000"), "interrupts-extended", &len);
+	assert_non_null(ext);
+	assert_int_equal(len, 2 * 16);
+	assert_int_equal(fdt32_ld(&ext[4]), intc1);
+	assert_int_equal(fdt32_ld(&ext[5]), 3);
+	assert_int_equal(fdt32_ld(&ext[7]), 7);
+	assert_non_null(fdt_getprop(buf, node("/soc/plic@c000000"), "interrupt-controller", NULL));
+	assert_int_equal(u32("/soc/plic@c000000", "#interrupt-cells"), 1);
+	assert_int_equal(u32("/soc/serial@10000000", "clock-frequency"), 3686400);
+	/* the boot timer is berth's own: no node */
+	assert_true(fdt_path_offset(buf, "/soc/boot-timer@102000") < 0);
 }
 
 static void test_too_small(void **state)

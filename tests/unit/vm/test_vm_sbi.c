@@ -31,10 +31,6 @@ void vcpu_destroy(struct vcpu *v)
 {
 	(void)v;
 }
-unsigned vcpu_hartid(const struct vcpu *v)
-{
-	return v->id;
-}
 void vcpu_start(struct vcpu *v, uint64_t pc, uint64_t a1)
 {
 	v->hsm = 0;
