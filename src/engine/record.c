@@ -339,9 +339,10 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 		cleanup_free char *now = ctr_now();
 		json_t *rec = json_deep_copy(c.raw);
 		/* nobody waited for the init: its exit status is unknown */
-		json_object_update(rec, json_pack("{s:s,s:n,s:s,s:I}", "state", "exited",
-		                                  "exit_code", "finished_at", now, "monitor_pid",
-		                                  (json_int_t)0));
+		json_t *upd = json_pack("{s:s,s:n,s:s,s:I}", "state", "exited", "exit_code",
+		                        "finished_at", now, "monitor_pid", (json_int_t)0);
+		json_object_update(rec, upd);
+		json_decref(upd);
 		r = ctr_save(e, id, rec, err);
 		json_decref(rec);
 	}
