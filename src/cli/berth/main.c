@@ -131,7 +131,10 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
-		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start)
+		/* exec too: it joins the container's namespaces in-process, as berth-runtime
+		 * exec does */
+		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start ||
+		    commands[k].fn == cmd_exec)
 			main_ensure_sealed_exe(argv);
 		if (engine_open(&e, root, &err) < 0) {
 			fprintf(stderr, "berth: %s\n", err->msg);
