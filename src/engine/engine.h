@@ -71,6 +71,16 @@ void image_free(struct image *img);
 int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err);
 /* An array of {name, id, digest, size, created}. */
 int image_list(struct engine *e, struct json_t **out, berth_error_t *err);
+/* The same as the CLI shows them: a table's rows, `images --format json`, `image inspect`. */
+struct image_summary {
+	char *name; /* NULL when untagged */
+	char *id, *created;
+	uint64_t size;
+};
+int image_summaries(struct engine *e, struct image_summary **out, size_t *n, berth_error_t *err);
+void image_summaries_free(struct image_summary *v, size_t n);
+char *image_list_json(struct engine *e, berth_error_t *err);
+char *image_inspect_json(const struct image *img);
 int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
 /* An oci-archive (tar of an OCI image layout) of one image. */
 int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err);
