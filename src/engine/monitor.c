@@ -106,6 +106,13 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, &old);
 
+	/* detached: who the monitor is, before there is a container to be seen without it */
+	if (!attached &&
+	    monitor_update(e, id,
+	                   json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)getpid(),
+	                             "monitor_start", (json_int_t)ctr_self_start_time()),
+	                   err) < 0)
+		goto out;
 	/* the container's stdio, given to the runtime library: its terminal (whose master
 	 * comes back), or pipes for its output and our stdin when attached with -i */
 	if (tty) {
