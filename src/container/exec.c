@@ -627,11 +627,12 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 	}
 	{
 		const int *io = o->stdio;
+		bool ours = io == NULL || io[0] == STDIN_FILENO;
 		struct supervise_io sio = {.master = master,
 		                           .out = -1,
 		                           .err = -1,
 		                           .in = io ? io[0] : STDIN_FILENO,
-		                           .raw = master >= 0 && (io == NULL || io[0] == STDIN_FILENO),
+		                           .raw = master >= 0 && ours,
 		                           .forward = true,
 		                           .to = {-1, io ? io[1] : STDOUT_FILENO,
 		                                  io ? io[2] : STDERR_FILENO}};

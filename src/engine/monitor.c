@@ -80,8 +80,13 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	struct container_opts co = {
 	    .root = rt, .id = id, .bundle = dir, .foreground = true, .stdio = stdio};
 	struct monitor_sink ms = {.attached = attached};
-	struct supervise_io io = {.master = -1, .out = -1, .err = -1, .in = -1, .sink = monitor_sink,
-	                          .arg = &ms, .forward = attached};
+	struct supervise_io io = {.master = -1,
+	                          .out = -1,
+	                          .err = -1,
+	                          .in = -1,
+	                          .sink = monitor_sink,
+	                          .arg = &ms,
+	                          .forward = attached};
 	bool tty, interactive, rm, created = false;
 	sigset_t chld, old;
 	pid_t init = 0;

@@ -156,8 +156,8 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 	c->pid = (pid_t)json_integer_value(json_object_get(rec, "pid"));
 	c->monitor_pid = (pid_t)json_integer_value(json_object_get(rec, "monitor_pid"));
 	c->monitor_alive = ctr_proc_alive(
-	    c->monitor_pid, (unsigned long long)json_integer_value(json_object_get(rec, "monitor_start")),
-	    NULL);
+	    c->monitor_pid,
+	    (unsigned long long)json_integer_value(json_object_get(rec, "monitor_start")), NULL);
 	c->has_exit_code = json_is_integer(ec);
 	c->exit_code = (int)json_integer_value(ec);
 	c->rm = json_is_true(json_object_get(rec, "rm"));
@@ -234,11 +234,11 @@ int ctr_get_all(struct engine *e, struct ctr_info **out, size_t *n, berth_error_
  * monitor_lost when the container runs without its monitor. */
 static json_t *ctr_info_view(const struct ctr_info *c)
 {
+	/* JSON readers see "running" and monitor_lost, ps shows "running (monitor lost)" */
+	const char *st = c->status == CTR_MONITOR_LOST ? "running" : ctr_status_name(c->status);
 	json_t *o = json_deep_copy(c->raw);
 
-	json_object_set_new(o, "state",
-	                    json_string(c->status == CTR_MONITOR_LOST ? "running"
-	                                                              : ctr_status_name(c->status)));
+	json_object_set_new(o, "state", json_string(st));
 	json_object_set_new(o, "monitor_lost", json_boolean(c->status == CTR_MONITOR_LOST));
 	if (c->pid > 0)
 		json_object_set_new(o, "pid", json_integer(c->pid));

@@ -48,7 +48,8 @@ BERTH_CMD(exec)
 	}
 	if (optind + 1 >= argc) {
 		free(o.env);
-		return berth_error(err, 0, "usage: berth exec [-i] [-t] [-e K=V] [-w DIR] NAME CMD…");
+		return berth_error(err, 0,
+		                   "usage: berth exec [-i] [-t] [-e K=V] [-w DIR] NAME CMD…");
 	}
 	o.args = argv + optind + 1;
 	o.n_args = (size_t)(argc - optind - 1);

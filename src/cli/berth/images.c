@@ -26,8 +26,8 @@ BERTH_CMD(images)
 		return -1;
 	printf("%-40s %-14s %-22s %10s\n", "NAME", "ID", "CREATED", "SIZE");
 	for (size_t i = 0; i < n; i++)
-		printf("%-40s %-14.12s %-22.20s %9.1fM\n", v[i].name ? v[i].name : "<none>", v[i].id,
-		       v[i].created, (double)v[i].size / 1e6);
+		printf("%-40s %-14.12s %-22.20s %9.1fM\n", v[i].name ? v[i].name : "<none>",
+		       v[i].id, v[i].created, (double)v[i].size / 1e6);
 	image_summaries_free(v, n);
 	return 0;
 }

@@ -147,8 +147,9 @@ static void test_cwd(void **state)
 static void test_check_workdir(void **state)
 {
 	(void)state;
-	const char *bad[] = {"/proc/self/fd/7", "/proc", "/proc/", "//proc/1/cwd", "/./proc/self/cwd",
-	                     "/../proc/thread-self/fd/3", "/../../proc", "rel", ""};
+	const char *bad[] = {"/proc/self/fd/7",           "/proc",       "/proc/", "//proc/1/cwd",
+	                     "/./proc/self/cwd",          "/../../proc", "rel",    "",
+	                     "/../proc/thread-self/fd/3"};
 	const char *good[] = {"/", "/tmp", "/procx", "/srv/proc", "/./tmp", "/proc2/x"};
 	berth_error_t err = NULL;
 
@@ -206,14 +207,13 @@ static void test_limits(void **state)
 	berth_error_t err = NULL;
 	json_t *s = spec_of("{\"config\":{\"Cmd\":[\"sh\"]}}", &o, &err);
 	json_t *res = json_object_get(json_object_get(s, "linux"), "resources");
+	json_t *mem = json_object_get(res, "memory"), *pids = json_object_get(res, "pids");
+	json_t *cpu = json_object_get(res, "cpu");
 
 	assert_non_null(s);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "memory"), "limit")),
-	                 64 << 20);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "pids"), "limit")),
-	                 50);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "cpu"), "quota")),
-	                 50000);
+	assert_int_equal(json_integer_value(json_object_get(mem, "limit")), 64 << 20);
+	assert_int_equal(json_integer_value(json_object_get(pids, "limit")), 50);
+	assert_int_equal(json_integer_value(json_object_get(cpu, "quota")), 50000);
 	assert_true(json_is_true(json_object_get(json_object_get(s, "root"), "readonly")));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "linux"),
 	                                                      "cgroupsPath")),
