@@ -421,3 +421,12 @@ image_workdir() {
 	run -127 b exec "$id" /no/such/binary
 	b rm -f "$id"
 }
+
+@test "a directory fd berth's caller holds does not reach the monitor (close_range at start)" {
+	id=$(bash -c "exec 7<'$BATS_TEST_TMPDIR'; '$BERTH' --root '$ROOT' run -d busybox sleep 100")
+	mon=$(jq -r .monitor_pid "$ROOT/containers/$id/container.json")
+	run ls -l "/proc/$mon/fd"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$BATS_TEST_TMPDIR"* ]]
+	b rm -f "$id"
+}
