@@ -457,6 +457,9 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		close(sync[0]);
 		if (console_peer >= 0)
 			close(console_peer);
+		/* the caller's stdio for the container; its own fds 0-2 are left alone */
+		if (o->stdio && terminal_dup_stdio(o->stdio) < 0)
+			_exit(127);
 		init_stage1(&a);
 	}
 	close(sync[1]);
@@ -503,7 +506,7 @@ out:
 
 int container_create(const struct container_opts *o, pid_t *pid, berth_error_t *err)
 {
-	return container_create_full(o, pid, NULL, err);
+	return container_create_full(o, pid, o->foreground ? o->master : NULL, err);
 }
 
 /* ---- start ------------------------------------------------------------------------ */

@@ -22,6 +22,12 @@ struct container_opts {
 	/* run in the foreground: the runtime stays the container's parent, owns its terminal
 	 * (when process.terminal) and forwards signals */
 	bool foreground;
+	/* The container's stdin, stdout and stderr: these three fds (its init gets them as 0, 1
+	 * and 2); NULL: ours. */
+	const int *stdio;
+	/* With process.terminal, in the foreground and without console_socket: gets the pty
+	 * master of the container's terminal (the caller closes it). */
+	int *master;
 };
 
 int container_create(const struct container_opts *o, pid_t *pid, berth_error_t *err);

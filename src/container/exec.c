@@ -260,7 +260,8 @@ struct exec_child {
 	int scmp_sock; /* the seccomp listener fd goes back this way */
 	int console;   /* where the terminal's master goes, or -1 */
 	int preserve_fds;
-	sigset_t mask; /* the signal mask to restore */
+	const int *stdio; /* the process's stdio, or NULL: ours */
+	sigset_t mask;    /* the signal mask to restore */
 };
 
 __attribute__((noreturn)) static void exec_child_fail(const struct exec_child *x,
@@ -352,6 +353,10 @@ __attribute__((noreturn)) static void exec_helper(struct exec_child *x)
 	pid_t pid;
 
 	sigprocmask(SIG_SETMASK, &x->mask, NULL);
+	if (x->stdio && terminal_dup_stdio(x->stdio) < 0) {
+		berth_error(&err, errno, "exec: the process's stdio");
+		exec_child_fail(x, &err);
+	}
 	if (x->cg && cgroup_enter(x->cg, getpid(), &err) < 0)
 		exec_child_fail(x, &err);
 	/* nothing in the container may ptrace us or open our /proc files while we still run
@@ -543,6 +548,7 @@ static int exec_follow(const struct exec_opts *o, struct exec_run_ctx *x, int *m
 	if (sync_recv(x->sync[0], &m, err) == 0) {
 		if (m.type == SYNC_ERROR) {
 			berth_error(err, 0, "%s", m.payload);
+			(*err)->status = (int)m.value; /* the errno, as 127 or 126 need it */
 			free(m.payload);
 			return -1;
 		}
@@ -587,6 +593,7 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 	cx.scmp_sock = x.scmp_sock[1];
 	cx.console = x.console;
 	cx.preserve_fds = o->preserve_fds;
+	cx.stdio = o->stdio;
 
 	/* the process is re-parented to us when the helper exits; no signal may be lost
 	 * between the fork and the supervision */
@@ -627,7 +634,19 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 		r = 0;
 		goto restore;
 	}
-	r = supervise_child(x.child, master, status, err);
+	{
+		const int *io = o->stdio;
+		bool ours = io == NULL || io[0] == STDIN_FILENO;
+		struct supervise_io sio = {.master = master,
+		                           .out = -1,
+		                           .err = -1,
+		                           .in = io ? io[0] : STDIN_FILENO,
+		                           .raw = master >= 0 && ours,
+		                           .forward = true,
+		                           .to = {-1, io ? io[1] : STDOUT_FILENO,
+		                                  io ? io[2] : STDERR_FILENO}};
+		r = supervise_run(x.child, &sio, status, err);
+	}
 restore:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:

@@ -132,3 +132,21 @@ void terminal_raw_begin(int master)
 	}
 	terminal_copy_winsize(master);
 }
+
+int terminal_dup_stdio(const int fds[3])
+{
+	int tmp[3];
+
+	/* first above 2, so that fds[] may name 0-2 in any order */
+	for (int i = 0; i < 3; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+		if (tmp[i] < 0)
+			return -errno;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (dup2(tmp[i], i) < 0)
+			return -errno;
+		close(tmp[i]);
+	}
+	return 0;
+}

@@ -23,5 +23,8 @@ int terminal_recv_fd(int sock, berth_error_t *err);
 void terminal_raw_begin(int master);
 void terminal_raw_end(void);
 void terminal_copy_winsize(int master);
+/* Make fds[0], fds[1], fds[2] this process's stdin, stdout and stderr (in a forked child).
+ * 0 or -errno. */
+int terminal_dup_stdio(const int fds[3]);
 
 #endif

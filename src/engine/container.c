@@ -2,6 +2,7 @@
 /* Container records (containers/<id>/container.json), the bundle and the overlay. */
 #include "image_priv.h"
 #include "container.h"
+#include "exec.h"
 #include "log.h"
 #include "util.h"
 
@@ -107,17 +108,6 @@ int ctr_lookup(struct engine *e, const char *ref, char **id, berth_error_t *err)
 	if (nhit > 1)
 		return berth_error(err, 0, "\"%s\" matches more than one container", ref);
 	return 0;
-}
-
-bool ctr_running(json_t *rec)
-{
-	const char *st = json_string_value(json_object_get(rec, "state")) ?: "";
-	json_int_t mp = json_integer_value(json_object_get(rec, "monitor_pid"));
-
-	/* an attached run is recorded once, as created, with berth itself as the monitor */
-	if (strcmp(st, "running") != 0 && strcmp(st, "created") != 0)
-		return false;
-	return mp > 0 && (kill((pid_t)mp, 0) == 0 || errno == EPERM);
 }
 
 static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_error_t *err)
@@ -252,8 +242,11 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	                "image", img->name ? img->name : img->id, "image_id", img->id, "created",
 	                created, "layers", layers, "state", "created", "rm", o->rm, "tty", o->tty,
 	                "interactive", o->interactive, "detach", o->detach);
-	if (!o->detach)
+	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
+		json_object_set_new(rec, "monitor_start",
+		                    json_integer((json_int_t)ctr_self_start_time()));
+	}
 	{
 		const char *sub[] = {"rootfs", "upper", "work"};
 		for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
@@ -315,34 +308,55 @@ int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
 	cleanup_free char *rt = ctr_runtime_root(e);
 	berth_error_t e2 = NULL;
-	json_t *rec;
+	struct ctr_info c;
 
-	if (ctr_load(e, id, &rec, err) < 0)
+	if (ctr_get_id(e, id, &c, err) < 0)
 		return -1;
-	if (ctr_running(rec) &&
-	    json_integer_value(json_object_get(rec, "monitor_pid")) != (json_int_t)getpid()) {
+	if (ctr_status_running(c.status) && c.monitor_pid != getpid()) {
 		if (!force) {
-			json_decref(rec);
-			return berth_error(err, 0,
-			                   "container \"%s\" is running (berth stop it, or rm -f)",
-			                   json_string_value(json_object_get(rec, "name")));
+			berth_error(err, 0, "container \"%s\" is running (berth stop it, or rm -f)",
+			            c.name);
+			ctr_info_free(&c);
+			return -1;
 		}
 		container_kill(rt, id, SIGKILL, true, &e2);
 		berth_error_release(&e2);
 		/* the monitor records the exit; wait for it a little */
-		for (int i = 0; i < 200 && ctr_running(rec); i++) {
-			json_decref(rec);
-			usleep(10000);
-			if (ctr_load(e, id, &rec, &e2) < 0) {
-				berth_error_release(&e2);
-				rec = NULL;
-				break;
-			}
-		}
+		ctr_wait_exit(e, id, 2);
 	}
-	json_decref(rec);
+	ctr_info_free(&c);
 	container_delete(rt, id, true, &e2);
 	berth_error_release(&e2);
 	ctr_umount(e, id);
 	return util_rm_rf(dir, err);
+}
+
+int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,
+             berth_error_t *err)
+{
+	cleanup_free char *rt = ctr_runtime_root(e);
+	cleanup_close int devnull = -1;
+	int stdio[3] = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
+	struct exec_opts x = {.root = rt,
+	                      .id = id,
+	                      .args = o->args,
+	                      .n_args = o->n_args,
+	                      .env = o->env,
+	                      .n_env = o->n_env,
+	                      .cwd = o->workdir,
+	                      .tty = o->tty,
+	                      .stdio = stdio};
+
+	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n_env; i++)
+		if (strchr(o->env[i], '=') == NULL || o->env[i][0] == '=')
+			return berth_error(err, 0, "bad -e `%s`: expected KEY=VALUE", o->env[i]);
+	if (!o->interactive) {
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull < 0)
+			return berth_error(err, errno, "open `/dev/null`");
+		stdio[0] = devnull;
+	}
+	return exec_run(&x, status, err);
 }

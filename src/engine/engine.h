@@ -71,6 +71,16 @@ void image_free(struct image *img);
 int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err);
 /* An array of {name, id, digest, size, created}. */
 int image_list(struct engine *e, struct json_t **out, berth_error_t *err);
+/* The same as the CLI shows them: a table's rows, `images --format json`, `image inspect`. */
+struct image_summary {
+	char *name; /* NULL when untagged */
+	char *id, *created;
+	uint64_t size;
+};
+int image_summaries(struct engine *e, struct image_summary **out, size_t *n, berth_error_t *err);
+void image_summaries_free(struct image_summary *v, size_t n);
+char *image_list_json(struct engine *e, berth_error_t *err);
+char *image_inspect_json(const struct image *img);
 int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
 /* An oci-archive (tar of an OCI image layout) of one image. */
 int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err);
@@ -104,6 +114,10 @@ struct run_opts {
 	double cpus;
 };
 
+/* A working directory for a container's process (what is -w, --workdir or WorkingDir): an
+ * absolute path, not under /proc, where a caller's /proc/self/fd/N would lead out of the
+ * container (CVE-2024-21626). */
+int spec_check_workdir(const char *what, const char *dir, berth_error_t *err);
 /* "512m", "1g", "100000" -> bytes; -1 when bad. */
 int64_t spec_parse_size(const char *s);
 /* Check -v, -e, -u values; one line errors. */
@@ -126,10 +140,81 @@ int ctr_mount(struct engine *e, const char *id, berth_error_t *err);
 void ctr_umount(struct engine *e, const char *id);
 /* Remove the container; force: kill it first when it runs. */
 int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err);
-/* Whether the container's monitor (and so the container) is alive. */
-bool ctr_running(struct json_t *rec);
+/* The live status of a record: the monitor's pid and start time, and the runtime's state of
+ * the container's init (record.c). */
+enum ctr_status {
+	CTR_CREATED,      /* recorded, its monitor not started yet */
+	CTR_RUNNING,      /* its monitor lives (and so the container, or it soon will) */
+	CTR_MONITOR_LOST, /* its init runs but the monitor died (OOM, kill -9) */
+	CTR_EXITED,
+};
+/* What the runtime library says of the container's init. */
+enum ctr_init { CTR_INIT_NONE, CTR_INIT_ALIVE, CTR_INIT_GONE };
+/* The state machine: recorded is the record's "state" (created, running, exited). */
+enum ctr_status ctr_status_decide(const char *recorded, bool has_monitor, bool monitor_alive,
+                                  enum ctr_init init);
+/* "created", "running", "running (monitor lost)", "exited" */
+const char *ctr_status_name(enum ctr_status st);
+bool ctr_status_running(enum ctr_status st);
+/* From the text of /proc/<pid>/stat: the state letter and the start time (field 22). */
+int ctr_parse_stat(const char *text, char *state, unsigned long long *start_time);
+/* This process's start time (kept in the record with monitor_pid, against pid reuse). */
+unsigned long long ctr_self_start_time(void);
+
+/* A container as the CLI sees it. */
+struct ctr_info {
+	char *id, *name, *image, *command, *created;
+	char *recorded; /* the state the monitor last recorded */
+	enum ctr_status status;
+	pid_t pid; /* the container's init (the runtime's, when it lives) */
+	pid_t monitor_pid;
+	bool monitor_alive;
+	bool has_exit_code;
+	int exit_code;
+	bool rm, tty, interactive, detach;
+	struct json_t *raw; /* the record as stored, for the JSON views */
+};
+/* A name, an id or an id prefix. */
+int ctr_get(struct engine *e, const char *ref, struct ctr_info *out, berth_error_t *err);
+int ctr_get_id(struct engine *e, const char *id, struct ctr_info *out, berth_error_t *err);
+/* Every container, in creation order. */
+int ctr_get_all(struct engine *e, struct ctr_info **out, size_t *n, berth_error_t *err);
+void ctr_info_free(struct ctr_info *c);
+void ctr_infos_free(struct ctr_info *v, size_t n);
+/* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
+char *ctr_infos_json(const struct ctr_info *v, size_t n);
+char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
+/* Send sig to the container's init through the runtime library. */
+int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
+/* Wait up to secs for the container to stop running. true when it did. */
+bool ctr_wait_exit(struct engine *e, const char *id, double secs);
+/* SIGTERM, SIGKILL after secs; then what a lost monitor did not do (ctr_settle). */
+int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err);
+/* For an exited container whose monitor died: delete the runtime's state, unmount, record
+ * the exit (status unknown), or remove it all for --rm. Nothing for the others. */
+int ctr_settle(struct engine *e, const char *id, berth_error_t *err);
+/* Start a stopped container again with a detached monitor. */
+int ctr_start(struct engine *e, const char *id, berth_error_t *err);
+struct ctr_stats {
+	uint64_t cpu_ns, mem_usage, mem_limit, pids;
+};
+/* From the container's cgroup. */
+int ctr_stats(struct engine *e, const char *id, struct ctr_stats *out, berth_error_t *err);
 /* The runtime state root: <root>/runtime. */
 char *ctr_runtime_root(struct engine *e);
+
+/* One more process in a running container, through the runtime library, attached: its
+ * stdin is ours with interactive (else /dev/null), a terminal with tty. */
+struct ctr_exec_opts {
+	char **args;
+	size_t n_args;
+	char **env; /* K=V */
+	size_t n_env;
+	const char *workdir;
+	bool tty, interactive;
+};
+int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,
+             berth_error_t *err);
 
 /* Run the container in this process (attached) or in a detached monitor. Attached: *status
  * gets the container's exit status. */

@@ -308,6 +308,62 @@ int image_list(struct engine *e, json_t **out, berth_error_t *err)
 	return 0;
 }
 
+int image_summaries(struct engine *e, struct image_summary **out, size_t *n, berth_error_t *err)
+{
+	json_t *list, *v;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (image_list(e, &list, err) < 0)
+		return -1;
+	*out = xmalloc0((json_array_size(list) + 1) * sizeof(**out));
+	json_array_foreach(list, i, v)
+	{
+		struct image_summary *s = &(*out)[(*n)++];
+		const char *name = json_string_value(json_object_get(v, "name"));
+		s->name = name ? xstrdup(name) : NULL;
+		s->id = xstrdup(json_string_value(json_object_get(v, "id")) ?: "");
+		s->created = xstrdup(json_string_value(json_object_get(v, "created")) ?: "");
+		s->size = (uint64_t)json_integer_value(json_object_get(v, "size"));
+	}
+	json_decref(list);
+	return 0;
+}
+
+void image_summaries_free(struct image_summary *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].id);
+		free(v[i].created);
+	}
+	free(v);
+}
+
+char *image_list_json(struct engine *e, berth_error_t *err)
+{
+	json_t *list;
+	char *t;
+
+	if (image_list(e, &list, err) < 0)
+		return NULL;
+	t = json_dumps(list, JSON_INDENT(2));
+	json_decref(list);
+	return t;
+}
+
+char *image_inspect_json(const struct image *img)
+{
+	json_t *o = json_pack("{s:s?,s:s,s:s,s:I,s:O,s:O}", "name", img->name, "id", img->id,
+	                      "digest", img->digest, "size", (json_int_t)img->size, "manifest",
+	                      img->manifest, "config", img->config);
+	char *t = json_dumps(o, JSON_INDENT(2));
+
+	json_decref(o);
+	return t;
+}
+
 /* ---- removal and garbage collection ------------------------------------------------- */
 
 static void gc_mark_image(struct engine *e, const char *mdigest, json_t *keep)

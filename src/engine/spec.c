@@ -56,8 +56,35 @@ static bool spec_numeric(const char *s)
 	return s[0] && strspn(s, "0123456789") == strlen(s);
 }
 
+int spec_check_workdir(const char *what, const char *dir, berth_error_t *err)
+{
+	const char *p = dir;
+
+	if (dir[0] != '/')
+		return berth_error(err, 0, "bad %s `%s`: expected an absolute path", what, dir);
+	/* the first component that is not `.`, `..` (which stay at /) or empty */
+	for (;;) {
+		size_t n;
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			p += n;
+			continue;
+		}
+		if (n == 4 && strncmp(p, "proc", 4) == 0)
+			return berth_error(err, 0,
+			                   "bad %s `%s`: a working directory under /proc could "
+			                   "lead out of the container; give a directory of its own",
+			                   what, dir);
+		return 0;
+	}
+}
+
 int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 {
+	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
+		return -1;
 	for (size_t i = 0; i < o->n_volumes; i++) {
 		cleanup_free char *v = xstrdup(o->volumes[i]);
 		char *host = v, *ctr = strchr(v, ':'), *mode = NULL;
@@ -264,6 +291,13 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 	const char *wd = json_string_value(json_object_get(ic, "WorkingDir"));
 	const char *user = json_string_value(json_object_get(ic, "User"));
 	size_t i;
+
+	if (!o->workdir && wd && wd[0] && spec_check_workdir("image WorkingDir", wd, err) < 0) {
+		json_decref(args);
+		json_decref(env);
+		json_decref(spec);
+		return -1;
+	}
 
 	/* Entrypoint + Cmd, as Docker: --entrypoint resets the image's Cmd */
 	if (o->has_entrypoint) {

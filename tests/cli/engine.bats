@@ -262,3 +262,171 @@ cgroups_now() {
 	! grep -q "$ROOT/containers" /proc/self/mountinfo
 	[ "$(cgroups_now)" = "$cg_before" ]
 }
+
+@test "rm of a running container names it in the error" {
+	b run -d --name keepme busybox sleep 100
+	run b rm keepme
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'container "keepme" is running'* ]]
+	b rm -f keepme
+}
+
+# whether pid is gone (or a zombie nobody reaped yet)
+proc_gone() {
+	[ ! -e "/proc/$1/stat" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat")" = Z ]
+}
+
+@test "a container whose monitor died: ps, inspect, start, stop and kill act on its process" {
+	id=$(b run -d --name orphan busybox sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done')
+	mon=$(jq -r .monitor_pid "$ROOT/containers/$id/container.json")
+	pid=$(jq -r .pid "$ROOT/containers/$id/container.json")
+	kill -9 "$mon"
+	for i in $(seq 50); do proc_gone "$mon" && break; sleep 0.1; done
+	proc_gone "$mon"
+	run proc_gone "$pid"
+	[ "$status" -ne 0 ]
+	run b ps
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"running (monitor lost)"*orphan* ]]
+	run b inspect orphan
+	[ "$status" -eq 0 ]
+	jq -e '.state == "running" and .monitor_lost == true' <<<"$output"
+	run b start orphan
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"already running"* ]]
+	run b stop -t 5 orphan
+	[ "$status" -eq 0 ]
+	proc_gone "$pid"
+	b ps -a --format json | jq -e '.[] | select(.name == "orphan") | .state == "exited" and .monitor_lost == false'
+	[ -z "$(ls "$ROOT/runtime")" ]
+	run grep -c "$ROOT/containers/$id" /proc/self/mountinfo
+	[ "$output" = 0 ]
+	# started again, its monitor lost again: kill reaches the process
+	b start orphan
+	mon=$(jq -r .monitor_pid "$ROOT/containers/$id/container.json")
+	pid=$(jq -r .pid "$ROOT/containers/$id/container.json")
+	kill -9 "$mon"
+	for i in $(seq 50); do proc_gone "$mon" && break; sleep 0.1; done
+	run b kill -s KILL orphan
+	[ "$status" -eq 0 ]
+	for i in $(seq 50); do proc_gone "$pid" && break; sleep 0.1; done
+	proc_gone "$pid"
+	b ps -a --format json | jq -e '.[] | select(.name == "orphan") | .state == "exited"'
+	# what the lost monitor left (the runtime's state, the mount) does not stop a start
+	run b start orphan
+	[ "$status" -eq 0 ]
+	b ps | grep -q orphan
+	b rm -f orphan
+}
+
+@test "a dead monitor that is still a zombie does not count as running" {
+	# the test is the monitor's parent (a subreaper) and does not reap it at once
+	run python3 - "$BERTH" "$ROOT" <<-'P'
+	import ctypes, json, os, signal, subprocess, sys, time
+	berth, root = sys.argv[1], sys.argv[2]
+	ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+	b = lambda *a: subprocess.run([berth, '--root', root, *a], capture_output=True, text=True)
+	cid = b('run', '-d', '--name', 'zomb', 'busybox', 'sleep', '100').stdout.strip()
+	rec = json.load(open(f'{root}/containers/{cid}/container.json'))
+	os.kill(rec['monitor_pid'], signal.SIGKILL)
+	while open(f"/proc/{rec['monitor_pid']}/stat").read().split(') ')[1][0] != 'Z':
+	    time.sleep(0.05)
+	print(b('ps').stdout)
+	print(b('stop', '-t', '5', 'zomb').returncode)
+	print(b('ps', '-a').stdout)
+	while True:
+	    try:
+	        os.waitpid(-1, 0)
+	    except ChildProcessError:
+	        break
+	P
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"running (monitor lost)"*zomb* ]]
+	[ "${lines[2]}" = 0 ]
+	[[ "${lines[4]}" == *"Exited (unknown)"*zomb* ]]
+	b rm zomb
+}
+
+# image_workdir NAME DIR: berth's busybox again, with WorkingDir DIR in its config
+image_workdir() {
+	local d=$BATS_TEST_TMPDIR/wd
+	mkdir -p "$d/x"
+	b image export busybox "$d/bb.tar"
+	tar -C "$d/x" -xf "$d/bb.tar"
+	python3 - "$d/x" "$2" <<-'P'
+	import hashlib, json, os, sys
+	d, wd = sys.argv[1], sys.argv[2]
+	blob = lambda h: os.path.join(d, 'blobs/sha256', h)
+	def put(data):
+	    h = hashlib.sha256(data).hexdigest()
+	    open(blob(h), 'wb').write(data)
+	    return {'digest': 'sha256:' + h, 'size': len(data)}
+	idx = json.load(open(os.path.join(d, 'index.json')))
+	m = json.load(open(blob(idx['manifests'][0]['digest'][7:])))
+	c = json.load(open(blob(m['config']['digest'][7:])))
+	c.setdefault('config', {})['WorkingDir'] = wd
+	m['config'].update(put(json.dumps(c).encode()))
+	idx['manifests'][0].update(put(json.dumps(m).encode()))
+	idx['manifests'][0].pop('annotations', None)
+	json.dump(idx, open(os.path.join(d, 'index.json'), 'w'))
+	P
+	tar -C "$d/x" -cf "$d/wd.tar" .
+	b image import "$d/wd.tar" "$1"
+}
+
+@test "a working directory under /proc is refused: run -w, image WorkingDir, exec -w (CVE-2024-21626)" {
+	run bash -c "exec 7</; '$BERTH' --root '$ROOT' run --rm -w /proc/self/fd/7 busybox ls ../../.."
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'bad -w `/proc/self/fd/7`'* ]]
+	run bash -c "exec 7</; '$BERTH' --root '$ROOT' run --rm -w /../proc/1/cwd busybox ls"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'bad -w'* ]]
+	image_workdir wdimg /proc/self/fd/7
+	run bash -c "exec 7</; '$BERTH' --root '$ROOT' run --rm wdimg ls ../../.."
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'bad image WorkingDir `/proc/self/fd/7`'* ]]
+	[ -z "$(ls "$ROOT/containers")" ]
+	id=$(b run -d busybox sleep 100)
+	run bash -c "exec 7</; '$BERTH' --root '$ROOT' exec -w /proc/self/fd/7 $id ls ../../.."
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'bad -w `/proc/self/fd/7`'* ]]
+	# a directory fd of berth's caller reaches neither the container nor the exec'd process
+	run bash -c "exec 7</; '$BERTH' --root '$ROOT' exec $id ls /proc/self/fd /proc/1/fd"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *7* ]]
+	run bash -c "exec 7</; '$BERTH' --root '$ROOT' exec -w /tmp $id pwd"
+	[ "$output" = /tmp ]
+	b rm -f "$id"
+}
+
+@test "exec: -i passes stdin (and only then), -t gives a terminal, the exit status" {
+	bats_require_minimum_version 1.5.0 # run -127
+	id=$(b run -d busybox sleep 100)
+	run bash -c "echo via-stdin | '$BERTH' --root '$ROOT' exec -i $id cat"
+	[ "$status" -eq 0 ]
+	[ "$output" = via-stdin ]
+	run bash -c "echo via-stdin | '$BERTH' --root '$ROOT' exec $id cat"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run b exec "$id" sh -c 'echo out; echo err >&2; exit 5'
+	[ "$status" -eq 5 ]
+	[ "$output" = "$(printf 'out\nerr')" ]
+	run b exec -e A=1 "$id" sh -c 'echo $A'
+	[ "$output" = 1 ]
+	run script -qec "'$BERTH' --root '$ROOT' exec -t $id sh -c 'tty; exit 6'" /dev/null
+	[ "$status" -eq 6 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	run -127 b exec "$id" /no/such/binary
+	b rm -f "$id"
+}
+
+@test "a directory fd berth's caller holds does not reach the monitor (close_range at start)" {
+	id=$(bash -c "exec 7<'$BATS_TEST_TMPDIR'; '$BERTH' --root '$ROOT' run -d busybox sleep 100")
+	mon=$(jq -r .monitor_pid "$ROOT/containers/$id/container.json")
+	run ls -l "/proc/$mon/fd"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$BATS_TEST_TMPDIR"* ]]
+	b rm -f "$id"
+}

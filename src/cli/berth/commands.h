@@ -28,18 +28,4 @@ BERTH_CMD(images);
 BERTH_CMD(image);
 BERTH_CMD(rmi);
 
-struct json_t;
-/* The record of the container named (or id, or id prefix) ref; *id gets its id. */
-struct json_t *cli_record(struct engine *e, const char *ref, char **id, berth_error_t *err);
-/* Whether the container named ref runs: 1 or 0 (*id gets its id), -1 with err set. */
-int cli_running(struct engine *e, const char *ref, char **id, berth_error_t *err);
-/* The record's state, "exited" when its monitor died. */
-const char *cli_state(struct json_t *rec);
-/* Send sig to the container's init through the runtime library. */
-int cli_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
-/* The berth-runtime binary next to this one. */
-char *cli_runtime_path(void);
-/* Wait up to secs for the container's monitor to record its exit. true when it did. */
-bool cli_wait_exit(struct engine *e, const char *id, double secs);
-
 #endif

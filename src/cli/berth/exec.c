@@ -1,75 +1,72 @@
 /* SPDX-License-Identifier: MIT */
-/* berth exec [-it] NAME CMD…: berth-runtime exec, from the directory of berth */
+/* berth exec [-i] [-t] [-e K=V] [-w DIR] NAME CMD…: through the runtime library */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
 
 #include <errno.h>
-#include <jansson.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 BERTH_CMD(exec)
 {
-	bool tty = false, in = false;
-	int k = 1;
-	cleanup_free char *id = NULL;
-	cleanup_free char *rt = NULL;
-	cleanup_free char *bin = NULL;
-	char **av;
-	int n = 0, ws;
-	pid_t pid;
-	json_t *rec;
+	static const struct option lo[] = {
+	    {"interactive", no_argument, NULL, 'i'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {0},
+	};
+	struct ctr_exec_opts o = {0};
+	struct ctr_info c;
+	int opt, status = 0, r = -1;
 
-	for (; k < argc && argv[k][0] == '-'; k++) {
-		for (const char *p = argv[k] + 1; *p; p++) {
-			if (*p == 't')
-				tty = true;
-			else if (*p == 'i')
-				in = true;
-			else
-				return berth_error(
-				    err, 0, "unknown option `%s` (exec [-it] NAME CMD…)", argv[k]);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+ite:w:", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			o.interactive = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'e':
+			o.env = xrealloc(o.env, (o.n_env + 1) * sizeof(char *));
+			o.env[o.n_env++] = optarg;
+			break;
+		case 'w':
+			o.workdir = optarg;
+			break;
+		default:
+			free(o.env);
+			return berth_error(err, 0,
+			                   "unknown option `%s` (exec [-i] [-t] [-e K=V] [-w DIR] "
+			                   "NAME CMD…)",
+			                   argv[optind - 1]);
 		}
 	}
-	if (k + 1 >= argc)
-		return berth_error(err, 0, "usage: berth exec [-it] NAME CMD…");
-	rec = cli_record(e, argv[k], &id, err);
-	if (rec == NULL)
+	if (optind + 1 >= argc) {
+		free(o.env);
+		return berth_error(err, 0,
+		                   "usage: berth exec [-i] [-t] [-e K=V] [-w DIR] NAME CMD…");
+	}
+	o.args = argv + optind + 1;
+	o.n_args = (size_t)(argc - optind - 1);
+	if (ctr_get(e, argv[optind], &c, err) < 0) {
+		free(o.env);
 		return -1;
-	if (!ctr_running(rec)) {
-		json_decref(rec);
-		return berth_error(err, 0, "container \"%s\" is not running", argv[k]);
 	}
-	json_decref(rec);
-	rt = ctr_runtime_root(e);
-	bin = cli_runtime_path();
-	av = xmalloc0((size_t)(argc + 8) * sizeof(char *));
-	av[n++] = bin;
-	av[n++] = "--root";
-	av[n++] = rt;
-	av[n++] = "exec";
-	if (tty)
-		av[n++] = "--tty";
-	av[n++] = id;
-	for (int j = k + 1; j < argc; j++)
-		av[n++] = argv[j];
-	(void)in;
-	pid = fork();
-	if (pid < 0) {
-		free(av);
-		return berth_error(err, errno, "fork");
+	if (!ctr_status_running(c.status))
+		berth_error(err, 0, "container \"%s\" is not running", argv[optind]);
+	else if (ctr_exec(e, c.id, &o, &status, err) == 0)
+		r = status;
+	else if ((*err)->status == ENOENT || (*err)->status == EACCES) {
+		/* the command could not be run, as a shell says it */
+		fprintf(stderr, "berth: %s\n", (*err)->msg);
+		r = (*err)->status == ENOENT ? 127 : 126;
 	}
-	if (pid == 0) {
-		execv(bin, av);
-		fprintf(stderr, "berth: exec: %s: %s\n", bin, strerror(errno));
-		_exit(125);
-	}
-	free(av);
-	while (waitpid(pid, &ws, 0) < 0)
-		if (errno != EINTR)
-			return berth_error(err, errno, "waitpid");
-	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	ctr_info_free(&c);
+	free(o.env);
+	return r;
 }

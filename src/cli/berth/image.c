@@ -5,7 +5,7 @@
 #include "engine/engine.h"
 #include "util.h"
 
-#include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,19 +39,14 @@ BERTH_CMD(image)
 	}
 	if (strcmp(argv[1], "inspect") == 0) {
 		struct image *img;
-		json_t *o;
 		char *t;
 		if (argc != 3)
 			return berth_error(err, 0, "usage: berth image inspect IMAGE");
 		if (image_find(e, argv[2], &img, err) < 0)
 			return -1;
-		o = json_pack("{s:s?,s:s,s:s,s:I,s:O,s:O}", "name", img->name, "id", img->id,
-		              "digest", img->digest, "size", (json_int_t)img->size, "manifest",
-		              img->manifest, "config", img->config);
-		t = json_dumps(o, JSON_INDENT(2));
+		t = image_inspect_json(img);
 		puts(t);
 		free(t);
-		json_decref(o);
 		image_free(img);
 		return 0;
 	}

@@ -4,31 +4,30 @@
 #include "engine/engine.h"
 #include "util.h"
 
-#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 BERTH_CMD(images)
 {
-	json_t *list, *v;
-	size_t i;
 	bool json = argc > 2 && strcmp(argv[1], "--format") == 0 && strcmp(argv[2], "json") == 0;
+	struct image_summary *v;
+	size_t n;
 
-	if (image_list(e, &list, err) < 0)
-		return -1;
 	if (json) {
-		char *t = json_dumps(list, JSON_INDENT(2));
+		char *t = image_list_json(e, err);
+		if (t == NULL)
+			return -1;
 		puts(t);
 		free(t);
-	} else {
-		printf("%-40s %-14s %-22s %10s\n", "NAME", "ID", "CREATED", "SIZE");
-		json_array_foreach(list, i, v)
-		    printf("%-40s %-14.12s %-22.20s %9.1fM\n",
-		           json_string_value(json_object_get(v, "name")) ?: "<none>",
-		           json_string_value(json_object_get(v, "id")),
-		           json_string_value(json_object_get(v, "created")) ?: "",
-		           (double)json_integer_value(json_object_get(v, "size")) / 1e6);
+		return 0;
 	}
-	json_decref(list);
+	if (image_summaries(e, &v, &n, err) < 0)
+		return -1;
+	printf("%-40s %-14s %-22s %10s\n", "NAME", "ID", "CREATED", "SIZE");
+	for (size_t i = 0; i < n; i++)
+		printf("%-40s %-14.12s %-22.20s %9.1fM\n", v[i].name ? v[i].name : "<none>",
+		       v[i].id, v[i].created, (double)v[i].size / 1e6);
+	image_summaries_free(v, n);
 	return 0;
 }

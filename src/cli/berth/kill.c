@@ -4,7 +4,6 @@
 #include "engine/engine.h"
 #include "util.h"
 
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,13 +21,18 @@ BERTH_CMD(kill)
 	if (k >= argc)
 		return berth_error(err, 0, "usage: berth kill [-s SIG] NAME…");
 	for (; k < argc; k++) {
-		cleanup_free char *id = NULL;
-		int run = cli_running(e, argv[k], &id, err);
-		if (run < 0)
+		struct ctr_info c;
+		int r;
+		if (ctr_get(e, argv[k], &c, err) < 0)
 			return -1;
-		if (!run)
-			return berth_error(err, 0, "container \"%s\" is not running", argv[k]);
-		if (cli_signal(e, id, sig, err) < 0)
+		if (!ctr_status_running(c.status)) {
+			berth_error(err, 0, "container \"%s\" is not running", argv[k]);
+			ctr_info_free(&c);
+			return -1;
+		}
+		r = ctr_signal(e, c.id, sig, err);
+		ctr_info_free(&c);
+		if (r < 0)
 			return -1;
 		puts(argv[k]);
 	}

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,22 +13,21 @@
 BERTH_CMD(logs)
 {
 	bool follow = argc > 2 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--follow") == 0);
-	cleanup_free char *id = NULL;
 	cleanup_free char *p = NULL;
 	cleanup_close int fd = -1;
-	json_t *rec;
+	struct ctr_info c;
 	char buf[16384];
 
 	if (argc != 2 + follow)
 		return berth_error(err, 0, "usage: berth logs [-f] NAME");
-	rec = cli_record(e, argv[argc - 1], &id, err);
-	if (rec == NULL)
+	if (ctr_get(e, argv[argc - 1], &c, err) < 0)
 		return -1;
-	json_decref(rec);
-	p = engine_path(e, "containers/%s/ctr.log", id);
+	p = engine_path(e, "containers/%s/ctr.log", c.id);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		ctr_info_free(&c);
 		return errno == ENOENT ? 0 : berth_error(err, errno, "open `%s`", p);
+	}
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
@@ -38,7 +36,7 @@ BERTH_CMD(logs)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (!follow || cli_wait_exit(e, id, 0)) {
+		if (!follow || ctr_wait_exit(e, c.id, 0)) {
 			/* once more: what came between the last read and the exit */
 			while ((n = read(fd, buf, sizeof(buf))) > 0)
 				util_write_all(STDOUT_FILENO, buf, (size_t)n);
@@ -46,5 +44,6 @@ BERTH_CMD(logs)
 		}
 		usleep(100000);
 	}
+	ctr_info_free(&c);
 	return 0;
 }

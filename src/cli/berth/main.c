@@ -3,18 +3,18 @@
  * --root (default /var/lib/berth). Exit status: the container's for run/start -a/exec,
  * 125 when berth itself fails (as podman). */
 #include "commands.h"
-#include "container.h"
 #include "engine/engine.h"
 #include "log.h"
 #include "util.h"
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <jansson.h>
+#include <linux/close_range.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const struct {
@@ -45,83 +45,6 @@ static void usage(FILE *f)
 	fprintf(f, "  %-8s %s\n", "vm", "run a RISC-V virtual machine");
 }
 
-char *cli_runtime_path(void)
-{
-	char self[PATH_MAX];
-	const char *env = getenv("BERTH_SELF");
-	ssize_t n = env ? (ssize_t)snprintf(self, sizeof(self), "%s", env)
-	                : readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n < 0 || (size_t)n >= sizeof(self))
-		return xstrdup("berth-runtime");
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	return xasprintf("%s/berth-runtime", self);
-}
-
-json_t *cli_record(struct engine *e, const char *ref, char **id, berth_error_t *err)
-{
-	json_t *rec;
-
-	if (ctr_lookup(e, ref, id, err) < 0)
-		return NULL;
-	if (ctr_load(e, *id, &rec, err) < 0)
-		return NULL;
-	return rec;
-}
-
-int cli_running(struct engine *e, const char *ref, char **id, berth_error_t *err)
-{
-	json_t *rec = cli_record(e, ref, id, err);
-	bool run;
-
-	if (rec == NULL)
-		return -1;
-	run = ctr_running(rec);
-	json_decref(rec);
-	return run;
-}
-
-const char *cli_state(json_t *rec)
-{
-	const char *st = json_string_value(json_object_get(rec, "state")) ?: "?";
-	if (ctr_running(rec))
-		return "running";
-	if (strcmp(st, "running") == 0 || strcmp(st, "created") == 0)
-		return "exited"; /* the monitor died */
-	return st;
-}
-
-bool cli_wait_exit(struct engine *e, const char *id, double secs)
-{
-	long long end = util_now_ns() + (long long)(secs * 1e9);
-
-	do {
-		berth_error_t e2 = NULL;
-		json_t *rec;
-		bool run;
-		if (ctr_load(e, id, &rec, &e2) < 0) {
-			berth_error_release(&e2);
-			return true;
-		}
-		run = ctr_running(rec);
-		json_decref(rec);
-		if (!run)
-			return true;
-		usleep(10000);
-	} while (util_now_ns() < end);
-	return false;
-}
-
-int cli_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
-{
-	cleanup_free char *rt = ctr_runtime_root(e);
-	return container_kill(rt, id, sig, false, err);
-}
-
 int main(int argc, char **argv)
 {
 	const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
@@ -129,6 +52,10 @@ int main(int argc, char **argv)
 	cleanup_error berth_error_t err = NULL;
 	int i = 1, r;
 
+	/* Nothing berth's caller left open reaches a container or its runtime code: an fd to a
+	 * host directory would be a way out of the container (CVE-2024-21626). */
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+		util_cloexec_fds_from(3);
 	log_set_prog("berth");
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
@@ -161,7 +88,10 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
-		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start)
+		/* exec too: it joins the container's namespaces in-process, as berth-runtime
+		 * exec does */
+		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start ||
+		    commands[k].fn == cmd_exec)
 			/* as berth-runtime does; BERTH_SELF: berth's real path */
 			util_exec_sealed_self("berth", "BERTH_SELF", argv);
 		if (engine_open(&e, root, &err) < 0) {

@@ -4,62 +4,57 @@
 #include "engine/engine.h"
 #include "util.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 BERTH_CMD(ps)
 {
 	bool all = false, json = false;
-	json_t *list, *r, *out = json_array();
-	size_t i;
+	struct ctr_info *v, *shown;
+	size_t n, k = 0;
 
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "-a") == 0 || strcmp(argv[k], "--all") == 0)
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "-a") == 0 || strcmp(argv[a], "--all") == 0)
 			all = true;
-		else if (strcmp(argv[k], "--format") == 0 && k + 1 < argc &&
-		         strcmp(argv[k + 1], "json") == 0)
-			json = true, k++;
-		else if (strcmp(argv[k], "--format=json") == 0)
+		else if (strcmp(argv[a], "--format") == 0 && a + 1 < argc &&
+		         strcmp(argv[a + 1], "json") == 0)
+			json = true, a++;
+		else if (strcmp(argv[a], "--format=json") == 0)
 			json = true;
 		else
 			return berth_error(err, 0, "unknown option `%s` (ps [-a] [--format json])",
-			                   argv[k]);
+			                   argv[a]);
 	}
-	if (ctr_list(e, &list, err) < 0)
+	if (ctr_get_all(e, &v, &n, err) < 0)
 		return -1;
-	json_array_foreach(list, i, r)
-	{
-		const char *st = cli_state(r);
-		if (!all && strcmp(st, "running") != 0)
-			continue;
-		json_object_set_new(r, "state", json_string(st));
-		json_array_append(out, r);
-	}
+	/* the shown ones first, in order; the others after them, to be freed */
+	shown = xmalloc0((n + 1) * sizeof(*shown));
+	for (size_t i = 0; i < n; i++)
+		if (all || ctr_status_running(v[i].status))
+			shown[k++] = v[i];
+	for (size_t i = 0, j = k; i < n; i++)
+		if (!(all || ctr_status_running(v[i].status)))
+			shown[j++] = v[i];
+	free(v);
 	if (json) {
-		char *t = json_dumps(out, JSON_INDENT(2));
+		char *t = ctr_infos_json(shown, k);
 		puts(t);
 		free(t);
 	} else {
 		printf("%-14s %-20s %-24s %-22s %s\n", "ID", "IMAGE", "COMMAND", "STATUS", "NAME");
-		json_array_foreach(out, i, r)
-		{
-			char status[32];
-			if (strcmp(json_string_value(json_object_get(r, "state")), "exited") == 0)
-				snprintf(
-				    status, sizeof(status), "Exited (%lld)",
-				    (long long)json_integer_value(json_object_get(r, "exit_code")));
+		for (size_t i = 0; i < k; i++) {
+			const struct ctr_info *c = &shown[i];
+			char status[40];
+			if (c->status == CTR_EXITED && c->has_exit_code)
+				snprintf(status, sizeof(status), "Exited (%d)", c->exit_code);
+			else if (c->status == CTR_EXITED)
+				snprintf(status, sizeof(status), "Exited (unknown)");
 			else
-				snprintf(status, sizeof(status), "%s",
-				         json_string_value(json_object_get(r, "state")));
-			printf("%-14.12s %-20.20s %-24.24s %-22s %s\n",
-			       json_string_value(json_object_get(r, "id")),
-			       json_string_value(json_object_get(r, "image")),
-			       json_string_value(json_object_get(r, "command")) ?: "", status,
-			       json_string_value(json_object_get(r, "name")));
+				snprintf(status, sizeof(status), "%s", ctr_status_name(c->status));
+			printf("%-14.12s %-20.20s %-24.24s %-22s %s\n", c->id, c->image ?: "",
+			       c->command ?: "", status, c->name ?: "");
 		}
 	}
-	json_decref(out);
-	json_decref(list);
+	ctr_infos_free(shown, n);
 	return 0;
 }

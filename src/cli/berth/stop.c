@@ -4,9 +4,8 @@
 #include "engine/engine.h"
 #include "util.h"
 
-#include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 BERTH_CMD(stop)
@@ -24,20 +23,17 @@ BERTH_CMD(stop)
 	if (k >= argc)
 		return berth_error(err, 0, "usage: berth stop [-t SECS] NAME…");
 	for (; k < argc; k++) {
-		cleanup_free char *id = NULL;
-		int run = cli_running(e, argv[k], &id, err);
-		if (run < 0)
+		struct ctr_info c;
+		int r = 0;
+		if (ctr_get(e, argv[k], &c, err) < 0)
 			return -1;
-		if (run) {
-			berth_error_t e2 = NULL;
-			cli_signal(e, id, SIGTERM, &e2);
-			berth_error_release(&e2);
-			if (!cli_wait_exit(e, id, t)) {
-				cli_signal(e, id, SIGKILL, &e2);
-				berth_error_release(&e2);
-				cli_wait_exit(e, id, 10);
-			}
-		}
+		if (ctr_status_running(c.status))
+			r = ctr_stop(e, c.id, t, err);
+		else
+			r = ctr_settle(e, c.id, err);
+		ctr_info_free(&c);
+		if (r < 0)
+			return -1;
 		puts(argv[k]);
 	}
 	return 0;

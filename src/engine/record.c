@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/* A container's state as the CLI sees it: the record the monitor keeps
+ * (containers/<id>/container.json) checked against what is really there: whether the monitor
+ * process lives (pid and start time, a zombie is dead) and whether the runtime library still
+ * has a live init for the container (its state: pid and start time). A monitor that died
+ * (OOM, kill -9) while the container runs on is reported as such, and stop / kill act on the
+ * container's init through the runtime library all the same. */
+#include "image_priv.h"
+#include "cgroup.h"
+#include "container.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- pure parts (unit-tested) ------------------------------------------------------------ */
+
+int ctr_parse_stat(const char *text, char *state, unsigned long long *start_time)
+{
+	/* the command name may hold spaces and parentheses: the fields start after the last ')' */
+	const char *p = strrchr(text, ')');
+	char *end;
+
+	if (p == NULL || p[1] != ' ' || p[2] == '\0')
+		return -1;
+	*state = p[2];
+	/* p + 1 is the space before field 3; field 22 is 19 spaces further */
+	p++;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (p == NULL)
+			return -1;
+	}
+	errno = 0;
+	*start_time = strtoull(p + 1, &end, 10);
+	if (errno || end == p + 1)
+		return -1;
+	return 0;
+}
+
+enum ctr_status ctr_status_decide(const char *recorded, bool has_monitor, bool monitor_alive,
+                                  enum ctr_init init)
+{
+	bool live_record = strcmp(recorded, "running") == 0 || strcmp(recorded, "created") == 0;
+
+	if (init == CTR_INIT_ALIVE)
+		return monitor_alive ? CTR_RUNNING : CTR_MONITOR_LOST;
+	/* the monitor is about to create the container, or to record its exit */
+	if (monitor_alive && live_record)
+		return CTR_RUNNING;
+	/* run -d before its monitor started */
+	if (strcmp(recorded, "created") == 0 && !has_monitor)
+		return CTR_CREATED;
+	return CTR_EXITED;
+}
+
+const char *ctr_status_name(enum ctr_status st)
+{
+	static const char *const names[] = {"created", "running", "running (monitor lost)",
+	                                    "exited"};
+	return names[st];
+}
+
+bool ctr_status_running(enum ctr_status st)
+{
+	return st == CTR_RUNNING || st == CTR_MONITOR_LOST;
+}
+
+/* ---- the live checks ------------------------------------------------------------------------ */
+
+/* Whether pid lives (not a zombie) and, when start_time is not 0, is still the process that
+ * started then. *start (optional) gets its start time. */
+static bool ctr_proc_alive(pid_t pid, unsigned long long start_time, unsigned long long *start)
+{
+	char path[64], buf[1024];
+	cleanup_close int fd = -1;
+	unsigned long long st;
+	ssize_t n;
+	char state;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (ctr_parse_stat(buf, &state, &st) < 0 || state == 'Z' || state == 'X')
+		return false;
+	if (start)
+		*start = st;
+	return start_time == 0 || st == start_time;
+}
+
+unsigned long long ctr_self_start_time(void)
+{
+	unsigned long long st = 0;
+	ctr_proc_alive(getpid(), 0, &st);
+	return st;
+}
+
+/* What the runtime library says of the container's init; *pid gets it. */
+static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid)
+{
+	cleanup_free char *rt = ctr_runtime_root(e);
+	berth_error_t e2 = NULL;
+	json_t *st;
+	const char *s;
+	enum ctr_init r;
+
+	*pid = 0;
+	if (container_state(rt, id, &st, &e2) < 0) {
+		berth_error_release(&e2);
+		return CTR_INIT_NONE;
+	}
+	s = json_string_value(json_object_get(st, "status")) ?: "stopped";
+	*pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	/* the runtime counts a zombie (an init whose new parent did not reap it yet) as alive */
+	r = strcmp(s, "stopped") != 0 && ctr_proc_alive(*pid, 0, NULL) ? CTR_INIT_ALIVE
+	                                                               : CTR_INIT_GONE;
+	json_decref(st);
+	return r;
+}
+
+static char *ctr_dup(json_t *rec, const char *key)
+{
+	const char *s = json_string_value(json_object_get(rec, key));
+	return s ? xstrdup(s) : NULL;
+}
+
+static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
+{
+	json_t *ec = json_object_get(rec, "exit_code");
+	enum ctr_init init;
+	pid_t ipid;
+
+	memset(c, 0, sizeof(*c));
+	c->id = ctr_dup(rec, "id");
+	c->name = ctr_dup(rec, "name");
+	c->image = ctr_dup(rec, "image");
+	c->command = ctr_dup(rec, "command");
+	c->created = ctr_dup(rec, "created");
+	c->recorded = ctr_dup(rec, "state");
+	if (c->id == NULL)
+		c->id = xstrdup("");
+	if (c->recorded == NULL)
+		c->recorded = xstrdup("?");
+	c->pid = (pid_t)json_integer_value(json_object_get(rec, "pid"));
+	c->monitor_pid = (pid_t)json_integer_value(json_object_get(rec, "monitor_pid"));
+	c->monitor_alive = ctr_proc_alive(
+	    c->monitor_pid,
+	    (unsigned long long)json_integer_value(json_object_get(rec, "monitor_start")), NULL);
+	c->has_exit_code = json_is_integer(ec);
+	c->exit_code = (int)json_integer_value(ec);
+	c->rm = json_is_true(json_object_get(rec, "rm"));
+	c->tty = json_is_true(json_object_get(rec, "tty"));
+	c->interactive = json_is_true(json_object_get(rec, "interactive"));
+	c->detach = json_is_true(json_object_get(rec, "detach"));
+	init = ctr_init_state(e, c->id, &ipid);
+	if (init == CTR_INIT_ALIVE)
+		c->pid = ipid;
+	c->status = ctr_status_decide(c->recorded, c->monitor_pid > 0, c->monitor_alive, init);
+	c->raw = rec;
+}
+
+void ctr_info_free(struct ctr_info *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->command);
+	free(c->created);
+	free(c->recorded);
+	json_decref(c->raw);
+	memset(c, 0, sizeof(*c));
+}
+
+void ctr_infos_free(struct ctr_info *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ctr_info_free(&v[i]);
+	free(v);
+}
+
+int ctr_get_id(struct engine *e, const char *id, struct ctr_info *out, berth_error_t *err)
+{
+	json_t *rec;
+
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	ctr_info_fill(e, rec, out);
+	return 0;
+}
+
+int ctr_get(struct engine *e, const char *ref, struct ctr_info *out, berth_error_t *err)
+{
+	cleanup_free char *id = NULL;
+
+	if (ctr_lookup(e, ref, &id, err) < 0)
+		return -1;
+	return ctr_get_id(e, id, out, err);
+}
+
+int ctr_get_all(struct engine *e, struct ctr_info **out, size_t *n, berth_error_t *err)
+{
+	json_t *list, *r;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (ctr_list(e, &list, err) < 0)
+		return -1;
+	*out = xmalloc0((json_array_size(list) + 1) * sizeof(**out));
+	json_array_foreach(list, i, r)
+	{
+		json_incref(r);
+		ctr_info_fill(e, r, &(*out)[(*n)++]);
+	}
+	json_decref(list);
+	return 0;
+}
+
+/* The record as ps --format json and inspect show it: state is the live status, with
+ * monitor_lost when the container runs without its monitor. */
+static json_t *ctr_info_view(const struct ctr_info *c)
+{
+	/* JSON readers see "running" and monitor_lost, ps shows "running (monitor lost)" */
+	const char *st = c->status == CTR_MONITOR_LOST ? "running" : ctr_status_name(c->status);
+	json_t *o = json_deep_copy(c->raw);
+
+	json_object_set_new(o, "state", json_string(st));
+	json_object_set_new(o, "monitor_lost", json_boolean(c->status == CTR_MONITOR_LOST));
+	if (c->pid > 0)
+		json_object_set_new(o, "pid", json_integer(c->pid));
+	return o;
+}
+
+char *ctr_infos_json(const struct ctr_info *v, size_t n)
+{
+	json_t *a = json_array();
+	char *t;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, ctr_info_view(&v[i]));
+	t = json_dumps(a, JSON_INDENT(2));
+	json_decref(a);
+	return t;
+}
+
+char *ctr_inspect_json(struct engine *e, const struct ctr_info *c)
+{
+	cleanup_free char *cp = engine_path(e, "containers/%s/config.json", c->id);
+	json_t *o = ctr_info_view(c);
+	json_t *cfg = json_load_file(cp, 0, NULL);
+	char *t;
+
+	if (cfg)
+		json_object_set_new(o, "config", cfg);
+	t = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	return t;
+}
+
+/* ---- acting on the container --------------------------------------------------------------- */
+
+int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
+{
+	cleanup_free char *rt = ctr_runtime_root(e);
+	return container_kill(rt, id, sig, false, err);
+}
+
+bool ctr_wait_exit(struct engine *e, const char *id, double secs)
+{
+	long long end = util_now_ns() + (long long)(secs * 1e9);
+
+	do {
+		struct ctr_info c;
+		berth_error_t e2 = NULL;
+		bool run;
+		if (ctr_get_id(e, id, &c, &e2) < 0) {
+			berth_error_release(&e2);
+			return true;
+		}
+		run = ctr_status_running(c.status);
+		ctr_info_free(&c);
+		if (!run)
+			return true;
+		usleep(10000);
+	} while (util_now_ns() < end);
+	return false;
+}
+
+static char *ctr_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[40];
+	size_t k;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	k = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + k, sizeof(buf) - k, ".%09ldZ", ts.tv_nsec);
+	return xstrdup(buf);
+}
+
+int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
+{
+	cleanup_free char *rt = ctr_runtime_root(e);
+	struct ctr_info c;
+	berth_error_t e2 = NULL;
+	int r = 0;
+
+	if (ctr_get_id(e, id, &c, err) < 0)
+		return -1;
+	/* only an exited container whose monitor died without recording it */
+	if (c.status != CTR_EXITED || strcmp(c.recorded, "exited") == 0 || c.monitor_pid <= 0) {
+		ctr_info_free(&c);
+		return 0;
+	}
+	if (container_delete(rt, id, true, &e2) < 0 && strstr(e2->msg, "does not exist") == NULL)
+		log_warning("%s", e2->msg);
+	berth_error_release(&e2);
+	ctr_umount(e, id);
+	if (c.rm) {
+		cleanup_free char *dir = engine_path(e, "containers/%s", id);
+		r = util_rm_rf(dir, err);
+	} else {
+		cleanup_free char *now = ctr_now();
+		json_t *rec = json_deep_copy(c.raw);
+		/* nobody waited for the init: its exit status is unknown */
+		json_t *upd = json_pack("{s:s,s:n,s:s,s:I}", "state", "exited", "exit_code",
+		                        "finished_at", now, "monitor_pid", (json_int_t)0);
+		json_object_update(rec, upd);
+		json_decref(upd);
+		r = ctr_save(e, id, rec, err);
+		json_decref(rec);
+	}
+	ctr_info_free(&c);
+	return r;
+}
+
+int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err)
+{
+	berth_error_t e2 = NULL;
+
+	ctr_signal(e, id, SIGTERM, &e2);
+	berth_error_release(&e2);
+	if (!ctr_wait_exit(e, id, secs)) {
+		ctr_signal(e, id, SIGKILL, &e2);
+		berth_error_release(&e2);
+		ctr_wait_exit(e, id, 10);
+	}
+	return ctr_settle(e, id, err);
+}
+
+int ctr_start(struct engine *e, const char *id, berth_error_t *err)
+{
+	cleanup_free char *rt = ctr_runtime_root(e);
+	berth_error_t e2 = NULL;
+
+	if (ctr_settle(e, id, err) < 0)
+		return -1;
+	/* what a monitor that died left behind: the runtime's state, the mount */
+	if (container_delete(rt, id, true, &e2) < 0)
+		berth_error_release(&e2);
+	ctr_umount(e, id);
+	if (ctr_mount(e, id, err) < 0 || monitor_spawn(e, id, err) < 0) {
+		ctr_umount(e, id);
+		return -1;
+	}
+	return 0;
+}
+
+int ctr_stats(struct engine *e, const char *id, struct ctr_stats *out, berth_error_t *err)
+{
+	cleanup_free char *path = xasprintf("/berth/%s", id);
+	struct cgroup_host h;
+	struct cgroup *cg = NULL;
+	struct cgroup_stats st = {0};
+	int r = -1;
+
+	(void)e;
+	if (cgroup_host_detect(&h, NULL, err) == 0 && cgroup_open(&h, path, &cg, err) == 0 &&
+	    cgroup_stats(cg, &st, err) == 0) {
+		out->cpu_ns = st.cpu.total;
+		out->mem_usage = st.memory.usage.usage;
+		out->mem_limit = st.memory.usage.limit;
+		out->pids = st.pids.current;
+		cgroup_stats_free(&st);
+		r = 0;
+	}
+	cgroup_free(cg);
+	return r;
+}

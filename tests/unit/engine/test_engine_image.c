@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for image references and the image index (src/engine/image.c, import.c): names
+ * as Docker and Podman spell them, import of a rootfs tarball into a scratch store, lookup by
+ * name, tag, digest and id prefix, a name moving between images, removal. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "image_priv.h"
+#include "tar.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_ref_normalize(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+	    {"busybox", "busybox:latest"},
+	    {"busybox:1.36", "busybox:1.36"},
+	    {"docker.io/library/busybox", "busybox:latest"},
+	    {"docker.io/library/busybox:musl", "busybox:musl"},
+	    {"docker.io/user/app", "user/app:latest"},
+	    {"localhost/mine:2", "mine:2"},
+	    /* a registry's port is not a tag */
+	    {"registry:5000/app", "registry:5000/app:latest"},
+	    {"registry:5000/app:v1", "registry:5000/app:v1"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *n = image_ref_normalize(cases[i][0]);
+		assert_string_equal(n, cases[i][1]);
+		free(n);
+	}
+	assert_string_equal(image_short_name("localhost/x:1"), "x:1");
+	assert_string_equal(image_short_name("quay.io/x:1"), "quay.io/x:1");
+	/* a digest is sha256 and 64 hex digits */
+	{
+		char d[80];
+		snprintf(d, sizeof(d), "sha256:%064d", 7);
+		assert_string_equal(image_digest_hex(d), d + 7);
+		d[70] = 'X';
+		assert_null(image_digest_hex(d));
+	}
+	assert_null(image_digest_hex("sha256:abc"));
+	assert_null(image_digest_hex("md5:abc"));
+}
+
+struct store {
+	char dir[64];
+	char tarpath[96];
+	struct engine e;
+};
+
+static int store_setup(void **state)
+{
+	struct store *s = xmalloc0(sizeof(*s));
+	const struct tar_ent t[] = {{"bin/", AE_IFDIR, NULL, 0}, {"bin/hello", AE_IFREG, "hi", 0}};
+	berth_error_t err = NULL;
+	int fd, out;
+	char buf[4096];
+	ssize_t n;
+
+	snprintf(s->dir, sizeof(s->dir), "/tmp/berth-image-XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	assert_int_equal(engine_open(&s->e, s->dir, &err), 0);
+	/* a rootfs tarball on disk */
+	snprintf(s->tarpath, sizeof(s->tarpath), "%s/rootfs.tar", s->dir);
+	fd = tar_make(t, 2);
+	out = open(s->tarpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0 && out >= 0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(fd);
+	close(out);
+	*state = s;
+	return 0;
+}
+
+static int store_teardown(void **state)
+{
+	struct store *s = *state;
+	berth_error_t err = NULL;
+	engine_close(&s->e);
+	util_rm_rf(s->dir, &err);
+	berth_error_release(&err);
+	free(s);
+	return 0;
+}
+
+static size_t index_entries(struct store *s)
+{
+	berth_error_t err = NULL;
+	json_t *idx = image_index_load(&s->e, &err);
+	size_t n = json_array_size(json_object_get(idx, "manifests"));
+	json_decref(idx);
+	return n;
+}
+
+static void test_import_find(void **state)
+{
+	struct store *s = *state;
+	berth_error_t err = NULL;
+	struct image *img = NULL, *again = NULL;
+	char *name = NULL;
+	char prefix[8];
+
+	assert_int_equal(image_import(&s->e, s->tarpath, "app", &name, &err), 0);
+	assert_string_equal(name, "app:latest");
+	free(name);
+	assert_int_equal(index_entries(s), 1);
+	/* by name, name:tag, the manifest digest, an id prefix */
+	assert_int_equal(image_find(&s->e, "app", &img, &err), 0);
+	assert_string_equal(img->name, "app:latest");
+	assert_int_equal(img->n_layers, 1);
+	assert_non_null(img->config);
+	assert_int_equal(image_find(&s->e, "localhost/app:latest", &again, &err), 0);
+	assert_string_equal(again->id, img->id);
+	image_free(again);
+	assert_int_equal(image_find(&s->e, img->digest, &again, &err), 0);
+	assert_string_equal(again->id, img->id);
+	image_free(again);
+	snprintf(prefix, sizeof(prefix), "%.6s", img->id);
+	assert_int_equal(image_find(&s->e, prefix, &again, &err), 0);
+	assert_string_equal(again->id, img->id);
+	image_free(again);
+	/* the unpacked layer is where the image says */
+	{
+		cleanup_free char *d = image_layer_dir(&s->e, img->layers[0]);
+		cleanup_free char *f = xasprintf("%s/bin/hello", d);
+		assert_int_equal(access(f, F_OK), 0);
+	}
+	/* unknown names and tags; a prefix too short to be an id */
+	assert_int_equal(image_find(&s->e, "app:other", &again, &err), -1);
+	assert_non_null(strstr(err->msg, "not found"));
+	berth_error_release(&err);
+	snprintf(prefix, sizeof(prefix), "%.3s", img->id);
+	assert_int_equal(image_find(&s->e, prefix, &again, &err), -1);
+	berth_error_release(&err);
+	image_free(img);
+}
+
+static void test_index_names(void **state)
+{
+	struct store *s = *state;
+	berth_error_t err = NULL;
+	struct image *img = NULL;
+	char *name = NULL;
+	char digest[80];
+
+	assert_int_equal(image_import(&s->e, s->tarpath, "one", &name, &err), 0);
+	free(name);
+	assert_int_equal(image_find(&s->e, "one", &img, &err), 0);
+	snprintf(digest, sizeof(digest), "%s", img->digest);
+	image_free(img);
+	/* the same manifest under a second name: two entries */
+	assert_int_equal(image_index_add(&s->e, "two:latest", digest, 100, &err), 0);
+	assert_int_equal(index_entries(s), 2);
+	/* a name given again moves; the entry it leaves without a name goes */
+	assert_int_equal(image_index_add(&s->e, "two:latest", digest, 100, &err), 0);
+	assert_int_equal(index_entries(s), 2);
+	/* rmi of one name keeps the other, and the blobs */
+	assert_int_equal(image_remove(&s->e, "one", false, &err), 0);
+	assert_int_equal(index_entries(s), 1);
+	assert_int_equal(image_find(&s->e, "two", &img, &err), 0);
+	image_free(img);
+	assert_int_equal(image_find(&s->e, "one", &img, &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(image_remove(&s->e, "two", false, &err), 0);
+	assert_int_equal(index_entries(s), 0);
+	assert_int_equal(image_remove(&s->e, "two", false, &err), -1);
+	berth_error_release(&err);
+}
+
+/* A failed import leaves the store as it was. */
+static void test_import_bad(void **state)
+{
+	struct store *s = *state;
+	berth_error_t err = NULL;
+	cleanup_free char *bad = xasprintf("%s/bad.tar", s->dir);
+
+	assert_int_equal(util_write_file_atomic(bad, "not a tar at all", 16, 0600, &err), 0);
+	assert_int_equal(image_import(&s->e, bad, "bad", NULL, &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(index_entries(s), 0);
+	{
+		cleanup_free char *tmp = engine_path(&s->e, "tmp");
+		DIR *d = opendir(tmp);
+		struct dirent *de;
+		int n = 0;
+		assert_non_null(d);
+		while ((de = readdir(d)) != NULL)
+			n += de->d_name[0] != '.';
+		closedir(d);
+		assert_int_equal(n, 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ref_normalize),
+	    cmocka_unit_test_setup_teardown(test_import_find, store_setup, store_teardown),
+	    cmocka_unit_test_setup_teardown(test_index_names, store_setup, store_teardown),
+	    cmocka_unit_test_setup_teardown(test_import_bad, store_setup, store_teardown),
+	};
+	return cmocka_run_group_tests_name("engine image", tests, NULL, NULL);
+}
