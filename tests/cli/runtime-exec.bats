@@ -112,7 +112,7 @@ start_listener() {
 		\"listenerMetadata\": \"exec-meta\",
 		\"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
 	wait "$LISTENER_PID"
-	grep -q '"status":"creating"' "$BATS_TEST_TMPDIR/init.out"
+	grep -q '"status":"created"' "$BATS_TEST_TMPDIR/init.out"
 	# the exec'd process's goes to a second one, which answers its mkdir
 	start_listener "$sock" 13 1 "$BATS_TEST_TMPDIR/exec.out"
 	run rt exec "$ID" mkdir /x
