@@ -14,6 +14,7 @@
 #include <linux/magic.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -407,6 +408,68 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err)
 	if (r < 0)
 		berth_error_prefix(err, "join cgroup `%s`", cg->path);
 	return r;
+}
+
+/* Whether the comma-separated controller list `want` names one of `have`'s ("cpu,cpuacct",
+ * "name=systemd"). */
+static bool cgroup_ctrls_match(const char *want, size_t want_len, const char *have)
+{
+	for (const char *w = want; w < want + want_len;) {
+		const char *we = memchr(w, ',', (size_t)(want + want_len - w));
+		size_t wl = we ? (size_t)(we - w) : (size_t)(want + want_len - w);
+		for (const char *h = have; *h;) {
+			size_t hl = strcspn(h, ",");
+			if (hl == wl && strncmp(h, w, wl) == 0)
+				return true;
+			h += hl + (h[hl] == ',');
+		}
+		w += wl + 1;
+	}
+	return false;
+}
+
+int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size_t n_subs,
+		     berth_error_t *err)
+{
+	const struct cgroup_host *h = &cg->host;
+	size_t n_h = h->mode == CGROUP_MODE_V2 ? 0 : h->n_v1;
+
+	for (size_t i = 0; i < n_subs; i++) {
+		const char *colon = strchr(subs[i], ':');
+		const char *sub = colon ? colon + 1 : subs[i];
+		if (*sub == '\0' || strstr(sub, "..") != NULL || (colon && colon == subs[i]))
+			return berth_error(err, EINVAL,
+					   "--cgroup `%s`: expected PATH or CONTROLLER[,…]:PATH, "
+					   "a path below the container's cgroup without `..`",
+					   subs[i]);
+	}
+	/* each hierarchy (the v2 tree last): the last --cgroup that names it, else the one
+	 * without controllers, else the container's own cgroup */
+	for (size_t k = 0; k <= n_h; k++) {
+		bool v2 = k == n_h;
+		const char *mount = v2 ? h->v2_mount : h->v1[k].mount;
+		const char *sub = NULL;
+		cleanup_free char *dir = NULL;
+		struct stat st;
+
+		if (v2 && !h->has_v2)
+			break;
+		for (size_t i = 0; i < n_subs; i++) {
+			const char *colon = strchr(subs[i], ':');
+			if (colon == NULL)
+				sub = sub ? sub : subs[i];
+			else if (!v2 && cgroup_ctrls_match(subs[i], (size_t)(colon - subs[i]),
+							    h->v1[k].options))
+				sub = colon + 1;
+		}
+		dir = sub ? xasprintf("%s%s/%s", mount, cg->path, sub + (*sub == '/'))
+			  : xasprintf("%s%s", mount, cg->path);
+		if (sub && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+			return berth_error(err, ENOENT, "--cgroup: `%s` does not exist", dir);
+		if (cgroup_setf(dir, "", "cgroup.procs", err, "%d", (int)pid) < 0)
+			return berth_error_prefix(err, "join cgroup `%s`", dir);
+	}
+	return 0;
 }
 
 /* ---- pids -------------------------------------------------------------------------- */

@@ -119,6 +119,11 @@ void cgroup_free(struct cgroup *cg);
 
 /* Move pid into the cgroup in every hierarchy (cgroup.procs). */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err);
+/* The same into existing sub-cgroups, as runc's `exec --cgroup`: each of subs is "PATH" (every
+ * hierarchy) or "CTRL[,CTRL…]:PATH" (the v1 hierarchies holding one of those controllers),
+ * PATH relative to the container's cgroup; hierarchies no sub names get the container's. */
+int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size_t n_subs,
+		     berth_error_t *err);
 
 /* Apply linux.resources. Device rules are followed by runc's default allowed devices
  * (null, zero, full, random, urandom, tty, ptmx, pts 136:*, "c *:* m", "b *:* m"), as
