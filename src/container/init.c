@@ -2,6 +2,7 @@
 #include "init.h"
 #include "exec.h"
 #include "hooks.h"
+#include "log.h"
 #include "process.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -206,10 +207,8 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 		init_fail(a->sync_fd, &err);
 	if (process_set_identity(p, false, &err) < 0)
 		init_fail(a->sync_fd, &err);
-	if (chdir(p->cwd) < 0) {
-		berth_error(&err, errno, "process.cwd: chdir `%s`", p->cwd);
+	if (process_enter_cwd(p->cwd, &err) < 0)
 		init_fail(a->sync_fd, &err);
-	}
 	if (process_find_executable(p, &exe, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	{
@@ -260,6 +259,17 @@ void init_stage1(const struct init_args *a)
 	if (sync_expect(a->sync_fd, SYNC_GO, &m, &err) < 0)
 		_exit(1);
 	free(m.payload);
+	/* Before anything else: nothing the caller (or the runtime) holds open may reach the
+	 * container but --preserve-fds. A directory fd would let process.cwd, a mount source or a
+	 * hook reach the host through /proc/self/fd/N. */
+	{
+		int keep[] = {a->sync_fd, a->fifo_fd, a->console_fd, log_fd()};
+		int r = util_close_fds_except(3 + a->preserve_fds, keep, ARRAY_SIZE(keep));
+		if (r < 0) {
+			berth_error(&err, -r, "close the inherited file descriptors");
+			init_fail(a->sync_fd, &err);
+		}
+	}
 	if (init_join_namespaces(c, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	if (new_user) {
