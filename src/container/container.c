@@ -159,7 +159,8 @@ static void container_build_abort(struct container_build *b)
 	berth_error_t e = NULL;
 
 	if (b->init > 0) {
-		kill(b->init, SIGKILL);
+		/* not our child in `create` (stage 1 has exited): guard against pid reuse */
+		container_signal(b->init, b->state.start_time, SIGKILL);
 		waitpid(b->init, NULL, WNOHANG);
 	}
 	if (b->stage1 > 0) {
@@ -780,6 +781,16 @@ int container_run(const struct container_opts *o, bool detach, bool keep, int *s
 		return -1;
 	if (container_start(o->root, o->id, err) < 0) {
 		berth_error_t e = NULL;
+		int ws;
+		/* in the foreground the init is our child (we are its subreaper): say how it died */
+		if (!detach && waitpid(pid, &ws, WNOHANG) == pid) {
+			if (WIFSIGNALED(ws))
+				berth_error_prefix(err, "its init was killed by signal %d (%s) before start",
+						   WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+			else if (WIFEXITED(ws))
+				berth_error_prefix(err, "its init exited with status %d before start",
+						   WEXITSTATUS(ws));
+		}
 		if (master >= 0)
 			close(master);
 		container_delete(o->root, o->id, true, &e);
