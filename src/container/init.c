@@ -100,12 +100,21 @@ static bool init_has_new_ns(const struct config *c, enum config_ns_type t)
 static int init_wait_start(int fifo_fd)
 {
 	char path[32];
+	struct stat want, got;
 	int fd;
 
 	util_fd_path(fifo_fd, path);
 	do
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	/* it must be exec.fifo that opened, nothing that took its place */
+	if (fd >= 0 && (fstat(fifo_fd, &want) < 0 || fstat(fd, &got) < 0 ||
+			!S_ISFIFO(got.st_mode) || got.st_ino != want.st_ino ||
+			got.st_dev != want.st_dev)) {
+		close(fd);
+		fd = -1;
+		errno = EBADF;
+	}
 	close(fifo_fd);
 	return fd;
 }
