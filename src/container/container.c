@@ -322,6 +322,9 @@ static int container_converse(struct container_build *b, int sync, const char *p
 		}
 		case SYNC_READY:
 			free(m.payload);
+			if (b->init <= 0)
+				return berth_error(err, EPROTO,
+						   "sync: the init was ready before its pid was known");
 			b->state.creating = false;
 			if (state_save(b->root, &b->state, err) < 0)
 				return -1;
@@ -783,7 +786,7 @@ int container_run(const struct container_opts *o, bool detach, bool keep, int *s
 		berth_error_t e = NULL;
 		int ws;
 		/* in the foreground the init is our child (we are its subreaper): say how it died */
-		if (!detach && waitpid(pid, &ws, WNOHANG) == pid) {
+		if (!detach && pid > 0 && waitpid(pid, &ws, WNOHANG) == pid) {
 			if (WIFSIGNALED(ws))
 				berth_error_prefix(err, "its init was killed by signal %d (%s) before start",
 						   WTERMSIG(ws), strsignal(WTERMSIG(ws)));
