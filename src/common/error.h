@@ -30,6 +30,11 @@ int berth_error_prefix(berth_error_t *err, const char *fmt, ...)
 
 void berth_error_release(berth_error_t *err);
 
+/* msg as one bounded line (a new heap string, NULL when out of memory): control characters
+ * escaped, each `quoted` span of more than 64 bytes cut to its head and tail around "…", at
+ * most 2 KiB in all. berth_error() and berth_error_prefix() apply it to every message. */
+char *berth_error_sanitize(const char *msg);
+
 /* Print "<prog>: <msg>" to stderr (and to the log, if one is open); release it; return the
  * exit status to use (1). */
 int berth_error_print(berth_error_t *err, const char *prog);

@@ -43,6 +43,11 @@ int log_to_stderr(void)
 	return log_fdesc < 0 && !log_json;
 }
 
+int log_fd(void)
+{
+	return log_fdesc;
+}
+
 static const char *log_level_name(enum log_level l)
 {
 	static const char *const names[] = {"error", "warning", "info", "debug"};

@@ -13,6 +13,8 @@ void log_set_prog(const char *prog);
 void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Whether errors already reach stderr through the log. */
 int log_to_stderr(void);
+/* The log's fd, so that a child can keep writing to it (-1 for stderr). */
+int log_fd(void);
 
 #define log_debug(...)   log_write(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_info(...)    log_write(LOG_LEVEL_INFO, __VA_ARGS__)

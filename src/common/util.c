@@ -418,6 +418,38 @@ void util_close_fds_from(int from)
 		close(fd);
 }
 
+static int util_int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+int util_close_fds_except(int from, const int *keep, size_t n)
+{
+	int sorted[64];
+	size_t m = 0;
+	int lo = from;
+
+	if (n > ARRAY_SIZE(sorted))
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] >= from)
+			sorted[m++] = keep[i];
+	qsort(sorted, m, sizeof(int), util_int_cmp);
+	/* close_range(2) over each gap between the fds to keep */
+	for (size_t i = 0; i <= m; i++) {
+		unsigned int hi = i < m ? (unsigned int)sorted[i] - 1 : ~0U;
+		if (i < m && sorted[i] < lo) /* a duplicate */
+			continue;
+		if (i == m || sorted[i] > lo)
+			if (syscall(SYS_close_range, (unsigned int)lo, hi, 0) < 0)
+				return -errno;
+		if (i < m)
+			lo = sorted[i] + 1;
+	}
+	return 0;
+}
+
 int util_cloexec_fds_from(int from)
 {
 	DIR *d;

@@ -90,8 +90,11 @@ void util_fd_path(int fd, char buf[static 32]);
 /* Parse a signal given as "KILL", "SIGKILL" or "9". Returns the number or -1. */
 int util_parse_signal(const char *s);
 
-/* Close every fd >= from except those in keep[] (sorted or not, nkeep entries). */
+/* Close every fd >= from. */
 void util_close_fds_from(int from);
+/* Close every fd >= from except the n (at most 64, in any order; negative ones are ignored)
+ * in keep[], with close_range(2). Returns 0 or -errno. */
+int util_close_fds_except(int from, const int *keep, size_t n);
 /* Mark every fd >= from close-on-exec. */
 int util_cloexec_fds_from(int from);
 

@@ -91,6 +91,27 @@ int config_find_namespace(const struct config *c, enum config_ns_type t)
 	return -1;
 }
 
+int config_sysctl_namespace(const char *key)
+{
+	/* runc's list (libcontainer/configs/validate): the IPC sysctls, then net.*, then the
+	 * two UTS names; everything else is global to the host */
+	static const char *const ipc[] = {"kernel.sem", "kernel.sem_next_id"};
+	static const char *const uts[] = {"kernel.hostname", "kernel.domainname"};
+
+	if (strncmp(key, "kernel.msg", 10) == 0 || strncmp(key, "kernel.shm", 10) == 0 ||
+	    strncmp(key, "fs.mqueue.", 10) == 0)
+		return CONFIG_NS_IPC;
+	for (size_t i = 0; i < ARRAY_SIZE(ipc); i++)
+		if (strcmp(key, ipc[i]) == 0)
+			return CONFIG_NS_IPC;
+	if (strncmp(key, "net.", 4) == 0)
+		return CONFIG_NS_NETWORK;
+	for (size_t i = 0; i < ARRAY_SIZE(uts); i++)
+		if (strcmp(key, uts[i]) == 0)
+			return CONFIG_NS_UTS;
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	int resource;
@@ -499,7 +520,8 @@ static int parse_rlimit(struct cfg_ctx *c, const json_t *v, const struct cfg_pat
 static int parse_rlimits(struct cfg_ctx *c, const json_t *proc, const struct cfg_path *pp,
                          struct config_process *pr)
 {
-	if (CFG_OBJECTS(c, proc, pp, "rlimits", pr->rlimits, pr->n_rlimits, parse_rlimit) < 0)
+	if (CFG_OBJECTS_MAX(c, proc, pp, "rlimits", pr->rlimits, pr->n_rlimits, parse_rlimit,
+	                    CONFIG_MAX_RLIMITS) < 0)
 		return -1;
 	for (size_t i = 0; i < pr->n_rlimits; i++) {
 		for (size_t j = 0; j < i; j++) {
@@ -780,15 +802,18 @@ static int parse_hooks(struct cfg_ctx *c, const json_t *root, struct config *cfg
 	if (v == NULL)
 		return 0;
 	cfg->has_hooks = true;
-	if (CFG_OBJECTS(c, v, p, "prestart", h->prestart, h->n_prestart, parse_hook) < 0 ||
-	    CFG_OBJECTS(c, v, p, "createRuntime", h->create_runtime, h->n_create_runtime,
-	                parse_hook) < 0 ||
-	    CFG_OBJECTS(c, v, p, "createContainer", h->create_container, h->n_create_container,
-	                parse_hook) < 0 ||
-	    CFG_OBJECTS(c, v, p, "startContainer", h->start_container, h->n_start_container,
-	                parse_hook) < 0 ||
-	    CFG_OBJECTS(c, v, p, "poststart", h->poststart, h->n_poststart, parse_hook) < 0 ||
-	    CFG_OBJECTS(c, v, p, "poststop", h->poststop, h->n_poststop, parse_hook) < 0)
+	if (CFG_OBJECTS_MAX(c, v, p, "prestart", h->prestart, h->n_prestart, parse_hook,
+	                    CONFIG_MAX_HOOKS) < 0 ||
+	    CFG_OBJECTS_MAX(c, v, p, "createRuntime", h->create_runtime, h->n_create_runtime,
+	                    parse_hook, CONFIG_MAX_HOOKS) < 0 ||
+	    CFG_OBJECTS_MAX(c, v, p, "createContainer", h->create_container, h->n_create_container,
+	                    parse_hook, CONFIG_MAX_HOOKS) < 0 ||
+	    CFG_OBJECTS_MAX(c, v, p, "startContainer", h->start_container, h->n_start_container,
+	                    parse_hook, CONFIG_MAX_HOOKS) < 0 ||
+	    CFG_OBJECTS_MAX(c, v, p, "poststart", h->poststart, h->n_poststart, parse_hook,
+	                    CONFIG_MAX_HOOKS) < 0 ||
+	    CFG_OBJECTS_MAX(c, v, p, "poststop", h->poststop, h->n_poststop, parse_hook,
+	                    CONFIG_MAX_HOOKS) < 0)
 		return -1;
 	return 0;
 }
@@ -858,10 +883,19 @@ static int parse_document(struct cfg_ctx *c, const json_t *root, struct config *
 	}
 	if (config_jstr(c, root, NULL, "hostname", false, &cfg->hostname) < 0 ||
 	    config_jstr(c, root, NULL, "domainname", false, &cfg->domainname) < 0 ||
-	    CFG_OBJECTS(c, root, NULL, "mounts", cfg->mounts, cfg->n_mounts, parse_mount) < 0 ||
+	    CFG_OBJECTS_MAX(c, root, NULL, "mounts", cfg->mounts, cfg->n_mounts, parse_mount,
+	                    CONFIG_MAX_MOUNTS) < 0 ||
 	    parse_hooks(c, root, cfg) < 0 ||
 	    config_jmap(c, root, NULL, "annotations", &cfg->annotations, &cfg->n_annotations) < 0)
 		return -1;
+	if (cfg->hostname && strlen(cfg->hostname) > CONFIG_MAX_HOSTNAME)
+		return config_perr(c, CFG_KEY(NULL, "hostname"),
+		                   "%zu bytes, more than the kernel's limit of %d",
+		                   strlen(cfg->hostname), CONFIG_MAX_HOSTNAME);
+	if (cfg->domainname && strlen(cfg->domainname) > CONFIG_MAX_HOSTNAME)
+		return config_perr(c, CFG_KEY(NULL, "domainname"),
+		                   "%zu bytes, more than the kernel's limit of %d",
+		                   strlen(cfg->domainname), CONFIG_MAX_HOSTNAME);
 	if (config_jobj(c, root, NULL, "linux", false, &v) < 0)
 		return -1;
 	if (v != NULL) {

@@ -19,6 +19,23 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Limits on config.json, so that a config cannot keep the runtime busy for minutes
+ * (docs/limits.md). An array longer than its limit is refused at parse time with an error
+ * that names its JSON path and the limit. */
+#define CONFIG_MAX_ARRAY       4096 /* any other array of objects */
+#define CONFIG_MAX_MOUNTS      1024 /* mounts[] */
+#define CONFIG_MAX_RLIMITS     64   /* process.rlimits[] (Linux has 16 resources) */
+#define CONFIG_MAX_HOOKS       128  /* each of hooks.prestart[], hooks.poststop[], … */
+#define CONFIG_MAX_DEVICES     1024 /* linux.devices[], linux.resources.devices[] */
+#define CONFIG_MAX_SYSCALLS    1024 /* linux.seccomp.syscalls[] */
+#define CONFIG_MAX_ID_MAPPINGS 340  /* linux.uidMappings[], gidMappings[] (the kernel's limit) */
+#define CONFIG_MAX_SYSCTL      1024 /* linux.sysctl keys */
+/* hostname and domainname: the kernel's limit (HOST_NAME_MAX, __NEW_UTS_LEN) */
+#define CONFIG_MAX_HOSTNAME 64
+/* linux.resources.memory.limit: below this the container's init cannot even start (the
+ * kernel would OOM-kill it); Docker documents the same minimum (6 MiB). */
+#define CONFIG_MIN_MEMORY_LIMIT (6LL * 1024 * 1024)
+
 struct json_t;
 
 struct config_kv {
@@ -386,6 +403,9 @@ int config_ns_from_name(const char *name);	    /* -1 when unknown */
 int config_ns_clone_flag(enum config_ns_type t);   /* CLONE_NEWPID, … */
 /* Index of the namespace of that type in c->linux_.namespaces, or -1. */
 int config_find_namespace(const struct config *c, enum config_ns_type t);
+/* The namespace that makes a linux.sysctl key private to the container (CONFIG_NS_IPC,
+ * CONFIG_NS_NETWORK or CONFIG_NS_UTS), or -1 when the key is global to the host. */
+int config_sysctl_namespace(const char *key);
 int config_rlimit_from_name(const char *name); /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, or -1 */
 int config_cap_from_name(const char *name);    /* "CAP_SYS_ADMIN" -> 21, or -1 */
 /* Parse one mount option list into the derived fields of *m (exposed for unit tests).

@@ -720,7 +720,7 @@ static int parse_id_mapping(struct cfg_ctx *c, const json_t *v, const struct cfg
 int config_parse_id_mappings(struct cfg_ctx *c, const json_t *obj, const struct cfg_path *p,
                              const char *key, struct config_id_mapping **out, size_t *n)
 {
-	return CFG_OBJECTS(c, obj, p, key, *out, *n, parse_id_mapping);
+	return CFG_OBJECTS_MAX(c, obj, p, key, *out, *n, parse_id_mapping, CONFIG_MAX_ID_MAPPINGS);
 }
 
 void config_strv_free(char **v, size_t n)

@@ -186,6 +186,12 @@ static int parse_memory(struct cfg_ctx *c, const json_t *res, const struct cfg_p
 	                &r->has_mem_kernel_tcp) < 0 ||
 	    config_jint(c, v, p, "swappiness", 0, 100, &n, &r->has_mem_swappiness) < 0)
 		return -1;
+	/* 0 and -1 mean "no limit" */
+	if (r->has_mem_limit && r->mem_limit > 0 && r->mem_limit < CONFIG_MIN_MEMORY_LIMIT)
+		return config_perr(c, CFG_KEY(p, "limit"),
+		                   "%" PRId64 " bytes is below the minimum of %lld (6 MiB): the "
+		                   "container could not even start",
+		                   r->mem_limit, CONFIG_MIN_MEMORY_LIMIT);
 	r->mem_swappiness = r->has_mem_swappiness ? (uint64_t)n : 0;
 	if (config_jbool(c, v, p, "disableOOMKiller", &r->mem_disable_oom_killer,
 	                 &r->has_mem_disable_oom_killer) < 0 ||
@@ -370,7 +376,8 @@ static int parse_resources_obj(struct cfg_ctx *c, const json_t *v, const struct 
 {
 	json_t *pids;
 
-	if (CFG_OBJECTS(c, v, p, "devices", r->devices, r->n_devices, parse_device_cgroup) < 0 ||
+	if (CFG_OBJECTS_MAX(c, v, p, "devices", r->devices, r->n_devices, parse_device_cgroup,
+	                    CONFIG_MAX_DEVICES) < 0 ||
 	    parse_memory(c, v, p, r) < 0 || parse_cpu(c, v, p, r) < 0)
 		return -1;
 	if (config_jobj(c, v, p, "pids", false, &pids) < 0)
@@ -585,7 +592,8 @@ static int parse_seccomp(struct cfg_ctx *c, const json_t *lin, const struct cfg_
 	                ARRAY_SIZE(seccomp_flags), "flag") < 0 ||
 	    config_jstr(c, v, p, "listenerPath", false, &s->listener_path) < 0 ||
 	    config_jstr(c, v, p, "listenerMetadata", false, &s->listener_metadata) < 0 ||
-	    CFG_OBJECTS(c, v, p, "syscalls", s->syscalls, s->n_syscalls, parse_seccomp_syscall) < 0)
+	    CFG_OBJECTS_MAX(c, v, p, "syscalls", s->syscalls, s->n_syscalls, parse_seccomp_syscall,
+	                    CONFIG_MAX_SYSCALLS) < 0)
 		return -1;
 	if (strcmp(s->default_action, "SCMP_ACT_NOTIFY") == 0)
 		return config_perr(c, CFG_KEY(p, "defaultAction"),
@@ -790,6 +798,25 @@ static int parse_memory_policy(struct cfg_ctx *c, const json_t *lin, const struc
 	return r;
 }
 
+/* linux.sysctl: a bounded number of well-formed keys (whether each is namespaced is checked
+ * at create, against the namespaces: config_sysctl_check()). */
+static int check_sysctl(struct cfg_ctx *c, const struct cfg_path *p, struct config_linux *l)
+{
+	const struct cfg_path *sp = CFG_KEY(p, "sysctl");
+
+	if (l->n_sysctl > CONFIG_MAX_SYSCTL)
+		return config_perr(c, sp, "%zu entries, more than the limit of %d", l->n_sysctl,
+		                   CONFIG_MAX_SYSCTL);
+	for (size_t i = 0; i < l->n_sysctl; i++) {
+		const char *k = l->sysctl[i].key;
+		size_t n = strlen(k);
+		if (n == 0 || strchr(k, '/') || strstr(k, "..") || k[0] == '.' || k[n - 1] == '.')
+			return config_perr(c, CFG_KEY(sp, k),
+			                   "not a sysctl name (expected one like net.ipv4.ip_forward)");
+	}
+	return 0;
+}
+
 int config_parse_linux(struct cfg_ctx *c, const json_t *v, const struct cfg_path *p,
                        struct config_linux *l)
 {
@@ -799,10 +826,12 @@ int config_parse_linux(struct cfg_ctx *c, const json_t *v, const struct cfg_path
 	    config_parse_id_mappings(c, v, p, "gidMappings", &l->gid_mappings, &l->n_gid_mappings) <
 	        0 ||
 	    parse_time_offsets(c, v, p, l) < 0 ||
-	    CFG_OBJECTS(c, v, p, "devices", l->devices, l->n_devices, parse_device) < 0 ||
+	    CFG_OBJECTS_MAX(c, v, p, "devices", l->devices, l->n_devices, parse_device,
+	                    CONFIG_MAX_DEVICES) < 0 ||
 	    config_jstr(c, v, p, "cgroupsPath", false, &l->cgroups_path) < 0 ||
 	    parse_resources(c, v, p, l) < 0 || parse_propagation(c, v, p, l) < 0 ||
 	    config_jmap(c, v, p, "sysctl", &l->sysctl, &l->n_sysctl) < 0 ||
+	    check_sysctl(c, p, l) < 0 ||
 	    parse_seccomp(c, v, p, l) < 0 ||
 	    config_jstrv(c, v, p, "maskedPaths", &l->masked_paths, &l->n_masked_paths) < 0 ||
 	    config_jstrv(c, v, p, "readonlyPaths", &l->readonly_paths, &l->n_readonly_paths) < 0 ||

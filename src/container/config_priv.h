@@ -105,13 +105,18 @@ typedef int (*cfg_elem_fn)(struct cfg_ctx *c, const json_t *v, const struct cfg_
                            void *elem);
 int config_jeach(struct cfg_ctx *c, const json_t *arr, const struct cfg_path *ap, void *elems,
                  size_t size, cfg_elem_fn fn);
-/* obj[key], an array of objects, into arr/n. Both are set before the elements are parsed, so
- * that a failure leaves them freeable. */
-#define CFG_OBJECTS(c, obj, p, key, arr, n, fn)                                                    \
+/* obj[key], an array of objects of at most `max` entries, into arr/n. Both are set before the
+ * elements are parsed, so that a failure leaves them freeable. A longer array is refused
+ * before any element is looked at (see CONFIG_MAX_* in config.h). */
+#define CFG_OBJECTS_MAX(c, obj, p, key, arr, n, fn, max)                                          \
 	({                                                                                         \
 		json_t *_a;                                                                        \
 		int _r = config_jarray((c), (obj), (p), (key), &_a);                               \
-		if (_r == 0 && _a != NULL) {                                                       \
+		if (_r == 0 && _a != NULL && json_array_size(_a) > (size_t)(max))                  \
+			_r = config_perr((c), CFG_KEY((p), (key)),                                 \
+			                 "%zu entries, more than the limit of %zu",                \
+			                 json_array_size(_a), (size_t)(max));                      \
+		else if (_r == 0 && _a != NULL) {                                                  \
 			(n) = json_array_size(_a);                                                 \
 			(arr) = xmalloc0(((n) + 1) * sizeof(*(arr)));                              \
 			_r = config_jeach((c), _a, CFG_KEY((p), (key)), (arr), sizeof(*(arr)),     \
@@ -119,6 +124,8 @@ int config_jeach(struct cfg_ctx *c, const json_t *arr, const struct cfg_path *ap
 		}                                                                                  \
 		_r;                                                                                \
 	})
+#define CFG_OBJECTS(c, obj, p, key, arr, n, fn)                                                    \
+	CFG_OBJECTS_MAX(c, obj, p, key, arr, n, fn, CONFIG_MAX_ARRAY)
 
 /* If value is set, it must be an absolute path. */
 int config_check_abs(struct cfg_ctx *c, const struct cfg_path *p, const char *value);

@@ -205,7 +205,8 @@ static void container_build_abort(struct container_build *b)
 	berth_error_t e = NULL;
 
 	if (b->init > 0) {
-		kill(b->init, SIGKILL);
+		/* not our child in `create` (stage 1 has exited): guard against pid reuse */
+		container_signal(b->init, b->state.start_time, SIGKILL);
 		waitpid(b->init, NULL, WNOHANG);
 	}
 	if (b->stage1 > 0) {
@@ -222,6 +223,60 @@ static void container_build_abort(struct container_build *b)
 		log_warning("%s", e->msg);
 		berth_error_release(&e);
 	}
+}
+
+/* Whether the namespace file at path is the runtime's own namespace of that type. */
+static int container_ns_is_ours(const char *path, enum config_ns_type t, bool *ours,
+				berth_error_t *err)
+{
+	static const char *const proc[] = {[CONFIG_NS_IPC] = "ipc",
+					   [CONFIG_NS_NETWORK] = "net",
+					   [CONFIG_NS_UTS] = "uts"};
+	char self[32];
+	struct stat a, b;
+
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", proc[t]);
+	if (stat(path, &a) < 0)
+		return berth_error(err, errno, "`%s`", path);
+	if (stat(self, &b) < 0)
+		return berth_error(err, errno, "`%s`", self);
+	*ours = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return 0;
+}
+
+/* linux.sysctl is written by the init while it is still root on the host: only keys that a
+ * private namespace of the container holds (runc's rules). A namespace joined by path counts
+ * as private unless it is the runtime's own. */
+static int container_check_sysctl(const struct config *c, berth_error_t *err)
+{
+	for (size_t i = 0; i < c->linux_.n_sysctl; i++) {
+		const char *k = c->linux_.sysctl[i].key;
+		int t = config_sysctl_namespace(k);
+		int ns;
+		bool ours = false;
+
+		if (t < 0)
+			return berth_error(err, 0,
+					   "config.json: linux.sysctl.%s: not namespaced, refused", k);
+		ns = config_find_namespace(c, (enum config_ns_type)t);
+		if (ns < 0)
+			return berth_error(err, 0,
+					   "config.json: linux.sysctl.%s: needs a private %s namespace "
+					   "in linux.namespaces, refused",
+					   k, config_ns_name((enum config_ns_type)t));
+		if (c->linux_.namespaces[ns].path == NULL)
+			continue;
+		if (container_ns_is_ours(c->linux_.namespaces[ns].path, (enum config_ns_type)t,
+					 &ours, err) < 0)
+			return berth_error_prefix(err, "config.json: linux.namespaces[%d].path", ns);
+		if (ours)
+			return berth_error(err, 0,
+					   "config.json: linux.sysctl.%s: the %s namespace `%s` is the "
+					   "host's, refused",
+					   k, config_ns_name((enum config_ns_type)t),
+					   c->linux_.namespaces[ns].path);
+	}
+	return 0;
 }
 
 static int container_validate(const struct config *c, const char *rootfs, bool foreground,
@@ -246,6 +301,8 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 	if (c->linux_.n_time_offsets > 0 && config_find_namespace(c, CONFIG_NS_TIME) < 0)
 		return berth_error(err, 0,
 				   "config.json: linux.timeOffsets: needs a time namespace");
+	if (container_check_sysctl(c, err) < 0)
+		return -1;
 	if (stat(rootfs, &st) < 0)
 		return berth_error(err, errno, "root.path `%s`", rootfs);
 	if (!S_ISDIR(st.st_mode))
@@ -313,6 +370,9 @@ static int container_converse(struct container_build *b, int sync, const char *p
 		}
 		case SYNC_READY:
 			free(m.payload);
+			if (b->init <= 0)
+				return berth_error(err, EPROTO,
+						   "sync: the init was ready before its pid was known");
 			b->state.creating = false;
 			if (state_save(b->root, &b->state, err) < 0)
 				return -1;
@@ -794,6 +854,16 @@ int container_run(const struct container_opts *o, bool detach, bool keep, int *s
 		return -1;
 	if (container_start(o->root, o->id, err) < 0) {
 		berth_error_t e = NULL;
+		int ws;
+		/* in the foreground the init is our child (we are its subreaper): say how it died */
+		if (!detach && pid > 0 && waitpid(pid, &ws, WNOHANG) == pid) {
+			if (WIFSIGNALED(ws))
+				berth_error_prefix(err, "its init was killed by signal %d (%s) before start",
+						   WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+			else if (WIFEXITED(ws))
+				berth_error_prefix(err, "its init exited with status %d before start",
+						   WEXITSTATUS(ws));
+		}
 		if (master >= 0)
 			close(master);
 		container_delete(o->root, o->id, true, &e);

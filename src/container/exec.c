@@ -329,10 +329,8 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
 		exec_child_fail(x, &err);
 	if (process_set_identity(p, exec_setgroups_denied(), &err) < 0)
 		exec_child_fail(x, &err);
-	if (chdir(p->cwd) < 0) {
-		berth_error(&err, errno, "process.cwd: chdir `%s`", p->cwd);
+	if (process_enter_cwd(p->cwd, &err) < 0)
 		exec_child_fail(x, &err);
-	}
 	if (process_find_executable(p, &exe, &err) < 0)
 		exec_child_fail(x, &err);
 	env = process_build_env(p, NULL, 0);
@@ -356,6 +354,20 @@ __attribute__((noreturn)) static void exec_helper(struct exec_child *x)
 	if (x->stdio && terminal_dup_stdio(x->stdio) < 0) {
 		berth_error(&err, errno, "exec: the process's stdio");
 		exec_child_fail(x, &err);
+	}
+	/* Before anything else: of what the caller (an engine, conmon, a shim) and the runtime
+	 * hold open, only --preserve-fds may reach the container. A directory fd left open
+	 * would let --cwd /proc/self/fd/N start the process on the host (CVE-2024-21626). */
+	{
+		int keep[EXEC_N_NS + 4] = {x->sync, x->scmp_sock, x->console, log_fd()};
+		int r;
+		for (size_t i = 0; i < EXEC_N_NS; i++)
+			keep[4 + i] = x->ns[i];
+		r = util_close_fds_except(3 + x->preserve_fds, keep, ARRAY_SIZE(keep));
+		if (r < 0) {
+			berth_error(&err, -r, "close the inherited file descriptors");
+			exec_child_fail(x, &err);
+		}
 	}
 	if (x->cg && cgroup_enter(x->cg, getpid(), &err) < 0)
 		exec_child_fail(x, &err);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
@@ -219,6 +220,40 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied,
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_error(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	umask(p->user.has_umask ? p->user.umask : 022);
+	return 0;
+}
+
+int process_enter_cwd(const char *cwd, berth_error_t *err)
+{
+	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	char buf[PATH_MAX];
+
+	if (root < 0)
+		return berth_error(err, errno, "process.cwd: open the root");
+	/* inside the root, and never through a /proc magic link (/proc/self/fd/N, /proc/N/cwd,
+	 * …): such a link can point at a directory of the host that an open fd still holds */
+	fd = util_open_in_root(root, cwd, O_PATH | O_DIRECTORY, 0, err);
+	if (fd < 0) {
+		if ((*err)->status == ELOOP || (*err)->status == EXDEV)
+			return berth_error(err, 0,
+					   "process.cwd `%s`: resolves through a /proc magic link or "
+					   "out of the root, refused",
+					   cwd);
+		return berth_error(err, (*err)->status, "process.cwd: chdir `%s`", cwd);
+	}
+	if (fchdir(fd) < 0)
+		return berth_error(err, errno, "process.cwd: chdir `%s`", cwd);
+	/* and check where we are: the kernel's getcwd() says "(unreachable)" (glibc: ENOENT)
+	 * for a directory that is not under our root */
+	if (getcwd(buf, sizeof(buf)) == NULL) {
+		if (errno != ENAMETOOLONG)
+			return berth_error(err, 0, "process.cwd `%s`: outside the container's root, "
+					   "refused", cwd);
+	} else if (buf[0] != '/') {
+		return berth_error(err, 0, "process.cwd `%s`: outside the container's root, refused",
+				   cwd);
+	}
 	return 0;
 }
 

@@ -20,6 +20,10 @@ int process_apply_mempolicy(const struct config_linux *l, berth_error_t *err);
  * when `setgroups_denied`), then set effective/permitted/inheritable and ambient. */
 int process_set_identity(const struct config_process *p, bool setgroups_denied,
 			 berth_error_t *err);
+/* chdir to process.cwd, resolved inside our root ("/", the container's after pivot_root or
+ * setns) with no /proc magic link on the way, then check with getcwd() that the directory is
+ * reachable from the root. Refuses /proc/self/fd/N and the like (CVE-2024-21626). */
+int process_enter_cwd(const char *cwd, berth_error_t *err);
 /* The executable for args[0]: as is when it has a '/', else searched in the PATH of the
  * process env (or the default PATH). Fails like runc: `exec: "x": executable file not found
  * in $PATH`. */

@@ -262,3 +262,28 @@ teardown() { common_teardown; }
 	[ "$status" -eq 1 ]
 	jq -e 'select(.level == "error") | .msg | test("root.path")' "$BATS_TEST_TMPDIR/log.json"
 }
+
+# Stage 1 forks the init and then reports its pid; both talk to the runtime on one socket.
+# Under load stage 1 could be descheduled right after the fork while the init ran through
+# its whole setup, so the runtime saw "ready" before the pid, saved pid 0, and `start` found
+# the container "stopped (expected created)" (about once in 1,500 parallel runs). strace
+# holds every parent 1 s in fork's return, which makes that order certain.
+@test "the init's pid is known before it is ready, however late stage 1 reports it" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	make_bundle "$BUNDLE" true
+	slow_fork() {
+		strace -D -f -qq -o /dev/null -e trace=clone,clone3 \
+			-e inject=clone,clone3:delay_exit=1000000 "$@"
+	}
+	run slow_fork "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	assert_gone "$ID"
+	# strace -D: create returns while strace still follows the init (until it exits)
+	slow_fork "$RUNTIME" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err"; false; }
+	pid=$(rt state "$ID" | jq .pid)
+	[ "$pid" -gt 0 ]
+	[ "$(rt state "$ID" | jq -r .status)" = created ]
+	rt start "$ID"
+	rt delete --force "$ID"
+}

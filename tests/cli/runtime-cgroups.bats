@@ -393,16 +393,11 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	make_bundle "$BUNDLE" true
 	cfg_set "$BUNDLE" '.linux.resources.pids = {"limit": 10} | .linux.resources.memory = {"limit": 67108864}'
 	prefix=berth-loop-$$-
-	flaky=0
 	for i in $(seq 200); do
 		if ((i % 2)); then
-			if ! err=$(rt run --bundle "$BUNDLE" "$prefix$i" 2>&1); then
-				# seen rarely under heavy load (not from these commands): the init is
-				# gone between create and start; run still cleans up, which is checked
-				[[ "$err" == *"it is stopped (expected created)"* ]] || { echo "$err"; return 1; }
-				echo "# known start race: $err" >&3
-				flaky=$((flaky + 1))
-			fi
+			# the "stopped (expected created)" once seen here under load was the init's
+			# ready message overtaking stage 1's pid (runtime-basic.bats tests that order)
+			rt run --bundle "$BUNDLE" "$prefix$i"
 		else
 			rt create --bundle "$BUNDLE" "$prefix$i"
 			rt delete --force "$prefix$i"
@@ -411,7 +406,6 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	left=$(find "$CG" -maxdepth 4 -type d -name "$prefix*" 2>/dev/null | wc -l)
 	[ "$left" -eq 0 ]
 	[ -z "$(ls "$STATE_ROOT")" ]
-	[ "$flaky" -le 3 ]
 }
 
 @test "a resource the host cannot enforce: a one-line error and nothing left behind; runc's warnings" {

@@ -3,7 +3,12 @@
 load helpers
 
 setup() { common_setup; }
-teardown() { common_teardown; }
+teardown() {
+	common_teardown
+	# host values a sysctl test may have seen changed (only on a runtime that failed it)
+	[ -z "${old_lease:-}" ] || echo "$old_lease" >/proc/sys/fs/lease-break-time
+	[ -z "${old_core:-}" ] || echo "$old_core" >/proc/sys/kernel/core_pattern
+}
 
 @test "mount destinations through symlinks stay inside the rootfs" {
 	make_bundle "$BUNDLE" sh -c 'ls /etc/berth-escape-1 /etc/berth-escape-2 /etc/berth-escape-3 2>&1 | sort'
@@ -155,4 +160,171 @@ teardown() { common_teardown; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--console-socket"* ]]
 	assert_gone "$ID"
+}
+
+# CVE-2024-21626: a working directory through a directory fd the caller holds open.
+# "$hostdir" is a host directory that the container must never see.
+host_fd_dir() {
+	hostdir=$BATS_TEST_TMPDIR/host-side
+	mkdir -p "$hostdir"
+	touch "$hostdir/host-only-file"
+}
+
+@test "exec --cwd /proc/self/fd/N of a caller's directory fd is refused, with or without --preserve-fds" {
+	host_fd_dir
+	make_bundle "$BUNDLE" sleep 1000
+	ln -s /proc/self/fd/7 "$BUNDLE/rootfs/fdlink"
+	rt create --bundle "$BUNDLE" "$ID"
+	rt start "$ID"
+	run rt exec --cwd /proc/self/fd/7 "$ID" sh -c 'pwd; ls' 7<"$hostdir"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"process.cwd"*"/proc/self/fd/7"* ]]
+	[[ "$output" != *host-only-file* ]]
+	# handed over on purpose, the fd is still no way out: a magic link is never followed
+	run rt exec --preserve-fds 5 --cwd /proc/self/fd/7 "$ID" sh -c 'pwd; ls' 7<"$hostdir"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"process.cwd \`/proc/self/fd/7\`: resolves through a /proc magic link"* ]]
+	# nor through a symlink of the image
+	run rt exec --preserve-fds 5 --cwd /fdlink "$ID" sh -c 'pwd; ls' 7<"$hostdir"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"magic link"* ]]
+	# the process.json of --process goes the same way
+	jq -n '{cwd: "/proc/self/fd/7", args: ["sh", "-c", "ls"], env: ["PATH=/bin"], user: {uid: 0, gid: 0}}' >"$BATS_TEST_TMPDIR/p.json"
+	run rt exec --process "$BATS_TEST_TMPDIR/p.json" "$ID" 7<"$hostdir"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" != *host-only-file* ]]
+	# an ordinary directory still works, through a symlink inside the image too
+	ln -s /tmp "$BUNDLE/rootfs/tmplink"
+	run rt exec --cwd /tmplink "$ID" pwd 7<"$hostdir"
+	[ "$status" -eq 0 ]
+	[ "$output" = /tmp ]
+	rt delete --force "$ID"
+}
+
+@test "exec: the process gets only stdio and preserved fds" {
+	make_bundle "$BUNDLE" sleep 1000
+	rt create --bundle "$BUNDLE" "$ID"
+	rt start "$ID"
+	run rt exec "$ID" sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "' 7</ 8</
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 1 2 3 " ]
+	run rt exec --preserve-fds 2 "$ID" sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "' 3</dev/null 4</dev/null 7</
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 1 2 3 4 5 " ]
+	rt delete --force "$ID"
+}
+
+@test "run and create+start: process.cwd through a caller's directory fd is refused, nothing left behind" {
+	host_fd_dir
+	make_bundle "$BUNDLE" sh -c 'pwd; ls'
+	cfg_set "$BUNDLE" '.process.cwd = "/proc/self/fd/7"'
+	for preserve in 0 5; do
+		run rt run --preserve-fds "$preserve" --bundle "$BUNDLE" "$ID" 7<"$hostdir"
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"process.cwd"* ]]
+		[[ "$output" != *host-only-file* ]]
+		assert_gone "$ID"
+		run rt create --preserve-fds "$preserve" --bundle "$BUNDLE" "$ID" 7<"$hostdir"
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"process.cwd"* ]]
+		assert_gone "$ID"
+	done
+	# a symlink of the image to the magic link
+	ln -s /proc/self/fd/7 "$BUNDLE/rootfs/fdlink"
+	cfg_set "$BUNDLE" '.process.cwd = "/fdlink"'
+	run rt run --preserve-fds 5 --bundle "$BUNDLE" "$ID" 7<"$hostdir"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" != *host-only-file* ]]
+	assert_gone "$ID"
+}
+
+# linux.sysctl: runc's rules. Each refusal is one line naming the key, before anything is made.
+sysctl_refused() { # JQ-FILTER KEY EXPECTED-MESSAGE-PART
+	rm -rf "$BUNDLE"
+	make_bundle "$BUNDLE" true
+	cfg_set "$BUNDLE" "$1"
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"config.json: linux.sysctl.$2: $3"* ]]
+	assert_gone "$ID"
+}
+
+@test "sysctl: keys global to the host are refused and the host keeps its value" {
+	old_lease=$(cat /proc/sys/fs/lease-break-time)
+	old_core=$(cat /proc/sys/kernel/core_pattern)
+	new_lease=$((old_lease + 7))
+	sysctl_refused ".linux.sysctl = {\"fs.lease-break-time\": \"$new_lease\"}" fs.lease-break-time "not namespaced, refused"
+	now=$(cat /proc/sys/fs/lease-break-time)
+	[ "$now" = "$old_lease" ]
+	sysctl_refused '.linux.sysctl = {"kernel.core_pattern": "|/bin/berth-test-never"}' kernel.core_pattern "not namespaced, refused"
+	now=$(cat /proc/sys/kernel/core_pattern)
+	[ "$now" = "$old_core" ]
+	sysctl_refused '.linux.sysctl = {"vm.swappiness": "10"}' vm.swappiness "not namespaced, refused"
+}
+
+# Run sysctl_refused ARGS… in a network namespace of the test's own, so that what a broken
+# runtime would write (net.*, in the caller's namespace) never reaches the host's.
+in_test_netns() {
+	netns=$BATS_TEST_TMPDIR/netns
+	touch "$netns"
+	unshare --net="$netns" true
+	nsenter --net="$netns" sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
+	export -f sysctl_refused make_bundle make_base_rootfs cfg_set rt assert_gone
+	export RUNTIME STATE_ROOT BUNDLE ID BATS_FILE_TMPDIR BERTH_TOP
+	run nsenter --net="$netns" bash -c 'set -e
+		run() { set +e; output=$("$@" 2>&1); status=$?; set -e; mapfile -t lines <<<"$output"; }
+		sysctl_refused "$@"' bash "$@"
+	echo "$output"
+	now=$(nsenter --net="$netns" cat /proc/sys/net/ipv4/ip_forward)
+	umount "$netns"
+	[ "$status" -eq 0 ]
+	[ "$now" = 0 ]
+}
+
+@test "sysctl: net.* needs a private network namespace" {
+	in_test_netns 'del(.linux.namespaces[] | select(.type == "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}' net.ipv4.ip_forward "needs a private network namespace in linux.namespaces, refused"
+}
+
+@test "sysctl: joining the runtime's own namespace by path is not private" {
+	in_test_netns '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/net" else . end) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}' net.ipv4.ip_forward "the network namespace \`/proc/self/ns/net\` is the host's, refused"
+	sysctl_refused '.linux.namespaces |= map(if .type == "ipc" then .path = "/proc/'$$'/ns/ipc" else . end) | .linux.sysctl = {"kernel.shmmax": "'"$(cat /proc/sys/kernel/shmmax)"'"}' kernel.shmmax "the ipc namespace \`/proc/$$/ns/ipc\` is the host's, refused"
+}
+
+@test "sysctl: ipc and uts keys need their namespace" {
+	# the host's own values: a runtime that wrongly writes them changes nothing
+	sysctl_refused 'del(.linux.namespaces[] | select(.type == "ipc")) | .linux.sysctl = {"kernel.shmmax": "'"$(cat /proc/sys/kernel/shmmax)"'"}' kernel.shmmax "needs a private ipc namespace in linux.namespaces, refused"
+	sysctl_refused 'del(.linux.namespaces[] | select(.type == "ipc")) | .linux.sysctl = {"fs.mqueue.msg_max": "'"$(cat /proc/sys/fs/mqueue/msg_max)"'"}' fs.mqueue.msg_max "needs a private ipc namespace"
+	sysctl_refused 'del(.linux.namespaces[] | select(.type == "uts")) | del(.hostname) | .linux.sysctl = {"kernel.domainname": "'"$(cat /proc/sys/kernel/domainname)"'"}' kernel.domainname "needs a private uts namespace"
+}
+
+@test "sysctl: namespaced keys are accepted in private namespaces, also one joined by path" {
+	make_bundle "$BUNDLE" sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/domainname /proc/sys/kernel/hostname'
+	cfg_set "$BUNDLE" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "1234567", "fs.mqueue.msg_max": "20", "kernel.domainname": "x.org", "kernel.hostname": "hx"} | del(.hostname)'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '1\n1234567\n20\nx.org\nhx')" ]
+	netns=$BATS_TEST_TMPDIR/netns
+	touch "$netns"
+	unshare --net="$netns" true
+	cfg_set "$BUNDLE" ".linux.namespaces |= map(if .type == \"network\" then .path = \"$netns\" else . end)"
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	v=$(nsenter --net="$netns" cat /proc/sys/net/ipv4/ip_forward)
+	umount "$netns"
+	[ "$status" -eq 0 ]
+	[ "$v" = 1 ]
 }

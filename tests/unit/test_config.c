@@ -1125,6 +1125,177 @@ static void test_load(void **state)
 	rmdir(dir);
 }
 
+/* BASE, then `"key":` head, n copies of elem joined by commas, tail, "}". */
+static char *repeat_doc(const char *head, const char *elem, size_t n, const char *tail)
+{
+	size_t el = strlen(elem);
+	size_t len = strlen(BASE) + strlen(head) + n * (el + 1) + strlen(tail) + 2;
+	char *s = xmalloc0(len);
+	char *o = s;
+
+	o += sprintf(o, "%s%s", BASE, head);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*o++ = ',';
+		memcpy(o, elem, el);
+		o += el;
+	}
+	sprintf(o, "%s}", tail);
+	return s;
+}
+
+/* a config cannot make the runtime work for minutes: every list has a documented limit */
+static void test_limits(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *head, *elem, *tail;
+		size_t max;
+		const char *msg;
+	} t[] = {
+	    {"\"mounts\":[", "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\"}", "]",
+	     CONFIG_MAX_MOUNTS, "config.json: mounts: %zu entries, more than the limit of %zu"},
+	    {"\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"rlimits\":[",
+	     "{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":1}", "]}", CONFIG_MAX_RLIMITS,
+	     "config.json: process.rlimits: %zu entries, more than the limit of %zu"},
+	    {"\"hooks\":{\"poststop\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
+	     "config.json: hooks.poststop: %zu entries, more than the limit of %zu"},
+	    {"\"hooks\":{\"createContainer\":[", "{\"path\":\"/bin/true\"}", "]}",
+	     CONFIG_MAX_HOOKS,
+	     "config.json: hooks.createContainer: %zu entries, more than the limit of %zu"},
+	    {"\"linux\":{\"devices\":[", "{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3}",
+	     "]}", CONFIG_MAX_DEVICES,
+	     "config.json: linux.devices: %zu entries, more than the limit of %zu"},
+	    {"\"linux\":{\"resources\":{\"devices\":[", "{\"allow\":true,\"access\":\"rwm\"}", "]}}",
+	     CONFIG_MAX_DEVICES,
+	     "config.json: linux.resources.devices: %zu entries, more than the limit of %zu"},
+	    {"\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[",
+	     "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"}", "]}}", CONFIG_MAX_SYSCALLS,
+	     "config.json: linux.seccomp.syscalls: %zu entries, more than the limit of %zu"},
+	    {"\"linux\":{\"uidMappings\":[", "{\"containerID\":0,\"hostID\":1000,\"size\":1}", "]}",
+	     CONFIG_MAX_ID_MAPPINGS,
+	     "config.json: linux.uidMappings: %zu entries, more than the limit of %zu"},
+	    {"\"linux\":{\"gidMappings\":[", "{\"containerID\":0,\"hostID\":1000,\"size\":1}", "]}",
+	     CONFIG_MAX_ID_MAPPINGS,
+	     "config.json: linux.gidMappings: %zu entries, more than the limit of %zu"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		size_t sizes[] = {t[i].max, t[i].max + 1, 5000};
+		for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+			cleanup_free char *doc = repeat_doc(t[i].head, t[i].elem, sizes[k], t[i].tail);
+			berth_error_t err = NULL;
+			struct config *c = NULL;
+			char want[160];
+			int r = config_parse(doc, strlen(doc), "config.json", &c, &err);
+
+			if (sizes[k] <= t[i].max) {
+				/* at the limit: not refused for its length (a duplicate rlimit is) */
+				if (r < 0) {
+					assert_null(strstr(err->msg, "more than the limit"));
+					berth_error_release(&err);
+				}
+				config_free(c);
+				continue;
+			}
+			assert_int_equal(r, -1);
+			snprintf(want, sizeof(want), t[i].msg, sizes[k], t[i].max);
+			if (strncmp(err->msg, want, strlen(want)) != 0)
+				print_error("for %s\n", t[i].head);
+			assert_memory_equal(err->msg, want, strlen(want));
+			assert_null(strchr(err->msg, '\n'));
+			berth_error_release(&err);
+		}
+	}
+}
+
+/* hostname and domainname fit the kernel's limit; a long one is not echoed back */
+static void test_hostname_length(void **state)
+{
+	(void)state;
+	char name[70 * 1024];
+	const char *keys[] = {"hostname", "domainname"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		size_t lens[] = {64, 65, sizeof(name) - 1};
+		for (size_t k = 0; k < ARRAY_SIZE(lens); k++) {
+			cleanup_free char *doc = NULL;
+			berth_error_t err = NULL;
+			struct config *c = NULL;
+			char want[128];
+
+			memset(name, 'h', lens[k]);
+			name[lens[k]] = '\0';
+			doc = xasprintf(BASE "\"%s\":\"%s\"}", keys[i], name);
+			if (lens[k] == 64) {
+				c = parse_ok(doc);
+				config_free(c);
+				continue;
+			}
+			assert_int_equal(config_parse(doc, strlen(doc), "config.json", &c, &err), -1);
+			snprintf(want, sizeof(want),
+			         "config.json: %s: %zu bytes, more than the kernel's limit of 64",
+			         keys[i], lens[k]);
+			assert_memory_equal(err->msg, want, strlen(want));
+			assert_true(strlen(err->msg) < 200);
+			berth_error_release(&err);
+		}
+	}
+}
+
+/* memory.limit: a documented minimum instead of an init killed by the OOM killer */
+static void test_memory_minimum(void **state)
+{
+	(void)state;
+	struct config *c;
+
+	expect_error(BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":1}}}}",
+	             "config.json: linux.resources.memory.limit: 1 bytes is below the minimum of "
+	             "6291456 (6 MiB): the container could not even start (line 1, column 88)");
+	expect_error(BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":6291455}}}}",
+	             "config.json: linux.resources.memory.limit: 6291455 bytes is below the "
+	             "minimum of 6291456 (6 MiB): the container could not even start (line 1, "
+	             "column 88)");
+	c = parse_ok(BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":6291456}}}}");
+	assert_int_equal(c->linux_.resources.mem_limit, 6291456);
+	config_free(c);
+	/* 0 and -1: no limit */
+	c = parse_ok(BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":-1}}}}");
+	config_free(c);
+	c = parse_ok(BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":0}}}}");
+	config_free(c);
+}
+
+/* which namespace makes a sysctl private (runc's rules) */
+static void test_sysctl_namespace(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *key;
+		int ns;
+	} t[] = {
+	    {"kernel.msgmax", CONFIG_NS_IPC},      {"kernel.msgmnb", CONFIG_NS_IPC},
+	    {"kernel.msgmni", CONFIG_NS_IPC},      {"kernel.sem", CONFIG_NS_IPC},
+	    {"kernel.shmall", CONFIG_NS_IPC},      {"kernel.shmmax", CONFIG_NS_IPC},
+	    {"kernel.shmmni", CONFIG_NS_IPC},      {"kernel.shm_rmid_forced", CONFIG_NS_IPC},
+	    {"fs.mqueue.msg_max", CONFIG_NS_IPC},  {"net.ipv4.ip_forward", CONFIG_NS_NETWORK},
+	    {"net.core.somaxconn", CONFIG_NS_NETWORK}, {"kernel.hostname", CONFIG_NS_UTS},
+	    {"kernel.domainname", CONFIG_NS_UTS},  {"kernel.core_pattern", -1},
+	    {"fs.lease-break-time", -1},           {"kernel.semx", -1},
+	    {"kernel.sysrq", -1},                  {"vm.overcommit_memory", -1},
+	    {"fs.mqueue", -1},                     {"network.x", -1},
+	    {"kernel.hostnamex", -1},              {"net", -1},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		if (config_sysctl_namespace(t[i].key) != t[i].ns)
+			print_error("for %s\n", t[i].key);
+		assert_int_equal(config_sysctl_namespace(t[i].key), t[i].ns);
+	}
+	expect_error(BASE "\"linux\":{\"sysctl\":{\"net..x\":\"1\"}}}",
+	             "config.json: linux.sysctl[\"net..x\"]: not a sysctl name (expected one like "
+	             "net.ipv4.ip_forward) (line 1, column 76)");
+}
+
 static void check_fails_cleanly(const char *text, size_t len)
 {
 	berth_error_t err = NULL;
@@ -1226,6 +1397,10 @@ int main(void)
 	    cmocka_unit_test(test_load),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_mutated),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_hostname_length),
+	    cmocka_unit_test(test_memory_minimum),
+	    cmocka_unit_test(test_sysctl_namespace),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -37,6 +37,49 @@ static void test_error_message(void **state)
 	berth_error_release(&err);
 }
 
+/* Every message is one bounded line, whatever it quotes. */
+static void test_error_bounded(void **state)
+{
+	(void)state;
+	berth_error_t err = NULL;
+	char big[70001];
+	char *clean;
+
+	berth_error(&err, 0, "invalid container id `%s`", "a\nb\x1b[31m");
+	assert_string_equal(err->msg, "invalid container id `a\\nb\\x1b[31m`");
+	berth_error_prefix(&err, "line\tone `%s`", "x\ry");
+	assert_string_equal(err->msg,
+	                    "line\\tone `x\\ry`: invalid container id `a\\nb\\x1b[31m`");
+	berth_error_release(&err);
+
+	memset(big, 'h', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[sizeof(big) - 2] = 'Z';
+	berth_error(&err, 0, "hostname: sethostname `%s`: too long", big);
+	assert_true(strlen(err->msg) < 120);
+	assert_non_null(strstr(err->msg, "`hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh\xe2\x80\xa6"));
+	assert_non_null(strstr(err->msg, "hhhZ`: too long"));
+	/* idempotent: a message sent over from a child is not cut twice */
+	clean = berth_error_sanitize(err->msg);
+	assert_string_equal(clean, err->msg);
+	free(clean);
+	berth_error_release(&err);
+
+	/* an unquoted flood is cut as a whole */
+	berth_error(&err, 0, "%s", big);
+	assert_true(strlen(err->msg) <= 2048 + 3);
+	assert_null(strchr(err->msg, '\n'));
+	berth_error_release(&err);
+
+	/* a multi-byte character is never split */
+	berth_error(&err, 0, "`x%s`",
+	            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_string_equal(err->msg,
+	                    "`x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	                    "\xe2\x80\xa6" "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9`");
+	berth_error_release(&err);
+}
+
 static void test_parse_signal(void **state)
 {
 	(void)state;
@@ -276,6 +319,7 @@ int main(int argc, char **argv)
 	test_self = argv[0];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_message),
+		cmocka_unit_test(test_error_bounded),
 		cmocka_unit_test(test_parse_signal),
 		cmocka_unit_test(test_in_root),
 		cmocka_unit_test(test_mountinfo_line),
