@@ -255,6 +255,8 @@ struct exec_child {
 	const struct config_linux *lin; /* the container's (memoryPolicy) */
 	const struct seccomp_program *scmp;
 	struct cgroup *cg;
+	char *const *subs; /* --cgroup */
+	size_t n_subs;
 	int ns[EXEC_N_NS];
 	int sync;      /* SOCK_SEQPACKET to the runtime: the pid, errors */
 	int scmp_sock; /* the seccomp listener fd goes back this way */
@@ -369,7 +371,8 @@ __attribute__((noreturn)) static void exec_helper(struct exec_child *x)
 			exec_child_fail(x, &err);
 		}
 	}
-	if (x->cg && cgroup_enter(x->cg, getpid(), &err) < 0)
+	if (x->cg && (x->n_subs ? cgroup_enter_sub(x->cg, getpid(), x->subs, x->n_subs, &err)
+				: cgroup_enter(x->cg, getpid(), &err)) < 0)
 		exec_child_fail(x, &err);
 	/* nothing in the container may ptrace us or open our /proc files while we still run
 	 * runtime code with the host's view */
@@ -495,6 +498,8 @@ static int exec_prepare(const struct exec_opts *o, struct exec_run_ctx *x, berth
 		if (cgroup_host_detect(&h, NULL, err) < 0 ||
 		    cgroup_open(&h, x->s->cgroup_path, &x->cg, err) < 0)
 			return berth_error_prefix(err, "exec: the container's cgroup");
+	} else if (o->n_cgroups > 0) {
+		return berth_error(err, 0, "--cgroup: container `%s` has no cgroup", o->id);
 	}
 	if (exec_open_namespaces(x->s->pid, x->ns, err) < 0)
 		return berth_error_prefix(err, "exec: the container's namespaces");
@@ -600,6 +605,8 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 	cx.lin = &x.c->linux_;
 	cx.scmp = x.scmp;
 	cx.cg = x.cg;
+	cx.subs = o->cgroups;
+	cx.n_subs = o->n_cgroups;
 	memcpy(cx.ns, x.ns, sizeof(cx.ns));
 	cx.sync = x.sync[1];
 	cx.scmp_sock = x.scmp_sock[1];

@@ -207,3 +207,38 @@ teardown() {
 	# rt_priority 1, policy 1 (SCHED_FIFO)
 	[ "$output" = "1 1" ]
 }
+
+@test "exec --cgroup puts the process in an existing sub-cgroup" {
+	[ -d /sys/fs/cgroup/pids ] || skip "needs cgroup v1 hierarchies"
+	make_bundle "$BUNDLE" sleep 1000
+	rt create --bundle "$BUNDLE" "$ID"
+	rt start "$ID"
+	pid=$(rt state "$ID" | jq -r .pid)
+	cg=$(grep -m1 ':pids:' "/proc/$pid/cgroup" | cut -d: -f3)
+	SUBS=$(ls -d /sys/fs/cgroup/*"$cg" /sys/fs/cgroup/unified"$cg" 2>/dev/null | sort -u)
+	mkdir "/sys/fs/cgroup/pids$cg/sub"
+	run rt exec --cgroup pids:sub "$ID" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "[0-9]*:pids:$cg/sub" <<<"$output"
+	# the other hierarchies: the container's own cgroup
+	grep -qx "[0-9]*:memory:$cg" <<<"$output"
+	# a plain path: every hierarchy, so it must exist in each
+	run rt exec --cgroup sub "$ID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--cgroup: "*"/sub"*"does not exist"* ]]
+	for d in $SUBS; do mkdir -p "$d/sub"; done
+	# a new cpuset cgroup has no cpus or mems until given some
+	cat "/sys/fs/cgroup/cpuset$cg/cpuset.cpus" >"/sys/fs/cgroup/cpuset$cg/sub/cpuset.cpus"
+	cat "/sys/fs/cgroup/cpuset$cg/cpuset.mems" >"/sys/fs/cgroup/cpuset$cg/sub/cpuset.mems"
+	run rt exec --cgroup sub "$ID" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "[0-9]*:memory:$cg/sub" <<<"$output"
+	run rt exec --cgroup ../escape "$ID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--cgroup \`../escape\`"* ]]
+	rt kill "$ID" KILL
+	rt delete --force "$ID"
+	for d in $SUBS; do rmdir "$d/sub" "$d" 2>/dev/null || true; done
+}

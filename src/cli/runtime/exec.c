@@ -119,6 +119,9 @@ static int exec_cli_opt(int opt, const char *arg, void *ctx, berth_error_t *err)
 		return 0;
 	case 'S':
 		return 0; /* --no-subreaper: accepted for compatibility */
+	case 'G':
+		o->cgroups = exec_cli_push(o->cgroups, &o->n_cgroups, arg);
+		return 0;
 	}
 	return berth_error(err, 0, "internal: option %c", opt);
 }
@@ -142,6 +145,7 @@ int cmd_exec(int argc, char **argv, berth_error_t *err)
 	    {"preserve-fds", required_argument, NULL, 'f'},
 	    {"ignore-paused", no_argument, NULL, 'i'},
 	    {"no-subreaper", no_argument, NULL, 'S'},
+	    {"cgroup", required_argument, NULL, 'G'},
 	    {0},
 	};
 	struct exec_cli c = {0};
@@ -165,6 +169,7 @@ int cmd_exec(int argc, char **argv, berth_error_t *err)
 out:
 	free(c.o.env);
 	free(c.o.caps);
+	free(c.o.cgroups);
 	free(c.o.additional_gids);
 	return r;
 }
