@@ -93,7 +93,7 @@ teardown() { common_teardown; }
 	[ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$pid" ]
 	# created: the init exists, in its namespaces, but the user program has not run
 	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
-	! grep -q 'sleep' /proc/$pid/cmdline
+	! grep -q 'sleep' /proc/$pid/cmdline || false
 	rt start "$ID"
 	rt state "$ID" | jq -e '.status == "running"'
 	run rt start "$ID"
@@ -126,7 +126,7 @@ teardown() { common_teardown; }
 	rt kill --all "$ID" CONT
 	rt delete --force "$ID"
 	assert_gone "$ID"
-	! proc_alive 'while :; do sleep 0.1'
+	! proc_alive 'while :; do sleep 0.1' || false
 }
 
 @test "list shows containers as a table and as JSON" {
@@ -173,7 +173,8 @@ teardown() { common_teardown; }
 		[[ "$output" == *"invalid container id"* ]]
 	done
 	[ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ]
-	[ ! -e "$BUNDLE/x" ] && [ ! -e "$BATS_TEST_TMPDIR/x" ]
+	[ ! -e "$BUNDLE/x" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
 
 @test "a duplicate id is refused and the first container is untouched" {
@@ -244,14 +245,15 @@ teardown() { common_teardown; }
 	cfg_set "$BUNDLE" '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "4242"]}]'
 	rt create --bundle "$BUNDLE" "$ID" &
 	rpid=$!
-	for i in $(seq 200); do proc_alive 'sleep 4242' && break; sleep 0.05; done
-	proc_alive 'sleep 4242'
+	for i in $(seq 200); do hook=$(pid_below $rpid 'sleep 4242') && break; sleep 0.05; done
+	hook=$(pid_below $rpid 'sleep 4242')
 	kill -KILL $rpid
 	wait $rpid || true
 	[ -d "$STATE_ROOT/$ID" ]
 	rt delete --force "$ID"
 	assert_gone "$ID"
-	pkill -f 'sleep 4242' || true
+	# the hook outlives the killed runtime: end it (by pid, if it is still that process)
+	if [ "$(tr '\0' ' ' <"/proc/$hook/cmdline" 2>/dev/null)" = "sleep 4242 " ]; then kill "$hook"; fi
 	for i in $(seq 100); do proc_alive "$ID" || break; sleep 0.05; done
 }
 
