@@ -27,9 +27,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char base[PATH_MAX];	 /* $TMPDIR/berth-fuzz-unpack.XXXXXX */
+static char base[PATH_MAX];     /* $TMPDIR/berth-fuzz-unpack.XXXXXX */
 static char level[3][PATH_MAX]; /* base, base/a, base/a/b */
-static char layer[PATH_MAX];	 /* base/a/b/layer */
+static char layer[PATH_MAX];    /* base/a/b/layer */
 
 static void fuzz_die(const char *what)
 {
