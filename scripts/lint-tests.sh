@@ -3,17 +3,20 @@
 #   scripts/lint-tests.sh [DIR|FILE…]     default: the repository's tests/ directory
 #
 # bats runs a test body under `set -e`, and bash's errexit ignores a failing command on the
-# left of `&&` and any command behind `!`. So, in the body of every @test in *.bats (which
-# includes the functions defined inside it), the lint reports:
+# left of `&&` and any command behind `!`. So, in *.bats and *.bash files, in the body of
+# every @test and of every function written over several lines (`name() {` … `}`), the lint
+# reports:
 #   - `[ … ] && …`, `[[ … ]] && …` and `…) && …` (a test, or a command substitution or
 #     subshell, on the left of `&&`), unless the right side only steers the flow
 #     (`&& break`, `&& continue`, `&& return …`, `&& exit …`, `&& VAR=…`) or the whole list
 #     ends in `|| false`, `|| fail …`, `|| skip …`, `|| return N` or `|| exit N`;
 #   - a command starting with `!` (write `run ! cmd`, or end the line with `|| false`).
-# Conditions (`if`, `elif`, `while`, `until`) and helper functions outside @test bodies are
-# not checked: there `&&` is what was meant. Quoted text, comments and here-documents are
-# skipped. In every text file under the given directories (any extension), it also reports
-# `pkill` and `killall`: a test ends the processes it started, by pid.
+# Not checked, because there `&&` and `!` are what was meant: conditions (`if`, `elif`,
+# `while`, `until`), the last line of a function outside @test (the function's result, for
+# a helper used as a condition), one-line functions (`name() { …; }`), and code outside any
+# function. Quoted text, comments and here-documents are skipped. In every text file under
+# the given directories (any extension), it also reports `pkill` and `killall`: a test ends
+# the processes it started, by pid.
 # Prints FILE:LINE: MESSAGE for each finding and exits 1 when there is one.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,11 +26,11 @@ bats_files=() all_files=()
 for a in "$@"; do
 	if [ -d "$a" ]; then
 		while IFS= read -r -d '' f; do bats_files+=("$f"); done \
-			< <(find "$a" -name '*.bats' -type f -print0 | sort -z)
+			< <(find "$a" \( -name '*.bats' -o -name '*.bash' \) -type f -print0 | sort -z)
 		while IFS= read -r -d '' f; do all_files+=("$f"); done \
 			< <(find "$a" \( -name 'build*' -o -name corpus \) -prune -o -type f -print0 | sort -z)
 	elif [ -f "$a" ]; then
-		case $a in *.bats) bats_files+=("$a") ;; esac
+		case $a in *.bats | *.bash) bats_files+=("$a") ;; esac
 		all_files+=("$a")
 	else
 		echo "lint-tests: $a: no such file or directory" >&2
@@ -40,12 +43,14 @@ trap 'rm -f "$findings"' EXIT
 
 if [ ${#bats_files[@]} -gt 0 ]; then
 	awk '
-	function reset_file() { intest = 0; hd = ""; hdtab = 0; nst = 0; lbuf = ""; pend = "" }
+	function reset_file() { intest = 0; hd = ""; hdtab = 0; nst = 0; lbuf = ""; pend = ""; held = "" }
 	function top() { return nst ? st[nst] : "" }
 	function push(s) { st[++nst] = s }
 	function pop() { if (nst) nst-- }
 	function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
-	function report(msg) { printf "%s:%d: %s\n", FILENAME, lstart, msg; bad++ }
+	# findings on the line that may turn out to be the last of a function are held back
+	function report(msg) { held = held sprintf("%s:%d: %s\n", FILENAME, lstart, msg) }
+	function flush() { if (held != "") { printf "%s", held; bad++ }; held = "" }
 	# the list ends in a command that fails for it
 	function guarded(seg) {
 		return seg ~ /\|\|[ \t]*(false|fail|skip|return[ \t]+[1-9][0-9]*|exit[ \t]+[1-9][0-9]*|exit)([ \t].*)?$/
@@ -134,12 +139,18 @@ if [ ${#bats_files[@]} -gt 0 ]; then
 		next
 	}
 	!intest {
-		if ($0 ~ /^@test .*\{[ \t]*$/) { intest = 1; nst = 0; lbuf = "" }
+		if ($0 ~ /^@test .*\{[ \t]*$/) { intest = 1; nst = 0; lbuf = ""; held = "" }
+		else if ($0 ~ /^(function[ \t]+)?[A-Za-z_][A-Za-z0-9_:-]*[ \t]*(\(\))?[ \t]*\{[ \t]*$/) {
+			intest = 2; nst = 0; lbuf = ""; held = ""
+		}
 		next
 	}
-	nst == 0 && lbuf == "" && /^\}[ \t]*$/ { intest = 0; next }
+	nst == 0 && lbuf == "" && /^\}[ \t]*$/ {
+		if (intest == 1) flush() # the last line of a function is its result: not flushed
+		held = ""; intest = 0; next
+	}
 	{
-		if (lbuf == "") lstart = FNR
+		if (lbuf == "") { flush(); lstart = FNR }
 		lbuf = lbuf " " scan($0)
 		t = trim(lbuf)
 		if (nst == 0 && !cont && t !~ /(&&|\|\||\|)$/) {
@@ -173,4 +184,4 @@ if [ -s "$findings" ]; then
 	echo "lint-tests: $(wc -l <"$findings") finding(s)"
 	exit 1
 fi
-echo "lint-tests: ${#bats_files[@]} bats files, ${#all_files[@]} files checked, no findings"
+echo "lint-tests: ${#bats_files[@]} bats/bash files, ${#all_files[@]} files checked, no findings"

@@ -27,20 +27,28 @@ AT_TEST "bad" {
 	[ -d /a ] &&
 		[ -d /b ]
 }
+helper() {
+	[ -e /x ] && [ -e /y ]
+	echo done
+}
 S
 	run "$LINT" "$D/bad.bats"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(grep -c 'bad.bats:' <<<"$output")" -eq 9 ]
-	[ "$(grep -o 'bad.bats:[0-9]*' <<<"$output" | cut -d: -f2 | tr '\n' ' ')" = "3 4 5 6 7 8 9 11 13 " ]
+	[ "$(grep -c 'bad.bats:' <<<"$output")" -eq 10 ]
+	[ "$(grep -o 'bad.bats:[0-9]*' <<<"$output" | cut -d: -f2 | tr '\n' ' ')" = "3 4 5 6 7 8 9 11 13 17 " ]
 	grep -q 'bad.bats:6: `! cmd` cannot fail' <<<"$output"
 	grep -q 'bad.bats:3: a check on the left of `&&` is ignored' <<<"$output"
 }
 
 @test "test lint: legitimate uses pass" {
 	sed 's/^AT_TEST/@test/' >"$D/good.bats" <<'S'
-# a helper used as a condition is not a test body
+# helpers used as conditions: a one-line function, the last line of a function
 both() { [ -e "$1" ] && [ -e "$2" ]; }
+pred() {
+	local a=$1
+	[ -e "$a" ] && [ -e /y ]
+}
 ! true
 
 AT_TEST "good" {
