@@ -64,7 +64,7 @@ assert_gone() {
 proc_alive() {
 	local p
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$1"; then
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -- "$1"; then
 			grep -q '^State:.*Z' "$p/status" 2>/dev/null || return 0
 		fi
 	done
@@ -76,7 +76,7 @@ proc_alive() {
 pid_below() {
 	local p q
 	for p in /proc/[0-9]*; do
-		[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" = "$2 " ] || continue
+		[ "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" = "$2 " ] || continue
 		q=${p#/proc/}
 		while [ -n "$q" ] && [ "$q" -gt 1 ]; do
 			q=$(awk '/^PPid:/ {print $2}' "/proc/$q/status" 2>/dev/null)

@@ -253,7 +253,7 @@ teardown() { common_teardown; }
 	rt delete --force "$ID"
 	assert_gone "$ID"
 	# the hook outlives the killed runtime: end it (by pid, if it is still that process)
-	if [ "$(tr '\0' ' ' <"/proc/$hook/cmdline" 2>/dev/null)" = "sleep 4242 " ]; then kill "$hook"; fi
+	if [ "$(tr '\0' ' ' 2>/dev/null <"/proc/$hook/cmdline")" = "sleep 4242 " ]; then kill "$hook"; fi
 	for i in $(seq 100); do proc_alive "$ID" || break; sleep 0.05; done
 }
 
