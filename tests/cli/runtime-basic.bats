@@ -113,8 +113,10 @@ teardown() { common_teardown; }
 }
 
 @test "kill takes signal names and numbers; delete --force stops a running container" {
-	make_bundle "$BUNDLE" sh -c 'trap "echo got-usr1 >/tmp/sig" USR1; while :; do sleep 0.1; done'
+	make_bundle "$BUNDLE" sh -c 'trap "echo got-usr1 >/tmp/sig" USR1; touch /tmp/ready; while :; do sleep 0.1; done'
 	rt run -d --bundle "$BUNDLE" "$ID"
+	# PID 1 ignores a signal it has no handler for yet: send it once the trap is set
+	for i in $(seq 100); do [ -e "$BUNDLE/rootfs/tmp/ready" ] && break; sleep 0.05; done
 	rt kill "$ID" SIGUSR1
 	rootfs=$BUNDLE/rootfs
 	for i in $(seq 100); do [ -s "$rootfs/tmp/sig" ] && break; sleep 0.05; done
