@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: layer unpacking (layer_unpack in src/engine/unpack.c) of a hostile
- * (gzip, zstd, xz, bzip2 or plain) tar stream.
+ * (gzip, zstd, xz, bzip2 or plain) tar stream. The headers of a plain tar get their checksums
+ * fixed first, so that mutations reach the unpacker.
  *
  * Every input is unpacked into a fresh, empty directory, three levels below a private
  * temporary directory whose levels each hold one canary file:
@@ -109,9 +110,53 @@ static void fuzz_check_levels(void)
 	}
 }
 
+/* A tar header's checksum: the sum of its bytes with the checksum field taken as spaces. */
+static void fuzz_tar_checksum(uint8_t *h)
+{
+	unsigned sum = 0;
+
+	memset(h + 148, ' ', 8);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum & 0777777);
+	h[155] = ' ';
+}
+
+/* An uncompressed tar: give every header the right checksum, so that mutations of names,
+ * types, sizes and link targets reach the unpacker instead of libarchive's checksum test.
+ * The walk follows the size fields (octal) as libarchive does; compressed input is left as
+ * it is. */
+static void fuzz_fix_tar(uint8_t *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (size >= 2 &&
+	    ((buf[0] == 0x1f && buf[1] == 0x8b) || (buf[0] == 0x28 && buf[1] == 0xb5) ||
+	     (buf[0] == 0xfd && buf[1] == '7') || (buf[0] == 'B' && buf[1] == 'Z')))
+		return;
+	while (off + 512 <= size) {
+		uint8_t *h = buf + off;
+		unsigned long long len = 0;
+		int i;
+		for (i = 0; i < 512 && h[i] == 0; i++)
+			;
+		if (i == 512) { /* a zero block: the end, or padding */
+			off += 512;
+			continue;
+		}
+		fuzz_tar_checksum(h);
+		for (i = 124; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
+			len = len * 8 + (unsigned)(h[i] - '0');
+		if (len > size)
+			break;
+		off += 512 + (size_t)((len + 511) / 512 * 512);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	berth_error_t err = NULL;
+	uint8_t *buf;
 	int fd;
 
 	if (level[0][0] == '\0')
@@ -121,12 +166,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = memfd_create("fuzz-layer", MFD_CLOEXEC);
 	if (fd < 0)
 		fuzz_die("memfd_create");
+	buf = malloc(size ? size : 1);
+	if (buf == NULL)
+		fuzz_die("malloc");
+	memcpy(buf, data, size);
+	fuzz_fix_tar(buf, size);
 	for (size_t off = 0; off < size;) {
-		ssize_t w = write(fd, data + off, size - off);
+		ssize_t w = write(fd, buf + off, size - off);
 		if (w <= 0)
 			fuzz_die("write memfd");
 		off += (size_t)w;
 	}
+	free(buf);
 	if (layer_unpack(fd, "layer.tar", layer, NULL, &err) < 0) {
 		if (err == NULL || err->msg == NULL || strchr(err->msg, '\n') != NULL)
 			fuzz_die("a failure without a one-line message");
