@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An error is one line: a control character (a newline in a name taken from a tar entry or
+ * a config file, an escape sequence) becomes '?'. */
+static void error_one_line(char *s)
+{
+	for (; s != NULL && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 int berth_verror(berth_error_t *err, int errnum, const char *fmt, va_list ap)
 {
 	char *head = NULL;
@@ -30,6 +39,7 @@ int berth_verror(berth_error_t *err, int errnum, const char *fmt, va_list ap)
 		free(msg);
 		return -1;
 	}
+	error_one_line(msg);
 	e->status = errnum;
 	e->msg = msg != NULL ? msg : strdup("out of memory");
 	*err = e;
@@ -60,6 +70,7 @@ int berth_error_prefix(berth_error_t *err, const char *fmt, ...)
 	if (prefix == NULL)
 		return -1;
 	if (asprintf(&msg, "%s: %s", prefix, (*err)->msg) >= 0) {
+		error_one_line(msg);
 		free((*err)->msg);
 		(*err)->msg = msg;
 	}

@@ -64,7 +64,9 @@ teardown() { common_teardown; }
 	make_bundle "$BUNDLE.3" sleep 1000
 	"$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE.3" "$ID-3" &
 	rpid=$!
-	for i in $(seq 200); do rt state "$ID-3" 2>/dev/null | jq -e '.status == "running"' >/dev/null && break; sleep 0.05; done
+	# until it runs (under ASan on a busy host that can take more than 10 s); 2 min is only
+	# a hang safety net, and the loop ends early if `run` itself ends
+	for i in $(seq 2400); do rt state "$ID-3" 2>/dev/null | jq -e '.status == "running"' >/dev/null && break; kill -0 $rpid || break; sleep 0.05; done
 	rt kill "$ID-3" KILL
 	st=0
 	wait $rpid || st=$?

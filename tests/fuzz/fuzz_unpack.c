@@ -179,8 +179,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(buf);
 	if (layer_unpack(fd, "layer.tar", layer, NULL, &err) < 0) {
-		if (err == NULL || err->msg == NULL || strchr(err->msg, '\n') != NULL)
-			fuzz_die("a failure without a one-line message");
+		if (err == NULL || err->msg == NULL || strchr(err->msg, '\n') != NULL) {
+			fprintf(stderr, "fuzz_unpack: a failure without a one-line message: [%s]\n",
+			        err && err->msg ? err->msg : "(none)");
+			abort();
+		}
 		berth_error_release(&err);
 	}
 	close(fd);
