@@ -149,7 +149,7 @@ int berth_error_prefix(berth_error_t *err, const char *fmt, ...)
 			return -1;
 	}
 	if (asprintf(&msg, "%s: %s", prefix, (*err)->msg) >= 0) {
-		free((*err)->msg);
+			free((*err)->msg);
 		(*err)->msg = msg;
 	}
 	free(prefix);

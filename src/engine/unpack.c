@@ -283,6 +283,10 @@ static int unpack_entry(struct unpack_ctx *c, struct archive *a, struct archive_
 				                   c->what, raw);
 			return 0;
 		}
+		/* `.wh..` and `.wh...` would remove the directory itself or its parent */
+		if (base[4] == '\0' || strcmp(base + 4, ".") == 0 || strcmp(base + 4, "..") == 0)
+			return berth_error(err, 0, "%s: entry `%s`: cannot white out `%s`", c->what,
+			                   raw, base + 4);
 		if (unpack_clear(pfd, base + 4, false) < 0 ||
 		    mknodat(pfd, base + 4, S_IFCHR | 0, makedev(0, 0)) < 0)
 			return berth_error(err, errno, "%s: entry `%s`: whiteout", c->what, raw);

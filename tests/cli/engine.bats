@@ -59,27 +59,32 @@ podman_image() {
 
 @test "help, version, unknown command" {
 	run "$BERTH" --version
-	[ "$status" -eq 0 ] && [[ "$output" == "berth version"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == "berth version"* ]]
 	run "$BERTH" --help
 	[[ "$output" == *run* && "$output" == *images* && "$output" == *vm* ]]
 	run "$BERTH" frob
-	[ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
 }
 
 @test "built-in busybox: run --rm echo, exit status, nothing left behind" {
 	run b run --rm busybox echo hi
-	[ "$status" -eq 0 ] && [ "$output" = hi ]
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
 	run b run --rm busybox sh -c 'exit 42'
 	[ "$status" -eq 42 ]
-	[ -z "$(ls "$ROOT/containers")" ] && [ -z "$(ls "$ROOT/runtime")" ]
-	! grep -q "$ROOT/containers" /proc/self/mountinfo
+	[ -z "$(ls "$ROOT/containers")" ]
+	[ -z "$(ls "$ROOT/runtime")" ]
+	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
 }
 
 @test "-i passes stdin; -t gives a terminal; -d -t logs the terminal's output" {
 	run bash -c "echo piped | '$BERTH' --root '$ROOT' run -i --rm busybox cat"
 	[ "$output" = piped ]
 	run script -qec "'$BERTH' --root '$ROOT' run --rm -t busybox sh -c 'tty; exit 4'" /dev/null
-	[ "$status" -eq 4 ] && [[ "$output" == *"/dev/pts/0"* ]]
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
 	id=$(b run -d -t busybox sh -c 'tty; echo x')
 	sleep 0.5
 	[ "$(b logs "$id" | tr -d '\r')" = "$(printf '/dev/pts/0\nx')" ]
@@ -89,10 +94,13 @@ podman_image() {
 @test "import a podman docker-archive: config, whiteouts, opaque directories" {
 	podman_image
 	run b image import "$IMG/d.tar" dimg
-	[ "$status" -eq 0 ] && [ "$output" = dimg:latest ]
+	[ "$status" -eq 0 ]
+	[ "$output" = dimg:latest ]
 	run b run --rm dimg
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "cmd bar" ] && [ "${lines[1]}" = 1000 ] && [ "${lines[2]}" = /tmp ]
+	[ "${lines[0]}" = "cmd bar" ]
+	[ "${lines[1]}" = 1000 ]
+	[ "${lines[2]}" = /tmp ]
 	run b run --rm -u 0 dimg sh -c 'ls -A /home; cat /etc/motd; ls /opq; test -e /bin/vi || echo novi'
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'hello\nnew\nnovi')" ]
@@ -101,7 +109,8 @@ podman_image() {
 @test "import a podman oci-archive and a rootfs tarball; export round trip" {
 	podman_image
 	run b image import "$IMG/o.tar"
-	[ "$status" -eq 0 ] && [[ "$output" == *berth-test-*:2 ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *berth-test-*:2 ]]
 	run b run --rm -u 0 "$output" sh -c 'ls -A /home; echo $FOO'
 	[ "$output" = bar ]
 	run b image import "$IMG/rootfs.tar" rfs
@@ -111,7 +120,8 @@ podman_image() {
 	b image export rfs "$BATS_TEST_TMPDIR/x.tar"
 	b rmi rfs
 	run b run --rm rfs true
-	[ "$status" -eq 125 ] && [[ "$output" == *'image "rfs" not found'* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'image "rfs" not found'* ]]
 	b image import "$BATS_TEST_TMPDIR/x.tar" rfs2
 	b image inspect rfs2 | jq -e '.config.rootfs.diff_ids | length == 1'
 	b images | grep -q rfs2
@@ -123,7 +133,8 @@ podman_image() {
 	before=$(store_list)
 	head -c 300000 "$IMG/d.tar" >"$BATS_TEST_TMPDIR/trunc.tar"
 	run b image import "$BATS_TEST_TMPDIR/trunc.tar"
-	[ "$status" -eq 125 ] && [ "${#lines[@]}" -eq 1 ]
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
 	# flip one byte inside a layer blob of the OCI archive
 	d=$BATS_TEST_TMPDIR/o
 	mkdir -p "$d" && tar -C "$d" -xf "$IMG/o.tar"
@@ -131,7 +142,8 @@ podman_image() {
 	printf 'X' | dd of="$d/blobs/sha256/$blob" bs=1 seek=100 conv=notrunc 2>/dev/null
 	tar -C "$d" -cf "$BATS_TEST_TMPDIR/bad.tar" .
 	run b image import "$BATS_TEST_TMPDIR/bad.tar"
-	[ "$status" -eq 125 ] && [[ "$output" == *"digest mismatch"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"digest mismatch"* ]]
 	echo garbage >"$BATS_TEST_TMPDIR/g.tar"
 	run b image import "$BATS_TEST_TMPDIR/g.tar"
 	[ "$status" -eq 125 ]
@@ -155,33 +167,41 @@ podman_image() {
 	    f(t, 'lib/berth-escape-3'); l(t, 'h', '/etc/passwd', tarfile.LNKTYPE)
 	P
 	run b image import "$BATS_TEST_TMPDIR/dotdot.tar"
-	[ "$status" -eq 125 ] && [[ "$output" == *"leaves the layer"* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"leaves the layer"* ]]
 	run b image import "$BATS_TEST_TMPDIR/link.tar"
 	run b image import "$BATS_TEST_TMPDIR/link2.tar" l2
-	[ ! -e /etc/berth-escape-1 ] && [ ! -e /etc/berth-escape-2 ] && [ ! -e /etc/berth-escape-3 ]
+	[ ! -e /etc/berth-escape-1 ]
+	[ ! -e /etc/berth-escape-2 ]
+	[ ! -e /etc/berth-escape-3 ]
 	[ ! -e "$ROOT/../etc/berth-escape-1" ]
 }
 
 @test "-d, ps, logs, exec, stop (SIGTERM), rm" {
 	run b run -d --name web busybox sh -c 'echo started; trap "echo term; exit 7" TERM; while :; do sleep 0.1; done'
-	[ "$status" -eq 0 ] && [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
 	sleep 0.3
 	b ps | grep -q web
 	run b logs web
 	[ "$output" = started ]
 	run b exec web sh -c 'echo in-exec; exit 3'
-	[ "$status" -eq 3 ] && [ "$output" = in-exec ]
+	[ "$status" -eq 3 ]
+	[ "$output" = in-exec ]
 	run b stats web
-	[ "$status" -eq 0 ] && [[ "$output" == *PIDS* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *PIDS* ]]
 	run b rm web
-	[ "$status" -eq 125 ] && [[ "$output" == *running* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *running* ]]
 	b stop -t 5 web
 	b ps -a --format json | jq -e '.[] | select(.name == "web") | .state == "exited" and .exit_code == 7'
-	! b ps | grep -q web
+	! b ps | grep -q web || false
 	run b logs web
 	[ "$output" = "$(printf 'started\nterm')" ]
 	run timeout 5 "$BERTH" --root "$ROOT" logs -f web
-	[ "$status" -eq 0 ] && [ "$output" = "$(printf 'started\nterm')" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'started\nterm')" ]
 	b start web
 	sleep 0.3
 	b kill -s KILL web
@@ -189,7 +209,7 @@ podman_image() {
 	b ps -a --format json | jq -e '.[] | select(.name == "web") | .exit_code == 137'
 	b rm web
 	[ -z "$(ls "$ROOT/containers")" ]
-	! grep -q "$ROOT/containers" /proc/self/mountinfo
+	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
 	# -d --rm: gone once it exits; logs -f follows a running container to its end
 	id=$(b run -d --rm busybox sh -c 'sleep 0.5; echo late')
 	run timeout 5 "$BERTH" --root "$ROOT" logs -f "$id"
@@ -229,7 +249,8 @@ podman_image() {
 		[ "$(cat /sys/fs/cgroup/pids/berth/"$id"/pids.max)" = 50 ]
 		[ "$(cat /sys/fs/cgroup/cpu/berth/"$id"/cpu.cfs_quota_us)" = 50000 ]
 	else
-		[ "$(cat "$cg/memory.max")" = 67108864 ] && [ "$(cat "$cg/pids.max")" = 50 ]
+		[ "$(cat "$cg/memory.max")" = 67108864 ]
+		[ "$(cat "$cg/pids.max")" = 50 ]
 	fi
 	run b run --rm --memory 32m busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes
 	[ "$output" = 33554432 ] || [ ! -d /sys/fs/cgroup/memory ]
@@ -250,16 +271,19 @@ cgroups_now() {
 		"--network bridge busybox true" "--cap-add NOPE busybox true"; do
 		run b run $args
 		[ "$status" -eq 125 ] || { echo "$args: $status"; false; }
-		[ "${#lines[@]}" -eq 1 ] && [[ "$output" == "berth: run: "* ]]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "berth: run: "* ]]
 	done
 	run b run --rm busybox /no/such/binary
 	[ "$status" -ne 0 ]
 	b run --name dup busybox true
 	run b run --name dup busybox true
-	[ "$status" -eq 125 ] && [[ "$output" == *'"dup" is already in use'* ]]
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'"dup" is already in use'* ]]
 	b rm dup
-	[ -z "$(ls "$ROOT/containers")" ] && [ -z "$(ls "$ROOT/runtime")" ]
-	! grep -q "$ROOT/containers" /proc/self/mountinfo
+	[ -z "$(ls "$ROOT/containers")" ]
+	[ -z "$(ls "$ROOT/runtime")" ]
+	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
 	[ "$(cgroups_now)" = "$cg_before" ]
 }
 

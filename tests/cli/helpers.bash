@@ -29,7 +29,8 @@ make_bundle() {
 # cfg_set BUNDLE JQ-FILTER: edit BUNDLE/config.json in place.
 cfg_set() {
 	local f=$1/config.json
-	jq "$2" "$f" >"$f.new" && mv "$f.new" "$f"
+	jq "$2" "$f" >"$f.new"
+	mv "$f.new" "$f"
 }
 
 rt() {
@@ -63,9 +64,27 @@ assert_gone() {
 proc_alive() {
 	local p
 	for p in /proc/[0-9]*; do
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$1"; then
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -- "$1"; then
 			grep -q '^State:.*Z' "$p/status" 2>/dev/null || return 0
 		fi
+	done
+	return 1
+}
+
+# pid_below PID CMDLINE: print the pid of a process below PID (a child, grandchild…) whose
+# command line is CMDLINE (arguments joined by spaces); fail when there is none.
+pid_below() {
+	local p q
+	for p in /proc/[0-9]*; do
+		[ "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" = "$2 " ] || continue
+		q=${p#/proc/}
+		while [ -n "$q" ] && [ "$q" -gt 1 ]; do
+			q=$(awk '/^PPid:/ {print $2}' "/proc/$q/status" 2>/dev/null)
+			if [ "$q" = "$1" ]; then
+				echo "${p#/proc/}"
+				return 0
+			fi
+		done
 	done
 	return 1
 }

@@ -202,8 +202,9 @@ both() { # SCENARIO: with berth-runtime, then with crun
 	for id in $(jq -r 'select(.Type == "container" and .Status == "create") | .ID' \
 		"$PM_DIR/events.log" | sort -u); do
 		n=$((n + 1))
-		! ls -d /sys/fs/cgroup/*/libpod_parent/libpod-"$id" 2>/dev/null
-		[ ! -e /run/berth-runtime/"$id" ] && [ ! -e /run/crun/"$id" ]
+		! ls -d /sys/fs/cgroup/*/libpod_parent/libpod-"$id" 2>/dev/null || false
+		[ ! -e /run/berth-runtime/"$id" ]
+		[ ! -e /run/crun/"$id" ]
 	done
 	[ "$n" -gt 20 ]
 }

@@ -64,7 +64,9 @@ teardown() { common_teardown; }
 	make_bundle "$BUNDLE.3" sleep 1000
 	"$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE.3" "$ID-3" &
 	rpid=$!
-	for i in $(seq 200); do rt state "$ID-3" 2>/dev/null | jq -e '.status == "running"' >/dev/null && break; sleep 0.05; done
+	# until it runs (under ASan on a busy host that can take more than 10 s); 2 min is only
+	# a hang safety net, and the loop ends early if `run` itself ends
+	for i in $(seq 2400); do rt state "$ID-3" 2>/dev/null | jq -e '.status == "running"' >/dev/null && break; kill -0 $rpid || break; sleep 0.05; done
 	rt kill "$ID-3" KILL
 	st=0
 	wait $rpid || st=$?
@@ -93,7 +95,7 @@ teardown() { common_teardown; }
 	[ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$pid" ]
 	# created: the init exists, in its namespaces, but the user program has not run
 	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
-	! grep -q 'sleep' /proc/$pid/cmdline
+	! grep -q 'sleep' /proc/$pid/cmdline || false
 	rt start "$ID"
 	rt state "$ID" | jq -e '.status == "running"'
 	run rt start "$ID"
@@ -113,8 +115,10 @@ teardown() { common_teardown; }
 }
 
 @test "kill takes signal names and numbers; delete --force stops a running container" {
-	make_bundle "$BUNDLE" sh -c 'trap "echo got-usr1 >/tmp/sig" USR1; while :; do sleep 0.1; done'
+	make_bundle "$BUNDLE" sh -c 'trap "echo got-usr1 >/tmp/sig" USR1; touch /tmp/ready; while :; do sleep 0.1; done'
 	rt run -d --bundle "$BUNDLE" "$ID"
+	# PID 1 ignores a signal it has no handler for yet: send it once the trap is set
+	for i in $(seq 100); do [ -e "$BUNDLE/rootfs/tmp/ready" ] && break; sleep 0.05; done
 	rt kill "$ID" SIGUSR1
 	rootfs=$BUNDLE/rootfs
 	for i in $(seq 100); do [ -s "$rootfs/tmp/sig" ] && break; sleep 0.05; done
@@ -126,7 +130,7 @@ teardown() { common_teardown; }
 	rt kill --all "$ID" CONT
 	rt delete --force "$ID"
 	assert_gone "$ID"
-	! proc_alive 'while :; do sleep 0.1'
+	! proc_alive 'while :; do sleep 0.1' || false
 }
 
 @test "list shows containers as a table and as JSON" {
@@ -173,7 +177,8 @@ teardown() { common_teardown; }
 		[[ "$output" == *"invalid container id"* ]]
 	done
 	[ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ]
-	[ ! -e "$BUNDLE/x" ] && [ ! -e "$BATS_TEST_TMPDIR/x" ]
+	[ ! -e "$BUNDLE/x" ]
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
 
 @test "a duplicate id is refused and the first container is untouched" {
@@ -244,14 +249,15 @@ teardown() { common_teardown; }
 	cfg_set "$BUNDLE" '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "4242"]}]'
 	rt create --bundle "$BUNDLE" "$ID" &
 	rpid=$!
-	for i in $(seq 200); do proc_alive 'sleep 4242' && break; sleep 0.05; done
-	proc_alive 'sleep 4242'
+	for i in $(seq 200); do hook=$(pid_below $rpid 'sleep 4242') && break; sleep 0.05; done
+	hook=$(pid_below $rpid 'sleep 4242')
 	kill -KILL $rpid
 	wait $rpid || true
 	[ -d "$STATE_ROOT/$ID" ]
 	rt delete --force "$ID"
 	assert_gone "$ID"
-	pkill -f 'sleep 4242' || true
+	# the hook outlives the killed runtime: end it (by pid, if it is still that process)
+	if [ "$(tr '\0' ' ' 2>/dev/null <"/proc/$hook/cmdline")" = "sleep 4242 " ]; then kill "$hook"; fi
 	for i in $(seq 100); do proc_alive "$ID" || break; sleep 0.05; done
 }
 

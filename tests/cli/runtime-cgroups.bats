@@ -95,7 +95,7 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	[ "$output" = host-ok ]
 	rt delete --force "$ID"
 	assert_gone "$ID"
-	! proc_alive "sleep 7777"
+	! proc_alive "sleep 7777" || false
 }
 
 @test "a CPU quota throttles: cpu.stat's throttled count rises" {
@@ -336,7 +336,7 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	rt kill "$ID" KILL
 	wait_for 300 grep -q '^rc=' "$ev"
 	grep -qx 'rc=0' "$ev"
-	! grep -q oom "$ev"
+	! grep -q oom "$ev" || false
 	run rt events --stats "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"it is stopped"* ]]
@@ -438,19 +438,82 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	assert_gone "$ID"
 }
 
+# hugepage_name KB: the name the kernel (hugetlb.NAME.max, hugetlb.NAME.limit_in_bytes) and
+# the OCI spec (pageSize) give a huge page size of KB kilobytes: in the largest of GB, MB, KB
+# that divides it exactly (2048 -> 2MB, 1048576 -> 1GB, 64 -> 64KB).
+hugepage_name() {
+	if [ $(($1 % 1048576)) -eq 0 ]; then
+		echo "$(($1 / 1048576))GB"
+	elif [ $(($1 % 1024)) -eq 0 ]; then
+		echo "$(($1 / 1024))MB"
+	else
+		echo "$1KB"
+	fi
+}
+
+# hugepage_sizes [DIR]: the huge page sizes (kB) the host offers (DIR defaults to
+# /sys/kernel/mm/hugepages, which holds hugepages-2048kB/ …), one a line, smallest first.
+hugepage_sizes() {
+	local d
+	for d in "${1:-/sys/kernel/mm/hugepages}"/hugepages-*kB; do
+		[ -d "$d" ] || continue
+		d=${d##*/hugepages-}
+		echo "${d%kB}"
+	done | sort -n
+}
+
+@test "huge page names are the kernel's, for the sizes of any host" {
+	[ "$(hugepage_name 2048)" = 2MB ]
+	[ "$(hugepage_name 1048576)" = 1GB ]
+	[ "$(hugepage_name 64)" = 64KB ]
+	[ "$(hugepage_name 32768)" = 32MB ]
+	[ "$(hugepage_name 524288)" = 512MB ]
+	[ "$(hugepage_name 16777216)" = 16GB ]
+	# a host with other sizes than this one (arm64 with 4 KiB pages offers 64 kB, 2 MB,
+	# 32 MB and 1 GB)
+	hp=$BATS_TEST_TMPDIR/hugepages
+	mkdir -p "$hp/hugepages-1048576kB" "$hp/hugepages-64kB" "$hp/hugepages-32768kB" \
+		"$hp/hugepages-2048kB"
+	[ "$(hugepage_sizes "$hp" | tr '\n' ' ')" = "64 2048 32768 1048576 " ]
+	names=
+	for kb in $(hugepage_sizes "$hp"); do
+		names="$names $(hugepage_name "$kb")"
+	done
+	[ "$names" = " 64KB 2MB 32MB 1GB" ]
+	[ -z "$(hugepage_sizes "$BATS_TEST_TMPDIR/none")" ]
+}
+
 @test "hybrid host: a controller only in the cgroup2 tree (hugetlb) is used there, and updated" {
 	[ -d "$CG/unified" ] && grep -qw hugetlb "$CG/unified/cgroup.controllers" && [ ! -d "$CG/hugetlb" ] ||
 		skip "not a hybrid host with hugetlb in cgroup2 only"
-	size=$(ls /sys/kernel/mm/hugepages | sed -n '1s/hugepages-\([0-9]*\)kB/\1/p')
-	[ -n "$size" ] || skip "no huge pages"
-	name=$((size / 1024))MB
+	sizes=$(hugepage_sizes)
+	[ -n "$sizes" ] || skip "no huge pages"
+	# a limit of two, then four pages of every size the host offers
+	limits() {
+		local kb
+		for kb in $sizes; do
+			jq -n --arg n "$(hugepage_name "$kb")" --argjson l $((kb * 1024 * $1)) \
+				'{"pageSize": $n, "limit": $l}'
+		done | jq -s -c .
+	}
+	check() {
+		local kb
+		for kb in $sizes; do
+			echo "$(hugepage_name "$kb"): $(cat "$CG/unified/berth/$ID/hugetlb.$(hugepage_name "$kb").max")"
+			[ "$(cat "$CG/unified/berth/$ID/hugetlb.$(hugepage_name "$kb").max")" = $((kb * 1024 * $1)) ]
+		done
+	}
 	make_bundle "$BUNDLE" sleep 1000
-	cfg_set "$BUNDLE" ".linux.resources.hugepageLimits = [{\"pageSize\": \"$name\", \"limit\": $((size * 1024 * 2))}]"
+	cfg_set "$BUNDLE" ".linux.resources.hugepageLimits = $(limits 2)"
 	rt run -d --bundle "$BUNDLE" "$ID"
-	[ "$(cat "$CG/unified/berth/$ID/hugetlb.$name.max")" = $((size * 1024 * 2)) ]
-	rt update -r - "$ID" <<<"{\"hugepageLimits\": [{\"pageSize\": \"$name\", \"limit\": $((size * 1024 * 4))}]}"
-	[ "$(cat "$CG/unified/berth/$ID/hugetlb.$name.max")" = $((size * 1024 * 4)) ]
-	rt events --stats "$ID" | jq -e --arg n "$name" '.data.hugetlb[$n].failcnt == 0'
+	check 2
+	rt update -r - "$ID" <<<"{\"hugepageLimits\": $(limits 4)}"
+	check 4
+	run rt events --stats "$ID"
+	[ "$status" -eq 0 ]
+	for kb in $sizes; do
+		jq -e --arg n "$(hugepage_name "$kb")" '.data.hugetlb[$n].failcnt == 0' <<<"$output"
+	done
 	rt delete --force "$ID"
 	assert_gone "$ID"
 	[ ! -e "$CG/unified/berth/$ID" ]

@@ -80,6 +80,20 @@ static void test_error_bounded(void **state)
 	berth_error_release(&err);
 }
 
+/* a name with a newline or an escape sequence (a tar entry, a config value) still gives one
+ * line */
+static void test_error_one_line(void **state)
+{
+	(void)state;
+	berth_error_t err = NULL;
+	berth_error(&err, ENOENT, "open `%s`", "a\nb\r\x1b[2Jc\x7f");
+	assert_string_equal(err->msg, "open `a\\nb\\r\\x1b[2Jc\\x7f`: No such file or directory");
+	berth_error_prefix(&err, "entry `%s`", "x\ty");
+	assert_string_equal(err->msg,
+	                    "entry `x\\ty`: open `a\\nb\\r\\x1b[2Jc\\x7f`: No such file or directory");
+	berth_error_release(&err);
+}
+
 static void test_parse_signal(void **state)
 {
 	(void)state;
@@ -320,6 +334,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_message),
 		cmocka_unit_test(test_error_bounded),
+		cmocka_unit_test(test_error_one_line),
 		cmocka_unit_test(test_parse_signal),
 		cmocka_unit_test(test_in_root),
 		cmocka_unit_test(test_mountinfo_line),
