@@ -14,7 +14,7 @@
 #define ERROR_QUOTE_MAX  64
 #define ERROR_QUOTE_HEAD 40
 #define ERROR_QUOTE_TAIL 20
-#define ERROR_MSG_MAX	 2048
+#define ERROR_MSG_MAX    2048
 
 static const char error_ellipsis[] = "\xe2\x80\xa6"; /* … */
 
@@ -149,7 +149,7 @@ int berth_error_prefix(berth_error_t *err, const char *fmt, ...)
 			return -1;
 	}
 	if (asprintf(&msg, "%s: %s", prefix, (*err)->msg) >= 0) {
-			free((*err)->msg);
+		free((*err)->msg);
 		(*err)->msg = msg;
 	}
 	free(prefix);

@@ -20,13 +20,13 @@ typedef struct berth_error_s *berth_error_t;
  * `return berth_error(err, errno, "open `%s`", path);` reads naturally. If *err is already
  * set, the old error is released first. */
 int berth_error(berth_error_t *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int berth_verror(berth_error_t *err, int errnum, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 /* Put "<prefix>: " in front of an existing error's message. Returns -1. */
 int berth_error_prefix(berth_error_t *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void berth_error_release(berth_error_t *err);
 

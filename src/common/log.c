@@ -76,7 +76,7 @@ void log_write(enum log_level level, const char *fmt, ...)
 	snprintf(ts + n, sizeof(ts) - (size_t)n, ".%09ldZ", now.tv_nsec);
 	if (log_json) {
 		json_t *o = json_pack("{s:s,s:s,s:s}", "level", log_level_name(level), "msg", msg,
-				      "time", ts);
+		                      "time", ts);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		n = snprintf(line, sizeof(line), "%s\n", s ? s : "{}");
 		free(s);
@@ -85,8 +85,8 @@ void log_write(enum log_level level, const char *fmt, ...)
 		n = snprintf(line, sizeof(line), "%s %s: %s\n", ts, log_level_name(level), msg);
 	} else {
 		n = snprintf(line, sizeof(line), "%s: %s%s%s\n", log_prog,
-			     level == LOG_LEVEL_ERROR ? "" : log_level_name(level),
-			     level == LOG_LEVEL_ERROR ? "" : ": ", msg);
+		             level == LOG_LEVEL_ERROR ? "" : log_level_name(level),
+		             level == LOG_LEVEL_ERROR ? "" : ": ", msg);
 	}
 	if (n > (int)sizeof(line))
 		n = sizeof(line);

@@ -15,15 +15,15 @@
 #include <stddef.h>
 
 struct mountinfo_entry {
-	unsigned id, parent;	    /* (1) (2) */
-	unsigned major, minor;	    /* (3) */
-	const char *root;	    /* (4) the root of the mount inside its filesystem */
-	const char *point;	    /* (5) the mount point */
-	const char *options;	    /* (6) per-mount options: "rw,noatime" */
-	const char *optional;	    /* (7) "shared:1 master:2", "" when none */
-	const char *fstype;	    /* (9) */
-	const char *source;	    /* (10) */
-	const char *superopts;	    /* (11) per-superblock options, "" when absent */
+	unsigned id, parent;   /* (1) (2) */
+	unsigned major, minor; /* (3) */
+	const char *root;      /* (4) the root of the mount inside its filesystem */
+	const char *point;     /* (5) the mount point */
+	const char *options;   /* (6) per-mount options: "rw,noatime" */
+	const char *optional;  /* (7) "shared:1 master:2", "" when none */
+	const char *fstype;    /* (9) */
+	const char *source;    /* (10) */
+	const char *superopts; /* (11) per-superblock options, "" when absent */
 };
 
 struct mountinfo {

@@ -127,7 +127,7 @@ int util_read_file(const char *path, char **out, size_t *len, berth_error_t *err
 }
 
 int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			   berth_error_t *err)
+                           berth_error_t *err)
 {
 	cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -233,9 +233,9 @@ int util_rm_rf(const char *path, berth_error_t *err)
 static int util_openat2(int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
-		.flags = (unsigned long long)flags,
-		.mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (unsigned long long)flags,
+	    .mode = (flags & (O_CREAT | __O_TMPFILE)) ? mode : 0,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	long r;
 	do
@@ -277,7 +277,8 @@ int util_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, ber
 	for (hops = 0; hops < 40; hops++) {
 		cleanup_free char *p = xstrdup(want);
 		cleanup_free char *prefix = xstrdup("");
-		cleanup_close int cur = util_openat2(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		cleanup_close int cur =
+		    util_openat2(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 		char *comp, *save = NULL, *retarget = NULL;
 
 		if (cur < 0)
@@ -299,25 +300,26 @@ int util_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, ber
 				struct stat st;
 				if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0) {
 					free(np);
-					return berth_error(err, ENOENT, "resolve `%s` inside the root",
-							   path);
+					return berth_error(err, ENOENT,
+					                   "resolve `%s` inside the root", path);
 				}
 				if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 				    S_ISLNK(st.st_mode)) {
-					retarget = util_retarget_link(cur, prefix, comp,
-								      save ? save : "");
+					retarget =
+					    util_retarget_link(cur, prefix, comp, save ? save : "");
 					free(np);
 					break;
 				}
 				if (last && !dir) {
 					int f = openat(cur, comp,
-						       O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
-							       O_CLOEXEC,
-						       mode);
+					               O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+					                   O_CLOEXEC,
+					               mode);
 					if (f >= 0)
 						close(f);
 					else if (errno != EEXIST) {
-						berth_error(err, errno, "create `%s` inside the root", np);
+						berth_error(err, errno,
+						            "create `%s` inside the root", np);
 						free(np);
 						return -1;
 					}
@@ -331,7 +333,8 @@ int util_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, ber
 			free(prefix);
 			prefix = np;
 			if (nfd < 0)
-				return berth_error(err, errno, "resolve `%s` inside the root", prefix);
+				return berth_error(err, errno, "resolve `%s` inside the root",
+				                   prefix);
 			close(cur);
 			cur = nfd;
 		}
@@ -359,15 +362,15 @@ static const struct {
 	const char *name;
 	int num;
 } util_signals[] = {
-	{"HUP", SIGHUP},     {"INT", SIGINT},       {"QUIT", SIGQUIT},   {"ILL", SIGILL},
-	{"TRAP", SIGTRAP},   {"ABRT", SIGABRT},     {"IOT", SIGIOT},     {"BUS", SIGBUS},
-	{"FPE", SIGFPE},     {"KILL", SIGKILL},     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
-	{"USR2", SIGUSR2},   {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-	{"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},    {"CONT", SIGCONT},
-	{"STOP", SIGSTOP},   {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},
-	{"URG", SIGURG},     {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM},
-	{"PROF", SIGPROF},   {"WINCH", SIGWINCH},   {"IO", SIGIO},       {"POLL", SIGPOLL},
-	{"PWR", SIGPWR},     {"SYS", SIGSYS},
+    {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},   {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},  {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+    {"URG", SIGURG},       {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"POLL", SIGPOLL},
+    {"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 
 int util_parse_signal(const char *s)

@@ -59,7 +59,7 @@ int util_read_fd(int fd, const char *what, char **out, size_t *len, berth_error_
 /* Write data to path atomically: a temp file in the same directory, then rename (readers
  * see the old or the new file, never a part; no fsync: state lives on tmpfs). */
 int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			   berth_error_t *err);
+                           berth_error_t *err);
 /* Write a string to an existing file (sysfs, cgroupfs, /proc). */
 int util_write_file(const char *path, const char *data, berth_error_t *err);
 int util_write_file_at(int dirfd, const char *name, const char *data, berth_error_t *err);

@@ -25,13 +25,20 @@
 #endif
 
 static const char *const cgroup_ctrl_names[CGROUP_CTRL_COUNT] = {
-	[CGROUP_CTRL_CPU] = "cpu",	     [CGROUP_CTRL_CPUACCT] = "cpuacct",
-	[CGROUP_CTRL_CPUSET] = "cpuset",     [CGROUP_CTRL_MEMORY] = "memory",
-	[CGROUP_CTRL_DEVICES] = "devices",   [CGROUP_CTRL_FREEZER] = "freezer",
-	[CGROUP_CTRL_IO] = "io",	     [CGROUP_CTRL_PIDS] = "pids",
-	[CGROUP_CTRL_HUGETLB] = "hugetlb",   [CGROUP_CTRL_NET_CLS] = "net_cls",
-	[CGROUP_CTRL_NET_PRIO] = "net_prio", [CGROUP_CTRL_PERF_EVENT] = "perf_event",
-	[CGROUP_CTRL_RDMA] = "rdma",	     [CGROUP_CTRL_MISC] = "misc",
+    [CGROUP_CTRL_CPU] = "cpu",
+    [CGROUP_CTRL_CPUACCT] = "cpuacct",
+    [CGROUP_CTRL_CPUSET] = "cpuset",
+    [CGROUP_CTRL_MEMORY] = "memory",
+    [CGROUP_CTRL_DEVICES] = "devices",
+    [CGROUP_CTRL_FREEZER] = "freezer",
+    [CGROUP_CTRL_IO] = "io",
+    [CGROUP_CTRL_PIDS] = "pids",
+    [CGROUP_CTRL_HUGETLB] = "hugetlb",
+    [CGROUP_CTRL_NET_CLS] = "net_cls",
+    [CGROUP_CTRL_NET_PRIO] = "net_prio",
+    [CGROUP_CTRL_PERF_EVENT] = "perf_event",
+    [CGROUP_CTRL_RDMA] = "rdma",
+    [CGROUP_CTRL_MISC] = "misc",
 };
 
 const char *cgroup_controller_name(enum cgroup_controller c, bool v1)
@@ -62,7 +69,8 @@ static int cgroup_ctrl_from_name(const char *name, size_t len)
 	if (len == 5 && strncmp(name, "blkio", 5) == 0)
 		return CGROUP_CTRL_IO;
 	for (int i = 0; i < CGROUP_CTRL_COUNT; i++)
-		if (strlen(cgroup_ctrl_names[i]) == len && strncmp(cgroup_ctrl_names[i], name, len) == 0)
+		if (strlen(cgroup_ctrl_names[i]) == len &&
+		    strncmp(cgroup_ctrl_names[i], name, len) == 0)
 			return i;
 	return -1;
 }
@@ -155,7 +163,7 @@ static int cgroup_parse_mountinfo(struct cgroup_host *h, const char *file, berth
 }
 
 int cgroup_host_detect_opts(struct cgroup_host *h, const struct cgroup_detect_opts *o,
-			    berth_error_t *err)
+                            berth_error_t *err)
 {
 	const char *root = o && o->root ? o->root : "/sys/fs/cgroup";
 	struct statfs sfs;
@@ -182,10 +190,10 @@ int cgroup_host_detect_opts(struct cgroup_host *h, const struct cgroup_detect_op
 	if ((unsigned long)sfs.f_type == CGROUP_SUPER_MAGIC) {
 		/* a single v1 hierarchy mounted at the root itself: not a layout we use */
 		return berth_error(err, 0, "`%s` is a cgroup v1 hierarchy, not a cgroup root",
-				   h->root);
+		                   h->root);
 	}
 	if (cgroup_parse_mountinfo(h, o && o->mountinfo ? o->mountinfo : "/proc/self/mountinfo",
-				   err) < 0)
+	                           err) < 0)
 		return -1;
 	if (h->n_v1 == 0 && !h->has_v2)
 		return berth_error(err, 0, "no cgroup hierarchy is mounted under `%s`", h->root);
@@ -197,7 +205,7 @@ int cgroup_host_detect_opts(struct cgroup_host *h, const struct cgroup_detect_op
 		return -1;
 	if (h->mode == CGROUP_MODE_V1 && (unsigned long)sfs.f_type != TMPFS_MAGIC)
 		log_debug("cgroup root `%s` is not a tmpfs; using the hierarchies mounted under it",
-			  h->root);
+		          h->root);
 	return 0;
 }
 
@@ -281,7 +289,7 @@ char *cgroup_path_for(const char *cgroups_path, const char *id, berth_error_t *e
 		    cgroup_path_split(&path, id, err) < 0)
 			return NULL;
 	} else if ((c1 = strchr(cgroups_path, ':')) != NULL && (c2 = strchr(c1 + 1, ':')) != NULL &&
-		   strchr(c2 + 1, ':') == NULL && strchr(cgroups_path, '/') == NULL) {
+	           strchr(c2 + 1, ':') == NULL && strchr(cgroups_path, '/') == NULL) {
 		/* systemd's "slice:prefix:name" */
 		cleanup_free char *slice = strndup(cgroups_path, (size_t)(c1 - cgroups_path));
 		cleanup_free char *prefix = strndup(c1 + 1, (size_t)(c2 - c1 - 1));
@@ -312,7 +320,7 @@ char *cgroup_path_for(const char *cgroups_path, const char *id, berth_error_t *e
 	}
 	if (path == NULL) {
 		berth_error(err, 0, "invalid cgroup path `%s`: it names the root cgroup",
-			    cgroups_path ? cgroups_path : "");
+		            cgroups_path ? cgroups_path : "");
 		return NULL;
 	}
 	return util_steal_ptr(path);
@@ -325,7 +333,7 @@ static int cgroup_check_path(const char *path, berth_error_t *err)
 
 	if (path == NULL || path[0] != '/')
 		return berth_error(err, 0, "invalid cgroup path `%s`: not absolute",
-				   path ? path : "(null)");
+		                   path ? path : "(null)");
 	if (cgroup_path_split(&norm, path, err) < 0)
 		return -1;
 	if (norm == NULL)
@@ -336,7 +344,7 @@ static int cgroup_check_path(const char *path, berth_error_t *err)
 /* ---- create ------------------------------------------------------------------------ */
 
 int cgroup_create(const struct cgroup_host *h, const char *path, struct cgroup **out,
-		  berth_error_t *err)
+                  berth_error_t *err)
 {
 	char *dirs[CGROUP_MAX_HIERARCHIES + 1];
 	char *tops[CGROUP_MAX_HIERARCHIES + 1] = {0};
@@ -357,7 +365,7 @@ int cgroup_create(const struct cgroup_host *h, const char *path, struct cgroup *
 		       : ops->create(h->v1[i].mount, path, h->v1[i].controllers, &tops[i], err);
 		if (r == 0 && tops[i] == NULL && cgroup_fs_has_procs(dirs[i]))
 			r = berth_error(err, EBUSY, "cgroup `%s` already exists and is not empty",
-					dirs[i]);
+			                dirs[i]);
 		if (r < 0) {
 			/* all or nothing: remove what this create made, this hierarchy included */
 			for (size_t j = 0; j <= i; j++)
@@ -375,7 +383,7 @@ int cgroup_create(const struct cgroup_host *h, const char *path, struct cgroup *
 }
 
 int cgroup_open(const struct cgroup_host *h, const char *path, struct cgroup **out,
-		berth_error_t *err)
+                berth_error_t *err)
 {
 	struct cgroup *cg;
 
@@ -429,7 +437,7 @@ static bool cgroup_ctrls_match(const char *want, size_t want_len, const char *ha
 }
 
 int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size_t n_subs,
-		     berth_error_t *err)
+                     berth_error_t *err)
 {
 	const struct cgroup_host *h = &cg->host;
 	size_t n_h = h->mode == CGROUP_MODE_V2 ? 0 : h->n_v1;
@@ -439,9 +447,9 @@ int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size
 		const char *sub = colon ? colon + 1 : subs[i];
 		if (*sub == '\0' || strstr(sub, "..") != NULL || (colon && colon == subs[i]))
 			return berth_error(err, EINVAL,
-					   "--cgroup `%s`: expected PATH or CONTROLLER[,…]:PATH, "
-					   "a path below the container's cgroup without `..`",
-					   subs[i]);
+			                   "--cgroup `%s`: expected PATH or CONTROLLER[,…]:PATH, "
+			                   "a path below the container's cgroup without `..`",
+			                   subs[i]);
 	}
 	/* each hierarchy (the v2 tree last): the last --cgroup that names it, else the one
 	 * without controllers, else the container's own cgroup */
@@ -459,11 +467,11 @@ int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size
 			if (colon == NULL)
 				sub = sub ? sub : subs[i];
 			else if (!v2 && cgroup_ctrls_match(subs[i], (size_t)(colon - subs[i]),
-							    h->v1[k].options))
+			                                   h->v1[k].options))
 				sub = colon + 1;
 		}
 		dir = sub ? xasprintf("%s%s/%s", mount, cg->path, sub + (*sub == '/'))
-			  : xasprintf("%s%s", mount, cg->path);
+		          : xasprintf("%s%s", mount, cg->path);
 		if (sub && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
 			return berth_error(err, ENOENT, "--cgroup: `%s` does not exist", dir);
 		if (cgroup_setf(dir, "", "cgroup.procs", err, "%d", (int)pid) < 0)
@@ -479,8 +487,8 @@ int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size
 static char *cgroup_pids_dir(const struct cgroup_host *h, const char *path)
 {
 	static const enum cgroup_controller pref[] = {CGROUP_CTRL_PIDS, CGROUP_CTRL_FREEZER,
-						      CGROUP_CTRL_DEVICES, CGROUP_CTRL_MEMORY,
-						      CGROUP_CTRL_CPU};
+	                                              CGROUP_CTRL_DEVICES, CGROUP_CTRL_MEMORY,
+	                                              CGROUP_CTRL_CPU};
 	if (h->mode == CGROUP_MODE_V2)
 		return xasprintf("%s%s", h->v2_mount, path);
 	for (size_t p = 0; p < ARRAY_SIZE(pref); p++)
@@ -495,7 +503,7 @@ static char *cgroup_pids_dir(const struct cgroup_host *h, const char *path)
 }
 
 int cgroup_get_pids(const struct cgroup_host *h, const char *path, pid_t **pids, size_t *n,
-		    berth_error_t *err)
+                    berth_error_t *err)
 {
 	cleanup_free char *dir = NULL;
 	size_t cap = 0;
@@ -538,7 +546,7 @@ static int cgroup_freeze_set(const struct cgroup *cg, bool freeze, berth_error_t
 
 	if (ops == NULL)
 		return berth_error(err, 0, "cannot %s cgroup `%s`: the host has no freezer",
-				   freeze ? "freeze" : "thaw", cg->path);
+		                   freeze ? "freeze" : "thaw", cg->path);
 	return ops->freeze(dir, freeze, err);
 }
 
@@ -726,7 +734,8 @@ int cgroup_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, bool *set, bert
 	if (limit == 0 || limit == -1)
 		return berth_error(err, 0, "unable to set swap limit without memory limit");
 	if (limit < 0 || swap < 0)
-		return berth_error(err, 0, "invalid memory value: %" PRId64, limit < 0 ? limit : swap);
+		return berth_error(err, 0, "invalid memory value: %" PRId64,
+		                   limit < 0 ? limit : swap);
 	if (swap < limit)
 		return berth_error(err, 0, "memory+swap limit should be >= memory limit");
 	*out = swap - limit;
@@ -739,7 +748,7 @@ int cgroup_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, bool *set, bert
 /* The version holding controller c for cg (v2 when neither has it on a v2 host, else v1:
  * with dir NULL its setters then fail, or warn for what v2 ignores). */
 static const struct cgroup_ops *cgroup_ctrl_ops(const struct cgroup *cg, enum cgroup_controller c,
-						char **dir)
+                                                char **dir)
 {
 	bool v2;
 
@@ -748,7 +757,7 @@ static const struct cgroup_ops *cgroup_ctrl_ops(const struct cgroup *cg, enum cg
 }
 
 static int cgroup_apply_devices(const struct cgroup *cg, const struct config_resources *r,
-				const struct cgroup_apply_opts *o, berth_error_t *err)
+                                const struct cgroup_apply_opts *o, berth_error_t *err)
 {
 	struct cgroup_dev_rule *rules = NULL;
 	struct cgroup_dev_state st = {0};
@@ -771,19 +780,19 @@ static int cgroup_apply_devices(const struct cgroup *cg, const struct config_res
 		ret = ops->devices(dir, &st, err);
 	else /* a v1 host without the devices controller: nothing can enforce the rules */
 		ret = berth_error(err, 0,
-				  "cannot set device rules: the host has no devices controller");
+		                  "cannot set device rules: the host has no devices controller");
 	cgroup_dev_state_free(&st);
 	return ret;
 }
 
 int cgroup_apply_opts(const struct cgroup *cg, const struct config_resources *r,
-		      const struct cgroup_apply_opts *o, berth_error_t *err)
+                      const struct cgroup_apply_opts *o, berth_error_t *err)
 {
 	/* the order runc writes them in */
 	static const enum cgroup_controller order[] = {
-		CGROUP_CTRL_MEMORY,  CGROUP_CTRL_CPU,  CGROUP_CTRL_CPUSET,
-		CGROUP_CTRL_PIDS,    CGROUP_CTRL_IO,   CGROUP_CTRL_HUGETLB,
-		CGROUP_CTRL_RDMA,    CGROUP_CTRL_NET_CLS, CGROUP_CTRL_NET_PRIO,
+	    CGROUP_CTRL_MEMORY, CGROUP_CTRL_CPU,     CGROUP_CTRL_CPUSET,
+	    CGROUP_CTRL_PIDS,   CGROUP_CTRL_IO,      CGROUP_CTRL_HUGETLB,
+	    CGROUP_CTRL_RDMA,   CGROUP_CTRL_NET_CLS, CGROUP_CTRL_NET_PRIO,
 	};
 	static const struct cgroup_apply_opts none;
 	int ret = -1;
@@ -792,9 +801,9 @@ int cgroup_apply_opts(const struct cgroup *cg, const struct config_resources *r,
 		o = &none;
 	if (r->n_unified > 0 && cg->host.mode != CGROUP_MODE_V2) {
 		return berth_error(err, 0,
-				   "invalid configuration: linux.resources.unified needs cgroup v2 "
-				   "(this host is %s)",
-				   cgroup_mode_name(cg->host.mode));
+		                   "invalid configuration: linux.resources.unified needs cgroup v2 "
+		                   "(this host is %s)",
+		                   cgroup_mode_name(cg->host.mode));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		cleanup_free char *dir = NULL;

@@ -22,8 +22,8 @@
 
 enum cgroup_mode {
 	CGROUP_MODE_NONE = 0,
-	CGROUP_MODE_V1,	    /* only v1 hierarchies */
-	CGROUP_MODE_V2,	    /* cgroup2 mounted at the root ("unified") */
+	CGROUP_MODE_V1,     /* only v1 hierarchies */
+	CGROUP_MODE_V2,     /* cgroup2 mounted at the root ("unified") */
 	CGROUP_MODE_HYBRID, /* v1 hierarchies plus cgroup2 at <root>/unified */
 };
 
@@ -51,8 +51,8 @@ enum cgroup_controller {
 
 struct cgroup_hierarchy {
 	char mount[CGROUP_MOUNT_MAX]; /* "/sys/fs/cgroup/cpu,cpuacct" */
-	char options[128];	      /* the controllers as mounted: "cpu,cpuacct", "name=systemd" */
-	unsigned controllers;	      /* mask of known controllers in it (0 for named ones) */
+	char options[128];    /* the controllers as mounted: "cpu,cpuacct", "name=systemd" */
+	unsigned controllers; /* mask of known controllers in it (0 for named ones) */
 };
 
 /* What the host offers. Plain data (no heap): copy it, keep it on the stack, no free. */
@@ -64,7 +64,7 @@ struct cgroup_host {
 	unsigned v1_controllers; /* union of v1[].controllers */
 	bool has_v2;
 	char v2_mount[CGROUP_MOUNT_MAX]; /* "/sys/fs/cgroup" (v2) or ".../unified" (hybrid) */
-	unsigned v2_controllers;	 /* from <v2_mount>/cgroup.controllers */
+	unsigned v2_controllers;         /* from <v2_mount>/cgroup.controllers */
 };
 
 /* Detect the host's cgroups under root (NULL: "/sys/fs/cgroup") from /proc/self/mountinfo. */
@@ -72,13 +72,13 @@ int cgroup_host_detect(struct cgroup_host *h, const char *root, berth_error_t *e
 
 /* The same with test hooks. */
 struct cgroup_detect_opts {
-	const char *root;	/* NULL: "/sys/fs/cgroup" */
-	const char *mountinfo;	/* NULL: "/proc/self/mountinfo" */
+	const char *root;       /* NULL: "/sys/fs/cgroup" */
+	const char *mountinfo;  /* NULL: "/proc/self/mountinfo" */
 	enum cgroup_mode force; /* NONE: from statfs(root). V2: treat root as a cgroup2 tree
-				 * whatever it is (a temp dir in tests); mountinfo unused */
+	                         * whatever it is (a temp dir in tests); mountinfo unused */
 };
 int cgroup_host_detect_opts(struct cgroup_host *h, const struct cgroup_detect_opts *o,
-			    berth_error_t *err);
+                            berth_error_t *err);
 
 const char *cgroup_mode_name(enum cgroup_mode m); /* "v1", "v2", "hybrid", "none" */
 /* "cpu", "io", …: the v2 name (v1 = true: "blkio" for IO). NULL when out of range. */
@@ -111,10 +111,10 @@ struct cgroup {
  * from the parent). All or nothing: on failure whatever was created is removed. An existing
  * cgroup is reused if it holds no process, otherwise it is an error. */
 int cgroup_create(const struct cgroup_host *h, const char *path, struct cgroup **out,
-		  berth_error_t *err);
+                  berth_error_t *err);
 /* Open an existing cgroup (no check that it exists). */
 int cgroup_open(const struct cgroup_host *h, const char *path, struct cgroup **out,
-		berth_error_t *err);
+                berth_error_t *err);
 void cgroup_free(struct cgroup *cg);
 
 /* Move pid into the cgroup in every hierarchy (cgroup.procs). */
@@ -123,7 +123,7 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err);
  * hierarchy) or "CTRL[,CTRL…]:PATH" (the v1 hierarchies holding one of those controllers),
  * PATH relative to the container's cgroup; hierarchies no sub names get the container's. */
 int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size_t n_subs,
-		     berth_error_t *err);
+                     berth_error_t *err);
 
 /* Apply linux.resources. Device rules are followed by runc's default allowed devices
  * (null, zero, full, random, urandom, tty, ptmx, pts 136:*, "c *:* m", "b *:* m"), as
@@ -136,11 +136,11 @@ struct cgroup_apply_opts {
 	const struct config_device *devices;
 	size_t n_devices;
 	bool skip_devices; /* leave the device controller alone (rootless, tests) */
-	bool update;	   /* `update`: devices only touched when rules are given; honours
-			    * memory.checkBeforeUpdate */
+	bool update;       /* `update`: devices only touched when rules are given; honours
+	                    * memory.checkBeforeUpdate */
 };
 int cgroup_apply_opts(const struct cgroup *cg, const struct config_resources *r,
-		      const struct cgroup_apply_opts *o, berth_error_t *err);
+                      const struct cgroup_apply_opts *o, berth_error_t *err);
 
 /* Kill what is left inside (v2 cgroup.kill, else freeze + SIGKILL + thaw), then rmdir the
  * path and every cgroup below it, depth first, in every hierarchy, retrying EBUSY for up to
@@ -149,7 +149,7 @@ int cgroup_destroy(const struct cgroup_host *h, const char *path, berth_error_t 
 
 /* Every pid in the cgroup and below it (from one hierarchy). *pids is malloc'ed. */
 int cgroup_get_pids(const struct cgroup_host *h, const char *path, pid_t **pids, size_t *n,
-		    berth_error_t *err);
+                    berth_error_t *err);
 
 /* Freeze / thaw and wait (up to a few seconds) until the state has settled. v1 freezer when
  * the host has one in v1, else cgroup.freeze on v2. */
@@ -178,7 +178,7 @@ struct cgroup_hugetlb_entry {
 struct cgroup_stats {
 	struct {
 		uint64_t total, user, kernel; /* usage */
-		uint64_t *percpu;	      /* v1 cpuacct.usage_percpu; malloc'ed */
+		uint64_t *percpu;             /* v1 cpuacct.usage_percpu; malloc'ed */
 		size_t n_percpu;
 		uint64_t periods, throttled_periods, throttled_time;
 	} cpu;

@@ -17,16 +17,16 @@
 
 /* runc's AllowedDevices (libcontainer/specconv), appended after the config's rules */
 static const struct cgroup_dev_rule cgroup_default_devices[] = {
-	{true, 'c', -1, -1, CGROUP_DEV_M},
-	{true, 'b', -1, -1, CGROUP_DEV_M},
-	{true, 'c', 1, 3, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},	 /* null */
-	{true, 'c', 1, 8, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},	 /* random */
-	{true, 'c', 1, 7, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},	 /* full */
-	{true, 'c', 5, 0, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},	 /* tty */
-	{true, 'c', 1, 5, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},	 /* zero */
-	{true, 'c', 1, 9, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},	 /* urandom */
-	{true, 'c', 136, -1, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M}, /* pts */
-	{true, 'c', 5, 2, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},	 /* ptmx */
+    {true, 'c', -1, -1, CGROUP_DEV_M},
+    {true, 'b', -1, -1, CGROUP_DEV_M},
+    {true, 'c', 1, 3, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},    /* null */
+    {true, 'c', 1, 8, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},    /* random */
+    {true, 'c', 1, 7, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},    /* full */
+    {true, 'c', 5, 0, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},    /* tty */
+    {true, 'c', 1, 5, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},    /* zero */
+    {true, 'c', 1, 9, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},    /* urandom */
+    {true, 'c', 136, -1, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M}, /* pts */
+    {true, 'c', 5, 2, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},    /* ptmx */
 };
 
 static int cgroup_dev_access(const char *s, unsigned *acc, berth_error_t *err)
@@ -55,7 +55,7 @@ static int cgroup_dev_access(const char *s, unsigned *acc, berth_error_t *err)
 }
 
 int cgroup_dev_rules(const struct config_resources *r, const struct config_device *devs,
-		     size_t n_devs, struct cgroup_dev_rule **out, size_t *n, berth_error_t *err)
+                     size_t n_devs, struct cgroup_dev_rule **out, size_t *n, berth_error_t *err)
 {
 	size_t cap = (r ? r->n_devices : 0) + n_devs + ARRAY_SIZE(cgroup_default_devices);
 	cleanup_free struct cgroup_dev_rule *v = xmalloc0((cap + 1) * sizeof(*v));
@@ -67,12 +67,13 @@ int cgroup_dev_rules(const struct config_resources *r, const struct config_devic
 		o->allow = d->allow;
 		o->type = d->type ? d->type : 'a';
 		if (o->type != 'a' && o->type != 'c' && o->type != 'b')
-			return berth_error(err, 0, "linux.resources.devices[%zu]: invalid type `%c`",
-					   i, o->type);
+			return berth_error(
+			    err, 0, "linux.resources.devices[%zu]: invalid type `%c`", i, o->type);
 		o->major = d->major < 0 ? -1 : d->major;
 		o->minor = d->minor < 0 ? -1 : d->minor;
 		if (o->major > UINT32_MAX || o->minor > UINT32_MAX)
-			return berth_error(err, 0, "linux.resources.devices[%zu]: invalid number", i);
+			return berth_error(err, 0, "linux.resources.devices[%zu]: invalid number",
+			                   i);
 		if (cgroup_dev_access(d->access, &o->access, err) < 0)
 			return berth_error_prefix(err, "linux.resources.devices[%zu]", i);
 	}
@@ -82,7 +83,7 @@ int cgroup_dev_rules(const struct config_resources *r, const struct config_devic
 		if (t != 'c' && t != 'b') /* fifos are not subject to the device cgroup */
 			continue;
 		v[k++] = (struct cgroup_dev_rule){true, t, d->major, d->minor,
-						  CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M};
+		                                  CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M};
 	}
 	memcpy(&v[k], cgroup_default_devices, sizeof(cgroup_default_devices));
 	k += ARRAY_SIZE(cgroup_default_devices);
@@ -119,7 +120,7 @@ void cgroup_dev_emulate(const struct cgroup_dev_rule *rules, size_t n, struct cg
 			st->rules[j].access &= ~r->access;
 			if (st->rules[j].access == 0) {
 				memmove(&st->rules[j], &st->rules[j + 1],
-					(st->n_rules - j - 1) * sizeof(*st->rules));
+				        (st->n_rules - j - 1) * sizeof(*st->rules));
 				st->n_rules--;
 			}
 		} else if (j < st->n_rules) {
@@ -141,15 +142,15 @@ void cgroup_dev_state_free(struct cgroup_dev_state *st)
 
 #define INSN(c, d, s, o, i)                                                                        \
 	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
-#define LDX_W(d, s, o)	     INSN(BPF_LDX | BPF_W | BPF_MEM, d, s, o, 0)
+#define LDX_W(d, s, o)       INSN(BPF_LDX | BPF_W | BPF_MEM, d, s, o, 0)
 #define ALU32_IMM(op, d, i)  INSN(BPF_ALU | (op) | BPF_K, d, 0, 0, i)
-#define MOV32_REG(d, s)	     INSN(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
-#define MOV64_IMM(d, i)	     INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOV32_REG(d, s)      INSN(BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV64_IMM(d, i)      INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
 #define JMP_REG(op, d, s, o) INSN(BPF_JMP | (op) | BPF_X, d, s, o, 0)
 /* 32-bit compare: majors and minors are u32, an imm is sign-extended */
 #define JMP32_IMM(op, d, i, o) INSN(BPF_JMP32 | (op) | BPF_K, d, 0, o, i)
-#define EXIT_INSN()	       INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define EXIT_INSN()            INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 struct bpf_prog_buf {
 	struct bpf_insn *v;
@@ -186,7 +187,7 @@ static void cgroup_bpf_rule(struct bpf_prog_buf *b, const struct cgroup_dev_rule
 		acc |= BPF_DEVCG_ACC_MKNOD;
 
 	cgroup_bpf_emit(b, JMP_IMM(BPF_JNE, BPF_REG_2,
-				   r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0));
+	                           r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, 0));
 	if ((r->access & all) != all) {
 		cgroup_bpf_emit(b, MOV32_REG(BPF_REG_1, BPF_REG_3));
 		cgroup_bpf_emit(b, ALU32_IMM(BPF_AND, BPF_REG_1, acc));
@@ -219,8 +220,8 @@ struct bpf_insn *cgroup_dev_bpf_program(const struct cgroup_dev_state *st, size_
 	cgroup_bpf_emit(&b, ALU32_IMM(BPF_AND, BPF_REG_2, 0xffff)); /* r2 = type */
 	cgroup_bpf_emit(&b, LDX_W(BPF_REG_3, BPF_REG_1, 0));
 	cgroup_bpf_emit(&b, ALU32_IMM(BPF_RSH, BPF_REG_3, 16)); /* r3 = access */
-	cgroup_bpf_emit(&b, LDX_W(BPF_REG_4, BPF_REG_1, 4));	/* r4 = major */
-	cgroup_bpf_emit(&b, LDX_W(BPF_REG_5, BPF_REG_1, 8));	/* r5 = minor */
+	cgroup_bpf_emit(&b, LDX_W(BPF_REG_4, BPF_REG_1, 4));    /* r4 = major */
+	cgroup_bpf_emit(&b, LDX_W(BPF_REG_5, BPF_REG_1, 8));    /* r5 = minor */
 	for (size_t i = 0; i < st->n_rules; i++)
 		if (st->rules[i].allow != st->default_allow && st->rules[i].type != 'a')
 			cgroup_bpf_rule(&b, &st->rules[i]);
@@ -336,7 +337,7 @@ int cgroup_dev_bpf_attach(const char *dir, int prog_fd, berth_error_t *err)
 		detached = true;
 		if (cgroup_bpf(BPF_PROG_ATTACH, &attr) < 0)
 			return berth_error(err, errno, "attach the device eBPF program to `%s`",
-					   dir);
+			                   dir);
 	}
 	/* the new program is in: now drop the old ones (no window without a filter) */
 	for (uint32_t i = 0; !detached && i < n; i++)

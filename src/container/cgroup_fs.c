@@ -18,7 +18,7 @@ void (*cgroup_write_hook)(const char *dir, const char *file, const char *value);
 /* ---- files --------------------------------------------------------------------------- */
 
 int cgroup_set(const char *dir, const char *ctrl, const char *file, const char *value,
-	       berth_error_t *err)
+               berth_error_t *err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_close int fd = -1;
@@ -26,7 +26,7 @@ int cgroup_set(const char *dir, const char *ctrl, const char *file, const char *
 
 	if (dir == NULL)
 		return berth_error(err, 0, "cannot set %s to `%s`: the host has no %s controller",
-				   file, value, ctrl);
+		                   file, value, ctrl);
 	if (cgroup_write_hook != NULL)
 		cgroup_write_hook(dir, file, value);
 	path = xasprintf("%s/%s", dir, file);
@@ -43,7 +43,7 @@ int cgroup_set(const char *dir, const char *ctrl, const char *file, const char *
 }
 
 int cgroup_setf(const char *dir, const char *ctrl, const char *file, berth_error_t *err,
-		const char *fmt, ...)
+                const char *fmt, ...)
 {
 	cleanup_free char *v = NULL;
 	va_list ap;
@@ -58,7 +58,7 @@ int cgroup_setf(const char *dir, const char *ctrl, const char *file, berth_error
 }
 
 int cgroup_set_later(const char *dir, const char *ctrl, const char *file, const char *value,
-		     bool later, char **deferred, berth_error_t *err)
+                     bool later, char **deferred, berth_error_t *err)
 {
 	berth_error_t e = NULL;
 
@@ -204,7 +204,7 @@ void cgroup_fs_sleep_ms(long ms)
 /* ---- the directories of a cgroup ------------------------------------------------------ */
 
 size_t cgroup_fs_dirs(const struct cgroup_host *h, const char *path,
-		      char *dirs[CGROUP_MAX_HIERARCHIES + 1])
+                      char *dirs[CGROUP_MAX_HIERARCHIES + 1])
 {
 	size_t n = 0;
 
@@ -272,7 +272,7 @@ void cgroup_fs_unmake(const char *dir, const char *top)
 }
 
 int cgroup_fs_mkdirs(const char *mount, const char *path, cgroup_fs_level_fn before,
-		     cgroup_fs_level_fn after, char **top, berth_error_t *err)
+                     cgroup_fs_level_fn after, char **top, berth_error_t *err)
 {
 	cleanup_free char *cur = xstrdup(mount);
 	const char *s = path;
@@ -374,7 +374,7 @@ void cgroup_fs_collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *ca
 /* ---- settings whose files and formats are the same on v1 and v2 ------------------------ */
 
 int cgroup_fs_cpuset(const char *dir, const struct config_resources *r, bool update,
-		     berth_error_t *err)
+                     berth_error_t *err)
 {
 	(void)update;
 	if (r->cpu_cpus && *r->cpu_cpus &&
@@ -387,7 +387,7 @@ int cgroup_fs_cpuset(const char *dir, const struct config_resources *r, bool upd
 }
 
 int cgroup_fs_pids(const char *dir, const struct config_resources *r, bool update,
-		   berth_error_t *err)
+                   berth_error_t *err)
 {
 	(void)update;
 	if (!r->has_pids_limit)
@@ -398,17 +398,17 @@ int cgroup_fs_pids(const char *dir, const struct config_resources *r, bool updat
 }
 
 int cgroup_fs_rdma(const char *dir, const struct config_resources *r, bool update,
-		   berth_error_t *err)
+                   berth_error_t *err)
 {
 	(void)update;
 	for (size_t i = 0; i < r->n_rdma; i++) {
 		const struct config_rdma *d = &r->rdma[i];
 		cleanup_free char *h = d->has_hca_handles
-					       ? xasprintf(" hca_handle=%" PRIu32, d->hca_handles)
-					       : xstrdup("");
+		                           ? xasprintf(" hca_handle=%" PRIu32, d->hca_handles)
+		                           : xstrdup("");
 		cleanup_free char *o = d->has_hca_objects
-					       ? xasprintf(" hca_object=%" PRIu32, d->hca_objects)
-					       : xstrdup("");
+		                           ? xasprintf(" hca_object=%" PRIu32, d->hca_objects)
+		                           : xstrdup("");
 		if (!d->has_hca_handles && !d->has_hca_objects)
 			continue;
 		if (cgroup_setf(dir, "rdma", "rdma.max", err, "%s%s%s", d->device, h, o) < 0)
@@ -425,15 +425,16 @@ int cgroup_fs_cpu_idle(const char *dir, const struct config_resources *r, berth_
 }
 
 int cgroup_fs_hugetlb(const char *dir, const char *suffix, const struct config_resources *r,
-		      berth_error_t *err)
+                      berth_error_t *err)
 {
 	for (size_t i = 0; i < r->n_hugepage_limits; i++) {
 		const struct config_hugepage_limit *l = &r->hugepage_limits[i];
 		cleanup_free char *f = xasprintf("hugetlb.%s.%s", l->page_size, suffix);
 		cleanup_free char *rsvd = xasprintf("hugetlb.%s.rsvd.%s", l->page_size, suffix);
 		if (dir != NULL && !cgroup_file_exists(dir, f))
-			return berth_error(err, 0, "hugepage size `%s` is not supported by the host",
-					   l->page_size);
+			return berth_error(err, 0,
+			                   "hugepage size `%s` is not supported by the host",
+			                   l->page_size);
 		if (cgroup_setf(dir, "hugetlb", f, err, "%" PRIu64, l->limit) < 0)
 			return -1;
 		if (cgroup_file_exists(dir, rsvd) &&

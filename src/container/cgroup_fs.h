@@ -20,15 +20,15 @@ extern void (*cgroup_write_hook)(const char *dir, const char *file, const char *
  * an error ("cannot set <file>: no <ctrl> controller"), since the setting cannot be
  * enforced. */
 int cgroup_set(const char *dir, const char *ctrl, const char *file, const char *value,
-	       berth_error_t *err);
+               berth_error_t *err);
 int cgroup_setf(const char *dir, const char *ctrl, const char *file, berth_error_t *err,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* cgroup_set(), except that when the kernel refuses the value with EINVAL and `later` is
  * true (it may take it once another file is written: a CPU period or burst before the
  * quota) the value is kept in *deferred (malloc'ed) for a second cgroup_set() after that
  * write. *deferred NULL: written now. */
 int cgroup_set_later(const char *dir, const char *ctrl, const char *file, const char *value,
-		     bool later, char **deferred, berth_error_t *err);
+                     bool later, char **deferred, berth_error_t *err);
 /* Read <dir>/<file> with the trailing newline removed. */
 int cgroup_read(const char *dir, const char *file, char **out, berth_error_t *err);
 /* A number; "max" reads as UINT64_MAX. */
@@ -50,7 +50,7 @@ void cgroup_fs_sleep_ms(long ms);
 
 /* Every directory of the cgroup at path: v1 hierarchies first, then v2. n <= MAX + 1. */
 size_t cgroup_fs_dirs(const struct cgroup_host *h, const char *path,
-		      char *dirs[CGROUP_MAX_HIERARCHIES + 1]);
+                      char *dirs[CGROUP_MAX_HIERARCHIES + 1]);
 void cgroup_fs_dirs_free(char **dirs, size_t n);
 /* The directory of cg holding controller c: the v1 hierarchy that has it, else the v2 tree
  * when c is available there; NULL when neither. *v2 says which (on a v2 host: true). */
@@ -64,7 +64,7 @@ typedef int (*cgroup_fs_level_fn)(const char *parent, const char *dir, berth_err
  * after(parent, dir) once the directory is there (either may be NULL). *top: the first
  * directory made (NULL if none). */
 int cgroup_fs_mkdirs(const char *mount, const char *path, cgroup_fs_level_fn before,
-		     cgroup_fs_level_fn after, char **top, berth_error_t *err);
+                     cgroup_fs_level_fn after, char **top, berth_error_t *err);
 /* Remove dir and its parents up to and including top (what one cgroup_fs_mkdirs made). */
 void cgroup_fs_unmake(const char *dir, const char *top);
 /* rmdir dir after its child cgroups, depth first. 0, or -errno of the first failure. */
@@ -76,16 +76,16 @@ void cgroup_fs_collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *ca
 
 /* ---- settings whose files and formats are the same on v1 and v2 ------------------------ */
 int cgroup_fs_cpuset(const char *dir, const struct config_resources *r, bool update,
-		     berth_error_t *err);
+                     berth_error_t *err);
 int cgroup_fs_pids(const char *dir, const struct config_resources *r, bool update,
-		   berth_error_t *err);
+                   berth_error_t *err);
 int cgroup_fs_rdma(const char *dir, const struct config_resources *r, bool update,
-		   berth_error_t *err);
+                   berth_error_t *err);
 /* cpu.idle (1 or 0), when set. */
 int cgroup_fs_cpu_idle(const char *dir, const struct config_resources *r, berth_error_t *err);
 /* The hugepage limits into hugetlb.<size>.<suffix> and hugetlb.<size>.rsvd.<suffix> (when
  * the kernel has it): suffix "limit_in_bytes" on v1, "max" on v2. */
 int cgroup_fs_hugetlb(const char *dir, const char *suffix, const struct config_resources *r,
-		      berth_error_t *err);
+                      berth_error_t *err);
 
 #endif

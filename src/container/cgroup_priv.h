@@ -24,21 +24,21 @@ struct cgroup_dev_state;
  * the hierarchy that holds the controller; dir NULL means the host has no such controller
  * (writes then fail, as the limit cannot be enforced). update: `berth-runtime update`. */
 typedef int (*cgroup_setter)(const char *dir, const struct config_resources *r, bool update,
-			     berth_error_t *err);
+                             berth_error_t *err);
 
 struct cgroup_ops {
 	/* mkdir path below the mount of a hierarchy with these controllers (v1: cpuset.cpus and
 	 * .mems copied down; v2: controllers enabled in each parent's subtree_control). *top:
 	 * the first directory made, for cgroup_fs_unmake(). */
 	int (*create)(const char *mount, const char *path, unsigned controllers, char **top,
-		      berth_error_t *err);
+	              berth_error_t *err);
 	/* indexed by enum cgroup_controller: every controller cgroup_apply_opts() writes */
 	cgroup_setter set[CGROUP_CTRL_COUNT];
 	/* the effective device policy (v1 devices.allow/deny; v2 a BPF program) */
 	int (*devices)(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err);
 	/* resources.unified (NULL on v1); controllers: the available ones */
 	int (*unified)(const char *dir, unsigned controllers, const struct config_resources *r,
-		       berth_error_t *err);
+	               berth_error_t *err);
 	/* freeze (true) or thaw and wait until the state has settled */
 	int (*freeze)(const char *dir, bool freeze, berth_error_t *err);
 	/* 1 frozen, 0 not, -1 error */
@@ -64,7 +64,7 @@ extern const struct cgroup_ops cgroup_v2_ops;
 
 struct cgroup_dev_rule {
 	bool allow;
-	char type;	      /* 'a', 'c', 'b' */
+	char type;            /* 'a', 'c', 'b' */
 	int64_t major, minor; /* -1: any */
 	unsigned access;      /* CGROUP_DEV_* */
 };
@@ -79,7 +79,7 @@ struct cgroup_dev_state {
 
 /* Rules from resources.devices, then linux.devices (allow rwm), then runc's defaults. */
 int cgroup_dev_rules(const struct config_resources *r, const struct config_device *devs,
-		     size_t n_devs, struct cgroup_dev_rule **out, size_t *n, berth_error_t *err);
+                     size_t n_devs, struct cgroup_dev_rule **out, size_t *n, berth_error_t *err);
 /* Run the rules through the v1 semantics. */
 void cgroup_dev_emulate(const struct cgroup_dev_rule *rules, size_t n, struct cgroup_dev_state *st);
 void cgroup_dev_state_free(struct cgroup_dev_state *st);

@@ -28,8 +28,8 @@ static int cgroup_v1_mem_limits(const char *dir, int64_t limit, int64_t swap, be
 			swap_first = swap == -1 || cur < (uint64_t)swap;
 		berth_error_release(&e);
 	}
-	if (swap_first && cgroup_setf(dir, "memory", "memory.memsw.limit_in_bytes", err,
-				      "%" PRId64, swap) < 0)
+	if (swap_first &&
+	    cgroup_setf(dir, "memory", "memory.memsw.limit_in_bytes", err, "%" PRId64, swap) < 0)
 		return -1;
 	if (limit != 0 &&
 	    cgroup_setf(dir, "memory", "memory.limit_in_bytes", err, "%" PRId64, limit) < 0)
@@ -41,7 +41,7 @@ static int cgroup_v1_mem_limits(const char *dir, int64_t limit, int64_t swap, be
 }
 
 static int cgroup_v1_memory(const char *dir, const struct config_resources *r, bool update,
-			    berth_error_t *err)
+                            berth_error_t *err)
 {
 	int64_t limit = r->has_mem_limit ? r->mem_limit : 0;
 	int64_t swap = r->has_mem_swap ? r->mem_swap : 0;
@@ -55,22 +55,22 @@ static int cgroup_v1_memory(const char *dir, const struct config_resources *r, b
 			return -1;
 		if (usage > (uint64_t)limit)
 			return berth_error(err, 0,
-					   "rejecting memory limit %" PRId64
-					   " below current usage %" PRIu64,
-					   limit, usage);
+			                   "rejecting memory limit %" PRId64
+			                   " below current usage %" PRIu64,
+			                   limit, usage);
 	}
 	if (cgroup_v1_mem_limits(dir, limit, swap, err) < 0)
 		return -1;
 	if (r->has_mem_reservation && r->mem_reservation != 0 &&
 	    cgroup_setf(dir, "memory", "memory.soft_limit_in_bytes", err, "%" PRId64,
-			r->mem_reservation) < 0)
+	                r->mem_reservation) < 0)
 		return -1;
 	if (r->has_mem_kernel_tcp && r->mem_kernel_tcp != 0) {
 		if (!cgroup_file_exists(dir, "memory.kmem.tcp.limit_in_bytes"))
 			log_warning("linux.resources.memory.kernelTCP: the kernel has no "
-				    "memory.kmem.tcp.limit_in_bytes: ignored");
+			            "memory.kmem.tcp.limit_in_bytes: ignored");
 		else if (cgroup_setf(dir, "memory", "memory.kmem.tcp.limit_in_bytes", err,
-				     "%" PRId64, r->mem_kernel_tcp) < 0)
+		                     "%" PRId64, r->mem_kernel_tcp) < 0)
 			return -1;
 	}
 	if (r->has_mem_disable_oom_killer && r->mem_disable_oom_killer &&
@@ -79,16 +79,16 @@ static int cgroup_v1_memory(const char *dir, const struct config_resources *r, b
 	if (r->has_mem_swappiness && r->mem_swappiness != UINT64_MAX) {
 		if (r->mem_swappiness > 100)
 			return berth_error(err, 0,
-					   "invalid memory swappiness %" PRIu64
-					   ": the valid range is 0-100",
-					   r->mem_swappiness);
+			                   "invalid memory swappiness %" PRIu64
+			                   ": the valid range is 0-100",
+			                   r->mem_swappiness);
 		if (cgroup_setf(dir, "memory", "memory.swappiness", err, "%" PRIu64,
-				r->mem_swappiness) < 0)
+		                r->mem_swappiness) < 0)
 			return -1;
 	}
 	if (r->has_mem_use_hierarchy && !r->mem_use_hierarchy)
 		log_warning("linux.resources.memory.useHierarchy false: the kernel always uses "
-			    "the hierarchy: ignored");
+		            "the hierarchy: ignored");
 	return 0;
 }
 
@@ -133,19 +133,20 @@ static int cgroup_v1_rt_runtime(const char *dir, int64_t runtime, berth_error_t 
 	}
 	berth_error_release(&e);
 	if (cgroup_v1_rt_parent(dir, runtime, err) < 0)
-		return berth_error_prefix(err, "linux.resources.cpu.realtimeRuntime %" PRId64
-					  ": raise the parent cgroups' budget",
-					  runtime);
+		return berth_error_prefix(err,
+		                          "linux.resources.cpu.realtimeRuntime %" PRId64
+		                          ": raise the parent cgroups' budget",
+		                          runtime);
 	if (cgroup_setf(dir, "cpu", "cpu.rt_runtime_us", err, "%" PRId64, runtime) < 0)
 		return berth_error_prefix(err,
-					  "linux.resources.cpu.realtimeRuntime %" PRId64
-					  " (more than the host's realtime budget?)",
-					  runtime);
+		                          "linux.resources.cpu.realtimeRuntime %" PRId64
+		                          " (more than the host's realtime budget?)",
+		                          runtime);
 	return 0;
 }
 
 static int cgroup_v1_cpu(const char *dir, const struct config_resources *r, bool update,
-			 berth_error_t *err)
+                         berth_error_t *err)
 {
 	bool quota = r->has_cpu_quota && r->cpu_quota != 0;
 	cleanup_free char *period = NULL, *burst = NULL;
@@ -157,9 +158,11 @@ static int cgroup_v1_cpu(const char *dir, const struct config_resources *r, bool
 		    cgroup_read_u64(dir, "cpu.shares", &got, err) < 0)
 			return -1;
 		if (r->cpu_shares > got)
-			return berth_error(err, 0, "the maximum allowed cpu-shares is %" PRIu64, got);
+			return berth_error(err, 0, "the maximum allowed cpu-shares is %" PRIu64,
+			                   got);
 		if (r->cpu_shares < got)
-			return berth_error(err, 0, "the minimum allowed cpu-shares is %" PRIu64, got);
+			return berth_error(err, 0, "the minimum allowed cpu-shares is %" PRIu64,
+			                   got);
 	}
 	/* period and burst may be refused (EINVAL) until the quota is set: retry after it */
 	if (r->has_cpu_period && r->cpu_period != 0) {
@@ -182,7 +185,7 @@ static int cgroup_v1_cpu(const char *dir, const struct config_resources *r, bool
 	}
 	if (r->has_cpu_realtime_period && r->cpu_realtime_period != 0 &&
 	    cgroup_setf(dir, "cpu", "cpu.rt_period_us", err, "%" PRIu64, r->cpu_realtime_period) <
-		    0)
+	        0)
 		return -1;
 	if (r->has_cpu_realtime_runtime && r->cpu_realtime_runtime != 0 &&
 	    cgroup_v1_rt_runtime(dir, r->cpu_realtime_runtime, err) < 0)
@@ -193,26 +196,26 @@ static int cgroup_v1_cpu(const char *dir, const struct config_resources *r, bool
 /* ---- blkio ------------------------------------------------------------------------- */
 
 static int cgroup_v1_throttle(const char *dir, const char *file,
-			      const struct config_throttle_device *t, size_t n, berth_error_t *err)
+                              const struct config_throttle_device *t, size_t n, berth_error_t *err)
 {
 	for (size_t i = 0; i < n; i++)
 		if (cgroup_setf(dir, "blkio", file, err, "%" PRId64 ":%" PRId64 " %" PRIu64,
-				t[i].major, t[i].minor, t[i].rate) < 0)
+		                t[i].major, t[i].minor, t[i].rate) < 0)
 			return -1;
 	return 0;
 }
 
 static int cgroup_v1_blkio(const char *dir, const struct config_resources *r, bool update,
-			   berth_error_t *err)
+                           berth_error_t *err)
 {
 	/* kernels with BFQ and without CFQ only have the blkio.bfq.* weight files */
 	bool bfq = dir != NULL && !cgroup_file_exists(dir, "blkio.weight") &&
-		   cgroup_file_exists(dir, "blkio.bfq.weight");
+	           cgroup_file_exists(dir, "blkio.bfq.weight");
 
 	(void)update;
 	if (r->has_blkio_weight && r->blkio_weight != 0 &&
 	    cgroup_setf(dir, "blkio", bfq ? "blkio.bfq.weight" : "blkio.weight", err, "%u",
-			r->blkio_weight) < 0)
+	                r->blkio_weight) < 0)
 		return -1;
 	if (r->has_blkio_leaf_weight && r->blkio_leaf_weight != 0 &&
 	    cgroup_setf(dir, "blkio", "blkio.leaf_weight", err, "%u", r->blkio_leaf_weight) < 0)
@@ -220,23 +223,24 @@ static int cgroup_v1_blkio(const char *dir, const struct config_resources *r, bo
 	for (size_t i = 0; i < r->n_blkio_weight_device; i++) {
 		const struct config_weight_device *w = &r->blkio_weight_device[i];
 		if (w->has_weight &&
-		    cgroup_setf(dir, "blkio", bfq ? "blkio.bfq.weight_device" : "blkio.weight_device",
-				err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
-				w->weight) < 0)
+		    cgroup_setf(dir, "blkio",
+		                bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", err,
+		                "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight) < 0)
 			return -1;
-		if (w->has_leaf_weight &&
-		    cgroup_setf(dir, "blkio", "blkio.leaf_weight_device", err,
-				"%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->leaf_weight) < 0)
+		if (w->has_leaf_weight && cgroup_setf(dir, "blkio", "blkio.leaf_weight_device", err,
+		                                      "%" PRId64 ":%" PRId64 " %u", w->major,
+		                                      w->minor, w->leaf_weight) < 0)
 			return -1;
 	}
 	if (cgroup_v1_throttle(dir, "blkio.throttle.read_bps_device", r->blkio_throttle_read_bps,
-			       r->n_blkio_throttle_read_bps, err) < 0 ||
+	                       r->n_blkio_throttle_read_bps, err) < 0 ||
 	    cgroup_v1_throttle(dir, "blkio.throttle.write_bps_device", r->blkio_throttle_write_bps,
-			       r->n_blkio_throttle_write_bps, err) < 0 ||
+	                       r->n_blkio_throttle_write_bps, err) < 0 ||
 	    cgroup_v1_throttle(dir, "blkio.throttle.read_iops_device", r->blkio_throttle_read_iops,
-			       r->n_blkio_throttle_read_iops, err) < 0 ||
+	                       r->n_blkio_throttle_read_iops, err) < 0 ||
 	    cgroup_v1_throttle(dir, "blkio.throttle.write_iops_device",
-			       r->blkio_throttle_write_iops, r->n_blkio_throttle_write_iops, err) < 0)
+	                       r->blkio_throttle_write_iops, r->n_blkio_throttle_write_iops,
+	                       err) < 0)
 		return -1;
 	return 0;
 }
@@ -244,14 +248,14 @@ static int cgroup_v1_blkio(const char *dir, const struct config_resources *r, bo
 /* ---- hugetlb, network, rdma -------------------------------------------------------- */
 
 static int cgroup_v1_hugetlb(const char *dir, const struct config_resources *r, bool update,
-			     berth_error_t *err)
+                             berth_error_t *err)
 {
 	(void)update;
 	return cgroup_fs_hugetlb(dir, "limit_in_bytes", r, err);
 }
 
 static int cgroup_v1_net_cls(const char *dir, const struct config_resources *r, bool update,
-			     berth_error_t *err)
+                             berth_error_t *err)
 {
 	(void)update;
 	if (!r->has_net_class_id)
@@ -260,12 +264,12 @@ static int cgroup_v1_net_cls(const char *dir, const struct config_resources *r, 
 }
 
 static int cgroup_v1_net_prio(const char *dir, const struct config_resources *r, bool update,
-			      berth_error_t *err)
+                              berth_error_t *err)
 {
 	(void)update;
 	for (size_t i = 0; i < r->n_net_priorities; i++)
 		if (cgroup_setf(dir, "net_prio", "net_prio.ifpriomap", err, "%s %" PRIu32,
-				r->net_priorities[i].name, r->net_priorities[i].priority) < 0)
+		                r->net_priorities[i].name, r->net_priorities[i].priority) < 0)
 			return -1;
 	return 0;
 }
@@ -308,7 +312,8 @@ static bool cgroup_v1_dev_current(const char *dir, struct cgroup_dev_rule **v, s
 	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		struct cgroup_dev_rule r = {.allow = true, .major = -1, .minor = -1};
 		char maj[24], min[24], acc[8];
-		if (sscanf(l, "%c %23[^:]:%23s %7s", &r.type, maj, min, acc) != 4 || r.type == 'a') {
+		if (sscanf(l, "%c %23[^:]:%23s %7s", &r.type, maj, min, acc) != 4 ||
+		    r.type == 'a') {
 			free(*v);
 			*v = NULL;
 			*n = 0;
@@ -319,7 +324,9 @@ static bool cgroup_v1_dev_current(const char *dir, struct cgroup_dev_rule **v, s
 		if (strcmp(min, "*") != 0)
 			r.minor = strtoll(min, NULL, 10);
 		for (char *c = acc; *c; c++)
-			r.access |= *c == 'r' ? CGROUP_DEV_R : *c == 'w' ? CGROUP_DEV_W : CGROUP_DEV_M;
+			r.access |= *c == 'r'   ? CGROUP_DEV_R
+			            : *c == 'w' ? CGROUP_DEV_W
+			                        : CGROUP_DEV_M;
 		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 		(*v)[(*n)++] = r;
 	}
@@ -327,7 +334,7 @@ static bool cgroup_v1_dev_current(const char *dir, struct cgroup_dev_rule **v, s
 }
 
 static int cgroup_v1_dev_write(const char *dir, const char *file, const struct cgroup_dev_rule *d,
-			       berth_error_t *err)
+                               berth_error_t *err)
 {
 	char buf[64];
 
@@ -335,8 +342,7 @@ static int cgroup_v1_dev_write(const char *dir, const char *file, const struct c
 	return cgroup_set(dir, "devices", file, buf, err);
 }
 
-static int cgroup_v1_devices(const char *dir, const struct cgroup_dev_state *st,
-			     berth_error_t *err)
+static int cgroup_v1_devices(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err)
 {
 	cleanup_free struct cgroup_dev_rule *cur = NULL;
 	size_t n_cur = 0;
@@ -354,13 +360,13 @@ static int cgroup_v1_devices(const char *dir, const struct cgroup_dev_state *st,
 				return -1;
 		}
 	} else if (cgroup_set(dir, "devices", st->default_allow ? "devices.allow" : "devices.deny",
-			      "a", err) < 0) {
+	                      "a", err) < 0) {
 		/* otherwise the default first ("a" resets the list), then the exceptions */
 		return -1;
 	}
 	for (size_t i = 0; i < st->n_rules; i++)
 		if (cgroup_v1_dev_write(dir, st->rules[i].allow ? "devices.allow" : "devices.deny",
-					&st->rules[i], err) < 0)
+		                        &st->rules[i], err) < 0)
 			return -1;
 	return 0;
 }
@@ -379,8 +385,7 @@ static char *cgroup_v1_dir(const struct cgroup *cg, enum cgroup_controller c)
 	return dir;
 }
 
-static void cgroup_v1_mem_entry(const char *dir, const char *prefix,
-				struct cgroup_mem_entry *m)
+static void cgroup_v1_mem_entry(const char *dir, const char *prefix, struct cgroup_mem_entry *m)
 {
 	cleanup_free char *u = xasprintf("%s.usage_in_bytes", prefix);
 	cleanup_free char *mx = xasprintf("%s.max_usage_in_bytes", prefix);
@@ -425,7 +430,7 @@ static uint64_t cgroup_kv_u64(const struct config_kv *kv, size_t n, const char *
 
 /* "8:0 Read 4096" lines */
 static void cgroup_v1_blkio_file(const char *dir, const char *file, struct cgroup_blkio_entry **v,
-				 size_t *n)
+                                 size_t *n)
 {
 	cleanup_free char *s = NULL;
 	berth_error_t e = NULL;
@@ -454,17 +459,17 @@ static void cgroup_v1_blkio_stats(const char *dir, struct cgroup_stats *st)
 {
 	/* CFQ/BFQ's own files when they have data, else the throttling layer's (as runc) */
 	static const char *const bytes[] = {"blkio.io_service_bytes_recursive",
-					    "blkio.bfq.io_service_bytes_recursive",
-					    "blkio.throttle.io_service_bytes_recursive"};
+	                                    "blkio.bfq.io_service_bytes_recursive",
+	                                    "blkio.throttle.io_service_bytes_recursive"};
 	static const char *const ios[] = {"blkio.io_serviced_recursive",
-					  "blkio.bfq.io_serviced_recursive",
-					  "blkio.throttle.io_serviced_recursive"};
+	                                  "blkio.bfq.io_serviced_recursive",
+	                                  "blkio.throttle.io_serviced_recursive"};
 
 	if (dir == NULL)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(bytes) && st->blkio.n_service_bytes == 0; i++)
 		cgroup_v1_blkio_file(dir, bytes[i], &st->blkio.service_bytes,
-				     &st->blkio.n_service_bytes);
+		                     &st->blkio.n_service_bytes);
 	for (size_t i = 0; i < ARRAY_SIZE(ios) && st->blkio.n_serviced == 0; i++)
 		cgroup_v1_blkio_file(dir, ios[i], &st->blkio.serviced, &st->blkio.n_serviced);
 }
@@ -496,7 +501,7 @@ static void cgroup_v1_cpu_stats(const char *acct, const char *cpu, struct cgroup
 				if (end == p)
 					break;
 				st->cpu.percpu = xrealloc(st->cpu.percpu, (st->cpu.n_percpu + 1) *
-										  sizeof(uint64_t));
+				                                              sizeof(uint64_t));
 				st->cpu.percpu[st->cpu.n_percpu++] = v;
 				p = end;
 			}
@@ -582,12 +587,11 @@ static int cgroup_v1_cpuset_copy(const char *parent, const char *dir, berth_erro
 }
 
 static int cgroup_v1_create(const char *mount, const char *path, unsigned controllers, char **top,
-			    berth_error_t *err)
+                            berth_error_t *err)
 {
 	bool cpuset = (controllers & (1u << CGROUP_CTRL_CPUSET)) != 0;
 
-	return cgroup_fs_mkdirs(mount, path, NULL, cpuset ? cgroup_v1_cpuset_copy : NULL, top,
-				err);
+	return cgroup_fs_mkdirs(mount, path, NULL, cpuset ? cgroup_v1_cpuset_copy : NULL, top, err);
 }
 
 /* ---- freezer ----------------------------------------------------------------------- */
@@ -625,23 +629,23 @@ static int cgroup_v1_is_frozen(const char *dir, berth_error_t *err)
 }
 
 const struct cgroup_ops cgroup_v1_ops = {
-	.create = cgroup_v1_create,
-	.set =
-		{
-			[CGROUP_CTRL_MEMORY] = cgroup_v1_memory,
-			[CGROUP_CTRL_CPU] = cgroup_v1_cpu,
-			[CGROUP_CTRL_CPUSET] = cgroup_fs_cpuset,
-			[CGROUP_CTRL_PIDS] = cgroup_fs_pids,
-			[CGROUP_CTRL_IO] = cgroup_v1_blkio,
-			[CGROUP_CTRL_HUGETLB] = cgroup_v1_hugetlb,
-			[CGROUP_CTRL_RDMA] = cgroup_fs_rdma,
-			[CGROUP_CTRL_NET_CLS] = cgroup_v1_net_cls,
-			[CGROUP_CTRL_NET_PRIO] = cgroup_v1_net_prio,
-		},
-	.devices = cgroup_v1_devices,
-	.freeze = cgroup_v1_freezer_set,
-	.is_frozen = cgroup_v1_is_frozen,
-	.freeze_file = "freezer.state",
-	.oom_file = "memory.oom_control",
-	.stats = cgroup_v1_stats,
+    .create = cgroup_v1_create,
+    .set =
+        {
+            [CGROUP_CTRL_MEMORY] = cgroup_v1_memory,
+            [CGROUP_CTRL_CPU] = cgroup_v1_cpu,
+            [CGROUP_CTRL_CPUSET] = cgroup_fs_cpuset,
+            [CGROUP_CTRL_PIDS] = cgroup_fs_pids,
+            [CGROUP_CTRL_IO] = cgroup_v1_blkio,
+            [CGROUP_CTRL_HUGETLB] = cgroup_v1_hugetlb,
+            [CGROUP_CTRL_RDMA] = cgroup_fs_rdma,
+            [CGROUP_CTRL_NET_CLS] = cgroup_v1_net_cls,
+            [CGROUP_CTRL_NET_PRIO] = cgroup_v1_net_prio,
+        },
+    .devices = cgroup_v1_devices,
+    .freeze = cgroup_v1_freezer_set,
+    .is_frozen = cgroup_v1_is_frozen,
+    .freeze_file = "freezer.state",
+    .oom_file = "memory.oom_control",
+    .stats = cgroup_v1_stats,
 };

@@ -23,7 +23,7 @@ static char *cgroup_v2_num(int64_t v)
 }
 
 static int cgroup_v2_memory(const char *dir, const struct config_resources *r, bool update,
-			    berth_error_t *err)
+                            berth_error_t *err)
 {
 	int64_t limit = r->has_mem_limit ? r->mem_limit : 0;
 	int64_t swap = r->has_mem_swap ? r->mem_swap : 0;
@@ -35,13 +35,13 @@ static int cgroup_v2_memory(const char *dir, const struct config_resources *r, b
 		log_warning("linux.resources.memory.kernel is not supported on cgroup v2: ignored");
 	if (r->has_mem_kernel_tcp && r->mem_kernel_tcp != 0)
 		log_warning("linux.resources.memory.kernelTCP is not supported on cgroup v2: "
-			    "ignored");
+		            "ignored");
 	if (r->has_mem_swappiness && r->mem_swappiness != UINT64_MAX)
 		log_warning("linux.resources.memory.swappiness is not supported on cgroup v2: "
-			    "ignored");
+		            "ignored");
 	if (r->has_mem_disable_oom_killer && r->mem_disable_oom_killer)
 		log_warning("linux.resources.memory.disableOOMKiller is not supported on cgroup "
-			    "v2: ignored");
+		            "v2: ignored");
 	if (cgroup_swap_to_v2(swap, limit, &swap2, &set_swap, err) < 0)
 		return -1;
 	if (update && r->has_mem_check_before_update && r->mem_check_before_update && limit > 0 &&
@@ -51,9 +51,9 @@ static int cgroup_v2_memory(const char *dir, const struct config_resources *r, b
 			return -1;
 		if (usage > (uint64_t)limit)
 			return berth_error(err, 0,
-					   "rejecting memory limit %" PRId64
-					   " below current usage %" PRIu64,
-					   limit, usage);
+			                   "rejecting memory limit %" PRId64
+			                   " below current usage %" PRIu64,
+			                   limit, usage);
 	}
 	if (set_swap) {
 		/* swap == limit gives 0: swap disabled */
@@ -79,22 +79,22 @@ static int cgroup_v2_memory(const char *dir, const struct config_resources *r, b
 }
 
 static int cgroup_v2_cpu(const char *dir, const struct config_resources *r, bool update,
-			 berth_error_t *err)
+                         berth_error_t *err)
 {
 	cleanup_free char *burst = NULL;
-	bool quota = (r->has_cpu_quota && r->cpu_quota != 0) ||
-		     (r->has_cpu_period && r->cpu_period != 0);
+	bool quota =
+	    (r->has_cpu_quota && r->cpu_quota != 0) || (r->has_cpu_period && r->cpu_period != 0);
 
 	(void)update;
 	if ((r->has_cpu_realtime_runtime && r->cpu_realtime_runtime != 0) ||
 	    (r->has_cpu_realtime_period && r->cpu_realtime_period != 0))
 		log_warning("linux.resources.cpu.realtimeRuntime/realtimePeriod are not supported "
-			    "on cgroup v2: ignored");
+		            "on cgroup v2: ignored");
 	if (cgroup_fs_cpu_idle(dir, r, err) < 0)
 		return -1;
 	if (r->has_cpu_shares && r->cpu_shares != 0 &&
 	    cgroup_setf(dir, "cpu", "cpu.weight", err, "%" PRIu64,
-			cgroup_shares_to_weight(r->cpu_shares)) < 0)
+	                cgroup_shares_to_weight(r->cpu_shares)) < 0)
 		return -1;
 	/* the burst may exceed the old quota: then retry once the quota is written */
 	if (r->has_cpu_burst) {
@@ -122,31 +122,31 @@ static int cgroup_v2_cpu(const char *dir, const struct config_resources *r, bool
 }
 
 static int cgroup_v2_io_max(const char *dir, const char *key,
-			    const struct config_throttle_device *t, size_t n, berth_error_t *err)
+                            const struct config_throttle_device *t, size_t n, berth_error_t *err)
 {
 	for (size_t i = 0; i < n; i++)
 		if (cgroup_setf(dir, "io", "io.max", err, "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
-				t[i].major, t[i].minor, key, t[i].rate) < 0)
+		                t[i].major, t[i].minor, key, t[i].rate) < 0)
 			return -1;
 	return 0;
 }
 
 static int cgroup_v2_io(const char *dir, const struct config_resources *r, bool update,
-			berth_error_t *err)
+                        berth_error_t *err)
 {
 	bool bfq = cgroup_file_exists(dir, "io.bfq.weight");
 
 	(void)update;
 	if (r->has_blkio_leaf_weight && r->blkio_leaf_weight != 0)
 		log_warning("linux.resources.blockIO.leafWeight is not supported on cgroup v2: "
-			    "ignored");
+		            "ignored");
 	if (r->has_blkio_weight && r->blkio_weight != 0) {
 		/* BFQ takes the blkio range (10-1000) as is; io.weight needs converting */
 		if (bfq) {
 			if (cgroup_setf(dir, "io", "io.bfq.weight", err, "%u", r->blkio_weight) < 0)
 				return -1;
 		} else if (cgroup_setf(dir, "io", "io.weight", err, "%" PRIu64,
-				       cgroup_blkio_to_io_weight(r->blkio_weight)) < 0) {
+		                       cgroup_blkio_to_io_weight(r->blkio_weight)) < 0) {
 			return -1;
 		}
 	}
@@ -156,27 +156,27 @@ static int cgroup_v2_io(const char *dir, const struct config_resources *r, bool 
 			continue;
 		if (!bfq && dir != NULL) {
 			log_warning("linux.resources.blockIO.weightDevice needs the BFQ I/O "
-				    "scheduler (io.bfq.weight): ignored");
+			            "scheduler (io.bfq.weight): ignored");
 			break;
 		}
 		if (cgroup_setf(dir, "io", "io.bfq.weight", err, "%" PRId64 ":%" PRId64 " %u",
-				w->major, w->minor, w->weight) < 0)
+		                w->major, w->minor, w->weight) < 0)
 			return -1;
 	}
 	if (cgroup_v2_io_max(dir, "rbps", r->blkio_throttle_read_bps, r->n_blkio_throttle_read_bps,
-			     err) < 0 ||
+	                     err) < 0 ||
 	    cgroup_v2_io_max(dir, "wbps", r->blkio_throttle_write_bps,
-			     r->n_blkio_throttle_write_bps, err) < 0 ||
+	                     r->n_blkio_throttle_write_bps, err) < 0 ||
 	    cgroup_v2_io_max(dir, "riops", r->blkio_throttle_read_iops,
-			     r->n_blkio_throttle_read_iops, err) < 0 ||
+	                     r->n_blkio_throttle_read_iops, err) < 0 ||
 	    cgroup_v2_io_max(dir, "wiops", r->blkio_throttle_write_iops,
-			     r->n_blkio_throttle_write_iops, err) < 0)
+	                     r->n_blkio_throttle_write_iops, err) < 0)
 		return -1;
 	return 0;
 }
 
 static int cgroup_v2_hugetlb(const char *dir, const struct config_resources *r, bool update,
-			     berth_error_t *err)
+                             berth_error_t *err)
 {
 	(void)update;
 	return cgroup_fs_hugetlb(dir, "max", r, err);
@@ -184,34 +184,34 @@ static int cgroup_v2_hugetlb(const char *dir, const struct config_resources *r, 
 
 /* net_cls and net_prio have no v2 counterpart (runc ignores them with a warning) */
 static int cgroup_v2_net_cls(const char *dir, const struct config_resources *r, bool update,
-			     berth_error_t *err)
+                             berth_error_t *err)
 {
 	(void)dir, (void)update, (void)err;
 	if (r->has_net_class_id)
 		log_warning("linux.resources.network.classID is not supported on cgroup v2: "
-			    "ignored");
+		            "ignored");
 	return 0;
 }
 
 static int cgroup_v2_net_prio(const char *dir, const struct config_resources *r, bool update,
-			      berth_error_t *err)
+                              berth_error_t *err)
 {
 	(void)dir, (void)update, (void)err;
 	if (r->n_net_priorities > 0)
 		log_warning("linux.resources.network.priorities is not supported on cgroup v2: "
-			    "ignored");
+		            "ignored");
 	return 0;
 }
 
 static int cgroup_v2_unified(const char *dir, unsigned controllers,
-			     const struct config_resources *r, berth_error_t *err)
+                             const struct config_resources *r, berth_error_t *err)
 {
 	for (size_t i = 0; i < r->n_unified; i++) {
 		const char *k = r->unified[i].key, *dot;
 		if (*k == '\0' || strchr(k, '/') != NULL || strcmp(k, ".") == 0 ||
 		    strcmp(k, "..") == 0)
-			return berth_error(err, 0, "linux.resources.unified: invalid file name `%s`",
-					   k);
+			return berth_error(err, 0,
+			                   "linux.resources.unified: invalid file name `%s`", k);
 		dot = strchr(k, '.');
 		if (!cgroup_file_exists(dir, k) && dot != NULL) {
 			bool known = false;
@@ -223,9 +223,9 @@ static int cgroup_v2_unified(const char *dir, unsigned controllers,
 			}
 			if (!known && strncmp(k, "cgroup.", 7) != 0)
 				return berth_error(err, 0,
-						   "linux.resources.unified: `%s`: controller "
-						   "`%.*s` is not available",
-						   k, (int)(dot - k), k);
+				                   "linux.resources.unified: `%s`: controller "
+				                   "`%.*s` is not available",
+				                   k, (int)(dot - k), k);
 		}
 		if (cgroup_set(dir, "unified", k, r->unified[i].value, err) < 0)
 			return -1;
@@ -306,9 +306,10 @@ static void cgroup_v2_memory_stats(const char *dir, struct cgroup_stats *st)
 		cgroup_read_u64_or0(dir, "memory.swap.current", &swap);
 		cgroup_read_u64_or0(dir, "memory.swap.max", &swap_max);
 		st->memory.swap.usage = swap + st->memory.usage.usage;
-		st->memory.swap.limit = swap_max == UINT64_MAX || st->memory.usage.limit == UINT64_MAX
-						? UINT64_MAX
-						: swap_max + st->memory.usage.limit;
+		st->memory.swap.limit =
+		    swap_max == UINT64_MAX || st->memory.usage.limit == UINT64_MAX
+		        ? UINT64_MAX
+		        : swap_max + st->memory.usage.limit;
 		cgroup_read_u64_or0(dir, "memory.swap.peak", &swap);
 		st->memory.swap.max_usage = swap ? swap + st->memory.usage.max_usage : 0;
 	}
@@ -326,7 +327,8 @@ static void cgroup_v2_memory_stats(const char *dir, struct cgroup_stats *st)
 			st->memory.cache = strtoull(sp + 1, NULL, 10);
 		else if (strcmp(l, "anon") == 0)
 			st->memory.rss = strtoull(sp + 1, NULL, 10);
-		st->memory.raw = xrealloc(st->memory.raw, (st->memory.n_raw + 1) * sizeof(struct config_kv));
+		st->memory.raw =
+		    xrealloc(st->memory.raw, (st->memory.n_raw + 1) * sizeof(struct config_kv));
 		st->memory.raw[st->memory.n_raw].key = xstrdup(l);
 		st->memory.raw[st->memory.n_raw].value = xstrdup(sp + 1);
 		st->memory.n_raw++;
@@ -421,7 +423,7 @@ static int cgroup_v2_enable(const char *dir, const char *child, berth_error_t *e
 }
 
 static int cgroup_v2_create(const char *mount, const char *path, unsigned controllers, char **top,
-			    berth_error_t *err)
+                            berth_error_t *err)
 {
 	(void)controllers;
 	return cgroup_fs_mkdirs(mount, path, cgroup_v2_enable, NULL, top, err);
@@ -429,8 +431,7 @@ static int cgroup_v2_create(const char *mount, const char *path, unsigned contro
 
 /* ---- devices: a BPF program --------------------------------------------------------- */
 
-static int cgroup_v2_devices(const char *dir, const struct cgroup_dev_state *st,
-			     berth_error_t *err)
+static int cgroup_v2_devices(const char *dir, const struct cgroup_dev_state *st, berth_error_t *err)
 {
 	size_t n = 0;
 	cleanup_free struct bpf_insn *prog = cgroup_dev_bpf_program(st, &n);
@@ -462,7 +463,7 @@ static int cgroup_v2_freeze_set(const char *dir, bool freeze, berth_error_t *err
 		berth_error_release(&e);
 	}
 	return berth_error(err, ETIMEDOUT, "cgroup `%s` did not become %s", dir,
-			   freeze ? "frozen" : "thawed");
+	                   freeze ? "frozen" : "thawed");
 }
 
 static int cgroup_v2_is_frozen(const char *dir, berth_error_t *err)
@@ -482,25 +483,25 @@ static int cgroup_v2_kill(const char *dir, berth_error_t *err)
 }
 
 const struct cgroup_ops cgroup_v2_ops = {
-	.create = cgroup_v2_create,
-	.set =
-		{
-			[CGROUP_CTRL_MEMORY] = cgroup_v2_memory,
-			[CGROUP_CTRL_CPU] = cgroup_v2_cpu,
-			[CGROUP_CTRL_CPUSET] = cgroup_fs_cpuset,
-			[CGROUP_CTRL_PIDS] = cgroup_fs_pids,
-			[CGROUP_CTRL_IO] = cgroup_v2_io,
-			[CGROUP_CTRL_HUGETLB] = cgroup_v2_hugetlb,
-			[CGROUP_CTRL_RDMA] = cgroup_fs_rdma,
-			[CGROUP_CTRL_NET_CLS] = cgroup_v2_net_cls,
-			[CGROUP_CTRL_NET_PRIO] = cgroup_v2_net_prio,
-		},
-	.devices = cgroup_v2_devices,
-	.unified = cgroup_v2_unified,
-	.freeze = cgroup_v2_freeze_set,
-	.is_frozen = cgroup_v2_is_frozen,
-	.freeze_file = "cgroup.freeze",
-	.kill = cgroup_v2_kill,
-	.oom_file = "memory.events",
-	.stats = cgroup_v2_stats,
+    .create = cgroup_v2_create,
+    .set =
+        {
+            [CGROUP_CTRL_MEMORY] = cgroup_v2_memory,
+            [CGROUP_CTRL_CPU] = cgroup_v2_cpu,
+            [CGROUP_CTRL_CPUSET] = cgroup_fs_cpuset,
+            [CGROUP_CTRL_PIDS] = cgroup_fs_pids,
+            [CGROUP_CTRL_IO] = cgroup_v2_io,
+            [CGROUP_CTRL_HUGETLB] = cgroup_v2_hugetlb,
+            [CGROUP_CTRL_RDMA] = cgroup_fs_rdma,
+            [CGROUP_CTRL_NET_CLS] = cgroup_v2_net_cls,
+            [CGROUP_CTRL_NET_PRIO] = cgroup_v2_net_prio,
+        },
+    .devices = cgroup_v2_devices,
+    .unified = cgroup_v2_unified,
+    .freeze = cgroup_v2_freeze_set,
+    .is_frozen = cgroup_v2_is_frozen,
+    .freeze_file = "cgroup.freeze",
+    .kill = cgroup_v2_kill,
+    .oom_file = "memory.events",
+    .stats = cgroup_v2_stats,
 };

@@ -969,8 +969,8 @@ static int config_parse_ctx(struct cfg_ctx c, struct config **out)
 int config_parse(const char *text, size_t len, const char *name, struct config **out,
                  berth_error_t *err)
 {
-	return config_parse_ctx((struct cfg_ctx){.text = text, .len = len, .name = name, .err = err},
-	                        out);
+	return config_parse_ctx(
+	    (struct cfg_ctx){.text = text, .len = len, .name = name, .err = err}, out);
 }
 
 int config_parse_saved(const char *text, size_t len, const char *name, struct config **out,

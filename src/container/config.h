@@ -91,7 +91,7 @@ struct config_process {
 	char **args;
 	size_t n_args;
 	char *command_line; /* windows */
-	char **env;	    /* "KEY=VALUE" */
+	char **env;         /* "KEY=VALUE" */
 	size_t n_env;
 	char *cwd; /* required, absolute */
 	struct config_capabilities capabilities;
@@ -123,16 +123,16 @@ struct config_mount {
 	char **options; /* as written */
 	size_t n_options;
 	/* derived from options by config_parse (see config_mount_flags below) */
-	unsigned long flags;	      /* MS_* to set at mount time */
-	unsigned long clear_flags;    /* MS_* explicitly cleared (e.g. "rw", "suid") */
-	unsigned long propagation;    /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC] */
-	unsigned long attr_set;       /* MOUNT_ATTR_* for mount_setattr (recursive ro etc.) */
+	unsigned long flags;       /* MS_* to set at mount time */
+	unsigned long clear_flags; /* MS_* explicitly cleared (e.g. "rw", "suid") */
+	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC] */
+	unsigned long attr_set;    /* MOUNT_ATTR_* for mount_setattr (recursive ro etc.) */
 	unsigned long attr_clr;
-	bool recursive_attr;	      /* an "r"-prefixed option (rro, rnosuid, …) was given */
-	char *data;		      /* the options that are not flags, joined with ',' */
-	bool bind;		      /* MS_BIND given (bind or rbind) */
-	bool idmap;		      /* "idmap" / "ridmap" */
-	bool tmpcopyup;		      /* crun's "tmpcopyup" */
+	bool recursive_attr; /* an "r"-prefixed option (rro, rnosuid, …) was given */
+	char *data;          /* the options that are not flags, joined with ',' */
+	bool bind;           /* MS_BIND given (bind or rbind) */
+	bool idmap;          /* "idmap" / "ridmap" */
+	bool tmpcopyup;      /* crun's "tmpcopyup" */
 	struct config_id_mapping *uid_mappings, *gid_mappings; /* idmapped mounts */
 	size_t n_uid_mappings, n_gid_mappings;
 };
@@ -149,9 +149,9 @@ struct config_hook {
 
 struct config_hooks {
 	struct config_hook *prestart, *create_runtime, *create_container, *start_container,
-		*poststart, *poststop;
+	    *poststart, *poststop;
 	size_t n_prestart, n_create_runtime, n_create_container, n_start_container, n_poststart,
-		n_poststop;
+	    n_poststop;
 };
 
 enum config_ns_type {
@@ -194,9 +194,9 @@ struct config_device {
 
 struct config_device_cgroup {
 	bool allow;
-	char type; /* 'a', 'c' or 'b'; 'a' when absent */
+	char type;            /* 'a', 'c' or 'b'; 'a' when absent */
 	int64_t major, minor; /* -1 = wildcard */
-	char *access;	      /* "rwm" subset; NULL = all */
+	char *access;         /* "rwm" subset; NULL = all */
 };
 
 struct config_weight_device {
@@ -232,16 +232,16 @@ struct config_resources {
 	size_t n_devices;
 
 	bool has_memory;
-	bool has_mem_limit, has_mem_reservation, has_mem_swap, has_mem_kernel,
-		has_mem_kernel_tcp, has_mem_swappiness, has_mem_disable_oom_killer,
-		has_mem_use_hierarchy, has_mem_check_before_update;
+	bool has_mem_limit, has_mem_reservation, has_mem_swap, has_mem_kernel, has_mem_kernel_tcp,
+	    has_mem_swappiness, has_mem_disable_oom_killer, has_mem_use_hierarchy,
+	    has_mem_check_before_update;
 	int64_t mem_limit, mem_reservation, mem_swap, mem_kernel, mem_kernel_tcp;
 	uint64_t mem_swappiness;
 	bool mem_disable_oom_killer, mem_use_hierarchy, mem_check_before_update;
 
 	bool has_cpu;
-	bool has_cpu_shares, has_cpu_quota, has_cpu_burst, has_cpu_period,
-		has_cpu_realtime_runtime, has_cpu_realtime_period, has_cpu_idle;
+	bool has_cpu_shares, has_cpu_quota, has_cpu_burst, has_cpu_period, has_cpu_realtime_runtime,
+	    has_cpu_realtime_period, has_cpu_idle;
 	uint64_t cpu_shares, cpu_period, cpu_realtime_period, cpu_burst;
 	int64_t cpu_quota, cpu_realtime_runtime, cpu_idle;
 	char *cpu_cpus, *cpu_mems;
@@ -255,9 +255,9 @@ struct config_resources {
 	struct config_weight_device *blkio_weight_device;
 	size_t n_blkio_weight_device;
 	struct config_throttle_device *blkio_throttle_read_bps, *blkio_throttle_write_bps,
-		*blkio_throttle_read_iops, *blkio_throttle_write_iops;
+	    *blkio_throttle_read_iops, *blkio_throttle_write_iops;
 	size_t n_blkio_throttle_read_bps, n_blkio_throttle_write_bps, n_blkio_throttle_read_iops,
-		n_blkio_throttle_write_iops;
+	    n_blkio_throttle_write_iops;
 
 	struct config_hugepage_limit *hugepage_limits;
 	size_t n_hugepage_limits;
@@ -319,9 +319,9 @@ struct config_intel_rdt {
 /* linux.memoryPolicy (runtime-spec 1.3), applied with set_mempolicy(2). */
 #define CONFIG_MPOL_MAX_NODES 1024
 struct config_memory_policy {
-	int mode;	/* MPOL_* */
+	int mode;       /* MPOL_* */
 	unsigned flags; /* MPOL_F_* */
-	char *nodes;	/* "0-3,7" as written (NULL or "" when none) */
+	char *nodes;    /* "0-3,7" as written (NULL or "" when none) */
 	unsigned long nodemask[CONFIG_MPOL_MAX_NODES / (8 * sizeof(unsigned long))];
 	unsigned max_node; /* highest node given + 1; 0 when none */
 };
@@ -377,29 +377,29 @@ struct config {
 
 /* Parse config text. `name` is what errors call the document ("config.json"). */
 int config_parse(const char *text, size_t len, const char *name, struct config **out,
-		 berth_error_t *err);
+                 berth_error_t *err);
 /* The same for a config saved by create (start, exec, delete …): no warnings, as create
  * gave them already. */
 int config_parse_saved(const char *text, size_t len, const char *name, struct config **out,
-		       berth_error_t *err);
+                       berth_error_t *err);
 /* Read and parse <bundle>/config.json. */
 int config_load(const char *bundle, struct config **out, berth_error_t *err);
 void config_free(struct config *c);
 
 /* Parse a process object alone (berth-runtime exec --process FILE), same errors. */
 int config_parse_process(const char *text, size_t len, const char *name,
-			 struct config_process **out, berth_error_t *err);
+                         struct config_process **out, berth_error_t *err);
 void config_process_free(struct config_process *p);
 
 /* Parse a linux.resources object alone (berth-runtime update -r FILE), same errors; paths
  * are relative to the object ("memory.limit"). *out is zeroed first and freed on failure. */
 int config_parse_resources(const char *text, size_t len, const char *name,
-			   struct config_resources *out, berth_error_t *err);
+                           struct config_resources *out, berth_error_t *err);
 void config_resources_free(struct config_resources *r);
 
 /* Helpers used by the parser and by other modules. */
 const char *config_ns_name(enum config_ns_type t); /* "pid", "network", … */
-int config_ns_from_name(const char *name);	    /* -1 when unknown */
+int config_ns_from_name(const char *name);         /* -1 when unknown */
 int config_ns_clone_flag(enum config_ns_type t);   /* CLONE_NEWPID, … */
 /* Index of the namespace of that type in c->linux_.namespaces, or -1. */
 int config_find_namespace(const struct config *c, enum config_ns_type t);

@@ -702,10 +702,15 @@ static int parse_intel_rdt(struct cfg_ctx *c, const json_t *lin, const struct cf
 static const struct {
 	const char *name;
 	int value;
-} mpol_modes[] = {
-    {"MPOL_DEFAULT", 0},	 {"MPOL_PREFERRED", 1},		  {"MPOL_BIND", 2},
-    {"MPOL_INTERLEAVE", 3}, {"MPOL_LOCAL", 4},		  {"MPOL_PREFERRED_MANY", 5},
-    {"MPOL_WEIGHTED_INTERLEAVE", 6},
+} mpol_modes[] =
+    {
+        {"MPOL_DEFAULT", 0},
+        {"MPOL_PREFERRED", 1},
+        {"MPOL_BIND", 2},
+        {"MPOL_INTERLEAVE", 3},
+        {"MPOL_LOCAL", 4},
+        {"MPOL_PREFERRED_MANY", 5},
+        {"MPOL_WEIGHTED_INTERLEAVE", 6},
 },
   mpol_flags[] = {
       {"MPOL_F_NUMA_BALANCING", 1 << 13},
@@ -773,9 +778,10 @@ static int parse_memory_policy(struct cfg_ctx *c, const json_t *lin, const struc
 		                   "MPOL_PREFERRED_MANY or MPOL_WEIGHTED_INTERLEAVE)",
 		                   mode);
 	if (!parse_mpol_nodes(m))
-		return config_perr(c, CFG_KEY(p, "nodes"),
-		                   "expected a list of NUMA nodes and ranges below %d, like \"0-3,7\"",
-		                   CONFIG_MPOL_MAX_NODES);
+		return config_perr(
+		    c, CFG_KEY(p, "nodes"),
+		    "expected a list of NUMA nodes and ranges below %d, like \"0-3,7\"",
+		    CONFIG_MPOL_MAX_NODES);
 	/* MPOL_DEFAULT and MPOL_LOCAL take no nodes; BIND, INTERLEAVE and the like need some */
 	if ((m->mode == 0 || m->mode == 4) && m->max_node > 0)
 		return config_perr(c, CFG_KEY(p, "nodes"), "must be empty for %s", mode);
@@ -811,8 +817,9 @@ static int check_sysctl(struct cfg_ctx *c, const struct cfg_path *p, struct conf
 		const char *k = l->sysctl[i].key;
 		size_t n = strlen(k);
 		if (n == 0 || strchr(k, '/') || strstr(k, "..") || k[0] == '.' || k[n - 1] == '.')
-			return config_perr(c, CFG_KEY(sp, k),
-			                   "not a sysctl name (expected one like net.ipv4.ip_forward)");
+			return config_perr(
+			    c, CFG_KEY(sp, k),
+			    "not a sysctl name (expected one like net.ipv4.ip_forward)");
 	}
 	return 0;
 }
@@ -831,8 +838,7 @@ int config_parse_linux(struct cfg_ctx *c, const json_t *v, const struct cfg_path
 	    config_jstr(c, v, p, "cgroupsPath", false, &l->cgroups_path) < 0 ||
 	    parse_resources(c, v, p, l) < 0 || parse_propagation(c, v, p, l) < 0 ||
 	    config_jmap(c, v, p, "sysctl", &l->sysctl, &l->n_sysctl) < 0 ||
-	    check_sysctl(c, p, l) < 0 ||
-	    parse_seccomp(c, v, p, l) < 0 ||
+	    check_sysctl(c, p, l) < 0 || parse_seccomp(c, v, p, l) < 0 ||
 	    config_jstrv(c, v, p, "maskedPaths", &l->masked_paths, &l->n_masked_paths) < 0 ||
 	    config_jstrv(c, v, p, "readonlyPaths", &l->readonly_paths, &l->n_readonly_paths) < 0 ||
 	    config_jstr(c, v, p, "mountLabel", false, &l->mount_label) < 0 ||

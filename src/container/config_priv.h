@@ -108,7 +108,7 @@ int config_jeach(struct cfg_ctx *c, const json_t *arr, const struct cfg_path *ap
 /* obj[key], an array of objects of at most `max` entries, into arr/n. Both are set before the
  * elements are parsed, so that a failure leaves them freeable. A longer array is refused
  * before any element is looked at (see CONFIG_MAX_* in config.h). */
-#define CFG_OBJECTS_MAX(c, obj, p, key, arr, n, fn, max)                                          \
+#define CFG_OBJECTS_MAX(c, obj, p, key, arr, n, fn, max)                                           \
 	({                                                                                         \
 		json_t *_a;                                                                        \
 		int _r = config_jarray((c), (obj), (p), (key), &_a);                               \

@@ -115,7 +115,8 @@ static void container_thaw_pid(pid_t pid)
 			for (size_t i = 0; i < h.n_v1; i++)
 				if (h.v1[i].controllers & (1u << CGROUP_CTRL_FREEZER) &&
 				    strcmp(h.v1[i].options, ctrls) == 0)
-					mnt = h.v1[i].mount, knob = "freezer.state", value = "THAWED";
+					mnt = h.v1[i].mount, knob = "freezer.state",
+					value = "THAWED";
 		}
 		if (mnt == NULL || path[0] != '/' || strstr(path, "/..") != NULL)
 			continue;
@@ -132,8 +133,7 @@ static void container_thaw_pid(pid_t pid)
 	}
 }
 
-static char *container_state_json_text(const char *root, const struct state *s,
-				       const char *status)
+static char *container_state_json_text(const char *root, const struct state *s, const char *status)
 {
 	json_t *o = state_to_spec_json(root, s);
 	char *text;
@@ -145,8 +145,8 @@ static char *container_state_json_text(const char *root, const struct state *s,
 	return text ? text : xstrdup("{}");
 }
 
-static int container_write_id_map(pid_t pid, const char *file,
-				  const struct config_id_mapping *m, size_t n, berth_error_t *err)
+static int container_write_id_map(pid_t pid, const char *file, const struct config_id_mapping *m,
+                                  size_t n, berth_error_t *err)
 {
 	char path[64];
 	char buf[4096];
@@ -156,7 +156,7 @@ static int container_write_id_map(pid_t pid, const char *file,
 		return berth_error(err, EINVAL, "linux.%s: no mappings", file);
 	for (size_t i = 0; i < n; i++) {
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
-					m[i].container_id, m[i].host_id, m[i].size);
+		                        m[i].container_id, m[i].host_id, m[i].size);
 		if (len >= sizeof(buf))
 			return berth_error(err, E2BIG, "linux.%s", file);
 	}
@@ -181,7 +181,7 @@ static int container_cgroup_join(struct container_build *b, berth_error_t *err)
 	if (r == 0 && (b->config->linux_.has_resources || b->config->linux_.n_devices > 0)) {
 		/* devices of linux.devices are allowed in the device cgroup too */
 		struct cgroup_apply_opts ao = {.devices = b->config->linux_.devices,
-					       .n_devices = b->config->linux_.n_devices};
+		                               .n_devices = b->config->linux_.n_devices};
 		r = cgroup_apply_opts(cg, &b->config->linux_.resources, &ao, err);
 	}
 	cgroup_free(cg);
@@ -227,11 +227,10 @@ static void container_build_abort(struct container_build *b)
 
 /* Whether the namespace file at path is the runtime's own namespace of that type. */
 static int container_ns_is_ours(const char *path, enum config_ns_type t, bool *ours,
-				berth_error_t *err)
+                                berth_error_t *err)
 {
-	static const char *const proc[] = {[CONFIG_NS_IPC] = "ipc",
-					   [CONFIG_NS_NETWORK] = "net",
-					   [CONFIG_NS_UTS] = "uts"};
+	static const char *const proc[] = {
+	    [CONFIG_NS_IPC] = "ipc", [CONFIG_NS_NETWORK] = "net", [CONFIG_NS_UTS] = "uts"};
 	char self[32];
 	struct stat a, b;
 
@@ -256,31 +255,34 @@ static int container_check_sysctl(const struct config *c, berth_error_t *err)
 		bool ours = false;
 
 		if (t < 0)
-			return berth_error(err, 0,
-					   "config.json: linux.sysctl.%s: not namespaced, refused", k);
+			return berth_error(
+			    err, 0, "config.json: linux.sysctl.%s: not namespaced, refused", k);
 		ns = config_find_namespace(c, (enum config_ns_type)t);
 		if (ns < 0)
-			return berth_error(err, 0,
-					   "config.json: linux.sysctl.%s: needs a private %s namespace "
-					   "in linux.namespaces, refused",
-					   k, config_ns_name((enum config_ns_type)t));
+			return berth_error(
+			    err, 0,
+			    "config.json: linux.sysctl.%s: needs a private %s namespace "
+			    "in linux.namespaces, refused",
+			    k, config_ns_name((enum config_ns_type)t));
 		if (c->linux_.namespaces[ns].path == NULL)
 			continue;
 		if (container_ns_is_ours(c->linux_.namespaces[ns].path, (enum config_ns_type)t,
-					 &ours, err) < 0)
-			return berth_error_prefix(err, "config.json: linux.namespaces[%d].path", ns);
+		                         &ours, err) < 0)
+			return berth_error_prefix(err, "config.json: linux.namespaces[%d].path",
+			                          ns);
 		if (ours)
-			return berth_error(err, 0,
-					   "config.json: linux.sysctl.%s: the %s namespace `%s` is the "
-					   "host's, refused",
-					   k, config_ns_name((enum config_ns_type)t),
-					   c->linux_.namespaces[ns].path);
+			return berth_error(
+			    err, 0,
+			    "config.json: linux.sysctl.%s: the %s namespace `%s` is the "
+			    "host's, refused",
+			    k, config_ns_name((enum config_ns_type)t),
+			    c->linux_.namespaces[ns].path);
 	}
 	return 0;
 }
 
 static int container_validate(const struct config *c, const char *rootfs, bool foreground,
-			      const struct container_opts *o, berth_error_t *err)
+                              const struct container_opts *o, berth_error_t *err)
 {
 	struct stat st;
 
@@ -288,19 +290,19 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 		return berth_error(err, 0, "config.json: process: required to create a container");
 	if (config_find_namespace(c, CONFIG_NS_MOUNT) < 0)
 		return berth_error(err, 0,
-				   "config.json: linux.namespaces: a mount namespace is required");
+		                   "config.json: linux.namespaces: a mount namespace is required");
 	if (c->hostname && *c->hostname && config_find_namespace(c, CONFIG_NS_UTS) < 0)
-		return berth_error(err, 0,
-				   "config.json: hostname: needs a new uts namespace in linux.namespaces");
+		return berth_error(
+		    err, 0, "config.json: hostname: needs a new uts namespace in linux.namespaces");
 	if (config_find_namespace(c, CONFIG_NS_USER) >= 0 &&
 	    c->linux_.namespaces[config_find_namespace(c, CONFIG_NS_USER)].path == NULL &&
 	    (c->linux_.n_uid_mappings == 0 || c->linux_.n_gid_mappings == 0))
 		return berth_error(err, 0,
-				   "config.json: linux.uidMappings: a new user namespace needs "
-				   "uidMappings and gidMappings");
+		                   "config.json: linux.uidMappings: a new user namespace needs "
+		                   "uidMappings and gidMappings");
 	if (c->linux_.n_time_offsets > 0 && config_find_namespace(c, CONFIG_NS_TIME) < 0)
 		return berth_error(err, 0,
-				   "config.json: linux.timeOffsets: needs a time namespace");
+		                   "config.json: linux.timeOffsets: needs a time namespace");
 	if (container_check_sysctl(c, err) < 0)
 		return -1;
 	if (stat(rootfs, &st) < 0)
@@ -309,8 +311,8 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 		return berth_error(err, ENOTDIR, "root.path `%s`", rootfs);
 	if (c->process.terminal && !foreground && o->console_socket == NULL)
 		return berth_error(err, 0,
-				   "process.terminal is true: --console-socket is required when "
-				   "the runtime does not stay in the foreground");
+		                   "process.terminal is true: --console-socket is required when "
+		                   "the runtime does not stay in the foreground");
 	if (!c->process.terminal && o->console_socket != NULL)
 		return berth_error(err, 0, "--console-socket given but process.terminal is false");
 	return 0;
@@ -318,7 +320,7 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 
 /* The runtime's side of the conversation with the container's init. */
 static int container_converse(struct container_build *b, int sync, const char *pid_file,
-			      berth_error_t *err)
+                              berth_error_t *err)
 {
 	struct config *c = b->config;
 	struct sync_msg m;
@@ -336,9 +338,9 @@ static int container_converse(struct container_build *b, int sync, const char *p
 		case SYNC_USERMAP:
 			free(m.payload);
 			if (container_write_id_map(b->stage1, "uid_map", c->linux_.uid_mappings,
-						   c->linux_.n_uid_mappings, err) < 0 ||
+			                           c->linux_.n_uid_mappings, err) < 0 ||
 			    container_write_id_map(b->stage1, "gid_map", c->linux_.gid_mappings,
-						   c->linux_.n_gid_mappings, err) < 0 ||
+			                           c->linux_.n_gid_mappings, err) < 0 ||
 			    sync_send(sync, SYNC_ACK, 0, NULL, err) < 0)
 				return -1;
 			break;
@@ -355,14 +357,14 @@ static int container_converse(struct container_build *b, int sync, const char *p
 		case SYNC_HOOKS: {
 			/* "created", as the spec's lifecycle, runtime-tools and crun have it (runc
 			 * says "creating"); docs/runtime.md */
-			cleanup_free char *js = container_state_json_text(b->root, &b->state,
-									   "created");
+			cleanup_free char *js =
+			    container_state_json_text(b->root, &b->state, "created");
 			free(m.payload);
 			if (c->has_hooks &&
-			    (hooks_run(c->hooks.prestart, c->hooks.n_prestart, "prestart", js, err) <
-				     0 ||
+			    (hooks_run(c->hooks.prestart, c->hooks.n_prestart, "prestart", js,
+			               err) < 0 ||
 			     hooks_run(c->hooks.create_runtime, c->hooks.n_create_runtime,
-				       "createRuntime", js, err) < 0))
+			               "createRuntime", js, err) < 0))
 				return -1;
 			if (sync_send(sync, SYNC_ACK, 0, js, err) < 0)
 				return -1;
@@ -371,15 +373,17 @@ static int container_converse(struct container_build *b, int sync, const char *p
 		case SYNC_READY:
 			free(m.payload);
 			if (b->init <= 0)
-				return berth_error(err, EPROTO,
-						   "sync: the init was ready before its pid was known");
+				return berth_error(
+				    err, EPROTO,
+				    "sync: the init was ready before its pid was known");
 			b->state.creating = false;
 			if (state_save(b->root, &b->state, err) < 0)
 				return -1;
 			if (pid_file) {
 				char buf[32];
 				snprintf(buf, sizeof(buf), "%d", (int)b->init);
-				if (util_write_file_atomic(pid_file, buf, strlen(buf), 0644, err) < 0)
+				if (util_write_file_atomic(pid_file, buf, strlen(buf), 0644, err) <
+				    0)
 					return berth_error_prefix(err, "--pid-file");
 			}
 			return sync_send(sync, SYNC_ACK, 0, NULL, err);
@@ -407,7 +411,7 @@ static char **container_listen_env(int *preserve)
 }
 
 static int container_create_full(const struct container_opts *o, pid_t *pid, int *master,
-				 berth_error_t *err)
+                                 berth_error_t *err)
 {
 	struct container_build b = {.root = o->root, .id = o->id};
 	cleanup_free char *bundle = NULL;
@@ -431,7 +435,8 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		return -1;
 	{
 		const char *rp = b.config->root.path;
-		cleanup_free char *joined = rp[0] == '/' ? xstrdup(rp) : xasprintf("%s/%s", bundle, rp);
+		cleanup_free char *joined =
+		    rp[0] == '/' ? xstrdup(rp) : xasprintf("%s/%s", bundle, rp);
 		rootfs = realpath(joined, NULL);
 		if (rootfs == NULL) {
 			berth_error(err, errno, "root.path `%s`", joined);
@@ -584,7 +589,8 @@ static int container_release(const char *root, const struct state *s, berth_erro
 	 * FIFO that never had a writer polls neither readable nor hung up. */
 	{
 		cleanup_close int pidfd = container_pidfd(s->pid);
-		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+		                      {.fd = pidfd, .events = POLLIN}};
 		for (;;) {
 			if (poll(p, 2, -1) < 0) {
 				if (errno == EINTR)
@@ -595,8 +601,8 @@ static int container_release(const char *root, const struct state *s, berth_erro
 				break;
 			if (p[1].revents) {
 				unlink(fifo);
-				return berth_error(err, 0, "container `%s`: its init died before start",
-						   s->id);
+				return berth_error(
+				    err, 0, "container `%s`: its init died before start", s->id);
 			}
 		}
 	}
@@ -606,7 +612,8 @@ static int container_release(const char *root, const struct state *s, berth_erro
 		return -1;
 	unlink(fifo);
 	if (len == 0)
-		return berth_error(err, 0, "container `%s`: its init is not waiting to start", s->id);
+		return berth_error(err, 0, "container `%s`: its init is not waiting to start",
+		                   s->id);
 	if (len > 1)
 		return berth_error(err, 0, "%s", msg + 1);
 	return 0;
@@ -624,7 +631,7 @@ static int container_start_locked(const char *root, const char *id, berth_error_
 	st = state_status(root, s);
 	if (st != STATE_CREATED) {
 		berth_error(err, 0, "cannot start container `%s`: it is %s (expected created)", id,
-			    state_status_name(st));
+		            state_status_name(st));
 		goto out;
 	}
 	if (container_release(root, s, err) < 0)
@@ -710,8 +717,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, berth_er
 	return r;
 }
 
-static int container_delete_locked(const char *root, const char *id, bool force,
-				   berth_error_t *err)
+static int container_delete_locked(const char *root, const char *id, bool force, berth_error_t *err)
 {
 	struct state *s = NULL;
 	struct config *c = NULL;
@@ -725,9 +731,9 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 	    !force) {
 		state_free(s);
 		return berth_error(err, 0,
-				   "cannot delete container `%s`: it is %s (stop it first or use "
-				   "--force)",
-				   id, state_status_name(st));
+		                   "cannot delete container `%s`: it is %s (stop it first or use "
+		                   "--force)",
+		                   id, state_status_name(st));
 	}
 	if (st != STATE_STOPPED && s->pid > 0) {
 		container_signal(s->pid, s->start_time, SIGKILL);
@@ -742,11 +748,12 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 			container_thaw_pid(s->pid);
 			container_signal(s->pid, s->start_time, SIGKILL);
 			if (!container_wait_gone(s->pid, s->start_time, CONTAINER_KILL_WAIT_MS)) {
-				int r = berth_error(err, 0,
-						    "cannot delete container `%s`: its init (pid %d) "
-						    "did not die within %d s of SIGKILL (frozen, or "
-						    "in uninterruptible sleep?)",
-						    id, (int)s->pid, CONTAINER_KILL_WAIT_MS / 1000);
+				int r =
+				    berth_error(err, 0,
+				                "cannot delete container `%s`: its init (pid %d) "
+				                "did not die within %d s of SIGKILL (frozen, or "
+				                "in uninterruptible sleep?)",
+				                id, (int)s->pid, CONTAINER_KILL_WAIT_MS / 1000);
 				state_free(s);
 				return r;
 			}
@@ -756,8 +763,7 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 		state_free(s);
 		return -1;
 	}
-	if (state_load_config(root, id, &c, &e) == 0 && c->has_hooks &&
-	    c->hooks.n_poststop > 0) {
+	if (state_load_config(root, id, &c, &e) == 0 && c->has_hooks && c->hooks.n_poststop > 0) {
 		cleanup_free char *js = container_state_json_text(root, s, "stopped");
 		if (hooks_run(c->hooks.poststop, c->hooks.n_poststop, "poststop", js, &e) < 0)
 			log_warning("%s", e->msg);
@@ -832,7 +838,7 @@ int container_list(const char *root, json_t **out, berth_error_t *err)
 /* ---- run -------------------------------------------------------------------------- */
 
 int container_run(const struct container_opts *o, bool detach, bool keep, int *status,
-		  berth_error_t *err)
+                  berth_error_t *err)
 {
 	struct container_opts fo = *o;
 	pid_t pid;
@@ -855,14 +861,17 @@ int container_run(const struct container_opts *o, bool detach, bool keep, int *s
 	if (container_start(o->root, o->id, err) < 0) {
 		berth_error_t e = NULL;
 		int ws;
-		/* in the foreground the init is our child (we are its subreaper): say how it died */
+		/* in the foreground the init is our child (we are its subreaper): say how it died
+		 */
 		if (!detach && pid > 0 && waitpid(pid, &ws, WNOHANG) == pid) {
 			if (WIFSIGNALED(ws))
-				berth_error_prefix(err, "its init was killed by signal %d (%s) before start",
-						   WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+				berth_error_prefix(
+				    err, "its init was killed by signal %d (%s) before start",
+				    WTERMSIG(ws), strsignal(WTERMSIG(ws)));
 			else if (WIFEXITED(ws))
-				berth_error_prefix(err, "its init exited with status %d before start",
-						   WEXITSTATUS(ws));
+				berth_error_prefix(err,
+				                   "its init exited with status %d before start",
+				                   WEXITSTATUS(ws));
 		}
 		if (master >= 0)
 			close(master);

@@ -12,7 +12,7 @@
 struct json_t;
 
 struct container_opts {
-	const char *root;   /* state directory root (--root) */
+	const char *root; /* state directory root (--root) */
 	const char *id;
 	const char *bundle; /* default "." */
 	const char *pid_file;
@@ -35,7 +35,7 @@ int container_start(const char *root, const char *id, berth_error_t *err);
 /* create + start; without detach, wait and give the exit status (128+N for signal N) and
  * delete the container unless keep. */
 int container_run(const struct container_opts *o, bool detach, bool keep, int *status,
-		  berth_error_t *err);
+                  berth_error_t *err);
 int container_kill(const char *root, const char *id, int sig, bool all, berth_error_t *err);
 int container_delete(const char *root, const char *id, bool force, berth_error_t *err);
 /* The spec's state document of one container, and of every container (an array). */

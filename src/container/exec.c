@@ -372,7 +372,7 @@ __attribute__((noreturn)) static void exec_helper(struct exec_child *x)
 		}
 	}
 	if (x->cg && (x->n_subs ? cgroup_enter_sub(x->cg, getpid(), x->subs, x->n_subs, &err)
-				: cgroup_enter(x->cg, getpid(), &err)) < 0)
+	                        : cgroup_enter(x->cg, getpid(), &err)) < 0)
 		exec_child_fail(x, &err);
 	/* nothing in the container may ptrace us or open our /proc files while we still run
 	 * runtime code with the host's view */
@@ -656,14 +656,14 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 	{
 		const int *io = o->stdio;
 		bool ours = io == NULL || io[0] == STDIN_FILENO;
-		struct supervise_io sio = {.master = master,
-		                           .out = -1,
-		                           .err = -1,
-		                           .in = io ? io[0] : STDIN_FILENO,
-		                           .raw = master >= 0 && ours,
-		                           .forward = true,
-		                           .to = {-1, io ? io[1] : STDOUT_FILENO,
-		                                  io ? io[2] : STDERR_FILENO}};
+		struct supervise_io sio = {
+		    .master = master,
+		    .out = -1,
+		    .err = -1,
+		    .in = io ? io[0] : STDIN_FILENO,
+		    .raw = master >= 0 && ours,
+		    .forward = true,
+		    .to = {-1, io ? io[1] : STDOUT_FILENO, io ? io[2] : STDERR_FILENO}};
 		r = supervise_run(x.child, &sio, status, err);
 	}
 restore:

@@ -42,7 +42,7 @@ struct exec_opts {
 	const char *process_label;
 	int preserve_fds;
 	bool ignore_paused; /* exec into a paused container all the same */
-	char **cgroups; /* --cgroup PATH | CTRL[,CTRL…]:PATH: existing sub-cgroups to enter */
+	char **cgroups;     /* --cgroup PATH | CTRL[,CTRL…]:PATH: existing sub-cgroups to enter */
 	size_t n_cgroups;
 	/* The process's stdin, stdout and stderr: these three fds; NULL: ours. With tty, the
 	 * terminal is its stdio instead, and the runtime (not detached) copies stdio[0] to it

@@ -40,7 +40,7 @@ static void hooks_child(const struct config_hook *h, int in_fd)
 }
 
 static int hooks_run_one(const struct config_hook *h, const char *kind, size_t idx,
-			 const char *state_json, berth_error_t *err)
+                         const char *state_json, berth_error_t *err)
 {
 	int pipefd[2];
 	cleanup_close int pidfd = -1;
@@ -81,28 +81,29 @@ static int hooks_run_one(const struct config_hook *h, const char *kind, size_t i
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			return berth_error(err, 0, "%s hook #%zu `%s`: timed out after %d s", kind,
-					   idx, h->path, h->timeout);
+			                   idx, h->path, h->timeout);
 		}
 	}
 	memset(&si, 0, sizeof(si));
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED) < 0)
 		if (errno != EINTR)
 			return berth_error(err, errno, "%s hook #%zu `%s`: wait", kind, idx,
-					   h->path);
+			                   h->path);
 	if (si.si_code == CLD_EXITED && si.si_status == 0)
 		return 0;
 	if (si.si_code == CLD_EXITED && si.si_status == 127)
-		return berth_error(err, 0, "%s hook #%zu `%s`: could not be executed (exit status 127)",
-				   kind, idx, h->path);
+		return berth_error(err, 0,
+		                   "%s hook #%zu `%s`: could not be executed (exit status 127)",
+		                   kind, idx, h->path);
 	if (si.si_code == CLD_EXITED)
 		return berth_error(err, 0, "%s hook #%zu `%s`: exit status %d", kind, idx, h->path,
-				   si.si_status);
+		                   si.si_status);
 	return berth_error(err, 0, "%s hook #%zu `%s`: killed by signal %d", kind, idx, h->path,
-			   si.si_status);
+	                   si.si_status);
 }
 
 int hooks_run(const struct config_hook *hooks, size_t n, const char *kind, const char *state_json,
-	      berth_error_t *err)
+              berth_error_t *err)
 {
 	for (size_t i = 0; i < n; i++)
 		if (hooks_run_one(&hooks[i], kind, i, state_json, err) < 0)

@@ -10,6 +10,6 @@
 /* Run hooks[0..n) in order; the first failure stops the rest and fails with
  * "<kind> hook #<i> `<path>`: <what>". */
 int hooks_run(const struct config_hook *hooks, size_t n, const char *kind, const char *state_json,
-	      berth_error_t *err);
+              berth_error_t *err);
 
 #endif

@@ -49,12 +49,12 @@ static int init_join_namespaces(const struct config *c, berth_error_t *err)
 				continue;
 			fd = open(ns->path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
-				return berth_error(err, errno, "linux.namespaces[%zu]: open `%s`", i,
-						   ns->path);
+				return berth_error(err, errno, "linux.namespaces[%zu]: open `%s`",
+				                   i, ns->path);
 			if (setns(fd, config_ns_clone_flag(ns->type)) < 0)
-				return berth_error(err, errno,
-						   "linux.namespaces[%zu]: join the %s namespace `%s`", i,
-						   config_ns_name(ns->type), ns->path);
+				return berth_error(
+				    err, errno, "linux.namespaces[%zu]: join the %s namespace `%s`",
+				    i, config_ns_name(ns->type), ns->path);
 		}
 	}
 	return 0;
@@ -86,7 +86,7 @@ static int init_time_offsets(const struct config *c, berth_error_t *err)
 	for (size_t i = 0; i < c->linux_.n_time_offsets; i++) {
 		const struct config_time_offset *t = &c->linux_.time_offsets[i];
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %lld %u\n", t->clock,
-					(long long)t->secs, t->nanosecs);
+		                        (long long)t->secs, t->nanosecs);
 		if (len >= sizeof(buf))
 			return berth_error(err, E2BIG, "linux.timeOffsets");
 	}
@@ -129,9 +129,9 @@ static int init_wait_start(int fds, int fifo_fd)
 		fd = openat(fds, name, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
 	/* it must be exec.fifo that opened, nothing that took its place */
-	if (fd >= 0 && (fstat(fifo_fd, &want) < 0 || fstat(fd, &got) < 0 ||
-			!S_ISFIFO(got.st_mode) || got.st_ino != want.st_ino ||
-			got.st_dev != want.st_dev)) {
+	if (fd >= 0 &&
+	    (fstat(fifo_fd, &want) < 0 || fstat(fd, &got) < 0 || !S_ISFIFO(got.st_mode) ||
+	     got.st_ino != want.st_ino || got.st_dev != want.st_dev)) {
 		close(fd);
 		fd = -1;
 		errno = EBADF;
@@ -196,7 +196,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 		_exit(1);
 	state_json = m.payload;
 	if (c->has_hooks && hooks_run(c->hooks.create_container, c->hooks.n_create_container,
-				      "createContainer", state_json, &err) < 0)
+	                              "createContainer", state_json, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	if (p->cwd) {
 		cleanup_close int rfd = open(a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -214,8 +214,8 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	if (p->terminal) {
 		int master;
 		if (terminal_open_pty(&master, &slave,
-				      p->has_console_size ? p->console_size.height : 0,
-				      p->has_console_size ? p->console_size.width : 0, &err) < 0 ||
+		                      p->has_console_size ? p->console_size.height : 0,
+		                      p->has_console_size ? p->console_size.width : 0, &err) < 0 ||
 		    rootfs_mount_console(slave, &err) < 0 ||
 		    terminal_send_fd(a->console_fd, master, "/dev/ptmx", &err) < 0)
 			init_fail(a->sync_fd, &err);
@@ -275,7 +275,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	if (util_write_all(fifo, "0", 1) < 0)
 		_exit(127);
 	if (c->has_hooks && hooks_run(c->hooks.start_container, c->hooks.n_start_container,
-				      "startContainer", state_json, &err) < 0)
+	                              "startContainer", state_json, &err) < 0)
 		init_fail_started(fifo, &err);
 	for (int fd = 3; fd < 3 + a->preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
@@ -328,7 +328,8 @@ void init_stage1(const struct init_args *args)
 			_exit(1);
 		free(m.payload);
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
-			berth_error(&err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
+			berth_error(&err, errno,
+			            "become root in the user namespace (is uid/gid 0 mapped?)");
 			init_fail(a->sync_fd, &err);
 		}
 	}

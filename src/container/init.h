@@ -14,14 +14,14 @@
 
 struct init_args {
 	const struct config *config;
-	const char *rootfs;	 /* absolute host path */
+	const char *rootfs;      /* absolute host path */
 	const char *cgroup_path; /* for the cgroup mount */
 	bool no_pivot;
-	int sync_fd;	/* SOCK_SEQPACKET to the runtime */
-	int fifo_fd;	/* O_PATH of exec.fifo */
+	int sync_fd;    /* SOCK_SEQPACKET to the runtime */
+	int fifo_fd;    /* O_PATH of exec.fifo */
 	int console_fd; /* connected console socket, or -1 */
 	int preserve_fds;
-	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
+	char **extra_env;    /* LISTEN_FDS etc., NULL terminated */
 	const int *bind_fds; /* set by stage 1: rootfs_open_bind_sources() */
 };
 

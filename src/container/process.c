@@ -24,9 +24,9 @@ int process_apply_rlimits(const struct config_process *p, berth_error_t *err)
 		const struct config_rlimit *r = &p->rlimits[i];
 		struct rlimit rl = {.rlim_cur = r->soft, .rlim_max = r->hard};
 		if (setrlimit(r->resource, &rl) < 0)
-			return berth_error(err, errno, "setrlimit %s (soft %llu, hard %llu)", r->type,
-					   (unsigned long long)r->soft,
-					   (unsigned long long)r->hard);
+			return berth_error(err, errno, "setrlimit %s (soft %llu, hard %llu)",
+			                   r->type, (unsigned long long)r->soft,
+			                   (unsigned long long)r->hard);
 	}
 	return 0;
 }
@@ -83,8 +83,8 @@ int process_apply_mempolicy(const struct config_linux *l, berth_error_t *err)
 	if (!l->has_memory_policy)
 		return 0;
 	/* maxnode is one more than the highest node, as the kernel counts it */
-	if (syscall(SYS_set_mempolicy, m->mode | (int)m->flags,
-		    m->max_node ? m->nodemask : NULL, m->max_node ? m->max_node + 1 : 0) < 0)
+	if (syscall(SYS_set_mempolicy, m->mode | (int)m->flags, m->max_node ? m->nodemask : NULL,
+	            m->max_node ? m->max_node + 1 : 0) < 0)
 		return berth_error(err, errno, "linux.memoryPolicy: set_mempolicy");
 	return 0;
 }
@@ -120,9 +120,11 @@ static uint64_t process_grantable_caps(const struct config_capabilities *c)
 	const struct {
 		const int *caps;
 		size_t n;
-	} sets[] = {{c->bounding, c->n_bounding},   {c->effective, c->n_effective},
-		    {c->permitted, c->n_permitted}, {c->inheritable, c->n_inheritable},
-		    {c->ambient, c->n_ambient}};
+	} sets[] = {{c->bounding, c->n_bounding},
+	            {c->effective, c->n_effective},
+	            {c->permitted, c->n_permitted},
+	            {c->inheritable, c->n_inheritable},
+	            {c->ambient, c->n_ambient}};
 	uint64_t have = 0, warned = 0;
 	int last = process_last_cap();
 
@@ -139,15 +141,16 @@ static uint64_t process_grantable_caps(const struct config_capabilities *c)
 			name = cap_to_name(cap);
 			for (char *q = name; q && *q; q++)
 				*q = (char)toupper((unsigned char)*q);
-			log_warning("capability %s is not in the runtime's bounding set; not granted",
-				    name ? name : "?");
+			log_warning(
+			    "capability %s is not in the runtime's bounding set; not granted",
+			    name ? name : "?");
 			cap_free(name);
 		}
 	return have;
 }
 
 static int process_set_caps(const struct config_capabilities *c, uint64_t grantable,
-			    berth_error_t *err)
+                            berth_error_t *err)
 {
 	cap_t caps = cap_init();
 	int last = process_last_cap();
@@ -175,16 +178,17 @@ static int process_set_caps(const struct config_capabilities *c, uint64_t granta
 		return berth_error(err, errno, "clear ambient capabilities");
 	for (size_t i = 0; i < c->n_ambient; i++)
 		if (c->ambient[i] >= 0 && c->ambient[i] < 64 &&
-		    (grantable & (1ull << c->ambient[i])) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c->ambient[i], 0, 0) <
-		    0)
-			/* runc ignores ambient capabilities that are not also permitted+inheritable */
+		    (grantable & (1ull << c->ambient[i])) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c->ambient[i], 0,
+		          0) < 0)
+			/* runc ignores ambient capabilities that are not also permitted+inheritable
+			 */
 			log_debug("cannot raise ambient capability %d: %s", c->ambient[i],
-				  strerror(errno));
+			          strerror(errno));
 	return 0;
 }
 
-int process_set_identity(const struct config_process *p, bool setgroups_denied,
-			 berth_error_t *err)
+int process_set_identity(const struct config_process *p, bool setgroups_denied, berth_error_t *err)
 {
 	const struct config_capabilities *c = &p->capabilities;
 	uint64_t grantable = 0;
@@ -195,8 +199,8 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied,
 		for (int cap = 0; cap <= last; cap++)
 			if (!process_cap_in(c->bounding, c->n_bounding, cap) &&
 			    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-				return berth_error(err, errno, "drop capability %d from the bounding set",
-						   cap);
+				return berth_error(err, errno,
+				                   "drop capability %d from the bounding set", cap);
 		/* keep the permitted set across the uid change; we set it explicitly below */
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 			return berth_error(err, errno, "prctl(PR_SET_KEEPCAPS)");
@@ -236,10 +240,11 @@ int process_enter_cwd(const char *cwd, berth_error_t *err)
 	fd = util_open_in_root(root, cwd, O_PATH | O_DIRECTORY, 0, err);
 	if (fd < 0) {
 		if ((*err)->status == ELOOP || (*err)->status == EXDEV)
-			return berth_error(err, 0,
-					   "process.cwd `%s`: resolves through a /proc magic link or "
-					   "out of the root, refused",
-					   cwd);
+			return berth_error(
+			    err, 0,
+			    "process.cwd `%s`: resolves through a /proc magic link or "
+			    "out of the root, refused",
+			    cwd);
 		return berth_error(err, (*err)->status, "process.cwd: chdir `%s`", cwd);
 	}
 	if (fchdir(fd) < 0)
@@ -248,11 +253,13 @@ int process_enter_cwd(const char *cwd, berth_error_t *err)
 	 * for a directory that is not under our root */
 	if (getcwd(buf, sizeof(buf)) == NULL) {
 		if (errno != ENAMETOOLONG)
-			return berth_error(err, 0, "process.cwd `%s`: outside the container's root, "
-					   "refused", cwd);
+			return berth_error(err, 0,
+			                   "process.cwd `%s`: outside the container's root, "
+			                   "refused",
+			                   cwd);
 	} else if (buf[0] != '/') {
-		return berth_error(err, 0, "process.cwd `%s`: outside the container's root, refused",
-				   cwd);
+		return berth_error(err, 0,
+		                   "process.cwd `%s`: outside the container's root, refused", cwd);
 	}
 	return 0;
 }
@@ -333,4 +340,3 @@ char **process_build_env(const struct config_process *p, char *const *extra, siz
 	env[n] = NULL;
 	return env;
 }
-

@@ -18,8 +18,7 @@ int process_apply_sched(const struct config_process *p, berth_error_t *err);
 int process_apply_mempolicy(const struct config_linux *l, berth_error_t *err);
 /* Drop the bounding set, switch to user.uid/gid with additionalGids (setgroups is skipped
  * when `setgroups_denied`), then set effective/permitted/inheritable and ambient. */
-int process_set_identity(const struct config_process *p, bool setgroups_denied,
-			 berth_error_t *err);
+int process_set_identity(const struct config_process *p, bool setgroups_denied, berth_error_t *err);
 /* chdir to process.cwd, resolved inside our root ("/", the container's after pivot_root or
  * setns) with no /proc magic link on the way, then check with getcwd() that the directory is
  * reachable from the root. Refuses /proc/self/fd/N and the like (CVE-2024-21626). */

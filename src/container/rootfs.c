@@ -27,7 +27,7 @@
 #define MQUEUE_MAGIC 0x19800202
 #endif
 #define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
-#define ATIME_FLAGS	  (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+#define ATIME_FLAGS       (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 
 /* Everything rootfs_prepare() works with. */
 struct rootfs_ctx {
@@ -50,7 +50,7 @@ struct rootfs_mnt {
 	bool recursive_attr;
 	bool tmpcopyup;
 	const struct config_mount *idmap; /* idmapped bind: the mount with its mappings */
-	int tree;			  /* bind: the source cloned beforehand, or -1 */
+	int tree;                         /* bind: the source cloned beforehand, or -1 */
 };
 
 static void rootfs_ctx_release(struct rootfs_ctx *ctx)
@@ -169,12 +169,14 @@ static char *rootfs_fd_inroot(struct rootfs_ctx *ctx, int fd, const char *dest, 
 /* runc's checkProcMount: nothing may be mounted inside /proc except procfs itself and a few
  * files that lxcfs-like tools replace. */
 static int rootfs_check_proc_dest(const char *inroot, const struct rootfs_mnt *m,
-				  berth_error_t *err)
+                                  berth_error_t *err)
 {
 	static const char *const allowed[] = {
-		"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
-		"/proc/swaps",	 "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
-		"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	    "/proc/cpuinfo", "/proc/diskstats",
+	    "/proc/meminfo", "/proc/stat",
+	    "/proc/swaps",   "/proc/uptime",
+	    "/proc/loadavg", "/proc/slabinfo",
+	    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 	};
 	if (!rootfs_path_under(inroot, "/proc"))
 		return 0;
@@ -187,13 +189,13 @@ static int rootfs_check_proc_dest(const char *inroot, const struct rootfs_mnt *m
 		    sfs.f_type == PROC_SUPER_MAGIC)
 			return 0;
 		return berth_error(err, EINVAL, "mount on `%s`: only procfs may be mounted there",
-				   m->dest);
+		                   m->dest);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
 		if (strcmp(inroot, allowed[i]) == 0)
 			return 0;
 	return berth_error(err, EPERM, "mount on `%s`: `%s` is inside /proc and not allowed",
-			   m->dest, inroot);
+	                   m->dest, inroot);
 }
 
 /* ---- remounts and attributes ------------------------------------------------------------- */
@@ -202,7 +204,7 @@ static int rootfs_check_proc_dest(const char *inroot, const struct rootfs_mnt *m
  * source may be locked: on EPERM, keep nosuid/nodev/noexec/ro and the atime ones as they are.
  * keep_secure: always keep the mount's nosuid/nodev/noexec (runc's readonlyPath). */
 static int rootfs_remount(int fd, const char *what, unsigned long flags, bool keep_secure,
-			  berth_error_t *err)
+                          berth_error_t *err)
 {
 	char p[32];
 	const char *target = rootfs_target(fd, what, p);
@@ -230,8 +232,8 @@ static int rootfs_remount(int fd, const char *what, unsigned long flags, bool ke
 static int rootfs_setattr(int fd, const struct rootfs_mnt *m, berth_error_t *err)
 {
 	struct mount_attr attr = {
-		.attr_set = m->attr_set,
-		.attr_clr = m->attr_clr,
+	    .attr_set = m->attr_set,
+	    .attr_clr = m->attr_clr,
 	};
 	unsigned int flags = AT_EMPTY_PATH | (m->recursive_attr ? AT_RECURSIVE : 0);
 
@@ -246,14 +248,14 @@ static int rootfs_setattr(int fd, const struct rootfs_mnt *m, berth_error_t *err
 /* ---- idmapped mounts ---------------------------------------------------------------------- */
 
 static int rootfs_write_map(pid_t pid, const char *file, const struct config_id_mapping *map,
-			    size_t n, berth_error_t *err)
+                            size_t n, berth_error_t *err)
 {
 	cleanup_free char *text = xstrdup("");
 	cleanup_free char *path = xasprintf("/proc/%d/%s", (int)pid, file);
 
 	for (size_t i = 0; i < n; i++) {
 		char *t = xasprintf("%s%u %u %u\n", text, map[i].container_id, map[i].host_id,
-				    map[i].size);
+		                    map[i].size);
 		free(text);
 		text = t;
 	}
@@ -263,7 +265,7 @@ static int rootfs_write_map(pid_t pid, const char *file, const struct config_id_
 /* A user namespace fd with the mount's mappings (or the container's): a child unshares one,
  * we write its maps, open /proc/PID/ns/user and let it go. */
 static int rootfs_idmap_userns(const struct config *c, const struct config_mount *m,
-			       berth_error_t *err)
+                               berth_error_t *err)
 {
 	const struct config_id_mapping *um = m->uid_mappings, *gm = m->gid_mappings;
 	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
@@ -279,7 +281,7 @@ static int rootfs_idmap_userns(const struct config *c, const struct config_mount
 	}
 	if (nu == 0 || ng == 0)
 		return berth_error(err, EINVAL, "idmapped mount `%s`: no uid/gid mappings",
-				   m->destination);
+		                   m->destination);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return berth_error(err, errno, "pipe");
 	if (pipe2(done, O_CLOEXEC) < 0) {
@@ -320,7 +322,7 @@ static int rootfs_idmap_userns(const struct config *c, const struct config_mount
 		if (util_read_all(ready[0], self, sizeof(self)) != (ssize_t)sizeof(self) ||
 		    (procpid = atoi(self)) <= 0) {
 			berth_error(err, EPERM, "idmapped mount `%s`: unshare a user namespace",
-				    m->destination);
+			            m->destination);
 			goto reap;
 		}
 		if (rootfs_write_map(procpid, "uid_map", um, nu, err) < 0 ||
@@ -356,13 +358,19 @@ static const char *rootfs_fs_name(long magic)
 	static const struct {
 		long magic;
 		const char *name;
-	} names[] = {{EXT4_SUPER_MAGIC, "ext4"},   {XFS_SUPER_MAGIC, "xfs"},
-		     {BTRFS_SUPER_MAGIC, "btrfs"}, {TMPFS_MAGIC, "tmpfs"},
-		     {OVERLAYFS_SUPER_MAGIC, "overlay"}, {NFS_SUPER_MAGIC, "nfs"},
-		     {0x65735546, "fuse"},	   {V9FS_MAGIC, "9p"},
-		     {MSDOS_SUPER_MAGIC, "vfat"},  {PROC_SUPER_MAGIC, "proc"},
-		     {SYSFS_MAGIC, "sysfs"},	   {SQUASHFS_MAGIC, "squashfs"},
-		     {RAMFS_MAGIC, "ramfs"}};
+	} names[] = {{EXT4_SUPER_MAGIC, "ext4"},
+	             {XFS_SUPER_MAGIC, "xfs"},
+	             {BTRFS_SUPER_MAGIC, "btrfs"},
+	             {TMPFS_MAGIC, "tmpfs"},
+	             {OVERLAYFS_SUPER_MAGIC, "overlay"},
+	             {NFS_SUPER_MAGIC, "nfs"},
+	             {0x65735546, "fuse"},
+	             {V9FS_MAGIC, "9p"},
+	             {MSDOS_SUPER_MAGIC, "vfat"},
+	             {PROC_SUPER_MAGIC, "proc"},
+	             {SYSFS_MAGIC, "sysfs"},
+	             {SQUASHFS_MAGIC, "squashfs"},
+	             {RAMFS_MAGIC, "ramfs"}};
 	static char unknown[32];
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -373,10 +381,10 @@ static const char *rootfs_fs_name(long magic)
 }
 
 /* open_tree(CLONE) the source, set MOUNT_ATTR_IDMAP, move_mount it onto dfd. */
-static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, int srcfd,
-			     int dfd, berth_error_t *err)
+static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, int srcfd, int dfd,
+                             berth_error_t *err)
 {
-	bool rec = m->flags & MS_REC;			   /* rbind: clone the whole tree */
+	bool rec = m->flags & MS_REC;                    /* rbind: clone the whole tree */
 	bool rec_attr = rec || m->idmap->recursive_attr; /* ridmap: idmap all of it */
 	cleanup_close int userns = rootfs_idmap_userns(ctx->c, m->idmap, err);
 	cleanup_close int tree = -1;
@@ -386,18 +394,20 @@ static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m,
 		return -1;
 	attr.userns_fd = (uint64_t)userns;
 	tree = open_tree(srcfd, "",
-			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0));
+	                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+	                     (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return berth_error(err, errno, "open_tree `%s` (for `%s`)", m->source, m->dest);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | (rec_attr ? AT_RECURSIVE : 0), &attr,
-			  sizeof(attr)) < 0) {
+	                  sizeof(attr)) < 0) {
 		struct statfs sfs;
 		if (errno == EINVAL && fstatfs(srcfd, &sfs) == 0)
-			return berth_error(err, errno,
-					   "idmap `%s` (for `%s`): the %s file system of the source "
-					   "does not support idmapped mounts%s",
-					   m->source, m->dest, rootfs_fs_name(sfs.f_type),
-					   rec_attr ? " (or a mount below it does not)" : "");
+			return berth_error(
+			    err, errno,
+			    "idmap `%s` (for `%s`): the %s file system of the source "
+			    "does not support idmapped mounts%s",
+			    m->source, m->dest, rootfs_fs_name(sfs.f_type),
+			    rec_attr ? " (or a mount below it does not)" : "");
 		return berth_error(err, errno, "idmap `%s` (for `%s`)", m->source, m->dest);
 	}
 	if (move_mount(tree, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -410,7 +420,7 @@ static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m,
 static int rootfs_copy_tree(int src, int dst, const char *what, int depth, berth_error_t *err);
 
 static int rootfs_copy_entry(int src, int dst, const char *name, const struct stat *st,
-			     const char *what, int depth, berth_error_t *err)
+                             const char *what, int depth, berth_error_t *err)
 {
 	mode_t perm = st->st_mode & 07777;
 
@@ -442,12 +452,12 @@ static int rootfs_copy_entry(int src, int dst, const char *name, const struct st
 				if (errno == EINTR)
 					continue;
 				return berth_error(err, errno, "tmpcopyup `%s`: read `%s`", what,
-						   name);
+				                   name);
 			}
 			r = util_write_all(d, buf, (size_t)n);
 			if (r < 0)
 				return berth_error(err, -r, "tmpcopyup `%s`: write `%s`", what,
-						   name);
+				                   name);
 		}
 		if (fchown(d, st->st_uid, st->st_gid) < 0 || fchmod(d, perm) < 0)
 			return berth_error(err, errno, "tmpcopyup `%s`: chown `%s`", what, name);
@@ -491,8 +501,8 @@ static int rootfs_copy_tree(int src, int dst, const char *what, int depth, berth
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			ret = berth_error(err, errno, "tmpcopyup `%s`: stat `%s`", what,
-					  de->d_name);
+			ret =
+			    berth_error(err, errno, "tmpcopyup `%s`: stat `%s`", what, de->d_name);
 			break;
 		}
 		ret = rootfs_copy_entry(src, dst, de->d_name, &st, what, depth, err);
@@ -535,10 +545,10 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 		/* the source is a host path: resolved on the host, symlinks followed (or cloned
 		 * before the user namespace was entered) */
 		srcfd = m->tree >= 0 ? fcntl(m->tree, F_DUPFD_CLOEXEC, 3)
-				     : open(m->source, O_PATH | O_CLOEXEC);
+		                     : open(m->source, O_PATH | O_CLOEXEC);
 		if (srcfd < 0 || fstat(srcfd, &st) < 0)
 			return berth_error(err, errno, "mount `%s` on `%s`: open source", m->source,
-					   m->dest);
+			                   m->dest);
 		dir = S_ISDIR(st.st_mode);
 	}
 	dfd = util_create_in_root(ctx->rootfd, m->dest, dir, dir ? 0755 : 0644, err);
@@ -563,9 +573,9 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 				return -1;
 		} else if (m->tree >= 0) {
 			if (move_mount(srcfd, "", dfd, "",
-				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 				return berth_error(err, errno, "move_mount `%s` on `%s`", label,
-						   m->dest);
+				                   m->dest);
 		} else if (mount(sp, dp, NULL, MS_BIND | (flags & MS_REC), NULL) < 0) {
 			return berth_error(err, errno, "mount `%s` on `%s`", label, m->dest);
 		}
@@ -579,7 +589,7 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 			if (fstat(dfd, &st) < 0)
 				return berth_error(err, errno, "mount on `%s`: stat", m->dest);
 			data = xasprintf("mode=%o%s%s", (unsigned)(st.st_mode & 07777),
-					 m->data && *m->data ? "," : "", m->data ? m->data : "");
+			                 m->data && *m->data ? "," : "", m->data ? m->data : "");
 		}
 		if (mount(label, dp, m->type, flags, data ? data : m->data) < 0) {
 			struct statfs sfs;
@@ -624,7 +634,7 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 		util_fd_path(top, dp);
 		if (mount(NULL, dp, NULL, m->propagation, NULL) < 0)
 			return berth_error(err, errno, "make `%s` %s", m->dest,
-					   rootfs_propagation_name(m->propagation));
+			                   rootfs_propagation_name(m->propagation));
 	}
 	return 0;
 }
@@ -659,8 +669,9 @@ static char *rootfs_own_cgroup(const char *ctrls)
  * (xattr, clone_children, …) are dropped. */
 static char *rootfs_cgroup_ctrls(const char *superopts)
 {
-	static const char *const skip[] = {"rw", "ro", "xattr", "clone_children", "noprefix",
-					   "cpuset_v2_mode", "nsdelegate", "favordynmods"};
+	static const char *const skip[] = {
+	    "rw",         "ro",          "xattr", "clone_children", "noprefix", "cpuset_v2_mode",
+	    "nsdelegate", "favordynmods"};
 	cleanup_free char *copy = xstrdup(superopts);
 	char *out = xstrdup(""), *tok, *save = NULL;
 
@@ -679,19 +690,19 @@ static char *rootfs_cgroup_ctrls(const char *superopts)
 }
 
 static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mount *cm,
-				  berth_error_t *err)
+                                  berth_error_t *err)
 {
 	cleanup_mountinfo struct mountinfo all = {0};
 	cleanup_close int dirfd = -1;
 	unsigned long flags = (cm->flags & ~(PROPAGATION_FLAGS | MS_BIND | MS_REC));
 	struct rootfs_mnt tm = {
-		.dest = cm->destination,
-		.source = "tmpfs",
-		.type = "tmpfs",
-		.flags = (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		.data = "mode=755",
-		.propagation = cm->propagation,
-		.tree = -1,
+	    .dest = cm->destination,
+	    .source = "tmpfs",
+	    .type = "tmpfs",
+	    .flags = (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    .data = "mode=755",
+	    .propagation = cm->propagation,
+	    .tree = -1,
 	};
 
 	if (rootfs_do_mount(ctx, &tm, err) < 0)
@@ -751,12 +762,12 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 			for (c = strtok_r(names, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
 				if (symlinkat(name, dirfd, c) < 0 && errno != EEXIST)
 					return berth_error(err, errno, "symlink `%s/%s`",
-							   cm->destination, c);
+					                   cm->destination, c);
 		}
 	}
 	if (cm->flags & MS_RDONLY) {
-		cleanup_close int top = util_open_in_root(ctx->rootfd, cm->destination,
-							   O_PATH | O_DIRECTORY, 0, err);
+		cleanup_close int top =
+		    util_open_in_root(ctx->rootfd, cm->destination, O_PATH | O_DIRECTORY, 0, err);
 		char p[32];
 		if (top < 0)
 			return -1;
@@ -794,22 +805,22 @@ static char *rootfs_cgroup2_source(const char *own, berth_error_t *err)
 }
 
 static int rootfs_mount_cgroup(struct rootfs_ctx *ctx, const struct config_mount *cm,
-			       berth_error_t *err)
+                               berth_error_t *err)
 {
 	struct statfs sfs;
 	cleanup_free char *own = NULL;
 	cleanup_free char *src = NULL;
 	struct rootfs_mnt m = {
-		.dest = cm->destination,
-		.source = "cgroup2",
-		.type = "cgroup2",
-		.flags = cm->flags & ~(MS_BIND | MS_REC),
-		.data = cm->data,
-		.propagation = cm->propagation,
-		.attr_set = cm->attr_set,
-		.attr_clr = cm->attr_clr,
-		.recursive_attr = cm->recursive_attr,
-		.tree = -1,
+	    .dest = cm->destination,
+	    .source = "cgroup2",
+	    .type = "cgroup2",
+	    .flags = cm->flags & ~(MS_BIND | MS_REC),
+	    .data = cm->data,
+	    .propagation = cm->propagation,
+	    .attr_set = cm->attr_set,
+	    .attr_clr = cm->attr_clr,
+	    .recursive_attr = cm->recursive_attr,
+	    .tree = -1,
 	};
 	berth_error_t e2 = NULL;
 
@@ -865,29 +876,29 @@ int *rootfs_open_bind_sources(const struct config *c)
 				fds[j] = -1;
 		}
 		fds[i] = open_tree(AT_FDCWD, cm->source,
-				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+		                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
 		if (fds[i] < 0)
 			log_debug("open_tree `%s`: %s (left to the mount)", cm->source,
-				  strerror(errno));
+			          strerror(errno));
 	}
 	return fds;
 }
 
 static int rootfs_mount_config(struct rootfs_ctx *ctx, const struct config_mount *cm,
-			       berth_error_t *err)
+                               berth_error_t *err)
 {
 	struct rootfs_mnt m = {
-		.dest = cm->destination,
-		.source = cm->source,
-		.type = cm->type,
-		.flags = cm->flags,
-		.data = cm->data,
-		.propagation = cm->propagation,
-		.attr_set = cm->attr_set,
-		.attr_clr = cm->attr_clr,
-		.recursive_attr = cm->recursive_attr,
-		.tmpcopyup = cm->tmpcopyup,
-		.tree = ctx->o->bind_fds ? ctx->o->bind_fds[cm - ctx->c->mounts] : -1,
+	    .dest = cm->destination,
+	    .source = cm->source,
+	    .type = cm->type,
+	    .flags = cm->flags,
+	    .data = cm->data,
+	    .propagation = cm->propagation,
+	    .attr_set = cm->attr_set,
+	    .attr_clr = cm->attr_clr,
+	    .recursive_attr = cm->recursive_attr,
+	    .tmpcopyup = cm->tmpcopyup,
+	    .tree = ctx->o->bind_fds ? ctx->o->bind_fds[cm - ctx->c->mounts] : -1,
 	};
 	berth_error_t e2 = NULL;
 
@@ -904,11 +915,11 @@ static int rootfs_mount_config(struct rootfs_ctx *ctx, const struct config_mount
 	}
 	if (cm->idmap)
 		return berth_error(err, ENOTSUP,
-				   "mount on `%s`: idmap mounts not supported for type `%s`",
-				   cm->destination, cm->type ? cm->type : "");
+		                   "mount on `%s`: idmap mounts not supported for type `%s`",
+		                   cm->destination, cm->type ? cm->type : "");
 	if (m.tmpcopyup && !rootfs_str_eq(cm->type, "tmpfs"))
 		return berth_error(err, EINVAL, "mount on `%s`: tmpcopyup needs a tmpfs",
-				   cm->destination);
+		                   cm->destination);
 	if (rootfs_str_eq(cm->type, "cgroup") || rootfs_str_eq(cm->type, "cgroup2"))
 		return rootfs_mount_cgroup(ctx, cm, err);
 	if (rootfs_str_eq(cm->type, "sysfs") && ctx->userns && !ctx->o->new_netns) {
@@ -924,7 +935,7 @@ static int rootfs_mount_config(struct rootfs_ctx *ctx, const struct config_mount
 	    (rootfs_str_eq(cm->type, "mqueue") || rootfs_str_eq(cm->type, "sysfs"))) {
 		/* no IPC (or network) namespace of our own: bind the host's instead */
 		log_debug("mount `%s` on `%s` failed, binding the host's", cm->type,
-			  cm->destination);
+		          cm->destination);
 		berth_error_release(&e2);
 		m.source = rootfs_str_eq(cm->type, "mqueue") ? "/dev/mqueue" : "/sys";
 		m.type = NULL;
@@ -941,8 +952,8 @@ static const struct {
 	const char *path;
 	unsigned major, minor;
 } rootfs_default_devices[] = {
-	{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
-	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 /* Compare two absolute paths ignoring repeated and trailing slashes. */
@@ -981,8 +992,8 @@ static int rootfs_split(const char *path, char **dir, char **base, berth_error_t
 	*base = strndup(slash ? slash + 1 : path, end - (size_t)(slash ? slash + 1 - path : 0));
 	if (*base == NULL)
 		abort();
-	if (**base == '\0' || strcmp(*base, ".") == 0 ||
-	    strcmp(*base, "..") == 0 || strchr(*base, '/') != NULL)
+	if (**base == '\0' || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0 ||
+	    strchr(*base, '/') != NULL)
 		return berth_error(err, EINVAL, "bad device path `%s`", path);
 	return 0;
 }
@@ -998,7 +1009,7 @@ struct rootfs_dev {
 
 /* Bind-mount the host's device node of the same path (user namespaces, or mknod refused). */
 static int rootfs_bind_device(int pfd, const char *base, const struct rootfs_dev *d,
-			      berth_error_t *err)
+                              berth_error_t *err)
 {
 	cleanup_close int src = open(d->path, O_PATH | O_CLOEXEC);
 	cleanup_close int f = -1;
@@ -1009,9 +1020,9 @@ static int rootfs_bind_device(int pfd, const char *base, const struct rootfs_dev
 		return berth_error(err, errno, "bind device `%s`: open the host's", d->path);
 	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISFIFO(st.st_mode))
 		return berth_error(err, ENODEV, "bind device `%s`: the host's is not a device",
-				   d->path);
+		                   d->path);
 	f = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-		   0600);
+	           0600);
 	if (f >= 0) {
 		close(f);
 		f = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -1026,7 +1037,7 @@ static int rootfs_bind_device(int pfd, const char *base, const struct rootfs_dev
 }
 
 static int rootfs_create_device(struct rootfs_ctx *ctx, const struct rootfs_dev *d,
-				berth_error_t *err)
+                                berth_error_t *err)
 {
 	cleanup_free char *dir = NULL;
 	cleanup_close int pfd = -1;
@@ -1064,7 +1075,7 @@ static int rootfs_create_device(struct rootfs_ctx *ctx, const struct rootfs_dev 
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return berth_error(err, EISDIR, "device `%s`: a directory is in the way",
-					   d->path);
+			                   d->path);
 		/* whatever is there (a symlink, a file, an old node) is replaced, not followed */
 		if (unlinkat(pfd, base, 0) < 0)
 			return berth_error(err, errno, "device `%s`: remove the old one", d->path);
@@ -1072,7 +1083,7 @@ static int rootfs_create_device(struct rootfs_ctx *ctx, const struct rootfs_dev 
 	if (ctx->userns)
 		return rootfs_bind_device(pfd, base, d, err);
 	if (mknodat(pfd, base, type | (d->mode & 07777),
-		    type == S_IFIFO ? 0 : makedev(d->major, d->minor)) < 0) {
+	            type == S_IFIFO ? 0 : makedev(d->major, d->minor)) < 0) {
 		if (errno != EPERM)
 			return berth_error(err, errno, "mknod `%s`", d->path);
 		if (rootfs_bind_device(pfd, base, d, &e2) < 0) {
@@ -1085,7 +1096,8 @@ static int rootfs_create_device(struct rootfs_ctx *ctx, const struct rootfs_dev 
 	if (nfd < 0 || fstat(nfd, &st) < 0)
 		return berth_error(err, errno, "device `%s`: reopen", d->path);
 	if ((st.st_mode & S_IFMT) != type)
-		return berth_error(err, EEXIST, "device `%s`: replaced while being created", d->path);
+		return berth_error(err, EEXIST, "device `%s`: replaced while being created",
+		                   d->path);
 	util_fd_path(nfd, p);
 	if (chmod(p, d->mode & 07777) < 0)
 		return berth_error(err, errno, "chmod `%s`", d->path);
@@ -1113,7 +1125,8 @@ static bool rootfs_config_has_mount(const struct config *c, const char *dest)
 static bool rootfs_dev_is_bind(const struct config *c)
 {
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (c->mounts[i].destination && rootfs_same_path(c->mounts[i].destination, "/dev") &&
+		if (c->mounts[i].destination &&
+		    rootfs_same_path(c->mounts[i].destination, "/dev") &&
 		    rootfs_is_bind(&c->mounts[i]))
 			return true;
 	return false;
@@ -1125,11 +1138,11 @@ static int rootfs_create_devices(struct rootfs_ctx *ctx, berth_error_t *err)
 
 	for (size_t i = 0; i < ARRAY_SIZE(rootfs_default_devices); i++) {
 		struct rootfs_dev d = {
-			.path = rootfs_default_devices[i].path,
-			.type = 'c',
-			.major = rootfs_default_devices[i].major,
-			.minor = rootfs_default_devices[i].minor,
-			.mode = 0666,
+		    .path = rootfs_default_devices[i].path,
+		    .type = 'c',
+		    .major = rootfs_default_devices[i].major,
+		    .minor = rootfs_default_devices[i].minor,
+		    .mode = 0666,
 		};
 		if (rootfs_config_has_device(c, d.path))
 			continue;
@@ -1139,17 +1152,17 @@ static int rootfs_create_devices(struct rootfs_ctx *ctx, berth_error_t *err)
 	for (size_t i = 0; i < c->linux_.n_devices; i++) {
 		const struct config_device *cd = &c->linux_.devices[i];
 		struct rootfs_dev d = {
-			.path = cd->path,
-			.type = cd->type,
-			.major = (unsigned)cd->major,
-			.minor = (unsigned)cd->minor,
-			.mode = cd->has_file_mode ? cd->file_mode : 0666,
-			.uid = cd->has_uid ? cd->uid : 0,
-			.gid = cd->has_gid ? cd->gid : 0,
+		    .path = cd->path,
+		    .type = cd->type,
+		    .major = (unsigned)cd->major,
+		    .minor = (unsigned)cd->minor,
+		    .mode = cd->has_file_mode ? cd->file_mode : 0666,
+		    .uid = cd->has_uid ? cd->uid : 0,
+		    .gid = cd->has_gid ? cd->gid : 0,
 		};
 		if (cd->path == NULL || cd->path[0] != '/')
 			return berth_error(err, EINVAL, "device path `%s` is not absolute",
-					   cd->path ? cd->path : "");
+			                   cd->path ? cd->path : "");
 		if (rootfs_create_device(ctx, &d, err) < 0)
 			return -1;
 	}
@@ -1162,10 +1175,10 @@ static int rootfs_dev_links(struct rootfs_ctx *ctx, berth_error_t *err)
 	static const struct {
 		const char *target, *name;
 	} links[] = {
-		{"/proc/self/fd", "fd"},
-		{"/proc/self/fd/0", "stdin"},
-		{"/proc/self/fd/1", "stdout"},
-		{"/proc/self/fd/2", "stderr"},
+	    {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	cleanup_close int dev = util_mkdir_in_root(ctx->rootfd, "/dev", 0755, err);
 
@@ -1199,16 +1212,16 @@ static bool rootfs_config_userns(const struct config *c)
 int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_error_t *err)
 {
 	struct rootfs_ctx ctx __attribute__((cleanup(rootfs_ctx_release))) = {
-		.c = c,
-		.o = o,
-		.rootfd = -1,
-		.userns = o->userns || rootfs_config_userns(c),
+	    .c = c,
+	    .o = o,
+	    .rootfd = -1,
+	    .userns = o->userns || rootfs_config_userns(c),
 	};
 	unsigned long prop = c->linux_.rootfs_propagation_flags;
 
 	if (o->rootfs == NULL || o->rootfs[0] != '/')
 		return berth_error(err, EINVAL, "rootfs `%s` is not an absolute path",
-				   o->rootfs ? o->rootfs : "");
+		                   o->rootfs ? o->rootfs : "");
 	ctx.root = realpath(o->rootfs, NULL);
 	if (ctx.root == NULL)
 		return berth_error(err, errno, "rootfs `%s`", o->rootfs);
@@ -1231,8 +1244,8 @@ int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_er
 
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		log_debug("mount %s on %s (%s)", c->mounts[i].source ? c->mounts[i].source : "",
-			  c->mounts[i].destination ? c->mounts[i].destination : "",
-			  c->mounts[i].type ? c->mounts[i].type : "");
+		          c->mounts[i].destination ? c->mounts[i].destination : "",
+		          c->mounts[i].type ? c->mounts[i].type : "");
 		if (rootfs_mount_config(&ctx, &c->mounts[i], err) < 0)
 			return -1;
 	}
@@ -1371,9 +1384,9 @@ int rootfs_mask_path(const char *path, berth_error_t *err)
 		return berth_error_prefix(err, "mask `%s`", path);
 	if (fstat(null, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
 		return berth_error(err, ENODEV, "mask `%s`: /dev/null is not the null device",
-				   path);
-	if (mount(rootfs_target(null, "/dev/null", sp), rootfs_target(fd, path, dp), NULL,
-		  MS_BIND, NULL) < 0)
+		                   path);
+	if (mount(rootfs_target(null, "/dev/null", sp), rootfs_target(fd, path, dp), NULL, MS_BIND,
+	          NULL) < 0)
 		return berth_error(err, errno, "mask `%s`: mount /dev/null", path);
 	return 0;
 }
@@ -1442,15 +1455,15 @@ int rootfs_write_sysctl(const struct config *c, berth_error_t *err)
 
 		if (rel == NULL)
 			return berth_error(err, EINVAL, "sysctl `%s`: bad name",
-					   kv->key ? kv->key : "");
+			                   kv->key ? kv->key : "");
 		fd = util_open_in_root(sys, rel, O_WRONLY, 0, err);
 		if (fd < 0)
 			return berth_error_prefix(err, "sysctl `%s`", kv->key);
 		r = util_write_all(fd, kv->value ? kv->value : "",
-				   kv->value ? strlen(kv->value) : 0);
+		                   kv->value ? strlen(kv->value) : 0);
 		if (r < 0)
 			return berth_error(err, -r, "write sysctl `%s` = `%s`", kv->key,
-					   kv->value ? kv->value : "");
+			                   kv->value ? kv->value : "");
 	}
 	return 0;
 }
@@ -1464,8 +1477,8 @@ static int rootfs_root_readonly(berth_error_t *err)
 		return 0;
 	if (statvfs("/", &sv) < 0)
 		return berth_error(err, errno, "remount `/` read-only");
-	f |= sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME |
-			  ST_RELATIME);
+	f |= sv.f_flag &
+	     (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
 	if (mount(NULL, "/", NULL, f, NULL) < 0)
 		return berth_error(err, errno, "remount `/` read-only");
 	return 0;

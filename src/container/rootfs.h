@@ -30,20 +30,20 @@
 #include <stdbool.h>
 
 struct rootfs_opts {
-	const char *rootfs;	 /* host path of root.path (absolute; symlinks resolved here) */
-	bool no_pivot;		 /* --no-pivot: MS_MOVE the rootfs onto / and chroot */
-	bool userns;		 /* in a new user namespace: devices are bind-mounted from the
-				  * host instead of mknod, locked mount flags are kept */
-	bool new_netns;		 /* in a new network namespace (else sysfs in a user ns is an
-				  * rbind of the host's /sys) */
-	bool new_cgroupns;	 /* in a new cgroup namespace (cgroup v1: mount the hierarchies
-				  * fresh instead of binding the container's cgroups) */
+	const char *rootfs;      /* host path of root.path (absolute; symlinks resolved here) */
+	bool no_pivot;           /* --no-pivot: MS_MOVE the rootfs onto / and chroot */
+	bool userns;             /* in a new user namespace: devices are bind-mounted from the
+	                          * host instead of mknod, locked mount flags are kept */
+	bool new_netns;          /* in a new network namespace (else sysfs in a user ns is an
+	                          * rbind of the host's /sys) */
+	bool new_cgroupns;       /* in a new cgroup namespace (cgroup v1: mount the hierarchies
+	                          * fresh instead of binding the container's cgroups) */
 	const char *cgroup_path; /* the container's cgroup relative to the hierarchy root
-				  * ("/berth/ID"), for the "cgroup" mount; NULL: read
-				  * /proc/self/cgroup (init must already be in its cgroup) */
-	const int *bind_fds;	 /* NULL, or per mount of c->mounts: a detached clone of the
-				  * bind source made before entering the user namespace
-				  * (rootfs_open_bind_sources), or -1 */
+	                          * ("/berth/ID"), for the "cgroup" mount; NULL: read
+	                          * /proc/self/cgroup (init must already be in its cgroup) */
+	const int *bind_fds;     /* NULL, or per mount of c->mounts: a detached clone of the
+	                          * bind source made before entering the user namespace
+	                          * (rootfs_open_bind_sources), or -1 */
 };
 
 /* With a user namespace, bind sources are cloned (open_tree) before entering it, as runc

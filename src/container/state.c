@@ -27,9 +27,9 @@ int state_validate_id(const char *id, berth_error_t *err)
 	for (const char *p = id; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_+.-", *p))
 			return berth_error(err, 0,
-					   "invalid container id `%s`: only letters, digits and "
-					   "`_+.-` are allowed",
-					   id);
+			                   "invalid container id `%s`: only letters, digits and "
+			                   "`_+.-` are allowed",
+			                   id);
 	return 0;
 }
 
@@ -152,7 +152,7 @@ int state_load(const char *root, const char *id, struct state **out, berth_error
 	o = json_loads(text, 0, &jerr);
 	if (o == NULL)
 		return berth_error(err, 0, "%s: corrupt state: %s (line %d, column %d)", path,
-				   jerr.text, jerr.line, jerr.column);
+		                   jerr.text, jerr.line, jerr.column);
 	s = xmalloc0(sizeof(*s));
 	s->id = xstrdup(id);
 	s->bundle = state_json_str(o, "bundle");
@@ -285,7 +285,7 @@ enum state_status state_status(const char *root, const struct state *s)
 
 	if (s->creating)
 		return s->pid > 0 && state_pid_alive(s->pid, s->start_time) ? STATE_CREATING
-									    : STATE_STOPPED;
+		                                                            : STATE_STOPPED;
 	if (!state_pid_alive(s->pid, s->start_time))
 		return STATE_STOPPED;
 	if (state_frozen(s))
@@ -307,7 +307,8 @@ json_t *state_to_spec_json(const char *root, const struct state *s)
 	enum state_status st = state_status(root, s);
 	json_t *o = json_object();
 
-	json_object_set_new(o, "ociVersion", json_string(s->oci_version ? s->oci_version : "1.2.0"));
+	json_object_set_new(o, "ociVersion",
+	                    json_string(s->oci_version ? s->oci_version : "1.2.0"));
 	json_object_set_new(o, "id", json_string(s->id));
 	json_object_set_new(o, "status", json_string(state_status_name(st)));
 	json_object_set_new(o, "pid", json_integer(st == STATE_STOPPED ? 0 : s->pid));

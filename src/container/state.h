@@ -26,16 +26,16 @@ enum state_status {
 
 struct state {
 	char *id;
-	char *bundle;	   /* absolute */
-	char *rootfs;	   /* absolute */
-	char *oci_version; /* of the config */
-	pid_t pid;	   /* host pid of the container's init, 0 before it exists */
+	char *bundle;                  /* absolute */
+	char *rootfs;                  /* absolute */
+	char *oci_version;             /* of the config */
+	pid_t pid;                     /* host pid of the container's init, 0 before it exists */
 	unsigned long long start_time; /* /proc/<pid>/stat field 22, to detect pid reuse */
-	char *cgroup_path; /* inside the cgroup hierarchy, NULL when none */
-	char *created;	   /* RFC 3339 */
+	char *cgroup_path;             /* inside the cgroup hierarchy, NULL when none */
+	char *created;                 /* RFC 3339 */
 	uid_t owner;
-	bool creating;		  /* the create did not finish */
-	bool systemd_cgroup;	  /* reserved */
+	bool creating;              /* the create did not finish */
+	bool systemd_cgroup;        /* reserved */
 	struct json_t *annotations; /* object, owned */
 };
 

@@ -70,8 +70,8 @@ int supervise_run(pid_t child, const struct supervise_io *io, int *status, berth
 
 	while (!done) {
 		struct pollfd p[5] = {
-		    {.fd = sfd, .events = POLLIN},     {.fd = fds[0], .events = POLLIN},
-		    {.fd = fds[1], .events = POLLIN},  {.fd = fds[2], .events = POLLIN},
+		    {.fd = sfd, .events = POLLIN},    {.fd = fds[0], .events = POLLIN},
+		    {.fd = fds[1], .events = POLLIN}, {.fd = fds[2], .events = POLLIN},
 		    {.fd = in, .events = POLLIN},
 		};
 		if (poll(p, 5, -1) < 0) {

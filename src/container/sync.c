@@ -12,13 +12,12 @@ struct sync_header {
 	int64_t value;
 };
 
-int sync_send(int fd, enum sync_type type, int64_t value, const char *payload,
-	      berth_error_t *err)
+int sync_send(int fd, enum sync_type type, int64_t value, const char *payload, berth_error_t *err)
 {
 	struct sync_header h = {.type = type, .value = value};
 	struct iovec iov[2] = {
-		{.iov_base = &h, .iov_len = sizeof(h)},
-		{.iov_base = (void *)payload, .iov_len = payload ? strlen(payload) : 0},
+	    {.iov_base = &h, .iov_len = sizeof(h)},
+	    {.iov_base = (void *)payload, .iov_len = payload ? strlen(payload) : 0},
 	};
 	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
 
@@ -77,7 +76,8 @@ int sync_expect(int fd, enum sync_type type, struct sync_msg *msg, berth_error_t
 	if (msg->type != (int32_t)type) {
 		free(msg->payload);
 		msg->payload = NULL;
-		return berth_error(err, EPROTO, "sync: expected message %d, got %d", type, msg->type);
+		return berth_error(err, EPROTO, "sync: expected message %d, got %d", type,
+		                   msg->type);
 	}
 	return 0;
 }

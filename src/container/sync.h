@@ -11,13 +11,13 @@
 #include <stdint.h>
 
 enum sync_type {
-	SYNC_GO = 1,	 /* runtime -> stage1: the cgroup is joined, go on */
-	SYNC_USERMAP,	 /* stage1 -> runtime: write my uid_map/gid_map */
-	SYNC_ACK,	 /* runtime -> init: done (payload: the state JSON for hooks) */
-	SYNC_PID,	 /* stage1 -> runtime: the init's pid */
-	SYNC_HOOKS,	 /* init -> runtime: mounts are ready, run prestart/createRuntime */
-	SYNC_READY,	 /* init -> runtime: ready to run the user process */
-	SYNC_ERROR,	 /* init -> runtime: payload is the error message */
+	SYNC_GO = 1,  /* runtime -> stage1: the cgroup is joined, go on */
+	SYNC_USERMAP, /* stage1 -> runtime: write my uid_map/gid_map */
+	SYNC_ACK,     /* runtime -> init: done (payload: the state JSON for hooks) */
+	SYNC_PID,     /* stage1 -> runtime: the init's pid */
+	SYNC_HOOKS,   /* init -> runtime: mounts are ready, run prestart/createRuntime */
+	SYNC_READY,   /* init -> runtime: ready to run the user process */
+	SYNC_ERROR,   /* init -> runtime: payload is the error message */
 };
 
 struct sync_msg {
@@ -27,8 +27,7 @@ struct sync_msg {
 	size_t len;
 };
 
-int sync_send(int fd, enum sync_type type, int64_t value, const char *payload,
-	      berth_error_t *err);
+int sync_send(int fd, enum sync_type type, int64_t value, const char *payload, berth_error_t *err);
 /* Receive one message; EOF gives an error "… closed". Free msg->payload after. */
 int sync_recv(int fd, struct sync_msg *msg, berth_error_t *err);
 /* Receive and check the type (SYNC_ERROR turns into the error it carries). */

@@ -26,7 +26,8 @@ int terminal_open_pty(int *master, int *slave, unsigned rows, unsigned cols, ber
 	if (s < 0)
 		return berth_error(err, errno, "open the pty peer");
 	if (rows && cols) {
-		struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+		struct winsize ws = {.ws_row = (unsigned short)rows,
+		                     .ws_col = (unsigned short)cols};
 		ioctl(m, TIOCSWINSZ, &ws);
 	}
 	*master = util_steal_fd(m);
@@ -65,8 +66,8 @@ int terminal_send_fd(int sock, int fd, const char *name, berth_error_t *err)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 
 	memset(cbuf, 0, sizeof(cbuf));
@@ -86,8 +87,8 @@ int terminal_recv_fd(int sock, berth_error_t *err)
 	char buf[256];
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 	int fd;
 
@@ -96,7 +97,8 @@ int terminal_recv_fd(int sock, berth_error_t *err)
 			return berth_error(err, errno, "receive the terminal");
 	c = CMSG_FIRSTHDR(&msg);
 	if (c == NULL || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return berth_error(err, 0, "receive the terminal: no file descriptor in the message");
+		return berth_error(err, 0,
+		                   "receive the terminal: no file descriptor in the message");
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	return fd;
 }

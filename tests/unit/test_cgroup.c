@@ -148,7 +148,7 @@ static void test_path_for(void **state)
 	expect_path_error(NULL, "");
 	expect_path_error(NULL, "..");
 	expect_path_error("x.slice:p:", "c1");
-	expect_path_error("x:p:n", "c1");	   /* not a slice */
+	expect_path_error("x:p:n", "c1");          /* not a slice */
 	expect_path_error("-a.slice:p:n", "c1");   /* empty component */
 	expect_path_error("a--b.slice:p:n", "c1"); /* empty component */
 	expect_path_error("a-.slice:p:n", "c1");
@@ -217,14 +217,14 @@ static void test_detect_mountinfo(void **state)
 	f = fopen(mi, "w");
 	assert_non_null(f);
 	fprintf(f, "22 1 0:21 / /sys rw - sysfs sysfs rw\n");
-	fprintf(f, "31 30 0:28 / %s/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup "
-		   "rw,cpu,cpuacct\n",
-		root);
+	fprintf(f,
+	        "31 30 0:28 / %s/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup "
+	        "rw,cpu,cpuacct\n",
+	        root);
 	fprintf(f, "32 30 0:29 / %s/memory rw - cgroup cgroup rw,memory\n", root);
 	fprintf(f, "33 30 0:29 / %s/memory2 rw - cgroup cgroup rw,memory\n", root); /* again */
 	fprintf(f, "34 30 0:30 / %s/systemd rw - cgroup cgroup rw,xattr,name=systemd\n", root);
-	fprintf(f, "35 30 0:31 / %s/net_cls\\040x rw - cgroup cgroup rw,net_cls,net_prio\n",
-		root);
+	fprintf(f, "35 30 0:31 / %s/net_cls\\040x rw - cgroup cgroup rw,net_cls,net_prio\n", root);
 	fprintf(f, "36 30 0:32 / /elsewhere/blkio rw - cgroup cgroup rw,blkio\n");
 	fprintf(f, "37 30 0:33 / %s/unified rw - cgroup2 cgroup2 rw,nsdelegate\n", root);
 	fclose(f);
@@ -237,7 +237,8 @@ static void test_detect_mountinfo(void **state)
 	snprintf(path, sizeof(path), "%s/cpu,cpuacct", root);
 	assert_string_equal(h.v1[0].mount, path);
 	assert_string_equal(h.v1[0].options, "cpu,cpuacct");
-	assert_int_equal(h.v1[0].controllers, (1u << CGROUP_CTRL_CPU) | (1u << CGROUP_CTRL_CPUACCT));
+	assert_int_equal(h.v1[0].controllers,
+	                 (1u << CGROUP_CTRL_CPU) | (1u << CGROUP_CTRL_CPUACCT));
 	assert_string_equal(h.v1[2].options, "name=systemd");
 	assert_int_equal(h.v1[2].controllers, 0);
 	snprintf(path, sizeof(path), "%s/net_cls x", root);
@@ -265,10 +266,10 @@ static void test_detect_mountinfo(void **state)
 /* ---- v2 against a fake tree -------------------------------------------------------- */
 
 static const char *const v2_leaf_files[] = {
-	"cgroup.procs",	  "memory.max",	   "memory.low",     "memory.high",   "memory.swap.max",
-	"cpu.weight",	  "cpu.max",	   "cpu.max.burst",  "cpu.idle",      "cpuset.cpus",
-	"cpuset.mems",	  "pids.max",	   "io.weight",	     "io.max",	      "hugetlb.2MB.max",
-	"rdma.max",	  "cgroup.freeze", "cgroup.events",  "memory.current"};
+    "cgroup.procs", "memory.max",    "memory.low",    "memory.high",   "memory.swap.max",
+    "cpu.weight",   "cpu.max",       "cpu.max.burst", "cpu.idle",      "cpuset.cpus",
+    "cpuset.mems",  "pids.max",      "io.weight",     "io.max",        "hugetlb.2MB.max",
+    "rdma.max",     "cgroup.freeze", "cgroup.events", "memory.current"};
 
 struct fake_v2 {
 	char root[64];
@@ -365,27 +366,27 @@ static void test_v2_fake_full(void **state)
 	struct cgroup_apply_opts o = {.skip_devices = true};
 	berth_error_t err = NULL;
 	const char *create[] = {
-		"/ cgroup.subtree_control=+cpu +cpuset +io +memory +pids +hugetlb +rdma",
-		"/berth cgroup.subtree_control=+cpu +cpuset +io +memory +pids +hugetlb +rdma",
+	    "/ cgroup.subtree_control=+cpu +cpuset +io +memory +pids +hugetlb +rdma",
+	    "/berth cgroup.subtree_control=+cpu +cpuset +io +memory +pids +hugetlb +rdma",
 	};
 	const char *apply[] = {
-		"/berth/t1 memory.swap.max=1073741824",
-		"/berth/t1 memory.max=1073741824",
-		"/berth/t1 memory.low=536870912",
-		"/berth/t1 cpu.idle=0",
-		"/berth/t1 cpu.weight=39",
-		"/berth/t1 cpu.max.burst=1000",
-		"/berth/t1 cpu.max=50000 100000",
-		"/berth/t1 cpuset.cpus=0-1",
-		"/berth/t1 cpuset.mems=0",
-		"/berth/t1 pids.max=100",
-		"/berth/t1 io.weight=4950",
-		"/berth/t1 io.max=8:0 rbps=1048576",
-		"/berth/t1 io.max=8:16 wiops=100",
-		"/berth/t1 hugetlb.2MB.max=0",
-		"/berth/t1 rdma.max=mlx5_1 hca_handle=3 hca_object=4",
-		"/berth/t1 memory.high=900000000",
-		"/berth/t1 pids.max=50",
+	    "/berth/t1 memory.swap.max=1073741824",
+	    "/berth/t1 memory.max=1073741824",
+	    "/berth/t1 memory.low=536870912",
+	    "/berth/t1 cpu.idle=0",
+	    "/berth/t1 cpu.weight=39",
+	    "/berth/t1 cpu.max.burst=1000",
+	    "/berth/t1 cpu.max=50000 100000",
+	    "/berth/t1 cpuset.cpus=0-1",
+	    "/berth/t1 cpuset.mems=0",
+	    "/berth/t1 pids.max=100",
+	    "/berth/t1 io.weight=4950",
+	    "/berth/t1 io.max=8:0 rbps=1048576",
+	    "/berth/t1 io.max=8:16 wiops=100",
+	    "/berth/t1 hugetlb.2MB.max=0",
+	    "/berth/t1 rdma.max=mlx5_1 hca_handle=3 hca_object=4",
+	    "/berth/t1 memory.high=900000000",
+	    "/berth/t1 pids.max=50",
 	};
 
 	(void)state;
@@ -405,7 +406,7 @@ static void test_v2_fake_full(void **state)
 		struct config_resources b = {0};
 		struct config_weight_device wd[] = {{8, 0, true, false, 300, 0}};
 		const char *want[] = {"/berth/t1 io.bfq.weight=500",
-				      "/berth/t1 io.bfq.weight=8:0 300"};
+		                      "/berth/t1 io.bfq.weight=8:0 300"};
 		touch(fv.leaf, "io.bfq.weight", "");
 		b.has_blkio = b.has_blkio_weight = true;
 		b.blkio_weight = 500;
@@ -419,7 +420,7 @@ static void test_v2_fake_full(void **state)
 	{
 		struct config_resources m = {0};
 		const char *want[] = {"/berth/t1 memory.swap.max=max", "/berth/t1 memory.max=max",
-				      "/berth/t1 cpu.max=max 250000", "/berth/t1 pids.max=max"};
+		                      "/berth/t1 cpu.max=max 250000", "/berth/t1 pids.max=max"};
 		m.has_mem_limit = true;
 		m.mem_limit = -1;
 		m.has_cpu_quota = m.has_cpu_period = true;
@@ -479,56 +480,56 @@ static void test_v2_fake_full(void **state)
  * freezer and OOM file are used. */
 static void test_hybrid_fake(void **state)
 {
-	static const char *const hier[] = {"cpu,cpuacct", "cpuset", "memory", "pids", "blkio",
-					   "freezer"};
+	static const char *const hier[] = {"cpu,cpuacct", "cpuset", "memory",
+	                                   "pids",        "blkio",  "freezer"};
 	static const char *const leaf_files[] = {
-		"cpu,cpuacct/berth/t1/cpu.shares",
-		"cpu,cpuacct/berth/t1/cpu.cfs_period_us",
-		"cpu,cpuacct/berth/t1/cpu.cfs_burst_us",
-		"cpu,cpuacct/berth/t1/cpu.cfs_quota_us",
-		"cpu,cpuacct/berth/t1/cpu.idle",
-		"memory/berth/t1/memory.limit_in_bytes",
-		"memory/berth/t1/memory.memsw.limit_in_bytes",
-		"memory/berth/t1/memory.soft_limit_in_bytes",
-		"pids/berth/t1/pids.max",
-		"blkio/berth/t1/blkio.weight",
-		"blkio/berth/t1/blkio.throttle.read_bps_device",
-		"blkio/berth/t1/blkio.throttle.write_iops_device",
-		"cpuset/berth/cpuset.cpus",
-		"cpuset/berth/cpuset.mems",
-		"cpuset/berth/t1/cpuset.cpus",
-		"cpuset/berth/t1/cpuset.mems",
-		"unified/berth/t1/hugetlb.2MB.max",
-		"unified/cgroup.subtree_control",
-		"unified/berth/cgroup.subtree_control",
+	    "cpu,cpuacct/berth/t1/cpu.shares",
+	    "cpu,cpuacct/berth/t1/cpu.cfs_period_us",
+	    "cpu,cpuacct/berth/t1/cpu.cfs_burst_us",
+	    "cpu,cpuacct/berth/t1/cpu.cfs_quota_us",
+	    "cpu,cpuacct/berth/t1/cpu.idle",
+	    "memory/berth/t1/memory.limit_in_bytes",
+	    "memory/berth/t1/memory.memsw.limit_in_bytes",
+	    "memory/berth/t1/memory.soft_limit_in_bytes",
+	    "pids/berth/t1/pids.max",
+	    "blkio/berth/t1/blkio.weight",
+	    "blkio/berth/t1/blkio.throttle.read_bps_device",
+	    "blkio/berth/t1/blkio.throttle.write_iops_device",
+	    "cpuset/berth/cpuset.cpus",
+	    "cpuset/berth/cpuset.mems",
+	    "cpuset/berth/t1/cpuset.cpus",
+	    "cpuset/berth/t1/cpuset.mems",
+	    "unified/berth/t1/hugetlb.2MB.max",
+	    "unified/cgroup.subtree_control",
+	    "unified/berth/cgroup.subtree_control",
 	};
 	const char *create[] = {
-		"/cpuset/berth cpuset.cpus=0-3",
-		"/cpuset/berth cpuset.mems=0",
-		"/cpuset/berth/t1 cpuset.cpus=0-3",
-		"/cpuset/berth/t1 cpuset.mems=0",
-		"/unified cgroup.subtree_control=+hugetlb",
-		"/unified/berth cgroup.subtree_control=+hugetlb",
+	    "/cpuset/berth cpuset.cpus=0-3",
+	    "/cpuset/berth cpuset.mems=0",
+	    "/cpuset/berth/t1 cpuset.cpus=0-3",
+	    "/cpuset/berth/t1 cpuset.mems=0",
+	    "/unified cgroup.subtree_control=+hugetlb",
+	    "/unified/berth cgroup.subtree_control=+hugetlb",
 	};
 	const char *apply[] = {
-		"/memory/berth/t1 memory.limit_in_bytes=1073741824",
-		"/memory/berth/t1 memory.memsw.limit_in_bytes=2147483648",
-		"/memory/berth/t1 memory.soft_limit_in_bytes=536870912",
-		"/cpu,cpuacct/berth/t1 cpu.shares=1024",
-		"/cpu,cpuacct/berth/t1 cpu.cfs_period_us=100000",
-		"/cpu,cpuacct/berth/t1 cpu.cfs_burst_us=1000",
-		"/cpu,cpuacct/berth/t1 cpu.cfs_quota_us=50000",
-		"/cpu,cpuacct/berth/t1 cpu.idle=0",
-		"/cpuset/berth/t1 cpuset.cpus=0-1",
-		"/cpuset/berth/t1 cpuset.mems=0",
-		"/pids/berth/t1 pids.max=100",
-		"/blkio/berth/t1 blkio.weight=500",
-		"/blkio/berth/t1 blkio.throttle.read_bps_device=8:0 1048576",
-		"/blkio/berth/t1 blkio.throttle.write_iops_device=8:16 100",
-		"/unified/berth/t1 hugetlb.2MB.max=0",
+	    "/memory/berth/t1 memory.limit_in_bytes=1073741824",
+	    "/memory/berth/t1 memory.memsw.limit_in_bytes=2147483648",
+	    "/memory/berth/t1 memory.soft_limit_in_bytes=536870912",
+	    "/cpu,cpuacct/berth/t1 cpu.shares=1024",
+	    "/cpu,cpuacct/berth/t1 cpu.cfs_period_us=100000",
+	    "/cpu,cpuacct/berth/t1 cpu.cfs_burst_us=1000",
+	    "/cpu,cpuacct/berth/t1 cpu.cfs_quota_us=50000",
+	    "/cpu,cpuacct/berth/t1 cpu.idle=0",
+	    "/cpuset/berth/t1 cpuset.cpus=0-1",
+	    "/cpuset/berth/t1 cpuset.mems=0",
+	    "/pids/berth/t1 pids.max=100",
+	    "/blkio/berth/t1 blkio.weight=500",
+	    "/blkio/berth/t1 blkio.throttle.read_bps_device=8:0 1048576",
+	    "/blkio/berth/t1 blkio.throttle.write_iops_device=8:16 100",
+	    "/unified/berth/t1 hugetlb.2MB.max=0",
 	};
 	const char *freeze[] = {"/freezer/berth/t1 freezer.state=FROZEN",
-				"/freezer/berth/t1 freezer.state=THAWED"};
+	                        "/freezer/berth/t1 freezer.state=THAWED"};
 	char tmpl[] = "/tmp/berth-cgh-XXXXXX";
 	char *root = mkdtemp(tmpl);
 	char path[4096], mi[4096];
@@ -551,7 +552,7 @@ static void test_hybrid_fake(void **state)
 		snprintf(path, sizeof(path), "%s/%s/berth/t1", root, hier[i]);
 		assert_int_equal(util_mkdir_p(path, 0755, &err), 0);
 		fprintf(f, "%zu 30 0:%zu / %s/%s rw - cgroup cgroup rw,%s\n", 31 + i, 40 + i, root,
-			hier[i], hier[i]);
+		        hier[i], hier[i]);
 	}
 	fprintf(f, "40 30 0:50 / %s/unified rw - cgroup2 cgroup2 rw\n", root);
 	fclose(f);
@@ -585,9 +586,9 @@ static void test_hybrid_fake(void **state)
 	journal_reset();
 
 	full_resources(&r);
-	r.n_rdma = 0;		      /* no rdma controller here */
-	r.n_unified = 0;	      /* v2 only */
-	r.has_net_class_id = false;   /* no net_cls hierarchy */
+	r.n_rdma = 0;               /* no rdma controller here */
+	r.n_unified = 0;            /* v2 only */
+	r.has_net_class_id = false; /* no net_cls hierarchy */
 	r.n_net_priorities = 0;
 	if (cgroup_apply_opts(cg, &r, &ao, &err) < 0)
 		fail_msg("%s", err->msg);
@@ -720,12 +721,12 @@ static void test_v2_fake_update(void **state)
 	struct cgroup_apply_opts u = {.update = true};
 	berth_error_t err = NULL;
 	const char *want[] = {"/berth/t1 memory.max=67108864", "/berth/t1 cpu.max=20000",
-			      "/berth/t1 pids.max=33"};
+	                      "/berth/t1 pids.max=33"};
 	const char *want_file[] = {"/berth/t1 memory.swap.max=max", "/berth/t1 memory.max=max",
-				   "/berth/t1 cpu.max=10000 50000"};
+	                           "/berth/t1 cpu.max=10000 50000"};
 	const char *want_thaw[] = {"/berth/t1 cgroup.freeze=0"};
 	const char *file = "{\"memory\": {\"limit\": -1},\n \"cpu\": {\"period\": 50000, "
-			   "\"quota\": 10000}}";
+	                   "\"quota\": 10000}}";
 	const char *bad = "{\"pids\": {\n  \"limit\": \"x\"}}";
 
 	(void)state;
@@ -750,7 +751,7 @@ static void test_v2_fake_update(void **state)
 
 	assert_int_equal(config_parse_resources(bad, strlen(bad), "r.json", &r, &err), -1);
 	assert_string_equal(err->msg,
-			    "r.json: pids.limit: expected integer, got string (line 2, column 12)");
+	                    "r.json: pids.limit: expected integer, got string (line 2, column 12)");
 	berth_error_release(&err);
 	assert_int_equal(config_parse_resources("[1]", 3, "r.json", &r, &err), -1);
 	assert_non_null(strstr(err->msg, "expected object, got array"));
@@ -792,15 +793,15 @@ static void test_stats_json(void **state)
 	st.n_hugetlb = 1;
 	s = manage_stats_json("c1", &st);
 	assert_string_equal(
-		s, "{\"type\":\"stats\",\"id\":\"c1\",\"data\":{\"cpu\":{\"usage\":{\"total\":11,"
-		   "\"percpu\":[5,6],\"kernel\":0,\"user\":7},\"throttling\":{}},\"cpuset\":{},"
-		   "\"memory\":{\"cache\":20,\"usage\":{\"limit\":18446744073709551615,"
-		   "\"usage\":4096,\"failcnt\":0},\"swap\":{\"limit\":0,\"failcnt\":0},"
-		   "\"kernel\":{\"limit\":0,\"failcnt\":0},\"kernelTCP\":{\"limit\":0,\"failcnt\":0},"
-		   "\"raw\":{\"cache\":20,\"rss\":10}},\"pids\":{\"current\":3},\"blkio\":{"
-		   "\"ioServiceBytesRecursive\":[{\"major\":8,\"op\":\"Read\",\"value\":10}]},"
-		   "\"hugetlb\":{\"2MB\":{\"failcnt\":1}},\"intel_rdt\":{},"
-		   "\"network_interfaces\":null}}");
+	    s, "{\"type\":\"stats\",\"id\":\"c1\",\"data\":{\"cpu\":{\"usage\":{\"total\":11,"
+	       "\"percpu\":[5,6],\"kernel\":0,\"user\":7},\"throttling\":{}},\"cpuset\":{},"
+	       "\"memory\":{\"cache\":20,\"usage\":{\"limit\":18446744073709551615,"
+	       "\"usage\":4096,\"failcnt\":0},\"swap\":{\"limit\":0,\"failcnt\":0},"
+	       "\"kernel\":{\"limit\":0,\"failcnt\":0},\"kernelTCP\":{\"limit\":0,\"failcnt\":0},"
+	       "\"raw\":{\"cache\":20,\"rss\":10}},\"pids\":{\"current\":3},\"blkio\":{"
+	       "\"ioServiceBytesRecursive\":[{\"major\":8,\"op\":\"Read\",\"value\":10}]},"
+	       "\"hugetlb\":{\"2MB\":{\"failcnt\":1}},\"intel_rdt\":{},"
+	       "\"network_interfaces\":null}}");
 	free(s);
 }
 
@@ -825,11 +826,10 @@ static void test_unified_on_v1(void **state)
 static void test_dev_emulator(void **state)
 {
 	struct config_device_cgroup rules[] = {
-		{false, 'a', -1, -1, "rwm"}, /* deny all */
-		{true, 'c', 10, 200, "rw"},  /* tun */
-		{true, 'c', 10, 200, "m"},   /* merged into the same exception */
-		{true, 'b', 8, -1, "r"},
-		{false, 'b', 8, -1, "r"}, /* taken back */
+	    {false, 'a', -1, -1, "rwm"}, /* deny all */
+	    {true, 'c', 10, 200, "rw"},  /* tun */
+	    {true, 'c', 10, 200, "m"},   /* merged into the same exception */
+	    {true, 'b', 8, -1, "r"},     {false, 'b', 8, -1, "r"}, /* taken back */
 	};
 	struct config_resources r = {.devices = rules, .n_devices = ARRAY_SIZE(rules)};
 	struct cgroup_dev_rule *v;
@@ -877,7 +877,7 @@ static void test_dev_emulator(void **state)
 /* Run the program on a context the way the kernel would (a tiny interpreter for the
  * handful of instructions we emit). */
 static int bpf_run(const struct bpf_insn *p, size_t n, unsigned type, unsigned acc, uint32_t maj,
-		   uint32_t min)
+                   uint32_t min)
 {
 	uint64_t reg[11] = {0};
 	uint32_t ctx[3] = {(acc << 16) | type, maj, min};
@@ -885,7 +885,8 @@ static int bpf_run(const struct bpf_insn *p, size_t n, unsigned type, unsigned a
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct bpf_insn *i = &p[pc];
 		uint8_t cls = BPF_CLASS(i->code), op = BPF_OP(i->code);
-		uint64_t src = BPF_SRC(i->code) == BPF_X ? reg[i->src_reg] : (uint64_t)(int64_t)i->imm;
+		uint64_t src =
+		    BPF_SRC(i->code) == BPF_X ? reg[i->src_reg] : (uint64_t)(int64_t)i->imm;
 		switch (cls) {
 		case BPF_LDX:
 			assert_int_equal(i->src_reg, BPF_REG_1);
@@ -943,14 +944,14 @@ static int bpf_run(const struct bpf_insn *p, size_t n, unsigned type, unsigned a
 static void test_dev_bpf_program(void **state)
 {
 	struct cgroup_dev_rule allow_list[] = {
-		{false, 'a', -1, -1, 7},
-		{true, 'c', 1, 3, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},
-		{true, 'c', 136, -1, CGROUP_DEV_R | CGROUP_DEV_W},
-		{true, 'b', -1, -1, CGROUP_DEV_M},
+	    {false, 'a', -1, -1, 7},
+	    {true, 'c', 1, 3, CGROUP_DEV_R | CGROUP_DEV_W | CGROUP_DEV_M},
+	    {true, 'c', 136, -1, CGROUP_DEV_R | CGROUP_DEV_W},
+	    {true, 'b', -1, -1, CGROUP_DEV_M},
 	};
 	struct cgroup_dev_rule deny_list[] = {
-		{true, 'a', -1, -1, 7},
-		{false, 'c', 1, 3, CGROUP_DEV_W},
+	    {true, 'a', -1, -1, 7},
+	    {false, 'c', 1, 3, CGROUP_DEV_W},
 	};
 	struct cgroup_dev_state st;
 	struct bpf_insn *p;
@@ -1005,7 +1006,7 @@ static void test_dev_bpf_program(void **state)
 
 	/* major above 2^31: compared as u32 */
 	struct cgroup_dev_rule big[] = {{false, 'a', -1, -1, 7},
-					{true, 'c', 4000000000LL, 1, CGROUP_DEV_R}};
+	                                {true, 'c', 4000000000LL, 1, CGROUP_DEV_R}};
 	cgroup_dev_emulate(big, 2, &st);
 	p = cgroup_dev_bpf_program(&st, &n);
 	assert_int_equal(bpf_run(p, n, CH, R, 4000000000u, 1), 1);
@@ -1022,7 +1023,7 @@ static void test_dev_bpf_kernel(void **state)
 	struct cgroup *cg = NULL;
 	berth_error_t err = NULL;
 	struct cgroup_dev_rule rules[] = {{false, 'a', -1, -1, 7},
-					  {true, 'c', 1, 5, CGROUP_DEV_R | CGROUP_DEV_W}};
+	                                  {true, 'c', 1, 5, CGROUP_DEV_R | CGROUP_DEV_W}};
 	struct cgroup_dev_state st;
 	struct bpf_insn *p;
 	size_t n;
@@ -1211,12 +1212,12 @@ static void test_v1_real(void **state)
 	free(s);
 	if (r.n_hugepage_limits) {
 		snprintf(dir, sizeof(dir), "%s%s",
-			 h.v1_controllers & (1u << CGROUP_CTRL_HUGETLB) ? "/sys/fs/cgroup/hugetlb"
-									 : h.v2_mount,
-			 path);
+		         h.v1_controllers & (1u << CGROUP_CTRL_HUGETLB) ? "/sys/fs/cgroup/hugetlb"
+		                                                        : h.v2_mount,
+		         path);
 		s = slurp(dir, h.v1_controllers & (1u << CGROUP_CTRL_HUGETLB)
-				       ? "hugetlb.2MB.limit_in_bytes"
-				       : "hugetlb.2MB.max");
+		                   ? "hugetlb.2MB.limit_in_bytes"
+		                   : "hugetlb.2MB.max");
 		assert_string_equal(s, "4194304");
 		free(s);
 	}
@@ -1224,7 +1225,7 @@ static void test_v1_real(void **state)
 	/* update the device list of the live cgroup: allow list to allow list */
 	{
 		struct config_device_cgroup tun[] = {{false, 'a', -1, -1, "rwm"},
-						     {true, 'c', 10, 200, "rwm"}};
+		                                     {true, 'c', 10, 200, "rwm"}};
 		struct config_resources u = {.devices = tun, .n_devices = 2};
 		struct cgroup_apply_opts uo = {.update = true};
 		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/devices%s", path);
@@ -1398,8 +1399,7 @@ static void test_v1_create_rollback(void **state)
 	assert_int_equal(cgroup_host_detect(&h, NULL, &err), 0);
 	snprintf(path, sizeof(path), "/berth-rb-%d", (int)getpid());
 	/* the last hierarchy already holds the path with a process: create must fail */
-	snprintf(dir, sizeof(dir), "%s%s",
-		 h.has_v2 ? h.v2_mount : h.v1[h.n_v1 - 1].mount, path);
+	snprintf(dir, sizeof(dir), "%s%s", h.has_v2 ? h.v2_mount : h.v1[h.n_v1 - 1].mount, path);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	pid = spawn_sleeper();
 	{
@@ -1425,22 +1425,22 @@ static void test_v1_create_rollback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_for),
-		cmocka_unit_test(test_conversions),
-		cmocka_unit_test(test_detect_mountinfo),
-		cmocka_unit_test(test_v2_fake_full),
-		cmocka_unit_test(test_v2_fake_missing_controller),
-		cmocka_unit_test(test_v2_fake_stats),
-		cmocka_unit_test(test_v2_fake_update),
-		cmocka_unit_test(test_hybrid_fake),
-		cmocka_unit_test(test_stats_json),
-		cmocka_unit_test(test_unified_on_v1),
-		cmocka_unit_test(test_dev_emulator),
-		cmocka_unit_test(test_dev_bpf_program),
-		cmocka_unit_test(test_dev_bpf_kernel),
-		cmocka_unit_test_teardown(test_v1_real, kill_sleepers),
-		cmocka_unit_test_teardown(test_v1_destroy_nested, kill_sleepers),
-		cmocka_unit_test_teardown(test_v1_create_rollback, kill_sleepers),
+	    cmocka_unit_test(test_path_for),
+	    cmocka_unit_test(test_conversions),
+	    cmocka_unit_test(test_detect_mountinfo),
+	    cmocka_unit_test(test_v2_fake_full),
+	    cmocka_unit_test(test_v2_fake_missing_controller),
+	    cmocka_unit_test(test_v2_fake_stats),
+	    cmocka_unit_test(test_v2_fake_update),
+	    cmocka_unit_test(test_hybrid_fake),
+	    cmocka_unit_test(test_stats_json),
+	    cmocka_unit_test(test_unified_on_v1),
+	    cmocka_unit_test(test_dev_emulator),
+	    cmocka_unit_test(test_dev_bpf_program),
+	    cmocka_unit_test(test_dev_bpf_kernel),
+	    cmocka_unit_test_teardown(test_v1_real, kill_sleepers),
+	    cmocka_unit_test_teardown(test_v1_destroy_nested, kill_sleepers),
+	    cmocka_unit_test_teardown(test_v1_create_rollback, kill_sleepers),
 	};
 	return cmocka_run_group_tests_name("cgroup", tests, NULL, NULL);
 }

@@ -1160,14 +1160,14 @@ static void test_limits(void **state)
 	     "config.json: process.rlimits: %zu entries, more than the limit of %zu"},
 	    {"\"hooks\":{\"poststop\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
 	     "config.json: hooks.poststop: %zu entries, more than the limit of %zu"},
-	    {"\"hooks\":{\"createContainer\":[", "{\"path\":\"/bin/true\"}", "]}",
-	     CONFIG_MAX_HOOKS,
+	    {"\"hooks\":{\"createContainer\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
 	     "config.json: hooks.createContainer: %zu entries, more than the limit of %zu"},
-	    {"\"linux\":{\"devices\":[", "{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3}",
-	     "]}", CONFIG_MAX_DEVICES,
-	     "config.json: linux.devices: %zu entries, more than the limit of %zu"},
-	    {"\"linux\":{\"resources\":{\"devices\":[", "{\"allow\":true,\"access\":\"rwm\"}", "]}}",
+	    {"\"linux\":{\"devices\":[",
+	     "{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3}", "]}",
 	     CONFIG_MAX_DEVICES,
+	     "config.json: linux.devices: %zu entries, more than the limit of %zu"},
+	    {"\"linux\":{\"resources\":{\"devices\":[", "{\"allow\":true,\"access\":\"rwm\"}",
+	     "]}}", CONFIG_MAX_DEVICES,
 	     "config.json: linux.resources.devices: %zu entries, more than the limit of %zu"},
 	    {"\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[",
 	     "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"}", "]}}", CONFIG_MAX_SYSCALLS,
@@ -1183,14 +1183,16 @@ static void test_limits(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
 		size_t sizes[] = {t[i].max, t[i].max + 1, 5000};
 		for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
-			cleanup_free char *doc = repeat_doc(t[i].head, t[i].elem, sizes[k], t[i].tail);
+			cleanup_free char *doc =
+			    repeat_doc(t[i].head, t[i].elem, sizes[k], t[i].tail);
 			berth_error_t err = NULL;
 			struct config *c = NULL;
 			char want[160];
 			int r = config_parse(doc, strlen(doc), "config.json", &c, &err);
 
 			if (sizes[k] <= t[i].max) {
-				/* at the limit: not refused for its length (a duplicate rlimit is) */
+				/* at the limit: not refused for its length (a duplicate rlimit is)
+				 */
 				if (r < 0) {
 					assert_null(strstr(err->msg, "more than the limit"));
 					berth_error_release(&err);
@@ -1232,7 +1234,8 @@ static void test_hostname_length(void **state)
 				config_free(c);
 				continue;
 			}
-			assert_int_equal(config_parse(doc, strlen(doc), "config.json", &c, &err), -1);
+			assert_int_equal(config_parse(doc, strlen(doc), "config.json", &c, &err),
+			                 -1);
 			snprintf(want, sizeof(want),
 			         "config.json: %s: %zu bytes, more than the kernel's limit of 64",
 			         keys[i], lens[k]);
@@ -1274,17 +1277,28 @@ static void test_sysctl_namespace(void **state)
 		const char *key;
 		int ns;
 	} t[] = {
-	    {"kernel.msgmax", CONFIG_NS_IPC},      {"kernel.msgmnb", CONFIG_NS_IPC},
-	    {"kernel.msgmni", CONFIG_NS_IPC},      {"kernel.sem", CONFIG_NS_IPC},
-	    {"kernel.shmall", CONFIG_NS_IPC},      {"kernel.shmmax", CONFIG_NS_IPC},
-	    {"kernel.shmmni", CONFIG_NS_IPC},      {"kernel.shm_rmid_forced", CONFIG_NS_IPC},
-	    {"fs.mqueue.msg_max", CONFIG_NS_IPC},  {"net.ipv4.ip_forward", CONFIG_NS_NETWORK},
-	    {"net.core.somaxconn", CONFIG_NS_NETWORK}, {"kernel.hostname", CONFIG_NS_UTS},
-	    {"kernel.domainname", CONFIG_NS_UTS},  {"kernel.core_pattern", -1},
-	    {"fs.lease-break-time", -1},           {"kernel.semx", -1},
-	    {"kernel.sysrq", -1},                  {"vm.overcommit_memory", -1},
-	    {"fs.mqueue", -1},                     {"network.x", -1},
-	    {"kernel.hostnamex", -1},              {"net", -1},
+	    {"kernel.msgmax", CONFIG_NS_IPC},
+	    {"kernel.msgmnb", CONFIG_NS_IPC},
+	    {"kernel.msgmni", CONFIG_NS_IPC},
+	    {"kernel.sem", CONFIG_NS_IPC},
+	    {"kernel.shmall", CONFIG_NS_IPC},
+	    {"kernel.shmmax", CONFIG_NS_IPC},
+	    {"kernel.shmmni", CONFIG_NS_IPC},
+	    {"kernel.shm_rmid_forced", CONFIG_NS_IPC},
+	    {"fs.mqueue.msg_max", CONFIG_NS_IPC},
+	    {"net.ipv4.ip_forward", CONFIG_NS_NETWORK},
+	    {"net.core.somaxconn", CONFIG_NS_NETWORK},
+	    {"kernel.hostname", CONFIG_NS_UTS},
+	    {"kernel.domainname", CONFIG_NS_UTS},
+	    {"kernel.core_pattern", -1},
+	    {"fs.lease-break-time", -1},
+	    {"kernel.semx", -1},
+	    {"kernel.sysrq", -1},
+	    {"vm.overcommit_memory", -1},
+	    {"fs.mqueue", -1},
+	    {"network.x", -1},
+	    {"kernel.hostnamex", -1},
+	    {"net", -1},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
 		if (config_sysctl_namespace(t[i].key) != t[i].ns)

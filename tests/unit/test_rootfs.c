@@ -178,7 +178,7 @@ static void child_done(void)
 /* Run fn in a grandchild that is pid 1 of new mount/pid/uts/ipc namespaces. Returns what it
  * reported (empty string = success) in msg. */
 static int run_in_ns(void (*fn)(void *), void *arg, bool userns, bool cgroupns, char *msg,
-		     size_t len)
+                     size_t len)
 {
 	int p[2], ready[2], go[2], status = 0;
 	pid_t pid;
@@ -210,7 +210,7 @@ static int run_in_ns(void (*fn)(void *), void *arg, bool userns, bool cgroupns, 
 				fail_child("no id maps");
 		}
 		if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-			    (cgroupns ? CLONE_NEWCGROUP : 0)) < 0)
+		            (cgroupns ? CLONE_NEWCGROUP : 0)) < 0)
 			fail_child("unshare: %s", strerror(errno));
 		inner = fork();
 		if (inner < 0)
@@ -260,7 +260,7 @@ static int run_in_ns(void (*fn)(void *), void *arg, bool userns, bool cgroupns, 
 
 #define MNT(dst, typ, src, fl, dat)                                                                \
 	{                                                                                          \
-		.destination = (char *)(dst), .type = (char *)(typ), .source = (char *)(src),     \
+		.destination = (char *)(dst), .type = (char *)(typ), .source = (char *)(src),      \
 		.flags = (fl), .data = (char *)(dat),                                              \
 	}
 
@@ -360,39 +360,36 @@ static void build_main_config(struct config *c, char *src_ro, char *src_single, 
 	memset(c, 0, sizeof(*c));
 	memset(main_mounts, 0, sizeof(main_mounts));
 	main_mounts[n++] = (struct config_mount)MNT("/proc", "proc", "proc",
-						     MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
-	main_mounts[n++] = (struct config_mount)MNT("/dev", "tmpfs", "tmpfs",
-						     MS_NOSUID | MS_STRICTATIME,
-						     "mode=755,size=65536k");
-	main_mounts[n++] = (struct config_mount)MNT("/dev/pts", "devpts", "devpts",
-						     MS_NOSUID | MS_NOEXEC,
-						     "newinstance,ptmxmode=0666,mode=0620,gid=5");
-	main_mounts[n++] = (struct config_mount)MNT("/dev/shm", "tmpfs", "shm",
-						     MS_NOSUID | MS_NOEXEC | MS_NODEV,
-						     "mode=1777,size=65536k");
+	                                            MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+	main_mounts[n++] = (struct config_mount)MNT(
+	    "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+	main_mounts[n++] =
+	    (struct config_mount)MNT("/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+	                             "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	main_mounts[n++] = (struct config_mount)MNT(
+	    "/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k");
 	main_mounts[n++] = (struct config_mount)MNT("/dev/mqueue", "mqueue", "mqueue",
-						     MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
-	main_mounts[n++] = (struct config_mount)MNT("/sys", "sysfs", "sysfs",
-						     MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY,
-						     NULL);
-	main_mounts[n++] = (struct config_mount)MNT("/sys/fs/cgroup", "cgroup", "cgroup",
-						     MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY,
-						     NULL);
-	main_mounts[n++] = (struct config_mount)MNT("/tmp", "tmpfs", "tmpfs",
-						     MS_NOSUID | MS_NODEV, "mode=1777,size=8m");
+	                                            MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+	main_mounts[n++] = (struct config_mount)MNT(
+	    "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+	main_mounts[n++] =
+	    (struct config_mount)MNT("/sys/fs/cgroup", "cgroup", "cgroup",
+	                             MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
+	main_mounts[n++] = (struct config_mount)MNT("/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV,
+	                                            "mode=1777,size=8m");
 	/* explicit cgroup2 (in a user ns without a cgroup ns: a bind of our own cgroup2 dir) */
 	main_mounts[n++] = (struct config_mount)MNT("/mnt/cg2", "cgroup2", "cgroup2",
-						     MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+	                                            MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
 	/* read-only bind of a host directory; the destination does not exist yet */
 	main_mounts[n] = (struct config_mount)MNT("/mnt/ro", "bind", src_ro,
-						   MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID, NULL);
+	                                          MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID, NULL);
 	main_mounts[n++].bind = true;
 	/* a file bind */
 	main_mounts[n] = (struct config_mount)MNT("/etc/single", NULL, src_single, MS_BIND, NULL);
 	main_mounts[n++].bind = true;
 	/* recursive read-only through mount_setattr */
-	main_mounts[n] = (struct config_mount)MNT("/mnt/rro", "bind", src_ro, MS_BIND | MS_REC,
-						   NULL);
+	main_mounts[n] =
+	    (struct config_mount)MNT("/mnt/rro", "bind", src_ro, MS_BIND | MS_REC, NULL);
 	main_mounts[n].bind = true;
 	main_mounts[n].attr_set = MOUNT_ATTR_RDONLY;
 	main_mounts[n++].recursive_attr = true;
@@ -410,7 +407,8 @@ static void build_main_config(struct config *c, char *src_ro, char *src_single, 
 	/* idmapped: root-owned files appear as 1000:1001 (the kernel wants CAP_SYS_ADMIN in
 	 * the filesystem's user namespace, so not from inside a user namespace on ext4) */
 	if (!userns)
-		main_mounts[n] = (struct config_mount)MNT("/mnt/idmap", "bind", src_ro, MS_BIND, NULL);
+		main_mounts[n] =
+		    (struct config_mount)MNT("/mnt/idmap", "bind", src_ro, MS_BIND, NULL);
 	if (!userns) {
 		main_mounts[n].bind = true;
 		main_mounts[n].idmap = true;
@@ -425,18 +423,33 @@ static void build_main_config(struct config *c, char *src_ro, char *src_single, 
 
 	memset(main_devices, 0, sizeof(main_devices));
 	main_devices[0] = (struct config_device){
-		.path = (char *)"/evil1/null2", .type = 'c', .major = 1, .minor = 3,
-		.has_file_mode = true, .file_mode = 0600,
+	    .path = (char *)"/evil1/null2",
+	    .type = 'c',
+	    .major = 1,
+	    .minor = 3,
+	    .has_file_mode = true,
+	    .file_mode = 0600,
 	};
 	main_devices[1] = (struct config_device){
-		.path = (char *)"/dev/mydev", .type = 'c', .major = 1, .minor = 5,
-		.has_file_mode = true, .file_mode = 0640, .has_uid = true, .uid = 1000,
-		.has_gid = true, .gid = 1001,
+	    .path = (char *)"/dev/mydev",
+	    .type = 'c',
+	    .major = 1,
+	    .minor = 5,
+	    .has_file_mode = true,
+	    .file_mode = 0640,
+	    .has_uid = true,
+	    .uid = 1000,
+	    .has_gid = true,
+	    .gid = 1001,
 	};
 	/* replaces the default /dev/zero */
 	main_devices[2] = (struct config_device){
-		.path = (char *)"/dev/zero", .type = 'c', .major = 1, .minor = 5,
-		.has_file_mode = true, .file_mode = 0604,
+	    .path = (char *)"/dev/zero",
+	    .type = 'c',
+	    .major = 1,
+	    .minor = 5,
+	    .has_file_mode = true,
+	    .file_mode = 0604,
 	};
 	c->has_linux = true;
 	c->linux_.devices = main_devices;
@@ -462,8 +475,10 @@ static void main_scenario(void *arg)
 {
 	const struct scenario *sc = arg;
 	struct config c;
-	struct rootfs_opts o = {.rootfs = rootfs, .no_pivot = sc->no_pivot, .userns = sc->userns,
-				 .new_cgroupns = sc->cgroupns};
+	struct rootfs_opts o = {.rootfs = rootfs,
+	                        .no_pivot = sc->no_pivot,
+	                        .userns = sc->userns,
+	                        .new_cgroupns = sc->cgroupns};
 	int ptmx, console = -1;
 	berth_error_t err = NULL;
 	char single[256];
@@ -495,8 +510,7 @@ static void main_scenario(void *arg)
 	{
 		int unlock = 0;
 		char name[64];
-		if (ioctl(ptmx, TIOCSPTLCK, &unlock) == 0 &&
-		    ioctl(ptmx, TIOCGPTN, &unlock) == 0) {
+		if (ioctl(ptmx, TIOCSPTLCK, &unlock) == 0 && ioctl(ptmx, TIOCGPTN, &unlock) == 0) {
 			snprintf(name, sizeof(name), "/dev/pts/%d", unlock);
 			console = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 		}
@@ -521,12 +535,12 @@ static void main_scenario(void *arg)
 
 	/* /dev */
 	CHECK(is_fs("/dev", TMPFS_MAGIC), "/dev is not a tmpfs");
-	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) &&
-		      st.st_rdev == makedev(1, 3) && (st.st_mode & 0777) == 0666,
+	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3) &&
+	          (st.st_mode & 0777) == 0666,
 	      "/dev/null");
 	if (!sc->userns)
 		CHECK(stat("/dev/zero", &st) == 0 && S_ISCHR(st.st_mode) &&
-			      (st.st_mode & 07777) == 0604,
+		          (st.st_mode & 07777) == 0604,
 		      "/dev/zero from linux.devices");
 	CHECK(stat("/dev/urandom", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 9),
 	      "/dev/urandom");
@@ -534,14 +548,14 @@ static void main_scenario(void *arg)
 	      "/dev/tty");
 	if (!sc->userns)
 		CHECK(stat("/dev/mydev", &st) == 0 && S_ISCHR(st.st_mode) &&
-			      st.st_rdev == makedev(1, 5) && (st.st_mode & 07777) == 0640 &&
-			      st.st_uid == 1000 && st.st_gid == 1001,
+		          st.st_rdev == makedev(1, 5) && (st.st_mode & 07777) == 0640 &&
+		          st.st_uid == 1000 && st.st_gid == 1001,
 		      "/dev/mydev");
 	if (sc->userns)
 		CHECK(mounted("/dev/null"), "/dev/null is not a bind mount");
 	if (console >= 0)
 		CHECK(stat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode) &&
-			      major(st.st_rdev) == 136,
+		          major(st.st_rdev) == 136,
 		      "/dev/console");
 	{
 		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -627,8 +641,8 @@ static void main_scenario(void *arg)
 	CHECK(write_fails("/ro_dir/f", EROFS), "/ro_dir writable");
 	CHECK(write_fails("/proc/sys/kernel/hostname", EROFS), "/proc/sys writable");
 	CHECK(statvfs("/proc/sys", &sv) == 0 &&
-		      (sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NOEXEC | ST_NODEV)) ==
-			      (ST_RDONLY | ST_NOSUID | ST_NOEXEC | ST_NODEV),
+	          (sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NOEXEC | ST_NODEV)) ==
+	              (ST_RDONLY | ST_NOSUID | ST_NOEXEC | ST_NODEV),
 	      "/proc/sys lost nosuid/nodev/noexec");
 
 	/* sysctl (written before /proc/sys went read-only) */
@@ -639,11 +653,10 @@ static void main_scenario(void *arg)
 	CHECK(is_fs("/etc/x", TMPFS_MAGIC), "/evil1/x, /evil2/x not in the rootfs /etc");
 	if (!sc->userns)
 		CHECK(stat("/etc/null2", &st) == 0 && S_ISCHR(st.st_mode) &&
-			      (st.st_mode & 0777) == 0600,
+		          (st.st_mode & 0777) == 0600,
 		      "/evil1/null2");
 	if (!sc->userns)
-		CHECK(stat("/mnt/idmap/file", &st) == 0 && st.st_uid == 1000 &&
-			      st.st_gid == 1001,
+		CHECK(stat("/mnt/idmap/file", &st) == 0 && st.st_uid == 1000 && st.st_gid == 1001,
 		      "/mnt/idmap/file owned by %d:%d", (int)st.st_uid, (int)st.st_gid);
 	CHECK(read_is("/etc/bound/file", "host file\n"), "/evil1/bound");
 
@@ -757,39 +770,39 @@ static void test_userns(void **state)
 /* ---- a config.json as `berth-runtime spec` writes it, through config_parse ---------------- */
 
 static const char spec_json[] =
-	"{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"%s\", \"readonly\": true},"
-	" \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}},"
-	" \"mounts\": ["
-	"  {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
-	"  {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
-	"   \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},"
-	"  {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\","
-	"   \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\","
-	"   \"gid=5\"]},"
-	"  {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\","
-	"   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"]},"
-	"  {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\","
-	"   \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},"
-	"  {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\","
-	"   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},"
-	"  {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\","
-	"   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]},"
-	"  {\"destination\": \"/mnt/ro\", \"type\": \"none\", \"source\": \"%s\","
-	"   \"options\": [\"rbind\", \"ro\", \"nosuid\"]},"
-	"  {\"destination\": \"/mnt/rro\", \"source\": \"%s\", \"options\": [\"rbind\", \"rro\"]},"
-	"  {\"destination\": \"/copydir\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
-	"   \"options\": [\"tmpcopyup\", \"rprivate\"]},"
-	"  {\"destination\": \"/evil2/x\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}"
-	" ],"
-	" \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"uts\"},"
-	"   {\"type\": \"ipc\"}],"
-	"  \"sysctl\": {\"kernel.domainname\": \"berth.example\"},"
-	"  \"devices\": [{\"path\": \"/evil1/null3\", \"type\": \"c\", \"major\": 1, \"minor\": 3}],"
-	"  \"maskedPaths\": [\"/proc/acpi\", \"/proc/kcore\", \"/proc/keys\", \"/proc/timer_list\","
-	"   \"/proc/scsi\", \"/sys/firmware\", \"/masked_file\"],"
-	"  \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\","
-	"   \"/proc/sysrq-trigger\"]}"
-	"}";
+    "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"%s\", \"readonly\": true},"
+    " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}},"
+    " \"mounts\": ["
+    "  {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
+    "  {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
+    "   \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},"
+    "  {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\","
+    "   \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\","
+    "   \"gid=5\"]},"
+    "  {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\","
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"]},"
+    "  {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\","
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},"
+    "  {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\","
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},"
+    "  {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\","
+    "   \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]},"
+    "  {\"destination\": \"/mnt/ro\", \"type\": \"none\", \"source\": \"%s\","
+    "   \"options\": [\"rbind\", \"ro\", \"nosuid\"]},"
+    "  {\"destination\": \"/mnt/rro\", \"source\": \"%s\", \"options\": [\"rbind\", \"rro\"]},"
+    "  {\"destination\": \"/copydir\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
+    "   \"options\": [\"tmpcopyup\", \"rprivate\"]},"
+    "  {\"destination\": \"/evil2/x\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}"
+    " ],"
+    " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"uts\"},"
+    "   {\"type\": \"ipc\"}],"
+    "  \"sysctl\": {\"kernel.domainname\": \"berth.example\"},"
+    "  \"devices\": [{\"path\": \"/evil1/null3\", \"type\": \"c\", \"major\": 1, \"minor\": 3}],"
+    "  \"maskedPaths\": [\"/proc/acpi\", \"/proc/kcore\", \"/proc/keys\", \"/proc/timer_list\","
+    "   \"/proc/scsi\", \"/sys/firmware\", \"/masked_file\"],"
+    "  \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\","
+    "   \"/proc/sysrq-trigger\"]}"
+    "}";
 
 static void spec_scenario(void *arg)
 {
@@ -929,10 +942,10 @@ static void run_fail(const struct fail_case *fc)
 static void test_escape_magic_link(void **state)
 {
 	struct fail_case fc = {
-		.mounts = {MNT("/proc", "proc", "proc", 0, NULL),
-			   MNT("/evil3/y", "tmpfs", "tmpfs", 0, NULL)},
-		.n_mounts = 2,
-		.want = "`/evil3/y`",
+	    .mounts = {MNT("/proc", "proc", "proc", 0, NULL),
+	               MNT("/evil3/y", "tmpfs", "tmpfs", 0, NULL)},
+	    .n_mounts = 2,
+	    .want = "`/evil3/y`",
 	};
 	(void)state;
 	run_fail(&fc);
@@ -941,11 +954,11 @@ static void test_escape_magic_link(void **state)
 static void test_escape_device_magic_link(void **state)
 {
 	struct fail_case fc = {
-		.mounts = {MNT("/proc", "proc", "proc", 0, NULL)},
-		.n_mounts = 1,
-		.dev = {.path = (char *)"/evil3/y", .type = 'c', .major = 1, .minor = 3},
-		.has_dev = true,
-		.want = "`/evil3/y`",
+	    .mounts = {MNT("/proc", "proc", "proc", 0, NULL)},
+	    .n_mounts = 1,
+	    .dev = {.path = (char *)"/evil3/y", .type = 'c', .major = 1, .minor = 3},
+	    .has_dev = true,
+	    .want = "`/evil3/y`",
 	};
 	(void)state;
 	run_fail(&fc);
@@ -954,9 +967,9 @@ static void test_escape_device_magic_link(void **state)
 static void test_error_message(void **state)
 {
 	struct fail_case fc = {
-		.mounts = {MNT("/bad", "nosuchfs", "nosuchfs", 0, NULL)},
-		.n_mounts = 1,
-		.want = "mount `nosuchfs` on `/bad`: No such device",
+	    .mounts = {MNT("/bad", "nosuchfs", "nosuchfs", 0, NULL)},
+	    .n_mounts = 1,
+	    .want = "mount `nosuchfs` on `/bad`: No such device",
 	};
 	(void)state;
 	run_fail(&fc);
@@ -965,10 +978,10 @@ static void test_error_message(void **state)
 static void test_proc_dest_refused(void **state)
 {
 	struct fail_case fc = {
-		.mounts = {MNT("/proc", "proc", "proc", 0, NULL),
-			   MNT("/proc/sys/kernel", "tmpfs", "tmpfs", 0, NULL)},
-		.n_mounts = 2,
-		.want = "inside /proc",
+	    .mounts = {MNT("/proc", "proc", "proc", 0, NULL),
+	               MNT("/proc/sys/kernel", "tmpfs", "tmpfs", 0, NULL)},
+	    .n_mounts = 2,
+	    .want = "inside /proc",
 	};
 	(void)state;
 	run_fail(&fc);
@@ -977,9 +990,9 @@ static void test_proc_dest_refused(void **state)
 static void test_bind_missing_source(void **state)
 {
 	struct fail_case fc = {
-		.mounts = {MNT("/mnt/x", "bind", "/nonexistent/berth", MS_BIND, NULL)},
-		.n_mounts = 1,
-		.want = "mount `/nonexistent/berth` on `/mnt/x`",
+	    .mounts = {MNT("/mnt/x", "bind", "/nonexistent/berth", MS_BIND, NULL)},
+	    .n_mounts = 1,
+	    .want = "mount `/nonexistent/berth` on `/mnt/x`",
 	};
 	fc.mounts[0].bind = true;
 	(void)state;
@@ -1011,19 +1024,19 @@ static void test_sysctl_bad_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pivot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_pivot_readonly_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rshared, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cgroupns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spec, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dev_bind_untouched, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_userns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_escape_magic_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_escape_device_magic_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_error_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proc_dest_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bind_missing_source, setup, teardown),
-		cmocka_unit_test(test_sysctl_bad_key),
+	    cmocka_unit_test_setup_teardown(test_pivot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_pivot_readonly_root, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rshared, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cgroupns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spec, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dev_bind_untouched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_userns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_escape_magic_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_escape_device_magic_link, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_error_message, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_proc_dest_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bind_missing_source, setup, teardown),
+	    cmocka_unit_test(test_sysctl_bad_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,8 +48,7 @@ static void test_error_bounded(void **state)
 	berth_error(&err, 0, "invalid container id `%s`", "a\nb\x1b[31m");
 	assert_string_equal(err->msg, "invalid container id `a\\nb\\x1b[31m`");
 	berth_error_prefix(&err, "line\tone `%s`", "x\ry");
-	assert_string_equal(err->msg,
-	                    "line\\tone `x\\ry`: invalid container id `a\\nb\\x1b[31m`");
+	assert_string_equal(err->msg, "line\\tone `x\\ry`: invalid container id `a\\nb\\x1b[31m`");
 	berth_error_release(&err);
 
 	memset(big, 'h', sizeof(big) - 1);
@@ -73,10 +72,16 @@ static void test_error_bounded(void **state)
 
 	/* a multi-byte character is never split */
 	berth_error(&err, 0, "`x%s`",
-	            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
-	assert_string_equal(err->msg,
-	                    "`x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	                    "\xe2\x80\xa6" "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9`");
+	            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+	            "\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	            "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+	            "\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_string_equal(
+	    err->msg,
+	    "`x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+	    "\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xe2\x80\xa6"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9`");
 	berth_error_release(&err);
 }
 
@@ -89,8 +94,8 @@ static void test_error_one_line(void **state)
 	berth_error(&err, ENOENT, "open `%s`", "a\nb\r\x1b[2Jc\x7f");
 	assert_string_equal(err->msg, "open `a\\nb\\r\\x1b[2Jc\\x7f`: No such file or directory");
 	berth_error_prefix(&err, "entry `%s`", "x\ty");
-	assert_string_equal(err->msg,
-	                    "entry `x\\ty`: open `a\\nb\\r\\x1b[2Jc\\x7f`: No such file or directory");
+	assert_string_equal(
+	    err->msg, "entry `x\\ty`: open `a\\nb\\r\\x1b[2Jc\\x7f`: No such file or directory");
 	berth_error_release(&err);
 }
 
@@ -153,12 +158,11 @@ static void test_in_root(void **state)
 	assert_null(err);
 }
 
-
 static void test_mountinfo_line(void **state)
 {
 	(void)state;
 	char line[] = "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root "
-		      "rw,errors=continue";
+	              "rw,errors=continue";
 	struct mountinfo_entry e;
 
 	assert_true(mountinfo_parse_line(line, &e));
@@ -183,7 +187,7 @@ static void test_mountinfo_optional(void **state)
 	(void)state;
 	char none[] = "25 1 0:22 / /sys rw,nosuid - sysfs sysfs rw";
 	char many[] = "30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw shared:9 master:3 unbindable - "
-		      "cgroup cgroup rw,cpu,cpuacct";
+	              "cgroup cgroup rw,cpu,cpuacct";
 	char nosuper[] = "40 1 0:50 / /x rw - tmpfs tmpfs";
 	struct mountinfo_entry e;
 
@@ -211,7 +215,7 @@ static void test_mountinfo_escapes(void **state)
 	(void)state;
 	/* what the kernel prints for a mount point "/a b\tc\nd\\e" of source "my disk" */
 	char line[] = "50 1 8:1 /sub\\134dir /a\\040b\\011c\\012d\\134e rw shared:2 - ext4 "
-		      "my\\040disk rw";
+	              "my\\040disk rw";
 	char other[] = "51 1 8:1 / /x\\101\\0\\04 rw - ext4 /dev/sda1 rw";
 	struct mountinfo_entry e;
 
@@ -247,10 +251,10 @@ static void test_mountinfo_load(void **state)
 	(void)state;
 	char path[] = "/tmp/berth-test-mountinfo.XXXXXX";
 	static const char text[] =
-		"22 1 0:21 / / rw - tmpfs tmpfs rw\n"
-		"garbage\n"
-		"23 22 0:22 / /sys/fs/cgroup/my\\040mount rw shared:4 - cgroup cgroup rw,memory\n"
-		"24 22 0:23 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw";
+	    "22 1 0:21 / / rw - tmpfs tmpfs rw\n"
+	    "garbage\n"
+	    "23 22 0:22 / /sys/fs/cgroup/my\\040mount rw shared:4 - cgroup cgroup rw,memory\n"
+	    "24 22 0:23 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw";
 	struct mountinfo mi;
 	berth_error_t err = NULL;
 	int fd = mkstemp(path);
@@ -332,17 +336,17 @@ int main(int argc, char **argv)
 		return test_sealed_probe(argv[2]);
 	test_self = argv[0];
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_message),
-		cmocka_unit_test(test_error_bounded),
-		cmocka_unit_test(test_error_one_line),
-		cmocka_unit_test(test_parse_signal),
-		cmocka_unit_test(test_in_root),
-		cmocka_unit_test(test_mountinfo_line),
-		cmocka_unit_test(test_mountinfo_optional),
-		cmocka_unit_test(test_mountinfo_escapes),
-		cmocka_unit_test(test_mountinfo_malformed),
-		cmocka_unit_test(test_mountinfo_load),
-		cmocka_unit_test(test_exec_sealed),
+	    cmocka_unit_test(test_error_message),
+	    cmocka_unit_test(test_error_bounded),
+	    cmocka_unit_test(test_error_one_line),
+	    cmocka_unit_test(test_parse_signal),
+	    cmocka_unit_test(test_in_root),
+	    cmocka_unit_test(test_mountinfo_line),
+	    cmocka_unit_test(test_mountinfo_optional),
+	    cmocka_unit_test(test_mountinfo_escapes),
+	    cmocka_unit_test(test_mountinfo_malformed),
+	    cmocka_unit_test(test_mountinfo_load),
+	    cmocka_unit_test(test_exec_sealed),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -45,18 +45,18 @@ static int create_parse(int argc, char **argv, struct create_ctx *c, bool run, b
 {
 	/* run's own options first: create takes the same list without them */
 	static const struct option opts[] = {
-		{"detach", no_argument, NULL, 'd'},
-		{"keep", no_argument, NULL, 'K'},
-		{"bundle", required_argument, NULL, 'b'},
-		{"pid-file", required_argument, NULL, 'p'},
-		{"console-socket", required_argument, NULL, 'c'},
-		{"no-pivot", no_argument, NULL, 'P'},
-		{"no-new-keyring", no_argument, NULL, 'k'},
-		{"preserve-fds", required_argument, NULL, 'f'},
-		{0},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"keep", no_argument, NULL, 'K'},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, 'p'},
+	    {"console-socket", required_argument, NULL, 'c'},
+	    {"no-pivot", no_argument, NULL, 'P'},
+	    {"no-new-keyring", no_argument, NULL, 'k'},
+	    {"preserve-fds", required_argument, NULL, 'f'},
+	    {0},
 	};
 	int first = runtime_getopt(argc, argv, run ? "b:d" : "b:", run ? opts : opts + 2,
-				   create_opt, c, err);
+	                           create_opt, c, err);
 	if (first < 0)
 		return first;
 	if (runtime_want_args(argc, argv, first, 1, 1, "a container id", err) < 0)

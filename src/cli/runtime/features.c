@@ -49,22 +49,25 @@ static json_t *features_seccomp(void)
 		if (seccomp_flag_supported(seccomp_flag_from_name(name)))
 			json_array_append_new(supported, json_string(name));
 	}
-	return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1, "actions", actions,
-			 "operators", ops, "archs", archs, "knownFlags", known, "supportedFlags",
-			 supported);
+	return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "enabled", 1, "actions", actions, "operators",
+	                 ops, "archs", archs, "knownFlags", known, "supportedFlags", supported);
 }
 
 int cmd_features(int argc, char **argv, berth_error_t *err)
 {
-	static const char *const hooks[] = {"prestart",	    "createRuntime", "createContainer",
-					    "startContainer", "poststart",     "poststop"};
-	static const char *const ns[] = {"cgroup", "ipc", "mount", "network",
-					 "pid",	   "time", "user",  "uts"};
-	static const char *const mpol_modes[] = {
-	    "MPOL_DEFAULT",	"MPOL_PREFERRED",	 "MPOL_BIND",		     "MPOL_INTERLEAVE",
-	    "MPOL_LOCAL", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"};
+	static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
+	                                    "startContainer", "poststart",     "poststop"};
+	static const char *const ns[] = {"cgroup", "ipc",  "mount", "network",
+	                                 "pid",    "time", "user",  "uts"};
+	static const char *const mpol_modes[] = {"MPOL_DEFAULT",
+	                                         "MPOL_PREFERRED",
+	                                         "MPOL_BIND",
+	                                         "MPOL_INTERLEAVE",
+	                                         "MPOL_LOCAL",
+	                                         "MPOL_PREFERRED_MANY",
+	                                         "MPOL_WEIGHTED_INTERLEAVE"};
 	static const char *const mpol_flags[] = {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
-						 "MPOL_F_STATIC_NODES"};
+	                                         "MPOL_F_STATIC_NODES"};
 	json_t *f, *linux_, *caps, *cg;
 	int first = runtime_getopt(argc, argv, "", NULL, NULL, NULL, err);
 
@@ -84,23 +87,23 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 		cap_free(name);
 	}
 	cg = json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
-		       "rdma", 1);
+	               "rdma", 1);
 	linux_ = json_pack("{s:o,s:o,s:o,s:o,s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}}", "namespaces",
-			   features_strings(ns, ARRAY_SIZE(ns)), "capabilities", caps, "cgroup", cg,
-			   "seccomp", features_seccomp(), "apparmor", "enabled",
-			   exec_apparmor_enabled(), "selinux", "enabled", exec_selinux_enabled(),
-			   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 0);
+	                   features_strings(ns, ARRAY_SIZE(ns)), "capabilities", caps, "cgroup", cg,
+	                   "seccomp", features_seccomp(), "apparmor", "enabled",
+	                   exec_apparmor_enabled(), "selinux", "enabled", exec_selinux_enabled(),
+	                   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 0);
 	json_object_set_new(linux_, "memoryPolicy",
-			    json_pack("{s:o,s:o}", "modes",
-				      features_strings(mpol_modes, ARRAY_SIZE(mpol_modes)), "flags",
-				      features_strings(mpol_flags, ARRAY_SIZE(mpol_flags))));
+	                    json_pack("{s:o,s:o}", "modes",
+	                              features_strings(mpol_modes, ARRAY_SIZE(mpol_modes)), "flags",
+	                              features_strings(mpol_flags, ARRAY_SIZE(mpol_flags))));
 	/* where berth deliberately differs from the spec (docs/runtime.md) */
 	f = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s,s:s,s:s}}", "ociVersionMin", "1.0.0",
-		      "ociVersionMax", "1.3.0", "hooks", features_strings(hooks, ARRAY_SIZE(hooks)),
-		      "mountOptions", features_mount_options(), "linux", linux_, "annotations",
-		      "org.berth.runtime.version", BERTH_VERSION,
-		      "org.berth.runtime.mountNamespace", "required",
-		      "org.berth.runtime.userNamespaceWithoutMappings", "refused");
+	              "ociVersionMax", "1.3.0", "hooks", features_strings(hooks, ARRAY_SIZE(hooks)),
+	              "mountOptions", features_mount_options(), "linux", linux_, "annotations",
+	              "org.berth.runtime.version", BERTH_VERSION,
+	              "org.berth.runtime.mountNamespace", "required",
+	              "org.berth.runtime.userNamespaceWithoutMappings", "refused");
 	json_dumpf(f, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(f);

@@ -25,15 +25,16 @@ int cmd_kill(int argc, char **argv, berth_error_t *err)
 	if (first < 0)
 		return first;
 	if (runtime_want_args(argc, argv, first, 1, 2, "a container id and an optional signal",
-			      err) < 0)
+	                      err) < 0)
 		return -1;
 	if (argc - first == 2) {
 		sig = util_parse_signal(argv[first + 1]);
 		if (sig < 0)
-			return berth_error(err, 0,
-					   "kill: invalid signal `%s` (expected a name like TERM or "
-					   "SIGKILL, or a number)",
-					   argv[first + 1]);
+			return berth_error(
+			    err, 0,
+			    "kill: invalid signal `%s` (expected a name like TERM or "
+			    "SIGKILL, or a number)",
+			    argv[first + 1]);
 	}
 	return container_kill(runtime_globals.root, argv[first], sig, all, err) < 0 ? -1 : 0;
 }

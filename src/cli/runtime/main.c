@@ -13,50 +13,63 @@
 struct runtime_globals runtime_globals = {.root = "/run/berth-runtime"};
 
 static const struct runtime_command runtime_commands[] = {
-	{"create", "create a container", "[--bundle B] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] ID", cmd_create},
-	{"delete", "delete a container and its resources", "[--force] ID", cmd_delete},
-	{"events", "show a container's events and resource statistics", "[--stats] [--interval D] ID", cmd_events},
-	{"exec", "run a process in a running container", "[--process FILE | CMD...] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V] [--cwd D] [-u UID[:GID]] [--additional-gids G] [--cap C] [--no-new-privs] [--apparmor P] [--process-label L] [--preserve-fds N] ID [CMD...]", cmd_exec},
-	{"features", "show what this runtime supports (JSON)", "", cmd_features},
-	{"kill", "send a signal to a container's init", "[--all] ID [SIGNAL]", cmd_kill},
-	{"list", "list containers", "[--format table|json] [--quiet]", cmd_list},
-	{"pause", "freeze every process of a container", "ID", cmd_pause},
-	{"ps", "list the processes of a container", "[--format table|json] ID [-- PS-OPTIONS]", cmd_ps},
-	{"resume", "thaw a paused container", "ID", cmd_resume},
-	{"run", "create and start a container", "[--bundle B] [--detach] [--keep] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] ID", cmd_run},
-	{"spec", "write a default config.json", "[--bundle B] [--rootless]", cmd_spec},
-	{"start", "run the user process of a created container", "ID", cmd_start},
-	{"state", "show a container's state (JSON)", "ID", cmd_state},
-	{"update", "change the resource limits of a running container", "[-r resources.json] [--memory M] [--memory-swap M] [--cpu-quota Q] [--cpu-period P] [--cpu-shares S] [--cpuset-cpus C] [--pids-limit N] [--blkio-weight W] ... ID", cmd_update},
+    {"create", "create a container",
+     "[--bundle B] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] ID",
+     cmd_create},
+    {"delete", "delete a container and its resources", "[--force] ID", cmd_delete},
+    {"events", "show a container's events and resource statistics", "[--stats] [--interval D] ID",
+     cmd_events},
+    {"exec", "run a process in a running container",
+     "[--process FILE | CMD...] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V] [--cwd D] "
+     "[-u UID[:GID]] [--additional-gids G] [--cap C] [--no-new-privs] [--apparmor P] "
+     "[--process-label L] [--preserve-fds N] ID [CMD...]",
+     cmd_exec},
+    {"features", "show what this runtime supports (JSON)", "", cmd_features},
+    {"kill", "send a signal to a container's init", "[--all] ID [SIGNAL]", cmd_kill},
+    {"list", "list containers", "[--format table|json] [--quiet]", cmd_list},
+    {"pause", "freeze every process of a container", "ID", cmd_pause},
+    {"ps", "list the processes of a container", "[--format table|json] ID [-- PS-OPTIONS]", cmd_ps},
+    {"resume", "thaw a paused container", "ID", cmd_resume},
+    {"run", "create and start a container",
+     "[--bundle B] [--detach] [--keep] [--pid-file F] [--console-socket S] [--no-pivot] "
+     "[--preserve-fds N] ID",
+     cmd_run},
+    {"spec", "write a default config.json", "[--bundle B] [--rootless]", cmd_spec},
+    {"start", "run the user process of a created container", "ID", cmd_start},
+    {"state", "show a container's state (JSON)", "ID", cmd_state},
+    {"update", "change the resource limits of a running container",
+     "[-r resources.json] [--memory M] [--memory-swap M] [--cpu-quota Q] [--cpu-period P] "
+     "[--cpu-shares S] [--cpuset-cpus C] [--pids-limit N] [--blkio-weight W] ... ID",
+     cmd_update},
 };
 
 static void runtime_help(FILE *f)
 {
 	fprintf(f, "usage: berth-runtime [global options] COMMAND [options] [arguments]\n\n"
-		   "An OCI runtime (runtime-spec 1.0.0-1.3.x) with runc's command line.\n\n"
-		   "Commands:\n");
+	           "An OCI runtime (runtime-spec 1.0.0-1.3.x) with runc's command line.\n\n"
+	           "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++)
 		fprintf(f, "  %-10s %s\n", runtime_commands[i].name, runtime_commands[i].summary);
 	fprintf(f, "\nGlobal options:\n"
-		   "  --root DIR           state directory (default /run/berth-runtime)\n"
-		   "  --log FILE           write log lines to FILE (default stderr)\n"
-		   "  --log-format FORMAT  text or json\n"
-		   "  --debug              log debug lines\n"
-		   "  --version, --help\n"
-		   "\n`berth-runtime COMMAND --help` describes one command.\n");
+	           "  --root DIR           state directory (default /run/berth-runtime)\n"
+	           "  --log FILE           write log lines to FILE (default stderr)\n"
+	           "  --log-format FORMAT  text or json\n"
+	           "  --debug              log debug lines\n"
+	           "  --version, --help\n"
+	           "\n`berth-runtime COMMAND --help` describes one command.\n");
 }
 
 void runtime_usage(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++)
 		if (strcmp(runtime_commands[i].name, name) == 0)
-			printf("usage: berth-runtime %s %s\n\n%s\n", name, runtime_commands[i].usage,
-			       runtime_commands[i].summary);
+			printf("usage: berth-runtime %s %s\n\n%s\n", name,
+			       runtime_commands[i].usage, runtime_commands[i].summary);
 }
 
 int runtime_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-		   int (*handle)(int opt, const char *arg, void *ctx, berth_error_t *err), void *ctx,
-		   berth_error_t *err)
+                   int (*handle)(int opt, const char *arg, void *ctx, berth_error_t *err),
+                   void *ctx, berth_error_t *err)
 {
 	size_t n = 0;
 	struct option *all;
@@ -81,7 +94,8 @@ int runtime_getopt(int argc, char **argv, const char *shortopts, const struct op
 			const char *bad = argv[optind - 1];
 			free(all);
 			if (c == ':')
-				return berth_error(err, 0, "%s: option `%s` needs a value", argv[0], bad);
+				return berth_error(err, 0, "%s: option `%s` needs a value", argv[0],
+				                   bad);
 			return berth_error(err, 0, "%s: unknown option `%s`", argv[0], bad);
 		}
 		if (handle(c, optarg, ctx, err) < 0) {
@@ -94,13 +108,13 @@ int runtime_getopt(int argc, char **argv, const char *shortopts, const struct op
 }
 
 int runtime_want_args(int argc, char **argv, int first, int min, int max, const char *what,
-		      berth_error_t *err)
+                      berth_error_t *err)
 {
 	int n = argc - first;
 	(void)argv;
 	if (n < min || n > max)
 		return berth_error(err, 0, "%s: expected %s, got %d argument%s", argv[0], what, n,
-				   n == 1 ? "" : "s");
+		                   n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -112,7 +126,7 @@ int runtime_parse_uint(const char *opt, const char *arg, int *out, berth_error_t
 	v = strtol(arg, &end, 10);
 	if (errno || *end || end == arg || v < 0 || v > 65535)
 		return berth_error(err, 0, "%s: expected a number from 0 to 65535, got `%s`", opt,
-				   arg);
+		                   arg);
 	*out = (int)v;
 	return 0;
 }
@@ -125,16 +139,16 @@ static bool runtime_needs_sealed_exe(const char *cmd)
 int main(int argc, char **argv)
 {
 	static const struct option globals[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"log", required_argument, NULL, 'l'},
-		{"log-format", required_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"systemd-cgroup", no_argument, NULL, 's'},
-		{"rootless", required_argument, NULL, 'R'},
-		{"criu", required_argument, NULL, 'c'},
-		{"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"log-format", required_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"systemd-cgroup", no_argument, NULL, 's'},
+	    {"rootless", required_argument, NULL, 'R'},
+	    {"criu", required_argument, NULL, 'c'},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	berth_error_t err = NULL;
 	int c, r;
@@ -152,7 +166,10 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "berth-runtime: --log-format: expected text or json, got `%s`\n", optarg);
+				fprintf(stderr,
+				        "berth-runtime: --log-format: expected text or json, got "
+				        "`%s`\n",
+				        optarg);
 				return 1;
 			}
 			runtime_globals.log_format = optarg;
@@ -171,10 +188,12 @@ int main(int argc, char **argv)
 			runtime_help(stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, "berth-runtime: option `%s` needs a value\n", argv[optind - 1]);
+			fprintf(stderr, "berth-runtime: option `%s` needs a value\n",
+			        argv[optind - 1]);
 			return 1;
 		default:
-			fprintf(stderr, "berth-runtime: unknown global option `%s`\n", argv[optind - 1]);
+			fprintf(stderr, "berth-runtime: unknown global option `%s`\n",
+			        argv[optind - 1]);
 			return 1;
 		}
 	}
@@ -186,10 +205,10 @@ int main(int argc, char **argv)
 	if (runtime_needs_sealed_exe(cmd))
 		util_exec_sealed_self("berth-runtime", NULL, argv);
 	if (log_open(runtime_globals.log,
-		     runtime_globals.log_format && strcmp(runtime_globals.log_format, "json") == 0,
-		     runtime_globals.debug) < 0) {
+	             runtime_globals.log_format && strcmp(runtime_globals.log_format, "json") == 0,
+	             runtime_globals.debug) < 0) {
 		fprintf(stderr, "berth-runtime: --log `%s`: %s\n", runtime_globals.log,
-			strerror(errno));
+		        strerror(errno));
 		return 1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++) {

@@ -45,11 +45,11 @@ int cmd_update(int argc, char **argv, berth_error_t *err);
  * '='). `--help`/`-h` prints the command's usage and returns 1 (caller exits 0). Unknown
  * options give an error. Returns the index of the first operand, -1 on error, -2 after help. */
 int runtime_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-		   int (*handle)(int opt, const char *arg, void *ctx, berth_error_t *err), void *ctx,
-		   berth_error_t *err);
+                   int (*handle)(int opt, const char *arg, void *ctx, berth_error_t *err),
+                   void *ctx, berth_error_t *err);
 /* Exactly n operands left after the options, else "<cmd>: expected <what>". */
 int runtime_want_args(int argc, char **argv, int first, int min, int max, const char *what,
-		      berth_error_t *err);
+                      berth_error_t *err);
 /* Print usage of one command. */
 void runtime_usage(const char *name);
 /* Parse a non-negative int option value. */

@@ -28,9 +28,9 @@ static int spec_opt(int opt, const char *arg, void *ctx, berth_error_t *err)
 int cmd_spec(int argc, char **argv, berth_error_t *err)
 {
 	static const struct option opts[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"rootless", no_argument, NULL, 'r'},
-		{0},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"rootless", no_argument, NULL, 'r'},
+	    {0},
 	};
 	struct spec_ctx c = {.bundle = "."};
 	cleanup_free char *path = NULL;
@@ -50,7 +50,8 @@ int cmd_spec(int argc, char **argv, berth_error_t *err)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			return berth_error(err, 0, "spec: `%s` already exists; remove it first", path);
+			return berth_error(err, 0, "spec: `%s` already exists; remove it first",
+			                   path);
 		return berth_error(err, errno, "spec: open `%s`", path);
 	}
 	if (util_write_all(fd, text, strlen(text)) < 0 || util_write_all(fd, "\n", 1) < 0)

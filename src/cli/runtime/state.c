@@ -45,9 +45,9 @@ static int list_opt(int opt, const char *arg, void *ctx, berth_error_t *err)
 int cmd_list(int argc, char **argv, berth_error_t *err)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},
-		{0},
+	    {"format", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {0},
 	};
 	struct list_ctx c = {0};
 	json_t *arr, *s;

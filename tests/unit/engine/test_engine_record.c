@@ -60,9 +60,8 @@ static void test_parse_stat(void **state)
 	assert_int_equal(ctr_parse_stat(t, &st, &start), 0);
 	assert_int_equal(st, 'S');
 	assert_int_equal(start, 987654ULL);
-	assert_int_equal(ctr_parse_stat("4242 (x) Z 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 55 0", &st,
-	                                &start),
-	                 0);
+	assert_int_equal(
+	    ctr_parse_stat("4242 (x) Z 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 55 0", &st, &start), 0);
 	assert_int_equal(st, 'Z');
 	assert_int_equal(start, 55ULL);
 	/* cut short, or no name */

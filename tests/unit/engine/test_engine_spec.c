@@ -46,8 +46,8 @@ static const char *spec_args(json_t *spec, char *buf, size_t size)
 	size_t i, k = 0;
 
 	buf[0] = '\0';
-	json_array_foreach(json_object_get(json_object_get(spec, "process"), "args"), i, v)
-	    k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? " " : "", json_string_value(v));
+	json_array_foreach(json_object_get(json_object_get(spec, "process"), "args"), i, v) k +=
+	    (size_t)snprintf(buf + k, size - k, "%s%s", i ? " " : "", json_string_value(v));
 	return buf;
 }
 
@@ -96,8 +96,8 @@ static void test_env(void **state)
 	char *env[] = {"A=2", "B=3"};
 	struct run_opts o = {.env = env, .n_env = 2, .tty = true, .hostname = "hh"};
 	berth_error_t err = NULL;
-	json_t *s = spec_of("{\"config\":{\"Env\":[\"A=1\",\"PATH=/x\"],\"Cmd\":[\"sh\"]}}", &o,
-	                    &err);
+	json_t *s =
+	    spec_of("{\"config\":{\"Env\":[\"A=1\",\"PATH=/x\"],\"Cmd\":[\"sh\"]}}", &o, &err);
 	json_t *e = json_object_get(json_object_get(s, "process"), "env");
 	cleanup_free char *all = NULL;
 	json_t *v;
@@ -147,8 +147,8 @@ static void test_cwd(void **state)
 static void test_check_workdir(void **state)
 {
 	(void)state;
-	const char *bad[] = {"/proc/self/fd/7",           "/proc",       "/proc/", "//proc/1/cwd",
-	                     "/./proc/self/cwd",          "/../../proc", "rel",    "",
+	const char *bad[] = {"/proc/self/fd/7",          "/proc",       "/proc/", "//proc/1/cwd",
+	                     "/./proc/self/cwd",         "/../../proc", "rel",    "",
 	                     "/../proc/thread-self/fd/3"};
 	const char *good[] = {"/", "/tmp", "/procx", "/srv/proc", "/./tmp", "/proc2/x"};
 	berth_error_t err = NULL;
@@ -215,18 +215,18 @@ static void test_limits(void **state)
 	assert_int_equal(json_integer_value(json_object_get(pids, "limit")), 50);
 	assert_int_equal(json_integer_value(json_object_get(cpu, "quota")), 50000);
 	assert_true(json_is_true(json_object_get(json_object_get(s, "root"), "readonly")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "linux"),
-	                                                      "cgroupsPath")),
-	                    "/berth/0123456789abcdef0123");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(s, "linux"), "cgroupsPath")),
+	    "/berth/0123456789abcdef0123");
 	json_decref(s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_args),          cmocka_unit_test(test_env),
-	    cmocka_unit_test(test_cwd),           cmocka_unit_test(test_check_workdir),
-	    cmocka_unit_test(test_opts),          cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_args),   cmocka_unit_test(test_env),
+	    cmocka_unit_test(test_cwd),    cmocka_unit_test(test_check_workdir),
+	    cmocka_unit_test(test_opts),   cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests_name("engine spec", tests, NULL, NULL);

@@ -309,8 +309,8 @@ static void test_random_code(void **state)
 		v->pc = (H_RAM_BASE + (rnd(&seed) % span)) & ~1ULL;
 		/* sometimes paging with random tables, sometimes U-mode */
 		v->satp = (r & 1) ? ((8ULL + ((r >> 1) & 1)) << 60) |
-					    ((H_RAM_BASE >> 12) + ((r >> 8) % 256))
-				  : 0;
+		                        ((H_RAM_BASE >> 12) + ((r >> 8) % 256))
+		                  : 0;
 		rv_tlb_flush(v);
 		rv_set_priv(v, (r & 4) ? RV_PRIV_U : RV_PRIV_S);
 		h_step(h, 5000);
@@ -320,7 +320,7 @@ static void test_random_code(void **state)
 		__atomic_store_n(&v->exit_why, 0, __ATOMIC_SEQ_CST);
 	}
 	print_message("# %llu random instructions executed\n",
-		      (unsigned long long)vcpu_instret(h->v));
+	              (unsigned long long)vcpu_instret(h->v));
 	assert_true(vcpu_instret(h->v) > 100000);
 }
 
