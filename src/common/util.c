@@ -514,3 +514,17 @@ void util_exec_sealed_self(const char *name, const char *self_env, char **argv)
 	}
 	fexecve(mfd, argv, environ);
 }
+
+char *util_now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[40];
+	size_t k;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	k = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + k, sizeof(buf) - k, ".%09ldZ", ts.tv_nsec);
+	return xstrdup(buf);
+}

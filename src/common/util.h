@@ -109,4 +109,7 @@ void util_exec_sealed_self(const char *name, const char *self_env, char **argv);
 /* Monotonic and real time in nanoseconds. */
 long long util_now_ns(void);
 
+/* Now, in RFC 3339 with nanoseconds, UTC ("2026-12-05T17:00:24.123456789Z"). */
+char *util_now_rfc3339(void);
+
 #endif

@@ -453,7 +453,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	b.state.bundle = bundle;
 	b.state.rootfs = rootfs;
 	b.state.oci_version = b.config->oci_version;
-	b.state.created = state_now_rfc3339();
+	b.state.created = util_now_rfc3339();
 	b.state.owner = geteuid();
 	b.state.creating = true;
 	b.state.cgroup_path = cgroup_path_for(b.config->linux_.cgroups_path, o->id, err);

@@ -74,18 +74,6 @@ int state_lock(const char *root, const char *id, berth_error_t *err)
 	return fd; /* the lock lasts until the process exits or closes it */
 }
 
-char *state_now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-}
-
 int state_save(const char *root, const struct state *s, berth_error_t *err)
 {
 	cleanup_free char *path = xasprintf("%s/%s/state.json", root, s->id);

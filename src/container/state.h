@@ -69,7 +69,5 @@ unsigned long long state_proc_start_time(pid_t pid);
 struct json_t *state_to_spec_json(const char *root, const struct state *s);
 /* Path of <root>/<id>/exec.fifo */
 char *state_fifo_path(const char *root, const char *id);
-/* Now, as RFC 3339 with nanoseconds, UTC. */
-char *state_now_rfc3339(void);
 
 #endif

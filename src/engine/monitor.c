@@ -21,20 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *monitor_now(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[40];
-	size_t k;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	k = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + k, sizeof(buf) - k, ".%09ldZ", ts.tv_nsec);
-	return xstrdup(buf);
-}
-
 static int monitor_update(struct engine *e, const char *id, json_t *fields, berth_error_t *err)
 {
 	json_t *rec;
@@ -142,7 +128,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	if (container_start(rt, id, err) < 0)
 		goto out;
 	if (!attached) {
-		cleanup_free char *now = monitor_now();
+		cleanup_free char *now = util_now_rfc3339();
 		if (monitor_update(e, id,
 		                   json_pack("{s:s,s:I,s:I,s:I,s:s,s:n}", "state", "running", "pid",
 		                             (json_int_t)init, "monitor_pid", (json_int_t)getpid(),
@@ -185,7 +171,7 @@ out:
 	}
 	ctr_umount(e, id);
 	if ((r == 0 && !rm) || (r < 0 && created)) {
-		cleanup_free char *now = monitor_now();
+		cleanup_free char *now = util_now_rfc3339();
 		berth_error_t e2 = NULL;
 		monitor_update(e, id,
 		               json_pack("{s:s,s:i,s:s,s:I}", "state", "exited", "exit_code",

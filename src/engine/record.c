@@ -300,20 +300,6 @@ bool ctr_wait_exit(struct engine *e, const char *id, double secs)
 	return false;
 }
 
-static char *ctr_now(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[40];
-	size_t k;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	k = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + k, sizeof(buf) - k, ".%09ldZ", ts.tv_nsec);
-	return xstrdup(buf);
-}
-
 int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
@@ -336,7 +322,7 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 		cleanup_free char *dir = engine_path(e, "containers/%s", id);
 		r = util_rm_rf(dir, err);
 	} else {
-		cleanup_free char *now = ctr_now();
+		cleanup_free char *now = util_now_rfc3339();
 		json_t *rec = json_deep_copy(c.raw);
 		/* nobody waited for the init: its exit status is unknown */
 		json_t *upd = json_pack("{s:s,s:n,s:s,s:I}", "state", "exited", "exit_code",

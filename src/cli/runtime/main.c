@@ -22,7 +22,7 @@ static const struct runtime_command runtime_commands[] = {
     {"exec", "run a process in a running container",
      "[--process FILE | CMD...] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V] [--cwd D] "
      "[-u UID[:GID]] [--additional-gids G] [--cap C] [--no-new-privs] [--apparmor P] "
-     "[--process-label L] [--preserve-fds N] ID [CMD...]",
+     "[--process-label L] [--preserve-fds N] [--cgroup [CTRL,...:]PATH] ID [CMD...]",
      cmd_exec},
     {"features", "show what this runtime supports (JSON)", "", cmd_features},
     {"kill", "send a signal to a container's init", "[--all] ID [SIGNAL]", cmd_kill},
