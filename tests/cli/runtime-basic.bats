@@ -278,7 +278,9 @@ teardown() { common_teardown; }
 	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
 	make_bundle "$BUNDLE" true
 	slow_fork() {
-		strace -D -f -qq -o /dev/null -e trace=clone,clone3 \
+		# LeakSanitizer cannot work under ptrace
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+			strace -D -f -qq -o /dev/null -e trace=clone,clone3 \
 			-e inject=clone,clone3:delay_exit=1000000 "$@"
 	}
 	run slow_fork "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
