@@ -1,5 +1,6 @@
 #!/bin/sh
-# make demo: run a container from a busybox bundle, then boot the default VM.
+# make demo: run a container from a busybox bundle with berth-runtime, an image with berth run,
+# then boot the default VM.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
@@ -14,6 +15,13 @@ jq '.process.terminal = false | .hostname = "berth-demo"
 	"$work/bundle/config.json" >"$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
 "$build/berth-runtime" run --bundle "$work/bundle" "berth-demo-$$"
 echo "container exited with status $?"
+
+echo
+echo "== berth: run an image (the built-in busybox) as Docker or Podman would"
+"$build/berth" --root "$work/store" run --rm --name demo -e GREETING=hello busybox \
+	sh -c 'echo "$GREETING from berth run: $(hostname), pid $$, $(busybox | head -n1)"'
+echo "berth run exited with status $?"
+"$build/berth" --root "$work/store" images
 
 if [ -x "$top/guest/build-initrd.sh" ] && [ -e "$build/berth" ]; then
 	echo
