@@ -560,6 +560,65 @@ int cgroup_thaw(const struct cgroup *cg, berth_error_t *err)
 	return cgroup_freeze_set(cg, false, err);
 }
 
+char *cgroup_pid_path(pid_t pid, const char *ctrls)
+{
+	char file[64];
+	cleanup_free char *text = NULL;
+	char *line, *save = NULL;
+	berth_error_t err = NULL;
+
+	if (pid > 0)
+		snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	else
+		snprintf(file, sizeof(file), "/proc/self/cgroup");
+	if (util_read_file(file, &text, NULL, &err) < 0) {
+		berth_error_release(&err);
+		return NULL;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2;
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+			continue;
+		*c2 = '\0';
+		if (strcmp(c1 + 1, ctrls) == 0)
+			return xstrdup(c2 + 1);
+	}
+	return NULL;
+}
+
+/* Thaw the cgroup `path` of one hierarchy mounted at `mount`, its ancestors first, from the
+ * top (the root itself cannot be frozen): a parent's freeze holds its children, so a child
+ * thaws only after them. */
+static void cgroup_thaw_tree(const struct cgroup_ops *ops, const char *mount, const char *path)
+{
+	if (path == NULL || cgroup_check_path(path, NULL) < 0)
+		return;
+	for (const char *end = strchr(path + 1, '/');; end = strchr(end + 1, '/')) {
+		size_t len = end ? (size_t)(end - path) : strlen(path);
+		cleanup_free char *dir = xasprintf("%s%.*s", mount, (int)len, path);
+		berth_error_t e = NULL;
+		if (ops->freeze(dir, false, &e) < 0)
+			berth_error_release(&e);
+		if (end == NULL)
+			break;
+	}
+}
+
+void cgroup_thaw_pid(const struct cgroup_host *h, pid_t pid)
+{
+	/* a v1 freezer, and the cgroup2 tree's cgroup.freeze (there on a hybrid host too) */
+	if (h->mode != CGROUP_MODE_V2)
+		for (size_t i = 0; i < h->n_v1; i++)
+			if (h->v1[i].controllers & (1u << CGROUP_CTRL_FREEZER)) {
+				cleanup_free char *path = cgroup_pid_path(pid, h->v1[i].options);
+				cgroup_thaw_tree(&cgroup_v1_ops, h->v1[i].mount, path);
+			}
+	if (h->has_v2) {
+		cleanup_free char *path = cgroup_pid_path(pid, "");
+		cgroup_thaw_tree(&cgroup_v2_ops, h->v2_mount, path);
+	}
+}
+
 int cgroup_is_frozen(const struct cgroup *cg, berth_error_t *err)
 {
 	cleanup_free char *dir = NULL;

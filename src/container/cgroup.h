@@ -155,6 +155,13 @@ int cgroup_get_pids(const struct cgroup_host *h, const char *path, pid_t **pids,
  * the host has one in v1, else cgroup.freeze on v2. */
 int cgroup_freeze(const struct cgroup *cg, berth_error_t *err);
 int cgroup_thaw(const struct cgroup *cg, berth_error_t *err);
+/* Thaw whatever freezer cgroup pid sits in, whoever froze it, and the ancestors of that
+ * cgroup (a parent's freeze holds its children): a frozen task cannot die of SIGKILL. Best
+ * effort. */
+void cgroup_thaw_pid(const struct cgroup_host *h, pid_t pid);
+/* pid's cgroup (pid 0: this process) in the hierarchy whose controllers are `ctrls`
+ * ("cpu,cpuacct", "name=systemd", "" for cgroup v2), from /proc/PID/cgroup; NULL if none. */
+char *cgroup_pid_path(pid_t pid, const char *ctrls);
 /* 1 frozen, 0 not, -1 error. */
 int cgroup_is_frozen(const struct cgroup *cg, berth_error_t *err);
 

@@ -86,53 +86,6 @@ static bool container_wait_gone(pid_t pid, unsigned long long start_time, int ti
 	return true;
 }
 
-/* Thaw every freezer cgroup pid sits in, whoever froze it (a frozen task cannot die of
- * SIGKILL): v1 freezer hierarchies and the cgroup2 tree, the cgroup and its ancestors, as a
- * parent's freeze holds its children. Best effort: what cannot be thawed is left. */
-static void container_thaw_pid(pid_t pid)
-{
-	char file[64];
-	cleanup_free char *text = NULL;
-	berth_error_t e = NULL;
-	struct cgroup_host h;
-	char *line, *save = NULL;
-
-	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
-	if (util_read_file(file, &text, NULL, &e) < 0 || cgroup_host_detect(&h, NULL, &e) < 0) {
-		berth_error_release(&e);
-		return;
-	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *ctrls = strchr(line, ':'), *path;
-		const char *mnt = NULL, *knob = NULL, *value = NULL;
-
-		if (ctrls == NULL || (path = strchr(++ctrls, ':')) == NULL)
-			continue;
-		*path++ = '\0';
-		if (*ctrls == '\0' && h.has_v2) {
-			mnt = h.v2_mount, knob = "cgroup.freeze", value = "0";
-		} else {
-			for (size_t i = 0; i < h.n_v1; i++)
-				if (h.v1[i].controllers & (1u << CGROUP_CTRL_FREEZER) &&
-				    strcmp(h.v1[i].options, ctrls) == 0)
-					mnt = h.v1[i].mount, knob = "freezer.state",
-					value = "THAWED";
-		}
-		if (mnt == NULL || path[0] != '/' || strstr(path, "/..") != NULL)
-			continue;
-		/* from the cgroup up to (not including) the root, which cannot be frozen */
-		for (size_t len = strlen(path); len > 1;) {
-			cleanup_free char *f = xasprintf("%s%.*s/%s", mnt, (int)len, path, knob);
-			if (util_write_file(f, value, &e) < 0)
-				berth_error_release(&e);
-			while (len > 0 && path[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-		}
-	}
-}
-
 static char *container_state_json_text(const char *root, const struct state *s, const char *status)
 {
 	json_t *o = state_to_spec_json(root, s);
@@ -745,7 +698,10 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 		berth_error_release(&e);
 		if (!container_wait_gone(s->pid, s->start_time, 1000)) {
 			/* frozen by a freezer that is not the container's own? */
-			container_thaw_pid(s->pid);
+			struct cgroup_host h;
+			if (cgroup_host_detect(&h, NULL, &e) == 0)
+				cgroup_thaw_pid(&h, s->pid);
+			berth_error_release(&e);
 			container_signal(s->pid, s->start_time, SIGKILL);
 			if (!container_wait_gone(s->pid, s->start_time, CONTAINER_KILL_WAIT_MS)) {
 				int r =

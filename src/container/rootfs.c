@@ -2,6 +2,7 @@
 /* The container's root filesystem. See rootfs.h for the order of operations and
  * docs/rootfs.md for the safety argument. */
 #include "rootfs.h"
+#include "cgroup.h"
 #include "mountinfo.h"
 #include "log.h"
 #include "util.h"
@@ -641,29 +642,6 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 
 /* ---- cgroup ------------------------------------------------------------------------------- */
 
-/* The cgroup of this process in the hierarchy whose controllers are `ctrls` ("cpu,cpuacct",
- * "name=systemd", "" for cgroup v2), from /proc/self/cgroup. */
-static char *rootfs_own_cgroup(const char *ctrls)
-{
-	cleanup_free char *text = NULL;
-	char *line, *save = NULL;
-	berth_error_t err = NULL;
-
-	if (util_read_file("/proc/self/cgroup", &text, NULL, &err) < 0) {
-		berth_error_release(&err);
-		return NULL;
-	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2;
-		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
-			continue;
-		*c2 = '\0';
-		if (strcmp(c1 + 1, ctrls) == 0)
-			return xstrdup(c2 + 1);
-	}
-	return NULL;
-}
-
 /* The controllers of a cgroup v1 mount from its super options ("rw,cpu,cpuacct" ->
  * "cpu,cpuacct", "rw,name=systemd" -> "name=systemd"). Options that are not controllers
  * (xattr, clone_children, …) are dropped. */
@@ -741,7 +719,7 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 			if (ctx->o->cgroup_path != NULL)
 				own = xstrdup(ctx->o->cgroup_path);
 			else
-				own = rootfs_own_cgroup(ctrls);
+				own = cgroup_pid_path(0, ctrls);
 			if (own == NULL)
 				own = xstrdup("/");
 			rel = own;
@@ -840,7 +818,7 @@ static int rootfs_mount_cgroup(struct rootfs_ctx *ctx, const struct config_mount
 	/* cgroup2 cannot be mounted here (a user namespace without its own cgroup ns):
 	 * bind the container's cgroup instead, as runc does */
 	berth_error_release(&e2);
-	own = ctx->o->cgroup_path ? xstrdup(ctx->o->cgroup_path) : rootfs_own_cgroup("");
+	own = ctx->o->cgroup_path ? xstrdup(ctx->o->cgroup_path) : cgroup_pid_path(0, "");
 	src = rootfs_cgroup2_source(own ? own : "/", err);
 	if (src == NULL)
 		return berth_error_prefix(err, "mount cgroup2 on `%s`", cm->destination);
