@@ -404,20 +404,6 @@ void cgroup_free(struct cgroup *cg)
 	free(cg);
 }
 
-int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err)
-{
-	char *dirs[CGROUP_MAX_HIERARCHIES + 1];
-	size_t n = cgroup_fs_dirs(&cg->host, cg->path, dirs);
-	int r = 0;
-
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = cgroup_setf(dirs[i], "", "cgroup.procs", err, "%d", (int)pid);
-	cgroup_fs_dirs_free(dirs, n);
-	if (r < 0)
-		berth_error_prefix(err, "join cgroup `%s`", cg->path);
-	return r;
-}
-
 /* Whether the comma-separated controller list `want` names one of `have`'s ("cpu,cpuacct",
  * "name=systemd"). */
 static bool cgroup_ctrls_match(const char *want, size_t want_len, const char *have)
@@ -475,9 +461,14 @@ int cgroup_enter_sub(const struct cgroup *cg, pid_t pid, char *const *subs, size
 		if (sub && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
 			return berth_error(err, ENOENT, "--cgroup: `%s` does not exist", dir);
 		if (cgroup_setf(dir, "", "cgroup.procs", err, "%d", (int)pid) < 0)
-			return berth_error_prefix(err, "join cgroup `%s`", dir);
+			return berth_error_prefix(err, "join cgroup `%s`", sub ? dir : cg->path);
 	}
 	return 0;
+}
+
+int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err)
+{
+	return cgroup_enter_sub(cg, pid, NULL, 0, err);
 }
 
 /* ---- pids -------------------------------------------------------------------------- */

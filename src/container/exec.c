@@ -371,8 +371,7 @@ __attribute__((noreturn)) static void exec_helper(struct exec_child *x)
 			exec_child_fail(x, &err);
 		}
 	}
-	if (x->cg && (x->n_subs ? cgroup_enter_sub(x->cg, getpid(), x->subs, x->n_subs, &err)
-	                        : cgroup_enter(x->cg, getpid(), &err)) < 0)
+	if (x->cg && cgroup_enter_sub(x->cg, getpid(), x->subs, x->n_subs, &err) < 0)
 		exec_child_fail(x, &err);
 	/* nothing in the container may ptrace us or open our /proc files while we still run
 	 * runtime code with the host's view */
