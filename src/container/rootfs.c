@@ -517,7 +517,7 @@ static bool rootfs_has_option(const char *data, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+	for (const char *p = data; p != NULL; p = strchr(p, ','), p = p ? p + 1 : NULL)
 		if (strncmp(p, name, n) == 0 && (p[n] == '=' || p[n] == ',' || p[n] == '\0'))
 			return true;
 	return false;

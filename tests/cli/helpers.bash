@@ -26,6 +26,19 @@ make_bundle() {
 	cfg_set "$b" ".process.terminal = false | .root.readonly = false | .process.args = $args"
 }
 
+# make_userns_bundle DIR [CMD…]: make_bundle in DIR/bundle (sets BUNDLE) with a new user
+# namespace mapping ids 0-65535 to 100000-165535, the rootfs owned by the mapped root and
+# DIR reachable by it (DIR, made by the caller under /tmp, is the caller's to remove).
+make_userns_bundle() {
+	local top=$1
+	shift
+	chmod 755 "$top"
+	BUNDLE=$top/bundle
+	make_bundle "$BUNDLE" "$@"
+	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+}
+
 # cfg_set BUNDLE JQ-FILTER: edit BUNDLE/config.json in place.
 cfg_set() {
 	local f=$1/config.json

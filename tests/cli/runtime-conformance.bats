@@ -180,16 +180,13 @@ teardown() {
 
 @test "in a user namespace, a bind source the mapped root cannot reach is bound" {
 	top=$(mktemp -d /tmp/berth-userns.XXXXXX)
-	chmod 755 "$top"
-	BUNDLE=$top/bundle
 	mkdir -p "$top/private/data"
 	chmod 700 "$top/private"
 	echo secret-ok >"$top/private/data/file"
 	chmod 755 "$top/private/data"
 	chmod 644 "$top/private/data/file"
-	make_bundle "$BUNDLE" cat /data/file
-	cfg_set "$BUNDLE" ".linux.namespaces += [{\"type\": \"user\"}] | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}] | .linux.gidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}] | .mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$top/private/data\", \"options\": [\"rbind\", \"ro\"]}]"
-	chown -R 100000:100000 "$BUNDLE/rootfs"
+	make_userns_bundle "$top" cat /data/file
+	cfg_set "$BUNDLE" ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$top/private/data\", \"options\": [\"rbind\", \"ro\"]}]"
 	run rt run --bundle "$BUNDLE" "$ID"
 	rm -rf "$top"
 	echo "$output"

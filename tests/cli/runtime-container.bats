@@ -30,11 +30,7 @@ run_in() { run rt run --bundle "$1" "$ID"; }
 
 @test "a user namespace maps ids" {
 	# the mapped root must be able to reach the rootfs
-	BUNDLE=$(mktemp -d /tmp/berth-userns.XXXXXX)/bundle
-	chmod 755 "${BUNDLE%/bundle}"
-	make_bundle "$BUNDLE" sh -c 'id -u; cat /proc/self/uid_map; cat /proc/self/gid_map'
-	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
-	chown -R 100000:100000 "$BUNDLE/rootfs"
+	make_userns_bundle "$(mktemp -d /tmp/berth-userns.XXXXXX)" sh -c 'id -u; cat /proc/self/uid_map; cat /proc/self/gid_map'
 	run_in "$BUNDLE"
 	echo "$output"
 	[ "$status" -eq 0 ]
