@@ -414,6 +414,9 @@ int config_mount_parse_options(struct config_mount *m, berth_error_t *err);
 /* The i-th mount option config_mount_parse_options() understands, NULL past the last one
  * (for `berth-runtime features`). */
 const char *config_mount_option_name(size_t i);
+/* The i-th linux.memoryPolicy mode and flag the parser knows, NULL past the last one. */
+const char *config_mpol_mode_name(size_t i);
+const char *config_mpol_flag_name(size_t i);
 /* The value of "KEY" in an env array ("KEY=V"), or NULL. */
 const char *config_env_get(char *const *env, size_t n, const char *key);
 /* The default config of `berth-runtime spec` (rootless: user namespace, no network ns…). */

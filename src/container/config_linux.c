@@ -718,6 +718,16 @@ static const struct {
       {"MPOL_F_STATIC_NODES", 1 << 15},
 };
 
+const char *config_mpol_mode_name(size_t i)
+{
+	return i < ARRAY_SIZE(mpol_modes) ? mpol_modes[i].name : NULL;
+}
+
+const char *config_mpol_flag_name(size_t i)
+{
+	return i < ARRAY_SIZE(mpol_flags) ? mpol_flags[i].name : NULL;
+}
+
 /* "0-3,7" into m->nodemask and m->max_node; false when malformed or out of range. */
 static bool parse_mpol_nodes(struct config_memory_policy *m)
 {

@@ -21,11 +21,12 @@ static json_t *features_strings(const char *const *v, size_t n)
 	return a;
 }
 
-static json_t *features_mount_options(void)
+/* The names a parser table's accessor gives, up to its first NULL. */
+static json_t *features_names(const char *(*name_of)(size_t))
 {
 	json_t *a = json_array();
 	const char *name;
-	for (size_t i = 0; (name = config_mount_option_name(i)) != NULL; i++)
+	for (size_t i = 0; (name = name_of(i)) != NULL; i++)
 		json_array_append_new(a, json_string(name));
 	return a;
 }
@@ -59,15 +60,6 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 	                                    "startContainer", "poststart",     "poststop"};
 	static const char *const ns[] = {"cgroup", "ipc",  "mount", "network",
 	                                 "pid",    "time", "user",  "uts"};
-	static const char *const mpol_modes[] = {"MPOL_DEFAULT",
-	                                         "MPOL_PREFERRED",
-	                                         "MPOL_BIND",
-	                                         "MPOL_INTERLEAVE",
-	                                         "MPOL_LOCAL",
-	                                         "MPOL_PREFERRED_MANY",
-	                                         "MPOL_WEIGHTED_INTERLEAVE"};
-	static const char *const mpol_flags[] = {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
-	                                         "MPOL_F_STATIC_NODES"};
 	json_t *f, *linux_, *caps, *cg;
 	int first = runtime_getopt(argc, argv, "", NULL, NULL, NULL, err);
 
@@ -94,14 +86,13 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 	                   exec_apparmor_enabled(), "selinux", "enabled", exec_selinux_enabled(),
 	                   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 0);
 	json_object_set_new(linux_, "memoryPolicy",
-	                    json_pack("{s:o,s:o}", "modes",
-	                              features_strings(mpol_modes, ARRAY_SIZE(mpol_modes)), "flags",
-	                              features_strings(mpol_flags, ARRAY_SIZE(mpol_flags))));
+	                    json_pack("{s:o,s:o}", "modes", features_names(config_mpol_mode_name),
+	                              "flags", features_names(config_mpol_flag_name)));
 	/* where berth deliberately differs from the spec (docs/runtime.md) */
 	f = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s,s:s,s:s}}", "ociVersionMin", "1.0.0",
 	              "ociVersionMax", "1.3.0", "hooks", features_strings(hooks, ARRAY_SIZE(hooks)),
-	              "mountOptions", features_mount_options(), "linux", linux_, "annotations",
-	              "org.berth.runtime.version", BERTH_VERSION,
+	              "mountOptions", features_names(config_mount_option_name), "linux", linux_,
+	              "annotations", "org.berth.runtime.version", BERTH_VERSION,
 	              "org.berth.runtime.mountNamespace", "required",
 	              "org.berth.runtime.userNamespaceWithoutMappings", "refused");
 	json_dumpf(f, stdout, JSON_INDENT(2));
