@@ -9,12 +9,10 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/close_range.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 static const struct {
@@ -54,8 +52,7 @@ int main(int argc, char **argv)
 
 	/* Nothing berth's caller left open reaches a container or its runtime code: an fd to a
 	 * host directory would be a way out of the container (CVE-2024-21626). */
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-		util_cloexec_fds_from(3);
+	util_close_fds_from(3);
 	log_set_prog("berth");
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
