@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/* virtio-net (virtio 1.x): one receive and one transmit queue, a MAC address, link status,
+ * mergeable receive buffers and checksum offload both ways. Frames go to and come from a
+ * back end (../net.h) that outlives the card across guest reboots.
+ *
+ * Transmit (on the hart that notified): each chain is a 12-byte header and one Ethernet frame;
+ * it is copied out of guest memory, its checksum completed when the guest asked for it
+ * (VIRTIO_NET_F_CSUM), and handed to the back end. Receive: the back end's thread queues
+ * frames and kicks the card, which fills the guest's buffers (several chains for one frame
+ * with VIRTIO_NET_F_MRG_RXBUF) under the transport's lock; a frame waits while the guest has
+ * posted too little room for it, and one that can never fit is dropped. */
+#include "virtio.h"
+#include "../net.h"
+#include "util.h"
+
+#include <endian.h>
+#include <string.h>
+
+#define VIRTIO_NET_F_CSUM       0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_MRG_RXBUF  15
+#define VIRTIO_NET_F_STATUS     16
+
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
+#define VIRTIO_NET_HDR_GSO_NONE     0
+#define VIRTIO_NET_S_LINK_UP        1
+
+#define NET_RXQ 0
+#define NET_TXQ 1
+#define HDR_LEN 12 /* struct virtio_net_hdr with num_buffers: always, for VERSION_1 */
+/* Receive chains one frame may take with mergeable buffers; a frame needing more is dropped */
+#define RX_MAX_CHAINS 16
+
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+_Static_assert(sizeof(struct virtio_net_hdr) == HDR_LEN, "virtio_net_hdr");
+
+struct vnet {
+	struct net_backend *be;
+	struct virtio_mmio *t;
+	uint8_t config[12]; /* mac[6], status, max_virtqueue_pairs, mtu (unused) */
+	uint64_t tx_frames, tx_dropped, rx_frames, rx_dropped;
+	struct virtq_elem tx;
+	struct virtq_elem rx[RX_MAX_CHAINS];
+	uint8_t frame[HDR_LEN + NET_FRAME_MAX];
+};
+
+/* The Internet checksum of buf, folded, not complemented. */
+static uint16_t csum_fold(const uint8_t *buf, size_t len)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(buf[i] << 8 | buf[i + 1]);
+	if (i < len)
+		sum += (uint32_t)buf[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Complete a checksum the guest left to the device: the one's complement sum of
+ * frame[start..len) (the guest put the pseudo-header's sum in the field) stored at
+ * start + offset. Returns -1 when the offsets do not lie inside the frame. */
+static int vnet_complete_csum(uint8_t *frame, size_t len, unsigned start, unsigned offset)
+{
+	uint16_t c;
+
+	if (start > len || offset > len - start || 2 > len - start - offset)
+		return -1;
+	c = (uint16_t)~csum_fold(frame + start, len - start);
+	if (c == 0)
+		c = 0xffff; /* as Linux's skb_checksum_help: 0 would mean "none" for UDP */
+	frame[start + offset] = (uint8_t)(c >> 8);
+	frame[start + offset + 1] = (uint8_t)c;
+	return 0;
+}
+
+/* Move waiting frames into the guest's receive buffers. */
+static int vnet_rx(struct vnet *n)
+{
+	struct virtq *q = virtio_mmio_queue(n->t, NET_RXQ);
+	const struct guest_ram *ram = virtio_mmio_ram(n->t);
+	uint64_t feat = virtio_mmio_driver_features(n->t);
+	bool mrg = feat & (1ull << VIRTIO_NET_F_MRG_RXBUF);
+	const struct net_frame *f;
+	bool pushed = false;
+	int ret = 0;
+
+	while ((f = net_backend_peek(n->be)) != NULL) {
+		uint64_t need = HDR_LEN + f->len, have = 0;
+		unsigned k = 0, max = mrg ? RX_MAX_CHAINS : 1;
+		int r = 0;
+
+		while (have < need && k < max) {
+			r = virtq_pop(q, ram, &n->rx[k]);
+			if (r <= 0)
+				break;
+			have += n->rx[k].in_len;
+			k++;
+		}
+		if (r < 0) {
+			ret = -1; /* a corrupt ring: the queue is broken until reset */
+			break;
+		}
+		if (have < need && k < max) {
+			virtq_rewind(q, (uint16_t)k); /* wait for more buffers */
+			break;
+		}
+		if (have < need) { /* can never fit what the guest posts: drop it */
+			virtq_rewind(q, (uint16_t)k);
+			n->rx_dropped++;
+			net_backend_pop(n->be);
+			/* without room for even one frame the buffers stay with us; a guest that
+			 * posts only tiny chains gets nothing, as the spec allows */
+			continue;
+		}
+		struct virtio_net_hdr h = {
+		    .flags = (feat & (1ull << VIRTIO_NET_F_GUEST_CSUM)) ? VIRTIO_NET_HDR_F_DATA_VALID
+		                                                      : 0,
+		    .gso_type = VIRTIO_NET_HDR_GSO_NONE,
+		    .num_buffers = htole16((uint16_t)k),
+		};
+		size_t off = 0; /* bytes of header + frame written */
+		for (unsigned i = 0; i < k; i++) {
+			size_t room = n->rx[i].in_len, w = 0;
+			if (off < HDR_LEN) {
+				size_t hn = HDR_LEN - off < room ? HDR_LEN - off : room;
+				w += virtq_elem_write(&n->rx[i], 0, (uint8_t *)&h + off, hn);
+			}
+			if (off + w >= HDR_LEN && w < room && off + w < need) {
+				size_t from = off + w - HDR_LEN, dn = f->len - from;
+				if (dn > room - w)
+					dn = room - w;
+				w += virtq_elem_write(&n->rx[i], w, f->data + from, dn);
+			}
+			off += w;
+			virtq_push(q, &n->rx[i], (uint32_t)w);
+		}
+		pushed = true;
+		n->rx_frames++;
+		net_backend_pop(n->be);
+	}
+	if (pushed)
+		virtio_mmio_used(n->t, NET_RXQ);
+	return ret;
+}
+
+static int vnet_tx(struct vnet *n)
+{
+	struct virtq *q = virtio_mmio_queue(n->t, NET_TXQ);
+	const struct guest_ram *ram = virtio_mmio_ram(n->t);
+	uint64_t feat = virtio_mmio_driver_features(n->t);
+	struct virtq_elem *e = &n->tx;
+	int r;
+
+	while ((r = virtq_pop(q, ram, e)) > 0) {
+		struct virtio_net_hdr h;
+		size_t len;
+
+		if (e->out_len < HDR_LEN || e->out_len > HDR_LEN + NET_FRAME_MAX) {
+			n->tx_dropped++;
+			virtq_push(q, e, 0);
+			continue;
+		}
+		len = virtq_elem_read(e, 0, n->frame, (size_t)e->out_len);
+		memcpy(&h, n->frame, HDR_LEN);
+		len -= HDR_LEN;
+		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE || len < 14 ||
+		    ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		     (!(feat & (1ull << VIRTIO_NET_F_CSUM)) ||
+		      vnet_complete_csum(n->frame + HDR_LEN, len, le16toh(h.csum_start),
+		                         le16toh(h.csum_offset)) < 0))) {
+			n->tx_dropped++;
+			virtq_push(q, e, 0);
+			continue;
+		}
+		net_backend_send(n->be, n->frame + HDR_LEN, len);
+		n->tx_frames++;
+		virtq_push(q, e, 0);
+	}
+	virtio_mmio_used(n->t, NET_TXQ);
+	if (r < 0)
+		return -1;
+	/* replies the back end made at once (slirp answers ARP and DHCP inline) */
+	return vnet_rx(n);
+}
+
+static int vnet_notify(struct virtio_mmio *t, void *opaque, unsigned qi)
+{
+	struct vnet *n = opaque;
+
+	n->t = t;
+	return qi == NET_TXQ ? vnet_tx(n) : vnet_rx(n);
+}
+
+static void vnet_kick(void *card)
+{
+	struct vnet *n = card;
+
+	virtio_mmio_kick(n->t, NET_RXQ);
+}
+
+static void vnet_start(void *opaque, struct virtio_mmio *t)
+{
+	struct vnet *n = opaque;
+
+	n->t = t;
+	net_backend_attach(n->be, n, vnet_kick);
+}
+
+static void vnet_destroy(void *opaque)
+{
+	struct vnet *n = opaque;
+
+	if (n->t != NULL)
+		net_backend_detach(n->be);
+	free(n);
+}
+
+void virtio_net_init(struct virtio_device *dev, struct net_backend *be)
+{
+	struct vnet *n = xmalloc0(sizeof(*n));
+	uint16_t v;
+
+	n->be = be;
+	memcpy(n->config, be->mac, 6);
+	v = htole16(VIRTIO_NET_S_LINK_UP);
+	memcpy(n->config + 6, &v, 2);
+	v = htole16(1);
+	memcpy(n->config + 8, &v, 2);
+	v = htole16(1500);
+	memcpy(n->config + 10, &v, 2);
+	*dev = (struct virtio_device){
+	    .device_id = VIRTIO_ID_NET,
+	    .features = (1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) |
+	                (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_MRG_RXBUF) |
+	                (1ull << VIRTIO_NET_F_STATUS),
+	    .num_queues = 2,
+	    .config = n->config,
+	    .config_size = sizeof(n->config),
+	    .opaque = n,
+	    .notify = vnet_notify,
+	    .destroy = vnet_destroy,
+	    .start = vnet_start,
+	};
+}
