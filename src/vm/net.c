@@ -146,7 +146,8 @@ void vm_net_mac(unsigned index, bool random, uint8_t mac[6])
 
 /* --- --net -------------------------------------------------------------------------------- */
 
-#define NET_SYNTAX "none, user[,hostfwd=tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]... or bridge[=NAME]"
+#define NET_SYNTAX                                                                                 \
+	"none, user[,hostfwd=tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]... or bridge[=NAME]"
 #define FWD_SYNTAX "tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT"
 
 static bool is_word(const char *s, size_t len, const char *w)
@@ -255,10 +256,11 @@ int vm_parse_net(const char *arg, struct vm_net *out, berth_error_t *err)
 		n.bridge = xstrdup(VM_NET_DEFAULT_BRIDGE);
 	} else if (len > 7 && memcmp(p, "bridge=", 7) == 0) {
 		if (!bridge_name_ok(p + 7, len - 7))
-			return berth_error(err, 0,
-			                   "--net: bridge=NAME: expected an interface name of 1 to %d "
-			                   "characters without '/', ':' or spaces, got \"%.*s\"",
-			                   IFNAMSIZ - 1, (int)(len - 7), p + 7);
+			return berth_error(
+			    err, 0,
+			    "--net: bridge=NAME: expected an interface name of 1 to %d "
+			    "characters without '/', ':' or spaces, got \"%.*s\"",
+			    IFNAMSIZ - 1, (int)(len - 7), p + 7);
 		n.kind = VM_NET_BRIDGE;
 		n.bridge = strndup(p + 7, len - 7);
 		if (n.bridge == NULL)
@@ -294,10 +296,9 @@ int vm_parse_net(const char *arg, struct vm_net *out, berth_error_t *err)
 			continue;
 		}
 		vm_net_free(&n);
-		return berth_error(err, 0, "--net: unknown option \"%.*s\" in \"%s\" (accepted: %s)",
-		                   (int)len, tok, arg,
-		                   n.kind == VM_NET_USER ? "hostfwd=" FWD_SYNTAX
-		                                         : "none for this kind");
+		return berth_error(
+		    err, 0, "--net: unknown option \"%.*s\" in \"%s\" (accepted: %s)", (int)len,
+		    tok, arg, n.kind == VM_NET_USER ? "hostfwd=" FWD_SYNTAX : "none for this kind");
 	}
 	*out = n;
 	return 0;

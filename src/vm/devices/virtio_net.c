@@ -126,8 +126,9 @@ static int vnet_rx(struct vnet *n)
 			continue;
 		}
 		struct virtio_net_hdr h = {
-		    .flags = (feat & (1ull << VIRTIO_NET_F_GUEST_CSUM)) ? VIRTIO_NET_HDR_F_DATA_VALID
-		                                                      : 0,
+		    .flags = (feat & (1ull << VIRTIO_NET_F_GUEST_CSUM))
+		                 ? VIRTIO_NET_HDR_F_DATA_VALID
+		                 : 0,
 		    .gso_type = VIRTIO_NET_HDR_GSO_NONE,
 		    .num_buffers = htole16((uint16_t)k),
 		};
