@@ -38,10 +38,11 @@ static void test_parse_net(void **state)
 	assert_string_equal(n.bridge, "br-test0");
 	vm_net_free(&n);
 
-	assert_int_equal(vm_parse_net("user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp::53-10.0.2.15:"
-	                              "5353",
-	                              &n, &err),
-	                 0);
+	assert_int_equal(
+	    vm_parse_net("user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp::53-10.0.2.15:"
+	                 "5353",
+	                 &n, &err),
+	    0);
 	assert_int_equal(n.kind, VM_NET_USER);
 	assert_int_equal(n.nfwd, 2);
 	assert_false(n.fwd[0].udp);
@@ -379,16 +380,15 @@ static uint16_t pseudo(const uint8_t *frame)
 	return fold(s);
 }
 
-static void tx(struct nfix *f, uint16_t head, const uint8_t *hdr, const uint8_t *frame,
-               size_t len)
+static void tx(struct nfix *f, uint16_t head, const uint8_t *hdr, const uint8_t *frame, size_t len)
 {
 	memcpy(f->mem + BUF + 0x1000 * head, hdr, 12);
 	memcpy(f->mem + BUF + 0x1000 * head + 12, frame, len);
 	/* header and frame in two descriptors, split inside the frame too */
 	set_desc(f, 1, head, RAM_BASE + BUF + 0x1000 * head, 20, VIRTQ_DESC_F_NEXT,
 	         (uint16_t)(head + 1));
-	set_desc(f, 1, head + 1u, RAM_BASE + BUF + 0x1000 * head + 20, (uint32_t)(12 + len - 20),
-	         0, 0);
+	set_desc(f, 1, head + 1u, RAM_BASE + BUF + 0x1000 * head + 20, (uint32_t)(12 + len - 20), 0,
+	         0);
 	post(f, 1, head);
 	wr(f, R_NOTIFY, 1);
 }
