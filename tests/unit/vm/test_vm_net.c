@@ -168,6 +168,8 @@ enum {
 #define F_CSUM       (1ull << 0)
 #define F_GUEST_CSUM (1ull << 1)
 #define F_MAC        (1ull << 5)
+#define F_TSO4       (1ull << 11)
+#define F_TSO6       (1ull << 12)
 #define F_MRG        (1ull << 15)
 #define F_STATUS     (1ull << 16)
 #define F_VERSION_1  (1ull << 32)
@@ -464,6 +466,109 @@ static void test_net_tx_csum_not_negotiated(void **state)
 	net_fix_free(f);
 }
 
+/* An Ethernet + IPv4 + TCP frame (flags CWR|PSH|ACK|FIN) with payload bytes. */
+static size_t tcp_frame(uint8_t *p, size_t payload)
+{
+	size_t ip_len = 20 + 20 + payload;
+	memset(p, 0, 14 + ip_len);
+	p[12] = 0x08;
+	uint8_t *ip = p + 14, *tcp = ip + 20;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(ip_len >> 8);
+	ip[3] = (uint8_t)ip_len;
+	ip[4] = 0x12;
+	ip[5] = 0x34;
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, "\x0a\x00\x02\x0f", 4);
+	memcpy(ip + 16, "\x0a\x00\x02\x02", 4);
+	tcp[1] = 80;
+	memcpy(tcp + 4, "\xff\xff\xfc\x00", 4); /* the sequence number wraps */
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x80 | 0x10 | 0x08 | 0x01;
+	for (size_t i = 0; i < payload; i++)
+		tcp[20 + i] = (uint8_t)(i * 7 + 3);
+	return 14 + ip_len;
+}
+
+static void test_net_tx_tso(void **state)
+{
+	(void)state;
+	struct nfix *f = net_fix(F_VERSION_1 | F_MAC | F_CSUM | F_TSO4);
+	static uint8_t frame[3200];
+	uint8_t hdr[12] = {0};
+	size_t len = tcp_frame(frame, 2500);
+	uint16_t mss = 1000, start = 34, off = 16;
+
+	hdr[0] = 1;
+	hdr[1] = 1; /* GSO_TCPV4 */
+	memcpy(hdr + 4, &mss, 2);
+	memcpy(hdr + 6, &start, 2);
+	memcpy(hdr + 8, &off, 2);
+	memcpy(f->mem + 0x80000, hdr, 12);
+	memcpy(f->mem + 0x80000 + 12, frame, len);
+	set_desc(f, 1, 0, RAM_BASE + 0x80000, (uint32_t)(12 + len), 0, 0);
+	post(f, 1, 0);
+	wr(f, R_NOTIFY, 1);
+	assert_int_equal(f->be->nsent, 3);
+	assert_int_equal(used_idx(f, 1), 1);
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *s = f->be->sent[i], *ip = s + 14, *tcp = ip + 20;
+		size_t plen = i < 2 ? 1000 : 500;
+		assert_int_equal(f->be->sent_len[i], 54 + plen);
+		assert_int_equal(ip[2] << 8 | ip[3], 40 + plen);
+		assert_int_equal(ip[4] << 8 | ip[5], 0x1234 + i);
+		assert_int_equal(fold(sum16(ip, 20, 0)), 0xffff);
+		uint32_t seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 |
+		               (uint32_t)tcp[6] << 8 | tcp[7];
+		assert_int_equal(seq, (uint32_t)(0xfffffc00u + 1000 * i));
+		/* CWR on the first only, PSH and FIN on the last only, ACK on all */
+		assert_int_equal(tcp[13], i == 0 ? 0x90 : i == 1 ? 0x10 : 0x19);
+		uint32_t v = sum16(ip + 12, 8, 0) + 6 + (uint32_t)(20 + plen);
+		assert_int_equal(fold(sum16(tcp, 20 + plen, v)), 0xffff);
+		assert_memory_equal(tcp + 20, frame + 54 + 1000 * i, plen);
+	}
+
+	/* hostile: a TCP data offset past the frame, not IPv4, UDP, no MSS: all dropped */
+	frame[14 + 20 + 12] = 0xf0;
+	memcpy(f->mem + 0x80000 + 12, frame, 60);
+	set_desc(f, 1, 1, RAM_BASE + 0x80000, 12 + 60, 0, 0);
+	post(f, 1, 1);
+	wr(f, R_NOTIFY, 1);
+	frame[14 + 20 + 12] = 0x50;
+	frame[12] = 0x86;
+	memcpy(f->mem + 0x80000 + 12, frame, len);
+	set_desc(f, 1, 2, RAM_BASE + 0x80000, (uint32_t)(12 + len), 0, 0);
+	post(f, 1, 2);
+	wr(f, R_NOTIFY, 1);
+	frame[12] = 0x08;
+	frame[14 + 9] = 17;
+	memcpy(f->mem + 0x80000 + 12, frame, len);
+	post(f, 1, 2);
+	wr(f, R_NOTIFY, 1);
+	frame[14 + 9] = 6;
+	memcpy(f->mem + 0x80000 + 12, frame, len);
+	mss = 0;
+	memcpy(f->mem + 0x80000 + 4, &mss, 2);
+	post(f, 1, 2);
+	wr(f, R_NOTIFY, 1);
+	/* TCPV6 was not negotiated */
+	mss = 1000;
+	memcpy(f->mem + 0x80000 + 4, &mss, 2);
+	f->mem[0x80000 + 1] = 4;
+	post(f, 1, 2);
+	wr(f, R_NOTIFY, 1);
+	assert_int_equal(f->be->nsent, 3);
+	assert_int_equal(used_idx(f, 1), 6);
+	/* the same frame again as TCPV4: segmented */
+	f->mem[0x80000 + 1] = 1;
+	post(f, 1, 2);
+	wr(f, R_NOTIFY, 1);
+	assert_int_equal(f->be->nsent, 6);
+	assert_false(virtio_mmio_status(f->t) & VIRTIO_STATUS_NEEDS_RESET);
+	net_fix_free(f);
+}
+
 /* Post receive chain `head` of one writable buffer of len bytes at BUF + 0x1000 * head. */
 static void rx_buf(struct nfix *f, uint16_t head, uint32_t len)
 {
@@ -628,6 +733,7 @@ int main(void)
 	    cmocka_unit_test(test_net_config),
 	    cmocka_unit_test(test_net_tx_csum),
 	    cmocka_unit_test(test_net_tx_csum_not_negotiated),
+	    cmocka_unit_test(test_net_tx_tso),
 	    cmocka_unit_test(test_net_rx),
 	    cmocka_unit_test(test_net_rx_mergeable),
 	    cmocka_unit_test(test_net_rx_hostile),
