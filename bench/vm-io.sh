@@ -4,10 +4,14 @@
 # run, and the ratios.
 #   bench/vm-io.sh [BUILD_DIR]     (default: build)
 # Parts:
-#   net: guest -> host TCP throughput. The guest (user-mode networking: berth's --net user,
-#        QEMU's -netdev user with a virtio-net-device) writes MiB zero bytes with busybox dd
-#        into nc 10.0.2.2 PORT, which slirp connects to 127.0.0.1:PORT, where a receiver on
-#        the host counts the bytes from the first to the end.
+#   net: guest -> host TCP throughput, with user-mode networking (berth's --net user, QEMU's
+#        -netdev user with a virtio-net-device), two ways:
+#        - nc: the guest writes MIB MiB of zeros with busybox dd into nc 10.0.2.2 PORT, which
+#          slirp connects to 127.0.0.1:PORT, where a receiver on the host counts the bytes
+#          from the first to the end (busybox nc writes 1 KiB at a time);
+#        - httpd: the guest serves a MIB MiB file from its tmpfs with busybox httpd on a
+#          forwarded port (hostfwd=tcp:127.0.0.1:PORT-:80) and the host downloads it with curl
+#          (httpd writes large blocks, so segmentation offload comes into play).
 # Environment: RUNS (runs per VMM, default 3; the median is shown), MIB (default 64).
 # Traffic stays on the host's loopback.
 set -eu
@@ -88,19 +92,54 @@ net_run() {
 	[ -n "$mbps" ] || { echo "vm-io.sh: $1: the transfer did not complete; guest output:" >&2; tail -5 "$work/vm.out" >&2; }
 }
 
+# httpd_run VMM: one download from the guest's httpd; sets mbps (MiB/s, or empty)
+httpd_run() {
+	local port append vm_pid speed
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	append="console=ttyS0 quiet -- \"mkdir -p /tmp/www/cgi-bin; \
+dd if=/dev/zero of=/tmp/www/big bs=64k count=$((mib * 16)) 2>/dev/null; echo ok > /tmp/www/ready; \
+printf '#!/bin/sh\necho Content-Type: text/plain\necho\ntouch /tmp/stop\n' > /tmp/www/cgi-bin/stop; \
+chmod +x /tmp/www/cgi-bin/stop; httpd -p 80 -h /tmp/www; while [ ! -e /tmp/stop ]; do sleep 1; done\""
+	case $1 in
+	berth) timeout 900 "$berth" vm run --kernel "$kernel" --initrd "$initrd" \
+		--net "user,hostfwd=tcp:127.0.0.1:$port-:80" --append "$append" </dev/null >"$work/vm.out" 2>&1 & ;;
+	qemu) timeout 900 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80" -device virtio-net-device,netdev=n0 \
+		</dev/null >"$work/vm.out" 2>&1 & ;;
+	esac
+	vm_pid=$!
+	for _ in $(seq 1 1200); do
+		curl -sf --max-time 30 "http://127.0.0.1:$port/ready" >/dev/null && break
+		kill -0 "$vm_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	speed=$(curl -sf --max-time 600 -o /dev/null -w '%{size_download} %{speed_download}' "http://127.0.0.1:$port/big" || true)
+	curl -sf --max-time 60 "http://127.0.0.1:$port/cgi-bin/stop" >/dev/null || true
+	wait "$vm_pid" || true
+	mbps=
+	if [ "${speed%% *}" = $((mib << 20)) ]; then
+		mbps=$(awk -v s="${speed#* }" 'BEGIN{ printf "%.1f", s/1048576 }')
+	fi
+	[ -n "$mbps" ] || { echo "vm-io.sh: $1: the download did not complete; guest output:" >&2; tail -5 "$work/vm.out" >&2; }
+}
+
 echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians"
 printf '\n%-34s %10s %10s %10s\n' "" "berth" "qemu" "ratio"
 for vmm in berth qemu; do
-	m=
+	m= h=
 	for _ in $(seq "$runs"); do
 		net_run "$vmm"
 		m="$m ${mbps:-}"
+		httpd_run "$vmm"
+		h="$h ${mbps:-}"
 	done
-	eval "${vmm}_net=\$(median <<<\"\$m\")"
+	eval "${vmm}_net=\$(median <<<\"\$m\") ${vmm}_httpd=\$(median <<<\"\$h\")"
 done
-printf '%-34s %10s %10s %10s\n' "net: guest->host TCP, MiB/s" "$berth_net" "$qemu_net" "$(ratio "$berth_net" "$qemu_net")"
+printf '%-34s %10s %10s %10s\n' "net: guest->host TCP (nc), MiB/s" "$berth_net" "$qemu_net" "$(ratio "$berth_net" "$qemu_net")"
+printf '%-34s %10s %10s %10s\n' "net: guest->host TCP (httpd), MiB/s" "$berth_httpd" "$qemu_httpd" "$(ratio "$berth_httpd" "$qemu_httpd")"
 echo
 echo "net: $mib MiB over one TCP connection through user-mode networking (slirp) to the loopback."
 echo "ratio > 1: berth is faster."

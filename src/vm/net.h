@@ -44,6 +44,10 @@ struct net_backend_ops {
 struct net_backend {
 	const struct net_backend_ops *ops;
 	uint8_t mac[6]; /* the card's MAC address, chosen by the back end */
+	/* The back end takes TCP frames larger than the MTU (slirp's TCP does): the card hands
+	 * over a segmentation-offload frame whole, its checksum completed, instead of cutting it
+	 * up (and the guest gets one ACK for it instead of one per segment). */
+	bool large_tcp;
 	/* frames for the guest */
 	pthread_mutex_t qlock;
 	struct net_frame *q[NET_RXQ_MAX];

@@ -333,6 +333,7 @@ int net_slirp_open(const struct vm_net *cfg, unsigned index, struct net_backend 
 
 	net_backend_init(&s->be, &slirp_ops);
 	vm_net_mac(index, false, s->be.mac);
+	s->be.large_tcp = true;
 	pthread_mutex_init(&s->lock, NULL);
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake_fd < 0) {

@@ -279,9 +279,15 @@ static int vnet_tx(struct vnet *n)
 		if (h.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 ||
 		    h.gso_type == VIRTIO_NET_HDR_GSO_TCPV6) {
 			bool v6 = h.gso_type == VIRTIO_NET_HDR_GSO_TCPV6;
+			uint8_t *fr = n->frame + HDR_LEN;
 			if (!(feat &
-			      (1ull << (v6 ? VIRTIO_NET_F_HOST_TSO6 : VIRTIO_NET_F_HOST_TSO4))) ||
-			    vnet_tso(n, n->frame + HDR_LEN, len, v6, le16toh(h.gso_size)) < 0)
+			      (1ull << (v6 ? VIRTIO_NET_F_HOST_TSO6 : VIRTIO_NET_F_HOST_TSO4))))
+				n->tx_dropped++;
+			else if (n->be->large_tcp && (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+			         vnet_complete_csum(fr, len, le16toh(h.csum_start),
+			                            le16toh(h.csum_offset)) == 0)
+				net_backend_send(n->be, fr, len);
+			else if (vnet_tso(n, fr, len, v6, le16toh(h.gso_size)) < 0)
 				n->tx_dropped++;
 			virtq_push(q, e, 0);
 			continue;
