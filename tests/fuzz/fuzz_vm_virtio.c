@@ -144,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t[2] = virtio_mmio_create(&d, &gram, plic, 3);
 	net_backend_init(&be, &loop_ops);
 	vm_net_mac(0, false, be.mac);
+	be.large_tcp = (n & 2) != 0; /* segmentation offload: whole frames, or cut here */
 	virtio_net_init(&d, &be);
 	t[3] = virtio_mmio_create(&d, &gram, plic, 4);
 
