@@ -32,6 +32,8 @@ teardown() {
 	done
 	for n in "${NETNS[@]}"; do
 		ip netns del "$n" 2>/dev/null || true
+		rm -rf "/etc/netns/$n"
+		rmdir /etc/netns 2>/dev/null || true
 	done
 }
 
@@ -135,20 +137,20 @@ make_bridge() {
 	ip -n "$NS_PEER" link set lo up
 }
 
-@test "vm net: --net bridge: the guest and a process in a test-made netns exchange TCP and UDP" {
-	local i
-	make_bridge
-	# TCP: read a line, answer pong:LINE. UDP: a DNS server answering A 10.99.0.77.
+# The peer: python3 $TMP/peer.py LOG ADDR tcp|udp. On ADDR, TCP port 7000 (with tcp): read a
+# line, answer pong:LINE; UDP port 53: a DNS server answering A 10.99.0.77 to every query.
+# Each request is noted in LOG, after a line "ready" once it listens.
+write_peer() {
 	cat >"$TMP/peer.py" <<'EOF'
 import socket, sys, threading
-log = sys.argv[1]
+log, addr, what = sys.argv[1], sys.argv[2], sys.argv[3]
 def note(s):
     with open(log, "a") as f:
         f.write(s + "\n")
 def tcp():
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("10.99.0.1", 7000))
+    s.bind((addr, 7000))
     s.listen(4)
     while True:
         c, a = s.accept()
@@ -158,7 +160,7 @@ def tcp():
         c.close()
 def udp():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("10.99.0.1", 53))
+    s.bind((addr, 53))
     while True:
         q, a = s.recvfrom(512)
         i, labels = 12, []
@@ -172,17 +174,31 @@ def udp():
             ans = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([10, 99, 0, 77])
         hdr = q[:2] + b"\x81\x80" + q[4:6] + (b"\x00\x01" if ans else b"\x00\x00") + b"\x00\x00\x00\x00"
         s.sendto(hdr + q[12:end] + ans, a)
+if what == "udp":
+    note("ready")
+    udp()
 threading.Thread(target=udp, daemon=True).start()
 note("ready")
 tcp()
 EOF
-	ip netns exec "$NS_PEER" python3 "$TMP/peer.py" "$TMP/peer.log" &
+}
+
+start_peer() { # NETNS ADDR tcp|udp
+	local i
+	write_peer
+	ip netns exec "$1" python3 "$TMP/peer.py" "$TMP/peer.log" "$2" "$3" &
 	PIDS+=("$!")
 	for i in $(seq 1 600); do
 		grep -q ready "$TMP/peer.log" 2>/dev/null && break
 		sleep 0.1
 	done
 	grep -q ready "$TMP/peer.log"
+}
+
+@test "vm net: --net bridge: the guest and a process in a test-made netns exchange TCP and UDP" {
+	local i
+	make_bridge
+	start_peer "$NS_PEER" 10.99.0.1 tcp
 	vm_bg_ns() {
 		ip netns exec "$NS_VM" timeout 600 "$BERTH" vm run --kernel "$KERNEL" \
 			--initrd "$INITRD" "$@" </dev/null >"$TMP/vm.out" 2>&1 &
@@ -212,6 +228,25 @@ nslookup berth.test 10.99.0.1; ip link show eth0\""
 	grep -q "link/ether 52:54:00:" "$TMP/vm.out"
 	# the TAP device went with berth
 	[ -z "$(ip -n "$NS_VM" -o link | grep berthtap)" ]
+}
+
+@test "vm net: --net user forwards the guest's DNS queries (10.0.2.3) to the host's resolver" {
+	# the host's resolver, in a namespace of the test's: ip netns exec puts
+	# /etc/netns/NS/resolv.conf over /etc/resolv.conf, and the DNS server listens on that
+	# namespace's loopback
+	NS_DNS="berth-vmnet-$$-dns"
+	ip netns add "$NS_DNS"
+	NETNS+=("$NS_DNS")
+	ip -n "$NS_DNS" link set lo up
+	mkdir -p "/etc/netns/$NS_DNS"
+	echo "nameserver 127.0.0.1" >"/etc/netns/$NS_DNS/resolv.conf"
+	start_peer "$NS_DNS" 127.0.0.1 udp
+	run ip netns exec "$NS_DNS" timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
+		--net user --append "console=ttyS0 quiet -- \"nslookup berth.test\"" </dev/null
+	[ "$status" -eq 0 ]
+	cat "$TMP/peer.log"
+	grep -q "udp from 127.0.0.1: berth.test type 1" "$TMP/peer.log"
+	[[ "$output" == *"10.99.0.77"* ]]
 }
 
 @test "vm net: two cards, and --net none adds none" {
