@@ -13,7 +13,9 @@
  *   berth.bench=N       an integer loop and a memory CRC loop, N times the base size each,
  *                       timed with CLOCK_MONOTONIC, then power off
  *   berth.net=none      do not configure the network (see below)
- *   -- WORDS...         (words after `--` reach init as arguments) run them as one shell
+ *   -- WORDS...         (words after `--` reach init as arguments; the kernel gives init
+ *                       at most 32 and hangs at boot with more: put the command in double
+ *                       quotes to make it one) run them as one shell
  *                       command, `/bin/busybox sh -c "WORDS..."`, with busybox's applets
  *                       in /bin and a tmpfs on /tmp; print BERTH-GUEST-EXIT status=N and
  *                       power off

@@ -119,6 +119,26 @@ cat /etc/resolv.conf\""
 	[[ "$output" == *"BERTH-GUEST-EXIT status=0"* ]]
 }
 
+@test "vm net: the card works again after a guest reboot (the back end outlives it)" {
+	local port token
+	port=$(free_port)
+	token="host-file-$$-$RANDOM"
+	mkdir -p "$TMP/www"
+	echo "$token" >"$TMP/www/file.txt"
+	busybox httpd -f -p "127.0.0.1:$port" -h "$TMP/www" &
+	PIDS+=("$!")
+	truncate -s 1M "$TMP/disk.img"
+	# first boot: fetch, mark the disk, reboot; second boot: fetch again, power off
+	vm --disk "$TMP/disk.img" --net user --append "console=ttyS0 quiet -- \"\
+wget -q -O - http://10.0.2.2:$port/file.txt; \
+if dd if=/dev/vda bs=4 count=1 2>/dev/null | grep -q BOOT; then echo second-boot; \
+else echo BOOT | dd of=/dev/vda conv=fsync 2>/dev/null; reboot -f; fi\""
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "BERTH-NET-UP eth0" <<<"$output")" -eq 2 ]
+	[ "$(grep -c "$token" <<<"$output")" -eq 2 ]
+	[[ "$output" == *"second-boot"* ]]
+}
+
 # Two namespaces: $NS_VM holds the bridge br0 (and berth's TAP device), $NS_PEER the other
 # end of a veth pair on that bridge, with 10.99.0.1/24.
 make_bridge() {
