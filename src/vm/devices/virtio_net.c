@@ -212,10 +212,11 @@ static int vnet_rx(struct vnet *n)
 			ret = -1; /* a corrupt ring: the queue is broken until reset */
 			break;
 		}
-		if (have < need && k < max) {
+		if (have < need && k < max && k < q->num) {
 			virtq_rewind(q, (uint16_t)k); /* wait for more buffers */
 			break;
 		}
+		/* (with the whole ring taken and still too little room, more cannot come) */
 		if (have < need) { /* can never fit what the guest posts: drop it */
 			virtq_rewind(q, (uint16_t)k);
 			n->rx_dropped++;

@@ -684,6 +684,32 @@ static void test_net_rx_mergeable(void **state)
 	net_fix_free(f);
 }
 
+/* Mergeable buffers that fill the whole ring and still hold too little for a frame: it
+ * cannot ever fit, so it is dropped (instead of blocking the queue for good); a small frame
+ * then takes the first buffer. */
+static void test_net_rx_ring_too_small(void **state)
+{
+	(void)state;
+	struct nfix *f = net_fix(F_VERSION_1 | F_MAC | F_MRG);
+	uint8_t frame[1600];
+	size_t len = udp_frame(frame, 1400);
+	uint32_t id, ulen;
+
+	for (uint16_t i = 0; i < QNUM; i++)
+		rx_buf(f, i, 100);
+	assert_true(net_backend_deliver(&f->be->be, frame, len));
+	net_backend_kick(&f->be->be);
+	assert_int_equal(used_idx(f, 0), 0);
+	assert_null(net_backend_peek(&f->be->be));
+	assert_true(net_backend_deliver(&f->be->be, frame, 60));
+	net_backend_kick(&f->be->be);
+	assert_int_equal(used_idx(f, 0), 1);
+	used_elem(f, 0, 0, &id, &ulen);
+	assert_int_equal(id, 0);
+	assert_int_equal(ulen, 72);
+	net_fix_free(f);
+}
+
 /* A receive buffer outside RAM breaks the queue: NEEDS_RESET, nothing written. */
 static void test_net_rx_hostile(void **state)
 {
@@ -749,6 +775,7 @@ int main(void)
 	    cmocka_unit_test(test_net_tx_tso),
 	    cmocka_unit_test(test_net_rx),
 	    cmocka_unit_test(test_net_rx_mergeable),
+	    cmocka_unit_test(test_net_rx_ring_too_small),
 	    cmocka_unit_test(test_net_rx_hostile),
 	    cmocka_unit_test(test_backend_queue),
 	};
