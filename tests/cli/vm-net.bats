@@ -148,7 +148,8 @@ make_bridge() {
 	NETNS+=("$NS_VM")
 	ip netns add "$NS_PEER"
 	NETNS+=("$NS_PEER")
-	ip -n "$NS_VM" link add br0 type bridge
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+	ip -n "$NS_VM" link add br0 type bridge || skip "the kernel cannot make a bridge"
 	ip -n "$NS_VM" link set br0 up
 	ip -n "$NS_VM" link add veth0 type veth peer name veth1 netns "$NS_PEER"
 	ip -n "$NS_VM" link set veth0 master br0 up
