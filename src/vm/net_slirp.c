@@ -350,6 +350,18 @@ int net_slirp_open(const struct vm_net *cfg, unsigned index, struct net_backend 
 		char host[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+		if (f->guest_addr != 0 && (ntohl(f->guest_addr) & 0xffffff00u) !=
+		                              (ntohl(sc.vnetwork.s_addr) & 0xffffff00u)) {
+			char guest[INET_ADDRSTRLEN];
+			inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
+			berth_error(
+			    err, 0,
+			    "--net: hostfwd=%s:%s:%u-%s:%u: the guest address must be in the "
+			    "guest's network 10.0.2.0/24",
+			    f->udp ? "udp" : "tcp", f->host_addr ? host : "", f->host_port, guest,
+			    f->guest_port);
+			goto fail;
+		}
 		errno = 0;
 		if (slirp_add_hostfwd(s->slirp, f->udp, (struct in_addr){f->host_addr},
 		                      f->host_port, (struct in_addr){f->guest_addr},

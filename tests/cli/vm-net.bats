@@ -294,6 +294,10 @@ nslookup berth.test 10.99.0.1; ip link show eth0\""
 	vm --net user,hostfwd=sctp::1234-:80
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
+	vm --net user,hostfwd=tcp:127.0.0.1:8080-192.168.1.5:80
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"the guest address must be in the guest's network 10.0.2.0/24"* ]]
 	vm --net user,restrict=on
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
