@@ -2,8 +2,9 @@
 # Build berth's reference guest initramfs: guest/init.c, cross-compiled static for riscv64
 # (gcc-riscv64-linux-gnu + libc6-dev-riscv64-cross), as /init in a gzip newc cpio, with
 # Debian's static riscv64 busybox as /bin/busybox (guest/fetch-busybox.sh; left out, with a
-# warning, when it cannot be fetched). Cached outside the tree, keyed by the hash of init.c,
-# this script and the busybox binary.
+# warning, when it cannot be fetched) and udhcpc's lease script (guest/udhcpc.script) as
+# /etc/udhcpc/default.script. Cached outside the tree, keyed by the hash of init.c, this
+# script, the lease script and the busybox binary.
 #   usage: guest/build-initrd.sh            prints the path of the cached initramfs
 # Environment: BERTH_GUEST_CACHE (default /var/cache/berth/guest).
 set -eu
@@ -11,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${BERTH_GUEST_CACHE:-/var/cache/berth/guest}
 cc=riscv64-linux-gnu-gcc
 bb=$("$here/fetch-busybox.sh") || { bb=; echo "build-initrd.sh: building without busybox" >&2; }
-key=$(cat "$here/init.c" "$0" ${bb:+"$bb"} | sha256sum | cut -c1-16)
+key=$(cat "$here/init.c" "$0" "$here/udhcpc.script" ${bb:+"$bb"} | sha256sum | cut -c1-16)
 out="$cache/initrd-$key.cpio.gz"
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 command -v $cc >/dev/null || { echo "build-initrd.sh: $cc missing (apt-get install gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)" >&2; exit 1; }
@@ -26,6 +27,9 @@ if [ -n "$bb" ]; then
 	mkdir -p "$work/root/bin"
 	cp "$bb" "$work/root/bin/busybox"
 	ln -s busybox "$work/root/bin/sh"
+	mkdir -p "$work/root/etc/udhcpc"
+	cp "$here/udhcpc.script" "$work/root/etc/udhcpc/default.script"
+	chmod 755 "$work/root/etc/udhcpc/default.script"
 fi
 (cd "$work/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$work/initrd.gz"
 mv "$work/initrd.gz" "$out"

@@ -12,10 +12,16 @@
  *                       print "echo: LINE", power off
  *   berth.bench=N       an integer loop and a memory CRC loop, N times the base size each,
  *                       timed with CLOCK_MONOTONIC, then power off
- *   -- WORDS...         (words after `--` reach init as arguments) run them as one shell
+ *   berth.net=none      do not configure the network (see below)
+ *   -- WORDS...         (words after `--` reach init as arguments; the kernel gives init
+ *                       at most 32 and hangs at boot with more: put the command in double
+ *                       quotes to make it one) run them as one shell
  *                       command, `/bin/busybox sh -c "WORDS..."`, with busybox's applets
  *                       in /bin and a tmpfs on /tmp; print BERTH-GUEST-EXIT status=N and
  *                       power off
+ * With a network card (eth0) and busybox, init first brings lo up and asks for eth0's
+ * address by DHCP (busybox udhcpc with /etc/udhcpc/default.script, guest/udhcpc.script) and
+ * prints BERTH-NET-UP or BERTH-NET-FAILED, unless the command line says berth.net=none.
  * The boot timer: the kernel has no /dev/mem, so init writes the magic byte sequence
  * "ESC _ berth-boot-timer ESC \" to the console (the UART); berth removes it from the
  * output and records the time. */
@@ -185,6 +191,45 @@ static void bench(unsigned n)
 	free(mem);
 }
 
+/* Run busybox with argv (argv[0] the applet); returns its exit status. */
+static int busybox(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 126;
+	if (pid == 0) {
+		execv("/bin/busybox", argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 126;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* lo up, and eth0's address by DHCP, when there is a card and no berth.net=none. */
+static void net_up(void)
+{
+	char val[32];
+	char *lo[] = {"ifconfig", "lo", "127.0.0.1", "up", NULL};
+	char *dhcp[] = {"udhcpc", "-i", "eth0", "-q", "-f", "-n", "-t", "5", "-T", "2", NULL};
+	int r;
+
+	if (access("/bin/busybox", X_OK) != 0 || access("/sys/class/net/eth0", F_OK) != 0)
+		return;
+	if (param("berth.net", val, sizeof(val)) != NULL && strcmp(val, "none") == 0)
+		return;
+	setenv("PATH", "/bin:/sbin", 1);
+	busybox(lo);
+	r = busybox(dhcp);
+	if (r == 0)
+		printf("BERTH-NET-UP eth0\n");
+	else
+		printf("BERTH-NET-FAILED eth0 (udhcpc status %d)\n", r);
+}
+
 /* Run argv as one busybox shell command on the console; returns its exit status. */
 static int run_shell(int argc, char **argv)
 {
@@ -269,6 +314,7 @@ int main(int argc, char **argv)
 		else if (strcmp(val, "echo") == 0)
 			test_echo();
 	}
+	net_up();
 	if (argc > 1 && access("/bin/busybox", X_OK) == 0)
 		printf("BERTH-GUEST-EXIT status=%d\n", run_shell(argc - 1, argv + 1));
 	printf("BERTH-GUEST-POWEROFF\n");

@@ -41,6 +41,7 @@ struct machine {
 	const struct vm_config *cfg;
 	struct console *con;
 	struct boot_timer *bt;
+	struct net_backend *nets[VM_MAX_NETS]; /* the --net back ends: they outlive a reboot */
 	long long t0_ns;
 	/* images */
 	char *kernel, *initrd;
@@ -357,6 +358,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	    .console_out = console_write,
 	    .console_opaque = m->con,
 	    .bt = m->bt,
+	    .nets = m->nets,
 	};
 	for (unsigned k = 0; k < vm_board_ndevices; k++) {
 		const struct vm_device *d = vm_board_devices[k];
@@ -528,6 +530,10 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		                   "--append: the kernel command line is limited to %d bytes "
 		                   "(COMMAND_LINE_SIZE), got %zu",
 		                   VM_MAX_APPEND, strlen(cfg->append));
+	if (cfg->nnets > VM_MAX_NETS || cfg->ndisks + cfg->nnets > VM_MAX_DISKS)
+		return berth_error(err, 0,
+		                   "--net: at most %d disks and network cards together, got %u",
+		                   VM_MAX_DISKS, cfg->ndisks + cfg->nnets);
 	pthread_mutex_init(&m.lock, NULL);
 	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
 		goto out;
@@ -551,6 +557,15 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		goto out;
 	}
 	m.bt = boot_timer_create(m.t0_ns, cfg->boot_time);
+	/* the network back ends: a port in use or a missing bridge fails here, and the ones
+	 * already open are closed again (no TAP device is left) */
+	for (unsigned i = 0; i < cfg->nnets; i++) {
+		int r = cfg->nets[i].kind == VM_NET_BRIDGE
+		            ? net_tap_open(&cfg->nets[i], i, &m.nets[i], err)
+		            : net_slirp_open(&cfg->nets[i], i, &m.nets[i], err);
+		if (r < 0)
+			goto out;
+	}
 
 	/* a bad disk fails here, before the guest starts (the terminal is restored by then) */
 	m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
@@ -596,6 +611,8 @@ out_teardown:
 	machine_teardown(&m);
 out:
 	console_close(m.con);
+	for (unsigned i = 0; i < VM_MAX_NETS; i++)
+		net_backend_destroy(m.nets[i]);
 	boot_timer_destroy(m.bt);
 	if (m.wake_fd >= 0)
 		close(m.wake_fd);

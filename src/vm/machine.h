@@ -6,6 +6,7 @@
 #define BERTH_VM_MACHINE_H
 
 #include "error.h"
+#include "net.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,7 +20,8 @@
 
 #define VM_TIMEBASE_HZ    10000000ull
 #define VM_MAX_CPUS       8
-#define VM_MAX_DISKS      6 /* 8 slots: disks, then rng and console */
+#define VM_MAX_DISKS      6            /* 8 slots: disks, then rng and console */
+#define VM_MAX_NETS       VM_MAX_DISKS /* cards share the disks' slots: 6 of both at most */
 #define VM_MIN_MEM        (16ull << 20)
 #define VM_MAX_MEM        (64ull << 30)
 #define VM_DEFAULT_MEM    (256ull << 20)
@@ -38,6 +40,8 @@ struct vm_config {
 	const char *kernel, *initrd, *append;
 	struct vm_disk disks[VM_MAX_DISKS];
 	unsigned ndisks;
+	struct vm_net nets[VM_MAX_NETS]; /* --net: the cards, none of kind VM_NET_NONE */
+	unsigned nnets;
 	uint64_t mem;
 	unsigned cpus;
 	bool no_reboot, boot_time;

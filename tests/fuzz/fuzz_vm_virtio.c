@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: the guest's side of virtio-mmio (blk, rng, console), the virtqueues
+/* libFuzzer target: the guest's side of virtio-mmio (blk, rng, console, net), the virtqueues
  * behind it, the PLIC and the UART, driven by hostile register writes over hostile RAM.
  *
  * Input: a 2-byte operation count n, n operations of 8 bytes, then the initial guest RAM
  * (repeated to fill 64 KiB). An operation is {target, kind, offset (le16), value (le32)}:
  * kind 0 reads, 1 writes, 2 runs a driver's usual initialization on the target with the
- * rings at offsets taken from the value (so that the fuzzer reaches the queues quickly). */
+ * rings at offsets taken from the value (so that the fuzzer reaches the queues quickly; for
+ * the network card both queues, with the features from the value), 3 (network card only)
+ * has the back end deliver a frame of up to 2 KiB taken from guest RAM and kick the card.
+ * The card's back end loops every frame the guest sends back to it, so hostile transmit
+ * headers and receive chains (mergeable or not) meet in one run. */
 #include "vm/devices/virtio.h"
+#include "vm/net.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +58,45 @@ static void driver_init(struct virtio_mmio *t, uint32_t v)
 	virtio_mmio_write(t, 0x70, 4, 0xf);
 }
 
+/* Both queues of the network card, rings in the 16 KiB at an offset from v; features: MAC,
+ * and CSUM, GUEST_CSUM, MRG_RXBUF and the ring features as v's bits say. */
+static void net_driver_init(struct virtio_mmio *t, uint32_t v)
+{
+	uint64_t base = RAM_BASE + (v & 0xc000);
+	uint32_t lo = (1u << 5) | (v & 0x8003) | (v & 0x100 ? 1u << 16 : 0) | (v & 0x30000000);
+
+	virtio_mmio_write(t, 0x70, 4, 0);
+	virtio_mmio_write(t, 0x70, 4, 3);
+	virtio_mmio_write(t, 0x24, 4, 0);
+	virtio_mmio_write(t, 0x20, 4, lo);
+	virtio_mmio_write(t, 0x24, 4, 1);
+	virtio_mmio_write(t, 0x20, 4, 1);
+	virtio_mmio_write(t, 0x70, 4, 0xb);
+	for (unsigned q = 0; q < 2; q++) {
+		uint64_t b = base + q * 0x2000;
+		virtio_mmio_write(t, 0x30, 4, q);
+		virtio_mmio_write(t, 0x38, 4, 1u << ((v >> (17 + 3 * q)) & 7));
+		virtio_mmio_write(t, 0x80, 4, (uint32_t)b);
+		virtio_mmio_write(t, 0x90, 4, (uint32_t)(b + 0x1000));
+		virtio_mmio_write(t, 0xa0, 4, (uint32_t)(b + 0x1800));
+		virtio_mmio_write(t, 0x44, 4, 1);
+	}
+	virtio_mmio_write(t, 0x70, 4, 0xf);
+}
+
+/* The network card's back end: what the guest sends comes back to it. */
+static void loop_send(struct net_backend *be, const uint8_t *frame, size_t len)
+{
+	net_backend_deliver(be, frame, len);
+}
+
+static void loop_destroy(struct net_backend *be)
+{
+	net_backend_fini(be);
+}
+
+static const struct net_backend_ops loop_ops = {.send = loop_send, .destroy = loop_destroy};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,7 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int disk_fd = -1;
 	struct guest_ram gram;
 	struct virtio_device d;
-	struct virtio_mmio *t[3];
+	struct virtio_mmio *t[4];
+	struct net_backend be;
 	struct plic *plic;
 	struct uart *uart;
 	berth_error_t err = NULL;
@@ -97,10 +142,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t[1] = virtio_mmio_create(&d, &gram, plic, 2);
 	virtio_console_init(&d, sink, NULL);
 	t[2] = virtio_mmio_create(&d, &gram, plic, 3);
+	net_backend_init(&be, &loop_ops);
+	vm_net_mac(0, false, be.mac);
+	be.large_tcp = (n & 2) != 0; /* segmentation offload: whole frames, or cut here */
+	virtio_net_init(&d, &be);
+	t[3] = virtio_mmio_create(&d, &gram, plic, 4);
 
 	for (i = 0; i < n; i++) {
 		const uint8_t *op = ops + 8 * i;
-		unsigned target = op[0] % 5, kind = op[1] % 3;
+		unsigned target = op[0] % 6, kind = op[1] % 4;
 		uint64_t off = (uint64_t)(op[2] | (op[3] << 8)), val;
 		uint32_t v = (uint32_t)op[4] | ((uint32_t)op[5] << 8) | ((uint32_t)op[6] << 16) |
 		             ((uint32_t)op[7] << 24);
@@ -109,15 +159,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 		case 1:
 		case 2:
-			off &= 0x1ff;
-			if (kind == 2)
-				driver_init(t[target], v);
-			else if (kind == 1)
-				virtio_mmio_write(t[target], off, off < 0x100 ? 4 : sz, v);
-			else
-				virtio_mmio_read(t[target], off, off < 0x100 ? 4 : sz, &val);
-			break;
 		case 3:
+			off &= 0x1ff;
+			if (kind == 3 && target == 3) {
+				size_t at = v % RAM_SIZE, len = (v >> 16) & 0x7ff;
+				if (len > RAM_SIZE - at)
+					len = RAM_SIZE - at;
+				net_backend_deliver(&be, ram + at, len);
+				net_backend_kick(&be);
+			} else if (kind == 2 && target == 3) {
+				net_driver_init(t[target], v);
+			} else if (kind == 2) {
+				driver_init(t[target], v);
+			} else if (kind == 3) {
+				virtio_mmio_write(t[target], 0x50, 4, v & 3);
+			} else if (kind == 1) {
+				virtio_mmio_write(t[target], off, off < 0x100 ? 4 : sz, v);
+			} else {
+				virtio_mmio_read(t[target], off, off < 0x100 ? 4 : sz, &val);
+			}
+			break;
+		case 4:
 			if (kind == 1)
 				uart_write(uart, off & 7, 1, v);
 			else if (kind == 2)
@@ -125,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else
 				uart_read(uart, off & 7, 1, &val);
 			break;
-		case 4:
+		case 5:
 			off = (off << 8) % PLIC_SIZE & ~3ull;
 			if (kind == 1)
 				plic_write(plic, off, 4, v);
@@ -136,8 +198,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		virtio_mmio_destroy(t[i]);
+	net_backend_fini(&be);
 	uart_destroy(uart);
 	plic_destroy(plic);
 	return 0;

@@ -28,6 +28,11 @@ static void vm_usage(FILE *f)
 	      "  --disk FILE[,ro]    a raw disk image as a virtio-blk disk (repeatable, up to 6;\n"
 	      "                      the first is /dev/vda); ,ro makes it read-only; write ,, for\n"
 	      "                      a comma in FILE\n"
+	      "  --net KIND          a network card (virtio-net; repeatable; disks and cards\n"
+	      "                      together up to 6): none (the default), user[,hostfwd=\n"
+	      "                      tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]... (slirp,\n"
+	      "                      the default kind), or bridge[=NAME] (a TAP device on the\n"
+	      "                      Linux bridge NAME, default " VM_NET_DEFAULT_BRIDGE ")\n"
 	      "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
 	      "  --cpus N            harts, 1 to 8 (default 1)\n"
 	      "  --no-reboot         exit with status 2 when the guest reboots\n"
@@ -64,6 +69,27 @@ static int vm_add_disk(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int vm_add_net(struct vm_config *cfg, const char *arg)
+{
+	berth_error_t err = NULL;
+	struct vm_net n;
+
+	if (vm_parse_net(arg, &n, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err->msg);
+		berth_error_release(&err);
+		return -1;
+	}
+	if (n.kind == VM_NET_NONE)
+		return 0;
+	if (cfg->nnets >= VM_MAX_NETS) {
+		vm_net_free(&n);
+		fprintf(stderr, PROG ": --net: at most %d network cards\n", VM_MAX_NETS);
+		return -1;
+	}
+	cfg->nets[cfg->nnets++] = n;
+	return 0;
+}
+
 static int vm_cmd_run(int argc, char **argv)
 {
 	enum {
@@ -71,6 +97,7 @@ static int vm_cmd_run(int argc, char **argv)
 		OPT_INITRD,
 		OPT_APPEND,
 		OPT_DISK,
+		OPT_NET,
 		OPT_MEM,
 		OPT_CPUS,
 		OPT_NO_REBOOT,
@@ -81,6 +108,7 @@ static int vm_cmd_run(int argc, char **argv)
 	    {"initrd", required_argument, NULL, OPT_INITRD},
 	    {"append", required_argument, NULL, OPT_APPEND},
 	    {"disk", required_argument, NULL, OPT_DISK},
+	    {"net", required_argument, NULL, OPT_NET},
 	    {"mem", required_argument, NULL, OPT_MEM},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
@@ -109,6 +137,10 @@ static int vm_cmd_run(int argc, char **argv)
 			break;
 		case OPT_DISK:
 			if (vm_add_disk(&cfg, optarg) < 0)
+				goto out;
+			break;
+		case OPT_NET:
+			if (vm_add_net(&cfg, optarg) < 0)
 				goto out;
 			break;
 		case OPT_MEM:
@@ -170,6 +202,8 @@ static int vm_cmd_run(int argc, char **argv)
 out:
 	for (unsigned i = 0; i < cfg.ndisks; i++)
 		free((char *)cfg.disks[i].path);
+	for (unsigned i = 0; i < cfg.nnets; i++)
+		vm_net_free(&cfg.nets[i]);
 	return status;
 }
 

@@ -37,6 +37,7 @@
 struct plic;
 struct vcpu;
 struct boot_timer;
+struct net_backend;
 struct guest_ram;
 typedef void (*uart_out_fn)(void *opaque, const uint8_t *buf, size_t len);
 typedef void (*plic_notify_fn)(void *opaque, unsigned context, bool level);
@@ -57,7 +58,8 @@ struct vm_board {
 	syscon_fn syscon;
 	uart_out_fn console_out; /* with console_opaque */
 	void *console_opaque;
-	struct boot_timer *bt; /* the machine's: it outlives a reboot */
+	struct boot_timer *bt;     /* the machine's: it outlives a reboot */
+	struct net_backend **nets; /* the machine's, one per card (cfg->nnets) */
 };
 
 struct vm_fdt_u32 {

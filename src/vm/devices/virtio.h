@@ -40,6 +40,8 @@ struct virtio_device {
 	int (*notify)(struct virtio_mmio *t, void *opaque, unsigned q);
 	void (*reset)(void *opaque);
 	void (*destroy)(void *opaque);
+	/* Optional: called once the transport exists, for devices fed from host threads. */
+	void (*start)(void *opaque, struct virtio_mmio *t);
 };
 
 /* dev NULL: an empty slot (device id 0), as QEMU virt has. The transport takes dev over. */
@@ -54,11 +56,19 @@ struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned q);
 const struct guest_ram *virtio_mmio_ram(struct virtio_mmio *t);
 /* Buffers were pushed to queue q: interrupt the driver if it wants one. */
 void virtio_mmio_used(struct virtio_mmio *t, unsigned q);
+/* The features the driver accepted (with the transport locked, as in notify). */
+uint64_t virtio_mmio_driver_features(struct virtio_mmio *t);
+/* From a host thread: the device has something for queue q. Locks the transport and calls
+ * the device's notify for q as a driver's QueueNotify would (only while the driver is live). */
+void virtio_mmio_kick(struct virtio_mmio *t, unsigned q);
 
 /* Devices. out receives what the guest writes to the console. */
 int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
                     berth_error_t *err);
 void virtio_rng_init(struct virtio_device *dev);
 void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaque);
+struct net_backend;
+/* A network card on back end be (not taken over: it outlives the card). */
+void virtio_net_init(struct virtio_device *dev, struct net_backend *be);
 
 #endif

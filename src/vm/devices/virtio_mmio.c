@@ -102,6 +102,8 @@ struct virtio_mmio *virtio_mmio_create(const struct virtio_device *dev, const st
 	t->host_features = t->dev.features | (1ull << VIRTIO_F_VERSION_1) |
 	                   (1ull << VIRTIO_F_RING_EVENT_IDX) |
 	                   (1ull << VIRTIO_F_RING_INDIRECT_DESC);
+	if (t->present && t->dev.start != NULL)
+		t->dev.start(t->dev.opaque, t);
 	return t;
 }
 
@@ -143,6 +145,27 @@ void virtio_mmio_used(struct virtio_mmio *t, unsigned q)
 		t->int_status |= INT_USED_BUFFER;
 		virtio_mmio_update_irq(t);
 	}
+}
+
+uint64_t virtio_mmio_driver_features(struct virtio_mmio *t)
+{
+	return t->driver_features;
+}
+
+/* Whether the device may serve queue q now (the transport locked). */
+static bool virtio_mmio_live(struct virtio_mmio *t, unsigned q)
+{
+	return t->present && q < t->dev.num_queues && t->queues[q].ready &&
+	       (t->status & VIRTIO_STATUS_DRIVER_OK) && !(t->status & VIRTIO_STATUS_NEEDS_RESET) &&
+	       t->dev.notify != NULL;
+}
+
+void virtio_mmio_kick(struct virtio_mmio *t, unsigned q)
+{
+	pthread_mutex_lock(&t->lock);
+	if (virtio_mmio_live(t, q) && t->dev.notify(t, t->dev.opaque, q) < 0)
+		virtio_mmio_fail(t);
+	pthread_mutex_unlock(&t->lock);
 }
 
 static int virtio_mmio_config_read(struct virtio_mmio *t, uint64_t off, unsigned size,
@@ -299,12 +322,8 @@ int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 		}
 		break;
 	case VM_QUEUE_NOTIFY:
-		if (v < t->dev.num_queues && t->queues[v].ready &&
-		    (t->status & VIRTIO_STATUS_DRIVER_OK) &&
-		    !(t->status & VIRTIO_STATUS_NEEDS_RESET) && t->dev.notify != NULL) {
-			if (t->dev.notify(t, t->dev.opaque, v) < 0)
-				virtio_mmio_fail(t);
-		}
+		if (virtio_mmio_live(t, v) && t->dev.notify(t, t->dev.opaque, v) < 0)
+			virtio_mmio_fail(t);
 		break;
 	case VM_INTERRUPT_ACK:
 		t->int_status &= ~v;
@@ -336,19 +355,23 @@ int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	return 0;
 }
 
-/* Slot i: the --disks, then a virtio-rng, a virtio-console, then empty slots (as QEMU virt). */
+/* Slot i: the --disks, the --net cards, then a virtio-rng, a virtio-console, then empty
+ * slots (as QEMU virt). */
 static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
 {
 	const struct vm_config *cfg = b->cfg;
+	unsigned nets = b->nets != NULL ? cfg->nnets : 0, rng = cfg->ndisks + nets;
 	struct virtio_device d;
 	bool present = true;
 
 	if (i < cfg->ndisks) {
 		if (virtio_blk_init(&d, cfg->disks[i].path, cfg->disks[i].ro, i, err) < 0)
 			return -1;
-	} else if (i == cfg->ndisks) {
+	} else if (i < rng) {
+		virtio_net_init(&d, b->nets[i - cfg->ndisks]);
+	} else if (i == rng) {
 		virtio_rng_init(&d);
-	} else if (i == cfg->ndisks + 1) {
+	} else if (i == rng + 1) {
 		virtio_console_init(&d, b->console_out, b->console_opaque);
 	} else {
 		present = false;

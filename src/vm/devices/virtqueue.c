@@ -146,6 +146,13 @@ int virtq_pop(struct virtq *q, const struct guest_ram *ram, struct virtq_elem *e
 	return 1;
 }
 
+void virtq_rewind(struct virtq *q, uint16_t n)
+{
+	q->last_avail = (uint16_t)(q->last_avail - n);
+	if (q->event_idx && q->used != NULL)
+		ring_store16(q->used + 4 + 8 * q->num, q->last_avail);
+}
+
 void virtq_push(struct virtq *q, const struct virtq_elem *e, uint32_t len)
 {
 	uint8_t *slot;

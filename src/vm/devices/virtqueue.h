@@ -59,6 +59,8 @@ void virtq_reset(struct virtq *q);
 /* Take the next available chain: 1 got one, 0 nothing there, -1 the ring is corrupt (the
  * queue is then broken until reset). */
 int virtq_pop(struct virtq *q, const struct guest_ram *ram, struct virtq_elem *e);
+/* Give back the last n chains popped and not pushed: the next pops return them again. */
+void virtq_rewind(struct virtq *q, uint16_t n);
 /* Return a chain to the driver with `len` bytes written into it. */
 void virtq_push(struct virtq *q, const struct virtq_elem *e, uint32_t len);
 /* Whether the driver wants an interrupt for what was pushed since the last time (EVENT_IDX

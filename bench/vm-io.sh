@@ -1,0 +1,145 @@
+#!/bin/bash
+# Guest I/O, `berth vm run` against QEMU TCG (`qemu-system-riscv64 -M virt -bios default`)
+# with the same kernel and initramfs (guest/build-kernel.sh, guest/build-initrd.sh), in one
+# run, and the ratios.
+#   bench/vm-io.sh [BUILD_DIR]     (default: build)
+# Parts:
+#   net: guest -> host TCP throughput, with user-mode networking (berth's --net user, QEMU's
+#        -netdev user with a virtio-net-device), two ways:
+#        - nc: the guest writes MIB MiB of zeros with busybox dd into nc 10.0.2.2 PORT, which
+#          slirp connects to 127.0.0.1:PORT, where a receiver on the host counts the bytes
+#          from the first to the end (busybox nc writes 1 KiB at a time);
+#        - httpd: the guest serves a MIB MiB file from its tmpfs with busybox httpd on a
+#          forwarded port (hostfwd=tcp:127.0.0.1:PORT-:80) and the host downloads it with curl
+#          (httpd writes large blocks, so segmentation offload comes into play).
+# Environment: RUNS (runs per VMM, default 3; the median is shown), MIB (default 64).
+# Traffic stays on the host's loopback.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/build}" && pwd)
+berth="$build/berth"
+runs=${RUNS:-3}
+mib=${MIB:-64}
+kernel=$("$top/guest/build-kernel.sh")
+initrd=$("$top/guest/build-initrd.sh")
+[ -x "$berth" ] || { echo "vm-io.sh: $berth missing (build first)" >&2; exit 1; }
+command -v qemu-system-riscv64 >/dev/null || { echo "vm-io.sh: qemu-system-riscv64 missing (apt-get install qemu-system-misc)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "vm-io.sh: python3 missing" >&2; exit 1; }
+work=$(mktemp -d)
+recv_pid=
+cleanup() {
+	[ -z "$recv_pid" ] || kill "$recv_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2fx", a/b }'; }
+
+# The receiver: accepts one connection on 127.0.0.1 (its port in $work/port), counts bytes,
+# writes "BYTES SECONDS" (first byte to EOF) to $work/result.
+cat >"$work/recv.py" <<'EOF'
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+with open(sys.argv[1] + "/port.tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + "/port.tmp", sys.argv[1] + "/port")
+c, _ = s.accept()
+n, t0 = 0, None
+while True:
+    b = c.recv(1 << 20)
+    if not b:
+        break
+    if t0 is None:
+        t0 = time.monotonic()
+    n += len(b)
+t = time.monotonic() - t0 if t0 is not None else 0
+with open(sys.argv[1] + "/result", "w") as f:
+    f.write("%d %.6f\n" % (n, t))
+EOF
+
+# net_run VMM: one guest -> host transfer; sets mbps (MiB/s, or empty)
+net_run() {
+	local port append
+	rm -f "$work/port" "$work/result"
+	python3 "$work/recv.py" "$work" &
+	recv_pid=$!
+	for _ in $(seq 1 100); do
+		[ -s "$work/port" ] && break
+		sleep 0.05
+	done
+	port=$(cat "$work/port")
+	append="console=ttyS0 quiet -- \"dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.2.2 $port\""
+	case $1 in
+	berth) timeout 600 "$berth" vm run --kernel "$kernel" --initrd "$initrd" --net user \
+		--append "$append" </dev/null >"$work/vm.out" 2>&1 || true ;;
+	qemu) timeout 600 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-netdev user,id=n0 -device virtio-net-device,netdev=n0 </dev/null >"$work/vm.out" 2>&1 || true ;;
+	esac
+	wait "$recv_pid" 2>/dev/null || true
+	recv_pid=
+	mbps=
+	if [ -s "$work/result" ]; then
+		read -r bytes secs <"$work/result"
+		if [ "$bytes" -eq $((mib << 20)) ]; then
+			mbps=$(awk -v b="$bytes" -v s="$secs" 'BEGIN{ if (s>0) printf "%.1f", b/1048576/s }')
+		fi
+	fi
+	[ -n "$mbps" ] || { echo "vm-io.sh: $1: the transfer did not complete; guest output:" >&2; tail -5 "$work/vm.out" >&2; }
+}
+
+# httpd_run VMM: one download from the guest's httpd; sets mbps (MiB/s, or empty)
+httpd_run() {
+	local port append vm_pid speed
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	append="console=ttyS0 quiet -- \"mkdir -p /tmp/www/cgi-bin; \
+dd if=/dev/zero of=/tmp/www/big bs=64k count=$((mib * 16)) 2>/dev/null; echo ok > /tmp/www/ready; \
+printf '#!/bin/sh\necho Content-Type: text/plain\necho\ntouch /tmp/stop\n' > /tmp/www/cgi-bin/stop; \
+chmod +x /tmp/www/cgi-bin/stop; httpd -p 80 -h /tmp/www; while [ ! -e /tmp/stop ]; do sleep 1; done\""
+	case $1 in
+	berth) timeout 900 "$berth" vm run --kernel "$kernel" --initrd "$initrd" \
+		--net "user,hostfwd=tcp:127.0.0.1:$port-:80" --append "$append" </dev/null >"$work/vm.out" 2>&1 & ;;
+	qemu) timeout 900 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80" -device virtio-net-device,netdev=n0 \
+		</dev/null >"$work/vm.out" 2>&1 & ;;
+	esac
+	vm_pid=$!
+	for _ in $(seq 1 1200); do
+		curl -sf --max-time 30 "http://127.0.0.1:$port/ready" >/dev/null && break
+		kill -0 "$vm_pid" 2>/dev/null || break
+		sleep 0.5
+	done
+	speed=$(curl -sf --max-time 600 -o /dev/null -w '%{size_download} %{speed_download}' "http://127.0.0.1:$port/big" || true)
+	curl -sf --max-time 60 "http://127.0.0.1:$port/cgi-bin/stop" >/dev/null || true
+	wait "$vm_pid" || true
+	mbps=
+	if [ "${speed%% *}" = $((mib << 20)) ]; then
+		mbps=$(awk -v s="${speed#* }" 'BEGIN{ printf "%.1f", s/1048576 }')
+	fi
+	[ -n "$mbps" ] || { echo "vm-io.sh: $1: the download did not complete; guest output:" >&2; tail -5 "$work/vm.out" >&2; }
+}
+
+echo "kernel: $kernel"
+echo "initrd: $initrd"
+echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians"
+printf '\n%-34s %10s %10s %10s\n' "" "berth" "qemu" "ratio"
+for vmm in berth qemu; do
+	m= h=
+	for _ in $(seq "$runs"); do
+		net_run "$vmm"
+		m="$m ${mbps:-}"
+		httpd_run "$vmm"
+		h="$h ${mbps:-}"
+	done
+	eval "${vmm}_net=\$(median <<<\"\$m\") ${vmm}_httpd=\$(median <<<\"\$h\")"
+done
+printf '%-34s %10s %10s %10s\n' "net: guest->host TCP (nc), MiB/s" "$berth_net" "$qemu_net" "$(ratio "$berth_net" "$qemu_net")"
+printf '%-34s %10s %10s %10s\n' "net: guest->host TCP (httpd), MiB/s" "$berth_httpd" "$qemu_httpd" "$(ratio "$berth_httpd" "$qemu_httpd")"
+echo
+echo "net: $mib MiB over one TCP connection through user-mode networking (slirp) to the loopback."
+echo "ratio > 1: berth is faster."
