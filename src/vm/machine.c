@@ -509,6 +509,55 @@ int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
 	return 0;
 }
 
+int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err)
+{
+	size_t alen = strlen(arg), n = 0;
+	cleanup_free char *dir = xmalloc0(alen + 1);
+	const char *p = arg;
+	char *colon, *tag;
+	bool ro = false;
+
+	/* HOSTDIR:TAG up to the first lone comma */
+	while (*p != '\0') {
+		if (p[0] == ',' && p[1] == ',') {
+			dir[n++] = ',';
+			p += 2;
+		} else if (*p == ',') {
+			break;
+		} else {
+			dir[n++] = *p++;
+		}
+	}
+	colon = strrchr(dir, ':');
+	if (colon == NULL || colon == dir || colon[1] == '\0')
+		return berth_error(err, 0, "--share: expected HOSTDIR:TAG[,ro], got \"%s\"", arg);
+	*colon = '\0';
+	tag = colon + 1;
+	if (strlen(tag) > 64 ||
+	    tag[strspn(tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                    "0123456789_-.")] != '\0')
+		return berth_error(
+		    err, 0,
+		    "--share: the tag \"%s\" in \"%s\" may hold only letters, digits, "
+		    "'_', '-' and '.' (at most 64)",
+		    tag, arg);
+	while (*p == ',') {
+		const char *opt = ++p;
+		size_t len = strcspn(opt, ",");
+		if (disk_option(opt, len, "ro"))
+			ro = true;
+		else
+			return berth_error(
+			    err, 0, "--share: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
+			    (int)len, opt, arg);
+		p = opt + len;
+	}
+	out->tag = tag;
+	out->dir = util_steal_ptr(dir);
+	out->ro = ro;
+	return 0;
+}
+
 int vm_run(const struct vm_config *cfg, berth_error_t *err)
 {
 	struct machine m = {.cfg = cfg, .wake_fd = -1};
@@ -528,6 +577,21 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		                   "--append: the kernel command line is limited to %d bytes "
 		                   "(COMMAND_LINE_SIZE), got %zu",
 		                   VM_MAX_APPEND, strlen(cfg->append));
+	if (cfg->ndisks + cfg->nshares > VM_MAX_DISKS)
+		return berth_error(err, 0, "--disk, --share: at most %d together, got %u",
+		                   VM_MAX_DISKS, cfg->ndisks + cfg->nshares);
+	for (unsigned i = 0; i < cfg->nshares; i++) {
+		struct stat st;
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(cfg->shares[i].tag, cfg->shares[j].tag) == 0)
+				return berth_error(err, 0, "--share: the tag \"%s\" is given twice",
+				                   cfg->shares[i].tag);
+		if (stat(cfg->shares[i].dir, &st) < 0)
+			return berth_error(err, errno, "--share: `%s`", cfg->shares[i].dir);
+		if (!S_ISDIR(st.st_mode))
+			return berth_error(err, 0, "--share: `%s` is not a directory",
+			                   cfg->shares[i].dir);
+	}
 	pthread_mutex_init(&m.lock, NULL);
 	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
 		goto out;

@@ -28,6 +28,11 @@ static void vm_usage(FILE *f)
 	      "  --disk FILE[,ro]    a raw disk image as a virtio-blk disk (repeatable, up to 6;\n"
 	      "                      the first is /dev/vda); ,ro makes it read-only; write ,, for\n"
 	      "                      a comma in FILE\n"
+	      "  --share HOSTDIR:TAG[,ro]\n"
+	      "                      share a host directory with the guest over virtio-9p\n"
+	      "                      (repeatable; disks and shares up to 6 together); the\n"
+	      "                      guest mounts it with mount -t 9p -o trans=virtio TAG DIR;\n"
+	      "                      ,ro refuses every write\n"
 	      "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
 	      "  --cpus N            harts, 1 to 8 (default 1)\n"
 	      "  --no-reboot         exit with status 2 when the guest reboots\n"
@@ -64,6 +69,23 @@ static int vm_add_disk(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int vm_add_share(struct vm_config *cfg, const char *arg)
+{
+	berth_error_t err = NULL;
+
+	if (cfg->nshares >= VM_MAX_SHARES) {
+		fprintf(stderr, PROG ": --share: at most %d shares\n", VM_MAX_SHARES);
+		return -1;
+	}
+	if (vm_parse_share(arg, &cfg->shares[cfg->nshares], &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err->msg);
+		berth_error_release(&err);
+		return -1;
+	}
+	cfg->nshares++;
+	return 0;
+}
+
 static int vm_cmd_run(int argc, char **argv)
 {
 	enum {
@@ -74,7 +96,8 @@ static int vm_cmd_run(int argc, char **argv)
 		OPT_MEM,
 		OPT_CPUS,
 		OPT_NO_REBOOT,
-		OPT_BOOT_TIME
+		OPT_BOOT_TIME,
+		OPT_SHARE,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -82,6 +105,7 @@ static int vm_cmd_run(int argc, char **argv)
 	    {"append", required_argument, NULL, OPT_APPEND},
 	    {"disk", required_argument, NULL, OPT_DISK},
 	    {"mem", required_argument, NULL, OPT_MEM},
+	    {"share", required_argument, NULL, OPT_SHARE},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
@@ -109,6 +133,10 @@ static int vm_cmd_run(int argc, char **argv)
 			break;
 		case OPT_DISK:
 			if (vm_add_disk(&cfg, optarg) < 0)
+				goto out;
+			break;
+		case OPT_SHARE:
+			if (vm_add_share(&cfg, optarg) < 0)
 				goto out;
 			break;
 		case OPT_MEM:
@@ -170,6 +198,8 @@ static int vm_cmd_run(int argc, char **argv)
 out:
 	for (unsigned i = 0; i < cfg.ndisks; i++)
 		free((char *)cfg.disks[i].path);
+	for (unsigned i = 0; i < cfg.nshares; i++)
+		free((char *)cfg.shares[i].dir);
 	return status;
 }
 

@@ -24,7 +24,13 @@
 #define VIRTIO_STATUS_NEEDS_RESET 0x40
 #define VIRTIO_STATUS_FAILED      0x80
 
-enum { VIRTIO_ID_NET = 1, VIRTIO_ID_BLOCK = 2, VIRTIO_ID_CONSOLE = 3, VIRTIO_ID_RNG = 4 };
+enum {
+	VIRTIO_ID_NET = 1,
+	VIRTIO_ID_BLOCK = 2,
+	VIRTIO_ID_CONSOLE = 3,
+	VIRTIO_ID_RNG = 4,
+	VIRTIO_ID_9P = 9
+};
 
 struct virtio_mmio;
 
@@ -59,6 +65,9 @@ void virtio_mmio_used(struct virtio_mmio *t, unsigned q);
 int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
                     berth_error_t *err);
 void virtio_rng_init(struct virtio_device *dev);
+/* A host directory shared with the guest as mount tag `tag` (p9.c serves it). */
+int virtio_9p_init(struct virtio_device *dev, const char *dir, const char *tag, bool ro,
+                   berth_error_t *err);
 void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaque);
 
 #endif

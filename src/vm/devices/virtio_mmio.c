@@ -336,7 +336,8 @@ int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	return 0;
 }
 
-/* Slot i: the --disks, then a virtio-rng, a virtio-console, then empty slots (as QEMU virt). */
+/* Slot i: the --disks, then a virtio-rng, a virtio-console, the --shares (virtio-9p), then
+ * empty slots (as QEMU virt). */
 static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
 {
 	const struct vm_config *cfg = b->cfg;
@@ -350,6 +351,10 @@ static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev,
 		virtio_rng_init(&d);
 	} else if (i == cfg->ndisks + 1) {
 		virtio_console_init(&d, b->console_out, b->console_opaque);
+	} else if (i - cfg->ndisks - 2 < cfg->nshares) {
+		const struct vm_share *sh = &cfg->shares[i - cfg->ndisks - 2];
+		if (virtio_9p_init(&d, sh->dir, sh->tag, sh->ro, err) < 0)
+			return -1;
 	} else {
 		present = false;
 	}
