@@ -288,6 +288,7 @@ static void machine_teardown(struct machine *m)
 		}
 	}
 	console_set_uart(m->con, NULL);
+	console_set_hvc(m->con, NULL);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		if (m->harts[i] != NULL)
 			vcpu_destroy(m->harts[i]);
@@ -311,10 +312,28 @@ static void *hart_thread(void *arg)
 	return (void *)(intptr_t)vcpu_run(arg);
 }
 
+/* Terminal input goes to the console the guest's /dev/console is: the virtio-console when
+ * the last console= on the command line is hvc1 (a Linux guest's hvc0 is the SBI console,
+ * which reads the UART's input through getchar), else the UART. */
+static bool machine_input_to_hvc(const struct vm_config *cfg)
+{
+	const char *a = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND, *p = a, *last = NULL;
+	const char *end = strstr(a, " -- "); /* what follows is init's, not the kernel's */
+
+	while ((p = strstr(p, "console=")) != NULL && (end == NULL || p < end)) {
+		if (p == a || p[-1] == ' ')
+			last = p + 8;
+		p += 8;
+	}
+	return last != NULL && strncmp(last, "hvc1", 4) == 0 &&
+	       (last[4] == '\0' || last[4] == ' ' || last[4] == ',');
+}
+
 static int machine_build(struct machine *m, berth_error_t *err)
 {
 	const struct vm_config *cfg = m->cfg;
 	struct uart *uart = NULL;
+	struct virtio_mmio *hvc = NULL;
 
 	m->ncpus = cfg->cpus;
 	m->platform = (struct vcpu_platform){
@@ -340,6 +359,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	    .ram = m->gram,
 	    .console = m->con,
 	    .console_write = console_write,
+	    .console_getchar = console_getchar,
 	    .system_reset = on_sbi_reset,
 	};
 	sbi_init(&m->sbi);
@@ -376,12 +396,16 @@ static int machine_build(struct machine *m, berth_error_t *err)
 				m->board.plic = dev;
 			else if (d == &vm_device_uart)
 				uart = dev;
+			else if (d == &vm_device_virtio && i == cfg->ndisks + 1 &&
+			         machine_input_to_hvc(cfg))
+				hvc = dev;
 		}
 	}
 
 	if (machine_load_images(m, err) < 0)
 		return -1;
 	console_set_uart(m->con, uart);
+	console_set_hvc(m->con, hvc);
 	return 0;
 }
 
@@ -617,7 +641,13 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	m.bt = boot_timer_create(m.t0_ns, cfg->boot_time);
 
 	/* a bad disk fails here, before the guest starts (the terminal is restored by then) */
-	m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
+	if (cfg->console_socket != NULL) {
+		m.con = console_open_socket(cfg->console_socket, err);
+		if (m.con == NULL)
+			goto out;
+	} else {
+		m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
+	}
 	if (machine_build(&m, err) < 0)
 		goto out_teardown;
 

@@ -50,8 +50,9 @@ struct vm_config {
 	uint64_t mem;
 	unsigned cpus;
 	bool no_reboot, boot_time;
-	/* the terminal: input (-1 for none) and output */
+	/* the terminal: input (-1 for none) and output (-1 for none) */
 	int in_fd, out_fd;
+	const char *console_socket; /* --console socket:PATH: instead of in_fd, out_fd */
 };
 
 /* Exit statuses of vm_run() */

@@ -501,10 +501,10 @@ struct p9_req {
 	struct p9_out *o;
 };
 
-#define ROFS_CHECK(s)                                                                       \
-	do {                                                                                \
-		if ((s)->ro)                                                                \
-			return EROFS;                                                       \
+#define ROFS_CHECK(s)                                                                              \
+	do {                                                                                       \
+		if ((s)->ro)                                                                       \
+			return EROFS;                                                              \
 	} while (0)
 
 /* Each handler reads its arguments from r->in, writes the reply body (after the header) to
@@ -537,7 +537,7 @@ static int do_attach(struct p9_req *r)
 	struct stat st;
 	int fd;
 
-	(void)in_u32(r->in); /* afid: no authentication */
+	(void)in_u32(r->in);               /* afid: no authentication */
 	in_str(r->in, name, sizeof(name)); /* uname */
 	in_str(r->in, name, sizeof(name)); /* aname: the share has one tree */
 	(void)in_u32(r->in);               /* n_uname */
@@ -1003,8 +1003,8 @@ static int do_mknod(struct p9_req *r)
 		return e;
 	/* FIFOs, sockets and plain files; a device node would hand the host's hardware to
 	 * whoever can open files in the share */
-	if ((mode & S_IFMT) != S_IFIFO && (mode & S_IFMT) != S_IFSOCK && (mode & S_IFMT) != S_IFREG &&
-	    (mode & S_IFMT) != 0)
+	if ((mode & S_IFMT) != S_IFIFO && (mode & S_IFMT) != S_IFSOCK &&
+	    (mode & S_IFMT) != S_IFREG && (mode & S_IFMT) != 0)
 		return EPERM;
 	if (mknodat(dfd, name, (mode & S_IFMT) | (mode & 01777), 0) < 0)
 		return errno;

@@ -33,6 +33,11 @@ static void vm_usage(FILE *f)
 	      "                      (repeatable; disks and shares up to 6 together); the\n"
 	      "                      guest mounts it with mount -t 9p -o trans=virtio TAG DIR;\n"
 	      "                      ,ro refuses every write\n"
+	      "  --console none|stdio|socket:PATH\n"
+	      "                      where the guest's console is: nowhere, this terminal (the\n"
+	      "                      default), or a unix socket created at PATH (refused if PATH\n"
+	      "                      exists, removed at exit) that a user connects to, e.g. with\n"
+	      "                      socat - UNIX-CONNECT:PATH\n"
 	      "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
 	      "  --cpus N            harts, 1 to 8 (default 1)\n"
 	      "  --no-reboot         exit with status 2 when the guest reboots\n"
@@ -98,6 +103,7 @@ static int vm_cmd_run(int argc, char **argv)
 		OPT_NO_REBOOT,
 		OPT_BOOT_TIME,
 		OPT_SHARE,
+		OPT_CONSOLE,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -106,6 +112,7 @@ static int vm_cmd_run(int argc, char **argv)
 	    {"disk", required_argument, NULL, OPT_DISK},
 	    {"mem", required_argument, NULL, OPT_MEM},
 	    {"share", required_argument, NULL, OPT_SHARE},
+	    {"console", required_argument, NULL, OPT_CONSOLE},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
@@ -138,6 +145,23 @@ static int vm_cmd_run(int argc, char **argv)
 		case OPT_SHARE:
 			if (vm_add_share(&cfg, optarg) < 0)
 				goto out;
+			break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "none") == 0) {
+				cfg.in_fd = cfg.out_fd = -1;
+				cfg.console_socket = NULL;
+			} else if (strcmp(optarg, "stdio") == 0) {
+				cfg.in_fd = 0;
+				cfg.out_fd = 1;
+				cfg.console_socket = NULL;
+			} else if (strncmp(optarg, "socket:", 7) == 0 && optarg[7] != '\0') {
+				cfg.console_socket = optarg + 7;
+			} else {
+				vm_fail(
+				    "--console: expected none, stdio or socket:PATH, got \"%s\"",
+				    optarg);
+				goto out;
+			}
 			break;
 		case OPT_MEM:
 			if (vm_parse_size(optarg, &cfg.mem) < 0) {

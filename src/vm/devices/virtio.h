@@ -58,6 +58,14 @@ uint32_t virtio_mmio_status(struct virtio_mmio *t);
 /* For device notify handlers. */
 struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned q);
 const struct guest_ram *virtio_mmio_ram(struct virtio_mmio *t);
+/* Input from a host thread for queue q: fn runs under the transport's lock, only while the
+ * driver is ready (DRIVER_OK, not NEEDS_RESET) and the queue is set up; it returns the bytes
+ * it took or -1 for a corrupt ring (the transport then sets NEEDS_RESET). Returns the bytes
+ * taken (0 when the device is not ready). */
+typedef long (*virtio_input_fn)(struct virtio_mmio *t, void *opaque, unsigned q, const void *buf,
+                                size_t len);
+size_t virtio_mmio_input(struct virtio_mmio *t, unsigned q, virtio_input_fn fn, const void *buf,
+                         size_t len);
 /* Buffers were pushed to queue q: interrupt the driver if it wants one. */
 void virtio_mmio_used(struct virtio_mmio *t, unsigned q);
 
@@ -69,5 +77,8 @@ void virtio_rng_init(struct virtio_device *dev);
 int virtio_9p_init(struct virtio_device *dev, const char *dir, const char *tag, bool ro,
                    berth_error_t *err);
 void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaque);
+/* Terminal input for the virtio console (hvc1 in a Linux guest, after the SBI's hvc0): the
+ * bytes taken, 0 when the guest has no receive buffer ready. */
+size_t virtio_console_receive(struct virtio_mmio *t, const uint8_t *buf, size_t len);
 
 #endif

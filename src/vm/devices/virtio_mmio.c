@@ -145,6 +145,24 @@ void virtio_mmio_used(struct virtio_mmio *t, unsigned q)
 	}
 }
 
+size_t virtio_mmio_input(struct virtio_mmio *t, unsigned q, virtio_input_fn fn, const void *buf,
+                         size_t len)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->present && q < t->dev.num_queues && t->queues[q].ready &&
+	    (t->status & VIRTIO_STATUS_DRIVER_OK) && !(t->status & VIRTIO_STATUS_NEEDS_RESET)) {
+		long r = fn(t, t->dev.opaque, q, buf, len);
+		if (r < 0)
+			virtio_mmio_fail(t);
+		else
+			n = (size_t)r;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
 static int virtio_mmio_config_read(struct virtio_mmio *t, uint64_t off, unsigned size,
                                    uint64_t *val)
 {

@@ -814,8 +814,16 @@ static void test_parse_share(void **state)
 	assert_string_equal(sh.tag, "t-1.x");
 	assert_true(sh.ro);
 	free((char *)sh.dir);
-	const char *bad[] = {"", "dir", ":tag", "dir:", "dir:a b", "dir:tag,rw", "dir:t/x",
-	                     "dir:tag,", "dir:0123456789012345678901234567890123456789012345678901234567890123456789"};
+	const char *bad[] = {
+	    "",
+	    "dir",
+	    ":tag",
+	    "dir:",
+	    "dir:a b",
+	    "dir:tag,rw",
+	    "dir:t/x",
+	    "dir:tag,",
+	    "dir:0123456789012345678901234567890123456789012345678901234567890123456789"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(vm_parse_share(bad[i], &sh, &err), -1);
 		assert_non_null(err);
