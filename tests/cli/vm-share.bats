@@ -108,7 +108,7 @@ EOF
 	[[ "$output" == *"GUEST-SCRIPT-DONE"* ]]
 	[[ "$output" == *"keep me"* ]]
 	for w in create append rm mv mkdir rmdir symlink chmod touch; do
-		[[ "$output" == *"REFUSED-$w"* ]] || fail "the guest could $w"
+		grep -q "REFUSED-$w" <<<"$output" || false
 	done
 	[[ "$output" == *"Read-only file system"* ]]
 	[ "$(cat "$TMP/share/keep.txt")" = "keep me" ]
