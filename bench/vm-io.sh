@@ -54,7 +54,7 @@ P9_APPEND="console=ttyS0 quiet -- mkdir -p /mnt && mount -t 9p -o trans=virtio,v
 
 # p9_run CMD...: sets p9_w, p9_r (MiB/s), p9_f (files created+deleted per second)
 p9_run() {
-	local line ws= we= rs= re= fs= fe=
+	local line ws='' we='' rs='' re='' fs='' fe=''
 	p9_w=- p9_r=- p9_f=-
 	while IFS= read -r line; do
 		line=${line%$'\r'}

@@ -71,11 +71,11 @@ static void check_outside(const char *tmp)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t version[] = {21, 0, 0, 0, 100, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00,
-	                                  8,  0, '9', 'P', '2', '0', '0', '0', '.', 'L'};
+	static const uint8_t version[] = {21, 0, 0,   0,   100, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00,
+	                                  8,  0, '9', 'P', '2', '0',  '0',  '0',  '.',  'L'};
 	/* fid 0, no afid, empty uname and aname, n_uname 0 */
-	static const uint8_t attach[] = {23,   0,    0,    0,    104, 1, 0, 0, 0, 0, 0, 0xff,
-	                                 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t attach[] = {23,   0,    0,    0, 104, 1, 0, 0, 0, 0, 0, 0xff,
+	                                 0xff, 0xff, 0xff, 0, 0,   0, 0, 0, 0, 0, 0};
 	const char *base = getenv("TMPDIR");
 	char tmp[4096], path[4096];
 	struct p9_server *s;
