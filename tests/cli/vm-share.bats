@@ -149,6 +149,21 @@ EOF
 	[ "$(ls "$TMP" | sort | tr '\n' ' ')" = "scripts secret share " ]
 }
 
+@test "vm share: berth.share=TAG:DIR makes the guest's init mount shares" {
+	echo "from share one" >"$TMP/share/one"
+	echo "from share two" >"$TMP/scripts/two"
+	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
+		--share "$TMP/share:one" --share "$TMP/scripts:two,ro" \
+		--append "console=ttyS0 quiet berth.share=one:/srv/one berth.share=two:/two -- cat /srv/one/one /two/two" \
+		</dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"share: one on /srv/one"* ]]
+	[[ "$output" == *"share: two on /two"* ]]
+	[[ "$output" == *"from share one"*"from share two"* ]]
+	[[ "$output" == *"BERTH-GUEST-EXIT status=0"* ]]
+}
+
 # Start the guest with a shell on the console, once it is ready type $1 at it, and collect
 # the output. $2: the kernel's console (ttyS0, hvc0 the SBI console, hvc1 the virtio one).
 shell_guest() {
