@@ -687,17 +687,23 @@ static int do_lcreate(struct p9_req *r)
 	if (path == NULL)
 		return errno;
 	flags = host_open_flags(pflags) & ~O_DIRECTORY;
-	/* create it (never through a symlink, never a device: a plain O_CREAT at the name),
-	 * then open it for I/O as Tlopen does */
-	pfd = p9_openat2(r->s, path,
-	                 O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_WRONLY |
-	                     ((pflags & P9_DOTL_EXCL) ? O_EXCL : 0),
-	                 mode & 0777);
-	if (pfd < 0 || fstat(pfd, &st) < 0)
-		return errno;
-	fd = reopen(pfd, &st, flags);
+	/* a new regular file, opened for I/O as it is made (O_EXCL: never through a symlink,
+	 * never an existing device or FIFO) */
+	fd = p9_openat2(r->s, path, flags | O_CREAT | O_EXCL | O_NOCTTY, mode & 0777);
+	if (fd < 0 && errno == EEXIST && !(pflags & P9_DOTL_EXCL)) {
+		/* it exists: open it as Tlopen does (regular files only, never a symlink) */
+		pfd = p9_openat2(r->s, path, O_PATH | O_NOFOLLOW, 0);
+		if (pfd < 0 || fstat(pfd, &st) < 0)
+			return errno;
+		fd = reopen(pfd, &st, flags);
+	}
 	if (fd < 0)
 		return errno;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return e;
+	}
 	f->fd = fd;
 	free(f->path);
 	f->path = util_steal_ptr(path);

@@ -637,6 +637,12 @@ static void test_escapes(void **state)
 	/* ... and a FIFO is not opened (it would block the hart) */
 	assert_int_equal(walk1(ROOT, 14, "fifo"), 0);
 	assert_int_equal(lopen(14, 0), EPERM);
+	assert_int_equal(walk(ROOT, 15, 0, NULL), 0);
+	assert_int_equal(lcreate(15, "fifo", 2, 0644), EPERM);
+	/* an existing file: opened (not truncated) unless the guest asks for O_EXCL */
+	assert_int_equal(lcreate(15, "etc-passwd-inside", 0200 | 2, 0644), EEXIST);
+	assert_int_equal(lcreate(15, "etc-passwd-inside", 2, 0644), 0);
+	assert_string_equal(host_read(T->share, "etc-passwd-inside"), "inside");
 }
 
 /* A directory the guest walked into, then moved out of the share by the host: the fid does
