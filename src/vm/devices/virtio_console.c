@@ -39,6 +39,7 @@ static long vcon_rx(struct virtio_mmio *t, void *opaque, unsigned qi, const void
 	struct vcon *c = opaque;
 	struct virtq *q = virtio_mmio_queue(t, qi);
 	size_t done = 0;
+	bool pushed = false;
 	int r = 1;
 
 	if (qi != CONSOLE_RX)
@@ -47,13 +48,15 @@ static long vcon_rx(struct virtio_mmio *t, void *opaque, unsigned qi, const void
 		size_t n =
 		    virtq_elem_write(&c->rx_elem, 0, (const uint8_t *)buf + done, len - done);
 		virtq_push(q, &c->rx_elem, (uint32_t)n);
+		pushed = true;
 		done += n;
 		if (n == 0)
 			break; /* a chain with no writable bytes: taken, nothing in it */
 	}
 	if (r < 0)
 		return -1;
-	virtio_mmio_used(t, qi);
+	if (pushed) /* no interrupt when there was nowhere to put the input */
+		virtio_mmio_used(t, qi);
 	return (long)done;
 }
 
