@@ -18,7 +18,8 @@
 #include <termios.h>
 #include <time.h>
 
-#define CTRL_A 0x01
+#define CTRL_A  0x01
+#define BACKLOG 16384 /* output kept for the next user of a socket console */
 
 struct console {
 	int in_fd, out_fd;
@@ -27,6 +28,8 @@ struct console {
 	char *sock_path;
 	dev_t sock_dev;
 	ino_t sock_ino;
+	uint8_t backlog[BACKLOG]; /* the last output while nobody was connected */
+	size_t backlog_len;
 	int stop_pipe[2];
 	pthread_t reader;
 	bool reader_running;
@@ -158,6 +161,39 @@ static void *console_reader(void *arg)
 	return NULL;
 }
 
+/* To the socket console's user, never waiting for one who does not read: what does not fit
+ * is dropped. Called with out_lock held. */
+static void console_send(struct console *c, const uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (c->client_fd >= 0 && done < len) {
+		ssize_t r = send(c->client_fd, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+}
+
+/* While nobody is connected: keep the last BACKLOG bytes. Called with out_lock held. */
+static void console_keep(struct console *c, const uint8_t *buf, size_t len)
+{
+	if (len >= BACKLOG) {
+		memcpy(c->backlog, buf + len - BACKLOG, BACKLOG);
+		c->backlog_len = BACKLOG;
+		return;
+	}
+	if (c->backlog_len + len > BACKLOG) {
+		size_t drop = c->backlog_len + len - BACKLOG;
+		memmove(c->backlog, c->backlog + drop, c->backlog_len - drop);
+		c->backlog_len -= drop;
+	}
+	memcpy(c->backlog + c->backlog_len, buf, len);
+	c->backlog_len += len;
+}
+
 /* The socket console: one user at a time; their bytes go to the guest as typed (no Ctrl-A
  * escapes: berth is not theirs to quit), the guest's output to them while connected. */
 static void *console_socket_reader(void *arg)
@@ -183,6 +219,8 @@ static void *console_socket_reader(void *arg)
 			if (nfd >= 0) {
 				pthread_mutex_lock(&c->out_lock);
 				c->client_fd = nfd;
+				console_send(c, c->backlog, c->backlog_len);
+				c->backlog_len = 0;
 				pthread_mutex_unlock(&c->out_lock);
 			}
 			continue;
@@ -334,17 +372,10 @@ void console_write(void *console, const uint8_t *buf, size_t len)
 
 	pthread_mutex_lock(&c->out_lock);
 	if (c->listen_fd >= 0) {
-		/* never wait for a user who does not read: what does not fit is dropped */
-		size_t done = 0;
-		while (c->client_fd >= 0 && done < len) {
-			ssize_t r =
-			    send(c->client_fd, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			done += (size_t)r;
-		}
+		if (c->client_fd >= 0)
+			console_send(c, buf, len);
+		else
+			console_keep(c, buf, len);
 	} else if (c->out_fd >= 0) {
 		(void)util_write_all(c->out_fd, buf, len);
 	}

@@ -16,7 +16,8 @@ struct uart;
 /* in_fd -1: no input. quit(opaque) runs on the reader thread after Ctrl-A x. */
 struct console *console_open(int in_fd, int out_fd, void (*quit)(void *), void *opaque);
 /* --console socket:PATH: listen on a new unix socket at path (refused when path exists); the
- * user who connects is the terminal; close removes the socket. NULL with *err set. */
+ * user who connects is the terminal and first gets the last 16 KiB of output from while
+ * nobody was; close removes the socket. NULL with *err set. */
 struct console *console_open_socket(const char *path, berth_error_t *err);
 void console_close(struct console *c);
 /* Where input goes (NULL: dropped while the machine resets). */

@@ -193,16 +193,21 @@ shell_guest() {
 
 @test "vm console: --console socket:PATH is a terminal a user connects to, removed at exit" {
 	local sock="$TMP/console.sock" line
-	"$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" --console "socket:$sock" \
-		--append "console=ttyS0 quiet -- echo SHELL-READY && sh" </dev/null >"$TMP/stdout" 2>&1 &
+	# the guest tells the host through the share when it has printed SHELL-READY; the user
+	# connects only then, and still sees it (the output kept while nobody was connected)
+	timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" --console "socket:$sock" \
+		--share "$TMP/share:share" \
+		--append "console=ttyS0 quiet berth.share=share:/mnt -- echo SHELL-READY && touch /mnt/printed && sh" \
+		</dev/null >"$TMP/stdout" 2>&1 &
 	local vm=$!
 	local i
 	for ((i = 0; i < 6000; i++)); do
-		[ -S "$sock" ] && break
+		[ -e "$TMP/share/printed" ] && break
 		kill -0 "$vm" || break
 		sleep 0.1
 	done
 	[ -S "$sock" ]
+	[ -e "$TMP/share/printed" ]
 	output=
 	coproc CLIENT { socat - "UNIX-CONNECT:$sock"; }
 	local in=${CLIENT[1]} out=${CLIENT[0]} cpid=$CLIENT_PID
