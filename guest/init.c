@@ -13,6 +13,9 @@
  *   berth.bench=N       an integer loop and a memory CRC loop, N times the base size each,
  *                       timed with CLOCK_MONOTONIC, then power off
  *   berth.net=none      do not configure the network (see below)
+ *   berth.share=TAG:DIR (repeatable, before the rest) mount the virtio-9p share TAG
+ *                       (`berth vm run --share HOSTDIR:TAG`) on DIR, made if missing;
+ *                       prints "share: TAG on DIR" or the error
  *   -- WORDS...         (words after `--` reach init as arguments; the kernel gives init
  *                       at most 32 and hangs at boot with more: put the command in double
  *                       quotes to make it one) run them as one shell
@@ -230,6 +233,40 @@ static void net_up(void)
 		printf("BERTH-NET-FAILED eth0 (udhcpc status %d)\n", r);
 }
 
+/* berth.share=TAG:DIR, each one on the command line (before `--`): mount the 9p share. */
+static void mount_shares(void)
+{
+	const char *end = strstr(cmdline, " -- ");
+
+	for (const char *p = cmdline; (p = strstr(p, "berth.share=")) != NULL; p += 12) {
+		char spec[256], *dir, *s;
+		size_t n = strcspn(p + 12, " \n");
+
+		if (end != NULL && p > end)
+			break;
+		if ((p != cmdline && p[-1] != ' ') || n >= sizeof(spec))
+			continue;
+		memcpy(spec, p + 12, n);
+		spec[n] = '\0';
+		dir = strchr(spec, ':');
+		if (dir == NULL || dir == spec || dir[1] != '/') {
+			printf("share: expected berth.share=TAG:/DIR, got \"%s\"\n", spec);
+			continue;
+		}
+		*dir++ = '\0';
+		for (s = dir + 1; (s = strchr(s, '/')) != NULL; s++) { /* mkdir -p */
+			*s = '\0';
+			mkdir(dir, 0755);
+			*s = '/';
+		}
+		mkdir(dir, 0755);
+		if (mount(spec, dir, "9p", 0, "trans=virtio,version=9p2000.L") == 0)
+			printf("share: %s on %s\n", spec, dir);
+		else
+			printf("share: mount %s on %s: %s\n", spec, dir, strerror(errno));
+	}
+}
+
 /* Run argv as one busybox shell command on the console; returns its exit status. */
 static int run_shell(int argc, char **argv)
 {
@@ -299,6 +336,7 @@ int main(int argc, char **argv)
 	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
 	read_file("/proc/uptime", up, sizeof(up));
 	printf("BERTH-GUEST-READY cpus=%ld uptime=%s\n", sysconf(_SC_NPROCESSORS_ONLN), up);
+	mount_shares();
 
 	if (param("berth.bench", val, sizeof(val)) != NULL) {
 		long n = strtol(val, NULL, 10);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "console.h"
-#include "devices/devices.h"
+#include "devices/virtio.h"
 #include "util.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,19 +10,32 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 
-#define CTRL_A 0x01
+#define CTRL_A  0x01
+#define BACKLOG 16384 /* output kept for the next user of a socket console */
 
 struct console {
 	int in_fd, out_fd;
+	/* --console socket:PATH: the listening socket, the connected user (or -1) */
+	int listen_fd, client_fd;
+	char *sock_path;
+	dev_t sock_dev;
+	ino_t sock_ino;
+	uint8_t backlog[BACKLOG]; /* the last output while nobody was connected */
+	size_t backlog_len;
 	int stop_pipe[2];
 	pthread_t reader;
 	bool reader_running;
 	pthread_mutex_t out_lock, sink_lock;
 	struct uart *uart;
+	struct virtio_mmio *hvc; /* input goes here instead of the UART when set */
 	void (*quit)(void *);
 	void *opaque;
 };
@@ -95,7 +109,9 @@ static void console_feed(struct console *c, const uint8_t *buf, size_t len)
 	while (done < len) {
 		size_t n = 0;
 		pthread_mutex_lock(&c->sink_lock);
-		if (c->uart != NULL)
+		if (c->hvc != NULL)
+			n = virtio_console_receive(c->hvc, buf + done, len - done);
+		else if (c->uart != NULL)
 			n = uart_receive(c->uart, buf + done, len - done);
 		pthread_mutex_unlock(&c->sink_lock);
 		done += n;
@@ -145,17 +161,148 @@ static void *console_reader(void *arg)
 	return NULL;
 }
 
-struct console *console_open(int in_fd, int out_fd, void (*quit)(void *), void *opaque)
+/* To the socket console's user, never waiting for one who does not read: what does not fit
+ * is dropped. Called with out_lock held. */
+static void console_send(struct console *c, const uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (c->client_fd >= 0 && done < len) {
+		ssize_t r = send(c->client_fd, buf + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+}
+
+/* While nobody is connected: keep the last BACKLOG bytes. Called with out_lock held. */
+static void console_keep(struct console *c, const uint8_t *buf, size_t len)
+{
+	if (len >= BACKLOG) {
+		memcpy(c->backlog, buf + len - BACKLOG, BACKLOG);
+		c->backlog_len = BACKLOG;
+		return;
+	}
+	if (c->backlog_len + len > BACKLOG) {
+		size_t drop = c->backlog_len + len - BACKLOG;
+		memmove(c->backlog, c->backlog + drop, c->backlog_len - drop);
+		c->backlog_len -= drop;
+	}
+	memcpy(c->backlog + c->backlog_len, buf, len);
+	c->backlog_len += len;
+}
+
+/* The socket console: one user at a time; their bytes go to the guest as typed (no Ctrl-A
+ * escapes: berth is not theirs to quit), the guest's output to them while connected. */
+static void *console_socket_reader(void *arg)
+{
+	struct console *c = arg;
+
+	for (;;) {
+		int fd = c->client_fd >= 0 ? c->client_fd : c->listen_fd;
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+		                      {.fd = c->stop_pipe[0], .events = POLLIN}};
+		uint8_t in[256];
+		ssize_t r;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (c->client_fd < 0) {
+			int nfd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (nfd >= 0) {
+				pthread_mutex_lock(&c->out_lock);
+				c->client_fd = nfd;
+				console_send(c, c->backlog, c->backlog_len);
+				c->backlog_len = 0;
+				pthread_mutex_unlock(&c->out_lock);
+			}
+			continue;
+		}
+		r = read(c->client_fd, in, sizeof(in));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0) { /* the user left: wait for the next one */
+			pthread_mutex_lock(&c->out_lock);
+			close(c->client_fd);
+			c->client_fd = -1;
+			pthread_mutex_unlock(&c->out_lock);
+			continue;
+		}
+		console_feed(c, in, (size_t)r);
+	}
+	return NULL;
+}
+
+static struct console *console_new(void)
 {
 	struct console *c = xmalloc0(sizeof(*c));
+
+	c->in_fd = c->out_fd = c->listen_fd = c->client_fd = -1;
+	c->stop_pipe[0] = c->stop_pipe[1] = -1;
+	pthread_mutex_init(&c->out_lock, NULL);
+	pthread_mutex_init(&c->sink_lock, NULL);
+	return c;
+}
+
+struct console *console_open_socket(const char *path, berth_error_t *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct console *c;
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		berth_error(err, 0, "--console: the socket path `%s` is longer than %zu bytes",
+		            path, sizeof(sa.sun_path) - 1);
+		return NULL;
+	}
+	if (lstat(path, &st) == 0) {
+		berth_error(err, 0, "--console: `%s` already exists", path);
+		return NULL;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		berth_error(err, errno, "--console: socket");
+		return NULL;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		berth_error(err, errno, "--console: cannot listen on `%s`", path);
+		close(fd);
+		return NULL;
+	}
+	if (listen(fd, 1) < 0 || lstat(path, &st) < 0) {
+		berth_error(err, errno, "--console: cannot listen on `%s`", path);
+		unlink(path);
+		close(fd);
+		return NULL;
+	}
+	c = console_new();
+	c->listen_fd = fd;
+	c->sock_path = xstrdup(path);
+	c->sock_dev = st.st_dev;
+	c->sock_ino = st.st_ino;
+	if (pipe2(c->stop_pipe, O_CLOEXEC) == 0 &&
+	    pthread_create(&c->reader, NULL, console_socket_reader, c) == 0)
+		c->reader_running = true;
+	return c;
+}
+
+struct console *console_open(int in_fd, int out_fd, void (*quit)(void *), void *opaque)
+{
+	struct console *c = console_new();
 
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
 	c->quit = quit;
 	c->opaque = opaque;
-	c->stop_pipe[0] = c->stop_pipe[1] = -1;
-	pthread_mutex_init(&c->out_lock, NULL);
-	pthread_mutex_init(&c->sink_lock, NULL);
 	if (in_fd >= 0 && pipe2(c->stop_pipe, O_CLOEXEC) == 0) {
 		console_raw(in_fd);
 		if (pthread_create(&c->reader, NULL, console_reader, c) == 0)
@@ -176,6 +323,17 @@ void console_close(struct console *c)
 		close(c->stop_pipe[0]);
 		close(c->stop_pipe[1]);
 	}
+	if (c->listen_fd >= 0) {
+		struct stat st;
+		/* remove the socket, if it is still ours */
+		if (lstat(c->sock_path, &st) == 0 && st.st_dev == c->sock_dev &&
+		    st.st_ino == c->sock_ino)
+			unlink(c->sock_path);
+		close(c->listen_fd);
+		free(c->sock_path);
+	}
+	if (c->client_fd >= 0)
+		close(c->client_fd);
 	console_restore_terminal();
 	pthread_mutex_destroy(&c->out_lock);
 	pthread_mutex_destroy(&c->sink_lock);
@@ -189,11 +347,37 @@ void console_set_uart(struct console *c, struct uart *u)
 	pthread_mutex_unlock(&c->sink_lock);
 }
 
+void console_set_hvc(struct console *c, struct virtio_mmio *t)
+{
+	pthread_mutex_lock(&c->sink_lock);
+	c->hvc = t;
+	pthread_mutex_unlock(&c->sink_lock);
+}
+
+int console_getchar(void *console)
+{
+	struct console *c = console;
+	int r = -1;
+
+	pthread_mutex_lock(&c->sink_lock);
+	if (c->uart != NULL)
+		r = uart_getchar(c->uart);
+	pthread_mutex_unlock(&c->sink_lock);
+	return r;
+}
+
 void console_write(void *console, const uint8_t *buf, size_t len)
 {
 	struct console *c = console;
 
 	pthread_mutex_lock(&c->out_lock);
-	(void)util_write_all(c->out_fd, buf, len);
+	if (c->listen_fd >= 0) {
+		if (c->client_fd >= 0)
+			console_send(c, buf, len);
+		else
+			console_keep(c, buf, len);
+	} else if (c->out_fd >= 0) {
+		(void)util_write_all(c->out_fd, buf, len);
+	}
 	pthread_mutex_unlock(&c->out_lock);
 }

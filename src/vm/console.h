@@ -5,6 +5,8 @@
 #ifndef BERTH_VM_CONSOLE_H
 #define BERTH_VM_CONSOLE_H
 
+#include "error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,9 +15,19 @@ struct uart;
 
 /* in_fd -1: no input. quit(opaque) runs on the reader thread after Ctrl-A x. */
 struct console *console_open(int in_fd, int out_fd, void (*quit)(void *), void *opaque);
+/* --console socket:PATH: listen on a new unix socket at path (refused when path exists); the
+ * user who connects is the terminal and first gets the last 16 KiB of output from while
+ * nobody was; close removes the socket. NULL with *err set. */
+struct console *console_open_socket(const char *path, berth_error_t *err);
 void console_close(struct console *c);
 /* Where input goes (NULL: dropped while the machine resets). */
 void console_set_uart(struct console *c, struct uart *u);
+/* Send input to this virtio-console instead (NULL: back to the UART). */
+struct virtio_mmio;
+void console_set_hvc(struct console *c, struct virtio_mmio *t);
+/* The SBI console's getchar (legacy 0x02 and DBCN console_read): the next input byte, taken
+ * from the UART's receive buffer, or -1. */
+int console_getchar(void *console);
 /* Output, with the signature of uart_out_fn. */
 void console_write(void *console, const uint8_t *buf, size_t len);
 /* Put the terminal back as it was (async-signal-safe; also done by console_close). */

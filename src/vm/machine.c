@@ -289,6 +289,7 @@ static void machine_teardown(struct machine *m)
 		}
 	}
 	console_set_uart(m->con, NULL);
+	console_set_hvc(m->con, NULL);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		if (m->harts[i] != NULL)
 			vcpu_destroy(m->harts[i]);
@@ -312,10 +313,28 @@ static void *hart_thread(void *arg)
 	return (void *)(intptr_t)vcpu_run(arg);
 }
 
+/* Terminal input goes to the console the guest's /dev/console is: the virtio-console when
+ * the last console= on the command line is hvc1 (a Linux guest's hvc0 is the SBI console,
+ * which reads the UART's input through getchar), else the UART. */
+static bool machine_input_to_hvc(const struct vm_config *cfg)
+{
+	const char *a = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND, *p = a, *last = NULL;
+	const char *end = strstr(a, " -- "); /* what follows is init's, not the kernel's */
+
+	while ((p = strstr(p, "console=")) != NULL && (end == NULL || p < end)) {
+		if (p == a || p[-1] == ' ')
+			last = p + 8;
+		p += 8;
+	}
+	return last != NULL && strncmp(last, "hvc1", 4) == 0 &&
+	       (last[4] == '\0' || last[4] == ' ' || last[4] == ',');
+}
+
 static int machine_build(struct machine *m, berth_error_t *err)
 {
 	const struct vm_config *cfg = m->cfg;
 	struct uart *uart = NULL;
+	struct virtio_mmio *hvc = NULL;
 
 	m->ncpus = cfg->cpus;
 	m->platform = (struct vcpu_platform){
@@ -341,6 +360,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	    .ram = m->gram,
 	    .console = m->con,
 	    .console_write = console_write,
+	    .console_getchar = console_getchar,
 	    .system_reset = on_sbi_reset,
 	};
 	sbi_init(&m->sbi);
@@ -378,12 +398,16 @@ static int machine_build(struct machine *m, berth_error_t *err)
 				m->board.plic = dev;
 			else if (d == &vm_device_uart)
 				uart = dev;
+			else if (d == &vm_device_virtio && i == cfg->ndisks + cfg->nnets + 1 &&
+			         machine_input_to_hvc(cfg))
+				hvc = dev;
 		}
 	}
 
 	if (machine_load_images(m, err) < 0)
 		return -1;
 	console_set_uart(m->con, uart);
+	console_set_hvc(m->con, hvc);
 	return 0;
 }
 
@@ -511,6 +535,55 @@ int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
 	return 0;
 }
 
+int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err)
+{
+	size_t alen = strlen(arg), n = 0;
+	cleanup_free char *dir = xmalloc0(alen + 1);
+	const char *p = arg;
+	char *colon, *tag;
+	bool ro = false;
+
+	/* HOSTDIR:TAG up to the first lone comma */
+	while (*p != '\0') {
+		if (p[0] == ',' && p[1] == ',') {
+			dir[n++] = ',';
+			p += 2;
+		} else if (*p == ',') {
+			break;
+		} else {
+			dir[n++] = *p++;
+		}
+	}
+	colon = strrchr(dir, ':');
+	if (colon == NULL || colon == dir || colon[1] == '\0')
+		return berth_error(err, 0, "--share: expected HOSTDIR:TAG[,ro], got \"%s\"", arg);
+	*colon = '\0';
+	tag = colon + 1;
+	if (strlen(tag) > 64 ||
+	    tag[strspn(tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                    "0123456789_-.")] != '\0')
+		return berth_error(
+		    err, 0,
+		    "--share: the tag \"%s\" in \"%s\" may hold only letters, digits, "
+		    "'_', '-' and '.' (at most 64)",
+		    tag, arg);
+	while (*p == ',') {
+		const char *opt = ++p;
+		size_t len = strcspn(opt, ",");
+		if (disk_option(opt, len, "ro"))
+			ro = true;
+		else
+			return berth_error(
+			    err, 0, "--share: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
+			    (int)len, opt, arg);
+		p = opt + len;
+	}
+	out->tag = tag;
+	out->dir = util_steal_ptr(dir);
+	out->ro = ro;
+	return 0;
+}
+
 int vm_run(const struct vm_config *cfg, berth_error_t *err)
 {
 	struct machine m = {.cfg = cfg, .wake_fd = -1};
@@ -530,10 +603,24 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		                   "--append: the kernel command line is limited to %d bytes "
 		                   "(COMMAND_LINE_SIZE), got %zu",
 		                   VM_MAX_APPEND, strlen(cfg->append));
-	if (cfg->nnets > VM_MAX_NETS || cfg->ndisks + cfg->nnets > VM_MAX_DISKS)
+	if (cfg->nnets > VM_MAX_NETS || cfg->nshares > VM_MAX_SHARES ||
+	    cfg->ndisks + cfg->nnets + cfg->nshares > VM_MAX_DISKS)
 		return berth_error(err, 0,
-		                   "--net: at most %d disks and network cards together, got %u",
-		                   VM_MAX_DISKS, cfg->ndisks + cfg->nnets);
+		                   "--disk, --net, --share: at most %d disks, network cards and "
+		                   "shares together, got %u",
+		                   VM_MAX_DISKS, cfg->ndisks + cfg->nnets + cfg->nshares);
+	for (unsigned i = 0; i < cfg->nshares; i++) {
+		struct stat st;
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(cfg->shares[i].tag, cfg->shares[j].tag) == 0)
+				return berth_error(err, 0, "--share: the tag \"%s\" is given twice",
+				                   cfg->shares[i].tag);
+		if (stat(cfg->shares[i].dir, &st) < 0)
+			return berth_error(err, errno, "--share: `%s`", cfg->shares[i].dir);
+		if (!S_ISDIR(st.st_mode))
+			return berth_error(err, 0, "--share: `%s` is not a directory",
+			                   cfg->shares[i].dir);
+	}
 	pthread_mutex_init(&m.lock, NULL);
 	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
 		goto out;
@@ -568,7 +655,13 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	}
 
 	/* a bad disk fails here, before the guest starts (the terminal is restored by then) */
-	m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
+	if (cfg->console_socket != NULL) {
+		m.con = console_open_socket(cfg->console_socket, err);
+		if (m.con == NULL)
+			goto out;
+	} else {
+		m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
+	}
 	if (machine_build(&m, err) < 0)
 		goto out_teardown;
 

@@ -20,8 +20,9 @@
 
 #define VM_TIMEBASE_HZ    10000000ull
 #define VM_MAX_CPUS       8
-#define VM_MAX_DISKS      6            /* 8 slots: disks, then rng and console */
-#define VM_MAX_NETS       VM_MAX_DISKS /* cards share the disks' slots: 6 of both at most */
+#define VM_MAX_DISKS      6            /* 8 slots: disks, cards, rng, console, shares */
+#define VM_MAX_NETS       VM_MAX_DISKS /* disks, cards and shares: 6 together at most */
+#define VM_MAX_SHARES     VM_MAX_DISKS
 #define VM_MIN_MEM        (16ull << 20)
 #define VM_MAX_MEM        (64ull << 30)
 #define VM_DEFAULT_MEM    (256ull << 20)
@@ -36,17 +37,26 @@ struct vm_disk {
 	bool ro;
 };
 
+/* --share HOSTDIR:TAG[,ro]: a host directory as virtio-9p */
+struct vm_share {
+	const char *dir, *tag; /* one allocation: tag points into dir's buffer */
+	bool ro;
+};
+
 struct vm_config {
 	const char *kernel, *initrd, *append;
 	struct vm_disk disks[VM_MAX_DISKS];
 	unsigned ndisks;
 	struct vm_net nets[VM_MAX_NETS]; /* --net: the cards, none of kind VM_NET_NONE */
 	unsigned nnets;
+	struct vm_share shares[VM_MAX_SHARES];
+	unsigned nshares;
 	uint64_t mem;
 	unsigned cpus;
 	bool no_reboot, boot_time;
-	/* the terminal: input (-1 for none) and output */
+	/* the terminal: input (-1 for none) and output (-1 for none) */
 	int in_fd, out_fd;
+	const char *console_socket; /* --console socket:PATH: instead of in_fd, out_fd */
 };
 
 /* Exit statuses of vm_run() */
@@ -56,6 +66,11 @@ struct vm_config {
 /* Parse a --disk argument, FILE[,OPTION]...: the only option is `ro`; ",," in FILE stands
  * for a comma. Fills out->path (malloc'd) and out->ro. Returns 0, or -1 with *err set. */
 int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err);
+
+/* Parse a --share argument, HOSTDIR:TAG[,ro]: TAG is what follows the last ':' (letters,
+ * digits, '_', '-', '.', at most 64), `ro` the only option, ",," a comma in HOSTDIR. Fills
+ * out->dir (malloc'd, out->tag inside it) and out->ro. Returns 0, or -1 with *err set. */
+int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err);
 
 /* Parse "256M", "1G", "512K", "1048576" (bytes). Returns 0 or -1. */
 int vm_parse_size(const char *s, uint64_t *out);

@@ -28,11 +28,21 @@ static void vm_usage(FILE *f)
 	      "  --disk FILE[,ro]    a raw disk image as a virtio-blk disk (repeatable, up to 6;\n"
 	      "                      the first is /dev/vda); ,ro makes it read-only; write ,, for\n"
 	      "                      a comma in FILE\n"
-	      "  --net KIND          a network card (virtio-net; repeatable; disks and cards\n"
-	      "                      together up to 6): none (the default), user[,hostfwd=\n"
-	      "                      tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]... (slirp,\n"
-	      "                      the default kind), or bridge[=NAME] (a TAP device on the\n"
-	      "                      Linux bridge NAME, default " VM_NET_DEFAULT_BRIDGE ")\n"
+	      "  --net KIND          a network card (virtio-net; repeatable): none (the default),\n"
+	      "                      "
+	      "user[,hostfwd=tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]...\n"
+	      "                      (slirp, the default kind), or bridge[=NAME] (a TAP device\n"
+	      "                      on the Linux bridge NAME, default " VM_NET_DEFAULT_BRIDGE ")\n"
+	      "  --share HOSTDIR:TAG[,ro]\n"
+	      "                      share a host directory with the guest over virtio-9p\n"
+	      "                      (repeatable); the guest mounts it with\n"
+	      "                      mount -t 9p -o trans=virtio TAG DIR; ,ro refuses every write\n"
+	      "                      (disks, cards and shares: up to 6 together)\n"
+	      "  --console none|stdio|socket:PATH\n"
+	      "                      where the guest's console is: nowhere, this terminal (the\n"
+	      "                      default), or a unix socket created at PATH (refused if PATH\n"
+	      "                      exists, removed at exit) that a user connects to, e.g. with\n"
+	      "                      socat - UNIX-CONNECT:PATH\n"
 	      "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
 	      "  --cpus N            harts, 1 to 8 (default 1)\n"
 	      "  --no-reboot         exit with status 2 when the guest reboots\n"
@@ -90,6 +100,23 @@ static int vm_add_net(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int vm_add_share(struct vm_config *cfg, const char *arg)
+{
+	berth_error_t err = NULL;
+
+	if (cfg->nshares >= VM_MAX_SHARES) {
+		fprintf(stderr, PROG ": --share: at most %d shares\n", VM_MAX_SHARES);
+		return -1;
+	}
+	if (vm_parse_share(arg, &cfg->shares[cfg->nshares], &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err->msg);
+		berth_error_release(&err);
+		return -1;
+	}
+	cfg->nshares++;
+	return 0;
+}
+
 static int vm_cmd_run(int argc, char **argv)
 {
 	enum {
@@ -101,7 +128,9 @@ static int vm_cmd_run(int argc, char **argv)
 		OPT_MEM,
 		OPT_CPUS,
 		OPT_NO_REBOOT,
-		OPT_BOOT_TIME
+		OPT_BOOT_TIME,
+		OPT_SHARE,
+		OPT_CONSOLE,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -110,6 +139,8 @@ static int vm_cmd_run(int argc, char **argv)
 	    {"disk", required_argument, NULL, OPT_DISK},
 	    {"net", required_argument, NULL, OPT_NET},
 	    {"mem", required_argument, NULL, OPT_MEM},
+	    {"share", required_argument, NULL, OPT_SHARE},
+	    {"console", required_argument, NULL, OPT_CONSOLE},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
@@ -142,6 +173,27 @@ static int vm_cmd_run(int argc, char **argv)
 		case OPT_NET:
 			if (vm_add_net(&cfg, optarg) < 0)
 				goto out;
+			break;
+		case OPT_SHARE:
+			if (vm_add_share(&cfg, optarg) < 0)
+				goto out;
+			break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "none") == 0) {
+				cfg.in_fd = cfg.out_fd = -1;
+				cfg.console_socket = NULL;
+			} else if (strcmp(optarg, "stdio") == 0) {
+				cfg.in_fd = 0;
+				cfg.out_fd = 1;
+				cfg.console_socket = NULL;
+			} else if (strncmp(optarg, "socket:", 7) == 0 && optarg[7] != '\0') {
+				cfg.console_socket = optarg + 7;
+			} else {
+				vm_fail(
+				    "--console: expected none, stdio or socket:PATH, got \"%s\"",
+				    optarg);
+				goto out;
+			}
 			break;
 		case OPT_MEM:
 			if (vm_parse_size(optarg, &cfg.mem) < 0) {
@@ -204,6 +256,8 @@ out:
 		free((char *)cfg.disks[i].path);
 	for (unsigned i = 0; i < cfg.nnets; i++)
 		vm_net_free(&cfg.nets[i]);
+	for (unsigned i = 0; i < cfg.nshares; i++)
+		free((char *)cfg.shares[i].dir);
 	return status;
 }
 

@@ -126,6 +126,8 @@ int uart_read(void *dev, uint64_t off, unsigned size, uint64_t *val);
 int uart_write(void *dev, uint64_t off, unsigned size, uint64_t val);
 /* Bytes from the terminal: returns how many were taken (the receive buffer may be full). */
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len);
+/* Take the next received byte, or -1 (the SBI console's getchar reads the same input). */
+int uart_getchar(struct uart *u);
 struct boot_timer;
 /* Watch the transmitted bytes for BOOT_TIMER_MAGIC (and hide it). */
 void uart_set_boot_timer(struct uart *u, struct boot_timer *bt);

@@ -147,6 +147,21 @@ size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len)
 	return n;
 }
 
+int uart_getchar(struct uart *u)
+{
+	int c = -1;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->rx_len > 0) {
+		c = u->rx[u->rx_head];
+		u->rx_head = (u->rx_head + 1) % RX_SIZE;
+		u->rx_len--;
+		uart_update(u);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return c;
+}
+
 int uart_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 {
 	struct uart *u = dev;

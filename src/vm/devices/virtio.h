@@ -24,7 +24,13 @@
 #define VIRTIO_STATUS_NEEDS_RESET 0x40
 #define VIRTIO_STATUS_FAILED      0x80
 
-enum { VIRTIO_ID_NET = 1, VIRTIO_ID_BLOCK = 2, VIRTIO_ID_CONSOLE = 3, VIRTIO_ID_RNG = 4 };
+enum {
+	VIRTIO_ID_NET = 1,
+	VIRTIO_ID_BLOCK = 2,
+	VIRTIO_ID_CONSOLE = 3,
+	VIRTIO_ID_RNG = 4,
+	VIRTIO_ID_9P = 9
+};
 
 struct virtio_mmio;
 
@@ -54,6 +60,14 @@ uint32_t virtio_mmio_status(struct virtio_mmio *t);
 /* For device notify handlers. */
 struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned q);
 const struct guest_ram *virtio_mmio_ram(struct virtio_mmio *t);
+/* Input from a host thread for queue q: fn runs under the transport's lock, only while the
+ * driver is ready (DRIVER_OK, not NEEDS_RESET) and the queue is set up; it returns the bytes
+ * it took or -1 for a corrupt ring (the transport then sets NEEDS_RESET). Returns the bytes
+ * taken (0 when the device is not ready). */
+typedef long (*virtio_input_fn)(struct virtio_mmio *t, void *opaque, unsigned q, const void *buf,
+                                size_t len);
+size_t virtio_mmio_input(struct virtio_mmio *t, unsigned q, virtio_input_fn fn, const void *buf,
+                         size_t len);
 /* Buffers were pushed to queue q: interrupt the driver if it wants one. */
 void virtio_mmio_used(struct virtio_mmio *t, unsigned q);
 /* The features the driver accepted (with the transport locked, as in notify). */
@@ -66,9 +80,15 @@ void virtio_mmio_kick(struct virtio_mmio *t, unsigned q);
 int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
                     berth_error_t *err);
 void virtio_rng_init(struct virtio_device *dev);
+/* A host directory shared with the guest as mount tag `tag` (p9.c serves it). */
+int virtio_9p_init(struct virtio_device *dev, const char *dir, const char *tag, bool ro,
+                   berth_error_t *err);
 void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaque);
 struct net_backend;
 /* A network card on back end be (not taken over: it outlives the card). */
 void virtio_net_init(struct virtio_device *dev, struct net_backend *be);
+/* Terminal input for the virtio console (hvc1 in a Linux guest, after the SBI's hvc0): the
+ * bytes taken, 0 when the guest has no receive buffer ready. */
+size_t virtio_console_receive(struct virtio_mmio *t, const uint8_t *buf, size_t len);
 
 #endif

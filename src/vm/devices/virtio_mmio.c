@@ -168,6 +168,24 @@ void virtio_mmio_kick(struct virtio_mmio *t, unsigned q)
 	pthread_mutex_unlock(&t->lock);
 }
 
+size_t virtio_mmio_input(struct virtio_mmio *t, unsigned q, virtio_input_fn fn, const void *buf,
+                         size_t len)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->present && q < t->dev.num_queues && t->queues[q].ready &&
+	    (t->status & VIRTIO_STATUS_DRIVER_OK) && !(t->status & VIRTIO_STATUS_NEEDS_RESET)) {
+		long r = fn(t, t->dev.opaque, q, buf, len);
+		if (r < 0)
+			virtio_mmio_fail(t);
+		else
+			n = (size_t)r;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
 static int virtio_mmio_config_read(struct virtio_mmio *t, uint64_t off, unsigned size,
                                    uint64_t *val)
 {
@@ -355,8 +373,8 @@ int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	return 0;
 }
 
-/* Slot i: the --disks, the --net cards, then a virtio-rng, a virtio-console, then empty
- * slots (as QEMU virt). */
+/* Slot i: the --disks, the --net cards, then a virtio-rng, a virtio-console, the --shares
+ * (virtio-9p), then empty slots (as QEMU virt). */
 static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
 {
 	const struct vm_config *cfg = b->cfg;
@@ -373,6 +391,10 @@ static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev,
 		virtio_rng_init(&d);
 	} else if (i == rng + 1) {
 		virtio_console_init(&d, b->console_out, b->console_opaque);
+	} else if (i - rng - 2 < cfg->nshares) {
+		const struct vm_share *sh = &cfg->shares[i - rng - 2];
+		if (virtio_9p_init(&d, sh->dir, sh->tag, sh->ro, err) < 0)
+			return -1;
 	} else {
 		present = false;
 	}

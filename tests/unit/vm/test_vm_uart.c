@@ -119,6 +119,26 @@ static void test_receive(void **state)
 	assert_int_equal(rd(f->u, 2) & 0xc0, 0xc0);
 }
 
+/* The SBI console's getchar takes the same input, a byte at a time, and the interrupt line
+ * follows. */
+static void test_getchar(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(uart_getchar(f->u), -1);
+	wr(f->u, 1, 0x01); /* ERBFI */
+	assert_int_equal(uart_receive(f->u, (const uint8_t *)"xy", 2), 2);
+	assert_true(line);
+	assert_int_equal(uart_getchar(f->u), 'x');
+	assert_true(line);
+	assert_int_equal(rd(f->u, 0), 'y');
+	assert_false(line);
+	assert_int_equal(uart_receive(f->u, (const uint8_t *)"\xff", 1), 1);
+	assert_int_equal(uart_getchar(f->u), 0xff);
+	assert_false(line);
+	assert_int_equal(uart_getchar(f->u), -1);
+}
+
 static void test_dlab_and_scratch(void **state)
 {
 	struct fix *f = *state;
@@ -175,6 +195,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_transmit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_thre_interrupt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_receive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_getchar, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dlab_and_scratch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_boot_timer_magic, setup, teardown),

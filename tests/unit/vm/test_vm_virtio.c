@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* virtio-mmio transport with virtio-blk, rng and console behind it, driven like a driver. */
+/* virtio-mmio transport with virtio-blk, rng, console and 9p behind it, driven like a driver. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -394,6 +394,94 @@ static void test_console(void **state)
 	fix_free(f);
 }
 
+/* Terminal input fills the receive queue's buffers, only once the driver is ready. */
+static void test_console_input(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	struct virtio_device d;
+	uint32_t id, len;
+
+	virtio_console_init(&d, sink, f);
+	f->t = virtio_mmio_create(&d, &f->ram, f->plic, 1);
+	assert_int_equal(virtio_console_receive(f->t, (const uint8_t *)"early", 5), 0);
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, true); /* queue 0: receive */
+	assert_int_equal(virtio_console_receive(f->t, (const uint8_t *)"none yet", 8), 0);
+	set_desc(f, 0, RAM_BASE + DATA, 8, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(f, 1, RAM_BASE + DATA + 8, 8, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	offer(f, 1);
+	assert_int_equal(rd(f, R_ISR) & 1, 0);
+	assert_int_equal(virtio_console_receive(f->t, (const uint8_t *)"hello, world, more", 18),
+	                 16);
+	assert_int_equal(rd(f, R_ISR) & 1, 1); /* used buffers */
+	used(f, 0, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 8);
+	used(f, 1, &id, &len);
+	assert_int_equal(id, 1);
+	assert_int_equal(len, 8);
+	assert_memory_equal(f->mem + DATA, "hello, world, mo", 16);
+	assert_int_equal(virtio_console_receive(f->t, (const uint8_t *)"re", 2), 0);
+	/* a corrupt ring: the device needs a reset and takes nothing more */
+	memcpy(f->mem + AVAIL + 4 + 2 * (f->avail_idx % QNUM), &(uint16_t){QNUM + 3}, 2);
+	f->avail_idx++;
+	memcpy(f->mem + AVAIL + 2, &f->avail_idx, 2);
+	assert_int_equal(virtio_console_receive(f->t, (const uint8_t *)"x", 1), 0);
+	assert_true(rd(f, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(virtio_console_receive(f->t, (const uint8_t *)"x", 1), 0);
+	fix_free(f);
+}
+
+/* virtio-9p: the mount tag in the config space, one request through the queue, and a reply
+ * with no room for even an Rlerror. */
+static void test_9p(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	struct virtio_device d;
+	berth_error_t err = NULL;
+	char dir[] = "/tmp/berth-vm-9p.XXXXXX";
+	static const uint8_t version[] = {21, 0, 0,   0,   100, 1,   0,   0,   0,   1,  0,
+	                                  8,  0, '9', 'P', '2', '0', '0', '0', '.', 'L'};
+	uint32_t id, len;
+	uint64_t v;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(virtio_9p_init(&d, "/nonexistent-berth-dir", "t", false, &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(virtio_9p_init(&d, dir, "", false, &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(virtio_9p_init(&d, dir, "tg", false, &err), 0);
+	f->t = virtio_mmio_create(&d, &f->ram, f->plic, 1);
+	assert_int_equal(rd(f, R_DEVICE_ID), 9);
+	assert_int_equal(rd(f, R_DEV_FEAT) & 1, 1); /* MOUNT_TAG */
+	assert_int_equal(virtio_mmio_read(f->t, 0x100, 2, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(virtio_mmio_read(f->t, 0x102, 1, &v), 0);
+	assert_int_equal(v, 't');
+	assert_int_equal(virtio_mmio_read(f->t, 0x103, 1, &v), 0);
+	assert_int_equal(v, 'g');
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1 | 1, true);
+	memcpy(f->mem + HDR, version, sizeof(version));
+	set_desc(f, 0, RAM_BASE + HDR, sizeof(version), VIRTQ_DESC_F_NEXT, 1);
+	set_desc(f, 1, RAM_BASE + DATA, 64, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	used(f, 0, &id, &len);
+	assert_int_equal(len, 21);
+	assert_int_equal(f->mem[DATA + 4], 101); /* Rversion */
+	assert_int_equal(f->mem[DATA + 9], 1);   /* msize 65536 */
+	/* 5 writable bytes: nothing fits, nothing is written */
+	memset(f->mem + DATA, 0xee, 64);
+	set_desc(f, 1, RAM_BASE + DATA, 5, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	used(f, 1, &id, &len);
+	assert_int_equal(len, 0);
+	assert_int_equal(f->mem[DATA], 0xee);
+	fix_free(f);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,7 +489,8 @@ int main(void)
 	    cmocka_unit_test(test_blk_io),       cmocka_unit_test(test_blk_ro),
 	    cmocka_unit_test(test_corrupt_ring), cmocka_unit_test(test_queue_outside_ram),
 	    cmocka_unit_test(test_empty_slot),   cmocka_unit_test(test_rng),
-	    cmocka_unit_test(test_console),
+	    cmocka_unit_test(test_console),      cmocka_unit_test(test_console_input),
+	    cmocka_unit_test(test_9p),
 	};
 	return cmocka_run_group_tests_name("vm_virtio", tests, NULL, NULL);
 }
