@@ -308,7 +308,7 @@ nslookup berth.test 10.99.0.1; ip link show eth0\""
 	vm --net user --net user --net user --net user --net user --disk /dev/null --disk /dev/null
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"at most 6 disks and network cards together"* ]]
+	[[ "$output" == *"at most 6 disks, network cards and shares together"* ]]
 }
 
 @test "vm net: a hostfwd port in use is one line, status 1, and the guest never starts" {

@@ -259,8 +259,11 @@ bad() { # expected-message args...
 	bad "--share: \`$TMP/file\` is not a directory" --share "$TMP/file:t"
 	bad "--share: \`$TMP/missing\`: No such file or directory" --share "$TMP/missing:t"
 	bad '--share: the tag "t" is given twice' --share "$TMP/share:t" --share "$TMP/scripts:t"
-	bad '--disk, --share: at most 6 together, got 7' --disk "$TMP/file" --disk "$TMP/file" \
+	bad '--disk, --net, --share: at most 6 disks, network cards and shares together, got 7' --disk "$TMP/file" --disk "$TMP/file" \
 		--disk "$TMP/file" --disk "$TMP/file" --disk "$TMP/file" --share /tmp:a --share /tmp:b
+	bad '--disk, --net, --share: at most 6 disks, network cards and shares together, got 7' \
+		--disk "$TMP/file" --disk "$TMP/file" --disk "$TMP/file" --disk "$TMP/file" \
+		--net user --share /tmp:a --share /tmp:b
 	bad '--console: expected none, stdio or socket:PATH, got "tty"' --console tty
 	bad '--console: expected none, stdio or socket:PATH, got "socket:"' --console socket:
 	# a socket path in use is refused, and left as it was

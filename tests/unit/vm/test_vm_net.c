@@ -132,7 +132,7 @@ static void test_too_many_cards(void **state)
 	for (unsigned i = 0; i < cfg.nnets; i++)
 		cfg.nets[i].kind = VM_NET_USER;
 	assert_int_equal(vm_run(&cfg, &err), -1);
-	assert_non_null(strstr(err->msg, "at most 6 disks and network cards together"));
+	assert_non_null(strstr(err->msg, "at most 6 disks, network cards and shares together"));
 	berth_error_release(&err);
 }
 
