@@ -2,6 +2,7 @@
 /* The image store: index.json, lookup, listing, removal (with garbage collection of blobs
  * and unpacked layers), export as an oci-archive, and the built-in busybox image. */
 #include "image_priv.h"
+#include "regref.h"
 #include "log.h"
 #include "util.h"
 
@@ -87,7 +88,7 @@ char *image_layer_dir(const struct engine *e, const char *diff_id)
 
 /* Drop the name from whatever image had it, then add the entry. */
 int image_index_add(struct engine *e, const char *name, const char *manifest_digest,
-                    uint64_t manifest_size, berth_error_t *err)
+                    uint64_t manifest_size, const char *media_type, berth_error_t *err)
 {
 	json_t *index = image_index_load(e, err);
 	json_t *ms, *d, *nd;
@@ -119,8 +120,8 @@ int image_index_add(struct engine *e, const char *name, const char *manifest_dig
 			json_array_remove(ms, i);
 	}
 	if (!dup) {
-		nd = json_pack("{s:s,s:s,s:I}", "mediaType", MT_MANIFEST, "digest", manifest_digest,
-		               "size", (json_int_t)manifest_size);
+		nd = json_pack("{s:s,s:s,s:I}", "mediaType", media_type ? media_type : MT_MANIFEST,
+		               "digest", manifest_digest, "size", (json_int_t)manifest_size);
 		if (name)
 			json_object_set_new(nd, "annotations", json_pack("{s:s}", REF_NAME, name));
 		json_array_append_new(ms, nd);
@@ -204,7 +205,29 @@ static bool image_matches(json_t *d, const char *ref, const char *norm)
 	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
 	const char *dg = json_string_value(json_object_get(d, "digest")) ?: "";
 
-	return (n && strcmp(image_short_name(n), norm) == 0) || strcmp(dg, ref) == 0;
+	const char *at = strchr(ref, '@');
+
+	if ((n && strcmp(image_short_name(n), norm) == 0) || strcmp(dg, ref) == 0)
+		return true;
+	/* NAME@sha256:…: the manifest's digest, under that name with any tag */
+	if (at && n && strcmp(at + 1, dg) == 0) {
+		const char *sn = image_short_name(n);
+		const char *rn = image_short_name(ref);
+		const char *slash = strrchr(sn, '/');
+		const char *colon = strrchr(sn, ':');
+		const char *sat = strchr(sn, '@');
+		size_t rl = (size_t)(strchr(rn, '@') - rn);
+		size_t nl = sat                                         ? (size_t)(sat - sn)
+		            : colon && (slash == NULL || colon > slash) ? (size_t)(colon - sn)
+		                                                        : strlen(sn);
+		/* the name in ref may have a tag too */
+		const char *rc = memchr(rn, ':', rl);
+		const char *rs = memrchr(rn, '/', rl);
+		if (rc && (rs == NULL || rc > rs))
+			rl = (size_t)(rc - rn);
+		return rl == nl && strncmp(rn, sn, nl) == 0;
+	}
+	return false;
 }
 
 /* The index entry for ref, or by config id prefix. Returns the index (to be released) and
@@ -280,6 +303,54 @@ int image_find(struct engine *e, const char *ref, struct image **out, berth_erro
 	return *out ? 0 : -1;
 }
 
+bool image_present(struct engine *e, const char *ref)
+{
+	berth_error_t e2 = NULL;
+	cleanup_free char *norm = image_ref_normalize(ref);
+	ssize_t pos = -1;
+	json_t *index = image_lookup(e, ref, &pos, &e2);
+
+	berth_error_release(&e2);
+	json_decref(index);
+	return pos >= 0 || strcmp(norm, "busybox:latest") == 0;
+}
+
+int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t *err)
+{
+	struct image *img = NULL;
+	cleanup_free char *norm = NULL;
+	cleanup_free char *mp = NULL;
+	struct stat st;
+	int r = -1;
+
+	if (strchr(dst, '@'))
+		return berth_error(err, 0,
+		                   "bad name `%s`: a tag, not a digest, is given to an image", dst);
+	if (image_find(e, src, &img, err) < 0)
+		return -1;
+	norm = image_ref_normalize(dst);
+	{
+		/* the same grammar as a registry's (lower case, separators, a tag) */
+		struct image_ref ref;
+		if (ref_parse(norm, &ref, err) < 0)
+			goto out;
+		ref_free(&ref);
+	}
+	mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
+	if (stat(mp, &st) < 0) {
+		berth_error(err, errno, "stat `%s`", mp);
+		goto out;
+	}
+	if (engine_lock(e, err) < 0)
+		goto out;
+	r = image_index_add(e, norm, img->digest, (uint64_t)st.st_size,
+	                    json_string_value(json_object_get(img->manifest, "mediaType")), err);
+	engine_unlock(e);
+out:
+	image_free(img);
+	return r;
+}
+
 int image_list(struct engine *e, json_t **out, berth_error_t *err)
 {
 	json_t *index = image_index_load(e, err);
@@ -325,6 +396,7 @@ int image_summaries(struct engine *e, struct image_summary **out, size_t *n, ber
 		s->name = name ? xstrdup(name) : NULL;
 		s->id = xstrdup(json_string_value(json_object_get(v, "id")) ?: "");
 		s->created = xstrdup(json_string_value(json_object_get(v, "created")) ?: "");
+		s->digest = xstrdup(json_string_value(json_object_get(v, "digest")) ?: "");
 		s->size = (uint64_t)json_integer_value(json_object_get(v, "size"));
 	}
 	json_decref(list);
@@ -337,6 +409,7 @@ void image_summaries_free(struct image_summary *v, size_t n)
 		free(v[i].name);
 		free(v[i].id);
 		free(v[i].created);
+		free(v[i].digest);
 	}
 	free(v);
 }
@@ -573,8 +646,10 @@ int image_export(struct engine *e, const char *ref, const char *file, berth_erro
 
 	if (image_find(e, ref, &img, err) < 0)
 		return -1;
-	index = json_pack("{s:i,s:[{s:s,s:s,s:I}]}", "schemaVersion", 2, "manifests", "mediaType",
-	                  MT_MANIFEST, "digest", img->digest, "size", (json_int_t)0);
+	index =
+	    json_pack("{s:i,s:[{s:s,s:s,s:I}]}", "schemaVersion", 2, "manifests", "mediaType",
+	              json_string_value(json_object_get(img->manifest, "mediaType")) ?: MT_MANIFEST,
+	              "digest", img->digest, "size", (json_int_t)0);
 	{
 		cleanup_free char *mp =
 		    engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));

@@ -27,5 +27,9 @@ BERTH_CMD(start);
 BERTH_CMD(images);
 BERTH_CMD(image);
 BERTH_CMD(rmi);
+BERTH_CMD(pull);
+BERTH_CMD(login);
+BERTH_CMD(logout);
+BERTH_CMD(tag);
 
 #endif

@@ -33,6 +33,10 @@ static const struct {
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
+    {"pull", cmd_pull, "pull an image from a registry"},
+    {"tag", cmd_tag, "give an image another name"},
+    {"login", cmd_login, "keep a registry's credentials"},
+    {"logout", cmd_logout, "forget a registry's credentials"},
 };
 
 static void usage(FILE *f)
