@@ -76,6 +76,8 @@ static int pull_manifest(struct pull *p, const char *which, const char *want, ch
                          size_t *len, char **mt, char hex[65], berth_error_t *err)
 {
 	cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", p->r.repo, which);
+	cleanup_free char *label =
+	    strncmp(which, "sha256:", 7) == 0 ? xstrdup(which) : xasprintf("tag %s", which);
 	struct reg_sink sink = {.fd = -1, .max = MANIFEST_MAX};
 	struct reg_resp resp = {0};
 	json_t *j = NULL;
@@ -87,23 +89,23 @@ static int pull_manifest(struct pull *p, const char *which, const char *want, ch
 	*mt = NULL;
 	if (reg_request(&p->r, "GET", path, ACCEPT_MANIFESTS, NULL, &sink, &resp, err) < 0) {
 		if (sink.over)
-			berth_error(err, 0, "manifest %s: larger than 4 MiB", which);
+			berth_error(err, 0, "manifest %s: larger than 4 MiB", label);
 		goto out;
 	}
 	if (resp.status == 404) {
-		berth_error(err, 0, "manifest %s: not found in %s/%s", which, p->r.registry,
+		berth_error(err, 0, "manifest %s: not found in %s/%s", label, p->r.registry,
 		            p->r.repo);
 		goto out;
 	}
 	if (resp.status != 200) {
 		cleanup_free char *t = reg_status_text(&resp);
-		berth_error(err, 0, "manifest %s: %s", which, t);
+		berth_error(err, 0, "manifest %s: %s", label, t);
 		goto out;
 	}
 	sha256_hex(sink.buf ? sink.buf : "", sink.len, hex);
 	if (want && strcmp(want + 7, hex) != 0) {
-		berth_error(err, 0, "manifest %s: digest mismatch: expected %s, got sha256:%s", which,
-		            want, hex);
+		berth_error(err, 0, "manifest %s: digest mismatch: expected %s, got sha256:%s",
+		            label, want, hex);
 		goto out;
 	}
 	if (resp.ctype) {
@@ -113,19 +115,19 @@ static int pull_manifest(struct pull *p, const char *which, const char *want, ch
 		berth_error(err, 0,
 		            "manifest %s: Docker schema 1 (%s) is not supported: push the image "
 		            "again with a current tool",
-		            which, ct);
+		            label, ct);
 		goto out;
 	}
 	j = json_loadb(sink.buf ? sink.buf : "", sink.len, 0, NULL);
 	if (!json_is_object(j)) {
-		berth_error(err, 0, "manifest %s: not a JSON object", which);
+		berth_error(err, 0, "manifest %s: not a JSON object", label);
 		goto out;
 	}
 	if (json_integer_value(json_object_get(j, "schemaVersion")) == 1) {
 		berth_error(err, 0,
 		            "manifest %s: Docker schema 1 is not supported: push the image again "
 		            "with a current tool",
-		            which);
+		            label);
 		goto out;
 	}
 	jmt = json_string_value(json_object_get(j, "mediaType"));
@@ -139,7 +141,7 @@ static int pull_manifest(struct pull *p, const char *which, const char *want, ch
 		*mt = xstrdup(MT_MANIFEST);
 	}
 	if (!mt_is_index(*mt) && !mt_is_manifest(*mt)) {
-		berth_error(err, 0, "manifest %s: unsupported media type `%s`", which, *mt);
+		berth_error(err, 0, "manifest %s: unsupported media type `%s`", label, *mt);
 		goto out;
 	}
 	*body = sink.buf;
@@ -208,13 +210,15 @@ static int pull_blob(struct pull *p, const char *hex, uint64_t size, const char 
 		berth_error_release(&e2);
 	}
 	if (sink.got != size) {
-		berth_error(err, 0, "blob sha256:%.12s: size mismatch: expected %llu bytes, got %llu",
-		            hex, (unsigned long long)size, (unsigned long long)sink.got);
+		berth_error(err, 0,
+		            "blob sha256:%.12s: size mismatch: expected %llu bytes, got %llu", hex,
+		            (unsigned long long)size, (unsigned long long)sink.got);
 		goto out;
 	}
 	sha256_final_hex(&sink.sha, got);
 	if (strcmp(got, hex) != 0) {
-		berth_error(err, 0, "blob sha256:%.12s: digest mismatch: expected sha256:%s, got sha256:%s",
+		berth_error(err, 0,
+		            "blob sha256:%.12s: digest mismatch: expected sha256:%s, got sha256:%s",
 		            hex, hex, got);
 		goto out;
 	}
@@ -240,8 +244,9 @@ static int desc_check(json_t *d, const char *what, const char **hex, uint64_t *s
 
 	*hex = dg ? image_digest_hex(dg) : NULL;
 	if (*hex == NULL)
-		return berth_error(err, 0, "%s: missing or unsupported digest `%s` (expected sha256)",
-		                   what, dg ? dg : "");
+		return berth_error(err, 0,
+		                   "%s: missing or unsupported digest `%s` (expected sha256)", what,
+		                   dg ? dg : "");
 	if (!json_is_integer(sz) || json_integer_value(sz) < 0)
 		return berth_error(err, 0, "%s: missing or negative size", what);
 	*size = (uint64_t)json_integer_value(sz);
@@ -282,7 +287,8 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 	diffs = json_object_get(json_object_get(c, "rootfs"), "diff_ids");
 	n = json_array_size(layers);
 	if (!json_is_array(diffs) || json_array_size(diffs) != n) {
-		berth_error(err, 0, "the manifest's %zu layers do not match the config's diff_ids", n);
+		berth_error(err, 0, "the manifest's %zu layers do not match the config's diff_ids",
+		            n);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -308,7 +314,8 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 		{
 			cleanup_free char *ld = image_layer_dir(p->e, diff);
 			if (store_has(p->e, blob) && access(ld, F_OK) == 0) {
-				pull_say(p, "Copying blob sha256:%.12s skipped: already exists", lhex);
+				pull_say(p, "Copying blob sha256:%.12s skipped: already exists",
+				         lhex);
 				continue;
 			}
 		}
@@ -378,8 +385,10 @@ static int pull_one(struct engine *e, const struct image_ref *ref, const struct 
 		if (pull_manifest(&p, cd, cd, &body, &len, &mt, hex, err) < 0)
 			goto out;
 		if (len != csize) {
-			berth_error(err, 0, "manifest %s: size mismatch: the index says %llu bytes, got %zu",
-			            cd, (unsigned long long)csize, len);
+			berth_error(
+			    err, 0,
+			    "manifest %s: size mismatch: the index says %llu bytes, got %zu", cd,
+			    (unsigned long long)csize, len);
 			goto out;
 		}
 		if (!mt_is_manifest(mt)) {
@@ -402,7 +411,8 @@ static int pull_one(struct engine *e, const struct image_ref *ref, const struct 
 	if (staging_commit(&p.s, NULL, err) < 0)
 		goto out;
 	*id = xstrdup(image_digest_hex(json_string_value(
-	                  json_object_get(json_object_get(m, "config"), "digest"))) ?: "");
+	                  json_object_get(json_object_get(m, "config"), "digest")))
+	                  ?: "");
 	ret = 0;
 out:
 	json_decref(m);
@@ -437,6 +447,11 @@ int image_pull(struct engine *e, const char *refstr, const struct reg_opts *o, c
 	int ret = -1;
 
 	*id = NULL;
+	if (o->platform) {
+		struct platform pl;
+		if (platform_parse(o->platform, &pl, err) < 0)
+			return -1;
+	}
 	if (ref_parse(refstr, &ref, err) < 0)
 		return -1;
 	if (ref.registry) {
@@ -467,8 +482,8 @@ int image_pull(struct engine *e, const char *refstr, const struct reg_opts *o, c
 		}
 		{
 			cleanup_free char *qs = ref_string(&q);
-			berth_error(err, 0, "%s (tried %zu of %zu search registries): %s: %s", refstr,
-			            i + 1, n, qs, e2->msg);
+			berth_error(err, 0, "%s (tried %zu of %zu search registries): %s: %s",
+			            refstr, i + 1, n, qs, e2->msg);
 		}
 		berth_error_release(&e2);
 		ref_free(&q);

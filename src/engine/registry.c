@@ -116,7 +116,8 @@ static void reg_ca_load(struct reg *r)
 	cleanup_free char *list = xstrdup(dirs);
 	bool any = false;
 
-	for (char *save = NULL, *t = strtok_r(list, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+	for (char *save = NULL, *t = strtok_r(list, ":", &save); t;
+	     t = strtok_r(NULL, ":", &save)) {
 		cleanup_free char *d = xasprintf("%s/%s", t, r->registry);
 		reg_ca_add_dir(r, d, &any);
 	}
@@ -192,7 +193,8 @@ static size_t reg_write(char *data, size_t size, size_t nm, void *arg)
 	if (s->fd >= 0) {
 		if (s->range_pending) {
 			s->range_pending = false;
-			if (code == 200 && (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0))
+			if (code == 200 &&
+			    (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0))
 				return 0;
 			if (code == 200) {
 				sha256_init(&s->sha);
@@ -300,7 +302,8 @@ char *reg_status_text(const struct reg_resp *resp)
 	char *t;
 
 	if (code)
-		t = xasprintf("HTTP %ld: %s%s%s", resp->status, code, msg ? " " : "", msg ? msg : "");
+		t = xasprintf("HTTP %ld: %s%s%s", resp->status, code, msg ? " " : "",
+		              msg ? msg : "");
 	else
 		t = xasprintf("HTTP %ld", resp->status);
 	json_decref(j);
@@ -325,8 +328,8 @@ static void reg_sink_reset(struct reg_sink *s)
 }
 
 static int reg_perform(struct reg *r, CURL *c, const char *method, const char *url,
-                       struct curl_slist *hdrs, const struct reg_body *body,
-                       struct reg_sink *sink, struct reg_resp *resp, berth_error_t *err)
+                       struct curl_slist *hdrs, const struct reg_body *body, struct reg_sink *sink,
+                       struct reg_resp *resp, berth_error_t *err)
 {
 	struct reg_xfer x = {.c = c, .sink = sink, .resp = resp, .body = body};
 	CURLcode rc;
@@ -401,9 +404,10 @@ static int reg_bearer(struct reg *r, const struct www_auth *w, berth_error_t *er
 
 	if (c == NULL)
 		return berth_error(err, 0, "curl_easy_init failed");
-	if (w->realm == NULL || (strncmp(w->realm, "https://", 8) != 0 &&
-	                         strncmp(w->realm, "http://", 7) != 0)) {
-		berth_error(err, 0, "the registry asks for a token from realm `%s`: not an http(s) URL",
+	if (w->realm == NULL ||
+	    (strncmp(w->realm, "https://", 8) != 0 && strncmp(w->realm, "http://", 7) != 0)) {
+		berth_error(err, 0,
+		            "the registry asks for a token from realm `%s`: not an http(s) URL",
 		            w->realm ? w->realm : "");
 		goto out;
 	}

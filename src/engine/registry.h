@@ -23,7 +23,7 @@ struct reg {
 	char *registry; /* as in the reference (the auth.json key) */
 	char *base;     /* scheme://host[:port] */
 	char *repo;
-	char *what; /* the reference, for messages */
+	char *what;  /* the reference, for messages */
 	char *basic; /* base64 user:password, or NULL */
 	char *authz; /* the Authorization header in use */
 	char *ca;    /* the CA bundle with the registry's own CAs, or NULL */

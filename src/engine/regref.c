@@ -138,10 +138,11 @@ int ref_parse(const char *s, struct image_ref *out, berth_error_t *err)
 		*colon = '\0';
 		if (!ref_tag_ok(colon + 1)) {
 			ref_free(out);
-			return berth_error(err, 0,
-			                   "bad image reference `%s`: bad tag `%s` (letters, digits, "
-			                   "_ . -, at most 128)",
-			                   s, colon + 1);
+			return berth_error(
+			    err, 0,
+			    "bad image reference `%s`: bad tag `%s` (letters, digits, "
+			    "_ . -, at most 128)",
+			    s, colon + 1);
 		}
 		out->tag = xstrdup(colon + 1);
 	}
@@ -155,8 +156,8 @@ int ref_parse(const char *s, struct image_ref *out, berth_error_t *err)
 			if (!ref_host_ok(name, hl)) {
 				ref_free(out);
 				return berth_error(err, 0,
-				                   "bad image reference `%s`: bad registry `%.*s`", s,
-				                   (int)hl, name);
+				                   "bad image reference `%s`: bad registry `%.*s`",
+				                   s, (int)hl, name);
 			}
 			out->registry = strndup(name, hl);
 			repo = slash + 1;
@@ -305,7 +306,8 @@ long platform_select(json_t *manifests, const struct platform *want, berth_error
 		const char *arch = json_string_value(json_object_get(p, "architecture")) ?: "";
 		const char *var = json_string_value(json_object_get(p, "variant")) ?: "";
 		int score;
-		if (!json_is_object(p) || (strcmp(os, "unknown") == 0 && strcmp(arch, "unknown") == 0))
+		if (!json_is_object(p) ||
+		    (strcmp(os, "unknown") == 0 && strcmp(arch, "unknown") == 0))
 			continue;
 		{
 			char *n = xasprintf("%s%s%s/%s%s%s", have, have[0] ? ", " : "", os, arch,
@@ -382,8 +384,8 @@ int www_auth_parse(const char *hdr, struct www_auth *out, berth_error_t *err)
 			}
 			if (*p != '"') {
 				www_auth_free(out);
-				return berth_error(err, 0,
-				                   "bad WWW-Authenticate `%s`: unterminated quote", hdr);
+				return berth_error(
+				    err, 0, "bad WWW-Authenticate `%s`: unterminated quote", hdr);
 			}
 			p++;
 		} else {
@@ -402,8 +404,7 @@ int www_auth_parse(const char *hdr, struct www_auth *out, berth_error_t *err)
 
 /* ---- registries.conf ------------------------------------------------------------------- */
 
-int regconf_search(const char *text, const char *file, char ***out, size_t *n,
-                   berth_error_t *err)
+int regconf_search(const char *text, const char *file, char ***out, size_t *n, berth_error_t *err)
 {
 	static const char key[] = "unqualified-search-registries";
 	const char *p = text;
@@ -428,7 +429,8 @@ int regconf_search(const char *text, const char *file, char ***out, size_t *n,
 		while (*line == ' ' || *line == '\t')
 			line++;
 		if (*line != '[')
-			return berth_error(err, 0, "%s: %s: expected an array of strings", file, key);
+			return berth_error(err, 0, "%s: %s: expected an array of strings", file,
+			                   key);
 		line++;
 		for (;;) {
 			const char *q;

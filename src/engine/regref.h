@@ -52,8 +52,7 @@ int www_auth_parse(const char *hdr, struct www_auth *out, berth_error_t *err);
 void www_auth_free(struct www_auth *w);
 
 /* The unqualified-search-registries array of a registries.conf (TOML) text. */
-int regconf_search(const char *text, const char *file, char ***out, size_t *n,
-                   berth_error_t *err);
+int regconf_search(const char *text, const char *file, char ***out, size_t *n, berth_error_t *err);
 
 char *base64_encode(const void *data, size_t len);
 /* NULL when not valid base64. */

@@ -45,7 +45,10 @@ static int reg_common_opt(struct reg_opts *o, int c, berth_error_t *err)
 #define REG_LONGOPTS                                                                               \
 	{"tls-verify", optional_argument, NULL, O_TLS},                                            \
 	    {"authfile", required_argument, NULL, O_AUTHFILE},                                     \
-	    {"cert-dir", required_argument, NULL, O_CERTDIR}, {"help", no_argument, NULL, 'h'}
+	    {"cert-dir", required_argument, NULL, O_CERTDIR},                                      \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
 BERTH_CMD(pull)
 {

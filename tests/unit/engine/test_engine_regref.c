@@ -60,10 +60,24 @@ static void test_ref_parse(void **state)
 static void test_ref_bad(void **state)
 {
 	static const char *const bad[] = {
-	    "",        "Busybox", "app:",           "app:-x",          "a//b",
-	    "/app",    "app/",    "a..b",           "reg:abc/app",     "app@sha256:abc",
-	    "app@md5:" /* */,     "-reg.io/app",    "reg.io:/app",     "app:a/b",
-	    "ap$p",    "a__-b",   "reg:123456/app", "app@sha256:0123",
+	    "",
+	    "Busybox",
+	    "app:",
+	    "app:-x",
+	    "a//b",
+	    "/app",
+	    "app/",
+	    "a..b",
+	    "reg:abc/app",
+	    "app@sha256:abc",
+	    "app@md5:" /* */,
+	    "-reg.io/app",
+	    "reg.io:/app",
+	    "app:a/b",
+	    "ap$p",
+	    "a__-b",
+	    "reg:123456/app",
+	    "app@sha256:0123",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -228,26 +242,27 @@ static void test_regconf(void **state)
 		free(l[i]);
 	free(l);
 	/* under a table it is not the top-level key */
-	assert_int_equal(regconf_search("[aliases]\nunqualified-search-registries = [\"a\"]\n",
-	                                "f", &l, &n, &err),
+	assert_int_equal(regconf_search("[aliases]\nunqualified-search-registries = [\"a\"]\n", "f",
+	                                &l, &n, &err),
 	                 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(regconf_search("unqualified-search-registries = \"a\"\n", "f", &l, &n,
-	                                &err),
-	                 -1);
+	assert_int_equal(
+	    regconf_search("unqualified-search-registries = \"a\"\n", "f", &l, &n, &err), -1);
 	assert_non_null(strstr(err->msg, "f: unqualified-search-registries"));
 	berth_error_release(&err);
-	assert_int_equal(regconf_search("unqualified-search-registries = [\"a\", b]\n", "f", &l,
-	                                &n, &err),
-	                 -1);
+	assert_int_equal(
+	    regconf_search("unqualified-search-registries = [\"a\", b]\n", "f", &l, &n, &err), -1);
 	berth_error_release(&err);
 }
 
 static void test_base64(void **state)
 {
 	static const char *const c[][2] = {
-	    {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-	    {"foo", "Zm9v"},  {"user:pa:ss", "dXNlcjpwYTpzcw=="},
+	    {"", ""},
+	    {"f", "Zg=="},
+	    {"fo", "Zm8="},
+	    {"foo", "Zm9v"},
+	    {"user:pa:ss", "dXNlcjpwYTpzcw=="},
 	};
 	size_t len;
 
@@ -270,9 +285,9 @@ static void test_base64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ref_parse), cmocka_unit_test(test_ref_bad),
+	    cmocka_unit_test(test_ref_parse),   cmocka_unit_test(test_ref_bad),
 	    cmocka_unit_test(test_ref_strings), cmocka_unit_test(test_platform),
-	    cmocka_unit_test(test_www_auth), cmocka_unit_test(test_regconf),
+	    cmocka_unit_test(test_www_auth),    cmocka_unit_test(test_regconf),
 	    cmocka_unit_test(test_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
