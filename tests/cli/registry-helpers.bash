@@ -38,6 +38,9 @@ start_registry() {
 				echo "  tls: {certificate: $dir/server.crt, key: $dir/server.key}"
 				echo "auth: {htpasswd: {realm: berth-test, path: $dir/htpasswd}}"
 			fi
+			if [ "$mode" = token ]; then
+				echo "auth: {token: {realm: 'http://127.0.0.1:$(cat "$dir/token.port")/token', service: berth-registry, issuer: berth-test-issuer, rootcertbundle: $dir/token.crt}}"
+			fi
 		} >"$dir/config.yml"
 		if [ "$mode" = tls ] && [ ! -e "$dir/server.crt" ]; then
 			make_certs "$dir"
@@ -56,6 +59,27 @@ start_registry() {
 		kill "$(cat "$dir/pid")" 2>/dev/null || true
 	done
 	cat "$dir/log"
+	return 1
+}
+
+# start_token_server DIR: tests/tools/tokenserver.py with a key and certificate of its own
+# (DIR/token.crt, the registry's rootcertbundle), for user `berth`, password `s3cret pass`;
+# writes DIR/token.port and DIR/token.pid; DIR/token.log lists the requests.
+start_token_server() {
+	local d=$1 i
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-token \
+		-keyout "$d/token.key" -out "$d/token.crt" 2>/dev/null
+	python3 "$BERTH_TOP/tests/tools/tokenserver.py" "$d/token.key" "$d/token.crt" \
+		berth-test-issuer berth 's3cret pass' "$d/token.port" "$d/token.log" \
+		>"$d/token.out" 2>&1 3>&- &
+	echo $! >"$d/token.pid"
+	for i in $(seq 1 1200); do
+		[ -e "$d/token.port" ] && return 0
+		sleep 0.1
+	done
+	echo "the token server did not start"
+	cat "$d/token.out"
 	return 1
 }
 

@@ -41,6 +41,8 @@ teardown_file() {
 	stop_pidfile "$BATS_FILE_TMPDIR/proxy.pid"
 	stop_pidfile "$BATS_FILE_TMPDIR/plain/pid"
 	stop_pidfile "$BATS_FILE_TMPDIR/tls/pid"
+	stop_pidfile "$BATS_FILE_TMPDIR/token/pid"
+	stop_pidfile "$BATS_FILE_TMPDIR/token/token.pid"
 }
 
 setup() {
@@ -266,4 +268,67 @@ layer 3" ]
 	[[ "$output" == *"bad image reference"* ]]
 	run -125 b tag nothing:here x:y
 	[[ "$output" == *"not found"* ]]
+}
+
+@test "push: OCI and Docker schema 2, HEAD skips what the registry has, chunked; skopeo and podman read it" {
+	run -0 b push --tls-verify=false busybox "$REG/pushed:oci"
+	[ "$(echo "$output" | grep -c '^Copying blob .*MB)$')" -eq 2 ]
+	local digest=${lines[-1]#Pushed }
+	# skopeo reads back what berth wrote: the same digest, an OCI manifest
+	run -0 skopeo inspect --tls-verify=false --raw "docker://$REG/pushed:oci"
+	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.oci.image.manifest.v1+json ]
+	[ "$(printf '%s' "$output" | sha256sum | cut -d' ' -f1)" = "${digest#sha256:}" ]
+	# the same blobs as Docker schema 2: nothing uploaded again
+	run -0 b push --format v2s2 --tls-verify=false busybox "$REG/pushed:v2s2"
+	[ "$(echo "$output" | grep -c 'skipped: already exists')" -eq 2 ]
+	run -0 skopeo inspect --tls-verify=false --raw "docker://$REG/pushed:v2s2"
+	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.docker.distribution.manifest.v2+json ]
+	# chunked (PATCH) uploads to a new repository
+	BERTH_PUSH_CHUNK=100000 run -0 b push -q --tls-verify=false busybox "$REG/chunked:1"
+	run -0 skopeo copy -q --src-tls-verify=false "docker://$REG/chunked:1" "dir:$BATS_TEST_TMPDIR/dir"
+	# podman pulls it (a storage of its own)
+	local pm=$BATS_TEST_TMPDIR/podman
+	run -0 podman --root "$pm/root" --runroot "$pm/run" --storage-driver vfs pull -q \
+		--tls-verify=false "$REG/pushed:v2s2"
+	run -0 podman --root "$pm/root" --runroot "$pm/run" --storage-driver vfs image inspect \
+		--format '{{.Architecture}}' "$REG/pushed:v2s2"
+	[ "$output" = amd64 ]
+	podman --root "$pm/root" --runroot "$pm/run" --storage-driver vfs rmi -af >/dev/null 2>&1 || true
+	# and berth pulls it into another store and runs it
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run -0 b run --rm --tls-verify=false "$REG/chunked:1" echo round trip
+	[ "${lines[-1]}" = "round trip" ]
+	run -125 b push -q busybox short/name
+	[[ "$output" == *"a short name: give REGISTRY/REPOSITORY[:TAG] to push to"* ]]
+	run -125 b push --format v1 busybox "$REG/x"
+	[[ "$output" == *"bad --format \`v1\`"* ]]
+}
+
+@test "Bearer tokens: anonymous pull; push needs a login; with credentials it works" {
+	local d=$BATS_FILE_TMPDIR/token
+	if [ ! -e "$d/port" ]; then
+		start_token_server "$d"
+		start_registry "$d" token
+	fi
+	local treg=127.0.0.1:$(cat "$d/port")
+	local auth=$BATS_TEST_TMPDIR/auth.json
+	# skopeo (with credentials) puts an image there
+	skopeo copy -q --dest-tls-verify=false --dest-creds 'berth:s3cret pass' \
+		oci-archive:"$BATS_FILE_TMPDIR/bb.tar" "docker://$treg/busybox:oci"
+	: >"$d/token.log"
+	run -0 b pull -q --tls-verify=false --authfile "$auth" "$treg/busybox:oci"
+	# an anonymous token for pull on this repository
+	run -0 cat "$d/token.log"
+	[[ "$output" == *"scope=repository%3Abusybox%3Apull&service=berth-registry basic=no"* ]]
+	run -125 b push -q --tls-verify=false --authfile "$auth" busybox "$treg/mine:1"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"HTTP 401"*"(berth login REGISTRY for push access)" ]]
+	run -125 b login -u berth -p wrong --tls-verify=false --authfile "$auth" "$treg"
+	[[ "$output" == *"refused"* ]]
+	run -0 b login -u berth --password-stdin --tls-verify=false --authfile "$auth" "$treg" <<<"s3cret pass"
+	: >"$d/token.log"
+	run -0 b push -q --tls-verify=false --authfile "$auth" busybox "$treg/mine:1"
+	run -0 cat "$d/token.log"
+	[[ "$output" == *"scope=repository%3Amine%3Apull%2Cpush&service=berth-registry basic=yes"* ]]
+	run -0 skopeo inspect --tls-verify=false --authfile "$auth" "docker://$treg/mine:1"
 }

@@ -28,6 +28,7 @@ BERTH_CMD(images);
 BERTH_CMD(image);
 BERTH_CMD(rmi);
 BERTH_CMD(pull);
+BERTH_CMD(push);
 BERTH_CMD(login);
 BERTH_CMD(logout);
 BERTH_CMD(tag);

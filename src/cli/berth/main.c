@@ -34,6 +34,7 @@ static const struct {
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
     {"pull", cmd_pull, "pull an image from a registry"},
+    {"push", cmd_push, "push an image to a registry"},
     {"tag", cmd_tag, "give an image another name"},
     {"login", cmd_login, "keep a registry's credentials"},
     {"logout", cmd_logout, "forget a registry's credentials"},

@@ -95,6 +95,53 @@ BERTH_CMD(pull)
 	return 0;
 }
 
+BERTH_CMD(push)
+{
+	static const struct option lo[] = {
+	    {"format", required_argument, NULL, O_FORMAT},
+	    {"quiet", no_argument, NULL, 'q'},
+	    REG_LONGOPTS,
+	    {0},
+	};
+	struct reg_opts o = {.tls_verify = true};
+	int c, k;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+		if ((k = reg_common_opt(&o, c, err)) != 0) {
+			if (k < 0)
+				return -1;
+			continue;
+		}
+		switch (c) {
+		case O_FORMAT:
+			if (strcmp(optarg, "oci") != 0 && strcmp(optarg, "v2s2") != 0)
+				return berth_error(
+				    err, 0, "bad --format `%s`: expected oci or v2s2", optarg);
+			o.format = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			puts("usage: berth push [--format oci|v2s2] [-q] [--tls-verify=false] "
+			     "[--authfile F] [--cert-dir DIR]\n"
+			     "  IMAGE [REGISTRY/REPOSITORY[:TAG]]");
+			return 0;
+		default:
+			return berth_error(err, 0, "unknown option `%s` (berth push --help)",
+			                   argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1 && optind != argc - 2)
+		return berth_error(err, 0, "expected IMAGE [DESTINATION] (berth push --help)");
+	progress_set_quiet(o.quiet);
+	return image_push(e, argv[optind], optind == argc - 2 ? argv[optind + 1] : NULL, &o, err) <
+	               0
+	           ? -1
+	           : 0;
+}
+
 /* A password from stdin (--password-stdin: the first line), or typed without echo. */
 static char *login_read_password(bool from_stdin, berth_error_t *err)
 {
