@@ -65,8 +65,8 @@ static int push_blob(struct engine *e, struct reg *r, const char *digest, const 
 	cleanup_close int fd = -1;
 	struct reg_resp resp = {0};
 	struct stat st;
-	uint64_t chunk = getenv("BERTH_PUSH_CHUNK") ? strtoull(getenv("BERTH_PUSH_CHUNK"), NULL, 10)
-	                                             : 0;
+	uint64_t chunk =
+	    getenv("BERTH_PUSH_CHUNK") ? strtoull(getenv("BERTH_PUSH_CHUNK"), NULL, 10) : 0;
 	int ret = -1;
 
 	if (hex == NULL)
@@ -102,8 +102,8 @@ static int push_blob(struct engine *e, struct reg *r, const char *digest, const 
 		uint64_t off = 0;
 		while (off < (uint64_t)st.st_size) {
 			ssize_t n = pread(fd, buf, chunk, (off_t)off);
-			struct reg_body b = {.data = buf, .fd = -1,
-			                     .ctype = "application/octet-stream"};
+			struct reg_body b = {
+			    .data = buf, .fd = -1, .ctype = "application/octet-stream"};
 			if (n <= 0) {
 				berth_error(err, errno, "read `%s`", file);
 				goto out;
@@ -124,8 +124,8 @@ static int push_blob(struct engine *e, struct reg *r, const char *digest, const 
 		if (reg_request(r, "PUT", url, NULL, NULL, NULL, &resp, err) < 0)
 			goto fail;
 	} else {
-		struct reg_body b = {.fd = fd, .len = (size_t)st.st_size,
-		                     .ctype = "application/octet-stream"};
+		struct reg_body b = {
+		    .fd = fd, .len = (size_t)st.st_size, .ctype = "application/octet-stream"};
 		url = xasprintf("%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?", digest);
 		if (reg_request(r, "PUT", url, NULL, &b, NULL, &resp, err) < 0)
 			goto fail;
@@ -176,17 +176,19 @@ static char *push_manifest_text(struct engine *e, const struct image *img, const
 				to = MT_DOCKER_LAYER_TAR;
 			else {
 				json_decref(m);
-				berth_error(err, 0,
-				            "layer %zu: `%s` has no Docker schema 2 media type (push "
-				            "--format oci)",
-				            i + 1, lm);
+				berth_error(
+				    err, 0,
+				    "layer %zu: `%s` has no Docker schema 2 media type (push "
+				    "--format oci)",
+				    i + 1, lm);
 				return NULL;
 			}
 			json_object_set_new(l, "mediaType", json_string(to));
 		}
 	} else {
 		*mt = MT_MANIFEST;
-		json_object_set_new(json_object_get(m, "config"), "mediaType", json_string(MT_CONFIG));
+		json_object_set_new(json_object_get(m, "config"), "mediaType",
+		                    json_string(MT_CONFIG));
 		json_array_foreach(json_object_get(m, "layers"), i, l)
 		{
 			const char *lm = json_string_value(json_object_get(l, "mediaType")) ?: "";
@@ -241,13 +243,14 @@ int image_push(struct engine *e, const char *src, const char *dest, const struct
 	push_say(o, "Pushing %s to %s", src, name);
 	json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
 	{
-		if (push_blob(e, &r, json_string_value(json_object_get(l, "digest")) ?: "", o, err) <
-		    0)
+		if (push_blob(e, &r, json_string_value(json_object_get(l, "digest")) ?: "", o,
+		              err) < 0)
 			goto fail;
 	}
 	if (push_blob(e, &r,
-	              json_string_value(json_object_get(json_object_get(img->manifest, "config"),
-	                                                "digest")) ?: "",
+	              json_string_value(
+	                  json_object_get(json_object_get(img->manifest, "config"), "digest"))
+	                  ?: "",
 	              o, err) < 0)
 		goto fail;
 	push_say(o, "Writing manifest to image destination");

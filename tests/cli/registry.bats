@@ -283,8 +283,12 @@ layer 3" ]
 	[ "$(echo "$output" | grep -c 'skipped: already exists')" -eq 2 ]
 	run -0 skopeo inspect --tls-verify=false --raw "docker://$REG/pushed:v2s2"
 	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.docker.distribution.manifest.v2+json ]
-	# chunked (PATCH) uploads to a new repository
-	BERTH_PUSH_CHUNK=100000 run -0 b push -q --tls-verify=false busybox "$REG/chunked:1"
+	# chunked (PATCH) uploads to a new repository, through the proxy that logs requests
+	REG_PORT_PLAIN=${REG##*:}
+	start_proxy
+	: >"$BATS_FILE_TMPDIR/proxy.mode.log"
+	BERTH_PUSH_CHUNK=100000 run -0 b push -q --tls-verify=false busybox "$PROXY/chunked:1"
+	[ "$(grep -c '^PATCH /v2/chunked/blobs/uploads/' "$BATS_FILE_TMPDIR/proxy.mode.log")" -ge 20 ]
 	run -0 skopeo copy -q --src-tls-verify=false "docker://$REG/chunked:1" "dir:$BATS_TEST_TMPDIR/dir"
 	# podman pulls it (a storage of its own)
 	local pm=$BATS_TEST_TMPDIR/podman

@@ -19,7 +19,8 @@ test):
   stall         blobs: headers and half the body, then nothing until the client gives up
 
     faultproxy.py UPSTREAM_PORT MODE_FILE PORT_FILE
-The port it listens on is written to PORT_FILE.
+The port it listens on is written to PORT_FILE; each request's method and path are appended to
+MODE_FILE.log.
 """
 import http.client
 import http.server
@@ -80,6 +81,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self):
         m = mode()
+        with lock, open(MODE_FILE + ".log", "a") as f:
+            f.write("%s %s\n" % (self.command, self.path))
         blob = "/blobs/sha256:" in self.path and self.command == "GET"
         man = "/manifests/" in self.path and self.command == "GET"
         if blob and m == "500":
