@@ -55,6 +55,9 @@ int layer_diff_id(int fd, const char *what, char hex[65], struct progress *pr, b
  * character devices) and opaque directories (trusted.overlay.opaque=y). */
 int layer_unpack(int fd, const char *what, const char *dest, struct progress *pr,
                  berth_error_t *err);
+/* layer_unpack and layer_diff_id in one pass: the stream is decompressed once. */
+int layer_unpack_digest(int fd, const char *what, const char *dest, char hex[65],
+                        struct progress *pr, berth_error_t *err);
 
 /* ---- images (image.c, import.c) ----------------------------------------------------- */
 struct image {

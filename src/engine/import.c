@@ -115,23 +115,24 @@ int staging_layer(struct staging *s, const char *blob_hex, const char *diff, siz
 		                   diff);
 	fstat(fd, &st);
 	progress_init(&pr, label, (uint64_t)st.st_size);
-	if (layer_diff_id(fd, what, got, &pr, err) < 0)
-		return -1;
+	have = image_layer_dir(s->e, want);
+	dst = xasprintf("%s/%s", s->layers, want);
+	if (access(have, F_OK) == 0 || access(dst, F_OK) == 0) {
+		/* unpacked already: only check that this blob is that layer */
+		if (layer_diff_id(fd, what, got, &pr, err) < 0)
+			return -1;
+	} else {
+		/* unpacked and hashed in one pass; a mismatch leaves dst in the staging
+		 * directory, which the failure removes */
+		if (mkdir(dst, 0755) < 0)
+			return berth_error(err, errno, "mkdir `%s`", dst);
+		if (layer_unpack_digest(fd, what, dst, got, &pr, err) < 0)
+			return -1;
+	}
 	if (strcmp(got, want) != 0)
 		return berth_error(err, 0,
 		                   "%s: diff id mismatch: expected sha256:%s, got sha256:%s", what,
 		                   want, got);
-	have = image_layer_dir(s->e, want);
-	dst = xasprintf("%s/%s", s->layers, want);
-	if (access(have, F_OK) == 0 || access(dst, F_OK) == 0) {
-		progress_end(&pr);
-		return 0;
-	}
-	if (mkdir(dst, 0755) < 0)
-		return berth_error(err, errno, "mkdir `%s`", dst);
-	progress_init(&pr, label, (uint64_t)st.st_size);
-	if (layer_unpack(fd, what, dst, &pr, err) < 0)
-		return -1;
 	progress_end(&pr);
 	return 0;
 }

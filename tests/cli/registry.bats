@@ -194,6 +194,13 @@ layer 3" ]
 		[[ "$output" == "berth: pull: $PROXY/layers:3: "*"${want[$mode]}"* ]]
 		[ "$(store_list)" = "$before" ]
 	done
+	# a server that stalls: berth gives up after BERTH_REGISTRY_STALL seconds without data
+	echo stall >"$BATS_FILE_TMPDIR/proxy.mode"
+	BERTH_REGISTRY_STALL=2 run -125 b pull -q --tls-verify=false "$PROXY/layers:3"
+	echo "stall: $output"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "berth: pull: $PROXY/layers:3: blob sha256:"*"Timeout was reached"* ]]
+	[ "$(store_list)" = "$before" ]
 	echo pass >"$BATS_FILE_TMPDIR/proxy.mode"
 }
 

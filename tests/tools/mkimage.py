@@ -6,7 +6,7 @@ with --platforms P1,P2,… an image index with one manifest per platform (the sa
 config naming the platform), plus an unknown/unknown attestation manifest with --attestation.
 
     mkimage.py BASE_DIR OUT_DIR [--layers N] [--platforms linux/amd64,linux/arm64]
-               [--attestation] [--tag TAG]
+               [--attestation] [--tag TAG] [--layer-size BYTES]
 """
 import argparse
 import gzip
@@ -35,17 +35,22 @@ def read_blob(base, digest):
         return f.read()
 
 
-def layer(k):
+def layer(k, size=0):
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
         body = ("layer %d\n" % k).encode()
+        if size:
+            big = tarfile.TarInfo("data%d.bin" % k)
+            big.size = size
+            big.mode = 0o644
+            t.addfile(big, io.BytesIO(os.urandom(size)))
         info = tarfile.TarInfo("layer%d.txt" % k)
         info.size = len(body)
         info.mode = 0o644
         info.mtime = 0
         t.addfile(info, io.BytesIO(body))
     raw = raw.getvalue()
-    return raw, gzip.compress(raw, mtime=0)
+    return raw, gzip.compress(raw, compresslevel=1, mtime=0)
 
 
 def main():
@@ -56,6 +61,7 @@ def main():
     ap.add_argument("--platforms", default="")
     ap.add_argument("--attestation", action="store_true")
     ap.add_argument("--tag", default="latest")
+    ap.add_argument("--layer-size", type=int, default=0, help="random bytes in each layer")
     a = ap.parse_args()
 
     os.makedirs(os.path.join(a.out, "blobs", "sha256"), exist_ok=True)
@@ -71,7 +77,7 @@ def main():
              "size": ld["size"]})
     diffs = list(bcfg["rootfs"]["diff_ids"])
     for k in range(a.layers):
-        raw, gz = layer(k + 1)
+        raw, gz = layer(k + 1, a.layer_size)
         layers.append({"mediaType": MT_LAYER, "digest": put_blob(a.out, gz), "size": len(gz)})
         diffs.append("sha256:" + hashlib.sha256(raw).hexdigest())
 

@@ -223,9 +223,15 @@ BERTH_CMD(run)
 	if (strcmp(pull, "always") == 0 ||
 	    (strcmp(pull, "missing") == 0 && !image_present(e, argv[optind]))) {
 		cleanup_free char *pid = NULL;
+		bool missing = strcmp(pull, "missing") == 0;
 		progress_set_quiet(true);
-		if (image_pull(e, argv[optind], &ro, &pid, err) < 0)
+		if (image_pull(e, argv[optind], &ro, &pid, err) < 0) {
+			if (missing)
+				berth_error_prefix(
+				    err, "image \"%s\" not found locally, and the pull failed",
+				    argv[optind]);
 			goto out;
+		}
 	}
 	if (image_find(e, argv[optind], &img, err) < 0)
 		goto out;
