@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #define ACCEPT_MANIFESTS MT_INDEX ", " MT_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST
 #define CONFIG_MAX       (64u << 20)
 #define BLOB_RETRIES     3
+#define PULL_JOBS        3
 
 struct pull {
 	struct engine *e;
@@ -161,10 +163,10 @@ out:
 }
 
 /* A blob into the staging directory as blobs/<hex>: exactly size bytes whose sha256 is hex. */
-static int pull_blob(struct pull *p, const char *hex, uint64_t size, const char *label,
-                     berth_error_t *err)
+static int pull_blob(struct pull *p, struct reg *r, const char *hex, uint64_t size,
+                     const char *label, berth_error_t *err)
 {
-	cleanup_free char *path = xasprintf("/v2/%s/blobs/sha256:%s", p->r.repo, hex);
+	cleanup_free char *path = xasprintf("/v2/%s/blobs/sha256:%s", r->repo, hex);
 	cleanup_free char *tmp = xasprintf("%s/.part-%s", p->s.blobs, hex);
 	cleanup_free char *dst = xasprintf("%s/%s", p->s.blobs, hex);
 	struct reg_sink sink = {.fd = -1, .size = size};
@@ -184,7 +186,7 @@ static int pull_blob(struct pull *p, const char *hex, uint64_t size, const char 
 	for (int attempt = 0;; attempt++) {
 		berth_error_t e2 = NULL;
 		uint64_t before = sink.got;
-		if (reg_request(&p->r, "GET", path, NULL, NULL, &sink, &resp, &e2) == 0) {
+		if (reg_request(r, "GET", path, NULL, NULL, &sink, &resp, &e2) == 0) {
 			if (resp.status == 200 || resp.status == 206)
 				break;
 			{
@@ -259,6 +261,62 @@ static bool store_has(struct engine *e, const char *rel)
 	return access(p, F_OK) == 0;
 }
 
+/* Layer downloads run in PULL_JOBS threads, each with a connection of its own, while this
+ * thread unpacks the layers in order as they arrive. */
+struct pull_job {
+	const char *hex;
+	uint64_t size;
+	bool done;
+	int ret;
+	berth_error_t err;
+};
+
+struct pull_pool {
+	struct pull *p;
+	struct pull_job *jobs;
+	size_t n_jobs, next;
+	volatile int cancel;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *pull_worker(void *arg)
+{
+	struct pull_pool *pool = arg;
+	struct reg r;
+	berth_error_t cerr = NULL;
+	bool ok = reg_clone(&r, &pool->p->r, &cerr) == 0;
+
+	for (;;) {
+		struct pull_job *j;
+		pthread_mutex_lock(&pool->mu);
+		if (pool->next >= pool->n_jobs || pool->cancel) {
+			pthread_mutex_unlock(&pool->mu);
+			break;
+		}
+		j = &pool->jobs[pool->next++];
+		pthread_mutex_unlock(&pool->mu);
+		{
+			berth_error_t e = NULL;
+			cleanup_free char *label = xasprintf("blob %.12s", j->hex);
+			int ret;
+			if (!ok)
+				ret = berth_error(&e, 0, "%s", cerr->msg);
+			else
+				ret = pull_blob(pool->p, &r, j->hex, j->size, label, &e);
+			pthread_mutex_lock(&pool->mu);
+			j->ret = ret;
+			j->err = e;
+			j->done = true;
+			pthread_cond_broadcast(&pool->cv);
+			pthread_mutex_unlock(&pool->mu);
+		}
+	}
+	berth_error_release(&cerr);
+	reg_close(&r);
+	return NULL;
+}
+
 /* The image manifest's config and layers. */
 static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 {
@@ -266,23 +324,34 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 	json_t *c = NULL, *diffs;
 	const char *chex;
 	uint64_t csize;
-	size_t n, i;
+	size_t n, i, n_threads = 0;
+	struct pull_pool pool = {.p = p};
+	pthread_t threads[PULL_JOBS];
+	ssize_t *job_of = NULL; /* each layer's job, or -1 when the store has it */
 	int ret = -1;
 
+	pthread_mutex_init(&pool.mu, NULL);
+	pthread_cond_init(&pool.cv, NULL);
 	if (desc_check(json_object_get(m, "config"), "config", &chex, &csize, err) < 0)
-		return -1;
-	if (csize > CONFIG_MAX)
-		return berth_error(err, 0, "config: %llu bytes, more than 64 MiB",
-		                   (unsigned long long)csize);
-	if (!json_is_array(layers))
-		return berth_error(err, 0, "manifest: no layers array");
-	if (pull_blob(p, chex, csize, "config", err) < 0)
-		return -1;
+		goto out;
+	if (csize > CONFIG_MAX) {
+		berth_error(err, 0, "config: %llu bytes, more than 64 MiB",
+		            (unsigned long long)csize);
+		goto out;
+	}
+	if (!json_is_array(layers)) {
+		berth_error(err, 0, "manifest: no layers array");
+		goto out;
+	}
+	if (pull_blob(p, &p->r, chex, csize, "config", err) < 0)
+		goto out;
 	{
 		cleanup_free char *cp = xasprintf("%s/%s", p->s.blobs, chex);
 		c = image_json_load(cp, err);
-		if (c == NULL)
-			return berth_error_prefix(err, "config sha256:%.12s", chex);
+		if (c == NULL) {
+			berth_error_prefix(err, "config sha256:%.12s", chex);
+			goto out;
+		}
 	}
 	diffs = json_object_get(json_object_get(c, "rootfs"), "diff_ids");
 	n = json_array_size(layers);
@@ -291,13 +360,16 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 		            n);
 		goto out;
 	}
+	/* check every descriptor first, and make a job of each blob to fetch (once) */
+	job_of = xmalloc0((n + 1) * sizeof(*job_of));
+	pool.jobs = xmalloc0((n + 1) * sizeof(*pool.jobs));
 	for (i = 0; i < n; i++) {
 		json_t *l = json_array_get(layers, i);
 		const char *mt = json_string_value(json_object_get(l, "mediaType")) ?: "";
 		const char *diff = json_string_value(json_array_get(diffs, i)) ?: "";
 		cleanup_free char *what = xasprintf("layer %zu", i + 1);
 		cleanup_free char *blob = NULL;
-		cleanup_free char *label = NULL;
+		cleanup_free char *ld = NULL;
 		const char *lhex;
 		uint64_t lsize;
 		if (desc_check(l, what, &lhex, &lsize, err) < 0)
@@ -311,22 +383,56 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 			goto out;
 		}
 		blob = xasprintf("images/blobs/sha256/%s", lhex);
-		{
-			cleanup_free char *ld = image_layer_dir(p->e, diff);
-			if (store_has(p->e, blob) && access(ld, F_OK) == 0) {
-				pull_say(p, "Copying blob sha256:%.12s skipped: already exists",
-				         lhex);
-				continue;
-			}
+		ld = image_layer_dir(p->e, diff);
+		job_of[i] = -1;
+		if (store_has(p->e, blob) && access(ld, F_OK) == 0) {
+			pull_say(p, "Copying blob sha256:%.12s skipped: already exists", lhex);
+			continue;
 		}
+		for (size_t k = 0; k < pool.n_jobs; k++)
+			if (strcmp(pool.jobs[k].hex, lhex) == 0)
+				job_of[i] = (ssize_t)k;
+		if (job_of[i] >= 0)
+			continue;
 		pull_say(p, "Copying blob sha256:%.12s (%.1f MB)", lhex, (double)lsize / 1e6);
-		label = xasprintf("blob %.12s", lhex);
-		if (pull_blob(p, lhex, lsize, label, err) < 0 ||
-		    staging_layer(&p->s, lhex, diff, i, n, err) < 0)
+		pool.jobs[pool.n_jobs] = (struct pull_job){.hex = lhex, .size = lsize};
+		job_of[i] = (ssize_t)pool.n_jobs++;
+	}
+	p->r.cancel = &pool.cancel;
+	for (; n_threads < PULL_JOBS && n_threads < pool.n_jobs; n_threads++)
+		if (pthread_create(&threads[n_threads], NULL, pull_worker, &pool) != 0) {
+			berth_error(err, errno, "pthread_create");
+			goto out;
+		}
+	for (i = 0; i < n; i++) {
+		struct pull_job *j;
+		if (job_of[i] < 0)
+			continue;
+		j = &pool.jobs[job_of[i]];
+		pthread_mutex_lock(&pool.mu);
+		while (!j->done)
+			pthread_cond_wait(&pool.cv, &pool.mu);
+		pthread_mutex_unlock(&pool.mu);
+		if (j->ret < 0) {
+			berth_error(err, 0, "%s", j->err->msg);
+			goto out;
+		}
+		if (staging_layer(&p->s, j->hex, json_string_value(json_array_get(diffs, i)) ?: "",
+		                  i, n, err) < 0)
 			goto out;
 	}
 	ret = 0;
 out:
+	pool.cancel = 1;
+	for (i = 0; i < n_threads; i++)
+		pthread_join(threads[i], NULL);
+	p->r.cancel = NULL;
+	for (i = 0; i < pool.n_jobs; i++)
+		berth_error_release(&pool.jobs[i].err);
+	free(pool.jobs);
+	free(job_of);
+	pthread_mutex_destroy(&pool.mu);
+	pthread_cond_destroy(&pool.cv);
 	json_decref(c);
 	return ret;
 }

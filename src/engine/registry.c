@@ -327,6 +327,14 @@ static void reg_sink_reset(struct reg_sink *s)
 	}
 }
 
+static int reg_xferinfo(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	const struct reg *r = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return r->cancel && *r->cancel ? 1 : 0;
+}
+
 static int reg_perform(struct reg *r, CURL *c, const char *method, const char *url,
                        struct curl_slist *hdrs, const struct reg_body *body, struct reg_sink *sink,
                        struct reg_resp *resp, berth_error_t *err)
@@ -345,6 +353,11 @@ static int reg_perform(struct reg *r, CURL *c, const char *method, const char *u
 	 * send a custom Authorization header to another host. */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, strcmp(method, "GET") == 0 ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 8L);
+	if (r->cancel) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, reg_xferinfo);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
+	}
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET") != 0) {
@@ -571,6 +584,34 @@ int reg_open(struct reg *r, const struct image_ref *ref, const struct reg_opts *
 		                   r->registry, t);
 	}
 	reg_resp_free(&resp);
+	return 0;
+}
+
+static char *xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int reg_clone(struct reg *d, const struct reg *s, berth_error_t *err)
+{
+	memset(d, 0, sizeof(*d));
+	d->o = s->o;
+	d->registry = xstrdup(s->registry);
+	d->base = xstrdup(s->base);
+	d->repo = xstrdup(s->repo);
+	d->what = xstrdup(s->what);
+	d->basic = xstrdup_or_null(s->basic);
+	d->authz = xstrdup_or_null(s->authz);
+	if (s->ca) {
+		d->ca = xmalloc0(s->ca_len);
+		memcpy(d->ca, s->ca, s->ca_len);
+		d->ca_len = s->ca_len;
+	}
+	d->push = s->push;
+	d->cancel = s->cancel;
+	d->c = curl_easy_init();
+	if (d->c == NULL)
+		return berth_error(err, 0, "curl_easy_init failed");
 	return 0;
 }
 

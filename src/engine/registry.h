@@ -29,6 +29,7 @@ struct reg {
 	char *ca;    /* the CA bundle with the registry's own CAs, or NULL */
 	size_t ca_len;
 	bool push;
+	volatile int *cancel; /* when set and non-zero, transfers stop */
 };
 
 /* Where a response body goes: memory (up to max) or a file (exactly size bytes, whose sha256
@@ -64,6 +65,9 @@ struct reg_body {
 int reg_open(struct reg *r, const struct image_ref *ref, const struct reg_opts *o, bool push,
              berth_error_t *err);
 void reg_close(struct reg *r);
+/* Another connection to the same registry with the same credentials and token (for a
+ * thread of its own). */
+int reg_clone(struct reg *dst, const struct reg *src, berth_error_t *err);
 /* One request; a 401 is answered once (Bearer token or Basic). path: "/v2/…" or a URL. */
 int reg_request(struct reg *r, const char *method, const char *path, const char *accept,
                 const struct reg_body *body, struct reg_sink *sink, struct reg_resp *resp,

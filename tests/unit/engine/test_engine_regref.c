@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "regref.h"
+#include "sha256.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -282,13 +283,32 @@ static void test_base64(void **state)
 	assert_null(base64_decode("Zg==Zg==", &len));
 }
 
+/* the store's digests (OpenSSL underneath): FIPS 180-2 vectors, and a stream fed in pieces */
+static void test_sha256(void **state)
+{
+	char h[65];
+	struct sha256 s;
+	static const char m[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+
+	(void)state;
+	sha256_hex("abc", 3, h);
+	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_hex("", 0, h);
+	assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_init(&s);
+	for (size_t i = 0; i < sizeof(m) - 1; i += 5)
+		sha256_update(&s, m + i, sizeof(m) - 1 - i < 5 ? sizeof(m) - 1 - i : 5);
+	sha256_final_hex(&s, h);
+	assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ref_parse),   cmocka_unit_test(test_ref_bad),
 	    cmocka_unit_test(test_ref_strings), cmocka_unit_test(test_platform),
 	    cmocka_unit_test(test_www_auth),    cmocka_unit_test(test_regconf),
-	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_base64),      cmocka_unit_test(test_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
