@@ -89,6 +89,10 @@ char *image_inspect_json(const struct image *img);
 int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
 /* An oci-archive (tar of an OCI image layout) of one image. */
 int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err);
+/* An archive of n images (file "-": stdout): format "oci-archive" (NULL) or
+ * "docker-archive". Written beside file and renamed into place. */
+int image_save(struct engine *e, char **refs, size_t n, const char *file, const char *format,
+               berth_error_t *err);
 /* Import an OCI layout archive, a docker-archive or a rootfs tarball. name may be NULL.
  * All or nothing. *out (optional) gets the image's name or id. */
 int image_import(struct engine *e, const char *file, const char *name, char **out,

@@ -616,80 +616,197 @@ static int export_add(struct archive *a, const char *name, const char *data, siz
 	return r;
 }
 
-static int export_blob(struct engine *e, struct archive *a, const char *digest, const char *file,
-                       berth_error_t *err)
+static int export_blob_as(struct engine *e, struct archive *a, const char *digest, const char *name,
+                          json_t *seen, const char *file, berth_error_t *err)
 {
 	const char *h = image_digest_hex(digest ?: "");
 	cleanup_free char *p = NULL;
-	cleanup_free char *name = NULL;
 	cleanup_close int fd = -1;
 
 	if (h == NULL)
 		return berth_error(err, 0, "bad digest `%s`", digest ?: "");
+	if (json_object_get(seen, name))
+		return 0;
+	json_object_set_new(seen, name, json_true());
 	p = engine_path(e, "images/blobs/sha256/%s", h);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error(err, errno, "open `%s`", p);
-	name = xasprintf("blobs/sha256/%s", h);
 	return export_add(a, name, NULL, 0, file, fd, err);
 }
 
-int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err)
+/* The OCI layout: oci-layout, index.json naming each image, the blobs. */
+static int save_oci(struct engine *e, struct archive *a, struct image **imgs, size_t n,
+                    const char *file, berth_error_t *err)
 {
-	struct image *img = NULL;
-	struct archive *a;
-	json_t *index, *l;
-	cleanup_free char *text = NULL;
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-	size_t i;
+	json_t *index = json_pack("{s:i,s:[]}", "schemaVersion", 2, "manifests");
+	json_t *seen = json_object();
+	cleanup_free char *text = NULL;
 	int r = -1;
 
-	if (image_find(e, ref, &img, err) < 0)
-		return -1;
-	index =
-	    json_pack("{s:i,s:[{s:s,s:s,s:I}]}", "schemaVersion", 2, "manifests", "mediaType",
-	              json_string_value(json_object_get(img->manifest, "mediaType")) ?: MT_MANIFEST,
-	              "digest", img->digest, "size", (json_int_t)0);
-	{
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
 		cleanup_free char *mp =
 		    engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
-		struct stat st;
-		json_t *d = json_array_get(json_object_get(index, "manifests"), 0);
-		if (stat(mp, &st) == 0)
-			json_object_set_new(d, "size", json_integer(st.st_size));
+		struct stat st = {0};
+		json_t *d;
+		stat(mp, &st);
+		d = json_pack("{s:s,s:s,s:I}", "mediaType",
+		              json_string_value(json_object_get(img->manifest, "mediaType"))
+		                  ?: MT_MANIFEST,
+		              "digest", img->digest, "size", (json_int_t)st.st_size);
 		if (img->name)
 			json_object_set_new(d, "annotations",
 			                    json_pack("{s:s}", REF_NAME, img->name));
+		json_array_append_new(json_object_get(index, "manifests"), d);
 	}
 	text = json_dumps(index, JSON_COMPACT);
+	if (export_add(a, "oci-layout", layout, strlen(layout), file, -1, err) < 0 ||
+	    export_add(a, "index.json", text, strlen(text), file, -1, err) < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
+		const char *cd = json_string_value(
+		    json_object_get(json_object_get(img->manifest, "config"), "digest"));
+		json_t *l;
+		size_t i;
+		cleanup_free char *mn = xasprintf("blobs/sha256/%s", image_digest_hex(img->digest));
+		cleanup_free char *cn =
+		    xasprintf("blobs/sha256/%s", image_digest_hex(cd ?: "") ?: "");
+		if (export_blob_as(e, a, img->digest, mn, seen, file, err) < 0 ||
+		    export_blob_as(e, a, cd, cn, seen, file, err) < 0)
+			goto out;
+		json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
+		{
+			const char *ld = json_string_value(json_object_get(l, "digest"));
+			cleanup_free char *ln =
+			    xasprintf("blobs/sha256/%s", image_digest_hex(ld ?: "") ?: "");
+			if (export_blob_as(e, a, ld, ln, seen, file, err) < 0)
+				goto out;
+		}
+	}
+	r = 0;
+out:
 	json_decref(index);
+	json_decref(seen);
+	return r;
+}
+
+/* docker save's layout: manifest.json [{Config, RepoTags, Layers}], <hex>.json, <hex>.tar
+ * (a layer as stored: Podman and Docker decompress what is compressed). */
+static int save_docker(struct engine *e, struct archive *a, struct image **imgs, size_t n,
+                       const char *file, berth_error_t *err)
+{
+	json_t *man = json_array();
+	json_t *seen = json_object();
+	cleanup_free char *text = NULL;
+	int r = -1;
+
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
+		json_t *ls = json_array(), *l;
+		size_t i;
+		cleanup_free char *cn = xasprintf("%s.json", img->id);
+		json_t *ent = json_pack("{s:s,s:[],s:o}", "Config", cn, "RepoTags", "Layers", ls);
+		if (img->name)
+			json_array_append_new(json_object_get(ent, "RepoTags"),
+			                      json_string(img->name));
+		json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
+		{
+			const char *h =
+			    image_digest_hex(json_string_value(json_object_get(l, "digest")) ?: "");
+			cleanup_free char *ln = xasprintf("%s.tar", h ? h : "-");
+			json_array_append_new(ls, json_string(ln));
+		}
+		json_array_append_new(man, ent);
+	}
+	text = json_dumps(man, JSON_COMPACT);
+	if (export_add(a, "manifest.json", text, strlen(text), file, -1, err) < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
+		const char *cd = json_string_value(
+		    json_object_get(json_object_get(img->manifest, "config"), "digest"));
+		json_t *l;
+		size_t i;
+		cleanup_free char *cn = xasprintf("%s.json", img->id);
+		if (export_blob_as(e, a, cd, cn, seen, file, err) < 0)
+			goto out;
+		json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
+		{
+			const char *ld = json_string_value(json_object_get(l, "digest"));
+			cleanup_free char *ln =
+			    xasprintf("%s.tar", image_digest_hex(ld ?: "") ?: "-");
+			if (export_blob_as(e, a, ld, ln, seen, file, err) < 0)
+				goto out;
+		}
+	}
+	r = 0;
+out:
+	json_decref(man);
+	json_decref(seen);
+	return r;
+}
+
+int image_save(struct engine *e, char **refs, size_t n, const char *file, const char *format,
+               berth_error_t *err)
+{
+	struct image **imgs = xmalloc0((n + 1) * sizeof(*imgs));
+	bool docker = format && strcmp(format, "docker-archive") == 0;
+	bool to_stdout = strcmp(file, "-") == 0;
+	cleanup_free char *tmp = to_stdout ? NULL : xasprintf("%s.tmp-XXXXXX", file);
+	struct archive *a = NULL;
+	cleanup_close int fd = -1;
+	int r = -1;
+
+	if (format && !docker && strcmp(format, "oci-archive") != 0) {
+		free(imgs);
+		return berth_error(
+		    err, 0, "bad --format `%s`: expected oci-archive or docker-archive", format);
+	}
+	for (size_t k = 0; k < n; k++)
+		if (image_find(e, refs[k], &imgs[k], err) < 0)
+			goto out;
+	/* written beside the destination and renamed: a failure leaves no half archive */
+	fd = to_stdout ? dup(STDOUT_FILENO) : mkstemp(tmp);
+	if (fd < 0) {
+		berth_error(err, errno, "create `%s`", to_stdout ? "-" : tmp);
+		goto out;
+	}
 	a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
-	if ((strcmp(file, "-") == 0 ? archive_write_open_fd(a, STDOUT_FILENO)
-	                            : archive_write_open_filename(a, file)) != ARCHIVE_OK) {
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
 		goto out;
 	}
-	if (export_add(a, "oci-layout", layout, strlen(layout), file, -1, err) < 0 ||
-	    export_add(a, "index.json", text, strlen(text), file, -1, err) < 0 ||
-	    export_blob(e, a, img->digest, file, err) < 0 ||
-	    export_blob(e, a,
-	                json_string_value(
-	                    json_object_get(json_object_get(img->manifest, "config"), "digest")),
-	                file, err) < 0)
+	if ((docker ? save_docker(e, a, imgs, n, file, err) : save_oci(e, a, imgs, n, file, err)) <
+	    0)
 		goto out;
-	json_array_foreach(json_object_get(img->manifest, "layers"), i,
-	                   l) if (export_blob(e, a, json_string_value(json_object_get(l, "digest")),
-	                                      file, err) < 0) goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
 		goto out;
 	}
+	if (!to_stdout && fchmod(fd, 0644) == 0 && rename(tmp, file) < 0) {
+		berth_error(err, errno, "rename `%s`", file);
+		goto out;
+	}
 	r = 0;
 out:
-	archive_write_free(a);
-	image_free(img);
+	if (a)
+		archive_write_free(a);
+	if (r < 0 && tmp && fd >= 0)
+		unlink(tmp);
+	for (size_t k = 0; k < n; k++)
+		image_free(imgs[k]);
+	free(imgs);
 	return r;
+}
+
+int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err)
+{
+	char *refs[] = {(char *)ref};
+	return image_save(e, refs, 1, file, "oci-archive", err);
 }
 
 /* ---- the built-in busybox image ------------------------------------------------------ */

@@ -32,5 +32,7 @@ BERTH_CMD(push);
 BERTH_CMD(login);
 BERTH_CMD(logout);
 BERTH_CMD(tag);
+BERTH_CMD(save);
+BERTH_CMD(load);
 
 #endif

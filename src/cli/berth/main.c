@@ -36,6 +36,8 @@ static const struct {
     {"pull", cmd_pull, "pull an image from a registry"},
     {"push", cmd_push, "push an image to a registry"},
     {"tag", cmd_tag, "give an image another name"},
+    {"save", cmd_save, "write images to an oci-archive or docker-archive"},
+    {"load", cmd_load, "read images from an archive"},
     {"login", cmd_login, "keep a registry's credentials"},
     {"logout", cmd_logout, "forget a registry's credentials"},
 };
