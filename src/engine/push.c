@@ -86,10 +86,26 @@ static int push_blob(struct engine *e, struct reg *r, const char *digest, const 
 		berth_error(err, errno, "open `%s`", file);
 		goto out;
 	}
+	if (r->mount_from) {
+		/* cross-repository mount: 201 when the registry links the blob it has */
+		path = (free(path), xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", r->repo,
+		                              digest, r->mount_from));
+		if (reg_request(r, "POST", path, NULL, NULL, NULL, &resp, err) < 0)
+			goto fail;
+		if (resp.status == 201) {
+			push_say(o, "Copying blob sha256:%.12s mounted from %s", hex,
+			         r->mount_from);
+			ret = 0;
+			goto out;
+		}
+	}
 	push_say(o, "Copying blob sha256:%.12s (%.1f MB)", hex, (double)st.st_size / 1e6);
-	path = (free(path), xasprintf("/v2/%s/blobs/uploads/", r->repo));
-	if (reg_request(r, "POST", path, NULL, NULL, NULL, &resp, err) < 0)
-		goto fail;
+	if (resp.status != 202) {
+		/* no mount asked, or refused without an upload session: start one */
+		path = (free(path), xasprintf("/v2/%s/blobs/uploads/", r->repo));
+		if (reg_request(r, "POST", path, NULL, NULL, NULL, &resp, err) < 0)
+			goto fail;
+	}
 	if (resp.status != 202) {
 		push_fail(&resp, what, err);
 		goto out;
@@ -239,6 +255,16 @@ int image_push(struct engine *e, const char *src, const char *dest, const struct
 		goto fail;
 	if (reg_open(&r, &ref, o, true, err) < 0)
 		goto fail;
+	if (img->name) {
+		/* an image named after another repository of this registry: mount its blobs */
+		struct image_ref from;
+		berth_error_t e2 = NULL;
+		if (ref_parse(img->name, &from, &e2) == 0 && from.registry &&
+		    strcmp(from.registry, ref.registry) == 0 && strcmp(from.repo, ref.repo) != 0)
+			r.mount_from = xstrdup(from.repo);
+		berth_error_release(&e2);
+		ref_free(&from);
+	}
 	name = ref_name(&ref);
 	push_say(o, "Pushing %s to %s", src, name);
 	json_array_foreach(json_object_get(img->manifest, "layers"), i, l)

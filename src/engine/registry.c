@@ -427,6 +427,14 @@ static int reg_bearer(struct reg *r, const struct www_auth *w, berth_error_t *er
 	scope = xasprintf("repository:%s:%s", r->repo, r->push ? "pull,push" : "pull");
 	scope_e = reg_urlencode(c, scope);
 	svc = w->service ? reg_urlencode(c, w->service) : NULL;
+	if (r->mount_from) {
+		/* pull access to the repository blobs are mounted from, in the same token */
+		cleanup_free char *s2 = xasprintf("repository:%s:pull", r->mount_from);
+		cleanup_free char *s2e = reg_urlencode(c, s2);
+		char *both = xasprintf("%s&scope=%s", scope_e, s2e);
+		free(scope_e);
+		scope_e = both;
+	}
 	url = xasprintf("%s%sscope=%s%s%s", w->realm, strchr(w->realm, '?') ? "&" : "?", scope_e,
 	                svc ? "&service=" : "", svc ? svc : "");
 	if (r->basic) {
@@ -608,6 +616,7 @@ int reg_clone(struct reg *d, const struct reg *s, berth_error_t *err)
 		d->ca_len = s->ca_len;
 	}
 	d->push = s->push;
+	d->mount_from = xstrdup_or_null(s->mount_from);
 	d->cancel = s->cancel;
 	d->c = curl_easy_init();
 	if (d->c == NULL)
@@ -626,6 +635,7 @@ void reg_close(struct reg *r)
 	free(r->basic);
 	free(r->authz);
 	free(r->ca);
+	free(r->mount_from);
 	memset(r, 0, sizeof(*r));
 }
 

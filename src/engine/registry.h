@@ -29,6 +29,7 @@ struct reg {
 	char *ca;    /* the CA bundle with the registry's own CAs, or NULL */
 	size_t ca_len;
 	bool push;
+	char *mount_from;     /* push: another repository of this registry to mount blobs from */
 	volatile int *cancel; /* when set and non-zero, transfers stop */
 };
 

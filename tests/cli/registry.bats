@@ -296,6 +296,14 @@ layer 3" ]
 	: >"$BATS_FILE_TMPDIR/proxy.mode.log"
 	BERTH_PUSH_CHUNK=100000 run -0 b push -q --tls-verify=false busybox "$PROXY/chunked:1"
 	[ "$(grep -c '^PATCH /v2/chunked/blobs/uploads/' "$BATS_FILE_TMPDIR/proxy.mode.log")" -ge 20 ]
+	# cross-repository mount: an image named after another repository of the registry
+	run -0 b pull -q --tls-verify=false "$PROXY/busybox:oci"
+	: >"$BATS_FILE_TMPDIR/proxy.mode.log"
+	run -0 b push --tls-verify=false "$PROXY/busybox:oci" "$PROXY/mounted:1"
+	[ "$(echo "$output" | grep -c 'mounted from busybox')" -eq 2 ]
+	[ "$(grep -c '^POST /v2/mounted/blobs/uploads/?mount=sha256:.*&from=busybox' "$BATS_FILE_TMPDIR/proxy.mode.log")" -eq 2 ]
+	run -1 grep '^PUT /v2/mounted/blobs' "$BATS_FILE_TMPDIR/proxy.mode.log"
+	run -0 skopeo inspect --tls-verify=false "docker://$REG/mounted:1"
 	run -0 skopeo copy -q --src-tls-verify=false "docker://$REG/chunked:1" "dir:$BATS_TEST_TMPDIR/dir"
 	# podman pulls it (a storage of its own)
 	local pm=$BATS_TEST_TMPDIR/podman
@@ -342,4 +350,12 @@ layer 3" ]
 	run -0 cat "$d/token.log"
 	[[ "$output" == *"scope=repository%3Amine%3Apull%2Cpush&service=berth-registry basic=yes"* ]]
 	run -0 skopeo inspect --tls-verify=false --authfile "$auth" "docker://$treg/mine:1"
+	# an image pulled from another repository: its blobs are mounted, with pull access to
+	# that repository in the same token
+	: >"$d/token.log"
+	run -0 b push --tls-verify=false --authfile "$auth" "$treg/busybox:oci" "$treg/mine:2"
+	[ "$(echo "$output" | grep -c 'mounted from busybox')" -eq 2 ]
+	run -0 cat "$d/token.log"
+	[[ "$output" == *"scope=repository%3Amine%3Apull%2Cpush&scope=repository%3Abusybox%3Apull&"* ]]
+	run -0 skopeo inspect --tls-verify=false --authfile "$auth" "docker://$treg/mine:2"
 }

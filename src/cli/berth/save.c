@@ -44,9 +44,9 @@ BERTH_CMD(save)
 	if (optind >= argc)
 		return berth_error(err, 0, "no image given (berth save --help)");
 	if (strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
-		return berth_error(err, 0, "refusing to write an archive to a terminal: give -o FILE");
-	return image_save(e, argv + optind, (size_t)(argc - optind), out, format, err) < 0 ? -1
-	                                                                                   : 0;
+		return berth_error(err, 0,
+		                   "refusing to write an archive to a terminal: give -o FILE");
+	return image_save(e, argv + optind, (size_t)(argc - optind), out, format, err) < 0 ? -1 : 0;
 }
 
 BERTH_CMD(load)
@@ -72,8 +72,9 @@ BERTH_CMD(load)
 			progress_set_quiet(true);
 			break;
 		case 'h':
-			puts("usage: berth load [-q] [-i FILE]   (an oci-archive, docker-archive or "
-			     "rootfs tarball; stdin without -i)");
+			puts(
+			    "usage: berth load [-q] [-i FILE]   (an oci-archive, docker-archive or "
+			    "rootfs tarball; stdin without -i)");
 			return 0;
 		default:
 			return berth_error(err, 0, "unknown option `%s` (berth load --help)",
@@ -89,7 +90,8 @@ BERTH_CMD(load)
 		ssize_t n;
 		cleanup_close int fd = -1;
 		if (isatty(STDIN_FILENO))
-			return berth_error(err, 0, "no archive on stdin: give -i FILE or pipe one in");
+			return berth_error(err, 0,
+			                   "no archive on stdin: give -i FILE or pipe one in");
 		tmp = engine_path(e, "tmp/load-XXXXXX");
 		fd = mkstemp(tmp);
 		if (fd < 0)
