@@ -126,6 +126,15 @@ int image_push(struct engine *e, const char *ref, const char *dest, const struct
 int registry_login(const char *registry, const char *user, const char *pass,
                    const struct reg_opts *o, berth_error_t *err);
 int registry_logout(const char *registry, const struct reg_opts *o, berth_error_t *err);
+/* Manifest lists (manifest.c; push.c): an OCI image index in the store, named like an
+ * image; add puts a stored image in under its config's platform. */
+int manifest_create(struct engine *e, const char *name, berth_error_t *err);
+int manifest_add(struct engine *e, const char *name, const char *image, berth_error_t *err);
+char *manifest_inspect_json(struct engine *e, const char *name, berth_error_t *err);
+/* Each image of the list (blobs, then its manifest by digest), then the list under dest's
+ * tag. */
+int manifest_push(struct engine *e, const char *name, const char *dest, const struct reg_opts *o,
+                  berth_error_t *err);
 /* Another name for a stored image. */
 int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t *err);
 /* Whether image_find() would find ref (the built-in busybox counts). */

@@ -15,6 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+bool image_entry_is_list(json_t *d)
+{
+	const char *mt = json_string_value(json_object_get(d, "mediaType")) ?: "";
+	return strcmp(mt, MT_INDEX) == 0 ||
+	       strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json") == 0;
+}
+
 const char *image_digest_hex(const char *digest)
 {
 	const char *h;
@@ -146,7 +153,7 @@ void image_free(struct image *img)
 	free(img);
 }
 
-static json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err)
+json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err)
 {
 	const char *h = image_digest_hex(digest);
 	cleanup_free char *p = NULL;
@@ -170,6 +177,12 @@ static struct image *image_load(struct engine *e, json_t *d, berth_error_t *err)
 
 	img->name = n ? xstrdup(n) : NULL;
 	img->digest = xstrdup(json_string_value(json_object_get(d, "digest")) ?: "");
+	if (image_entry_is_list(d)) {
+		berth_error(err, 0,
+		            "\"%s\" is a manifest list, not an image (berth manifest inspect)",
+		            n ? n : img->digest);
+		goto fail;
+	}
 	img->manifest = image_blob_json(e, img->digest, err);
 	if (img->manifest == NULL)
 		goto fail;
@@ -232,7 +245,7 @@ static bool image_matches(json_t *d, const char *ref, const char *norm)
 
 /* The index entry for ref, or by config id prefix. Returns the index (to be released) and
  * the position, or NULL with *pos = -1 when not found. */
-static json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
+json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
 {
 	cleanup_free char *norm = image_ref_normalize(ref);
 	json_t *index = image_index_load(e, err);
@@ -363,7 +376,10 @@ int image_list(struct engine *e, json_t **out, berth_error_t *err)
 	json_array_foreach(json_object_get(index, "manifests"), i, d)
 	{
 		berth_error_t e2 = NULL;
-		struct image *img = image_load(e, d, &e2);
+		struct image *img;
+		if (image_entry_is_list(d))
+			continue;
+		img = image_load(e, d, &e2);
 		if (img == NULL) {
 			log_warning("%s", e2->msg);
 			berth_error_release(&e2);
@@ -451,6 +467,17 @@ static void gc_mark_image(struct engine *e, const char *mdigest, json_t *keep)
 	json_object_set_new(keep, image_digest_hex(mdigest) ?: "-", json_true());
 	if (m == NULL)
 		return;
+	if (json_is_array(json_object_get(m, "manifests"))) {
+		/* a manifest list keeps its images (one level: lists of lists are not made) */
+		json_array_foreach(json_object_get(m, "manifests"), i, l)
+		{
+			const char *d = json_string_value(json_object_get(l, "digest"));
+			if (d && image_digest_hex(d) && !json_object_get(keep, image_digest_hex(d)))
+				gc_mark_image(e, d, keep);
+		}
+		json_decref(m);
+		return;
+	}
 	cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
 	if (cd && image_digest_hex(cd)) {
 		json_object_set_new(keep, image_digest_hex(cd), json_true());
@@ -562,7 +589,8 @@ int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *e
 		            ref);
 		goto out;
 	}
-	{
+	if (!image_entry_is_list(
+	        json_array_get(json_object_get(index, "manifests"), (size_t)pos))) {
 		struct image *img = image_load(
 		    e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), err);
 		bool used;

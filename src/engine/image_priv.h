@@ -21,6 +21,17 @@ int image_index_save(struct engine *e, json_t *index, berth_error_t *err);
 /* A name as stored and compared: "localhost/" and "docker.io/library/" dropped. */
 const char *image_short_name(const char *name);
 
+/* An index.json entry that names a manifest list (berth manifest), not an image. */
+bool image_entry_is_list(json_t *d);
+/* A blob of the store as JSON. */
+json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err);
+/* The index (to be released) and the position of ref in it (-1: not there). */
+json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err);
+
+/* The stored bytes of the manifest list name (manifest.c). */
+int manifest_list_read(struct engine *e, const char *name, char **text, size_t *len,
+                       berth_error_t *err);
+
 /* Staging under <root>/tmp/KIND-XXXXXX (import.c): blobs and unpacked layers are made
  * there, verified, and moved into the store by staging_commit() under the lock; on failure
  * staging_free() removes it all, so the store is as it was. */

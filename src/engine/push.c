@@ -306,3 +306,97 @@ out:
 	ref_free(&ref);
 	return ret;
 }
+
+static int push_manifest_put(struct reg *r, const char *repo, const char *which, const char *text,
+                             size_t len, const char *mt, berth_error_t *err)
+{
+	cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, which);
+	struct reg_body b = {.data = text, .len = len, .fd = -1, .ctype = mt};
+	struct reg_resp resp = {0};
+	int ret = 0;
+
+	if (reg_request(r, "PUT", path, NULL, &b, NULL, &resp, err) < 0)
+		ret = -1;
+	else if (resp.status != 201)
+		ret = push_fail(&resp, "manifest", err);
+	reg_resp_free(&resp);
+	return ret;
+}
+
+int manifest_push(struct engine *e, const char *name, const char *dest, const struct reg_opts *o,
+                  berth_error_t *err)
+{
+	struct image_ref ref = {0};
+	struct reg r = {0};
+	cleanup_free char *text = NULL;
+	size_t len, i;
+	json_t *list = NULL, *d;
+	int ret = -1;
+
+	if (ref_parse(dest, &ref, err) < 0)
+		return -1;
+	if (ref.registry == NULL || ref.digest) {
+		berth_error(err, 0, "%s: give REGISTRY/REPOSITORY[:TAG] to push to", dest);
+		goto out;
+	}
+	if (manifest_list_read(e, name, &text, &len, err) < 0)
+		goto out;
+	list = json_loadb(text, len, 0, NULL);
+	if (json_array_size(json_object_get(list, "manifests")) == 0) {
+		berth_error(err, 0, "manifest list \"%s\" is empty (berth manifest add)", name);
+		goto out;
+	}
+	if (reg_open(&r, &ref, o, true, err) < 0)
+		goto fail;
+	json_array_foreach(json_object_get(list, "manifests"), i, d)
+	{
+		const char *md = json_string_value(json_object_get(d, "digest")) ?: "";
+		const char *mt = json_string_value(json_object_get(d, "mediaType")) ?: MT_MANIFEST;
+		json_t *m = image_blob_json(e, md, err);
+		json_t *l;
+		size_t k;
+		cleanup_free char *mtext = NULL;
+		cleanup_free char *mp = NULL;
+		size_t mlen;
+		if (m == NULL)
+			goto fail;
+		json_array_foreach(json_object_get(m, "layers"), k, l)
+		{
+			if (push_blob(e, &r, json_string_value(json_object_get(l, "digest")) ?: "",
+			              o, err) < 0) {
+				json_decref(m);
+				goto fail;
+			}
+		}
+		if (push_blob(
+		        e, &r,
+		        json_string_value(json_object_get(json_object_get(m, "config"), "digest"))
+		            ?: "",
+		        o, err) < 0) {
+			json_decref(m);
+			goto fail;
+		}
+		json_decref(m);
+		mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(md) ?: "-");
+		if (util_read_file(mp, &mtext, &mlen, err) < 0 ||
+		    push_manifest_put(&r, ref.repo, md, mtext, mlen, mt, err) < 0)
+			goto fail;
+		push_say(o, "Pushed %s", md);
+	}
+	if (push_manifest_put(&r, ref.repo, ref.tag, text, len, MT_INDEX, err) < 0)
+		goto fail;
+	{
+		char hex[65];
+		sha256_hex(text, len, hex);
+		push_say(o, "Pushed the list sha256:%s", hex);
+	}
+	ret = 0;
+	goto out;
+fail:
+	berth_error_prefix(err, "%s", dest);
+out:
+	json_decref(list);
+	reg_close(&r);
+	ref_free(&ref);
+	return ret;
+}

@@ -359,3 +359,37 @@ layer 3" ]
 	[[ "$output" == *"scope=repository%3Amine%3Apull%2Cpush&scope=repository%3Abusybox%3Apull&"* ]]
 	run -0 skopeo inspect --tls-verify=false --authfile "$auth" "docker://$treg/mine:2"
 }
+
+@test "manifest create/add/inspect/push: a two-platform list skopeo reads and berth pulls per platform" {
+	b run --rm busybox true
+	run -0 b pull -q --tls-verify=false --platform linux/riscv64 "$REG/multi"
+	b tag "$REG/multi" rv:1
+	run -0 b manifest create mylist
+	run -0 b manifest add mylist busybox
+	run -0 b manifest add mylist rv:1
+	# the same platform again replaces its entry
+	run -0 b manifest add mylist busybox
+	run -0 b manifest inspect mylist
+	[ "$(echo "$output" | jq -r '[.manifests[].platform.architecture] | sort | join(",")')" = amd64,riscv64 ]
+	run -125 b run --rm mylist true
+	[[ "$output" == *'"mylist:latest" is a manifest list, not an image'* ]]
+	run -0 b push -q --tls-verify=false busybox "$REG/dummy:1"
+	run -125 b manifest add busybox busybox
+	[[ "$output" == *'"busybox:latest" is an image, not a manifest list'* ]]
+	run -125 b manifest create mylist
+	[[ "$output" == *"exists already"* ]]
+	run -0 b manifest push --tls-verify=false mylist "$REG/mylist:1"
+	run -0 skopeo inspect --tls-verify=false --raw "docker://$REG/mylist:1"
+	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.oci.image.index.v1+json ]
+	[ "$(echo "$output" | jq '.manifests | length')" = 2 ]
+	# the list keeps its images: removing their names does not collect their blobs
+	b rmi rv:1 "$REG/multi"
+	run -0 b manifest push -q --tls-verify=false mylist "$REG/mylist:2"
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run -0 b pull -q --tls-verify=false --platform linux/riscv64 "$REG/mylist:1"
+	run -0 b image inspect "$REG/mylist:1"
+	[ "$(echo "$output" | jq -r .config.architecture)" = riscv64 ]
+	run -0 b pull -q --tls-verify=false "$REG/mylist:2"
+	run -0 b run --rm "$REG/mylist:2" echo from the list
+	[ "$output" = "from the list" ]
+}

@@ -33,6 +33,7 @@ BERTH_CMD(login);
 BERTH_CMD(logout);
 BERTH_CMD(tag);
 BERTH_CMD(save);
+BERTH_CMD(manifest);
 BERTH_CMD(load);
 
 #endif

@@ -38,6 +38,7 @@ static const struct {
     {"tag", cmd_tag, "give an image another name"},
     {"save", cmd_save, "write images to an oci-archive or docker-archive"},
     {"load", cmd_load, "read images from an archive"},
+    {"manifest", cmd_manifest, "create, add to, inspect and push manifest lists"},
     {"login", cmd_login, "keep a registry's credentials"},
     {"logout", cmd_logout, "forget a registry's credentials"},
 };
