@@ -114,6 +114,7 @@ struct reg_opts {
 	const char *format;   /* push: "oci" or "v2s2"; NULL: as stored */
 	bool tls_verify;      /* false: certificates unchecked, plain HTTP if TLS fails */
 	bool quiet;           /* no progress lines */
+	bool all_platforms;   /* pull: every image of an index, and the index as a list */
 };
 /* Pull ref (REGISTRY/REPO[:TAG][@sha256:…]; a short name through the search registries of
  * registries.conf) into the store, all or nothing. *id gets the image id. */

@@ -212,6 +212,43 @@ fail:
 	return NULL;
 }
 
+/* An index.json entry as an image: a manifest list (berth manifest, pull --all-platforms)
+ * stands for its image of the host's platform, under the list's name. */
+static struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err)
+{
+	const char *n =
+	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
+	json_t *list, *child;
+	struct platform host;
+	struct image *img;
+	long k;
+
+	if (!image_entry_is_list(d))
+		return image_load(e, d, err);
+	list = image_blob_json(e, json_string_value(json_object_get(d, "digest")) ?: "", err);
+	if (list == NULL)
+		return NULL;
+	platform_host(&host);
+	k = platform_select(json_object_get(list, "manifests"), &host, err);
+	if (k < 0) {
+		berth_error_prefix(err, "manifest list \"%s\"", n ? n : "");
+		json_decref(list);
+		return NULL;
+	}
+	child = json_deep_copy(json_array_get(json_object_get(list, "manifests"), (size_t)k));
+	json_decref(list);
+	if (image_entry_is_list(child)) {
+		json_decref(child);
+		berth_error(err, 0, "manifest list \"%s\": a list in a list", n ? n : "");
+		return NULL;
+	}
+	if (n)
+		json_object_set_new(child, "annotations", json_pack("{s:s}", REF_NAME, n));
+	img = image_load(e, child, err);
+	json_decref(child);
+	return img;
+}
+
 static bool image_matches(json_t *d, const char *ref, const char *norm)
 {
 	const char *n =
@@ -311,7 +348,8 @@ int image_find(struct engine *e, const char *ref, struct image **out, berth_erro
 			    ref);
 		}
 	}
-	*out = image_load(e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), err);
+	*out = image_load_entry(e, json_array_get(json_object_get(index, "manifests"), (size_t)pos),
+	                        err);
 	json_decref(index);
 	return *out ? 0 : -1;
 }
@@ -376,12 +414,11 @@ int image_list(struct engine *e, json_t **out, berth_error_t *err)
 	json_array_foreach(json_object_get(index, "manifests"), i, d)
 	{
 		berth_error_t e2 = NULL;
-		struct image *img;
-		if (image_entry_is_list(d))
-			continue;
-		img = image_load(e, d, &e2);
+		struct image *img = image_load_entry(e, d, &e2);
 		if (img == NULL) {
-			log_warning("%s", e2->msg);
+			/* a list without an image for this host is not one here */
+			if (!image_entry_is_list(d))
+				log_warning("%s", e2->msg);
 			berth_error_release(&e2);
 			continue;
 		}

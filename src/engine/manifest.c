@@ -61,12 +61,13 @@ static json_t *manifest_load(struct engine *e, const char *name, berth_error_t *
 		return NULL;
 	d = pos >= 0 ? json_array_get(json_object_get(index, "manifests"), (size_t)pos) : NULL;
 	if (d == NULL)
-		berth_error(err, 0, "manifest list \"%s\" not found (berth manifest create %s)", name,
-		            name);
+		berth_error(err, 0, "manifest list \"%s\" not found (berth manifest create %s)",
+		            name, name);
 	else if (!image_entry_is_list(d))
 		berth_error(err, 0, "\"%s\" is an image, not a manifest list", name);
 	else
-		list = image_blob_json(e, json_string_value(json_object_get(d, "digest")) ?: "", err);
+		list =
+		    image_blob_json(e, json_string_value(json_object_get(d, "digest")) ?: "", err);
 	json_decref(index);
 	return list;
 }

@@ -437,6 +437,71 @@ out:
 	return ret;
 }
 
+/* --all-platforms: every image of the index (attestations aside), and the index itself under
+ * the name, as a manifest list (image.c resolves it to the host's platform). */
+static int pull_all(struct pull *p, const char *name, const char *body, size_t len, json_t *index,
+                    char **id, berth_error_t *err)
+{
+	json_t *d;
+	size_t i;
+	char ihex[65];
+	struct platform host;
+	cleanup_free char *host_id = NULL;
+
+	platform_host(&host);
+	if (staging_init(&p->s, p->e, name, "pull", err) < 0)
+		return -1;
+	json_array_foreach(json_object_get(index, "manifests"), i, d)
+	{
+		json_t *pl = json_object_get(d, "platform");
+		const char *os = json_string_value(json_object_get(pl, "os")) ?: "";
+		const char *arch = json_string_value(json_object_get(pl, "architecture")) ?: "";
+		const char *var = json_string_value(json_object_get(pl, "variant")) ?: "";
+		cleanup_free char *cd = NULL;
+		cleanup_free char *cbody = NULL;
+		cleanup_free char *cmt = NULL;
+		const char *chex;
+		uint64_t csize;
+		size_t clen;
+		char hex[65];
+		json_t *m;
+		int r;
+		if (strcmp(os, "unknown") == 0 && strcmp(arch, "unknown") == 0)
+			continue;
+		if (desc_check(d, "index entry", &chex, &csize, err) < 0)
+			return -1;
+		if (csize > MANIFEST_MAX)
+			return berth_error(err, 0, "index entry %zu: more than 4 MiB", i);
+		cd = xasprintf("sha256:%s", chex);
+		pull_say(p, "Platform %s/%s%s%s: manifest sha256:%.12s", os, arch,
+		         var[0] ? "/" : "", var, chex);
+		if (pull_manifest(p, cd, cd, &cbody, &clen, &cmt, hex, err) < 0)
+			return -1;
+		if (clen != csize || !mt_is_manifest(cmt))
+			return berth_error(err, 0, "manifest %s: %s", cd,
+			                   clen != csize ? "not the size the index says"
+			                                 : "not an image manifest");
+		m = json_loadb(cbody, clen, 0, NULL);
+		r = pull_image(p, m, err);
+		if (r == 0 && host_id == NULL && strcmp(os, host.os) == 0 &&
+		    strcmp(arch, host.arch) == 0)
+			host_id = xstrdup(image_digest_hex(json_string_value(json_object_get(
+			                      json_object_get(m, "config"), "digest")))
+			                      ?: "");
+		json_decref(m);
+		if (r < 0 || staging_blob_mem(&p->s, cbody, clen, hex, err) < 0)
+			return -1;
+	}
+	if (staging_blob_mem(&p->s, body, len, ihex, err) < 0)
+		return -1;
+	staging_add_image(&p->s, name, ihex, len, MT_INDEX);
+	pull_say(p, "Writing manifest list to image destination");
+	if (staging_commit(&p->s, NULL, err) < 0)
+		return -1;
+	*id = host_id ? xstrdup(host_id) : xasprintf("sha256:%s", ihex);
+	return 0;
+}
+
 static int pull_one(struct engine *e, const struct image_ref *ref, const struct reg_opts *o,
                     char **id, berth_error_t *err)
 {
@@ -456,6 +521,10 @@ static int pull_one(struct engine *e, const struct image_ref *ref, const struct 
 	                  hex, err) < 0)
 		goto out;
 	m = json_loadb(body, len, 0, NULL);
+	if (mt_is_index(mt) && o->all_platforms) {
+		ret = pull_all(&p, name, body, len, m, id, err);
+		goto out;
+	}
 	if (mt_is_index(mt)) {
 		struct platform want;
 		json_t *d;

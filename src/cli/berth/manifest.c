@@ -49,8 +49,9 @@ static int manifest_push_cmd(struct engine *e, int argc, char **argv, berth_erro
 		}
 	}
 	if (optind != argc - 2)
-		return berth_error(err, 0, "usage: berth manifest push [--tls-verify=false] "
-		                           "[--authfile F] NAME DESTINATION");
+		return berth_error(err, 0,
+		                   "usage: berth manifest push [--tls-verify=false] "
+		                   "[--authfile F] NAME DESTINATION");
 	return manifest_push(e, argv[optind], argv[optind + 1], &o, err) < 0 ? -1 : 0;
 }
 

@@ -11,7 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-enum { O_PLATFORM = 256, O_TLS, O_AUTHFILE, O_CERTDIR, O_FORMAT, O_PWSTDIN };
+enum { O_PLATFORM = 256, O_ALL, O_TLS, O_AUTHFILE, O_CERTDIR, O_FORMAT, O_PWSTDIN };
 
 /* --tls-verify[=true|false] */
 static int reg_tls_opt(struct reg_opts *o, const char *v, berth_error_t *err)
@@ -54,6 +54,7 @@ BERTH_CMD(pull)
 {
 	static const struct option lo[] = {
 	    {"platform", required_argument, NULL, O_PLATFORM},
+	    {"all-platforms", no_argument, NULL, O_ALL},
 	    {"quiet", no_argument, NULL, 'q'},
 	    REG_LONGOPTS,
 	    {0},
@@ -73,11 +74,15 @@ BERTH_CMD(pull)
 		case O_PLATFORM:
 			o.platform = optarg;
 			break;
+		case O_ALL:
+			o.all_platforms = true;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
 		case 'h':
-			puts("usage: berth pull [--platform OS/ARCH[/VARIANT]] [-q] "
+			puts("usage: berth pull [--platform OS/ARCH[/VARIANT] | --all-platforms] "
+			     "[-q] "
 			     "[--tls-verify=false] [--authfile F]\n"
 			     "  [--cert-dir DIR] REGISTRY/REPOSITORY[:TAG|@sha256:DIGEST]");
 			return 0;
