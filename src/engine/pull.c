@@ -181,8 +181,9 @@ static int pull_blob(struct pull *p, struct reg *r, const char *hex, uint64_t si
 	if (sink.fd < 0)
 		return berth_error(err, errno, "create `%s`", tmp);
 	sha256_init(&sink.sha);
-	progress_init(&pr, label, size);
-	sink.pr = &pr;
+	/* a bar only for what this thread fetches: the download threads' would collide */
+	progress_init(&pr, label ? label : "", size);
+	sink.pr = label ? &pr : NULL;
 	for (int attempt = 0;; attempt++) {
 		berth_error_t e2 = NULL;
 		uint64_t before = sink.got;
@@ -228,7 +229,8 @@ static int pull_blob(struct pull *p, struct reg *r, const char *hex, uint64_t si
 		berth_error(err, errno, "rename `%s`", dst);
 		goto out;
 	}
-	progress_end(&pr);
+	if (label)
+		progress_end(&pr);
 	ret = 0;
 out:
 	if (ret < 0)
@@ -298,12 +300,11 @@ static void *pull_worker(void *arg)
 		pthread_mutex_unlock(&pool->mu);
 		{
 			berth_error_t e = NULL;
-			cleanup_free char *label = xasprintf("blob %.12s", j->hex);
 			int ret;
 			if (!ok)
 				ret = berth_error(&e, 0, "%s", cerr->msg);
 			else
-				ret = pull_blob(pool->p, &r, j->hex, j->size, label, &e);
+				ret = pull_blob(pool->p, &r, j->hex, j->size, NULL, &e);
 			pthread_mutex_lock(&pool->mu);
 			j->ret = ret;
 			j->err = e;
