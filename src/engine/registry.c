@@ -92,6 +92,16 @@ static void reg_ca_add_dir(struct reg *r, const char *dir, bool *any)
 		cleanup_free char *data = NULL;
 		size_t len;
 		berth_error_t e2 = NULL;
+		if (n > 5 && strcmp(de->d_name + n - 5, ".cert") == 0 && r->cert == NULL) {
+			/* a client certificate, with the key of the same name (as Docker) */
+			cleanup_free char *kp =
+			    xasprintf("%s/%.*s.key", dir, (int)(n - 5), de->d_name);
+			if (access(kp, R_OK) == 0) {
+				r->cert = xasprintf("%s/%s", dir, de->d_name);
+				r->key = xstrdup(kp);
+			}
+			continue;
+		}
 		if (n < 5 || strcmp(de->d_name + n - 4, ".crt") != 0)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
@@ -162,6 +172,10 @@ static void reg_setup_handle(struct reg *r, CURL *c)
 	} else if (r->ca) {
 		struct curl_blob b = {.data = r->ca, .len = r->ca_len, .flags = CURL_BLOB_NOCOPY};
 		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
+	}
+	if (r->cert) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, r->cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, r->key);
 	}
 }
 
@@ -615,6 +629,8 @@ int reg_clone(struct reg *d, const struct reg *s, berth_error_t *err)
 		memcpy(d->ca, s->ca, s->ca_len);
 		d->ca_len = s->ca_len;
 	}
+	d->cert = xstrdup_or_null(s->cert);
+	d->key = xstrdup_or_null(s->key);
 	d->push = s->push;
 	d->mount_from = xstrdup_or_null(s->mount_from);
 	d->cancel = s->cancel;
@@ -636,6 +652,8 @@ void reg_close(struct reg *r)
 	free(r->authz);
 	free(r->ca);
 	free(r->mount_from);
+	free(r->cert);
+	free(r->key);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -23,10 +23,11 @@ struct reg {
 	char *registry; /* as in the reference (the auth.json key) */
 	char *base;     /* scheme://host[:port] */
 	char *repo;
-	char *what;  /* the reference, for messages */
-	char *basic; /* base64 user:password, or NULL */
-	char *authz; /* the Authorization header in use */
-	char *ca;    /* the CA bundle with the registry's own CAs, or NULL */
+	char *what;       /* the reference, for messages */
+	char *basic;      /* base64 user:password, or NULL */
+	char *authz;      /* the Authorization header in use */
+	char *ca;         /* the CA bundle with the registry's own CAs, or NULL */
+	char *cert, *key; /* a client certificate (certs.d: NAME.cert and NAME.key) */
 	size_t ca_len;
 	bool push;
 	char *mount_from;     /* push: another repository of this registry to mount blobs from */

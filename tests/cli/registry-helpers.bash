@@ -8,21 +8,25 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_http URL: poll until something answers HTTP at URL (generous bound, no wall clock).
+# wait_http URL [CURL-ARGS…]: poll until something answers HTTP at URL (generous bound, no
+# wall clock).
 wait_http() {
-	local i code
+	local i code url=$1
+	shift
 	for i in $(seq 1 1200); do
-		code=$(curl -sk -o /dev/null -w '%{http_code}' --noproxy '*' "$1" 2>/dev/null || true)
+		code=$(curl -sk -o /dev/null -w '%{http_code}' --noproxy '*' "$@" "$url" 2>/dev/null || true)
 		case $code in 200 | 401) return 0 ;; esac
 		sleep 0.1
 	done
-	echo "nothing answers at $1"
+	echo "nothing answers at $url"
 	return 1
 }
 
-# start_registry DIR [tls]: a registry with its storage and config in DIR; sets REG_PORT and
-# writes DIR/pid. With tls: a CA (DIR/ca.crt), a certificate for 127.0.0.1, and htpasswd
-# Basic auth for user `berth`, password `s3cret pass`.
+# start_registry DIR [plain|tls|tls-client|token]: a registry with its storage and config in
+# DIR; sets REG_PORT and writes DIR/pid. tls: a CA (DIR/ca.crt), a certificate for 127.0.0.1,
+# and htpasswd Basic auth for user `berth`, password `s3cret pass`; tls-client: the same
+# certificates, no password, but a client certificate signed by the CA is required
+# (DIR/client.cert, DIR/client.key); token: Bearer tokens from start_token_server's server.
 start_registry() {
 	local dir=$1 mode=${2:-plain} port i
 	mkdir -p "$dir/data"
@@ -38,19 +42,24 @@ start_registry() {
 				echo "  tls: {certificate: $dir/server.crt, key: $dir/server.key}"
 				echo "auth: {htpasswd: {realm: berth-test, path: $dir/htpasswd}}"
 			fi
+			if [ "$mode" = tls-client ]; then
+				echo "  tls: {certificate: $dir/server.crt, key: $dir/server.key, clientcas: [$dir/ca.crt]}"
+			fi
 			if [ "$mode" = token ]; then
 				echo "auth: {token: {realm: 'http://127.0.0.1:$(cat "$dir/token.port")/token', service: berth-registry, issuer: berth-test-issuer, rootcertbundle: $dir/token.crt}}"
 			fi
 		} >"$dir/config.yml"
-		if [ "$mode" = tls ] && [ ! -e "$dir/server.crt" ]; then
+		if [ "$mode" != plain ] && [ "$mode" != token ] && [ ! -e "$dir/server.crt" ]; then
 			make_certs "$dir"
 			htpasswd -B -b -c "$dir/htpasswd" berth 's3cret pass' 2>/dev/null
 		fi
 		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
 		echo $! >"$dir/pid"
 		local scheme=http
-		[ "$mode" = tls ] && scheme=https
-		if wait_http "$scheme://127.0.0.1:$port/v2/"; then
+		case $mode in tls*) scheme=https ;; esac
+		local auth=()
+		[ "$mode" = tls-client ] && auth=(--cert "$dir/client.cert" --key "$dir/client.key")
+		if wait_http "$scheme://127.0.0.1:$port/v2/" "${auth[@]}"; then
 			REG_PORT=$port
 			echo "$port" >"$dir/port"
 			return 0
@@ -93,6 +102,11 @@ make_certs() {
 	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$d/ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
 		-CAcreateserial -days 2 -extfile "$d/ext" -out "$d/server.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=berth-test-client \
+		-keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
+	printf 'extendedKeyUsage=clientAuth\n' >"$d/ext-client"
+	openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/ext-client" -out "$d/client.cert" 2>/dev/null
 }
 
 # stop_pidfile FILE: end the process whose pid FILE holds, and wait for it.

@@ -41,6 +41,7 @@ teardown_file() {
 	stop_pidfile "$BATS_FILE_TMPDIR/proxy.pid"
 	stop_pidfile "$BATS_FILE_TMPDIR/plain/pid"
 	stop_pidfile "$BATS_FILE_TMPDIR/tls/pid"
+	stop_pidfile "$BATS_FILE_TMPDIR/tls-client/pid"
 	stop_pidfile "$BATS_FILE_TMPDIR/token/pid"
 	stop_pidfile "$BATS_FILE_TMPDIR/token/token.pid"
 }
@@ -275,6 +276,25 @@ layer 3" ]
 	[[ "$output" == *"not logged in to $treg"* ]]
 	run -125 b pull -q --authfile "$auth" "$treg/busybox:oci"
 	[[ "$output" == *"authentication required"* ]]
+}
+
+@test "TLS client certificates: certs.d/HOST:PORT/NAME.cert and NAME.key" {
+	local d=$BATS_FILE_TMPDIR/tls-client
+	[ -e "$d/port" ] || start_registry "$d" tls-client
+	local creg=127.0.0.1:$(cat "$d/port")
+	export BERTH_CERTS_D=$BATS_TEST_TMPDIR/certs.d
+	mkdir -p "$BERTH_CERTS_D/$creg"
+	cp "$d/ca.crt" "$BERTH_CERTS_D/$creg/ca.crt"
+	# without a client certificate the TLS handshake fails
+	run -125 b push -q busybox "$creg/busybox:1"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "berth: push: $creg/busybox:1: registry $creg: "* ]]
+	cp "$d/client.cert" "$d/client.key" "$BERTH_CERTS_D/$creg/"
+	run -0 b push -q busybox "$creg/busybox:1"
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run -0 b pull -q "$creg/busybox:1"
+	run -0 b run --rm "$creg/busybox:1" echo client certificate
+	[ "$output" = "client certificate" ]
 }
 
 @test "tag, and run --pull=missing|always|never" {
