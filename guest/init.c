@@ -12,6 +12,10 @@
  *                       print "echo: LINE", power off
  *   berth.bench=N       an integer loop and a memory CRC loop, N times the base size each,
  *                       timed with CLOCK_MONOTONIC, then power off
+ *   -- WORDS...         (words after `--` reach init as arguments) run them as one shell
+ *                       command, `/bin/busybox sh -c "WORDS..."`, with busybox's applets
+ *                       in /bin and a tmpfs on /tmp; print BERTH-GUEST-EXIT status=N and
+ *                       power off
  * The boot timer: the kernel has no /dev/mem, so init writes the magic byte sequence
  * "ESC _ berth-boot-timer ESC \" to the console (the UART); berth removes it from the
  * output and records the time. */
@@ -26,6 +30,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -180,7 +185,52 @@ static void bench(unsigned n)
 	free(mem);
 }
 
-int main(void)
+/* Run argv as one busybox shell command on the console; returns its exit status. */
+static int run_shell(int argc, char **argv)
+{
+	char cmd[4096] = "";
+	size_t len = 0;
+	int status;
+	pid_t pid;
+
+	for (int i = 0; i < argc; i++) {
+		int n = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "", argv[i]);
+		if (n < 0 || (size_t)n >= sizeof(cmd) - len) {
+			printf("init: command line too long\n");
+			return 126;
+		}
+		len += (size_t)n;
+	}
+	mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+	setenv("PATH", "/bin:/sbin", 1);
+	setenv("HOME", "/", 1);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/busybox", "busybox", "--install", "-s", "/bin", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	pid = fork();
+	if (pid < 0)
+		return 126;
+	if (pid == 0) {
+		setsid();
+		ioctl(0, TIOCSCTTY, 0);
+		execl("/bin/busybox", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		pid_t w = wait(&status);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return 126;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int main(int argc, char **argv)
 {
 	char val[64], up[64];
 	int fd;
@@ -219,6 +269,8 @@ int main(void)
 		else if (strcmp(val, "echo") == 0)
 			test_echo();
 	}
+	if (argc > 1 && access("/bin/busybox", X_OK) == 0)
+		printf("BERTH-GUEST-EXIT status=%d\n", run_shell(argc - 1, argv + 1));
 	printf("BERTH-GUEST-POWEROFF\n");
 	power(RB_POWER_OFF);
 	return 0;

@@ -16,7 +16,10 @@
 # a helper used as a condition), one-line functions (`name() { …; }`), and code outside any
 # function. Quoted text, comments and here-documents are skipped. In every text file under
 # the given directories (any extension), it also reports `pkill` and `killall`: a test ends
-# the processes it started, by pid.
+# the processes it started, by pid. In *.bats and *.bash files it reports `jq -e`: jq 1.6
+# exits 0 under -e when its input is empty, so `cmd | jq -e F` passes when cmd failed and
+# printed nothing; tests use helpers.bash's jqe (its one use of jq -e is marked
+# `# lint: jqe itself`).
 # Prints FILE:LINE: MESSAGE for each finding and exits 1 when there is one.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -175,6 +178,9 @@ if [ ${#all_files[@]} -gt 0 ]; then
 			sub(/[ \t]#.*$/, "", line)
 			if (line ~ /(^|[^A-Za-z0-9_.\/-])(pkill|killall)([ \t;)"\047]|$)/)
 				printf "%s:%d: a test ends the processes it started by pid, never pkill/killall\n", FILENAME, FNR
+			if (FILENAME ~ /\.(bats|bash)$/ && $0 !~ /# lint: jqe itself$/ &&
+			    line ~ /(^|[^A-Za-z0-9_-])jq[ \t]+(-[A-Za-z]*e[A-Za-z]*|--exit-status)([ \t]|$)/)
+				printf "%s:%d: jq -e passes on empty input (jq 1.6): use jqe from helpers.bash\n", FILENAME, FNR
 		}' "$f" >>"$findings"
 	done
 fi

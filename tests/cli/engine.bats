@@ -123,7 +123,7 @@ podman_image() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'image "rfs" not found'* ]]
 	b image import "$BATS_TEST_TMPDIR/x.tar" rfs2
-	b image inspect rfs2 | jq -e '.config.rootfs.diff_ids | length == 1'
+	b image inspect rfs2 | jqe '.config.rootfs.diff_ids | length == 1'
 	b images | grep -q rfs2
 }
 
@@ -195,7 +195,7 @@ podman_image() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *running* ]]
 	b stop -t 5 web
-	b ps -a --format json | jq -e '.[] | select(.name == "web") | .state == "exited" and .exit_code == 7'
+	b ps -a --format json | jqe '.[] | select(.name == "web") | .state == "exited" and .exit_code == 7'
 	! b ps | grep -q web || false
 	run b logs web
 	[ "$output" = "$(printf 'started\nterm')" ]
@@ -206,7 +206,7 @@ podman_image() {
 	sleep 0.3
 	b kill -s KILL web
 	sleep 0.3
-	b ps -a --format json | jq -e '.[] | select(.name == "web") | .exit_code == 137'
+	b ps -a --format json | jqe '.[] | select(.name == "web") | .exit_code == 137'
 	b rm web
 	[ -z "$(ls "$ROOT/containers")" ]
 	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
@@ -314,14 +314,14 @@ proc_gone() {
 	[[ "$output" == *"running (monitor lost)"*orphan* ]]
 	run b inspect orphan
 	[ "$status" -eq 0 ]
-	jq -e '.state == "running" and .monitor_lost == true' <<<"$output"
+	jqe '.state == "running" and .monitor_lost == true' <<<"$output"
 	run b start orphan
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"already running"* ]]
 	run b stop -t 5 orphan
 	[ "$status" -eq 0 ]
 	proc_gone "$pid"
-	b ps -a --format json | jq -e '.[] | select(.name == "orphan") | .state == "exited" and .monitor_lost == false'
+	b ps -a --format json | jqe '.[] | select(.name == "orphan") | .state == "exited" and .monitor_lost == false'
 	[ -z "$(ls "$ROOT/runtime")" ]
 	run grep -c "$ROOT/containers/$id" /proc/self/mountinfo
 	[ "$output" = 0 ]
@@ -335,7 +335,7 @@ proc_gone() {
 	[ "$status" -eq 0 ]
 	for i in $(seq 50); do proc_gone "$pid" && break; sleep 0.1; done
 	proc_gone "$pid"
-	b ps -a --format json | jq -e '.[] | select(.name == "orphan") | .state == "exited"'
+	b ps -a --format json | jqe '.[] | select(.name == "orphan") | .state == "exited"'
 	# what the lost monitor left (the runtime's state, the mount) does not stop a start
 	run b start orphan
 	[ "$status" -eq 0 ]

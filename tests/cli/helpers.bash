@@ -39,6 +39,20 @@ make_userns_bundle() {
 	chown -R 100000:100000 "$BUNDLE/rootfs"
 }
 
+# jqe [JQ-OPTIONS] FILTER: `jq -e` on stdin that also fails when there is no input at all.
+# jq 1.6 exits 0 under -e when its input is empty, so `cmd | jq -e F` passed whenever cmd
+# failed and printed nothing (a wait loop once broke out at once that way). Use jqe, never
+# jq -e, in tests (scripts/lint-tests.sh checks).
+jqe() {
+	local in
+	in=$(cat)
+	if [[ -z ${in//[[:space:]]/} ]]; then
+		echo "jqe: no JSON input for $*" >&2
+		return 1
+	fi
+	jq -e "$@" <<<"$in" # lint: jqe itself
+}
+
 # cfg_set BUNDLE JQ-FILTER: edit BUNDLE/config.json in place.
 cfg_set() {
 	local f=$1/config.json

@@ -33,23 +33,23 @@ teardown() { common_teardown; }
 @test "spec writes a default config that validates, and refuses to overwrite" {
 	mkdir -p "$BUNDLE"
 	rt spec --bundle "$BUNDLE"
-	jq -e '.ociVersion and .process.args == ["sh"] and .root.path == "rootfs"' "$BUNDLE/config.json"
+	jqe '.ociVersion and .process.args == ["sh"] and .root.path == "rootfs"' <"$BUNDLE/config.json"
 	run rt spec --bundle "$BUNDLE"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"already exists"* ]]
 	rm "$BUNDLE/config.json"
 	rt spec --rootless --bundle "$BUNDLE"
-	jq -e '.linux.namespaces | map(.type) | index("user")' "$BUNDLE/config.json"
+	jqe '.linux.namespaces | map(.type) | index("user")' <"$BUNDLE/config.json"
 }
 
 @test "features lists what the runtime supports" {
 	run rt features
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.ociVersionMin == "1.0.0" and (.ociVersionMax | startswith("1.3"))'
-	echo "$output" | jq -e '.hooks | length == 6'
-	echo "$output" | jq -e '.linux.namespaces | index("time") and index("user")'
-	echo "$output" | jq -e '.linux.capabilities | index("CAP_SYS_ADMIN")'
-	echo "$output" | jq -e '.mountOptions | index("rbind") and index("rro")'
+	echo "$output" | jqe '.ociVersionMin == "1.0.0" and (.ociVersionMax | startswith("1.3"))'
+	echo "$output" | jqe '.hooks | length == 6'
+	echo "$output" | jqe '.linux.namespaces | index("time") and index("user")'
+	echo "$output" | jqe '.linux.capabilities | index("CAP_SYS_ADMIN")'
+	echo "$output" | jqe '.mountOptions | index("rbind") and index("rro")'
 }
 
 @test "run gives the container's exit status" {
@@ -66,7 +66,7 @@ teardown() { common_teardown; }
 	rpid=$!
 	# until it runs (under ASan on a busy host that can take more than 10 s); 2 min is only
 	# a hang safety net, and the loop ends early if `run` itself ends
-	for i in $(seq 2400); do rt state "$ID-3" 2>/dev/null | jq -e '.status == "running"' >/dev/null && break; kill -0 $rpid || break; sleep 0.05; done
+	for i in $(seq 2400); do rt state "$ID-3" 2>/dev/null | jqe '.status == "running"' >/dev/null && break; kill -0 $rpid || break; sleep 0.05; done
 	rt kill "$ID-3" KILL
 	st=0
 	wait $rpid || st=$?
@@ -89,15 +89,15 @@ teardown() { common_teardown; }
 	rt create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$ID"
 	run rt state "$ID"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e --arg id "$ID" '.id == $id and .status == "created" and .pid > 0'
-	echo "$output" | jq -e --arg b "$BUNDLE" '.bundle == $b and .ociVersion'
+	echo "$output" | jqe --arg id "$ID" '.id == $id and .status == "created" and .pid > 0'
+	echo "$output" | jqe --arg b "$BUNDLE" '.bundle == $b and .ociVersion'
 	pid=$(echo "$output" | jq .pid)
 	[ "$(cat "$BATS_TEST_TMPDIR/pid")" = "$pid" ]
 	# created: the init exists, in its namespaces, but the user program has not run
 	[ "$(readlink /proc/$pid/ns/pid)" != "$(readlink /proc/self/ns/pid)" ]
 	! grep -q 'sleep' /proc/$pid/cmdline || false
 	rt start "$ID"
-	rt state "$ID" | jq -e '.status == "running"'
+	rt state "$ID" | jqe '.status == "running"'
 	run rt start "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"it is running"* ]]
@@ -105,8 +105,8 @@ teardown() { common_teardown; }
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"cannot delete"* ]]
 	rt kill "$ID" KILL
-	for i in $(seq 100); do rt state "$ID" | jq -e '.status == "stopped"' >/dev/null && break; sleep 0.05; done
-	rt state "$ID" | jq -e '.status == "stopped"'
+	for i in $(seq 100); do rt state "$ID" | jqe '.status == "stopped"' >/dev/null && break; sleep 0.05; done
+	rt state "$ID" | jqe '.status == "stopped"'
 	rt delete "$ID"
 	assert_gone "$ID"
 	run rt state "$ID"
@@ -140,7 +140,7 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == ID*PID*STATUS*BUNDLE* ]]
 	[[ "$output" == *"$ID"*created* ]]
-	rt list --format json | jq -e --arg id "$ID" 'map(select(.id == $id)) | length == 1'
+	rt list --format json | jqe --arg id "$ID" 'map(select(.id == $id)) | length == 1'
 	[ "$(rt list -q)" = "$ID" ]
 	rt delete --force "$ID"
 	[ -z "$(rt list -q)" ]
@@ -162,7 +162,7 @@ teardown() { common_teardown; }
 @test "run --keep leaves a stopped container for delete" {
 	make_bundle "$BUNDLE" true
 	rt run --keep --bundle "$BUNDLE" "$ID"
-	rt state "$ID" | jq -e '.status == "stopped"'
+	rt state "$ID" | jqe '.status == "stopped"'
 	rt delete "$ID"
 	assert_gone "$ID"
 }
@@ -187,7 +187,7 @@ teardown() { common_teardown; }
 	run rt create --bundle "$BUNDLE" "$ID"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"already exists"* ]]
-	rt state "$ID" | jq -e '.status == "created"'
+	rt state "$ID" | jqe '.status == "created"'
 	rt delete --force "$ID"
 }
 
@@ -266,7 +266,7 @@ teardown() { common_teardown; }
 	rm -rf "$BUNDLE/rootfs"
 	run "$RUNTIME" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log.json" --log-format json create --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 1 ]
-	jq -e 'select(.level == "error") | .msg | test("root.path")' "$BATS_TEST_TMPDIR/log.json"
+	jqe 'select(.level == "error") | .msg | test("root.path")' <"$BATS_TEST_TMPDIR/log.json"
 }
 
 # Stage 1 forks the init and then reports its pid; both talk to the runtime on one socket.

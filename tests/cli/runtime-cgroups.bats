@@ -319,15 +319,15 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	run rt events --stats "$ID"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
-	jq -e --arg id "$ID" '.type == "stats" and .id == $id' <<<"$output"
-	jq -e '.data | has("cpu") and has("memory") and has("pids") and has("blkio") and has("hugetlb")' <<<"$output"
-	jq -e '.data.cpu.usage | has("kernel") and has("user")' <<<"$output"
-	jq -e '.data.cpu.throttling | type == "object"' <<<"$output"
-	jq -e '.data.memory.usage | has("limit") and has("failcnt")' <<<"$output"
-	jq -e '.data.memory.usage.limit == 67108864' <<<"$output"
-	jq -e '.data.memory.usage.usage > 0' <<<"$output"
-	jq -e '.data.pids == {"current": 1, "limit": 50}' <<<"$output"
-	jq -e '.data.memory.raw | type == "object"' <<<"$output"
+	jqe --arg id "$ID" '.type == "stats" and .id == $id' <<<"$output"
+	jqe '.data | has("cpu") and has("memory") and has("pids") and has("blkio") and has("hugetlb")' <<<"$output"
+	jqe '.data.cpu.usage | has("kernel") and has("user")' <<<"$output"
+	jqe '.data.cpu.throttling | type == "object"' <<<"$output"
+	jqe '.data.memory.usage | has("limit") and has("failcnt")' <<<"$output"
+	jqe '.data.memory.usage.limit == 67108864' <<<"$output"
+	jqe '.data.memory.usage.usage > 0' <<<"$output"
+	jqe '.data.pids == {"current": 1, "limit": 50}' <<<"$output"
+	jqe '.data.memory.raw | type == "object"' <<<"$output"
 	# streaming: a stats line per interval, then the end when the container stops
 	ev=$BATS_TEST_TMPDIR/events
 	(timeout 60 "$RUNTIME" --root "$STATE_ROOT" events --interval 100ms "$ID" >"$ev"; echo "rc=$?" >>"$ev") &
@@ -366,7 +366,7 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	[ "${#lines[@]}" -eq 4 ]
 	json=$(rt ps --format json "$ID")
 	init=$(rt state "$ID" | jq .pid)
-	jq -e --argjson p "$init" 'index($p) != null' <<<"$json"
+	jqe --argjson p "$init" 'index($p) != null' <<<"$json"
 	run rt ps --format yaml "$ID"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--format: expected table or json"* ]]
@@ -513,7 +513,7 @@ hugepage_sizes() {
 	run rt events --stats "$ID"
 	[ "$status" -eq 0 ]
 	for kb in $sizes; do
-		jq -e --arg n "$(hugepage_name "$kb")" '.data.hugetlb[$n].failcnt == 0' <<<"$output"
+		jqe --arg n "$(hugepage_name "$kb")" '.data.hugetlb[$n].failcnt == 0' <<<"$output"
 	done
 	rt delete --force "$ID"
 	assert_gone "$ID"

@@ -211,13 +211,13 @@ start_listener() {
 @test "features reports seccomp with its actions, operators, architectures and flags" {
 	run rt features
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.linux.seccomp.enabled == true'
+	echo "$output" | jqe '.linux.seccomp.enabled == true'
 	[ "$(echo "$output" | jq '.linux.seccomp.actions | length')" -eq 9 ]
-	echo "$output" | jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null'
+	echo "$output" | jqe '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null'
 	[ "$(echo "$output" | jq '.linux.seccomp.operators | length')" -eq 7 ]
-	echo "$output" | jq -e '.linux.seccomp.archs | index("SCMP_ARCH_X86_64") != null'
-	echo "$output" | jq -e '.linux.seccomp.knownFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") != null'
-	echo "$output" | jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_LOG") != null'
+	echo "$output" | jqe '.linux.seccomp.archs | index("SCMP_ARCH_X86_64") != null'
+	echo "$output" | jqe '.linux.seccomp.knownFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") != null'
+	echo "$output" | jqe '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_LOG") != null'
 	# AppArmor and SELinux are reported as the host has them
 	aa=false; [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && aa=true
 	[ "$(echo "$output" | jq .linux.apparmor.enabled)" = "$aa" ]

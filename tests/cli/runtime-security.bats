@@ -89,7 +89,7 @@ teardown() {
 		\"poststop\": [$(hook poststop)]}"
 	rt create --bundle "$BUNDLE" "$ID"
 	rt start "$ID"
-	for i in $(seq 100); do rt state "$ID" | jq -e '.status == "stopped"' >/dev/null && break; sleep 0.05; done
+	for i in $(seq 100); do rt state "$ID" | jqe '.status == "stopped"' >/dev/null && break; sleep 0.05; done
 	rt delete "$ID"
 	cat "$log"
 	run cat "$log"

@@ -102,6 +102,30 @@ S
 	[ "$status" -eq 0 ]
 }
 
+@test "test lint: jq with -e is reported in bats and bash files (jq 1.6 passes it on empty input)" {
+	j='jq -''e'
+	printf '%s\n' "AT_TEST x {" "	rt state c | $j '.status == \"running\"'" \
+		"	$j '.a' <<<\"\$output\"" "	jq -r '.e' <<<\"\$output\"" \
+		"	rt state c | jqe '.a'" "	# $j in a comment" "}" |
+		sed 's/^AT_TEST/@test/' >"$D/j.bats"
+	x='--exit''-status'
+	printf '%s\n' "f() {" "	jq $x . \"\$1\"" "}" >"$D/j.bash"
+	printf '%s\n' "$j . file" >"$D/j.sh"
+	run "$LINT" "$D"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'use jqe' <<<"$output")" -eq 3 ]
+	grep -q 'j.bats:2:' <<<"$output"
+	grep -q 'j.bats:3:' <<<"$output"
+	grep -q 'j.bash:2:' <<<"$output"
+	# jqe fails on no input, where jq -e passed
+	run bash -c ". '$BERTH_TOP/tests/cli/helpers.bash'; true | jqe '.a'"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no JSON input"* ]]
+	run bash -c ". '$BERTH_TOP/tests/cli/helpers.bash'; echo '{\"a\": 1}' | jqe '.a == 1'"
+	[ "$status" -eq 0 ]
+}
+
 @test "test lint: a missing path is an error" {
 	run "$LINT" "$D/nope"
 	[ "$status" -eq 2 ]
