@@ -86,9 +86,16 @@ char *engine_path(const struct engine *e, const char *fmt, ...)
 
 /* ---- progress -------------------------------------------------------------------------- */
 
+static bool progress_quiet;
+
+void progress_set_quiet(bool quiet)
+{
+	progress_quiet = quiet;
+}
+
 void progress_init(struct progress *p, const char *what, uint64_t total)
 {
-	p->on = isatty(STDOUT_FILENO);
+	p->on = !progress_quiet && isatty(STDOUT_FILENO);
 	p->what = what;
 	p->done = 0;
 	p->total = total;

@@ -41,6 +41,8 @@ struct progress {
 	long long last_ns;
 };
 void progress_init(struct progress *p, const char *what, uint64_t total);
+/* No progress at all (pull -q). */
+void progress_set_quiet(bool quiet);
 void progress_add(struct progress *p, uint64_t n);
 void progress_end(struct progress *p);
 
@@ -53,6 +55,9 @@ int layer_diff_id(int fd, const char *what, char hex[65], struct progress *pr, b
  * character devices) and opaque directories (trusted.overlay.opaque=y). */
 int layer_unpack(int fd, const char *what, const char *dest, struct progress *pr,
                  berth_error_t *err);
+/* layer_unpack and layer_diff_id in one pass: the stream is decompressed once. */
+int layer_unpack_digest(int fd, const char *what, const char *dest, char hex[65],
+                        struct progress *pr, berth_error_t *err);
 
 /* ---- images (image.c, import.c) ----------------------------------------------------- */
 struct image {
@@ -74,7 +79,7 @@ int image_list(struct engine *e, struct json_t **out, berth_error_t *err);
 /* The same as the CLI shows them: a table's rows, `images --format json`, `image inspect`. */
 struct image_summary {
 	char *name; /* NULL when untagged */
-	char *id, *created;
+	char *id, *created, *digest;
 	uint64_t size;
 };
 int image_summaries(struct engine *e, struct image_summary **out, size_t *n, berth_error_t *err);
@@ -84,6 +89,10 @@ char *image_inspect_json(const struct image *img);
 int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
 /* An oci-archive (tar of an OCI image layout) of one image. */
 int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err);
+/* An archive of n images (file "-": stdout): format "oci-archive" (NULL) or
+ * "docker-archive". Written beside file and renamed into place. */
+int image_save(struct engine *e, char **refs, size_t n, const char *file, const char *format,
+               berth_error_t *err);
 /* Import an OCI layout archive, a docker-archive or a rootfs tarball. name may be NULL.
  * All or nothing. *out (optional) gets the image's name or id. */
 int image_import(struct engine *e, const char *file, const char *name, char **out,
@@ -94,8 +103,43 @@ char *image_ref_normalize(const char *ref);
 char *image_layer_dir(const struct engine *e, const char *diff_id);
 /* Shared by import.c and image.c. */
 int image_index_add(struct engine *e, const char *name, const char *manifest_digest,
-                    uint64_t manifest_size, berth_error_t *err);
+                    uint64_t manifest_size, const char *media_type, berth_error_t *err);
 int image_make_busybox(struct engine *e, berth_error_t *err);
+
+/* ---- registries (registry.c, pull.c, push.c) ------------------------------------------ */
+struct reg_opts {
+	const char *platform; /* OS/ARCH[/VARIANT]; NULL: the host's */
+	const char *authfile; /* NULL: as Podman (registry.c: reg_authfile) */
+	const char *cert_dir; /* more CAs (*.crt) besides certs.d/HOST:PORT/ */
+	const char *format;   /* push: "oci" or "v2s2"; NULL: as stored */
+	bool tls_verify;      /* false: certificates unchecked, plain HTTP if TLS fails */
+	bool quiet;           /* no progress lines */
+	bool all_platforms;   /* pull: every image of an index, and the index as a list */
+};
+/* Pull ref (REGISTRY/REPO[:TAG][@sha256:…]; a short name through the search registries of
+ * registries.conf) into the store, all or nothing. *id gets the image id. */
+int image_pull(struct engine *e, const char *ref, const struct reg_opts *o, char **id,
+               berth_error_t *err);
+/* Push a stored image to dest (a registry reference; NULL: ref itself). */
+int image_push(struct engine *e, const char *ref, const char *dest, const struct reg_opts *o,
+               berth_error_t *err);
+/* Check the credentials with the registry, then keep them in the auth.json. */
+int registry_login(const char *registry, const char *user, const char *pass,
+                   const struct reg_opts *o, berth_error_t *err);
+int registry_logout(const char *registry, const struct reg_opts *o, berth_error_t *err);
+/* Manifest lists (manifest.c; push.c): an OCI image index in the store, named like an
+ * image; add puts a stored image in under its config's platform. */
+int manifest_create(struct engine *e, const char *name, berth_error_t *err);
+int manifest_add(struct engine *e, const char *name, const char *image, berth_error_t *err);
+char *manifest_inspect_json(struct engine *e, const char *name, berth_error_t *err);
+/* Each image of the list (blobs, then its manifest by digest), then the list under dest's
+ * tag. */
+int manifest_push(struct engine *e, const char *name, const char *dest, const struct reg_opts *o,
+                  berth_error_t *err);
+/* Another name for a stored image. */
+int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t *err);
+/* Whether image_find() would find ref (the built-in busybox counts). */
+bool image_present(struct engine *e, const char *ref);
 
 /* ---- containers (spec.c, container.c, monitor.c) --------------------------------------- */
 struct run_opts {

@@ -2,6 +2,7 @@
 /* The image store: index.json, lookup, listing, removal (with garbage collection of blobs
  * and unpacked layers), export as an oci-archive, and the built-in busybox image. */
 #include "image_priv.h"
+#include "regref.h"
 #include "log.h"
 #include "util.h"
 
@@ -13,6 +14,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+bool image_entry_is_list(json_t *d)
+{
+	const char *mt = json_string_value(json_object_get(d, "mediaType")) ?: "";
+	return strcmp(mt, MT_INDEX) == 0 ||
+	       strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json") == 0;
+}
 
 const char *image_digest_hex(const char *digest)
 {
@@ -87,7 +95,7 @@ char *image_layer_dir(const struct engine *e, const char *diff_id)
 
 /* Drop the name from whatever image had it, then add the entry. */
 int image_index_add(struct engine *e, const char *name, const char *manifest_digest,
-                    uint64_t manifest_size, berth_error_t *err)
+                    uint64_t manifest_size, const char *media_type, berth_error_t *err)
 {
 	json_t *index = image_index_load(e, err);
 	json_t *ms, *d, *nd;
@@ -119,8 +127,8 @@ int image_index_add(struct engine *e, const char *name, const char *manifest_dig
 			json_array_remove(ms, i);
 	}
 	if (!dup) {
-		nd = json_pack("{s:s,s:s,s:I}", "mediaType", MT_MANIFEST, "digest", manifest_digest,
-		               "size", (json_int_t)manifest_size);
+		nd = json_pack("{s:s,s:s,s:I}", "mediaType", media_type ? media_type : MT_MANIFEST,
+		               "digest", manifest_digest, "size", (json_int_t)manifest_size);
 		if (name)
 			json_object_set_new(nd, "annotations", json_pack("{s:s}", REF_NAME, name));
 		json_array_append_new(ms, nd);
@@ -145,7 +153,7 @@ void image_free(struct image *img)
 	free(img);
 }
 
-static json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err)
+json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err)
 {
 	const char *h = image_digest_hex(digest);
 	cleanup_free char *p = NULL;
@@ -169,6 +177,12 @@ static struct image *image_load(struct engine *e, json_t *d, berth_error_t *err)
 
 	img->name = n ? xstrdup(n) : NULL;
 	img->digest = xstrdup(json_string_value(json_object_get(d, "digest")) ?: "");
+	if (image_entry_is_list(d)) {
+		berth_error(err, 0,
+		            "\"%s\" is a manifest list, not an image (berth manifest inspect)",
+		            n ? n : img->digest);
+		goto fail;
+	}
 	img->manifest = image_blob_json(e, img->digest, err);
 	if (img->manifest == NULL)
 		goto fail;
@@ -198,18 +212,77 @@ fail:
 	return NULL;
 }
 
+/* An index.json entry as an image: a manifest list (berth manifest, pull --all-platforms)
+ * stands for its image of the host's platform, under the list's name. */
+static struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err)
+{
+	const char *n =
+	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
+	json_t *list, *child;
+	struct platform host;
+	struct image *img;
+	long k;
+
+	if (!image_entry_is_list(d))
+		return image_load(e, d, err);
+	list = image_blob_json(e, json_string_value(json_object_get(d, "digest")) ?: "", err);
+	if (list == NULL)
+		return NULL;
+	platform_host(&host);
+	k = platform_select(json_object_get(list, "manifests"), &host, err);
+	if (k < 0) {
+		berth_error_prefix(err, "manifest list \"%s\"", n ? n : "");
+		json_decref(list);
+		return NULL;
+	}
+	child = json_deep_copy(json_array_get(json_object_get(list, "manifests"), (size_t)k));
+	json_decref(list);
+	if (image_entry_is_list(child)) {
+		json_decref(child);
+		berth_error(err, 0, "manifest list \"%s\": a list in a list", n ? n : "");
+		return NULL;
+	}
+	if (n)
+		json_object_set_new(child, "annotations", json_pack("{s:s}", REF_NAME, n));
+	img = image_load(e, child, err);
+	json_decref(child);
+	return img;
+}
+
 static bool image_matches(json_t *d, const char *ref, const char *norm)
 {
 	const char *n =
 	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
 	const char *dg = json_string_value(json_object_get(d, "digest")) ?: "";
 
-	return (n && strcmp(image_short_name(n), norm) == 0) || strcmp(dg, ref) == 0;
+	const char *at = strchr(ref, '@');
+
+	if ((n && strcmp(image_short_name(n), norm) == 0) || strcmp(dg, ref) == 0)
+		return true;
+	/* NAME@sha256:…: the manifest's digest, under that name with any tag */
+	if (at && n && strcmp(at + 1, dg) == 0) {
+		const char *sn = image_short_name(n);
+		const char *rn = image_short_name(ref);
+		const char *slash = strrchr(sn, '/');
+		const char *colon = strrchr(sn, ':');
+		const char *sat = strchr(sn, '@');
+		size_t rl = (size_t)(strchr(rn, '@') - rn);
+		size_t nl = sat                                         ? (size_t)(sat - sn)
+		            : colon && (slash == NULL || colon > slash) ? (size_t)(colon - sn)
+		                                                        : strlen(sn);
+		/* the name in ref may have a tag too */
+		const char *rc = memchr(rn, ':', rl);
+		const char *rs = memrchr(rn, '/', rl);
+		if (rc && (rs == NULL || rc > rs))
+			rl = (size_t)(rc - rn);
+		return rl == nl && strncmp(rn, sn, nl) == 0;
+	}
+	return false;
 }
 
 /* The index entry for ref, or by config id prefix. Returns the index (to be released) and
  * the position, or NULL with *pos = -1 when not found. */
-static json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
+json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
 {
 	cleanup_free char *norm = image_ref_normalize(ref);
 	json_t *index = image_index_load(e, err);
@@ -275,9 +348,58 @@ int image_find(struct engine *e, const char *ref, struct image **out, berth_erro
 			    ref);
 		}
 	}
-	*out = image_load(e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), err);
+	*out = image_load_entry(e, json_array_get(json_object_get(index, "manifests"), (size_t)pos),
+	                        err);
 	json_decref(index);
 	return *out ? 0 : -1;
+}
+
+bool image_present(struct engine *e, const char *ref)
+{
+	berth_error_t e2 = NULL;
+	cleanup_free char *norm = image_ref_normalize(ref);
+	ssize_t pos = -1;
+	json_t *index = image_lookup(e, ref, &pos, &e2);
+
+	berth_error_release(&e2);
+	json_decref(index);
+	return pos >= 0 || strcmp(norm, "busybox:latest") == 0;
+}
+
+int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t *err)
+{
+	struct image *img = NULL;
+	cleanup_free char *norm = NULL;
+	cleanup_free char *mp = NULL;
+	struct stat st;
+	int r = -1;
+
+	if (strchr(dst, '@'))
+		return berth_error(err, 0,
+		                   "bad name `%s`: a tag, not a digest, is given to an image", dst);
+	if (image_find(e, src, &img, err) < 0)
+		return -1;
+	norm = image_ref_normalize(dst);
+	{
+		/* the same grammar as a registry's (lower case, separators, a tag) */
+		struct image_ref ref;
+		if (ref_parse(norm, &ref, err) < 0)
+			goto out;
+		ref_free(&ref);
+	}
+	mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
+	if (stat(mp, &st) < 0) {
+		berth_error(err, errno, "stat `%s`", mp);
+		goto out;
+	}
+	if (engine_lock(e, err) < 0)
+		goto out;
+	r = image_index_add(e, norm, img->digest, (uint64_t)st.st_size,
+	                    json_string_value(json_object_get(img->manifest, "mediaType")), err);
+	engine_unlock(e);
+out:
+	image_free(img);
+	return r;
 }
 
 int image_list(struct engine *e, json_t **out, berth_error_t *err)
@@ -292,9 +414,11 @@ int image_list(struct engine *e, json_t **out, berth_error_t *err)
 	json_array_foreach(json_object_get(index, "manifests"), i, d)
 	{
 		berth_error_t e2 = NULL;
-		struct image *img = image_load(e, d, &e2);
+		struct image *img = image_load_entry(e, d, &e2);
 		if (img == NULL) {
-			log_warning("%s", e2->msg);
+			/* a list without an image for this host is not one here */
+			if (!image_entry_is_list(d))
+				log_warning("%s", e2->msg);
 			berth_error_release(&e2);
 			continue;
 		}
@@ -325,6 +449,7 @@ int image_summaries(struct engine *e, struct image_summary **out, size_t *n, ber
 		s->name = name ? xstrdup(name) : NULL;
 		s->id = xstrdup(json_string_value(json_object_get(v, "id")) ?: "");
 		s->created = xstrdup(json_string_value(json_object_get(v, "created")) ?: "");
+		s->digest = xstrdup(json_string_value(json_object_get(v, "digest")) ?: "");
 		s->size = (uint64_t)json_integer_value(json_object_get(v, "size"));
 	}
 	json_decref(list);
@@ -337,6 +462,7 @@ void image_summaries_free(struct image_summary *v, size_t n)
 		free(v[i].name);
 		free(v[i].id);
 		free(v[i].created);
+		free(v[i].digest);
 	}
 	free(v);
 }
@@ -378,6 +504,17 @@ static void gc_mark_image(struct engine *e, const char *mdigest, json_t *keep)
 	json_object_set_new(keep, image_digest_hex(mdigest) ?: "-", json_true());
 	if (m == NULL)
 		return;
+	if (json_is_array(json_object_get(m, "manifests"))) {
+		/* a manifest list keeps its images (one level: lists of lists are not made) */
+		json_array_foreach(json_object_get(m, "manifests"), i, l)
+		{
+			const char *d = json_string_value(json_object_get(l, "digest"));
+			if (d && image_digest_hex(d) && !json_object_get(keep, image_digest_hex(d)))
+				gc_mark_image(e, d, keep);
+		}
+		json_decref(m);
+		return;
+	}
 	cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
 	if (cd && image_digest_hex(cd)) {
 		json_object_set_new(keep, image_digest_hex(cd), json_true());
@@ -489,7 +626,8 @@ int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *e
 		            ref);
 		goto out;
 	}
-	{
+	if (!image_entry_is_list(
+	        json_array_get(json_object_get(index, "manifests"), (size_t)pos))) {
 		struct image *img = image_load(
 		    e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), err);
 		bool used;
@@ -543,78 +681,197 @@ static int export_add(struct archive *a, const char *name, const char *data, siz
 	return r;
 }
 
-static int export_blob(struct engine *e, struct archive *a, const char *digest, const char *file,
-                       berth_error_t *err)
+static int export_blob_as(struct engine *e, struct archive *a, const char *digest, const char *name,
+                          json_t *seen, const char *file, berth_error_t *err)
 {
 	const char *h = image_digest_hex(digest ?: "");
 	cleanup_free char *p = NULL;
-	cleanup_free char *name = NULL;
 	cleanup_close int fd = -1;
 
 	if (h == NULL)
 		return berth_error(err, 0, "bad digest `%s`", digest ?: "");
+	if (json_object_get(seen, name))
+		return 0;
+	json_object_set_new(seen, name, json_true());
 	p = engine_path(e, "images/blobs/sha256/%s", h);
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error(err, errno, "open `%s`", p);
-	name = xasprintf("blobs/sha256/%s", h);
 	return export_add(a, name, NULL, 0, file, fd, err);
 }
 
-int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err)
+/* The OCI layout: oci-layout, index.json naming each image, the blobs. */
+static int save_oci(struct engine *e, struct archive *a, struct image **imgs, size_t n,
+                    const char *file, berth_error_t *err)
 {
-	struct image *img = NULL;
-	struct archive *a;
-	json_t *index, *l;
-	cleanup_free char *text = NULL;
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-	size_t i;
+	json_t *index = json_pack("{s:i,s:[]}", "schemaVersion", 2, "manifests");
+	json_t *seen = json_object();
+	cleanup_free char *text = NULL;
 	int r = -1;
 
-	if (image_find(e, ref, &img, err) < 0)
-		return -1;
-	index = json_pack("{s:i,s:[{s:s,s:s,s:I}]}", "schemaVersion", 2, "manifests", "mediaType",
-	                  MT_MANIFEST, "digest", img->digest, "size", (json_int_t)0);
-	{
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
 		cleanup_free char *mp =
 		    engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
-		struct stat st;
-		json_t *d = json_array_get(json_object_get(index, "manifests"), 0);
-		if (stat(mp, &st) == 0)
-			json_object_set_new(d, "size", json_integer(st.st_size));
+		struct stat st = {0};
+		json_t *d;
+		stat(mp, &st);
+		d = json_pack("{s:s,s:s,s:I}", "mediaType",
+		              json_string_value(json_object_get(img->manifest, "mediaType"))
+		                  ?: MT_MANIFEST,
+		              "digest", img->digest, "size", (json_int_t)st.st_size);
 		if (img->name)
 			json_object_set_new(d, "annotations",
 			                    json_pack("{s:s}", REF_NAME, img->name));
+		json_array_append_new(json_object_get(index, "manifests"), d);
 	}
 	text = json_dumps(index, JSON_COMPACT);
+	if (export_add(a, "oci-layout", layout, strlen(layout), file, -1, err) < 0 ||
+	    export_add(a, "index.json", text, strlen(text), file, -1, err) < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
+		const char *cd = json_string_value(
+		    json_object_get(json_object_get(img->manifest, "config"), "digest"));
+		json_t *l;
+		size_t i;
+		cleanup_free char *mn = xasprintf("blobs/sha256/%s", image_digest_hex(img->digest));
+		cleanup_free char *cn =
+		    xasprintf("blobs/sha256/%s", image_digest_hex(cd ?: "") ?: "");
+		if (export_blob_as(e, a, img->digest, mn, seen, file, err) < 0 ||
+		    export_blob_as(e, a, cd, cn, seen, file, err) < 0)
+			goto out;
+		json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
+		{
+			const char *ld = json_string_value(json_object_get(l, "digest"));
+			cleanup_free char *ln =
+			    xasprintf("blobs/sha256/%s", image_digest_hex(ld ?: "") ?: "");
+			if (export_blob_as(e, a, ld, ln, seen, file, err) < 0)
+				goto out;
+		}
+	}
+	r = 0;
+out:
 	json_decref(index);
+	json_decref(seen);
+	return r;
+}
+
+/* docker save's layout: manifest.json [{Config, RepoTags, Layers}], <hex>.json, <hex>.tar
+ * (a layer as stored: Podman and Docker decompress what is compressed). */
+static int save_docker(struct engine *e, struct archive *a, struct image **imgs, size_t n,
+                       const char *file, berth_error_t *err)
+{
+	json_t *man = json_array();
+	json_t *seen = json_object();
+	cleanup_free char *text = NULL;
+	int r = -1;
+
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
+		json_t *ls = json_array(), *l;
+		size_t i;
+		cleanup_free char *cn = xasprintf("%s.json", img->id);
+		json_t *ent = json_pack("{s:s,s:[],s:o}", "Config", cn, "RepoTags", "Layers", ls);
+		if (img->name)
+			json_array_append_new(json_object_get(ent, "RepoTags"),
+			                      json_string(img->name));
+		json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
+		{
+			const char *h =
+			    image_digest_hex(json_string_value(json_object_get(l, "digest")) ?: "");
+			cleanup_free char *ln = xasprintf("%s.tar", h ? h : "-");
+			json_array_append_new(ls, json_string(ln));
+		}
+		json_array_append_new(man, ent);
+	}
+	text = json_dumps(man, JSON_COMPACT);
+	if (export_add(a, "manifest.json", text, strlen(text), file, -1, err) < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		struct image *img = imgs[k];
+		const char *cd = json_string_value(
+		    json_object_get(json_object_get(img->manifest, "config"), "digest"));
+		json_t *l;
+		size_t i;
+		cleanup_free char *cn = xasprintf("%s.json", img->id);
+		if (export_blob_as(e, a, cd, cn, seen, file, err) < 0)
+			goto out;
+		json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
+		{
+			const char *ld = json_string_value(json_object_get(l, "digest"));
+			cleanup_free char *ln =
+			    xasprintf("%s.tar", image_digest_hex(ld ?: "") ?: "-");
+			if (export_blob_as(e, a, ld, ln, seen, file, err) < 0)
+				goto out;
+		}
+	}
+	r = 0;
+out:
+	json_decref(man);
+	json_decref(seen);
+	return r;
+}
+
+int image_save(struct engine *e, char **refs, size_t n, const char *file, const char *format,
+               berth_error_t *err)
+{
+	struct image **imgs = xmalloc0((n + 1) * sizeof(*imgs));
+	bool docker = format && strcmp(format, "docker-archive") == 0;
+	bool to_stdout = strcmp(file, "-") == 0;
+	cleanup_free char *tmp = to_stdout ? NULL : xasprintf("%s.tmp-XXXXXX", file);
+	struct archive *a = NULL;
+	cleanup_close int fd = -1;
+	int r = -1;
+
+	if (format && !docker && strcmp(format, "oci-archive") != 0) {
+		free(imgs);
+		return berth_error(
+		    err, 0, "bad --format `%s`: expected oci-archive or docker-archive", format);
+	}
+	for (size_t k = 0; k < n; k++)
+		if (image_find(e, refs[k], &imgs[k], err) < 0)
+			goto out;
+	/* written beside the destination and renamed: a failure leaves no half archive */
+	fd = to_stdout ? dup(STDOUT_FILENO) : mkstemp(tmp);
+	if (fd < 0) {
+		berth_error(err, errno, "create `%s`", to_stdout ? "-" : tmp);
+		goto out;
+	}
 	a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
-	if ((strcmp(file, "-") == 0 ? archive_write_open_fd(a, STDOUT_FILENO)
-	                            : archive_write_open_filename(a, file)) != ARCHIVE_OK) {
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
 		goto out;
 	}
-	if (export_add(a, "oci-layout", layout, strlen(layout), file, -1, err) < 0 ||
-	    export_add(a, "index.json", text, strlen(text), file, -1, err) < 0 ||
-	    export_blob(e, a, img->digest, file, err) < 0 ||
-	    export_blob(e, a,
-	                json_string_value(
-	                    json_object_get(json_object_get(img->manifest, "config"), "digest")),
-	                file, err) < 0)
+	if ((docker ? save_docker(e, a, imgs, n, file, err) : save_oci(e, a, imgs, n, file, err)) <
+	    0)
 		goto out;
-	json_array_foreach(json_object_get(img->manifest, "layers"), i,
-	                   l) if (export_blob(e, a, json_string_value(json_object_get(l, "digest")),
-	                                      file, err) < 0) goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
 		goto out;
 	}
+	if (!to_stdout && fchmod(fd, 0644) == 0 && rename(tmp, file) < 0) {
+		berth_error(err, errno, "rename `%s`", file);
+		goto out;
+	}
 	r = 0;
 out:
-	archive_write_free(a);
-	image_free(img);
+	if (a)
+		archive_write_free(a);
+	if (r < 0 && tmp && fd >= 0)
+		unlink(tmp);
+	for (size_t k = 0; k < n; k++)
+		image_free(imgs[k]);
+	free(imgs);
 	return r;
+}
+
+int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err)
+{
+	char *refs[] = {(char *)ref};
+	return image_save(e, refs, 1, file, "oci-archive", err);
 }
 
 /* ---- the built-in busybox image ------------------------------------------------------ */

@@ -21,4 +21,38 @@ int image_index_save(struct engine *e, json_t *index, berth_error_t *err);
 /* A name as stored and compared: "localhost/" and "docker.io/library/" dropped. */
 const char *image_short_name(const char *name);
 
+/* An index.json entry that names a manifest list (berth manifest), not an image. */
+bool image_entry_is_list(json_t *d);
+/* A blob of the store as JSON. */
+json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err);
+/* The index (to be released) and the position of ref in it (-1: not there). */
+json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err);
+
+/* The stored bytes of the manifest list name (manifest.c). */
+int manifest_list_read(struct engine *e, const char *name, char **text, size_t *len,
+                       berth_error_t *err);
+
+/* Staging under <root>/tmp/KIND-XXXXXX (import.c): blobs and unpacked layers are made
+ * there, verified, and moved into the store by staging_commit() under the lock; on failure
+ * staging_free() removes it all, so the store is as it was. */
+struct staging {
+	struct engine *e;
+	const char *file; /* what the messages name */
+	char *dir, *x, *blobs, *layers;
+	json_t *images; /* [{name, manifest, size, mediaType}] */
+};
+int staging_init(struct staging *s, struct engine *e, const char *file, const char *kind,
+                 berth_error_t *err);
+void staging_free(struct staging *s);
+int staging_blob_mem(struct staging *s, const char *data, size_t len, char hex[65],
+                     berth_error_t *err);
+/* Check the layer blob's (staged as blobs/<blob_hex>) diff id and unpack it, unless the store
+ * has it already. i of n: for the progress. */
+int staging_layer(struct staging *s, const char *blob_hex, const char *diff, size_t i, size_t n,
+                  berth_error_t *err);
+int staging_add_image(struct staging *s, const char *name, const char *hex, size_t size,
+                      const char *media_type);
+/* Move the blobs and layers into the store and name the images (takes the lock). */
+int staging_commit(struct staging *s, char **out, berth_error_t *err);
+
 #endif

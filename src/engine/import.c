@@ -18,14 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct staging {
-	struct engine *e;
-	const char *file;
-	char *dir, *x, *blobs, *layers;
-	json_t *images; /* [{name, manifest, size}] */
-};
-
-static void staging_free(struct staging *s)
+void staging_free(struct staging *s)
 {
 	if (s->dir) {
 		berth_error_t e = NULL;
@@ -81,8 +74,8 @@ static int staging_blob_fd(struct staging *s, int fd, const char *what, const ch
 	return 0;
 }
 
-static int staging_blob_mem(struct staging *s, const char *data, size_t len, char hex[65],
-                            berth_error_t *err)
+int staging_blob_mem(struct staging *s, const char *data, size_t len, char hex[65],
+                     berth_error_t *err)
 {
 	cleanup_free char *dst = NULL;
 
@@ -102,8 +95,8 @@ static int staging_open_blob(struct staging *s, const char *hex, berth_error_t *
 }
 
 /* Check the layer blob's diff id and unpack it, unless the store has it already. */
-static int staging_layer(struct staging *s, const char *blob_hex, const char *diff, size_t i,
-                         size_t n, berth_error_t *err)
+int staging_layer(struct staging *s, const char *blob_hex, const char *diff, size_t i, size_t n,
+                  berth_error_t *err)
 {
 	cleanup_close int fd = staging_open_blob(s, blob_hex, err);
 	cleanup_free char *what = xasprintf("%s: layer sha256:%.12s", s->file, blob_hex);
@@ -122,30 +115,33 @@ static int staging_layer(struct staging *s, const char *blob_hex, const char *di
 		                   diff);
 	fstat(fd, &st);
 	progress_init(&pr, label, (uint64_t)st.st_size);
-	if (layer_diff_id(fd, what, got, &pr, err) < 0)
-		return -1;
+	have = image_layer_dir(s->e, want);
+	dst = xasprintf("%s/%s", s->layers, want);
+	if (access(have, F_OK) == 0 || access(dst, F_OK) == 0) {
+		/* unpacked already: only check that this blob is that layer */
+		if (layer_diff_id(fd, what, got, &pr, err) < 0)
+			return -1;
+	} else {
+		/* unpacked and hashed in one pass; a mismatch leaves dst in the staging
+		 * directory, which the failure removes */
+		if (mkdir(dst, 0755) < 0)
+			return berth_error(err, errno, "mkdir `%s`", dst);
+		if (layer_unpack_digest(fd, what, dst, got, &pr, err) < 0)
+			return -1;
+	}
 	if (strcmp(got, want) != 0)
 		return berth_error(err, 0,
 		                   "%s: diff id mismatch: expected sha256:%s, got sha256:%s", what,
 		                   want, got);
-	have = image_layer_dir(s->e, want);
-	dst = xasprintf("%s/%s", s->layers, want);
-	if (access(have, F_OK) == 0 || access(dst, F_OK) == 0) {
-		progress_end(&pr);
-		return 0;
-	}
-	if (mkdir(dst, 0755) < 0)
-		return berth_error(err, errno, "mkdir `%s`", dst);
-	progress_init(&pr, label, (uint64_t)st.st_size);
-	if (layer_unpack(fd, what, dst, &pr, err) < 0)
-		return -1;
 	progress_end(&pr);
 	return 0;
 }
 
-static int staging_add_image(struct staging *s, const char *name, const char *hex, size_t size)
+int staging_add_image(struct staging *s, const char *name, const char *hex, size_t size,
+                      const char *media_type)
 {
-	json_t *o = json_pack("{s:s,s:I}", "manifest", hex, "size", (json_int_t)size);
+	json_t *o = json_pack("{s:s,s:I,s:s}", "manifest", hex, "size", (json_int_t)size,
+	                      "mediaType", media_type ? media_type : MT_MANIFEST);
 
 	if (name)
 		json_object_set_new(o, "name", json_string(name));
@@ -231,7 +227,8 @@ static int import_oci_manifest(struct staging *s, int xfd, json_t *d, const char
 		json_int_t msize;
 		const char *h;
 		desc_get(d, what, &h, &msize, err);
-		staging_add_image(s, name, mhex, msize > 0 ? (size_t)msize : 0);
+		staging_add_image(s, name, mhex, msize > 0 ? (size_t)msize : 0,
+		                  json_string_value(json_object_get(d, "mediaType")));
 	}
 	r = 0;
 out:
@@ -302,7 +299,7 @@ static int staging_manifest(struct staging *s, const char *chex, size_t csize, j
 	json_decref(m);
 	if (staging_blob_mem(s, text, strlen(text), mhex, err) < 0)
 		return -1;
-	return staging_add_image(s, name, mhex, strlen(text));
+	return staging_add_image(s, name, mhex, strlen(text), MT_MANIFEST);
 }
 
 static int import_docker(struct staging *s, int xfd, const char *name, berth_error_t *err)
@@ -482,7 +479,7 @@ out:
 	return kind;
 }
 
-static int staging_commit(struct staging *s, char **out, berth_error_t *err)
+int staging_commit(struct staging *s, char **out, berth_error_t *err)
 {
 	const char *sub[2][2] = {{s->blobs, "images/blobs/sha256"}, {s->layers, "layers"}};
 	bool had = s->e->lock_fd >= 0;
@@ -520,13 +517,35 @@ static int staging_commit(struct staging *s, char **out, berth_error_t *err)
 		    xasprintf("sha256:%s", json_string_value(json_object_get(img, "manifest")));
 		if (image_index_add(s->e, norm, md,
 		                    (uint64_t)json_integer_value(json_object_get(img, "size")),
-		                    err) < 0)
+		                    json_string_value(json_object_get(img, "mediaType")), err) < 0)
 			return -1;
 		if (out && i == 0)
 			*out = norm ? xstrdup(norm) : xstrdup(md);
 	}
 	if (!had)
 		engine_unlock(s->e);
+	return 0;
+}
+
+int staging_init(struct staging *s, struct engine *e, const char *file, const char *kind,
+                 berth_error_t *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = e;
+	s->file = file;
+	s->dir = engine_path(e, "tmp/%s-XXXXXX", kind);
+	if (mkdtemp(s->dir) == NULL) {
+		berth_error(err, errno, "mkdtemp `%s`", s->dir);
+		free(s->dir);
+		s->dir = NULL;
+		return -1;
+	}
+	s->x = xasprintf("%s/x", s->dir);
+	s->blobs = xasprintf("%s/blobs", s->dir);
+	s->layers = xasprintf("%s/layers", s->dir);
+	s->images = json_array();
+	if (mkdir(s->x, 0700) < 0 || mkdir(s->blobs, 0700) < 0 || mkdir(s->layers, 0700) < 0)
+		return berth_error(err, errno, "mkdir in `%s`", s->dir);
 	return 0;
 }
 
@@ -543,21 +562,8 @@ int image_import(struct engine *e, const char *file, const char *name, char **ou
 	kind = import_detect(fd, file, err);
 	if (kind < 0)
 		return -1;
-	s.dir = engine_path(e, "tmp/import-XXXXXX");
-	if (mkdtemp(s.dir) == NULL) {
-		berth_error(err, errno, "mkdtemp `%s`", s.dir);
-		free(s.dir);
-		s.dir = NULL;
-		return -1;
-	}
-	s.x = xasprintf("%s/x", s.dir);
-	s.blobs = xasprintf("%s/blobs", s.dir);
-	s.layers = xasprintf("%s/layers", s.dir);
-	s.images = json_array();
-	if (mkdir(s.x, 0700) < 0 || mkdir(s.blobs, 0700) < 0 || mkdir(s.layers, 0700) < 0) {
-		berth_error(err, errno, "mkdir in `%s`", s.dir);
+	if (staging_init(&s, e, file, "import", err) < 0)
 		goto out;
-	}
 	if (kind == 'r') {
 		r = import_rootfs(&s, fd, name, err);
 	} else {

@@ -366,30 +366,44 @@ static int unpack_entry(struct unpack_ctx *c, struct archive *a, struct archive_
 	}
 }
 
-int layer_unpack(int fd, const char *what, const char *dest, struct progress *pr,
-                 berth_error_t *err)
+/* The uncompressed stream of an outer (raw) archive, hashed as the tar reader takes it. */
+struct unpack_hashed {
+	struct archive *outer;
+	struct sha256 h;
+	const char *what;
+};
+
+static la_ssize_t unpack_read_hashed(struct archive *a, void *data, const void **buf)
 {
-	cleanup_free struct unpack_src *s = xmalloc0(sizeof(*s));
-	cleanup_archive struct archive *a = NULL;
+	struct unpack_hashed *u = data;
+	size_t len;
+	la_int64_t off;
+	int r = archive_read_data_block(u->outer, buf, &len, &off);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK) {
+		archive_set_error(a, EIO, "%s", archive_error_string(u->outer) ?: "read error");
+		return -1;
+	}
+	sha256_update(&u->h, *buf, len);
+	return (la_ssize_t)len;
+}
+
+static int layer_unpack_from(struct archive *a, const char *what, const char *dest,
+                             berth_error_t *err)
+{
 	cleanup_close int rootfd = -1;
 	struct unpack_ctx c = {.what = what, .parent_fd = -1};
 	struct archive_entry *en;
-	mode_t old = umask(0);
+	mode_t old;
 	int r = 0;
 
-	s->fd = fd;
-	s->pr = pr;
 	rootfd = open(dest, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		umask(old);
+	if (rootfd < 0)
 		return berth_error(err, errno, "open `%s`", dest);
-	}
 	c.rootfd = rootfd;
-	a = unpack_open(s, false, what, err);
-	if (a == NULL) {
-		umask(old);
-		return -1;
-	}
+	old = umask(0);
 	for (;;) {
 		int h = archive_read_next_header(a, &en);
 		if (h == ARCHIVE_EOF)
@@ -406,4 +420,57 @@ int layer_unpack(int fd, const char *what, const char *dest, struct progress *pr
 	unpack_forget_parent(&c);
 	umask(old);
 	return r;
+}
+
+int layer_unpack(int fd, const char *what, const char *dest, struct progress *pr,
+                 berth_error_t *err)
+{
+	cleanup_free struct unpack_src *s = xmalloc0(sizeof(*s));
+	cleanup_archive struct archive *a = NULL;
+
+	s->fd = fd;
+	s->pr = pr;
+	a = unpack_open(s, false, what, err);
+	if (a == NULL)
+		return -1;
+	return layer_unpack_from(a, what, dest, err);
+}
+
+int layer_unpack_digest(int fd, const char *what, const char *dest, char hex[65],
+                        struct progress *pr, berth_error_t *err)
+{
+	cleanup_free struct unpack_src *s = xmalloc0(sizeof(*s));
+	cleanup_archive struct archive *outer = NULL;
+	cleanup_archive struct archive *a = NULL;
+	struct unpack_hashed u = {.what = what};
+	struct archive_entry *en;
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r;
+
+	s->fd = fd;
+	s->pr = pr;
+	outer = unpack_open(s, true, what, err);
+	if (outer == NULL)
+		return -1;
+	if (archive_read_next_header(outer, &en) != ARCHIVE_OK)
+		return berth_error(err, 0, "%s: %s", what, archive_error_string(outer));
+	u.outer = outer;
+	sha256_init(&u.h);
+	a = archive_read_new();
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	if (archive_read_open(a, &u, NULL, unpack_read_hashed, NULL) != ARCHIVE_OK)
+		return berth_error(err, 0, "%s: %s", what, archive_error_string(a));
+	if (layer_unpack_from(a, what, dest, err) < 0)
+		return -1;
+	/* what the tar reader did not need (the end blocks, padding) is in the diff id too */
+	while ((r = archive_read_data_block(outer, &buf, &len, &off)) == ARCHIVE_OK)
+		sha256_update(&u.h, buf, len);
+	if (r != ARCHIVE_EOF)
+		return berth_error(err, 0, "%s: %s", what,
+		                   archive_error_string(outer) ?: "read error");
+	sha256_final_hex(&u.h, hex);
+	return 0;
 }

@@ -27,5 +27,13 @@ BERTH_CMD(start);
 BERTH_CMD(images);
 BERTH_CMD(image);
 BERTH_CMD(rmi);
+BERTH_CMD(pull);
+BERTH_CMD(push);
+BERTH_CMD(login);
+BERTH_CMD(logout);
+BERTH_CMD(tag);
+BERTH_CMD(save);
+BERTH_CMD(manifest);
+BERTH_CMD(load);
 
 #endif

@@ -10,10 +10,22 @@
 
 BERTH_CMD(images)
 {
-	bool json = argc > 2 && strcmp(argv[1], "--format") == 0 && strcmp(argv[2], "json") == 0;
+	bool json = false, digests = false;
 	struct image_summary *v;
 	size_t n;
 
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		    strcmp(argv[i + 1], "json") == 0)
+			json = true, i++;
+		else if (strcmp(argv[i], "--digests") == 0)
+			digests = true;
+		else
+			return berth_error(err, 0,
+			                   "unknown option `%s` (berth images [--digests] "
+			                   "[--format json])",
+			                   argv[i]);
+	}
 	if (json) {
 		char *t = image_list_json(e, err);
 		if (t == NULL)
@@ -24,10 +36,14 @@ BERTH_CMD(images)
 	}
 	if (image_summaries(e, &v, &n, err) < 0)
 		return -1;
-	printf("%-40s %-14s %-22s %10s\n", "NAME", "ID", "CREATED", "SIZE");
+	printf("%-40s %s%-14s %-22s %10s\n", "NAME",
+	       digests ? "DIGEST                                                                   "
+	               : "",
+	       "ID", "CREATED", "SIZE");
 	for (size_t i = 0; i < n; i++)
-		printf("%-40s %-14.12s %-22.20s %9.1fM\n", v[i].name ? v[i].name : "<none>",
-		       v[i].id, v[i].created, (double)v[i].size / 1e6);
+		printf("%-40s %s%s%-14.12s %-22.20s %9.1fM\n", v[i].name ? v[i].name : "<none>",
+		       digests ? v[i].digest : "", digests ? " " : "", v[i].id, v[i].created,
+		       (double)v[i].size / 1e6);
 	image_summaries_free(v, n);
 	return 0;
 }

@@ -33,6 +33,14 @@ static const struct {
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
+    {"pull", cmd_pull, "pull an image from a registry"},
+    {"push", cmd_push, "push an image to a registry"},
+    {"tag", cmd_tag, "give an image another name"},
+    {"save", cmd_save, "write images to an oci-archive or docker-archive"},
+    {"load", cmd_load, "read images from an archive"},
+    {"manifest", cmd_manifest, "create, add to, inspect and push manifest lists"},
+    {"login", cmd_login, "keep a registry's credentials"},
+    {"logout", cmd_logout, "forget a registry's credentials"},
 };
 
 static void usage(FILE *f)

@@ -50,7 +50,10 @@ BERTH_CMD(run)
 		O_CAPDROP,
 		O_NET,
 		O_EP,
-		O_RM
+		O_RM,
+		O_PULL,
+		O_TLS,
+		O_AUTHFILE
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -72,10 +75,15 @@ BERTH_CMD(run)
 	    {"cap-drop", required_argument, NULL, O_CAPDROP},
 	    {"network", required_argument, NULL, O_NET},
 	    {"entrypoint", required_argument, NULL, O_EP},
+	    {"pull", required_argument, NULL, O_PULL},
+	    {"tls-verify", optional_argument, NULL, O_TLS},
+	    {"authfile", required_argument, NULL, O_AUTHFILE},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	struct run_opts o = {0};
+	struct reg_opts ro = {.tls_verify = true};
+	const char *pull = "missing";
 	char **keep = NULL;
 	size_t n_keep = 0;
 	struct image *img = NULL;
@@ -163,6 +171,28 @@ BERTH_CMD(run)
 			o.entrypoint = optarg;
 			o.has_entrypoint = true;
 			break;
+		case O_PULL:
+			if (strcmp(optarg, "missing") != 0 && strcmp(optarg, "always") != 0 &&
+			    strcmp(optarg, "never") != 0) {
+				berth_error(err, 0,
+				            "bad --pull `%s`: expected missing, always or never",
+				            optarg);
+				goto out;
+			}
+			pull = optarg;
+			break;
+		case O_TLS:
+			if (optarg && strcmp(optarg, "false") == 0) {
+				ro.tls_verify = false;
+			} else if (optarg && strcmp(optarg, "true") != 0) {
+				berth_error(err, 0, "bad --tls-verify `%s`: expected true or false",
+				            optarg);
+				goto out;
+			}
+			break;
+		case O_AUTHFILE:
+			ro.authfile = optarg;
+			break;
 		case 'h':
 			puts("usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
 			     "[--env-file F] [-w DIR]\n"
@@ -170,7 +200,9 @@ BERTH_CMD(run)
 			     "[--memory SIZE]\n"
 			     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
 			     "[--network none|host]\n"
-			     "  [--entrypoint E] IMAGE [CMD…]");
+			     "  [--entrypoint E] [--pull missing|always|never] "
+			     "[--tls-verify=false]\n"
+			     "  [--authfile F] IMAGE [CMD…]");
 			r = 0;
 			goto out;
 		default:
@@ -187,6 +219,20 @@ BERTH_CMD(run)
 	o.n_cmd = (size_t)(argc - optind - 1);
 	if (spec_check_opts(&o, err) < 0)
 		goto out;
+	/* --pull=missing (the default): an image not in the store is pulled */
+	if (strcmp(pull, "always") == 0 ||
+	    (strcmp(pull, "missing") == 0 && !image_present(e, argv[optind]))) {
+		cleanup_free char *pid = NULL;
+		bool missing = strcmp(pull, "missing") == 0;
+		progress_set_quiet(true);
+		if (image_pull(e, argv[optind], &ro, &pid, err) < 0) {
+			if (missing)
+				berth_error_prefix(
+				    err, "image \"%s\" not found locally, and the pull failed",
+				    argv[optind]);
+			goto out;
+		}
+	}
 	if (image_find(e, argv[optind], &img, err) < 0)
 		goto out;
 	if (ctr_create(e, img, &o, &id, err) < 0)

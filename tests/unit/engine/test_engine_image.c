@@ -161,10 +161,10 @@ static void test_index_names(void **state)
 	snprintf(digest, sizeof(digest), "%s", img->digest);
 	image_free(img);
 	/* the same manifest under a second name: two entries */
-	assert_int_equal(image_index_add(&s->e, "two:latest", digest, 100, &err), 0);
+	assert_int_equal(image_index_add(&s->e, "two:latest", digest, 100, NULL, &err), 0);
 	assert_int_equal(index_entries(s), 2);
 	/* a name given again moves; the entry it leaves without a name goes */
-	assert_int_equal(image_index_add(&s->e, "two:latest", digest, 100, &err), 0);
+	assert_int_equal(image_index_add(&s->e, "two:latest", digest, 100, NULL, &err), 0);
 	assert_int_equal(index_entries(s), 2);
 	/* rmi of one name keeps the other, and the blobs */
 	assert_int_equal(image_remove(&s->e, "one", false, &err), 0);
