@@ -6,6 +6,7 @@
  * attached) with the library's supervise loop, and records the exit status.
  * `berth run` is the monitor itself; `berth run -d` and `berth start` double-fork one. */
 #include "image_priv.h"
+#include "network.h"
 #include "container.h"
 #include "log.h"
 #include "supervise.h"
@@ -104,6 +105,9 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	                             "monitor_start", (json_int_t)ctr_self_start_time()),
 	                   err) < 0)
 		goto out;
+	/* its network, before its process exists (it joins the namespace made here) */
+	if (net_attach(e, id, err) < 0)
+		goto out;
 	/* the container's stdio, given to the runtime library: its terminal (whose master
 	 * comes back), or pipes for its output and our stdin when attached with -i */
 	if (tty) {
@@ -170,6 +174,7 @@ out:
 		berth_error_release(&e2);
 	}
 	ctr_umount(e, id);
+	net_detach(e, id);
 	if ((r == 0 && !rm) || (r < 0 && created)) {
 		cleanup_free char *now = util_now_rfc3339();
 		berth_error_t e2 = NULL;

@@ -6,6 +6,7 @@
  * (OOM, kill -9) while the container runs on is reported as such, and stop / kill act on the
  * container's init through the runtime library all the same. */
 #include "image_priv.h"
+#include "network.h"
 #include "cgroup.h"
 #include "container.h"
 #include "log.h"
@@ -318,6 +319,7 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 		log_warning("%s", e2->msg);
 	berth_error_release(&e2);
 	ctr_umount(e, id);
+	net_detach(e, id);
 	if (c.rm) {
 		cleanup_free char *dir = engine_path(e, "containers/%s", id);
 		r = util_rm_rf(dir, err);

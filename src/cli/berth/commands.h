@@ -27,5 +27,6 @@ BERTH_CMD(start);
 BERTH_CMD(images);
 BERTH_CMD(image);
 BERTH_CMD(rmi);
+BERTH_CMD(network);
 
 #endif

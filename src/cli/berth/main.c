@@ -33,6 +33,7 @@ static const struct {
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
+    {"network", cmd_network, "create, list, inspect, remove networks"},
 };
 
 static void usage(FILE *f)

@@ -50,7 +50,13 @@ BERTH_CMD(run)
 		O_CAPDROP,
 		O_NET,
 		O_EP,
-		O_RM
+		O_RM,
+		O_IP,
+		O_MAC,
+		O_ALIAS,
+		O_DNS,
+		O_DNSSEARCH,
+		O_ADDHOST
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -71,6 +77,14 @@ BERTH_CMD(run)
 	    {"cap-add", required_argument, NULL, O_CAPADD},
 	    {"cap-drop", required_argument, NULL, O_CAPDROP},
 	    {"network", required_argument, NULL, O_NET},
+	    {"net", required_argument, NULL, O_NET},
+	    {"ip", required_argument, NULL, O_IP},
+	    {"mac-address", required_argument, NULL, O_MAC},
+	    {"network-alias", required_argument, NULL, O_ALIAS},
+	    {"net-alias", required_argument, NULL, O_ALIAS},
+	    {"dns", required_argument, NULL, O_DNS},
+	    {"dns-search", required_argument, NULL, O_DNSSEARCH},
+	    {"add-host", required_argument, NULL, O_ADDHOST},
 	    {"entrypoint", required_argument, NULL, O_EP},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -157,7 +171,30 @@ BERTH_CMD(run)
 			run_push(&o.cap_drop, &o.n_cap_drop, optarg);
 			break;
 		case O_NET:
+			if (o.network) {
+				berth_error(err, 0,
+				            "--network given twice: one network per container");
+				goto out;
+			}
 			o.network = optarg;
+			break;
+		case O_IP:
+			o.ip = optarg;
+			break;
+		case O_MAC:
+			o.mac = optarg;
+			break;
+		case O_ALIAS:
+			run_push(&o.aliases, &o.n_aliases, optarg);
+			break;
+		case O_DNS:
+			run_push(&o.dns, &o.n_dns, optarg);
+			break;
+		case O_DNSSEARCH:
+			run_push(&o.dns_search, &o.n_dns_search, optarg);
+			break;
+		case O_ADDHOST:
+			run_push(&o.add_hosts, &o.n_add_hosts, optarg);
 			break;
 		case O_EP:
 			o.entrypoint = optarg;
@@ -169,7 +206,11 @@ BERTH_CMD(run)
 			     "  [-u UID[:GID]] [-v HOST:CTR[:ro]] [--read-only] [--hostname H] "
 			     "[--memory SIZE]\n"
 			     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
-			     "[--network none|host]\n"
+			     "\n"
+			     "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] "
+			     "[--mac-address MAC]\n"
+			     "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
+			     "NAME:IP]\n"
 			     "  [--entrypoint E] IMAGE [CMD…]");
 			r = 0;
 			goto out;
@@ -218,5 +259,9 @@ out:
 	free(o.volumes);
 	free(o.cap_add);
 	free(o.cap_drop);
+	free(o.aliases);
+	free(o.dns);
+	free(o.dns_search);
+	free(o.add_hosts);
 	return r;
 }
