@@ -54,13 +54,14 @@ static int fw_check_name(const char *what, const char *s, size_t max, berth_erro
 		                   s != NULL ? s : "", max);
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		          (i > 0 && (c == '_' || c == '.' || c == '-'));
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '.' || c == '-'));
 		if (!ok)
-			return berth_error(err, 0,
-			                   "firewall: %s `%s`: expected letters, digits, `_`, `.` and "
-			                   "`-` (not first)",
-			                   what, s);
+			return berth_error(
+			    err, 0,
+			    "firewall: %s `%s`: expected letters, digits, `_`, `.` and "
+			    "`-` (not first)",
+			    what, s);
 	}
 	return 0;
 }
@@ -84,8 +85,8 @@ static int fw_cidr(const char *what, const char *s, int family, char *out, size_
 	len = strtol(slash + 1, &end, 10);
 	if (inet_pton(family, addr, a) != 1 || slash[1] < '0' || slash[1] > '9' || *end != '\0' ||
 	    len < 0 || len > max)
-		return berth_error(err, 0, "firewall: %s `%s`: expected an IPv%d ADDRESS/PREFIX", what,
-		                   s, family == AF_INET ? 4 : 6);
+		return berth_error(err, 0, "firewall: %s `%s`: expected an IPv%d ADDRESS/PREFIX",
+		                   what, s, family == AF_INET ? 4 : 6);
 	for (int bit = (int)len; bit < max; bit++)
 		a[bit / 8] &= (unsigned char)~(0x80 >> (bit % 8));
 	inet_ntop(family, a, addr, sizeof(addr));
@@ -176,11 +177,12 @@ static int fw_run(struct fw *fw, const char *cmds, berth_error_t *err)
 		if (e != NULL) {
 			e += strlen("Error: ");
 			nl = strchr(e, '\n');
-			snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - e : (long)strlen(e)), e);
+			snprintf(line, sizeof(line), "%.*s", (int)(nl ? nl - e : (long)strlen(e)),
+			         e);
 			if (nl != NULL) {
 				const char *c = nl + 1, *nl2 = strchr(c, '\n');
-				snprintf(cmd, sizeof(cmd), "%.*s", (int)(nl2 ? nl2 - c : (long)strlen(c)),
-				         c);
+				snprintf(cmd, sizeof(cmd), "%.*s",
+				         (int)(nl2 ? nl2 - c : (long)strlen(c)), c);
 			}
 		}
 	}
@@ -306,8 +308,8 @@ static size_t fw_del_elems(FILE *b, json_t *list, const char *map, const char *t
 			{
 				cleanup_free char *sk = fw_key_text(s, quote);
 				if (sk != NULL && strcmp(sk, key) == 0) {
-					fprintf(b, "delete element " FW_TABLE " %s { %s }\n", set_also,
-					        key);
+					fprintf(b, "delete element " FW_TABLE " %s { %s }\n",
+					        set_also, key);
 					break;
 				}
 			}
@@ -319,7 +321,8 @@ static size_t fw_del_elems(FILE *b, json_t *list, const char *map, const char *t
 static void fw_del_chain(FILE *b, json_t *list, const char *name)
 {
 	if (fw_has_chain(list, name))
-		fprintf(b, "flush chain " FW_TABLE " %s\ndelete chain " FW_TABLE " %s\n", name, name);
+		fprintf(b, "flush chain " FW_TABLE " %s\ndelete chain " FW_TABLE " %s\n", name,
+		        name);
 }
 
 /* `delete rule` for each rule of `ports` that jumps to chain; returns how many. */
@@ -386,7 +389,8 @@ static void fw_base(FILE *b)
 	      " raw_prerouting { type filter hook prerouting priority raw; policy accept; }\n"
 	      "add chain " FW_TABLE
 	      " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
-	      "add chain " FW_TABLE " output { type nat hook output priority -100; policy accept; }\n"
+	      "add chain " FW_TABLE
+	      " output { type nat hook output priority -100; policy accept; }\n"
 	      "add chain " FW_TABLE
 	      " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
 	      "flush chain " FW_TABLE " forward\n"
@@ -475,7 +479,8 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	if (fw_check_name("network name", net->name, 64, err) < 0 ||
 	    fw_check_name("bridge", net->bridge, 15, err) < 0)
 		return -1;
-	if (net->subnet4 != NULL && fw_cidr("subnet", net->subnet4, AF_INET, s4, sizeof(s4), err) < 0)
+	if (net->subnet4 != NULL &&
+	    fw_cidr("subnet", net->subnet4, AF_INET, s4, sizeof(s4), err) < 0)
 		return -1;
 	if (net->subnet6 != NULL &&
 	    fw_cidr("IPv6 subnet", net->subnet6, AF_INET6, s6, sizeof(s6), err) < 0)
@@ -532,14 +537,16 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 		else
 			fprintf(b, "add rule " FW_TABLE " net-%s-out meta nfproto ipv4 drop\n", n);
 		if (s6[0] != '\0')
-			fprintf(b, "add rule " FW_TABLE " net-%s-out ip6 saddr != %s drop\n", n, s6);
+			fprintf(b, "add rule " FW_TABLE " net-%s-out ip6 saddr != %s drop\n", n,
+			        s6);
 		else
 			fprintf(b, "add rule " FW_TABLE " net-%s-out meta nfproto ipv6 drop\n", n);
 	}
 	/* from the subnet: masquerade when leaving the bridge; hairpin (a container reaching
 	 * a published port of its own network through a host address) also on the bridge */
 	if (!net->internal)
-		fprintf(b, "add rule " FW_TABLE " net-%s-post oifname != \"%s\" masquerade\n", n, br);
+		fprintf(b, "add rule " FW_TABLE " net-%s-post oifname != \"%s\" masquerade\n", n,
+		        br);
 	fprintf(b, "add rule " FW_TABLE " net-%s-post oifname \"%s\" ct status dnat masquerade\n",
 	        n, br);
 
@@ -621,7 +628,8 @@ int fw_ports_add(const char *id, const struct fw_net *net, const char *ip4, cons
 
 	if (fw_check_name("container id", id, 80, err) < 0)
 		return -1;
-	if (net != NULL && net->name != NULL && fw_check_name("network name", net->name, 64, err) < 0)
+	if (net != NULL && net->name != NULL &&
+	    fw_check_name("network name", net->name, 64, err) < 0)
 		return -1;
 	if (ip4 != NULL && fw_check_ip("container address", ip4, AF_INET, err) < 0)
 		return -1;
@@ -632,23 +640,25 @@ int fw_ports_add(const char *id, const struct fw_net *net, const char *ip4, cons
 		bool want4 = p->family == AF_INET || p->family == AF_UNSPEC;
 		bool want6 = p->family == AF_INET6 || p->family == AF_UNSPEC;
 		if (p->host_port == 0 || p->ctr_port == 0 || p->host_port_end > p->host_port)
-			return berth_error(err, 0,
-			                   "firewall: container `%s`: port %u -> %u is not reserved "
-			                   "(port_reserve() chooses the host port)",
-			                   id, p->host_port, p->ctr_port);
+			return berth_error(
+			    err, 0,
+			    "firewall: container `%s`: port %u -> %u is not reserved "
+			    "(port_reserve() chooses the host port)",
+			    id, p->host_port, p->ctr_port);
 		if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 			return berth_error(err, 0, "firewall: container `%s`: protocol %d", id,
 			                   p->proto);
 		if (p->host_ip[0] != '\0' &&
-		    fw_check_ip("host address", p->host_ip, p->family == AF_INET6 ? AF_INET6 : AF_INET,
-		                err) < 0)
+		    fw_check_ip("host address", p->host_ip,
+		                p->family == AF_INET6 ? AF_INET6 : AF_INET, err) < 0)
 			return -1;
 		if ((want4 && ip4 == NULL && (!want6 || ip6 == NULL)) ||
 		    (want6 && ip6 == NULL && (!want4 || ip4 == NULL)))
-			return berth_error(err, 0,
-			                   "firewall: container `%s`: host port %u: the container has "
-			                   "no IPv%d address",
-			                   id, p->host_port, want4 ? 4 : 6);
+			return berth_error(
+			    err, 0,
+			    "firewall: container `%s`: host port %u: the container has "
+			    "no IPv%d address",
+			    id, p->host_port, want4 ? 4 : 6);
 	}
 	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0)
 		return -1;

@@ -27,8 +27,8 @@
 #define PORT_SPEC_MAX 256
 
 /* One PORT or LO-HI into [*lo, *hi]. what names the part for the message. */
-static int port_range(const char *spec, const char *s, const char *what, uint16_t *lo,
-                      uint16_t *hi, berth_error_t *err)
+static int port_range(const char *spec, const char *s, const char *what, uint16_t *lo, uint16_t *hi,
+                      berth_error_t *err)
 {
 	unsigned long v[2] = {0, 0};
 	const char *p = s;
@@ -44,19 +44,21 @@ static int port_range(const char *spec, const char *s, const char *what, uint16_
 			p++;
 		}
 		if (p == start || (*p != '\0' && (*p != '-' || k == 1)))
-			return berth_error(err, 0,
-			                   "--publish `%s`: %s port `%s` is not a number or a range "
-			                   "LO-HI",
-			                   spec, what, s);
+			return berth_error(
+			    err, 0,
+			    "--publish `%s`: %s port `%s` is not a number or a range "
+			    "LO-HI",
+			    spec, what, s);
 		if (v[k] > 65535)
-			return berth_error(err, 0, "--publish `%s`: %s port `%s` is more than 65535",
-			                   spec, what, s);
+			return berth_error(err, 0,
+			                   "--publish `%s`: %s port `%s` is more than 65535", spec,
+			                   what, s);
 		if (v[k] == 0)
-			return berth_error(err, 0, "--publish `%s`: %s port `%s`: 0 is not a port%s", spec,
-			                   what, s,
-			                   strcmp(what, "host") == 0
-			                       ? " (omit the host port for a free one)"
-			                       : "");
+			return berth_error(
+			    err, 0, "--publish `%s`: %s port `%s`: 0 is not a port%s", spec, what,
+			    s,
+			    strcmp(what, "host") == 0 ? " (omit the host port for a free one)"
+			                              : "");
 		if (*p == '\0') {
 			if (k == 0)
 				v[1] = v[0];
@@ -65,8 +67,9 @@ static int port_range(const char *spec, const char *s, const char *what, uint16_
 		p++; /* '-' */
 	}
 	if (v[1] < v[0])
-		return berth_error(err, 0, "--publish `%s`: %s port range `%s` ends before it starts",
-		                   spec, what, s);
+		return berth_error(err, 0,
+		                   "--publish `%s`: %s port range `%s` ends before it starts", spec,
+		                   what, s);
 	*lo = (uint16_t)v[0];
 	*hi = (uint16_t)v[1];
 	return 0;
@@ -74,8 +77,8 @@ static int port_range(const char *spec, const char *s, const char *what, uint16_
 
 /* The host address part: "" (every address), or an IPv4 / bracketed IPv6 address; sets
  * *family and writes the canonical text to out ("" for 0.0.0.0 and ::). */
-static int port_host_ip(const char *spec, const char *ip, bool v6, int *family,
-                        char out[46], berth_error_t *err)
+static int port_host_ip(const char *spec, const char *ip, bool v6, int *family, char out[46],
+                        berth_error_t *err)
 {
 	unsigned char a[16];
 
@@ -125,8 +128,8 @@ int port_parse(const char *spec, struct fw_port **ports, size_t *n, berth_error_
 			proto = IPPROTO_UDP;
 		else
 			return berth_error(err, 0,
-			                   "--publish `%s`: protocol `%s`: expected tcp or udp", spec,
-			                   slash + 1);
+			                   "--publish `%s`: protocol `%s`: expected tcp or udp",
+			                   spec, slash + 1);
 	}
 	rest = buf;
 	if (*rest == '[') {
@@ -147,15 +150,17 @@ int port_parse(const char *spec, struct fw_port **ports, size_t *n, berth_error_
 		for (const char *p = rest; *p != '\0'; p++)
 			colons += *p == ':';
 		if (colons > 2)
-			return berth_error(err, 0,
-			                   "--publish `%s`: too many `:` (an IPv6 host address goes in "
-			                   "brackets: [::1]:8080:80)",
-			                   spec);
+			return berth_error(
+			    err, 0,
+			    "--publish `%s`: too many `:` (an IPv6 host address goes in "
+			    "brackets: [::1]:8080:80)",
+			    spec);
 		if (colons == 2) {
 			colon = strchr(rest, ':');
 			*colon = '\0';
 			if (*rest == '\0')
-				return berth_error(err, 0, "--publish `%s`: empty host address", spec);
+				return berth_error(err, 0, "--publish `%s`: empty host address",
+				                   spec);
 			if (port_host_ip(spec, rest, false, &family, host_ip, err) < 0)
 				return -1;
 			rest = colon + 1;
@@ -171,10 +176,11 @@ int port_parse(const char *spec, struct fw_port **ports, size_t *n, berth_error_
 		hostpart = rest;
 		ctrpart = colon + 1;
 		if (*hostpart == '\0' && family == AF_UNSPEC)
-			return berth_error(err, 0,
-			                   "--publish `%s`: empty host port (give CTRPORT alone for a "
-			                   "free host port)",
-			                   spec);
+			return berth_error(
+			    err, 0,
+			    "--publish `%s`: empty host port (give CTRPORT alone for a "
+			    "free host port)",
+			    spec);
 	} else {
 		ctrpart = rest;
 	}
@@ -186,15 +192,17 @@ int port_parse(const char *spec, struct fw_port **ports, size_t *n, berth_error_
 
 	count = (size_t)(c1 - c0) + 1;
 	if (h0 != 0 && h1 != h0 && c1 != c0 && h1 - h0 != c1 - c0)
-		return berth_error(err, 0,
-		                   "--publish `%s`: host range %u-%u (%u ports) and container range "
-		                   "%u-%u (%u ports) differ in length",
-		                   spec, h0, h1, h1 - h0 + 1u, c0, c1, c1 - c0 + 1u);
+		return berth_error(
+		    err, 0,
+		    "--publish `%s`: host range %u-%u (%u ports) and container range "
+		    "%u-%u (%u ports) differ in length",
+		    spec, h0, h1, h1 - h0 + 1u, c0, c1, c1 - c0 + 1u);
 	if (h0 != 0 && h1 == h0 && c1 != c0)
-		return berth_error(err, 0,
-		                   "--publish `%s`: one host port for container ports %u-%u: give a "
-		                   "host range as long (or no host port, for free ones)",
-		                   spec, c0, c1);
+		return berth_error(
+		    err, 0,
+		    "--publish `%s`: one host port for container ports %u-%u: give a "
+		    "host range as long (or no host port, for free ones)",
+		    spec, c0, c1);
 
 	out = xrealloc(*ports, (*n + count) * sizeof(**ports));
 	*ports = out;
@@ -271,8 +279,7 @@ static int port_bind_one(const struct fw_port *p, uint16_t hp)
 			if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
 				return -errno;
 		}
-		if (p->host_ip[0] != '\0' &&
-		    inet_pton(AF_INET6, p->host_ip, &a.in6.sin6_addr) != 1)
+		if (p->host_ip[0] != '\0' && inet_pton(AF_INET6, p->host_ip, &a.in6.sin6_addr) != 1)
 			return -EINVAL;
 		len = sizeof(a.in6);
 	}

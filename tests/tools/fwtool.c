@@ -93,7 +93,8 @@ int main(int argc, char **argv)
 			else if (strcmp(argv[i], "--subnet6") == 0 && i + 1 < argc)
 				net.subnet6 = argv[++i];
 			else {
-				fprintf(stderr, "fwtool: net-add: unknown argument `%s`\n", argv[i]);
+				fprintf(stderr, "fwtool: net-add: unknown argument `%s`\n",
+				        argv[i]);
 				return 2;
 			}
 		}
