@@ -33,6 +33,10 @@ struct fw_port {
 	char host_ip[46];   /* "" for every host address */
 	uint16_t host_port; /* 0: a free port is chosen by port_reserve() */
 	uint16_t ctr_port;
+	/* 0, or the last port of a host range that maps to the one ctr_port (`8000-8010:80`,
+	 * as Docker has it): port_reserve() takes the first free one from host_port to
+	 * host_port_end and sets host_port to it (and this to 0). */
+	uint16_t host_port_end;
 };
 
 /* Parse one -p/--publish argument, [IP:][HOSTPORT:]CTRPORT[/tcp|/udp] with ranges
