@@ -262,7 +262,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	}
 	{
 		json_t *cn;
-		if (net_prepare(e, o, id, dir, &cn, &netns, err) < 0)
+		if (net_prepare(e, img, o, id, dir, &cn, &netns, err) < 0)
 			goto fail;
 		json_object_set_new(rec, "network", cn);
 		if (strcmp(json_string_value(json_object_get(cn, "mode")), "container") == 0)

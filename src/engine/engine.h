@@ -117,6 +117,9 @@ struct run_opts {
 	const char *ip, *mac;
 	char **aliases, **dns, **dns_search, **add_hosts;
 	size_t n_aliases, n_dns, n_dns_search, n_add_hosts;
+	char **publish; /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO] */
+	size_t n_publish;
+	bool publish_all; /* -P: every EXPOSEd port */
 };
 
 /* A working directory for a container's process (what is -w, --workdir or WorkingDir): an
@@ -180,6 +183,8 @@ struct ctr_info {
 	bool has_exit_code;
 	int exit_code;
 	bool rm, tty, interactive, detach;
+	char *ip;    /* its address while it runs on a bridge network, else NULL */
+	char *ports; /* published ports as `ps` shows them ("0.0.0.0:8080->80/tcp, …"), or "" */
 	struct json_t *raw; /* the record as stored, for the JSON views */
 };
 /* A name, an id or an id prefix. */
@@ -189,6 +194,8 @@ int ctr_get_id(struct engine *e, const char *id, struct ctr_info *out, berth_err
 int ctr_get_all(struct engine *e, struct ctr_info **out, size_t *n, berth_error_t *err);
 void ctr_info_free(struct ctr_info *c);
 void ctr_infos_free(struct ctr_info *v, size_t n);
+/* `berth port`: one line per published port, "80/tcp -> 0.0.0.0:8080" (a new string). */
+char *ctr_port_text(const struct ctr_info *c);
 /* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
 char *ctr_infos_json(const struct ctr_info *v, size_t n);
 char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);

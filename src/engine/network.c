@@ -20,11 +20,13 @@
  * network starts or stops. The default network does not resolve names, as in Docker. */
 #include "image_priv.h"
 #include "network.h"
+#include "firewall.h"
 #include "log.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -140,6 +142,15 @@ static int net_parse_def(json_t *net, struct net_cidr *c, uint32_t *gw)
 	return 0;
 }
 
+static void net_fw(json_t *net, struct fw_net *f)
+{
+	f->name = jstr(net, "name");
+	f->bridge = jstr(net, "bridge");
+	f->subnet4 = jstr(net, "subnet");
+	f->subnet6 = NULL;
+	f->internal = json_is_true(json_object_get(net, "internal"));
+}
+
 /* The subnets taken: every network's but skip's, and the host's routes (but those through
  * skip_dev). */
 static int net_used(struct engine *e, const char *skip, const char *skip_dev, struct net_cidr **v,
@@ -155,7 +166,8 @@ static int net_used(struct engine *e, const char *skip, const char *skip_dev, st
 	{
 		struct net_cidr c;
 		uint32_t gw;
-		if ((skip && strcmp(jstr(j, "name") ?: "", skip) == 0) || net_parse_def(j, &c, &gw) < 0)
+		if ((skip && strcmp(jstr(j, "name") ?: "", skip) == 0) ||
+		    net_parse_def(j, &c, &gw) < 0)
 			continue;
 		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 		(*v)[(*n)++] = c;
@@ -164,8 +176,8 @@ static int net_used(struct engine *e, const char *skip, const char *skip_dev, st
 	return 0;
 }
 
-static json_t *net_new(const char *name, const char *bridge, const struct net_cidr *c,
-                       uint32_t gw, bool internal)
+static json_t *net_new(const char *name, const char *bridge, const struct net_cidr *c, uint32_t gw,
+                       bool internal)
 {
 	unsigned char rnd[32];
 	char id[65], sub[20], g[16];
@@ -199,8 +211,9 @@ static int net_ensure_default(struct engine *e, berth_error_t *err)
 	r = net_subnet_pick(used, n, &c);
 	free(used);
 	if (r < 0)
-		return berth_error(err, 0, "no free subnet in 10.89.0.0 - 10.99.255.0 for the "
-		                           "default network");
+		return berth_error(err, 0,
+		                   "no free subnet in 10.89.0.0 - 10.99.255.0 for the "
+		                   "default network");
 	net = net_new(NET_DEFAULT, NET_DEFAULT_BRIDGE, &c, c.addr + 1, false);
 	r = net_save(e, net, err);
 	json_decref(net);
@@ -295,8 +308,8 @@ static void hosts_names(FILE *f, json_t *lease)
 	size_t i;
 
 	fprintf(f, "%s\t%s", jstr(lease, "ip"), jstr(lease, "name") ?: "");
-	json_array_foreach(json_object_get(lease, "aliases"), i, a) fprintf(f, " %s",
-	                                                                    json_string_value(a));
+	json_array_foreach(json_object_get(lease, "aliases"), i, a)
+	    fprintf(f, " %s", json_string_value(a));
 	fputc('\n', f);
 }
 
@@ -319,14 +332,14 @@ static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
 		fprintf(f, "%s\t%s", jstr(lease, "ip"), hostname);
 		if (strcmp(hostname, name) != 0)
 			fprintf(f, " %s", name);
-		json_array_foreach(json_object_get(lease, "aliases"), i,
-		                   a) fprintf(f, " %s", json_string_value(a));
+		json_array_foreach(json_object_get(lease, "aliases"), i, a)
+		    fprintf(f, " %s", json_string_value(a));
 		fputc('\n', f);
 		if (strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) != 0)
 			json_array_foreach(leases, i, l) if (l != lease &&
 			                                     strcmp(jstr(l, "network") ?: "",
-			                                            jstr(lease, "network") ?: "") == 0)
-			    hosts_names(f, l);
+			                                            jstr(lease, "network") ?: "") ==
+			                                         0) hosts_names(f, l);
 	}
 	json_array_foreach(json_object_get(net, "add_hosts"), i, a)
 	{
@@ -400,6 +413,10 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 			log_warning("%s", e2->msg);
 			berth_error_release(&e2);
 		}
+		if (json_is_true(json_object_get(l, "ports")) && fw_ports_del(id, &e2) < 0) {
+			log_warning("%s", e2->msg);
+			berth_error_release(&e2);
+		}
 		free(network);
 		network = xstrdup(jstr(l, "network") ?: "");
 		json_array_remove(leases, i);
@@ -455,7 +472,8 @@ static void lease_reclaim(struct engine *e, const char *self, json_t *leases, bo
 	struct dirent *de;
 
 	while (d && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 || lease_live(e, de->d_name))
+		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 ||
+		    lease_live(e, de->d_name))
 			continue;
 		detach_locked(e, de->d_name, leases, changed);
 	}
@@ -515,9 +533,43 @@ static int net_ip_forward(berth_error_t *err)
 	return util_write_file(p, "1", err);
 }
 
-static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
-                         bool *changed, berth_error_t *err)
+/* The record's published ports (-p, -P) parsed; *n of them. */
+static int attach_ports(json_t *cn, struct fw_port **ports, size_t *n, berth_error_t *err)
 {
+	json_t *v;
+	size_t i;
+
+	*ports = NULL;
+	*n = 0;
+	json_array_foreach(json_object_get(cn, "publish"), i, v)
+	{
+		if (port_parse(json_string_value(v) ?: "", ports, n, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *ports_json(const struct fw_port *p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s,s:i,s:i}", "proto",
+		                 p[i].proto == IPPROTO_UDP ? "udp" : "tcp", "host_ip",
+		                 p[i].host_ip[0]           ? p[i].host_ip
+		                 : p[i].family == AF_INET6 ? "::"
+		                                           : "0.0.0.0",
+		                 "host_port", p[i].host_port, "ctr_port", p[i].ctr_port));
+	return a;
+}
+
+static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
+                         bool *changed, int **fds, size_t *n_fds, berth_error_t *err)
+{
+	cleanup_free struct fw_port *ports = NULL;
+	size_t n_ports = 0;
+	struct fw_net fwn;
 	json_t *cn = json_object_get(rec, "network");
 	const char *mode = jstr(cn, "mode") ?: "";
 	cleanup_free char *ns = net_ns_path(e, id);
@@ -532,6 +584,15 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	const char *name;
 	int r = -1;
 
+	/* the host ports first: one in use is refused before anything is made */
+	if (attach_ports(cn, &ports, &n_ports, err) < 0)
+		return -1;
+	if (n_ports) {
+		*fds = xmalloc0(n_ports * sizeof(int));
+		if (port_reserve(ports, n_ports, *fds, err) < 0)
+			return -1;
+		*n_fds = n_ports;
+	}
 	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
 		return -1;
 	if (strcmp(mode, "none") == 0)
@@ -547,27 +608,32 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
 		goto out;
 	}
-	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, err) < 0 || net_ip_forward(err) < 0)
+	net_fw(net, &fwn);
+	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, err) < 0 ||
+	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
 		goto out;
 	lease_reclaim(e, id, leases, changed);
 	json_array_foreach(leases, i, l)
 	{
 		uint32_t a;
-		if (strcmp(jstr(l, "network") ?: "", name) != 0 || net_ip4_parse(jstr(l, "ip"), &a) < 0)
+		if (strcmp(jstr(l, "network") ?: "", name) != 0 ||
+		    net_ip4_parse(jstr(l, "ip"), &a) < 0)
 			continue;
 		taken = xrealloc(taken, (n_taken + 1) * sizeof(*taken));
 		taken[n_taken++] = a;
 	}
 	if (jstr(cn, "ip")) {
 		if (net_ip4_parse(jstr(cn, "ip"), &ip) < 0 || !net_cidr_host(&c, ip) || ip == gw) {
-			berth_error(err, 0, "bad --ip `%s`: not a free address of %s", jstr(cn, "ip"),
-			            jstr(net, "subnet"));
+			berth_error(err, 0, "bad --ip `%s`: not a free address of %s",
+			            jstr(cn, "ip"), jstr(net, "subnet"));
 			goto out;
 		}
-		json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", name) == 0 &&
-		                                     strcmp(jstr(l, "ip") ?: "", jstr(cn, "ip")) == 0)
+		json_array_foreach(leases, i,
+		                   l) if (strcmp(jstr(l, "network") ?: "", name) == 0 &&
+		                          strcmp(jstr(l, "ip") ?: "", jstr(cn, "ip")) == 0)
 		{
-			berth_error(err, 0, "--ip %s is taken on network \"%s\" by container \"%s\"",
+			berth_error(err, 0,
+			            "--ip %s is taken on network \"%s\" by container \"%s\"",
 			            jstr(cn, "ip"), name, jstr(l, "name") ?: "?");
 			goto out;
 		}
@@ -593,22 +659,28 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	net_ip4_format(ip, ips);
 	net_ip4_format(gw, gws);
 	/* the lease first: a failure below is undone by detach_locked, which finds it */
-	lease = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "network", name, "ip", ips, "id", id,
-	                  "name", jstr(rec, "name") ?: "", "host_if", host_if, "aliases",
+	lease = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "network", name, "ip", ips, "id", id, "name",
+	                  jstr(rec, "name") ?: "", "host_if", host_if, "aliases",
 	                  json_is_array(json_object_get(cn, "aliases"))
 	                      ? json_deep_copy(json_object_get(cn, "aliases"))
 	                      : json_array());
 	json_array_append_new(leases, lease);
 	*changed = true;
+	if (n_ports)
+		json_object_set_new(lease, "ports", json_true());
 	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, "eth0", mac, ip, c.prefix,
 	                  json_is_true(json_object_get(net, "internal")) ? 0 : gw, err) < 0)
+		goto out;
+	if (n_ports && fw_ports_add(id, &fwn, ips, NULL, ports, n_ports, err) < 0)
 		goto out;
 	net_cidr_format(&c, sub);
 	json_object_set_new(rec, "network_settings",
 	                    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name,
 	                              "ip_address", ips, "prefix_len", c.prefix, "gateway", gws,
-	                              "mac_address", macs, "bridge", jstr(net, "bridge"),
-	                              "subnet", sub));
+	                              "mac_address", macs, "bridge", jstr(net, "bridge"), "subnet",
+	                              sub));
+	json_object_set_new(json_object_get(rec, "network_settings"), "ports",
+	                    ports_json(ports, n_ports));
 	r = 0;
 out:
 	free(taken);
@@ -616,13 +688,15 @@ out:
 	return r;
 }
 
-int net_attach(struct engine *e, const char *id, berth_error_t *err)
+int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth_error_t *err)
 {
 	json_t *rec, *cn, *leases;
 	const char *mode;
 	bool changed = false;
 	int fd = -1, r;
 
+	*fds = NULL;
+	*n_fds = 0;
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
 	cn = json_object_get(rec, "network");
@@ -638,7 +712,7 @@ int net_attach(struct engine *e, const char *id, berth_error_t *err)
 	leases = lease_load(e);
 	/* what a monitor that died left of this container */
 	detach_locked(e, id, leases, &changed);
-	r = attach_locked(e, id, rec, leases, &changed, err);
+	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, err);
 	if (r == 0 && changed)
 		r = lease_save(e, leases, err);
 	if (r == 0)
@@ -652,6 +726,12 @@ int net_attach(struct engine *e, const char *id, berth_error_t *err)
 		detach_locked(e, id, leases, &changed);
 		if (changed && lease_save(e, leases, &e2) < 0)
 			berth_error_release(&e2);
+		for (size_t i = 0; i < *n_fds; i++)
+			if ((*fds)[i] >= 0)
+				close((*fds)[i]);
+		free(*fds);
+		*fds = NULL;
+		*n_fds = 0;
 	}
 	json_decref(leases);
 	json_decref(rec);
@@ -683,8 +763,8 @@ static int net_write(const char *dir, const char *file, const char *text, berth_
 	return util_write_file_atomic(p, text, strlen(text), 0644, err);
 }
 
-int net_prepare(struct engine *e, const struct run_opts *o, const char *id, const char *dir,
-                json_t **out, char **netns, berth_error_t *err)
+int net_prepare(struct engine *e, const struct image *img, const struct run_opts *o, const char *id,
+                const char *dir, json_t **out, char **netns, berth_error_t *err)
 {
 	const char *mode = o->network ? o->network : "bridge";
 	const char *network = NULL;
@@ -693,7 +773,7 @@ int net_prepare(struct engine *e, const struct run_opts *o, const char *id, cons
 	cleanup_free char *resolv = NULL;
 	cleanup_free char *host_resolv = NULL;
 	cleanup_free char *hostname = NULL;
-	json_t *cn, *net = NULL;
+	json_t *cn, *net = NULL, *publish;
 	size_t len;
 
 	*out = NULL;
@@ -717,29 +797,58 @@ int net_prepare(struct engine *e, const struct run_opts *o, const char *id, cons
 		berth_error_t e2 = NULL;
 		net = net_find(e, network, &e2);
 		if (net == NULL) {
-			berth_error(err, 0, "bad --network `%s`: %s", o->network ? o->network : "bridge",
-			            e2->msg);
+			berth_error(err, 0, "bad --network `%s`: %s",
+			            o->network ? o->network : "bridge", e2->msg);
 			berth_error_release(&e2);
 			return -1;
 		}
 		network = netname = xstrdup(jstr(net, "name"));
 	}
-	if (strcmp(mode, "bridge") != 0 && (o->ip || o->mac || o->n_aliases)) {
+	if (strcmp(mode, "bridge") != 0 && (o->ip || o->mac || o->n_aliases || o->n_publish)) {
 		json_decref(net);
-		return berth_error(err, 0, "--ip, --mac-address and --network-alias need a bridge "
-		                           "network (--network bridge or a network's name)");
+		return berth_error(err, 0,
+		                   "--ip, --mac-address, --network-alias and -p need a "
+		                   "bridge network (--network bridge or a network's name)");
+	}
+	publish = json_array();
+	for (size_t i = 0; i < o->n_publish; i++)
+		json_array_append_new(publish, json_string(o->publish[i]));
+	if (o->publish_all && strcmp(mode, "bridge") == 0 && img) {
+		/* -P: every EXPOSEd port ("80/tcp") to a port the kernel picks */
+		const char *k;
+		json_t *v;
+		json_object_foreach(
+		    json_object_get(json_object_get(img->config, "config"), "ExposedPorts"), k, v)
+		    json_array_append_new(publish, json_string(k));
+	}
+	{
+		struct fw_port *ports = NULL;
+		size_t n_ports = 0;
+		json_t *v;
+		size_t i;
+		json_array_foreach(
+		    publish, i, v) if (port_parse(json_string_value(v), &ports, &n_ports, err) < 0)
+		{
+			free(ports);
+			json_decref(publish);
+			json_decref(net);
+			return -1;
+		}
+		free(ports);
 	}
 	if (o->n_aliases && strcmp(network, NET_DEFAULT) == 0) {
 		json_decref(net);
-		return berth_error(err, 0, "--network-alias needs a user-created network (the "
-		                           "default one resolves no names, as Docker's)");
+		return berth_error(err, 0,
+		                   "--network-alias needs a user-created network (the "
+		                   "default one resolves no names, as Docker's)");
 	}
 	if (o->ip) {
 		struct net_cidr c;
 		uint32_t gw, ip;
 		if (net_parse_def(net, &c, &gw) < 0 || net_ip4_parse(o->ip, &ip) < 0 ||
 		    !net_cidr_host(&c, ip) || ip == gw) {
-			berth_error(err, 0, "bad --ip `%s`: expected a free address of %s (network \"%s\")",
+			berth_error(err, 0,
+			            "bad --ip `%s`: expected a free address of %s (network \"%s\")",
 			            o->ip, jstr(net, "subnet") ?: "?", network);
 			json_decref(net);
 			return -1;
@@ -749,10 +858,11 @@ int net_prepare(struct engine *e, const struct run_opts *o, const char *id, cons
 		uint8_t m[6];
 		if (net_mac_parse(o->mac, m) < 0) {
 			json_decref(net);
-			return berth_error(err, 0,
-			                   "bad --mac-address `%s`: expected a unicast address like "
-			                   "02:42:0a:59:00:05",
-			                   o->mac);
+			return berth_error(
+			    err, 0,
+			    "bad --mac-address `%s`: expected a unicast address like "
+			    "02:42:0a:59:00:05",
+			    o->mac);
 		}
 	}
 	for (size_t i = 0; i < o->n_aliases; i++)
@@ -764,7 +874,8 @@ int net_prepare(struct engine *e, const struct run_opts *o, const char *id, cons
 	for (size_t i = 0; i < o->n_dns; i++)
 		if (!net_ip_any(o->dns[i])) {
 			json_decref(net);
-			return berth_error(err, 0, "bad --dns `%s`: expected an IP address", o->dns[i]);
+			return berth_error(err, 0, "bad --dns `%s`: expected an IP address",
+			                   o->dns[i]);
 		}
 	for (size_t i = 0; i < o->n_dns_search; i++)
 		if (!net_name_valid(o->dns_search[i])) {
@@ -779,7 +890,7 @@ int net_prepare(struct engine *e, const struct run_opts *o, const char *id, cons
 		}
 	json_decref(net);
 	hostname = o->hostname ? xstrdup(o->hostname) : xasprintf("%.12s", id);
-	cn = json_pack("{s:s,s:s}", "mode", mode, "hostname", hostname);
+	cn = json_pack("{s:s,s:s,s:o}", "mode", mode, "hostname", hostname, "publish", publish);
 	if (network)
 		json_object_set_new(cn, "network", json_string(network));
 	if (other)
@@ -837,7 +948,8 @@ int net_prepare(struct engine *e, const struct run_opts *o, const char *id, cons
 		cleanup_free char *hn = xasprintf("%s\n", hostname);
 		json_decref(rec);
 		if (net_write(dir, "resolv.conf", resolv, err) < 0 ||
-		    net_write(dir, "hosts", hosts, err) < 0 || net_write(dir, "hostname", hn, err) < 0) {
+		    net_write(dir, "hosts", hosts, err) < 0 ||
+		    net_write(dir, "hostname", hn, err) < 0) {
 			json_decref(cn);
 			return -1;
 		}
@@ -865,14 +977,16 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		                   o->name);
 	if (strcmp(o->name, "bridge") == 0 || strcmp(o->name, "none") == 0 ||
 	    strcmp(o->name, "host") == 0)
-		return berth_error(err, 0, "bad network name `%s`: it is a --network mode", o->name);
+		return berth_error(err, 0, "bad network name `%s`: it is a --network mode",
+		                   o->name);
 	if (o->gateway && !o->subnet)
 		return berth_error(err, 0, "--gateway needs --subnet");
 	if (o->subnet && net_cidr_parse("--subnet", o->subnet, &c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_labels; i++)
 		if (strchr(o->labels[i], '=') == NULL || o->labels[i][0] == '=')
-			return berth_error(err, 0, "bad --label `%s`: expected KEY=VALUE", o->labels[i]);
+			return berth_error(err, 0, "bad --label `%s`: expected KEY=VALUE",
+			                   o->labels[i]);
 	if (engine_lock(e, err) < 0)
 		return -1;
 	if (net_lock(e, &fd, err) < 0)
@@ -894,7 +1008,8 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 			struct net_cidr oc;
 			uint32_t ogw;
 			if (net_parse_def(j, &oc, &ogw) == 0 && net_cidr_overlap(&c, &oc)) {
-				berth_error(err, 0, "bad --subnet `%s`: it overlaps network \"%s\" (%s)",
+				berth_error(err, 0,
+				            "bad --subnet `%s`: it overlaps network \"%s\" (%s)",
 				            o->subnet, jstr(j, "name"), jstr(j, "subnet"));
 				json_decref(all);
 				goto out;
@@ -904,7 +1019,8 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		for (size_t i = 0; i < n; i++)
 			if (net_cidr_overlap(&c, &used[i])) {
 				net_cidr_format(&used[i], b);
-				berth_error(err, 0, "bad --subnet `%s`: it overlaps the host's route to %s",
+				berth_error(err, 0,
+				            "bad --subnet `%s`: it overlaps the host's route to %s",
 				            o->subnet, b);
 				goto out;
 			}
@@ -956,8 +1072,7 @@ static json_t *net_all_default(struct engine *e, berth_error_t *err)
 	return net_all(e);
 }
 
-int network_summaries(struct engine *e, struct network_summary **out, size_t *n,
-                      berth_error_t *err)
+int network_summaries(struct engine *e, struct network_summary **out, size_t *n, berth_error_t *err)
 {
 	json_t *all = net_all_default(e, err), *j;
 	size_t i;
@@ -1059,6 +1174,8 @@ static int net_remove_locked(struct engine *e, json_t *net, berth_error_t *err)
 {
 	cleanup_free char *p = engine_path(e, "networks/%s.json", jstr(net, "name"));
 
+	if (fw_network_del(jstr(net, "name"), err) < 0)
+		return -1;
 	if (jstr(net, "bridge") && nl_link_del(jstr(net, "bridge"), err) < 0)
 		return -1;
 	if (unlink(p) < 0 && errno != ENOENT)
@@ -1088,10 +1205,11 @@ int network_remove(struct engine *e, const char *ref, bool force, berth_error_t 
 		if (json_array_size(users) == 0)
 			break;
 		if (!force || round > 0) {
-			berth_error(err, 0,
-			            "network \"%s\" is in use by container \"%s\" (berth rm it first, "
-			            "or network rm -f)",
-			            jstr(net, "name"), jstr(json_array_get(users, 0), "name"));
+			berth_error(
+			    err, 0,
+			    "network \"%s\" is in use by container \"%s\" (berth rm it first, "
+			    "or network rm -f)",
+			    jstr(net, "name"), jstr(json_array_get(users, 0), "name"));
 			goto out;
 		}
 		/* -f: stop the users, whose monitors detach them (they need the lock) */

@@ -71,13 +71,16 @@ int nl_lo_up(int netns_fd, berth_error_t *err);
 /* ---- attachment (network.c) ------------------------------------------------------------ */
 /* Give the container `id` its network (the record's "network"), before its process starts:
  * the netns at netns/<id> with a veth into the network's bridge and a leased address; the
- * hosts files of the network's other containers are rewritten. All or nothing. */
-int net_attach(struct engine *e, const char *id, berth_error_t *err);
-/* Undo net_attach: veth, netns mount, lease. Nothing when there is nothing; never fails. */
+ * hosts files of the network's other containers are rewritten; published ports get their
+ * firewall rules. *fds[*n_fds] are the sockets that hold the published host ports: the
+ * caller (the monitor) keeps them open while the container runs. All or nothing. */
+int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth_error_t *err);
+/* Undo net_attach: veth, netns mount, lease, port rules. Nothing when there is nothing; never
+ * fails. */
 void net_detach(struct engine *e, const char *id);
 /* The record's "network" object from the run options; the files hosts, resolv.conf and
  * hostname in dir. *netns (NULL for host) is the path config.json gets. */
-int net_prepare(struct engine *e, const struct run_opts *o, const char *id, const char *dir,
-                struct json_t **out, char **netns, berth_error_t *err);
+int net_prepare(struct engine *e, const struct image *img, const struct run_opts *o, const char *id,
+                const char *dir, struct json_t **out, char **netns, berth_error_t *err);
 
 #endif

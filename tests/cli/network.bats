@@ -149,6 +149,7 @@ ip_of() {
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", 5000))
+s.settimeout(600)  # a bound on failure only: the test is not left waiting forever
 print("bound", flush=True)
 d, a = s.recvfrom(512)
 s.sendto(b"\x00\x05\x00\x00done\x00", a)
@@ -271,13 +272,24 @@ proc_gone() {
 	[ ! -e "/proc/$1/stat" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat")" = Z ]
 }
 
-@test "100 run/rm cycles leave no veth, netns mount or lease" {
+# berth's nftables chains for the containers whose ids are in file $1 (none: empty)
+fw_left() {
+	local id
+	while read -r id; do
+		nft list table inet berth 2>/dev/null | grep "ctr-$id" || true
+	done <"$1"
+}
+
+@test "100 run/rm cycles with -p leave no veth, netns mount, lease or nft rule" {
 	b network create cyc
+	: >"$BATS_TEST_TMPDIR/ids"
 	for i in $(seq 100); do
 		if [ $((i % 2)) -eq 0 ]; then
-			brun --rm --network cyc busybox true
+			brun --rm --network cyc -p 127.0.0.1::80 busybox true
 		else
-			id=$(brun -d --network cyc busybox sleep 1000)
+			id=$(brun -d --network cyc -p 127.0.0.1::80 busybox sleep 1000)
+			echo "$id" >>"$BATS_TEST_TMPDIR/ids"
+			nft list table inet berth | grep -q "ctr-$id"
 			b rm -f "$id" >/dev/null
 		fi
 	done
@@ -285,6 +297,96 @@ proc_gone() {
 	[ -z "$(veths)" ]
 	[ -z "$(netns_left)" ]
 	[ -z "$(ls "$ROOT/containers")" ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/ids")" -eq 50 ]
+	[ -z "$(fw_left "$BATS_TEST_TMPDIR/ids")" ]
+}
+
+# a free TCP port of 127.0.0.1 (the kernel's choice)
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+@test "published ports: -p IP:HOST:CTR and a random host port from 127.0.0.1; port; ps; rules go with it" {
+	hp=$(free_port)
+	brun -d --name pw -p "127.0.0.1:$hp:80" -p 80 busybox \
+		sh -c 'mkdir /w; echo pub-web >/w/index.html; exec httpd -f -p 80 -h /w'
+	id=$(b inspect pw | jq -r .id)
+	until_ok curl -sf "http://127.0.0.1:$hp/"
+	run curl -sf "http://127.0.0.1:$hp/"
+	[ "$output" = pub-web ]
+	run b port pw
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "80/tcp -> 127.0.0.1:$hp" ]
+	[[ "${lines[1]}" == "80/tcp -> 0.0.0.0:"* ]]
+	rp=${lines[1]##*:}
+	run curl -sf "http://127.0.0.1:$rp/"
+	[ "$output" = pub-web ]
+	run b ps
+	[[ "$output" == *"127.0.0.1:$hp->80/tcp, 0.0.0.0:$rp->80/tcp"* ]]
+	[ "$(b inspect pw | jq -r '.network_settings.ports[0].host_port')" = "$hp" ]
+	nft list table inet berth | grep -q "ctr-$id"
+	b rm -f pw
+	echo "$id" >"$BATS_TEST_TMPDIR/ids"
+	[ -z "$(fw_left "$BATS_TEST_TMPDIR/ids")" ]
+	run curl -sf "http://127.0.0.1:$hp/"
+	[ "$status" -ne 0 ]
+}
+
+@test "a host port in use, a bad -p: one line, exit 125, nothing left" {
+	# a listener of the test's own holds a port (every fd redirected: bats waits for none)
+	/usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+time.sleep(100000)
+' >"$BATS_TEST_TMPDIR/busy" 2>/dev/null </dev/null 3>&- &
+	holder=$!
+	until_ok test -s "$BATS_TEST_TMPDIR/busy"
+	busy=$(cat "$BATS_TEST_TMPDIR/busy")
+	before_leases=$(leases)
+	before_veths=$(veths)
+	run brun --rm -p "127.0.0.1:$busy:80" busybox true
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"already in use"* ]]
+	run brun -d -p "127.0.0.1:$busy:80" busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"already in use"* ]]
+	for p in "70000:80" "80/sctp" "1-70000:80" "x:80"; do
+		run brun --rm -p "$p" busybox true
+		[ "$status" -eq 125 ] || { echo "$p: $status"; false; }
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	run brun --rm --network none -p 80 busybox true
+	[ "$status" -eq 125 ]
+	kill "$holder"
+	[ "$(leases)" = "$before_leases" ]
+	[ "$(veths)" = "$before_veths" ]
+	[ -z "$(netns_left)" ]
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "two user networks cannot reach each other; a container reaches its own network" {
+	b network create iso1
+	b network create iso2
+	brun -d --name srv --network iso2 busybox \
+		sh -c 'mkdir /w; echo iso-web >/w/index.html; exec httpd -f -p 80 -h /w'
+	until_ok b exec srv wget -qO- http://127.0.0.1/
+	sip=$(ip_of srv)
+	run brun --rm --network iso2 busybox wget -qO- "http://$sip/"
+	[ "$output" = iso-web ]
+	# from the other network: dropped (nc gives up after its connect timeout)
+	run brun --rm --network iso1 busybox sh -c "echo 'GET / HTTP/1.0' | nc -w 3 $sip 80"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *iso-web* ]]
+	[[ "$output" != *HTTP* ]]
+	# and the network's chains go with it
+	b rm -f srv
+	b network rm iso1 iso2
+	run nft list table inet berth
+	[[ "$output" != *"net-iso1-"* ]]
+	[[ "$output" != *"net-iso2-"* ]]
 }
 
 @test "bad input: one line, exit 125, nothing left (no veth, lease, netns)" {

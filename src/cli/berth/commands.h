@@ -28,5 +28,6 @@ BERTH_CMD(images);
 BERTH_CMD(image);
 BERTH_CMD(rmi);
 BERTH_CMD(network);
+BERTH_CMD(port);
 
 #endif

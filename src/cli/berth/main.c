@@ -34,6 +34,7 @@ static const struct {
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
     {"network", cmd_network, "create, list, inspect, remove networks"},
+    {"port", cmd_port, "list a container's published ports"},
 };
 
 static void usage(FILE *f)

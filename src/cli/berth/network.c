@@ -49,7 +49,8 @@ static int network_create_cmd(struct engine *e, int argc, char **argv, berth_err
 			}
 			break;
 		case 'h':
-			puts("usage: berth network create [--subnet CIDR] [--gateway IP] [--internal] "
+			puts("usage: berth network create [--subnet CIDR] [--gateway IP] "
+			     "[--internal] "
 			     "[--label K=V] NAME");
 			r = 0;
 			goto out;
@@ -175,20 +176,19 @@ BERTH_CMD(network)
 		const char *name;
 		int (*fn)(struct engine *, int, char **, berth_error_t *);
 	} subs[] = {
-	    {"create", network_create_cmd}, {"ls", network_ls_cmd},
-	    {"list", network_ls_cmd},       {"inspect", network_inspect_cmd},
-	    {"rm", network_rm_cmd},         {"remove", network_rm_cmd},
+	    {"create", network_create_cmd},   {"ls", network_ls_cmd}, {"list", network_ls_cmd},
+	    {"inspect", network_inspect_cmd}, {"rm", network_rm_cmd}, {"remove", network_rm_cmd},
 	    {"prune", network_prune_cmd},
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		printf("usage: berth network create|ls|inspect|rm|prune …\n");
-		return argc < 2 ? berth_error(err, 0, "expected a subcommand (berth network --help)")
-		                : 0;
+		return argc < 2
+		           ? berth_error(err, 0, "expected a subcommand (berth network --help)")
+		           : 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].fn(e, argc - 1, argv + 1, err);
-	return berth_error(err, 0, "unknown network command `%s` (berth network --help)",
-	                   argv[1]);
+	return berth_error(err, 0, "unknown network command `%s` (berth network --help)", argv[1]);
 }

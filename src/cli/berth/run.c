@@ -85,6 +85,8 @@ BERTH_CMD(run)
 	    {"dns", required_argument, NULL, O_DNS},
 	    {"dns-search", required_argument, NULL, O_DNSSEARCH},
 	    {"add-host", required_argument, NULL, O_ADDHOST},
+	    {"publish", required_argument, NULL, 'p'},
+	    {"publish-all", no_argument, NULL, 'P'},
 	    {"entrypoint", required_argument, NULL, O_EP},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -97,7 +99,7 @@ BERTH_CMD(run)
 	int c, status = 0, r = -1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:v:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dite:w:u:v:hp:P", lo, NULL)) != -1) {
 		switch (c) {
 		case O_RM:
 			o.rm = true;
@@ -196,6 +198,12 @@ BERTH_CMD(run)
 		case O_ADDHOST:
 			run_push(&o.add_hosts, &o.n_add_hosts, optarg);
 			break;
+		case 'p':
+			run_push(&o.publish, &o.n_publish, optarg);
+			break;
+		case 'P':
+			o.publish_all = true;
+			break;
 		case O_EP:
 			o.entrypoint = optarg;
 			o.has_entrypoint = true;
@@ -263,5 +271,6 @@ out:
 	free(o.dns);
 	free(o.dns_search);
 	free(o.add_hosts);
+	free(o.publish);
 	return r;
 }

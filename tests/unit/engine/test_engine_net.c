@@ -26,9 +26,9 @@ static void test_cidr_parse(void **state)
 	berth_error_t err = NULL;
 	char buf[20];
 	static const char *const bad[] = {
-	    "10.89.5.0",    "10.89.5.0/",    "10.89.5/24",     "10.89.5.0/33", "10.89.5.0/31",
-	    "10.89.5.0/7",  "10.89.5.0/2x",  "a.b.c.d/24",     "/24",          "",
-	    "10.89.5.1/24", "300.1.1.0/24",  "10.89.5.0/-24",  "10.89.5.0/ 24",
+	    "10.89.5.0",    "10.89.5.0/",   "10.89.5/24",    "10.89.5.0/33",  "10.89.5.0/31",
+	    "10.89.5.0/7",  "10.89.5.0/2x", "a.b.c.d/24",    "/24",           "",
+	    "10.89.5.1/24", "300.1.1.0/24", "10.89.5.0/-24", "10.89.5.0/ 24",
 	};
 
 	(void)state;
@@ -178,9 +178,9 @@ static void test_resolv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cidr_parse), cmocka_unit_test(test_cidr_ops),
+	    cmocka_unit_test(test_cidr_parse),  cmocka_unit_test(test_cidr_ops),
 	    cmocka_unit_test(test_subnet_pick), cmocka_unit_test(test_lease_pick),
-	    cmocka_unit_test(test_mac_name),   cmocka_unit_test(test_resolv),
+	    cmocka_unit_test(test_mac_name),    cmocka_unit_test(test_resolv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
