@@ -154,7 +154,7 @@ print("bound", flush=True)
 d, a = s.recvfrom(512)
 s.sendto(b"\x00\x05\x00\x00done\x00", a)
 print(a[0], d[2:11].decode(), flush=True)
-' >"$BATS_TEST_TMPDIR/udp" &
+' >"$BATS_TEST_TMPDIR/udp" 2>&1 </dev/null 3>&- &
 	udp=$!
 	until_ok grep -q bound "$BATS_TEST_TMPDIR/udp"
 	brun --rm --network app --ip "$cip" busybox tftp -g -r hello-udp -l /tmp/x web 5000 || true
