@@ -810,32 +810,6 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		                   "--ip, --mac-address, --network-alias and -p need a "
 		                   "bridge network (--network bridge or a network's name)");
 	}
-	publish = json_array();
-	for (size_t i = 0; i < o->n_publish; i++)
-		json_array_append_new(publish, json_string(o->publish[i]));
-	if (o->publish_all && strcmp(mode, "bridge") == 0 && img) {
-		/* -P: every EXPOSEd port ("80/tcp") to a port the kernel picks */
-		const char *k;
-		json_t *v;
-		json_object_foreach(
-		    json_object_get(json_object_get(img->config, "config"), "ExposedPorts"), k, v)
-		    json_array_append_new(publish, json_string(k));
-	}
-	{
-		struct fw_port *ports = NULL;
-		size_t n_ports = 0;
-		json_t *v;
-		size_t i;
-		json_array_foreach(
-		    publish, i, v) if (port_parse(json_string_value(v), &ports, &n_ports, err) < 0)
-		{
-			free(ports);
-			json_decref(publish);
-			json_decref(net);
-			return -1;
-		}
-		free(ports);
-	}
 	if (o->n_aliases && strcmp(network, NET_DEFAULT) == 0) {
 		json_decref(net);
 		return berth_error(err, 0,
@@ -888,6 +862,32 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			json_decref(net);
 			return -1;
 		}
+	publish = json_array();
+	for (size_t i = 0; i < o->n_publish; i++)
+		json_array_append_new(publish, json_string(o->publish[i]));
+	if (o->publish_all && strcmp(mode, "bridge") == 0 && img) {
+		/* -P: every EXPOSEd port ("80/tcp") to a port the kernel picks */
+		const char *k;
+		json_t *v;
+		json_object_foreach(
+		    json_object_get(json_object_get(img->config, "config"), "ExposedPorts"), k, v)
+		    json_array_append_new(publish, json_string(k));
+	}
+	{
+		struct fw_port *ports = NULL;
+		size_t n_ports = 0;
+		json_t *v;
+		size_t i;
+		json_array_foreach(
+		    publish, i, v) if (port_parse(json_string_value(v), &ports, &n_ports, err) < 0)
+		{
+			free(ports);
+			json_decref(publish);
+			json_decref(net);
+			return -1;
+		}
+		free(ports);
+	}
 	json_decref(net);
 	hostname = o->hostname ? xstrdup(o->hostname) : xasprintf("%.12s", id);
 	cn = json_pack("{s:s,s:s,s:o}", "mode", mode, "hostname", hostname, "publish", publish);
@@ -920,10 +920,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			return -1;
 		}
 		omode = jstr(json_object_get(orec, "network"), "mode") ?: "";
-		if (strcmp(omode, "host") != 0)
-			*netns = net_ns_path(e, other);
-		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0 &&
-		    strcmp(omode, "host") != 0) {
+		*netns = net_ns_path(e, other);
+		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0) {
 			json_decref(orec);
 			json_decref(cn);
 			return berth_error(err, 0,

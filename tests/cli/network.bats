@@ -429,3 +429,30 @@ time.sleep(100000)
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'no network "nope"'* ]]
 }
+
+@test "a simulated other host: reached from a network, not from an --internal one" {
+	# the other host: a namespace of the test's own behind a veth pair, serving HTTP
+	TEST_NS=berth-nt-$$
+	ip netns add "$TEST_NS"
+	ip link add bt-h$$ type veth peer name bt-p$$
+	ip link set bt-p$$ netns "$TEST_NS"
+	ip addr add 10.99.240.1/24 dev bt-h$$
+	ip link set bt-h$$ up
+	ip -n "$TEST_NS" addr add 10.99.240.2/24 dev bt-p$$
+	ip -n "$TEST_NS" link set bt-p$$ up
+	ip -n "$TEST_NS" link set lo up
+	mkdir -p "$BATS_TEST_TMPDIR/www"
+	echo other-host >"$BATS_TEST_TMPDIR/www/index.html"
+	ip netns exec "$TEST_NS" busybox httpd -f -p 10.99.240.2:80 -h "$BATS_TEST_TMPDIR/www" \
+		</dev/null >/dev/null 2>&1 3>&- &
+	httpd=$!
+	b network create out
+	b network create --internal inside
+	until_ok brun --rm --network out busybox wget -qO- http://10.99.240.2/
+	run brun --rm --network out busybox wget -qO- http://10.99.240.2/
+	[ "$output" = other-host ]
+	run brun --rm --network inside busybox sh -c "echo 'GET / HTTP/1.0' | nc -w 3 10.99.240.2 80"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *other-host* ]]
+	kill "$httpd"
+}
