@@ -6,8 +6,8 @@
 #   netns C2 (172.30.92.2)                 --veth-- bridge BRB (172.30.92.1)  network B
 #   netns OH "the other host" (172.30.93.2, fd42:b47:93::2) --veth-- VO (172.30.93.1) on the host
 #
-# Each netns runs busybox httpd serving its own name. OH has no route to the container
-# subnets, so a container reaches it only through the masquerade. Traffic goes only to
+# Each netns runs busybox httpd serving its own name. OH has no route to A's subnet, so a
+# container of A reaches it only through the masquerade. Traffic goes only to
 # loopback and to these namespaces. Every link, netns, process and rule is made here and
 # removed by name (or pid) in teardown_file.
 load helpers
@@ -44,6 +44,9 @@ setup_file() {
 	ip -n "$OH" -6 addr add fd42:b47:93::2/64 dev eth0 nodad
 	ip -n "$OH" link set eth0 up
 	ip -n "$OH" link set lo up
+	# the other host has a route back to network B (not to A): what keeps an --internal B
+	# from it is the firewall's drop, not a missing route
+	ip -n "$OH" route add 172.30.92.0/24 via 172.30.93.1
 	local ns
 	for ns in "$C1" "$C2" "$OH"; do
 		mkdir -p "$WWW/$ns"
@@ -177,10 +180,10 @@ others() {
 	[ "${lines[2]}" = "tcp 6 ::1 9000 90" ]
 	[ "${lines[3]}" = "tcp 6 ::1 9001 91" ]
 	[ "${lines[4]}" = "tcp any * 8000-8010 80" ]
-	run "$FWTOOL" parse 8080:70000
+	run "$FWTOOL" parse 8080:65536
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"--publish \`8080:70000\`: container port \`70000\` is more than 65535" ]]
+	[[ "$output" == *"--publish \`8080:65536\`: container port \`65536\` is more than 65535" ]]
 }
 
 @test "published port: reachable from the other host, the host's address and 127.0.0.1" {
