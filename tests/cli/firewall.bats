@@ -19,8 +19,8 @@ setup_file() {
 	local t
 	t=$(printf '%x' $$)
 	export BRA=fwa$t BRB=fwb$t VO=fwo$t V1=fw1$t V2=fw2$t
-	export C1=fwc1-$t C2=fwc2-$t OH=fwoh-$t
-	export NA=fwa$t NB=fwb$t ID1=c1$t ID2=c2$t ID3=c3$t
+	export C1=fwc1-$t C2=fwc2-$t C3=fwc3-$t OH=fwoh-$t V3=fw3$t
+	export NA=fwa$t NB=fwb$t ID1=c1$t ID2=c2$t ID3=c3$t OT=fwother$t
 	export WWW=$BATS_FILE_TMPDIR/www
 	cat /proc/sys/net/ipv6/conf/all/forwarding >"$BATS_FILE_TMPDIR/v6fwd"
 	# the bridges with their gateway addresses
@@ -79,13 +79,13 @@ teardown_file() {
 		podman_raw rm -f -t 0 "fw-podman-$$" >/dev/null 2>&1 || true
 		podman_teardown_file
 	fi
-	for ns in "$C1" "$C2" "$OH"; do
+	for ns in "$C1" "$C2" "$C3" "$OH"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	for f in "$BRA" "$BRB" "$VO" "$V1" "$V2"; do
+	for f in "$BRA" "$BRB" "$VO" "$V1" "$V2" "$V3"; do
 		ip link del "$f" 2>/dev/null || true
 	done
-	nft delete table inet "fwother$$" 2>/dev/null || true
+	nft delete table inet "$OT" 2>/dev/null || true
 	cat "$BATS_FILE_TMPDIR/v6fwd" >/proc/sys/net/ipv6/conf/all/forwarding || true
 }
 
@@ -338,12 +338,38 @@ for i in range(50):
 	unreachable "$OH" 172.30.93.1 "$p6"
 }
 
+@test "route_localnet does not open the host's loopback to a container" {
+	local p
+	# a service on the host's 127.0.0.1
+	"$FWTOOL" reserve 127.0.0.1::80 >"$BATS_TEST_TMPDIR/res.out" 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/res.pid"
+	fw_wait grep -q tcp "$BATS_TEST_TMPDIR/res.out"
+	p=$(awk '{print $2}' "$BATS_TEST_TMPDIR/res.out")
+	kill "$(cat "$BATS_TEST_TMPDIR/res.pid")"
+	rm "$BATS_TEST_TMPDIR/res.pid"
+	busybox httpd -f -p "127.0.0.1:$p" -h "$WWW/$OH" </dev/null >/dev/null 2>&1 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/httpd.pid"
+	fw_wait busybox wget -q -O /dev/null "http://127.0.0.1:$p/"
+	# a container that sends 127.0.0.0/8 to its gateway (it needs route_localnet itself)
+	fw_ctr_ns "$C3" "$V3" "$BRA" 172.30.91.4 172.30.91.1
+	ip -n "$C3" addr del 127.0.0.1/8 dev lo
+	ip -n "$C3" route add 127.0.0.0/8 via 172.30.91.1 dev eth0
+	ip netns exec "$C3" sysctl -q -w net.ipv4.conf.eth0.route_localnet=1
+	# with route_localnet on the bridge but without berth's rules, it gets in
+	echo 1 >"/proc/sys/net/ipv4/conf/$BRA/route_localnet"
+	run get "$C3" "http://127.0.0.1:$p/"
+	[ "$output" = "$OH" ]
+	net_a
+	unreachable "$C3" 127.0.0.1 "$p"
+	ip netns del "$C3"
+}
+
 @test "ports-del and net-del remove exactly berth's rules; other tables are untouched" {
 	local before after_b after_a
 	# someone else's table, and another berth network and container already there
-	nft add table inet "fwother$$"
-	nft add chain inet "fwother$$" c '{ type filter hook forward priority 10; policy accept; }'
-	nft add rule inet "fwother$$" c ip saddr 172.30.91.0/24 counter
+	nft add table inet "$OT"
+	nft add chain inet "$OT" c '{ type filter hook forward priority 10; policy accept; }'
+	nft add rule inet "$OT" c ip saddr 172.30.91.0/24 counter
 	before=$(ruleset)
 	net_b
 	ports_c2 80 >/dev/null
@@ -364,9 +390,9 @@ for i in range(50):
 	"$FWTOOL" ports-del "$ID2"
 	"$FWTOOL" net-del "$NB"
 	[ "$(ruleset)" = "$before" ]
-	run nft list table inet "fwother$$"
+	run nft list table inet "$OT"
 	[[ "$output" == *"ip saddr 172.30.91.0/24 counter"* ]]
-	nft delete table inet "fwother$$"
+	nft delete table inet "$OT"
 }
 
 @test "a host port in use is refused before any rule is made" {
