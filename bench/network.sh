@@ -110,12 +110,14 @@ pm() {
 		--cgroup-manager cgroupfs --events-backend file "$@"
 }
 pm_ns=""
+# no CAP_SYS_RESOURCE here: Podman's default rlimits cannot be set (as bench/engine-run.sh)
+pm_limits=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 pm_port=""
 if command -v podman >/dev/null && [ "${PODMAN:-1}" = 1 ]; then
 	mkdir -p "$work/pm" "$work/rootfs"
 	"$top/scripts/make-rootfs.sh" "$work/rootfs" >/dev/null
 	if tar -C "$work/rootfs" -c . | pm import - localhost/berth-netbench:1 >/dev/null 2>&1 &&
-		pm_ctr=$(pm run -d --runtime "$build/berth-runtime" --network bridge -p 5201 \
+		pm_ctr=$(pm run -d --runtime "$build/berth-runtime" --network bridge -p 5201 "${pm_limits[@]}" \
 			localhost/berth-netbench:1 sleep 100000 2>"$work/pm.err"); then
 		pm_pid=$(pm inspect -f '{{.State.Pid}}' "$pm_ctr")
 		pm_port=$(pm port "$pm_ctr" 5201/tcp | head -1)
@@ -185,9 +187,9 @@ if "$build/berth" --root "$work/root" network ls >/dev/null 2>&1; then
 		pn=0 pb=0
 		for ((k = 0; k < N; k++)); do
 			t0=${EPOCHREALTIME/./}
-			pm run --rm --runtime "$build/berth-runtime" --network none localhost/berth-netbench:1 true
+			pm run --rm --runtime "$build/berth-runtime" "${pm_limits[@]}" --network none localhost/berth-netbench:1 true
 			t1=${EPOCHREALTIME/./}
-			pm run --rm --runtime "$build/berth-runtime" --network bridge localhost/berth-netbench:1 true
+			pm run --rm --runtime "$build/berth-runtime" "${pm_limits[@]}" --network bridge localhost/berth-netbench:1 true
 			t2=${EPOCHREALTIME/./}
 			pn=$((pn + t1 - t0))
 			pb=$((pb + t2 - t1))
