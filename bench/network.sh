@@ -2,6 +2,8 @@
 # Container networking: TCP throughput (iperf3, run inside network namespaces) over
 #   - a bare veth pair between two namespaces (the floor every other path is measured against),
 #   - container to container on one berth bridge,
+#   - a simulated other host to a container, routed through the host (no NAT: the same hops
+#     as the published port, so the difference between the two is the DNAT's cost),
 #   - a berth published port (DNAT by berth's nftables rules) from a simulated other host,
 #   - a Podman published port (DNAT by Podman's CNI/iptables-nft rules) from the same other host,
 # and, once the engine has networks (`berth network ls` works), the start cost of
@@ -73,6 +75,8 @@ ip link set "$VO" up
 ip -n "$OH" addr add 172.30.192.2/24 dev eth0
 ip -n "$OH" link set eth0 up
 ip -n "$OH" link set lo up
+# a route back, for the routed (no NAT) row: the same hops as the published port, no DNAT
+ip -n "$OH" route add 172.30.191.0/24 via 172.30.192.1
 
 "$fwtool" net-add "$NET" "$BR" 172.30.191.0/24
 port=$("$fwtool" ports-add "$ID" "$NET" "$BR" 172.30.191.0/24 172.30.191.2 5201 | awk '{print $2}')
@@ -132,7 +136,7 @@ fi
 
 # --- throughput --------------------------------------------------------------------------
 declare -A sum
-rows=(bare bridge berth-dnat)
+rows=(bare bridge routed berth-dnat)
 [ -z "$pm_ns" ] || rows+=(podman-dnat)
 for row in "${rows[@]}"; do sum[$row]=0; done
 for ((r = 0; r < R; r++)); do
@@ -140,6 +144,8 @@ for ((r = 0; r < R; r++)); do
 	sum[bare]=$(awk -v a="${sum[bare]}" -v b="$v" 'BEGIN { print a + b }')
 	v=$(gbit "$C2" 172.30.191.2 5201)
 	sum[bridge]=$(awk -v a="${sum[bridge]}" -v b="$v" 'BEGIN { print a + b }')
+	v=$(gbit "$OH" 172.30.191.2 5201)
+	sum[routed]=$(awk -v a="${sum[routed]}" -v b="$v" 'BEGIN { print a + b }')
 	v=$(gbit "$OH" 172.30.192.1 "$port")
 	sum[berth-dnat]=$(awk -v a="${sum[berth-dnat]}" -v b="$v" 'BEGIN { print a + b }')
 	if [ -n "$pm_ns" ]; then
@@ -154,6 +160,7 @@ desc() {
 	case $1 in
 	bare) echo "bare veth pair" ;;
 	bridge) echo "container -> container (bridge)" ;;
+	routed) echo "other host -> container, routed" ;;
 	berth-dnat) echo "other host -> berth published port" ;;
 	podman-dnat) echo "other host -> Podman published port" ;;
 	esac
