@@ -122,12 +122,10 @@ static void fw_close(struct fw *fw)
 	fw->lock_fd = -1;
 }
 
-/* A fresh libnftables context (one per command: a context that listed the table keeps a
- * cache that makes libnftables 1.0.6 refuse the batch that follows). */
+/* The libnftables context: one for the listing and the batch, so that the batch finds the
+ * cache the listing filled. */
 static int fw_ctx(struct fw *fw, berth_error_t *err)
 {
-	if (fw->nft != NULL)
-		nft_ctx_free(fw->nft);
 	fw->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (fw->nft == NULL)
 		return berth_error(err, ENOMEM, "firewall: nft_ctx_new");
@@ -446,8 +444,6 @@ static int fw_commit(struct fw *fw, FILE *b, char **text, berth_error_t *err)
 		return berth_error(err, errno, "firewall: build the nft batch");
 	if (*text == NULL || **text == '\0')
 		return 0;
-	if (fw_ctx(fw, err) < 0)
-		return -1;
 	return fw_run(fw, *text, err);
 }
 
