@@ -184,7 +184,9 @@ static int fw_run(struct fw *fw, const char *cmds, berth_error_t *err)
 			}
 		}
 	}
-	if (cmd[0] != '\0')
+	/* the command is named only for a syntax error: for an error the kernel reports,
+	 * libnftables 1.0.6 often names the batch's first command instead of the culprit */
+	if (cmd[0] != '\0' && strstr(line, "syntax error") != NULL)
 		return berth_error(err, 0, "firewall: nftables: %s (in `%s`)",
 		                   line[0] ? line : "failed", cmd);
 	return berth_error(err, 0, "firewall: nftables: %s", line[0] ? line : "failed");
@@ -367,6 +369,105 @@ static void fw_count(json_t *list, size_t *nets, size_t *ctrs)
 	}
 }
 
+/* --- conflicts with other networks ---------------------------------------------------- */
+
+/* A map key as an address and prefix length (a single address is a full-length prefix). */
+static bool fw_key_prefix(json_t *k, int family, unsigned char a[16], int *len)
+{
+	json_t *v;
+	const char *addr = NULL;
+
+	if (json_is_object(k) && (v = json_object_get(k, "elem")) != NULL)
+		k = json_object_get(v, "val");
+	if (json_is_string(k)) {
+		addr = json_string_value(k);
+		*len = family == AF_INET ? 32 : 128;
+	} else if (json_is_object(k) && (v = json_object_get(k, "prefix")) != NULL) {
+		addr = json_string_value(json_object_get(v, "addr"));
+		*len = (int)json_integer_value(json_object_get(v, "len"));
+	}
+	return addr != NULL && inet_pton(family, addr, a) == 1;
+}
+
+/* Two prefixes overlap when they agree on the shorter one's bits. */
+static bool fw_overlap(const unsigned char *a, int alen, const unsigned char *b, int blen)
+{
+	int n = alen < blen ? alen : blen;
+
+	for (int bit = 0; bit < n; bit++) {
+		int m = 0x80 >> (bit % 8);
+		if ((a[bit / 8] & m) != (b[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* The name of the network whose chain `target` is ("net-NAME-SUFFIX"), into out. */
+static void fw_net_of(const char *target, const char *suffix, char *out, size_t size)
+{
+	size_t len = strlen(target), sl = strlen(suffix);
+
+	if (len > 4 + sl && strncmp(target, "net-", 4) == 0)
+		snprintf(out, size, "%.*s", (int)(len - 4 - sl), target + 4);
+	else
+		snprintf(out, size, "%s", target);
+}
+
+/* Another network already has this bridge, or a subnet that overlaps ours: one line. */
+static int fw_net_conflict(json_t *list, const char *name, const char *bridge, const char *s4,
+                           const char *s6, berth_error_t *err)
+{
+	char mine[96], other[96];
+	json_t *e;
+	size_t i;
+
+	snprintf(mine, sizeof(mine), "net-%s-in", name);
+	json_array_foreach(json_object_get(fw_find_set(list, "fwd_in"), "elem"), i, e)
+	{
+		json_t *k = json_array_get(e, 0), *v;
+		const char *t = fw_jump_target(json_array_get(e, 1));
+		if (json_is_object(k) && (v = json_object_get(k, "elem")) != NULL)
+			k = json_object_get(v, "val");
+		if (t == NULL || strcmp(t, mine) == 0 || !json_is_string(k) ||
+		    strcmp(json_string_value(k), bridge) != 0)
+			continue;
+		fw_net_of(t, "-in", other, sizeof(other));
+		return berth_error(err, 0, "firewall: network `%s`: bridge `%s` is network `%s`'s",
+		                   name, bridge, other);
+	}
+	snprintf(mine, sizeof(mine), "net-%s-post", name);
+	for (int f = 0; f < 2; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		const char *sub = f == 0 ? s4 : s6;
+		unsigned char a[16], b[16];
+		char addr[INET6_ADDRSTRLEN];
+		int alen, blen;
+		if (sub == NULL || sub[0] == '\0')
+			continue;
+		snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(sub, "/"), sub);
+		if (inet_pton(family, addr, a) != 1)
+			continue;
+		alen = atoi(strchr(sub, '/') + 1);
+		json_array_foreach(
+		    json_object_get(fw_find_set(list, f == 0 ? "post4" : "post6"), "elem"), i, e)
+		{
+			const char *t = fw_jump_target(json_array_get(e, 1));
+			if (t == NULL || strcmp(t, mine) == 0 ||
+			    !fw_key_prefix(json_array_get(e, 0), family, b, &blen) ||
+			    !fw_overlap(a, alen, b, blen))
+				continue;
+			fw_net_of(t, "-post", other, sizeof(other));
+			inet_ntop(family, b, addr, sizeof(addr));
+			return berth_error(
+			    err, 0,
+			    "firewall: network `%s`: subnet %s overlaps network `%s`'s "
+			    "%s/%d",
+			    name, sub, other, addr, blen);
+		}
+	}
+	return 0;
+}
+
 /* --- the batches --------------------------------------------------------------------- */
 
 /* The base chains, sets and maps (all `add`: nothing if they exist), and the static rules
@@ -494,7 +595,8 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	if (s6[0] != '\0' && fw_sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding", err) < 0)
 		return -1;
 
-	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0)
+	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0 ||
+	    fw_net_conflict(list, n, br, s4, s6, err) < 0)
 		return -1;
 	b = open_memstream(&text, &size);
 	if (b == NULL)

@@ -99,6 +99,9 @@ teardown() {
 	"$FWTOOL" ports-del "$ID1" || true
 	"$FWTOOL" ports-del "$ID2" || true
 	"$FWTOOL" ports-del "$ID3" || true
+	if [ -e "$BATS_TEST_TMPDIR/parallel" ]; then
+		for f in $(seq 1 20); do "$FWTOOL" ports-del "p$f$ID1" || true; done
+	fi
 	"$FWTOOL" net-del "$NA" || true
 	"$FWTOOL" net-del "$NB" || true
 }
@@ -480,5 +483,41 @@ for i in range(50):
 	[[ "$output" == *"container address \`172.30.91.999\`: expected an IPv4 address" ]]
 	run "$FWTOOL" ports-del 'x;y'
 	[ "$status" -eq 1 ]
+	[ "$(ruleset)" = "$before" ]
+	# another network's bridge or an overlapping subnet
+	net_a
+	before=$(ruleset)
+	run "$FWTOOL" net-add "$NB" "$BRA" 172.30.92.0/24
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"firewall: network \`$NB\`: bridge \`$BRA\` is network \`$NA\`'s" ]]
+	run "$FWTOOL" net-add "$NB" "$BRB" 172.30.0.0/16
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"firewall: network \`$NB\`: subnet 172.30.0.0/16 overlaps network \`$NA\`'s 172.30.91.0/24" ]]
+	[ "$(ruleset)" = "$before" ]
+}
+
+@test "100 add/delete cycles, and 20 containers in parallel, leave nothing behind" {
+	local before i pids=()
+	net_a
+	before=$(ruleset)
+	for i in $(seq 1 100); do
+		ports_c1 8080:80 127.0.0.1::81/udp >/dev/null
+		"$FWTOOL" ports-del "$ID1"
+	done
+	[ "$(ruleset)" = "$before" ]
+	# the lock serializes concurrent processes: every container's rules get in, and go
+	touch "$BATS_TEST_TMPDIR/parallel"
+	for i in $(seq 1 20); do
+		"$FWTOOL" ports-add "p$i$ID1" "$NA" "$BRA" 172.30.91.0/24 "172.30.91.$((i + 10))" 80 >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	[ "$(nft list chain inet berth ports | grep -c "jump ctr-p[0-9]*$ID1 ")" -eq 20 ]
+	pids=()
+	for i in $(seq 1 20); do
+		"$FWTOOL" ports-del "p$i$ID1" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
 	[ "$(ruleset)" = "$before" ]
 }
