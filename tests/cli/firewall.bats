@@ -323,7 +323,7 @@ for i in range(50):
 	[ "$output" = "$C1" ]
 }
 
-@test "IPv6: a published port from the other host over IPv6" {
+@test "IPv6: a published port from the other host, and the masquerade, over IPv6" {
 	net_a --subnet6 fd42:b47:91::/64
 	[ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
 	run ports_c1 --ip6 fd42:b47:91::2 80 '[fd42:b47:93::1]::80'
@@ -339,6 +339,10 @@ for i in range(50):
 	run get "$OH" "http://[fd42:b47:93::1]:$p6/"
 	[ "$output" = "$C1" ]
 	unreachable "$OH" 172.30.93.1 "$p6"
+	# the IPv6 masquerade: the other host has no route back to fd42:b47:91::/64
+	run get "$C1" "http://[fd42:b47:93::2]/"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$OH" ]
 }
 
 @test "route_localnet does not open the host's loopback to a container" {
