@@ -7,7 +7,18 @@
  * fw_network_del() when it is removed; the container life cycle calls fw_ports_add() once
  * the container's addresses are known and fw_ports_del() on every way a container ends
  * (rm, run --rm, a stale lease found after the monitor died). Deleting what does not exist
- * is not an error, so teardown paths can call these unconditionally. */
+ * is not an error, so teardown paths can call these unconditionally.
+ *
+ * What the network layer does for these rules to work (docs/firewall.md):
+ *  - hairpin on each container's bridge port (`/sys/class/net/<host veth>/brport/hairpin_mode`
+ *    = 1, or IFLA_BRPORT_MODE): with br_netfilter loaded (bridge-nf-call-iptables=1, as on
+ *    Debian with Podman) a container reaching its own published port through a host address
+ *    is bridged back out of the port it came in by;
+ *  - fw_ports_add() only for a container with ports (each call lists berth's table and
+ *    commits one transaction: ~10-15 ms here);
+ *  - the fds port_reserve() returns are close-on-exec: an exec'd monitor must be handed them.
+ * fw_network_add() itself turns on net.ipv4.ip_forward (and IPv6 forwarding for an IPv6
+ * subnet) when off, and route_localnet on the bridge. */
 #ifndef BERTH_FIREWALL_H
 #define BERTH_FIREWALL_H
 
