@@ -161,9 +161,32 @@ net_b() { "$FWTOOL" net-add "$NB" "$BRB" 172.30.92.0/24 "$@"; }
 ports_c1() { "$FWTOOL" ports-add "$ID1" "$NA" "$BRA" 172.30.91.0/24 172.30.91.2 "$@"; }
 ports_c2() { "$FWTOOL" ports-add "$ID2" "$NB" "$BRB" 172.30.92.0/24 172.30.92.2 "$@"; }
 
-# The whole ruleset without counters (nft -s), the way `diff` compares it.
+# The ruleset as the tests compare it: every table but berth's whole (nft -s: without
+# counters), and of berth's table its base and everything of this file's networks and
+# containers, but not the objects of other berth users of the host (the engine's own
+# networks, if its tests run at the same time), whose coming and going is not ours to check.
 ruleset() {
-	nft -s list ruleset 2>/dev/null
+	others
+	berth_own
+}
+
+# berth's table, one line per chain, rule, set and element, without other users' objects:
+# chains ctr-X / net-X-*, rules and elements that name them, bridges that are not ours.
+berth_own() {
+	local re="^(net-($NA|$NB)-(in|out|post)|ctr-(p[0-9]+)?($ID1|$ID2|$ID3))\$"
+	nft -j list table inet berth 2>/dev/null | jq -r --arg re "$re" --arg bra "$BRA" --arg brb "$BRB" '
+		def foreign: [scan("(?:ctr|net)-[A-Za-z0-9_.-]+")] | any(test($re) | not);
+		.nftables[]
+		| if .table then "table"
+		  elif .chain then "chain \(.chain.name) \(.chain.type // "") \(.chain.hook // "") \(.chain.prio // "") \(.chain.policy // "")"
+		  elif .rule then "rule \(.rule.chain) \(.rule.expr | tojson) \(.rule.comment // "")"
+		  elif (.map // .set) then (.map // .set) as $s
+		    | "set \($s.name) \($s.type) \($s.map // "") \($s.flags // [] | tojson)",
+		      ($s.elem // [] | sort_by(tojson) | .[]
+		       | select($s.name != "bridges" or . == $bra or . == $brb)
+		       | "elem \($s.name) \(tojson)")
+		  else empty end
+		| select(foreign | not)'
 }
 
 # Every table but berth's, each listed alone.
