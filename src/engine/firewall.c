@@ -122,8 +122,8 @@ static void fw_close(struct fw *fw)
 	fw->lock_fd = -1;
 }
 
-/* The libnftables context: one for the listing and the batch, so that the batch finds the
- * cache the listing filled. */
+/* The libnftables context of one call (its listing and its batch), output and errors
+ * into buffers. */
 static int fw_ctx(struct fw *fw, berth_error_t *err)
 {
 	fw->nft = nft_ctx_new(NFT_CTX_DEFAULT);
