@@ -660,6 +660,18 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	return 0;
 }
 
+int fw_bridge_port(const char *host_if, berth_error_t *err)
+{
+	char path[96];
+
+	if (fw_check_name("bridge port", host_if, 15, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport/hairpin_mode", host_if);
+	if (access(path, F_OK) < 0)
+		return berth_error(err, errno, "firewall: bridge port `%s`", host_if);
+	return fw_sysctl_on(path, err);
+}
+
 /* Delete the whole table when nothing of berth's is left in it. */
 static void fw_maybe_drop_table(FILE *b, json_t *list, size_t nets_gone, size_t ctrs_gone)
 {

@@ -10,10 +10,10 @@
  * is not an error, so teardown paths can call these unconditionally.
  *
  * What the network layer does for these rules to work (docs/firewall.md):
- *  - hairpin on each container's bridge port (`/sys/class/net/<host veth>/brport/hairpin_mode`
- *    = 1, or IFLA_BRPORT_MODE): with br_netfilter loaded (bridge-nf-call-iptables=1, as on
- *    Debian with Podman) a container reaching its own published port through a host address
- *    is bridged back out of the port it came in by;
+ *  - fw_bridge_port() on each container's host veth once it is enslaved to the bridge
+ *    (hairpin on): with br_netfilter loaded (bridge-nf-call-iptables=1, as on Debian with
+ *    Podman) a container reaching its own published port through a host address is bridged
+ *    back out of the port it came in by;
  *  - fw_ports_add() only for a container with ports (each call lists berth's table and
  *    commits one transaction: ~10-15 ms here);
  *  - the fds port_reserve() returns are close-on-exec: an exec'd monitor must be handed them.
@@ -61,6 +61,8 @@ int port_parse(const char *spec, struct fw_port **ports, size_t *n, berth_error_
 int port_reserve(struct fw_port *ports, size_t n, int *fds, berth_error_t *err);
 
 int fw_network_add(const struct fw_net *net, berth_error_t *err);
+/* Hairpin mode on for the bridge port host_if (a container's host-side veth, enslaved). */
+int fw_bridge_port(const char *host_if, berth_error_t *err);
 int fw_network_del(const char *name, berth_error_t *err);
 
 /* DNAT (from other hosts, the host's own addresses and 127.0.0.1) and hairpin for the

@@ -113,7 +113,7 @@ fw_ctr_ns() {
 	ip link set "$2" master "$3" up
 	# hairpin: with br_netfilter on (bridge-nf-call-iptables), a container's packet DNATed
 	# back to itself is bridged out of the port it came in by (Podman's CNI sets it too)
-	ip link set "$2" type bridge_slave hairpin on
+	"$FWTOOL" bridge-port "$2"
 	ip -n "$1" addr add "$4/24" dev eth0
 	ip -n "$1" link set eth0 up
 	ip -n "$1" link set lo up
@@ -344,6 +344,10 @@ for i in range(50):
 	[ "$output" = "$C1" ]
 	run get "$C1" "http://172.30.91.1:$p/"
 	[ "$output" = "$C1" ]
+	ip -d link show "$V1" | grep -q 'hairpin on'
+	run "$FWTOOL" bridge-port "$BRA"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"firewall: bridge port \`$BRA\`: No such file or directory" ]]
 }
 
 @test "IPv6: a published port from the other host, and the masquerade, over IPv6" {

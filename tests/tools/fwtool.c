@@ -6,6 +6,7 @@
  *                                           until killed
  *   fwtool net-add NAME BRIDGE SUBNET4|- [--subnet6 CIDR] [--internal]
  *   fwtool net-del NAME
+ *   fwtool bridge-port IF                   hairpin on for a bridge port
  *   fwtool ports-add ID NAME BRIDGE SUBNET4|- IP4|- [--ip6 IP6] SPEC…
  *                                           reserve, add the rules, print PROTO HOST CTR
  *   fwtool ports-del ID
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
 		}
 		return fw_network_add(&net, &err) < 0 ? fail(&err) : 0;
 	}
+	if (strcmp(cmd, "bridge-port") == 0 && argc == 3)
+		return fw_bridge_port(argv[2], &err) < 0 ? fail(&err) : 0;
 	if (strcmp(cmd, "net-del") == 0 && argc == 3)
 		return fw_network_del(argv[2], &err) < 0 ? fail(&err) : 0;
 	if (strcmp(cmd, "ports-del") == 0 && argc == 3)
