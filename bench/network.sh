@@ -1,105 +1,208 @@
 #!/bin/bash
-# The cost of berth's container network, in one run, with ratios:
-#  1. start cost: `berth run --rm --network bridge busybox true` minus `--network none`, N
-#     times each, interleaved; the same for `podman run --rm` (crun) when podman can make
-#     its bridge here;
-#  2. TCP throughput container to container over berth's bridge (iperf3 from Debian, run in
-#     the containers' network namespaces with nsenter), against a bare veth pair between two
-#     namespaces the script makes.
-#   bench/network.sh [BUILD_DIR]      N=20, SECS=5 by default
-# Every packet stays between namespaces this script makes (the containers' and its own).
+# Container networking: TCP throughput (iperf3, run inside network namespaces) over
+#   - a bare veth pair between two namespaces (the floor every other path is measured against),
+#   - container to container on one berth bridge,
+#   - a simulated other host to a container, routed through the host (no NAT: the same hops
+#     as the published port, so the difference between the two is the DNAT's cost),
+#   - a berth published port (DNAT by berth's nftables rules) from a simulated other host,
+#   - a Podman published port (DNAT by Podman's CNI/iptables-nft rules) from the same other host,
+# and, once the engine has networks (`berth network ls` works), the start cost of
+# `berth run --rm --network bridge busybox true` minus `--network none`, against Podman's.
+#   bench/network.sh [BUILD_DIR]      T=5 seconds per iperf3 run, R=3 rounds (interleaved)
+# berth's firewall is driven through tests/tools/fwtool (the engine's wiring of networks is
+# separate). Everything runs in namespaces this script makes; traffic goes only to them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
-N=${N:-20}
-SECS=${SECS:-5}
+T=${T:-5}
+R=${R:-3}
+fwtool=$build/tests/tools/fwtool
 
-if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "network.sh: run as root" >&2; exit 1; }
-	command -v iperf3 >/dev/null || { echo "network.sh: iperf3 not installed" >&2; exit 1; }
-	exec env BERTH_BENCH_INNER=1 unshare -m --propagation private "$0" "$@"
-fi
-# crun refuses this host's hybrid cgroup layout (see engine-run.sh)
-ctl=/sys/fs/cgroup/unified/cgroup.controllers
-[ -e "$ctl" ] && mount --bind /dev/null "$ctl"
+[ "$(id -u)" -eq 0 ] || { echo "network.sh: run as root" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "network.sh: iperf3 not installed (apt-get install iperf3)" >&2; exit 1; }
+[ -x "$fwtool" ] || { echo "network.sh: $fwtool not built (meson -Dtests=true)" >&2; exit 1; }
 
-work=$(mktemp -d /tmp/berth-bench.XXXXXX)
-tag=localhost/berth-bench-busybox:latest
-ns1=berth-bench-a$$ ns2=berth-bench-b$$
+t=$(printf '%x' $$)
+BR=bnb$t VO=bno$t V1=bn1$t V2=bn2$t
+A=bna-$t B=bnbb-$t C1=bnc1-$t C2=bnc2-$t OH=bnoh-$t
+NET=bench$t ID=bench$t
+work=$(mktemp -d /tmp/berth-netbench.XXXXXX)
 pids=()
-berth=("$build/berth" --root "$work/root")
+pm_ctr=""
+
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	"${berth[@]}" rm -f bs bc >/dev/null 2>&1 || true
-	"${berth[@]}" network rm bench >/dev/null 2>&1 || true
-	ip netns del "$ns1" 2>/dev/null || true
-	ip netns del "$ns2" 2>/dev/null || true
-	podman rmi -f "$tag" >/dev/null 2>&1 || true
-	umount "$work"/root/containers/*/rootfs 2>/dev/null || true
+	set +e
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	[ -z "$pm_ctr" ] || pm rm -f -t 0 "$pm_ctr" >/dev/null 2>&1
+	[ ! -d "$work/pm" ] || pm rmi -a -f >/dev/null 2>&1
+	"$fwtool" ports-del "$ID" 2>/dev/null
+	"$fwtool" net-del "$NET" 2>/dev/null
+	for ns in "$A" "$B" "$C1" "$C2" "$OH"; do ip netns del "$ns" 2>/dev/null; done
+	for l in "$BR" "$VO" "$V1" "$V2"; do ip link del "$l" 2>/dev/null; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-# ---- 1. start cost ------------------------------------------------------------------------
-"${berth[@]}" run --rm --network none busybox true
-podman_ok=0
-if command -v podman >/dev/null; then
-	"${berth[@]}" image export busybox "$work/bb.tar"
-	"${berth[@]}" image import "$work/bb.tar" berth-bench-busybox >/dev/null
-	"${berth[@]}" image export berth-bench-busybox "$work/bb2.tar"
-	podman load -q -i "$work/bb2.tar" >/dev/null
-	if podman run --rm --network bridge --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
-		--runtime crun "$tag" true >/dev/null 2>&1; then
-		podman_ok=1
+# --- topology ---------------------------------------------------------------------------
+# bare veth pair: A (172.30.190.1) <-> B (172.30.190.2)
+ip netns add "$A"
+ip netns add "$B"
+ip -n "$A" link add eth0 type veth peer name eth0 netns "$B"
+ip -n "$A" addr add 172.30.190.1/24 dev eth0
+ip -n "$B" addr add 172.30.190.2/24 dev eth0
+for ns in "$A" "$B"; do ip -n "$ns" link set eth0 up; ip -n "$ns" link set lo up; done
+# a berth network: bridge BR (172.30.191.1), containers C1 (.2) and C2 (.3)
+ip link add "$BR" type bridge
+ip addr add 172.30.191.1/24 dev "$BR"
+ip link set "$BR" up
+ctr_ns() { # NS HOSTIF IP
+	ip netns add "$1"
+	ip link add "$2" type veth peer name eth0 netns "$1"
+	ip link set "$2" master "$BR" up
+	ip link set "$2" type bridge_slave hairpin on
+	ip -n "$1" addr add "$3/24" dev eth0
+	ip -n "$1" link set eth0 up
+	ip -n "$1" link set lo up
+	ip -n "$1" route add default via 172.30.191.1
+}
+ctr_ns "$C1" "$V1" 172.30.191.2
+ctr_ns "$C2" "$V2" 172.30.191.3
+# the other host: OH (172.30.192.2) joined to the host (VO, 172.30.192.1)
+ip netns add "$OH"
+ip link add "$VO" type veth peer name eth0 netns "$OH"
+ip addr add 172.30.192.1/24 dev "$VO"
+ip link set "$VO" up
+ip -n "$OH" addr add 172.30.192.2/24 dev eth0
+ip -n "$OH" link set eth0 up
+ip -n "$OH" link set lo up
+# a route back, for the routed (no NAT) row: the same hops as the published port, no DNAT
+ip -n "$OH" route add 172.30.191.0/24 via 172.30.192.1
+
+"$fwtool" net-add "$NET" "$BR" 172.30.191.0/24
+port=$("$fwtool" ports-add "$ID" "$NET" "$BR" 172.30.191.0/24 172.30.191.2 5201 | awk '{print $2}')
+
+# iperf3 servers, one per namespace that serves, each a daemon (ended by pid in cleanup)
+serve() { # NAME COMMAND-PREFIX…
+	local name=$1
+	shift
+	"$@" iperf3 -s -D -I "$work/iperf-$name.pid" >/dev/null
+	for _ in $(seq 1 300); do
+		[ -s "$work/iperf-$name.pid" ] && break
+		sleep 0.1
+	done
+	pids+=("$(cat "$work/iperf-$name.pid")")
+}
+# gbit NS-CLIENT IP PORT: one iperf3 run's received Gbit/s
+gbit() {
+	local i
+	for i in $(seq 1 50); do
+		if ip netns exec "$1" iperf3 -c "$2" -p "$3" -t "$T" -J >"$work/out.json" 2>/dev/null; then
+			jq -r '.end.sum_received.bits_per_second / 1e9' "$work/out.json"
+			return 0
+		fi
+		sleep 0.2 # the server is not up yet
+	done
+	echo "network.sh: iperf3 to $2:$3 from $1 failed: $(jq -r .error "$work/out.json" 2>/dev/null)" >&2
+	return 1
+}
+serve B ip netns exec "$B"
+serve C1 ip netns exec "$C1"
+
+# --- Podman's published port, if Podman can run a bridge-networked container here -------
+pm() {
+	podman --root "$work/pm/root" --runroot "$work/pm/runroot" --storage-driver vfs \
+		--cgroup-manager cgroupfs --events-backend file "$@"
+}
+pm_ns=""
+# no CAP_SYS_RESOURCE here: Podman's default rlimits cannot be set (as bench/engine-run.sh)
+pm_limits=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+pm_port=""
+if command -v podman >/dev/null && [ "${PODMAN:-1}" = 1 ]; then
+	mkdir -p "$work/pm" "$work/rootfs"
+	"$top/scripts/make-rootfs.sh" "$work/rootfs" >/dev/null
+	if tar -C "$work/rootfs" -c . | pm import - localhost/berth-netbench:1 >/dev/null 2>&1 &&
+		pm_ctr=$(pm run -d --runtime "$build/berth-runtime" --network bridge -p 5201 "${pm_limits[@]}" \
+			localhost/berth-netbench:1 sleep 100000 2>"$work/pm.err"); then
+		pm_pid=$(pm inspect -f '{{.State.Pid}}' "$pm_ctr")
+		pm_port=$(pm port "$pm_ctr" 5201/tcp | head -1)
+		pm_port=${pm_port##*:}
+		# the host's iperf3 in the Podman container's network namespace
+		serve podman nsenter -t "$pm_pid" -n
+		pm_ns=yes
+	else
+		echo "# Podman cannot run a bridge-networked container here; its row is left out: $(head -c 200 "$work/pm.err" 2>/dev/null)"
 	fi
-fi
-run_b() { "${berth[@]}" run --rm --network "$1" busybox true; }
-run_p() { podman run --rm --network "$1" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --runtime crun "$tag" true; }
-now() { echo "${EPOCHREALTIME/./}"; }
-bb=0 bn=0 pb=0 pn=0
-run_b bridge
-for ((k = 0; k < N; k++)); do
-	t0=$(now); run_b bridge; t1=$(now); run_b none; t2=$(now)
-	bb=$((bb + t1 - t0)); bn=$((bn + t2 - t1))
-	if [ $podman_ok = 1 ]; then
-		t0=$(now); run_p bridge; t1=$(now); run_p none; t2=$(now)
-		pb=$((pb + t1 - t0)); pn=$((pn + t2 - t1))
-	fi
-done
-echo "start cost, $N runs each ($(uname -r))"
-awk -v b="$bb" -v n="$bn" -v N="$N" 'BEGIN { printf "berth:  bridge %.1f ms, none %.1f ms, network adds %.1f ms\n", b/1e3/N, n/1e3/N, (b-n)/1e3/N }'
-if [ $podman_ok = 1 ]; then
-	awk -v b="$pb" -v n="$pn" -v N="$N" 'BEGIN { printf "podman: bridge %.1f ms, none %.1f ms, network adds %.1f ms\n", b/1e3/N, n/1e3/N, (b-n)/1e3/N }'
-	awk -v a="$((pb - pn))" -v b="$((bb - bn))" 'BEGIN { if (b > 0) printf "podman / berth (network setup) = %.1fx\n", a / b }'
-else
-	echo "podman: its bridge network does not work here; not measured"
 fi
 
-# ---- 2. throughput ------------------------------------------------------------------------
-# iperf3 -J's sender rate in Gbit/s, client in namespace $1 to $2
-gbits() { "${@}" | awk -F'[:,]' '/"bits_per_second"/ { v = $2 } END { printf "%.2f", v / 1e9 }'; }
-"${berth[@]}" network create bench >/dev/null
-"${berth[@]}" run -d --name bs --network bench --dns 127.0.0.1 busybox sleep 100000 >/dev/null
-"${berth[@]}" run -d --name bc --network bench --dns 127.0.0.1 busybox sleep 100000 >/dev/null
-nss=$work/root/netns/$("${berth[@]}" inspect bs | jq -r .id)
-nsc=$work/root/netns/$("${berth[@]}" inspect bc | jq -r .id)
-sip=$("${berth[@]}" inspect bs | jq -r .network_settings.ip_address)
-nsenter --net="$nss" iperf3 -s -1 -B "$sip" >/dev/null 2>&1 3>&- &
-pids+=($!)
-sleep 1
-tb=$(gbits nsenter --net="$nsc" iperf3 -J -t "$SECS" -c "$sip")
-# a bare veth pair between two namespaces of this script's own
-ip netns add "$ns1"
-ip netns add "$ns2"
-ip -n "$ns1" link add v1 type veth peer name v2 netns "$ns2"
-ip -n "$ns1" addr add 10.99.241.1/24 dev v1
-ip -n "$ns2" addr add 10.99.241.2/24 dev v2
-ip -n "$ns1" link set v1 up
-ip -n "$ns2" link set v2 up
-ip netns exec "$ns1" iperf3 -s -1 -B 10.99.241.1 >/dev/null 2>&1 3>&- &
-pids+=($!)
-sleep 1
-tv=$(gbits ip netns exec "$ns2" iperf3 -J -t "$SECS" -c 10.99.241.1)
-echo "TCP container to container, ${SECS} s (iperf3 $(iperf3 --version | awk 'NR==1 { print $2 }'))"
-echo "berth bridge: $tb Gbit/s; bare veth pair: $tv Gbit/s"
-awk -v a="$tb" -v b="$tv" 'BEGIN { if (b > 0) printf "berth / bare veth = %.2f\n", a / b }'
+# --- throughput --------------------------------------------------------------------------
+declare -A sum
+rows=(bare bridge routed berth-dnat)
+[ -z "$pm_ns" ] || rows+=(podman-dnat)
+for row in "${rows[@]}"; do sum[$row]=0; done
+for ((r = 0; r < R; r++)); do
+	v=$(gbit "$A" 172.30.190.2 5201)
+	sum[bare]=$(awk -v a="${sum[bare]}" -v b="$v" 'BEGIN { print a + b }')
+	v=$(gbit "$C2" 172.30.191.2 5201)
+	sum[bridge]=$(awk -v a="${sum[bridge]}" -v b="$v" 'BEGIN { print a + b }')
+	v=$(gbit "$OH" 172.30.191.2 5201)
+	sum[routed]=$(awk -v a="${sum[routed]}" -v b="$v" 'BEGIN { print a + b }')
+	v=$(gbit "$OH" 172.30.192.1 "$port")
+	sum[berth-dnat]=$(awk -v a="${sum[berth-dnat]}" -v b="$v" 'BEGIN { print a + b }')
+	if [ -n "$pm_ns" ]; then
+		v=$(gbit "$OH" 172.30.192.1 "$pm_port")
+		sum[podman-dnat]=$(awk -v a="${sum[podman-dnat]}" -v b="$v" 'BEGIN { print a + b }')
+	fi
+done
+printf 'TCP throughput, iperf3 -t %s, mean of %s rounds (%s, %s)\n' "$T" "$R" "$(uname -r)" "$(iperf3 --version | head -1)"
+printf '%-34s %10s %10s\n' path 'Gbit/s' 'vs bare'
+bare=$(awk -v s="${sum[bare]}" -v R="$R" 'BEGIN { print s / R }')
+desc() {
+	case $1 in
+	bare) echo "bare veth pair" ;;
+	bridge) echo "container -> container (bridge)" ;;
+	routed) echo "other host -> container, routed" ;;
+	berth-dnat) echo "other host -> berth published port" ;;
+	podman-dnat) echo "other host -> Podman published port" ;;
+	esac
+}
+for row in "${rows[@]}"; do
+	awk -v s="${sum[$row]}" -v R="$R" -v b="$bare" -v d="$(desc "$row")" \
+		'BEGIN { printf "%-34s %10.2f %9.2fx\n", d, s / R, s / R / b }'
+done
+if [ -n "$pm_ns" ]; then
+	awk -v a="${sum[berth-dnat]}" -v b="${sum[podman-dnat]}" \
+		'BEGIN { printf "berth published port / Podman published port = %.2fx\n", a / b }'
+fi
+
+# --- start cost of the network ----------------------------------------------------------
+if "$build/berth" --root "$work/root" network ls >/dev/null 2>&1; then
+	N=${N:-20}
+	b=("$build/berth" --root "$work/root")
+	"${b[@]}" run --rm --network bridge busybox true
+	tn=0 tb=0
+	for ((k = 0; k < N; k++)); do
+		t0=${EPOCHREALTIME/./}
+		"${b[@]}" run --rm --network none busybox true
+		t1=${EPOCHREALTIME/./}
+		"${b[@]}" run --rm --network bridge busybox true
+		t2=${EPOCHREALTIME/./}
+		tn=$((tn + t1 - t0))
+		tb=$((tb + t2 - t1))
+	done
+	awk -v n="$tn" -v b="$tb" -v N="$N" 'BEGIN { printf "berth run: --network bridge costs %.2f ms more than none (%d runs)\n", (b - n) / 1e3 / N, N }'
+	if [ -n "$pm_ns" ]; then
+		pn=0 pb=0
+		for ((k = 0; k < N; k++)); do
+			t0=${EPOCHREALTIME/./}
+			pm run --rm --runtime "$build/berth-runtime" "${pm_limits[@]}" --network none localhost/berth-netbench:1 true
+			t1=${EPOCHREALTIME/./}
+			pm run --rm --runtime "$build/berth-runtime" "${pm_limits[@]}" --network bridge localhost/berth-netbench:1 true
+			t2=${EPOCHREALTIME/./}
+			pn=$((pn + t1 - t0))
+			pb=$((pb + t2 - t1))
+		done
+		awk -v n="$pn" -v b="$pb" -v N="$N" 'BEGIN { printf "podman run: --network bridge costs %.2f ms more than none (%d runs)\n", (b - n) / 1e3 / N, N }'
+	fi
+else
+	echo "# start cost: left out, this berth has no \`berth network\` yet (the engine's wiring of networks)"
+fi

@@ -122,12 +122,10 @@ static void fw_close(struct fw *fw)
 	fw->lock_fd = -1;
 }
 
-/* A fresh libnftables context (one per command: a context that listed the table keeps a
- * cache that makes libnftables 1.0.6 refuse the batch that follows). */
+/* The libnftables context of one call (its listing and its batch), output and errors
+ * into buffers. */
 static int fw_ctx(struct fw *fw, berth_error_t *err)
 {
-	if (fw->nft != NULL)
-		nft_ctx_free(fw->nft);
 	fw->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (fw->nft == NULL)
 		return berth_error(err, ENOMEM, "firewall: nft_ctx_new");
@@ -186,7 +184,9 @@ static int fw_run(struct fw *fw, const char *cmds, berth_error_t *err)
 			}
 		}
 	}
-	if (cmd[0] != '\0')
+	/* the command is named only for a syntax error: for an error the kernel reports,
+	 * libnftables 1.0.6 often names the batch's first command instead of the culprit */
+	if (cmd[0] != '\0' && strstr(line, "syntax error") != NULL)
 		return berth_error(err, 0, "firewall: nftables: %s (in `%s`)",
 		                   line[0] ? line : "failed", cmd);
 	return berth_error(err, 0, "firewall: nftables: %s", line[0] ? line : "failed");
@@ -369,6 +369,105 @@ static void fw_count(json_t *list, size_t *nets, size_t *ctrs)
 	}
 }
 
+/* --- conflicts with other networks ---------------------------------------------------- */
+
+/* A map key as an address and prefix length (a single address is a full-length prefix). */
+static bool fw_key_prefix(json_t *k, int family, unsigned char a[16], int *len)
+{
+	json_t *v;
+	const char *addr = NULL;
+
+	if (json_is_object(k) && (v = json_object_get(k, "elem")) != NULL)
+		k = json_object_get(v, "val");
+	if (json_is_string(k)) {
+		addr = json_string_value(k);
+		*len = family == AF_INET ? 32 : 128;
+	} else if (json_is_object(k) && (v = json_object_get(k, "prefix")) != NULL) {
+		addr = json_string_value(json_object_get(v, "addr"));
+		*len = (int)json_integer_value(json_object_get(v, "len"));
+	}
+	return addr != NULL && inet_pton(family, addr, a) == 1;
+}
+
+/* Two prefixes overlap when they agree on the shorter one's bits. */
+static bool fw_overlap(const unsigned char *a, int alen, const unsigned char *b, int blen)
+{
+	int n = alen < blen ? alen : blen;
+
+	for (int bit = 0; bit < n; bit++) {
+		int m = 0x80 >> (bit % 8);
+		if ((a[bit / 8] & m) != (b[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* The name of the network whose chain `target` is ("net-NAME-SUFFIX"), into out. */
+static void fw_net_of(const char *target, const char *suffix, char *out, size_t size)
+{
+	size_t len = strlen(target), sl = strlen(suffix);
+
+	if (len > 4 + sl && strncmp(target, "net-", 4) == 0)
+		snprintf(out, size, "%.*s", (int)(len - 4 - sl), target + 4);
+	else
+		snprintf(out, size, "%s", target);
+}
+
+/* Another network already has this bridge, or a subnet that overlaps ours: one line. */
+static int fw_net_conflict(json_t *list, const char *name, const char *bridge, const char *s4,
+                           const char *s6, berth_error_t *err)
+{
+	char mine[96], other[96];
+	json_t *e;
+	size_t i;
+
+	snprintf(mine, sizeof(mine), "net-%s-in", name);
+	json_array_foreach(json_object_get(fw_find_set(list, "fwd_in"), "elem"), i, e)
+	{
+		json_t *k = json_array_get(e, 0), *v;
+		const char *t = fw_jump_target(json_array_get(e, 1));
+		if (json_is_object(k) && (v = json_object_get(k, "elem")) != NULL)
+			k = json_object_get(v, "val");
+		if (t == NULL || strcmp(t, mine) == 0 || !json_is_string(k) ||
+		    strcmp(json_string_value(k), bridge) != 0)
+			continue;
+		fw_net_of(t, "-in", other, sizeof(other));
+		return berth_error(err, 0, "firewall: network `%s`: bridge `%s` is network `%s`'s",
+		                   name, bridge, other);
+	}
+	snprintf(mine, sizeof(mine), "net-%s-post", name);
+	for (int f = 0; f < 2; f++) {
+		int family = f == 0 ? AF_INET : AF_INET6;
+		const char *sub = f == 0 ? s4 : s6;
+		unsigned char a[16], b[16];
+		char addr[INET6_ADDRSTRLEN];
+		int alen, blen;
+		if (sub == NULL || sub[0] == '\0')
+			continue;
+		snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(sub, "/"), sub);
+		if (inet_pton(family, addr, a) != 1)
+			continue;
+		alen = atoi(strchr(sub, '/') + 1);
+		json_array_foreach(
+		    json_object_get(fw_find_set(list, f == 0 ? "post4" : "post6"), "elem"), i, e)
+		{
+			const char *t = fw_jump_target(json_array_get(e, 1));
+			if (t == NULL || strcmp(t, mine) == 0 ||
+			    !fw_key_prefix(json_array_get(e, 0), family, b, &blen) ||
+			    !fw_overlap(a, alen, b, blen))
+				continue;
+			fw_net_of(t, "-post", other, sizeof(other));
+			inet_ntop(family, b, addr, sizeof(addr));
+			return berth_error(
+			    err, 0,
+			    "firewall: network `%s`: subnet %s overlaps network `%s`'s "
+			    "%s/%d",
+			    name, sub, other, addr, blen);
+		}
+	}
+	return 0;
+}
+
 /* --- the batches --------------------------------------------------------------------- */
 
 /* The base chains, sets and maps (all `add`: nothing if they exist), and the static rules
@@ -446,8 +545,6 @@ static int fw_commit(struct fw *fw, FILE *b, char **text, berth_error_t *err)
 		return berth_error(err, errno, "firewall: build the nft batch");
 	if (*text == NULL || **text == '\0')
 		return 0;
-	if (fw_ctx(fw, err) < 0)
-		return -1;
 	return fw_run(fw, *text, err);
 }
 
@@ -498,7 +595,8 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	if (s6[0] != '\0' && fw_sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding", err) < 0)
 		return -1;
 
-	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0)
+	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0 ||
+	    fw_net_conflict(list, n, br, s4, s6, err) < 0)
 		return -1;
 	b = open_memstream(&text, &size);
 	if (b == NULL)
@@ -560,6 +658,18 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	if (fw_commit(&fw, b, &text, err) < 0)
 		return berth_error_prefix(err, "network `%s`", n);
 	return 0;
+}
+
+int fw_bridge_port(const char *host_if, berth_error_t *err)
+{
+	char path[96];
+
+	if (fw_check_name("bridge port", host_if, 15, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brport/hairpin_mode", host_if);
+	if (access(path, F_OK) < 0)
+		return berth_error(err, errno, "firewall: bridge port `%s`", host_if);
+	return fw_sysctl_on(path, err);
 }
 
 /* Delete the whole table when nothing of berth's is left in it. */

@@ -671,6 +671,10 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, "eth0", mac, ip, c.prefix,
 	                  json_is_true(json_object_get(net, "internal")) ? 0 : gw, err) < 0)
 		goto out;
+	/* hairpin on the bridge port: a container reaching its own published port through a
+	 * host address comes back out of the port it went in by */
+	if (fw_bridge_port(host_if, err) < 0)
+		goto out;
 	if (n_ports && fw_ports_add(id, &fwn, ips, NULL, ports, n_ports, err) < 0)
 		goto out;
 	net_cidr_format(&c, sub);

@@ -6,8 +6,8 @@
 #   netns C2 (172.30.92.2)                 --veth-- bridge BRB (172.30.92.1)  network B
 #   netns OH "the other host" (172.30.93.2, fd42:b47:93::2) --veth-- VO (172.30.93.1) on the host
 #
-# Each netns runs busybox httpd serving its own name. OH has no route to the container
-# subnets, so a container reaches it only through the masquerade. Traffic goes only to
+# Each netns runs busybox httpd serving its own name. OH has no route to A's subnet, so a
+# container of A reaches it only through the masquerade. Traffic goes only to
 # loopback and to these namespaces. Every link, netns, process and rule is made here and
 # removed by name (or pid) in teardown_file.
 load helpers
@@ -19,8 +19,8 @@ setup_file() {
 	local t
 	t=$(printf '%x' $$)
 	export BRA=fwa$t BRB=fwb$t VO=fwo$t V1=fw1$t V2=fw2$t
-	export C1=fwc1-$t C2=fwc2-$t OH=fwoh-$t
-	export NA=fwa$t NB=fwb$t ID1=c1$t ID2=c2$t ID3=c3$t
+	export C1=fwc1-$t C2=fwc2-$t C3=fwc3-$t OH=fwoh-$t V3=fw3$t
+	export NA=fwa$t NB=fwb$t ID1=c1$t ID2=c2$t ID3=c3$t OT=fwother$t
 	export WWW=$BATS_FILE_TMPDIR/www
 	cat /proc/sys/net/ipv6/conf/all/forwarding >"$BATS_FILE_TMPDIR/v6fwd"
 	# the bridges with their gateway addresses
@@ -44,6 +44,9 @@ setup_file() {
 	ip -n "$OH" -6 addr add fd42:b47:93::2/64 dev eth0 nodad
 	ip -n "$OH" link set eth0 up
 	ip -n "$OH" link set lo up
+	# the other host has a route back to network B (not to A): what keeps an --internal B
+	# from it is the firewall's drop, not a missing route
+	ip -n "$OH" route add 172.30.92.0/24 via 172.30.93.1
 	local ns
 	for ns in "$C1" "$C2" "$OH"; do
 		mkdir -p "$WWW/$ns"
@@ -76,13 +79,13 @@ teardown_file() {
 		podman_raw rm -f -t 0 "fw-podman-$$" >/dev/null 2>&1 || true
 		podman_teardown_file
 	fi
-	for ns in "$C1" "$C2" "$OH"; do
+	for ns in "$C1" "$C2" "$C3" "$OH"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
-	for f in "$BRA" "$BRB" "$VO" "$V1" "$V2"; do
+	for f in "$BRA" "$BRB" "$VO" "$V1" "$V2" "$V3"; do
 		ip link del "$f" 2>/dev/null || true
 	done
-	nft delete table inet "fwother$$" 2>/dev/null || true
+	nft delete table inet "$OT" 2>/dev/null || true
 	cat "$BATS_FILE_TMPDIR/v6fwd" >/proc/sys/net/ipv6/conf/all/forwarding || true
 }
 
@@ -96,6 +99,9 @@ teardown() {
 	"$FWTOOL" ports-del "$ID1" || true
 	"$FWTOOL" ports-del "$ID2" || true
 	"$FWTOOL" ports-del "$ID3" || true
+	if [ -e "$BATS_TEST_TMPDIR/parallel" ]; then
+		for f in $(seq 1 20); do "$FWTOOL" ports-del "p$f$ID1" || true; done
+	fi
 	"$FWTOOL" net-del "$NA" || true
 	"$FWTOOL" net-del "$NB" || true
 }
@@ -107,7 +113,7 @@ fw_ctr_ns() {
 	ip link set "$2" master "$3" up
 	# hairpin: with br_netfilter on (bridge-nf-call-iptables), a container's packet DNATed
 	# back to itself is bridged out of the port it came in by (Podman's CNI sets it too)
-	ip link set "$2" type bridge_slave hairpin on
+	"$FWTOOL" bridge-port "$2"
 	ip -n "$1" addr add "$4/24" dev eth0
 	ip -n "$1" link set eth0 up
 	ip -n "$1" link set lo up
@@ -155,9 +161,32 @@ net_b() { "$FWTOOL" net-add "$NB" "$BRB" 172.30.92.0/24 "$@"; }
 ports_c1() { "$FWTOOL" ports-add "$ID1" "$NA" "$BRA" 172.30.91.0/24 172.30.91.2 "$@"; }
 ports_c2() { "$FWTOOL" ports-add "$ID2" "$NB" "$BRB" 172.30.92.0/24 172.30.92.2 "$@"; }
 
-# The whole ruleset without counters (nft -s), the way `diff` compares it.
+# The ruleset as the tests compare it: every table but berth's whole (nft -s: without
+# counters), and of berth's table its base and everything of this file's networks and
+# containers, but not the objects of other berth users of the host (the engine's own
+# networks, if its tests run at the same time), whose coming and going is not ours to check.
 ruleset() {
-	nft -s list ruleset 2>/dev/null
+	others
+	berth_own
+}
+
+# berth's table, one line per chain, rule, set and element, without other users' objects:
+# chains ctr-X / net-X-*, rules and elements that name them, bridges that are not ours.
+berth_own() {
+	local re="^(net-($NA|$NB)-(in|out|post)|ctr-(p[0-9]+)?($ID1|$ID2|$ID3))\$"
+	nft -j list table inet berth 2>/dev/null | jq -r --arg re "$re" --arg bra "$BRA" --arg brb "$BRB" '
+		def foreign: [scan("(?:ctr|net)-[A-Za-z0-9_.-]+")] | any(test($re) | not);
+		.nftables[]
+		| if .table then "table"
+		  elif .chain then "chain \(.chain.name) \(.chain.type // "") \(.chain.hook // "") \(.chain.prio // "") \(.chain.policy // "")"
+		  elif .rule then "rule \(.rule.chain) \(.rule.expr | tojson) \(.rule.comment // "")"
+		  elif (.map // .set) then (.map // .set) as $s
+		    | "set \($s.name) \($s.type) \($s.map // "") \($s.flags // [] | tojson)",
+		      ($s.elem // [] | sort_by(tojson) | .[]
+		       | select($s.name != "bridges" or . == $bra or . == $brb)
+		       | "elem \($s.name) \(tojson)")
+		  else empty end
+		| select(foreign | not)'
 }
 
 # Every table but berth's, each listed alone.
@@ -177,10 +206,10 @@ others() {
 	[ "${lines[2]}" = "tcp 6 ::1 9000 90" ]
 	[ "${lines[3]}" = "tcp 6 ::1 9001 91" ]
 	[ "${lines[4]}" = "tcp any * 8000-8010 80" ]
-	run "$FWTOOL" parse 8080:70000
+	run "$FWTOOL" parse 8080:65536
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"--publish \`8080:70000\`: container port \`70000\` is more than 65535" ]]
+	[[ "$output" == *"--publish \`8080:65536\`: container port \`65536\` is more than 65535" ]]
 }
 
 @test "published port: reachable from the other host, the host's address and 127.0.0.1" {
@@ -315,9 +344,13 @@ for i in range(50):
 	[ "$output" = "$C1" ]
 	run get "$C1" "http://172.30.91.1:$p/"
 	[ "$output" = "$C1" ]
+	ip -d link show "$V1" | grep -q 'hairpin on'
+	run "$FWTOOL" bridge-port "$BRA"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"firewall: bridge port \`$BRA\`: No such file or directory" ]]
 }
 
-@test "IPv6: a published port from the other host over IPv6" {
+@test "IPv6: a published port from the other host, and the masquerade, over IPv6" {
 	net_a --subnet6 fd42:b47:91::/64
 	[ "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
 	run ports_c1 --ip6 fd42:b47:91::2 80 '[fd42:b47:93::1]::80'
@@ -333,14 +366,44 @@ for i in range(50):
 	run get "$OH" "http://[fd42:b47:93::1]:$p6/"
 	[ "$output" = "$C1" ]
 	unreachable "$OH" 172.30.93.1 "$p6"
+	# the IPv6 masquerade: the other host has no route back to fd42:b47:91::/64
+	run get "$C1" "http://[fd42:b47:93::2]/"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$OH" ]
+}
+
+@test "route_localnet does not open the host's loopback to a container" {
+	local p
+	# a service on the host's 127.0.0.1
+	"$FWTOOL" reserve 127.0.0.1::80 >"$BATS_TEST_TMPDIR/res.out" 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/res.pid"
+	fw_wait grep -q tcp "$BATS_TEST_TMPDIR/res.out"
+	p=$(awk '{print $2}' "$BATS_TEST_TMPDIR/res.out")
+	kill "$(cat "$BATS_TEST_TMPDIR/res.pid")"
+	rm "$BATS_TEST_TMPDIR/res.pid"
+	busybox httpd -f -p "127.0.0.1:$p" -h "$WWW/$OH" </dev/null >/dev/null 2>&1 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/httpd.pid"
+	fw_wait busybox wget -q -O /dev/null "http://127.0.0.1:$p/"
+	# a container that sends 127.0.0.0/8 to its gateway (it needs route_localnet itself)
+	fw_ctr_ns "$C3" "$V3" "$BRA" 172.30.91.4 172.30.91.1
+	ip -n "$C3" addr del 127.0.0.1/8 dev lo
+	ip -n "$C3" route add 127.0.0.0/8 via 172.30.91.1 dev eth0
+	ip netns exec "$C3" sysctl -q -w net.ipv4.conf.eth0.route_localnet=1
+	# with route_localnet on the bridge but without berth's rules, it gets in
+	echo 1 >"/proc/sys/net/ipv4/conf/$BRA/route_localnet"
+	run get "$C3" "http://127.0.0.1:$p/"
+	[ "$output" = "$OH" ]
+	net_a
+	unreachable "$C3" 127.0.0.1 "$p"
+	ip netns del "$C3"
 }
 
 @test "ports-del and net-del remove exactly berth's rules; other tables are untouched" {
 	local before after_b after_a
 	# someone else's table, and another berth network and container already there
-	nft add table inet "fwother$$"
-	nft add chain inet "fwother$$" c '{ type filter hook forward priority 10; policy accept; }'
-	nft add rule inet "fwother$$" c ip saddr 172.30.91.0/24 counter
+	nft add table inet "$OT"
+	nft add chain inet "$OT" c '{ type filter hook forward priority 10; policy accept; }'
+	nft add rule inet "$OT" c ip saddr 172.30.91.0/24 counter
 	before=$(ruleset)
 	net_b
 	ports_c2 80 >/dev/null
@@ -361,9 +424,9 @@ for i in range(50):
 	"$FWTOOL" ports-del "$ID2"
 	"$FWTOOL" net-del "$NB"
 	[ "$(ruleset)" = "$before" ]
-	run nft list table inet "fwother$$"
+	run nft list table inet "$OT"
 	[[ "$output" == *"ip saddr 172.30.91.0/24 counter"* ]]
-	nft delete table inet "fwother$$"
+	nft delete table inet "$OT"
 }
 
 @test "a host port in use is refused before any rule is made" {
@@ -451,5 +514,41 @@ for i in range(50):
 	[[ "$output" == *"container address \`172.30.91.999\`: expected an IPv4 address" ]]
 	run "$FWTOOL" ports-del 'x;y'
 	[ "$status" -eq 1 ]
+	[ "$(ruleset)" = "$before" ]
+	# another network's bridge or an overlapping subnet
+	net_a
+	before=$(ruleset)
+	run "$FWTOOL" net-add "$NB" "$BRA" 172.30.92.0/24
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"firewall: network \`$NB\`: bridge \`$BRA\` is network \`$NA\`'s" ]]
+	run "$FWTOOL" net-add "$NB" "$BRB" 172.30.0.0/16
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"firewall: network \`$NB\`: subnet 172.30.0.0/16 overlaps network \`$NA\`'s 172.30.91.0/24" ]]
+	[ "$(ruleset)" = "$before" ]
+}
+
+@test "100 add/delete cycles, and 20 containers in parallel, leave nothing behind" {
+	local before i pids=()
+	net_a
+	before=$(ruleset)
+	for i in $(seq 1 100); do
+		ports_c1 8080:80 127.0.0.1::81/udp >/dev/null
+		"$FWTOOL" ports-del "$ID1"
+	done
+	[ "$(ruleset)" = "$before" ]
+	# the lock serializes concurrent processes: every container's rules get in, and go
+	touch "$BATS_TEST_TMPDIR/parallel"
+	for i in $(seq 1 20); do
+		"$FWTOOL" ports-add "p$i$ID1" "$NA" "$BRA" 172.30.91.0/24 "172.30.91.$((i + 10))" 80 >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	[ "$(nft list chain inet berth ports | grep -c "jump ctr-p[0-9]*$ID1 ")" -eq 20 ]
+	pids=()
+	for i in $(seq 1 20); do
+		"$FWTOOL" ports-del "p$i$ID1" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
 	[ "$(ruleset)" = "$before" ]
 }

@@ -6,11 +6,13 @@
  *                                           until killed
  *   fwtool net-add NAME BRIDGE SUBNET4|- [--subnet6 CIDR] [--internal]
  *   fwtool net-del NAME
+ *   fwtool bridge-port IF                   hairpin on for a bridge port
  *   fwtool ports-add ID NAME BRIDGE SUBNET4|- IP4|- [--ip6 IP6] SPEC…
  *                                           reserve, add the rules, print PROTO HOST CTR
  *   fwtool ports-del ID
  * Errors are one line on stderr and exit status 1. */
 #include "firewall.h"
+#include "util.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -60,7 +62,8 @@ static int parse_all(char **specs, int n, struct fw_port **ports, size_t *np, be
 int main(int argc, char **argv)
 {
 	berth_error_t err = NULL;
-	struct fw_port *ports = NULL;
+	cleanup_free struct fw_port *ports = NULL;
+	cleanup_free int *fds = NULL;
 	size_t np = 0;
 	const char *cmd = argc > 1 ? argv[1] : "";
 
@@ -69,14 +72,12 @@ int main(int argc, char **argv)
 			return fail(&err);
 		for (size_t i = 0; i < np; i++)
 			print_port(&ports[i], true);
-		free(ports);
 		return 0;
 	}
 	if (strcmp(cmd, "reserve") == 0) {
-		int *fds;
 		if (parse_all(argv + 2, argc - 2, &ports, &np, &err) < 0)
 			return fail(&err);
-		fds = calloc(np ? np : 1, sizeof(int));
+		fds = xmalloc0((np ? np : 1) * sizeof(int));
 		if (port_reserve(ports, np, fds, &err) < 0)
 			return fail(&err);
 		for (size_t i = 0; i < np; i++)
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
 		}
 		return fw_network_add(&net, &err) < 0 ? fail(&err) : 0;
 	}
+	if (strcmp(cmd, "bridge-port") == 0 && argc == 3)
+		return fw_bridge_port(argv[2], &err) < 0 ? fail(&err) : 0;
 	if (strcmp(cmd, "net-del") == 0 && argc == 3)
 		return fw_network_del(argv[2], &err) < 0 ? fail(&err) : 0;
 	if (strcmp(cmd, "ports-del") == 0 && argc == 3)
@@ -107,25 +110,24 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "ports-add") == 0 && argc >= 7) {
 		struct fw_net net = {argv[3], argv[4], dash(argv[5]), NULL, false};
 		const char *ip4 = dash(argv[6]), *ip6 = NULL;
-		int i = 7, *fds;
+		int i = 7, rc = 0;
 		if (i + 1 < argc && strcmp(argv[i], "--ip6") == 0) {
 			ip6 = argv[i + 1];
 			i += 2;
 		}
 		if (parse_all(argv + i, argc - i, &ports, &np, &err) < 0)
 			return fail(&err);
-		fds = calloc(np ? np : 1, sizeof(int));
+		fds = xmalloc0((np ? np : 1) * sizeof(int));
 		if (port_reserve(ports, np, fds, &err) < 0)
 			return fail(&err);
 		if (fw_ports_add(argv[2], &net, ip4, ip6, ports, np, &err) < 0)
-			return fail(&err);
+			rc = fail(&err);
 		for (size_t k = 0; k < np; k++) {
-			print_port(&ports[k], false);
+			if (rc == 0)
+				print_port(&ports[k], false);
 			close(fds[k]);
 		}
-		free(fds);
-		free(ports);
-		return 0;
+		return rc;
 	}
 	fprintf(stderr, "usage: fwtool parse|reserve|net-add|net-del|ports-add|ports-del …\n");
 	return 2;
