@@ -411,7 +411,7 @@ for i in range(50):
 	net_a
 	[ "$(ruleset)" != "$after_b" ]
 	after_a=$(ruleset)
-	ports_c1 80 8080-8081:80-81/udp >/dev/null
+	ports_c1 80 47913-47914:80-81/udp >/dev/null
 	[ "$(ruleset)" != "$after_a" ]
 	"$FWTOOL" ports-del "$ID1"
 	[ "$(ruleset)" = "$after_a" ]
@@ -441,7 +441,7 @@ for i in range(50):
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"host port $p/tcp on 127.0.0.1 is already in use" ]]
-	run ports_c1 8080:80 "$p:80"
+	run ports_c1 127.0.0.1::82 "$p:80"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"host port $p/tcp is already in use" ]]
 	[ "$(ruleset)" = "$before" ]
@@ -532,7 +532,7 @@ for i in range(50):
 	net_a
 	before=$(ruleset)
 	for i in $(seq 1 100); do
-		ports_c1 8080:80 127.0.0.1::81/udp >/dev/null
+		ports_c1 80 127.0.0.1::81/udp >/dev/null
 		"$FWTOOL" ports-del "$ID1"
 	done
 	[ "$(ruleset)" = "$before" ]
