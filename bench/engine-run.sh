@@ -1,9 +1,9 @@
 #!/bin/bash
-# `berth run --rm busybox true` against `podman run --rm` (crun) on the same image, N times
+# `berth run --rm --network none busybox true` against `podman run --rm` (crun) on the same image, N times
 # each, interleaved, with the ratio.
 #   bench/engine-run.sh [BUILD_DIR]      N=30 by default
 # The image is berth's built-in busybox, exported (oci-archive) and loaded into podman.
-# Podman runs with --network none, as berth has no network beyond loopback; crun refuses
+# Both run with --network none (the bridge's setup is not measured here); crun refuses
 # this host's hybrid cgroup layout, so (as bench/runtime-start.sh) everything runs in a
 # private mount namespace with /dev/null bound over the v2 cgroup.controllers. Podman's
 # default rlimits cannot be set in this sandbox (no CAP_SYS_RESOURCE), so nofile and nproc
@@ -36,7 +36,7 @@ berth=("$build/berth" --root "$work/root")
 "${berth[@]}" image export berth-bench-busybox "$work/bb2.tar"
 podman load -q -i "$work/bb2.tar" >/dev/null
 podman_run() { podman run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --runtime crun "$tag" true; }
-berth_run() { "${berth[@]}" run --rm busybox true; }
+berth_run() { "${berth[@]}" run --rm --network none busybox true; }
 
 # warm up, and check both work
 berth_run

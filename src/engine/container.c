@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Container records (containers/<id>/container.json), the bundle and the overlay. */
 #include "image_priv.h"
+#include "network.h"
 #include "container.h"
 #include "exec.h"
 #include "log.h"
@@ -202,6 +203,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	cleanup_free char *dir = NULL;
 	cleanup_free char *cname = NULL;
 	cleanup_free char *cmdline = NULL;
+	cleanup_free char *netns = NULL;
+	cleanup_free char *etc = NULL;
 	struct timespec ts;
 	json_t *rec = NULL, *layers, *spec = NULL;
 	bool mounted = false;
@@ -257,6 +260,17 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 			}
 		}
 	}
+	{
+		json_t *cn;
+		if (net_prepare(e, img, o, id, dir, &cn, &netns, err) < 0)
+			goto fail;
+		json_object_set_new(rec, "network", cn);
+		if (strcmp(json_string_value(json_object_get(cn, "mode")), "container") == 0)
+			etc = engine_path(e, "containers/%s",
+			                  json_string_value(json_object_get(cn, "container")));
+		else if (strcmp(json_string_value(json_object_get(cn, "mode")), "host") != 0)
+			etc = xstrdup(dir);
+	}
 	if (ctr_mount_rec(e, id, rec, err) < 0)
 		goto fail;
 	mounted = true;
@@ -266,7 +280,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		cleanup_free char *text = NULL;
 		json_t *args, *a;
 		size_t i;
-		if (spec_build(img, o, id, rootfs, &spec, err) < 0)
+		if (spec_build(img, o, id, rootfs, netns, etc, &spec, err) < 0)
 			goto fail;
 		text = json_dumps(spec, JSON_INDENT(2));
 		if (util_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)
@@ -328,6 +342,8 @@ int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
 	container_delete(rt, id, true, &e2);
 	berth_error_release(&e2);
 	ctr_umount(e, id);
+	/* what a monitor killed with -9 left: veth, lease, netns */
+	net_detach(e, id);
 	return util_rm_rf(dir, err);
 }
 

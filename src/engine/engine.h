@@ -156,6 +156,14 @@ struct run_opts {
 	bool rm, detach, interactive, tty, read_only;
 	int64_t memory, pids; /* 0: unset */
 	double cpus;
+	/* networking (network.c): --network is bridge (the default network), none, host, a
+	 * network's name or container:NAME */
+	const char *ip, *mac;
+	char **aliases, **dns, **dns_search, **add_hosts;
+	size_t n_aliases, n_dns, n_dns_search, n_add_hosts;
+	char **publish; /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO] */
+	size_t n_publish;
+	bool publish_all; /* -P: every EXPOSEd port */
 };
 
 /* A working directory for a container's process (what is -w, --workdir or WorkingDir): an
@@ -167,8 +175,11 @@ int64_t spec_parse_size(const char *s);
 /* Check -v, -e, -u values; one line errors. */
 int spec_check_opts(const struct run_opts *o, berth_error_t *err);
 /* The config.json for a container of img with o, whose root is rootfs (mounted). */
+/* netns: the network namespace to join (NULL: a new one, or the host's with --network
+ * host); etc: a directory holding hosts, resolv.conf and hostname to bind-mount (or NULL). */
 int spec_build(const struct image *img, const struct run_opts *o, const char *id,
-               const char *rootfs, struct json_t **out, berth_error_t *err);
+               const char *rootfs, const char *netns, const char *etc, struct json_t **out,
+               berth_error_t *err);
 
 /* Container records: containers/<id>/container.json. */
 int ctr_load(struct engine *e, const char *id, struct json_t **out, berth_error_t *err);
@@ -216,6 +227,8 @@ struct ctr_info {
 	bool has_exit_code;
 	int exit_code;
 	bool rm, tty, interactive, detach;
+	char *ip;    /* its address while it runs on a bridge network, else NULL */
+	char *ports; /* published ports as `ps` shows them ("0.0.0.0:8080->80/tcp, …"), or "" */
 	struct json_t *raw; /* the record as stored, for the JSON views */
 };
 /* A name, an id or an id prefix. */
@@ -225,6 +238,8 @@ int ctr_get_id(struct engine *e, const char *id, struct ctr_info *out, berth_err
 int ctr_get_all(struct engine *e, struct ctr_info **out, size_t *n, berth_error_t *err);
 void ctr_info_free(struct ctr_info *c);
 void ctr_infos_free(struct ctr_info *v, size_t n);
+/* `berth port`: one line per published port, "80/tcp -> 0.0.0.0:8080" (a new string). */
+char *ctr_port_text(const struct ctr_info *c);
 /* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
 char *ctr_infos_json(const struct ctr_info *v, size_t n);
 char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
@@ -264,5 +279,31 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
  * gets the container's exit status. */
 int monitor_run_attached(struct engine *e, const char *id, int *status, berth_error_t *err);
 int monitor_spawn(struct engine *e, const char *id, berth_error_t *err);
+
+/* ---- networks (network.c) ----------------------------------------------------------------
+ * A bridge network each, stored in networks/<name>.json; the default `berth` (bridge berth0)
+ * exists without being created. Addresses are leased in networks/leases.json. */
+struct network_opts {
+	const char *name, *subnet, *gateway;
+	bool internal;
+	char **labels; /* K=V */
+	size_t n_labels;
+};
+int network_create(struct engine *e, const struct network_opts *o, char **id, berth_error_t *err);
+struct network_summary {
+	char *id, *name, *driver, *bridge, *subnet, *gateway;
+	bool internal;
+};
+int network_summaries(struct engine *e, struct network_summary **out, size_t *n,
+                      berth_error_t *err);
+void network_summaries_free(struct network_summary *v, size_t n);
+/* `network ls --format json`: an array; `network inspect`: an array of one, with the
+ * containers attached and their addresses. */
+char *network_list_json(struct engine *e, berth_error_t *err);
+char *network_inspect_json(struct engine *e, const char *ref, berth_error_t *err);
+/* Refused while a container is attached, unless force: then those are stopped first. */
+int network_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
+/* Remove every network but the default with no container attached; their names. */
+int network_prune(struct engine *e, char ***names, size_t *n, berth_error_t *err);
 
 #endif

@@ -7,7 +7,18 @@
  * fw_network_del() when it is removed; the container life cycle calls fw_ports_add() once
  * the container's addresses are known and fw_ports_del() on every way a container ends
  * (rm, run --rm, a stale lease found after the monitor died). Deleting what does not exist
- * is not an error, so teardown paths can call these unconditionally. */
+ * is not an error, so teardown paths can call these unconditionally.
+ *
+ * What the network layer does for these rules to work (docs/firewall.md):
+ *  - fw_bridge_port() on each container's host veth once it is enslaved to the bridge
+ *    (hairpin on): with br_netfilter loaded (bridge-nf-call-iptables=1, as on Debian with
+ *    Podman) a container reaching its own published port through a host address is bridged
+ *    back out of the port it came in by;
+ *  - fw_ports_add() only for a container with ports (each call lists berth's table and
+ *    commits one transaction: ~10-15 ms here);
+ *  - the fds port_reserve() returns are close-on-exec: an exec'd monitor must be handed them.
+ * fw_network_add() itself turns on net.ipv4.ip_forward (and IPv6 forwarding for an IPv6
+ * subnet) when off, and route_localnet on the bridge. */
 #ifndef BERTH_FIREWALL_H
 #define BERTH_FIREWALL_H
 
@@ -33,6 +44,10 @@ struct fw_port {
 	char host_ip[46];   /* "" for every host address */
 	uint16_t host_port; /* 0: a free port is chosen by port_reserve() */
 	uint16_t ctr_port;
+	/* 0, or the last port of a host range that maps to the one ctr_port (`8000-8010:80`,
+	 * as Docker has it): port_reserve() takes the first free one from host_port to
+	 * host_port_end and sets host_port to it (and this to 0). */
+	uint16_t host_port_end;
 };
 
 /* Parse one -p/--publish argument, [IP:][HOSTPORT:]CTRPORT[/tcp|/udp] with ranges
@@ -46,6 +61,8 @@ int port_parse(const char *spec, struct fw_port **ports, size_t *n, berth_error_
 int port_reserve(struct fw_port *ports, size_t n, int *fds, berth_error_t *err);
 
 int fw_network_add(const struct fw_net *net, berth_error_t *err);
+/* Hairpin mode on for the bridge port host_if (a container's host-side veth, enslaved). */
+int fw_bridge_port(const char *host_if, berth_error_t *err);
 int fw_network_del(const char *name, berth_error_t *err);
 
 /* DNAT (from other hosts, the host's own addresses and 127.0.0.1) and hairpin for the

@@ -6,6 +6,7 @@
  * attached) with the library's supervise loop, and records the exit status.
  * `berth run` is the monitor itself; `berth run -d` and `berth start` double-fork one. */
 #include "image_priv.h"
+#include "network.h"
 #include "container.h"
 #include "log.h"
 #include "supervise.h"
@@ -74,6 +75,8 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	                          .arg = &ms,
 	                          .forward = attached};
 	bool tty, interactive, rm, created = false;
+	int *port_fds = NULL;
+	size_t n_port_fds = 0;
 	sigset_t chld, old;
 	pid_t init = 0;
 	json_t *rec;
@@ -103,6 +106,10 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	                   json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)getpid(),
 	                             "monitor_start", (json_int_t)ctr_self_start_time()),
 	                   err) < 0)
+		goto out;
+	/* its network, before its process exists (it joins the namespace made here); the
+	 * published host ports stay bound here while it runs */
+	if (net_attach(e, id, &port_fds, &n_port_fds, err) < 0)
 		goto out;
 	/* the container's stdio, given to the runtime library: its terminal (whose master
 	 * comes back), or pipes for its output and our stdin when attached with -i */
@@ -170,6 +177,10 @@ out:
 		berth_error_release(&e2);
 	}
 	ctr_umount(e, id);
+	net_detach(e, id);
+	for (size_t i = 0; i < n_port_fds; i++)
+		util_closep(&port_fds[i]);
+	free(port_fds);
 	if ((r == 0 && !rm) || (r < 0 && created)) {
 		cleanup_free char *now = util_now_rfc3339();
 		berth_error_t e2 = NULL;

@@ -6,6 +6,7 @@
  * (OOM, kill -9) while the container runs on is reported as such, and stop / kill act on the
  * container's init through the runtime library all the same. */
 #include "image_priv.h"
+#include "network.h"
 #include "cgroup.h"
 #include "container.h"
 #include "log.h"
@@ -136,6 +137,40 @@ static char *ctr_dup(json_t *rec, const char *key)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* The record's published ports: as `ps` shows them ("0.0.0.0:8080->80/tcp, …") or, port,
+ * one line each as `berth port` does ("80/tcp -> 0.0.0.0:8080"). */
+static char *ctr_ports_fmt(json_t *rec, bool port)
+{
+	json_t *ports = json_object_get(json_object_get(rec, "network_settings"), "ports"), *p;
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL)
+		abort();
+	json_array_foreach(ports, i, p)
+	{
+		const char *hip = json_string_value(json_object_get(p, "host_ip")) ?: "";
+		const char *proto = json_string_value(json_object_get(p, "proto")) ?: "tcp";
+		bool v6 = strchr(hip, ':') != NULL;
+		int hp = (int)json_integer_value(json_object_get(p, "host_port"));
+		int cp = (int)json_integer_value(json_object_get(p, "ctr_port"));
+		if (port)
+			fprintf(f, "%d/%s -> %s%s%s:%d\n", cp, proto, v6 ? "[" : "", hip,
+			        v6 ? "]" : "", hp);
+		else
+			fprintf(f, "%s%s%s%s:%d->%d/%s", i ? ", " : "", v6 ? "[" : "", hip,
+			        v6 ? "]" : "", hp, cp, proto);
+	}
+	fclose(f);
+	return out;
+}
+
+char *ctr_port_text(const struct ctr_info *c)
+{
+	return ctr_status_running(c->status) ? ctr_ports_fmt(c->raw, true) : xstrdup("");
+}
+
 static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 {
 	json_t *ec = json_object_get(rec, "exit_code");
@@ -169,6 +204,14 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 		c->pid = ipid;
 	c->status = ctr_status_decide(c->recorded, c->monitor_pid > 0, c->monitor_alive, init);
 	c->raw = rec;
+	if (ctr_status_running(c->status)) {
+		const char *ip = json_string_value(
+		    json_object_get(json_object_get(rec, "network_settings"), "ip_address"));
+		c->ip = ip ? xstrdup(ip) : NULL;
+		c->ports = ctr_ports_fmt(rec, false);
+	} else {
+		c->ports = xstrdup("");
+	}
 }
 
 void ctr_info_free(struct ctr_info *c)
@@ -181,6 +224,8 @@ void ctr_info_free(struct ctr_info *c)
 	free(c->command);
 	free(c->created);
 	free(c->recorded);
+	free(c->ip);
+	free(c->ports);
 	json_decref(c->raw);
 	memset(c, 0, sizeof(*c));
 }
@@ -318,6 +363,7 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 		log_warning("%s", e2->msg);
 	berth_error_release(&e2);
 	ctr_umount(e, id);
+	net_detach(e, id);
 	if (c.rm) {
 		cleanup_free char *dir = engine_path(e, "containers/%s", id);
 		r = util_rm_rf(dir, err);

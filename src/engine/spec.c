@@ -117,8 +117,6 @@ int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 			return berth_error(
 			    err, 0, "bad -u `%s`: expected UID[:GID] or NAME[:GROUP]", o->user);
 	}
-	if (o->network && strcmp(o->network, "none") != 0 && strcmp(o->network, "host") != 0)
-		return berth_error(err, 0, "bad --network `%s`: none or host", o->network);
 	return 0;
 }
 
@@ -277,7 +275,8 @@ static int spec_caps(const struct run_opts *o, json_t *proc, berth_error_t *err)
 }
 
 int spec_build(const struct image *img, const struct run_opts *o, const char *id,
-               const char *rootfs, json_t **out, berth_error_t *err)
+               const char *rootfs, const char *netns, const char *etc, json_t **out,
+               berth_error_t *err)
 {
 	json_t *spec = config_default_spec(false);
 	json_t *ic = json_object_get(img->config, "config");
@@ -374,13 +373,28 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 		                                "bind", "source", vv, "options", "rbind",
 		                                mode && strcmp(mode, "ro") == 0 ? "ro" : "rw"));
 	}
-	if (o->network && strcmp(o->network, "host") == 0) {
+	if ((o->network && strcmp(o->network, "host") == 0) || netns) {
 		json_t *ns = json_object_get(linux_, "namespaces");
 		for (i = json_array_size(ns); i-- > 0;)
 			if (strcmp(json_string_value(json_object_get(json_array_get(ns, i), "type"))
 			               ?: "",
 			           "network") == 0)
 				json_array_remove(ns, i);
+		/* the namespace the engine made (network.c): the runtime joins it */
+		if (netns)
+			json_array_append_new(
+			    ns, json_pack("{s:s,s:s}", "type", "network", "path", netns));
+	}
+	if (etc) {
+		static const char *const files[] = {"hosts", "resolv.conf", "hostname"};
+		for (i = 0; i < ARRAY_SIZE(files); i++) {
+			cleanup_free char *src = xasprintf("%s/%s", etc, files[i]);
+			cleanup_free char *dst = xasprintf("/etc/%s", files[i]);
+			json_array_append_new(json_object_get(spec, "mounts"),
+			                      json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", dst,
+			                                "type", "bind", "source", src, "options",
+			                                "rbind", "rw"));
+		}
 	}
 	{
 		json_t *res = json_object();

@@ -268,7 +268,7 @@ cgroups_now() {
 	cg_before=$(cgroups_now)
 	for args in "nope true" "-v bad busybox true" "-v /nonexistent:/x busybox true" \
 		"-e =x busybox true" "-u a:b:c busybox true" "--memory 12x busybox true" \
-		"--network bridge busybox true" "--cap-add NOPE busybox true"; do
+		"--network nope busybox true" "--cap-add NOPE busybox true"; do
 		run b run $args
 		[ "$status" -eq 125 ] || { echo "$args: $status"; false; }
 		[ "${#lines[@]}" -eq 1 ]

@@ -35,5 +35,7 @@ BERTH_CMD(tag);
 BERTH_CMD(save);
 BERTH_CMD(manifest);
 BERTH_CMD(load);
+BERTH_CMD(network);
+BERTH_CMD(port);
 
 #endif

@@ -41,6 +41,8 @@ static const struct {
     {"manifest", cmd_manifest, "create, add to, inspect and push manifest lists"},
     {"login", cmd_login, "keep a registry's credentials"},
     {"logout", cmd_logout, "forget a registry's credentials"},
+    {"network", cmd_network, "create, list, inspect, remove networks"},
+    {"port", cmd_port, "list a container's published ports"},
 };
 
 static void usage(FILE *f)

@@ -41,7 +41,8 @@ BERTH_CMD(ps)
 		puts(t);
 		free(t);
 	} else {
-		printf("%-14s %-20s %-24s %-22s %s\n", "ID", "IMAGE", "COMMAND", "STATUS", "NAME");
+		printf("%-14s %-20s %-24s %-22s %-16s %-24s %s\n", "ID", "IMAGE", "COMMAND",
+		       "STATUS", "ADDRESS", "PORTS", "NAME");
 		for (size_t i = 0; i < k; i++) {
 			const struct ctr_info *c = &shown[i];
 			char status[40];
@@ -51,8 +52,9 @@ BERTH_CMD(ps)
 				snprintf(status, sizeof(status), "Exited (unknown)");
 			else
 				snprintf(status, sizeof(status), "%s", ctr_status_name(c->status));
-			printf("%-14.12s %-20.20s %-24.24s %-22s %s\n", c->id, c->image ?: "",
-			       c->command ?: "", status, c->name ?: "");
+			printf("%-14.12s %-20.20s %-24.24s %-22s %-16s %-24s %s\n", c->id,
+			       c->image ?: "", c->command ?: "", status, c->ip ?: "",
+			       c->ports ?: "", c->name ?: "");
 		}
 	}
 	ctr_infos_free(shown, n);

@@ -53,7 +53,13 @@ BERTH_CMD(run)
 		O_RM,
 		O_PULL,
 		O_TLS,
-		O_AUTHFILE
+		O_AUTHFILE,
+		O_IP,
+		O_MAC,
+		O_ALIAS,
+		O_DNS,
+		O_DNSSEARCH,
+		O_ADDHOST
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -74,6 +80,16 @@ BERTH_CMD(run)
 	    {"cap-add", required_argument, NULL, O_CAPADD},
 	    {"cap-drop", required_argument, NULL, O_CAPDROP},
 	    {"network", required_argument, NULL, O_NET},
+	    {"net", required_argument, NULL, O_NET},
+	    {"ip", required_argument, NULL, O_IP},
+	    {"mac-address", required_argument, NULL, O_MAC},
+	    {"network-alias", required_argument, NULL, O_ALIAS},
+	    {"net-alias", required_argument, NULL, O_ALIAS},
+	    {"dns", required_argument, NULL, O_DNS},
+	    {"dns-search", required_argument, NULL, O_DNSSEARCH},
+	    {"add-host", required_argument, NULL, O_ADDHOST},
+	    {"publish", required_argument, NULL, 'p'},
+	    {"publish-all", no_argument, NULL, 'P'},
 	    {"entrypoint", required_argument, NULL, O_EP},
 	    {"pull", required_argument, NULL, O_PULL},
 	    {"tls-verify", optional_argument, NULL, O_TLS},
@@ -91,7 +107,7 @@ BERTH_CMD(run)
 	int c, status = 0, r = -1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:v:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+dite:w:u:v:hp:P", lo, NULL)) != -1) {
 		switch (c) {
 		case O_RM:
 			o.rm = true;
@@ -165,7 +181,36 @@ BERTH_CMD(run)
 			run_push(&o.cap_drop, &o.n_cap_drop, optarg);
 			break;
 		case O_NET:
+			if (o.network) {
+				berth_error(err, 0,
+				            "--network given twice: one network per container");
+				goto out;
+			}
 			o.network = optarg;
+			break;
+		case O_IP:
+			o.ip = optarg;
+			break;
+		case O_MAC:
+			o.mac = optarg;
+			break;
+		case O_ALIAS:
+			run_push(&o.aliases, &o.n_aliases, optarg);
+			break;
+		case O_DNS:
+			run_push(&o.dns, &o.n_dns, optarg);
+			break;
+		case O_DNSSEARCH:
+			run_push(&o.dns_search, &o.n_dns_search, optarg);
+			break;
+		case O_ADDHOST:
+			run_push(&o.add_hosts, &o.n_add_hosts, optarg);
+			break;
+		case 'p':
+			run_push(&o.publish, &o.n_publish, optarg);
+			break;
+		case 'P':
+			o.publish_all = true;
 			break;
 		case O_EP:
 			o.entrypoint = optarg;
@@ -199,10 +244,14 @@ BERTH_CMD(run)
 			     "  [-u UID[:GID]] [-v HOST:CTR[:ro]] [--read-only] [--hostname H] "
 			     "[--memory SIZE]\n"
 			     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
-			     "[--network none|host]\n"
-			     "  [--entrypoint E] [--pull missing|always|never] "
-			     "[--tls-verify=false]\n"
-			     "  [--authfile F] IMAGE [CMD…]");
+			     "\n"
+			     "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] "
+			     "[--mac-address MAC]\n"
+			     "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
+			     "NAME:IP]\n"
+			     "  [-p [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]] [-P] [--entrypoint E]\n"
+			     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
+			     "IMAGE [CMD…]");
 			r = 0;
 			goto out;
 		default:
@@ -264,5 +313,10 @@ out:
 	free(o.volumes);
 	free(o.cap_add);
 	free(o.cap_drop);
+	free(o.aliases);
+	free(o.dns);
+	free(o.dns_search);
+	free(o.add_hosts);
+	free(o.publish);
 	return r;
 }

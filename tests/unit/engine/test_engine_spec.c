@@ -33,7 +33,7 @@ static json_t *spec_of(const char *config, const struct run_opts *o, berth_error
 	char dir[] = "/tmp/berth-spec-XXXXXX";
 
 	assert_non_null(mkdtemp(dir));
-	if (spec_build(img, o, "0123456789abcdef0123", dir, &spec, err) < 0)
+	if (spec_build(img, o, "0123456789abcdef0123", dir, NULL, NULL, &spec, err) < 0)
 		spec = NULL;
 	rmdir(dir);
 	image_free(img);
@@ -183,9 +183,6 @@ static void test_opts(void **state)
 	o.user = "a:b:c";
 	assert_int_equal(spec_check_opts(&o, &err), -1);
 	o.user = NULL;
-	o.network = "bridge";
-	assert_int_equal(spec_check_opts(&o, &err), -1);
-	o.network = NULL;
 	o.workdir = "/proc/self/fd/3";
 	assert_int_equal(spec_check_opts(&o, &err), -1);
 	berth_error_release(&err);

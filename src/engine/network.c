@@ -1,0 +1,1277 @@
+/* SPDX-License-Identifier: MIT */
+/* Networks and the attachment of containers to them.
+ *
+ * A network is a Linux bridge with an IPv4 subnet, stored as networks/<name>.json; the default
+ * one, `berth` (bridge berth0), is written the first time anything needs it. Subnets are
+ * chosen among 10.89.0.0/24 - 10.99.255.0/24 so that they collide with no route of the host
+ * (read over netlink) nor another network, never Podman's 10.88.0.0/16.
+ *
+ * A container's network lives while it runs: its monitor calls net_attach() before the
+ * container's process is created (a network namespace bind-mounted at netns/<id>, which
+ * config.json names, so the runtime joins it; a veth pair made straight into it; an address
+ * leased in networks/leases.json) and net_detach() when it ends. A lease whose container is
+ * neither running nor has a live monitor (the monitor was killed) is stale: the next
+ * attachment reclaims it. Everything here runs under networks/lock (taken after the engine's
+ * lock when both are held, never the other way round).
+ *
+ * Names: on a user-created network each container's /etc/hosts (a file of the container's
+ * directory, bind-mounted) lists every other container of the network by name and alias; the
+ * files are rewritten in place (the bind mount pins the inode) whenever a container of the
+ * network starts or stops. The default network does not resolve names, as in Docker. */
+#include "image_priv.h"
+#include "network.h"
+#include "firewall.h"
+#include "log.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NET_DEFAULT        "berth"
+#define NET_DEFAULT_BRIDGE "berth0"
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* ---- the store ------------------------------------------------------------------------- */
+
+static int net_lock(struct engine *e, int *fd, berth_error_t *err)
+{
+	cleanup_free char *dir = engine_path(e, "networks");
+	cleanup_free char *p = engine_path(e, "networks/lock");
+
+	if (util_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return berth_error(err, errno, "open `%s`", p);
+	while (flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int en = errno;
+			util_closep(fd);
+			return berth_error(err, en, "lock `%s`", p);
+		}
+	return 0;
+}
+
+static json_t *net_load(struct engine *e, const char *name)
+{
+	cleanup_free char *p = NULL;
+
+	if (!net_name_valid(name))
+		return NULL;
+	p = engine_path(e, "networks/%s.json", name);
+	return json_load_file(p, 0, NULL);
+}
+
+static int net_save(struct engine *e, json_t *net, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "networks/%s.json", jstr(net, "name"));
+	cleanup_free char *text = json_dumps(net, JSON_INDENT(2));
+
+	return util_write_file_atomic(p, text, strlen(text), 0644, err);
+}
+
+static int net_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	/* the default first, then in creation order */
+	bool dx = strcmp(jstr(x, "name") ?: "", NET_DEFAULT) == 0;
+	bool dy = strcmp(jstr(y, "name") ?: "", NET_DEFAULT) == 0;
+	if (dx != dy)
+		return dx ? -1 : 1;
+	return strcmp(jstr(x, "created") ?: "", jstr(y, "created") ?: "");
+}
+
+/* Every stored network, the default first. */
+static json_t *net_all(struct engine *e)
+{
+	cleanup_free char *dir = engine_path(e, "networks");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	json_t **v = NULL, *out = json_array();
+	size_t n = 0;
+
+	if (d == NULL)
+		return out;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		cleanup_free char *name = NULL;
+		json_t *j;
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json") != 0 ||
+		    strcmp(de->d_name, "leases.json") == 0)
+			continue;
+		name = xstrdup(de->d_name);
+		name[l - 5] = '\0';
+		j = net_load(e, name);
+		if (j == NULL)
+			continue;
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = j;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), net_cmp);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, v[i]);
+	free(v);
+	return out;
+}
+
+static int net_parse_def(json_t *net, struct net_cidr *c, uint32_t *gw)
+{
+	berth_error_t e2 = NULL;
+
+	if (net_cidr_parse("subnet", jstr(net, "subnet") ?: "", c, &e2) < 0 ||
+	    net_ip4_parse(jstr(net, "gateway"), gw) < 0) {
+		berth_error_release(&e2);
+		return -1;
+	}
+	return 0;
+}
+
+static void net_fw(json_t *net, struct fw_net *f)
+{
+	f->name = jstr(net, "name");
+	f->bridge = jstr(net, "bridge");
+	f->subnet4 = jstr(net, "subnet");
+	f->subnet6 = NULL;
+	f->internal = json_is_true(json_object_get(net, "internal"));
+}
+
+/* The subnets taken: every network's but skip's, and the host's routes (but those through
+ * skip_dev). */
+static int net_used(struct engine *e, const char *skip, const char *skip_dev, struct net_cidr **v,
+                    size_t *n, berth_error_t *err)
+{
+	json_t *all, *j;
+	size_t i;
+
+	if (nl_routes4(skip_dev, v, n, err) < 0)
+		return -1;
+	all = net_all(e);
+	json_array_foreach(all, i, j)
+	{
+		struct net_cidr c;
+		uint32_t gw;
+		if ((skip && strcmp(jstr(j, "name") ?: "", skip) == 0) ||
+		    net_parse_def(j, &c, &gw) < 0)
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = c;
+	}
+	json_decref(all);
+	return 0;
+}
+
+static json_t *net_new(const char *name, const char *bridge, const struct net_cidr *c, uint32_t gw,
+                       bool internal)
+{
+	unsigned char rnd[32];
+	char id[65], sub[20], g[16];
+	cleanup_free char *now = util_now_rfc3339();
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		abort();
+	for (int i = 0; i < 32; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	net_cidr_format(c, sub);
+	net_ip4_format(gw, g);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:{},s:s}", "name", name, "id", id, "driver",
+	                 "bridge", "bridge", bridge ? bridge : "", "subnet", sub, "gateway", g,
+	                 "internal", internal, "labels", "created", now);
+}
+
+/* The default network, written on first use. Under the network lock. */
+static int net_ensure_default(struct engine *e, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "networks/%s.json", NET_DEFAULT);
+	struct net_cidr *used = NULL, c;
+	size_t n = 0;
+	json_t *net;
+	int r;
+
+	if (access(p, F_OK) == 0)
+		return 0;
+	/* the bridge berth0 is the host's one default bridge: its own routes do not count */
+	if (net_used(e, NET_DEFAULT, NET_DEFAULT_BRIDGE, &used, &n, err) < 0)
+		return -1;
+	r = net_subnet_pick(used, n, &c);
+	free(used);
+	if (r < 0)
+		return berth_error(err, 0,
+		                   "no free subnet in 10.89.0.0 - 10.99.255.0 for the "
+		                   "default network");
+	net = net_new(NET_DEFAULT, NET_DEFAULT_BRIDGE, &c, c.addr + 1, false);
+	r = net_save(e, net, err);
+	json_decref(net);
+	return r;
+}
+
+/* A network by name or id prefix (4 or more hex digits). The default is made if needed. */
+static json_t *net_find(struct engine *e, const char *ref, berth_error_t *err)
+{
+	json_t *all, *j, *hit = NULL;
+	size_t i, rl = strlen(ref);
+	int nhit = 0;
+
+	if (strcmp(ref, NET_DEFAULT) == 0) {
+		int fd = -1;
+		if (net_lock(e, &fd, err) < 0)
+			return NULL;
+		i = (size_t)net_ensure_default(e, err);
+		util_closep(&fd);
+		if ((int)i < 0)
+			return NULL;
+	}
+	if ((hit = net_load(e, ref)) != NULL)
+		return hit;
+	all = net_all(e);
+	json_array_foreach(all, i, j)
+	{
+		const char *id = jstr(j, "id") ?: "";
+		if (rl >= 4 && strncmp(id, ref, rl) == 0) {
+			hit = j;
+			nhit++;
+		}
+	}
+	if (nhit == 1)
+		json_incref(hit);
+	json_decref(all);
+	if (nhit == 0) {
+		berth_error(err, 0, "no network \"%s\" (berth network ls lists them)", ref);
+		return NULL;
+	}
+	if (nhit > 1) {
+		berth_error(err, 0, "\"%s\" matches more than one network", ref);
+		return NULL;
+	}
+	return hit;
+}
+
+/* ---- leases ------------------------------------------------------------------------------ */
+
+static json_t *lease_load(struct engine *e)
+{
+	cleanup_free char *p = engine_path(e, "networks/leases.json");
+	json_t *j = json_load_file(p, 0, NULL);
+
+	if (!json_is_array(j)) {
+		json_decref(j);
+		j = json_array();
+	}
+	return j;
+}
+
+static int lease_save(struct engine *e, json_t *l, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "networks/leases.json");
+	cleanup_free char *text = json_dumps(l, JSON_INDENT(2));
+
+	return util_write_file_atomic(p, text, strlen(text), 0600, err);
+}
+
+/* Whether the container id still holds its network: its record is there and it runs or its
+ * monitor lives. */
+static bool lease_live(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	struct ctr_info c;
+	bool live;
+
+	if (ctr_get_id(e, id, &c, &e2) < 0) {
+		berth_error_release(&e2);
+		return false;
+	}
+	live = c.monitor_alive || ctr_status_running(c.status);
+	ctr_info_free(&c);
+	return live;
+}
+
+/* ---- hosts files ------------------------------------------------------------------------- */
+
+static void hosts_names(FILE *f, json_t *lease)
+{
+	json_t *a;
+	size_t i;
+
+	fprintf(f, "%s\t%s", jstr(lease, "ip"), jstr(lease, "name") ?: "");
+	json_array_foreach(json_object_get(lease, "aliases"), i, a)
+	    fprintf(f, " %s", json_string_value(a));
+	fputc('\n', f);
+}
+
+/* The text of containers/<id>/hosts; lease is the container's own (or NULL), leases every
+ * lease (the network's others are listed when it is a user network). */
+static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
+{
+	json_t *net = json_object_get(rec, "network");
+	const char *hostname = jstr(net, "hostname") ?: "";
+	const char *name = jstr(rec, "name") ?: "";
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	json_t *l, *a;
+
+	if (f == NULL)
+		abort();
+	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	if (lease) {
+		fprintf(f, "%s\t%s", jstr(lease, "ip"), hostname);
+		if (strcmp(hostname, name) != 0)
+			fprintf(f, " %s", name);
+		json_array_foreach(json_object_get(lease, "aliases"), i, a)
+		    fprintf(f, " %s", json_string_value(a));
+		fputc('\n', f);
+		if (strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) != 0)
+			json_array_foreach(leases, i, l) if (l != lease &&
+			                                     strcmp(jstr(l, "network") ?: "",
+			                                            jstr(lease, "network") ?: "") ==
+			                                         0) hosts_names(f, l);
+	}
+	json_array_foreach(json_object_get(net, "add_hosts"), i, a)
+	{
+		const char *h = json_string_value(a) ?: "";
+		const char *colon = strchr(h, ':');
+		if (colon)
+			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
+	}
+	fclose(f);
+	return out;
+}
+
+/* Rewrite containers/<id>/hosts in place: the container's bind mount holds its inode. */
+static void hosts_write(struct engine *e, const char *id, json_t *leases)
+{
+	cleanup_free char *p = engine_path(e, "containers/%s/hosts", id);
+	cleanup_free char *text = NULL;
+	cleanup_close int fd = -1;
+	berth_error_t e2 = NULL;
+	json_t *rec, *l, *own = NULL;
+	size_t i, n;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return;
+	}
+	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "id") ?: "", id) == 0) own = l;
+	text = hosts_text(rec, own, leases);
+	json_decref(rec);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return;
+	n = strlen(text);
+	/* never empty to a reader: the new text over the old, then cut */
+	if (pwrite(fd, text, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
+		log_warning("write `%s`: %s", p, strerror(errno));
+}
+
+/* Rewrite the hosts of every container on network (a user network). */
+static void hosts_update_network(struct engine *e, const char *network, json_t *leases)
+{
+	json_t *l;
+	size_t i;
+
+	if (network == NULL || strcmp(network, NET_DEFAULT) == 0)
+		return;
+	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", network) == 0)
+	    hosts_write(e, jstr(l, "id"), leases);
+}
+
+/* ---- attach and detach ----------------------------------------------------------------- */
+
+static char *net_ns_path(struct engine *e, const char *id)
+{
+	return engine_path(e, "netns/%s", id);
+}
+
+/* Everything of id's attachment, with the network lock held: its veth, its lease, its
+ * netns mount; the hosts of its network's others. *changed: leases changed. */
+static void detach_locked(struct engine *e, const char *id, json_t *leases, bool *changed)
+{
+	cleanup_free char *ns = net_ns_path(e, id);
+	cleanup_free char *network = NULL;
+
+	for (size_t i = json_array_size(leases); i-- > 0;) {
+		json_t *l = json_array_get(leases, i);
+		berth_error_t e2 = NULL;
+		if (strcmp(jstr(l, "id") ?: "", id) != 0)
+			continue;
+		if (jstr(l, "host_if") && nl_link_del(jstr(l, "host_if"), &e2) < 0) {
+			log_warning("%s", e2->msg);
+			berth_error_release(&e2);
+		}
+		if (json_is_true(json_object_get(l, "ports")) && fw_ports_del(id, &e2) < 0) {
+			log_warning("%s", e2->msg);
+			berth_error_release(&e2);
+		}
+		free(network);
+		network = xstrdup(jstr(l, "network") ?: "");
+		json_array_remove(leases, i);
+		*changed = true;
+	}
+	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warning("umount `%s`: %s", ns, strerror(errno));
+	unlink(ns);
+	/* the record (when there still is one) no longer shows an address */
+	{
+		berth_error_t e2 = NULL;
+		json_t *rec;
+		if (ctr_load(e, id, &rec, &e2) == 0) {
+			if (json_object_del(rec, "network_settings") == 0 &&
+			    ctr_save(e, id, rec, &e2) < 0)
+				berth_error_release(&e2);
+			json_decref(rec);
+		}
+		berth_error_release(&e2);
+	}
+	if (network)
+		hosts_update_network(e, network, leases);
+}
+
+void net_detach(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	int fd = -1;
+	bool changed = false;
+	json_t *leases;
+
+	if (net_lock(e, &fd, &e2) < 0) {
+		log_warning("%s", e2->msg);
+		berth_error_release(&e2);
+		return;
+	}
+	leases = lease_load(e);
+	detach_locked(e, id, leases, &changed);
+	if (changed && lease_save(e, leases, &e2) < 0) {
+		log_warning("%s", e2->msg);
+		berth_error_release(&e2);
+	}
+	json_decref(leases);
+	util_closep(&fd);
+}
+
+/* Reclaim the leases and network namespaces whose containers are gone (their monitor was
+ * killed). */
+static void lease_reclaim(struct engine *e, const char *self, json_t *leases, bool *changed)
+{
+	cleanup_free char *nsdir = engine_path(e, "netns");
+	DIR *d = opendir(nsdir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 ||
+		    lease_live(e, de->d_name))
+			continue;
+		detach_locked(e, de->d_name, leases, changed);
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = json_array_size(leases); i-- > 0;) {
+		json_t *l = json_array_get(leases, i);
+		cleanup_free char *id = xstrdup(jstr(l, "id") ?: "");
+		if (strcmp(id, self) == 0 || lease_live(e, id))
+			continue;
+		detach_locked(e, id, leases, changed);
+		/* detach may have removed more than one entry */
+		if (i > json_array_size(leases))
+			i = json_array_size(leases);
+	}
+}
+
+/* A new network namespace bind-mounted at path; its fd in *fd. */
+static int netns_make(const char *path, int *fd, berth_error_t *err)
+{
+	cleanup_close int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	cleanup_close int f = -1;
+	int r = 0, en = 0;
+
+	if (self < 0)
+		return berth_error(err, errno, "open `/proc/self/ns/net`");
+	f = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (f < 0)
+		return berth_error(err, errno, "create `%s`", path);
+	util_closep(&f);
+	if (unshare(CLONE_NEWNET) < 0)
+		return berth_error(err, errno, "unshare a network namespace");
+	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
+		r = -1;
+		en = errno;
+	}
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* never go on in the new namespace */
+	if (r < 0) {
+		unlink(path);
+		return berth_error(err, en, "bind-mount the network namespace on `%s`", path);
+	}
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return berth_error(err, errno, "open `%s`", path);
+	return 0;
+}
+
+static int net_ip_forward(berth_error_t *err)
+{
+	static const char p[] = "/proc/sys/net/ipv4/ip_forward";
+	char c = 0;
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && read(fd, &c, 1) == 1 && c == '1')
+		return 0;
+	return util_write_file(p, "1", err);
+}
+
+/* The record's published ports (-p, -P) parsed; *n of them. */
+static int attach_ports(json_t *cn, struct fw_port **ports, size_t *n, berth_error_t *err)
+{
+	json_t *v;
+	size_t i;
+
+	*ports = NULL;
+	*n = 0;
+	json_array_foreach(json_object_get(cn, "publish"), i, v)
+	{
+		if (port_parse(json_string_value(v) ?: "", ports, n, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *ports_json(const struct fw_port *p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s,s:i,s:i}", "proto",
+		                 p[i].proto == IPPROTO_UDP ? "udp" : "tcp", "host_ip",
+		                 p[i].host_ip[0]           ? p[i].host_ip
+		                 : p[i].family == AF_INET6 ? "::"
+		                                           : "0.0.0.0",
+		                 "host_port", p[i].host_port, "ctr_port", p[i].ctr_port));
+	return a;
+}
+
+static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
+                         bool *changed, int **fds, size_t *n_fds, berth_error_t *err)
+{
+	cleanup_free struct fw_port *ports = NULL;
+	size_t n_ports = 0;
+	struct fw_net fwn;
+	json_t *cn = json_object_get(rec, "network");
+	const char *mode = jstr(cn, "mode") ?: "";
+	cleanup_free char *ns = net_ns_path(e, id);
+	cleanup_free char *nsdir = engine_path(e, "netns");
+	cleanup_close int nsfd = -1;
+	char host_if[16], ips[16], gws[16], macs[18], sub[20];
+	struct net_cidr c;
+	uint32_t gw, ip = 0, *taken = NULL;
+	size_t n_taken = 0, i;
+	uint8_t mac[6];
+	json_t *net = NULL, *l, *lease;
+	const char *name;
+	int r = -1;
+
+	/* the host ports first: one in use is refused before anything is made */
+	if (attach_ports(cn, &ports, &n_ports, err) < 0)
+		return -1;
+	if (n_ports) {
+		*fds = xmalloc0(n_ports * sizeof(int));
+		if (port_reserve(ports, n_ports, *fds, err) < 0)
+			return -1;
+		*n_fds = n_ports;
+	}
+	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
+		return -1;
+	if (strcmp(mode, "none") == 0)
+		return nl_lo_up(nsfd, err);
+	name = jstr(cn, "network") ?: NET_DEFAULT;
+	if (strcmp(name, NET_DEFAULT) == 0 && net_ensure_default(e, err) < 0)
+		return -1;
+	net = net_load(e, name);
+	if (net == NULL)
+		return berth_error(err, 0, "no network \"%s\" (it was removed; berth network ls)",
+		                   name);
+	if (net_parse_def(net, &c, &gw) < 0) {
+		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
+		goto out;
+	}
+	net_fw(net, &fwn);
+	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, err) < 0 ||
+	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
+		goto out;
+	lease_reclaim(e, id, leases, changed);
+	json_array_foreach(leases, i, l)
+	{
+		uint32_t a;
+		if (strcmp(jstr(l, "network") ?: "", name) != 0 ||
+		    net_ip4_parse(jstr(l, "ip"), &a) < 0)
+			continue;
+		taken = xrealloc(taken, (n_taken + 1) * sizeof(*taken));
+		taken[n_taken++] = a;
+	}
+	if (jstr(cn, "ip")) {
+		if (net_ip4_parse(jstr(cn, "ip"), &ip) < 0 || !net_cidr_host(&c, ip) || ip == gw) {
+			berth_error(err, 0, "bad --ip `%s`: not a free address of %s",
+			            jstr(cn, "ip"), jstr(net, "subnet"));
+			goto out;
+		}
+		json_array_foreach(leases, i,
+		                   l) if (strcmp(jstr(l, "network") ?: "", name) == 0 &&
+		                          strcmp(jstr(l, "ip") ?: "", jstr(cn, "ip")) == 0)
+		{
+			berth_error(err, 0,
+			            "--ip %s is taken on network \"%s\" by container \"%s\"",
+			            jstr(cn, "ip"), name, jstr(l, "name") ?: "?");
+			goto out;
+		}
+	} else if (net_lease_pick(&c, gw, taken, n_taken, &ip) < 0) {
+		berth_error(err, 0, "network \"%s\" (%s) has no free address", name,
+		            jstr(net, "subnet"));
+		goto out;
+	}
+	if (jstr(cn, "mac")) {
+		if (net_mac_parse(jstr(cn, "mac"), mac) < 0) {
+			berth_error(err, 0, "bad --mac-address `%s`", jstr(cn, "mac"));
+			goto out;
+		}
+	} else {
+		/* as Docker: 02:42 and the address */
+		mac[0] = 0x02, mac[1] = 0x42;
+		mac[2] = (uint8_t)(ip >> 24), mac[3] = (uint8_t)(ip >> 16);
+		mac[4] = (uint8_t)(ip >> 8), mac[5] = (uint8_t)ip;
+	}
+	snprintf(macs, sizeof(macs), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+	         mac[3], mac[4], mac[5]);
+	snprintf(host_if, sizeof(host_if), "vb%.11s", id);
+	net_ip4_format(ip, ips);
+	net_ip4_format(gw, gws);
+	/* the lease first: a failure below is undone by detach_locked, which finds it */
+	lease = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "network", name, "ip", ips, "id", id, "name",
+	                  jstr(rec, "name") ?: "", "host_if", host_if, "aliases",
+	                  json_is_array(json_object_get(cn, "aliases"))
+	                      ? json_deep_copy(json_object_get(cn, "aliases"))
+	                      : json_array());
+	json_array_append_new(leases, lease);
+	*changed = true;
+	if (n_ports)
+		json_object_set_new(lease, "ports", json_true());
+	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, "eth0", mac, ip, c.prefix,
+	                  json_is_true(json_object_get(net, "internal")) ? 0 : gw, err) < 0)
+		goto out;
+	/* hairpin on the bridge port: a container reaching its own published port through a
+	 * host address comes back out of the port it went in by */
+	if (fw_bridge_port(host_if, err) < 0)
+		goto out;
+	if (n_ports && fw_ports_add(id, &fwn, ips, NULL, ports, n_ports, err) < 0)
+		goto out;
+	net_cidr_format(&c, sub);
+	json_object_set_new(rec, "network_settings",
+	                    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name,
+	                              "ip_address", ips, "prefix_len", c.prefix, "gateway", gws,
+	                              "mac_address", macs, "bridge", jstr(net, "bridge"), "subnet",
+	                              sub));
+	json_object_set_new(json_object_get(rec, "network_settings"), "ports",
+	                    ports_json(ports, n_ports));
+	r = 0;
+out:
+	free(taken);
+	json_decref(net);
+	return r;
+}
+
+int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth_error_t *err)
+{
+	json_t *rec, *cn, *leases;
+	const char *mode;
+	bool changed = false;
+	int fd = -1, r;
+
+	*fds = NULL;
+	*n_fds = 0;
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	cn = json_object_get(rec, "network");
+	mode = jstr(cn, "mode") ?: "";
+	if (strcmp(mode, "bridge") != 0 && strcmp(mode, "none") != 0) {
+		json_decref(rec);
+		return 0;
+	}
+	if (net_lock(e, &fd, err) < 0) {
+		json_decref(rec);
+		return -1;
+	}
+	leases = lease_load(e);
+	/* what a monitor that died left of this container */
+	detach_locked(e, id, leases, &changed);
+	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, err);
+	if (r == 0 && changed)
+		r = lease_save(e, leases, err);
+	if (r == 0)
+		r = ctr_save(e, id, rec, err);
+	if (r == 0) {
+		hosts_write(e, id, leases);
+		if (strcmp(mode, "bridge") == 0)
+			hosts_update_network(e, jstr(cn, "network"), leases);
+	} else {
+		berth_error_t e2 = NULL;
+		detach_locked(e, id, leases, &changed);
+		if (changed && lease_save(e, leases, &e2) < 0)
+			berth_error_release(&e2);
+		for (size_t i = 0; i < *n_fds; i++)
+			if ((*fds)[i] >= 0)
+				close((*fds)[i]);
+		free(*fds);
+		*fds = NULL;
+		*n_fds = 0;
+	}
+	json_decref(leases);
+	json_decref(rec);
+	util_closep(&fd);
+	return r;
+}
+
+/* ---- run options -> the record's "network" --------------------------------------------- */
+
+static bool net_ip_any(const char *s)
+{
+	unsigned char b[16];
+	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+}
+
+static int net_check_host(const char *s, berth_error_t *err)
+{
+	const char *colon = strchr(s, ':');
+
+	if (colon == NULL || colon == s || !net_ip_any(colon + 1) ||
+	    strcspn(s, " \t\n") < strlen(s))
+		return berth_error(err, 0, "bad --add-host `%s`: expected NAME:IP", s);
+	return 0;
+}
+
+static int net_write(const char *dir, const char *file, const char *text, berth_error_t *err)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	return util_write_file_atomic(p, text, strlen(text), 0644, err);
+}
+
+int net_prepare(struct engine *e, const struct image *img, const struct run_opts *o, const char *id,
+                const char *dir, json_t **out, char **netns, berth_error_t *err)
+{
+	const char *mode = o->network ? o->network : "bridge";
+	const char *network = NULL;
+	cleanup_free char *netname = NULL;
+	cleanup_free char *other = NULL;
+	cleanup_free char *resolv = NULL;
+	cleanup_free char *host_resolv = NULL;
+	cleanup_free char *hostname = NULL;
+	json_t *cn, *net = NULL, *publish;
+	size_t len;
+
+	*out = NULL;
+	*netns = NULL;
+	if (strcmp(mode, "bridge") == 0 || strcmp(mode, NET_DEFAULT) == 0) {
+		mode = "bridge";
+		network = NET_DEFAULT;
+	} else if (strncmp(mode, "container:", 10) == 0) {
+		berth_error_t e2 = NULL;
+		if (ctr_lookup(e, mode + 10, &other, &e2) < 0) {
+			berth_error(err, 0, "bad --network `%s`: %s", o->network, e2->msg);
+			berth_error_release(&e2);
+			return -1;
+		}
+		mode = "container";
+	} else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0) {
+		network = mode;
+		mode = "bridge";
+	}
+	if (network) {
+		berth_error_t e2 = NULL;
+		net = net_find(e, network, &e2);
+		if (net == NULL) {
+			berth_error(err, 0, "bad --network `%s`: %s",
+			            o->network ? o->network : "bridge", e2->msg);
+			berth_error_release(&e2);
+			return -1;
+		}
+		network = netname = xstrdup(jstr(net, "name"));
+	}
+	if (strcmp(mode, "bridge") != 0 && (o->ip || o->mac || o->n_aliases || o->n_publish)) {
+		json_decref(net);
+		return berth_error(err, 0,
+		                   "--ip, --mac-address, --network-alias and -p need a "
+		                   "bridge network (--network bridge or a network's name)");
+	}
+	if (o->n_aliases && strcmp(network, NET_DEFAULT) == 0) {
+		json_decref(net);
+		return berth_error(err, 0,
+		                   "--network-alias needs a user-created network (the "
+		                   "default one resolves no names, as Docker's)");
+	}
+	if (o->ip) {
+		struct net_cidr c;
+		uint32_t gw, ip;
+		if (net_parse_def(net, &c, &gw) < 0 || net_ip4_parse(o->ip, &ip) < 0 ||
+		    !net_cidr_host(&c, ip) || ip == gw) {
+			berth_error(err, 0,
+			            "bad --ip `%s`: expected a free address of %s (network \"%s\")",
+			            o->ip, jstr(net, "subnet") ?: "?", network);
+			json_decref(net);
+			return -1;
+		}
+	}
+	if (o->mac) {
+		uint8_t m[6];
+		if (net_mac_parse(o->mac, m) < 0) {
+			json_decref(net);
+			return berth_error(
+			    err, 0,
+			    "bad --mac-address `%s`: expected a unicast address like "
+			    "02:42:0a:59:00:05",
+			    o->mac);
+		}
+	}
+	for (size_t i = 0; i < o->n_aliases; i++)
+		if (!net_name_valid(o->aliases[i])) {
+			json_decref(net);
+			return berth_error(err, 0, "bad --network-alias `%s`: expected a host name",
+			                   o->aliases[i]);
+		}
+	for (size_t i = 0; i < o->n_dns; i++)
+		if (!net_ip_any(o->dns[i])) {
+			json_decref(net);
+			return berth_error(err, 0, "bad --dns `%s`: expected an IP address",
+			                   o->dns[i]);
+		}
+	for (size_t i = 0; i < o->n_dns_search; i++)
+		if (!net_name_valid(o->dns_search[i])) {
+			json_decref(net);
+			return berth_error(err, 0, "bad --dns-search `%s`: expected a domain",
+			                   o->dns_search[i]);
+		}
+	for (size_t i = 0; i < o->n_add_hosts; i++)
+		if (net_check_host(o->add_hosts[i], err) < 0) {
+			json_decref(net);
+			return -1;
+		}
+	publish = json_array();
+	for (size_t i = 0; i < o->n_publish; i++)
+		json_array_append_new(publish, json_string(o->publish[i]));
+	if (o->publish_all && strcmp(mode, "bridge") == 0 && img) {
+		/* -P: every EXPOSEd port ("80/tcp") to a port the kernel picks */
+		const char *k;
+		json_t *v;
+		json_object_foreach(
+		    json_object_get(json_object_get(img->config, "config"), "ExposedPorts"), k, v)
+		    json_array_append_new(publish, json_string(k));
+	}
+	{
+		struct fw_port *ports = NULL;
+		size_t n_ports = 0;
+		json_t *v;
+		size_t i;
+		json_array_foreach(
+		    publish, i, v) if (port_parse(json_string_value(v), &ports, &n_ports, err) < 0)
+		{
+			free(ports);
+			json_decref(publish);
+			json_decref(net);
+			return -1;
+		}
+		free(ports);
+	}
+	json_decref(net);
+	hostname = o->hostname ? xstrdup(o->hostname) : xasprintf("%.12s", id);
+	cn = json_pack("{s:s,s:s,s:o}", "mode", mode, "hostname", hostname, "publish", publish);
+	if (network)
+		json_object_set_new(cn, "network", json_string(network));
+	if (other)
+		json_object_set_new(cn, "container", json_string(other));
+	if (o->ip)
+		json_object_set_new(cn, "ip", json_string(o->ip));
+	if (o->mac)
+		json_object_set_new(cn, "mac", json_string(o->mac));
+	{
+		json_t *a = json_array(), *h = json_array();
+		for (size_t i = 0; i < o->n_aliases; i++)
+			json_array_append_new(a, json_string(o->aliases[i]));
+		for (size_t i = 0; i < o->n_add_hosts; i++)
+			json_array_append_new(h, json_string(o->add_hosts[i]));
+		json_object_set_new(cn, "aliases", a);
+		json_object_set_new(cn, "add_hosts", h);
+	}
+	if (strcmp(mode, "host") == 0) {
+		*out = cn;
+		return 0;
+	}
+	if (strcmp(mode, "container") == 0) {
+		json_t *orec;
+		const char *omode;
+		if (ctr_load(e, other, &orec, err) < 0) {
+			json_decref(cn);
+			return -1;
+		}
+		omode = jstr(json_object_get(orec, "network"), "mode") ?: "";
+		*netns = net_ns_path(e, other);
+		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0) {
+			json_decref(orec);
+			json_decref(cn);
+			return berth_error(err, 0,
+			                   "bad --network `%s`: that container's network cannot be "
+			                   "shared (it has --network %s)",
+			                   o->network, omode[0] ? omode : "of an older berth");
+		}
+		json_decref(orec);
+		*out = cn;
+		return 0;
+	}
+	/* bridge and none: the engine's own namespace; the files of /etc */
+	{
+		berth_error_t e2 = NULL;
+		if (util_read_file("/etc/resolv.conf", &host_resolv, &len, &e2) < 0)
+			berth_error_release(&e2);
+	}
+	resolv = net_resolv_conf(host_resolv, o->dns, o->n_dns, o->dns_search, o->n_dns_search);
+	{
+		json_t *rec = json_pack("{s:s,s:O}", "name", o->name ? o->name : "", "network", cn);
+		cleanup_free char *hosts = hosts_text(rec, NULL, NULL);
+		cleanup_free char *hn = xasprintf("%s\n", hostname);
+		json_decref(rec);
+		if (net_write(dir, "resolv.conf", resolv, err) < 0 ||
+		    net_write(dir, "hosts", hosts, err) < 0 ||
+		    net_write(dir, "hostname", hn, err) < 0) {
+			json_decref(cn);
+			return -1;
+		}
+	}
+	*netns = net_ns_path(e, id);
+	*out = cn;
+	return 0;
+}
+
+/* ---- network objects ------------------------------------------------------------------- */
+
+int network_create(struct engine *e, const struct network_opts *o, char **idp, berth_error_t *err)
+{
+	struct net_cidr c, *used = NULL;
+	size_t n = 0;
+	uint32_t gw;
+	json_t *net = NULL, *all;
+	cleanup_free char *bridge = NULL;
+	int fd = -1, r = -1;
+
+	if (!net_name_valid(o->name))
+		return berth_error(err, 0,
+		                   "bad network name `%s`: expected letters, digits, `_`, `.`, `-` "
+		                   "(at most 64, a letter or digit first)",
+		                   o->name);
+	if (strcmp(o->name, "bridge") == 0 || strcmp(o->name, "none") == 0 ||
+	    strcmp(o->name, "host") == 0)
+		return berth_error(err, 0, "bad network name `%s`: it is a --network mode",
+		                   o->name);
+	if (o->gateway && !o->subnet)
+		return berth_error(err, 0, "--gateway needs --subnet");
+	if (o->subnet && net_cidr_parse("--subnet", o->subnet, &c, err) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n_labels; i++)
+		if (strchr(o->labels[i], '=') == NULL || o->labels[i][0] == '=')
+			return berth_error(err, 0, "bad --label `%s`: expected KEY=VALUE",
+			                   o->labels[i]);
+	if (engine_lock(e, err) < 0)
+		return -1;
+	if (net_lock(e, &fd, err) < 0)
+		goto out;
+	if (net_ensure_default(e, err) < 0)
+		goto out;
+	net = net_load(e, o->name);
+	if (net) {
+		berth_error(err, 0, "network \"%s\" exists already", o->name);
+		goto out;
+	}
+	if (net_used(e, NULL, NULL, &used, &n, err) < 0)
+		goto out;
+	if (o->subnet) {
+		char b[20];
+		all = net_all(e);
+		for (size_t i = 0; i < json_array_size(all); i++) {
+			json_t *j = json_array_get(all, i);
+			struct net_cidr oc;
+			uint32_t ogw;
+			if (net_parse_def(j, &oc, &ogw) == 0 && net_cidr_overlap(&c, &oc)) {
+				berth_error(err, 0,
+				            "bad --subnet `%s`: it overlaps network \"%s\" (%s)",
+				            o->subnet, jstr(j, "name"), jstr(j, "subnet"));
+				json_decref(all);
+				goto out;
+			}
+		}
+		json_decref(all);
+		for (size_t i = 0; i < n; i++)
+			if (net_cidr_overlap(&c, &used[i])) {
+				net_cidr_format(&used[i], b);
+				berth_error(err, 0,
+				            "bad --subnet `%s`: it overlaps the host's route to %s",
+				            o->subnet, b);
+				goto out;
+			}
+	} else if (net_subnet_pick(used, n, &c) < 0) {
+		berth_error(err, 0, "no free subnet in 10.89.0.0 - 10.99.255.0: give --subnet");
+		goto out;
+	}
+	gw = c.addr + 1;
+	if (o->gateway && (net_ip4_parse(o->gateway, &gw) < 0 || !net_cidr_host(&c, gw))) {
+		char b[20];
+		net_cidr_format(&c, b);
+		berth_error(err, 0, "bad --gateway `%s`: expected a host address of %s", o->gateway,
+		            b);
+		goto out;
+	}
+	net = net_new(o->name, NULL, &c, gw, o->internal);
+	/* as Docker: br- and the id's first 12 digits */
+	bridge = xasprintf("br-%.12s", jstr(net, "id"));
+	json_object_set_new(net, "bridge", json_string(bridge));
+	for (size_t i = 0; i < o->n_labels; i++) {
+		cleanup_free char *k = xstrdup(o->labels[i]);
+		char *eq = strchr(k, '=');
+		*eq = '\0';
+		json_object_set_new(json_object_get(net, "labels"), k, json_string(eq + 1));
+	}
+	if (net_save(e, net, err) < 0)
+		goto out;
+	*idp = xstrdup(jstr(net, "id"));
+	r = 0;
+out:
+	free(used);
+	json_decref(net);
+	util_closep(&fd);
+	engine_unlock(e);
+	return r;
+}
+
+static json_t *net_all_default(struct engine *e, berth_error_t *err)
+{
+	int fd = -1;
+
+	if (net_lock(e, &fd, err) < 0)
+		return NULL;
+	if (net_ensure_default(e, err) < 0) {
+		util_closep(&fd);
+		return NULL;
+	}
+	util_closep(&fd);
+	return net_all(e);
+}
+
+int network_summaries(struct engine *e, struct network_summary **out, size_t *n, berth_error_t *err)
+{
+	json_t *all = net_all_default(e, err), *j;
+	size_t i;
+
+	if (all == NULL)
+		return -1;
+	*n = json_array_size(all);
+	*out = xmalloc0((*n + 1) * sizeof(**out));
+	json_array_foreach(all, i, j)
+	{
+		struct network_summary *s = &(*out)[i];
+		s->id = xstrdup(jstr(j, "id") ?: "");
+		s->name = xstrdup(jstr(j, "name") ?: "");
+		s->driver = xstrdup(jstr(j, "driver") ?: "bridge");
+		s->bridge = xstrdup(jstr(j, "bridge") ?: "");
+		s->subnet = xstrdup(jstr(j, "subnet") ?: "");
+		s->gateway = xstrdup(jstr(j, "gateway") ?: "");
+		s->internal = json_is_true(json_object_get(j, "internal"));
+	}
+	json_decref(all);
+	return 0;
+}
+
+void network_summaries_free(struct network_summary *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].name);
+		free(v[i].driver);
+		free(v[i].bridge);
+		free(v[i].subnet);
+		free(v[i].gateway);
+	}
+	free(v);
+}
+
+char *network_list_json(struct engine *e, berth_error_t *err)
+{
+	json_t *all = net_all_default(e, err);
+	char *t;
+
+	if (all == NULL)
+		return NULL;
+	t = json_dumps(all, JSON_INDENT(2));
+	json_decref(all);
+	return t;
+}
+
+/* The live leases of network name (stale ones reclaimed). Under the network lock. */
+static json_t *net_users_locked(struct engine *e, const char *name, json_t *leases)
+{
+	json_t *users = json_array(), *l;
+	bool changed = false;
+	size_t i;
+
+	lease_reclaim(e, "", leases, &changed);
+	if (changed) {
+		berth_error_t e2 = NULL;
+		if (lease_save(e, leases, &e2) < 0)
+			berth_error_release(&e2);
+	}
+	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", name) == 0)
+	    json_array_append(users, l);
+	return users;
+}
+
+char *network_inspect_json(struct engine *e, const char *ref, berth_error_t *err)
+{
+	json_t *net = net_find(e, ref, err), *leases, *users, *ctrs, *l, *arr;
+	int fd = -1;
+	size_t i;
+	char *t;
+
+	if (net == NULL)
+		return NULL;
+	if (net_lock(e, &fd, err) < 0) {
+		json_decref(net);
+		return NULL;
+	}
+	leases = lease_load(e);
+	users = net_users_locked(e, jstr(net, "name"), leases);
+	util_closep(&fd);
+	ctrs = json_object();
+	json_array_foreach(users, i, l) json_object_set_new(
+	    ctrs, jstr(l, "id"),
+	    json_pack("{s:s,s:s,s:O}", "name", jstr(l, "name") ?: "", "ip_address", jstr(l, "ip"),
+	              "aliases", json_object_get(l, "aliases") ?: json_null()));
+	json_object_set_new(net, "containers", ctrs);
+	arr = json_pack("[o]", net);
+	t = json_dumps(arr, JSON_INDENT(2));
+	json_decref(arr);
+	json_decref(users);
+	json_decref(leases);
+	return t;
+}
+
+/* Remove net (its users gone), under both locks. */
+static int net_remove_locked(struct engine *e, json_t *net, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "networks/%s.json", jstr(net, "name"));
+
+	if (fw_network_del(jstr(net, "name"), err) < 0)
+		return -1;
+	if (jstr(net, "bridge") && nl_link_del(jstr(net, "bridge"), err) < 0)
+		return -1;
+	if (unlink(p) < 0 && errno != ENOENT)
+		return berth_error(err, errno, "remove `%s`", p);
+	return 0;
+}
+
+int network_remove(struct engine *e, const char *ref, bool force, berth_error_t *err)
+{
+	json_t *net = net_find(e, ref, err), *leases = NULL, *users = NULL;
+	int fd = -1, r = -1;
+
+	if (net == NULL)
+		return -1;
+	if (strcmp(jstr(net, "name"), NET_DEFAULT) == 0) {
+		json_decref(net);
+		return berth_error(err, 0, "the default network \"%s\" cannot be removed",
+		                   NET_DEFAULT);
+	}
+	for (int round = 0;; round++) {
+		if (engine_lock(e, err) < 0 || net_lock(e, &fd, err) < 0)
+			goto out;
+		json_decref(leases);
+		json_decref(users);
+		leases = lease_load(e);
+		users = net_users_locked(e, jstr(net, "name"), leases);
+		if (json_array_size(users) == 0)
+			break;
+		if (!force || round > 0) {
+			berth_error(
+			    err, 0,
+			    "network \"%s\" is in use by container \"%s\" (berth rm it first, "
+			    "or network rm -f)",
+			    jstr(net, "name"), jstr(json_array_get(users, 0), "name"));
+			goto out;
+		}
+		/* -f: stop the users, whose monitors detach them (they need the lock) */
+		util_closep(&fd);
+		engine_unlock(e);
+		for (size_t i = 0; i < json_array_size(users); i++) {
+			berth_error_t e2 = NULL;
+			const char *id = jstr(json_array_get(users, i), "id");
+			if (ctr_stop(e, id, 10, &e2) < 0)
+				berth_error_release(&e2);
+			net_detach(e, id);
+		}
+	}
+	r = net_remove_locked(e, net, err);
+out:
+	util_closep(&fd);
+	engine_unlock(e);
+	json_decref(users);
+	json_decref(leases);
+	json_decref(net);
+	return r;
+}
+
+int network_prune(struct engine *e, char ***names, size_t *n, berth_error_t *err)
+{
+	json_t *all, *leases, *j;
+	int fd = -1, r = 0;
+	size_t i;
+
+	*names = NULL;
+	*n = 0;
+	if (engine_lock(e, err) < 0)
+		return -1;
+	if (net_lock(e, &fd, err) < 0) {
+		engine_unlock(e);
+		return -1;
+	}
+	all = net_all(e);
+	leases = lease_load(e);
+	json_array_foreach(all, i, j)
+	{
+		json_t *users;
+		size_t nu;
+		if (strcmp(jstr(j, "name") ?: "", NET_DEFAULT) == 0)
+			continue;
+		users = net_users_locked(e, jstr(j, "name"), leases);
+		nu = json_array_size(users);
+		json_decref(users);
+		if (nu)
+			continue;
+		if (net_remove_locked(e, j, err) < 0) {
+			r = -1;
+			break;
+		}
+		*names = xrealloc(*names, (*n + 1) * sizeof(char *));
+		(*names)[(*n)++] = xstrdup(jstr(j, "name"));
+	}
+	json_decref(all);
+	json_decref(leases);
+	util_closep(&fd);
+	engine_unlock(e);
+	return r;
+}
