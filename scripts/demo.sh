@@ -19,7 +19,8 @@ echo "container exited with status $?"
 echo
 echo "== berth: run an image (the built-in busybox) as Docker or Podman would"
 "$build/berth" --root "$work/store" run --rm --name demo -e GREETING=hello busybox \
-	sh -c 'echo "$GREETING from berth run: $(hostname), pid $$, $(busybox | head -n1)"'
+	sh -c 'echo "$GREETING from berth run: $(hostname), pid $$, $(busybox | head -n1)"
+		echo "its network (berth0, the default bridge): $(ip -4 -o addr show eth0 | sed -n "s/.*inet \([0-9./]*\).*/\1/p"), via $(ip route | sed -n "s/^default via \([0-9.]*\).*/\1/p")"'
 echo "berth run exited with status $?"
 "$build/berth" --root "$work/store" images
 

@@ -494,69 +494,66 @@ static int read_image(const char *path, const char *what, uint64_t max, char **o
 	return 0;
 }
 
-static bool disk_option(const char *opt, size_t len, const char *name)
+/* The argument of --disk or --share (`opt`): HEAD[,ro…], where ",," in HEAD stands for a
+ * comma. *head is HEAD (newly allocated), *ro whether `ro` was given. */
+static int vm_parse_head_ro(const char *opt, const char *usage, const char *arg, char **head,
+                            bool *ro, berth_error_t *err)
 {
-	return strlen(name) == len && memcmp(opt, name, len) == 0;
-}
-
-int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
-{
-	size_t alen = strlen(arg), n = 0;
-	cleanup_free char *path = xmalloc0(alen + 1);
+	size_t n = 0;
+	cleanup_free char *h = xmalloc0(strlen(arg) + 1);
 	const char *p = arg;
-	bool ro = false;
 
-	/* the file name: up to the first lone comma */
+	/* up to the first lone comma */
 	while (*p != '\0') {
 		if (p[0] == ',' && p[1] == ',') {
-			path[n++] = ',';
+			h[n++] = ',';
 			p += 2;
 		} else if (*p == ',') {
 			break;
 		} else {
-			path[n++] = *p++;
+			h[n++] = *p++;
 		}
 	}
 	if (n == 0)
-		return berth_error(err, 0, "--disk: expected FILE[,ro], got \"%s\"", arg);
+		return berth_error(err, 0, "%s: expected %s, got \"%s\"", opt, usage, arg);
+	*ro = false;
 	while (*p == ',') {
-		const char *opt = ++p;
-		size_t len = strcspn(opt, ",");
-		if (disk_option(opt, len, "ro"))
-			ro = true;
+		const char *o = ++p;
+		size_t len = strcspn(o, ",");
+		if (len == 2 && memcmp(o, "ro", 2) == 0)
+			*ro = true;
 		else
-			return berth_error(
-			    err, 0, "--disk: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
-			    (int)len, opt, arg);
-		p = opt + len;
+			return berth_error(err, 0,
+			                   "%s: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
+			                   opt, (int)len, o, arg);
+		p = o + len;
 	}
-	out->path = util_steal_ptr(path);
-	out->ro = ro;
+	*head = util_steal_ptr(h);
+	return 0;
+}
+
+int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
+{
+	char *path;
+
+	if (vm_parse_head_ro("--disk", "FILE[,ro]", arg, &path, &out->ro, err) < 0)
+		return -1;
+	out->path = path;
 	return 0;
 }
 
 int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err)
 {
-	size_t alen = strlen(arg), n = 0;
-	cleanup_free char *dir = xmalloc0(alen + 1);
-	const char *p = arg;
+	static const char usage[] = "HOSTDIR:TAG[,ro]";
+	cleanup_free char *dir = NULL;
 	char *colon, *tag;
-	bool ro = false;
+	bool ro;
 
-	/* HOSTDIR:TAG up to the first lone comma */
-	while (*p != '\0') {
-		if (p[0] == ',' && p[1] == ',') {
-			dir[n++] = ',';
-			p += 2;
-		} else if (*p == ',') {
-			break;
-		} else {
-			dir[n++] = *p++;
-		}
-	}
+	if (vm_parse_head_ro("--share", usage, arg, &dir, &ro, err) < 0)
+		return -1;
 	colon = strrchr(dir, ':');
 	if (colon == NULL || colon == dir || colon[1] == '\0')
-		return berth_error(err, 0, "--share: expected HOSTDIR:TAG[,ro], got \"%s\"", arg);
+		return berth_error(err, 0, "--share: expected %s, got \"%s\"", usage, arg);
 	*colon = '\0';
 	tag = colon + 1;
 	if (strlen(tag) > 64 ||
@@ -567,17 +564,6 @@ int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err)
 		    "--share: the tag \"%s\" in \"%s\" may hold only letters, digits, "
 		    "'_', '-' and '.' (at most 64)",
 		    tag, arg);
-	while (*p == ',') {
-		const char *opt = ++p;
-		size_t len = strcspn(opt, ",");
-		if (disk_option(opt, len, "ro"))
-			ro = true;
-		else
-			return berth_error(
-			    err, 0, "--share: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
-			    (int)len, opt, arg);
-		p = opt + len;
-	}
 	out->tag = tag;
 	out->dir = util_steal_ptr(dir);
 	out->ro = ro;

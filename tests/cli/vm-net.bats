@@ -6,18 +6,14 @@
 # command is in double quotes so that the kernel passes it as one word (it gives init at most
 # 32). `timeout 600` is only a safety net against hangs; every wait polls with a generous
 # bound instead of a time limit.
-# Environment: BERTH_BUILD (the build directory holding `berth`), BERTH_TOP (the repository).
+# Environment: BERTH_BUILD, BERTH_TOP (tests/cli/vm-helpers.bash).
 
-setup_file() {
-	export BERTH="${BERTH_BUILD:?}/berth"
-	KERNEL=$("${BERTH_TOP:?}/guest/build-kernel.sh") || KERNEL=
-	INITRD=$("$BERTH_TOP/guest/build-initrd.sh") || INITRD=
-	export KERNEL INITRD
-}
+load vm-helpers
+
+setup_file() { vm_setup_file; }
 
 setup() {
-	[ -n "$KERNEL" ] && [ -n "$INITRD" ] || skip "guest kernel or initrd could not be built"
-	export TMP="$BATS_TEST_TMPDIR"
+	vm_setup
 	PIDS=()
 	NETNS=()
 }

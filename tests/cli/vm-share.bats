@@ -5,18 +5,14 @@
 # each test's guest script lives in a second, read-only share (`scripts`) and the command
 # line only mounts the shares and runs it. Every effect is checked from the host side.
 # `timeout 600` is only a safety net against hangs, not a time limit.
-# Environment: BERTH_BUILD (the build directory holding `berth`), BERTH_TOP (the repository).
+# Environment: BERTH_BUILD, BERTH_TOP (tests/cli/vm-helpers.bash).
 
-setup_file() {
-	export BERTH="${BERTH_BUILD:?}/berth"
-	KERNEL=$("${BERTH_TOP:?}/guest/build-kernel.sh") || KERNEL=
-	INITRD=$("$BERTH_TOP/guest/build-initrd.sh") || INITRD=
-	export KERNEL INITRD
-}
+load vm-helpers
+
+setup_file() { vm_setup_file; }
 
 setup() {
-	[ -n "$KERNEL" ] && [ -n "$INITRD" ] || skip "guest kernel or initrd could not be built"
-	export TMP="$BATS_TEST_TMPDIR"
+	vm_setup
 	mkdir -p "$TMP/share" "$TMP/scripts"
 }
 
