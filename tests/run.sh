@@ -51,11 +51,54 @@ if [ $# -eq 0 ]; then
 	done
 	set -- "$top"/tests/cli/*.bats
 fi
+# A hang guard, not a time limit on any test: a bats file still running after
+# BERTH_TEST_HANG seconds (default 1500, far above the slowest file under ASan on a loaded
+# machine) is reported with what it printed so far, the process tree, the processes waiting
+# in the kernel and the file locks; then its process group is killed and it counts as one
+# failure, so a run that hangs ends with a diagnosis instead of running out of time.
+hang=${BERTH_TEST_HANG:-1500}
+guard() { # pid of the bats process group, file
+	local i
+	for ((i = 0; i < hang; i++)); do
+		sleep 1
+		kill -0 "$1" 2>/dev/null || return 0
+	done
+	{
+		echo "# HANG: $2 still running after ${hang}s; what it printed:"
+		sed 's/^/#   /' "$out"
+		echo "# processes (pid ppid pgid elapsed wchan command):"
+		ps -e -o pid=,ppid=,pgid=,etime=,wchan:24=,args= --forest | cut -c1-240 | sed 's/^/#   /'
+		echo "# /proc/locks:"
+		sed 's/^/#   /' /proc/locks
+	} >"$out.hang"
+	# bats runs the teardowns on SIGINT; what is left after 60 s more is killed
+	kill -INT -- "-$1" 2>/dev/null
+	for ((i = 0; i < 60; i++)); do
+		sleep 1
+		kill -0 "$1" 2>/dev/null || return 0
+	done
+	kill -KILL -- "-$1" 2>/dev/null
+}
 for b in "$@"; do
 	[ -e "$b" ] || continue
 	echo "# cli: ${b#"$top"/}"
-	bats --tap "$b" >"$out" 2>&1
+	start=$SECONDS
+	rm -f "$out.hang"
+	setsid env --default-signal=INT bats --tap "$b" >"$out" 2>&1 </dev/null &
+	bpid=$!
+	guard "$bpid" "${b#"$top"/}" </dev/null >/dev/null 2>&1 &
+	gpid=$!
+	wait "$bpid"
+	kill "$gpid" 2>/dev/null
+	wait "$gpid" 2>/dev/null
 	count <"$out"
+	if [ -e "$out.hang" ]; then
+		cat "$out.hang"
+		echo "not ok - ${b#"$top"/} hung: killed after ${hang}s"
+		failed=$((failed + 1))
+	fi
+	echo "# $((SECONDS - start)) s: ${b#"$top"/}"
 done
+rm -f "$out.hang"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
