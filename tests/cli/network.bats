@@ -134,11 +134,11 @@ ip_of() {
 	b network create app
 	brun -d --name web --network app --network-alias www busybox \
 		sh -c 'mkdir /w; echo hello-web >/w/index.html; exec httpd -f -p 80 -h /w'
-	until_ok b exec web wget -qO- http://127.0.0.1/
-	run brun --rm --network app busybox wget -qO- http://web/
+	until_ok b exec web wget -T 10 -qO- http://127.0.0.1/
+	run brun --rm --network app busybox wget -T 10 -qO- http://web/
 	[ "$status" -eq 0 ]
 	[ "$output" = hello-web ]
-	run brun --rm --network app busybox wget -qO- http://www/
+	run brun --rm --network app busybox wget -T 10 -qO- http://www/
 	[ "$output" = hello-web ]
 	# UDP: a listener in web's namespace (the engine made it for this test), a client
 	# container (busybox tftp sends one datagram) with a known address
@@ -163,11 +163,11 @@ print(a[0], d[2:11].decode(), flush=True)
 	# a container started after web: web resolves it by name and alias
 	brun -d --name late --network app --network-alias late2 busybox \
 		sh -c 'mkdir /w; echo late-page >/w/index.html; exec httpd -f -p 80 -h /w'
-	until_ok b exec late wget -qO- http://127.0.0.1/
-	run b exec web wget -qO- http://late/
+	until_ok b exec late wget -T 10 -qO- http://127.0.0.1/
+	run b exec web wget -T 10 -qO- http://late/
 	[ "$status" -eq 0 ]
 	[ "$output" = late-page ]
-	run b exec web wget -qO- http://late2/
+	run b exec web wget -T 10 -qO- http://late2/
 	[ "$output" = late-page ]
 	# gone again: web's hosts no longer names it
 	b rm -f late
@@ -311,8 +311,8 @@ free_port() {
 	brun -d --name pw -p "127.0.0.1:$hp:80" -p 80 busybox \
 		sh -c 'mkdir /w; echo pub-web >/w/index.html; exec httpd -f -p 80 -h /w'
 	id=$(b inspect pw | jq -r .id)
-	until_ok curl -sf "http://127.0.0.1:$hp/"
-	run curl -sf "http://127.0.0.1:$hp/"
+	until_ok curl -sf -m 10 "http://127.0.0.1:$hp/"
+	run curl -sf -m 10 "http://127.0.0.1:$hp/"
 	[ "$output" = pub-web ]
 	run b port pw
 	[ "$status" -eq 0 ]
@@ -320,7 +320,7 @@ free_port() {
 	[ "${lines[0]}" = "80/tcp -> 127.0.0.1:$hp" ]
 	[[ "${lines[1]}" == "80/tcp -> 0.0.0.0:"* ]]
 	rp=${lines[1]##*:}
-	run curl -sf "http://127.0.0.1:$rp/"
+	run curl -sf -m 10 "http://127.0.0.1:$rp/"
 	[ "$output" = pub-web ]
 	run b ps
 	[[ "$output" == *"127.0.0.1:$hp->80/tcp, 0.0.0.0:$rp->80/tcp"* ]]
@@ -329,7 +329,7 @@ free_port() {
 	b rm -f pw
 	echo "$id" >"$BATS_TEST_TMPDIR/ids"
 	[ -z "$(fw_left "$BATS_TEST_TMPDIR/ids")" ]
-	run curl -sf "http://127.0.0.1:$hp/"
+	run curl -sf -m 10 "http://127.0.0.1:$hp/"
 	[ "$status" -ne 0 ]
 }
 
@@ -372,9 +372,9 @@ time.sleep(100000)
 	b network create iso2
 	brun -d --name srv --network iso2 busybox \
 		sh -c 'mkdir /w; echo iso-web >/w/index.html; exec httpd -f -p 80 -h /w'
-	until_ok b exec srv wget -qO- http://127.0.0.1/
+	until_ok b exec srv wget -T 10 -qO- http://127.0.0.1/
 	sip=$(ip_of srv)
-	run brun --rm --network iso2 busybox wget -qO- "http://$sip/"
+	run brun --rm --network iso2 busybox wget -T 10 -qO- "http://$sip/"
 	[ "$output" = iso-web ]
 	# from the other network: dropped (nc gives up after its connect timeout)
 	run brun --rm --network iso1 busybox sh -c "echo 'GET / HTTP/1.0' | nc -w 3 $sip 80"
@@ -448,8 +448,8 @@ time.sleep(100000)
 	httpd=$!
 	b network create out
 	b network create --internal inside
-	until_ok brun --rm --network out busybox wget -qO- http://10.99.240.2/
-	run brun --rm --network out busybox wget -qO- http://10.99.240.2/
+	until_ok brun --rm --network out busybox wget -T 10 -qO- http://10.99.240.2/
+	run brun --rm --network out busybox wget -T 10 -qO- http://10.99.240.2/
 	[ "$output" = other-host ]
 	run brun --rm --network inside busybox sh -c "echo 'GET / HTTP/1.0' | nc -w 3 10.99.240.2 80"
 	[ "$status" -ne 0 ]

@@ -14,7 +14,7 @@ wait_http() {
 	local i code url=$1
 	shift
 	for i in $(seq 1 1200); do
-		code=$(curl -sk -o /dev/null -w '%{http_code}' --noproxy '*' "$@" "$url" 2>/dev/null || true)
+		code=$(curl -sk -m 10 -o /dev/null -w '%{http_code}' --noproxy '*' "$@" "$url" 2>/dev/null || true)
 		case $code in 200 | 401) return 0 ;; esac
 		sleep 0.1
 	done

@@ -110,14 +110,14 @@ teardown() {
 }
 
 @test "a failing hook fails create and leaves nothing behind" {
-	make_bundle "$BUNDLE" sleep 1000
+	make_bundle "$BUNDLE" sleep 1913
 	cfg_set "$BUNDLE" '.hooks.prestart = [{"path": "/bin/false"}]'
 	run rt create --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"prestart hook"*"/bin/false"*"exit status 1"* ]]
 	assert_gone "$ID"
-	! proc_alive "sleep 1000" || false
+	! proc_alive "sleep 1913" || false
 }
 
 @test "a hook that hangs past its timeout is killed and fails create" {

@@ -6,7 +6,7 @@ with --platforms P1,P2,… an image index with one manifest per platform (the sa
 config naming the platform), plus an unknown/unknown attestation manifest with --attestation.
 
     mkimage.py BASE_DIR OUT_DIR [--layers N] [--platforms linux/amd64,linux/arm64]
-               [--attestation] [--tag TAG] [--layer-size BYTES]
+               [--attestation] [--tag TAG] [--layer-size BYTES] [--expose PORT/PROTO]…
 """
 import argparse
 import gzip
@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--attestation", action="store_true")
     ap.add_argument("--tag", default="latest")
     ap.add_argument("--layer-size", type=int, default=0, help="random bytes in each layer")
+    ap.add_argument("--expose", action="append", default=[], help="an ExposedPorts key")
     a = ap.parse_args()
 
     os.makedirs(os.path.join(a.out, "blobs", "sha256"), exist_ok=True)
@@ -87,6 +88,9 @@ def main():
         if variant:
             cfg["variant"] = variant
         cfg["rootfs"] = {"type": "layers", "diff_ids": diffs}
+        if a.expose:
+            cfg["config"] = dict(cfg.get("config") or {})
+            cfg["config"]["ExposedPorts"] = {p: {} for p in a.expose}
         cb = json.dumps(cfg, sort_keys=True).encode()
         m = {"schemaVersion": 2, "mediaType": MT_MANIFEST,
              "config": {"mediaType": MT_CONFIG, "digest": put_blob(a.out, cb), "size": len(cb)},
