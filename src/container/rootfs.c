@@ -1179,12 +1179,11 @@ static int rootfs_dev_links(struct rootfs_ctx *ctx, berth_error_t *err)
 
 /* ---- the steps ------------------------------------------------------------------------------ */
 
+/* A user namespace without mappings is entered after the root filesystem is set up
+ * (init_unmapped_userns): the mounts are made as without one. */
 static bool rootfs_config_userns(const struct config *c)
 {
-	for (size_t i = 0; i < c->linux_.n_namespaces; i++)
-		if (c->linux_.namespaces[i].type == CONFIG_NS_USER)
-			return true;
-	return false;
+	return config_find_namespace(c, CONFIG_NS_USER) >= 0 && !config_userns_unmapped(c);
 }
 
 int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_error_t *err)
