@@ -40,42 +40,6 @@ run_in() { run rt run --bundle "$1" "$ID"; }
 	rm -rf "${BUNDLE%/bundle}"
 }
 
-@test "a user namespace without uid/gid mappings runs with the overflow ids" {
-	make_bundle "$BUNDLE" sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo maps-end; readlink /proc/self/ns/user; echo x >/dev/shm/f && cat /dev/shm/f; echo y >/dev/null && echo null-ok'
-	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}]'
-	run_in "$BUNDLE"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	# nothing is mapped: the kernel shows the ids as its overflow ids
-	[ "${lines[0]}" = 65534 ]
-	[ "${lines[1]}" = 65534 ]
-	[ "${lines[2]}" = maps-end ]
-	[ "${lines[3]}" != "$(readlink /proc/self/ns/user)" ]
-	# the container's own tmpfs and device nodes work (made before the user namespace)
-	[ "${lines[4]}" = x ]
-	[ "${lines[5]}" = null-ok ]
-}
-
-@test "exec into a user namespace without mappings; a uid it cannot set is one clear error" {
-	make_bundle "$BUNDLE" sleep 1000
-	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}]'
-	rt run -d --bundle "$BUNDLE" "$ID"
-	init=$(rt state "$ID" | jq .pid)
-	[ "$init" -gt 0 ]
-	[ "$(wc -c <"/proc/$init/uid_map")" -eq 0 ]
-	run rt exec "$ID" sh -c 'id -u; readlink /proc/self/ns/user; readlink /proc/self/ns/ipc'
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = 65534 ]
-	[ "${lines[1]}" = "$(readlink "/proc/$init/ns/user")" ]
-	[ "${lines[2]}" = "$(readlink "/proc/$init/ns/ipc")" ]
-	run rt exec --user 1000 "$ID" id -u
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"process.user.uid: 1000 cannot be set in a user namespace without linux.uidMappings"* ]]
-}
-
 @test "joins an existing network namespace by path" {
 	ns=berth-test-$$
 	ip netns add "$ns"
