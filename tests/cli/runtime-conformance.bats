@@ -195,7 +195,7 @@ teardown() {
 }
 
 @test "a user namespace without uid/gid mappings runs with the overflow ids" {
-	make_bundle "$BUNDLE" sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo maps-end; readlink /proc/self/ns/user; echo x >/dev/shm/f && cat /dev/shm/f; echo y >/dev/null && echo null-ok'
+	make_bundle "$BUNDLE" sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo maps-end; readlink /proc/self/ns/user; echo x >/dev/shm/f && cat /dev/shm/f; stat -c %u:%g /dev/shm/f; echo y >/dev/null && echo null-ok; grep ^CapEff: /proc/self/status'
 	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}]'
 	run rt run --bundle "$BUNDLE" "$ID"
 	echo "$output"
@@ -207,7 +207,10 @@ teardown() {
 	[ "${lines[3]}" != "$(readlink /proc/self/ns/user)" ]
 	# the container's own tmpfs and device nodes work (made before the user namespace)
 	[ "${lines[4]}" = x ]
-	[ "${lines[5]}" = null-ok ]
+	[ "${lines[5]}" = 65534:65534 ]
+	[ "${lines[6]}" = null-ok ]
+	# uid 0 is not mapped: execve does not treat the process as root, no capability is kept
+	[[ "${lines[7]}" =~ ^CapEff:[[:space:]]+0+$ ]]
 }
 
 @test "exec into a user namespace without mappings; a uid it cannot set is one clear error" {
@@ -217,6 +220,8 @@ teardown() {
 	init=$(rt state "$ID" | jq .pid)
 	[ "$init" -gt 0 ]
 	[ "$(wc -c <"/proc/$init/uid_map")" -eq 0 ]
+	# the host sees the runtime's ids, which no map changed
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$init/status")" = 0 ]
 	run rt exec "$ID" sh -c 'id -u; readlink /proc/self/ns/user; readlink /proc/self/ns/ipc'
 	echo "$output"
 	[ "$status" -eq 0 ]
