@@ -208,6 +208,22 @@ static int process_set_caps(const struct config_capabilities *c, uint64_t granta
 	return 0;
 }
 
+static int process_switch_ids(const struct config_user *u, bool setgroups_denied,
+                              berth_error_t *err)
+{
+	if (!setgroups_denied) {
+		if (setgroups(u->n_additional_gids, u->additional_gids) < 0)
+			return berth_error(err, errno, "setgroups");
+	} else if (u->n_additional_gids > 0) {
+		return berth_error(err, EPERM, "setgroups (denied in this user namespace)");
+	}
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return berth_error(err, errno, "setresgid(%u)", (unsigned)u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return berth_error(err, errno, "setresuid(%u)", (unsigned)u->uid);
+	return 0;
+}
+
 int process_set_identity(const struct config_process *p, bool setgroups_denied, bool ids_unmapped,
                          berth_error_t *err)
 {
@@ -216,7 +232,6 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied, 
 
 	if (ids_unmapped && process_user_unmapped_error(&p->user, err) < 0)
 		return -1;
-
 	if (c->has) {
 		int last = process_last_cap();
 		grantable = process_grantable_caps(c);
@@ -231,17 +246,8 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied, 
 	}
 	/* with no id mapped, setgroups, setresgid and setresuid could only fail (EPERM,
 	 * EINVAL): the ids stay the ones the user namespace was made with */
-	if (ids_unmapped) {
-	} else if (!setgroups_denied) {
-		if (setgroups(p->user.n_additional_gids, p->user.additional_gids) < 0)
-			return berth_error(err, errno, "setgroups");
-	} else if (p->user.n_additional_gids > 0) {
-		return berth_error(err, EPERM, "setgroups (denied in this user namespace)");
-	}
-	if (!ids_unmapped && setresgid(p->user.gid, p->user.gid, p->user.gid) < 0)
-		return berth_error(err, errno, "setresgid(%u)", (unsigned)p->user.gid);
-	if (!ids_unmapped && setresuid(p->user.uid, p->user.uid, p->user.uid) < 0)
-		return berth_error(err, errno, "setresuid(%u)", (unsigned)p->user.uid);
+	if (!ids_unmapped && process_switch_ids(&p->user, setgroups_denied, err) < 0)
+		return -1;
 	if (c->has) {
 		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 			return berth_error(err, errno, "prctl(PR_SET_KEEPCAPS)");
