@@ -91,6 +91,13 @@ int config_find_namespace(const struct config *c, enum config_ns_type t)
 	return -1;
 }
 
+bool config_userns_unmapped(const struct config *c)
+{
+	int i = config_find_namespace(c, CONFIG_NS_USER);
+	return i >= 0 && c->linux_.namespaces[i].path == NULL && c->linux_.n_uid_mappings == 0 &&
+	       c->linux_.n_gid_mappings == 0;
+}
+
 int config_sysctl_namespace(const char *key)
 {
 	/* runc's list (libcontainer/configs/validate): the IPC sysctls, then net.*, then the

@@ -403,6 +403,9 @@ int config_ns_from_name(const char *name);         /* -1 when unknown */
 int config_ns_clone_flag(enum config_ns_type t);   /* CLONE_NEWPID, … */
 /* Index of the namespace of that type in c->linux_.namespaces, or -1. */
 int config_find_namespace(const struct config *c, enum config_ns_type t);
+/* A new user namespace (not joined by path) with neither linux.uidMappings nor
+ * gidMappings: no id is mapped in it, the kernel's overflow ids (65534) show inside. */
+bool config_userns_unmapped(const struct config *c);
 /* The namespace that makes a linux.sysctl key private to the container (CONFIG_NS_IPC,
  * CONFIG_NS_NETWORK or CONFIG_NS_UTS), or -1 when the key is global to the host. */
 int config_sysctl_namespace(const char *key);

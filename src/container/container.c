@@ -6,6 +6,7 @@
 #include "init.h"
 #include "log.h"
 #include "manage.h"
+#include "process.h"
 #include "state.h"
 #include "supervise.h"
 #include "sync.h"
@@ -249,10 +250,13 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 		    err, 0, "config.json: hostname: needs a new uts namespace in linux.namespaces");
 	if (config_find_namespace(c, CONFIG_NS_USER) >= 0 &&
 	    c->linux_.namespaces[config_find_namespace(c, CONFIG_NS_USER)].path == NULL &&
-	    (c->linux_.n_uid_mappings == 0 || c->linux_.n_gid_mappings == 0))
-		return berth_error(err, 0,
-		                   "config.json: linux.uidMappings: a new user namespace needs "
-		                   "uidMappings and gidMappings");
+	    (c->linux_.n_uid_mappings == 0) != (c->linux_.n_gid_mappings == 0))
+		/* both, or neither: a user namespace where no id is mapped */
+		return berth_error(err, 0, "config.json: linux.%s: empty while linux.%s is not",
+		                   c->linux_.n_uid_mappings == 0 ? "uidMappings" : "gidMappings",
+		                   c->linux_.n_uid_mappings == 0 ? "gidMappings" : "uidMappings");
+	if (config_userns_unmapped(c) && process_user_unmapped_error(&c->process.user, err) < 0)
+		return berth_error_prefix(err, "config.json");
 	if (c->linux_.n_time_offsets > 0 && config_find_namespace(c, CONFIG_NS_TIME) < 0)
 		return berth_error(err, 0,
 		                   "config.json: linux.timeOffsets: needs a time namespace");

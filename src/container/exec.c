@@ -262,8 +262,9 @@ struct exec_child {
 	int scmp_sock; /* the seccomp listener fd goes back this way */
 	int console;   /* where the terminal's master goes, or -1 */
 	int preserve_fds;
-	const int *stdio; /* the process's stdio, or NULL: ours */
-	sigset_t mask;    /* the signal mask to restore */
+	bool ids_unmapped; /* the container's user namespace has no mappings */
+	const int *stdio;  /* the process's stdio, or NULL: ours */
+	sigset_t mask;     /* the signal mask to restore */
 };
 
 __attribute__((noreturn)) static void exec_child_fail(const struct exec_child *x,
@@ -329,7 +330,7 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
 	/* without no_new_privs loading needs CAP_SYS_ADMIN: before dropping it, as runc does */
 	if (x->scmp && !p->no_new_privileges && exec_child_seccomp(x, &err) < 0)
 		exec_child_fail(x, &err);
-	if (process_set_identity(p, exec_setgroups_denied(), &err) < 0)
+	if (process_set_identity(p, exec_setgroups_denied(), x->ids_unmapped, &err) < 0)
 		exec_child_fail(x, &err);
 	if (process_enter_cwd(p->cwd, &err) < 0)
 		exec_child_fail(x, &err);
@@ -379,7 +380,10 @@ __attribute__((noreturn)) static void exec_helper(struct exec_child *x)
 		berth_error(&err, errno, "prctl(PR_SET_DUMPABLE)");
 		exec_child_fail(x, &err);
 	}
-	for (size_t i = 0; i < EXEC_N_NS; i++) {
+	/* A user namespace without mappings owns none of the others (init_unmapped_userns): it
+	 * is joined last, or we would lack the capabilities to join them */
+	for (size_t k = 0; k < EXEC_N_NS; k++) {
+		size_t i = x->ids_unmapped ? (k + 1) % EXEC_N_NS : k;
 		if (x->ns[i] < 0)
 			continue;
 		if (setns(x->ns[i], exec_namespaces[i].flag) < 0) {
@@ -602,6 +606,7 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 
 	cx.p = x.p;
 	cx.lin = &x.c->linux_;
+	cx.ids_unmapped = config_userns_unmapped(x.c);
 	cx.scmp = x.scmp;
 	cx.cg = x.cg;
 	cx.subs = o->cgroups;

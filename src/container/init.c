@@ -151,6 +151,20 @@ __attribute__((noreturn)) static void init_fail_started(int fd, berth_error_t *e
 	_exit(127);
 }
 
+/* A new user namespace without uid/gid mappings, entered once everything else is set up.
+ * Nothing is mapped in it, so it could own nothing the container needs: a filesystem mounted
+ * in it refuses to create a file for our (unmapped) ids (EOVERFLOW), and a namespace it owned
+ * could only be set up with ids it does not have. So the other namespaces, the mounts and
+ * the devices are made as without a user namespace, and the process enters this one just
+ * before it drops its capabilities: its ids stay ours, shown as 65534 inside, and
+ * execve(2) does not treat it as root (uid 0 is not mapped). */
+static int init_unmapped_userns(berth_error_t *err)
+{
+	if (unshare(CLONE_NEWUSER) < 0)
+		return berth_error(err, errno, "unshare the user namespace");
+	return 0;
+}
+
 __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 {
 	const struct config *c = a->config;
@@ -178,7 +192,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 		init_fail(a->sync_fd, &err);
 	ro.rootfs = a->rootfs;
 	ro.no_pivot = a->no_pivot;
-	ro.userns = config_find_namespace(c, CONFIG_NS_USER) >= 0;
+	ro.userns = config_find_namespace(c, CONFIG_NS_USER) >= 0 && !config_userns_unmapped(c);
 	ro.new_cgroupns = init_has_new_ns(c, CONFIG_NS_CGROUP);
 	ro.cgroup_path = a->cgroup_path;
 	ro.new_netns = init_has_new_ns(c, CONFIG_NS_NETWORK);
@@ -242,11 +256,13 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 		init_fail(a->sync_fd, &err);
 	if (exec_apply_labels(p, &err) < 0) /* AppArmor, SELinux: where the host has them */
 		init_fail(a->sync_fd, &err);
+	if (config_userns_unmapped(c) && init_unmapped_userns(&err) < 0)
+		init_fail(a->sync_fd, &err);
 	/* without no_new_privs loading needs CAP_SYS_ADMIN: before dropping it, as runc does */
 	if (scmp && !p->no_new_privileges &&
 	    seccomp_install(scmp, &c->linux_.seccomp, &scmp_listener, state_json, &err) < 0)
 		init_fail(a->sync_fd, &err);
-	if (process_set_identity(p, false, &err) < 0)
+	if (process_set_identity(p, false, config_userns_unmapped(c), &err) < 0)
 		init_fail(a->sync_fd, &err);
 	if (process_enter_cwd(p->cwd, &err) < 0)
 		init_fail(a->sync_fd, &err);
@@ -318,7 +334,8 @@ void init_stage1(const struct init_args *args)
 	a->bind_fds = rootfs_open_bind_sources(c);
 	if (init_join_namespaces(c, &err) < 0)
 		init_fail(a->sync_fd, &err);
-	if (new_user) {
+	/* A user namespace without mappings is made last, in stage 2 (init_unmapped_userns) */
+	if (new_user && !config_userns_unmapped(c)) {
 		if (unshare(CLONE_NEWUSER) < 0) {
 			berth_error(&err, errno, "unshare the user namespace");
 			init_fail(a->sync_fd, &err);

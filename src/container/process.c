@@ -104,6 +104,26 @@ int process_last_cap(void)
 	return last;
 }
 
+int process_user_unmapped_error(const struct config_user *u, berth_error_t *err)
+{
+	if (u->uid != 0)
+		return berth_error(err, 0,
+		                   "process.user.uid: %u cannot be set in a user "
+		                   "namespace without linux.uidMappings (no id is mapped there)",
+		                   (unsigned)u->uid);
+	if (u->gid != 0)
+		return berth_error(err, 0,
+		                   "process.user.gid: %u cannot be set in a user "
+		                   "namespace without linux.gidMappings (no id is mapped there)",
+		                   (unsigned)u->gid);
+	if (u->n_additional_gids > 0)
+		return berth_error(err, 0,
+		                   "process.user.additionalGids: cannot be set in a "
+		                   "user namespace without linux.gidMappings (no id is mapped "
+		                   "there)");
+	return 0;
+}
+
 static bool process_cap_in(const int *caps, size_t n, int cap)
 {
 	for (size_t i = 0; i < n; i++)
@@ -188,11 +208,30 @@ static int process_set_caps(const struct config_capabilities *c, uint64_t granta
 	return 0;
 }
 
-int process_set_identity(const struct config_process *p, bool setgroups_denied, berth_error_t *err)
+static int process_switch_ids(const struct config_user *u, bool setgroups_denied,
+                              berth_error_t *err)
+{
+	if (!setgroups_denied) {
+		if (setgroups(u->n_additional_gids, u->additional_gids) < 0)
+			return berth_error(err, errno, "setgroups");
+	} else if (u->n_additional_gids > 0) {
+		return berth_error(err, EPERM, "setgroups (denied in this user namespace)");
+	}
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return berth_error(err, errno, "setresgid(%u)", (unsigned)u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return berth_error(err, errno, "setresuid(%u)", (unsigned)u->uid);
+	return 0;
+}
+
+int process_set_identity(const struct config_process *p, bool setgroups_denied, bool ids_unmapped,
+                         berth_error_t *err)
 {
 	const struct config_capabilities *c = &p->capabilities;
 	uint64_t grantable = 0;
 
+	if (ids_unmapped && process_user_unmapped_error(&p->user, err) < 0)
+		return -1;
 	if (c->has) {
 		int last = process_last_cap();
 		grantable = process_grantable_caps(c);
@@ -205,16 +244,10 @@ int process_set_identity(const struct config_process *p, bool setgroups_denied, 
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 			return berth_error(err, errno, "prctl(PR_SET_KEEPCAPS)");
 	}
-	if (!setgroups_denied) {
-		if (setgroups(p->user.n_additional_gids, p->user.additional_gids) < 0)
-			return berth_error(err, errno, "setgroups");
-	} else if (p->user.n_additional_gids > 0) {
-		return berth_error(err, EPERM, "setgroups (denied in this user namespace)");
-	}
-	if (setresgid(p->user.gid, p->user.gid, p->user.gid) < 0)
-		return berth_error(err, errno, "setresgid(%u)", (unsigned)p->user.gid);
-	if (setresuid(p->user.uid, p->user.uid, p->user.uid) < 0)
-		return berth_error(err, errno, "setresuid(%u)", (unsigned)p->user.uid);
+	/* with no id mapped, setgroups, setresgid and setresuid could only fail (EPERM,
+	 * EINVAL): the ids stay the ones the user namespace was made with */
+	if (!ids_unmapped && process_switch_ids(&p->user, setgroups_denied, err) < 0)
+		return -1;
 	if (c->has) {
 		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 			return berth_error(err, errno, "prctl(PR_SET_KEEPCAPS)");

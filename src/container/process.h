@@ -16,9 +16,16 @@ int process_set_oom_score_adj(const struct config_process *p, berth_error_t *err
 int process_apply_sched(const struct config_process *p, berth_error_t *err);
 /* linux.memoryPolicy (set_mempolicy), when given. */
 int process_apply_mempolicy(const struct config_linux *l, berth_error_t *err);
+/* The one-line error for a process.user that a user namespace without mappings cannot give
+ * (a uid or gid other than 0, additionalGids); 0 when there is none. */
+int process_user_unmapped_error(const struct config_user *u, berth_error_t *err);
 /* Drop the bounding set, switch to user.uid/gid with additionalGids (setgroups is skipped
- * when `setgroups_denied`), then set effective/permitted/inheritable and ambient. */
-int process_set_identity(const struct config_process *p, bool setgroups_denied, berth_error_t *err);
+ * when `setgroups_denied`), then set effective/permitted/inheritable and ambient. With
+ * `ids_unmapped` (a user namespace where no id is mapped, config_userns_unmapped) the ids
+ * are kept as they are, which the kernel shows as 65534: user uid 0, gid 0 and no
+ * additionalGids are all that can be asked for there, anything else is refused. */
+int process_set_identity(const struct config_process *p, bool setgroups_denied, bool ids_unmapped,
+                         berth_error_t *err);
 /* chdir to process.cwd, resolved inside our root ("/", the container's after pivot_root or
  * setns) with no /proc magic link on the way, then check with getcwd() that the directory is
  * reachable from the root. Refuses /proc/self/fd/N and the like (CVE-2024-21626). */

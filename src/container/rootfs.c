@@ -836,11 +836,18 @@ static bool rootfs_is_bind(const struct config_mount *cm)
 	       rootfs_str_eq(cm->type, "rbind");
 }
 
+/* A user namespace without mappings is entered after the root filesystem is set up
+ * (init_unmapped_userns): the mounts are made as without one. */
+static bool rootfs_config_userns(const struct config *c)
+{
+	return config_find_namespace(c, CONFIG_NS_USER) >= 0 && !config_userns_unmapped(c);
+}
+
 int *rootfs_open_bind_sources(const struct config *c)
 {
 	int *fds = NULL;
 
-	if (config_find_namespace(c, CONFIG_NS_USER) < 0)
+	if (!rootfs_config_userns(c))
 		return NULL;
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct config_mount *cm = &c->mounts[i];
@@ -1178,14 +1185,6 @@ static int rootfs_dev_links(struct rootfs_ctx *ctx, berth_error_t *err)
 }
 
 /* ---- the steps ------------------------------------------------------------------------------ */
-
-static bool rootfs_config_userns(const struct config *c)
-{
-	for (size_t i = 0; i < c->linux_.n_namespaces; i++)
-		if (c->linux_.namespaces[i].type == CONFIG_NS_USER)
-			return true;
-	return false;
-}
 
 int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_error_t *err)
 {

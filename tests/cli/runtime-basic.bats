@@ -50,6 +50,9 @@ teardown() { common_teardown; }
 	echo "$output" | jqe '.linux.namespaces | index("time") and index("user")'
 	echo "$output" | jqe '.linux.capabilities | index("CAP_SYS_ADMIN")'
 	echo "$output" | jqe '.mountOptions | index("rbind") and index("rro")'
+	# the deviations from the spec (docs/runtime.md); a user namespace without mappings is not
+	echo "$output" | jqe '.annotations["org.berth.runtime.mountNamespace"] == "required"'
+	echo "$output" | jqe '.annotations | has("org.berth.runtime.userNamespaceWithoutMappings") | not'
 }
 
 @test "run gives the container's exit status" {

@@ -194,6 +194,47 @@ teardown() {
 	[ "$output" = secret-ok ]
 }
 
+@test "a user namespace without uid/gid mappings runs with the overflow ids" {
+	make_bundle "$BUNDLE" sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo maps-end; readlink /proc/self/ns/user; echo x >/dev/shm/f && cat /dev/shm/f; stat -c %u:%g /dev/shm/f; echo y >/dev/null && echo null-ok; grep ^CapEff: /proc/self/status'
+	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}]'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# nothing is mapped: the kernel shows the ids as its overflow ids
+	[ "${lines[0]}" = 65534 ]
+	[ "${lines[1]}" = 65534 ]
+	[ "${lines[2]}" = maps-end ]
+	[ "${lines[3]}" != "$(readlink /proc/self/ns/user)" ]
+	# the container's own tmpfs and device nodes work (made before the user namespace)
+	[ "${lines[4]}" = x ]
+	[ "${lines[5]}" = 65534:65534 ]
+	[ "${lines[6]}" = null-ok ]
+	# uid 0 is not mapped: execve does not treat the process as root, no capability is kept
+	[[ "${lines[7]}" =~ ^CapEff:[[:space:]]+0+$ ]]
+}
+
+@test "exec into a user namespace without mappings; a uid it cannot set is one clear error" {
+	make_bundle "$BUNDLE" sleep 1000
+	cfg_set "$BUNDLE" '.linux.namespaces += [{"type": "user"}]'
+	rt run -d --bundle "$BUNDLE" "$ID"
+	init=$(rt state "$ID" | jq .pid)
+	[ "$init" -gt 0 ]
+	[ "$(wc -c <"/proc/$init/uid_map")" -eq 0 ]
+	# the host sees the runtime's ids, which no map changed
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$init/status")" = 0 ]
+	run rt exec "$ID" sh -c 'id -u; readlink /proc/self/ns/user; readlink /proc/self/ns/ipc'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 65534 ]
+	[ "${lines[1]}" = "$(readlink "/proc/$init/ns/user")" ]
+	[ "${lines[2]}" = "$(readlink "/proc/$init/ns/ipc")" ]
+	run rt exec --user 1000 "$ID" id -u
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"process.user.uid: 1000 cannot be set in a user namespace without linux.uidMappings"* ]]
+}
+
 @test "cgroup v1: realtimeRuntime raises the parents' budget, and SCHED_FIFO runs in it" {
 	[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no v1 realtime group scheduling"
 	make_bundle "$BUNDLE" sh -c 'cut -d" " -f40,41 /proc/self/stat'

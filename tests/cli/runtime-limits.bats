@@ -21,6 +21,17 @@ refused() {
 	assert_gone "$ID"
 }
 
+@test "a user namespace with only one of uid/gid mappings, or a user it cannot map, is refused" {
+	refused '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+		'config.json: linux.gidMappings: empty while linux.uidMappings is not'
+	refused '.linux.namespaces += [{"type": "user"}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+		'config.json: linux.uidMappings: empty while linux.gidMappings is not'
+	refused '.linux.namespaces += [{"type": "user"}] | .process.user.uid = 1000' \
+		'config.json: process.user.uid: 1000 cannot be set in a user namespace without linux.uidMappings'
+	refused '.linux.namespaces += [{"type": "user"}] | .process.user.additionalGids = [5]' \
+		'config.json: process.user.additionalGids: cannot be set in a user namespace without linux.gidMappings'
+}
+
 @test "memory.limit below the documented minimum is refused naming the field" {
 	refused '.linux.resources.memory = {"limit": 1}' \
 		'config.json: linux.resources.memory.limit: 1 bytes is below the minimum of 6291456 (6 MiB)'

@@ -89,12 +89,11 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 	                    json_pack("{s:o,s:o}", "modes", features_names(config_mpol_mode_name),
 	                              "flags", features_names(config_mpol_flag_name)));
 	/* where berth deliberately differs from the spec (docs/runtime.md) */
-	f = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s,s:s,s:s}}", "ociVersionMin", "1.0.0",
+	f = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s,s:s}}", "ociVersionMin", "1.0.0",
 	              "ociVersionMax", "1.3.0", "hooks", features_strings(hooks, ARRAY_SIZE(hooks)),
 	              "mountOptions", features_names(config_mount_option_name), "linux", linux_,
 	              "annotations", "org.berth.runtime.version", BERTH_VERSION,
-	              "org.berth.runtime.mountNamespace", "required",
-	              "org.berth.runtime.userNamespaceWithoutMappings", "refused");
+	              "org.berth.runtime.mountNamespace", "required");
 	json_dumpf(f, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(f);
