@@ -55,7 +55,7 @@ setup_file() {
 		echo $! >"$BATS_FILE_TMPDIR/httpd-$ns.pid"
 	done
 	for ns in "$C1" "$C2" "$OH"; do
-		fw_wait ip netns exec "$ns" busybox wget -T 10 -q -O /dev/null http://127.0.0.1/
+		fw_wait ip netns exec "$ns" busybox wget -q -O /dev/null http://127.0.0.1/
 	done
 }
 
@@ -138,9 +138,9 @@ fw_wait() {
 # get [NS] URL: the page (from netns NS, or from the host).
 get() {
 	if [ $# -eq 2 ]; then
-		ip netns exec "$1" busybox wget -T 10 -q -O - "$2"
+		ip netns exec "$1" busybox wget -q -O - "$2"
 	else
-		busybox wget -T 10 -q -O - "$1"
+		busybox wget -q -O - "$1"
 	fi
 }
 
@@ -383,7 +383,7 @@ for i in range(50):
 	rm "$BATS_TEST_TMPDIR/res.pid"
 	busybox httpd -f -p "127.0.0.1:$p" -h "$WWW/$OH" </dev/null >/dev/null 2>&1 3>&- &
 	echo $! >"$BATS_TEST_TMPDIR/httpd.pid"
-	fw_wait busybox wget -T 10 -q -O /dev/null "http://127.0.0.1:$p/"
+	fw_wait busybox wget -q -O /dev/null "http://127.0.0.1:$p/"
 	# a container that sends 127.0.0.0/8 to its gateway (it needs route_localnet itself)
 	fw_ctr_ns "$C3" "$V3" "$BRA" 172.30.91.4 172.30.91.1
 	ip -n "$C3" addr del 127.0.0.1/8 dev lo
@@ -454,7 +454,7 @@ for i in range(50):
 	rm "$BATS_TEST_TMPDIR/res.pid"
 	busybox httpd -f -p "127.0.0.1:$p" -h "$WWW/$OH" </dev/null >/dev/null 2>&1 3>&- &
 	echo $! >"$BATS_TEST_TMPDIR/httpd.pid"
-	fw_wait busybox wget -T 10 -q -O /dev/null "http://127.0.0.1:$p/"
+	fw_wait busybox wget -q -O /dev/null "http://127.0.0.1:$p/"
 	run ports_c1 "$p:80"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"host port $p/tcp is already in use" ]]
@@ -471,7 +471,7 @@ for i in range(50):
 	run podman_raw port "fw-podman-$$" 80/tcp
 	[ "$status" -eq 0 ]
 	local pp=${output##*:} p before
-	fw_wait busybox wget -T 10 -q -O /dev/null "http://127.0.0.1:$pp/hostname"
+	fw_wait busybox wget -q -O /dev/null "http://127.0.0.1:$pp/hostname"
 	before=$(others)
 	[[ "$before" == *"dport $pp "* ]]
 	net_a

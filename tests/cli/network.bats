@@ -134,11 +134,11 @@ ip_of() {
 	b network create app
 	brun -d --name web --network app --network-alias www busybox \
 		sh -c 'mkdir /w; echo hello-web >/w/index.html; exec httpd -f -p 80 -h /w'
-	until_ok b exec web wget -T 10 -qO- http://127.0.0.1/
-	run brun --rm --network app busybox wget -T 10 -qO- http://web/
+	until_ok b exec web wget -qO- http://127.0.0.1/
+	run brun --rm --network app busybox wget -qO- http://web/
 	[ "$status" -eq 0 ]
 	[ "$output" = hello-web ]
-	run brun --rm --network app busybox wget -T 10 -qO- http://www/
+	run brun --rm --network app busybox wget -qO- http://www/
 	[ "$output" = hello-web ]
 	# UDP: a listener in web's namespace (the engine made it for this test), a client
 	# container (busybox tftp sends one datagram) with a known address
@@ -163,11 +163,11 @@ print(a[0], d[2:11].decode(), flush=True)
 	# a container started after web: web resolves it by name and alias
 	brun -d --name late --network app --network-alias late2 busybox \
 		sh -c 'mkdir /w; echo late-page >/w/index.html; exec httpd -f -p 80 -h /w'
-	until_ok b exec late wget -T 10 -qO- http://127.0.0.1/
-	run b exec web wget -T 10 -qO- http://late/
+	until_ok b exec late wget -qO- http://127.0.0.1/
+	run b exec web wget -qO- http://late/
 	[ "$status" -eq 0 ]
 	[ "$output" = late-page ]
-	run b exec web wget -T 10 -qO- http://late2/
+	run b exec web wget -qO- http://late2/
 	[ "$output" = late-page ]
 	# gone again: web's hosts no longer names it
 	b rm -f late
@@ -372,9 +372,9 @@ time.sleep(100000)
 	b network create iso2
 	brun -d --name srv --network iso2 busybox \
 		sh -c 'mkdir /w; echo iso-web >/w/index.html; exec httpd -f -p 80 -h /w'
-	until_ok b exec srv wget -T 10 -qO- http://127.0.0.1/
+	until_ok b exec srv wget -qO- http://127.0.0.1/
 	sip=$(ip_of srv)
-	run brun --rm --network iso2 busybox wget -T 10 -qO- "http://$sip/"
+	run brun --rm --network iso2 busybox wget -qO- "http://$sip/"
 	[ "$output" = iso-web ]
 	# from the other network: dropped (nc gives up after its connect timeout)
 	run brun --rm --network iso1 busybox sh -c "echo 'GET / HTTP/1.0' | nc -w 3 $sip 80"
@@ -448,11 +448,55 @@ time.sleep(100000)
 	httpd=$!
 	b network create out
 	b network create --internal inside
-	until_ok brun --rm --network out busybox wget -T 10 -qO- http://10.99.240.2/
-	run brun --rm --network out busybox wget -T 10 -qO- http://10.99.240.2/
+	until_ok brun --rm --network out busybox wget -qO- http://10.99.240.2/
+	run brun --rm --network out busybox wget -qO- http://10.99.240.2/
 	[ "$output" = other-host ]
 	run brun --rm --network inside busybox sh -c "echo 'GET / HTTP/1.0' | nc -w 3 10.99.240.2 80"
 	[ "$status" -ne 0 ]
 	[[ "$output" != *other-host* ]]
 	kill "$httpd"
+}
+
+@test "-P publishes the image's exposed ports; the other host reaches them through the host's address" {
+	local d=$BATS_TEST_TMPDIR hp up
+	b image export busybox "$d/bb.tar"
+	mkdir "$d/base"
+	tar -C "$d/base" -xf "$d/bb.tar"
+	python3 "$BERTH_TOP/tests/tools/mkimage.py" "$d/base" "$d/web" --expose 80/tcp \
+		--expose 5353/udp --tag web:exposed
+	tar -C "$d/web" -cf "$d/web.tar" .
+	b load -q -i "$d/web.tar"
+	# the other host: a namespace behind a veth pair, with the host at 10.99.241.1
+	TEST_NS=berth-nt-$$
+	ip netns add "$TEST_NS"
+	ip link add bt-h$$ type veth peer name bt-p$$
+	ip link set bt-p$$ netns "$TEST_NS"
+	ip addr add 10.99.241.1/24 dev bt-h$$
+	ip link set bt-h$$ up
+	ip -n "$TEST_NS" addr add 10.99.241.2/24 dev bt-p$$
+	ip -n "$TEST_NS" link set bt-p$$ up
+	brun -d --name pall -P web:exposed \
+		sh -c 'mkdir /w; echo exposed-web >/w/index.html; exec httpd -f -p 80 -h /w'
+	run b port pall
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	run sort <<<"$output"
+	[[ "${lines[0]}" =~ ^5353/udp\ -\>\ 0\.0\.0\.0:[0-9]+$ ]]
+	[[ "${lines[1]}" =~ ^80/tcp\ -\>\ 0\.0\.0\.0:[0-9]+$ ]]
+	up=${lines[0]##*:}
+	hp=${lines[1]##*:}
+	[ "$hp" -ge 1024 ]
+	[ "$up" -ge 1024 ]
+	until_ok ip netns exec "$TEST_NS" busybox wget -qO- "http://10.99.241.1:$hp/"
+	run ip netns exec "$TEST_NS" busybox wget -qO- "http://10.99.241.1:$hp/"
+	[ "$status" -eq 0 ]
+	[ "$output" = exposed-web ]
+	b rm -f pall
+	run ip netns exec "$TEST_NS" busybox wget -qO- "http://10.99.241.1:$hp/"
+	[ "$status" -ne 0 ]
+	# -P on an image without exposed ports publishes nothing
+	brun -d --name pnone -P busybox sleep 100
+	run b port pnone
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 }

@@ -105,7 +105,7 @@ while [ ! -e /tmp/stop ]; do sleep 1; done; echo guest-stopped\""
 	echo "$token" >"$TMP/www/file.txt"
 	busybox httpd -f -p "127.0.0.1:$port" -h "$TMP/www" &
 	PIDS+=("$!")
-	vm --net user --append "console=ttyS0 quiet -- \"wget -T 20 -q -O - http://10.0.2.2:$port/file.txt; \
+	vm --net user --append "console=ttyS0 quiet -- \"wget -q -O - http://10.0.2.2:$port/file.txt; \
 cat /etc/resolv.conf\""
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"udhcpc: eth0 10.0.2.15 via 10.0.2.2"* ]]
@@ -126,7 +126,7 @@ cat /etc/resolv.conf\""
 	truncate -s 1M "$TMP/disk.img"
 	# first boot: fetch, mark the disk, reboot; second boot: fetch again, power off
 	vm --disk "$TMP/disk.img" --net user --append "console=ttyS0 quiet -- \"\
-wget -T 20 -q -O - http://10.0.2.2:$port/file.txt; \
+wget -q -O - http://10.0.2.2:$port/file.txt; \
 if dd if=/dev/vda bs=4 count=1 2>/dev/null | grep -q BOOT; then echo second-boot; \
 else echo BOOT | dd of=/dev/vda conv=fsync 2>/dev/null; reboot -f; fi\""
 	[ "$status" -eq 0 ]
