@@ -124,3 +124,37 @@ bad() {
 	[[ "$output" == "usage: berth run"* ]]
 	[ -z "$(ls "$ROOT/containers" 2>/dev/null)" ]
 }
+
+@test "run and exec: 127 for a command not found, 126 for one not executable, 125 for berth" {
+	run --separate-stderr b run --rm busybox nosuch
+	[ "$status" -eq 127 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "berth: run: "*"nosuch"*"not found"* ]]
+	run -127 b run --rm busybox /no/such
+	run -126 b run --rm busybox /etc/passwd
+	run -126 b run --rm busybox /
+	run -127 b run -d busybox nosuch
+	run -126 b run -d busybox /etc/passwd
+	run -125 b run --rm --network nosuch busybox true
+	run -125 b run --rm nosuch-image-here true
+	assert_nothing_left
+	id=$(b run -d busybox sleep 1000)
+	run --separate-stderr b exec "$id" nosuch
+	[ "$status" -eq 127 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "berth: exec: "*"nosuch"*"not found"* ]]
+	run -127 b exec "$id" /no/such
+	run -126 b exec "$id" /etc/passwd
+	run --separate-stderr b exec "$id" /
+	[ "$status" -eq 126 ]
+	[[ "$stderr" == "berth: exec: "*"Is a directory" ]]
+	# berth's own errors: 125, and said by berth, not berth-runtime
+	run --separate-stderr b exec -w /nonexistent "$id" true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "berth: exec: "*"/nonexistent"* ]]
+	[[ "$stderr" != *berth-runtime* ]]
+	run -125 b exec nosuch-container true
+	run -3 b exec "$id" sh -c 'exit 3'
+	b rm -f "$id"
+}

@@ -22,6 +22,10 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
 /* For a command with no options but --help: optind of the first operand, or CLI_FAIL or
  * CLI_HELP. */
 int cli_no_options(int argc, char **argv, const char *usage, berth_error_t *err);
+/* run's and exec's status when the container's command could not be run: 127 (not found) or
+ * 126 (not executable), as Docker and a shell say it, with the error printed; else -1 (berth
+ * failed: 125). */
+int cli_exit_status(const char *cmd, berth_error_t *err);
 /* A command's return for those two: -1 (exit 125) or 0. */
 #define CLI_RET(c) ((c) == CLI_HELP ? 0 : -1)
 

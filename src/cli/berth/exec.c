@@ -56,11 +56,8 @@ BERTH_CMD(exec)
 		berth_error(err, 0, "container \"%s\" is not running", argv[optind]);
 	else if (ctr_exec(e, c.id, &o, &status, err) == 0)
 		r = status;
-	else if ((*err)->status == ENOENT || (*err)->status == EACCES) {
-		/* the command could not be run, as a shell says it */
-		fprintf(stderr, "berth: %s\n", (*err)->msg);
-		r = (*err)->status == ENOENT ? 127 : 126;
-	}
+	else
+		r = cli_exit_status("exec", err); /* 127, 126 or -1 */
 	ctr_info_free(&c);
 	free(o.env);
 	return r;

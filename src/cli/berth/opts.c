@@ -75,27 +75,24 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
 	snprintf(spec, sizeof(spec), "+:%s", shorts);
 	opterr = 0;
 	/* a long option must be spelled out: no prefix of one (nor of --help) */
-	if (arg && arg[0] == '-' && arg[1] == '-' && arg[2] != '\0' &&
-	    strcmp(arg, "--help") != 0 && opts_exact(arg, lo) == NULL) {
+	if (arg && arg[0] == '-' && arg[1] == '-' && arg[2] != '\0' && strcmp(arg, "--help") != 0 &&
+	    opts_exact(arg, lo) == NULL) {
 		optind = at + 1;
-		return opts_fail(err,  "unknown option `%.*s` (%s --help)",
-		                   (int)(2 + strcspn(arg + 2, "=")), arg, cmd);
+		return opts_fail(err, "unknown option `%.*s` (%s --help)",
+		                 (int)(2 + strcspn(arg + 2, "=")), arg, cmd);
 	}
 	c = getopt_long(argc, argv, spec, lo, NULL);
 	if (c == ':') {
 		if (arg && arg[0] == '-' && arg[1] == '-')
-			return opts_fail(err,  "option `%.*s` needs a value (%s --help)",
-			                   (int)strcspn(arg, "="), arg, cmd);
-		return opts_fail(err,  "option `-%c` needs a value (%s --help)", optopt,
-		                   cmd);
+			return opts_fail(err, "option `%.*s` needs a value (%s --help)",
+			                 (int)strcspn(arg, "="), arg, cmd);
+		return opts_fail(err, "option `-%c` needs a value (%s --help)", optopt, cmd);
 	}
 	if (c == '?') {
 		if (optopt != 0 && !(arg && arg[0] == '-' && arg[1] == '-'))
-			return opts_fail(err,  "unknown option `-%c` (%s --help)", optopt,
-			                   cmd);
+			return opts_fail(err, "unknown option `-%c` (%s --help)", optopt, cmd);
 		if (arg && strcmp(arg, "--help") != 0)
-			return opts_fail(err,  "unknown option `%s` (%s --help)", arg,
-			                   cmd);
+			return opts_fail(err, "unknown option `%s` (%s --help)", arg, cmd);
 		/* --help where the command's table has none: as -h */
 		c = 'h';
 	}
@@ -106,6 +103,17 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
 		return CLI_HELP;
 	}
 	return c;
+}
+
+int cli_exit_status(const char *cmd, berth_error_t *err)
+{
+	int st = *err ? (*err)->status : 0;
+
+	if (st != BERTH_ECMDNOTFOUND && st != BERTH_ECMDNOEXEC)
+		return -1;
+	fprintf(stderr, "berth: %s: %s\n", cmd, (*err)->msg);
+	berth_error_release(err);
+	return st == BERTH_ECMDNOTFOUND ? 127 : 126;
 }
 
 int cli_no_options(int argc, char **argv, const char *usage, berth_error_t *err)

@@ -288,6 +288,7 @@ BERTH_CMD(run)
 			berth_error_t e2 = NULL;
 			ctr_remove(e, id, true, &e2);
 			berth_error_release(&e2);
+			r = cli_exit_status("run", err); /* 127, 126 or -1 */
 			goto out;
 		}
 		printf("%s\n", id);
@@ -298,6 +299,7 @@ BERTH_CMD(run)
 		berth_error_t e2 = NULL;
 		ctr_remove(e, id, true, &e2);
 		berth_error_release(&e2);
+		r = cli_exit_status("run", err); /* 127, 126 or -1 */
 		goto out;
 	}
 	r = status;
