@@ -326,7 +326,10 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 	if (o->tty)
 		spec_env_set(env, "TERM=xterm");
 	{
-		cleanup_free char *h = xasprintf("HOSTNAME=%s", o->hostname ? o->hostname : id);
+		/* the container's hostname, as Docker: --hostname, or the 12-character short id
+		 * (the "hostname" below) */
+		cleanup_free char *h = o->hostname ? xasprintf("HOSTNAME=%s", o->hostname)
+		                                   : xasprintf("HOSTNAME=%.12s", id);
 		spec_env_set(env, h);
 	}
 	for (i = 0; i < o->n_env; i++) {

@@ -158,3 +158,23 @@ bad() {
 	run -3 b exec "$id" sh -c 'exit 3'
 	b rm -f "$id"
 }
+
+@test "HOSTNAME is the container's hostname: the 12-character short id, or --hostname" {
+	local id
+	id=$(b run -d busybox sleep 1000)
+	run b exec "$id" sh -c 'echo "$HOSTNAME $(hostname)"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "${id:0:12} ${id:0:12}" ]
+	b rm -f "$id"
+	run b run --rm busybox sh -c 'echo "$HOSTNAME $(hostname) $(cat /etc/hostname)"'
+	[ "$status" -eq 0 ]
+	read -r a h f <<<"$output"
+	[ "${#a}" -eq 12 ]
+	[ "$a" = "$h" ]
+	[ "$a" = "$f" ]
+	run b run --rm --hostname web1 busybox sh -c 'echo "$HOSTNAME $(hostname)"'
+	[ "$output" = "web1 web1" ]
+	# -e HOSTNAME=… still wins, as in Docker
+	run b run --rm -e HOSTNAME=mine busybox sh -c 'echo "$HOSTNAME"'
+	[ "$output" = mine ]
+}
