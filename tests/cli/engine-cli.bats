@@ -178,3 +178,20 @@ bad() {
 	run b run --rm -e HOSTNAME=mine busybox sh -c 'echo "$HOSTNAME"'
 	[ "$output" = mine ]
 }
+
+@test "two -v on one container path: one line naming both, exit 125, nothing left" {
+	mkdir -p "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	local a=$BATS_TEST_TMPDIR/a b=$BATS_TEST_TMPDIR/b
+	bad 125 "-v \`$a:/data\` and -v \`$b:/data\`: both mount on \`/data\`" \
+		run --rm -v "$a:/data" -v "$b:/data" busybox true
+	# the same path written otherwise
+	bad 125 "-v \`$a:/data\` and -v \`$b:/x/../data/:ro\`: both mount on \`/data\`" \
+		run -d -v "$a:/data" -v "$b:/x/../data/:ro" busybox true
+	assert_nothing_left
+	# two paths, two mounts
+	echo A >"$a/f"
+	echo B >"$b/f"
+	run b run --rm -v "$a:/data" -v "$b:/data2" busybox cat /data/f /data2/f
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'A\nB')" ]
+}
