@@ -195,3 +195,25 @@ bad() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'A\nB')" ]
 }
+
+@test "rmi prints Untagged: NAME, and Deleted: sha256:ID when the image itself goes" {
+	local id
+	b tag busybox foo:1 foo:2
+	id=$(b images --format json | jq -r '.[] | select(.name == "foo:1") | .id')
+	[ "${#id}" -eq 64 ]
+	run --separate-stderr b rmi foo:1
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: foo:1" ]
+	run --separate-stderr b rmi foo:2 busybox
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'Untagged: foo:2\nUntagged: busybox:latest\nDeleted: sha256:%s' "$id")" ]
+	[ -z "$(ls "$ROOT/images/blobs/sha256")" ]
+	# by id: its one name, then the image
+	b tag busybox bar:1
+	b rmi busybox
+	id=$(b images --format json | jq -r '.[] | select(.name == "bar:1") | .id')
+	run b image rm "${id:0:12}"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'Untagged: bar:1\nDeleted: sha256:%s' "$id")" ]
+	bad 125 'image "nope" not found' rmi nope
+}

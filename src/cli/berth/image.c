@@ -30,9 +30,13 @@ BERTH_CMD(rmi)
 	i = optind;
 	if (i >= argc)
 		return berth_error(err, 0, "no image given (%s)", rmi_usage);
-	for (; i < argc; i++)
-		if (image_remove(e, argv[i], force, err) < 0)
+	for (; i < argc; i++) {
+		char *report = NULL;
+		if (image_remove(e, argv[i], force, &report, err) < 0)
 			return -1;
+		fputs(report, stdout);
+		free(report);
+	}
 	return 0;
 }
 
