@@ -61,6 +61,7 @@ bad() {
 	bad 125 'option `-e` needs a value' run -e
 	bad 125 'option `-v` needs a value' run -v
 	bad 125 'unknown option `-Z`' run -Z busybox true
+	bad 125 'option `--rm` takes no value' run --rm=yes busybox true
 	assert_nothing_left
 }
 

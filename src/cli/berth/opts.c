@@ -63,11 +63,9 @@ static int opts_fail(berth_error_t *err, const char *fmt, ...)
 int cli_getopt(int argc, char **argv, const char *shorts, const struct option *lo,
                const char *usage, berth_error_t *err)
 {
-	char cmd[64];
-
 	/* "+": options end at the first operand (run IMAGE CMD…); ":": a missing value is
 	 * told apart from an unknown option */
-	char spec[64];
+	char spec[64], cmd[64];
 	int at = optind, c;
 	const char *arg = at < argc ? argv[at] : NULL;
 
@@ -88,6 +86,9 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
 			                 (int)strcspn(arg, "="), arg, cmd);
 		return opts_fail(err, "option `-%c` needs a value (%s --help)", optopt, cmd);
 	}
+	if (c == '?' && optopt != 0 && arg && arg[0] == '-' && arg[1] == '-' && strchr(arg, '='))
+		return opts_fail(err, "option `%.*s` takes no value (%s --help)",
+		                 (int)strcspn(arg, "="), arg, cmd);
 	if (c == '?') {
 		if (optopt != 0 && !(arg && arg[0] == '-' && arg[1] == '-'))
 			return opts_fail(err, "unknown option `-%c` (%s --help)", optopt, cmd);
