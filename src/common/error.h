@@ -16,6 +16,12 @@ struct berth_error_s {
 };
 typedef struct berth_error_s *berth_error_t;
 
+/* Statuses beyond errno's range, for the process's command itself, which a shell (and
+ * Docker) tell apart by exit status: not found (127), found but not executable (126). Set by
+ * process_find_executable; kept through the runtime's sync messages. */
+#define BERTH_ECMDNOTFOUND 0x10000
+#define BERTH_ECMDNOEXEC   0x10001
+
 /* Set *err to "<fmt>: strerror(errnum)" (or just <fmt> when errnum is 0). Returns -1 so that
  * `return berth_error(err, errno, "open `%s`", path);` reads naturally. If *err is already
  * set, the old error is released first. */

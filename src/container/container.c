@@ -290,6 +290,7 @@ static int container_converse(struct container_build *b, int sync, const char *p
 		switch (m.type) {
 		case SYNC_ERROR:
 			berth_error(err, 0, "%s", m.payload);
+			(*err)->status = (int)m.value; /* the errno, as 127 or 126 need it */
 			free(m.payload);
 			return -1;
 		case SYNC_USERMAP:

@@ -312,10 +312,22 @@ int process_find_executable(const struct config_process *p, char **out, berth_er
 	struct stat st;
 
 	if (strchr(name, '/') != NULL) {
-		if (stat(name, &st) < 0)
-			return berth_error(err, errno, "exec: `%s`", name);
-		if (S_ISDIR(st.st_mode))
-			return berth_error(err, EISDIR, "exec: `%s`", name);
+		int e = stat(name, &st) < 0      ? errno
+		        : S_ISDIR(st.st_mode)    ? EISDIR
+		        : access(name, X_OK) < 0 ? errno
+		                                 : 0;
+		if (e != 0) {
+			berth_error(err, 0, "exec: `%s`: %s", name, strerror(e));
+			/* as runc's exec.LookPath: a missing file is not found, one that cannot be
+			 * run (a directory, no x bit) not executable */
+			if (e == ENOENT || e == ENOTDIR)
+				(*err)->status = BERTH_ECMDNOTFOUND;
+			else if (e == EACCES || e == EISDIR)
+				(*err)->status = BERTH_ECMDNOEXEC;
+			else
+				(*err)->status = e;
+			return -1;
+		}
 		*out = xstrdup(name);
 		return 0;
 	}
@@ -330,7 +342,9 @@ int process_find_executable(const struct config_process *p, char **out, berth_er
 			return 0;
 		}
 	}
-	return berth_error(err, 0, "exec: `%s`: executable file not found in $PATH", name);
+	berth_error(err, 0, "exec: `%s`: executable file not found in $PATH", name);
+	(*err)->status = BERTH_ECMDNOTFOUND;
+	return -1;
 }
 
 static char *process_home_for(uid_t uid)

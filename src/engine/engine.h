@@ -86,7 +86,9 @@ int image_summaries(struct engine *e, struct image_summary **out, size_t *n, ber
 void image_summaries_free(struct image_summary *v, size_t n);
 char *image_list_json(struct engine *e, berth_error_t *err);
 char *image_inspect_json(const struct image *img);
-int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
+/* Removes ref's name (or the image, by id); *report (heap, or NULL) gets what Docker prints:
+ * "Untagged: NAME\n" and, when the image itself went, "Deleted: sha256:ID\n". */
+int image_remove(struct engine *e, const char *ref, bool force, char **report, berth_error_t *err);
 /* An oci-archive (tar of an OCI image layout) of one image. */
 int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err);
 /* An archive of n images (file "-": stdout): format "oci-archive" (NULL) or

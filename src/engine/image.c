@@ -610,11 +610,13 @@ static bool image_in_use(struct engine *e, const char *id)
 	return used;
 }
 
-int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *err)
+int image_remove(struct engine *e, const char *ref, bool force, char **report, berth_error_t *err)
 {
-	json_t *index;
+	json_t *index, *d;
 	ssize_t pos;
 	int r = -1;
+	cleanup_free char *id = NULL, *name = NULL, *blob = NULL;
+	const char *n;
 
 	if (engine_lock(e, err) < 0)
 		return -1;
@@ -626,14 +628,20 @@ int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *e
 		            ref);
 		goto out;
 	}
-	if (!image_entry_is_list(
-	        json_array_get(json_object_get(index, "manifests"), (size_t)pos))) {
-		struct image *img = image_load(
-		    e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), err);
+	d = json_array_get(json_object_get(index, "manifests"), (size_t)pos);
+	n = json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
+	name = n ? xstrdup(image_short_name(n)) : NULL;
+	if (image_entry_is_list(d)) {
+		/* a manifest list: its own digest is its id */
+		id = xstrdup(image_digest_hex(json_string_value(json_object_get(d, "digest")) ?: "")
+		                 ?: "");
+	} else {
+		struct image *img = image_load(e, d, err);
 		bool used;
 		if (img == NULL)
 			goto out;
 		used = image_in_use(e, img->id);
+		id = xstrdup(img->id);
 		image_free(img);
 		if (used && !force) {
 			berth_error(
@@ -647,6 +655,13 @@ int image_remove(struct engine *e, const char *ref, bool force, berth_error_t *e
 	if (image_index_save(e, index, err) < 0)
 		goto out;
 	image_gc(e, index);
+	/* the image went when the gc took its config (or list) blob */
+	blob = engine_path(e, "images/blobs/sha256/%s", id);
+	if (report)
+		*report =
+		    xasprintf("%s%s%s%s%s%s", name ? "Untagged: " : "", name ? name : "",
+		              name ? "\n" : "", access(blob, F_OK) < 0 ? "Deleted: sha256:" : "",
+		              access(blob, F_OK) < 0 ? id : "", access(blob, F_OK) < 0 ? "\n" : "");
 	r = 0;
 out:
 	json_decref(index);

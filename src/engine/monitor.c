@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -167,6 +169,10 @@ out:
 	util_closep(&out[1]);
 	util_closep(&errp[1]);
 	if (notify >= 0 && r < 0) {
+		/* "STATUS MESSAGE": the status tells a command not found (127, 126) */
+		char head[16];
+		snprintf(head, sizeof(head), "%d ", (*err)->status);
+		util_write_all(notify, head, strlen(head));
 		util_write_all(notify, (*err)->msg, strlen((*err)->msg));
 		close(notify);
 	}
@@ -254,6 +260,15 @@ int monitor_spawn(struct engine *e, const char *id, berth_error_t *err)
 	buf[got] = '\0';
 	if (strcmp(buf, "ok") == 0)
 		return 0;
-	return berth_error(err, 0, "%s",
-	                   got ? buf : "the monitor exited before the container started");
+	{
+		char *msg;
+		long st = strtol(buf, &msg, 10);
+		if (got == 0 || *msg != ' ')
+			return berth_error(err, 0, "%s",
+			                   got ? buf
+			                       : "the monitor exited before the container started");
+		berth_error(err, 0, "%s", msg + 1);
+		(*err)->status = (int)st;
+		return -1;
+	}
 }

@@ -81,6 +81,64 @@ int spec_check_workdir(const char *what, const char *dir, berth_error_t *err)
 	}
 }
 
+/* -v's container path, lexically clean (as Go's path.Clean, Docker's): "/data/" and
+ * "/x/../data//" are "/data". A new string. */
+static char *spec_clean_path(const char *path)
+{
+	char *out = xmalloc0(strlen(path) + 2);
+	size_t n = 0;
+
+	for (const char *p = path; *p;) {
+		size_t len;
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+		} else {
+			out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	return out;
+}
+
+/* Two -v on one container path: which is mounted would depend on the order. */
+static int spec_check_mount_dests(const struct run_opts *o, berth_error_t *err)
+{
+	char **dests = xmalloc0((o->n_volumes + 1) * sizeof(char *));
+	int r = 0;
+
+	for (size_t i = 0; i < o->n_volumes && r == 0; i++) {
+		const char *c = strchr(o->volumes[i], ':') + 1;
+		cleanup_free char *ctr = xasprintf("%.*s", (int)strcspn(c, ":"), c);
+		dests[i] = spec_clean_path(ctr);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(dests[i], dests[j]) == 0) {
+				r = berth_error(
+				    err, 0,
+				    "-v `%s` and -v `%s`: both mount on `%s` (one mount "
+				    "per container path)",
+				    o->volumes[j], o->volumes[i], dests[i]);
+				break;
+			}
+	}
+	for (size_t i = 0; i < o->n_volumes; i++)
+		free(dests[i]);
+	free(dests);
+	return r;
+}
+
 int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 {
 	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
@@ -105,6 +163,8 @@ int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 		if (stat(host, &st) < 0)
 			return berth_error(err, errno, "bad -v `%s`: `%s`", o->volumes[i], host);
 	}
+	if (spec_check_mount_dests(o, err) < 0)
+		return -1;
 	for (size_t i = 0; i < o->n_env; i++)
 		if (o->env[i][0] == '=' || o->env[i][0] == '\0')
 			return berth_error(err, 0, "bad -e `%s`: expected KEY=VALUE", o->env[i]);
@@ -326,7 +386,10 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 	if (o->tty)
 		spec_env_set(env, "TERM=xterm");
 	{
-		cleanup_free char *h = xasprintf("HOSTNAME=%s", o->hostname ? o->hostname : id);
+		/* the container's hostname, as Docker: --hostname, or the 12-character short id
+		 * (the "hostname" below) */
+		cleanup_free char *h = o->hostname ? xasprintf("HOSTNAME=%s", o->hostname)
+		                                   : xasprintf("HOSTNAME=%.12s", id);
 		spec_env_set(env, h);
 	}
 	for (i = 0; i < o->n_env; i++) {

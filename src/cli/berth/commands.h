@@ -10,6 +10,25 @@
 /* berth vm run …: argv[0] is "vm". */
 int cmd_vm(int argc, char **argv);
 
+struct option;
+/* What cli_getopt returns besides an option: CLI_FAIL (*err says why: an unknown option, a
+ * prefix of one, a missing value) and CLI_HELP (the usage went to stdout: exit 0). */
+#define CLI_FAIL (-2)
+#define CLI_HELP (-3)
+/* getopt_long ("+" and ":" prepended to shorts) taking only whole long option names;
+ * -h/--help print usage. -1 after the last option, optind at the first operand. */
+int cli_getopt(int argc, char **argv, const char *shorts, const struct option *lo,
+               const char *usage, berth_error_t *err);
+/* For a command with no options but --help: optind of the first operand, or CLI_FAIL or
+ * CLI_HELP. */
+int cli_no_options(int argc, char **argv, const char *usage, berth_error_t *err);
+/* run's and exec's status when the container's command could not be run: 127 (not found) or
+ * 126 (not executable), as Docker and a shell say it, with the error printed; else -1 (berth
+ * failed: 125). */
+int cli_exit_status(const char *cmd, berth_error_t *err);
+/* A command's return for those two: -1 (exit 125) or 0. */
+#define CLI_RET(c) ((c) == CLI_HELP ? 0 : -1)
+
 struct engine;
 /* Every engine command: argv[0] is the command's name. Returns the exit status; a
  * failure of berth itself fills *err and returns -1 (exit 125). */

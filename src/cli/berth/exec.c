@@ -9,21 +9,20 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char exec_usage[] = "usage: berth exec [-i] [-t] [-e K=V] [-w DIR] NAME CMD…";
+
 BERTH_CMD(exec)
 {
 	static const struct option lo[] = {
-	    {"interactive", no_argument, NULL, 'i'},
-	    {"tty", no_argument, NULL, 't'},
-	    {"env", required_argument, NULL, 'e'},
-	    {"workdir", required_argument, NULL, 'w'},
-	    {0},
+	    {"interactive", no_argument, NULL, 'i'}, {"tty", no_argument, NULL, 't'},
+	    {"env", required_argument, NULL, 'e'},   {"workdir", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},        {0},
 	};
 	struct ctr_exec_opts o = {0};
 	struct ctr_info c;
 	int opt, status = 0, r = -1;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+ite:w:", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "ite:w:h", lo, exec_usage, err)) != -1) {
 		switch (opt) {
 		case 'i':
 			o.interactive = true;
@@ -38,18 +37,14 @@ BERTH_CMD(exec)
 		case 'w':
 			o.workdir = optarg;
 			break;
-		default:
+		default: /* CLI_FAIL, CLI_HELP */
 			free(o.env);
-			return berth_error(err, 0,
-			                   "unknown option `%s` (exec [-i] [-t] [-e K=V] [-w DIR] "
-			                   "NAME CMD…)",
-			                   argv[optind - 1]);
+			return CLI_RET(opt);
 		}
 	}
 	if (optind + 1 >= argc) {
 		free(o.env);
-		return berth_error(err, 0,
-		                   "usage: berth exec [-i] [-t] [-e K=V] [-w DIR] NAME CMD…");
+		return berth_error(err, 0, "expected NAME CMD… (%s)", exec_usage);
 	}
 	o.args = argv + optind + 1;
 	o.n_args = (size_t)(argc - optind - 1);
@@ -61,11 +56,8 @@ BERTH_CMD(exec)
 		berth_error(err, 0, "container \"%s\" is not running", argv[optind]);
 	else if (ctr_exec(e, c.id, &o, &status, err) == 0)
 		r = status;
-	else if ((*err)->status == ENOENT || (*err)->status == EACCES) {
-		/* the command could not be run, as a shell says it */
-		fprintf(stderr, "berth: %s\n", (*err)->msg);
-		r = (*err)->status == ENOENT ? 127 : 126;
-	}
+	else
+		r = cli_exit_status("exec", err); /* 127, 126 or -1 */
 	ctr_info_free(&c);
 	free(o.env);
 	return r;

@@ -4,28 +4,39 @@
 #include "engine/engine.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const char images_usage[] = "usage: berth images [--digests] [--format json]";
+
 BERTH_CMD(images)
 {
+	static const struct option lo[] = {
+	    {"digests", no_argument, NULL, 'D'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
 	bool json = false, digests = false;
 	struct image_summary *v;
 	size_t n;
+	int c;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
-		    strcmp(argv[i + 1], "json") == 0)
-			json = true, i++;
-		else if (strcmp(argv[i], "--digests") == 0)
+	while ((c = cli_getopt(argc, argv, "h", lo, images_usage, err)) != -1) {
+		if (c == 'D')
 			digests = true;
+		else if (c == 'F' && strcmp(optarg, "json") == 0)
+			json = true;
+		else if (c == 'F')
+			return berth_error(err, 0, "bad --format `%s`: expected json", optarg);
 		else
-			return berth_error(err, 0,
-			                   "unknown option `%s` (berth images [--digests] "
-			                   "[--format json])",
-			                   argv[i]);
+			return CLI_RET(c);
 	}
+	if (optind != argc)
+		return berth_error(err, 0, "unexpected argument `%s` (%s)", argv[optind],
+		                   images_usage);
 	if (json) {
 		char *t = image_list_json(e, err);
 		if (t == NULL)

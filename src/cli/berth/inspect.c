@@ -7,13 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+static const char inspect_usage[] = "usage: berth inspect NAME";
+
 BERTH_CMD(inspect)
 {
+	int k;
 	struct ctr_info c;
 	char *t;
 
-	if (argc != 2)
-		return berth_error(err, 0, "usage: berth inspect NAME");
+	k = cli_no_options(argc, argv, inspect_usage, err);
+	if (k < 0)
+		return CLI_RET(k);
+	if (k != argc - 1)
+		return berth_error(err, 0, "expected one NAME (usage: berth inspect NAME)");
+	argc -= k - 1;
+	argv += k - 1;
 	if (ctr_get(e, argv[1], &c, err) < 0)
 		return -1;
 	t = ctr_inspect_json(e, &c);

@@ -4,22 +4,32 @@
 #include "engine/engine.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+static const char kill_usage[] = "usage: berth kill [-s SIG] NAME…";
+
 BERTH_CMD(kill)
 {
-	int sig = SIGKILL, k = 1;
+	static const struct option lo[] = {
+	    {"signal", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	int sig = SIGKILL, k, c;
 
-	if (k + 1 < argc && (strcmp(argv[k], "-s") == 0 || strcmp(argv[k], "--signal") == 0)) {
-		sig = util_parse_signal(argv[k + 1]);
+	while ((c = cli_getopt(argc, argv, "s:h", lo, kill_usage, err)) != -1) {
+		if (c != 's')
+			return CLI_RET(c);
+		sig = util_parse_signal(optarg);
 		if (sig <= 0)
-			return berth_error(err, 0, "bad signal `%s`", argv[k + 1]);
-		k += 2;
+			return berth_error(err, 0, "bad signal `%s`", optarg);
 	}
+	k = optind;
 	if (k >= argc)
-		return berth_error(err, 0, "usage: berth kill [-s SIG] NAME…");
+		return berth_error(err, 0, "expected NAME… (%s)", kill_usage);
 	for (; k < argc; k++) {
 		struct ctr_info c;
 		int r;

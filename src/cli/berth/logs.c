@@ -6,20 +6,34 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+static const char logs_usage[] = "usage: berth logs [-f] NAME";
+
 BERTH_CMD(logs)
 {
-	bool follow = argc > 2 && (strcmp(argv[1], "-f") == 0 || strcmp(argv[1], "--follow") == 0);
+	static const struct option lo[] = {
+	    {"follow", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	bool follow = false;
+	int o;
 	cleanup_free char *p = NULL;
 	cleanup_close int fd = -1;
 	struct ctr_info c;
 	char buf[16384];
 
-	if (argc != 2 + follow)
-		return berth_error(err, 0, "usage: berth logs [-f] NAME");
+	while ((o = cli_getopt(argc, argv, "fh", lo, logs_usage, err)) != -1) {
+		if (o != 'f')
+			return CLI_RET(o);
+		follow = true;
+	}
+	if (optind != argc - 1)
+		return berth_error(err, 0, "expected one NAME (%s)", logs_usage);
 	if (ctr_get(e, argv[argc - 1], &c, err) < 0)
 		return -1;
 	p = engine_path(e, "containers/%s/ctr.log", c.id);

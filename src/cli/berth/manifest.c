@@ -17,14 +17,17 @@ static int manifest_push_cmd(struct engine *e, int argc, char **argv, berth_erro
 	    {"authfile", required_argument, NULL, O_AUTHFILE},
 	    {"cert-dir", required_argument, NULL, O_CERTDIR},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	struct reg_opts o = {.tls_verify = true};
 	int c;
 
+	static const char usage[] = "usage: berth manifest push [--tls-verify=false] "
+	                            "[--authfile F] [--cert-dir DIR] [-q] NAME DESTINATION";
+
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+q", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "qh", lo, usage, err)) != -1) {
 		switch (c) {
 		case O_TLS:
 			if (optarg && strcmp(optarg, "false") == 0)
@@ -43,16 +46,27 @@ static int manifest_push_cmd(struct engine *e, int argc, char **argv, berth_erro
 		case 'q':
 			o.quiet = true;
 			break;
-		default:
-			return berth_error(err, 0, "unknown option `%s` (berth manifest --help)",
-			                   argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			return CLI_RET(c);
 		}
 	}
 	if (optind != argc - 2)
-		return berth_error(err, 0,
-		                   "usage: berth manifest push [--tls-verify=false] "
-		                   "[--authfile F] NAME DESTINATION");
+		return berth_error(err, 0, "expected NAME DESTINATION (%s)", usage);
 	return manifest_push(e, argv[optind], argv[optind + 1], &o, err) < 0 ? -1 : 0;
+}
+
+/* A subcommand's --help, or its operands counted: argv[2] is the first on return. */
+static int manifest_sub_args(int *argc, char ***argv, int n, const char *usage, berth_error_t *err)
+{
+	int k = cli_no_options(*argc - 1, *argv + 1, usage, err);
+
+	if (k < 0)
+		return k;
+	if (*argc - 1 - k != n)
+		return berth_error(err, 0, "%s", usage);
+	*argc -= k - 1;
+	*argv += k - 1;
+	return 0;
 }
 
 BERTH_CMD(manifest)
@@ -60,6 +74,7 @@ BERTH_CMD(manifest)
 	static const char usage[] = "usage: berth manifest create NAME | add NAME IMAGE | "
 	                            "inspect NAME | push [--tls-verify=false] [--authfile F] "
 	                            "NAME DESTINATION";
+	int k;
 
 	if (argc < 2)
 		return berth_error(err, 0, "%s", usage);
@@ -68,19 +83,22 @@ BERTH_CMD(manifest)
 		return 0;
 	}
 	if (strcmp(argv[1], "create") == 0) {
-		if (argc != 3)
-			return berth_error(err, 0, "usage: berth manifest create NAME");
+		if ((k = manifest_sub_args(&argc, &argv, 1, "usage: berth manifest create NAME",
+		                           err)) < 0)
+			return CLI_RET(k);
 		return manifest_create(e, argv[2], err) < 0 ? -1 : 0;
 	}
 	if (strcmp(argv[1], "add") == 0) {
-		if (argc != 4)
-			return berth_error(err, 0, "usage: berth manifest add NAME IMAGE");
+		if ((k = manifest_sub_args(&argc, &argv, 2, "usage: berth manifest add NAME IMAGE",
+		                           err)) < 0)
+			return CLI_RET(k);
 		return manifest_add(e, argv[2], argv[3], err) < 0 ? -1 : 0;
 	}
 	if (strcmp(argv[1], "inspect") == 0) {
 		char *t;
-		if (argc != 3)
-			return berth_error(err, 0, "usage: berth manifest inspect NAME");
+		if ((k = manifest_sub_args(&argc, &argv, 1, "usage: berth manifest inspect NAME",
+		                           err)) < 0)
+			return CLI_RET(k);
 		t = manifest_inspect_json(e, argv[2], err);
 		if (t == NULL)
 			return -1;

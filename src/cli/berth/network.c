@@ -24,9 +24,11 @@ static int network_create_cmd(struct engine *e, int argc, char **argv, berth_err
 	cleanup_free char *id = NULL;
 	int c, r = -1;
 
-	opterr = 0;
+	static const char usage[] = "usage: berth network create [--subnet CIDR] [--gateway IP] "
+	                            "[--internal] [--label K=V] NAME";
+
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+d:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "d:h", lo, usage, err)) != -1) {
 		switch (c) {
 		case O_SUBNET:
 			o.subnet = optarg;
@@ -48,15 +50,8 @@ static int network_create_cmd(struct engine *e, int argc, char **argv, berth_err
 				goto out;
 			}
 			break;
-		case 'h':
-			puts("usage: berth network create [--subnet CIDR] [--gateway IP] "
-			     "[--internal] "
-			     "[--label K=V] NAME");
-			r = 0;
-			goto out;
-		default:
-			berth_error(err, 0, "unknown option `%s` (berth network create --help)",
-			            argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			r = CLI_RET(c);
 			goto out;
 		}
 	}
@@ -76,23 +71,31 @@ out:
 
 static int network_ls_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
 {
+	static const char usage[] = "usage: berth network ls [-q] [--format json]";
+	static const struct option lo[] = {
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
 	bool json = false, quiet = false;
 	struct network_summary *v;
 	size_t n;
+	int c;
 
-	for (int a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--format") == 0 && a + 1 < argc &&
-		    strcmp(argv[a + 1], "json") == 0)
-			json = true, a++;
-		else if (strcmp(argv[a], "--format=json") == 0)
-			json = true;
-		else if (strcmp(argv[a], "-q") == 0 || strcmp(argv[a], "--quiet") == 0)
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "qh", lo, usage, err)) != -1) {
+		if (c == 'q')
 			quiet = true;
+		else if (c == 'F' && strcmp(optarg, "json") == 0)
+			json = true;
+		else if (c == 'F')
+			return berth_error(err, 0, "bad --format `%s`: expected json", optarg);
 		else
-			return berth_error(err, 0,
-			                   "unknown option `%s` (network ls [-q] [--format json])",
-			                   argv[a]);
+			return CLI_RET(c);
 	}
+	if (optind != argc)
+		return berth_error(err, 0, "unexpected argument `%s` (%s)", argv[optind], usage);
 	if (json) {
 		char *t = network_list_json(e, err);
 		if (t == NULL)
@@ -119,9 +122,15 @@ static int network_ls_cmd(struct engine *e, int argc, char **argv, berth_error_t
 
 static int network_inspect_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
 {
-	if (argc != 2)
-		return berth_error(err, 0, "expected one NAME (berth network inspect NAME)");
-	char *t = network_inspect_json(e, argv[1], err);
+	static const char usage[] = "usage: berth network inspect NAME";
+	int k = cli_no_options(argc, argv, usage, err);
+	char *t;
+
+	if (k < 0)
+		return CLI_RET(k);
+	if (k != argc - 1)
+		return berth_error(err, 0, "expected one NAME (%s)", usage);
+	t = network_inspect_json(e, argv[k], err);
 	if (t == NULL)
 		return -1;
 	puts(t);
@@ -131,18 +140,24 @@ static int network_inspect_cmd(struct engine *e, int argc, char **argv, berth_er
 
 static int network_rm_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
 {
+	static const char usage[] = "usage: berth network rm [-f] NAME…";
+	static const struct option lo[] = {
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
 	bool force = false;
-	int a = 1, r = 0;
+	int a, c, r = 0;
 
-	for (; a < argc && argv[a][0] == '-'; a++) {
-		if (strcmp(argv[a], "-f") == 0 || strcmp(argv[a], "--force") == 0)
-			force = true;
-		else
-			return berth_error(err, 0, "unknown option `%s` (network rm [-f] NAME…)",
-			                   argv[a]);
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "fh", lo, usage, err)) != -1) {
+		if (c != 'f')
+			return CLI_RET(c);
+		force = true;
 	}
+	a = optind;
 	if (a >= argc)
-		return berth_error(err, 0, "expected NAME… (berth network rm [-f] NAME…)");
+		return berth_error(err, 0, "expected NAME… (%s)", usage);
 	for (; a < argc; a++) {
 		if (network_remove(e, argv[a], force, err) < 0)
 			return -1;
@@ -153,14 +168,22 @@ static int network_rm_cmd(struct engine *e, int argc, char **argv, berth_error_t
 
 static int network_prune_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
 {
+	static const char usage[] = "usage: berth network prune [-f]";
+	static const struct option lo[] = {
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
 	char **names;
 	size_t n;
-	int r;
+	int r, c;
 
-	for (int a = 1; a < argc; a++)
-		if (strcmp(argv[a], "-f") != 0 && strcmp(argv[a], "--force") != 0)
-			return berth_error(err, 0, "unknown option `%s` (network prune [-f])",
-			                   argv[a]);
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "fh", lo, usage, err)) != -1)
+		if (c != 'f')
+			return CLI_RET(c);
+	if (optind != argc)
+		return berth_error(err, 0, "unexpected argument `%s` (%s)", argv[optind], usage);
 	r = network_prune(e, &names, &n, err);
 	for (size_t i = 0; i < n; i++) {
 		printf("%s\n", names[i]);

@@ -6,13 +6,21 @@
 
 #include <stdio.h>
 
+static const char port_usage[] = "usage: berth port NAME";
+
 BERTH_CMD(port)
 {
+	int k;
 	struct ctr_info c;
 	char *t;
 
-	if (argc != 2)
-		return berth_error(err, 0, "expected one NAME (berth port NAME)");
+	k = cli_no_options(argc, argv, port_usage, err);
+	if (k < 0)
+		return CLI_RET(k);
+	if (k != argc - 1)
+		return berth_error(err, 0, "expected one NAME (usage: berth port NAME)");
+	argc -= k - 1;
+	argv += k - 1;
 	if (ctr_get(e, argv[1], &c, err) < 0)
 		return -1;
 	t = ctr_port_text(&c);

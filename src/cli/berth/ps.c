@@ -4,27 +4,37 @@
 #include "engine/engine.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+static const char ps_usage[] = "usage: berth ps [-a] [--format json]";
+
 BERTH_CMD(ps)
 {
+	static const struct option lo[] = {
+	    {"all", no_argument, NULL, 'a'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
 	bool all = false, json = false;
 	struct ctr_info *v, *shown;
 	size_t n, k = 0;
+	int c;
 
-	for (int a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "-a") == 0 || strcmp(argv[a], "--all") == 0)
+	while ((c = cli_getopt(argc, argv, "ah", lo, ps_usage, err)) != -1) {
+		if (c == 'a')
 			all = true;
-		else if (strcmp(argv[a], "--format") == 0 && a + 1 < argc &&
-		         strcmp(argv[a + 1], "json") == 0)
-			json = true, a++;
-		else if (strcmp(argv[a], "--format=json") == 0)
+		else if (c == 'F' && strcmp(optarg, "json") == 0)
 			json = true;
+		else if (c == 'F')
+			return berth_error(err, 0, "bad --format `%s`: expected json", optarg);
 		else
-			return berth_error(err, 0, "unknown option `%s` (ps [-a] [--format json])",
-			                   argv[a]);
+			return CLI_RET(c);
 	}
+	if (optind != argc)
+		return berth_error(err, 0, "unexpected argument `%s` (%s)", argv[optind], ps_usage);
 	if (ctr_get_all(e, &v, &n, err) < 0)
 		return -1;
 	/* the shown ones first, in order; the others after them, to be freed */

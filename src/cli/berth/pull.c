@@ -50,6 +50,12 @@ static int reg_common_opt(struct reg_opts *o, int c, berth_error_t *err)
 		"help", no_argument, NULL, 'h'                                                     \
 	}
 
+static const char pull_usage[] =
+    "usage: berth pull [--platform OS/ARCH[/VARIANT] | --all-platforms] "
+    "[-q] "
+    "[--tls-verify=false] [--authfile F]\n"
+    "  [--cert-dir DIR] REGISTRY/REPOSITORY[:TAG|@sha256:DIGEST]";
+
 BERTH_CMD(pull)
 {
 	static const struct option lo[] = {
@@ -63,8 +69,7 @@ BERTH_CMD(pull)
 	cleanup_free char *id = NULL;
 	int c, k;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "qh", lo, pull_usage, err)) != -1) {
 		if ((k = reg_common_opt(&o, c, err)) != 0) {
 			if (k < 0)
 				return -1;
@@ -80,15 +85,8 @@ BERTH_CMD(pull)
 		case 'q':
 			o.quiet = true;
 			break;
-		case 'h':
-			puts("usage: berth pull [--platform OS/ARCH[/VARIANT] | --all-platforms] "
-			     "[-q] "
-			     "[--tls-verify=false] [--authfile F]\n"
-			     "  [--cert-dir DIR] REGISTRY/REPOSITORY[:TAG|@sha256:DIGEST]");
-			return 0;
-		default:
-			return berth_error(err, 0, "unknown option `%s` (berth pull --help)",
-			                   argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			return CLI_RET(c);
 		}
 	}
 	if (optind != argc - 1)
@@ -99,6 +97,10 @@ BERTH_CMD(pull)
 	printf("%s\n", id);
 	return 0;
 }
+
+static const char push_usage[] = "usage: berth push [--format oci|v2s2] [-q] [--tls-verify=false] "
+                                 "[--authfile F] [--cert-dir DIR]\n"
+                                 "  IMAGE [REGISTRY/REPOSITORY[:TAG]]";
 
 BERTH_CMD(push)
 {
@@ -111,8 +113,7 @@ BERTH_CMD(push)
 	struct reg_opts o = {.tls_verify = true};
 	int c, k;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "qh", lo, push_usage, err)) != -1) {
 		if ((k = reg_common_opt(&o, c, err)) != 0) {
 			if (k < 0)
 				return -1;
@@ -128,14 +129,8 @@ BERTH_CMD(push)
 		case 'q':
 			o.quiet = true;
 			break;
-		case 'h':
-			puts("usage: berth push [--format oci|v2s2] [-q] [--tls-verify=false] "
-			     "[--authfile F] [--cert-dir DIR]\n"
-			     "  IMAGE [REGISTRY/REPOSITORY[:TAG]]");
-			return 0;
-		default:
-			return berth_error(err, 0, "unknown option `%s` (berth push --help)",
-			                   argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			return CLI_RET(c);
 		}
 	}
 	if (optind != argc - 1 && optind != argc - 2)
@@ -182,6 +177,10 @@ static char *login_read_password(bool from_stdin, berth_error_t *err)
 	return line;
 }
 
+static const char login_usage[] = "usage: berth login [-u USER] [-p PASSWORD | --password-stdin] "
+                                  "[--tls-verify=false]\n"
+                                  "  [--authfile F] [--cert-dir DIR] REGISTRY";
+
 BERTH_CMD(login)
 {
 	static const struct option lo[] = {
@@ -198,8 +197,7 @@ BERTH_CMD(login)
 	int c, k, r;
 
 	(void)e;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+u:p:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "u:p:h", lo, login_usage, err)) != -1) {
 		if ((k = reg_common_opt(&o, c, err)) != 0) {
 			if (k < 0)
 				return -1;
@@ -215,14 +213,8 @@ BERTH_CMD(login)
 		case O_PWSTDIN:
 			from_stdin = true;
 			break;
-		case 'h':
-			puts("usage: berth login [-u USER] [-p PASSWORD | --password-stdin] "
-			     "[--tls-verify=false]\n"
-			     "  [--authfile F] [--cert-dir DIR] REGISTRY");
-			return 0;
-		default:
-			return berth_error(err, 0, "unknown option `%s` (berth login --help)",
-			                   argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			return CLI_RET(c);
 		}
 	}
 	if (optind != argc - 1)
@@ -247,6 +239,8 @@ BERTH_CMD(login)
 	return 0;
 }
 
+static const char logout_usage[] = "usage: berth logout [--authfile F] REGISTRY";
+
 BERTH_CMD(logout)
 {
 	static const struct option lo[] = {
@@ -257,19 +251,13 @@ BERTH_CMD(logout)
 	int c, k;
 
 	(void)e;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", lo, logout_usage, err)) != -1) {
 		if ((k = reg_common_opt(&o, c, err)) != 0) {
 			if (k < 0)
 				return -1;
 			continue;
 		}
-		if (c == 'h') {
-			puts("usage: berth logout [--authfile F] REGISTRY");
-			return 0;
-		}
-		return berth_error(err, 0, "unknown option `%s` (berth logout --help)",
-		                   argv[optind - 1]);
+		return CLI_RET(c);
 	}
 	if (optind != argc - 1)
 		return berth_error(err, 0, "expected one registry (berth logout --help)");
@@ -281,8 +269,15 @@ BERTH_CMD(logout)
 
 BERTH_CMD(tag)
 {
+	static const char usage[] = "usage: berth tag IMAGE NAME[:TAG]…";
+	int k = cli_no_options(argc, argv, usage, err);
+
+	if (k < 0)
+		return CLI_RET(k);
+	argc -= k - 1;
+	argv += k - 1;
 	if (argc < 3)
-		return berth_error(err, 0, "usage: berth tag IMAGE NAME[:TAG]…");
+		return berth_error(err, 0, "expected IMAGE NAME[:TAG]… (%s)", usage);
 	for (int i = 2; i < argc; i++)
 		if (image_tag(e, argv[1], argv[i], err) < 0)
 			return -1;

@@ -36,6 +36,21 @@ static int run_env_file(const char *path, struct run_opts *o, char ***keep, size
 	return 0;
 }
 
+static const char run_usage[] =
+    "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
+    "[--env-file F] [-w DIR]\n"
+    "  [-u UID[:GID]] [-v HOST:CTR[:ro]] [--read-only] [--hostname H] "
+    "[--memory SIZE]\n"
+    "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
+    "\n"
+    "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] "
+    "[--mac-address MAC]\n"
+    "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
+    "NAME:IP]\n"
+    "  [-p [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]] [-P] [--entrypoint E]\n"
+    "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
+    "IMAGE [CMD…]";
+
 BERTH_CMD(run)
 {
 	enum {
@@ -106,8 +121,7 @@ BERTH_CMD(run)
 	cleanup_free char *id = NULL;
 	int c, status = 0, r = -1;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+dite:w:u:v:hp:P", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "dite:w:u:v:hp:P", lo, run_usage, err)) != -1) {
 		switch (c) {
 		case O_RM:
 			o.rm = true;
@@ -238,25 +252,8 @@ BERTH_CMD(run)
 		case O_AUTHFILE:
 			ro.authfile = optarg;
 			break;
-		case 'h':
-			puts("usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
-			     "[--env-file F] [-w DIR]\n"
-			     "  [-u UID[:GID]] [-v HOST:CTR[:ro]] [--read-only] [--hostname H] "
-			     "[--memory SIZE]\n"
-			     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
-			     "\n"
-			     "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] "
-			     "[--mac-address MAC]\n"
-			     "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
-			     "NAME:IP]\n"
-			     "  [-p [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]] [-P] [--entrypoint E]\n"
-			     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
-			     "IMAGE [CMD…]");
-			r = 0;
-			goto out;
-		default:
-			berth_error(err, 0, "unknown option `%s` (berth run --help)",
-			            argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			r = CLI_RET(c);
 			goto out;
 		}
 	}
@@ -291,6 +288,7 @@ BERTH_CMD(run)
 			berth_error_t e2 = NULL;
 			ctr_remove(e, id, true, &e2);
 			berth_error_release(&e2);
+			r = cli_exit_status("run", err); /* 127, 126 or -1 */
 			goto out;
 		}
 		printf("%s\n", id);
@@ -301,6 +299,7 @@ BERTH_CMD(run)
 		berth_error_t e2 = NULL;
 		ctr_remove(e, id, true, &e2);
 		berth_error_release(&e2);
+		r = cli_exit_status("run", err); /* 127, 126 or -1 */
 		goto out;
 	}
 	r = status;

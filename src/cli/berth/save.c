@@ -12,6 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+static const char save_usage[] =
+    "usage: berth save [-o FILE] [--format oci-archive|docker-archive] IMAGE…";
+static const char load_usage[] = "usage: berth load [-q] [-i FILE]   (an oci-archive, "
+                                 "docker-archive or rootfs tarball; stdin without -i)";
+
 BERTH_CMD(save)
 {
 	static const struct option lo[] = {
@@ -23,8 +28,7 @@ BERTH_CMD(save)
 	const char *out = "-", *format = "oci-archive";
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", lo, save_usage, err)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -32,13 +36,8 @@ BERTH_CMD(save)
 		case 'f':
 			format = optarg;
 			break;
-		case 'h':
-			puts("usage: berth save [-o FILE] [--format oci-archive|docker-archive] "
-			     "IMAGE…");
-			return 0;
-		default:
-			return berth_error(err, 0, "unknown option `%s` (berth save --help)",
-			                   argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			return CLI_RET(c);
 		}
 	}
 	if (optind >= argc)
@@ -62,8 +61,7 @@ BERTH_CMD(load)
 	cleanup_free char *name = NULL;
 	int c, r;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:qh", lo, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "i:qh", lo, load_usage, err)) != -1) {
 		switch (c) {
 		case 'i':
 			in = optarg;
@@ -71,14 +69,8 @@ BERTH_CMD(load)
 		case 'q':
 			progress_set_quiet(true);
 			break;
-		case 'h':
-			puts(
-			    "usage: berth load [-q] [-i FILE]   (an oci-archive, docker-archive or "
-			    "rootfs tarball; stdin without -i)");
-			return 0;
-		default:
-			return berth_error(err, 0, "unknown option `%s` (berth load --help)",
-			                   argv[optind - 1]);
+		default: /* CLI_FAIL, CLI_HELP */
+			return CLI_RET(c);
 		}
 	}
 	if (optind != argc)

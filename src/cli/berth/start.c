@@ -6,14 +6,22 @@
 
 #include <stdio.h>
 
+static const char start_usage[] = "usage: berth start NAME";
+
 BERTH_CMD(start)
 {
+	int k;
 	struct ctr_info c;
 	bool run;
 	int r;
 
-	if (argc != 2)
-		return berth_error(err, 0, "usage: berth start NAME");
+	k = cli_no_options(argc, argv, start_usage, err);
+	if (k < 0)
+		return CLI_RET(k);
+	if (k != argc - 1)
+		return berth_error(err, 0, "expected one NAME (usage: berth start NAME)");
+	argc -= k - 1;
+	argv += k - 1;
 	if (ctr_get(e, argv[1], &c, err) < 0)
 		return -1;
 	run = ctr_status_running(c.status);

@@ -6,14 +6,22 @@
 
 #include <stdio.h>
 
+static const char stats_usage[] = "usage: berth stats NAME";
+
 BERTH_CMD(stats)
 {
+	int k;
 	struct ctr_stats st = {0};
 	struct ctr_info c;
 	int r;
 
-	if (argc != 2)
-		return berth_error(err, 0, "usage: berth stats NAME");
+	k = cli_no_options(argc, argv, stats_usage, err);
+	if (k < 0)
+		return CLI_RET(k);
+	if (k != argc - 1)
+		return berth_error(err, 0, "expected one NAME (usage: berth stats NAME)");
+	argc -= k - 1;
+	argv += k - 1;
 	if (ctr_get(e, argv[1], &c, err) < 0)
 		return -1;
 	r = ctr_status_running(c.status)

@@ -4,24 +4,35 @@
 #include "engine/engine.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const char stop_usage[] = "usage: berth stop [-t SECS] NAME…";
+
 BERTH_CMD(stop)
 {
+	static const struct option lo[] = {
+	    {"time", required_argument, NULL, 't'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
 	double t = 10;
-	int k = 1;
+	int k, c;
 
-	if (k + 1 < argc && (strcmp(argv[k], "-t") == 0 || strcmp(argv[k], "--time") == 0)) {
+	while ((c = cli_getopt(argc, argv, "t:h", lo, stop_usage, err)) != -1) {
 		char *end;
-		t = strtod(argv[k + 1], &end);
-		if (*end || t < 0)
-			return berth_error(err, 0, "bad -t `%s`", argv[k + 1]);
-		k += 2;
+		if (c != 't')
+			return CLI_RET(c);
+		t = strtod(optarg, &end);
+		if (*optarg == '\0' || *end || t < 0)
+			return berth_error(err, 0, "bad -t `%s`: expected seconds", optarg);
 	}
+	k = optind;
 	if (k >= argc)
-		return berth_error(err, 0, "usage: berth stop [-t SECS] NAME…");
+		return berth_error(err, 0, "expected NAME… (%s)", stop_usage);
 	for (; k < argc; k++) {
 		struct ctr_info c;
 		int r = 0;

@@ -13,45 +13,47 @@
 
 #define PROG "berth vm"
 
+static const char vm_usage_text[] =
+    "Usage: berth vm run --kernel IMAGE [OPTIONS]\n"
+    "\n"
+    "Boot a Linux kernel (a RISC-V 64 Image) on an emulated RISC-V machine modelled on\n"
+    "QEMU's virt board. The guest's console is this terminal; Ctrl-A x quits.\n"
+    "\n"
+    "Options:\n"
+    "  --kernel IMAGE      the kernel (arch/riscv/boot/Image)\n"
+    "  --initrd FILE       an initramfs (loaded near the end of guest memory)\n"
+    "  --append ARGS       the kernel command line, at most 1023 bytes\n"
+    "                      (default \"" VM_DEFAULT_APPEND "\")\n"
+    "  --disk FILE[,ro]    a raw disk image as a virtio-blk disk (repeatable, up to 6;\n"
+    "                      the first is /dev/vda); ,ro makes it read-only; write ,, for\n"
+    "                      a comma in FILE\n"
+    "  --net KIND          a network card (virtio-net; repeatable): none (the default),\n"
+    "                      "
+    "user[,hostfwd=tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]...\n"
+    "                      (slirp, the default kind), or bridge[=NAME] (a TAP device\n"
+    "                      on the Linux bridge NAME, default " VM_NET_DEFAULT_BRIDGE ")\n"
+    "  --share HOSTDIR:TAG[,ro]\n"
+    "                      share a host directory with the guest over virtio-9p\n"
+    "                      (repeatable); the guest mounts it with\n"
+    "                      mount -t 9p -o trans=virtio TAG DIR; ,ro refuses every write\n"
+    "                      (disks, cards and shares: up to 6 together)\n"
+    "  --console none|stdio|socket:PATH\n"
+    "                      where the guest's console is: nowhere, this terminal (the\n"
+    "                      default), or a unix socket created at PATH (refused if PATH\n"
+    "                      exists, removed at exit) that a user connects to, e.g. with\n"
+    "                      socat - UNIX-CONNECT:PATH\n"
+    "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
+    "  --cpus N            harts, 1 to 8 (default 1)\n"
+    "  --no-reboot         exit with status 2 when the guest reboots\n"
+    "  --boot-time         report the time from launch to the guest's init\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 when the guest powers off, 2 when it reboots with --no-reboot,\n"
+    "1 on errors.\n";
+
 static void vm_usage(FILE *f)
 {
-	fputs("Usage: berth vm run --kernel IMAGE [OPTIONS]\n"
-	      "\n"
-	      "Boot a Linux kernel (a RISC-V 64 Image) on an emulated RISC-V machine modelled on\n"
-	      "QEMU's virt board. The guest's console is this terminal; Ctrl-A x quits.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --kernel IMAGE      the kernel (arch/riscv/boot/Image)\n"
-	      "  --initrd FILE       an initramfs (loaded near the end of guest memory)\n"
-	      "  --append ARGS       the kernel command line, at most 1023 bytes\n"
-	      "                      (default \"" VM_DEFAULT_APPEND "\")\n"
-	      "  --disk FILE[,ro]    a raw disk image as a virtio-blk disk (repeatable, up to 6;\n"
-	      "                      the first is /dev/vda); ,ro makes it read-only; write ,, for\n"
-	      "                      a comma in FILE\n"
-	      "  --net KIND          a network card (virtio-net; repeatable): none (the default),\n"
-	      "                      "
-	      "user[,hostfwd=tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]...\n"
-	      "                      (slirp, the default kind), or bridge[=NAME] (a TAP device\n"
-	      "                      on the Linux bridge NAME, default " VM_NET_DEFAULT_BRIDGE ")\n"
-	      "  --share HOSTDIR:TAG[,ro]\n"
-	      "                      share a host directory with the guest over virtio-9p\n"
-	      "                      (repeatable); the guest mounts it with\n"
-	      "                      mount -t 9p -o trans=virtio TAG DIR; ,ro refuses every write\n"
-	      "                      (disks, cards and shares: up to 6 together)\n"
-	      "  --console none|stdio|socket:PATH\n"
-	      "                      where the guest's console is: nowhere, this terminal (the\n"
-	      "                      default), or a unix socket created at PATH (refused if PATH\n"
-	      "                      exists, removed at exit) that a user connects to, e.g. with\n"
-	      "                      socat - UNIX-CONNECT:PATH\n"
-	      "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
-	      "  --cpus N            harts, 1 to 8 (default 1)\n"
-	      "  --no-reboot         exit with status 2 when the guest reboots\n"
-	      "  --boot-time         report the time from launch to the guest's init\n"
-	      "  -h, --help          this help\n"
-	      "\n"
-	      "Exit status: 0 when the guest powers off, 2 when it reboots with --no-reboot,\n"
-	      "1 on errors.\n",
-	      f);
+	fputs(vm_usage_text, f);
 }
 
 static int vm_fail(const char *fmt, const char *arg)
@@ -154,8 +156,7 @@ static int vm_cmd_run(int argc, char **argv)
 	unsigned long n;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, vm_usage_text, &err)) != -1) {
 		switch (c) {
 		case OPT_KERNEL:
 			cfg.kernel = optarg;
@@ -222,17 +223,12 @@ static int vm_cmd_run(int argc, char **argv)
 		case OPT_BOOT_TIME:
 			cfg.boot_time = true;
 			break;
-		case 'h':
-			vm_usage(stdout);
+		case CLI_HELP:
 			status = 0;
 			goto out;
-		default:
-			if (optopt != 0)
-				fprintf(stderr, PROG " run: option %s needs an argument\n",
-				        argv[optind - 1]);
-			else
-				vm_fail("run: unknown option %s (see berth vm --help)",
-				        argv[optind - 1]);
+		default: /* CLI_FAIL */
+			fprintf(stderr, PROG " run: %s\n", err->msg);
+			berth_error_release(&err);
 			goto out;
 		}
 	}

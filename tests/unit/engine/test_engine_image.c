@@ -167,15 +167,15 @@ static void test_index_names(void **state)
 	assert_int_equal(image_index_add(&s->e, "two:latest", digest, 100, NULL, &err), 0);
 	assert_int_equal(index_entries(s), 2);
 	/* rmi of one name keeps the other, and the blobs */
-	assert_int_equal(image_remove(&s->e, "one", false, &err), 0);
+	assert_int_equal(image_remove(&s->e, "one", false, NULL, &err), 0);
 	assert_int_equal(index_entries(s), 1);
 	assert_int_equal(image_find(&s->e, "two", &img, &err), 0);
 	image_free(img);
 	assert_int_equal(image_find(&s->e, "one", &img, &err), -1);
 	berth_error_release(&err);
-	assert_int_equal(image_remove(&s->e, "two", false, &err), 0);
+	assert_int_equal(image_remove(&s->e, "two", false, NULL, &err), 0);
 	assert_int_equal(index_entries(s), 0);
-	assert_int_equal(image_remove(&s->e, "two", false, &err), -1);
+	assert_int_equal(image_remove(&s->e, "two", false, NULL, &err), -1);
 	berth_error_release(&err);
 }
 
