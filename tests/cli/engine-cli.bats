@@ -12,14 +12,7 @@ setup() {
 }
 
 teardown() {
-	local id
-	for id in $(b ps -a --format json 2>/dev/null | jq -r '.[].id'); do
-		b rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
-
-b() {
-	"$BERTH" --root "$ROOT" "$@"
+	engine_rm_all
 }
 
 # Nothing of a refused run is left: no container, no runtime state, no mount.

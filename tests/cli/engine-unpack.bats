@@ -9,10 +9,6 @@ setup() {
 	ROOT=$BATS_TEST_TMPDIR/root
 }
 
-b() {
-	"$BERTH" --root "$ROOT" "$@"
-}
-
 @test "unpacking: the whiteouts .wh.. and .wh... are refused with one line, the store unchanged" {
 	b run --rm busybox true
 	before=$(cd "$ROOT" && find images layers containers | sort)

@@ -115,3 +115,16 @@ pid_below() {
 	done
 	return 1
 }
+
+# b ARG…: the engine on the test's own store ($ROOT; $BERTH is the binary)
+b() {
+	"$BERTH" --root "$ROOT" "$@"
+}
+
+# Remove every container of the test's store, running or not (the engine tests' teardown).
+engine_rm_all() {
+	local id
+	for id in $(b ps -a --format json 2>/dev/null | jq -r '.[].id'); do
+		b rm -f "$id" >/dev/null 2>&1 || true
+	done
+}

@@ -17,10 +17,8 @@ setup() {
 }
 
 teardown() {
-	local id n
-	for id in $(b ps -a --format json 2>/dev/null | jq -r '.[].id'); do
-		b rm -f "$id" >/dev/null 2>&1 || true
-	done
+	local n
+	engine_rm_all
 	for n in $(b network ls -q 2>/dev/null); do
 		[ "$n" = berth ] || b network rm -f "$n" >/dev/null 2>&1 || true
 	done
@@ -28,10 +26,6 @@ teardown() {
 		ip netns del "$TEST_NS" 2>/dev/null || true
 	fi
 	ip link del bt-h$$ 2>/dev/null || true
-}
-
-b() {
-	"$BERTH" --root "$ROOT" "$@"
 }
 
 # run a container on a network, with its resolver on its own loopback
@@ -61,6 +55,20 @@ until_ok() {
 		sleep 0.1
 	done
 	"$@"
+}
+
+# other_host P: a simulated other host, the namespace $TEST_NS of the test's own behind a
+# veth pair: the host is P.1 on bt-h$$, the other host P.2 (teardown removes both)
+other_host() {
+	TEST_NS=berth-nt-$$
+	ip netns add "$TEST_NS"
+	ip link add bt-h$$ type veth peer name bt-p$$
+	ip link set bt-p$$ netns "$TEST_NS"
+	ip addr add "$1.1/24" dev bt-h$$
+	ip link set bt-h$$ up
+	ip -n "$TEST_NS" addr add "$1.2/24" dev bt-p$$
+	ip -n "$TEST_NS" link set bt-p$$ up
+	ip -n "$TEST_NS" link set lo up
 }
 
 ip_of() {
@@ -431,16 +439,8 @@ time.sleep(100000)
 }
 
 @test "a simulated other host: reached from a network, not from an --internal one" {
-	# the other host: a namespace of the test's own behind a veth pair, serving HTTP
-	TEST_NS=berth-nt-$$
-	ip netns add "$TEST_NS"
-	ip link add bt-h$$ type veth peer name bt-p$$
-	ip link set bt-p$$ netns "$TEST_NS"
-	ip addr add 10.99.240.1/24 dev bt-h$$
-	ip link set bt-h$$ up
-	ip -n "$TEST_NS" addr add 10.99.240.2/24 dev bt-p$$
-	ip -n "$TEST_NS" link set bt-p$$ up
-	ip -n "$TEST_NS" link set lo up
+	# the other host, serving HTTP
+	other_host 10.99.240
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo other-host >"$BATS_TEST_TMPDIR/www/index.html"
 	ip netns exec "$TEST_NS" busybox httpd -f -p 10.99.240.2:80 -h "$BATS_TEST_TMPDIR/www" \
@@ -466,15 +466,7 @@ time.sleep(100000)
 		--expose 5353/udp --tag web:exposed
 	tar -C "$d/web" -cf "$d/web.tar" .
 	b load -q -i "$d/web.tar"
-	# the other host: a namespace behind a veth pair, with the host at 10.99.241.1
-	TEST_NS=berth-nt-$$
-	ip netns add "$TEST_NS"
-	ip link add bt-h$$ type veth peer name bt-p$$
-	ip link set bt-p$$ netns "$TEST_NS"
-	ip addr add 10.99.241.1/24 dev bt-h$$
-	ip link set bt-h$$ up
-	ip -n "$TEST_NS" addr add 10.99.241.2/24 dev bt-p$$
-	ip -n "$TEST_NS" link set bt-p$$ up
+	other_host 10.99.241
 	brun -d --name pall -P web:exposed \
 		sh -c 'mkdir /w; echo exposed-web >/w/index.html; exec httpd -f -p 80 -h /w'
 	run b port pall

@@ -51,14 +51,7 @@ setup() {
 }
 
 teardown() {
-	local id
-	for id in $(b ps -a --format json 2>/dev/null | jq -r '.[].id'); do
-		b rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
-
-b() {
-	"$BERTH" --root "$ROOT" "$@"
+	engine_rm_all
 }
 
 # The store's files (a failed pull must leave them as they were) and its staging area.

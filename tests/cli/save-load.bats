@@ -18,10 +18,6 @@ teardown() {
 	pm rmi -af >/dev/null 2>&1 || true
 }
 
-b() {
-	"$BERTH" --root "$ROOT" "$@"
-}
-
 pm() {
 	podman --root "$PM_DIR/root" --runroot "$PM_DIR/run" --storage-driver vfs "$@"
 }

@@ -22,6 +22,9 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
 /* For a command with no options but --help: optind of the first operand, or CLI_FAIL or
  * CLI_HELP. */
 int cli_no_options(int argc, char **argv, const char *usage, berth_error_t *err);
+/* The same, for a command that takes exactly one operand: 0 with *name set, or CLI_FAIL,
+ * CLI_HELP or -1 (not one operand: "expected one NAME (usage)"). */
+int cli_one_name(int argc, char **argv, const char *usage, const char **name, berth_error_t *err);
 /* run's and exec's status when the container's command could not be run: 127 (not found) or
  * 126 (not executable), as Docker and a shell say it, with the error printed; else -1 (berth
  * failed: 125). */

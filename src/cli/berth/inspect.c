@@ -11,18 +11,15 @@ static const char inspect_usage[] = "usage: berth inspect NAME";
 
 BERTH_CMD(inspect)
 {
+	const char *name;
 	int k;
 	struct ctr_info c;
 	char *t;
 
-	k = cli_no_options(argc, argv, inspect_usage, err);
+	k = cli_one_name(argc, argv, inspect_usage, &name, err);
 	if (k < 0)
 		return CLI_RET(k);
-	if (k != argc - 1)
-		return berth_error(err, 0, "expected one NAME (usage: berth inspect NAME)");
-	argc -= k - 1;
-	argv += k - 1;
-	if (ctr_get(e, argv[1], &c, err) < 0)
+	if (ctr_get(e, name, &c, err) < 0)
 		return -1;
 	t = ctr_inspect_json(e, &c);
 	puts(t);

@@ -131,3 +131,15 @@ int cli_no_options(int argc, char **argv, const char *usage, berth_error_t *err)
 			return c;
 	return optind;
 }
+
+int cli_one_name(int argc, char **argv, const char *usage, const char **name, berth_error_t *err)
+{
+	int k = cli_no_options(argc, argv, usage, err);
+
+	if (k < 0)
+		return k;
+	if (k != argc - 1)
+		return berth_error(err, 0, "expected one NAME (%s)", usage);
+	*name = argv[k];
+	return 0;
+}

@@ -10,18 +10,15 @@ static const char port_usage[] = "usage: berth port NAME";
 
 BERTH_CMD(port)
 {
+	const char *name;
 	int k;
 	struct ctr_info c;
 	char *t;
 
-	k = cli_no_options(argc, argv, port_usage, err);
+	k = cli_one_name(argc, argv, port_usage, &name, err);
 	if (k < 0)
 		return CLI_RET(k);
-	if (k != argc - 1)
-		return berth_error(err, 0, "expected one NAME (usage: berth port NAME)");
-	argc -= k - 1;
-	argv += k - 1;
-	if (ctr_get(e, argv[1], &c, err) < 0)
+	if (ctr_get(e, name, &c, err) < 0)
 		return -1;
 	t = ctr_port_text(&c);
 	fputs(t, stdout);

@@ -10,23 +10,20 @@ static const char stats_usage[] = "usage: berth stats NAME";
 
 BERTH_CMD(stats)
 {
+	const char *name;
 	int k;
 	struct ctr_stats st = {0};
 	struct ctr_info c;
 	int r;
 
-	k = cli_no_options(argc, argv, stats_usage, err);
+	k = cli_one_name(argc, argv, stats_usage, &name, err);
 	if (k < 0)
 		return CLI_RET(k);
-	if (k != argc - 1)
-		return berth_error(err, 0, "expected one NAME (usage: berth stats NAME)");
-	argc -= k - 1;
-	argv += k - 1;
-	if (ctr_get(e, argv[1], &c, err) < 0)
+	if (ctr_get(e, name, &c, err) < 0)
 		return -1;
 	r = ctr_status_running(c.status)
 	        ? ctr_stats(e, c.id, &st, err)
-	        : berth_error(err, 0, "container \"%s\" is not running", argv[1]);
+	        : berth_error(err, 0, "container \"%s\" is not running", name);
 	if (r == 0) {
 		printf("%-14s %12s %14s %14s %8s\n", "ID", "CPU s", "MEM USAGE", "MEM LIMIT",
 		       "PIDS");
