@@ -68,11 +68,12 @@ int vm_disk_open(const char *path, bool ro, berth_error_t *err)
 	 * --disk of the same file in this VM conflicts too */
 	if (fcntl(fd, F_OFD_SETLK, &lk) < 0) {
 		if (errno == EAGAIN || errno == EACCES)
-			return berth_error(err, 0,
-			                   ro ? "--disk: `%s` is in use for writing by another process"
-			                      : "--disk: `%s` is in use by another process (a writable "
-			                        "disk cannot be shared)",
-			                   path);
+			return berth_error(
+			    err, 0,
+			    ro ? "--disk: `%s` is in use for writing by another process"
+			       : "--disk: `%s` is in use by another process (a writable "
+			         "disk cannot be shared)",
+			    path);
 		return berth_error(err, errno, "--disk: lock `%s`", path);
 	}
 	do
@@ -82,9 +83,10 @@ int vm_disk_open(const char *path, bool ro, berth_error_t *err)
 		return berth_error(err, errno, "--disk: read `%s`", path);
 	format = vm_disk_format(head, (size_t)n);
 	if (format != NULL)
-		return berth_error(err, 0,
-		                   "--disk: `%s` is a %s image; berth vm uses raw disks (convert with "
-		                   "qemu-img convert -O raw)",
-		                   path, format);
+		return berth_error(
+		    err, 0,
+		    "--disk: `%s` is a %s image; berth vm uses raw disks (convert with "
+		    "qemu-img convert -O raw)",
+		    path, format);
 	return util_steal_fd(fd);
 }
