@@ -145,12 +145,10 @@ int vm_fdt_build(void *buf, size_t size, const struct vm_fdt_params *p, berth_er
 	}
 	TRY(fdt_end_node(fdt));
 
-	TRY(fdt_begin_node(fdt, "poweroff"));
-	TRY(fdt_property_u32(fdt, "value", 0x5555));
-	TRY(fdt_property_u32(fdt, "offset", 0));
-	TRY(fdt_property_u32(fdt, "regmap", VM_PH_TEST));
-	TRY(fdt_property_string(fdt, "compatible", "syscon-poweroff"));
-	TRY(fdt_end_node(fdt));
+	/* No /poweroff (syscon-poweroff) node, unlike QEMU's tree: Linux's SBI driver takes
+	 * pm_power_off for the SRST extension first, and syscon-poweroff then fails to probe
+	 * with EBUSY ("pm_power_off already claimed"). Restart handlers form a chain
+	 * instead, so /reboot (syscon-reboot) probes cleanly and stays. */
 	TRY(fdt_begin_node(fdt, "reboot"));
 	TRY(fdt_property_u32(fdt, "value", 0x7777));
 	TRY(fdt_property_u32(fdt, "offset", 0));

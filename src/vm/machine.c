@@ -4,6 +4,7 @@
  * same images (RAM is zeroed, devices reset, hart 0 restarts at the kernel). */
 #include "machine.h"
 #include "console.h"
+#include "disk.h"
 #include "cpu.h"
 #include "sbi.h"
 #include "board.h"
@@ -42,6 +43,7 @@ struct machine {
 	struct console *con;
 	struct boot_timer *bt;
 	struct net_backend *nets[VM_MAX_NETS]; /* the --net back ends: they outlive a reboot */
+	int disk_fds[VM_MAX_DISKS];            /* the --disks, locked: they outlive a reboot */
 	long long t0_ns;
 	/* images */
 	char *kernel, *initrd;
@@ -379,6 +381,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	    .console_opaque = m->con,
 	    .bt = m->bt,
 	    .nets = m->nets,
+	    .disk_fds = m->disk_fds,
 	};
 	for (unsigned k = 0; k < vm_board_ndevices; k++) {
 		const struct vm_device *d = vm_board_devices[k];
@@ -607,7 +610,16 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 			return berth_error(err, 0, "--share: `%s` is not a directory",
 			                   cfg->shares[i].dir);
 	}
+	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
+		m.disk_fds[i] = -1;
 	pthread_mutex_init(&m.lock, NULL);
+	/* open and lock the disks once for the whole run (a reboot keeps them): a disk in
+	 * use or not raw fails here */
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		m.disk_fds[i] = vm_disk_open(cfg->disks[i].path, cfg->disks[i].ro, err);
+		if (m.disk_fds[i] < 0)
+			goto out;
+	}
 	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
 		goto out;
 	if (vm_check_kernel((uint8_t *)m.kernel, m.kernel_len, cfg->kernel, err) < 0)
@@ -693,6 +705,9 @@ out:
 	for (unsigned i = 0; i < VM_MAX_NETS; i++)
 		net_backend_destroy(m.nets[i]);
 	boot_timer_destroy(m.bt);
+	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
+		if (m.disk_fds[i] >= 0)
+			close(m.disk_fds[i]);
 	if (m.wake_fd >= 0)
 		close(m.wake_fd);
 	if (m.ram != NULL)

@@ -25,6 +25,16 @@ vm() {
 	[[ "$output" != *"berth-boot-timer"* ]]
 }
 
+@test "vm: the guest's kernel log has no failed probe and power-off still works" {
+	vm --append "console=ttyS0"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BERTH-GUEST-POWEROFF"* ]]
+	# the SBI SRST extension owns power-off: a syscon-poweroff node failed with EBUSY
+	[[ "$output" != *"failed with error"* ]]
+	[[ "$output" != *"already claimed"* ]]
+}
+
 @test "vm: the guest reaches its init on 2 harts" {
 	vm --cpus 2 --append "console=ttyS0"
 	[ "$status" -eq 0 ]

@@ -60,6 +60,7 @@ struct vm_board {
 	void *console_opaque;
 	struct boot_timer *bt;     /* the machine's: it outlives a reboot */
 	struct net_backend **nets; /* the machine's, one per card (cfg->nnets) */
+	const int *disk_fds; /* the machine's open --disks (cfg->ndisks), or NULL: open paths */
 };
 
 struct vm_fdt_u32 {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* QEMU virt's "test" device (sifive,test1), the syscon behind /poweroff and /reboot:
+/* QEMU virt's "test" device (sifive,test1), the syscon behind /reboot
+ * (power-off goes through SBI SRST; the device still honours it):
  * a 32-bit write at offset 0 of 0x5555 powers off, 0x3333 | code << 16 powers off with a
  * failure code, 0x7777 resets. Reads return 0. */
 #include "devices.h"
@@ -70,7 +71,7 @@ static void syscon_board_destroy(void *dev)
 	syscon_destroy(dev);
 }
 
-/* /poweroff and /reboot (fdt.c) point at it through its phandle */
+/* /reboot (fdt.c) points at it through its phandle */
 VM_DEVICE(vm_device_syscon, .name = "test", .base = 0x100000, .size = SYSCON_SIZE,
           .access = VM_ACCESS_ANY, .in_fdt = true,
           VM_FDT_COMPATIBLE("sifive,test1\0sifive,test0\0syscon"), .phandle = VM_PH_TEST,

@@ -79,6 +79,10 @@ void virtio_mmio_kick(struct virtio_mmio *t, unsigned q);
 /* Devices. out receives what the guest writes to the console. */
 int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
                     berth_error_t *err);
+/* The same on an open disk fd (not taken over: a duplicate shares its open file description,
+ * so a lock on it lasts as long as the caller's fd, across the board's rebuilds). */
+int virtio_blk_init_fd(struct virtio_device *dev, int fd, const char *path, bool ro, unsigned index,
+                       berth_error_t *err);
 void virtio_rng_init(struct virtio_device *dev);
 /* A host directory shared with the guest as mount tag `tag` (p9.c serves it). */
 int virtio_9p_init(struct virtio_device *dev, const char *dir, const char *tag, bool ro,

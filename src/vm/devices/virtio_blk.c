@@ -198,25 +198,20 @@ static void blk_destroy(void *opaque)
 	free(b);
 }
 
-int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
+/* The device on fd (taken over; blocking): checks its type and sizes the disk. */
+static int blk_init(struct virtio_device *dev, int fd_in, const char *path, bool ro, unsigned index,
                     berth_error_t *err)
 {
-	/* O_NONBLOCK: a FIFO must not make open() wait; the type is checked on the fd */
-	cleanup_close int fd =
-	    open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	cleanup_close int fd = fd_in;
 	struct blk *b;
 	struct stat st;
 	uint8_t *c;
 
-	if (fd < 0)
-		return berth_error(err, errno, "--disk: open `%s`", path);
 	if (fstat(fd, &st) < 0)
 		return berth_error(err, errno, "--disk: stat `%s`", path);
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return berth_error(err, 0, "--disk: `%s` is not a regular file or block device",
 		                   path);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
-		return berth_error(err, errno, "--disk: fcntl `%s`", path);
 	b = xmalloc0(sizeof(*b));
 	b->ro = ro;
 	if (S_ISBLK(st.st_mode)) {
@@ -249,4 +244,28 @@ int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsign
 	    .destroy = blk_destroy,
 	};
 	return 0;
+}
+
+int virtio_blk_init(struct virtio_device *dev, const char *path, bool ro, unsigned index,
+                    berth_error_t *err)
+{
+	/* O_NONBLOCK: a FIFO must not make open() wait; the type is checked on the fd */
+	cleanup_close int fd =
+	    open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return berth_error(err, errno, "--disk: open `%s`", path);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return berth_error(err, errno, "--disk: fcntl `%s`", path);
+	return blk_init(dev, util_steal_fd(fd), path, ro, index, err);
+}
+
+int virtio_blk_init_fd(struct virtio_device *dev, int fd, const char *path, bool ro, unsigned index,
+                       berth_error_t *err)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (copy < 0)
+		return berth_error(err, errno, "--disk: dup `%s`", path);
+	return blk_init(dev, copy, path, ro, index, err);
 }

@@ -383,7 +383,11 @@ static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev,
 	bool present = true;
 
 	if (i < cfg->ndisks) {
-		if (virtio_blk_init(&d, cfg->disks[i].path, cfg->disks[i].ro, i, err) < 0)
+		int r = b->disk_fds != NULL
+		            ? virtio_blk_init_fd(&d, b->disk_fds[i], cfg->disks[i].path,
+		                                 cfg->disks[i].ro, i, err)
+		            : virtio_blk_init(&d, cfg->disks[i].path, cfg->disks[i].ro, i, err);
+		if (r < 0)
 			return -1;
 	} else if (i < rng) {
 		virtio_net_init(&d, b->nets[i - cfg->ndisks]);
