@@ -22,6 +22,9 @@ teardown() {
 	for n in $(b network ls -q 2>/dev/null); do
 		[ "$n" = berth ] || b network rm -f "$n" >/dev/null 2>&1 || true
 	done
+	if [ -e "$BATS_TEST_TMPDIR/httpd.pid" ]; then
+		kill "$(cat "$BATS_TEST_TMPDIR/httpd.pid")" 2>/dev/null || true
+	fi
 	if [ -n "${TEST_NS:-}" ]; then
 		ip netns del "$TEST_NS" 2>/dev/null || true
 	fi
@@ -445,7 +448,7 @@ time.sleep(100000)
 	echo other-host >"$BATS_TEST_TMPDIR/www/index.html"
 	ip netns exec "$TEST_NS" busybox httpd -f -p 10.99.240.2:80 -h "$BATS_TEST_TMPDIR/www" \
 		</dev/null >/dev/null 2>&1 3>&- &
-	httpd=$!
+	echo $! >"$BATS_TEST_TMPDIR/httpd.pid"
 	b network create out
 	b network create --internal inside
 	until_ok brun --rm --network out busybox wget -qO- http://10.99.240.2/
@@ -454,7 +457,6 @@ time.sleep(100000)
 	run brun --rm --network inside busybox sh -c "echo 'GET / HTTP/1.0' | nc -w 3 10.99.240.2 80"
 	[ "$status" -ne 0 ]
 	[[ "$output" != *other-host* ]]
-	kill "$httpd"
 }
 
 @test "-P publishes the image's exposed ports; the other host reaches them through the host's address" {
