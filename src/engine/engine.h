@@ -153,6 +153,8 @@ struct run_opts {
 	size_t n_volumes;
 	char **cap_add, **cap_drop;
 	size_t n_cap_add, n_cap_drop;
+	char **group_add; /* --group-add GROUP|GID */
+	size_t n_group_add;
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;

@@ -3,6 +3,7 @@
  * (Entrypoint, Cmd, Env, WorkingDir, User, applied as Docker does) and `berth run`'s
  * options. */
 #include "image_priv.h"
+#include "user.h"
 #include "config.h"
 #include "util.h"
 
@@ -49,11 +50,6 @@ int64_t spec_parse_size(const char *s)
 	if (*end != '\0' || v * (double)mul > 9e18)
 		return -1;
 	return (int64_t)(v * (double)mul);
-}
-
-static bool spec_numeric(const char *s)
-{
-	return s[0] && strspn(s, "0123456789") == strlen(s);
 }
 
 int spec_check_workdir(const char *what, const char *dir, berth_error_t *err)
@@ -174,73 +170,46 @@ int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 		if (g)
 			*g++ = '\0';
 		if (u[0] == '\0' || (g && g[0] == '\0') || strchr(u, '/') || (g && strchr(g, ':')))
-			return berth_error(
-			    err, 0, "bad -u `%s`: expected UID[:GID] or NAME[:GROUP]", o->user);
+			return berth_error(err, 0,
+			                   "bad -u `%s`: expected NAME, UID, UID:GID or NAME:GROUP",
+			                   o->user);
 	}
+	for (size_t i = 0; i < o->n_group_add; i++)
+		if (o->group_add[i][0] == '\0' || strchr(o->group_add[i], ':'))
+			return berth_error(err, 0, "bad --group-add `%s`: expected GROUP or GID",
+			                   o->group_add[i]);
 	return 0;
 }
 
-/* Look name up in the container's /etc/passwd or /etc/group: field 2 (id), 3 (gid). */
-static int spec_lookup(int rootfd, const char *file, const char *name, long *id, long *gid)
+/* process.user from spec (-u or the image's User, what names it) and --group-add, resolved
+ * against the image's /etc/passwd and /etc/group, read inside the rootfs (user.c). */
+static int spec_user(const char *what, const char *spec, const struct run_opts *o,
+                     const char *rootfs, json_t *user, berth_error_t *err)
 {
-	cleanup_close int fd = -1;
-	cleanup_free char *text = NULL;
-	berth_error_t e = NULL;
-	size_t len;
-
-	fd = util_open_in_root(rootfd, file, O_RDONLY | O_CLOEXEC, 0, &e);
-	berth_error_release(&e);
-	if (fd < 0 || util_read_fd(fd, file, &text, &len, &e) < 0) {
-		berth_error_release(&e);
-		return -1;
-	}
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char *f[4] = {0};
-		char *p = l;
-		for (int k = 0; k < 4 && p; k++) {
-			f[k] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = '\0';
-		}
-		if (f[0] && f[2] && strcmp(f[0], name) == 0) {
-			*id = atol(f[2]);
-			if (gid && f[3])
-				*gid = atol(f[3]);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int spec_user(const char *spec, const char *rootfs, json_t *user, berth_error_t *err)
-{
-	cleanup_free char *u = xstrdup(spec);
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char *g = strchr(u, ':');
-	long uid = 0, gid = 0;
+	cleanup_free char *passwd = NULL;
+	cleanup_free char *group = NULL;
+	struct user_ids ids;
+	json_t *gids;
 
-	if (g)
-		*g++ = '\0';
-	if (spec_numeric(u)) {
-		uid = atol(u);
-		/* the primary group of a numeric user is its passwd entry's, else 0 (as Docker) */
-		gid = 0;
-	} else if (spec_lookup(rootfd, "/etc/passwd", u, &uid, &gid) < 0) {
-		return berth_error(err, 0, "bad -u `%s`: no user `%s` in the image's /etc/passwd",
-		                   spec, u);
-	}
-	if (g) {
-		if (spec_numeric(g))
-			gid = atol(g);
-		else if (spec_lookup(rootfd, "/etc/group", g, &gid, NULL) < 0)
-			return berth_error(err, 0,
-			                   "bad -u `%s`: no group `%s` in the image's /etc/group",
-			                   spec, g);
-	}
-	json_object_set_new(user, "uid", json_integer(uid));
-	json_object_set_new(user, "gid", json_integer(gid));
+	if (rootfd < 0)
+		return berth_error(err, errno, "open `%s`", rootfs);
+	if (user_read_file(rootfd, "/etc/passwd", &passwd, err) < 0 ||
+	    user_read_file(rootfd, "/etc/group", &group, err) < 0)
+		return -1;
+	if (user_resolve(what, spec ? spec : "0", passwd, group, o->group_add, o->n_group_add, &ids,
+	                 err) < 0)
+		return -1;
+	json_object_set_new(user, "uid", json_integer(ids.uid));
+	json_object_set_new(user, "gid", json_integer(ids.gid));
+	gids = json_array();
+	for (size_t i = 0; i < ids.n_groups; i++)
+		json_array_append_new(gids, json_integer(ids.groups[i]));
+	if (ids.n_groups)
+		json_object_set_new(user, "additionalGids", gids);
+	else
+		json_decref(gids);
+	user_ids_free(&ids);
 	return 0;
 }
 
@@ -407,8 +376,13 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 	                                : wd && wd[0] ? wd
 	                                              : "/"));
 	json_object_set_new(proc, "terminal", json_boolean(o->tty));
-	if ((o->user || (user && user[0])) &&
-	    spec_user(o->user ? o->user : user, rootfs, json_object_get(proc, "user"), err) < 0) {
+	/* -u, else the image's User, else root: through the image's /etc/passwd and /etc/group
+	 * as Docker (root's supplementary groups too, and --group-add's) */
+	if (spec_user(o->user ? "-u" : "image User",
+	              o->user           ? o->user
+	              : user && user[0] ? user
+	                                : NULL,
+	              o, rootfs, json_object_get(proc, "user"), err) < 0) {
 		json_decref(spec);
 		return -1;
 	}

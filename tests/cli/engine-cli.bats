@@ -211,3 +211,143 @@ bad() {
 	[ "$output" = "$(printf 'Untagged: bar:1\nDeleted: sha256:%s' "$id")" ]
 	bad 125 'image "nope" not found' rmi nope
 }
+
+# user_image: an image `users:1` of the host's busybox-static with its own /etc/passwd and
+# /etc/group (members listed); user_image_with NAME USER: users:1 with the config's User set.
+user_image() {
+	local d=$BATS_TEST_TMPDIR/users a
+	mkdir -p "$d/bin" "$d/etc" "$d/tmp"
+	cp "${BERTH_BUSYBOX:-/bin/busybox}" "$d/bin/busybox"
+	for a in sh id cat; do
+		ln -s busybox "$d/bin/$a"
+	done
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'app:x:1000:1000::/:/bin/sh' \
+		'svc:x:2000:2100::/:/bin/sh' >"$d/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'wheel:x:10:root,app' 'audio:x:29:app' 'app:x:1000:' \
+		'svcg:x:2100:' 'extra:x:3000:' >"$d/etc/group"
+	tar -C "$d" -cf "$d.tar" .
+	b image import "$d.tar" users:1
+}
+
+user_image_with() {
+	local d=$BATS_TEST_TMPDIR/uw-$1
+	mkdir -p "$d/x"
+	b image export users:1 "$d/u.tar"
+	tar -C "$d/x" -xf "$d/u.tar"
+	python3 - "$d/x" "$2" <<-'P'
+	import hashlib, json, os, sys
+	d, user = sys.argv[1], sys.argv[2]
+	blob = lambda h: os.path.join(d, 'blobs/sha256', h)
+	def put(data):
+	    h = hashlib.sha256(data).hexdigest()
+	    open(blob(h), 'wb').write(data)
+	    return {'digest': 'sha256:' + h, 'size': len(data)}
+	idx = json.load(open(os.path.join(d, 'index.json')))
+	m = json.load(open(blob(idx['manifests'][0]['digest'][7:])))
+	c = json.load(open(blob(m['config']['digest'][7:])))
+	c.setdefault('config', {})['User'] = user
+	m['config'].update(put(json.dumps(c).encode()))
+	idx['manifests'][0].update(put(json.dumps(m).encode()))
+	idx['manifests'][0].pop('annotations', None)
+	json.dump(idx, open(os.path.join(d, 'index.json'), 'w'))
+	P
+	tar -C "$d/x" -cf "$d/w.tar" .
+	b image import "$d/w.tar" "$1"
+}
+
+# ids IMAGE [RUN OPTIONS…]: "uid gid groups…" of the container's process
+ids() {
+	local img=$1
+	shift
+	b run --rm "$@" "$img" sh -c 'echo $(id -u) $(id -g) $(id -G)'
+}
+
+@test "-u as Docker: gid from the image's /etc/passwd, groups from /etc/group, --group-add" {
+	run ids busybox -u 1000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 1000 1000" ]
+	run ids busybox -u user
+	[ "$output" = "1000 1000 1000" ]
+	run ids busybox -u 1000:0
+	[ "$output" = "1000 0 0" ]
+	user_image
+	# a name or a uid in /etc/passwd: its gid, and the groups listing it as a member
+	run ids users:1 -u app
+	echo "$output"
+	[ "$output" = "1000 1000 1000 10 29" ]
+	run ids users:1 -u 1000
+	[ "$output" = "1000 1000 1000 10 29" ]
+	run ids users:1 -u svc
+	[ "$output" = "2000 2100 2100" ]
+	# no -u: root, with root's groups
+	run ids users:1
+	[ "$output" = "0 0 0 10" ]
+	# an explicit group: that gid, no groups from /etc/group
+	run ids users:1 -u app:audio
+	[ "$output" = "1000 29 29" ]
+	run ids users:1 -u 1000:3000
+	[ "$output" = "1000 3000 3000" ]
+	# a uid not in /etc/passwd: gid 0
+	run ids users:1 -u 4321
+	[ "$output" = "4321 0 0" ]
+	run ids users:1 -u 4321:extra
+	[ "$output" = "4321 3000 3000" ]
+	# --group-add, by name or number, repeatable
+	run ids users:1 -u app --group-add extra --group-add 4444 --group-add wheel
+	echo "$output"
+	[ "$output" = "1000 1000 1000 10 29 3000 4444" ]
+	# the image's User goes the same way
+	user_image_with users:app app
+	run ids users:app
+	[ "$output" = "1000 1000 1000 10 29" ]
+	run ids users:app -u svc
+	[ "$output" = "2000 2100 2100" ]
+}
+
+@test "-u and --group-add: a name the image does not have is one line, exit 125, nothing left" {
+	bad 125 "bad -u \`ghost\`: no user \`ghost\` in the image's /etc/passwd" \
+		run --rm -u ghost busybox true
+	bad 125 "bad -u \`user:ghosts\`: no group \`ghosts\` in the image's /etc/group" \
+		run -d -u user:ghosts busybox true
+	bad 125 "bad --group-add \`ghosts\`: no group \`ghosts\` in the image's /etc/group" \
+		run --rm --group-add ghosts busybox true
+	bad 125 "bad -u \`2147483648\`: user id \`2147483648\` out of range" \
+		run --rm -u 2147483648 busybox true
+	bad 125 "bad --group-add \`\`: expected GROUP or GID" run --rm --group-add '' busybox true
+	assert_nothing_left
+	user_image
+	user_image_with users:ghost ghost
+	bad 125 "bad image User \`ghost\`: no user \`ghost\` in the image's /etc/passwd" \
+		run --rm users:ghost true
+	assert_nothing_left
+}
+
+@test "-u: the image's /etc/passwd is read inside its root, a symlink out of it is not followed" {
+	local d=$BATS_TEST_TMPDIR/esc
+	printf 'evil:x:4242:4242::/:/bin/sh\n' >"$BATS_TEST_TMPDIR/outside-passwd"
+	printf 'evil:x:4242:\n' >"$BATS_TEST_TMPDIR/outside-group"
+	mkdir -p "$d/bin" "$d/etc"
+	cp "${BERTH_BUSYBOX:-/bin/busybox}" "$d/bin/busybox"
+	ln -s busybox "$d/bin/sh"
+	ln -s busybox "$d/bin/id"
+	ln -s "$BATS_TEST_TMPDIR/outside-passwd" "$d/etc/passwd"
+	ln -s ../../../../../../../../.."$BATS_TEST_TMPDIR/outside-group" "$d/etc/group"
+	tar -C "$d" -cf "$d.tar" .
+	b image import "$d.tar" esc:1
+	bad 125 "bad -u \`evil\`: no user \`evil\` in the image's /etc/passwd" run --rm -u evil esc:1 true
+	bad 125 "bad -u \`0:evil\`: no group \`evil\` in the image's /etc/group" run --rm -u 0:evil esc:1 true
+	assert_nothing_left
+	# the same file inside the root is found
+	mkdir -p "$d$BATS_TEST_TMPDIR"
+	cp "$BATS_TEST_TMPDIR/outside-passwd" "$BATS_TEST_TMPDIR/outside-group" "$d$BATS_TEST_TMPDIR/"
+	tar -C "$d" -cf "$d.tar" .
+	b image import "$d.tar" esc:2
+	run b run --rm -u evil esc:2 sh -c 'echo $(id -u) $(id -g)'
+	echo "status=$status output=$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "4242 4242" ]
+	run b run --rm -u 0:evil esc:2 sh -c 'echo $(id -u) $(id -g)'
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 4242" ]
+}

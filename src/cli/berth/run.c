@@ -39,7 +39,8 @@ static int run_env_file(const char *path, struct run_opts *o, char ***keep, size
 static const char run_usage[] =
     "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
     "[--env-file F] [-w DIR]\n"
-    "  [-u UID[:GID]] [-v HOST:CTR[:ro]] [--read-only] [--hostname H] "
+    "  [-u NAME|UID[:GROUP|GID]] [--group-add GROUP|GID] [-v HOST:CTR[:ro]] [--read-only] "
+    "[--hostname H] "
     "[--memory SIZE]\n"
     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
     "\n"
@@ -74,7 +75,8 @@ BERTH_CMD(run)
 		O_ALIAS,
 		O_DNS,
 		O_DNSSEARCH,
-		O_ADDHOST
+		O_ADDHOST,
+		O_GROUPADD
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -86,6 +88,7 @@ BERTH_CMD(run)
 	    {"env-file", required_argument, NULL, O_ENVFILE},
 	    {"workdir", required_argument, NULL, 'w'},
 	    {"user", required_argument, NULL, 'u'},
+	    {"group-add", required_argument, NULL, O_GROUPADD},
 	    {"volume", required_argument, NULL, 'v'},
 	    {"read-only", no_argument, NULL, O_RO},
 	    {"hostname", required_argument, NULL, O_HOST},
@@ -150,6 +153,9 @@ BERTH_CMD(run)
 			break;
 		case 'u':
 			o.user = optarg;
+			break;
+		case O_GROUPADD:
+			run_push(&o.group_add, &o.n_group_add, optarg);
 			break;
 		case 'v':
 			run_push(&o.volumes, &o.n_volumes, optarg);
@@ -312,6 +318,7 @@ out:
 	free(o.volumes);
 	free(o.cap_add);
 	free(o.cap_drop);
+	free(o.group_add);
 	free(o.aliases);
 	free(o.dns);
 	free(o.dns_search);
