@@ -99,6 +99,9 @@ int image_save(struct engine *e, char **refs, size_t n, const char *file, const 
  * All or nothing. *out (optional) gets the image's name or id. */
 int image_import(struct engine *e, const char *file, const char *name, char **out,
                  berth_error_t *err);
+/* A name given to an image (tag's TARGET_IMAGE, import's NAME, an archive's names): the OCI /
+ * Docker reference grammar, [REGISTRY/]NAME[:TAG], no digest. One line naming what otherwise. */
+int image_check_name(const char *what, const char *name, berth_error_t *err);
 /* Normalise a reference: "busybox" -> "busybox:latest". */
 char *image_ref_normalize(const char *ref);
 /* Unpacked layer directory of a diff id. */

@@ -87,6 +87,29 @@ char *image_ref_normalize(const char *ref)
 	return xstrdup(s);
 }
 
+int image_check_name(const char *what, const char *name, berth_error_t *err)
+{
+	static const char expect[] =
+	    "expected [REGISTRY/]NAME[:TAG]: lower case letters, digits "
+	    "and separators . _ __ - in NAME; letters, digits, _ . - in TAG";
+	cleanup_free char *norm = NULL;
+	struct image_ref ref;
+	berth_error_t e2 = NULL;
+
+	if (name == NULL || name[0] == '\0')
+		return berth_error(err, 0, "bad %s ``: an empty name (%s)", what, expect);
+	if (strchr(name, '@'))
+		return berth_error(err, 0, "bad %s `%s`: a digest cannot be given as a name (%s)",
+		                   what, name, expect);
+	norm = image_ref_normalize(name);
+	if (ref_parse(norm, &ref, &e2) < 0) {
+		berth_error_release(&e2);
+		return berth_error(err, 0, "bad %s `%s`: %s", what, name, expect);
+	}
+	ref_free(&ref);
+	return 0;
+}
+
 char *image_layer_dir(const struct engine *e, const char *diff_id)
 {
 	const char *h = strncmp(diff_id, "sha256:", 7) == 0 ? diff_id + 7 : diff_id;
@@ -374,19 +397,12 @@ int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t 
 	struct stat st;
 	int r = -1;
 
-	if (strchr(dst, '@'))
-		return berth_error(err, 0,
-		                   "bad name `%s`: a tag, not a digest, is given to an image", dst);
+	/* the same grammar as a registry's (lower case, separators, a tag) */
+	if (image_check_name("TARGET_IMAGE", dst, err) < 0)
+		return -1;
 	if (image_find(e, src, &img, err) < 0)
 		return -1;
 	norm = image_ref_normalize(dst);
-	{
-		/* the same grammar as a registry's (lower case, separators, a tag) */
-		struct image_ref ref;
-		if (ref_parse(norm, &ref, err) < 0)
-			goto out;
-		ref_free(&ref);
-	}
 	mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
 	if (stat(mp, &st) < 0) {
 		berth_error(err, errno, "stat `%s`", mp);

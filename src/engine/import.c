@@ -549,6 +549,23 @@ int staging_init(struct staging *s, struct engine *e, const char *file, const ch
 	return 0;
 }
 
+/* The names an archive gives its images (docker-archive RepoTags, OCI ref.name annotations)
+ * follow the same grammar as tag's: checked before anything reaches the store. */
+static int import_check_names(struct staging *s, berth_error_t *err)
+{
+	cleanup_free char *what = xasprintf("image name in `%s`", s->file);
+	json_t *img;
+	size_t i;
+
+	json_array_foreach(s->images, i, img)
+	{
+		const char *n = json_string_value(json_object_get(img, "name"));
+		if (n && image_check_name(what, n, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int image_import(struct engine *e, const char *file, const char *name, char **out,
                  berth_error_t *err)
 {
@@ -557,6 +574,8 @@ int image_import(struct engine *e, const char *file, const char *name, char **ou
 	cleanup_close int xfd = -1;
 	int kind, r = -1;
 
+	if (name && image_check_name("NAME", name, err) < 0)
+		return -1;
 	if (fd < 0)
 		return berth_error(err, errno, "open `%s`", file);
 	kind = import_detect(fd, file, err);
@@ -582,6 +601,8 @@ int image_import(struct engine *e, const char *file, const char *name, char **ou
 		r = kind == 'd' ? import_docker(&s, xfd, name, err)
 		                : import_oci(&s, xfd, name, err);
 	}
+	if (r == 0)
+		r = import_check_names(&s, err);
 	if (r == 0)
 		r = staging_commit(&s, out, err);
 out:

@@ -212,6 +212,46 @@ bad() {
 	bad 125 'image "nope" not found' rmi nope
 }
 
+# The store as a listing: the index, every blob and layer, and tmp/ (nothing staged left).
+store_state() {
+	cat "$ROOT/images/index.json"
+	ls -A "$ROOT/images/blobs/sha256" "$ROOT/layers" "$ROOT/tmp"
+}
+
+@test "image names follow the reference grammar: tag, image import NAME, load; 125, store unchanged" {
+	local n before arch=$BATS_TEST_TMPDIR/bb.tar d=$BATS_TEST_TMPDIR/d
+	local want='expected [REGISTRY/]NAME[:TAG]'
+	b image export busybox "$arch"
+	before=$(store_state)
+	for n in '../../etc' 'Bad Name' ':::' 'UPPER:x' 'a//b' 'x:' 'a:b:c'; do
+		bad 125 "bad TARGET_IMAGE \`$n\`: $want" tag busybox "$n"
+		bad 125 "bad NAME \`$n\`: $want" image import "$arch" "$n"
+		bad 125 "bad NAME \`$n\`: $want" image import - "$n" <"$arch"
+	done
+	bad 125 "bad TARGET_IMAGE \`x@sha256:abc\`: a digest cannot be given as a name" \
+		tag busybox x@sha256:abc
+	[ "$(store_state)" = "$before" ]
+	# the names an archive gives: a docker-archive whose RepoTags name is bad
+	b save --format docker-archive -o "$d.tar" busybox
+	mkdir "$d"
+	tar -C "$d" -xf "$d.tar"
+	jq -c '.[0].RepoTags = ["Bad Name:latest"]' "$d/manifest.json" >"$d.json"
+	mv "$d.json" "$d/manifest.json"
+	tar -C "$d" -cf "$d-bad.tar" .
+	bad 125 "bad image name in \`$d-bad.tar\` \`Bad Name:latest\`: $want" load -i "$d-bad.tar"
+	bad 125 "\`Bad Name:latest\`: $want" load <"$d-bad.tar"
+	[ "$(store_state)" = "$before" ]
+	# good names are taken: a registry with a port, separators, a tag
+	b tag busybox localhost:5000/my-app_1/x.y:v1.0-rc
+	run --separate-stderr b image import - ok/name:2 <"$arch"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok/name:2 ]
+	run b images --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.[].name] | sort | join(" ")' <<<"$output")" = \
+		"busybox:latest localhost:5000/my-app_1/x.y:v1.0-rc ok/name:2" ]
+}
+
 # user_image: an image `users:1` of the host's busybox-static with its own /etc/passwd and
 # /etc/group (members listed); user_image_with NAME USER: users:1 with the config's User set.
 user_image() {
