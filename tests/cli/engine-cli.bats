@@ -252,6 +252,45 @@ store_state() {
 		"busybox:latest localhost:5000/my-app_1/x.y:v1.0-rc ok/name:2" ]
 }
 
+@test "image import - reads stdin; image export writes to a file or pipe, never to a terminal" {
+	local arch=$BATS_TEST_TMPDIR/bb.tar id
+	# "-" with stdout a file
+	b image export busybox - >"$arch"
+	id=$(b images --format json | jq -r '.[] | select(.name == "busybox:latest") | .id')
+	[ "${#id}" -eq 64 ]
+	run --separate-stderr b image import - from-stdin <"$arch"
+	[ "$status" -eq 0 ]
+	[ "$output" = from-stdin:latest ]
+	# no FILE: stdout, here a pipe
+	b image export from-stdin | b image import - piped:1
+	# -o FILE
+	b image export -o "$BATS_TEST_TMPDIR/o.tar" piped:1
+	b image import "$BATS_TEST_TMPDIR/o.tar" from-file:1
+	run b images --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.[].id] | unique | join(" ")' <<<"$output")" = "$id" ]
+	[ "$(jq length <<<"$output")" -eq 4 ]
+	# stdout a terminal: refused with one line, no archive written to it
+	run script -qec "'$BERTH' --root '$ROOT' image export busybox -" /dev/null
+	echo "status=$status output=${output:0:300}"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"refusing to write an archive to a terminal; use -o FILE or a redirect"* ]]
+	run script -qec "'$BERTH' --root '$ROOT' image export busybox" /dev/null
+	echo "status=$status output=${output:0:300}"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"refusing to write an archive to a terminal; use -o FILE or a redirect"* ]]
+	# stdin a terminal: import - refuses, the store unchanged
+	run script -qec "'$BERTH' --root '$ROOT' image import - tty:1" /dev/null
+	echo "status=$status output=${output:0:300}"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no archive on stdin"* ]]
+	run b images --format json
+	[ "$(jq length <<<"$output")" -eq 4 ]
+	bad 125 "usage: berth image export" image export -o "$BATS_TEST_TMPDIR/x.tar" busybox "$arch"
+}
+
 # user_image: an image `users:1` of the host's busybox-static with its own /etc/passwd and
 # /etc/group (members listed); user_image_with NAME USER: users:1 with the config's User set.
 user_image() {

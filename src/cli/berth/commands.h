@@ -33,6 +33,12 @@ int cli_exit_status(const char *cmd, berth_error_t *err);
 #define CLI_RET(c) ((c) == CLI_HELP ? 0 : -1)
 
 struct engine;
+/* An archive on stdin (import -, load), copied into the store's tmp/ first as import reads it
+ * twice: *tmp gets the copy's path (the caller unlinks and frees it). A terminal on stdin is
+ * refused ("no archive on stdin: <hint> or pipe one in"). */
+int cli_stdin_archive(struct engine *e, const char *hint, char **tmp, berth_error_t *err);
+/* What save and image export say instead of writing binary to a terminal. */
+#define CLI_NO_TTY_ARCHIVE "refusing to write an archive to a terminal; use -o FILE or a redirect"
 /* Every engine command: argv[0] is the command's name. Returns the exit status; a
  * failure of berth itself fills *err and returns -1 (exit 125). */
 #define BERTH_CMD(n) int cmd_##n(struct engine *e, int argc, char **argv, berth_error_t *err)

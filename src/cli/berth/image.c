@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* berth image import FILE [NAME] | image inspect REF | image export REF FILE |
- * image rm REF… | rmi [-f] REF… */
+ * image rm REF… | rmi [-f] REF… (FILE "-": stdin for import, stdout for export) */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char rmi_usage[] = "usage: berth rmi [-f] IMAGE…";
 
@@ -55,6 +56,34 @@ static int image_sub_args(int *argc, char ***argv, int min, int max, const char 
 	return 0;
 }
 
+/* image export [-o FILE] IMAGE [FILE|-]: no file or "-" is stdout, refused on a terminal */
+static int image_export_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
+{
+	static const char usage[] = "usage: berth image export [-o FILE] IMAGE [FILE|-]";
+	static const struct option lo[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *out = NULL;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "o:h", lo, usage, err)) != -1) {
+		if (c != 'o')
+			return CLI_RET(c);
+		out = optarg;
+	}
+	if (argc - optind < 1 || argc - optind > 2 || (out && argc - optind == 2))
+		return berth_error(err, 0, "%s", usage);
+	if (argc - optind == 2)
+		out = argv[optind + 1];
+	if (out == NULL)
+		out = "-";
+	if (strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
+		return berth_error(err, 0, "%s", CLI_NO_TTY_ARCHIVE);
+	return image_export(e, argv[optind], out, err) < 0 ? -1 : 0;
+}
+
 BERTH_CMD(image)
 {
 	static const char usage[] = "usage: berth image import|inspect|export|rm|ls …";
@@ -68,12 +97,27 @@ BERTH_CMD(image)
 	}
 	if (strcmp(argv[1], "import") == 0) {
 		cleanup_free char *name = NULL;
+		cleanup_free char *tmp = NULL;
+		const char *file;
+		int r;
 		argc--, argv++;
-		if ((k = image_sub_args(&argc, &argv, 1, 2, "usage: berth image import FILE [NAME]",
-		                        err)) < 0)
+		if ((k = image_sub_args(&argc, &argv, 1, 2,
+		                        "usage: berth image import FILE|- [NAME]", err)) < 0)
 			return CLI_RET(k);
 		argc++, argv--;
-		if (image_import(e, argv[2], argc == 4 ? argv[3] : NULL, &name, err) < 0)
+		file = argv[2];
+		/* "-": the archive from stdin, as Docker's import */
+		if (strcmp(file, "-") == 0) {
+			if (argc == 4 && image_check_name("NAME", argv[3], err) < 0)
+				return berth_error_prefix(err, "import");
+			if (cli_stdin_archive(e, "give a FILE", &tmp, err) < 0)
+				return berth_error_prefix(err, "import");
+			file = tmp;
+		}
+		r = image_import(e, file, argc == 4 ? argv[3] : NULL, &name, err);
+		if (tmp)
+			unlink(tmp);
+		if (r < 0)
 			return berth_error_prefix(err, "import");
 		printf("%s\n", name);
 		return 0;
@@ -94,14 +138,8 @@ BERTH_CMD(image)
 		image_free(img);
 		return 0;
 	}
-	if (strcmp(argv[1], "export") == 0) {
-		argc--, argv++;
-		if ((k = image_sub_args(&argc, &argv, 2, 2,
-		                        "usage: berth image export IMAGE FILE|-", err)) < 0)
-			return CLI_RET(k);
-		argc++, argv--;
-		return image_export(e, argv[2], argv[3], err) < 0 ? -1 : 0;
-	}
+	if (strcmp(argv[1], "export") == 0)
+		return image_export_cmd(e, argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "rm") == 0)
 		return cmd_rmi(e, argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)

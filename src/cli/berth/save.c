@@ -17,6 +17,34 @@ static const char save_usage[] =
 static const char load_usage[] = "usage: berth load [-q] [-i FILE]   (an oci-archive, "
                                  "docker-archive or rootfs tarball; stdin without -i)";
 
+int cli_stdin_archive(struct engine *e, const char *hint, char **tmp, berth_error_t *err)
+{
+	char buf[65536];
+	ssize_t n;
+	cleanup_close int fd = -1;
+
+	if (isatty(STDIN_FILENO))
+		return berth_error(err, 0, "no archive on stdin: %s or pipe one in", hint);
+	*tmp = engine_path(e, "tmp/load-XXXXXX");
+	fd = mkstemp(*tmp);
+	if (fd < 0) {
+		berth_error(err, errno, "create `%s`", *tmp);
+		free(util_steal_ptr(*tmp));
+		return -1;
+	}
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || util_write_all(fd, buf, (size_t)n) < 0) {
+			berth_error(err, errno, "copy stdin to `%s`", *tmp);
+			unlink(*tmp);
+			free(util_steal_ptr(*tmp));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 BERTH_CMD(save)
 {
 	static const struct option lo[] = {
@@ -43,8 +71,7 @@ BERTH_CMD(save)
 	if (optind >= argc)
 		return berth_error(err, 0, "no image given (berth save --help)");
 	if (strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
-		return berth_error(err, 0,
-		                   "refusing to write an archive to a terminal: give -o FILE");
+		return berth_error(err, 0, "%s", CLI_NO_TTY_ARCHIVE);
 	return image_save(e, argv + optind, (size_t)(argc - optind), out, format, err) < 0 ? -1 : 0;
 }
 
@@ -77,25 +104,8 @@ BERTH_CMD(load)
 		return berth_error(err, 0, "unexpected argument `%s` (berth load --help)",
 		                   argv[optind]);
 	if (in == NULL) {
-		/* stdin, copied into the store's tmp/ first: import reads the archive twice */
-		char buf[65536];
-		ssize_t n;
-		cleanup_close int fd = -1;
-		if (isatty(STDIN_FILENO))
-			return berth_error(err, 0,
-			                   "no archive on stdin: give -i FILE or pipe one in");
-		tmp = engine_path(e, "tmp/load-XXXXXX");
-		fd = mkstemp(tmp);
-		if (fd < 0)
-			return berth_error(err, errno, "create `%s`", tmp);
-		while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 || util_write_all(fd, buf, (size_t)n) < 0) {
-				unlink(tmp);
-				return berth_error(err, errno, "copy stdin to `%s`", tmp);
-			}
-		}
+		if (cli_stdin_archive(e, "give -i FILE", &tmp, err) < 0)
+			return -1;
 		in = tmp;
 	}
 	r = image_import(e, in, NULL, &name, err);
