@@ -142,8 +142,7 @@ static int user_gr_match(char **f, size_t n, void *ctx)
 	}
 	if (n < 4)
 		return 0;
-	for (char *save = NULL, *m = strtok_r(f[3], ",", &save); m;
-	     m = strtok_r(NULL, ",", &save))
+	for (char *save = NULL, *m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
 		if (strcmp(m, q->member) == 0) {
 			user_add_group(q->out, (uint32_t)gid);
 			break;

@@ -119,7 +119,8 @@ static void test_user_bad(void **state)
 	char *nope[] = {"nope"};
 	char *empty[] = {""};
 	(void)state;
-	bad("ghost", NULL, 0, PASSWD, GROUP, "bad -u `ghost`: no user `ghost` in the image's /etc/passwd");
+	bad("ghost", NULL, 0, PASSWD, GROUP,
+	    "bad -u `ghost`: no user `ghost` in the image's /etc/passwd");
 	bad("ghost", NULL, 0, NULL, NULL, "no user `ghost` in the image's /etc/passwd");
 	bad("user:ghosts", NULL, 0, PASSWD, GROUP, "no group `ghosts` in the image's /etc/group");
 	bad("1000:ghosts", NULL, 0, PASSWD, NULL, "no group `ghosts` in the image's /etc/group");
