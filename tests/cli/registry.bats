@@ -308,7 +308,7 @@ layer 3" ]
 	run -0 b images
 	[[ "$output" == *"$REG/other:2"* ]]
 	run -125 b tag "$REG/busybox:oci" "Bad:x"
-	[[ "$output" == *"bad image reference"* ]]
+	[[ "$output" == *"bad TARGET_IMAGE \`Bad:x\`: expected [REGISTRY/]NAME[:TAG]"* ]]
 	run -125 b tag nothing:here x:y
 	[[ "$output" == *"not found"* ]]
 }
