@@ -174,6 +174,8 @@ struct run_opts {
 int spec_check_workdir(const char *what, const char *dir, berth_error_t *err);
 /* "512m", "1g", "100000" -> bytes; -1 when bad. */
 int64_t spec_parse_size(const char *s);
+/* --memory's value: a size of at least the runtime's minimum (6m), else a one-line error. */
+int spec_parse_memory(const char *s, int64_t *out, berth_error_t *err);
 /* Check -v, -e, -u values; one line errors. */
 int spec_check_opts(const struct run_opts *o, berth_error_t *err);
 /* The config.json for a container of img with o, whose root is rootfs (mounted). */
