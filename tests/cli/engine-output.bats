@@ -51,3 +51,38 @@ nobody() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "[]" ]
 }
+
+@test "not root: every command that needs the store says so in one line, exit 125" {
+	local cmd
+	mkdir -m 0755 "$ROOT"
+	for cmd in images ps "run --rm busybox true" "pull busybox" "image import /dev/null" \
+		"rmi busybox" "network ls" "load -i /dev/null" "start x" "exec x true"; do
+		# shellcheck disable=SC2086 # the command's words
+		run --separate-stderr nobody $cmd
+		echo "$cmd: status=$status stdout=$output stderr=$stderr"
+		[ "$status" -eq 125 ]
+		[ -z "$output" ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"berth needs root for now (rootless is planned)"* ]]
+		[[ "$stderr" == *"sudo berth ${cmd%% *}"* ]]
+	done
+	# the store was not touched
+	[ -z "$(ls -A "$ROOT")" ]
+	# help and the version need no root
+	run nobody --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"commands:"* ]]
+	run nobody version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "berth version "* ]]
+	run --separate-stderr nobody images --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: berth images"* ]]
+	run --separate-stderr nobody run --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"usage: berth run"* ]]
+	run --separate-stderr nobody network create --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: berth network create"* ]]
+	[ -z "$(ls -A "$ROOT")" ]
+}
