@@ -68,7 +68,7 @@ struct image {
 	struct json_t *config;
 	char **layers; /* diff id hex of each layer, bottom first */
 	size_t n_layers;
-	uint64_t size; /* sum of the layer blobs */
+	uint64_t size; /* the layers unpacked (image_list, image_inspect_json); 0 else */
 };
 void image_free(struct image *img);
 /* "name", "name:tag", an id or an id prefix (at least 4 hex digits). The built-in "busybox"
@@ -85,7 +85,7 @@ struct image_summary {
 int image_summaries(struct engine *e, struct image_summary **out, size_t *n, berth_error_t *err);
 void image_summaries_free(struct image_summary *v, size_t n);
 char *image_list_json(struct engine *e, berth_error_t *err);
-char *image_inspect_json(const struct image *img);
+char *image_inspect_json(struct engine *e, struct image *img);
 /* Removes ref's name (or the image, by id); *report (heap, or NULL) gets what Docker prints:
  * "Untagged: NAME\n" and, when the image itself went, "Deleted: sha256:ID\n". */
 int image_remove(struct engine *e, const char *ref, bool force, char **report, berth_error_t *err);
@@ -179,6 +179,8 @@ struct run_opts {
 int spec_check_workdir(const char *what, const char *dir, berth_error_t *err);
 /* "512m", "1g", "100000" -> bytes; -1 when bad. */
 int64_t spec_parse_size(const char *s);
+/* --memory's value: a size of at least the runtime's minimum (6m), else a one-line error. */
+int spec_parse_memory(const char *s, int64_t *out, berth_error_t *err);
 /* Check -v, -e, -u values; one line errors. */
 int spec_check_opts(const struct run_opts *o, berth_error_t *err);
 /* The config.json for a container of img with o, whose root is rootfs (mounted). */

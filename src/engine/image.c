@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -116,11 +118,44 @@ char *image_layer_dir(const struct engine *e, const char *diff_id)
 	return engine_path(e, "layers/%s", h);
 }
 
-/* Drop the name from whatever image had it, then add the entry. */
+/* The config digest (the image id) of the image a manifest digest names, or NULL (a
+ * manifest list, a blob that is not there). */
+static char *image_manifest_config(struct engine *e, const char *manifest_digest)
+{
+	berth_error_t e2 = NULL;
+	json_t *m = image_blob_json(e, manifest_digest, &e2);
+	const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	char *r = cd ? xstrdup(cd) : NULL;
+
+	berth_error_release(&e2);
+	json_decref(m);
+	return r;
+}
+
+/* An entry is the image named by manifest_digest, or one with the same id (config) cfg: the
+ * same image, as Docker counts them, even when another import made another manifest. */
+static bool image_entry_same(struct engine *e, json_t *d, const char *manifest_digest,
+                             const char *cfg)
+{
+	const char *dg = json_string_value(json_object_get(d, "digest")) ?: "";
+	cleanup_free char *dc = NULL;
+
+	if (strcmp(dg, manifest_digest) == 0)
+		return true;
+	if (cfg == NULL || image_entry_is_list(d))
+		return false;
+	dc = image_manifest_config(e, dg);
+	return dc && strcmp(dc, cfg) == 0;
+}
+
+/* Drop the name from whatever image had it, then add the entry. An image without a name is
+ * not added again when the store has it (named or not), and naming an image drops its entries
+ * without a name: one image id is never a second, untagged row. */
 int image_index_add(struct engine *e, const char *name, const char *manifest_digest,
                     uint64_t manifest_size, const char *media_type, berth_error_t *err)
 {
 	json_t *index = image_index_load(e, err);
+	cleanup_free char *cfg = NULL;
 	json_t *ms, *d, *nd;
 	size_t i;
 	bool dup = false;
@@ -128,25 +163,23 @@ int image_index_add(struct engine *e, const char *name, const char *manifest_dig
 
 	if (index == NULL)
 		return -1;
+	if (media_type == NULL || strcmp(media_type, MT_INDEX) != 0)
+		cfg = image_manifest_config(e, manifest_digest);
 	ms = json_object_get(index, "manifests");
 	json_array_foreach(ms, i, d)
 	{
 		json_t *ann = json_object_get(d, "annotations");
 		const char *n = json_string_value(json_object_get(ann, REF_NAME));
-		const char *dg = json_string_value(json_object_get(d, "digest"));
 		if (name && n && strcmp(n, name) == 0)
 			json_object_del(ann, REF_NAME);
-		if (dg && strcmp(dg, manifest_digest) == 0 && !json_object_get(ann, REF_NAME) &&
-		    name == NULL)
+		if (name == NULL && !dup && image_entry_same(e, d, manifest_digest, cfg))
 			dup = true;
 	}
-	/* entries left without a name whose manifest is named elsewhere are dropped */
-	for (i = json_array_size(ms); i-- > 0;) {
+	/* entries left without a name that are this image are dropped */
+	for (i = json_array_size(ms); name && i-- > 0;) {
 		d = json_array_get(ms, i);
 		if (!json_object_get(json_object_get(d, "annotations"), REF_NAME) &&
-		    strcmp(json_string_value(json_object_get(d, "digest")) ?: "",
-		           manifest_digest) == 0 &&
-		    name)
+		    image_entry_same(e, d, manifest_digest, cfg))
 			json_array_remove(ms, i);
 	}
 	if (!dup) {
@@ -195,7 +228,7 @@ static struct image *image_load(struct engine *e, json_t *d, berth_error_t *err)
 	const char *n =
 	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
 	const char *cd;
-	json_t *layers, *diffs, *l;
+	json_t *diffs, *l;
 	size_t i;
 
 	img->name = n ? xstrdup(n) : NULL;
@@ -218,7 +251,6 @@ static struct image *image_load(struct engine *e, json_t *d, berth_error_t *err)
 	img->config = image_blob_json(e, cd, err);
 	if (img->config == NULL)
 		goto fail;
-	layers = json_object_get(img->manifest, "layers");
 	diffs = json_object_get(json_object_get(img->config, "rootfs"), "diff_ids");
 	img->n_layers = json_array_size(diffs);
 	img->layers = xmalloc0((img->n_layers + 1) * sizeof(char *));
@@ -227,8 +259,6 @@ static struct image *image_load(struct engine *e, json_t *d, berth_error_t *err)
 		const char *h = image_digest_hex(json_string_value(l) ?: "");
 		img->layers[i] = xstrdup(h ? h : "");
 	}
-	json_array_foreach(layers, i, l) img->size +=
-	    (uint64_t)json_integer_value(json_object_get(l, "size"));
 	return img;
 fail:
 	image_free(img);
@@ -418,14 +448,72 @@ out:
 	return r;
 }
 
+/* What an unpacked layer takes, as Docker counts a layer's size: the apparent size of
+ * everything but directories, a file with several hard links once. 0 when the layer is not
+ * there. */
+static uint64_t image_layer_size(struct engine *e, const char *diff_hex)
+{
+	cleanup_free char *dir = image_layer_dir(e, diff_hex);
+	char *paths[] = {dir, NULL};
+	json_t *seen = json_object();
+	uint64_t size = 0;
+	FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, NULL);
+	FTSENT *f;
+
+	while (fts && (f = fts_read(fts)) != NULL) {
+		const struct stat *st = f->fts_statp;
+		if (f->fts_info == FTS_D || f->fts_info == FTS_DP || f->fts_info == FTS_DNR ||
+		    f->fts_info == FTS_NS || f->fts_info == FTS_ERR || st == NULL)
+			continue;
+		if (st->st_nlink > 1) {
+			char key[64];
+			snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st->st_dev,
+			         (unsigned long long)st->st_ino);
+			if (json_object_get(seen, key))
+				continue;
+			json_object_set_new(seen, key, json_true());
+		}
+		size += st->st_size > 0 ? (uint64_t)st->st_size : 0;
+	}
+	if (fts)
+		fts_close(fts);
+	json_decref(seen);
+	return size;
+}
+
+/* An image's size as Docker gives it: the sum of its layers unpacked (the same however the
+ * image came: pulled, loaded, imported from a compressed or an uncompressed tarball). cache
+ * (optional) keeps each layer's size for the next image. */
+static uint64_t image_unpacked_size(struct engine *e, const struct image *img, json_t *cache)
+{
+	uint64_t size = 0;
+
+	for (size_t i = 0; i < img->n_layers; i++) {
+		json_t *c = cache ? json_object_get(cache, img->layers[i]) : NULL;
+		uint64_t n;
+		if (img->layers[i][0] == '\0')
+			continue;
+		if (c) {
+			size += (uint64_t)json_integer_value(c);
+			continue;
+		}
+		n = image_layer_size(e, img->layers[i]);
+		if (cache)
+			json_object_set_new(cache, img->layers[i], json_integer((json_int_t)n));
+		size += n;
+	}
+	return size;
+}
+
 int image_list(struct engine *e, json_t **out, berth_error_t *err)
 {
 	json_t *index = image_index_load(e, err);
-	json_t *d;
+	json_t *d, *cache;
 	size_t i;
 
 	if (index == NULL)
 		return -1;
+	cache = json_object();
 	*out = json_array();
 	json_array_foreach(json_object_get(index, "manifests"), i, d)
 	{
@@ -438,12 +526,14 @@ int image_list(struct engine *e, json_t **out, berth_error_t *err)
 			berth_error_release(&e2);
 			continue;
 		}
+		img->size = image_unpacked_size(e, img, cache);
 		json_array_append_new(
 		    *out, json_pack("{s:s?,s:s,s:s,s:I,s:s?}", "name", img->name, "id", img->id,
 		                    "digest", img->digest, "size", (json_int_t)img->size, "created",
 		                    json_string_value(json_object_get(img->config, "created"))));
 		image_free(img);
 	}
+	json_decref(cache);
 	json_decref(index);
 	return 0;
 }
@@ -495,12 +585,16 @@ char *image_list_json(struct engine *e, berth_error_t *err)
 	return t;
 }
 
-char *image_inspect_json(const struct image *img)
+char *image_inspect_json(struct engine *e, struct image *img)
 {
-	json_t *o = json_pack("{s:s?,s:s,s:s,s:I,s:O,s:O}", "name", img->name, "id", img->id,
-	                      "digest", img->digest, "size", (json_int_t)img->size, "manifest",
-	                      img->manifest, "config", img->config);
-	char *t = json_dumps(o, JSON_INDENT(2));
+	json_t *o;
+	char *t;
+
+	img->size = image_unpacked_size(e, img, NULL);
+	o = json_pack("{s:s?,s:s,s:s,s:I,s:O,s:O}", "name", img->name, "id", img->id, "digest",
+	              img->digest, "size", (json_int_t)img->size, "manifest", img->manifest,
+	              "config", img->config);
+	t = json_dumps(o, JSON_INDENT(2));
 
 	json_decref(o);
 	return t;

@@ -52,6 +52,23 @@ int64_t spec_parse_size(const char *s)
 	return (int64_t)(v * (double)mul);
 }
 
+int spec_parse_memory(const char *s, int64_t *out, berth_error_t *err)
+{
+	int64_t v = spec_parse_size(s);
+
+	if (v <= 0)
+		return berth_error(err, 0, "bad --memory `%s`: expected a size like 64m or 1g", s);
+	/* the runtime's own minimum: below it the container's init could not even start */
+	if (v < CONFIG_MIN_MEMORY_LIMIT)
+		return berth_error(err, 0,
+		                   "bad --memory `%s`: %lld bytes is below the minimum of %lldm "
+		                   "(%lld bytes)",
+		                   s, (long long)v, CONFIG_MIN_MEMORY_LIMIT / (1024 * 1024),
+		                   (long long)CONFIG_MIN_MEMORY_LIMIT);
+	*out = v;
+	return 0;
+}
+
 int spec_check_workdir(const char *what, const char *dir, berth_error_t *err)
 {
 	const char *p = dir;

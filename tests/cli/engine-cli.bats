@@ -80,8 +80,8 @@ bad() {
 	bad 125 'unknown option `--auth`' manifest push --auth f m 127.0.0.1:1/x
 	bad 125 'option `--signal` needs a value' kill --signal
 	bad 125 'option `--subnet` needs a value' network create --subnet
-	bad 1 'unknown option `--kern`' vm run --kern /nonexistent
-	bad 1 'option `--kernel` needs a value' vm run --kernel
+	bad 125 'unknown option `--kern`' vm run --kern /nonexistent
+	bad 125 'option `--kernel` needs a value' vm run --kernel
 	# nothing was made on the way
 	[ -z "$(ls "$ROOT/containers" 2>/dev/null)" ]
 	run b network inspect n

@@ -23,13 +23,13 @@ teardown() {
 	fi
 }
 
-# A refused run: status 1 and one line holding $1 (starting "berth vm").
+# A refused run: status 125 and one line holding $1 (starting "berth vm").
 bad() { # expected-message args...
 	local want=$1
 	shift
 	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" "$@" </dev/null
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"$want"* ]]
 	[[ "$output" == "berth vm"* ]]

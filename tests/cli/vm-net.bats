@@ -278,36 +278,36 @@ nslookup berth.test 10.99.0.1; ip link show eth0\""
 	[[ "$output" != *"BERTH-NET"* ]]
 }
 
-@test "vm net: a bad --net is one line before the guest starts, status 1" {
+@test "vm net: a bad --net is one line before the guest starts, status 125" {
 	vm --net foo
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == "berth vm: --net: expected none, user"* ]]
 	vm --net user,hostfwd=tcp:127.0.0.1:80-:
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"--net: hostfwd: expected tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT"* ]]
 	vm --net user,hostfwd=sctp::1234-:80
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	vm --net user,hostfwd=tcp:127.0.0.1:8080-192.168.1.5:80
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"the guest address must be in the guest's network 10.0.2.0/24"* ]]
 	vm --net user,restrict=on
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *'unknown option "restrict=on" in "user,restrict=on"'* ]]
 	vm --net bridge=a/b
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	vm --net user --net user --net user --net user --net user --disk /dev/null --disk /dev/null
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"at most 6 disks, network cards and shares together"* ]]
 }
 
-@test "vm net: a hostfwd port in use is one line, status 1, and the guest never starts" {
+@test "vm net: a hostfwd port in use is one line, status 125, and the guest never starts" {
 	local port i
 	port=$(free_port)
 	mkdir -p "$TMP/www"
@@ -318,25 +318,25 @@ nslookup berth.test 10.99.0.1; ip link show eth0\""
 		sleep 0.1
 	done
 	vm --net "user,hostfwd=tcp:127.0.0.1:$port-:80"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == "berth vm: --net: hostfwd=tcp:127.0.0.1:$port-:80: cannot listen on TCP port $port: Address already in use" ]]
 }
 
-@test "vm net: a missing bridge or one that is not a bridge: one line, status 1, no TAP device left" {
+@test "vm net: a missing bridge or one that is not a bridge: one line, status 125, no TAP device left" {
 	make_bridge
 	run ip netns exec "$NS_VM" "$BERTH" vm run --kernel "$KERNEL" --net bridge=nosuchbr0 </dev/null
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$output" = 'berth vm: --net bridge=nosuchbr0: no network interface `nosuchbr0`' ]
 	run ip netns exec "$NS_VM" "$BERTH" vm run --kernel "$KERNEL" --net bridge=veth0 </dev/null
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$output" = 'berth vm: --net bridge=veth0: `veth0` is not a Linux bridge' ]
 	# the first card's TAP device is made, the second card fails: nothing is left
 	run ip netns exec "$NS_VM" "$BERTH" vm run --kernel "$KERNEL" --net bridge=br0 \
 		--net bridge=nosuchbr0 </dev/null
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ -z "$(ip -n "$NS_VM" -o link | grep berthtap)" ]
 }

@@ -240,7 +240,7 @@ bad() { # expected-message args...
 	shift
 	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" "$@" </dev/null
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"$want"* ]]
 	[[ "$output" == "berth vm"* ]]

@@ -133,13 +133,13 @@ bad() { # expected-message args...
 	shift
 	run timeout 600 "$BERTH" vm run "$@" </dev/null
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"$want"* ]]
 	[[ "$output" == "berth vm"* ]]
 }
 
-@test "vm: bad arguments give a one-line error and status 1" {
+@test "vm: bad arguments give a one-line error and status 125" {
 	bad '--mem: expected a size like 256M, got "abc"' --kernel "$KERNEL" --mem abc
 	bad '--mem: expected 16M to 64G, got "1M"' --kernel "$KERNEL" --mem 1M
 	bad '--cpus: expected 1 to 8, got "0"' --kernel "$KERNEL" --cpus 0
@@ -158,7 +158,36 @@ bad() { # expected-message args...
 	[[ "$output" == *"does not fit"* ]]
 	bad '--initrd: ' --kernel "$KERNEL" --initrd "$TMP/missing.initrd"
 	run "$BERTH" vm frobnicate
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
+}
+
+# vmcmd STATUS TEXT ARG…: `berth ARG…` refuses with STATUS and exactly the one line TEXT.
+vmcmd() {
+	local want=$1 text=$2
+	shift 2
+	run timeout 600 "$BERTH" "$@" </dev/null
+	echo "status=$status output=$output"
+	[ "$status" -eq "$want" ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$output" = "$text" ]
+}
+
+@test "vm: usage errors (issue 17) are one line naming the option, status 125 as all of berth's" {
+	# vm run has no -m (guest memory is --mem): the option is named, not its value
+	vmcmd 125 'berth vm run: unknown option `-m` (berth vm run --help)' vm run -m 512M
+	vmcmd 125 'berth vm run: unknown option `-m` (berth vm run --help)' \
+		vm run --kernel "$KERNEL" -m 512M
+	vmcmd 125 'berth vm run: option `--mem` needs a value (berth vm run --help)' \
+		vm run --kernel "$KERNEL" --mem
+	vmcmd 125 'berth vm run: unknown option `--me` (berth vm run --help)' \
+		vm run --kernel "$KERNEL" --me 512M
+	vmcmd 125 'berth vm run: option `--no-reboot` takes no value (berth vm run --help)' \
+		vm run --kernel "$KERNEL" --no-reboot=yes
+	vmcmd 125 'berth vm run: --kernel is required (see berth vm --help)' vm run --mem 64M
+	vmcmd 125 'berth vm: expected a command: run (see berth vm --help)' vm
+	vmcmd 125 'berth vm: unknown command "frobnicate" (see berth vm --help)' vm frobnicate
+	# the guest's own statuses are untouched: --no-reboot's 2 and power-off's 0 are
+	# asserted by the tests above and below
 }
 
 @test "vm: --append longer than COMMAND_LINE_SIZE, a FIFO, unknown --disk options" {

@@ -132,7 +132,7 @@ BERTH_CMD(image)
 		argc++, argv--;
 		if (image_find(e, argv[2], &img, err) < 0)
 			return -1;
-		t = image_inspect_json(img);
+		t = image_inspect_json(e, img);
 		puts(t);
 		free(t);
 		image_free(img);

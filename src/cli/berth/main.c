@@ -53,12 +53,29 @@ static void usage(FILE *f)
 	fprintf(f, "  %-8s %s\n", "vm", "run a RISC-V virtual machine");
 }
 
+static bool main_is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* `CMD --help`, or `CMD SUB --help` for the commands with subcommands: asks only for a usage,
+ * which every command prints before it touches the store. */
+static bool main_help_only(int (*fn)(struct engine *, int, char **, berth_error_t *), int argc,
+                           char **argv)
+{
+	if (argc >= 2 && main_is_help(argv[1]))
+		return true;
+	return argc >= 3 && (fn == cmd_image || fn == cmd_network || fn == cmd_manifest) &&
+	       main_is_help(argv[2]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
 	struct engine e = {.lock_fd = -1};
 	cleanup_error berth_error_t err = NULL;
 	int i = 1, r;
+	bool help;
 
 	/* Nothing berth's caller left open reaches a container or its runtime code: an fd to a
 	 * host directory would be a way out of the container (CVE-2024-21626). */
@@ -95,13 +112,23 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
+		/* only a command's --help runs without the store (and so without root) */
+		help = main_help_only(commands[k].fn, argc - i, argv + i);
+		if (geteuid() != 0 && !help) {
+			fprintf(
+			    stderr,
+			    "berth: %s: berth needs root for now (rootless is planned): run it as "
+			    "root, e.g. `sudo berth %s …`\n",
+			    argv[i], argv[i]);
+			return 125;
+		}
 		/* exec too: it joins the container's namespaces in-process, as berth-runtime
 		 * exec does */
 		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start ||
 		    commands[k].fn == cmd_exec)
 			/* as berth-runtime does; BERTH_SELF: berth's real path */
 			util_exec_sealed_self("berth", "BERTH_SELF", argv);
-		if (engine_open(&e, root, &err) < 0) {
+		if (!help && engine_open(&e, root, &err) < 0) {
 			fprintf(stderr, "berth: %s\n", err->msg);
 			engine_close(&e);
 			return 125;

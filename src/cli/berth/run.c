@@ -167,13 +167,8 @@ BERTH_CMD(run)
 			o.hostname = optarg;
 			break;
 		case O_MEM:
-			o.memory = spec_parse_size(optarg);
-			if (o.memory <= 0) {
-				berth_error(err, 0,
-				            "bad --memory `%s`: expected a size like 64m or 1g",
-				            optarg);
+			if (spec_parse_memory(optarg, &o.memory, err) < 0)
 				goto out;
-			}
 			break;
 		case O_CPUS: {
 			char *end;

@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #define PROG "berth vm"
+/* berth's own failure, as every other berth command (and Docker) exits: the guest's
+ * statuses (0, 2, a syscon code) are not confused with it */
+#define VM_EXIT_BERTH 125
 
 static const char vm_usage_text[] =
     "Usage: berth vm run --kernel IMAGE [OPTIONS]\n"
@@ -49,7 +52,7 @@ static const char vm_usage_text[] =
     "  -h, --help          this help\n"
     "\n"
     "Exit status: 0 when the guest powers off, 2 when it reboots with --no-reboot,\n"
-    "1 on errors.\n";
+    "125 when berth itself fails (a bad argument, a file it cannot use).\n";
 
 static void vm_usage(FILE *f)
 {
@@ -61,7 +64,7 @@ static int vm_fail(const char *fmt, const char *arg)
 	fprintf(stderr, PROG ": ");
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
-	return 1;
+	return VM_EXIT_BERTH;
 }
 
 static int vm_add_disk(struct vm_config *cfg, const char *arg)
@@ -151,7 +154,7 @@ static int vm_cmd_run(int argc, char **argv)
 	};
 	struct vm_config cfg = {.mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1};
 	berth_error_t err = NULL;
-	int c, status = 1;
+	int c, status = VM_EXIT_BERTH;
 	char *end;
 	unsigned long n;
 
@@ -245,7 +248,7 @@ static int vm_cmd_run(int argc, char **argv)
 	if (status < 0) {
 		fprintf(stderr, PROG ": %s\n", err != NULL ? err->msg : "unknown error");
 		berth_error_release(&err);
-		status = 1;
+		status = VM_EXIT_BERTH;
 	}
 out:
 	for (unsigned i = 0; i < cfg.ndisks; i++)
@@ -259,10 +262,14 @@ out:
 
 int cmd_vm(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	if (argc < 2) {
+		fputs(PROG ": expected a command: run (see berth vm --help)\n", stderr);
+		return VM_EXIT_BERTH;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		vm_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 1 : 0;
+		vm_usage(stdout);
+		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return vm_cmd_run(argc - 1, argv + 1);

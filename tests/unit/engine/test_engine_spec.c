@@ -197,6 +197,27 @@ static void test_sizes(void **state)
 	assert_int_equal(spec_parse_size("12x"), -1);
 }
 
+/* --memory: the runtime's minimum (6 MiB) is checked before anything is made */
+static void test_memory_minimum(void **state)
+{
+	berth_error_t err = NULL;
+	int64_t v = 0;
+
+	(void)state;
+	assert_int_equal(spec_parse_memory("6m", &v, &err), 0);
+	assert_int_equal(v, 6LL << 20);
+	assert_int_equal(spec_parse_memory("100", &v, &err), -1);
+	assert_non_null(strstr(err->msg, "--memory `100`"));
+	assert_non_null(strstr(err->msg, "minimum of 6m (6291456 bytes)"));
+	berth_error_release(&err);
+	assert_int_equal(spec_parse_memory("6291455", &v, &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(spec_parse_memory("lots", &v, &err), -1);
+	assert_non_null(strstr(err->msg, "expected a size like 64m or 1g"));
+	berth_error_release(&err);
+	assert_int_equal(v, 6LL << 20);
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -221,9 +242,13 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_args),   cmocka_unit_test(test_env),
-	    cmocka_unit_test(test_cwd),    cmocka_unit_test(test_check_workdir),
-	    cmocka_unit_test(test_opts),   cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_env),
+	    cmocka_unit_test(test_cwd),
+	    cmocka_unit_test(test_check_workdir),
+	    cmocka_unit_test(test_opts),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_memory_minimum),
 	    cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests_name("engine spec", tests, NULL, NULL);

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# berth's command line as a Docker user expects it (issue 17, continued): what `berth images`
+# shows, --memory's minimum, and a non-root user told that berth needs root.
+load helpers
+bats_require_minimum_version 1.5.0
+
+BERTH=$BERTH_BUILD/berth
+
+setup() {
+	ROOT=$BATS_TEST_TMPDIR/root
+}
+
+teardown() {
+	engine_rm_all
+}
+
+# Nothing of a refused run is left: no container, no runtime state, no mount.
+assert_nothing_left() {
+	[ -z "$(ls "$ROOT/containers" 2>/dev/null)" ]
+	[ -z "$(ls "$ROOT/runtime" 2>/dev/null)" ]
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+}
+
+# bad STATUS TEXT CMD…: berth refuses with STATUS, one line on stderr containing TEXT,
+# nothing on stdout.
+bad() {
+	local want=$1 text=$2
+	shift 2
+	run --separate-stderr b "$@"
+	echo "status=$status stdout=$output stderr=$stderr"
+	[ "$status" -eq "$want" ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"$text"* ]]
+}
+
+# berth as the unprivileged user nobody (uid and gid 65534, no groups)
+nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root "$ROOT" "$@"
+}
+
+@test "run --memory below the runtime's minimum (6m) is refused up front, nothing left" {
+	bad 125 'bad --memory `100`: 100 bytes is below the minimum of 6m (6291456 bytes)' \
+		run --memory 100 busybox true
+	assert_nothing_left
+	bad 125 'bad --memory `5m`: 5242880 bytes is below the minimum of 6m' \
+		run --rm --memory=5m busybox true
+	bad 125 'bad --memory `6291455`' run -d --memory 6291455 busybox true
+	assert_nothing_left
+	run b ps -a --format json
+	[ "$status" -eq 0 ]
+	[ "$output" = "[]" ]
+}
+
+@test "not root: every command that needs the store says so in one line, exit 125" {
+	local cmd
+	mkdir -m 0755 "$ROOT"
+	for cmd in images ps "run --rm busybox true" "pull busybox" "image import /dev/null" \
+		"rmi busybox" "network ls" "load -i /dev/null" "start x" "exec x true"; do
+		# shellcheck disable=SC2086 # the command's words
+		run --separate-stderr nobody $cmd
+		echo "$cmd: status=$status stdout=$output stderr=$stderr"
+		[ "$status" -eq 125 ]
+		[ -z "$output" ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"berth needs root for now (rootless is planned)"* ]]
+		[[ "$stderr" == *"sudo berth ${cmd%% *}"* ]]
+	done
+	# the store was not touched
+	[ -z "$(ls -A "$ROOT")" ]
+	# help and the version need no root
+	run nobody --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"commands:"* ]]
+	run nobody version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "berth version "* ]]
+	run --separate-stderr nobody images --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: berth images"* ]]
+	run --separate-stderr nobody run --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"usage: berth run"* ]]
+	run --separate-stderr nobody network create --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: berth network create"* ]]
+	[ -z "$(ls -A "$ROOT")" ]
+}
+
+# oci_rewrite IN OUT CREATED [noname]: the oci-archive IN (one image, as `image export`
+# writes it) with the config's `created` set to CREATED (the image id changes with it), and
+# with "noname" its index entry without a name; digests and sizes made right again.
+oci_rewrite() {
+	local in=$1 out=$2 created=$3 noname=${4:-} d m c nc nm
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/oci.XXXXXX")
+	tar -C "$d" -xf "$in"
+	m=$(jq -r '.manifests[0].digest' "$d/index.json" | cut -d: -f2)
+	c=$(jq -r '.config.digest' "$d/blobs/sha256/$m" | cut -d: -f2)
+	jq -c --arg t "$created" '.created = $t' "$d/blobs/sha256/$c" >"$d/new"
+	nc=$(sha256sum "$d/new" | cut -c1-64)
+	mv "$d/new" "$d/blobs/sha256/$nc"
+	jq -c --arg d "sha256:$nc" --argjson s "$(stat -c %s "$d/blobs/sha256/$nc")" \
+		'.config.digest = $d | .config.size = $s' "$d/blobs/sha256/$m" >"$d/new"
+	nm=$(sha256sum "$d/new" | cut -c1-64)
+	mv "$d/new" "$d/blobs/sha256/$nm"
+	jq -c --arg d "sha256:$nm" --argjson s "$(stat -c %s "$d/blobs/sha256/$nm")" \
+		'.manifests[0].digest = $d | .manifests[0].size = $s' "$d/index.json" >"$d/new"
+	if [ "$noname" = noname ]; then
+		jq -c 'del(.manifests[0].annotations)' "$d/new" >"$d/index.json"
+		rm "$d/new"
+	else
+		mv "$d/new" "$d/index.json"
+	fi
+	tar -C "$d" -cf "$out" .
+}
+
+# rows NAME: the table rows of `berth images` for NAME ("<none>" for the untagged)
+rows() {
+	b images | awk -v n="$1" 'NR > 1 && $1 == n' | wc -l
+}
+
+@test "images: CREATED as Docker says it, whole; --format json has the full RFC 3339 time" {
+	local t=$BATS_TEST_TMPDIR
+	run -0 b image export busybox "$t/bb.tar"
+	oci_rewrite "$t/bb.tar" "$t/old.tar" 2019-06-30T23:59:58.123456789Z
+	run -0 b image import "$t/old.tar" old:1
+	run -0 b images
+	echo "$output"
+	[[ "${lines[0]}" =~ ^NAME\ +ID\ +CREATED\ +SIZE$ ]]
+	# made now: seconds ago; the 2019 one: years ago, not a cut timestamp
+	[ "$(grep -cE '^busybox:latest +[0-9a-f]{12} +(Less than a second|1 second|[0-9]+ seconds|About a minute|[0-9]+ minutes) ago +[0-9.]+MB$' <<<"$output")" -eq 1 ]
+	[ "$(grep -cE '^old:1 +[0-9a-f]{12} +[0-9]+ years ago +[0-9.]+MB$' <<<"$output")" -eq 1 ]
+	[[ "$output" != *"2019-06-30T"* ]]
+	run -0 b images --format json
+	[ "$(jq -r '.[] | select(.name == "old:1") | .created' <<<"$output")" = 2019-06-30T23:59:58.123456789Z ]
+	[[ "$(jq -r '.[] | select(.name == "busybox:latest") | .created' <<<"$output")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$ ]]
+}
+
+@test "images: one image imported twice (untagged) is one row, not a <none> duplicate" {
+	local t=$BATS_TEST_TMPDIR
+	run -0 b image export busybox "$t/bb.tar"
+	oci_rewrite "$t/bb.tar" "$t/img.tar" 2020-01-01T00:00:00Z
+	oci_rewrite "$t/bb.tar" "$t/noname.tar" 2020-01-01T00:00:00Z noname
+	run -0 b image import "$t/img.tar" img:1
+	# the same image id again, without a name: twice
+	run -0 b image import "$t/noname.tar"
+	run -0 b image import "$t/noname.tar"
+	[ "$(rows img:1)" -eq 1 ]
+	[ "$(rows '<none>')" -eq 0 ]
+	# the same id by another way (a docker-archive with no RepoTags: another manifest)
+	run -0 b save --format docker-archive -o "$t/d.tar" img:1
+	mkdir "$t/d"
+	tar -C "$t/d" -xf "$t/d.tar"
+	jq -c '.[0].RepoTags = null' "$t/d/manifest.json" >"$t/d/m.json"
+	mv "$t/d/m.json" "$t/d/manifest.json"
+	tar -C "$t/d" -cf "$t/d2.tar" .
+	run -0 b load -i "$t/d2.tar"
+	[ "$(rows '<none>')" -eq 0 ]
+	[ "$(rows img:1)" -eq 1 ]
+	# an untagged image first, then named: the name takes that row
+	run -0 b rmi img:1
+	run -0 b image import "$t/noname.tar"
+	[ "$(rows '<none>')" -eq 1 ]
+	run -0 b image import "$t/img.tar" img:2
+	[ "$(rows '<none>')" -eq 0 ]
+	[ "$(rows img:2)" -eq 1 ]
+}
+
+@test "images: SIZE is the layers unpacked, the same for every import path" {
+	local t=$BATS_TEST_TMPDIR want id
+	mkdir -p "$t/rootfs/bin"
+	cp /bin/busybox "$t/rootfs/bin/busybox"
+	ln "$t/rootfs/bin/busybox" "$t/rootfs/bin/sh"
+	ln -s busybox "$t/rootfs/bin/ls"
+	# the file once (a hard link is not counted twice), the symlink's own size, no directory
+	want=$(($(stat -c %s /bin/busybox) + 7))
+	tar -C "$t/rootfs" -cf "$t/rootfs.tar" .
+	gzip -c "$t/rootfs.tar" >"$t/rootfs.tar.gz"
+	run -0 b image import "$t/rootfs.tar" plain
+	run -0 b image import "$t/rootfs.tar.gz" gz
+	run -0 b save -o "$t/oci.tar" plain
+	run -0 b save --format docker-archive -o "$t/docker.tar" gz
+	run -0 b images --format json
+	echo "$output"
+	[ "$(jq -r '.[] | select(.name == "plain:latest") | .size' <<<"$output")" -eq "$want" ]
+	[ "$(jq -r '.[] | select(.name == "gz:latest") | .size' <<<"$output")" -eq "$want" ]
+	# the archives, loaded into another store
+	ROOT=$t/root2
+	run -0 b load -i "$t/oci.tar"
+	run -0 b load -i "$t/docker.tar"
+	run -0 b images --format json
+	[ "$(jq -r '.[] | select(.name == "plain:latest") | .size' <<<"$output")" -eq "$want" ]
+	[ "$(jq -r '.[] | select(.name == "gz:latest") | .size' <<<"$output")" -eq "$want" ]
+	id=$(jq -r '.[] | select(.name == "gz:latest") | .id' <<<"$output")
+	run -0 b image inspect gz
+	[ "$(jq -r .size <<<"$output")" -eq "$want" ]
+	# the table: Docker's decimal units, three digits
+	run -0 b images
+	[ "$(grep -cE "^gz:latest +${id:0:12} .* [0-9.]+MB\$" <<<"$output")" -eq 1 ]
+	ROOT=$t/root
+}
+
+@test "images: -q gives the ids only, --no-trunc whole; an unknown option is one line, 125" {
+	local t=$BATS_TEST_TMPDIR n
+	run -0 b image export busybox "$t/bb.tar"
+	oci_rewrite "$t/bb.tar" "$t/img.tar" 2020-01-01T00:00:00Z
+	run -0 b image import "$t/img.tar" img:1
+	run -0 b images --format json
+	n=$(jq length <<<"$output")
+	[ "$n" -eq 2 ]
+	run -0 b images -q
+	[ "${#lines[@]}" -eq "$n" ]
+	[ "$(grep -cE '^[0-9a-f]{12}$' <<<"$output")" -eq "$n" ]
+	run -0 b images --quiet --no-trunc
+	[ "$(grep -cE '^sha256:[0-9a-f]{64}$' <<<"$output")" -eq "$n" ]
+	run -0 b images -a
+	[ "${#lines[@]}" -eq $((n + 1)) ]
+	bad 125 'unknown option `--bogus` (berth images --help)' images --bogus
+	bad 125 'unknown option `-x` (berth images --help)' images -x
+	bad 125 'option `--format` needs a value' images --format
+	bad 125 'bad --format `table`: expected json' images --format table
+	bad 125 'unexpected argument `foo`' images foo
+}
