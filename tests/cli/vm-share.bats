@@ -167,13 +167,17 @@ shell_guest() {
 	output=
 	coproc GUEST { timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
 		--append "console=$2 quiet -- echo SHELL-READY && sh" 2>&1; }
-	local in=${GUEST[1]} out=${GUEST[0]} pid=$GUEST_PID
+	local in out pid=$GUEST_PID
+	# copies of the coprocess's pipes: bash closes its own as soon as the process exits,
+	# maybe before its last lines are read
+	exec {in}>&"${GUEST[1]}" {out}<&"${GUEST[0]}"
 	while IFS= read -r line <&"$out"; do
 		output+="$line"$'\n'
 		if [[ "$line" == *SHELL-READY* ]]; then
 			printf '%b' "$1" >&"$in"
 		fi
 	done
+	exec {in}>&- {out}<&-
 	wait "$pid" && status=0 || status=$?
 	echo "$output"
 }
@@ -206,7 +210,10 @@ shell_guest() {
 	[ -e "$TMP/share/printed" ]
 	output=
 	coproc CLIENT { socat - "UNIX-CONNECT:$sock"; }
-	local in=${CLIENT[1]} out=${CLIENT[0]} cpid=$CLIENT_PID
+	local in out cpid=$CLIENT_PID
+	# copies of the coprocess's pipes: bash closes its own as soon as the process exits,
+	# maybe before its last lines are read
+	exec {in}>&"${CLIENT[1]}" {out}<&"${CLIENT[0]}"
 	while IFS= read -r line <&"$out"; do
 		output+="$line"$'\n'
 		if [[ "$line" == *SHELL-READY* ]]; then
@@ -216,6 +223,7 @@ shell_guest() {
 			break
 		fi
 	done
+	exec {in}>&- {out}<&-
 	echo "$output"
 	wait "$vm" && status=0 || status=$?
 	kill "$cpid" 2>/dev/null || true

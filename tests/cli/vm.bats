@@ -93,13 +93,17 @@ echo_guest() {
 	output=
 	coproc GUEST { timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
 		--append "console=ttyS0 berth.test=echo" 2>&1; }
-	local in=${GUEST[1]} out=${GUEST[0]} pid=$GUEST_PID
+	local in out pid=$GUEST_PID
+	# copies of the coprocess's pipes: bash closes its own as soon as the process exits,
+	# maybe before its last lines are read
+	exec {in}>&"${GUEST[1]}" {out}<&"${GUEST[0]}"
 	while IFS= read -r line <&"$out"; do
 		output+="$line"$'\n'
 		if [[ "$line" == *BERTH-ECHO-READY* ]]; then
 			printf '%b' "$1" >&"$in"
 		fi
 	done
+	exec {in}>&- {out}<&-
 	wait "$pid" && status=0 || status=$?
 }
 
