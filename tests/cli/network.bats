@@ -196,7 +196,8 @@ print(a[0], d[2:11].decode(), flush=True)
 	[[ "$output" == *"default via ${sub%.0/24}.1 dev eth0"* ]]
 	[ "$(ip_of d1)" != null ]
 	brun -d --name d2 busybox sleep 1000
-	run b exec d2 grep -c d1 /etc/hosts
+	# -w: d2's own line holds its hostname, a hex id that may contain "d1"
+	run b exec d2 grep -c -w d1 /etc/hosts
 	[ "$output" = 0 ]
 	# but the address answers (a closed port: refused; busybox wget crashes on that, nc not)
 	run b exec d2 nc "$(ip_of d1)" 1
