@@ -3,6 +3,7 @@
 # missing value named, --help for every command, run/exec exit statuses 125/126/127,
 # HOSTNAME, duplicate mount destinations, what rmi prints.
 load helpers
+load engine-helpers
 bats_require_minimum_version 1.5.0
 
 BERTH=$BERTH_BUILD/berth
@@ -13,26 +14,6 @@ setup() {
 
 teardown() {
 	engine_rm_all
-}
-
-# Nothing of a refused run is left: no container, no runtime state, no mount.
-assert_nothing_left() {
-	[ -z "$(ls "$ROOT/containers" 2>/dev/null)" ]
-	[ -z "$(ls "$ROOT/runtime" 2>/dev/null)" ]
-	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
-}
-
-# bad STATUS TEXT CMD…: berth refuses with STATUS, one line on stderr containing TEXT,
-# nothing on stdout.
-bad() {
-	local want=$1 text=$2
-	shift 2
-	run --separate-stderr b "$@"
-	echo "status=$status stdout=$output stderr=$stderr"
-	[ "$status" -eq "$want" ]
-	[ -z "$output" ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == *"$text"* ]]
 }
 
 @test "run: a long option is taken only whole, never by a prefix" {
@@ -309,29 +290,7 @@ user_image() {
 }
 
 user_image_with() {
-	local d=$BATS_TEST_TMPDIR/uw-$1
-	mkdir -p "$d/x"
-	b image export users:1 "$d/u.tar"
-	tar -C "$d/x" -xf "$d/u.tar"
-	python3 - "$d/x" "$2" <<-'P'
-	import hashlib, json, os, sys
-	d, user = sys.argv[1], sys.argv[2]
-	blob = lambda h: os.path.join(d, 'blobs/sha256', h)
-	def put(data):
-	    h = hashlib.sha256(data).hexdigest()
-	    open(blob(h), 'wb').write(data)
-	    return {'digest': 'sha256:' + h, 'size': len(data)}
-	idx = json.load(open(os.path.join(d, 'index.json')))
-	m = json.load(open(blob(idx['manifests'][0]['digest'][7:])))
-	c = json.load(open(blob(m['config']['digest'][7:])))
-	c.setdefault('config', {})['User'] = user
-	m['config'].update(put(json.dumps(c).encode()))
-	idx['manifests'][0].update(put(json.dumps(m).encode()))
-	idx['manifests'][0].pop('annotations', None)
-	json.dump(idx, open(os.path.join(d, 'index.json'), 'w'))
-	P
-	tar -C "$d/x" -cf "$d/w.tar" .
-	b image import "$d/w.tar" "$1"
+	image_with_config users:1 "$1" User "$2"
 }
 
 # ids IMAGE [RUN OPTIONS…]: "uid gid groups…" of the container's process

@@ -2,6 +2,7 @@
 # berth's command line as a Docker user expects it (issue 17, continued): what `berth images`
 # shows, --memory's minimum, and a non-root user told that berth needs root.
 load helpers
+load engine-helpers
 bats_require_minimum_version 1.5.0
 
 BERTH=$BERTH_BUILD/berth
@@ -12,26 +13,6 @@ setup() {
 
 teardown() {
 	engine_rm_all
-}
-
-# Nothing of a refused run is left: no container, no runtime state, no mount.
-assert_nothing_left() {
-	[ -z "$(ls "$ROOT/containers" 2>/dev/null)" ]
-	[ -z "$(ls "$ROOT/runtime" 2>/dev/null)" ]
-	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
-}
-
-# bad STATUS TEXT CMD…: berth refuses with STATUS, one line on stderr containing TEXT,
-# nothing on stdout.
-bad() {
-	local want=$1 text=$2
-	shift 2
-	run --separate-stderr b "$@"
-	echo "status=$status stdout=$output stderr=$stderr"
-	[ "$status" -eq "$want" ]
-	[ -z "$output" ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == *"$text"* ]]
 }
 
 # berth as the unprivileged user nobody (uid and gid 65534, no groups)

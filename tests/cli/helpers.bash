@@ -128,3 +128,32 @@ engine_rm_all() {
 		b rm -f "$id" >/dev/null 2>&1 || true
 	done
 }
+
+# image_with_config SRC NAME KEY VALUE: import as NAME the image SRC with its config's
+# config.KEY set to VALUE (a string), through an OCI archive rewritten here.
+image_with_config() {
+	local d
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/cfg.XXXXXX")
+	mkdir -p "$d/x"
+	b image export "$1" "$d/src.tar"
+	tar -C "$d/x" -xf "$d/src.tar"
+	python3 - "$d/x" "$3" "$4" <<-'P'
+	import hashlib, json, os, sys
+	d, key, value = sys.argv[1], sys.argv[2], sys.argv[3]
+	blob = lambda h: os.path.join(d, 'blobs/sha256', h)
+	def put(data):
+	    h = hashlib.sha256(data).hexdigest()
+	    open(blob(h), 'wb').write(data)
+	    return {'digest': 'sha256:' + h, 'size': len(data)}
+	idx = json.load(open(os.path.join(d, 'index.json')))
+	m = json.load(open(blob(idx['manifests'][0]['digest'][7:])))
+	c = json.load(open(blob(m['config']['digest'][7:])))
+	c.setdefault('config', {})[key] = value
+	m['config'].update(put(json.dumps(c).encode()))
+	idx['manifests'][0].update(put(json.dumps(m).encode()))
+	idx['manifests'][0].pop('annotations', None)
+	json.dump(idx, open(os.path.join(d, 'index.json'), 'w'))
+	P
+	tar -C "$d/x" -cf "$d/out.tar" .
+	b image import "$d/out.tar" "$2"
+}
