@@ -24,15 +24,11 @@ teardown() {
 }
 
 # A refused run: status 125 and one line holding $1 (starting "berth vm").
-bad() { # expected-message args...
+# bad TEXT ARG…: refused with the default guest's kernel and initrd given
+bad() {
 	local want=$1
 	shift
-	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" "$@" </dev/null
-	echo "$output"
-	[ "$status" -eq 125 ]
-	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"$want"* ]]
-	[[ "$output" == "berth vm"* ]]
+	vm_refused "$want" --kernel "$KERNEL" --initrd "$INITRD" "$@"
 }
 
 # Start a guest (berth.test=echo) in the background with the arguments given and return once

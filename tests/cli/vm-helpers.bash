@@ -18,3 +18,16 @@ vm_setup() {
 	fi
 	export TMP="$BATS_TEST_TMPDIR"
 }
+
+# vm_refused TEXT ARG…: `berth vm run ARG…` is refused before any guest starts: status 125,
+# one line starting "berth vm" and holding TEXT.
+vm_refused() {
+	local want=$1
+	shift
+	run timeout 600 "$BERTH" vm run "$@" </dev/null
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"$want"* ]]
+	[[ "$output" == "berth vm"* ]]
+}
