@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct json_t;
 
@@ -252,6 +253,21 @@ char *ctr_port_text(const struct ctr_info *c);
 /* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
 char *ctr_infos_json(const struct ctr_info *v, size_t n);
 char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
+/* berth logs (ctrlog.c): the container's log, its stdout records to our stdout and its stderr
+ * records to our stderr. */
+struct ctr_log_opts {
+	bool follow;     /* on until the container exits (or the time passes until) */
+	bool timestamps; /* each line after its time, RFC 3339 with nanoseconds */
+	long long tail;  /* only the last lines; -1: all */
+	bool has_since, has_until;
+	struct timespec since, until;
+};
+int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, berth_error_t *err);
+/* A --since / --until value, as Docker takes them: an RFC 3339 time ("2026-12-06T01:02:03Z",
+ * a fraction and a zone offset allowed; without a zone, local time), a date ("2026-12-06"), Unix
+ * seconds ("1765000000", "1765000000.5"), or a duration before now ("10m", "1h30m", "42s",
+ * "1.5h"; ns us ms s m h). -1 when it is none of these. */
+int ctr_log_parse_time(const char *s, const struct timespec *now, struct timespec *out);
 /* Send sig to the container's init through the runtime library. */
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 /* Wait up to secs for the container to stop running. true when it did. */
