@@ -268,6 +268,19 @@ int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, ber
  * seconds ("1765000000", "1765000000.5"), or a duration before now ("10m", "1h30m", "42s",
  * "1.5h"; ns us ms s m h). -1 when it is none of these. */
 int ctr_log_parse_time(const char *s, const struct timespec *now, struct timespec *out);
+/* berth cp (copy.c): between the container id's filesystem (path resolved inside its root:
+ * symlinks cannot lead out) and the host's path, or "-": a tar stream on stdout (out) or stdin
+ * (in, unpacked into the directory path). A stopped container's overlay is mounted meanwhile.
+ * As Docker: into a destination directory, else as the destination; "DIR/." copies DIR's
+ * entries. */
+struct ctr_copy_opts {
+	bool archive; /* -a: keep owners (else the copies are root's) */
+	bool follow;  /* -L: follow a symlink that the source path names */
+};
+int ctr_copy_out(struct engine *e, const char *id, const char *path, const char *host,
+                 const struct ctr_copy_opts *o, berth_error_t *err);
+int ctr_copy_in(struct engine *e, const char *id, const char *host, const char *path,
+                const struct ctr_copy_opts *o, berth_error_t *err);
 /* Send sig to the container's init through the runtime library. */
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 /* Wait up to secs for the container to stop running. true when it did. */

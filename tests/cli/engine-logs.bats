@@ -142,3 +142,89 @@ TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
 	bad 125 "only \`berth logs [-f]\` reads it" logs --tail 1 "$id"
 	bad 125 "older berth" logs --since 10m "$id"
 }
+
+# a stopped container c with /d (f owned by 1000, sub/g, a link to /etc/passwd) and /esc -> /
+make_c() {
+	b run --name c busybox sh -c 'mkdir -p /d/sub; echo f >/d/f; echo g >/d/sub/g; ln -s /etc/passwd /d/link; chown 1000:1000 /d/f; ln -s / /esc' >/dev/null
+}
+
+@test "cp out of a stopped container: a file, a directory, DIR/., links, -L, -a" {
+	make_c
+	cd "$BATS_TEST_TMPDIR"
+	b cp c:/d/f f1
+	[ "$(cat f1)" = f ]
+	[ "$(stat -c %u f1)" -eq 0 ]
+	b cp -a c:/d/f fa
+	[ "$(stat -c %u:%g fa)" = 1000:1000 ]
+	# a directory to a new name, then into an existing directory, then its entries
+	b cp c:/d d1
+	[ "$(cat d1/sub/g)" = g ]
+	[ "$(readlink d1/link)" = /etc/passwd ]
+	mkdir d2 d3
+	b cp c:/d d2
+	[ "$(cat d2/d/f)" = f ]
+	b cp c:/d/. d3
+	[ "$(cat d3/f)" = f ]
+	# a link as a link; -L: what it names, inside the container
+	b cp c:/d/link l1
+	[ "$(readlink l1)" = /etc/passwd ]
+	b cp -L c:/d/link l2
+	[ ! -L l2 ]
+	[ "$(cat l2)" = "$(b run --rm busybox cat /etc/passwd)" ]
+	# the overlay mounted for the copy is gone again
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+}
+
+@test "cp: symlinks in the container never lead to the host's files" {
+	make_c
+	cd "$BATS_TEST_TMPDIR"
+	b cp c:/esc/etc/passwd p
+	[ "$(cat p)" = "$(b run --rm busybox cat /etc/passwd)" ]
+	[ "$(cat p)" != "$(cat /etc/passwd)" ]
+	b cp -L c:/d/link p2
+	cmp p p2
+	echo mine >n
+	name=berth-cp-escape-$$
+	b cp n "c:/esc/tmp/$name"
+	[ ! -e "/tmp/$name" ]
+	b cp "c:/tmp/$name" back
+	[ "$(cat back)" = mine ]
+}
+
+@test "cp into and out of a running container; - for a tar stream" {
+	id=$(b run -d busybox sh -c 'echo inside >/tmp/i; sleep 300')
+	cd "$BATS_TEST_TMPDIR"
+	echo hello >h
+	b cp h "$id:/tmp/"
+	run b exec "$id" cat /tmp/h
+	[ "$output" = hello ]
+	for i in $(seq 100); do b exec "$id" test -e /tmp/i && break; sleep 0.2; done
+	b cp "$id:/tmp/i" i
+	[ "$(cat i)" = inside ]
+	# a tar on stdout, and one on stdin unpacked into a directory
+	run bash -c "'$BERTH' --root '$ROOT' cp '$id:/tmp/i' - | tar xO"
+	[ "$output" = inside ]
+	mkdir t && echo viatar >t/x
+	tar -C t -c x | b cp - "$id:/tmp"
+	run b exec "$id" cat /tmp/x
+	[ "$output" = viatar ]
+	[ -z "$(ls "$ROOT/tmp" 2>/dev/null)" ]
+}
+
+@test "cp: bad input is one line, exit 125, nothing left" {
+	make_c
+	cd "$BATS_TEST_TMPDIR"
+	echo x >x
+	bad 125 'copying between containers is not supported' cp c:/d/f c:/e
+	bad 125 'must be CONTAINER:PATH' cp x y
+	bad 125 'no container "nope"' cp nope:/x y
+	bad 125 'open `/nope` inside the root' cp c:/nope y
+	bad 125 'the directory `nodir/` does not exist' cp c:/d/f nodir/
+	bad 125 'cannot copy the directory `/d` over the file `x`' cp c:/d x
+	bad 125 'no path in the container' cp x c:
+	bad 125 'expected a SRC_PATH and a DEST_PATH' cp x
+	bad 125 'unknown option `--arch`' cp --arch x c:/
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+	[ ! -e y ]
+	[ ! -e nodir ]
+}

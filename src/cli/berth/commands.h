@@ -65,5 +65,6 @@ BERTH_CMD(manifest);
 BERTH_CMD(load);
 BERTH_CMD(network);
 BERTH_CMD(port);
+BERTH_CMD(cp);
 
 #endif

@@ -43,6 +43,7 @@ static const struct {
     {"logout", cmd_logout, "forget a registry's credentials"},
     {"network", cmd_network, "create, list, inspect, remove networks"},
     {"port", cmd_port, "list a container's published ports"},
+    {"cp", cmd_cp, "copy files between a container and the host"},
 };
 
 static void usage(FILE *f)
