@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Where entries go: made under a directory (dfd), or written to a tar. */
@@ -29,8 +30,8 @@ struct copy_ctx {
 	int depth;
 };
 
-static int copy_entry(struct copy_ctx *c, int fd, const struct stat *st, int dfd,
-                      const char *name, const char *tarpath, berth_error_t *err);
+static int copy_entry(struct copy_ctx *c, int fd, const struct stat *st, int dfd, const char *name,
+                      const char *tarpath, berth_error_t *err);
 
 /* A path's last component ("a/b/" -> "b"; "/" -> "."). */
 static char *copy_base(const char *path)
@@ -176,7 +177,7 @@ static int copy_tar_entry(struct copy_ctx *c, int fd, const struct stat *st, con
 	if (!S_ISREG(st->st_mode))
 		archive_entry_set_size(en, 0);
 	if (archive_write_header(c->tar, en) != ARCHIVE_OK)
-		r = berth_error(err, 0, "tar: %s", archive_error_string(c->tar));
+		r = berth_error(err, 0, "tar: %s", archive_error_string(c->tar) ?: strerror(errno));
 	archive_entry_free(en);
 	if (r == 0 && S_ISREG(st->st_mode)) {
 		cleanup_close int rfd = copy_reopen(fd, O_RDONLY, tarpath, err);
@@ -186,7 +187,8 @@ static int copy_tar_entry(struct copy_ctx *c, int fd, const struct stat *st, con
 			return -1;
 		while ((n = read(rfd, buf, sizeof(buf))) > 0)
 			if (archive_write_data(c->tar, buf, (size_t)n) < 0)
-				return berth_error(err, 0, "tar: %s", archive_error_string(c->tar));
+				return berth_error(err, 0, "tar: %s",
+				                   archive_error_string(c->tar) ?: strerror(errno));
 		if (n < 0)
 			return berth_error(err, errno, "read `%s`", tarpath);
 	}
@@ -196,8 +198,8 @@ static int copy_tar_entry(struct copy_ctx *c, int fd, const struct stat *st, con
 }
 
 /* One entry (fd: O_PATH, not following it) made as name in dfd, or written to the tar. */
-static int copy_entry(struct copy_ctx *c, int fd, const struct stat *st, int dfd,
-                      const char *name, const char *tarpath, berth_error_t *err)
+static int copy_entry(struct copy_ctx *c, int fd, const struct stat *st, int dfd, const char *name,
+                      const char *tarpath, berth_error_t *err)
 {
 	struct stat old;
 	bool exists;
@@ -340,15 +342,15 @@ static int copy_paths(const struct ctr_copy_opts *o, int srcroot, const char *sr
 			return -1;
 		berth_error_release(err);
 		if (dfd >= 0 && S_ISDIR(st.st_mode))
-			return berth_error(err, 0, "cannot copy the directory `%s` over the file `%s`",
-			                   src, dst);
+			return berth_error(
+			    err, 0, "cannot copy the directory `%s` over the file `%s`", src, dst);
 		if (dfd >= 0 && S_ISREG(st.st_mode) && S_ISREG(dst_st.st_mode))
 			/* a file over a file: written in place, as cp(1) (dst's owner and mode) */
 			return copy_over(sfd, dfd, dst, err);
 		if (dfd >= 0 && dstroot < 0)
-			return berth_error(err, 0,
-			                   "`%s` exists and is neither a regular file nor a directory",
-			                   dst);
+			return berth_error(
+			    err, 0, "`%s` exists and is neither a regular file nor a directory",
+			    dst);
 		if (dfd < 0 && dst_slash && !S_ISDIR(st.st_mode))
 			return berth_error(err, 0, "the directory `%s` does not exist", dst);
 		ddir = copy_open(dstroot, pd, O_PATH | O_DIRECTORY, err);
@@ -365,8 +367,7 @@ static int copy_paths(const struct ctr_copy_opts *o, int srcroot, const char *sr
 static ssize_t copy_tar_write(struct archive *a, void *arg, const void *buf, size_t n)
 {
 	(void)a;
-	(void)arg;
-	return util_write_all(STDOUT_FILENO, buf, n) < 0 ? -1 : (ssize_t)n;
+	return util_write_all(arg ? *(int *)arg : STDOUT_FILENO, buf, n) < 0 ? -1 : (ssize_t)n;
 }
 
 int ctr_copy_out(struct engine *e, const char *id, const char *path, const char *host,
@@ -378,8 +379,8 @@ int ctr_copy_out(struct engine *e, const char *id, const char *path, const char 
 	if (rootfd < 0)
 		return -1;
 	if (strcmp(host, "-") == 0) {
-		cleanup_close int sfd = copy_open(rootfd, path, O_PATH | (o->follow ? 0 : O_NOFOLLOW),
-		                                  err);
+		cleanup_close int sfd =
+		    copy_open(rootfd, path, O_PATH | (o->follow ? 0 : O_NOFOLLOW), err);
 		cleanup_free char *base = copy_base(path);
 		struct copy_ctx c = {.o = o, .tar = archive_write_new()};
 		struct stat st;
@@ -391,7 +392,8 @@ int ctr_copy_out(struct engine *e, const char *id, const char *path, const char 
 		else if (sfd >= 0)
 			r = copy_entry(&c, sfd, &st, -1, NULL, base, err);
 		if (archive_write_close(c.tar) != ARCHIVE_OK && r == 0)
-			r = berth_error(err, 0, "tar: %s", archive_error_string(c.tar));
+			r = berth_error(err, 0, "tar: %s",
+			                archive_error_string(c.tar) ?: strerror(errno));
 		archive_write_free(c.tar);
 	} else {
 		r = copy_paths(o, rootfd, path, -1, host, err);
@@ -443,5 +445,170 @@ int ctr_copy_in(struct engine *e, const char *id, const char *host, const char *
 	close(rootfd);
 	if (mounted)
 		ctr_umount(e, id);
+	return r;
+}
+
+int ctr_export(struct engine *e, const char *id, const char *file, berth_error_t *err)
+{
+	cleanup_free char *tmp = NULL;
+	struct copy_ctx c = {.o = &(struct ctr_copy_opts){0}, .tar = NULL};
+	bool mounted;
+	int rootfd, fd = STDOUT_FILENO, r;
+
+	if (strcmp(file, "-") != 0) {
+		/* written beside file and renamed into place: no half archive */
+		tmp = xasprintf("%s.berth-XXXXXX", file);
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			r = berth_error(err, errno, "create `%s`", tmp);
+			return r;
+		}
+	}
+	rootfd = copy_root(e, id, &mounted, err);
+	if (rootfd < 0) {
+		r = -1;
+		goto out;
+	}
+	c.tar = archive_write_new();
+	archive_write_set_format_pax_restricted(c.tar);
+	archive_write_open(c.tar, &fd, NULL, copy_tar_write, NULL);
+	r = copy_dir_entries(&c, rootfd, -1, NULL, ".", err);
+	if (archive_write_close(c.tar) != ARCHIVE_OK && r == 0)
+		r = berth_error(err, 0, "tar: %s", archive_error_string(c.tar) ?: strerror(errno));
+	archive_write_free(c.tar);
+	close(rootfd);
+	if (mounted)
+		ctr_umount(e, id);
+out:
+	if (tmp) {
+		if (r == 0 && fsync(fd) < 0)
+			r = berth_error(err, errno, "write `%s`", tmp);
+		close(fd);
+		if (r == 0 && rename(tmp, file) < 0)
+			r = berth_error(err, errno, "rename `%s` to `%s`", tmp, file);
+		if (r < 0)
+			unlink(tmp);
+	}
+	return r;
+}
+
+struct diff_acc {
+	char **v;
+	size_t n;
+};
+
+/* Whether path (relative) is in one of the container's image layers. */
+static bool diff_in_lower(const int *lower, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++) {
+		berth_error_t e2 = NULL;
+		int fd = util_open_in_root(lower[i], path, O_PATH | O_NOFOLLOW, 0, &e2);
+		berth_error_release(&e2);
+		if (fd >= 0) {
+			struct stat st;
+			bool wh = fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0;
+			close(fd);
+			/* a whiteout in a layer above hides it (layers: top first) */
+			return !wh;
+		}
+	}
+	return false;
+}
+
+static int diff_walk(int dirfd, const char *rel, const int *lower, size_t nl, struct diff_acc *acc,
+                     int depth, berth_error_t *err)
+{
+	int fd;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (depth > 256)
+		return berth_error(err, 0, "`/%s`: deeper than 256 directories", rel);
+	fd = openat(dirfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error(err, errno, "open `/%s` in the upper layer", rel);
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return berth_error(err, errno, "opendir `/%s`", rel);
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		cleanup_free char *p = NULL;
+		struct stat st;
+		char kind;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		p = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (fstatat(dirfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = berth_error(err, errno, "stat `/%s` in the upper layer", p);
+			break;
+		}
+		/* overlayfs's whiteout: a 0/0 character device */
+		if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+			kind = 'D';
+		else
+			kind = diff_in_lower(lower, nl, p) ? 'C' : 'A';
+		acc->v = xrealloc(acc->v, (acc->n + 1) * sizeof(*acc->v));
+		acc->v[acc->n++] = xasprintf("%c /%s", kind, p);
+		if (S_ISDIR(st.st_mode))
+			r = diff_walk(dirfd, p, lower, nl, acc, depth + 1, err);
+	}
+	closedir(d);
+	return r;
+}
+
+static int diff_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a + 2, *(char *const *)b + 2);
+}
+
+int ctr_diff(struct engine *e, const char *id, char **text, berth_error_t *err)
+{
+	cleanup_free char *up = engine_path(e, "containers/%s/upper", id);
+	cleanup_close int upfd = open(up, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct diff_acc acc = {0};
+	json_t *rec, *layers;
+	size_t nl;
+	int *lower, r;
+	size_t len = 1;
+
+	if (upfd < 0)
+		return berth_error(err, errno, "open `%s`", up);
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	layers = json_object_get(rec, "layers");
+	nl = json_array_size(layers);
+	lower = xmalloc0((nl + 1) * sizeof(*lower));
+	/* top first */
+	for (size_t i = 0; i < nl; i++) {
+		cleanup_free char *d =
+		    image_layer_dir(e, json_string_value(json_array_get(layers, nl - 1 - i)) ?: "");
+		lower[i] = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	json_decref(rec);
+	r = diff_walk(upfd, "", lower, nl, &acc, 0, err);
+	for (size_t i = 0; i < nl; i++)
+		if (lower[i] >= 0)
+			close(lower[i]);
+	free(lower);
+	if (acc.n)
+		qsort(acc.v, acc.n, sizeof(*acc.v), diff_cmp);
+	for (size_t i = 0; i < acc.n; i++)
+		len += strlen(acc.v[i]) + 1;
+	*text = xmalloc0(len);
+	len = 0;
+	for (size_t i = 0; i < acc.n; i++) {
+		size_t k = strlen(acc.v[i]);
+		memcpy(*text + len, acc.v[i], k);
+		(*text)[len + k] = '\n';
+		len += k + 1;
+		free(acc.v[i]);
+	}
+	free(acc.v);
+	if (r < 0) {
+		free(*text);
+		*text = NULL;
+	}
 	return r;
 }

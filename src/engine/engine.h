@@ -281,6 +281,13 @@ int ctr_copy_out(struct engine *e, const char *id, const char *path, const char 
                  const struct ctr_copy_opts *o, berth_error_t *err);
 int ctr_copy_in(struct engine *e, const char *id, const char *host, const char *path,
                 const struct ctr_copy_opts *o, berth_error_t *err);
+/* berth diff: what changed in the container's filesystem, from its overlay's upper layer, a
+ * line each as Docker: "A /path" (added), "C /path" (changed), "D /path" (deleted: a
+ * whiteout), sorted by path. *text is heap. */
+int ctr_diff(struct engine *e, const char *id, char **text, berth_error_t *err);
+/* berth export: a tar of the container's filesystem to file ("-": stdout), written beside it
+ * and renamed into place. A stopped container's overlay is mounted meanwhile. */
+int ctr_export(struct engine *e, const char *id, const char *file, berth_error_t *err);
 /* Send sig to the container's init through the runtime library. */
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 /* Wait up to secs for the container to stop running. true when it did. */

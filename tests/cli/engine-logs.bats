@@ -228,3 +228,46 @@ make_c() {
 	[ ! -e y ]
 	[ ! -e nodir ]
 }
+
+@test "diff: A, C, D from the container's upper layer, whiteouts as D, sorted" {
+	b run --name c busybox sh -c 'echo x >/tmp/new; rm /bin/yes; echo y >>/etc/passwd; mkdir -p /a/b; touch /a/b/c' >/dev/null
+	run b diff c
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'A /tmp/new' <<<"$output"
+	grep -qx 'C /tmp' <<<"$output"
+	grep -qx 'D /bin/yes' <<<"$output"
+	grep -qx 'C /etc/passwd' <<<"$output"
+	grep -qx 'A /a/b/c' <<<"$output"
+	[ "$(grep -c '^A /a' <<<"$output")" -eq 3 ]
+	[ "$(cut -c3- <<<"$output")" = "$(cut -c3- <<<"$output" | LC_ALL=C sort)" ]
+	run ! grep -q ' /bin/sh$' <<<"$output"
+	bad 125 'no container "nope"' diff nope
+	bad 125 'expected one NAME' diff
+}
+
+@test "export: a tar of the container's filesystem, to -o FILE or a pipe, never a terminal" {
+	b run --name c busybox sh -c 'echo x >/tmp/new; rm /bin/yes; echo y >>/etc/passwd' >/dev/null
+	cd "$BATS_TEST_TMPDIR"
+	b export -o c.tar c
+	tar tf c.tar >list
+	grep -qx tmp/new list
+	grep -qx bin/sh list
+	run ! grep -qx bin/yes list
+	[ "$(tar xOf c.tar etc/passwd | tail -n 1)" = y ]
+	run bash -c "'$BERTH' --root '$ROOT' export c | tar t | grep -cx tmp/new"
+	[ "$output" = 1 ]
+	# a reader that stops early (| head) leaves no mount behind
+	run bash -c "'$BERTH' --root '$ROOT' export c 2>/dev/null | head -c 10 | wc -c"
+	[ "$output" = 10 ]
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+	run script -qec "'$BERTH' --root '$ROOT' export c" /dev/null
+	echo "status=$status output=${output:0:300}"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"refusing to write an archive to a terminal; use -o FILE or a redirect"* ]]
+	bad 125 'no container "nope"' export -o x.tar nope
+	[ ! -e x.tar ]
+	bad 125 'create `/nonexistent/x.tar.berth-' export -o /nonexistent/x.tar c
+	[ -z "$(ls | grep berth-)" ]
+}

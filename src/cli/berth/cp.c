@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,8 @@ BERTH_CMD(cp)
 	sc = cp_split(argv[optind], &sname, &spath);
 	dc = cp_split(argv[optind + 1], &dname, &dpath);
 	if (sc && dc)
-		return berth_error(err, 0, "copying between containers is not supported: `%s`, `%s`",
+		return berth_error(err, 0,
+		                   "copying between containers is not supported: `%s`, `%s`",
 		                   argv[optind], argv[optind + 1]);
 	if (!sc && !dc)
 		return berth_error(err, 0,
@@ -71,6 +73,9 @@ BERTH_CMD(cp)
 		return berth_error(err, 0, "empty SRC_PATH");
 	if (sc && argv[optind + 1][0] == '\0')
 		return berth_error(err, 0, "empty DEST_PATH");
+	/* a reader that goes away (`| head`) is a write error, not a death that would leave a
+	 * stopped container's overlay mounted */
+	signal(SIGPIPE, SIG_IGN);
 	if (ctr_get(e, sc ? sname : dname, &c, err) < 0)
 		return -1;
 	if (sc)
