@@ -253,6 +253,14 @@ char *ctr_port_text(const struct ctr_info *c);
 /* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
 char *ctr_infos_json(const struct ctr_info *v, size_t n);
 char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
+/* ps --format and images --format TEMPLATE (template.h): the template over each element of
+ * their JSON views (ctr_infos_json, image_list_json), a line each; *out is heap. */
+int template_render_each(const char *what, const char *tmpl, const char *json_array, char **out,
+                         berth_error_t *err);
+/* inspect --format: the template (template.h: Go's text/template subset) over inspect's
+ * document; *out is heap. One line "bad --format `TMPL`: why" when it cannot be. */
+int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *tmpl, char **out,
+                       berth_error_t *err);
 /* berth logs (ctrlog.c): the container's log, its stdout records to our stdout and its stderr
  * records to our stderr. */
 struct ctr_log_opts {

@@ -271,3 +271,54 @@ make_c() {
 	bad 125 'create `/nonexistent/x.tar.berth-' export -o /nonexistent/x.tar c
 	[ -z "$(ls | grep berth-)" ]
 }
+
+@test "inspect --format (-f): Go templates over inspect's document" {
+	run -3 b run --name c -e A=1 busybox sh -c 'exit 3'
+	run -0 b inspect --format '{{.name}} {{.state}} {{.exit_code}}' c
+	[ "$output" = "c exited 3" ]
+	# Docker's capitalised names find berth's keys; json, index, range, len, join, \n
+	run -0 b inspect -f '{{.Name}}/{{.State}}' c
+	[ "$output" = c/exited ]
+	run -0 b inspect -f '{{json .config.process.args}}' c
+	[ "$output" = '["sh","-c","exit 3"]' ]
+	run -0 b inspect -f '{{index .config.process.args 2}}' c
+	[ "$output" = "exit 3" ]
+	run -0 b inspect -f '{{index .network "mode"}}' c
+	[ "$output" = bridge ]
+	run -0 b inspect -f '{{range .config.process.env}}{{.}}\n{{end}}' c
+	grep -qx A=1 <<<"$output"
+	run -0 b inspect -f '{{len .config.process.args}} {{join .config.process.args ","}}' c
+	[ "$output" = "3 sh,-c,exit 3" ]
+	run -0 b inspect -f '{{if .rm}}rm{{else}}kept{{end}}' c
+	[ "$output" = kept ]
+	# json as a format: the document; several names: one each
+	run -0 b inspect --format json c
+	[ "$(jq -r .name <<<"$output")" = c ]
+	run -0 b inspect -f '{{.name}}' c c
+	[ "$output" = "$(printf 'c\nc')" ]
+}
+
+@test "inspect, ps, images --format: an unsupported or bad template is one line, exit 125" {
+	b run --name c busybox true
+	bad 125 'bad --format `{{.nope}}`: no field `nope`' inspect -f '{{.nope}}' c
+	bad 125 'unknown function `printf`' inspect -f '{{printf "%s" .name}}' c
+	bad 125 'an action without its closing }}' inspect -f '{{.name' c
+	bad 125 '{{range}} without its {{end}}' inspect -f '{{range .layers}}x' c
+	bad 125 'variables ($) are not supported' inspect -f '{{$x := .name}}' c
+	bad 125 'option `--format` needs a value' inspect --format
+	bad 125 'no container "nope"' inspect -f '{{.name}}' c nope
+	bad 125 'unknown function `bogus`' ps -a --format '{{bogus}}'
+	bad 125 'table formats are not supported' ps --format 'table {{.name}}'
+	bad 125 'unknown function `bogus`' images --format '{{bogus .name}}'
+}
+
+@test "ps --format and images --format TEMPLATE: a line each" {
+	b run --name c1 busybox true
+	b run --name c2 busybox true
+	run -0 b ps -a --format '{{.name}}:{{.state}}'
+	[ "$output" = "$(printf 'c1:exited\nc2:exited')" ]
+	run -0 b ps --format '{{.name}}'
+	[ -z "$output" ]
+	run -0 b images --format '{{.name}} {{len .id}}'
+	[ "$output" = "busybox:latest 64" ]
+}
