@@ -336,11 +336,13 @@ static void ctrlog_emit(struct ctrlog_reader *r, const struct ctrlog_rec *rec)
 /* The held parts of stream's line: printed (print) or dropped. */
 static void ctrlog_release(struct ctrlog_reader *r, int stream, bool print)
 {
-	char *p = r->held[stream], *end = p + r->held_len[stream], *nl;
+	char *p = r->held[stream], *end, *nl;
 	struct ctrlog_rec rec;
 
-	for (; print && p && p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL;
-	     p = nl + 1)
+	if (p == NULL)
+		return;
+	end = p + r->held_len[stream];
+	for (; print && p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
 		if (ctrlog_parse(p, (size_t)(nl - p), &rec) == 0)
 			ctrlog_emit(r, &rec);
 	free(r->held[stream]);

@@ -50,10 +50,10 @@ struct tnode {
 
 struct tparse {
 	const char *what, *tmpl;
-	const char *p;   /* where the scan is */
-	void **mem;      /* everything allocated, freed at the end */
+	const char *p; /* where the scan is */
+	void **mem;    /* everything allocated, freed at the end */
 	size_t n_mem;
-	bool trim_next;  /* the last action ended with -}} */
+	bool trim_next; /* the last action ended with -}} */
 	berth_error_t *err;
 	bool failed;
 };
@@ -202,9 +202,11 @@ static int tp_pipe(struct tparse *t, struct tpipe *pl)
 				if (strcmp(w, tp_fns[i]) == 0)
 					break;
 			if (i == ARRAY_SIZE(tp_fns))
-				return tp_fail(t, "unknown function `%s` (berth knows json, index, len, "
-				                  "join, upper, lower)",
-				               w);
+				return tp_fail(
+				    t,
+				    "unknown function `%s` (berth knows json, index, len, "
+				    "join, upper, lower)",
+				    w);
 			c.fn = tp_fns[i];
 		}
 		for (;;) {
@@ -243,8 +245,8 @@ static int tp_list(struct tparse *t, struct tlist *l, const char **stop)
 	while (*t->p) {
 		const char *open = strstr(t->p, "{{");
 		const char *tend = open ? open : t->p + strlen(t->p);
-		bool trim_before = open && open[2] == '-' && (open[3] == ' ' || open[3] == '\t' ||
-		                                              open[3] == '\n');
+		bool trim_before = open && open[2] == '-' &&
+		                   (open[3] == ' ' || open[3] == '\t' || open[3] == '\n');
 		if (tend > t->p) {
 			struct tnode *n = tp_alloc(t, sizeof(*n));
 			const char *s = t->p, *e = tend;
@@ -474,7 +476,8 @@ static json_t *tx_fn(struct tparse *t, const char *fn, json_t **argv, size_t arg
 		char *s = xstrdup(json_string_value(argv[0]));
 		json_t *r;
 		for (char *c = s; *c; c++)
-			*c = (char)(fn[0] == 'u' ? toupper((unsigned char)*c) : tolower((unsigned char)*c));
+			*c = (char)(fn[0] == 'u' ? toupper((unsigned char)*c)
+			                         : tolower((unsigned char)*c));
 		r = json_string(s);
 		free(s);
 		return r;
@@ -617,8 +620,7 @@ static int tx_list(struct tparse *t, const struct tlist *l, json_t *dot, struct 
 	return 0;
 }
 
-int template_render(const char *what, const char *tmpl, json_t *dot, char **out,
-                    berth_error_t *err)
+int template_render(const char *what, const char *tmpl, json_t *dot, char **out, berth_error_t *err)
 {
 	struct tparse t = {.what = what, .tmpl = tmpl, .p = tmpl, .err = err};
 	struct tlist root = {0};
