@@ -322,3 +322,20 @@ make_c() {
 	run -0 b images --format '{{.name}} {{len .id}}'
 	[ "$output" = "busybox:latest 64" ]
 }
+
+@test "cp, diff, export answer --help (usage on stdout, status 0), as any user" {
+	for c in cp diff export logs inspect; do
+		run --separate-stderr b "$c" --help
+		echo "$c: status=$status stderr=$stderr"
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+		[[ "$output" == "usage: berth $c"* ]]
+		run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root "$ROOT" "$c" -h
+		[ "$status" -eq 0 ]
+		[[ "$output" == "usage: berth $c"* ]]
+	done
+	run -0 b --help
+	[[ "$output" == *" cp "* ]]
+	[[ "$output" == *" diff "* ]]
+	[[ "$output" == *" export "* ]]
+}
