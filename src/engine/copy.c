@@ -5,6 +5,7 @@
  * calls that never follow a last component. A stopped container's overlay is mounted for the
  * copy and unmounted after. `-` is a tar stream (libarchive) on stdin or stdout. */
 #include "image_priv.h"
+#include "dlib.h"
 #include "log.h"
 #include "mountinfo.h"
 #include "util.h"
@@ -159,26 +160,27 @@ static int copy_dir_entries(struct copy_ctx *c, int fd, int dfd, const char *nam
 static int copy_tar_entry(struct copy_ctx *c, int fd, const struct stat *st, const char *tarpath,
                           berth_error_t *err)
 {
-	struct archive_entry *en = archive_entry_new();
+	struct archive_entry *en = dlib_archive()->archive_entry_new();
 	char target[PATH_MAX];
 	int r = 0;
 
-	archive_entry_copy_stat(en, st);
-	archive_entry_set_pathname(en, tarpath);
+	dlib_archive()->archive_entry_copy_stat(en, st);
+	dlib_archive()->archive_entry_set_pathname(en, tarpath);
 	if (S_ISLNK(st->st_mode)) {
 		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
 		if (n < 0) {
-			archive_entry_free(en);
+			dlib_archive()->archive_entry_free(en);
 			return berth_error(err, errno, "readlink `%s`", tarpath);
 		}
 		target[n] = '\0';
-		archive_entry_set_symlink(en, target);
+		dlib_archive()->archive_entry_set_symlink(en, target);
 	}
 	if (!S_ISREG(st->st_mode))
-		archive_entry_set_size(en, 0);
-	if (archive_write_header(c->tar, en) != ARCHIVE_OK)
-		r = berth_error(err, 0, "tar: %s", archive_error_string(c->tar) ?: strerror(errno));
-	archive_entry_free(en);
+		dlib_archive()->archive_entry_set_size(en, 0);
+	if (dlib_archive()->archive_write_header(c->tar, en) != ARCHIVE_OK)
+		r = berth_error(err, 0, "tar: %s",
+		                dlib_archive()->archive_error_string(c->tar) ?: strerror(errno));
+	dlib_archive()->archive_entry_free(en);
 	if (r == 0 && S_ISREG(st->st_mode)) {
 		cleanup_close int rfd = copy_reopen(fd, O_RDONLY, tarpath, err);
 		char buf[65536];
@@ -186,9 +188,10 @@ static int copy_tar_entry(struct copy_ctx *c, int fd, const struct stat *st, con
 		if (rfd < 0)
 			return -1;
 		while ((n = read(rfd, buf, sizeof(buf))) > 0)
-			if (archive_write_data(c->tar, buf, (size_t)n) < 0)
+			if (dlib_archive()->archive_write_data(c->tar, buf, (size_t)n) < 0)
 				return berth_error(err, 0, "tar: %s",
-				                   archive_error_string(c->tar) ?: strerror(errno));
+				                   dlib_archive()->archive_error_string(c->tar)
+				                       ?: strerror(errno));
 		if (n < 0)
 			return berth_error(err, errno, "read `%s`", tarpath);
 	}
@@ -382,19 +385,20 @@ int ctr_copy_out(struct engine *e, const char *id, const char *path, const char 
 		cleanup_close int sfd =
 		    copy_open(rootfd, path, O_PATH | (o->follow ? 0 : O_NOFOLLOW), err);
 		cleanup_free char *base = copy_base(path);
-		struct copy_ctx c = {.o = o, .tar = archive_write_new()};
+		struct copy_ctx c = {.o = o, .tar = dlib_archive()->archive_write_new()};
 		struct stat st;
 		r = -1;
-		archive_write_set_format_pax_restricted(c.tar);
-		archive_write_open(c.tar, NULL, NULL, copy_tar_write, NULL);
+		dlib_archive()->archive_write_set_format_pax_restricted(c.tar);
+		dlib_archive()->archive_write_open(c.tar, NULL, NULL, copy_tar_write, NULL);
 		if (sfd >= 0 && fstat(sfd, &st) < 0)
 			berth_error(err, errno, "stat `%s`", path);
 		else if (sfd >= 0)
 			r = copy_entry(&c, sfd, &st, -1, NULL, base, err);
-		if (archive_write_close(c.tar) != ARCHIVE_OK && r == 0)
+		if (dlib_archive()->archive_write_close(c.tar) != ARCHIVE_OK && r == 0)
 			r = berth_error(err, 0, "tar: %s",
-			                archive_error_string(c.tar) ?: strerror(errno));
-		archive_write_free(c.tar);
+			                dlib_archive()->archive_error_string(c.tar)
+			                    ?: strerror(errno));
+		dlib_archive()->archive_write_free(c.tar);
 	} else {
 		r = copy_paths(o, rootfd, path, -1, host, err);
 	}
@@ -469,13 +473,14 @@ int ctr_export(struct engine *e, const char *id, const char *file, berth_error_t
 		r = -1;
 		goto out;
 	}
-	c.tar = archive_write_new();
-	archive_write_set_format_pax_restricted(c.tar);
-	archive_write_open(c.tar, &fd, NULL, copy_tar_write, NULL);
+	c.tar = dlib_archive()->archive_write_new();
+	dlib_archive()->archive_write_set_format_pax_restricted(c.tar);
+	dlib_archive()->archive_write_open(c.tar, &fd, NULL, copy_tar_write, NULL);
 	r = copy_dir_entries(&c, rootfd, -1, NULL, ".", err);
-	if (archive_write_close(c.tar) != ARCHIVE_OK && r == 0)
-		r = berth_error(err, 0, "tar: %s", archive_error_string(c.tar) ?: strerror(errno));
-	archive_write_free(c.tar);
+	if (dlib_archive()->archive_write_close(c.tar) != ARCHIVE_OK && r == 0)
+		r = berth_error(err, 0, "tar: %s",
+		                dlib_archive()->archive_error_string(c.tar) ?: strerror(errno));
+	dlib_archive()->archive_write_free(c.tar);
 	close(rootfd);
 	if (mounted)
 		ctr_umount(e, id);

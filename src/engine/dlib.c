@@ -16,8 +16,8 @@ struct dlib_sym {
 	void **ptr;
 };
 
-#define DLIB_ENTRY_CURL(sym) {#sym, (void **)&dl_curl.sym},
-#define DLIB_ENTRY_CRYPTO(sym) {#sym, (void **)&dl_crypto.sym},
+#define DLIB_ENTRY_CURL(sym)    {#sym, (void **)&dl_curl.sym},
+#define DLIB_ENTRY_CRYPTO(sym)  {#sym, (void **)&dl_crypto.sym},
 #define DLIB_ENTRY_ARCHIVE(sym) {#sym, (void **)&dl_archive.sym},
 
 /* The library so with every symbol of syms[] resolved: NULL, or what failed in msg (and no
