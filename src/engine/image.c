@@ -458,6 +458,21 @@ int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t 
 	if (image_find(e, src, &img, err) < 0)
 		return -1;
 	norm = image_ref_normalize(dst);
+	if (img->list) {
+		/* a manifest list (the built-in busybox): the new name is the list's too */
+		mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->list_digest));
+		if (stat(mp, &st) < 0) {
+			berth_error(err, errno, "stat `%s`", mp);
+			goto out;
+		}
+		if (engine_lock(e, err) < 0)
+			goto out;
+		r = image_index_add(
+		    e, norm, img->list_digest, (uint64_t)st.st_size,
+		    json_string_value(json_object_get(img->list, "mediaType")) ?: MT_INDEX, err);
+		engine_unlock(e);
+		goto out;
+	}
 	mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
 	if (stat(mp, &st) < 0) {
 		berth_error(err, errno, "stat `%s`", mp);

@@ -42,6 +42,7 @@ struct staging {
 	const char *file; /* what the messages name */
 	char *dir, *x, *blobs, *layers;
 	json_t *images; /* [{name, manifest, size, mediaType}] */
+	bool quiet;     /* no progress bar of its own (pull's terminal board shows it) */
 };
 int staging_init(struct staging *s, struct engine *e, const char *file, const char *kind,
                  berth_error_t *err);

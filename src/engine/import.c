@@ -115,6 +115,8 @@ int staging_layer(struct staging *s, const char *blob_hex, const char *diff, siz
 		                   diff);
 	fstat(fd, &st);
 	progress_init(&pr, label, (uint64_t)st.st_size);
+	if (s->quiet)
+		pr.on = false;
 	have = image_layer_dir(s->e, want);
 	dst = xasprintf("%s/%s", s->layers, want);
 	if (access(have, F_OK) == 0 || access(dst, F_OK) == 0) {
