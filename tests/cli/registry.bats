@@ -137,7 +137,7 @@ start_proxy() {
 	# again on a terminal: each layer is there already
 	run -0 script -qec "$BERTH --root $ROOT pull --tls-verify=false $REG/layers:3" /dev/null
 	plain=$(printf '%s' "$output" | tr '\r' '\n' | sed 's/\x1b\[[0-9]*[AJK]//g')
-	[ "$(echo "$plain" | grep -c '^Copying blob [0-9a-f]\{12\}  already exists$')" -eq 4 ]
+	[ "$(echo "$plain" | grep '^Copying blob [0-9a-f]\{12\}  already exists$' | sort -u | wc -l)" -eq 4 ]
 	[ "$(echo "$plain" | grep -c '^Fetched 0 of 4 layers: ')" -eq 1 ]
 }
 
