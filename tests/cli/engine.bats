@@ -73,6 +73,7 @@ podman_image() {
 }
 
 @test "built-in busybox: an index of linux/amd64 and linux/riscv64; amd64 only, saying why, without the riscv64 binary" {
+	bats_require_minimum_version 1.5.0
 	ROOT=$BATS_TEST_TMPDIR/bb2
 	riscv64_busybox "$BATS_TEST_TMPDIR/cache"
 	export BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache
