@@ -787,7 +787,7 @@ int image_remove(struct engine *e, const char *ref, bool force, char **report, b
 	json_t *index, *d;
 	ssize_t pos;
 	int r = -1;
-	cleanup_free char *id = NULL, *name = NULL, *blob = NULL;
+	cleanup_free char *id = NULL, *name = NULL, *blob = NULL, *list_hex = NULL;
 	const char *n;
 
 	if (engine_lock(e, err) < 0)
@@ -804,9 +804,23 @@ int image_remove(struct engine *e, const char *ref, bool force, char **report, b
 	n = json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
 	name = n ? xstrdup(image_short_name(n)) : NULL;
 	if (image_entry_is_list(d)) {
-		/* a manifest list: its own digest is its id */
-		id = xstrdup(image_digest_hex(json_string_value(json_object_get(d, "digest")) ?: "")
-		                 ?: "");
+		/* a manifest list goes when its blob does; it is reported by the id `images`
+		 * shows, its host platform's image's, or else by its own digest */
+		berth_error_t e2 = NULL;
+		struct image *img = image_load_entry(e, d, &e2);
+		berth_error_release(&e2);
+		list_hex = xstrdup(
+		    image_digest_hex(json_string_value(json_object_get(d, "digest")) ?: "") ?: "");
+		bool one = img != NULL;
+		id = xstrdup(img ? img->id : list_hex);
+		image_free(img);
+		if (one && image_in_use(e, id) && !force) {
+			berth_error(
+			    err, 0,
+			    "image \"%s\" is used by a container (berth rm it first, or rmi -f)",
+			    ref);
+			goto out;
+		}
 	} else {
 		struct image *img = image_load(e, d, err);
 		bool used;
@@ -828,7 +842,7 @@ int image_remove(struct engine *e, const char *ref, bool force, char **report, b
 		goto out;
 	image_gc(e, index);
 	/* the image went when the gc took its config (or list) blob */
-	blob = engine_path(e, "images/blobs/sha256/%s", id);
+	blob = engine_path(e, "images/blobs/sha256/%s", list_hex ? list_hex : id);
 	if (report)
 		*report =
 		    xasprintf("%s%s%s%s%s%s", name ? "Untagged: " : "", name ? name : "",
