@@ -341,6 +341,44 @@ static bool image_matches(json_t *d, const char *ref, const char *norm)
 	return false;
 }
 
+/* Whether the image of manifest digest has an id (config digest) starting with the rl hex
+ * digits of ref. */
+static bool image_manifest_has_id(struct engine *e, const char *digest, const char *ref, size_t rl)
+{
+	berth_error_t e2 = NULL;
+	json_t *m = image_blob_json(e, digest, &e2);
+	const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	bool hit = cd && image_digest_hex(cd) && strncmp(image_digest_hex(cd), ref, rl) == 0;
+
+	berth_error_release(&e2);
+	json_decref(m);
+	return hit;
+}
+
+/* The same for a manifest list: one of its images has that id, or the list's own digest
+ * starts so. */
+static bool image_list_has_id(struct engine *e, const char *digest, const char *ref, size_t rl)
+{
+	berth_error_t e2 = NULL;
+	json_t *list = image_blob_json(e, digest, &e2);
+	const char *h = image_digest_hex(digest);
+	bool hit = h && strncmp(h, ref, rl) == 0;
+	json_t *c;
+	size_t i;
+
+	berth_error_release(&e2);
+	json_array_foreach(json_object_get(list, "manifests"), i, c)
+	{
+		if (hit)
+			break;
+		if (!image_entry_is_list(c))
+			hit = image_manifest_has_id(
+			    e, json_string_value(json_object_get(c, "digest")) ?: "", ref, rl);
+	}
+	json_decref(list);
+	return hit;
+}
+
 /* The index entry for ref, or by config id prefix. Returns the index (to be released) and
  * the position, or NULL with *pos = -1 when not found. */
 json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
@@ -364,15 +402,9 @@ json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_erro
 	if (hexref) {
 		json_array_foreach(json_object_get(index, "manifests"), i, d)
 		{
-			berth_error_t e2 = NULL;
-			json_t *m = image_blob_json(
-			    e, json_string_value(json_object_get(d, "digest")) ?: "", &e2);
-			const char *cd = json_string_value(
-			    json_object_get(json_object_get(m, "config"), "digest"));
-			bool hit = cd && image_digest_hex(cd) &&
-			           strncmp(image_digest_hex(cd), ref, rl) == 0;
-			berth_error_release(&e2);
-			json_decref(m);
+			const char *dg = json_string_value(json_object_get(d, "digest")) ?: "";
+			bool hit = image_entry_is_list(d) ? image_list_has_id(e, dg, ref, rl)
+			                                  : image_manifest_has_id(e, dg, ref, rl);
 			if (hit) {
 				*pos = (ssize_t)i;
 				return index;
