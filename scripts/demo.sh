@@ -23,6 +23,9 @@ echo "== berth: run an image (the built-in busybox) as Docker or Podman would"
 		echo "its network (berth0, the default bridge): $(ip -4 -o addr show eth0 | sed -n "s/.*inet \([0-9./]*\).*/\1/p"), via $(ip route | sed -n "s/^default via \([0-9.]*\).*/\1/p")"'
 echo "berth run exited with status $?"
 "$build/berth" --root "$work/store" images
+# the built-in busybox is an image index: amd64, and riscv64 once guest/fetch-busybox.sh has it
+echo "busybox platforms: $("$build/berth" --root "$work/store" image inspect busybox |
+	jq -r '(.platforms | join(" ")) + ((.index.annotations // {})["org.berth.busybox.riscv64"] // "" | if . == "" then "" else " (riscv64 " + . + ")" end)')"
 
 if [ -x "$top/guest/build-initrd.sh" ] && [ -e "$build/berth" ]; then
 	echo

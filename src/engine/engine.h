@@ -69,12 +69,16 @@ struct image {
 	struct json_t *config;
 	char **layers; /* diff id hex of each layer, bottom first */
 	size_t n_layers;
-	uint64_t size; /* the layers unpacked (image_list, image_inspect_json); 0 else */
+	uint64_t size;       /* the layers unpacked (image_list, image_inspect_json); 0 else */
+	struct json_t *list; /* the manifest list (OCI index) the image was chosen from, or NULL */
+	char *list_digest;
 };
 void image_free(struct image *img);
 /* "name", "name:tag", an id or an id prefix (at least 4 hex digits). The built-in "busybox"
  * is made on first use. */
 int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err);
+/* Whether ref names a manifest list (the built-in busybox is one; made on first use). */
+int image_find_list(struct engine *e, const char *ref, bool *is_list, berth_error_t *err);
 /* An array of {name, id, digest, size, created}. */
 int image_list(struct engine *e, struct json_t **out, berth_error_t *err);
 /* The same as the CLI shows them: a table's rows, `images --format json`, `image inspect`. */

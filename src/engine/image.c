@@ -204,6 +204,8 @@ void image_free(struct image *img)
 	free(img->id);
 	json_decref(img->manifest);
 	json_decref(img->config);
+	json_decref(img->list);
+	free(img->list_digest);
 	for (size_t i = 0; i < img->n_layers; i++)
 		free(img->layers[i]);
 	free(img->layers);
@@ -290,8 +292,8 @@ static struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t
 		return NULL;
 	}
 	child = json_deep_copy(json_array_get(json_object_get(list, "manifests"), (size_t)k));
-	json_decref(list);
 	if (image_entry_is_list(child)) {
+		json_decref(list);
 		json_decref(child);
 		berth_error(err, 0, "manifest list \"%s\": a list in a list", n ? n : "");
 		return NULL;
@@ -300,6 +302,12 @@ static struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t
 		json_object_set_new(child, "annotations", json_pack("{s:s}", REF_NAME, n));
 	img = image_load(e, child, err);
 	json_decref(child);
+	if (img) {
+		img->list = list;
+		img->list_digest = xstrdup(json_string_value(json_object_get(d, "digest")) ?: "");
+	} else {
+		json_decref(list);
+	}
 	return img;
 }
 
@@ -334,6 +342,44 @@ static bool image_matches(json_t *d, const char *ref, const char *norm)
 	return false;
 }
 
+/* Whether the image of manifest digest has an id (config digest) starting with the rl hex
+ * digits of ref. */
+static bool image_manifest_has_id(struct engine *e, const char *digest, const char *ref, size_t rl)
+{
+	berth_error_t e2 = NULL;
+	json_t *m = image_blob_json(e, digest, &e2);
+	const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	bool hit = cd && image_digest_hex(cd) && strncmp(image_digest_hex(cd), ref, rl) == 0;
+
+	berth_error_release(&e2);
+	json_decref(m);
+	return hit;
+}
+
+/* The same for a manifest list: one of its images has that id, or the list's own digest
+ * starts so. */
+static bool image_list_has_id(struct engine *e, const char *digest, const char *ref, size_t rl)
+{
+	berth_error_t e2 = NULL;
+	json_t *list = image_blob_json(e, digest, &e2);
+	const char *h = image_digest_hex(digest);
+	bool hit = h && strncmp(h, ref, rl) == 0;
+	json_t *c;
+	size_t i;
+
+	berth_error_release(&e2);
+	json_array_foreach(json_object_get(list, "manifests"), i, c)
+	{
+		if (hit)
+			break;
+		if (!image_entry_is_list(c))
+			hit = image_manifest_has_id(
+			    e, json_string_value(json_object_get(c, "digest")) ?: "", ref, rl);
+	}
+	json_decref(list);
+	return hit;
+}
+
 /* The index entry for ref, or by config id prefix. Returns the index (to be released) and
  * the position, or NULL with *pos = -1 when not found. */
 json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
@@ -357,15 +403,9 @@ json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_erro
 	if (hexref) {
 		json_array_foreach(json_object_get(index, "manifests"), i, d)
 		{
-			berth_error_t e2 = NULL;
-			json_t *m = image_blob_json(
-			    e, json_string_value(json_object_get(d, "digest")) ?: "", &e2);
-			const char *cd = json_string_value(
-			    json_object_get(json_object_get(m, "config"), "digest"));
-			bool hit = cd && image_digest_hex(cd) &&
-			           strncmp(image_digest_hex(cd), ref, rl) == 0;
-			berth_error_release(&e2);
-			json_decref(m);
+			const char *dg = json_string_value(json_object_get(d, "digest")) ?: "";
+			bool hit = image_entry_is_list(d) ? image_list_has_id(e, dg, ref, rl)
+			                                  : image_manifest_has_id(e, dg, ref, rl);
 			if (hit) {
 				*pos = (ssize_t)i;
 				return index;
@@ -375,37 +415,54 @@ json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_erro
 	return index;
 }
 
+json_t *image_lookup_made(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err)
+{
+	cleanup_free char *norm = image_ref_normalize(ref);
+	json_t *index = image_lookup(e, ref, pos, err);
+
+	if (index == NULL || *pos >= 0 || strcmp(norm, "busybox:latest") != 0)
+		return index;
+	json_decref(index);
+	if (image_make_busybox(e, err) < 0) {
+		berth_error_prefix(err, "built-in image busybox");
+		return NULL;
+	}
+	return image_lookup(e, ref, pos, err);
+}
+
 int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err)
 {
 	json_t *index;
 	ssize_t pos;
 
 	*out = NULL;
-	index = image_lookup(e, ref, &pos, err);
+	index = image_lookup_made(e, ref, &pos, err);
 	if (index == NULL)
 		return -1;
 	if (pos < 0) {
-		cleanup_free char *norm = image_ref_normalize(ref);
 		json_decref(index);
-		index = NULL;
-		if (strcmp(norm, "busybox:latest") == 0) {
-			if (image_make_busybox(e, err) < 0)
-				return berth_error_prefix(err, "built-in image busybox");
-			index = image_lookup(e, ref, &pos, err);
-			if (index == NULL)
-				return -1;
-		}
-		if (pos < 0) {
-			json_decref(index);
-			return berth_error(
-			    err, 0, "image \"%s\" not found (berth images lists the local ones)",
-			    ref);
-		}
+		return berth_error(
+		    err, 0, "image \"%s\" not found (berth images lists the local ones)", ref);
 	}
 	*out = image_load_entry(e, json_array_get(json_object_get(index, "manifests"), (size_t)pos),
 	                        err);
 	json_decref(index);
 	return *out ? 0 : -1;
+}
+
+int image_find_list(struct engine *e, const char *ref, bool *is_list, berth_error_t *err)
+{
+	ssize_t pos;
+	json_t *index = image_lookup_made(e, ref, &pos, err);
+
+	*is_list = false;
+	if (index == NULL)
+		return -1;
+	if (pos >= 0)
+		*is_list = image_entry_is_list(
+		    json_array_get(json_object_get(index, "manifests"), (size_t)pos));
+	json_decref(index);
+	return 0;
 }
 
 bool image_present(struct engine *e, const char *ref)
@@ -434,6 +491,21 @@ int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t 
 	if (image_find(e, src, &img, err) < 0)
 		return -1;
 	norm = image_ref_normalize(dst);
+	if (img->list) {
+		/* a manifest list (the built-in busybox): the new name is the list's too */
+		mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->list_digest));
+		if (stat(mp, &st) < 0) {
+			berth_error(err, errno, "stat `%s`", mp);
+			goto out;
+		}
+		if (engine_lock(e, err) < 0)
+			goto out;
+		r = image_index_add(
+		    e, norm, img->list_digest, (uint64_t)st.st_size,
+		    json_string_value(json_object_get(img->list, "mediaType")) ?: MT_INDEX, err);
+		engine_unlock(e);
+		goto out;
+	}
 	mp = engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
 	if (stat(mp, &st) < 0) {
 		berth_error(err, errno, "stat `%s`", mp);
@@ -595,6 +667,28 @@ char *image_inspect_json(struct engine *e, struct image *img)
 	o = json_pack("{s:s?,s:s,s:s,s:I,s:O,s:O}", "name", img->name, "id", img->id, "digest",
 	              img->digest, "size", (json_int_t)img->size, "manifest", img->manifest,
 	              "config", img->config);
+	if (img->list) {
+		/* a manifest list stands for this image: its platforms and why any is missing */
+		json_t *pl = json_array(), *d;
+		size_t i;
+		json_array_foreach(json_object_get(img->list, "manifests"), i, d)
+		{
+			json_t *p = json_object_get(d, "platform");
+			const char *os = json_string_value(json_object_get(p, "os")) ?: "";
+			const char *arch =
+			    json_string_value(json_object_get(p, "architecture")) ?: "";
+			const char *var = json_string_value(json_object_get(p, "variant"));
+			char *one;
+			if (strcmp(os, "unknown") == 0 && strcmp(arch, "unknown") == 0)
+				continue;
+			one = xasprintf("%s/%s%s%s", os, arch, var ? "/" : "", var ? var : "");
+			json_array_append_new(pl, json_string(one));
+			free(one);
+		}
+		json_object_set_new(o, "platforms", pl);
+		json_object_set_new(o, "index_digest", json_string(img->list_digest));
+		json_object_set(o, "index", img->list);
+	}
 	t = json_dumps(o, JSON_INDENT(2));
 
 	json_decref(o);
@@ -726,7 +820,7 @@ int image_remove(struct engine *e, const char *ref, bool force, char **report, b
 	json_t *index, *d;
 	ssize_t pos;
 	int r = -1;
-	cleanup_free char *id = NULL, *name = NULL, *blob = NULL;
+	cleanup_free char *id = NULL, *name = NULL, *blob = NULL, *list_hex = NULL;
 	const char *n;
 
 	if (engine_lock(e, err) < 0)
@@ -743,9 +837,23 @@ int image_remove(struct engine *e, const char *ref, bool force, char **report, b
 	n = json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
 	name = n ? xstrdup(image_short_name(n)) : NULL;
 	if (image_entry_is_list(d)) {
-		/* a manifest list: its own digest is its id */
-		id = xstrdup(image_digest_hex(json_string_value(json_object_get(d, "digest")) ?: "")
-		                 ?: "");
+		/* a manifest list goes when its blob does; it is reported by the id `images`
+		 * shows, its host platform's image's, or else by its own digest */
+		berth_error_t e2 = NULL;
+		struct image *img = image_load_entry(e, d, &e2);
+		berth_error_release(&e2);
+		list_hex = xstrdup(
+		    image_digest_hex(json_string_value(json_object_get(d, "digest")) ?: "") ?: "");
+		bool one = img != NULL;
+		id = xstrdup(img ? img->id : list_hex);
+		image_free(img);
+		if (one && image_in_use(e, id) && !force) {
+			berth_error(
+			    err, 0,
+			    "image \"%s\" is used by a container (berth rm it first, or rmi -f)",
+			    ref);
+			goto out;
+		}
 	} else {
 		struct image *img = image_load(e, d, err);
 		bool used;
@@ -767,7 +875,7 @@ int image_remove(struct engine *e, const char *ref, bool force, char **report, b
 		goto out;
 	image_gc(e, index);
 	/* the image went when the gc took its config (or list) blob */
-	blob = engine_path(e, "images/blobs/sha256/%s", id);
+	blob = engine_path(e, "images/blobs/sha256/%s", list_hex ? list_hex : id);
 	if (report)
 		*report =
 		    xasprintf("%s%s%s%s%s%s", name ? "Untagged: " : "", name ? name : "",
@@ -827,9 +935,34 @@ static int export_blob_as(struct engine *e, struct archive *a, const char *diges
 	return export_add(a, name, NULL, 0, file, fd, err);
 }
 
-/* The OCI layout: oci-layout, index.json naming each image, the blobs. */
+/* An image's manifest, config and layers into the archive. */
+static int save_oci_image(struct engine *e, struct archive *a, const char *mdigest, json_t *m,
+                          json_t *seen, const char *file, berth_error_t *err)
+{
+	const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	cleanup_free char *mn = xasprintf("blobs/sha256/%s", image_digest_hex(mdigest) ?: "-");
+	cleanup_free char *cn = xasprintf("blobs/sha256/%s", image_digest_hex(cd ?: "") ?: "-");
+	json_t *l;
+	size_t i;
+
+	if (export_blob_as(e, a, mdigest, mn, seen, file, err) < 0 ||
+	    export_blob_as(e, a, cd, cn, seen, file, err) < 0)
+		return -1;
+	json_array_foreach(json_object_get(m, "layers"), i, l)
+	{
+		const char *ld = json_string_value(json_object_get(l, "digest"));
+		cleanup_free char *ln =
+		    xasprintf("blobs/sha256/%s", image_digest_hex(ld ?: "") ?: "-");
+		if (export_blob_as(e, a, ld, ln, seen, file, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The OCI layout: oci-layout, index.json naming each image, the blobs. An image chosen from
+ * a manifest list (keep_lists) is saved as the list, with all its images. */
 static int save_oci(struct engine *e, struct archive *a, struct image **imgs, size_t n,
-                    const char *file, berth_error_t *err)
+                    bool keep_lists, const char *file, berth_error_t *err)
 {
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 	json_t *index = json_pack("{s:i,s:[]}", "schemaVersion", 2, "manifests");
@@ -839,15 +972,19 @@ static int save_oci(struct engine *e, struct archive *a, struct image **imgs, si
 
 	for (size_t k = 0; k < n; k++) {
 		struct image *img = imgs[k];
+		bool list = keep_lists && img->list;
+		const char *dg = list ? img->list_digest : img->digest;
 		cleanup_free char *mp =
-		    engine_path(e, "images/blobs/sha256/%s", image_digest_hex(img->digest));
+		    engine_path(e, "images/blobs/sha256/%s", image_digest_hex(dg) ?: "-");
 		struct stat st = {0};
 		json_t *d;
 		stat(mp, &st);
 		d = json_pack("{s:s,s:s,s:I}", "mediaType",
-		              json_string_value(json_object_get(img->manifest, "mediaType"))
-		                  ?: MT_MANIFEST,
-		              "digest", img->digest, "size", (json_int_t)st.st_size);
+		              list ? json_string_value(json_object_get(img->list, "mediaType"))
+		                         ?: MT_INDEX
+		                   : json_string_value(json_object_get(img->manifest, "mediaType"))
+		                         ?: MT_MANIFEST,
+		              "digest", dg, "size", (json_int_t)st.st_size);
 		if (img->name)
 			json_object_set_new(d, "annotations",
 			                    json_pack("{s:s}", REF_NAME, img->name));
@@ -859,22 +996,29 @@ static int save_oci(struct engine *e, struct archive *a, struct image **imgs, si
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		struct image *img = imgs[k];
-		const char *cd = json_string_value(
-		    json_object_get(json_object_get(img->manifest, "config"), "digest"));
-		json_t *l;
+		json_t *d;
 		size_t i;
-		cleanup_free char *mn = xasprintf("blobs/sha256/%s", image_digest_hex(img->digest));
-		cleanup_free char *cn =
-		    xasprintf("blobs/sha256/%s", image_digest_hex(cd ?: "") ?: "");
-		if (export_blob_as(e, a, img->digest, mn, seen, file, err) < 0 ||
-		    export_blob_as(e, a, cd, cn, seen, file, err) < 0)
-			goto out;
-		json_array_foreach(json_object_get(img->manifest, "layers"), i, l)
+		if (!keep_lists || img->list == NULL) {
+			if (save_oci_image(e, a, img->digest, img->manifest, seen, file, err) < 0)
+				goto out;
+			continue;
+		}
 		{
-			const char *ld = json_string_value(json_object_get(l, "digest"));
 			cleanup_free char *ln =
-			    xasprintf("blobs/sha256/%s", image_digest_hex(ld ?: "") ?: "");
-			if (export_blob_as(e, a, ld, ln, seen, file, err) < 0)
+			    xasprintf("blobs/sha256/%s", image_digest_hex(img->list_digest) ?: "-");
+			if (export_blob_as(e, a, img->list_digest, ln, seen, file, err) < 0)
+				goto out;
+		}
+		json_array_foreach(json_object_get(img->list, "manifests"), i, d)
+		{
+			const char *md = json_string_value(json_object_get(d, "digest")) ?: "";
+			json_t *m = image_blob_json(e, md, err);
+			int rr;
+			if (m == NULL)
+				goto out;
+			rr = save_oci_image(e, a, md, m, seen, file, err);
+			json_decref(m);
+			if (rr < 0)
 				goto out;
 		}
 	}
@@ -941,8 +1085,8 @@ out:
 	return r;
 }
 
-int image_save(struct engine *e, char **refs, size_t n, const char *file, const char *format,
-               berth_error_t *err)
+static int image_save_as(struct engine *e, char **refs, size_t n, const char *file,
+                         const char *format, bool keep_lists, berth_error_t *err)
 {
 	struct image **imgs = xmalloc0((n + 1) * sizeof(*imgs));
 	bool docker = format && strcmp(format, "docker-archive") == 0;
@@ -972,8 +1116,8 @@ int image_save(struct engine *e, char **refs, size_t n, const char *file, const 
 		berth_error(err, 0, "%s: %s", file, dlib_archive()->archive_error_string(a));
 		goto out;
 	}
-	if ((docker ? save_docker(e, a, imgs, n, file, err) : save_oci(e, a, imgs, n, file, err)) <
-	    0)
+	if ((docker ? save_docker(e, a, imgs, n, file, err)
+	            : save_oci(e, a, imgs, n, keep_lists, file, err)) < 0)
 		goto out;
 	if (dlib_archive()->archive_write_close(a) != ARCHIVE_OK) {
 		berth_error(err, 0, "%s: %s", file, dlib_archive()->archive_error_string(a));
@@ -995,101 +1139,15 @@ out:
 	return r;
 }
 
+int image_save(struct engine *e, char **refs, size_t n, const char *file, const char *format,
+               berth_error_t *err)
+{
+	return image_save_as(e, refs, n, file, format, true, err);
+}
+
+/* One image: of a manifest list, the host platform's. */
 int image_export(struct engine *e, const char *ref, const char *file, berth_error_t *err)
 {
 	char *refs[] = {(char *)ref};
-	return image_save(e, refs, 1, file, "oci-archive", err);
-}
-
-/* ---- the built-in busybox image ------------------------------------------------------ */
-
-static int bb_entry(struct archive *a, const char *name, mode_t type, mode_t perm, const char *link,
-                    const char *data, size_t len, berth_error_t *err)
-{
-	struct archive_entry *en = dlib_archive()->archive_entry_new();
-	int r = 0;
-
-	dlib_archive()->archive_entry_set_pathname(en, name);
-	dlib_archive()->archive_entry_set_filetype(en, type);
-	dlib_archive()->archive_entry_set_perm(en, perm);
-	if (link)
-		dlib_archive()->archive_entry_set_symlink(en, link);
-	dlib_archive()->archive_entry_set_size(en, type == AE_IFREG ? (la_int64_t)len : 0);
-	if (dlib_archive()->archive_write_header(a, en) != ARCHIVE_OK ||
-	    (type == AE_IFREG && dlib_archive()->archive_write_data(a, data, len) < 0))
-		r = berth_error(err, 0, "busybox layer: %s",
-		                dlib_archive()->archive_error_string(a));
-	dlib_archive()->archive_entry_free(en);
-	return r;
-}
-
-int image_make_busybox(struct engine *e, berth_error_t *err)
-{
-	static const char *const dirs[] = {"bin",  "etc", "proc", "sys",  "dev",       "tmp",
-	                                   "root", "var", "run",  "home", "home/user", "usr"};
-	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
-	                             "user:x:1000:1000:user:/home/user:/bin/sh\n"
-	                             "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
-	static const char group[] = "root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n";
-	const char *bb = getenv("BERTH_BUSYBOX") ?: "/bin/busybox";
-	cleanup_free char *tmp = engine_path(e, "tmp/busybox-XXXXXX");
-	cleanup_free char *data = NULL;
-	cleanup_free char *list = NULL;
-	cleanup_close int fd = -1;
-	size_t len, llen;
-	struct archive *a;
-	int r = -1;
-
-	if (util_read_file(bb, &data, &len, err) < 0)
-		return berth_error_prefix(
-		    err, "the host's busybox-static is needed (apt-get install busybox-static)");
-	{
-		cleanup_free char *cmd = xasprintf("'%s' --list", bb);
-		FILE *p = popen(cmd, "r");
-		if (p == NULL)
-			return berth_error(err, errno, "%s --list", bb);
-		fd = dup(fileno(p));
-		if (util_read_fd(fd, bb, &list, &llen, err) < 0) {
-			pclose(p);
-			return -1;
-		}
-		pclose(p);
-		close(fd);
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return berth_error(err, errno, "mkstemp `%s`", tmp);
-	a = dlib_archive()->archive_write_new();
-	dlib_archive()->archive_write_set_format_pax_restricted(a);
-	if (dlib_archive()->archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		berth_error(err, 0, "busybox layer: %s", dlib_archive()->archive_error_string(a));
-		goto out;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		if (bb_entry(a, dirs[i], AE_IFDIR, strcmp(dirs[i], "tmp") ? 0755 : 01777, NULL,
-		             NULL, 0, err) < 0)
-			goto out;
-	if (bb_entry(a, "bin/busybox", AE_IFREG, 0755, NULL, data, len, err) < 0 ||
-	    bb_entry(a, "etc/passwd", AE_IFREG, 0644, NULL, passwd, strlen(passwd), err) < 0 ||
-	    bb_entry(a, "etc/group", AE_IFREG, 0644, NULL, group, strlen(group), err) < 0 ||
-	    bb_entry(a, "usr/bin", AE_IFLNK, 0777, "../bin", NULL, 0, err) < 0 ||
-	    bb_entry(a, "sbin", AE_IFLNK, 0777, "bin", NULL, 0, err) < 0)
-		goto out;
-	for (char *save = NULL, *t = strtok_r(list, "\n", &save); t;
-	     t = strtok_r(NULL, "\n", &save)) {
-		cleanup_free char *n = xasprintf("bin/%s", t);
-		if (strcmp(t, "busybox") == 0 || strchr(t, '/'))
-			continue;
-		if (bb_entry(a, n, AE_IFLNK, 0777, "busybox", NULL, 0, err) < 0)
-			goto out;
-	}
-	if (dlib_archive()->archive_write_close(a) != ARCHIVE_OK) {
-		berth_error(err, 0, "busybox layer: %s", dlib_archive()->archive_error_string(a));
-		goto out;
-	}
-	r = image_import(e, tmp, "busybox:latest", NULL, err);
-out:
-	dlib_archive()->archive_write_free(a);
-	unlink(tmp);
-	return r;
+	return image_save_as(e, refs, 1, file, "oci-archive", false, err);
 }

@@ -27,6 +27,8 @@ bool image_entry_is_list(json_t *d);
 json_t *image_blob_json(struct engine *e, const char *digest, berth_error_t *err);
 /* The index (to be released) and the position of ref in it (-1: not there). */
 json_t *image_lookup(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err);
+/* The same, making the built-in busybox when ref names it and the store has none. */
+json_t *image_lookup_made(struct engine *e, const char *ref, ssize_t *pos, berth_error_t *err);
 
 /* The stored bytes of the manifest list name (manifest.c). */
 int manifest_list_read(struct engine *e, const char *name, char **text, size_t *len,
@@ -40,6 +42,7 @@ struct staging {
 	const char *file; /* what the messages name */
 	char *dir, *x, *blobs, *layers;
 	json_t *images; /* [{name, manifest, size, mediaType}] */
+	bool quiet;     /* no progress bar of its own (pull's terminal board shows it) */
 };
 int staging_init(struct staging *s, struct engine *e, const char *file, const char *kind,
                  berth_error_t *err);
@@ -52,6 +55,10 @@ int staging_layer(struct staging *s, const char *blob_hex, const char *diff, siz
                   berth_error_t *err);
 int staging_add_image(struct staging *s, const char *name, const char *hex, size_t size,
                       const char *media_type);
+/* A rootfs tarball (fd) staged as a one-layer image of linux/arch, not named: its manifest's
+ * hex and size. */
+int staging_rootfs(struct staging *s, int fd, const char *what, const char *arch, char mhex[65],
+                   size_t *msize, berth_error_t *err);
 /* Move the blobs and layers into the store and name the images (takes the lock). */
 int staging_commit(struct staging *s, char **out, berth_error_t *err);
 

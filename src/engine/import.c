@@ -116,6 +116,8 @@ int staging_layer(struct staging *s, const char *blob_hex, const char *diff, siz
 		                   diff);
 	fstat(fd, &st);
 	progress_init(&pr, label, (uint64_t)st.st_size);
+	if (s->quiet)
+		pr.on = false;
 	have = image_layer_dir(s->e, want);
 	dst = xasprintf("%s/%s", s->layers, want);
 	if (access(have, F_OK) == 0 || access(dst, F_OK) == 0) {
@@ -187,7 +189,9 @@ static json_t *staging_load(struct staging *s, const char *hex, berth_error_t *e
 	return image_json_load(p, err);
 }
 
-static int import_oci_manifest(struct staging *s, int xfd, json_t *d, const char *name,
+/* An image manifest of the layout, with its config and layers; named (add) unless it is an
+ * image of an index. */
+static int import_oci_manifest(struct staging *s, int xfd, json_t *d, bool add, const char *name,
                                berth_error_t *err)
 {
 	cleanup_free char *what = xasprintf("%s: manifest", s->file);
@@ -224,7 +228,7 @@ static int import_oci_manifest(struct staging *s, int xfd, json_t *d, const char
 		                  json_array_size(layers), err) < 0)
 			goto out;
 	}
-	{
+	if (add) {
 		json_int_t msize;
 		const char *h;
 		desc_get(d, what, &h, &msize, err);
@@ -235,6 +239,53 @@ static int import_oci_manifest(struct staging *s, int xfd, json_t *d, const char
 out:
 	json_decref(m);
 	json_decref(c);
+	return r;
+}
+
+/* An image index of the layout (berth save of a manifest list, skopeo copy --all): each of
+ * its images (attestations, unknown/unknown, left out as pull does), then the index itself
+ * under the name, as a manifest list. */
+static int import_oci_index(struct staging *s, int xfd, json_t *d, const char *name,
+                            berth_error_t *err)
+{
+	cleanup_free char *what = xasprintf("%s: image index", s->file);
+	char ihex[65];
+	json_int_t isize;
+	const char *h;
+	json_t *ix, *c;
+	size_t i;
+	int r = 0;
+
+	if (desc_get(d, what, &h, &isize, err) < 0 ||
+	    staging_blob_from_layout(s, xfd, d, what, ihex, err) < 0)
+		return -1;
+	ix = staging_load(s, ihex, err);
+	if (ix == NULL)
+		return -1;
+	if (!json_is_array(json_object_get(ix, "manifests"))) {
+		json_decref(ix);
+		return berth_error(err, 0, "%s: image index sha256:%.12s: no manifests array",
+		                   s->file, ihex);
+	}
+	json_array_foreach(json_object_get(ix, "manifests"), i, c)
+	{
+		json_t *pl = json_object_get(c, "platform");
+		const char *os = json_string_value(json_object_get(pl, "os")) ?: "";
+		const char *arch = json_string_value(json_object_get(pl, "architecture")) ?: "";
+		if (image_entry_is_list(c)) {
+			r = berth_error(err, 0, "%s: an image index in an image index", s->file);
+			break;
+		}
+		if (strcmp(os, "unknown") == 0 && strcmp(arch, "unknown") == 0)
+			continue;
+		if ((r = import_oci_manifest(s, xfd, c, false, NULL, err)) < 0)
+			break;
+	}
+	json_decref(ix);
+	if (r == 0)
+		r = staging_add_image(s, name, ihex, isize > 0 ? (size_t)isize : 0,
+		                      json_string_value(json_object_get(d, "mediaType"))
+		                          ?: MT_INDEX);
 	return r;
 }
 
@@ -255,16 +306,14 @@ static int import_oci(struct staging *s, int xfd, const char *name, berth_error_
 	}
 	json_array_foreach(ms, i, d)
 	{
-		const char *mt = json_string_value(json_object_get(d, "mediaType"));
 		const char *ref =
 		    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
 		const char *n = i == 0 && name ? name : ref;
-		if (mt && strcmp(mt, MT_INDEX) == 0) {
-			r = berth_error(err, 0, "%s: nested image indexes are not supported",
-			                s->file);
-			break;
-		}
-		if ((r = import_oci_manifest(s, xfd, d, n, err)) < 0)
+		if (image_entry_is_list(d))
+			r = import_oci_index(s, xfd, d, n, err);
+		else
+			r = import_oci_manifest(s, xfd, d, true, n, err);
+		if (r < 0)
 			break;
 	}
 	json_decref(index);
@@ -284,23 +333,33 @@ static const char *layer_media_type(int fd)
 	return MT_LAYER;
 }
 
-/* The manifest of a config and layer blobs already staged. */
-static int staging_manifest(struct staging *s, const char *chex, size_t csize, json_t *lds,
-                            const char *name, berth_error_t *err)
+/* The manifest of a config and layer blobs already staged, as a blob: its hex and size. */
+static int staging_manifest_blob(struct staging *s, const char *chex, size_t csize, json_t *lds,
+                                 char mhex[65], size_t *msize, berth_error_t *err)
 {
 	json_t *m = json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:O}", "schemaVersion", 2, "mediaType",
 	                      MT_MANIFEST, "config", "mediaType", MT_CONFIG, "digest", "", "size",
 	                      (json_int_t)csize, "layers", lds);
 	cleanup_free char *cd = xasprintf("sha256:%s", chex);
 	cleanup_free char *text = NULL;
-	char mhex[65];
 
 	json_object_set_new(json_object_get(m, "config"), "digest", json_string(cd));
 	text = json_dumps(m, JSON_COMPACT);
 	json_decref(m);
-	if (staging_blob_mem(s, text, strlen(text), mhex, err) < 0)
+	*msize = strlen(text);
+	return staging_blob_mem(s, text, strlen(text), mhex, err);
+}
+
+/* The same, named as an image of the archive. */
+static int staging_manifest(struct staging *s, const char *chex, size_t csize, json_t *lds,
+                            const char *name, berth_error_t *err)
+{
+	char mhex[65];
+	size_t msize;
+
+	if (staging_manifest_blob(s, chex, csize, lds, mhex, &msize, err) < 0)
 		return -1;
-	return staging_add_image(s, name, mhex, strlen(text), MT_MANIFEST);
+	return staging_add_image(s, name, mhex, msize, MT_MANIFEST);
 }
 
 static int import_docker(struct staging *s, int xfd, const char *name, berth_error_t *err)
@@ -401,7 +460,8 @@ out:
 	return r;
 }
 
-static int import_rootfs(struct staging *s, int fd, const char *name, berth_error_t *err)
+int staging_rootfs(struct staging *s, int fd, const char *what, const char *arch, char mhex[65],
+                   size_t *msize, berth_error_t *err)
 {
 	char bhex[65], dhex[65], chex[65];
 	uint64_t bsize;
@@ -417,16 +477,16 @@ static int import_rootfs(struct staging *s, int fd, const char *name, berth_erro
 
 	fstat(fd, &st);
 	progress_init(&pr, "checking", (uint64_t)st.st_size);
-	if (layer_diff_id(fd, s->file, dhex, &pr, err) < 0)
+	if (layer_diff_id(fd, what, dhex, &pr, err) < 0)
 		return -1;
 	progress_end(&pr);
-	if (staging_blob_fd(s, fd, s->file, NULL, -1, bhex, &bsize, err) < 0)
+	if (staging_blob_fd(s, fd, what, NULL, -1, bhex, &bsize, err) < 0)
 		return -1;
 	if (staging_layer(s, bhex, (dd = xasprintf("sha256:%s", dhex)), 0, 1, err) < 0)
 		return -1;
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	c = json_pack("{s:s,s:s,s:s,s:{s:[s],s:[s]},s:{s:s,s:[s]}}", "created", created,
-	              "architecture", "amd64", "os", "linux", "config", "Env",
+	              "architecture", arch, "os", "linux", "config", "Env",
 	              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "Cmd",
 	              "sh", "rootfs", "type", "layers", "diff_ids", dd);
 	text = json_dumps(c, JSON_COMPACT);
@@ -436,9 +496,19 @@ static int import_rootfs(struct staging *s, int fd, const char *name, berth_erro
 	bd = xasprintf("sha256:%s", bhex);
 	lds = json_pack("[{s:s,s:s,s:I}]", "mediaType", layer_media_type(fd), "digest", bd, "size",
 	                (json_int_t)bsize);
-	r = staging_manifest(s, chex, strlen(text), lds, name, err);
+	r = staging_manifest_blob(s, chex, strlen(text), lds, mhex, msize, err);
 	json_decref(lds);
 	return r;
+}
+
+static int import_rootfs(struct staging *s, int fd, const char *name, berth_error_t *err)
+{
+	char mhex[65];
+	size_t msize;
+
+	if (staging_rootfs(s, fd, s->file, "amd64", mhex, &msize, err) < 0)
+		return -1;
+	return staging_add_image(s, name, mhex, msize, MT_MANIFEST);
 }
 
 /* Which kind of archive: 'o' OCI layout, 'd' docker-archive, 'r' rootfs, -1 unreadable. */

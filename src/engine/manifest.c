@@ -54,7 +54,7 @@ static char *manifest_name(const char *name, berth_error_t *err)
 static json_t *manifest_load(struct engine *e, const char *name, berth_error_t *err)
 {
 	ssize_t pos;
-	json_t *index = image_lookup(e, name, &pos, err);
+	json_t *index = image_lookup_made(e, name, &pos, err);
 	json_t *d, *list = NULL;
 
 	if (index == NULL)
@@ -160,7 +160,7 @@ int manifest_list_read(struct engine *e, const char *name, char **text, size_t *
                        berth_error_t *err)
 {
 	ssize_t pos;
-	json_t *index = image_lookup(e, name, &pos, err);
+	json_t *index = image_lookup_made(e, name, &pos, err);
 	json_t *d;
 	const char *h;
 	cleanup_free char *p = NULL;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ACCEPT_MANIFESTS MT_INDEX ", " MT_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST
@@ -26,12 +27,104 @@
 #define BLOB_RETRIES     3
 #define PULL_JOBS        3
 
+/* On a terminal (stderr), the layers of an image are a board: one line per layer (its
+ * digest, shortened, bytes done of its size, the rate), redrawn in place by a thread of its
+ * own while the downloads run, then a summary line. Not on a terminal, plain lines. */
+enum row_state { ROW_WAITING, ROW_FETCHING, ROW_FETCHED, ROW_UNPACKING, ROW_DONE, ROW_EXISTS };
+
+struct board_row {
+	char hex[13];
+	uint64_t total;
+	uint64_t done;    /* atomic: the download thread's sink writes it */
+	long long t0, t1; /* atomic: download start and end (ns) */
+	int state;        /* atomic: enum row_state */
+};
+
+struct board {
+	struct board_row *rows;
+	size_t n, drawn; /* lines on the screen now */
+	bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t drawer;
+};
+
 struct pull {
 	struct engine *e;
 	struct reg r;
 	struct staging s;
 	const struct reg_opts *o;
+	struct board *board; /* while an image's layers are fetched on a terminal */
 };
+
+static void size_text(char *buf, size_t n, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, n, "%.2f GB", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, n, "%.1f MB", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, n, "%.1f kB", v / 1e3);
+	else
+		snprintf(buf, n, "%.0f B", v);
+}
+
+static void board_line(const struct board_row *w, long long now)
+{
+	static const char *const states[] = {"waiting",   "downloading", "downloaded",
+	                                     "unpacking", "done",        "exists"};
+	int st = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+	uint64_t done = __atomic_load_n(&w->done, __ATOMIC_RELAXED);
+	long long t0 = __atomic_load_n(&w->t0, __ATOMIC_RELAXED);
+	long long t1 = __atomic_load_n(&w->t1, __ATOMIC_RELAXED);
+	double secs = t0 ? (double)((t1 ? t1 : now) - t0) / 1e9 : 0;
+	char d[32], t[32], r[32];
+
+	if (st == ROW_EXISTS) {
+		fprintf(stderr, "\r\033[KCopying blob %s  already exists\n", w->hex);
+		return;
+	}
+	if (st >= ROW_FETCHED)
+		done = w->total;
+	size_text(d, sizeof(d), (double)done);
+	size_text(t, sizeof(t), (double)w->total);
+	size_text(r, sizeof(r), secs > 0 ? (double)done / secs : 0);
+	fprintf(stderr, "\r\033[KCopying blob %s  %-11s %10s / %-10s %10s/s\n", w->hex, states[st],
+	        d, t, r);
+}
+
+/* Called with mu held: the board again, over the lines drawn before. */
+static void board_draw(struct board *b)
+{
+	long long now = util_now_ns();
+
+	if (b->drawn)
+		fprintf(stderr, "\033[%zuA", b->drawn);
+	for (size_t i = 0; i < b->n; i++)
+		board_line(&b->rows[i], now);
+	b->drawn = b->n;
+	fflush(stderr);
+}
+
+static void *board_drawer(void *arg)
+{
+	struct board *b = arg;
+
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&b->cv, &b->mu, &ts);
+		board_draw(b);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
 
 static void pull_say(const struct pull *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -41,10 +134,21 @@ static void pull_say(const struct pull *p, const char *fmt, ...)
 
 	if (p->o->quiet)
 		return;
+	if (p->board) {
+		/* a line above the board, which is drawn again below it */
+		pthread_mutex_lock(&p->board->mu);
+		if (p->board->drawn)
+			fprintf(stderr, "\033[%zuA\033[J", p->board->drawn);
+		p->board->drawn = 0;
+	}
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (p->board) {
+		board_draw(p->board);
+		pthread_mutex_unlock(&p->board->mu);
+	}
 }
 
 static bool mt_is_index(const char *mt)
@@ -164,7 +268,7 @@ out:
 
 /* A blob into the staging directory as blobs/<hex>: exactly size bytes whose sha256 is hex. */
 static int pull_blob(struct pull *p, struct reg *r, const char *hex, uint64_t size,
-                     const char *label, berth_error_t *err)
+                     const char *label, struct board_row *row, berth_error_t *err)
 {
 	cleanup_free char *path = xasprintf("/v2/%s/blobs/sha256:%s", r->repo, hex);
 	cleanup_free char *tmp = xasprintf("%s/.part-%s", p->s.blobs, hex);
@@ -184,6 +288,7 @@ static int pull_blob(struct pull *p, struct reg *r, const char *hex, uint64_t si
 	/* a bar only for what this thread fetches: the download threads' would collide */
 	progress_init(&pr, label ? label : "", size);
 	sink.pr = label ? &pr : NULL;
+	sink.live = row ? &row->done : NULL;
 	for (int attempt = 0;; attempt++) {
 		berth_error_t e2 = NULL;
 		uint64_t before = sink.got;
@@ -268,6 +373,7 @@ static bool store_has(struct engine *e, const char *rel)
 struct pull_job {
 	const char *hex;
 	uint64_t size;
+	struct board_row *row; /* on a terminal, its line */
 	bool done;
 	int ret;
 	berth_error_t err;
@@ -303,8 +409,21 @@ static void *pull_worker(void *arg)
 			int ret;
 			if (!ok)
 				ret = berth_error(&e, 0, "%s", cerr->msg);
-			else
-				ret = pull_blob(pool->p, &r, j->hex, j->size, NULL, &e);
+			else {
+				if (j->row) {
+					__atomic_store_n(&j->row->t0, util_now_ns(),
+					                 __ATOMIC_RELAXED);
+					__atomic_store_n(&j->row->state, ROW_FETCHING,
+					                 __ATOMIC_RELAXED);
+				}
+				ret = pull_blob(pool->p, &r, j->hex, j->size, NULL, j->row, &e);
+				if (j->row && ret == 0) {
+					__atomic_store_n(&j->row->t1, util_now_ns(),
+					                 __ATOMIC_RELAXED);
+					__atomic_store_n(&j->row->state, ROW_FETCHED,
+					                 __ATOMIC_RELAXED);
+				}
+			}
 			pthread_mutex_lock(&pool->mu);
 			j->ret = ret;
 			j->err = e;
@@ -329,10 +448,18 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 	struct pull_pool pool = {.p = p};
 	pthread_t threads[PULL_JOBS];
 	ssize_t *job_of = NULL; /* each layer's job, or -1 when the store has it */
+	bool tty = !p->o->quiet && isatty(STDERR_FILENO);
+	struct board board = {0};
+	bool drawing = false;
+	long long t0 = util_now_ns();
+	uint64_t fetched = 0;
 	int ret = -1;
 
 	pthread_mutex_init(&pool.mu, NULL);
 	pthread_cond_init(&pool.cv, NULL);
+	pthread_mutex_init(&board.mu, NULL);
+	pthread_cond_init(&board.cv, NULL);
+	p->s.quiet = tty;
 	if (desc_check(json_object_get(m, "config"), "config", &chex, &csize, err) < 0)
 		goto out;
 	if (csize > CONFIG_MAX) {
@@ -344,7 +471,7 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 		berth_error(err, 0, "manifest: no layers array");
 		goto out;
 	}
-	if (pull_blob(p, &p->r, chex, csize, "config", err) < 0)
+	if (pull_blob(p, &p->r, chex, csize, p->s.quiet ? NULL : "config", NULL, err) < 0)
 		goto out;
 	{
 		cleanup_free char *cp = xasprintf("%s/%s", p->s.blobs, chex);
@@ -364,6 +491,8 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 	/* check every descriptor first, and make a job of each blob to fetch (once) */
 	job_of = xmalloc0((n + 1) * sizeof(*job_of));
 	pool.jobs = xmalloc0((n + 1) * sizeof(*pool.jobs));
+	board.rows = xmalloc0((n + 1) * sizeof(*board.rows));
+	board.n = tty ? n : 0;
 	for (i = 0; i < n; i++) {
 		json_t *l = json_array_get(layers, i);
 		const char *mt = json_string_value(json_object_get(l, "mediaType")) ?: "";
@@ -386,8 +515,13 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 		blob = xasprintf("images/blobs/sha256/%s", lhex);
 		ld = image_layer_dir(p->e, diff);
 		job_of[i] = -1;
+		snprintf(board.rows[i].hex, sizeof(board.rows[i].hex), "%.12s", lhex);
+		board.rows[i].total = lsize;
 		if (store_has(p->e, blob) && access(ld, F_OK) == 0) {
-			pull_say(p, "Copying blob sha256:%.12s skipped: already exists", lhex);
+			board.rows[i].state = ROW_EXISTS;
+			if (!tty)
+				pull_say(p, "Copying blob sha256:%.12s skipped: already exists",
+				         lhex);
 			continue;
 		}
 		for (size_t k = 0; k < pool.n_jobs; k++)
@@ -395,9 +529,20 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 				job_of[i] = (ssize_t)k;
 		if (job_of[i] >= 0)
 			continue;
-		pull_say(p, "Copying blob sha256:%.12s (%.1f MB)", lhex, (double)lsize / 1e6);
-		pool.jobs[pool.n_jobs] = (struct pull_job){.hex = lhex, .size = lsize};
+		if (!tty)
+			pull_say(p, "Copying blob sha256:%.12s (%.1f MB)", lhex,
+			         (double)lsize / 1e6);
+		pool.jobs[pool.n_jobs] = (struct pull_job){
+		    .hex = lhex, .size = lsize, .row = tty ? &board.rows[i] : NULL};
 		job_of[i] = (ssize_t)pool.n_jobs++;
+		fetched += lsize;
+	}
+	if (tty) {
+		pthread_mutex_lock(&board.mu);
+		board_draw(&board);
+		pthread_mutex_unlock(&board.mu);
+		p->board = &board;
+		drawing = pthread_create(&board.drawer, NULL, board_drawer, &board) == 0;
 	}
 	p->r.cancel = &pool.cancel;
 	for (; n_threads < PULL_JOBS && n_threads < pool.n_jobs; n_threads++)
@@ -418,9 +563,11 @@ static int pull_image(struct pull *p, json_t *m, berth_error_t *err)
 			berth_error(err, 0, "%s", j->err->msg);
 			goto out;
 		}
+		__atomic_store_n(&board.rows[i].state, ROW_UNPACKING, __ATOMIC_RELAXED);
 		if (staging_layer(&p->s, j->hex, json_string_value(json_array_get(diffs, i)) ?: "",
 		                  i, n, err) < 0)
 			goto out;
+		__atomic_store_n(&board.rows[i].state, ROW_DONE, __ATOMIC_RELAXED);
 	}
 	ret = 0;
 out:
@@ -428,6 +575,29 @@ out:
 	for (i = 0; i < n_threads; i++)
 		pthread_join(threads[i], NULL);
 	p->r.cancel = NULL;
+	if (drawing) {
+		pthread_mutex_lock(&board.mu);
+		board.stop = true;
+		pthread_cond_signal(&board.cv);
+		pthread_mutex_unlock(&board.mu);
+		pthread_join(board.drawer, NULL);
+	}
+	if (p->board) {
+		double secs = (double)(util_now_ns() - t0) / 1e9;
+		char sz[32], rate[32];
+		pthread_mutex_lock(&board.mu);
+		board_draw(&board);
+		pthread_mutex_unlock(&board.mu);
+		p->board = NULL;
+		size_text(sz, sizeof(sz), (double)fetched);
+		size_text(rate, sizeof(rate), secs > 0 ? (double)fetched / secs : 0);
+		if (ret == 0)
+			pull_say(p, "Fetched %zu of %zu layers: %s in %.1f s (%s/s)", pool.n_jobs,
+			         n, sz, secs, rate);
+	}
+	free(board.rows);
+	pthread_mutex_destroy(&board.mu);
+	pthread_cond_destroy(&board.cv);
 	for (i = 0; i < pool.n_jobs; i++)
 		berth_error_release(&pool.jobs[i].err);
 	free(pool.jobs);

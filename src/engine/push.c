@@ -248,6 +248,25 @@ int image_push(struct engine *e, const char *src, const char *dest, const struct
 		berth_error(err, 0, "%s: push to a tag, not a digest", to);
 		goto out;
 	}
+	{
+		/* a manifest list (the built-in busybox, pull --all-platforms, berth manifest)
+		 * goes as the list with each of its images */
+		bool list;
+		if (image_find_list(e, src, &list, err) < 0)
+			goto out;
+		if (list && o->format) {
+			berth_error(
+			    err, 0,
+			    "%s: a manifest list is pushed as stored: --format converts one "
+			    "image",
+			    src);
+			goto out;
+		}
+		if (list) {
+			ref_free(&ref);
+			return manifest_push(e, src, to, o, err);
+		}
+	}
 	if (image_find(e, src, &img, err) < 0)
 		goto out;
 	text = push_manifest_text(e, img, o->format, &mt, &len, err);

@@ -224,6 +224,8 @@ static size_t reg_write(char *data, size_t size, size_t nm, void *arg)
 		if (util_write_all(s->fd, data, n) < 0)
 			return 0;
 		s->got += n;
+		if (s->live)
+			__atomic_store_n(s->live, s->got, __ATOMIC_RELAXED);
 		if (s->pr)
 			progress_add(s->pr, n);
 		return n;

@@ -45,6 +45,7 @@ struct reg_sink {
 	bool over;
 	bool range_pending; /* a Range was asked: a 200 answer starts again */
 	struct progress *pr;
+	uint64_t *live; /* when set: got, stored atomically (pull's terminal board reads it) */
 };
 
 struct reg_resp {

@@ -84,6 +84,43 @@ podman_image() {
 	grep -q 'file=libarchive.so.13' "$BATS_TEST_TMPDIR/ld2"
 }
 
+@test "built-in busybox: an index of linux/amd64 and linux/riscv64; amd64 only, saying why, without the riscv64 binary" {
+	bats_require_minimum_version 1.5.0
+	ROOT=$BATS_TEST_TMPDIR/bb2
+	riscv64_busybox "$BATS_TEST_TMPDIR/cache"
+	export BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache
+	run -0 b run --rm busybox uname -m
+	[ "$output" = x86_64 ]
+	run -0 b images -q
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 b image inspect busybox
+	[ "$(echo "$output" | jqe -r '.platforms | join(",")')" = linux/amd64,linux/riscv64 ]
+	[ "$(echo "$output" | jqe -r .config.architecture)" = amd64 ]
+	run -0 b manifest inspect busybox
+	[ "$(echo "$output" | jqe -r '[.manifests[].platform.architecture] | join(",")')" = amd64,riscv64 ]
+	# the riscv64 image: that binary, a link per applet of its own table, its architecture
+	local m c diff
+	m=$(echo "$output" | jqe -r '.manifests[1].digest | ltrimstr("sha256:")')
+	c=$(jqe -r '.config.digest | ltrimstr("sha256:")' <"$ROOT/images/blobs/sha256/$m")
+	[ "$(jqe -r .architecture <"$ROOT/images/blobs/sha256/$c")" = riscv64 ]
+	diff=$(jqe -r '.rootfs.diff_ids[0] | ltrimstr("sha256:")' <"$ROOT/images/blobs/sha256/$c")
+	cmp "$ROOT/layers/$diff/bin/busybox" "$BERTH_GUEST_CACHE/busybox-riscv64-trixie"
+	[ "$(readlink "$ROOT/layers/$diff/bin/sh")" = busybox ]
+	[ "$(readlink "$ROOT/layers/$diff/bin/httpd")" = busybox ]
+	# without it: amd64 only, and the index says why
+	ROOT=$BATS_TEST_TMPDIR/bb1
+	BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/empty run -0 b image inspect busybox
+	[ "$(echo "$output" | jqe -r '.platforms | join(",")')" = linux/amd64 ]
+	[[ "$(echo "$output" | jqe -r '.index.annotations["org.berth.busybox.riscv64"]')" == "left out: open \`$BATS_TEST_TMPDIR/empty/busybox-riscv64-trixie\`: No such file or directory (guest/fetch-busybox.sh"* ]]
+	run -0 b run --rm busybox echo still runs
+	[ "$output" = "still runs" ]
+	# a file there that is not a RISC-V binary is left out too
+	ROOT=$BATS_TEST_TMPDIR/bb3
+	BERTH_BUSYBOX_RISCV64=/bin/busybox run -0 b image inspect busybox
+	[ "$(echo "$output" | jqe -r '.platforms | join(",")')" = linux/amd64 ]
+	[[ "$(echo "$output" | jqe -r '.index.annotations["org.berth.busybox.riscv64"]')" == *"not a little-endian ELF64 RISC-V binary"* ]]
+}
+
 @test "-i passes stdin; -t gives a terminal; -d -t logs the terminal's output" {
 	run bash -c "echo piped | '$BERTH' --root '$ROOT' run -i --rm busybox cat"
 	[ "$output" = piped ]

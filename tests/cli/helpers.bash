@@ -12,6 +12,21 @@ make_base_rootfs() {
 	[ -x "$1/bin/busybox" ] || "$BERTH_TOP/scripts/make-rootfs.sh" "$1"
 }
 
+# riscv64_busybox DIR: DIR/busybox-riscv64-trixie as guest/fetch-busybox.sh caches it, for the
+# built-in busybox's riscv64 image (BERTH_GUEST_CACHE=DIR): the machine's cached Debian binary
+# when there is one, else (offline) the host's busybox with its ELF machine set to RISC-V
+# (243), which berth takes as such: it only reads the binary and its applet table.
+riscv64_busybox() {
+	local cached=/var/cache/berth/guest/busybox-riscv64-trixie
+	mkdir -p "$1"
+	if [ -s "$cached" ]; then
+		cp "$cached" "$1/busybox-riscv64-trixie"
+	else
+		cp "${BERTH_BUSYBOX:-/bin/busybox}" "$1/busybox-riscv64-trixie"
+		printf '\363\000' | dd of="$1/busybox-riscv64-trixie" bs=1 seek=18 conv=notrunc status=none
+	fi
+}
+
 # make_bundle DIR: a bundle with a writable busybox rootfs and berth-runtime's default spec
 # turned into a non-interactive one (terminal false, root writable, args from "$@").
 make_bundle() {

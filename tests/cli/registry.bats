@@ -108,6 +108,39 @@ start_proxy() {
 	[[ "$output" == "berth: pull: $REG/busybox@sha256:"*"not found"* ]]
 }
 
+@test "pull progress: plain lines off a terminal; on one, a line per layer redrawn in place and a summary; -q: nothing" {
+	local layers h plain
+	layers=$(skopeo inspect --tls-verify=false "docker://$REG/layers:3" | jqe -r '.Layers[] | ltrimstr("sha256:")')
+	[ "$(echo "$layers" | wc -l)" -eq 4 ]
+	run -0 b pull --tls-verify=false "$REG/layers:3"
+	[ "$(echo "$output" | grep -c '^Copying blob sha256:[0-9a-f]\{12\} ([0-9.]* MB)$')" -eq 4 ]
+	[[ "$output" != *$'\e'* ]]
+	[[ "$output" != *Fetched* ]]
+	run -0 b pull --tls-verify=false "$REG/layers:3"
+	[ "$(echo "$output" | grep -c '^Copying blob sha256:[0-9a-f]\{12\} skipped: already exists$')" -eq 4 ]
+	ROOT=$BATS_TEST_TMPDIR/quiet
+	run -0 b pull -q --tls-verify=false "$REG/layers:3"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" =~ ^[0-9a-f]{64}$ ]]
+	# on a terminal (script(1) runs berth on a pty)
+	ROOT=$BATS_TEST_TMPDIR/tty
+	run -0 script -qec "$BERTH --root $ROOT pull --tls-verify=false $REG/layers:3" /dev/null
+	[[ "$output" == *$'\e['[0-9]*A* ]]
+	plain=$(printf '%s' "$output" | tr '\r' '\n' | sed 's/\x1b\[[0-9]*[AJK]//g')
+	for h in $layers; do
+		[ "$(echo "$plain" | grep -cE "^Copying blob ${h:0:12}  done +[0-9.]+ (B|kB|MB) / [0-9.]+ (B|kB|MB) +[0-9.]+ (B|kB|MB|GB)/s$")" -ge 1 ]
+	done
+	[ "$(echo "$plain" | grep -cE '^Fetched 4 of 4 layers: [0-9.]+ (B|kB|MB) in [0-9.]+ s \([0-9.]+ (B|kB|MB|GB)/s\)$')" -eq 1 ]
+	[[ "$plain" != *"Copying blob sha256:"* ]]
+	run -0 b run --rm "$REG/layers:3" cat /layer3.txt
+	[ "$output" = "layer 3" ]
+	# again on a terminal: each layer is there already
+	run -0 script -qec "$BERTH --root $ROOT pull --tls-verify=false $REG/layers:3" /dev/null
+	plain=$(printf '%s' "$output" | tr '\r' '\n' | sed 's/\x1b\[[0-9]*[AJK]//g')
+	[ "$(echo "$plain" | grep '^Copying blob [0-9a-f]\{12\}  already exists$' | sort -u | wc -l)" -eq 4 ]
+	[ "$(echo "$plain" | grep -c '^Fetched 0 of 4 layers: ')" -eq 1 ]
+}
+
 @test "pull: a multi-platform index: the host's platform, --platform, none matching" {
 	run -0 b pull --tls-verify=false "$REG/multi"
 	[[ "$output" == *"Platform linux/amd64"* ]]
@@ -314,7 +347,9 @@ layer 3" ]
 }
 
 @test "push: OCI and Docker schema 2, HEAD skips what the registry has, chunked; skopeo and podman read it" {
-	run -0 b push --tls-verify=false busybox "$REG/pushed:oci"
+	# one image (the built-in busybox is a list: the next test)
+	b image import "$BATS_FILE_TMPDIR/bb.tar" bb1
+	run -0 b push --tls-verify=false bb1 "$REG/pushed:oci"
 	[ "$(echo "$output" | grep -c '^Copying blob .*MB)$')" -eq 2 ]
 	local digest=${lines[-1]#Pushed }
 	# skopeo reads back what berth wrote: the same digest, an OCI manifest
@@ -322,7 +357,7 @@ layer 3" ]
 	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.oci.image.manifest.v1+json ]
 	[ "$(printf '%s' "$output" | sha256sum | cut -d' ' -f1)" = "${digest#sha256:}" ]
 	# the same blobs as Docker schema 2: nothing uploaded again
-	run -0 b push --format v2s2 --tls-verify=false busybox "$REG/pushed:v2s2"
+	run -0 b push --format v2s2 --tls-verify=false bb1 "$REG/pushed:v2s2"
 	[ "$(echo "$output" | grep -c 'skipped: already exists')" -eq 2 ]
 	run -0 skopeo inspect --tls-verify=false --raw "docker://$REG/pushed:v2s2"
 	[ "$(echo "$output" | jq -r .mediaType)" = application/vnd.docker.distribution.manifest.v2+json ]
@@ -330,7 +365,7 @@ layer 3" ]
 	REG_PORT_PLAIN=${REG##*:}
 	start_proxy
 	: >"$BATS_FILE_TMPDIR/proxy.mode.log"
-	BERTH_PUSH_CHUNK=100000 run -0 b push -q --tls-verify=false busybox "$PROXY/chunked:1"
+	BERTH_PUSH_CHUNK=100000 run -0 b push -q --tls-verify=false bb1 "$PROXY/chunked:1"
 	[ "$(grep -c '^PATCH /v2/chunked/blobs/uploads/' "$BATS_FILE_TMPDIR/proxy.mode.log")" -ge 20 ]
 	# cross-repository mount: an image named after another repository of the registry
 	run -0 b pull -q --tls-verify=false "$PROXY/busybox:oci"
@@ -357,6 +392,34 @@ layer 3" ]
 	[[ "$output" == *"a short name: give REGISTRY/REPOSITORY[:TAG] to push to"* ]]
 	run -125 b push --format v1 busybox "$REG/x"
 	[[ "$output" == *"bad --format \`v1\`"* ]]
+}
+
+@test "push: the built-in busybox goes as its index with both images; skopeo reads both platforms" {
+	riscv64_busybox "$BATS_TEST_TMPDIR/cache"
+	export BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache
+	run -0 b push --tls-verify=false busybox "$REG/bbx:1"
+	[ "$(echo "$output" | grep -c '^Pushed sha256:')" -eq 2 ]
+	run -0 skopeo inspect --tls-verify=false --raw "docker://$REG/bbx:1"
+	[ "$(echo "$output" | jqe -r .mediaType)" = application/vnd.oci.image.index.v1+json ]
+	[ "$(echo "$output" | jqe -r '[.manifests[].platform | .os + "/" + .architecture] | join(",")')" = linux/amd64,linux/riscv64 ]
+	[ "$(printf '%s' "$output" | sha256sum | cut -d' ' -f1)" = "$(b image inspect busybox | jqe -r '.index_digest | ltrimstr("sha256:")')" ]
+	run -0 skopeo inspect --tls-verify=false --override-arch riscv64 "docker://$REG/bbx:1"
+	[ "$(echo "$output" | jqe -r .Architecture)" = riscv64 ]
+	run -0 skopeo inspect --tls-verify=false "docker://$REG/bbx:1"
+	[ "$(echo "$output" | jqe -r .Architecture)" = amd64 ]
+	# each platform pulls back as it was pushed
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run -0 b pull -q --tls-verify=false --platform linux/riscv64 "$REG/bbx:1"
+	run -0 b image inspect "$REG/bbx:1"
+	[ "$(echo "$output" | jqe -r .config.architecture)" = riscv64 ]
+	run -0 b pull -q --tls-verify=false "$REG/bbx:1"
+	run -0 b run --rm "$REG/bbx:1" echo from the index
+	[ "$output" = "from the index" ]
+	# a list is pushed as it is: --format converts one image
+	ROOT=$BATS_TEST_TMPDIR/root
+	run -125 b push -q --format v2s2 --tls-verify=false busybox "$REG/bbx:2"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"busybox: a manifest list is pushed as stored: --format converts one image" ]]
 }
 
 @test "Bearer tokens: anonymous pull; push needs a login; with credentials it works" {
@@ -411,8 +474,8 @@ layer 3" ]
 	run -0 b run --rm mylist uname -m
 	[ "$output" = x86_64 ]
 	run -0 b push -q --tls-verify=false busybox "$REG/dummy:1"
-	run -125 b manifest add busybox busybox
-	[[ "$output" == *'"busybox:latest" is an image, not a manifest list'* ]]
+	run -125 b manifest add rv:1 busybox
+	[[ "$output" == *'"rv:1" is an image, not a manifest list'* ]]
 	run -125 b manifest create mylist
 	[[ "$output" == *"exists already"* ]]
 	run -0 b manifest push --tls-verify=false mylist "$REG/mylist:1"

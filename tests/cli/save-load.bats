@@ -65,3 +65,35 @@ pm() {
 	run -125 b load -i /nonexistent.tar
 	[[ "$output" == *"/nonexistent.tar"* ]]
 }
+
+@test "save: the built-in busybox as its index of two platforms; load brings both back, and an index skopeo wrote" {
+	riscv64_busybox "$BATS_TEST_TMPDIR/cache"
+	export BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache
+	run -0 b save -o "$BATS_TEST_TMPDIR/s.tar" busybox
+	run -0 tar -xOf "$BATS_TEST_TMPDIR/s.tar" index.json
+	[ "$(echo "$output" | jqe -r '.manifests[0].mediaType')" = application/vnd.oci.image.index.v1+json ]
+	run -0 skopeo inspect --raw "oci-archive:$BATS_TEST_TMPDIR/s.tar"
+	[ "$(echo "$output" | jqe -r '[.manifests[].platform.architecture] | join(",")')" = amd64,riscv64 ]
+	# image export stays one image: the host's
+	run -0 b image export busybox "$BATS_TEST_TMPDIR/e.tar"
+	run -0 tar -xOf "$BATS_TEST_TMPDIR/e.tar" index.json
+	[ "$(echo "$output" | jqe -r '.manifests[0].mediaType')" = application/vnd.oci.image.manifest.v1+json ]
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run -0 b load -i "$BATS_TEST_TMPDIR/s.tar"
+	[ "${lines[-1]}" = "Loaded image: busybox:latest" ]
+	run -0 b image inspect busybox
+	[ "$(echo "$output" | jqe -r '.platforms | join(",")')" = linux/amd64,linux/riscv64 ]
+	run -0 b images -q
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 b run --rm busybox echo loaded
+	[ "$output" = loaded ]
+	# an archive skopeo made of the index (copy --all): the same two images
+	skopeo copy -q --all "oci-archive:$BATS_TEST_TMPDIR/s.tar" "oci-archive:$BATS_TEST_TMPDIR/k.tar:multi:1"
+	ROOT=$BATS_TEST_TMPDIR/root3
+	run -0 b load -i "$BATS_TEST_TMPDIR/k.tar"
+	[ "${lines[-1]}" = "Loaded image: multi:1" ]
+	run -0 b image inspect multi:1
+	[ "$(echo "$output" | jqe -r '.platforms | join(",")')" = linux/amd64,linux/riscv64 ]
+	run -0 find "$ROOT/tmp" -mindepth 1
+	[ -z "$output" ]
+}
