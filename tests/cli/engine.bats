@@ -241,20 +241,24 @@ podman_image() {
 	! b ps | grep -q web || false
 	run b logs web
 	[ "$output" = "$(printf 'started\nterm')" ]
-	run timeout 5 "$BERTH" --root "$ROOT" logs -f web
+	# timeout: a safety net against a hang, not a time limit
+	run timeout 120 "$BERTH" --root "$ROOT" logs -f web
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'started\nterm')" ]
 	b start web
 	sleep 0.3
 	b kill -s KILL web
-	sleep 0.3
+	for i in $(seq 100); do
+		b ps -a --format json | jqe '.[] | select(.name == "web") | .exit_code == 137' >/dev/null 2>&1 && break
+		sleep 0.1
+	done
 	b ps -a --format json | jqe '.[] | select(.name == "web") | .exit_code == 137'
 	b rm web
 	[ -z "$(ls "$ROOT/containers")" ]
 	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
 	# -d --rm: gone once it exits; logs -f follows a running container to its end
 	id=$(b run -d --rm busybox sh -c 'sleep 0.5; echo late')
-	run timeout 5 "$BERTH" --root "$ROOT" logs -f "$id"
+	run timeout 120 "$BERTH" --root "$ROOT" logs -f "$id"
 	[ "$output" = late ]
 	for i in $(seq 50); do [ -z "$(ls "$ROOT/containers")" ] && break; sleep 0.1; done
 	[ -z "$(ls "$ROOT/containers")" ]
