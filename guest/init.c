@@ -13,6 +13,9 @@
  *   berth.bench=N       an integer loop and a memory CRC loop, N times the base size each,
  *                       timed with CLOCK_MONOTONIC, then power off
  *   berth.net=none      do not configure the network (see below)
+ *   berth.ip=ethN,IP/PREFIX[,GATEWAY] (repeatable) give ethN that address, up, and the
+ *                       default route through GATEWAY (the first one given); no DHCP on
+ *                       eth0 then (`berth vm run --net bridge=NETWORK` adds it)
  *   berth.share=TAG:DIR (repeatable, before the rest) mount the virtio-9p share TAG
  *                       (`berth vm run --share HOSTDIR:TAG`) on DIR, made if missing;
  *                       prints "share: TAG on DIR" or the error
@@ -31,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,12 +216,68 @@ static int busybox(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* lo up, and eth0's address by DHCP, when there is a card and no berth.net=none. */
+/* berth.ip=ethN,IP/PREFIX[,GATEWAY] (before `--`; berth vm puts one for each card on a berth
+ * network): that address on ethN, up, and the default route through GATEWAY. *eth0: one
+ * named eth0. */
+static void net_static(bool *eth0)
+{
+	const char *end = strstr(cmdline, " -- ");
+	bool route = false;
+
+	for (const char *p = cmdline; (p = strstr(p, "berth.ip=")) != NULL; p += 9) {
+		char spec[96], *addr, *gw;
+		size_t n;
+		int r;
+
+		if (end != NULL && p > end)
+			break;
+		if (p != cmdline && p[-1] != ' ')
+			continue;
+		n = strcspn(p + 9, " \n");
+		if (n >= sizeof(spec) || strspn(p + 9, "eth0123456789,./") < n) {
+			printf("BERTH-NET-FAILED: expected berth.ip=ethN,IP/PREFIX[,GATEWAY]\n");
+			continue;
+		}
+		memcpy(spec, p + 9, n);
+		spec[n] = '\0';
+		addr = strchr(spec, ',');
+		if (addr == NULL || strncmp(spec, "eth", 3) != 0) {
+			printf("BERTH-NET-FAILED: expected berth.ip=ethN,IP/PREFIX[,GATEWAY]\n");
+			continue;
+		}
+		*addr++ = '\0';
+		gw = strchr(addr, ',');
+		if (gw != NULL)
+			*gw++ = '\0';
+		if (strcmp(spec, "eth0") == 0)
+			*eth0 = true;
+		{
+			char *add[] = {"ip", "addr", "add", addr, "dev", spec, NULL};
+			char *up[] = {"ip", "link", "set", spec, "up", NULL};
+			char *def[] = {"ip", "route", "add", "default", "via", gw, NULL};
+			r = busybox(add);
+			if (r == 0)
+				r = busybox(up);
+			if (r == 0 && gw != NULL && !route) {
+				r = busybox(def);
+				route = true;
+			}
+		}
+		if (r == 0)
+			printf("BERTH-NET-UP %s %s\n", spec, addr);
+		else
+			printf("BERTH-NET-FAILED %s (ip status %d)\n", spec, r);
+	}
+}
+
+/* lo up; the addresses berth.ip= gives; eth0's address by DHCP when there is a card, no
+ * berth.ip= for it and no berth.net=none. */
 static void net_up(void)
 {
 	char val[32];
 	char *lo[] = {"ifconfig", "lo", "127.0.0.1", "up", NULL};
 	char *dhcp[] = {"udhcpc", "-i", "eth0", "-q", "-f", "-n", "-t", "5", "-T", "2", NULL};
+	bool eth0 = false;
 	int r;
 
 	if (access("/bin/busybox", X_OK) != 0 || access("/sys/class/net/eth0", F_OK) != 0)
@@ -226,6 +286,9 @@ static void net_up(void)
 		return;
 	setenv("PATH", "/bin:/sbin", 1);
 	busybox(lo);
+	net_static(&eth0);
+	if (eth0)
+		return;
 	r = busybox(dhcp);
 	if (r == 0)
 		printf("BERTH-NET-UP eth0\n");

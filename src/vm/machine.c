@@ -45,6 +45,7 @@ struct machine {
 	struct net_backend *nets[VM_MAX_NETS]; /* the --net back ends: they outlive a reboot */
 	int disk_fds[VM_MAX_DISKS];            /* the --disks, locked: they outlive a reboot */
 	long long t0_ns;
+	char bootargs[VM_MAX_APPEND + 1];
 	/* images */
 	char *kernel, *initrd;
 	size_t kernel_len, initrd_len;
@@ -236,6 +237,39 @@ static void machine_plic_notify(void *opaque, unsigned ctx, bool level)
 
 /* --- building the board ------------------------------------------------------------------ */
 
+static void ip4_text(uint32_t a, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+int vm_bootargs(const struct vm_config *cfg, char *buf, size_t size, berth_error_t *err)
+{
+	const char *a = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND;
+	const char *tail = strstr(a, " -- ");
+	size_t head = tail != NULL ? (size_t)(tail - a) : strlen(a), len = head;
+	char extra[VM_MAX_NETS * 64] = "";
+
+	for (unsigned i = 0; i < cfg->nnets && i < VM_MAX_NETS; i++) {
+		const struct vm_net *n = &cfg->nets[i];
+		char ip[16], gw[16];
+		size_t used = strlen(extra);
+		if (n->kind != VM_NET_BRIDGE || n->ip == 0)
+			continue;
+		ip4_text(n->ip, ip);
+		ip4_text(n->gateway, gw);
+		snprintf(extra + used, sizeof(extra) - used, " berth.ip=eth%u,%s/%d%s%s", i, ip,
+		         n->prefix, n->gateway != 0 ? "," : "", n->gateway != 0 ? gw : "");
+	}
+	len += strlen(extra) + strlen(a + head);
+	if (len > VM_MAX_APPEND || len >= size)
+		return berth_error(err, 0,
+		                   "--append: the kernel command line is limited to %d bytes "
+		                   "(COMMAND_LINE_SIZE), got %zu with the cards' addresses",
+		                   VM_MAX_APPEND, len);
+	snprintf(buf, size, "%.*s%s%s", (int)head, a, extra, a + head);
+	return 0;
+}
+
 static int machine_load_images(struct machine *m, berth_error_t *err)
 {
 	const struct vm_config *cfg = m->cfg;
@@ -268,7 +302,7 @@ static int machine_load_images(struct machine *m, berth_error_t *err)
 	    .ram_base = VM_RAM_BASE,
 	    .ram_size = cfg->mem,
 	    .cpus = cfg->cpus,
-	    .bootargs = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND,
+	    .bootargs = m->bootargs,
 	    .initrd_start = initrd_start,
 	    .initrd_end = initrd_end,
 	};
@@ -598,6 +632,8 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		                   "--disk, --net, --share: at most %d disks, network cards and "
 		                   "shares together, got %u",
 		                   VM_MAX_DISKS, cfg->ndisks + cfg->nnets + cfg->nshares);
+	if (vm_bootargs(cfg, m.bootargs, sizeof(m.bootargs), err) < 0)
+		return -1;
 	for (unsigned i = 0; i < cfg->nshares; i++) {
 		struct stat st;
 		for (unsigned j = 0; j < i; j++)

@@ -72,6 +72,11 @@ int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err);
  * out->dir (malloc'd, out->tag inside it) and out->ro. Returns 0, or -1 with *err set. */
 int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err);
 
+/* The kernel command line the guest gets: --append (or the default) with a
+ * berth.ip=ethN,IP/PREFIX[,GATEWAY] for each card that has an address (before ` -- `, which
+ * starts init's arguments). Returns 0, or -1 with *err set when it passes VM_MAX_APPEND. */
+int vm_bootargs(const struct vm_config *cfg, char *buf, size_t size, berth_error_t *err);
+
 /* Parse "256M", "1G", "512K", "1048576" (bytes). Returns 0 or -1. */
 int vm_parse_size(const char *s, uint64_t *out);
 
