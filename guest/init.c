@@ -28,6 +28,8 @@
  * With a network card (eth0) and busybox, init first brings lo up and asks for eth0's
  * address by DHCP (busybox udhcpc with /etc/udhcpc/default.script, guest/udhcpc.script) and
  * prints BERTH-NET-UP or BERTH-NET-FAILED, unless the command line says berth.net=none.
+ * Run from the shell (not as pid 1), `/init xattr list|get|set|rm FILE [NAME [VALUE]]` lists,
+ * prints, sets or removes an extended attribute (busybox has no setfattr).
  * The boot timer: the kernel has no /dev/mem, so init writes the magic byte sequence
  * "ESC _ berth-boot-timer ESC \" to the console (the UART); berth removes it from the
  * output and records the time. */
@@ -44,6 +46,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -375,10 +378,44 @@ static int run_shell(int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* `/init xattr list FILE | get FILE NAME | set FILE NAME VALUE | rm FILE NAME`, when run
+ * from the shell (not as pid 1): busybox has no setfattr, and the share's tests need one. */
+static int xattr_tool(int argc, char **argv)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (argc == 2 && strcmp(argv[0], "list") == 0) {
+		n = listxattr(argv[1], buf, sizeof(buf));
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+			printf("%s\n", buf + i);
+	} else if (argc == 3 && strcmp(argv[0], "get") == 0) {
+		n = getxattr(argv[1], argv[2], buf, sizeof(buf) - 1);
+		if (n >= 0)
+			printf("%.*s\n", (int)n, buf);
+	} else if (argc == 4 && strcmp(argv[0], "set") == 0) {
+		n = setxattr(argv[1], argv[2], argv[3], strlen(argv[3]), 0);
+	} else if (argc == 3 && strcmp(argv[0], "rm") == 0) {
+		n = removexattr(argv[1], argv[2]);
+	} else {
+		fprintf(stderr, "usage: /init xattr list FILE | get FILE NAME | set FILE NAME "
+		                "VALUE | rm FILE NAME\n");
+		return 2;
+	}
+	if (n < 0) {
+		printf("xattr %s: %s\n", argv[0], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char val[64], up[64];
 	int fd;
+
+	if (getpid() != 1 && argc >= 2 && strcmp(argv[1], "xattr") == 0)
+		return xattr_tool(argc - 2, argv + 2);
 
 	mkdir("/dev", 0755);
 	mkdir("/proc", 0755);

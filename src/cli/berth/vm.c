@@ -48,6 +48,10 @@ static const char vm_usage_text[] =
     "                      default), or a unix socket created at PATH (refused if PATH\n"
     "                      exists, removed at exit) that a user connects to, e.g. with\n"
     "                      socat - UNIX-CONNECT:PATH\n"
+    "  --serial NAME=socket:PATH\n"
+    "                      a named virtio-console port (up to 3): the guest sees it as\n"
+    "                      /dev/vportNpM (its name in /sys/class/virtio-ports/*/name),\n"
+    "                      the host as a unix socket created at PATH (as for --console)\n"
     "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
     "  --cpus N            harts, 1 to 8 (default 1)\n"
     "  --no-reboot         exit with status 2 when the guest reboots\n"
@@ -105,6 +109,23 @@ static int vm_add_net(struct vm_config *cfg, const char *arg)
 		return -1;
 	}
 	cfg->nets[cfg->nnets++] = n;
+	return 0;
+}
+
+static int vm_add_serial(struct vm_config *cfg, const char *arg)
+{
+	berth_error_t err = NULL;
+
+	if (cfg->nserials >= VM_MAX_SERIALS) {
+		fprintf(stderr, PROG ": --serial: at most %d ports\n", VM_MAX_SERIALS);
+		return -1;
+	}
+	if (vm_parse_serial(arg, &cfg->serials[cfg->nserials], &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err->msg);
+		berth_error_release(&err);
+		return -1;
+	}
+	cfg->nserials++;
 	return 0;
 }
 
@@ -200,6 +221,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 		OPT_BOOT_TIME,
 		OPT_SHARE,
 		OPT_CONSOLE,
+		OPT_SERIAL,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -210,6 +232,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 	    {"mem", required_argument, NULL, OPT_MEM},
 	    {"share", required_argument, NULL, OPT_SHARE},
 	    {"console", required_argument, NULL, OPT_CONSOLE},
+	    {"serial", required_argument, NULL, OPT_SERIAL},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
@@ -246,6 +269,10 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 			break;
 		case OPT_SHARE:
 			if (vm_add_share(&cfg, optarg) < 0)
+				goto out;
+			break;
+		case OPT_SERIAL:
+			if (vm_add_serial(&cfg, optarg) < 0)
 				goto out;
 			break;
 		case OPT_CONSOLE:
@@ -329,6 +356,8 @@ out:
 		vm_net_free(&cfg.nets[i]);
 	for (unsigned i = 0; i < cfg.nshares; i++)
 		free((char *)cfg.shares[i].dir);
+	for (unsigned i = 0; i < cfg.nserials; i++)
+		free((char *)cfg.serials[i].name);
 	return status;
 }
 
