@@ -13,6 +13,9 @@
  *   berth.bench=N       an integer loop and a memory CRC loop, N times the base size each,
  *                       timed with CLOCK_MONOTONIC, then power off
  *   berth.net=none      do not configure the network (see below)
+ *   berth.ip=ethN,IP/PREFIX[,GATEWAY] (repeatable) give ethN that address, up, and the
+ *                       default route through GATEWAY (the first one given); no DHCP on
+ *                       eth0 then (`berth vm run --net bridge=NETWORK` adds it)
  *   berth.share=TAG:DIR (repeatable, before the rest) mount the virtio-9p share TAG
  *                       (`berth vm run --share HOSTDIR:TAG`) on DIR, made if missing;
  *                       prints "share: TAG on DIR" or the error
@@ -25,12 +28,15 @@
  * With a network card (eth0) and busybox, init first brings lo up and asks for eth0's
  * address by DHCP (busybox udhcpc with /etc/udhcpc/default.script, guest/udhcpc.script) and
  * prints BERTH-NET-UP or BERTH-NET-FAILED, unless the command line says berth.net=none.
+ * Run from the shell (not as pid 1), `/init xattr list|get|set|rm FILE [NAME [VALUE]]` lists,
+ * prints, sets or removes an extended attribute (busybox has no setfattr).
  * The boot timer: the kernel has no /dev/mem, so init writes the magic byte sequence
  * "ESC _ berth-boot-timer ESC \" to the console (the UART); berth removes it from the
  * output and records the time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +46,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,12 +219,68 @@ static int busybox(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* lo up, and eth0's address by DHCP, when there is a card and no berth.net=none. */
+/* berth.ip=ethN,IP/PREFIX[,GATEWAY] (before `--`; berth vm puts one for each card on a berth
+ * network): that address on ethN, up, and the default route through GATEWAY. *eth0: one
+ * named eth0. */
+static void net_static(bool *eth0)
+{
+	const char *end = strstr(cmdline, " -- ");
+	bool route = false;
+
+	for (const char *p = cmdline; (p = strstr(p, "berth.ip=")) != NULL; p += 9) {
+		char spec[96], *addr, *gw;
+		size_t n;
+		int r;
+
+		if (end != NULL && p > end)
+			break;
+		if (p != cmdline && p[-1] != ' ')
+			continue;
+		n = strcspn(p + 9, " \n");
+		if (n >= sizeof(spec) || strspn(p + 9, "eth0123456789,./") < n) {
+			printf("BERTH-NET-FAILED: expected berth.ip=ethN,IP/PREFIX[,GATEWAY]\n");
+			continue;
+		}
+		memcpy(spec, p + 9, n);
+		spec[n] = '\0';
+		addr = strchr(spec, ',');
+		if (addr == NULL || strncmp(spec, "eth", 3) != 0) {
+			printf("BERTH-NET-FAILED: expected berth.ip=ethN,IP/PREFIX[,GATEWAY]\n");
+			continue;
+		}
+		*addr++ = '\0';
+		gw = strchr(addr, ',');
+		if (gw != NULL)
+			*gw++ = '\0';
+		if (strcmp(spec, "eth0") == 0)
+			*eth0 = true;
+		{
+			char *add[] = {"ip", "addr", "add", addr, "dev", spec, NULL};
+			char *up[] = {"ip", "link", "set", spec, "up", NULL};
+			char *def[] = {"ip", "route", "add", "default", "via", gw, NULL};
+			r = busybox(add);
+			if (r == 0)
+				r = busybox(up);
+			if (r == 0 && gw != NULL && !route) {
+				r = busybox(def);
+				route = true;
+			}
+		}
+		if (r == 0)
+			printf("BERTH-NET-UP %s %s\n", spec, addr);
+		else
+			printf("BERTH-NET-FAILED %s (ip status %d)\n", spec, r);
+	}
+}
+
+/* lo up; the addresses berth.ip= gives; eth0's address by DHCP when there is a card, no
+ * berth.ip= for it and no berth.net=none. */
 static void net_up(void)
 {
 	char val[32];
 	char *lo[] = {"ifconfig", "lo", "127.0.0.1", "up", NULL};
 	char *dhcp[] = {"udhcpc", "-i", "eth0", "-q", "-f", "-n", "-t", "5", "-T", "2", NULL};
+	bool eth0 = false;
 	int r;
 
 	if (access("/bin/busybox", X_OK) != 0 || access("/sys/class/net/eth0", F_OK) != 0)
@@ -226,6 +289,9 @@ static void net_up(void)
 		return;
 	setenv("PATH", "/bin:/sbin", 1);
 	busybox(lo);
+	net_static(&eth0);
+	if (eth0)
+		return;
 	r = busybox(dhcp);
 	if (r == 0)
 		printf("BERTH-NET-UP eth0\n");
@@ -312,10 +378,44 @@ static int run_shell(int argc, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* `/init xattr list FILE | get FILE NAME | set FILE NAME VALUE | rm FILE NAME`, when run
+ * from the shell (not as pid 1): busybox has no setfattr, and the share's tests need one. */
+static int xattr_tool(int argc, char **argv)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (argc == 2 && strcmp(argv[0], "list") == 0) {
+		n = listxattr(argv[1], buf, sizeof(buf));
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+			printf("%s\n", buf + i);
+	} else if (argc == 3 && strcmp(argv[0], "get") == 0) {
+		n = getxattr(argv[1], argv[2], buf, sizeof(buf) - 1);
+		if (n >= 0)
+			printf("%.*s\n", (int)n, buf);
+	} else if (argc == 4 && strcmp(argv[0], "set") == 0) {
+		n = setxattr(argv[1], argv[2], argv[3], strlen(argv[3]), 0);
+	} else if (argc == 3 && strcmp(argv[0], "rm") == 0) {
+		n = removexattr(argv[1], argv[2]);
+	} else {
+		fprintf(stderr, "usage: /init xattr list FILE | get FILE NAME | set FILE NAME "
+		                "VALUE | rm FILE NAME\n");
+		return 2;
+	}
+	if (n < 0) {
+		printf("xattr %s: %s\n", argv[0], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char val[64], up[64];
 	int fd;
+
+	if (getpid() != 1 && argc >= 2 && strcmp(argv[1], "xattr") == 0)
+		return xattr_tool(argc - 2, argv + 2);
 
 	mkdir("/dev", 0755);
 	mkdir("/proc", 0755);

@@ -362,5 +362,19 @@ char *network_inspect_json(struct engine *e, const char *ref, berth_error_t *err
 int network_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
 /* Remove every network but the default with no container attached; their names. */
 int network_prune(struct engine *e, char ***names, size_t *n, berth_error_t *err);
+/* An address for a `berth vm` card on the network `name` (`berth vm run --net
+ * bridge=NAME`), leased like a container's under the id `id` (held while this process lives:
+ * a lease whose process is gone is reclaimed) and the network's bridge made: 1 with *out
+ * filled (gateway 0 on an --internal network); 0 when there is no berth network `name` (a
+ * plain Linux bridge then); -1 with *err set. */
+struct network_vm_addr {
+	uint32_t ip, gateway; /* host byte order */
+	int prefix;
+	char bridge[16];
+};
+int network_vm_lease(struct engine *e, const char *name, const char *id,
+                     struct network_vm_addr *out, berth_error_t *err);
+/* Give the lease `id` back. Never fails. */
+void network_vm_release(struct engine *e, const char *id);
 
 #endif

@@ -29,6 +29,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/file.h>
@@ -463,6 +464,28 @@ void net_detach(struct engine *e, const char *id)
 	util_closep(&fd);
 }
 
+/* A `berth vm` card's lease (network_vm_lease) lives while its process does: "vm_pid" with
+ * its start time "vm_start" (against pid reuse). */
+static bool vm_lease_live(json_t *l)
+{
+	json_int_t pid = json_integer_value(json_object_get(l, "vm_pid"));
+	unsigned long long start = 0;
+	char path[64], buf[1024], state = 0;
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	if (pid <= 0 || pid > INT_MAX)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[n] = '\0';
+	if (ctr_parse_stat(buf, &state, &start) < 0 || state == 'Z' || state == 'X')
+		return false;
+	return start == (unsigned long long)json_integer_value(json_object_get(l, "vm_start"));
+}
+
 /* Reclaim the leases and network namespaces whose containers are gone (their monitor was
  * killed). */
 static void lease_reclaim(struct engine *e, const char *self, json_t *leases, bool *changed)
@@ -482,7 +505,7 @@ static void lease_reclaim(struct engine *e, const char *self, json_t *leases, bo
 	for (size_t i = json_array_size(leases); i-- > 0;) {
 		json_t *l = json_array_get(leases, i);
 		cleanup_free char *id = xstrdup(jstr(l, "id") ?: "");
-		if (strcmp(id, self) == 0 || lease_live(e, id))
+		if (strcmp(id, self) == 0 || lease_live(e, id) || vm_lease_live(l))
 			continue;
 		detach_locked(e, id, leases, changed);
 		/* detach may have removed more than one entry */
@@ -1121,6 +1144,87 @@ char *network_list_json(struct engine *e, berth_error_t *err)
 	t = json_dumps(all, JSON_INDENT(2));
 	json_decref(all);
 	return t;
+}
+
+int network_vm_lease(struct engine *e, const char *name, const char *id,
+                     struct network_vm_addr *out, berth_error_t *err)
+{
+	uint32_t *taken = NULL, ip;
+	size_t n_taken = 0, i;
+	bool changed = false;
+	struct net_cidr c;
+	struct fw_net fwn;
+	json_t *net = NULL, *leases = NULL, *l;
+	int fd = -1, r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (net_lock(e, &fd, err) < 0)
+		return -1;
+	if (strcmp(name, NET_DEFAULT) == 0 && net_ensure_default(e, err) < 0)
+		goto out;
+	if (!net_name_valid(name) || (net = net_load(e, name)) == NULL) {
+		r = 0; /* not a berth network */
+		goto out;
+	}
+	if (net_parse_def(net, &c, &out->gateway) < 0) {
+		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
+		goto out;
+	}
+	net_fw(net, &fwn);
+	if (nl_bridge_ensure(jstr(net, "bridge"), out->gateway, c.prefix, err) < 0 ||
+	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
+		goto out;
+	leases = lease_load(e);
+	lease_reclaim(e, id, leases, &changed);
+	json_array_foreach(leases, i, l)
+	{
+		uint32_t a;
+		if (strcmp(jstr(l, "network") ?: "", name) != 0 ||
+		    net_ip4_parse(jstr(l, "ip"), &a) < 0)
+			continue;
+		taken = xrealloc(taken, (n_taken + 1) * sizeof(*taken));
+		taken[n_taken++] = a;
+	}
+	if (net_lease_pick(&c, out->gateway, taken, n_taken, &ip) < 0) {
+		berth_error(err, 0, "network \"%s\" (%s) has no free address", name,
+		            jstr(net, "subnet"));
+		goto out;
+	}
+	{
+		char ips[16];
+		net_ip4_format(ip, ips);
+		json_array_append_new(leases,
+		                      json_pack("{s:s,s:s,s:s,s:s,s:[],s:I,s:I}", "network", name,
+		                                "ip", ips, "id", id, "name", id, "aliases",
+		                                "vm_pid", (json_int_t)getpid(), "vm_start",
+		                                (json_int_t)ctr_self_start_time()));
+	}
+	if (lease_save(e, leases, err) < 0)
+		goto out;
+	changed = false;
+	hosts_update_network(e, name, leases);
+	out->ip = ip;
+	out->prefix = c.prefix;
+	if (json_is_true(json_object_get(net, "internal")))
+		out->gateway = 0;
+	snprintf(out->bridge, sizeof(out->bridge), "%s", jstr(net, "bridge") ?: "");
+	r = 1;
+out:
+	if (changed) {
+		berth_error_t e2 = NULL;
+		if (lease_save(e, leases, &e2) < 0)
+			berth_error_release(&e2);
+	}
+	free(taken);
+	json_decref(leases);
+	json_decref(net);
+	util_closep(&fd);
+	return r;
+}
+
+void network_vm_release(struct engine *e, const char *id)
+{
+	net_detach(e, id);
 }
 
 /* The live leases of network name (stale ones reclaimed). Under the network lock. */

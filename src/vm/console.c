@@ -36,6 +36,7 @@ struct console {
 	pthread_mutex_t out_lock, sink_lock;
 	struct uart *uart;
 	struct virtio_mmio *hvc; /* input goes here instead of the UART when set */
+	unsigned hvc_port;       /* to this port of it (0: the console) */
 	void (*quit)(void *);
 	void *opaque;
 };
@@ -109,7 +110,10 @@ static void console_feed(struct console *c, const uint8_t *buf, size_t len)
 	while (done < len) {
 		size_t n = 0;
 		pthread_mutex_lock(&c->sink_lock);
-		if (c->hvc != NULL)
+		if (c->hvc != NULL && c->hvc_port > 0)
+			n = virtio_console_port_receive(c->hvc, c->hvc_port, buf + done,
+			                                len - done);
+		else if (c->hvc != NULL)
 			n = virtio_console_receive(c->hvc, buf + done, len - done);
 		else if (c->uart != NULL)
 			n = uart_receive(c->uart, buf + done, len - done);
@@ -253,33 +257,38 @@ static struct console *console_new(void)
 
 struct console *console_open_socket(const char *path, berth_error_t *err)
 {
+	return console_open_socket_as("--console", path, err);
+}
+
+struct console *console_open_socket_as(const char *what, const char *path, berth_error_t *err)
+{
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct console *c;
 	struct stat st;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		berth_error(err, 0, "--console: the socket path `%s` is longer than %zu bytes",
-		            path, sizeof(sa.sun_path) - 1);
+		berth_error(err, 0, "%s: the socket path `%s` is longer than %zu bytes", what, path,
+		            sizeof(sa.sun_path) - 1);
 		return NULL;
 	}
 	if (lstat(path, &st) == 0) {
-		berth_error(err, 0, "--console: `%s` already exists", path);
+		berth_error(err, 0, "%s: `%s` already exists", what, path);
 		return NULL;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		berth_error(err, errno, "--console: socket");
+		berth_error(err, errno, "%s: socket", what);
 		return NULL;
 	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		berth_error(err, errno, "--console: cannot listen on `%s`", path);
+		berth_error(err, errno, "%s: cannot listen on `%s`", what, path);
 		close(fd);
 		return NULL;
 	}
 	if (listen(fd, 1) < 0 || lstat(path, &st) < 0) {
-		berth_error(err, errno, "--console: cannot listen on `%s`", path);
+		berth_error(err, errno, "%s: cannot listen on `%s`", what, path);
 		unlink(path);
 		close(fd);
 		return NULL;
@@ -351,6 +360,14 @@ void console_set_hvc(struct console *c, struct virtio_mmio *t)
 {
 	pthread_mutex_lock(&c->sink_lock);
 	c->hvc = t;
+	pthread_mutex_unlock(&c->sink_lock);
+}
+
+void console_set_port(struct console *c, struct virtio_mmio *t, unsigned port)
+{
+	pthread_mutex_lock(&c->sink_lock);
+	c->hvc = t;
+	c->hvc_port = port;
 	pthread_mutex_unlock(&c->sink_lock);
 }
 

@@ -19,12 +19,16 @@ struct console *console_open(int in_fd, int out_fd, void (*quit)(void *), void *
  * user who connects is the terminal and first gets the last 16 KiB of output from while
  * nobody was; close removes the socket. NULL with *err set. */
 struct console *console_open_socket(const char *path, berth_error_t *err);
+/* The same for another option (`what` names it in errors): --serial NAME=socket:PATH. */
+struct console *console_open_socket_as(const char *what, const char *path, berth_error_t *err);
 void console_close(struct console *c);
 /* Where input goes (NULL: dropped while the machine resets). */
 void console_set_uart(struct console *c, struct uart *u);
 /* Send input to this virtio-console instead (NULL: back to the UART). */
 struct virtio_mmio;
 void console_set_hvc(struct console *c, struct virtio_mmio *t);
+/* Send input to the named port `port` (1..) of this virtio-console (t NULL: dropped). */
+void console_set_port(struct console *c, struct virtio_mmio *t, unsigned port);
 /* The SBI console's getchar (legacy 0x02 and DBCN console_read): the next input byte, taken
  * from the UART's receive buffer, or -1. */
 int console_getchar(void *console);

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "sbi.h"
 #include "board.h"
+#include "devices/virtio.h"
 #include "log.h"
 #include "util.h"
 
@@ -41,10 +42,12 @@ enum vm_stop {
 struct machine {
 	const struct vm_config *cfg;
 	struct console *con;
+	struct console *ports[VM_MAX_SERIALS]; /* the --serial sockets: they outlive a reboot */
 	struct boot_timer *bt;
 	struct net_backend *nets[VM_MAX_NETS]; /* the --net back ends: they outlive a reboot */
 	int disk_fds[VM_MAX_DISKS];            /* the --disks, locked: they outlive a reboot */
 	long long t0_ns;
+	char bootargs[VM_MAX_APPEND + 1];
 	/* images */
 	char *kernel, *initrd;
 	size_t kernel_len, initrd_len;
@@ -236,6 +239,39 @@ static void machine_plic_notify(void *opaque, unsigned ctx, bool level)
 
 /* --- building the board ------------------------------------------------------------------ */
 
+static void ip4_text(uint32_t a, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+int vm_bootargs(const struct vm_config *cfg, char *buf, size_t size, berth_error_t *err)
+{
+	const char *a = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND;
+	const char *tail = strstr(a, " -- ");
+	size_t head = tail != NULL ? (size_t)(tail - a) : strlen(a), len = head;
+	char extra[VM_MAX_NETS * 64] = "";
+
+	for (unsigned i = 0; i < cfg->nnets && i < VM_MAX_NETS; i++) {
+		const struct vm_net *n = &cfg->nets[i];
+		char ip[16], gw[16];
+		size_t used = strlen(extra);
+		if (n->kind != VM_NET_BRIDGE || n->ip == 0)
+			continue;
+		ip4_text(n->ip, ip);
+		ip4_text(n->gateway, gw);
+		snprintf(extra + used, sizeof(extra) - used, " berth.ip=eth%u,%s/%d%s%s", i, ip,
+		         n->prefix, n->gateway != 0 ? "," : "", n->gateway != 0 ? gw : "");
+	}
+	len += strlen(extra) + strlen(a + head);
+	if (len > VM_MAX_APPEND || len >= size)
+		return berth_error(err, 0,
+		                   "--append: the kernel command line is limited to %d bytes "
+		                   "(COMMAND_LINE_SIZE), got %zu with the cards' addresses",
+		                   VM_MAX_APPEND, len);
+	snprintf(buf, size, "%.*s%s%s", (int)head, a, extra, a + head);
+	return 0;
+}
+
 static int machine_load_images(struct machine *m, berth_error_t *err)
 {
 	const struct vm_config *cfg = m->cfg;
@@ -268,7 +304,7 @@ static int machine_load_images(struct machine *m, berth_error_t *err)
 	    .ram_base = VM_RAM_BASE,
 	    .ram_size = cfg->mem,
 	    .cpus = cfg->cpus,
-	    .bootargs = cfg->append != NULL ? cfg->append : VM_DEFAULT_APPEND,
+	    .bootargs = m->bootargs,
 	    .initrd_start = initrd_start,
 	    .initrd_end = initrd_end,
 	};
@@ -292,6 +328,9 @@ static void machine_teardown(struct machine *m)
 	}
 	console_set_uart(m->con, NULL);
 	console_set_hvc(m->con, NULL);
+	for (unsigned i = 0; i < VM_MAX_SERIALS; i++)
+		if (m->ports[i] != NULL)
+			console_set_port(m->ports[i], NULL, 0);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		if (m->harts[i] != NULL)
 			vcpu_destroy(m->harts[i]);
@@ -382,6 +421,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	    .bt = m->bt,
 	    .nets = m->nets,
 	    .disk_fds = m->disk_fds,
+	    .serials = (void *const *)m->ports,
 	};
 	for (unsigned k = 0; k < vm_board_ndevices; k++) {
 		const struct vm_device *d = vm_board_devices[k];
@@ -401,9 +441,12 @@ static int machine_build(struct machine *m, berth_error_t *err)
 				m->board.plic = dev;
 			else if (d == &vm_device_uart)
 				uart = dev;
-			else if (d == &vm_device_virtio && i == cfg->ndisks + cfg->nnets + 1 &&
-			         machine_input_to_hvc(cfg))
-				hvc = dev;
+			else if (d == &vm_device_virtio && i == cfg->ndisks + cfg->nnets + 1) {
+				if (machine_input_to_hvc(cfg))
+					hvc = dev;
+				for (unsigned k = 0; k < cfg->nserials && k < VM_MAX_SERIALS; k++)
+					console_set_port(m->ports[k], dev, k + 1);
+			}
 		}
 	}
 
@@ -573,6 +616,27 @@ int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err)
 	return 0;
 }
 
+int vm_parse_serial(const char *arg, struct vm_serial *out, berth_error_t *err)
+{
+	const char *eq = strchr(arg, '=');
+	size_t nlen = eq != NULL ? (size_t)(eq - arg) : 0;
+	char *name;
+
+	if (eq == NULL || strncmp(eq + 1, "socket:", 7) != 0 || eq[8] == '\0')
+		return berth_error(err, 0, "--serial: expected NAME=socket:PATH, got \"%s\"", arg);
+	if (nlen == 0 || nlen > VIRTIO_CONSOLE_NAME_MAX ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < nlen)
+		return berth_error(err, 0,
+		                   "--serial: the port name in \"%s\" may hold only letters, "
+		                   "digits, '_', '-' and '.' (1 to %d)",
+		                   arg, VIRTIO_CONSOLE_NAME_MAX);
+	name = xstrdup(arg);
+	name[nlen] = '\0';
+	out->name = name;
+	out->path = name + nlen + 8;
+	return 0;
+}
+
 int vm_run(const struct vm_config *cfg, berth_error_t *err)
 {
 	struct machine m = {.cfg = cfg, .wake_fd = -1};
@@ -598,6 +662,17 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		                   "--disk, --net, --share: at most %d disks, network cards and "
 		                   "shares together, got %u",
 		                   VM_MAX_DISKS, cfg->ndisks + cfg->nnets + cfg->nshares);
+	if (vm_bootargs(cfg, m.bootargs, sizeof(m.bootargs), err) < 0)
+		return -1;
+	if (cfg->nserials > VM_MAX_SERIALS)
+		return berth_error(err, 0, "--serial: at most %d ports, got %u", VM_MAX_SERIALS,
+		                   cfg->nserials);
+	for (unsigned i = 0; i < cfg->nserials; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(cfg->serials[i].name, cfg->serials[j].name) == 0)
+				return berth_error(err, 0,
+				                   "--serial: the port name \"%s\" is given twice",
+				                   cfg->serials[i].name);
 	for (unsigned i = 0; i < cfg->nshares; i++) {
 		struct stat st;
 		for (unsigned j = 0; j < i; j++)
@@ -660,6 +735,11 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	} else {
 		m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
 	}
+	for (unsigned i = 0; i < cfg->nserials && i < VM_MAX_SERIALS; i++) {
+		m.ports[i] = console_open_socket_as("--serial", cfg->serials[i].path, err);
+		if (m.ports[i] == NULL)
+			goto out;
+	}
 	if (machine_build(&m, err) < 0)
 		goto out_teardown;
 
@@ -702,6 +782,8 @@ out_teardown:
 	machine_teardown(&m);
 out:
 	console_close(m.con);
+	for (unsigned i = 0; i < VM_MAX_SERIALS; i++)
+		console_close(m.ports[i]);
 	for (unsigned i = 0; i < VM_MAX_NETS; i++)
 		net_backend_destroy(m.nets[i]);
 	boot_timer_destroy(m.bt);

@@ -43,6 +43,12 @@ struct vm_share {
 	bool ro;
 };
 
+/* --serial NAME=socket:PATH: a named virtio-console port on a unix socket */
+#define VM_MAX_SERIALS 3
+struct vm_serial {
+	const char *name, *path; /* one allocation: path points into name's buffer */
+};
+
 struct vm_config {
 	const char *kernel, *initrd, *append;
 	struct vm_disk disks[VM_MAX_DISKS];
@@ -57,6 +63,8 @@ struct vm_config {
 	/* the terminal: input (-1 for none) and output (-1 for none) */
 	int in_fd, out_fd;
 	const char *console_socket; /* --console socket:PATH: instead of in_fd, out_fd */
+	struct vm_serial serials[VM_MAX_SERIALS];
+	unsigned nserials;
 };
 
 /* Exit statuses of vm_run() */
@@ -71,6 +79,15 @@ int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err);
  * digits, '_', '-', '.', at most 64), `ro` the only option, ",," a comma in HOSTDIR. Fills
  * out->dir (malloc'd, out->tag inside it) and out->ro. Returns 0, or -1 with *err set. */
 int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err);
+
+/* The kernel command line the guest gets: --append (or the default) with a
+ * berth.ip=ethN,IP/PREFIX[,GATEWAY] for each card that has an address (before ` -- `, which
+ * starts init's arguments). Returns 0, or -1 with *err set when it passes VM_MAX_APPEND. */
+int vm_bootargs(const struct vm_config *cfg, char *buf, size_t size, berth_error_t *err);
+
+/* Parse a --serial argument, NAME=socket:PATH: NAME is letters, digits, '_', '-', '.' (1 to
+ * 64), PATH not empty. Fills out->name (malloc'd, out->path inside it). 0, or -1 with *err. */
+int vm_parse_serial(const char *arg, struct vm_serial *out, berth_error_t *err);
 
 /* Parse "256M", "1G", "512K", "1048576" (bytes). Returns 0 or -1. */
 int vm_parse_size(const char *s, uint64_t *out);

@@ -100,6 +100,11 @@ struct vm_net {
 	char *bridge; /* VM_NET_BRIDGE: the Linux bridge (malloc'd) */
 	struct vm_hostfwd fwd[VM_NET_MAX_HOSTFWD];
 	unsigned nfwd;
+	/* VM_NET_BRIDGE on a berth network: the address its lease gave the card (host byte
+	 * order; 0: none, the guest configures itself), told to the guest on the kernel command
+	 * line as berth.ip=ethN,IP/PREFIX[,GATEWAY] */
+	uint32_t ip, gateway;
+	int prefix;
 };
 
 #define VM_NET_DEFAULT_BRIDGE "berth0"

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 enum {
@@ -91,10 +93,22 @@ enum {
 
 #define FID_BUCKETS 256
 
+/* An extended attribute fid (Txattrwalk, Txattrcreate): its value, read or written with
+ * Tread/Twrite at offsets; a created one is set on the host at Tclunk. */
+struct p9_xattr {
+	bool create;
+	char name[XATTR_NAME_MAX + 1];
+	int flags;       /* XATTR_CREATE, XATTR_REPLACE */
+	size_t len;      /* the value's size (what the guest said it will write, for create) */
+	size_t written;  /* create: the bytes written so far, in order */
+	uint8_t value[]; /* len bytes */
+};
+
 struct p9_fid {
 	uint32_t num;
-	char *path; /* inside the share, no leading or trailing '/', "" for the root */
-	int fd;     /* after Tlopen/Tlcreate, else -1 */
+	char *path;             /* inside the share, no leading or trailing '/', "" for the root */
+	int fd;                 /* after Tlopen/Tlcreate, else -1 */
+	struct p9_xattr *xattr; /* an xattr fid, else NULL */
 	struct p9_fid *next;
 };
 
@@ -301,6 +315,7 @@ static void fid_free(struct p9_fid *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
+	free(f->xattr);
 	free(f->path);
 	free(f);
 }
@@ -510,6 +525,184 @@ struct p9_req {
 /* Each handler reads its arguments from r->in, writes the reply body (after the header) to
  * r->o, and returns 0 or an errno for Rlerror. */
 
+/* --- extended attributes -------------------------------------------------------------
+ * Only the user.* namespace: the guest lists, reads and (on a writable share) sets and
+ * removes user.* attributes of the files of the share; security.*, trusted.*, system.* are
+ * neither listed nor read (EOPNOTSUPP) nor set (EOPNOTSUPP), so a guest can neither see nor
+ * change the host's labels, capabilities or ACLs. The file is the fid's path resolved again
+ * inside the share (O_PATH, never following a last symlink) and reached through its /proc
+ * link, so a FIFO or device node is never opened. */
+
+static bool xattr_name_user(const char *name)
+{
+	return strncmp(name, "user.", 5) == 0 && name[5] != '\0';
+}
+
+/* The O_PATH fd of the fid's file and its /proc path. */
+static int xattr_target(const struct p9_server *s, const char *path, char pp[40])
+{
+	struct stat st;
+	int fd = open_nofollow(s, path, &st);
+
+	if (fd >= 0)
+		proc_path(pp, fd);
+	return fd;
+}
+
+static int do_xattrwalk(struct p9_req *r)
+{
+	uint32_t fidn = in_u32(r->in), newfidn = in_u32(r->in);
+	struct p9_fid *f = fid_get(r->s, fidn), *nf;
+	char name[XATTR_NAME_MAX + 1], pp[40];
+	cleanup_close int fd = -1;
+	cleanup_free char *list = NULL;
+	struct p9_xattr *x;
+	ssize_t n;
+
+	if (!in_str(r->in, name, sizeof(name)))
+		return r->in->off <= r->in->len ? ERANGE : EINVAL;
+	if (r->in->bad)
+		return EINVAL;
+	if (f == NULL || f->xattr != NULL || (newfidn != fidn && fid_get(r->s, newfidn) != NULL))
+		return EBADF;
+	if (newfidn == fidn) /* the fid becomes the attribute: not what a client does */
+		return EINVAL;
+	if (name[0] != '\0' && !xattr_name_user(name))
+		return EOPNOTSUPP;
+	fd = xattr_target(r->s, f->path, pp);
+	if (fd < 0)
+		return errno;
+	if (name[0] == '\0') {
+		/* the names, user.* only */
+		size_t out = 0;
+		list = xmalloc0(XATTR_LIST_MAX);
+		n = listxattr(pp, list, XATTR_LIST_MAX);
+		if (n < 0)
+			return errno;
+		x = xmalloc0(sizeof(*x) + (size_t)n);
+		for (ssize_t i = 0; i < n;) {
+			size_t l = strnlen(list + i, (size_t)(n - i));
+			if (xattr_name_user(list + i) && (ssize_t)(i + l) < n) {
+				memcpy(x->value + out, list + i, l + 1);
+				out += l + 1;
+			}
+			i += (ssize_t)l + 1;
+		}
+		x->len = out;
+	} else {
+		uint8_t *v = xmalloc0(XATTR_SIZE_MAX);
+		n = getxattr(pp, name, v, XATTR_SIZE_MAX);
+		if (n < 0) {
+			int e = errno;
+			free(v);
+			return e;
+		}
+		x = xmalloc0(sizeof(*x) + (size_t)n);
+		memcpy(x->value, v, (size_t)n);
+		x->len = (size_t)n;
+		free(v);
+		snprintf(x->name, sizeof(x->name), "%s", name);
+	}
+	nf = fid_new(r->s, newfidn, xstrdup(f->path));
+	if (nf == NULL) {
+		free(x);
+		return EMFILE;
+	}
+	nf->xattr = x;
+	out_u64(r->o, x->len);
+	return 0;
+}
+
+static int do_xattrcreate(struct p9_req *r)
+{
+	struct p9_fid *f = fid_get(r->s, in_u32(r->in));
+	char name[XATTR_NAME_MAX + 1];
+	uint64_t size;
+	uint32_t flags;
+	struct p9_xattr *x;
+
+	if (!in_str(r->in, name, sizeof(name)))
+		return r->in->off <= r->in->len ? ERANGE : EINVAL;
+	size = in_u64(r->in);
+	flags = in_u32(r->in);
+	if (r->in->bad)
+		return EINVAL;
+	if (f == NULL || f->xattr != NULL || f->fd >= 0)
+		return EBADF;
+	ROFS_CHECK(r->s);
+	if (!xattr_name_user(name))
+		return EOPNOTSUPP;
+	if (size > XATTR_SIZE_MAX)
+		return E2BIG;
+	if (flags & ~(uint32_t)(XATTR_CREATE | XATTR_REPLACE))
+		return EINVAL;
+	x = xmalloc0(sizeof(*x) + (size_t)size);
+	x->create = true;
+	x->len = (size_t)size;
+	x->flags = (int)flags;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	f->xattr = x; /* the fid is the attribute now, until Tclunk sets it */
+	return 0;
+}
+
+static int xattr_read(struct p9_req *r, const struct p9_xattr *x, uint64_t off, uint32_t count)
+{
+	size_t room = r->o->cap - r->o->off - 4;
+
+	if (x->create)
+		return EBADF;
+	if (off > x->len)
+		return EINVAL;
+	if (count > x->len - off)
+		count = (uint32_t)(x->len - off);
+	if (count > room)
+		count = (uint32_t)room;
+	out_u32(r->o, count);
+	uint8_t *d = out_take(r->o, count);
+	if (d != NULL)
+		memcpy(d, x->value + off, count);
+	return 0;
+}
+
+/* The value arrives in order (the kernel writes it from offset 0 on); anything past the
+ * size Txattrcreate announced is refused. */
+static int xattr_write(struct p9_req *r, struct p9_xattr *x, uint64_t off, const uint8_t *data,
+                       uint32_t count)
+{
+	if (!x->create)
+		return EBADF;
+	if (off != x->written || count > x->len - x->written)
+		return EINVAL;
+	memcpy(x->value + x->written, data, count);
+	x->written += count;
+	out_u32(r->o, count);
+	return 0;
+}
+
+/* Tclunk of a created attribute: set it (size 0: remove it, as QEMU does). */
+static int xattr_commit(const struct p9_server *s, struct p9_fid *f)
+{
+	const struct p9_xattr *x = f->xattr;
+	char pp[40];
+	cleanup_close int fd = -1;
+
+	if (s->ro)
+		return EROFS;
+	if (x->written != x->len)
+		return EINVAL;
+	fd = xattr_target(s, f->path, pp);
+	if (fd < 0)
+		return errno;
+	if (x->len == 0 && !(x->flags & XATTR_CREATE)) {
+		if (removexattr(pp, x->name) < 0)
+			return errno;
+		return 0;
+	}
+	if (setxattr(pp, x->name, x->value, x->len, x->flags) < 0)
+		return errno;
+	return 0;
+}
+
 static int do_version(struct p9_req *r)
 {
 	uint32_t msize = in_u32(r->in);
@@ -567,7 +760,7 @@ static int do_walk(struct p9_req *r)
 
 	if (r->in->bad || n > P9_MAXWELEM)
 		return EINVAL;
-	if (f == NULL)
+	if (f == NULL || f->xattr != NULL)
 		return EBADF;
 	if (newfidn != fidn && fid_get(r->s, newfidn) != NULL)
 		return EBADF;
@@ -624,11 +817,15 @@ static int do_walk(struct p9_req *r)
 static int do_clunk(struct p9_req *r)
 {
 	uint32_t fid = in_u32(r->in);
+	struct p9_fid *f = fid_get(r->s, fid);
+	int e = 0;
 
-	if (fid_get(r->s, fid) == NULL)
+	if (f == NULL)
 		return EBADF;
+	if (f->xattr != NULL && f->xattr->create)
+		e = xattr_commit(r->s, f);
 	fid_del(r->s, fid);
-	return 0;
+	return e;
 }
 
 static int do_lopen(struct p9_req *r)
@@ -641,7 +838,7 @@ static int do_lopen(struct p9_req *r)
 
 	if (r->in->bad)
 		return EINVAL;
-	if (f == NULL)
+	if (f == NULL || f->xattr != NULL)
 		return EBADF;
 	if (f->fd >= 0)
 		return EBUSY;
@@ -676,7 +873,7 @@ static int do_lcreate(struct p9_req *r)
 	(void)in_u32(r->in); /* gid: files belong to the user running berth */
 	if (r->in->bad)
 		return EINVAL;
-	if (f == NULL)
+	if (f == NULL || f->xattr != NULL)
 		return EBADF;
 	if (!name_ok(name))
 		return EINVAL;
@@ -723,6 +920,8 @@ static int do_read(struct p9_req *r)
 
 	if (r->in->bad)
 		return EINVAL;
+	if (f != NULL && f->xattr != NULL)
+		return xattr_read(r, f->xattr, off, count);
 	if (f == NULL || f->fd < 0)
 		return EBADF;
 	if (off > INT64_MAX)
@@ -750,6 +949,8 @@ static int do_write(struct p9_req *r)
 
 	if (r->in->bad)
 		return EINVAL;
+	if (f != NULL && f->xattr != NULL)
+		return xattr_write(r, f->xattr, off, data, count);
 	if (f == NULL || f->fd < 0)
 		return EBADF;
 	ROFS_CHECK(r->s);
@@ -1334,8 +1535,10 @@ size_t p9_handle(struct p9_server *s, const uint8_t *req, size_t len, uint8_t *o
 		e = in_take(&in, 2) == NULL ? EINVAL : 0;
 		break;
 	case P9_TXATTRWALK:
+		e = do_xattrwalk(&r);
+		break;
 	case P9_TXATTRCREATE:
-		e = EOPNOTSUPP;
+		e = do_xattrcreate(&r);
 		break;
 	default: /* Tauth, Tremove (9P2000.u), R-messages, unknown types */
 		e = EOPNOTSUPP;

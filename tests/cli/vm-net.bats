@@ -20,6 +20,10 @@ setup() {
 
 teardown() {
 	local p n
+	if [ -n "${ROOT:-}" ]; then
+		"$BERTH" --root "$ROOT" rm -f vmweb >/dev/null 2>&1 || true
+		"$BERTH" --root "$ROOT" network rm -f "vmnet$$" >/dev/null 2>&1 || true
+	fi
 	for p in "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
@@ -339,4 +343,96 @@ nslookup berth.test 10.99.0.1; ip link show eth0\""
 	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ -z "$(ip -n "$NS_VM" -o link | grep berthtap)" ]
+}
+
+# b ARG…: the engine on the test's own store $ROOT
+b() {
+	"$BERTH" --root "$ROOT" "$@"
+}
+
+# The address the lease of a `berth vm` card holds on the test's store (none: empty).
+vm_lease_ip() {
+	if [ -e "$ROOT/networks/leases.json" ]; then
+		jq -r '.[] | select(.id | startswith("vm-")) | .ip' "$ROOT/networks/leases.json"
+	fi
+}
+
+@test "vm net: --net bridge=NETWORK: a leased address; the guest and a container on the network exchange TCP; the lease goes with the VM" {
+	local i gip cip out
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+	ROOT=$TMP/root
+	b network create "vmnet$$"
+	b run -d --dns 127.0.0.1 --name vmweb --network "vmnet$$" busybox \
+		sh -c 'mkdir /w; echo hello-from-ctr >/w/index.html; exec httpd -f -p 80 -h /w'
+	cip=$(b inspect vmweb | jq -r .network_settings.ip_address)
+	[ -n "$cip" ]
+	"$BERTH" --root "$ROOT" vm run --kernel "$KERNEL" --initrd "$INITRD" --net "bridge=vmnet$$" \
+		--append "console=ttyS0 -- \"wget -qO- http://$cip/; echo GUEST-LISTEN; \
+echo hello-from-vm | nc -l -p 8080; ip -4 addr show eth0\"" </dev/null >"$TMP/vm.out" 2>&1 &
+	VM_PID=$!
+	PIDS+=("$VM_PID")
+	# the card's address comes from the network's leases, next to the container's
+	for i in $(seq 1 600); do
+		gip=$(vm_lease_ip)
+		[ -n "$gip" ] && break
+		sleep 0.1
+	done
+	[ -n "$gip" ]
+	[ "$gip" != "$cip" ]
+	[ "${gip%.*}" = "${cip%.*}" ]
+	# the container reaches the guest by its address (the guest listens once)
+	for i in $(seq 1 1200); do
+		grep -q GUEST-LISTEN "$TMP/vm.out" && break
+		sleep 0.1
+	done
+	grep -q GUEST-LISTEN "$TMP/vm.out"
+	for i in $(seq 1 100); do
+		out=$(b exec vmweb sh -c "echo hi-from-ctr | nc -w 10 $gip 8080" 2>&1) || true
+		[ "$out" = hello-from-vm ] && break
+		sleep 0.5
+	done
+	echo "container got: $out"
+	[ "$out" = hello-from-vm ]
+	vm_wait
+	[ "$VM_STATUS" -eq 0 ]
+	grep -q "BERTH-NET-UP eth0 $gip/24" "$TMP/vm.out"
+	# the guest fetched the container's page, and read what the container sent
+	grep -q hello-from-ctr "$TMP/vm.out"
+	grep -q hi-from-ctr "$TMP/vm.out"
+	grep -q "inet $gip/24" "$TMP/vm.out"
+	# the lease went with the VM
+	[ -z "$(vm_lease_ip)" ]
+}
+
+@test "vm net: the lease of a VM killed -9 is reclaimed; a plain Linux bridge name leases nothing" {
+	local i gip pid
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+	ROOT=$TMP/root
+	b network create "vmnet$$"
+	"$BERTH" --root "$ROOT" vm run --kernel "$KERNEL" --initrd "$INITRD" --net "bridge=vmnet$$" \
+		--append "console=ttyS0 -- \"sleep 600\"" </dev/null >"$TMP/vm.out" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for i in $(seq 1 600); do
+		gip=$(vm_lease_ip)
+		[ -n "$gip" ] && break
+		sleep 0.1
+	done
+	[ -n "$gip" ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	# still on file, but stale: the next lease on the store reclaims it
+	[ "$(vm_lease_ip)" = "$gip" ]
+	b run --rm --dns 127.0.0.1 --network "vmnet$$" busybox true
+	[ -z "$(vm_lease_ip)" ]
+	# a bridge that is no berth network: the TAP device only, no lease, no berth.ip
+	make_bridge
+	ip netns exec "$NS_VM" "$BERTH" --root "$ROOT" vm run --kernel "$KERNEL" --initrd "$INITRD" \
+		--net bridge=br0 --append "console=ttyS0 berth.net=none -- \"cat /proc/cmdline\"" \
+		</dev/null >"$TMP/vm2.out" 2>&1
+	cat "$TMP/vm2.out"
+	grep -q "BERTH-GUEST-EXIT status=0" "$TMP/vm2.out"
+	run grep -c "berth.ip=" "$TMP/vm2.out"
+	[ "$output" = 0 ]
+	[ -z "$(vm_lease_ip)" ]
 }

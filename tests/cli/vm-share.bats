@@ -113,6 +113,57 @@ EOF
 keep.txt" ]
 }
 
+# xattr CMD FILE NAME [VALUE]: the host's side of a user.* extended attribute (python3)
+host_xattr() {
+	python3 - "$@" <<'EOF'
+import os, sys
+cmd, f = sys.argv[1], sys.argv[2]
+if cmd == "set":
+    os.setxattr(f, sys.argv[3], sys.argv[4].encode())
+elif cmd == "get":
+    print(os.getxattr(f, sys.argv[3]).decode())
+else:
+    print(" ".join(sorted(os.listxattr(f))))
+EOF
+}
+
+@test "vm share: user.* extended attributes: listed, read, set and removed; others refused; none on a read-only share" {
+	echo data >"$TMP/share/f.txt"
+	host_xattr set "$TMP/share/f.txt" user.host from-host
+	host_xattr set "$TMP/share/f.txt" user.gone remove-me
+	host_xattr set "$TMP/share/f.txt" trusted.host hidden
+	cat >"$TMP/scripts/run.sh" <<'EOF'
+echo "LIST: $(/init xattr list /mnt/f.txt | sort | tr '\n' ' ')|"
+echo "GET: $(/init xattr get /mnt/f.txt user.host)|"
+/init xattr set /mnt/f.txt user.guest from-guest && echo SET-OK
+/init xattr rm /mnt/f.txt user.gone && echo RM-OK
+/init xattr get /mnt/f.txt trusted.host || echo REFUSED-get-trusted
+/init xattr set /mnt/f.txt trusted.guest x || echo REFUSED-set-trusted
+/init xattr set /mnt/f.txt security.guest x || echo REFUSED-set-security
+/init xattr set /s/run.sh user.guest x || echo REFUSED-set-ro
+echo "RO-LIST: $(/init xattr list /s/run.sh | tr '\n' ' ')|"
+echo GUEST-SCRIPT-DONE
+EOF
+	host_xattr set "$TMP/scripts/run.sh" user.ro on-ro-share
+	run_script
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"GUEST-SCRIPT-DONE"* ]]
+	# the guest sees the user.* attributes only
+	grep -q "^LIST: user.gone user.host |" <<<"$output" || false
+	grep -q "^GET: from-host|" <<<"$output" || false
+	grep -q "^SET-OK" <<<"$output" || false
+	grep -q "^RM-OK" <<<"$output" || false
+	for w in get-trusted set-trusted set-security set-ro; do
+		grep -q "REFUSED-$w" <<<"$output" || false
+	done
+	grep -q "^RO-LIST: user.ro |" <<<"$output" || false
+	# the host sees the guest's changes, and nothing else changed
+	[ "$(host_xattr get "$TMP/share/f.txt" user.guest)" = from-guest ]
+	[ "$(host_xattr list "$TMP/share/f.txt")" = "trusted.host user.guest user.host" ]
+	[ "$(host_xattr get "$TMP/share/f.txt" trusted.host)" = hidden ]
+	[ "$(host_xattr list "$TMP/scripts/run.sh")" = "user.ro" ]
+}
+
 @test "vm share: guest-made symlinks to host files and .. walks do not reach host files" {
 	echo "host secret" >"$TMP/secret"
 	local passwd_sum
@@ -236,6 +287,70 @@ shell_guest() {
 	[ ! -e "$sock" ]
 }
 
+@test "vm console: --serial NAME=socket:PATH is a named virtio-console port; a host program and the guest talk over it" {
+	local sock="$TMP/port.sock"
+	cat >"$TMP/scripts/run.sh" <<'EOF'
+p=
+for i in $(seq 1 600); do
+	for d in /sys/class/virtio-ports/*; do
+		[ "$(cat "$d/name" 2>/dev/null)" = org.berth.test ] && p=/dev/${d##*/}
+	done
+	[ -n "$p" ] && [ -e "$p" ] && break
+	sleep 0.1
+done
+echo "PORT=$p"
+exec 3<>"$p"
+echo PORT-OPEN
+read -r line <&3
+echo "guest-got:$line"
+echo "pong:$line" >&3
+exec 3>&-
+EOF
+	cat >"$TMP/client.py" <<'EOF'
+import socket, sys, time
+sock, log = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+for _ in range(6000):  # until berth made the socket (bounded)
+    try:
+        s.connect(sock)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("no socket")
+for _ in range(12000):  # until the guest has the port open or is done (bounded)
+    text = open(log, errors="replace").read()
+    if "PORT-OPEN" in text or "BERTH-GUEST-EXIT" in text:
+        break
+    time.sleep(0.1)
+s.sendall(b"ping-from-host\n")
+s.settimeout(600)  # a bound on failure only
+got = b""
+while not got.endswith(b"\n"):
+    d = s.recv(256)
+    if not d:
+        break
+    got += d
+print(got.decode(errors="replace").strip())
+EOF
+	timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
+		--serial "org.berth.test=socket:$sock" --share "$TMP/scripts:scripts,ro" \
+		--append "console=ttyS0 quiet -- mkdir -p /s && $MOUNT9P scripts /s && sh /s/run.sh" \
+		</dev/null >"$TMP/vm.out" 2>&1 &
+	local vm=$!
+	run timeout 600 python3 "$TMP/client.py" "$sock" "$TMP/vm.out"
+	echo "client: $output"
+	local client=$output
+	wait "$vm" && status=0 || status=$?
+	cat "$TMP/vm.out"
+	[ "$status" -eq 0 ]
+	grep -q 'PORT=/dev/vport[0-9]*p1' "$TMP/vm.out"
+	grep -q 'guest-got:ping-from-host' "$TMP/vm.out"
+	[ "$client" = pong:ping-from-host ]
+	# the socket went with berth
+	[ ! -e "$sock" ]
+}
+
 @test "vm console: --console none runs the guest without a terminal" {
 	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" --console none \
 		--append "console=ttyS0"
@@ -270,6 +385,14 @@ bad() {
 	bad "--console: \`$TMP/file\` already exists" --console "socket:$TMP/file"
 	[ -f "$TMP/file" ]
 	bad "is longer than 107 bytes" --console "socket:$TMP/$(printf '%0200d' 0)"
+	bad '--serial: expected NAME=socket:PATH, got "org.x"' --serial org.x
+	bad '--serial: expected NAME=socket:PATH, got "org.x=socket:"' --serial org.x=socket:
+	bad '--serial: the port name in "a b=socket:/x" may hold only letters' --serial "a b=socket:/x"
+	bad '--serial: at most 3 ports' --serial a=socket:/x --serial b=socket:/y \
+		--serial c=socket:/z --serial d=socket:/w
+	bad '--serial: the port name "a" is given twice' --serial "a=socket:$TMP/s1" \
+		--serial "a=socket:$TMP/s2"
+	bad "--serial: \`$TMP/file\` already exists" --serial "a=socket:$TMP/file"
 	# an error after the socket was made (a bad disk) removes it
 	bad "--disk: open \`$TMP/missing\`" --console "socket:$TMP/c.sock" --disk "$TMP/missing"
 	[ ! -e "$TMP/c.sock" ]

@@ -9,7 +9,10 @@
  * the network card both queues, with the features from the value), 3 (network card only)
  * has the back end deliver a frame of up to 2 KiB taken from guest RAM and kick the card.
  * The card's back end loops every frame the guest sends back to it, so hostile transmit
- * headers and receive chains (mergeable or not) meet in one run. */
+ * headers and receive chains (mergeable or not) meet in one run. The console has two named
+ * ports (MULTIPORT): kind 2 sets up all its queues, the control queues included, so hostile
+ * control messages (queue 3) and the answers the device queues for queue 2 meet; kind 3
+ * notifies one of its 8 queues, or (bit 8 of the value) gives a port host input. */
 #include "vm/devices/virtio.h"
 #include "vm/net.h"
 
@@ -30,11 +33,40 @@ static void sink(void *opaque, const uint8_t *buf, size_t len)
 	(void)len;
 }
 
+static const struct vcon_port cports[3] = {
+    {.out = sink}, {.name = "org.berth.a", .out = sink}, {.name = "b", .out = sink}};
+
 static void notify(void *opaque, unsigned ctx, bool level)
 {
 	(void)opaque;
 	(void)ctx;
 	(void)level;
+}
+
+/* The console with named ports (MULTIPORT): all its queues (port 0, control, ports 1-2) at
+ * once, overlapping as they may, so that control messages meet their answers. */
+static void console_driver_init(struct virtio_mmio *t, uint32_t v)
+{
+	uint64_t base = RAM_BASE + (v & 0xf000);
+	unsigned num = 1u << ((v >> 17) & 7);
+
+	virtio_mmio_write(t, 0x70, 4, 0);
+	virtio_mmio_write(t, 0x70, 4, 3);
+	virtio_mmio_write(t, 0x24, 4, 0);
+	virtio_mmio_write(t, 0x20, 4, (v & 0x80000000 ? 0x30000000 : 0x20000000) | 2);
+	virtio_mmio_write(t, 0x24, 4, 1);
+	virtio_mmio_write(t, 0x20, 4, 1);
+	virtio_mmio_write(t, 0x70, 4, 0xb);
+	for (unsigned q = 0; q < 8; q++) {
+		uint64_t b = base + ((v >> 8) & 0xf) * 0x40 * q;
+		virtio_mmio_write(t, 0x30, 4, q);
+		virtio_mmio_write(t, 0x38, 4, num);
+		virtio_mmio_write(t, 0x80, 4, (uint32_t)b);
+		virtio_mmio_write(t, 0x90, 4, (uint32_t)(b + 0x800));
+		virtio_mmio_write(t, 0xa0, 4, (uint32_t)(b + 0xc00));
+		virtio_mmio_write(t, 0x44, 4, 1);
+	}
+	virtio_mmio_write(t, 0x70, 4, 0xf);
 }
 
 static void driver_init(struct virtio_mmio *t, uint32_t v)
@@ -140,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t[0] = virtio_mmio_create(&d, &gram, plic, 1);
 	virtio_rng_init(&d);
 	t[1] = virtio_mmio_create(&d, &gram, plic, 2);
-	virtio_console_init(&d, sink, NULL);
+	virtio_console_init_ports(&d, cports, 3);
 	t[2] = virtio_mmio_create(&d, &gram, plic, 3);
 	net_backend_init(&be, &loop_ops);
 	vm_net_mac(0, false, be.mac);
@@ -169,6 +201,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				net_backend_kick(&be);
 			} else if (kind == 2 && target == 3) {
 				net_driver_init(t[target], v);
+			} else if (kind == 2 && target == 2) {
+				console_driver_init(t[target], v);
+			} else if (kind == 3 && target == 2 && (v & 0x100)) {
+				/* host input for a port (0: the console; 3: none) */
+				virtio_console_port_receive(t[target], (v >> 9) & 3, op + 4, 4);
+			} else if (kind == 3 && target == 2) {
+				virtio_mmio_write(t[target], 0x50, 4, v & 7);
 			} else if (kind == 2) {
 				driver_init(t[target], v);
 			} else if (kind == 3) {

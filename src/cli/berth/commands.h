@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 /* berth vm run …: argv[0] is "vm". */
-int cmd_vm(int argc, char **argv);
+int cmd_vm(const char *root, int argc, char **argv);
 
 struct option;
 /* What cli_getopt returns besides an option: CLI_FAIL (*err says why: an unknown option, a

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	if (strcmp(argv[i], "vm") == 0)
-		return cmd_vm(argc - i, argv + i);
+		return cmd_vm(root, argc - i, argv + i);
 	if (strcmp(argv[i], "version") == 0) {
 		puts("berth version " BERTH_VERSION);
 		return 0;

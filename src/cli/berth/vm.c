@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `berth vm run`: boot a Linux kernel on berth's emulated RISC-V machine. */
 #include "commands.h"
+#include "engine/engine.h"
 #include "error.h"
 #include "vm/machine.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define PROG "berth vm"
@@ -34,7 +36,8 @@ static const char vm_usage_text[] =
     "                      "
     "user[,hostfwd=tcp|udp:[HOSTIP]:HOSTPORT-[GUESTIP]:GUESTPORT]...\n"
     "                      (slirp, the default kind), or bridge[=NAME] (a TAP device\n"
-    "                      on the Linux bridge NAME, default " VM_NET_DEFAULT_BRIDGE ")\n"
+    "                      on the berth network NAME, with an address leased from it,\n"
+    "                      or else on the Linux bridge NAME, default " VM_NET_DEFAULT_BRIDGE ")\n"
     "  --share HOSTDIR:TAG[,ro]\n"
     "                      share a host directory with the guest over virtio-9p\n"
     "                      (repeatable); the guest mounts it with\n"
@@ -45,6 +48,10 @@ static const char vm_usage_text[] =
     "                      default), or a unix socket created at PATH (refused if PATH\n"
     "                      exists, removed at exit) that a user connects to, e.g. with\n"
     "                      socat - UNIX-CONNECT:PATH\n"
+    "  --serial NAME=socket:PATH\n"
+    "                      a named virtio-console port (up to 3): the guest sees it as\n"
+    "                      /dev/vportNpM (its name in /sys/class/virtio-ports/*/name),\n"
+    "                      the host as a unix socket created at PATH (as for --console)\n"
     "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
     "  --cpus N            harts, 1 to 8 (default 1)\n"
     "  --no-reboot         exit with status 2 when the guest reboots\n"
@@ -105,6 +112,23 @@ static int vm_add_net(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
+static int vm_add_serial(struct vm_config *cfg, const char *arg)
+{
+	berth_error_t err = NULL;
+
+	if (cfg->nserials >= VM_MAX_SERIALS) {
+		fprintf(stderr, PROG ": --serial: at most %d ports\n", VM_MAX_SERIALS);
+		return -1;
+	}
+	if (vm_parse_serial(arg, &cfg->serials[cfg->nserials], &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err->msg);
+		berth_error_release(&err);
+		return -1;
+	}
+	cfg->nserials++;
+	return 0;
+}
+
 static int vm_add_share(struct vm_config *cfg, const char *arg)
 {
 	berth_error_t err = NULL;
@@ -122,7 +146,68 @@ static int vm_add_share(struct vm_config *cfg, const char *arg)
 	return 0;
 }
 
-static int vm_cmd_run(int argc, char **argv)
+/* The cards on berth networks (--net bridge=NETWORK): an address from each network's leases,
+ * held under the id vm-PID-CARD while this process lives. A name that is no berth network is
+ * a Linux bridge (net_tap.c). *leased: how many cards hold a lease (released by
+ * vm_release_leases()). */
+static int vm_lease_addresses(struct engine *e, const char *root, struct vm_config *cfg,
+                              bool *opened, bool leased[VM_MAX_NETS])
+{
+	berth_error_t err = NULL;
+
+	for (unsigned i = 0; i < cfg->nnets; i++) {
+		struct vm_net *n = &cfg->nets[i];
+		struct network_vm_addr a;
+		char id[64];
+		int r;
+
+		if (n->kind != VM_NET_BRIDGE || n->bridge == NULL)
+			continue;
+		if (!*opened) {
+			if (engine_open(e, root, &err) < 0) {
+				fprintf(stderr, PROG ": --net bridge=%s: %s\n", n->bridge,
+				        err->msg);
+				berth_error_release(&err);
+				engine_close(e);
+				return -1;
+			}
+			*opened = true;
+		}
+		snprintf(id, sizeof(id), "vm-%d-%u", (int)getpid(), i);
+		r = network_vm_lease(e, n->bridge, id, &a, &err);
+		if (r < 0) {
+			fprintf(stderr, PROG ": --net bridge=%s: %s\n", n->bridge, err->msg);
+			berth_error_release(&err);
+			return -1;
+		}
+		if (r == 0)
+			continue;
+		leased[i] = true;
+		free(n->bridge);
+		n->bridge = strdup(a.bridge);
+		if (n->bridge == NULL) {
+			fprintf(stderr, PROG ": --net: out of memory\n");
+			return -1;
+		}
+		n->ip = a.ip;
+		n->gateway = a.gateway;
+		n->prefix = a.prefix;
+	}
+	return 0;
+}
+
+static void vm_release_leases(struct engine *e, bool leased[VM_MAX_NETS])
+{
+	for (unsigned i = 0; i < VM_MAX_NETS; i++) {
+		char id[64];
+		if (!leased[i])
+			continue;
+		snprintf(id, sizeof(id), "vm-%d-%u", (int)getpid(), i);
+		network_vm_release(e, id);
+	}
+}
+
+static int vm_cmd_run(const char *root, int argc, char **argv)
 {
 	enum {
 		OPT_KERNEL = 256,
@@ -136,6 +221,7 @@ static int vm_cmd_run(int argc, char **argv)
 		OPT_BOOT_TIME,
 		OPT_SHARE,
 		OPT_CONSOLE,
+		OPT_SERIAL,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -146,6 +232,7 @@ static int vm_cmd_run(int argc, char **argv)
 	    {"mem", required_argument, NULL, OPT_MEM},
 	    {"share", required_argument, NULL, OPT_SHARE},
 	    {"console", required_argument, NULL, OPT_CONSOLE},
+	    {"serial", required_argument, NULL, OPT_SERIAL},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
@@ -153,6 +240,8 @@ static int vm_cmd_run(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct vm_config cfg = {.mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1};
+	struct engine eng = {.lock_fd = -1};
+	bool eng_open = false, leased[VM_MAX_NETS] = {false};
 	berth_error_t err = NULL;
 	int c, status = VM_EXIT_BERTH;
 	char *end;
@@ -180,6 +269,10 @@ static int vm_cmd_run(int argc, char **argv)
 			break;
 		case OPT_SHARE:
 			if (vm_add_share(&cfg, optarg) < 0)
+				goto out;
+			break;
+		case OPT_SERIAL:
+			if (vm_add_serial(&cfg, optarg) < 0)
 				goto out;
 			break;
 		case OPT_CONSOLE:
@@ -243,6 +336,8 @@ static int vm_cmd_run(int argc, char **argv)
 		fprintf(stderr, PROG " run: --kernel is required (see berth vm --help)\n");
 		goto out;
 	}
+	if (vm_lease_addresses(&eng, root, &cfg, &eng_open, leased) < 0)
+		goto out;
 	fflush(stdout);
 	status = vm_run(&cfg, &err);
 	if (status < 0) {
@@ -251,16 +346,22 @@ static int vm_cmd_run(int argc, char **argv)
 		status = VM_EXIT_BERTH;
 	}
 out:
+	if (eng_open) {
+		vm_release_leases(&eng, leased);
+		engine_close(&eng);
+	}
 	for (unsigned i = 0; i < cfg.ndisks; i++)
 		free((char *)cfg.disks[i].path);
 	for (unsigned i = 0; i < cfg.nnets; i++)
 		vm_net_free(&cfg.nets[i]);
 	for (unsigned i = 0; i < cfg.nshares; i++)
 		free((char *)cfg.shares[i].dir);
+	for (unsigned i = 0; i < cfg.nserials; i++)
+		free((char *)cfg.serials[i].name);
 	return status;
 }
 
-int cmd_vm(int argc, char **argv)
+int cmd_vm(const char *root, int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(PROG ": expected a command: run (see berth vm --help)\n", stderr);
@@ -272,6 +373,6 @@ int cmd_vm(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0)
-		return vm_cmd_run(argc - 1, argv + 1);
+		return vm_cmd_run(root, argc - 1, argv + 1);
 	return vm_fail("unknown command \"%s\" (see berth vm --help)", argv[1]);
 }

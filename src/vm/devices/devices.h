@@ -61,6 +61,8 @@ struct vm_board {
 	struct boot_timer *bt;     /* the machine's: it outlives a reboot */
 	struct net_backend **nets; /* the machine's, one per card (cfg->nnets) */
 	const int *disk_fds; /* the machine's open --disks (cfg->ndisks), or NULL: open paths */
+	void *const
+	    *serials; /* the --serial ports' sinks for console_out (cfg->nserials), or NULL */
 };
 
 struct vm_fdt_u32 {

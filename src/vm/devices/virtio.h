@@ -11,7 +11,7 @@
 #include "error.h"
 
 #define VIRTIO_MMIO_SIZE       0x1000
-#define VIRTIO_MMIO_MAX_QUEUES 4
+#define VIRTIO_MMIO_MAX_QUEUES 10 /* virtio-console: 2 + 2 per port, 4 ports */
 
 #define VIRTIO_F_RING_INDIRECT_DESC 28
 #define VIRTIO_F_RING_EVENT_IDX     29
@@ -88,6 +88,37 @@ void virtio_rng_init(struct virtio_device *dev);
 int virtio_9p_init(struct virtio_device *dev, const char *dir, const char *tag, bool ro,
                    berth_error_t *err);
 void virtio_console_init(struct virtio_device *dev, uart_out_fn out, void *opaque);
+/* virtio-console with named ports (VIRTIO_CONSOLE_F_MULTIPORT when nports > 1): ports[0] is
+ * the console (name NULL), ports[1..] named ports the guest sees as /dev/vportNpM with
+ * /sys/class/virtio-ports/vportNpM/name. out(opaque) gets what the guest writes on each. */
+#define VIRTIO_CONSOLE_MAX_PORTS 3  /* named ports, besides the console */
+#define VIRTIO_CONSOLE_NAME_MAX  64 /* the longest port name */
+enum {
+	VIRTIO_CONSOLE_DEVICE_READY = 0,
+	VIRTIO_CONSOLE_DEVICE_ADD = 1,
+	VIRTIO_CONSOLE_DEVICE_REMOVE = 2,
+	VIRTIO_CONSOLE_PORT_READY = 3,
+	VIRTIO_CONSOLE_CONSOLE_PORT = 4,
+	VIRTIO_CONSOLE_RESIZE = 5,
+	VIRTIO_CONSOLE_PORT_OPEN = 6,
+	VIRTIO_CONSOLE_PORT_NAME = 7,
+};
+struct vcon_port {
+	const char *name;
+	uart_out_fn out;
+	void *opaque;
+};
+void virtio_console_init_ports(struct virtio_device *dev, const struct vcon_port *ports,
+                               unsigned nports);
+/* One control message from the driver (its bytes, len of them) for the device dev->opaque:
+ * 0 when it was understood, -1 when it was ignored (short, unknown event, port out of range,
+ * bad value). Answers wait for the driver's control buffers; virtio_console_pending() says
+ * how many. Exposed for the unit tests and the fuzzer. */
+int virtio_console_control(void *opaque, const uint8_t *msg, size_t len);
+size_t virtio_console_pending(void *opaque);
+/* Input for named port `port` (1..): the bytes taken, 0 when the guest has no buffer. */
+size_t virtio_console_port_receive(struct virtio_mmio *t, unsigned port, const uint8_t *buf,
+                                   size_t len);
 struct net_backend;
 /* A network card on back end be (not taken over: it outlives the card). */
 void virtio_net_init(struct virtio_device *dev, struct net_backend *be);

@@ -394,7 +394,15 @@ static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev,
 	} else if (i == rng) {
 		virtio_rng_init(&d);
 	} else if (i == rng + 1) {
-		virtio_console_init(&d, b->console_out, b->console_opaque);
+		struct vcon_port ports[VIRTIO_CONSOLE_MAX_PORTS + 1] = {
+		    {.out = b->console_out, .opaque = b->console_opaque}};
+		unsigned np = 1;
+		for (unsigned k = 0;
+		     b->serials != NULL && k < cfg->nserials && k < VIRTIO_CONSOLE_MAX_PORTS; k++)
+			ports[np++] = (struct vcon_port){.name = cfg->serials[k].name,
+			                                 .out = b->console_out,
+			                                 .opaque = b->serials[k]};
+		virtio_console_init_ports(&d, ports, np);
 	} else if (i - rng - 2 < cfg->nshares) {
 		const struct vm_share *sh = &cfg->shares[i - rng - 2];
 		if (virtio_9p_init(&d, sh->dir, sh->tag, sh->ro, err) < 0)

@@ -209,6 +209,64 @@ static void disk_bad(const char *arg, const char *what)
 	berth_error_release(&err);
 }
 
+/* The cards' addresses on the kernel command line: before ` -- `, counted in the limit. */
+static void test_bootargs(void **state)
+{
+	(void)state;
+	struct vm_config cfg = {.append = "console=ttyS0 -- \"echo hi\""};
+	berth_error_t err = NULL;
+	char buf[VM_MAX_APPEND + 1], big[VM_MAX_APPEND];
+
+	cfg.nnets = 2;
+	cfg.nets[0].kind = VM_NET_USER;
+	cfg.nets[1] = (struct vm_net){
+	    .kind = VM_NET_BRIDGE, .ip = 0x0a590302, .gateway = 0x0a590301, .prefix = 24};
+	assert_int_equal(vm_bootargs(&cfg, buf, sizeof(buf), &err), 0);
+	assert_string_equal(buf,
+	                    "console=ttyS0 berth.ip=eth1,10.89.3.2/24,10.89.3.1 -- \"echo hi\"");
+	cfg.nets[1].gateway = 0;
+	cfg.append = NULL;
+	assert_int_equal(vm_bootargs(&cfg, buf, sizeof(buf), &err), 0);
+	assert_string_equal(buf, VM_DEFAULT_APPEND " berth.ip=eth1,10.89.3.2/24");
+	/* no address: the command line as given */
+	cfg.nets[1].ip = 0;
+	assert_int_equal(vm_bootargs(&cfg, buf, sizeof(buf), &err), 0);
+	assert_string_equal(buf, VM_DEFAULT_APPEND);
+	/* too long with the address */
+	cfg.nets[1].ip = 0x0a590302;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cfg.append = big;
+	assert_int_equal(vm_bootargs(&cfg, buf, sizeof(buf), &err), -1);
+	assert_non_null(strstr(err->msg, "limited to 1023 bytes"));
+	berth_error_release(&err);
+}
+
+static void test_parse_serial(void **state)
+{
+	(void)state;
+	struct vm_serial sp;
+	berth_error_t err = NULL;
+
+	assert_int_equal(vm_parse_serial("org.berth.a=socket:/tmp/x=y", &sp, &err), 0);
+	assert_string_equal(sp.name, "org.berth.a");
+	assert_string_equal(sp.path, "/tmp/x=y");
+	free((char *)sp.name);
+	const char *bad[] = {
+	    "org.a",
+	    "=socket:/x",
+	    "a=socket:",
+	    "a=tcp:1",
+	    "a b=socket:/x",
+	    "a/b=socket:/x",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=socket:/x"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(vm_parse_serial(bad[i], &sp, &err), -1);
+		assert_non_null(strstr(err->msg, "--serial: "));
+		berth_error_release(&err);
+	}
+}
+
 static void test_parse_disk(void **state)
 {
 	(void)state;
@@ -229,6 +287,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_size),  cmocka_unit_test(test_check_kernel),
 	    cmocka_unit_test(test_run_errors),  cmocka_unit_test(test_append_limit),
 	    cmocka_unit_test(test_not_regular), cmocka_unit_test(test_parse_disk),
+	    cmocka_unit_test(test_bootargs),    cmocka_unit_test(test_parse_serial),
 	};
 	return cmocka_run_group_tests_name("vm_args", tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 enum {
@@ -33,6 +34,7 @@ enum {
 	TGETATTR = 24,
 	TSETATTR = 26,
 	TXATTRWALK = 30,
+	TXATTRCREATE = 32,
 	TREADDIR = 40,
 	TFSYNC = 50,
 	TLOCK = 52,
@@ -517,7 +519,7 @@ static void test_dirs(void **state)
 	m32(ROOT);
 	m32(9);
 	mstr("user.x");
-	assert_int_equal(m_send(), EOPNOTSUPP);
+	assert_int_equal(m_send(), ENODATA);
 	m_begin(TFLUSH);
 	m16(1);
 	assert_int_equal(m_send(), 0);
@@ -707,6 +709,153 @@ static void test_read_only(void **state)
 	assert_false(host_exists(T->share, "b"));
 }
 
+static int xattrwalk(uint32_t fid, uint32_t newfid, const char *name, uint64_t *size)
+{
+	int e;
+	m_begin(TXATTRWALK);
+	m32(fid);
+	m32(newfid);
+	mstr(name);
+	if ((e = m_send()) != 0)
+		return e;
+	assert_int_equal(T->rlen, 15);
+	memcpy(size, T->rep + 7, 8);
+	*size = le64toh(*size);
+	return 0;
+}
+
+static int xattrcreate(uint32_t fid, const char *name, uint64_t size, uint32_t flags)
+{
+	m_begin(TXATTRCREATE);
+	m32(fid);
+	mstr(name);
+	m64(size);
+	m32(flags);
+	return m_send();
+}
+
+/* user.* attributes: listed (only they), read, created, replaced, removed; other namespaces,
+ * oversized values, writes out of order and past the announced size refused; a symlink's
+ * target outside the share is never reached. */
+static void test_xattr(void **state)
+{
+	(void)state;
+	char p[PATH_MAX], buf[256];
+	uint64_t size;
+	ssize_t n;
+
+	assert_int_equal(setxattr(hpath(p, T->share, "a.txt"), "user.a", "va", 2, 0), 0);
+	assert_int_equal(setxattr(p, "trusted.t", "tt", 2, 0), 0);
+	assert_int_equal(setxattr(hpath(p, T->outside, "secret"), "user.s", "SECRET", 6, 0), 0);
+	assert_int_equal(symlink("../outside/secret", hpath(p, T->share, "ln")), 0);
+	start(false);
+	assert_int_equal(walk1(ROOT, 2, "a.txt"), 0);
+	/* the list: user.a only */
+	assert_int_equal(xattrwalk(2, 3, "", &size), 0);
+	assert_int_equal(size, 7);
+	assert_int_equal(p9read(3, 0, 100, buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "user.a");
+	assert_int_equal(clunk(3), 0);
+	/* a value, read in pieces */
+	assert_int_equal(xattrwalk(2, 3, "user.a", &size), 0);
+	assert_int_equal(size, 2);
+	assert_int_equal(p9read(3, 1, 100, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "a");
+	assert_int_equal(p9read(3, 0, 100, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "va");
+	assert_int_equal(p9read(3, 3, 100, buf, sizeof(buf)), -EINVAL);
+	/* an attribute fid is no file: no walk, open, create, write */
+	assert_int_equal(walk1(3, 4, "x"), EBADF);
+	assert_int_equal(lopen(3, 0), EBADF);
+	assert_int_equal(p9write(3, 0, "x"), EBADF);
+	assert_int_equal(xattrwalk(3, 4, "", &size), EBADF);
+	assert_int_equal(clunk(3), 0);
+	/* other namespaces, missing ones, the same fid */
+	assert_int_equal(xattrwalk(2, 3, "trusted.t", &size), EOPNOTSUPP);
+	assert_int_equal(xattrwalk(2, 3, "security.selinux", &size), EOPNOTSUPP);
+	assert_int_equal(xattrwalk(2, 3, "system.posix_acl_access", &size), EOPNOTSUPP);
+	assert_int_equal(xattrwalk(2, 3, "user.", &size), EOPNOTSUPP);
+	assert_int_equal(xattrwalk(2, 3, "user.none", &size), ENODATA);
+	assert_int_equal(xattrwalk(2, 2, "user.a", &size), EINVAL);
+	assert_int_equal(xattrwalk(77, 3, "user.a", &size), EBADF);
+	/* create: the value in order, set at clunk */
+	assert_int_equal(walk(2, 4, 0, NULL), 0);
+	assert_int_equal(xattrcreate(4, "user.new", 5, 0), 0);
+	assert_int_equal(p9write(4, 0, "hel"), 0);
+	assert_int_equal(p9write(4, 0, "hel"), EINVAL); /* out of order */
+	assert_int_equal(p9write(4, 3, "lo!"), EINVAL); /* past the size */
+	assert_int_equal(p9write(4, 3, "lo"), 0);
+	assert_int_equal(p9read(4, 0, 10, buf, sizeof(buf)), -EBADF);
+	assert_int_equal(clunk(4), 0);
+	n = getxattr(hpath(p, T->share, "a.txt"), "user.new", buf, sizeof(buf));
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "hello", 5);
+	/* a value shorter than announced is not set */
+	assert_int_equal(walk(2, 4, 0, NULL), 0);
+	assert_int_equal(xattrcreate(4, "user.short", 5, 0), 0);
+	assert_int_equal(p9write(4, 0, "he"), 0);
+	assert_int_equal(clunk(4), EINVAL);
+	assert_true(getxattr(p, "user.short", buf, sizeof(buf)) < 0);
+	/* XATTR_CREATE on an existing one fails at clunk */
+	assert_int_equal(walk(2, 4, 0, NULL), 0);
+	assert_int_equal(xattrcreate(4, "user.a", 1, XATTR_CREATE), 0);
+	assert_int_equal(p9write(4, 0, "x"), 0);
+	assert_int_equal(clunk(4), EEXIST);
+	/* refused before anything */
+	assert_int_equal(walk(2, 4, 0, NULL), 0);
+	assert_int_equal(xattrcreate(4, "trusted.x", 1, 0), EOPNOTSUPP);
+	assert_int_equal(xattrcreate(4, "security.x", 1, 0), EOPNOTSUPP);
+	assert_int_equal(xattrcreate(4, "user.big", 65537, 0), E2BIG);
+	assert_int_equal(xattrcreate(4, "user.big", UINT64_MAX, 0), E2BIG);
+	assert_int_equal(xattrcreate(4, "user.f", 1, 0x10), EINVAL);
+	/* size 0 with XATTR_REPLACE removes (as the Linux client's removexattr sends) */
+	assert_int_equal(xattrcreate(4, "user.a", 0, XATTR_REPLACE), 0);
+	assert_int_equal(clunk(4), 0);
+	assert_true(getxattr(p, "user.a", buf, sizeof(buf)) < 0);
+	assert_int_equal(errno, ENODATA);
+	n = getxattr(p, "trusted.t", buf, sizeof(buf));
+	assert_int_equal(n, 2);
+	/* a symlink to a file outside: its own attributes, never the target's */
+	assert_int_equal(walk1(ROOT, 5, "ln"), 0);
+	assert_int_equal(xattrwalk(5, 6, "user.s", &size), ENODATA);
+	assert_int_equal(xattrwalk(5, 6, "", &size), 0);
+	assert_int_equal(size, 0);
+	assert_int_equal(clunk(6), 0);
+	assert_int_equal(xattrcreate(5, "user.s", 1, 0), 0);
+	assert_int_equal(p9write(5, 0, "X"), 0);
+	assert_int_not_equal(clunk(5), 0); /* user.* on a symlink: EPERM */
+	n = getxattr(hpath(p, T->outside, "secret"), "user.s", buf, sizeof(buf));
+	assert_int_equal(n, 6);
+	assert_memory_equal(buf, "SECRET", 6);
+	/* a name too long */
+	{
+		char lname[400];
+		memset(lname, 'a', sizeof(lname) - 1);
+		lname[sizeof(lname) - 1] = '\0';
+		memcpy(lname, "user.", 5);
+		assert_int_equal(xattrwalk(2, 3, lname, &size), ERANGE);
+		assert_int_equal(xattrcreate(2, lname, 1, 0), ERANGE);
+	}
+	/* fids are bounded as everywhere: a walk fid that exists is refused */
+	assert_int_equal(xattrwalk(2, ROOT, "", &size), EBADF);
+}
+
+static void test_xattr_ro(void **state)
+{
+	(void)state;
+	char p[PATH_MAX], buf[16];
+	uint64_t size;
+
+	assert_int_equal(setxattr(hpath(p, T->share, "a.txt"), "user.a", "va", 2, 0), 0);
+	start(true);
+	assert_int_equal(walk1(ROOT, 2, "a.txt"), 0);
+	assert_int_equal(xattrwalk(2, 3, "user.a", &size), 0);
+	assert_int_equal(p9read(3, 0, 10, buf, sizeof(buf)), 2);
+	assert_int_equal(xattrcreate(2, "user.b", 1, 0), EROFS);
+	assert_int_equal(xattrcreate(2, "user.a", 0, XATTR_REPLACE), EROFS);
+	assert_int_equal(getxattr(p, "user.a", buf, sizeof(buf)), 2);
+}
+
 static void test_hostile(void **state)
 {
 	(void)state;
@@ -847,6 +996,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_moved_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_xattr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_xattr_ro, setup, teardown),
 	    cmocka_unit_test(test_parse_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -394,6 +394,192 @@ static void test_console(void **state)
 	fix_free(f);
 }
 
+/* A control message for the multiport console: id, event, value (little-endian). */
+static void ctrl_msg(uint8_t m[8], uint32_t id, uint16_t event, uint16_t value)
+{
+	memcpy(m, &id, 4);
+	memcpy(m + 4, &event, 2);
+	memcpy(m + 6, &value, 2);
+}
+
+/* The control messages of the multiport console, parsed alone: each answer is queued, and
+ * hostile ones (short, unknown events, ports out of range, bad values, floods) are ignored
+ * and never grow the queue past its bound. */
+static void test_console_control(void **state)
+{
+	(void)state;
+	struct vcon_port ports[3] = {
+	    {.out = sink}, {.name = "org.a", .out = sink}, {.name = "org.b", .out = sink}};
+	struct virtio_device d;
+	uint8_t m[8];
+	size_t bound;
+
+	virtio_console_init_ports(&d, ports, 3);
+	assert_int_equal(d.features, 1ull << 1); /* MULTIPORT */
+	assert_int_equal(d.num_queues, 8);
+	assert_int_equal(d.config[4], 3); /* max_nr_ports */
+	assert_int_equal(virtio_console_pending(d.opaque), 0);
+	ctrl_msg(m, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), 0);
+	assert_int_equal(virtio_console_pending(d.opaque), 3); /* DEVICE_ADD for each port */
+	ctrl_msg(m, 0, VIRTIO_CONSOLE_PORT_READY, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), 0);
+	assert_int_equal(virtio_console_pending(d.opaque), 4); /* CONSOLE_PORT */
+	ctrl_msg(m, 2, VIRTIO_CONSOLE_PORT_READY, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), 0);
+	assert_int_equal(virtio_console_pending(d.opaque), 6); /* PORT_NAME, PORT_OPEN */
+	/* hostile ones change nothing */
+	assert_int_equal(virtio_console_control(d.opaque, m, 7), -1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 0), -1);
+	ctrl_msg(m, 3, VIRTIO_CONSOLE_PORT_READY, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), -1);
+	ctrl_msg(m, 0xffffffffu, VIRTIO_CONSOLE_PORT_READY, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), -1);
+	ctrl_msg(m, 1, VIRTIO_CONSOLE_PORT_READY, 0);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), -1);
+	ctrl_msg(m, 1, VIRTIO_CONSOLE_PORT_NAME, 1); /* the device's to send, not the driver's */
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), -1);
+	ctrl_msg(m, 1, 0xffff, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), -1);
+	ctrl_msg(m, 7, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), -1);
+	ctrl_msg(m, 1, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), 0);
+	ctrl_msg(m, 0, VIRTIO_CONSOLE_DEVICE_READY, 0);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), -1);
+	assert_int_equal(virtio_console_pending(d.opaque), 6);
+	/* a driver that repeats DEVICE_READY without taking the answers: bounded */
+	ctrl_msg(m, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	for (int i = 0; i < 10000; i++)
+		virtio_console_control(d.opaque, m, 8);
+	bound = virtio_console_pending(d.opaque);
+	assert_true(bound >= 6 && bound <= 64);
+	d.reset(d.opaque);
+	assert_int_equal(virtio_console_pending(d.opaque), 0);
+	d.destroy(d.opaque);
+	/* without named ports: no MULTIPORT, two queues */
+	virtio_console_init(&d, sink, NULL);
+	assert_int_equal(d.features, 0);
+	assert_int_equal(d.num_queues, 2);
+	d.destroy(d.opaque);
+}
+
+/* Through the transport: DEVICE_READY on the control transmit queue (3), a short message
+ * and a chain with no readable bytes ignored; the answers go into the control receive queue
+ * (2) once the driver posts buffers there; a named port's transmit queue (5) reaches its
+ * sink, and host input its receive queue (4). */
+#define RING2 0x10000u /* a second set of rings: DESC, AVAIL, USED at +0, +0x1000, +0x2000 */
+static void q2_desc(struct fix *f, unsigned i, uint64_t addr, uint32_t len, uint16_t flags)
+{
+	uint8_t *d = f->mem + RING2 + 16 * i;
+	uint16_t next = 0;
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+}
+
+static void setup_q(struct fix *f, unsigned q, uint32_t base)
+{
+	wr(f, R_QSEL, q);
+	wr(f, R_QNUM, QNUM);
+	wr(f, R_DESC, (uint32_t)(RAM_BASE + base));
+	wr(f, R_DRIVER, (uint32_t)(RAM_BASE + base + 0x1000));
+	wr(f, R_DEVICE, (uint32_t)(RAM_BASE + base + 0x2000));
+	wr(f, R_QREADY, 1);
+}
+
+static void test_console_multiport(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	struct fix port = {0};
+	struct vcon_port ports[2] = {{.out = sink, .opaque = f},
+	                             {.name = "org.berth.x", .out = sink, .opaque = &port}};
+	struct virtio_device d;
+	uint16_t idx2 = 0, zero = 0;
+	uint32_t id, len, event;
+	uint8_t m[8];
+
+	virtio_console_init_ports(&d, ports, 2);
+	f->t = virtio_mmio_create(&d, &f->ram, f->plic, 1);
+	wr(f, R_DEV_FEAT_SEL, 0);
+	assert_int_equal(rd(f, R_DEV_FEAT) & 2, 2);
+	driver_init(f, (1ull << VIRTIO_F_VERSION_1) | 2, false);
+	setup_q(f, 3, DESC);           /* control transmit: the fixture's rings */
+	setup_q(f, 2, RING2);          /* control receive */
+	setup_q(f, 5, RING2 + 0x4000); /* port 1 transmit */
+	setup_q(f, 4, RING2 + 0x8000); /* port 1 receive */
+	wr(f, R_STATUS, 0xf);
+	/* a short message, a chain with only writable bytes, then DEVICE_READY */
+	ctrl_msg(f->mem + DATA, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	set_desc(f, 0, RAM_BASE + DATA, 4, 0, 0);
+	set_desc(f, 1, RAM_BASE + DATA, 8, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(f, 2, RAM_BASE + DATA, 8, 0, 0);
+	memcpy(f->mem + AVAIL + 4, &(uint16_t){0}, 2);
+	memcpy(f->mem + AVAIL + 6, &(uint16_t){1}, 2);
+	memcpy(f->mem + AVAIL + 8, &(uint16_t){2}, 2);
+	memcpy(f->mem + AVAIL + 2, &(uint16_t){3}, 2);
+	wr(f, R_NOTIFY, 3);
+	assert_int_equal(rd(f, R_STATUS) & VIRTIO_STATUS_NEEDS_RESET, 0);
+	used(f, 2, &id, &len);
+	assert_int_equal(id, 2);
+	assert_int_equal(virtio_console_pending(d.opaque), 2); /* DEVICE_ADD 0 and 1 */
+	/* the driver posts two control buffers (one too small: it gets what fits) */
+	q2_desc(f, 0, RAM_BASE + DATA + 0x100, 64, VIRTQ_DESC_F_WRITE);
+	q2_desc(f, 1, RAM_BASE + DATA + 0x200, 4, VIRTQ_DESC_F_WRITE);
+	memcpy(f->mem + RING2 + 0x1000 + 4, &zero, 2);
+	memcpy(f->mem + RING2 + 0x1000 + 6, &(uint16_t){1}, 2);
+	idx2 = 2;
+	memcpy(f->mem + RING2 + 0x1000 + 2, &idx2, 2);
+	wr(f, R_NOTIFY, 2);
+	assert_int_equal(virtio_console_pending(d.opaque), 0);
+	memcpy(&len, f->mem + RING2 + 0x2000 + 8, 4);
+	assert_int_equal(len, 8);
+	memcpy(&id, f->mem + DATA + 0x100, 4);
+	memcpy(&event, f->mem + DATA + 0x104, 4);
+	assert_int_equal(id, 0);
+	assert_int_equal(event & 0xffff, VIRTIO_CONSOLE_DEVICE_ADD);
+	memcpy(&len, f->mem + RING2 + 0x2000 + 16, 4);
+	assert_int_equal(len, 4);
+	/* port 1: the guest writes, the host sink gets it */
+	memcpy(f->mem + DATA + 0x300, "port!", 5);
+	{
+		uint8_t *dd = f->mem + RING2 + 0x4000;
+		uint64_t a = RAM_BASE + DATA + 0x300;
+		uint32_t l = 5;
+		memcpy(dd, &a, 8);
+		memcpy(dd + 8, &l, 4);
+		memcpy(f->mem + RING2 + 0x5000 + 4, &zero, 2);
+		memcpy(f->mem + RING2 + 0x5000 + 2, &(uint16_t){1}, 2);
+	}
+	wr(f, R_NOTIFY, 5);
+	assert_int_equal(port.out_len, 5);
+	assert_memory_equal(port.out, "port!", 5);
+	assert_int_equal(f->out_len, 0);
+	/* host input for port 1 into its receive queue; port 0 has no buffers; no port 5 */
+	{
+		uint8_t *dd = f->mem + RING2 + 0x8000;
+		uint64_t a = RAM_BASE + DATA + 0x400;
+		uint32_t l = 16;
+		uint16_t fl = VIRTQ_DESC_F_WRITE;
+		memcpy(dd, &a, 8);
+		memcpy(dd + 8, &l, 4);
+		memcpy(dd + 12, &fl, 2);
+		memcpy(f->mem + RING2 + 0x9000 + 4, &zero, 2);
+		memcpy(f->mem + RING2 + 0x9000 + 2, &(uint16_t){1}, 2);
+	}
+	assert_int_equal(virtio_console_port_receive(f->t, 1, (const uint8_t *)"in", 2), 2);
+	assert_memory_equal(f->mem + DATA + 0x400, "in", 2);
+	assert_int_equal(virtio_console_receive(f->t, (const uint8_t *)"x", 1), 0);
+	assert_int_equal(virtio_console_port_receive(f->t, 3, (const uint8_t *)"x", 1), 0);
+	assert_int_equal(virtio_console_port_receive(f->t, 1000, (const uint8_t *)"x", 1), 0);
+	/* a message the driver sends back is answered when it is a PORT_READY */
+	ctrl_msg(m, 1, VIRTIO_CONSOLE_PORT_READY, 1);
+	assert_int_equal(virtio_console_control(d.opaque, m, 8), 0);
+	fix_free(f);
+}
+
 /* Terminal input fills the receive queue's buffers, only once the driver is ready. */
 static void test_console_input(void **state)
 {
@@ -485,11 +671,18 @@ static void test_9p(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_registers),    cmocka_unit_test(test_features),
-	    cmocka_unit_test(test_blk_io),       cmocka_unit_test(test_blk_ro),
-	    cmocka_unit_test(test_corrupt_ring), cmocka_unit_test(test_queue_outside_ram),
-	    cmocka_unit_test(test_empty_slot),   cmocka_unit_test(test_rng),
-	    cmocka_unit_test(test_console),      cmocka_unit_test(test_console_input),
+	    cmocka_unit_test(test_registers),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_blk_io),
+	    cmocka_unit_test(test_blk_ro),
+	    cmocka_unit_test(test_corrupt_ring),
+	    cmocka_unit_test(test_queue_outside_ram),
+	    cmocka_unit_test(test_empty_slot),
+	    cmocka_unit_test(test_rng),
+	    cmocka_unit_test(test_console),
+	    cmocka_unit_test(test_console_input),
+	    cmocka_unit_test(test_console_control),
+	    cmocka_unit_test(test_console_multiport),
 	    cmocka_unit_test(test_9p),
 	};
 	return cmocka_run_group_tests_name("vm_virtio", tests, NULL, NULL);
