@@ -83,4 +83,13 @@ void net_detach(struct engine *e, const char *id);
 int net_prepare(struct engine *e, const struct image *img, const struct run_opts *o, const char *id,
                 const char *dir, struct json_t **out, char **netns, berth_error_t *err);
 
+/* ---- the DNS responder of a user-created network (dnsd.c) ----------------------------- */
+/* Start network's responder on gateway:53 unless it runs (networks/<name>.dns.pid names a
+ * live one). Under the network lock. */
+int dnsd_ensure(struct engine *e, const char *network, const char *gateway, berth_error_t *err);
+/* Kill network's responder (when there is one) and remove its pid file. Never fails. */
+void dnsd_stop(struct engine *e, const char *network);
+/* The host's resolv.conf: $BERTH_RESOLV_CONF, or /etc/resolv.conf. */
+const char *dnsd_resolv_path(void);
+
 #endif
