@@ -2,7 +2,7 @@
 /* A network's DNS responder, as aardvark-dns is Podman's: one process per user-created network
  * that has containers, in the host's namespaces, on the network's gateway address, UDP port
  * 53. It answers the names of the network's containers (their names and --network-alias,
- * from networks/leases.json, read again whenever the file changed) and forwards other names to
+ * from networks/leases.json, read at each query) and forwards other names to
  * the host's resolvers (dns.c decides which). It is forked from the engine process that
  * attaches the network's first container (a monitor, or `berth run` itself), double-forked
  * into a session of its own so that it outlives that command, and recorded in
@@ -65,8 +65,6 @@ struct dnsd {
 	int sock;
 	pid_t self;
 	unsigned bad;
-	struct timespec leases_mtime;
-	ino_t leases_ino;
 	json_t *doc;
 	struct dns_name *names;
 	size_t n_names, n_forwards;
@@ -109,28 +107,23 @@ static void dnsd_add(struct dnsd *d, const char *name, json_t *lease)
 	}
 }
 
-/* The network's names from leases.json, read again when it changed (it is replaced whole by
- * a rename, so it is never seen half-written). */
+/* The network's names from leases.json, read at each query (it is replaced whole by a
+ * rename, so it is never seen half-written; a cache keyed on its inode and mtime could miss
+ * two writes within a clock tick). */
 static void dnsd_load(struct dnsd *d)
 {
-	struct stat st;
 	json_t *l, *a;
 	size_t i, j;
 
-	if (stat(d->leases, &st) < 0)
-		memset(&st, 0, sizeof(st));
-	if (d->doc && st.st_ino == d->leases_ino && st.st_mtim.tv_sec == d->leases_mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == d->leases_mtime.tv_nsec)
-		return;
-	d->leases_ino = st.st_ino;
-	d->leases_mtime = st.st_mtim;
 	json_decref(d->doc);
 	free(d->names);
 	d->names = NULL;
 	d->n_names = 0;
 	d->doc = json_load_file(d->leases, 0, NULL);
-	if (d->doc == NULL)
+	if (!json_is_array(d->doc)) {
+		json_decref(d->doc);
 		d->doc = json_array();
+	}
 	json_array_foreach(d->doc, i, l)
 	{
 		if (strcmp(json_string_value(json_object_get(l, "network")) ?: "", d->network) != 0)
