@@ -71,7 +71,7 @@ listening() {
 }
 
 @test "containers resolve by DNS a container started later, by name and alias; a removed one is NXDOMAIN" {
-	local gw ip
+	local gw ip br mac
 	b network create dn1
 	gw=$(gateway_of dn1)
 	b run -d --name first --network dn1 --cap-add NET_RAW busybox sleep 1000
@@ -100,7 +100,12 @@ listening() {
 	run b exec later nslookup first
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Address: $(ip_of first)"* ]]
+	# the bridge keeps its MAC address when a port goes (else first's ARP entry for the
+	# gateway would be stale, and its queries lost)
+	br=$(b network inspect dn1 | jq -r '.[0].bridge')
+	mac=$(cat "/sys/class/net/$br/address")
 	b rm -f later
+	[ "$(cat "/sys/class/net/$br/address")" = "$mac" ]
 	run b exec first nslookup later
 	[ "$status" -ne 0 ]
 	[[ "$output" == *NXDOMAIN* ]]
