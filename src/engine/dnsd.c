@@ -63,6 +63,7 @@ static pid_t dnsd_pid(const char *pidp)
 struct dnsd {
 	const char *network, *leases, *pidp, *resolv;
 	int sock;
+	uint32_t subnet, mask; /* the network's, host order */
 	pid_t self;
 	unsigned bad;
 	json_t *doc;
@@ -158,8 +159,8 @@ static void dnsd_forward(struct dnsd *d, const uint8_t *q, size_t qlen,
 			if (s < 0 || connect(s, (struct sockaddr *)&ns[i], sl) < 0 ||
 			    send(s, q, qlen, 0) != (ssize_t)qlen)
 				continue;
-			/* replies to other ids (late ones) are skipped, within the same wait */
-			while (poll(&p, 1, 2000) == 1) {
+			/* replies to other ids (late ones) are skipped, 16 at most */
+			for (int k = 0; k < 16 && poll(&p, 1, 2000) == 1; k++) {
 				got = recv(s, r, sizeof(r), 0);
 				if (got > 0 && dns_reply_matches(q, qlen, r, (size_t)got)) {
 					sendto(d->sock, r, (size_t)got, 0,
@@ -248,6 +249,9 @@ static _Noreturn void dnsd_main(struct dnsd *d)
 		n = recvfrom(d->sock, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from, &fl);
 		if (n < 0 || fl != sizeof(from) || from.sin_family != AF_INET)
 			continue;
+		/* the network's containers only: not another network's, routed through the host */
+		if ((ntohl(from.sin_addr.s_addr) & d->mask) != d->subnet)
+			continue;
 		if ((size_t)n > sizeof(buf)) {
 			dnsd_bad(d, &from, "longer than 4096 bytes");
 			continue;
@@ -282,7 +286,8 @@ static int dnsd_bind(const char *network, const char *gateway, int *out, berth_e
 	return 0;
 }
 
-int dnsd_ensure(struct engine *e, const char *network, const char *gateway, berth_error_t *err)
+int dnsd_ensure(struct engine *e, const char *network, const char *gateway, int prefix,
+                berth_error_t *err)
 {
 	cleanup_free char *pidp = engine_path(e, "networks/%s.dns.pid", network);
 	cleanup_free char *logp = engine_path(e, "networks/%s.dns.log", network);
@@ -324,9 +329,15 @@ int dnsd_ensure(struct engine *e, const char *network, const char *gateway, bert
 			                 .resolv = dnsd_resolv_path(),
 			                 .sock = sock,
 			                 .self = getpid()};
+			struct in_addr gw;
 			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 			int keep[1] = {sock};
 			sigset_t none;
+			inet_pton(AF_INET, gateway, &gw);
+			d.mask = prefix <= 0    ? 0
+			         : prefix >= 32 ? 0xffffffffu
+			                        : ~(0xffffffffu >> prefix);
+			d.subnet = ntohl(gw.s_addr) & d.mask;
 			sigemptyset(&none);
 			sigprocmask(SIG_SETMASK, &none, NULL);
 			signal(SIGHUP, SIG_IGN);

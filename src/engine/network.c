@@ -701,7 +701,7 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 		goto out;
 	if (n_ports && fw_ports_add(id, &fwn, ips, NULL, ports, n_ports, err) < 0)
 		goto out;
-	if (strcmp(name, NET_DEFAULT) != 0 && dnsd_ensure(e, name, gws, err) < 0)
+	if (strcmp(name, NET_DEFAULT) != 0 && dnsd_ensure(e, name, gws, c.prefix, err) < 0)
 		goto out;
 	net_cidr_format(&c, sub);
 	json_object_set_new(rec, "network_settings",

@@ -27,9 +27,12 @@ teardown() {
 	for n in $(b network ls -q 2>/dev/null); do
 		[ "$n" = berth ] || b network rm -f "$n" >/dev/null 2>&1 || true
 	done
-	if [ -e "$BATS_TEST_TMPDIR/stub.pid" ]; then
-		kill "$(cat "$BATS_TEST_TMPDIR/stub.pid")" 2>/dev/null || true
-	fi
+	local f
+	for f in stub holder; do
+		if [ -e "$BATS_TEST_TMPDIR/$f.pid" ]; then
+			kill "$(cat "$BATS_TEST_TMPDIR/$f.pid")" 2>/dev/null || true
+		fi
+	done
 	if [ -n "${TEST_NS:-}" ]; then
 		ip netns del "$TEST_NS" 2>/dev/null || true
 	fi
@@ -229,11 +232,44 @@ s.sendto(bytes.fromhex("123401000001000000000000c00c00010001"), (sys.argv[1], 53
 	[[ "$output" != *dn4* ]]
 }
 
-@test "an --internal network's containers reach the responder" {
+@test "an --internal network's containers reach the responder; another network's get no answer from it" {
 	b network create --internal dn5
 	b run -d --name i1 --network dn5 busybox sleep 1000
 	b run -d --name i2 --network dn5 busybox sleep 1000
 	run b exec i1 nslookup i2
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Address: $(ip_of i2)"* ]]
+	# a container of another network asks dn5's responder (through the host): no reply
+	b network create dn5b
+	b run -d --name o1 --network dn5b busybox sleep 1000
+	run b exec o1 nslookup i2 "$(gateway_of dn5)"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *"$(ip_of i2)"* ]]
+	[[ "$output" == *"timed out"* ]]
+}
+
+@test "the gateway's port 53 taken by another process: the run fails in one line, nothing left" {
+	local gw
+	b network create --subnet 10.99.238.0/24 dn6
+	gw=$(gateway_of dn6)
+	# the gateway's address is not on the host yet: bind it anyway (IP_FREEBIND)
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 15, 1)
+s.bind((sys.argv[1], 53))
+print("bound", flush=True)
+time.sleep(600)  # a bound on failure only: teardown ends it
+' "$gw" >"$BATS_TEST_TMPDIR/holder" 2>&1 </dev/null 3>&- &
+	echo $! >"$BATS_TEST_TMPDIR/holder.pid"
+	until_ok grep -q bound "$BATS_TEST_TMPDIR/holder"
+	run b run --rm --network dn6 busybox true
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"network \"dn6\": DNS: bind $gw:53"* ]]
+	[ ! -e "$ROOT/networks/dn6.dns.pid" ]
+	run jq -c '[.[] | select(.network == "dn6")]' "$ROOT/networks/leases.json"
+	[ "$output" = "[]" ]
+	run ls "$ROOT/netns"
+	[ -z "$output" ]
 }
