@@ -68,6 +68,10 @@ alive() {
 	! grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status"
 }
 
+gone() {
+	! alive "$1"
+}
+
 # whether something listens on UDP ADDR:53
 listening() {
 	ss -Hlun "src $1:53" | grep -q .
@@ -203,6 +207,7 @@ s.sendto(bytes.fromhex("123401000001000000000000c00c00010001"), (sys.argv[1], 53
 	[ "$status" -eq 0 ]
 	# killed -9: the next container to attach finds it stale and starts another
 	kill -9 "$pid"
+	until_ok gone "$pid"
 	b run -d --name c --network dn4 busybox sleep 1000
 	pid2=$(dns_pid dn4)
 	[ -n "$pid2" ]
