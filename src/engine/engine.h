@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct json_t;
 
@@ -255,6 +256,49 @@ char *ctr_port_text(const struct ctr_info *c);
 /* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
 char *ctr_infos_json(const struct ctr_info *v, size_t n);
 char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
+/* ps --format and images --format TEMPLATE (template.h): the template over each element of
+ * their JSON views (ctr_infos_json, image_list_json), a line each; *out is heap. */
+int template_render_each(const char *what, const char *tmpl, const char *json_array, char **out,
+                         berth_error_t *err);
+/* inspect --format: the template (template.h: Go's text/template subset) over inspect's
+ * document; *out is heap. One line "bad --format `TMPL`: why" when it cannot be. */
+int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *tmpl, char **out,
+                       berth_error_t *err);
+/* berth logs (ctrlog.c): the container's log, its stdout records to our stdout and its stderr
+ * records to our stderr. */
+struct ctr_log_opts {
+	bool follow;     /* on until the container exits (or the time passes until) */
+	bool timestamps; /* each line after its time, RFC 3339 with nanoseconds */
+	long long tail;  /* only the last lines; -1: all */
+	bool has_since, has_until;
+	struct timespec since, until;
+};
+int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, berth_error_t *err);
+/* A --since / --until value, as Docker takes them: an RFC 3339 time ("2026-12-06T01:02:03Z",
+ * a fraction and a zone offset allowed; without a zone, local time), a date ("2026-12-06"), Unix
+ * seconds ("1765000000", "1765000000.5"), or a duration before now ("10m", "1h30m", "42s",
+ * "1.5h"; ns us ms s m h). -1 when it is none of these. */
+int ctr_log_parse_time(const char *s, const struct timespec *now, struct timespec *out);
+/* berth cp (copy.c): between the container id's filesystem (path resolved inside its root:
+ * symlinks cannot lead out) and the host's path, or "-": a tar stream on stdout (out) or stdin
+ * (in, unpacked into the directory path). A stopped container's overlay is mounted meanwhile.
+ * As Docker: into a destination directory, else as the destination; "DIR/." copies DIR's
+ * entries. */
+struct ctr_copy_opts {
+	bool archive; /* -a: keep owners (else the copies are root's) */
+	bool follow;  /* -L: follow a symlink that the source path names */
+};
+int ctr_copy_out(struct engine *e, const char *id, const char *path, const char *host,
+                 const struct ctr_copy_opts *o, berth_error_t *err);
+int ctr_copy_in(struct engine *e, const char *id, const char *host, const char *path,
+                const struct ctr_copy_opts *o, berth_error_t *err);
+/* berth diff: what changed in the container's filesystem, from its overlay's upper layer, a
+ * line each as Docker: "A /path" (added), "C /path" (changed), "D /path" (deleted: a
+ * whiteout), sorted by path. *text is heap. */
+int ctr_diff(struct engine *e, const char *id, char **text, berth_error_t *err);
+/* berth export: a tar of the container's filesystem to file ("-": stdout), written beside it
+ * and renamed into place. A stopped container's overlay is mounted meanwhile. */
+int ctr_export(struct engine *e, const char *id, const char *file, berth_error_t *err);
 /* Send sig to the container's init through the runtime library. */
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 /* Wait up to secs for the container to stop running. true when it did. */

@@ -2,6 +2,7 @@
 /* The image store: index.json, lookup, listing, removal (with garbage collection of blobs
  * and unpacked layers), export as an oci-archive, and the built-in busybox image. */
 #include "image_priv.h"
+#include "dlib.h"
 #include "regref.h"
 #include "log.h"
 #include "util.h"
@@ -783,7 +784,7 @@ out:
 static int export_add(struct archive *a, const char *name, const char *data, size_t len,
                       const char *file, int fd, berth_error_t *err)
 {
-	struct archive_entry *en = archive_entry_new();
+	struct archive_entry *en = dlib_archive()->archive_entry_new();
 	struct stat st = {0};
 	char buf[65536];
 	ssize_t n;
@@ -791,18 +792,19 @@ static int export_add(struct archive *a, const char *name, const char *data, siz
 
 	if (fd >= 0)
 		fstat(fd, &st);
-	archive_entry_set_pathname(en, name);
-	archive_entry_set_filetype(en, AE_IFREG);
-	archive_entry_set_perm(en, 0644);
-	archive_entry_set_size(en, fd >= 0 ? st.st_size : (la_int64_t)len);
-	if (archive_write_header(a, en) != ARCHIVE_OK)
-		r = berth_error(err, 0, "%s: %s", file, archive_error_string(a));
-	else if (fd < 0 && archive_write_data(a, data, len) < 0)
-		r = berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+	dlib_archive()->archive_entry_set_pathname(en, name);
+	dlib_archive()->archive_entry_set_filetype(en, AE_IFREG);
+	dlib_archive()->archive_entry_set_perm(en, 0644);
+	dlib_archive()->archive_entry_set_size(en, fd >= 0 ? st.st_size : (la_int64_t)len);
+	if (dlib_archive()->archive_write_header(a, en) != ARCHIVE_OK)
+		r = berth_error(err, 0, "%s: %s", file, dlib_archive()->archive_error_string(a));
+	else if (fd < 0 && dlib_archive()->archive_write_data(a, data, len) < 0)
+		r = berth_error(err, 0, "%s: %s", file, dlib_archive()->archive_error_string(a));
 	while (r == 0 && fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
-		if (archive_write_data(a, buf, (size_t)n) < 0)
-			r = berth_error(err, 0, "%s: %s", file, archive_error_string(a));
-	archive_entry_free(en);
+		if (dlib_archive()->archive_write_data(a, buf, (size_t)n) < 0)
+			r = berth_error(err, 0, "%s: %s", file,
+			                dlib_archive()->archive_error_string(a));
+	dlib_archive()->archive_entry_free(en);
 	return r;
 }
 
@@ -964,17 +966,17 @@ int image_save(struct engine *e, char **refs, size_t n, const char *file, const 
 		berth_error(err, errno, "create `%s`", to_stdout ? "-" : tmp);
 		goto out;
 	}
-	a = archive_write_new();
-	archive_write_set_format_pax_restricted(a);
-	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+	a = dlib_archive()->archive_write_new();
+	dlib_archive()->archive_write_set_format_pax_restricted(a);
+	if (dlib_archive()->archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		berth_error(err, 0, "%s: %s", file, dlib_archive()->archive_error_string(a));
 		goto out;
 	}
 	if ((docker ? save_docker(e, a, imgs, n, file, err) : save_oci(e, a, imgs, n, file, err)) <
 	    0)
 		goto out;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+	if (dlib_archive()->archive_write_close(a) != ARCHIVE_OK) {
+		berth_error(err, 0, "%s: %s", file, dlib_archive()->archive_error_string(a));
 		goto out;
 	}
 	if (!to_stdout && fchmod(fd, 0644) == 0 && rename(tmp, file) < 0) {
@@ -984,7 +986,7 @@ int image_save(struct engine *e, char **refs, size_t n, const char *file, const 
 	r = 0;
 out:
 	if (a)
-		archive_write_free(a);
+		dlib_archive()->archive_write_free(a);
 	if (r < 0 && tmp && fd >= 0)
 		unlink(tmp);
 	for (size_t k = 0; k < n; k++)
@@ -1004,19 +1006,20 @@ int image_export(struct engine *e, const char *ref, const char *file, berth_erro
 static int bb_entry(struct archive *a, const char *name, mode_t type, mode_t perm, const char *link,
                     const char *data, size_t len, berth_error_t *err)
 {
-	struct archive_entry *en = archive_entry_new();
+	struct archive_entry *en = dlib_archive()->archive_entry_new();
 	int r = 0;
 
-	archive_entry_set_pathname(en, name);
-	archive_entry_set_filetype(en, type);
-	archive_entry_set_perm(en, perm);
+	dlib_archive()->archive_entry_set_pathname(en, name);
+	dlib_archive()->archive_entry_set_filetype(en, type);
+	dlib_archive()->archive_entry_set_perm(en, perm);
 	if (link)
-		archive_entry_set_symlink(en, link);
-	archive_entry_set_size(en, type == AE_IFREG ? (la_int64_t)len : 0);
-	if (archive_write_header(a, en) != ARCHIVE_OK ||
-	    (type == AE_IFREG && archive_write_data(a, data, len) < 0))
-		r = berth_error(err, 0, "busybox layer: %s", archive_error_string(a));
-	archive_entry_free(en);
+		dlib_archive()->archive_entry_set_symlink(en, link);
+	dlib_archive()->archive_entry_set_size(en, type == AE_IFREG ? (la_int64_t)len : 0);
+	if (dlib_archive()->archive_write_header(a, en) != ARCHIVE_OK ||
+	    (type == AE_IFREG && dlib_archive()->archive_write_data(a, data, len) < 0))
+		r = berth_error(err, 0, "busybox layer: %s",
+		                dlib_archive()->archive_error_string(a));
+	dlib_archive()->archive_entry_free(en);
 	return r;
 }
 
@@ -1056,10 +1059,10 @@ int image_make_busybox(struct engine *e, berth_error_t *err)
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return berth_error(err, errno, "mkstemp `%s`", tmp);
-	a = archive_write_new();
-	archive_write_set_format_pax_restricted(a);
-	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		berth_error(err, 0, "busybox layer: %s", archive_error_string(a));
+	a = dlib_archive()->archive_write_new();
+	dlib_archive()->archive_write_set_format_pax_restricted(a);
+	if (dlib_archive()->archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		berth_error(err, 0, "busybox layer: %s", dlib_archive()->archive_error_string(a));
 		goto out;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
@@ -1080,13 +1083,13 @@ int image_make_busybox(struct engine *e, berth_error_t *err)
 		if (bb_entry(a, n, AE_IFLNK, 0777, "busybox", NULL, 0, err) < 0)
 			goto out;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		berth_error(err, 0, "busybox layer: %s", archive_error_string(a));
+	if (dlib_archive()->archive_write_close(a) != ARCHIVE_OK) {
+		berth_error(err, 0, "busybox layer: %s", dlib_archive()->archive_error_string(a));
 		goto out;
 	}
 	r = image_import(e, tmp, "busybox:latest", NULL, err);
 out:
-	archive_write_free(a);
+	dlib_archive()->archive_write_free(a);
 	unlink(tmp);
 	return r;
 }

@@ -4,6 +4,7 @@
  * digest verified (blobs against their descriptors, layers against the config's diff ids)
  * before anything moves into the store, so a failed import leaves the store as it was. */
 #include "image_priv.h"
+#include "dlib.h"
 #include "log.h"
 #include "sha256.h"
 #include "util.h"
@@ -443,39 +444,40 @@ static int import_rootfs(struct staging *s, int fd, const char *name, berth_erro
 /* Which kind of archive: 'o' OCI layout, 'd' docker-archive, 'r' rootfs, -1 unreadable. */
 static int import_detect(int fd, const char *file, berth_error_t *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = dlib_archive()->archive_read_new();
 	struct archive_entry *en;
 	bool oci = false, docker = false;
 	int kind = -1, h;
 
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		berth_error(err, 0, "%s: %s", file, archive_error_string(a));
+	dlib_archive()->archive_read_support_filter_all(a);
+	dlib_archive()->archive_read_support_format_tar(a);
+	dlib_archive()->archive_read_support_format_gnutar(a);
+	if (dlib_archive()->archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+		berth_error(err, 0, "%s: %s", file, dlib_archive()->archive_error_string(a));
 		goto out;
 	}
-	while ((h = archive_read_next_header(a, &en)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
-		const char *n = archive_entry_pathname(en);
+	while ((h = dlib_archive()->archive_read_next_header(a, &en)) == ARCHIVE_OK ||
+	       h == ARCHIVE_WARN) {
+		const char *n = dlib_archive()->archive_entry_pathname(en);
 		if (strncmp(n, "./", 2) == 0)
 			n += 2;
 		if (strcmp(n, "oci-layout") == 0)
 			oci = true;
 		if (strcmp(n, "manifest.json") == 0)
 			docker = true;
-		if (archive_read_data_skip(a) != ARCHIVE_OK) {
+		if (dlib_archive()->archive_read_data_skip(a) != ARCHIVE_OK) {
 			h = ARCHIVE_FATAL;
 			break;
 		}
 	}
 	if (h != ARCHIVE_EOF) {
 		berth_error(err, 0, "%s: not a readable tar archive: %s", file,
-		            archive_error_string(a) ?: "truncated");
+		            dlib_archive()->archive_error_string(a) ?: "truncated");
 		goto out;
 	}
 	kind = docker ? 'd' : oci ? 'o' : 'r';
 out:
-	archive_read_free(a);
+	dlib_archive()->archive_read_free(a);
 	return kind;
 }
 

@@ -2,9 +2,10 @@
 /* The monitor: the process that creates the container through the runtime library (in the
  * foreground mode, so that it stays the container's parent: PR_SET_CHILD_SUBREAPER), gives
  * it its stdio (pipes it holds the other ends of, or a terminal whose master the library
- * hands back), copies the output to containers/<id>/ctr.log (and to the terminal when
- * attached) with the library's supervise loop, and records the exit status.
- * `berth run` is the monitor itself; `berth run -d` and `berth start` double-fork one. */
+ * hands back), copies the output to containers/<id>/ctr.k8s.log (a record a line, ctrlog.h;
+ * and to the terminal when attached) with the library's supervise loop, and records the exit
+ * status. `berth run` is the monitor itself; `berth run -d` and `berth start` double-fork one. */
+#include "ctrlog.h"
 #include "image_priv.h"
 #include "network.h"
 #include "container.h"
@@ -43,14 +44,21 @@ static int monitor_update(struct engine *e, const char *id, json_t *fields, bert
 struct monitor_sink {
 	int logfd;
 	bool attached;
+	char *rec; /* the records of a chunk (ctrlog.h), reused */
+	size_t cap;
 };
 
-/* The container's output goes to its log and, attached, to our stdout / stderr. */
+/* The container's output goes to its log, a record a line with its stream and time (one
+ * write a chunk), and, attached, to our stdout / stderr. */
 static void monitor_sink(void *arg, int stream, const char *buf, size_t len)
 {
-	const struct monitor_sink *m = arg;
+	struct monitor_sink *m = arg;
+	struct timespec now;
+	size_t n = 0;
 
-	util_write_all(m->logfd, buf, len);
+	clock_gettime(CLOCK_REALTIME, &now);
+	ctrlog_format(&now, stream, buf, len, &m->rec, &n, &m->cap);
+	util_write_all(m->logfd, m->rec, n);
 	if (m->attached)
 		util_write_all(stream, buf, len);
 }
@@ -60,7 +68,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
                         berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
-	cleanup_free char *logp = engine_path(e, "containers/%s/ctr.log", id);
+	cleanup_free char *logp = engine_path(e, "containers/%s/" CTRLOG_NAME, id);
 	cleanup_free char *rt = ctr_runtime_root(e);
 	cleanup_close int logfd = -1;
 	cleanup_close int devnull = -1;
@@ -202,6 +210,7 @@ out:
 		berth_error_release(&e2);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(ms.rec);
 	return r;
 }
 

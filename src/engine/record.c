@@ -6,6 +6,7 @@
  * (OOM, kill -9) while the container runs on is reported as such, and stop / kill act on the
  * container's init through the runtime library all the same. */
 #include "image_priv.h"
+#include "template.h"
 #include "network.h"
 #include "cgroup.h"
 #include "container.h"
@@ -307,18 +308,34 @@ char *ctr_infos_json(const struct ctr_info *v, size_t n)
 	return t;
 }
 
-char *ctr_inspect_json(struct engine *e, const struct ctr_info *c)
+static json_t *ctr_inspect_doc(struct engine *e, const struct ctr_info *c)
 {
 	cleanup_free char *cp = engine_path(e, "containers/%s/config.json", c->id);
 	json_t *o = ctr_info_view(c);
 	json_t *cfg = json_load_file(cp, 0, NULL);
-	char *t;
 
 	if (cfg)
 		json_object_set_new(o, "config", cfg);
-	t = json_dumps(o, JSON_INDENT(2));
+	return o;
+}
+
+char *ctr_inspect_json(struct engine *e, const struct ctr_info *c)
+{
+	json_t *o = ctr_inspect_doc(e, c);
+	char *t = json_dumps(o, JSON_INDENT(2));
+
 	json_decref(o);
 	return t;
+}
+
+int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *tmpl, char **out,
+                       berth_error_t *err)
+{
+	json_t *o = ctr_inspect_doc(e, c);
+	int r = template_render("--format", tmpl, o, out, err);
+
+	json_decref(o);
+	return r;
 }
 
 /* ---- acting on the container --------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  * certificates are not checked and plain HTTP is used when TLS does not answer. Credentials
  * are never printed or logged. */
 #include "registry.h"
+#include "dlib.h"
 #include "log.h"
 #include "util.h"
 
@@ -155,27 +156,27 @@ static void reg_ca_load(struct reg *r)
 
 static void reg_setup_handle(struct reg *r, CURL *c)
 {
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	dl_curl.curl_easy_reset(c);
+	dl_curl.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	dl_curl.curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	dl_curl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
+	dl_curl.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* a server that stalls: less than 1 byte/s for this long ends the transfer */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
-	                 getenv("BERTH_REGISTRY_STALL") ? atol(getenv("BERTH_REGISTRY_STALL"))
-	                                                : 60L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	dl_curl.curl_easy_setopt(
+	    c, CURLOPT_LOW_SPEED_TIME,
+	    getenv("BERTH_REGISTRY_STALL") ? atol(getenv("BERTH_REGISTRY_STALL")) : 60L);
 	if (!r->o->tls_verify) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	} else if (r->ca) {
 		struct curl_blob b = {.data = r->ca, .len = r->ca_len, .flags = CURL_BLOB_NOCOPY};
-		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
+		dl_curl.curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
 	}
 	if (r->cert) {
-		curl_easy_setopt(c, CURLOPT_SSLCERT, r->cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, r->key);
+		dl_curl.curl_easy_setopt(c, CURLOPT_SSLCERT, r->cert);
+		dl_curl.curl_easy_setopt(c, CURLOPT_SSLKEY, r->key);
 	}
 }
 
@@ -196,7 +197,7 @@ static size_t reg_write(char *data, size_t size, size_t nm, void *arg)
 	size_t n = size * nm;
 	long code = 0;
 
-	curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &code);
+	dl_curl.curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &code);
 	if (code < 200 || code >= 300 || s == NULL) {
 		size_t room = sizeof(x->resp->err) - 1 - x->resp->err_len;
 		size_t k = n < room ? n : room;
@@ -357,44 +358,46 @@ static int reg_perform(struct reg *r, CURL *c, const char *method, const char *u
 	CURLcode rc;
 
 	reg_setup_handle(r, c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reg_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, reg_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	dl_curl.curl_easy_setopt(c, CURLOPT_URL, url);
+	dl_curl.curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	dl_curl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reg_write);
+	dl_curl.curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	dl_curl.curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, reg_header);
+	dl_curl.curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
 	/* blobs are often redirected to storage: follow, but not forever. libcurl does not
 	 * send a custom Authorization header to another host. */
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, strcmp(method, "GET") == 0 ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 8L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, strcmp(method, "GET") == 0 ? 1L : 0L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_MAXREDIRS, 8L);
 	if (r->cancel) {
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, reg_xferinfo);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
+		dl_curl.curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, reg_xferinfo);
+		dl_curl.curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
 	}
 	if (strcmp(method, "HEAD") == 0) {
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		dl_curl.curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 		if (body) {
-			curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(c, CURLOPT_READFUNCTION, reg_read);
-			curl_easy_setopt(c, CURLOPT_READDATA, &x);
-			curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len);
+			dl_curl.curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+			dl_curl.curl_easy_setopt(c, CURLOPT_READFUNCTION, reg_read);
+			dl_curl.curl_easy_setopt(c, CURLOPT_READDATA, &x);
+			dl_curl.curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+			                         (curl_off_t)body->len);
 		} else {
-			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+			dl_curl.curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+			dl_curl.curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 		}
 	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	rc = dl_curl.curl_easy_perform(c);
+	dl_curl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->err[resp->err_len] = '\0';
 	if (rc != CURLE_OK) {
 		if (sink && sink->over)
 			return berth_error(err, 0, "%s %s: larger than %llu bytes", method, url,
 			                   sink->fd >= 0 ? (unsigned long long)sink->size
 			                                 : (unsigned long long)sink->max);
-		return berth_error(err, 0, "%s %s: %s", method, url, curl_easy_strerror(rc));
+		return berth_error(err, 0, "%s %s: %s", method, url,
+		                   dl_curl.curl_easy_strerror(rc));
 	}
 	return 0;
 }
@@ -408,16 +411,16 @@ static char *reg_url(struct reg *r, const char *path)
 
 static char *reg_urlencode(CURL *c, const char *s)
 {
-	char *e = curl_easy_escape(c, s, 0);
+	char *e = dl_curl.curl_easy_escape(c, s, 0);
 	char *r = xstrdup(e ? e : "");
-	curl_free(e);
+	dl_curl.curl_free(e);
 	return r;
 }
 
 /* A Bearer token from the realm for this repository's scope. */
 static int reg_bearer(struct reg *r, const struct www_auth *w, berth_error_t *err)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = dl_curl.curl_easy_init();
 	cleanup_free char *url = NULL;
 	cleanup_free char *svc = NULL;
 	cleanup_free char *scope = NULL;
@@ -453,7 +456,7 @@ static int reg_bearer(struct reg *r, const struct www_auth *w, berth_error_t *er
 	                svc ? "&service=" : "", svc ? svc : "");
 	if (r->basic) {
 		cleanup_free char *a = xasprintf("Authorization: Basic %s", r->basic);
-		h = curl_slist_append(h, a);
+		h = dl_curl.curl_slist_append(h, a);
 	}
 	if (reg_perform(r, c, "GET", url, h, NULL, &sink, &resp, err) < 0) {
 		berth_error_prefix(err, "token");
@@ -484,8 +487,8 @@ out:
 	json_decref(j);
 	free(sink.buf);
 	reg_resp_free(&resp);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	dl_curl.curl_slist_free_all(h);
+	dl_curl.curl_easy_cleanup(c);
 	return ret;
 }
 
@@ -528,25 +531,25 @@ int reg_request(struct reg *r, const char *method, const char *path, const char 
 		int ret;
 		if (accept) {
 			cleanup_free char *a = xasprintf("Accept: %s", accept);
-			h = curl_slist_append(h, a);
+			h = dl_curl.curl_slist_append(h, a);
 		}
 		if (r->authz) {
 			cleanup_free char *a = xasprintf("Authorization: %s", r->authz);
-			h = curl_slist_append(h, a);
+			h = dl_curl.curl_slist_append(h, a);
 		}
 		if (body && body->ctype) {
 			cleanup_free char *a = xasprintf("Content-Type: %s", body->ctype);
-			h = curl_slist_append(h, a);
+			h = dl_curl.curl_slist_append(h, a);
 		}
 		if (sink && sink->fd >= 0 && sink->got > 0) {
 			cleanup_free char *a =
 			    xasprintf("Range: bytes=%llu-", (unsigned long long)sink->got);
-			h = curl_slist_append(h, a);
+			h = dl_curl.curl_slist_append(h, a);
 			sink->range_pending = true;
 		}
 		reg_resp_free(resp);
 		ret = reg_perform(r, r->c, method, url, h, body, sink, resp, err);
-		curl_slist_free_all(h);
+		dl_curl.curl_slist_free_all(h);
 		if (ret < 0)
 			return -1;
 		if (resp->status != 401 || attempt > 0)
@@ -567,14 +570,15 @@ int reg_open(struct reg *r, const struct image_ref *ref, const struct reg_opts *
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (dlib_curl_load(err) < 0)
+		return -1;
 	r->o = o;
 	r->push = push;
 	r->registry = xstrdup(ref->registry);
 	r->repo = xstrdup(ref->repo);
 	r->what = ref_string(ref);
 	r->basic = reg_auth_lookup(o, ref->registry, ref->repo);
-	r->c = curl_easy_init();
+	r->c = dl_curl.curl_easy_init();
 	if (r->c == NULL)
 		return berth_error(err, 0, "curl_easy_init failed");
 	reg_ca_load(r);
@@ -634,7 +638,7 @@ int reg_clone(struct reg *d, const struct reg *s, berth_error_t *err)
 	d->push = s->push;
 	d->mount_from = xstrdup_or_null(s->mount_from);
 	d->cancel = s->cancel;
-	d->c = curl_easy_init();
+	d->c = dl_curl.curl_easy_init();
 	if (d->c == NULL)
 		return berth_error(err, 0, "curl_easy_init failed");
 	return 0;
@@ -643,7 +647,7 @@ int reg_clone(struct reg *d, const struct reg *s, berth_error_t *err)
 void reg_close(struct reg *r)
 {
 	if (r->c)
-		curl_easy_cleanup(r->c);
+		dl_curl.curl_easy_cleanup(r->c);
 	free(r->registry);
 	free(r->base);
 	free(r->repo);

@@ -9,7 +9,7 @@
 #include "regref.h"
 #include "sha256.h"
 
-#include <curl/curl.h>
+#include "dlib.h"
 
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"

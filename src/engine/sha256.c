@@ -3,17 +3,18 @@
  * SHA256_* calls (deprecated in OpenSSL 3 in favour of EVP, which allocates a context) are
  * used so that a hash is a plain value that needs no freeing on any error path. */
 #include "sha256.h"
+#include "dlib.h"
 
 #include <stdio.h>
 
 void sha256_init(struct sha256 *s)
 {
-	SHA256_Init(&s->ctx);
+	dlib_crypto()->SHA256_Init(&s->ctx);
 }
 
 void sha256_update(struct sha256 *s, const void *data, size_t len)
 {
-	SHA256_Update(&s->ctx, data, len);
+	dlib_crypto()->SHA256_Update(&s->ctx, data, len);
 }
 
 void sha256_final_hex(struct sha256 *s, char out[65])
@@ -21,7 +22,7 @@ void sha256_final_hex(struct sha256 *s, char out[65])
 	static const char hexd[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
-	SHA256_Final(md, &s->ctx);
+	dlib_crypto()->SHA256_Final(md, &s->ctx);
 	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
 		out[2 * i] = hexd[md[i] >> 4];
 		out[2 * i + 1] = hexd[md[i] & 15];

@@ -4,6 +4,7 @@
  * (util_mkdir_in_root: openat2 RESOLVE_IN_ROOT), so neither `..`, nor an absolute path, nor
  * a symlink or hard link met on the way can make it write outside. */
 #include "engine.h"
+#include "dlib.h"
 #include "log.h"
 #include "sha256.h"
 #include "util.h"
@@ -36,7 +37,7 @@ static la_ssize_t unpack_read(struct archive *a, void *data, const void **buf)
 		n = read(s->fd, s->buf, sizeof(s->buf));
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		archive_set_error(a, errno, "read");
+		dlib_archive()->archive_set_error(a, errno, "read");
 		return -1;
 	}
 	if (s->pr)
@@ -48,33 +49,33 @@ static la_ssize_t unpack_read(struct archive *a, void *data, const void **buf)
 static void archive_freep(struct archive **a)
 {
 	if (*a)
-		archive_read_free(*a);
+		dlib_archive()->archive_read_free(*a);
 }
 #define cleanup_archive __attribute__((cleanup(archive_freep)))
 
 static struct archive *unpack_open(struct unpack_src *s, bool raw, const char *what,
                                    berth_error_t *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = dlib_archive()->archive_read_new();
 
 	if (lseek(s->fd, 0, SEEK_SET) < 0) {
-		archive_read_free(a);
+		dlib_archive()->archive_read_free(a);
 		berth_error(err, errno, "%s: seek", what);
 		return NULL;
 	}
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_bzip2(a);
+	dlib_archive()->archive_read_support_filter_gzip(a);
+	dlib_archive()->archive_read_support_filter_zstd(a);
+	dlib_archive()->archive_read_support_filter_xz(a);
+	dlib_archive()->archive_read_support_filter_bzip2(a);
 	if (raw) {
-		archive_read_support_format_raw(a);
+		dlib_archive()->archive_read_support_format_raw(a);
 	} else {
-		archive_read_support_format_tar(a);
-		archive_read_support_format_gnutar(a);
+		dlib_archive()->archive_read_support_format_tar(a);
+		dlib_archive()->archive_read_support_format_gnutar(a);
 	}
-	if (archive_read_open(a, s, NULL, unpack_read, NULL) != ARCHIVE_OK) {
-		berth_error(err, 0, "%s: %s", what, archive_error_string(a));
-		archive_read_free(a);
+	if (dlib_archive()->archive_read_open(a, s, NULL, unpack_read, NULL) != ARCHIVE_OK) {
+		berth_error(err, 0, "%s: %s", what, dlib_archive()->archive_error_string(a));
+		dlib_archive()->archive_read_free(a);
 		return NULL;
 	}
 	return a;
@@ -96,15 +97,16 @@ int layer_diff_id(int fd, const char *what, char hex[65], struct progress *pr, b
 	a = unpack_open(s, true, what, err);
 	if (a == NULL)
 		return -1;
-	if (archive_read_next_header(a, &en) != ARCHIVE_OK)
-		return berth_error(err, 0, "%s: %s", what, archive_error_string(a));
+	if (dlib_archive()->archive_read_next_header(a, &en) != ARCHIVE_OK)
+		return berth_error(err, 0, "%s: %s", what, dlib_archive()->archive_error_string(a));
 	sha256_init(&h);
-	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
+	while ((r = dlib_archive()->archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
 		sha256_update(&h, buf, len);
 	if (r != ARCHIVE_EOF)
 		return berth_error(err, 0, "%s: %s", what,
-		                   archive_error_string(a) ? archive_error_string(a)
-		                                           : "read error");
+		                   dlib_archive()->archive_error_string(a)
+		                       ? dlib_archive()->archive_error_string(a)
+		                       : "read error");
 	sha256_final_hex(&h, hex);
 	return 0;
 }
@@ -205,7 +207,7 @@ static int unpack_data(struct archive *a, int fd, int64_t size)
 	la_int64_t off;
 	int r;
 
-	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+	while ((r = dlib_archive()->archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
 		const char *p = buf;
 		while (len > 0) {
 			ssize_t w = pwrite(fd, p, len, off);
@@ -232,8 +234,8 @@ static void unpack_xattrs(struct archive_entry *en, int fd)
 	const void *value;
 	size_t size;
 
-	archive_entry_xattr_reset(en);
-	while (archive_entry_xattr_next(en, &name, &value, &size) == ARCHIVE_OK) {
+	dlib_archive()->archive_entry_xattr_reset(en);
+	while (dlib_archive()->archive_entry_xattr_next(en, &name, &value, &size) == ARCHIVE_OK) {
 		if (strncmp(name, "trusted.", 8) == 0)
 			continue;
 		if (fsetxattr(fd, name, value, size, 0) < 0)
@@ -244,15 +246,15 @@ static void unpack_xattrs(struct archive_entry *en, int fd)
 static int unpack_entry(struct unpack_ctx *c, struct archive *a, struct archive_entry *en,
                         berth_error_t *err)
 {
-	const char *raw = archive_entry_pathname(en);
+	const char *raw = dlib_archive()->archive_entry_pathname(en);
 	cleanup_free char *path = NULL;
 	cleanup_free char *dir = NULL;
 	const char *base;
-	mode_t type = archive_entry_filetype(en);
-	mode_t mode = archive_entry_perm(en);
-	uid_t uid = (uid_t)archive_entry_uid(en);
-	gid_t gid = (gid_t)archive_entry_gid(en);
-	const char *hard = archive_entry_hardlink(en);
+	mode_t type = dlib_archive()->archive_entry_filetype(en);
+	mode_t mode = dlib_archive()->archive_entry_perm(en);
+	uid_t uid = (uid_t)dlib_archive()->archive_entry_uid(en);
+	gid_t gid = (gid_t)dlib_archive()->archive_entry_gid(en);
+	const char *hard = dlib_archive()->archive_entry_hardlink(en);
 	int pfd;
 
 	if (raw == NULL)
@@ -322,19 +324,20 @@ static int unpack_entry(struct unpack_ctx *c, struct archive *a, struct archive_
 	}
 	case AE_IFREG: {
 		cleanup_close int fd = -1;
-		struct timespec ts[2] = {{.tv_sec = archive_entry_mtime(en)},
-		                         {.tv_sec = archive_entry_mtime(en)}};
+		struct timespec ts[2] = {{.tv_sec = dlib_archive()->archive_entry_mtime(en)},
+		                         {.tv_sec = dlib_archive()->archive_entry_mtime(en)}};
 		int r;
 		if (unpack_clear(pfd, base, false) < 0)
 			return berth_error(err, errno, "%s: entry `%s`: replace", c->what, raw);
 		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return berth_error(err, errno, "%s: entry `%s`: create", c->what, raw);
-		r = unpack_data(a, fd, archive_entry_size(en));
+		r = unpack_data(a, fd, dlib_archive()->archive_entry_size(en));
 		if (r == -2)
 			return berth_error(err, 0, "%s: entry `%s`: %s", c->what, raw,
-			                   archive_error_string(a) ? archive_error_string(a)
-			                                           : "truncated");
+			                   dlib_archive()->archive_error_string(a)
+			                       ? dlib_archive()->archive_error_string(a)
+			                       : "truncated");
 		if (r < 0 || fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0 ||
 		    futimens(fd, ts) < 0)
 			return berth_error(err, errno, "%s: entry `%s`: write", c->what, raw);
@@ -343,7 +346,7 @@ static int unpack_entry(struct unpack_ctx *c, struct archive *a, struct archive_
 		return 0;
 	}
 	case AE_IFLNK: {
-		const char *target = archive_entry_symlink(en);
+		const char *target = dlib_archive()->archive_entry_symlink(en);
 		if (target == NULL)
 			return berth_error(err, 0, "%s: entry `%s`: symlink without target",
 			                   c->what, raw);
@@ -356,7 +359,7 @@ static int unpack_entry(struct unpack_ctx *c, struct archive *a, struct archive_
 	case AE_IFBLK:
 	case AE_IFIFO:
 		if (unpack_clear(pfd, base, false) < 0 ||
-		    mknodat(pfd, base, type | mode, archive_entry_rdev(en)) < 0 ||
+		    mknodat(pfd, base, type | mode, dlib_archive()->archive_entry_rdev(en)) < 0 ||
 		    fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return berth_error(err, errno, "%s: entry `%s`: mknod", c->what, raw);
 		return 0;
@@ -378,12 +381,13 @@ static la_ssize_t unpack_read_hashed(struct archive *a, void *data, const void *
 	struct unpack_hashed *u = data;
 	size_t len;
 	la_int64_t off;
-	int r = archive_read_data_block(u->outer, buf, &len, &off);
+	int r = dlib_archive()->archive_read_data_block(u->outer, buf, &len, &off);
 
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r != ARCHIVE_OK) {
-		archive_set_error(a, EIO, "%s", archive_error_string(u->outer) ?: "read error");
+		dlib_archive()->archive_set_error(
+		    a, EIO, "%s", dlib_archive()->archive_error_string(u->outer) ?: "read error");
 		return -1;
 	}
 	sha256_update(&u->h, *buf, len);
@@ -405,11 +409,12 @@ static int layer_unpack_from(struct archive *a, const char *what, const char *de
 	c.rootfd = rootfd;
 	old = umask(0);
 	for (;;) {
-		int h = archive_read_next_header(a, &en);
+		int h = dlib_archive()->archive_read_next_header(a, &en);
 		if (h == ARCHIVE_EOF)
 			break;
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
-			r = berth_error(err, 0, "%s: %s", what, archive_error_string(a));
+			r = berth_error(err, 0, "%s: %s", what,
+			                dlib_archive()->archive_error_string(a));
 			break;
 		}
 		if (unpack_entry(&c, a, en, err) < 0) {
@@ -454,23 +459,24 @@ int layer_unpack_digest(int fd, const char *what, const char *dest, char hex[65]
 	outer = unpack_open(s, true, what, err);
 	if (outer == NULL)
 		return -1;
-	if (archive_read_next_header(outer, &en) != ARCHIVE_OK)
-		return berth_error(err, 0, "%s: %s", what, archive_error_string(outer));
+	if (dlib_archive()->archive_read_next_header(outer, &en) != ARCHIVE_OK)
+		return berth_error(err, 0, "%s: %s", what,
+		                   dlib_archive()->archive_error_string(outer));
 	u.outer = outer;
 	sha256_init(&u.h);
-	a = archive_read_new();
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	if (archive_read_open(a, &u, NULL, unpack_read_hashed, NULL) != ARCHIVE_OK)
-		return berth_error(err, 0, "%s: %s", what, archive_error_string(a));
+	a = dlib_archive()->archive_read_new();
+	dlib_archive()->archive_read_support_format_tar(a);
+	dlib_archive()->archive_read_support_format_gnutar(a);
+	if (dlib_archive()->archive_read_open(a, &u, NULL, unpack_read_hashed, NULL) != ARCHIVE_OK)
+		return berth_error(err, 0, "%s: %s", what, dlib_archive()->archive_error_string(a));
 	if (layer_unpack_from(a, what, dest, err) < 0)
 		return -1;
 	/* what the tar reader did not need (the end blocks, padding) is in the diff id too */
-	while ((r = archive_read_data_block(outer, &buf, &len, &off)) == ARCHIVE_OK)
+	while ((r = dlib_archive()->archive_read_data_block(outer, &buf, &len, &off)) == ARCHIVE_OK)
 		sha256_update(&u.h, buf, len);
 	if (r != ARCHIVE_EOF)
 		return berth_error(err, 0, "%s: %s", what,
-		                   archive_error_string(outer) ?: "read error");
+		                   dlib_archive()->archive_error_string(outer) ?: "read error");
 	sha256_final_hex(&u.h, hex);
 	return 0;
 }

@@ -72,6 +72,18 @@ podman_image() {
 	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
 }
 
+@test "run of a stored image loads neither libcurl, libcrypto nor libarchive (loaded on first use)" {
+	b run --rm --network none busybox true
+	# LD_DEBUG=files: the dynamic loader names each library it loads, in every berth process
+	LD_DEBUG=files "$BERTH" --root "$ROOT" run --rm --network none busybox true 2>"$BATS_TEST_TMPDIR/ld"
+	grep -q 'file=libc.so.6' "$BATS_TEST_TMPDIR/ld"
+	run grep -E 'file=(libcurl|libcrypto|libarchive)' "$BATS_TEST_TMPDIR/ld"
+	[ "$status" -eq 1 ]
+	# and a command that needs one loads it
+	LD_DEBUG=files "$BERTH" --root "$ROOT" image export busybox >"$BATS_TEST_TMPDIR/t.tar" 2>"$BATS_TEST_TMPDIR/ld2"
+	grep -q 'file=libarchive.so.13' "$BATS_TEST_TMPDIR/ld2"
+}
+
 @test "-i passes stdin; -t gives a terminal; -d -t logs the terminal's output" {
 	run bash -c "echo piped | '$BERTH' --root '$ROOT' run -i --rm busybox cat"
 	[ "$output" = piped ]

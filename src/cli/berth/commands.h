@@ -65,5 +65,8 @@ BERTH_CMD(manifest);
 BERTH_CMD(load);
 BERTH_CMD(network);
 BERTH_CMD(port);
+BERTH_CMD(cp);
+BERTH_CMD(diff);
+BERTH_CMD(export);
 
 #endif

@@ -12,9 +12,11 @@
 #include <time.h>
 
 static const char images_usage[] =
-    "usage: berth images [-a|--all] [-q|--quiet] [--digests] [--no-trunc] [--format json]\n"
+    "usage: berth images [-a|--all] [-q|--quiet] [--digests] [--no-trunc]\n"
+    "                    [--format json|TEMPLATE]\n"
     "  CREATED is how long ago the image was made, SIZE its layers unpacked (as Docker);\n"
-    "  --format json gives the full RFC 3339 time and the size in bytes";
+    "  --format json gives the full RFC 3339 time and the size in bytes; --format TEMPLATE\n"
+    "  a Go template over each of its images: {{.name}} {{.id}}";
 
 /* An RFC 3339 time ("2024-05-01T12:00:00.123456789Z", "…+02:00") as seconds since the
  * epoch, or -1. */
@@ -105,6 +107,7 @@ BERTH_CMD(images)
 	    {0},
 	};
 	bool json = false, digests = false, quiet = false, notrunc = false;
+	const char *tmpl = NULL;
 	struct image_summary *v;
 	size_t n;
 	int c;
@@ -120,21 +123,32 @@ BERTH_CMD(images)
 			notrunc = true;
 		else if (c == 'F' && strcmp(optarg, "json") == 0)
 			json = true;
+		else if (c == 'F' && strncmp(optarg, "table", 5) == 0)
+			return berth_error(err, 0,
+			                   "bad --format `%s`: expected json or a template "
+			                   "({{.name}}); table formats are not supported",
+			                   optarg);
 		else if (c == 'F')
-			return berth_error(err, 0, "bad --format `%s`: expected json", optarg);
+			tmpl = optarg;
 		else
 			return CLI_RET(c);
 	}
 	if (optind != argc)
 		return berth_error(err, 0, "unexpected argument `%s` (%s)", argv[optind],
 		                   "berth images --help");
-	if (json) {
-		char *t = image_list_json(e, err);
+	if (json || tmpl) {
+		char *t = image_list_json(e, err), *f = NULL;
+		int r;
 		if (t == NULL)
 			return -1;
-		puts(t);
+		r = tmpl ? template_render_each("--format", tmpl, t, &f, err) : 0;
+		if (r == 0 && tmpl)
+			fputs(f, stdout);
+		else if (r == 0)
+			puts(t);
 		free(t);
-		return 0;
+		free(f);
+		return r;
 	}
 	if (image_summaries(e, &v, &n, err) < 0)
 		return -1;

@@ -43,6 +43,9 @@ static const struct {
     {"logout", cmd_logout, "forget a registry's credentials"},
     {"network", cmd_network, "create, list, inspect, remove networks"},
     {"port", cmd_port, "list a container's published ports"},
+    {"cp", cmd_cp, "copy files between a container and the host"},
+    {"diff", cmd_diff, "list what changed in a container's filesystem"},
+    {"export", cmd_export, "write a container's filesystem as a tar"},
 };
 
 static void usage(FILE *f)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* berth ps [-a] [--format json] */
+/* berth ps [-a] [--format json|TEMPLATE] */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char ps_usage[] = "usage: berth ps [-a] [--format json]";
+static const char ps_usage[] =
+    "usage: berth ps [-a] [--format json|TEMPLATE]\n"
+    "  --format TEMPLATE  a Go template over each container of `--format json`: {{.name}}";
 
 BERTH_CMD(ps)
 {
@@ -19,6 +21,7 @@ BERTH_CMD(ps)
 	    {0},
 	};
 	bool all = false, json = false;
+	const char *tmpl = NULL;
 	struct ctr_info *v, *shown;
 	size_t n, k = 0;
 	int c;
@@ -28,8 +31,13 @@ BERTH_CMD(ps)
 			all = true;
 		else if (c == 'F' && strcmp(optarg, "json") == 0)
 			json = true;
+		else if (c == 'F' && strncmp(optarg, "table", 5) == 0)
+			return berth_error(err, 0,
+			                   "bad --format `%s`: expected json or a template "
+			                   "({{.name}}); table formats are not supported",
+			                   optarg);
 		else if (c == 'F')
-			return berth_error(err, 0, "bad --format `%s`: expected json", optarg);
+			tmpl = optarg;
 		else
 			return CLI_RET(c);
 	}
@@ -46,10 +54,19 @@ BERTH_CMD(ps)
 		if (!(all || ctr_status_running(v[i].status)))
 			shown[j++] = v[i];
 	free(v);
-	if (json) {
-		char *t = ctr_infos_json(shown, k);
-		puts(t);
+	if (json || tmpl) {
+		char *t = ctr_infos_json(shown, k), *f = NULL;
+		int r = tmpl ? template_render_each("--format", tmpl, t, &f, err) : 0;
+		if (r == 0)
+			fputs(tmpl ? f : t, stdout);
+		if (r == 0 && !tmpl)
+			putchar('\n');
 		free(t);
+		free(f);
+		if (r < 0) {
+			ctr_infos_free(shown, n);
+			return -1;
+		}
 	} else {
 		printf("%-14s %-20s %-24s %-22s %-16s %-24s %s\n", "ID", "IMAGE", "COMMAND",
 		       "STATUS", "ADDRESS", "PORTS", "NAME");

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: MIT */
+/* A container's log: what the monitor writes (a record a line, k8s-file, ctrlog.h) and what
+ * `berth logs` reads back, each stream to its own fd, with --tail, --since, --until, -t, -f. */
+#include "ctrlog.h"
+#include "engine.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void ctrlog_format_time(const struct timespec *t, char out[CTRLOG_TS_SIZE])
+{
+	struct tm tm;
+	size_t k;
+
+	gmtime_r(&t->tv_sec, &tm);
+	k = strftime(out, CTRLOG_TS_SIZE, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + k, CTRLOG_TS_SIZE - k, ".%09ldZ", t->tv_nsec);
+}
+
+void ctrlog_format(const struct timespec *t, int stream, const char *data, size_t n, char **buf,
+                   size_t *len, size_t *cap)
+{
+	char ts[CTRLOG_TS_SIZE];
+	const char *name = stream == 2 ? "stderr" : "stdout";
+	size_t lines = 1, need, tl;
+	const char *p, *end = data + n;
+
+	for (p = data; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		lines++;
+	ctrlog_format_time(t, ts);
+	tl = strlen(ts);
+	/* each record: TS, ' ', stream, " F ", text, '\n' */
+	need = *len + n + lines * (tl + 12);
+	if (need > *cap) {
+		*cap = need + 256;
+		*buf = xrealloc(*buf, *cap);
+	}
+	for (p = data; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t tn = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *o = *buf + *len;
+		memcpy(o, ts, tl);
+		o += tl;
+		*o++ = ' ';
+		memcpy(o, name, 6);
+		o += 6;
+		*o++ = ' ';
+		*o++ = nl ? 'F' : 'P';
+		*o++ = ' ';
+		memcpy(o, p, tn);
+		o += tn;
+		*o++ = '\n';
+		*len = (size_t)(o - *buf);
+		p += tn + (nl ? 1 : 0);
+	}
+}
+
+/* n digits at s as a number; -1 when one is not a digit */
+static long ctrlog_digits(const char *s, int n)
+{
+	long v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|±HH:MM]", all of s[0..len). *zoned: a zone was given (else
+ * the time is local). */
+static int ctrlog_parse_rfc3339(const char *s, size_t len, struct timespec *out, bool *zoned)
+{
+	struct tm tm = {0};
+	long y, mo, d, h = 0, mi = 0, sec = 0, nsec = 0, off = 0;
+	size_t i = 10;
+	time_t t;
+
+	*zoned = false;
+	if (len < 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	y = ctrlog_digits(s, 4);
+	mo = ctrlog_digits(s + 5, 2);
+	d = ctrlog_digits(s + 8, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	if (i < len && (s[i] == 'T' || s[i] == 't')) {
+		if (len < i + 6 || s[i + 3] != ':')
+			return -1;
+		h = ctrlog_digits(s + i + 1, 2);
+		mi = ctrlog_digits(s + i + 4, 2);
+		i += 6;
+		if (h < 0 || h > 23 || mi < 0 || mi > 59)
+			return -1;
+		if (i < len && s[i] == ':') {
+			if (len < i + 3)
+				return -1;
+			sec = ctrlog_digits(s + i + 1, 2);
+			i += 3;
+			if (sec < 0 || sec > 60)
+				return -1;
+			if (i < len && s[i] == '.') {
+				int k = 0;
+				for (i++; i < len && isdigit((unsigned char)s[i]); i++, k++)
+					if (k < 9)
+						nsec = nsec * 10 + (s[i] - '0');
+				if (k == 0)
+					return -1;
+				for (; k < 9; k++)
+					nsec *= 10;
+			}
+		}
+		if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+			*zoned = true;
+			i++;
+		} else if (i < len && (s[i] == '+' || s[i] == '-')) {
+			long oh, om;
+			if (len < i + 6 || s[i + 3] != ':')
+				return -1;
+			oh = ctrlog_digits(s + i + 1, 2);
+			om = ctrlog_digits(s + i + 4, 2);
+			if (oh < 0 || oh > 23 || om < 0 || om > 59)
+				return -1;
+			off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+			*zoned = true;
+			i += 6;
+		}
+	}
+	if (i != len)
+		return -1;
+	tm.tm_year = (int)(y - 1900);
+	tm.tm_mon = (int)(mo - 1);
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
+	tm.tm_sec = (int)sec;
+	if (*zoned) {
+		t = timegm(&tm);
+		t -= off;
+	} else {
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+	}
+	if (t == (time_t)-1)
+		return -1;
+	out->tv_sec = t;
+	out->tv_nsec = nsec;
+	return 0;
+}
+
+int ctrlog_parse(const char *line, size_t len, struct ctrlog_rec *out)
+{
+	const char *sp = memchr(line, ' ', len);
+	bool zoned;
+	size_t k;
+
+	if (sp == NULL || ctrlog_parse_rfc3339(line, (size_t)(sp - line), &out->time, &zoned) < 0 ||
+	    !zoned)
+		return -1;
+	k = (size_t)(sp - line) + 1;
+	if (len < k + 8 || line[k + 6] != ' ')
+		return -1;
+	if (memcmp(line + k, "stdout", 6) == 0)
+		out->stream = 1;
+	else if (memcmp(line + k, "stderr", 6) == 0)
+		out->stream = 2;
+	else
+		return -1;
+	k += 7;
+	if (line[k] != 'F' && line[k] != 'P')
+		return -1;
+	out->full = line[k] == 'F';
+	k++;
+	if (k < len && line[k] != ' ')
+		return -1;
+	if (k < len)
+		k++;
+	out->text = line + k;
+	out->text_len = len - k;
+	return 0;
+}
+
+/* Go's time.ParseDuration: [+-]?(NUMBER UNIT)+, NUMBER with an optional fraction */
+static int ctrlog_parse_duration(const char *s, long double *secs)
+{
+	static const struct {
+		const char *unit;
+		long double secs;
+	} units[] = {{"ns", 1e-9L}, {"us", 1e-6L}, {"\xc2\xb5s", 1e-6L}, {"ms", 1e-3L},
+	             {"s", 1},      {"m", 60},     {"h", 3600}};
+	long double total = 0;
+	int sign = 1;
+
+	if (*s == '+' || *s == '-')
+		sign = *s++ == '-' ? -1 : 1;
+	if (strcmp(s, "0") == 0) {
+		*secs = 0;
+		return 0;
+	}
+	if (*s == '\0')
+		return -1;
+	while (*s) {
+		long double v = 0, scale = 1;
+		bool any = false;
+		size_t best = 0, bi = 0;
+		for (; isdigit((unsigned char)*s); s++, any = true)
+			v = v * 10 + (*s - '0');
+		if (*s == '.')
+			for (s++; isdigit((unsigned char)*s); s++, any = true)
+				v += (*s - '0') * (scale /= 10);
+		if (!any)
+			return -1;
+		for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+			size_t l = strlen(units[u].unit);
+			if (strncmp(s, units[u].unit, l) == 0 && l > best) {
+				best = l;
+				bi = u;
+			}
+		}
+		if (best == 0)
+			return -1;
+		total += v * units[bi].secs;
+		s += best;
+		if (total > 1e12L)
+			return -1;
+	}
+	*secs = total * sign;
+	return 0;
+}
+
+int ctr_log_parse_time(const char *s, const struct timespec *now, struct timespec *out)
+{
+	long double d;
+	bool zoned;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return -1;
+	if (ctrlog_parse_duration(s, &d) == 0) {
+		long double t = (long double)now->tv_sec + now->tv_nsec / 1e9L - d;
+		if (t < 0)
+			t = 0;
+		out->tv_sec = (time_t)t;
+		out->tv_nsec = (long)((t - (long double)out->tv_sec) * 1e9L);
+		return 0;
+	}
+	if (ctrlog_parse_rfc3339(s, n, out, &zoned) == 0)
+		return 0;
+	/* Unix seconds[.fraction] */
+	{
+		const char *p = s;
+		long long sec = 0;
+		long nsec = 0;
+		int k = 0;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (sec > (LLONG_MAX - 9) / 10)
+				return -1;
+			sec = sec * 10 + (*p - '0');
+		}
+		if (*p == '.') {
+			for (p++; isdigit((unsigned char)*p); p++, k++)
+				if (k < 9)
+					nsec = nsec * 10 + (*p - '0');
+			for (; k < 9; k++)
+				nsec *= 10;
+		}
+		if (*p != '\0' || sec > (long long)INT32_MAX * 64)
+			return -1;
+		out->tv_sec = (time_t)sec;
+		out->tv_nsec = nsec;
+	}
+	return 0;
+}
+
+static int ctrlog_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
+}
+
+/* The reader's state, across reads of a log that grows (-f). */
+struct ctrlog_reader {
+	const struct ctr_log_opts *o;
+	bool count;       /* only count the lines (for --tail) */
+	long long lines;  /* whole lines counted (count) */
+	long long skip;   /* whole lines to skip before printing (--tail) */
+	bool at_start[3]; /* a stream's next text begins a line (for -t) */
+	bool past_until;  /* a record after --until was seen */
+	int last;         /* the stream written last */
+	/* while lines are skipped: each stream's parts of a line (P records, as in the log)
+	 * whose end has not come yet, printed if the line is not skipped after all */
+	char *held[3];
+	size_t held_len[3];
+	char *buf;
+	size_t len, cap;
+};
+
+static bool ctrlog_wanted(const struct ctrlog_reader *r, const struct ctrlog_rec *rec)
+{
+	if (r->o->has_since && ctrlog_cmp(&rec->time, &r->o->since) < 0)
+		return false;
+	return !(r->o->has_until && ctrlog_cmp(&rec->time, &r->o->until) > 0);
+}
+
+static void ctrlog_emit(struct ctrlog_reader *r, const struct ctrlog_rec *rec)
+{
+	FILE *f = rec->stream == 2 ? stderr : stdout;
+
+	if (r->last != rec->stream)
+		fflush(r->last == 2 ? stderr : stdout);
+	r->last = rec->stream;
+	if (r->o->timestamps && r->at_start[rec->stream]) {
+		char ts[CTRLOG_TS_SIZE];
+		ctrlog_format_time(&rec->time, ts);
+		fputs(ts, f);
+		fputc(' ', f);
+	}
+	fwrite(rec->text, 1, rec->text_len, f);
+	if (rec->full)
+		fputc('\n', f);
+	r->at_start[rec->stream] = rec->full;
+}
+
+/* The held parts of stream's line: printed (print) or dropped. */
+static void ctrlog_release(struct ctrlog_reader *r, int stream, bool print)
+{
+	char *p = r->held[stream], *end, *nl;
+	struct ctrlog_rec rec;
+
+	if (p == NULL)
+		return;
+	end = p + r->held_len[stream];
+	for (; print && p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+		if (ctrlog_parse(p, (size_t)(nl - p), &rec) == 0)
+			ctrlog_emit(r, &rec);
+	free(r->held[stream]);
+	r->held[stream] = NULL;
+	r->held_len[stream] = 0;
+}
+
+static void ctrlog_line(struct ctrlog_reader *r, const char *line, size_t len)
+{
+	struct ctrlog_rec rec;
+
+	if (ctrlog_parse(line, len, &rec) < 0)
+		return;
+	if (r->o->has_until && ctrlog_cmp(&rec.time, &r->o->until) > 0)
+		r->past_until = true;
+	if (!ctrlog_wanted(r, &rec))
+		return;
+	if (r->count) {
+		r->lines += rec.full;
+		return;
+	}
+	if (r->skip > 0) {
+		/* a line is skipped as a whole: its parts wait for its end */
+		if (!rec.full) {
+			size_t h = r->held_len[rec.stream];
+			r->held[rec.stream] = xrealloc(r->held[rec.stream], h + len + 1);
+			memcpy(r->held[rec.stream] + h, line, len);
+			r->held[rec.stream][h + len] = '\n';
+			r->held_len[rec.stream] = h + len + 1;
+			return;
+		}
+		r->skip--;
+		ctrlog_release(r, rec.stream, false);
+		if (r->skip == 0) {
+			ctrlog_release(r, 1, true);
+			ctrlog_release(r, 2, true);
+		}
+		return;
+	}
+	ctrlog_emit(r, &rec);
+}
+
+/* Everything the log holds now, record by record; an unfinished last line stays in r->buf. */
+static int ctrlog_pump(struct ctrlog_reader *r, int fd, const char *path, berth_error_t *err)
+{
+	for (;;) {
+		ssize_t n;
+		char *nl, *p;
+		if (r->cap - r->len < 65536) {
+			if (r->cap > (16u << 20))
+				return berth_error(err, 0, "`%s`: a record longer than 16 MiB",
+				                   path);
+			r->cap = r->cap * 2 + 65536;
+			r->buf = xrealloc(r->buf, r->cap);
+		}
+		n = read(fd, r->buf + r->len, r->cap - r->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berth_error(err, errno, "read `%s`", path);
+		if (n == 0)
+			return 0;
+		r->len += (size_t)n;
+		for (p = r->buf; (nl = memchr(p, '\n', r->len - (size_t)(p - r->buf))) != NULL;
+		     p = nl + 1)
+			ctrlog_line(r, p, (size_t)(nl - p));
+		r->len -= (size_t)(p - r->buf);
+		memmove(r->buf, p, r->len);
+	}
+}
+
+/* The plain ctr.log of a container an older berth ran: its output, both streams as one. */
+static int ctrlog_old(struct engine *e, const char *id, const struct ctr_log_opts *o,
+                      berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "containers/%s/" CTRLOG_OLD_NAME, id);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	char buf[16384];
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : berth_error(err, errno, "open `%s`", p);
+	if (o->timestamps || o->tail >= 0 || o->has_since || o->has_until)
+		return berth_error(err, 0,
+		                   "container %.12s's log was written by an older berth, without "
+		                   "times or streams: only `berth logs [-f]` reads it",
+		                   id);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > 0) {
+			util_write_all(STDOUT_FILENO, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (!o->follow || ctr_wait_exit(e, id, 0)) {
+			while ((n = read(fd, buf, sizeof(buf))) > 0)
+				util_write_all(STDOUT_FILENO, buf, (size_t)n);
+			return 0;
+		}
+		usleep(100000);
+	}
+}
+
+int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, berth_error_t *err)
+{
+	cleanup_free char *p = engine_path(e, "containers/%s/" CTRLOG_NAME, id);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	struct ctrlog_reader r = {.o = o, .at_start = {true, true, true}, .last = 1};
+	int rc = -1;
+
+	if (fd < 0 && errno == ENOENT)
+		return ctrlog_old(e, id, o, err);
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", p);
+	if (o->tail >= 0) {
+		r.count = true;
+		if (ctrlog_pump(&r, fd, p, err) < 0)
+			goto out;
+		r.count = false;
+		r.len = 0;
+		r.skip = r.lines > o->tail ? r.lines - o->tail : 0;
+		r.past_until = false;
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			berth_error(err, errno, "lseek `%s`", p);
+			goto out;
+		}
+	}
+	for (;;) {
+		struct timespec now;
+		if (ctrlog_pump(&r, fd, p, err) < 0)
+			goto out;
+		if (!o->follow || r.past_until)
+			break;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (o->has_until && ctrlog_cmp(&now, &o->until) > 0)
+			break;
+		fflush(stdout);
+		if (ctr_wait_exit(e, id, 0)) {
+			/* once more: what came between the last read and the exit */
+			if (ctrlog_pump(&r, fd, p, err) < 0)
+				goto out;
+			break;
+		}
+		usleep(100000);
+	}
+	rc = 0;
+out:
+	ctrlog_release(&r, 1, rc == 0);
+	ctrlog_release(&r, 2, rc == 0);
+	fflush(stdout);
+	free(r.buf);
+	return rc;
+}
