@@ -229,6 +229,9 @@ bool ctr_status_running(enum ctr_status st);
 int ctr_parse_stat(const char *text, char *state, unsigned long long *start_time);
 /* This process's start time (kept in the record with monitor_pid, against pid reuse). */
 unsigned long long ctr_self_start_time(void);
+/* Whether pid lives (not a zombie) and, when start_time is not 0, is still the process that
+ * started then; *start (may be NULL) gets its start time. */
+bool ctr_pid_alive(pid_t pid, unsigned long long start_time, unsigned long long *start);
 
 /* A container as the CLI sees it. */
 struct ctr_info {

@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 struct nl {
@@ -201,6 +202,7 @@ int nl_bridge_ensure(const char *name, uint32_t gw, int prefix, berth_error_t *e
 	struct nlmsghdr *h;
 	struct ifinfomsg *ifm;
 	struct nlattr *li;
+	uint8_t mac[6];
 	unsigned idx;
 	int rc = -1, r;
 
@@ -210,6 +212,13 @@ int nl_bridge_ensure(const char *name, uint32_t gw, int prefix, berth_error_t *e
 	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(h, IFLA_IFNAME, name);
+	/* a MAC address of its own: otherwise the bridge takes its lowest port's, and changes it
+	 * when that container goes, leaving the others' ARP entry for the gateway (their route
+	 * and their DNS responder) stale for as long as the entry lives */
+	if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
+		abort();
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+	mnl_attr_put(h, IFLA_ADDRESS, sizeof(mac), mac);
 	li = mnl_attr_nest_start(h, IFLA_LINKINFO);
 	mnl_attr_put_strz(h, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(h, li);

@@ -393,6 +393,28 @@ static void hosts_update_network(struct engine *e, const char *network, json_t *
 
 /* ---- attach and detach ----------------------------------------------------------------- */
 
+/* ---- the DNS responder (dnsd.c) of a user network ------------------------------------------ */
+
+/* Its last container gone from network: its responder goes too. */
+static void dns_network_detached(struct engine *e, const char *network, json_t *leases)
+{
+	json_t *l;
+	size_t i;
+
+	if (strcmp(network, NET_DEFAULT) == 0 || network[0] == '\0')
+		return;
+	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", network) == 0) return;
+	dnsd_stop(e, network);
+}
+
+/* resolv.conf's nameserver: the network's responder, for a user network and no --dns. */
+static const char *dns_nameserver(json_t *net, size_t n_dns)
+{
+	if (net == NULL || n_dns > 0 || strcmp(jstr(net, "name") ?: "", NET_DEFAULT) == 0)
+		return NULL;
+	return jstr(net, "gateway");
+}
+
 static char *net_ns_path(struct engine *e, const char *id)
 {
 	return engine_path(e, "netns/%s", id);
@@ -438,8 +460,10 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 		}
 		berth_error_release(&e2);
 	}
-	if (network)
+	if (network) {
 		hosts_update_network(e, network, leases);
+		dns_network_detached(e, network, leases);
+	}
 }
 
 void net_detach(struct engine *e, const char *id)
@@ -700,6 +724,8 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 		goto out;
 	if (n_ports && fw_ports_add(id, &fwn, ips, NULL, ports, n_ports, err) < 0)
 		goto out;
+	if (strcmp(name, NET_DEFAULT) != 0 && dnsd_ensure(e, name, gws, c.prefix, err) < 0)
+		goto out;
 	net_cidr_format(&c, sub);
 	json_object_set_new(rec, "network_settings",
 	                    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name,
@@ -800,6 +826,7 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 	cleanup_free char *resolv = NULL;
 	cleanup_free char *host_resolv = NULL;
 	cleanup_free char *hostname = NULL;
+	cleanup_free char *dns_copy = NULL;
 	json_t *cn, *net = NULL, *publish;
 	size_t len;
 
@@ -915,6 +942,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		}
 		free(ports);
 	}
+	if (dns_nameserver(net, o->n_dns))
+		dns_copy = xstrdup(dns_nameserver(net, o->n_dns));
 	json_decref(net);
 	hostname = o->hostname ? xstrdup(o->hostname) : xasprintf("%.12s", id);
 	cn = json_pack("{s:s,s:s,s:o}", "mode", mode, "hostname", hostname, "publish", publish);
@@ -963,10 +992,13 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 	/* bridge and none: the engine's own namespace; the files of /etc */
 	{
 		berth_error_t e2 = NULL;
-		if (util_read_file("/etc/resolv.conf", &host_resolv, &len, &e2) < 0)
+		if (util_read_file(dnsd_resolv_path(), &host_resolv, &len, &e2) < 0)
 			berth_error_release(&e2);
 	}
-	resolv = net_resolv_conf(host_resolv, o->dns, o->n_dns, o->dns_search, o->n_dns_search);
+	resolv =
+	    dns_copy
+	        ? net_resolv_conf(host_resolv, &dns_copy, 1, o->dns_search, o->n_dns_search)
+	        : net_resolv_conf(host_resolv, o->dns, o->n_dns, o->dns_search, o->n_dns_search);
 	{
 		json_t *rec = json_pack("{s:s,s:O}", "name", o->name ? o->name : "", "network", cn);
 		cleanup_free char *hosts = hosts_text(rec, NULL, NULL);
@@ -1280,6 +1312,7 @@ static int net_remove_locked(struct engine *e, json_t *net, berth_error_t *err)
 {
 	cleanup_free char *p = engine_path(e, "networks/%s.json", jstr(net, "name"));
 
+	dnsd_stop(e, jstr(net, "name"));
 	if (fw_network_del(jstr(net, "name"), err) < 0)
 		return -1;
 	if (jstr(net, "bridge") && nl_link_del(jstr(net, "bridge"), err) < 0)

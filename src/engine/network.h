@@ -7,6 +7,8 @@
  *   networks/<name>.json   one network (the default `berth` is written on first use)
  *   networks/leases.json   every address in use: [{network, ip, id, name, aliases, host_if}]
  *   networks/lock          flock(2) taken while leases, bridges or hosts files change
+ *   networks/<name>.dns.pid  a user network's DNS responder ("PID START-TIME"), while the
+ *                          network has containers; <name>.dns.log its log (dnsd.c)
  *   netns/<id>             the container's network namespace, bind-mounted (while it runs) */
 #ifndef BERTH_ENGINE_NETWORK_H
 #define BERTH_ENGINE_NETWORK_H
@@ -82,5 +84,15 @@ void net_detach(struct engine *e, const char *id);
  * hostname in dir. *netns (NULL for host) is the path config.json gets. */
 int net_prepare(struct engine *e, const struct image *img, const struct run_opts *o, const char *id,
                 const char *dir, struct json_t **out, char **netns, berth_error_t *err);
+
+/* ---- the DNS responder of a user-created network (dnsd.c) ----------------------------- */
+/* Start network's responder on gateway:53 unless it runs (networks/<name>.dns.pid names a
+ * live one); it answers queries from gateway/prefix only. Under the network lock. */
+int dnsd_ensure(struct engine *e, const char *network, const char *gateway, int prefix,
+                berth_error_t *err);
+/* Kill network's responder (when there is one) and remove its pid file. Never fails. */
+void dnsd_stop(struct engine *e, const char *network);
+/* The host's resolv.conf: $BERTH_RESOLV_CONF, or /etc/resolv.conf. */
+const char *dnsd_resolv_path(void);
 
 #endif

@@ -102,6 +102,11 @@ static bool ctr_proc_alive(pid_t pid, unsigned long long start_time, unsigned lo
 	return start_time == 0 || st == start_time;
 }
 
+bool ctr_pid_alive(pid_t pid, unsigned long long start_time, unsigned long long *start)
+{
+	return ctr_proc_alive(pid, start_time, start);
+}
+
 unsigned long long ctr_self_start_time(void)
 {
 	unsigned long long st = 0;

@@ -3,7 +3,8 @@
 #   tests/fuzz/run.sh [SECONDS [TARGET…]]   default 30 seconds per target, every target
 # Targets: vm_virtio (virtio-mmio, virtqueues, PLIC, UART), vm_p9 (the 9P2000.L server of
 # --share, on a scratch directory, checking that nothing outside it changes), config (the config.json parser),
-# unpack (layer unpacking of hostile tar streams). Each starts from its committed seed corpus
+# unpack (layer unpacking of hostile tar streams), dns (a network's DNS responder's answer to a
+# hostile query). Each starts from its committed seed corpus
 # tests/fuzz/corpus/TARGET/ (when there is one) and keeps what it finds in
 # build-fuzz/corpus-TARGET/. Exits non-zero on the first target that finds a crash, a leak
 # or undefined behaviour.
@@ -12,7 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build-fuzz"
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-[ $# -gt 0 ] || set -- vm_virtio vm_p9 config unpack
+[ $# -gt 0 ] || set -- vm_virtio vm_p9 config unpack dns
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$top" -Dfuzz=true -Dtests=false \
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
