@@ -177,7 +177,7 @@ void ctr_umount(struct engine *e, const char *id)
 		log_warning("umount `%s`: %s", rootfs, strerror(errno));
 }
 
-static bool ctr_name_used(struct engine *e, const char *name)
+bool ctr_name_used(struct engine *e, const char *name)
 {
 	berth_error_t e2 = NULL;
 	json_t *all, *r;
@@ -214,8 +214,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		return berth_error(err, errno, "getrandom");
 	for (int i = 0; i < 32; i++)
 		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
-	if (o->name && (o->name[0] == '\0' || strchr(o->name, '/') || o->name[0] == '.'))
-		return berth_error(err, 0, "bad --name `%s`", o->name);
+	if (o->name && ctr_check_name("--name", o->name, err) < 0)
+		return -1;
 	cname = o->name ? xstrdup(o->name) : xasprintf("c-%.10s", id);
 	if (engine_lock(e, err) < 0)
 		return -1;

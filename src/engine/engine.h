@@ -236,6 +236,7 @@ struct ctr_info {
 	bool has_exit_code;
 	int exit_code;
 	bool rm, tty, interactive, detach;
+	bool paused; /* running, its processes frozen (berth pause) */
 	char *ip;    /* its address while it runs on a bridge network, else NULL */
 	char *ports; /* published ports as `ps` shows them ("0.0.0.0:8080->80/tcp, …"), or "" */
 	struct json_t *raw; /* the record as stored, for the JSON views */
@@ -288,6 +289,29 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
  * gets the container's exit status. */
 int monitor_run_attached(struct engine *e, const char *id, int *status, berth_error_t *err);
 int monitor_spawn(struct engine *e, const char *id, berth_error_t *err);
+/* Attached as `start -a`: in gives the container our stdin (when it was made with -i). */
+int monitor_run_attached_in(struct engine *e, const char *id, bool in, int *status,
+                            berth_error_t *err);
+
+/* ---- the rest of a container's life (lifecycle.c) ----------------------------------------- */
+/* A container's name as Docker takes it: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128; one line
+ * naming what (the argument) otherwise. */
+int ctr_check_name(const char *what, const char *name, berth_error_t *err);
+/* `start -a`: this process is the container's monitor (as `run` without -d); in: -i. */
+int ctr_start_attached(struct engine *e, const char *id, bool in, int *status, berth_error_t *err);
+/* After a failed start: a container never started is Created again. */
+void ctr_start_failed(struct engine *e, const char *id);
+/* Block until the container is not running; *code gets its exit code as Docker's wait gives
+ * it (0 for a container never started, -1 when nobody saw its exit). */
+int ctr_wait(struct engine *e, const char *id, int *code, berth_error_t *err);
+/* Freeze (pause) or thaw a running container's processes, through the runtime library. */
+int ctr_pause(struct engine *e, const char *id, bool pause, berth_error_t *err);
+/* Another name for a container (refused when taken). */
+int ctr_rename(struct engine *e, const char *ref, const char *name, berth_error_t *err);
+/* The host's `ps ARGS` (default -ef) limited to the container's processes: *out, a new
+ * string (the header, then one line each). */
+int ctr_top(struct engine *e, const char *id, char **ps_args, size_t n_args, char **out,
+            berth_error_t *err);
 
 /* ---- networks (network.c) ----------------------------------------------------------------
  * A bridge network each, stored in networks/<name>.json; the default `berth` (bridge berth0)

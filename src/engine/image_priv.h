@@ -55,4 +55,7 @@ int staging_add_image(struct staging *s, const char *name, const char *hex, size
 /* Move the blobs and layers into the store and name the images (takes the lock). */
 int staging_commit(struct staging *s, char **out, berth_error_t *err);
 
+/* Whether a container has that name (container.c). */
+bool ctr_name_used(struct engine *e, const char *name);
+
 #endif

@@ -56,8 +56,8 @@ static void monitor_sink(void *arg, int stream, const char *buf, size_t len)
 }
 
 /* notify: a pipe to write "ok" or the error line to once the container runs (or -1). */
-static int monitor_main(struct engine *e, const char *id, bool attached, int notify, int *status,
-                        berth_error_t *err)
+static int monitor_main(struct engine *e, const char *id, bool attached, bool in, int notify,
+                        int *status, berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
 	cleanup_free char *logp = engine_path(e, "containers/%s/ctr.log", id);
@@ -88,7 +88,9 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
 	tty = json_is_true(json_object_get(rec, "tty"));
-	interactive = json_is_true(json_object_get(rec, "interactive"));
+	/* our stdin goes to the container attached, when it was made with -i (and, for
+	 * start, asked for with -i) */
+	interactive = in && json_is_true(json_object_get(rec, "interactive"));
 	rm = json_is_true(json_object_get(rec, "rm"));
 	json_decref(rec);
 
@@ -207,7 +209,13 @@ out:
 
 int monitor_run_attached(struct engine *e, const char *id, int *status, berth_error_t *err)
 {
-	return monitor_main(e, id, true, -1, status, err);
+	return monitor_main(e, id, true, true, -1, status, err);
+}
+
+int monitor_run_attached_in(struct engine *e, const char *id, bool in, int *status,
+                            berth_error_t *err)
+{
+	return monitor_main(e, id, true, in, -1, status, err);
 }
 
 int monitor_spawn(struct engine *e, const char *id, berth_error_t *err)
@@ -241,7 +249,7 @@ int monitor_spawn(struct engine *e, const char *id, berth_error_t *err)
 			if (chdir("/") < 0)
 				_exit(125);
 			prctl(PR_SET_NAME, "berth-monitor", 0, 0, 0);
-			if (monitor_main(e, id, false, p[1], &st, &e2) < 0)
+			if (monitor_main(e, id, false, false, p[1], &st, &e2) < 0)
 				_exit(125);
 			_exit(0);
 		}

@@ -9,6 +9,7 @@
 #include "network.h"
 #include "cgroup.h"
 #include "container.h"
+#include "manage.h"
 #include "log.h"
 #include "util.h"
 
@@ -108,8 +109,9 @@ unsigned long long ctr_self_start_time(void)
 	return st;
 }
 
-/* What the runtime library says of the container's init; *pid gets it. */
-static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid)
+/* What the runtime library says of the container's init; *pid gets it, *paused whether its
+ * processes are frozen. */
+static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid, bool *paused)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
 	berth_error_t e2 = NULL;
@@ -118,6 +120,7 @@ static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid
 	enum ctr_init r;
 
 	*pid = 0;
+	*paused = false;
 	if (container_state(rt, id, &st, &e2) < 0) {
 		berth_error_release(&e2);
 		return CTR_INIT_NONE;
@@ -127,6 +130,7 @@ static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid
 	/* the runtime counts a zombie (an init whose new parent did not reap it yet) as alive */
 	r = strcmp(s, "stopped") != 0 && ctr_proc_alive(*pid, 0, NULL) ? CTR_INIT_ALIVE
 	                                                               : CTR_INIT_GONE;
+	*paused = r == CTR_INIT_ALIVE && strcmp(s, "paused") == 0;
 	json_decref(st);
 	return r;
 }
@@ -199,7 +203,7 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 	c->tty = json_is_true(json_object_get(rec, "tty"));
 	c->interactive = json_is_true(json_object_get(rec, "interactive"));
 	c->detach = json_is_true(json_object_get(rec, "detach"));
-	init = ctr_init_state(e, c->id, &ipid);
+	init = ctr_init_state(e, c->id, &ipid, &c->paused);
 	if (init == CTR_INIT_ALIVE)
 		c->pid = ipid;
 	c->status = ctr_status_decide(c->recorded, c->monitor_pid > 0, c->monitor_alive, init);
@@ -282,6 +286,10 @@ static json_t *ctr_info_view(const struct ctr_info *c)
 	/* JSON readers see "running" and monitor_lost, ps shows "running (monitor lost)" */
 	const char *st = c->status == CTR_MONITOR_LOST ? "running" : ctr_status_name(c->status);
 	json_t *o = json_deep_copy(c->raw);
+
+	/* as Docker's State.Status */
+	if (c->paused && ctr_status_running(c->status))
+		st = "paused";
 
 	json_object_set_new(o, "state", json_string(st));
 	json_object_set_new(o, "monitor_lost", json_boolean(c->status == CTR_MONITOR_LOST));
@@ -386,8 +394,13 @@ int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err)
 {
 	berth_error_t e2 = NULL;
 
+	cleanup_free char *rt = ctr_runtime_root(e);
+
 	ctr_signal(e, id, SIGTERM, &e2);
 	berth_error_release(&e2);
+	/* paused: the signal is pending until the processes are thawed */
+	if (container_resume(rt, id, &e2) < 0)
+		berth_error_release(&e2);
 	if (!ctr_wait_exit(e, id, secs)) {
 		ctr_signal(e, id, SIGKILL, &e2);
 		berth_error_release(&e2);
@@ -409,6 +422,7 @@ int ctr_start(struct engine *e, const char *id, berth_error_t *err)
 	ctr_umount(e, id);
 	if (ctr_mount(e, id, err) < 0 || monitor_spawn(e, id, err) < 0) {
 		ctr_umount(e, id);
+		ctr_start_failed(e, id);
 		return -1;
 	}
 	return 0;

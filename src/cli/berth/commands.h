@@ -65,5 +65,12 @@ BERTH_CMD(manifest);
 BERTH_CMD(load);
 BERTH_CMD(network);
 BERTH_CMD(port);
+BERTH_CMD(create);
+BERTH_CMD(wait);
+BERTH_CMD(restart);
+BERTH_CMD(pause);
+BERTH_CMD(unpause);
+BERTH_CMD(rename);
+BERTH_CMD(top);
 
 #endif

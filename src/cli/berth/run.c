@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* berth run [OPTIONS] IMAGE [CMD…] */
+/* berth run [OPTIONS] IMAGE [CMD…], and berth create with the same options (not -d) */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -52,7 +52,13 @@ static const char run_usage[] =
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
     "IMAGE [CMD…]";
 
-BERTH_CMD(run)
+static const char create_usage[] =
+    "usage: berth create [OPTIONS] IMAGE [CMD…]\n"
+    "  makes the container without starting it (berth start NAME), and prints its id;\n"
+    "  the options are run's but -d (berth run --help)";
+
+/* run, or create (the container made, not started: berth start runs it) */
+static int run_main(struct engine *e, int argc, char **argv, bool create, berth_error_t *err)
 {
 	enum {
 		O_NAME = 256,
@@ -124,7 +130,14 @@ BERTH_CMD(run)
 	cleanup_free char *id = NULL;
 	int c, status = 0, r = -1;
 
-	while ((c = cli_getopt(argc, argv, "dite:w:u:v:hp:P", lo, run_usage, err)) != -1) {
+	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:P" : "dite:w:u:v:hp:P", lo,
+	                       create ? create_usage : run_usage, err)) != -1) {
+		if (create && c == 'd') {
+			berth_error(err, 0,
+			            "unknown option `--detach`: a created container is started by "
+			            "berth start (berth create --help)");
+			goto out;
+		}
 		switch (c) {
 		case O_RM:
 			o.rm = true;
@@ -259,7 +272,8 @@ BERTH_CMD(run)
 		}
 	}
 	if (optind >= argc) {
-		berth_error(err, 0, "no image given (berth run [OPTIONS] IMAGE [CMD…])");
+		berth_error(err, 0, "no image given (berth %s [OPTIONS] IMAGE [CMD…])",
+		            create ? "create" : "run");
 		goto out;
 	}
 	o.cmd = argv + optind + 1;
@@ -282,8 +296,18 @@ BERTH_CMD(run)
 	}
 	if (image_find(e, argv[optind], &img, err) < 0)
 		goto out;
+	/* a created container has no monitor until it is started, as one of run -d */
+	if (create)
+		o.detach = true;
 	if (ctr_create(e, img, &o, &id, err) < 0)
 		goto out;
+	if (create) {
+		/* mounted again when it starts */
+		ctr_umount(e, id);
+		printf("%s\n", id);
+		r = 0;
+		goto out;
+	}
 	if (o.detach) {
 		if (monitor_spawn(e, id, err) < 0) {
 			berth_error_t e2 = NULL;
@@ -320,4 +344,14 @@ out:
 	free(o.add_hosts);
 	free(o.publish);
 	return r;
+}
+
+BERTH_CMD(run)
+{
+	return run_main(e, argc, argv, false, err);
+}
+
+BERTH_CMD(create)
+{
+	return run_main(e, argc, argv, true, err);
 }
