@@ -228,6 +228,7 @@ unsigned long long ctr_self_start_time(void);
 /* A container as the CLI sees it. */
 struct ctr_info {
 	char *id, *name, *image, *command, *created;
+	char *started_at, *finished_at; /* RFC 3339, or NULL */
 	char *recorded; /* the state the monitor last recorded */
 	enum ctr_status status;
 	pid_t pid; /* the container's init (the runtime's, when it lives) */

@@ -82,10 +82,11 @@ int ctr_start_attached(struct engine *e, const char *id, bool in, int *status, b
 		berth_error_release(&e2);
 	ctr_umount(e, id);
 	/* this process is the monitor from now on (as an attached run) */
+	cleanup_free char *now = util_now_rfc3339();
 	if (ctr_update(e, id,
-	               json_pack("{s:s,s:I,s:I}", "state", "created", "monitor_pid",
+	               json_pack("{s:s,s:I,s:I,s:s}", "state", "created", "monitor_pid",
 	                         (json_int_t)getpid(), "monitor_start",
-	                         (json_int_t)ctr_self_start_time()),
+	                         (json_int_t)ctr_self_start_time(), "started_at", now),
 	               err) < 0)
 		return -1;
 	if (ctr_mount(e, id, err) < 0 || monitor_run_attached_in(e, id, in, status, err) < 0) {

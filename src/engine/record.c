@@ -187,6 +187,8 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 	c->image = ctr_dup(rec, "image");
 	c->command = ctr_dup(rec, "command");
 	c->created = ctr_dup(rec, "created");
+	c->started_at = ctr_dup(rec, "started_at");
+	c->finished_at = ctr_dup(rec, "finished_at");
 	c->recorded = ctr_dup(rec, "state");
 	if (c->id == NULL)
 		c->id = xstrdup("");
@@ -227,6 +229,8 @@ void ctr_info_free(struct ctr_info *c)
 	free(c->image);
 	free(c->command);
 	free(c->created);
+	free(c->started_at);
+	free(c->finished_at);
 	free(c->recorded);
 	free(c->ip);
 	free(c->ports);
