@@ -76,7 +76,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	                          .sink = monitor_sink,
 	                          .arg = &ms,
 	                          .forward = attached};
-	bool tty, interactive, rm, created = false;
+	bool tty, interactive, rm, created = false, started = false;
 	int *port_fds = NULL;
 	size_t n_port_fds = 0;
 	sigset_t chld, old;
@@ -138,6 +138,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	created = true;
 	if (container_start(rt, id, err) < 0)
 		goto out;
+	started = true;
 	if (!attached) {
 		cleanup_free char *now = util_now_rfc3339();
 		if (monitor_update(e, id,
@@ -189,7 +190,17 @@ out:
 	for (size_t i = 0; i < n_port_fds; i++)
 		util_closep(&port_fds[i]);
 	free(port_fds);
-	if ((r == 0 && !rm) || (r < 0 && created)) {
+	if (r < 0 && !started) {
+		/* it never ran: a created container stays Created (as Docker's), with no
+		 * monitor */
+		berth_error_t e2 = NULL;
+		monitor_update(e, id,
+		               json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)0, "monitor_start",
+		                         (json_int_t)0),
+		               &e2);
+		berth_error_release(&e2);
+	}
+	if ((r == 0 && !rm) || (r < 0 && started)) {
 		cleanup_free char *now = util_now_rfc3339();
 		berth_error_t e2 = NULL;
 		monitor_update(e, id,

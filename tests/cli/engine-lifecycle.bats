@@ -1,0 +1,280 @@
+#!/usr/bin/env bats
+# A container's life as Docker's commands drive it (issue 17): create, start -a/-i, wait,
+# restart, pause/unpause, rename, top, and ps's STATUS for each state.
+load helpers
+load engine-helpers
+bats_require_minimum_version 1.5.0
+
+BERTH=$BERTH_BUILD/berth
+
+setup() {
+	ROOT=$BATS_TEST_TMPDIR/root
+}
+
+teardown() {
+	engine_rm_all
+	b network rm lc-net >/dev/null 2>&1 || true
+}
+
+# The freezer state of container ID's cgroup: FROZEN or THAWED (v1), 1 or 0 (v2).
+freezer_state() {
+	if [ -e "/sys/fs/cgroup/freezer/berth/$1/freezer.state" ]; then
+		cat "/sys/fs/cgroup/freezer/berth/$1/freezer.state"
+	else
+		cat "/sys/fs/cgroup/berth/$1/cgroup.freeze"
+	fi
+}
+
+# Nothing of container NAME in the store.
+assert_nothing_left_of() {
+	run b inspect "$1"
+	[ "$status" -eq 125 ]
+}
+
+# The pids in container ID's cgroup, one a line.
+cat_procs() {
+	if [ -e "/sys/fs/cgroup/pids/berth/$1/cgroup.procs" ]; then
+		cat "/sys/fs/cgroup/pids/berth/$1/cgroup.procs"
+	else
+		cat "/sys/fs/cgroup/berth/$1/cgroup.procs"
+	fi
+}
+
+# wait_status NAME TEXT: poll (bounded) until ps -a shows NAME's row with TEXT in it.
+wait_status() {
+	local i
+	for i in $(seq 200); do
+		b ps -a | grep " $1\$" | grep -q -- "$2" && return 0
+		sleep 0.1
+	done
+	b ps -a
+	return 1
+}
+
+@test "create: prints the full id, Created in ps -a, nothing runs or is mounted until start" {
+	run --separate-stderr b create --name c1 busybox sh -c 'echo made; exit 3'
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	id=$output
+	run b ps -a
+	[[ "$output" == *"Created"*c1* ]]
+	run b ps
+	[[ "$output" != *c1* ]]
+	b inspect c1 | jqe '.state == "created"'
+	[ -z "$(ls "$ROOT/runtime")" ]
+	run grep -c "$ROOT/containers/$id" /proc/self/mountinfo
+	[ "$output" = 0 ]
+	# start runs it, detached; the output is in its log
+	run b start c1
+	[ "$status" -eq 0 ]
+	[ "$output" = c1 ]
+	wait_status c1 'Exited (3) '
+	run b logs c1
+	[ "$output" = made ]
+	# and start -a again, attached: its output here, its status ours
+	run b start -a c1
+	[ "$status" -eq 3 ]
+	[ "$output" = made ]
+}
+
+@test "create takes run's options; bad input is one line, exit 125, nothing left" {
+	b create --name opts -e A=1 -w /tmp --hostname hh busybox sh -c 'echo $A $(pwd) $(hostname)'
+	run b start -a opts
+	[ "$status" -eq 0 ]
+	[ "$output" = "1 /tmp hh" ]
+	b rm opts
+	bad 125 'unknown option `-d`' create -d busybox true
+	bad 125 'unknown option `--detach`' create --detach busybox true
+	bad 125 'bad --name `a b`' create --name 'a b' busybox true
+	bad 125 'bad --name `-x`' create --name -x busybox true
+	bad 125 'bad --pull `sometimes`' create --pull sometimes busybox true
+	bad 125 'image "nope" not found' create --pull never nope true
+	bad 125 'no image given' create --name x
+	bad 125 'unknown option `--pid`' create --pid host busybox true
+	assert_nothing_left
+	b create --name taken busybox true
+	bad 125 'the name "taken" is already in use' create --name taken busybox true
+	[ "$(ls "$ROOT/containers" | wc -l)" -eq 1 ]
+}
+
+@test "create --pull: always pulls, never refuses a missing image, missing takes the store's" {
+	# a registry on a closed loopback port: a pull fails at once
+	b tag busybox 127.0.0.1:1/lc/local:1
+	bad 125 'image "127.0.0.1:1/lc/nothere:1" not found' create --pull never 127.0.0.1:1/lc/nothere:1 true
+	bad 125 "registry 127.0.0.1:1" create --pull always 127.0.0.1:1/lc/local:1 true
+	assert_nothing_left
+	run b create --pull missing 127.0.0.1:1/lc/local:1 true
+	[ "$status" -eq 0 ]
+	run b create --pull never 127.0.0.1:1/lc/local:1 true
+	[ "$status" -eq 0 ]
+	[ "$(ls "$ROOT/containers" | wc -l)" -eq 2 ]
+}
+
+@test "start -i gives a container made with -i our stdin; start -a does not" {
+	b create -i --name cat1 busybox cat
+	run b start -ai cat1 <<<"through stdin"
+	[ "$status" -eq 0 ]
+	[ "$output" = "through stdin" ]
+	run b start -a cat1 <<<"not this"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	bad 125 'take one container' start -a cat1 cat1
+	bad 125 'unknown option `--att`' start --att cat1
+}
+
+@test "start of a created container whose command is not found: 127, still Created" {
+	b create --name nf busybox /no/such/cmd
+	run -127 b start -a nf
+	[ "$status" -eq 127 ]
+	run -127 b start nf
+	[ "$status" -eq 127 ]
+	run b ps -a
+	[[ "$output" == *"Created"*nf* ]]
+}
+
+@test "rm of a created container removes it all; on a network it holds no lease" {
+	b network create lc-net
+	id=$(b create --name onnet --network lc-net busybox true)
+	[ ! -e "$ROOT/networks/leases.json" ] || [ "$(jq --arg id "$id" 'any(.[]; .id == $id)' "$ROOT/networks/leases.json")" = false ]
+	[ ! -e "$ROOT/netns/$id" ]
+	run b rm onnet
+	[ "$status" -eq 0 ]
+	[ ! -e "$ROOT/containers/$id" ]
+	assert_nothing_left
+	# started and stopped: rm frees the lease and the netns as well
+	id=$(b create --name onnet2 --network lc-net busybox sleep 100)
+	b start onnet2
+	jqe --arg id "$id" 'any(.[]; .id == $id)' <"$ROOT/networks/leases.json"
+	b rm -f onnet2
+	run jq --arg id "$id" 'any(.[]; .id == $id)' "$ROOT/networks/leases.json"
+	[ "$output" = false ]
+	[ ! -e "$ROOT/netns/$id" ]
+	# the network has no container left: it goes
+	b network rm lc-net
+}
+
+@test "wait prints each exit code: after the exit, 0 for one never started, 125 for none" {
+	b run -d --name w1 busybox sh -c 'sleep 1; exit 4'
+	b run -d --name w2 busybox sh -c 'exit 5'
+	b create --name w3 busybox true
+	run --separate-stderr b wait w1 w2 w3
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 4 ]
+	[ "${lines[1]}" = 5 ]
+	[ "${lines[2]}" = 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	bad 125 'no container "nope"' wait w1 nope
+	bad 125 'expected NAME' wait
+	bad 125 'unknown option `--cond`' wait --cond x w1
+}
+
+@test "restart: a running container gets a new process, an exited one runs again" {
+	b run -d --name r1 busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
+	pid1=$(b inspect r1 | jq .pid)
+	run b restart -t 5 r1
+	[ "$status" -eq 0 ]
+	[ "$output" = r1 ]
+	wait_status r1 '^.*Up '
+	pid2=$(b inspect r1 | jq .pid)
+	[ "$pid2" -gt 0 ]
+	[ "$pid1" != "$pid2" ]
+	[ ! -e "/proc/$pid1/stat" ] || [ "$(awk '{ print $3 }' "/proc/$pid1/stat")" = Z ]
+	b run --name r2 busybox sh -c 'echo ran'
+	run b restart r2
+	[ "$status" -eq 0 ]
+	b wait r2
+	run b logs r2
+	[ "$output" = "ran
+ran" ]
+	bad 125 'bad -t `x`' restart -t x r1
+	bad 125 'no container "nope"' restart nope
+}
+
+@test "pause freezes the container's processes: ps shows (Paused), inspect paused; unpause thaws" {
+	id=$(b run -d --name p1 busybox sh -c 'while :; do date +%s%N >/tmp/t; sleep 0.05; done')
+	run b pause p1
+	[ "$status" -eq 0 ]
+	[ "$output" = p1 ]
+	[ "$(freezer_state "$id")" = FROZEN ] || [ "$(freezer_state "$id")" = 1 ]
+	run b ps
+	[[ "$output" == *"Up "*" (Paused)"*p1* ]]
+	b inspect p1 | jqe '.state == "paused"'
+	# frozen: the file does not change
+	t1=$(cat "$ROOT/containers/$id/rootfs/tmp/t")
+	sleep 0.3
+	[ "$(cat "$ROOT/containers/$id/rootfs/tmp/t")" = "$t1" ]
+	bad 125 'container "p1" is already paused' pause p1
+	run b unpause p1
+	[ "$status" -eq 0 ]
+	[ "$(freezer_state "$id")" = THAWED ] || [ "$(freezer_state "$id")" = 0 ]
+	b inspect p1 | jqe '.state == "running"'
+	run b ps
+	[[ "$output" != *"(Paused)"* ]]
+	bad 125 'container "p1" is not paused' unpause p1
+	bad 125 'no container "nope"' pause nope
+	b create --name p2 busybox true
+	bad 125 'container "p2" is not running' pause p2
+}
+
+@test "stop and kill of a paused container work" {
+	b run -d --name ps1 busybox sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+	b pause ps1
+	run b stop -t 20 ps1
+	[ "$status" -eq 0 ]
+	run b ps -a
+	[[ "$output" == *"Exited (7) "*ps1* ]]
+	b run -d --name ps2 busybox sleep 1000
+	b pause ps2
+	run b kill ps2
+	[ "$status" -eq 0 ]
+	wait_status ps2 'Exited (137) '
+	# rm -f of a paused one too
+	b run -d --name ps3 busybox sleep 1000
+	b pause ps3
+	b rm -f ps3
+	assert_nothing_left_of ps3
+}
+
+@test "rename: the new name finds it, the old one does not; a taken or bad name is refused" {
+	b run -d --name old1 busybox sleep 1000
+	b create --name other busybox true
+	run b rename old1 new1
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run b ps
+	[[ "$output" == *new1* ]]
+	[[ "$output" != *old1* ]]
+	bad 125 'no container "old1"' inspect old1
+	b stop -t 1 new1
+	b start new1
+	b ps | grep -q ' new1$'
+	bad 125 'the name "other" is already in use' rename new1 other
+	bad 125 'bad name `a/b`' rename new1 a/b
+	bad 125 'has that name already' rename new1 new1
+	bad 125 'no container "nope"' rename nope x
+	bad 125 'expected CONTAINER NEW_NAME' rename new1
+	b inspect new1 | jqe '.name == "new1"'
+}
+
+@test "top lists the container's processes as the host's ps does, with ps options" {
+	b run -d --name t1 busybox sh -c 'sleep 1000 & sleep 1001'
+	pid=$(b inspect t1 | jq .pid)
+	for i in $(seq 100); do b top t1 | grep -q 'sleep 1000' && break; sleep 0.1; done
+	run b top t1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *PID*CMD* ]]
+	[[ "$output" == *"sleep 1000"* ]]
+	[[ "$output" == *"sleep 1001"* ]]
+	# one line per process of its cgroup, no other
+	[ "${#lines[@]}" -eq $(($(cat_procs "$(b inspect t1 | jq -r .id)" | wc -l) + 1)) ]
+	[[ "$output" != *"$BERTH"* ]]
+	run b top t1 -o pid,comm
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *PID*COMMAND* ]]
+	[[ "${lines[1]}" == *"$pid "*sleep* ]] || [[ "${lines[2]}" == *"$pid "*sleep* ]]
+	bad 125 'no PID column' top t1 -o comm
+	b create --name t2 busybox true
+	bad 125 'container "t2" is not running' top t2
+	bad 125 'no container "nope"' top nope
+	bad 125 'expected NAME' top
+}
