@@ -245,6 +245,18 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	                "image", img->name ? img->name : img->id, "image_id", img->id, "created",
 	                created, "layers", layers, "state", "created", "rm", o->rm, "tty", o->tty,
 	                "interactive", o->interactive, "detach", o->detach);
+	if (o->restart) {
+		const char *policy;
+		int max;
+		if (ctr_parse_restart(o->restart, &policy, &max, err) < 0)
+			goto fail;
+		if (strcmp(policy, "no") != 0) {
+			json_object_set_new(
+			    rec, "restart_policy",
+			    json_pack("{s:s,s:i}", "name", policy, "maximum_retry_count", max));
+			json_object_set_new(rec, "restart_count", json_integer(0));
+		}
+	}
 	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
 		json_object_set_new(rec, "monitor_start",
@@ -333,6 +345,7 @@ int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
 			ctr_info_free(&c);
 			return -1;
 		}
+		ctr_mark_stopped(e, id);
 		container_kill(rt, id, SIGKILL, true, &e2);
 		berth_error_release(&e2);
 		/* the monitor records the exit; wait for it a little */

@@ -170,8 +170,17 @@ struct run_opts {
 	size_t n_aliases, n_dns, n_dns_search, n_add_hosts;
 	char **publish; /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO] */
 	size_t n_publish;
-	bool publish_all; /* -P: every EXPOSEd port */
+	bool publish_all;    /* -P: every EXPOSEd port */
+	const char *restart; /* --restart no|always|unless-stopped|on-failure[:N]; NULL: no */
 };
+
+/* --restart's value: *name gets "no", "always", "unless-stopped" or "on-failure" (static),
+ * *max the retries of on-failure:N (0: no limit). One line naming the value otherwise. */
+int ctr_parse_restart(const char *s, const char **name, int *max, berth_error_t *err);
+/* Whether the monitor starts the container again after it exited with status, as Docker's
+ * restart manager decides: not after a stop (or kill, rm -f), always for always and
+ * unless-stopped, for on-failure when status is not 0 and count is under max (0: no max). */
+bool ctr_restart_wanted(const char *policy, int max, int count, int status, bool stopped);
 
 /* A working directory for a container's process (what is -w, --workdir or WorkingDir): an
  * absolute path, not under /proc, where a caller's /proc/self/fd/N would lead out of the
@@ -229,7 +238,7 @@ unsigned long long ctr_self_start_time(void);
 struct ctr_info {
 	char *id, *name, *image, *command, *created;
 	char *started_at, *finished_at; /* RFC 3339, or NULL */
-	char *recorded; /* the state the monitor last recorded */
+	char *recorded;                 /* the state the monitor last recorded */
 	enum ctr_status status;
 	pid_t pid; /* the container's init (the runtime's, when it lives) */
 	pid_t monitor_pid;

@@ -18,10 +18,11 @@
 int ctr_check_name(const char *what, const char *name, berth_error_t *err)
 {
 	size_t n = strlen(name);
-	bool ok = n > 0 && n <= 128 &&
-	          strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-	              n &&
-	          strchr("_.-", name[0]) == NULL;
+	bool ok =
+	    n > 0 && n <= 128 &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	        n &&
+	    strchr("_.-", name[0]) == NULL;
 
 	if (!ok)
 		return berth_error(err, 0,
@@ -31,8 +32,47 @@ int ctr_check_name(const char *what, const char *name, berth_error_t *err)
 	return 0;
 }
 
+int ctr_parse_restart(const char *s, const char **name, int *max, berth_error_t *err)
+{
+	static const char *const names[] = {"no", "always", "unless-stopped"};
+	char *end;
+	long n;
+
+	*max = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*name = names[i];
+			return 0;
+		}
+	if (strncmp(s, "on-failure", 10) == 0 && (s[10] == '\0' || s[10] == ':')) {
+		*name = "on-failure";
+		if (s[10] == '\0')
+			return 0;
+		errno = 0;
+		n = strtol(s + 11, &end, 10);
+		if (s[11] >= '0' && s[11] <= '9' && *end == '\0' && errno == 0 && n >= 0 &&
+		    n <= 1000000) {
+			*max = (int)n;
+			return 0;
+		}
+	}
+	return berth_error(err, 0,
+	                   "bad --restart `%s`: expected no, always, unless-stopped or "
+	                   "on-failure[:N]",
+	                   s);
+}
+
+bool ctr_restart_wanted(const char *policy, int max, int count, int status, bool stopped)
+{
+	if (stopped || policy == NULL)
+		return false;
+	if (strcmp(policy, "always") == 0 || strcmp(policy, "unless-stopped") == 0)
+		return true;
+	return strcmp(policy, "on-failure") == 0 && status != 0 && (max == 0 || count < max);
+}
+
 /* Put fields into the record, under the lock. */
-static int ctr_update(struct engine *e, const char *id, json_t *fields, berth_error_t *err)
+int ctr_update(struct engine *e, const char *id, json_t *fields, berth_error_t *err)
 {
 	json_t *rec;
 	int r;
@@ -63,8 +103,9 @@ void ctr_start_failed(struct engine *e, const char *id)
 		return;
 	}
 	if (strcmp(json_string_value(json_object_get(rec, "state")) ?: "", "created") == 0)
-		ctr_update(e, id, json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)0, "monitor_start",
-		                            (json_int_t)0),
+		ctr_update(e, id,
+		           json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)0, "monitor_start",
+		                     (json_int_t)0),
 		           &e2);
 	berth_error_release(&e2);
 	json_decref(rec);
@@ -84,9 +125,10 @@ int ctr_start_attached(struct engine *e, const char *id, bool in, int *status, b
 	/* this process is the monitor from now on (as an attached run) */
 	cleanup_free char *now = util_now_rfc3339();
 	if (ctr_update(e, id,
-	               json_pack("{s:s,s:I,s:I,s:s}", "state", "created", "monitor_pid",
+	               json_pack("{s:s,s:I,s:I,s:s,s:b}", "state", "created", "monitor_pid",
 	                         (json_int_t)getpid(), "monitor_start",
-	                         (json_int_t)ctr_self_start_time(), "started_at", now),
+	                         (json_int_t)ctr_self_start_time(), "started_at", now,
+	                         "stop_requested", 0),
 	               err) < 0)
 		return -1;
 	if (ctr_mount(e, id, err) < 0 || monitor_run_attached_in(e, id, in, status, err) < 0) {
@@ -160,9 +202,10 @@ int ctr_rename(struct engine *e, const char *ref, const char *name, berth_error_
 		goto out;
 	}
 	if (ctr_name_used(e, name)) {
-		berth_error(err, 0,
-		            "the name \"%s\" is already in use (berth rm %s, or choose another name)",
-		            name, name);
+		berth_error(
+		    err, 0,
+		    "the name \"%s\" is already in use (berth rm %s, or choose another name)", name,
+		    name);
 		goto out;
 	}
 	json_object_set_new(rec, "name", json_string(name));
@@ -208,9 +251,9 @@ static int ctr_ps_run(char **args, char **out, berth_error_t *err)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		(*out)[strcspn(*out, "\n")] = '\0';
-		return berth_error(err, 0, "`ps` failed (%s %d): %s",
-		                   WIFEXITED(status) ? "exit status" : "signal",
-		                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), *out);
+		return berth_error(
+		    err, 0, "`ps` failed (%s %d): %s", WIFEXITED(status) ? "exit status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), *out);
 	}
 	return 0;
 }

@@ -55,6 +55,39 @@ static void monitor_sink(void *arg, int stream, const char *buf, size_t len)
 		util_write_all(stream, buf, len);
 }
 
+/* Whether a stop (kill, rm -f) was asked for since the container started. */
+static bool monitor_stopped(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	json_t *rec;
+	bool stopped;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return true;
+	}
+	stopped = json_is_true(json_object_get(rec, "stop_requested"));
+	json_decref(rec);
+	return stopped;
+}
+
+static bool monitor_restart_wanted(struct engine *e, const char *id, const char *policy, int max,
+                                   int count, int status)
+{
+	return policy && ctr_restart_wanted(policy, max, count, status, monitor_stopped(e, id));
+}
+
+/* Sleep ms before a restart, looking for a stop every 100 ms: false when one came. */
+static bool monitor_backoff(struct engine *e, const char *id, long long ms)
+{
+	for (long long t = 0; t < ms; t += 100) {
+		if (monitor_stopped(e, id))
+			return false;
+		usleep(ms - t < 100 ? (useconds_t)(ms - t) * 1000 : 100000);
+	}
+	return !monitor_stopped(e, id);
+}
+
 /* notify: a pipe to write "ok" or the error line to once the container runs (or -1). */
 static int monitor_main(struct engine *e, const char *id, bool attached, bool in, int notify,
                         int *status, berth_error_t *err)
@@ -79,6 +112,9 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	bool tty, interactive, rm, created = false, started = false;
 	int *port_fds = NULL;
 	size_t n_port_fds = 0;
+	cleanup_free char *policy = NULL;
+	int max = 0, count = 0;
+	long long delay_ms = 100;
 	sigset_t chld, old;
 	pid_t init = 0;
 	json_t *rec;
@@ -92,6 +128,13 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	 * start, asked for with -i) */
 	interactive = in && json_is_true(json_object_get(rec, "interactive"));
 	rm = json_is_true(json_object_get(rec, "rm"));
+	{
+		json_t *rp = json_object_get(rec, "restart_policy");
+		const char *name = json_string_value(json_object_get(rp, "name"));
+		policy = name ? xstrdup(name) : NULL;
+		max = (int)json_integer_value(json_object_get(rp, "maximum_retry_count"));
+		count = (int)json_integer_value(json_object_get(rec, "restart_count"));
+	}
 	json_decref(rec);
 
 	logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -105,65 +148,93 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	sigprocmask(SIG_BLOCK, &chld, &old);
 
 	/* detached: who the monitor is, before there is a container to be seen without it */
-	if (!attached &&
-	    monitor_update(e, id,
-	                   json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)getpid(),
-	                             "monitor_start", (json_int_t)ctr_self_start_time()),
-	                   err) < 0)
-		goto out;
+	if (!attached) {
+		json_t *upd = json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)getpid(),
+		                        "monitor_start", (json_int_t)ctr_self_start_time());
+		/* a stop asked for before this start is over */
+		if (policy)
+			json_object_set_new(upd, "stop_requested", json_false());
+		if (monitor_update(e, id, upd, err) < 0)
+			goto out;
+	}
 	/* its network, before its process exists (it joins the namespace made here); the
 	 * published host ports stay bound here while it runs */
 	if (net_attach(e, id, &port_fds, &n_port_fds, err) < 0)
 		goto out;
-	/* the container's stdio, given to the runtime library: its terminal (whose master
-	 * comes back), or pipes for its output and our stdin when attached with -i */
-	if (tty) {
-		stdio[0] = stdio[1] = stdio[2] = devnull;
-		co.master = &master;
-	} else {
-		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-			berth_error(err, errno, "pipe");
-			goto out;
-		}
-		stdio[0] = attached && interactive ? STDIN_FILENO : devnull;
-		stdio[1] = out[1];
-		stdio[2] = errp[1];
-	}
-	r = container_create(&co, &init, err);
-	util_closep(&out[1]);
-	util_closep(&errp[1]);
-	if (r < 0)
-		goto out;
-	r = -1;
-	created = true;
-	if (container_start(rt, id, err) < 0)
-		goto out;
-	started = true;
-	if (!attached) {
-		cleanup_free char *now = util_now_rfc3339();
-		if (monitor_update(e, id,
-		                   json_pack("{s:s,s:I,s:I,s:I,s:s,s:n}", "state", "running", "pid",
-		                             (json_int_t)init, "monitor_pid", (json_int_t)getpid(),
-		                             "monitor_start", (json_int_t)ctr_self_start_time(),
-		                             "started_at", now, "exit_code"),
-		                   err) < 0)
-			goto out;
-	}
-	if (notify >= 0) {
-		util_write_all(notify, "ok", 2);
-		close(notify);
-		notify = -1;
-	}
+	for (;;) {
+		long long t0 = util_now_ns();
+		json_t *upd;
 
-	io.master = master;
-	io.out = out[0];
-	io.err = errp[0];
-	io.in = attached && interactive && tty ? STDIN_FILENO : -1;
-	io.raw = attached && tty;
-	/* supervise_run closes them */
-	master = out[0] = errp[0] = -1;
-	if (supervise_run(init, &io, status, err) < 0)
-		goto out;
+		/* the container's stdio, given to the runtime library: its terminal (whose
+		 * master comes back), or pipes for its output and our stdin when attached
+		 * with -i */
+		if (tty) {
+			stdio[0] = stdio[1] = stdio[2] = devnull;
+			co.master = &master;
+		} else {
+			if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+				berth_error(err, errno, "pipe");
+				goto out;
+			}
+			stdio[0] = attached && interactive ? STDIN_FILENO : devnull;
+			stdio[1] = out[1];
+			stdio[2] = errp[1];
+		}
+		r = container_create(&co, &init, err);
+		util_closep(&out[1]);
+		util_closep(&errp[1]);
+		if (r < 0)
+			goto out;
+		r = -1;
+		created = true;
+		if (container_start(rt, id, err) < 0)
+			goto out;
+		started = true;
+		if (!attached) {
+			cleanup_free char *now = util_now_rfc3339();
+			upd = json_pack("{s:s,s:I,s:I,s:I,s:s,s:n}", "state", "running", "pid",
+			                (json_int_t)init, "monitor_pid", (json_int_t)getpid(),
+			                "monitor_start", (json_int_t)ctr_self_start_time(),
+			                "started_at", now, "exit_code");
+			if (policy)
+				json_object_set_new(upd, "restart_count", json_integer(count));
+			if (monitor_update(e, id, upd, err) < 0)
+				goto out;
+		}
+		if (notify >= 0) {
+			util_write_all(notify, "ok", 2);
+			close(notify);
+			notify = -1;
+		}
+
+		io.master = master;
+		io.out = out[0];
+		io.err = errp[0];
+		io.in = attached && interactive && tty ? STDIN_FILENO : -1;
+		io.raw = attached && tty;
+		/* supervise_run closes them */
+		master = out[0] = errp[0] = -1;
+		if (supervise_run(init, &io, status, err) < 0)
+			goto out;
+		/* the restart policy (detached): the same container again, in the same
+		 * network namespace, after a delay that doubles from 100 ms up to a minute
+		 * (back to 100 ms after a run of 10 s), as Docker's restart manager */
+		if (attached || !monitor_restart_wanted(e, id, policy, max, count, *status))
+			break;
+		{
+			berth_error_t e2 = NULL;
+			if (container_delete(rt, id, true, &e2) < 0)
+				log_warning("%s", e2->msg);
+			berth_error_release(&e2);
+			created = false;
+		}
+		if (util_now_ns() - t0 > 10000000000LL)
+			delay_ms = 100;
+		if (!monitor_backoff(e, id, delay_ms))
+			break;
+		delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
+		count++;
+	}
 	r = 0;
 out:
 	util_closep(&master);

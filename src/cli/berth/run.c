@@ -49,6 +49,7 @@ static const char run_usage[] =
     "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
     "NAME:IP]\n"
     "  [-p [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]] [-P] [--entrypoint E]\n"
+    "  [--restart no|always|unless-stopped|on-failure[:N]]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
     "IMAGE [CMD…]";
 
@@ -82,7 +83,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_DNS,
 		O_DNSSEARCH,
 		O_ADDHOST,
-		O_GROUPADD
+		O_GROUPADD,
+		O_RESTART
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -118,6 +120,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"pull", required_argument, NULL, O_PULL},
 	    {"tls-verify", optional_argument, NULL, O_TLS},
 	    {"authfile", required_argument, NULL, O_AUTHFILE},
+	    {"restart", required_argument, NULL, O_RESTART},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -266,6 +269,14 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		case O_AUTHFILE:
 			ro.authfile = optarg;
 			break;
+		case O_RESTART: {
+			const char *policy;
+			int max;
+			if (ctr_parse_restart(optarg, &policy, &max, err) < 0)
+				goto out;
+			o.restart = strcmp(policy, "no") == 0 ? NULL : optarg;
+			break;
+		}
 		default: /* CLI_FAIL, CLI_HELP */
 			r = CLI_RET(c);
 			goto out;
@@ -274,6 +285,13 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	if (optind >= argc) {
 		berth_error(err, 0, "no image given (berth %s [OPTIONS] IMAGE [CMD…])",
 		            create ? "create" : "run");
+		goto out;
+	}
+	if (o.rm && o.restart) {
+		berth_error(err, 0,
+		            "--restart `%s` and --rm conflict: a container removed when it exits "
+		            "cannot be restarted",
+		            o.restart);
 		goto out;
 	}
 	o.cmd = argv + optind + 1;
