@@ -330,20 +330,22 @@ char *ctr_inspect_json(struct engine *e, const struct ctr_info *c)
 
 /* ---- acting on the container --------------------------------------------------------------- */
 
-void ctr_mark_stopped(struct engine *e, const char *id)
+bool ctr_mark_stopped(struct engine *e, const char *id)
 {
 	berth_error_t e2 = NULL;
+	bool marked = false;
 	json_t *rec;
 
 	/* only a container with a restart policy needs it (a record write costs a flush) */
 	if (ctr_load(e, id, &rec, &e2) < 0) {
 		berth_error_release(&e2);
-		return;
+		return false;
 	}
 	if (json_object_get(rec, "restart_policy") != NULL)
-		ctr_update(e, id, json_pack("{s:b}", "stop_requested", 1), &e2);
+		marked = ctr_update(e, id, json_pack("{s:b}", "stop_requested", 1), &e2) == 0;
 	berth_error_release(&e2);
 	json_decref(rec);
+	return marked;
 }
 
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
@@ -351,8 +353,15 @@ int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 	cleanup_free char *rt = ctr_runtime_root(e);
 
 	/* as Docker: a container stopped or killed by hand is not restarted by its policy */
-	ctr_mark_stopped(e, id);
-	return container_kill(rt, id, sig, false, err);
+	bool marked = ctr_mark_stopped(e, id);
+
+	if (container_kill(rt, id, sig, false, err) < 0) {
+		/* between two runs of a restart policy: the mark ends it */
+		if (!marked)
+			return -1;
+		berth_error_release(err);
+	}
+	return 0;
 }
 
 bool ctr_wait_exit(struct engine *e, const char *id, double secs)

@@ -278,3 +278,69 @@ ran" ]
 	bad 125 'no container "nope"' top nope
 	bad 125 'expected NAME' top
 }
+
+# wait_inspect NAME JQ: poll (bounded) until inspect NAME satisfies JQ.
+wait_inspect() {
+	local i
+	for i in $(seq 300); do
+		b inspect "$1" 2>/dev/null | jqe "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	b inspect "$1"
+	return 1
+}
+
+@test "--restart on-failure:N: restarted N times after failing, restart_count in inspect" {
+	b run -d --name rf --restart on-failure:2 busybox sh -c 'echo once; exit 3'
+	wait_inspect rf '.state == "exited"'
+	b inspect rf | jqe '.restart_count == 2 and .exit_code == 3'
+	b inspect rf | jqe '.restart_policy == {"name": "on-failure", "maximum_retry_count": 2}'
+	run b logs rf
+	[ "$output" = "once
+once
+once" ]
+	run b wait rf
+	[ "$output" = 3 ]
+	# a success is not a failure: not restarted
+	b run -d --name rok --restart on-failure busybox true
+	wait_inspect rok '.state == "exited"'
+	b inspect rok | jqe '.restart_count == 0 and .exit_code == 0'
+}
+
+@test "--restart always: restarted after every exit until stop or kill, which end it for good" {
+	b run -d --name ra --restart always busybox sh -c 'echo up; sleep 0.2'
+	wait_inspect ra '.restart_count >= 2'
+	mon=$(jq -r .monitor_pid "$ROOT/containers/$(b inspect ra | jq -r .id)/container.json")
+	run b stop -t 5 ra
+	[ "$status" -eq 0 ]
+	# its monitor is gone: nothing is left to restart it
+	for i in $(seq 100); do [ -e "/proc/$mon" ] || break; sleep 0.1; done
+	[ ! -e "/proc/$mon" ]
+	b inspect ra | jqe '.state == "exited"'
+	# started again it restarts again; kill ends it too
+	b start ra
+	wait_inspect ra '.restart_count >= 3'
+	mon=$(jq -r .monitor_pid "$ROOT/containers/$(b inspect ra | jq -r .id)/container.json")
+	b kill ra
+	for i in $(seq 100); do [ -e "/proc/$mon" ] || break; sleep 0.1; done
+	[ ! -e "/proc/$mon" ]
+	b inspect ra | jqe '.state == "exited"'
+	# and rm -f of one that restarts leaves nothing
+	b run -d --name ra2 --restart unless-stopped busybox sh -c 'sleep 0.1'
+	wait_inspect ra2 '.restart_count >= 1'
+	b rm -f ra2
+	b rm ra
+	assert_nothing_left
+}
+
+@test "--restart: a bad policy, or with --rm, is one line, exit 125, nothing left" {
+	bad 125 'bad --restart `sometimes`' run -d --restart sometimes busybox true
+	bad 125 'bad --restart `on-failure:x`' create --restart on-failure:x busybox true
+	bad 125 'bad --restart `always:1`' run --restart always:1 busybox true
+	bad 125 '--restart `always` and --rm conflict' run --rm -d --restart always busybox true
+	bad 125 'option `--restart` needs a value' create --restart
+	assert_nothing_left
+	# no: as without the option
+	b create --name rno --restart no busybox true
+	b inspect rno | jqe '.restart_policy == null'
+}
