@@ -204,6 +204,7 @@ ran" ]
 	sleep 0.3
 	[ "$(cat "$ROOT/containers/$id/rootfs/tmp/t")" = "$t1" ]
 	bad 125 'container "p1" is already paused' pause p1
+	bad 125 'container "p1" is paused (berth unpause it first)' exec p1 true
 	run b unpause p1
 	[ "$status" -eq 0 ]
 	[ "$(freezer_state "$id")" = THAWED ] || [ "$(freezer_state "$id")" = 0 ]
