@@ -295,6 +295,17 @@ struct ctr_exec_opts {
 int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,
              berth_error_t *err);
 
+/* berth attach (attach.c): the output of a container running with a detached monitor here,
+ * our stdin to it when it was made with -i (and not no_stdin), the signals we get to it
+ * (sig_proxy, without a terminal); detach_keys (default ctrl-p,ctrl-q) leave it running
+ * (with a terminal). *status: the container's exit status when it ended, 0 when detached. */
+struct ctr_attach_opts {
+	const char *detach_keys;
+	bool no_stdin, sig_proxy;
+};
+int ctr_attach(struct engine *e, const char *id, const struct ctr_attach_opts *o, int *status,
+               berth_error_t *err);
+
 /* Run the container in this process (attached) or in a detached monitor. Attached: *status
  * gets the container's exit status. */
 int monitor_run_attached(struct engine *e, const char *id, int *status, berth_error_t *err);

@@ -7,6 +7,7 @@
  * `berth run` is the monitor itself; `berth run -d` and `berth start` double-fork one. */
 #include "image_priv.h"
 #include "network.h"
+#include "attach.h"
 #include "container.h"
 #include "log.h"
 #include "supervise.h"
@@ -43,6 +44,7 @@ static int monitor_update(struct engine *e, const char *id, json_t *fields, bert
 struct monitor_sink {
 	int logfd;
 	bool attached;
+	struct attach_srv *srv; /* detached: berth attach's clients */
 };
 
 /* The container's output goes to its log and, attached, to our stdout / stderr. */
@@ -51,6 +53,7 @@ static void monitor_sink(void *arg, int stream, const char *buf, size_t len)
 	const struct monitor_sink *m = arg;
 
 	util_write_all(m->logfd, buf, len);
+	attach_send(m->srv, stream, buf, len);
 	if (m->attached)
 		util_write_all(stream, buf, len);
 }
@@ -109,7 +112,8 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	                          .sink = monitor_sink,
 	                          .arg = &ms,
 	                          .forward = attached};
-	bool tty, interactive, rm, created = false, started = false;
+	bool tty, interactive, rm, created = false, started = false, keep_stdin;
+	int inp[2] = {-1, -1}, tty_in = -1;
 	int *port_fds = NULL;
 	size_t n_port_fds = 0;
 	cleanup_free char *policy = NULL;
@@ -127,6 +131,8 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	/* our stdin goes to the container attached, when it was made with -i (and, for
 	 * start, asked for with -i) */
 	interactive = in && json_is_true(json_object_get(rec, "interactive"));
+	/* detached with -i: its stdin stays open, for berth attach */
+	keep_stdin = !attached && json_is_true(json_object_get(rec, "interactive"));
 	rm = json_is_true(json_object_get(rec, "rm"));
 	{
 		json_t *rp = json_object_get(rec, "restart_policy");
@@ -161,6 +167,12 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	 * published host ports stay bound here while it runs */
 	if (net_attach(e, id, &port_fds, &n_port_fds, err) < 0)
 		goto out;
+	if (!attached && (ms.srv = attach_serve(e, id, err)) == NULL)
+		goto out;
+	if (keep_stdin && !tty && pipe2(inp, O_CLOEXEC) < 0) {
+		berth_error(err, errno, "pipe");
+		goto out;
+	}
 	for (;;) {
 		long long t0 = util_now_ns();
 		json_t *upd;
@@ -176,7 +188,9 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 				berth_error(err, errno, "pipe");
 				goto out;
 			}
-			stdio[0] = attached && interactive ? STDIN_FILENO : devnull;
+			stdio[0] = attached && interactive ? STDIN_FILENO
+			           : inp[0] >= 0           ? inp[0]
+			                                   : devnull;
 			stdio[1] = out[1];
 			stdio[2] = errp[1];
 		}
@@ -207,6 +221,11 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 			notify = -1;
 		}
 
+		/* berth attach's input: the terminal (a copy of the master, which
+		 * supervise_run closes), or the pipe to its stdin */
+		if (keep_stdin && tty)
+			tty_in = fcntl(master, F_DUPFD_CLOEXEC, 3);
+		attach_set_input(ms.srv, keep_stdin ? (tty ? tty_in : inp[1]) : -1);
 		io.master = master;
 		io.out = out[0];
 		io.err = errp[0];
@@ -214,8 +233,14 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		io.raw = attached && tty;
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
-		if (supervise_run(init, &io, status, err) < 0)
+		r = supervise_run(init, &io, status, err);
+		attach_set_input(ms.srv, keep_stdin && !tty ? inp[1] : -1);
+		util_closep(&tty_in);
+		if (r < 0) {
+			r = -1;
 			goto out;
+		}
+		r = -1;
 		/* the restart policy (detached): the same container again, in the same
 		 * network namespace, after a delay that doubles from 100 ms up to a minute
 		 * (back to 100 ms after a run of 10 s), as Docker's restart manager */
@@ -237,6 +262,12 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	}
 	r = 0;
 out:
+	/* the clients see the end before the exit is recorded: attach then reads it */
+	attach_stop(ms.srv);
+	ms.srv = NULL;
+	util_closep(&inp[0]);
+	util_closep(&inp[1]);
+	util_closep(&tty_in);
 	util_closep(&master);
 	util_closep(&out[0]);
 	util_closep(&errp[0]);

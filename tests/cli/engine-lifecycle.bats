@@ -40,6 +40,24 @@ cat_procs() {
 	fi
 }
 
+# wait_pid PID: the status of a background job of the test, polled (bounded) for its end;
+# one that does not end is killed (by its pid) and counts as a failure (status 200).
+wait_pid() {
+	local i st=0
+	for i in $(seq 300); do
+		[ -e "/proc/$1" ] || break
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ] || break
+		sleep 0.1
+	done
+	if [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; then
+		kill -9 "$1"
+		wait "$1" || true
+		return 200
+	fi
+	wait "$1" || st=$?
+	return "$st"
+}
+
 # wait_status NAME TEXT: poll (bounded) until ps -a shows NAME's row with TEXT in it.
 wait_status() {
 	local i
@@ -344,4 +362,82 @@ once" ]
 	# no: as without the option
 	b create --name rno --restart no busybox true
 	b inspect rno | jqe '.restart_policy == null'
+}
+
+@test "attach: the output of a detached container, stdout and stderr apart; its exit status" {
+	b run -d --name a1 busybox sh -c 'i=0; while [ $i -lt 40 ]; do echo line$i; echo err$i >&2; i=$((i+1)); sleep 0.1; done; exit 5'
+	run --separate-stderr b attach a1
+	[ "$status" -eq 5 ]
+	[[ "$output" == *line39* ]]
+	[[ "$output" != *err* ]]
+	[[ "$stderr" == *err39* ]]
+	[[ "$stderr" != *line* ]]
+	[ ! -e "$ROOT/containers/$(b inspect a1 | jq -r .id)/attach.sock" ]
+	bad 125 'container "a1" is not running' attach a1
+	bad 125 'no container "nope"' attach nope
+	bad 125 'bad --sig-proxy `maybe`' attach --sig-proxy=maybe a1
+	bad 125 'bad --detach-keys `ctrl-`' attach --detach-keys ctrl- a1
+	bad 125 'expected one NAME' attach
+}
+
+@test "attach: our stdin to a container made with -i; --no-stdin keeps it" {
+	b run -d -i --name a2 busybox sh -c 'read l; echo got:$l; exit 3'
+	run b attach a2 <<<hello
+	[ "$status" -eq 3 ]
+	[ "$output" = got:hello ]
+	b run -d -i --name a3 busybox sh -c 'trap "exit 0" TERM; while :; do read -t 1 l && echo got:$l; done'
+	"$BERTH" --root "$ROOT" attach --no-stdin a3 <<<hello >"$BATS_TEST_TMPDIR/a3.out" &
+	apid=$!
+	sleep 1
+	b stop -t 5 a3
+	st=0
+	wait_pid "$apid" || st=$?
+	[ "$st" -eq 0 ]
+	[ ! -s "$BATS_TEST_TMPDIR/a3.out" ]
+}
+
+@test "attach: the signals berth gets go to the container (--sig-proxy)" {
+	b run -d --name a5 busybox sh -c 'trap "echo got-term; exit 9" TERM; while :; do sleep 0.1; done'
+	"$BERTH" --root "$ROOT" attach a5 >"$BATS_TEST_TMPDIR/a5.out" &
+	apid=$!
+	# once attach blocks SIGTERM (to forward it), send it one
+	for i in $(seq 100); do
+		blk=$(awk '/^SigBlk:/ { print $2 }' "/proc/$apid/status" 2>/dev/null)
+		[ -n "$blk" ] && (((16#$blk >> 14) & 1)) && break
+		sleep 0.1
+	done
+	kill -TERM "$apid"
+	st=0
+	wait_pid "$apid" || st=$?
+	[ "$st" -eq 9 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/a5.out")" = got-term ]
+}
+
+@test "attach with a terminal: input and output through it, ctrl-p ctrl-q detaches and leaves it running" {
+	b run -d -i -t --name a4 busybox sh
+	run python3 - "$BERTH" "$ROOT" <<-'P'
+	import os, pty, select, sys
+	berth, root = sys.argv[1], sys.argv[2]
+	pid, fd = pty.fork()
+	if pid == 0:
+	    os.execv(berth, [berth, "--root", root, "attach", "a4"])
+	def until(text):
+	    out = b""
+	    while text not in out:
+	        r, _, _ = select.select([fd], [], [], 60)
+	        if not r:
+	            sys.exit("timed out waiting for %r, got %r" % (text, out))
+	        out += os.read(fd, 4096)
+	    return out
+	os.write(fd, b"echo hi-$((1+2))\r")
+	until(b"hi-3")
+	os.write(fd, b"\x10\x11")
+	until(b"read escape sequence")
+	_, st = os.waitpid(pid, 0)
+	print("status", os.waitstatus_to_exitcode(st))
+	P
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"status 0"* ]]
+	b ps | grep -q ' a4$'
 }

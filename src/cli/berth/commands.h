@@ -72,5 +72,6 @@ BERTH_CMD(pause);
 BERTH_CMD(unpause);
 BERTH_CMD(rename);
 BERTH_CMD(top);
+BERTH_CMD(attach);
 
 #endif

@@ -37,6 +37,7 @@ static const struct {
     {"unpause", cmd_unpause, "thaw a paused container's processes"},
     {"rename", cmd_rename, "give a container another name"},
     {"top", cmd_top, "list a container's processes"},
+    {"attach", cmd_attach, "attach to a detached container's output (and stdin)"},
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
