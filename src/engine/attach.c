@@ -29,8 +29,11 @@
 struct attach_srv {
 	int listen_fd, wake[2], dir_fd;
 	pthread_t thread;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* clients */
 	int clients[ATTACH_MAX_CLIENTS];
+	/* in_lock: input, written to while held (which may block on a terminal the container
+	 * does not read: never while the output's lock is held) */
+	pthread_mutex_t in_lock;
 	int input; /* the container's stdin (pipe write end or pty master), or -1 */
 };
 
@@ -92,11 +95,17 @@ static void *attach_thread(void *arg)
 			if (!p[k].revents)
 				continue;
 			got = read(p[k].fd, buf, sizeof(buf));
+			if (got > 0) {
+				pthread_mutex_lock(&s->in_lock);
+				if (s->input >= 0)
+					util_write_all(s->input, buf, (size_t)got);
+				pthread_mutex_unlock(&s->in_lock);
+				continue;
+			}
+			/* gone (unless attach_send dropped it already) */
 			pthread_mutex_lock(&s->lock);
-			if (got <= 0)
+			if (s->clients[idx[k - 2]] == p[k].fd)
 				attach_drop(s, idx[k - 2]);
-			else if (s->input >= 0)
-				util_write_all(s->input, buf, (size_t)got);
 			pthread_mutex_unlock(&s->lock);
 		}
 	}
@@ -116,6 +125,7 @@ struct attach_srv *attach_serve(struct engine *e, const char *id, berth_error_t 
 	for (int i = 0; i < ATTACH_MAX_CLIENTS; i++)
 		s->clients[i] = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->in_lock, NULL);
 	s->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->dir_fd < 0) {
 		berth_error(err, errno, "open `%s`", dir);
@@ -147,6 +157,7 @@ fail:
 	util_closep(&s->wake[1]);
 	util_closep(&s->dir_fd);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->in_lock);
 	free(s);
 	return NULL;
 }
@@ -155,9 +166,9 @@ void attach_set_input(struct attach_srv *s, int fd)
 {
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->in_lock);
 	s->input = fd;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->in_lock);
 }
 
 void attach_send(struct attach_srv *s, int stream, const char *buf, size_t len)
@@ -206,6 +217,7 @@ void attach_stop(struct attach_srv *s)
 	util_closep(&s->wake[1]);
 	util_closep(&s->dir_fd);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->in_lock);
 	free(s);
 }
 
@@ -223,7 +235,8 @@ static int attach_keys(const char *spec, char *out, size_t *n, berth_error_t *er
 			goto bad;
 		if (strncmp(k, "ctrl-", 5) == 0 && strlen(k) == 6 &&
 		    ((k[5] >= 'a' && k[5] <= 'z') || strchr("@[\\]^_", k[5])))
-			out[(*n)++] = (char)(k[5] >= 'a' && k[5] <= 'z' ? k[5] - 'a' + 1 : k[5] - '@');
+			out[(*n)++] =
+			    (char)(k[5] >= 'a' && k[5] <= 'z' ? k[5] - 'a' + 1 : k[5] - '@');
 		else if (strlen(k) == 1)
 			out[(*n)++] = k[0];
 		else
@@ -264,7 +277,8 @@ int ctr_attach(struct engine *e, const char *id, const struct ctr_attach_opts *o
 	if (!running)
 		berth_error(err, 0, "container \"%s\" is not running (berth start -a it)", c.name);
 	else if (c.status == CTR_MONITOR_LOST)
-		berth_error(err, 0, "container \"%s\" lost its monitor: nothing to attach to", c.name);
+		berth_error(err, 0, "container \"%s\" lost its monitor: nothing to attach to",
+		            c.name);
 	ctr_info_free(&c);
 	if (*err)
 		return -1;
@@ -320,8 +334,8 @@ int ctr_attach(struct engine *e, const char *id, const struct ctr_attach_opts *o
 			} else {
 				for (size_t i = 0; tty && i < (size_t)got; i++) {
 					matched = buf[i] == keys[matched] ? matched + 1
-					          : buf[i] == keys[0] ? 1
-					                              : 0;
+					          : buf[i] == keys[0]     ? 1
+					                                  : 0;
 					if (matched == n_keys) {
 						detached = true;
 						break;

@@ -169,7 +169,10 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		goto out;
 	if (!attached && (ms.srv = attach_serve(e, id, err)) == NULL)
 		goto out;
-	if (keep_stdin && !tty && pipe2(inp, O_CLOEXEC) < 0) {
+	/* our end never blocks: the monitor holds the read end too, so a full pipe would block
+	 * a writer forever once the container is gone (attach's input is then dropped) */
+	if (keep_stdin && !tty &&
+	    (pipe2(inp, O_CLOEXEC) < 0 || fcntl(inp[1], F_SETFL, O_NONBLOCK) < 0)) {
 		berth_error(err, errno, "pipe");
 		goto out;
 	}

@@ -39,8 +39,8 @@ BERTH_CMD(attach)
 			else if (strcmp(optarg, "false") == 0)
 				o.sig_proxy = false;
 			else
-				return berth_error(err, 0, "bad --sig-proxy `%s`: expected true or false",
-				                   optarg);
+				return berth_error(
+				    err, 0, "bad --sig-proxy `%s`: expected true or false", optarg);
 			break;
 		case O_KEYS:
 			o.detach_keys = optarg;
