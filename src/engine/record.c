@@ -356,8 +356,19 @@ int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 	bool marked = ctr_mark_stopped(e, id);
 
 	if (container_kill(rt, id, sig, false, err) < 0) {
-		/* between two runs of a restart policy: the mark ends it */
-		if (!marked)
+		struct ctr_info c;
+		berth_error_t e2 = NULL;
+		bool gone = false;
+		/* SIGKILL to a paused container: the runtime library thaws it after the
+		 * signal, and its monitor may delete the cgroup under the thaw once the
+		 * process died; between two runs of a restart policy, the mark ends it */
+		if (!marked && sig == SIGKILL && ctr_wait_exit(e, id, 2) &&
+		    ctr_get_id(e, id, &c, &e2) == 0) {
+			gone = !ctr_status_running(c.status);
+			ctr_info_free(&c);
+		}
+		berth_error_release(&e2);
+		if (!marked && !gone)
 			return -1;
 		berth_error_release(err);
 	}
