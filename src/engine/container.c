@@ -177,7 +177,7 @@ void ctr_umount(struct engine *e, const char *id)
 		log_warning("umount `%s`: %s", rootfs, strerror(errno));
 }
 
-static bool ctr_name_used(struct engine *e, const char *name)
+bool ctr_name_used(struct engine *e, const char *name)
 {
 	berth_error_t e2 = NULL;
 	json_t *all, *r;
@@ -214,8 +214,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		return berth_error(err, errno, "getrandom");
 	for (int i = 0; i < 32; i++)
 		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
-	if (o->name && (o->name[0] == '\0' || strchr(o->name, '/') || o->name[0] == '.'))
-		return berth_error(err, 0, "bad --name `%s`", o->name);
+	if (o->name && ctr_check_name("--name", o->name, err) < 0)
+		return -1;
 	cname = o->name ? xstrdup(o->name) : xasprintf("c-%.10s", id);
 	if (engine_lock(e, err) < 0)
 		return -1;
@@ -245,6 +245,18 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	                "image", img->name ? img->name : img->id, "image_id", img->id, "created",
 	                created, "layers", layers, "state", "created", "rm", o->rm, "tty", o->tty,
 	                "interactive", o->interactive, "detach", o->detach);
+	if (o->restart) {
+		const char *policy;
+		int max;
+		if (ctr_parse_restart(o->restart, &policy, &max, err) < 0)
+			goto fail;
+		if (strcmp(policy, "no") != 0) {
+			json_object_set_new(
+			    rec, "restart_policy",
+			    json_pack("{s:s,s:i}", "name", policy, "maximum_retry_count", max));
+			json_object_set_new(rec, "restart_count", json_integer(0));
+		}
+	}
 	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
 		json_object_set_new(rec, "monitor_start",
@@ -333,6 +345,7 @@ int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
 			ctr_info_free(&c);
 			return -1;
 		}
+		ctr_mark_stopped(e, id);
 		container_kill(rt, id, SIGKILL, true, &e2);
 		berth_error_release(&e2);
 		/* the monitor records the exit; wait for it a little */

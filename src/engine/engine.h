@@ -175,8 +175,17 @@ struct run_opts {
 	size_t n_aliases, n_dns, n_dns_search, n_add_hosts;
 	char **publish; /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO] */
 	size_t n_publish;
-	bool publish_all; /* -P: every EXPOSEd port */
+	bool publish_all;    /* -P: every EXPOSEd port */
+	const char *restart; /* --restart no|always|unless-stopped|on-failure[:N]; NULL: no */
 };
+
+/* --restart's value: *name gets "no", "always", "unless-stopped" or "on-failure" (static),
+ * *max the retries of on-failure:N (0: no limit). One line naming the value otherwise. */
+int ctr_parse_restart(const char *s, const char **name, int *max, berth_error_t *err);
+/* Whether the monitor starts the container again after it exited with status, as Docker's
+ * restart manager decides: not after a stop (or kill, rm -f), always for always and
+ * unless-stopped, for on-failure when status is not 0 and count is under max (0: no max). */
+bool ctr_restart_wanted(const char *policy, int max, int count, int status, bool stopped);
 
 /* A working directory for a container's process (what is -w, --workdir or WorkingDir): an
  * absolute path, not under /proc, where a caller's /proc/self/fd/N would lead out of the
@@ -236,7 +245,8 @@ bool ctr_pid_alive(pid_t pid, unsigned long long start_time, unsigned long long 
 /* A container as the CLI sees it. */
 struct ctr_info {
 	char *id, *name, *image, *command, *created;
-	char *recorded; /* the state the monitor last recorded */
+	char *started_at, *finished_at; /* RFC 3339, or NULL */
+	char *recorded;                 /* the state the monitor last recorded */
 	enum ctr_status status;
 	pid_t pid; /* the container's init (the runtime's, when it lives) */
 	pid_t monitor_pid;
@@ -244,6 +254,7 @@ struct ctr_info {
 	bool has_exit_code;
 	int exit_code;
 	bool rm, tty, interactive, detach;
+	bool paused; /* running, its processes frozen (berth pause) */
 	char *ip;    /* its address while it runs on a bridge network, else NULL */
 	char *ports; /* published ports as `ps` shows them ("0.0.0.0:8080->80/tcp, …"), or "" */
 	struct json_t *raw; /* the record as stored, for the JSON views */
@@ -335,10 +346,44 @@ struct ctr_exec_opts {
 int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,
              berth_error_t *err);
 
+/* berth attach (attach.c): the output of a container running with a detached monitor here,
+ * our stdin to it when it was made with -i (and not no_stdin), the signals we get to it
+ * (sig_proxy, without a terminal); detach_keys (default ctrl-p,ctrl-q) leave it running
+ * (with a terminal). *status: the container's exit status when it ended, 0 when detached. */
+struct ctr_attach_opts {
+	const char *detach_keys;
+	bool no_stdin, sig_proxy;
+};
+int ctr_attach(struct engine *e, const char *id, const struct ctr_attach_opts *o, int *status,
+               berth_error_t *err);
+
 /* Run the container in this process (attached) or in a detached monitor. Attached: *status
  * gets the container's exit status. */
 int monitor_run_attached(struct engine *e, const char *id, int *status, berth_error_t *err);
 int monitor_spawn(struct engine *e, const char *id, berth_error_t *err);
+/* Attached as `start -a`: in gives the container our stdin (when it was made with -i). */
+int monitor_run_attached_in(struct engine *e, const char *id, bool in, int *status,
+                            berth_error_t *err);
+
+/* ---- the rest of a container's life (lifecycle.c) ----------------------------------------- */
+/* A container's name as Docker takes it: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128; one line
+ * naming what (the argument) otherwise. */
+int ctr_check_name(const char *what, const char *name, berth_error_t *err);
+/* `start -a`: this process is the container's monitor (as `run` without -d); in: -i. */
+int ctr_start_attached(struct engine *e, const char *id, bool in, int *status, berth_error_t *err);
+/* After a failed start: a container never started is Created again. */
+void ctr_start_failed(struct engine *e, const char *id);
+/* Block until the container is not running; *code gets its exit code as Docker's wait gives
+ * it (0 for a container never started, -1 when nobody saw its exit). */
+int ctr_wait(struct engine *e, const char *id, int *code, berth_error_t *err);
+/* Freeze (pause) or thaw a running container's processes, through the runtime library. */
+int ctr_pause(struct engine *e, const char *id, bool pause, berth_error_t *err);
+/* Another name for a container (refused when taken). */
+int ctr_rename(struct engine *e, const char *ref, const char *name, berth_error_t *err);
+/* The host's `ps ARGS` (default -ef) limited to the container's processes: *out, a new
+ * string (the header, then one line each). */
+int ctr_top(struct engine *e, const char *id, char **ps_args, size_t n_args, char **out,
+            berth_error_t *err);
 
 /* ---- networks (network.c) ----------------------------------------------------------------
  * A bridge network each, stored in networks/<name>.json; the default `berth` (bridge berth0)

@@ -62,4 +62,12 @@ int staging_rootfs(struct staging *s, int fd, const char *what, const char *arch
 /* Move the blobs and layers into the store and name the images (takes the lock). */
 int staging_commit(struct staging *s, char **out, berth_error_t *err);
 
+/* Whether a container has that name (container.c). */
+bool ctr_name_used(struct engine *e, const char *name);
+/* Put fields (taken) into container id's record, under the lock (lifecycle.c). */
+int ctr_update(struct engine *e, const char *id, json_t *fields, berth_error_t *err);
+/* A stop, kill or rm -f asked for: the monitor does not restart the container (record.c).
+ * true when the container has a restart policy and so was marked. */
+bool ctr_mark_stopped(struct engine *e, const char *id);
+
 #endif

@@ -8,6 +8,7 @@
 #include "ctrlog.h"
 #include "image_priv.h"
 #include "network.h"
+#include "attach.h"
 #include "container.h"
 #include "log.h"
 #include "supervise.h"
@@ -46,6 +47,7 @@ struct monitor_sink {
 	bool attached;
 	char *rec; /* the records of a chunk (ctrlog.h), reused */
 	size_t cap;
+	struct attach_srv *srv; /* detached: berth attach's clients */
 };
 
 /* The container's output goes to its log, a record a line with its stream and time (one
@@ -59,13 +61,47 @@ static void monitor_sink(void *arg, int stream, const char *buf, size_t len)
 	clock_gettime(CLOCK_REALTIME, &now);
 	ctrlog_format(&now, stream, buf, len, &m->rec, &n, &m->cap);
 	util_write_all(m->logfd, m->rec, n);
+	attach_send(m->srv, stream, buf, len);
 	if (m->attached)
 		util_write_all(stream, buf, len);
 }
 
+/* Whether a stop (kill, rm -f) was asked for since the container started. */
+static bool monitor_stopped(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	json_t *rec;
+	bool stopped;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return true;
+	}
+	stopped = json_is_true(json_object_get(rec, "stop_requested"));
+	json_decref(rec);
+	return stopped;
+}
+
+static bool monitor_restart_wanted(struct engine *e, const char *id, const char *policy, int max,
+                                   int count, int status)
+{
+	return policy && ctr_restart_wanted(policy, max, count, status, monitor_stopped(e, id));
+}
+
+/* Sleep ms before a restart, looking for a stop every 100 ms: false when one came. */
+static bool monitor_backoff(struct engine *e, const char *id, long long ms)
+{
+	for (long long t = 0; t < ms; t += 100) {
+		if (monitor_stopped(e, id))
+			return false;
+		usleep(ms - t < 100 ? (useconds_t)(ms - t) * 1000 : 100000);
+	}
+	return !monitor_stopped(e, id);
+}
+
 /* notify: a pipe to write "ok" or the error line to once the container runs (or -1). */
-static int monitor_main(struct engine *e, const char *id, bool attached, int notify, int *status,
-                        berth_error_t *err)
+static int monitor_main(struct engine *e, const char *id, bool attached, bool in, int notify,
+                        int *status, berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
 	cleanup_free char *logp = engine_path(e, "containers/%s/" CTRLOG_NAME, id);
@@ -84,9 +120,13 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	                          .sink = monitor_sink,
 	                          .arg = &ms,
 	                          .forward = attached};
-	bool tty, interactive, rm, created = false;
+	bool tty, interactive, rm, created = false, started = false, keep_stdin;
+	int inp[2] = {-1, -1}, tty_in = -1;
 	int *port_fds = NULL;
 	size_t n_port_fds = 0;
+	cleanup_free char *policy = NULL;
+	int max = 0, count = 0;
+	long long delay_ms = 100;
 	sigset_t chld, old;
 	pid_t init = 0;
 	json_t *rec;
@@ -96,8 +136,19 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
 	tty = json_is_true(json_object_get(rec, "tty"));
-	interactive = json_is_true(json_object_get(rec, "interactive"));
+	/* our stdin goes to the container attached, when it was made with -i (and, for
+	 * start, asked for with -i) */
+	interactive = in && json_is_true(json_object_get(rec, "interactive"));
+	/* detached with -i: its stdin stays open, for berth attach */
+	keep_stdin = !attached && json_is_true(json_object_get(rec, "interactive"));
 	rm = json_is_true(json_object_get(rec, "rm"));
+	{
+		json_t *rp = json_object_get(rec, "restart_policy");
+		const char *name = json_string_value(json_object_get(rp, "name"));
+		policy = name ? xstrdup(name) : NULL;
+		max = (int)json_integer_value(json_object_get(rp, "maximum_retry_count"));
+		count = (int)json_integer_value(json_object_get(rec, "restart_count"));
+	}
 	json_decref(rec);
 
 	logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -111,66 +162,123 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	sigprocmask(SIG_BLOCK, &chld, &old);
 
 	/* detached: who the monitor is, before there is a container to be seen without it */
-	if (!attached &&
-	    monitor_update(e, id,
-	                   json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)getpid(),
-	                             "monitor_start", (json_int_t)ctr_self_start_time()),
-	                   err) < 0)
-		goto out;
+	if (!attached) {
+		json_t *upd = json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)getpid(),
+		                        "monitor_start", (json_int_t)ctr_self_start_time());
+		/* a stop asked for before this start is over */
+		if (policy)
+			json_object_set_new(upd, "stop_requested", json_false());
+		if (monitor_update(e, id, upd, err) < 0)
+			goto out;
+	}
 	/* its network, before its process exists (it joins the namespace made here); the
 	 * published host ports stay bound here while it runs */
 	if (net_attach(e, id, &port_fds, &n_port_fds, err) < 0)
 		goto out;
-	/* the container's stdio, given to the runtime library: its terminal (whose master
-	 * comes back), or pipes for its output and our stdin when attached with -i */
-	if (tty) {
-		stdio[0] = stdio[1] = stdio[2] = devnull;
-		co.master = &master;
-	} else {
-		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-			berth_error(err, errno, "pipe");
+	if (!attached && (ms.srv = attach_serve(e, id, err)) == NULL)
+		goto out;
+	/* our end never blocks: the monitor holds the read end too, so a full pipe would block
+	 * a writer forever once the container is gone (attach's input is then dropped) */
+	if (keep_stdin && !tty &&
+	    (pipe2(inp, O_CLOEXEC) < 0 || fcntl(inp[1], F_SETFL, O_NONBLOCK) < 0)) {
+		berth_error(err, errno, "pipe");
+		goto out;
+	}
+	for (;;) {
+		long long t0 = util_now_ns();
+		json_t *upd;
+
+		/* the container's stdio, given to the runtime library: its terminal (whose
+		 * master comes back), or pipes for its output and our stdin when attached
+		 * with -i */
+		if (tty) {
+			stdio[0] = stdio[1] = stdio[2] = devnull;
+			co.master = &master;
+		} else {
+			if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+				berth_error(err, errno, "pipe");
+				goto out;
+			}
+			stdio[0] = attached && interactive ? STDIN_FILENO
+			           : inp[0] >= 0           ? inp[0]
+			                                   : devnull;
+			stdio[1] = out[1];
+			stdio[2] = errp[1];
+		}
+		r = container_create(&co, &init, err);
+		util_closep(&out[1]);
+		util_closep(&errp[1]);
+		if (r < 0)
+			goto out;
+		r = -1;
+		created = true;
+		if (container_start(rt, id, err) < 0)
+			goto out;
+		started = true;
+		if (!attached) {
+			cleanup_free char *now = util_now_rfc3339();
+			upd = json_pack("{s:s,s:I,s:I,s:I,s:s,s:n}", "state", "running", "pid",
+			                (json_int_t)init, "monitor_pid", (json_int_t)getpid(),
+			                "monitor_start", (json_int_t)ctr_self_start_time(),
+			                "started_at", now, "exit_code");
+			if (policy)
+				json_object_set_new(upd, "restart_count", json_integer(count));
+			if (monitor_update(e, id, upd, err) < 0)
+				goto out;
+		}
+		if (notify >= 0) {
+			util_write_all(notify, "ok", 2);
+			close(notify);
+			notify = -1;
+		}
+
+		/* berth attach's input: the terminal (a copy of the master, which
+		 * supervise_run closes), or the pipe to its stdin */
+		if (keep_stdin && tty)
+			tty_in = fcntl(master, F_DUPFD_CLOEXEC, 3);
+		attach_set_input(ms.srv, keep_stdin ? (tty ? tty_in : inp[1]) : -1);
+		io.master = master;
+		io.out = out[0];
+		io.err = errp[0];
+		io.in = attached && interactive && tty ? STDIN_FILENO : -1;
+		io.raw = attached && tty;
+		/* supervise_run closes them */
+		master = out[0] = errp[0] = -1;
+		r = supervise_run(init, &io, status, err);
+		attach_set_input(ms.srv, keep_stdin && !tty ? inp[1] : -1);
+		util_closep(&tty_in);
+		if (r < 0) {
+			r = -1;
 			goto out;
 		}
-		stdio[0] = attached && interactive ? STDIN_FILENO : devnull;
-		stdio[1] = out[1];
-		stdio[2] = errp[1];
+		r = -1;
+		/* the restart policy (detached): the same container again, in the same
+		 * network namespace, after a delay that doubles from 100 ms up to a minute
+		 * (back to 100 ms after a run of 10 s), as Docker's restart manager */
+		if (attached || !monitor_restart_wanted(e, id, policy, max, count, *status))
+			break;
+		{
+			berth_error_t e2 = NULL;
+			if (container_delete(rt, id, true, &e2) < 0)
+				log_warning("%s", e2->msg);
+			berth_error_release(&e2);
+			created = false;
+		}
+		if (util_now_ns() - t0 > 10000000000LL)
+			delay_ms = 100;
+		if (!monitor_backoff(e, id, delay_ms))
+			break;
+		delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
+		count++;
 	}
-	r = container_create(&co, &init, err);
-	util_closep(&out[1]);
-	util_closep(&errp[1]);
-	if (r < 0)
-		goto out;
-	r = -1;
-	created = true;
-	if (container_start(rt, id, err) < 0)
-		goto out;
-	if (!attached) {
-		cleanup_free char *now = util_now_rfc3339();
-		if (monitor_update(e, id,
-		                   json_pack("{s:s,s:I,s:I,s:I,s:s,s:n}", "state", "running", "pid",
-		                             (json_int_t)init, "monitor_pid", (json_int_t)getpid(),
-		                             "monitor_start", (json_int_t)ctr_self_start_time(),
-		                             "started_at", now, "exit_code"),
-		                   err) < 0)
-			goto out;
-	}
-	if (notify >= 0) {
-		util_write_all(notify, "ok", 2);
-		close(notify);
-		notify = -1;
-	}
-
-	io.master = master;
-	io.out = out[0];
-	io.err = errp[0];
-	io.in = attached && interactive && tty ? STDIN_FILENO : -1;
-	io.raw = attached && tty;
-	/* supervise_run closes them */
-	master = out[0] = errp[0] = -1;
-	if (supervise_run(init, &io, status, err) < 0)
-		goto out;
 	r = 0;
 out:
+	/* the clients see the end before the exit is recorded: attach then reads it */
+	attach_stop(ms.srv);
+	ms.srv = NULL;
+	util_closep(&inp[0]);
+	util_closep(&inp[1]);
+	util_closep(&tty_in);
 	util_closep(&master);
 	util_closep(&out[0]);
 	util_closep(&errp[0]);
@@ -195,7 +303,17 @@ out:
 	for (size_t i = 0; i < n_port_fds; i++)
 		util_closep(&port_fds[i]);
 	free(port_fds);
-	if ((r == 0 && !rm) || (r < 0 && created)) {
+	if (r < 0 && !started) {
+		/* it never ran: a created container stays Created (as Docker's), with no
+		 * monitor */
+		berth_error_t e2 = NULL;
+		monitor_update(e, id,
+		               json_pack("{s:I,s:I}", "monitor_pid", (json_int_t)0, "monitor_start",
+		                         (json_int_t)0),
+		               &e2);
+		berth_error_release(&e2);
+	}
+	if ((r == 0 && !rm) || (r < 0 && started)) {
 		cleanup_free char *now = util_now_rfc3339();
 		berth_error_t e2 = NULL;
 		monitor_update(e, id,
@@ -216,7 +334,13 @@ out:
 
 int monitor_run_attached(struct engine *e, const char *id, int *status, berth_error_t *err)
 {
-	return monitor_main(e, id, true, -1, status, err);
+	return monitor_main(e, id, true, true, -1, status, err);
+}
+
+int monitor_run_attached_in(struct engine *e, const char *id, bool in, int *status,
+                            berth_error_t *err)
+{
+	return monitor_main(e, id, true, in, -1, status, err);
 }
 
 int monitor_spawn(struct engine *e, const char *id, berth_error_t *err)
@@ -250,7 +374,7 @@ int monitor_spawn(struct engine *e, const char *id, berth_error_t *err)
 			if (chdir("/") < 0)
 				_exit(125);
 			prctl(PR_SET_NAME, "berth-monitor", 0, 0, 0);
-			if (monitor_main(e, id, false, p[1], &st, &e2) < 0)
+			if (monitor_main(e, id, false, false, p[1], &st, &e2) < 0)
 				_exit(125);
 			_exit(0);
 		}

@@ -10,6 +10,7 @@
 #include "network.h"
 #include "cgroup.h"
 #include "container.h"
+#include "manage.h"
 #include "log.h"
 #include "util.h"
 
@@ -114,8 +115,9 @@ unsigned long long ctr_self_start_time(void)
 	return st;
 }
 
-/* What the runtime library says of the container's init; *pid gets it. */
-static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid)
+/* What the runtime library says of the container's init; *pid gets it, *paused whether its
+ * processes are frozen. */
+static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid, bool *paused)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
 	berth_error_t e2 = NULL;
@@ -124,6 +126,7 @@ static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid
 	enum ctr_init r;
 
 	*pid = 0;
+	*paused = false;
 	if (container_state(rt, id, &st, &e2) < 0) {
 		berth_error_release(&e2);
 		return CTR_INIT_NONE;
@@ -133,6 +136,7 @@ static enum ctr_init ctr_init_state(struct engine *e, const char *id, pid_t *pid
 	/* the runtime counts a zombie (an init whose new parent did not reap it yet) as alive */
 	r = strcmp(s, "stopped") != 0 && ctr_proc_alive(*pid, 0, NULL) ? CTR_INIT_ALIVE
 	                                                               : CTR_INIT_GONE;
+	*paused = r == CTR_INIT_ALIVE && strcmp(s, "paused") == 0;
 	json_decref(st);
 	return r;
 }
@@ -189,6 +193,8 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 	c->image = ctr_dup(rec, "image");
 	c->command = ctr_dup(rec, "command");
 	c->created = ctr_dup(rec, "created");
+	c->started_at = ctr_dup(rec, "started_at");
+	c->finished_at = ctr_dup(rec, "finished_at");
 	c->recorded = ctr_dup(rec, "state");
 	if (c->id == NULL)
 		c->id = xstrdup("");
@@ -205,7 +211,7 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 	c->tty = json_is_true(json_object_get(rec, "tty"));
 	c->interactive = json_is_true(json_object_get(rec, "interactive"));
 	c->detach = json_is_true(json_object_get(rec, "detach"));
-	init = ctr_init_state(e, c->id, &ipid);
+	init = ctr_init_state(e, c->id, &ipid, &c->paused);
 	if (init == CTR_INIT_ALIVE)
 		c->pid = ipid;
 	c->status = ctr_status_decide(c->recorded, c->monitor_pid > 0, c->monitor_alive, init);
@@ -229,6 +235,8 @@ void ctr_info_free(struct ctr_info *c)
 	free(c->image);
 	free(c->command);
 	free(c->created);
+	free(c->started_at);
+	free(c->finished_at);
 	free(c->recorded);
 	free(c->ip);
 	free(c->ports);
@@ -289,6 +297,10 @@ static json_t *ctr_info_view(const struct ctr_info *c)
 	const char *st = c->status == CTR_MONITOR_LOST ? "running" : ctr_status_name(c->status);
 	json_t *o = json_deep_copy(c->raw);
 
+	/* as Docker's State.Status */
+	if (c->paused && ctr_status_running(c->status))
+		st = "paused";
+
 	json_object_set_new(o, "state", json_string(st));
 	json_object_set_new(o, "monitor_lost", json_boolean(c->status == CTR_MONITOR_LOST));
 	if (c->pid > 0)
@@ -340,10 +352,49 @@ int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *t
 
 /* ---- acting on the container --------------------------------------------------------------- */
 
+bool ctr_mark_stopped(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	bool marked = false;
+	json_t *rec;
+
+	/* only a container with a restart policy needs it (a record write costs a flush) */
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return false;
+	}
+	if (json_object_get(rec, "restart_policy") != NULL)
+		marked = ctr_update(e, id, json_pack("{s:b}", "stop_requested", 1), &e2) == 0;
+	berth_error_release(&e2);
+	json_decref(rec);
+	return marked;
+}
+
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
-	return container_kill(rt, id, sig, false, err);
+
+	/* as Docker: a container stopped or killed by hand is not restarted by its policy */
+	bool marked = ctr_mark_stopped(e, id);
+
+	if (container_kill(rt, id, sig, false, err) < 0) {
+		struct ctr_info c;
+		berth_error_t e2 = NULL;
+		bool gone = false;
+		/* SIGKILL to a paused container: the runtime library thaws it after the
+		 * signal, and its monitor may delete the cgroup under the thaw once the
+		 * process died; between two runs of a restart policy, the mark ends it */
+		if (!marked && sig == SIGKILL && ctr_wait_exit(e, id, 2) &&
+		    ctr_get_id(e, id, &c, &e2) == 0) {
+			gone = !ctr_status_running(c.status);
+			ctr_info_free(&c);
+		}
+		berth_error_release(&e2);
+		if (!marked && !gone)
+			return -1;
+		berth_error_release(err);
+	}
+	return 0;
 }
 
 bool ctr_wait_exit(struct engine *e, const char *id, double secs)
@@ -408,8 +459,13 @@ int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err)
 {
 	berth_error_t e2 = NULL;
 
+	cleanup_free char *rt = ctr_runtime_root(e);
+
 	ctr_signal(e, id, SIGTERM, &e2);
 	berth_error_release(&e2);
+	/* paused: the signal is pending until the processes are thawed */
+	if (container_resume(rt, id, &e2) < 0)
+		berth_error_release(&e2);
 	if (!ctr_wait_exit(e, id, secs)) {
 		ctr_signal(e, id, SIGKILL, &e2);
 		berth_error_release(&e2);
@@ -431,6 +487,7 @@ int ctr_start(struct engine *e, const char *id, berth_error_t *err)
 	ctr_umount(e, id);
 	if (ctr_mount(e, id, err) < 0 || monitor_spawn(e, id, err) < 0) {
 		ctr_umount(e, id);
+		ctr_start_failed(e, id);
 		return -1;
 	}
 	return 0;

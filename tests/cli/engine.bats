@@ -357,7 +357,7 @@ proc_gone() {
 	[ "$status" -ne 0 ]
 	run b ps
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"running (monitor lost)"*orphan* ]]
+	[[ "$output" == *"Up "*" (monitor lost)"*orphan* ]]
 	run b inspect orphan
 	[ "$status" -eq 0 ]
 	jqe '.state == "running" and .monitor_lost == true' <<<"$output"
@@ -411,7 +411,7 @@ proc_gone() {
 	        break
 	P
 	[ "$status" -eq 0 ]
-	[[ "${lines[1]}" == *"running (monitor lost)"*zomb* ]]
+	[[ "${lines[1]}" == *"Up "*" (monitor lost)"*zomb* ]]
 	[ "${lines[2]}" = 0 ]
 	[[ "${lines[4]}" == *"Exited (unknown)"*zomb* ]]
 	b rm zomb

@@ -68,5 +68,13 @@ BERTH_CMD(port);
 BERTH_CMD(cp);
 BERTH_CMD(diff);
 BERTH_CMD(export);
+BERTH_CMD(create);
+BERTH_CMD(wait);
+BERTH_CMD(restart);
+BERTH_CMD(pause);
+BERTH_CMD(unpause);
+BERTH_CMD(rename);
+BERTH_CMD(top);
+BERTH_CMD(attach);
 
 #endif

@@ -54,6 +54,9 @@ BERTH_CMD(exec)
 	}
 	if (!ctr_status_running(c.status))
 		berth_error(err, 0, "container \"%s\" is not running", argv[optind]);
+	else if (c.paused)
+		berth_error(err, 0, "container \"%s\" is paused (berth unpause it first)",
+		            argv[optind]);
 	else if (ctr_exec(e, c.id, &o, &status, err) == 0)
 		r = status;
 	else

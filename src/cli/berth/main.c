@@ -29,7 +29,15 @@ static const struct {
     {"exec", cmd_exec, "run a command in a running container"},
     {"inspect", cmd_inspect, "show a container's record and config"},
     {"stats", cmd_stats, "show a container's resource usage"},
-    {"start", cmd_start, "start a stopped container again"},
+    {"create", cmd_create, "make a container without starting it"},
+    {"start", cmd_start, "start a created or stopped container"},
+    {"restart", cmd_restart, "stop containers and start them again"},
+    {"wait", cmd_wait, "wait until containers stop; print their exit codes"},
+    {"pause", cmd_pause, "freeze a container's processes"},
+    {"unpause", cmd_unpause, "thaw a paused container's processes"},
+    {"rename", cmd_rename, "give a container another name"},
+    {"top", cmd_top, "list a container's processes"},
+    {"attach", cmd_attach, "attach to a detached container's output (and stdin)"},
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
@@ -128,7 +136,7 @@ int main(int argc, char **argv)
 		/* exec too: it joins the container's namespaces in-process, as berth-runtime
 		 * exec does */
 		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start ||
-		    commands[k].fn == cmd_exec)
+		    commands[k].fn == cmd_restart || commands[k].fn == cmd_exec)
 			/* as berth-runtime does; BERTH_SELF: berth's real path */
 			util_exec_sealed_self("berth", "BERTH_SELF", argv);
 		if (!help && engine_open(&e, root, &err) < 0) {

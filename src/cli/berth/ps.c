@@ -7,10 +7,73 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char ps_usage[] =
     "usage: berth ps [-a] [--format json|TEMPLATE]\n"
-    "  --format TEMPLATE  a Go template over each container of `--format json`: {{.name}}";
+    "  --format TEMPLATE  a Go template over each container of `--format json`: {{.name}}\n"
+    "  STATUS as Docker's: Created, Up 5 seconds, Up 5 seconds (Paused), Exited (0) 5 seconds "
+    "ago";
+
+/* Seconds since an RFC 3339 time of the records ("2026-01-02T03:04:05.123Z"); -1 if bad. */
+static long long ps_since(const char *when)
+{
+	struct tm tm = {0};
+	const char *end = when ? strptime(when, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	long long d;
+
+	if (end == NULL)
+		return -1;
+	d = (long long)time(NULL) - (long long)timegm(&tm);
+	return d < 0 ? 0 : d;
+}
+
+/* go-units' HumanDuration, which Docker's STATUS uses ("About a minute", "3 days") */
+static void ps_human(long long d, char *out, size_t size)
+{
+	long long h = (d + 1800) / 3600;
+
+	if (d < 1)
+		snprintf(out, size, "Less than a second");
+	else if (d == 1)
+		snprintf(out, size, "1 second");
+	else if (d < 60)
+		snprintf(out, size, "%lld seconds", d);
+	else if (d / 60 == 1)
+		snprintf(out, size, "About a minute");
+	else if (d / 60 < 60)
+		snprintf(out, size, "%lld minutes", d / 60);
+	else if (h == 1)
+		snprintf(out, size, "About an hour");
+	else if (h < 48)
+		snprintf(out, size, "%lld hours", h);
+	else if (h < 24 * 7 * 2)
+		snprintf(out, size, "%lld days", h / 24);
+	else if (h < 24 * 30 * 2)
+		snprintf(out, size, "%lld weeks", h / 24 / 7);
+	else if (h < 24 * 365 * 2)
+		snprintf(out, size, "%lld months", h / 24 / 30);
+	else
+		snprintf(out, size, "%lld years", d / 3600 / 24 / 365);
+}
+
+static void ps_status(const struct ctr_info *c, char *out, size_t size)
+{
+	const char *when = c->status == CTR_EXITED ? c->finished_at : c->started_at;
+	long long d = ps_since(when ? when : c->created);
+	char ago[40];
+
+	ps_human(d, ago, sizeof(ago));
+	if (c->status == CTR_CREATED)
+		snprintf(out, size, "Created");
+	else if (c->status == CTR_EXITED && c->has_exit_code)
+		snprintf(out, size, "Exited (%d) %s ago", c->exit_code, ago);
+	else if (c->status == CTR_EXITED)
+		snprintf(out, size, "Exited (unknown) %s ago", ago);
+	else
+		snprintf(out, size, "Up %s%s%s", ago, c->paused ? " (Paused)" : "",
+		         c->status == CTR_MONITOR_LOST ? " (monitor lost)" : "");
+}
 
 BERTH_CMD(ps)
 {
@@ -68,21 +131,23 @@ BERTH_CMD(ps)
 			return -1;
 		}
 	} else {
-		printf("%-14s %-20s %-24s %-22s %-16s %-24s %s\n", "ID", "IMAGE", "COMMAND",
+		/* STATUS as wide as the widest (Docker's table adapts) */
+		char(*status)[96] = xmalloc0((k + 1) * sizeof(*status));
+		int w = 22;
+		for (size_t i = 0; i < k; i++) {
+			ps_status(&shown[i], status[i], sizeof(status[i]));
+			if ((int)strlen(status[i]) > w)
+				w = (int)strlen(status[i]);
+		}
+		printf("%-14s %-20s %-24s %-*s %-16s %-24s %s\n", "ID", "IMAGE", "COMMAND", w,
 		       "STATUS", "ADDRESS", "PORTS", "NAME");
 		for (size_t i = 0; i < k; i++) {
 			const struct ctr_info *c = &shown[i];
-			char status[40];
-			if (c->status == CTR_EXITED && c->has_exit_code)
-				snprintf(status, sizeof(status), "Exited (%d)", c->exit_code);
-			else if (c->status == CTR_EXITED)
-				snprintf(status, sizeof(status), "Exited (unknown)");
-			else
-				snprintf(status, sizeof(status), "%s", ctr_status_name(c->status));
-			printf("%-14.12s %-20.20s %-24.24s %-22s %-16s %-24s %s\n", c->id,
-			       c->image ?: "", c->command ?: "", status, c->ip ?: "",
+			printf("%-14.12s %-20.20s %-24.24s %-*s %-16s %-24s %s\n", c->id,
+			       c->image ?: "", c->command ?: "", w, status[i], c->ip ?: "",
 			       c->ports ?: "", c->name ?: "");
 		}
+		free(status);
 	}
 	ctr_infos_free(shown, n);
 	return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* berth run [OPTIONS] IMAGE [CMD…] */
+/* berth run [OPTIONS] IMAGE [CMD…], and berth create with the same options (not -d) */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -49,10 +49,17 @@ static const char run_usage[] =
     "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
     "NAME:IP]\n"
     "  [-p [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]] [-P] [--entrypoint E]\n"
+    "  [--restart no|always|unless-stopped|on-failure[:N]]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
     "IMAGE [CMD…]";
 
-BERTH_CMD(run)
+static const char create_usage[] =
+    "usage: berth create [OPTIONS] IMAGE [CMD…]\n"
+    "  makes the container without starting it (berth start NAME), and prints its id;\n"
+    "  the options are run's but -d (berth run --help)";
+
+/* run, or create (the container made, not started: berth start runs it) */
+static int run_main(struct engine *e, int argc, char **argv, bool create, berth_error_t *err)
 {
 	enum {
 		O_NAME = 256,
@@ -76,7 +83,8 @@ BERTH_CMD(run)
 		O_DNS,
 		O_DNSSEARCH,
 		O_ADDHOST,
-		O_GROUPADD
+		O_GROUPADD,
+		O_RESTART
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -112,6 +120,7 @@ BERTH_CMD(run)
 	    {"pull", required_argument, NULL, O_PULL},
 	    {"tls-verify", optional_argument, NULL, O_TLS},
 	    {"authfile", required_argument, NULL, O_AUTHFILE},
+	    {"restart", required_argument, NULL, O_RESTART},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -124,7 +133,14 @@ BERTH_CMD(run)
 	cleanup_free char *id = NULL;
 	int c, status = 0, r = -1;
 
-	while ((c = cli_getopt(argc, argv, "dite:w:u:v:hp:P", lo, run_usage, err)) != -1) {
+	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:P" : "dite:w:u:v:hp:P", lo,
+	                       create ? create_usage : run_usage, err)) != -1) {
+		if (create && c == 'd') {
+			berth_error(err, 0,
+			            "unknown option `--detach`: a created container is started by "
+			            "berth start (berth create --help)");
+			goto out;
+		}
 		switch (c) {
 		case O_RM:
 			o.rm = true;
@@ -253,13 +269,29 @@ BERTH_CMD(run)
 		case O_AUTHFILE:
 			ro.authfile = optarg;
 			break;
+		case O_RESTART: {
+			const char *policy;
+			int max;
+			if (ctr_parse_restart(optarg, &policy, &max, err) < 0)
+				goto out;
+			o.restart = strcmp(policy, "no") == 0 ? NULL : optarg;
+			break;
+		}
 		default: /* CLI_FAIL, CLI_HELP */
 			r = CLI_RET(c);
 			goto out;
 		}
 	}
 	if (optind >= argc) {
-		berth_error(err, 0, "no image given (berth run [OPTIONS] IMAGE [CMD…])");
+		berth_error(err, 0, "no image given (berth %s [OPTIONS] IMAGE [CMD…])",
+		            create ? "create" : "run");
+		goto out;
+	}
+	if (o.rm && o.restart) {
+		berth_error(err, 0,
+		            "--restart `%s` and --rm conflict: a container removed when it exits "
+		            "cannot be restarted",
+		            o.restart);
 		goto out;
 	}
 	o.cmd = argv + optind + 1;
@@ -282,8 +314,18 @@ BERTH_CMD(run)
 	}
 	if (image_find(e, argv[optind], &img, err) < 0)
 		goto out;
+	/* a created container has no monitor until it is started, as one of run -d */
+	if (create)
+		o.detach = true;
 	if (ctr_create(e, img, &o, &id, err) < 0)
 		goto out;
+	if (create) {
+		/* mounted again when it starts */
+		ctr_umount(e, id);
+		printf("%s\n", id);
+		r = 0;
+		goto out;
+	}
 	if (o.detach) {
 		if (monitor_spawn(e, id, err) < 0) {
 			berth_error_t e2 = NULL;
@@ -320,4 +362,14 @@ out:
 	free(o.add_hosts);
 	free(o.publish);
 	return r;
+}
+
+BERTH_CMD(run)
+{
+	return run_main(e, argc, argv, false, err);
+}
+
+BERTH_CMD(create)
+{
+	return run_main(e, argc, argv, true, err);
 }

@@ -72,12 +72,58 @@ static void test_parse_stat(void **state)
 	assert_true(ctr_self_start_time() > 0);
 }
 
+static void test_restart_policy(void **state)
+{
+	berth_error_t err = NULL;
+	const char *name = NULL;
+	int max = -1;
+
+	(void)state;
+	assert_int_equal(ctr_parse_restart("always", &name, &max, &err), 0);
+	assert_string_equal(name, "always");
+	assert_int_equal(max, 0);
+	assert_int_equal(ctr_parse_restart("on-failure:3", &name, &max, &err), 0);
+	assert_string_equal(name, "on-failure");
+	assert_int_equal(max, 3);
+	assert_int_equal(ctr_parse_restart("on-failure", &name, &max, &err), 0);
+	assert_int_equal(max, 0);
+	assert_int_equal(ctr_parse_restart("unless-stopped", &name, &max, &err), 0);
+	assert_int_equal(ctr_parse_restart("no", &name, &max, &err), 0);
+	assert_string_equal(name, "no");
+	const char *bad[] = {"",
+	                     "sometimes",
+	                     "on-failure:",
+	                     "on-failure:x",
+	                     "on-failure:-1",
+	                     "on-failure:3x",
+	                     "on-failures",
+	                     "always:2",
+	                     "on-failure:99999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(ctr_parse_restart(bad[i], &name, &max, &err), -1);
+		assert_non_null(strstr(err->msg, "bad --restart"));
+		berth_error_release(&err);
+	}
+	/* Docker's restart manager: never after a stop by hand */
+	assert_true(ctr_restart_wanted("always", 0, 7, 0, false));
+	assert_false(ctr_restart_wanted("always", 0, 7, 0, true));
+	assert_true(ctr_restart_wanted("unless-stopped", 0, 0, 1, false));
+	assert_false(ctr_restart_wanted("unless-stopped", 0, 0, 1, true));
+	assert_true(ctr_restart_wanted("on-failure", 0, 100, 1, false));
+	assert_false(ctr_restart_wanted("on-failure", 0, 0, 0, false));
+	assert_true(ctr_restart_wanted("on-failure", 3, 2, 137, false));
+	assert_false(ctr_restart_wanted("on-failure", 3, 3, 1, false));
+	assert_false(ctr_restart_wanted("no", 0, 0, 1, false));
+	assert_false(ctr_restart_wanted(NULL, 0, 0, 1, false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_decide),
 	    cmocka_unit_test(test_status_names),
 	    cmocka_unit_test(test_parse_stat),
+	    cmocka_unit_test(test_restart_policy),
 	};
 	return cmocka_run_group_tests_name("engine record", tests, NULL, NULL);
 }
