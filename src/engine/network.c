@@ -142,12 +142,27 @@ static int net_parse_def(json_t *net, struct net_cidr *c, uint32_t *gw)
 	return 0;
 }
 
+/* The network's IPv6 subnet and gateway: 1 when it has none, -1 when they are bad. */
+static int net_parse_def6(json_t *net, struct net_cidr6 *c, uint8_t gw[16])
+{
+	berth_error_t e2 = NULL;
+
+	if (!json_is_true(json_object_get(net, "ipv6")))
+		return 1;
+	if (net_cidr6_parse("subnet6", jstr(net, "subnet6") ?: "", c, &e2) < 0 ||
+	    net_ip6_parse(jstr(net, "gateway6"), gw) < 0) {
+		berth_error_release(&e2);
+		return -1;
+	}
+	return 0;
+}
+
 static void net_fw(json_t *net, struct fw_net *f)
 {
 	f->name = jstr(net, "name");
 	f->bridge = jstr(net, "bridge");
 	f->subnet4 = jstr(net, "subnet");
-	f->subnet6 = NULL;
+	f->subnet6 = json_is_true(json_object_get(net, "ipv6")) ? jstr(net, "subnet6") : NULL;
 	f->internal = json_is_true(json_object_get(net, "internal"));
 }
 
@@ -174,6 +189,90 @@ static int net_used(struct engine *e, const char *skip, const char *skip_dev, st
 	}
 	json_decref(all);
 	return 0;
+}
+
+/* The IPv6 subnets taken: every network's and the host's routes. */
+static int net_used6(struct engine *e, struct net_cidr6 **v, size_t *n, berth_error_t *err)
+{
+	json_t *all, *j;
+	size_t i;
+
+	if (nl_routes6(v, n, err) < 0)
+		return -1;
+	all = net_all(e);
+	json_array_foreach(all, i, j)
+	{
+		struct net_cidr6 c;
+		uint8_t gw[16];
+		if (net_parse_def6(j, &c, gw) != 0)
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = c;
+	}
+	json_decref(all);
+	return 0;
+}
+
+/* The IPv6 part of a new network o: its subnet (--subnet6, or a free ULA /64) and gateway
+ * (the subnet's ::1) set in net. Under the network lock. */
+static int net_create6(struct engine *e, const struct network_opts *o, json_t *net,
+                       berth_error_t *err)
+{
+	struct net_cidr6 c, *used = NULL;
+	uint8_t gw[16];
+	char sub[50], g[46];
+	size_t n = 0;
+	int r = -1;
+
+	if (o->subnet6 && net_cidr6_parse("--subnet6", o->subnet6, &c, err) < 0)
+		return -1;
+	if (net_used6(e, &used, &n, err) < 0)
+		return -1;
+	if (o->subnet6) {
+		json_t *all = net_all(e), *j;
+		size_t i;
+		json_array_foreach(all, i, j)
+		{
+			struct net_cidr6 oc;
+			uint8_t ogw[16];
+			if (net_parse_def6(j, &oc, ogw) == 0 && net_cidr6_overlap(&c, &oc)) {
+				berth_error(err, 0,
+				            "bad --subnet6 `%s`: it overlaps network \"%s\" (%s)",
+				            o->subnet6, jstr(j, "name"), jstr(j, "subnet6"));
+				json_decref(all);
+				goto out;
+			}
+		}
+		json_decref(all);
+		for (i = 0; i < n; i++)
+			if (net_cidr6_overlap(&c, &used[i])) {
+				net_cidr6_format(&used[i], sub);
+				berth_error(
+				    err, 0,
+				    "bad --subnet6 `%s`: it overlaps the host's route to %s",
+				    o->subnet6, sub);
+				goto out;
+			}
+	} else {
+		uint8_t rnd[5];
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			abort();
+		if (net_subnet6_pick(used, n, rnd, &c) < 0) {
+			berth_error(err, 0, "no free IPv6 subnet in fd00::/8: give --subnet6");
+			goto out;
+		}
+	}
+	memcpy(gw, c.addr, 16);
+	gw[15] |= 1;
+	net_cidr6_format(&c, sub);
+	net_ip6_format(gw, g);
+	json_object_set_new(net, "ipv6", json_true());
+	json_object_set_new(net, "subnet6", json_string(sub));
+	json_object_set_new(net, "gateway6", json_string(g));
+	r = 0;
+out:
+	free(used);
+	return r;
 }
 
 static json_t *net_new(const char *name, const char *bridge, const struct net_cidr *c, uint32_t gw,
@@ -307,10 +406,15 @@ static void hosts_names(FILE *f, json_t *lease)
 	json_t *a;
 	size_t i;
 
-	fprintf(f, "%s\t%s", jstr(lease, "ip"), jstr(lease, "name") ?: "");
-	json_array_foreach(json_object_get(lease, "aliases"), i, a)
-	    fprintf(f, " %s", json_string_value(a));
-	fputc('\n', f);
+	for (int v = 0; v < 2; v++) {
+		const char *ip = jstr(lease, v ? "ip6" : "ip");
+		if (ip == NULL)
+			continue;
+		fprintf(f, "%s\t%s", ip, jstr(lease, "name") ?: "");
+		json_array_foreach(json_object_get(lease, "aliases"), i, a)
+		    fprintf(f, " %s", json_string_value(a));
+		fputc('\n', f);
+	}
 }
 
 /* The text of containers/<id>/hosts; lease is the container's own (or NULL), leases every
@@ -328,13 +432,18 @@ static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
 	if (f == NULL)
 		abort();
 	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	if (lease) {
-		fprintf(f, "%s\t%s", jstr(lease, "ip"), hostname);
+	for (int v = 0; lease && v < 2; v++) {
+		const char *ip = jstr(lease, v ? "ip6" : "ip");
+		if (ip == NULL)
+			continue;
+		fprintf(f, "%s\t%s", ip, hostname);
 		if (strcmp(hostname, name) != 0)
 			fprintf(f, " %s", name);
 		json_array_foreach(json_object_get(lease, "aliases"), i, a)
 		    fprintf(f, " %s", json_string_value(a));
 		fputc('\n', f);
+	}
+	if (lease) {
 		if (strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) != 0)
 			json_array_foreach(leases, i, l) if (l != lease &&
 			                                     strcmp(jstr(l, "network") ?: "",
@@ -575,10 +684,14 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	cleanup_free char *ns = net_ns_path(e, id);
 	cleanup_free char *nsdir = engine_path(e, "netns");
 	cleanup_close int nsfd = -1;
-	char host_if[16], ips[16], gws[16], macs[18], sub[20];
+	char host_if[16], ips[16], gws[16], macs[18], sub[20], ip6s[46] = "", gw6s[46] = "";
 	struct net_cidr c;
+	struct net_cidr6 c6;
 	uint32_t gw, ip = 0, *taken = NULL;
-	size_t n_taken = 0, i;
+	uint8_t gw6[16], ip6[16], (*taken6)[16] = NULL;
+	struct nl_v6 v6 = {0};
+	int has6;
+	size_t n_taken = 0, n_taken6 = 0, i;
 	uint8_t mac[6];
 	json_t *net = NULL, *l, *lease;
 	const char *name;
@@ -608,8 +721,17 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
 		goto out;
 	}
+	has6 = net_parse_def6(net, &c6, gw6);
+	if (has6 < 0) {
+		berth_error(err, 0, "network \"%s\": a bad subnet6 or gateway6 in its file", name);
+		goto out;
+	}
+	if (has6 == 0) {
+		v6.ip = gw6;
+		v6.prefix = c6.prefix;
+	}
 	net_fw(net, &fwn);
-	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, err) < 0 ||
+	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, has6 == 0 ? &v6 : NULL, err) < 0 ||
 	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
 		goto out;
 	lease_reclaim(e, id, leases, changed);
@@ -621,6 +743,11 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 			continue;
 		taken = xrealloc(taken, (n_taken + 1) * sizeof(*taken));
 		taken[n_taken++] = a;
+		if (jstr(l, "ip6")) {
+			taken6 = xrealloc(taken6, (n_taken6 + 1) * sizeof(*taken6));
+			if (net_ip6_parse(jstr(l, "ip6"), taken6[n_taken6]) == 0)
+				n_taken6++;
+		}
 	}
 	if (jstr(cn, "ip")) {
 		if (net_ip4_parse(jstr(cn, "ip"), &ip) < 0 || !net_cidr_host(&c, ip) || ip == gw) {
@@ -641,6 +768,34 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 		berth_error(err, 0, "network \"%s\" (%s) has no free address", name,
 		            jstr(net, "subnet"));
 		goto out;
+	}
+	if (has6 == 0 && jstr(cn, "ip6")) {
+		if (net_ip6_parse(jstr(cn, "ip6"), ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
+		    memcmp(ip6, gw6, 16) == 0) {
+			berth_error(err, 0, "bad --ip6 `%s`: not a free address of %s",
+			            jstr(cn, "ip6"), jstr(net, "subnet6"));
+			goto out;
+		}
+		for (i = 0; i < n_taken6; i++)
+			if (memcmp(taken6[i], ip6, 16) == 0) {
+				berth_error(err, 0, "--ip6 %s is taken on network \"%s\"",
+				            jstr(cn, "ip6"), name);
+				goto out;
+			}
+	} else if (jstr(cn, "ip6")) {
+		berth_error(err, 0,
+		            "bad --ip6 `%s`: network \"%s\" has no IPv6 (network create --ipv6)",
+		            jstr(cn, "ip6"), name);
+		goto out;
+	} else if (has6 == 0 &&
+	           net_lease6_pick(&c6, gw6, (const uint8_t(*)[16])taken6, n_taken6, ip6) < 0) {
+		berth_error(err, 0, "network \"%s\" (%s) has no free IPv6 address", name,
+		            jstr(net, "subnet6"));
+		goto out;
+	}
+	if (has6 == 0) {
+		net_ip6_format(ip6, ip6s);
+		net_ip6_format(gw6, gw6s);
 	}
 	if (jstr(cn, "mac")) {
 		if (net_mac_parse(jstr(cn, "mac"), mac) < 0) {
@@ -668,14 +823,21 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	*changed = true;
 	if (n_ports)
 		json_object_set_new(lease, "ports", json_true());
+	if (has6 == 0) {
+		json_object_set_new(lease, "ip6", json_string(ip6s));
+		v6.ip = ip6;
+		v6.gw = json_is_true(json_object_get(net, "internal")) ? NULL : gw6;
+	}
 	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, "eth0", mac, ip, c.prefix,
-	                  json_is_true(json_object_get(net, "internal")) ? 0 : gw, err) < 0)
+	                  json_is_true(json_object_get(net, "internal")) ? 0 : gw,
+	                  has6 == 0 ? &v6 : NULL, err) < 0)
 		goto out;
 	/* hairpin on the bridge port: a container reaching its own published port through a
 	 * host address comes back out of the port it went in by */
 	if (fw_bridge_port(host_if, err) < 0)
 		goto out;
-	if (n_ports && fw_ports_add(id, &fwn, ips, NULL, ports, n_ports, err) < 0)
+	if (n_ports &&
+	    fw_ports_add(id, &fwn, ips, has6 == 0 ? ip6s : NULL, ports, n_ports, err) < 0)
 		goto out;
 	net_cidr_format(&c, sub);
 	json_object_set_new(rec, "network_settings",
@@ -685,9 +847,19 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	                              sub));
 	json_object_set_new(json_object_get(rec, "network_settings"), "ports",
 	                    ports_json(ports, n_ports));
+	if (has6 == 0) {
+		char sub6[50];
+		json_t *ns = json_object_get(rec, "network_settings");
+		net_cidr6_format(&c6, sub6);
+		json_object_set_new(ns, "global_ipv6_address", json_string(ip6s));
+		json_object_set_new(ns, "global_ipv6_prefix_len", json_integer(c6.prefix));
+		json_object_set_new(ns, "ipv6_gateway", json_string(gw6s));
+		json_object_set_new(ns, "subnet6", json_string(sub6));
+	}
 	r = 0;
 out:
 	free(taken);
+	free(taken6);
 	json_decref(net);
 	return r;
 }
@@ -808,10 +980,11 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		}
 		network = netname = xstrdup(jstr(net, "name"));
 	}
-	if (strcmp(mode, "bridge") != 0 && (o->ip || o->mac || o->n_aliases || o->n_publish)) {
+	if (strcmp(mode, "bridge") != 0 &&
+	    (o->ip || o->ip6 || o->mac || o->n_aliases || o->n_publish)) {
 		json_decref(net);
 		return berth_error(err, 0,
-		                   "--ip, --mac-address, --network-alias and -p need a "
+		                   "--ip, --ip6, --mac-address, --network-alias and -p need a "
 		                   "bridge network (--network bridge or a network's name)");
 	}
 	if (o->n_aliases && strcmp(network, NET_DEFAULT) == 0) {
@@ -828,6 +1001,28 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			berth_error(err, 0,
 			            "bad --ip `%s`: expected a free address of %s (network \"%s\")",
 			            o->ip, jstr(net, "subnet") ?: "?", network);
+			json_decref(net);
+			return -1;
+		}
+	}
+	if (o->ip6) {
+		struct net_cidr6 c6;
+		uint8_t gw6[16], ip6[16];
+		int has6 = net_parse_def6(net, &c6, gw6);
+		if (has6 != 0) {
+			berth_error(err, 0,
+			            "bad --ip6 `%s`: network \"%s\" has no IPv6 (network create "
+			            "--ipv6)",
+			            o->ip6, network);
+			json_decref(net);
+			return -1;
+		}
+		if (net_ip6_parse(o->ip6, ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
+		    memcmp(ip6, gw6, 16) == 0) {
+			berth_error(
+			    err, 0,
+			    "bad --ip6 `%s`: expected a free address of %s (network \"%s\")",
+			    o->ip6, jstr(net, "subnet6") ?: "?", network);
 			json_decref(net);
 			return -1;
 		}
@@ -901,6 +1096,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		json_object_set_new(cn, "container", json_string(other));
 	if (o->ip)
 		json_object_set_new(cn, "ip", json_string(o->ip));
+	if (o->ip6)
+		json_object_set_new(cn, "ip6", json_string(o->ip6));
 	if (o->mac)
 		json_object_set_new(cn, "mac", json_string(o->mac));
 	{
@@ -983,6 +1180,8 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		                   o->name);
 	if (o->gateway && !o->subnet)
 		return berth_error(err, 0, "--gateway needs --subnet");
+	if (o->subnet6 && !o->ipv6)
+		return berth_error(err, 0, "--subnet6 needs --ipv6");
 	if (o->subnet && net_cidr_parse("--subnet", o->subnet, &c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_labels; i++)
@@ -1039,6 +1238,8 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		goto out;
 	}
 	net = net_new(o->name, NULL, &c, gw, o->internal);
+	if (o->ipv6 && net_create6(e, o, net, err) < 0)
+		goto out;
 	/* as Docker: br- and the id's first 12 digits */
 	bridge = xasprintf("br-%.12s", jstr(net, "id"));
 	json_object_set_new(net, "bridge", json_string(bridge));
@@ -1158,10 +1359,15 @@ char *network_inspect_json(struct engine *e, const char *ref, berth_error_t *err
 	users = net_users_locked(e, jstr(net, "name"), leases);
 	util_closep(&fd);
 	ctrs = json_object();
-	json_array_foreach(users, i, l) json_object_set_new(
-	    ctrs, jstr(l, "id"),
-	    json_pack("{s:s,s:s,s:O}", "name", jstr(l, "name") ?: "", "ip_address", jstr(l, "ip"),
-	              "aliases", json_object_get(l, "aliases") ?: json_null()));
+	json_array_foreach(users, i, l)
+	{
+		json_t *c = json_pack("{s:s,s:s,s:O}", "name", jstr(l, "name") ?: "", "ip_address",
+		                      jstr(l, "ip"), "aliases",
+		                      json_object_get(l, "aliases") ?: json_null());
+		if (jstr(l, "ip6"))
+			json_object_set_new(c, "ipv6_address", json_string(jstr(l, "ip6")));
+		json_object_set_new(ctrs, jstr(l, "id"), c);
+	}
 	json_object_set_new(net, "containers", ctrs);
 	arr = json_pack("[o]", net);
 	t = json_dumps(arr, JSON_INDENT(2));

@@ -44,7 +44,7 @@ static const char run_usage[] =
     "[--memory SIZE]\n"
     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
     "\n"
-    "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] "
+    "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] [--ip6 IP6] "
     "[--mac-address MAC]\n"
     "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
     "NAME:IP]\n"
@@ -71,6 +71,7 @@ BERTH_CMD(run)
 		O_TLS,
 		O_AUTHFILE,
 		O_IP,
+		O_IP6,
 		O_MAC,
 		O_ALIAS,
 		O_DNS,
@@ -100,6 +101,7 @@ BERTH_CMD(run)
 	    {"network", required_argument, NULL, O_NET},
 	    {"net", required_argument, NULL, O_NET},
 	    {"ip", required_argument, NULL, O_IP},
+	    {"ip6", required_argument, NULL, O_IP6},
 	    {"mac-address", required_argument, NULL, O_MAC},
 	    {"network-alias", required_argument, NULL, O_ALIAS},
 	    {"net-alias", required_argument, NULL, O_ALIAS},
@@ -205,6 +207,9 @@ BERTH_CMD(run)
 			break;
 		case O_IP:
 			o.ip = optarg;
+			break;
+		case O_IP6:
+			o.ip6 = optarg;
 			break;
 		case O_MAC:
 			o.mac = optarg;
