@@ -79,6 +79,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 	bool tty, interactive, rm, created = false;
 	int *port_fds = NULL;
 	size_t n_port_fds = 0;
+	pid_t proxy = 0;
 	sigset_t chld, old;
 	pid_t init = 0;
 	json_t *rec;
@@ -111,7 +112,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, int not
 		goto out;
 	/* its network, before its process exists (it joins the namespace made here); the
 	 * published host ports stay bound here while it runs */
-	if (net_attach(e, id, &port_fds, &n_port_fds, err) < 0)
+	if (net_attach(e, id, &port_fds, &n_port_fds, &proxy, err) < 0)
 		goto out;
 	/* the container's stdio, given to the runtime library: its terminal (whose master
 	 * comes back), or pipes for its output and our stdin when attached with -i */
@@ -183,6 +184,7 @@ out:
 		berth_error_release(&e2);
 	}
 	ctr_umount(e, id);
+	proxy_stop(proxy);
 	net_detach(e, id);
 	for (size_t i = 0; i < n_port_fds; i++)
 		util_closep(&port_fds[i]);

@@ -673,8 +673,48 @@ static json_t *ports_json(const struct fw_port *p, size_t n)
 	return a;
 }
 
+static bool port_loopback6(const struct fw_port *p)
+{
+	return strcmp(p->host_ip, "::1") == 0;
+}
+
+/* The published TCP ports: what reaches their sockets, which the firewall did not redirect
+ * (the host's ::1: no route_localnet for IPv6), is relayed by a proxy to the container at
+ * ip6 (IPv6 sockets, when it has one) or ip4. */
+static int attach_proxy(const struct fw_port *ports, const int *fds, size_t n, const char *ip4,
+                        const char *ip6, pid_t *proxy, berth_error_t *err)
+{
+	cleanup_free struct proxy_port *pp = xmalloc0((n ? n : 1) * sizeof(*pp));
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct proxy_port *q = &pp[k];
+		if (ports[i].proto != IPPROTO_TCP || fds[i] < 0 ||
+		    getsockname(fds[i], (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		q->fd = fds[i];
+		if (ss.ss_family == AF_INET6 && ip6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&q->dst;
+			a->sin6_family = AF_INET6;
+			a->sin6_port = htons(ports[i].ctr_port);
+			inet_pton(AF_INET6, ip6, &a->sin6_addr);
+			q->dst_len = sizeof(*a);
+		} else {
+			struct sockaddr_in *a = (struct sockaddr_in *)&q->dst;
+			a->sin_family = AF_INET;
+			a->sin_port = htons(ports[i].ctr_port);
+			inet_pton(AF_INET, ip4, &a->sin_addr);
+			q->dst_len = sizeof(*a);
+		}
+		k++;
+	}
+	return proxy_start(pp, k, proxy, err);
+}
+
 static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
-                         bool *changed, int **fds, size_t *n_fds, berth_error_t *err)
+                         bool *changed, int **fds, size_t *n_fds, pid_t *proxy, berth_error_t *err)
 {
 	cleanup_free struct fw_port *ports = NULL;
 	size_t n_ports = 0;
@@ -836,9 +876,20 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	 * host address comes back out of the port it went in by */
 	if (fw_bridge_port(host_if, err) < 0)
 		goto out;
-	if (n_ports &&
-	    fw_ports_add(id, &fwn, ips, has6 == 0 ? ip6s : NULL, ports, n_ports, err) < 0)
-		goto out;
+	if (n_ports) {
+		/* [::1] ports get no rule: the proxy serves them */
+		cleanup_free struct fw_port *fwp = xmalloc0(n_ports * sizeof(*fwp));
+		size_t n_fwp = 0;
+		for (i = 0; i < n_ports; i++)
+			if (!port_loopback6(&ports[i]))
+				fwp[n_fwp++] = ports[i];
+		if (n_fwp &&
+		    fw_ports_add(id, &fwn, ips, has6 == 0 ? ip6s : NULL, fwp, n_fwp, err) < 0)
+			goto out;
+		if (attach_proxy(ports, *fds, n_ports, ips, has6 == 0 ? ip6s : NULL, proxy, err) <
+		    0)
+			goto out;
+	}
 	net_cidr_format(&c, sub);
 	json_object_set_new(rec, "network_settings",
 	                    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name,
@@ -864,7 +915,8 @@ out:
 	return r;
 }
 
-int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth_error_t *err)
+int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t *proxy,
+               berth_error_t *err)
 {
 	json_t *rec, *cn, *leases;
 	const char *mode;
@@ -873,6 +925,7 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth
 
 	*fds = NULL;
 	*n_fds = 0;
+	*proxy = 0;
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
 	cn = json_object_get(rec, "network");
@@ -888,7 +941,7 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth
 	leases = lease_load(e);
 	/* what a monitor that died left of this container */
 	detach_locked(e, id, leases, &changed);
-	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, err);
+	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, proxy, err);
 	if (r == 0 && changed)
 		r = lease_save(e, leases, err);
 	if (r == 0)
@@ -899,6 +952,8 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth
 			hosts_update_network(e, jstr(cn, "network"), leases);
 	} else {
 		berth_error_t e2 = NULL;
+		proxy_stop(*proxy);
+		*proxy = 0;
 		detach_locked(e, id, leases, &changed);
 		if (changed && lease_save(e, leases, &e2) < 0)
 			berth_error_release(&e2);
@@ -1085,6 +1140,17 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			json_decref(net);
 			return -1;
 		}
+		for (i = 0; i < n_ports; i++)
+			if (port_loopback6(&ports[i]) && ports[i].proto != IPPROTO_TCP) {
+				berth_error(
+				    err, 0,
+				    "bad --publish on [::1] for UDP: only TCP is relayed from "
+				    "the host's IPv6 loopback");
+				free(ports);
+				json_decref(publish);
+				json_decref(net);
+				return -1;
+			}
 		free(ports);
 	}
 	json_decref(net);

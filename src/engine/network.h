@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 /* ---- addresses (netaddr.c) ------------------------------------------------------------- */
 /* An IPv4 prefix, in host byte order. */
@@ -102,13 +104,28 @@ int nl_veth_setup(const char *host, const char *bridge, int netns_fd, const char
 /* lo up in the network namespace netns_fd. */
 int nl_lo_up(int netns_fd, berth_error_t *err);
 
+/* ---- the ::1 proxy of published TCP ports (proxy.c) ------------------------------------ */
+struct proxy_port {
+	int fd; /* the reserved host port's socket (bound; proxy_start listens on it) */
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+};
+/* A process relaying every connection on ports[n]'s sockets to their dst; *pid (0 when n is
+ * 0). It dies with its parent. */
+int proxy_start(const struct proxy_port *ports, size_t n, pid_t *pid, berth_error_t *err);
+/* End the proxy pid (0: none) and reap it. */
+void proxy_stop(pid_t pid);
+
 /* ---- attachment (network.c) ------------------------------------------------------------ */
 /* Give the container `id` its network (the record's "network"), before its process starts:
  * the netns at netns/<id> with a veth into the network's bridge and a leased address; the
  * hosts files of the network's other containers are rewritten; published ports get their
  * firewall rules. *fds[*n_fds] are the sockets that hold the published host ports: the
- * caller (the monitor) keeps them open while the container runs. All or nothing. */
-int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth_error_t *err);
+ * caller (the monitor) keeps them open while the container runs; *proxy is the process that
+ * relays the TCP ports reached on the host's ::1 (0: none), which the caller ends with
+ * proxy_stop() when the container ends. All or nothing. */
+int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t *proxy,
+               berth_error_t *err);
 /* Undo net_attach: veth, netns mount, lease, port rules. Nothing when there is nothing; never
  * fails. */
 void net_detach(struct engine *e, const char *id);

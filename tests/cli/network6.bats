@@ -219,3 +219,65 @@ other_host6() {
 	[ "$(leases)" = '[]' ]
 	[ -z "$(netns_left)" ]
 }
+
+# whether TCP port $2 can be listened on at address $1 again: nobody listens there (with
+# SO_REUSEADDR, as berth's own reservation: the proxied connections may be in TIME_WAIT)
+port_free() {
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)' "$1" "$2"
+}
+
+@test "published ports from ::1: -p [::1]:HOST:CTR and -p HOST:CTR, on IPv6 and IPv4-only networks" {
+	b network create --ipv6 --subnet6 fd42:b0:7::/64 lo6
+	hp1=$(free_port)
+	hp2=$(free_port)
+	web l6 --network lo6 -p "[::1]:$hp1:80" -p "$hp2:80"
+	id=$(id_of l6)
+	until_ok curl -sf -m 10 "http://[::1]:$hp1/"
+	run curl -sf -m 10 "http://[::1]:$hp1/"
+	[ "$status" -eq 0 ]
+	[ "$output" = l6-page ]
+	run curl -sf -m 10 "http://[::1]:$hp2/"
+	[ "$status" -eq 0 ]
+	[ "$output" = l6-page ]
+	# the IPv4 loopback still goes through the firewall's DNAT
+	run curl -sf -m 10 "http://127.0.0.1:$hp2/"
+	[ "$output" = l6-page ]
+	# [::1] only: not on 127.0.0.1, and no rule of its own
+	run curl -sf -m 10 "http://127.0.0.1:$hp1/"
+	[ "$status" -ne 0 ]
+	run nft list chain inet berth "ctr-$id"
+	[[ "$output" != *"dport $hp1 "* ]]
+	run b port l6
+	[[ "$output" == *"80/tcp -> [::1]:$hp1"* ]]
+	# an IPv4-only network: ::1 reaches the container's IPv4 address
+	hp3=$(free_port)
+	web l4 -p "$hp3:80"
+	until_ok curl -sf -m 10 "http://[::1]:$hp3/"
+	run curl -sf -m 10 "http://[::1]:$hp3/"
+	[ "$output" = l4-page ]
+	# a refused container port: the connection ends, nothing hangs
+	hp4=$(free_port)
+	brun -d --name closed -p "[::1]:$hp4:81" busybox sleep 1000
+	run busybox nc -w 3 ::1 "$hp4" </dev/null
+	[ -z "$output" ]
+	# rm: the ports are free again (the proxy is gone with the container)
+	b rm -f l6 l4 closed
+	port_free ::1 "$hp1"
+	port_free :: "$hp2"
+	port_free ::1 "$hp4"
+	run curl -sf -m 10 "http://[::1]:$hp1/"
+	[ "$status" -ne 0 ]
+	# and berth reserves them again at once
+	web again --network lo6 -p "[::1]:$hp1:80"
+	until_ok curl -sf -m 10 "http://[::1]:$hp1/"
+	run curl -sf -m 10 "http://[::1]:$hp1/"
+	[ "$output" = again-page ]
+	# UDP is not relayed from ::1: refused, one line
+	run b run --rm -p "[::1]:$hp1:53/udp" busybox true
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
