@@ -166,6 +166,10 @@ struct run_opts {
 	/* networking (network.c): --network is bridge (the default network), none, host, a
 	 * network's name or container:NAME */
 	const char *ip, *ip6, *mac;
+	/* --network given again: more networks (names), each with a veth of its own; --ip,
+	 * --ip6, --mac-address and --network-alias are the first network's */
+	char **more_networks;
+	size_t n_more_networks;
 	char **aliases, **dns, **dns_search, **add_hosts;
 	size_t n_aliases, n_dns, n_dns_search, n_add_hosts;
 	char **publish; /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO] */

@@ -417,9 +417,9 @@ static void hosts_names(FILE *f, json_t *lease)
 	}
 }
 
-/* The text of containers/<id>/hosts; lease is the container's own (or NULL), leases every
- * lease (the network's others are listed when it is a user network). */
-static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
+/* The text of containers/<id>/hosts; id's leases are the container's own (id NULL: none),
+ * leases every lease (the others of each of its user networks are listed). */
+static char *hosts_text(json_t *rec, const char *id, json_t *leases)
 {
 	json_t *net = json_object_get(rec, "network");
 	const char *hostname = jstr(net, "hostname") ?: "";
@@ -427,12 +427,16 @@ static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
 	char *out = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&out, &len);
-	json_t *l, *a;
+	json_t *l, *a, *lease;
+	size_t j;
 
 	if (f == NULL)
 		abort();
 	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	for (int v = 0; lease && v < 2; v++) {
+	json_array_foreach(leases, j, lease) for (int v = 0; id && v < 2; v++)
+	{
+		if (strcmp(jstr(lease, "id") ?: "", id) != 0)
+			continue;
 		const char *ip = jstr(lease, v ? "ip6" : "ip");
 		if (ip == NULL)
 			continue;
@@ -443,12 +447,15 @@ static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
 		    fprintf(f, " %s", json_string_value(a));
 		fputc('\n', f);
 	}
-	if (lease) {
-		if (strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) != 0)
-			json_array_foreach(leases, i, l) if (l != lease &&
-			                                     strcmp(jstr(l, "network") ?: "",
-			                                            jstr(lease, "network") ?: "") ==
-			                                         0) hosts_names(f, l);
+	json_array_foreach(leases, j, lease)
+	{
+		if (id == NULL || strcmp(jstr(lease, "id") ?: "", id) != 0 ||
+		    strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) == 0)
+			continue;
+		json_array_foreach(leases, i, l) if (strcmp(jstr(l, "id") ?: "", id) != 0 &&
+		                                     strcmp(jstr(l, "network") ?: "",
+		                                            jstr(lease, "network") ?: "") == 0)
+		    hosts_names(f, l);
 	}
 	json_array_foreach(json_object_get(net, "add_hosts"), i, a)
 	{
@@ -468,15 +475,14 @@ static void hosts_write(struct engine *e, const char *id, json_t *leases)
 	cleanup_free char *text = NULL;
 	cleanup_close int fd = -1;
 	berth_error_t e2 = NULL;
-	json_t *rec, *l, *own = NULL;
-	size_t i, n;
+	json_t *rec;
+	size_t n;
 
 	if (ctr_load(e, id, &rec, &e2) < 0) {
 		berth_error_release(&e2);
 		return;
 	}
-	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "id") ?: "", id) == 0) own = l;
-	text = hosts_text(rec, own, leases);
+	text = hosts_text(rec, id, leases);
 	json_decref(rec);
 	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
@@ -511,7 +517,8 @@ static char *net_ns_path(struct engine *e, const char *id)
 static void detach_locked(struct engine *e, const char *id, json_t *leases, bool *changed)
 {
 	cleanup_free char *ns = net_ns_path(e, id);
-	cleanup_free char *network = NULL;
+	json_t *networks = json_array(), *v;
+	size_t j;
 
 	for (size_t i = json_array_size(leases); i-- > 0;) {
 		json_t *l = json_array_get(leases, i);
@@ -526,8 +533,7 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 			log_warning("%s", e2->msg);
 			berth_error_release(&e2);
 		}
-		free(network);
-		network = xstrdup(jstr(l, "network") ?: "");
+		json_array_append_new(networks, json_string(jstr(l, "network") ?: ""));
 		json_array_remove(leases, i);
 		*changed = true;
 	}
@@ -546,8 +552,8 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 		}
 		berth_error_release(&e2);
 	}
-	if (network)
-		hosts_update_network(e, network, leases);
+	json_array_foreach(networks, j, v) hosts_update_network(e, json_string_value(v), leases);
+	json_decref(networks);
 }
 
 void net_detach(struct engine *e, const char *id)
@@ -713,18 +719,17 @@ static int attach_proxy(const struct fw_port *ports, const int *fds, size_t n, c
 	return proxy_start(pp, k, proxy, err);
 }
 
-static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
-                         bool *changed, int **fds, size_t *n_fds, pid_t *proxy, berth_error_t *err)
+/* One network of a container, the k-th (0: the first, which gets --ip, --ip6,
+ * --mac-address, --network-alias and the default routes): its bridge, the firewall's
+ * rules for it, a lease, a veth into nsfd (eth<k>). *net and settings (the network's part
+ * of network_settings) are the caller's to release. Under the network lock. */
+static int attach_one(struct engine *e, const char *id, json_t *rec, json_t *leases, bool *changed,
+                      int nsfd, const char *name, int k, bool ports, json_t **netp,
+                      json_t **settings, char ips[16], char ip6s[46], berth_error_t *err)
 {
-	cleanup_free struct fw_port *ports = NULL;
-	size_t n_ports = 0;
+	json_t *cn = k == 0 ? json_object_get(rec, "network") : NULL;
 	struct fw_net fwn;
-	json_t *cn = json_object_get(rec, "network");
-	const char *mode = jstr(cn, "mode") ?: "";
-	cleanup_free char *ns = net_ns_path(e, id);
-	cleanup_free char *nsdir = engine_path(e, "netns");
-	cleanup_close int nsfd = -1;
-	char host_if[16], ips[16], gws[16], macs[18], sub[20], ip6s[46] = "", gw6s[46] = "";
+	char host_if[16], peer[16], gws[16], macs[18], sub[20], gw6s[46] = "";
 	struct net_cidr c;
 	struct net_cidr6 c6;
 	uint32_t gw, ip = 0, *taken = NULL;
@@ -733,39 +738,25 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	int has6;
 	size_t n_taken = 0, n_taken6 = 0, i;
 	uint8_t mac[6];
-	json_t *net = NULL, *l, *lease;
-	const char *name;
+	json_t *net, *l, *lease;
+	bool internal;
 	int r = -1;
 
-	/* the host ports first: one in use is refused before anything is made */
-	if (attach_ports(cn, &ports, &n_ports, err) < 0)
-		return -1;
-	if (n_ports) {
-		*fds = xmalloc0(n_ports * sizeof(int));
-		if (port_reserve(ports, n_ports, *fds, err) < 0)
-			return -1;
-		*n_fds = n_ports;
-	}
-	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
-		return -1;
-	if (strcmp(mode, "none") == 0)
-		return nl_lo_up(nsfd, err);
-	name = jstr(cn, "network") ?: NET_DEFAULT;
+	ip6s[0] = '\0';
 	if (strcmp(name, NET_DEFAULT) == 0 && net_ensure_default(e, err) < 0)
 		return -1;
-	net = net_load(e, name);
+	net = *netp = net_load(e, name);
 	if (net == NULL)
 		return berth_error(err, 0, "no network \"%s\" (it was removed; berth network ls)",
 		                   name);
-	if (net_parse_def(net, &c, &gw) < 0) {
-		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
-		goto out;
-	}
+	internal = json_is_true(json_object_get(net, "internal"));
+	if (net_parse_def(net, &c, &gw) < 0)
+		return berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file",
+		                   name);
 	has6 = net_parse_def6(net, &c6, gw6);
-	if (has6 < 0) {
-		berth_error(err, 0, "network \"%s\": a bad subnet6 or gateway6 in its file", name);
-		goto out;
-	}
+	if (has6 < 0)
+		return berth_error(err, 0, "network \"%s\": a bad subnet6 or gateway6 in its file",
+		                   name);
 	if (has6 == 0) {
 		v6.ip = gw6;
 		v6.prefix = c6.prefix;
@@ -773,8 +764,7 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	net_fw(net, &fwn);
 	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, has6 == 0 ? &v6 : NULL, err) < 0 ||
 	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
-		goto out;
-	lease_reclaim(e, id, leases, changed);
+		return -1;
 	json_array_foreach(leases, i, l)
 	{
 		uint32_t a;
@@ -850,7 +840,13 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	}
 	snprintf(macs, sizeof(macs), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
 	         mac[3], mac[4], mac[5]);
-	snprintf(host_if, sizeof(host_if), "vb%.11s", id);
+	/* vb + 11 digits of the id for the first network; vb + 10 and a letter (g, h, …) for
+	 * the others */
+	if (k == 0)
+		snprintf(host_if, sizeof(host_if), "vb%.11s", id);
+	else
+		snprintf(host_if, sizeof(host_if), "vb%.10s%c", id, 'g' + k - 1);
+	snprintf(peer, sizeof(peer), "eth%d", k);
 	net_ip4_format(ip, ips);
 	net_ip4_format(gw, gws);
 	/* the lease first: a failure below is undone by detach_locked, which finds it */
@@ -861,57 +857,126 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	                      : json_array());
 	json_array_append_new(leases, lease);
 	*changed = true;
-	if (n_ports)
+	if (ports)
 		json_object_set_new(lease, "ports", json_true());
 	if (has6 == 0) {
 		json_object_set_new(lease, "ip6", json_string(ip6s));
 		v6.ip = ip6;
-		v6.gw = json_is_true(json_object_get(net, "internal")) ? NULL : gw6;
+		v6.gw = internal || k > 0 ? NULL : gw6;
 	}
-	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, "eth0", mac, ip, c.prefix,
-	                  json_is_true(json_object_get(net, "internal")) ? 0 : gw,
-	                  has6 == 0 ? &v6 : NULL, err) < 0)
+	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, peer, mac, ip, c.prefix,
+	                  internal || k > 0 ? 0 : gw, has6 == 0 ? &v6 : NULL, err) < 0)
 		goto out;
 	/* hairpin on the bridge port: a container reaching its own published port through a
 	 * host address comes back out of the port it went in by */
 	if (fw_bridge_port(host_if, err) < 0)
 		goto out;
-	if (n_ports) {
-		/* [::1] ports get no rule: the proxy serves them */
-		cleanup_free struct fw_port *fwp = xmalloc0(n_ports * sizeof(*fwp));
-		size_t n_fwp = 0;
-		for (i = 0; i < n_ports; i++)
-			if (!port_loopback6(&ports[i]))
-				fwp[n_fwp++] = ports[i];
-		if (n_fwp &&
-		    fw_ports_add(id, &fwn, ips, has6 == 0 ? ip6s : NULL, fwp, n_fwp, err) < 0)
-			goto out;
-		if (attach_proxy(ports, *fds, n_ports, ips, has6 == 0 ? ip6s : NULL, proxy, err) <
-		    0)
-			goto out;
-	}
 	net_cidr_format(&c, sub);
-	json_object_set_new(rec, "network_settings",
-	                    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name,
-	                              "ip_address", ips, "prefix_len", c.prefix, "gateway", gws,
-	                              "mac_address", macs, "bridge", jstr(net, "bridge"), "subnet",
-	                              sub));
-	json_object_set_new(json_object_get(rec, "network_settings"), "ports",
-	                    ports_json(ports, n_ports));
+	*settings = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name, "ip_address", ips,
+	                      "prefix_len", c.prefix, "gateway", gws, "mac_address", macs, "bridge",
+	                      jstr(net, "bridge"), "subnet", sub);
 	if (has6 == 0) {
 		char sub6[50];
-		json_t *ns = json_object_get(rec, "network_settings");
 		net_cidr6_format(&c6, sub6);
-		json_object_set_new(ns, "global_ipv6_address", json_string(ip6s));
-		json_object_set_new(ns, "global_ipv6_prefix_len", json_integer(c6.prefix));
-		json_object_set_new(ns, "ipv6_gateway", json_string(gw6s));
-		json_object_set_new(ns, "subnet6", json_string(sub6));
+		json_object_set_new(*settings, "global_ipv6_address", json_string(ip6s));
+		json_object_set_new(*settings, "global_ipv6_prefix_len", json_integer(c6.prefix));
+		json_object_set_new(*settings, "ipv6_gateway", json_string(gw6s));
+		json_object_set_new(*settings, "subnet6", json_string(sub6));
 	}
 	r = 0;
 out:
 	free(taken);
 	free(taken6);
-	json_decref(net);
+	return r;
+}
+
+/* The names of the container's networks: the record's "network" (the default when there is
+ * none), then its "more_networks". */
+static json_t *attach_names(json_t *cn)
+{
+	json_t *names = json_array(), *v;
+	size_t i;
+
+	json_array_append_new(names, json_string(jstr(cn, "network") ?: NET_DEFAULT));
+	json_array_foreach(json_object_get(cn, "more_networks"), i, v) json_array_append(names, v);
+	return names;
+}
+
+static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
+                         bool *changed, int **fds, size_t *n_fds, pid_t *proxy, berth_error_t *err)
+{
+	cleanup_free struct fw_port *ports = NULL;
+	size_t n_ports = 0;
+	json_t *cn = json_object_get(rec, "network");
+	const char *mode = jstr(cn, "mode") ?: "";
+	cleanup_free char *ns = net_ns_path(e, id);
+	cleanup_free char *nsdir = engine_path(e, "netns");
+	cleanup_close int nsfd = -1;
+	char ips[16], ip6s[46];
+	json_t *names, *net0 = NULL, *all = NULL, *first = NULL, *v;
+	size_t i;
+	int r = -1;
+
+	/* the host ports first: one in use is refused before anything is made */
+	if (attach_ports(cn, &ports, &n_ports, err) < 0)
+		return -1;
+	if (n_ports) {
+		*fds = xmalloc0(n_ports * sizeof(int));
+		if (port_reserve(ports, n_ports, *fds, err) < 0)
+			return -1;
+		*n_fds = n_ports;
+	}
+	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
+		return -1;
+	if (strcmp(mode, "none") == 0)
+		return nl_lo_up(nsfd, err);
+	lease_reclaim(e, id, leases, changed);
+	names = attach_names(cn);
+	all = json_object();
+	json_array_foreach(names, i, v)
+	{
+		json_t *net = NULL, *settings = NULL;
+		char ip4k[16], ip6k[46];
+		int rk = attach_one(e, id, rec, leases, changed, nsfd, json_string_value(v), (int)i,
+		                    n_ports > 0, &net, &settings, ip4k, ip6k, err);
+		if (settings)
+			json_object_set_new(all, json_string_value(v), settings);
+		if (i == 0) {
+			net0 = net;
+			first = settings;
+			memcpy(ips, ip4k, sizeof(ips));
+			memcpy(ip6s, ip6k, sizeof(ip6s));
+		} else {
+			json_decref(net);
+		}
+		if (rk < 0)
+			goto out;
+	}
+	if (n_ports) {
+		struct fw_net fwn;
+		/* [::1] ports get no rule: the proxy serves them */
+		cleanup_free struct fw_port *fwp = xmalloc0(n_ports * sizeof(*fwp));
+		size_t n_fwp = 0;
+		net_fw(net0, &fwn);
+		for (i = 0; i < n_ports; i++)
+			if (!port_loopback6(&ports[i]))
+				fwp[n_fwp++] = ports[i];
+		if (n_fwp &&
+		    fw_ports_add(id, &fwn, ips, ip6s[0] ? ip6s : NULL, fwp, n_fwp, err) < 0)
+			goto out;
+		if (attach_proxy(ports, *fds, n_ports, ips, ip6s[0] ? ip6s : NULL, proxy, err) < 0)
+			goto out;
+	}
+	/* the first network's settings as they were, with every network's under "networks" */
+	first = json_deep_copy(first);
+	json_object_set_new(first, "ports", ports_json(ports, n_ports));
+	json_object_set(first, "networks", all);
+	json_object_set_new(rec, "network_settings", first);
+	r = 0;
+out:
+	json_decref(all);
+	json_decref(names);
+	json_decref(net0);
 	return r;
 }
 
@@ -948,8 +1013,13 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t
 		r = ctr_save(e, id, rec, err);
 	if (r == 0) {
 		hosts_write(e, id, leases);
-		if (strcmp(mode, "bridge") == 0)
-			hosts_update_network(e, jstr(cn, "network"), leases);
+		if (strcmp(mode, "bridge") == 0) {
+			json_t *names = attach_names(cn), *v;
+			size_t i;
+			json_array_foreach(names, i, v)
+			    hosts_update_network(e, json_string_value(v), leases);
+			json_decref(names);
+		}
 	} else {
 		berth_error_t e2 = NULL;
 		proxy_stop(*proxy);
@@ -1004,7 +1074,7 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 	cleanup_free char *resolv = NULL;
 	cleanup_free char *host_resolv = NULL;
 	cleanup_free char *hostname = NULL;
-	json_t *cn, *net = NULL, *publish;
+	json_t *cn, *net = NULL, *publish, *more = NULL;
 	size_t len;
 
 	*out = NULL;
@@ -1154,10 +1224,57 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		free(ports);
 	}
 	json_decref(net);
+	if (o->n_more_networks && strcmp(mode, "bridge") != 0) {
+		json_decref(publish);
+		return berth_error(err, 0,
+		                   "--network `%s` cannot be given with another --network (only "
+		                   "networks can be joined together)",
+		                   o->network);
+	}
+	more = json_array();
+	for (size_t i = 0; i < o->n_more_networks; i++) {
+		const char *m = o->more_networks[i];
+		berth_error_t e2 = NULL;
+		json_t *mn, *v;
+		size_t k;
+		if (strcmp(m, "none") == 0 || strcmp(m, "host") == 0 ||
+		    strncmp(m, "container:", 10) == 0) {
+			berth_error(err, 0,
+			            "bad --network `%s`: only networks can be joined together", m);
+			goto bad_more;
+		}
+		mn = net_find(e, strcmp(m, "bridge") == 0 ? NET_DEFAULT : m, &e2);
+		if (mn == NULL) {
+			berth_error(err, 0, "bad --network `%s`: %s", m, e2->msg);
+			berth_error_release(&e2);
+			goto bad_more;
+		}
+		bool dup = strcmp(jstr(mn, "name"), network) == 0;
+		json_array_foreach(more, k, v) if (strcmp(json_string_value(v), jstr(mn, "name")) ==
+		                                   0) dup = true;
+		if (dup) {
+			berth_error(err, 0, "bad --network `%s`: network \"%s\" is given twice", m,
+			            jstr(mn, "name"));
+			json_decref(mn);
+			goto bad_more;
+		}
+		json_array_append_new(more, json_string(jstr(mn, "name")));
+		json_decref(mn);
+	}
+	if (0) {
+	bad_more:
+		json_decref(more);
+		json_decref(publish);
+		return -1;
+	}
 	hostname = o->hostname ? xstrdup(o->hostname) : xasprintf("%.12s", id);
 	cn = json_pack("{s:s,s:s,s:o}", "mode", mode, "hostname", hostname, "publish", publish);
 	if (network)
 		json_object_set_new(cn, "network", json_string(network));
+	if (json_array_size(more))
+		json_object_set_new(cn, "more_networks", more);
+	else
+		json_decref(more);
 	if (other)
 		json_object_set_new(cn, "container", json_string(other));
 	if (o->ip)

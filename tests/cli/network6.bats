@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# berth IPv6 networks: network create --ipv6 [--subnet6], run --ip6, IPv6 between containers,
+# berth IPv6 networks and containers on several networks: network create --ipv6 [--subnet6],
+# run --ip6, IPv6 between containers, several --network, the ::1 proxy of published ports,
 # published ports over IPv6 from a simulated other host, bad input, teardown.
 # Packets go only between the containers (network namespaces) these tests make and a
 # namespace of the test's own: every container gets --dns 127.0.0.1.
@@ -280,4 +281,105 @@ s.listen(1)' "$1" "$2"
 	run b run --rm -p "[::1]:$hp1:53/udp" busybox true
 	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
+}
+
+proc_gone() {
+	[ ! -e "/proc/$1/stat" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat")" = Z ]
+}
+
+# the leases of container $1
+leases_of() {
+	leases | jq -c --arg id "$1" '[.[] | select(.id == $id) | .network] | sort'
+}
+
+@test "a container on two networks: a veth and a lease each, names on both, isolation kept, nothing left" {
+	b network create --ipv6 --subnet6 fd42:b0:8::/64 --subnet 10.99.236.0/24 na
+	b network create --subnet 10.99.237.0/24 nb
+	web wa --network na
+	web wb --network nb
+	brun -d --name both --network na --network nb --ip 10.99.236.99 --network-alias bothalias \
+		busybox sleep 1000
+	id=$(id_of both)
+	[ "$(leases_of "$id")" = '["na","nb"]' ]
+	[ -n "$(veth_of "$id")" ]
+	ip -o link show "vb${id:0:10}g"
+	# eth0 on the first network (its --ip, its IPv6, the default routes), eth1 on the second
+	run b exec both ip -o addr show eth0
+	[[ "$output" == *"inet 10.99.236.99/24"* ]]
+	[[ "$output" == *"inet6 fd42:b0:8::"* ]]
+	run b exec both ip -o -4 addr show eth1
+	[[ "$output" == *"inet 10.99.237."* ]]
+	run b exec both ip route
+	[[ "$output" == *"default via 10.99.236.1 dev eth0"* ]]
+	[[ "$output" != *"default via 10.99.237.1"* ]]
+	# inspect: every network
+	[ "$(b inspect both | jq -c '.network_settings.networks | keys')" = '["na","nb"]' ]
+	[ "$(b inspect both | jq -r '.network_settings.networks.na.ip_address')" = 10.99.236.99 ]
+	bip=$(b inspect both | jq -r '.network_settings.networks.nb.ip_address')
+	[[ "$bip" == 10.99.237.* ]]
+	[ "$(b network inspect nb | jq -r --arg id "$id" '.[0].containers[$id].ip_address')" = "$bip" ]
+	# it reaches a container of each network by name
+	run b exec both wget -qO- http://wa/
+	[ "$output" = wa-page ]
+	run b exec both wget -qO- http://wb/
+	[ "$output" = wb-page ]
+	# and each network's containers name it by its address there (the alias: the first's)
+	run b exec wa grep -w both /etc/hosts
+	[[ "$output" == *"10.99.236.99"*bothalias* ]]
+	run b exec wb grep -w both /etc/hosts
+	[[ "$output" == "$bip"* ]]
+	[[ "$output" != *bothalias* ]]
+	# the two networks stay apart: wa does not reach wb
+	wbip=$(b inspect wb | jq -r '.network_settings.ip_address')
+	run b exec wa sh -c "echo 'GET / HTTP/1.0' | nc -w 3 $wbip 80"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *wb-page* ]]
+	# rm: both veths, both leases, the netns, the names go
+	b rm -f both
+	[ -z "$(veth_of "$id")" ]
+	run ip -o link show "vb${id:0:10}g"
+	[ "$status" -ne 0 ]
+	[ "$(leases_of "$id")" = '[]' ]
+	[ ! -e "$ROOT/netns/$id" ]
+	run b exec wb grep -c -w both /etc/hosts
+	[ "$output" = 0 ]
+	# run --rm on two networks: nothing left either
+	run brun --rm --network na --network nb busybox ip -o -4 addr show eth1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet 10.99.237."* ]]
+	[ "$(leases | jq length)" -eq 2 ]
+	[ -z "$(ls "$ROOT/netns" | grep -v -e "$(id_of wa)" -e "$(id_of wb)")" ]
+}
+
+@test "two networks: a stale container's leases are reclaimed; bad --network combinations" {
+	b network create --subnet 10.99.238.0/24 sa
+	b network create --subnet 10.99.239.0/24 sb
+	brun -d --name s2 --network sa --network sb busybox sleep 1000
+	sid=$(id_of s2)
+	mon=$(b inspect s2 | jq -r .monitor_pid)
+	init=$(b inspect s2 | jq -r .pid)
+	[ "$(leases_of "$sid")" = '["sa","sb"]' ]
+	kill -9 "$mon"
+	kill -9 "$init"
+	until_ok proc_gone "$init"
+	[ "$(leases_of "$sid")" = '["sa","sb"]' ]
+	# the next container on either network reclaims both
+	brun --rm --network sb busybox true
+	[ "$(leases)" = '[]' ]
+	[ -z "$(veth_of "$sid")" ]
+	run ip -o link show "vb${sid:0:10}g"
+	[ "$status" -ne 0 ]
+	[ -z "$(netns_left)" ]
+	before=$(leases)
+	for args in "--network sa --network sa" "--network sa --network nope" \
+		"--network none --network sa" "--network sa --network none" \
+		"--network sa --network host" "--network sa --network container:x"; do
+		run b run $args busybox true
+		[ "$status" -eq 125 ] || { echo "$args: $status"; false; }
+		[ "${#lines[@]}" -eq 1 ] || { echo "$args: $output"; false; }
+		[[ "$output" == "berth: run: "* ]]
+	done
+	[ "$(leases)" = "$before" ]
+	[ -z "$(netns_left)" ]
+	[ "$(b ps -a --format json | jq -r '.[].name')" = s2 ]
 }

@@ -199,9 +199,10 @@ BERTH_CMD(run)
 			break;
 		case O_NET:
 			if (o.network) {
-				berth_error(err, 0,
-				            "--network given twice: one network per container");
-				goto out;
+				o.more_networks = xrealloc(
+				    o.more_networks, (o.n_more_networks + 1) * sizeof(char *));
+				o.more_networks[o.n_more_networks++] = optarg;
+				break;
 			}
 			o.network = optarg;
 			break;
