@@ -254,9 +254,11 @@ s.listen(1)' "$1" "$2"
 	[[ "$output" != *"dport $hp1 "* ]]
 	run b port l6
 	[[ "$output" == *"80/tcp -> [::1]:$hp1"* ]]
-	# an IPv4-only network: ::1 reaches the container's IPv4 address
+	# an IPv4-only network: ::1 reaches the container's IPv4 address (a network of this
+	# root's own: the default network's bridge is shared with other roots on the host)
+	b network create --subnet 10.99.235.0/24 four4
 	hp3=$(free_port)
-	web l4 -p "$hp3:80"
+	web l4 --network four4 -p "$hp3:80"
 	until_ok curl -sf -m 10 "http://[::1]:$hp3/"
 	run curl -sf -m 10 "http://[::1]:$hp3/"
 	[ "$output" = l4-page ]

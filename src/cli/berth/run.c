@@ -321,6 +321,7 @@ out:
 	free(o.cap_drop);
 	free(o.group_add);
 	free(o.aliases);
+	free(o.more_networks);
 	free(o.dns);
 	free(o.dns_search);
 	free(o.add_hosts);
