@@ -170,7 +170,11 @@ struct run_opts {
 	double cpus;
 	/* networking (network.c): --network is bridge (the default network), none, host, a
 	 * network's name or container:NAME */
-	const char *ip, *mac;
+	const char *ip, *ip6, *mac;
+	/* --network given again: more networks (names), each with a veth of its own; --ip,
+	 * --ip6, --mac-address and --network-alias are the first network's */
+	char **more_networks;
+	size_t n_more_networks;
 	char **aliases, **dns, **dns_search, **add_hosts;
 	size_t n_aliases, n_dns, n_dns_search, n_add_hosts;
 	char **publish; /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO] */
@@ -390,7 +394,8 @@ int ctr_top(struct engine *e, const char *id, char **ps_args, size_t n_args, cha
  * exists without being created. Addresses are leased in networks/leases.json. */
 struct network_opts {
 	const char *name, *subnet, *gateway;
-	bool internal;
+	const char *subnet6; /* with ipv6: the IPv6 subnet (NULL: a free ULA /64) */
+	bool internal, ipv6;
 	char **labels; /* K=V */
 	size_t n_labels;
 };

@@ -127,6 +127,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	cleanup_free char *policy = NULL;
 	int max = 0, count = 0;
 	long long delay_ms = 100;
+	pid_t proxy = 0;
 	sigset_t chld, old;
 	pid_t init = 0;
 	json_t *rec;
@@ -173,7 +174,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	}
 	/* its network, before its process exists (it joins the namespace made here); the
 	 * published host ports stay bound here while it runs */
-	if (net_attach(e, id, &port_fds, &n_port_fds, err) < 0)
+	if (net_attach(e, id, &port_fds, &n_port_fds, &proxy, err) < 0)
 		goto out;
 	if (!attached && (ms.srv = attach_serve(e, id, err)) == NULL)
 		goto out;
@@ -299,6 +300,7 @@ out:
 		berth_error_release(&e2);
 	}
 	ctr_umount(e, id);
+	proxy_stop(proxy);
 	net_detach(e, id);
 	for (size_t i = 0; i < n_port_fds; i++)
 		util_closep(&port_fds[i]);

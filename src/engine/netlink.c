@@ -142,6 +142,63 @@ int nl_routes4(const char *skip_dev, struct net_cidr **out, size_t *n, berth_err
 	return 0;
 }
 
+struct nl_routes6 {
+	struct net_cidr6 *v;
+	size_t n;
+};
+
+static int nl_route6_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct nl_routes6 *r = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a, *dst = NULL;
+	const uint8_t *d;
+
+	if (h->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != AF_INET6 ||
+	    rtm->rtm_table == RT_TABLE_LOCAL || rtm->rtm_dst_len == 0 || rtm->rtm_dst_len > 128)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, h, sizeof(*rtm)) if (mnl_attr_get_type(a) == RTA_DST &&
+	                                          mnl_attr_get_payload_len(a) == 16) dst = a;
+	if (dst == NULL)
+		return MNL_CB_OK;
+	d = mnl_attr_get_payload(dst);
+	/* link-local and multicast routes are on every link */
+	if (d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80))
+		return MNL_CB_OK;
+	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+	memcpy(r->v[r->n].addr, d, 16);
+	r->v[r->n].prefix = rtm->rtm_dst_len;
+	r->n++;
+	return MNL_CB_OK;
+}
+
+int nl_routes6(struct net_cidr6 **out, size_t *n, berth_error_t *err)
+{
+	struct nl *nl = xmalloc0(sizeof(*nl));
+	struct nl_routes6 r = {0};
+	struct nlmsghdr *h;
+	struct rtmsg *rtm;
+	int rc;
+
+	if (nl_open(nl, err) < 0) {
+		free(nl);
+		return -1;
+	}
+	h = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(h, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	rc = nl_talk(nl, h, nl_route6_cb, &r);
+	nl_close(nl);
+	free(nl);
+	if (rc < 0) {
+		free(r.v);
+		return berth_error(err, -rc, "netlink: list the host's IPv6 routes");
+	}
+	*out = r.v;
+	*n = r.n;
+	return 0;
+}
+
 /* ---- links and addresses ----------------------------------------------------------------- */
 
 static int nl_link_set(struct nl *n, unsigned idx, unsigned master, bool up)
@@ -176,6 +233,39 @@ static int nl_addr_add(struct nl *n, unsigned idx, uint32_t ip, int prefix)
 	return nl_talk(n, h, NULL, NULL);
 }
 
+/* An IPv6 address, without duplicate address detection (the address is usable at once; the
+ * leases keep addresses distinct). */
+static int nl_addr6_add(struct nl *n, unsigned idx, const uint8_t ip[16], int prefix)
+{
+	struct nlmsghdr *h = nl_msg(n, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (unsigned char)prefix;
+	ifa->ifa_index = idx;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_flags = IFA_F_NODAD;
+	mnl_attr_put(h, IFA_LOCAL, 16, ip);
+	mnl_attr_put(h, IFA_ADDRESS, 16, ip);
+	mnl_attr_put_u32(h, IFA_FLAGS, IFA_F_NODAD);
+	return nl_talk(n, h, NULL, NULL);
+}
+
+static int nl_route6_default(struct nl *n, unsigned idx, const uint8_t gw[16])
+{
+	struct nlmsghdr *h = nl_msg(n, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(h, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(h, RTA_GATEWAY, 16, gw);
+	mnl_attr_put_u32(h, RTA_OIF, idx);
+	return nl_talk(n, h, NULL, NULL);
+}
+
 static int nl_route_default(struct nl *n, unsigned idx, uint32_t gw)
 {
 	struct nlmsghdr *h = nl_msg(n, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
@@ -196,7 +286,8 @@ bool nl_link_exists(const char *name)
 	return if_nametoindex(name) != 0;
 }
 
-int nl_bridge_ensure(const char *name, uint32_t gw, int prefix, berth_error_t *err)
+int nl_bridge_ensure(const char *name, uint32_t gw, int prefix, const struct nl_v6 *v6,
+                     berth_error_t *err)
 {
 	struct nl *n = xmalloc0(sizeof(*n));
 	struct nlmsghdr *h;
@@ -236,6 +327,13 @@ int nl_bridge_ensure(const char *name, uint32_t gw, int prefix, berth_error_t *e
 	if (r < 0 && r != -EEXIST) {
 		berth_error(err, -r, "netlink: address of the bridge `%s`", name);
 		goto out;
+	}
+	if (v6 && v6->ip) {
+		r = nl_addr6_add(n, idx, v6->ip, v6->prefix);
+		if (r < 0 && r != -EEXIST) {
+			berth_error(err, -r, "netlink: IPv6 address of the bridge `%s`", name);
+			goto out;
+		}
 	}
 	r = nl_link_set(n, idx, 0, true);
 	if (r < 0) {
@@ -322,7 +420,8 @@ int nl_lo_up(int netns_fd, berth_error_t *err)
 }
 
 int nl_veth_setup(const char *host, const char *bridge, int netns_fd, const char *peer,
-                  const uint8_t *mac, uint32_t ip, int prefix, uint32_t gw, berth_error_t *err)
+                  const uint8_t *mac, uint32_t ip, int prefix, uint32_t gw, const struct nl_v6 *v6,
+                  berth_error_t *err)
 {
 	struct nl *n = xmalloc0(sizeof(*n));
 	struct nlmsghdr *h;
@@ -378,6 +477,13 @@ int nl_veth_setup(const char *host, const char *bridge, int netns_fd, const char
 	if ((r = nl_addr_add(n, eidx, ip, prefix)) < 0 || (r = nl_link_set(n, eidx, 0, true)) < 0 ||
 	    (gw && (r = nl_route_default(n, eidx, gw)) < 0)) {
 		berth_error(err, -r, "netlink: configure the container's `%s`", peer);
+		goto out;
+	}
+	if (v6 && v6->ip &&
+	    ((r = nl_addr6_add(n, eidx, v6->ip, v6->prefix)) < 0 ||
+	     (v6->gw && (r = nl_route6_default(n, eidx, v6->gw)) < 0))) {
+		berth_error(err, -r, "netlink: IPv6 address or route of the container's `%s`",
+		            peer);
 		goto out;
 	}
 	rc = 0;

@@ -143,12 +143,27 @@ static int net_parse_def(json_t *net, struct net_cidr *c, uint32_t *gw)
 	return 0;
 }
 
+/* The network's IPv6 subnet and gateway: 1 when it has none, -1 when they are bad. */
+static int net_parse_def6(json_t *net, struct net_cidr6 *c, uint8_t gw[16])
+{
+	berth_error_t e2 = NULL;
+
+	if (!json_is_true(json_object_get(net, "ipv6")))
+		return 1;
+	if (net_cidr6_parse("subnet6", jstr(net, "subnet6") ?: "", c, &e2) < 0 ||
+	    net_ip6_parse(jstr(net, "gateway6"), gw) < 0) {
+		berth_error_release(&e2);
+		return -1;
+	}
+	return 0;
+}
+
 static void net_fw(json_t *net, struct fw_net *f)
 {
 	f->name = jstr(net, "name");
 	f->bridge = jstr(net, "bridge");
 	f->subnet4 = jstr(net, "subnet");
-	f->subnet6 = NULL;
+	f->subnet6 = json_is_true(json_object_get(net, "ipv6")) ? jstr(net, "subnet6") : NULL;
 	f->internal = json_is_true(json_object_get(net, "internal"));
 }
 
@@ -175,6 +190,90 @@ static int net_used(struct engine *e, const char *skip, const char *skip_dev, st
 	}
 	json_decref(all);
 	return 0;
+}
+
+/* The IPv6 subnets taken: every network's and the host's routes. */
+static int net_used6(struct engine *e, struct net_cidr6 **v, size_t *n, berth_error_t *err)
+{
+	json_t *all, *j;
+	size_t i;
+
+	if (nl_routes6(v, n, err) < 0)
+		return -1;
+	all = net_all(e);
+	json_array_foreach(all, i, j)
+	{
+		struct net_cidr6 c;
+		uint8_t gw[16];
+		if (net_parse_def6(j, &c, gw) != 0)
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = c;
+	}
+	json_decref(all);
+	return 0;
+}
+
+/* The IPv6 part of a new network o: its subnet (--subnet6, or a free ULA /64) and gateway
+ * (the subnet's ::1) set in net. Under the network lock. */
+static int net_create6(struct engine *e, const struct network_opts *o, json_t *net,
+                       berth_error_t *err)
+{
+	struct net_cidr6 c, *used = NULL;
+	uint8_t gw[16];
+	char sub[50], g[46];
+	size_t n = 0;
+	int r = -1;
+
+	if (o->subnet6 && net_cidr6_parse("--subnet6", o->subnet6, &c, err) < 0)
+		return -1;
+	if (net_used6(e, &used, &n, err) < 0)
+		return -1;
+	if (o->subnet6) {
+		json_t *all = net_all(e), *j;
+		size_t i;
+		json_array_foreach(all, i, j)
+		{
+			struct net_cidr6 oc;
+			uint8_t ogw[16];
+			if (net_parse_def6(j, &oc, ogw) == 0 && net_cidr6_overlap(&c, &oc)) {
+				berth_error(err, 0,
+				            "bad --subnet6 `%s`: it overlaps network \"%s\" (%s)",
+				            o->subnet6, jstr(j, "name"), jstr(j, "subnet6"));
+				json_decref(all);
+				goto out;
+			}
+		}
+		json_decref(all);
+		for (i = 0; i < n; i++)
+			if (net_cidr6_overlap(&c, &used[i])) {
+				net_cidr6_format(&used[i], sub);
+				berth_error(
+				    err, 0,
+				    "bad --subnet6 `%s`: it overlaps the host's route to %s",
+				    o->subnet6, sub);
+				goto out;
+			}
+	} else {
+		uint8_t rnd[5];
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			abort();
+		if (net_subnet6_pick(used, n, rnd, &c) < 0) {
+			berth_error(err, 0, "no free IPv6 subnet in fd00::/8: give --subnet6");
+			goto out;
+		}
+	}
+	memcpy(gw, c.addr, 16);
+	gw[15] |= 1;
+	net_cidr6_format(&c, sub);
+	net_ip6_format(gw, g);
+	json_object_set_new(net, "ipv6", json_true());
+	json_object_set_new(net, "subnet6", json_string(sub));
+	json_object_set_new(net, "gateway6", json_string(g));
+	r = 0;
+out:
+	free(used);
+	return r;
 }
 
 static json_t *net_new(const char *name, const char *bridge, const struct net_cidr *c, uint32_t gw,
@@ -308,15 +407,20 @@ static void hosts_names(FILE *f, json_t *lease)
 	json_t *a;
 	size_t i;
 
-	fprintf(f, "%s\t%s", jstr(lease, "ip"), jstr(lease, "name") ?: "");
-	json_array_foreach(json_object_get(lease, "aliases"), i, a)
-	    fprintf(f, " %s", json_string_value(a));
-	fputc('\n', f);
+	for (int v = 0; v < 2; v++) {
+		const char *ip = jstr(lease, v ? "ip6" : "ip");
+		if (ip == NULL)
+			continue;
+		fprintf(f, "%s\t%s", ip, jstr(lease, "name") ?: "");
+		json_array_foreach(json_object_get(lease, "aliases"), i, a)
+		    fprintf(f, " %s", json_string_value(a));
+		fputc('\n', f);
+	}
 }
 
-/* The text of containers/<id>/hosts; lease is the container's own (or NULL), leases every
- * lease (the network's others are listed when it is a user network). */
-static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
+/* The text of containers/<id>/hosts; id's leases are the container's own (id NULL: none),
+ * leases every lease (the others of each of its user networks are listed). */
+static char *hosts_text(json_t *rec, const char *id, json_t *leases)
 {
 	json_t *net = json_object_get(rec, "network");
 	const char *hostname = jstr(net, "hostname") ?: "";
@@ -324,23 +428,35 @@ static char *hosts_text(json_t *rec, json_t *lease, json_t *leases)
 	char *out = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&out, &len);
-	json_t *l, *a;
+	json_t *l, *a, *lease;
+	size_t j;
 
 	if (f == NULL)
 		abort();
 	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	if (lease) {
-		fprintf(f, "%s\t%s", jstr(lease, "ip"), hostname);
+	json_array_foreach(leases, j, lease) for (int v = 0; id && v < 2; v++)
+	{
+		if (strcmp(jstr(lease, "id") ?: "", id) != 0)
+			continue;
+		const char *ip = jstr(lease, v ? "ip6" : "ip");
+		if (ip == NULL)
+			continue;
+		fprintf(f, "%s\t%s", ip, hostname);
 		if (strcmp(hostname, name) != 0)
 			fprintf(f, " %s", name);
 		json_array_foreach(json_object_get(lease, "aliases"), i, a)
 		    fprintf(f, " %s", json_string_value(a));
 		fputc('\n', f);
-		if (strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) != 0)
-			json_array_foreach(leases, i, l) if (l != lease &&
-			                                     strcmp(jstr(l, "network") ?: "",
-			                                            jstr(lease, "network") ?: "") ==
-			                                         0) hosts_names(f, l);
+	}
+	json_array_foreach(leases, j, lease)
+	{
+		if (id == NULL || strcmp(jstr(lease, "id") ?: "", id) != 0 ||
+		    strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) == 0)
+			continue;
+		json_array_foreach(leases, i, l) if (strcmp(jstr(l, "id") ?: "", id) != 0 &&
+		                                     strcmp(jstr(l, "network") ?: "",
+		                                            jstr(lease, "network") ?: "") == 0)
+		    hosts_names(f, l);
 	}
 	json_array_foreach(json_object_get(net, "add_hosts"), i, a)
 	{
@@ -360,15 +476,14 @@ static void hosts_write(struct engine *e, const char *id, json_t *leases)
 	cleanup_free char *text = NULL;
 	cleanup_close int fd = -1;
 	berth_error_t e2 = NULL;
-	json_t *rec, *l, *own = NULL;
-	size_t i, n;
+	json_t *rec;
+	size_t n;
 
 	if (ctr_load(e, id, &rec, &e2) < 0) {
 		berth_error_release(&e2);
 		return;
 	}
-	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "id") ?: "", id) == 0) own = l;
-	text = hosts_text(rec, own, leases);
+	text = hosts_text(rec, id, leases);
 	json_decref(rec);
 	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
@@ -425,7 +540,8 @@ static char *net_ns_path(struct engine *e, const char *id)
 static void detach_locked(struct engine *e, const char *id, json_t *leases, bool *changed)
 {
 	cleanup_free char *ns = net_ns_path(e, id);
-	cleanup_free char *network = NULL;
+	json_t *networks = json_array(), *v;
+	size_t j;
 
 	for (size_t i = json_array_size(leases); i-- > 0;) {
 		json_t *l = json_array_get(leases, i);
@@ -440,8 +556,7 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 			log_warning("%s", e2->msg);
 			berth_error_release(&e2);
 		}
-		free(network);
-		network = xstrdup(jstr(l, "network") ?: "");
+		json_array_append_new(networks, json_string(jstr(l, "network") ?: ""));
 		json_array_remove(leases, i);
 		*changed = true;
 	}
@@ -460,10 +575,12 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 		}
 		berth_error_release(&e2);
 	}
-	if (network) {
-		hosts_update_network(e, network, leases);
-		dns_network_detached(e, network, leases);
+	json_array_foreach(networks, j, v)
+	{
+		hosts_update_network(e, json_string_value(v), leases);
+		dns_network_detached(e, json_string_value(v), leases);
 	}
+	json_decref(networks);
 }
 
 void net_detach(struct engine *e, const char *id)
@@ -611,55 +728,92 @@ static json_t *ports_json(const struct fw_port *p, size_t n)
 	return a;
 }
 
-static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
-                         bool *changed, int **fds, size_t *n_fds, berth_error_t *err)
+static bool port_loopback6(const struct fw_port *p)
 {
-	cleanup_free struct fw_port *ports = NULL;
-	size_t n_ports = 0;
+	return strcmp(p->host_ip, "::1") == 0;
+}
+
+/* The published TCP ports: what reaches their sockets, which the firewall did not redirect
+ * (the host's ::1: no route_localnet for IPv6), is relayed by a proxy to the container at
+ * ip6 (IPv6 sockets, when it has one) or ip4. */
+static int attach_proxy(const struct fw_port *ports, const int *fds, size_t n, const char *ip4,
+                        const char *ip6, pid_t *proxy, berth_error_t *err)
+{
+	cleanup_free struct proxy_port *pp = xmalloc0((n ? n : 1) * sizeof(*pp));
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct proxy_port *q = &pp[k];
+		if (ports[i].proto != IPPROTO_TCP || fds[i] < 0 ||
+		    getsockname(fds[i], (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		q->fd = fds[i];
+		if (ss.ss_family == AF_INET6 && ip6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&q->dst;
+			a->sin6_family = AF_INET6;
+			a->sin6_port = htons(ports[i].ctr_port);
+			inet_pton(AF_INET6, ip6, &a->sin6_addr);
+			q->dst_len = sizeof(*a);
+		} else {
+			struct sockaddr_in *a = (struct sockaddr_in *)&q->dst;
+			a->sin_family = AF_INET;
+			a->sin_port = htons(ports[i].ctr_port);
+			inet_pton(AF_INET, ip4, &a->sin_addr);
+			q->dst_len = sizeof(*a);
+		}
+		k++;
+	}
+	return proxy_start(pp, k, proxy, err);
+}
+
+/* One network of a container, the k-th (0: the first, which gets --ip, --ip6,
+ * --mac-address, --network-alias and the default routes): its bridge, the firewall's
+ * rules for it, a lease, a veth into nsfd (eth<k>). *net and settings (the network's part
+ * of network_settings) are the caller's to release. Under the network lock. */
+static int attach_one(struct engine *e, const char *id, json_t *rec, json_t *leases, bool *changed,
+                      int nsfd, const char *name, int k, bool ports, json_t **netp,
+                      json_t **settings, char ips[16], char ip6s[46], berth_error_t *err)
+{
+	json_t *cn = k == 0 ? json_object_get(rec, "network") : NULL;
 	struct fw_net fwn;
-	json_t *cn = json_object_get(rec, "network");
-	const char *mode = jstr(cn, "mode") ?: "";
-	cleanup_free char *ns = net_ns_path(e, id);
-	cleanup_free char *nsdir = engine_path(e, "netns");
-	cleanup_close int nsfd = -1;
-	char host_if[16], ips[16], gws[16], macs[18], sub[20];
+	char host_if[16], peer[16], gws[16], macs[18], sub[20], gw6s[46] = "";
 	struct net_cidr c;
+	struct net_cidr6 c6;
 	uint32_t gw, ip = 0, *taken = NULL;
-	size_t n_taken = 0, i;
+	uint8_t gw6[16], ip6[16], (*taken6)[16] = NULL;
+	struct nl_v6 v6 = {0};
+	int has6;
+	size_t n_taken = 0, n_taken6 = 0, i;
 	uint8_t mac[6];
-	json_t *net = NULL, *l, *lease;
-	const char *name;
+	json_t *net, *l, *lease;
+	bool internal;
 	int r = -1;
 
-	/* the host ports first: one in use is refused before anything is made */
-	if (attach_ports(cn, &ports, &n_ports, err) < 0)
-		return -1;
-	if (n_ports) {
-		*fds = xmalloc0(n_ports * sizeof(int));
-		if (port_reserve(ports, n_ports, *fds, err) < 0)
-			return -1;
-		*n_fds = n_ports;
-	}
-	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
-		return -1;
-	if (strcmp(mode, "none") == 0)
-		return nl_lo_up(nsfd, err);
-	name = jstr(cn, "network") ?: NET_DEFAULT;
+	ip6s[0] = '\0';
 	if (strcmp(name, NET_DEFAULT) == 0 && net_ensure_default(e, err) < 0)
 		return -1;
-	net = net_load(e, name);
+	net = *netp = net_load(e, name);
 	if (net == NULL)
 		return berth_error(err, 0, "no network \"%s\" (it was removed; berth network ls)",
 		                   name);
-	if (net_parse_def(net, &c, &gw) < 0) {
-		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
-		goto out;
+	internal = json_is_true(json_object_get(net, "internal"));
+	if (net_parse_def(net, &c, &gw) < 0)
+		return berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file",
+		                   name);
+	has6 = net_parse_def6(net, &c6, gw6);
+	if (has6 < 0)
+		return berth_error(err, 0, "network \"%s\": a bad subnet6 or gateway6 in its file",
+		                   name);
+	if (has6 == 0) {
+		v6.ip = gw6;
+		v6.prefix = c6.prefix;
 	}
 	net_fw(net, &fwn);
-	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, err) < 0 ||
+	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, has6 == 0 ? &v6 : NULL, err) < 0 ||
 	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
-		goto out;
-	lease_reclaim(e, id, leases, changed);
+		return -1;
 	json_array_foreach(leases, i, l)
 	{
 		uint32_t a;
@@ -668,6 +822,11 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 			continue;
 		taken = xrealloc(taken, (n_taken + 1) * sizeof(*taken));
 		taken[n_taken++] = a;
+		if (jstr(l, "ip6")) {
+			taken6 = xrealloc(taken6, (n_taken6 + 1) * sizeof(*taken6));
+			if (net_ip6_parse(jstr(l, "ip6"), taken6[n_taken6]) == 0)
+				n_taken6++;
+		}
 	}
 	if (jstr(cn, "ip")) {
 		if (net_ip4_parse(jstr(cn, "ip"), &ip) < 0 || !net_cidr_host(&c, ip) || ip == gw) {
@@ -689,6 +848,34 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 		            jstr(net, "subnet"));
 		goto out;
 	}
+	if (has6 == 0 && jstr(cn, "ip6")) {
+		if (net_ip6_parse(jstr(cn, "ip6"), ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
+		    memcmp(ip6, gw6, 16) == 0) {
+			berth_error(err, 0, "bad --ip6 `%s`: not a free address of %s",
+			            jstr(cn, "ip6"), jstr(net, "subnet6"));
+			goto out;
+		}
+		for (i = 0; i < n_taken6; i++)
+			if (memcmp(taken6[i], ip6, 16) == 0) {
+				berth_error(err, 0, "--ip6 %s is taken on network \"%s\"",
+				            jstr(cn, "ip6"), name);
+				goto out;
+			}
+	} else if (jstr(cn, "ip6")) {
+		berth_error(err, 0,
+		            "bad --ip6 `%s`: network \"%s\" has no IPv6 (network create --ipv6)",
+		            jstr(cn, "ip6"), name);
+		goto out;
+	} else if (has6 == 0 &&
+	           net_lease6_pick(&c6, gw6, (const uint8_t(*)[16])taken6, n_taken6, ip6) < 0) {
+		berth_error(err, 0, "network \"%s\" (%s) has no free IPv6 address", name,
+		            jstr(net, "subnet6"));
+		goto out;
+	}
+	if (has6 == 0) {
+		net_ip6_format(ip6, ip6s);
+		net_ip6_format(gw6, gw6s);
+	}
 	if (jstr(cn, "mac")) {
 		if (net_mac_parse(jstr(cn, "mac"), mac) < 0) {
 			berth_error(err, 0, "bad --mac-address `%s`", jstr(cn, "mac"));
@@ -702,7 +889,13 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	}
 	snprintf(macs, sizeof(macs), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
 	         mac[3], mac[4], mac[5]);
-	snprintf(host_if, sizeof(host_if), "vb%.11s", id);
+	/* vb + 11 digits of the id for the first network; vb + 10 and a letter (g, h, …) for
+	 * the others */
+	if (k == 0)
+		snprintf(host_if, sizeof(host_if), "vb%.11s", id);
+	else
+		snprintf(host_if, sizeof(host_if), "vb%.10s%c", id, 'g' + k - 1);
+	snprintf(peer, sizeof(peer), "eth%d", k);
 	net_ip4_format(ip, ips);
 	net_ip4_format(gw, gws);
 	/* the lease first: a failure below is undone by detach_locked, which finds it */
@@ -713,35 +906,133 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	                      : json_array());
 	json_array_append_new(leases, lease);
 	*changed = true;
-	if (n_ports)
+	if (ports)
 		json_object_set_new(lease, "ports", json_true());
-	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, "eth0", mac, ip, c.prefix,
-	                  json_is_true(json_object_get(net, "internal")) ? 0 : gw, err) < 0)
+	if (has6 == 0) {
+		json_object_set_new(lease, "ip6", json_string(ip6s));
+		v6.ip = ip6;
+		v6.gw = internal || k > 0 ? NULL : gw6;
+	}
+	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, peer, mac, ip, c.prefix,
+	                  internal || k > 0 ? 0 : gw, has6 == 0 ? &v6 : NULL, err) < 0)
 		goto out;
 	/* hairpin on the bridge port: a container reaching its own published port through a
 	 * host address comes back out of the port it went in by */
 	if (fw_bridge_port(host_if, err) < 0)
 		goto out;
-	if (n_ports && fw_ports_add(id, &fwn, ips, NULL, ports, n_ports, err) < 0)
-		goto out;
 	if (strcmp(name, NET_DEFAULT) != 0 && dnsd_ensure(e, name, gws, c.prefix, err) < 0)
 		goto out;
 	net_cidr_format(&c, sub);
-	json_object_set_new(rec, "network_settings",
-	                    json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name,
-	                              "ip_address", ips, "prefix_len", c.prefix, "gateway", gws,
-	                              "mac_address", macs, "bridge", jstr(net, "bridge"), "subnet",
-	                              sub));
-	json_object_set_new(json_object_get(rec, "network_settings"), "ports",
-	                    ports_json(ports, n_ports));
+	*settings = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name, "ip_address", ips,
+	                      "prefix_len", c.prefix, "gateway", gws, "mac_address", macs, "bridge",
+	                      jstr(net, "bridge"), "subnet", sub);
+	if (has6 == 0) {
+		char sub6[50];
+		net_cidr6_format(&c6, sub6);
+		json_object_set_new(*settings, "global_ipv6_address", json_string(ip6s));
+		json_object_set_new(*settings, "global_ipv6_prefix_len", json_integer(c6.prefix));
+		json_object_set_new(*settings, "ipv6_gateway", json_string(gw6s));
+		json_object_set_new(*settings, "subnet6", json_string(sub6));
+	}
 	r = 0;
 out:
 	free(taken);
-	json_decref(net);
+	free(taken6);
 	return r;
 }
 
-int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth_error_t *err)
+/* The names of the container's networks: the record's "network" (the default when there is
+ * none), then its "more_networks". */
+static json_t *attach_names(json_t *cn)
+{
+	json_t *names = json_array(), *v;
+	size_t i;
+
+	json_array_append_new(names, json_string(jstr(cn, "network") ?: NET_DEFAULT));
+	json_array_foreach(json_object_get(cn, "more_networks"), i, v) json_array_append(names, v);
+	return names;
+}
+
+static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
+                         bool *changed, int **fds, size_t *n_fds, pid_t *proxy, berth_error_t *err)
+{
+	cleanup_free struct fw_port *ports = NULL;
+	size_t n_ports = 0;
+	json_t *cn = json_object_get(rec, "network");
+	const char *mode = jstr(cn, "mode") ?: "";
+	cleanup_free char *ns = net_ns_path(e, id);
+	cleanup_free char *nsdir = engine_path(e, "netns");
+	cleanup_close int nsfd = -1;
+	char ips[16], ip6s[46];
+	json_t *names, *net0 = NULL, *all = NULL, *first = NULL, *v;
+	size_t i;
+	int r = -1;
+
+	/* the host ports first: one in use is refused before anything is made */
+	if (attach_ports(cn, &ports, &n_ports, err) < 0)
+		return -1;
+	if (n_ports) {
+		*fds = xmalloc0(n_ports * sizeof(int));
+		if (port_reserve(ports, n_ports, *fds, err) < 0)
+			return -1;
+		*n_fds = n_ports;
+	}
+	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
+		return -1;
+	if (strcmp(mode, "none") == 0)
+		return nl_lo_up(nsfd, err);
+	lease_reclaim(e, id, leases, changed);
+	names = attach_names(cn);
+	all = json_object();
+	json_array_foreach(names, i, v)
+	{
+		json_t *net = NULL, *settings = NULL;
+		char ip4k[16], ip6k[46];
+		int rk = attach_one(e, id, rec, leases, changed, nsfd, json_string_value(v), (int)i,
+		                    n_ports > 0, &net, &settings, ip4k, ip6k, err);
+		if (settings)
+			json_object_set_new(all, json_string_value(v), settings);
+		if (i == 0) {
+			net0 = net;
+			first = settings;
+			memcpy(ips, ip4k, sizeof(ips));
+			memcpy(ip6s, ip6k, sizeof(ip6s));
+		} else {
+			json_decref(net);
+		}
+		if (rk < 0)
+			goto out;
+	}
+	if (n_ports) {
+		struct fw_net fwn;
+		/* [::1] ports get no rule: the proxy serves them */
+		cleanup_free struct fw_port *fwp = xmalloc0(n_ports * sizeof(*fwp));
+		size_t n_fwp = 0;
+		net_fw(net0, &fwn);
+		for (i = 0; i < n_ports; i++)
+			if (!port_loopback6(&ports[i]))
+				fwp[n_fwp++] = ports[i];
+		if (n_fwp &&
+		    fw_ports_add(id, &fwn, ips, ip6s[0] ? ip6s : NULL, fwp, n_fwp, err) < 0)
+			goto out;
+		if (attach_proxy(ports, *fds, n_ports, ips, ip6s[0] ? ip6s : NULL, proxy, err) < 0)
+			goto out;
+	}
+	/* the first network's settings as they were, with every network's under "networks" */
+	first = json_deep_copy(first);
+	json_object_set_new(first, "ports", ports_json(ports, n_ports));
+	json_object_set(first, "networks", all);
+	json_object_set_new(rec, "network_settings", first);
+	r = 0;
+out:
+	json_decref(all);
+	json_decref(names);
+	json_decref(net0);
+	return r;
+}
+
+int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t *proxy,
+               berth_error_t *err)
 {
 	json_t *rec, *cn, *leases;
 	const char *mode;
@@ -750,6 +1041,7 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth
 
 	*fds = NULL;
 	*n_fds = 0;
+	*proxy = 0;
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
 	cn = json_object_get(rec, "network");
@@ -765,17 +1057,24 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, berth
 	leases = lease_load(e);
 	/* what a monitor that died left of this container */
 	detach_locked(e, id, leases, &changed);
-	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, err);
+	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, proxy, err);
 	if (r == 0 && changed)
 		r = lease_save(e, leases, err);
 	if (r == 0)
 		r = ctr_save(e, id, rec, err);
 	if (r == 0) {
 		hosts_write(e, id, leases);
-		if (strcmp(mode, "bridge") == 0)
-			hosts_update_network(e, jstr(cn, "network"), leases);
+		if (strcmp(mode, "bridge") == 0) {
+			json_t *names = attach_names(cn), *v;
+			size_t i;
+			json_array_foreach(names, i, v)
+			    hosts_update_network(e, json_string_value(v), leases);
+			json_decref(names);
+		}
 	} else {
 		berth_error_t e2 = NULL;
+		proxy_stop(*proxy);
+		*proxy = 0;
 		detach_locked(e, id, leases, &changed);
 		if (changed && lease_save(e, leases, &e2) < 0)
 			berth_error_release(&e2);
@@ -827,7 +1126,7 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 	cleanup_free char *host_resolv = NULL;
 	cleanup_free char *hostname = NULL;
 	cleanup_free char *dns_copy = NULL;
-	json_t *cn, *net = NULL, *publish;
+	json_t *cn, *net = NULL, *publish, *more = NULL;
 	size_t len;
 
 	*out = NULL;
@@ -858,10 +1157,11 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		}
 		network = netname = xstrdup(jstr(net, "name"));
 	}
-	if (strcmp(mode, "bridge") != 0 && (o->ip || o->mac || o->n_aliases || o->n_publish)) {
+	if (strcmp(mode, "bridge") != 0 &&
+	    (o->ip || o->ip6 || o->mac || o->n_aliases || o->n_publish)) {
 		json_decref(net);
 		return berth_error(err, 0,
-		                   "--ip, --mac-address, --network-alias and -p need a "
+		                   "--ip, --ip6, --mac-address, --network-alias and -p need a "
 		                   "bridge network (--network bridge or a network's name)");
 	}
 	if (o->n_aliases && strcmp(network, NET_DEFAULT) == 0) {
@@ -878,6 +1178,28 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			berth_error(err, 0,
 			            "bad --ip `%s`: expected a free address of %s (network \"%s\")",
 			            o->ip, jstr(net, "subnet") ?: "?", network);
+			json_decref(net);
+			return -1;
+		}
+	}
+	if (o->ip6) {
+		struct net_cidr6 c6;
+		uint8_t gw6[16], ip6[16];
+		int has6 = net_parse_def6(net, &c6, gw6);
+		if (has6 != 0) {
+			berth_error(err, 0,
+			            "bad --ip6 `%s`: network \"%s\" has no IPv6 (network create "
+			            "--ipv6)",
+			            o->ip6, network);
+			json_decref(net);
+			return -1;
+		}
+		if (net_ip6_parse(o->ip6, ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
+		    memcmp(ip6, gw6, 16) == 0) {
+			berth_error(
+			    err, 0,
+			    "bad --ip6 `%s`: expected a free address of %s (network \"%s\")",
+			    o->ip6, jstr(net, "subnet6") ?: "?", network);
 			json_decref(net);
 			return -1;
 		}
@@ -940,19 +1262,79 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			json_decref(net);
 			return -1;
 		}
+		for (i = 0; i < n_ports; i++)
+			if (port_loopback6(&ports[i]) && ports[i].proto != IPPROTO_TCP) {
+				berth_error(
+				    err, 0,
+				    "bad --publish on [::1] for UDP: only TCP is relayed from "
+				    "the host's IPv6 loopback");
+				free(ports);
+				json_decref(publish);
+				json_decref(net);
+				return -1;
+			}
 		free(ports);
 	}
 	if (dns_nameserver(net, o->n_dns))
 		dns_copy = xstrdup(dns_nameserver(net, o->n_dns));
 	json_decref(net);
+	if (o->n_more_networks && strcmp(mode, "bridge") != 0) {
+		json_decref(publish);
+		return berth_error(err, 0,
+		                   "--network `%s` cannot be given with another --network (only "
+		                   "networks can be joined together)",
+		                   o->network);
+	}
+	more = json_array();
+	for (size_t i = 0; i < o->n_more_networks; i++) {
+		const char *m = o->more_networks[i];
+		berth_error_t e2 = NULL;
+		json_t *mn, *v;
+		size_t k;
+		if (strcmp(m, "none") == 0 || strcmp(m, "host") == 0 ||
+		    strncmp(m, "container:", 10) == 0) {
+			berth_error(err, 0,
+			            "bad --network `%s`: only networks can be joined together", m);
+			goto bad_more;
+		}
+		mn = net_find(e, strcmp(m, "bridge") == 0 ? NET_DEFAULT : m, &e2);
+		if (mn == NULL) {
+			berth_error(err, 0, "bad --network `%s`: %s", m, e2->msg);
+			berth_error_release(&e2);
+			goto bad_more;
+		}
+		bool dup = strcmp(jstr(mn, "name"), network) == 0;
+		json_array_foreach(more, k, v) if (strcmp(json_string_value(v), jstr(mn, "name")) ==
+		                                   0) dup = true;
+		if (dup) {
+			berth_error(err, 0, "bad --network `%s`: network \"%s\" is given twice", m,
+			            jstr(mn, "name"));
+			json_decref(mn);
+			goto bad_more;
+		}
+		json_array_append_new(more, json_string(jstr(mn, "name")));
+		json_decref(mn);
+	}
+	if (0) {
+	bad_more:
+		json_decref(more);
+		json_decref(publish);
+		return -1;
+	}
 	hostname = o->hostname ? xstrdup(o->hostname) : xasprintf("%.12s", id);
 	cn = json_pack("{s:s,s:s,s:o}", "mode", mode, "hostname", hostname, "publish", publish);
 	if (network)
 		json_object_set_new(cn, "network", json_string(network));
+	if (json_array_size(more))
+		json_object_set_new(cn, "more_networks", more);
+	else
+		json_decref(more);
 	if (other)
 		json_object_set_new(cn, "container", json_string(other));
 	if (o->ip)
 		json_object_set_new(cn, "ip", json_string(o->ip));
+	if (o->ip6)
+		json_object_set_new(cn, "ip6", json_string(o->ip6));
 	if (o->mac)
 		json_object_set_new(cn, "mac", json_string(o->mac));
 	{
@@ -1038,6 +1420,8 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		                   o->name);
 	if (o->gateway && !o->subnet)
 		return berth_error(err, 0, "--gateway needs --subnet");
+	if (o->subnet6 && !o->ipv6)
+		return berth_error(err, 0, "--subnet6 needs --ipv6");
 	if (o->subnet && net_cidr_parse("--subnet", o->subnet, &c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_labels; i++)
@@ -1094,6 +1478,8 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		goto out;
 	}
 	net = net_new(o->name, NULL, &c, gw, o->internal);
+	if (o->ipv6 && net_create6(e, o, net, err) < 0)
+		goto out;
 	/* as Docker: br- and the id's first 12 digits */
 	bridge = xasprintf("br-%.12s", jstr(net, "id"));
 	json_object_set_new(net, "bridge", json_string(bridge));
@@ -1185,6 +1571,9 @@ int network_vm_lease(struct engine *e, const char *name, const char *id,
 	size_t n_taken = 0, i;
 	bool changed = false;
 	struct net_cidr c;
+	struct net_cidr6 c6;
+	uint8_t gw6[16];
+	struct nl_v6 v6 = {0}, *pv6 = NULL;
 	struct fw_net fwn;
 	json_t *net = NULL, *leases = NULL, *l;
 	int fd = -1, r = -1;
@@ -1202,8 +1591,15 @@ int network_vm_lease(struct engine *e, const char *name, const char *id,
 		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
 		goto out;
 	}
+	/* the bridge as a container's attachment makes it (its IPv6 gateway too: the VM gets
+	 * only an IPv4 address, told on its kernel command line) */
+	if (net_parse_def6(net, &c6, gw6) == 0) {
+		v6.ip = gw6;
+		v6.prefix = c6.prefix;
+		pv6 = &v6;
+	}
 	net_fw(net, &fwn);
-	if (nl_bridge_ensure(jstr(net, "bridge"), out->gateway, c.prefix, err) < 0 ||
+	if (nl_bridge_ensure(jstr(net, "bridge"), out->gateway, c.prefix, pv6, err) < 0 ||
 	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
 		goto out;
 	leases = lease_load(e);
@@ -1294,10 +1690,15 @@ char *network_inspect_json(struct engine *e, const char *ref, berth_error_t *err
 	users = net_users_locked(e, jstr(net, "name"), leases);
 	util_closep(&fd);
 	ctrs = json_object();
-	json_array_foreach(users, i, l) json_object_set_new(
-	    ctrs, jstr(l, "id"),
-	    json_pack("{s:s,s:s,s:O}", "name", jstr(l, "name") ?: "", "ip_address", jstr(l, "ip"),
-	              "aliases", json_object_get(l, "aliases") ?: json_null()));
+	json_array_foreach(users, i, l)
+	{
+		json_t *c = json_pack("{s:s,s:s,s:O}", "name", jstr(l, "name") ?: "", "ip_address",
+		                      jstr(l, "ip"), "aliases",
+		                      json_object_get(l, "aliases") ?: json_null());
+		if (jstr(l, "ip6"))
+			json_object_set_new(c, "ipv6_address", json_string(jstr(l, "ip6")));
+		json_object_set_new(ctrs, jstr(l, "id"), c);
+	}
 	json_object_set_new(net, "containers", ctrs);
 	arr = json_pack("[o]", net);
 	t = json_dumps(arr, JSON_INDENT(2));

@@ -283,9 +283,20 @@ static int port_bind_one(const struct fw_port *p, uint16_t hp)
 			return -EINVAL;
 		len = sizeof(a.in6);
 	}
-	/* no SO_REUSEADDR and no listen(): nobody else can bind the port while we hold it,
-	 * and a connection the firewall does not redirect is refused rather than queued */
+	/* TCP: a listening socket with SO_REUSEADDR. A listener holds its port against every
+	 * other bind, SO_REUSEADDR or not (a bound socket that does not listen would not, against
+	 * one with SO_REUSEADDR), and SO_REUSEADDR, inherited by the connections the proxy
+	 * (proxy.c) accepts on it, lets the port be reserved again while those connections are
+	 * in TIME_WAIT. Whatever the firewall does not redirect (the host's ::1) reaches the
+	 * socket: the container's monitor relays it. UDP: bound, no SO_REUSEADDR. */
+	if (p->proto != IPPROTO_UDP) {
+		int on = 1;
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+			return -errno;
+	}
 	if (bind(fd, &a.sa, len) < 0)
+		return -errno;
+	if (p->proto != IPPROTO_UDP && listen(fd, 128) < 0)
 		return -errno;
 	return util_steal_fd(fd);
 }

@@ -10,11 +10,13 @@
 
 static int network_create_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
 {
-	enum { O_SUBNET = 256, O_GW, O_INTERNAL, O_LABEL, O_DRIVER };
+	enum { O_SUBNET = 256, O_GW, O_INTERNAL, O_LABEL, O_DRIVER, O_IPV6, O_SUBNET6 };
 	static const struct option lo[] = {
 	    {"subnet", required_argument, NULL, O_SUBNET},
 	    {"gateway", required_argument, NULL, O_GW},
 	    {"internal", no_argument, NULL, O_INTERNAL},
+	    {"ipv6", no_argument, NULL, O_IPV6},
+	    {"subnet6", required_argument, NULL, O_SUBNET6},
 	    {"label", required_argument, NULL, O_LABEL},
 	    {"driver", required_argument, NULL, O_DRIVER},
 	    {"help", no_argument, NULL, 'h'},
@@ -25,7 +27,7 @@ static int network_create_cmd(struct engine *e, int argc, char **argv, berth_err
 	int c, r = -1;
 
 	static const char usage[] = "usage: berth network create [--subnet CIDR] [--gateway IP] "
-	                            "[--internal] [--label K=V] NAME";
+	                            "[--ipv6 [--subnet6 CIDR]] [--internal] [--label K=V] NAME";
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "d:h", lo, usage, err)) != -1) {
@@ -38,6 +40,12 @@ static int network_create_cmd(struct engine *e, int argc, char **argv, berth_err
 			break;
 		case O_INTERNAL:
 			o.internal = true;
+			break;
+		case O_IPV6:
+			o.ipv6 = true;
+			break;
+		case O_SUBNET6:
+			o.subnet6 = optarg;
 			break;
 		case O_LABEL:
 			o.labels = xrealloc(o.labels, (o.n_labels + 1) * sizeof(char *));

@@ -44,7 +44,7 @@ static const char run_usage[] =
     "[--memory SIZE]\n"
     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
     "\n"
-    "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] "
+    "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] [--ip6 IP6] "
     "[--mac-address MAC]\n"
     "  [--network-alias A] [--dns IP] [--dns-search D] [--add-host "
     "NAME:IP]\n"
@@ -78,6 +78,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_TLS,
 		O_AUTHFILE,
 		O_IP,
+		O_IP6,
 		O_MAC,
 		O_ALIAS,
 		O_DNS,
@@ -108,6 +109,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"network", required_argument, NULL, O_NET},
 	    {"net", required_argument, NULL, O_NET},
 	    {"ip", required_argument, NULL, O_IP},
+	    {"ip6", required_argument, NULL, O_IP6},
 	    {"mac-address", required_argument, NULL, O_MAC},
 	    {"network-alias", required_argument, NULL, O_ALIAS},
 	    {"net-alias", required_argument, NULL, O_ALIAS},
@@ -213,14 +215,18 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			break;
 		case O_NET:
 			if (o.network) {
-				berth_error(err, 0,
-				            "--network given twice: one network per container");
-				goto out;
+				o.more_networks = xrealloc(
+				    o.more_networks, (o.n_more_networks + 1) * sizeof(char *));
+				o.more_networks[o.n_more_networks++] = optarg;
+				break;
 			}
 			o.network = optarg;
 			break;
 		case O_IP:
 			o.ip = optarg;
+			break;
+		case O_IP6:
+			o.ip6 = optarg;
 			break;
 		case O_MAC:
 			o.mac = optarg;
@@ -357,6 +363,7 @@ out:
 	free(o.cap_drop);
 	free(o.group_add);
 	free(o.aliases);
+	free(o.more_networks);
 	free(o.dns);
 	free(o.dns_search);
 	free(o.add_hosts);

@@ -175,12 +175,65 @@ static void test_resolv(void **state)
 	free(t);
 }
 
+static void test_ipv6(void **state)
+{
+	struct net_cidr6 c, d, out, used[2];
+	berth_error_t err = NULL;
+	uint8_t a[16], gw[16], taken[2][16];
+	const uint8_t rnd[5] = {0x12, 0x34, 0x56, 0x78, 0x9a};
+	char buf[50];
+	const char *bad[] = {"fd00::/47",  "fd00::/121", "fd00::",    "nonsense/64", "10.0.0.0/16",
+	                     "fd00::1/64", "ff02::/64",  "fe80::/64", "::/64",       "fd00::/6x"};
+
+	(void)state;
+	assert_int_equal(net_cidr6_parse("--subnet6", "fd42:b0:1::/64", &c, &err), 0);
+	net_cidr6_format(&c, buf);
+	assert_string_equal(buf, "fd42:b0:1::/64");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(net_cidr6_parse("--subnet6", bad[i], &d, &err), -1);
+		assert_non_null(err);
+		assert_null(strchr(err->msg, '\n'));
+		berth_error_release(&err);
+	}
+	assert_int_equal(net_ip6_parse("fd42:b0:1::5", a), 0);
+	assert_true(net_cidr6_host(&c, a));
+	assert_int_equal(net_ip6_parse("fd42:b0:2::5", a), 0);
+	assert_false(net_cidr6_contains(&c, a));
+	assert_false(net_cidr6_host(&c, c.addr));
+	assert_int_equal(net_ip6_parse("10.1.2.3", a), -1);
+	assert_int_equal(net_cidr6_parse("x", "fd42:b0:1::/48", &d, &err), 0);
+	assert_true(net_cidr6_overlap(&c, &d));
+	assert_true(net_cidr6_overlap(&d, &c));
+	/* a ULA /64 from the random bytes; on a collision the next global ID */
+	assert_int_equal(net_subnet6_pick(NULL, 0, rnd, &out), 0);
+	net_cidr6_format(&out, buf);
+	assert_string_equal(buf, "fd12:3456:789a::/64");
+	used[0] = out;
+	assert_int_equal(net_cidr6_parse("x", "fd00::/8", &used[1], &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(net_subnet6_pick(used, 1, rnd, &out), 0);
+	net_cidr6_format(&out, buf);
+	assert_string_equal(buf, "fd12:3456:789b::/64");
+	/* leases: the lowest free, never the gateway */
+	memcpy(gw, c.addr, 16);
+	gw[15] = 1;
+	assert_int_equal(net_lease6_pick(&c, gw, NULL, 0, a), 0);
+	net_ip6_format(a, buf);
+	assert_string_equal(buf, "fd42:b0:1::2");
+	memcpy(taken[0], a, 16);
+	assert_int_equal(net_ip6_parse("fd42:b0:1::3", taken[1]), 0);
+	assert_int_equal(net_lease6_pick(&c, gw, (const uint8_t(*)[16])taken, 2, a), 0);
+	net_ip6_format(a, buf);
+	assert_string_equal(buf, "fd42:b0:1::4");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cidr_parse),  cmocka_unit_test(test_cidr_ops),
 	    cmocka_unit_test(test_subnet_pick), cmocka_unit_test(test_lease_pick),
 	    cmocka_unit_test(test_mac_name),    cmocka_unit_test(test_resolv),
+	    cmocka_unit_test(test_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
