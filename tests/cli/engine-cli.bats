@@ -6,16 +6,6 @@ load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
 
-BERTH=$BERTH_BUILD/berth
-
-setup() {
-	ROOT=$BATS_TEST_TMPDIR/root
-}
-
-teardown() {
-	engine_rm_all
-}
-
 @test "run: a long option is taken only whole, never by a prefix" {
 	bad 125 'unknown option `--pid`' run --rm --pid host busybox true
 	bad 125 'unknown option `--mem`' run --rm --mem 64m busybox true

@@ -5,12 +5,6 @@ load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
 
-BERTH=$BERTH_BUILD/berth
-
-setup() {
-	ROOT=$BATS_TEST_TMPDIR/root
-}
-
 teardown() {
 	engine_rm_all
 	b network rm lc-net >/dev/null 2>&1 || true

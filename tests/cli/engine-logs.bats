@@ -5,16 +5,6 @@ load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
 
-BERTH=$BERTH_BUILD/berth
-
-setup() {
-	ROOT=$BATS_TEST_TMPDIR/root
-}
-
-teardown() {
-	engine_rm_all
-}
-
 # RFC 3339 with nanoseconds, UTC, as Docker's logs -t
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
 

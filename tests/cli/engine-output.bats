@@ -5,16 +5,6 @@ load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
 
-BERTH=$BERTH_BUILD/berth
-
-setup() {
-	ROOT=$BATS_TEST_TMPDIR/root
-}
-
-teardown() {
-	engine_rm_all
-}
-
 # berth as the unprivileged user nobody (uid and gid 65534, no groups)
 nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root "$ROOT" "$@"

@@ -139,6 +139,12 @@ other_host6() {
 	# by name: the hosts file has the IPv6 address too
 	run b exec c6 grep -w w6 /etc/hosts
 	[[ "$output" == *"fd42:b0:2::80"* ]]
+	# and the network's DNS responder, on its gateway, answers for it with the lease's IPv6
+	# address (AAAA); a name without a dot is never forwarded
+	gw=$(b network inspect six | jq -r '.[0].gateway')
+	run b exec c6 nslookup -type=AAAA w6 "$gw"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"fd42:b0:2::80"* ]]
 	run b exec c6 wget -qO- "http://[fd42:b0:2::80]/"
 	[ "$output" = w6-page ]
 	run b network inspect six
