@@ -5,12 +5,15 @@
 #   - a simulated other host to a container, routed through the host (no NAT: the same hops
 #     as the published port, so the difference between the two is the DNAT's cost),
 #   - a berth published port (DNAT by berth's nftables rules) from a simulated other host,
+#     both as fwtool sets the rules on this script's bridge and through a container that
+#     `berth run -d -p` made on a `berth network` (its iperf3 server: the host's, in the
+#     container's network namespace),
 #   - a Podman published port (DNAT by Podman's CNI/iptables-nft rules) from the same other host,
 # and, once the engine has networks (`berth network ls` works), the start cost of
 # `berth run --rm --network bridge busybox true` minus `--network none`, against Podman's.
 #   bench/network.sh [BUILD_DIR]      T=5 seconds per iperf3 run, R=3 rounds (interleaved)
-# berth's firewall is driven through tests/tools/fwtool (the engine's wiring of networks is
-# separate). Everything runs in namespaces this script makes; traffic goes only to them.
+# Everything runs in namespaces this script (or the berth it runs) makes; traffic goes only
+# to them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
@@ -25,15 +28,20 @@ command -v iperf3 >/dev/null || { echo "network.sh: iperf3 not installed (apt-ge
 t=$(printf '%x' $$)
 BR=bnb$t VO=bno$t V1=bn1$t V2=bn2$t
 A=bna-$t B=bnbb-$t C1=bnc1-$t C2=bnc2-$t OH=bnoh-$t
-NET=bench$t ID=bench$t
+NET=bench$t ID=bench$t BNET=benchrun$t
 work=$(mktemp -d /tmp/berth-netbench.XXXXXX)
 pids=()
 pm_ctr=""
+br_ctr=""
 
 cleanup() {
 	set +e
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	[ -z "$pm_ctr" ] || pm rm -f -t 0 "$pm_ctr" >/dev/null 2>&1
+	if [ -n "$br_ctr" ]; then
+		"$build/berth" --root "$work/root" rm -f "$br_ctr" >/dev/null 2>&1
+		"$build/berth" --root "$work/root" network rm "$BNET" >/dev/null 2>&1
+	fi
 	[ ! -d "$work/pm" ] || pm rmi -a -f >/dev/null 2>&1
 	"$fwtool" ports-del "$ID" 2>/dev/null
 	"$fwtool" net-del "$NET" 2>/dev/null
@@ -94,8 +102,7 @@ serve() { # NAME COMMAND-PREFIX…
 }
 # gbit NS-CLIENT IP PORT: one iperf3 run's received Gbit/s
 gbit() {
-	local i
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		if ip netns exec "$1" iperf3 -c "$2" -p "$3" -t "$T" -J >"$work/out.json" 2>/dev/null; then
 			jq -r '.end.sum_received.bits_per_second / 1e9' "$work/out.json"
 			return 0
@@ -107,6 +114,16 @@ gbit() {
 }
 serve B ip netns exec "$B"
 serve C1 ip netns exec "$C1"
+
+# --- a berth container's published port: berth network, berth run -d -p ----------------
+br_port=""
+if "$build/berth" --root "$work/root" network create --subnet 172.30.193.0/24 "$BNET" >/dev/null; then
+	br_port=$(shuf -i 20000-29999 -n 1)
+	br_ctr=$("$build/berth" --root "$work/root" run -d --network "$BNET" --dns 127.0.0.1 \
+		-p "$br_port:5201" busybox sleep 100000)
+	br_pid=$("$build/berth" --root "$work/root" inspect "$br_ctr" | jq -r .pid)
+	serve berth-run nsenter -t "$br_pid" -n
+fi
 
 # --- Podman's published port, if Podman can run a bridge-networked container here -------
 pm() {
@@ -137,6 +154,7 @@ fi
 # --- throughput --------------------------------------------------------------------------
 declare -A sum
 rows=(bare bridge routed berth-dnat)
+[ -z "$br_port" ] || rows+=(berth-run)
 [ -z "$pm_ns" ] || rows+=(podman-dnat)
 for row in "${rows[@]}"; do sum[$row]=0; done
 for ((r = 0; r < R; r++)); do
@@ -148,6 +166,10 @@ for ((r = 0; r < R; r++)); do
 	sum[routed]=$(awk -v a="${sum[routed]}" -v b="$v" 'BEGIN { print a + b }')
 	v=$(gbit "$OH" 172.30.192.1 "$port")
 	sum[berth-dnat]=$(awk -v a="${sum[berth-dnat]}" -v b="$v" 'BEGIN { print a + b }')
+	if [ -n "$br_port" ]; then
+		v=$(gbit "$OH" 172.30.192.1 "$br_port")
+		sum[berth-run]=$(awk -v a="${sum[berth-run]}" -v b="$v" 'BEGIN { print a + b }')
+	fi
 	if [ -n "$pm_ns" ]; then
 		v=$(gbit "$OH" 172.30.192.1 "$pm_port")
 		sum[podman-dnat]=$(awk -v a="${sum[podman-dnat]}" -v b="$v" 'BEGIN { print a + b }')
@@ -161,7 +183,8 @@ desc() {
 	bare) echo "bare veth pair" ;;
 	bridge) echo "container -> container (bridge)" ;;
 	routed) echo "other host -> container, routed" ;;
-	berth-dnat) echo "other host -> berth published port" ;;
+	berth-dnat) echo "other host -> berth rules (fwtool)" ;;
+	berth-run) echo "other host -> berth run -p" ;;
 	podman-dnat) echo "other host -> Podman published port" ;;
 	esac
 }
@@ -169,9 +192,9 @@ for row in "${rows[@]}"; do
 	awk -v s="${sum[$row]}" -v R="$R" -v b="$bare" -v d="$(desc "$row")" \
 		'BEGIN { printf "%-34s %10.2f %9.2fx\n", d, s / R, s / R / b }'
 done
-if [ -n "$pm_ns" ]; then
-	awk -v a="${sum[berth-dnat]}" -v b="${sum[podman-dnat]}" \
-		'BEGIN { printf "berth published port / Podman published port = %.2fx\n", a / b }'
+if [ -n "$pm_ns" ] && [ -n "$br_port" ]; then
+	awk -v a="${sum[berth-run]}" -v b="${sum[podman-dnat]}" \
+		'BEGIN { printf "berth run -p / Podman published port = %.2fx\n", a / b }'
 fi
 
 # --- start cost of the network ----------------------------------------------------------
