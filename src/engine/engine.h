@@ -407,8 +407,10 @@ int volume_create(struct engine *e, const char *name, char **labels, size_t n_la
  * volume is no error. */
 int volume_remove(struct engine *e, const char *name, bool force, berth_error_t *err);
 char *volume_list_json(struct engine *e, berth_error_t *err);
-/* An array of one. */
-char *volume_inspect_json(struct engine *e, const char *name, berth_error_t *err);
+/* Every volume's name, sorted (*names and each name heap). */
+int volume_list(struct engine *e, char ***names, size_t *n, berth_error_t *err);
+/* An array of the n volumes' documents; one line for the first missing one. */
+char *volume_inspect_json(struct engine *e, char **names, size_t n, berth_error_t *err);
 /* The unused volumes removed (anonymous ones only, unless all); *names their names. */
 int volume_prune(struct engine *e, bool all, char ***names, size_t *n, berth_error_t *err);
 /* -v, --mount and --tmpfs checked (one line naming the argument; duplicate destinations). */

@@ -38,8 +38,9 @@ int volume_check_name(const char *what, const char *name, berth_error_t *err)
 {
 	size_t n = strlen(name);
 
-	if (n < 2 || n > 255 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                     "0123456789") == 0 ||
+	if (n < 2 || n > 255 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789") == 0 ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
 		return berth_error(err, 0,
 		                   "bad %s `%s`: a volume name is [a-zA-Z0-9][a-zA-Z0-9_.-]+ "
@@ -73,9 +74,9 @@ static int volume_parse_v(const char *arg, struct volume_mount *m, berth_error_t
 	for (char *p = v; *p; p++)
 		if (*p == ':') {
 			if (n == 3)
-				return berth_error(err, 0,
-				                   "bad -v `%s`: expected [HOST|NAME:]CONTAINER[:ro|rw]",
-				                   arg);
+				return berth_error(
+				    err, 0, "bad -v `%s`: expected [HOST|NAME:]CONTAINER[:ro|rw]",
+				    arg);
 			*p = '\0';
 			parts[n++] = p + 1;
 		}
@@ -147,17 +148,18 @@ static int volume_parse_mount(const char *arg, struct volume_mount *m, berth_err
 			m->dst = xstrdup(val);
 		} else if (strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0) {
 			if (!volume_bool(val, &m->ro))
-				return berth_error(err, 0,
-				                   "bad --mount `%s`: bad %s value `%s` (true or false)",
-				                   arg, kv, val);
+				return berth_error(
+				    err, 0, "bad --mount `%s`: bad %s value `%s` (true or false)",
+				    arg, kv, val);
 		} else if (strcmp(kv, "tmpfs-size") == 0 && val) {
 			int64_t sz = spec_parse_size(val);
 			char *t;
 			if (sz <= 0)
-				return berth_error(err, 0,
-				                   "bad --mount `%s`: bad tmpfs-size `%s` (a size like "
-				                   "64m)",
-				                   arg, val);
+				return berth_error(
+				    err, 0,
+				    "bad --mount `%s`: bad tmpfs-size `%s` (a size like "
+				    "64m)",
+				    arg, val);
 			t = xasprintf("%s%ssize=%lld", opts ? opts : "", opts ? "," : "",
 			              (long long)sz);
 			free(opts);
@@ -167,19 +169,21 @@ static int volume_parse_mount(const char *arg, struct volume_mount *m, berth_err
 			char *end, *t;
 			unsigned long mode = strtoul(val, &end, 8);
 			if (val[0] == '\0' || *end || mode > 07777)
-				return berth_error(err, 0,
-				                   "bad --mount `%s`: bad tmpfs-mode `%s` (octal, as "
-				                   "1777)",
-				                   arg, val);
+				return berth_error(
+				    err, 0,
+				    "bad --mount `%s`: bad tmpfs-mode `%s` (octal, as "
+				    "1777)",
+				    arg, val);
 			t = xasprintf("%s%smode=%lo", opts ? opts : "", opts ? "," : "", mode);
 			free(opts);
 			opts = t;
 			has_tmpfs_opt = true;
 		} else {
-			return berth_error(err, 0,
-			                   "bad --mount `%s`: unknown key `%s` (type, source, target, "
-			                   "readonly, tmpfs-size, tmpfs-mode)",
-			                   arg, kv);
+			return berth_error(
+			    err, 0,
+			    "bad --mount `%s`: unknown key `%s` (type, source, target, "
+			    "readonly, tmpfs-size, tmpfs-mode)",
+			    arg, kv);
 		}
 	}
 	if (type == NULL || strcmp(type, "volume") == 0)
@@ -190,8 +194,8 @@ static int volume_parse_mount(const char *arg, struct volume_mount *m, berth_err
 		m->type = VOL_TMPFS;
 	else
 		return berth_error(err, 0,
-		                   "bad --mount `%s`: unknown type `%s` (bind, volume or tmpfs)", arg,
-		                   type);
+		                   "bad --mount `%s`: unknown type `%s` (bind, volume or tmpfs)",
+		                   arg, type);
 	if (m->dst == NULL || m->dst[0] != '/')
 		return berth_error(err, 0, "bad --mount `%s`: expected target=ABSOLUTE-PATH", arg);
 	if (has_tmpfs_opt && m->type != VOL_TMPFS)
@@ -211,8 +215,8 @@ static int volume_parse_mount(const char *arg, struct volume_mount *m, berth_err
 /* --tmpfs CTR[:OPTS], OPTS as mount(8)'s for a tmpfs */
 static int volume_parse_tmpfs(const char *arg, struct volume_mount *m, berth_error_t *err)
 {
-	static const char *const flags[] = {"rw",  "ro",   "exec",   "noexec", "suid",
-	                                    "nosuid", "dev", "nodev", "atime", "noatime"};
+	static const char *const flags[] = {"rw",     "ro",  "exec",  "noexec", "suid",
+	                                    "nosuid", "dev", "nodev", "atime",  "noatime"};
 	static const char *const keyed[] = {"size=", "mode=", "uid=", "gid=", "nr_inodes="};
 	const char *colon = strchr(arg, ':');
 	cleanup_free char *opts = colon ? xstrdup(colon + 1) : NULL;
@@ -221,7 +225,8 @@ static int volume_parse_tmpfs(const char *arg, struct volume_mount *m, berth_err
 	m->type = VOL_TMPFS;
 	m->dst = colon ? xasprintf("%.*s", (int)(colon - arg), arg) : xstrdup(arg);
 	if (m->dst[0] != '/')
-		return berth_error(err, 0, "bad --tmpfs `%s`: expected ABSOLUTE-PATH[:OPTIONS]", arg);
+		return berth_error(err, 0, "bad --tmpfs `%s`: expected ABSOLUTE-PATH[:OPTIONS]",
+		                   arg);
 	for (char *save = NULL, *o = copy ? strtok_r(copy, ",", &save) : NULL; o;
 	     o = strtok_r(NULL, ",", &save)) {
 		bool ok = false;
@@ -272,10 +277,11 @@ static int volume_parse_all(const struct run_opts *o, struct volume_mount **out,
 	for (size_t i = 0; i < k && r == 0; i++)
 		for (size_t j = 0; j < i && r == 0; j++)
 			if (strcmp(v[i].dst, v[j].dst) == 0)
-				r = berth_error(err, 0,
-				                "%s `%s` and %s `%s`: both mount on `%s` (one mount "
-				                "per container path)",
-				                v[j].what, v[j].arg, v[i].what, v[i].arg, v[i].dst);
+				r = berth_error(
+				    err, 0,
+				    "%s `%s` and %s `%s`: both mount on `%s` (one mount "
+				    "per container path)",
+				    v[j].what, v[j].arg, v[i].what, v[i].arg, v[i].dst);
 	for (size_t i = 0; i < k && r == 0; i++) {
 		struct stat st;
 		if (v[i].type == VOL_BIND && stat(v[i].src, &st) < 0)
@@ -327,9 +333,8 @@ static void volume_random_name(char out[65])
 }
 
 /* Made under the engine's lock. *created: whether it was new. */
-static int volume_create_locked(struct engine *e, const char *name, char **labels,
-                                size_t n_labels, bool anonymous, bool *created,
-                                berth_error_t *err)
+static int volume_create_locked(struct engine *e, const char *name, char **labels, size_t n_labels,
+                                bool anonymous, bool *created, berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "volumes/%s", name);
 	cleanup_free char *data = engine_path(e, "volumes/%s/_data", name);
@@ -352,13 +357,15 @@ static int volume_create_locked(struct engine *e, const char *name, char **label
 		    eq ? xasprintf("%.*s", (int)(eq - labels[i]), labels[i]) : xstrdup(labels[i]);
 		if (k[0] == '\0') {
 			json_decref(lab);
-			return berth_error(err, 0, "bad --label `%s`: expected KEY=VALUE", labels[i]);
+			return berth_error(err, 0, "bad --label `%s`: expected KEY=VALUE",
+			                   labels[i]);
 		}
 		json_object_set_new(lab, k, json_string(eq ? eq + 1 : ""));
 	}
 	if (anonymous)
 		json_object_set_new(lab, VOLUME_ANON_LABEL, json_string(""));
-	if ((mkdir(top, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	if ((mkdir(top, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(data, 0755) < 0 && errno != EEXIST)) {
 		json_decref(lab);
 		r = berth_error(err, errno, "mkdir `%s`", dir);
@@ -374,7 +381,7 @@ static int volume_create_locked(struct engine *e, const char *name, char **label
 		goto fail;
 	*created = true;
 	return 0;
-fail: {
+fail : {
 	berth_error_t e2 = NULL;
 	util_rm_rf(dir, &e2);
 	berth_error_release(&e2);
@@ -532,19 +539,28 @@ char *volume_list_json(struct engine *e, berth_error_t *err)
 	return text;
 }
 
-char *volume_inspect_json(struct engine *e, const char *name, berth_error_t *err)
+char *volume_inspect_json(struct engine *e, char **names, size_t n, berth_error_t *err)
 {
-	json_t *rec;
+	json_t *a = json_array();
 	char *text;
 
-	if (volume_check_name("volume name", name, err) < 0 || (rec = volume_load(e, name, err)) == NULL)
-		return NULL;
-	{
-		json_t *a = json_pack("[o]", rec);
-		text = json_dumps(a, JSON_INDENT(2));
-		json_decref(a);
+	for (size_t i = 0; i < n; i++) {
+		json_t *rec;
+		if (volume_check_name("volume name", names[i], err) < 0 ||
+		    (rec = volume_load(e, names[i], err)) == NULL) {
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, rec);
 	}
+	text = json_dumps(a, JSON_INDENT(4));
+	json_decref(a);
 	return text;
+}
+
+int volume_list(struct engine *e, char ***names, size_t *n, berth_error_t *err)
+{
+	return volume_names(e, names, n, err);
 }
 
 int volume_prune(struct engine *e, bool all, char ***out, size_t *n_out, berth_error_t *err)
@@ -758,7 +774,8 @@ int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootf
 			om = json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "destination", m->dst, "type",
 			               "tmpfs", "source", "tmpfs", "options", "nosuid", "nodev",
 			               mode);
-			if (strcmp(m->what, "--tmpfs") == 0 && !(m->tmpfs_opts && strstr(m->tmpfs_opts, "exec")))
+			if (strcmp(m->what, "--tmpfs") == 0 &&
+			    !(m->tmpfs_opts && strstr(m->tmpfs_opts, "exec")))
 				json_array_append_new(json_object_get(om, "options"),
 				                      json_string("noexec"));
 			if (m->tmpfs_opts) {
@@ -766,8 +783,8 @@ int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootf
 				for (char *s = NULL, *t = strtok_r(data, ",", &s); t;
 				     t = strtok_r(NULL, ",", &s))
 					if (strcmp(t, "ro") != 0 && strcmp(t, "rw") != 0)
-						json_array_append_new(json_object_get(om, "options"),
-						                      json_string(t));
+						json_array_append_new(
+						    json_object_get(om, "options"), json_string(t));
 			}
 			json_array_append_new(oci, om);
 			json_array_append_new(recm, json_pack("{s:s,s:s,s:b}", "Type", "tmpfs",
@@ -795,16 +812,17 @@ int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootf
 			}
 			source = engine_path(e, "volumes/%s/_data", name);
 			/* as Docker: an empty volume gets the image's content at the path */
-			if (volume_dir_empty(source) && volume_copy_up(rootfs, m->dst, source, err) < 0)
+			if (volume_dir_empty(source) &&
+			    volume_copy_up(rootfs, m->dst, source, err) < 0)
 				goto fail;
 			json_array_append_new(recm, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "Type",
-			                                      "volume", "Name", name, "Source", source,
-			                                      "Destination", m->dst, "RW", !m->ro,
-			                                      "Anonymous", anon));
+			                                      "volume", "Name", name, "Source",
+			                                      source, "Destination", m->dst, "RW",
+			                                      !m->ro, "Anonymous", anon));
 		}
-		json_array_append_new(oci, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination",
-		                                     m->dst, "type", "bind", "source", source,
-		                                     "options", "rbind", mode));
+		json_array_append_new(oci, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", m->dst,
+		                                     "type", "bind", "source", source, "options",
+		                                     "rbind", mode));
 	}
 	volume_mounts_free(v, n);
 	*made_names = json_array();

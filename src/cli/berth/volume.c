@@ -5,7 +5,6 @@
 #include "util.h"
 
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,9 +60,8 @@ static int volume_ls_cmd(struct engine *e, int argc, char **argv, berth_error_t 
 	    {0},
 	};
 	bool json = false, quiet = false;
-	json_t *a, *v;
-	size_t i;
-	char *text;
+	char **names;
+	size_t n;
 	int c;
 
 	optind = 1;
@@ -79,64 +77,45 @@ static int volume_ls_cmd(struct engine *e, int argc, char **argv, berth_error_t 
 	}
 	if (optind != argc)
 		return berth_error(err, 0, "unexpected argument `%s` (%s)", argv[optind], usage);
-	text = volume_list_json(e, err);
-	if (text == NULL)
-		return -1;
 	if (json) {
+		char *text = volume_list_json(e, err);
+		if (text == NULL)
+			return -1;
 		puts(text);
 		free(text);
 		return 0;
 	}
-	a = json_loads(text, 0, NULL);
-	free(text);
+	if (volume_list(e, &names, &n, err) < 0)
+		return -1;
 	if (!quiet)
 		printf("%-10s %s\n", "DRIVER", "VOLUME NAME");
-	json_array_foreach(a, i, v)
-	{
-		const char *n = json_string_value(json_object_get(v, "Name")) ?: "";
+	for (size_t i = 0; i < n; i++) {
 		if (quiet)
-			printf("%s\n", n);
+			printf("%s\n", names[i]);
 		else
-			printf("%-10s %s\n", "local", n);
+			printf("%-10s %s\n", "local", names[i]);
+		free(names[i]);
 	}
-	json_decref(a);
+	free(names);
 	return 0;
 }
 
 static int volume_inspect_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
 {
 	static const char usage[] = "usage: berth volume inspect NAME…";
-	json_t *all = json_array();
 	int k = cli_no_options(argc, argv, usage, err);
-	int r = 0;
+	char *t;
 
-	if (k < 0) {
-		json_decref(all);
+	if (k < 0)
 		return CLI_RET(k);
-	}
-	if (k >= argc) {
-		json_decref(all);
+	if (k >= argc)
 		return berth_error(err, 0, "expected NAME… (%s)", usage);
-	}
-	for (; k < argc; k++) {
-		char *t = volume_inspect_json(e, argv[k], err);
-		json_t *one;
-		if (t == NULL) {
-			r = -1;
-			break;
-		}
-		one = json_loads(t, 0, NULL);
-		free(t);
-		json_array_extend(all, one);
-		json_decref(one);
-	}
-	if (r == 0) {
-		char *t = json_dumps(all, JSON_INDENT(4));
-		puts(t);
-		free(t);
-	}
-	json_decref(all);
-	return r;
+	t = volume_inspect_json(e, argv + k, (size_t)(argc - k), err);
+	if (t == NULL)
+		return -1;
+	puts(t);
+	free(t);
+	return 0;
 }
 
 static int volume_rm_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
