@@ -105,9 +105,7 @@ static int volume_parse_v(const char *arg, struct volume_mount *m, berth_error_t
 		m->ro = n == 3 && strcmp(parts[2], "ro") == 0;
 	}
 	if (m->dst[0] != '/')
-		return berth_error(err, 0,
-		                   "bad -v `%s`: the container path `%s` must be absolute (the "
-		                   "paths must be absolute)",
+		return berth_error(err, 0, "bad -v `%s`: the container path `%s` must be absolute",
 		                   arg, m->dst);
 	return 0;
 }
