@@ -345,24 +345,20 @@ int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
 int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
                        berth_error_t *err)
 {
-	cleanup_free char *dir = engine_path(e, "containers/%s", id);
 	cleanup_free char *rt = ctr_runtime_root(e);
 	berth_error_t e2 = NULL;
 	struct ctr_info c;
-	json_t *mounts = NULL;
-	int r;
+	bool rm;
 
 	if (ctr_get_id(e, id, &c, err) < 0)
 		return -1;
 	/* rm -v, and a --rm container always (as Docker): its anonymous volumes go with it */
-	if (volumes || json_is_true(json_object_get(c.raw, "rm")))
-		mounts = json_incref(json_object_get(c.raw, "mounts"));
+	rm = json_is_true(json_object_get(c.raw, "rm"));
 	if (ctr_status_running(c.status) && c.monitor_pid != getpid()) {
 		if (!force) {
 			berth_error(err, 0, "container \"%s\" is running (berth stop it, or rm -f)",
 			            c.name);
 			ctr_info_free(&c);
-			json_decref(mounts);
 			return -1;
 		}
 		ctr_mark_stopped(e, id);
@@ -377,21 +373,7 @@ int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volume
 	ctr_umount(e, id);
 	/* what a monitor killed with -9 left: veth, lease, netns */
 	net_detach(e, id);
-	r = util_rm_rf(dir, err);
-	if (r == 0 && json_array_size(mounts)) {
-		/* the lock, unless the caller holds it already */
-		bool locked = e->lock_fd < 0;
-		if (locked && engine_lock(e, &e2) < 0) {
-			berth_error_release(&e2);
-			locked = false;
-		} else {
-			volume_remove_anonymous(e, mounts);
-		}
-		if (locked)
-			engine_unlock(e);
-	}
-	json_decref(mounts);
-	return r;
+	return ctr_remove_dir(e, id, volumes || rm, err);
 }
 
 int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,

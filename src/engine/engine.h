@@ -426,6 +426,9 @@ void volume_undo(struct engine *e, struct json_t *made_names);
 /* Under the engine's lock: the anonymous volumes of a record's mounts that no container uses
  * any more, removed. */
 void volume_remove_anonymous(struct engine *e, struct json_t *rec_mounts);
+/* The container's directory removed and, with volumes, then its anonymous volumes (the
+ * engine's lock taken unless held). */
+int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t *err);
 /* ctr_remove, and with volumes the container's anonymous volumes too (rm -v; --rm always). */
 int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
                        berth_error_t *err);

@@ -881,3 +881,32 @@ void volume_undo(struct engine *e, json_t *made_names)
 		berth_error_release(&e2);
 	}
 }
+
+int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t *err)
+{
+	cleanup_free char *dir = engine_path(e, "containers/%s", id);
+	berth_error_t e2 = NULL;
+	json_t *rec = NULL, *mounts = NULL;
+	int r;
+
+	if (volumes && ctr_load(e, id, &rec, &e2) == 0)
+		mounts = json_incref(json_object_get(rec, "mounts"));
+	berth_error_release(&e2);
+	json_decref(rec);
+	/* the record goes first: a volume is in use while a record names it */
+	r = util_rm_rf(dir, err);
+	if (r == 0 && json_array_size(mounts)) {
+		/* the lock, unless the caller holds it already */
+		bool locked = e->lock_fd < 0;
+		if (locked && engine_lock(e, &e2) < 0) {
+			berth_error_release(&e2);
+			locked = false;
+		} else {
+			volume_remove_anonymous(e, mounts);
+		}
+		if (locked)
+			engine_unlock(e);
+	}
+	json_decref(mounts);
+	return r;
+}
