@@ -163,6 +163,8 @@ struct run_opts {
 	size_t n_mounts;
 	char **tmpfs; /* --tmpfs CTR[:OPTS] */
 	size_t n_tmpfs;
+	char **volumes_from; /* --volumes-from NAME[:ro|rw] */
+	size_t n_volumes_from;
 	char **cap_add, **cap_drop;
 	size_t n_cap_add, n_cap_drop;
 	char **group_add; /* --group-add GROUP|GID */

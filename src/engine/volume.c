@@ -300,6 +300,12 @@ int volume_check_opts(const struct run_opts *o, berth_error_t *err)
 	struct volume_mount *v;
 	size_t n;
 
+	for (size_t i = 0; i < o->n_volumes_from; i++) {
+		const char *f = o->volumes_from[i], *c = strchr(f, ':');
+		if (c == f || f[0] == '\0' || (c && !volume_is_mode(c + 1)))
+			return berth_error(err, 0, "bad --volumes-from `%s`: expected NAME[:ro|rw]",
+			                   f);
+	}
 	if (volume_parse_all(o, &v, &n, err) < 0)
 		return -1;
 	volume_mounts_free(v, n);
@@ -821,6 +827,46 @@ int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootf
 		json_array_append_new(oci, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", m->dst,
 		                                     "type", "bind", "source", source, "options",
 		                                     "rbind", mode));
+	}
+	/* --volumes-from: the other container's volumes and binds, where o mounts nothing */
+	for (size_t i = 0; i < o->n_volumes_from; i++) {
+		const char *f = o->volumes_from[i], *c = strchr(f, ':');
+		cleanup_free char *ref = c ? xasprintf("%.*s", (int)(c - f), f) : xstrdup(f);
+		cleanup_free char *cid = NULL;
+		json_t *rec = NULL, *m;
+		size_t j;
+		if (ctr_lookup(e, ref, &cid, err) < 0 || ctr_load(e, cid, &rec, err) < 0) {
+			berth_error_prefix(err, "--volumes-from `%s`", f);
+			goto fail;
+		}
+		json_array_foreach(json_object_get(rec, "mounts"), j, m)
+		{
+			const char *type = json_string_value(json_object_get(m, "Type")) ?: "";
+			const char *dst = json_string_value(json_object_get(m, "Destination"));
+			const char *src = json_string_value(json_object_get(m, "Source"));
+			bool taken = false, rw;
+			json_t *copy;
+			if ((strcmp(type, "volume") != 0 && strcmp(type, "bind") != 0) || !dst ||
+			    !src)
+				continue;
+			for (size_t k = 0; k < json_array_size(recm) && !taken; k++)
+				taken = strcmp(json_string_value(json_object_get(
+				                   json_array_get(recm, k), "Destination"))
+				                   ?: "",
+				               dst) == 0;
+			if (taken)
+				continue;
+			rw = c ? strcmp(c + 1, "rw") == 0 : json_is_true(json_object_get(m, "RW"));
+			copy = json_deep_copy(m);
+			json_object_set_new(copy, "RW", json_boolean(rw));
+			/* the volume stays the other container's: rm -v here leaves it */
+			json_object_set_new(copy, "Anonymous", json_false());
+			json_array_append_new(recm, copy);
+			json_array_append_new(oci, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination",
+			                                     dst, "type", "bind", "source", src,
+			                                     "options", "rbind", rw ? "rw" : "ro"));
+		}
+		json_decref(rec);
 	}
 	volume_mounts_free(v, n);
 	*made_names = json_array();

@@ -241,3 +241,28 @@ image_with_dir() {
 	[ "$output" = a ]
 	assert_no_volumes
 }
+
+@test "--volumes-from NAME[:ro|rw]: the other container's volumes and binds; bad input" {
+	local h=$BATS_TEST_TMPDIR/h
+	mkdir -p "$h"
+	b create --name src -v shared:/data -v "$h:/h" -v /anon busybox true
+	run b run --rm --volumes-from src busybox sh -c 'echo x >/data/f; echo y >/h/g; ls -d /anon'
+	[ "$status" -eq 0 ]
+	[ "$(cat "$ROOT/volumes/shared/_data/f")" = x ]
+	[ "$(cat "$h/g")" = y ]
+	run b run --rm --volumes-from src:ro busybox touch /data/ro
+	[ "$status" -ne 0 ]
+	[ ! -e "$ROOT/volumes/shared/_data/ro" ]
+	# a mount of its own on the same path wins
+	run b run --rm --volumes-from src --tmpfs /data busybox ls /data
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# a container using it through --volumes-from holds the volume too
+	b create --name user --volumes-from src busybox true
+	b rm src
+	bad 125 'volume "shared" is in use by container "user"' volume rm shared
+	bad 125 'bad --volumes-from `src:zz`: expected NAME[:ro|rw]' run --rm --volumes-from src:zz busybox true
+	bad 125 'no container "nope"' run --rm --volumes-from nope busybox true
+	run b ps -aq
+	[ "${#lines[@]}" -eq 1 ]
+}

@@ -41,6 +41,7 @@ static const char run_usage[] =
     "[--env-file F] [-w DIR]\n"
     "  [-u NAME|UID[:GROUP|GID]] [--group-add GROUP|GID]\n"
     "  [-v HOST|NAME:CTR[:ro]] [-v CTR] [--mount type=bind|volume|tmpfs,…] [--tmpfs CTR[:OPTS]]\n"
+    "  [--volumes-from NAME[:ro|rw]] "
     "  [--read-only] "
     "[--hostname H] "
     "[--memory SIZE]\n"
@@ -89,7 +90,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_GROUPADD,
 		O_RESTART,
 		O_MOUNT,
-		O_TMPFS
+		O_TMPFS,
+		O_VOLFROM
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -105,6 +107,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"volume", required_argument, NULL, 'v'},
 	    {"mount", required_argument, NULL, O_MOUNT},
 	    {"tmpfs", required_argument, NULL, O_TMPFS},
+	    {"volumes-from", required_argument, NULL, O_VOLFROM},
 	    {"read-only", no_argument, NULL, O_RO},
 	    {"hostname", required_argument, NULL, O_HOST},
 	    {"memory", required_argument, NULL, O_MEM},
@@ -189,6 +192,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			break;
 		case O_TMPFS:
 			run_push(&o.tmpfs, &o.n_tmpfs, optarg);
+			break;
+		case O_VOLFROM:
+			run_push(&o.volumes_from, &o.n_volumes_from, optarg);
 			break;
 		case O_RO:
 			o.read_only = true;
@@ -373,6 +379,7 @@ out:
 	free(o.volumes);
 	free(o.mounts);
 	free(o.tmpfs);
+	free(o.volumes_from);
 	free(o.cap_add);
 	free(o.cap_drop);
 	free(o.group_add);
