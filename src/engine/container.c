@@ -207,6 +207,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	cleanup_free char *etc = NULL;
 	struct timespec ts;
 	json_t *rec = NULL, *layers, *spec = NULL;
+	json_t *oci_mounts = NULL, *made = NULL;
 	bool mounted = false;
 	int r = -1;
 
@@ -292,7 +293,11 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		cleanup_free char *text = NULL;
 		json_t *args, *a;
 		size_t i;
-		if (spec_build(img, o, id, rootfs, netns, etc, &spec, err) < 0)
+		json_t *rec_mounts;
+		if (volume_prepare(e, o, rootfs, &oci_mounts, &rec_mounts, &made, err) < 0)
+			goto fail;
+		json_object_set_new(rec, "mounts", rec_mounts);
+		if (spec_build(img, o, id, rootfs, netns, etc, oci_mounts, &spec, err) < 0)
 			goto fail;
 		text = json_dumps(spec, JSON_INDENT(2));
 		if (util_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)
@@ -315,6 +320,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	r = 0;
 	goto out;
 fail:
+	volume_undo(e, made);
 	engine_unlock(e);
 	if (mounted)
 		ctr_umount(e, id);
@@ -326,18 +332,28 @@ fail:
 out:
 	json_decref(rec);
 	json_decref(spec);
+	json_decref(oci_mounts);
+	json_decref(made);
 	return r;
 }
 
 int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
 {
-	cleanup_free char *dir = engine_path(e, "containers/%s", id);
+	return ctr_remove_volumes(e, id, force, false, err);
+}
+
+int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
+                       berth_error_t *err)
+{
 	cleanup_free char *rt = ctr_runtime_root(e);
 	berth_error_t e2 = NULL;
 	struct ctr_info c;
+	bool rm;
 
 	if (ctr_get_id(e, id, &c, err) < 0)
 		return -1;
+	/* rm -v, and a --rm container always (as Docker): its anonymous volumes go with it */
+	rm = json_is_true(json_object_get(c.raw, "rm"));
 	if (ctr_status_running(c.status) && c.monitor_pid != getpid()) {
 		if (!force) {
 			berth_error(err, 0, "container \"%s\" is running (berth stop it, or rm -f)",
@@ -357,7 +373,7 @@ int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err)
 	ctr_umount(e, id);
 	/* what a monitor killed with -9 left: veth, lease, netns */
 	net_detach(e, id);
-	return util_rm_rf(dir, err);
+	return ctr_remove_dir(e, id, volumes || rm, err);
 }
 
 int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,

@@ -157,8 +157,14 @@ struct run_opts {
 	bool has_entrypoint;
 	char **env; /* K=V, in order, after --env-file */
 	size_t n_env;
-	char **volumes; /* HOST:CTR[:ro] */
+	char **volumes; /* HOST:CTR[:ro], NAME:CTR[:ro], CTR (volume.c) */
 	size_t n_volumes;
+	char **mounts; /* --mount type=bind|volume|tmpfs,… */
+	size_t n_mounts;
+	char **tmpfs; /* --tmpfs CTR[:OPTS] */
+	size_t n_tmpfs;
+	char **volumes_from; /* --volumes-from NAME[:ro|rw] */
+	size_t n_volumes_from;
 	char **cap_add, **cap_drop;
 	size_t n_cap_add, n_cap_drop;
 	char **group_add; /* --group-add GROUP|GID */
@@ -199,14 +205,17 @@ int spec_check_workdir(const char *what, const char *dir, berth_error_t *err);
 int64_t spec_parse_size(const char *s);
 /* --memory's value: a size of at least the runtime's minimum (6m), else a one-line error. */
 int spec_parse_memory(const char *s, int64_t *out, berth_error_t *err);
+/* A container path made lexically clean (as Go's path.Clean): a new string. */
+char *spec_clean_path(const char *path);
 /* Check -v, -e, -u values; one line errors. */
 int spec_check_opts(const struct run_opts *o, berth_error_t *err);
-/* The config.json for a container of img with o, whose root is rootfs (mounted). */
+/* The config.json for a container of img with o, whose root is rootfs (mounted); mounts: the
+ * OCI mounts of its -v, --mount and --tmpfs (volume_prepare), or NULL. */
 /* netns: the network namespace to join (NULL: a new one, or the host's with --network
  * host); etc: a directory holding hosts, resolv.conf and hostname to bind-mount (or NULL). */
 int spec_build(const struct image *img, const struct run_opts *o, const char *id,
-               const char *rootfs, const char *netns, const char *etc, struct json_t **out,
-               berth_error_t *err);
+               const char *rootfs, const char *netns, const char *etc, struct json_t *mounts,
+               struct json_t **out, berth_error_t *err);
 
 /* Container records: containers/<id>/container.json. */
 int ctr_load(struct engine *e, const char *id, struct json_t **out, berth_error_t *err);
@@ -388,6 +397,43 @@ int ctr_rename(struct engine *e, const char *ref, const char *name, berth_error_
  * string (the header, then one line each). */
 int ctr_top(struct engine *e, const char *id, char **ps_args, size_t n_args, char **out,
             berth_error_t *err);
+
+/* ---- volumes (volume.c) ------------------------------------------------------------------
+ * volumes/<name>/volume.json (Docker's volume inspect document) and volumes/<name>/_data. */
+/* [a-zA-Z0-9][a-zA-Z0-9_.-]+ as Docker; one line naming what otherwise. */
+int volume_check_name(const char *what, const char *name, berth_error_t *err);
+/* name NULL: a random 64-hex name. An existing volume is kept (as Docker). *out: its name. */
+int volume_create(struct engine *e, const char *name, char **labels, size_t n_labels, char **out,
+                  berth_error_t *err);
+/* Refused while a container (running or not) uses it, even with force; force: a missing
+ * volume is no error. */
+int volume_remove(struct engine *e, const char *name, bool force, berth_error_t *err);
+char *volume_list_json(struct engine *e, berth_error_t *err);
+/* Every volume's name, sorted (*names and each name heap). */
+int volume_list(struct engine *e, char ***names, size_t *n, berth_error_t *err);
+/* An array of the n volumes' documents; one line for the first missing one. */
+char *volume_inspect_json(struct engine *e, char **names, size_t n, berth_error_t *err);
+/* The unused volumes removed (anonymous ones only, unless all); *names their names. */
+int volume_prune(struct engine *e, bool all, char ***names, size_t *n, berth_error_t *err);
+/* -v, --mount and --tmpfs checked (one line naming the argument; duplicate destinations). */
+int volume_check_opts(const struct run_opts *o, berth_error_t *err);
+/* Under the engine's lock, for a new container whose rootfs is mounted: the volumes it names
+ * made (an empty one filled from the image; *made_names those new), *oci_mounts the config.json
+ * mounts and *rec_mounts the record's. Nothing made is left on failure. */
+int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootfs,
+                   struct json_t **oci_mounts, struct json_t **rec_mounts,
+                   struct json_t **made_names, berth_error_t *err);
+/* The volumes volume_prepare made (made_names), removed: a create that failed later. */
+void volume_undo(struct engine *e, struct json_t *made_names);
+/* Under the engine's lock: the anonymous volumes of a record's mounts that no container uses
+ * any more, removed. */
+void volume_remove_anonymous(struct engine *e, struct json_t *rec_mounts);
+/* The container's directory removed and, with volumes, then its anonymous volumes (the
+ * engine's lock taken unless held). */
+int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t *err);
+/* ctr_remove, and with volumes the container's anonymous volumes too (rm -v; --rm always). */
+int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
+                       berth_error_t *err);
 
 /* ---- networks (network.c) ----------------------------------------------------------------
  * A bridge network each, stored in networks/<name>.json; the default `berth` (bridge berth0)

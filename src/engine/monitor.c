@@ -326,7 +326,7 @@ out:
 	}
 	if (rm && r == 0) {
 		berth_error_t e2 = NULL;
-		util_rm_rf(dir, &e2);
+		ctr_remove_dir(e, id, true, &e2); /* and its anonymous volumes (volume.c) */
 		berth_error_release(&e2);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -438,8 +438,7 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 	ctr_umount(e, id);
 	net_detach(e, id);
 	if (c.rm) {
-		cleanup_free char *dir = engine_path(e, "containers/%s", id);
-		r = util_rm_rf(dir, err);
+		r = ctr_remove_dir(e, id, true, err); /* and its anonymous volumes */
 	} else {
 		cleanup_free char *now = util_now_rfc3339();
 		json_t *rec = json_deep_copy(c.raw);

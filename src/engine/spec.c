@@ -96,7 +96,7 @@ int spec_check_workdir(const char *what, const char *dir, berth_error_t *err)
 
 /* -v's container path, lexically clean (as Go's path.Clean, Docker's): "/data/" and
  * "/x/../data//" are "/data". A new string. */
-static char *spec_clean_path(const char *path)
+char *spec_clean_path(const char *path)
 {
 	char *out = xmalloc0(strlen(path) + 2);
 	size_t n = 0;
@@ -126,57 +126,12 @@ static char *spec_clean_path(const char *path)
 	return out;
 }
 
-/* Two -v on one container path: which is mounted would depend on the order. */
-static int spec_check_mount_dests(const struct run_opts *o, berth_error_t *err)
-{
-	char **dests = xmalloc0((o->n_volumes + 1) * sizeof(char *));
-	int r = 0;
-
-	for (size_t i = 0; i < o->n_volumes && r == 0; i++) {
-		const char *c = strchr(o->volumes[i], ':') + 1;
-		cleanup_free char *ctr = xasprintf("%.*s", (int)strcspn(c, ":"), c);
-		dests[i] = spec_clean_path(ctr);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(dests[i], dests[j]) == 0) {
-				r = berth_error(
-				    err, 0,
-				    "-v `%s` and -v `%s`: both mount on `%s` (one mount "
-				    "per container path)",
-				    o->volumes[j], o->volumes[i], dests[i]);
-				break;
-			}
-	}
-	for (size_t i = 0; i < o->n_volumes; i++)
-		free(dests[i]);
-	free(dests);
-	return r;
-}
-
 int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 {
 	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
 		return -1;
-	for (size_t i = 0; i < o->n_volumes; i++) {
-		cleanup_free char *v = xstrdup(o->volumes[i]);
-		char *host = v, *ctr = strchr(v, ':'), *mode = NULL;
-		struct stat st;
-		if (ctr == NULL)
-			return berth_error(err, 0, "bad -v `%s`: expected HOST:CONTAINER[:ro]",
-			                   o->volumes[i]);
-		*ctr++ = '\0';
-		mode = strchr(ctr, ':');
-		if (mode)
-			*mode++ = '\0';
-		if (host[0] != '/' || ctr[0] != '/')
-			return berth_error(err, 0, "bad -v `%s`: both paths must be absolute",
-			                   o->volumes[i]);
-		if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
-			return berth_error(err, 0, "bad -v `%s`: unknown mode `%s` (ro or rw)",
-			                   o->volumes[i], mode);
-		if (stat(host, &st) < 0)
-			return berth_error(err, errno, "bad -v `%s`: `%s`", o->volumes[i], host);
-	}
-	if (spec_check_mount_dests(o, err) < 0)
+	/* -v, --mount, --tmpfs (volume.c) */
+	if (volume_check_opts(o, err) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_env; i++)
 		if (o->env[i][0] == '=' || o->env[i][0] == '\0')
@@ -321,7 +276,7 @@ static int spec_caps(const struct run_opts *o, json_t *proc, berth_error_t *err)
 }
 
 int spec_build(const struct image *img, const struct run_opts *o, const char *id,
-               const char *rootfs, const char *netns, const char *etc, json_t **out,
+               const char *rootfs, const char *netns, const char *etc, json_t *mounts, json_t **out,
                berth_error_t *err)
 {
 	json_t *spec = config_default_spec(false);
@@ -414,19 +369,8 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 		snprintf(h, sizeof(h), "%s", id);
 		json_object_set_new(spec, "hostname", json_string(o->hostname ? o->hostname : h));
 	}
-	for (i = 0; i < o->n_volumes; i++) {
-		cleanup_free char *vv = xstrdup(o->volumes[i]);
-		char *ctr = strchr(vv, ':');
-		char *mode;
-		*ctr++ = '\0';
-		mode = strchr(ctr, ':');
-		if (mode)
-			*mode++ = '\0';
-		json_array_append_new(json_object_get(spec, "mounts"),
-		                      json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", ctr, "type",
-		                                "bind", "source", vv, "options", "rbind",
-		                                mode && strcmp(mode, "ro") == 0 ? "ro" : "rw"));
-	}
+	/* -v, --mount, --tmpfs: made by volume_prepare */
+	json_array_foreach(mounts, i, v) json_array_append(json_object_get(spec, "mounts"), v);
 	if ((o->network && strcmp(o->network, "host") == 0) || netns) {
 		json_t *ns = json_object_get(linux_, "namespaces");
 		for (i = json_array_size(ns); i-- > 0;)

@@ -76,5 +76,6 @@ BERTH_CMD(unpause);
 BERTH_CMD(rename);
 BERTH_CMD(top);
 BERTH_CMD(attach);
+BERTH_CMD(volume);
 
 #endif

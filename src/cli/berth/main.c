@@ -50,6 +50,7 @@ static const struct {
     {"login", cmd_login, "keep a registry's credentials"},
     {"logout", cmd_logout, "forget a registry's credentials"},
     {"network", cmd_network, "create, list, inspect, remove networks"},
+    {"volume", cmd_volume, "create, list, inspect, remove volumes"},
     {"port", cmd_port, "list a container's published ports"},
     {"cp", cmd_cp, "copy files between a container and the host"},
     {"diff", cmd_diff, "list what changed in a container's filesystem"},
@@ -76,7 +77,8 @@ static bool main_help_only(int (*fn)(struct engine *, int, char **, berth_error_
 {
 	if (argc >= 2 && main_is_help(argv[1]))
 		return true;
-	return argc >= 3 && (fn == cmd_image || fn == cmd_network || fn == cmd_manifest) &&
+	return argc >= 3 &&
+	       (fn == cmd_image || fn == cmd_network || fn == cmd_manifest || fn == cmd_volume) &&
 	       main_is_help(argv[2]);
 }
 

@@ -39,7 +39,10 @@ static int run_env_file(const char *path, struct run_opts *o, char ***keep, size
 static const char run_usage[] =
     "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
     "[--env-file F] [-w DIR]\n"
-    "  [-u NAME|UID[:GROUP|GID]] [--group-add GROUP|GID] [-v HOST:CTR[:ro]] [--read-only] "
+    "  [-u NAME|UID[:GROUP|GID]] [--group-add GROUP|GID]\n"
+    "  [-v HOST|NAME:CTR[:ro]] [-v CTR] [--mount type=bind|volume|tmpfs,…] [--tmpfs CTR[:OPTS]]\n"
+    "  [--volumes-from NAME[:ro|rw]] "
+    "  [--read-only] "
     "[--hostname H] "
     "[--memory SIZE]\n"
     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
@@ -85,7 +88,10 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_DNSSEARCH,
 		O_ADDHOST,
 		O_GROUPADD,
-		O_RESTART
+		O_RESTART,
+		O_MOUNT,
+		O_TMPFS,
+		O_VOLFROM
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -99,6 +105,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"user", required_argument, NULL, 'u'},
 	    {"group-add", required_argument, NULL, O_GROUPADD},
 	    {"volume", required_argument, NULL, 'v'},
+	    {"mount", required_argument, NULL, O_MOUNT},
+	    {"tmpfs", required_argument, NULL, O_TMPFS},
+	    {"volumes-from", required_argument, NULL, O_VOLFROM},
 	    {"read-only", no_argument, NULL, O_RO},
 	    {"hostname", required_argument, NULL, O_HOST},
 	    {"memory", required_argument, NULL, O_MEM},
@@ -177,6 +186,15 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			break;
 		case 'v':
 			run_push(&o.volumes, &o.n_volumes, optarg);
+			break;
+		case O_MOUNT:
+			run_push(&o.mounts, &o.n_mounts, optarg);
+			break;
+		case O_TMPFS:
+			run_push(&o.tmpfs, &o.n_tmpfs, optarg);
+			break;
+		case O_VOLFROM:
+			run_push(&o.volumes_from, &o.n_volumes_from, optarg);
 			break;
 		case O_RO:
 			o.read_only = true;
@@ -359,6 +377,9 @@ out:
 	free(keep);
 	free(o.env);
 	free(o.volumes);
+	free(o.mounts);
+	free(o.tmpfs);
+	free(o.volumes_from);
 	free(o.cap_add);
 	free(o.cap_drop);
 	free(o.group_add);

@@ -33,7 +33,7 @@ static json_t *spec_of(const char *config, const struct run_opts *o, berth_error
 	char dir[] = "/tmp/berth-spec-XXXXXX";
 
 	assert_non_null(mkdtemp(dir));
-	if (spec_build(img, o, "0123456789abcdef0123", dir, NULL, NULL, &spec, err) < 0)
+	if (spec_build(img, o, "0123456789abcdef0123", dir, NULL, NULL, NULL, &spec, err) < 0)
 		spec = NULL;
 	rmdir(dir);
 	image_free(img);
@@ -165,18 +165,46 @@ static void test_check_workdir(void **state)
 static void test_opts(void **state)
 {
 	(void)state;
-	char *vol_rel[] = {"rel:/x"}, *vol_mode[] = {"/tmp:/x:zz"}, *env_bad[] = {"=x"};
+	char *vol_rel[] = {"./rel:/x"}, *vol_mode[] = {"/tmp:/x:zz"}, *env_bad[] = {"=x"};
+	char *vol_named[] = {"data1:/x:ro"}, *vol_anon[] = {"/x"}, *vol_badname[] = {"-x:/x"};
+	char *mnt_bad[] = {"type=volume,target=/x,bogus=1"};
+	char *mnt_tmpfs_src[] = {"type=tmpfs,source=a1,target=/x"};
+	char *mnt_good[] = {"type=volume,source=v1,target=/v,readonly", "type=bind,src=/tmp,dst=/b",
+	                    "type=tmpfs,target=/t,tmpfs-size=1m"};
+	char *tmpfs_bad[] = {"/y:size=1m,bogus"}, *tmpfs_dup[] = {"/v/:size=1m"};
 	struct run_opts o = {0};
 	berth_error_t err = NULL;
 
 	assert_int_equal(spec_check_opts(&o, &err), 0);
 	o.volumes = vol_rel, o.n_volumes = 1;
 	assert_int_equal(spec_check_opts(&o, &err), -1);
-	assert_non_null(strstr(err->msg, "must be absolute"));
+	assert_non_null(strstr(err->msg, "relative path"));
 	o.volumes = vol_mode;
 	assert_int_equal(spec_check_opts(&o, &err), -1);
 	assert_non_null(strstr(err->msg, "unknown mode"));
+	o.volumes = vol_named;
+	assert_int_equal(spec_check_opts(&o, &err), 0);
+	o.volumes = vol_anon;
+	assert_int_equal(spec_check_opts(&o, &err), 0);
+	o.volumes = vol_badname;
+	assert_int_equal(spec_check_opts(&o, &err), -1);
+	assert_non_null(strstr(err->msg, "a volume name is"));
 	o.n_volumes = 0;
+	o.mounts = mnt_bad, o.n_mounts = 1;
+	assert_int_equal(spec_check_opts(&o, &err), -1);
+	assert_non_null(strstr(err->msg, "unknown key `bogus`"));
+	o.mounts = mnt_tmpfs_src;
+	assert_int_equal(spec_check_opts(&o, &err), -1);
+	assert_non_null(strstr(err->msg, "takes no source"));
+	o.mounts = mnt_good, o.n_mounts = 3;
+	assert_int_equal(spec_check_opts(&o, &err), 0);
+	o.tmpfs = tmpfs_bad, o.n_tmpfs = 1;
+	assert_int_equal(spec_check_opts(&o, &err), -1);
+	assert_non_null(strstr(err->msg, "unknown option `bogus`"));
+	o.tmpfs = tmpfs_dup;
+	assert_int_equal(spec_check_opts(&o, &err), -1);
+	assert_non_null(strstr(err->msg, "both mount on `/v`"));
+	o.n_tmpfs = 0, o.n_mounts = 0;
 	o.env = env_bad, o.n_env = 1;
 	assert_int_equal(spec_check_opts(&o, &err), -1);
 	o.n_env = 0;
