@@ -199,10 +199,10 @@ char *image_history_json(const struct image_history_row *v, size_t n)
 	char *t;
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s?,s:s,s:s,s:I,s:s}", "id", v[i].id,
-		                                   "created", v[i].created, "created_by",
-		                                   v[i].created_by, "size", (json_int_t)v[i].size,
-		                                   "comment", v[i].comment));
+		json_array_append_new(a,
+		                      json_pack("{s:s?,s:s,s:s,s:I,s:s}", "id", v[i].id, "created",
+		                                v[i].created, "created_by", v[i].created_by, "size",
+		                                (json_int_t)v[i].size, "comment", v[i].comment));
 	t = json_dumps(a, JSON_INDENT(2));
 	json_decref(a);
 	return t;
@@ -330,13 +330,13 @@ char *system_info_json(const struct system_info *i)
 	json_t *o = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s}",
 	    "Containers", (json_int_t)i->containers, "ContainersRunning", (json_int_t)i->running,
-	    "ContainersPaused", (json_int_t)i->paused, "ContainersStopped",
-	    (json_int_t)i->stopped, "Images", (json_int_t)i->images, "Driver", "overlay",
-	    "CgroupDriver", "cgroupfs", "CgroupVersion", i->cgroup_version == 2 ? "2" : "1",
-	    "CgroupLayout", i->cgroup_layout, "KernelVersion", i->kernel, "OperatingSystem",
-	    i->os, "OSType", "linux", "Architecture", i->arch, "NCPU", (json_int_t)i->cpus,
-	    "MemTotal", (json_int_t)i->memory, "RootDir", i->root, "DefaultRuntime",
-	    "berth-runtime", "DefaultNetwork", "berth", "ServerVersion", BERTH_VERSION);
+	    "ContainersPaused", (json_int_t)i->paused, "ContainersStopped", (json_int_t)i->stopped,
+	    "Images", (json_int_t)i->images, "Driver", "overlay", "CgroupDriver", "cgroupfs",
+	    "CgroupVersion", i->cgroup_version == 2 ? "2" : "1", "CgroupLayout", i->cgroup_layout,
+	    "KernelVersion", i->kernel, "OperatingSystem", i->os, "OSType", "linux", "Architecture",
+	    i->arch, "NCPU", (json_int_t)i->cpus, "MemTotal", (json_int_t)i->memory, "RootDir",
+	    i->root, "DefaultRuntime", "berth-runtime", "DefaultNetwork", "berth", "ServerVersion",
+	    BERTH_VERSION);
 	char *t = json_dumps(o, JSON_INDENT(2));
 
 	json_decref(o);

@@ -172,7 +172,7 @@ prune_refused() {
 	[[ "${lines[0]}" =~ ^TYPE\ +TOTAL\ +ACTIVE\ +SIZE\ +RECLAIMABLE$ ]]
 	# busybox (used) and the dangling image (1000 bytes, reclaimable)
 	[[ "${lines[1]}" =~ ^Images\ +2\ +1\ +[0-9.]+MB\ +1kB\ \(0%\)$ ]]
-	[[ "${lines[2]}" =~ ^Containers\ +1\ +0\ +[0-9.]+k?B\ +[0-9.]+k?B( \(100%\))?$ ]]
+	[[ "${lines[2]}" =~ ^Containers\ +1\ +0\ +[0-9.]+k?B\ +[0-9.]+k?B(\ \(100%\))?$ ]]
 	[[ "${lines[3]}" =~ ^Build\ Cache\ +0\ +0\ +0B\ +0B$ ]]
 	run -0 b system df --format json
 	[ "${#lines[@]}" -eq 3 ]

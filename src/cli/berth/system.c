@@ -52,8 +52,7 @@ static void system_reclaimed(uint64_t n)
 
 /* The options of a prune: -f (and -a when all is not NULL); 0, or CLI_* */
 static int system_prune_opts(int argc, char **argv, const char *usage, const char *hint,
-                             bool *force, bool *all,
-                             bool *volumes, berth_error_t *err)
+                             bool *force, bool *all, bool *volumes, berth_error_t *err)
 {
 	static const struct option lo[] = {
 	    {"force", no_argument, NULL, 'f'},
@@ -76,7 +75,10 @@ static int system_prune_opts(int argc, char **argv, const char *usage, const cha
 	int c;
 
 	while ((c = cli_getopt(argc, argv, all ? "fah" : "fh",
-	                       volumes ? lo : all ? lo_img : lo_ctr, usage, err)) != -1) {
+	                       volumes ? lo
+	                       : all   ? lo_img
+	                               : lo_ctr,
+	                       usage, err)) != -1) {
 		if (c == 'f')
 			*force = true;
 		else if (c == 'a')
@@ -87,7 +89,8 @@ static int system_prune_opts(int argc, char **argv, const char *usage, const cha
 			return c;
 	}
 	if (optind != argc)
-		return berth_error(err, 0, "unexpected argument `%s` (%s --help)", argv[optind], hint);
+		return berth_error(err, 0, "unexpected argument `%s` (%s --help)", argv[optind],
+		                   hint);
 	return 0;
 }
 
@@ -140,7 +143,8 @@ BERTH_CMD(container_prune)
 	    "  removes every container that is not running (created or exited)";
 	bool force = false;
 	uint64_t space = 0;
-	int r = system_prune_opts(argc, argv, usage, "berth container prune", &force, NULL, NULL, err);
+	int r =
+	    system_prune_opts(argc, argv, usage, "berth container prune", &force, NULL, NULL, err);
 
 	if (r != 0)
 		return CLI_RET(r);
@@ -181,7 +185,8 @@ static int system_prune(struct engine *e, int argc, char **argv, berth_error_t *
 	uint64_t space = 0, s2 = 0;
 	char **names;
 	size_t n;
-	int r = system_prune_opts(argc, argv, usage, "berth system prune", &force, &all, &volumes, err);
+	int r =
+	    system_prune_opts(argc, argv, usage, "berth system prune", &force, &all, &volumes, err);
 
 	if (r != 0)
 		return CLI_RET(r);
