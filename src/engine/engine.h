@@ -415,6 +415,17 @@ struct system_df {
 	uint64_t images_size, images_reclaimable, ctrs_size, ctrs_reclaimable;
 };
 int system_df(struct engine *e, struct system_df *out, berth_error_t *err);
+/* system df -v: each image with its layers' size, the part other images share too, and how
+ * many containers use it; a container's writable layer's size. */
+struct system_df_image {
+	char *name; /* NULL when untagged */
+	char *id, *created;
+	uint64_t size, shared;
+	size_t containers;
+};
+int system_df_images(struct engine *e, struct system_df_image **out, size_t *n, berth_error_t *err);
+void system_df_images_free(struct system_df_image *v, size_t n);
+uint64_t ctr_disk_size(struct engine *e, const char *id);
 /* berth info */
 struct system_info {
 	size_t containers, running, paused, stopped, images;

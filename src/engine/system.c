@@ -256,6 +256,88 @@ int system_df(struct engine *e, struct system_df *out, berth_error_t *err)
 	return 0;
 }
 
+uint64_t ctr_disk_size(struct engine *e, const char *id)
+{
+	cleanup_free char *upper = engine_path(e, "containers/%s/upper", id);
+
+	return image_tree_size(upper);
+}
+
+int system_df_images(struct engine *e, struct system_df_image **out, size_t *n, berth_error_t *err)
+{
+	json_t *images = system_images(e, err), *sizes, *users = json_object(), *img, *l;
+	struct ctr_info *c;
+	size_t nc, i, k;
+
+	*out = NULL;
+	*n = 0;
+	if (images == NULL || ctr_get_all(e, &c, &nc, err) < 0) {
+		json_decref(images);
+		json_decref(users);
+		return -1;
+	}
+	for (i = 0; i < nc; i++) {
+		const char *id = json_string_value(json_object_get(c[i].raw, "image_id"));
+		if (id)
+			json_object_set_new(
+			    users, id,
+			    json_integer(json_integer_value(json_object_get(users, id)) + 1));
+	}
+	ctr_infos_free(c, nc);
+	sizes = system_layer_sizes(e, images);
+	*out = xmalloc0((json_array_size(images) + 1) * sizeof(**out));
+	json_array_foreach(images, i, img)
+	{
+		struct system_df_image *d = &(*out)[(*n)++];
+		const char *name = json_string_value(json_object_get(img, "name"));
+		const char *id = json_string_value(json_object_get(img, "id"));
+		json_t *created = NULL;
+		struct image *full = NULL;
+		berth_error_t e2 = NULL;
+		d->name = name ? xstrdup(name) : NULL;
+		d->id = xstrdup(id);
+		d->containers = (size_t)json_integer_value(json_object_get(users, id));
+		json_array_foreach(json_object_get(img, "layers"), k, l)
+		{
+			const char *hex = json_string_value(l);
+			uint64_t sz = (uint64_t)json_integer_value(json_object_get(sizes, hex));
+			bool shared = false;
+			json_t *other, *ol;
+			size_t j, m;
+			d->size += sz;
+			json_array_foreach(
+			    images, j,
+			    other) if (j != i &&
+			               strcmp(json_string_value(json_object_get(other, "id")),
+			                      id) != 0)
+			    json_array_foreach(json_object_get(other, "layers"), m,
+			                       ol) if (strcmp(json_string_value(ol), hex) == 0)
+			        shared = true;
+			if (shared)
+				d->shared += sz;
+		}
+		if (image_find(e, id, &full, &e2) == 0)
+			created = json_object_get(full->config, "created");
+		berth_error_release(&e2);
+		d->created = xstrdup(json_string_value(created) ? json_string_value(created) : "");
+		image_free(full);
+	}
+	json_decref(sizes);
+	json_decref(users);
+	json_decref(images);
+	return 0;
+}
+
+void system_df_images_free(struct system_df_image *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].id);
+		free(v[i].created);
+	}
+	free(v);
+}
+
 /* PRETTY_NAME of os-release, or "Linux". */
 static void system_os(char *out, size_t size)
 {

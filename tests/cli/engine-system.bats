@@ -163,8 +163,9 @@ prune_refused() {
 	bad 125 'bad --format `table`' image history --format table busybox
 }
 
-@test "system df: images and containers as Docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE; json" {
-	b create --name d1 busybox true
+@test "system df: images and containers as Docker's TYPE TOTAL ACTIVE SIZE RECLAIMABLE; json, -v" {
+	local id
+	id=$(b create --name d1 busybox true)
 	dangling_image
 	run -0 b system df
 	echo "$output"
@@ -180,6 +181,16 @@ prune_refused() {
 	[ "$(jq -rs '.[] | select(.Type == "Images") | .Active' <<<"$output")" = 1 ]
 	[ "$(jq -rs '.[] | select(.Type == "Containers") | .TotalCount' <<<"$output")" = 1 ]
 	[ "$(jq -rs '.[] | select(.Type == "Build Cache") | .Size' <<<"$output")" = 0B ]
+	run -0 b system df -v
+	echo "$output"
+	[ "$(grep -cx 'Images space usage:' <<<"$output")" -eq 1 ]
+	[ "$(grep -cE '^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE +SHARED SIZE +UNIQUE SIZE +CONTAINERS$' <<<"$output")" -eq 1 ]
+	[ "$(grep -cE '^busybox +latest +[0-9a-f]{12} .* [0-9.]+MB +0B +[0-9.]+MB +1$' <<<"$output")" -eq 1 ]
+	[ "$(grep -cE '^<none> +<none> +[0-9a-f]{12} .* 1kB +0B +1kB +0$' <<<"$output")" -eq 1 ]
+	[ "$(grep -cx 'Containers space usage:' <<<"$output")" -eq 1 ]
+	[ "$(grep -cE "^${id:0:12} +busybox +\"true\" +[0-9.]+k?B .* Created +d1\$" <<<"$output")" -eq 1 ]
+	[ "$(grep -cx 'Build cache usage: 0B' <<<"$output")" -eq 1 ]
+	bad 125 '-v and --format json: give one' system df -v --format json
 	bad 125 'bad --format `table`: expected json' system df --format table
 	bad 125 'unexpected argument `x`' system df x
 	bad 125 'unknown system command `bogus`' system bogus

@@ -43,6 +43,10 @@ void cli_size(uint64_t n, char *out, size_t size);
  * or yes; else (EOF too) the line ends "nothing removed (-f skips this question)" (system.c). */
 bool cli_confirm(const char *what);
 
+struct ctr_info;
+/* ps's STATUS, as Docker's: "Created", "Up 5 seconds", "Exited (0) 5 seconds ago" (ps.c). */
+void cli_ps_status(const struct ctr_info *c, char *out, size_t size);
+
 struct engine;
 /* An archive on stdin (import -, load), copied into the store's tmp/ first as import reads it
  * twice: *tmp gets the copy's path (the caller unlinks and frees it). A terminal on stdin is

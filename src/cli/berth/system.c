@@ -229,19 +229,67 @@ static void system_reclaimable(uint64_t part, uint64_t total, char *out, size_t 
 		snprintf(out, size, "%s", sz);
 }
 
+/* system df -v: Docker's sections for images and containers */
+static int system_df_verbose(struct engine *e, berth_error_t *err)
+{
+	struct system_df_image *im;
+	struct ctr_info *c;
+	size_t ni, nc;
+
+	if (system_df_images(e, &im, &ni, err) < 0)
+		return -1;
+	printf("Images space usage:\n\n%-40s %-14s %-14s %-16s %-9s %-13s %-13s %s\n", "REPOSITORY",
+	       "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS");
+	for (size_t i = 0; i < ni; i++) {
+		char repo[256], ago[64], sz[32], sh[32], un[32];
+		const char *tag = "<none>", *colon;
+		snprintf(repo, sizeof(repo), "%s", im[i].name ? im[i].name : "<none>");
+		colon = strrchr(repo, ':');
+		if (im[i].name && colon && !strchr(colon, '/')) {
+			repo[colon - repo] = '\0';
+			tag = im[i].name + (colon - repo) + 1;
+		}
+		cli_ago(im[i].created, ago, sizeof(ago));
+		system_size(im[i].size, sz, sizeof(sz));
+		system_size(im[i].shared, sh, sizeof(sh));
+		system_size(im[i].size - im[i].shared, un, sizeof(un));
+		printf("%-40s %-14s %-14.12s %-16s %-9s %-13s %-13s %zu\n", repo, tag, im[i].id,
+		       ago, sz, sh, un, im[i].containers);
+	}
+	system_df_images_free(im, ni);
+	if (ctr_get_all(e, &c, &nc, err) < 0)
+		return -1;
+	printf("\nContainers space usage:\n\n%-14s %-20s %-22s %-9s %-16s %-28s %s\n",
+	       "CONTAINER ID", "IMAGE", "COMMAND", "SIZE", "CREATED", "STATUS", "NAMES");
+	for (size_t i = 0; i < nc; i++) {
+		char cmd[64], sz[32], ago[64], st[96];
+		snprintf(cmd, sizeof(cmd), "\"%.19s%s\"", c[i].command ? c[i].command : "",
+		         c[i].command && strlen(c[i].command) > 19 ? "…" : "");
+		system_size(ctr_disk_size(e, c[i].id), sz, sizeof(sz));
+		cli_ago(c[i].created ? c[i].created : "", ago, sizeof(ago));
+		cli_ps_status(&c[i], st, sizeof(st));
+		printf("%-14.12s %-20s %-22s %-9s %-16s %-28s %s\n", c[i].id,
+		       c[i].image ? c[i].image : "", cmd, sz, ago, st, c[i].name ? c[i].name : "");
+	}
+	ctr_infos_free(c, nc);
+	printf("\nBuild cache usage: 0B\n");
+	return 0;
+}
+
 static int system_df_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
 {
 	static const char usage[] =
-	    "usage: berth system df [--format json]\n"
+	    "usage: berth system df [-v|--verbose] [--format json]\n"
 	    "  the images (a layer shared counts once) and the containers (their writable\n"
 	    "  layers): how many, how many used or running, their size, what prune would free";
 	static const struct option lo[] = {
 	    {"format", required_argument, NULL, 'F'},
+	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	struct system_df d;
-	bool json = false;
+	bool json = false, verbose = false;
 	int c;
 	struct {
 		const char *type;
@@ -250,8 +298,10 @@ static int system_df_cmd(struct engine *e, int argc, char **argv, berth_error_t 
 		bool pct;
 	} rows[3];
 
-	while ((c = cli_getopt(argc, argv, "h", lo, usage, err)) != -1) {
-		if (c == 'F' && strcmp(optarg, "json") == 0)
+	while ((c = cli_getopt(argc, argv, "vh", lo, usage, err)) != -1) {
+		if (c == 'v')
+			verbose = true;
+		else if (c == 'F' && strcmp(optarg, "json") == 0)
 			json = true;
 		else if (c == 'F')
 			return berth_error(err, 0, "bad --format `%s`: expected json", optarg);
@@ -261,6 +311,10 @@ static int system_df_cmd(struct engine *e, int argc, char **argv, berth_error_t 
 	if (optind != argc)
 		return berth_error(err, 0, "unexpected argument `%s` (berth system df --help)",
 		                   argv[optind]);
+	if (verbose && json)
+		return berth_error(err, 0, "-v and --format json: give one");
+	if (verbose)
+		return system_df_verbose(e, err);
 	if (system_df(e, &d, err) < 0)
 		return -1;
 	rows[0].type = "Images";
