@@ -86,7 +86,7 @@ prune_refused() {
 	[ "$output" = "$c3" ]
 	[ ! -e "$ROOT/containers/$c1" ]
 	# nothing left to prune; y on stdin answers the question
-	run -0 b container prune <<<y
+	run -0 --separate-stderr b container prune <<<y
 	[ "$output" = "Total reclaimed space: 0B" ]
 	bad 125 'unknown option `--bogus` (berth container prune --help)' container prune --bogus
 	bad 125 'unexpected argument `x`' container prune -f x
@@ -188,7 +188,7 @@ prune_refused() {
 	[ "$(grep -cE '^busybox +latest +[0-9a-f]{12} .* [0-9.]+MB +0B +[0-9.]+MB +1$' <<<"$output")" -eq 1 ]
 	[ "$(grep -cE '^<none> +<none> +[0-9a-f]{12} .* 1kB +0B +1kB +0$' <<<"$output")" -eq 1 ]
 	[ "$(grep -cx 'Containers space usage:' <<<"$output")" -eq 1 ]
-	[ "$(grep -cE "^${id:0:12} +busybox +\"true\" +[0-9.]+k?B .* Created +d1\$" <<<"$output")" -eq 1 ]
+	[ "$(grep -cE "^${id:0:12} +busybox(:latest)? +\"true\" +[0-9.]+k?B .* Created +d1\$" <<<"$output")" -eq 1 ]
 	[ "$(grep -cx 'Build cache usage: 0B' <<<"$output")" -eq 1 ]
 	bad 125 '-v and --format json: give one' system df -v --format json
 	bad 125 'bad --format `table`: expected json' system df --format table

@@ -253,13 +253,13 @@ static int system_df_verbose(struct engine *e, berth_error_t *err)
 		system_size(im[i].size, sz, sizeof(sz));
 		system_size(im[i].shared, sh, sizeof(sh));
 		system_size(im[i].size - im[i].shared, un, sizeof(un));
-		printf("%-40s %-14s %-14.12s %-16s %-9s %-13s %-13s %zu\n", repo, tag, im[i].id,
+		printf("%-40s %-14s %-14.12s %-22s %-9s %-13s %-13s %zu\n", repo, tag, im[i].id,
 		       ago, sz, sh, un, im[i].containers);
 	}
 	system_df_images_free(im, ni);
 	if (ctr_get_all(e, &c, &nc, err) < 0)
 		return -1;
-	printf("\nContainers space usage:\n\n%-14s %-20s %-22s %-9s %-16s %-28s %s\n",
+	printf("\nContainers space usage:\n\n%-14s %-20s %-22s %-9s %-22s %-28s %s\n",
 	       "CONTAINER ID", "IMAGE", "COMMAND", "SIZE", "CREATED", "STATUS", "NAMES");
 	for (size_t i = 0; i < nc; i++) {
 		char cmd[64], sz[32], ago[64], st[96];
@@ -268,7 +268,7 @@ static int system_df_verbose(struct engine *e, berth_error_t *err)
 		system_size(ctr_disk_size(e, c[i].id), sz, sizeof(sz));
 		cli_ago(c[i].created ? c[i].created : "", ago, sizeof(ago));
 		cli_ps_status(&c[i], st, sizeof(st));
-		printf("%-14.12s %-20s %-22s %-9s %-16s %-28s %s\n", c[i].id,
+		printf("%-14.12s %-20s %-22s %-9s %-22s %-28s %s\n", c[i].id,
 		       c[i].image ? c[i].image : "", cmd, sz, ago, st, c[i].name ? c[i].name : "");
 	}
 	ctr_infos_free(c, nc);
