@@ -434,6 +434,55 @@ int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t
 /* ctr_remove, and with volumes the container's anonymous volumes too (rm -v; --rm always). */
 int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
                        berth_error_t *err);
+/* ---- housekeeping (system.c) --------------------------------------------------------------- */
+/* container prune: remove every container not running (created or exited); *ids (heap, each
+ * heap) the ones removed, *space what their writable layers took. */
+int ctr_prune(struct engine *e, char ***ids, size_t *n, uint64_t *space, berth_error_t *err);
+/* image prune: remove the images without a name (all: every image) that no container uses;
+ * *report (heap) what rmi prints for each, *space the unpacked layers that went. */
+int image_prune(struct engine *e, bool all, char **report, uint64_t *space, berth_error_t *err);
+/* image history: a row per entry of the config's history, newest first (without a history, a
+ * row per layer); the first row has the image's id, the others none. */
+struct image_history_row {
+	char *id; /* NULL: Docker's <missing> */
+	char *created, *created_by, *comment;
+	uint64_t size; /* the entry's layer unpacked; 0 for an empty layer */
+};
+int image_history(struct engine *e, const char *ref, struct image_history_row **out, size_t *n,
+                  berth_error_t *err);
+void image_history_free(struct image_history_row *v, size_t n);
+/* An array of {id, created, created_by, size, comment}. */
+char *image_history_json(const struct image_history_row *v, size_t n);
+/* system df: images (a layer shared counts once; active: used by a container; reclaimable:
+ * the layers no used image has) and containers (their writable layers; active: running). */
+struct system_df {
+	size_t images, images_active, ctrs, ctrs_active;
+	uint64_t images_size, images_reclaimable, ctrs_size, ctrs_reclaimable;
+};
+int system_df(struct engine *e, struct system_df *out, berth_error_t *err);
+/* system df -v: each image with its layers' size, the part other images share too, and how
+ * many containers use it; a container's writable layer's size. */
+struct system_df_image {
+	char *name; /* NULL when untagged */
+	char *id, *created;
+	uint64_t size, shared;
+	size_t containers;
+};
+int system_df_images(struct engine *e, struct system_df_image **out, size_t *n, berth_error_t *err);
+void system_df_images_free(struct system_df_image *v, size_t n);
+uint64_t ctr_disk_size(struct engine *e, const char *id);
+/* berth info */
+struct system_info {
+	size_t containers, running, paused, stopped, images;
+	int cgroup_version;     /* 1 (v1 or hybrid) or 2 */
+	char cgroup_layout[16]; /* "v1", "hybrid", "v2", "none" */
+	char kernel[128], arch[128], os[256], root[4096];
+	long cpus;
+	uint64_t memory;
+};
+int system_info(struct engine *e, struct system_info *out, berth_error_t *err);
+/* Docker's keys: Containers, ContainersRunning, …, NCPU, MemTotal. */
+char *system_info_json(const struct system_info *i);
 
 /* ---- networks (network.c) ----------------------------------------------------------------
  * A bridge network each, stored in networks/<name>.json; the default `berth` (bridge berth0)

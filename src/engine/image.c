@@ -270,7 +270,7 @@ fail:
 
 /* An index.json entry as an image: a manifest list (berth manifest, pull --all-platforms)
  * stands for its image of the host's platform, under the list's name. */
-static struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err)
+struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err)
 {
 	const char *n =
 	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
@@ -524,10 +524,16 @@ out:
 /* What an unpacked layer takes, as Docker counts a layer's size: the apparent size of
  * everything but directories, a file with several hard links once. 0 when the layer is not
  * there. */
-static uint64_t image_layer_size(struct engine *e, const char *diff_hex)
+uint64_t image_layer_size(struct engine *e, const char *diff_hex)
 {
 	cleanup_free char *dir = image_layer_dir(e, diff_hex);
-	char *paths[] = {dir, NULL};
+
+	return image_tree_size(dir);
+}
+
+uint64_t image_tree_size(const char *dir)
+{
+	char *paths[] = {(char *)dir, NULL};
 	json_t *seen = json_object();
 	uint64_t size = 0;
 	FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, NULL);
@@ -790,7 +796,7 @@ static void image_gc(struct engine *e, json_t *index)
 	json_decref(keep);
 }
 
-static bool image_in_use(struct engine *e, const char *id)
+bool image_in_use(struct engine *e, const char *id)
 {
 	cleanup_free char *cdir = engine_path(e, "containers");
 	DIR *cd = opendir(cdir);

@@ -62,6 +62,15 @@ int staging_rootfs(struct staging *s, int fd, const char *what, const char *arch
 /* Move the blobs and layers into the store and name the images (takes the lock). */
 int staging_commit(struct staging *s, char **out, berth_error_t *err);
 
+/* An index.json entry as an image (a list: its image of the host's platform). */
+struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err);
+/* What an unpacked layer takes (Docker's count: the apparent size of everything but
+ * directories, hard links once); a tree's the same way. */
+uint64_t image_layer_size(struct engine *e, const char *diff_hex);
+uint64_t image_tree_size(const char *dir);
+/* Whether a container's record names the image id. */
+bool image_in_use(struct engine *e, const char *id);
+
 /* Whether a container has that name (container.c). */
 bool ctr_name_used(struct engine *e, const char *name);
 /* Put fields (taken) into container id's record, under the lock (lifecycle.c). */

@@ -6,6 +6,8 @@
 #include "error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* berth vm run …: argv[0] is "vm". */
 int cmd_vm(const char *root, int argc, char **argv);
@@ -31,6 +33,19 @@ int cli_one_name(int argc, char **argv, const char *usage, const char **name, be
 int cli_exit_status(const char *cmd, berth_error_t *err);
 /* A command's return for those two: -1 (exit 125) or 0. */
 #define CLI_RET(c) ((c) == CLI_HELP ? 0 : -1)
+
+/* Docker's CREATED ("About a minute ago", "3 days ago") of an RFC 3339 time ("N/A" when bad)
+ * and SIZE (decimal units, three digits: "2.04MB") (images.c). */
+void cli_ago(const char *created, char *out, size_t size);
+void cli_size(uint64_t n, char *out, size_t size);
+/* The question a prune asks without -f, as one line on stderr ("WARNING! This will remove
+ * WHAT. Are you sure you want to continue? [y/N] "), answered by a line on stdin: true for y
+ * or yes; else (EOF too) the line ends "nothing removed (-f skips this question)" (system.c). */
+bool cli_confirm(const char *what);
+
+struct ctr_info;
+/* ps's STATUS, as Docker's: "Created", "Up 5 seconds", "Exited (0) 5 seconds ago" (ps.c). */
+void cli_ps_status(const struct ctr_info *c, char *out, size_t size);
 
 struct engine;
 /* An archive on stdin (import -, load), copied into the store's tmp/ first as import reads it
@@ -77,5 +92,10 @@ BERTH_CMD(rename);
 BERTH_CMD(top);
 BERTH_CMD(attach);
 BERTH_CMD(volume);
+BERTH_CMD(container_prune);
+BERTH_CMD(image_prune);
+BERTH_CMD(image_history);
+BERTH_CMD(system);
+BERTH_CMD(info);
 
 #endif

@@ -86,7 +86,9 @@ static int image_export_cmd(struct engine *e, int argc, char **argv, berth_error
 
 BERTH_CMD(image)
 {
-	static const char usage[] = "usage: berth image import|inspect|export|rm|ls …";
+	static const char usage[] =
+	    "usage: berth image import|inspect|export|rm|ls|pull|push|tag|save|load|history|prune "
+	    "…";
 	int k;
 
 	if (argc < 2)

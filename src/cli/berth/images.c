@@ -46,7 +46,7 @@ static int64_t images_parse_time(const char *s)
 }
 
 /* Docker's CREATED ("About a minute ago", "3 days ago": go-units' HumanDuration) */
-static void images_since(const char *created, char *out, size_t size)
+void cli_ago(const char *created, char *out, size_t size)
 {
 	int64_t t = images_parse_time(created), d, h;
 
@@ -82,7 +82,7 @@ static void images_since(const char *created, char *out, size_t size)
 }
 
 /* Docker's SIZE: decimal units, three significant digits ("2.04MB", "77.8MB", "150B") */
-static void images_size(uint64_t n, char *out, size_t size)
+void cli_size(uint64_t n, char *out, size_t size)
 {
 	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 	double v = (double)n;
@@ -164,8 +164,8 @@ BERTH_CMD(images)
 	       notrunc ? 72 : 14, "ID", "CREATED", "SIZE");
 	for (size_t i = 0; i < n; i++) {
 		char since[64], sz[32], id[80];
-		images_since(v[i].created, since, sizeof(since));
-		images_size(v[i].size, sz, sizeof(sz));
+		cli_ago(v[i].created, since, sizeof(since));
+		cli_size(v[i].size, sz, sizeof(sz));
 		snprintf(id, sizeof(id), notrunc ? "sha256:%s" : "%.12s", v[i].id);
 		printf("%-40s %s%s%-*s %-22s   %s\n", v[i].name ? v[i].name : "<none>",
 		       digests ? v[i].digest : "", digests ? " " : "", notrunc ? 72 : 14, id, since,

@@ -55,14 +55,59 @@ static const struct {
     {"cp", cmd_cp, "copy files between a container and the host"},
     {"diff", cmd_diff, "list what changed in a container's filesystem"},
     {"export", cmd_export, "write a container's filesystem as a tar"},
+    {"container", NULL, "the commands above on containers: container ls|rm|run|prune|…"},
+    {"system", cmd_system, "df: the disk used; prune: remove what is unused; info"},
+    {"info", cmd_info, "the containers, images and host as berth sees them"},
+};
+
+typedef int (*cmd_fn)(struct engine *, int, char **, berth_error_t *);
+
+/* Docker's management forms: `berth container ls` is `berth ps`, `berth image pull` is
+ * `berth pull`; and the prunes and history, which have no short form. */
+static const struct {
+	const char *group, *sub;
+	cmd_fn fn;
+} subcommands[] = {
+    {"container", "ls", cmd_ps},
+    {"container", "list", cmd_ps},
+    {"container", "ps", cmd_ps},
+    {"container", "run", cmd_run},
+    {"container", "create", cmd_create},
+    {"container", "start", cmd_start},
+    {"container", "stop", cmd_stop},
+    {"container", "restart", cmd_restart},
+    {"container", "kill", cmd_kill},
+    {"container", "rm", cmd_rm},
+    {"container", "exec", cmd_exec},
+    {"container", "inspect", cmd_inspect},
+    {"container", "logs", cmd_logs},
+    {"container", "stats", cmd_stats},
+    {"container", "wait", cmd_wait},
+    {"container", "pause", cmd_pause},
+    {"container", "unpause", cmd_unpause},
+    {"container", "rename", cmd_rename},
+    {"container", "top", cmd_top},
+    {"container", "attach", cmd_attach},
+    {"container", "port", cmd_port},
+    {"container", "cp", cmd_cp},
+    {"container", "diff", cmd_diff},
+    {"container", "export", cmd_export},
+    {"container", "prune", cmd_container_prune},
+    {"image", "pull", cmd_pull},
+    {"image", "push", cmd_push},
+    {"image", "tag", cmd_tag},
+    {"image", "save", cmd_save},
+    {"image", "load", cmd_load},
+    {"image", "history", cmd_image_history},
+    {"image", "prune", cmd_image_prune},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: berth [--root DIR] COMMAND [ARG…]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "  %-8s %s\n", "vm", "run a RISC-V virtual machine");
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-9s %s\n", "vm", "run a RISC-V virtual machine");
 }
 
 static bool main_is_help(const char *arg)
@@ -78,17 +123,61 @@ static bool main_help_only(int (*fn)(struct engine *, int, char **, berth_error_
 	if (argc >= 2 && main_is_help(argv[1]))
 		return true;
 	return argc >= 3 &&
-	       (fn == cmd_image || fn == cmd_network || fn == cmd_manifest || fn == cmd_volume) &&
+	       (fn == cmd_image || fn == cmd_network || fn == cmd_manifest || fn == cmd_volume ||
+	        fn == cmd_system) &&
 	       main_is_help(argv[2]);
+}
+
+/* `berth container --help` (or nothing after it): the container subcommands */
+static void main_container_usage(FILE *f)
+{
+	fprintf(f, "usage: berth container COMMAND [ARG…]\n\ncommands:");
+	for (size_t k = 0; k < ARRAY_SIZE(subcommands); k++)
+		if (strcmp(subcommands[k].group, "container") == 0)
+			fprintf(f, " %s", subcommands[k].sub);
+	fputc('\n', f);
+}
+
+static int main_run(const char *root, cmd_fn fn, const char *name, int argc, char **argv,
+                    char **full_argv)
+{
+	struct engine e = {.lock_fd = -1};
+	cleanup_error berth_error_t err = NULL;
+	/* only a command's --help runs without the store (and so without root) */
+	bool help = main_help_only(fn, argc, argv);
+	int r;
+
+	if (geteuid() != 0 && !help) {
+		fprintf(stderr,
+		        "berth: %s: berth needs root for now (rootless is planned): run it as "
+		        "root, e.g. `sudo berth %s …`\n",
+		        name, name);
+		return 125;
+	}
+	/* exec too: it joins the container's namespaces in-process, as berth-runtime
+	 * exec does */
+	if (fn == cmd_run || fn == cmd_start || fn == cmd_restart || fn == cmd_exec)
+		/* as berth-runtime does; BERTH_SELF: berth's real path */
+		util_exec_sealed_self("berth", "BERTH_SELF", full_argv);
+	if (!help && engine_open(&e, root, &err) < 0) {
+		fprintf(stderr, "berth: %s\n", err->msg);
+		engine_close(&e);
+		return 125;
+	}
+	optind = 1;
+	r = fn(&e, argc, argv, &err);
+	engine_close(&e);
+	if (r < 0) {
+		fprintf(stderr, "berth: %s: %s\n", name, err ? err->msg : "failed");
+		return 125;
+	}
+	return r;
 }
 
 int main(int argc, char **argv)
 {
 	const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
-	struct engine e = {.lock_fd = -1};
-	cleanup_error berth_error_t err = NULL;
-	int i = 1, r;
-	bool help;
+	int i = 1;
 
 	/* Nothing berth's caller left open reaches a container or its runtime code: an fd to a
 	 * host directory would be a way out of the container (CVE-2024-21626). */
@@ -122,39 +211,32 @@ int main(int argc, char **argv)
 		puts("berth version " BERTH_VERSION);
 		return 0;
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(commands); k++) {
-		if (strcmp(argv[i], commands[k].name) != 0)
-			continue;
-		/* only a command's --help runs without the store (and so without root) */
-		help = main_help_only(commands[k].fn, argc - i, argv + i);
-		if (geteuid() != 0 && !help) {
-			fprintf(
-			    stderr,
-			    "berth: %s: berth needs root for now (rootless is planned): run it as "
-			    "root, e.g. `sudo berth %s …`\n",
-			    argv[i], argv[i]);
-			return 125;
+	if ((strcmp(argv[i], "container") == 0 || strcmp(argv[i], "image") == 0) && i + 1 < argc)
+		for (size_t k = 0; k < ARRAY_SIZE(subcommands); k++) {
+			char name[64];
+			if (strcmp(argv[i], subcommands[k].group) != 0 ||
+			    strcmp(argv[i + 1], subcommands[k].sub) != 0)
+				continue;
+			snprintf(name, sizeof(name), "%s %s", argv[i], argv[i + 1]);
+			return main_run(root, subcommands[k].fn, name, argc - i - 1, argv + i + 1,
+			                argv);
 		}
-		/* exec too: it joins the container's namespaces in-process, as berth-runtime
-		 * exec does */
-		if (commands[k].fn == cmd_run || commands[k].fn == cmd_start ||
-		    commands[k].fn == cmd_restart || commands[k].fn == cmd_exec)
-			/* as berth-runtime does; BERTH_SELF: berth's real path */
-			util_exec_sealed_self("berth", "BERTH_SELF", argv);
-		if (!help && engine_open(&e, root, &err) < 0) {
-			fprintf(stderr, "berth: %s\n", err->msg);
-			engine_close(&e);
-			return 125;
+	if (strcmp(argv[i], "container") == 0) {
+		if (i + 1 < argc && main_is_help(argv[i + 1])) {
+			main_container_usage(stdout);
+			return 0;
 		}
-		optind = 1;
-		r = commands[k].fn(&e, argc - i, argv + i, &err);
-		engine_close(&e);
-		if (r < 0) {
-			fprintf(stderr, "berth: %s: %s\n", argv[i], err ? err->msg : "failed");
-			return 125;
-		}
-		return r;
+		if (i + 1 < argc)
+			fprintf(stderr,
+			        "berth: container: unknown command `%s` (berth container --help)\n",
+			        argv[i + 1]);
+		else
+			main_container_usage(stderr);
+		return 125;
 	}
+	for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
+		if (commands[k].fn && strcmp(argv[i], commands[k].name) == 0)
+			return main_run(root, commands[k].fn, argv[i], argc - i, argv + i, argv);
 	fprintf(stderr, "berth: unknown command `%s` (berth --help)\n", argv[i]);
 	return 125;
 }

@@ -57,7 +57,7 @@ static void ps_human(long long d, char *out, size_t size)
 		snprintf(out, size, "%lld years", d / 3600 / 24 / 365);
 }
 
-static void ps_status(const struct ctr_info *c, char *out, size_t size)
+void cli_ps_status(const struct ctr_info *c, char *out, size_t size)
 {
 	const char *when = c->status == CTR_EXITED ? c->finished_at : c->started_at;
 	long long d = ps_since(when ? when : c->created);
@@ -135,7 +135,7 @@ BERTH_CMD(ps)
 		char(*status)[96] = xmalloc0((k + 1) * sizeof(*status));
 		int w = 22;
 		for (size_t i = 0; i < k; i++) {
-			ps_status(&shown[i], status[i], sizeof(status[i]));
+			cli_ps_status(&shown[i], status[i], sizeof(status[i]));
 			if ((int)strlen(status[i]) > w)
 				w = (int)strlen(status[i]);
 		}
