@@ -95,8 +95,8 @@ static int runflags_parse_ulimit(const char *u, char **type, uint64_t *soft, uin
 		*hard = *soft;
 	if (*soft > *hard) {
 		free(t);
-		return berth_error(err, 0, "bad --ulimit `%s`: the soft limit is above the hard one",
-		                   u);
+		return berth_error(err, 0,
+		                   "bad --ulimit `%s`: the soft limit is above the hard one", u);
 	}
 	*type = t;
 	return 0;
@@ -158,10 +158,11 @@ int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err)
 {
 	if (strncmp(v, "seccomp=", 8) == 0 || strncmp(v, "seccomp:", 8) == 0) {
 		if (v[8] == '\0')
-			return berth_error(err, 0,
-			                   "bad --security-opt `%s`: expected seccomp=unconfined or "
-			                   "seccomp=FILE",
-			                   v);
+			return berth_error(
+			    err, 0,
+			    "bad --security-opt `%s`: expected seccomp=unconfined or "
+			    "seccomp=FILE",
+			    v);
 		o->seccomp = v + 8;
 		return 0;
 	}
@@ -170,7 +171,8 @@ int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err)
 		o->no_new_privs = true;
 		return 0;
 	}
-	if (strcmp(v, "no-new-privileges=false") == 0 || strcmp(v, "no-new-privileges:false") == 0) {
+	if (strcmp(v, "no-new-privileges=false") == 0 ||
+	    strcmp(v, "no-new-privileges:false") == 0) {
 		o->no_new_privs = false;
 		return 0;
 	}
@@ -203,7 +205,8 @@ static int runflags_load_seccomp(const char *file, json_t **out, berth_error_t *
 int runflags_check(const struct run_opts *o, berth_error_t *err)
 {
 	if (o->stop_signal && util_parse_signal(o->stop_signal) <= 0)
-		return berth_error(err, 0, "bad --stop-signal `%s`: expected a signal name or number",
+		return berth_error(err, 0,
+		                   "bad --stop-signal `%s`: expected a signal name or number",
 		                   o->stop_signal);
 	for (size_t i = 0; i < o->n_labels; i++)
 		if (o->labels[i][0] == '=' || o->labels[i][0] == '\0')
@@ -276,8 +279,9 @@ void runflags_record(json_t *rec, const struct run_opts *o, json_t *ic)
 		json_object_update(labels, json_object_get(ic, "Labels"));
 	for (size_t i = 0; i < o->n_labels; i++) {
 		const char *eq = strchr(o->labels[i], '=');
-		cleanup_free char *k = eq ? xasprintf("%.*s", (int)(eq - o->labels[i]), o->labels[i])
-		                          : xstrdup(o->labels[i]);
+		cleanup_free char *k =
+		    eq ? xasprintf("%.*s", (int)(eq - o->labels[i]), o->labels[i])
+		       : xstrdup(o->labels[i]);
 		json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
 	}
 	json_object_set_new(rec, "labels", labels);
@@ -334,10 +338,10 @@ int ctr_replace(struct engine *e, const char *name, berth_error_t *err)
 static json_t *runflags_device_json(const char *path, const struct stat *st)
 {
 	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "path", path, "type",
-	                 S_ISBLK(st->st_mode) ? "b" : "c", "major",
-	                 (json_int_t)major(st->st_rdev), "minor", (json_int_t)minor(st->st_rdev),
-	                 "fileMode", (json_int_t)(st->st_mode & 07777), "uid",
-	                 (json_int_t)st->st_uid, "gid", (json_int_t)st->st_gid);
+	                 S_ISBLK(st->st_mode) ? "b" : "c", "major", (json_int_t)major(st->st_rdev),
+	                 "minor", (json_int_t)minor(st->st_rdev), "fileMode",
+	                 (json_int_t)(st->st_mode & 07777), "uid", (json_int_t)st->st_uid, "gid",
+	                 (json_int_t)st->st_gid);
 }
 
 /* --privileged: the host's devices, as Docker (the top of /dev and its directories, not the
@@ -397,8 +401,8 @@ static json_t *runflags_all_caps(void)
 
 	for (int c = 0; c <= CAP_LAST_CAP; c++) {
 		char *n = cap_to_name(c);
-		cleanup_free char *u = n ? xasprintf("CAP_%s", strncasecmp(n, "cap_", 4) == 0 ? n + 4 : n)
-		                         : NULL;
+		cleanup_free char *u =
+		    n ? xasprintf("CAP_%s", strncasecmp(n, "cap_", 4) == 0 ? n + 4 : n) : NULL;
 		cap_free(n);
 		if (u == NULL)
 			continue;
@@ -410,16 +414,22 @@ static json_t *runflags_all_caps(void)
 	return set;
 }
 
-/* The berth-init binary beside berth's own (bin/berth, bin/berth-init). */
+/* The berth-init binary beside berth's own (bin/berth, bin/berth-init): berth runs from a
+ * sealed copy, whose real path is in BERTH_SELF (main.c). */
 static char *runflags_init_path(berth_error_t *err)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *env = getenv("BERTH_SELF");
 	char *slash, *p;
 
-	if (n < 0)
-		return berth_error(err, errno, "--init: readlink `/proc/self/exe`"), NULL;
-	self[n] = '\0';
+	if (env && env[0] == '/' && strlen(env) < sizeof(self)) {
+		snprintf(self, sizeof(self), "%s", env);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0)
+			return berth_error(err, errno, "--init: readlink `/proc/self/exe`"), NULL;
+		self[n] = '\0';
+	}
 	slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';
@@ -444,9 +454,9 @@ int runflags_apply(json_t *spec, const struct run_opts *o, berth_error_t *err)
 	json_object_set_new(proc, "noNewPrivileges", json_boolean(o->no_new_privs));
 	if (o->privileged) {
 		json_t *set = runflags_all_caps();
-		json_object_set_new(
-		    proc, "capabilities",
-		    json_pack("{s:O,s:O,s:O}", "bounding", set, "effective", set, "permitted", set));
+		json_object_set_new(proc, "capabilities",
+		                    json_pack("{s:O,s:O,s:O}", "bounding", set, "effective", set,
+		                              "permitted", set));
 		json_decref(set);
 		json_object_del(linux_, "maskedPaths");
 		json_object_del(linux_, "readonlyPaths");
@@ -460,7 +470,8 @@ int runflags_apply(json_t *spec, const struct run_opts *o, berth_error_t *err)
 			if (strcmp(d, "/sys") != 0 && strcmp(d, "/sys/fs/cgroup") != 0)
 				continue;
 			for (k = json_array_size(opts); k-- > 0;)
-				if (strcmp(json_string_value(json_array_get(opts, k)) ?: "", "ro") == 0)
+				if (strcmp(json_string_value(json_array_get(opts, k)) ?: "",
+				           "ro") == 0)
 					json_array_set_new(opts, k, json_string("rw"));
 		}
 		{
@@ -492,10 +503,10 @@ int runflags_apply(json_t *spec, const struct run_opts *o, berth_error_t *err)
 			           type) == 0)
 				json_array_remove(rl, k);
 		/* jansson's integers are signed: unlimited is kept as the largest */
-		json_array_append_new(rl, json_pack("{s:s,s:I,s:I}", "type", type, "soft",
-		                                    (json_int_t)(s > INT64_MAX ? INT64_MAX : s),
-		                                    "hard",
-		                                    (json_int_t)(h > INT64_MAX ? INT64_MAX : h)));
+		json_array_append_new(rl,
+		                      json_pack("{s:s,s:I,s:I}", "type", type, "soft",
+		                                (json_int_t)(s > INT64_MAX ? INT64_MAX : s), "hard",
+		                                (json_int_t)(h > INT64_MAX ? INT64_MAX : h)));
 		free(type);
 	}
 	for (i = 0; i < o->n_sysctls; i++) {
@@ -512,12 +523,12 @@ int runflags_apply(json_t *spec, const struct run_opts *o, berth_error_t *err)
 			           "/dev/shm") != 0)
 				continue;
 			for (k = json_array_size(opts); k-- > 0;)
-				if (strncmp(json_string_value(json_array_get(opts, k)) ?: "", "size=",
-				            5) == 0)
+				if (strncmp(json_string_value(json_array_get(opts, k)) ?: "",
+				            "size=", 5) == 0)
 					json_array_remove(opts, k);
 			{
-				cleanup_free char *sz = xasprintf(
-				    "size=%lldk", (long long)(o->shm_size + 1023) / 1024);
+				cleanup_free char *sz =
+				    xasprintf("size=%lldk", (long long)(o->shm_size + 1023) / 1024);
 				json_array_append_new(opts, json_string(sz));
 			}
 		}
@@ -528,7 +539,8 @@ int runflags_apply(json_t *spec, const struct run_opts *o, berth_error_t *err)
 		json_t *res = runflags_obj(linux_, "resources");
 		if (runflags_parse_device(o->devices[i], &d, &st, err) < 0)
 			return -1;
-		json_array_append_new(runflags_arr(linux_, "devices"), runflags_device_json(d.ctr, &st));
+		json_array_append_new(runflags_arr(linux_, "devices"),
+		                      runflags_device_json(d.ctr, &st));
 		json_array_append_new(runflags_arr(res, "devices"),
 		                      json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type",
 		                                S_ISBLK(st.st_mode) ? "b" : "c", "major",
@@ -541,7 +553,8 @@ int runflags_apply(json_t *spec, const struct run_opts *o, berth_error_t *err)
 		json_t *env = runflags_arr(proc, "env");
 		json_t *v;
 		size_t k;
-		json_array_foreach(env, k, v) if (strncmp(json_string_value(v) ?: "", "TZ=", 3) == 0)
+		json_array_foreach(env, k,
+		                   v) if (strncmp(json_string_value(v) ?: "", "TZ=", 3) == 0)
 		{
 			json_array_remove(env, k);
 			break;
