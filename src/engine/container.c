@@ -258,6 +258,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 			json_object_set_new(rec, "restart_count", json_integer(0));
 		}
 	}
+	runflags_record(rec, o, json_object_get(img->config, "config"));
 	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
 		json_object_set_new(rec, "monitor_start",

@@ -187,7 +187,36 @@ struct run_opts {
 	size_t n_publish;
 	bool publish_all;    /* -P: every EXPOSEd port */
 	const char *restart; /* --restart no|always|unless-stopped|on-failure[:N]; NULL: no */
+	/* runflags.c: kept in the record (stop_signal: the image's StopSignal when NULL) or
+	 * mapped into the spec */
+	const char *stop_signal, *tz;
+	bool has_stop_timeout;
+	int stop_timeout;
+	char **labels; /* K=V (--label, --label-file) */
+	size_t n_labels;
+	bool privileged, init, no_new_privs;
+	const char *seccomp; /* "unconfined" or a profile file; NULL: none given */
+	char **ulimits, **sysctls, **devices;
+	size_t n_ulimits, n_sysctls, n_devices;
+	int64_t shm_size; /* 0: the default 64m */
 };
+
+/* runflags.c: check the values of --stop-signal, --label, --tz, --security-opt, --ulimit,
+ * --sysctl, --device (one line each naming the flag); spec_check_opts calls it. */
+int runflags_check(const struct run_opts *o, berth_error_t *err);
+/* --security-opt VALUE into o (seccomp=unconfined|FILE, no-new-privileges[=true|false]). */
+int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err);
+/* What the flags change in spec (after spec_build's own): capabilities for --privileged,
+ * rlimits, sysctl, /dev/shm's size, devices, seccomp, noNewPrivileges, TZ, --init. */
+int runflags_apply(struct json_t *spec, const struct run_opts *o, berth_error_t *err);
+/* The record's fields: stop_signal (o's or the image config's StopSignal), stop_timeout,
+ * labels, init. */
+void runflags_record(struct json_t *rec, const struct run_opts *o, struct json_t *image_config);
+/* --replace: remove (forced) the container named name, if there is one. */
+int ctr_replace(struct engine *e, const char *name, berth_error_t *err);
+/* The signal and timeout `berth stop` uses for the container when not given: the record's
+ * (--stop-signal, the image's StopSignal; --stop-timeout), else SIGTERM and 10 s. */
+void ctr_stop_defaults(struct engine *e, const char *id, int *sig, double *secs);
 
 /* --restart's value: *name gets "no", "always", "unless-stopped" or "on-failure" (static),
  * *max the retries of on-failure:N (0: no limit). One line naming the value otherwise. */
@@ -331,7 +360,8 @@ int ctr_export(struct engine *e, const char *id, const char *file, berth_error_t
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 /* Wait up to secs for the container to stop running. true when it did. */
 bool ctr_wait_exit(struct engine *e, const char *id, double secs);
-/* SIGTERM, SIGKILL after secs; then what a lost monitor did not do (ctr_settle). */
+/* The stop signal (ctr_stop_defaults), SIGKILL after secs (< 0: the container's
+ * --stop-timeout, else 10); then what a lost monitor did not do (ctr_settle). */
 int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err);
 /* For an exited container whose monitor died: delete the runtime's state, unmount, record
  * the exit (status unknown), or remove it all for --rm. Nothing for the others. */

@@ -457,10 +457,15 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err)
 {
 	berth_error_t e2 = NULL;
-
 	cleanup_free char *rt = ctr_runtime_root(e);
+	double dsecs;
+	int sig;
 
-	ctr_signal(e, id, SIGTERM, &e2);
+	/* --stop-signal (or the image's StopSignal) and --stop-timeout, unless -t was given */
+	ctr_stop_defaults(e, id, &sig, &dsecs);
+	if (secs < 0)
+		secs = dsecs;
+	ctr_signal(e, id, sig, &e2);
 	berth_error_release(&e2);
 	/* paused: the signal is pending until the processes are thawed */
 	if (container_resume(rt, id, &e2) < 0)

@@ -150,7 +150,7 @@ int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 		if (o->group_add[i][0] == '\0' || strchr(o->group_add[i], ':'))
 			return berth_error(err, 0, "bad --group-add `%s`: expected GROUP or GID",
 			                   o->group_add[i]);
-	return 0;
+	return runflags_check(o, err);
 }
 
 /* process.user from spec (-u or the image's User, what names it) and --group-add, resolved
@@ -203,11 +203,12 @@ static void spec_env_set(json_t *env, const char *kv)
 	json_array_append_new(env, json_string(kv));
 }
 
-/* Podman's default capability set. */
+/* Docker's default capability set (moby's oci/caps/defaults.go): Podman's eleven and
+ * AUDIT_WRITE, MKNOD, NET_RAW. */
 static const char *const spec_default_caps[] = {
-    "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
-    "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
-    "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT",
+    "CAP_AUDIT_WRITE", "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+    "CAP_KILL",        "CAP_MKNOD",   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",    "CAP_SETFCAP",
+    "CAP_SETGID",      "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT",
 };
 
 static char *spec_cap_name(const char *c)
@@ -412,6 +413,10 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 	{
 		cleanup_free char *cg = xasprintf("/berth/%s", id);
 		json_object_set_new(linux_, "cgroupsPath", json_string(cg));
+	}
+	if (runflags_apply(spec, o, err) < 0) {
+		json_decref(spec);
+		return -1;
 	}
 	*out = spec;
 	return 0;

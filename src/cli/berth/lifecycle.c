@@ -68,7 +68,7 @@ BERTH_CMD(restart)
 	    {0},
 	};
 	char **ids = NULL;
-	double t = 10;
+	double t = -1; /* the container's --stop-timeout, else 10 */
 	int c, r = 0;
 
 	while ((c = cli_getopt(argc, argv, "t:h", lo, restart_usage, err)) != -1) {

@@ -4,6 +4,8 @@
 #include "engine/engine.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,15 +17,16 @@ static void run_push(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = (char *)s;
 }
 
-/* The file's text is kept in *keep (freed by the caller) as o->env points into it. */
-static int run_env_file(const char *path, struct run_opts *o, char ***keep, size_t *n_keep,
-                        berth_error_t *err)
+/* The file's text is kept in *keep (freed by the caller) as *v points into it: its lines
+ * but blank ones and #comments (--env-file, --label-file). */
+static int run_env_file(const char *flag, const char *path, char ***v, size_t *n, char ***keep,
+                        size_t *n_keep, berth_error_t *err)
 {
 	char *text;
 	size_t len;
 
 	if (util_read_file(path, &text, &len, err) < 0)
-		return berth_error_prefix(err, "--env-file");
+		return berth_error_prefix(err, "%s", flag);
 	run_push(keep, n_keep, text);
 	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
@@ -31,9 +34,25 @@ static int run_env_file(const char *path, struct run_opts *o, char ***keep, size
 			l++;
 		if (*l == '#' || *l == '\0')
 			continue;
-		run_push(&o->env, &o->n_env, l);
+		run_push(v, n, l);
 	}
 	return 0;
+}
+
+/* --cidfile: made before the container (refused when it exists, as Docker), removed again
+ * when the container could not be made. */
+static int run_cidfile_open(const char *path, berth_error_t *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0 && errno == EEXIST)
+		return berth_error(err, 0,
+		                   "bad --cidfile `%s`: the file exists (another container's id?); "
+		                   "remove it first",
+		                   path);
+	if (fd < 0)
+		return berth_error(err, errno, "bad --cidfile `%s`", path);
+	return fd;
 }
 
 static const char run_usage[] =
@@ -53,6 +72,11 @@ static const char run_usage[] =
     "NAME:IP]\n"
     "  [-p [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]] [-P] [--entrypoint E]\n"
     "  [--restart no|always|unless-stopped|on-failure[:N]]\n"
+    "  [--stop-signal SIG] [--stop-timeout SECS] [--cidfile F] [--replace] [-l K=V]\n"
+    "  [--label-file F] [--tz ZONE] [--init] [--privileged] [--security-opt "
+    "seccomp=unconfined|FILE]\n"
+    "  [--security-opt no-new-privileges] [--ulimit NAME=SOFT[:HARD]] [--sysctl K=V]\n"
+    "  [--shm-size SIZE] [--device HOST[:CTR][:rwm]]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
     "IMAGE [CMD…]";
 
@@ -91,7 +115,20 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_RESTART,
 		O_MOUNT,
 		O_TMPFS,
-		O_VOLFROM
+		O_VOLFROM,
+		O_STOPSIG,
+		O_STOPTIME,
+		O_CIDFILE,
+		O_REPLACE,
+		O_LABELFILE,
+		O_TZ,
+		O_INIT,
+		O_PRIV,
+		O_SECOPT,
+		O_ULIMIT,
+		O_SYSCTL,
+		O_SHM,
+		O_DEVICE
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -132,19 +169,36 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"tls-verify", optional_argument, NULL, O_TLS},
 	    {"authfile", required_argument, NULL, O_AUTHFILE},
 	    {"restart", required_argument, NULL, O_RESTART},
+	    {"stop-signal", required_argument, NULL, O_STOPSIG},
+	    {"stop-timeout", required_argument, NULL, O_STOPTIME},
+	    {"cidfile", required_argument, NULL, O_CIDFILE},
+	    {"replace", no_argument, NULL, O_REPLACE},
+	    {"label", required_argument, NULL, 'l'},
+	    {"label-file", required_argument, NULL, O_LABELFILE},
+	    {"tz", required_argument, NULL, O_TZ},
+	    {"init", no_argument, NULL, O_INIT},
+	    {"privileged", no_argument, NULL, O_PRIV},
+	    {"security-opt", required_argument, NULL, O_SECOPT},
+	    {"ulimit", required_argument, NULL, O_ULIMIT},
+	    {"sysctl", required_argument, NULL, O_SYSCTL},
+	    {"shm-size", required_argument, NULL, O_SHM},
+	    {"device", required_argument, NULL, O_DEVICE},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	struct run_opts o = {0};
 	struct reg_opts ro = {.tls_verify = true};
 	const char *pull = "missing";
+	const char *cidfile = NULL;
+	bool replace = false;
+	int cidfd = -1;
 	char **keep = NULL;
 	size_t n_keep = 0;
 	struct image *img = NULL;
 	cleanup_free char *id = NULL;
 	int c, status = 0, r = -1;
 
-	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:P" : "dite:w:u:v:hp:P", lo,
+	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:Pl:" : "dite:w:u:v:hp:Pl:", lo,
 	                       create ? create_usage : run_usage, err)) != -1) {
 		if (create && c == 'd') {
 			berth_error(err, 0,
@@ -172,7 +226,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			run_push(&o.env, &o.n_env, optarg);
 			break;
 		case O_ENVFILE:
-			if (run_env_file(optarg, &o, &keep, &n_keep, err) < 0)
+			if (run_env_file("--env-file", optarg, &o.env, &o.n_env, &keep, &n_keep,
+			                 err) < 0)
 				goto out;
 			break;
 		case 'w':
@@ -301,6 +356,67 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			o.restart = strcmp(policy, "no") == 0 ? NULL : optarg;
 			break;
 		}
+		case O_STOPSIG:
+			o.stop_signal = optarg;
+			break;
+		case O_STOPTIME: {
+			char *end;
+			long t;
+			errno = 0;
+			t = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || errno || t < 0 || t > 86400 * 365) {
+				berth_error(err, 0, "bad --stop-timeout `%s`: expected seconds",
+				            optarg);
+				goto out;
+			}
+			o.stop_timeout = (int)t;
+			o.has_stop_timeout = true;
+			break;
+		}
+		case O_CIDFILE:
+			cidfile = optarg;
+			break;
+		case O_REPLACE:
+			replace = true;
+			break;
+		case 'l':
+			run_push(&o.labels, &o.n_labels, optarg);
+			break;
+		case O_LABELFILE:
+			if (run_env_file("--label-file", optarg, &o.labels, &o.n_labels, &keep,
+			                 &n_keep, err) < 0)
+				goto out;
+			break;
+		case O_TZ:
+			o.tz = optarg;
+			break;
+		case O_INIT:
+			o.init = true;
+			break;
+		case O_PRIV:
+			o.privileged = true;
+			break;
+		case O_SECOPT:
+			if (runflags_security_opt(&o, optarg, err) < 0)
+				goto out;
+			break;
+		case O_ULIMIT:
+			run_push(&o.ulimits, &o.n_ulimits, optarg);
+			break;
+		case O_SYSCTL:
+			run_push(&o.sysctls, &o.n_sysctls, optarg);
+			break;
+		case O_SHM:
+			o.shm_size = spec_parse_size(optarg);
+			if (o.shm_size <= 0) {
+				berth_error(err, 0, "bad --shm-size `%s`: expected a size like 64m",
+				            optarg);
+				goto out;
+			}
+			break;
+		case O_DEVICE:
+			run_push(&o.devices, &o.n_devices, optarg);
+			break;
 		default: /* CLI_FAIL, CLI_HELP */
 			r = CLI_RET(c);
 			goto out;
@@ -338,11 +454,31 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	}
 	if (image_find(e, argv[optind], &img, err) < 0)
 		goto out;
+	if (replace && !o.name) {
+		berth_error(err, 0, "--replace needs --name (the container to replace)");
+		goto out;
+	}
+	if (cidfile && (cidfd = run_cidfile_open(cidfile, err)) < 0)
+		goto out;
+	if (replace && ctr_replace(e, o.name, err) < 0)
+		goto out;
 	/* a created container has no monitor until it is started, as one of run -d */
 	if (create)
 		o.detach = true;
 	if (ctr_create(e, img, &o, &id, err) < 0)
 		goto out;
+	if (cidfd >= 0) {
+		if (dprintf(cidfd, "%s", id) < 0) {
+			berth_error_t e2 = NULL;
+			berth_error(err, errno, "write --cidfile `%s`", cidfile);
+			ctr_remove(e, id, true, &e2);
+			berth_error_release(&e2);
+			goto out;
+		}
+		close(cidfd);
+		cidfd = -1;
+		cidfile = NULL; /* kept */
+	}
 	if (create) {
 		/* mounted again when it starts */
 		ctr_umount(e, id);
@@ -371,6 +507,10 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	}
 	r = status;
 out:
+	if (cidfd >= 0) {
+		close(cidfd);
+		unlink(cidfile);
+	}
 	image_free(img);
 	for (size_t i = 0; i < n_keep; i++)
 		free(keep[i]);
@@ -389,6 +529,10 @@ out:
 	free(o.dns_search);
 	free(o.add_hosts);
 	free(o.publish);
+	free(o.labels);
+	free(o.ulimits);
+	free(o.sysctls);
+	free(o.devices);
 	return r;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* berth stop [-t SECS] NAME…: SIGTERM, then SIGKILL after SECS (10) */
+/* berth stop [-t SECS] NAME…: the stop signal (--stop-signal, SIGTERM), then SIGKILL after
+ * SECS (-t, else --stop-timeout, else 10) */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -19,7 +20,7 @@ BERTH_CMD(stop)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	double t = 10;
+	double t = -1; /* the container's --stop-timeout, else 10 */
 	int k, c;
 
 	while ((c = cli_getopt(argc, argv, "t:h", lo, stop_usage, err)) != -1) {

@@ -267,6 +267,193 @@ static void test_limits(void **state)
 	json_decref(s);
 }
 
+/* The process's capability set (bounding), comma-joined. */
+static const char *spec_caps_text(json_t *s, char *buf, size_t size)
+{
+	json_t *v;
+	size_t i, k = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(
+	    json_object_get(json_object_get(json_object_get(s, "process"), "capabilities"),
+	                    "bounding"),
+	    i, v) k +=
+	    (size_t)snprintf(buf + k, size - k, "%s%s", i ? "," : "", json_string_value(v));
+	return buf;
+}
+
+static void test_runflags_default_caps(void **state)
+{
+	(void)state;
+	struct run_opts o = {0};
+	berth_error_t err = NULL;
+	char buf[2048];
+	json_t *s = spec_of("{\"config\":{\"Cmd\":[\"sh\"]}}", &o, &err);
+
+	assert_non_null(s);
+	/* Docker's fourteen */
+	assert_string_equal(spec_caps_text(s, buf, sizeof(buf)),
+	                    "CAP_AUDIT_WRITE,CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,"
+	                    "CAP_KILL,CAP_MKNOD,CAP_NET_BIND_SERVICE,CAP_NET_RAW,CAP_SETFCAP,"
+	                    "CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT");
+	/* Docker's default: no_new_privs off */
+	assert_true(
+	    json_is_false(json_object_get(json_object_get(s, "process"), "noNewPrivileges")));
+	json_decref(s);
+}
+
+static void test_runflags_privileged(void **state)
+{
+	(void)state;
+	struct run_opts o = {.privileged = true};
+	berth_error_t err = NULL;
+	char buf[4096];
+	json_t *s = spec_of("{\"config\":{\"Cmd\":[\"sh\"]}}", &o, &err);
+	json_t *lin = json_object_get(s, "linux"), *m;
+	size_t i;
+
+	assert_non_null(s);
+	assert_non_null(strstr(spec_caps_text(s, buf, sizeof(buf)), "CAP_SYS_ADMIN"));
+	assert_null(json_object_get(lin, "maskedPaths"));
+	assert_null(json_object_get(lin, "readonlyPaths"));
+	/* /dev/null of the host at least */
+	assert_true(json_array_size(json_object_get(lin, "devices")) > 0);
+	json_array_foreach(json_object_get(s, "mounts"), i, m)
+	{
+		json_t *opt;
+		size_t k;
+		if (strcmp(json_string_value(json_object_get(m, "destination")), "/sys") != 0)
+			continue;
+		json_array_foreach(json_object_get(m, "options"), k, opt)
+		    assert_string_not_equal(json_string_value(opt), "ro");
+	}
+	json_decref(s);
+}
+
+static void test_runflags_limits(void **state)
+{
+	(void)state;
+	char *ul[] = {"nofile=100:200", "core=unlimited"};
+	char *sc[] = {"net.ipv4.ip_forward=1"};
+	struct run_opts o = {.ulimits = ul,
+	                     .n_ulimits = 2,
+	                     .sysctls = sc,
+	                     .n_sysctls = 1,
+	                     .shm_size = 1 << 20,
+	                     .tz = "UTC"};
+	berth_error_t err = NULL;
+	json_t *s = spec_of("{\"config\":{\"Cmd\":[\"sh\"]}}", &o, &err);
+	json_t *rl, *v, *m;
+	size_t i;
+	bool nofile = false, core = false, shm = false, tz = false;
+
+	assert_non_null(s);
+	rl = json_object_get(json_object_get(s, "process"), "rlimits");
+	json_array_foreach(rl, i, v)
+	{
+		const char *t = json_string_value(json_object_get(v, "type"));
+		if (strcmp(t, "RLIMIT_NOFILE") == 0) {
+			assert_false(nofile);
+			assert_int_equal(json_integer_value(json_object_get(v, "soft")), 100);
+			assert_int_equal(json_integer_value(json_object_get(v, "hard")), 200);
+			nofile = true;
+		}
+		if (strcmp(t, "RLIMIT_CORE") == 0)
+			core = json_integer_value(json_object_get(v, "hard")) == INT64_MAX;
+	}
+	assert_true(nofile);
+	assert_true(core);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(s, "linux"), "sysctl"), "net.ipv4.ip_forward")),
+	    "1");
+	json_array_foreach(json_object_get(s, "mounts"), i, m)
+	{
+		json_t *opt;
+		size_t k;
+		if (strcmp(json_string_value(json_object_get(m, "destination")), "/dev/shm") != 0)
+			continue;
+		json_array_foreach(json_object_get(m, "options"), k, opt)
+		{
+			assert_string_not_equal(json_string_value(opt), "size=65536k");
+			if (strcmp(json_string_value(opt), "size=1024k") == 0)
+				shm = true;
+		}
+	}
+	assert_true(shm);
+	json_array_foreach(json_object_get(json_object_get(s, "process"), "env"), i, v) tz =
+	    tz || strcmp(json_string_value(v), "TZ=UTC") == 0;
+	assert_true(tz);
+	json_decref(s);
+}
+
+static void test_runflags_check(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *field, *value, *msg;
+	} bad[] = {
+	    {"ulimit", "nofile", "bad --ulimit `nofile`"},
+	    {"ulimit", "bogus=1", "unknown limit"},
+	    {"ulimit", "nofile=20:10", "soft limit is above"},
+	    {"ulimit", "nofile=x", "bad --ulimit"},
+	    {"sysctl", "kernel.panic=1", "not namespaced"},
+	    {"sysctl", "=1", "bad --sysctl"},
+	    {"device", "/nonexistent-dev", "bad --device"},
+	    {"device", "/etc/passwd", "is not a device"},
+	    {"device", "/dev/null:/dev/x:rwz", "bad --device"},
+	    {"tz", "../etc/passwd", "bad --tz"},
+	    {"tz", "Nowhere/Bogus", "no such zone"},
+	    {"stop_signal", "SIGBOGUS", "bad --stop-signal"},
+	    {"label", "=v", "bad --label"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *one[] = {(char *)bad[i].value};
+		struct run_opts o = {0};
+		berth_error_t err = NULL;
+		if (strcmp(bad[i].field, "ulimit") == 0)
+			o.ulimits = one, o.n_ulimits = 1;
+		else if (strcmp(bad[i].field, "sysctl") == 0)
+			o.sysctls = one, o.n_sysctls = 1;
+		else if (strcmp(bad[i].field, "device") == 0)
+			o.devices = one, o.n_devices = 1;
+		else if (strcmp(bad[i].field, "tz") == 0)
+			o.tz = bad[i].value;
+		else if (strcmp(bad[i].field, "stop_signal") == 0)
+			o.stop_signal = bad[i].value;
+		else
+			o.labels = one, o.n_labels = 1;
+		assert_int_equal(spec_check_opts(&o, &err), -1);
+		assert_non_null(err);
+		if (strstr(err->msg, bad[i].msg) == NULL)
+			fail_msg("%s `%s`: %s", bad[i].field, bad[i].value, err->msg);
+		berth_error_release(&err);
+	}
+	{
+		char *ok[] = {"/dev/null:/dev/nul2:r"};
+		char *sc[] = {"net.ipv4.ip_forward=1"};
+		struct run_opts o = {.devices = ok, .n_devices = 1, .stop_signal = "SIGUSR1"};
+		berth_error_t err = NULL;
+		assert_int_equal(spec_check_opts(&o, &err), 0);
+		/* net.* would be the host's with --network host */
+		o.sysctls = sc, o.n_sysctls = 1, o.network = "host";
+		assert_int_equal(spec_check_opts(&o, &err), -1);
+		assert_non_null(strstr(err->msg, "--network host"));
+		berth_error_release(&err);
+	}
+	{
+		struct run_opts o = {0};
+		berth_error_t err = NULL;
+		assert_int_equal(runflags_security_opt(&o, "no-new-privileges", &err), 0);
+		assert_true(o.no_new_privs);
+		assert_int_equal(runflags_security_opt(&o, "seccomp=unconfined", &err), 0);
+		assert_string_equal(o.seccomp, "unconfined");
+		assert_int_equal(runflags_security_opt(&o, "apparmor=x", &err), -1);
+		assert_non_null(strstr(err->msg, "bad --security-opt `apparmor=x`"));
+		berth_error_release(&err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +465,10 @@ int main(void)
 	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_memory_minimum),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_runflags_default_caps),
+	    cmocka_unit_test(test_runflags_privileged),
+	    cmocka_unit_test(test_runflags_limits),
+	    cmocka_unit_test(test_runflags_check),
 	};
 	return cmocka_run_group_tests_name("engine spec", tests, NULL, NULL);
 }
