@@ -52,24 +52,41 @@ if [ $# -eq 0 ]; then
 	set -- "$top"/tests/cli/*.bats
 fi
 # A hang guard, not a time limit on any test: a bats file still running after
-# BERTH_TEST_HANG seconds (default 1500, far above the slowest file under ASan on a loaded
-# machine) is reported with what it printed so far, the process tree, the processes waiting
-# in the kernel and the file locks; then its process group is killed and it counts as one
-# failure, so a run that hangs ends with a diagnosis instead of running out of time.
-hang=${BERTH_TEST_HANG:-1500}
-guard() { # pid of the bats process group, file
+# BERTH_TEST_HANG seconds (default 900, far above the slowest file under ASan on a loaded
+# machine: about 2 minutes) is reported, then stopped, and counts as one failure, so a run
+# that hangs ends with a diagnosis instead of running out of time. The report is short, so
+# that it survives a log cut to its failures: the processes of the file's session and every
+# berth process (a monitor has a session of its own) with their kernel wait channels, the
+# kernel and user stacks of the berth processes (gdb), and the file locks they hold.
+hang=${BERTH_TEST_HANG:-900}
+hang_report() { # session id of the bats file
+	local pids pid
+	pids=$(ps -e -o pid=,sid=,stat=,comm= |
+		awk -v s="$1" '$3 !~ /^Z/ && ($2 == s || $4 ~ /^berth/) { print $1 }')
+	echo "# processes (pid ppid sid stat wchan command):"
+	for pid in $pids; do
+		ps -o pid=,ppid=,sid=,stat=,wchan:22=,args= -p "$pid" | cut -c1-200
+	done | sed 's/^/#   /'
+	for pid in $pids; do
+		case $(cat "/proc/$pid/comm" 2>/dev/null) in berth*) ;; *) continue ;; esac
+		echo "# $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-150)"
+		sed -n '1,6s/^/#   kernel: /p' "/proc/$pid/stack" 2>/dev/null
+		if command -v gdb >/dev/null; then
+			timeout 30 gdb -p "$pid" -batch -nx -ex 'thread apply all bt 10' 2>/dev/null |
+				grep -E '^(Thread|#)' | sed -E 's/ \(.*\) at / at /; s/^/#   /' | cut -c1-160
+		fi
+		grep -E "^[0-9]+: [A-Z]+ +[A-Z]+ +[A-Z]+ +$pid " /proc/locks | sed 's/^/#   lock: /'
+	done
+}
+guard() { # pid of the bats process group (and session), file
 	local i
 	for ((i = 0; i < hang; i++)); do
 		sleep 1
 		kill -0 "$1" 2>/dev/null || return 0
 	done
 	{
-		echo "# HANG: $2 still running after ${hang}s; what it printed:"
-		sed 's/^/#   /' "$out"
-		echo "# processes (pid ppid pgid elapsed wchan command):"
-		ps -e -o pid=,ppid=,pgid=,etime=,wchan:24=,args= --forest | cut -c1-240 | sed 's/^/#   /'
-		echo "# /proc/locks:"
-		sed 's/^/#   /' /proc/locks
+		echo "# HANG: $2 still running after ${hang}s"
+		hang_report "$1"
 	} >"$out.hang"
 	# bats runs the teardowns on SIGINT; what is left after 60 s more is killed
 	kill -INT -- "-$1" 2>/dev/null
@@ -93,8 +110,8 @@ for b in "$@"; do
 	wait "$gpid" 2>/dev/null
 	count <"$out"
 	if [ -e "$out.hang" ]; then
+		echo "not ok - ${b#"$top"/} hung: stopped after ${hang}s"
 		cat "$out.hang"
-		echo "not ok - ${b#"$top"/} hung: killed after ${hang}s"
 		failed=$((failed + 1))
 	fi
 	echo "# $((SECONDS - start)) s: ${b#"$top"/}"

@@ -3,9 +3,13 @@
  * its stdin (a container made with -i), on a unix socket containers/<id>/attach.sock (the
  * directory is root's, 0700). The monitor sends frames (a byte: stream 1 or 2; 4 bytes: the
  * length, big-endian; the data); a client sends the raw bytes of its stdin. One thread of
- * the monitor accepts clients and copies their input; the output is sent from the monitor's
- * sink as it comes, never blocking the monitor: a client that does not keep up loses what it
- * could not take. */
+ * the monitor accepts clients and copies their input while the container runs; the output is
+ * sent from the monitor's sink as it comes, never blocking the monitor: a client that does
+ * not keep up loses what it could not take. The thread is stopped whenever the monitor
+ * makes a container (attach_hold): a process that forks must have one thread, or the child
+ * (the container's init, which goes on to allocate, load its config and mount) can block
+ * forever on a lock the other thread held at the fork. Clients that connect meanwhile wait
+ * in the socket's backlog. */
 #include "image_priv.h"
 #include "attach.h"
 #include "terminal.h"
@@ -14,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +34,7 @@
 struct attach_srv {
 	int listen_fd, wake[2], dir_fd;
 	pthread_t thread;
+	bool running;         /* the thread */
 	pthread_mutex_t lock; /* clients */
 	int clients[ATTACH_MAX_CLIENTS];
 	/* in_lock: input, written to while held (which may block on a terminal the container
@@ -117,8 +123,6 @@ struct attach_srv *attach_serve(struct engine *e, const char *id, berth_error_t 
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
 	struct attach_srv *s = xmalloc0(sizeof(*s));
 	struct sockaddr_un sa;
-	sigset_t all, old;
-	int r;
 
 	s->listen_fd = s->wake[0] = s->wake[1] = -1;
 	s->input = -1;
@@ -139,15 +143,6 @@ struct attach_srv *attach_serve(struct engine *e, const char *id, berth_error_t 
 		berth_error(err, errno, "the attach socket in `%s`", dir);
 		goto fail;
 	}
-	/* the thread takes no signal: they are the supervise loop's */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&s->thread, NULL, attach_thread, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
-		berth_error(err, r, "pthread_create");
-		goto fail;
-	}
 	return s;
 fail:
 	if (s->listen_fd >= 0)
@@ -160,6 +155,39 @@ fail:
 	pthread_mutex_destroy(&s->in_lock);
 	free(s);
 	return NULL;
+}
+
+int attach_start(struct attach_srv *s, berth_error_t *err)
+{
+	sigset_t all, old;
+	int r;
+
+	if (s == NULL || s->running)
+		return 0;
+	/* the thread takes no signal: they are the supervise loop's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&s->thread, NULL, attach_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return berth_error(err, r, "pthread_create");
+	s->running = true;
+	return 0;
+}
+
+void attach_hold(struct attach_srv *s)
+{
+	char c;
+
+	if (s == NULL || !s->running)
+		return;
+	if (util_write_all(s->wake[1], "x", 1) == 0) {
+		pthread_join(s->thread, NULL);
+		/* the next thread must not see this wake-up */
+		while (read(s->wake[0], &c, 1) < 0 && errno == EINTR)
+			;
+	}
+	s->running = false;
 }
 
 void attach_set_input(struct attach_srv *s, int fd)
@@ -206,8 +234,7 @@ void attach_stop(struct attach_srv *s)
 {
 	if (s == NULL)
 		return;
-	if (util_write_all(s->wake[1], "x", 1) == 0)
-		pthread_join(s->thread, NULL);
+	attach_hold(s);
 	for (int i = 0; i < ATTACH_MAX_CLIENTS; i++)
 		if (s->clients[i] >= 0)
 			attach_drop(s, i);

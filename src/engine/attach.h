@@ -9,9 +9,13 @@
 #include <stddef.h>
 
 struct attach_srv;
-/* Listen on containers/<id>/attach.sock (a thread accepts and reads the clients). NULL and
- * *err on failure. */
+/* Listen on containers/<id>/attach.sock. NULL and *err on failure. */
 struct attach_srv *attach_serve(struct engine *e, const char *id, berth_error_t *err);
+/* Start the thread that accepts and reads the clients; attach_hold stops it (the clients
+ * stay). The monitor holds it whenever it forks: a fork is safe only with one thread. s may
+ * be NULL. */
+int attach_start(struct attach_srv *s, berth_error_t *err);
+void attach_hold(struct attach_srv *s);
 /* Where the clients' input goes: the container's stdin (a pipe, or its terminal's master),
  * or -1 (dropped). */
 void attach_set_input(struct attach_srv *s, int fd);

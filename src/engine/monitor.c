@@ -238,6 +238,11 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		if (keep_stdin && tty)
 			tty_in = fcntl(master, F_DUPFD_CLOEXEC, 3);
 		attach_set_input(ms.srv, keep_stdin ? (tty ? tty_in : inp[1]) : -1);
+		/* the clients' thread runs only now that no fork is left to make (attach.c) */
+		if (attach_start(ms.srv, err) < 0) {
+			kill(init, SIGKILL);
+			goto out;
+		}
 		io.master = master;
 		io.out = out[0];
 		io.err = errp[0];
@@ -246,6 +251,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
 		r = supervise_run(init, &io, status, err);
+		attach_hold(ms.srv);
 		attach_set_input(ms.srv, keep_stdin && !tty ? inp[1] : -1);
 		util_closep(&tty_in);
 		if (r < 0) {
