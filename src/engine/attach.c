@@ -12,6 +12,7 @@
  * in the socket's backlog. */
 #include "image_priv.h"
 #include "attach.h"
+#include "events.h"
 #include "terminal.h"
 #include "util.h"
 
@@ -319,6 +320,7 @@ int ctr_attach(struct engine *e, const char *id, const struct ctr_attach_opts *o
 		                   "container %.12s has no detached monitor to attach to (it runs "
 		                   "attached to the berth run that made it)",
 		                   id);
+	event_ctr(e, id, "attach", NULL);
 	/* the signals we get go to the container (--sig-proxy, not with a terminal) */
 	sigemptyset(&sigs);
 	if (o->sig_proxy && !tty) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Container records (containers/<id>/container.json), the bundle and the overlay. */
 #include "image_priv.h"
+#include "events.h"
 #include "network.h"
 #include "container.h"
 #include "exec.h"
@@ -317,6 +318,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 			goto fail;
 	}
 	engine_unlock(e);
+	event_ctr(e, id, "create", NULL);
 	*idp = xstrdup(id);
 	r = 0;
 	goto out;

@@ -3,6 +3,7 @@
  * start attached, wait, pause / unpause (the runtime library's freezer), rename, top (the
  * host's ps filtered to the container's cgroup). */
 #include "image_priv.h"
+#include "events.h"
 #include "network.h"
 #include "container.h"
 #include "manage.h"
@@ -183,6 +184,8 @@ int ctr_pause(struct engine *e, const char *id, bool pause, berth_error_t *err)
 		r = berth_error(err, 0, "container \"%s\" is not paused", c.name);
 	else
 		r = pause ? container_pause(rt, id, err) : container_resume(rt, id, err);
+	if (r == 0)
+		event_ctr(e, id, pause ? "pause" : "unpause", NULL);
 	ctr_info_free(&c);
 	return r;
 }
@@ -208,8 +211,13 @@ int ctr_rename(struct engine *e, const char *ref, const char *name, berth_error_
 		    name);
 		goto out;
 	}
-	json_object_set_new(rec, "name", json_string(name));
-	r = ctr_save(e, id, rec, err);
+	{
+		cleanup_free char *old = xstrdup(json_string_value(json_object_get(rec, "name")) ?: "");
+		json_object_set_new(rec, "name", json_string(name));
+		r = ctr_save(e, id, rec, err);
+		if (r == 0)
+			event_ctr(e, id, "rename", "oldName", old, NULL);
+	}
 out:
 	json_decref(rec);
 	engine_unlock(e);

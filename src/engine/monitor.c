@@ -6,6 +6,7 @@
  * and to the terminal when attached) with the library's supervise loop, and records the exit
  * status. `berth run` is the monitor itself; `berth run -d` and `berth start` double-fork one. */
 #include "ctrlog.h"
+#include "events.h"
 #include "image_priv.h"
 #include "network.h"
 #include "attach.h"
@@ -216,6 +217,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		if (container_start(rt, id, err) < 0)
 			goto out;
 		started = true;
+		event_ctr(e, id, "start", NULL);
 		if (!attached) {
 			cleanup_free char *now = util_now_rfc3339();
 			upd = json_pack("{s:s,s:I,s:I,s:I,s:s,s:n}", "state", "running", "pid",
@@ -251,6 +253,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
 		r = supervise_run(init, &io, status, err);
+		event_ctr_num(e, id, "die", "exitCode", r < 0 ? -1 : *status);
 		attach_hold(ms.srv);
 		attach_set_input(ms.srv, keep_stdin && !tty ? inp[1] : -1);
 		util_closep(&tty_in);

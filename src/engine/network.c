@@ -21,6 +21,7 @@
 #include "image_priv.h"
 #include "network.h"
 #include "firewall.h"
+#include "events.h"
 #include "log.h"
 #include "util.h"
 
@@ -1492,6 +1493,7 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 	if (net_save(e, net, err) < 0)
 		goto out;
 	*idp = xstrdup(jstr(net, "id"));
+	event_log(e, "network", "create", *idp, "name", o->name, "type", "bridge", NULL);
 	r = 0;
 out:
 	free(used);
@@ -1720,6 +1722,8 @@ static int net_remove_locked(struct engine *e, json_t *net, berth_error_t *err)
 		return -1;
 	if (unlink(p) < 0 && errno != ENOENT)
 		return berth_error(err, errno, "remove `%s`", p);
+	event_log(e, "network", "destroy", jstr(net, "id"), "name", jstr(net, "name"), "type",
+	          "bridge", NULL);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * (OOM, kill -9) while the container runs on is reported as such, and stop / kill act on the
  * container's init through the runtime library all the same. */
 #include "image_priv.h"
+#include "events.h"
 #include "template.h"
 #include "network.h"
 #include "cgroup.h"
@@ -394,6 +395,7 @@ int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 			return -1;
 		berth_error_release(err);
 	}
+	event_ctr_num(e, id, "kill", "signal", sig);
 	return 0;
 }
 
@@ -475,6 +477,7 @@ int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err)
 		berth_error_release(&e2);
 		ctr_wait_exit(e, id, 10);
 	}
+	event_ctr(e, id, "stop", NULL);
 	return ctr_settle(e, id, err);
 }
 

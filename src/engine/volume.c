@@ -6,6 +6,7 @@
  * while it is empty, filled with the image's content at the mount point (copied without
  * following a link out of the container's root). */
 #include "image_priv.h"
+#include "events.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -384,6 +385,7 @@ static int volume_create_locked(struct engine *e, const char *name, char **label
 	if (r < 0)
 		goto fail;
 	*created = true;
+	event_log(e, "volume", "create", name, "driver", "local", NULL);
 	return 0;
 fail : {
 	berth_error_t e2 = NULL;
@@ -470,7 +472,10 @@ static int volume_remove_locked(struct engine *e, const char *name, berth_error_
 		volume_names_free(users, n);
 		return -1;
 	}
-	return util_rm_rf(dir, err);
+	if (util_rm_rf(dir, err) < 0)
+		return -1;
+	event_log(e, "volume", "destroy", name, "driver", "local", NULL);
+	return 0;
 }
 
 int volume_remove(struct engine *e, const char *name, bool force, berth_error_t *err)
@@ -935,6 +940,7 @@ int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t
 	json_t *rec = NULL, *mounts = NULL;
 	int r;
 
+	event_ctr(e, id, "destroy", NULL);
 	if (volumes && ctr_load(e, id, &rec, &e2) == 0)
 		mounts = json_incref(json_object_get(rec, "mounts"));
 	berth_error_release(&e2);

@@ -60,6 +60,7 @@ int cli_stdin_archive(struct engine *e, const char *hint, char **tmp, berth_erro
 BERTH_CMD(run);
 BERTH_CMD(ps);
 BERTH_CMD(logs);
+BERTH_CMD(events);
 BERTH_CMD(stop);
 BERTH_CMD(kill);
 BERTH_CMD(rm);

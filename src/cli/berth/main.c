@@ -58,6 +58,7 @@ static const struct {
     {"container", NULL, "the commands above on containers: container ls|rm|run|prune|…"},
     {"system", cmd_system, "df: the disk used; prune: remove what is unused; info"},
     {"info", cmd_info, "the containers, images and host as berth sees them"},
+    {"events", cmd_events, "the engine's events: past ones (--since), then new ones"},
 };
 
 typedef int (*cmd_fn)(struct engine *, int, char **, berth_error_t *);
