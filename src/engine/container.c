@@ -394,6 +394,8 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
 	                      .cwd = o->workdir,
 	                      .tty = o->tty,
 	                      .stdio = stdio};
+	char xid[65] = "";
+	int r;
 
 	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
 		return -1;
@@ -406,5 +408,10 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
 			return berth_error(err, errno, "open `/dev/null`");
 		stdio[0] = devnull;
 	}
-	return exec_run(&x, status, err);
+	event_exec(e, id, xid, o->args, o->n_args, "exec_create", 0);
+	event_exec(e, id, xid, o->args, o->n_args, "exec_start", 0);
+	r = exec_run(&x, status, err);
+	if (r == 0)
+		event_exec(e, id, xid, o->args, o->n_args, "exec_die", *status);
+	return r;
 }

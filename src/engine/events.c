@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -170,12 +171,45 @@ void event_ctr_num(struct engine *e, const char *id, const char *action, const c
 	event_ctr(e, id, action, key, num, NULL);
 }
 
+void event_image(struct engine *e, const char *action, const char *id_hex, const char *name)
+{
+	cleanup_free char *id = xasprintf("sha256:%s", id_hex);
+
+	event_log(e, "image", action, id, "name", name, NULL);
+}
+
+void event_exec(struct engine *e, const char *id, char xid[65], char **args, size_t n_args,
+                const char *action, int code)
+{
+	cleanup_free char *act = xstrdup(action);
+	char num[16];
+
+	if (xid[0] == '\0') {
+		unsigned char rnd[32] = {0};
+		if (getrandom(rnd, sizeof(rnd), 0) < 0)
+			memset(rnd, 0, sizeof(rnd));
+		for (int i = 0; i < 32; i++)
+			snprintf(xid + 2 * i, 3, "%02x", rnd[i]);
+	}
+	if (strcmp(action, "exec_die") == 0) {
+		snprintf(num, sizeof(num), "%d", code);
+		event_ctr(e, id, action, "execID", xid, "exitCode", num, NULL);
+		return;
+	}
+	for (size_t i = 0; i < n_args; i++) {
+		char *a = xasprintf("%s%s%s", act, i ? " " : ": ", args[i]);
+		free(act);
+		act = a;
+	}
+	event_ctr(e, id, act, "execID", xid, NULL);
+}
+
 /* ---- reading ----------------------------------------------------------------------------- */
 
 int events_filter_add(struct events_opts *o, const char *kv, berth_error_t *err)
 {
-	static const char *const keys[] = {"type",    "event",   "container", "image",
-	                                   "network", "volume",  "label"};
+	static const char *const keys[] = {"type",    "event",  "container", "image",
+	                                   "network", "volume", "label"};
 	static const char *const types[] = {"container", "image", "network", "volume"};
 	const char *eq = strchr(kv, '=');
 	cleanup_free char *k = NULL;
@@ -360,8 +394,8 @@ static void events_print(struct events_reader *r, const char *line, size_t len)
 		goto out;
 	if (t > r->last)
 		r->last = t;
-	if ((o->has_since && t < ts_nano(&o->since)) ||
-	    (o->has_until && t > ts_nano(&o->until)) || (o->filters && !events_match(o->filters, ev)))
+	if ((o->has_since && t < ts_nano(&o->since)) || (o->has_until && t > ts_nano(&o->until)) ||
+	    (o->filters && !events_match(o->filters, ev)))
 		goto out;
 	if (o->format == NULL) {
 		cleanup_free char *l = events_line(ev);
@@ -418,11 +452,11 @@ static int events_check_format(const char *format, berth_error_t *err)
 
 	if (format == NULL || strcmp(format, "json") == 0)
 		return 0;
-	sample = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:{s:s,s:s}},s:s,s:i,s:I}", "status",
-	                   "start", "id", "0", "from", "busybox:latest", "Type", "container",
-	                   "Action", "start", "Actor", "ID", "0", "Attributes", "image",
-	                   "busybox:latest", "name", "c", "scope", "local", "time", 0,
-	                   "timeNano", (json_int_t)0);
+	sample =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:{s:s,s:s}},s:s,s:i,s:I}", "status", "start",
+	              "id", "0", "from", "busybox:latest", "Type", "container", "Action", "start",
+	              "Actor", "ID", "0", "Attributes", "image", "busybox:latest", "name", "c",
+	              "scope", "local", "time", 0, "timeNano", (json_int_t)0);
 	r = template_render("--format", format, sample, &out, err);
 	json_decref(sample);
 	/* a field some events lack (exitCode) is no error of the template's */
@@ -501,7 +535,8 @@ int events_show(struct engine *e, const struct events_opts *o, berth_error_t *er
 			long long left = ts_nano(&o->until) - ts_nano(&now);
 			if (left < 0)
 				break;
-			timeout = left / 1000000 + 1 > INT_MAX ? INT_MAX : (int)(left / 1000000 + 1);
+			timeout =
+			    left / 1000000 + 1 > INT_MAX ? INT_MAX : (int)(left / 1000000 + 1);
 		}
 		if (poll(p, 2, timeout) < 0 && errno != EINTR) {
 			berth_error(err, errno, "poll");

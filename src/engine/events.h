@@ -29,11 +29,16 @@ void event_log(struct engine *e, const char *type, const char *action, const cha
     __attribute__((sentinel));
 /* A container's event: Attributes are its name, image and labels (from its record), and the
  * pairs given (NULL key ends them). */
-void event_ctr(struct engine *e, const char *id, const char *action, ...)
-    __attribute__((sentinel));
+void event_ctr(struct engine *e, const char *id, const char *action, ...) __attribute__((sentinel));
 /* The same with one number among the attributes: die's exitCode, kill's signal. */
 void event_ctr_num(struct engine *e, const char *id, const char *action, const char *key,
                    long long v);
+/* An image's event: its id (hex) as the actor "sha256:<hex>", name (or NULL) its attribute. */
+void event_image(struct engine *e, const char *action, const char *id_hex, const char *name);
+/* An exec's events: exec_create and exec_start ("exec_start: CMD ARGS", attributes execID),
+ * exec_die (execID, exitCode code). *xid: a new random exec id when empty. */
+void event_exec(struct engine *e, const char *id, char xid[65], char **args, size_t n_args,
+                const char *action, int code);
 
 /* berth events */
 struct events_opts {

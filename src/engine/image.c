@@ -2,6 +2,7 @@
 /* The image store: index.json, lookup, listing, removal (with garbage collection of blobs
  * and unpacked layers), export as an oci-archive, and the built-in busybox image. */
 #include "image_priv.h"
+#include "events.h"
 #include "dlib.h"
 #include "regref.h"
 #include "log.h"
@@ -517,6 +518,8 @@ int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t 
 	                    json_string_value(json_object_get(img->manifest, "mediaType")), err);
 	engine_unlock(e);
 out:
+	if (r == 0)
+		event_image(e, "tag", img->id, norm);
 	image_free(img);
 	return r;
 }
@@ -887,6 +890,10 @@ int image_remove(struct engine *e, const char *ref, bool force, char **report, b
 		    xasprintf("%s%s%s%s%s%s", name ? "Untagged: " : "", name ? name : "",
 		              name ? "\n" : "", access(blob, F_OK) < 0 ? "Deleted: sha256:" : "",
 		              access(blob, F_OK) < 0 ? id : "", access(blob, F_OK) < 0 ? "\n" : "");
+	if (name)
+		event_image(e, "untag", id, name);
+	if (access(blob, F_OK) < 0)
+		event_image(e, "delete", id, NULL);
 	r = 0;
 out:
 	json_decref(index);
@@ -1148,7 +1155,11 @@ out:
 int image_save(struct engine *e, char **refs, size_t n, const char *file, const char *format,
                berth_error_t *err)
 {
-	return image_save_as(e, refs, n, file, format, true, err);
+	int r = image_save_as(e, refs, n, file, format, true, err);
+
+	for (size_t i = 0; r == 0 && i < n; i++)
+		event_log(e, "image", "save", refs[i], "name", refs[i], NULL);
+	return r;
 }
 
 /* One image: of a manifest list, the host platform's. */

@@ -4,6 +4,7 @@
  * digest verified (blobs against their descriptors, layers against the config's diff ids)
  * before anything moves into the store, so a failed import leaves the store as it was. */
 #include "image_priv.h"
+#include "events.h"
 #include "dlib.h"
 #include "log.h"
 #include "sha256.h"
@@ -677,6 +678,12 @@ int image_import(struct engine *e, const char *file, const char *name, char **ou
 		r = import_check_names(&s, err);
 	if (r == 0)
 		r = staging_commit(&s, out, err);
+	if (r == 0)
+		event_log(e, "image", kind == 'r' ? "import" : "load",
+		          out    ? *out
+		          : name ? name
+		                 : "",
+		          "name", name, NULL);
 out:
 	staging_free(&s);
 	return r;

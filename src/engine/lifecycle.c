@@ -212,7 +212,8 @@ int ctr_rename(struct engine *e, const char *ref, const char *name, berth_error_
 		goto out;
 	}
 	{
-		cleanup_free char *old = xstrdup(json_string_value(json_object_get(rec, "name")) ?: "");
+		cleanup_free char *old =
+		    xstrdup(json_string_value(json_object_get(rec, "name")) ?: "");
 		json_object_set_new(rec, "name", json_string(name));
 		r = ctr_save(e, id, rec, err);
 		if (r == 0)

@@ -9,6 +9,7 @@
  * Layers the store has are not fetched. A failure removes the staging directory: the store is
  * as it was. */
 #include "image_priv.h"
+#include "events.h"
 #include "registry.h"
 #include "util.h"
 
@@ -783,8 +784,8 @@ static int pull_search_list(char ***list, size_t *n, char **file, berth_error_t 
 	return regconf_search(text, *file, list, n, err);
 }
 
-int image_pull(struct engine *e, const char *refstr, const struct reg_opts *o, char **id,
-               berth_error_t *err)
+static int image_pull_ref(struct engine *e, const char *refstr, const struct reg_opts *o, char **id,
+                          berth_error_t *err)
 {
 	struct image_ref ref;
 	char **list = NULL;
@@ -840,4 +841,14 @@ out:
 	free(list);
 	ref_free(&ref);
 	return ret;
+}
+
+int image_pull(struct engine *e, const char *refstr, const struct reg_opts *o, char **id,
+               berth_error_t *err)
+{
+	int r = image_pull_ref(e, refstr, o, id, err);
+
+	if (r == 0)
+		event_log(e, "image", "pull", refstr, "name", refstr, NULL);
+	return r;
 }

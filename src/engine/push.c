@@ -6,6 +6,7 @@
  * bytes as they are, or rewritten as an OCI or Docker schema 2 manifest (--format); the
  * blobs are the same either way. */
 #include "image_priv.h"
+#include "events.h"
 #include "registry.h"
 #include "util.h"
 
@@ -315,6 +316,7 @@ int image_push(struct engine *e, const char *src, const char *dest, const struct
 		push_say(o, "Pushed sha256:%s", hex);
 	}
 	ret = 0;
+	event_log(e, "image", "push", to, "name", to, NULL);
 	goto out;
 fail:
 	berth_error_prefix(err, "%s", to);

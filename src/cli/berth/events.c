@@ -34,9 +34,9 @@ static int events_time(const char *opt, const char *s, struct timespec *out, ber
 BERTH_CMD(events)
 {
 	static const struct option lo[] = {
-	    {"since", required_argument, NULL, 'S'}, {"until", required_argument, NULL, 'U'},
+	    {"since", required_argument, NULL, 'S'},  {"until", required_argument, NULL, 'U'},
 	    {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
-	    {"help", no_argument, NULL, 'h'},        {0},
+	    {"help", no_argument, NULL, 'h'},         {0},
 	};
 	struct events_opts o = {0};
 	int c, r = -1;

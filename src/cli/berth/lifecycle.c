@@ -2,6 +2,7 @@
 /* berth wait, restart, pause, unpause, rename, top: Docker's commands of the same names */
 #include "commands.h"
 #include "engine/engine.h"
+#include "engine/events.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -93,6 +94,8 @@ BERTH_CMD(restart)
 		ctr_info_free(&ci);
 		if (r == 0)
 			r = ctr_start(e, ids[i], err);
+		if (r == 0)
+			event_ctr(e, ids[i], "restart", NULL);
 		if (r == 0)
 			puts(argv[optind + (int)i]);
 	}
