@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +62,90 @@ void ctrlog_format(const struct timespec *t, int stream, const char *data, size_
 		*o++ = '\n';
 		*len = (size_t)(o - *buf);
 		p += tn + (nl ? 1 : 0);
+	}
+}
+
+/* ---- json-file --------------------------------------------------------------------------- */
+
+/* the length of the valid UTF-8 sequence at s (at most n bytes), 0 when there is none */
+static size_t ctrlog_utf8(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0], cp, min;
+	size_t k;
+
+	if (c < 0xc2)
+		return 0;
+	if (c < 0xe0) {
+		k = 2, cp = c & 0x1f, min = 0x80;
+	} else if (c < 0xf0) {
+		k = 3, cp = c & 0x0f, min = 0x800;
+	} else if (c < 0xf5) {
+		k = 4, cp = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return k;
+}
+
+void ctrlog_format_json(const struct timespec *t, int stream, const char *data, size_t n,
+                        char **buf, size_t *len, size_t *cap)
+{
+	char ts[CTRLOG_TS_SIZE];
+	const unsigned char *p = (const unsigned char *)data, *end = p + n;
+	size_t lines = 1;
+
+	for (size_t i = 0; i < n; i++)
+		lines += data[i] == '\n';
+	ctrlog_format_time(t, ts);
+	/* each byte at most 6 ("\u001f"), each record its keys and time */
+	if (*len + n * 6 + lines * 96 > *cap) {
+		*cap = *len + n * 6 + lines * 96 + 256;
+		*buf = xrealloc(*buf, *cap);
+	}
+	while (p < end) {
+		char *o = *buf + *len;
+		o += sprintf(o, "{\"log\":\"");
+		for (; p < end; p++) {
+			unsigned c = *p;
+			size_t k;
+			if (c == '"' || c == '\\') {
+				*o++ = '\\';
+				*o++ = (char)c;
+			} else if (c == '\n') {
+				*o++ = '\\';
+				*o++ = 'n';
+				p++;
+				break;
+			} else if (c == '\t') {
+				*o++ = '\\';
+				*o++ = 't';
+			} else if (c == '\r') {
+				*o++ = '\\';
+				*o++ = 'r';
+			} else if (c < 0x20) {
+				o += sprintf(o, "\\u%04x", c);
+			} else if (c < 0x80) {
+				*o++ = (char)c;
+			} else if ((k = ctrlog_utf8(p, (size_t)(end - p))) != 0) {
+				memcpy(o, p, k);
+				o += k;
+				p += k - 1;
+			} else {
+				o += sprintf(o, "\\ufffd");
+			}
+		}
+		o += sprintf(o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
+		             stream == 2 ? "stderr" : "stdout", ts);
+		*len = (size_t)(o - *buf);
 	}
 }
 
@@ -189,6 +275,168 @@ int ctrlog_parse(const char *line, size_t len, struct ctrlog_rec *out)
 	return 0;
 }
 
+int ctrlog_parse_json(const char *line, size_t len, struct ctrlog_rec *out, json_t **hold)
+{
+	json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
+	const char *ts = json_string_value(json_object_get(j, "time"));
+	const char *st = json_string_value(json_object_get(j, "stream"));
+	json_t *log = json_object_get(j, "log");
+	bool zoned;
+
+	*hold = NULL;
+	if (!json_is_string(log) || ts == NULL || st == NULL ||
+	    ctrlog_parse_rfc3339(ts, strlen(ts), &out->time, &zoned) < 0 || !zoned ||
+	    (strcmp(st, "stdout") != 0 && strcmp(st, "stderr") != 0)) {
+		json_decref(j);
+		return -1;
+	}
+	out->stream = st[3] == 'e' ? 2 : 1;
+	out->text = json_string_value(log);
+	out->text_len = json_string_length(log);
+	out->full = out->text_len > 0 && out->text[out->text_len - 1] == '\n';
+	if (out->full)
+		out->text_len--;
+	*hold = j;
+	return 0;
+}
+
+/* ---- the driver and its options ---------------------------------------------------------- */
+
+int ctrlog_check(const struct run_opts *o, berth_error_t *err)
+{
+	const char *d = o->log_driver ? o->log_driver : "k8s-file";
+
+	if (strcmp(d, "json-file") != 0 && strcmp(d, "k8s-file") != 0 && strcmp(d, "none") != 0)
+		return berth_error(
+		    err, 0, "bad --log-driver `%s`: expected json-file, k8s-file or none", d);
+	for (size_t i = 0; i < o->n_log_opts; i++) {
+		const char *kv = o->log_opts[i], *eq = strchr(kv, '=');
+		char *end;
+		if (eq == NULL || eq[1] == '\0')
+			return berth_error(err, 0, "bad --log-opt `%s`: expected KEY=VALUE", kv);
+		if (strcmp(d, "none") == 0)
+			return berth_error(
+			    err, 0, "bad --log-opt `%s`: the log driver none takes no options", kv);
+		if (strncmp(kv, "max-size=", 9) == 0) {
+			if (spec_parse_size(eq + 1) <= 0)
+				return berth_error(
+				    err, 0, "bad --log-opt `%s`: expected a size like 10m", kv);
+		} else if (strncmp(kv, "max-file=", 9) == 0) {
+			long v;
+			errno = 0;
+			v = strtol(eq + 1, &end, 10);
+			if (*end || errno || v < 1 || v > 1000)
+				return berth_error(err, 0,
+				                   "bad --log-opt `%s`: expected a number of files "
+				                   "(1 to 1000)",
+				                   kv);
+		} else {
+			return berth_error(
+			    err, 0,
+			    "bad --log-opt `%s`: unknown option for the log driver %s "
+			    "(max-size, max-file)",
+			    kv, d);
+		}
+	}
+	return 0;
+}
+
+json_t *ctrlog_config(const struct run_opts *o)
+{
+	json_t *cfg = json_object();
+
+	for (size_t i = 0; i < o->n_log_opts; i++) {
+		const char *eq = strchr(o->log_opts[i], '=');
+		cleanup_free char *k =
+		    eq ? xasprintf("%.*s", (int)(eq - o->log_opts[i]), o->log_opts[i]) : NULL;
+		if (k)
+			json_object_set_new(cfg, k, json_string(eq + 1));
+	}
+	return json_pack("{s:s,s:o}", "Type", o->log_driver ? o->log_driver : "k8s-file", "Config",
+	                 cfg);
+}
+
+/* the record's driver: "k8s-file" for a container of an older berth */
+static const char *ctrlog_driver(json_t *rec)
+{
+	json_t *lc = json_object_get(json_object_get(rec, "HostConfig"), "LogConfig");
+	return json_string_value(json_object_get(lc, "Type")) ?: "k8s-file";
+}
+
+static const char *ctrlog_opt(json_t *rec, const char *k)
+{
+	json_t *lc = json_object_get(json_object_get(rec, "HostConfig"), "LogConfig");
+	return json_string_value(json_object_get(json_object_get(lc, "Config"), k));
+}
+
+/* ---- the monitor's writer ---------------------------------------------------------------- */
+
+int ctrlog_writer_open(const char *dir, json_t *rec, struct ctrlog_writer *w, berth_error_t *err)
+{
+	const char *d = ctrlog_driver(rec);
+	const char *ms = ctrlog_opt(rec, "max-size"), *mf = ctrlog_opt(rec, "max-file");
+	struct stat st;
+
+	*w = (struct ctrlog_writer){.fd = -1, .max_file = 1};
+	if (strcmp(d, "none") == 0)
+		return 0;
+	w->json = strcmp(d, "json-file") == 0;
+	w->path = xasprintf("%s/%s", dir, w->json ? CTRLOG_JSON_NAME : CTRLOG_NAME);
+	if (ms)
+		w->max_size = spec_parse_size(ms) > 0 ? spec_parse_size(ms) : 0;
+	if (mf)
+		w->max_file = atoi(mf) > 0 ? atoi(mf) : 1;
+	w->fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		berth_error(err, errno, "open `%s`", w->path);
+		ctrlog_writer_close(w);
+		return -1;
+	}
+	if (fstat(w->fd, &st) == 0)
+		w->size = st.st_size;
+	return 0;
+}
+
+/* NAME.(k-1) to NAME.k, …, NAME to NAME.1, and NAME again empty */
+static void ctrlog_rotate(struct ctrlog_writer *w)
+{
+	for (int k = w->max_file - 1; k >= 1; k--) {
+		cleanup_free char *from =
+		    k == 1 ? xstrdup(w->path) : xasprintf("%s.%d", w->path, k - 1);
+		cleanup_free char *to = xasprintf("%s.%d", w->path, k);
+		rename(from, to);
+	}
+	close(w->fd);
+	w->fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	w->size = 0;
+}
+
+void ctrlog_write(struct ctrlog_writer *w, const struct timespec *t, int stream, const char *data,
+                  size_t n)
+{
+	size_t len = 0;
+
+	if (w->fd < 0)
+		return;
+	if (w->json)
+		ctrlog_format_json(t, stream, data, n, &w->buf, &len, &w->cap);
+	else
+		ctrlog_format(t, stream, data, n, &w->buf, &len, &w->cap);
+	if (w->max_size > 0 && w->size > 0 && w->size + (long long)len > w->max_size)
+		ctrlog_rotate(w);
+	if (w->fd >= 0 && util_write_all(w->fd, w->buf, len) == 0)
+		w->size += (long long)len;
+}
+
+void ctrlog_writer_close(struct ctrlog_writer *w)
+{
+	util_closep(&w->fd);
+	free(w->path);
+	free(w->buf);
+	w->path = w->buf = NULL;
+	w->cap = 0;
+}
+
 /* Go's time.ParseDuration: [+-]?(NUMBER UNIT)+, NUMBER with an optional fraction */
 static int ctrlog_parse_duration(const char *s, long double *secs)
 {
@@ -293,6 +541,7 @@ static int ctrlog_cmp(const struct timespec *a, const struct timespec *b)
 /* The reader's state, across reads of a log that grows (-f). */
 struct ctrlog_reader {
 	const struct ctr_log_opts *o;
+	bool json;        /* json-file records, else k8s-file */
 	bool count;       /* only count the lines (for --tail) */
 	long long lines;  /* whole lines counted (count) */
 	long long skip;   /* whole lines to skip before printing (--tail) */
@@ -333,6 +582,13 @@ static void ctrlog_emit(struct ctrlog_reader *r, const struct ctrlog_rec *rec)
 	r->at_start[rec->stream] = rec->full;
 }
 
+static int ctrlog_parse_any(const struct ctrlog_reader *r, const char *line, size_t len,
+                            struct ctrlog_rec *rec, json_t **hold)
+{
+	*hold = NULL;
+	return r->json ? ctrlog_parse_json(line, len, rec, hold) : ctrlog_parse(line, len, rec);
+}
+
 /* The held parts of stream's line: printed (print) or dropped. */
 static void ctrlog_release(struct ctrlog_reader *r, int stream, bool print)
 {
@@ -342,20 +598,33 @@ static void ctrlog_release(struct ctrlog_reader *r, int stream, bool print)
 	if (p == NULL)
 		return;
 	end = p + r->held_len[stream];
-	for (; print && p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
-		if (ctrlog_parse(p, (size_t)(nl - p), &rec) == 0)
+	for (; print && p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1) {
+		json_t *hold;
+		if (ctrlog_parse_any(r, p, (size_t)(nl - p), &rec, &hold) == 0)
 			ctrlog_emit(r, &rec);
+		json_decref(hold);
+	}
 	free(r->held[stream]);
 	r->held[stream] = NULL;
 	r->held_len[stream] = 0;
 }
 
+static void ctrlog_line_rec(struct ctrlog_reader *r, const char *line, size_t len,
+                            struct ctrlog_rec rec);
+
 static void ctrlog_line(struct ctrlog_reader *r, const char *line, size_t len)
 {
 	struct ctrlog_rec rec;
+	json_t *hold;
 
-	if (ctrlog_parse(line, len, &rec) < 0)
-		return;
+	if (ctrlog_parse_any(r, line, len, &rec, &hold) == 0)
+		ctrlog_line_rec(r, line, len, rec);
+	json_decref(hold);
+}
+
+static void ctrlog_line_rec(struct ctrlog_reader *r, const char *line, size_t len,
+                            struct ctrlog_rec rec)
+{
 	if (r->o->has_until && ctrlog_cmp(&rec.time, &r->o->until) > 0)
 		r->past_until = true;
 	if (!ctrlog_wanted(r, &rec))
@@ -446,20 +715,64 @@ static int ctrlog_old(struct engine *e, const char *id, const struct ctr_log_opt
 	}
 }
 
+/* The rotated files NAME.N … NAME.1 that are there (N: how many). */
+static int ctrlog_rotated(const char *p)
+{
+	int n = 0;
+
+	for (; n < 1000; n++) {
+		cleanup_free char *q = xasprintf("%s.%d", p, n + 1);
+		if (access(q, F_OK) < 0)
+			break;
+	}
+	return n;
+}
+
+/* The rotated files, oldest first. */
+static int ctrlog_pump_rotated(struct ctrlog_reader *r, const char *p, int n, berth_error_t *err)
+{
+	for (int k = n; k >= 1; k--) {
+		cleanup_free char *q = xasprintf("%s.%d", p, k);
+		cleanup_close int fd = open(q, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* rotated away meanwhile */
+		r->len = 0;
+		if (ctrlog_pump(r, fd, q, err) < 0)
+			return -1;
+	}
+	r->len = 0;
+	return 0;
+}
+
 int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, berth_error_t *err)
 {
-	cleanup_free char *p = engine_path(e, "containers/%s/" CTRLOG_NAME, id);
-	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
 	struct ctrlog_reader r = {.o = o, .at_start = {true, true, true}, .last = 1};
-	int rc = -1;
+	cleanup_free char *p = NULL;
+	cleanup_close int fd = -1;
+	int rc = -1, n_rot;
+	json_t *rec;
 
-	if (fd < 0 && errno == ENOENT)
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	if (strcmp(ctrlog_driver(rec), "none") == 0) {
+		json_decref(rec);
+		return berth_error(err, 0,
+		                   "container %.12s: configured logging driver does not support "
+		                   "reading (--log-driver none keeps no log)",
+		                   id);
+	}
+	r.json = strcmp(ctrlog_driver(rec), "json-file") == 0;
+	json_decref(rec);
+	p = engine_path(e, "containers/%s/%s", id, r.json ? CTRLOG_JSON_NAME : CTRLOG_NAME);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !r.json)
 		return ctrlog_old(e, id, o, err);
 	if (fd < 0)
 		return berth_error(err, errno, "open `%s`", p);
+	n_rot = ctrlog_rotated(p);
 	if (o->tail >= 0) {
 		r.count = true;
-		if (ctrlog_pump(&r, fd, p, err) < 0)
+		if (ctrlog_pump_rotated(&r, p, n_rot, err) < 0 || ctrlog_pump(&r, fd, p, err) < 0)
 			goto out;
 		r.count = false;
 		r.len = 0;
@@ -470,10 +783,23 @@ int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, ber
 			goto out;
 		}
 	}
+	if (ctrlog_pump_rotated(&r, p, n_rot, err) < 0)
+		goto out;
 	for (;;) {
 		struct timespec now;
+		struct stat a, b;
 		if (ctrlog_pump(&r, fd, p, err) < 0)
 			goto out;
+		/* rotated while followed: the new file from its start */
+		if (o->follow && stat(p, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {
+			int nfd = open(p, O_RDONLY | O_CLOEXEC);
+			if (nfd >= 0) {
+				close(fd);
+				fd = nfd;
+				r.len = 0;
+				continue;
+			}
+		}
 		if (!o->follow || r.past_until)
 			break;
 		clock_gettime(CLOCK_REALTIME, &now);

@@ -19,6 +19,12 @@
 /* the log's name in a container's directory; containers of older berths have a plain ctr.log */
 #define CTRLOG_NAME     "ctr.k8s.log"
 #define CTRLOG_OLD_NAME "ctr.log"
+/* --log-driver json-file: Docker's format, a JSON document a line,
+ * {"log":"TEXT\n","stream":"stdout","time":"2026-12-06T01:02:03.123456789Z"} (TEXT without
+ * the newline for a part of a line); bytes that are not UTF-8 become U+FFFD */
+#define CTRLOG_JSON_NAME "ctr.json.log"
+/* --log-opt max-size: the log past it is renamed NAME.1 (NAME.1 to NAME.2, …), keeping
+ * max-file files in all (default 1: the log starts again empty) */
 /* "2026-12-06T01:02:03.123456789Z" and its NUL */
 #define CTRLOG_TS_SIZE 31
 
@@ -38,5 +44,26 @@ struct ctrlog_rec {
 };
 /* One record, line without its newline. -1 when it is not one. */
 int ctrlog_parse(const char *line, size_t len, struct ctrlog_rec *out);
+struct json_t;
+/* The same for json-file; *hold (json_decref after use) keeps the text. */
+void ctrlog_format_json(const struct timespec *t, int stream, const char *data, size_t n,
+                        char **buf, size_t *len, size_t *cap);
+int ctrlog_parse_json(const char *line, size_t len, struct ctrlog_rec *out, struct json_t **hold);
+
+/* The monitor's side: the container's log as its record's HostConfig.LogConfig says. */
+struct ctrlog_writer {
+	int fd;                   /* -1: none (--log-driver none) */
+	bool json;                /* json-file, else k8s-file */
+	long long max_size, size; /* 0: no rotation */
+	int max_file;
+	char *path;
+	char *buf; /* the records of a chunk, reused */
+	size_t cap;
+};
+int ctrlog_writer_open(const char *dir, struct json_t *rec, struct ctrlog_writer *w,
+                       berth_error_t *err);
+void ctrlog_write(struct ctrlog_writer *w, const struct timespec *t, int stream, const char *data,
+                  size_t n);
+void ctrlog_writer_close(struct ctrlog_writer *w);
 
 #endif

@@ -198,7 +198,10 @@ struct run_opts {
 	const char *seccomp; /* "unconfined" or a profile file; NULL: none given */
 	char **ulimits, **sysctls, **devices;
 	size_t n_ulimits, n_sysctls, n_devices;
-	int64_t shm_size; /* 0: the default 64m */
+	int64_t shm_size;       /* 0: the default 64m */
+	const char *log_driver; /* json-file, k8s-file (NULL: the default), none */
+	char **log_opts;        /* --log-opt K=V */
+	size_t n_log_opts;
 };
 
 /* runflags.c: check the values of --stop-signal, --label, --tz, --security-opt, --ulimit,
@@ -331,6 +334,11 @@ struct ctr_log_opts {
 	struct timespec since, until;
 };
 int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, berth_error_t *err);
+/* --log-driver json-file|k8s-file|none and --log-opt max-size=SIZE, max-file=N (ctrlog.c):
+ * checked (one line naming the flag), and as the record keeps them: HostConfig.LogConfig
+ * {"Type": driver, "Config": {opt: value}}. */
+int ctrlog_check(const struct run_opts *o, berth_error_t *err);
+struct json_t *ctrlog_config(const struct run_opts *o);
 /* A --since / --until value, as Docker takes them: an RFC 3339 time ("2026-12-06T01:02:03Z",
  * a fraction and a zone offset allowed; without a zone, local time), a date ("2026-12-06"), Unix
  * seconds ("1765000000", "1765000000.5"), or a duration before now ("10m", "1h30m", "42s",

@@ -2,7 +2,7 @@
 /* The monitor: the process that creates the container through the runtime library (in the
  * foreground mode, so that it stays the container's parent: PR_SET_CHILD_SUBREAPER), gives
  * it its stdio (pipes it holds the other ends of, or a terminal whose master the library
- * hands back), copies the output to containers/<id>/ctr.k8s.log (a record a line, ctrlog.h;
+ * hands back), copies the output to its log (ctrlog.h: as --log-driver says, a record a line;
  * and to the terminal when attached) with the library's supervise loop, and records the exit
  * status. `berth run` is the monitor itself; `berth run -d` and `berth start` double-fork one. */
 #include "ctrlog.h"
@@ -44,10 +44,8 @@ static int monitor_update(struct engine *e, const char *id, json_t *fields, bert
 }
 
 struct monitor_sink {
-	int logfd;
+	struct ctrlog_writer log; /* ctrlog.h: as --log-driver says */
 	bool attached;
-	char *rec; /* the records of a chunk (ctrlog.h), reused */
-	size_t cap;
 	struct attach_srv *srv; /* detached: berth attach's clients */
 };
 
@@ -57,11 +55,9 @@ static void monitor_sink(void *arg, int stream, const char *buf, size_t len)
 {
 	struct monitor_sink *m = arg;
 	struct timespec now;
-	size_t n = 0;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	ctrlog_format(&now, stream, buf, len, &m->rec, &n, &m->cap);
-	util_write_all(m->logfd, m->rec, n);
+	ctrlog_write(&m->log, &now, stream, buf, len);
 	attach_send(m->srv, stream, buf, len);
 	if (m->attached)
 		util_write_all(stream, buf, len);
@@ -105,15 +101,13 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
                         int *status, berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
-	cleanup_free char *logp = engine_path(e, "containers/%s/" CTRLOG_NAME, id);
 	cleanup_free char *rt = ctr_runtime_root(e);
-	cleanup_close int logfd = -1;
 	cleanup_close int devnull = -1;
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, master = -1;
 	int stdio[3];
 	struct container_opts co = {
 	    .root = rt, .id = id, .bundle = dir, .foreground = true, .stdio = stdio};
-	struct monitor_sink ms = {.attached = attached};
+	struct monitor_sink ms = {.attached = attached, .log = {.fd = -1}};
 	struct supervise_io io = {.master = -1,
 	                          .out = -1,
 	                          .err = -1,
@@ -151,13 +145,16 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		max = (int)json_integer_value(json_object_get(rp, "maximum_retry_count"));
 		count = (int)json_integer_value(json_object_get(rec, "restart_count"));
 	}
+	r = ctrlog_writer_open(dir, rec, &ms.log, err);
 	json_decref(rec);
-
-	logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (r < 0)
+		return -1;
+	r = -1;
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (logfd < 0 || devnull < 0)
-		return berth_error(err, errno, "open `%s`", logp);
-	ms.logfd = logfd;
+	if (devnull < 0) {
+		ctrlog_writer_close(&ms.log);
+		return berth_error(err, errno, "open `/dev/null`");
+	}
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -339,7 +336,7 @@ out:
 		berth_error_release(&e2);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	free(ms.rec);
+	ctrlog_writer_close(&ms.log);
 	return r;
 }
 

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static void run_push(char ***v, size_t *n, const char *s)
@@ -55,6 +56,46 @@ static int run_cidfile_open(const char *path, berth_error_t *err)
 	return fd;
 }
 
+/* -a STDIN|STDOUT|STDERR (any case), into the mask */
+static int run_attach_flag(const char *v, unsigned *mask, berth_error_t *err)
+{
+	static const char *const names[] = {"stdin", "stdout", "stderr"};
+
+	for (unsigned i = 0; i < 3; i++)
+		if (strcasecmp(v, names[i]) == 0) {
+			*mask |= 1u << i;
+			return 0;
+		}
+	return berth_error(err, 0, "bad -a `%s`: expected STDIN, STDOUT or STDERR", v);
+}
+
+/* The container attached (berth run without -d): with -a, the streams not named are not ours
+ * (they go to the log only; stdin: /dev/null), as Docker's run -a. */
+static int run_attached(struct engine *e, const char *id, unsigned attach, int *status,
+                        berth_error_t *err)
+{
+	int saved[3] = {-1, -1, -1}, null, r;
+
+	if (attach == 0)
+		return monitor_run_attached(e, id, status, err);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return berth_error(err, errno, "open `/dev/null`");
+	for (int fd = 0; fd < 3; fd++)
+		if (!(attach & (1u << fd))) {
+			saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			dup2(null, fd);
+		}
+	close(null);
+	r = monitor_run_attached(e, id, status, err);
+	for (int fd = 0; fd < 3; fd++)
+		if (saved[fd] >= 0) {
+			dup2(saved[fd], fd);
+			close(saved[fd]);
+		}
+	return r;
+}
+
 static const char run_usage[] =
     "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
     "[--env-file F] [-w DIR]\n"
@@ -77,6 +118,8 @@ static const char run_usage[] =
     "seccomp=unconfined|FILE]\n"
     "  [--security-opt no-new-privileges] [--ulimit NAME=SOFT[:HARD]] [--sysctl K=V]\n"
     "  [--shm-size SIZE] [--device HOST[:CTR][:rwm]]\n"
+    "  [--log-driver json-file|k8s-file|none] [--log-opt max-size=SIZE|max-file=N]\n"
+    "  [-a STDIN|STDOUT|STDERR] [-q]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
     "IMAGE [CMD…]";
 
@@ -128,7 +171,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_ULIMIT,
 		O_SYSCTL,
 		O_SHM,
-		O_DEVICE
+		O_DEVICE,
+		O_LOGDRV,
+		O_LOGOPT
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -183,6 +228,10 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"sysctl", required_argument, NULL, O_SYSCTL},
 	    {"shm-size", required_argument, NULL, O_SHM},
 	    {"device", required_argument, NULL, O_DEVICE},
+	    {"log-driver", required_argument, NULL, O_LOGDRV},
+	    {"log-opt", required_argument, NULL, O_LOGOPT},
+	    {"attach", required_argument, NULL, 'a'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -196,10 +245,11 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	size_t n_keep = 0;
 	struct image *img = NULL;
 	cleanup_free char *id = NULL;
+	unsigned attach = 0; /* -a: 1 << fd of each stream named; 0: all */
 	int c, status = 0, r = -1;
 
-	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:Pl:" : "dite:w:u:v:hp:Pl:", lo,
-	                       create ? create_usage : run_usage, err)) != -1) {
+	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:Pl:a:q" : "dite:w:u:v:hp:Pl:a:q",
+	                       lo, create ? create_usage : run_usage, err)) != -1) {
 		if (create && c == 'd') {
 			berth_error(err, 0,
 			            "unknown option `--detach`: a created container is started by "
@@ -417,7 +467,19 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		case O_DEVICE:
 			run_push(&o.devices, &o.n_devices, optarg);
 			break;
-		default: /* CLI_FAIL, CLI_HELP */
+		case O_LOGDRV:
+			o.log_driver = optarg;
+			break;
+		case O_LOGOPT:
+			run_push(&o.log_opts, &o.n_log_opts, optarg);
+			break;
+		case 'a':
+			if (run_attach_flag(optarg, &attach, err) < 0)
+				goto out;
+			break;
+		case 'q':
+			break; /* no pull progress: run never shows it */
+		default:       /* CLI_FAIL, CLI_HELP */
 			r = CLI_RET(c);
 			goto out;
 		}
@@ -434,9 +496,14 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		            o.restart);
 		goto out;
 	}
+	if (attach && o.detach) {
+		berth_error(err, 0,
+		            "-a (--attach) and -d conflict: a detached container is not attached");
+		goto out;
+	}
 	o.cmd = argv + optind + 1;
 	o.n_cmd = (size_t)(argc - optind - 1);
-	if (spec_check_opts(&o, err) < 0)
+	if (spec_check_opts(&o, err) < 0 || ctrlog_check(&o, err) < 0)
 		goto out;
 	/* --pull=missing (the default): an image not in the store is pulled */
 	if (strcmp(pull, "always") == 0 ||
@@ -498,7 +565,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		r = 0;
 		goto out;
 	}
-	if (monitor_run_attached(e, id, &status, err) < 0) {
+	if (run_attached(e, id, attach, &status, err) < 0) {
 		berth_error_t e2 = NULL;
 		ctr_remove(e, id, true, &e2);
 		berth_error_release(&e2);
@@ -533,6 +600,7 @@ out:
 	free(o.ulimits);
 	free(o.sysctls);
 	free(o.devices);
+	free(o.log_opts);
 	return r;
 }
 
