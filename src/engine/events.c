@@ -483,7 +483,7 @@ int events_show(struct engine *e, const struct events_opts *o, berth_error_t *er
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (sfd < 0 || ino < 0) {
 		berth_error(err, errno, sfd < 0 ? "signalfd" : "inotify_init1");
@@ -550,6 +550,12 @@ int events_show(struct engine *e, const struct events_opts *o, berth_error_t *er
 	rc = 0;
 out:
 	fflush(stdout);
+	/* the signals taken (not left pending, which the old mask would deliver) */
+	if (sfd >= 0) {
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof(si)) > 0)
+			;
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(r.buf);
 	return rc;

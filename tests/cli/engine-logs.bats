@@ -329,3 +329,150 @@ make_c() {
 	[[ "$output" == *" diff "* ]]
 	[[ "$output" == *" export "* ]]
 }
+
+# --log-driver, --log-opt, -a, -q (issue 17)
+
+# wait_exited ID: poll (bounded) until the container has exited
+wait_exited() {
+	local i
+	for i in $(seq 150); do
+		b ps -a --format json | jqe '.[] | select(.id == "'"$1"'") | .state == "exited"' >/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+@test "logs: --log-driver json-file writes Docker's format and logs reads it" {
+	run --separate-stderr b run --name j --log-driver json-file busybox sh -c 'echo out1; echo err1 >&2; printf "q\"b\\\\\tx"; echo; printf part'
+	[ "$status" -eq 0 ]
+	f=$ROOT/containers/$(b inspect -f '{{.id}}' j)/ctr.json.log
+	[ ! -e "$(dirname "$f")/ctr.k8s.log" ]
+	# one document a line: log (with its newline when the line is whole), stream, time
+	run jq -c . "$f"
+	[ "$status" -eq 0 ]
+	jqe -s 'length == 4 and (map(.stream) | sort) == ["stderr", "stdout", "stdout", "stdout"]' <"$f"
+	jqe -s 'map(select(.stream == "stdout") | .log) == ["out1\n", "q\"b\\\tx\n", "part"]' <"$f"
+	jqe -s 'map(select(.stream == "stderr"))[0].log == "err1\n"' <"$f"
+	jqe -s 'all(.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z$"))' <"$f"
+	run --separate-stderr b logs j
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'out1\nq"b\\\tx\npart')" ]
+	[ "$stderr" = err1 ]
+	run --separate-stderr b logs -t --tail 1 j
+	[[ "$output" =~ ^${TS}\ part$ ]]
+	# bytes that are not UTF-8 are kept as U+FFFD, the rest as it is
+	b run --name u --log-driver json-file busybox sh -c 'printf "\xff\xc3\xa9\n"' >/dev/null
+	run b logs u
+	[ "$output" = "$(printf '\xef\xbf\xbd\xc3\xa9')" ]
+	# inspect: HostConfig.LogConfig
+	run -0 b inspect -f '{{json .HostConfig.LogConfig}}' j
+	[ "$output" = '{"Type":"json-file","Config":{}}' ]
+	run -0 b inspect -f '{{.HostConfig.LogConfig.Type}}' u
+	[ "$output" = json-file ]
+}
+
+@test "logs: --log-opt max-size and max-file rotate the log, and logs reads across the files" {
+	for d in k8s-file json-file; do
+		b run --name "r-$d" --log-driver "$d" --log-opt max-size=300 --log-opt max-file=3 busybox sh -c 'for i in $(seq 1 60); do echo line$i; usleep 5000; done' >/dev/null
+		dir=$ROOT/containers/$(b inspect -f '{{.id}}' "r-$d")
+		base=$dir/ctr.k8s.log
+		if [ "$d" = json-file ]; then base=$dir/ctr.json.log; fi
+		ls -l "$dir"
+		# max-file files in all: the log, .1 and .2, none past max-size (a record each)
+		[ -e "$base" ]
+		[ -e "$base.1" ]
+		[ -e "$base.2" ]
+		[ ! -e "$base.3" ]
+		[ "$(stat -c %s "$base.1")" -le 300 ]
+		# logs: what the files keep, oldest first, the last line last
+		run b logs "r-$d"
+		[ "$status" -eq 0 ]
+		[ "${lines[-1]}" = line60 ]
+		n=${#lines[@]}
+		[ "$n" -gt 3 ]
+		[ "$n" -lt 60 ]
+		first=${lines[0]#line}
+		[ "$output" = "$(seq "$first" 60 | sed 's/^/line/')" ]
+		run b logs --tail 3 "r-$d"
+		[ "$output" = "$(printf 'line58\nline59\nline60')" ]
+	done
+	inspect=$(b inspect -f '{{json .HostConfig.LogConfig}}' r-k8s-file)
+	[ "$inspect" = '{"Type":"k8s-file","Config":{"max-size":"300","max-file":"3"}}' ]
+	# max-file 1 (the default): the log starts again, no other file
+	b run --name r1 --log-opt max-size=200 busybox sh -c 'for i in $(seq 1 30); do echo line$i; done' >/dev/null
+	run b logs r1
+	[ "${lines[-1]}" = line30 ]
+	[ "${#lines[@]}" -lt 30 ]
+	[ -z "$(ls "$ROOT"/containers/*/ctr.k8s.log.* 2>/dev/null | xargs -r grep -l line30)" ]
+}
+
+@test "logs -f follows the log across a rotation" {
+	id=$(b run -d --log-opt max-size=200 --log-opt max-file=2 busybox sh -c 'sleep 1; for i in $(seq 1 20); do echo line$i; usleep 50000; done')
+	run --separate-stderr timeout 120 "$BERTH" --root "$ROOT" logs -f "$id"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = line20 ]
+	[ "$output" = "$(seq 1 20 | sed 's/^/line/')" ]
+}
+
+@test "logs: --log-driver none keeps nothing, and logs says so" {
+	run b run --name n --log-driver none busybox sh -c 'echo shown'
+	[ "$status" -eq 0 ]
+	[ "$output" = shown ]
+	[ -z "$(ls "$ROOT"/containers/*/ctr.* 2>/dev/null)" ]
+	bad 125 'configured logging driver does not support reading' logs n
+	id=$(b run -d --log-driver none busybox true)
+	wait_exited "$id"
+	bad 125 'configured logging driver does not support reading' logs -f "$id"
+	run -0 b inspect -f '{{.HostConfig.LogConfig.Type}}' n
+	[ "$output" = none ]
+}
+
+@test "logs: bad --log-driver and --log-opt are one line, exit 125, nothing left" {
+	bad 125 'bad --log-driver `syslog`: expected json-file, k8s-file or none' run --log-driver syslog busybox true
+	bad 125 'bad --log-opt `max-size=big`: expected a size' run --log-opt max-size=big busybox true
+	bad 125 'bad --log-opt `max-file=0`: expected a number of files' run --log-opt max-file=0 busybox true
+	bad 125 'bad --log-opt `max-file=x`' run --log-driver json-file --log-opt max-file=x busybox true
+	bad 125 'bad --log-opt `labels=a`: unknown option for the log driver k8s-file' run --log-opt labels=a busybox true
+	bad 125 'bad --log-opt `max-size`: expected KEY=VALUE' create --log-opt max-size busybox true
+	bad 125 'the log driver none takes no options' run --log-driver none --log-opt max-size=1m busybox true
+	bad 125 'option `--log-driver` needs a value' run --log-driver
+	assert_nothing_left
+}
+
+@test "run -a: only the streams named are attached, the others go to the log" {
+	run --separate-stderr b run --name a1 -a stdout busybox sh -c 'echo o; echo e >&2'
+	[ "$status" -eq 0 ]
+	[ "$output" = o ]
+	[ -z "$stderr" ]
+	run --separate-stderr b logs a1
+	[ "$output" = o ]
+	[ "$stderr" = e ]
+	run --separate-stderr b run --name a2 -a STDERR busybox sh -c 'echo o; echo e >&2; exit 4'
+	[ "$status" -eq 4 ]
+	[ -z "$output" ]
+	[ "$stderr" = e ]
+	run --separate-stderr b run -a stdout --attach stderr --rm busybox sh -c 'echo o; echo e >&2'
+	[ "$output" = o ]
+	[ "$stderr" = e ]
+	# stdin only with -a stdin (and -i)
+	run --separate-stderr b run -i -a stdout --rm busybox sh -c 'cat; echo end'
+	[ "$output" = end ]
+	run --separate-stderr b run -i -a stdin -a stdout --rm busybox sh -c 'cat; echo end' <<<fed
+	[ "$output" = "$(printf 'fed\nend')" ]
+	# berth's own errors still reach stderr
+	run --separate-stderr b run -a stdout busybox /nonexistent
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == *nonexistent* ]]
+	bad 125 'bad -a `stdnull`: expected STDIN, STDOUT or STDERR' run -a stdnull busybox true
+	bad 125 '-a (--attach) and -d conflict' run -d -a stdout busybox true
+	[ "$(b ps -a --format '{{.name}}' | sort | tr '\n' ' ')" = "a1 a2 " ]
+}
+
+@test "run -q, --quiet: nothing but the container's output" {
+	run --separate-stderr b run -q --rm busybox echo hi
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	[ -z "$stderr" ]
+	run --separate-stderr b run --quiet --rm busybox echo hi
+	[ "$output" = hi ]
+}
