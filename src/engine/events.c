@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -252,6 +253,12 @@ int events_filter_add(struct events_opts *o, const char *kv, berth_error_t *err)
 	}
 	json_array_append_new(a, json_string(eq + 1));
 	return 0;
+}
+
+void events_opts_free(struct events_opts *o)
+{
+	json_decref(o->filters);
+	o->filters = NULL;
 }
 
 static const char *ev_str(const json_t *ev, const char *k)

@@ -14,7 +14,6 @@
 
 #include "engine.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -41,15 +40,17 @@ void event_exec(struct engine *e, const char *id, char xid[65], char **args, siz
                 const char *action, int code);
 
 /* berth events */
+struct json_t;
 struct events_opts {
 	bool has_since, has_until;
 	struct timespec since, until;
-	json_t *filters;    /* {"type": ["container", …], …} (events_filter_add) */
-	const char *format; /* NULL: Docker's line; "json": the document; else a template */
+	struct json_t *filters; /* {"type": ["container", …], …} (events_filter_add) */
+	const char *format;     /* NULL: Docker's line; "json": the document; else a template */
 };
 /* -f KEY=VALUE: type, event (or action), container, image, network, volume, label (KEY or
  * KEY=VALUE). One line naming the value otherwise. */
 int events_filter_add(struct events_opts *o, const char *kv, berth_error_t *err);
+void events_opts_free(struct events_opts *o);
 /* Print the events in [since, until] (none of the past without either), then, unless until
  * has passed, follow the log until it does or SIGINT / SIGTERM come (then 0). */
 int events_show(struct engine *e, const struct events_opts *o, berth_error_t *err);
@@ -57,7 +58,7 @@ int events_show(struct engine *e, const struct events_opts *o, berth_error_t *er
 /* Pure parts, unit-testable: whether ev (a parsed line) passes the filters; Docker's line
  * for ev, "2026-12-06T05:00:00.123456789Z container start ID (image=busybox, name=x)"
  * (heap). */
-bool events_match(const json_t *filters, const json_t *ev);
-char *events_line(const json_t *ev);
+bool events_match(const struct json_t *filters, const struct json_t *ev);
+char *events_line(const struct json_t *ev);
 
 #endif

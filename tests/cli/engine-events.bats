@@ -85,6 +85,12 @@ wait_grep() {
 	[ "$(echo $output)" = "10 15 15" ]
 	run ev -f event=exec_die --format '{{.Actor.Attributes.exitCode}} {{len .Actor.Attributes.execID}}'
 	[ "$output" = "0 64" ]
+	# berth attach
+	b run -d -i --name at busybox sh -c 'read l; echo got:$l' >/dev/null
+	run b attach at <<<hello
+	[ "$output" = got:hello ]
+	run ev -f container=at --format '{{.Action}}'
+	[ "$(echo $output)" = "create start attach die" ]
 }
 
 @test "events: images, volumes and networks" {

@@ -460,8 +460,7 @@ wait_exited() {
 	run --separate-stderr b run -i -a stdin -a stdout --rm busybox sh -c 'cat; echo end' <<<fed
 	[ "$output" = "$(printf 'fed\nend')" ]
 	# berth's own errors still reach stderr
-	run --separate-stderr b run -a stdout busybox /nonexistent
-	[ "$status" -eq 127 ]
+	run -127 --separate-stderr b run -a stdout busybox /nonexistent
 	[[ "$stderr" == *nonexistent* ]]
 	bad 125 'bad -a `stdnull`: expected STDIN, STDOUT or STDERR' run -a stdnull busybox true
 	bad 125 '-a (--attach) and -d conflict' run -d -a stdout busybox true

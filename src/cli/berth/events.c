@@ -72,6 +72,6 @@ BERTH_CMD(events)
 	}
 	r = events_show(e, &o, err);
 out:
-	json_decref(o.filters);
+	events_opts_free(&o);
 	return r;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for a container's log (src/engine/ctrlog.c): records as the monitor writes them
- * (k8s-file: time, stream, F/P, text), their parsing, and the --since / --until values. */
+ * (k8s-file: time, stream, F/P, text; json-file), their parsing, and the --since / --until
+ * values; the event log's lines and filters (src/engine/events.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,9 @@
 
 #include "ctrlog.h"
 #include "engine.h"
+#include "events.h"
+
+#include <jansson.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -138,13 +142,119 @@ static void test_parse_time(void **state)
 		assert_int_equal(ctr_log_parse_time(bad[i], &now, &t), -1);
 }
 
+static char *format_json(int stream, const char *data, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	ctrlog_format_json(&T, stream, data, n, &buf, &len, &cap);
+	buf = realloc(buf, len + 1);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* json-file: Docker's documents, a line each; escapes; not UTF-8 as U+FFFD */
+static void test_json_records(void **state)
+{
+	struct ctrlog_rec rec;
+	json_t *hold;
+	char *s;
+	(void)state;
+	s = format_json(1, "a\nb\"\\\t\x01", 7);
+	assert_string_equal(s, "{\"log\":\"a\\n\",\"stream\":\"stdout\",\"time\":"
+	                       "\"2025-12-06T05:46:40.000000005Z\"}\n"
+	                       "{\"log\":\"b\\\"\\\\\\t\\u0001\",\"stream\":\"stdout\",\"time\":"
+	                       "\"2025-12-06T05:46:40.000000005Z\"}\n");
+	free(s);
+	s = format_json(2, "\xff\xc3\xa9\xe2\x82\n", 6);
+	assert_non_null(
+	    strstr(s, "\"log\":\"\\ufffd\xc3\xa9\\ufffd\\ufffd\\n\",\"stream\":\"stderr\""));
+	assert_int_equal(ctrlog_parse_json(s, strlen(s) - 1, &rec, &hold), 0);
+	assert_int_equal(rec.stream, 2);
+	assert_true(rec.full);
+	assert_int_equal(rec.text_len, 11);
+	assert_int_equal(rec.time.tv_sec, T.tv_sec);
+	assert_int_equal(rec.time.tv_nsec, 5);
+	json_decref(hold);
+	free(s);
+	/* a part of a line; a NUL byte kept */
+	s = format_json(1, "x\0y", 3);
+	assert_int_equal(ctrlog_parse_json(s, strlen(s) - 1, &rec, &hold), 0);
+	assert_false(rec.full);
+	assert_int_equal(rec.text_len, 3);
+	assert_memory_equal(rec.text, "x\0y", 3);
+	json_decref(hold);
+	free(s);
+	/* not records */
+	assert_int_equal(ctrlog_parse_json("{}", 2, &rec, &hold), -1);
+	assert_int_equal(ctrlog_parse_json("{\"log\":\"a\",\"stream\":\"x\",\"time\":"
+	                                   "\"2025-12-06T05:46:40Z\"}",
+	                                   54, &rec, &hold),
+	                 -1);
+	assert_int_equal(ctrlog_parse_json("nope", 4, &rec, &hold), -1);
+}
+
+static json_t *ev(const char *type, const char *action, const char *id, const char *name)
+{
+	return json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s,s:s}},s:I}", "Type", type, "Action", action,
+	                 "Actor", "ID", id, "Attributes", "name", name, "image", "busybox:latest",
+	                 "team", "blue", "timeNano", (json_int_t)1765000000000000005LL);
+}
+
+/* events: the default line, the filters */
+static void test_events(void **state)
+{
+	struct events_opts o = {0};
+	berth_error_t err = NULL;
+	json_t *a = ev("container", "exec_create: sh -c true", "abcdef0123", "c1");
+	json_t *b = ev("volume", "create", "v1", "v1");
+	char *line;
+	(void)state;
+	line = events_line(b);
+	assert_string_equal(line, "2025-12-06T05:46:40.000000005Z volume create v1 (image=busybox:"
+	                          "latest, name=v1, team=blue)");
+	free(line);
+	assert_int_equal(events_filter_add(&o, "type=container", &err), 0);
+	assert_true(events_match(o.filters, a));
+	assert_false(events_match(o.filters, b));
+	assert_int_equal(events_filter_add(&o, "type=volume", &err), 0);
+	assert_true(events_match(o.filters, b));
+	assert_int_equal(events_filter_add(&o, "event=exec_create", &err), 0);
+	assert_true(events_match(o.filters, a));
+	assert_false(events_match(o.filters, b));
+	events_opts_free(&o);
+	assert_int_equal(events_filter_add(&o, "container=abc", &err), 0);
+	assert_true(events_match(o.filters, a));
+	events_opts_free(&o);
+	assert_int_equal(events_filter_add(&o, "container=c1", &err), 0);
+	assert_int_equal(events_filter_add(&o, "label=team=blue", &err), 0);
+	assert_int_equal(events_filter_add(&o, "image=busybox", &err), 0);
+	assert_true(events_match(o.filters, a));
+	events_opts_free(&o);
+	assert_int_equal(events_filter_add(&o, "label=team=red", &err), 0);
+	assert_false(events_match(o.filters, a));
+	events_opts_free(&o);
+	assert_int_equal(events_filter_add(&o, "container=c2", &err), 0);
+	assert_false(events_match(o.filters, a));
+	events_opts_free(&o);
+	assert_int_equal(events_filter_add(&o, "bogus=1", &err), -1);
+	assert_non_null(strstr(err->msg, "unknown key `bogus`"));
+	berth_error_release(&err);
+	assert_int_equal(events_filter_add(&o, "type=thing", &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(events_filter_add(&o, "type", &err), -1);
+	berth_error_release(&err);
+	events_opts_free(&o);
+	json_decref(a);
+	json_decref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_format_time),
-	    cmocka_unit_test(test_format_records),
-	    cmocka_unit_test(test_parse_records),
-	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_format_time),   cmocka_unit_test(test_format_records),
+	    cmocka_unit_test(test_parse_records), cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_json_records),  cmocka_unit_test(test_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
