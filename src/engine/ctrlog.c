@@ -302,6 +302,63 @@ int ctrlog_parse_json(const char *line, size_t len, struct ctrlog_rec *out, json
 
 /* ---- the driver and its options ---------------------------------------------------------- */
 
+/* one KEY=VALUE of a --log-opt */
+static int ctrlog_check_one(const char *d, const char *kv, berth_error_t *err)
+{
+	const char *eq = strchr(kv, '=');
+	char *end;
+
+	if (eq == NULL || eq == kv || eq[1] == '\0')
+		return berth_error(err, 0, "bad --log-opt `%s`: expected KEY=VALUE", kv);
+	if (strcmp(d, "none") == 0)
+		return berth_error(err, 0,
+		                   "bad --log-opt `%s`: the log driver none takes no options", kv);
+	if (strncmp(kv, "max-size=", 9) == 0) {
+		if (spec_parse_size(eq + 1) <= 0)
+			return berth_error(err, 0, "bad --log-opt `%s`: expected a size like 10m",
+			                   kv);
+	} else if (strncmp(kv, "max-file=", 9) == 0) {
+		long v;
+		errno = 0;
+		v = strtol(eq + 1, &end, 10);
+		if (*end || errno || v < 1 || v > 1000)
+			return berth_error(
+			    err, 0, "bad --log-opt `%s`: expected a number of files (1 to 1000)",
+			    kv);
+	} else {
+		return berth_error(err, 0,
+		                   "bad --log-opt `%s`: unknown option for the log driver %s "
+		                   "(max-size, max-file)",
+		                   kv, d);
+	}
+	return 0;
+}
+
+/* Each KEY=VALUE of the --log-opt values (one each, or several joined by commas) to fn;
+ * the first failure ends it. */
+static int ctrlog_each_opt(const struct run_opts *o,
+                           int (*fn)(void *arg, const char *kv, berth_error_t *err), void *arg,
+                           berth_error_t *err)
+{
+	for (size_t i = 0; i < o->n_log_opts; i++) {
+		cleanup_free char *copy = xstrdup(o->log_opts[i]);
+		char *save = NULL, *kv;
+		if (*copy == '\0' || strstr(copy, ",,") || copy[strlen(copy) - 1] == ',' ||
+		    *copy == ',')
+			return berth_error(err, 0, "bad --log-opt `%s`: expected KEY=VALUE",
+			                   o->log_opts[i]);
+		for (kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save))
+			if (fn(arg, kv, err) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int ctrlog_check_fn(void *arg, const char *kv, berth_error_t *err)
+{
+	return ctrlog_check_one(arg, kv, err);
+}
+
 int ctrlog_check(const struct run_opts *o, berth_error_t *err)
 {
 	const char *d = o->log_driver ? o->log_driver : "k8s-file";
@@ -309,49 +366,27 @@ int ctrlog_check(const struct run_opts *o, berth_error_t *err)
 	if (strcmp(d, "json-file") != 0 && strcmp(d, "k8s-file") != 0 && strcmp(d, "none") != 0)
 		return berth_error(
 		    err, 0, "bad --log-driver `%s`: expected json-file, k8s-file or none", d);
-	for (size_t i = 0; i < o->n_log_opts; i++) {
-		const char *kv = o->log_opts[i], *eq = strchr(kv, '=');
-		char *end;
-		if (eq == NULL || eq[1] == '\0')
-			return berth_error(err, 0, "bad --log-opt `%s`: expected KEY=VALUE", kv);
-		if (strcmp(d, "none") == 0)
-			return berth_error(
-			    err, 0, "bad --log-opt `%s`: the log driver none takes no options", kv);
-		if (strncmp(kv, "max-size=", 9) == 0) {
-			if (spec_parse_size(eq + 1) <= 0)
-				return berth_error(
-				    err, 0, "bad --log-opt `%s`: expected a size like 10m", kv);
-		} else if (strncmp(kv, "max-file=", 9) == 0) {
-			long v;
-			errno = 0;
-			v = strtol(eq + 1, &end, 10);
-			if (*end || errno || v < 1 || v > 1000)
-				return berth_error(err, 0,
-				                   "bad --log-opt `%s`: expected a number of files "
-				                   "(1 to 1000)",
-				                   kv);
-		} else {
-			return berth_error(
-			    err, 0,
-			    "bad --log-opt `%s`: unknown option for the log driver %s "
-			    "(max-size, max-file)",
-			    kv, d);
-		}
-	}
+	return ctrlog_each_opt(o, ctrlog_check_fn, (void *)d, err);
+}
+
+static int ctrlog_config_fn(void *arg, const char *kv, berth_error_t *err)
+{
+	const char *eq = strchr(kv, '=');
+	cleanup_free char *k = xasprintf("%.*s", (int)(eq - kv), kv);
+
+	(void)err;
+	json_object_set_new(arg, k, json_string(eq + 1));
 	return 0;
 }
 
 json_t *ctrlog_config(const struct run_opts *o)
 {
 	json_t *cfg = json_object();
+	berth_error_t e2 = NULL;
 
-	for (size_t i = 0; i < o->n_log_opts; i++) {
-		const char *eq = strchr(o->log_opts[i], '=');
-		cleanup_free char *k =
-		    eq ? xasprintf("%.*s", (int)(eq - o->log_opts[i]), o->log_opts[i]) : NULL;
-		if (k)
-			json_object_set_new(cfg, k, json_string(eq + 1));
-	}
+	/* checked already (ctrlog_check) */
+	ctrlog_each_opt(o, ctrlog_config_fn, cfg, &e2);
+	berth_error_release(&e2);
 	return json_pack("{s:s,s:o}", "Type", o->log_driver ? o->log_driver : "k8s-file", "Config",
 	                 cfg);
 }

@@ -398,6 +398,10 @@ wait_exited() {
 	done
 	inspect=$(b inspect -f '{{json .HostConfig.LogConfig}}' r-k8s-file)
 	[ "$inspect" = '{"Type":"k8s-file","Config":{"max-size":"300","max-file":"3"}}' ]
+	# several options in one --log-opt, joined by commas
+	b create --name rc --log-driver json-file --log-opt max-size=1m,max-file=2 busybox true >/dev/null
+	inspect=$(b inspect -f '{{json .HostConfig.LogConfig}}' rc)
+	[ "$inspect" = '{"Type":"json-file","Config":{"max-size":"1m","max-file":"2"}}' ]
 	# max-file 1 (the default): the log starts again, no other file
 	b run --name r1 --log-opt max-size=200 busybox sh -c 'for i in $(seq 1 30); do echo line$i; done' >/dev/null
 	run b logs r1
@@ -434,6 +438,8 @@ wait_exited() {
 	bad 125 'bad --log-opt `max-file=x`' run --log-driver json-file --log-opt max-file=x busybox true
 	bad 125 'bad --log-opt `labels=a`: unknown option for the log driver k8s-file' run --log-opt labels=a busybox true
 	bad 125 'bad --log-opt `max-size`: expected KEY=VALUE' create --log-opt max-size busybox true
+	bad 125 'bad --log-opt `max-size=1m,`: expected KEY=VALUE' run --log-opt max-size=1m, busybox true
+	bad 125 'bad --log-opt `max-file=-2`' run --log-opt max-size=1m,max-file=-2 busybox true
 	bad 125 'the log driver none takes no options' run --log-driver none --log-opt max-size=1m busybox true
 	bad 125 'option `--log-driver` needs a value' run --log-driver
 	assert_nothing_left
