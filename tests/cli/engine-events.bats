@@ -2,7 +2,8 @@
 # berth events (issue 17): the engine's own event log, ROOT/events.log, as Docker's events:
 # a container's life in order with its attributes, images, volumes, networks; --since,
 # --until, --filter, --format; following new events (inotify) until --until or a signal;
-# concurrent writers; the log kept bounded; bad input.
+# concurrent writers; the log kept bounded; bad input. (Containers run with --network none:
+# nothing here needs a network.)
 load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
@@ -44,7 +45,7 @@ wait_grep() {
 }
 
 @test "events: a container's life in order, with its name, image, labels and exit code" {
-	b run --name c1 -l team=blue busybox sh -c 'exit 3' || true
+	b run --network none --name c1 -l team=blue busybox sh -c 'exit 3' || true
 	id=$(b inspect c1 | jq -r 'if type == "array" then .[0].id else .id end')
 	b rename c1 c2
 	b rm c2
@@ -69,7 +70,7 @@ wait_grep() {
 }
 
 @test "events: stop, kill, pause, unpause, restart, exec, attach of a detached container" {
-	b run -d --name s busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+	b run --network none -d --name s busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
 	b exec s true
 	b pause s
 	b unpause s
@@ -86,7 +87,7 @@ wait_grep() {
 	run ev -f event=exec_die --format '{{.Actor.Attributes.exitCode}} {{len .Actor.Attributes.execID}}'
 	[ "$output" = "0 64" ]
 	# berth attach
-	b run -d -i --name at busybox sh -c 'read l; echo got:$l' >/dev/null
+	b run --network none -d -i --name at busybox sh -c 'read l; echo got:$l' >/dev/null
 	run b attach at <<<hello
 	[ "$output" = got:hello ]
 	run ev -f container=at --format '{{.Action}}'
@@ -146,8 +147,8 @@ wait_grep() {
 }
 
 @test "events --filter: type, event, container, image, label; values of a key OR, keys AND" {
-	b run --name f1 -l app=web busybox true
-	b run --name f2 -l app=db busybox true
+	b run --network none --name f1 -l app=web busybox true
+	b run --network none --name f2 -l app=db busybox true
 	b volume create fv >/dev/null
 	run ev -f container=f1 --format '{{.Actor.Attributes.name}}'
 	[ "$status" -eq 0 ]
@@ -174,7 +175,7 @@ wait_grep() {
 	t0=$(date +%s.%N)
 	"$BERTH" --root "$ROOT" events --since "$t0" >"$BATS_TEST_TMPDIR/ev.out" 2>&1 &
 	epid=$!
-	b run --name fo busybox true
+	b run --network none --name fo busybox true
 	wait_grep "$BATS_TEST_TMPDIR/ev.out" ' container die '
 	b volume create fov >/dev/null
 	wait_grep "$BATS_TEST_TMPDIR/ev.out" ' volume create fov '
@@ -260,7 +261,7 @@ wait_grep() {
 	run ev --format '{{json .Actor}}'
 	[ "$output" = '{"ID":"fj","Attributes":{"driver":"local"}}' ]
 	# an attribute an event lacks leaves that event out
-	b run --name fx busybox true
+	b run --network none --name fx busybox true
 	run ev --format '{{.Actor.Attributes.exitCode}}'
 	[ "$output" = 0 ]
 }

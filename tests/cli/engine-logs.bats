@@ -330,7 +330,7 @@ make_c() {
 	[[ "$output" == *" export "* ]]
 }
 
-# --log-driver, --log-opt, -a, -q (issue 17)
+# --log-driver, --log-opt, -a, -q (issue 17); --network none: nothing here needs a network
 
 # wait_exited ID: poll (bounded) until the container has exited
 wait_exited() {
@@ -343,7 +343,7 @@ wait_exited() {
 }
 
 @test "logs: --log-driver json-file writes Docker's format and logs reads it" {
-	run --separate-stderr b run --name j --log-driver json-file busybox sh -c 'echo out1; echo err1 >&2; printf "q\"b\\\\\tx"; echo; printf part'
+	run --separate-stderr b run --network none --name j --log-driver json-file busybox sh -c 'echo out1; echo err1 >&2; printf "q\"b\\\\\tx"; echo; printf part'
 	[ "$status" -eq 0 ]
 	f=$ROOT/containers/$(b inspect -f '{{.id}}' j)/ctr.json.log
 	[ ! -e "$(dirname "$f")/ctr.k8s.log" ]
@@ -361,7 +361,7 @@ wait_exited() {
 	run --separate-stderr b logs -t --tail 1 j
 	[[ "$output" =~ ^${TS}\ part$ ]]
 	# bytes that are not UTF-8 are kept as U+FFFD, the rest as it is
-	b run --name u --log-driver json-file busybox sh -c 'printf "\xff\xc3\xa9\n"' >/dev/null
+	b run --network none --name u --log-driver json-file busybox sh -c 'printf "\xff\xc3\xa9\n"' >/dev/null
 	run b logs u
 	[ "$output" = "$(printf '\xef\xbf\xbd\xc3\xa9')" ]
 	# inspect: HostConfig.LogConfig
@@ -373,7 +373,7 @@ wait_exited() {
 
 @test "logs: --log-opt max-size and max-file rotate the log, and logs reads across the files" {
 	for d in k8s-file json-file; do
-		b run --name "r-$d" --log-driver "$d" --log-opt max-size=300 --log-opt max-file=3 busybox sh -c 'for i in $(seq 1 60); do echo line$i; usleep 5000; done' >/dev/null
+		b run --network none --name "r-$d" --log-driver "$d" --log-opt max-size=300 --log-opt max-file=3 busybox sh -c 'for i in $(seq 1 60); do echo line$i; usleep 5000; done' >/dev/null
 		dir=$ROOT/containers/$(b inspect -f '{{.id}}' "r-$d")
 		base=$dir/ctr.k8s.log
 		if [ "$d" = json-file ]; then base=$dir/ctr.json.log; fi
@@ -399,11 +399,11 @@ wait_exited() {
 	inspect=$(b inspect -f '{{json .HostConfig.LogConfig}}' r-k8s-file)
 	[ "$inspect" = '{"Type":"k8s-file","Config":{"max-size":"300","max-file":"3"}}' ]
 	# several options in one --log-opt, joined by commas
-	b create --name rc --log-driver json-file --log-opt max-size=1m,max-file=2 busybox true >/dev/null
+	b create --network none --name rc --log-driver json-file --log-opt max-size=1m,max-file=2 busybox true >/dev/null
 	inspect=$(b inspect -f '{{json .HostConfig.LogConfig}}' rc)
 	[ "$inspect" = '{"Type":"json-file","Config":{"max-size":"1m","max-file":"2"}}' ]
 	# max-file 1 (the default): the log starts again, no other file
-	b run --name r1 --log-opt max-size=200 busybox sh -c 'for i in $(seq 1 30); do echo line$i; done' >/dev/null
+	b run --network none --name r1 --log-opt max-size=200 busybox sh -c 'for i in $(seq 1 30); do echo line$i; done' >/dev/null
 	run b logs r1
 	[ "${lines[-1]}" = line30 ]
 	[ "${#lines[@]}" -lt 30 ]
@@ -411,7 +411,7 @@ wait_exited() {
 }
 
 @test "logs -f follows the log across a rotation" {
-	id=$(b run -d --log-opt max-size=200 --log-opt max-file=2 busybox sh -c 'sleep 1; for i in $(seq 1 20); do echo line$i; usleep 50000; done')
+	id=$(b run --network none -d --log-opt max-size=200 --log-opt max-file=2 busybox sh -c 'sleep 1; for i in $(seq 1 20); do echo line$i; usleep 50000; done')
 	run --separate-stderr timeout 120 "$BERTH" --root "$ROOT" logs -f "$id"
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = line20 ]
@@ -419,12 +419,12 @@ wait_exited() {
 }
 
 @test "logs: --log-driver none keeps nothing, and logs says so" {
-	run b run --name n --log-driver none busybox sh -c 'echo shown'
+	run b run --network none --name n --log-driver none busybox sh -c 'echo shown'
 	[ "$status" -eq 0 ]
 	[ "$output" = shown ]
 	[ -z "$(ls "$ROOT"/containers/*/ctr.* 2>/dev/null)" ]
 	bad 125 'configured logging driver does not support reading' logs n
-	id=$(b run -d --log-driver none busybox true)
+	id=$(b run --network none -d --log-driver none busybox true)
 	wait_exited "$id"
 	bad 125 'configured logging driver does not support reading' logs -f "$id"
 	run -0 b inspect -f '{{.HostConfig.LogConfig.Type}}' n
@@ -446,27 +446,27 @@ wait_exited() {
 }
 
 @test "run -a: only the streams named are attached, the others go to the log" {
-	run --separate-stderr b run --name a1 -a stdout busybox sh -c 'echo o; echo e >&2'
+	run --separate-stderr b run --network none --name a1 -a stdout busybox sh -c 'echo o; echo e >&2'
 	[ "$status" -eq 0 ]
 	[ "$output" = o ]
 	[ -z "$stderr" ]
 	run --separate-stderr b logs a1
 	[ "$output" = o ]
 	[ "$stderr" = e ]
-	run --separate-stderr b run --name a2 -a STDERR busybox sh -c 'echo o; echo e >&2; exit 4'
+	run --separate-stderr b run --network none --name a2 -a STDERR busybox sh -c 'echo o; echo e >&2; exit 4'
 	[ "$status" -eq 4 ]
 	[ -z "$output" ]
 	[ "$stderr" = e ]
-	run --separate-stderr b run -a stdout --attach stderr --rm busybox sh -c 'echo o; echo e >&2'
+	run --separate-stderr b run --network none -a stdout --attach stderr --rm busybox sh -c 'echo o; echo e >&2'
 	[ "$output" = o ]
 	[ "$stderr" = e ]
 	# stdin only with -a stdin (and -i)
-	run --separate-stderr b run -i -a stdout --rm busybox sh -c 'cat; echo end'
+	run --separate-stderr b run --network none -i -a stdout --rm busybox sh -c 'cat; echo end'
 	[ "$output" = end ]
-	run --separate-stderr b run -i -a stdin -a stdout --rm busybox sh -c 'cat; echo end' <<<fed
+	run --separate-stderr b run --network none -i -a stdin -a stdout --rm busybox sh -c 'cat; echo end' <<<fed
 	[ "$output" = "$(printf 'fed\nend')" ]
 	# berth's own errors still reach stderr
-	run -127 --separate-stderr b run -a stdout busybox /nonexistent
+	run -127 --separate-stderr b run --network none -a stdout busybox /nonexistent
 	[[ "$stderr" == *nonexistent* ]]
 	bad 125 'bad -a `stdnull`: expected STDIN, STDOUT or STDERR' run -a stdnull busybox true
 	bad 125 '-a (--attach) and -d conflict' run -d -a stdout busybox true
@@ -474,10 +474,10 @@ wait_exited() {
 }
 
 @test "run -q, --quiet: nothing but the container's output" {
-	run --separate-stderr b run -q --rm busybox echo hi
+	run --separate-stderr b run --network none -q --rm busybox echo hi
 	[ "$status" -eq 0 ]
 	[ "$output" = hi ]
 	[ -z "$stderr" ]
-	run --separate-stderr b run --quiet --rm busybox echo hi
+	run --separate-stderr b run --network none --quiet --rm busybox echo hi
 	[ "$output" = hi ]
 }
