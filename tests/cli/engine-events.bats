@@ -70,7 +70,7 @@ wait_grep() {
 }
 
 @test "events: stop, kill, pause, unpause, restart, exec, attach of a detached container" {
-	b run --network none -d --name s busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >/dev/null
+	b run --network none -d --name s busybox sh -c 'trap "exit 0" TERM; trap "" USR1; while :; do sleep 0.1; done' >/dev/null
 	b exec s true
 	b pause s
 	b unpause s
