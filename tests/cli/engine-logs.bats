@@ -403,7 +403,7 @@ wait_exited() {
 	inspect=$(b inspect -f '{{json .HostConfig.LogConfig}}' rc)
 	[ "$inspect" = '{"Type":"json-file","Config":{"max-size":"1m","max-file":"2"}}' ]
 	# max-file 1 (the default): the log starts again, no other file
-	b run --network none --name r1 --log-opt max-size=200 busybox sh -c 'for i in $(seq 1 30); do echo line$i; done' >/dev/null
+	b run --network none --name r1 --log-opt max-size=200 busybox sh -c 'for i in $(seq 1 30); do echo line$i; usleep 10000; done' >/dev/null
 	run b logs r1
 	[ "${lines[-1]}" = line30 ]
 	[ "${#lines[@]}" -lt 30 ]
