@@ -584,19 +584,45 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 	json_decref(networks);
 }
 
+/* The events (events.h) of the container id's connection to each network of names (stolen):
+ * the network's id, its name, the container's id. Called without the networks' lock. */
+static void net_events(struct engine *e, const char *action, const char *id, json_t *names)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(names, i, v)
+	{
+		berth_error_t e2 = NULL;
+		const char *name = json_string_value(v);
+		json_t *n = name ? net_find(e, name, &e2) : NULL;
+		if (n)
+			event_log(e, "network", action, jstr(n, "id"), "container", id, "name",
+			          name, "type", "bridge", NULL);
+		json_decref(n);
+		berth_error_release(&e2);
+	}
+	json_decref(names);
+}
+
 void net_detach(struct engine *e, const char *id)
 {
 	berth_error_t e2 = NULL;
 	int fd = -1;
 	bool changed = false;
-	json_t *leases;
+	json_t *leases, *gone = json_array(), *l;
+	size_t i;
 
 	if (net_lock(e, &fd, &e2) < 0) {
 		log_warning("%s", e2->msg);
 		berth_error_release(&e2);
+		json_decref(gone);
 		return;
 	}
 	leases = lease_load(e);
+	json_array_foreach(leases, i,
+	                   l) if (strcmp(jstr(l, "id") ?: "", id) == 0 && jstr(l, "network"))
+	    json_array_append_new(gone, json_string(jstr(l, "network")));
 	detach_locked(e, id, leases, &changed);
 	if (changed && lease_save(e, leases, &e2) < 0) {
 		log_warning("%s", e2->msg);
@@ -604,6 +630,9 @@ void net_detach(struct engine *e, const char *id)
 	}
 	json_decref(leases);
 	util_closep(&fd);
+	if (!changed)
+		json_array_clear(gone);
+	net_events(e, "disconnect", id, gone);
 }
 
 /* A `berth vm` card's lease (network_vm_lease) lives while its process does: "vm_pid" with
@@ -1086,9 +1115,11 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t
 		*fds = NULL;
 		*n_fds = 0;
 	}
+	util_closep(&fd);
+	if (r == 0 && strcmp(mode, "bridge") == 0)
+		net_events(e, "connect", id, attach_names(cn));
 	json_decref(leases);
 	json_decref(rec);
-	util_closep(&fd);
 	return r;
 }
 

@@ -101,6 +101,8 @@ wait_grep() {
 	b volume create v1 >/dev/null
 	b volume rm v1 >/dev/null
 	b network create n1 >/dev/null
+	b run --name nc --network n1 busybox true
+	b rm nc
 	b network rm n1 >/dev/null
 	run ev -f type=image --format '{{.Action}} {{.Actor.Attributes.name}}'
 	[ "$status" -eq 0 ]
@@ -113,9 +115,16 @@ wait_grep() {
 	run ev -f type=volume --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}'
 	[ "$output" = "$(printf 'create v1 local\ndestroy v1 local')" ]
 	run ev -f type=network --format '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}'
-	[ "$output" = "$(printf 'create n1 bridge\ndestroy n1 bridge')" ]
+	[ "$output" = "$(printf 'create n1 bridge\nconnect n1 bridge\ndisconnect n1 bridge\ndestroy n1 bridge')" ]
 	run ev -f network=n1 --format '{{.Action}}'
-	[ "$(echo $output)" = "create destroy" ]
+	[ "$(echo $output)" = "create connect disconnect destroy" ]
+	# connect and disconnect name the container; the network is the actor
+	cid=$(ev -f container=nc -f event=create --format '{{.Actor.ID}}')
+	nid=$(ev -f network=n1 -f event=create --format '{{.Actor.ID}}')
+	run ev -f event=connect --format '{{.Actor.ID}} {{.Actor.Attributes.container}}'
+	[ "$output" = "$nid $cid" ]
+	run ev -f event=disconnect --format '{{.Actor.ID}} {{.Actor.Attributes.container}}'
+	[ "$output" = "$nid $cid" ]
 	run ev -f volume=v1 -f event=destroy --format '{{.Action}}'
 	[ "$output" = destroy ]
 }
