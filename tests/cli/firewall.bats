@@ -494,6 +494,51 @@ for i in range(50):
 	podman_raw rm -f -t 0 "fw-podman-$$"
 }
 
+# the handles of network A's chain net-A-in: new ones when its rules were written again
+na_handles() {
+	nft -a list chain inet berth "net-$NA-in" | grep -o 'handle [0-9]*' | tr '\n' ' '
+}
+
+@test "a network's rules are written once; again after any other change of the ruleset" {
+	net_a
+	local h0 h1
+	h0=$(na_handles)
+	[ -n "$h0" ]
+	# a second start of a container on it: nothing to write
+	net_a
+	[ "$(na_handles)" = "$h0" ]
+	# another tool's transaction: berth cannot know what it did, so it writes them again
+	nft add table inet "$OT"
+	nft delete table inet "$OT"
+	net_a
+	h1=$(na_handles)
+	[ -n "$h1" ]
+	[ "$h1" != "$h0" ]
+	net_a
+	[ "$(na_handles)" = "$h1" ]
+	# other rules wanted (--internal): written
+	net_a --internal
+	[ "$(na_handles)" != "$h1" ]
+	nft list chain inet berth "net-$NA-in" | grep -q 'ip daddr != 172.30.91.0/24 drop'
+	# its rules flushed by someone: written again
+	nft flush chain inet berth "net-$NA-in"
+	run nft list chain inet berth "net-$NA-in"
+	[[ "$output" != *"ip daddr != 172.30.91.0/24 drop"* ]]
+	net_a --internal
+	nft list chain inet berth "net-$NA-in" | grep -q 'ip daddr != 172.30.91.0/24 drop'
+	# berth's own commits (another container's ports) keep what it knows
+	h1=$(na_handles)
+	run ports_c2 80
+	[ "$status" -eq 0 ]
+	nft list chain inet berth "ctr-$ID2" | grep -q dnat
+	net_a --internal
+	[ "$(na_handles)" = "$h1" ]
+	# a stamp that cannot be read is no stamp
+	echo garbage >/run/berth/firewall.state
+	net_a --internal
+	[ "$(na_handles)" != "$h1" ]
+}
+
 @test "bad arguments: one line, nothing made" {
 	local before
 	before=$(ruleset)
