@@ -14,7 +14,8 @@
  *                                       ip saddr vmap @post4, ip6 saddr vmap @post6
  *   chain ports        one `jump ctr-ID` per container with published ports
  *
- * Each network NAME owns the chains net-NAME-in / -out / -post and the elements keyed by
+ * Each network NAME (the engine gives its bridge's name: unique on the host) owns the
+ * chains net-NAME-in / -out / -post and the elements keyed by
  * its bridge (set bridges, maps fwd_in, fwd_out) and its subnets (maps post4, post6);
  * each container ID owns the chain ctr-ID (its DNAT rules) and its jump in `ports`. So
  * deleting an object deletes exactly its own chains and elements, found by name in a
@@ -436,13 +437,18 @@ static void fw_net_of(const char *target, const char *suffix, char *out, size_t 
 }
 
 /* Another network already has this bridge, or a subnet that overlaps ours: one line. */
+/* Another network's rules that the network `name` would clash with: its subnets overlapping
+ * one of another network's (an error). The rules of another name for the same bridge are an
+ * older name of this network (berth once named networks by the engine's names, which are
+ * not unique on a host): *stale gets that name, and the caller replaces them. */
 static int fw_net_conflict(json_t *list, const char *name, const char *bridge, const char *s4,
-                           const char *s6, berth_error_t *err)
+                           const char *s6, char stale[96], berth_error_t *err)
 {
-	char mine[96], other[96];
+	char mine[96], other[96], stale_post[110] = "";
 	json_t *e;
 	size_t i;
 
+	stale[0] = '\0';
 	snprintf(mine, sizeof(mine), "net-%s-in", name);
 	json_array_foreach(json_object_get(fw_find_set(list, "fwd_in"), "elem"), i, e)
 	{
@@ -453,9 +459,8 @@ static int fw_net_conflict(json_t *list, const char *name, const char *bridge, c
 		if (t == NULL || strcmp(t, mine) == 0 || !json_is_string(k) ||
 		    strcmp(json_string_value(k), bridge) != 0)
 			continue;
-		fw_net_of(t, "-in", other, sizeof(other));
-		return berth_error(err, 0, "firewall: network `%s`: bridge `%s` is network `%s`'s",
-		                   name, bridge, other);
+		fw_net_of(t, "-in", stale, 96);
+		snprintf(stale_post, sizeof(stale_post), "net-%s-post", stale);
 	}
 	snprintf(mine, sizeof(mine), "net-%s-post", name);
 	for (int f = 0; f < 2; f++) {
@@ -474,7 +479,7 @@ static int fw_net_conflict(json_t *list, const char *name, const char *bridge, c
 		    json_object_get(fw_find_set(list, f == 0 ? "post4" : "post6"), "elem"), i, e)
 		{
 			const char *t = fw_jump_target(json_array_get(e, 1));
-			if (t == NULL || strcmp(t, mine) == 0 ||
+			if (t == NULL || strcmp(t, mine) == 0 || strcmp(t, stale_post) == 0 ||
 			    !fw_key_prefix(json_array_get(e, 0), family, b, &blen) ||
 			    !fw_overlap(a, alen, b, blen))
 				continue;
@@ -730,7 +735,7 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	json_t *known __attribute__((cleanup(json_decrefp))) = NULL;
 	cleanup_free char *text = NULL, *rules = NULL;
 	size_t size = 0, rsize = 0;
-	char hash[17];
+	char hash[17], stale[96];
 	long long gen;
 	FILE *b;
 	const char *n, *br;
@@ -824,14 +829,16 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	if (strcmp(json_string_value(json_object_get(known, n)) ?: "", hash) == 0)
 		return 0;
 	if (fw_ctx(&fw, err) < 0 || fw_list(&fw, &list, err) < 0 ||
-	    fw_net_conflict(list, n, br, s4, s6, err) < 0)
+	    fw_net_conflict(list, n, br, s4, s6, stale, err) < 0)
 		return -1;
 	b = open_memstream(&text, &size);
 	if (b == NULL)
 		return berth_error(err, errno, "firewall: open_memstream");
 	fputs("add table " FW_TABLE "\n", b);
-	/* again: replaced as a whole */
+	/* again: replaced as a whole (and under an older name) */
 	fw_net_remove(b, list, n);
+	if (stale[0] != '\0')
+		fw_net_remove(b, list, stale);
 	fputs(rules, b);
 	if (fw_commit(&fw, b, &text, err) < 0)
 		return berth_error_prefix(err, "network `%s`", n);

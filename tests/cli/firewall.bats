@@ -560,16 +560,26 @@ na_handles() {
 	run "$FWTOOL" ports-del 'x;y'
 	[ "$status" -eq 1 ]
 	[ "$(ruleset)" = "$before" ]
-	# another network's bridge or an overlapping subnet
+	# an overlapping subnet
 	net_a
 	before=$(ruleset)
-	run "$FWTOOL" net-add "$NB" "$BRA" 172.30.92.0/24
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"firewall: network \`$NB\`: bridge \`$BRA\` is network \`$NA\`'s" ]]
 	run "$FWTOOL" net-add "$NB" "$BRB" 172.30.0.0/16
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"firewall: network \`$NB\`: subnet 172.30.0.0/16 overlaps network \`$NA\`'s 172.30.91.0/24" ]]
 	[ "$(ruleset)" = "$before" ]
+}
+
+@test "a bridge's rules under another name (an older name of its network) are replaced" {
+	net_a
+	run "$FWTOOL" net-add "$NB" "$BRA" 172.30.91.0/24
+	[ "$status" -eq 0 ]
+	run nft list table inet berth
+	[[ "$output" != *"net-$NA-in"* ]]
+	[[ "$output" == *"net-$NB-in"* ]]
+	[ "$(nft list map inet berth fwd_in | grep -c "\"$BRA\"")" -eq 1 ]
+	"$FWTOOL" net-del "$NB"
+	run nft list table inet berth
+	[[ "$output" != *"$BRA"* ]]
 }
 
 @test "100 add/delete cycles, and 20 containers in parallel, leave nothing behind" {
