@@ -336,9 +336,11 @@ void net_detach(struct engine *e, const char *id)
 		return;
 	}
 	leases = net_leases_load(e);
-	json_array_foreach(leases, i,
-	                   l) if (strcmp(jstr(l, "id") ?: "", id) == 0 && jstr(l, "network"))
-	    json_array_append_new(gone, json_string(jstr(l, "network")));
+	json_array_foreach(leases, i, l)
+	{
+		if (strcmp(jstr(l, "id") ?: "", id) == 0 && jstr(l, "network"))
+			json_array_append_new(gone, json_string(jstr(l, "network")));
+	}
 	detach_locked(e, id, leases, &changed);
 	if (changed && net_leases_save(e, leases, &e2) < 0) {
 		log_warning("%s", e2->msg);
