@@ -11,6 +11,15 @@ bats_require_minimum_version 1.5.0
 # Docker's line: time (RFC 3339, nanoseconds, UTC), type, action, actor, (attributes)
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
 
+# the test's containers, then its networks
+teardown() {
+	local n
+	engine_rm_all
+	for n in $(b network ls -q 2>/dev/null); do
+		[ "$n" = berth ] || b network rm -f "$n" >/dev/null 2>&1 || true
+	done
+}
+
 # ev [OPTIONS]: the past events (up to now) of the test's store
 ev() {
 	b events --since 946684800 --until "$(date +%s.%N)" "$@"
@@ -127,6 +136,25 @@ wait_grep() {
 	[ "$output" = "$nid $cid" ]
 	run ev -f volume=v1 -f event=destroy --format '{{.Action}}'
 	[ "$output" = destroy ]
+}
+
+@test "events: network connect and disconnect of a running container" {
+	b network create ne1 >/dev/null
+	b network create ne2 >/dev/null
+	b run -d --name nr --network ne1 busybox sleep 1000 >/dev/null
+	b network connect ne2 nr
+	b network disconnect ne2 nr
+	b rm -f nr >/dev/null
+	b network rm ne1 >/dev/null
+	b network rm ne2 >/dev/null
+	run ev -f type=network --format '{{.Action}} {{.Actor.Attributes.name}}'
+	[ "$status" -eq 0 ]
+	echo "$output"
+	want='create ne1 create ne2 connect ne1 connect ne2 disconnect ne2 disconnect ne1 destroy ne1 destroy ne2'
+	[ "$(echo $output)" = "$want" ]
+	cid=$(ev -f container=nr -f event=create --format '{{.Actor.ID}}')
+	run ev -f event=disconnect --format '{{.Actor.Attributes.container}}'
+	[ "$(echo $output)" = "$cid $cid" ]
 }
 
 @test "events --since and --until: RFC 3339, Unix seconds, durations; a past --until exits" {
