@@ -678,12 +678,12 @@ int image_import(struct engine *e, const char *file, const char *name, char **ou
 		r = import_check_names(&s, err);
 	if (r == 0)
 		r = staging_commit(&s, out, err);
-	if (r == 0)
-		event_log(e, "image", kind == 'r' ? "import" : "load",
-		          out    ? *out
-		          : name ? name
-		                 : "",
-		          "name", name, NULL);
+	if (r == 0) {
+		/* the image's name (or id) as the archive gave it, unless one was given */
+		const char *what = out && *out ? *out : name ? name : "";
+		event_log(e, "image", kind == 'r' ? "import" : "load", what, "name",
+		          name ? name : what, NULL);
+	}
 out:
 	staging_free(&s);
 	return r;

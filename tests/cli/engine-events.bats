@@ -107,6 +107,11 @@ wait_grep() {
 	b tag busybox evt:1
 	b rmi evt:1
 	b save -o "$BATS_TEST_TMPDIR/bb.tar" busybox
+	b load -i "$BATS_TEST_TMPDIR/bb.tar" >/dev/null
+	mkdir "$BATS_TEST_TMPDIR/rootfs"
+	echo x >"$BATS_TEST_TMPDIR/rootfs/x"
+	tar -C "$BATS_TEST_TMPDIR/rootfs" -cf "$BATS_TEST_TMPDIR/rootfs.tar" x
+	b image import "$BATS_TEST_TMPDIR/rootfs.tar" evt:imp >/dev/null
 	b volume create v1 >/dev/null
 	b volume rm v1 >/dev/null
 	b network create n1 >/dev/null
@@ -119,6 +124,8 @@ wait_grep() {
 	[ "${lines[0]}" = "tag evt:1" ]
 	[ "${lines[1]}" = "untag evt:1" ]
 	[ "${lines[2]}" = "save busybox" ]
+	[ "${lines[3]}" = "load busybox:latest" ]
+	[ "${lines[4]}" = "import evt:imp" ]
 	run ev -f type=image -f event=tag --format '{{.Actor.ID}}'
 	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
 	run ev -f type=volume --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}'
