@@ -5,10 +5,12 @@
  *   images/            OCI image layout: oci-layout, index.json, blobs/sha256/<hex>
  *   layers/<hex>/      each layer unpacked once (named by its diff id), shared read-only
  *   containers/<id>/   container.json (the record), config.json + rootfs/ (the bundle),
- *                      upper/ work/ (overlay), ctr.log (output)
+ *                      upper/ work/ (overlay), ctr.k8s.log or ctr.json.log (output,
+ *                      ctrlog.h)
  *   runtime/           berth-runtime's state for these containers
  *   tmp/               staging for imports; removed on failure
- *   lock               flock(2) taken while the store or the records change */
+ *   lock               flock(2) taken while the store or the records change
+ *   events.log         the event log (events.h), events.lock */
 #ifndef BERTH_ENGINE_H
 #define BERTH_ENGINE_H
 
