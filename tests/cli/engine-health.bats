@@ -288,22 +288,24 @@ image_with_healthcheck() {
 	checker_alive "$p2" || false
 	b rm -f c1
 	wait_checker_gone "$p2"
-	# a restart policy: a checker for each run, the last one gone when it gives up
-	b run -d --name c2 --restart on-failure:2 --health-cmd true --health-interval 1s busybox sh -c 'sleep 1; exit 1'
+	# a restart policy: a checker for each run, the one before gone while the monitor goes on
+	b run -d --name c2 --restart always --health-cmd true --health-interval 1s busybox sh -c 'sleep 1; exit 1'
 	local seen=()
 	for i in $(seq 300); do
 		p1=$(checker_pid c2)
 		if [ "$p1" -gt 0 ] && [[ " ${seen[*]} " != *" $p1 "* ]]; then
 			seen+=("$p1")
+			[ "${#seen[@]}" -lt 3 ] || break
 		fi
-		b inspect c2 | jqe '.state == "exited"' >/dev/null && break
 		sleep 0.1
 	done
-	b inspect c2 | jqe '.state == "exited" and .restart_count == 2'
-	[ "${#seen[@]}" -ge 2 ]
-	for p1 in "${seen[@]}"; do
-		wait_checker_gone "$p1"
-	done
+	[ "${#seen[@]}" -eq 3 ]
+	wait_checker_gone "${seen[0]}"
+	wait_checker_gone "${seen[1]}"
+	run -0 b inspect c2
+	jqe '.state == "running" and .restart_count >= 2' <<<"$output"
+	b rm -f c2
+	wait_checker_gone "${seen[2]}"
 	# attached (berth run without -d): the checker ends with it
 	run -0 b run --name c3 --health-cmd true --health-interval 1s busybox sleep 2
 	p1=$(checker_pid c3)
