@@ -43,12 +43,12 @@
 #define HEALTH_OUTPUT_MAX 4096
 #define HEALTH_SEC        1000000000LL
 
-static const char *const health_flags[HEALTH_N] = {
-    "--health-cmd",     "--health-interval", "--health-timeout", "--health-start-period",
-    "--health-retries", "--no-healthcheck"};
+static const char *const health_flags[HEALTH_N] = {"--health-cmd",     "--health-interval",
+                                                   "--health-timeout", "--health-start-period",
+                                                   "--health-retries", "--no-healthcheck"};
 /* the record's keys of the durations and the retries */
 static const char *const health_keys[HEALTH_N] = {NULL, "Interval", "Timeout", "StartPeriod",
-                                                   "Retries"};
+                                                  "Retries"};
 
 /* Go's time.ParseDuration without a sign: "1m30s", "500ms", "1.5h", "0". -1 when bad. */
 static int health_parse_duration(const char *s, int64_t *out)
@@ -56,8 +56,8 @@ static int health_parse_duration(const char *s, int64_t *out)
 	static const struct {
 		const char *unit;
 		long double ns;
-	} units[] = {{"ns", 1},     {"us", 1e3},   {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
-	             {"ms", 1e6},   {"s", 1e9},    {"m", 60e9},        {"h", 3600e9}};
+	} units[] = {{"ns", 1},   {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
+	             {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},        {"h", 3600e9}};
 	long double total = 0;
 	const char *p = s;
 
@@ -121,7 +121,8 @@ int health_flag(struct health_opts *h, enum health_flag f, const char *v, berth_
 	h->set[f] = true;
 	for (int g = 0; g < HEALTH_NONE; g++)
 		if (h->set[HEALTH_NONE] && h->set[g])
-			return berth_error(err, 0, "--no-healthcheck conflicts with %s (give one of them)",
+			return berth_error(err, 0,
+			                   "--no-healthcheck conflicts with %s (give one of them)",
 			                   health_flags[g]);
 	switch (f) {
 	case HEALTH_CMD:
@@ -176,8 +177,7 @@ static bool health_test_ok(json_t *t)
 	return strcmp(kind, "CMD-SHELL") == 0 && json_array_size(t) == 2;
 }
 
-int health_record(json_t *rec, const struct run_opts *o, json_t *image_config,
-                  berth_error_t *err)
+int health_record(json_t *rec, const struct run_opts *o, json_t *image_config, berth_error_t *err)
 {
 	const struct health_opts *h = &o->health;
 	json_t *img = json_object_get(image_config, "Healthcheck");
@@ -203,10 +203,11 @@ int health_record(json_t *rec, const struct run_opts *o, json_t *image_config,
 			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 			    (f == HEALTH_RETRIES && json_integer_value(v) > INT_MAX)) {
 				json_decref(hc);
-				return berth_error(err, 0,
-				                   "bad image config: config.Healthcheck.%s: expected "
-				                   "a number of at least 0",
-				                   health_keys[f]);
+				return berth_error(
+				    err, 0,
+				    "bad image config: config.Healthcheck.%s: expected "
+				    "a number of at least 0",
+				    health_keys[f]);
 			}
 			if (json_integer_value(v) > 0)
 				json_object_set(hc, health_keys[f], v);
@@ -331,9 +332,11 @@ static json_t *health_output(const char *s, size_t n)
 
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-		                                 : (c & 0xf8) == 0xf0              ? 4
-		                                                                   : 0;
+		size_t k = c < 0x80             ? 1
+		           : (c & 0xe0) == 0xc0 ? 2
+		           : (c & 0xf0) == 0xe0 ? 3
+		           : (c & 0xf8) == 0xf0 ? 4
+		                                : 0;
 		bool ok = k > 0 && c != 0 && i + k <= n && !(c >= 0xc0 && c < 0xc2) && c < 0xf5;
 		for (size_t j = 1; ok && j < k; j++)
 			ok = ((unsigned char)s[i + j] & 0xc0) == 0x80;
@@ -380,9 +383,9 @@ static void health_apply(struct engine *e, const char *id, const struct health_c
 		json_array_remove(log, 0);
 	streak = json_integer_value(json_object_get(h, "FailingStreak"));
 	status = json_string_value(json_object_get(h, "Status"));
-	in_start = status && strcmp(status, "starting") == 0 &&
-	           util_now_ns() - json_integer_value(json_object_get(h, "start_ns")) <
-	               c->start_period;
+	in_start =
+	    status && strcmp(status, "starting") == 0 &&
+	    util_now_ns() - json_integer_value(json_object_get(h, "start_ns")) < c->start_period;
 	if (r->exit_code == 0) {
 		json_object_set_new(h, "FailingStreak", json_integer(0));
 		json_object_set_new(h, "Status", json_string("healthy"));
@@ -426,7 +429,8 @@ static void health_probe(struct engine *e, const char *id, const struct health_c
 	r->start = util_now_rfc3339();
 	r->exit_code = -1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		r->len = (size_t)snprintf(r->output, sizeof(r->output), "pipe: %s", strerror(errno));
+		r->len =
+		    (size_t)snprintf(r->output, sizeof(r->output), "pipe: %s", strerror(errno));
 		goto out;
 	}
 	rd = p[0];
@@ -508,35 +512,45 @@ static void health_sleep(int64_t ns)
 		;
 }
 
-/* The checker's life (one thread): a check every interval while init lives; then it waits to
- * be killed (the monitor reaps it). */
+/* Whether no check is to be made now: 1 while the container is paused, -1 once its init
+ * is gone (or its record), else 0. */
+static int health_idle(struct engine *e, const char *id, pid_t init)
+{
+	struct ctr_info ci;
+	berth_error_t e2 = NULL;
+	bool paused;
+
+	if (!ctr_pid_alive(init, 0, NULL))
+		return -1;
+	if (ctr_get_id(e, id, &ci, &e2) < 0) {
+		berth_error_release(&e2);
+		return -1;
+	}
+	paused = ci.paused;
+	ctr_info_free(&ci);
+	return paused ? 1 : 0;
+}
+
+/* The checker's life (one thread): a check every interval while init lives (none while the
+ * container is paused); then it waits to be killed (the monitor reaps it). */
 static _Noreturn void health_checker(struct engine *e, const char *id, struct health_cfg *c,
                                      pid_t init)
 {
 	for (;;) {
-		struct ctr_info ci;
-		berth_error_t e2 = NULL;
-		bool paused = false;
+		struct health_result r;
+		int idle;
 
 		health_sleep(c->interval);
-		if (!ctr_pid_alive(init, 0, NULL))
+		idle = health_idle(e, id, init);
+		if (idle < 0)
 			break;
-		if (ctr_get_id(e, id, &ci, &e2) < 0) {
-			berth_error_release(&e2);
-			break;
-		}
-		paused = ci.paused;
-		ctr_info_free(&ci);
-		if (paused) /* no checks while frozen */
+		if (idle > 0)
 			continue;
-		{
-			struct health_result r;
-			health_probe(e, id, c, &r);
-			/* a failure because the container ended meanwhile is not recorded */
-			if (r.exit_code == 0 || ctr_pid_alive(init, 0, NULL))
-				health_apply(e, id, c, &r);
-			health_result_free(&r);
-		}
+		health_probe(e, id, c, &r);
+		/* a failure because the container ended or was paused meanwhile is not one */
+		if (r.exit_code == 0 || health_idle(e, id, init) == 0)
+			health_apply(e, id, c, &r);
+		health_result_free(&r);
 	}
 	for (;;)
 		pause();
@@ -704,6 +718,7 @@ void health_inspect(json_t *o)
 	if (hc)
 		json_object_set_new(o, "Config", json_pack("{s:O}", "Healthcheck", hc));
 	if (h)
-		json_object_set_new(o, "State", json_pack("{s:O?,s:O}", "Status",
-		                                          json_object_get(o, "state"), "Health", h));
+		json_object_set_new(
+		    o, "State",
+		    json_pack("{s:O?,s:O}", "Status", json_object_get(o, "state"), "Health", h));
 }

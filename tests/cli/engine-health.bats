@@ -118,6 +118,25 @@ image_with_healthcheck() {
 	[[ "$output" == *"(unhealthy)"* ]]
 }
 
+@test "health: no checks while the container is paused" {
+	b run -d --name p1 --health-cmd true --health-interval 1s busybox sleep 3600
+	wait_health p1 '.State.Health.Log | length >= 1'
+	b pause p1
+	local n1 n2
+	n1=$(b inspect p1 | jq '.State.Health.Log | length')
+	# three intervals paused: no check made (nor recorded as a failure)
+	sleep 3
+	n2=$(b inspect p1 | jq '.State.Health.Log | length')
+	[ "$n1" = "$n2" ]
+	run -0 ps_row p1
+	[[ "$output" == *"(Paused)"* ]]
+	bad 125 'is not running (paused)' healthcheck run p1
+	b unpause p1
+	wait_health p1 ".State.Health.Log | length > $n2"
+	run -0 b inspect p1
+	jqe '.State.Health.Status == "healthy"' <<<"$output"
+}
+
 @test "healthcheck run: the transitions one check at a time, and its exit codes" {
 	b run -d --name t1 --health-cmd 'test -e /tmp/ok' --health-interval 1h --health-retries 2 busybox sleep 3600
 	# a failure: still starting (1 of 2), exit 1, nothing printed
