@@ -446,16 +446,18 @@ static void health_probe(struct engine *e, const char *id, const struct health_c
 		goto out;
 	}
 	util_closep(&wr);
-	pfd = health_pidfd(child);
+	pfd = child > 0 ? health_pidfd(child) : -1;
 	for (;;) {
 		long long left = deadline - util_now_ns();
 		struct pollfd pl[2] = {{.fd = pfd, .events = POLLIN}, {.fd = rd, .events = POLLIN}};
 		int n;
 		if (left <= 0 || pfd < 0) {
 			char d[32];
-			kill(-child, SIGKILL); /* the check's session: a shell's children too */
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
+			if (child > 0) {
+				kill(-child, SIGKILL); /* its session: a shell's children too */
+				kill(child, SIGKILL);
+				waitpid(child, NULL, 0);
+			}
 			health_fmt_duration(c->timeout, d, sizeof(d));
 			r->exit_code = -1;
 			r->len = (size_t)snprintf(r->output, sizeof(r->output),
