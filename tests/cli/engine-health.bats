@@ -2,7 +2,8 @@
 # Health checks (issue 17): run/create --health-cmd, --health-interval, --health-timeout,
 # --health-retries, --health-start-period, --no-healthcheck, the image's HEALTHCHECK,
 # `berth healthcheck run`, ps's STATUS and inspect's State.Health / Config.Healthcheck, and
-# the health checker process the monitor forks (gone when the container stops or goes).
+# the health checker process the monitor forks (gone when the container stops or goes). The
+# containers have no network (--network none): the checks need none.
 load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
@@ -77,7 +78,7 @@ image_with_healthcheck() {
 }
 
 @test "health: starting, then healthy after a pass; ps and inspect show it" {
-	b run -d --name h1 --health-cmd 'echo ok' --health-interval 1s busybox sleep 3600
+	b run -d --network none --name h1 --health-cmd 'echo ok' --health-interval 1s busybox sleep 3600
 	run -0 b inspect h1
 	jqe '.Config.Healthcheck.Test == ["CMD-SHELL", "echo ok"]' <<<"$output"
 	jqe '.Config.Healthcheck.Interval == 1000000000' <<<"$output"
@@ -93,13 +94,13 @@ image_with_healthcheck() {
 	run -0 b inspect -f '{{.State.Health.Status}}' h1
 	[ "$output" = healthy ]
 	# the first check comes after an interval: until then it is starting
-	b run -d --name h2 --health-cmd true --health-interval 1h busybox sleep 3600
+	b run -d --network none --name h2 --health-cmd true --health-interval 1h busybox sleep 3600
 	run -0 ps_row h2
 	[[ "$output" == *"(health: starting)"* ]]
 	run -0 b inspect h2
 	jqe '.State.Health.Status == "starting"' <<<"$output"
 	# no health check: no State.Health, nothing after Up
-	b run -d --name h3 busybox sleep 3600
+	b run -d --network none --name h3 busybox sleep 3600
 	run -0 b inspect h3
 	jqe '.State == null and .Config == null' <<<"$output"
 	run -0 ps_row h3
@@ -108,7 +109,7 @@ image_with_healthcheck() {
 }
 
 @test "health: unhealthy after --health-retries failures in a row, by the checker" {
-	b run -d --name u1 --health-cmd 'echo bad; exit 3' --health-interval 1s --health-retries 2 busybox sleep 3600
+	b run -d --network none --name u1 --health-cmd 'echo bad; exit 3' --health-interval 1s --health-retries 2 busybox sleep 3600
 	wait_health u1 '.State.Health.Status == "unhealthy"'
 	run -0 b inspect u1
 	jqe '.State.Health.FailingStreak >= 2' <<<"$output"
@@ -119,7 +120,7 @@ image_with_healthcheck() {
 }
 
 @test "health: no checks while the container is paused" {
-	b run -d --name p1 --health-cmd true --health-interval 1s busybox sleep 3600
+	b run -d --network none --name p1 --health-cmd true --health-interval 1s busybox sleep 3600
 	wait_health p1 '.State.Health.Log | length >= 1'
 	b pause p1
 	local n1 n2
@@ -138,7 +139,7 @@ image_with_healthcheck() {
 }
 
 @test "healthcheck run: the transitions one check at a time, and its exit codes" {
-	b run -d --name t1 --health-cmd 'test -e /tmp/ok' --health-interval 1h --health-retries 2 busybox sleep 3600
+	b run -d --network none --name t1 --health-cmd 'test -e /tmp/ok' --health-interval 1h --health-retries 2 busybox sleep 3600
 	# a failure: still starting (1 of 2), exit 1, nothing printed
 	run -1 b healthcheck run t1
 	[ -z "$output" ]
@@ -159,9 +160,9 @@ image_with_healthcheck() {
 	run -0 b container ls
 	[[ "$(grep ' t1$' <<<"$output")" == *"(healthy)"* ]]
 	# no health check, not running, no such container, no name: 125 and one line
-	b run -d --name t2 busybox sleep 3600
+	b run -d --network none --name t2 busybox sleep 3600
 	bad 125 'has no health check' healthcheck run t2
-	b create --name t3 --health-cmd true busybox sleep 1
+	b create --network none --name t3 --health-cmd true busybox sleep 1
 	bad 125 'is not running' healthcheck run t3
 	bad 125 'nosuch' healthcheck run nosuch
 	bad 125 'expected one NAME' healthcheck run
@@ -171,7 +172,7 @@ image_with_healthcheck() {
 }
 
 @test "health: the log keeps the last 5 results, each output cut at 4 KiB" {
-	b run -d --name l1 --health-cmd 'head -c 5000 /dev/zero | tr "\0" x' --health-interval 1h busybox sleep 3600
+	b run -d --network none --name l1 --health-cmd 'head -c 5000 /dev/zero | tr "\0" x' --health-interval 1h busybox sleep 3600
 	for i in 1 2 3 4 5 6 7; do
 		run -0 b healthcheck run l1
 	done
@@ -182,7 +183,7 @@ image_with_healthcheck() {
 }
 
 @test "health: failures in --health-start-period do not count while it is starting" {
-	b run -d --name s1 --health-cmd 'test -e /tmp/ok' --health-start-period 1h --health-interval 1s --health-retries 1 busybox sleep 3600
+	b run -d --network none --name s1 --health-cmd 'test -e /tmp/ok' --health-start-period 1h --health-interval 1s --health-retries 1 busybox sleep 3600
 	wait_health s1 '.State.Health.Log | length >= 2'
 	run -0 b inspect s1
 	jqe '.State.Health.Status == "starting" and .State.Health.FailingStreak == 0' <<<"$output"
@@ -193,7 +194,7 @@ image_with_healthcheck() {
 	b exec s1 rm /tmp/ok
 	wait_health s1 '.State.Health.Status == "unhealthy" and .State.Health.FailingStreak >= 1'
 	# without a start period the first failure counts
-	b run -d --name s2 --health-cmd false --health-interval 1h --health-retries 1 busybox sleep 3600
+	b run -d --network none --name s2 --health-cmd false --health-interval 1h --health-retries 1 busybox sleep 3600
 	run -1 b healthcheck run s2
 	run -0 b inspect s2
 	jqe '.State.Health.Status == "unhealthy"' <<<"$output"
@@ -201,7 +202,7 @@ image_with_healthcheck() {
 
 @test "health: a check past --health-timeout is killed with its children, and fails" {
 	# each check records its shell's pid, then hangs in a child (sleep 100)
-	b run -d --name k1 --health-cmd 'echo $$ >> /tmp/pids; sleep 100; true' --health-timeout 1s --health-interval 1s --health-retries 2 busybox sleep 3600
+	b run -d --network none --name k1 --health-cmd 'echo $$ >> /tmp/pids; sleep 100; true' --health-timeout 1s --health-interval 1s --health-retries 2 busybox sleep 3600
 	wait_health k1 '.State.Health.Status == "unhealthy"'
 	run -0 b inspect k1
 	jqe '.State.Health.Log[0].ExitCode == -1' <<<"$output"
@@ -217,7 +218,7 @@ image_with_healthcheck() {
 	run -0 b top k1
 	[ "$(grep -c 'sleep 100$' <<<"$output")" -le 1 ]
 	# one check by hand, with no checker in between (1h): nothing of it is left
-	b run -d --name k2 --health-cmd 'sleep 100; true' --health-timeout 1s --health-interval 1h busybox sleep 3600
+	b run -d --network none --name k2 --health-cmd 'sleep 100; true' --health-timeout 1s --health-interval 1h busybox sleep 3600
 	run -1 b healthcheck run k2
 	run -0 b top k2
 	[[ "$output" == *"sleep 3600"* ]]
@@ -228,20 +229,20 @@ image_with_healthcheck() {
 
 @test "health: the image's HEALTHCHECK is used; flags override it; --no-healthcheck" {
 	image_with_healthcheck busybox hcimg '{"Test": ["CMD-SHELL", "echo from-image"], "Interval": 1000000000, "Retries": 4}'
-	b run -d --name i1 hcimg sleep 3600
+	b run -d --network none --name i1 hcimg sleep 3600
 	run -0 b inspect i1
 	jqe '.Config.Healthcheck.Test == ["CMD-SHELL", "echo from-image"]' <<<"$output"
 	wait_health i1 '.State.Health.Status == "healthy"'
 	run -0 b inspect i1
 	jqe '.State.Health.Log[-1].Output == "from-image\n"' <<<"$output"
 	# a flag replaces its field; the image's others stay
-	b run -d --name i2 --health-cmd 'echo from-flag' --health-retries 2 hcimg sleep 3600
+	b run -d --network none --name i2 --health-cmd 'echo from-flag' --health-retries 2 hcimg sleep 3600
 	run -0 b inspect i2
 	jqe '.Config.Healthcheck.Test == ["CMD-SHELL", "echo from-flag"]' <<<"$output"
 	jqe '.Config.Healthcheck.Interval == 1000000000 and .Config.Healthcheck.Retries == 2' <<<"$output"
 	wait_health i2 '.State.Health.Log[-1].Output == "from-flag\n"'
 	# --no-healthcheck: no check at all
-	b run -d --name i3 --no-healthcheck hcimg sleep 3600
+	b run -d --network none --name i3 --no-healthcheck hcimg sleep 3600
 	run -0 b inspect i3
 	jqe '.Config.Healthcheck.Test == ["NONE"]' <<<"$output"
 	jqe '.State == null' <<<"$output"
@@ -251,13 +252,13 @@ image_with_healthcheck() {
 	bad 125 'has no health check' healthcheck run i3
 	# the exec form, ["CMD", …]: no shell
 	image_with_healthcheck busybox hcexec '{"Test": ["CMD", "echo", "exec $form"]}'
-	b run -d --name i4 hcexec sleep 3600
+	b run -d --network none --name i4 hcexec sleep 3600
 	run -0 b healthcheck run i4
 	run -0 b inspect i4
 	jqe '.State.Health.Log[-1].Output == "exec $form\n"' <<<"$output"
 	# ["NONE"] in the image: none
 	image_with_healthcheck busybox hcnone '{"Test": ["NONE"]}'
-	b run -d --name i5 hcnone sleep 3600
+	b run -d --network none --name i5 hcnone sleep 3600
 	bad 125 'has no health check' healthcheck run i5
 }
 
@@ -284,14 +285,14 @@ image_with_healthcheck() {
 	bad 125 'config.Healthcheck.Interval' create hcbad2 sleep 1
 	assert_nothing_left
 	# Go's durations that are good
-	b create --name d1 --health-cmd true --health-interval 1m30s --health-timeout 500ms --health-start-period 1.5h busybox true
+	b create --network none --name d1 --health-cmd true --health-interval 1m30s --health-timeout 500ms --health-start-period 1.5h busybox true
 	run -0 b inspect d1
 	jqe '.Config.Healthcheck.Interval == 90000000000 and .Config.Healthcheck.Timeout == 500000000' <<<"$output"
 	jqe '.Config.Healthcheck.StartPeriod == 5400000000000' <<<"$output"
 }
 
 @test "health: no checker is left after the container stops, is removed or restarts" {
-	b run -d --name c1 --health-cmd true --health-interval 1s busybox sleep 3600
+	b run -d --network none --name c1 --health-cmd true --health-interval 1s busybox sleep 3600
 	local p1 p2 i
 	p1=$(checker_pid c1)
 	[ "$p1" -gt 0 ]
@@ -308,7 +309,7 @@ image_with_healthcheck() {
 	b rm -f c1
 	wait_checker_gone "$p2"
 	# a restart policy: a checker for each run, the one before gone while the monitor goes on
-	b run -d --name c2 --restart always --health-cmd true --health-interval 1s busybox sh -c 'sleep 1; exit 1'
+	b run -d --network none --name c2 --restart always --health-cmd true --health-interval 1s busybox sh -c 'sleep 1; exit 1'
 	local seen=()
 	for i in $(seq 300); do
 		p1=$(checker_pid c2)
@@ -326,7 +327,7 @@ image_with_healthcheck() {
 	b rm -f c2
 	wait_checker_gone "${seen[2]}"
 	# attached (berth run without -d): the checker ends with it
-	run -0 b run --name c3 --health-cmd true --health-interval 1s busybox sleep 2
+	run -0 b run --network none --name c3 --health-cmd true --health-interval 1s busybox sleep 2
 	p1=$(checker_pid c3)
 	[ "$p1" -gt 0 ]
 	wait_checker_gone "$p1"
