@@ -89,7 +89,7 @@ static int health_parse_duration(const char *s, int64_t *out)
 				total += v * units[i].ns;
 				found = true;
 			}
-		if (!found || total > 9.2e18L)
+		if (!found || total >= 9223372036854775808.0L)
 			return -1;
 		p += ul;
 	}
