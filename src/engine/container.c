@@ -259,6 +259,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		}
 	}
 	runflags_record(rec, o, json_object_get(img->config, "config"));
+	if (health_record(rec, o, json_object_get(img->config, "config"), err) < 0)
+		goto fail;
 	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
 		json_object_set_new(rec, "monitor_start",

@@ -77,6 +77,8 @@ static const char run_usage[] =
     "seccomp=unconfined|FILE]\n"
     "  [--security-opt no-new-privileges] [--ulimit NAME=SOFT[:HARD]] [--sysctl K=V]\n"
     "  [--shm-size SIZE] [--device HOST[:CTR][:rwm]]\n"
+    "  [--health-cmd CMD] [--health-interval D] [--health-timeout D] [--health-retries N]\n"
+    "  [--health-start-period D] [--no-healthcheck]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
     "IMAGE [CMD…]";
 
@@ -128,7 +130,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_ULIMIT,
 		O_SYSCTL,
 		O_SHM,
-		O_DEVICE
+		O_DEVICE,
+		O_HEALTH /* + enum health_flag */
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -183,6 +186,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"sysctl", required_argument, NULL, O_SYSCTL},
 	    {"shm-size", required_argument, NULL, O_SHM},
 	    {"device", required_argument, NULL, O_DEVICE},
+	    {"health-cmd", required_argument, NULL, O_HEALTH + HEALTH_CMD},
+	    {"health-interval", required_argument, NULL, O_HEALTH + HEALTH_INTERVAL},
+	    {"health-timeout", required_argument, NULL, O_HEALTH + HEALTH_TIMEOUT},
+	    {"health-start-period", required_argument, NULL, O_HEALTH + HEALTH_START_PERIOD},
+	    {"health-retries", required_argument, NULL, O_HEALTH + HEALTH_RETRIES},
+	    {"no-healthcheck", no_argument, NULL, O_HEALTH + HEALTH_NONE},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -417,7 +426,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		case O_DEVICE:
 			run_push(&o.devices, &o.n_devices, optarg);
 			break;
-		default: /* CLI_FAIL, CLI_HELP */
+		default: /* --health-*, or CLI_FAIL, CLI_HELP */
+			if (c >= O_HEALTH && c < O_HEALTH + HEALTH_N) {
+				if (health_flag(&o.health, c - O_HEALTH, optarg, err) < 0)
+					goto out;
+				break;
+			}
 			r = CLI_RET(c);
 			goto out;
 		}
