@@ -260,6 +260,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		}
 	}
 	runflags_record(rec, o, json_object_get(img->config, "config"));
+	if (health_record(rec, o, json_object_get(img->config, "config"), err) < 0)
+		goto fail;
 	json_object_set_new(rec, "HostConfig", json_pack("{s:o}", "LogConfig", ctrlog_config(o)));
 	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));

@@ -153,6 +153,31 @@ int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t 
 /* Whether image_find() would find ref (the built-in busybox counts). */
 bool image_present(struct engine *e, const char *ref);
 
+/* ---- health checks (health.c) ---------------------------------------------------------- */
+/* run/create's flags, in the order of enum health_flag. */
+enum health_flag {
+	HEALTH_CMD,          /* --health-cmd CMD (run by /bin/sh -c, Docker's CMD-SHELL) */
+	HEALTH_INTERVAL,     /* --health-interval D (Go's durations: 1m30s, 500ms) */
+	HEALTH_TIMEOUT,      /* --health-timeout D */
+	HEALTH_START_PERIOD, /* --health-start-period D */
+	HEALTH_RETRIES,      /* --health-retries N */
+	HEALTH_NONE,         /* --no-healthcheck */
+	HEALTH_N
+};
+struct health_opts {
+	const char *cmd;
+	bool set[HEALTH_N];
+	int64_t value[HEALTH_N]; /* the durations in ns; the retries */
+};
+/* One flag's value into h; one line naming the flag when it is bad. */
+int health_flag(struct health_opts *h, enum health_flag f, const char *value, berth_error_t *err);
+struct ctr_info;
+/* `berth healthcheck run`: the container's check once now, recorded as the checker's are;
+ * *healthy whether it passed. An error when it has no check or does not run. */
+int health_run(struct engine *e, const char *ref, bool *healthy, berth_error_t *err);
+/* ps's STATUS after "Up …": " (healthy)", " (unhealthy)", " (health: starting)" or "". */
+const char *health_ps_status(const struct ctr_info *c);
+
 /* ---- containers (spec.c, container.c, monitor.c) --------------------------------------- */
 struct run_opts {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *network;
@@ -200,7 +225,8 @@ struct run_opts {
 	const char *seccomp; /* "unconfined" or a profile file; NULL: none given */
 	char **ulimits, **sysctls, **devices;
 	size_t n_ulimits, n_sysctls, n_devices;
-	int64_t shm_size;       /* 0: the default 64m */
+	int64_t shm_size; /* 0: the default 64m */
+	struct health_opts health;
 	const char *log_driver; /* json-file, k8s-file (NULL: the default), none */
 	char **log_opts;        /* --log-opt K=V */
 	size_t n_log_opts;

@@ -125,6 +125,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	pid_t proxy = 0;
 	sigset_t chld, old;
 	pid_t init = 0;
+	int health = -1; /* the health checker's pidfd (health.c) */
 	json_t *rec;
 	int r = -1;
 
@@ -226,6 +227,8 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 			if (monitor_update(e, id, upd, err) < 0)
 				goto out;
 		}
+		/* forked while the monitor has one thread, before attach_start (health.c) */
+		health = health_start(e, id, init);
 		if (notify >= 0) {
 			util_write_all(notify, "ok", 2);
 			close(notify);
@@ -250,6 +253,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
 		r = supervise_run(init, &io, status, err);
+		health_stop(&health);
 		event_ctr_num(e, id, "die", "exitCode", r < 0 ? -1 : *status);
 		attach_hold(ms.srv);
 		attach_set_input(ms.srv, keep_stdin && !tty ? inp[1] : -1);
@@ -280,6 +284,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	}
 	r = 0;
 out:
+	health_stop(&health);
 	/* the clients see the end before the exit is recorded: attach then reads it */
 	attach_stop(ms.srv);
 	ms.srv = NULL;

@@ -98,5 +98,6 @@ BERTH_CMD(image_prune);
 BERTH_CMD(image_history);
 BERTH_CMD(system);
 BERTH_CMD(info);
+BERTH_CMD(healthcheck);
 
 #endif

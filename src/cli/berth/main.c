@@ -37,6 +37,7 @@ static const struct {
     {"unpause", cmd_unpause, "thaw a paused container's processes"},
     {"rename", cmd_rename, "give a container another name"},
     {"top", cmd_top, "list a container's processes"},
+    {"healthcheck", cmd_healthcheck, "run a container's health check now (healthcheck run)"},
     {"attach", cmd_attach, "attach to a detached container's output (and stdin)"},
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
@@ -125,7 +126,7 @@ static bool main_help_only(int (*fn)(struct engine *, int, char **, berth_error_
 		return true;
 	return argc >= 3 &&
 	       (fn == cmd_image || fn == cmd_network || fn == cmd_manifest || fn == cmd_volume ||
-	        fn == cmd_system) &&
+	        fn == cmd_system || fn == cmd_healthcheck) &&
 	       main_is_help(argv[2]);
 }
 

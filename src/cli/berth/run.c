@@ -118,6 +118,8 @@ static const char run_usage[] =
     "seccomp=unconfined|FILE]\n"
     "  [--security-opt no-new-privileges] [--ulimit NAME=SOFT[:HARD]] [--sysctl K=V]\n"
     "  [--shm-size SIZE] [--device HOST[:CTR][:rwm]]\n"
+    "  [--health-cmd CMD] [--health-interval D] [--health-timeout D] [--health-retries N]\n"
+    "  [--health-start-period D] [--no-healthcheck]\n"
     "  [--log-driver json-file|k8s-file|none] [--log-opt max-size=SIZE|max-file=N]\n"
     "  [-a STDIN|STDOUT|STDERR] [-q]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
@@ -173,7 +175,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_SHM,
 		O_DEVICE,
 		O_LOGDRV,
-		O_LOGOPT
+		O_LOGOPT,
+		O_HEALTH /* + enum health_flag */
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -232,6 +235,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"log-opt", required_argument, NULL, O_LOGOPT},
 	    {"attach", required_argument, NULL, 'a'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"health-cmd", required_argument, NULL, O_HEALTH + HEALTH_CMD},
+	    {"health-interval", required_argument, NULL, O_HEALTH + HEALTH_INTERVAL},
+	    {"health-timeout", required_argument, NULL, O_HEALTH + HEALTH_TIMEOUT},
+	    {"health-start-period", required_argument, NULL, O_HEALTH + HEALTH_START_PERIOD},
+	    {"health-retries", required_argument, NULL, O_HEALTH + HEALTH_RETRIES},
+	    {"no-healthcheck", no_argument, NULL, O_HEALTH + HEALTH_NONE},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -479,7 +488,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			break;
 		case 'q':
 			break; /* no pull progress: run never shows it */
-		default:       /* CLI_FAIL, CLI_HELP */
+		default:       /* --health-*, or CLI_FAIL, CLI_HELP */
+			if (c >= O_HEALTH && c < O_HEALTH + HEALTH_N) {
+				if (health_flag(&o.health, c - O_HEALTH, optarg, err) < 0)
+					goto out;
+				break;
+			}
 			r = CLI_RET(c);
 			goto out;
 		}
