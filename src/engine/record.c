@@ -380,6 +380,8 @@ int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 	/* as Docker: a container stopped or killed by hand is not restarted by its policy */
 	bool marked = ctr_mark_stopped(e, id);
 
+	/* logged as it is sent: its die (the monitor's) comes after it */
+	event_ctr_num(e, id, "kill", "signal", sig);
 	if (container_kill(rt, id, sig, false, err) < 0) {
 		struct ctr_info c;
 		berth_error_t e2 = NULL;
@@ -397,7 +399,6 @@ int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 			return -1;
 		berth_error_release(err);
 	}
-	event_ctr_num(e, id, "kill", "signal", sig);
 	return 0;
 }
 
