@@ -8,6 +8,7 @@
 #include "ctrlog.h"
 #include "image_priv.h"
 #include "network.h"
+#include "resources.h"
 #include "attach.h"
 #include "container.h"
 #include "log.h"
@@ -188,6 +189,10 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	for (;;) {
 		long long t0 = util_now_ns();
 		json_t *upd;
+
+		/* --ipc/--pid container:NAME: that container's namespaces as it runs now */
+		if (res_refresh(e, id, err) < 0)
+			goto out;
 
 		/* the container's stdio, given to the runtime library: its terminal (whose
 		 * master comes back), or pipes for its output and our stdin when attached
