@@ -37,8 +37,7 @@ static int res_int(const char *flag, const char *arg, long long min, long long m
 
 	errno = 0;
 	v = strtoll(arg, &end, 10);
-	if (arg[0] == '\0' || isspace((unsigned char)arg[0]) || *end || errno || v < min ||
-	    v > max)
+	if (arg[0] == '\0' || isspace((unsigned char)arg[0]) || *end || errno || v < min || v > max)
 		return berth_error(err, 0, "bad --%s `%s`: expected %s", flag, arg, expected);
 	*out = v;
 	return 0;
@@ -142,8 +141,8 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 		return 0;
 	}
 	case RES_OPT_PIDS:
-		if (res_int("pids-limit", arg, -1, INT64_MAX, "a number of processes (-1: unlimited)",
-		            &v, err) < 0)
+		if (res_int("pids-limit", arg, -1, INT64_MAX,
+		            "a number of processes (-1: unlimited)", &v, err) < 0)
 			return -1;
 		o->pids = v <= 0 ? -1 : v;
 		return 0;
@@ -154,27 +153,29 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 		}
 		r->memory_swap = spec_parse_size(arg);
 		if (r->memory_swap <= 0)
-			return berth_error(err, 0,
-			                   "bad --memory-swap `%s`: expected a size like 1g (memory "
-			                   "and swap together) or -1 (unlimited swap)",
-			                   arg);
+			return berth_error(
+			    err, 0,
+			    "bad --memory-swap `%s`: expected a size like 1g (memory "
+			    "and swap together) or -1 (unlimited swap)",
+			    arg);
 		return 0;
 	case RES_OPT_MEMORY_RESERVATION:
 		r->memory_reservation = spec_parse_size(arg);
 		if (r->memory_reservation <= 0)
-			return berth_error(err, 0,
-			                   "bad --memory-reservation `%s`: expected a size like 64m",
-			                   arg);
+			return berth_error(
+			    err, 0, "bad --memory-reservation `%s`: expected a size like 64m", arg);
 		return 0;
 	case RES_OPT_CPU_SHARES:
 		if (res_int("cpu-shares", arg, 0, 262144,
-		            "a relative weight from 2 to 262144 (0: the default, 1024)", &v, err) < 0)
+		            "a relative weight from 2 to 262144 (0: the default, 1024)", &v,
+		            err) < 0)
 			return -1;
 		if (v == 1)
-			return berth_error(err, 0,
-			                   "bad --cpu-shares `%s`: expected a relative weight from 2 "
-			                   "to 262144 (0: the default, 1024)",
-			                   arg);
+			return berth_error(
+			    err, 0,
+			    "bad --cpu-shares `%s`: expected a relative weight from 2 "
+			    "to 262144 (0: the default, 1024)",
+			    arg);
 		r->cpu_shares = v;
 		return 0;
 	case RES_OPT_CPU_PERIOD:
@@ -183,10 +184,11 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 		            err) < 0)
 			return -1;
 		if (v > 0 && v < 1000)
-			return berth_error(err, 0,
-			                   "bad --cpu-period `%s`: expected microseconds from 1000 to "
-			                   "1000000 (0: the default, 100000)",
-			                   arg);
+			return berth_error(
+			    err, 0,
+			    "bad --cpu-period `%s`: expected microseconds from 1000 to "
+			    "1000000 (0: the default, 100000)",
+			    arg);
 		r->cpu_period = v;
 		return 0;
 	case RES_OPT_CPU_QUOTA:
@@ -194,10 +196,11 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 		            "microseconds per period, at least 1000 (-1: unlimited)", &v, err) < 0)
 			return -1;
 		if (v > 0 && v < 1000)
-			return berth_error(err, 0,
-			                   "bad --cpu-quota `%s`: expected microseconds per period, "
-			                   "at least 1000 (-1: unlimited)",
-			                   arg);
+			return berth_error(
+			    err, 0,
+			    "bad --cpu-quota `%s`: expected microseconds per period, "
+			    "at least 1000 (-1: unlimited)",
+			    arg);
 		r->cpu_quota = v;
 		return 0;
 	case RES_OPT_CPUSET_CPUS:
@@ -214,8 +217,8 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 		r->has_oom_kill_disable = true;
 		return res_bool("oom-kill-disable", arg, &r->oom_kill_disable, err);
 	case RES_OPT_BLKIO_WEIGHT:
-		if (res_int("blkio-weight", arg, 0, 1000, "a weight from 10 to 1000 (0: the default)",
-		            &v, err) < 0)
+		if (res_int("blkio-weight", arg, 0, 1000,
+		            "a weight from 10 to 1000 (0: the default)", &v, err) < 0)
 			return -1;
 		if (v > 0 && v < 10)
 			return berth_error(err, 0,
@@ -266,10 +269,11 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 		return 0;
 	case RES_OPT_USERNS:
 		if (strcmp(arg, "") != 0 && strcmp(arg, "host") != 0)
-			return berth_error(err, 0,
-			                   "bad --userns `%s`: only host (or \"\") is supported, as "
-			                   "Docker's: berth makes no user namespace for a container",
-			                   arg);
+			return berth_error(
+			    err, 0,
+			    "bad --userns `%s`: only host (or \"\") is supported, as "
+			    "Docker's: berth makes no user namespace for a container",
+			    arg);
 		r->userns = arg[0] ? arg : NULL;
 		return 0;
 	default:
@@ -346,13 +350,15 @@ int res_check(const struct run_opts *o, berth_error_t *err)
 	if (res_check_values(&v, o, err) < 0)
 		return -1;
 	if (r->uts && o->hostname)
-		return berth_error(err, 0,
-		                   "conflicting options: --hostname and --uts host (the host's name "
-		                   "is the container's)");
+		return berth_error(
+		    err, 0,
+		    "conflicting options: --hostname and --uts host (the host's name "
+		    "is the container's)");
 	if (r->ipc && strcmp(r->ipc, "host") == 0 && o->shm_size > 0)
-		return berth_error(err, 0,
-		                   "conflicting options: --shm-size and --ipc host (/dev/shm is the "
-		                   "host's)");
+		return berth_error(
+		    err, 0,
+		    "conflicting options: --shm-size and --ipc host (/dev/shm is the "
+		    "host's)");
 	if (r->ipc && strncmp(r->ipc, "container:", 10) == 0 && o->shm_size > 0)
 		return berth_error(err, 0,
 		                   "conflicting options: --shm-size and --ipc %s (/dev/shm is that "
@@ -467,8 +473,9 @@ static int res_donor(struct engine *e, const char *flag, const char *mode, char 
 		return -1;
 	}
 	if (!ctr_status_running(c.status) || c.pid <= 0) {
-		berth_error(err, 0, "bad --%s `%s`: container \"%s\" is not running (start it first)",
-		            flag, mode, c.name);
+		berth_error(err, 0,
+		            "bad --%s `%s`: container \"%s\" is not running (start it first)", flag,
+		            mode, c.name);
 		ctr_info_free(&c);
 		return -1;
 	}
@@ -521,8 +528,8 @@ static int res_join(struct engine *e, json_t *rec, json_t *spec, const char *sel
 		if (res_donor(e, "pid", pid, &id, &p, NULL, err) < 0)
 			return -1;
 		if (strcmp(id, self) == 0)
-			return berth_error(err, 0, "bad --pid `%s`: a container cannot join its own",
-			                   pid);
+			return berth_error(err, 0,
+			                   "bad --pid `%s`: a container cannot join its own", pid);
 		ns = xasprintf("/proc/%d/ns/pid", (int)p);
 		res_ns(spec, "pid", false, ns);
 		json_object_set_new(rec, "pid_container", json_string(id));
@@ -548,12 +555,11 @@ static json_t *res_host_config(const struct run_opts *o)
 	hc = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:b,s:i,s:o,s:o}", "Memory",
 	               (json_int_t)o->memory, "MemorySwap", (json_int_t)swap, "MemoryReservation",
 	               (json_int_t)r->memory_reservation, "CpuShares", (json_int_t)r->cpu_shares,
-	               "CpuPeriod", (json_int_t)r->cpu_period, "CpuQuota",
-	               (json_int_t)r->cpu_quota, "NanoCpus",
-	               (json_int_t)(o->cpus > 0 ? llround(o->cpus * 1e9) : 0), "CpusetCpus",
-	               r->cpuset_cpus ?: "", "CpusetMems", r->cpuset_mems ?: "", "OomKillDisable",
-	               r->oom_kill_disable, "BlkioWeight", r->blkio_weight, "PidsLimit",
-	               res_int_or_null(o->pids), "MemorySwappiness",
+	               "CpuPeriod", (json_int_t)r->cpu_period, "CpuQuota", (json_int_t)r->cpu_quota,
+	               "NanoCpus", (json_int_t)(o->cpus > 0 ? llround(o->cpus * 1e9) : 0),
+	               "CpusetCpus", r->cpuset_cpus ?: "", "CpusetMems", r->cpuset_mems ?: "",
+	               "OomKillDisable", r->oom_kill_disable, "BlkioWeight", r->blkio_weight,
+	               "PidsLimit", res_int_or_null(o->pids), "MemorySwappiness",
 	               r->has_swappiness ? json_integer(r->swappiness) : json_null());
 	json_object_set_new(hc, "IpcMode", json_string(r->ipc ?: "private"));
 	json_object_set_new(hc, "PidMode", json_string(r->pid ?: ""));
@@ -561,9 +567,9 @@ static json_t *res_host_config(const struct run_opts *o)
 	/* as Docker on cgroup v1: the host's cgroup namespace unless asked */
 	json_object_set_new(
 	    hc, "CgroupnsMode",
-	    json_string(r->cgroupns ?: access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0
-	                                    ? "private"
-	                                    : "host"));
+	    json_string(r->cgroupns
+	                    ?: access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "private"
+	                                                                              : "host"));
 	json_object_set_new(hc, "UsernsMode", json_string(r->userns ?: ""));
 	return hc;
 }
@@ -642,8 +648,8 @@ bool res_update_given(const struct run_opts *o)
 {
 	const struct ctr_resources *r = &o->res;
 	return o->memory || o->cpus > 0 || o->pids || r->memory_swap || r->memory_reservation ||
-	       r->cpu_shares || r->cpu_period || r->cpu_quota || r->cpuset_cpus ||
-	       r->cpuset_mems || r->blkio_weight || o->restart;
+	       r->cpu_shares || r->cpu_period || r->cpu_quota || r->cpuset_cpus || r->cpuset_mems ||
+	       r->blkio_weight || o->restart;
 }
 
 static int64_t res_hc_int(json_t *hc, const char *key)
@@ -740,9 +746,9 @@ int ctr_update_resources(struct engine *e, const char *id, const struct run_opts
 			if (!json_object_get(rec, "restart_count"))
 				json_object_set_new(rec, "restart_count", json_integer(0));
 		}
-		json_object_set_new(hc, "RestartPolicy",
-		                    json_pack("{s:s,s:i}", "Name", policy, "MaximumRetryCount",
-		                              max));
+		json_object_set_new(
+		    hc, "RestartPolicy",
+		    json_pack("{s:s,s:i}", "Name", policy, "MaximumRetryCount", max));
 	}
 	res_resources(patch, o);
 	/* --cpus after --cpu-period and the others: Docker's quota over period */
