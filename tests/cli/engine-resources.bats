@@ -282,6 +282,11 @@ hc() {
 @test "update --restart: a running container's monitor follows the new policy" {
 	run b run -d --name r1 busybox sh -c 'echo run >>/runs; while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3'
 	[ "$status" -eq 0 ]
+	# stopped and started again first: the stop's mark is not left for the new policy
+	run b stop -t 1 r1
+	[ "$status" -eq 0 ]
+	run b start r1
+	[ "$status" -eq 0 ]
 	run b update --restart on-failure:2 r1
 	[ "$status" -eq 0 ]
 	[ "$output" = r1 ]
@@ -293,5 +298,5 @@ hc() {
 		sleep 0.1
 	done
 	b inspect r1 | jqe '.state == "exited" and .restart_count == 2 and .exit_code == 3'
-	[ "$(b cp r1:/runs - | tar -xO | wc -l)" -eq 3 ]
+	[ "$(b cp r1:/runs - | tar -xO | wc -l)" -eq 4 ]
 }
