@@ -314,6 +314,14 @@ static int res_check_values(const struct res_values *v, const struct run_opts *o
 		                   "bad --memory-reservation: %lld bytes is above --memory's %lld "
 		                   "(the soft limit must be below the limit)",
 		                   (long long)v->reservation, (long long)v->memory);
+	if (o->cpus > 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		if (o->cpus < 0.01 || (n > 0 && o->cpus > (double)n))
+			return berth_error(err, 0,
+			                   "bad --cpus `%g`: expected from 0.01 to %ld (this host "
+			                   "has %ld CPUs)",
+			                   o->cpus, n, n);
+	}
 	if (v->nano > 0 && (v->period > 0 || v->quota != 0))
 		return berth_error(err, 0,
 		                   "conflicting options: --cpus and --cpu-period/--cpu-quota (as "

@@ -85,6 +85,8 @@ hc() {
 	bad 125 "bad --cpu-quota \`10\`" run --cpu-quota 10 busybox true
 	bad 125 "bad --cpu-quota \`-2\`" run --cpu-quota -2 busybox true
 	bad 125 "conflicting options: --cpus and --cpu-period" run --cpus 1 --cpu-period 50000 busybox true
+	bad 125 "bad --cpus \`4096\`: expected from 0.01 to" run --cpus 4096 busybox true
+	bad 125 "bad --cpus \`0.001\`: expected from 0.01 to" create --cpus 0.001 busybox true
 	bad 125 "bad --cpuset-cpus \`0-\`" run --cpuset-cpus 0- busybox true
 	bad 125 "bad --cpuset-cpus \`4095\`: 4095 is not available" run --cpuset-cpus 4095 busybox true
 	bad 125 "bad --cpuset-mems \`a\`" run --cpuset-mems a busybox true
@@ -266,6 +268,7 @@ hc() {
 	bad 125 "bad --pids-limit \`-5\`" update --pids-limit -5 v1
 	bad 125 "bad --memory-reservation \`0\`" update --memory-reservation 0 v1
 	bad 125 "bad --cpus \`0\`" update --cpus 0 v1
+	bad 125 "bad --cpus \`4096\`: expected from 0.01 to" update --cpus 4096 v1
 	bad 125 "bad --restart \`sometimes\`" update --restart sometimes v1
 	bad 125 "nothing to update" update v1
 	bad 125 "no container given" update -m 100m

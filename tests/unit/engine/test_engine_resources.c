@@ -160,8 +160,8 @@ static json_t *ns_of(json_t *spec, const char *type)
 	json_t *a = json_object_get(json_object_get(spec, "linux"), "namespaces"), *v;
 	size_t i;
 
-	json_array_foreach(a, i, v) if (strcmp(json_string_value(json_object_get(v, "type")),
-	                                       type) == 0) return v;
+	json_array_foreach(
+	    a, i, v) if (strcmp(json_string_value(json_object_get(v, "type")), type) == 0) return v;
 	return NULL;
 }
 
@@ -210,8 +210,8 @@ static void test_prepare(void **state)
 	res = json_object_get(json_object_get(spec, "linux"), "resources");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "cpu"), "shares")),
 	                 512);
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(res, "cpu"), "cpus")), "0");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "cpu"), "cpus")),
+	                    "0");
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(res, "blockIO"), "weight")), 300);
 	assert_true(
