@@ -3,6 +3,7 @@
 # --cpu-period, --cpu-quota, --cpuset-cpus, --cpuset-mems, --oom-kill-disable,
 # --blkio-weight, --memory-swappiness) in the container's cgroup and inspect's HostConfig;
 # the namespace flags (--ipc, --pid, --uts, --cgroupns, --userns); berth update (issue 17).
+# The containers have --network none: none of this needs a network.
 load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
@@ -23,7 +24,7 @@ hc() {
 }
 
 @test "run: memory flags in the cgroup and in HostConfig (-m, --memory-swap, --memory-reservation, --oom-kill-disable, --memory-swappiness)" {
-	run b run -d --name m1 -m 64m --memory-swap 128m --memory-reservation 32m --oom-kill-disable --memory-swappiness 10 busybox sleep 1000
+	run b run --network none -d --name m1 -m 64m --memory-swap 128m --memory-reservation 32m --oom-kill-disable --memory-swappiness 10 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	[ "$(cg memory memory.limit_in_bytes m1)" = 67108864 ]
 	[ "$(cg memory memory.memsw.limit_in_bytes m1)" = 134217728 ]
@@ -36,18 +37,18 @@ hc() {
 	[ "$(hc m1 OomKillDisable)" = true ]
 	[ "$(hc m1 MemorySwappiness)" = 10 ]
 	# Docker: --memory alone gets as much swap again; -1 is unlimited swap
-	run b run -d --name m2 --memory 64m busybox sleep 1000
+	run b run --network none -d --name m2 --memory 64m busybox sleep 1000
 	[ "$status" -eq 0 ]
 	[ "$(hc m2 MemorySwap)" = 134217728 ]
 	[ "$(cg memory memory.memsw.limit_in_bytes m2)" = 134217728 ]
-	run b run -d --name m3 --memory 64m --memory-swap -1 busybox sleep 1000
+	run b run --network none -d --name m3 --memory 64m --memory-swap -1 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	[ "$(hc m3 MemorySwap)" = -1 ]
 	[ "$(cg memory memory.memsw.limit_in_bytes m3)" -gt 1000000000000 ]
 }
 
 @test "run: cpu flags in the cgroup and in HostConfig (--cpu-shares, --cpu-period, --cpu-quota, --cpuset-cpus, --cpuset-mems, --cpus, --pids-limit)" {
-	run b run -d --name c1 --cpu-shares 512 --cpu-period 50000 --cpu-quota 25000 --cpuset-cpus 0 --cpuset-mems 0 --pids-limit 50 busybox sleep 1000
+	run b run --network none -d --name c1 --cpu-shares 512 --cpu-period 50000 --cpu-quota 25000 --cpuset-cpus 0 --cpuset-mems 0 --pids-limit 50 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	[ "$(cg cpu cpu.shares c1)" = 512 ]
 	[ "$(cg cpu cpu.cfs_period_us c1)" = 50000 ]
@@ -62,7 +63,7 @@ hc() {
 	[ "$(hc c1 CpusetMems)" = '"0"' ]
 	[ "$(hc c1 PidsLimit)" = 50 ]
 	[ "$(hc c1 NanoCpus)" = 0 ]
-	run b create --name c2 --cpus 1.5 busybox true
+	run b create --network none --name c2 --cpus 1.5 busybox true
 	[ "$status" -eq 0 ]
 	[ "$(hc c2 NanoCpus)" = 1500000000 ]
 	[ "$(hc c2 Memory)" = 0 ]
@@ -101,7 +102,7 @@ hc() {
 
 @test "run: --blkio-weight is refused where the kernel has no blkio weight, else in the cgroup" {
 	if [ -e /sys/fs/cgroup/blkio/blkio.weight ] || [ -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]; then
-		run b run -d --name w1 --blkio-weight 300 busybox sleep 1000
+		run b run --network none -d --name w1 --blkio-weight 300 busybox sleep 1000
 		[ "$status" -eq 0 ]
 		[ "$(hc w1 BlkioWeight)" = 300 ]
 		run cg blkio blkio.weight w1
@@ -113,20 +114,20 @@ hc() {
 }
 
 @test "run: --pid host sees the host's processes; --pid container:NAME joins that one's" {
-	run b run --rm --pid host busybox sh -c 'readlink /proc/self/ns/pid; ps -o pid'
+	run b run --network none --rm --pid host busybox sh -c 'readlink /proc/self/ns/pid; ps -o pid'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(readlink /proc/$$/ns/pid)" ]
 	# this test's own shell is among them
 	printf '%s\n' "${lines[@]}" | grep -qx " *$$"
-	run b run -d --name p1 busybox sleep 1000
+	run b run --network none -d --name p1 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	pid=$(b inspect p1 | jq -r .pid)
-	run b run --rm --pid container:p1 busybox sh -c 'readlink /proc/self/ns/pid; ps -o args'
+	run b run --network none --rm --pid container:p1 busybox sh -c 'readlink /proc/self/ns/pid; ps -o args'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(readlink /proc/$pid/ns/pid)" ]
 	[[ "$output" == *"sleep 1000"* ]]
 	[ "$(b inspect p1 | jq -r .HostConfig.PidMode)" = "" ]
-	run b create --name p2 --pid container:p1 busybox true
+	run b create --network none --name p2 --pid container:p1 busybox true
 	[ "$status" -eq 0 ]
 	[ "$(hc p2 PidMode)" = '"container:p1"' ]
 }
@@ -134,15 +135,15 @@ hc() {
 @test "run: --ipc host has the host's IPC and /dev/shm; --ipc container:NAME a shareable one's" {
 	shm=$(mktemp /dev/shm/berth-res.XXXXXX)
 	echo host >"$shm"
-	run b run --rm --ipc host busybox sh -c "readlink /proc/self/ns/ipc; cat $shm"
+	run b run --network none --rm --ipc host busybox sh -c "readlink /proc/self/ns/ipc; cat $shm"
 	rm -f "$shm"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(readlink /proc/$$/ns/ipc)" ]
 	[ "${lines[1]}" = host ]
-	run b run --rm busybox readlink /proc/self/ns/ipc
+	run b run --network none --rm busybox readlink /proc/self/ns/ipc
 	[ "$status" -eq 0 ]
 	[ "$output" != "$(readlink /proc/$$/ns/ipc)" ]
-	run b run -d --name s1 --ipc shareable busybox sh -c 'echo shared > /dev/shm/x; sleep 1000'
+	run b run --network none -d --name s1 --ipc shareable busybox sh -c 'echo shared > /dev/shm/x; sleep 1000'
 	[ "$status" -eq 0 ]
 	[ "$(hc s1 IpcMode)" = '"shareable"' ]
 	pid=$(b inspect s1 | jq -r .pid)
@@ -150,29 +151,29 @@ hc() {
 		[ -e "$ROOT/containers/$(b inspect s1 | jq -r .id)/shm/x" ] && break
 		sleep 0.1
 	done
-	run b run --rm --ipc container:s1 busybox sh -c 'readlink /proc/self/ns/ipc; cat /dev/shm/x'
+	run b run --network none --rm --ipc container:s1 busybox sh -c 'readlink /proc/self/ns/ipc; cat /dev/shm/x'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(readlink /proc/$pid/ns/ipc)" ]
 	[ "${lines[1]}" = shared ]
 	# a private one's is not shared, as Docker
-	run b run -d --name s2 busybox sleep 1000
+	run b run --network none -d --name s2 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	[ "$(hc s2 IpcMode)" = '"private"' ]
 	bad 125 "bad --ipc \`container:s2\`: that container's IPC is not shareable" run --rm --ipc container:s2 busybox true
 }
 
 @test "run: --uts host has the host's name; --cgroupns private a cgroup namespace; --userns host" {
-	run b run --rm --uts host busybox sh -c 'readlink /proc/self/ns/uts; hostname'
+	run b run --network none --rm --uts host busybox sh -c 'readlink /proc/self/ns/uts; hostname'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(readlink /proc/$$/ns/uts)" ]
 	[ "${lines[1]}" = "$(hostname)" ]
-	run b run --rm --cgroupns private busybox readlink /proc/self/ns/cgroup
+	run b run --network none --rm --cgroupns private busybox readlink /proc/self/ns/cgroup
 	[ "$status" -eq 0 ]
 	[ "$output" != "$(readlink /proc/$$/ns/cgroup)" ]
-	run b run --rm --cgroupns host busybox readlink /proc/self/ns/cgroup
+	run b run --network none --rm --cgroupns host busybox readlink /proc/self/ns/cgroup
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(readlink /proc/$$/ns/cgroup)" ]
-	run b create --name n1 --uts host --cgroupns private --userns host --pid host --ipc host busybox true
+	run b create --network none --name n1 --uts host --cgroupns private --userns host --pid host --ipc host busybox true
 	[ "$status" -eq 0 ]
 	[ "$(hc n1 UTSMode)" = '"host"' ]
 	[ "$(hc n1 CgroupnsMode)" = '"private"' ]
@@ -191,15 +192,15 @@ hc() {
 	bad 125 "bad --pid \`container:nosuch\`: no container" run --pid container:nosuch busybox true
 	bad 125 "bad --ipc \`container:nosuch\`: no container" run --ipc container:nosuch busybox true
 	assert_nothing_left
-	run b create --name stopped busybox true
+	run b create --network none --name stopped busybox true
 	[ "$status" -eq 0 ]
 	bad 125 "bad --pid \`container:stopped\`: container \"stopped\" is not running" run --pid container:stopped busybox true
 	bad 125 "not running" create --ipc container:stopped busybox true
 	[ "$(ls "$ROOT/containers" | wc -l)" -eq 1 ]
 	# the namespace is the other's as it runs at each start: refused when it is gone
-	run b run -d --name donor busybox sleep 1000
+	run b run --network none -d --name donor busybox sleep 1000
 	[ "$status" -eq 0 ]
-	run b create --name joiner --pid container:donor busybox sleep 1000
+	run b create --network none --name joiner --pid container:donor busybox sleep 1000
 	[ "$status" -eq 0 ]
 	run b stop -t 1 donor
 	[ "$status" -eq 0 ]
@@ -209,7 +210,7 @@ hc() {
 }
 
 @test "update: changes a running container's cgroup, its HostConfig and its next start's" {
-	run b run -d --name u1 -m 64m --cpu-shares 512 --pids-limit 50 busybox sleep 1000
+	run b run --network none -d --name u1 -m 64m --cpu-shares 512 --pids-limit 50 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	run b update -m 100m --memory-swap 200m --memory-reservation 50m --cpu-shares 256 --cpu-period 50000 --cpu-quota 20000 --cpuset-cpus 0 --cpuset-mems 0 --pids-limit 60 --restart on-failure:3 u1
 	[ "$status" -eq 0 ]
@@ -236,7 +237,7 @@ hc() {
 	[ "$(cg cpu cpu.shares u1)" = 256 ]
 	[ "$(cg pids pids.max u1)" = 60 ]
 	# several at once, and a created one (container update); -1: no pids limit
-	run b create --name u2 busybox sleep 1000
+	run b create --network none --name u2 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	run b container update --pids-limit -1 --cpus 0.5 u1 u2
 	[ "$status" -eq 125 ]
@@ -254,7 +255,7 @@ hc() {
 }
 
 @test "update: bad input is one line, 125, nothing changed" {
-	run b run -d --name v1 -m 64m --memory-swap 128m busybox sleep 1000
+	run b run --network none -d --name v1 -m 64m --memory-swap 128m busybox sleep 1000
 	[ "$status" -eq 0 ]
 	before=$(b inspect v1 | jq -c '.HostConfig, .config.linux.resources')
 	bad 125 "bad --memory: 209715200 bytes is above the container's --memory-swap" update -m 200m v1
@@ -277,13 +278,13 @@ hc() {
 	bad 125 "no container \"nosuch\"" update -m 100m --memory-swap 300m v1 nosuch
 	[ "$(b inspect v1 | jq -c '.HostConfig, .config.linux.resources')" = "$before" ]
 	[ "$(cg memory memory.limit_in_bytes v1)" = 67108864 ]
-	run b run -d --rm --name v2 busybox sleep 1000
+	run b run --network none -d --rm --name v2 busybox sleep 1000
 	[ "$status" -eq 0 ]
 	bad 125 "bad --restart \`always\`: the container is removed when it exits (--rm)" update --restart always v2
 }
 
 @test "update --restart: a running container's monitor follows the new policy" {
-	run b run -d --name r1 busybox sh -c 'echo run >>/runs; while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3'
+	run b run --network none -d --name r1 busybox sh -c 'echo run >>/runs; while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 3'
 	[ "$status" -eq 0 ]
 	# stopped and started again first: the stop's mark is not left for the new policy
 	run b stop -t 1 r1
