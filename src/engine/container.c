@@ -3,6 +3,7 @@
 #include "image_priv.h"
 #include "events.h"
 #include "network.h"
+#include "resources.h"
 #include "container.h"
 #include "exec.h"
 #include "log.h"
@@ -302,7 +303,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		if (volume_prepare(e, o, rootfs, &oci_mounts, &rec_mounts, &made, err) < 0)
 			goto fail;
 		json_object_set_new(rec, "mounts", rec_mounts);
-		if (spec_build(img, o, id, rootfs, netns, etc, oci_mounts, &spec, err) < 0)
+		if (spec_build(img, o, id, rootfs, netns, etc, oci_mounts, &spec, err) < 0 ||
+		    res_prepare(e, o, rec, spec, err) < 0)
 			goto fail;
 		text = json_dumps(spec, JSON_INDENT(2));
 		if (util_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)

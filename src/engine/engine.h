@@ -179,6 +179,62 @@ int health_run(struct engine *e, const char *ref, bool *healthy, berth_error_t *
 const char *health_ps_status(const struct ctr_info *c);
 
 /* ---- containers (spec.c, container.c, monitor.c) --------------------------------------- */
+/* resources.c: run/create's resource and namespace flags beyond --memory, --cpus and
+ * --pids-limit (Docker's meaning; 0 or NULL: not given) */
+struct ctr_resources {
+	int64_t memory_swap;                       /* memory + swap; -1: unlimited */
+	int64_t memory_reservation;                /* the soft limit */
+	int64_t cpu_shares, cpu_period, cpu_quota; /* cpu_quota -1: unlimited */
+	const char *cpuset_cpus, *cpuset_mems;
+	int blkio_weight; /* 10..1000 */
+	int swappiness;   /* 0..100 with has_swappiness */
+	bool has_swappiness, oom_kill_disable, has_oom_kill_disable;
+	/* --ipc private|shareable|host|container:NAME, --pid host|container:NAME, --uts host,
+	 * --cgroupns host|private, --userns host */
+	const char *ipc, *pid, *uts, *cgroupns, *userns;
+};
+/* Their getopt codes: RES_RUN_OPTIONS are run/create's table entries; update takes some of
+ * them and RES_OPT_MEMORY, RES_OPT_CPUS, RES_OPT_PIDS (run has its own --memory, …). */
+enum {
+	RES_OPT_MEMORY_SWAP = 0x1000,
+	RES_OPT_MEMORY_RESERVATION,
+	RES_OPT_CPU_SHARES,
+	RES_OPT_CPU_PERIOD,
+	RES_OPT_CPU_QUOTA,
+	RES_OPT_CPUSET_CPUS,
+	RES_OPT_CPUSET_MEMS,
+	RES_OPT_OOM_KILL_DISABLE,
+	RES_OPT_BLKIO_WEIGHT,
+	RES_OPT_SWAPPINESS,
+	RES_OPT_IPC,
+	RES_OPT_PID,
+	RES_OPT_UTS,
+	RES_OPT_CGROUPNS,
+	RES_OPT_USERNS,
+	RES_OPT_MEMORY,
+	RES_OPT_CPUS,
+	RES_OPT_PIDS,
+	RES_OPT_END
+};
+#define RES_IS_OPT(c) ((c) >= RES_OPT_MEMORY_SWAP && (c) < RES_OPT_END)
+#define RES_RUN_OPTIONS                                                                            \
+	{"memory-swap", required_argument, NULL, RES_OPT_MEMORY_SWAP},                             \
+	    {"memory-reservation", required_argument, NULL, RES_OPT_MEMORY_RESERVATION},           \
+	    {"cpu-shares", required_argument, NULL, RES_OPT_CPU_SHARES},                           \
+	    {"cpu-period", required_argument, NULL, RES_OPT_CPU_PERIOD},                           \
+	    {"cpu-quota", required_argument, NULL, RES_OPT_CPU_QUOTA},                             \
+	    {"cpuset-cpus", required_argument, NULL, RES_OPT_CPUSET_CPUS},                         \
+	    {"cpuset-mems", required_argument, NULL, RES_OPT_CPUSET_MEMS},                         \
+	    {"oom-kill-disable", optional_argument, NULL, RES_OPT_OOM_KILL_DISABLE},               \
+	    {"blkio-weight", required_argument, NULL, RES_OPT_BLKIO_WEIGHT},                       \
+	    {"memory-swappiness", required_argument, NULL, RES_OPT_SWAPPINESS},                    \
+	    {"ipc", required_argument, NULL, RES_OPT_IPC},                                         \
+	    {"pid", required_argument, NULL, RES_OPT_PID},                                         \
+	    {"uts", required_argument, NULL, RES_OPT_UTS},                                         \
+	    {"cgroupns", required_argument, NULL, RES_OPT_CGROUPNS},                               \
+	{                                                                                          \
+		"userns", required_argument, NULL, RES_OPT_USERNS                                  \
+	}
 struct run_opts {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *network;
 	bool has_entrypoint;
@@ -199,8 +255,9 @@ struct run_opts {
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;
-	int64_t memory, pids; /* 0: unset */
+	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
+	struct ctr_resources res; /* resources.c */
 	/* networking (network.c): --network is bridge (the default network), none, host, a
 	 * network's name or container:NAME */
 	const char *ip, *ip6, *mac;
@@ -231,6 +288,16 @@ struct run_opts {
 	char **log_opts;        /* --log-opt K=V */
 	size_t n_log_opts;
 };
+
+/* resources.c: a RES_OPT_* option's value into o (one line naming the flag otherwise). */
+int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err);
+/* berth update: o's memory, cpus, pids, res (its resource fields) and restart into the
+ * container's cgroup when it runs (through the runtime library), its config.json and its
+ * record (HostConfig). All checked first: nothing changes on a bad value. */
+int ctr_update_resources(struct engine *e, const char *id, const struct run_opts *o,
+                         berth_error_t *err);
+/* Whether o gives any of what ctr_update_resources changes. */
+bool res_update_given(const struct run_opts *o);
 
 /* runflags.c: check the values of --stop-signal, --label, --tz, --security-opt, --ulimit,
  * --sysctl, --device (one line each naming the flag); spec_check_opts calls it. */

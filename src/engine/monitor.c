@@ -9,6 +9,7 @@
 #include "events.h"
 #include "image_priv.h"
 #include "network.h"
+#include "resources.h"
 #include "attach.h"
 #include "container.h"
 #include "log.h"
@@ -82,7 +83,21 @@ static bool monitor_stopped(struct engine *e, const char *id)
 static bool monitor_restart_wanted(struct engine *e, const char *id, const char *policy, int max,
                                    int count, int status)
 {
-	return policy && ctr_restart_wanted(policy, max, count, status, monitor_stopped(e, id));
+	/* the policy as recorded now: berth update --restart changes it while it runs */
+	berth_error_t e2 = NULL;
+	json_t *rec, *rp;
+	bool want;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return policy && ctr_restart_wanted(policy, max, count, status, true);
+	}
+	rp = json_object_get(rec, "restart_policy");
+	policy = json_string_value(json_object_get(rp, "name"));
+	max = (int)json_integer_value(json_object_get(rp, "maximum_retry_count"));
+	want = policy && ctr_restart_wanted(policy, max, count, status, monitor_stopped(e, id));
+	json_decref(rec);
+	return want;
 }
 
 /* Sleep ms before a restart, looking for a stop every 100 ms: false when one came. */
@@ -188,6 +203,10 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		long long t0 = util_now_ns();
 		json_t *upd;
 
+		/* --ipc/--pid container:NAME: that container's namespaces as it runs now */
+		if (res_refresh(e, id, err) < 0)
+			goto out;
+
 		/* the container's stdio, given to the runtime library: its terminal (whose
 		 * master comes back), or pipes for its output and our stdin when attached
 		 * with -i */
@@ -222,7 +241,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 			                (json_int_t)init, "monitor_pid", (json_int_t)getpid(),
 			                "monitor_start", (json_int_t)ctr_self_start_time(),
 			                "started_at", now, "exit_code");
-			if (policy)
+			if (policy || count) /* or one given by update --restart */
 				json_object_set_new(upd, "restart_count", json_integer(count));
 			if (monitor_update(e, id, upd, err) < 0)
 				goto out;

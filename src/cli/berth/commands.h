@@ -84,6 +84,7 @@ BERTH_CMD(port);
 BERTH_CMD(cp);
 BERTH_CMD(diff);
 BERTH_CMD(export);
+BERTH_CMD(update);
 BERTH_CMD(create);
 BERTH_CMD(wait);
 BERTH_CMD(restart);

@@ -104,7 +104,7 @@ static const char run_usage[] =
     "  [--volumes-from NAME[:ro|rw]] "
     "  [--read-only] "
     "[--hostname H] "
-    "[--memory SIZE]\n"
+    "[-m|--memory SIZE]\n"
     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
     "\n"
     "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] [--ip6 IP6] "
@@ -120,6 +120,11 @@ static const char run_usage[] =
     "  [--shm-size SIZE] [--device HOST[:CTR][:rwm]]\n"
     "  [--health-cmd CMD] [--health-interval D] [--health-timeout D] [--health-retries N]\n"
     "  [--health-start-period D] [--no-healthcheck]\n"
+    "  [--memory-swap SIZE|-1] [--memory-reservation SIZE] [--memory-swappiness 0-100]\n"
+    "  [--oom-kill-disable] [--cpu-shares N] [--cpu-period US] [--cpu-quota US]\n"
+    "  [--cpuset-cpus LIST] [--cpuset-mems LIST] [--blkio-weight 10-1000]\n"
+    "  [--ipc private|shareable|host|container:NAME] [--pid host|container:NAME] [--uts host]\n"
+    "  [--cgroupns host|private] [--userns host]\n"
     "  [--log-driver json-file|k8s-file|none] [--log-opt max-size=SIZE|max-file=N]\n"
     "  [-a STDIN|STDOUT|STDERR] [-q]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
@@ -241,6 +246,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"health-start-period", required_argument, NULL, O_HEALTH + HEALTH_START_PERIOD},
 	    {"health-retries", required_argument, NULL, O_HEALTH + HEALTH_RETRIES},
 	    {"no-healthcheck", no_argument, NULL, O_HEALTH + HEALTH_NONE},
+	    RES_RUN_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -257,13 +263,20 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	unsigned attach = 0; /* -a: 1 << fd of each stream named; 0: all */
 	int c, status = 0, r = -1;
 
-	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:Pl:a:q" : "dite:w:u:v:hp:Pl:a:q",
-	                       lo, create ? create_usage : run_usage, err)) != -1) {
+	while (
+	    (c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:Pl:m:a:q" : "dite:w:u:v:hp:Pl:m:a:q",
+	                    lo, create ? create_usage : run_usage, err)) != -1) {
 		if (create && c == 'd') {
 			berth_error(err, 0,
 			            "unknown option `--detach`: a created container is started by "
 			            "berth start (berth create --help)");
 			goto out;
+		}
+		/* resources.c: the resource and namespace flags */
+		if (RES_IS_OPT(c)) {
+			if (res_option(&o, c, optarg, err) < 0)
+				goto out;
+			continue;
 		}
 		switch (c) {
 		case O_RM:
@@ -317,6 +330,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			o.hostname = optarg;
 			break;
 		case O_MEM:
+		case 'm':
 			if (spec_parse_memory(optarg, &o.memory, err) < 0)
 				goto out;
 			break;
