@@ -78,9 +78,10 @@ wait_grep() {
 	[[ "${lines[2]}" =~ ^${TS}\ container\ die\ ${id}\ \(exitCode=3,\ image=busybox:latest,\ name=c1,\ team=blue\)$ ]]
 }
 
-@test "events: stop, kill, pause, unpause, restart, exec, attach of a detached container" {
+@test "events: stop, kill, pause, unpause, restart, exec, update, attach of a detached container" {
 	b run --network none -d --name s busybox sh -c 'trap "exit 0" TERM; trap "" USR1; while :; do sleep 0.1; done' >/dev/null
 	b exec s true
+	b update --restart no s >/dev/null
 	b pause s
 	b unpause s
 	b kill -s USR1 s
@@ -89,7 +90,7 @@ wait_grep() {
 	run ev -f container=s --format '{{.Action}}'
 	[ "$status" -eq 0 ]
 	echo "$output"
-	want='create start exec_create: true exec_start: true exec_die pause unpause kill kill die stop start restart kill die stop'
+	want='create start exec_create: true exec_start: true exec_die update pause unpause kill kill die stop start restart kill die stop'
 	[ "$(echo $output)" = "$want" ]
 	run ev -f event=kill --format '{{.Actor.Attributes.signal}}'
 	[ "$(echo $output)" = "10 15 15" ]

@@ -3,6 +3,7 @@
  * live when it runs and kept for its next start (the engine's resources.c). */
 #include "commands.h"
 #include "engine/engine.h"
+#include "engine/events.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -71,6 +72,8 @@ BERTH_CMD(update)
 		r = ctr_lookup(e, argv[optind + i], &ids[i], err);
 	for (int i = 0; i < n && r == 0; i++) {
 		r = ctr_update_resources(e, ids[i], &o, err);
+		if (r == 0)
+			event_ctr(e, ids[i], "update", NULL);
 		if (r == 0)
 			puts(argv[optind + i]);
 	}
