@@ -263,7 +263,6 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	runflags_record(rec, o, json_object_get(img->config, "config"));
 	if (health_record(rec, o, json_object_get(img->config, "config"), err) < 0)
 		goto fail;
-	json_object_set_new(rec, "HostConfig", json_pack("{s:o}", "LogConfig", ctrlog_config(o)));
 	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
 		json_object_set_new(rec, "monitor_start",
@@ -318,6 +317,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 			cmdline = t;
 		}
 		json_object_set_new(rec, "command", json_string(cmdline));
+		ctrlog_record(rec, o); /* HostConfig.LogConfig */
 		/* written once, complete (a rename over an existing file costs a flush on ext4) */
 		if (ctr_save(e, id, rec, err) < 0)
 			goto fail;

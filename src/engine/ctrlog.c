@@ -379,16 +379,21 @@ static int ctrlog_config_fn(void *arg, const char *kv, berth_error_t *err)
 	return 0;
 }
 
-json_t *ctrlog_config(const struct run_opts *o)
+void ctrlog_record(json_t *rec, const struct run_opts *o)
 {
-	json_t *cfg = json_object();
+	json_t *cfg = json_object(), *hc = json_object_get(rec, "HostConfig");
 	berth_error_t e2 = NULL;
 
 	/* checked already (ctrlog_check) */
 	ctrlog_each_opt(o, ctrlog_config_fn, cfg, &e2);
 	berth_error_release(&e2);
-	return json_pack("{s:s,s:o}", "Type", o->log_driver ? o->log_driver : "k8s-file", "Config",
-	                 cfg);
+	if (!json_is_object(hc)) {
+		hc = json_object();
+		json_object_set_new(rec, "HostConfig", hc);
+	}
+	json_object_set_new(hc, "LogConfig",
+	                    json_pack("{s:s,s:o}", "Type",
+	                              o->log_driver ? o->log_driver : "k8s-file", "Config", cfg));
 }
 
 /* the record's driver: "k8s-file" for a container of an older berth */

@@ -430,10 +430,10 @@ struct ctr_log_opts {
 };
 int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, berth_error_t *err);
 /* --log-driver json-file|k8s-file|none and --log-opt max-size=SIZE, max-file=N (ctrlog.c):
- * checked (one line naming the flag), and as the record keeps them: HostConfig.LogConfig
- * {"Type": driver, "Config": {opt: value}}. */
+ * checked (one line naming the flag), and put in the record (its HostConfig made if it has
+ * none) as HostConfig.LogConfig {"Type": driver, "Config": {opt: value}}. */
 int ctrlog_check(const struct run_opts *o, berth_error_t *err);
-struct json_t *ctrlog_config(const struct run_opts *o);
+void ctrlog_record(struct json_t *rec, const struct run_opts *o);
 /* A --since / --until value, as Docker takes them: an RFC 3339 time ("2026-12-06T01:02:03Z",
  * a fraction and a zone offset allowed; without a zone, local time), a date ("2026-12-06"), Unix
  * seconds ("1765000000", "1765000000.5"), or a duration before now ("10m", "1h30m", "42s",
