@@ -584,6 +584,7 @@ struct ctrlog_reader {
 	bool json;        /* json-file records, else k8s-file */
 	bool count;       /* only count the lines (for --tail) */
 	long long lines;  /* whole lines counted (count) */
+	bool open[3];     /* a stream's last record counted did not end its line (count) */
 	long long skip;   /* whole lines to skip before printing (--tail) */
 	bool at_start[3]; /* a stream's next text begins a line (for -t) */
 	bool past_until;  /* a record after --until was seen */
@@ -671,6 +672,7 @@ static void ctrlog_line_rec(struct ctrlog_reader *r, const char *line, size_t le
 		return;
 	if (r->count) {
 		r->lines += rec.full;
+		r->open[rec.stream] = !rec.full;
 		return;
 	}
 	if (r->skip > 0) {
@@ -816,6 +818,8 @@ int ctr_logs(struct engine *e, const char *id, const struct ctr_log_opts *o, ber
 			goto out;
 		r.count = false;
 		r.len = 0;
+		/* a stream's last line without its newline is a line too (printf without \n) */
+		r.lines += r.open[1] + r.open[2];
 		r.skip = r.lines > o->tail ? r.lines - o->tail : 0;
 		r.past_until = false;
 		if (lseek(fd, 0, SEEK_SET) < 0) {
