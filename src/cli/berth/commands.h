@@ -21,6 +21,11 @@ struct option;
  * -h/--help print usage. -1 after the last option, optind at the first operand. */
 int cli_getopt(int argc, char **argv, const char *shorts, const struct option *lo,
                const char *usage, berth_error_t *err);
+/* on: cli_getopt takes options after operands too, as Docker's CLI (`berth rm c1 -f`): it
+ * moves them before the operands in argv (`--` ends the options). Off (the default, and for
+ * run, create, exec, top, whose operands after the first belong to the container): options
+ * end at the first operand. main.c sets it for each command. */
+void cli_set_interspersed(bool on);
 /* For a command with no options but --help: optind of the first operand, or CLI_FAIL or
  * CLI_HELP. */
 int cli_no_options(int argc, char **argv, const char *usage, berth_error_t *err);
