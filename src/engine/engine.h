@@ -310,6 +310,9 @@ void ctr_info_free(struct ctr_info *c);
 void ctr_infos_free(struct ctr_info *v, size_t n);
 /* `berth port`: one line per published port, "80/tcp -> 0.0.0.0:8080" (a new string). */
 char *ctr_port_text(const struct ctr_info *c);
+/* The record as ps --format json and inspect show it (a new object): "state" the live
+ * status, "monitor_lost", "pid". */
+struct json_t *ctr_info_json(const struct ctr_info *c);
 /* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
 char *ctr_infos_json(const struct ctr_info *v, size_t n);
 char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
@@ -321,6 +324,30 @@ int template_render_each(const char *what, const char *tmpl, const char *json_ar
  * document; *out is heap. One line "bad --format `TMPL`: why" when it cannot be. */
 int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *tmpl, char **out,
                        berth_error_t *err);
+/* ---- ps (ctrlist.c) ----------------------------------------------------------------------- */
+/* Docker's State of a container: created, running, paused or exited. */
+const char *ctr_state_word(const struct ctr_info *c);
+/* ps --filter KEY=VALUE…, Docker's keys: id (part of it), name (part of it), label=K or K=V,
+ * status=created|restarting|running|removing|paused|exited|dead, exited=CODE, ancestor=IMAGE
+ * (name or id), network=NAME, volume=NAME (or a mount's destination), before=, since= (a
+ * container: those made before or after it). The values of one key OR, different keys (and
+ * each label) AND. keep[i] (for each of v, in creation order): whether v[i] passes; *all: a
+ * status filter was given (as Docker, it looks at stopped containers too). One line naming the
+ * filter when one is bad or names no container. */
+int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **filters, size_t nf,
+                  bool *keep, bool *all, berth_error_t *err);
+/* The container's writable layer (*rw) and that with its image's layers (*virt), in bytes. */
+void ctr_size(struct engine *e, const struct ctr_info *c, uint64_t *rw, uint64_t *virt);
+/* What the CLI computes for each row of ps: STATUS ("Up 5 seconds"), CREATED ("5 seconds
+ * ago"), SIZE ("0B (virtual 1.98MB)", or NULL). */
+struct ctr_ps_row {
+	const char *status, *running_for, *size;
+};
+/* ps --format TEMPLATE's elements: each the record's view (ctr_info_json) with Docker's ps
+ * fields: ID (12 digits unless no_trunc), Names, Image, Command (quoted, cut to 20 characters
+ * unless no_trunc), CreatedAt, RunningFor, Ports, State, Status, Size, Labels (k=v,…), Mounts,
+ * LocalVolumes, Networks. A JSON array's text. */
+char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_t n, bool no_trunc);
 /* berth logs (ctrlog.c): the container's log, its stdout records to our stdout and its stderr
  * records to our stderr. */
 struct ctr_log_opts {

@@ -291,7 +291,7 @@ int ctr_get_all(struct engine *e, struct ctr_info **out, size_t *n, berth_error_
 
 /* The record as ps --format json and inspect show it: state is the live status, with
  * monitor_lost when the container runs without its monitor. */
-static json_t *ctr_info_view(const struct ctr_info *c)
+json_t *ctr_info_json(const struct ctr_info *c)
 {
 	/* JSON readers see "running" and monitor_lost, ps shows "running (monitor lost)" */
 	const char *st = c->status == CTR_MONITOR_LOST ? "running" : ctr_status_name(c->status);
@@ -314,7 +314,7 @@ char *ctr_infos_json(const struct ctr_info *v, size_t n)
 	char *t;
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, ctr_info_view(&v[i]));
+		json_array_append_new(a, ctr_info_json(&v[i]));
 	t = json_dumps(a, JSON_INDENT(2));
 	json_decref(a);
 	return t;
@@ -323,7 +323,7 @@ char *ctr_infos_json(const struct ctr_info *v, size_t n)
 static json_t *ctr_inspect_doc(struct engine *e, const struct ctr_info *c)
 {
 	cleanup_free char *cp = engine_path(e, "containers/%s/config.json", c->id);
-	json_t *o = ctr_info_view(c);
+	json_t *o = ctr_info_json(c);
 	json_t *cfg = json_load_file(cp, 0, NULL);
 
 	if (cfg)

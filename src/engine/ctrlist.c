@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/* What `berth ps` lists: its --filter keys (Docker's), the size of a container's writable
+ * layer, and the view its templates see (the record's keys and Docker's ps fields). */
+#include "engine.h"
+#include "image_priv.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const ctrlist_keys[] = {"id",       "name",    "label",  "status",
+                                           "exited",   "ancestor", "network", "volume",
+                                           "before",   "since"};
+static const char *const ctrlist_states[] = {"created", "restarting", "running", "removing",
+                                             "paused",  "exited",     "dead"};
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Docker's State: created, running, paused, exited */
+const char *ctr_state_word(const struct ctr_info *c)
+{
+	if (c->status == CTR_CREATED)
+		return "created";
+	if (c->status == CTR_EXITED)
+		return "exited";
+	return c->paused ? "paused" : "running";
+}
+
+/* The position of ref (a name or an id) in v, or -1 with one line naming the filter. */
+static int ctrlist_index(struct engine *e, const struct ctr_info *v, size_t n, const char *spec,
+                         const char *ref, berth_error_t *err)
+{
+	cleanup_free char *id = NULL;
+
+	if (ctr_lookup(e, ref, &id, err) < 0)
+		return berth_error_prefix(err, "--filter `%s`", spec);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].id, id) == 0)
+			return (int)i;
+	return berth_error(err, 0, "--filter `%s`: no container \"%s\"", spec, ref);
+}
+
+static bool ctrlist_label(const struct ctr_info *c, const char *want)
+{
+	json_t *labels = json_object_get(c->raw, "labels");
+	size_t kl = strcspn(want, "=");
+	const char *key, *v;
+	json_t *val;
+
+	json_object_foreach(labels, key, val)
+	{
+		if (strlen(key) != kl || strncmp(key, want, kl) != 0)
+			continue;
+		v = json_string_value(val);
+		return want[kl] == '\0' || (v && strcmp(v, want + kl + 1) == 0);
+	}
+	return false;
+}
+
+static bool ctrlist_network(const struct ctr_info *c, const char *want)
+{
+	json_t *net = json_object_get(c->raw, "network"), *v;
+	size_t i;
+
+	if (json_object_get(json_object_get(json_object_get(c->raw, "network_settings"), "networks"),
+	                    want))
+		return true;
+	if (strcmp(jstr(net, "network") ?: "", want) == 0 ||
+	    strcmp(jstr(net, "mode") ?: "", want) == 0)
+		return true;
+	json_array_foreach(json_object_get(net, "more_networks"), i, v) if (
+	    strcmp(json_string_value(v) ?: "", want) == 0) return true;
+	return false;
+}
+
+static bool ctrlist_volume(const struct ctr_info *c, const char *want)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(c->raw, "mounts"), i, m) if (
+	    strcmp(jstr(m, "Name") ?: "", want) == 0 ||
+	    strcmp(jstr(m, "Destination") ?: "", want) == 0 ||
+	    strcmp(jstr(m, "Source") ?: "", want) == 0) return true;
+	return false;
+}
+
+/* Whether the container was made from the image want names (by name or id). */
+static bool ctrlist_ancestor(struct engine *e, const struct ctr_info *c, const char *want)
+{
+	const char *img = jstr(c->raw, "image") ?: "", *iid = jstr(c->raw, "image_id") ?: "";
+	struct image *found = NULL;
+	berth_error_t e2 = NULL;
+	bool r = false;
+
+	if (strcmp(img, want) == 0 ||
+	    (strchr(want, ':') == NULL && strncmp(img, want, strlen(want)) == 0 &&
+	     strcmp(img + strlen(want), ":latest") == 0))
+		return true;
+	if (image_present(e, want) && image_find(e, want, &found, &e2) == 0)
+		r = strcmp(found->id, iid) == 0;
+	berth_error_release(&e2);
+	image_free(found);
+	return r;
+}
+
+/* Whether c passes one filter (key, value); i its position in v (creation order). */
+static bool ctrlist_one(struct engine *e, const struct ctr_info *c, const char *key,
+                        const char *val, int idx)
+{
+	if (strcmp(key, "id") == 0)
+		return strstr(c->id, val) != NULL;
+	if (strcmp(key, "name") == 0)
+		return c->name && strstr(c->name, val) != NULL;
+	if (strcmp(key, "status") == 0)
+		return strcmp(ctr_state_word(c), val) == 0;
+	if (strcmp(key, "exited") == 0)
+		return c->status == CTR_EXITED && c->has_exit_code && c->exit_code == atoi(val);
+	if (strcmp(key, "ancestor") == 0)
+		return ctrlist_ancestor(e, c, val);
+	if (strcmp(key, "network") == 0)
+		return ctrlist_network(c, val);
+	if (strcmp(key, "volume") == 0)
+		return ctrlist_volume(c, val);
+	/* before and since: val was made its position */
+	if (strcmp(key, "before") == 0)
+		return idx < atoi(val);
+	if (strcmp(key, "since") == 0)
+		return idx > atoi(val);
+	return false;
+}
+
+int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **filters,
+                  size_t nf, bool *keep, bool *all, berth_error_t *err)
+{
+	/* each filter split: key, value (before/since: the container's position) */
+	char **keys = xmalloc0((nf + 1) * sizeof(*keys)), **vals = xmalloc0((nf + 1) * sizeof(*vals));
+	int r = -1;
+
+	*all = false;
+	for (size_t f = 0; f < nf; f++) {
+		const char *s = filters[f], *eq = strchr(s, '=');
+		bool known = false;
+		if (eq == NULL || eq == s) {
+			berth_error(err, 0, "bad --filter `%s`: expected KEY=VALUE", s);
+			goto out;
+		}
+		keys[f] = xasprintf("%.*s", (int)(eq - s), s);
+		vals[f] = xstrdup(eq + 1);
+		for (size_t k = 0; k < ARRAY_SIZE(ctrlist_keys); k++)
+			known = known || strcmp(keys[f], ctrlist_keys[k]) == 0;
+		if (!known) {
+			berth_error(err, 0,
+			            "bad --filter `%s`: unknown key `%s` (expected id, name, label, "
+			            "status, exited, ancestor, network, volume, before or since)",
+			            s, keys[f]);
+			goto out;
+		}
+		if (strcmp(keys[f], "status") == 0) {
+			bool ok = false;
+			for (size_t k = 0; k < ARRAY_SIZE(ctrlist_states); k++)
+				ok = ok || strcmp(vals[f], ctrlist_states[k]) == 0;
+			if (!ok) {
+				berth_error(err, 0,
+				            "bad --filter `%s`: expected status=created, restarting, "
+				            "running, removing, paused, exited or dead",
+				            s);
+				goto out;
+			}
+			/* as Docker: a status filter looks at every container */
+			*all = true;
+		} else if (strcmp(keys[f], "exited") == 0) {
+			char *end;
+			long code = strtol(vals[f], &end, 10);
+			if (vals[f][0] == '\0' || *end != '\0' || code < 0 || code > 255) {
+				berth_error(err, 0, "bad --filter `%s`: expected exited=CODE (0 to 255)",
+				            s);
+				goto out;
+			}
+		} else if (strcmp(keys[f], "before") == 0 || strcmp(keys[f], "since") == 0) {
+			int idx = ctrlist_index(e, v, n, s, vals[f], err);
+			if (idx < 0)
+				goto out;
+			free(vals[f]);
+			vals[f] = xasprintf("%d", idx);
+		} else if (vals[f][0] == '\0') {
+			berth_error(err, 0, "bad --filter `%s`: expected a value after `=`", s);
+			goto out;
+		}
+	}
+	/* as Docker: the values of one key OR, different keys AND; every label must match */
+	for (size_t i = 0; i < n; i++) {
+		keep[i] = true;
+		for (size_t k = 0; k < ARRAY_SIZE(ctrlist_keys) && keep[i]; k++) {
+			bool any = false, seen = false;
+			for (size_t f = 0; f < nf; f++) {
+				bool m;
+				if (strcmp(keys[f], ctrlist_keys[k]) != 0)
+					continue;
+				if (strcmp(keys[f], "label") == 0) {
+					keep[i] = keep[i] && ctrlist_label(&v[i], vals[f]);
+					continue;
+				}
+				m = ctrlist_one(e, &v[i], keys[f], vals[f], (int)i);
+				seen = true;
+				any = any || m;
+			}
+			if (seen && !any)
+				keep[i] = false;
+		}
+	}
+	r = 0;
+out:
+	for (size_t f = 0; f < nf; f++) {
+		free(keys[f]);
+		free(vals[f]);
+	}
+	free(keys);
+	free(vals);
+	return r;
+}
+
+void ctr_size(struct engine *e, const struct ctr_info *c, uint64_t *rw, uint64_t *virt)
+{
+	json_t *l;
+	size_t i;
+
+	*rw = ctr_disk_size(e, c->id);
+	*virt = *rw;
+	json_array_foreach(json_object_get(c->raw, "layers"), i, l) if (json_string_value(l)) *
+	    virt += image_layer_size(e, json_string_value(l));
+}
+
+/* Docker's ps: the command quoted as Go's strconv.Quote, cut to 20 characters with "…" */
+static char *ctrlist_command(const char *cmd, bool no_trunc)
+{
+	json_t *s = json_string(cmd ?: "");
+	char *q = json_dumps(s, JSON_ENCODE_ANY);
+	size_t len = strlen(q), chars = 0, cut = 0;
+
+	json_decref(s);
+	if (no_trunc)
+		return q;
+	/* count UTF-8 characters; cut after the 19th */
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)q[i] & 0xc0) != 0x80 && ++chars == 20)
+			cut = i;
+	if (chars > 20) {
+		q[cut] = '\0';
+		q = xrealloc(q, cut + sizeof("…"));
+		strcat(q, "…");
+	}
+	return q;
+}
+
+/* "2026-12-06 04:59:25 +0000 UTC", as Go's time.Time.String() without the fraction */
+static void ctrlist_created_at(const char *rfc, char *out, size_t size)
+{
+	struct tm tm = {0};
+
+	if (rfc == NULL || strptime(rfc, "%Y-%m-%dT%H:%M:%S", &tm) == NULL) {
+		snprintf(out, size, "%s", rfc ?: "");
+		return;
+	}
+	strftime(out, size, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+}
+
+char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_t n,
+                  bool no_trunc)
+{
+	json_t *a = json_array();
+	char *t;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ctr_info *c = &v[i];
+		json_t *o = ctr_info_json(c), *m, *labels = json_object_get(c->raw, "labels"), *val;
+		json_t *net = json_object_get(c->raw, "network"), *nv;
+		char *cmd = ctrlist_command(c->command, no_trunc), created[64];
+		char *lab = NULL, *mnt = NULL, *nets = NULL;
+		size_t ll = 0, ml = 0, nl = 0, k;
+		FILE *lf = open_memstream(&lab, &ll), *mf = open_memstream(&mnt, &ml),
+		     *nf = open_memstream(&nets, &nl);
+		const char *key;
+		int vols = 0;
+
+		if (lf == NULL || mf == NULL || nf == NULL)
+			abort();
+		k = 0;
+		json_object_foreach(labels, key, val)
+		    fprintf(lf, "%s%s=%s", k++ ? "," : "", key, json_string_value(val) ?: "");
+		json_array_foreach(json_object_get(c->raw, "mounts"), k, m)
+		{
+			const char *nm = jstr(m, "Name") ?: jstr(m, "Source") ?: "";
+			fprintf(mf, "%s%s", k ? "," : "", nm);
+			vols += strcmp(jstr(m, "Type") ?: "", "volume") == 0;
+		}
+		if (strcmp(jstr(net, "mode") ?: "bridge", "bridge") == 0 || jstr(net, "network")) {
+			fprintf(nf, "%s", jstr(net, "network") ?: "berth");
+			json_array_foreach(json_object_get(net, "more_networks"), k, nv)
+			    fprintf(nf, ",%s", json_string_value(nv) ?: "");
+		} else {
+			fprintf(nf, "%s", jstr(net, "mode") ?: "");
+		}
+		fclose(lf);
+		fclose(mf);
+		fclose(nf);
+		ctrlist_created_at(c->created, created, sizeof(created));
+		json_object_set_new(o, "ID", no_trunc ? json_string(c->id) : json_stringn(c->id, 12));
+		json_object_set_new(o, "Names", json_string(c->name ?: ""));
+		json_object_set_new(o, "Image", json_string(c->image ?: ""));
+		json_object_set_new(o, "Command", json_string(cmd));
+		json_object_set_new(o, "CreatedAt", json_string(created));
+		json_object_set_new(o, "RunningFor", json_string(rows[i].running_for ?: ""));
+		json_object_set_new(o, "Ports", json_string(c->ports ?: ""));
+		json_object_set_new(o, "State", json_string(ctr_state_word(c)));
+		json_object_set_new(o, "Status", json_string(rows[i].status ?: ""));
+		json_object_set_new(o, "Size", json_string(rows[i].size ?: ""));
+		json_object_set_new(o, "Labels", json_string(lab));
+		json_object_set_new(o, "Mounts", json_string(mnt));
+		json_object_set_new(o, "LocalVolumes", json_sprintf("%d", vols));
+		json_object_set_new(o, "Networks", json_string(nets));
+		json_array_append_new(a, o);
+		free(cmd);
+		free(lab);
+		free(mnt);
+		free(nets);
+	}
+	t = json_dumps(a, JSON_INDENT(2));
+	json_decref(a);
+	return t;
+}
