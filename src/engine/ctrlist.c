@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* What `berth ps` lists: its --filter keys (Docker's), the size of a container's writable
- * layer, and the view its templates see (the record's keys and Docker's ps fields). */
+/* What `berth ps` and `berth stats` show: ps's --filter keys (Docker's), the size of a
+ * container's writable layer, the view its templates see (the record's keys and Docker's ps
+ * fields); a stats sample (cgroup, network namespace) and Docker's CPU %. */
+#include "cgroup.h"
 #include "engine.h"
 #include "image_priv.h"
 #include "util.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-static const char *const ctrlist_keys[] = {"id",       "name",    "label",  "status",
-                                           "exited",   "ancestor", "network", "volume",
-                                           "before",   "since"};
+static const char *const ctrlist_keys[] = {"id",       "name",    "label",  "status", "exited",
+                                           "ancestor", "network", "volume", "before", "since"};
 static const char *const ctrlist_states[] = {"created", "restarting", "running", "removing",
                                              "paused",  "exited",     "dead"};
 
@@ -67,14 +70,14 @@ static bool ctrlist_network(const struct ctr_info *c, const char *want)
 	json_t *net = json_object_get(c->raw, "network"), *v;
 	size_t i;
 
-	if (json_object_get(json_object_get(json_object_get(c->raw, "network_settings"), "networks"),
-	                    want))
+	if (json_object_get(
+	        json_object_get(json_object_get(c->raw, "network_settings"), "networks"), want))
 		return true;
 	if (strcmp(jstr(net, "network") ?: "", want) == 0 ||
 	    strcmp(jstr(net, "mode") ?: "", want) == 0)
 		return true;
-	json_array_foreach(json_object_get(net, "more_networks"), i, v) if (
-	    strcmp(json_string_value(v) ?: "", want) == 0) return true;
+	json_array_foreach(json_object_get(net, "more_networks"), i,
+	                   v) if (strcmp(json_string_value(v) ?: "", want) == 0) return true;
 	return false;
 }
 
@@ -83,10 +86,10 @@ static bool ctrlist_volume(const struct ctr_info *c, const char *want)
 	json_t *m;
 	size_t i;
 
-	json_array_foreach(json_object_get(c->raw, "mounts"), i, m) if (
-	    strcmp(jstr(m, "Name") ?: "", want) == 0 ||
-	    strcmp(jstr(m, "Destination") ?: "", want) == 0 ||
-	    strcmp(jstr(m, "Source") ?: "", want) == 0) return true;
+	json_array_foreach(json_object_get(c->raw, "mounts"), i,
+	                   m) if (strcmp(jstr(m, "Name") ?: "", want) == 0 ||
+	                          strcmp(jstr(m, "Destination") ?: "", want) == 0 ||
+	                          strcmp(jstr(m, "Source") ?: "", want) == 0) return true;
 	return false;
 }
 
@@ -135,11 +138,12 @@ static bool ctrlist_one(struct engine *e, const struct ctr_info *c, const char *
 	return false;
 }
 
-int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **filters,
-                  size_t nf, bool *keep, bool *all, berth_error_t *err)
+int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **filters, size_t nf,
+                  bool *keep, bool *all, berth_error_t *err)
 {
 	/* each filter split: key, value (before/since: the container's position) */
-	char **keys = xmalloc0((nf + 1) * sizeof(*keys)), **vals = xmalloc0((nf + 1) * sizeof(*vals));
+	char **keys = xmalloc0((nf + 1) * sizeof(*keys)),
+	     **vals = xmalloc0((nf + 1) * sizeof(*vals));
 	int r = -1;
 
 	*all = false;
@@ -155,10 +159,11 @@ int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **f
 		for (size_t k = 0; k < ARRAY_SIZE(ctrlist_keys); k++)
 			known = known || strcmp(keys[f], ctrlist_keys[k]) == 0;
 		if (!known) {
-			berth_error(err, 0,
-			            "bad --filter `%s`: unknown key `%s` (expected id, name, label, "
-			            "status, exited, ancestor, network, volume, before or since)",
-			            s, keys[f]);
+			berth_error(
+			    err, 0,
+			    "bad --filter `%s`: unknown key `%s` (expected id, name, label, "
+			    "status, exited, ancestor, network, volume, before or since)",
+			    s, keys[f]);
 			goto out;
 		}
 		if (strcmp(keys[f], "status") == 0) {
@@ -166,10 +171,11 @@ int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **f
 			for (size_t k = 0; k < ARRAY_SIZE(ctrlist_states); k++)
 				ok = ok || strcmp(vals[f], ctrlist_states[k]) == 0;
 			if (!ok) {
-				berth_error(err, 0,
-				            "bad --filter `%s`: expected status=created, restarting, "
-				            "running, removing, paused, exited or dead",
-				            s);
+				berth_error(
+				    err, 0,
+				    "bad --filter `%s`: expected status=created, restarting, "
+				    "running, removing, paused, exited or dead",
+				    s);
 				goto out;
 			}
 			/* as Docker: a status filter looks at every container */
@@ -178,7 +184,8 @@ int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **f
 			char *end;
 			long code = strtol(vals[f], &end, 10);
 			if (vals[f][0] == '\0' || *end != '\0' || code < 0 || code > 255) {
-				berth_error(err, 0, "bad --filter `%s`: expected exited=CODE (0 to 255)",
+				berth_error(err, 0,
+				            "bad --filter `%s`: expected exited=CODE (0 to 255)",
 				            s);
 				goto out;
 			}
@@ -232,8 +239,9 @@ void ctr_size(struct engine *e, const struct ctr_info *c, uint64_t *rw, uint64_t
 
 	*rw = ctr_disk_size(e, c->id);
 	*virt = *rw;
-	json_array_foreach(json_object_get(c->raw, "layers"), i, l) if (json_string_value(l)) *
-	    virt += image_layer_size(e, json_string_value(l));
+	json_array_foreach(json_object_get(c->raw, "layers"), i,
+	                   l) if (json_string_value(l)) *virt +=
+	    image_layer_size(e, json_string_value(l));
 }
 
 /* Docker's ps: the command quoted as Go's strconv.Quote, cut to 20 characters with "…" */
@@ -270,8 +278,7 @@ static void ctrlist_created_at(const char *rfc, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 }
 
-char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_t n,
-                  bool no_trunc)
+char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_t n, bool no_trunc)
 {
 	json_t *a = json_array();
 	char *t;
@@ -310,7 +317,8 @@ char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_
 		fclose(mf);
 		fclose(nf);
 		ctrlist_created_at(c->created, created, sizeof(created));
-		json_object_set_new(o, "ID", no_trunc ? json_string(c->id) : json_stringn(c->id, 12));
+		json_object_set_new(o, "ID",
+		                    no_trunc ? json_string(c->id) : json_stringn(c->id, 12));
 		json_object_set_new(o, "Names", json_string(c->name ?: ""));
 		json_object_set_new(o, "Image", json_string(c->image ?: ""));
 		json_object_set_new(o, "Command", json_string(cmd));
@@ -329,6 +337,148 @@ char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_
 		free(lab);
 		free(mnt);
 		free(nets);
+	}
+	t = json_dumps(a, JSON_INDENT(2));
+	json_decref(a);
+	return t;
+}
+
+/* ---- stats ----------------------------------------------------------------------------- */
+
+/* The host's CPU time in ns, as Docker's getSystemCPUUsage: the first seven fields of the
+ * "cpu" line of /proc/stat (user … softirq), in clock ticks. */
+static uint64_t ctrlist_system_ns(void)
+{
+	cleanup_file FILE *f = fopen("/proc/stat", "re");
+	unsigned long long v[7] = {0}, sum = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (f == NULL || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+	                        &v[3], &v[4], &v[5], &v[6]) != 7)
+		return 0;
+	for (size_t i = 0; i < 7; i++)
+		sum += v[i];
+	return hz > 0 ? (uint64_t)(sum * (1000000000ULL / (unsigned long long)hz)) : 0;
+}
+
+static uint64_t ctrlist_mem_total(void)
+{
+	cleanup_file FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+	unsigned long long kb;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			return (uint64_t)kb * 1024;
+	return 0;
+}
+
+/* The bytes received and sent on every interface of pid's network namespace but lo. */
+static void ctrlist_net(pid_t pid, uint64_t *rx, uint64_t *tx)
+{
+	char path[64], line[512];
+	cleanup_file FILE *f = NULL;
+
+	*rx = *tx = 0;
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	f = pid > 0 ? fopen(path, "re") : NULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *name = line;
+		unsigned long long v[9];
+		if (colon == NULL)
+			continue; /* the two header lines */
+		*colon = '\0';
+		name += strspn(name, " ");
+		if (strcmp(name, "lo") == 0)
+			continue;
+		/* rx: bytes packets errs drop fifo frame compressed multicast; tx: bytes … */
+		if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		           &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) != 9)
+			continue;
+		*rx += v[0];
+		*tx += v[8];
+	}
+}
+
+int ctr_stats(struct engine *e, const struct ctr_info *c, struct ctr_stats *out, berth_error_t *err)
+{
+	cleanup_free char *path = xasprintf("/berth/%s", c->id);
+	json_t *net = json_object_get(c->raw, "network");
+	struct cgroup_host h;
+	struct cgroup *cg = NULL;
+	struct cgroup_stats st = {0};
+	uint64_t total = ctrlist_mem_total();
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int r = -1;
+
+	(void)e;
+	memset(out, 0, sizeof(*out));
+	out->system_ns = ctrlist_system_ns();
+	out->online_cpus = cpus > 0 ? (unsigned)cpus : 1;
+	if (cgroup_host_detect(&h, NULL, err) == 0 && cgroup_open(&h, path, &cg, err) == 0 &&
+	    cgroup_stats(cg, &st, err) == 0) {
+		uint64_t inactive = 0;
+		for (size_t i = 0; i < st.memory.n_raw; i++)
+			if (strcmp(st.memory.raw[i].key, "total_inactive_file") == 0 ||
+			    (inactive == 0 && strcmp(st.memory.raw[i].key, "inactive_file") == 0))
+				inactive = strtoull(st.memory.raw[i].value, NULL, 10);
+		out->cpu_ns = st.cpu.total;
+		out->mem_usage = st.memory.usage.usage > inactive ? st.memory.usage.usage - inactive
+		                                                  : st.memory.usage.usage;
+		out->mem_limit = st.memory.usage.limit;
+		if (total && (out->mem_limit == 0 || out->mem_limit > total))
+			out->mem_limit = total;
+		out->pids = st.pids.current;
+		for (size_t i = 0; i < st.blkio.n_service_bytes; i++) {
+			const struct cgroup_blkio_entry *b = &st.blkio.service_bytes[i];
+			if (strcmp(b->op, "Read") == 0)
+				out->blk_read += b->value;
+			else if (strcmp(b->op, "Write") == 0)
+				out->blk_write += b->value;
+		}
+		cgroup_stats_free(&st);
+		r = 0;
+	}
+	cgroup_free(cg);
+	/* with --network host, the host's counters are not the container's: none, as Docker */
+	if (r == 0 && strcmp(jstr(net, "mode") ?: "", "host") != 0)
+		ctrlist_net(c->pid, &out->net_rx, &out->net_tx);
+	return r;
+}
+
+double ctr_stats_cpu_percent(const struct ctr_stats *prev, const struct ctr_stats *now)
+{
+	double cpu, sys;
+
+	if (prev == NULL || now->cpu_ns < prev->cpu_ns || now->system_ns <= prev->system_ns)
+		return 0;
+	cpu = (double)(now->cpu_ns - prev->cpu_ns);
+	sys = (double)(now->system_ns - prev->system_ns);
+	return cpu / sys * (double)now->online_cpus * 100.0;
+}
+
+char *ctr_stats_json(const struct ctr_stats_row *rows, size_t n)
+{
+	json_t *a = json_array();
+	char *t;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ctr_stats_row *r = &rows[i];
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", r->id, "Name",
+		                      r->name, "Container", r->container, "CPUPerc", r->cpu,
+		                      "MemUsage", r->mem_usage, "MemPerc", r->mem_perc, "NetIO",
+		                      r->net, "BlockIO", r->block, "PIDs", r->pids);
+		json_t *raw = json_pack(
+		    "{s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "cpu_percent", r->cpu_percent,
+		    "mem_percent", r->mem_percent, "mem_usage", (json_int_t)r->st.mem_usage,
+		    "mem_limit", (json_int_t)r->st.mem_limit, "net_rx", (json_int_t)r->st.net_rx,
+		    "net_tx", (json_int_t)r->st.net_tx, "block_read", (json_int_t)r->st.blk_read,
+		    "block_write", (json_int_t)r->st.blk_write, "pids", (json_int_t)r->st.pids);
+		if (o == NULL || raw == NULL)
+			abort();
+		json_object_update(o, raw);
+		json_decref(raw);
+		json_array_append_new(a, o);
 	}
 	t = json_dumps(a, JSON_INDENT(2));
 	json_decref(a);

@@ -395,11 +395,34 @@ int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err);
 int ctr_settle(struct engine *e, const char *id, berth_error_t *err);
 /* Start a stopped container again with a detached monitor. */
 int ctr_start(struct engine *e, const char *id, berth_error_t *err);
+/* berth stats (ctrlist.c): one sample of a running container. */
 struct ctr_stats {
-	uint64_t cpu_ns, mem_usage, mem_limit, pids;
+	uint64_t cpu_ns;      /* cpuacct.usage */
+	uint64_t system_ns;   /* the host's CPU time (/proc/stat), as Docker's precpu */
+	unsigned online_cpus; /* the host's */
+	uint64_t mem_usage;   /* as Docker: the usage less the inactive file cache */
+	uint64_t mem_limit;   /* the cgroup's, at most the host's memory */
+	uint64_t pids;
+	uint64_t net_rx, net_tx;      /* /proc/PID/net/dev of its init, lo excluded */
+	uint64_t blk_read, blk_write; /* blkio io_service_bytes (recursive) */
 };
-/* From the container's cgroup. */
-int ctr_stats(struct engine *e, const char *id, struct ctr_stats *out, berth_error_t *err);
+/* From the container's cgroup and its network namespace (c running). */
+int ctr_stats(struct engine *e, const struct ctr_info *c, struct ctr_stats *out,
+              berth_error_t *err);
+/* Docker's CPU %: the container's CPU time over the host's between two samples, times the
+ * host's CPUs, in percent (0 without an earlier sample). */
+double ctr_stats_cpu_percent(const struct ctr_stats *prev, const struct ctr_stats *now);
+/* What the CLI shows of one sample, for --format: Docker's fields (strings) ID, Name,
+ * Container, CPUPerc, MemUsage, MemPerc, NetIO, BlockIO, PIDs, and the numbers
+ * cpu_percent, mem_percent, mem_usage, mem_limit, net_rx, net_tx, block_read, block_write,
+ * pids. */
+struct ctr_stats_row {
+	const char *id, *name, *container, *cpu, *mem_usage, *mem_perc, *net, *block, *pids;
+	double cpu_percent, mem_percent;
+	struct ctr_stats st;
+};
+/* A JSON array's text of the rows. */
+char *ctr_stats_json(const struct ctr_stats_row *rows, size_t n);
 /* The runtime state root: <root>/runtime. */
 char *ctr_runtime_root(struct engine *e);
 

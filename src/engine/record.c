@@ -496,25 +496,3 @@ int ctr_start(struct engine *e, const char *id, berth_error_t *err)
 	}
 	return 0;
 }
-
-int ctr_stats(struct engine *e, const char *id, struct ctr_stats *out, berth_error_t *err)
-{
-	cleanup_free char *path = xasprintf("/berth/%s", id);
-	struct cgroup_host h;
-	struct cgroup *cg = NULL;
-	struct cgroup_stats st = {0};
-	int r = -1;
-
-	(void)e;
-	if (cgroup_host_detect(&h, NULL, err) == 0 && cgroup_open(&h, path, &cg, err) == 0 &&
-	    cgroup_stats(cg, &st, err) == 0) {
-		out->cpu_ns = st.cpu.total;
-		out->mem_usage = st.memory.usage.usage;
-		out->mem_limit = st.memory.usage.limit;
-		out->pids = st.pids.current;
-		cgroup_stats_free(&st);
-		r = 0;
-	}
-	cgroup_free(cg);
-	return r;
-}
