@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* What `berth ps` and `berth stats` show: ps's --filter keys (Docker's), the size of a
  * container's writable layer, the view its templates see (the record's keys and Docker's ps
- * fields); a stats sample (cgroup, network namespace) and Docker's CPU %. */
+ * fields); a stats sample (cgroup, network namespace) and Docker's CPU %; inspect of any
+ * kind of object. */
 #include "cgroup.h"
 #include "engine.h"
 #include "image_priv.h"
+#include "template.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -483,4 +485,77 @@ char *ctr_stats_json(const struct ctr_stats_row *rows, size_t n)
 	t = json_dumps(a, JSON_INDENT(2));
 	json_decref(a);
 	return t;
+}
+
+/* ---- inspect ----------------------------------------------------------------------------- */
+
+/* The first element of a JSON array's text (freed), or NULL. */
+static json_t *ctrlist_first(char *text)
+{
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL, *o = json_incref(json_array_get(a, 0));
+
+	free(text);
+	json_decref(a);
+	return o;
+}
+
+/* NAME's document as type, or NULL when it names none (the error dropped) */
+static json_t *ctrlist_doc(struct engine *e, const char *name, const char *type, bool size)
+{
+	berth_error_t e2 = NULL;
+	json_t *doc = NULL;
+
+	if (strcmp(type, "container") == 0) {
+		struct ctr_info c;
+		if (ctr_get(e, name, &c, &e2) == 0) {
+			char *t = ctr_inspect_json(e, &c);
+			doc = json_loads(t, 0, NULL);
+			free(t);
+			if (doc && size) {
+				uint64_t rw, virt;
+				ctr_size(e, &c, &rw, &virt);
+				json_object_set_new(doc, "SizeRw", json_integer((json_int_t)rw));
+				json_object_set_new(doc, "SizeRootFs",
+				                    json_integer((json_int_t)virt));
+			}
+			ctr_info_free(&c);
+		}
+	} else if (strcmp(type, "image") == 0) {
+		struct image *img = NULL;
+		if (image_present(e, name) && image_find(e, name, &img, &e2) == 0) {
+			char *t = image_inspect_json(e, img);
+			doc = json_loads(t, 0, NULL);
+			free(t);
+		}
+		image_free(img);
+	} else if (strcmp(type, "network") == 0) {
+		doc = ctrlist_first(network_inspect_json(e, name, &e2));
+	} else if (strcmp(type, "volume") == 0) {
+		char *names[] = {(char *)name};
+		doc = ctrlist_first(volume_inspect_json(e, names, 1, &e2));
+	}
+	berth_error_release(&e2);
+	return doc;
+}
+
+int engine_inspect(struct engine *e, const char *name, const char *type, bool size,
+                   const char *tmpl, char **out, berth_error_t *err)
+{
+	/* Docker's order when no --type says which */
+	static const char *const order[] = {"container", "image", "network", "volume"};
+	json_t *doc = NULL;
+	int r = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(order) && doc == NULL; i++)
+		if (type == NULL || strcmp(type, order[i]) == 0)
+			doc = ctrlist_doc(e, name, order[i], size);
+	if (doc == NULL)
+		return 1;
+	if (tmpl)
+		r = template_render("--format", tmpl, doc, out, err);
+	else
+		*out = json_dumps(doc, JSON_INDENT(2));
+	json_decref(doc);
+	return r;
 }

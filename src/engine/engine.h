@@ -348,6 +348,13 @@ struct ctr_ps_row {
  * unless no_trunc), CreatedAt, RunningFor, Ports, State, Status, Size, Labels (k=v,…), Mounts,
  * LocalVolumes, Networks. A JSON array's text. */
 char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_t n, bool no_trunc);
+/* berth inspect: the document of what name names (a container's as ctr_inspect_json, with
+ * SizeRw and SizeRootFs when size; an image's, a network's, a volume's), looked up in Docker's
+ * order (container, image, network, volume) unless type ("container", "image", "network",
+ * "volume"; NULL: any) says which; with tmpl, that template over it. 0 with *out (heap); 1
+ * when name names none of them; -1 when the template fails. */
+int engine_inspect(struct engine *e, const char *name, const char *type, bool size,
+                   const char *tmpl, char **out, berth_error_t *err);
 /* berth logs (ctrlog.c): the container's log, its stdout records to our stdout and its stderr
  * records to our stderr. */
 struct ctr_log_opts {
