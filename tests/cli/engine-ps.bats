@@ -5,18 +5,26 @@ load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
 
+# The containers run without a network (--network none) unless a test needs one: it makes its
+# own (the default network's bridge is shared by every store on the host).
+teardown() {
+	engine_rm_all
+	b network rm pnet >/dev/null 2>&1 || true
+}
+
 # names NAME…: ps's names (newest first) of `ps ARGS` are these, one a line
 ps_names() {
 	b ps --format '{{.Names}}' "$@"
 }
 
 # three containers: ex0 exited 0, ex3 exited 3 (label tier=db), run1 running (labels tier=web,
-# x), in that order of creation
+# x; on the network pnet), in that order of creation
 three() {
-	b run --name ex0 busybox true
-	run b run --name ex3 -l tier=db busybox sh -c 'exit 3'
+	b network create pnet >/dev/null
+	b run --network none --name ex0 busybox true
+	run b run --network none --name ex3 -l tier=db busybox sh -c 'exit 3'
 	[ "$status" -eq 3 ]
-	b run -d --name run1 -l tier=web -l x -v vol1:/data busybox sleep 1000 >/dev/null
+	b run --network pnet -d --name run1 -l tier=web -l x -v vol1:/data busybox sleep 1000 >/dev/null
 }
 
 @test "ps: -a, -q, -n, -l, --no-trunc, newest first; rm -f \$(ps -aq) removes them all" {
@@ -57,8 +65,8 @@ three() {
 }
 
 @test "ps -s: SIZE is the writable layer, with the image's layers as virtual" {
-	b run --name big busybox dd if=/dev/zero of=/f bs=1000 count=300
-	b run --name small busybox true
+	b run --network none --name big busybox dd if=/dev/zero of=/f bs=1000 count=300
+	b run --network none --name small busybox true
 	run -0 b ps -a -s
 	echo "$output"
 	[[ "${lines[0]}" == *" NAME "*" SIZE" ]]
@@ -97,7 +105,7 @@ three() {
 	run -0 ps_names -f status=paused
 	[ "$output" = run1 ]
 	b unpause run1
-	b create --name cr busybox true >/dev/null
+	b create --network none --name cr busybox true >/dev/null
 	run -0 ps_names -f status=created
 	[ "$output" = cr ]
 	run -0 ps_names -a -f exited=3
@@ -114,8 +122,10 @@ three() {
 	[ "$output" = run1 ]
 	run -0 ps_names -a -f volume=/data
 	[ "$output" = run1 ]
-	run -0 ps_names -a -f network=berth
-	[ "$(wc -l <<<"$output")" -eq 4 ]
+	run -0 ps_names -a -f network=pnet
+	[ "$output" = run1 ]
+	run -0 ps_names -a -f network=none
+	[ "$output" = "$(printf 'cr\nex3\nex0')" ]
 	run -0 ps_names -a -f network=nosuchnet
 	[ -z "$output" ]
 	run -0 ps_names -a -f before=run1
@@ -128,7 +138,7 @@ three() {
 }
 
 @test "ps: bad input is one line, exit 125, nothing on stdout" {
-	b run --name c1 busybox true
+	b run --network none --name c1 busybox true
 	bad 125 'bad --filter `bogus=1`: unknown key `bogus`' ps -f bogus=1
 	bad 125 'bad --filter `name`: expected KEY=VALUE' ps --filter name
 	bad 125 'bad --filter `status=sleeping`: expected status=created' ps -f status=sleeping
@@ -151,7 +161,7 @@ three() {
 	three
 	id=$(b inspect -f '{{.id}}' run1)
 	run -0 b ps --format '{{.ID}} {{.Names}} {{.Image}} {{.State}} {{.Networks}} {{.Mounts}} {{.LocalVolumes}}'
-	[ "$output" = "${id:0:12} run1 busybox:latest running berth vol1 1" ]
+	[ "$output" = "${id:0:12} run1 busybox:latest running pnet vol1 1" ]
 	run -0 b ps --format '{{.Command}}|{{.Status}}|{{.RunningFor}}|{{.CreatedAt}}'
 	[[ "$output" =~ ^\"sleep\ 1000\"\|Up\ .*\|.*\ ago\|20[0-9-]+\ [0-9:]+\ \+0000\ UTC$ ]]
 	run -0 b ps -a -f name=ex3 --format '{{.Labels}} {{.Status}} {{.State}}'
@@ -159,7 +169,7 @@ three() {
 	run -0 b ps --no-trunc --format '{{.ID}}'
 	[ "$output" = "$id" ]
 	# a long command is cut to 20 characters, as Docker's
-	b run -d --name long busybox sleep 1000000000000000000 >/dev/null
+	b run --network none -d --name long busybox sleep 1000000000000000000 >/dev/null
 	run -0 b ps -f name=long --format '{{.Command}}'
 	[ "$output" = '"sleep 100000000000…' ]
 	run -0 b ps -f name=long --no-trunc --format '{{.Command}}'
@@ -171,10 +181,11 @@ three() {
 
 @test "inspect: containers, images, networks and volumes mixed; --type; -s; a missing name" {
 	local img
-	b run -d --name c1 -v v1:/data busybox sleep 1000 >/dev/null
+	b run --network none -d --name c1 -v v1:/data busybox sleep 1000 >/dev/null
 	img=$(b images --format '{{.id}}' | head -1)
-	run -0 --separate-stderr b inspect -f '{{.name}}' c1 busybox berth v1
-	[ "$output" = "$(printf 'c1\nbusybox:latest\nberth\nv1')" ]
+	b network create pnet >/dev/null
+	run -0 --separate-stderr b inspect -f '{{.name}}' c1 busybox pnet v1
+	[ "$output" = "$(printf 'c1\nbusybox:latest\npnet\nv1')" ]
 	# without a template: a document each
 	run -0 --separate-stderr b inspect c1 busybox
 	[ "$(jq -s length <<<"$output")" -eq 2 ]
@@ -193,8 +204,8 @@ three() {
 	[ "$output" = c1 ]
 	run -0 b inspect --type volume -f '{{.Name}}' v1
 	[ "$output" = v1 ]
-	run -0 b inspect --type network -f '{{.name}}' berth
-	[ "$output" = berth ]
+	run -0 b inspect --type network -f '{{.name}}' pnet
+	[ "$output" = pnet ]
 	run --separate-stderr b inspect --type network v1
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
@@ -217,8 +228,9 @@ stats_json() {
 
 @test "stats --no-stream: CPU % of a busy container, memory, pids, NET I/O, Docker's columns" {
 	local ip rx0 rx1 tx1
-	b run -d --name busy busybox sh -c 'while :; do :; done' >/dev/null
-	b run -d --name idle busybox sleep 1000 >/dev/null
+	b network create pnet >/dev/null
+	b run --network pnet -d --name busy busybox sh -c 'while :; do :; done' >/dev/null
+	b run --network pnet -d --name idle busybox sleep 1000 >/dev/null
 	run -0 b stats --no-stream
 	echo "$output"
 	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ +NAME\ +CPU\ %\ +MEM\ USAGE\ /\ LIMIT\ +MEM\ %\ +NET\ I/O\ +BLOCK\ I/O\ +PIDS$ ]]
@@ -229,9 +241,9 @@ stats_json() {
 	stats_json busy | jqe '.cpu_percent > 1 and .mem_usage > 0 and .mem_limit > 0 and .pids == 1 and (.CPUPerc | endswith("%"))'
 	stats_json idle | jqe '.cpu_percent < 50'
 	# a memory limit is the limit shown
-	b run -d --name lim -m 64m busybox sleep 1000 >/dev/null
+	b run --network none -d --name lim --memory 64m busybox sleep 1000 >/dev/null
 	stats_json lim | jqe '.mem_limit == 67108864 and (.MemUsage | endswith(" / 64MiB"))'
-	# NET I/O: what idle received from busy over the bridge (lo is not counted)
+	# NET I/O: what idle received from busy over the test's bridge (lo is not counted)
 	rx0=$(stats_json idle | jq .net_rx)
 	ip=$(b inspect -f '{{.network_settings.ip_address}}' idle)
 	b exec busy ping -c 3 -W 3 "$ip"
@@ -246,7 +258,7 @@ stats_json() {
 	rx1=$(stats_json idle | jq .net_rx)
 	[ "$rx1" -lt $((rx0 + 3 * 98)) ]
 	# -a: a stopped container too, at zero; NAME: only it
-	b run --name done busybox true
+	b run --network none --name done busybox true
 	run -0 b stats --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' -a
 	[[ "$output" == *"done 0.00% 0B / 0B 0"* ]]
 	[ "${#lines[@]}" -eq 4 ]
@@ -258,7 +270,7 @@ stats_json() {
 
 @test "stats: streams a table a second until killed" {
 	local pid i out=$BATS_TEST_TMPDIR/stats.out
-	b run -d --name s1 busybox sleep 1000 >/dev/null
+	b run --network none -d --name s1 busybox sleep 1000 >/dev/null
 	# berth itself in the background (not the function b), so that $! is its pid
 	"$BERTH" --root "$ROOT" stats >"$out" 2>&1 &
 	pid=$!
@@ -282,7 +294,7 @@ stats_json() {
 }
 
 @test "options after operands, as Docker's CLI; not after run's, exec's and top's" {
-	b run -d --name o1 busybox sleep 1000 >/dev/null
+	b run --network none -d --name o1 busybox sleep 1000 >/dev/null
 	run -0 b inspect o1 -f '{{.name}}'
 	[ "$output" = o1 ]
 	run -0 b ps --format '{{.Names}}' -a
@@ -296,7 +308,7 @@ stats_json() {
 	# run's and exec's options stop at the image and the container
 	run -0 b exec o1 echo -t x
 	[ "$output" = "-t x" ]
-	run -0 b run --rm busybox echo --rm -d
+	run -0 b run --network none --rm busybox echo --rm -d
 	[ "$output" = "--rm -d" ]
 	run -0 b top o1 -o pid,comm
 	[[ "${lines[0]}" == *PID*COMMAND* ]]
@@ -307,7 +319,7 @@ stats_json() {
 
 @test "top keeps the lines whose PID parses; berth-runtime ps refuses one that does not" {
 	local id
-	id=$(b run -d --name t1 busybox sleep 1000)
+	id=$(b run --network none -d --name t1 busybox sleep 1000)
 	# a PID column made of names: top shows the header only
 	run -0 b top t1 -o comm=PID
 	[ "${#lines[@]}" -eq 1 ]

@@ -120,7 +120,7 @@ static void stats_sample(struct engine *e, struct stats_ctr *v, size_t n)
 }
 
 /* the column's width as Docker's tabwriter makes it: at least 10, the widest cell + 3 */
-static int stats_width(char (*cells)[48], size_t n, size_t col, size_t ncol, const char *hdr)
+static int stats_width(char (*cells)[136], size_t n, size_t col, size_t ncol, const char *hdr)
 {
 	int w = (int)strlen(hdr) + 3;
 
@@ -138,13 +138,13 @@ static int stats_print(const struct stats_opts *o, struct stats_ctr *v, size_t n
 	static const char *const hdr[S_NCOL] = {"CONTAINER ID",      "NAME",  "CPU %",
 	                                        "MEM USAGE / LIMIT", "MEM %", "NET I/O",
 	                                        "BLOCK I/O",         "PIDS"};
-	char(*cells)[48] = xmalloc0((n + 1) * S_NCOL * sizeof(*cells));
+	char(*cells)[136] = xmalloc0((n + 1) * S_NCOL * sizeof(*cells));
 	struct ctr_stats_row *rows = xmalloc0((n + 1) * sizeof(*rows));
 	int r = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct ctr_stats *s = &v[i].st;
-		char(*c)[48] = cells + i * S_NCOL, a[16], b[16];
+		char(*c)[136] = cells + i * S_NCOL, a[16], b[16];
 		double cpu = v[i].have && v[i].had ? ctr_stats_cpu_percent(&v[i].prev, s) : 0;
 		double mem = v[i].have && s->mem_limit
 		                 ? (double)s->mem_usage / (double)s->mem_limit * 100
@@ -153,7 +153,7 @@ static int stats_print(const struct stats_opts *o, struct stats_ctr *v, size_t n
 		if (!v[i].have)
 			v[i].st = zero;
 		snprintf(c[S_ID], sizeof(c[S_ID]), "%.*s", o->no_trunc ? 64 : 12, v[i].c.id);
-		snprintf(c[S_NAME], sizeof(c[S_NAME]), "%.47s", v[i].c.name ?: "");
+		snprintf(c[S_NAME], sizeof(c[S_NAME]), "%.135s", v[i].c.name ?: "");
 		snprintf(c[S_CPU], sizeof(c[S_CPU]), "%.2f%%", cpu);
 		stats_bytes(s->mem_usage, a, sizeof(a));
 		stats_bytes(s->mem_limit, b, sizeof(b));
