@@ -296,9 +296,13 @@ make_c() {
 	bad 125 '{{range}} without its {{end}}' inspect -f '{{range .layers}}x' c
 	bad 125 'variables ($) are not supported' inspect -f '{{$x := .name}}' c
 	bad 125 'option `--format` needs a value' inspect --format
-	bad 125 'no container "nope"' inspect -f '{{.name}}' c nope
+	# a name that is none: said on stderr, the others shown, exit 1 (as Docker's)
+	run --separate-stderr b inspect -f '{{.name}}' c nope
+	[ "$status" -eq 1 ]
+	[ "$output" = c ]
+	[ "$stderr" = "berth: inspect: no such object: nope" ]
 	bad 125 'unknown function `bogus`' ps -a --format '{{bogus}}'
-	bad 125 'table formats are not supported' ps --format 'table {{.name}}'
+	bad 125 'unknown function `bogus`' ps --format 'table {{bogus}}'
 	bad 125 'unknown function `bogus`' images --format '{{bogus .name}}'
 }
 

@@ -152,7 +152,7 @@ three() {
 	bad 125 'option `-n` needs a value' ps -n
 	bad 125 'unknown option `--bogus`' ps --bogus
 	bad 125 'unexpected argument `c1`' ps c1
-	bad 125 'table formats are not supported' ps --format 'table {{.ID}}'
+	bad 125 'unknown function `nope`' ps --format 'table {{nope}}'
 	bad 125 'unknown function `nope`' ps -a --format '{{nope .ID}}'
 }
 
@@ -177,6 +177,15 @@ three() {
 	# the record's keys still
 	run -0 b ps --format '{{.name}}' -f name=run1
 	[ "$output" = run1 ]
+	# table TEMPLATE: aligned columns under Docker's names; table alone: the default table
+	run -0 b ps -a --format 'table {{.ID}}\t{{.Names}}\t{{.State}}' -f name=run1 -f name=ex3
+	echo "$output"
+	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ +NAMES\ +STATE$ ]]
+	[[ "${lines[1]}" =~ ^[0-9a-f]{12}\ +run1\ +running$ ]]
+	[[ "${lines[2]}" =~ ^[0-9a-f]{12}\ +ex3\ +exited$ ]]
+	run -0 b ps --format table
+	[[ "${lines[0]}" == "ID "*" NAME" ]]
+	[[ "${lines[1]}" == *" run1" ]]
 }
 
 @test "inspect: containers, images, networks and volumes mixed; --type; -s; a missing name" {
@@ -264,6 +273,9 @@ stats_json() {
 	[ "${#lines[@]}" -eq 4 ]
 	run -0 b stats --no-stream --format '{{.Name}}'
 	[ "${#lines[@]}" -eq 3 ]
+	run -0 b stats --no-stream --format 'table {{.Name}}\t{{.PIDs}}' idle
+	[[ "${lines[0]}" =~ ^NAME\ +PIDS$ ]]
+	[[ "${lines[1]}" =~ ^idle\ +1$ ]]
 	run -0 b stats --no-stream --no-trunc --format '{{.ID}} {{.Container}}' idle
 	[ "$output" = "$(b inspect -f '{{.id}}' idle) idle" ]
 }
@@ -289,7 +301,7 @@ stats_json() {
 	bad 125 'no container "nosuch"' stats --no-stream nosuch
 	bad 125 'unknown option `--bogus`' stats --bogus
 	bad 125 'unknown function `nope`' stats --no-stream --format '{{nope}}'
-	bad 125 'table formats are not supported' stats --format 'table {{.Name}}'
+	bad 125 'unknown function `nope`' stats --format 'table {{.Name}}\t{{nope}}'
 	bad 125 'option `--format` needs a value' stats --format
 }
 

@@ -52,6 +52,17 @@ struct ctr_info;
 /* ps's STATUS, as Docker's: "Created", "Up 5 seconds", "Exited (0) 5 seconds ago" (ps.c). */
 void cli_ps_status(const struct ctr_info *c, char *out, size_t size);
 
+/* --format `table [TEMPLATE]` (ps, stats): 0 when format is no table; 1 for `table` alone
+ * (the default table); 2 with *tmpl (in format) the template and *header (heap) its header
+ * line, the template rendered over header_json (an array of one object: Docker's field names
+ * to their column names; "" when the template names other fields). -1 when the template does
+ * not parse. */
+int cli_table_format(const char *format, const char *header_json, const char **tmpl, char **header,
+                     berth_error_t *err);
+/* Lines of cells split by tabs, aligned as Docker's tabwriter (a cell at least 10 wide, the
+ * widest + 3), to stdout (ps.c). */
+void cli_table_print(const char *text);
+
 struct engine;
 /* An archive on stdin (import -, load), copied into the store's tmp/ first as import reads it
  * twice: *tmp gets the copy's path (the caller unlinks and frees it). A terminal on stdin is

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* berth ps [-a] [--format json|TEMPLATE] */
+/* berth ps: Docker's flags, filters and --format */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -13,7 +13,7 @@
 
 static const char ps_usage[] =
     "usage: berth ps [-a] [-q] [-n N|-l] [--no-trunc] [-s] [-f KEY=VALUE]… "
-    "[--format json|TEMPLATE]\n"
+    "[--format json|TEMPLATE|table [TEMPLATE]]\n"
     "  -a, --all          stopped containers too (newest first, as every list)\n"
     "  -q, --quiet        only the ids\n"
     "  -n, --last N       the N containers made last, whatever their state; -l, --latest: 1\n"
@@ -25,7 +25,8 @@ static const char ps_usage[] =
     "  --format TEMPLATE  a Go template over each container: Docker's fields {{.ID}},\n"
     "                     {{.Names}}, {{.Image}}, {{.Command}}, {{.Status}}, {{.State}},\n"
     "                     {{.Ports}}, {{.Size}}, {{.Labels}}, {{.Mounts}}, {{.Networks}},\n"
-    "                     {{.CreatedAt}}, {{.RunningFor}}, and those of `--format json`\n"
+    "                     {{.CreatedAt}}, {{.RunningFor}}, and those of `--format json`;\n"
+    "                     table TEMPLATE: columns split by \\t, aligned, under a header\n"
     "  STATUS as Docker's: Created, Up 5 seconds, Up 5 seconds (Paused), Exited (0) 5 seconds "
     "ago";
 
@@ -100,9 +101,90 @@ static int ps_width(const char *hdr, char **vals, size_t n, int max)
 	return max && w > max ? max : w;
 }
 
+/* Docker's table: text (lines of cells split by tabs) aligned as its tabwriter (a cell at
+ * least 10 wide, the widest + 3 spaces; the last one as is). */
+void cli_table_print(const char *text)
+{
+	cleanup_free char *copy = xstrdup(text);
+	cleanup_free int *w = NULL;
+	size_t nw = 0;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t k = 0;
+		for (const char *c = line;; k++) {
+			size_t len = strcspn(c, "\t");
+			if (c[len] == '\0')
+				break;
+			if (k >= nw) {
+				w = xrealloc(w, (k + 1) * sizeof(*w));
+				w[nw++] = 10;
+			}
+			if ((int)len + 3 > w[k])
+				w[k] = (int)len + 3;
+			c += len + 1;
+		}
+	}
+	free(copy);
+	copy = xstrdup(text);
+	save = NULL;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t k = 0;
+		for (const char *c = line;; k++) {
+			size_t len = strcspn(c, "\t");
+			if (c[len] == '\0') {
+				printf("%s\n", c);
+				break;
+			}
+			printf("%-*.*s", w[k], (int)len, c);
+			c += len + 1;
+		}
+	}
+}
+
+int cli_table_format(const char *format, const char *header_json, const char **tmpl, char **header,
+                     berth_error_t *err)
+{
+	const char *t = format + 5;
+
+	*tmpl = NULL;
+	*header = NULL;
+	if (strncmp(format, "table", 5) != 0 || (t[0] != '\0' && t[0] != ' ' && t[0] != '\t'))
+		return 0;
+	t += strspn(t, " \t");
+	if (*t == '\0')
+		return 1;
+	*tmpl = t;
+	/* the header: the template over Docker's column names; a field of another name has
+	 * none (Docker's own would fail there) */
+	if (template_render_each("--format", t, header_json, header, err) < 0) {
+		berth_error_t e2 = NULL;
+		char *probe = NULL;
+		/* a template that does not parse is an error; one that names other fields is
+		 * not */
+		int bad = template_render_each("--format", t, "[]", &probe, &e2);
+		free(probe);
+		berth_error_release(&e2);
+		if (bad < 0)
+			return -1;
+		berth_error_release(err);
+		*header = xstrdup("");
+	}
+	return 2;
+}
+
+/* ps's columns for a table template, under Docker's names */
+static const char ps_header[] =
+    "[{\"ID\":\"CONTAINER ID\",\"Names\":\"NAMES\",\"Image\":\"IMAGE\",\"Command\":"
+    "\"COMMAND\",\"CreatedAt\":\"CREATED AT\",\"RunningFor\":\"CREATED\",\"Ports\":"
+    "\"PORTS\",\"State\":\"STATE\",\"Status\":\"STATUS\",\"Size\":\"SIZE\",\"Labels\":"
+    "\"LABELS\",\"Mounts\":\"MOUNTS\",\"LocalVolumes\":\"LOCAL VOLUMES\",\"Networks\":"
+    "\"NETWORKS\"}]";
+
 struct ps_opts {
 	bool all, quiet, no_trunc, size, json;
-	long last; /* -n; -1: all */
+	char *header; /* --format table TEMPLATE: its header line */
+	long last;    /* -n; -1: all */
 	const char *tmpl;
 	char **filters;
 	size_t n_filters;
@@ -144,12 +226,17 @@ static int ps_parse(int argc, char **argv, struct ps_opts *o, berth_error_t *err
 		} else if (c == 'F' && strcmp(optarg, "json") == 0) {
 			o->json = true;
 			o->tmpl = NULL;
-		} else if (c == 'F' && strncmp(optarg, "table", 5) == 0) {
-			return berth_error(err, 0,
-			                   "bad --format `%s`: expected json or a template "
-			                   "({{.Names}}); table formats are not supported",
-			                   optarg);
+			free(o->header);
+			o->header = NULL;
+		} else if (c == 'F' && strncmp(optarg, "table", 5) == 0 &&
+		           (optarg[5] == '\0' || optarg[5] == ' ' || optarg[5] == '\t')) {
+			free(o->header);
+			if (cli_table_format(optarg, ps_header, &o->tmpl, &o->header, err) < 0)
+				return -1;
+			o->json = false;
 		} else if (c == 'F') {
+			free(o->header);
+			o->header = NULL;
 			o->tmpl = optarg;
 			o->json = false;
 		} else {
@@ -209,6 +296,7 @@ BERTH_CMD(ps)
 	r = ps_parse(argc, argv, &o, err);
 	if (r != 0) {
 		free(o.filters);
+		free(o.header);
 		return CLI_RET(r);
 	}
 	r = -1;
@@ -262,8 +350,12 @@ BERTH_CMD(ps)
 		char *t = o.tmpl ? ctr_ps_json(v, rows, k, o.no_trunc) : ctr_infos_json(v, k),
 		     *f = NULL;
 		r = o.tmpl ? template_render_each("--format", o.tmpl, t, &f, err) : 0;
-		if (r == 0)
+		if (r == 0 && o.header) {
+			cleanup_free char *all = xasprintf("%s%s", o.header, f);
+			cli_table_print(all);
+		} else if (r == 0) {
 			fputs(o.tmpl ? f : t, stdout);
+		}
 		if (r == 0 && !o.tmpl)
 			putchar('\n');
 		free(t);
@@ -280,5 +372,6 @@ out:
 	ctr_infos_free(v, n);
 	free(keep);
 	free(o.filters);
+	free(o.header);
 	return r;
 }

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 static const char stats_usage[] =
-    "usage: berth stats [-a] [--no-stream] [--no-trunc] [--format json|TEMPLATE] [NAME…]\n"
+    "usage: berth stats [-a] [--no-stream] [--no-trunc] [--format json|TEMPLATE|table T] "
+    "[NAME…]\n"
     "  every second, each running container's (without NAME) or each NAME's CPU %, MEM USAGE\n"
     "  / LIMIT, MEM %, NET I/O (its network namespace, lo excluded), BLOCK I/O and PIDS\n"
     "  -a, --all          stopped containers too\n"
@@ -22,7 +23,8 @@ static const char stats_usage[] =
     "      --no-trunc     full ids\n"
     "      --format       json (an object a line) or a Go template: {{.ID}}, {{.Name}},\n"
     "                     {{.CPUPerc}}, {{.MemUsage}}, {{.MemPerc}}, {{.NetIO}}, {{.BlockIO}},\n"
-    "                     {{.PIDs}}; numbers: {{.cpu_percent}}, {{.mem_usage}}, {{.net_rx}}…";
+    "                     {{.PIDs}}; numbers: {{.cpu_percent}}, {{.mem_usage}}, {{.net_rx}}…;\n"
+    "                     table TEMPLATE: columns split by \\t, aligned, under a header";
 
 /* go-units' BytesSize (binary, four digits: "1.5MiB"), as Docker's MEM USAGE */
 static void stats_bytes(uint64_t n, char *out, size_t size)
@@ -49,7 +51,14 @@ struct stats_ctr {
 struct stats_opts {
 	bool all, no_stream, no_trunc;
 	const char *tmpl; /* json: "{{json .}}" */
+	char *header;     /* --format table TEMPLATE: its header line */
 };
+
+/* stats's columns for a table template, under Docker's names */
+static const char stats_header[] =
+    "[{\"ID\":\"CONTAINER ID\",\"Name\":\"NAME\",\"Container\":\"CONTAINER\",\"CPUPerc\":"
+    "\"CPU %\",\"MemUsage\":\"MEM USAGE / LIMIT\",\"MemPerc\":\"MEM %\",\"NetIO\":"
+    "\"NET I/O\",\"BlockIO\":\"BLOCK I/O\",\"PIDs\":\"PIDS\"}]";
 
 static void stats_clear(struct stats_ctr *v, size_t n)
 {
@@ -186,8 +195,12 @@ static int stats_print(const struct stats_opts *o, struct stats_ctr *v, size_t n
 		r = template_render_each("--format", o->tmpl, t, &f, err);
 		if (r == 0 && tty)
 			fputs("\033[2J\033[H", stdout);
-		if (r == 0)
+		if (r == 0 && o->header) {
+			cleanup_free char *all = xasprintf("%s%s", o->header, f);
+			cli_table_print(all);
+		} else if (r == 0) {
 			fputs(f, stdout);
+		}
 		free(t);
 		free(f);
 	} else {
@@ -231,18 +244,23 @@ BERTH_CMD(stats)
 			o.no_stream = true;
 		else if (c == 'T')
 			o.no_trunc = true;
-		else if (c == 'F' && strcmp(optarg, "json") == 0)
+		else if (c == 'F' && strcmp(optarg, "json") == 0) {
+			free(o.header);
+			o.header = NULL;
 			o.tmpl = "{{json .}}";
-		else if (c == 'F' && strncmp(optarg, "table", 5) == 0)
-			return berth_error(
-			    err, 0,
-			    "bad --format `%s`: expected json or a template "
-			    "({{.Name}} {{.CPUPerc}}); table formats are not supported",
-			    optarg);
-		else if (c == 'F')
+		} else if (c == 'F' && strncmp(optarg, "table", 5) == 0 &&
+		           (optarg[5] == '\0' || optarg[5] == ' ' || optarg[5] == '\t')) {
+			free(o.header);
+			if (cli_table_format(optarg, stats_header, &o.tmpl, &o.header, err) < 0)
+				return -1;
+		} else if (c == 'F') {
+			free(o.header);
+			o.header = NULL;
 			o.tmpl = optarg;
-		else
+		} else {
+			free(o.header);
 			return CLI_RET(c);
+		}
 	}
 	/* a bad template is refused before anything is shown */
 	if (o.tmpl) {
@@ -260,12 +278,16 @@ BERTH_CMD(stats)
 		r = template_render_each("--format", o.tmpl, t, &f, err);
 		free(t);
 		free(f);
-		if (r < 0)
+		if (r < 0) {
+			free(o.header);
 			return -1;
+		}
 	}
 	nn = (size_t)(argc - optind);
-	if (stats_targets(e, argv + optind, nn, o.all, true, NULL, 0, &cur, &n, err) < 0)
+	if (stats_targets(e, argv + optind, nn, o.all, true, NULL, 0, &cur, &n, err) < 0) {
+		free(o.header);
 		return -1;
+	}
 	stats_sample(e, cur, n);
 	for (;;) {
 		size_t nx = 0;
@@ -291,5 +313,6 @@ BERTH_CMD(stats)
 		/* not a terminal: a table after another */
 	}
 	stats_clear(cur, n);
+	free(o.header);
 	return r;
 }
