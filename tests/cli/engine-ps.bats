@@ -183,7 +183,7 @@ three() {
 	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ +NAMES\ +STATE$ ]]
 	[[ "${lines[1]}" =~ ^[0-9a-f]{12}\ +run1\ +running$ ]]
 	[[ "${lines[2]}" =~ ^[0-9a-f]{12}\ +ex3\ +exited$ ]]
-	run -0 b ps --format table
+	run -0 b ps --format table -f name=run1
 	[[ "${lines[0]}" == "ID "*" NAME" ]]
 	[[ "${lines[1]}" == *" run1" ]]
 }
