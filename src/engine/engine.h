@@ -597,6 +597,19 @@ char *network_inspect_json(struct engine *e, const char *ref, berth_error_t *err
 int network_remove(struct engine *e, const char *ref, bool force, berth_error_t *err);
 /* Remove every network but the default with no container attached; their names. */
 int network_prune(struct engine *e, char ***names, size_t *n, berth_error_t *err);
+/* `network connect`: the container joins the network, at once when it runs (a new card,
+ * ethN, with an address of the network), else when it next starts; ip, ip6 and the aliases
+ * are its settings there. `network disconnect` undoes it (the first network, given at
+ * run/create, stays). */
+struct network_connect_opts {
+	const char *network, *container;
+	const char *ip, *ip6; /* or NULL */
+	char **aliases;
+	size_t n_aliases;
+};
+int network_connect(struct engine *e, const struct network_connect_opts *o, berth_error_t *err);
+int network_disconnect(struct engine *e, const char *network, const char *container,
+                       berth_error_t *err);
 /* An address for a `berth vm` card on the network `name` (`berth vm run --net
  * bridge=NAME`), leased like a container's under the id `id` (held while this process lives:
  * a lease whose process is gone is reclaimed) and the network's bridge made: 1 with *out

@@ -14,7 +14,8 @@
  *                                       ip saddr vmap @post4, ip6 saddr vmap @post6
  *   chain ports        one `jump ctr-ID` per container with published ports
  *
- * Each network NAME owns the chains net-NAME-in / -out / -post and the elements keyed by
+ * Each network NAME (the engine gives its bridge's name: unique on the host) owns the
+ * chains net-NAME-in / -out / -post and the elements keyed by
  * its bridge (set bridges, maps fwd_in, fwd_out) and its subnets (maps post4, post6);
  * each container ID owns the chain ctr-ID (its DNAT rules) and its jump in `ports`. So
  * deleting an object deletes exactly its own chains and elements, found by name in a
@@ -22,7 +23,17 @@
  * made under a lock file, so concurrent berth processes never interleave a listing and a
  * change; the static rules of the base chains are flushed and written again in every
  * batch (atomically: no packet sees them missing). The table goes when its last network
- * and last container are gone. */
+ * and last container are gone.
+ *
+ * A network's rules are written when its first container starts and then only when
+ * something may have changed them (fw_network_add is called on every start: listing the
+ * table and committing cost ~15 ms). The kernel counts the ruleset's transactions, its
+ * generation (NFT_MSG_GETGEN, one netlink round trip); /run/berth/firewall.state holds the
+ * generation after berth's last commit, with the boot, the network namespace and, for each
+ * network whose rules that commit left in place, a hash of the rules. A commit of berth's
+ * keeps the entries only when the generation went from the recorded one up by exactly one
+ * (no other tool's transaction came between); anything else, another tool's change
+ * included, empties the list, and the next start writes its network's rules again. */
 #include "firewall.h"
 #include "util.h"
 
@@ -30,6 +41,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -40,6 +54,7 @@
 #define FW_TABLE     "inet berth"
 #define FW_LOCK_DIR  "/run/berth"
 #define FW_LOCK_FILE FW_LOCK_DIR "/firewall.lock"
+#define FW_STATE     FW_LOCK_DIR "/firewall.state"
 
 /* --- validation ------------------------------------------------------------------------ */
 
@@ -134,7 +149,8 @@ static int fw_ctx(struct fw *fw, berth_error_t *err)
 	return 0;
 }
 
-static int fw_open(struct fw *fw, berth_error_t *err)
+/* The lock alone (fw_ctx makes the context). */
+static int fw_lock(struct fw *fw, berth_error_t *err)
 {
 	fw->nft = NULL;
 	fw->lock_fd = -1;
@@ -150,6 +166,13 @@ static int fw_open(struct fw *fw, berth_error_t *err)
 			return berth_error(err, e, "firewall: lock `%s`", FW_LOCK_FILE);
 		}
 	}
+	return 0;
+}
+
+static int fw_open(struct fw *fw, berth_error_t *err)
+{
+	if (fw_lock(fw, err) < 0)
+		return -1;
 	if (fw_ctx(fw, err) < 0) {
 		fw_close(fw);
 		return -1;
@@ -414,13 +437,18 @@ static void fw_net_of(const char *target, const char *suffix, char *out, size_t 
 }
 
 /* Another network already has this bridge, or a subnet that overlaps ours: one line. */
+/* Another network's rules that the network `name` would clash with: its subnets overlapping
+ * one of another network's (an error). The rules of another name for the same bridge are an
+ * older name of this network (berth once named networks by the engine's names, which are
+ * not unique on a host): *stale gets that name, and the caller replaces them. */
 static int fw_net_conflict(json_t *list, const char *name, const char *bridge, const char *s4,
-                           const char *s6, berth_error_t *err)
+                           const char *s6, char stale[96], berth_error_t *err)
 {
-	char mine[96], other[96];
+	char mine[96], other[96], stale_post[110] = "";
 	json_t *e;
 	size_t i;
 
+	stale[0] = '\0';
 	snprintf(mine, sizeof(mine), "net-%s-in", name);
 	json_array_foreach(json_object_get(fw_find_set(list, "fwd_in"), "elem"), i, e)
 	{
@@ -431,9 +459,8 @@ static int fw_net_conflict(json_t *list, const char *name, const char *bridge, c
 		if (t == NULL || strcmp(t, mine) == 0 || !json_is_string(k) ||
 		    strcmp(json_string_value(k), bridge) != 0)
 			continue;
-		fw_net_of(t, "-in", other, sizeof(other));
-		return berth_error(err, 0, "firewall: network `%s`: bridge `%s` is network `%s`'s",
-		                   name, bridge, other);
+		fw_net_of(t, "-in", stale, 96);
+		snprintf(stale_post, sizeof(stale_post), "net-%s-post", stale);
 	}
 	snprintf(mine, sizeof(mine), "net-%s-post", name);
 	for (int f = 0; f < 2; f++) {
@@ -452,7 +479,7 @@ static int fw_net_conflict(json_t *list, const char *name, const char *bridge, c
 		    json_object_get(fw_find_set(list, f == 0 ? "post4" : "post6"), "elem"), i, e)
 		{
 			const char *t = fw_jump_target(json_array_get(e, 1));
-			if (t == NULL || strcmp(t, mine) == 0 ||
+			if (t == NULL || strcmp(t, mine) == 0 || strcmp(t, stale_post) == 0 ||
 			    !fw_key_prefix(json_array_get(e, 0), family, b, &blen) ||
 			    !fw_overlap(a, alen, b, blen))
 				continue;
@@ -548,6 +575,143 @@ static int fw_commit(struct fw *fw, FILE *b, char **text, berth_error_t *err)
 	return fw_run(fw, *text, err);
 }
 
+/* --- the generation stamp ------------------------------------------------------------- */
+
+/* The ruleset's generation (NFT_MSG_GETGEN), or -1 (then nothing is taken as known). */
+static long long fw_genid(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	long long gen = -1;
+	ssize_t n;
+
+	if (nl == NULL)
+		return -1;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ||
+	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
+		goto out;
+	nlh = (struct nlmsghdr *)buf;
+	if (!mnl_nlmsg_ok(nlh, (int)n) ||
+	    nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
+		goto out;
+	{
+		struct nlattr *a;
+		mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		{
+			if (mnl_attr_get_type(a) == NFTA_GEN_ID &&
+			    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				gen = ntohl(mnl_attr_get_u32(a));
+		}
+	}
+out:
+	mnl_socket_close(nl);
+	return gen;
+}
+
+/* The commit after generation `gen` makes `gen` + 1 (0 is skipped). */
+static long long fw_gen_next(long long gen)
+{
+	return gen == 0xffffffffLL ? 1 : gen + 1;
+}
+
+/* What the stamp is valid for: this boot and this network namespace. */
+static void fw_stamp_where(char *out, size_t size)
+{
+	char boot[64] = "";
+	struct stat st = {0};
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (f != NULL) {
+		if (fgets(boot, sizeof(boot), f) == NULL)
+			boot[0] = '\0';
+		fclose(f);
+	}
+	boot[strcspn(boot, "\n")] = '\0';
+	stat("/proc/self/ns/net", &st);
+	snprintf(out, size, "%s:%llu", boot[0] ? boot : "-", (unsigned long long)st.st_ino);
+}
+
+/* The stamp: "WHERE GEN" then "NAME HASH" lines. Its entries as a JSON object (name ->
+ * hash) when it is valid here at generation gen, else an empty one. */
+static json_t *fw_stamp_load(long long gen)
+{
+	char where[96], line[256], w[96];
+	long long g;
+	json_t *nets = json_object();
+	FILE *f;
+
+	if (gen < 0 || (f = fopen(FW_STATE, "re")) == NULL)
+		return nets;
+	fw_stamp_where(where, sizeof(where));
+	if (fgets(line, sizeof(line), f) != NULL && sscanf(line, "%95s %lld", w, &g) == 2 &&
+	    strcmp(w, where) == 0 && g == gen) {
+		char name[80], hash[32];
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "%79s %31s", name, hash) == 2)
+				json_object_set_new(nets, name, json_string(hash));
+	}
+	fclose(f);
+	return nets;
+}
+
+/* After berth's commit: gen_before was read before it (under the lock). The entries stay
+ * (but `drop`; `add` gets `hash`) only when no other transaction came between. A stamp
+ * that cannot be written is removed: the next start then writes its rules again. */
+static void fw_stamp_commit(long long gen_before, const char *drop, const char *add,
+                            const char *hash)
+{
+	long long gen_after = fw_genid();
+	json_t *nets = fw_stamp_load(gen_before);
+	char where[96];
+	const char *k;
+	json_t *v;
+	FILE *f;
+
+	if (gen_before >= 0 && gen_after == gen_before) {
+		json_decref(nets); /* nothing was committed */
+		return;
+	}
+	if (gen_before < 0 || gen_after != fw_gen_next(gen_before)) {
+		json_decref(nets);
+		unlink(FW_STATE);
+		return;
+	}
+	if (drop != NULL)
+		json_object_del(nets, drop);
+	if (add != NULL)
+		json_object_set_new(nets, add, json_string(hash));
+	fw_stamp_where(where, sizeof(where));
+	f = fopen(FW_STATE ".tmp", "we");
+	if (f != NULL) {
+		fprintf(f, "%s %lld\n", where, gen_after);
+		json_object_foreach(nets, k, v) fprintf(f, "%s %s\n", k, json_string_value(v));
+	}
+	if (f == NULL || fclose(f) != 0 || rename(FW_STATE ".tmp", FW_STATE) < 0) {
+		unlink(FW_STATE ".tmp");
+		unlink(FW_STATE);
+	}
+	json_decref(nets);
+}
+
+/* FNV-1a of the rules a network wants, as hex. */
+static void fw_hash(const char *text, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+		h = (h ^ *c) * 0x100000001b3ULL;
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 static int fw_sysctl_on(const char *path, berth_error_t *err)
 {
 	char v[8] = "";
@@ -568,8 +732,11 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	char s4[64] = "", s6[64] = "", path[128];
 	struct fw fw __attribute__((cleanup(fw_close))) = {NULL, -1};
 	json_t *list __attribute__((cleanup(json_decrefp))) = NULL;
-	cleanup_free char *text = NULL;
-	size_t size = 0;
+	json_t *known __attribute__((cleanup(json_decrefp))) = NULL;
+	cleanup_free char *text = NULL, *rules = NULL;
+	size_t size = 0, rsize = 0;
+	char hash[17], stale[96];
+	long long gen;
 	FILE *b;
 	const char *n, *br;
 
@@ -595,15 +762,10 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 	if (s6[0] != '\0' && fw_sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding", err) < 0)
 		return -1;
 
-	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0 ||
-	    fw_net_conflict(list, n, br, s4, s6, err) < 0)
-		return -1;
-	b = open_memstream(&text, &size);
+	/* the rules this network wants */
+	b = open_memstream(&rules, &rsize);
 	if (b == NULL)
 		return berth_error(err, errno, "firewall: open_memstream");
-	fputs("add table " FW_TABLE "\n", b);
-	/* again: replaced as a whole */
-	fw_net_remove(b, list, n);
 	fprintf(b, "add chain " FW_TABLE " net-%s-in\n", n);
 	fprintf(b, "add chain " FW_TABLE " net-%s-out\n", n);
 	fprintf(b, "add chain " FW_TABLE " net-%s-post\n", n);
@@ -655,8 +817,32 @@ int fw_network_add(const struct fw_net *net, berth_error_t *err)
 		fprintf(b, "add element " FW_TABLE " post4 { %s : jump net-%s-post }\n", s4, n);
 	if (s6[0] != '\0')
 		fprintf(b, "add element " FW_TABLE " post6 { %s : jump net-%s-post }\n", s6, n);
+	if (fclose(b) != 0)
+		return berth_error(err, errno, "firewall: build the nft batch");
+	fw_hash(rules, hash);
+
+	if (fw_lock(&fw, err) < 0)
+		return -1;
+	/* in place since berth's last commit, and nothing has changed the ruleset since */
+	gen = fw_genid();
+	known = fw_stamp_load(gen);
+	if (strcmp(json_string_value(json_object_get(known, n)) ?: "", hash) == 0)
+		return 0;
+	if (fw_ctx(&fw, err) < 0 || fw_list(&fw, &list, err) < 0 ||
+	    fw_net_conflict(list, n, br, s4, s6, stale, err) < 0)
+		return -1;
+	b = open_memstream(&text, &size);
+	if (b == NULL)
+		return berth_error(err, errno, "firewall: open_memstream");
+	fputs("add table " FW_TABLE "\n", b);
+	/* again: replaced as a whole (and under an older name) */
+	fw_net_remove(b, list, n);
+	if (stale[0] != '\0')
+		fw_net_remove(b, list, stale);
+	fputs(rules, b);
 	if (fw_commit(&fw, b, &text, err) < 0)
 		return berth_error_prefix(err, "network `%s`", n);
+	fw_stamp_commit(gen, NULL, n, hash);
 	return 0;
 }
 
@@ -688,11 +874,15 @@ int fw_network_del(const char *name, berth_error_t *err)
 	json_t *list __attribute__((cleanup(json_decrefp))) = NULL;
 	cleanup_free char *text = NULL;
 	size_t size = 0, gone;
+	long long gen;
 	FILE *b;
 
 	if (fw_check_name("network name", name, 64, err) < 0)
 		return -1;
-	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0)
+	if (fw_open(&fw, err) < 0)
+		return -1;
+	gen = fw_genid();
+	if (fw_list(&fw, &list, err) < 0)
 		return -1;
 	if (list == NULL)
 		return 0;
@@ -703,6 +893,7 @@ int fw_network_del(const char *name, berth_error_t *err)
 	fw_maybe_drop_table(b, list, gone, 0);
 	if (fw_commit(&fw, b, &text, err) < 0)
 		return berth_error_prefix(err, "network `%s`", name);
+	fw_stamp_commit(gen, name, NULL, NULL);
 	return 0;
 }
 
@@ -734,6 +925,7 @@ int fw_ports_add(const char *id, const struct fw_net *net, const char *ip4, cons
 	json_t *list __attribute__((cleanup(json_decrefp))) = NULL;
 	cleanup_free char *text = NULL;
 	size_t size = 0;
+	long long gen;
 	FILE *b;
 
 	if (fw_check_name("container id", id, 80, err) < 0)
@@ -770,7 +962,10 @@ int fw_ports_add(const char *id, const struct fw_net *net, const char *ip4, cons
 			    "no IPv%d address",
 			    id, p->host_port, want4 ? 4 : 6);
 	}
-	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0)
+	if (fw_open(&fw, err) < 0)
+		return -1;
+	gen = fw_genid();
+	if (fw_list(&fw, &list, err) < 0)
 		return -1;
 	b = open_memstream(&text, &size);
 	if (b == NULL)
@@ -790,6 +985,7 @@ int fw_ports_add(const char *id, const struct fw_net *net, const char *ip4, cons
 	        net != NULL && net->name != NULL ? net->name : "-");
 	if (fw_commit(&fw, b, &text, err) < 0)
 		return berth_error_prefix(err, "container `%s`", id);
+	fw_stamp_commit(gen, NULL, NULL, NULL);
 	return 0;
 }
 
@@ -799,12 +995,16 @@ int fw_ports_del(const char *id, berth_error_t *err)
 	json_t *list __attribute__((cleanup(json_decrefp))) = NULL;
 	cleanup_free char *text = NULL;
 	size_t size = 0, gone;
+	long long gen;
 	char chain[96];
 	FILE *b;
 
 	if (fw_check_name("container id", id, 80, err) < 0)
 		return -1;
-	if (fw_open(&fw, err) < 0 || fw_list(&fw, &list, err) < 0)
+	if (fw_open(&fw, err) < 0)
+		return -1;
+	gen = fw_genid();
+	if (fw_list(&fw, &list, err) < 0)
 		return -1;
 	if (list == NULL)
 		return 0;
@@ -817,5 +1017,6 @@ int fw_ports_del(const char *id, berth_error_t *err)
 	fw_maybe_drop_table(b, list, 0, gone);
 	if (fw_commit(&fw, b, &text, err) < 0)
 		return berth_error_prefix(err, "container `%s`", id);
+	fw_stamp_commit(gen, NULL, NULL, NULL);
 	return 0;
 }

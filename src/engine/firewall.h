@@ -15,7 +15,9 @@
  *    Podman) a container reaching its own published port through a host address is bridged
  *    back out of the port it came in by;
  *  - fw_ports_add() only for a container with ports (each call lists berth's table and
- *    commits one transaction: ~10-15 ms here);
+ *    commits one transaction: ~10-15 ms here); fw_network_add() on every start is cheap
+ *    when the network's rules are in place and nothing has changed the ruleset since
+ *    berth's last commit (one netlink round trip: firewall.c, the generation stamp);
  *  - the fds port_reserve() returns are close-on-exec: an exec'd monitor must be handed them.
  * fw_network_add() itself turns on net.ipv4.ip_forward (and IPv6 forwarding for an IPv6
  * subnet) when off, and route_localnet on the bridge. */

@@ -1,25 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Networks and the attachment of containers to them.
+/* Networks: create, ls, inspect, rm, prune (the attachment of containers and VMs to them is
+ * netattach.c's).
  *
  * A network is a Linux bridge with an IPv4 subnet, stored as networks/<name>.json; the default
  * one, `berth` (bridge berth0), is written the first time anything needs it. Subnets are
  * chosen among 10.89.0.0/24 - 10.99.255.0/24 so that they collide with no route of the host
- * (read over netlink) nor another network, never Podman's 10.88.0.0/16.
- *
- * A container's network lives while it runs: its monitor calls net_attach() before the
- * container's process is created (a network namespace bind-mounted at netns/<id>, which
- * config.json names, so the runtime joins it; a veth pair made straight into it; an address
- * leased in networks/leases.json) and net_detach() when it ends. A lease whose container is
- * neither running nor has a live monitor (the monitor was killed) is stale: the next
- * attachment reclaims it. Everything here runs under networks/lock (taken after the engine's
- * lock when both are held, never the other way round).
- *
- * Names: on a user-created network each container's /etc/hosts (a file of the container's
- * directory, bind-mounted) lists every other container of the network by name and alias; the
- * files are rewritten in place (the bind mount pins the inode) whenever a container of the
- * network starts or stops. The default network does not resolve names, as in Docker. */
+ * (read over netlink) nor another network, never Podman's 10.88.0.0/16. */
 #include "image_priv.h"
 #include "network.h"
+#include "network_priv.h"
 #include "firewall.h"
 #include "log.h"
 #include "util.h"
@@ -38,17 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NET_DEFAULT        "berth"
-#define NET_DEFAULT_BRIDGE "berth0"
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* ---- the store ------------------------------------------------------------------------- */
 
-static int net_lock(struct engine *e, int *fd, berth_error_t *err)
+int net_lock(struct engine *e, int *fd, berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "networks");
 	cleanup_free char *p = engine_path(e, "networks/lock");
@@ -67,7 +48,7 @@ static int net_lock(struct engine *e, int *fd, berth_error_t *err)
 	return 0;
 }
 
-static json_t *net_load(struct engine *e, const char *name)
+json_t *net_load(struct engine *e, const char *name)
 {
 	cleanup_free char *p = NULL;
 
@@ -131,7 +112,7 @@ static json_t *net_all(struct engine *e)
 	return out;
 }
 
-static int net_parse_def(json_t *net, struct net_cidr *c, uint32_t *gw)
+int net_parse_def(json_t *net, struct net_cidr *c, uint32_t *gw)
 {
 	berth_error_t e2 = NULL;
 
@@ -144,7 +125,7 @@ static int net_parse_def(json_t *net, struct net_cidr *c, uint32_t *gw)
 }
 
 /* The network's IPv6 subnet and gateway: 1 when it has none, -1 when they are bad. */
-static int net_parse_def6(json_t *net, struct net_cidr6 *c, uint8_t gw[16])
+int net_parse_def6(json_t *net, struct net_cidr6 *c, uint8_t gw[16])
 {
 	berth_error_t e2 = NULL;
 
@@ -158,9 +139,11 @@ static int net_parse_def6(json_t *net, struct net_cidr6 *c, uint8_t gw[16])
 	return 0;
 }
 
-static void net_fw(json_t *net, struct fw_net *f)
+void net_fw(json_t *net, struct fw_net *f)
 {
-	f->name = jstr(net, "name");
+	/* the firewall knows a network by its bridge: names are one engine root's, bridges
+	 * the host's */
+	f->name = jstr(net, "bridge");
 	f->bridge = jstr(net, "bridge");
 	f->subnet4 = jstr(net, "subnet");
 	f->subnet6 = json_is_true(json_object_get(net, "ipv6")) ? jstr(net, "subnet6") : NULL;
@@ -294,8 +277,51 @@ static json_t *net_new(const char *name, const char *bridge, const struct net_ci
 	                 "internal", internal, "labels", "created", now);
 }
 
-/* The default network, written on first use. Under the network lock. */
-static int net_ensure_default(struct engine *e, berth_error_t *err)
+/* The host's lock on the choice of subnets (/run/berth/networks.lock): `network create` of
+ * every engine root on the host picks a subnet and makes the network's bridge under it, so
+ * that two roots never take one subnet (each sees the other's bridge's route). Taken after
+ * the network lock. */
+static int net_host_lock(int *fd, berth_error_t *err)
+{
+	static const char p[] = "/run/berth/networks.lock";
+
+	if (mkdir("/run/berth", 0700) < 0 && errno != EEXIST)
+		return berth_error(err, errno, "mkdir `/run/berth`");
+	*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return berth_error(err, errno, "open `%s`", p);
+	while (flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int en = errno;
+			util_closep(fd);
+			return berth_error(err, en, "lock `%s`", p);
+		}
+	return 0;
+}
+
+/* A new network's bridge, made now with its gateway (so that other roots see its route). */
+static int net_make_bridge(json_t *net, berth_error_t *err)
+{
+	struct net_cidr c;
+	struct net_cidr6 c6;
+	uint8_t gw6[16];
+	struct nl_v6 v6 = {0};
+	uint32_t gw;
+
+	if (net_parse_def(net, &c, &gw) < 0)
+		return berth_error(err, 0, "network \"%s\": a bad subnet or gateway",
+		                   jstr(net, "name"));
+	if (net_parse_def6(net, &c6, gw6) == 0) {
+		v6.ip = gw6;
+		v6.prefix = c6.prefix;
+	}
+	return nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, v6.ip ? &v6 : NULL, err);
+}
+
+/* The default network, written on first use. Under the network lock. Its bridge berth0 is
+ * the host's one default bridge, which every engine root shares (each with leases of its
+ * own: docs/network.md, Not done). */
+int net_ensure_default(struct engine *e, berth_error_t *err)
 {
 	cleanup_free char *p = engine_path(e, "networks/%s.json", NET_DEFAULT);
 	struct net_cidr *used = NULL, c;
@@ -305,7 +331,7 @@ static int net_ensure_default(struct engine *e, berth_error_t *err)
 
 	if (access(p, F_OK) == 0)
 		return 0;
-	/* the bridge berth0 is the host's one default bridge: its own routes do not count */
+	/* berth0's own routes do not count */
 	if (net_used(e, NET_DEFAULT, NET_DEFAULT_BRIDGE, &used, &n, err) < 0)
 		return -1;
 	r = net_subnet_pick(used, n, &c);
@@ -321,7 +347,7 @@ static int net_ensure_default(struct engine *e, berth_error_t *err)
 }
 
 /* A network by name or id prefix (4 or more hex digits). The default is made if needed. */
-static json_t *net_find(struct engine *e, const char *ref, berth_error_t *err)
+json_t *net_find(struct engine *e, const char *ref, berth_error_t *err)
 {
 	json_t *all, *j, *hit = NULL;
 	size_t i, rl = strlen(ref);
@@ -361,1043 +387,6 @@ static json_t *net_find(struct engine *e, const char *ref, berth_error_t *err)
 	return hit;
 }
 
-/* ---- leases ------------------------------------------------------------------------------ */
-
-static json_t *lease_load(struct engine *e)
-{
-	cleanup_free char *p = engine_path(e, "networks/leases.json");
-	json_t *j = json_load_file(p, 0, NULL);
-
-	if (!json_is_array(j)) {
-		json_decref(j);
-		j = json_array();
-	}
-	return j;
-}
-
-static int lease_save(struct engine *e, json_t *l, berth_error_t *err)
-{
-	cleanup_free char *p = engine_path(e, "networks/leases.json");
-	cleanup_free char *text = json_dumps(l, JSON_INDENT(2));
-
-	return util_write_file_atomic(p, text, strlen(text), 0600, err);
-}
-
-/* Whether the container id still holds its network: its record is there and it runs or its
- * monitor lives. */
-static bool lease_live(struct engine *e, const char *id)
-{
-	berth_error_t e2 = NULL;
-	struct ctr_info c;
-	bool live;
-
-	if (ctr_get_id(e, id, &c, &e2) < 0) {
-		berth_error_release(&e2);
-		return false;
-	}
-	live = c.monitor_alive || ctr_status_running(c.status);
-	ctr_info_free(&c);
-	return live;
-}
-
-/* ---- hosts files ------------------------------------------------------------------------- */
-
-static void hosts_names(FILE *f, json_t *lease)
-{
-	json_t *a;
-	size_t i;
-
-	for (int v = 0; v < 2; v++) {
-		const char *ip = jstr(lease, v ? "ip6" : "ip");
-		if (ip == NULL)
-			continue;
-		fprintf(f, "%s\t%s", ip, jstr(lease, "name") ?: "");
-		json_array_foreach(json_object_get(lease, "aliases"), i, a)
-		    fprintf(f, " %s", json_string_value(a));
-		fputc('\n', f);
-	}
-}
-
-/* The text of containers/<id>/hosts; id's leases are the container's own (id NULL: none),
- * leases every lease (the others of each of its user networks are listed). */
-static char *hosts_text(json_t *rec, const char *id, json_t *leases)
-{
-	json_t *net = json_object_get(rec, "network");
-	const char *hostname = jstr(net, "hostname") ?: "";
-	const char *name = jstr(rec, "name") ?: "";
-	char *out = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&out, &len);
-	json_t *l, *a, *lease;
-	size_t j;
-
-	if (f == NULL)
-		abort();
-	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	json_array_foreach(leases, j, lease) for (int v = 0; id && v < 2; v++)
-	{
-		if (strcmp(jstr(lease, "id") ?: "", id) != 0)
-			continue;
-		const char *ip = jstr(lease, v ? "ip6" : "ip");
-		if (ip == NULL)
-			continue;
-		fprintf(f, "%s\t%s", ip, hostname);
-		if (strcmp(hostname, name) != 0)
-			fprintf(f, " %s", name);
-		json_array_foreach(json_object_get(lease, "aliases"), i, a)
-		    fprintf(f, " %s", json_string_value(a));
-		fputc('\n', f);
-	}
-	json_array_foreach(leases, j, lease)
-	{
-		if (id == NULL || strcmp(jstr(lease, "id") ?: "", id) != 0 ||
-		    strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) == 0)
-			continue;
-		json_array_foreach(leases, i, l) if (strcmp(jstr(l, "id") ?: "", id) != 0 &&
-		                                     strcmp(jstr(l, "network") ?: "",
-		                                            jstr(lease, "network") ?: "") == 0)
-		    hosts_names(f, l);
-	}
-	json_array_foreach(json_object_get(net, "add_hosts"), i, a)
-	{
-		const char *h = json_string_value(a) ?: "";
-		const char *colon = strchr(h, ':');
-		if (colon)
-			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
-	}
-	fclose(f);
-	return out;
-}
-
-/* Rewrite containers/<id>/hosts in place: the container's bind mount holds its inode. */
-static void hosts_write(struct engine *e, const char *id, json_t *leases)
-{
-	cleanup_free char *p = engine_path(e, "containers/%s/hosts", id);
-	cleanup_free char *text = NULL;
-	cleanup_close int fd = -1;
-	berth_error_t e2 = NULL;
-	json_t *rec;
-	size_t n;
-
-	if (ctr_load(e, id, &rec, &e2) < 0) {
-		berth_error_release(&e2);
-		return;
-	}
-	text = hosts_text(rec, id, leases);
-	json_decref(rec);
-	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return;
-	n = strlen(text);
-	/* never empty to a reader: the new text over the old, then cut */
-	if (pwrite(fd, text, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
-		log_warning("write `%s`: %s", p, strerror(errno));
-}
-
-/* Rewrite the hosts of every container on network (a user network). */
-static void hosts_update_network(struct engine *e, const char *network, json_t *leases)
-{
-	json_t *l;
-	size_t i;
-
-	if (network == NULL || strcmp(network, NET_DEFAULT) == 0)
-		return;
-	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", network) == 0)
-	    hosts_write(e, jstr(l, "id"), leases);
-}
-
-/* ---- attach and detach ----------------------------------------------------------------- */
-
-/* ---- the DNS responder (dnsd.c) of a user network ------------------------------------------ */
-
-/* Its last container gone from network: its responder goes too. */
-static void dns_network_detached(struct engine *e, const char *network, json_t *leases)
-{
-	json_t *l;
-	size_t i;
-
-	if (strcmp(network, NET_DEFAULT) == 0 || network[0] == '\0')
-		return;
-	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", network) == 0) return;
-	dnsd_stop(e, network);
-}
-
-/* resolv.conf's nameserver: the network's responder, for a user network and no --dns. */
-static const char *dns_nameserver(json_t *net, size_t n_dns)
-{
-	if (net == NULL || n_dns > 0 || strcmp(jstr(net, "name") ?: "", NET_DEFAULT) == 0)
-		return NULL;
-	return jstr(net, "gateway");
-}
-
-static char *net_ns_path(struct engine *e, const char *id)
-{
-	return engine_path(e, "netns/%s", id);
-}
-
-/* Everything of id's attachment, with the network lock held: its veth, its lease, its
- * netns mount; the hosts of its network's others. *changed: leases changed. */
-static void detach_locked(struct engine *e, const char *id, json_t *leases, bool *changed)
-{
-	cleanup_free char *ns = net_ns_path(e, id);
-	json_t *networks = json_array(), *v;
-	size_t j;
-
-	for (size_t i = json_array_size(leases); i-- > 0;) {
-		json_t *l = json_array_get(leases, i);
-		berth_error_t e2 = NULL;
-		if (strcmp(jstr(l, "id") ?: "", id) != 0)
-			continue;
-		if (jstr(l, "host_if") && nl_link_del(jstr(l, "host_if"), &e2) < 0) {
-			log_warning("%s", e2->msg);
-			berth_error_release(&e2);
-		}
-		if (json_is_true(json_object_get(l, "ports")) && fw_ports_del(id, &e2) < 0) {
-			log_warning("%s", e2->msg);
-			berth_error_release(&e2);
-		}
-		json_array_append_new(networks, json_string(jstr(l, "network") ?: ""));
-		json_array_remove(leases, i);
-		*changed = true;
-	}
-	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		log_warning("umount `%s`: %s", ns, strerror(errno));
-	unlink(ns);
-	/* the record (when there still is one) no longer shows an address */
-	{
-		berth_error_t e2 = NULL;
-		json_t *rec;
-		if (ctr_load(e, id, &rec, &e2) == 0) {
-			if (json_object_del(rec, "network_settings") == 0 &&
-			    ctr_save(e, id, rec, &e2) < 0)
-				berth_error_release(&e2);
-			json_decref(rec);
-		}
-		berth_error_release(&e2);
-	}
-	json_array_foreach(networks, j, v)
-	{
-		hosts_update_network(e, json_string_value(v), leases);
-		dns_network_detached(e, json_string_value(v), leases);
-	}
-	json_decref(networks);
-}
-
-void net_detach(struct engine *e, const char *id)
-{
-	berth_error_t e2 = NULL;
-	int fd = -1;
-	bool changed = false;
-	json_t *leases;
-
-	if (net_lock(e, &fd, &e2) < 0) {
-		log_warning("%s", e2->msg);
-		berth_error_release(&e2);
-		return;
-	}
-	leases = lease_load(e);
-	detach_locked(e, id, leases, &changed);
-	if (changed && lease_save(e, leases, &e2) < 0) {
-		log_warning("%s", e2->msg);
-		berth_error_release(&e2);
-	}
-	json_decref(leases);
-	util_closep(&fd);
-}
-
-/* A `berth vm` card's lease (network_vm_lease) lives while its process does: "vm_pid" with
- * its start time "vm_start" (against pid reuse). */
-static bool vm_lease_live(json_t *l)
-{
-	json_int_t pid = json_integer_value(json_object_get(l, "vm_pid"));
-	unsigned long long start = 0;
-	char path[64], buf[1024], state = 0;
-	cleanup_close int fd = -1;
-	ssize_t n;
-
-	if (pid <= 0 || pid > INT_MAX)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return false;
-	buf[n] = '\0';
-	if (ctr_parse_stat(buf, &state, &start) < 0 || state == 'Z' || state == 'X')
-		return false;
-	return start == (unsigned long long)json_integer_value(json_object_get(l, "vm_start"));
-}
-
-/* Reclaim the leases and network namespaces whose containers are gone (their monitor was
- * killed). */
-static void lease_reclaim(struct engine *e, const char *self, json_t *leases, bool *changed)
-{
-	cleanup_free char *nsdir = engine_path(e, "netns");
-	DIR *d = opendir(nsdir);
-	struct dirent *de;
-
-	while (d && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 ||
-		    lease_live(e, de->d_name))
-			continue;
-		detach_locked(e, de->d_name, leases, changed);
-	}
-	if (d)
-		closedir(d);
-	for (size_t i = json_array_size(leases); i-- > 0;) {
-		json_t *l = json_array_get(leases, i);
-		cleanup_free char *id = xstrdup(jstr(l, "id") ?: "");
-		if (strcmp(id, self) == 0 || lease_live(e, id) || vm_lease_live(l))
-			continue;
-		detach_locked(e, id, leases, changed);
-		/* detach may have removed more than one entry */
-		if (i > json_array_size(leases))
-			i = json_array_size(leases);
-	}
-}
-
-/* A new network namespace bind-mounted at path; its fd in *fd. */
-static int netns_make(const char *path, int *fd, berth_error_t *err)
-{
-	cleanup_close int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	cleanup_close int f = -1;
-	int r = 0, en = 0;
-
-	if (self < 0)
-		return berth_error(err, errno, "open `/proc/self/ns/net`");
-	f = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (f < 0)
-		return berth_error(err, errno, "create `%s`", path);
-	util_closep(&f);
-	if (unshare(CLONE_NEWNET) < 0)
-		return berth_error(err, errno, "unshare a network namespace");
-	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
-		r = -1;
-		en = errno;
-	}
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort(); /* never go on in the new namespace */
-	if (r < 0) {
-		unlink(path);
-		return berth_error(err, en, "bind-mount the network namespace on `%s`", path);
-	}
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return berth_error(err, errno, "open `%s`", path);
-	return 0;
-}
-
-static int net_ip_forward(berth_error_t *err)
-{
-	static const char p[] = "/proc/sys/net/ipv4/ip_forward";
-	char c = 0;
-	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0 && read(fd, &c, 1) == 1 && c == '1')
-		return 0;
-	return util_write_file(p, "1", err);
-}
-
-/* The record's published ports (-p, -P) parsed; *n of them. */
-static int attach_ports(json_t *cn, struct fw_port **ports, size_t *n, berth_error_t *err)
-{
-	json_t *v;
-	size_t i;
-
-	*ports = NULL;
-	*n = 0;
-	json_array_foreach(json_object_get(cn, "publish"), i, v)
-	{
-		if (port_parse(json_string_value(v) ?: "", ports, n, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static json_t *ports_json(const struct fw_port *p, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(
-		    a, json_pack("{s:s,s:s,s:i,s:i}", "proto",
-		                 p[i].proto == IPPROTO_UDP ? "udp" : "tcp", "host_ip",
-		                 p[i].host_ip[0]           ? p[i].host_ip
-		                 : p[i].family == AF_INET6 ? "::"
-		                                           : "0.0.0.0",
-		                 "host_port", p[i].host_port, "ctr_port", p[i].ctr_port));
-	return a;
-}
-
-static bool port_loopback6(const struct fw_port *p)
-{
-	return strcmp(p->host_ip, "::1") == 0;
-}
-
-/* The published TCP ports: what reaches their sockets, which the firewall did not redirect
- * (the host's ::1: no route_localnet for IPv6), is relayed by a proxy to the container at
- * ip6 (IPv6 sockets, when it has one) or ip4. */
-static int attach_proxy(const struct fw_port *ports, const int *fds, size_t n, const char *ip4,
-                        const char *ip6, pid_t *proxy, berth_error_t *err)
-{
-	cleanup_free struct proxy_port *pp = xmalloc0((n ? n : 1) * sizeof(*pp));
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		struct proxy_port *q = &pp[k];
-		if (ports[i].proto != IPPROTO_TCP || fds[i] < 0 ||
-		    getsockname(fds[i], (struct sockaddr *)&ss, &len) < 0)
-			continue;
-		q->fd = fds[i];
-		if (ss.ss_family == AF_INET6 && ip6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&q->dst;
-			a->sin6_family = AF_INET6;
-			a->sin6_port = htons(ports[i].ctr_port);
-			inet_pton(AF_INET6, ip6, &a->sin6_addr);
-			q->dst_len = sizeof(*a);
-		} else {
-			struct sockaddr_in *a = (struct sockaddr_in *)&q->dst;
-			a->sin_family = AF_INET;
-			a->sin_port = htons(ports[i].ctr_port);
-			inet_pton(AF_INET, ip4, &a->sin_addr);
-			q->dst_len = sizeof(*a);
-		}
-		k++;
-	}
-	return proxy_start(pp, k, proxy, err);
-}
-
-/* One network of a container, the k-th (0: the first, which gets --ip, --ip6,
- * --mac-address, --network-alias and the default routes): its bridge, the firewall's
- * rules for it, a lease, a veth into nsfd (eth<k>). *net and settings (the network's part
- * of network_settings) are the caller's to release. Under the network lock. */
-static int attach_one(struct engine *e, const char *id, json_t *rec, json_t *leases, bool *changed,
-                      int nsfd, const char *name, int k, bool ports, json_t **netp,
-                      json_t **settings, char ips[16], char ip6s[46], berth_error_t *err)
-{
-	json_t *cn = k == 0 ? json_object_get(rec, "network") : NULL;
-	struct fw_net fwn;
-	char host_if[16], peer[16], gws[16], macs[18], sub[20], gw6s[46] = "";
-	struct net_cidr c;
-	struct net_cidr6 c6;
-	uint32_t gw, ip = 0, *taken = NULL;
-	uint8_t gw6[16], ip6[16], (*taken6)[16] = NULL;
-	struct nl_v6 v6 = {0};
-	int has6;
-	size_t n_taken = 0, n_taken6 = 0, i;
-	uint8_t mac[6];
-	json_t *net, *l, *lease;
-	bool internal;
-	int r = -1;
-
-	ip6s[0] = '\0';
-	if (strcmp(name, NET_DEFAULT) == 0 && net_ensure_default(e, err) < 0)
-		return -1;
-	net = *netp = net_load(e, name);
-	if (net == NULL)
-		return berth_error(err, 0, "no network \"%s\" (it was removed; berth network ls)",
-		                   name);
-	internal = json_is_true(json_object_get(net, "internal"));
-	if (net_parse_def(net, &c, &gw) < 0)
-		return berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file",
-		                   name);
-	has6 = net_parse_def6(net, &c6, gw6);
-	if (has6 < 0)
-		return berth_error(err, 0, "network \"%s\": a bad subnet6 or gateway6 in its file",
-		                   name);
-	if (has6 == 0) {
-		v6.ip = gw6;
-		v6.prefix = c6.prefix;
-	}
-	net_fw(net, &fwn);
-	if (nl_bridge_ensure(jstr(net, "bridge"), gw, c.prefix, has6 == 0 ? &v6 : NULL, err) < 0 ||
-	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
-		return -1;
-	json_array_foreach(leases, i, l)
-	{
-		uint32_t a;
-		if (strcmp(jstr(l, "network") ?: "", name) != 0 ||
-		    net_ip4_parse(jstr(l, "ip"), &a) < 0)
-			continue;
-		taken = xrealloc(taken, (n_taken + 1) * sizeof(*taken));
-		taken[n_taken++] = a;
-		if (jstr(l, "ip6")) {
-			taken6 = xrealloc(taken6, (n_taken6 + 1) * sizeof(*taken6));
-			if (net_ip6_parse(jstr(l, "ip6"), taken6[n_taken6]) == 0)
-				n_taken6++;
-		}
-	}
-	if (jstr(cn, "ip")) {
-		if (net_ip4_parse(jstr(cn, "ip"), &ip) < 0 || !net_cidr_host(&c, ip) || ip == gw) {
-			berth_error(err, 0, "bad --ip `%s`: not a free address of %s",
-			            jstr(cn, "ip"), jstr(net, "subnet"));
-			goto out;
-		}
-		json_array_foreach(leases, i,
-		                   l) if (strcmp(jstr(l, "network") ?: "", name) == 0 &&
-		                          strcmp(jstr(l, "ip") ?: "", jstr(cn, "ip")) == 0)
-		{
-			berth_error(err, 0,
-			            "--ip %s is taken on network \"%s\" by container \"%s\"",
-			            jstr(cn, "ip"), name, jstr(l, "name") ?: "?");
-			goto out;
-		}
-	} else if (net_lease_pick(&c, gw, taken, n_taken, &ip) < 0) {
-		berth_error(err, 0, "network \"%s\" (%s) has no free address", name,
-		            jstr(net, "subnet"));
-		goto out;
-	}
-	if (has6 == 0 && jstr(cn, "ip6")) {
-		if (net_ip6_parse(jstr(cn, "ip6"), ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
-		    memcmp(ip6, gw6, 16) == 0) {
-			berth_error(err, 0, "bad --ip6 `%s`: not a free address of %s",
-			            jstr(cn, "ip6"), jstr(net, "subnet6"));
-			goto out;
-		}
-		for (i = 0; i < n_taken6; i++)
-			if (memcmp(taken6[i], ip6, 16) == 0) {
-				berth_error(err, 0, "--ip6 %s is taken on network \"%s\"",
-				            jstr(cn, "ip6"), name);
-				goto out;
-			}
-	} else if (jstr(cn, "ip6")) {
-		berth_error(err, 0,
-		            "bad --ip6 `%s`: network \"%s\" has no IPv6 (network create --ipv6)",
-		            jstr(cn, "ip6"), name);
-		goto out;
-	} else if (has6 == 0 &&
-	           net_lease6_pick(&c6, gw6, (const uint8_t(*)[16])taken6, n_taken6, ip6) < 0) {
-		berth_error(err, 0, "network \"%s\" (%s) has no free IPv6 address", name,
-		            jstr(net, "subnet6"));
-		goto out;
-	}
-	if (has6 == 0) {
-		net_ip6_format(ip6, ip6s);
-		net_ip6_format(gw6, gw6s);
-	}
-	if (jstr(cn, "mac")) {
-		if (net_mac_parse(jstr(cn, "mac"), mac) < 0) {
-			berth_error(err, 0, "bad --mac-address `%s`", jstr(cn, "mac"));
-			goto out;
-		}
-	} else {
-		/* as Docker: 02:42 and the address */
-		mac[0] = 0x02, mac[1] = 0x42;
-		mac[2] = (uint8_t)(ip >> 24), mac[3] = (uint8_t)(ip >> 16);
-		mac[4] = (uint8_t)(ip >> 8), mac[5] = (uint8_t)ip;
-	}
-	snprintf(macs, sizeof(macs), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-	         mac[3], mac[4], mac[5]);
-	/* vb + 11 digits of the id for the first network; vb + 10 and a letter (g, h, …) for
-	 * the others */
-	if (k == 0)
-		snprintf(host_if, sizeof(host_if), "vb%.11s", id);
-	else
-		snprintf(host_if, sizeof(host_if), "vb%.10s%c", id, 'g' + k - 1);
-	snprintf(peer, sizeof(peer), "eth%d", k);
-	net_ip4_format(ip, ips);
-	net_ip4_format(gw, gws);
-	/* the lease first: a failure below is undone by detach_locked, which finds it */
-	lease = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "network", name, "ip", ips, "id", id, "name",
-	                  jstr(rec, "name") ?: "", "host_if", host_if, "aliases",
-	                  json_is_array(json_object_get(cn, "aliases"))
-	                      ? json_deep_copy(json_object_get(cn, "aliases"))
-	                      : json_array());
-	json_array_append_new(leases, lease);
-	*changed = true;
-	if (ports)
-		json_object_set_new(lease, "ports", json_true());
-	if (has6 == 0) {
-		json_object_set_new(lease, "ip6", json_string(ip6s));
-		v6.ip = ip6;
-		v6.gw = internal || k > 0 ? NULL : gw6;
-	}
-	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, peer, mac, ip, c.prefix,
-	                  internal || k > 0 ? 0 : gw, has6 == 0 ? &v6 : NULL, err) < 0)
-		goto out;
-	/* hairpin on the bridge port: a container reaching its own published port through a
-	 * host address comes back out of the port it went in by */
-	if (fw_bridge_port(host_if, err) < 0)
-		goto out;
-	if (strcmp(name, NET_DEFAULT) != 0 && dnsd_ensure(e, name, gws, c.prefix, err) < 0)
-		goto out;
-	net_cidr_format(&c, sub);
-	*settings = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "network", name, "ip_address", ips,
-	                      "prefix_len", c.prefix, "gateway", gws, "mac_address", macs, "bridge",
-	                      jstr(net, "bridge"), "subnet", sub);
-	if (has6 == 0) {
-		char sub6[50];
-		net_cidr6_format(&c6, sub6);
-		json_object_set_new(*settings, "global_ipv6_address", json_string(ip6s));
-		json_object_set_new(*settings, "global_ipv6_prefix_len", json_integer(c6.prefix));
-		json_object_set_new(*settings, "ipv6_gateway", json_string(gw6s));
-		json_object_set_new(*settings, "subnet6", json_string(sub6));
-	}
-	r = 0;
-out:
-	free(taken);
-	free(taken6);
-	return r;
-}
-
-/* The names of the container's networks: the record's "network" (the default when there is
- * none), then its "more_networks". */
-static json_t *attach_names(json_t *cn)
-{
-	json_t *names = json_array(), *v;
-	size_t i;
-
-	json_array_append_new(names, json_string(jstr(cn, "network") ?: NET_DEFAULT));
-	json_array_foreach(json_object_get(cn, "more_networks"), i, v) json_array_append(names, v);
-	return names;
-}
-
-static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *leases,
-                         bool *changed, int **fds, size_t *n_fds, pid_t *proxy, berth_error_t *err)
-{
-	cleanup_free struct fw_port *ports = NULL;
-	size_t n_ports = 0;
-	json_t *cn = json_object_get(rec, "network");
-	const char *mode = jstr(cn, "mode") ?: "";
-	cleanup_free char *ns = net_ns_path(e, id);
-	cleanup_free char *nsdir = engine_path(e, "netns");
-	cleanup_close int nsfd = -1;
-	char ips[16], ip6s[46];
-	json_t *names, *net0 = NULL, *all = NULL, *first = NULL, *v;
-	size_t i;
-	int r = -1;
-
-	/* the host ports first: one in use is refused before anything is made */
-	if (attach_ports(cn, &ports, &n_ports, err) < 0)
-		return -1;
-	if (n_ports) {
-		*fds = xmalloc0(n_ports * sizeof(int));
-		if (port_reserve(ports, n_ports, *fds, err) < 0)
-			return -1;
-		*n_fds = n_ports;
-	}
-	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
-		return -1;
-	if (strcmp(mode, "none") == 0)
-		return nl_lo_up(nsfd, err);
-	lease_reclaim(e, id, leases, changed);
-	names = attach_names(cn);
-	all = json_object();
-	json_array_foreach(names, i, v)
-	{
-		json_t *net = NULL, *settings = NULL;
-		char ip4k[16], ip6k[46];
-		int rk = attach_one(e, id, rec, leases, changed, nsfd, json_string_value(v), (int)i,
-		                    n_ports > 0, &net, &settings, ip4k, ip6k, err);
-		if (settings)
-			json_object_set_new(all, json_string_value(v), settings);
-		if (i == 0) {
-			net0 = net;
-			first = settings;
-			memcpy(ips, ip4k, sizeof(ips));
-			memcpy(ip6s, ip6k, sizeof(ip6s));
-		} else {
-			json_decref(net);
-		}
-		if (rk < 0)
-			goto out;
-	}
-	if (n_ports) {
-		struct fw_net fwn;
-		/* [::1] ports get no rule: the proxy serves them */
-		cleanup_free struct fw_port *fwp = xmalloc0(n_ports * sizeof(*fwp));
-		size_t n_fwp = 0;
-		net_fw(net0, &fwn);
-		for (i = 0; i < n_ports; i++)
-			if (!port_loopback6(&ports[i]))
-				fwp[n_fwp++] = ports[i];
-		if (n_fwp &&
-		    fw_ports_add(id, &fwn, ips, ip6s[0] ? ip6s : NULL, fwp, n_fwp, err) < 0)
-			goto out;
-		if (attach_proxy(ports, *fds, n_ports, ips, ip6s[0] ? ip6s : NULL, proxy, err) < 0)
-			goto out;
-	}
-	/* the first network's settings as they were, with every network's under "networks" */
-	first = json_deep_copy(first);
-	json_object_set_new(first, "ports", ports_json(ports, n_ports));
-	json_object_set(first, "networks", all);
-	json_object_set_new(rec, "network_settings", first);
-	r = 0;
-out:
-	json_decref(all);
-	json_decref(names);
-	json_decref(net0);
-	return r;
-}
-
-int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t *proxy,
-               berth_error_t *err)
-{
-	json_t *rec, *cn, *leases;
-	const char *mode;
-	bool changed = false;
-	int fd = -1, r;
-
-	*fds = NULL;
-	*n_fds = 0;
-	*proxy = 0;
-	if (ctr_load(e, id, &rec, err) < 0)
-		return -1;
-	cn = json_object_get(rec, "network");
-	mode = jstr(cn, "mode") ?: "";
-	if (strcmp(mode, "bridge") != 0 && strcmp(mode, "none") != 0) {
-		json_decref(rec);
-		return 0;
-	}
-	if (net_lock(e, &fd, err) < 0) {
-		json_decref(rec);
-		return -1;
-	}
-	leases = lease_load(e);
-	/* what a monitor that died left of this container */
-	detach_locked(e, id, leases, &changed);
-	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, proxy, err);
-	if (r == 0 && changed)
-		r = lease_save(e, leases, err);
-	if (r == 0)
-		r = ctr_save(e, id, rec, err);
-	if (r == 0) {
-		hosts_write(e, id, leases);
-		if (strcmp(mode, "bridge") == 0) {
-			json_t *names = attach_names(cn), *v;
-			size_t i;
-			json_array_foreach(names, i, v)
-			    hosts_update_network(e, json_string_value(v), leases);
-			json_decref(names);
-		}
-	} else {
-		berth_error_t e2 = NULL;
-		proxy_stop(*proxy);
-		*proxy = 0;
-		detach_locked(e, id, leases, &changed);
-		if (changed && lease_save(e, leases, &e2) < 0)
-			berth_error_release(&e2);
-		for (size_t i = 0; i < *n_fds; i++)
-			if ((*fds)[i] >= 0)
-				close((*fds)[i]);
-		free(*fds);
-		*fds = NULL;
-		*n_fds = 0;
-	}
-	json_decref(leases);
-	json_decref(rec);
-	util_closep(&fd);
-	return r;
-}
-
-/* ---- run options -> the record's "network" --------------------------------------------- */
-
-static bool net_ip_any(const char *s)
-{
-	unsigned char b[16];
-	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
-}
-
-static int net_check_host(const char *s, berth_error_t *err)
-{
-	const char *colon = strchr(s, ':');
-
-	if (colon == NULL || colon == s || !net_ip_any(colon + 1) ||
-	    strcspn(s, " \t\n") < strlen(s))
-		return berth_error(err, 0, "bad --add-host `%s`: expected NAME:IP", s);
-	return 0;
-}
-
-static int net_write(const char *dir, const char *file, const char *text, berth_error_t *err)
-{
-	cleanup_free char *p = xasprintf("%s/%s", dir, file);
-	return util_write_file_atomic(p, text, strlen(text), 0644, err);
-}
-
-int net_prepare(struct engine *e, const struct image *img, const struct run_opts *o, const char *id,
-                const char *dir, json_t **out, char **netns, berth_error_t *err)
-{
-	const char *mode = o->network ? o->network : "bridge";
-	const char *network = NULL;
-	cleanup_free char *netname = NULL;
-	cleanup_free char *other = NULL;
-	cleanup_free char *resolv = NULL;
-	cleanup_free char *host_resolv = NULL;
-	cleanup_free char *hostname = NULL;
-	cleanup_free char *dns_copy = NULL;
-	json_t *cn, *net = NULL, *publish, *more = NULL;
-	size_t len;
-
-	*out = NULL;
-	*netns = NULL;
-	if (strcmp(mode, "bridge") == 0 || strcmp(mode, NET_DEFAULT) == 0) {
-		mode = "bridge";
-		network = NET_DEFAULT;
-	} else if (strncmp(mode, "container:", 10) == 0) {
-		berth_error_t e2 = NULL;
-		if (ctr_lookup(e, mode + 10, &other, &e2) < 0) {
-			berth_error(err, 0, "bad --network `%s`: %s", o->network, e2->msg);
-			berth_error_release(&e2);
-			return -1;
-		}
-		mode = "container";
-	} else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0) {
-		network = mode;
-		mode = "bridge";
-	}
-	if (network) {
-		berth_error_t e2 = NULL;
-		net = net_find(e, network, &e2);
-		if (net == NULL) {
-			berth_error(err, 0, "bad --network `%s`: %s",
-			            o->network ? o->network : "bridge", e2->msg);
-			berth_error_release(&e2);
-			return -1;
-		}
-		network = netname = xstrdup(jstr(net, "name"));
-	}
-	if (strcmp(mode, "bridge") != 0 &&
-	    (o->ip || o->ip6 || o->mac || o->n_aliases || o->n_publish)) {
-		json_decref(net);
-		return berth_error(err, 0,
-		                   "--ip, --ip6, --mac-address, --network-alias and -p need a "
-		                   "bridge network (--network bridge or a network's name)");
-	}
-	if (o->n_aliases && strcmp(network, NET_DEFAULT) == 0) {
-		json_decref(net);
-		return berth_error(err, 0,
-		                   "--network-alias needs a user-created network (the "
-		                   "default one resolves no names, as Docker's)");
-	}
-	if (o->ip) {
-		struct net_cidr c;
-		uint32_t gw, ip;
-		if (net_parse_def(net, &c, &gw) < 0 || net_ip4_parse(o->ip, &ip) < 0 ||
-		    !net_cidr_host(&c, ip) || ip == gw) {
-			berth_error(err, 0,
-			            "bad --ip `%s`: expected a free address of %s (network \"%s\")",
-			            o->ip, jstr(net, "subnet") ?: "?", network);
-			json_decref(net);
-			return -1;
-		}
-	}
-	if (o->ip6) {
-		struct net_cidr6 c6;
-		uint8_t gw6[16], ip6[16];
-		int has6 = net_parse_def6(net, &c6, gw6);
-		if (has6 != 0) {
-			berth_error(err, 0,
-			            "bad --ip6 `%s`: network \"%s\" has no IPv6 (network create "
-			            "--ipv6)",
-			            o->ip6, network);
-			json_decref(net);
-			return -1;
-		}
-		if (net_ip6_parse(o->ip6, ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
-		    memcmp(ip6, gw6, 16) == 0) {
-			berth_error(
-			    err, 0,
-			    "bad --ip6 `%s`: expected a free address of %s (network \"%s\")",
-			    o->ip6, jstr(net, "subnet6") ?: "?", network);
-			json_decref(net);
-			return -1;
-		}
-	}
-	if (o->mac) {
-		uint8_t m[6];
-		if (net_mac_parse(o->mac, m) < 0) {
-			json_decref(net);
-			return berth_error(
-			    err, 0,
-			    "bad --mac-address `%s`: expected a unicast address like "
-			    "02:42:0a:59:00:05",
-			    o->mac);
-		}
-	}
-	for (size_t i = 0; i < o->n_aliases; i++)
-		if (!net_name_valid(o->aliases[i])) {
-			json_decref(net);
-			return berth_error(err, 0, "bad --network-alias `%s`: expected a host name",
-			                   o->aliases[i]);
-		}
-	for (size_t i = 0; i < o->n_dns; i++)
-		if (!net_ip_any(o->dns[i])) {
-			json_decref(net);
-			return berth_error(err, 0, "bad --dns `%s`: expected an IP address",
-			                   o->dns[i]);
-		}
-	for (size_t i = 0; i < o->n_dns_search; i++)
-		if (!net_name_valid(o->dns_search[i])) {
-			json_decref(net);
-			return berth_error(err, 0, "bad --dns-search `%s`: expected a domain",
-			                   o->dns_search[i]);
-		}
-	for (size_t i = 0; i < o->n_add_hosts; i++)
-		if (net_check_host(o->add_hosts[i], err) < 0) {
-			json_decref(net);
-			return -1;
-		}
-	publish = json_array();
-	for (size_t i = 0; i < o->n_publish; i++)
-		json_array_append_new(publish, json_string(o->publish[i]));
-	if (o->publish_all && strcmp(mode, "bridge") == 0 && img) {
-		/* -P: every EXPOSEd port ("80/tcp") to a port the kernel picks */
-		const char *k;
-		json_t *v;
-		json_object_foreach(
-		    json_object_get(json_object_get(img->config, "config"), "ExposedPorts"), k, v)
-		    json_array_append_new(publish, json_string(k));
-	}
-	{
-		struct fw_port *ports = NULL;
-		size_t n_ports = 0;
-		json_t *v;
-		size_t i;
-		json_array_foreach(
-		    publish, i, v) if (port_parse(json_string_value(v), &ports, &n_ports, err) < 0)
-		{
-			free(ports);
-			json_decref(publish);
-			json_decref(net);
-			return -1;
-		}
-		for (i = 0; i < n_ports; i++)
-			if (port_loopback6(&ports[i]) && ports[i].proto != IPPROTO_TCP) {
-				berth_error(
-				    err, 0,
-				    "bad --publish on [::1] for UDP: only TCP is relayed from "
-				    "the host's IPv6 loopback");
-				free(ports);
-				json_decref(publish);
-				json_decref(net);
-				return -1;
-			}
-		free(ports);
-	}
-	if (dns_nameserver(net, o->n_dns))
-		dns_copy = xstrdup(dns_nameserver(net, o->n_dns));
-	json_decref(net);
-	if (o->n_more_networks && strcmp(mode, "bridge") != 0) {
-		json_decref(publish);
-		return berth_error(err, 0,
-		                   "--network `%s` cannot be given with another --network (only "
-		                   "networks can be joined together)",
-		                   o->network);
-	}
-	more = json_array();
-	for (size_t i = 0; i < o->n_more_networks; i++) {
-		const char *m = o->more_networks[i];
-		berth_error_t e2 = NULL;
-		json_t *mn, *v;
-		size_t k;
-		if (strcmp(m, "none") == 0 || strcmp(m, "host") == 0 ||
-		    strncmp(m, "container:", 10) == 0) {
-			berth_error(err, 0,
-			            "bad --network `%s`: only networks can be joined together", m);
-			goto bad_more;
-		}
-		mn = net_find(e, strcmp(m, "bridge") == 0 ? NET_DEFAULT : m, &e2);
-		if (mn == NULL) {
-			berth_error(err, 0, "bad --network `%s`: %s", m, e2->msg);
-			berth_error_release(&e2);
-			goto bad_more;
-		}
-		bool dup = strcmp(jstr(mn, "name"), network) == 0;
-		json_array_foreach(more, k, v) if (strcmp(json_string_value(v), jstr(mn, "name")) ==
-		                                   0) dup = true;
-		if (dup) {
-			berth_error(err, 0, "bad --network `%s`: network \"%s\" is given twice", m,
-			            jstr(mn, "name"));
-			json_decref(mn);
-			goto bad_more;
-		}
-		json_array_append_new(more, json_string(jstr(mn, "name")));
-		json_decref(mn);
-	}
-	if (0) {
-	bad_more:
-		json_decref(more);
-		json_decref(publish);
-		return -1;
-	}
-	hostname = o->hostname ? xstrdup(o->hostname) : xasprintf("%.12s", id);
-	cn = json_pack("{s:s,s:s,s:o}", "mode", mode, "hostname", hostname, "publish", publish);
-	if (network)
-		json_object_set_new(cn, "network", json_string(network));
-	if (json_array_size(more))
-		json_object_set_new(cn, "more_networks", more);
-	else
-		json_decref(more);
-	if (other)
-		json_object_set_new(cn, "container", json_string(other));
-	if (o->ip)
-		json_object_set_new(cn, "ip", json_string(o->ip));
-	if (o->ip6)
-		json_object_set_new(cn, "ip6", json_string(o->ip6));
-	if (o->mac)
-		json_object_set_new(cn, "mac", json_string(o->mac));
-	{
-		json_t *a = json_array(), *h = json_array();
-		for (size_t i = 0; i < o->n_aliases; i++)
-			json_array_append_new(a, json_string(o->aliases[i]));
-		for (size_t i = 0; i < o->n_add_hosts; i++)
-			json_array_append_new(h, json_string(o->add_hosts[i]));
-		json_object_set_new(cn, "aliases", a);
-		json_object_set_new(cn, "add_hosts", h);
-	}
-	if (strcmp(mode, "host") == 0) {
-		*out = cn;
-		return 0;
-	}
-	if (strcmp(mode, "container") == 0) {
-		json_t *orec;
-		const char *omode;
-		if (ctr_load(e, other, &orec, err) < 0) {
-			json_decref(cn);
-			return -1;
-		}
-		omode = jstr(json_object_get(orec, "network"), "mode") ?: "";
-		*netns = net_ns_path(e, other);
-		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0) {
-			json_decref(orec);
-			json_decref(cn);
-			return berth_error(err, 0,
-			                   "bad --network `%s`: that container's network cannot be "
-			                   "shared (it has --network %s)",
-			                   o->network, omode[0] ? omode : "of an older berth");
-		}
-		json_decref(orec);
-		*out = cn;
-		return 0;
-	}
-	/* bridge and none: the engine's own namespace; the files of /etc */
-	{
-		berth_error_t e2 = NULL;
-		if (util_read_file(dnsd_resolv_path(), &host_resolv, &len, &e2) < 0)
-			berth_error_release(&e2);
-	}
-	resolv =
-	    dns_copy
-	        ? net_resolv_conf(host_resolv, &dns_copy, 1, o->dns_search, o->n_dns_search)
-	        : net_resolv_conf(host_resolv, o->dns, o->n_dns, o->dns_search, o->n_dns_search);
-	{
-		json_t *rec = json_pack("{s:s,s:O}", "name", o->name ? o->name : "", "network", cn);
-		cleanup_free char *hosts = hosts_text(rec, NULL, NULL);
-		cleanup_free char *hn = xasprintf("%s\n", hostname);
-		json_decref(rec);
-		if (net_write(dir, "resolv.conf", resolv, err) < 0 ||
-		    net_write(dir, "hosts", hosts, err) < 0 ||
-		    net_write(dir, "hostname", hn, err) < 0) {
-			json_decref(cn);
-			return -1;
-		}
-	}
-	*netns = net_ns_path(e, id);
-	*out = cn;
-	return 0;
-}
-
 /* ---- network objects ------------------------------------------------------------------- */
 
 int network_create(struct engine *e, const struct network_opts *o, char **idp, berth_error_t *err)
@@ -1407,7 +396,7 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 	uint32_t gw;
 	json_t *net = NULL, *all;
 	cleanup_free char *bridge = NULL;
-	int fd = -1, r = -1;
+	int fd = -1, hfd = -1, r = -1;
 
 	if (!net_name_valid(o->name))
 		return berth_error(err, 0,
@@ -1439,7 +428,7 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		berth_error(err, 0, "network \"%s\" exists already", o->name);
 		goto out;
 	}
-	if (net_used(e, NULL, NULL, &used, &n, err) < 0)
+	if (net_host_lock(&hfd, err) < 0 || net_used(e, NULL, NULL, &used, &n, err) < 0)
 		goto out;
 	if (o->subnet) {
 		char b[20];
@@ -1489,13 +478,20 @@ int network_create(struct engine *e, const struct network_opts *o, char **idp, b
 		*eq = '\0';
 		json_object_set_new(json_object_get(net, "labels"), k, json_string(eq + 1));
 	}
-	if (net_save(e, net, err) < 0)
+	if (net_make_bridge(net, err) < 0)
 		goto out;
+	if (net_save(e, net, err) < 0) {
+		berth_error_t e2 = NULL;
+		if (nl_link_del(bridge, &e2) < 0)
+			berth_error_release(&e2);
+		goto out;
+	}
 	*idp = xstrdup(jstr(net, "id"));
 	r = 0;
 out:
 	free(used);
 	json_decref(net);
+	util_closep(&hfd);
 	util_closep(&fd);
 	engine_unlock(e);
 	return r;
@@ -1564,97 +560,6 @@ char *network_list_json(struct engine *e, berth_error_t *err)
 	return t;
 }
 
-int network_vm_lease(struct engine *e, const char *name, const char *id,
-                     struct network_vm_addr *out, berth_error_t *err)
-{
-	uint32_t *taken = NULL, ip;
-	size_t n_taken = 0, i;
-	bool changed = false;
-	struct net_cidr c;
-	struct net_cidr6 c6;
-	uint8_t gw6[16];
-	struct nl_v6 v6 = {0}, *pv6 = NULL;
-	struct fw_net fwn;
-	json_t *net = NULL, *leases = NULL, *l;
-	int fd = -1, r = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (net_lock(e, &fd, err) < 0)
-		return -1;
-	if (strcmp(name, NET_DEFAULT) == 0 && net_ensure_default(e, err) < 0)
-		goto out;
-	if (!net_name_valid(name) || (net = net_load(e, name)) == NULL) {
-		r = 0; /* not a berth network */
-		goto out;
-	}
-	if (net_parse_def(net, &c, &out->gateway) < 0) {
-		berth_error(err, 0, "network \"%s\": a bad subnet or gateway in its file", name);
-		goto out;
-	}
-	/* the bridge as a container's attachment makes it (its IPv6 gateway too: the VM gets
-	 * only an IPv4 address, told on its kernel command line) */
-	if (net_parse_def6(net, &c6, gw6) == 0) {
-		v6.ip = gw6;
-		v6.prefix = c6.prefix;
-		pv6 = &v6;
-	}
-	net_fw(net, &fwn);
-	if (nl_bridge_ensure(jstr(net, "bridge"), out->gateway, c.prefix, pv6, err) < 0 ||
-	    net_ip_forward(err) < 0 || fw_network_add(&fwn, err) < 0)
-		goto out;
-	leases = lease_load(e);
-	lease_reclaim(e, id, leases, &changed);
-	json_array_foreach(leases, i, l)
-	{
-		uint32_t a;
-		if (strcmp(jstr(l, "network") ?: "", name) != 0 ||
-		    net_ip4_parse(jstr(l, "ip"), &a) < 0)
-			continue;
-		taken = xrealloc(taken, (n_taken + 1) * sizeof(*taken));
-		taken[n_taken++] = a;
-	}
-	if (net_lease_pick(&c, out->gateway, taken, n_taken, &ip) < 0) {
-		berth_error(err, 0, "network \"%s\" (%s) has no free address", name,
-		            jstr(net, "subnet"));
-		goto out;
-	}
-	{
-		char ips[16];
-		net_ip4_format(ip, ips);
-		json_array_append_new(leases,
-		                      json_pack("{s:s,s:s,s:s,s:s,s:[],s:I,s:I}", "network", name,
-		                                "ip", ips, "id", id, "name", id, "aliases",
-		                                "vm_pid", (json_int_t)getpid(), "vm_start",
-		                                (json_int_t)ctr_self_start_time()));
-	}
-	if (lease_save(e, leases, err) < 0)
-		goto out;
-	changed = false;
-	hosts_update_network(e, name, leases);
-	out->ip = ip;
-	out->prefix = c.prefix;
-	if (json_is_true(json_object_get(net, "internal")))
-		out->gateway = 0;
-	snprintf(out->bridge, sizeof(out->bridge), "%s", jstr(net, "bridge") ?: "");
-	r = 1;
-out:
-	if (changed) {
-		berth_error_t e2 = NULL;
-		if (lease_save(e, leases, &e2) < 0)
-			berth_error_release(&e2);
-	}
-	free(taken);
-	json_decref(leases);
-	json_decref(net);
-	util_closep(&fd);
-	return r;
-}
-
-void network_vm_release(struct engine *e, const char *id)
-{
-	net_detach(e, id);
-}
-
 /* The live leases of network name (stale ones reclaimed). Under the network lock. */
 static json_t *net_users_locked(struct engine *e, const char *name, json_t *leases)
 {
@@ -1662,10 +567,10 @@ static json_t *net_users_locked(struct engine *e, const char *name, json_t *leas
 	bool changed = false;
 	size_t i;
 
-	lease_reclaim(e, "", leases, &changed);
+	net_leases_reclaim(e, "", leases, &changed);
 	if (changed) {
 		berth_error_t e2 = NULL;
-		if (lease_save(e, leases, &e2) < 0)
+		if (net_leases_save(e, leases, &e2) < 0)
 			berth_error_release(&e2);
 	}
 	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", name) == 0)
@@ -1686,7 +591,7 @@ char *network_inspect_json(struct engine *e, const char *ref, berth_error_t *err
 		json_decref(net);
 		return NULL;
 	}
-	leases = lease_load(e);
+	leases = net_leases_load(e);
 	users = net_users_locked(e, jstr(net, "name"), leases);
 	util_closep(&fd);
 	ctrs = json_object();
@@ -1714,7 +619,7 @@ static int net_remove_locked(struct engine *e, json_t *net, berth_error_t *err)
 	cleanup_free char *p = engine_path(e, "networks/%s.json", jstr(net, "name"));
 
 	dnsd_stop(e, jstr(net, "name"));
-	if (fw_network_del(jstr(net, "name"), err) < 0)
+	if (jstr(net, "bridge") && fw_network_del(jstr(net, "bridge"), err) < 0)
 		return -1;
 	if (jstr(net, "bridge") && nl_link_del(jstr(net, "bridge"), err) < 0)
 		return -1;
@@ -1740,7 +645,7 @@ int network_remove(struct engine *e, const char *ref, bool force, berth_error_t 
 			goto out;
 		json_decref(leases);
 		json_decref(users);
-		leases = lease_load(e);
+		leases = net_leases_load(e);
 		users = net_users_locked(e, jstr(net, "name"), leases);
 		if (json_array_size(users) == 0)
 			break;
@@ -1788,7 +693,7 @@ int network_prune(struct engine *e, char ***names, size_t *n, berth_error_t *err
 		return -1;
 	}
 	all = net_all(e);
-	leases = lease_load(e);
+	leases = net_leases_load(e);
 	json_array_foreach(all, i, j)
 	{
 		json_t *users;

@@ -20,15 +20,3 @@ assert_nothing_left() {
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
 
-# bad STATUS TEXT CMD…: berth refuses with STATUS, one line on stderr containing TEXT,
-# nothing on stdout.
-bad() {
-	local want=$1 text=$2
-	shift 2
-	run --separate-stderr b "$@"
-	echo "status=$status stdout=$output stderr=$stderr"
-	[ "$status" -eq "$want" ]
-	[ -z "$output" ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == *"$text"* ]]
-}

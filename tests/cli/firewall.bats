@@ -494,6 +494,51 @@ for i in range(50):
 	podman_raw rm -f -t 0 "fw-podman-$$"
 }
 
+# the handles of network A's chain net-A-in: new ones when its rules were written again
+na_handles() {
+	nft -a list chain inet berth "net-$NA-in" | grep -o 'handle [0-9]*' | tr '\n' ' '
+}
+
+@test "a network's rules are written once; again after any other change of the ruleset" {
+	net_a
+	local h0 h1
+	h0=$(na_handles)
+	[ -n "$h0" ]
+	# a second start of a container on it: nothing to write
+	net_a
+	[ "$(na_handles)" = "$h0" ]
+	# another tool's transaction: berth cannot know what it did, so it writes them again
+	nft add table inet "$OT"
+	nft delete table inet "$OT"
+	net_a
+	h1=$(na_handles)
+	[ -n "$h1" ]
+	[ "$h1" != "$h0" ]
+	net_a
+	[ "$(na_handles)" = "$h1" ]
+	# other rules wanted (--internal): written
+	net_a --internal
+	[ "$(na_handles)" != "$h1" ]
+	nft list chain inet berth "net-$NA-in" | grep -q 'ip daddr != 172.30.91.0/24 drop'
+	# its rules flushed by someone: written again
+	nft flush chain inet berth "net-$NA-in"
+	run nft list chain inet berth "net-$NA-in"
+	[[ "$output" != *"ip daddr != 172.30.91.0/24 drop"* ]]
+	net_a --internal
+	nft list chain inet berth "net-$NA-in" | grep -q 'ip daddr != 172.30.91.0/24 drop'
+	# berth's own commits (another container's ports) keep what it knows
+	h1=$(na_handles)
+	run ports_c2 80
+	[ "$status" -eq 0 ]
+	nft list chain inet berth "ctr-$ID2" | grep -q dnat
+	net_a --internal
+	[ "$(na_handles)" = "$h1" ]
+	# a stamp that cannot be read is no stamp
+	echo garbage >/run/berth/firewall.state
+	net_a --internal
+	[ "$(na_handles)" != "$h1" ]
+}
+
 @test "bad arguments: one line, nothing made" {
 	local before
 	before=$(ruleset)
@@ -515,16 +560,26 @@ for i in range(50):
 	run "$FWTOOL" ports-del 'x;y'
 	[ "$status" -eq 1 ]
 	[ "$(ruleset)" = "$before" ]
-	# another network's bridge or an overlapping subnet
+	# an overlapping subnet
 	net_a
 	before=$(ruleset)
-	run "$FWTOOL" net-add "$NB" "$BRA" 172.30.92.0/24
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"firewall: network \`$NB\`: bridge \`$BRA\` is network \`$NA\`'s" ]]
 	run "$FWTOOL" net-add "$NB" "$BRB" 172.30.0.0/16
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"firewall: network \`$NB\`: subnet 172.30.0.0/16 overlaps network \`$NA\`'s 172.30.91.0/24" ]]
 	[ "$(ruleset)" = "$before" ]
+}
+
+@test "a bridge's rules under another name (an older name of its network) are replaced" {
+	net_a
+	run "$FWTOOL" net-add "$NB" "$BRA" 172.30.91.0/24
+	[ "$status" -eq 0 ]
+	run nft list table inet berth
+	[[ "$output" != *"net-$NA-in"* ]]
+	[[ "$output" == *"net-$NB-in"* ]]
+	[ "$(nft list map inet berth fwd_in | grep -c "\"$BRA\"")" -eq 1 ]
+	"$FWTOOL" net-del "$NB"
+	run nft list table inet berth
+	[[ "$output" != *"$BRA"* ]]
 }
 
 @test "100 add/delete cycles, and 20 containers in parallel, leave nothing behind" {

@@ -172,3 +172,16 @@ image_with_config() {
 	tar -C "$d/x" -cf "$d/out.tar" .
 	b image import "$d/out.tar" "$2"
 }
+
+# bad STATUS TEXT CMD…: berth refuses with STATUS, one line on stderr containing TEXT,
+# nothing on stdout.
+bad() {
+	local want=$1 text=$2
+	shift 2
+	run --separate-stderr b "$@"
+	echo "status=$status stdout=$output stderr=$stderr"
+	[ "$status" -eq "$want" ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"$text"* ]]
+}

@@ -7,8 +7,7 @@
 # BERTH_RESOLV_CONF points the engine at a resolv.conf of this file (never the host's), whose
 # only nameservers are loopback ones (never forwarded to) or the test's namespace.
 load helpers
-
-BERTH=$BERTH_BUILD/berth
+load network-helpers
 
 setup_file() {
 	export ROOT=$BATS_FILE_TMPDIR/root
@@ -19,38 +18,6 @@ setup_file() {
 setup() {
 	ROOT=$BATS_FILE_TMPDIR/root
 	echo 'nameserver 127.0.0.1' >"$BERTH_RESOLV_CONF"
-}
-
-teardown() {
-	local n
-	engine_rm_all
-	for n in $(b network ls -q 2>/dev/null); do
-		[ "$n" = berth ] || b network rm -f "$n" >/dev/null 2>&1 || true
-	done
-	local f
-	for f in stub holder; do
-		if [ -e "$BATS_TEST_TMPDIR/$f.pid" ]; then
-			kill "$(cat "$BATS_TEST_TMPDIR/$f.pid")" 2>/dev/null || true
-		fi
-	done
-	if [ -n "${TEST_NS:-}" ]; then
-		ip netns del "$TEST_NS" 2>/dev/null || true
-	fi
-	ip link del bd-h$$ 2>/dev/null || true
-}
-
-# wait until a command succeeds (bounded by tries, not by time)
-until_ok() {
-	local i
-	for i in $(seq 600); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
-ip_of() {
-	b inspect "$1" | jq -r '.network_settings.ip_address'
 }
 
 gateway_of() {
@@ -136,15 +103,9 @@ listening() {
 
 @test "a name beyond the network is forwarded to the host's resolver, skipping loopback ones; none usable is SERVFAIL" {
 	local ns=10.99.239
-	TEST_NS=berth-dns-$$
-	ip netns add "$TEST_NS"
-	ip link add bd-h$$ type veth peer name bd-p$$
-	ip link set bd-p$$ netns "$TEST_NS"
+	test_ns berth-dns-$$ bd-h$$ bd-p$$
 	ip addr add "$ns.1/24" dev bd-h$$
-	ip link set bd-h$$ up
 	ip -n "$TEST_NS" addr add "$ns.2/24" dev bd-p$$
-	ip -n "$TEST_NS" link set bd-p$$ up
-	ip -n "$TEST_NS" link set lo up
 	ip netns exec "$TEST_NS" python3 "$BERTH_TOP/tests/tools/dnsstub.py" "$ns.2" far.example.test \
 		192.0.2.55 "$BATS_TEST_TMPDIR/stub.log" >"$BATS_TEST_TMPDIR/stub.out" 2>&1 </dev/null 3>&- &
 	echo $! >"$BATS_TEST_TMPDIR/stub.pid"

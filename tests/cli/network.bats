@@ -5,77 +5,14 @@
 # container gets --dns 127.0.0.1, so a name missing from its /etc/hosts is asked of its own
 # loopback, never of a resolver outside.
 load helpers
-
-BERTH=$BERTH_BUILD/berth
-
-setup_file() {
-	export ROOT=$BATS_FILE_TMPDIR/root
-}
-
-setup() {
-	ROOT=$BATS_FILE_TMPDIR/root
-}
-
-teardown() {
-	local n
-	engine_rm_all
-	for n in $(b network ls -q 2>/dev/null); do
-		[ "$n" = berth ] || b network rm -f "$n" >/dev/null 2>&1 || true
-	done
-	if [ -e "$BATS_TEST_TMPDIR/httpd.pid" ]; then
-		kill "$(cat "$BATS_TEST_TMPDIR/httpd.pid")" 2>/dev/null || true
-	fi
-	if [ -n "${TEST_NS:-}" ]; then
-		ip netns del "$TEST_NS" 2>/dev/null || true
-	fi
-	ip link del bt-h$$ 2>/dev/null || true
-}
-
-# run a container on a network, with its resolver on its own loopback
-brun() {
-	b run --dns 127.0.0.1 "$@"
-}
-
-# host ends of berth's veth pairs (vb + 11 hex digits)
-veths() {
-	ip -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//' | grep -E '^vb[0-9a-f]{11}$' | sort || true
-}
-
-leases() {
-	if [ -e "$ROOT/networks/leases.json" ]; then jq -c . "$ROOT/networks/leases.json"; else echo '[]'; fi
-}
-
-netns_left() {
-	ls "$ROOT/netns" 2>/dev/null || true
-	grep " $ROOT/netns/" /proc/self/mountinfo || true
-}
-
-# wait until a container's command succeeds (bounded by tries, not by time)
-until_ok() {
-	local i
-	for i in $(seq 600); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	"$@"
-}
+load network-helpers
 
 # other_host P: a simulated other host, the namespace $TEST_NS of the test's own behind a
 # veth pair: the host is P.1 on bt-h$$, the other host P.2 (teardown removes both)
 other_host() {
-	TEST_NS=berth-nt-$$
-	ip netns add "$TEST_NS"
-	ip link add bt-h$$ type veth peer name bt-p$$
-	ip link set bt-p$$ netns "$TEST_NS"
+	test_ns berth-nt-$$ bt-h$$ bt-p$$
 	ip addr add "$1.1/24" dev bt-h$$
-	ip link set bt-h$$ up
 	ip -n "$TEST_NS" addr add "$1.2/24" dev bt-p$$
-	ip -n "$TEST_NS" link set bt-p$$ up
-	ip -n "$TEST_NS" link set lo up
-}
-
-ip_of() {
-	b inspect "$1" | jq -r '.network_settings.ip_address'
 }
 
 @test "network create, ls, inspect, rm, prune; the default network exists uncreated" {
@@ -122,13 +59,49 @@ ip_of() {
 	[ "$(b network ls -q)" = berth ]
 }
 
+# and a second engine root's, when a test made one
+teardown() {
+	net_teardown
+	if [ -d "$BATS_TEST_TMPDIR/root2" ]; then
+		ROOT=$BATS_TEST_TMPDIR/root2 net_teardown
+	fi
+}
+
+@test "two engine roots: their networks get distinct subnets and bridges, and keep each other's rules" {
+	r2() { "$BERTH" --root "$BATS_TEST_TMPDIR/root2" "$@"; }
+	b network create same
+	r2 network create same
+	s1=$(b network inspect same | jq -r '.[0].subnet')
+	s2=$(r2 network inspect same | jq -r '.[0].subnet')
+	[ "$s1" != "$s2" ]
+	br1=$(b network inspect same | jq -r '.[0].bridge')
+	br2=$(r2 network inspect same | jq -r '.[0].bridge')
+	[ "$br1" != "$br2" ]
+	# made at create: the next root sees its route
+	ip link show "$br1"
+	ip link show "$br2"
+	web one --network same
+	r2 run -d --dns 127.0.0.1 --name two --network same busybox \
+		sh -c 'mkdir /w; echo two-page >/w/index.html; exec httpd -f -p 80 -h /w'
+	# each network's rules, by bridge: the second did not replace the first's
+	nft list table inet berth | grep -q "net-$br1-in"
+	nft list table inet berth | grep -q "net-$br2-in"
+	ip1=$(ip_of one)
+	run brun --rm --network same busybox wget -qO- "http://$ip1/"
+	[ "$output" = one-page ]
+	ip2=$(r2 inspect two | jq -r .network_settings.ip_address)
+	run r2 run --rm --dns 127.0.0.1 --network same busybox wget -qO- "http://$ip2/"
+	[ "$output" = two-page ]
+	r2 rm -f two
+	r2 network rm same
+	run ip link show "$br2"
+	[ "$status" -ne 0 ]
+	nft list table inet berth | grep -q "net-$br1-in"
+}
+
 @test "a new network's subnet collides with no route of the host" {
-	TEST_NS=berth-nt-$$
-	ip netns add "$TEST_NS"
-	ip link add bt-h$$ type veth peer name bt-p$$
-	ip link set bt-p$$ netns "$TEST_NS"
+	test_ns berth-nt-$$ bt-h$$ bt-p$$
 	ip addr add 10.89.1.1/24 dev bt-h$$
-	ip link set bt-h$$ up
 	ip route add 10.89.2.0/23 dev bt-h$$
 	b network create avoid
 	sub=$(b network inspect avoid | jq -r '.[0].subnet')
@@ -252,10 +225,10 @@ print(a[0], d[2:11].decode(), flush=True)
 	[ "$(leases | jq length)" -eq 50 ]
 	[ "$(leases | jq -r '.[].ip' | sort -u | wc -l)" -eq 50 ]
 	[ "$(b ps --format json | jq -r '.[].network_settings.ip_address' | sort -u | wc -l)" -eq 50 ]
-	[ "$(veths | wc -l)" -eq 50 ]
+	[ "$(veths_on par | wc -l)" -eq 50 ]
 	b rm -f $(b ps --format json | jq -r '.[].id')
 	[ "$(leases)" = '[]' ]
-	[ -z "$(veths)" ]
+	[ -z "$(veths_on par)" ]
 	[ -z "$(netns_left)" ]
 }
 
@@ -276,7 +249,7 @@ print(a[0], d[2:11].decode(), flush=True)
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"inet 10.99.253.50/24"* ]]
 	[ "$(leases)" = '[]' ]
-	[ -z "$(veths)" ]
+	[ -z "$(veths_on st)" ]
 	[ -z "$(netns_left)" ]
 }
 
@@ -306,16 +279,11 @@ fw_left() {
 		fi
 	done
 	[ "$(leases)" = '[]' ]
-	[ -z "$(veths)" ]
+	[ -z "$(veths_on cyc)" ]
 	[ -z "$(netns_left)" ]
 	[ -z "$(ls "$ROOT/containers")" ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/ids")" -eq 50 ]
 	[ -z "$(fw_left "$BATS_TEST_TMPDIR/ids")" ]
-}
-
-# a free TCP port of 127.0.0.1 (the kernel's choice)
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 @test "published ports: -p IP:HOST:CTR and a random host port from 127.0.0.1; port; ps; rules go with it" {
@@ -393,12 +361,15 @@ time.sleep(100000)
 	[ "$status" -ne 0 ]
 	[[ "$output" != *iso-web* ]]
 	[[ "$output" != *HTTP* ]]
-	# and the network's chains go with it
+	# and the network's chains (named by its bridge) go with it
+	br1=$(b network inspect iso1 | jq -r '.[0].bridge')
+	br2=$(b network inspect iso2 | jq -r '.[0].bridge')
+	nft list table inet berth | grep -q "net-$br1-in"
 	b rm -f srv
 	b network rm iso1 iso2
 	run nft list table inet berth
-	[[ "$output" != *"net-iso1-"* ]]
-	[[ "$output" != *"net-iso2-"* ]]
+	[[ "$output" != *"net-$br1-"* ]]
+	[[ "$output" != *"net-$br2-"* ]]
 }
 
 @test "bad input: one line, exit 125, nothing left (no veth, lease, netns)" {

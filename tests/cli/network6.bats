@@ -5,92 +5,15 @@
 # Packets go only between the containers (network namespaces) these tests make and a
 # namespace of the test's own: every container gets --dns 127.0.0.1.
 load helpers
-
-BERTH=$BERTH_BUILD/berth
-
-setup_file() {
-	export ROOT=$BATS_FILE_TMPDIR/root
-}
-
-setup() {
-	ROOT=$BATS_FILE_TMPDIR/root
-}
-
-teardown() {
-	local n
-	engine_rm_all
-	for n in $(b network ls -q 2>/dev/null); do
-		[ "$n" = berth ] || b network rm -f "$n" >/dev/null 2>&1 || true
-	done
-	if [ -e "$BATS_TEST_TMPDIR/httpd.pid" ]; then
-		kill "$(cat "$BATS_TEST_TMPDIR/httpd.pid")" 2>/dev/null || true
-	fi
-	if [ -n "${TEST_NS:-}" ]; then
-		ip netns del "$TEST_NS" 2>/dev/null || true
-	fi
-	ip link del b6-h$$ 2>/dev/null || true
-}
-
-brun() {
-	b run --dns 127.0.0.1 "$@"
-}
-
-leases() {
-	if [ -e "$ROOT/networks/leases.json" ]; then jq -c . "$ROOT/networks/leases.json"; else echo '[]'; fi
-}
-
-netns_left() {
-	ls "$ROOT/netns" 2>/dev/null || true
-	grep " $ROOT/netns/" /proc/self/mountinfo || true
-}
-
-# the host end of a container's veth (vb + 11 digits of its id), when it is there
-veth_of() {
-	ip -o link show "vb${1:0:11}" 2>/dev/null || true
-}
-
-until_ok() {
-	local i
-	for i in $(seq 600); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
-ip6_of() {
-	b inspect "$1" | jq -r '.network_settings.global_ipv6_address'
-}
-
-id_of() {
-	b inspect "$1" | jq -r .id
-}
-
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-web() {
-	local name=$1
-	shift
-	brun -d --name "$name" "$@" busybox \
-		sh -c "mkdir /w; echo $name-page >/w/index.html; exec httpd -f -p 80 -h /w"
-	until_ok b exec "$name" wget -qO- http://127.0.0.1/
-}
+load network-helpers
 
 # other_host6: a simulated other host, the namespace $TEST_NS of the test's own behind a veth
 # pair; the host is fd42:b0:7e57::1 on b6-h$$, the other host fd42:b0:7e57::2, its default
 # route through the host (teardown removes both)
 other_host6() {
-	TEST_NS=berth-n6-$$
-	ip netns add "$TEST_NS"
-	ip link add b6-h$$ type veth peer name b6-p$$
-	ip link set b6-p$$ netns "$TEST_NS"
+	test_ns berth-n6-$$ b6-h$$ b6-p$$
 	ip addr add fd42:b0:7e57::1/64 dev b6-h$$ nodad
-	ip link set b6-h$$ up
 	ip -n "$TEST_NS" addr add fd42:b0:7e57::2/64 dev b6-p$$ nodad
-	ip -n "$TEST_NS" link set b6-p$$ up
-	ip -n "$TEST_NS" link set lo up
 	ip -n "$TEST_NS" -6 route add default via fd42:b0:7e57::1 dev b6-p$$
 }
 
@@ -103,9 +26,12 @@ other_host6() {
 	sub6=$(echo "$output" | jq -r '.[0].subnet6')
 	[[ "$sub6" =~ ^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::/64$ ]]
 	[ "$(echo "$output" | jq -r '.[0].gateway6')" = "${sub6%/64}1" ]
-	# collides with no route of the host
+	# collides with no route of the host: the only one is through its own bridge (made at
+	# create)
+	br=$(echo "$output" | jq -r '.[0].bridge')
 	run ip -6 route show "$sub6"
-	[ -z "$output" ]
+	[[ "$output" == *"dev $br "* ]]
+	[ "$(echo "$output" | grep -vc "dev $br ")" -eq 0 ]
 	b network create --ipv6 --subnet6 fd42:b0:1::/64 v6b
 	run b network ls --format json
 	[ "$(echo "$output" | jq -r '.[] | select(.name == "v6b") | .subnet6')" = fd42:b0:1::/64 ]

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* berth network create|ls|inspect|rm|prune */
+/* berth network create|ls|inspect|rm|prune|connect|disconnect */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -201,19 +201,90 @@ static int network_prune_cmd(struct engine *e, int argc, char **argv, berth_erro
 	return r;
 }
 
+static int network_connect_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
+{
+	enum { O_IP = 256, O_IP6, O_ALIAS };
+	static const char usage[] =
+	    "usage: berth network connect [--ip IP] [--ip6 IP] [--alias NAME]… NETWORK CONTAINER";
+	static const struct option lo[] = {
+	    {"ip", required_argument, NULL, O_IP},
+	    {"ip6", required_argument, NULL, O_IP6},
+	    {"alias", required_argument, NULL, O_ALIAS},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct network_connect_opts o = {0};
+	int c, r = -1;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "h", lo, usage, err)) != -1) {
+		switch (c) {
+		case O_IP:
+			o.ip = optarg;
+			break;
+		case O_IP6:
+			o.ip6 = optarg;
+			break;
+		case O_ALIAS:
+			o.aliases = xrealloc(o.aliases, (o.n_aliases + 1) * sizeof(char *));
+			o.aliases[o.n_aliases++] = optarg;
+			break;
+		default: /* CLI_FAIL, CLI_HELP */
+			r = CLI_RET(c);
+			goto out;
+		}
+	}
+	if (optind != argc - 2) {
+		berth_error(err, 0, "expected NETWORK CONTAINER (%s)", usage);
+		goto out;
+	}
+	o.network = argv[optind];
+	o.container = argv[optind + 1];
+	r = network_connect(e, &o, err);
+out:
+	free(o.aliases);
+	return r;
+}
+
+static int network_disconnect_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
+{
+	static const char usage[] = "usage: berth network disconnect [-f] NETWORK CONTAINER";
+	static const struct option lo[] = {
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	int c;
+
+	optind = 1;
+	/* -f as Docker's: accepted; the card goes whether the container runs or not */
+	while ((c = cli_getopt(argc, argv, "fh", lo, usage, err)) != -1)
+		if (c != 'f')
+			return CLI_RET(c);
+	if (optind != argc - 2)
+		return berth_error(err, 0, "expected NETWORK CONTAINER (%s)", usage);
+	return network_disconnect(e, argv[optind], argv[optind + 1], err);
+}
+
 BERTH_CMD(network)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(struct engine *, int, char **, berth_error_t *);
 	} subs[] = {
-	    {"create", network_create_cmd},   {"ls", network_ls_cmd}, {"list", network_ls_cmd},
-	    {"inspect", network_inspect_cmd}, {"rm", network_rm_cmd}, {"remove", network_rm_cmd},
+	    {"create", network_create_cmd},
+	    {"ls", network_ls_cmd},
+	    {"list", network_ls_cmd},
+	    {"inspect", network_inspect_cmd},
+	    {"rm", network_rm_cmd},
+	    {"remove", network_rm_cmd},
 	    {"prune", network_prune_cmd},
+	    {"connect", network_connect_cmd},
+	    {"disconnect", network_disconnect_cmd},
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("usage: berth network create|ls|inspect|rm|prune …\n");
+		printf("usage: berth network create|ls|inspect|rm|prune|connect|disconnect …\n");
 		return argc < 2
 		           ? berth_error(err, 0, "expected a subcommand (berth network --help)")
 		           : 0;
