@@ -309,8 +309,9 @@ make_c() {
 @test "ps --format and images --format TEMPLATE: a line each" {
 	b run --name c1 busybox true
 	b run --name c2 busybox true
+	# newest first, as Docker's
 	run -0 b ps -a --format '{{.name}}:{{.state}}'
-	[ "$output" = "$(printf 'c1:exited\nc2:exited')" ]
+	[ "$output" = "$(printf 'c2:exited\nc1:exited')" ]
 	run -0 b ps --format '{{.name}}'
 	[ -z "$output" ]
 	run -0 b images --format '{{.name}} {{len .id}}'
