@@ -231,7 +231,8 @@ int ctr_top(struct engine *e, const char *id, char **ps_args, size_t n_args, cha
 	ctr_info_free(&c);
 	if (!run)
 		return -1;
-	args = xmalloc0((n_args + 2) * sizeof(*args));
+	/* "ps", the options (or -ef), NULL */
+	args = xmalloc0((n_args + 3) * sizeof(*args));
 	args[0] = "ps";
 	for (size_t i = 0; i < n_args; i++)
 		args[i + 1] = ps_args[i];
