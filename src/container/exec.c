@@ -654,6 +654,8 @@ int exec_run(const struct exec_opts *o, int *status, berth_error_t *err)
 	if (o->detach) {
 		if (master >= 0)
 			close(master);
+		if (o->pid_out)
+			*o->pid_out = x.child;
 		r = 0;
 		goto restore;
 	}

@@ -26,6 +26,7 @@ struct exec_opts {
 	bool tty; /* -t */
 	const char *console_socket;
 	bool detach;
+	pid_t *pid_out; /* detach: gets the process's pid (a child of the caller, a subreaper) */
 	const char *pid_file;
 	char **env; /* -e K=V, merged over the container's env */
 	size_t n_env;

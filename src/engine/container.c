@@ -2,6 +2,7 @@
 /* Container records (containers/<id>/container.json), the bundle and the overlay. */
 #include "image_priv.h"
 #include "network.h"
+#include "resources.h"
 #include "container.h"
 #include "exec.h"
 #include "log.h"
@@ -259,6 +260,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		}
 	}
 	runflags_record(rec, o, json_object_get(img->config, "config"));
+	if (health_record(rec, o, json_object_get(img->config, "config"), err) < 0)
+		goto fail;
 	if (!o->detach) {
 		json_object_set_new(rec, "monitor_pid", json_integer(getpid()));
 		json_object_set_new(rec, "monitor_start",
@@ -298,7 +301,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		if (volume_prepare(e, o, rootfs, &oci_mounts, &rec_mounts, &made, err) < 0)
 			goto fail;
 		json_object_set_new(rec, "mounts", rec_mounts);
-		if (spec_build(img, o, id, rootfs, netns, etc, oci_mounts, &spec, err) < 0)
+		if (spec_build(img, o, id, rootfs, netns, etc, oci_mounts, &spec, err) < 0 ||
+		    res_prepare(e, o, rec, spec, err) < 0)
 			goto fail;
 		text = json_dumps(spec, JSON_INDENT(2));
 		if (util_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)

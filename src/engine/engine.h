@@ -151,7 +151,88 @@ int image_tag(struct engine *e, const char *src, const char *dst, berth_error_t 
 /* Whether image_find() would find ref (the built-in busybox counts). */
 bool image_present(struct engine *e, const char *ref);
 
+/* ---- health checks (health.c) ---------------------------------------------------------- */
+/* run/create's flags, in the order of enum health_flag. */
+enum health_flag {
+	HEALTH_CMD,          /* --health-cmd CMD (run by /bin/sh -c, Docker's CMD-SHELL) */
+	HEALTH_INTERVAL,     /* --health-interval D (Go's durations: 1m30s, 500ms) */
+	HEALTH_TIMEOUT,      /* --health-timeout D */
+	HEALTH_START_PERIOD, /* --health-start-period D */
+	HEALTH_RETRIES,      /* --health-retries N */
+	HEALTH_NONE,         /* --no-healthcheck */
+	HEALTH_N
+};
+struct health_opts {
+	const char *cmd;
+	bool set[HEALTH_N];
+	int64_t value[HEALTH_N]; /* the durations in ns; the retries */
+};
+/* One flag's value into h; one line naming the flag when it is bad. */
+int health_flag(struct health_opts *h, enum health_flag f, const char *value, berth_error_t *err);
+struct ctr_info;
+/* `berth healthcheck run`: the container's check once now, recorded as the checker's are;
+ * *healthy whether it passed. An error when it has no check or does not run. */
+int health_run(struct engine *e, const char *ref, bool *healthy, berth_error_t *err);
+/* ps's STATUS after "Up …": " (healthy)", " (unhealthy)", " (health: starting)" or "". */
+const char *health_ps_status(const struct ctr_info *c);
+
 /* ---- containers (spec.c, container.c, monitor.c) --------------------------------------- */
+/* resources.c: run/create's resource and namespace flags beyond --memory, --cpus and
+ * --pids-limit (Docker's meaning; 0 or NULL: not given) */
+struct ctr_resources {
+	int64_t memory_swap;                       /* memory + swap; -1: unlimited */
+	int64_t memory_reservation;                /* the soft limit */
+	int64_t cpu_shares, cpu_period, cpu_quota; /* cpu_quota -1: unlimited */
+	const char *cpuset_cpus, *cpuset_mems;
+	int blkio_weight; /* 10..1000 */
+	int swappiness;   /* 0..100 with has_swappiness */
+	bool has_swappiness, oom_kill_disable, has_oom_kill_disable;
+	/* --ipc private|shareable|host|container:NAME, --pid host|container:NAME, --uts host,
+	 * --cgroupns host|private, --userns host */
+	const char *ipc, *pid, *uts, *cgroupns, *userns;
+};
+/* Their getopt codes: RES_RUN_OPTIONS are run/create's table entries; update takes some of
+ * them and RES_OPT_MEMORY, RES_OPT_CPUS, RES_OPT_PIDS (run has its own --memory, …). */
+enum {
+	RES_OPT_MEMORY_SWAP = 0x1000,
+	RES_OPT_MEMORY_RESERVATION,
+	RES_OPT_CPU_SHARES,
+	RES_OPT_CPU_PERIOD,
+	RES_OPT_CPU_QUOTA,
+	RES_OPT_CPUSET_CPUS,
+	RES_OPT_CPUSET_MEMS,
+	RES_OPT_OOM_KILL_DISABLE,
+	RES_OPT_BLKIO_WEIGHT,
+	RES_OPT_SWAPPINESS,
+	RES_OPT_IPC,
+	RES_OPT_PID,
+	RES_OPT_UTS,
+	RES_OPT_CGROUPNS,
+	RES_OPT_USERNS,
+	RES_OPT_MEMORY,
+	RES_OPT_CPUS,
+	RES_OPT_PIDS,
+	RES_OPT_END
+};
+#define RES_IS_OPT(c) ((c) >= RES_OPT_MEMORY_SWAP && (c) < RES_OPT_END)
+#define RES_RUN_OPTIONS                                                                            \
+	{"memory-swap", required_argument, NULL, RES_OPT_MEMORY_SWAP},                             \
+	    {"memory-reservation", required_argument, NULL, RES_OPT_MEMORY_RESERVATION},           \
+	    {"cpu-shares", required_argument, NULL, RES_OPT_CPU_SHARES},                           \
+	    {"cpu-period", required_argument, NULL, RES_OPT_CPU_PERIOD},                           \
+	    {"cpu-quota", required_argument, NULL, RES_OPT_CPU_QUOTA},                             \
+	    {"cpuset-cpus", required_argument, NULL, RES_OPT_CPUSET_CPUS},                         \
+	    {"cpuset-mems", required_argument, NULL, RES_OPT_CPUSET_MEMS},                         \
+	    {"oom-kill-disable", optional_argument, NULL, RES_OPT_OOM_KILL_DISABLE},               \
+	    {"blkio-weight", required_argument, NULL, RES_OPT_BLKIO_WEIGHT},                       \
+	    {"memory-swappiness", required_argument, NULL, RES_OPT_SWAPPINESS},                    \
+	    {"ipc", required_argument, NULL, RES_OPT_IPC},                                         \
+	    {"pid", required_argument, NULL, RES_OPT_PID},                                         \
+	    {"uts", required_argument, NULL, RES_OPT_UTS},                                         \
+	    {"cgroupns", required_argument, NULL, RES_OPT_CGROUPNS},                               \
+	{                                                                                          \
+		"userns", required_argument, NULL, RES_OPT_USERNS                                  \
+	}
 struct run_opts {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *network;
 	bool has_entrypoint;
@@ -172,8 +253,9 @@ struct run_opts {
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;
-	int64_t memory, pids; /* 0: unset */
+	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
+	struct ctr_resources res; /* resources.c */
 	/* networking (network.c): --network is bridge (the default network), none, host, a
 	 * network's name or container:NAME */
 	const char *ip, *ip6, *mac;
@@ -199,7 +281,18 @@ struct run_opts {
 	char **ulimits, **sysctls, **devices;
 	size_t n_ulimits, n_sysctls, n_devices;
 	int64_t shm_size; /* 0: the default 64m */
+	struct health_opts health;
 };
+
+/* resources.c: a RES_OPT_* option's value into o (one line naming the flag otherwise). */
+int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err);
+/* berth update: o's memory, cpus, pids, res (its resource fields) and restart into the
+ * container's cgroup when it runs (through the runtime library), its config.json and its
+ * record (HostConfig). All checked first: nothing changes on a bad value. */
+int ctr_update_resources(struct engine *e, const char *id, const struct run_opts *o,
+                         berth_error_t *err);
+/* Whether o gives any of what ctr_update_resources changes. */
+bool res_update_given(const struct run_opts *o);
 
 /* runflags.c: check the values of --stop-signal, --label, --tz, --security-opt, --ulimit,
  * --sysctl, --device (one line each naming the flag); spec_check_opts calls it. */

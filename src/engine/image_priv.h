@@ -79,4 +79,17 @@ int ctr_update(struct engine *e, const char *id, json_t *fields, berth_error_t *
  * true when the container has a restart policy and so was marked. */
 bool ctr_mark_stopped(struct engine *e, const char *id);
 
+/* Health checks (health.c). The record's "healthcheck" (Docker's Config.Healthcheck) from the
+ * image config's Healthcheck and o's flags; one line naming what is bad. */
+int health_record(json_t *rec, const struct run_opts *o, json_t *image_config, berth_error_t *err);
+/* The monitor, just after the container (whose init is init) started, while it has one
+ * thread: forks the container's health checker when it has a check. A pidfd of it, or -1. */
+int health_start(struct engine *e, const char *id, pid_t init);
+/* Kill and reap the checker (*pidfd: health_start's, then -1). */
+void health_stop(int *pidfd);
+/* The record rec as shown: its "health" {Status, FailingStreak, Log} from health.json. */
+void health_fill(struct engine *e, json_t *rec);
+/* inspect's document o: Docker's State.Health and Config.Healthcheck. */
+void health_inspect(json_t *o);
+
 #endif

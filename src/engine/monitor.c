@@ -8,6 +8,7 @@
 #include "ctrlog.h"
 #include "image_priv.h"
 #include "network.h"
+#include "resources.h"
 #include "attach.h"
 #include "container.h"
 #include "log.h"
@@ -85,7 +86,21 @@ static bool monitor_stopped(struct engine *e, const char *id)
 static bool monitor_restart_wanted(struct engine *e, const char *id, const char *policy, int max,
                                    int count, int status)
 {
-	return policy && ctr_restart_wanted(policy, max, count, status, monitor_stopped(e, id));
+	/* the policy as recorded now: berth update --restart changes it while it runs */
+	berth_error_t e2 = NULL;
+	json_t *rec, *rp;
+	bool want;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return policy && ctr_restart_wanted(policy, max, count, status, true);
+	}
+	rp = json_object_get(rec, "restart_policy");
+	policy = json_string_value(json_object_get(rp, "name"));
+	max = (int)json_integer_value(json_object_get(rp, "maximum_retry_count"));
+	want = policy && ctr_restart_wanted(policy, max, count, status, monitor_stopped(e, id));
+	json_decref(rec);
+	return want;
 }
 
 /* Sleep ms before a restart, looking for a stop every 100 ms: false when one came. */
@@ -130,6 +145,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	pid_t proxy = 0;
 	sigset_t chld, old;
 	pid_t init = 0;
+	int health = -1; /* the health checker's pidfd (health.c) */
 	json_t *rec;
 	int r = -1;
 
@@ -189,6 +205,10 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		long long t0 = util_now_ns();
 		json_t *upd;
 
+		/* --ipc/--pid container:NAME: that container's namespaces as it runs now */
+		if (res_refresh(e, id, err) < 0)
+			goto out;
+
 		/* the container's stdio, given to the runtime library: its terminal (whose
 		 * master comes back), or pipes for its output and our stdin when attached
 		 * with -i */
@@ -222,11 +242,13 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 			                (json_int_t)init, "monitor_pid", (json_int_t)getpid(),
 			                "monitor_start", (json_int_t)ctr_self_start_time(),
 			                "started_at", now, "exit_code");
-			if (policy)
+			if (policy || count) /* or one given by update --restart */
 				json_object_set_new(upd, "restart_count", json_integer(count));
 			if (monitor_update(e, id, upd, err) < 0)
 				goto out;
 		}
+		/* forked while the monitor has one thread, before attach_start (health.c) */
+		health = health_start(e, id, init);
 		if (notify >= 0) {
 			util_write_all(notify, "ok", 2);
 			close(notify);
@@ -251,6 +273,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
 		r = supervise_run(init, &io, status, err);
+		health_stop(&health);
 		attach_hold(ms.srv);
 		attach_set_input(ms.srv, keep_stdin && !tty ? inp[1] : -1);
 		util_closep(&tty_in);
@@ -280,6 +303,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	}
 	r = 0;
 out:
+	health_stop(&health);
 	/* the clients see the end before the exit is recorded: attach then reads it */
 	attach_stop(ms.srv);
 	ms.srv = NULL;

@@ -23,6 +23,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -209,11 +210,40 @@ static char *net_ns_path(struct engine *e, const char *id)
 	return engine_path(e, "netns/%s", id);
 }
 
+/* Whether a live container joined id's network namespace (--network container:ID). */
+static bool netns_shared(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	json_t *all, *rec;
+	bool shared = false;
+	size_t i;
+
+	if (ctr_list(e, &all, &e2) < 0) {
+		berth_error_release(&e2);
+		return true; /* not known: delete, as for a shared one */
+	}
+	json_array_foreach(all, i, rec)
+	{
+		json_t *cn = json_object_get(rec, "network");
+		if (strcmp(jstr(cn, "mode") ?: "", "container") == 0 &&
+		    strcmp(jstr(cn, "container") ?: "", id) == 0 &&
+		    lease_live(e, jstr(rec, "id") ?: ""))
+			shared = true;
+	}
+	json_decref(all);
+	return shared;
+}
+
 /* id's leases (of network, or of every network when it is NULL), with the network lock
  * held: their veths and published ports, the hosts and DNS of their networks' others.
- * *changed: leases changed. */
+ * *changed: leases changed. retire: the container's namespace is going (its processes are
+ * gone, nobody else is in it): its veths are only set down, and the kernel deletes each pair
+ * with the namespace, after we are gone (deleting one waits for an RCU grace period, 10-25 ms
+ * here, the largest part of a bridged start's cost); down, the port leaves the bridge's
+ * forwarding at once, so an address leased again is never answered from the old namespace.
+ * Otherwise (network disconnect, a namespace another container shares) they are deleted. */
 static void detach_leases(struct engine *e, const char *id, const char *network, json_t *leases,
-                          bool *changed)
+                          bool *changed, bool retire)
 {
 	json_t *networks = json_array(), *v;
 	size_t j;
@@ -224,7 +254,8 @@ static void detach_leases(struct engine *e, const char *id, const char *network,
 		if (strcmp(jstr(l, "id") ?: "", id) != 0 ||
 		    (network && strcmp(jstr(l, "network") ?: "", network) != 0))
 			continue;
-		if (jstr(l, "host_if") && nl_link_del(jstr(l, "host_if"), &e2) < 0) {
+		if (jstr(l, "host_if") && (retire ? nl_link_down(jstr(l, "host_if"), &e2)
+		                                  : nl_link_del(jstr(l, "host_if"), &e2)) < 0) {
 			log_warning("%s", e2->msg);
 			berth_error_release(&e2);
 		}
@@ -250,7 +281,7 @@ static void detach_locked(struct engine *e, const char *id, json_t *leases, bool
 {
 	cleanup_free char *ns = net_ns_path(e, id);
 
-	detach_leases(e, id, NULL, leases, changed);
+	detach_leases(e, id, NULL, leases, changed, !netns_shared(e, id));
 	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		log_warning("umount `%s`: %s", ns, strerror(errno));
 	unlink(ns);
@@ -603,6 +634,10 @@ static int attach_one(struct engine *e, const char *id, json_t *rec, json_t *lea
 		v6.ip = ip6;
 		v6.gw = internal || k > 0 ? NULL : gw6;
 	}
+	/* a veth of this id's last run, set down and not yet deleted with its old namespace
+	 * (detach_leases): deleted now */
+	if (if_nametoindex(host_if) != 0 && nl_link_del(host_if, err) < 0)
+		goto out;
 	if (nl_veth_setup(host_if, jstr(net, "bridge"), nsfd, peer, mac, ip, c.prefix,
 	                  internal || k > 0 ? 0 : gw, has6 == 0 ? &v6 : NULL, err) < 0)
 		goto out;
@@ -1374,7 +1409,7 @@ int network_connect(struct engine *e, const struct network_connect_opts *o, bert
 		json_decref(anet);
 		if (rk < 0) {
 			json_decref(settings);
-			detach_leases(e, id, name, leases, &changed);
+			detach_leases(e, id, name, leases, &changed, false);
 			goto out;
 		}
 		nsj = json_object_get(rec, "network_settings");
@@ -1390,7 +1425,7 @@ int network_connect(struct engine *e, const struct network_connect_opts *o, bert
 		json_object_set_new(all, name, settings);
 	}
 	if (ctr_save(e, id, rec, err) < 0) {
-		detach_leases(e, id, name, leases, &changed);
+		detach_leases(e, id, name, leases, &changed, false);
 		goto out;
 	}
 	r = 0;
@@ -1453,7 +1488,7 @@ int network_disconnect(struct engine *e, const char *network, const char *contai
 	leases = net_leases_load(e);
 	if (ctr_save(e, id, rec, err) < 0)
 		goto out;
-	detach_leases(e, id, name, leases, &changed);
+	detach_leases(e, id, name, leases, &changed, false);
 	if (changed && net_leases_save(e, leases, err) < 0)
 		goto out;
 	hosts_write(e, id, leases);

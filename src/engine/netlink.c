@@ -370,6 +370,31 @@ int nl_link_del(const char *name, berth_error_t *err)
 	return 0;
 }
 
+int nl_link_down(const char *name, berth_error_t *err)
+{
+	struct nl *n = xmalloc0(sizeof(*n));
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifm;
+	int r;
+
+	if (nl_open(n, err) < 0) {
+		free(n);
+		return -1;
+	}
+	h = nl_msg(n, RTM_NEWLINK, 0);
+	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_change = IFF_UP;
+	ifm->ifi_flags = 0;
+	mnl_attr_put_strz(h, IFLA_IFNAME, name);
+	r = nl_talk(n, h, NULL, NULL);
+	nl_close(n);
+	free(n);
+	if (r < 0 && r != -ENODEV)
+		return berth_error(err, -r, "netlink: set the link `%s` down", name);
+	return 0;
+}
+
 /* Enter the network namespace fd (saving ours in *self) and open a netlink socket there. */
 static int nl_enter(int netns_fd, int *self, struct nl *n, berth_error_t *err)
 {

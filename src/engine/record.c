@@ -215,6 +215,7 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 	if (init == CTR_INIT_ALIVE)
 		c->pid = ipid;
 	c->status = ctr_status_decide(c->recorded, c->monitor_pid > 0, c->monitor_alive, init);
+	health_fill(e, rec);
 	c->raw = rec;
 	if (ctr_status_running(c->status)) {
 		const char *ip = json_string_value(
@@ -328,6 +329,7 @@ static json_t *ctr_inspect_doc(struct engine *e, const struct ctr_info *c)
 
 	if (cfg)
 		json_object_set_new(o, "config", cfg);
+	health_inspect(o);
 	return o;
 }
 

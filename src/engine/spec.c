@@ -3,6 +3,7 @@
  * (Entrypoint, Cmd, Env, WorkingDir, User, applied as Docker does) and `berth run`'s
  * options. */
 #include "image_priv.h"
+#include "resources.h"
 #include "user.h"
 #include "config.h"
 #include "util.h"
@@ -150,6 +151,8 @@ int spec_check_opts(const struct run_opts *o, berth_error_t *err)
 		if (o->group_add[i][0] == '\0' || strchr(o->group_add[i], ':'))
 			return berth_error(err, 0, "bad --group-add `%s`: expected GROUP or GID",
 			                   o->group_add[i]);
+	if (res_check(o, err) < 0)
+		return -1;
 	return runflags_check(o, err);
 }
 

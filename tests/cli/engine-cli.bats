@@ -7,7 +7,7 @@ load engine-helpers
 bats_require_minimum_version 1.5.0
 
 @test "run: a long option is taken only whole, never by a prefix" {
-	bad 125 'unknown option `--pid`' run --rm --pid host busybox true
+	bad 125 'unknown option `--pids`' run --rm --pids 5 busybox true
 	bad 125 'unknown option `--mem`' run --rm --mem 64m busybox true
 	bad 125 'unknown option `--entry`' run --rm --entry sh busybox true
 	bad 125 'unknown option `--hostn`' run --rm --hostn=x busybox true

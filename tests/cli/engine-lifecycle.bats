@@ -103,7 +103,7 @@ wait_status() {
 	bad 125 'bad --pull `sometimes`' create --pull sometimes busybox true
 	bad 125 'image "nope" not found' create --pull never nope true
 	bad 125 'no image given' create --name x
-	bad 125 'unknown option `--pid`' create --pid host busybox true
+	bad 125 'unknown option `--pids`' create --pids 5 busybox true
 	assert_nothing_left
 	b create --name taken busybox true
 	bad 125 'the name "taken" is already in use' create --name taken busybox true

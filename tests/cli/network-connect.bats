@@ -79,8 +79,8 @@ lease_on() { # CONTAINER NETWORK: its address there, from the leases
 	b rm -f later
 	[ "$(leases | jq --arg id "$id" '[.[] | select(.id == $id)] | length')" -eq 0 ]
 	[ -z "$(netns_left)" ]
-	run ip -o link show
-	[[ "$output" != *"vb${id:0:10}"* ]]
+	until_ok no_link "vb${id:0:11}"
+	until_ok no_link "vb${id:0:10}g"
 }
 
 @test "connect and disconnect: bad input is one line, exit 125, nothing changed" {

@@ -57,6 +57,18 @@ veths_on() {
 	ip -o link show master "$br" | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort || true
 }
 
+# A container's veth pairs go with its network namespace, a moment after the container (the
+# engine sets the host end down and the kernel deletes the pair): these poll (until_ok).
+no_link() {
+	! ip link show "$1" >/dev/null 2>&1
+}
+no_ports() {
+	[ -z "$(veths_on "$1")" ]
+}
+veths_are() {
+	[ "$(veths)" = "$1" ]
+}
+
 # the host end of a container's first veth (vb + 11 digits of its id), when it is there
 veth_of() {
 	ip -o link show "vb${1:0:11}" 2>/dev/null || true

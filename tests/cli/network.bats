@@ -228,7 +228,7 @@ print(a[0], d[2:11].decode(), flush=True)
 	[ "$(veths_on par | wc -l)" -eq 50 ]
 	b rm -f $(b ps --format json | jq -r '.[].id')
 	[ "$(leases)" = '[]' ]
-	[ -z "$(veths_on par)" ]
+	until_ok no_ports par
 	[ -z "$(netns_left)" ]
 }
 
@@ -249,7 +249,7 @@ print(a[0], d[2:11].decode(), flush=True)
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"inet 10.99.253.50/24"* ]]
 	[ "$(leases)" = '[]' ]
-	[ -z "$(veths_on st)" ]
+	until_ok no_ports st
 	[ -z "$(netns_left)" ]
 }
 
@@ -279,7 +279,7 @@ fw_left() {
 		fi
 	done
 	[ "$(leases)" = '[]' ]
-	[ -z "$(veths_on cyc)" ]
+	until_ok no_ports cyc
 	[ -z "$(netns_left)" ]
 	[ -z "$(ls "$ROOT/containers")" ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/ids")" -eq 50 ]
@@ -342,7 +342,7 @@ time.sleep(100000)
 	[ "$status" -eq 125 ]
 	kill "$holder"
 	[ "$(leases)" = "$before_leases" ]
-	[ "$(veths)" = "$before_veths" ]
+	until_ok veths_are "$before_veths"
 	[ -z "$(netns_left)" ]
 	[ -z "$(ls "$ROOT/containers")" ]
 }
@@ -394,7 +394,7 @@ time.sleep(100000)
 	run b run -d --network bad --ip 10.99.254.5 busybox true
 	[ "$status" -eq 125 ]
 	[ "$(leases)" = "$before_leases" ]
-	[ "$(veths)" = "$before_veths" ]
+	until_ok veths_are "$before_veths"
 	[ "$(netns_left)" = "$before_ns" ]
 	[ "$(b ps -a --format json | jq length)" -eq 1 ]
 	for args in "--subnet 10.99.254.0/23 x" "--subnet 10.99.254.128/25 x" "--subnet 10.1.2.3/24 x" \

@@ -148,7 +148,7 @@ other_host6() {
 	[ "$(b network ls -q | sort | tr '\n' ' ')" = "bad6 berth four " ]
 	# rm: the veth, the lease, the netns and the hosts line go
 	b rm -f holder
-	[ -z "$(veth_of "$hid")" ]
+	until_ok no_link "vb${hid:0:11}"
 	[ "$(leases)" = '[]' ]
 	[ -z "$(netns_left)" ]
 }
@@ -270,7 +270,8 @@ leases_of() {
 	[[ "$output" != *wb-page* ]]
 	# rm: both veths, both leases, the netns, the names go
 	b rm -f both
-	[ -z "$(veth_of "$id")" ]
+	until_ok no_link "vb${id:0:11}"
+	until_ok no_link "vb${id:0:10}g"
 	run ip -o link show "vb${id:0:10}g"
 	[ "$status" -ne 0 ]
 	[ "$(leases_of "$id")" = '[]' ]
@@ -300,7 +301,8 @@ leases_of() {
 	# the next container on either network reclaims both
 	brun --rm --network sb busybox true
 	[ "$(leases)" = '[]' ]
-	[ -z "$(veth_of "$sid")" ]
+	until_ok no_link "vb${sid:0:11}"
+	until_ok no_link "vb${sid:0:10}g"
 	run ip -o link show "vb${sid:0:10}g"
 	[ "$status" -ne 0 ]
 	[ -z "$(netns_left)" ]

@@ -99,6 +99,7 @@ BERTH_CMD(port);
 BERTH_CMD(cp);
 BERTH_CMD(diff);
 BERTH_CMD(export);
+BERTH_CMD(update);
 BERTH_CMD(create);
 BERTH_CMD(wait);
 BERTH_CMD(restart);
@@ -113,5 +114,6 @@ BERTH_CMD(image_prune);
 BERTH_CMD(image_history);
 BERTH_CMD(system);
 BERTH_CMD(info);
+BERTH_CMD(healthcheck);
 
 #endif

@@ -37,6 +37,7 @@ static const struct {
     {"unpause", cmd_unpause, "thaw a paused container's processes"},
     {"rename", cmd_rename, "give a container another name"},
     {"top", cmd_top, "list a container's processes"},
+    {"healthcheck", cmd_healthcheck, "run a container's health check now (healthcheck run)"},
     {"attach", cmd_attach, "attach to a detached container's output (and stdin)"},
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
@@ -55,6 +56,7 @@ static const struct {
     {"cp", cmd_cp, "copy files between a container and the host"},
     {"diff", cmd_diff, "list what changed in a container's filesystem"},
     {"export", cmd_export, "write a container's filesystem as a tar"},
+    {"update", cmd_update, "change containers' resource limits and restart policy"},
     {"container", NULL, "the commands above on containers: container ls|rm|run|prune|…"},
     {"system", cmd_system, "df: the disk used; prune: remove what is unused; info"},
     {"info", cmd_info, "the containers, images and host as berth sees them"},
@@ -92,6 +94,7 @@ static const struct {
     {"container", "cp", cmd_cp},
     {"container", "diff", cmd_diff},
     {"container", "export", cmd_export},
+    {"container", "update", cmd_update},
     {"container", "prune", cmd_container_prune},
     {"image", "pull", cmd_pull},
     {"image", "push", cmd_push},
@@ -124,7 +127,7 @@ static bool main_help_only(int (*fn)(struct engine *, int, char **, berth_error_
 		return true;
 	return argc >= 3 &&
 	       (fn == cmd_image || fn == cmd_network || fn == cmd_manifest || fn == cmd_volume ||
-	        fn == cmd_system) &&
+	        fn == cmd_system || fn == cmd_healthcheck) &&
 	       main_is_help(argv[2]);
 }
 

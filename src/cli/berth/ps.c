@@ -86,8 +86,9 @@ void cli_ps_status(const struct ctr_info *c, char *out, size_t size)
 	else if (c->status == CTR_EXITED)
 		snprintf(out, size, "Exited (unknown) %s ago", ago);
 	else
-		snprintf(out, size, "Up %s%s%s", ago, c->paused ? " (Paused)" : "",
-		         c->status == CTR_MONITOR_LOST ? " (monitor lost)" : "");
+		snprintf(out, size, "Up %s%s%s%s", ago, c->paused ? " (Paused)" : "",
+		         c->status == CTR_MONITOR_LOST ? " (monitor lost)" : "",
+		         health_ps_status(c));
 }
 
 /* the column: the widest of its header and values, at most max (0: no max) */

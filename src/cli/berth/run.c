@@ -63,7 +63,7 @@ static const char run_usage[] =
     "  [--volumes-from NAME[:ro|rw]] "
     "  [--read-only] "
     "[--hostname H] "
-    "[--memory SIZE]\n"
+    "[-m|--memory SIZE]\n"
     "  [--cpus N] [--pids-limit N] [--cap-add C] [--cap-drop C] "
     "\n"
     "  [--network bridge|none|host|NAME|container:NAME] [--ip IP] [--ip6 IP6] "
@@ -77,6 +77,13 @@ static const char run_usage[] =
     "seccomp=unconfined|FILE]\n"
     "  [--security-opt no-new-privileges] [--ulimit NAME=SOFT[:HARD]] [--sysctl K=V]\n"
     "  [--shm-size SIZE] [--device HOST[:CTR][:rwm]]\n"
+    "  [--health-cmd CMD] [--health-interval D] [--health-timeout D] [--health-retries N]\n"
+    "  [--health-start-period D] [--no-healthcheck]\n"
+    "  [--memory-swap SIZE|-1] [--memory-reservation SIZE] [--memory-swappiness 0-100]\n"
+    "  [--oom-kill-disable] [--cpu-shares N] [--cpu-period US] [--cpu-quota US]\n"
+    "  [--cpuset-cpus LIST] [--cpuset-mems LIST] [--blkio-weight 10-1000]\n"
+    "  [--ipc private|shareable|host|container:NAME] [--pid host|container:NAME] [--uts host]\n"
+    "  [--cgroupns host|private] [--userns host]\n"
     "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
     "IMAGE [CMD…]";
 
@@ -128,7 +135,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_ULIMIT,
 		O_SYSCTL,
 		O_SHM,
-		O_DEVICE
+		O_DEVICE,
+		O_HEALTH /* + enum health_flag */
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
@@ -183,6 +191,13 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"sysctl", required_argument, NULL, O_SYSCTL},
 	    {"shm-size", required_argument, NULL, O_SHM},
 	    {"device", required_argument, NULL, O_DEVICE},
+	    {"health-cmd", required_argument, NULL, O_HEALTH + HEALTH_CMD},
+	    {"health-interval", required_argument, NULL, O_HEALTH + HEALTH_INTERVAL},
+	    {"health-timeout", required_argument, NULL, O_HEALTH + HEALTH_TIMEOUT},
+	    {"health-start-period", required_argument, NULL, O_HEALTH + HEALTH_START_PERIOD},
+	    {"health-retries", required_argument, NULL, O_HEALTH + HEALTH_RETRIES},
+	    {"no-healthcheck", no_argument, NULL, O_HEALTH + HEALTH_NONE},
+	    RES_RUN_OPTIONS,
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -198,13 +213,19 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	cleanup_free char *id = NULL;
 	int c, status = 0, r = -1;
 
-	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:Pl:" : "dite:w:u:v:hp:Pl:", lo,
-	                       create ? create_usage : run_usage, err)) != -1) {
+	while ((c = cli_getopt(argc, argv, create ? "ite:w:u:v:hp:Pl:m:" : "dite:w:u:v:hp:Pl:m:",
+	                       lo, create ? create_usage : run_usage, err)) != -1) {
 		if (create && c == 'd') {
 			berth_error(err, 0,
 			            "unknown option `--detach`: a created container is started by "
 			            "berth start (berth create --help)");
 			goto out;
+		}
+		/* resources.c: the resource and namespace flags */
+		if (RES_IS_OPT(c)) {
+			if (res_option(&o, c, optarg, err) < 0)
+				goto out;
+			continue;
 		}
 		switch (c) {
 		case O_RM:
@@ -258,6 +279,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			o.hostname = optarg;
 			break;
 		case O_MEM:
+		case 'm':
 			if (spec_parse_memory(optarg, &o.memory, err) < 0)
 				goto out;
 			break;
@@ -417,7 +439,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		case O_DEVICE:
 			run_push(&o.devices, &o.n_devices, optarg);
 			break;
-		default: /* CLI_FAIL, CLI_HELP */
+		default: /* --health-*, or CLI_FAIL, CLI_HELP */
+			if (c >= O_HEALTH && c < O_HEALTH + HEALTH_N) {
+				if (health_flag(&o.health, c - O_HEALTH, optarg, err) < 0)
+					goto out;
+				break;
+			}
 			r = CLI_RET(c);
 			goto out;
 		}
