@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pause, resume, update, events and ps of an existing container: state + cgroup. */
+/* pause, resume, update, events, ps and top of an existing container: state + cgroup. */
 #include "manage.h"
 #include "config.h"
 #include "log.h"
@@ -7,11 +7,14 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -551,4 +554,104 @@ int container_ps(const char *root, const char *id, pid_t **pids, size_t *n, bert
 	if (cgroup_host_detect(&h, NULL, err) < 0)
 		return -1;
 	return cgroup_get_pids(&h, s->cgroup_path, pids, n, err);
+}
+
+/* ps with args (argv-style, NULL-terminated): its stdout and stderr in *out. */
+static int manage_ps_run(char **args, bool null_stdin, char **out, berth_error_t *err)
+{
+	int p[2], status, r;
+	size_t len = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berth_error(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return berth_error(err, errno, "fork");
+	}
+	if (pid == 0) {
+		int null = null_stdin ? open("/dev/null", O_RDONLY) : -1;
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execvp("ps", args);
+		dprintf(STDERR_FILENO, "exec ps: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	r = util_read_fd(p[0], "the output of ps", out, &len, err);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		(*out)[strcspn(*out, "\n")] = '\0';
+		return berth_error(
+		    err, 0, "`ps` failed (%s %d): %s", WIFEXITED(status) ? "exit status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), *out);
+	}
+	return 0;
+}
+
+int container_top(const char *root, const char *id, char **args, unsigned flags, char **out,
+                  berth_error_t *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	cleanup_free char *text = NULL;
+	cleanup_free char *hdr = NULL;
+	char *line, *save = NULL, *s2 = NULL;
+	size_t n = 0, len = 0;
+	int pid_col = -1, col = 0;
+	FILE *f;
+
+	*out = NULL;
+	if (container_ps(root, id, &pids, &n, err) < 0 ||
+	    manage_ps_run(args, flags & CONTAINER_TOP_NULL_STDIN, &text, err) < 0)
+		return -1;
+	line = strtok_r(text, "\n", &save);
+	if (line == NULL)
+		return berth_error(err, 0, "`ps` printed nothing");
+	hdr = xstrdup(line);
+	for (char *w = strtok_r(hdr, " \t", &s2); w; w = strtok_r(NULL, " \t", &s2), col++)
+		if (strcmp(w, "PID") == 0) {
+			pid_col = col;
+			break;
+		}
+	if (pid_col < 0)
+		return berth_error(err, 0, "no PID column in the output of ps: `%s` (ask for pid)",
+		                   line);
+	f = open_memstream(out, &len);
+	if (f == NULL)
+		return berth_error(err, errno, "open_memstream");
+	fprintf(f, "%s\n", line);
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		cleanup_free char *copy = xstrdup(line);
+		char *s3 = NULL, *w = strtok_r(copy, " \t", &s3), *end;
+		long pid;
+
+		for (int i = 0; w != NULL && i < pid_col; i++)
+			w = strtok_r(NULL, " \t", &s3);
+		if (w == NULL)
+			continue;
+		pid = strtol(w, &end, 10);
+		if (*end != '\0' && (flags & CONTAINER_TOP_STRICT)) {
+			fclose(f);
+			free(*out);
+			*out = NULL;
+			return berth_error(err, 0, "cannot parse the pid `%s` in `%s`", w, line);
+		}
+		if (*end != '\0')
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (pids[i] == pid) {
+				fprintf(f, "%s\n", line);
+				break;
+			}
+	}
+	fclose(f);
+	return 0;
 }

@@ -37,6 +37,15 @@ int container_events(const char *root, const char *id, bool stats_only, long lon
 /* The host pids of every process in the container's cgroup (malloc'ed, may be empty). */
 int container_ps(const char *root, const char *id, pid_t **pids, size_t *n, berth_error_t *err);
 
+/* `berth-runtime ps` and `berth top`: the host's ps run with args (argv-style, NULL-terminated,
+ * args[0] "ps"), its output limited to its header and the lines whose PID column is one of
+ * the container's processes: *out (malloc'ed). Flags: CONTAINER_TOP_STRICT, a PID that does
+ * not parse is an error (else its line is skipped); CONTAINER_TOP_NULL_STDIN, ps reads
+ * /dev/null (else it inherits our stdin). */
+enum { CONTAINER_TOP_STRICT = 1, CONTAINER_TOP_NULL_STDIN = 2 };
+int container_top(const char *root, const char *id, char **args, unsigned flags, char **out,
+                  berth_error_t *err);
+
 /* runc's {"type":"stats","id":ID,"data":{…}} for st, without a newline (malloc'ed). */
 char *manage_stats_json(const char *id, const struct cgroup_stats *st);
 

@@ -408,6 +408,9 @@ void ctr_info_free(struct ctr_info *c);
 void ctr_infos_free(struct ctr_info *v, size_t n);
 /* `berth port`: one line per published port, "80/tcp -> 0.0.0.0:8080" (a new string). */
 char *ctr_port_text(const struct ctr_info *c);
+/* The record as ps --format json and inspect show it (a new object): "state" the live
+ * status, "monitor_lost", "pid". */
+struct json_t *ctr_info_json(const struct ctr_info *c);
 /* `ps --format json` (an array) and `inspect` (with the config.json) documents. */
 char *ctr_infos_json(const struct ctr_info *v, size_t n);
 char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
@@ -419,6 +422,37 @@ int template_render_each(const char *what, const char *tmpl, const char *json_ar
  * document; *out is heap. One line "bad --format `TMPL`: why" when it cannot be. */
 int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *tmpl, char **out,
                        berth_error_t *err);
+/* ---- ps (ctrlist.c) ----------------------------------------------------------------------- */
+/* Docker's State of a container: created, running, paused or exited. */
+const char *ctr_state_word(const struct ctr_info *c);
+/* ps --filter KEY=VALUE…, Docker's keys: id (part of it), name (part of it), label=K or K=V,
+ * status=created|restarting|running|removing|paused|exited|dead, exited=CODE, ancestor=IMAGE
+ * (name or id), network=NAME, volume=NAME (or a mount's destination), before=, since= (a
+ * container: those made before or after it). The values of one key OR, different keys (and
+ * each label) AND. keep[i] (for each of v, in creation order): whether v[i] passes; *all: a
+ * status filter was given (as Docker, it looks at stopped containers too). One line naming the
+ * filter when one is bad or names no container. */
+int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **filters, size_t nf,
+                  bool *keep, bool *all, berth_error_t *err);
+/* The container's writable layer (*rw) and that with its image's layers (*virt), in bytes. */
+void ctr_size(struct engine *e, const struct ctr_info *c, uint64_t *rw, uint64_t *virt);
+/* What the CLI computes for each row of ps: STATUS ("Up 5 seconds"), CREATED ("5 seconds
+ * ago"), SIZE ("0B (virtual 1.98MB)", or NULL). */
+struct ctr_ps_row {
+	const char *status, *running_for, *size;
+};
+/* ps --format TEMPLATE's elements: each the record's view (ctr_info_json) with Docker's ps
+ * fields: ID (12 digits unless no_trunc), Names, Image, Command (quoted, cut to 20 characters
+ * unless no_trunc), CreatedAt, RunningFor, Ports, State, Status, Size, Labels (k=v,…), Mounts,
+ * LocalVolumes, Networks. A JSON array's text. */
+char *ctr_ps_json(const struct ctr_info *v, const struct ctr_ps_row *rows, size_t n, bool no_trunc);
+/* berth inspect: the document of what name names (a container's as ctr_inspect_json, with
+ * SizeRw and SizeRootFs when size; an image's, a network's, a volume's), looked up in Docker's
+ * order (container, image, network, volume) unless type ("container", "image", "network",
+ * "volume"; NULL: any) says which; with tmpl, that template over it. 0 with *out (heap); 1
+ * when name names none of them; -1 when the template fails. */
+int engine_inspect(struct engine *e, const char *name, const char *type, bool size,
+                   const char *tmpl, char **out, berth_error_t *err);
 /* berth logs (ctrlog.c): the container's log, its stdout records to our stdout and its stderr
  * records to our stderr. */
 struct ctr_log_opts {
@@ -471,11 +505,34 @@ int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err);
 int ctr_settle(struct engine *e, const char *id, berth_error_t *err);
 /* Start a stopped container again with a detached monitor. */
 int ctr_start(struct engine *e, const char *id, berth_error_t *err);
+/* berth stats (ctrlist.c): one sample of a running container. */
 struct ctr_stats {
-	uint64_t cpu_ns, mem_usage, mem_limit, pids;
+	uint64_t cpu_ns;      /* cpuacct.usage */
+	uint64_t system_ns;   /* the host's CPU time (/proc/stat), as Docker's precpu */
+	unsigned online_cpus; /* the host's */
+	uint64_t mem_usage;   /* as Docker: the usage less the inactive file cache */
+	uint64_t mem_limit;   /* the cgroup's, at most the host's memory */
+	uint64_t pids;
+	uint64_t net_rx, net_tx;      /* /proc/PID/net/dev of its init, lo excluded */
+	uint64_t blk_read, blk_write; /* blkio io_service_bytes (recursive) */
 };
-/* From the container's cgroup. */
-int ctr_stats(struct engine *e, const char *id, struct ctr_stats *out, berth_error_t *err);
+/* From the container's cgroup and its network namespace (c running). */
+int ctr_stats(struct engine *e, const struct ctr_info *c, struct ctr_stats *out,
+              berth_error_t *err);
+/* Docker's CPU %: the container's CPU time over the host's between two samples, times the
+ * host's CPUs, in percent (0 without an earlier sample). */
+double ctr_stats_cpu_percent(const struct ctr_stats *prev, const struct ctr_stats *now);
+/* What the CLI shows of one sample, for --format: Docker's fields (strings) ID, Name,
+ * Container, CPUPerc, MemUsage, MemPerc, NetIO, BlockIO, PIDs, and the numbers
+ * cpu_percent, mem_percent, mem_usage, mem_limit, net_rx, net_tx, block_read, block_write,
+ * pids. */
+struct ctr_stats_row {
+	const char *id, *name, *container, *cpu, *mem_usage, *mem_perc, *net, *block, *pids;
+	double cpu_percent, mem_percent;
+	struct ctr_stats st;
+};
+/* A JSON array's text of the rows. */
+char *ctr_stats_json(const struct ctr_stats_row *rows, size_t n);
 /* The runtime state root: <root>/runtime. */
 char *ctr_runtime_root(struct engine *e);
 

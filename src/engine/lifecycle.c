@@ -10,10 +10,8 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int ctr_check_name(const char *what, const char *name, berth_error_t *err)
@@ -225,62 +223,13 @@ out:
 	return r;
 }
 
-/* ps with args (argv-style, NULL-terminated): its stdout and stderr in *out. */
-static int ctr_ps_run(char **args, char **out, berth_error_t *err)
-{
-	int p[2], status;
-	size_t len = 0;
-	pid_t pid;
-	int r;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berth_error(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return berth_error(err, errno, "fork");
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, STDIN_FILENO);
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		execvp("ps", args);
-		dprintf(STDERR_FILENO, "exec ps: %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	r = util_read_fd(p[0], "the output of ps", out, &len, err);
-	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0)
-		return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		(*out)[strcspn(*out, "\n")] = '\0';
-		return berth_error(
-		    err, 0, "`ps` failed (%s %d): %s", WIFEXITED(status) ? "exit status" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), *out);
-	}
-	return 0;
-}
-
 int ctr_top(struct engine *e, const char *id, char **ps_args, size_t n_args, char **out,
             berth_error_t *err)
 {
 	static char dflt[] = "-ef";
 	cleanup_free char *rt = ctr_runtime_root(e);
-	cleanup_free pid_t *pids = NULL;
-	cleanup_free char *text = NULL;
 	cleanup_free char **args = NULL;
-	cleanup_free char *hdr = NULL;
-	char *line, *save = NULL, *s2 = NULL;
-	size_t n = 0, len = 0;
-	int pid_col = -1, col = 0;
 	struct ctr_info c;
-	FILE *f;
 	bool run;
 
 	if (ctr_get_id(e, id, &c, err) < 0)
@@ -289,50 +238,15 @@ int ctr_top(struct engine *e, const char *id, char **ps_args, size_t n_args, cha
 	if (!run)
 		berth_error(err, 0, "container \"%s\" is not running", c.name);
 	ctr_info_free(&c);
-	if (!run || container_ps(rt, id, &pids, &n, err) < 0)
+	if (!run)
 		return -1;
-	args = xmalloc0((n_args + 2) * sizeof(*args));
+	/* "ps", the options (or -ef), NULL */
+	args = xmalloc0((n_args + 3) * sizeof(*args));
 	args[0] = "ps";
 	for (size_t i = 0; i < n_args; i++)
 		args[i + 1] = ps_args[i];
 	if (n_args == 0)
 		args[1] = dflt;
-	if (ctr_ps_run(args, &text, err) < 0)
-		return -1;
-	line = strtok_r(text, "\n", &save);
-	if (line == NULL)
-		return berth_error(err, 0, "`ps` printed nothing");
-	hdr = xstrdup(line);
-	for (char *w = strtok_r(hdr, " \t", &s2); w; w = strtok_r(NULL, " \t", &s2), col++)
-		if (strcmp(w, "PID") == 0) {
-			pid_col = col;
-			break;
-		}
-	if (pid_col < 0)
-		return berth_error(err, 0, "no PID column in the output of ps: `%s` (ask for pid)",
-		                   line);
-	f = open_memstream(out, &len);
-	if (f == NULL)
-		return berth_error(err, errno, "open_memstream");
-	fprintf(f, "%s\n", line);
-	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-		cleanup_free char *copy = xstrdup(line);
-		char *s3 = NULL, *w = strtok_r(copy, " \t", &s3), *end;
-		long pid;
-
-		for (int i = 0; w != NULL && i < pid_col; i++)
-			w = strtok_r(NULL, " \t", &s3);
-		if (w == NULL)
-			continue;
-		pid = strtol(w, &end, 10);
-		if (*end != '\0')
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (pids[i] == pid) {
-				fprintf(f, "%s\n", line);
-				break;
-			}
-	}
-	fclose(f);
-	return 0;
+	/* a line whose PID does not parse is skipped */
+	return container_top(rt, id, args, CONTAINER_TOP_NULL_STDIN, out, err);
 }

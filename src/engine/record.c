@@ -293,7 +293,7 @@ int ctr_get_all(struct engine *e, struct ctr_info **out, size_t *n, berth_error_
 
 /* The record as ps --format json and inspect show it: state is the live status, with
  * monitor_lost when the container runs without its monitor. */
-static json_t *ctr_info_view(const struct ctr_info *c)
+json_t *ctr_info_json(const struct ctr_info *c)
 {
 	/* JSON readers see "running" and monitor_lost, ps shows "running (monitor lost)" */
 	const char *st = c->status == CTR_MONITOR_LOST ? "running" : ctr_status_name(c->status);
@@ -316,7 +316,7 @@ char *ctr_infos_json(const struct ctr_info *v, size_t n)
 	char *t;
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, ctr_info_view(&v[i]));
+		json_array_append_new(a, ctr_info_json(&v[i]));
 	t = json_dumps(a, JSON_INDENT(2));
 	json_decref(a);
 	return t;
@@ -325,7 +325,7 @@ char *ctr_infos_json(const struct ctr_info *v, size_t n)
 static json_t *ctr_inspect_doc(struct engine *e, const struct ctr_info *c)
 {
 	cleanup_free char *cp = engine_path(e, "containers/%s/config.json", c->id);
-	json_t *o = ctr_info_view(c);
+	json_t *o = ctr_info_json(c);
 	json_t *cfg = json_load_file(cp, 0, NULL);
 
 	if (cfg)
@@ -501,26 +501,4 @@ int ctr_start(struct engine *e, const char *id, berth_error_t *err)
 		return -1;
 	}
 	return 0;
-}
-
-int ctr_stats(struct engine *e, const char *id, struct ctr_stats *out, berth_error_t *err)
-{
-	cleanup_free char *path = xasprintf("/berth/%s", id);
-	struct cgroup_host h;
-	struct cgroup *cg = NULL;
-	struct cgroup_stats st = {0};
-	int r = -1;
-
-	(void)e;
-	if (cgroup_host_detect(&h, NULL, err) == 0 && cgroup_open(&h, path, &cg, err) == 0 &&
-	    cgroup_stats(cg, &st, err) == 0) {
-		out->cpu_ns = st.cpu.total;
-		out->mem_usage = st.memory.usage.usage;
-		out->mem_limit = st.memory.usage.limit;
-		out->pids = st.pids.current;
-		cgroup_stats_free(&st);
-		r = 0;
-	}
-	cgroup_free(cg);
-	return r;
 }

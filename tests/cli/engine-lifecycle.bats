@@ -21,8 +21,9 @@ freezer_state() {
 
 # Nothing of container NAME in the store.
 assert_nothing_left_of() {
-	run b inspect "$1"
-	[ "$status" -eq 125 ]
+	run --separate-stderr b inspect --type container "$1"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "berth: inspect: no such container: $1" ]
 }
 
 # The pids in container ID's cgroup, one a line.
@@ -257,7 +258,10 @@ ran" ]
 	run b ps
 	[[ "$output" == *new1* ]]
 	[[ "$output" != *old1* ]]
-	bad 125 'no container "old1"' inspect old1
+	bad 125 'no container "old1"' stop old1
+	run --separate-stderr b inspect old1
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "berth: inspect: no such object: old1" ]
 	b stop -t 1 new1
 	b start new1
 	b ps | grep -q ' new1$'

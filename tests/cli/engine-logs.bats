@@ -296,17 +296,22 @@ make_c() {
 	bad 125 '{{range}} without its {{end}}' inspect -f '{{range .layers}}x' c
 	bad 125 'variables ($) are not supported' inspect -f '{{$x := .name}}' c
 	bad 125 'option `--format` needs a value' inspect --format
-	bad 125 'no container "nope"' inspect -f '{{.name}}' c nope
+	# a name that is none: said on stderr, the others shown, exit 1 (as Docker's)
+	run --separate-stderr b inspect -f '{{.name}}' c nope
+	[ "$status" -eq 1 ]
+	[ "$output" = c ]
+	[ "$stderr" = "berth: inspect: no such object: nope" ]
 	bad 125 'unknown function `bogus`' ps -a --format '{{bogus}}'
-	bad 125 'table formats are not supported' ps --format 'table {{.name}}'
+	bad 125 'unknown function `bogus`' ps --format 'table {{bogus}}'
 	bad 125 'unknown function `bogus`' images --format '{{bogus .name}}'
 }
 
 @test "ps --format and images --format TEMPLATE: a line each" {
 	b run --name c1 busybox true
 	b run --name c2 busybox true
+	# newest first, as Docker's
 	run -0 b ps -a --format '{{.name}}:{{.state}}'
-	[ "$output" = "$(printf 'c1:exited\nc2:exited')" ]
+	[ "$output" = "$(printf 'c2:exited\nc1:exited')" ]
 	run -0 b ps --format '{{.name}}'
 	[ -z "$output" ]
 	run -0 b images --format '{{.name}} {{len .id}}'

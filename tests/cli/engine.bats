@@ -230,7 +230,7 @@ podman_image() {
 	run b exec web sh -c 'echo in-exec; exit 3'
 	[ "$status" -eq 3 ]
 	[ "$output" = in-exec ]
-	run b stats web
+	run b stats --no-stream web
 	[ "$status" -eq 0 ]
 	[[ "$output" == *PIDS* ]]
 	run b rm web

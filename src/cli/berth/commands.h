@@ -21,6 +21,11 @@ struct option;
  * -h/--help print usage. -1 after the last option, optind at the first operand. */
 int cli_getopt(int argc, char **argv, const char *shorts, const struct option *lo,
                const char *usage, berth_error_t *err);
+/* on: cli_getopt takes options after operands too, as Docker's CLI (`berth rm c1 -f`): it
+ * moves them before the operands in argv (`--` ends the options). Off (the default, and for
+ * run, create, exec, top, whose operands after the first belong to the container): options
+ * end at the first operand. main.c sets it for each command. */
+void cli_set_interspersed(bool on);
 /* For a command with no options but --help: optind of the first operand, or CLI_FAIL or
  * CLI_HELP. */
 int cli_no_options(int argc, char **argv, const char *usage, berth_error_t *err);
@@ -46,6 +51,17 @@ bool cli_confirm(const char *what);
 struct ctr_info;
 /* ps's STATUS, as Docker's: "Created", "Up 5 seconds", "Exited (0) 5 seconds ago" (ps.c). */
 void cli_ps_status(const struct ctr_info *c, char *out, size_t size);
+
+/* --format `table [TEMPLATE]` (ps, stats): 0 when format is no table; 1 for `table` alone
+ * (the default table); 2 with *tmpl (in format) the template and *header (heap) its header
+ * line, the template rendered over header_json (an array of one object: Docker's field names
+ * to their column names; "" when the template names other fields). -1 when the template does
+ * not parse. */
+int cli_table_format(const char *format, const char *header_json, const char **tmpl, char **header,
+                     berth_error_t *err);
+/* Lines of cells split by tabs, aligned as Docker's tabwriter (a cell at least 10 wide, the
+ * widest + 3), to stdout (ps.c). */
+void cli_table_print(const char *text);
 
 struct engine;
 /* An archive on stdin (import -, load), copied into the store's tmp/ first as import reads it

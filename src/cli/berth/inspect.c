@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* berth inspect [-f|--format TEMPLATE|json] NAME…: the record (with its live state) and the
- * config.json of each, or a template evaluated over it (as Docker's inspect --format). */
+/* berth inspect [-f|--format TEMPLATE|json] [--type TYPE] [-s] NAME…: the document of each
+ * container (its record with its live state and config.json), image, network or volume, or a
+ * template evaluated over it (as Docker's inspect --format). */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -11,50 +12,67 @@
 #include <string.h>
 
 static const char inspect_usage[] =
-    "usage: berth inspect [-f|--format TEMPLATE|json] NAME…\n"
+    "usage: berth inspect [-f|--format TEMPLATE|json] [--type TYPE] [-s] NAME…\n"
+    "  each NAME looked up as a container, an image, a network, then a volume (as Docker's)\n"
     "  -f, --format  a Go template over the document, as Docker's: {{.name}},\n"
-    "                {{json .network}}, {{index .config.process.args 0}}, {{range …}}{{end}}";
+    "                {{json .network}}, {{index .config.process.args 0}}, {{range …}}{{end}}\n"
+    "      --type    container, image, network or volume: only that kind\n"
+    "  -s, --size    a container's SizeRw (its writable layer) and SizeRootFs (with its image)\n"
+    "  a NAME that is none of them: an error on stderr, the others shown, exit status 1";
 
 BERTH_CMD(inspect)
 {
 	static const struct option lo[] = {
 	    {"format", required_argument, NULL, 'f'},
+	    {"type", required_argument, NULL, 't'},
+	    {"size", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	const char *format = NULL;
-	int opt;
+	static const char *const types[] = {"container", "image", "network", "volume"};
+	const char *format = NULL, *type = NULL;
+	bool size = false;
+	int opt, status = 0;
 
-	while ((opt = cli_getopt(argc, argv, "f:h", lo, inspect_usage, err)) != -1) {
-		if (opt != 'f')
+	while ((opt = cli_getopt(argc, argv, "f:sh", lo, inspect_usage, err)) != -1) {
+		if (opt == 'f') {
+			format = optarg;
+		} else if (opt == 't') {
+			bool ok = false;
+			for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+				ok = ok || strcmp(optarg, types[i]) == 0;
+			if (!ok)
+				return berth_error(
+				    err, 0,
+				    "bad --type `%s`: expected container, image, network "
+				    "or volume",
+				    optarg);
+			type = optarg;
+		} else if (opt == 's') {
+			size = true;
+		} else {
 			return CLI_RET(opt);
-		format = optarg;
+		}
 	}
 	if (optind >= argc)
 		return berth_error(err, 0, "expected a NAME (berth inspect --help)");
 	if (format && strcmp(format, "json") == 0)
 		format = NULL;
-	/* every name first: a bad one prints nothing */
 	for (int i = optind; i < argc; i++) {
-		struct ctr_info c;
-		if (ctr_get(e, argv[i], &c, err) < 0)
-			return -1;
-		ctr_info_free(&c);
-	}
-	for (int i = optind; i < argc; i++) {
-		struct ctr_info c;
 		char *t = NULL;
-		if (ctr_get(e, argv[i], &c, err) < 0)
+		int r = engine_inspect(e, argv[i], type, size, format, &t, err);
+		if (r < 0)
 			return -1;
-		if (format && ctr_inspect_format(e, &c, format, &t, err) < 0) {
-			ctr_info_free(&c);
-			return -1;
+		if (r == 1) {
+			/* as Docker: the others still shown, exit status 1 */
+			fprintf(stderr, "berth: inspect: no such %s: %s\n", type ?: "object",
+			        argv[i]);
+			status = 1;
+			continue;
 		}
-		if (!format)
-			t = ctr_inspect_json(e, &c);
 		puts(t);
 		free(t);
-		ctr_info_free(&c);
 	}
-	return 0;
+	fflush(stdout);
+	return status;
 }

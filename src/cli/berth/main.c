@@ -169,6 +169,10 @@ static int main_run(const char *root, cmd_fn fn, const char *name, int argc, cha
 		return 125;
 	}
 	optind = 1;
+	/* as Docker's: everything after run's, create's and exec's IMAGE/NAME belongs to the
+	 * container's command, and after top's NAME to ps */
+	cli_set_interspersed(
+	    !(fn == cmd_run || fn == cmd_create || fn == cmd_exec || fn == cmd_top));
 	r = fn(&e, argc, argv, &err);
 	engine_close(&e);
 	if (r < 0) {

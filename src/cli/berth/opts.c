@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The option parsing every berth command shares: getopt_long, but a long option must be
  * given in full (getopt_long takes any unique prefix, and `--pid host` would be read as
- * `--pids-limit host`), and the errors are one line naming the option. */
+ * `--pids-limit host`), and the errors are one line naming the option. As Docker's CLI
+ * (cobra), options may follow the operands (`berth rm c1 -f`), except for the commands whose
+ * operands after the first belong to the container (cli_set_interspersed). */
 #include "commands.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -60,6 +63,85 @@ static int opts_fail(berth_error_t *err, const char *fmt, ...)
 	return CLI_FAIL;
 }
 
+static bool opts_interspersed;
+
+void cli_set_interspersed(bool on)
+{
+	opts_interspersed = on;
+}
+
+/* Whether the short option c takes a value (c: in shorts followed by ':'; "::" counts as
+ * not, its value being only ever attached). */
+static bool opts_short_value(const char *shorts, char c)
+{
+	const char *p = c == ':' || c == '+' ? NULL : strchr(shorts, c);
+
+	return p && p[1] == ':' && p[2] != ':';
+}
+
+/* argv[i] (an option) and, when it takes a value that is not attached, argv[i + 1]: how many
+ * elements it spans. */
+static int opts_span(char **argv, int argc, int i, const char *shorts, const struct option *lo)
+{
+	const char *a = argv[i];
+
+	if (a[1] == '-') {
+		const struct option *o = opts_exact(a, lo);
+		return o && o->has_arg == required_argument && strchr(a, '=') == NULL &&
+		               i + 1 < argc
+		           ? 2
+		           : 1;
+	}
+	for (const char *p = a + 1; *p; p++)
+		if (opts_short_value(shorts, *p))
+			return p[1] == '\0' && i + 1 < argc ? 2 : 1;
+	return 1;
+}
+
+/* The options from optind on moved before the operands (each keeping its order, a value with
+ * its option, a `--` after the options: what follows it stays operands), so that getopt_long
+ * in order ("+") reads them all. Idempotent: called again it changes nothing. */
+static void opts_permute(int argc, char **argv, const char *shorts, const struct option *lo)
+{
+	int n = argc - optind, no = 0, nr = 0, i = optind;
+	char **opt, **rest;
+
+	if (n <= 1)
+		return;
+	opt = xmalloc0((size_t)n * sizeof(*opt));
+	rest = xmalloc0((size_t)n * sizeof(*rest));
+	for (; i < argc && strcmp(argv[i], "--") != 0;) {
+		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			int k = opts_span(argv, argc, i, shorts, lo);
+			for (int j = 0; j < k; j++)
+				opt[no++] = argv[i++];
+		} else {
+			rest[nr++] = argv[i++];
+		}
+	}
+	/* `--` and all after it: after the options, before the operands */
+	for (; i < argc; i++)
+		opt[no++] = argv[i];
+	{
+		int k = optind, d = -1;
+		for (int j = 0; j < no; j++)
+			if (strcmp(opt[j], "--") == 0) {
+				d = j;
+				break;
+			}
+		/* the options before `--`, then `--`, then the operands before it, then the
+		 * rest after it */
+		for (int j = 0; j < (d < 0 ? no : d + 1); j++)
+			argv[k++] = opt[j];
+		for (int j = 0; j < nr; j++)
+			argv[k++] = rest[j];
+		for (int j = d + 1; d >= 0 && j < no; j++)
+			argv[k++] = opt[j];
+	}
+	free(opt);
+	free(rest);
+}
+
 int cli_getopt(int argc, char **argv, const char *shorts, const struct option *lo,
                const char *usage, berth_error_t *err)
 {
@@ -70,6 +152,10 @@ int cli_getopt(int argc, char **argv, const char *shorts, const struct option *l
 	const char *arg = at < argc ? argv[at] : NULL;
 
 	opts_command(usage, argv[0], cmd, sizeof(cmd));
+	if (opts_interspersed) {
+		opts_permute(argc, argv, shorts, lo);
+		arg = at < argc ? argv[at] : NULL;
+	}
 	snprintf(spec, sizeof(spec), "+:%s", shorts);
 	opterr = 0;
 	/* a long option must be spelled out: no prefix of one (nor of --help) */
