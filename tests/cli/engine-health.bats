@@ -51,30 +51,7 @@ wait_checker_gone() {
 
 # image_with_healthcheck SRC NAME JSON: SRC's image with config.Healthcheck = JSON, as NAME.
 image_with_healthcheck() {
-	local d
-	d=$(mktemp -d "$BATS_TEST_TMPDIR/hc.XXXXXX")
-	mkdir -p "$d/x"
-	b image export "$1" "$d/src.tar"
-	tar -C "$d/x" -xf "$d/src.tar"
-	python3 - "$d/x" "$3" <<-'P'
-	import hashlib, json, os, sys
-	d, value = sys.argv[1], json.loads(sys.argv[2])
-	blob = lambda h: os.path.join(d, 'blobs/sha256', h)
-	def put(data):
-	    h = hashlib.sha256(data).hexdigest()
-	    open(blob(h), 'wb').write(data)
-	    return {'digest': 'sha256:' + h, 'size': len(data)}
-	idx = json.load(open(os.path.join(d, 'index.json')))
-	m = json.load(open(blob(idx['manifests'][0]['digest'][7:])))
-	c = json.load(open(blob(m['config']['digest'][7:])))
-	c.setdefault('config', {})['Healthcheck'] = value
-	m['config'].update(put(json.dumps(c).encode()))
-	idx['manifests'][0].update(put(json.dumps(m).encode()))
-	idx['manifests'][0].pop('annotations', None)
-	json.dump(idx, open(os.path.join(d, 'index.json'), 'w'))
-	P
-	tar -C "$d/x" -cf "$d/out.tar" .
-	b image import "$d/out.tar" "$2"
+	image_with_config "$1" "$2" Healthcheck "$3" json
 }
 
 @test "health: starting, then healthy after a pass; ps and inspect show it" {

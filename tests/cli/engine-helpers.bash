@@ -20,3 +20,20 @@ assert_nothing_left() {
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
 
+# wait_pid PID: the status of a background job of the test, polled (bounded) for its end;
+# one that does not end is killed (by its pid) and counts as a failure (status 200).
+wait_pid() {
+	local i st=0
+	for i in $(seq 300); do
+		[ -e "/proc/$1" ] || break
+		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ] || break
+		sleep 0.1
+	done
+	if [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; then
+		kill -9 "$1"
+		wait "$1" || true
+		return 200
+	fi
+	wait "$1" || st=$?
+	return "$st"
+}

@@ -35,24 +35,6 @@ cat_procs() {
 	fi
 }
 
-# wait_pid PID: the status of a background job of the test, polled (bounded) for its end;
-# one that does not end is killed (by its pid) and counts as a failure (status 200).
-wait_pid() {
-	local i st=0
-	for i in $(seq 300); do
-		[ -e "/proc/$1" ] || break
-		[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ] || break
-		sleep 0.1
-	done
-	if [ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]; then
-		kill -9 "$1"
-		wait "$1" || true
-		return 200
-	fi
-	wait "$1" || st=$?
-	return "$st"
-}
-
 # wait_status NAME TEXT: poll (bounded) until ps -a shows NAME's row with TEXT in it.
 wait_status() {
 	local i

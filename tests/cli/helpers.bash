@@ -144,17 +144,20 @@ engine_rm_all() {
 	done
 }
 
-# image_with_config SRC NAME KEY VALUE: import as NAME the image SRC with its config's
-# config.KEY set to VALUE (a string), through an OCI archive rewritten here.
+# image_with_config SRC NAME KEY VALUE [json]: import as NAME the image SRC with its
+# config's config.KEY set to VALUE (a string; with json, VALUE is JSON), through an OCI
+# archive rewritten here.
 image_with_config() {
 	local d
 	d=$(mktemp -d "$BATS_TEST_TMPDIR/cfg.XXXXXX")
 	mkdir -p "$d/x"
 	b image export "$1" "$d/src.tar"
 	tar -C "$d/x" -xf "$d/src.tar"
-	python3 - "$d/x" "$3" "$4" <<-'P'
+	python3 - "$d/x" "$3" "$4" "${5:-}" <<-'P'
 	import hashlib, json, os, sys
 	d, key, value = sys.argv[1], sys.argv[2], sys.argv[3]
+	if sys.argv[4] == 'json':
+	    value = json.loads(value)
 	blob = lambda h: os.path.join(d, 'blobs/sha256', h)
 	def put(data):
 	    h = hashlib.sha256(data).hexdigest()
