@@ -43,6 +43,9 @@ int cli_exit_status(const char *cmd, berth_error_t *err);
  * and SIZE (decimal units, three digits: "2.04MB") (images.c). */
 void cli_ago(const char *created, char *out, size_t size);
 void cli_size(uint64_t n, char *out, size_t size);
+/* n bytes in go-units' style with `digits` significant digits: decimal units (kB, MB: Docker's
+ * HumanSize) or binary ones (KiB, MiB: its BytesSize). */
+void cli_human(uint64_t n, bool binary, int digits, char *out, size_t size);
 /* The question a prune asks without -f, as one line on stderr ("WARNING! This will remove
  * WHAT. Are you sure you want to continue? [y/N] "), answered by a line on stdin: true for y
  * or yes; else (EOF too) the line ends "nothing removed (-f skips this question)" (system.c). */

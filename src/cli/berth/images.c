@@ -81,18 +81,25 @@ void cli_ago(const char *created, char *out, size_t size)
 		snprintf(out, size, "%lld years ago", (long long)(d / 3600 / 24 / 365));
 }
 
+void cli_human(uint64_t n, bool binary, int digits, char *out, size_t size)
+{
+	static const char *const dec[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	static const char *const bin[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	const char *const *units = binary ? bin : dec;
+	double v = (double)n, k = binary ? 1024 : 1000;
+	size_t u = 0;
+
+	while (v >= k && u + 1 < ARRAY_SIZE(dec)) {
+		v /= k;
+		u++;
+	}
+	snprintf(out, size, "%.*g%s", digits, v, units[u]);
+}
+
 /* Docker's SIZE: decimal units, three significant digits ("2.04MB", "77.8MB", "150B") */
 void cli_size(uint64_t n, char *out, size_t size)
 {
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-	double v = (double)n;
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(out, size, "%.3g%s", v, units[u]);
+	cli_human(n, false, 3, out, size);
 }
 
 BERTH_CMD(images)

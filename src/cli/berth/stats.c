@@ -29,15 +29,7 @@ static const char stats_usage[] =
 /* go-units' BytesSize (binary, four digits: "1.5MiB"), as Docker's MEM USAGE */
 static void stats_bytes(uint64_t n, char *out, size_t size)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	double v = (double)n;
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, size, "%.4g%s", v, units[u]);
+	cli_human(n, true, 4, out, size);
 }
 
 /* A container shown, its last sample kept for the next CPU % */

@@ -31,15 +31,7 @@ bool cli_confirm(const char *what)
 /* Docker's reclaimed space and df sizes: go-units' HumanSize, four digits ("16.43MB") */
 static void system_size(uint64_t n, char *out, size_t size)
 {
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-	double v = (double)n;
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(out, size, "%.4g%s", v, units[u]);
+	cli_human(n, false, 4, out, size);
 }
 
 static void system_reclaimed(uint64_t n)
@@ -460,15 +452,7 @@ BERTH_CMD(image_history)
 /* go-units' BytesSize: binary units, four digits ("3.84GiB") */
 static void system_bytes(uint64_t n, char *out, size_t size)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	double v = (double)n;
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, size, "%.4g%s", v, units[u]);
+	cli_human(n, true, 4, out, size);
 }
 
 static int system_info_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
