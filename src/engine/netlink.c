@@ -347,7 +347,9 @@ out:
 	return rc;
 }
 
-int nl_link_del(const char *name, berth_error_t *err)
+/* One request about the link `name`: RTM_DELLINK, or RTM_NEWLINK setting it down. Gone
+ * already is no error. */
+static int nl_link_by_name(const char *name, bool del, berth_error_t *err)
 {
 	struct nl *n = xmalloc0(sizeof(*n));
 	struct nlmsghdr *h;
@@ -358,41 +360,29 @@ int nl_link_del(const char *name, berth_error_t *err)
 		free(n);
 		return -1;
 	}
-	h = nl_msg(n, RTM_DELLINK, 0);
+	h = nl_msg(n, del ? RTM_DELLINK : RTM_NEWLINK, 0);
 	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
+	if (!del)
+		ifm->ifi_change = IFF_UP; /* ifi_flags 0: down */
 	mnl_attr_put_strz(h, IFLA_IFNAME, name);
 	r = nl_talk(n, h, NULL, NULL);
 	nl_close(n);
 	free(n);
 	if (r < 0 && r != -ENODEV)
-		return berth_error(err, -r, "netlink: delete the link `%s`", name);
+		return del ? berth_error(err, -r, "netlink: delete the link `%s`", name)
+		           : berth_error(err, -r, "netlink: set the link `%s` down", name);
 	return 0;
+}
+
+int nl_link_del(const char *name, berth_error_t *err)
+{
+	return nl_link_by_name(name, true, err);
 }
 
 int nl_link_down(const char *name, berth_error_t *err)
 {
-	struct nl *n = xmalloc0(sizeof(*n));
-	struct nlmsghdr *h;
-	struct ifinfomsg *ifm;
-	int r;
-
-	if (nl_open(n, err) < 0) {
-		free(n);
-		return -1;
-	}
-	h = nl_msg(n, RTM_NEWLINK, 0);
-	ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_change = IFF_UP;
-	ifm->ifi_flags = 0;
-	mnl_attr_put_strz(h, IFLA_IFNAME, name);
-	r = nl_talk(n, h, NULL, NULL);
-	nl_close(n);
-	free(n);
-	if (r < 0 && r != -ENODEV)
-		return berth_error(err, -r, "netlink: set the link `%s` down", name);
-	return 0;
+	return nl_link_by_name(name, false, err);
 }
 
 /* Enter the network namespace fd (saving ours in *self) and open a netlink socket there. */
