@@ -874,6 +874,41 @@ static int net_write(const char *dir, const char *file, const char *text, berth_
 	return util_write_file_atomic(p, text, strlen(text), 0644, err);
 }
 
+/* --ip and --ip6 (either may be NULL) against the network net: a host address of its
+ * subnet (IPv6: of its subnet6, when it has one) that is not the gateway. run/create and
+ * network connect. */
+static int net_check_addrs(json_t *net, const char *ip, const char *ip6, berth_error_t *err)
+{
+	const char *name = jstr(net, "name");
+
+	if (ip) {
+		struct net_cidr c;
+		uint32_t gw, a;
+		if (net_parse_def(net, &c, &gw) < 0 || net_ip4_parse(ip, &a) < 0 ||
+		    !net_cidr_host(&c, a) || a == gw)
+			return berth_error(err, 0,
+			                   "bad --ip `%s`: expected a free address of %s (network "
+			                   "\"%s\")",
+			                   ip, jstr(net, "subnet") ?: "?", name);
+	}
+	if (ip6) {
+		struct net_cidr6 c6;
+		uint8_t gw6[16], a6[16];
+		if (net_parse_def6(net, &c6, gw6) != 0)
+			return berth_error(err, 0,
+			                   "bad --ip6 `%s`: network \"%s\" has no IPv6 (network "
+			                   "create --ipv6)",
+			                   ip6, name);
+		if (net_ip6_parse(ip6, a6) < 0 || !net_cidr6_host(&c6, a6) ||
+		    memcmp(a6, gw6, 16) == 0)
+			return berth_error(err, 0,
+			                   "bad --ip6 `%s`: expected a free address of %s (network "
+			                   "\"%s\")",
+			                   ip6, jstr(net, "subnet6") ?: "?", name);
+	}
+	return 0;
+}
+
 int net_prepare(struct engine *e, const struct image *img, const struct run_opts *o, const char *id,
                 const char *dir, json_t **out, char **netns, berth_error_t *err)
 {
@@ -929,39 +964,9 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		                   "--network-alias needs a user-created network (the "
 		                   "default one resolves no names, as Docker's)");
 	}
-	if (o->ip) {
-		struct net_cidr c;
-		uint32_t gw, ip;
-		if (net_parse_def(net, &c, &gw) < 0 || net_ip4_parse(o->ip, &ip) < 0 ||
-		    !net_cidr_host(&c, ip) || ip == gw) {
-			berth_error(err, 0,
-			            "bad --ip `%s`: expected a free address of %s (network \"%s\")",
-			            o->ip, jstr(net, "subnet") ?: "?", network);
-			json_decref(net);
-			return -1;
-		}
-	}
-	if (o->ip6) {
-		struct net_cidr6 c6;
-		uint8_t gw6[16], ip6[16];
-		int has6 = net_parse_def6(net, &c6, gw6);
-		if (has6 != 0) {
-			berth_error(err, 0,
-			            "bad --ip6 `%s`: network \"%s\" has no IPv6 (network create "
-			            "--ipv6)",
-			            o->ip6, network);
-			json_decref(net);
-			return -1;
-		}
-		if (net_ip6_parse(o->ip6, ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
-		    memcmp(ip6, gw6, 16) == 0) {
-			berth_error(
-			    err, 0,
-			    "bad --ip6 `%s`: expected a free address of %s (network \"%s\")",
-			    o->ip6, jstr(net, "subnet6") ?: "?", network);
-			json_decref(net);
-			return -1;
-		}
+	if (net_check_addrs(net, o->ip, o->ip6, err) < 0) {
+		json_decref(net);
+		return -1;
 	}
 	if (o->mac) {
 		uint8_t m[6];
@@ -1274,31 +1279,8 @@ static int connect_check(json_t *net, const struct network_connect_opts *o, bert
 {
 	const char *name = jstr(net, "name");
 
-	if (o->ip) {
-		struct net_cidr c;
-		uint32_t gw, ip;
-		if (net_parse_def(net, &c, &gw) < 0 || net_ip4_parse(o->ip, &ip) < 0 ||
-		    !net_cidr_host(&c, ip) || ip == gw)
-			return berth_error(err, 0,
-			                   "bad --ip `%s`: expected a free address of %s (network "
-			                   "\"%s\")",
-			                   o->ip, jstr(net, "subnet") ?: "?", name);
-	}
-	if (o->ip6) {
-		struct net_cidr6 c6;
-		uint8_t gw6[16], ip6[16];
-		if (net_parse_def6(net, &c6, gw6) != 0)
-			return berth_error(err, 0,
-			                   "bad --ip6 `%s`: network \"%s\" has no IPv6 (network "
-			                   "create --ipv6)",
-			                   o->ip6, name);
-		if (net_ip6_parse(o->ip6, ip6) < 0 || !net_cidr6_host(&c6, ip6) ||
-		    memcmp(ip6, gw6, 16) == 0)
-			return berth_error(err, 0,
-			                   "bad --ip6 `%s`: expected a free address of %s (network "
-			                   "\"%s\")",
-			                   o->ip6, jstr(net, "subnet6") ?: "?", name);
-	}
+	if (net_check_addrs(net, o->ip, o->ip6, err) < 0)
+		return -1;
 	if (o->n_aliases && strcmp(name, NET_DEFAULT) == 0)
 		return berth_error(err, 0,
 		                   "--alias needs a user-created network (the default one resolves "
