@@ -5,8 +5,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 
-const char *dl_open(const char *so, const struct dl_sym *syms, size_t n, char *msg,
-                    size_t msg_len)
+const char *dl_open(const char *so, const struct dl_sym *syms, size_t n, char *msg, size_t msg_len)
 {
 	void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
 

@@ -15,7 +15,6 @@ struct dl_sym {
 
 /* so dlopen'ed with every symbol of syms[0..n) resolved: NULL; or what failed, written to
  * msg (and no symbol kept). The library stays loaded for the life of the process. */
-const char *dl_open(const char *so, const struct dl_sym *syms, size_t n, char *msg,
-                    size_t msg_len);
+const char *dl_open(const char *so, const struct dl_sym *syms, size_t n, char *msg, size_t msg_len);
 
 #endif
