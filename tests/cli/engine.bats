@@ -72,16 +72,21 @@ podman_image() {
 	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
 }
 
-@test "run of a stored image loads neither libcurl, libcrypto nor libarchive (loaded on first use)" {
+@test "run of a stored image loads neither libcurl, libcrypto, libarchive, libnftables nor libslirp (loaded on first use)" {
 	b run --rm --network none busybox true
 	# LD_DEBUG=files: the dynamic loader names each library it loads, in every berth process
 	LD_DEBUG=files "$BERTH" --root "$ROOT" run --rm --network none busybox true 2>"$BATS_TEST_TMPDIR/ld"
 	grep -q 'file=libc.so.6' "$BATS_TEST_TMPDIR/ld"
-	run grep -E 'file=(libcurl|libcrypto|libarchive)' "$BATS_TEST_TMPDIR/ld"
+	run grep -E 'file=(libcurl|libcrypto|libarchive|libnftables|libslirp|libglib)' "$BATS_TEST_TMPDIR/ld"
 	[ "$status" -eq 1 ]
 	# and a command that needs one loads it
 	LD_DEBUG=files "$BERTH" --root "$ROOT" image export busybox >"$BATS_TEST_TMPDIR/t.tar" 2>"$BATS_TEST_TMPDIR/ld2"
 	grep -q 'file=libarchive.so.13' "$BATS_TEST_TMPDIR/ld2"
+	# the firewall of a new network, set up by its first container
+	b network create ldnet
+	LD_DEBUG=files "$BERTH" --root "$ROOT" run --rm --network ldnet busybox true 2>"$BATS_TEST_TMPDIR/ld3"
+	b network rm ldnet
+	grep -q 'file=libnftables.so.1' "$BATS_TEST_TMPDIR/ld3"
 }
 
 @test "built-in busybox: an index of linux/amd64 and linux/riscv64; amd64 only, saying why, without the riscv64 binary" {
