@@ -77,6 +77,22 @@ refused() {
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *'`x\x1b[31mred`'* ]]
+	# what the command line quotes before any command runs
+	run rt $'fr\nob'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'unknown command `fr\nob`'* ]]
+	run rt $'--x\ny' list
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'unknown global option `--x\ny`'* ]]
+	run rt --log $'/nonexistent/l\nog' list
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'--log `/nonexistent/l\nog`'* ]]
 	long=$(head -c 200 /dev/zero | tr '\0' a)
 	run rt state "$long"
 	echo "$output"
