@@ -257,7 +257,7 @@ host_fd_dir() {
 	cfg_set "$BUNDLE" '.process.cwd = "/tmp"'
 	rt create --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3</dev/null 7<"$hostdir" >/dev/null
 	rt start "$ID" 7<"$hostdir"
-	for i in $(seq 200); do rt state "$ID" | jqe '.status == "stopped"' >/dev/null && break; sleep 0.05; done
+	for i in $(seq 1200); do rt state "$ID" | jqe '.status == "stopped"' >/dev/null && break; sleep 0.05; done
 	rt delete "$ID"
 	run cat "$BUNDLE/rootfs/out"
 	echo "$output"
