@@ -454,6 +454,36 @@ image_workdir() {
 	b rm -f "$id"
 }
 
+# wd_refused ARG…: berth ARG… with the caller holding fd 7 on a host directory is refused in
+# one line by the runtime's check of the working directory, showing nothing of that directory.
+wd_refused() {
+	run bash -c "exec 7<'$BATS_TEST_TMPDIR/host-side'; '$BERTH' --root '$ROOT' $*"
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'process.cwd'* ]]
+	[[ "$output" != *host-only-file* ]]
+}
+
+@test "a working directory through a symlink of the image to /proc/self/fd/7: image WorkingDir, run -w, exec -w" {
+	local d=$BATS_TEST_TMPDIR
+	mkdir "$d/host-side"
+	touch "$d/host-side/host-only-file"
+	"$BERTH_TOP/scripts/make-rootfs.sh" "$d/rootfs" >/dev/null
+	ln -s /proc/self/fd/7 "$d/rootfs/fdlink"
+	tar -C "$d/rootfs" -cf "$d/rootfs.tar" .
+	b image import "$d/rootfs.tar" fdimg >/dev/null
+	image_with_config fdimg fdwd WorkingDir /fdlink
+	# not under /proc as written: the engine passes it on and the runtime refuses it
+	wd_refused run --rm --network none fdwd ls
+	[ -z "$(ls "$ROOT/containers")" ]
+	wd_refused run --rm --network none -w /fdlink fdimg ls
+	[ -z "$(ls "$ROOT/containers")" ]
+	id=$(b run -d --network none fdimg sleep 100)
+	wd_refused exec -w /fdlink "$id" ls
+	b rm -f "$id"
+}
+
 @test "exec: -i passes stdin (and only then), -t gives a terminal, the exit status" {
 	bats_require_minimum_version 1.5.0 # run -127
 	id=$(b run -d busybox sleep 100)
