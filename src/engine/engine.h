@@ -124,6 +124,17 @@ int image_index_add(struct engine *e, const char *name, const char *manifest_dig
                     uint64_t manifest_size, const char *media_type, berth_error_t *err);
 int image_make_busybox(struct engine *e, berth_error_t *err);
 
+/* ---- foreign platforms (binfmt.c, binfmt.h) ------------------------------------------- */
+/* Before a container of an image of arch (an image config's "architecture", Go's spelling)
+ * runs: nothing when the host runs it natively; else binfmt_misc mounted and a handler with
+ * the F flag for arch (berth-ARCH, running qemu-ARCH-static from $BERTH_QEMU_DIR, else
+ * /usr/bin, registered when there is none). asked: the platform was asked for (--platform),
+ * so an architecture berth cannot emulate is an error; otherwise the kernel says, as before.
+ * One line when it cannot be (no interpreter: which package to install). */
+int binfmt_prepare(const char *arch, bool asked, berth_error_t *err);
+/* OS/ARCH[/VARIANT]: one line naming --platform when it is not. */
+int platform_check(const char *platform, berth_error_t *err);
+
 /* ---- registries (registry.c, pull.c, push.c) ------------------------------------------ */
 struct reg_opts {
 	const char *platform; /* OS/ARCH[/VARIANT]; NULL: the host's */
@@ -293,6 +304,7 @@ struct run_opts {
 	const char *log_driver; /* json-file, k8s-file (NULL: the default), none */
 	char **log_opts;        /* --log-opt K=V */
 	size_t n_log_opts;
+	const char *platform; /* --platform OS/ARCH[/VARIANT] (the image is that variant) */
 };
 
 /* resources.c: a RES_OPT_* option's value into o (one line naming the flag otherwise). */

@@ -255,6 +255,13 @@ int platform_parse(const char *s, struct platform *p, berth_error_t *err)
 	return 0;
 }
 
+int platform_check(const char *platform, berth_error_t *err)
+{
+	struct platform p;
+
+	return platform_parse(platform, &p, err);
+}
+
 void platform_host(struct platform *p)
 {
 	struct utsname u;
