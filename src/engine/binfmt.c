@@ -21,29 +21,29 @@
 #define QEMU_DIR     "/usr/bin"
 
 /* Debian's /usr/lib/binfmt.d/qemu-*.conf (x86_64 from qemu's qemu-binfmt-conf.sh) */
-#define ELF64LE(m0, m1)                                                                      \
-	{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, m0, m1}
-#define MASK64LE                                                                             \
-	{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff,                         \
-	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff}
+#define ELF64LE(m0, m1)                                                                            \
+	{                                                                                          \
+		0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, m0, m1              \
+	}
+#define MASK64LE                                                                                   \
+	{                                                                                          \
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff,      \
+		    0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff                                       \
+	}
 static const struct binfmt_arch binfmt_table[] = {
     {"riscv64", "riscv64", ELF64LE(0xf3, 0x00), MASK64LE},
     {"arm64", "aarch64", ELF64LE(0xb7, 0x00), MASK64LE},
-    {"amd64",
-     "x86_64",
-     ELF64LE(0x3e, 0x00),
-     {0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xfe, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xfe, 0xff, 0xff, 0xff}},
-    {"ppc64le",
-     "ppc64le",
-     ELF64LE(0x15, 0x00),
-     {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xfe, 0xff, 0xff, 0x00}},
+    {"amd64", "x86_64", ELF64LE(0x3e, 0x00), {0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xfe,
+                                              0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                              0xff, 0xff, 0xfe, 0xff, 0xff, 0xff}},
+    {"ppc64le", "ppc64le", ELF64LE(0x15, 0x00), {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                 0xff, 0xff, 0xfe, 0xff, 0xff, 0x00}},
     {"s390x",
      "s390x",
      {0x7f, 'E', 'L', 'F', 2, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x16},
-     {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xff, 0xfe, 0xff, 0xff}},
+     {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff}},
     {"arm",
      "arm",
      {0x7f, 'E', 'L', 'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x28, 0x00},
@@ -205,10 +205,10 @@ static int binfmt_register(const struct binfmt_arch *a, const char *interp, bert
 	line = t;
 	fd = open(BINFMT_DIR "/register", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
-		r = errno == EEXIST ? 0 /* another berth was first */
-		                    : berth_error(err, errno,
-		                                  "register binfmt_misc handler berth-%s for %s",
-		                                  a->arch, interp);
+		r = errno == EEXIST
+		        ? 0 /* another berth was first */
+		        : berth_error(err, errno, "register binfmt_misc handler berth-%s for %s",
+		                      a->arch, interp);
 	if (fd >= 0)
 		close(fd);
 	free(line);
@@ -245,12 +245,12 @@ int binfmt_prepare(const char *arch, bool asked, berth_error_t *err)
 		                   BINFMT_DIR, arch, BINFMT_DIR);
 	}
 	if (st.name && !st.fix_binary) {
-		r = berth_error(err, 0,
-		                "binfmt_misc handler %s for linux/%s (interpreter %s) has no F flag: "
-		                "its interpreter would be looked for inside the container; "
-		                "register it with F (or disable it: echo 0 > %s/%s)",
-		                st.name, arch, st.interpreter ? st.interpreter : "?", BINFMT_DIR,
-		                st.name);
+		r = berth_error(
+		    err, 0,
+		    "binfmt_misc handler %s for linux/%s (interpreter %s) has no F flag: "
+		    "its interpreter would be looked for inside the container; "
+		    "register it with F (or disable it: echo 0 > %s/%s)",
+		    st.name, arch, st.interpreter ? st.interpreter : "?", BINFMT_DIR, st.name);
 		binfmt_state_free(&st);
 		return r;
 	}
