@@ -157,6 +157,69 @@ foreign_riscv64_handler() {
 	[ "$output" = created ]
 }
 
+# in_binfmt_sandbox SCRIPT: SCRIPT (sh) as root of a user and mount namespace of its own, with
+# a binfmt_misc of that namespace (empty; kernel 6.7+) on /proc/sys/fs/binfmt_misc: the host's
+# handlers are neither seen nor touched. $B is berth on the test's store.
+in_binfmt_sandbox() {
+	B="$BERTH --root $ROOT" unshare -Urm --propagation private sh -c \
+		'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc && eval "$1"' sh "$1"
+}
+
+binfmt_sandbox_or_skip() {
+	in_binfmt_sandbox 'test ! -e /proc/sys/fs/binfmt_misc/berth-riscv64' ||
+		skip "no binfmt_misc of a user namespace's own here (kernel 6.7+)"
+}
+
+@test "platform: with no handler for riscv64, berth registers berth-riscv64 with F (in a sandbox's binfmt_misc)" {
+	binfmt_sandbox_or_skip
+	run -0 in_binfmt_sandbox '$B create --name reg --network none --platform linux/riscv64 busybox true >/dev/null &&
+		cat /proc/sys/fs/binfmt_misc/berth-riscv64'
+	echo "$output"
+	[ "${lines[0]}" = enabled ]
+	[ "${lines[1]}" = "interpreter /usr/bin/qemu-riscv64-static" ]
+	[ "${lines[2]}" = "flags: POF" ]
+	[ "${lines[4]}" = "magic 7f454c460201010000000000000000000200f300" ]
+	[ "${lines[5]}" = "mask ffffffffffffff00fffffffffffffffffeffffff" ]
+	run -0 b rm reg
+	# no interpreter: nothing registered, nothing made
+	run -0 in_binfmt_sandbox 'BERTH_QEMU_DIR=/nonexistent $B create --network none --platform linux/riscv64 busybox true;
+		echo "status $?"; ls /proc/sys/fs/binfmt_misc'
+	[ "${lines[0]}" = "berth: create: platform linux/riscv64 needs /nonexistent/qemu-riscv64-static, which is not there (apt-get install qemu-user-static)" ]
+	[ "${lines[1]}" = "status 125" ]
+	[ "${lines[2]}" = register ]
+	[ "${lines[3]}" = status ]
+	[ "${#lines[@]}" -eq 4 ]
+	assert_nothing_left
+}
+
+@test "platform: another's riscv64 handler without F is refused in one line and left as it was" {
+	binfmt_sandbox_or_skip
+	run -0 in_binfmt_sandbox '
+		printf "%s" ":qemu-riscv64:M::\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xf3\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-riscv64-static:OP" \
+			>/proc/sys/fs/binfmt_misc/register
+		$B create --network none --platform linux/riscv64 busybox true; echo "status $?"
+		ls /proc/sys/fs/binfmt_misc; grep flags /proc/sys/fs/binfmt_misc/qemu-riscv64'
+	echo "$output"
+	[ "${lines[0]}" = "berth: create: binfmt_misc handler qemu-riscv64 for linux/riscv64 (interpreter /usr/bin/qemu-riscv64-static) has no F flag: its interpreter would be looked for inside the container; register it with F (or disable it: echo 0 > /proc/sys/fs/binfmt_misc/qemu-riscv64)" ]
+	[ "${lines[1]}" = "status 125" ]
+	[ "${lines[2]}" = qemu-riscv64 ]
+	[ "${lines[3]}" = register ]
+	[ "${lines[4]}" = status ]
+	[ "${lines[5]}" = "flags: PO" ]
+	assert_nothing_left
+	# disabled, it is not in the way: berth registers its own beside it
+	run -0 in_binfmt_sandbox '
+		printf "%s" ":qemu-riscv64:M::\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xf3\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-riscv64-static:OP" \
+			>/proc/sys/fs/binfmt_misc/register
+		echo 0 >/proc/sys/fs/binfmt_misc/qemu-riscv64
+		$B create --name beside --network none --platform linux/riscv64 busybox true >/dev/null; echo "status $?"
+		head -1 /proc/sys/fs/binfmt_misc/qemu-riscv64; grep flags /proc/sys/fs/binfmt_misc/berth-riscv64'
+	[ "${lines[0]}" = "status 0" ]
+	[ "${lines[1]}" = disabled ]
+	[ "${lines[2]}" = "flags: POF" ]
+	run -0 b rm beside
+}
+
 @test "platform: --pull missing with --platform pulls that variant when the stored image lacks it" {
 	start_registry "$BATS_TEST_TMPDIR/reg"
 	REG=127.0.0.1:$REG_PORT
