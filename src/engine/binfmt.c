@@ -6,6 +6,7 @@
 #include "regref.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,7 +73,8 @@ static int binfmt_hex(const char *s, unsigned char *out, size_t max)
 
 	while (s[0] && s[0] != '\n') {
 		unsigned v;
-		if (n >= max || sscanf(s, "%2x", &v) != 1 || !s[1])
+		if (n >= max || !isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) ||
+		    sscanf(s, "%2x", &v) != 1)
 			return -1;
 		out[n++] = (unsigned char)v;
 		s += 2;

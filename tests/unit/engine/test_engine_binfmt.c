@@ -18,13 +18,13 @@
 #include <unistd.h>
 
 /* Debian's qemu-riscv64 entry, with the flags given */
-#define RISCV_ENTRY(flags)                                                                   \
-	"enabled\ninterpreter /usr/libexec/qemu-binfmt/riscv64-binfmt-P\nflags: " flags "\n"    \
-	"offset 0\nmagic 7f454c460201010000000000000000000200f300\n"                          \
+#define RISCV_ENTRY(flags)                                                                         \
+	"enabled\ninterpreter /usr/libexec/qemu-binfmt/riscv64-binfmt-P\nflags: " flags "\n"       \
+	"offset 0\nmagic 7f454c460201010000000000000000000200f300\n"                               \
 	"mask ffffffffffffff00fffffffffffffffffeffffff\n"
-#define ARM64_ENTRY                                                                          \
-	"enabled\ninterpreter /usr/bin/qemu-aarch64-static\nflags: OCF\noffset 0\n"             \
-	"magic 7f454c460201010000000000000000000200b700\n"                                    \
+#define ARM64_ENTRY                                                                                \
+	"enabled\ninterpreter /usr/bin/qemu-aarch64-static\nflags: OCF\noffset 0\n"                \
+	"magic 7f454c460201010000000000000000000200b700\n"                                         \
 	"mask ffffffffffffff00fffffffffffffffffeffffff\n"
 
 static char dir[64];
@@ -120,6 +120,15 @@ static void test_offset_and_disabled(void **state)
 	binfmt_state_free(&st);
 	/* a big-endian machine's magic does not */
 	put("machine-only", "enabled\ninterpreter /opt/rv\nflags: F\noffset 18\nmagic 00f3\n");
+	binfmt_scan(dir, rv, &st);
+	assert_null(st.name);
+	binfmt_state_free(&st);
+	/* odd or not hex: matches nothing */
+	put("machine-only", "enabled\ninterpreter /opt/rv\nflags: F\noffset 18\nmagic f30\n");
+	binfmt_scan(dir, rv, &st);
+	assert_null(st.name);
+	binfmt_state_free(&st);
+	put("machine-only", "enabled\ninterpreter /opt/rv\nflags: F\noffset 18\nmagic f3zz\n");
 	binfmt_scan(dir, rv, &st);
 	assert_null(st.name);
 	binfmt_state_free(&st);
