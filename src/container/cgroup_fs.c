@@ -163,9 +163,9 @@ void cgroup_strv_free(char **v, size_t n)
 	free(v);
 }
 
-char **cgroup_hugepage_sizes(size_t *n)
+char **cgroup_hugepage_sizes(const char *dir, size_t *n)
 {
-	DIR *d = opendir("/sys/kernel/mm/hugepages");
+	DIR *d = opendir(dir ? dir : "/sys/kernel/mm/hugepages");
 	struct dirent *de;
 	char **v = NULL;
 

@@ -40,8 +40,9 @@ void cgroup_read_u64_or0(const char *dir, const char *file, uint64_t *v);
 int cgroup_read_key(const char *dir, const char *file, const char *key, uint64_t *v);
 bool cgroup_file_exists(const char *dir, const char *file);
 
-/* The hugepage sizes of the host ("2MB", "1GB"), from /sys/kernel/mm/hugepages. */
-char **cgroup_hugepage_sizes(size_t *n);
+/* The hugepage sizes of the host ("64KB", "2MB", "1GB": the kernel's names) from dir (NULL:
+ * /sys/kernel/mm/hugepages, which holds hugepages-2048kB/ …). */
+char **cgroup_hugepage_sizes(const char *dir, size_t *n);
 void cgroup_strv_free(char **v, size_t n);
 
 void cgroup_fs_sleep_ms(long ms);

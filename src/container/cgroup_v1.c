@@ -548,7 +548,7 @@ static int cgroup_v1_stats(const struct cgroup *cg, struct cgroup_stats *st, ber
 	cgroup_v1_blkio_stats(blkio, st);
 	if (huge != NULL) {
 		size_t n = 0;
-		char **sizes = cgroup_hugepage_sizes(&n);
+		char **sizes = cgroup_hugepage_sizes(NULL, &n);
 		for (size_t i = 0; i < n; i++) {
 			struct cgroup_hugetlb_entry h = {0};
 			cleanup_free char *u = xasprintf("hugetlb.%s.usage_in_bytes", sizes[i]);

@@ -373,7 +373,7 @@ static int cgroup_v2_stats(const struct cgroup *cg, struct cgroup_stats *st, ber
 		cgroup_v2_io_stats(io, st);
 	if (huge != NULL) {
 		size_t n = 0;
-		char **sizes = cgroup_hugepage_sizes(&n);
+		char **sizes = cgroup_hugepage_sizes(NULL, &n);
 		for (size_t i = 0; i < n; i++) {
 			struct cgroup_hugetlb_entry h = {0};
 			cleanup_free char *cur = xasprintf("hugetlb.%s.current", sizes[i]);

@@ -13,12 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -425,10 +423,7 @@ static void exec_child_error(int sync, berth_error_t *err)
 static int exec_load(const struct exec_opts *o, struct state **s, struct config **c,
                      berth_error_t *err)
 {
-	cleanup_free char *path = NULL;
-	cleanup_free char *text = NULL;
 	enum state_status st;
-	size_t len;
 
 	if (state_validate_id(o->id, err) < 0 || state_load(o->root, o->id, s, err) < 0)
 		return -1;
@@ -441,10 +436,7 @@ static int exec_load(const struct exec_opts *o, struct state **s, struct config 
 	if (st == STATE_CREATING)
 		return berth_error(err, 0, "cannot exec in container `%s`: it is being created",
 		                   o->id);
-	path = xasprintf("%s/%s/config.json", o->root, o->id);
-	if (util_read_file(path, &text, &len, err) < 0)
-		return -1;
-	return config_parse_saved(text, len, path, c, err);
+	return state_load_config(o->root, o->id, c, err);
 }
 
 struct exec_run_ctx {

@@ -42,7 +42,7 @@ int seccomp_build(const struct config_seccomp *s, struct seccomp_program **out, 
 void seccomp_program_free(struct seccomp_program *p);
 /* Whether the program has SCMP_ACT_NOTIFY rules (a listener fd comes out of the load). */
 bool seccomp_program_notifies(const struct seccomp_program *p);
-/* The program as text (libseccomp's PFC), heap allocated; for tests and --debug. */
+/* The program as text (libseccomp's PFC), heap allocated; for the unit tests. */
 char *seccomp_program_pfc(const struct seccomp_program *p);
 
 /* Install the filter on the calling thread. *notify_fd gets the listener (or -1). Without

@@ -436,10 +436,6 @@ char *ctr_inspect_json(struct engine *e, const struct ctr_info *c);
  * their JSON views (ctr_infos_json, image_list_json), a line each; *out is heap. */
 int template_render_each(const char *what, const char *tmpl, const char *json_array, char **out,
                          berth_error_t *err);
-/* inspect --format: the template (template.h: Go's text/template subset) over inspect's
- * document; *out is heap. One line "bad --format `TMPL`: why" when it cannot be. */
-int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *tmpl, char **out,
-                       berth_error_t *err);
 /* ---- ps (ctrlist.c) ----------------------------------------------------------------------- */
 /* Docker's State of a container: created, running, paused or exited. */
 const char *ctr_state_word(const struct ctr_info *c);

@@ -21,6 +21,7 @@
  * of the container's directory and written by a rename. */
 #include "image_priv.h"
 #include "exec.h"
+#include "supervise.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -487,7 +488,7 @@ static void health_probe(struct engine *e, const char *id, const struct health_c
 	}
 	/* it exited: what it wrote, without waiting for whoever else holds the pipe */
 	if (waitpid(child, &st, 0) == child)
-		r->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		r->exit_code = supervise_exit_status(st);
 	if (rd >= 0 && fcntl(rd, F_SETFL, O_NONBLOCK) == 0)
 		while (r->len < HEALTH_OUTPUT_MAX) {
 			ssize_t k = read(rd, r->output + r->len, HEALTH_OUTPUT_MAX - r->len);

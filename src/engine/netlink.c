@@ -281,11 +281,6 @@ static int nl_route_default(struct nl *n, unsigned idx, uint32_t gw)
 	return nl_talk(n, h, NULL, NULL);
 }
 
-bool nl_link_exists(const char *name)
-{
-	return if_nametoindex(name) != 0;
-}
-
 int nl_bridge_ensure(const char *name, uint32_t gw, int prefix, const struct nl_v6 *v6,
                      berth_error_t *err)
 {

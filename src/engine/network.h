@@ -98,7 +98,6 @@ int nl_bridge_ensure(const char *name, uint32_t gw, int prefix, const struct nl_
 int nl_link_del(const char *name, berth_error_t *err);
 /* Set a link down (no error when it is gone). */
 int nl_link_down(const char *name, berth_error_t *err);
-bool nl_link_exists(const char *name);
 /* A veth pair: `host` here, enslaved to `bridge` and up; `peer` (eth0) made straight in the
  * network namespace netns_fd, with mac (or NULL: a random one), ip/prefix, up, and a default
  * route through gw (0: none); with v6, its IPv6 address and route too; lo up there too. */

@@ -7,7 +7,6 @@
  * container's init through the runtime library all the same. */
 #include "image_priv.h"
 #include "events.h"
-#include "template.h"
 #include "network.h"
 #include "cgroup.h"
 #include "container.h"
@@ -341,16 +340,6 @@ char *ctr_inspect_json(struct engine *e, const struct ctr_info *c)
 
 	json_decref(o);
 	return t;
-}
-
-int ctr_inspect_format(struct engine *e, const struct ctr_info *c, const char *tmpl, char **out,
-                       berth_error_t *err)
-{
-	json_t *o = ctr_inspect_doc(e, c);
-	int r = template_render("--format", tmpl, o, out, err);
-
-	json_decref(o);
-	return r;
 }
 
 /* ---- acting on the container --------------------------------------------------------------- */

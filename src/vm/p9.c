@@ -1561,11 +1561,6 @@ error:
 	return o.off;
 }
 
-uint32_t p9_msize(const struct p9_server *s)
-{
-	return s->msize;
-}
-
 void p9_server_reset(struct p9_server *s)
 {
 	fid_clear(s);

@@ -33,7 +33,4 @@ void p9_server_reset(struct p9_server *s);
  * not fit), or 0 when not even an Rlerror fits in cap (cap < 11). */
 size_t p9_handle(struct p9_server *s, const uint8_t *req, size_t len, uint8_t *out, size_t cap);
 
-/* The msize agreed by Tversion (P9_MAX_MSIZE before it). */
-uint32_t p9_msize(const struct p9_server *s);
-
 #endif

@@ -472,6 +472,43 @@ static void test_v2_fake_full(void **state)
 	fake_v2_teardown(&fv);
 }
 
+/* ---- huge page sizes ------------------------------------------------------------------ */
+
+/* The kernel's names (mm/hugetlb_cgroup.c) for the sizes of any host, not only this one's:
+ * x86-64 offers 2 MB and 1 GB, arm64 64 KB, 2 MB, 32 MB, 512 MB, 1 GB and 16 GB. */
+static void test_hugepage_names(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/berth-test-hugepages-XXXXXX";
+	const char *dirs[] = {"hugepages-2048kB",  "hugepages-1048576kB", "hugepages-64kB",
+	                      "hugepages-32768kB", "hugepages-524288kB",  "hugepages-16777216kB",
+	                      "not-hugepages-8kB"};
+	const char *want[] = {"2MB", "1GB", "64KB", "32MB", "512MB", "16GB"};
+	char **v;
+	size_t n = 99;
+
+	assert_non_null(mkdtemp(tmpl));
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		cleanup_free char *p = xasprintf("%s/%s", tmpl, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	v = cgroup_hugepage_sizes(tmpl, &n);
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		bool found = false;
+		for (size_t k = 0; k < n; k++)
+			found = found || strcmp(v[k], want[i]) == 0;
+		if (!found)
+			fail_msg("%s is missing", want[i]);
+	}
+	cgroup_strv_free(v, n);
+	rm_rf(tmpl);
+	/* no such directory: no sizes */
+	v = cgroup_hugepage_sizes(tmpl, &n);
+	assert_null(v);
+	assert_int_equal(n, 0);
+}
+
 /* ---- a hybrid host against a fake tree ------------------------------------------------ */
 
 /* v1 hierarchies and a cgroup2 tree holding only hugetlb (this dev box's layout), found
@@ -1427,6 +1464,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_for),
 	    cmocka_unit_test(test_conversions),
+	    cmocka_unit_test(test_hugepage_names),
 	    cmocka_unit_test(test_detect_mountinfo),
 	    cmocka_unit_test(test_v2_fake_full),
 	    cmocka_unit_test(test_v2_fake_missing_controller),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for unpacking layers safely (src/engine/unpack.c): every way out of the layer
- * (`..`, absolute paths, symlinks out, hard links out) stays inside it or fails; OCI
+ * (`..`, absolute paths, symlinks out, hard links out, whiteouts and hard links under a
+ * symlinked parent) stays inside it or fails; OCI
  * whiteouts become overlayfs ones. Run as root (owners, device nodes, trusted xattrs). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -206,6 +207,46 @@ static void test_whiteout_dotdot(void **state)
 	assert_true(exists(s->top, "victim"));
 }
 
+/* Whiteouts, an opaque marker and a hard link's target under a symlink to a host directory
+ * (absolute, and `..` above the layer) are resolved inside the layer: the host directory keeps
+ * its file, its link count and has no opaque xattr. */
+static void test_symlink_parent(void **state)
+{
+	struct scratch *s = *state;
+	cleanup_free char *host = xasprintf("%s/hostdir", s->top);
+	cleanup_free char *victim = xasprintf("%s/hostdir/v", s->top);
+	const struct tar_ent h[] = {{"lnk", AE_IFLNK, host, 0}, {"h", AE_IFREG, "lnk/v", 1}};
+	const struct tar_ent h2[] = {{"rel", AE_IFLNK, "../hostdir", 0},
+	                             {"h2", AE_IFREG, "rel/v", 1}};
+	const struct tar_ent t[] = {{"lnk", AE_IFLNK, host, 0},
+	                            {"rel", AE_IFLNK, "../hostdir", 0},
+	                            {"lnk/.wh.v", AE_IFREG, "", 0},
+	                            {"rel/.wh.v", AE_IFREG, "", 0},
+	                            {"lnk/.wh..wh..opq", AE_IFREG, "", 0},
+	                            {"rel/.wh..wh..opq", AE_IFREG, "", 0}};
+	berth_error_t err = NULL;
+	struct stat st;
+	char v[4];
+
+	assert_int_equal(mkdir(host, 0755), 0);
+	assert_int_equal(util_write_file_atomic(victim, "v", 1, 0600, &err), 0);
+	/* a hard link to the host file through either link: no such file inside, refused */
+	assert_int_equal(unpack(s, h, 2, &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(unpack(s, h2, 2, &err), -1);
+	berth_error_release(&err);
+	assert_int_equal(lstat(victim, &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+	assert_false(exists(s->layer, "h"));
+	assert_false(exists(s->layer, "h2"));
+	/* whiteouts and opaque markers through them land inside the layer */
+	unpack(s, t, 6, &err);
+	berth_error_release(&err);
+	assert_int_equal(lstat(victim, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(getxattr(host, "trusted.overlay.opaque", v, sizeof(v)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +256,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hardlink_out, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_whiteouts, scratch_setup, scratch_teardown),
 	    cmocka_unit_test_setup_teardown(test_whiteout_dotdot, scratch_setup, scratch_teardown),
+	    cmocka_unit_test_setup_teardown(test_symlink_parent, scratch_setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests_name("engine unpack", tests, NULL, NULL);
 }
