@@ -92,6 +92,23 @@ struct image_summary {
 int image_summaries(struct engine *e, struct image_summary **out, size_t *n, berth_error_t *err);
 void image_summaries_free(struct image_summary *v, size_t n);
 char *image_list_json(struct engine *e, berth_error_t *err);
+/* images --filter (imagels.c): keep[i] for each of v[n] that every filter lets through, as
+ * Docker's: dangling=true|false (untagged or not), label=KEY[=VALUE] (every one), before=IMAGE
+ * and since=IMAGE (made earlier / later than it; several: the oldest / the newest),
+ * reference=PATTERN (any one: a glob over NAME:TAG or NAME, `*` not crossing `/`). A bad filter
+ * is one line naming it. */
+int image_filter(struct engine *e, const struct image_summary *v, size_t n, char **filters,
+                 size_t nf, bool *keep, berth_error_t *err);
+/* Docker's images fields of a row, made by the CLI: CreatedSince, CreatedAt, Size. */
+struct image_ls_row {
+	const char *created_since, *created_at, *size;
+};
+/* The kept ones of v[n] (keep NULL: all) as a JSON array's text: berth's {name, id, digest,
+ * size, created} (`images --format json`), and with rows Docker's fields as well (Repository,
+ * Tag, ID: 12 digits unless no_trunc, Digest, CreatedSince, CreatedAt, Size, VirtualSize,
+ * SharedSize, UniqueSize, Containers) for --format templates. */
+char *image_summaries_json(const struct image_summary *v, const bool *keep,
+                           const struct image_ls_row *rows, size_t n, bool no_trunc);
 char *image_inspect_json(struct engine *e, struct image *img);
 /* Removes ref's name (or the image, by id); *report (heap, or NULL) gets what Docker prints:
  * "Untagged: NAME\n" and, when the image itself went, "Deleted: sha256:ID\n". */
