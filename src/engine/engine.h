@@ -625,10 +625,12 @@ int volume_prune(struct engine *e, bool all, char ***names, size_t *n, berth_err
 /* -v, --mount and --tmpfs checked (one line naming the argument; duplicate destinations). */
 int volume_check_opts(const struct run_opts *o, berth_error_t *err);
 /* Under the engine's lock, for a new container whose rootfs is mounted: the volumes it names
- * made (an empty one filled from the image; *made_names those new), *oci_mounts the config.json
- * mounts and *rec_mounts the record's. Nothing made is left on failure. */
-int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootfs,
-                   struct json_t **oci_mounts, struct json_t **rec_mounts,
+ * made (an empty one filled from the image; *made_names those new), and an anonymous one for
+ * each of img's VOLUMEs (config.Volumes) on a path nothing else mounts (img may be NULL),
+ * *oci_mounts the config.json mounts and *rec_mounts the record's. Nothing made is left on
+ * failure. */
+int volume_prepare(struct engine *e, const struct run_opts *o, const struct image *img,
+                   const char *rootfs, struct json_t **oci_mounts, struct json_t **rec_mounts,
                    struct json_t **made_names, berth_error_t *err);
 /* The volumes volume_prepare made (made_names), removed: a create that failed later. */
 void volume_undo(struct engine *e, struct json_t *made_names);

@@ -35,7 +35,8 @@ static bool imagels_time(const char *s, struct imagels_time *t)
 	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
 	    isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
 	    isdigit((unsigned char)p[5]) && p[6] == '\0') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
 		if (*p == '-')
 			off = -off;
 	} else if (!((*p == 'Z' || *p == 'z') && p[1] == '\0')) {
@@ -82,7 +83,8 @@ static bool imagels_labels(json_t *labels, char **keys, char **vals, size_t nf)
 		if (strcmp(keys[f], "label") != 0)
 			continue;
 		eq = strchr(vals[f], '=');
-		k = xasprintf("%.*s", (int)(eq ? eq - vals[f] : (ptrdiff_t)strlen(vals[f])), vals[f]);
+		k = xasprintf("%.*s", (int)(eq ? eq - vals[f] : (ptrdiff_t)strlen(vals[f])),
+		              vals[f]);
 		v = json_object_get(labels, k);
 		if (v == NULL || (eq && strcmp(json_string_value(v) ?: "", eq + 1) != 0))
 			return false;
@@ -112,7 +114,8 @@ static int imagels_created_of(struct engine *e, const char *spec, const char *re
 int image_filter(struct engine *e, const struct image_summary *v, size_t n, char **filters,
                  size_t nf, bool *keep, berth_error_t *err)
 {
-	char **keys = xmalloc0((nf + 1) * sizeof(*keys)), **vals = xmalloc0((nf + 1) * sizeof(*vals));
+	char **keys = xmalloc0((nf + 1) * sizeof(*keys)),
+	     **vals = xmalloc0((nf + 1) * sizeof(*vals));
 	struct imagels_time before = {0}, since = {0};
 	bool has_before = false, has_since = false, labels = false, refs = false;
 	int dangling = -1, r = -1;
@@ -129,10 +132,11 @@ int image_filter(struct engine *e, const struct image_summary *v, size_t n, char
 		if (strcmp(keys[f], "dangling") != 0 && strcmp(keys[f], "label") != 0 &&
 		    strcmp(keys[f], "before") != 0 && strcmp(keys[f], "since") != 0 &&
 		    strcmp(keys[f], "reference") != 0) {
-			berth_error(err, 0,
-			            "bad --filter `%s`: unknown key `%s` (expected dangling, label, "
-			            "before, since or reference)",
-			            s, keys[f]);
+			berth_error(
+			    err, 0,
+			    "bad --filter `%s`: unknown key `%s` (expected dangling, label, "
+			    "before, since or reference)",
+			    s, keys[f]);
 			goto out;
 		}
 		if (vals[f][0] == '\0' || (strcmp(keys[f], "label") == 0 && vals[f][0] == '=')) {
@@ -140,7 +144,9 @@ int image_filter(struct engine *e, const struct image_summary *v, size_t n, char
 			goto out;
 		}
 		if (strcmp(keys[f], "dangling") == 0) {
-			int d = strcmp(vals[f], "true") == 0 ? 1 : strcmp(vals[f], "false") == 0 ? 0 : -1;
+			int d = strcmp(vals[f], "true") == 0    ? 1
+			        : strcmp(vals[f], "false") == 0 ? 0
+			                                        : -1;
 			if (d < 0 || (dangling >= 0 && d != dangling)) {
 				berth_error(err, 0,
 				            d < 0 ? "bad --filter `%s`: expected dangling=true or "
@@ -182,7 +188,8 @@ int image_filter(struct engine *e, const struct image_summary *v, size_t n, char
 			keep[i] = false;
 		/* the reference patterns OR */
 		for (size_t f = 0; f < nf && refs && keep[i] && !any; f++)
-			any = strcmp(keys[f], "reference") == 0 && imagels_reference(v[i].name, vals[f]);
+			any = strcmp(keys[f], "reference") == 0 &&
+			      imagels_reference(v[i].name, vals[f]);
 		if (refs && !any)
 			keep[i] = false;
 		/* every label must match: the image's config has them */
@@ -231,18 +238,22 @@ char *image_summaries_json(const struct image_summary *v, const bool *keep,
 			const char *colon = s->name ? strrchr(s->name, ':') : NULL;
 			if (colon && slash && colon < slash)
 				colon = NULL;
-			json_object_set_new(
-			    o, "Repository",
-			    s->name == NULL ? json_string("<none>")
-			    : colon         ? json_stringn(s->name, (size_t)(colon - s->name))
-			                    : json_string(s->name));
+			json_object_set_new(o, "Repository",
+			                    s->name == NULL ? json_string("<none>")
+			                    : colon
+			                        ? json_stringn(s->name, (size_t)(colon - s->name))
+			                        : json_string(s->name));
 			json_object_set_new(o, "Tag",
-			                    json_string(colon ? colon + 1 : s->name ? "latest" : "<none>"));
+			                    json_string(colon     ? colon + 1
+			                                : s->name ? "latest"
+			                                          : "<none>"));
 			json_object_set_new(o, "ID",
 			                    no_trunc ? json_sprintf("sha256:%s", s->id)
 			                             : json_stringn(s->id, strnlen(s->id, 12)));
-			json_object_set_new(o, "Digest", json_string(s->digest[0] ? s->digest : "<none>"));
-			json_object_set_new(o, "CreatedSince", json_string(rows[i].created_since ?: ""));
+			json_object_set_new(o, "Digest",
+			                    json_string(s->digest[0] ? s->digest : "<none>"));
+			json_object_set_new(o, "CreatedSince",
+			                    json_string(rows[i].created_since ?: ""));
 			json_object_set_new(o, "CreatedAt", json_string(rows[i].created_at ?: ""));
 			json_object_set_new(o, "Size", json_string(rows[i].size ?: ""));
 			json_object_set_new(o, "VirtualSize", json_string(rows[i].size ?: ""));
