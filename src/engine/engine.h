@@ -272,6 +272,9 @@ struct run_opts {
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;
+	/* -a: 1 << fd of each stream named (0: none named: all); attach_config: Docker's
+	 * Config.AttachStdin/Stdout/Stderr (the same bits) as inspect shows them */
+	unsigned attach, attach_config;
 	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
 	struct ctr_resources res; /* resources.c */
@@ -325,7 +328,7 @@ int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err)
  * rlimits, sysctl, /dev/shm's size, devices, seccomp, noNewPrivileges, TZ, --init. */
 int runflags_apply(struct json_t *spec, const struct run_opts *o, berth_error_t *err);
 /* The record's fields: stop_signal (o's or the image config's StopSignal), stop_timeout,
- * labels, init. */
+ * labels, init, attach (-a's streams) and Config (Docker's AttachStdin/Stdout/Stderr). */
 void runflags_record(struct json_t *rec, const struct run_opts *o, struct json_t *image_config);
 /* --replace: remove (forced) the container named name, if there is one. */
 int ctr_replace(struct engine *e, const char *name, berth_error_t *err);
@@ -411,6 +414,9 @@ struct ctr_info {
 	bool has_exit_code;
 	int exit_code;
 	bool rm, tty, interactive, detach;
+	/* run/create -a: 1 << fd of each stream named, which start -a and attach take too; 0:
+	 * none named (all) */
+	unsigned attach;
 	bool paused; /* running, its processes frozen (berth pause) */
 	char *ip;    /* its address while it runs on a bridge network, else NULL */
 	char *ports; /* published ports as `ps` shows them ("0.0.0.0:8080->80/tcp, …"), or "" */
