@@ -237,11 +237,12 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 	case RES_OPT_IPC:
 		if (strcmp(arg, "") != 0 && strcmp(arg, "private") != 0 &&
 		    strcmp(arg, "shareable") != 0 && strcmp(arg, "host") != 0 &&
-		    !(strncmp(arg, "container:", 10) == 0 && arg[10]))
-			return berth_error(err, 0,
-			                   "bad --ipc `%s`: expected private, shareable, host or "
-			                   "container:NAME",
-			                   arg);
+		    strcmp(arg, "none") != 0 && !(strncmp(arg, "container:", 10) == 0 && arg[10]))
+			return berth_error(
+			    err, 0,
+			    "bad --ipc `%s`: expected none, private, shareable, host "
+			    "or container:NAME",
+			    arg);
 		r->ipc = arg[0] ? arg : NULL;
 		return 0;
 	case RES_OPT_PID:
@@ -367,6 +368,10 @@ int res_check(const struct run_opts *o, berth_error_t *err)
 		    err, 0,
 		    "conflicting options: --shm-size and --ipc host (/dev/shm is the "
 		    "host's)");
+	if (r->ipc && strcmp(r->ipc, "none") == 0 && o->shm_size > 0)
+		return berth_error(
+		    err, 0,
+		    "conflicting options: --shm-size and --ipc none (no /dev/shm is mounted)");
 	if (r->ipc && strncmp(r->ipc, "container:", 10) == 0 && o->shm_size > 0)
 		return berth_error(err, 0,
 		                   "conflicting options: --shm-size and --ipc %s (/dev/shm is that "
@@ -450,8 +455,8 @@ static void res_ns(json_t *spec, const char *type, bool fresh, const char *path)
 		json_array_append_new(a, json_pack("{s:s}", "type", type));
 }
 
-/* /dev/shm: a bind of source (the host's, a shareable container's directory) */
-static void res_shm_bind(json_t *spec, const char *source)
+/* /dev/shm: not mounted (--ipc none) */
+static void res_shm_remove(json_t *spec)
 {
 	json_t *mounts = json_object_get(spec, "mounts");
 	json_t *m;
@@ -463,6 +468,14 @@ static void res_shm_bind(json_t *spec, const char *source)
 		           "/dev/shm") == 0)
 			json_array_remove(mounts, i);
 	}
+}
+
+/* /dev/shm: a bind of source (the host's, a shareable container's directory) */
+static void res_shm_bind(json_t *spec, const char *source)
+{
+	json_t *mounts = json_object_get(spec, "mounts");
+
+	res_shm_remove(spec);
 	json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination",
 	                                        "/dev/shm", "type", "bind", "source", source,
 	                                        "options", "rbind", "nosuid", "nodev", "noexec"));
@@ -610,6 +623,9 @@ int res_prepare(struct engine *e, const struct run_opts *o, json_t *rec, json_t 
 		if (mkdir(shm, 01777) < 0 || chmod(shm, 01777) < 0)
 			return berth_error(err, errno, "--ipc shareable: mkdir `%s`", shm);
 		res_shm_bind(spec, shm);
+	} else if (r->ipc && strcmp(r->ipc, "none") == 0) {
+		/* as Docker: an IPC namespace of its own, and no /dev/shm */
+		res_shm_remove(spec);
 	}
 	if (r->pid && strcmp(r->pid, "host") == 0)
 		res_ns(spec, "pid", false, NULL);

@@ -162,6 +162,24 @@ hc() {
 	bad 125 "bad --ipc \`container:s2\`: that container's IPC is not shareable" run --rm --ipc container:s2 busybox true
 }
 
+@test "run: --ipc none: an IPC namespace of its own and no /dev/shm; not shareable" {
+	run -0 b run --network none --rm --ipc none busybox sh -c 'readlink /proc/self/ns/ipc; grep -c " /dev/shm " /proc/mounts; test -e /dev/shm || echo no-shm'
+	[ "${lines[0]}" != "$(readlink /proc/$$/ns/ipc)" ]
+	[[ "${lines[0]}" == ipc:* ]]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = no-shm ]
+	# the default (private) has a /dev/shm
+	run -0 b run --network none --rm busybox grep -c " /dev/shm " /proc/mounts
+	[ "$output" = 1 ]
+	run -0 b create --network none --name none1 --ipc none busybox sleep 1000
+	[ "$(hc none1 IpcMode)" = '"none"' ]
+	run -0 b start none1
+	bad 125 "bad --ipc \`container:none1\`: that container's IPC is not shareable" run --rm --ipc container:none1 busybox true
+	bad 125 "conflicting options: --shm-size and --ipc none (no /dev/shm is mounted)" run --rm --ipc none --shm-size 1m busybox true
+	bad 125 "bad --ipc \`None\`: expected none, private" create --ipc None busybox true
+	[ "$(ls "$ROOT/containers" | wc -l)" -eq 1 ]
+}
+
 @test "run: --uts host has the host's name; --cgroupns private a cgroup namespace; --userns host" {
 	run b run --network none --rm --uts host busybox sh -c 'readlink /proc/self/ns/uts; hostname'
 	[ "$status" -eq 0 ]
@@ -183,7 +201,7 @@ hc() {
 }
 
 @test "run: bad namespace flags: one line naming the flag, 125, nothing left" {
-	bad 125 "bad --ipc \`bogus\`: expected private, shareable, host or container:NAME" run --ipc bogus busybox true
+	bad 125 "bad --ipc \`bogus\`: expected none, private, shareable, host or container:NAME" run --ipc bogus busybox true
 	bad 125 "bad --pid \`private\`: expected host or container:NAME" run --pid private busybox true
 	bad 125 "bad --uts \`x\`: expected host" run --uts x busybox true
 	bad 125 "bad --cgroupns \`x\`: expected host or private" run --cgroupns x busybox true
