@@ -209,6 +209,11 @@ struct ctr_resources {
 	/* --ipc private|shareable|host|container:NAME, --pid host|container:NAME, --uts host,
 	 * --cgroupns host|private, --userns host */
 	const char *ipc, *pid, *uts, *cgroupns, *userns;
+	/* --blkio-weight-device, --device-read-bps, --device-write-bps, --device-read-iops,
+	 * --device-write-iops (RES_OPT_BLKIO_WEIGHT_DEVICE + k): their /dev/DEVICE:VALUE
+	 * arguments, checked (a heap array each, freed by the caller) */
+	char **dev_limits[5];
+	size_t n_dev_limits[5];
 };
 /* Their getopt codes: RES_RUN_OPTIONS are run/create's table entries; update takes some of
  * them and RES_OPT_MEMORY, RES_OPT_CPUS, RES_OPT_PIDS (run has its own --memory, …). */
@@ -228,6 +233,11 @@ enum {
 	RES_OPT_UTS,
 	RES_OPT_CGROUPNS,
 	RES_OPT_USERNS,
+	RES_OPT_BLKIO_WEIGHT_DEVICE,
+	RES_OPT_DEVICE_READ_BPS,
+	RES_OPT_DEVICE_WRITE_BPS,
+	RES_OPT_DEVICE_READ_IOPS,
+	RES_OPT_DEVICE_WRITE_IOPS,
 	RES_OPT_MEMORY,
 	RES_OPT_CPUS,
 	RES_OPT_PIDS,
@@ -249,6 +259,11 @@ enum {
 	    {"pid", required_argument, NULL, RES_OPT_PID},                                         \
 	    {"uts", required_argument, NULL, RES_OPT_UTS},                                         \
 	    {"cgroupns", required_argument, NULL, RES_OPT_CGROUPNS},                               \
+	    {"blkio-weight-device", required_argument, NULL, RES_OPT_BLKIO_WEIGHT_DEVICE},         \
+	    {"device-read-bps", required_argument, NULL, RES_OPT_DEVICE_READ_BPS},                 \
+	    {"device-write-bps", required_argument, NULL, RES_OPT_DEVICE_WRITE_BPS},               \
+	    {"device-read-iops", required_argument, NULL, RES_OPT_DEVICE_READ_IOPS},               \
+	    {"device-write-iops", required_argument, NULL, RES_OPT_DEVICE_WRITE_IOPS},             \
 	{                                                                                          \
 		"userns", required_argument, NULL, RES_OPT_USERNS                                  \
 	}

@@ -112,7 +112,11 @@ static const char run_usage[] =
     "  [--memory-swap SIZE|-1] [--memory-reservation SIZE] [--memory-swappiness 0-100]\n"
     "  [--oom-kill-disable] [--cpu-shares N] [--cpu-period US] [--cpu-quota US]\n"
     "  [--cpuset-cpus LIST] [--cpuset-mems LIST] [--blkio-weight 10-1000]\n"
-    "  [--ipc private|shareable|host|container:NAME] [--pid host|container:NAME] [--uts host]\n"
+    "  [--blkio-weight-device /dev/DEV:10-1000] [--device-read-bps /dev/DEV:RATE]\n"
+    "  [--device-write-bps /dev/DEV:RATE] [--device-read-iops /dev/DEV:N]\n"
+    "  [--device-write-iops /dev/DEV:N]\n"
+    "  [--ipc none|private|shareable|host|container:NAME] [--pid host|container:NAME]\n"
+    "  [--uts host]\n"
     "  [--cgroupns host|private] [--userns host]\n"
     "  [--log-driver json-file|k8s-file|none] [--log-opt max-size=SIZE|max-file=N]\n"
     "  [-a STDIN|STDOUT|STDERR] [-q]\n"
@@ -622,6 +626,8 @@ out:
 	free(o.sysctls);
 	free(o.devices);
 	free(o.log_opts);
+	for (size_t k = 0; k < ARRAY_SIZE(o.res.dev_limits); k++)
+		free(o.res.dev_limits[k]);
 	return r;
 }
 
