@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <linux/memfd.h>
 #include <linux/openat2.h>
 #include <signal.h>
@@ -480,6 +481,53 @@ long long util_now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* How much of the executable open at fd (size bytes) a copy needs to run: up to the end of
+ * the furthest segment its program headers name. What follows (symbols, debug sections,
+ * the section headers) is for debuggers and is most of a -g build: 0.9 of berth's 3.6 MB
+ * are segments. size when the header is not one this process can read. */
+static off_t util_exec_size(int fd, off_t size)
+{
+	ElfW(Ehdr) eh;
+	off_t end;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_phentsize != sizeof(ElfW(Phdr)) ||
+	    eh.e_phnum == 0 || eh.e_phnum > 128)
+		return size;
+	end = (off_t)(eh.e_phoff + eh.e_phnum * sizeof(ElfW(Phdr)));
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		ElfW(Phdr) ph;
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return size;
+		if ((off_t)(ph.p_offset + ph.p_filesz) > end)
+			end = (off_t)(ph.p_offset + ph.p_filesz);
+	}
+	return end < size ? end : size;
+}
+
+/* The first len bytes of the executable self copied to mfd; a shortened copy's ELF header
+ * names no section headers (they were after the segments). */
+static int util_exec_copy(int mfd, int self, off_t len, bool shortened)
+{
+	for (off_t off = 0; off < len;) {
+		ssize_t n = sendfile(mfd, self, &off, (size_t)(len - off));
+		if (n <= 0)
+			return -1;
+	}
+	if (shortened) {
+		ElfW(Ehdr) eh;
+		if (pread(mfd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
+			return -1;
+		eh.e_shoff = 0;
+		eh.e_shnum = 0;
+		eh.e_shstrndx = SHN_UNDEF;
+		if (pwrite(mfd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
+			return -1;
+	}
+	return 0;
+}
+
 void util_exec_sealed_self(const char *name, const char *self_env, char **argv)
 {
 	const int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
@@ -487,6 +535,7 @@ void util_exec_sealed_self(const char *name, const char *self_env, char **argv)
 	cleanup_close int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	cleanup_close int mfd = -1;
 	struct stat st;
+	off_t len;
 	int have;
 
 	if (self < 0)
@@ -497,12 +546,9 @@ void util_exec_sealed_self(const char *name, const char *self_env, char **argv)
 	mfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0)
 		return;
-	for (off_t off = 0; off < st.st_size;) {
-		ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
-		if (n <= 0)
-			return;
-	}
-	if (fcntl(mfd, F_ADD_SEALS, seals) < 0)
+	len = util_exec_size(self, st.st_size);
+	if (util_exec_copy(mfd, self, len, len < st.st_size) < 0 ||
+	    fcntl(mfd, F_ADD_SEALS, seals) < 0)
 		return;
 	if (self_env != NULL) {
 		char path[PATH_MAX];

@@ -622,15 +622,33 @@ int cgroup_is_frozen(const struct cgroup *cg, berth_error_t *err)
 
 /* ---- destroy ----------------------------------------------------------------------- */
 
-/* SIGKILL every process in the cgroup, whichever hierarchy it shows up in (a process may
- * have been put in one hierarchy only). */
+/* The processes in the cgroup's directories dirs[0..n) (a process may show up in one
+ * hierarchy only); *pids is allocated. */
+static size_t cgroup_collect_all(char **dirs, size_t n, pid_t **pids)
+{
+	size_t np = 0, cap = 0;
+
+	*pids = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (access(dirs[i], F_OK) == 0)
+			cgroup_fs_collect_pids(dirs[i], pids, &np, &cap);
+	return np;
+}
+
+/* SIGKILL every process in the cgroup, whichever hierarchy it shows up in. An empty cgroup
+ * (the usual case: the container's init has exited and took the rest with its pid
+ * namespace) is left as it is: freezing it would cost two freezer.state writes, each of
+ * which flips a kernel static key on every CPU, and a process that joins it later makes
+ * cgroup_destroy's rmdir fail with EBUSY and come back here. */
 static void cgroup_kill_all(const struct cgroup_host *h, const char *path, char **dirs, size_t n)
 {
 	berth_error_t e = NULL;
 	struct cgroup cg = {.host = *h, .path = (char *)path};
 	bool frozen = false;
 	cleanup_free char *fz = NULL;
+	cleanup_free pid_t *pids = NULL;
 	const struct cgroup_ops *fops;
+	size_t np;
 
 	if (h->mode == CGROUP_MODE_V2) {
 		cleanup_free char *v2dir = cgroup_v2_dir(&cg);
@@ -638,22 +656,18 @@ static void cgroup_kill_all(const struct cgroup_host *h, const char *path, char 
 			return;
 		berth_error_release(&e);
 	}
+	if (cgroup_collect_all(dirs, n, &pids) == 0)
+		return;
+	free(pids);
 	/* freeze first so that nothing forks behind our back, as runc does */
 	fops = cgroup_freezer(&cg, &fz);
 	if (fops != NULL && cgroup_file_exists(fz, fops->freeze_file)) {
 		frozen = fops->freeze(fz, true, &e) == 0;
 		berth_error_release(&e);
 	}
-	for (size_t i = 0; i < n; i++) {
-		pid_t *pids = NULL;
-		size_t np = 0, cap = 0;
-		if (access(dirs[i], F_OK) < 0)
-			continue;
-		cgroup_fs_collect_pids(dirs[i], &pids, &np, &cap);
-		for (size_t j = 0; j < np; j++)
-			kill(pids[j], SIGKILL);
-		free(pids);
-	}
+	np = cgroup_collect_all(dirs, n, &pids);
+	for (size_t j = 0; j < np; j++)
+		kill(pids[j], SIGKILL);
 	if (frozen) {
 		fops->freeze(fz, false, &e);
 		berth_error_release(&e);

@@ -8,11 +8,14 @@
  * the C++ runtime) cost about 20 ms of dynamic linking on each start of berth on this kind
  * of host, and `berth run` starts berth twice (once more from a sealed memfd), though running
  * a stored image uses none of them: libcurl is for registries, libcrypto for digests,
- * libarchive for layers.
+ * libarchive for layers. libnftables (with libnftnl, libxtables, libgmp and jansson) is for
+ * the networks' firewall, which most runs do not change: about 1 ms more per start.
+ * (src/vm/net_slirp.c loads libslirp, with glib, the same way.)
  *
  * Each library is a struct of function pointers named and typed as in the library's own
  * header, filled once (thread-safe) by dlopen and dlsym: call dl_curl.curl_easy_init() after
- * dlib_curl_load(), dlib_crypto()->SHA256_Init(), dlib_archive()->archive_read_new(). */
+ * dlib_curl_load(), dl_nft.nft_ctx_new() after dlib_nft_load(), dlib_crypto()->SHA256_Init(),
+ * dlib_archive()->archive_read_new(). */
 
 #include "error.h"
 
@@ -22,6 +25,7 @@
  * would expand in dl_curl.curl_easy_setopt(…) */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <nftables/libnftables.h>
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
@@ -38,6 +42,17 @@
 	X(curl_free)                                                                               \
 	X(curl_slist_append)                                                                       \
 	X(curl_slist_free_all)
+
+#define DLIB_NFT_SYMS(X)                                                                           \
+	X(nft_ctx_new)                                                                             \
+	X(nft_ctx_free)                                                                            \
+	X(nft_ctx_buffer_output)                                                                   \
+	X(nft_ctx_buffer_error)                                                                    \
+	X(nft_ctx_get_output_buffer)                                                               \
+	X(nft_ctx_get_error_buffer)                                                                \
+	X(nft_ctx_output_get_flags)                                                                \
+	X(nft_ctx_output_set_flags)                                                                \
+	X(nft_run_cmd_from_buffer)
 
 #define DLIB_CRYPTO_SYMS(X) X(SHA256_Init) X(SHA256_Update) X(SHA256_Final)
 
@@ -92,6 +107,9 @@
 struct dlib_curl {
 	DLIB_CURL_SYMS(DLIB_FIELD)
 };
+struct dlib_nft {
+	DLIB_NFT_SYMS(DLIB_FIELD)
+};
 struct dlib_crypto {
 	DLIB_CRYPTO_SYMS(DLIB_FIELD)
 };
@@ -106,6 +124,13 @@ extern struct dlib_curl dl_curl;
 /* libcurl loaded and curl_global_init() called, once; 0, or -1 and *err naming the library
  * and what is missing (only the registry commands need it). */
 int dlib_curl_load(berth_error_t *err);
+
+/* Filled by dlib_nft_load(). */
+extern struct dlib_nft dl_nft;
+
+/* libnftables loaded, once; 0, or -1 and *err naming the library (only the firewall of
+ * berth's networks needs it). */
+int dlib_nft_load(berth_error_t *err);
 
 /* libcrypto and libarchive, loaded on the first call. berth cannot store an image without
  * them: a failure to load is printed in one line and berth exits 125, as it would at start

@@ -45,7 +45,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <netinet/in.h>
-#include <nftables/libnftables.h>
+#include "dlib.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -130,7 +130,7 @@ struct fw {
 static void fw_close(struct fw *fw)
 {
 	if (fw->nft != NULL)
-		nft_ctx_free(fw->nft);
+		dl_nft.nft_ctx_free(fw->nft);
 	fw->nft = NULL;
 	if (fw->lock_fd >= 0)
 		close(fw->lock_fd); /* releases the flock */
@@ -141,10 +141,12 @@ static void fw_close(struct fw *fw)
  * into buffers. */
 static int fw_ctx(struct fw *fw, berth_error_t *err)
 {
-	fw->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (dlib_nft_load(err) < 0)
+		return -1;
+	fw->nft = dl_nft.nft_ctx_new(NFT_CTX_DEFAULT);
 	if (fw->nft == NULL)
 		return berth_error(err, ENOMEM, "firewall: nft_ctx_new");
-	if (nft_ctx_buffer_output(fw->nft) < 0 || nft_ctx_buffer_error(fw->nft) < 0)
+	if (dl_nft.nft_ctx_buffer_output(fw->nft) < 0 || dl_nft.nft_ctx_buffer_error(fw->nft) < 0)
 		return berth_error(err, ENOMEM, "firewall: nft_ctx_buffer_output");
 	return 0;
 }
@@ -187,9 +189,9 @@ static int fw_run(struct fw *fw, const char *cmds, berth_error_t *err)
 	const char *msg;
 	char line[512], cmd[512];
 
-	if (nft_run_cmd_from_buffer(fw->nft, cmds) == 0)
+	if (dl_nft.nft_run_cmd_from_buffer(fw->nft, cmds) == 0)
 		return 0;
-	msg = nft_ctx_get_error_buffer(fw->nft);
+	msg = dl_nft.nft_ctx_get_error_buffer(fw->nft);
 	line[0] = cmd[0] = '\0';
 	if (msg != NULL) {
 		/* "FILE:L:C-C: Error: what\nthe command\n   ^^^\n" or "Error: what\ncmd\n..." */
@@ -220,20 +222,21 @@ static int fw_list(struct fw *fw, json_t **out, berth_error_t *err)
 {
 	const char *text;
 	json_error_t je;
-	unsigned flags = nft_ctx_output_get_flags(fw->nft);
+	unsigned flags = dl_nft.nft_ctx_output_get_flags(fw->nft);
 	int rc;
 
 	*out = NULL;
-	nft_ctx_output_set_flags(fw->nft, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
-	rc = nft_run_cmd_from_buffer(fw->nft, "list table " FW_TABLE);
-	nft_ctx_output_set_flags(fw->nft, flags);
+	dl_nft.nft_ctx_output_set_flags(fw->nft,
+	                                flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+	rc = dl_nft.nft_run_cmd_from_buffer(fw->nft, "list table " FW_TABLE);
+	dl_nft.nft_ctx_output_set_flags(fw->nft, flags);
 	if (rc != 0) {
-		const char *msg = nft_ctx_get_error_buffer(fw->nft);
+		const char *msg = dl_nft.nft_ctx_get_error_buffer(fw->nft);
 		if (msg != NULL && strstr(msg, "No such file or directory") != NULL)
 			return 0;
 		return fw_run(fw, "list table " FW_TABLE, err); /* for the message */
 	}
-	text = nft_ctx_get_output_buffer(fw->nft);
+	text = dl_nft.nft_ctx_get_output_buffer(fw->nft);
 	*out = json_loads(text != NULL ? text : "", 0, &je);
 	if (*out == NULL)
 		return berth_error(err, 0, "firewall: nft's listing of " FW_TABLE ": %s (line %d)",

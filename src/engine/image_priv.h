@@ -79,6 +79,10 @@ int ctr_update(struct engine *e, const char *id, json_t *fields, berth_error_t *
  * true when the container has a restart policy and so was marked. */
 bool ctr_mark_stopped(struct engine *e, const char *id);
 
+/* Before container id starts: its platform's binfmt_misc handler (binfmt_prepare) when its
+ * record's platform is of another architecture (record.c). */
+int ctr_binfmt_ready(struct engine *e, const char *id, berth_error_t *err);
+
 /* Health checks (health.c). The record's "healthcheck" (Docker's Config.Healthcheck) from the
  * image config's Healthcheck and o's flags; one line naming what is bad. */
 int health_record(json_t *rec, const struct run_opts *o, json_t *image_config, berth_error_t *err);

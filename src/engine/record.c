@@ -496,12 +496,28 @@ int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err)
 	return ctr_settle(e, id, err);
 }
 
+int ctr_binfmt_ready(struct engine *e, const char *id, berth_error_t *err)
+{
+	json_t *rec = NULL;
+	const char *pl, *a;
+	cleanup_free char *arch = NULL;
+
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	/* "linux/riscv64[/VARIANT]": the ARCH part */
+	pl = json_string_value(json_object_get(rec, "platform")) ?: "";
+	a = strchr(pl, '/');
+	arch = a ? xasprintf("%.*s", (int)strcspn(a + 1, "/"), a + 1) : xstrdup("");
+	json_decref(rec);
+	return binfmt_prepare(arch, false, err);
+}
+
 int ctr_start(struct engine *e, const char *id, berth_error_t *err)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
 	berth_error_t e2 = NULL;
 
-	if (ctr_settle(e, id, err) < 0)
+	if (ctr_settle(e, id, err) < 0 || ctr_binfmt_ready(e, id, err) < 0)
 		return -1;
 	/* what a monitor that died left behind: the runtime's state, the mount */
 	if (container_delete(rt, id, true, &e2) < 0)

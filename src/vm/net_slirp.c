@@ -5,12 +5,15 @@
  * TCP and UDP leave through ordinary host sockets; hostfwd= listens on the host.
  *
  * slirp is not thread-safe: every call into it holds s->lock. The back end's thread polls
- * slirp's sockets and runs its timers; the card calls slirp_input() on the hart that sent. */
+ * slirp's sockets and runs its timers; the card calls dl_slirp.slirp_input() on the hart that sent.
+ */
+#include "dl.h"
 #include "net.h"
 #include "util.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <slirp/libslirp.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +21,36 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+
+/* libslirp (and glib, which it links) is loaded when a VM first asks for user networking,
+ * not at every start of berth (see src/common/dl.h). */
+#define SLIRP_SYMS(X)                                                                              \
+	X(slirp_new)                                                                               \
+	X(slirp_cleanup)                                                                           \
+	X(slirp_input)                                                                             \
+	X(slirp_pollfds_fill)                                                                      \
+	X(slirp_pollfds_poll)                                                                      \
+	X(slirp_handle_timer)                                                                      \
+	X(slirp_add_hostfwd)
+#define SLIRP_FIELD(sym) __typeof__(sym) *sym;
+static struct {
+	SLIRP_SYMS(SLIRP_FIELD)
+} dl_slirp;
+#undef SLIRP_FIELD
+
+static pthread_once_t slirp_once = PTHREAD_ONCE_INIT;
+static char slirp_msg[256];
+static const char *slirp_failed;
+
+static void slirp_load_once(void)
+{
+#define SLIRP_ENTRY(sym) {#sym, (void **)&dl_slirp.sym},
+	static const struct dl_sym syms[] = {SLIRP_SYMS(SLIRP_ENTRY)};
+#undef SLIRP_ENTRY
+
+	slirp_failed = dl_open("libslirp.so.0", syms, sizeof(syms) / sizeof(syms[0]), slirp_msg,
+	                       sizeof(slirp_msg));
+}
 
 struct slirp_timer {
 	struct slirp_timer *next;
@@ -208,7 +241,7 @@ static void *slirp_thread(void *arg)
 		pthread_mutex_lock(&s->lock);
 		s->npfd = 0;
 		cb_add_poll(s->wake_fd, SLIRP_POLL_IN, s);
-		slirp_pollfds_fill(s->slirp, &timeout, cb_add_poll, s);
+		dl_slirp.slirp_pollfds_fill(s->slirp, &timeout, cb_add_poll, s);
 		for (struct slirp_timer *t = s->timers; t != NULL; t = t->next) {
 			if (t->expire_ms < 0)
 				continue;
@@ -227,7 +260,7 @@ static void *slirp_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&s->lock);
-		slirp_pollfds_poll(s->slirp, r < 0 && errno != EINTR, cb_get_revents, s);
+		dl_slirp.slirp_pollfds_poll(s->slirp, r < 0 && errno != EINTR, cb_get_revents, s);
 		now_ms = now_ns() / 1000000;
 		for (bool again = true; again;) {
 			/* a timer callback may free or arm timers: start over after each */
@@ -239,7 +272,7 @@ static void *slirp_thread(void *arg)
 				if (t->cb != NULL)
 					t->cb(t->cb_opaque);
 				else
-					slirp_handle_timer(s->slirp, t->id, t->cb_opaque);
+					dl_slirp.slirp_handle_timer(s->slirp, t->id, t->cb_opaque);
 				again = true;
 				break;
 			}
@@ -257,7 +290,7 @@ static void slirp_send(struct net_backend *be, const uint8_t *frame, size_t len)
 	struct slirp_be *s = (struct slirp_be *)be;
 
 	pthread_mutex_lock(&s->lock);
-	slirp_input(s->slirp, frame, (int)len);
+	dl_slirp.slirp_input(s->slirp, frame, (int)len);
 	pthread_mutex_unlock(&s->lock);
 	/* slirp may have new sockets to watch */
 	slirp_wake(s);
@@ -273,7 +306,7 @@ static void slirp_be_destroy(struct net_backend *be)
 		pthread_join(s->thread, NULL);
 	}
 	if (s->slirp != NULL)
-		slirp_cleanup(s->slirp);
+		dl_slirp.slirp_cleanup(s->slirp);
 	while (s->timers != NULL) {
 		struct slirp_timer *t = s->timers;
 		s->timers = t->next;
@@ -311,7 +344,7 @@ static struct in6_addr ip6(const char *s)
 int net_slirp_open(const struct vm_net *cfg, unsigned index, struct net_backend **out,
                    berth_error_t *err)
 {
-	struct slirp_be *s = xmalloc0(sizeof(*s));
+	struct slirp_be *s;
 	SlirpConfig sc = {
 	    .version = 4,
 	    .in_enabled = true,
@@ -331,6 +364,10 @@ int net_slirp_open(const struct vm_net *cfg, unsigned index, struct net_backend 
 	};
 	int r;
 
+	pthread_once(&slirp_once, slirp_load_once);
+	if (slirp_failed)
+		return berth_error(err, 0, "--net user: %s (install libslirp0)", slirp_failed);
+	s = xmalloc0(sizeof(*s));
 	net_backend_init(&s->be, &slirp_ops);
 	vm_net_mac(index, false, s->be.mac);
 	s->be.large_tcp = true;
@@ -340,7 +377,7 @@ int net_slirp_open(const struct vm_net *cfg, unsigned index, struct net_backend 
 		berth_error(err, errno, "--net user: eventfd");
 		goto fail;
 	}
-	s->slirp = slirp_new(&sc, &slirp_callbacks, s);
+	s->slirp = dl_slirp.slirp_new(&sc, &slirp_callbacks, s);
 	if (s->slirp == NULL) {
 		berth_error(err, 0, "--net user: cannot start libslirp");
 		goto fail;
@@ -363,9 +400,9 @@ int net_slirp_open(const struct vm_net *cfg, unsigned index, struct net_backend 
 			goto fail;
 		}
 		errno = 0;
-		if (slirp_add_hostfwd(s->slirp, f->udp, (struct in_addr){f->host_addr},
-		                      f->host_port, (struct in_addr){f->guest_addr},
-		                      f->guest_port) < 0) {
+		if (dl_slirp.slirp_add_hostfwd(s->slirp, f->udp, (struct in_addr){f->host_addr},
+		                               f->host_port, (struct in_addr){f->guest_addr},
+		                               f->guest_port) < 0) {
 			berth_error(err, errno,
 			            "--net: hostfwd=%s:%s:%u-:%u: cannot listen on %s port %u",
 			            f->udp ? "udp" : "tcp", f->host_addr ? host : "", f->host_port,

@@ -29,6 +29,14 @@ bats_require_minimum_version 1.5.0
 	assert_nothing_left
 }
 
+@test "a name or option with a newline or an escape is quoted escaped, on one line (issue 9)" {
+	bad 125 'unknown command `fr\nob\x1b[31m` (berth --help)' $'fr\nob\x1b[31m'
+	bad 125 'unknown option `--x\ny` (berth --help)' $'--x\ny' ps
+	bad 125 'container: unknown command `l\ns`' container $'l\ns'
+	bad 1 'inspect: no such object: a\nb\x1b[1m' inspect $'a\nb\x1b[1m'
+	bad 1 'inspect: no such container: a\nb' inspect --type container $'a\nb'
+}
+
 @test "every command takes only whole option names" {
 	bad 125 'unknown option `--al`' ps --al
 	bad 125 'unknown option `--form`' ps --form json

@@ -77,6 +77,22 @@ refused() {
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *'`x\x1b[31mred`'* ]]
+	# what the command line quotes before any command runs
+	run rt $'fr\nob'
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'unknown command `fr\nob`'* ]]
+	run rt $'--x\ny' list
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'unknown global option `--x\ny`'* ]]
+	run rt --log $'/nonexistent/l\nog' list
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'--log `/nonexistent/l\nog`'* ]]
 	long=$(head -c 200 /dev/zero | tr '\0' a)
 	run rt state "$long"
 	echo "$output"
@@ -114,10 +130,14 @@ refused_array() {
 	[[ "$output" == *"entries, more than the limit of 1024"* ]]
 	refused_array '.process.rlimits = $a[0]' '{"type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024}' 65 'config.json: process.rlimits: 65 entries, more than the limit of 64'
 	refused_array '.hooks.poststop = $a[0]' '{"path": "/bin/true"}' 129 'config.json: hooks.poststop: 129 entries, more than the limit of 128'
+	refused_array '.hooks.prestart = $a[0]' '{"path": "/bin/true"}' 129 'config.json: hooks.prestart: 129 entries, more than the limit of 128'
+	refused_array '.hooks.startContainer = $a[0]' '{"path": "/bin/true"}' 129 'config.json: hooks.startContainer: 129 entries, more than the limit of 128'
 	refused_array '.linux.devices = $a[0]' '{"path": "/dev/x", "type": "c", "major": 1, "minor": 3}' 1025 'config.json: linux.devices: 1025 entries, more than the limit of 1024'
 	refused_array '.linux.resources.devices = $a[0]' '{"allow": false, "access": "rwm"}' 1025 'config.json: linux.resources.devices: 1025 entries, more than the limit of 1024'
 	refused_array '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": $a[0]}' '{"names": ["getpid"], "action": "SCMP_ACT_ERRNO"}' 1025 'config.json: linux.seccomp.syscalls: 1025 entries, more than the limit of 1024'
 	refused_array '.linux.uidMappings = $a[0]' '{"containerID": 0, "hostID": 0, "size": 1}' 341 'config.json: linux.uidMappings: 341 entries, more than the limit of 340'
+	refused_array '.linux.gidMappings = $a[0]' '{"containerID": 0, "hostID": 0, "size": 1}' 341 'config.json: linux.gidMappings: 341 entries, more than the limit of 340'
+	refused_array '.mounts = [{"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["bind"], "uidMappings": $a[0]}] + .mounts' '{"containerID": 0, "hostID": 0, "size": 1}' 341 'config.json: mounts[0].uidMappings: 341 entries, more than the limit of 340'
 	refused_array '.linux.sysctl = ($a[0] | to_entries | map({key: "net.x\(.key)", value: "1"}) | from_entries)' 1 1025 'config.json: linux.sysctl: 1025 entries, more than the limit of 1024'
 }
 

@@ -251,6 +251,23 @@ host_fd_dir() {
 	assert_gone "$ID"
 }
 
+@test "create+start: a directory fd held by the caller of create or of start reaches neither the container nor its cwd" {
+	host_fd_dir
+	make_bundle "$BUNDLE" sh -c '{ ls /proc/self/fd | sort -n | tr "\n" " "; echo; pwd; ls; } >/out'
+	cfg_set "$BUNDLE" '.process.cwd = "/tmp"'
+	rt create --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3</dev/null 7<"$hostdir" >/dev/null
+	rt start "$ID" 7<"$hostdir"
+	for i in $(seq 1200); do rt state "$ID" | jqe '.status == "stopped"' >/dev/null && break; sleep 0.05; done
+	rt delete "$ID"
+	run cat "$BUNDLE/rootfs/out"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# 0 1 2, the preserved 3 and the fd ls opens for the directory: not 7
+	[ "${lines[0]}" = "0 1 2 3 4 " ]
+	[ "${lines[1]}" = /tmp ]
+	[[ "$output" != *host-only-file* ]]
+}
+
 # linux.sysctl: runc's rules. Each refusal is one line naming the key, before anything is made.
 sysctl_refused() { # JQ-FILTER KEY EXPECTED-MESSAGE-PART
 	rm -rf "$BUNDLE"
@@ -309,7 +326,10 @@ in_test_netns() {
 	# the host's own values: a runtime that wrongly writes them changes nothing
 	sysctl_refused 'del(.linux.namespaces[] | select(.type == "ipc")) | .linux.sysctl = {"kernel.shmmax": "'"$(cat /proc/sys/kernel/shmmax)"'"}' kernel.shmmax "needs a private ipc namespace in linux.namespaces, refused"
 	sysctl_refused 'del(.linux.namespaces[] | select(.type == "ipc")) | .linux.sysctl = {"fs.mqueue.msg_max": "'"$(cat /proc/sys/fs/mqueue/msg_max)"'"}' fs.mqueue.msg_max "needs a private ipc namespace"
+	sysctl_refused 'del(.linux.namespaces[] | select(.type == "ipc")) | .linux.sysctl = {"kernel.msgmax": "'"$(cat /proc/sys/kernel/msgmax)"'"}' kernel.msgmax "needs a private ipc namespace"
+	sysctl_refused 'del(.linux.namespaces[] | select(.type == "ipc")) | .linux.sysctl = {"kernel.sem": "'"$(tr "\t" " " </proc/sys/kernel/sem)"'"}' kernel.sem "needs a private ipc namespace"
 	sysctl_refused 'del(.linux.namespaces[] | select(.type == "uts")) | del(.hostname) | .linux.sysctl = {"kernel.domainname": "'"$(cat /proc/sys/kernel/domainname)"'"}' kernel.domainname "needs a private uts namespace"
+	sysctl_refused 'del(.linux.namespaces[] | select(.type == "uts")) | del(.hostname) | .linux.sysctl = {"kernel.hostname": "'"$(cat /proc/sys/kernel/hostname)"'"}' kernel.hostname "needs a private uts namespace"
 }
 
 @test "sysctl: namespaced keys are accepted in private namespaces, also one joined by path" {

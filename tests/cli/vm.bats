@@ -156,6 +156,12 @@ bad() {
 	bad '--initrd: ' --kernel "$KERNEL" --initrd "$TMP/missing.initrd"
 	run "$BERTH" vm frobnicate
 	[ "$status" -eq 125 ]
+	# a quoted argument's newline or escape is escaped: still one line (issue 9)
+	bad '--mem: expected a size like 256M, got "1\n2\x1b[1m"' --kernel "$KERNEL" --mem $'1\n2\x1b[1m'
+	bad '--cpus: expected 1 to 8, got "1\n"' --kernel "$KERNEL" --cpus $'1\n'
+	bad '--console: expected none, stdio or socket:PATH, got "a\nb"' --kernel "$KERNEL" --console $'a\nb'
+	bad 'unexpected argument "x\ny"' --kernel "$KERNEL" $'x\ny'
+	vmcmd 125 'berth vm: unknown command "fr\nob" (see berth vm --help)' vm $'fr\nob'
 }
 
 # vmcmd STATUS TEXT ARG…: `berth ARG…` refuses with STATUS and exactly the one line TEXT.

@@ -1162,6 +1162,14 @@ static void test_limits(void **state)
 	     "config.json: hooks.poststop: %zu entries, more than the limit of %zu"},
 	    {"\"hooks\":{\"createContainer\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
 	     "config.json: hooks.createContainer: %zu entries, more than the limit of %zu"},
+	    {"\"hooks\":{\"prestart\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
+	     "config.json: hooks.prestart: %zu entries, more than the limit of %zu"},
+	    {"\"hooks\":{\"createRuntime\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
+	     "config.json: hooks.createRuntime: %zu entries, more than the limit of %zu"},
+	    {"\"hooks\":{\"startContainer\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
+	     "config.json: hooks.startContainer: %zu entries, more than the limit of %zu"},
+	    {"\"hooks\":{\"poststart\":[", "{\"path\":\"/bin/true\"}", "]}", CONFIG_MAX_HOOKS,
+	     "config.json: hooks.poststart: %zu entries, more than the limit of %zu"},
 	    {"\"linux\":{\"devices\":[",
 	     "{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3}", "]}",
 	     CONFIG_MAX_DEVICES,
@@ -1178,6 +1186,13 @@ static void test_limits(void **state)
 	    {"\"linux\":{\"gidMappings\":[", "{\"containerID\":0,\"hostID\":1000,\"size\":1}", "]}",
 	     CONFIG_MAX_ID_MAPPINGS,
 	     "config.json: linux.gidMappings: %zu entries, more than the limit of %zu"},
+	    /* an idmapped mount's own mappings */
+	    {"\"mounts\":[{\"destination\":\"/m\",\"uidMappings\":[",
+	     "{\"containerID\":0,\"hostID\":1000,\"size\":1}", "]}]", CONFIG_MAX_ID_MAPPINGS,
+	     "config.json: mounts[0].uidMappings: %zu entries, more than the limit of %zu"},
+	    {"\"mounts\":[{\"destination\":\"/m\",\"gidMappings\":[",
+	     "{\"containerID\":0,\"hostID\":1000,\"size\":1}", "]}]", CONFIG_MAX_ID_MAPPINGS,
+	     "config.json: mounts[0].gidMappings: %zu entries, more than the limit of %zu"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <signal.h>
 #include <string.h>
 #include <limits.h>
@@ -302,6 +303,15 @@ static int test_sealed_probe(const char *want)
 		return 3;
 	if (env == NULL || strcmp(env, want) != 0)
 		return 4;
+	/* only the segments were copied (this test is built with -g: debug sections follow
+	 * them), and the copy's header names no section headers */
+	struct stat orig, copy;
+	ElfW(Ehdr) eh;
+	if (stat(want, &orig) < 0 || fstat(fd, &copy) < 0 || copy.st_size >= orig.st_size)
+		return 5;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_shoff != 0 ||
+	    eh.e_shnum != 0)
+		return 6;
 	/* a second call sees the seals and returns */
 	util_exec_sealed_self("berth-test", "BERTH_TEST_SELF", NULL);
 	return 0;
@@ -330,6 +340,48 @@ static void test_exec_sealed(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* The fds kept by util_close_fds_except() (every way into a container closes what it
+ * inherited with it, CVE-2024-21626): the kept ones in any order, duplicated, -1 or below
+ * `from`; everything else from `from` up is closed. In a child, whose fds are its own. */
+static int close_fds_child(void)
+{
+	static const int opened[] = {10, 11, 12, 13, 14, 15, 16, 20, 200, 500};
+	static const int kept[] = {10, 12, 15, 200};
+	int keep[] = {200, -1, 15, 12, 15, 5};
+	int nul = open("/dev/null", O_RDONLY);
+
+	if (nul < 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(opened); i++)
+		if (dup2(nul, opened[i]) < 0)
+			return 2;
+	if (util_close_fds_except(11, keep, ARRAY_SIZE(keep)) < 0)
+		return 3;
+	for (size_t i = 0; i < ARRAY_SIZE(opened); i++) {
+		bool want = false;
+		for (size_t k = 0; k < ARRAY_SIZE(kept); k++)
+			want = want || kept[k] == opened[i];
+		if ((fcntl(opened[i], F_GETFD) >= 0) != want)
+			return 10 + (int)i;
+	}
+	/* an fd below `from` stays, whatever the list says */
+	return nul < 11 && fcntl(nul, F_GETFD) < 0 ? 4 : 0;
+}
+
+static void test_close_fds_except(void **state)
+{
+	(void)state;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(close_fds_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--sealed-probe") == 0)
@@ -347,6 +399,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_mountinfo_malformed),
 	    cmocka_unit_test(test_mountinfo_load),
 	    cmocka_unit_test(test_exec_sealed),
+	    cmocka_unit_test(test_close_fds_except),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -64,9 +64,12 @@ BERTH_CMD(inspect)
 		if (r < 0)
 			return -1;
 		if (r == 1) {
-			/* as Docker: the others still shown, exit status 1 */
-			fprintf(stderr, "berth: inspect: no such %s: %s\n", type ?: "object",
-			        argv[i]);
+			/* as Docker: the others still shown, exit status 1; the name escaped
+			 * (berth_error) so that it stays one line */
+			berth_error_t e2 = NULL;
+			berth_error(&e2, 0, "no such %s: %s", type ?: "object", argv[i]);
+			fprintf(stderr, "berth: inspect: %s\n", e2->msg);
+			berth_error_release(&e2);
 			status = 1;
 			continue;
 		}

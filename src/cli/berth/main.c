@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -182,6 +183,21 @@ static int main_run(const char *root, cmd_fn fn, const char *name, int argc, cha
 	return r;
 }
 
+/* A usage error of berth itself: one line through berth_error, so that what it quotes has its
+ * control characters escaped (a newline in argv is no second line). Status 125. */
+__attribute__((format(printf, 1, 2))) static int main_fail(const char *fmt, ...)
+{
+	berth_error_t err = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	berth_verror(&err, 0, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "berth: %s\n", err->msg);
+	berth_error_release(&err);
+	return 125;
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
@@ -205,8 +221,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--debug") == 0) {
 			log_open(NULL, 0, 1);
 		} else {
-			fprintf(stderr, "berth: unknown option `%s` (berth --help)\n", argv[i]);
-			return 125;
+			return main_fail("unknown option `%s` (berth --help)", argv[i]);
 		}
 	}
 	if (i >= argc) {
@@ -235,16 +250,13 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (i + 1 < argc)
-			fprintf(stderr,
-			        "berth: container: unknown command `%s` (berth container --help)\n",
-			        argv[i + 1]);
-		else
-			main_container_usage(stderr);
+			return main_fail("container: unknown command `%s` (berth container --help)",
+			                 argv[i + 1]);
+		main_container_usage(stderr);
 		return 125;
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(commands); k++)
 		if (commands[k].fn && strcmp(argv[i], commands[k].name) == 0)
 			return main_run(root, commands[k].fn, argv[i], argc - i, argv + i, argv);
-	fprintf(stderr, "berth: unknown command `%s` (berth --help)\n", argv[i]);
-	return 125;
+	return main_fail("unknown command `%s` (berth --help)", argv[i]);
 }

@@ -85,6 +85,26 @@ static int run_attached(struct engine *e, const char *id, unsigned attach, int *
 	return r;
 }
 
+/* Whether --pull=missing finds ref in the store: with a platform, its variant of that
+ * platform. The built-in busybox is never pulled (it is made, with the platforms it can
+ * have). */
+static bool run_image_there(struct engine *e, const char *ref, const char *platform)
+{
+	cleanup_free char *norm = image_ref_normalize(ref);
+	struct image *img = NULL;
+	berth_error_t e2 = NULL;
+	bool there;
+
+	if (!image_present(e, ref))
+		return false;
+	if (platform == NULL || strcmp(norm, "busybox:latest") == 0)
+		return true;
+	there = image_find_platform(e, ref, platform, &img, &e2) == 0;
+	berth_error_release(&e2);
+	image_free(img);
+	return there;
+}
+
 static const char run_usage[] =
     "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
     "[--env-file F] [-w DIR]\n"
@@ -120,8 +140,9 @@ static const char run_usage[] =
     "  [--cgroupns host|private] [--userns host]\n"
     "  [--log-driver json-file|k8s-file|none] [--log-opt max-size=SIZE|max-file=N]\n"
     "  [-a STDIN|STDOUT|STDERR] [-q]\n"
-    "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
-    "IMAGE [CMD…]";
+    "  [--pull missing|always|never] [--tls-verify=false] [--authfile F]\n"
+    "  [--platform OS/ARCH[/VARIANT]] (another architecture: through qemu-user-static)\n"
+    "  IMAGE [CMD…]";
 
 static const char create_usage[] =
     "usage: berth create [OPTIONS] IMAGE [CMD…]\n"
@@ -174,6 +195,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_DEVICE,
 		O_LOGDRV,
 		O_LOGOPT,
+		O_PLATFORM,
 		O_HEALTH /* + enum health_flag */
 	};
 	static const struct option lo[] = {
@@ -232,6 +254,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"log-driver", required_argument, NULL, O_LOGDRV},
 	    {"log-opt", required_argument, NULL, O_LOGOPT},
 	    {"attach", required_argument, NULL, 'a'},
+	    {"platform", required_argument, NULL, O_PLATFORM},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"health-cmd", required_argument, NULL, O_HEALTH + HEALTH_CMD},
 	    {"health-interval", required_argument, NULL, O_HEALTH + HEALTH_INTERVAL},
@@ -495,7 +518,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			break;
 		case 'q':
 			break; /* no pull progress: run never shows it */
-		default:       /* --health-*, or CLI_FAIL, CLI_HELP */
+		case O_PLATFORM:
+			if (platform_check(optarg, err) < 0)
+				goto out;
+			o.platform = ro.platform = optarg;
+			break;
+		default: /* --health-*, or CLI_FAIL, CLI_HELP */
 			if (c >= O_HEALTH && c < O_HEALTH + HEALTH_N) {
 				if (health_flag(&o.health, c - O_HEALTH, optarg, err) < 0)
 					goto out;
@@ -530,9 +558,10 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	o.n_cmd = (size_t)(argc - optind - 1);
 	if (spec_check_opts(&o, err) < 0 || ctrlog_check(&o, err) < 0)
 		goto out;
-	/* --pull=missing (the default): an image not in the store is pulled */
+	/* --pull=missing (the default): an image not in the store is pulled, and with --platform
+	 * one without that platform's variant (but the built-in busybox, which is made) */
 	if (strcmp(pull, "always") == 0 ||
-	    (strcmp(pull, "missing") == 0 && !image_present(e, argv[optind]))) {
+	    (strcmp(pull, "missing") == 0 && !run_image_there(e, argv[optind], o.platform))) {
 		cleanup_free char *pid = NULL;
 		bool missing = strcmp(pull, "missing") == 0;
 		progress_set_quiet(true);
@@ -544,7 +573,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			goto out;
 		}
 	}
-	if (image_find(e, argv[optind], &img, err) < 0)
+	if (image_find_platform(e, argv[optind], o.platform, &img, err) < 0)
 		goto out;
 	if (replace && !o.name) {
 		berth_error(err, 0, "--replace needs --name (the container to replace)");

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,11 +67,17 @@ static void vm_usage(FILE *f)
 	fputs(vm_usage_text, f);
 }
 
-static int vm_fail(const char *fmt, const char *arg)
+/* One line through berth_error: a quoted argument's control characters are escaped. */
+__attribute__((format(printf, 1, 2))) static int vm_fail(const char *fmt, ...)
 {
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
+	berth_error_t err = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	berth_verror(&err, 0, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, PROG ": %s\n", err->msg);
+	berth_error_release(&err);
 	return VM_EXIT_BERTH;
 }
 
@@ -307,8 +314,8 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 			n = strtoul(optarg, &end, 10);
 			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 || n < 1 ||
 			    n > VM_MAX_CPUS) {
-				fprintf(stderr, PROG ": --cpus: expected 1 to %d, got \"%s\"\n",
-				        VM_MAX_CPUS, optarg);
+				vm_fail("--cpus: expected 1 to %d, got \"%s\"", VM_MAX_CPUS,
+				        optarg);
 				goto out;
 			}
 			cfg.cpus = (unsigned)n;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,6 +137,21 @@ static bool runtime_needs_sealed_exe(const char *cmd)
 	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
 }
 
+/* A usage error of the runtime: one line through berth_error, so that what it quotes has its
+ * control characters escaped (a newline in argv is no second line). Status 1. */
+__attribute__((format(printf, 1, 2))) static int runtime_fail(const char *fmt, ...)
+{
+	berth_error_t err = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	berth_verror(&err, 0, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "berth-runtime: %s\n", err->msg);
+	berth_error_release(&err);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option globals[] = {
@@ -165,13 +181,9 @@ int main(int argc, char **argv)
 			runtime_globals.log = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				fprintf(stderr,
-				        "berth-runtime: --log-format: expected text or json, got "
-				        "`%s`\n",
-				        optarg);
-				return 1;
-			}
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+				return runtime_fail("--log-format: expected text or json, got `%s`",
+				                    optarg);
 			runtime_globals.log_format = optarg;
 			break;
 		case 'd':
@@ -188,13 +200,9 @@ int main(int argc, char **argv)
 			runtime_help(stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, "berth-runtime: option `%s` needs a value\n",
-			        argv[optind - 1]);
-			return 1;
+			return runtime_fail("option `%s` needs a value", argv[optind - 1]);
 		default:
-			fprintf(stderr, "berth-runtime: unknown global option `%s`\n",
-			        argv[optind - 1]);
-			return 1;
+			return runtime_fail("unknown global option `%s`", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {
@@ -207,9 +215,7 @@ int main(int argc, char **argv)
 	if (log_open(runtime_globals.log,
 	             runtime_globals.log_format && strcmp(runtime_globals.log_format, "json") == 0,
 	             runtime_globals.debug) < 0) {
-		fprintf(stderr, "berth-runtime: --log `%s`: %s\n", runtime_globals.log,
-		        strerror(errno));
-		return 1;
+		return runtime_fail("--log `%s`: %s", runtime_globals.log, strerror(errno));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++) {
 		if (strcmp(runtime_commands[i].name, cmd) != 0)
@@ -221,6 +227,5 @@ int main(int argc, char **argv)
 			return berth_error_print(&err, "berth-runtime");
 		return r;
 	}
-	fprintf(stderr, "berth-runtime: unknown command `%s` (see berth-runtime --help)\n", cmd);
-	return 1;
+	return runtime_fail("unknown command `%s` (see berth-runtime --help)", cmd);
 }
