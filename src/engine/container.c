@@ -315,7 +315,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		json_t *args, *a;
 		size_t i;
 		json_t *rec_mounts;
-		if (volume_prepare(e, o, rootfs, &oci_mounts, &rec_mounts, &made, err) < 0)
+		if (volume_prepare(e, o, img, rootfs, &oci_mounts, &rec_mounts, &made, err) < 0)
 			goto fail;
 		json_object_set_new(rec, "mounts", rec_mounts);
 		if (spec_build(img, o, id, rootfs, netns, etc, oci_mounts, &spec, err) < 0 ||

@@ -98,6 +98,23 @@ struct image_summary {
 int image_summaries(struct engine *e, struct image_summary **out, size_t *n, berth_error_t *err);
 void image_summaries_free(struct image_summary *v, size_t n);
 char *image_list_json(struct engine *e, berth_error_t *err);
+/* images --filter (imagels.c): keep[i] for each of v[n] that every filter lets through, as
+ * Docker's: dangling=true|false (untagged or not), label=KEY[=VALUE] (every one), before=IMAGE
+ * and since=IMAGE (made earlier / later than it; several: the oldest / the newest),
+ * reference=PATTERN (any one: a glob over NAME:TAG or NAME, `*` not crossing `/`). A bad filter
+ * is one line naming it. */
+int image_filter(struct engine *e, const struct image_summary *v, size_t n, char **filters,
+                 size_t nf, bool *keep, berth_error_t *err);
+/* Docker's images fields of a row, made by the CLI: CreatedSince, CreatedAt, Size. */
+struct image_ls_row {
+	const char *created_since, *created_at, *size;
+};
+/* The kept ones of v[n] (keep NULL: all) as a JSON array's text: berth's {name, id, digest,
+ * size, created} (`images --format json`), and with rows Docker's fields as well (Repository,
+ * Tag, ID: 12 digits unless no_trunc, Digest, CreatedSince, CreatedAt, Size, VirtualSize,
+ * SharedSize, UniqueSize, Containers) for --format templates. */
+char *image_summaries_json(const struct image_summary *v, const bool *keep,
+                           const struct image_ls_row *rows, size_t n, bool no_trunc);
 char *image_inspect_json(struct engine *e, struct image *img);
 /* Removes ref's name (or the image, by id); *report (heap, or NULL) gets what Docker prints:
  * "Untagged: NAME\n" and, when the image itself went, "Deleted: sha256:ID\n". */
@@ -209,6 +226,11 @@ struct ctr_resources {
 	/* --ipc private|shareable|host|container:NAME, --pid host|container:NAME, --uts host,
 	 * --cgroupns host|private, --userns host */
 	const char *ipc, *pid, *uts, *cgroupns, *userns;
+	/* --blkio-weight-device, --device-read-bps, --device-write-bps, --device-read-iops,
+	 * --device-write-iops (RES_OPT_BLKIO_WEIGHT_DEVICE + k): their /dev/DEVICE:VALUE
+	 * arguments, checked (a heap array each, freed by the caller) */
+	char **dev_limits[5];
+	size_t n_dev_limits[5];
 };
 /* Their getopt codes: RES_RUN_OPTIONS are run/create's table entries; update takes some of
  * them and RES_OPT_MEMORY, RES_OPT_CPUS, RES_OPT_PIDS (run has its own --memory, …). */
@@ -228,6 +250,11 @@ enum {
 	RES_OPT_UTS,
 	RES_OPT_CGROUPNS,
 	RES_OPT_USERNS,
+	RES_OPT_BLKIO_WEIGHT_DEVICE,
+	RES_OPT_DEVICE_READ_BPS,
+	RES_OPT_DEVICE_WRITE_BPS,
+	RES_OPT_DEVICE_READ_IOPS,
+	RES_OPT_DEVICE_WRITE_IOPS,
 	RES_OPT_MEMORY,
 	RES_OPT_CPUS,
 	RES_OPT_PIDS,
@@ -249,6 +276,11 @@ enum {
 	    {"pid", required_argument, NULL, RES_OPT_PID},                                         \
 	    {"uts", required_argument, NULL, RES_OPT_UTS},                                         \
 	    {"cgroupns", required_argument, NULL, RES_OPT_CGROUPNS},                               \
+	    {"blkio-weight-device", required_argument, NULL, RES_OPT_BLKIO_WEIGHT_DEVICE},         \
+	    {"device-read-bps", required_argument, NULL, RES_OPT_DEVICE_READ_BPS},                 \
+	    {"device-write-bps", required_argument, NULL, RES_OPT_DEVICE_WRITE_BPS},               \
+	    {"device-read-iops", required_argument, NULL, RES_OPT_DEVICE_READ_IOPS},               \
+	    {"device-write-iops", required_argument, NULL, RES_OPT_DEVICE_WRITE_IOPS},             \
 	{                                                                                          \
 		"userns", required_argument, NULL, RES_OPT_USERNS                                  \
 	}
@@ -272,6 +304,9 @@ struct run_opts {
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;
+	/* -a: 1 << fd of each stream named (0: none named: all); attach_config: Docker's
+	 * Config.AttachStdin/Stdout/Stderr (the same bits) as inspect shows them */
+	unsigned attach, attach_config;
 	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
 	struct ctr_resources res; /* resources.c */
@@ -326,7 +361,7 @@ int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err)
  * rlimits, sysctl, /dev/shm's size, devices, seccomp, noNewPrivileges, TZ, --init. */
 int runflags_apply(struct json_t *spec, const struct run_opts *o, berth_error_t *err);
 /* The record's fields: stop_signal (o's or the image config's StopSignal), stop_timeout,
- * labels, init. */
+ * labels, init, attach (-a's streams) and Config (Docker's AttachStdin/Stdout/Stderr). */
 void runflags_record(struct json_t *rec, const struct run_opts *o, struct json_t *image_config);
 /* --replace: remove (forced) the container named name, if there is one. */
 int ctr_replace(struct engine *e, const char *name, berth_error_t *err);
@@ -412,6 +447,9 @@ struct ctr_info {
 	bool has_exit_code;
 	int exit_code;
 	bool rm, tty, interactive, detach;
+	/* run/create -a: 1 << fd of each stream named, which start -a and attach take too; 0:
+	 * none named (all) */
+	unsigned attach;
 	bool paused; /* running, its processes frozen (berth pause) */
 	char *ip;    /* its address while it runs on a bridge network, else NULL */
 	char *ports; /* published ports as `ps` shows them ("0.0.0.0:8080->80/tcp, …"), or "" */
@@ -622,10 +660,12 @@ int volume_prune(struct engine *e, bool all, char ***names, size_t *n, berth_err
 /* -v, --mount and --tmpfs checked (one line naming the argument; duplicate destinations). */
 int volume_check_opts(const struct run_opts *o, berth_error_t *err);
 /* Under the engine's lock, for a new container whose rootfs is mounted: the volumes it names
- * made (an empty one filled from the image; *made_names those new), *oci_mounts the config.json
- * mounts and *rec_mounts the record's. Nothing made is left on failure. */
-int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootfs,
-                   struct json_t **oci_mounts, struct json_t **rec_mounts,
+ * made (an empty one filled from the image; *made_names those new), and an anonymous one for
+ * each of img's VOLUMEs (config.Volumes) on a path nothing else mounts (img may be NULL),
+ * *oci_mounts the config.json mounts and *rec_mounts the record's. Nothing made is left on
+ * failure. */
+int volume_prepare(struct engine *e, const struct run_opts *o, const struct image *img,
+                   const char *rootfs, struct json_t **oci_mounts, struct json_t **rec_mounts,
                    struct json_t **made_names, berth_error_t *err);
 /* The volumes volume_prepare made (made_names), removed: a create that failed later. */
 void volume_undo(struct engine *e, struct json_t *made_names);

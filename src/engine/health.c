@@ -718,8 +718,14 @@ void health_inspect(json_t *o)
 	json_t *hc = json_object_get(o, "healthcheck");
 	json_t *h = json_object_get(o, "health");
 
-	if (hc)
-		json_object_set_new(o, "Config", json_pack("{s:O}", "Healthcheck", hc));
+	if (hc) {
+		/* beside the record's Config (AttachStdin, …), a copy: o may share it */
+		json_t *cfg = json_is_object(json_object_get(o, "Config"))
+		                  ? json_deep_copy(json_object_get(o, "Config"))
+		                  : json_object();
+		json_object_set(cfg, "Healthcheck", hc);
+		json_object_set_new(o, "Config", cfg);
+	}
 	if (h)
 		json_object_set_new(
 		    o, "State",

@@ -211,6 +211,18 @@ static void ctr_info_fill(struct engine *e, json_t *rec, struct ctr_info *c)
 	c->tty = json_is_true(json_object_get(rec, "tty"));
 	c->interactive = json_is_true(json_object_get(rec, "interactive"));
 	c->detach = json_is_true(json_object_get(rec, "detach"));
+	{
+		static const char *const streams[] = {"stdin", "stdout", "stderr"};
+		json_t *a;
+		size_t i;
+		c->attach = 0;
+		json_array_foreach(json_object_get(rec, "attach"), i, a)
+		{
+			for (unsigned k = 0; k < 3; k++)
+				if (strcmp(json_string_value(a) ?: "", streams[k]) == 0)
+					c->attach |= 1u << k;
+		}
+	}
 	init = ctr_init_state(e, c->id, &ipid, &c->paused);
 	if (init == CTR_INIT_ALIVE)
 		c->pid = ipid;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* `berth run`/`create`'s resource flags (--memory-swap, --memory-reservation, --cpu-shares,
  * --cpu-period, --cpu-quota, --cpuset-cpus, --cpuset-mems, --oom-kill-disable,
- * --blkio-weight, --memory-swappiness) and namespace flags (--ipc, --pid, --uts, --cgroupns,
+ * --blkio-weight, --blkio-weight-device, --device-read-bps/-iops, --device-write-bps/-iops,
+ * --memory-swappiness) and namespace flags (--ipc, --pid, --uts, --cgroupns,
  * --userns), with Docker's meaning, into the OCI spec's linux.resources and namespaces and
  * into the record's HostConfig (Docker's names); and `berth update`, which changes them on a
  * container through the runtime library (a running one's cgroup) and in its config.json and
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define RES_MEMCG       "/sys/fs/cgroup/memory"
@@ -105,6 +107,61 @@ static int res_check_cpuset(const char *flag, const char *v, const char *file, b
 			return berth_error(err, 0,
 			                   "bad --%s `%s`: %zu is not available (this host has %s)",
 			                   flag, v, i, text);
+	return 0;
+}
+
+/* --blkio-weight-device and the throttles (k: RES_OPT_BLKIO_WEIGHT_DEVICE + k): Docker's
+ * names, the spec's linux.resources.blockIO keys and HostConfig's, and the value's key */
+static const struct {
+	const char *flag, *spec, *hc, *value, *expected;
+} res_devs[5] = {
+    {"blkio-weight-device", "weightDevice", "BlkioWeightDevice", "Weight",
+     "/dev/DEVICE:WEIGHT, a weight from 10 to 1000"},
+    {"device-read-bps", "throttleReadBpsDevice", "BlkioDeviceReadBps", "Rate",
+     "/dev/DEVICE:RATE, bytes per second like 1mb (kb, mb, gb)"},
+    {"device-write-bps", "throttleWriteBpsDevice", "BlkioDeviceWriteBps", "Rate",
+     "/dev/DEVICE:RATE, bytes per second like 1mb (kb, mb, gb)"},
+    {"device-read-iops", "throttleReadIOPSDevice", "BlkioDeviceReadIOps", "Rate",
+     "/dev/DEVICE:RATE, a positive number of operations per second"},
+    {"device-write-iops", "throttleWriteIOPSDevice", "BlkioDeviceWriteIOps", "Rate",
+     "/dev/DEVICE:RATE, a positive number of operations per second"},
+};
+
+/* One of them: the block device's numbers and the value; one line naming the flag. */
+static int res_dev_parse(size_t k, const char *arg, unsigned *maj, unsigned *min, uint64_t *value,
+                         berth_error_t *err)
+{
+	const char *colon = strrchr(arg, ':');
+	cleanup_free char *path = NULL;
+	struct stat st;
+	int64_t v = -1;
+
+	if (colon == NULL || strncmp(arg, "/dev/", 5) != 0 || colon == arg + 5)
+		return berth_error(err, 0, "bad --%s `%s`: expected %s", res_devs[k].flag, arg,
+		                   res_devs[k].expected);
+	if (k == 0 || k >= 3) {
+		char *end;
+		errno = 0;
+		v = isdigit((unsigned char)colon[1]) ? strtoll(colon + 1, &end, 10) : -1;
+		if (v >= 0 && (errno || *end))
+			v = -1;
+		if (k == 0 && (v < 10 || v > 1000))
+			v = -1;
+	} else {
+		v = spec_parse_size(colon + 1);
+	}
+	if (v <= 0)
+		return berth_error(err, 0, "bad --%s `%s`: expected %s", res_devs[k].flag, arg,
+		                   res_devs[k].expected);
+	path = xasprintf("%.*s", (int)(colon - arg), arg);
+	if (stat(path, &st) < 0)
+		return berth_error(err, errno, "bad --%s `%s`: `%s`", res_devs[k].flag, arg, path);
+	if (!S_ISBLK(st.st_mode))
+		return berth_error(err, 0, "bad --%s `%s`: `%s` is not a block device",
+		                   res_devs[k].flag, arg, path);
+	*maj = major(st.st_rdev);
+	*min = minor(st.st_rdev);
+	*value = (uint64_t)v;
 	return 0;
 }
 
@@ -237,11 +294,12 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 	case RES_OPT_IPC:
 		if (strcmp(arg, "") != 0 && strcmp(arg, "private") != 0 &&
 		    strcmp(arg, "shareable") != 0 && strcmp(arg, "host") != 0 &&
-		    !(strncmp(arg, "container:", 10) == 0 && arg[10]))
-			return berth_error(err, 0,
-			                   "bad --ipc `%s`: expected private, shareable, host or "
-			                   "container:NAME",
-			                   arg);
+		    strcmp(arg, "none") != 0 && !(strncmp(arg, "container:", 10) == 0 && arg[10]))
+			return berth_error(
+			    err, 0,
+			    "bad --ipc `%s`: expected none, private, shareable, host "
+			    "or container:NAME",
+			    arg);
 		r->ipc = arg[0] ? arg : NULL;
 		return 0;
 	case RES_OPT_PID:
@@ -276,6 +334,21 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 			    arg);
 		r->userns = arg[0] ? arg : NULL;
 		return 0;
+	case RES_OPT_BLKIO_WEIGHT_DEVICE:
+	case RES_OPT_DEVICE_READ_BPS:
+	case RES_OPT_DEVICE_WRITE_BPS:
+	case RES_OPT_DEVICE_READ_IOPS:
+	case RES_OPT_DEVICE_WRITE_IOPS: {
+		size_t k = (size_t)(code - RES_OPT_BLKIO_WEIGHT_DEVICE);
+		unsigned maj, min;
+		uint64_t value;
+		if (res_dev_parse(k, arg, &maj, &min, &value, err) < 0)
+			return -1;
+		r->dev_limits[k] =
+		    xrealloc(r->dev_limits[k], (r->n_dev_limits[k] + 1) * sizeof(char *));
+		r->dev_limits[k][r->n_dev_limits[k]++] = (char *)arg;
+		return 0;
+	}
 	default:
 		return berth_error(err, 0, "bad option %d", code);
 	}
@@ -339,6 +412,22 @@ static int res_check_values(const struct res_values *v, const struct run_opts *o
 		return berth_error(err, 0,
 		                   "bad --blkio-weight: this host's kernel has no blkio weight (no "
 		                   "blkio.weight or blkio.bfq.weight: the I/O scheduler has none)");
+	if (o->res.n_dev_limits[0] && !res_exists(RES_BLKIO, "blkio.weight_device") &&
+	    !res_exists(RES_BLKIO, "blkio.bfq.weight_device") &&
+	    !res_exists("/sys/fs/cgroup", "cgroup.controllers"))
+		return berth_error(err, 0,
+		                   "bad --blkio-weight-device: this host's kernel has no blkio "
+		                   "weight (no blkio.weight_device or blkio.bfq.weight_device: the "
+		                   "I/O scheduler has none)");
+	for (size_t k = 1; k < ARRAY_SIZE(res_devs); k++)
+		if (o->res.n_dev_limits[k] &&
+		    !res_exists(RES_BLKIO, "blkio.throttle.read_bps_device") &&
+		    !res_exists("/sys/fs/cgroup", "cgroup.controllers"))
+			return berth_error(
+			    err, 0,
+			    "bad --%s: this host's kernel has no blkio throttling (no "
+			    "blkio.throttle.* files)",
+			    res_devs[k].flag);
 	return 0;
 }
 
@@ -367,6 +456,10 @@ int res_check(const struct run_opts *o, berth_error_t *err)
 		    err, 0,
 		    "conflicting options: --shm-size and --ipc host (/dev/shm is the "
 		    "host's)");
+	if (r->ipc && strcmp(r->ipc, "none") == 0 && o->shm_size > 0)
+		return berth_error(
+		    err, 0,
+		    "conflicting options: --shm-size and --ipc none (no /dev/shm is mounted)");
 	if (r->ipc && strncmp(r->ipc, "container:", 10) == 0 && o->shm_size > 0)
 		return berth_error(err, 0,
 		                   "conflicting options: --shm-size and --ipc %s (/dev/shm is that "
@@ -425,6 +518,24 @@ static void res_resources(json_t *res, const struct run_opts *o)
 	if (r->blkio_weight > 0)
 		json_object_set_new(res_obj(res, "blockIO"), "weight",
 		                    json_integer(r->blkio_weight));
+	for (size_t k = 0; k < ARRAY_SIZE(res_devs); k++)
+		for (size_t i = 0; i < r->n_dev_limits[k]; i++) {
+			berth_error_t e2 = NULL;
+			unsigned maj, min;
+			uint64_t value;
+			json_t *a = json_object_get(res_obj(res, "blockIO"), res_devs[k].spec);
+			if (res_dev_parse(k, r->dev_limits[k][i], &maj, &min, &value, &e2) < 0) {
+				berth_error_release(&e2); /* checked by res_option */
+				continue;
+			}
+			if (!json_is_array(a)) {
+				a = json_array();
+				json_object_set_new(res_obj(res, "blockIO"), res_devs[k].spec, a);
+			}
+			json_array_append_new(
+			    a, json_pack("{s:i,s:i,s:I}", "major", (int)maj, "minor", (int)min,
+			                 k == 0 ? "weight" : "rate", (json_int_t)value));
+		}
 	if (o->pids != 0)
 		json_object_set_new(res_obj(res, "pids"), "limit", json_integer(o->pids));
 }
@@ -450,8 +561,8 @@ static void res_ns(json_t *spec, const char *type, bool fresh, const char *path)
 		json_array_append_new(a, json_pack("{s:s}", "type", type));
 }
 
-/* /dev/shm: a bind of source (the host's, a shareable container's directory) */
-static void res_shm_bind(json_t *spec, const char *source)
+/* /dev/shm: not mounted (--ipc none) */
+static void res_shm_remove(json_t *spec)
 {
 	json_t *mounts = json_object_get(spec, "mounts");
 	json_t *m;
@@ -463,6 +574,14 @@ static void res_shm_bind(json_t *spec, const char *source)
 		           "/dev/shm") == 0)
 			json_array_remove(mounts, i);
 	}
+}
+
+/* /dev/shm: a bind of source (the host's, a shareable container's directory) */
+static void res_shm_bind(json_t *spec, const char *source)
+{
+	json_t *mounts = json_object_get(spec, "mounts");
+
+	res_shm_remove(spec);
 	json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination",
 	                                        "/dev/shm", "type", "bind", "source", source,
 	                                        "options", "rbind", "nosuid", "nodev", "noexec"));
@@ -569,6 +688,24 @@ static json_t *res_host_config(const struct run_opts *o)
 	               "OomKillDisable", r->oom_kill_disable, "BlkioWeight", r->blkio_weight,
 	               "PidsLimit", res_int_or_null(o->pids), "MemorySwappiness",
 	               r->has_swappiness ? json_integer(r->swappiness) : json_null());
+	/* Docker's: [{Path, Weight}] and [{Path, Rate}] */
+	for (size_t k = 0; k < ARRAY_SIZE(res_devs); k++) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n_dev_limits[k]; i++) {
+			const char *arg = r->dev_limits[k][i], *colon = strrchr(arg, ':');
+			berth_error_t e2 = NULL;
+			unsigned maj, min;
+			uint64_t value;
+			if (colon == NULL || res_dev_parse(k, arg, &maj, &min, &value, &e2) < 0) {
+				berth_error_release(&e2);
+				continue;
+			}
+			json_array_append_new(a, json_pack("{s:s%,s:I}", "Path", arg,
+			                                   (int)(colon - arg), res_devs[k].value,
+			                                   (json_int_t)value));
+		}
+		json_object_set_new(hc, res_devs[k].hc, a);
+	}
 	json_object_set_new(hc, "IpcMode", json_string(r->ipc ?: "private"));
 	json_object_set_new(hc, "PidMode", json_string(r->pid ?: ""));
 	json_object_set_new(hc, "UTSMode", json_string(r->uts ?: ""));
@@ -610,6 +747,9 @@ int res_prepare(struct engine *e, const struct run_opts *o, json_t *rec, json_t 
 		if (mkdir(shm, 01777) < 0 || chmod(shm, 01777) < 0)
 			return berth_error(err, errno, "--ipc shareable: mkdir `%s`", shm);
 		res_shm_bind(spec, shm);
+	} else if (r->ipc && strcmp(r->ipc, "none") == 0) {
+		/* as Docker: an IPC namespace of its own, and no /dev/shm */
+		res_shm_remove(spec);
 	}
 	if (r->pid && strcmp(r->pid, "host") == 0)
 		res_ns(spec, "pid", false, NULL);

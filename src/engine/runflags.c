@@ -289,6 +289,19 @@ void runflags_record(json_t *rec, const struct run_opts *o, json_t *ic)
 		json_object_set_new(rec, "init", json_true());
 	if (o->privileged)
 		json_object_set_new(rec, "privileged", json_true());
+	/* -a: the streams start -a and attach take later; Docker's Config shows them */
+	if (o->attach) {
+		static const char *const streams[] = {"stdin", "stdout", "stderr"};
+		json_t *a = json_array();
+		for (unsigned k = 0; k < 3; k++)
+			if (o->attach & (1u << k))
+				json_array_append_new(a, json_string(streams[k]));
+		json_object_set_new(rec, "attach", a);
+	}
+	json_object_set_new(rec, "Config",
+	                    json_pack("{s:b,s:b,s:b}", "AttachStdin", !!(o->attach_config & 1),
+	                              "AttachStdout", !!(o->attach_config & 2), "AttachStderr",
+	                              !!(o->attach_config & 4)));
 }
 
 void ctr_stop_defaults(struct engine *e, const char *id, int *sig, double *secs)

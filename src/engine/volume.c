@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -761,9 +762,91 @@ static int volume_copy_up(const char *rootfs, const char *path, const char *data
 
 /* ---- a container's mounts ----------------------------------------------------------- */
 
-int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootfs,
-                   json_t **oci_mounts, json_t **rec_mounts, json_t **made_names,
-                   berth_error_t *err)
+/* At most this many VOLUMEs in an image's config (its data is not trusted). */
+#define VOLUME_IMAGE_MAX 256
+
+/* The image's VOLUMEs (config.Volumes) on no path mounted yet: an anonymous volume each,
+ * filled from the image, as Docker makes them. One line naming the image and the path when
+ * one is bad; *made gets every volume made (for the caller to remove on failure). */
+static int volume_image(struct engine *e, const struct image *img, const char *rootfs, json_t *oci,
+                        json_t *recm, char ***made, size_t *n_made, berth_error_t *err)
+{
+	json_t *vols = json_object_get(json_object_get(img->config, "config"), "Volumes"), *val;
+	const char *what = img->name ? img->name : img->id, *path;
+	cleanup_close int rootfd = -1;
+
+	if (vols == NULL || json_is_null(vols))
+		return 0;
+	if (!json_is_object(vols))
+		return berth_error(err, 0,
+		                   "image `%s`: config.Volumes: expected an object of container "
+		                   "paths",
+		                   what);
+	if (json_object_size(vols) > VOLUME_IMAGE_MAX)
+		return berth_error(err, 0, "image `%s`: config.Volumes: %zu paths (at most %d)",
+		                   what, json_object_size(vols), VOLUME_IMAGE_MAX);
+	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return berth_error(err, errno, "open `%s`", rootfs);
+	json_object_foreach(vols, path, val)
+	{
+		cleanup_free char *dst = NULL, *source = NULL;
+		cleanup_close int fd = -1;
+		berth_error_t e2 = NULL;
+		bool taken = false, created;
+		struct stat st;
+		char name[65];
+		if (path[0] != '/' || strlen(path) >= PATH_MAX)
+			return berth_error(err, 0,
+			                   "image `%s`: config.Volumes: `%s` is not an absolute "
+			                   "path",
+			                   what, path);
+		dst = spec_clean_path(path);
+		if (strcmp(dst, "/") == 0)
+			return berth_error(err, 0,
+			                   "image `%s`: config.Volumes: `%s`: a volume cannot be "
+			                   "mounted on /",
+			                   what, path);
+		/* a -v, --mount, --tmpfs or --volumes-from on the path wins */
+		for (size_t k = 0; k < json_array_size(recm) && !taken; k++)
+			taken = strcmp(json_string_value(
+			                   json_object_get(json_array_get(recm, k), "Destination"))
+			                   ?: "",
+			               dst) == 0;
+		if (taken)
+			continue;
+		/* as Docker: "cannot mount volume over existing file" */
+		fd = util_open_in_root(rootfd, dst, O_PATH, 0, &e2);
+		berth_error_release(&e2);
+		if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
+			return berth_error(
+			    err, 0,
+			    "image `%s`: config.Volumes: `%s` is a file in the image, "
+			    "not a directory (a volume cannot be mounted over it)",
+			    what, path);
+		volume_random_name(name);
+		if (volume_create_locked(e, name, NULL, 0, true, &created, err) < 0)
+			return -1;
+		if (created) {
+			*made = xrealloc(*made, (*n_made + 1) * sizeof(char *));
+			(*made)[(*n_made)++] = xstrdup(name);
+		}
+		source = engine_path(e, "volumes/%s/_data", name);
+		if (volume_copy_up(rootfs, dst, source, err) < 0)
+			return -1;
+		json_array_append_new(recm, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "Type", "volume",
+		                                      "Name", name, "Source", source, "Destination",
+		                                      dst, "RW", true, "Anonymous", true));
+		json_array_append_new(oci, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", dst,
+		                                     "type", "bind", "source", source, "options",
+		                                     "rbind", "rw"));
+	}
+	return 0;
+}
+
+int volume_prepare(struct engine *e, const struct run_opts *o, const struct image *img,
+                   const char *rootfs, json_t **oci_mounts, json_t **rec_mounts,
+                   json_t **made_names, berth_error_t *err)
 {
 	struct volume_mount *v;
 	size_t n;
@@ -873,6 +956,9 @@ int volume_prepare(struct engine *e, const struct run_opts *o, const char *rootf
 		}
 		json_decref(rec);
 	}
+	/* last, as Docker: the image's VOLUMEs where nothing above mounts */
+	if (img && volume_image(e, img, rootfs, oci, recm, &made, &n_made, err) < 0)
+		goto fail;
 	volume_mounts_free(v, n);
 	*made_names = json_array();
 	for (size_t i = 0; i < n_made; i++)

@@ -79,7 +79,7 @@ image_with_healthcheck() {
 	# no health check: no State.Health, nothing after Up
 	b run -d --network none --name h3 busybox sleep 3600
 	run -0 b inspect h3
-	jqe '.State == null and .Config == null' <<<"$output"
+	jqe '.State == null and .Config.Healthcheck == null' <<<"$output"
 	run -0 ps_row h3
 	[[ "$output" == *"Up "* ]]
 	[[ "$output" != *"health"* ]]

@@ -117,6 +117,51 @@ wait_status() {
 	bad 125 'unknown option `--att`' start --att cat1
 }
 
+# attached ARGS…: inspect's Config.AttachStdin, AttachStdout, AttachStderr of a container
+attached() {
+	b inspect -f '{{.Config.AttachStdin}} {{.Config.AttachStdout}} {{.Config.AttachStderr}}' "$@"
+}
+
+@test "create -a: kept for start -a and attach (only those streams, as run -a); inspect's Config" {
+	b create --network none --name o1 -a stdout busybox sh -c 'echo o; echo e >&2; exit 3'
+	[ "$(attached o1)" = "false true false" ]
+	run -3 --separate-stderr b start -a o1
+	[ "$output" = o ]
+	[ -z "$stderr" ]
+	# the other stream goes to the log only
+	run -0 --separate-stderr b logs o1
+	[ "$output" = o ]
+	[ "$stderr" = e ]
+	b create --network none --name e1 --attach STDERR busybox sh -c 'echo o; echo e >&2'
+	run -0 --separate-stderr b start -a e1
+	[ -z "$output" ]
+	[ "$stderr" = e ]
+	# stdin only when named (and -i)
+	b create --network none -i --name i1 -a stdout busybox sh -c 'cat; echo end'
+	run -0 b start -ai i1 <<<fed
+	[ "$output" = end ]
+	b create --network none -i --name i2 -a stdin -a stdout busybox sh -c 'cat; echo end'
+	[ "$(attached i2)" = "true true false" ]
+	run -0 b start -ai i2 <<<fed
+	[ "$output" = "$(printf 'fed\nend')" ]
+	# attach to one started detached: its streams only
+	b create --network none --name at1 -a stderr busybox sh -c 'i=0; while [ $i -lt 40 ]; do echo line$i; echo err$i >&2; i=$((i+1)); sleep 0.1; done; exit 5'
+	b start at1
+	run -5 --separate-stderr b attach at1
+	[ -z "$output" ]
+	[[ "$stderr" == *err39* ]]
+	# without -a, Docker's: stdout and stderr, stdin with -i; run -d: none
+	b create --network none --name d1 -i busybox true
+	[ "$(attached d1)" = "true true true" ]
+	b create --network none --name d2 busybox true
+	[ "$(attached d2)" = "false true true" ]
+	b run -d --network none --name d3 busybox true
+	[ "$(attached d3)" = "false false false" ]
+	bad 125 'bad -a `stdnull`: expected STDIN, STDOUT or STDERR' create -a stdnull busybox true
+	bad 125 'option `--attach` needs a value' create --attach
+	[ "$(b ps -aq | wc -l)" -eq 8 ]
+}
+
 @test "start of a created container whose command is not found: 127, still Created" {
 	b create --name nf busybox /no/such/cmd
 	run -127 b start -a nf

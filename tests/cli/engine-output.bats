@@ -189,6 +189,103 @@ rows() {
 	bad 125 'unknown option `--bogus` (berth images --help)' images --bogus
 	bad 125 'unknown option `-x` (berth images --help)' images -x
 	bad 125 'option `--format` needs a value' images --format
-	bad 125 'bad --format `table`: expected json' images --format table
+	bad 125 'an action without its closing }}' images --format 'table {{.Repository'
 	bad 125 'unexpected argument `foo`' images foo
+}
+
+# shown ARGS…: the images `berth images ARGS…` lists, as REPOSITORY:TAG, sorted, on one line
+shown() {
+	b images --format '{{.Repository}}:{{.Tag}}' "$@" | sort | tr '\n' ' '
+}
+
+@test "images --filter: dangling, label, before, since, reference as Docker's; bad ones 125" {
+	local t=$BATS_TEST_TMPDIR n
+	run -0 b image export busybox "$t/bb.tar"
+	oci_rewrite "$t/bb.tar" "$t/a.tar" 2019-01-01T00:00:00Z
+	# a fraction of a second apart
+	oci_rewrite "$t/bb.tar" "$t/b.tar" 2020-01-01T00:00:00.5Z
+	oci_rewrite "$t/bb.tar" "$t/c.tar" 2020-01-01T00:00:00.7Z
+	oci_rewrite "$t/bb.tar" "$t/d.tar" 2021-01-01T00:00:00Z noname
+	run -0 b image import "$t/a.tar" old/a:1
+	run -0 b image import "$t/b.tar" old/b:2
+	run -0 b image import "$t/c.tar" new:3
+	run -0 b image import "$t/d.tar"
+	image_with_config busybox lab:1 Labels '{"k": "v", "x": "y"}' json
+	[ "$(shown)" = "<none>:<none> busybox:latest lab:1 new:3 old/a:1 old/b:2 " ]
+	[ "$(shown -f dangling=true)" = "<none>:<none> " ]
+	[ "$(shown --filter dangling=false)" = "busybox:latest lab:1 new:3 old/a:1 old/b:2 " ]
+	# every label must match
+	[ "$(shown -f label=k)" = "lab:1 " ]
+	[ "$(shown -f label=k=v -f label=x)" = "lab:1 " ]
+	[ -z "$(shown -f label=k=w)" ]
+	[ -z "$(shown -f label=k -f label=nope)" ]
+	# created earlier / later than the image; several: the oldest / the newest
+	[ "$(shown -f before=new:3)" = "old/a:1 old/b:2 " ]
+	[ "$(shown -f before=new:3 -f before=old/b:2)" = "old/a:1 " ]
+	[ "$(shown -f since=old/a:1 -f before=new:3)" = "old/b:2 " ]
+	[ "$(shown -f since=old/b:2 -f since=old/a:1 -f dangling=false)" = "busybox:latest lab:1 new:3 " ]
+	# a glob over NAME:TAG or NAME, `*` not crossing `/`; several: any one
+	[ "$(shown -f reference='old/*')" = "old/a:1 old/b:2 " ]
+	[ "$(shown -f reference='old/*:2')" = "old/b:2 " ]
+	[ "$(shown -f reference='*')" = "busybox:latest lab:1 new:3 " ]
+	[ "$(shown -f reference=new -f reference='l?b:[0-9]')" = "lab:1 new:3 " ]
+	[ -z "$(shown -f reference=new -f dangling=true)" ]
+	# the other outputs filter too
+	run -0 b images -q -f reference=new:3
+	[ "$output" = "$(b images --format '{{.id}}' -f reference=new | cut -c1-12)" ]
+	[ "${#output}" -eq 12 ]
+	run -0 b images --format json -f reference=new
+	[ "$(jq -r '.[].name' <<<"$output")" = new:3 ]
+	run -0 b images -f reference=new
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == "new:3 "* ]]
+	n=$(b images -q | wc -l)
+	bad 125 'bad --filter `foo=1`: unknown key `foo` (expected dangling, label, before, since or reference)' images -f foo=1
+	bad 125 'bad --filter `reference`: expected KEY=VALUE' images -f reference
+	bad 125 'bad --filter `label=`: expected a value after `=`' images -f label=
+	bad 125 'bad --filter `dangling=maybe`: expected dangling=true or dangling=false' images -f dangling=maybe
+	bad 125 'bad --filter `dangling=false`: dangling=true and dangling=false together' images -f dangling=true -f dangling=false
+	bad 125 'bad --filter `before=nope`: image "nope" not found' images -f before=nope
+	bad 125 'bad --filter `since=UPPER`' images -q --filter since=UPPER
+	bad 125 'option `--filter` needs a value' images --filter
+	[ "$(b images -q | wc -l)" -eq "$n" ]
+}
+
+@test "images --format: Docker's fields; table TEMPLATE under Docker's headers, table alone" {
+	local t=$BATS_TEST_TMPDIR id digest
+	run -0 b image export busybox "$t/bb.tar"
+	oci_rewrite "$t/bb.tar" "$t/a.tar" 2019-06-30T23:59:58.123Z
+	oci_rewrite "$t/bb.tar" "$t/n.tar" 2018-01-01T00:00:00Z noname
+	run -0 b image import "$t/a.tar" localhost:5000/x/old:1
+	run -0 b image import "$t/n.tar"
+	run -0 b images --format json
+	id=$(jq -r '.[] | select(.name == "localhost:5000/x/old:1") | .id' <<<"$output")
+	digest=$(jq -r '.[] | select(.name == "localhost:5000/x/old:1") | .digest' <<<"$output")
+	[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]
+	run -0 b images -f reference='*/*/old' --format '{{.Repository}}|{{.Tag}}|{{.ID}}|{{.Digest}}|{{.CreatedAt}}'
+	[ "$output" = "localhost:5000/x/old|1|${id:0:12}|$digest|2019-06-30 23:59:58 +0000 UTC" ]
+	run -0 b images -f reference='*/*/old' --format '{{.CreatedSince}}|{{.Size}}|{{.VirtualSize}}|{{.Containers}}'
+	[[ "$output" =~ ^[0-9]+\ years\ ago\|[0-9.]+MB\|[0-9.]+MB\|N/A$ ]]
+	run -0 b images -f reference='*/*/old' --no-trunc --format '{{.ID}} {{.id}}'
+	[ "$output" = "sha256:$id $id" ]
+	# berth's own keys stay as they were
+	run -0 b images -f reference='*/*/old' --format '{{.name}} {{.size}}'
+	[[ "$output" =~ ^localhost:5000/x/old:1\ [0-9]+$ ]]
+	run -0 b images -f dangling=true --format '{{.Repository}} {{.Tag}} {{.name}}'
+	[ "$output" = "<none> <none> <no value>" ]
+	# a table: Docker's column names, aligned as its tabwriter
+	run -0 b images -f dangling=false --format 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}'
+	echo "$output"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" =~ ^REPOSITORY\ {3,}TAG\ {7}IMAGE\ ID\ {7}SIZE$ ]]
+	[ "$(grep -cE "^localhost:5000/x/old +1 {9}${id:0:12} +[0-9.]+MB\$" <<<"$output")" -eq 1 ]
+	[ "$(grep -cE '^busybox +latest +[0-9a-f]{12} +[0-9.]+MB$' <<<"$output")" -eq 1 ]
+	run -0 b images -f dangling=false --format 'table {{.CreatedSince}}\t{{.CreatedAt}}\t{{.Digest}}'
+	[[ "${lines[0]}" =~ ^CREATED\ +CREATED\ AT\ +DIGEST$ ]]
+	# table alone: the default table
+	run -0 b images --format table
+	[[ "${lines[0]}" =~ ^NAME\ +ID\ +CREATED\ +SIZE$ ]]
+	[ "${#lines[@]}" -eq 4 ]
+	bad 125 'bad --format `{{.Nope}}`: no field `Nope`' images --format '{{.Nope}}'
+	bad 125 'unknown function `nope`' images --format 'table {{.ID}}\t{{nope}}'
 }

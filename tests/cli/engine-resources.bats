@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # run/create's resource flags (-m, --memory-swap, --memory-reservation, --cpu-shares,
 # --cpu-period, --cpu-quota, --cpuset-cpus, --cpuset-mems, --oom-kill-disable,
-# --blkio-weight, --memory-swappiness) in the container's cgroup and inspect's HostConfig;
+# --blkio-weight, --blkio-weight-device, --device-read-bps/-iops, --device-write-bps/-iops,
+# --memory-swappiness) in the container's cgroup and inspect's HostConfig;
 # the namespace flags (--ipc, --pid, --uts, --cgroupns, --userns); berth update (issue 17).
 # The containers have --network none: none of this needs a network.
 load helpers
@@ -113,6 +114,61 @@ hc() {
 	fi
 }
 
+# blockdev: a block device of this host (/dev/NAME, a disk), or nothing
+blockdev() {
+	local d
+	for d in /sys/block/vd* /sys/block/sd* /sys/block/nvme* /sys/block/*; do
+		[ -b "/dev/${d##*/}" ] || continue
+		echo "/dev/${d##*/}"
+		return 0
+	done
+}
+
+@test "run: --device-read-bps/-iops, --device-write-bps/-iops in the cgroup's blkio.throttle and HostConfig" {
+	local dev mm
+	dev=$(blockdev)
+	[ -n "$dev" ] || skip "no block device on this host"
+	[ -e /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device ] || skip "no cgroup v1 blkio throttling"
+	mm=$(($(stat -c 0x%t "$dev"))):$(($(stat -c 0x%T "$dev")))
+	run -0 b run --network none -d --name t1 --device-read-bps "$dev:1mb" --device-write-bps "$dev:2m" \
+		--device-read-iops "$dev:100" --device-write-iops "$dev:200" busybox sleep 1000
+	[ "$(cg blkio blkio.throttle.read_bps_device t1)" = "$mm 1048576" ]
+	[ "$(cg blkio blkio.throttle.write_bps_device t1)" = "$mm 2097152" ]
+	[ "$(cg blkio blkio.throttle.read_iops_device t1)" = "$mm 100" ]
+	[ "$(cg blkio blkio.throttle.write_iops_device t1)" = "$mm 200" ]
+	[ "$(hc t1 BlkioDeviceReadBps)" = "[{\"Path\":\"$dev\",\"Rate\":1048576}]" ]
+	[ "$(hc t1 BlkioDeviceWriteBps)" = "[{\"Path\":\"$dev\",\"Rate\":2097152}]" ]
+	[ "$(hc t1 BlkioDeviceReadIOps)" = "[{\"Path\":\"$dev\",\"Rate\":100}]" ]
+	[ "$(hc t1 BlkioDeviceWriteIOps)" = "[{\"Path\":\"$dev\",\"Rate\":200}]" ]
+	[ "$(hc t1 BlkioWeightDevice)" = "[]" ]
+	# kept across a restart (the bundle's linux.resources.blockIO)
+	run -0 b restart -t 1 t1
+	[ "$(cg blkio blkio.throttle.write_iops_device t1)" = "$mm 200" ]
+}
+
+@test "run: --blkio-weight-device where the kernel has it; the device flags' bad input: one line, 125" {
+	local dev
+	dev=$(blockdev)
+	[ -n "$dev" ] || skip "no block device on this host"
+	if [ -e /sys/fs/cgroup/blkio/blkio.weight_device ] || [ -e /sys/fs/cgroup/blkio/blkio.bfq.weight_device ]; then
+		run -0 b run --network none -d --name wd1 --blkio-weight-device "$dev:300" busybox sleep 1000
+		[ "$(hc wd1 BlkioWeightDevice)" = "[{\"Path\":\"$dev\",\"Weight\":300}]" ]
+		b rm -f wd1
+	else
+		bad 125 "bad --blkio-weight-device: this host's kernel has no blkio weight" run --blkio-weight-device "$dev:300" busybox true
+	fi
+	bad 125 "bad --blkio-weight-device \`$dev:5\`: expected /dev/DEVICE:WEIGHT, a weight from 10 to 1000" create --blkio-weight-device "$dev:5" busybox true
+	bad 125 "bad --device-read-bps \`/dev/null:1mb\`: \`/dev/null\` is not a block device" run --device-read-bps /dev/null:1mb busybox true
+	bad 125 "bad --device-write-bps \`/dev/nope:1mb\`: \`/dev/nope\`: No such file or directory" run --device-write-bps /dev/nope:1mb busybox true
+	bad 125 "bad --device-read-bps \`sda:1mb\`: expected /dev/DEVICE:RATE, bytes per second like 1mb" run --device-read-bps sda:1mb busybox true
+	bad 125 "bad --device-write-bps \`$dev:fast\`: expected /dev/DEVICE:RATE" run --device-write-bps "$dev:fast" busybox true
+	bad 125 "bad --device-read-iops \`$dev:1.5\`: expected /dev/DEVICE:RATE, a positive number of operations per second" run --device-read-iops "$dev:1.5" busybox true
+	bad 125 "bad --device-write-iops \`$dev:0\`: expected /dev/DEVICE:RATE, a positive number" run --device-write-iops "$dev:0" busybox true
+	bad 125 "bad --device-read-iops \`$dev\`: expected /dev/DEVICE:RATE" run --device-read-iops "$dev" busybox true
+	bad 125 "option \`--device-read-bps\` needs a value" run --device-read-bps
+	assert_nothing_left
+}
+
 @test "run: --pid host sees the host's processes; --pid container:NAME joins that one's" {
 	run b run --network none --rm --pid host busybox sh -c 'readlink /proc/self/ns/pid; ps -o pid'
 	[ "$status" -eq 0 ]
@@ -162,6 +218,24 @@ hc() {
 	bad 125 "bad --ipc \`container:s2\`: that container's IPC is not shareable" run --rm --ipc container:s2 busybox true
 }
 
+@test "run: --ipc none: an IPC namespace of its own and no /dev/shm; not shareable" {
+	run -0 b run --network none --rm --ipc none busybox sh -c 'readlink /proc/self/ns/ipc; grep -c " /dev/shm " /proc/mounts; test -e /dev/shm || echo no-shm'
+	[ "${lines[0]}" != "$(readlink /proc/$$/ns/ipc)" ]
+	[[ "${lines[0]}" == ipc:* ]]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = no-shm ]
+	# the default (private) has a /dev/shm
+	run -0 b run --network none --rm busybox grep -c " /dev/shm " /proc/mounts
+	[ "$output" = 1 ]
+	run -0 b create --network none --name none1 --ipc none busybox sleep 1000
+	[ "$(hc none1 IpcMode)" = '"none"' ]
+	run -0 b start none1
+	bad 125 "bad --ipc \`container:none1\`: that container's IPC is not shareable" run --rm --ipc container:none1 busybox true
+	bad 125 "conflicting options: --shm-size and --ipc none (no /dev/shm is mounted)" run --rm --ipc none --shm-size 1m busybox true
+	bad 125 "bad --ipc \`None\`: expected none, private" create --ipc None busybox true
+	[ "$(ls "$ROOT/containers" | wc -l)" -eq 1 ]
+}
+
 @test "run: --uts host has the host's name; --cgroupns private a cgroup namespace; --userns host" {
 	run b run --network none --rm --uts host busybox sh -c 'readlink /proc/self/ns/uts; hostname'
 	[ "$status" -eq 0 ]
@@ -183,7 +257,7 @@ hc() {
 }
 
 @test "run: bad namespace flags: one line naming the flag, 125, nothing left" {
-	bad 125 "bad --ipc \`bogus\`: expected private, shareable, host or container:NAME" run --ipc bogus busybox true
+	bad 125 "bad --ipc \`bogus\`: expected none, private, shareable, host or container:NAME" run --ipc bogus busybox true
 	bad 125 "bad --pid \`private\`: expected host or container:NAME" run --pid private busybox true
 	bad 125 "bad --uts \`x\`: expected host" run --uts x busybox true
 	bad 125 "bad --cgroupns \`x\`: expected host or private" run --cgroupns x busybox true

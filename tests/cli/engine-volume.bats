@@ -267,3 +267,77 @@ image_with_dir() {
 	run b ps -aq
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "an image's VOLUMEs: an anonymous volume each, filled from the image, gone with rm -v" {
+	local d=$BATS_TEST_TMPDIR/content
+	mkdir -p "$d/data"
+	echo from-image >"$d/data/f"
+	image_with_dir busybox withdata "$d"
+	image_with_config withdata vol:1 Volumes '{"/data": {}, "/cache/": {}}' json
+	run -0 b run --name c1 vol:1 sh -c 'cat /data/f; echo w >/cache/w; grep -cE " /(data|cache) " /proc/mounts'
+	[ "${lines[0]}" = from-image ]
+	[ "${lines[1]}" = 2 ]
+	run -0 b volume ls -q
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(grep -cE '^[0-9a-f]{64}$' <<<"$output")" -eq 2 ]
+	[ "$(cat "$ROOT"/volumes/*/_data/f)" = from-image ]
+	[ "$(cat "$ROOT"/volumes/*/_data/w)" = w ]
+	# inspect lists them with the container's mounts
+	run -0 b inspect -f '{{range .Mounts}}{{.Type}} {{.Destination}} {{.Anonymous}} {{len .Name}};{{end}}' c1
+	[ "$output" = "volume /data true 64;volume /cache true 64;" ]
+	# kept by rm, as Docker; removed by rm -v and run --rm
+	b create --name c2 vol:1 true
+	b rm c2
+	run -0 b volume ls -q
+	[ "${#lines[@]}" -eq 4 ]
+	run -0 b volume prune -f
+	run -0 b rm -v c1
+	assert_no_volumes
+	run -0 b run --rm vol:1 ls /data
+	[ "$output" = f ]
+	assert_no_volumes
+}
+
+@test "an image's VOLUMEs: a -v, --mount, --tmpfs or --volumes-from on the path wins" {
+	local d=$BATS_TEST_TMPDIR/content
+	mkdir -p "$d/data"
+	echo from-image >"$d/data/f"
+	image_with_dir busybox withdata "$d"
+	image_with_config withdata vol:1 Volumes '{"/data": {}, "/cache": {}}' json
+	run -0 b run --rm -v named:/data --tmpfs /cache vol:1 sh -c 'cat /data/f; ls /cache | wc -l'
+	[ "$output" = "$(printf 'from-image\n0')" ]
+	run -0 b volume ls -q
+	[ "$output" = named ]
+	run -0 b run --rm --mount type=volume,source=m2,target=/cache -v named:/data vol:1 true
+	run -0 b volume ls -q
+	[ "$output" = "$(printf 'm2\nnamed')" ]
+	b volume rm m2 named
+	# --volumes-from carries the other container's anonymous volumes (and makes none)
+	b create --name src vol:1 true
+	run -0 b volume ls -q
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 b run --rm --volumes-from src busybox sh -c 'cat /data/f; echo x >/cache/x'
+	[ "$output" = from-image ]
+	run -0 b run --rm --volumes-from src vol:1 cat /cache/x
+	[ "$output" = x ]
+	run -0 b volume ls -q
+	[ "${#lines[@]}" -eq 2 ]
+	b rm -v src
+	assert_no_volumes
+}
+
+@test "an image's VOLUMEs: a file, a relative path, / or too many: one line, 125, nothing left" {
+	image_with_config busybox badf Volumes '{"/a": {}, "/b": {}, "/bin/sh": {}, "/c": {}}' json
+	bad 125 'image `badf:latest`: config.Volumes: `/bin/sh` is a file in the image, not a directory' run --rm badf true
+	bad 125 'config.Volumes: `/bin/sh` is a file' create --name c badf true
+	image_with_config busybox badr Volumes '{"/a": {}, "data": {}}' json
+	bad 125 'image `badr:latest`: config.Volumes: `data` is not an absolute path' run --rm badr true
+	image_with_config busybox badroot Volumes '{"/a": {}, "/x/..": {}}' json
+	bad 125 'config.Volumes: `/x/..`: a volume cannot be mounted on /' run badroot true
+	image_with_config busybox bada Volumes '["/data"]' json
+	bad 125 'image `bada:latest`: config.Volumes: expected an object of container paths' run -d bada true
+	image_with_config busybox many Volumes "$(python3 -c 'import json; print(json.dumps({"/v%d" % i: {} for i in range(257)}))')" json
+	bad 125 'image `many:latest`: config.Volumes: 257 paths (at most 256)' run --rm many true
+	assert_nothing_left
+	assert_no_volumes
+}

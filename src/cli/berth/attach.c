@@ -5,14 +5,43 @@
 #include "engine/engine.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 static const char attach_usage[] =
     "usage: berth attach [--no-stdin] [--sig-proxy=true|false] [--detach-keys KEYS] NAME\n"
     "  the output of a container started detached, and our stdin to it when it was made\n"
-    "  with -i; with a terminal (-t), KEYS (ctrl-p,ctrl-q) detach and leave it running";
+    "  with -i; with a terminal (-t), KEYS (ctrl-p,ctrl-q) detach and leave it running;\n"
+    "  a container made with -a: only the streams it names";
+
+int cli_streams_off(unsigned attach, int saved[3], berth_error_t *err)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	saved[0] = saved[1] = saved[2] = -1;
+	if (null < 0)
+		return berth_error(err, errno, "open `/dev/null`");
+	for (int fd = 0; fd < 3; fd++)
+		if (!(attach & (1u << fd))) {
+			saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			dup2(null, fd);
+		}
+	close(null);
+	return 0;
+}
+
+void cli_streams_restore(const int saved[3])
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (saved[fd] >= 0) {
+			dup2(saved[fd], fd);
+			close(saved[fd]);
+		}
+}
 
 BERTH_CMD(attach)
 {
@@ -25,8 +54,8 @@ BERTH_CMD(attach)
 	    {0},
 	};
 	struct ctr_attach_opts o = {.sig_proxy = true};
-	cleanup_free char *id = NULL;
-	int c, status = 0;
+	struct ctr_info ci;
+	int c, status = 0, r, saved[3] = {-1, -1, -1};
 
 	while ((c = cli_getopt(argc, argv, "h", lo, attach_usage, err)) != -1) {
 		switch (c) {
@@ -51,7 +80,15 @@ BERTH_CMD(attach)
 	}
 	if (optind != argc - 1)
 		return berth_error(err, 0, "expected one NAME (%s)", attach_usage);
-	if (ctr_lookup(e, argv[optind], &id, err) < 0 || ctr_attach(e, id, &o, &status, err) < 0)
+	if (ctr_get(e, argv[optind], &ci, err) < 0)
 		return -1;
-	return status;
+	/* made with -a: only the streams it names (stdin: not read) */
+	if (ci.attach && !(ci.attach & 1u))
+		o.no_stdin = true;
+	r = ci.attach ? cli_streams_off(ci.attach | 1u, saved, err) : 0;
+	if (r == 0)
+		r = ctr_attach(e, ci.id, &o, &status, err);
+	cli_streams_restore(saved);
+	ctr_info_free(&ci);
+	return r < 0 ? -1 : status;
 }

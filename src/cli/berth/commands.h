@@ -66,6 +66,11 @@ int cli_table_format(const char *format, const char *header_json, const char **t
  * widest + 3), to stdout (ps.c). */
 void cli_table_print(const char *text);
 
+/* -a's streams (1 << fd of each named): the others' fds (0, 1, 2) made /dev/null, their
+ * originals kept in saved (attach.c); cli_streams_restore puts them back. */
+int cli_streams_off(unsigned attach, int saved[3], berth_error_t *err);
+void cli_streams_restore(const int saved[3]);
+
 struct engine;
 /* An archive on stdin (import -, load), copied into the store's tmp/ first as import reads it
  * twice: *tmp gets the copy's path (the caller unlinks and frees it). A terminal on stdin is

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* berth images [-a] [-q] [--digests] [--no-trunc] [--format json] */
+/* berth images [-a] [-q] [--digests] [--no-trunc] [--filter K=V]… [--format json|TEMPLATE] */
 #include "commands.h"
 #include "engine/engine.h"
 #include "util.h"
@@ -12,11 +12,17 @@
 #include <time.h>
 
 static const char images_usage[] =
-    "usage: berth images [-a|--all] [-q|--quiet] [--digests] [--no-trunc]\n"
-    "                    [--format json|TEMPLATE]\n"
-    "  CREATED is how long ago the image was made, SIZE its layers unpacked (as Docker);\n"
-    "  --format json gives the full RFC 3339 time and the size in bytes; --format TEMPLATE\n"
-    "  a Go template over each of its images: {{.name}} {{.id}}";
+    "usage: berth images [-a|--all] [-q|--quiet] [--digests] [--no-trunc] [-f KEY=VALUE]…\n"
+    "                    [--format json|TEMPLATE|table [TEMPLATE]]\n"
+    "  CREATED is how long ago the image was made, SIZE its layers unpacked (as Docker)\n"
+    "  -f, --filter K=V   dangling=true|false, label=KEY[=VALUE], before=IMAGE, since=IMAGE,\n"
+    "                     reference=PATTERN (a glob over NAME:TAG or NAME); labels AND,\n"
+    "                     references OR, the keys AND\n"
+    "  --format json      {name, id, digest, size, created}: the full RFC 3339 time, bytes\n"
+    "  --format TEMPLATE  a Go template over each image: Docker's fields {{.Repository}},\n"
+    "                     {{.Tag}}, {{.ID}}, {{.Digest}}, {{.CreatedSince}}, {{.CreatedAt}},\n"
+    "                     {{.Size}}, and those of `--format json` ({{.name}} {{.id}});\n"
+    "                     table TEMPLATE: columns split by \\t, aligned, under a header";
 
 /* An RFC 3339 time ("2024-05-01T12:00:00.123456789Z", "…+02:00") as seconds since the
  * epoch, or -1. */
@@ -102,82 +108,162 @@ void cli_size(uint64_t n, char *out, size_t size)
 	cli_human(n, false, 3, out, size);
 }
 
-BERTH_CMD(images)
+/* images' columns for a table template, under Docker's names */
+static const char images_header[] =
+    "[{\"Repository\":\"REPOSITORY\",\"Tag\":\"TAG\",\"ID\":\"IMAGE ID\",\"Digest\":"
+    "\"DIGEST\",\"CreatedSince\":\"CREATED\",\"CreatedAt\":\"CREATED AT\",\"Size\":\"SIZE\","
+    "\"VirtualSize\":\"VIRTUAL SIZE\",\"SharedSize\":\"SHARED SIZE\",\"UniqueSize\":"
+    "\"UNIQUE SIZE\",\"Containers\":\"CONTAINERS\"}]";
+
+struct images_opts {
+	bool json, digests, quiet, notrunc;
+	const char *tmpl;
+	char *header; /* --format table TEMPLATE: its header line */
+	char **filters;
+	size_t n_filters;
+};
+
+static int images_parse(int argc, char **argv, struct images_opts *o, berth_error_t *err)
 {
 	static const struct option lo[] = {
-	    {"all", no_argument, NULL, 'a'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"digests", no_argument, NULL, 'D'},
-	    {"no-trunc", no_argument, NULL, 'T'},
-	    {"format", required_argument, NULL, 'F'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+	    {"digests", no_argument, NULL, 'D'},      {"no-trunc", no_argument, NULL, 'T'},
+	    {"filter", required_argument, NULL, 'f'}, {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},         {0},
 	};
-	bool json = false, digests = false, quiet = false, notrunc = false;
-	const char *tmpl = NULL;
-	struct image_summary *v;
-	size_t n;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "aqh", lo, images_usage, err)) != -1) {
-		if (c == 'a')
+	while ((c = cli_getopt(argc, argv, "aqf:h", lo, images_usage, err)) != -1) {
+		if (c == 'a') {
 			; /* berth keeps no intermediate images: all of them are listed anyway */
-		else if (c == 'q')
-			quiet = true;
-		else if (c == 'D')
-			digests = true;
-		else if (c == 'T')
-			notrunc = true;
-		else if (c == 'F' && strcmp(optarg, "json") == 0)
-			json = true;
-		else if (c == 'F' && strncmp(optarg, "table", 5) == 0)
-			return berth_error(err, 0,
-			                   "bad --format `%s`: expected json or a template "
-			                   "({{.name}}); table formats are not supported",
-			                   optarg);
-		else if (c == 'F')
-			tmpl = optarg;
-		else
-			return CLI_RET(c);
+		} else if (c == 'q') {
+			o->quiet = true;
+		} else if (c == 'D') {
+			o->digests = true;
+		} else if (c == 'T') {
+			o->notrunc = true;
+		} else if (c == 'f') {
+			o->filters = xrealloc(o->filters, (o->n_filters + 1) * sizeof(*o->filters));
+			o->filters[o->n_filters++] = optarg;
+		} else if (c == 'F' && strcmp(optarg, "json") == 0) {
+			o->json = true;
+			o->tmpl = NULL;
+			free(o->header);
+			o->header = NULL;
+		} else if (c == 'F' && strncmp(optarg, "table", 5) == 0 &&
+		           (optarg[5] == '\0' || optarg[5] == ' ' || optarg[5] == '\t')) {
+			free(o->header);
+			if (cli_table_format(optarg, images_header, &o->tmpl, &o->header, err) < 0)
+				return -1;
+			o->json = false;
+		} else if (c == 'F') {
+			free(o->header);
+			o->header = NULL;
+			o->tmpl = optarg;
+			o->json = false;
+		} else {
+			return c;
+		}
 	}
 	if (optind != argc)
 		return berth_error(err, 0, "unexpected argument `%s` (%s)", argv[optind],
 		                   "berth images --help");
-	if (json || tmpl) {
-		char *t = image_list_json(e, err), *f = NULL;
-		int r;
-		if (t == NULL)
-			return -1;
-		r = tmpl ? template_render_each("--format", tmpl, t, &f, err) : 0;
-		if (r == 0 && tmpl)
-			fputs(f, stdout);
-		else if (r == 0)
-			puts(t);
-		free(t);
-		free(f);
-		return r;
-	}
-	if (image_summaries(e, &v, &n, err) < 0)
-		return -1;
-	if (quiet) {
-		for (size_t i = 0; i < n; i++)
-			printf(notrunc ? "sha256:%s\n" : "%.12s\n", v[i].id);
-		image_summaries_free(v, n);
-		return 0;
-	}
-	printf("%-40s %s%-*s %-22s   %s\n", "NAME",
-	       digests ? "DIGEST                                                                   "
-	               : "",
-	       notrunc ? 72 : 14, "ID", "CREATED", "SIZE");
-	for (size_t i = 0; i < n; i++) {
-		char since[64], sz[32], id[80];
-		cli_ago(v[i].created, since, sizeof(since));
-		cli_size(v[i].size, sz, sizeof(sz));
-		snprintf(id, sizeof(id), notrunc ? "sha256:%s" : "%.12s", v[i].id);
-		printf("%-40s %s%s%-*s %-22s   %s\n", v[i].name ? v[i].name : "<none>",
-		       digests ? v[i].digest : "", digests ? " " : "", notrunc ? 72 : 14, id, since,
-		       sz);
-	}
-	image_summaries_free(v, n);
 	return 0;
+}
+
+/* the template's lines (a header first for a table) */
+static int images_template(const struct images_opts *o, const struct image_summary *v,
+                           const bool *keep, size_t n, berth_error_t *err)
+{
+	struct image_ls_row *rows = xmalloc0((n + 1) * sizeof(*rows));
+	char(*ago)[48] = xmalloc0((n + 1) * sizeof(*ago)),
+	(*at)[48] = xmalloc0((n + 1) * sizeof(*at));
+	char(*sz)[32] = xmalloc0((n + 1) * sizeof(*sz));
+	char *t, *f = NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t c = images_parse_time(v[i].created);
+		time_t tt = (time_t)c;
+		struct tm tm;
+		cli_ago(v[i].created, ago[i], sizeof(ago[i]));
+		cli_size(v[i].size, sz[i], sizeof(sz[i]));
+		/* Docker's CreatedAt: Go's time.String() */
+		if (c >= 0 && gmtime_r(&tt, &tm))
+			strftime(at[i], sizeof(at[i]), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+		rows[i] = (struct image_ls_row){ago[i], at[i], sz[i]};
+	}
+	t = image_summaries_json(v, keep, rows, n, o->notrunc);
+	r = template_render_each("--format", o->tmpl, t, &f, err);
+	if (r == 0 && o->header) {
+		cleanup_free char *all = xasprintf("%s%s", o->header, f);
+		cli_table_print(all);
+	} else if (r == 0) {
+		fputs(f, stdout);
+	}
+	free(t);
+	free(f);
+	free(rows);
+	free(ago);
+	free(at);
+	free(sz);
+	return r;
+}
+
+BERTH_CMD(images)
+{
+	struct images_opts o = {0};
+	struct image_summary *v = NULL;
+	bool *keep = NULL;
+	size_t n = 0;
+	int r;
+
+	r = images_parse(argc, argv, &o, err);
+	if (r != 0) {
+		free(o.filters);
+		free(o.header);
+		return CLI_RET(r);
+	}
+	r = -1;
+	if (image_summaries(e, &v, &n, err) < 0)
+		goto out;
+	keep = xmalloc0((n + 1) * sizeof(*keep));
+	if (image_filter(e, v, n, o.filters, o.n_filters, keep, err) < 0)
+		goto out;
+	r = 0;
+	if (o.quiet) {
+		for (size_t i = 0; i < n; i++)
+			if (keep[i])
+				printf(o.notrunc ? "sha256:%s\n" : "%.12s\n", v[i].id);
+	} else if (o.tmpl) {
+		r = images_template(&o, v, keep, n, err);
+	} else if (o.json) {
+		char *t = image_summaries_json(v, keep, NULL, n, false);
+		puts(t);
+		free(t);
+	} else {
+		printf("%-40s %s%-*s %-22s   %s\n", "NAME",
+		       o.digests
+		           ? "DIGEST                                                           "
+		             "          "
+		           : "",
+		       o.notrunc ? 72 : 14, "ID", "CREATED", "SIZE");
+		for (size_t i = 0; i < n; i++) {
+			char since[64], sz[32], id[80];
+			if (!keep[i])
+				continue;
+			cli_ago(v[i].created, since, sizeof(since));
+			cli_size(v[i].size, sz, sizeof(sz));
+			snprintf(id, sizeof(id), o.notrunc ? "sha256:%s" : "%.12s", v[i].id);
+			printf("%-40s %s%s%-*s %-22s   %s\n", v[i].name ? v[i].name : "<none>",
+			       o.digests ? v[i].digest : "", o.digests ? " " : "",
+			       o.notrunc ? 72 : 14, id, since, sz);
+		}
+	}
+out:
+	image_summaries_free(v, n);
+	free(keep);
+	free(o.filters);
+	free(o.header);
+	return r;
 }

@@ -74,25 +74,14 @@ static int run_attach_flag(const char *v, unsigned *mask, berth_error_t *err)
 static int run_attached(struct engine *e, const char *id, unsigned attach, int *status,
                         berth_error_t *err)
 {
-	int saved[3] = {-1, -1, -1}, null, r;
+	int saved[3], r;
 
 	if (attach == 0)
 		return monitor_run_attached(e, id, status, err);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0)
-		return berth_error(err, errno, "open `/dev/null`");
-	for (int fd = 0; fd < 3; fd++)
-		if (!(attach & (1u << fd))) {
-			saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-			dup2(null, fd);
-		}
-	close(null);
+	if (cli_streams_off(attach, saved, err) < 0)
+		return -1;
 	r = monitor_run_attached(e, id, status, err);
-	for (int fd = 0; fd < 3; fd++)
-		if (saved[fd] >= 0) {
-			dup2(saved[fd], fd);
-			close(saved[fd]);
-		}
+	cli_streams_restore(saved);
 	return r;
 }
 
@@ -143,7 +132,11 @@ static const char run_usage[] =
     "  [--memory-swap SIZE|-1] [--memory-reservation SIZE] [--memory-swappiness 0-100]\n"
     "  [--oom-kill-disable] [--cpu-shares N] [--cpu-period US] [--cpu-quota US]\n"
     "  [--cpuset-cpus LIST] [--cpuset-mems LIST] [--blkio-weight 10-1000]\n"
-    "  [--ipc private|shareable|host|container:NAME] [--pid host|container:NAME] [--uts host]\n"
+    "  [--blkio-weight-device /dev/DEV:10-1000] [--device-read-bps /dev/DEV:RATE]\n"
+    "  [--device-write-bps /dev/DEV:RATE] [--device-read-iops /dev/DEV:N]\n"
+    "  [--device-write-iops /dev/DEV:N]\n"
+    "  [--ipc none|private|shareable|host|container:NAME] [--pid host|container:NAME]\n"
+    "  [--uts host]\n"
     "  [--cgroupns host|private] [--userns host]\n"
     "  [--log-driver json-file|k8s-file|none] [--log-opt max-size=SIZE|max-file=N]\n"
     "  [-a STDIN|STDOUT|STDERR] [-q]\n"
@@ -557,6 +550,10 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		            "-a (--attach) and -d conflict: a detached container is not attached");
 		goto out;
 	}
+	/* kept in the record for start -a and attach; Docker's Config.Attach*: nothing for
+	 * run -d, else the streams named, or stdout and stderr (stdin too with -i) */
+	o.attach = attach;
+	o.attach_config = o.detach ? 0 : attach ? attach : 6u | (o.interactive ? 1u : 0u);
 	o.cmd = argv + optind + 1;
 	o.n_cmd = (size_t)(argc - optind - 1);
 	if (spec_check_opts(&o, err) < 0 || ctrlog_check(&o, err) < 0)
@@ -658,6 +655,8 @@ out:
 	free(o.sysctls);
 	free(o.devices);
 	free(o.log_opts);
+	for (size_t k = 0; k < ARRAY_SIZE(o.res.dev_limits); k++)
+		free(o.res.dev_limits[k]);
 	return r;
 }
 

@@ -11,7 +11,23 @@
 static const char start_usage[] =
     "usage: berth start [-a] [-i] NAME…\n"
     "  -a, --attach       stay attached: the container's output here, its exit status ours\n"
+    "                     (made with create -a: only the streams named)\n"
     "  -i, --interactive  attach our stdin too (a container made with -i)";
+
+/* made with -a: only the streams it names are ours (as run -a) */
+static int start_attached(struct engine *e, const struct ctr_info *ci, bool in, int *status,
+                          berth_error_t *err)
+{
+	int saved[3], r;
+
+	if (ci->attach == 0)
+		return ctr_start_attached(e, ci->id, in, status, err);
+	if (cli_streams_off(ci->attach, saved, err) < 0)
+		return -1;
+	r = ctr_start_attached(e, ci->id, in && (ci->attach & 1u), status, err);
+	cli_streams_restore(saved);
+	return r;
+}
 
 BERTH_CMD(start)
 {
@@ -46,7 +62,7 @@ BERTH_CMD(start)
 		if (ctr_status_running(ci.status))
 			r = berth_error(err, 0, "container \"%s\" is already running", argv[k]);
 		else if (attach || in)
-			r = ctr_start_attached(e, ci.id, in, &status, err);
+			r = start_attached(e, &ci, in, &status, err);
 		else
 			r = ctr_start(e, ci.id, err);
 		ctr_info_free(&ci);

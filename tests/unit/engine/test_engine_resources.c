@@ -95,6 +95,26 @@ static void test_values(void **state)
 	opt(&o, RES_OPT_MEMORY, "100", "minimum");
 }
 
+/* the per-device flags: /dev/DEVICE:VALUE, a block device (none is needed to refuse) */
+static void test_device_values(void **state)
+{
+	struct run_opts o = {0};
+
+	(void)state;
+	opt(&o, RES_OPT_DEVICE_READ_BPS, "/dev/null:1mb",
+	    "bad --device-read-bps `/dev/null:1mb`: `/dev/null` is not a block device");
+	opt(&o, RES_OPT_DEVICE_WRITE_BPS, "/dev/no-such-disk:1mb", "`/dev/no-such-disk`: No such");
+	opt(&o, RES_OPT_DEVICE_READ_IOPS, "sda:10", "expected /dev/DEVICE:RATE");
+	opt(&o, RES_OPT_DEVICE_WRITE_IOPS, "/dev/null:0", "a positive number of operations");
+	opt(&o, RES_OPT_DEVICE_WRITE_IOPS, "/dev/null:-5", "a positive number of operations");
+	opt(&o, RES_OPT_DEVICE_READ_BPS, "/dev/null:fast", "bytes per second like 1mb");
+	opt(&o, RES_OPT_DEVICE_READ_BPS, "/dev/null", "expected /dev/DEVICE:RATE");
+	opt(&o, RES_OPT_BLKIO_WEIGHT_DEVICE, "/dev/null:9", "a weight from 10 to 1000");
+	opt(&o, RES_OPT_BLKIO_WEIGHT_DEVICE, "/dev/null:1001", "a weight from 10 to 1000");
+	for (size_t k = 0; k < 5; k++)
+		assert_int_equal(o.res.n_dev_limits[k], 0);
+}
+
 static void test_namespace_values(void **state)
 {
 	struct run_opts o = {0};
@@ -105,7 +125,8 @@ static void test_namespace_values(void **state)
 	opt(&o, RES_OPT_IPC, "private", NULL);
 	opt(&o, RES_OPT_IPC, "container:x", NULL);
 	opt(&o, RES_OPT_IPC, "container:", "bad --ipc `container:`");
-	opt(&o, RES_OPT_IPC, "none", "bad --ipc `none`");
+	opt(&o, RES_OPT_IPC, "none", NULL);
+	opt(&o, RES_OPT_IPC, "None", "bad --ipc `None`: expected none, private");
 	opt(&o, RES_OPT_PID, "host", NULL);
 	opt(&o, RES_OPT_PID, "container:x", NULL);
 	opt(&o, RES_OPT_PID, "private", "bad --pid `private`");
@@ -148,6 +169,8 @@ static void test_check(void **state)
 	check_fails(&o, "--hostname and --uts host");
 	o = (struct run_opts){.shm_size = 1 << 20, .res.ipc = "host"};
 	check_fails(&o, "--shm-size and --ipc host");
+	o = (struct run_opts){.shm_size = 1 << 20, .res.ipc = "none"};
+	check_fails(&o, "--shm-size and --ipc none");
 	o = (struct run_opts){.memory = 64 << 20, .res.memory_swap = -1, .res.cpu_quota = -1};
 	if (access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
 		assert_int_equal(res_check(&o, &err), 0);
@@ -257,9 +280,8 @@ static void test_prepare(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_namespace_values),
-	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_values),           cmocka_unit_test(test_device_values),
+	    cmocka_unit_test(test_namespace_values), cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_prepare),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
