@@ -79,6 +79,12 @@ void image_free(struct image *img);
 /* "name", "name:tag", an id or an id prefix (at least 4 hex digits). The built-in "busybox"
  * is made on first use. */
 int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err);
+/* The same for a platform ("linux/riscv64", OS/ARCH[/VARIANT]; NULL: the host's, as
+ * image_find): a manifest list gives its image of that platform; a single image must be of
+ * it. One line naming the image and the platform, and listing the platforms it has, when it
+ * has no such variant. */
+int image_find_platform(struct engine *e, const char *ref, const char *platform, struct image **out,
+                        berth_error_t *err);
 /* Whether ref names a manifest list (the built-in busybox is one; made on first use). */
 int image_find_list(struct engine *e, const char *ref, bool *is_list, berth_error_t *err);
 /* An array of {name, id, digest, size, created}. */
