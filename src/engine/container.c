@@ -261,6 +261,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		}
 	}
 	runflags_record(rec, o, json_object_get(img->config, "config"));
+	if (o->vm)
+		vmctr_record(rec, o);
 	if (health_record(rec, o, json_object_get(img->config, "config"), err) < 0)
 		goto fail;
 	if (!o->detach) {
@@ -370,7 +372,10 @@ int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volume
 			return -1;
 		}
 		ctr_mark_stopped(e, id);
-		container_kill(rt, id, SIGKILL, true, &e2);
+		if (vmctr_is(c.raw))
+			vmctr_signal(e, id, SIGKILL, &e2);
+		else
+			container_kill(rt, id, SIGKILL, true, &e2);
 		berth_error_release(&e2);
 		/* the monitor records the exit; wait for it a little */
 		ctr_wait_exit(e, id, 2);

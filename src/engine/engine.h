@@ -261,6 +261,7 @@ struct run_opts {
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;
+	bool vm;              /* --vm (vmctr.c): memory and cpus are then the guest's */
 	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
 	struct ctr_resources res; /* resources.c */
@@ -295,6 +296,9 @@ struct run_opts {
 	size_t n_log_opts;
 };
 
+/* run/create --vm (vmctr.c): what is not supported with it, --cpus and --memory as the
+ * guest's, and a guest kernel and agent built (one line saying how to build them otherwise). */
+int vmctr_check(const struct run_opts *o, berth_error_t *err);
 /* resources.c: a RES_OPT_* option's value into o (one line naming the flag otherwise). */
 int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err);
 /* berth update: o's memory, cpus, pids, res (its resource fields) and restart into the

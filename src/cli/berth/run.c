@@ -97,7 +97,7 @@ static int run_attached(struct engine *e, const char *id, unsigned attach, int *
 }
 
 static const char run_usage[] =
-    "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
+    "usage: berth run [--rm] [-d] [-i] [-t] [--vm] [--name N] [-e K=V] "
     "[--env-file F] [-w DIR]\n"
     "  [-u NAME|UID[:GROUP|GID]] [--group-add GROUP|GID]\n"
     "  [-v HOST|NAME:CTR[:ro]] [-v CTR] [--mount type=bind|volume|tmpfs,…] [--tmpfs CTR[:OPTS]]\n"
@@ -181,10 +181,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_DEVICE,
 		O_LOGDRV,
 		O_LOGOPT,
+		O_VM,
 		O_HEALTH /* + enum health_flag */
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
+	    {"vm", no_argument, NULL, O_VM},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
@@ -281,6 +283,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		switch (c) {
 		case O_RM:
 			o.rm = true;
+			break;
+		case O_VM:
+			o.vm = true;
 			break;
 		case 'd':
 			o.detach = true;
@@ -533,6 +538,11 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	o.n_cmd = (size_t)(argc - optind - 1);
 	if (spec_check_opts(&o, err) < 0 || ctrlog_check(&o, err) < 0)
 		goto out;
+	/* --vm: the guest's cpus and memory, what it does not support, a guest kernel */
+	if (o.vm && vmctr_check(&o, err) < 0)
+		goto out;
+	if (o.vm) /* the guest has no network yet */
+		o.network = "none";
 	/* --pull=missing (the default): an image not in the store is pulled */
 	if (strcmp(pull, "always") == 0 ||
 	    (strcmp(pull, "missing") == 0 && !image_present(e, argv[optind]))) {
@@ -547,7 +557,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			goto out;
 		}
 	}
-	if (image_find(e, argv[optind], &img, err) < 0)
+	/* --vm: the image's linux/riscv64 variant, run in the guest */
+	if (image_find_platform(e, argv[optind], o.vm ? "linux/riscv64" : NULL, &img, err) < 0)
 		goto out;
 	if (replace && !o.name) {
 		berth_error(err, 0, "--replace needs --name (the container to replace)");
