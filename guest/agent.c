@@ -94,8 +94,9 @@ static int config_parse(char *buf, size_t len, struct config *c)
 {
 	if (len == 0 || buf[len - 1] != '\0')
 		return -1;
-	for (char *p = buf; p < buf + len; p += strlen(p) + 1) {
+	for (char *p = buf, *next; p < buf + len; p = next) {
 		char *v = p + 1;
+		next = p + strlen(p) + 1; /* before the value is cut (m, M) */
 		if (*p == '\0')
 			continue;
 		switch (*p) {
