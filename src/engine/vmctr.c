@@ -121,18 +121,20 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 	if (o->restart)
 		return berth_error(err, 0, "--vm: --restart is not supported yet");
 	if (o->n_mounts || o->n_tmpfs || o->n_volumes_from)
-		return berth_error(err, 0,
-		                   "--vm: --mount, --tmpfs and --volumes-from are not supported yet "
-		                   "(-v HOSTDIR:CTRDIR is)");
+		return berth_error(
+		    err, 0,
+		    "--vm: --mount, --tmpfs and --volumes-from are not supported yet "
+		    "(-v HOSTDIR:CTRDIR is)");
 	if (o->n_volumes > VMCTR_MAX_VOLUMES)
 		return berth_error(err, 0, "--vm: at most %d -v volumes (got %zu)",
 		                   VMCTR_MAX_VOLUMES, o->n_volumes);
 	for (size_t n = 0; n < o->n_volumes; n++)
 		if (o->volumes[n][0] != '/')
-			return berth_error(err, 0,
-			                   "bad -v `%s`: with --vm only HOSTDIR:CTRDIR[:ro] (a host "
-			                   "directory) is supported yet",
-			                   o->volumes[n]);
+			return berth_error(
+			    err, 0,
+			    "bad -v `%s`: with --vm only HOSTDIR:CTRDIR[:ro] (a host "
+			    "directory) is supported yet",
+			    o->volumes[n]);
 	if (o->health.cmd)
 		return berth_error(err, 0, "--vm: --health-cmd is not supported yet");
 	if (vmctr_guest(&k, &i, err) < 0)
@@ -187,15 +189,17 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 	if (f == NULL)
 		abort();
 	proc = json_object_get(spec, "process");
-	json_array_foreach(json_object_get(proc, "args"), i, v) vmctr_rec(f, 'a', json_string_value(v) ?: "");
-	json_array_foreach(json_object_get(proc, "env"), i, v) vmctr_rec(f, 'e', json_string_value(v) ?: "");
+	json_array_foreach(json_object_get(proc, "args"), i, v)
+	    vmctr_rec(f, 'a', json_string_value(v) ?: "");
+	json_array_foreach(json_object_get(proc, "env"), i, v)
+	    vmctr_rec(f, 'e', json_string_value(v) ?: "");
 	if (json_string_value(json_object_get(proc, "cwd")))
 		vmctr_rec(f, 'w', json_string_value(json_object_get(proc, "cwd")));
 	if (json_string_value(json_object_get(spec, "hostname")))
 		vmctr_rec(f, 'h', json_string_value(json_object_get(spec, "hostname")));
 	user = json_object_get(proc, "user");
-	fprintf(f, "u%lld%cg%lld%c", (long long)json_integer_value(json_object_get(user, "uid")),
-	        0, (long long)json_integer_value(json_object_get(user, "gid")), 0);
+	fprintf(f, "u%lld%cg%lld%c", (long long)json_integer_value(json_object_get(user, "uid")), 0,
+	        (long long)json_integer_value(json_object_get(user, "gid")), 0);
 	json_array_foreach(json_object_get(user, "additionalGids"), i, v)
 	    fprintf(f, "G%lld%c", (long long)json_integer_value(v), 0);
 	/* the -v volumes: the record's mounts of type bind (checked by vmctr_check: host
@@ -205,7 +209,8 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 	{
 		const char *src = json_string_value(json_object_get(v, "Source"));
 		const char *dst = json_string_value(json_object_get(v, "Destination"));
-		bool rw = json_object_get(v, "RW") == NULL || json_is_true(json_object_get(v, "RW"));
+		bool rw =
+		    json_object_get(v, "RW") == NULL || json_is_true(json_object_get(v, "RW"));
 		char tag[16];
 		if (src == NULL || dst == NULL)
 			continue;
