@@ -7,6 +7,7 @@
  *       w DIR (its working directory)                      u UID  g GID  G GID (more groups)
  *       h NAME (the hostname)                              m TAG=DIR, M TAG=DIR (a volume:
  *                                                          the 9p share TAG on DIR, M: ro)
+ *       n IP,NETMASK,GATEWAY (eth0's address and the default route; lo is always up)
  *   - mounts the share `berthroot` (the container's root filesystem, made by the engine as
  *     for a container) on /root, and in it /proc, /sys, /dev (devtmpfs), /dev/pts, /dev/shm,
  *     /tmp and the volumes;
@@ -32,7 +33,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -73,7 +79,7 @@ static void power_off(void)
 struct config {
 	char *args[MAX_ITEMS + 1], *env[MAX_ITEMS + 1];
 	size_t n_args, n_env;
-	const char *cwd, *hostname;
+	const char *cwd, *hostname, *net;
 	uid_t uid;
 	gid_t gid, groups[MAX_GROUPS];
 	size_t n_groups;
@@ -113,6 +119,9 @@ static int config_parse(char *buf, size_t len, struct config *c)
 			break;
 		case 'h':
 			c->hostname = v;
+			break;
+		case 'n':
+			c->net = v;
 			break;
 		case 'u':
 			c->uid = (uid_t)number(v);
@@ -227,6 +236,68 @@ static int port_open(const char *name)
 	}
 	closedir(d);
 	return fd;
+}
+
+static int if_up(int s, const char *name, const char *ip, const char *mask)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ip) {
+		sin->sin_family = AF_INET;
+		if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1 || ioctl(s, SIOCSIFADDR, &ifr) < 0)
+			return -1;
+		sin->sin_family = AF_INET;
+		if (inet_pton(AF_INET, mask, &sin->sin_addr) != 1 ||
+		    ioctl(s, SIOCSIFNETMASK, &ifr) < 0)
+			return -1;
+	}
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+/* lo up; with "IP,NETMASK,GATEWAY": eth0 with that address, and the default route. */
+static void net_setup(const char *net)
+{
+	char buf[64], *mask, *gw;
+	struct rtentry rt;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return;
+	if_up(s, "lo", NULL, NULL);
+	if (net == NULL || strlen(net) >= sizeof(buf)) {
+		close(s);
+		return;
+	}
+	strcpy(buf, net);
+	mask = strchr(buf, ',');
+	gw = mask ? strchr(mask + 1, ',') : NULL;
+	if (gw == NULL) {
+		say("network: expected IP,NETMASK,GATEWAY, got \"%s\"", net);
+		close(s);
+		return;
+	}
+	*mask++ = '\0';
+	*gw++ = '\0';
+	if (if_up(s, "eth0", buf, mask) < 0) {
+		say("network: eth0 %s: %s", buf, strerror(errno));
+		close(s);
+		return;
+	}
+	memset(&rt, 0, sizeof(rt));
+	((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_gateway)->sin_family = AF_INET;
+	inet_pton(AF_INET, gw, &((struct sockaddr_in *)&rt.rt_gateway)->sin_addr);
+	rt.rt_flags = RTF_UP | RTF_GATEWAY;
+	if (ioctl(s, SIOCADDRT, &rt) < 0)
+		say("network: default route through %s: %s", gw, strerror(errno));
+	close(s);
 }
 
 static void child_run(struct config *c, int out, int errp)
@@ -345,6 +416,7 @@ int main(void)
 		mount_in(c.vol_tag[i], c.vol_dir[i], "9p", c.vol_ro[i] ? MS_RDONLY : 0, MOUNT9P);
 	if (c.hostname)
 		sethostname(c.hostname, strlen(c.hostname));
+	net_setup(c.net);
 
 	/* SIGCHLD is blocked but while ppoll waits (the kernel has no signalfd) */
 	sigemptyset(&chld);

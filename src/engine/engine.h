@@ -261,7 +261,9 @@ struct run_opts {
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;
-	bool vm;              /* --vm (vmctr.c): memory and cpus are then the guest's */
+	bool vm;           /* --vm (vmctr.c): memory and cpus are then the guest's */
+	char **vm_publish; /* --vm: -p, forwarded by the VM's user-mode network */
+	size_t n_vm_publish;
 	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
 	struct ctr_resources res; /* resources.c */

@@ -13,7 +13,10 @@
  *                             agent; berth kill and stop write them)
  * Everything the guest sends back (the ports, the status file) is hostile: read with bounds. */
 #include "image_priv.h"
+#include "firewall.h"
 #include "util.h"
+
+#include <netinet/in.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -92,6 +95,37 @@ static int vmctr_guest(char **kernel, char **initrd, berth_error_t *err)
 	                   cache);
 }
 
+/* -p [IP:]HOSTPORT:CTRPORT[/tcp|/udp] as slirp's hostfwd=PROTO:IP:HOSTPORT-:CTRPORT (into
+ * out, a JSON array, when not NULL): an IPv4 (or no) host address, one host port given. */
+static int vmctr_hostfwd(char **publish, size_t n_publish, json_t *out, berth_error_t *err)
+{
+	for (size_t i = 0; i < n_publish; i++) {
+		struct fw_port *p = NULL;
+		size_t n = 0;
+		if (port_parse(publish[i], &p, &n, err) < 0)
+			return -1;
+		for (size_t k = 0; k < n; k++) {
+			if (p[k].host_port == 0 || p[k].host_port_end != 0 ||
+			    p[k].family == AF_INET6) {
+				free(p);
+				return berth_error(
+				    err, 0,
+				    "bad -p `%s`: with --vm a host port and an IPv4 (or "
+				    "no) host address are needed, "
+				    "[IP:]HOSTPORT:CTRPORT[/tcp|/udp]",
+				    publish[i]);
+			}
+			if (out)
+				json_array_append_new(
+				    out, json_sprintf("%s:%s:%u-:%u",
+				                      p[k].proto == IPPROTO_UDP ? "udp" : "tcp",
+				                      p[k].host_ip, p[k].host_port, p[k].ctr_port));
+		}
+		free(p);
+	}
+	return 0;
+}
+
 int vmctr_check(const struct run_opts *o, berth_error_t *err)
 {
 	char *k = NULL, *i = NULL;
@@ -116,8 +150,10 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 		                   "--vm: --network %s is not supported (the guest has no network "
 		                   "yet; only --network none)",
 		                   o->network);
-	if (o->n_more_networks || o->n_publish || o->publish_all)
-		return berth_error(err, 0, "--vm: -p, -P and more networks are not supported yet");
+	if (o->n_more_networks || o->publish_all)
+		return berth_error(err, 0, "--vm: -P and more networks are not supported yet");
+	if (vmctr_hostfwd(o->publish, o->n_publish, NULL, err) < 0)
+		return -1;
 	if (o->restart)
 		return berth_error(err, 0, "--vm: --restart is not supported yet");
 	if (o->n_mounts || o->n_tmpfs || o->n_volumes_from)
@@ -146,10 +182,16 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 
 void vmctr_record(json_t *rec, const struct run_opts *o)
 {
+	json_t *fwd = json_array();
+	berth_error_t e2 = NULL;
+
+	/* checked by vmctr_check */
+	if (vmctr_hostfwd(o->vm_publish, o->n_vm_publish, fwd, &e2) < 0)
+		berth_error_release(&e2);
 	json_object_set_new(rec, "vm",
-	                    json_pack("{s:i,s:I}", "cpus", o->cpus ? (int)o->cpus : 1, "memory",
-	                              (json_int_t)(o->memory ? o->memory : VMCTR_DEFAULT_MEM)));
-	/* the guest has no network: no namespace, veth or address to make */
+	                    json_pack("{s:i,s:I,s:o}", "cpus", o->cpus ? (int)o->cpus : 1, "memory",
+	                              (json_int_t)(o->memory ? o->memory : VMCTR_DEFAULT_MEM),
+	                              "hostfwd", fwd));
 }
 
 bool vmctr_is(json_t *rec)
@@ -197,6 +239,8 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 		vmctr_rec(f, 'w', json_string_value(json_object_get(proc, "cwd")));
 	if (json_string_value(json_object_get(spec, "hostname")))
 		vmctr_rec(f, 'h', json_string_value(json_object_get(spec, "hostname")));
+	if (json_array_size(json_object_get(json_object_get(rec, "vm"), "hostfwd")) > 0)
+		vmctr_rec(f, 'n', "10.0.2.15,255.255.255.0,10.0.2.2");
 	user = json_object_get(proc, "user");
 	fprintf(f, "u%lld%cg%lld%c", (long long)json_integer_value(json_object_get(user, "uid")), 0,
 	        (long long)json_integer_value(json_object_get(user, "gid")), 0);
@@ -320,6 +364,22 @@ int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *err
 	ARG("berth.stderr=socket:%s/stderr", run);
 	ARG("--serial");
 	ARG("berth.ctl=socket:%s/ctl", run);
+	/* -p: user-mode networking with its forwards; the agent gives the guest slirp's
+	 * address (10.0.2.15/24 through 10.0.2.2) */
+	if (json_array_size(json_object_get(vm, "hostfwd")) > 0) {
+		json_t *f;
+		size_t i;
+		char *net = xstrdup("user");
+		json_array_foreach(json_object_get(vm, "hostfwd"), i, f)
+		{
+			char *t = xasprintf("%s,hostfwd=%s", net, json_string_value(f) ?: "");
+			free(net);
+			net = t;
+		}
+		ARG("--net");
+		ARG("%s", net);
+		free(net);
+	}
 	if (vmctr_config(dir, rec, &argv, &argc, err) < 0)
 		goto out;
 	argv[argc] = NULL;

@@ -73,18 +73,32 @@ wait_exited() {
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
 
-@test "run --vm -d: ps marks it, logs, inspect, kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
-	run b run --vm -d --name v2 --cpus 2 -m 128m busybox sh -c \
-		'trap "echo got USR1" USR1; trap "" TERM; echo "ready $(grep -c ^processor /proc/cpuinfo)"; while :; do sleep 1; done'
+@test "run --vm -d: ps marks it, logs, inspect, -p, exec refused, kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
+	local port i page=
+	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run b run --vm -d --name v2 --cpus 2 -m 128m -p "127.0.0.1:$port:8080" busybox sh -c \
+		'mkdir /www; echo vm-page >/www/index.html; httpd -p 8080 -h /www
+		trap "echo got USR1" USR1; trap "" TERM; echo "ready $(grep -c ^processor /proc/cpuinfo)"; while :; do sleep 1; done'
 	[ "$status" -eq 0 ]
 	id=$output
 	wait_log v2 "ready 2"
+	# -p: slirp's forward from the host's loopback to the guest's httpd
+	for i in $(seq 60); do
+		page=$(curl -s -m 10 "http://127.0.0.1:$port/" || true)
+		if [ -n "$page" ]; then break; fi
+		sleep 0.5
+	done
+	[ "$page" = vm-page ]
 	run b ps
 	echo "$output"
 	[[ "$output" == *"Up "*" (vm)"*v2* ]]
 	b inspect v2 | jqe '.vm.cpus == 2 and .vm.memory == 134217728'
 	vmpid=$(b inspect v2 | jq -r .pid)
 	[ -e "/proc/$vmpid" ]
+	run --separate-stderr b exec v2 true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"is VM-backed (run --vm): exec is not supported"* ]]
 	b kill -s USR1 v2
 	wait_log v2 "got USR1"
 	run b ps
@@ -119,6 +133,10 @@ wait_exited() {
 	run --separate-stderr b run --vm --cpus 1.5 busybox true
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"--cpus"*"whole number"* ]]
+	run --separate-stderr b run --vm -p 8080 busybox true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"bad -p \`8080\`: with --vm a host port"* ]]
 	run --separate-stderr b run --vm --network container:x busybox true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]

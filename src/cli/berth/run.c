@@ -541,8 +541,14 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	/* --vm: the guest's cpus and memory, what it does not support, a guest kernel */
 	if (o.vm && vmctr_check(&o, err) < 0)
 		goto out;
-	if (o.vm) /* the guest has no network yet */
+	if (o.vm) {
+		/* no network for the engine to make: -p is the VM's user-mode network's */
 		o.network = "none";
+		o.vm_publish = o.publish;
+		o.n_vm_publish = o.n_publish;
+		o.publish = NULL;
+		o.n_publish = 0;
+	}
 	/* --pull=missing (the default): an image not in the store is pulled */
 	if (strcmp(pull, "always") == 0 ||
 	    (strcmp(pull, "missing") == 0 && !image_present(e, argv[optind]))) {
@@ -635,6 +641,7 @@ out:
 	free(o.dns_search);
 	free(o.add_hosts);
 	free(o.publish);
+	free(o.vm_publish);
 	free(o.labels);
 	free(o.ulimits);
 	free(o.sysctls);
