@@ -197,6 +197,17 @@ bool ctr_name_used(struct engine *e, const char *name)
 	return used;
 }
 
+/* The image's platform, "linux/riscv64", from its config (inspect shows it). */
+static json_t *ctr_image_platform(json_t *config)
+{
+	const char *var = json_string_value(json_object_get(config, "variant")) ?: "";
+
+	return json_sprintf("%s/%s%s%s",
+	                    json_string_value(json_object_get(config, "os")) ?: "linux",
+	                    json_string_value(json_object_get(config, "architecture")) ?: "",
+	                    var[0] ? "/" : "", var);
+}
+
 int ctr_create(struct engine *e, const struct image *img, const struct run_opts *o, char **idp,
                berth_error_t *err)
 {
@@ -218,6 +229,10 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	for (int i = 0; i < 32; i++)
 		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
 	if (o->name && ctr_check_name("--name", o->name, err) < 0)
+		return -1;
+	/* an image of another architecture runs through binfmt_misc (before anything is made) */
+	if (binfmt_prepare(json_string_value(json_object_get(img->config, "architecture")) ?: "",
+	                   o->platform != NULL, err) < 0)
 		return -1;
 	cname = o->name ? xstrdup(o->name) : xasprintf("c-%.10s", id);
 	if (engine_lock(e, err) < 0)
@@ -260,7 +275,10 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 			json_object_set_new(rec, "restart_count", json_integer(0));
 		}
 	}
+	json_object_set_new(rec, "platform", ctr_image_platform(img->config));
 	runflags_record(rec, o, json_object_get(img->config, "config"));
+	if (o->vm)
+		vmctr_record(rec, o);
 	if (health_record(rec, o, json_object_get(img->config, "config"), err) < 0)
 		goto fail;
 	if (!o->detach) {
@@ -370,7 +388,10 @@ int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volume
 			return -1;
 		}
 		ctr_mark_stopped(e, id);
-		container_kill(rt, id, SIGKILL, true, &e2);
+		if (vmctr_is(c.raw))
+			vmctr_signal(e, id, SIGKILL, &e2);
+		else
+			container_kill(rt, id, SIGKILL, true, &e2);
 		berth_error_release(&e2);
 		/* the monitor records the exit; wait for it a little */
 		ctr_wait_exit(e, id, 2);
@@ -402,6 +423,11 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
 	char xid[65] = "";
 	int r;
 
+	if (ctr_is_vm(e, id))
+		return berth_error(err, 0,
+		                   "container %.12s is VM-backed (run --vm): exec is not supported "
+		                   "for it yet",
+		                   id);
 	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_env; i++)

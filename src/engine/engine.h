@@ -79,6 +79,12 @@ void image_free(struct image *img);
 /* "name", "name:tag", an id or an id prefix (at least 4 hex digits). The built-in "busybox"
  * is made on first use. */
 int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err);
+/* The same for a platform ("linux/riscv64", OS/ARCH[/VARIANT]; NULL: the host's, as
+ * image_find): a manifest list gives its image of that platform; a single image must be of
+ * it. One line naming the image and the platform, and listing the platforms it has, when it
+ * has no such variant. */
+int image_find_platform(struct engine *e, const char *ref, const char *platform, struct image **out,
+                        berth_error_t *err);
 /* Whether ref names a manifest list (the built-in busybox is one; made on first use). */
 int image_find_list(struct engine *e, const char *ref, bool *is_list, berth_error_t *err);
 /* An array of {name, id, digest, size, created}. */
@@ -117,6 +123,17 @@ char *image_layer_dir(const struct engine *e, const char *diff_id);
 int image_index_add(struct engine *e, const char *name, const char *manifest_digest,
                     uint64_t manifest_size, const char *media_type, berth_error_t *err);
 int image_make_busybox(struct engine *e, berth_error_t *err);
+
+/* ---- foreign platforms (binfmt.c, binfmt.h) ------------------------------------------- */
+/* Before a container of an image of arch (an image config's "architecture", Go's spelling)
+ * runs: nothing when the host runs it natively; else binfmt_misc mounted and a handler with
+ * the F flag for arch (berth-ARCH, running qemu-ARCH-static from $BERTH_QEMU_DIR, else
+ * /usr/bin, registered when there is none). asked: the platform was asked for (--platform),
+ * so an architecture berth cannot emulate is an error; otherwise the kernel says, as before.
+ * One line when it cannot be (no interpreter: which package to install). */
+int binfmt_prepare(const char *arch, bool asked, berth_error_t *err);
+/* OS/ARCH[/VARIANT]: one line naming --platform when it is not. */
+int platform_check(const char *platform, berth_error_t *err);
 
 /* ---- registries (registry.c, pull.c, push.c) ------------------------------------------ */
 struct reg_opts {
@@ -255,6 +272,9 @@ struct run_opts {
 	char **cmd;
 	size_t n_cmd;
 	bool rm, detach, interactive, tty, read_only;
+	bool vm;           /* --vm (vmctr.c): memory and cpus are then the guest's */
+	char **vm_publish; /* --vm: -p, forwarded by the VM's user-mode network */
+	size_t n_vm_publish;
 	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
 	struct ctr_resources res; /* resources.c */
@@ -287,8 +307,12 @@ struct run_opts {
 	const char *log_driver; /* json-file, k8s-file (NULL: the default), none */
 	char **log_opts;        /* --log-opt K=V */
 	size_t n_log_opts;
+	const char *platform; /* --platform OS/ARCH[/VARIANT] (the image is that variant) */
 };
 
+/* run/create --vm (vmctr.c): what is not supported with it, --cpus and --memory as the
+ * guest's, and a guest kernel and agent built (one line saying how to build them otherwise). */
+int vmctr_check(const struct run_opts *o, berth_error_t *err);
 /* resources.c: a RES_OPT_* option's value into o (one line naming the flag otherwise). */
 int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err);
 /* berth update: o's memory, cpus, pids, res (its resource fields) and restart into the

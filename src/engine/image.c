@@ -269,26 +269,75 @@ fail:
 	return NULL;
 }
 
-/* An index.json entry as an image: a manifest list (berth manifest, pull --all-platforms)
- * stands for its image of the host's platform, under the list's name. */
-struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err)
+/* An image's own platform, from its config: "linux/amd64" (heap). */
+static char *image_config_platform(json_t *config)
+{
+	const char *var = json_string_value(json_object_get(config, "variant")) ?: "";
+
+	return xasprintf("%s/%s%s%s", json_string_value(json_object_get(config, "os")) ?: "?",
+	                 json_string_value(json_object_get(config, "architecture")) ?: "?",
+	                 var[0] ? "/" : "", var);
+}
+
+/* An index.json entry as the image of platform want (NULL: the host's). A manifest list
+ * (berth manifest, pull --all-platforms) stands for its image of that platform, under the
+ * list's name. A single image is taken as it is for the host's platform (as always); for a
+ * platform asked for, its config must be of that platform. ref names the image in errors. */
+static struct image *image_load_entry_for(struct engine *e, json_t *d, const char *ref,
+                                          const struct platform *want, berth_error_t *err)
 {
 	const char *n =
 	    json_string_value(json_object_get(json_object_get(d, "annotations"), REF_NAME));
 	json_t *list, *child;
 	struct platform host;
 	struct image *img;
+	char wbuf[100];
 	long k;
 
-	if (!image_entry_is_list(d))
-		return image_load(e, d, err);
+	if (want)
+		platform_format(want, wbuf, sizeof(wbuf));
+	if (!image_entry_is_list(d)) {
+		json_t *c;
+		img = image_load(e, d, err);
+		if (img == NULL || want == NULL)
+			return img;
+		c = img->config;
+		if (!platform_matches(want, json_string_value(json_object_get(c, "os")) ?: "",
+		                      json_string_value(json_object_get(c, "architecture")) ?: "",
+		                      json_string_value(json_object_get(c, "variant")) ?: "")) {
+			cleanup_free char *have = image_config_platform(c);
+			berth_error(err, 0, "image \"%s\" has no %s variant (it has: %s)",
+			            ref ? ref
+			            : n ? n
+			                : img->digest,
+			            wbuf, have);
+			image_free(img);
+			return NULL;
+		}
+		return img;
+	}
 	list = image_blob_json(e, json_string_value(json_object_get(d, "digest")) ?: "", err);
 	if (list == NULL)
 		return NULL;
-	platform_host(&host);
-	k = platform_select(json_object_get(list, "manifests"), &host, err);
+	if (want == NULL) {
+		platform_host(&host);
+		k = platform_select(json_object_get(list, "manifests"), &host, err);
+		if (k < 0)
+			berth_error_prefix(err, "manifest list \"%s\"", n ? n : "");
+	} else {
+		berth_error_t e2 = NULL;
+		k = platform_select(json_object_get(list, "manifests"), want, &e2);
+		berth_error_release(&e2);
+		if (k < 0) {
+			cleanup_free char *have = platform_list(json_object_get(list, "manifests"));
+			berth_error(err, 0, "image \"%s\" has no %s variant (it has: %s)",
+			            ref ? ref
+			            : n ? n
+			                : "",
+			            wbuf, have);
+		}
+	}
 	if (k < 0) {
-		berth_error_prefix(err, "manifest list \"%s\"", n ? n : "");
 		json_decref(list);
 		return NULL;
 	}
@@ -310,6 +359,11 @@ struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err)
 		json_decref(list);
 	}
 	return img;
+}
+
+struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err)
+{
+	return image_load_entry_for(e, d, NULL, NULL, err);
 }
 
 static bool image_matches(json_t *d, const char *ref, const char *norm)
@@ -431,12 +485,16 @@ json_t *image_lookup_made(struct engine *e, const char *ref, ssize_t *pos, berth
 	return image_lookup(e, ref, pos, err);
 }
 
-int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err)
+int image_find_platform(struct engine *e, const char *ref, const char *platform, struct image **out,
+                        berth_error_t *err)
 {
+	struct platform want;
 	json_t *index;
 	ssize_t pos;
 
 	*out = NULL;
+	if (platform && platform_parse(platform, &want, err) < 0)
+		return -1;
 	index = image_lookup_made(e, ref, &pos, err);
 	if (index == NULL)
 		return -1;
@@ -445,10 +503,16 @@ int image_find(struct engine *e, const char *ref, struct image **out, berth_erro
 		return berth_error(
 		    err, 0, "image \"%s\" not found (berth images lists the local ones)", ref);
 	}
-	*out = image_load_entry(e, json_array_get(json_object_get(index, "manifests"), (size_t)pos),
-	                        err);
+	*out = image_load_entry_for(
+	    e, json_array_get(json_object_get(index, "manifests"), (size_t)pos), ref,
+	    platform ? &want : NULL, err);
 	json_decref(index);
 	return *out ? 0 : -1;
+}
+
+int image_find(struct engine *e, const char *ref, struct image **out, berth_error_t *err)
+{
+	return image_find_platform(e, ref, NULL, out, err);
 }
 
 int image_find_list(struct engine *e, const char *ref, bool *is_list, berth_error_t *err)

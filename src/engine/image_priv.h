@@ -79,6 +79,10 @@ int ctr_update(struct engine *e, const char *id, json_t *fields, berth_error_t *
  * true when the container has a restart policy and so was marked. */
 bool ctr_mark_stopped(struct engine *e, const char *id);
 
+/* Before container id starts: its platform's binfmt_misc handler (binfmt_prepare) when its
+ * record's platform is of another architecture (record.c). */
+int ctr_binfmt_ready(struct engine *e, const char *id, berth_error_t *err);
+
 /* Health checks (health.c). The record's "healthcheck" (Docker's Config.Healthcheck) from the
  * image config's Healthcheck and o's flags; one line naming what is bad. */
 int health_record(json_t *rec, const struct run_opts *o, json_t *image_config, berth_error_t *err);
@@ -91,5 +95,22 @@ void health_stop(int *pidfd);
 void health_fill(struct engine *e, json_t *rec);
 /* inspect's document o: Docker's State.Health and Config.Healthcheck. */
 void health_inspect(json_t *o);
+
+/* ---- VM-backed containers (vmctr.c) ---------------------------------------------------- */
+/* The record's "vm": {cpus, memory}. */
+void vmctr_record(json_t *rec, const struct run_opts *o);
+bool vmctr_is(json_t *rec);
+/* Whether the container id is VM-backed (record.c). */
+bool ctr_is_vm(struct engine *e, const char *id);
+/* The monitor, with one thread: `berth vm run` of the container as its child *pid, and the
+ * connected sockets of the guest's stdout and stderr (non-blocking). */
+int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *errfd,
+                berth_error_t *err);
+/* The container's exit status from the VM's (0 when it powered off: the agent's). */
+int vmctr_exit_status(struct engine *e, const char *id, int vm_status);
+/* Its sockets and share directory removed. */
+void vmctr_cleanup(struct engine *e, const char *id);
+/* kill: signal sig to the command through the agent; SIGKILL powers the VM off. */
+int vmctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 
 #endif

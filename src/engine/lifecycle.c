@@ -116,7 +116,7 @@ int ctr_start_attached(struct engine *e, const char *id, bool in, int *status, b
 	berth_error_t e2 = NULL;
 
 	*status = 125;
-	if (ctr_settle(e, id, err) < 0)
+	if (ctr_settle(e, id, err) < 0 || ctr_binfmt_ready(e, id, err) < 0)
 		return -1;
 	if (container_delete(rt, id, true, &e2) < 0)
 		berth_error_release(&e2);

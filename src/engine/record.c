@@ -373,6 +373,21 @@ bool ctr_mark_stopped(struct engine *e, const char *id)
 	return marked;
 }
 
+bool ctr_is_vm(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	json_t *rec;
+	bool vm;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return false;
+	}
+	vm = vmctr_is(rec);
+	json_decref(rec);
+	return vm;
+}
+
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
@@ -382,6 +397,8 @@ int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 
 	/* logged as it is sent: its die (the monitor's) comes after it */
 	event_ctr_num(e, id, "kill", "signal", sig);
+	if (ctr_is_vm(e, id))
+		return vmctr_signal(e, id, sig, err);
 	if (container_kill(rt, id, sig, false, err) < 0) {
 		struct ctr_info c;
 		berth_error_t e2 = NULL;
@@ -484,12 +501,28 @@ int ctr_stop(struct engine *e, const char *id, double secs, berth_error_t *err)
 	return ctr_settle(e, id, err);
 }
 
+int ctr_binfmt_ready(struct engine *e, const char *id, berth_error_t *err)
+{
+	json_t *rec = NULL;
+	const char *pl, *a;
+	cleanup_free char *arch = NULL;
+
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	/* "linux/riscv64[/VARIANT]": the ARCH part */
+	pl = json_string_value(json_object_get(rec, "platform")) ?: "";
+	a = strchr(pl, '/');
+	arch = a ? xasprintf("%.*s", (int)strcspn(a + 1, "/"), a + 1) : xstrdup("");
+	json_decref(rec);
+	return binfmt_prepare(arch, false, err);
+}
+
 int ctr_start(struct engine *e, const char *id, berth_error_t *err)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
 	berth_error_t e2 = NULL;
 
-	if (ctr_settle(e, id, err) < 0)
+	if (ctr_settle(e, id, err) < 0 || ctr_binfmt_ready(e, id, err) < 0)
 		return -1;
 	/* what a monitor that died left behind: the runtime's state, the mount */
 	if (container_delete(rt, id, true, &e2) < 0)

@@ -255,6 +255,13 @@ int platform_parse(const char *s, struct platform *p, berth_error_t *err)
 	return 0;
 }
 
+int platform_check(const char *platform, berth_error_t *err)
+{
+	struct platform p;
+
+	return platform_parse(platform, &p, err);
+}
+
 void platform_host(struct platform *p)
 {
 	struct utsname u;
@@ -290,6 +297,52 @@ static bool platform_variant_match(const char *arch, const char *want, const cha
 	return strcmp(arch, "arm64") == 0 && have[0] == '\0' && strcmp(want, "v8") == 0;
 }
 
+bool platform_matches(const struct platform *want, const char *os, const char *arch,
+                      const char *variant)
+{
+	return strcmp(os, want->os) == 0 && strcmp(arch, want->arch) == 0 &&
+	       platform_variant_match(arch, want->variant, variant);
+}
+
+/* An index entry's platform, NULL for none or an attestation's unknown/unknown. */
+static json_t *platform_of_entry(json_t *d)
+{
+	json_t *p = json_object_get(d, "platform");
+	const char *os = json_string_value(json_object_get(p, "os")) ?: "";
+	const char *arch = json_string_value(json_object_get(p, "architecture")) ?: "";
+
+	if (!json_is_object(p) || (strcmp(os, "unknown") == 0 && strcmp(arch, "unknown") == 0))
+		return NULL;
+	return p;
+}
+
+char *platform_list(json_t *manifests)
+{
+	char *have = xstrdup("");
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(manifests, i, d)
+	{
+		json_t *p = platform_of_entry(d);
+		const char *var = json_string_value(json_object_get(p, "variant")) ?: "";
+		char *n;
+		if (p == NULL)
+			continue;
+		n = xasprintf("%s%s%s/%s%s%s", have, have[0] ? ", " : "",
+		              json_string_value(json_object_get(p, "os")) ?: "",
+		              json_string_value(json_object_get(p, "architecture")) ?: "",
+		              var[0] ? "/" : "", var);
+		free(have);
+		have = n;
+	}
+	if (have[0] == '\0') {
+		free(have);
+		have = xstrdup("no platforms");
+	}
+	return have;
+}
+
 long platform_select(json_t *manifests, const struct platform *want, berth_error_t *err)
 {
 	json_t *d;
@@ -297,26 +350,18 @@ long platform_select(json_t *manifests, const struct platform *want, berth_error
 	long best = -1;
 	int best_score = -1;
 	char wbuf[100];
-	cleanup_free char *have = xstrdup("");
+	cleanup_free char *have = NULL;
 
 	json_array_foreach(manifests, i, d)
 	{
-		json_t *p = json_object_get(d, "platform");
+		json_t *p = platform_of_entry(d);
 		const char *os = json_string_value(json_object_get(p, "os")) ?: "";
 		const char *arch = json_string_value(json_object_get(p, "architecture")) ?: "";
 		const char *var = json_string_value(json_object_get(p, "variant")) ?: "";
 		int score;
-		if (!json_is_object(p) ||
-		    (strcmp(os, "unknown") == 0 && strcmp(arch, "unknown") == 0))
+		if (p == NULL)
 			continue;
-		{
-			char *n = xasprintf("%s%s%s/%s%s%s", have, have[0] ? ", " : "", os, arch,
-			                    var[0] ? "/" : "", var);
-			free(have);
-			have = n;
-		}
-		if (strcmp(os, want->os) != 0 || strcmp(arch, want->arch) != 0 ||
-		    !platform_variant_match(arch, want->variant, var))
+		if (!platform_matches(want, os, arch, var))
 			continue;
 		/* an exact variant beats a default one */
 		score = strcmp(var, want->variant) == 0 ? 2 : 1;
@@ -328,8 +373,8 @@ long platform_select(json_t *manifests, const struct platform *want, berth_error
 	if (best >= 0)
 		return best;
 	platform_format(want, wbuf, sizeof(wbuf));
-	berth_error(err, 0, "no image for %s in the index (it has: %s)", wbuf,
-	            have[0] ? have : "no platforms");
+	have = platform_list(manifests);
+	berth_error(err, 0, "no image for %s in the index (it has: %s)", wbuf, have);
 	return -1;
 }
 

@@ -39,6 +39,13 @@ int platform_parse(const char *s, struct platform *p, berth_error_t *err);
 void platform_host(struct platform *p);
 /* "linux/arm64/v8" */
 void platform_format(const struct platform *p, char *buf, size_t len);
+/* What an index's "manifests" array has, "linux/amd64, linux/riscv64" (attestations left
+ * out; "no platforms" when nothing is left). Heap. */
+char *platform_list(json_t *manifests);
+/* Whether want matches os/arch/variant as an index entry would (variant "" matches any; an
+ * arm64 image without one is v8). */
+bool platform_matches(const struct platform *want, const char *os, const char *arch,
+                      const char *variant);
 /* The position of the manifest for want in an index's "manifests" array, skipping
  * unknown/unknown (attestation) entries; -1 and an error listing what the index has. */
 long platform_select(json_t *manifests, const struct platform *want, berth_error_t *err);

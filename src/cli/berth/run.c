@@ -96,8 +96,28 @@ static int run_attached(struct engine *e, const char *id, unsigned attach, int *
 	return r;
 }
 
+/* Whether --pull=missing finds ref in the store: with a platform, its variant of that
+ * platform. The built-in busybox is never pulled (it is made, with the platforms it can
+ * have). */
+static bool run_image_there(struct engine *e, const char *ref, const char *platform)
+{
+	cleanup_free char *norm = image_ref_normalize(ref);
+	struct image *img = NULL;
+	berth_error_t e2 = NULL;
+	bool there;
+
+	if (!image_present(e, ref))
+		return false;
+	if (platform == NULL || strcmp(norm, "busybox:latest") == 0)
+		return true;
+	there = image_find_platform(e, ref, platform, &img, &e2) == 0;
+	berth_error_release(&e2);
+	image_free(img);
+	return there;
+}
+
 static const char run_usage[] =
-    "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
+    "usage: berth run [--rm] [-d] [-i] [-t] [--vm] [--name N] [-e K=V] "
     "[--env-file F] [-w DIR]\n"
     "  [-u NAME|UID[:GROUP|GID]] [--group-add GROUP|GID]\n"
     "  [-v HOST|NAME:CTR[:ro]] [-v CTR] [--mount type=bind|volume|tmpfs,…] [--tmpfs CTR[:OPTS]]\n"
@@ -127,8 +147,9 @@ static const char run_usage[] =
     "  [--cgroupns host|private] [--userns host]\n"
     "  [--log-driver json-file|k8s-file|none] [--log-opt max-size=SIZE|max-file=N]\n"
     "  [-a STDIN|STDOUT|STDERR] [-q]\n"
-    "  [--pull missing|always|never] [--tls-verify=false] [--authfile F] "
-    "IMAGE [CMD…]";
+    "  [--pull missing|always|never] [--tls-verify=false] [--authfile F]\n"
+    "  [--platform OS/ARCH[/VARIANT]] (another architecture: through qemu-user-static)\n"
+    "  IMAGE [CMD…]";
 
 static const char create_usage[] =
     "usage: berth create [OPTIONS] IMAGE [CMD…]\n"
@@ -181,10 +202,13 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_DEVICE,
 		O_LOGDRV,
 		O_LOGOPT,
+		O_PLATFORM,
+		O_VM,
 		O_HEALTH /* + enum health_flag */
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
+	    {"vm", no_argument, NULL, O_VM},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
@@ -239,6 +263,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"log-driver", required_argument, NULL, O_LOGDRV},
 	    {"log-opt", required_argument, NULL, O_LOGOPT},
 	    {"attach", required_argument, NULL, 'a'},
+	    {"platform", required_argument, NULL, O_PLATFORM},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"health-cmd", required_argument, NULL, O_HEALTH + HEALTH_CMD},
 	    {"health-interval", required_argument, NULL, O_HEALTH + HEALTH_INTERVAL},
@@ -281,6 +306,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		switch (c) {
 		case O_RM:
 			o.rm = true;
+			break;
+		case O_VM:
+			o.vm = true;
 			break;
 		case 'd':
 			o.detach = true;
@@ -502,7 +530,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			break;
 		case 'q':
 			break; /* no pull progress: run never shows it */
-		default:       /* --health-*, or CLI_FAIL, CLI_HELP */
+		case O_PLATFORM:
+			if (platform_check(optarg, err) < 0)
+				goto out;
+			o.platform = ro.platform = optarg;
+			break;
+		default: /* --health-*, or CLI_FAIL, CLI_HELP */
 			if (c >= O_HEALTH && c < O_HEALTH + HEALTH_N) {
 				if (health_flag(&o.health, c - O_HEALTH, optarg, err) < 0)
 					goto out;
@@ -533,9 +566,23 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	o.n_cmd = (size_t)(argc - optind - 1);
 	if (spec_check_opts(&o, err) < 0 || ctrlog_check(&o, err) < 0)
 		goto out;
-	/* --pull=missing (the default): an image not in the store is pulled */
+	/* --vm: the guest's cpus and memory, what it does not support, a guest kernel */
+	if (o.vm && vmctr_check(&o, err) < 0)
+		goto out;
+	if (o.vm) {
+		/* no network for the engine to make: -p is the VM's user-mode network's */
+		o.network = "none";
+		o.vm_publish = o.publish;
+		o.n_vm_publish = o.n_publish;
+		o.publish = NULL;
+		o.n_publish = 0;
+	}
+	/* --pull=missing (the default): an image not in the store is pulled, and with --platform
+	 * (or --vm: linux/riscv64) one without that platform's variant (but the built-in busybox,
+	 * which is made) */
 	if (strcmp(pull, "always") == 0 ||
-	    (strcmp(pull, "missing") == 0 && !image_present(e, argv[optind]))) {
+	    (strcmp(pull, "missing") == 0 &&
+	     !run_image_there(e, argv[optind], o.vm ? "linux/riscv64" : o.platform))) {
 		cleanup_free char *pid = NULL;
 		bool missing = strcmp(pull, "missing") == 0;
 		progress_set_quiet(true);
@@ -547,7 +594,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			goto out;
 		}
 	}
-	if (image_find(e, argv[optind], &img, err) < 0)
+	/* --vm: the image's linux/riscv64 variant, run in the guest */
+	if (image_find_platform(e, argv[optind], o.vm ? "linux/riscv64" : o.platform, &img, err) <
+	    0)
 		goto out;
 	if (replace && !o.name) {
 		berth_error(err, 0, "--replace needs --name (the container to replace)");
@@ -624,6 +673,7 @@ out:
 	free(o.dns_search);
 	free(o.add_hosts);
 	free(o.publish);
+	free(o.vm_publish);
 	free(o.labels);
 	free(o.ulimits);
 	free(o.sysctls);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "image_priv.h"
+#include "regref.h"
 #include "tar.h"
 #include "util.h"
 
@@ -179,6 +180,58 @@ static void test_index_names(void **state)
 	berth_error_release(&err);
 }
 
+/* image_find_platform: a single image of the host's platform, and a list holding it, give
+ * it for the host's platform (and NULL); another platform is one line naming the image, the
+ * platform and what there is; a bad platform string is refused. */
+static void test_find_platform(void **state)
+{
+	struct store *s = *state;
+	berth_error_t err = NULL;
+	struct image *img = NULL, *again = NULL;
+	struct platform host;
+	char hbuf[100], *name = NULL;
+	const char *other;
+
+	platform_host(&host);
+	platform_format(&host, hbuf, sizeof(hbuf));
+	other = strcmp(host.arch, "riscv64") == 0 ? "linux/s390x" : "linux/riscv64";
+	assert_int_equal(image_import(&s->e, s->tarpath, "app", &name, &err), 0);
+	free(name);
+	assert_int_equal(image_find(&s->e, "app", &img, &err), 0);
+	assert_int_equal(image_find_platform(&s->e, "app", NULL, &again, &err), 0);
+	assert_string_equal(again->id, img->id);
+	image_free(again);
+	assert_int_equal(image_find_platform(&s->e, "app", hbuf, &again, &err), 0);
+	assert_string_equal(again->id, img->id);
+	image_free(again);
+	assert_int_equal(image_find_platform(&s->e, "app", other, &again, &err), -1);
+	assert_null(again);
+	{
+		cleanup_free char *want =
+		    xasprintf("image \"app\" has no %s variant (it has: %s)", other, hbuf);
+		assert_string_equal(err->msg, want);
+	}
+	berth_error_release(&err);
+	assert_int_equal(image_find_platform(&s->e, "app", "riscv64", &again, &err), -1);
+	assert_non_null(strstr(err->msg, "bad --platform `riscv64`"));
+	berth_error_release(&err);
+	/* a manifest list of that one image */
+	assert_int_equal(manifest_create(&s->e, "multi", &err), 0);
+	assert_int_equal(manifest_add(&s->e, "multi", "app", &err), 0);
+	assert_int_equal(image_find_platform(&s->e, "multi", hbuf, &again, &err), 0);
+	assert_string_equal(again->id, img->id);
+	assert_non_null(again->list);
+	image_free(again);
+	assert_int_equal(image_find_platform(&s->e, "multi", other, &again, &err), -1);
+	{
+		cleanup_free char *want =
+		    xasprintf("image \"multi\" has no %s variant (it has: %s)", other, hbuf);
+		assert_string_equal(err->msg, want);
+	}
+	berth_error_release(&err);
+	image_free(img);
+}
+
 /* A failed import leaves the store as it was. */
 static void test_import_bad(void **state)
 {
@@ -210,6 +263,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_import_find, store_setup, store_teardown),
 	    cmocka_unit_test_setup_teardown(test_index_names, store_setup, store_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_bad, store_setup, store_teardown),
+	    cmocka_unit_test_setup_teardown(test_find_platform, store_setup, store_teardown),
 	};
 	return cmocka_run_group_tests_name("engine image", tests, NULL, NULL);
 }
