@@ -313,6 +313,9 @@ struct run_opts {
 /* run/create --vm (vmctr.c): what is not supported with it, --cpus and --memory as the
  * guest's, and a guest kernel and agent built (one line saying how to build them otherwise). */
 int vmctr_check(const struct run_opts *o, berth_error_t *err);
+/* The guest kernel and the agent's initramfs --vm would boot (the newest of the guest cache,
+ * heap), or one line saying how to build them (bench compare's footprint). */
+int vmctr_guest_files(char **kernel, char **initrd, berth_error_t *err);
 /* resources.c: a RES_OPT_* option's value into o (one line naming the flag otherwise). */
 int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err);
 /* berth update: o's memory, cpus, pids, res (its resource fields) and restart into the

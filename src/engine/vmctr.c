@@ -78,7 +78,7 @@ static char *vmctr_newest(const char *dir, const char *prefix, const char *suffi
 }
 
 /* The guest kernel and the agent's initramfs, or one line saying how to build them. */
-static int vmctr_guest(char **kernel, char **initrd, berth_error_t *err)
+int vmctr_guest_files(char **kernel, char **initrd, berth_error_t *err)
 {
 	const char *cache = vmctr_cache();
 
@@ -173,7 +173,7 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 			    o->volumes[n]);
 	if (o->health.cmd)
 		return berth_error(err, 0, "--vm: --health-cmd is not supported yet");
-	if (vmctr_guest(&k, &i, err) < 0)
+	if (vmctr_guest_files(&k, &i, err) < 0)
 		return -1;
 	free(k);
 	free(i);
@@ -317,7 +317,7 @@ int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *err
 
 	*pid = 0;
 	*out = *errfd = -1;
-	if (vmctr_guest(&kernel, &initrd, err) < 0)
+	if (vmctr_guest_files(&kernel, &initrd, err) < 0)
 		return -1;
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
