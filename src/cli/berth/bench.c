@@ -52,18 +52,20 @@ static char *bench_verdict(const struct cmp_result *r, int row)
 	int best = -1;
 	char *s;
 	if (row == CMP_ISOLATION)
-		return xstrdup("only the VM-backed container has a kernel of its own; the emulated one "
-		               "adds qemu-user but keeps the host kernel's system call surface");
+		return xstrdup(
+		    "only the VM-backed container has a kernel of its own; the emulated one "
+		    "adds qemu-user but keeps the host kernel's system call surface");
 	for (int k = 0; k < CMP_NCOL; k++)
 		if (r->cell[row][k].ok &&
-		    (best < 0 || (ri->higher_better ? r->cell[row][k].value > r->cell[row][best].value
-		                                    : r->cell[row][k].value < r->cell[row][best].value)))
+		    (best < 0 ||
+		     (ri->higher_better ? r->cell[row][k].value > r->cell[row][best].value
+		                        : r->cell[row][k].value < r->cell[row][best].value)))
 			best = k;
 	if (best < 0)
 		return xstrdup("nothing measured");
 	s = xasprintf("%s %s", cmp_col_title[best],
-	              row == CMP_DENSITY ? "packs the most"
-	              : row == CMP_DISK  ? "is the smallest"
+	              row == CMP_DENSITY  ? "packs the most"
+	              : row == CMP_DISK   ? "is the smallest"
 	              : row == CMP_MEMORY ? "uses the least"
 	              : ri->higher_better ? "is the fastest"
 	                                  : "is the quickest");
@@ -144,10 +146,10 @@ static json_t *bench_json(const struct cmp_result *r)
 {
 	json_t *o = json_object(), *cols = json_array(), *rows = json_array();
 	for (int k = 0; k < CMP_NCOL; k++)
-		json_array_append_new(cols, json_pack("{s:s,s:s,s:s,s:s?}", "id", cmp_col_id[k],
-		                                      "title", cmp_col_title[k], "platform",
-		                                      r->col_platform[k], "not_measured",
-		                                      r->col_why[k]));
+		json_array_append_new(cols,
+		                      json_pack("{s:s,s:s,s:s,s:s?}", "id", cmp_col_id[k], "title",
+		                                cmp_col_title[k], "platform", r->col_platform[k],
+		                                "not_measured", r->col_why[k]));
 	for (int row = 0; row < CMP_NROW; row++) {
 		json_t *cells = json_object();
 		cleanup_free char *v = bench_verdict(r, row);
@@ -168,11 +170,11 @@ static json_t *bench_json(const struct cmp_result *r)
 				                    json_string(x->note));
 			json_object_set_new(cells, cmp_col_id[k], c);
 		}
-		json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:b,s:o,s:s}", "id",
-		                                      cmp_rows[row].id, "title", cmp_rows[row].title,
-		                                      "unit", cmp_rows[row].unit, "higher_is_better",
-		                                      cmp_rows[row].higher_better, "cells", cells,
-		                                      "verdict", v));
+		json_array_append_new(
+		    rows,
+		    json_pack("{s:s,s:s,s:s,s:b,s:o,s:s}", "id", cmp_rows[row].id, "title",
+		              cmp_rows[row].title, "unit", cmp_rows[row].unit, "higher_is_better",
+		              cmp_rows[row].higher_better, "cells", cells, "verdict", v));
 	}
 	json_object_set_new(o, "image", json_string(r->image));
 	json_object_set_new(o, "runs", json_integer(r->runs));
@@ -250,11 +252,9 @@ static int bench_svg(const struct cmp_result *r, const char *file, berth_error_t
 		fprintf(f, "<g>\n<text x=\"%d\" y=\"%d\" font-weight=\"bold\">", x0, y0 + 12);
 		bench_svg_text(f, cmp_rows[row].title);
 		fprintf(f, "</text>\n<text x=\"%d\" y=\"%d\" fill=\"#666\">%s%s</text>\n", x0,
-		        y0 + 26, cmp_rows[row].unit,
-		        log_scale ? ", log scale" : "");
+		        y0 + 26, cmp_rows[row].unit, log_scale ? ", log scale" : "");
 		base = y0 + ph - 30;
-		fprintf(f,
-		        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", x0,
+		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", x0,
 		        base, x0 + 3 * (bw + 30), base);
 		for (int k = 0; k < CMP_NCOL; k++) {
 			const struct cmp_cell *x = &r->cell[row][k];
@@ -272,13 +272,18 @@ static int bench_svg(const struct cmp_result *r, const char *file, berth_error_t
 				h = maxh * x->value / hi;
 			if (h < 1)
 				h = 1;
-			fprintf(f,
-			        "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
-			        "<title>",
-			        bx, base - h, bw, h, colors[k]);
+			fprintf(
+			    f,
+			    "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
+			    "<title>",
+			    bx, base - h, bw, h, colors[k]);
 			bench_svg_text(f, cmp_col_title[k]);
 			fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%.1f\">%.*f</text>\n", bx,
-			        base - h - 3, x->value >= 100 ? 0 : x->value >= 10 ? 1 : 2, x->value);
+			        base - h - 3,
+			        x->value >= 100  ? 0
+			        : x->value >= 10 ? 1
+			                         : 2,
+			        x->value);
 		}
 		fprintf(f, "</g>\n");
 	}
@@ -316,7 +321,8 @@ static int bench_compare(struct engine *e, int argc, char **argv, berth_error_t 
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 1 || v > 100)
-				return berth_error(err, 0, "bad --runs `%s`: a whole number from 1 to 100",
+				return berth_error(err, 0,
+				                   "bad --runs `%s`: a whole number from 1 to 100",
 				                   optarg);
 			runs = (int)v;
 			break;
@@ -325,7 +331,8 @@ static int bench_compare(struct engine *e, int argc, char **argv, berth_error_t 
 		}
 	}
 	if (argc - optind > 1)
-		return berth_error(err, 0, "expected at most one IMAGE (%s)", "berth bench compare --help");
+		return berth_error(err, 0, "expected at most one IMAGE (%s)",
+		                   "berth bench compare --help");
 	if (optind < argc)
 		image = argv[optind];
 	if (plot && plot[0] == '\0')

@@ -185,7 +185,8 @@ static void cmp_berth(struct cmp *c, struct cmp_proc *p, char *const *args)
 	close(op[1]);
 	close(ep[1]);
 	while (oopen || eopen) {
-		struct pollfd pf[2] = {{oopen ? op[0] : -1, POLLIN, 0}, {eopen ? ep[0] : -1, POLLIN, 0}};
+		struct pollfd pf[2] = {{oopen ? op[0] : -1, POLLIN, 0},
+		                       {eopen ? ep[0] : -1, POLLIN, 0}};
 		int k = poll(pf, 2, 250);
 		if (!killed && (cmp_stop || cmp_now() - p->t0 > CMP_TIMEOUT)) {
 			kill(pid, SIGKILL);
@@ -333,9 +334,10 @@ static void cmp_start(struct cmp *c, enum cmp_col col)
 
 	for (int i = 0; i < c->runs && !why && !cmp_stop; i++) {
 		for (int k = 0; k < 2 && !why; k++) {
-			cleanup_free char *name = cmp_name(c, "start-%s-%d-%d", cmp_col_id[col], i, k);
-			char *args[16] = {(char *)"run", (char *)"--rm", (char *)"--name", name,
-			                  (char *)"--network", (char *)"none"};
+			cleanup_free char *name =
+			    cmp_name(c, "start-%s-%d-%d", cmp_col_id[col], i, k);
+			char *args[16] = {(char *)"run", (char *)"--rm",      (char *)"--name",
+			                  name,          (char *)"--network", (char *)"none"};
 			size_t n = cmp_mode(col, args, 6);
 			struct cmp_proc p;
 			cmp_progress("start: %s %s, run %d/%d", cmp_col_title[col],
@@ -395,15 +397,16 @@ static void cmp_work(struct cmp *c, enum cmp_col col)
 	    "echo @w1; echo @r0; dd if=/berth-compare.io of=/dev/null bs=1048576 2>/dev/null; "
 	    "echo @r1; rm -f /berth-compare.io; r=$((r+1)); done",
 	    c->runs, c->runs, CMP_IO_MIB);
-	char *args[16] = {(char *)"run", (char *)"--rm", (char *)"--name", name, (char *)"--network",
-	                  (char *)"none"};
+	char *args[16] = {(char *)"run", (char *)"--rm",      (char *)"--name",
+	                  name,          (char *)"--network", (char *)"none"};
 	size_t n = cmp_mode(col, args, 6);
 	double *v = xmalloc0(sizeof(double) * (size_t)c->runs);
 	struct cmp_proc p;
 	static const struct {
 		enum cmp_row row;
 		const char *open, *close;
-	} spans[] = {{CMP_CPU, "@c0", "@c1"}, {CMP_IO_WRITE, "@w0", "@w1"}, {CMP_IO_READ, "@r0", "@r1"}};
+	} spans[] = {
+	    {CMP_CPU, "@c0", "@c1"}, {CMP_IO_WRITE, "@w0", "@w1"}, {CMP_IO_READ, "@r0", "@r1"}};
 
 	cmp_progress("CPU and file I/O: %s (%d runs of each)", cmp_col_title[col], c->runs);
 	args[n++] = (char *)c->image;
@@ -415,7 +418,8 @@ static void cmp_work(struct cmp *c, enum cmp_col col)
 		size_t k = cmp_spans(&p, spans[s].open, spans[s].close, v, (size_t)c->runs);
 		if (p.status != 0 || k != (size_t)c->runs) {
 			cmp_fail(c, spans[s].row, col,
-			         p.status ? cmp_proc_why(&p) : xstrdup("the markers were not all printed"));
+			         p.status ? cmp_proc_why(&p)
+			                  : xstrdup("the markers were not all printed"));
 			continue;
 		}
 		double m = cmp_median(v, k);
@@ -614,8 +618,8 @@ static void cmp_memory(struct cmp *c, enum cmp_col col)
 	}
 	cmp_set(c, CMP_MEMORY, col, sum / CMP_INSTANCES / 1024);
 	cmp_set(c, CMP_DENSITY, col, floor(CMP_BUDGET / (sum / CMP_INSTANCES * 1024)));
-	c->r->cell[CMP_DENSITY][col].note = xasprintf(
-	    "extrapolated: 1 GiB / the mean PSS of %d idle instances", CMP_INSTANCES);
+	c->r->cell[CMP_DENSITY][col].note =
+	    xasprintf("extrapolated: 1 GiB / the mean PSS of %d idle instances", CMP_INSTANCES);
 }
 
 /* ---- network ---------------------------------------------------------------------------- */
@@ -693,7 +697,8 @@ static void cmp_net(struct cmp *c, enum cmp_col col)
 		extra[1] = net;
 	}
 	cmp_progress("network: starting %s server", cmp_col_title[col]);
-	if (!cmp_detach(c, col, srv, extra, "echo ready; sleep 100000 | nc -l -p 5001 | wc -c", &why) ||
+	if (!cmp_detach(c, col, srv, extra, "echo ready; sleep 100000 | nc -l -p 5001 | wc -c",
+	                &why) ||
 	    !cmp_wait_ready(c, srv, &why))
 		goto out;
 	if (target == NULL) {
@@ -864,8 +869,8 @@ static void cmp_disk(struct cmp *c, enum cmp_col col)
 			return;
 		}
 		cmp_set(c, CMP_DISK, col, (double)(img + qs) / 1e6);
-		c->r->cell[CMP_DISK][col].note = xasprintf(
-		    "riscv64 variant %.1f MB + %s %.1f MB", (double)img / 1e6, q, (double)qs / 1e6);
+		c->r->cell[CMP_DISK][col].note = xasprintf("riscv64 variant %.1f MB + %s %.1f MB",
+		                                           (double)img / 1e6, q, (double)qs / 1e6);
 	} else {
 		cleanup_free char *k = NULL, *i = NULL;
 		berth_error_t e2 = NULL;
@@ -924,12 +929,11 @@ static void cmp_isolation(struct cmp *c, enum cmp_col col)
 		free(ns);
 		ns = t;
 	}
-	ncap = json_array_size(
-	    json_object_get(json_object_get(json_object_get(cfg, "process"), "capabilities"),
-	                    "bounding"));
+	ncap = json_array_size(json_object_get(
+	    json_object_get(json_object_get(cfg, "process"), "capabilities"), "bounding"));
 	v = json_object_get(linux_, "seccomp");
-	json_array_foreach(json_object_get(v, "syscalls"), i, linux_)
-	nsys += json_array_size(json_object_get(linux_, "names"));
+	json_array_foreach(json_object_get(v, "syscalls"), i, linux_) nsys +=
+	    json_array_size(json_object_get(linux_, "names"));
 	uname(&u);
 	if (col != CMP_VM) {
 		text = xasprintf(
@@ -948,14 +952,15 @@ static void cmp_isolation(struct cmp *c, enum cmp_col col)
 		if (vmctr_guest_files(&k, &ini, &e3) == 0)
 			kb = strrchr(k, '/') ? strrchr(k, '/') + 1 : k;
 		berth_error_release(&e3);
-		text = xasprintf("own kernel (%s, riscv64) in a software-emulated RV64GC machine of "
-		                 "%lld MiB, %lld hart(s); host interfaces: virtio-9p x2 (root, "
-		                 "config), virtio-console x3 (stdout, stderr, control)%s; the emulator "
-		                 "is a host process outside the container's namespaces",
-		                 kb ? kb : "no kernel built",
-		                 (long long)json_integer_value(json_object_get(vm, "memory")) >> 20,
-		                 (long long)json_integer_value(json_object_get(vm, "cpus")),
-		                 fwd ? ", virtio-net (slirp)" : ", no network device (no -p)");
+		text = xasprintf(
+		    "own kernel (%s, riscv64) in a software-emulated RV64GC machine of "
+		    "%lld MiB, %lld hart(s); host interfaces: virtio-9p x2 (root, "
+		    "config), virtio-console x3 (stdout, stderr, control)%s; the emulator "
+		    "is a host process outside the container's namespaces",
+		    kb ? kb : "no kernel built",
+		    (long long)json_integer_value(json_object_get(vm, "memory")) >> 20,
+		    (long long)json_integer_value(json_object_get(vm, "cpus")),
+		    fwd ? ", virtio-net (slirp)" : ", no network device (no -p)");
 	}
 	(void)nsys;
 	c->r->cell[CMP_ISOLATION][col].ok = true;
@@ -970,13 +975,13 @@ static char *cmp_kvm_why(void)
 {
 	struct utsname u;
 	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+	bool kvm = access("/dev/kvm", F_OK) == 0;
 	uname(&u);
-	if (access("/dev/kvm", F_OK) != 0)
-		return xstrdup("no KVM column: this host has no /dev/kvm");
-	return xasprintf("no KVM column: the guest is riscv64 and this host is %s%s, and berth vm "
-	                 "emulates RV64GC in software (it has no KVM backend)",
-	                 u.machine,
-	                 pvm ? "; its /dev/kvm is kvm_pvm, which runs only PVM-aware guests" : "");
+	return xasprintf(
+	    "no KVM column: %s%s; the guest is riscv64 and this host is %s, and berth "
+	    "vm emulates RV64GC in software (it has no KVM backend)",
+	    kvm ? "there is a /dev/kvm" : "this host has no /dev/kvm",
+	    pvm ? " (the kvm_pvm module is loaded: it runs only PVM-aware guests)" : "", u.machine);
 }
 
 static char *cmp_host(void)
@@ -1004,8 +1009,8 @@ int cmp_measure(struct engine *e, const char *image, int runs, struct cmp_result
 	r->instances = CMP_INSTANCES;
 	if (!image_present(e, image))
 		return berth_error(err, 0,
-		                   "no image `%s` in the store (berth pull %s, or berth images)", image,
-		                   image);
+		                   "no image `%s` in the store (berth pull %s, or berth images)",
+		                   image, image);
 	n = readlink("/proc/self/exe", c.self, sizeof(c.self) - 1);
 	if (n <= 0)
 		return berth_error(err, errno, "readlink /proc/self/exe");
@@ -1022,7 +1027,8 @@ int cmp_measure(struct engine *e, const char *image, int runs, struct cmp_result
 			r->col_why[k] = xstrdup(e2->msg);
 		} else if (k == CMP_NATIVE) {
 			const char *os = json_string_value(json_object_get(img->config, "os"));
-			const char *arch = json_string_value(json_object_get(img->config, "architecture"));
+			const char *arch =
+			    json_string_value(json_object_get(img->config, "architecture"));
 			free(r->col_platform[k]);
 			r->col_platform[k] = xasprintf("%s/%s", os ? os : "?", arch ? arch : "?");
 		}

@@ -29,10 +29,10 @@ enum cmp_row {
 };
 
 struct cmp_cell {
-	bool ok;     /* measured: value (or text) */
+	bool ok; /* measured: value (or text) */
 	double value;
-	char *text;  /* CMP_ISOLATION's value */
-	char *note;  /* why not measured, or how (heap) */
+	char *text; /* CMP_ISOLATION's value */
+	char *note; /* why not measured, or how (heap) */
 };
 
 struct cmp_result {
