@@ -35,7 +35,7 @@ assert_vm_gone() {
 # wait_log NAME TEXT: poll (bounded) until NAME's log holds TEXT.
 wait_log() {
 	local i
-	for i in $(seq 1200); do
+	for i in $(seq "${VM_POLLS:-1200}"); do
 		b logs "$1" 2>&1 | grep -q -- "$2" && return 0
 		sleep 0.25
 	done
@@ -46,7 +46,7 @@ wait_log() {
 # wait_exited NAME: poll (bounded) until ps -a shows NAME exited.
 wait_exited() {
 	local i
-	for i in $(seq 1200); do
+	for i in $(seq "${VM_POLLS:-1200}"); do
 		b ps -a | grep " $1\$" | grep -q Exited && return 0
 		sleep 0.25
 	done
