@@ -260,7 +260,7 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 			continue;
 		snprintf(tag, sizeof(tag), "berthv%zu", nvol++);
 		fprintf(f, "%c%s=%s%c", rw ? 'm' : 'M', tag, dst, 0);
-		*argv = xrealloc(*argv, (*argc + 2) * sizeof(char *));
+		*argv = xrealloc(*argv, (*argc + 3) * sizeof(char *)); /* and the NULL */
 		(*argv)[(*argc)++] = xstrdup("--share");
 		(*argv)[(*argc)++] = xasprintf("%s:%s%s", src, tag, rw ? "" : ",ro");
 	}
