@@ -14,7 +14,10 @@
  *   - finds its virtio-console ports by name (/sys/class/virtio-ports/STAR/name):
  *     berth.stdout and berth.stderr become the command's stdout and stderr, berth.ctl is the
  *     control channel: the host writes "kill N\n" lines there, each sends signal N to the
- *     command;
+ *     command, and "exec ID\n" lines (ID 1 to 16 hex digits): the agent runs the process
+ *     /cfg/exec-ID describes (records as in config; removed once read) as it runs the
+ *     command, and sends back on the same port "o ID LEN\n" + LEN bytes of its stdout,
+ *     "e ID LEN\n" + LEN bytes of its stderr, then "x ID STATUS\n";
  *   - runs the command in a child chrooted into /root (its own session, with the user's
  *     groups, gid and uid, in its working directory, with exactly its environment; PATH from
  *     that environment), reaps every other process as an init does;
@@ -339,8 +342,101 @@ static void child_run(struct config *c, int out, int errp)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Lines "kill N" on the control port: signal N to the command. buf/len: what is left of a
- * line from the last read (at most 63 bytes; a longer line is dropped). */
+/* The processes run for "exec ID" lines, at most MAX_EXECS at a time. */
+#define MAX_EXECS 8
+struct exec {
+	char id[17];
+	pid_t pid; /* 0: reaped (status set) */
+	int out, err, status;
+	bool used;
+};
+static struct exec execs[MAX_EXECS];
+
+/* A frame to the host on the control port: "K ID LEN\n" and data (or "x ID STATUS\n"). */
+static void exec_send(int ctl, char kind, const char *id, const char *data, size_t len, int status)
+{
+	char head[64];
+	int n = kind == 'x' ? snprintf(head, sizeof(head), "x %s %d\n", id, status)
+	                    : snprintf(head, sizeof(head), "%c %s %zu\n", kind, id, len);
+
+	(void)!write(ctl, head, (size_t)n);
+	while (len > 0) {
+		ssize_t w = write(ctl, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		data += w;
+		len -= (size_t)w;
+	}
+}
+
+static void exec_start(int ctl, const char *id)
+{
+	char path[64];
+	struct config *c = calloc(1, sizeof(*c));
+	struct exec *x = NULL;
+	int out[2], errp[2];
+	size_t len = 0;
+	char *buf;
+
+	for (size_t i = 0; i < MAX_EXECS && x == NULL; i++)
+		if (!execs[i].used)
+			x = &execs[i];
+	snprintf(path, sizeof(path), "/cfg/exec-%.16s", id);
+	buf = read_all(path, &len);
+	unlink(path);
+	if (c == NULL || x == NULL || buf == NULL || config_parse(buf, len, c) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0) {
+		const char *why = x == NULL ? "berth-agent: too many execs at once\n"
+		                            : "berth-agent: cannot read the exec's configuration\n";
+		exec_send(ctl, 'e', id, why, strlen(why), 0);
+		exec_send(ctl, 'x', id, NULL, 0, 126);
+		free(c);
+		free(buf);
+		return;
+	}
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		exec_send(ctl, 'x', id, NULL, 0, 126);
+		free(c);
+		free(buf);
+		return;
+	}
+	memset(x, 0, sizeof(*x));
+	snprintf(x->id, sizeof(x->id), "%.16s", id);
+	x->used = true;
+	x->pid = fork();
+	if (x->pid == 0)
+		child_run(c, out[1], errp[1]);
+	close(out[1]);
+	close(errp[1]);
+	x->out = out[0];
+	x->err = errp[0];
+	if (x->pid < 0) {
+		x->pid = 0;
+		x->status = 126;
+	}
+	free(c);
+	free(buf);
+}
+
+/* An exec whose output ended and whose process was reaped: its status, and it is done. */
+static void exec_finish(int ctl)
+{
+	for (size_t i = 0; i < MAX_EXECS; i++) {
+		struct exec *x = &execs[i];
+		if (!x->used || x->pid != 0 || x->out >= 0 || x->err >= 0)
+			continue;
+		exec_send(ctl, 'x', x->id, NULL, 0, x->status);
+		x->used = false;
+	}
+}
+
+/* Lines "kill N" on the control port: signal N to the command; "exec ID": run an exec.
+ * buf/len: what is left of a line from the last read (at most 63 bytes; a longer line is
+ * dropped). */
 static void ctl_read(int fd, pid_t child, char *buf, size_t *len)
 {
 	char in[256];
@@ -360,6 +456,9 @@ static void ctl_read(int fd, pid_t child, char *buf, size_t *len)
 				unsigned long sig = number(buf + 5);
 				if (sig >= 1 && sig <= 64 && child > 0)
 					kill(child, (int)sig);
+			} else if (strncmp(buf, "exec ", 5) == 0 && *len > 5 && *len <= 21 &&
+			           strspn(buf + 5, "0123456789abcdef") == *len - 5) {
+				exec_start(fd, buf + 5);
 			}
 		}
 		*len = 0;
@@ -431,29 +530,74 @@ int main(void)
 	}
 	if (child == 0)
 		child_run(&c, out, err_fd);
+	for (size_t i = 0; i < MAX_EXECS; i++)
+		execs[i].out = execs[i].err = -1;
 	for (;;) {
-		struct pollfd p[1] = {{.fd = ctl, .events = POLLIN}};
-		int ws;
+		struct pollfd p[1 + 2 * MAX_EXECS];
+		int ws, *pf[1 + 2 * MAX_EXECS];
+		nfds_t np = 0;
 		pid_t w;
 		bool done = false;
 
 		while ((w = waitpid(-1, &ws, WNOHANG)) > 0) {
+			int st = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 			if (w == child) {
-				status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+				status = st;
 				done = true;
 			}
+			for (size_t i = 0; i < MAX_EXECS; i++)
+				if (execs[i].used && execs[i].pid == w) {
+					execs[i].pid = 0;
+					execs[i].status = st;
+				}
 		}
 		if (done)
 			break;
-		if (ppoll(p, ctl >= 0 ? 1 : 0, NULL, &chld) < 0) {
+		if (ctl >= 0)
+			exec_finish(ctl);
+		if (ctl >= 0) {
+			p[np] = (struct pollfd){.fd = ctl, .events = POLLIN};
+			pf[np++] = &ctl;
+		}
+		for (size_t i = 0; i < MAX_EXECS; i++) {
+			int *fds[2] = {&execs[i].out, &execs[i].err};
+			for (int k = 0; k < 2; k++)
+				if (execs[i].used && *fds[k] >= 0) {
+					p[np] = (struct pollfd){.fd = *fds[k], .events = POLLIN};
+					pf[np++] = fds[k];
+				}
+		}
+		if (ppoll(p, np, NULL, &chld) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[0].revents & POLLIN)
-			ctl_read(ctl, child, ctl_buf, &ctl_len);
-		else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
-			ctl = -1; /* not open on the host side: wait for the child only */
+		for (nfds_t i = 0; i < np; i++) {
+			if (p[i].revents == 0)
+				continue;
+			if (pf[i] == &ctl) {
+				if (p[i].revents & POLLIN)
+					ctl_read(ctl, child, ctl_buf, &ctl_len);
+				else /* not open on the host side */
+					ctl = -1;
+				continue;
+			}
+			for (size_t k = 0; k < MAX_EXECS; k++) {
+				struct exec *x = &execs[k];
+				char data[4096];
+				ssize_t n;
+				if (!x->used || (pf[i] != &x->out && pf[i] != &x->err))
+					continue;
+				n = read(*pf[i], data, sizeof(data));
+				if (n > 0 && ctl >= 0)
+					exec_send(ctl, pf[i] == &x->out ? 'o' : 'e', x->id, data,
+					          (size_t)n, 0);
+				if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+					close(*pf[i]);
+					*pf[i] = -1;
+				}
+			}
+		}
 	}
 	if (status_fd >= 0) {
 		char s[16];

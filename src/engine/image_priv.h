@@ -110,6 +110,10 @@ int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *err
 int vmctr_exit_status(struct engine *e, const char *id, int vm_status);
 /* Its sockets and share directory removed. */
 void vmctr_cleanup(struct engine *e, const char *id);
+/* exec: args run by the agent with the container's process's config (env with env over it,
+ * workdir if given); its output to our stdout and stderr, *status its exit status. */
+int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, char **env,
+               size_t n_env, const char *workdir, int *status, berth_error_t *err);
 /* kill: signal sig to the command through the agent; SIGKILL powers the VM off. */
 int vmctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 

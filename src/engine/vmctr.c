@@ -18,6 +18,7 @@
 
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -260,7 +262,7 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 			continue;
 		snprintf(tag, sizeof(tag), "berthv%zu", nvol++);
 		fprintf(f, "%c%s=%s%c", rw ? 'm' : 'M', tag, dst, 0);
-		*argv = xrealloc(*argv, (*argc + 2) * sizeof(char *));
+		*argv = xrealloc(*argv, (*argc + 3) * sizeof(char *)); /* and the NULL */
 		(*argv)[(*argc)++] = xstrdup("--share");
 		(*argv)[(*argc)++] = xasprintf("%s:%s%s", src, tag, rw ? "" : ",ro");
 	}
@@ -517,4 +519,160 @@ int vmctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 	}
 	close(fd);
 	return 0;
+}
+
+/* A frame of the agent's answer: "K ID ARG\n" (at most 63 bytes). Reads byte by byte (the
+ * answer is small next to what an emulated guest takes to make it). 0 at EOF, -1 on an
+ * error or a malformed header. */
+static int vmctr_frame_head(int fd, char *kind, char id[17], unsigned long *arg)
+{
+	char line[64], *end, *sp;
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t r = read(fd, line + n, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return n == 0 && r == 0 ? 0 : -1;
+		if (line[n] == '\n')
+			break;
+		if (++n >= sizeof(line) - 1)
+			return -1;
+	}
+	line[n] = '\0';
+	if (n < 5 || line[0] == '\0' || strchr("oex", line[0]) == NULL || line[1] != ' ')
+		return -1;
+	*kind = line[0];
+	sp = strchr(line + 2, ' ');
+	if (sp == NULL || sp == line + 2 || sp - (line + 2) > 16 || !isdigit((unsigned char)sp[1]))
+		return -1;
+	memcpy(id, line + 2, (size_t)(sp - (line + 2)));
+	id[sp - (line + 2)] = '\0';
+	errno = 0;
+	*arg = strtoul(sp + 1, &end, 10);
+	if (errno || *end != '\0')
+		return -1;
+	return 1;
+}
+
+int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, char **env,
+               size_t n_env, const char *workdir, int *status, berth_error_t *err)
+{
+	cleanup_free char *cfg = engine_path(e, "containers/%s/config.json", id);
+	cleanup_free char *run = vmctr_run_dir(id);
+	cleanup_free char *ctl = xasprintf("%s/ctl", run);
+	cleanup_free char *text = NULL;
+	cleanup_free char *path = NULL;
+	unsigned char rnd[8];
+	char xid[17], line[40];
+	json_error_t je;
+	json_t *spec = json_load_file(cfg, 0, &je), *proc, *user, *v;
+	size_t i, len = 0;
+	FILE *f;
+	int fd, r = -1;
+
+	if (spec == NULL)
+		return berth_error(err, 0, "`%s`: %s", cfg, je.text);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		json_decref(spec);
+		return berth_error(err, errno, "getrandom");
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(xid + 2 * i, 3, "%02x", rnd[i]);
+	/* the exec's process: the container's environment with -e over it, its user */
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		abort();
+	proc = json_object_get(spec, "process");
+	for (i = 0; i < n_args; i++)
+		vmctr_rec(f, 'a', args[i]);
+	json_array_foreach(json_object_get(proc, "env"), i, v)
+	{
+		const char *kv = json_string_value(v) ?: "";
+		size_t kl = strcspn(kv, "=");
+		bool over = false;
+		for (size_t k = 0; k < n_env; k++)
+			if (strncmp(env[k], kv, kl) == 0 && env[k][kl] == '=')
+				over = true;
+		if (!over)
+			vmctr_rec(f, 'e', kv);
+	}
+	for (i = 0; i < n_env; i++)
+		vmctr_rec(f, 'e', env[i]);
+	if (workdir || json_string_value(json_object_get(proc, "cwd")))
+		vmctr_rec(f, 'w',
+		          workdir ? workdir : json_string_value(json_object_get(proc, "cwd")));
+	user = json_object_get(proc, "user");
+	fprintf(f, "u%lld%cg%lld%c", (long long)json_integer_value(json_object_get(user, "uid")), 0,
+	        (long long)json_integer_value(json_object_get(user, "gid")), 0);
+	json_array_foreach(json_object_get(user, "additionalGids"), i, v)
+	    fprintf(f, "G%lld%c", (long long)json_integer_value(v), 0);
+	fclose(f);
+	json_decref(spec);
+	path = engine_path(e, "containers/%s/vm/exec-%s", id, xid);
+	if (util_write_file_atomic(path, text, len, 0600, err) < 0)
+		return -1;
+	fd = vmctr_connect(ctl);
+	if (fd < 0) {
+		unlink(path);
+		return berth_error(err, errno, "container %.12s: its VM's control socket", id);
+	}
+	snprintf(line, sizeof(line), "exec %s\n", xid);
+	if (util_write_all(fd, line, strlen(line)) < 0) {
+		berth_error(err, errno, "container %.12s: its VM's control socket", id);
+		goto out;
+	}
+	/* the agent's answer (hostile): frames of our exec; others' (left from an exec whose
+	 * client went away) are skipped */
+	for (;;) {
+		char kind, fid[17], buf[4096];
+		unsigned long arg;
+		int h = vmctr_frame_head(fd, &kind, fid, &arg);
+		if (h <= 0) {
+			berth_error(
+			    err, 0,
+			    h == 0 ? "container %.12s: the VM ended before the exec did"
+			           : "container %.12s: a malformed answer from the guest agent",
+			    id);
+			goto out;
+		}
+		if (kind == 'x') {
+			if (strcmp(fid, xid) != 0)
+				continue;
+			if (arg > 255) {
+				berth_error(
+				    err, 0,
+				    "container %.12s: a malformed answer from the guest agent", id);
+				goto out;
+			}
+			*status = (int)arg;
+			r = 0;
+			goto out;
+		}
+		if (arg > 65536) {
+			berth_error(err, 0,
+			            "container %.12s: a malformed answer from the guest agent", id);
+			goto out;
+		}
+		while (arg > 0) {
+			ssize_t n = read(fd, buf, arg < sizeof(buf) ? arg : sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				berth_error(err, 0,
+				            "container %.12s: the VM ended before the exec did",
+				            id);
+				goto out;
+			}
+			if (strcmp(fid, xid) == 0)
+				util_write_all(kind == 'o' ? STDOUT_FILENO : STDERR_FILENO, buf,
+				               (size_t)n);
+			arg -= (unsigned long)n;
+		}
+	}
+out:
+	close(fd);
+	unlink(path);
+	return r;
 }

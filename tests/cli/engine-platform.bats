@@ -115,6 +115,18 @@ foreign_riscv64_handler() {
 	assert_nothing_left
 }
 
+@test "platform: run -d --platform; exec runs riscv64 binaries in it too; rm -f leaves nothing" {
+	run -0 b run -d --name bg --platform linux/riscv64 busybox sleep 1000
+	run -0 b exec bg uname -m
+	[ "$output" = riscv64 ]
+	run -0 b exec -w /tmp -e X=y bg sh -c 'echo "$X $(pwd)"'
+	[ "$output" = "y /tmp" ]
+	run -0 b ps --format '{{.Names}}'
+	[ "$output" = bg ]
+	run -0 b rm -f bg
+	assert_nothing_left
+}
+
 @test "platform: an image without the platform's variant is refused in one line; nothing is left" {
 	bad 125 "image \"busybox\" has no linux/s390x variant (it has: linux/$(host_arch), linux/riscv64)" \
 		run --rm --pull never --platform linux/s390x busybox true

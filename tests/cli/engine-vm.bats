@@ -35,7 +35,7 @@ assert_vm_gone() {
 # wait_log NAME TEXT: poll (bounded) until NAME's log holds TEXT.
 wait_log() {
 	local i
-	for i in $(seq 1200); do
+	for i in $(seq "${VM_POLLS:-1200}"); do
 		b logs "$1" 2>&1 | grep -q -- "$2" && return 0
 		sleep 0.25
 	done
@@ -46,7 +46,7 @@ wait_log() {
 # wait_exited NAME: poll (bounded) until ps -a shows NAME exited.
 wait_exited() {
 	local i
-	for i in $(seq 1200); do
+	for i in $(seq "${VM_POLLS:-1200}"); do
 		b ps -a | grep " $1\$" | grep -q Exited && return 0
 		sleep 0.25
 	done
@@ -73,10 +73,10 @@ wait_exited() {
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
 
-@test "run --vm -d: ps marks it, logs, inspect, -p, exec refused, kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
+@test "run --vm -d: ps marks it, logs, inspect, -p, exec, kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
 	local port i page=
 	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	run b run --vm -d --name v2 --cpus 2 -m 128m -p "127.0.0.1:$port:8080" busybox sh -c \
+	run b run --vm -d --name v2 -e A=1 --cpus 2 -m 128m -p "127.0.0.1:$port:8080" busybox sh -c \
 		'mkdir /www; echo vm-page >/www/index.html; httpd -p 8080 -h /www
 		trap "echo got USR1" USR1; trap "" TERM; echo "ready $(grep -c ^processor /proc/cpuinfo)"; while :; do sleep 1; done'
 	[ "$status" -eq 0 ]
@@ -95,10 +95,19 @@ wait_exited() {
 	b inspect v2 | jqe '.vm.cpus == 2 and .vm.memory == 134217728'
 	vmpid=$(b inspect v2 | jq -r .pid)
 	[ -e "/proc/$vmpid" ]
-	run --separate-stderr b exec v2 true
+	# exec through the agent's control port: the container's env with -e over it, -w
+	run --separate-stderr b exec -e B=2 -w /etc v2 sh -c 'echo "x $A $B"; pwd; echo e2 >&2; exit 5'
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[ "${lines[0]}" = "x 1 2" ]
+	[ "${lines[1]}" = /etc ]
+	[ "$stderr" = e2 ]
+	run --separate-stderr b exec v2 nosuchcmd
+	[ "$status" -eq 127 ]
+	run --separate-stderr b exec -t v2 true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == *"is VM-backed (run --vm): exec is not supported"* ]]
+	[[ "$stderr" == *"is VM-backed (run --vm): exec -i and -t are not supported"* ]]
 	b kill -s USR1 v2
 	wait_log v2 "got USR1"
 	run b ps
