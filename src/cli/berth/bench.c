@@ -28,6 +28,12 @@ static double bench_ratio(const struct cmp_result *r, int row, int col)
 	return x->value / n->value;
 }
 
+/* "1.45x", "404x", "0.0038x" */
+static void bench_ratio_text(double q, char *out, size_t size)
+{
+	snprintf(out, size, q >= 10 ? "%.0fx" : q >= 0.1 ? "%.2fx" : "%.2gx", q);
+}
+
 static void bench_value(const struct cmp_result *r, int row, int col, char *out, size_t size)
 {
 	const struct cmp_cell *x = &r->cell[row][col];
@@ -39,9 +45,11 @@ static void bench_value(const struct cmp_result *r, int row, int col, char *out,
 	}
 	if (row == CMP_DENSITY)
 		prec = 0;
-	if (col != CMP_NATIVE && !isnan(q))
-		snprintf(out, size, "%.*f %s (%.2fx)", prec, v, cmp_rows[row].unit, q);
-	else
+	if (col != CMP_NATIVE && !isnan(q)) {
+		char rt[32];
+		bench_ratio_text(q, rt, sizeof(rt));
+		snprintf(out, size, "%.*f %s (%s)", prec, v, cmp_rows[row].unit, rt);
+	} else
 		snprintf(out, size, "%.*f %s", prec, v, cmp_rows[row].unit);
 }
 
@@ -71,10 +79,11 @@ static char *bench_verdict(const struct cmp_result *r, int row)
 	                                  : "is the quickest");
 	for (int k = 1; k < CMP_NCOL; k++) {
 		double q = bench_ratio(r, row, k);
-		char *t;
+		char *t, rt[32];
 		if (isnan(q))
 			continue;
-		t = xasprintf("%s; %s %.2gx native", s, cmp_col_id[k], q);
+		bench_ratio_text(q, rt, sizeof(rt));
+		t = xasprintf("%s; %s %s native", s, cmp_col_id[k], rt);
 		free(s);
 		s = t;
 	}
