@@ -578,11 +578,10 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		o.n_publish = 0;
 	}
 	/* --pull=missing (the default): an image not in the store is pulled, and with --platform
-	 * (or --vm: linux/riscv64) one without that platform's variant (but the built-in busybox,
-	 * which is made) */
+	 * one without that platform's variant (but the built-in busybox, which is made); with
+	 * --vm a stored image without a linux/riscv64 variant is refused below, not pulled */
 	if (strcmp(pull, "always") == 0 ||
-	    (strcmp(pull, "missing") == 0 &&
-	     !run_image_there(e, argv[optind], o.vm ? "linux/riscv64" : o.platform))) {
+	    (strcmp(pull, "missing") == 0 && !run_image_there(e, argv[optind], o.platform))) {
 		cleanup_free char *pid = NULL;
 		bool missing = strcmp(pull, "missing") == 0;
 		progress_set_quiet(true);
