@@ -51,6 +51,19 @@ assert_compare_gone() {
 	assert_compare_gone
 }
 
+@test "bench compare: an image with no riscv64 variant: the emulated and VM columns say why, native is measured" {
+	image_with_config busybox hostonly User root
+	run --separate-stderr b bench compare --runs 1 --json hostonly
+	echo "status=$status stderr=$stderr"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jqe '[.rows[] | .cells.native.value | select(. == null)] | length == 0' <<<"$output"
+	jqe '[.rows[] | .cells.emulated | select(.value != null or (.not_measured | test("riscv64") | not))] | length == 0' <<<"$output"
+	jqe '[.rows[] | .cells.vm | select(.value != null or (.not_measured | test("riscv64") | not))] | length == 0' <<<"$output"
+	jqe '.columns[1].not_measured | test("riscv64")' <<<"$output"
+	assert_compare_gone
+}
+
 @test "bench compare: an image not in the store, a bad --runs, a second IMAGE: one line, 125, nothing started" {
 	bad 125 "no image \`nosuch:1\` in the store" bench compare nosuch:1
 	bad 125 "bad --runs \`0\`" bench compare --runs 0
