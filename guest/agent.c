@@ -8,6 +8,8 @@
  *       h NAME (the hostname)                              m TAG=DIR, M TAG=DIR (a volume:
  *                                                          the 9p share TAG on DIR, M: ro)
  *       n IP,NETMASK,GATEWAY (eth0's address and the default route; lo is always up)
+ *       t (a terminal: the command gets a pty's slave as stdin, stdout and stderr, and the
+ *         agent copies its master to the stdout port and the port's input to it)
  *   - mounts the share `berthroot` (the container's root filesystem, made by the engine as
  *     for a container) on /root, and in it /proc, /sys, /dev (devtmpfs), /dev/pts, /dev/shm,
  *     /tmp and the volumes;
@@ -83,6 +85,8 @@ struct config {
 	char *args[MAX_ITEMS + 1], *env[MAX_ITEMS + 1];
 	size_t n_args, n_env;
 	const char *cwd, *hostname, *net;
+	bool tty;
+	char pty[64]; /* the slave's path, with tty */
 	uid_t uid;
 	gid_t gid, groups[MAX_GROUPS];
 	size_t n_groups;
@@ -125,6 +129,9 @@ static int config_parse(char *buf, size_t len, struct config *c)
 			break;
 		case 'n':
 			c->net = v;
+			break;
+		case 't':
+			c->tty = true;
 			break;
 		case 'u':
 			c->uid = (uid_t)number(v);
@@ -309,6 +316,13 @@ static void child_run(struct config *c, int out, int errp)
 	int null = open("/dev/null", O_RDWR);
 
 	setsid();
+	if (c->pty[0]) {
+		/* its controlling terminal */
+		int t = open(c->pty, O_RDWR);
+		if (t < 0 || ioctl(t, TIOCSCTTY, 0) < 0)
+			_exit(126);
+		out = errp = null = t;
+	}
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out >= 0 ? out : null, 1) < 0 ||
 	    dup2(errp >= 0 ? errp : null, 2) < 0)
 		_exit(126);
@@ -351,6 +365,19 @@ struct exec {
 	bool used;
 };
 static struct exec execs[MAX_EXECS];
+
+static void write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		data += w;
+		len -= (size_t)w;
+	}
+}
 
 /* A frame to the host on the control port: "K ID LEN\n" and data (or "x ID STATUS\n"). */
 static void exec_send(int ctl, char kind, const char *id, const char *data, size_t len, int status)
@@ -475,7 +502,7 @@ int main(void)
 	static struct config c;
 	char ctl_buf[64];
 	size_t ctl_len = 0, len = 0;
-	int out, ctl, status_fd, status = 0;
+	int out, ctl, status_fd, status = 0, master = -1;
 	char *buf;
 	pid_t child;
 	sigset_t chld;
@@ -523,6 +550,19 @@ int main(void)
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	signal(SIGCHLD, on_chld);
 	sigemptyset(&chld);
+	if (c.tty) {
+		/* from the root's devpts (mounted above), so that the command finds its
+		 * terminal in /dev/pts */
+		int n = -1, unlock = 0;
+		master = open("/root/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+		    ioctl(master, TIOCGPTN, &n) < 0) {
+			say("a terminal: %s", strerror(errno));
+			power_off();
+		}
+		snprintf(c.pty, sizeof(c.pty), "/root/dev/pts/%d", n);
+		fcntl(master, F_SETFL, O_NONBLOCK);
+	}
 	child = fork();
 	if (child < 0) {
 		say("fork: %s", strerror(errno));
@@ -559,6 +599,12 @@ int main(void)
 			p[np] = (struct pollfd){.fd = ctl, .events = POLLIN};
 			pf[np++] = &ctl;
 		}
+		if (master >= 0) { /* the terminal: both ways through the stdout port */
+			p[np] = (struct pollfd){.fd = master, .events = POLLIN};
+			pf[np++] = &master;
+			p[np] = (struct pollfd){.fd = out, .events = POLLIN};
+			pf[np++] = &out;
+		}
 		for (size_t i = 0; i < MAX_EXECS; i++) {
 			int *fds[2] = {&execs[i].out, &execs[i].err};
 			for (int k = 0; k < 2; k++)
@@ -575,6 +621,16 @@ int main(void)
 		for (nfds_t i = 0; i < np; i++) {
 			if (p[i].revents == 0)
 				continue;
+			if (pf[i] == &master || pf[i] == &out) {
+				char data[4096];
+				ssize_t n = read(*pf[i], data, sizeof(data));
+				if (n > 0)
+					write_all(pf[i] == &master ? out : master, data, (size_t)n);
+				else if (pf[i] == &master && n <= 0 && errno != EAGAIN &&
+				         errno != EINTR)
+					master = -1; /* its last holder is gone (EIO) */
+				continue;
+			}
 			if (pf[i] == &ctl) {
 				if (p[i].revents & POLLIN)
 					ctl_read(ctl, child, ctl_buf, &ctl_len);
@@ -598,6 +654,14 @@ int main(void)
 				}
 			}
 		}
+	}
+	/* what the terminal holds still */
+	for (int k = 0; master >= 0 && k < 1024; k++) {
+		char data[4096];
+		ssize_t n = read(master, data, sizeof(data));
+		if (n <= 0)
+			break;
+		write_all(out, data, (size_t)n);
 	}
 	if (status_fd >= 0) {
 		char s[16];

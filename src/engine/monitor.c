@@ -215,6 +215,10 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 			/* the guest's stdout and stderr ports, connected */
 			if (vmctr_start(e, id, &init, &out[0], &errp[0], err) < 0)
 				goto out;
+			if (tty) { /* the agent's terminal, both ways on the stdout port */
+				master = out[0];
+				out[0] = -1;
+			}
 			started = true;
 			event_ctr(e, id, "start", NULL);
 			{

@@ -145,8 +145,8 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 	if (o->memory > (64ll << 30))
 		return berth_error(err, 0, "bad --memory %lld: with --vm at most 64G",
 		                   (long long)o->memory);
-	if (o->tty || o->interactive)
-		return berth_error(err, 0, "--vm: -i and -t are not supported yet");
+	if (o->interactive && !o->tty)
+		return berth_error(err, 0, "--vm: -i without -t is not supported yet");
 	if (o->network && strcmp(o->network, "none") != 0)
 		return berth_error(err, 0,
 		                   "--vm: --network %s is not supported (the guest has no network "
@@ -241,6 +241,8 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 		vmctr_rec(f, 'w', json_string_value(json_object_get(proc, "cwd")));
 	if (json_string_value(json_object_get(spec, "hostname")))
 		vmctr_rec(f, 'h', json_string_value(json_object_get(spec, "hostname")));
+	if (json_is_true(json_object_get(rec, "tty")))
+		vmctr_rec(f, 't', "");
 	if (json_array_size(json_object_get(json_object_get(rec, "vm"), "hostfwd")) > 0)
 		vmctr_rec(f, 'n', "10.0.2.15,255.255.255.0,10.0.2.2");
 	user = json_object_get(proc, "user");

@@ -123,6 +123,35 @@ wait_exited() {
 	assert_vm_gone "$id" "$vmpid"
 }
 
+@test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
+	run python3 - "$BERTH" "$ROOT" <<-'P'
+	import os, pty, select, sys
+	berth, root = sys.argv[1], sys.argv[2]
+	pid, fd = pty.fork()
+	if pid == 0:
+	    os.execv(berth, [berth, "--root", root, "run", "--vm", "--rm", "-it", "busybox", "sh"])
+	def until(text):
+	    out = b""
+	    while text not in out:
+	        r, _, _ = select.select([fd], [], [], 600)
+	        if not r:
+	            sys.exit("no %r, got %r" % (text, out))
+	        out += os.read(fd, 4096)
+	    return out
+	until(b"# ")
+	os.write(fd, b"tty; echo hi-$((1+2))\r")
+	print(until(b"hi-3").decode(errors="replace"))
+	os.write(fd, b"exit 3\r")
+	_, st = os.waitpid(pid, 0)
+	print("status", os.waitstatus_to_exitcode(st))
+	P
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"status 3"* ]]
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
 @test "run --vm: no guest kernel built: one line saying how to build it, exit 125, nothing left" {
 	mkdir "$BATS_TEST_TMPDIR/empty"
 	BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/empty run --separate-stderr b run --vm --rm busybox true
@@ -142,6 +171,9 @@ wait_exited() {
 	run --separate-stderr b run --vm --cpus 1.5 busybox true
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"--cpus"*"whole number"* ]]
+	run --separate-stderr b run --vm -i busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"--vm: -i without -t is not supported"* ]]
 	run --separate-stderr b run --vm -p 8080 busybox true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
