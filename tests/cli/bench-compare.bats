@@ -22,6 +22,12 @@ assert_compare_gone() {
 	[ -z "$(b volume ls -q)" ]
 	run ! grep -q ' cmp[0-9]*-net ' <<<"$(b network ls)"
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+	# a removed instance's last process may take a moment to be reaped (bounded)
+	local i
+	for i in $(seq 100); do
+		proc_alive "$ROOT" || break
+		sleep 0.2
+	done
 	run ! proc_alive "$ROOT"
 }
 
