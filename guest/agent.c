@@ -510,9 +510,19 @@ int main(void)
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	out = port_open("berth.stdout");
-	err_fd = port_open("berth.stderr");
-	ctl = port_open("berth.ctl");
+	/* the driver adds the ports (and devtmpfs their nodes) while init already runs: wait
+	 * for them, a while (60 s) */
+	out = err_fd = ctl = -1;
+	for (int i = 0; i < 6000 && (out < 0 || err_fd < 0 || ctl < 0); i++) {
+		if (out < 0)
+			out = port_open("berth.stdout");
+		if (err_fd < 0)
+			err_fd = port_open("berth.stderr");
+		if (ctl < 0)
+			ctl = port_open("berth.ctl");
+		if (out < 0 || err_fd < 0 || ctl < 0)
+			usleep(10000);
+	}
 	if (err_fd < 0)
 		err_fd = open("/dev/console", O_WRONLY | O_CLOEXEC);
 	mkdir("/cfg", 0755);

@@ -400,8 +400,10 @@ int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volume
 	container_delete(rt, id, true, &e2);
 	berth_error_release(&e2);
 	ctr_umount(e, id);
-	/* what a monitor killed with -9 left: veth, lease, netns */
+	/* what a monitor killed with -9 left: veth, lease, netns; a VM's sockets */
 	net_detach(e, id);
+	if (ctr_is_vm(e, id))
+		vmctr_cleanup(e, id);
 	return ctr_remove_dir(e, id, volumes || rm, err);
 }
 

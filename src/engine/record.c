@@ -459,6 +459,8 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 	berth_error_release(&e2);
 	ctr_umount(e, id);
 	net_detach(e, id);
+	if (vmctr_is(c.raw))
+		vmctr_cleanup(e, id);
 	if (c.rm) {
 		r = ctr_remove_dir(e, id, true, err); /* and its anonymous volumes */
 	} else {

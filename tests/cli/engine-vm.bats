@@ -104,6 +104,37 @@ wait_exited() {
 	[ "$stderr" = e2 ]
 	run --separate-stderr b exec v2 nosuchcmd
 	[ "$status" -eq 127 ]
+	# the agent's answer is hostile input: a fake agent on the control socket (the VM's
+	# own moved aside) answers garbage; exec ends with one line, 125, and does not hang
+	ctl=/run/berth-vm/${id:0:24}/ctl
+	mv "$ctl" "$ctl.real"
+	for garbage in 'o zz 99999999\n' 'x 0123 7\n%0200d' '%04000d'; do
+		/usr/bin/python3 - "$ctl" "$garbage" <<-'P' &
+		import socket, sys
+		s = socket.socket(socket.AF_UNIX)
+		s.bind(sys.argv[1])
+		s.listen(1)
+		s.settimeout(600)
+		c, _ = s.accept()
+		c.recv(100)
+		g = sys.argv[2].replace('\\n', '\n')
+		c.sendall((g % 0 if '%' in g else g).encode())
+		c.close()
+		P
+		fake=$!
+		for i in $(seq 100); do
+			if [ -S "$ctl" ]; then break; fi
+			sleep 0.1
+		done
+		run --separate-stderr b exec v2 true
+		echo "$stderr"
+		[ "$status" -eq 125 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"the guest agent"* || "$stderr" == *"the VM ended before the exec did"* ]]
+		wait_pid "$fake"
+		rm -f "$ctl"
+	done
+	mv "$ctl.real" "$ctl"
 	run --separate-stderr b exec -t v2 true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
