@@ -277,6 +277,8 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	}
 	json_object_set_new(rec, "platform", ctr_image_platform(img->config));
 	runflags_record(rec, o, json_object_get(img->config, "config"));
+	if (o->vm)
+		vmctr_record(rec, o);
 	if (health_record(rec, o, json_object_get(img->config, "config"), err) < 0)
 		goto fail;
 	if (!o->detach) {
@@ -386,7 +388,10 @@ int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volume
 			return -1;
 		}
 		ctr_mark_stopped(e, id);
-		container_kill(rt, id, SIGKILL, true, &e2);
+		if (vmctr_is(c.raw))
+			vmctr_signal(e, id, SIGKILL, &e2);
+		else
+			container_kill(rt, id, SIGKILL, true, &e2);
 		berth_error_release(&e2);
 		/* the monitor records the exit; wait for it a little */
 		ctr_wait_exit(e, id, 2);
@@ -395,8 +400,10 @@ int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volume
 	container_delete(rt, id, true, &e2);
 	berth_error_release(&e2);
 	ctr_umount(e, id);
-	/* what a monitor killed with -9 left: veth, lease, netns */
+	/* what a monitor killed with -9 left: veth, lease, netns; a VM's sockets */
 	net_detach(e, id);
+	if (ctr_is_vm(e, id))
+		vmctr_cleanup(e, id);
 	return ctr_remove_dir(e, id, volumes || rm, err);
 }
 
@@ -418,6 +425,22 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
 	char xid[65] = "";
 	int r;
 
+	if (ctr_is_vm(e, id)) {
+		if (o->tty || o->interactive)
+			return berth_error(
+			    err, 0,
+			    "container %.12s is VM-backed (run --vm): exec -i and -t "
+			    "are not supported for it yet",
+			    id);
+		if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
+			return -1;
+		for (size_t i = 0; i < o->n_env; i++)
+			if (strchr(o->env[i], '=') == NULL || o->env[i][0] == '=')
+				return berth_error(err, 0, "bad -e `%s`: expected KEY=VALUE",
+				                   o->env[i]);
+		return vmctr_exec(e, id, o->args, o->n_args, o->env, o->n_env, o->workdir, status,
+		                  err);
+	}
 	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
 		return -1;
 	for (size_t i = 0; i < o->n_env; i++)

@@ -307,6 +307,9 @@ struct run_opts {
 	/* -a: 1 << fd of each stream named (0: none named: all); attach_config: Docker's
 	 * Config.AttachStdin/Stdout/Stderr (the same bits) as inspect shows them */
 	unsigned attach, attach_config;
+	bool vm;           /* --vm (vmctr.c): memory and cpus are then the guest's */
+	char **vm_publish; /* --vm: -p, forwarded by the VM's user-mode network */
+	size_t n_vm_publish;
 	int64_t memory, pids; /* 0: unset; pids -1 (update): unlimited */
 	double cpus;
 	struct ctr_resources res; /* resources.c */
@@ -342,6 +345,12 @@ struct run_opts {
 	const char *platform; /* --platform OS/ARCH[/VARIANT] (the image is that variant) */
 };
 
+/* run/create --vm (vmctr.c): what is not supported with it, --cpus and --memory as the
+ * guest's, and a guest kernel and agent built (one line saying how to build them otherwise). */
+int vmctr_check(const struct run_opts *o, berth_error_t *err);
+/* The guest kernel and the agent's initramfs --vm would boot (the newest of the guest cache,
+ * heap), or one line saying how to build them (bench compare's footprint). */
+int vmctr_guest_files(char **kernel, char **initrd, berth_error_t *err);
 /* resources.c: a RES_OPT_* option's value into o (one line naming the flag otherwise). */
 int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err);
 /* berth update: o's memory, cpus, pids, res (its resource fields) and restart into the

@@ -96,4 +96,25 @@ void health_fill(struct engine *e, json_t *rec);
 /* inspect's document o: Docker's State.Health and Config.Healthcheck. */
 void health_inspect(json_t *o);
 
+/* ---- VM-backed containers (vmctr.c) ---------------------------------------------------- */
+/* The record's "vm": {cpus, memory}. */
+void vmctr_record(json_t *rec, const struct run_opts *o);
+bool vmctr_is(json_t *rec);
+/* Whether the container id is VM-backed (record.c). */
+bool ctr_is_vm(struct engine *e, const char *id);
+/* The monitor, with one thread: `berth vm run` of the container as its child *pid, and the
+ * connected sockets of the guest's stdout and stderr (non-blocking). */
+int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *errfd,
+                berth_error_t *err);
+/* The container's exit status from the VM's (0 when it powered off: the agent's). */
+int vmctr_exit_status(struct engine *e, const char *id, int vm_status);
+/* Its sockets and share directory removed. */
+void vmctr_cleanup(struct engine *e, const char *id);
+/* exec: args run by the agent with the container's process's config (env with env over it,
+ * workdir if given); its output to our stdout and stderr, *status its exit status. */
+int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, char **env,
+               size_t n_env, const char *workdir, int *status, berth_error_t *err);
+/* kill: signal sig to the command through the agent; SIGKILL powers the VM off. */
+int vmctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
+
 #endif

@@ -130,7 +130,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	                          .sink = monitor_sink,
 	                          .arg = &ms,
 	                          .forward = attached};
-	bool tty, interactive, rm, created = false, started = false, keep_stdin;
+	bool tty, interactive, rm, created = false, started = false, keep_stdin, vm;
 	int inp[2] = {-1, -1}, tty_in = -1;
 	int *port_fds = NULL;
 	size_t n_port_fds = 0;
@@ -154,6 +154,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	/* detached with -i: its stdin stays open, for berth attach */
 	keep_stdin = !attached && json_is_true(json_object_get(rec, "interactive"));
 	rm = json_is_true(json_object_get(rec, "rm"));
+	vm = vmctr_is(rec); /* `berth vm run` in place of the init (vmctr.c) */
 	{
 		json_t *rp = json_object_get(rec, "restart_policy");
 		const char *name = json_string_value(json_object_get(rp, "name"));
@@ -210,6 +211,34 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* the container's stdio, given to the runtime library: its terminal (whose
 		 * master comes back), or pipes for its output and our stdin when attached
 		 * with -i */
+		if (vm) {
+			/* the guest's stdout and stderr ports, connected */
+			if (vmctr_start(e, id, &init, &out[0], &errp[0], err) < 0)
+				goto out;
+			if (tty) { /* the agent's terminal, both ways on the stdout port */
+				master = out[0];
+				out[0] = -1;
+			}
+			started = true;
+			event_ctr(e, id, "start", NULL);
+			{
+				cleanup_free char *now = util_now_rfc3339();
+				upd = json_pack("{s:s,s:I,s:s,s:n}", "state", "running", "pid",
+				                (json_int_t)init, "started_at", now, "exit_code");
+				if (!attached) {
+					json_object_set_new(upd, "monitor_pid",
+					                    json_integer(getpid()));
+					json_object_set_new(
+					    upd, "monitor_start",
+					    json_integer((json_int_t)ctr_self_start_time()));
+				}
+				if (monitor_update(e, id, upd, err) < 0) {
+					kill(init, SIGKILL);
+					goto out;
+				}
+			}
+			goto running;
+		}
 		if (tty) {
 			stdio[0] = stdio[1] = stdio[2] = devnull;
 			co.master = &master;
@@ -248,6 +277,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		}
 		/* forked while the monitor has one thread, before attach_start (health.c) */
 		health = health_start(e, id, init);
+	running:
 		if (notify >= 0) {
 			util_write_all(notify, "ok", 2);
 			close(notify);
@@ -272,6 +302,8 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
 		r = supervise_run(init, &io, status, err);
+		if (vm && r == 0)
+			*status = vmctr_exit_status(e, id, *status);
 		health_stop(&health);
 		event_ctr_num(e, id, "die", "exitCode", r < 0 ? -1 : *status);
 		attach_hold(ms.srv);
@@ -329,6 +361,8 @@ out:
 			log_warning("%s", e2->msg);
 		berth_error_release(&e2);
 	}
+	if (vm)
+		vmctr_cleanup(e, id);
 	ctr_umount(e, id);
 	proxy_stop(proxy);
 	net_detach(e, id);

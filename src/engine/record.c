@@ -374,6 +374,21 @@ bool ctr_mark_stopped(struct engine *e, const char *id)
 	return marked;
 }
 
+bool ctr_is_vm(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	json_t *rec;
+	bool vm;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return false;
+	}
+	vm = vmctr_is(rec);
+	json_decref(rec);
+	return vm;
+}
+
 int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 {
 	cleanup_free char *rt = ctr_runtime_root(e);
@@ -383,6 +398,8 @@ int ctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err)
 
 	/* logged as it is sent: its die (the monitor's) comes after it */
 	event_ctr_num(e, id, "kill", "signal", sig);
+	if (ctr_is_vm(e, id))
+		return vmctr_signal(e, id, sig, err);
 	if (container_kill(rt, id, sig, false, err) < 0) {
 		struct ctr_info c;
 		berth_error_t e2 = NULL;
@@ -443,6 +460,8 @@ int ctr_settle(struct engine *e, const char *id, berth_error_t *err)
 	berth_error_release(&e2);
 	ctr_umount(e, id);
 	net_detach(e, id);
+	if (vmctr_is(c.raw))
+		vmctr_cleanup(e, id);
 	if (c.rm) {
 		r = ctr_remove_dir(e, id, true, err); /* and its anonymous volumes */
 	} else {

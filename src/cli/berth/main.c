@@ -62,6 +62,7 @@ static const struct {
     {"system", cmd_system, "df: the disk used; prune: remove what is unused; info"},
     {"info", cmd_info, "the containers, images and host as berth sees them"},
     {"events", cmd_events, "the engine's events: past ones (--since), then new ones"},
+    {"bench", cmd_bench, "bench compare: one image native, emulated and VM-backed, measured"},
 };
 
 typedef int (*cmd_fn)(struct engine *, int, char **, berth_error_t *);
@@ -129,7 +130,7 @@ static bool main_help_only(int (*fn)(struct engine *, int, char **, berth_error_
 		return true;
 	return argc >= 3 &&
 	       (fn == cmd_image || fn == cmd_network || fn == cmd_manifest || fn == cmd_volume ||
-	        fn == cmd_system || fn == cmd_healthcheck) &&
+	        fn == cmd_system || fn == cmd_healthcheck || fn == cmd_bench) &&
 	       main_is_help(argv[2]);
 }
 

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -79,6 +80,15 @@ void cli_ps_status(const struct ctr_info *c, char *out, size_t size)
 	char ago[40];
 
 	ps_human(d, ago, sizeof(ago));
+	/* a VM-backed container (run --vm): " (vm)" after its status, as Docker's "(healthy)" */
+	if (json_is_object(json_object_get(c->raw, "vm"))) {
+		char base[200];
+		struct ctr_info plain = *c;
+		plain.raw = NULL;
+		cli_ps_status(&plain, base, sizeof(base));
+		snprintf(out, size, "%s (vm)", base);
+		return;
+	}
 	if (c->status == CTR_CREATED)
 		snprintf(out, size, "Created");
 	else if (c->status == CTR_EXITED && c->has_exit_code)

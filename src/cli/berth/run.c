@@ -106,7 +106,7 @@ static bool run_image_there(struct engine *e, const char *ref, const char *platf
 }
 
 static const char run_usage[] =
-    "usage: berth run [--rm] [-d] [-i] [-t] [--name N] [-e K=V] "
+    "usage: berth run [--rm] [-d] [-i] [-t] [--vm] [--name N] [-e K=V] "
     "[--env-file F] [-w DIR]\n"
     "  [-u NAME|UID[:GROUP|GID]] [--group-add GROUP|GID]\n"
     "  [-v HOST|NAME:CTR[:ro]] [-v CTR] [--mount type=bind|volume|tmpfs,…] [--tmpfs CTR[:OPTS]]\n"
@@ -196,10 +196,12 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_LOGDRV,
 		O_LOGOPT,
 		O_PLATFORM,
+		O_VM,
 		O_HEALTH /* + enum health_flag */
 	};
 	static const struct option lo[] = {
 	    {"rm", no_argument, NULL, O_RM},
+	    {"vm", no_argument, NULL, O_VM},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
@@ -297,6 +299,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		switch (c) {
 		case O_RM:
 			o.rm = true;
+			break;
+		case O_VM:
+			o.vm = true;
 			break;
 		case 'd':
 			o.detach = true;
@@ -558,8 +563,20 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	o.n_cmd = (size_t)(argc - optind - 1);
 	if (spec_check_opts(&o, err) < 0 || ctrlog_check(&o, err) < 0)
 		goto out;
+	/* --vm: the guest's cpus and memory, what it does not support, a guest kernel */
+	if (o.vm && vmctr_check(&o, err) < 0)
+		goto out;
+	if (o.vm) {
+		/* no network for the engine to make: -p is the VM's user-mode network's */
+		o.network = "none";
+		o.vm_publish = o.publish;
+		o.n_vm_publish = o.n_publish;
+		o.publish = NULL;
+		o.n_publish = 0;
+	}
 	/* --pull=missing (the default): an image not in the store is pulled, and with --platform
-	 * one without that platform's variant (but the built-in busybox, which is made) */
+	 * one without that platform's variant (but the built-in busybox, which is made); with
+	 * --vm a stored image without a linux/riscv64 variant is refused below, not pulled */
 	if (strcmp(pull, "always") == 0 ||
 	    (strcmp(pull, "missing") == 0 && !run_image_there(e, argv[optind], o.platform))) {
 		cleanup_free char *pid = NULL;
@@ -573,7 +590,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			goto out;
 		}
 	}
-	if (image_find_platform(e, argv[optind], o.platform, &img, err) < 0)
+	/* --vm: the image's linux/riscv64 variant, run in the guest */
+	if (image_find_platform(e, argv[optind], o.vm ? "linux/riscv64" : o.platform, &img, err) <
+	    0)
 		goto out;
 	if (replace && !o.name) {
 		berth_error(err, 0, "--replace needs --name (the container to replace)");
@@ -650,6 +669,7 @@ out:
 	free(o.dns_search);
 	free(o.add_hosts);
 	free(o.publish);
+	free(o.vm_publish);
 	free(o.labels);
 	free(o.ulimits);
 	free(o.sysctls);

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# VM-backed containers (issue 15, item 2): `berth run --vm` runs the image's linux/riscv64
+# variant in a `berth vm` guest whose init is berth's agent (guest/agent.c), over the same
+# root filesystem the engine makes for a container (virtio-9p). The guest kernel and agent
+# come from the cache (guest/build-kernel.sh, guest/build-agent.sh); each boot is slow under
+# ASan, so the tests boot few guests and check much in each.
+load helpers
+load engine-helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	KERNEL=$("${BERTH_TOP:?}/guest/build-kernel.sh") || KERNEL=
+	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
+	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
+	export KERNEL AGENT BUSYBOX_RV
+}
+
+setup() {
+	ROOT=$BATS_TEST_TMPDIR/root
+	if [ -z "$KERNEL" ] || [ -z "$AGENT" ] || [ -z "$BUSYBOX_RV" ]; then
+		skip "guest kernel, agent or riscv64 busybox could not be built"
+	fi
+}
+
+# Nothing of container ID left: no record, no VM process, no mount, no socket.
+assert_vm_gone() {
+	[ ! -e "$ROOT/containers/$1" ]
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+	[ ! -e "/run/berth-vm/${1:0:24}" ]
+	if [ -n "${2:-}" ]; then
+		[ ! -e "/proc/$2" ]
+	fi
+}
+
+# wait_log NAME TEXT: poll (bounded) until NAME's log holds TEXT.
+wait_log() {
+	local i
+	for i in $(seq "${VM_POLLS:-1200}"); do
+		b logs "$1" 2>&1 | grep -q -- "$2" && return 0
+		sleep 0.25
+	done
+	b logs "$1"
+	return 1
+}
+
+# wait_exited NAME: poll (bounded) until ps -a shows NAME exited.
+wait_exited() {
+	local i
+	for i in $(seq "${VM_POLLS:-1200}"); do
+		b ps -a | grep " $1\$" | grep -q Exited && return 0
+		sleep 0.25
+	done
+	b ps -a
+	return 1
+}
+
+@test "run --vm: stdout and stderr apart, env, workdir, user, a volume, exit status; --rm leaves nothing" {
+	mkdir "$BATS_TEST_TMPDIR/vol"
+	run --separate-stderr b run --vm --rm --name v1 -e FOO=bar -w /etc -u 0:0 \
+		-v "$BATS_TEST_TMPDIR/vol:/data" busybox sh -c \
+		'echo hi; echo oops >&2; echo "foo=$FOO"; pwd; id -u; uname -m; echo written >/data/f; exit 7'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 7 ]
+	[ "${lines[0]}" = hi ]
+	[ "${lines[1]}" = foo=bar ]
+	[ "${lines[2]}" = /etc ]
+	[ "${lines[3]}" = 0 ]
+	[ "${lines[4]}" = riscv64 ]
+	[ "$stderr" = oops ]
+	[ "$(cat "$BATS_TEST_TMPDIR/vol/f")" = written ]
+	[ -z "$(ls "$ROOT/containers")" ]
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+}
+
+@test "run --vm -d: ps marks it, logs, inspect, -p, exec, kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
+	local port i page=
+	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run b run --vm -d --name v2 -e A=1 --cpus 2 -m 128m -p "127.0.0.1:$port:8080" busybox sh -c \
+		'mkdir /www; echo vm-page >/www/index.html; httpd -p 8080 -h /www
+		trap "echo got USR1" USR1; trap "" TERM; echo "ready $(grep -c ^processor /proc/cpuinfo)"; while :; do sleep 1; done'
+	[ "$status" -eq 0 ]
+	id=$output
+	wait_log v2 "ready 2"
+	# -p: slirp's forward from the host's loopback to the guest's httpd
+	for i in $(seq 60); do
+		page=$(curl -s -m 10 "http://127.0.0.1:$port/" || true)
+		if [ -n "$page" ]; then break; fi
+		sleep 0.5
+	done
+	[ "$page" = vm-page ]
+	run b ps
+	echo "$output"
+	[[ "$output" == *"Up "*" (vm)"*v2* ]]
+	b inspect v2 | jqe '.vm.cpus == 2 and .vm.memory == 134217728'
+	vmpid=$(b inspect v2 | jq -r .pid)
+	[ -e "/proc/$vmpid" ]
+	# exec through the agent's control port: the container's env with -e over it, -w
+	run --separate-stderr b exec -e B=2 -w /etc v2 sh -c 'echo "x $A $B"; pwd; echo e2 >&2; exit 5'
+	echo "$output"
+	[ "$status" -eq 5 ]
+	[ "${lines[0]}" = "x 1 2" ]
+	[ "${lines[1]}" = /etc ]
+	[ "$stderr" = e2 ]
+	run --separate-stderr b exec v2 nosuchcmd
+	[ "$status" -eq 127 ]
+	# the agent's answer is hostile input: a fake agent on the control socket (the VM's
+	# own moved aside) answers garbage; exec ends with one line, 125, and does not hang
+	ctl=/run/berth-vm/${id:0:24}/ctl
+	mv "$ctl" "$ctl.real"
+	for garbage in 'o zz 99999999\n' 'x 0123 7\n%0200d' '%04000d'; do
+		/usr/bin/python3 - "$ctl" "$garbage" <<-'P' &
+		import socket, sys
+		s = socket.socket(socket.AF_UNIX)
+		s.bind(sys.argv[1])
+		s.listen(1)
+		s.settimeout(600)
+		c, _ = s.accept()
+		c.recv(100)
+		g = sys.argv[2].replace('\\n', '\n')
+		c.sendall((g % 0 if '%' in g else g).encode())
+		c.close()
+		P
+		fake=$!
+		for i in $(seq 100); do
+			if [ -S "$ctl" ]; then break; fi
+			sleep 0.1
+		done
+		run --separate-stderr b exec v2 true
+		echo "$stderr"
+		[ "$status" -eq 125 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"the guest agent"* || "$stderr" == *"the VM ended before the exec did"* ]]
+		wait_pid "$fake"
+		rm -f "$ctl"
+	done
+	mv "$ctl.real" "$ctl"
+	run --separate-stderr b exec -t v2 true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"is VM-backed (run --vm): exec -i and -t are not supported"* ]]
+	b kill -s USR1 v2
+	wait_log v2 "got USR1"
+	run b ps
+	[[ "$output" == *v2* ]]
+	# TERM is ignored: stop's timeout, then a hard power-off (SIGKILL: 137)
+	b stop -t 1 v2
+	wait_exited v2
+	b inspect v2 | jqe '.exit_code == 137'
+	run b ps -a
+	[[ "$output" == *"Exited (137)"*" (vm)"*v2* ]]
+	[ ! -e "/proc/$vmpid" ]
+	b rm v2
+	assert_vm_gone "$id" "$vmpid"
+}
+
+@test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
+	run python3 - "$BERTH" "$ROOT" <<-'P'
+	import os, pty, select, sys
+	berth, root = sys.argv[1], sys.argv[2]
+	pid, fd = pty.fork()
+	if pid == 0:
+	    os.execv(berth, [berth, "--root", root, "run", "--vm", "--rm", "-it", "busybox", "sh"])
+	def until(text):
+	    out = b""
+	    while text not in out:
+	        r, _, _ = select.select([fd], [], [], 600)
+	        if not r:
+	            sys.exit("no %r, got %r" % (text, out))
+	        out += os.read(fd, 4096)
+	    return out
+	until(b"# ")
+	os.write(fd, b"tty; echo hi-$((1+2))\r")
+	print(until(b"hi-3").decode(errors="replace"))
+	os.write(fd, b"exit 3\r")
+	_, st = os.waitpid(pid, 0)
+	print("status", os.waitstatus_to_exitcode(st))
+	P
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"status 3"* ]]
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "run --vm: no guest kernel built: one line saying how to build it, exit 125, nothing left" {
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/empty run --separate-stderr b run --vm --rm busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"guest/build-kernel.sh"* ]]
+	[[ "$stderr" == *"$BATS_TEST_TMPDIR/empty"* ]]
+	assert_nothing_left
+}
+
+@test "run --vm: too little memory, bad --cpus, unsupported flags, an image with no riscv64 variant: one line each" {
+	run --separate-stderr b run --vm -m 16m busybox true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"--memory"*"at least 64M"* ]]
+	run --separate-stderr b run --vm --cpus 1.5 busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"--cpus"*"whole number"* ]]
+	run --separate-stderr b run --vm -i busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"--vm: -i without -t is not supported"* ]]
+	run --separate-stderr b run --vm -p 8080 busybox true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"bad -p \`8080\`: with --vm a host port"* ]]
+	run --separate-stderr b run --vm --network container:x busybox true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"--vm: --network container:x is not supported"* ]]
+	image_with_config busybox hostonly User root
+	run --separate-stderr b run --vm hostonly true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *riscv64* ]]
+	assert_nothing_left
+}
