@@ -35,3 +35,15 @@ if [ -x "$top/guest/build-initrd.sh" ] && [ -e "$build/berth" ]; then
 	"$build/berth" vm run --kernel "$kernel" --initrd "$initrd" --boot-time </dev/null
 	echo "the VM powered off with status $?"
 fi
+
+if [ -x "$top/guest/build-agent.sh" ] && [ -e "$build/berth" ]; then
+	"$top/guest/build-agent.sh" >/dev/null
+	echo
+	echo "== one image, three ways: a native container, an emulated one (qemu-user), a VM"
+	"$build/berth" --root "$work/store" run --rm busybox sh -c 'echo "native:   $(uname -m), kernel $(uname -r)"'
+	"$build/berth" --root "$work/store" run --rm --platform linux/riscv64 busybox sh -c 'echo "emulated: $(uname -m), kernel $(uname -r)"'
+	"$build/berth" --root "$work/store" run --rm --vm busybox sh -c 'echo "VM:       $(uname -m), kernel $(uname -r)"'
+	echo
+	echo "== berth bench compare: what each costs, measured here (about a minute)"
+	"$build/berth" --root "$work/store" bench compare --runs 1
+fi
