@@ -62,6 +62,11 @@ void cli_ps_status(const struct ctr_info *c, char *out, size_t size);
  * not parse. */
 int cli_table_format(const char *format, const char *header_json, const char **tmpl, char **header,
                      berth_error_t *err);
+/* --format ARG of ps, images and stats: `json` (*json, no template), `table [TEMPLATE]`
+ * (cli_table_format), or else a template (*tmpl = arg); the previous *header is freed. -1
+ * when a table's template does not parse. */
+int cli_format_opt(const char *arg, const char *header_json, bool *json, const char **tmpl,
+                   char **header, berth_error_t *err);
 /* Lines of cells split by tabs, aligned as Docker's tabwriter (a cell at least 10 wide, the
  * widest + 3), to stdout (ps.c). */
 void cli_table_print(const char *text);

@@ -145,22 +145,10 @@ static int images_parse(int argc, char **argv, struct images_opts *o, berth_erro
 		} else if (c == 'f') {
 			o->filters = xrealloc(o->filters, (o->n_filters + 1) * sizeof(*o->filters));
 			o->filters[o->n_filters++] = optarg;
-		} else if (c == 'F' && strcmp(optarg, "json") == 0) {
-			o->json = true;
-			o->tmpl = NULL;
-			free(o->header);
-			o->header = NULL;
-		} else if (c == 'F' && strncmp(optarg, "table", 5) == 0 &&
-		           (optarg[5] == '\0' || optarg[5] == ' ' || optarg[5] == '\t')) {
-			free(o->header);
-			if (cli_table_format(optarg, images_header, &o->tmpl, &o->header, err) < 0)
-				return -1;
-			o->json = false;
 		} else if (c == 'F') {
-			free(o->header);
-			o->header = NULL;
-			o->tmpl = optarg;
-			o->json = false;
+			if (cli_format_opt(optarg, images_header, &o->json, &o->tmpl, &o->header,
+			                   err) < 0)
+				return -1;
 		} else {
 			return c;
 		}

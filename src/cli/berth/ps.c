@@ -184,6 +184,25 @@ int cli_table_format(const char *format, const char *header_json, const char **t
 	return 2;
 }
 
+int cli_format_opt(const char *arg, const char *header_json, bool *json, const char **tmpl,
+                   char **header, berth_error_t *err)
+{
+	free(*header);
+	*header = NULL;
+	*tmpl = NULL;
+	*json = strcmp(arg, "json") == 0;
+	if (*json)
+		return 0;
+	switch (cli_table_format(arg, header_json, tmpl, header, err)) {
+	case -1:
+		return -1;
+	case 0:
+		*tmpl = arg;
+		break;
+	}
+	return 0;
+}
+
 /* ps's columns for a table template, under Docker's names */
 static const char ps_header[] =
     "[{\"ID\":\"CONTAINER ID\",\"Names\":\"NAMES\",\"Image\":\"IMAGE\",\"Command\":"
@@ -234,22 +253,10 @@ static int ps_parse(int argc, char **argv, struct ps_opts *o, berth_error_t *err
 		} else if (c == 'f') {
 			o->filters = xrealloc(o->filters, (o->n_filters + 1) * sizeof(*o->filters));
 			o->filters[o->n_filters++] = optarg;
-		} else if (c == 'F' && strcmp(optarg, "json") == 0) {
-			o->json = true;
-			o->tmpl = NULL;
-			free(o->header);
-			o->header = NULL;
-		} else if (c == 'F' && strncmp(optarg, "table", 5) == 0 &&
-		           (optarg[5] == '\0' || optarg[5] == ' ' || optarg[5] == '\t')) {
-			free(o->header);
-			if (cli_table_format(optarg, ps_header, &o->tmpl, &o->header, err) < 0)
-				return -1;
-			o->json = false;
 		} else if (c == 'F') {
-			free(o->header);
-			o->header = NULL;
-			o->tmpl = optarg;
-			o->json = false;
+			if (cli_format_opt(optarg, ps_header, &o->json, &o->tmpl, &o->header, err) <
+			    0)
+				return -1;
 		} else {
 			return c;
 		}

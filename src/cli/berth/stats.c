@@ -236,19 +236,13 @@ BERTH_CMD(stats)
 			o.no_stream = true;
 		else if (c == 'T')
 			o.no_trunc = true;
-		else if (c == 'F' && strcmp(optarg, "json") == 0) {
-			free(o.header);
-			o.header = NULL;
-			o.tmpl = "{{json .}}";
-		} else if (c == 'F' && strncmp(optarg, "table", 5) == 0 &&
-		           (optarg[5] == '\0' || optarg[5] == ' ' || optarg[5] == '\t')) {
-			free(o.header);
-			if (cli_table_format(optarg, stats_header, &o.tmpl, &o.header, err) < 0)
+		else if (c == 'F') {
+			bool json;
+			if (cli_format_opt(optarg, stats_header, &json, &o.tmpl, &o.header, err) <
+			    0)
 				return -1;
-		} else if (c == 'F') {
-			free(o.header);
-			o.header = NULL;
-			o.tmpl = optarg;
+			if (json)
+				o.tmpl = "{{json .}}";
 		} else {
 			free(o.header);
 			return CLI_RET(c);
