@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 static inline void util_freep(void *p)
@@ -110,6 +111,10 @@ void util_exec_sealed_self(const char *name, const char *self_env, char **argv);
 long long util_now_ns(void);
 
 /* Now, in RFC 3339 with nanoseconds, UTC ("2026-12-05T17:00:24.123456789Z"). */
+/* An RFC 3339 time, "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|±HH:MM]", all of s[0..len), from 1970
+ * on, to the nanosecond: 0, or -1 when it is not one. *zoned: a zone was given (else the time
+ * is local). */
+int util_parse_rfc3339(const char *s, size_t len, struct timespec *out, bool *zoned);
 char *util_now_rfc3339(void);
 
 #endif

@@ -149,107 +149,13 @@ void ctrlog_format_json(const struct timespec *t, int stream, const char *data, 
 	}
 }
 
-/* n digits at s as a number; -1 when one is not a digit */
-static long ctrlog_digits(const char *s, int n)
-{
-	long v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|±HH:MM]", all of s[0..len). *zoned: a zone was given (else
- * the time is local). */
-static int ctrlog_parse_rfc3339(const char *s, size_t len, struct timespec *out, bool *zoned)
-{
-	struct tm tm = {0};
-	long y, mo, d, h = 0, mi = 0, sec = 0, nsec = 0, off = 0;
-	size_t i = 10;
-	time_t t;
-
-	*zoned = false;
-	if (len < 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	y = ctrlog_digits(s, 4);
-	mo = ctrlog_digits(s + 5, 2);
-	d = ctrlog_digits(s + 8, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
-		return -1;
-	if (i < len && (s[i] == 'T' || s[i] == 't')) {
-		if (len < i + 6 || s[i + 3] != ':')
-			return -1;
-		h = ctrlog_digits(s + i + 1, 2);
-		mi = ctrlog_digits(s + i + 4, 2);
-		i += 6;
-		if (h < 0 || h > 23 || mi < 0 || mi > 59)
-			return -1;
-		if (i < len && s[i] == ':') {
-			if (len < i + 3)
-				return -1;
-			sec = ctrlog_digits(s + i + 1, 2);
-			i += 3;
-			if (sec < 0 || sec > 60)
-				return -1;
-			if (i < len && s[i] == '.') {
-				int k = 0;
-				for (i++; i < len && isdigit((unsigned char)s[i]); i++, k++)
-					if (k < 9)
-						nsec = nsec * 10 + (s[i] - '0');
-				if (k == 0)
-					return -1;
-				for (; k < 9; k++)
-					nsec *= 10;
-			}
-		}
-		if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
-			*zoned = true;
-			i++;
-		} else if (i < len && (s[i] == '+' || s[i] == '-')) {
-			long oh, om;
-			if (len < i + 6 || s[i + 3] != ':')
-				return -1;
-			oh = ctrlog_digits(s + i + 1, 2);
-			om = ctrlog_digits(s + i + 4, 2);
-			if (oh < 0 || oh > 23 || om < 0 || om > 59)
-				return -1;
-			off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
-			*zoned = true;
-			i += 6;
-		}
-	}
-	if (i != len)
-		return -1;
-	tm.tm_year = (int)(y - 1900);
-	tm.tm_mon = (int)(mo - 1);
-	tm.tm_mday = (int)d;
-	tm.tm_hour = (int)h;
-	tm.tm_min = (int)mi;
-	tm.tm_sec = (int)sec;
-	if (*zoned) {
-		t = timegm(&tm);
-		t -= off;
-	} else {
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
-	}
-	if (t == (time_t)-1)
-		return -1;
-	out->tv_sec = t;
-	out->tv_nsec = nsec;
-	return 0;
-}
-
 int ctrlog_parse(const char *line, size_t len, struct ctrlog_rec *out)
 {
 	const char *sp = memchr(line, ' ', len);
 	bool zoned;
 	size_t k;
 
-	if (sp == NULL || ctrlog_parse_rfc3339(line, (size_t)(sp - line), &out->time, &zoned) < 0 ||
+	if (sp == NULL || util_parse_rfc3339(line, (size_t)(sp - line), &out->time, &zoned) < 0 ||
 	    !zoned)
 		return -1;
 	k = (size_t)(sp - line) + 1;
@@ -285,7 +191,7 @@ int ctrlog_parse_json(const char *line, size_t len, struct ctrlog_rec *out, json
 
 	*hold = NULL;
 	if (!json_is_string(log) || ts == NULL || st == NULL ||
-	    ctrlog_parse_rfc3339(ts, strlen(ts), &out->time, &zoned) < 0 || !zoned ||
+	    util_parse_rfc3339(ts, strlen(ts), &out->time, &zoned) < 0 || !zoned ||
 	    (strcmp(st, "stdout") != 0 && strcmp(st, "stderr") != 0)) {
 		json_decref(j);
 		return -1;
@@ -541,7 +447,7 @@ int ctr_log_parse_time(const char *s, const struct timespec *now, struct timespe
 		out->tv_nsec = (long)((t - (long double)out->tv_sec) * 1e9L);
 		return 0;
 	}
-	if (ctrlog_parse_rfc3339(s, n, out, &zoned) == 0)
+	if (util_parse_rfc3339(s, n, out, &zoned) == 0)
 		return 0;
 	/* Unix seconds[.fraction] */
 	{

@@ -13,45 +13,19 @@
 #include <string.h>
 #include <time.h>
 
-/* An RFC 3339 time, to the nanosecond, as a comparable pair; false when it is not one. */
-struct imagels_time {
-	int64_t sec;
-	long nsec;
-};
-
-static bool imagels_time(const char *s, struct imagels_time *t)
+/* An image's created time (RFC 3339, to the nanosecond); false when it is not one. */
+static bool imagels_time(const char *s, struct timespec *t)
 {
-	struct tm tm = {0};
-	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	long ns = 0, scale = 100000000;
-	int64_t off = 0;
+	bool zoned;
 
-	if (p == NULL)
-		return false;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
-			ns += scale > 0 ? (*p - '0') * scale : 0;
-	}
-	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
-	    isdigit((unsigned char)p[5]) && p[6] == '\0') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (*p == '-')
-			off = -off;
-	} else if (!((*p == 'Z' || *p == 'z') && p[1] == '\0')) {
-		return false;
-	}
-	t->sec = (int64_t)timegm(&tm) - off;
-	t->nsec = ns;
-	return true;
+	return s != NULL && util_parse_rfc3339(s, strlen(s), t, &zoned) == 0;
 }
 
-static int imagels_cmp(const struct imagels_time *a, const struct imagels_time *b)
+static int imagels_cmp(const struct timespec *a, const struct timespec *b)
 {
-	if (a->sec != b->sec)
-		return a->sec < b->sec ? -1 : 1;
-	return a->nsec < b->nsec ? -1 : a->nsec > b->nsec;
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
 }
 
 /* Docker's reference filter (reference.FamiliarMatch): path.Match of the pattern against
@@ -94,7 +68,7 @@ static bool imagels_labels(json_t *labels, char **keys, char **vals, size_t nf)
 
 /* The created time of the image ref names (before=, since=), with one line naming the filter. */
 static int imagels_created_of(struct engine *e, const char *spec, const char *ref,
-                              struct imagels_time *t, berth_error_t *err)
+                              struct timespec *t, berth_error_t *err)
 {
 	struct image *img = NULL;
 	const char *c;
@@ -116,13 +90,13 @@ int image_filter(struct engine *e, const struct image_summary *v, size_t n, char
 {
 	char **keys = xmalloc0((nf + 1) * sizeof(*keys)),
 	     **vals = xmalloc0((nf + 1) * sizeof(*vals));
-	struct imagels_time before = {0}, since = {0};
+	struct timespec before = {0}, since = {0};
 	bool has_before = false, has_since = false, labels = false, refs = false;
 	int dangling = -1, r = -1;
 
 	for (size_t f = 0; f < nf; f++) {
 		const char *s = filters[f], *eq = strchr(s, '=');
-		struct imagels_time t;
+		struct timespec t;
 		if (eq == NULL || eq == s) {
 			berth_error(err, 0, "bad --filter `%s`: expected KEY=VALUE", s);
 			goto out;
@@ -177,7 +151,7 @@ int image_filter(struct engine *e, const struct image_summary *v, size_t n, char
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct imagels_time t;
+		struct timespec t;
 		bool ok = imagels_time(v[i].created, &t), any = false;
 		keep[i] = true;
 		if (dangling >= 0 && (v[i].name == NULL) != (dangling == 1))

@@ -28,27 +28,10 @@ static const char images_usage[] =
  * epoch, or -1. */
 static int64_t images_parse_time(const char *s)
 {
-	struct tm tm = {0};
-	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	int64_t t, off = 0;
+	struct timespec t;
+	bool zoned;
 
-	if (p == NULL)
-		return -1;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
-	    isdigit((unsigned char)p[5]) && p[6] == '\0') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (*p == '-')
-			off = -off;
-	} else if (!((*p == 'Z' || *p == 'z') && p[1] == '\0')) {
-		return -1;
-	}
-	t = (int64_t)timegm(&tm);
-	return t - off;
+	return util_parse_rfc3339(s, strlen(s), &t, &zoned) == 0 ? (int64_t)t.tv_sec : -1;
 }
 
 /* Docker's CREATED ("About a minute ago", "3 days ago": go-units' HumanDuration) */
