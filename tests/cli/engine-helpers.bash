@@ -37,3 +37,19 @@ wait_pid() {
 	wait "$1" || st=$?
 	return "$st"
 }
+
+# In setup, for tests of the built-in busybox's riscv64 variant: Debian's riscv64
+# busybox-static fetched into the guest cache (guest/fetch-busybox.sh; once per machine, so
+# a fresh machine tests these too whatever file runs first) and BERTH_GUEST_CACHE pointed
+# there; skipped only when it cannot be fetched (offline). With `vm`: the guest kernel and
+# the agent for --vm as well (guest/build-kernel.sh, guest/build-agent.sh).
+riscv64_setup() {
+	local bb
+	bb=$("$BERTH_TOP/guest/fetch-busybox.sh") || bb=
+	[ -s "$bb" ] || skip "no riscv64 busybox: guest/fetch-busybox.sh could not fetch it"
+	export BERTH_GUEST_CACHE=${bb%/*}
+	if [ "${1:-}" = vm ]; then
+		"$BERTH_TOP/guest/build-kernel.sh" >/dev/null || skip "guest/build-kernel.sh failed"
+		"$BERTH_TOP/guest/build-agent.sh" >/dev/null || skip "guest/build-agent.sh failed"
+	fi
+}

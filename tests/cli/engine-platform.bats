@@ -10,12 +10,9 @@ load engine-helpers
 load registry-helpers
 bats_require_minimum_version 1.5.0
 
-CACHED=/var/cache/berth/guest/busybox-riscv64-trixie
-
 setup() {
 	ROOT=$BATS_TEST_TMPDIR/root
-	[ -s "$CACHED" ] || skip "no riscv64 busybox in the guest cache ($CACHED): guest/fetch-busybox.sh fetches it"
-	export BERTH_GUEST_CACHE=${CACHED%/*}
+	riscv64_setup
 }
 
 teardown() {
