@@ -70,6 +70,9 @@ int cli_format_opt(const char *arg, const char *header_json, bool *json, const c
 /* Lines of cells split by tabs, aligned as Docker's tabwriter (a cell at least 10 wide, the
  * widest + 3), to stdout (ps.c). */
 void cli_table_print(const char *text);
+/* A rendered --format: under header (heap, from a `table` format) aligned by
+ * cli_table_print, or as it is when header is NULL (ps.c). */
+void cli_print_rendered(const char *header, const char *text);
 
 /* -a's streams (1 << fd of each named): the others' fds (0, 1, 2) made /dev/null, their
  * originals kept in saved (attach.c); cli_streams_restore puts them back. */

@@ -166,12 +166,8 @@ static int images_template(const struct images_opts *o, const struct image_summa
 	}
 	t = image_summaries_json(v, keep, rows, n, o->notrunc);
 	r = template_render_each("--format", o->tmpl, t, &f, err);
-	if (r == 0 && o->header) {
-		cleanup_free char *all = xasprintf("%s%s", o->header, f);
-		cli_table_print(all);
-	} else if (r == 0) {
-		fputs(f, stdout);
-	}
+	if (r == 0)
+		cli_print_rendered(o->header, f);
 	free(t);
 	free(f);
 	free(rows);

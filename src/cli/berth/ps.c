@@ -153,6 +153,16 @@ void cli_table_print(const char *text)
 	}
 }
 
+void cli_print_rendered(const char *header, const char *text)
+{
+	if (header != NULL) {
+		cleanup_free char *all = xasprintf("%s%s", header, text);
+		cli_table_print(all);
+	} else {
+		fputs(text, stdout);
+	}
+}
+
 int cli_table_format(const char *format, const char *header_json, const char **tmpl, char **header,
                      berth_error_t *err)
 {
@@ -368,12 +378,8 @@ BERTH_CMD(ps)
 		char *t = o.tmpl ? ctr_ps_json(v, rows, k, o.no_trunc) : ctr_infos_json(v, k),
 		     *f = NULL;
 		r = o.tmpl ? template_render_each("--format", o.tmpl, t, &f, err) : 0;
-		if (r == 0 && o.header) {
-			cleanup_free char *all = xasprintf("%s%s", o.header, f);
-			cli_table_print(all);
-		} else if (r == 0) {
-			fputs(o.tmpl ? f : t, stdout);
-		}
+		if (r == 0)
+			cli_print_rendered(o.header, o.tmpl ? f : t);
 		if (r == 0 && !o.tmpl)
 			putchar('\n');
 		free(t);

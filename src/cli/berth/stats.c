@@ -187,12 +187,8 @@ static int stats_print(const struct stats_opts *o, struct stats_ctr *v, size_t n
 		r = template_render_each("--format", o->tmpl, t, &f, err);
 		if (r == 0 && tty)
 			fputs("\033[2J\033[H", stdout);
-		if (r == 0 && o->header) {
-			cleanup_free char *all = xasprintf("%s%s", o->header, f);
-			cli_table_print(all);
-		} else if (r == 0) {
-			fputs(f, stdout);
-		}
+		if (r == 0)
+			cli_print_rendered(o->header, f);
 		free(t);
 		free(f);
 	} else {
