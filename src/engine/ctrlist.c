@@ -5,6 +5,7 @@
  * kind of object. */
 #include "cgroup.h"
 #include "engine.h"
+#include "filter.h"
 #include "image_priv.h"
 #include "template.h"
 #include "util.h"
@@ -140,34 +141,53 @@ static bool ctrlist_one(struct engine *e, const struct ctr_info *c, const char *
 	return false;
 }
 
+int filter_split(char **filters, size_t nf, const char *const *known, size_t nknown,
+                 const char *expected, char ***keys, char ***vals, berth_error_t *err)
+{
+	*keys = xmalloc0((nf + 1) * sizeof(**keys));
+	*vals = xmalloc0((nf + 1) * sizeof(**vals));
+	for (size_t f = 0; f < nf; f++) {
+		const char *s = filters[f], *eq = strchr(s, '=');
+		bool ok = false;
+		if (eq == NULL || eq == s)
+			return berth_error(err, 0, "bad --filter `%s`: expected KEY=VALUE", s);
+		(*keys)[f] = xasprintf("%.*s", (int)(eq - s), s);
+		(*vals)[f] = xstrdup(eq + 1);
+		for (size_t k = 0; k < nknown; k++)
+			ok = ok || strcmp((*keys)[f], known[k]) == 0;
+		if (!ok)
+			return berth_error(err, 0,
+			                   "bad --filter `%s`: unknown key `%s` (expected %s)", s,
+			                   (*keys)[f], expected);
+	}
+	return 0;
+}
+
+void filter_free(char **keys, char **vals, size_t nf)
+{
+	for (size_t f = 0; f < nf; f++) {
+		free(keys[f]);
+		free(vals[f]);
+	}
+	free(keys);
+	free(vals);
+}
+
 int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **filters, size_t nf,
                   bool *keep, bool *all, berth_error_t *err)
 {
 	/* each filter split: key, value (before/since: the container's position) */
-	char **keys = xmalloc0((nf + 1) * sizeof(*keys)),
-	     **vals = xmalloc0((nf + 1) * sizeof(*vals));
+	char **keys, **vals;
 	int r = -1;
 
 	*all = false;
+	if (filter_split(filters, nf, ctrlist_keys, ARRAY_SIZE(ctrlist_keys),
+	                 "id, name, label, status, exited, ancestor, network, volume, before or "
+	                 "since",
+	                 &keys, &vals, err) < 0)
+		goto out;
 	for (size_t f = 0; f < nf; f++) {
-		const char *s = filters[f], *eq = strchr(s, '=');
-		bool known = false;
-		if (eq == NULL || eq == s) {
-			berth_error(err, 0, "bad --filter `%s`: expected KEY=VALUE", s);
-			goto out;
-		}
-		keys[f] = xasprintf("%.*s", (int)(eq - s), s);
-		vals[f] = xstrdup(eq + 1);
-		for (size_t k = 0; k < ARRAY_SIZE(ctrlist_keys); k++)
-			known = known || strcmp(keys[f], ctrlist_keys[k]) == 0;
-		if (!known) {
-			berth_error(
-			    err, 0,
-			    "bad --filter `%s`: unknown key `%s` (expected id, name, label, "
-			    "status, exited, ancestor, network, volume, before or since)",
-			    s, keys[f]);
-			goto out;
-		}
+		const char *s = filters[f];
 		if (strcmp(keys[f], "status") == 0) {
 			bool ok = false;
 			for (size_t k = 0; k < ARRAY_SIZE(ctrlist_states); k++)
@@ -225,12 +245,7 @@ int ctr_ps_filter(struct engine *e, const struct ctr_info *v, size_t n, char **f
 	}
 	r = 0;
 out:
-	for (size_t f = 0; f < nf; f++) {
-		free(keys[f]);
-		free(vals[f]);
-	}
-	free(keys);
-	free(vals);
+	filter_free(keys, vals, nf);
 	return r;
 }
 

@@ -2,6 +2,7 @@
 /* What `berth images` shows beyond the store's list (image.c): Docker's --filter keys and the
  * view its --format templates see (berth's own keys and Docker's images fields). */
 #include "engine.h"
+#include "filter.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -88,31 +89,18 @@ static int imagels_created_of(struct engine *e, const char *spec, const char *re
 int image_filter(struct engine *e, const struct image_summary *v, size_t n, char **filters,
                  size_t nf, bool *keep, berth_error_t *err)
 {
-	char **keys = xmalloc0((nf + 1) * sizeof(*keys)),
-	     **vals = xmalloc0((nf + 1) * sizeof(*vals));
+	static const char *const known[] = {"dangling", "label", "before", "since", "reference"};
+	char **keys, **vals;
 	struct timespec before = {0}, since = {0};
 	bool has_before = false, has_since = false, labels = false, refs = false;
 	int dangling = -1, r = -1;
 
+	if (filter_split(filters, nf, known, sizeof(known) / sizeof(known[0]),
+	                 "dangling, label, before, since or reference", &keys, &vals, err) < 0)
+		goto out;
 	for (size_t f = 0; f < nf; f++) {
-		const char *s = filters[f], *eq = strchr(s, '=');
+		const char *s = filters[f];
 		struct timespec t;
-		if (eq == NULL || eq == s) {
-			berth_error(err, 0, "bad --filter `%s`: expected KEY=VALUE", s);
-			goto out;
-		}
-		keys[f] = xasprintf("%.*s", (int)(eq - s), s);
-		vals[f] = xstrdup(eq + 1);
-		if (strcmp(keys[f], "dangling") != 0 && strcmp(keys[f], "label") != 0 &&
-		    strcmp(keys[f], "before") != 0 && strcmp(keys[f], "since") != 0 &&
-		    strcmp(keys[f], "reference") != 0) {
-			berth_error(
-			    err, 0,
-			    "bad --filter `%s`: unknown key `%s` (expected dangling, label, "
-			    "before, since or reference)",
-			    s, keys[f]);
-			goto out;
-		}
 		if (vals[f][0] == '\0' || (strcmp(keys[f], "label") == 0 && vals[f][0] == '=')) {
 			berth_error(err, 0, "bad --filter `%s`: expected a value after `=`", s);
 			goto out;
@@ -183,12 +171,7 @@ int image_filter(struct engine *e, const struct image_summary *v, size_t n, char
 	}
 	r = 0;
 out:
-	for (size_t f = 0; f < nf; f++) {
-		free(keys[f]);
-		free(vals[f]);
-	}
-	free(keys);
-	free(vals);
+	filter_free(keys, vals, nf);
 	return r;
 }
 
