@@ -301,7 +301,12 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
 	berth_error_t err = NULL;
 	cleanup_free char *exe = NULL;
 	char **env;
+	sigset_t none;
 
+	/* no signal blocked, whatever the caller (an engine, its monitor) had blocked: a shell
+	 * with SIGCHLD blocked waits forever for its background jobs */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* its own session and process group, as runc's exec gives it (a terminal's session is
 	 * made by terminal_make_controlling) */
 	if (!p->terminal && setsid() < 0) {

@@ -180,6 +180,13 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	struct seccomp_program *scmp = NULL;
 	int scmp_listener = -1;
 
+	sigset_t none;
+
+	/* the process starts with no signal blocked, as under runc: `berth run` and `run`
+	 * block SIGCHLD until they supervise it, and a shell that inherits the block waits
+	 * forever for its background jobs */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fds < 0) {

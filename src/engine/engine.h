@@ -369,6 +369,9 @@ int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err)
 /* What the flags change in spec (after spec_build's own): capabilities for --privileged,
  * rlimits, sysctl, /dev/shm's size, devices, seccomp, noNewPrivileges, TZ, --init. */
 int runflags_apply(struct json_t *spec, const struct run_opts *o, berth_error_t *err);
+/* Docker's default seccomp profile for a container with these capabilities (the spec's
+ * process.capabilities.bounding), as an OCI linux.seccomp object (seccomp_default.c). */
+struct json_t *seccomp_default_profile(const struct json_t *caps);
 /* The record's fields: stop_signal (o's or the image config's StopSignal), stop_timeout,
  * labels, init, attach (-a's streams) and Config (Docker's AttachStdin/Stdout/Stderr). */
 void runflags_record(struct json_t *rec, const struct run_opts *o, struct json_t *image_config);

@@ -502,6 +502,9 @@ int runflags_apply(json_t *spec, const struct run_opts *o, berth_error_t *err)
 		if (runflags_load_seccomp(o->seccomp, &prof, err) < 0)
 			return -1;
 		json_object_set_new(linux_, "seccomp", prof);
+	} else if (!o->privileged) {
+		json_t *caps = json_object_get(json_object_get(proc, "capabilities"), "bounding");
+		json_object_set_new(linux_, "seccomp", seccomp_default_profile(caps));
 	}
 	for (i = 0; i < o->n_ulimits; i++) {
 		json_t *rl = runflags_arr(proc, "rlimits");

@@ -116,6 +116,31 @@ exit_code() {
 	assert_nothing_left
 }
 
+@test "run: Docker's default seccomp profile, built for the container's capabilities" {
+	run -0 b run --rm busybox grep '^Seccomp:' /proc/self/status
+	[ "$output" = "Seccomp:	2" ]
+	# unshare is refused by the profile (the kernel alone would let root make a user namespace)
+	run -1 b run --rm busybox unshare -U true
+	[[ "$output" == *"Operation not permitted"* ]] || false
+	run -0 b run --rm --security-opt seccomp=unconfined busybox unshare -U true
+	run -0 b run --rm --cap-add SYS_ADMIN busybox unshare -U true
+	run -0 b run --rm --privileged busybox grep '^Seccomp:' /proc/self/status
+	# (and a warning that CAP_SYS_RESOURCE, which this host's root lacks, is not granted)
+	[[ "$output" == *"Seccomp:	0"* ]] || false
+	# the profile does not get in the way of a shell: fork, background jobs, pipes
+	run -0 b run --rm busybox sh -c 'sleep 0.1 & wait; echo a | cat; id -u'
+	[ "$output" = "$(printf 'a\n0')" ]
+}
+
+@test "run and exec: the process starts with no signal blocked" {
+	run -0 b run --rm busybox grep '^SigBlk:' /proc/self/status
+	[ "$output" = "SigBlk:	0000000000000000" ]
+	run -0 b run -d --name sig busybox sleep 100
+	run -0 b exec sig grep '^SigBlk:' /proc/self/status
+	[ "$output" = "SigBlk:	0000000000000000" ]
+	run -0 b rm -f sig
+}
+
 @test "run --ulimit, --sysctl, --shm-size" {
 	run -0 b run --rm --ulimit nofile=100:200 busybox sh -c 'ulimit -n; ulimit -Hn'
 	[ "${lines[0]}" = 100 ]
