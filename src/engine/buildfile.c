@@ -457,8 +457,8 @@ static int raw_words(const char *what, const char *rest, char esc, size_t *n, be
 static int check_insn(const char *what, struct bf_insn *in, char esc, berth_error_t *err);
 
 /* One logical line (text) starting at line into *in. */
-static int parse_insn(const char *file, int line, const char *text, char esc, struct bf_insn *in,
-                      berth_error_t *err)
+int bf_parse_insn(const char *file, int line, const char *text, char esc, struct bf_insn *in,
+                  berth_error_t *err)
 {
 	const char *p = text, *kw;
 	cleanup_free char *word = NULL;
@@ -537,7 +537,7 @@ static int parse_insn(const char *file, int line, const char *text, char esc, st
 			return berth_error(
 			    err, 0, "%s: expected an instruction (ONBUILD INSTRUCTION)", what);
 		in->sub = xmalloc0(sizeof(*in->sub));
-		if (parse_insn(file, line, p, esc, in->sub, err) < 0)
+		if (bf_parse_insn(file, line, p, esc, in->sub, err) < 0)
 			return -1;
 		if (in->sub->kind == BF_ONBUILD || in->sub->kind == BF_FROM ||
 		    in->sub->kind == BF_MAINTAINER)
@@ -806,7 +806,7 @@ int bf_parse(const char *name, const char *text, struct bf_file *out, berth_erro
 			free(b.p);
 			continue;
 		}
-		if (parse_insn(name, (int)start + 1, b.p, esc, &in, err) < 0) {
+		if (bf_parse_insn(name, (int)start + 1, b.p, esc, &in, err) < 0) {
 			bf_insn_free(&in);
 			free(b.p);
 			goto out;

@@ -57,6 +57,9 @@ const char *bf_keyword(enum bf_kind k);
 /* Parse text (the file's contents); name is what messages call it. */
 int bf_parse(const char *name, const char *text, struct bf_file *out, berth_error_t *err);
 void bf_file_free(struct bf_file *f);
+/* One instruction (an ONBUILD trigger) from its text, as at file:line. */
+int bf_parse_insn(const char *file, int line, const char *text, char esc, struct bf_insn *in,
+                  berth_error_t *err);
 void bf_insn_free(struct bf_insn *in);
 /* A flag's value ("--from=x" -> "x") when given, else NULL; *given whether it was. */
 const char *bf_flag(const struct bf_insn *in, const char *name);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by build.c (the executor) and buildfs.c (overlays, copies, layers, the cache). */
+#ifndef BERTH_BUILD_PRIV_H
+#define BERTH_BUILD_PRIV_H
+
+#include "build.h"
+#include "buildfile.h"
+#include "sha256.h"
+
+#include <jansson.h>
+
+/* An overlay over layers (diff hexes, bottom first) with a fresh upper directory, mounted on
+ * dir/merged (dir/upper, dir/work); or read-only (no upper) when ro. */
+struct bfs_mount {
+	char *dir, *upper, *merged;
+	int rootfd; /* O_PATH of merged */
+	bool mounted;
+};
+int bfs_mount(struct engine *e, const char *dir, char **layers, size_t n, bool ro,
+              struct bfs_mount *m, berth_error_t *err);
+/* Unmounted and its directory removed. */
+void bfs_umount(struct bfs_mount *m);
+
+/* The upper directory as a layer: a tar (whiteouts .wh.NAME, opaque dirs .wh..wh..opq;
+ * mtimes clamped to ts when ts >= 0) written in tmp, then blob and unpacked layer moved into
+ * the store (under the lock). *empty: nothing changed (no layer; hex unset). *size: the tar's
+ * size. */
+int bfs_commit_layer(struct engine *e, const char *upper, const char *tmp, long long ts,
+                     char hex[65], uint64_t *size, bool *empty, berth_error_t *err);
+
+/* A COPY/ADD: sources (words, cleaned later) from the root srcfd (the context, with ig; or a
+ * stage's or image's filesystem, ig NULL) to dest (absolute) in the root dstfd. */
+struct bfs_copy {
+	const char *what; /* "FILE:LINE: COPY" */
+	int srcfd, dstfd;
+	const struct bf_ignore *ig;
+	char **src;
+	size_t n_src;
+	const char *dest;
+	bool add;              /* ADD: local tar archives unpacked */
+	bool chown;            /* uid/gid given */
+	uint32_t uid, gid;     /* else 0:0 */
+	int chmod;             /* -1: the source's modes */
+	long long ts;          /* mtimes clamped (>= 0) */
+	struct sha256 *digest; /* the sources' content folded in (cache key), or NULL */
+	bool dry;              /* only the digest, nothing copied */
+};
+int bfs_copy(const struct bfs_copy *c, berth_error_t *err);
+
+/* The cache: key hex -> {"diff": hex or null}. */
+int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer);
+void bfs_cache_put(struct engine *e, const char *key, const char *diff);
+
+#endif
