@@ -181,7 +181,8 @@ static const char *scope_lookup(const char *name, void *ctx)
 	if (json_object_get(args, name))
 		return json_string_value(json_object_get(args, name));
 	if (json_object_get(sc->b->bargs, name) && sc->undeclared == NULL)
-		sc->undeclared = name;
+		/* the key's own copy: name does not outlive the call */
+		sc->undeclared = json_object_iter_key(json_object_iter_at(sc->b->bargs, name));
 	return NULL;
 }
 
@@ -1082,13 +1083,13 @@ static int exec_insn(struct bctx *b, struct stage *s, const struct bf_insn *in, 
 			return -1;
 		break;
 	}
-	/* a config step: its effect in the chain and the history */
+	/* a config step: its effect in the chain and the history; an ARG's value only where it
+	 * is used (as Docker: a changed build arg misses the cache at its first use) */
 	{
-		cleanup_free char *c = json_text(cfg(s));
-		cleanup_free char *a = json_text(s->args);
+		cleanup_free char *c = in->kind == BF_ARG ? NULL : json_text(cfg(s));
 		char key[65];
 		chain_next(key, s->chain, in->text, c);
-		chain_next(s->chain, key, a, NULL);
+		memcpy(s->chain, key, sizeof(key));
 		if (in->kind != BF_ARG)
 			history_add(b, s, in->text, true);
 	}
