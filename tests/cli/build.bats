@@ -236,7 +236,7 @@ EOF
 
 @test "build: --timestamp and SOURCE_DATE_EPOCH builds are byte-identical" {
 	echo data >"$CTX/f"
-	printf 'FROM busybox\nCOPY f /f\nRUN echo $RANDOM > /r; rm /r; date > /dev/null; echo x > /x\nENV A=b\n' >"$CTX/Containerfile"
+	printf 'FROM busybox\nCOPY f /f\nRUN echo $RANDOM > /r; rm /r; echo x > /x; touch -d 2001-01-01 /x\nENV A=b\n' >"$CTX/Containerfile"
 	run -0 b build -q --timestamp 1700000000 -t repro "$CTX"
 	local id=$output
 	b save -o "$BATS_TEST_TMPDIR/1.tar" repro
@@ -246,6 +246,13 @@ EOF
 	b save -o "$BATS_TEST_TMPDIR/2.tar" repro
 	cmp "$BATS_TEST_TMPDIR/1.tar" "$BATS_TEST_TMPDIR/2.tar"
 	[ "$(cfg repro .config.created)" = '"2023-11-14T22:13:20Z"' ]
+	# every entry of the new layers has that time (the file RUN touched too)
+	local l
+	for l in $(cfg repro '.manifest.layers[1:][].digest' | tr -d '"'); do
+		run -0 tar --full-time -tvf "$ROOT/images/blobs/sha256/${l#sha256:}"
+		[ -n "$output" ] || false
+		[ -z "$(grep -v ' 2023-11-14 22:13:20 ' <<<"$output")" ] || false
+	done
 	SOURCE_DATE_EPOCH=1700000000 run -0 b build -q --no-cache -t repro "$CTX"
 	[ "$output" = "$id" ]
 	# without it the config's time differs
