@@ -1037,7 +1037,6 @@ static int do_config(struct bctx *b, struct stage *s, const char *what, const st
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 			const char *v = bf_flag(in, names[i]);
-			cleanup_free char *fw = xasprintf("%s: --%s", what, names[i]);
 			if (!v)
 				continue;
 			if (health_flag(&ho, codes[i], v, err) < 0) {
