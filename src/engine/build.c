@@ -672,6 +672,29 @@ static int resolve_chown(const char *what, const char *spec, int rootfd, uint32_
 	return 0;
 }
 
+/* The local sources (if any) and the downloaded files (fetch_dir/urls, as 0600 files unless
+ * --chmod, never unpacked). */
+static int copy_all(const struct bfs_copy *c, const char *fetch_dir, char **urls, size_t n_urls,
+                    int *fetch_fd, berth_error_t *err)
+{
+	struct bfs_copy u = *c;
+
+	if (c->n_src > 0 && bfs_copy(c, err) < 0)
+		return -1;
+	if (n_urls == 0)
+		return 0;
+	if (*fetch_fd < 0 && (*fetch_fd = open(fetch_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return berth_error(err, errno, "open `%s`", fetch_dir);
+	u.srcfd = *fetch_fd;
+	u.ig = NULL;
+	u.src = urls;
+	u.n_src = n_urls;
+	u.add = false;
+	if (u.chmod < 0)
+		u.chmod = 0600;
+	return bfs_copy(&u, err);
+}
+
 static int do_copy(struct bctx *b, struct stage *s, const char *what, const struct bf_insn *in,
                    berth_error_t *err)
 {
@@ -684,6 +707,10 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 	cleanup_free char *chown = NULL;
 	cleanup_free char *key = NULL;
 	cleanup_free char *srcdesc = NULL;
+	cleanup_free char *fetch_dir = NULL;
+	char **urls = NULL;
+	size_t n_urls = 0;
+	cleanup_close int fetch_fd = -1;
 	const char *f;
 	struct sha256 h;
 	char dig[65];
@@ -696,26 +723,78 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 		goto out;
 	}
 	c.add = in->kind == BF_ADD;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (strncmp(w[i], "http://", 7) == 0 || strncmp(w[i], "https://", 8) == 0 ||
-		    strncmp(w[i], "git@", 4) == 0) {
-			if (!c.add)
-				berth_error(err, 0, "%s: `%s`: COPY takes no URL (ADD does)", what,
-				            w[i]);
-			else if ((b->o->network && strcmp(b->o->network, "none") == 0))
-				berth_error(
-				    err, 0,
-				    "%s: `%s`: a remote source needs the network (--network none "
-				    "was given)",
-				    what, w[i]);
-			else
-				berth_error(
-				    err, 0,
-				    "%s: `%s`: remote sources are not supported yet (download it "
-				    "into the context)",
-				    what, w[i]);
+	/* ADD's URLs: downloaded first (the content is in the key), copied as files of 0600 */
+	for (size_t i = 0; i + 1 < n; i++) {
+		bool git = strncmp(w[i], "git@", 4) == 0;
+		const char *slash;
+		cleanup_free char *base = NULL;
+		cleanup_free char *file = NULL;
+		if (!git && strncmp(w[i], "http://", 7) != 0 && strncmp(w[i], "https://", 8) != 0)
+			continue;
+		if (!c.add) {
+			berth_error(err, 0, "%s: `%s`: COPY takes no URL (ADD does)", what, w[i]);
 			goto out;
 		}
+		if (b->o->network && strcmp(b->o->network, "none") == 0) {
+			berth_error(
+			    err, 0,
+			    "%s: `%s`: a remote source needs the network (--network none was "
+			    "given)",
+			    what, w[i]);
+			goto out;
+		}
+		if (git) {
+			berth_error(err, 0, "%s: `%s`: git sources are not supported", what, w[i]);
+			goto out;
+		}
+		base = strndup(w[i], strcspn(w[i], "?#"));
+		slash = strrchr(base, '/');
+		if (slash == NULL || slash[1] == '\0' || slash - base < 8 ||
+		    strcmp(slash, "/..") == 0 || strcmp(slash, "/.") == 0) {
+			berth_error(err, 0,
+			            "%s: `%s`: no file name in the URL's path (name it: ADD URL "
+			            "/dest/file)",
+			            what, w[i]);
+			goto out;
+		}
+		if (fetch_dir == NULL) {
+			fetch_dir = step_dir(b);
+			if (mkdir(fetch_dir, 0700) < 0) {
+				berth_error(err, errno, "mkdir `%s`", fetch_dir);
+				goto out;
+			}
+		}
+		say(b, "--> fetching %s\n", w[i]);
+		file = xasprintf("%s/%s", fetch_dir, slash + 1);
+		unlink(file);
+		if (bfs_fetch(what, w[i], file, err) < 0)
+			goto out;
+		urls = xrealloc(urls, (n_urls + 1) * sizeof(char *));
+		urls[n_urls++] = xstrdup(slash + 1);
+		free(w[i]);
+		w[i] = NULL;
+	}
+	{
+		/* the local sources together */
+		size_t k = 0;
+		for (size_t i = 0; i + 1 < n; i++)
+			if (w[i])
+				w[k++] = w[i];
+		w[k++] = w[n - 1];
+		for (size_t i = k; i < n; i++)
+			w[i] = NULL;
+		n = k;
+	}
+	if (w[n - 1][0] == '\0') {
+		berth_error(err, 0, "%s: expected a destination, not an empty word", what);
+		goto out;
+	}
+	if (n - 1 + n_urls > 1 && w[n - 1][strlen(w[n - 1]) - 1] != '/') {
+		berth_error(err, 0,
+		            "%s: with more than one source the destination must end with `/`",
+		            what);
+		goto out;
+	}
 	dest = abs_path(s, w[n - 1]);
 	c.src = w;
 	c.n_src = n - 1;
@@ -768,7 +847,7 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 	sha256_init(&h);
 	c.digest = &h;
 	c.dry = true;
-	if (bfs_copy(&c, err) < 0)
+	if (copy_all(&c, fetch_dir, urls, n_urls, &fetch_fd, err) < 0)
 		goto out;
 	sha256_final_hex(&h, dig);
 	{
@@ -805,13 +884,14 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 	c.dstfd = dst.rootfd;
 	c.digest = NULL;
 	c.dry = false;
-	if (bfs_copy(&c, err) < 0)
+	if (copy_all(&c, fetch_dir, urls, n_urls, &fetch_fd, err) < 0)
 		goto out;
 	r = layer_done(b, s, key, dst.upper, in->text, err);
 out:
 	bfs_umount(&src);
 	bfs_umount(&dst);
 	bf_words_free(w, n);
+	bf_words_free(urls, n_urls);
 	return r;
 }
 

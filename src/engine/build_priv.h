@@ -47,6 +47,9 @@ struct bfs_copy {
 };
 int bfs_copy(const struct bfs_copy *c, berth_error_t *err);
 
+/* ADD's URL downloaded into file (made, 0600), in a child process. */
+int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t *err);
+
 /* The cache: key hex -> {"diff": hex or null}. */
 int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer);
 void bfs_cache_put(struct engine *e, const char *key, const char *diff);

@@ -22,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -831,6 +832,82 @@ int bfs_copy(const struct bfs_copy *c, berth_error_t *err)
 out:
 	names_free(paths, np);
 	return r;
+}
+
+/* ---- ADD of a URL ------------------------------------------------------------------------------
+ */
+static size_t fetch_write(char *data, size_t size, size_t nm, void *arg)
+{
+	return util_write_all(*(int *)arg, data, size * nm) < 0 ? 0 : size * nm;
+}
+
+/* In a child, so that curl's resolver thread never lives in the build's process (which forks
+ * containers after): one line back through a pipe on failure. */
+int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t *err)
+{
+	int p[2];
+	pid_t pid;
+	char msg[512];
+	ssize_t n;
+	int st;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berth_error(err, errno, "pipe");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return berth_error(err, errno, "fork");
+	}
+	if (pid == 0) {
+		berth_error_t e2 = NULL;
+		int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		CURL *c;
+		CURLcode r;
+		long code = 0;
+		close(p[0]);
+		if (fd < 0 || dlib_curl_load(&e2) < 0) {
+			const char *m = fd < 0 ? strerror(errno) : e2->msg;
+			util_write_all(p[1], m, strlen(m));
+			_exit(1);
+		}
+		c = dl_curl.curl_easy_init();
+		dl_curl.curl_easy_setopt(c, CURLOPT_URL, url);
+		dl_curl.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		dl_curl.curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		dl_curl.curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
+		dl_curl.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+		dl_curl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
+		dl_curl.curl_easy_setopt(c, CURLOPT_WRITEDATA, &fd);
+		r = dl_curl.curl_easy_perform(c);
+		dl_curl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		if (r != CURLE_OK || code >= 400) {
+			char m[256];
+			if (r != CURLE_OK)
+				snprintf(m, sizeof(m), "%s", dl_curl.curl_easy_strerror(r));
+			else
+				snprintf(m, sizeof(m), "HTTP status %ld", code);
+			util_write_all(p[1], m, strlen(m));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	n = util_read_all(p[0], msg, sizeof(msg) - 1);
+	close(p[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return berth_error(err, 0, "%s: `%s`: %s", what, url,
+		                   msg[0] ? msg : "download failed");
+	return 0;
 }
 
 /* ---- the cache ------------------------------------------------------------------------------- */

@@ -17,6 +17,7 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; fi
 	engine_rm_all
 	podman_teardown_file
 }
@@ -299,6 +300,46 @@ EOF
 	[ "$output" = 'berth: build: Containerfile:2: ADD: `https://example.com/x`: a remote source needs the network (--network none was given)' ]
 	run -0 b images -q
 	[ "$(wc -l <<<"$output")" = 1 ]
+	assert_build_left_nothing
+}
+
+@test "build: ADD of a URL downloads it (a 0600 file, its content in the cache key); refused without network" {
+	mkdir -p "$BATS_TEST_TMPDIR/www"
+	echo "remote v1" >"$BATS_TEST_TMPDIR/www/file.txt"
+	# a loopback HTTP server of the test's own, on a free port it reports
+	python3 -c '
+import http.server, os, sys, functools
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+s = http.server.HTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2] + ".tmp", "w").write(str(s.server_port))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.serve_forever()' "$BATS_TEST_TMPDIR/www" "$BATS_TEST_TMPDIR/port" 2>/dev/null &
+	SERVER=$!
+	local i
+	for i in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/port" ] && break
+		sleep 0.1
+	done
+	local url=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
+	printf 'FROM busybox\nADD %s/file.txt /r/\nADD --chmod=644 %s/file.txt /named\n' "$url" "$url" >"$CTX/Containerfile"
+	run -0 b build -t fetched "$CTX"
+	run -0 b run --rm fetched sh -c 'stat -c "%a %n" /r/file.txt /named; cat /named'
+	[ "$output" = "$(printf '600 /r/file.txt\n644 /named\nremote v1')" ]
+	run -0 b build -t fetched "$CTX"
+	[ "$(grep -c -- '--> Using cache' <<<"$output")" = 2 ]
+	echo "remote v2" >"$BATS_TEST_TMPDIR/www/file.txt"
+	run -0 b build -t fetched "$CTX"
+	[ "$(grep -c -- '--> Using cache' <<<"$output")" = 0 ]
+	run -0 b run --rm fetched cat /r/file.txt
+	[ "$output" = "remote v2" ]
+	printf 'FROM busybox\nADD %s/nope.txt /x\n' "$url" >"$CTX/Containerfile"
+	run -125 b build -q "$CTX"
+	[ "$output" = "berth: build: Containerfile:2: ADD: \`$url/nope.txt\`: HTTP status 404" ]
+	printf 'FROM busybox\nCOPY %s/file.txt /x\n' "$url" >"$CTX/Containerfile"
+	run -125 b build -q "$CTX"
+	[ "$output" = "berth: build: Containerfile:2: COPY: \`$url/file.txt\`: COPY takes no URL (ADD does)" ]
+	kill "$SERVER"
+	wait "$SERVER" || true
 	assert_build_left_nothing
 }
 
