@@ -514,9 +514,10 @@ static int make_room(int dfd, const char *name, bool dir, berth_error_t *err)
 	return 0;
 }
 
-/* The object open as sfd (O_PATH, stat st) copied to ddir/name; rel its context path. */
+/* The object open as sfd (O_PATH, stat st) copied to ddir/name; rel its context path, dpath
+ * ddir's path in the destination root. */
 static int cp_node(struct cp *p, int sfd, const struct stat *st, const char *rel, int ddir,
-                   const char *name)
+                   const char *dpath, const char *name)
 {
 	const struct bfs_copy *c = p->c;
 	char fdp[32];
@@ -525,6 +526,9 @@ static int cp_node(struct cp *p, int sfd, const struct stat *st, const char *rel
 	if (S_ISDIR(st->st_mode)) {
 		cleanup_close int src = open(fdp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		cleanup_close int dst = -1;
+		cleanup_free char *sub =
+		    xasprintf("%s%s%s", dpath, dpath[strlen(dpath) - 1] == '/' ? "" : "/", name);
+		bool followed = false;
 		char **names;
 		size_t n;
 		int r = 0;
@@ -532,14 +536,28 @@ static int cp_node(struct cp *p, int sfd, const struct stat *st, const char *rel
 			return berth_error(p->err, errno, "open `%s`", rel);
 		digest_add(c, rel, st, NULL);
 		if (!c->dry) {
-			int room = make_room(ddir, name, true, p->err);
-			if (room < 0)
-				return -1;
-			if (room == 0 && mkdirat(ddir, name, 0755) < 0)
-				return berth_error(p->err, errno, "mkdir `%s`", name);
-			dst = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (dst < 0)
-				return berth_error(p->err, errno, "open `%s`", name);
+			struct stat ds;
+			if (fstatat(ddir, name, &ds, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(ds.st_mode)) {
+				/* a symlink to a directory in the image (/lib -> usr/lib) is
+				 * followed, inside the root */
+				berth_error_t e2 = NULL;
+				dst = util_open_in_root(c->dstfd, sub, O_RDONLY | O_DIRECTORY, 0,
+				                        &e2);
+				berth_error_release(&e2);
+				followed = dst >= 0;
+			}
+			if (dst < 0) {
+				int room = make_room(ddir, name, true, p->err);
+				if (room < 0)
+					return -1;
+				if (room == 0 && mkdirat(ddir, name, 0755) < 0)
+					return berth_error(p->err, errno, "mkdir `%s`", name);
+				dst = openat(ddir, name,
+				             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (dst < 0)
+					return berth_error(p->err, errno, "open `%s`", name);
+			}
 		}
 		if (dir_names(src, &names, &n, p->err) < 0)
 			return -1;
@@ -555,10 +573,10 @@ static int cp_node(struct cp *p, int sfd, const struct stat *st, const char *rel
 				r = berth_error(p->err, errno, "open `%s`", crel);
 				break;
 			}
-			r = cp_node(p, cfd, &cst, crel, dst, names[i]);
+			r = cp_node(p, cfd, &cst, crel, dst, sub, names[i]);
 		}
 		names_free(names, n);
-		if (r == 0 && !c->dry)
+		if (r == 0 && !c->dry && !followed)
 			set_meta(c, ddir, name, st);
 		return r;
 	}
@@ -797,7 +815,7 @@ int bfs_copy(const struct bfs_copy *c, berth_error_t *err)
 						                 crel);
 						break;
 					}
-					rr = cp_node(&p, cfd, &cst, crel, ddir, names[j]);
+					rr = cp_node(&p, cfd, &cst, crel, ddir, c->dest, names[j]);
 				}
 				names_free(names, n);
 				if (rr < 0) {
@@ -823,7 +841,7 @@ int bfs_copy(const struct bfs_copy *c, berth_error_t *err)
 			if (ddir < 0)
 				goto out;
 		}
-		if (cp_node(&p, sfd, &st, paths[i], ddir, name) < 0) {
+		if (cp_node(&p, sfd, &st, paths[i], ddir, parent, name) < 0) {
 			berth_error_prefix(err, "%s", c->what);
 			goto out;
 		}

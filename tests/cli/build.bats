@@ -161,6 +161,8 @@ EOF
 	ln -s sub/deep "$CTX/dir/link"
 	echo secret >"$CTX/ignored/secret"
 	echo no >"$CTX/skip.log"
+	mkdir -p "$CTX/tree/sbin"
+	echo tool >"$CTX/tree/sbin/tool"
 	mkdir -p "$BATS_TEST_TMPDIR/t/pkg"
 	echo packed >"$BATS_TEST_TMPDIR/t/pkg/file"
 	tar -C "$BATS_TEST_TMPDIR/t" -czf "$CTX/pkg.tar.gz" pkg
@@ -173,6 +175,7 @@ COPY dir /d
 ADD pkg.tar.gz /opt/
 COPY pkg.tar.gz /kept/
 COPY . /all/
+COPY tree/ /
 RUN mkdir -p /o && touch /o/old
 RUN rm /g/a.txt && rm -r /o && mkdir /o && touch /o/new
 EOF
@@ -181,7 +184,10 @@ EOF
 	[ "$output" = "$(printf 'b.txt\n600 nobody\ndeep\nsub/deep\npacked\npkg.tar.gz\nnew')" ]
 	# the context's .dockerignore'd files are not in it
 	run -0 b run --rm files sh -c 'ls -A /all'
-	[ "$output" = "$(printf '.dockerignore\nContainerfile\na.txt\nb.txt\nc.md\ndir\npkg.tar.gz')" ]
+	[ "$output" = "$(printf '.dockerignore\nContainerfile\na.txt\nb.txt\nc.md\ndir\npkg.tar.gz\ntree')" ]
+	# a directory the image has as a symlink (/sbin -> bin) is followed, not replaced
+	run -0 b run --rm files sh -c 'readlink /sbin; cat /bin/tool'
+	[ "$output" = "$(printf 'bin\ntool')" ]
 	# the last layer holds a whiteout for a.txt and /o as an opaque directory
 	local last
 	last=$(cfg files '.manifest.layers[-1].digest' | tr -d '"')
@@ -189,8 +195,8 @@ EOF
 	[[ "$output" == *"g/.wh.a.txt"* ]] || false
 	[[ "$output" == *"o/.wh..wh..opq"* ]] || false
 	# each filesystem step is a layer; the base's one below them
-	[ "$(cfg files '.manifest.layers | length')" = 9 ]
-	[ "$(cfg files '[.config.history[] | select(.empty_layer != true)] | length')" = 9 ]
+	[ "$(cfg files '.manifest.layers | length')" = 10 ]
+	[ "$(cfg files '[.config.history[] | select(.empty_layer != true)] | length')" = 10 ]
 	# an ignored file is no source
 	printf 'FROM busybox\nCOPY skip.log /\n' >"$CTX/Containerfile"
 	run -125 b build -q "$CTX"
