@@ -361,6 +361,16 @@ s.serve_forever()' "$BATS_TEST_TMPDIR/www" "$BATS_TEST_TMPDIR/port" 2>/dev/null 
 	assert_build_left_nothing
 }
 
+@test "build: --platform builds another architecture's image, its RUN through binfmt_misc" {
+	riscv64_setup
+	command -v qemu-riscv64-static >/dev/null || skip "qemu-user-static not installed"
+	printf 'FROM busybox\nARG TARGETARCH\nRUN echo "$(uname -m) $TARGETARCH" > /m\nCMD ["cat", "/m"]\n' >"$CTX/Containerfile"
+	run -0 b build -q --platform linux/riscv64 -t rv "$CTX"
+	[ "$(cfg rv .config.architecture)" = '"riscv64"' ]
+	run -0 b run --rm --platform linux/riscv64 rv
+	[ "$output" = "riscv64 riscv64" ]
+}
+
 @test "build: RUN's network follows --network" {
 	printf 'FROM busybox\nRUN ip -o link | grep -v " lo:" | wc -l > /links\n' >"$CTX/Containerfile"
 	run -0 b build -q --network none -t netnone "$CTX"
