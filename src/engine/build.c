@@ -529,6 +529,7 @@ static int do_run(struct bctx *b, struct stage *s, const char *what, const struc
 	cleanup_free char *keytext = NULL;
 	cleanup_free char *id = NULL;
 	cleanup_free char *upper = NULL;
+	cleanup_free char *run_name = NULL;
 	const char *k;
 	json_t *v;
 	struct image img = {0};
@@ -588,6 +589,9 @@ static int do_run(struct bctx *b, struct stage *s, const char *what, const struc
 	             : b->o->network                    ? b->o->network
 	                                                : "bridge";
 	ro.platform = b->o->platform;
+	/* named after the build's directory, so that a sweep finds it if the build is killed */
+	run_name = xasprintf("%s-%zu", strrchr(b->tmp, '/') + 1, b->n_dirs++);
+	ro.name = run_name;
 	img.name = (char *)"berth-build";
 	img.id = s->chain;
 	img.config = s->config;
@@ -1381,6 +1385,7 @@ int build_image(struct engine *e, const struct build_opts *o, char **id, berth_e
 		b.st = xmalloc0((nst + 1) * sizeof(*b.st));
 	}
 	b.steps = last;
+	bfs_sweep(e);
 	b.tmp = engine_path(e, "tmp/build-XXXXXX");
 	if (mkdtemp(b.tmp) == NULL) {
 		berth_error(err, errno, "mkdtemp `%s`", b.tmp);
@@ -1388,6 +1393,7 @@ int build_image(struct engine *e, const struct build_opts *o, char **id, berth_e
 		b.tmp = NULL;
 		goto out;
 	}
+	bfs_mark_owner(b.tmp);
 	for (i = first; i < last; i++) {
 		const struct bf_insn *in = &b.bf.v[i];
 		cleanup_free char *what = xasprintf("%s:%d: %s", b.file, in->line, in->keyword);

@@ -50,6 +50,11 @@ int bfs_copy(const struct bfs_copy *c, berth_error_t *err);
 /* ADD's URL downloaded into file (made, 0600), in a child process. */
 int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t *err);
 
+/* The build directory tmp is this process's (tmp/owner); bfs_sweep removes what the builds
+ * whose owner is gone left: their RUN containers (named BUILDDIR-N), overlays and directory. */
+void bfs_mark_owner(const char *tmp);
+void bfs_sweep(struct engine *e);
+
 /* The cache: key hex -> {"diff": hex or null}. */
 int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer);
 void bfs_cache_put(struct engine *e, const char *key, const char *diff);

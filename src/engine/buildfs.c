@@ -7,6 +7,7 @@
 #include "image_priv.h"
 #include "dlib.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "util.h"
 
 #include <archive.h>
@@ -18,6 +19,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -928,6 +930,87 @@ int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t
 	return 0;
 }
 
+/* ---- what a killed build left -------------------------------------------------------------- */
+void bfs_mark_owner(const char *tmp)
+{
+	cleanup_free char *p = xasprintf("%s/owner", tmp);
+	char text[64];
+	berth_error_t e2 = NULL;
+
+	snprintf(text, sizeof(text), "%d %llu\n", (int)getpid(), ctr_self_start_time());
+	if (util_write_file_atomic(p, text, strlen(text), 0600, &e2) < 0)
+		log_warning("%s", e2->msg);
+	berth_error_release(&e2);
+}
+
+/* A build directory whose owner is gone: 1; its owner lives (or it is too young to say): 0. */
+static int stale_build(const char *dir)
+{
+	cleanup_free char *p = xasprintf("%s/owner", dir);
+	cleanup_free char *text = NULL;
+	size_t len;
+	berth_error_t e2 = NULL;
+	int pid = 0;
+	unsigned long long start = 0;
+	struct stat st;
+
+	if (util_read_file(p, &text, &len, &e2) < 0) {
+		berth_error_release(&e2);
+		/* made a moment ago, its owner file not written yet */
+		return stat(dir, &st) == 0 && st.st_mtime + 60 < time(NULL);
+	}
+	if (sscanf(text, "%d %llu", &pid, &start) != 2 || pid <= 0)
+		return 1;
+	return !ctr_pid_alive(pid, start, NULL);
+}
+
+void bfs_sweep(struct engine *e)
+{
+	cleanup_free char *tmp = engine_path(e, "tmp");
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		cleanup_free char *dir = NULL;
+		cleanup_free char *prefix = NULL;
+		struct mountinfo mi = {0};
+		berth_error_t e2 = NULL;
+		json_t *all = NULL, *r;
+		size_t i;
+		if (strncmp(de->d_name, "build-", 6) != 0)
+			continue;
+		dir = xasprintf("%s/%s", tmp, de->d_name);
+		if (!stale_build(dir))
+			continue;
+		/* its RUN containers (named after it), its overlays, its directory */
+		prefix = xasprintf("%s-", de->d_name);
+		if (ctr_list(e, &all, &e2) == 0)
+			json_array_foreach(all, i, r)
+			{
+				const char *name =
+				    json_string_value(json_object_get(r, "name")) ?: "";
+				const char *id = json_string_value(json_object_get(r, "id")) ?: "";
+				if (strncmp(name, prefix, strlen(prefix)) == 0 &&
+				    ctr_remove(e, id, true, &e2) < 0)
+					log_warning("%s", e2->msg);
+				berth_error_release(&e2);
+			}
+		json_decref(all);
+		berth_error_release(&e2);
+		if (mountinfo_load("/proc/self/mountinfo", &mi, &e2) == 0)
+			for (size_t k = mi.n; k-- > 0;)
+				if (strncmp(mi.v[k].point, dir, strlen(dir)) == 0 &&
+				    mi.v[k].point[strlen(dir)] == '/')
+					umount2(mi.v[k].point, MNT_DETACH);
+		mountinfo_release(&mi);
+		berth_error_release(&e2);
+		util_rm_rf(dir, &e2);
+		berth_error_release(&e2);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* ---- the cache ------------------------------------------------------------------------------- */
 int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer)
 {
@@ -1006,6 +1089,7 @@ int build_cache_prune(struct engine *e, size_t *n, berth_error_t *err)
 	struct dirent *de;
 
 	*n = 0;
+	bfs_sweep(e);
 	if (engine_lock(e, err) < 0)
 		return -1;
 	d = opendir(dir);

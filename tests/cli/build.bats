@@ -321,6 +321,26 @@ EOF
 	assert_build_left_nothing
 }
 
+@test "build: what a killed build left (its RUN container, overlays, directory) goes at the next build" {
+	echo f >"$CTX/f"
+	printf 'FROM busybox\nCOPY f /f\nRUN touch /started; sleep 300\n' >"$CTX/Containerfile"
+	"$BERTH" --root "$ROOT" build "$CTX" >/dev/null 2>&1 &
+	local pid=$! i
+	for i in $(seq 200); do
+		if b ps -a --format json | jq -r '.[].name' | grep -q '^build-'; then break; fi
+		sleep 0.1
+	done
+	b ps -a --format json | jq -r '.[].name' | grep -q '^build-'
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ -n "$(ls "$ROOT/tmp")" ] || false
+	[ -n "$(ls "$ROOT/containers")" ] || false
+	printf 'FROM busybox\nENV X=1\n' >"$CTX/Containerfile"
+	run -0 b build -q "$CTX"
+	assert_build_left_nothing
+	[ -z "$(ls "$ROOT/runtime" 2>/dev/null)" ] || false
+}
+
 @test "build: ADD of a URL downloads it (a 0600 file, its content in the cache key); refused without network" {
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo "remote v1" >"$BATS_TEST_TMPDIR/www/file.txt"
