@@ -277,9 +277,9 @@ static struct stage *stage_named(struct bctx *b, const char *name, size_t upto, 
 	unsigned long idx = strtoul(name, &end, 10);
 
 	for (size_t i = 0; i < upto; i++)
-		if (b->st[i].name && strcasecmp(b->st[i].name, name) == 0)
+		if (b->st[i].config && b->st[i].name && strcasecmp(b->st[i].name, name) == 0)
 			return &b->st[i];
-	if (index && name[0] && *end == '\0' && idx < upto)
+	if (index && name[0] && *end == '\0' && idx < upto && b->st[idx].config)
 		return &b->st[idx];
 	return NULL;
 }
@@ -1290,11 +1290,90 @@ out:
 	return r;
 }
 
+/* The stages the last one (up to `last`) needs, by their FROM and COPY --from references
+ * (names, or numbers for --from); a reference with a variable counts as all earlier stages.
+ * needed[k] for the k-th FROM. */
+static bool *stages_needed(struct bctx *b, size_t last, size_t nst)
+{
+	size_t *from_at = xmalloc0((nst + 1) * sizeof(size_t));
+	char **names = xmalloc0((nst + 1) * sizeof(char *));
+	bool *needed = xmalloc0((nst + 1) * sizeof(bool));
+	size_t *stack = xmalloc0((nst + 1) * sizeof(size_t));
+	size_t k = 0, top = 0;
+
+	for (size_t i = 0; i < last && k < nst; i++) {
+		char **w;
+		size_t n;
+		berth_error_t e2 = NULL;
+		if (b->bf.v[i].kind != BF_FROM)
+			continue;
+		from_at[k] = i;
+		if (bf_expand_words("FROM", b->bf.v[i].args[0], b->bf.escape, NULL, NULL, &w, &n,
+		                    &e2) == 0) {
+			if (n == 3)
+				names[k] = xstrdup(w[2]);
+			bf_words_free(w, n);
+		}
+		berth_error_release(&e2);
+		k++;
+	}
+	from_at[nst] = last;
+	if (nst == 0)
+		goto out;
+	needed[nst - 1] = true;
+	stack[top++] = nst - 1;
+	while (top > 0) {
+		size_t j = stack[--top];
+		for (size_t i = from_at[j]; i < from_at[j + 1]; i++) {
+			const struct bf_insn *in = &b->bf.v[i];
+			cleanup_free char *ref = NULL;
+			bool number = false;
+			if (in->kind == BF_FROM) {
+				char **w;
+				size_t n;
+				berth_error_t e2 = NULL;
+				if (bf_expand_words("FROM", in->args[0], b->bf.escape, NULL, NULL,
+				                    &w, &n, &e2) == 0 &&
+				    n > 0)
+					ref = xstrdup(w[0]);
+				if (e2 == NULL)
+					bf_words_free(w, n);
+				berth_error_release(&e2);
+			} else if (in->kind == BF_COPY && bf_flag(in, "from")) {
+				ref = xstrdup(bf_flag(in, "from"));
+				number = true;
+			}
+			if (ref == NULL)
+				continue;
+			for (size_t m = 0; m < j; m++) {
+				char buf[32];
+				snprintf(buf, sizeof(buf), "%zu", m);
+				if (needed[m])
+					continue;
+				if (strchr(ref, '$') ||
+				    (names[m] && strcasecmp(names[m], ref) == 0) ||
+				    (number && strcmp(buf, ref) == 0)) {
+					needed[m] = true;
+					stack[top++] = m;
+				}
+			}
+		}
+	}
+out:
+	for (size_t m = 0; m < nst; m++)
+		free(names[m]);
+	free(names);
+	free(from_at);
+	free(stack);
+	return needed;
+}
+
 int build_image(struct engine *e, const struct build_opts *o, char **id, berth_error_t *err)
 {
 	struct bctx b = {.e = e, .o = o, .ctxfd = -1, .ts = -1};
-	size_t first = 0, last, i;
+	size_t first = 0, last, i, n_stages = 0;
 	struct stage *s = NULL;
+	bool *needed = NULL, skip = false;
 	int r = -1;
 
 	for (i = 0; i < o->n_tags; i++)
@@ -1383,6 +1462,7 @@ int build_image(struct engine *e, const struct build_opts *o, char **id, berth_e
 			goto out;
 		}
 		b.st = xmalloc0((nst + 1) * sizeof(*b.st));
+		n_stages = nst;
 	}
 	b.steps = last;
 	bfs_sweep(e);
@@ -1394,12 +1474,23 @@ int build_image(struct engine *e, const struct build_opts *o, char **id, berth_e
 		goto out;
 	}
 	bfs_mark_owner(b.tmp);
+	needed = stages_needed(&b, last, n_stages);
 	for (i = first; i < last; i++) {
 		const struct bf_insn *in = &b.bf.v[i];
 		cleanup_free char *what = xasprintf("%s:%d: %s", b.file, in->line, in->keyword);
-		say(&b, "STEP %zu/%zu: %s\n", i + 1, b.steps, in->text);
 		if (in->kind == BF_FROM) {
 			s = &b.st[b.n_st++];
+			skip = !needed[b.n_st - 1];
+			if (skip) {
+				say(&b, "STEP %zu/%zu: %s (not needed: skipped)\n", i + 1, b.steps,
+				    in->text);
+				continue;
+			}
+		}
+		if (skip)
+			continue;
+		say(&b, "STEP %zu/%zu: %s\n", i + 1, b.steps, in->text);
+		if (in->kind == BF_FROM) {
 			if (do_from(&b, s, b.n_st - 1, what, in, err) < 0)
 				goto out;
 			continue;
@@ -1432,6 +1523,7 @@ out:
 	for (i = 0; i < b.n_st; i++)
 		stage_free(&b.st[i]);
 	free(b.st);
+	free(needed);
 	bf_file_free(&b.bf);
 	free(b.path);
 	bf_ignore_free(&b.ig);

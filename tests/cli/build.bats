@@ -76,13 +76,18 @@ WORKDIR /src
 COPY hello.c ./
 RUN ["gcc", "-static", "-O2", "-o", "/hello", "hello.c"]
 
+# a stage the result does not need is not built
+FROM busybox AS unused
+RUN exit 1
+
 FROM scratch
 COPY --from=build /hello /usr/bin/hello
 ENTRYPOINT ["/usr/bin/hello"]
 EOF
 	run -0 b build -t hello "$CTX"
-	[[ "$output" == *"STEP 1/7: FROM toolchain AS build"* ]] || false
-	[[ "$output" == *"STEP 5/7: FROM scratch"* ]] || false
+	[[ "$output" == *"STEP 1/9: FROM toolchain AS build"* ]] || false
+	[[ "$output" == *"STEP 5/9: FROM busybox AS unused (not needed: skipped)"* ]] || false
+	[[ "$output" == *"STEP 7/9: FROM scratch"* ]] || false
 	[[ "$output" == *"Successfully tagged hello:latest"* ]] || false
 	run -0 b run --rm hello
 	[ "$output" = "hello from /usr/bin/hello, built by berth" ]
