@@ -97,8 +97,26 @@ struct tarw {
 	struct archive *a;
 	long long ts;
 	size_t n;
+	json_t *links; /* "dev:ino" -> the path of a file with more than one link, written once */
 	berth_error_t *err;
 };
+
+/* The extended attributes of fd but trusted.* (overlayfs' own): file capabilities, ACLs. */
+static void tar_xattrs(struct archive_entry *en, int fd)
+{
+	char names[4096], value[4096];
+	ssize_t n = flistxattr(fd, names, sizeof(names));
+
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
+		ssize_t vl;
+		if (strncmp(names + i, "trusted.", 8) == 0)
+			continue;
+		vl = fgetxattr(fd, names + i, value, sizeof(value));
+		if (vl >= 0)
+			dlib_archive()->archive_entry_xattr_add_entry(en, names + i, value,
+			                                              (size_t)vl);
+	}
+}
 
 static int name_cmp(const void *a, const void *b)
 {
@@ -142,7 +160,10 @@ static void names_free(char **v, size_t n)
 	free(v);
 }
 
-static int tar_header(struct tarw *t, const char *path, const struct stat *st, const char *link)
+/* An entry: link a symlink's target, hard the path this file was written as before, fd (or
+ * -1) what its xattrs are read from. */
+static int tar_header(struct tarw *t, const char *path, const struct stat *st, const char *link,
+                      const char *hard, int fd)
 {
 	struct archive_entry *en = dlib_archive()->archive_entry_new();
 	int r;
@@ -153,7 +174,11 @@ static int tar_header(struct tarw *t, const char *path, const struct stat *st, c
 	dlib_archive()->archive_entry_set_uid(en, st->st_uid);
 	dlib_archive()->archive_entry_set_gid(en, st->st_gid);
 	dlib_archive()->archive_entry_set_mtime(en, t->ts >= 0 ? (time_t)t->ts : st->st_mtime, 0);
-	dlib_archive()->archive_entry_set_size(en, S_ISREG(st->st_mode) ? st->st_size : 0);
+	dlib_archive()->archive_entry_set_size(en, S_ISREG(st->st_mode) && !hard ? st->st_size : 0);
+	if (hard)
+		dlib_archive()->archive_entry_set_hardlink(en, hard);
+	if (fd >= 0)
+		tar_xattrs(en, fd);
 	if (link)
 		dlib_archive()->archive_entry_set_symlink(en, link);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
@@ -220,7 +245,7 @@ static int tar_dir(struct tarw *t, int dfd, const char *prefix)
 			cleanup_free char *wh = xasprintf("%s.wh.%s", prefix, names[i]);
 			struct stat w = {.st_mode = S_IFREG | 0644};
 			w.st_mtime = st.st_mtime;
-			if (tar_header(t, wh, &w, NULL) < 0)
+			if (tar_header(t, wh, &w, NULL, NULL, -1) < 0)
 				goto out;
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[PATH_MAX];
@@ -230,7 +255,7 @@ static int tar_dir(struct tarw *t, int dfd, const char *prefix)
 				goto out;
 			}
 			target[l] = '\0';
-			if (tar_header(t, path, &st, target) < 0)
+			if (tar_header(t, path, &st, target, NULL, -1) < 0)
 				goto out;
 		} else if (S_ISDIR(st.st_mode)) {
 			cleanup_close int fd =
@@ -242,14 +267,14 @@ static int tar_dir(struct tarw *t, int dfd, const char *prefix)
 				berth_error(t->err, errno, "open `%s`", path);
 				goto out;
 			}
-			if (tar_header(t, sub, &st, NULL) < 0)
+			if (tar_header(t, sub, &st, NULL, NULL, fd) < 0)
 				goto out;
 			vl = fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v));
 			if (vl == 1 && v[0] == 'y') {
 				cleanup_free char *opq = xasprintf("%s.wh..wh..opq", sub);
 				struct stat w = {.st_mode = S_IFREG | 0644};
 				w.st_mtime = st.st_mtime;
-				if (tar_header(t, opq, &w, NULL) < 0)
+				if (tar_header(t, opq, &w, NULL, NULL, -1) < 0)
 					goto out;
 			}
 			if (tar_dir(t, fd, sub) < 0)
@@ -260,12 +285,25 @@ static int tar_dir(struct tarw *t, int dfd, const char *prefix)
 			char buf[65536];
 			ssize_t k;
 			off_t left = st.st_size;
+			char key[64];
+			const char *hard = NULL;
 			if (fd < 0) {
 				berth_error(t->err, errno, "open `%s`", path);
 				goto out;
 			}
-			if (tar_header(t, path, &st, NULL) < 0)
+			if (st.st_nlink > 1) {
+				/* a hard link to a file written already: a link entry */
+				snprintf(key, sizeof(key), "%llu:%llu",
+				         (unsigned long long)st.st_dev,
+				         (unsigned long long)st.st_ino);
+				hard = json_string_value(json_object_get(t->links, key));
+				if (hard == NULL)
+					json_object_set_new(t->links, key, json_string(path));
+			}
+			if (tar_header(t, path, &st, NULL, hard, fd) < 0)
 				goto out;
+			if (hard)
+				left = 0;
 			while (left > 0 && (k = read(fd, buf, sizeof(buf))) > 0) {
 				if (k > left)
 					k = (ssize_t)left;
@@ -281,7 +319,7 @@ static int tar_dir(struct tarw *t, int dfd, const char *prefix)
 				goto out;
 			}
 		} else {
-			if (tar_header(t, path, &st, NULL) < 0)
+			if (tar_header(t, path, &st, NULL, NULL, -1) < 0)
 				goto out;
 		}
 	}
@@ -320,7 +358,7 @@ int bfs_commit_layer(struct engine *e, const char *upper, const char *tmp, long 
 	cleanup_free char *blob = NULL;
 	cleanup_close int fd = open(tarp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	cleanup_close int ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct tarw t = {.ts = ts, .err = err};
+	struct tarw t = {.ts = ts, .err = err, .links = json_object()};
 	bool had_lock = e->lock_fd >= 0;
 	berth_error_t e2 = NULL;
 	int r = -1;
@@ -335,6 +373,7 @@ int bfs_commit_layer(struct engine *e, const char *upper, const char *tmp, long 
 	if (dlib_archive()->archive_write_open_fd(t.a, fd) != ARCHIVE_OK) {
 		berth_error(err, 0, "`%s`: %s", tarp, dlib_archive()->archive_error_string(t.a));
 		dlib_archive()->archive_write_free(t.a);
+		json_decref(t.links);
 		return -1;
 	}
 	r = tar_dir(&t, ufd, "");
@@ -342,6 +381,7 @@ int bfs_commit_layer(struct engine *e, const char *upper, const char *tmp, long 
 		r = berth_error(err, 0, "`%s`: %s", tarp,
 		                dlib_archive()->archive_error_string(t.a));
 	dlib_archive()->archive_write_free(t.a);
+	json_decref(t.links);
 	if (r < 0)
 		goto out;
 	r = -1;

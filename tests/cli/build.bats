@@ -181,7 +181,7 @@ ADD pkg.tar.gz /opt/
 COPY pkg.tar.gz /kept/
 COPY . /all/
 COPY tree/ /
-RUN mkdir -p /o && touch /o/old
+RUN mkdir -p /o && touch /o/old && echo h > /h1 && ln /h1 /h2
 RUN rm /g/a.txt && rm -r /o && mkdir /o && touch /o/new
 EOF
 	run -0 b build -t files "$CTX"
@@ -199,6 +199,9 @@ EOF
 	run -0 tar -tf "$ROOT/images/blobs/sha256/${last#sha256:}"
 	[[ "$output" == *"g/.wh.a.txt"* ]] || false
 	[[ "$output" == *"o/.wh..wh..opq"* ]] || false
+	# a hard link made by RUN stays one (one file, two names)
+	run -0 b run --rm files sh -c 'stat -c "%h %i" /h1 /h2 | uniq | wc -l; stat -c %h /h2'
+	[ "$output" = "$(printf '1\n2')" ]
 	# each filesystem step is a layer; the base's one below them
 	[ "$(cfg files '.manifest.layers | length')" = 10 ]
 	[ "$(cfg files '[.config.history[] | select(.empty_layer != true)] | length')" = 10 ]
@@ -206,6 +209,22 @@ EOF
 	printf 'FROM busybox\nCOPY skip.log /\n' >"$CTX/Containerfile"
 	run -125 b build -q "$CTX"
 	[ "$output" = 'berth: build: Containerfile:2: COPY: `skip.log`: excluded by .dockerignore' ]
+}
+
+@test "build: extended attributes (a file capability) are kept in the layer" {
+	command -v setcap >/dev/null || skip "setcap not installed (libcap2-bin)"
+	mkdir -p "$BATS_TEST_TMPDIR/x"
+	cp /bin/true "$BATS_TEST_TMPDIR/x/capfile"
+	setcap cap_net_raw+ep "$BATS_TEST_TMPDIR/x/capfile"
+	tar --xattrs --xattrs-include='*' -C "$BATS_TEST_TMPDIR/x" -cf "$CTX/x.tar" capfile
+	printf 'FROM busybox\nADD x.tar /xa/\n' >"$CTX/Containerfile"
+	run -0 b build -q -t xattrs "$CTX"
+	local d
+	d=$(cfg xattrs '.config.rootfs.diff_ids[-1]' | tr -d '"')
+	run -0 getcap "$ROOT/layers/${d#sha256:}/xa/capfile"
+	[[ "$output" == *"cap_net_raw=ep"* ]] || false
+	run -0 tar --xattrs --xattrs-include='*' -tvf "$ROOT/images/blobs/sha256/${d#sha256:}"
+	[[ "$output" == *"xa/capfile"* ]] || false
 }
 
 @test "build: a rebuild hits the cache at every step; a changed file rebuilds from its step on" {
