@@ -126,11 +126,14 @@ ONBUILD RUN echo triggered
 ENV SUB1=${APP:-x} SUB2=${NOPE:-dflt} SUB3=${APP:+alt} SUB4=${NOPE:+alt} SUB5=\$APP SUB6='$APP' SUB7=${EMPTY:-unset}
 CMD echo $APP
 MAINTAINER someone
+ENV SCOPE1=${BASE:-not-in-scope}
+ARG BASE
+ENV SCOPE2=$BASE
 EOF
 	run -0 b build -q --build-arg VERSION=2.5 --label built.by=bats -t cfgimg "$CTX"
 	local c
 	c=$(b image inspect cfgimg | jq -c .config.config)
-	[ "$(jq -c .Env <<<"$c")" = '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","APP=demo","PATHS=/a /b","OLD_FORM=value with spaces","SUB1=demo","SUB2=dflt","SUB3=alt","SUB4=","SUB5=$APP","SUB6=$APP","SUB7=unset"]' ]
+	[ "$(jq -c .Env <<<"$c")" = '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","APP=demo","PATHS=/a /b","OLD_FORM=value with spaces","SUB1=demo","SUB2=dflt","SUB3=alt","SUB4=","SUB5=$APP","SUB6=$APP","SUB7=unset","SCOPE1=not-in-scope","SCOPE2=busybox"]' ]
 	[ "$(jq -c .Labels <<<"$c")" = '{"built.by":"bats","org.example.version":"2.5","quoted key":"yes"}' ]
 	[ "$(jq -c .ExposedPorts <<<"$c")" = '{"53/udp":{},"80/tcp":{}}' ]
 	[ "$(jq -c .Volumes <<<"$c")" = '{"/data":{}}' ]
