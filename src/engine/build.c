@@ -284,6 +284,20 @@ static struct stage *stage_named(struct bctx *b, const char *name, size_t upto, 
 	return NULL;
 }
 
+struct pull_arg {
+	struct engine *e;
+	const char *ref;
+	struct reg_opts ro;
+};
+
+static int pull_child(void *arg, berth_error_t *err)
+{
+	struct pull_arg *pa = arg;
+	cleanup_free char *id = NULL;
+
+	return image_pull(pa->e, pa->ref, &pa->ro, &id, err);
+}
+
 /* An image by the --pull policy. */
 static int get_image(struct bctx *b, const char *ref, const char *platform, struct image **img,
                      berth_error_t *err)
@@ -292,10 +306,13 @@ static int get_image(struct bctx *b, const char *ref, const char *platform, stru
 	bool have = strcmp(pull, "always") != 0 && image_present(b->e, ref);
 
 	if (!have && strcmp(pull, "never") != 0) {
-		struct reg_opts ro = {
-		    .platform = platform, .tls_verify = true, .quiet = b->o->quiet};
-		cleanup_free char *id = NULL;
-		if (image_pull(b->e, ref, &ro, &id, err) < 0)
+		struct pull_arg pa = {.e = b->e,
+		                      .ref = ref,
+		                      .ro = {.platform = platform,
+		                             .tls_verify = !b->o->no_tls_verify,
+		                             .quiet = b->o->quiet}};
+		/* in a child: pull's threads never live in this process, which forks containers */
+		if (bfs_child(pull_child, &pa, err) < 0)
 			return -1;
 	}
 	return image_find_platform(b->e, ref, platform, img, err);

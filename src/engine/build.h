@@ -24,6 +24,7 @@ struct build_opts {
 	const char *pull;     /* --pull missing (NULL), always, never */
 	const char *network;  /* RUN's network: bridge (NULL), none, host, NAME */
 	bool no_cache, quiet;
+	bool no_tls_verify; /* --tls-verify=false: pulls accept any certificate, plain HTTP */
 	bool has_timestamp; /* --timestamp or SOURCE_DATE_EPOCH */
 	long long timestamp;
 };

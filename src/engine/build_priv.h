@@ -47,6 +47,10 @@ struct bfs_copy {
 };
 int bfs_copy(const struct bfs_copy *c, berth_error_t *err);
 
+/* fn(arg) in a child process (its failure's line passed back): for what starts threads (libcurl's
+ * resolver, pull's workers), so that the build's process, which forks containers, never has
+ * one. */
+int bfs_child(int (*fn)(void *arg, berth_error_t *err), void *arg, berth_error_t *err);
 /* ADD's URL downloaded into file (made, 0600), in a child process. */
 int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t *err);
 

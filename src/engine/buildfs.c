@@ -901,19 +901,18 @@ static size_t fetch_write(char *data, size_t size, size_t nm, void *arg)
 	return util_write_all(*(int *)arg, data, size * nm) < 0 ? 0 : size * nm;
 }
 
-/* In a child, so that curl's resolver thread never lives in the build's process (which forks
- * containers after): one line back through a pipe on failure. */
-int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t *err)
+int bfs_child(int (*fn)(void *arg, berth_error_t *err), void *arg, berth_error_t *err)
 {
 	int p[2];
 	pid_t pid;
-	char msg[512];
+	char msg[1024];
 	ssize_t n;
 	int st;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_error(err, errno, "pipe");
 	fflush(stdout);
+	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -922,40 +921,13 @@ int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t
 	}
 	if (pid == 0) {
 		berth_error_t e2 = NULL;
-		int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		CURL *c;
-		CURLcode r;
-		long code = 0;
 		close(p[0]);
-		if (fd < 0 || dlib_curl_load(&e2) < 0) {
-			const char *m = fd < 0 ? strerror(errno) : e2->msg;
+		if (fn(arg, &e2) < 0) {
+			const char *m = e2 && e2->msg ? e2->msg : "failed";
 			util_write_all(p[1], m, strlen(m));
 			_exit(1);
 		}
-		c = dl_curl.curl_easy_init();
-		dl_curl.curl_easy_setopt(c, CURLOPT_URL, url);
-		dl_curl.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		dl_curl.curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		dl_curl.curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-		dl_curl.curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-		dl_curl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		dl_curl.curl_easy_setopt(c, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
-		dl_curl.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-		dl_curl.curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		dl_curl.curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-		dl_curl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
-		dl_curl.curl_easy_setopt(c, CURLOPT_WRITEDATA, &fd);
-		r = dl_curl.curl_easy_perform(c);
-		dl_curl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		if (r != CURLE_OK || code >= 400) {
-			char m[256];
-			if (r != CURLE_OK)
-				snprintf(m, sizeof(m), "%s", dl_curl.curl_easy_strerror(r));
-			else
-				snprintf(m, sizeof(m), "HTTP status %ld", code);
-			util_write_all(p[1], m, strlen(m));
-			_exit(1);
-		}
+		fflush(stdout);
 		_exit(0);
 	}
 	close(p[1]);
@@ -965,8 +937,54 @@ int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return berth_error(err, 0, "%s: `%s`: %s", what, url,
-		                   msg[0] ? msg : "download failed");
+		return berth_error(err, 0, "%s", msg[0] ? msg : "failed");
+	return 0;
+}
+
+struct fetch {
+	const char *url, *file;
+};
+
+static int fetch_child(void *arg, berth_error_t *err)
+{
+	struct fetch *f = arg;
+	int fd = open(f->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CURL *c;
+	CURLcode r;
+	long code = 0;
+
+	if (fd < 0)
+		return berth_error(err, errno, "create `%s`", f->file);
+	if (dlib_curl_load(err) < 0)
+		return -1;
+	c = dl_curl.curl_easy_init();
+	dl_curl.curl_easy_setopt(c, CURLOPT_URL, f->url);
+	dl_curl.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	dl_curl.curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	dl_curl.curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
+	dl_curl.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	dl_curl.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
+	dl_curl.curl_easy_setopt(c, CURLOPT_WRITEDATA, &fd);
+	r = dl_curl.curl_easy_perform(c);
+	dl_curl.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (r != CURLE_OK)
+		return berth_error(err, 0, "%s", dl_curl.curl_easy_strerror(r));
+	if (code >= 400)
+		return berth_error(err, 0, "HTTP status %ld", code);
+	return 0;
+}
+
+int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t *err)
+{
+	struct fetch f = {.url = url, .file = file};
+
+	if (bfs_child(fetch_child, &f, err) < 0)
+		return berth_error_prefix(err, "%s: `%s`", what, url);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 load helpers
 load engine-helpers
 load podman-helpers
+load registry-helpers
 
 CACHE=/var/cache/berth
 
@@ -18,6 +19,7 @@ setup() {
 
 teardown() {
 	if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; fi
+	stop_pidfile "$BATS_TEST_TMPDIR/reg/pid"
 	engine_rm_all
 	podman_teardown_file
 }
@@ -416,6 +418,24 @@ s.serve_forever()' "$BATS_TEST_TMPDIR/www" "$BATS_TEST_TMPDIR/port" 2>/dev/null 
 	[ "$(cfg rv .config.architecture)" = '"riscv64"' ]
 	run -0 b run --rm --platform linux/riscv64 rv
 	[ "$output" = "riscv64 riscv64" ]
+}
+
+@test "build: FROM pulls an image the store lacks (--pull missing, always, never)" {
+	command -v docker-registry >/dev/null || skip "docker-registry not installed"
+	start_registry "$BATS_TEST_TMPDIR/reg"
+	local ref=127.0.0.1:$REG_PORT/base:1
+	b tag busybox base:1
+	run -0 b push -q --tls-verify=false base:1 "$ref"
+	run -0 b rmi base:1
+	printf 'FROM %s\nRUN echo pulled > /p\n' "$ref" >"$CTX/Containerfile"
+	run -125 b build -q --pull=never "$CTX"
+	[[ "$output" == *"Containerfile:1: FROM: "* ]] || false
+	run -0 b build -q --tls-verify=false -t frompull "$CTX"
+	run -0 b image inspect "$ref"
+	run -0 b run --rm frompull cat /p
+	[ "$output" = pulled ]
+	run -0 b build --pull=always --tls-verify=false -t frompull "$CTX"
+	[[ "$output" == *"Using cache"* ]] || false
 }
 
 @test "build: RUN's network follows --network" {

@@ -10,12 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_BUILD_ARG = 256, O_TARGET, O_PLATFORM, O_NO_CACHE, O_PULL, O_NETWORK, O_LABEL, O_TS };
+enum {
+	O_BUILD_ARG = 256,
+	O_TARGET,
+	O_PLATFORM,
+	O_NO_CACHE,
+	O_PULL,
+	O_NETWORK,
+	O_LABEL,
+	O_TS,
+	O_TLS
+};
 
 static const char build_usage[] =
     "usage: berth build [-t NAME[:TAG]]… [-f FILE] [--build-arg K=V]… [--target STAGE]\n"
     "  [--platform OS/ARCH] [--no-cache] [--pull[=missing|always|never]] [--network MODE]\n"
-    "  [--label K=V]… [--timestamp EPOCH] [-q] CONTEXT";
+    "  [--label K=V]… [--timestamp EPOCH] [--tls-verify=false] [-q] CONTEXT";
 
 static void push(char ***v, size_t *n, char *s)
 {
@@ -47,6 +57,7 @@ BERTH_CMD(build)
 	    {"network", required_argument, NULL, O_NETWORK},
 	    {"label", required_argument, NULL, O_LABEL},
 	    {"timestamp", required_argument, NULL, O_TS},
+	    {"tls-verify", optional_argument, NULL, O_TLS},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -103,6 +114,15 @@ BERTH_CMD(build)
 			break;
 		case 'q':
 			o.quiet = true;
+			break;
+		case O_TLS:
+			if (optarg && strcmp(optarg, "false") == 0) {
+				o.no_tls_verify = true;
+			} else if (optarg && strcmp(optarg, "true") != 0) {
+				berth_error(err, 0, "bad --tls-verify `%s`: expected true or false",
+				            optarg);
+				goto out;
+			}
 			break;
 		default:
 			r = CLI_RET(c);
