@@ -25,36 +25,6 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-struct stage {
-	char *name;     /* AS NAME, lower case; or NULL */
-	json_t *config; /* the image config being made */
-	json_t *descs;  /* the manifest's layer descriptors */
-	char **layers;  /* diff hex, bottom first */
-	size_t n_layers;
-	char chain[65];
-	json_t *args; /* ARGs in scope: name -> value or null */
-	bool cmd_here, done;
-};
-
-struct bctx {
-	struct engine *e;
-	const struct build_opts *o;
-	const char *file; /* what messages name: -f's, else Containerfile or Dockerfile */
-	char *path;
-	struct bf_file bf;
-	char *tmp;
-	int ctxfd;
-	struct bf_ignore ig;
-	json_t *meta;  /* ARGs before the first FROM: name -> value or null */
-	json_t *bargs; /* --build-arg: name -> value */
-	json_t *used;  /* the build args some ARG took */
-	struct stage *st;
-	size_t n_st;
-	size_t step, steps, n_dirs;
-	long long ts; /* -1: now */
-	char created[40];
-};
-
 /* ---- small helpers ------------------------------------------------------------------------ */
 static void chain_next(char out[65], const char *prev, const char *a, const char *b)
 {
@@ -87,7 +57,7 @@ static const char *host_arch(void)
 	return m;
 }
 
-static json_t *cfg(struct stage *s)
+json_t *build_cfg(struct stage *s)
 {
 	json_t *c = json_object_get(s->config, "config");
 
@@ -150,12 +120,6 @@ static void say(struct bctx *b, const char *fmt, ...)
 }
 
 /* ---- variables ---------------------------------------------------------------------------- */
-struct scope {
-	struct bctx *b;
-	struct stage *s; /* NULL: FROM's (the ARGs before the first FROM) */
-	const char *undeclared;
-};
-
 static const char *env_get(json_t *env, const char *name)
 {
 	size_t l = strlen(name), i;
@@ -170,13 +134,13 @@ static const char *env_get(json_t *env, const char *name)
 	return NULL;
 }
 
-static const char *scope_lookup(const char *name, void *ctx)
+const char *build_scope_lookup(const char *name, void *ctx)
 {
 	struct scope *sc = ctx;
 	json_t *args = sc->s ? sc->s->args : sc->b->meta;
 	const char *v;
 
-	if (sc->s && (v = env_get(json_object_get(cfg(sc->s), "Env"), name)) != NULL)
+	if (sc->s && (v = env_get(json_object_get(build_cfg(sc->s), "Env"), name)) != NULL)
 		return v;
 	if (json_object_get(args, name))
 		return json_string_value(json_object_get(args, name));
@@ -186,7 +150,7 @@ static const char *scope_lookup(const char *name, void *ctx)
 	return NULL;
 }
 
-static int scope_check(struct scope *sc, const char *what, berth_error_t *err)
+int build_scope_check(struct scope *sc, const char *what, berth_error_t *err)
 {
 	if (sc->undeclared)
 		return berth_error(err, 0,
@@ -196,8 +160,8 @@ static int scope_check(struct scope *sc, const char *what, berth_error_t *err)
 	return 0;
 }
 
-static int expand_words(struct bctx *b, struct stage *s, const char *what, const struct bf_insn *in,
-                        char ***w, size_t *n, berth_error_t *err)
+int build_expand_words(struct bctx *b, struct stage *s, const char *what, const struct bf_insn *in,
+                       char ***w, size_t *n, berth_error_t *err)
 {
 	struct scope sc = {.b = b, .s = s};
 
@@ -205,32 +169,32 @@ static int expand_words(struct bctx *b, struct stage *s, const char *what, const
 		*w = xmalloc0((in->n_args + 1) * sizeof(char *));
 		*n = 0;
 		for (size_t i = 0; i < in->n_args; i++) {
-			if (bf_expand(what, in->args[i], b->bf.escape, scope_lookup, &sc, &(*w)[i],
-			              err) < 0) {
+			if (bf_expand(what, in->args[i], b->bf.escape, build_scope_lookup, &sc,
+			              &(*w)[i], err) < 0) {
 				bf_words_free(*w, i);
 				return -1;
 			}
 			(*n)++;
 		}
-	} else if (bf_expand_words(what, in->args[0], b->bf.escape, scope_lookup, &sc, w, n, err) <
-	           0) {
+	} else if (bf_expand_words(what, in->args[0], b->bf.escape, build_scope_lookup, &sc, w, n,
+	                           err) < 0) {
 		return -1;
 	}
-	if (scope_check(&sc, what, err) < 0) {
+	if (build_scope_check(&sc, what, err) < 0) {
 		bf_words_free(*w, *n);
 		return -1;
 	}
 	return 0;
 }
 
-static int expand_one(struct bctx *b, struct stage *s, const char *what, const char *text,
-                      char **out, berth_error_t *err)
+int build_expand_one(struct bctx *b, struct stage *s, const char *what, const char *text,
+                     char **out, berth_error_t *err)
 {
 	struct scope sc = {.b = b, .s = s};
 
-	if (bf_expand(what, text, b->bf.escape, scope_lookup, &sc, out, err) < 0)
+	if (bf_expand(what, text, b->bf.escape, build_scope_lookup, &sc, out, err) < 0)
 		return -1;
-	if (scope_check(&sc, what, err) < 0) {
+	if (build_scope_check(&sc, what, err) < 0) {
 		free(*out);
 		return -1;
 	}
@@ -246,8 +210,8 @@ static int do_arg(struct bctx *b, struct stage *s, const char *what, const struc
 	size_t n;
 	json_t *args = s ? s->args : b->meta;
 
-	if (bf_pairs(what, in->args[0], b->bf.escape, false, false, scope_lookup, &sc, &k, &v, &n,
-	             err) < 0)
+	if (bf_pairs(what, in->args[0], b->bf.escape, false, false, build_scope_lookup, &sc, &k, &v,
+	             &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		json_t *ba = json_object_get(b->bargs, k[i]);
@@ -387,11 +351,12 @@ static int do_from(struct bctx *b, struct stage *s, size_t idx, const char *what
 	struct stage *from;
 	int r = -1;
 
-	if (bf_expand_words(what, in->args[0], b->bf.escape, scope_lookup, &sc, &w, &n, err) < 0)
+	if (bf_expand_words(what, in->args[0], b->bf.escape, build_scope_lookup, &sc, &w, &n, err) <
+	    0)
 		return -1;
-	if (scope_check(&sc, what, err) < 0 || n < 1)
+	if (build_scope_check(&sc, what, err) < 0 || n < 1)
 		goto out;
-	if (pf && bf_expand(what, pf, b->bf.escape, scope_lookup, &sc, &platform, err) < 0)
+	if (pf && bf_expand(what, pf, b->bf.escape, build_scope_lookup, &sc, &platform, err) < 0)
 		goto out;
 	if (!platform && b->o->platform)
 		platform = xstrdup(b->o->platform);
@@ -433,8 +398,8 @@ static int do_from(struct bctx *b, struct stage *s, size_t idx, const char *what
 		stage_from_image(b, s, img, platform);
 		image_free(img);
 		/* the base image's ONBUILD triggers, run now */
-		onbuild = json_incref(json_object_get(cfg(s), "OnBuild"));
-		json_object_del(cfg(s), "OnBuild");
+		onbuild = json_incref(json_object_get(build_cfg(s), "OnBuild"));
+		json_object_del(build_cfg(s), "OnBuild");
 		json_array_foreach(onbuild, i, t)
 		{
 			struct bf_insn sub;
@@ -527,9 +492,9 @@ static char *step_dir(struct bctx *b)
 	return xasprintf("%s/s%zu", b->tmp, b->n_dirs++);
 }
 
-static json_t *shell_of(struct stage *s)
+json_t *build_shell(struct stage *s)
 {
-	json_t *sh = json_object_get(cfg(s), "Shell");
+	json_t *sh = json_object_get(build_cfg(s), "Shell");
 
 	if (json_is_array(sh) && json_array_size(sh) > 0)
 		return json_incref(sh);
@@ -571,7 +536,7 @@ static int do_run(struct bctx *b, struct stage *s, const char *what, const struc
 		for (i = 0; i < in->n_args; i++)
 			json_array_append_new(args, json_string(in->args[i]));
 	} else {
-		json_t *sh = shell_of(s);
+		json_t *sh = build_shell(s);
 		json_array_extend(args, sh);
 		json_decref(sh);
 		json_array_append_new(args, json_string(in->args[0]));
@@ -579,13 +544,13 @@ static int do_run(struct bctx *b, struct stage *s, const char *what, const struc
 	/* the ARGs in scope are the command's environment (ENV wins) and in its key */
 	json_object_foreach(s->args, k, v)
 	{
-		if (!json_is_string(v) || env_get(json_object_get(cfg(s), "Env"), k))
+		if (!json_is_string(v) || env_get(json_object_get(build_cfg(s), "Env"), k))
 			continue;
 		env = xrealloc(env, (n_env + 1) * sizeof(char *));
 		env[n_env++] = xasprintf("%s=%s", k, json_string_value(v));
 	}
 	{
-		cleanup_free char *c = json_text(cfg(s));
+		cleanup_free char *c = json_text(build_cfg(s));
 		cleanup_free char *ar = json_text(s->args);
 		cleanup_free char *av = json_text(args);
 		keytext = xasprintf("RUN %s %s %s %s", av, c, ar, net ? net : "");
@@ -647,7 +612,7 @@ out:
 /* Where a COPY/ADD destination or WORKDIR is, from the stage's WorkingDir. */
 static char *abs_path(struct stage *s, const char *p)
 {
-	const char *wd = json_string_value(json_object_get(cfg(s), "WorkingDir"));
+	const char *wd = json_string_value(json_object_get(build_cfg(s), "WorkingDir"));
 	size_t l;
 
 	if (p[0] == '/')
@@ -737,7 +702,7 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 	char dig[65];
 	int r = -1;
 
-	if (expand_words(b, s, what, in, &w, &n, err) < 0)
+	if (build_expand_words(b, s, what, in, &w, &n, err) < 0)
 		return -1;
 	if (n < 2) {
 		berth_error(err, 0, "%s: expected at least one source and a destination", what);
@@ -822,11 +787,11 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 	c.dest = dest;
 	if ((f = bf_flag(in, "chmod")) != NULL) {
 		cleanup_free char *x = NULL;
-		if (expand_one(b, s, what, f, &x, err) < 0 ||
+		if (build_expand_one(b, s, what, f, &x, err) < 0 ||
 		    parse_chmod(what, x, &c.chmod, err) < 0)
 			goto out;
 	}
-	if ((f = bf_flag(in, "chown")) != NULL && expand_one(b, s, what, f, &chown, err) < 0)
+	if ((f = bf_flag(in, "chown")) != NULL && build_expand_one(b, s, what, f, &chown, err) < 0)
 		goto out;
 	if ((f = bf_flag(in, "from")) != NULL) {
 		struct stage *fs;
@@ -834,7 +799,7 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 		char **layers;
 		size_t nl;
 		struct image *img = NULL;
-		if (expand_one(b, s, what, f, &from, err) < 0)
+		if (build_expand_one(b, s, what, f, &from, err) < 0)
 			goto out;
 		fs = stage_named(b, from, (size_t)(s - b->st), true);
 		if (fs) {
@@ -873,7 +838,7 @@ static int do_copy(struct bctx *b, struct stage *s, const char *what, const stru
 	sha256_final_hex(&h, dig);
 	{
 		cleanup_free char *ws = NULL;
-		cleanup_free char *cf = json_text(cfg(s));
+		cleanup_free char *cf = json_text(build_cfg(s));
 		json_t *wa = json_array();
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(wa, json_string(w[i]));
@@ -926,11 +891,11 @@ static int do_workdir(struct bctx *b, struct stage *s, const char *what, const s
 	struct bfs_mount m = {.rootfd = -1};
 	int r = -1;
 
-	if (expand_one(b, s, what, in->args[0], &v, err) < 0)
+	if (build_expand_one(b, s, what, in->args[0], &v, err) < 0)
 		return -1;
 	dir = abs_path(s, v);
 	clean = spec_clean_path(dir);
-	json_object_set_new(cfg(s), "WorkingDir", json_string(clean));
+	json_object_set_new(build_cfg(s), "WorkingDir", json_string(clean));
 	chain_next(key, s->chain, "WORKDIR", clean);
 	if (cache_use(b, s, key, in->text))
 		return 0;
@@ -949,211 +914,6 @@ static int do_workdir(struct bctx *b, struct stage *s, const char *what, const s
 	r = layer_done(b, s, key, m.upper, in->text, err);
 out:
 	bfs_umount(&m);
-	return r;
-}
-
-/* ---- steps that change the config ---------------------------------------------------------- */
-static void env_set(json_t *env, const char *k, const char *v)
-{
-	size_t l = strlen(k), i;
-	json_t *e;
-	char *kv = xasprintf("%s=%s", k, v);
-
-	json_array_foreach(env, i, e)
-	{
-		const char *s = json_string_value(e);
-		if (s && strncmp(s, k, l) == 0 && s[l] == '=') {
-			json_array_set_new(env, i, json_string(kv));
-			free(kv);
-			return;
-		}
-	}
-	json_array_append_new(env, json_string(kv));
-	free(kv);
-}
-
-static json_t *cmd_form(struct stage *s, const struct bf_insn *in)
-{
-	json_t *a;
-
-	if (in->json) {
-		a = json_array();
-		for (size_t i = 0; i < in->n_args; i++)
-			json_array_append_new(a, json_string(in->args[i]));
-		return a;
-	}
-	a = shell_of(s);
-	{
-		json_t *c = json_deep_copy(a);
-		json_decref(a);
-		json_array_append_new(c, json_string(in->args[0]));
-		return c;
-	}
-}
-
-static int do_config(struct bctx *b, struct stage *s, const char *what, const struct bf_insn *in,
-                     berth_error_t *err)
-{
-	json_t *c = cfg(s);
-	char **w = NULL;
-	size_t n = 0;
-	int r = -1;
-
-	switch (in->kind) {
-	case BF_ENV:
-	case BF_LABEL: {
-		struct scope sc = {.b = b, .s = s};
-		char **k, **v;
-		const char *field = in->kind == BF_ENV ? "Env" : "Labels";
-		if (bf_pairs(what, in->args[0], b->bf.escape, true, true, scope_lookup, &sc, &k, &v,
-		             &n, err) < 0)
-			return -1;
-		if (scope_check(&sc, what, err) < 0) {
-			bf_words_free(k, n);
-			bf_words_free(v, n);
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (in->kind == BF_ENV) {
-				if (!json_is_array(json_object_get(c, field)))
-					json_object_set_new(c, field, json_array());
-				env_set(json_object_get(c, field), k[i], v[i]);
-			} else {
-				if (!json_is_object(json_object_get(c, field)))
-					json_object_set_new(c, field, json_object());
-				json_object_set_new(json_object_get(c, field), k[i],
-				                    json_string(v[i]));
-			}
-		}
-		bf_words_free(k, n);
-		bf_words_free(v, n);
-		return 0;
-	}
-	case BF_EXPOSE:
-	case BF_VOLUME: {
-		const char *field = in->kind == BF_EXPOSE ? "ExposedPorts" : "Volumes";
-		if (expand_words(b, s, what, in, &w, &n, err) < 0)
-			return -1;
-		if (!json_is_object(json_object_get(c, field)))
-			json_object_set_new(c, field, json_object());
-		for (size_t i = 0; i < n; i++) {
-			cleanup_free char *key = NULL;
-			if (in->kind == BF_EXPOSE) {
-				char *end;
-				const char *slash = strchr(w[i], '/');
-				unsigned long p = strtoul(w[i], &end, 10);
-				if (end == w[i] || p > 65535 ||
-				    (*end && *end != '-' && *end != '/') ||
-				    (slash && strcmp(slash, "/tcp") != 0 &&
-				     strcmp(slash, "/udp") != 0 && strcmp(slash, "/sctp") != 0)) {
-					berth_error(err, 0,
-					            "%s: bad port `%s`: expected PORT[/tcp|/udp]",
-					            what, w[i]);
-					goto out;
-				}
-				key = slash ? xstrdup(w[i]) : xasprintf("%s/tcp", w[i]);
-				for (char *q = key; *q; q++)
-					*q = (char)tolower((unsigned char)*q);
-			} else {
-				if (w[i][0] != '/') {
-					berth_error(err, 0, "%s: `%s`: expected an absolute path",
-					            what, w[i]);
-					goto out;
-				}
-				key = xstrdup(w[i]);
-			}
-			json_object_set_new(json_object_get(c, field), key, json_object());
-		}
-		r = 0;
-		goto out;
-	}
-	case BF_USER:
-	case BF_STOPSIGNAL: {
-		cleanup_free char *v = NULL;
-		if (expand_one(b, s, what, in->args[0], &v, err) < 0)
-			return -1;
-		if (in->kind == BF_STOPSIGNAL && util_parse_signal(v) <= 0)
-			return berth_error(err, 0, "%s: bad signal `%s`: expected SIGTERM, 15, …",
-			                   what, v);
-		json_object_set_new(c, in->kind == BF_USER ? "User" : "StopSignal", json_string(v));
-		return 0;
-	}
-	case BF_CMD:
-		json_object_set_new(c, "Cmd", cmd_form(s, in));
-		s->cmd_here = true;
-		return 0;
-	case BF_ENTRYPOINT:
-		json_object_set_new(c, "Entrypoint", cmd_form(s, in));
-		/* as Docker: an ENTRYPOINT resets the base image's CMD */
-		if (!s->cmd_here)
-			json_object_del(c, "Cmd");
-		return 0;
-	case BF_SHELL: {
-		json_t *a = json_array();
-		for (size_t i = 0; i < in->n_args; i++)
-			json_array_append_new(a, json_string(in->args[i]));
-		json_object_set_new(c, "Shell", a);
-		return 0;
-	}
-	case BF_ONBUILD:
-		if (!json_is_array(json_object_get(c, "OnBuild")))
-			json_object_set_new(c, "OnBuild", json_array());
-		json_array_append_new(json_object_get(c, "OnBuild"), json_string(in->args[0]));
-		return 0;
-	case BF_MAINTAINER:
-		json_object_set_new(s->config, "author", json_string(in->args[0]));
-		return 0;
-	case BF_HEALTHCHECK: {
-		struct health_opts ho = {0};
-		static const char *const names[] = {"interval", "timeout", "start-period",
-		                                    "retries"};
-		static const enum health_flag codes[] = {HEALTH_INTERVAL, HEALTH_TIMEOUT,
-		                                         HEALTH_START_PERIOD, HEALTH_RETRIES};
-		static const char *const fields[] = {"Interval", "Timeout", "StartPeriod",
-		                                     "Retries"};
-		const char *rest = in->args[0];
-		json_t *hc;
-		if (strncasecmp(rest, "NONE", 4) == 0) {
-			json_object_set_new(c, "Healthcheck", json_pack("{s:[s]}", "Test", "NONE"));
-			return 0;
-		}
-		rest += 3;
-		while (isspace((unsigned char)*rest))
-			rest++;
-		if (*rest == '[') {
-			json_t *a = json_loads(rest, 0, NULL);
-			size_t i;
-			json_t *v;
-			bool ok = json_is_array(a) && json_array_size(a) > 0;
-			json_array_foreach(a, i, v) if (!json_is_string(v)) ok = false;
-			if (!ok) {
-				json_decref(a);
-				hc = json_pack("{s:[s,s]}", "Test", "CMD-SHELL", rest);
-			} else {
-				json_array_insert_new(a, 0, json_string("CMD"));
-				hc = json_pack("{s:o}", "Test", a);
-			}
-		} else {
-			hc = json_pack("{s:[s,s]}", "Test", "CMD-SHELL", rest);
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-			const char *v = bf_flag(in, names[i]);
-			if (!v)
-				continue;
-			if (health_flag(&ho, codes[i], v, err) < 0) {
-				json_decref(hc);
-				return berth_error_prefix(err, "%s", what);
-			}
-			json_object_set_new(hc, fields[i], json_integer(ho.value[codes[i]]));
-		}
-		json_object_set_new(c, "Healthcheck", hc);
-		return 0;
-	}
-	default:
-		return 0;
-	}
-out:
-	bf_words_free(w, n);
 	return r;
 }
 
@@ -1179,14 +939,14 @@ static int exec_insn(struct bctx *b, struct stage *s, const struct bf_insn *in, 
 	case BF_FROM:
 		return berth_error(err, 0, "%s: not allowed here", what);
 	default:
-		if (do_config(b, s, what, in, err) < 0)
+		if (build_do_config(b, s, what, in, err) < 0)
 			return -1;
 		break;
 	}
 	/* a config step: its effect in the chain and the history; an ARG's value only where it
 	 * is used (as Docker: a changed build arg misses the cache at its first use) */
 	{
-		cleanup_free char *c = in->kind == BF_ARG ? NULL : json_text(cfg(s));
+		cleanup_free char *c = in->kind == BF_ARG ? NULL : json_text(build_cfg(s));
 		char key[65];
 		chain_next(key, s->chain, in->text, c);
 		memcpy(s->chain, key, sizeof(key));
@@ -1257,9 +1017,9 @@ static int write_image(struct bctx *b, struct stage *s, char **id, berth_error_t
 		const char *eq = strchr(o->labels[i], '=');
 		cleanup_free char *k =
 		    eq ? strndup(o->labels[i], (size_t)(eq - o->labels[i])) : xstrdup(o->labels[i]);
-		if (!json_is_object(json_object_get(cfg(s), "Labels")))
-			json_object_set_new(cfg(s), "Labels", json_object());
-		json_object_set_new(json_object_get(cfg(s), "Labels"), k,
+		if (!json_is_object(json_object_get(build_cfg(s), "Labels")))
+			json_object_set_new(build_cfg(s), "Labels", json_object());
+		json_object_set_new(json_object_get(build_cfg(s), "Labels"), k,
 		                    json_string(eq ? eq + 1 : ""));
 	}
 	json_object_set_new(s->config, "created", json_string(b->created));
@@ -1305,84 +1065,6 @@ out:
 		*id = xstrdup(chex);
 	}
 	return r;
-}
-
-/* The stages the last one (up to `last`) needs, by their FROM and COPY --from references
- * (names, or numbers for --from); a reference with a variable counts as all earlier stages.
- * needed[k] for the k-th FROM. */
-static bool *stages_needed(struct bctx *b, size_t last, size_t nst)
-{
-	size_t *from_at = xmalloc0((nst + 1) * sizeof(size_t));
-	char **names = xmalloc0((nst + 1) * sizeof(char *));
-	bool *needed = xmalloc0((nst + 1) * sizeof(bool));
-	size_t *stack = xmalloc0((nst + 1) * sizeof(size_t));
-	size_t k = 0, top = 0;
-
-	for (size_t i = 0; i < last && k < nst; i++) {
-		char **w;
-		size_t n;
-		berth_error_t e2 = NULL;
-		if (b->bf.v[i].kind != BF_FROM)
-			continue;
-		from_at[k] = i;
-		if (bf_expand_words("FROM", b->bf.v[i].args[0], b->bf.escape, NULL, NULL, &w, &n,
-		                    &e2) == 0) {
-			if (n == 3)
-				names[k] = xstrdup(w[2]);
-			bf_words_free(w, n);
-		}
-		berth_error_release(&e2);
-		k++;
-	}
-	from_at[nst] = last;
-	if (nst == 0)
-		goto out;
-	needed[nst - 1] = true;
-	stack[top++] = nst - 1;
-	while (top > 0) {
-		size_t j = stack[--top];
-		for (size_t i = from_at[j]; i < from_at[j + 1]; i++) {
-			const struct bf_insn *in = &b->bf.v[i];
-			cleanup_free char *ref = NULL;
-			bool number = false;
-			if (in->kind == BF_FROM) {
-				char **w;
-				size_t n;
-				berth_error_t e2 = NULL;
-				if (bf_expand_words("FROM", in->args[0], b->bf.escape, NULL, NULL,
-				                    &w, &n, &e2) == 0 &&
-				    n > 0)
-					ref = xstrdup(w[0]);
-				if (e2 == NULL)
-					bf_words_free(w, n);
-				berth_error_release(&e2);
-			} else if (in->kind == BF_COPY && bf_flag(in, "from")) {
-				ref = xstrdup(bf_flag(in, "from"));
-				number = true;
-			}
-			if (ref == NULL)
-				continue;
-			for (size_t m = 0; m < j; m++) {
-				char buf[32];
-				snprintf(buf, sizeof(buf), "%zu", m);
-				if (needed[m])
-					continue;
-				if (strchr(ref, '$') ||
-				    (names[m] && strcasecmp(names[m], ref) == 0) ||
-				    (number && strcmp(buf, ref) == 0)) {
-					needed[m] = true;
-					stack[top++] = m;
-				}
-			}
-		}
-	}
-out:
-	for (size_t m = 0; m < nst; m++)
-		free(names[m]);
-	free(names);
-	free(from_at);
-	free(stack);
-	return needed;
 }
 
 int build_image(struct engine *e, const struct build_opts *o, char **id, berth_error_t *err)
@@ -1491,7 +1173,7 @@ int build_image(struct engine *e, const struct build_opts *o, char **id, berth_e
 		goto out;
 	}
 	bfs_mark_owner(b.tmp);
-	needed = stages_needed(&b, last, n_stages);
+	needed = build_stages_needed(&b, last, n_stages);
 	for (i = first; i < last; i++) {
 		const struct bf_insn *in = &b.bf.v[i];
 		cleanup_free char *what = xasprintf("%s:%d: %s", b.file, in->line, in->keyword);

@@ -63,4 +63,61 @@ void bfs_sweep(struct engine *e);
 int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer);
 void bfs_cache_put(struct engine *e, const char *key, const char *diff);
 
+/* ---- the executor's state (build.c, buildcfg.c) ---------------------------------------- */
+struct stage {
+	char *name;     /* AS NAME, lower case; or NULL */
+	json_t *config; /* the image config being made */
+	json_t *descs;  /* the manifest's layer descriptors */
+	char **layers;  /* diff hex, bottom first */
+	size_t n_layers;
+	char chain[65];
+	json_t *args; /* ARGs in scope: name -> value or null */
+	bool cmd_here, done;
+};
+
+struct bctx {
+	struct engine *e;
+	const struct build_opts *o;
+	const char *file; /* what messages name: -f's, else Containerfile or Dockerfile */
+	char *path;
+	struct bf_file bf;
+	char *tmp;
+	int ctxfd;
+	struct bf_ignore ig;
+	json_t *meta;  /* ARGs before the first FROM: name -> value or null */
+	json_t *bargs; /* --build-arg: name -> value */
+	json_t *used;  /* the build args some ARG took */
+	struct stage *st;
+	size_t n_st;
+	size_t step, steps, n_dirs;
+	long long ts; /* -1: now */
+	char created[40];
+};
+
+/* Variable lookup in a stage's scope (or, s NULL, the ARGs before the first FROM) for
+ * bf_expand; undeclared names the first --build-arg used but not declared there. */
+struct scope {
+	struct bctx *b;
+	struct stage *s; /* NULL: FROM's (the ARGs before the first FROM) */
+	const char *undeclared;
+};
+const char *build_scope_lookup(const char *name, void *ctx);
+/* One line when a --build-arg was used undeclared. */
+int build_scope_check(struct scope *sc, const char *what, berth_error_t *err);
+/* The instruction's words (its exec form's elements, or its shell form split), expanded. */
+int build_expand_words(struct bctx *b, struct stage *s, const char *what, const struct bf_insn *in,
+                       char ***w, size_t *n, berth_error_t *err);
+int build_expand_one(struct bctx *b, struct stage *s, const char *what, const char *text,
+                     char **out, berth_error_t *err);
+/* The stage's config's "config" object (made when missing). */
+json_t *build_cfg(struct stage *s);
+/* SHELL, or ["/bin/sh", "-c"] (a new reference). */
+json_t *build_shell(struct stage *s);
+/* A config instruction's effect on the stage's config. */
+int build_do_config(struct bctx *b, struct stage *s, const char *what, const struct bf_insn *in,
+                    berth_error_t *err);
+/* Which stages (needed[k] for the k-th FROM of the nst before instruction last) the last
+ * one needs (heap). */
+bool *build_stages_needed(struct bctx *b, size_t last, size_t nst);
+
 #endif
