@@ -446,6 +446,11 @@ s.serve_forever()' "$BATS_TEST_TMPDIR/www" "$BATS_TEST_TMPDIR/port" 2>/dev/null 
 	run -0 b build -q --no-cache -t netbridge "$CTX"
 	run -0 b run --rm netbridge cat /links
 	[ "$output" = 1 ]
+	# RUN --network=none for one step
+	printf 'FROM busybox\nRUN --network=none ip -o link | grep -v " lo:" | wc -l > /links\n' >"$CTX/Containerfile"
+	run -0 b build -q -t netstep "$CTX"
+	run -0 b run --rm netstep cat /links
+	[ "$output" = 0 ]
 }
 
 @test "build: the image runs under Podman after berth save | podman load" {
