@@ -106,6 +106,26 @@ EOF
 	assert_build_left_nothing
 }
 
+@test "build: COPY --from a stage named by a variable builds every earlier stage and takes the right one" {
+	cat >"$CTX/Containerfile" <<'EOF'
+ARG SRC=two
+FROM busybox AS one
+RUN echo one > /f
+FROM busybox AS two
+RUN echo two > /f
+FROM busybox
+ARG SRC
+COPY --from=$SRC /f /f
+EOF
+	run -0 b build -t varfrom "$CTX"
+	[[ "$output" != *"not needed"* ]] || false
+	run -0 b run --rm varfrom cat /f
+	[ "$output" = two ]
+	run -0 b build -q --build-arg SRC=one -t varfrom "$CTX"
+	run -0 b run --rm varfrom cat /f
+	[ "$output" = one ]
+}
+
 @test "build: each instruction's effect on the image config" {
 	cat >"$CTX/Containerfile" <<'EOF'
 ARG BASE=busybox
