@@ -978,8 +978,13 @@ static int load_inputs(struct bctx *b, berth_error_t *err)
 		}
 		b->path = path;
 	}
-	if (util_read_file(path, &text, &len, err) < 0)
-		return berth_error_prefix(err, "-f");
+	if (util_read_file(path, &text, &len, err) < 0) {
+		if (o->file)
+			return berth_error_prefix(err, "-f");
+		berth_error_release(err);
+		return berth_error(err, 0, "no Containerfile or Dockerfile in `%s` (give -f FILE)",
+		                   o->context);
+	}
 	if (strlen(text) != len)
 		return berth_error(err, 0, "`%s`: expected text, found a NUL byte", path);
 	b->path = path;

@@ -336,6 +336,9 @@ EOF
 	[[ "$stderr" == *'berth: build: Containerfile:2: RUN: ["/bin/sh","-c","echo partial >/p; echo out; echo err >&2; exit 3"] returned a non-zero code: 3' ]] || false
 	run -125 b image inspect failed
 	assert_build_left_nothing
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	run -125 b build -q "$BATS_TEST_TMPDIR/empty"
+	[ "$output" = "berth: build: no Containerfile or Dockerfile in \`$BATS_TEST_TMPDIR/empty\` (give -f FILE)" ]
 	printf 'FROM busybox\n\nFROB x\n' >"$CTX/Containerfile"
 	run -125 b build -q "$CTX"
 	[[ "$output" == "berth: build: Containerfile:3: FROB: unknown instruction (expected FROM, "* ]] || false
