@@ -71,6 +71,12 @@
 	X(archive_entry_set_pathname)                                                              \
 	X(archive_entry_set_perm)                                                                  \
 	X(archive_entry_set_size)                                                                  \
+	X(archive_entry_set_mtime)                                                                 \
+	X(archive_entry_set_uid)                                                                   \
+	X(archive_entry_set_gid)                                                                   \
+	X(archive_entry_set_hardlink)                                                              \
+	X(archive_entry_xattr_add_entry)                                                           \
+	X(archive_entry_set_rdev)                                                                  \
 	X(archive_entry_set_symlink)                                                               \
 	X(archive_entry_size)                                                                      \
 	X(archive_entry_symlink)                                                                   \

@@ -826,6 +826,7 @@ static void image_gc(struct engine *e, json_t *index)
 
 	json_array_foreach(json_object_get(index, "manifests"), i, d)
 	    gc_mark_image(e, json_string_value(json_object_get(d, "digest")) ?: "", keep);
+	build_cache_mark(e, keep); /* the build cache's layers (buildfs.c) */
 	cd = opendir(cdir);
 	while (cd && (de = readdir(cd)) != NULL) {
 		cleanup_free char *p = NULL;
@@ -861,6 +862,17 @@ static void image_gc(struct engine *e, json_t *index)
 			closedir(dd);
 	}
 	json_decref(keep);
+}
+
+void image_gc_unused(struct engine *e)
+{
+	berth_error_t e2 = NULL;
+	json_t *index = image_index_load(e, &e2);
+
+	berth_error_release(&e2);
+	if (index)
+		image_gc(e, index);
+	json_decref(index);
 }
 
 bool image_in_use(struct engine *e, const char *id)

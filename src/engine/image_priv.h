@@ -68,6 +68,11 @@ struct image *image_load_entry(struct engine *e, json_t *d, berth_error_t *err);
  * directories, hard links once); a tree's the same way. */
 uint64_t image_layer_size(struct engine *e, const char *diff_hex);
 uint64_t image_tree_size(const char *dir);
+/* The blobs and layers no image, container or build cache entry names, removed (the lock
+ * held). */
+void image_gc_unused(struct engine *e);
+/* What the build cache names (buildfs.c), set in keep (hex -> true). */
+void build_cache_mark(struct engine *e, json_t *keep);
 /* Whether a container's record names the image id. */
 bool image_in_use(struct engine *e, const char *id);
 

@@ -90,6 +90,8 @@ int cli_stdin_archive(struct engine *e, const char *hint, char **tmp, berth_erro
  * failure of berth itself fills *err and returns -1 (exit 125). */
 #define BERTH_CMD(n) int cmd_##n(struct engine *e, int argc, char **argv, berth_error_t *err)
 BERTH_CMD(run);
+BERTH_CMD(build);
+BERTH_CMD(builder);
 BERTH_CMD(bench);
 BERTH_CMD(ps);
 BERTH_CMD(logs);

@@ -40,6 +40,8 @@ static const struct {
     {"top", cmd_top, "list a container's processes"},
     {"healthcheck", cmd_healthcheck, "run a container's health check now (healthcheck run)"},
     {"attach", cmd_attach, "attach to a detached container's output (and stdin)"},
+    {"build", cmd_build, "build an image from a Containerfile"},
+    {"builder", cmd_builder, "builder prune: empty the build cache"},
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import, inspect, export, rm images"},
     {"rmi", cmd_rmi, "remove images"},
@@ -130,7 +132,8 @@ static bool main_help_only(int (*fn)(struct engine *, int, char **, berth_error_
 		return true;
 	return argc >= 3 &&
 	       (fn == cmd_image || fn == cmd_network || fn == cmd_manifest || fn == cmd_volume ||
-	        fn == cmd_system || fn == cmd_healthcheck || fn == cmd_bench) &&
+	        fn == cmd_system || fn == cmd_healthcheck || fn == cmd_bench ||
+	        fn == cmd_builder) &&
 	       main_is_help(argv[2]);
 }
 
@@ -162,7 +165,8 @@ static int main_run(const char *root, cmd_fn fn, const char *name, int argc, cha
 	}
 	/* exec too: it joins the container's namespaces in-process, as berth-runtime
 	 * exec does */
-	if (fn == cmd_run || fn == cmd_start || fn == cmd_restart || fn == cmd_exec)
+	if (fn == cmd_run || fn == cmd_start || fn == cmd_restart || fn == cmd_exec ||
+	    fn == cmd_build)
 		/* as berth-runtime does; BERTH_SELF: berth's real path */
 		util_exec_sealed_self("berth", "BERTH_SELF", full_argv);
 	if (!help && engine_open(&e, root, &err) < 0) {
