@@ -329,6 +329,7 @@ struct run_opts {
 	/* runflags.c: kept in the record (stop_signal: the image's StopSignal when NULL) or
 	 * mapped into the spec */
 	const char *stop_signal, *tz;
+	const char *systemd; /* --systemd true|false|always (systemd.c); NULL: true */
 	bool has_stop_timeout;
 	int stop_timeout;
 	char **labels; /* K=V (--label, --label-file) */
@@ -364,6 +365,11 @@ bool res_update_given(const struct run_opts *o);
 /* runflags.c: check the values of --stop-signal, --label, --tz, --security-opt, --ulimit,
  * --sysctl, --device (one line each naming the flag); spec_check_opts calls it. */
 int runflags_check(const struct run_opts *o, berth_error_t *err);
+/* systemd.c: --systemd's value checked; the system-container set-up (when the command is an
+ * init, or --systemd=always) applied to spec and the record (stop signal, console). */
+int systemd_check(const struct run_opts *o, berth_error_t *err);
+int systemd_apply(struct json_t *spec, struct json_t *rec, const struct run_opts *o, const char *id,
+                  const char *rootfs, berth_error_t *err);
 /* --security-opt VALUE into o (seccomp=unconfined|FILE, no-new-privileges[=true|false]). */
 int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err);
 /* What the flags change in spec (after spec_build's own): capabilities for --privileged,
