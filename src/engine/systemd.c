@@ -37,8 +37,7 @@ int systemd_check(const struct run_opts *o, berth_error_t *err)
 /* Podman's test (--systemd=true): the command is an init by its path, or systemd by name. */
 static bool systemd_is_init_cmd(const char *a0)
 {
-	static const char *const inits[] = {"/sbin/init", "/usr/sbin/init",
-	                                    "/usr/local/sbin/init"};
+	static const char *const inits[] = {"/sbin/init", "/usr/sbin/init", "/usr/local/sbin/init"};
 	const char *base = strrchr(a0, '/');
 
 	for (size_t i = 0; i < ARRAY_SIZE(inits); i++)
@@ -64,8 +63,8 @@ static int systemd_kind_of(const char *rootfs, const char *a0, enum systemd_kind
 		return berth_error(err, errno, "open `%s`", rootfs);
 	/* a bare name: where Debian's and busybox's PATH would find it */
 	if (a0[0] != '/') {
-		static const char *const dirs[] = {"/sbin", "/usr/sbin", "/bin", "/usr/bin",
-		                                   "/lib/systemd", "/usr/lib/systemd"};
+		static const char *const dirs[] = {"/sbin",    "/usr/sbin",    "/bin",
+		                                   "/usr/bin", "/lib/systemd", "/usr/lib/systemd"};
 		for (size_t i = 0; fd < 0 && i < ARRAY_SIZE(dirs); i++) {
 			cleanup_free char *c = xasprintf("%s/%s", dirs[i], a0);
 			fd = util_open_in_root(rootfd, c, O_PATH, 0, &e2);
@@ -157,9 +156,9 @@ static int systemd_cgroups(json_t *spec, const char *id, berth_error_t *err)
 			if (strcmp(json_string_value(json_object_get(v, "destination")) ?: "",
 			           "/sys/fs/cgroup") != 0)
 				continue;
-			json_array_foreach(opts, k, o) if (strcmp(json_string_value(o) ?: "", "ro") ==
-			                                   0) json_array_set_new(opts, k,
-			                                                         json_string("rw"));
+			json_array_foreach(opts, k,
+			                   o) if (strcmp(json_string_value(o) ?: "", "ro") == 0)
+			    json_array_set_new(opts, k, json_string("rw"));
 		}
 		return 0;
 	}
@@ -183,11 +182,10 @@ static int systemd_cgroups(json_t *spec, const char *id, berth_error_t *err)
 			/* a hybrid host's cgroup2 tree: systemd would want to write there too
 			 * (and it may hold controllers, hugetlb here); hidden, so that systemd
 			 * keeps to name=systemd (its legacy mode, as under runc and Podman) */
-			json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}",
-			                                        "destination", dst, "type", "tmpfs",
-			                                        "source", "tmpfs", "options", "ro",
-			                                        "nosuid", "nodev", "noexec",
-			                                        "mode=555"));
+			json_array_append_new(
+			    mounts, json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}", "destination", dst,
+			                      "type", "tmpfs", "source", "tmpfs", "options", "ro",
+			                      "nosuid", "nodev", "noexec", "mode=555"));
 			continue;
 		}
 		/* the runtime makes the cgroup before the mounts: its directory is the source */
@@ -224,8 +222,7 @@ static int systemd_machine_id(const char *rootfs, const char *id, berth_error_t 
 			return 0;
 		close(fd);
 	}
-	fd = util_open_in_root(rootfd, "/etc/machine-id", O_WRONLY | O_CREAT | O_TRUNC, 0444,
-	                       err);
+	fd = util_open_in_root(rootfd, "/etc/machine-id", O_WRONLY | O_CREAT | O_TRUNC, 0444, err);
 	if (fd < 0)
 		return berth_error_prefix(err, "make /etc/machine-id");
 	snprintf(buf, sizeof(buf), "%.32s\n", id);
@@ -273,8 +270,8 @@ int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const cha
 		json_t *env = json_object_get(proc, "env");
 		bool set = false;
 		json_t *v;
-		json_array_foreach(env, i, v) if (strncmp(json_string_value(v) ?: "", "container=",
-		                                          10) == 0) set = true;
+		json_array_foreach(env, i, v) if (strncmp(json_string_value(v) ?: "",
+		                                          "container=", 10) == 0) set = true;
 		if (!set)
 			json_array_append_new(env, json_string("container=berth"));
 	}
