@@ -129,6 +129,10 @@ int image_save(struct engine *e, char **refs, size_t n, const char *file, const 
  * All or nothing. *out (optional) gets the image's name or id. */
 int image_import(struct engine *e, const char *file, const char *name, char **out,
                  berth_error_t *err);
+/* The same, with import --change instructions for a rootfs tarball's config
+ * (image_change_apply; an error for an image archive). */
+int image_import_changes(struct engine *e, const char *file, const char *name, char **changes,
+                         size_t n_changes, char **out, berth_error_t *err);
 /* A name given to an image (tag's TARGET_IMAGE, import's NAME, an archive's names): the OCI /
  * Docker reference grammar, [REGISTRY/]NAME[:TAG], no digest. One line naming what otherwise. */
 int image_check_name(const char *what, const char *name, berth_error_t *err);
