@@ -7,6 +7,7 @@
  * the stop signal and, detached, a console (/dev/console, the container's terminal) whose
  * output `berth logs` shows. */
 #include "image_priv.h"
+#include "ctrlog.h"
 #include "mountinfo.h"
 #include "util.h"
 
@@ -293,4 +294,110 @@ int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const cha
 	                                : kind == SYSTEMD_BUSYBOX ? "busybox"
 	                                                          : "init"));
 	return 0;
+}
+
+/* The last line a container wrote (its log), printable: escapes and \r dropped. */
+static char *systemd_last_output(struct engine *e, const char *id, bool json)
+{
+	cleanup_free char *path =
+	    engine_path(e, "containers/%s/%s", id, json ? CTRLOG_JSON_NAME : CTRLOG_NAME);
+	cleanup_free char *text = NULL;
+	char *last = NULL, *line, *save = NULL;
+	size_t len;
+
+	if (util_read_file(path, &text, &len, NULL) < 0)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct ctrlog_rec r;
+		json_t *hold = NULL;
+		char *clean, *o;
+		if ((json ? ctrlog_parse_json(line, strlen(line), &r, &hold)
+		          : ctrlog_parse(line, strlen(line), &r)) < 0)
+			continue;
+		clean = o = xmalloc0(r.text_len + 1);
+		for (size_t i = 0; i < r.text_len; i++) {
+			unsigned char c = (unsigned char)r.text[i];
+			if (c == 0x1b) { /* CSI … final byte */
+				while (i + 1 < r.text_len &&
+				       !(r.text[i + 1] >= '@' && r.text[i + 1] <= '~' &&
+				         r.text[i + 1] != '['))
+					i++;
+				i++;
+			} else if (c >= ' ' || c == '\t') {
+				*o++ = (char)c;
+			}
+		}
+		json_decref(hold);
+		if (clean[0] == '\0') {
+			free(clean);
+			continue;
+		}
+		free(last);
+		last = clean;
+	}
+	return last;
+}
+
+int systemd_check_started(struct engine *e, const char *id, berth_error_t *err)
+{
+	struct ctr_info c;
+	json_t *rec = NULL;
+	bool json;
+	int status;
+	cleanup_free char *cmd = NULL;
+	cleanup_free char *name = NULL;
+
+	if (ctr_load(e, id, &rec, err) < 0)
+		return -1;
+	if (!json_is_string(json_object_get(rec, "system"))) {
+		json_decref(rec);
+		return 0;
+	}
+	json = strcmp(json_string_value(json_object_get(
+	                  json_object_get(json_object_get(rec, "HostConfig"), "LogConfig"), "Type"))
+	                  ?: "",
+	              "json-file") == 0;
+	json_decref(rec);
+	/* at once: before it has started anything of its own (bounded: about a second) */
+	for (int i = 0; i < 50; i++) {
+		cleanup_free char *kids = NULL;
+		char *p;
+		if (ctr_get_id(e, id, &c, err) < 0)
+			return -1;
+		if (!ctr_status_running(c.status))
+			break;
+		p = xasprintf("/proc/%d/task/%d/children", (int)c.pid, (int)c.pid);
+		util_read_file(p, &kids, NULL, NULL);
+		free(p);
+		ctr_info_free(&c);
+		if (kids && kids[0])
+			return 0;
+		usleep(20000);
+	}
+	if (ctr_status_running(c.status)) {
+		ctr_info_free(&c);
+		return 0;
+	}
+	/* the monitor records the exit code just after the state */
+	for (int i = 0; i < 50 && !c.has_exit_code; i++) {
+		ctr_info_free(&c);
+		usleep(20000);
+		if (ctr_get_id(e, id, &c, err) < 0)
+			return -1;
+	}
+	status = c.has_exit_code ? c.exit_code : -1;
+	cmd = xstrdup(c.command ?: "");
+	name = xstrdup(c.name ?: id);
+	ctr_info_free(&c);
+	{
+		cleanup_free char *last = systemd_last_output(e, id, json);
+		berth_error_t e2 = NULL;
+		/* nothing left behind */
+		ctr_remove(e, id, true, &e2);
+		berth_error_release(&e2);
+		return berth_error(err, 0,
+		                   "system container %s: its init `%s` exited at once with status "
+		                   "%d; its last output: %s",
+		                   name, cmd, status, last ? last : "(none)");
+	}
 }
