@@ -248,8 +248,12 @@ int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const cha
 		return 0;
 	if ((o->systemd == NULL || strcmp(o->systemd, "true") == 0) && !systemd_is_init_cmd(a0))
 		return 0;
+	/* a VM-backed container's init is the guest agent's business */
+	if (o->vm && o->systemd && strcmp(o->systemd, "always") == 0)
+		return berth_error(err, 0,
+		                   "--systemd=always: not for VM-backed containers (--vm) yet");
 	if (o->vm)
-		return berth_error(err, 0, "--systemd: not for VM-backed containers (--vm) yet");
+		return 0;
 	if (systemd_kind_of(rootfs, a0, &kind, err) < 0)
 		return -1;
 	/* after the runtime's default mounts (/sys/fs/cgroup is the last) */
@@ -263,6 +267,12 @@ int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const cha
 	systemd_tmpfs(mounts, &at, "/run/lock", "1777");
 	systemd_tmpfs(mounts, &at, "/tmp", "1777");
 	if (kind == SYSTEMD_SYSTEMD) {
+		/* its own subtree is what it sees at the root of the cgroup tree */
+		if (o->res.cgroupns && strcmp(o->res.cgroupns, "host") == 0)
+			return berth_error(err, 0,
+			                   "--cgroupns host: systemd in a system container needs a "
+			                   "cgroup namespace of its own (--cgroupns private, or "
+			                   "--systemd=false)");
 		systemd_tmpfs(mounts, &at, "/var/log/journal", "2755");
 		if (systemd_cgroups(spec, id, err) < 0 || systemd_machine_id(rootfs, id, err) < 0)
 			return -1;

@@ -126,6 +126,9 @@ assert_ctr_gone() {
 	echo "$output"
 	[ "$status" -ne 0 ] || false
 	bad 125 "bad --systemd \`yes\`: expected true, false or always" run --systemd=yes deb12
+	bad 125 "--cgroupns host: systemd in a system container needs a cgroup namespace of its own" \
+		run -d --cgroupns host deb12
+	[ -z "$(ls "$ROOT/containers")" ] || false
 }
 
 # busybox_init_image NAME INIT: the built-in busybox with an /etc/inittab, imported as NAME
