@@ -374,9 +374,10 @@ int runflags_check(const struct run_opts *o, berth_error_t *err);
 int systemd_check(const struct run_opts *o, berth_error_t *err);
 int systemd_apply(struct json_t *spec, struct json_t *rec, const struct run_opts *o, const char *id,
                   const char *rootfs, berth_error_t *err);
-/* After run -d of a system container: an init that exits at once (before it starts anything)
- * is an error naming its exit status and last output, and the container is removed. */
-int systemd_check_started(struct engine *e, const char *id, berth_error_t *err);
+/* After run -d or start of a system container: an init that exits at once (before it starts
+ * anything) is an error naming its exit status and last output; with remove (run) the
+ * container is removed. */
+int systemd_check_started(struct engine *e, const char *id, bool remove, berth_error_t *err);
 /* --security-opt VALUE into o (seccomp=unconfined|FILE, no-new-privileges[=true|false]). */
 int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err);
 /* What the flags change in spec (after spec_build's own): capabilities for --privileged,

@@ -348,7 +348,7 @@ static char *systemd_last_output(struct engine *e, const char *id, bool json)
 	return last;
 }
 
-int systemd_check_started(struct engine *e, const char *id, berth_error_t *err)
+int systemd_check_started(struct engine *e, const char *id, bool remove, berth_error_t *err)
 {
 	struct ctr_info c;
 	json_t *rec = NULL;
@@ -402,9 +402,11 @@ int systemd_check_started(struct engine *e, const char *id, berth_error_t *err)
 	{
 		cleanup_free char *last = systemd_last_output(e, id, json);
 		berth_error_t e2 = NULL;
-		/* nothing left behind */
-		ctr_remove(e, id, true, &e2);
-		berth_error_release(&e2);
+		/* run: nothing left behind; start: the container stays, exited */
+		if (remove) {
+			ctr_remove(e, id, true, &e2);
+			berth_error_release(&e2);
+		}
 		return berth_error(err, 0,
 		                   "system container %s: its init `%s` exited at once with status "
 		                   "%d; its last output: %s",

@@ -122,7 +122,7 @@ assert_ctr_gone() {
 	[ "$s" = running ] || false
 	b rm -f sys
 	# false: as any command, without /run and the cgroup tree: systemd gives up
-	run b run --systemd=false deb12 /sbin/init
+	run b run --rm --systemd=false deb12 /sbin/init
 	echo "$output"
 	[ "$status" -ne 0 ] || false
 	bad 125 "bad --systemd \`yes\`: expected true, false or always" run --systemd=yes deb12
@@ -192,6 +192,13 @@ exit 3'
 	bad 125 "its init \`/sbin/init\` exited at once with status 3; its last output: init: no way to start here" \
 		run -d badinit
 	[ -z "$(ls "$ROOT/containers")" ] || false
+	# start of a created one: the same line; the container stays, exited with that status
+	b create --name bi badinit
+	bad 125 "its init \`/sbin/init\` exited at once with status 3; its last output: init: no way to start here" \
+		start bi
+	run b inspect bi
+	jqe '.exit_code == 3' <<<"$output"
+	b rm bi
 	busybox_init_image noinit none
 	bad 125 "bad command \`/sbin/init\`: no such program in the image" run -d noinit
 	[ -z "$(ls "$ROOT/containers")" ] || false

@@ -640,7 +640,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			r = cli_exit_status("run", err); /* 127, 126 or -1 */
 			goto out;
 		}
-		if (systemd_check_started(e, id, err) < 0)
+		if (systemd_check_started(e, id, true, err) < 0)
 			goto out;
 		printf("%s\n", id);
 		r = 0;
