@@ -205,3 +205,25 @@ exit 3'
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 	b rmi badinit noinit
 }
+
+@test "a service of the system (a systemd unit serving HTTP) is reachable through -p" {
+	local port i s page=
+	[ -x /bin/busybox ] || skip "no /bin/busybox on the host (its httpd serves here)"
+	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	b run -d --name web -p "127.0.0.1:$port:80" deb12
+	s=$(wait_system web)
+	[ "$s" = running ] || false
+	b cp /bin/busybox web:/usr/local/bin/busybox
+	b exec web sh -c 'mkdir -p /srv && echo hello-from-a-unit >/srv/index.html'
+	b exec web sh -c 'printf "%s\n" "[Service]" \
+		"ExecStart=/usr/local/bin/busybox httpd -f -p 80 -h /srv" >/etc/systemd/system/web.service'
+	b exec web systemctl start web.service
+	[ "$(b exec web systemctl is-active web.service)" = active ] || false
+	for i in $(seq 100); do
+		page=$(curl -s "http://127.0.0.1:$port/") || true
+		[ -n "$page" ] && break
+		sleep 0.1
+	done
+	[ "$page" = hello-from-a-unit ] || false
+	b rm -f web
+}
