@@ -321,6 +321,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 			goto fail;
 		json_object_set_new(rec, "mounts", rec_mounts);
 		if (spec_build(img, o, id, rootfs, netns, etc, oci_mounts, &spec, err) < 0 ||
+		    systemd_apply(spec, rec, o, id, rootfs, err) < 0 ||
 		    res_prepare(e, o, rec, spec, err) < 0)
 			goto fail;
 		text = json_dumps(spec, JSON_INDENT(2));

@@ -129,6 +129,10 @@ int image_save(struct engine *e, char **refs, size_t n, const char *file, const 
  * All or nothing. *out (optional) gets the image's name or id. */
 int image_import(struct engine *e, const char *file, const char *name, char **out,
                  berth_error_t *err);
+/* The same, with import --change instructions for a rootfs tarball's config
+ * (image_change_apply; an error for an image archive). */
+int image_import_changes(struct engine *e, const char *file, const char *name, char **changes,
+                         size_t n_changes, char **out, berth_error_t *err);
 /* A name given to an image (tag's TARGET_IMAGE, import's NAME, an archive's names): the OCI /
  * Docker reference grammar, [REGISTRY/]NAME[:TAG], no digest. One line naming what otherwise. */
 int image_check_name(const char *what, const char *name, berth_error_t *err);
@@ -329,6 +333,7 @@ struct run_opts {
 	/* runflags.c: kept in the record (stop_signal: the image's StopSignal when NULL) or
 	 * mapped into the spec */
 	const char *stop_signal, *tz;
+	const char *systemd; /* --systemd true|false|always (systemd.c); NULL: true */
 	bool has_stop_timeout;
 	int stop_timeout;
 	char **labels; /* K=V (--label, --label-file) */
@@ -364,6 +369,15 @@ bool res_update_given(const struct run_opts *o);
 /* runflags.c: check the values of --stop-signal, --label, --tz, --security-opt, --ulimit,
  * --sysctl, --device (one line each naming the flag); spec_check_opts calls it. */
 int runflags_check(const struct run_opts *o, berth_error_t *err);
+/* systemd.c: --systemd's value checked; the system-container set-up (when the command is an
+ * init, or --systemd=always) applied to spec and the record (stop signal, console). */
+int systemd_check(const struct run_opts *o, berth_error_t *err);
+int systemd_apply(struct json_t *spec, struct json_t *rec, const struct run_opts *o, const char *id,
+                  const char *rootfs, berth_error_t *err);
+/* After run -d or start of a system container: an init that exits at once (before it starts
+ * anything) is an error naming its exit status and last output; with remove (run) the
+ * container is removed. */
+int systemd_check_started(struct engine *e, const char *id, bool remove, berth_error_t *err);
 /* --security-opt VALUE into o (seccomp=unconfined|FILE, no-new-privileges[=true|false]). */
 int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err);
 /* What the flags change in spec (after spec_build's own): capabilities for --privileged,

@@ -43,7 +43,12 @@ struct staging {
 	char *dir, *x, *blobs, *layers;
 	json_t *images; /* [{name, manifest, size, mediaType}] */
 	bool quiet;     /* no progress bar of its own (pull's terminal board shows it) */
+	char **changes; /* import --change: applied to a rootfs's config (image_change_apply) */
+	size_t n_changes;
 };
+/* One import --change (Docker's: a Dockerfile instruction, CMD ENTRYPOINT ENV EXPOSE LABEL
+ * STOPSIGNAL USER VOLUME WORKDIR; "INSTR VALUE" or "INSTR=VALUE") applied to config. */
+int image_change_apply(json_t *config, const char *change, berth_error_t *err);
 int staging_init(struct staging *s, struct engine *e, const char *file, const char *kind,
                  berth_error_t *err);
 void staging_free(struct staging *s);

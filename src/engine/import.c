@@ -12,9 +12,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -461,6 +463,237 @@ out:
 	return r;
 }
 
+/* ---- --change: Dockerfile instructions set in the config of an imported rootfs ---------- */
+
+/* The words of s, split at blanks; "…" quotes (with \" and \\ inside) and \ escapes, as the
+ * Dockerfile's KEY=VALUE lists. NULL on an unclosed quote. */
+static json_t *change_words(const char *s)
+{
+	json_t *w = json_array();
+
+	for (;;) {
+		cleanup_free char *buf = NULL;
+		size_t n = 0;
+		char quote = 0;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			return w;
+		buf = xmalloc0(strlen(s) + 1);
+		for (; *s && (quote || (*s != ' ' && *s != '\t')); s++) {
+			if (*s == '\\' && s[1] && (!quote || s[1] == '"' || s[1] == '\\')) {
+				buf[n++] = *++s;
+			} else if (*s == '"' || (*s == '\'' && !quote) || *s == quote) {
+				quote = quote ? 0 : *s;
+			} else {
+				buf[n++] = *s;
+			}
+		}
+		if (quote) {
+			json_decref(w);
+			return NULL;
+		}
+		buf[n] = '\0';
+		json_array_append_new(w, json_string(buf));
+	}
+}
+
+/* A JSON array of strings (the exec form), or NULL. */
+static json_t *change_exec_form(const char *v)
+{
+	json_t *a, *x;
+	size_t i;
+
+	if (v[0] != '[')
+		return NULL;
+	a = json_loads(v, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return NULL;
+	}
+	json_array_foreach(a, i, x) if (!json_is_string(x))
+	{
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* KEY=VALUE words into obj (Labels), or into the Env array (env) replacing the same key. */
+static int change_pairs(json_t *config, const char *key, const char *change, const char *v,
+                        bool env, berth_error_t *err)
+{
+	json_t *words = change_words(v);
+	json_t *w;
+	size_t i;
+
+	if (words == NULL || json_array_size(words) == 0) {
+		json_decref(words);
+		return berth_error(err, 0, "bad --change `%s`: expected KEY=VALUE…", change);
+	}
+	/* ENV KEY VALUE: the old form, the rest of the line is the value */
+	if (env && !strchr(json_string_value(json_array_get(words, 0)), '=')) {
+		const char *k = json_string_value(json_array_get(words, 0));
+		const char *rest = v + strspn(v, " \t") + strlen(k);
+		cleanup_free char *kv = xasprintf("%s=%s", k, rest + strspn(rest, " \t"));
+		json_array_clear(words);
+		json_array_append_new(words, json_string(kv));
+	}
+	json_array_foreach(words, i, w)
+	{
+		const char *kv = json_string_value(w), *eq = strchr(kv, '=');
+		if (eq == NULL || eq == kv) {
+			berth_error(err, 0, "bad --change `%s`: expected KEY=VALUE, not `%s`",
+			            change, kv);
+			json_decref(words);
+			return -1;
+		}
+		if (env) {
+			json_t *arr = json_object_get(config, key), *x;
+			size_t k, klen = (size_t)(eq - kv) + 1;
+			bool done = false;
+			if (!json_is_array(arr)) {
+				arr = json_array();
+				json_object_set_new(config, key, arr);
+			}
+			json_array_foreach(
+			    arr, k,
+			    x) if (!done && strncmp(json_string_value(x) ?: "", kv, klen) == 0)
+			{
+				json_array_set_new(arr, k, json_string(kv));
+				done = true;
+			}
+			if (!done)
+				json_array_append_new(arr, json_string(kv));
+		} else {
+			json_t *obj = json_object_get(config, key);
+			cleanup_free char *k = xasprintf("%.*s", (int)(eq - kv), kv);
+			if (!json_is_object(obj)) {
+				obj = json_object();
+				json_object_set_new(config, key, obj);
+			}
+			json_object_set_new(obj, k, json_string(eq + 1));
+		}
+	}
+	json_decref(words);
+	return 0;
+}
+
+/* Paths or ports as keys of an object of empty objects (Volumes, ExposedPorts). */
+static int change_set(json_t *config, const char *key, const char *change, const char *v,
+                      bool ports, berth_error_t *err)
+{
+	json_t *list = change_exec_form(v);
+	json_t *obj = json_object_get(config, key), *x;
+	size_t i;
+
+	if (list == NULL && v[0] != '[')
+		list = change_words(v);
+	if (list == NULL || json_array_size(list) == 0) {
+		json_decref(list);
+		return berth_error(err, 0, "bad --change `%s`: expected %s", change,
+		                   ports ? "PORT[/tcp|/udp|/sctp]…" : "PATH… or [\"PATH\", …]");
+	}
+	if (!json_is_object(obj)) {
+		obj = json_object();
+		json_object_set_new(config, key, obj);
+	}
+	json_array_foreach(list, i, x)
+	{
+		const char *s = json_string_value(x);
+		cleanup_free char *k = NULL;
+		if (ports) {
+			char *end;
+			unsigned long p = strtoul(s, &end, 10);
+			if (!isdigit((unsigned char)s[0]) || p == 0 || p > 65535 ||
+			    (*end && strcmp(end, "/tcp") != 0 && strcmp(end, "/udp") != 0 &&
+			     strcmp(end, "/sctp") != 0)) {
+				berth_error(err, 0,
+				            "bad --change `%s`: `%s` is not a port "
+				            "(1-65535[/tcp|/udp|/sctp])",
+				            change, s);
+				json_decref(list);
+				return -1;
+			}
+			k = *end ? xasprintf("%lu%s", p, end) : xasprintf("%lu/tcp", p);
+		} else {
+			if (s[0] != '/') {
+				berth_error(err, 0,
+				            "bad --change `%s`: `%s` is not an absolute path",
+				            change, s);
+				json_decref(list);
+				return -1;
+			}
+			k = xstrdup(s);
+		}
+		json_object_set_new(obj, k, json_object());
+	}
+	json_decref(list);
+	return 0;
+}
+
+int image_change_apply(json_t *config, const char *change, berth_error_t *err)
+{
+	static const char *const names[] = {"CMD",        "ENTRYPOINT", "ENV",    "EXPOSE", "LABEL",
+	                                    "STOPSIGNAL", "USER",       "VOLUME", "WORKDIR"};
+	size_t n = strcspn(change, " \t=");
+	cleanup_free char *instr = xasprintf("%.*s", (int)n, change);
+	const char *v = change + n;
+	size_t k;
+
+	for (char *p = instr; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	/* "CMD /x" as Docker, "CMD=/x" as Podman */
+	if (*v == '=')
+		v++;
+	v += strspn(v, " \t");
+	for (k = 0; k < ARRAY_SIZE(names) && strcmp(instr, names[k]) != 0; k++)
+		;
+	if (k == ARRAY_SIZE(names))
+		return berth_error(
+		    err, 0,
+		    "bad --change `%s`: expected INSTRUCTION VALUE, INSTRUCTION one "
+		    "of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, "
+		    "WORKDIR",
+		    change);
+	if (*v == '\0')
+		return berth_error(err, 0, "bad --change `%s`: %s needs a value", change, instr);
+	if (strcmp(instr, "CMD") == 0 || strcmp(instr, "ENTRYPOINT") == 0) {
+		const char *key = instr[0] == 'C' ? "Cmd" : "Entrypoint";
+		json_t *a = change_exec_form(v);
+		if (a == NULL && v[0] == '[')
+			return berth_error(
+			    err, 0,
+			    "bad --change `%s`: expected a JSON array of strings or a "
+			    "shell command",
+			    change);
+		/* the shell form, as Docker */
+		if (a == NULL)
+			a = json_pack("[s,s,s]", "/bin/sh", "-c", v);
+		json_object_set_new(config, key, a);
+		return 0;
+	}
+	if (strcmp(instr, "ENV") == 0)
+		return change_pairs(config, "Env", change, v, true, err);
+	if (strcmp(instr, "LABEL") == 0)
+		return change_pairs(config, "Labels", change, v, false, err);
+	if (strcmp(instr, "EXPOSE") == 0)
+		return change_set(config, "ExposedPorts", change, v, true, err);
+	if (strcmp(instr, "VOLUME") == 0)
+		return change_set(config, "Volumes", change, v, false, err);
+	if (strcmp(instr, "STOPSIGNAL") == 0) {
+		if (util_parse_signal(v) <= 0)
+			return berth_error(
+			    err, 0, "bad --change `%s`: expected a signal name or number", change);
+		json_object_set_new(config, "StopSignal", json_string(v));
+		return 0;
+	}
+	if (strcmp(instr, "WORKDIR") == 0 && v[0] != '/')
+		return berth_error(err, 0, "bad --change `%s`: expected an absolute path", change);
+	json_object_set_new(config, instr[0] == 'U' ? "User" : "WorkingDir", json_string(v));
+	return 0;
+}
+
 int staging_rootfs(struct staging *s, int fd, const char *what, const char *arch, char mhex[65],
                    size_t *msize, berth_error_t *err)
 {
@@ -490,6 +723,11 @@ int staging_rootfs(struct staging *s, int fd, const char *what, const char *arch
 	              "architecture", arch, "os", "linux", "config", "Env",
 	              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "Cmd",
 	              "sh", "rootfs", "type", "layers", "diff_ids", dd);
+	for (size_t i = 0; i < s->n_changes; i++)
+		if (image_change_apply(json_object_get(c, "config"), s->changes[i], err) < 0) {
+			json_decref(c);
+			return -1;
+		}
 	text = json_dumps(c, JSON_COMPACT);
 	json_decref(c);
 	if (staging_blob_mem(s, text, strlen(text), chex, err) < 0)
@@ -642,20 +880,43 @@ static int import_check_names(struct staging *s, berth_error_t *err)
 int image_import(struct engine *e, const char *file, const char *name, char **out,
                  berth_error_t *err)
 {
+	return image_import_changes(e, file, name, NULL, 0, out, err);
+}
+
+int image_import_changes(struct engine *e, const char *file, const char *name, char **changes,
+                         size_t n_changes, char **out, berth_error_t *err)
+{
 	struct staging s = {.e = e, .file = file};
-	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = -1;
 	cleanup_close int xfd = -1;
 	int kind, r = -1;
 
 	if (name && image_check_name("NAME", name, err) < 0)
 		return -1;
+	/* every --change checked before the archive is read */
+	for (size_t i = 0; i < n_changes; i++) {
+		json_t *scratch = json_object();
+		r = image_change_apply(scratch, changes[i], err);
+		json_decref(scratch);
+		if (r < 0)
+			return -1;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error(err, errno, "open `%s`", file);
 	kind = import_detect(fd, file, err);
 	if (kind < 0)
 		return -1;
+	if (n_changes && kind != 'r')
+		return berth_error(err, 0,
+		                   "--change: `%s` is an image archive (%s) with a config of its "
+		                   "own; --change is for a root filesystem tarball",
+		                   file, kind == 'd' ? "docker-archive" : "OCI layout");
+	r = -1;
 	if (staging_init(&s, e, file, "import", err) < 0)
 		goto out;
+	s.changes = changes;
+	s.n_changes = n_changes;
 	if (kind == 'r') {
 		r = import_rootfs(&s, fd, name, err);
 	} else {

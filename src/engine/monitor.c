@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -130,7 +131,8 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	                          .sink = monitor_sink,
 	                          .arg = &ms,
 	                          .forward = attached};
-	bool tty, interactive, rm, created = false, started = false, keep_stdin, vm;
+	bool tty, interactive, rm, created = false, started = false, keep_stdin, vm, sys;
+	int console = -1; /* a system container's console, held open (systemd.c) */
 	int inp[2] = {-1, -1}, tty_in = -1;
 	int *port_fds = NULL;
 	size_t n_port_fds = 0;
@@ -148,6 +150,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
 	tty = json_is_true(json_object_get(rec, "tty"));
+	sys = json_is_string(json_object_get(rec, "system"));
 	/* our stdin goes to the container attached, when it was made with -i (and, for
 	 * start, asked for with -i) */
 	interactive = in && json_is_true(json_object_get(rec, "interactive"));
@@ -258,6 +261,11 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		util_closep(&errp[1]);
 		if (r < 0)
 			goto out;
+		/* a system container's init closes its stdio and opens /dev/console when it has
+		 * something to say: a terminal side held here keeps the master readable (no EIO)
+		 * between the two */
+		if (sys && tty && master >= 0)
+			console = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 		r = -1;
 		created = true;
 		if (container_start(rt, id, err) < 0)
@@ -302,6 +310,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
 		r = supervise_run(init, &io, status, err);
+		util_closep(&console);
 		if (vm && r == 0)
 			*status = vmctr_exit_status(e, id, *status);
 		health_stop(&health);
@@ -343,6 +352,7 @@ out:
 	util_closep(&inp[1]);
 	util_closep(&tty_in);
 	util_closep(&master);
+	util_closep(&console);
 	util_closep(&out[0]);
 	util_closep(&errp[0]);
 	util_closep(&out[1]);

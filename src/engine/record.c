@@ -536,5 +536,6 @@ int ctr_start(struct engine *e, const char *id, berth_error_t *err)
 		ctr_start_failed(e, id);
 		return -1;
 	}
-	return 0;
+	/* a system container's init that gives up at once says why */
+	return systemd_check_started(e, id, false, err);
 }

@@ -214,6 +214,8 @@ int runflags_check(const struct run_opts *o, berth_error_t *err)
 			                   o->labels[i]);
 	if (o->tz && runflags_check_tz(o->tz, err) < 0)
 		return -1;
+	if (systemd_check(o, err) < 0)
+		return -1;
 	if (o->seccomp && strcmp(o->seccomp, "unconfined") != 0) {
 		json_t *j;
 		if (runflags_load_seccomp(o->seccomp, &j, err) < 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* berth image import FILE [NAME] | image inspect REF | image export REF FILE |
+/* berth image import [--change I]… FILE [NAME] | image inspect REF | image export REF FILE |
  * image rm REF… | rmi [-f] REF… (FILE "-": stdin for import, stdout for export) */
 #include "commands.h"
 #include "engine/engine.h"
@@ -84,6 +84,51 @@ static int image_export_cmd(struct engine *e, int argc, char **argv, berth_error
 	return image_export(e, argv[optind], out, err) < 0 ? -1 : 0;
 }
 
+/* image import [-c|--change INSTR]… FILE|- [NAME] */
+static int image_import_cmd(struct engine *e, int argc, char **argv, berth_error_t *err)
+{
+	static const char usage[] =
+	    "usage: berth image import [-c|--change 'CMD [\"/sbin/init\"]']… "
+	    "FILE|- [NAME]";
+	static const struct option lo[] = {
+	    {"change", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	cleanup_free char **changes = NULL;
+	cleanup_free char *name = NULL;
+	cleanup_free char *tmp = NULL;
+	const char *file, *target;
+	size_t n = 0;
+	int c, r;
+
+	while ((c = cli_getopt(argc, argv, "c:h", lo, usage, err)) != -1) {
+		if (c != 'c')
+			return CLI_RET(c);
+		changes = xrealloc(changes, (n + 1) * sizeof(*changes));
+		changes[n++] = optarg;
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return berth_error(err, 0, "%s", usage);
+	file = argv[optind];
+	target = argc - optind == 2 ? argv[optind + 1] : NULL;
+	/* "-": the archive from stdin, as Docker's import */
+	if (strcmp(file, "-") == 0) {
+		if (target && image_check_name("NAME", target, err) < 0)
+			return berth_error_prefix(err, "import");
+		if (cli_stdin_archive(e, "give a FILE", &tmp, err) < 0)
+			return berth_error_prefix(err, "import");
+		file = tmp;
+	}
+	r = image_import_changes(e, file, target, changes, n, &name, err);
+	if (tmp)
+		unlink(tmp);
+	if (r < 0)
+		return berth_error_prefix(err, "import");
+	printf("%s\n", name);
+	return 0;
+}
+
 BERTH_CMD(image)
 {
 	static const char usage[] =
@@ -97,33 +142,8 @@ BERTH_CMD(image)
 		puts(usage);
 		return 0;
 	}
-	if (strcmp(argv[1], "import") == 0) {
-		cleanup_free char *name = NULL;
-		cleanup_free char *tmp = NULL;
-		const char *file;
-		int r;
-		argc--, argv++;
-		if ((k = image_sub_args(&argc, &argv, 1, 2,
-		                        "usage: berth image import FILE|- [NAME]", err)) < 0)
-			return CLI_RET(k);
-		argc++, argv--;
-		file = argv[2];
-		/* "-": the archive from stdin, as Docker's import */
-		if (strcmp(file, "-") == 0) {
-			if (argc == 4 && image_check_name("NAME", argv[3], err) < 0)
-				return berth_error_prefix(err, "import");
-			if (cli_stdin_archive(e, "give a FILE", &tmp, err) < 0)
-				return berth_error_prefix(err, "import");
-			file = tmp;
-		}
-		r = image_import(e, file, argc == 4 ? argv[3] : NULL, &name, err);
-		if (tmp)
-			unlink(tmp);
-		if (r < 0)
-			return berth_error_prefix(err, "import");
-		printf("%s\n", name);
-		return 0;
-	}
+	if (strcmp(argv[1], "import") == 0)
+		return image_import_cmd(e, argc - 1, argv + 1, err);
 	if (strcmp(argv[1], "inspect") == 0) {
 		struct image *img;
 		char *t;

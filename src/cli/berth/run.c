@@ -123,7 +123,8 @@ static const char run_usage[] =
     "  [-p [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]] [-P] [--entrypoint E]\n"
     "  [--restart no|always|unless-stopped|on-failure[:N]]\n"
     "  [--stop-signal SIG] [--stop-timeout SECS] [--cidfile F] [--replace] [-l K=V]\n"
-    "  [--label-file F] [--tz ZONE] [--init] [--privileged] [--security-opt "
+    "  [--label-file F] [--tz ZONE] [--init] [--systemd true|false|always] [--privileged]\n"
+    "  [--security-opt "
     "seccomp=unconfined|FILE]\n"
     "  [--security-opt no-new-privileges] [--ulimit NAME=SOFT[:HARD]] [--sysctl K=V]\n"
     "  [--shm-size SIZE] [--device HOST[:CTR][:rwm]]\n"
@@ -186,6 +187,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		O_REPLACE,
 		O_LABELFILE,
 		O_TZ,
+		O_SYSTEMD,
 		O_INIT,
 		O_PRIV,
 		O_SECOPT,
@@ -246,6 +248,7 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	    {"label", required_argument, NULL, 'l'},
 	    {"label-file", required_argument, NULL, O_LABELFILE},
 	    {"tz", required_argument, NULL, O_TZ},
+	    {"systemd", required_argument, NULL, O_SYSTEMD},
 	    {"init", no_argument, NULL, O_INIT},
 	    {"privileged", no_argument, NULL, O_PRIV},
 	    {"security-opt", required_argument, NULL, O_SECOPT},
@@ -484,6 +487,9 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 		case O_TZ:
 			o.tz = optarg;
 			break;
+		case O_SYSTEMD:
+			o.systemd = optarg;
+			break;
 		case O_INIT:
 			o.init = true;
 			break;
@@ -634,6 +640,8 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 			r = cli_exit_status("run", err); /* 127, 126 or -1 */
 			goto out;
 		}
+		if (systemd_check_started(e, id, true, err) < 0)
+			goto out;
 		printf("%s\n", id);
 		r = 0;
 		goto out;

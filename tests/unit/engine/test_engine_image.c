@@ -256,10 +256,56 @@ static void test_import_bad(void **state)
 	}
 }
 
+/* import --change: Docker's instructions (and Podman's INSTR=VALUE) into a config */
+static void test_change_apply(void **state)
+{
+	static const char *const good[] = {
+	    "CMD [\"/sbin/init\"]",
+	    "entrypoint=/bin/x y",
+	    "ENV A=1 \"B=two words\"",
+	    "ENV C some value",
+	    "ENV A=3",
+	    "EXPOSE 80 53/udp",
+	    "LABEL a=b \"c d\"=e",
+	    "STOPSIGNAL=SIGRTMIN+3",
+	    "VOLUME [\"/v\"]",
+	    "VOLUME /x /y",
+	    "USER 1:2",
+	    "WORKDIR /srv",
+	};
+	static const char *const bad[] = {
+	    "FROM x",      "CMD",     "CMD [1]",    "ENV \"a",   "ENV =x",          "EXPOSE 0",
+	    "EXPOSE 80/x", "LABEL x", "VOLUME rel", "WORKDIR x", "STOPSIGNAL NOPE",
+	};
+	json_t *c = json_object();
+	berth_error_t err = NULL;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(image_change_apply(c, good[i], &err), 0);
+	text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(
+	    text, "{\"Cmd\":[\"/sbin/init\"],\"Entrypoint\":[\"/bin/sh\",\"-c\",\"/bin/x y\"],"
+	          "\"Env\":[\"A=3\",\"B=two words\",\"C=some value\"],"
+	          "\"ExposedPorts\":{\"53/udp\":{},\"80/tcp\":{}},"
+	          "\"Labels\":{\"a\":\"b\",\"c d\":\"e\"},\"StopSignal\":\"SIGRTMIN+3\","
+	          "\"User\":\"1:2\",\"Volumes\":{\"/v\":{},\"/x\":{},\"/y\":{}},"
+	          "\"WorkingDir\":\"/srv\"}");
+	free(text);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(image_change_apply(c, bad[i], &err), -1);
+		assert_non_null(strstr(err->msg, bad[i]));
+		berth_error_release(&err);
+	}
+	json_decref(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ref_normalize),
+	    cmocka_unit_test(test_change_apply),
 	    cmocka_unit_test_setup_teardown(test_import_find, store_setup, store_teardown),
 	    cmocka_unit_test_setup_teardown(test_index_names, store_setup, store_teardown),
 	    cmocka_unit_test_setup_teardown(test_import_bad, store_setup, store_teardown),

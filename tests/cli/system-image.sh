@@ -1,0 +1,33 @@
+#!/bin/sh
+# The test image of system containers (issue 22): Debian 12 minbase with systemd-sysv, a
+# rootfs tarball made by Debian's mmdebstrap. Cached between runs under
+# $BERTH_TEST_IMAGES (default /var/cache/berth/test-images), keyed by what it is made of
+# (suite, variant, package list, mmdebstrap's version): made again only when that changes.
+#   tests/cli/system-image.sh      prints the tarball's path (exit 1 when it cannot be made)
+set -eu
+suite=bookworm
+variant=minbase
+packages=systemd-sysv
+cache=${BERTH_TEST_IMAGES:-/var/cache/berth/test-images}
+command -v mmdebstrap >/dev/null || {
+	echo "system-image.sh: mmdebstrap is not installed (apt-get install mmdebstrap)" >&2
+	exit 1
+}
+key=$(printf '%s\n' "$suite" "$variant" "$packages" "$(mmdebstrap --version)" |
+	sha256sum | cut -c1-16)
+out=$cache/debian12-systemd-$key.tar
+mkdir -p "$cache"
+# one maker at a time; the others wait for its tarball
+exec 9>"$cache/.lock"
+flock 9
+if [ ! -s "$out" ]; then
+	tmp=$(mktemp "$cache/.make.XXXXXX")
+	if ! mmdebstrap --quiet --variant="$variant" --include="$packages" --format=tar \
+		"$suite" "$tmp" >&2; then
+		rm -f "$tmp"
+		echo "system-image.sh: mmdebstrap failed" >&2
+		exit 1
+	fi
+	mv "$tmp" "$out"
+fi
+echo "$out"
