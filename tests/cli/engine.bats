@@ -314,6 +314,18 @@ cgroups_now() {
 	ls -d /sys/fs/cgroup/*/berth/* /sys/fs/cgroup/berth/* 2>/dev/null | grep -E '/[0-9a-f]{64}$' | sort || true
 }
 
+# The cgroups made since $1 (cgroups_now's output then) that are still there and empty: what a
+# refused run of this test would leave. Another store's running containers (tests may run
+# beside other work on the machine) have processes in theirs.
+new_empty_cgroups() {
+	local c
+	comm -13 <(printf '%s\n' "$1") <(cgroups_now) | while read -r c; do
+		if [ -d "$c" ] && [ -z "$(cat "$c/cgroup.procs" 2>/dev/null)" ]; then
+			echo "$c"
+		fi
+	done
+}
+
 @test "bad input: one line, exit 125, nothing left behind" {
 	b run --rm busybox true
 	cg_before=$(cgroups_now)
@@ -325,8 +337,7 @@ cgroups_now() {
 		[ "${#lines[@]}" -eq 1 ]
 		[[ "$output" == "berth: run: "* ]]
 	done
-	run b run --rm busybox /no/such/binary
-	[ "$status" -ne 0 ]
+	run -127 b run --rm busybox /no/such/binary
 	b run --name dup busybox true
 	run b run --name dup busybox true
 	[ "$status" -eq 125 ]
@@ -335,7 +346,7 @@ cgroups_now() {
 	[ -z "$(ls "$ROOT/containers")" ]
 	[ -z "$(ls "$ROOT/runtime")" ]
 	! grep -q "$ROOT/containers" /proc/self/mountinfo || false
-	[ "$(cgroups_now)" = "$cg_before" ]
+	[ -z "$(new_empty_cgroups "$cg_before")" ]
 }
 
 @test "rm of a running container names it in the error" {
