@@ -318,11 +318,12 @@ static int container_check_rootless(const struct config *c, berth_error_t *err)
 		cleanup_close int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
 		if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
 		    c->process.oom_score_adj < atoi(buf))
-			return berth_error(err, 0,
-			                   "config.json: process.oomScoreAdj: %d is below the "
-			                   "caller's %d; lowering it needs privileges uid %u lacks: "
-			                   "refused",
-			                   c->process.oom_score_adj, atoi(buf), uid);
+			return berth_error(
+			    err, 0,
+			    "config.json: process.oomScoreAdj: %d is below the "
+			    "caller's %d; lowering it needs privileges uid %u lacks: "
+			    "refused",
+			    c->process.oom_score_adj, atoi(buf), uid);
 	}
 	return 0;
 }

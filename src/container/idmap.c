@@ -141,7 +141,7 @@ static bool idmap_recursive(const struct config_mount *cm)
 int idmap_clone(const struct config *c, const struct config_mount *cm, int srcfd,
                 berth_error_t *err)
 {
-	bool rec = idmap_recursive(cm);          /* rbind: clone the whole tree */
+	bool rec = idmap_recursive(cm);            /* rbind: clone the whole tree */
 	bool rec_attr = rec || cm->recursive_attr; /* ridmap: idmap all of it */
 	cleanup_close int userns = idmap_userns(c, cm, err);
 	cleanup_close int tree = -1;
@@ -181,9 +181,9 @@ int idmap_open_trees(const struct config *c, int **fds, berth_error_t *err)
 {
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct config_mount *cm = &c->mounts[i];
-		bool bind = cm->bind || (cm->flags & MS_BIND) ||
-		            (cm->type && (strcmp(cm->type, "bind") == 0 ||
-		                          strcmp(cm->type, "rbind") == 0));
+		bool bind =
+		    cm->bind || (cm->flags & MS_BIND) ||
+		    (cm->type && (strcmp(cm->type, "bind") == 0 || strcmp(cm->type, "rbind") == 0));
 		cleanup_close int src = -1;
 
 		if (!cm->idmap || !bind || cm->source == NULL)

@@ -263,7 +263,8 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	if (scmp && !p->no_new_privileges &&
 	    seccomp_install(scmp, &c->linux_.seccomp, &scmp_listener, state_json, &err) < 0)
 		init_fail(a->sync_fd, &err);
-	if (process_set_identity(p, process_setgroups_denied(), config_userns_unmapped(c), &err) < 0)
+	if (process_set_identity(p, process_setgroups_denied(), config_userns_unmapped(c), &err) <
+	    0)
 		init_fail(a->sync_fd, &err);
 	if (process_enter_cwd(p->cwd, &err) < 0)
 		init_fail(a->sync_fd, &err);

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 
-#define USERNS_SUBUID "/etc/subuid"
-#define USERNS_SUBGID "/etc/subgid"
+#define USERNS_SUBUID     "/etc/subuid"
+#define USERNS_SUBGID     "/etc/subgid"
 #define USERNS_HELPER_OUT 512 /* what of a helper's stderr goes into the error line */
 
 /* ---- pure checks ---------------------------------------------------------------------- */
@@ -36,8 +36,8 @@ static bool userns_parse_u32(const char *s, size_t len, uint32_t *out)
 	return true;
 }
 
-size_t userns_parse_subid(const char *text, const char *name, uint32_t id,
-                          struct userns_range *out, size_t max)
+size_t userns_parse_subid(const char *text, const char *name, uint32_t id, struct userns_range *out,
+                          size_t max)
 {
 	char idtext[16];
 	size_t n = 0;
@@ -77,11 +77,11 @@ int userns_check_overlap(const char *what, const struct config_id_mapping *m, si
 			                   i);
 		if ((uint64_t)m[i].container_id + m[i].size > UINT32_MAX ||
 		    (uint64_t)m[i].host_id + m[i].size > UINT32_MAX)
-			return berth_error(err, 0,
-			                   "%s[%zu]: ids %" PRIu32 "+%" PRIu32 " (container) or %" PRIu32
-			                   "+%" PRIu32 " (host) pass 4294967294",
-			                   what, i, m[i].container_id, m[i].size, m[i].host_id,
-			                   m[i].size);
+			return berth_error(
+			    err, 0,
+			    "%s[%zu]: ids %" PRIu32 "+%" PRIu32 " (container) or %" PRIu32
+			    "+%" PRIu32 " (host) pass 4294967294",
+			    what, i, m[i].container_id, m[i].size, m[i].host_id, m[i].size);
 		for (size_t j = 0; j < i; j++) {
 			if (userns_overlap(m[i].container_id, m[i].size, m[j].container_id,
 			                   m[j].size))
@@ -94,8 +94,8 @@ int userns_check_overlap(const char *what, const struct config_id_mapping *m, si
 				return berth_error(err, 0,
 				                   "%s[%zu]: host ids %" PRIu32 "-%" PRIu32
 				                   " overlap those of %s[%zu]",
-				                   what, i, m[i].host_id, m[i].host_id + m[i].size - 1,
-				                   what, j);
+				                   what, i, m[i].host_id,
+				                   m[i].host_id + m[i].size - 1, what, j);
 		}
 	}
 	return 0;
@@ -108,8 +108,8 @@ int userns_check_allowed(const char *what, const struct config_id_mapping *m, si
 	for (size_t i = 0; i < n; i++) {
 		bool ok = m[i].size == 1 && m[i].host_id == own;
 		for (size_t k = 0; k < nr && !ok; k++)
-			ok = m[i].host_id >= r[k].start &&
-			     (uint64_t)m[i].host_id + m[i].size <= (uint64_t)r[k].start + r[k].count;
+			ok = m[i].host_id >= r[k].start && (uint64_t)m[i].host_id + m[i].size <=
+			                                       (uint64_t)r[k].start + r[k].count;
 		if (ok)
 			continue;
 		if (nr == 0)

@@ -23,8 +23,8 @@ struct userns_range {
 /* The ranges of the user called name, or with the numeric id `id`, in the text of a subid
  * file ("name:start:count" lines). Malformed lines and empty ranges are skipped. Returns how
  * many were stored in out (at most max). */
-size_t userns_parse_subid(const char *text, const char *name, uint32_t id,
-                          struct userns_range *out, size_t max);
+size_t userns_parse_subid(const char *text, const char *name, uint32_t id, struct userns_range *out,
+                          size_t max);
 
 /* Mappings whose container ranges or host ranges overlap, or that pass 2^32 - 1: refused
  * with one line naming what (`linux.uidMappings`) and the index, as the kernel would refuse
