@@ -88,9 +88,19 @@ assert_nothing_left() {
 	[ -z "$left" ] || { echo "processes left behind: $left"; return 1; }
 }
 
+# `run as_user $RUNTIME create …` with the output through a file: a create that wrongly
+# succeeds leaves an init holding its stdout, which would keep `run` waiting for ever.
+create_as_user() {
+	local f=$BATS_TEST_TMPDIR/create.out
+	status=0
+	as_user "$RUNTIME" create --bundle "$BUNDLE" "$ID" >"$f" 2>&1 </dev/null || status=$?
+	output=$(cat "$f")
+	mapfile -t lines <"$f"
+}
+
 # refused_as_user MESSAGE: create as the user fails with one line containing MESSAGE.
 refused_as_user() {
-	run as_user "$RUNTIME" create --bundle "$BUNDLE" "$ID"
+	create_as_user
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[ "${#lines[@]}" -eq 1 ]
@@ -225,7 +235,7 @@ refused_as_user() {
 	map_ranges
 	cp /etc/subuid "$RL_TOP/subuid.saved"
 	sed -i "/^$RL_USER:/d" /etc/subuid
-	run as_user "$RUNTIME" create --bundle "$BUNDLE" "$ID"
+	create_as_user
 	# put it back before asserting anything
 	grep "^$RL_USER:" "$RL_TOP/subuid.saved" >>/etc/subuid
 	echo "$output"
