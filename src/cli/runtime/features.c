@@ -119,12 +119,12 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 	}
 	cg = json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
 	               "rdma", 1);
-	linux_ = json_pack("{s:o,s:o,s:o,s:o,s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}}", "namespaces",
-	                   features_strings(ns, ARRAY_SIZE(ns)), "capabilities", caps, "cgroup", cg,
-	                   "seccomp", features_seccomp(), "apparmor", "enabled",
-	                   exec_apparmor_enabled(), "selinux", "enabled", exec_selinux_enabled(),
-	                   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled",
-	                   features_idmap());
+	linux_ =
+	    json_pack("{s:o,s:o,s:o,s:o,s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}}", "namespaces",
+	              features_strings(ns, ARRAY_SIZE(ns)), "capabilities", caps, "cgroup", cg,
+	              "seccomp", features_seccomp(), "apparmor", "enabled", exec_apparmor_enabled(),
+	              "selinux", "enabled", exec_selinux_enabled(), "intelRdt", "enabled", 0,
+	              "mountExtensions", "idmap", "enabled", features_idmap());
 	json_object_set_new(linux_, "memoryPolicy",
 	                    json_pack("{s:o,s:o}", "modes", features_names(config_mpol_mode_name),
 	                              "flags", features_names(config_mpol_flag_name)));
