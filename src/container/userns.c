@@ -139,8 +139,7 @@ bool userns_only_own(const struct config_id_mapping *m, size_t n, uint32_t own)
 
 /* ---- the host: subid files and helpers ------------------------------------------------ */
 
-/* The caller's user name from /etc/passwd (fgetpwent: no NSS in a static binary). */
-static char *userns_user_name(uid_t uid)
+char *userns_user_name(uid_t uid)
 {
 	cleanup_file FILE *f = fopen("/etc/passwd", "re");
 	struct passwd *pw;

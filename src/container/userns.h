@@ -55,6 +55,9 @@ int userns_write_id_maps(pid_t pid, const struct config_id_mapping *um, size_t n
 /* Write the container's maps for pid (stage 1, just after its unshare). */
 int userns_write_maps(pid_t pid, const struct config *c, berth_error_t *err);
 
+/* The name of uid from /etc/passwd (fgetpwent: no NSS in a static binary), or NULL. */
+char *userns_user_name(uid_t uid);
+
 /* What `features` reports: whether an ordinary user can make a user namespace here, and
  * the newuidmap found in PATH (NULL when none, or when it is not setuid root). */
 bool userns_unprivileged_allowed(void);

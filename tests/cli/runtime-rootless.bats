@@ -158,6 +158,7 @@ refused_as_user() {
 	as_user "$RUNTIME" state "$ID" | jqe '.status == "running"'
 	run as_user "$RUNTIME" list -q
 	[ "$output" = "$ID" ]
+	as_user "$RUNTIME" state "$ID" | jqe ".owner == \"$RL_USER\""
 	as_user "$RUNTIME" kill "$ID" KILL
 	for _ in $(seq 100); do
 		as_user "$RUNTIME" state "$ID" | jqe '.status == "stopped"' >/dev/null && break
