@@ -189,6 +189,23 @@ refused_as_user() {
 	assert_nothing_left
 }
 
+@test "rootless: without a cgroup, pause, ps, events --stats and update say so in one line" {
+	rootless_bundle sleep 1000
+	as_user "$RUNTIME" run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	for c in pause ps "events --stats" "update --memory 10M"; do
+		# shellcheck disable=SC2086 # the command's words
+		run as_user "$RUNTIME" $c "$ID"
+		echo "$c: $output"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"container \`$ID\` has no cgroup"* ]]
+	done
+	as_user "$RUNTIME" state "$ID" | jqe '.status == "running"'
+	as_user "$RUNTIME" kill --all "$ID" KILL
+	as_user "$RUNTIME" delete --force "$ID"
+	assert_nothing_left
+}
+
 @test "rootless: limits that need privileges are refused with one line, nothing left behind" {
 	rootless_bundle true
 	cfg_set "$BUNDLE" '.linux.resources = {"memory": {"limit": 67108864}}'
