@@ -171,7 +171,7 @@ static int container_cgroup_rootless(struct container_build *b, berth_error_t *e
 static int container_cgroup_join(struct container_build *b, berth_error_t *err)
 {
 	struct cgroup *cg = NULL;
-	bool rootless = geteuid() != 0;
+	bool rootless = userns_rootless();
 	int r;
 
 	if (b->state.cgroup_path == NULL)
@@ -296,7 +296,9 @@ static int container_check_rootless(const struct config *c, berth_error_t *err)
 	int u = config_find_namespace(c, CONFIG_NS_USER);
 	unsigned uid = (unsigned)geteuid();
 
-	if (u < 0 || (c->linux_.namespaces[u].path == NULL && config_userns_unmapped(c)))
+	/* root in a user namespace (rootless Podman's) may share it */
+	if (geteuid() != 0 &&
+	    (u < 0 || (c->linux_.namespaces[u].path == NULL && config_userns_unmapped(c))))
 		return berth_error(err, 0,
 		                   "config.json: linux.namespaces: run by uid %u (not root), the "
 		                   "container needs a user namespace with linux.uidMappings and "
@@ -354,7 +356,7 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 	    c->linux_.namespaces[config_find_namespace(c, CONFIG_NS_USER)].path == NULL &&
 	    userns_validate(c, err) < 0)
 		return -1;
-	if (geteuid() != 0 && container_check_rootless(c, err) < 0)
+	if (userns_rootless() && container_check_rootless(c, err) < 0)
 		return -1;
 	if (c->linux_.n_time_offsets > 0 && config_find_namespace(c, CONFIG_NS_TIME) < 0)
 		return berth_error(err, 0,
@@ -555,7 +557,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		berth_error(err, errno, "socketpair");
 		goto fail;
 	}
-	if (geteuid() != 0 && container_cgroup_rootless(&b, err) < 0)
+	if (userns_rootless() && container_cgroup_rootless(&b, err) < 0)
 		goto fail;
 	extra_env = container_listen_env(&preserve);
 

@@ -197,6 +197,28 @@ char *userns_find_helper(const char *name, bool *privileged)
 	return NULL;
 }
 
+bool userns_in_child_ns(void)
+{
+	static int cached = -1;
+	char buf[128] = {0};
+	unsigned a, b, n;
+	cleanup_close int fd = -1;
+
+	if (cached >= 0)
+		return cached;
+	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	/* the initial namespace maps every id to itself, in one line */
+	cached = fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
+	         !(sscanf(buf, "%u %u %u", &a, &b, &n) == 3 && a == 0 && b == 0 &&
+	           n == UINT32_MAX && strchr(buf, '\n') == strrchr(buf, '\n'));
+	return cached;
+}
+
+bool userns_rootless(void)
+{
+	return geteuid() != 0 || userns_in_child_ns();
+}
+
 bool userns_unprivileged_allowed(void)
 {
 	char buf[16] = {0};
@@ -249,7 +271,7 @@ int userns_validate(const struct config *c, berth_error_t *err)
 	                         l->n_gid_mappings, err) < 0)
 		return -1;
 	if (geteuid() == 0)
-		return 0;
+		return 0; /* root, in a user namespace or not, writes the maps itself */
 	if (userns_validate_rootless("config.json: linux.uidMappings", "newuidmap", USERNS_SUBUID,
 	                             l->uid_mappings, l->n_uid_mappings, (uint32_t)geteuid(),
 	                             err) < 0 ||

@@ -55,6 +55,13 @@ int userns_write_id_maps(pid_t pid, const struct config_id_mapping *um, size_t n
 /* Write the container's maps for pid (stage 1, just after its unshare). */
 int userns_write_maps(pid_t pid, const struct config *c, berth_error_t *err);
 
+/* Whether this process is in a user namespace other than the host's (its uid_map is not
+ * the identity of every id), e.g. root in rootless Podman's namespace. */
+bool userns_in_child_ns(void);
+/* Rootless: not root, or root only in a user namespace of an ordinary user's. Cgroups are
+ * then used only where delegated, and limits that need the host's privileges refused. */
+bool userns_rootless(void);
+
 /* The name of uid from /etc/passwd (fgetpwent: no NSS in a static binary), or NULL. */
 char *userns_user_name(uid_t uid);
 

@@ -324,6 +324,67 @@ refused_as_user() {
 	rm -rf "$RL_TOP/bundle"
 }
 
+@test "root in an ordinary user's user namespace (as rootless Podman runs it): state under XDG_RUNTIME_DIR, no cgroup" {
+	rootless_bundle sh -c 'id -u; cat /proc/self/uid_map'
+	# the caller's namespace is the container's: no user namespace of its own
+	cfg_set "$BUNDLE" '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	run as_user unshare --user --map-root-user "$RUNTIME" --debug run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no cgroup delegated to uid 0: the container runs without one"* ]]
+	[[ "$output" =~ \ +0\ +$RL_UID\ +1 ]] || false
+	[ -d "$XDG/berth-runtime" ]
+	assert_nothing_left
+}
+
+# podman_user ARG…: podman as the test's user, with a private configuration and store under
+# $RL_TOP/podman (podman_config makes them).
+podman_user() {
+	local pm=$RL_TOP/podman
+	as_user CONTAINERS_CONF="$pm/containers.conf" CONTAINERS_STORAGE_CONF="$pm/storage.conf" \
+		HOME="$pm/home" podman "$@"
+}
+
+podman_config() {
+	local pm=$RL_TOP/podman
+	mkdir -p "$pm/root" "$pm/runroot" "$pm/tmp" "$pm/home"
+	printf '%s\n' '[containers]' 'netns = "none"' 'default_ulimits = []' 'log_driver = "k8s-file"' \
+		'[engine]' 'cgroup_manager = "cgroupfs"' 'events_logger = "file"' \
+		"events_logfile_path = \"$pm/events.log\"" "tmp_dir = \"$pm/tmp\"" 'runtime = "berth"' \
+		'conmon_path = ["/usr/bin/conmon"]' '[engine.runtimes]' "berth = [\"$RUNTIME\"]" \
+		>"$pm/containers.conf"
+	printf '%s\n' '[storage]' 'driver = "vfs"' "graphroot = \"$pm/root\"" "runroot = \"$pm/runroot\"" \
+		>"$pm/storage.conf"
+	chown -R "$RL_USER:$RL_USER" "$pm"
+}
+
+@test "rootless Podman runs containers with berth-runtime" {
+	podman_config
+	tar -C "$RL_TOP/base" -c . | podman_user import --change 'CMD ["/bin/sh"]' - localhost/berth-rl:test >/dev/null
+	run podman_user run --rm localhost/berth-rl:test sh -c 'id -u; cat /proc/self/uid_map'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[[ "${lines[1]}" =~ ^\ +0\ +$RL_UID\ +1$ ]] || false
+	[[ "${lines[2]}" =~ ^\ +1\ +$RL_SUBUID\ +65536$ ]] || false
+	podman_user run -d --name rl-pm localhost/berth-rl:test sh -c 'echo hello; sleep 1000' </dev/null >/dev/null
+	run podman_user exec rl-pm sh -c 'echo exec-ok; id -u'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = exec-ok ]
+	[ "${lines[1]}" = 0 ]
+	run podman_user logs rl-pm
+	[ "$output" = hello ]
+	podman_user stop -t 0 rl-pm >/dev/null
+	podman_user rm rl-pm >/dev/null
+	run podman_user run --rm --user 1000:1000 localhost/berth-rl:test id -u
+	[ "$output" = 1000 ]
+	# berth-runtime kept its state where runc would, and left none behind
+	[ -d "$XDG/berth-runtime" ]
+	run ls -A "$XDG/berth-runtime"
+	[ -z "$output" ]
+	podman_user rmi -a -f >/dev/null
+}
+
 @test "features reports idmapped mounts and what an ordinary user gets" {
 	run "$RUNTIME" features
 	[ "$status" -eq 0 ]

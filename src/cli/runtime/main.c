@@ -2,6 +2,7 @@
 /* berth-runtime: an OCI runtime with runc's command line. */
 #include "runtime.h"
 #include "log.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -223,7 +224,10 @@ int main(int argc, char **argv)
 			return runtime_fail("unknown global option `%s`", argv[optind - 1]);
 		}
 	}
-	if (!root_given && geteuid() != 0)
+	/* as runc: an ordinary user's, or root's in a user namespace with XDG_RUNTIME_DIR set
+	 * (rootless Podman runs the runtime so) */
+	if (!root_given && (geteuid() != 0 || (userns_in_child_ns() && getenv("XDG_RUNTIME_DIR") &&
+	                                       *getenv("XDG_RUNTIME_DIR"))))
 		runtime_globals.root = runtime_rootless_root();
 	if (optind >= argc) {
 		runtime_help(stderr);
