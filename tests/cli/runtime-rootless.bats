@@ -28,12 +28,17 @@ setup_file() {
 }
 
 teardown_file() {
-	local p
-	# whatever of the user's is still running was started by these tests
-	for p in $(ps -o pid= -u "$RL_UID" 2>/dev/null); do
-		kill -KILL "$p" 2>/dev/null || true
+	local p _
+	# whatever of the user's is still running was started by these tests (rootless Podman's
+	# pause process, conmon); userdel refuses a user with processes
+	for _ in $(seq 50); do
+		p=$(ps -o pid= -u "$RL_UID" 2>/dev/null || true)
+		[ -n "$p" ] || break
+		# shellcheck disable=SC2086 # the pids
+		kill -KILL $p 2>/dev/null || true
+		sleep 0.1
 	done
-	userdel "$RL_USER" || true
+	userdel "$RL_USER" || userdel -f "$RL_USER" || true
 	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
 	rm -rf "$RL_TOP"
 }
