@@ -130,9 +130,9 @@ static const char *container_resources_limit(const struct config_linux *l)
 	return NULL;
 }
 
-/* Run by an ordinary user: the cgroup is made (before stage 1 exists) only where the user
- * may make it, a delegated subtree; otherwise the container runs without one, unless the
- * config asks for a limit, which is refused rather than ignored. */
+/* Rootless: the cgroup is made (before stage 1 exists) only where the caller may make it,
+ * a delegated subtree; otherwise the container runs without one, unless the config asks for
+ * a limit, which is refused rather than ignored. */
 static int container_cgroup_rootless(struct container_build *b, berth_error_t *err)
 {
 	const char *limit = container_resources_limit(&b->config->linux_);
@@ -289,8 +289,9 @@ static int container_check_sysctl(const struct config *c, berth_error_t *err)
 	return 0;
 }
 
-/* Run by an ordinary user: what needs privileges the caller lacks is refused with one line
- * naming it, before anything is made (cgroup limits: container_cgroup_rootless). */
+/* Rootless (an ordinary user, or root in its user namespace): what needs privileges the
+ * caller lacks is refused with one line naming it, before anything is made (cgroup limits:
+ * container_cgroup_rootless). */
 static int container_check_rootless(const struct config *c, berth_error_t *err)
 {
 	int u = config_find_namespace(c, CONFIG_NS_USER);
