@@ -11,6 +11,7 @@
 #include "supervise.h"
 #include "sync.h"
 #include "terminal.h"
+#include "userns.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -22,6 +23,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -99,43 +101,95 @@ static char *container_state_json_text(const char *root, const struct state *s, 
 	return text ? text : xstrdup("{}");
 }
 
-static int container_write_id_map(pid_t pid, const char *file, const struct config_id_mapping *m,
-                                  size_t n, berth_error_t *err)
-{
-	char path[64];
-	char buf[4096];
-	size_t len = 0;
-
-	if (n == 0)
-		return berth_error(err, EINVAL, "linux.%s: no mappings", file);
-	for (size_t i = 0; i < n; i++) {
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n",
-		                        m[i].container_id, m[i].host_id, m[i].size);
-		if (len >= sizeof(buf))
-			return berth_error(err, E2BIG, "linux.%s", file);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	return util_write_file(path, buf, err);
-}
-
 /* ---- cgroups ---------------------------------------------------------------------- */
 
-static int container_cgroup_join(struct container_build *b, berth_error_t *err)
+/* The first cgroup limit of r that only a cgroup can enforce (linux.resources.devices is
+ * left out: an ordinary user's devices are whatever its host permissions allow), or NULL. */
+static const char *container_resources_limit(const struct config_linux *l)
 {
+	const struct config_resources *r = &l->resources;
+
+	if (!l->has_resources)
+		return NULL;
+	if (r->has_memory)
+		return "memory";
+	if (r->has_cpu)
+		return "cpu";
+	if (r->has_pids_limit)
+		return "pids";
+	if (r->has_blkio)
+		return "blockIO";
+	if (r->n_hugepage_limits > 0)
+		return "hugepageLimits";
+	if (r->has_network)
+		return "network";
+	if (r->n_rdma > 0)
+		return "rdma";
+	if (r->n_unified > 0)
+		return "unified";
+	return NULL;
+}
+
+/* Rootless: the cgroup is made (before stage 1 exists) only where the caller may make it,
+ * a delegated subtree; otherwise the container runs without one, unless the config asks for
+ * a limit, which is refused rather than ignored. */
+static int container_cgroup_rootless(struct container_build *b, berth_error_t *err)
+{
+	const char *limit = container_resources_limit(&b->config->linux_);
 	struct cgroup *cg = NULL;
+	berth_error_t e = NULL;
 	int r;
 
 	if (cgroup_host_detect(&b->cg_host, NULL, err) < 0)
 		return -1;
 	b->cg_host_ok = true;
-	if (cgroup_create(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
+	if (cgroup_create(&b->cg_host, b->state.cgroup_path, &cg, &e) == 0) {
+		b->cgroup_made = true;
+		cgroup_free(cg);
+		return 0;
+	}
+	if (e->status != EACCES && e->status != EPERM && e->status != EROFS) {
+		*err = e;
+		return -1;
+	}
+	if (limit != NULL) {
+		r = berth_error(err, 0,
+		                "config.json: linux.resources.%s: needs a cgroup delegated to uid "
+		                "%u, and there is none (%s): refused",
+		                limit, (unsigned)geteuid(), e->msg);
+		berth_error_release(&e);
+		return r;
+	}
+	log_debug("no cgroup delegated to uid %u: the container runs without one (%s)",
+	          (unsigned)geteuid(), e->msg);
+	berth_error_release(&e);
+	free(b->state.cgroup_path);
+	b->state.cgroup_path = NULL;
+	return 0;
+}
+
+static int container_cgroup_join(struct container_build *b, berth_error_t *err)
+{
+	struct cgroup *cg = NULL;
+	bool rootless = userns_rootless();
+	int r;
+
+	if (b->state.cgroup_path == NULL)
+		return 0; /* rootless without a delegated cgroup */
+	if (!b->cg_host_ok && cgroup_host_detect(&b->cg_host, NULL, err) < 0)
+		return -1;
+	b->cg_host_ok = true;
+	if (b->cgroup_made ? cgroup_open(&b->cg_host, b->state.cgroup_path, &cg, err) < 0
+	                   : cgroup_create(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
 		return -1;
 	b->cgroup_made = true;
 	r = cgroup_enter(cg, b->stage1, err);
 	if (r == 0 && (b->config->linux_.has_resources || b->config->linux_.n_devices > 0)) {
-		/* devices of linux.devices are allowed in the device cgroup too */
+		/* devices of linux.devices are allowed in the device cgroup too; an ordinary
+		 * user cannot load a device program or write devices.allow */
 		struct cgroup_apply_opts ao = {.devices = b->config->linux_.devices,
-		                               .n_devices = b->config->linux_.n_devices};
+		                               .n_devices = b->config->linux_.n_devices,
+		                               .skip_devices = rootless};
 		r = cgroup_apply_opts(cg, &b->config->linux_.resources, &ao, err);
 	}
 	cgroup_free(cg);
@@ -235,6 +289,48 @@ static int container_check_sysctl(const struct config *c, berth_error_t *err)
 	return 0;
 }
 
+/* Rootless (an ordinary user, or root in its user namespace): what needs privileges the
+ * caller lacks is refused with one line naming it, before anything is made (cgroup limits:
+ * container_cgroup_rootless). */
+static int container_check_rootless(const struct config *c, berth_error_t *err)
+{
+	int u = config_find_namespace(c, CONFIG_NS_USER);
+	unsigned uid = (unsigned)geteuid();
+
+	/* root in a user namespace (rootless Podman's) may share it */
+	if (geteuid() != 0 &&
+	    (u < 0 || (c->linux_.namespaces[u].path == NULL && config_userns_unmapped(c))))
+		return berth_error(err, 0,
+		                   "config.json: linux.namespaces: run by uid %u (not root), the "
+		                   "container needs a user namespace with linux.uidMappings and "
+		                   "gidMappings (berth-runtime spec --rootless makes one)",
+		                   uid);
+	for (size_t i = 0; i < c->process.n_rlimits; i++) {
+		const struct config_rlimit *rl = &c->process.rlimits[i];
+		struct rlimit cur;
+		if (getrlimit(rl->resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+		    (rl->hard == RLIM_INFINITY || rl->hard > cur.rlim_max))
+			return berth_error(err, 0,
+			                   "config.json: process.rlimits[%zu]: hard limit of %s "
+			                   "above the caller's %llu needs privileges uid %u lacks: "
+			                   "refused",
+			                   i, rl->type, (unsigned long long)cur.rlim_max, uid);
+	}
+	if (c->process.has_oom_score_adj) {
+		char buf[16] = "";
+		cleanup_close int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
+		    c->process.oom_score_adj < atoi(buf))
+			return berth_error(
+			    err, 0,
+			    "config.json: process.oomScoreAdj: %d is below the "
+			    "caller's %d; lowering it needs privileges uid %u lacks: "
+			    "refused",
+			    c->process.oom_score_adj, atoi(buf), uid);
+	}
+	return 0;
+}
+
 static int container_validate(const struct config *c, const char *rootfs, bool foreground,
                               const struct container_opts *o, berth_error_t *err)
 {
@@ -257,6 +353,12 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 		                   c->linux_.n_uid_mappings == 0 ? "gidMappings" : "uidMappings");
 	if (config_userns_unmapped(c) && process_user_unmapped_error(&c->process.user, err) < 0)
 		return berth_error_prefix(err, "config.json");
+	if (config_find_namespace(c, CONFIG_NS_USER) >= 0 &&
+	    c->linux_.namespaces[config_find_namespace(c, CONFIG_NS_USER)].path == NULL &&
+	    userns_validate(c, err) < 0)
+		return -1;
+	if (userns_rootless() && container_check_rootless(c, err) < 0)
+		return -1;
 	if (c->linux_.n_time_offsets > 0 && config_find_namespace(c, CONFIG_NS_TIME) < 0)
 		return berth_error(err, 0,
 		                   "config.json: linux.timeOffsets: needs a time namespace");
@@ -295,10 +397,7 @@ static int container_converse(struct container_build *b, int sync, const char *p
 			return -1;
 		case SYNC_USERMAP:
 			free(m.payload);
-			if (container_write_id_map(b->stage1, "uid_map", c->linux_.uid_mappings,
-			                           c->linux_.n_uid_mappings, err) < 0 ||
-			    container_write_id_map(b->stage1, "gid_map", c->linux_.gid_mappings,
-			                           c->linux_.n_gid_mappings, err) < 0 ||
+			if (userns_write_maps(b->stage1, c, err) < 0 ||
 			    sync_send(sync, SYNC_ACK, 0, NULL, err) < 0)
 				return -1;
 			break;
@@ -459,6 +558,8 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		berth_error(err, errno, "socketpair");
 		goto fail;
 	}
+	if (userns_rootless() && container_cgroup_rootless(&b, err) < 0)
+		goto fail;
 	extra_env = container_listen_env(&preserve);
 
 	a.config = b.config;

@@ -287,13 +287,6 @@ static int exec_child_seccomp(const struct exec_child *x, berth_error_t *err)
 	return r;
 }
 
-static bool exec_setgroups_denied(void)
-{
-	char buf[8] = {0};
-	cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-	return fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && strncmp(buf, "deny", 4) == 0;
-}
-
 /* The process itself, inside every namespace of the container. */
 __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
 {
@@ -333,7 +326,7 @@ __attribute__((noreturn)) static void exec_child(const struct exec_child *x)
 	/* without no_new_privs loading needs CAP_SYS_ADMIN: before dropping it, as runc does */
 	if (x->scmp && !p->no_new_privileges && exec_child_seccomp(x, &err) < 0)
 		exec_child_fail(x, &err);
-	if (process_set_identity(p, exec_setgroups_denied(), x->ids_unmapped, &err) < 0)
+	if (process_set_identity(p, process_setgroups_denied(), x->ids_unmapped, &err) < 0)
 		exec_child_fail(x, &err);
 	if (process_enter_cwd(p->cwd, &err) < 0)
 		exec_child_fail(x, &err);

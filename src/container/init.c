@@ -2,6 +2,7 @@
 #include "init.h"
 #include "exec.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "log.h"
 #include "process.h"
 #include "rootfs.h"
@@ -269,7 +270,8 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	if (scmp && !p->no_new_privileges &&
 	    seccomp_install(scmp, &c->linux_.seccomp, &scmp_listener, state_json, &err) < 0)
 		init_fail(a->sync_fd, &err);
-	if (process_set_identity(p, false, config_userns_unmapped(c), &err) < 0)
+	if (process_set_identity(p, process_setgroups_denied(), config_userns_unmapped(c), &err) <
+	    0)
 		init_fail(a->sync_fd, &err);
 	if (process_enter_cwd(p->cwd, &err) < 0)
 		init_fail(a->sync_fd, &err);
@@ -339,6 +341,12 @@ void init_stage1(const struct init_args *args)
 	/* still with the runtime's credentials: a source the container's root could not reach
 	 * is bound all the same (runc and crun open them here too) */
 	a->bind_fds = rootfs_open_bind_sources(c);
+	/* idmapped binds, with the host's ids, before the user namespace is entered (without
+	 * one, the init makes them: it is root on the host; run by an ordinary user, too, who
+	 * may clone a mount only in a mount namespace of its own) */
+	if (new_user && !config_userns_unmapped(c) && geteuid() == 0 &&
+	    idmap_open_trees(c, &a->bind_fds, &err) < 0)
+		init_fail(a->sync_fd, &err);
 	if (init_join_namespaces(c, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	/* A user namespace without mappings is made last, in stage 2 (init_unmapped_userns) */

@@ -21,8 +21,8 @@ struct init_args {
 	int fifo_fd;    /* O_PATH of exec.fifo */
 	int console_fd; /* connected console socket, or -1 */
 	int preserve_fds;
-	char **extra_env;    /* LISTEN_FDS etc., NULL terminated */
-	const int *bind_fds; /* set by stage 1: rootfs_open_bind_sources() */
+	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
+	int *bind_fds;    /* set by stage 1: rootfs_open_bind_sources(), idmap_open_trees() */
 };
 
 /* Never returns: _exit()s or execs. */

@@ -208,6 +208,13 @@ static int process_set_caps(const struct config_capabilities *c, uint64_t granta
 	return 0;
 }
 
+bool process_setgroups_denied(void)
+{
+	char buf[8] = {0};
+	cleanup_close int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && strncmp(buf, "deny", 4) == 0;
+}
+
 static int process_switch_ids(const struct config_user *u, bool setgroups_denied,
                               berth_error_t *err)
 {

@@ -24,6 +24,9 @@ int process_user_unmapped_error(const struct config_user *u, berth_error_t *err)
  * `ids_unmapped` (a user namespace where no id is mapped, config_userns_unmapped) the ids
  * are kept as they are, which the kernel shows as 65534: user uid 0, gid 0 and no
  * additionalGids are all that can be asked for there, anything else is refused. */
+/* Whether setgroups(2) is denied in this process's user namespace (/proc/self/setgroups:
+ * an ordinary user's own gid mapping). */
+bool process_setgroups_denied(void);
 int process_set_identity(const struct config_process *p, bool setgroups_denied, bool ids_unmapped,
                          berth_error_t *err);
 /* chdir to process.cwd, resolved inside our root ("/", the container's after pivot_root or

@@ -3,6 +3,7 @@
  * docs/rootfs.md for the safety argument. */
 #include "rootfs.h"
 #include "cgroup.h"
+#include "idmap.h"
 #include "mountinfo.h"
 #include "log.h"
 #include "util.h"
@@ -248,169 +249,15 @@ static int rootfs_setattr(int fd, const struct rootfs_mnt *m, berth_error_t *err
 
 /* ---- idmapped mounts ---------------------------------------------------------------------- */
 
-static int rootfs_write_map(pid_t pid, const char *file, const struct config_id_mapping *map,
-                            size_t n, berth_error_t *err)
-{
-	cleanup_free char *text = xstrdup("");
-	cleanup_free char *path = xasprintf("/proc/%d/%s", (int)pid, file);
-
-	for (size_t i = 0; i < n; i++) {
-		char *t = xasprintf("%s%u %u %u\n", text, map[i].container_id, map[i].host_id,
-		                    map[i].size);
-		free(text);
-		text = t;
-	}
-	return util_write_file(path, text, err);
-}
-
-/* A user namespace fd with the mount's mappings (or the container's): a child unshares one,
- * we write its maps, open /proc/PID/ns/user and let it go. */
-static int rootfs_idmap_userns(const struct config *c, const struct config_mount *m,
-                               berth_error_t *err)
-{
-	const struct config_id_mapping *um = m->uid_mappings, *gm = m->gid_mappings;
-	size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
-	int ready[2], done[2], fd = -1, status;
-	pid_t pid;
-	char b = 0;
-
-	if (nu == 0 && ng == 0) {
-		um = c->linux_.uid_mappings;
-		nu = c->linux_.n_uid_mappings;
-		gm = c->linux_.gid_mappings;
-		ng = c->linux_.n_gid_mappings;
-	}
-	if (nu == 0 || ng == 0)
-		return berth_error(err, EINVAL, "idmapped mount `%s`: no uid/gid mappings",
-		                   m->destination);
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return berth_error(err, errno, "pipe");
-	if (pipe2(done, O_CLOEXEC) < 0) {
-		close(ready[0]);
-		close(ready[1]);
-		return berth_error(err, errno, "pipe");
-	}
-	pid = fork();
-	if (pid < 0) {
-		berth_error(err, errno, "fork");
-		goto out;
-	}
-	if (pid == 0) {
-		/* tell the parent our pid as the mounted /proc sees it: this may be a new pid
-		 * namespace whose /proc is not mounted yet */
-		char self[32] = "";
-		ssize_t n;
-		close(ready[0]);
-		close(done[1]);
-		if (unshare(CLONE_NEWUSER) == 0) {
-			n = readlink("/proc/self", self, sizeof(self) - 1);
-			self[n > 0 ? n : 0] = '\0';
-		}
-		if (write(ready[1], self, sizeof(self)) != (ssize_t)sizeof(self))
-			_exit(1);
-		if (read(done[0], &b, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(ready[1]);
-	ready[1] = -1;
-	close(done[0]);
-	done[0] = -1;
-	{
-		char self[32];
-		int procpid;
-		char path[64];
-		if (util_read_all(ready[0], self, sizeof(self)) != (ssize_t)sizeof(self) ||
-		    (procpid = atoi(self)) <= 0) {
-			berth_error(err, EPERM, "idmapped mount `%s`: unshare a user namespace",
-			            m->destination);
-			goto reap;
-		}
-		if (rootfs_write_map(procpid, "uid_map", um, nu, err) < 0 ||
-		    rootfs_write_map(procpid, "gid_map", gm, ng, err) < 0) {
-			berth_error_prefix(err, "idmapped mount `%s`", m->destination);
-			goto reap;
-		}
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", procpid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			berth_error(err, errno, "open `%s`", path);
-	}
-reap:
-	close(done[1]);
-	done[1] = -1;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-out:
-	if (ready[0] >= 0)
-		close(ready[0]);
-	if (ready[1] >= 0)
-		close(ready[1]);
-	if (done[0] >= 0)
-		close(done[0]);
-	if (done[1] >= 0)
-		close(done[1]);
-	return fd;
-}
-
-/* A file system's name from its statfs magic, for messages. */
-static const char *rootfs_fs_name(long magic)
-{
-	static const struct {
-		long magic;
-		const char *name;
-	} names[] = {{EXT4_SUPER_MAGIC, "ext4"},
-	             {XFS_SUPER_MAGIC, "xfs"},
-	             {BTRFS_SUPER_MAGIC, "btrfs"},
-	             {TMPFS_MAGIC, "tmpfs"},
-	             {OVERLAYFS_SUPER_MAGIC, "overlay"},
-	             {NFS_SUPER_MAGIC, "nfs"},
-	             {0x65735546, "fuse"},
-	             {V9FS_MAGIC, "9p"},
-	             {MSDOS_SUPER_MAGIC, "vfat"},
-	             {PROC_SUPER_MAGIC, "proc"},
-	             {SYSFS_MAGIC, "sysfs"},
-	             {SQUASHFS_MAGIC, "squashfs"},
-	             {RAMFS_MAGIC, "ramfs"}};
-	static char unknown[32];
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].magic == magic)
-			return names[i].name;
-	snprintf(unknown, sizeof(unknown), "0x%lx", (unsigned long)magic);
-	return unknown;
-}
-
-/* open_tree(CLONE) the source, set MOUNT_ATTR_IDMAP, move_mount it onto dfd. */
+/* open_tree(CLONE) the source, set MOUNT_ATTR_IDMAP, move_mount it onto dfd (no user
+ * namespace: the init is root on the host; with one, stage 1 made it: idmap.c). */
 static int rootfs_idmap_bind(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, int srcfd, int dfd,
                              berth_error_t *err)
 {
-	bool rec = m->flags & MS_REC;                    /* rbind: clone the whole tree */
-	bool rec_attr = rec || m->idmap->recursive_attr; /* ridmap: idmap all of it */
-	cleanup_close int userns = rootfs_idmap_userns(ctx->c, m->idmap, err);
-	cleanup_close int tree = -1;
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP};
+	cleanup_close int tree = idmap_clone(ctx->c, m->idmap, srcfd, err);
 
-	if (userns < 0)
-		return -1;
-	attr.userns_fd = (uint64_t)userns;
-	tree = open_tree(srcfd, "",
-	                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-	                     (rec ? AT_RECURSIVE : 0));
 	if (tree < 0)
-		return berth_error(err, errno, "open_tree `%s` (for `%s`)", m->source, m->dest);
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | (rec_attr ? AT_RECURSIVE : 0), &attr,
-	                  sizeof(attr)) < 0) {
-		struct statfs sfs;
-		if (errno == EINVAL && fstatfs(srcfd, &sfs) == 0)
-			return berth_error(
-			    err, errno,
-			    "idmap `%s` (for `%s`): the %s file system of the source "
-			    "does not support idmapped mounts%s",
-			    m->source, m->dest, rootfs_fs_name(sfs.f_type),
-			    rec_attr ? " (or a mount below it does not)" : "");
-		return berth_error(err, errno, "idmap `%s` (for `%s`)", m->source, m->dest);
-	}
+		return -1;
 	if (move_mount(tree, "", dfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return berth_error(err, errno, "move_mount `%s` on `%s`", m->source, m->dest);
 	return 0;
@@ -569,7 +416,7 @@ static int rootfs_do_mount(struct rootfs_ctx *ctx, const struct rootfs_mnt *m, b
 	if (bind) {
 		label = m->source;
 		util_fd_path(srcfd, sp);
-		if (m->idmap != NULL) {
+		if (m->idmap != NULL && m->tree < 0) {
 			if (rootfs_idmap_bind(ctx, m, srcfd, dfd, err) < 0)
 				return -1;
 		} else if (m->tree >= 0) {

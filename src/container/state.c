@@ -2,6 +2,7 @@
 #include "state.h"
 #include "cgroup.h"
 #include "config.h"
+#include "userns.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -303,7 +304,14 @@ json_t *state_to_spec_json(const char *root, const struct state *s)
 	json_object_set_new(o, "bundle", json_string(s->bundle ? s->bundle : ""));
 	json_object_set_new(o, "rootfs", json_string(s->rootfs ? s->rootfs : ""));
 	json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
-	json_object_set_new(o, "owner", json_string(s->owner == 0 ? "root" : ""));
+	{
+		/* the user's name, as runc shows it ("#UID" when /etc/passwd has none) */
+		char *name = s->owner == 0 ? xstrdup("root") : userns_user_name(s->owner);
+		if (name == NULL)
+			name = xasprintf("#%u", (unsigned)s->owner);
+		json_object_set_new(o, "owner", json_string(name));
+		free(name);
+	}
 	if (s->annotations && json_object_size(s->annotations) > 0)
 		json_object_set(o, "annotations", s->annotations);
 	return o;

@@ -6,12 +6,16 @@
 #include "exec.h"
 #include "process.h"
 #include "seccomp.h"
+#include "userns.h"
 #include "util.h"
 
 #include <jansson.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <errno.h>
 #include <sys/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static json_t *features_strings(const char *const *v, size_t n)
 {
@@ -54,6 +58,41 @@ static json_t *features_seccomp(void)
 	                 ops, "archs", archs, "knownFlags", known, "supportedFlags", supported);
 }
 
+/* Whether the kernel has mount_setattr(2), which idmapped mounts need: a call with a bad fd
+ * fails with EBADF or EINVAL there, ENOSYS elsewhere. */
+static bool features_idmap(void)
+{
+	return syscall(SYS_mount_setattr, -1, "", 0, NULL, (size_t)0) < 0 && errno != ENOSYS;
+}
+
+/* newuidmap/newgidmap as `features` reports them: the path, or why it cannot be used. */
+static char *features_helper(const char *name)
+{
+	bool priv;
+	char *path = userns_find_helper(name, &priv);
+	char *r;
+
+	if (path == NULL)
+		return xstrdup("missing");
+	r = priv ? xstrdup(path) : xasprintf("%s (not setuid)", path);
+	free(path);
+	return r;
+}
+
+/* What an ordinary user gets here (docs/rootless.md), as annotations: the spec's features
+ * document has no field for it. */
+static void features_rootless(json_t *ann)
+{
+	char *u = features_helper("newuidmap"), *g = features_helper("newgidmap");
+
+	json_object_set_new(ann, "org.berth.runtime.rootless",
+	                    json_string(userns_unprivileged_allowed() ? "enabled" : "disabled"));
+	json_object_set_new(ann, "org.berth.runtime.rootless.newuidmap", json_string(u));
+	json_object_set_new(ann, "org.berth.runtime.rootless.newgidmap", json_string(g));
+	free(u);
+	free(g);
+}
+
 int cmd_features(int argc, char **argv, berth_error_t *err)
 {
 	static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
@@ -80,11 +119,12 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 	}
 	cg = json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
 	               "rdma", 1);
-	linux_ = json_pack("{s:o,s:o,s:o,s:o,s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}}", "namespaces",
-	                   features_strings(ns, ARRAY_SIZE(ns)), "capabilities", caps, "cgroup", cg,
-	                   "seccomp", features_seccomp(), "apparmor", "enabled",
-	                   exec_apparmor_enabled(), "selinux", "enabled", exec_selinux_enabled(),
-	                   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 0);
+	linux_ =
+	    json_pack("{s:o,s:o,s:o,s:o,s:{s:b},s:{s:b},s:{s:b},s:{s:{s:b}}}", "namespaces",
+	              features_strings(ns, ARRAY_SIZE(ns)), "capabilities", caps, "cgroup", cg,
+	              "seccomp", features_seccomp(), "apparmor", "enabled", exec_apparmor_enabled(),
+	              "selinux", "enabled", exec_selinux_enabled(), "intelRdt", "enabled", 0,
+	              "mountExtensions", "idmap", "enabled", features_idmap());
 	json_object_set_new(linux_, "memoryPolicy",
 	                    json_pack("{s:o,s:o}", "modes", features_names(config_mpol_mode_name),
 	                              "flags", features_names(config_mpol_flag_name)));
@@ -94,6 +134,7 @@ int cmd_features(int argc, char **argv, berth_error_t *err)
 	              "mountOptions", features_names(config_mount_option_name), "linux", linux_,
 	              "annotations", "org.berth.runtime.version", BERTH_VERSION,
 	              "org.berth.runtime.mountNamespace", "required");
+	features_rootless(json_object_get(f, "annotations"));
 	json_dumpf(f, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(f);

@@ -2,10 +2,12 @@
 /* berth-runtime: an OCI runtime with runc's command line. */
 #include "runtime.h"
 #include "log.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +54,8 @@ static void runtime_help(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(runtime_commands); i++)
 		fprintf(f, "  %-10s %s\n", runtime_commands[i].name, runtime_commands[i].summary);
 	fprintf(f, "\nGlobal options:\n"
-	           "  --root DIR           state directory (default /run/berth-runtime)\n"
+	           "  --root DIR           state directory (default /run/berth-runtime; not root:\n"
+	           "                       $XDG_RUNTIME_DIR/berth-runtime)\n"
 	           "  --log FILE           write log lines to FILE (default stderr)\n"
 	           "  --log-format FORMAT  text or json\n"
 	           "  --debug              log debug lines\n"
@@ -152,6 +155,20 @@ __attribute__((format(printf, 1, 2))) static int runtime_fail(const char *fmt, .
 	return 1;
 }
 
+/* The state root of an ordinary user, as runc's: $XDG_RUNTIME_DIR/berth-runtime, else
+ * /run/user/UID/berth-runtime. */
+static const char *runtime_rootless_root(void)
+{
+	static char path[PATH_MAX];
+	const char *x = getenv("XDG_RUNTIME_DIR");
+
+	if (x && *x == '/' && strlen(x) < sizeof(path) - 32)
+		snprintf(path, sizeof(path), "%s/berth-runtime", x);
+	else
+		snprintf(path, sizeof(path), "/run/user/%u/berth-runtime", (unsigned)geteuid());
+	return path;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option globals[] = {
@@ -169,6 +186,7 @@ int main(int argc, char **argv)
 	berth_error_t err = NULL;
 	int c, r;
 	const char *cmd;
+	bool root_given = false;
 
 	log_set_prog("berth-runtime");
 	opterr = 0;
@@ -176,6 +194,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'r':
 			runtime_globals.root = optarg;
+			root_given = true;
 			break;
 		case 'l':
 			runtime_globals.log = optarg;
@@ -205,6 +224,11 @@ int main(int argc, char **argv)
 			return runtime_fail("unknown global option `%s`", argv[optind - 1]);
 		}
 	}
+	/* as runc: an ordinary user's, or root's in a user namespace with XDG_RUNTIME_DIR set
+	 * (rootless Podman runs the runtime so) */
+	if (!root_given && (geteuid() != 0 || (userns_in_child_ns() && getenv("XDG_RUNTIME_DIR") &&
+	                                       *getenv("XDG_RUNTIME_DIR"))))
+		runtime_globals.root = runtime_rootless_root();
 	if (optind >= argc) {
 		runtime_help(stderr);
 		return 1;
