@@ -223,8 +223,9 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 			event_ctr(e, id, "start", NULL);
 			{
 				cleanup_free char *now = util_now_rfc3339();
-				upd = json_pack("{s:s,s:I,s:s,s:n}", "state", "running", "pid",
-				                (json_int_t)init, "started_at", now, "exit_code");
+				upd = json_pack("{s:s,s:I,s:s,s:n,s:o}", "state", "running", "pid",
+				                (json_int_t)init, "started_at", now, "exit_code",
+				                "network_settings", vmctr_network_settings(e, id));
 				if (!attached) {
 					json_object_set_new(upd, "monitor_pid",
 					                    json_integer(getpid()));

@@ -73,7 +73,26 @@ wait_exited() {
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
 
-@test "run --vm -d: ps marks it, logs, inspect, -p, exec, kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
+@test "run --vm -u: a uid and gid, a user named in the image's /etc/passwd, --group-add" {
+	run --separate-stderr b run --vm --rm -u 1000:1000 busybox sh -c \
+		'echo $(id -u) $(id -g) $(id -G); touch /tmp/f; stat -c %u:%g /tmp/f; touch /etc/f'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "1000 1000 1000" ]
+	[ "${lines[1]}" = 1000:1000 ]
+	[[ "$stderr" == *"/etc/f"*"denied"* ]]
+	# a name: its uid and gid from the image's /etc/passwd (the built-in busybox's user)
+	run --separate-stderr b run --vm --rm -u user --group-add 44 busybox sh -c \
+		'echo $(id -u) $(id -g) $(id -G)'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 1000 1000 44" ]
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "run --vm -d: ps marks it, logs, inspect, -p in ps, port and inspect, exec (-i, -it), kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
 	local port i page=
 	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	run b run --vm -d --name v2 -e A=1 --cpus 2 -m 128m -p "127.0.0.1:$port:8080" busybox sh -c \
@@ -92,7 +111,13 @@ wait_exited() {
 	run b ps
 	echo "$output"
 	[[ "$output" == *"Up "*" (vm)"*v2* ]]
+	# its -p forward as a container's published port: ps's PORTS, port, inspect
+	[[ "$output" == *"127.0.0.1:$port->8080/tcp"*v2* ]]
+	run b port v2
+	[ "$status" -eq 0 ]
+	[ "$output" = "8080/tcp -> 127.0.0.1:$port" ]
 	b inspect v2 | jqe '.vm.cpus == 2 and .vm.memory == 134217728'
+	b inspect v2 | jqe ".network_settings.ports == [{\"proto\": \"tcp\", \"host_ip\": \"127.0.0.1\", \"host_port\": $port, \"ctr_port\": 8080}]"
 	vmpid=$(b inspect v2 | jq -r .pid)
 	[ -e "/proc/$vmpid" ]
 	# exec through the agent's control port: the container's env with -e over it, -w
@@ -102,7 +127,7 @@ wait_exited() {
 	[ "${lines[0]}" = "x 1 2" ]
 	[ "${lines[1]}" = /etc ]
 	[ "$stderr" = e2 ]
-	run --separate-stderr b exec v2 nosuchcmd
+	run -127 --separate-stderr b exec v2 nosuchcmd
 	[ "$status" -eq 127 ]
 	# the agent's answer is hostile input: a fake agent on the control socket (the VM's
 	# own moved aside) answers garbage; exec ends with one line, 125, and does not hang
@@ -135,10 +160,40 @@ wait_exited() {
 		rm -f "$ctl"
 	done
 	mv "$ctl.real" "$ctl"
-	run --separate-stderr b exec -t v2 true
-	[ "$status" -eq 125 ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == *"is VM-backed (run --vm): exec -i and -t are not supported"* ]]
+	# exec -i: our stdin to it, to its end
+	run --separate-stderr bash -c 'seq 3000 | "$0" --root "$1" exec -i v2 sh -c "wc -l; exit 4"' \
+		"$BERTH" "$ROOT"
+	echo "$output $stderr"
+	[ "$status" -eq 4 ]
+	[ "$output" = 3000 ]
+	# exec -it: a terminal in the guest, both ways, its exit status
+	run python3 - "$BERTH" "$ROOT" <<-'P'
+	import fcntl, os, pty, select, struct, sys, termios
+	berth, root = sys.argv[1], sys.argv[2]
+	pid, fd = pty.fork()
+	if pid == 0:
+	    os.execv(berth, [berth, "--root", root, "exec", "-it", "v2", "sh"])
+	fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+	def until(text):
+	    out = b""
+	    while text not in out:
+	        r, _, _ = select.select([fd], [], [], 600)
+	        if not r:
+	            sys.exit("no %r, got %r" % (text, out))
+	        out += os.read(fd, 4096)
+	    return out
+	until(b"# ")
+	os.write(fd, b"tty; stty size; echo x-$A-$((2+3))\r")
+	print(until(b"x-1-5").decode(errors="replace"))
+	os.write(fd, b"exit 6\r")
+	_, st = os.waitpid(pid, 0)
+	print("status", os.waitstatus_to_exitcode(st))
+	P
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/"[0-9]* ]]
+	[[ "$output" == *"33 101"* ]]
+	[[ "$output" == *"status 6"* ]]
 	b kill -s USR1 v2
 	wait_log v2 "got USR1"
 	run b ps
@@ -149,6 +204,9 @@ wait_exited() {
 	b inspect v2 | jqe '.exit_code == 137'
 	run b ps -a
 	[[ "$output" == *"Exited (137)"*" (vm)"*v2* ]]
+	[[ "$output" != *"->8080/tcp"* ]]
+	run b port v2
+	[ -z "$output" ]
 	[ ! -e "/proc/$vmpid" ]
 	b rm v2
 	assert_vm_gone "$id" "$vmpid"
@@ -156,10 +214,11 @@ wait_exited() {
 
 @test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
 	run python3 - "$BERTH" "$ROOT" <<-'P'
-	import os, pty, select, sys
+	import fcntl, os, pty, select, struct, sys, termios
 	berth, root = sys.argv[1], sys.argv[2]
 	pid, fd = pty.fork()
 	if pid == 0:
+	    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 44, 120, 0, 0))
 	    os.execv(berth, [berth, "--root", root, "run", "--vm", "--rm", "-it", "busybox", "sh"])
 	def until(text):
 	    out = b""
@@ -170,7 +229,7 @@ wait_exited() {
 	        out += os.read(fd, 4096)
 	    return out
 	until(b"# ")
-	os.write(fd, b"tty; echo hi-$((1+2))\r")
+	os.write(fd, b"tty; stty size; echo hi-$((1+2))\r")
 	print(until(b"hi-3").decode(errors="replace"))
 	os.write(fd, b"exit 3\r")
 	_, st = os.waitpid(pid, 0)
@@ -179,6 +238,7 @@ wait_exited() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"44 120"* ]]
 	[[ "$output" == *"status 3"* ]]
 	[ -z "$(ls "$ROOT/containers")" ]
 }
@@ -209,6 +269,14 @@ wait_exited() {
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"bad -p \`8080\`: with --vm a host port"* ]]
+	run --separate-stderr b run --vm --platform linux/amd64 busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"bad --platform \`linux/amd64\` with --vm"*"linux/riscv64"* ]]
+	run --separate-stderr b create --vm --platform linux/arm64/v8 busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"bad --platform \`linux/arm64/v8\` with --vm"* ]]
 	run --separate-stderr b run --vm --network container:x busybox true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
