@@ -432,7 +432,12 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
 			if (strchr(o->env[i], '=') == NULL || o->env[i][0] == '=')
 				return berth_error(err, 0, "bad -e `%s`: expected KEY=VALUE",
 				                   o->env[i]);
-		return vmctr_exec(e, id, o, status, err);
+		event_exec(e, id, xid, o->args, o->n_args, "exec_create", 0);
+		event_exec(e, id, xid, o->args, o->n_args, "exec_start", 0);
+		r = vmctr_exec(e, id, o, status, err);
+		if (r == 0)
+			event_exec(e, id, xid, o->args, o->n_args, "exec_die", *status);
+		return r;
 	}
 	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
 		return -1;

@@ -212,6 +212,51 @@ wait_exited() {
 	assert_vm_gone "$id" "$vmpid"
 }
 
+@test "create --vm, start -a, start: --entrypoint and cmd, --memory is the guest's RAM, logs; kill powers off; exec events; rm -f of a running one leaves nothing" {
+	run b create --vm --name c1 -m 100m --entrypoint sh busybox -c \
+		'echo "ep $(awk "/MemTotal/ { print int(\$2 / 1024) }" /proc/meminfo)"; exit 3'
+	[ "$status" -eq 0 ]
+	run b ps -a
+	[[ "$output" == *"Created (vm)"*c1* ]]
+	run b start -a c1
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" =~ ^ep\ ([0-9]+)$ ]]
+	# the guest's RAM less what its kernel keeps
+	[ "${BASH_REMATCH[1]}" -gt 64 ] && [ "${BASH_REMATCH[1]}" -le 100 ] || false
+	b start c1
+	wait_exited c1
+	run b logs c1
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "${lines[0]}" ]
+	b inspect c1 | jqe '.exit_code == 3'
+	b rm c1
+	# kill (SIGKILL): a hard power-off, 137; started again, rm -f
+	run b run --vm -d --name c2 busybox sh -c 'echo up; exec sleep 1000'
+	[ "$status" -eq 0 ]
+	id=$output
+	wait_log c2 up
+	run b exec c2 sh -c 'exit 9'
+	[ "$status" -eq 9 ]
+	run b events --since 946684800 --until "$(date +%s.%N)" -f event=exec_die \
+		--format '{{.Actor.Attributes.exitCode}}'
+	[ "$output" = 9 ]
+	local i
+	b kill c2
+	wait_exited c2
+	b inspect c2 | jqe '.exit_code == 137'
+	b start c2
+	for i in $(seq 1200); do
+		if [ "$(b logs c2 | grep -c up)" -eq 2 ]; then break; fi
+		sleep 0.25
+	done
+	[ "$(b logs c2 | grep -c up)" -eq 2 ]
+	vmpid=$(b inspect c2 | jq -r .pid)
+	[ -e "/proc/$vmpid" ]
+	b rm -f c2
+	assert_vm_gone "$id" "$vmpid"
+}
+
 @test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
 	run python3 - "$BERTH" "$ROOT" <<-'P'
 	import fcntl, os, pty, select, struct, sys, termios
