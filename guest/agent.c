@@ -10,7 +10,10 @@
  *       n IP,NETMASK,GATEWAY (eth0's address and the default route; lo is always up)
  *       t (a terminal: the command gets a pty's slave as stdin, stdout and stderr, and the
  *         agent copies its master to the stdout port and the port's input to it)
- *       W ROWS COLS (the terminal's size)                  i (an exec's input: a pipe)
+ *       W ROWS COLS (the terminal's size)                  i (an input: a pipe, fed by
+ *                                                            "i 0 LEN\n" frames on the stdout
+ *                                                            port for the command, as below
+ *                                                            for an exec)
  *   - mounts the share `berthroot` (the container's root filesystem, made by the engine as
  *     for a container) on /root, and in it /proc, /sys, /dev (devtmpfs), /dev/pts, /dev/shm,
  *     /tmp and the volumes;
@@ -395,6 +398,8 @@ struct exec {
 	char in_buf[EXEC_INBUF];
 };
 static struct exec execs[MAX_EXECS];
+/* The command's input (i without t in config): from the stdout port, "i 0 LEN\n" frames */
+static struct exec main_in = {.id = "0", .out = -1, .err = -1, .in = -1};
 
 static void write_all(int fd, const char *data, size_t len)
 {
@@ -556,6 +561,8 @@ static void exec_finish(int ctl)
  * EXEC_INBUF; the control port is read only while every exec has room for a whole read. */
 static struct exec *exec_by_id(const char *id)
 {
+	if (strcmp(id, main_in.id) == 0)
+		return main_in.in >= 0 ? &main_in : NULL;
 	for (size_t i = 0; i < MAX_EXECS; i++)
 		if (execs[i].used && strcmp(execs[i].id, id) == 0)
 			return &execs[i];
@@ -606,12 +613,14 @@ struct ctl_state {
 	struct exec *data_to;    /* NULL: dropped */
 };
 
-static void ctl_line(int fd, pid_t child, struct ctl_state *s)
+static void ctl_line(int fd, pid_t child, struct ctl_state *s, bool ctl)
 {
 	char *buf = s->line, *end;
 	size_t len = s->len;
 
 	buf[len] = '\0';
+	if (!ctl && strncmp(buf, "i 0 ", 4) != 0)
+		return; /* the stdout port carries only the command's input */
 	if (strncmp(buf, "kill ", 5) == 0) {
 		unsigned long sig = number(buf + 5);
 		if (sig >= 1 && sig <= 64 && child > 0)
@@ -636,7 +645,7 @@ static void ctl_line(int fd, pid_t child, struct ctl_state *s)
 	}
 }
 
-static void ctl_read(int fd, pid_t child, struct ctl_state *s)
+static void ctl_read(int fd, pid_t child, struct ctl_state *s, bool ctl)
 {
 	char in[256];
 	ssize_t n = read(fd, in, sizeof(in));
@@ -657,7 +666,7 @@ static void ctl_read(int fd, pid_t child, struct ctl_state *s)
 			continue;
 		}
 		if (s->len < 64)
-			ctl_line(fd, child, s);
+			ctl_line(fd, child, s, ctl);
 		s->len = 0;
 	}
 }
@@ -670,7 +679,8 @@ static void on_chld(int sig)
 int main(void)
 {
 	static struct config c;
-	struct ctl_state cs = {0};
+	struct ctl_state cs = {0}, os = {0};
+	int inp[2] = {-1, -1};
 	size_t len = 0;
 	int out, ctl, status_fd, status = 0, master = -1;
 	char *buf;
@@ -701,6 +711,7 @@ int main(void)
 		say("mount the config share: %s", strerror(errno));
 		power_off();
 	}
+	/* made once the ports are open: the host sends the command's input (i) only then */
 	status_fd = open("/cfg/status", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	buf = read_all("/cfg/config", &len);
 	if (buf == NULL || config_parse(buf, len, &c) < 0) {
@@ -739,18 +750,29 @@ int main(void)
 			power_off();
 		}
 	}
+	if (c.in && !c.tty && out >= 0) {
+		/* its input: a pipe, fed from the stdout port */
+		if (pipe2(inp, O_CLOEXEC) < 0) {
+			say("a pipe for the input: %s", strerror(errno));
+			power_off();
+		}
+		main_in.in = inp[1];
+		fcntl(main_in.in, F_SETFL, O_NONBLOCK);
+	}
 	child = fork();
 	if (child < 0) {
 		say("fork: %s", strerror(errno));
 		power_off();
 	}
 	if (child == 0)
-		child_run(&c, -1, out, err_fd);
+		child_run(&c, inp[0], out, err_fd);
+	if (inp[0] >= 0)
+		close(inp[0]);
 	for (size_t i = 0; i < MAX_EXECS; i++)
 		execs[i].out = execs[i].err = execs[i].in = -1;
 	for (;;) {
-		struct pollfd p[3 + 3 * MAX_EXECS];
-		int ws, *pf[3 + 3 * MAX_EXECS];
+		struct pollfd p[4 + 3 * MAX_EXECS];
+		int ws, *pf[4 + 3 * MAX_EXECS];
 		nfds_t np = 0;
 		pid_t w;
 		bool done = false, room = true;
@@ -784,6 +806,14 @@ int main(void)
 			p[np] = (struct pollfd){.fd = out, .events = POLLIN};
 			pf[np++] = &out;
 		}
+		if (main_in.in >= 0 && !main_in.in_eof && main_in.in_len <= EXEC_INBUF - 256) {
+			p[np] = (struct pollfd){.fd = out, .events = POLLIN};
+			pf[np++] = &out;
+		}
+		if (main_in.in >= 0 && main_in.in_len > 0) {
+			p[np] = (struct pollfd){.fd = main_in.in, .events = POLLOUT};
+			pf[np++] = &main_in.in;
+		}
 		for (size_t i = 0; i < MAX_EXECS; i++) {
 			int *fds[2] = {&execs[i].out, &execs[i].err};
 			for (int k = 0; k < 2; k++)
@@ -804,6 +834,14 @@ int main(void)
 		for (nfds_t i = 0; i < np; i++) {
 			if (p[i].revents == 0)
 				continue;
+			if (pf[i] == &out && master < 0) {
+				ctl_read(out, child, &os, false);
+				continue;
+			}
+			if (pf[i] == &main_in.in) {
+				exec_flush_input(&main_in);
+				continue;
+			}
 			if (pf[i] == &master || pf[i] == &out) {
 				char data[4096];
 				ssize_t n = read(*pf[i], data, sizeof(data));
@@ -816,7 +854,7 @@ int main(void)
 			}
 			if (pf[i] == &ctl) {
 				if (p[i].revents & POLLIN)
-					ctl_read(ctl, child, &cs);
+					ctl_read(ctl, child, &cs, true);
 				else /* not open on the host side */
 					ctl = -1;
 				continue;

@@ -107,12 +107,13 @@ bool vmctr_is(json_t *rec);
 /* Whether the container id is VM-backed (record.c). */
 bool ctr_is_vm(struct engine *e, const char *id);
 /* The monitor, with one thread: `berth vm run` of the container as its child *pid, and the
- * connected sockets of the guest's stdout and stderr (non-blocking). */
-int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *errfd,
+ * connected sockets of the guest's stdout and stderr (non-blocking). in (or -1): without a
+ * terminal, what comes there is the command's stdin (a child of ours sends it). */
+int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, int *errfd,
                 berth_error_t *err);
 /* The container's exit status from the VM's (0 when it powered off: the agent's). */
 int vmctr_exit_status(struct engine *e, const char *id, int vm_status);
-/* Its sockets and share directory removed. */
+/* Its sockets and share directory removed (and, in the monitor, the input's feeder ended). */
 void vmctr_cleanup(struct engine *e, const char *id);
 /* exec: o->args run by the agent with the container's process's config (env with o->env
  * over it, o->workdir if given); its output to our stdout and stderr; with o->interactive our

@@ -213,7 +213,12 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		 * with -i */
 		if (vm) {
 			/* the guest's stdout and stderr ports, connected */
-			if (vmctr_start(e, id, &init, &out[0], &errp[0], err) < 0)
+			/* its input, without a terminal: ours attached with -i, or attach's */
+			int vin = tty                       ? -1
+			          : attached && interactive ? STDIN_FILENO
+			          : inp[0] >= 0             ? inp[0]
+			                                    : -1;
+			if (vmctr_start(e, id, vin, &init, &out[0], &errp[0], err) < 0)
 				goto out;
 			if (tty) { /* the agent's terminal, both ways on the stdout port */
 				master = out[0];

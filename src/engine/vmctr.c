@@ -34,6 +34,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -170,8 +171,6 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 			                   "machine, it runs the image's linux/riscv64 variant",
 			                   o->platform);
 	}
-	if (o->interactive && !o->tty)
-		return berth_error(err, 0, "--vm: -i without -t is not supported yet");
 	if (o->network && strcmp(o->network, "none") != 0)
 		return berth_error(err, 0,
 		                   "--vm: --network %s is not supported (the guest has no network "
@@ -256,7 +255,7 @@ static void vmctr_rec(FILE *f, char kind, const char *v)
 
 /* containers/ID/vm/config from config.json's process (and hostname) and the -v volumes; the
  * shares' --share arguments into argv. */
-static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc,
+static int vmctr_config(const char *dir, json_t *rec, bool input, char ***argv, size_t *argc,
                         berth_error_t *err)
 {
 	cleanup_free char *cfg = xasprintf("%s/config.json", dir);
@@ -290,6 +289,8 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 		    ws.ws_row && ws.ws_col)
 			fprintf(f, "W%u %u%c", ws.ws_row, ws.ws_col, 0);
 	}
+	if (input) /* -i without -t: its stdin comes on the stdout port (vmctr_feed) */
+		vmctr_rec(f, 'i', "");
 	if (json_array_size(json_object_get(json_object_get(rec, "vm"), "hostfwd")) > 0)
 		vmctr_rec(f, 'n', "10.0.2.15,255.255.255.0,10.0.2.2");
 	user = json_object_get(proc, "user");
@@ -351,7 +352,63 @@ static void vmctr_free_argv(char **argv, size_t argc)
 	free(argv);
 }
 
-int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *errfd,
+/* -i without -t: the monitor's child that sends what comes on `in` to the guest, as "i 0
+ * LEN\n" frames on the stdout port's connection (whose other way the monitor reads), and "i 0
+ * 0\n" at its end; killed by vmctr_cleanup (or with the monitor). */
+static int vmctr_feed_pidfd = -1;
+static pid_t vmctr_feed_pid;
+
+static int vmctr_feed(int in, int sock, const char *status, berth_error_t *err)
+{
+	pid_t p = fork();
+
+	if (p < 0)
+		return berth_error(err, errno, "fork");
+	if (p == 0) {
+		char buf[48 + 4096], head[48];
+		int a = fcntl(in, F_DUPFD, 3), b = fcntl(sock, F_DUPFD, 3);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* only these two: not the monitor's others (run -d's notify pipe, its stdout) */
+		if (a < 0 || b < 0 || dup2(a, 0) < 0 || dup2(b, 1) < 0)
+			_exit(0);
+		close_range(2, ~0u, 0);
+		in = 0;
+		sock = 1;
+		/* the guest's kernel drops what comes on a port no one has opened: the agent makes
+		 * its status file once it has opened its ports */
+		while (access(status, F_OK) < 0)
+			usleep(10000);
+		for (;;) {
+			ssize_t n = read(in, buf + 48, 4096);
+			size_t k, off;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				n = 0;
+			k = (size_t)snprintf(head, sizeof(head), "i 0 %zd\n", n);
+			memcpy(buf + 48 - k, head, k);
+			/* the socket is non-blocking (the monitor's flags): wait for room */
+			for (off = 48 - k; off < 48 + (size_t)n;) {
+				struct pollfd pw = {.fd = sock, .events = POLLOUT};
+				ssize_t w =
+				    send(sock, buf + off, 48 + (size_t)n - off, MSG_NOSIGNAL);
+				if (w > 0)
+					off += (size_t)w;
+				else if (w < 0 && (errno == EAGAIN || errno == EINTR))
+					poll(&pw, 1, -1);
+				else
+					_exit(0);
+			}
+			if (n == 0)
+				_exit(0);
+		}
+	}
+	vmctr_feed_pid = p;
+	vmctr_feed_pidfd = (int)syscall(SYS_pidfd_open, p, 0);
+	return 0;
+}
+
+int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, int *errfd,
                 berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
@@ -431,7 +488,8 @@ int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *err
 		ARG("%s", net);
 		free(net);
 	}
-	if (vmctr_config(dir, rec, &argv, &argc, err) < 0)
+	if (vmctr_config(dir, rec, in >= 0 && !json_is_true(json_object_get(rec, "tty")), &argv,
+	                 &argc, err) < 0)
 		goto out;
 	argv[argc] = NULL;
 #undef ARG
@@ -494,6 +552,15 @@ int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *err
 	}
 	fcntl(*out, F_SETFL, O_NONBLOCK);
 	fcntl(*errfd, F_SETFL, O_NONBLOCK);
+	if (in >= 0 && !json_is_true(json_object_get(rec, "tty")) &&
+	    vmctr_feed(in, *out, status, err) < 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
+		util_closep(out);
+		util_closep(errfd);
+		goto out;
+	}
 	r = 0;
 out:
 	vmctr_free_argv(argv, argc);
@@ -532,6 +599,15 @@ void vmctr_cleanup(struct engine *e, const char *id)
 	cleanup_free char *run = vmctr_run_dir(id);
 	cleanup_free char *vmdir = engine_path(e, "containers/%s/vm", id);
 	berth_error_t e2 = NULL;
+
+	/* the input's feeder (in the monitor; perhaps reaped already by its supervise loop:
+	 * hence the pidfd) */
+	if (vmctr_feed_pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, vmctr_feed_pidfd, SIGKILL, NULL, 0);
+		waitpid(vmctr_feed_pid, NULL, 0);
+		close(vmctr_feed_pidfd);
+		vmctr_feed_pidfd = -1;
+	}
 
 	util_rm_rf(run, &e2);
 	berth_error_release(&e2);

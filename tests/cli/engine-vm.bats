@@ -264,6 +264,25 @@ wait_exited() {
 	assert_vm_gone "$id" "$vmpid"
 }
 
+@test "run --vm -i: our stdin is the command's, to its end; without -i none; -di and attach" {
+	run --separate-stderr bash -c \
+		'seq 3000 | "$0" --root "$1" run --vm --rm -i busybox sh -c "wc -l; exit 2"' "$BERTH" "$ROOT"
+	echo "$output $stderr"
+	[ "$status" -eq 2 ]
+	[ "$output" = 3000 ]
+	run bash -c 'echo hi | "$0" --root "$1" run --vm --rm busybox sh -c "cat; echo end"' "$BERTH" "$ROOT"
+	[ "$status" -eq 0 ]
+	[ "$output" = end ]
+	# detached with -i: berth attach's input
+	b run --vm -di --name v3 busybox sh -c 'read x; echo "got $x"'
+	run bash -c 'echo hello | "$0" --root "$1" attach v3' "$BERTH" "$ROOT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "got hello" ]
+	b rm v3
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
 @test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
 	run python3 - "$BERTH" "$ROOT" <<-'P'
 	import fcntl, os, pty, select, struct, sys, termios
@@ -314,9 +333,6 @@ wait_exited() {
 	run --separate-stderr b run --vm --cpus 1.5 busybox true
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"--cpus"*"whole number"* ]]
-	run --separate-stderr b run --vm -i busybox true
-	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"--vm: -i without -t is not supported"* ]]
 	run --separate-stderr b run --vm -p 8080 busybox true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
