@@ -13,6 +13,13 @@ setup_file() {
 	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
 	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
 	export KERNEL AGENT BUSYBOX_RV
+	# a guest cache of this file's own (links to the shared one's files): the engine boots
+	# the newest agent-* of its cache, and another tree's tests may build theirs meanwhile
+	if [ -n "$KERNEL" ] && [ -n "$AGENT" ] && [ -n "$BUSYBOX_RV" ]; then
+		mkdir "$BATS_FILE_TMPDIR/guest"
+		ln -s "$KERNEL" "$AGENT" "$BUSYBOX_RV" "$BATS_FILE_TMPDIR/guest/"
+		export BERTH_GUEST_CACHE=$BATS_FILE_TMPDIR/guest
+	fi
 }
 
 setup() {
