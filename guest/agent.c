@@ -10,6 +10,10 @@
  *       n IP,NETMASK,GATEWAY (eth0's address and the default route; lo is always up)
  *       t (a terminal: the command gets a pty's slave as stdin, stdout and stderr, and the
  *         agent copies its master to the stdout port and the port's input to it)
+ *       W ROWS COLS (the terminal's size)                  i (an input: a pipe, fed by
+ *                                                            "i 0 LEN\n" frames on the stdout
+ *                                                            port for the command, as below
+ *                                                            for an exec)
  *   - mounts the share `berthroot` (the container's root filesystem, made by the engine as
  *     for a container) on /root, and in it /proc, /sys, /dev (devtmpfs), /dev/pts, /dev/shm,
  *     /tmp and the volumes;
@@ -18,8 +22,10 @@
  *     control channel: the host writes "kill N\n" lines there, each sends signal N to the
  *     command, and "exec ID\n" lines (ID 1 to 16 hex digits): the agent runs the process
  *     /cfg/exec-ID describes (records as in config; removed once read) as it runs the
- *     command, and sends back on the same port "o ID LEN\n" + LEN bytes of its stdout,
- *     "e ID LEN\n" + LEN bytes of its stderr, then "x ID STATUS\n";
+ *     command (with t, on a pty of its own), and sends back on the same port "o ID LEN\n" +
+ *     LEN bytes of its stdout (or terminal), "e ID LEN\n" + LEN bytes of its stderr, then
+ *     "x ID STATUS\n"; the host sends its input (with i or t) as "i ID LEN\n" + LEN bytes,
+ *     "i ID 0\n" at its end;
  *   - runs the command in a child chrooted into /root (its own session, with the user's
  *     groups, gid and uid, in its working directory, with exactly its environment; PATH from
  *     that environment), reaps every other process as an init does;
@@ -85,8 +91,9 @@ struct config {
 	char *args[MAX_ITEMS + 1], *env[MAX_ITEMS + 1];
 	size_t n_args, n_env;
 	const char *cwd, *hostname, *net;
-	bool tty;
-	char pty[64]; /* the slave's path, with tty */
+	bool tty, in;
+	unsigned short rows, cols; /* the terminal's size (W), 0: not given */
+	char pty[64];              /* the slave's path, with tty */
 	uid_t uid;
 	gid_t gid, groups[MAX_GROUPS];
 	size_t n_groups;
@@ -133,6 +140,20 @@ static int config_parse(char *buf, size_t len, struct config *c)
 		case 't':
 			c->tty = true;
 			break;
+		case 'i':
+			c->in = true;
+			break;
+		case 'W': {
+			char *end;
+			unsigned long r = strtoul(v, &end, 10), k = 0;
+			if (*end == ' ')
+				k = strtoul(end + 1, &end, 10);
+			if (*end == '\0' && r <= 0xffff && k <= 0xffff) {
+				c->rows = (unsigned short)r;
+				c->cols = (unsigned short)k;
+			}
+			break;
+		}
 		case 'u':
 			c->uid = (uid_t)number(v);
 			break;
@@ -310,7 +331,7 @@ static void net_setup(const char *net)
 	close(s);
 }
 
-static void child_run(struct config *c, int out, int errp)
+static void child_run(struct config *c, int in, int out, int errp)
 {
 	extern char **environ;
 	int null = open("/dev/null", O_RDWR);
@@ -321,11 +342,20 @@ static void child_run(struct config *c, int out, int errp)
 		int t = open(c->pty, O_RDWR);
 		if (t < 0 || ioctl(t, TIOCSCTTY, 0) < 0)
 			_exit(126);
-		out = errp = null = t;
+		in = out = errp = null = t;
 	}
-	if (null < 0 || dup2(null, 0) < 0 || dup2(out >= 0 ? out : null, 1) < 0 ||
-	    dup2(errp >= 0 ? errp : null, 2) < 0)
-		_exit(126);
+	{
+		/* above 2 first, so that the fds may be any of 0-2 */
+		int fds[3] = {in >= 0 ? in : null, out >= 0 ? out : null, errp >= 0 ? errp : null};
+		if (null < 0)
+			_exit(126);
+		for (int i = 0; i < 3; i++)
+			if ((fds[i] = fcntl(fds[i], F_DUPFD, 3)) < 0)
+				_exit(126);
+		for (int i = 0; i < 3; i++)
+			if (dup2(fds[i], i) < 0)
+				_exit(126);
+	}
 	err_fd = 2;
 	if (chroot("/root") < 0 || chdir("/") < 0) {
 		say("chroot: %s", strerror(errno));
@@ -357,14 +387,19 @@ static void child_run(struct config *c, int out, int errp)
 }
 
 /* The processes run for "exec ID" lines, at most MAX_EXECS at a time. */
-#define MAX_EXECS 8
+#define MAX_EXECS  8
+#define EXEC_INBUF 16384
 struct exec {
 	char id[17];
 	pid_t pid; /* 0: reaped (status set) */
-	int out, err, status;
-	bool used;
+	int out, err, in, status;
+	bool used, tty, in_eof;
+	size_t in_len;
+	char in_buf[EXEC_INBUF];
 };
 static struct exec execs[MAX_EXECS];
+/* The command's input (i without t in config): from the stdout port, "i 0 LEN\n" frames */
+static struct exec main_in = {.id = "0", .out = -1, .err = -1, .in = -1};
 
 static void write_all(int fd, const char *data, size_t len)
 {
@@ -398,12 +433,41 @@ static void exec_send(int ctl, char kind, const char *id, const char *data, size
 	}
 }
 
+/* A pty from the root's devpts: its master (non-blocking), the slave's path in c->pty. */
+static int pty_open(struct config *c)
+{
+	int n = -1, unlock = 0;
+	int m = open("/root/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (m < 0 || ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0) {
+		if (m >= 0)
+			close(m);
+		return -1;
+	}
+	snprintf(c->pty, sizeof(c->pty), "/root/dev/pts/%d", n);
+	if (c->rows && c->cols) {
+		struct winsize ws = {.ws_row = c->rows, .ws_col = c->cols};
+		ioctl(m, TIOCSWINSZ, &ws);
+	}
+	fcntl(m, F_SETFL, O_NONBLOCK);
+	return m;
+}
+
+static void exec_fail(int ctl, const char *id, const char *why)
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "berth-agent: %s\n", why);
+
+	exec_send(ctl, 'e', id, msg, (size_t)n, 0);
+	exec_send(ctl, 'x', id, NULL, 0, 126);
+}
+
 static void exec_start(int ctl, const char *id)
 {
 	char path[64];
 	struct config *c = calloc(1, sizeof(*c));
 	struct exec *x = NULL;
-	int out[2], errp[2];
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, inp[2] = {-1, -1};
 	size_t len = 0;
 	char *buf;
 
@@ -413,82 +477,197 @@ static void exec_start(int ctl, const char *id)
 	snprintf(path, sizeof(path), "/cfg/exec-%.16s", id);
 	buf = read_all(path, &len);
 	unlink(path);
-	if (c == NULL || x == NULL || buf == NULL || config_parse(buf, len, c) < 0 ||
-	    pipe2(out, O_CLOEXEC) < 0) {
-		const char *why = x == NULL ? "berth-agent: too many execs at once\n"
-		                            : "berth-agent: cannot read the exec's configuration\n";
-		exec_send(ctl, 'e', id, why, strlen(why), 0);
-		exec_send(ctl, 'x', id, NULL, 0, 126);
-		free(c);
-		free(buf);
-		return;
-	}
-	if (pipe2(errp, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		exec_send(ctl, 'x', id, NULL, 0, 126);
+	if (x == NULL || c == NULL || buf == NULL || config_parse(buf, len, c) < 0) {
+		exec_fail(ctl, id,
+		          x == NULL ? "too many execs at once"
+		                    : "cannot read the exec's configuration");
 		free(c);
 		free(buf);
 		return;
 	}
 	memset(x, 0, sizeof(*x));
+	x->out = x->err = x->in = -1;
+	if (c->tty) {
+		/* -t: a terminal; its master is the output and (-i) the input */
+		out[0] = pty_open(c);
+		if (out[0] >= 0 && c->in)
+			inp[1] = fcntl(out[0], F_DUPFD_CLOEXEC, 3);
+		if (out[0] < 0 || (c->in && inp[1] < 0)) {
+			exec_fail(ctl, id, "cannot open a terminal");
+			goto fail;
+		}
+	} else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	           (c->in && pipe2(inp, O_CLOEXEC) < 0)) {
+		exec_fail(ctl, id, "cannot make pipes");
+		goto fail;
+	}
+	if (inp[1] >= 0)
+		fcntl(inp[1], F_SETFL, O_NONBLOCK);
 	snprintf(x->id, sizeof(x->id), "%.16s", id);
 	x->used = true;
+	x->tty = c->tty;
 	x->pid = fork();
 	if (x->pid == 0)
-		child_run(c, out[1], errp[1]);
-	close(out[1]);
-	close(errp[1]);
+		child_run(c, inp[0], out[1], errp[1]);
 	x->out = out[0];
 	x->err = errp[0];
+	x->in = inp[1];
+	out[0] = errp[0] = inp[1] = -1;
 	if (x->pid < 0) {
 		x->pid = 0;
 		x->status = 126;
+	}
+fail:
+	for (int k = 0; k < 2; k++) {
+		if (out[k] >= 0)
+			close(out[k]);
+		if (errp[k] >= 0)
+			close(errp[k]);
+		if (inp[k] >= 0)
+			close(inp[k]);
 	}
 	free(c);
 	free(buf);
 }
 
-/* An exec whose output ended and whose process was reaped: its status, and it is done. */
+/* An exec whose output ended and whose process was reaped: its status, and it is done. A
+ * terminal's output ends with its process (what it holds still is sent), even when a process
+ * it left holds the terminal. */
 static void exec_finish(int ctl)
 {
 	for (size_t i = 0; i < MAX_EXECS; i++) {
 		struct exec *x = &execs[i];
-		if (!x->used || x->pid != 0 || x->out >= 0 || x->err >= 0)
+		if (!x->used || x->pid != 0)
+			continue;
+		if (x->tty && x->out >= 0) {
+			char data[4096];
+			ssize_t n;
+			for (int k = 0; k < 1024 && (n = read(x->out, data, sizeof(data))) > 0; k++)
+				exec_send(ctl, 'o', x->id, data, (size_t)n, 0);
+			close(x->out);
+			x->out = -1;
+		}
+		if (x->out >= 0 || x->err >= 0)
 			continue;
 		exec_send(ctl, 'x', x->id, NULL, 0, x->status);
+		if (x->in >= 0)
+			close(x->in);
+		x->in = -1;
 		x->used = false;
 	}
 }
 
-/* Lines "kill N" on the control port: signal N to the command; "exec ID": run an exec.
- * buf/len: what is left of a line from the last read (at most 63 bytes; a longer line is
- * dropped). */
-static void ctl_read(int fd, pid_t child, char *buf, size_t *len)
+/* Input for an exec: what its stdin (or terminal) has not taken yet is kept, up to
+ * EXEC_INBUF; the control port is read only while every exec has room for a whole read. */
+static struct exec *exec_by_id(const char *id)
+{
+	if (strcmp(id, main_in.id) == 0)
+		return main_in.in >= 0 ? &main_in : NULL;
+	for (size_t i = 0; i < MAX_EXECS; i++)
+		if (execs[i].used && strcmp(execs[i].id, id) == 0)
+			return &execs[i];
+	return NULL;
+}
+
+static void exec_input(struct exec *x, const char *data, size_t len)
+{
+	if (x == NULL || x->in < 0 || x->in_eof)
+		return;
+	if (len > EXEC_INBUF - x->in_len)
+		len = EXEC_INBUF - x->in_len; /* cannot be: the port is read only with room */
+	memcpy(x->in_buf + x->in_len, data, len);
+	x->in_len += len;
+}
+
+/* Its stdin takes what it can (non-blocking); at the end of the input, it is closed (a
+ * terminal stays: its end of input is the user's Ctrl-D). */
+static void exec_flush_input(struct exec *x)
+{
+	while (x->in >= 0 && x->in_len > 0) {
+		ssize_t w = write(x->in, x->in_buf, x->in_len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w <= 0) { /* it closed its stdin: what comes is dropped */
+			x->in_len = 0;
+			x->in_eof = true;
+			break;
+		}
+		memmove(x->in_buf, x->in_buf + w, x->in_len - (size_t)w);
+		x->in_len -= (size_t)w;
+	}
+	if (x->in >= 0 && x->in_len == 0 && x->in_eof && !x->tty) {
+		close(x->in);
+		x->in = -1;
+	}
+}
+
+/* The control port, from the host: lines "kill N" (signal N to the command), "exec ID" (run
+ * an exec), "i ID LEN" and LEN bytes (input for exec ID; LEN 0: the end of its input), each
+ * line at most 63 bytes (a longer one is dropped), LEN at most 65536. */
+struct ctl_state {
+	char line[64];
+	size_t len;
+	unsigned long data_left; /* of an "i" frame */
+	struct exec *data_to;    /* NULL: dropped */
+};
+
+static void ctl_line(int fd, pid_t child, struct ctl_state *s, bool ctl)
+{
+	char *buf = s->line, *end;
+	size_t len = s->len;
+
+	buf[len] = '\0';
+	if (!ctl && strncmp(buf, "i 0 ", 4) != 0)
+		return; /* the stdout port carries only the command's input */
+	if (strncmp(buf, "kill ", 5) == 0) {
+		unsigned long sig = number(buf + 5);
+		if (sig >= 1 && sig <= 64 && child > 0)
+			kill(child, (int)sig);
+	} else if (strncmp(buf, "exec ", 5) == 0 && len > 5 && len <= 21 &&
+	           strspn(buf + 5, "0123456789abcdef") == len - 5) {
+		exec_start(fd, buf + 5);
+	} else if (strncmp(buf, "i ", 2) == 0 && (end = strchr(buf + 2, ' ')) != NULL &&
+	           end - (buf + 2) >= 1 && end - (buf + 2) <= 16) {
+		unsigned long n;
+		char *e2;
+		*end = '\0';
+		n = strtoul(end + 1, &e2, 10);
+		if (end[1] < '0' || end[1] > '9' || *e2 != '\0' || n > 65536)
+			return;
+		s->data_to = exec_by_id(buf + 2);
+		s->data_left = n;
+		if (n == 0 && s->data_to) {
+			s->data_to->in_eof = true;
+			exec_flush_input(s->data_to);
+		}
+	}
+}
+
+static void ctl_read(int fd, pid_t child, struct ctl_state *s, bool ctl)
 {
 	char in[256];
 	ssize_t n = read(fd, in, sizeof(in));
 
 	for (ssize_t i = 0; i < n; i++) {
-		if (in[i] != '\n') {
-			if (*len < 63)
-				buf[(*len)++] = in[i];
-			else
-				*len = 64; /* too long: dropped at its end */
+		if (s->data_left > 0) {
+			size_t k = (size_t)(n - i) < s->data_left ? (size_t)(n - i) : s->data_left;
+			exec_input(s->data_to, in + i, k);
+			s->data_left -= k;
+			i += (ssize_t)k - 1;
 			continue;
 		}
-		if (*len < 64) {
-			buf[*len] = '\0';
-			if (strncmp(buf, "kill ", 5) == 0) {
-				unsigned long sig = number(buf + 5);
-				if (sig >= 1 && sig <= 64 && child > 0)
-					kill(child, (int)sig);
-			} else if (strncmp(buf, "exec ", 5) == 0 && *len > 5 && *len <= 21 &&
-			           strspn(buf + 5, "0123456789abcdef") == *len - 5) {
-				exec_start(fd, buf + 5);
-			}
+		if (in[i] != '\n') {
+			if (s->len < 63)
+				s->line[s->len++] = in[i];
+			else
+				s->len = 64; /* too long: dropped at its end */
+			continue;
 		}
-		*len = 0;
+		if (s->len < 64)
+			ctl_line(fd, child, s, ctl);
+		s->len = 0;
 	}
 }
 
@@ -500,8 +679,9 @@ static void on_chld(int sig)
 int main(void)
 {
 	static struct config c;
-	char ctl_buf[64];
-	size_t ctl_len = 0, len = 0;
+	struct ctl_state cs = {0}, os = {0};
+	int inp[2] = {-1, -1};
+	size_t len = 0;
 	int out, ctl, status_fd, status = 0, master = -1;
 	char *buf;
 	pid_t child;
@@ -531,6 +711,7 @@ int main(void)
 		say("mount the config share: %s", strerror(errno));
 		power_off();
 	}
+	/* made once the ports are open: the host sends the command's input (i) only then */
 	status_fd = open("/cfg/status", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	buf = read_all("/cfg/config", &len);
 	if (buf == NULL || config_parse(buf, len, &c) < 0) {
@@ -563,15 +744,20 @@ int main(void)
 	if (c.tty) {
 		/* from the root's devpts (mounted above), so that the command finds its
 		 * terminal in /dev/pts */
-		int n = -1, unlock = 0;
-		master = open("/root/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
-		    ioctl(master, TIOCGPTN, &n) < 0) {
+		master = pty_open(&c);
+		if (master < 0) {
 			say("a terminal: %s", strerror(errno));
 			power_off();
 		}
-		snprintf(c.pty, sizeof(c.pty), "/root/dev/pts/%d", n);
-		fcntl(master, F_SETFL, O_NONBLOCK);
+	}
+	if (c.in && !c.tty && out >= 0) {
+		/* its input: a pipe, fed from the stdout port */
+		if (pipe2(inp, O_CLOEXEC) < 0) {
+			say("a pipe for the input: %s", strerror(errno));
+			power_off();
+		}
+		main_in.in = inp[1];
+		fcntl(main_in.in, F_SETFL, O_NONBLOCK);
 	}
 	child = fork();
 	if (child < 0) {
@@ -579,15 +765,17 @@ int main(void)
 		power_off();
 	}
 	if (child == 0)
-		child_run(&c, out, err_fd);
+		child_run(&c, inp[0], out, err_fd);
+	if (inp[0] >= 0)
+		close(inp[0]);
 	for (size_t i = 0; i < MAX_EXECS; i++)
-		execs[i].out = execs[i].err = -1;
+		execs[i].out = execs[i].err = execs[i].in = -1;
 	for (;;) {
-		struct pollfd p[1 + 2 * MAX_EXECS];
-		int ws, *pf[1 + 2 * MAX_EXECS];
+		struct pollfd p[4 + 3 * MAX_EXECS];
+		int ws, *pf[4 + 3 * MAX_EXECS];
 		nfds_t np = 0;
 		pid_t w;
-		bool done = false;
+		bool done = false, room = true;
 
 		while ((w = waitpid(-1, &ws, WNOHANG)) > 0) {
 			int st = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
@@ -605,7 +793,10 @@ int main(void)
 			break;
 		if (ctl >= 0)
 			exec_finish(ctl);
-		if (ctl >= 0) {
+		for (size_t i = 0; i < MAX_EXECS; i++)
+			if (execs[i].used && execs[i].in_len > EXEC_INBUF - 256)
+				room = false;
+		if (ctl >= 0 && room) {
 			p[np] = (struct pollfd){.fd = ctl, .events = POLLIN};
 			pf[np++] = &ctl;
 		}
@@ -615,6 +806,14 @@ int main(void)
 			p[np] = (struct pollfd){.fd = out, .events = POLLIN};
 			pf[np++] = &out;
 		}
+		if (main_in.in >= 0 && !main_in.in_eof && main_in.in_len <= EXEC_INBUF - 256) {
+			p[np] = (struct pollfd){.fd = out, .events = POLLIN};
+			pf[np++] = &out;
+		}
+		if (main_in.in >= 0 && main_in.in_len > 0) {
+			p[np] = (struct pollfd){.fd = main_in.in, .events = POLLOUT};
+			pf[np++] = &main_in.in;
+		}
 		for (size_t i = 0; i < MAX_EXECS; i++) {
 			int *fds[2] = {&execs[i].out, &execs[i].err};
 			for (int k = 0; k < 2; k++)
@@ -622,6 +821,10 @@ int main(void)
 					p[np] = (struct pollfd){.fd = *fds[k], .events = POLLIN};
 					pf[np++] = fds[k];
 				}
+			if (execs[i].used && execs[i].in >= 0 && execs[i].in_len > 0) {
+				p[np] = (struct pollfd){.fd = execs[i].in, .events = POLLOUT};
+				pf[np++] = &execs[i].in;
+			}
 		}
 		if (ppoll(p, np, NULL, &chld) < 0) {
 			if (errno == EINTR)
@@ -631,6 +834,14 @@ int main(void)
 		for (nfds_t i = 0; i < np; i++) {
 			if (p[i].revents == 0)
 				continue;
+			if (pf[i] == &out && master < 0) {
+				ctl_read(out, child, &os, false);
+				continue;
+			}
+			if (pf[i] == &main_in.in) {
+				exec_flush_input(&main_in);
+				continue;
+			}
 			if (pf[i] == &master || pf[i] == &out) {
 				char data[4096];
 				ssize_t n = read(*pf[i], data, sizeof(data));
@@ -643,7 +854,7 @@ int main(void)
 			}
 			if (pf[i] == &ctl) {
 				if (p[i].revents & POLLIN)
-					ctl_read(ctl, child, ctl_buf, &ctl_len);
+					ctl_read(ctl, child, &cs, true);
 				else /* not open on the host side */
 					ctl = -1;
 				continue;
@@ -652,6 +863,8 @@ int main(void)
 				struct exec *x = &execs[k];
 				char data[4096];
 				ssize_t n;
+				if (x->used && pf[i] == &x->in)
+					exec_flush_input(x);
 				if (!x->used || (pf[i] != &x->out && pf[i] != &x->err))
 					continue;
 				n = read(*pf[i], data, sizeof(data));

@@ -427,20 +427,18 @@ int ctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, in
 	int r;
 
 	if (ctr_is_vm(e, id)) {
-		if (o->tty || o->interactive)
-			return berth_error(
-			    err, 0,
-			    "container %.12s is VM-backed (run --vm): exec -i and -t "
-			    "are not supported for it yet",
-			    id);
 		if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
 			return -1;
 		for (size_t i = 0; i < o->n_env; i++)
 			if (strchr(o->env[i], '=') == NULL || o->env[i][0] == '=')
 				return berth_error(err, 0, "bad -e `%s`: expected KEY=VALUE",
 				                   o->env[i]);
-		return vmctr_exec(e, id, o->args, o->n_args, o->env, o->n_env, o->workdir, status,
-		                  err);
+		event_exec(e, id, xid, o->args, o->n_args, "exec_create", 0);
+		event_exec(e, id, xid, o->args, o->n_args, "exec_start", 0);
+		r = vmctr_exec(e, id, o, status, err);
+		if (r == 0)
+			event_exec(e, id, xid, o->args, o->n_args, "exec_die", *status);
+		return r;
 	}
 	if (o->workdir && spec_check_workdir("-w", o->workdir, err) < 0)
 		return -1;

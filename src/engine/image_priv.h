@@ -109,22 +109,28 @@ void health_inspect(json_t *o);
 /* ---- VM-backed containers (vmctr.c) ---------------------------------------------------- */
 /* The record's "vm": {cpus, memory}. */
 void vmctr_record(json_t *rec, const struct run_opts *o);
+/* While it runs, a VM-backed container's record has network_settings.ports (its -p
+ * forwards, from vm.ports) as a container's with published ports: ps, port and inspect show
+ * them. New reference. */
+json_t *vmctr_network_settings(struct engine *e, const char *id);
 bool vmctr_is(json_t *rec);
 /* Whether the container id is VM-backed (record.c). */
 bool ctr_is_vm(struct engine *e, const char *id);
 /* The monitor, with one thread: `berth vm run` of the container as its child *pid, and the
- * connected sockets of the guest's stdout and stderr (non-blocking). */
-int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *errfd,
+ * connected sockets of the guest's stdout and stderr (non-blocking). in (or -1): without a
+ * terminal, what comes there is the command's stdin (a child of ours sends it). */
+int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, int *errfd,
                 berth_error_t *err);
 /* The container's exit status from the VM's (0 when it powered off: the agent's). */
 int vmctr_exit_status(struct engine *e, const char *id, int vm_status);
-/* Its sockets and share directory removed. */
+/* Its sockets and share directory removed (and, in the monitor, the input's feeder ended). */
 void vmctr_cleanup(struct engine *e, const char *id);
-/* exec: args run by the agent with the container's process's config (env with env over it,
- * workdir if given); its output to our stdout and stderr, *status its exit status. */
-int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, char **env,
-               size_t n_env, const char *workdir, int *status, berth_error_t *err);
-/* kill: signal sig to the command through the agent; SIGKILL powers the VM off. */
+/* exec: o->args run by the agent with the container's process's config (env with o->env
+ * over it, o->workdir if given); its output to our stdout and stderr; with o->interactive our
+ * stdin to it, with o->tty a terminal in the guest (ours in raw mode); *status its exit
+ * status. */
+int vmctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,
+               berth_error_t *err);
 int vmctr_signal(struct engine *e, const char *id, int sig, berth_error_t *err);
 
 #endif

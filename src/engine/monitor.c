@@ -216,7 +216,12 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		 * with -i */
 		if (vm) {
 			/* the guest's stdout and stderr ports, connected */
-			if (vmctr_start(e, id, &init, &out[0], &errp[0], err) < 0)
+			/* its input, without a terminal: ours attached with -i, or attach's */
+			int vin = tty                       ? -1
+			          : attached && interactive ? STDIN_FILENO
+			          : inp[0] >= 0             ? inp[0]
+			                                    : -1;
+			if (vmctr_start(e, id, vin, &init, &out[0], &errp[0], err) < 0)
 				goto out;
 			if (tty) { /* the agent's terminal, both ways on the stdout port */
 				master = out[0];
@@ -226,8 +231,9 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 			event_ctr(e, id, "start", NULL);
 			{
 				cleanup_free char *now = util_now_rfc3339();
-				upd = json_pack("{s:s,s:I,s:s,s:n}", "state", "running", "pid",
-				                (json_int_t)init, "started_at", now, "exit_code");
+				upd = json_pack("{s:s,s:I,s:s,s:n,s:o}", "state", "running", "pid",
+				                (json_int_t)init, "started_at", now, "exit_code",
+				                "network_settings", vmctr_network_settings(e, id));
 				if (!attached) {
 					json_object_set_new(upd, "monitor_pid",
 					                    json_integer(getpid()));

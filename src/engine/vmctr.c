@@ -14,6 +14,8 @@
  * Everything the guest sends back (the ports, the status file) is hostile: read with bounds. */
 #include "image_priv.h"
 #include "firewall.h"
+#include "regref.h"
+#include "terminal.h"
 #include "util.h"
 
 #include <netinet/in.h>
@@ -22,14 +24,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,8 +103,11 @@ int vmctr_guest_files(char **kernel, char **initrd, berth_error_t *err)
 }
 
 /* -p [IP:]HOSTPORT:CTRPORT[/tcp|/udp] as slirp's hostfwd=PROTO:IP:HOSTPORT-:CTRPORT (into
- * out, a JSON array, when not NULL): an IPv4 (or no) host address, one host port given. */
-static int vmctr_hostfwd(char **publish, size_t n_publish, json_t *out, berth_error_t *err)
+ * out, a JSON array, when not NULL), and as a container's published ports are recorded (into
+ * ports when not NULL: proto, host_ip, host_port, ctr_port, as netattach.c's): an IPv4 (or
+ * no) host address, one host port given. */
+static int vmctr_hostfwd(char **publish, size_t n_publish, json_t *out, json_t *ports,
+                         berth_error_t *err)
 {
 	for (size_t i = 0; i < n_publish; i++) {
 		struct fw_port *p = NULL;
@@ -122,6 +130,14 @@ static int vmctr_hostfwd(char **publish, size_t n_publish, json_t *out, berth_er
 				    out, json_sprintf("%s:%s:%u-:%u",
 				                      p[k].proto == IPPROTO_UDP ? "udp" : "tcp",
 				                      p[k].host_ip, p[k].host_port, p[k].ctr_port));
+			if (ports)
+				json_array_append_new(
+				    ports,
+				    json_pack("{s:s,s:s,s:i,s:i}", "proto",
+				              p[k].proto == IPPROTO_UDP ? "udp" : "tcp", "host_ip",
+				              p[k].host_ip[0] ? p[k].host_ip : "0.0.0.0",
+				              "host_port", (int)p[k].host_port, "ctr_port",
+				              (int)p[k].ctr_port));
 		}
 		free(p);
 	}
@@ -145,8 +161,16 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 	if (o->memory > (64ll << 30))
 		return berth_error(err, 0, "bad --memory %lld: with --vm at most 64G",
 		                   (long long)o->memory);
-	if (o->interactive && !o->tty)
-		return berth_error(err, 0, "--vm: -i without -t is not supported yet");
+	if (o->platform) {
+		struct platform p;
+		if (platform_parse(o->platform, &p, err) < 0)
+			return -1;
+		if (strcmp(p.os, "linux") != 0 || strcmp(p.arch, "riscv64") != 0 || p.variant[0])
+			return berth_error(err, 0,
+			                   "bad --platform `%s` with --vm: the guest is a riscv64 "
+			                   "machine, it runs the image's linux/riscv64 variant",
+			                   o->platform);
+	}
 	if (o->network && strcmp(o->network, "none") != 0)
 		return berth_error(err, 0,
 		                   "--vm: --network %s is not supported (the guest has no network "
@@ -154,7 +178,7 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 		                   o->network);
 	if (o->n_more_networks || o->publish_all)
 		return berth_error(err, 0, "--vm: -P and more networks are not supported yet");
-	if (vmctr_hostfwd(o->publish, o->n_publish, NULL, err) < 0)
+	if (vmctr_hostfwd(o->publish, o->n_publish, NULL, NULL, err) < 0)
 		return -1;
 	if (o->restart)
 		return berth_error(err, 0, "--vm: --restart is not supported yet");
@@ -184,16 +208,32 @@ int vmctr_check(const struct run_opts *o, berth_error_t *err)
 
 void vmctr_record(json_t *rec, const struct run_opts *o)
 {
-	json_t *fwd = json_array();
+	json_t *fwd = json_array(), *ports = json_array();
 	berth_error_t e2 = NULL;
 
 	/* checked by vmctr_check */
-	if (vmctr_hostfwd(o->vm_publish, o->n_vm_publish, fwd, &e2) < 0)
+	if (vmctr_hostfwd(o->vm_publish, o->n_vm_publish, fwd, ports, &e2) < 0)
 		berth_error_release(&e2);
 	json_object_set_new(rec, "vm",
-	                    json_pack("{s:i,s:I,s:o}", "cpus", o->cpus ? (int)o->cpus : 1, "memory",
+	                    json_pack("{s:i,s:I,s:o,s:o}", "cpus", o->cpus ? (int)o->cpus : 1,
+	                              "memory",
 	                              (json_int_t)(o->memory ? o->memory : VMCTR_DEFAULT_MEM),
-	                              "hostfwd", fwd));
+	                              "hostfwd", fwd, "ports", ports));
+}
+
+json_t *vmctr_network_settings(struct engine *e, const char *id)
+{
+	berth_error_t e2 = NULL;
+	json_t *rec, *ports;
+
+	if (ctr_load(e, id, &rec, &e2) < 0) {
+		berth_error_release(&e2);
+		return json_pack("{s:[]}", "ports");
+	}
+	ports = json_object_get(json_object_get(rec, "vm"), "ports");
+	ports = json_is_array(ports) ? json_deep_copy(ports) : json_array();
+	json_decref(rec);
+	return json_pack("{s:o}", "ports", ports);
 }
 
 bool vmctr_is(json_t *rec)
@@ -215,7 +255,7 @@ static void vmctr_rec(FILE *f, char kind, const char *v)
 
 /* containers/ID/vm/config from config.json's process (and hostname) and the -v volumes; the
  * shares' --share arguments into argv. */
-static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc,
+static int vmctr_config(const char *dir, json_t *rec, bool input, char ***argv, size_t *argc,
                         berth_error_t *err)
 {
 	cleanup_free char *cfg = xasprintf("%s/config.json", dir);
@@ -241,8 +281,16 @@ static int vmctr_config(const char *dir, json_t *rec, char ***argv, size_t *argc
 		vmctr_rec(f, 'w', json_string_value(json_object_get(proc, "cwd")));
 	if (json_string_value(json_object_get(spec, "hostname")))
 		vmctr_rec(f, 'h', json_string_value(json_object_get(spec, "hostname")));
-	if (json_is_true(json_object_get(rec, "tty")))
+	if (json_is_true(json_object_get(rec, "tty"))) {
+		struct winsize ws;
 		vmctr_rec(f, 't', "");
+		/* attached, the monitor's stdin is the user's terminal: its size */
+		if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 &&
+		    ws.ws_row && ws.ws_col)
+			fprintf(f, "W%u %u%c", ws.ws_row, ws.ws_col, 0);
+	}
+	if (input) /* -i without -t: its stdin comes on the stdout port (vmctr_feed) */
+		vmctr_rec(f, 'i', "");
 	if (json_array_size(json_object_get(json_object_get(rec, "vm"), "hostfwd")) > 0)
 		vmctr_rec(f, 'n', "10.0.2.15,255.255.255.0,10.0.2.2");
 	user = json_object_get(proc, "user");
@@ -304,7 +352,63 @@ static void vmctr_free_argv(char **argv, size_t argc)
 	free(argv);
 }
 
-int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *errfd,
+/* -i without -t: the monitor's child that sends what comes on `in` to the guest, as "i 0
+ * LEN\n" frames on the stdout port's connection (whose other way the monitor reads), and "i 0
+ * 0\n" at its end; killed by vmctr_cleanup (or with the monitor). */
+static int vmctr_feed_pidfd = -1;
+static pid_t vmctr_feed_pid;
+
+static int vmctr_feed(int in, int sock, const char *status, berth_error_t *err)
+{
+	pid_t p = fork();
+
+	if (p < 0)
+		return berth_error(err, errno, "fork");
+	if (p == 0) {
+		char buf[48 + 4096], head[48];
+		int a = fcntl(in, F_DUPFD, 3), b = fcntl(sock, F_DUPFD, 3);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* only these two: not the monitor's others (run -d's notify pipe, its stdout) */
+		if (a < 0 || b < 0 || dup2(a, 0) < 0 || dup2(b, 1) < 0)
+			_exit(0);
+		close_range(2, ~0u, 0);
+		in = 0;
+		sock = 1;
+		/* the guest's kernel drops what comes on a port no one has opened: the agent makes
+		 * its status file once it has opened its ports */
+		while (access(status, F_OK) < 0)
+			usleep(10000);
+		for (;;) {
+			ssize_t n = read(in, buf + 48, 4096);
+			size_t k, off;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				n = 0;
+			k = (size_t)snprintf(head, sizeof(head), "i 0 %zd\n", n);
+			memcpy(buf + 48 - k, head, k);
+			/* the socket is non-blocking (the monitor's flags): wait for room */
+			for (off = 48 - k; off < 48 + (size_t)n;) {
+				struct pollfd pw = {.fd = sock, .events = POLLOUT};
+				ssize_t w =
+				    send(sock, buf + off, 48 + (size_t)n - off, MSG_NOSIGNAL);
+				if (w > 0)
+					off += (size_t)w;
+				else if (w < 0 && (errno == EAGAIN || errno == EINTR))
+					poll(&pw, 1, -1);
+				else
+					_exit(0);
+			}
+			if (n == 0)
+				_exit(0);
+		}
+	}
+	vmctr_feed_pid = p;
+	vmctr_feed_pidfd = (int)syscall(SYS_pidfd_open, p, 0);
+	return 0;
+}
+
+int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, int *errfd,
                 berth_error_t *err)
 {
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
@@ -384,7 +488,8 @@ int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *err
 		ARG("%s", net);
 		free(net);
 	}
-	if (vmctr_config(dir, rec, &argv, &argc, err) < 0)
+	if (vmctr_config(dir, rec, in >= 0 && !json_is_true(json_object_get(rec, "tty")), &argv,
+	                 &argc, err) < 0)
 		goto out;
 	argv[argc] = NULL;
 #undef ARG
@@ -447,6 +552,15 @@ int vmctr_start(struct engine *e, const char *id, pid_t *pid, int *out, int *err
 	}
 	fcntl(*out, F_SETFL, O_NONBLOCK);
 	fcntl(*errfd, F_SETFL, O_NONBLOCK);
+	if (in >= 0 && !json_is_true(json_object_get(rec, "tty")) &&
+	    vmctr_feed(in, *out, status, err) < 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
+		util_closep(out);
+		util_closep(errfd);
+		goto out;
+	}
 	r = 0;
 out:
 	vmctr_free_argv(argv, argc);
@@ -485,6 +599,15 @@ void vmctr_cleanup(struct engine *e, const char *id)
 	cleanup_free char *run = vmctr_run_dir(id);
 	cleanup_free char *vmdir = engine_path(e, "containers/%s/vm", id);
 	berth_error_t e2 = NULL;
+
+	/* the input's feeder (in the monitor; perhaps reaped already by its supervise loop:
+	 * hence the pidfd) */
+	if (vmctr_feed_pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, vmctr_feed_pidfd, SIGKILL, NULL, 0);
+		waitpid(vmctr_feed_pid, NULL, 0);
+		close(vmctr_feed_pidfd);
+		vmctr_feed_pidfd = -1;
+	}
 
 	util_rm_rf(run, &e2);
 	berth_error_release(&e2);
@@ -558,8 +681,92 @@ static int vmctr_frame_head(int fd, char *kind, char id[17], unsigned long *arg)
 	return 1;
 }
 
-int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, char **env,
-               size_t n_env, const char *workdir, int *status, berth_error_t *err)
+/* One frame of the agent's answer to exec xid, read whole (blocking): its data to our stdout
+ * or stderr; 1 and *status at its "x" frame, 0 for another frame, -1 (err) when the answer is
+ * malformed or the VM ended. */
+static int vmctr_exec_frame(int fd, const char *id, const char *xid, int *status,
+                            berth_error_t *err)
+{
+	char kind, fid[17], buf[4096];
+	unsigned long arg;
+	int h = vmctr_frame_head(fd, &kind, fid, &arg);
+
+	if (h <= 0)
+		return berth_error(err, 0,
+		                   h == 0
+		                       ? "container %.12s: the VM ended before the exec did"
+		                       : "container %.12s: a malformed answer from the guest agent",
+		                   id);
+	if (kind == 'x') {
+		if (strcmp(fid, xid) != 0)
+			return 0;
+		if (arg > 255)
+			return berth_error(
+			    err, 0, "container %.12s: a malformed answer from the guest agent", id);
+		*status = (int)arg;
+		return 1;
+	}
+	if (arg > 65536)
+		return berth_error(err, 0,
+		                   "container %.12s: a malformed answer from the guest agent", id);
+	while (arg > 0) {
+		ssize_t n = read(fd, buf, arg < sizeof(buf) ? arg : sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return berth_error(err, 0,
+			                   "container %.12s: the VM ended before the exec did", id);
+		if (strcmp(fid, xid) == 0)
+			util_write_all(kind == 'o' ? STDOUT_FILENO : STDERR_FILENO, buf, (size_t)n);
+		arg -= (unsigned long)n;
+	}
+	return 0;
+}
+
+/* The exec's process as records (agent.c): CMD, the container's environment with -e over it,
+ * -w or its working directory, its user; with -t a terminal (of our terminal's size), with -i
+ * an input. */
+static void vmctr_exec_records(FILE *f, json_t *proc, const struct ctr_exec_opts *o)
+{
+	json_t *user, *v;
+	size_t i;
+
+	for (i = 0; i < o->n_args; i++)
+		vmctr_rec(f, 'a', o->args[i]);
+	json_array_foreach(json_object_get(proc, "env"), i, v)
+	{
+		const char *kv = json_string_value(v) ?: "";
+		size_t kl = strcspn(kv, "=");
+		bool over = false;
+		for (size_t k = 0; k < o->n_env; k++)
+			if (strncmp(o->env[k], kv, kl) == 0 && o->env[k][kl] == '=')
+				over = true;
+		if (!over)
+			vmctr_rec(f, 'e', kv);
+	}
+	for (i = 0; i < o->n_env; i++)
+		vmctr_rec(f, 'e', o->env[i]);
+	if (o->workdir || json_string_value(json_object_get(proc, "cwd")))
+		vmctr_rec(f, 'w',
+		          o->workdir ? o->workdir
+		                     : json_string_value(json_object_get(proc, "cwd")));
+	user = json_object_get(proc, "user");
+	fprintf(f, "u%lld%cg%lld%c", (long long)json_integer_value(json_object_get(user, "uid")), 0,
+	        (long long)json_integer_value(json_object_get(user, "gid")), 0);
+	json_array_foreach(json_object_get(user, "additionalGids"), i, v)
+	    fprintf(f, "G%lld%c", (long long)json_integer_value(v), 0);
+	if (o->tty) {
+		struct winsize ws;
+		vmctr_rec(f, 't', "");
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+			fprintf(f, "W%u %u%c", ws.ws_row, ws.ws_col, 0);
+	}
+	if (o->interactive)
+		vmctr_rec(f, 'i', "");
+}
+
+int vmctr_exec(struct engine *e, const char *id, const struct ctr_exec_opts *o, int *status,
+               berth_error_t *err)
 {
 	cleanup_free char *cfg = engine_path(e, "containers/%s/config.json", id);
 	cleanup_free char *run = vmctr_run_dir(id);
@@ -568,11 +775,13 @@ int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, cha
 	cleanup_free char *path = NULL;
 	unsigned char rnd[8];
 	char xid[17], line[40];
+	/* our input as "i XID LEN\n" frames, one at a time: what is left of it to send */
+	char pend[48 + 4096];
+	size_t pend_len = 0, pend_off = 0, i, len = 0;
 	json_error_t je;
-	json_t *spec = json_load_file(cfg, 0, &je), *proc, *user, *v;
-	size_t i, len = 0;
+	json_t *spec = json_load_file(cfg, 0, &je);
 	FILE *f;
-	int fd, r = -1;
+	int fd, in = o->interactive ? STDIN_FILENO : -1, r = -1;
 
 	if (spec == NULL)
 		return berth_error(err, 0, "`%s`: %s", cfg, je.text);
@@ -582,34 +791,10 @@ int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, cha
 	}
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(xid + 2 * i, 3, "%02x", rnd[i]);
-	/* the exec's process: the container's environment with -e over it, its user */
 	f = open_memstream(&text, &len);
 	if (f == NULL)
 		abort();
-	proc = json_object_get(spec, "process");
-	for (i = 0; i < n_args; i++)
-		vmctr_rec(f, 'a', args[i]);
-	json_array_foreach(json_object_get(proc, "env"), i, v)
-	{
-		const char *kv = json_string_value(v) ?: "";
-		size_t kl = strcspn(kv, "=");
-		bool over = false;
-		for (size_t k = 0; k < n_env; k++)
-			if (strncmp(env[k], kv, kl) == 0 && env[k][kl] == '=')
-				over = true;
-		if (!over)
-			vmctr_rec(f, 'e', kv);
-	}
-	for (i = 0; i < n_env; i++)
-		vmctr_rec(f, 'e', env[i]);
-	if (workdir || json_string_value(json_object_get(proc, "cwd")))
-		vmctr_rec(f, 'w',
-		          workdir ? workdir : json_string_value(json_object_get(proc, "cwd")));
-	user = json_object_get(proc, "user");
-	fprintf(f, "u%lld%cg%lld%c", (long long)json_integer_value(json_object_get(user, "uid")), 0,
-	        (long long)json_integer_value(json_object_get(user, "gid")), 0);
-	json_array_foreach(json_object_get(user, "additionalGids"), i, v)
-	    fprintf(f, "G%lld%c", (long long)json_integer_value(v), 0);
+	vmctr_exec_records(f, json_object_get(spec, "process"), o);
 	fclose(f);
 	json_decref(spec);
 	path = engine_path(e, "containers/%s/vm/exec-%s", id, xid);
@@ -625,54 +810,57 @@ int vmctr_exec(struct engine *e, const char *id, char **args, size_t n_args, cha
 		berth_error(err, errno, "container %.12s: its VM's control socket", id);
 		goto out;
 	}
+	if (o->tty)
+		terminal_raw_begin(-1);
 	/* the agent's answer (hostile): frames of our exec; others' (left from an exec whose
-	 * client went away) are skipped */
+	 * client went away) are skipped. Our input goes while it comes, a frame at a time:
+	 * the next is read only once the last is sent (the socket never blocks us) */
 	for (;;) {
-		char kind, fid[17], buf[4096];
-		unsigned long arg;
-		int h = vmctr_frame_head(fd, &kind, fid, &arg);
-		if (h <= 0) {
-			berth_error(
-			    err, 0,
-			    h == 0 ? "container %.12s: the VM ended before the exec did"
-			           : "container %.12s: a malformed answer from the guest agent",
-			    id);
-			goto out;
-		}
-		if (kind == 'x') {
-			if (strcmp(fid, xid) != 0)
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = in, .events = POLLIN}};
+		nfds_t np = in >= 0 && pend_off == pend_len ? 2 : 1;
+		int k;
+		if (pend_off < pend_len)
+			p[0].events |= POLLOUT;
+		if (poll(p, np, -1) < 0) {
+			if (errno == EINTR)
 				continue;
-			if (arg > 255) {
-				berth_error(
-				    err, 0,
-				    "container %.12s: a malformed answer from the guest agent", id);
-				goto out;
-			}
-			*status = (int)arg;
-			r = 0;
-			goto out;
+			berth_error(err, errno, "poll");
+			break;
 		}
-		if (arg > 65536) {
-			berth_error(err, 0,
-			            "container %.12s: a malformed answer from the guest agent", id);
-			goto out;
+		if (p[0].revents & POLLOUT) {
+			ssize_t w = send(fd, pend + pend_off, pend_len - pend_off,
+			                 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (w > 0)
+				pend_off += (size_t)w;
+			else if (w < 0 && errno != EAGAIN && errno != EINTR)
+				pend_off = pend_len = 0; /* the VM is gone: its answer says so */
 		}
-		while (arg > 0) {
-			ssize_t n = read(fd, buf, arg < sizeof(buf) ? arg : sizeof(buf));
-			if (n < 0 && errno == EINTR)
+		if (np == 2 && p[1].revents) {
+			ssize_t n = read(in, pend + 48, 4096);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
-			if (n <= 0) {
-				berth_error(err, 0,
-				            "container %.12s: the VM ended before the exec did",
-				            id);
-				goto out;
+			if (n < 0)
+				n = 0;
+			/* the header right before the data */
+			k = snprintf(line, sizeof(line), "i %s %zd\n", xid, n);
+			memcpy(pend + 48 - k, line, (size_t)k);
+			pend_off = 48 - (size_t)k;
+			pend_len = 48 + (size_t)n;
+			if (n == 0) /* the end of our input: sent once */
+				in = -1;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			k = vmctr_exec_frame(fd, id, xid, status, err);
+			if (k < 0)
+				break;
+			if (k == 1) {
+				r = 0;
+				break;
 			}
-			if (strcmp(fid, xid) == 0)
-				util_write_all(kind == 'o' ? STDOUT_FILENO : STDERR_FILENO, buf,
-				               (size_t)n);
-			arg -= (unsigned long)n;
 		}
 	}
+	if (o->tty)
+		terminal_raw_end();
 out:
 	close(fd);
 	unlink(path);

@@ -13,6 +13,13 @@ setup_file() {
 	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
 	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
 	export KERNEL AGENT BUSYBOX_RV
+	# a guest cache of this file's own (links to the shared one's files): the engine boots
+	# the newest agent-* of its cache, and another tree's tests may build theirs meanwhile
+	if [ -n "$KERNEL" ] && [ -n "$AGENT" ] && [ -n "$BUSYBOX_RV" ]; then
+		mkdir "$BATS_FILE_TMPDIR/guest"
+		ln -s "$KERNEL" "$AGENT" "$BUSYBOX_RV" "$BATS_FILE_TMPDIR/guest/"
+		export BERTH_GUEST_CACHE=$BATS_FILE_TMPDIR/guest
+	fi
 }
 
 setup() {
@@ -73,7 +80,26 @@ wait_exited() {
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
 
-@test "run --vm -d: ps marks it, logs, inspect, -p, exec, kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
+@test "run --vm -u: a uid and gid, a user named in the image's /etc/passwd, --group-add" {
+	run --separate-stderr b run --vm --rm -u 1000:1000 busybox sh -c \
+		'echo $(id -u) $(id -g) $(id -G); touch /tmp/f; stat -c %u:%g /tmp/f; touch /etc/f'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "1000 1000 1000" ]
+	[ "${lines[1]}" = 1000:1000 ]
+	[[ "$stderr" == *"/etc/f"*"denied"* ]]
+	# a name: its uid and gid from the image's /etc/passwd (the built-in busybox's user)
+	run --separate-stderr b run --vm --rm -u user --group-add 44 busybox sh -c \
+		'echo $(id -u) $(id -g) $(id -G)'
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 1000 1000 44" ]
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
+@test "run --vm -d: ps marks it, logs, inspect, -p in ps, port and inspect, exec (-i, -it), kill relays a signal, stop powers off after its timeout, rm leaves nothing" {
 	local port i page=
 	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	run b run --vm -d --name v2 -e A=1 --cpus 2 -m 128m -p "127.0.0.1:$port:8080" busybox sh -c \
@@ -92,7 +118,13 @@ wait_exited() {
 	run b ps
 	echo "$output"
 	[[ "$output" == *"Up "*" (vm)"*v2* ]]
+	# its -p forward as a container's published port: ps's PORTS, port, inspect
+	[[ "$output" == *"127.0.0.1:$port->8080/tcp"*v2* ]]
+	run b port v2
+	[ "$status" -eq 0 ]
+	[ "$output" = "8080/tcp -> 127.0.0.1:$port" ]
 	b inspect v2 | jqe '.vm.cpus == 2 and .vm.memory == 134217728'
+	b inspect v2 | jqe ".network_settings.ports == [{\"proto\": \"tcp\", \"host_ip\": \"127.0.0.1\", \"host_port\": $port, \"ctr_port\": 8080}]"
 	vmpid=$(b inspect v2 | jq -r .pid)
 	[ -e "/proc/$vmpid" ]
 	# exec through the agent's control port: the container's env with -e over it, -w
@@ -102,7 +134,7 @@ wait_exited() {
 	[ "${lines[0]}" = "x 1 2" ]
 	[ "${lines[1]}" = /etc ]
 	[ "$stderr" = e2 ]
-	run --separate-stderr b exec v2 nosuchcmd
+	run -127 --separate-stderr b exec v2 nosuchcmd
 	[ "$status" -eq 127 ]
 	# the agent's answer is hostile input: a fake agent on the control socket (the VM's
 	# own moved aside) answers garbage; exec ends with one line, 125, and does not hang
@@ -135,10 +167,40 @@ wait_exited() {
 		rm -f "$ctl"
 	done
 	mv "$ctl.real" "$ctl"
-	run --separate-stderr b exec -t v2 true
-	[ "$status" -eq 125 ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == *"is VM-backed (run --vm): exec -i and -t are not supported"* ]]
+	# exec -i: our stdin to it, to its end
+	run --separate-stderr bash -c 'seq 3000 | "$0" --root "$1" exec -i v2 sh -c "wc -l; exit 4"' \
+		"$BERTH" "$ROOT"
+	echo "$output $stderr"
+	[ "$status" -eq 4 ]
+	[ "$output" = 3000 ]
+	# exec -it: a terminal in the guest, both ways, its exit status
+	run python3 - "$BERTH" "$ROOT" <<-'P'
+	import fcntl, os, pty, select, struct, sys, termios
+	berth, root = sys.argv[1], sys.argv[2]
+	pid, fd = pty.fork()
+	if pid == 0:
+	    os.execv(berth, [berth, "--root", root, "exec", "-it", "v2", "sh"])
+	fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+	def until(text):
+	    out = b""
+	    while text not in out:
+	        r, _, _ = select.select([fd], [], [], 600)
+	        if not r:
+	            sys.exit("no %r, got %r" % (text, out))
+	        out += os.read(fd, 4096)
+	    return out
+	until(b"# ")
+	os.write(fd, b"tty; stty size; echo x-$A-$((2+3))\r")
+	print(until(b"x-1-5").decode(errors="replace"))
+	os.write(fd, b"exit 6\r")
+	_, st = os.waitpid(pid, 0)
+	print("status", os.waitstatus_to_exitcode(st))
+	P
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/"[0-9]* ]]
+	[[ "$output" == *"33 101"* ]]
+	[[ "$output" == *"status 6"* ]]
 	b kill -s USR1 v2
 	wait_log v2 "got USR1"
 	run b ps
@@ -149,17 +211,92 @@ wait_exited() {
 	b inspect v2 | jqe '.exit_code == 137'
 	run b ps -a
 	[[ "$output" == *"Exited (137)"*" (vm)"*v2* ]]
+	[[ "$output" != *"->8080/tcp"* ]]
+	run b port v2
+	[ -z "$output" ]
 	[ ! -e "/proc/$vmpid" ]
 	b rm v2
 	assert_vm_gone "$id" "$vmpid"
 }
 
+@test "create --vm, start -a, start: --entrypoint and cmd, --memory is the guest's RAM, logs; stop relays SIGTERM, kill powers off; exec events; rm -f of a running one leaves nothing" {
+	run b create --vm --name c1 -m 100m --entrypoint sh busybox -c \
+		'echo "ep $(awk "/MemTotal/ { print int(\$2 / 1024) }" /proc/meminfo)"; exit 3'
+	[ "$status" -eq 0 ]
+	run b ps -a
+	[[ "$output" == *"Created (vm)"*c1* ]]
+	run b start -a c1
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" =~ ^ep\ ([0-9]+)$ ]]
+	# the guest's RAM less what its kernel keeps
+	[ "${BASH_REMATCH[1]}" -gt 64 ] && [ "${BASH_REMATCH[1]}" -le 100 ] || false
+	b start c1
+	wait_exited c1
+	run b logs c1
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "${lines[0]}" ]
+	b inspect c1 | jqe '.exit_code == 3'
+	b rm c1
+	# kill (SIGKILL): a hard power-off, 137; started again, rm -f
+	run b run --vm -d --name c2 busybox sh -c 'echo up; exec sleep 1000'
+	[ "$status" -eq 0 ]
+	id=$output
+	wait_log c2 up
+	run b exec c2 sh -c 'exit 9'
+	[ "$status" -eq 9 ]
+	run b events --since 946684800 --until "$(date +%s.%N)" -f event=exec_die \
+		--format '{{.Actor.Attributes.exitCode}}'
+	[ "$output" = 9 ]
+	local i n
+	# stop: SIGTERM through the agent ends it (143) well before its timeout
+	b stop -t 600 c2
+	b inspect c2 | jqe '.exit_code == 143'
+	for n in 2 3; do
+		b start c2
+		for i in $(seq 1200); do
+			if [ "$(b logs c2 | grep -c up)" -eq "$n" ]; then break; fi
+			sleep 0.25
+		done
+		[ "$(b logs c2 | grep -c up)" -eq "$n" ]
+		if [ "$n" -eq 2 ]; then
+			b kill c2
+			wait_exited c2
+			b inspect c2 | jqe '.exit_code == 137'
+		fi
+	done
+	vmpid=$(b inspect c2 | jq -r .pid)
+	[ -e "/proc/$vmpid" ]
+	b rm -f c2
+	assert_vm_gone "$id" "$vmpid"
+}
+
+@test "run --vm -i: our stdin is the command's, to its end; without -i none; -di and attach" {
+	run --separate-stderr bash -c \
+		'seq 3000 | "$0" --root "$1" run --vm --rm -i busybox sh -c "wc -l; exit 2"' "$BERTH" "$ROOT"
+	echo "$output $stderr"
+	[ "$status" -eq 2 ]
+	[ "$output" = 3000 ]
+	run bash -c 'echo hi | "$0" --root "$1" run --vm --rm busybox sh -c "cat; echo end"' "$BERTH" "$ROOT"
+	[ "$status" -eq 0 ]
+	[ "$output" = end ]
+	# detached with -i: berth attach's input
+	b run --vm -di --name v3 busybox sh -c 'read x; echo "got $x"'
+	run bash -c 'echo hello | "$0" --root "$1" attach v3' "$BERTH" "$ROOT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "got hello" ]
+	b rm v3
+	[ -z "$(ls "$ROOT/containers")" ]
+}
+
 @test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
 	run python3 - "$BERTH" "$ROOT" <<-'P'
-	import os, pty, select, sys
+	import fcntl, os, pty, select, struct, sys, termios
 	berth, root = sys.argv[1], sys.argv[2]
 	pid, fd = pty.fork()
 	if pid == 0:
+	    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 44, 120, 0, 0))
 	    os.execv(berth, [berth, "--root", root, "run", "--vm", "--rm", "-it", "busybox", "sh"])
 	def until(text):
 	    out = b""
@@ -170,7 +307,7 @@ wait_exited() {
 	        out += os.read(fd, 4096)
 	    return out
 	until(b"# ")
-	os.write(fd, b"tty; echo hi-$((1+2))\r")
+	os.write(fd, b"tty; stty size; echo hi-$((1+2))\r")
 	print(until(b"hi-3").decode(errors="replace"))
 	os.write(fd, b"exit 3\r")
 	_, st = os.waitpid(pid, 0)
@@ -179,6 +316,7 @@ wait_exited() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/0"* ]]
+	[[ "$output" == *"44 120"* ]]
 	[[ "$output" == *"status 3"* ]]
 	[ -z "$(ls "$ROOT/containers")" ]
 }
@@ -202,13 +340,18 @@ wait_exited() {
 	run --separate-stderr b run --vm --cpus 1.5 busybox true
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"--cpus"*"whole number"* ]]
-	run --separate-stderr b run --vm -i busybox true
-	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"--vm: -i without -t is not supported"* ]]
 	run --separate-stderr b run --vm -p 8080 busybox true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"bad -p \`8080\`: with --vm a host port"* ]]
+	run --separate-stderr b run --vm --platform linux/amd64 busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"bad --platform \`linux/amd64\` with --vm"*"linux/riscv64"* ]]
+	run --separate-stderr b create --vm --platform linux/arm64/v8 busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"bad --platform \`linux/arm64/v8\` with --vm"* ]]
 	run --separate-stderr b run --vm --network container:x busybox true
 	[ "$status" -eq 125 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
