@@ -84,6 +84,12 @@ static void h_sbi(void *opaque, struct vcpu *v)
 	vcpu_set_reg(v, 10, (uint64_t)-2); /* SBI_ERR_NOT_SUPPORTED */
 }
 
+bool h_accel_jit(void)
+{
+	const char *a = getenv("RISCV_ACCEL");
+	return a != NULL && strcmp(a, "jit") == 0;
+}
+
 struct harness *h_new(void)
 {
 	struct harness *h = xmalloc0(sizeof(*h));
@@ -97,6 +103,7 @@ struct harness *h_new(void)
 	h->plat.mmio_read = h_mmio_read;
 	h->plat.mmio_write = h_mmio_write;
 	h->plat.sbi_call = h_sbi;
+	h->plat.jit = h_accel_jit();
 	h->v = vcpu_create(&h->plat, 0);
 	return h;
 }

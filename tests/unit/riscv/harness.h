@@ -28,6 +28,8 @@ struct harness {
 	void (*sbi_hook)(struct harness *h, struct vcpu *v);
 };
 
+/* RISCV_ACCEL=jit in the environment: harts run through the translator. */
+bool h_accel_jit(void);
 struct harness *h_new(void);
 void h_free(struct harness *h);
 /* Copy words into RAM at physical address pa. */
