@@ -338,7 +338,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 			} else {
 				vm_fail("--accel: expected %s, got \"%s\"",
 				        vm_jit_available() ? "jit or interp"
-				                             : "interp (no translator for this host)",
+				                           : "interp (no translator for this host)",
 				        optarg);
 				goto out;
 			}

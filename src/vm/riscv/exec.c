@@ -219,7 +219,6 @@ static uint64_t rv_remw(int32_t a, int32_t b)
 
 /* --- decoded operations ----------------------------------------------------------------- */
 
-
 /* The S-type immediate. */
 static int32_t rv_simm_s(uint32_t insn)
 {

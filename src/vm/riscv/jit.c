@@ -33,17 +33,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define JIT_CODE_SIZE  (16u << 20)
-#define JIT_HASH_SIZE  8192
+#define JIT_CODE_SIZE  (32u << 20)
+#define JIT_HASH_SIZE  65536
 #define JIT_BLOCK_OPS  64
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
-#define JIT_BLOCK_ROOM (JIT_BLOCK_OPS * (JIT_OP_BYTES + sizeof(struct rv_op)) + 256)
+#define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
 
 typedef unsigned (*rv_jit_fn)(struct vcpu *v);
 
-struct rv_jit_entry {
-	uintptr_t host;
-	rv_jit_fn fn;
+/* A translation, in the writable view of the code buffer (followed by a copy of the guest
+ * code it was made from, its decoded ops, and its host code). */
+struct rv_jit_block {
+	uintptr_t host; /* of its first instruction */
+	struct rv_jit_block *next;
+	rv_jit_fn fn;  /* the host code (executable view) */
+	uint32_t gen;  /* the fence generation it was last checked in */
+	uint32_t pgen; /* its page's generation then */
+	uint32_t page; /* RAM page index */
+	uint16_t len;  /* bytes of guest code */
+	uint8_t code[];
 };
 
 struct rv_jit {
@@ -51,10 +59,15 @@ struct rv_jit {
 	size_t used;
 	const uint8_t *ram;
 	uint64_t ram_size;
-	uint8_t *code_pages; /* a byte per RAM page: translations were made from it */
-	bool flush_pending;
-	uint64_t blocks, flushes;
-	struct rv_jit_entry hash[JIT_HASH_SIZE];
+	/* A byte per RAM page: translations were made (or checked) from it since the last
+	 * store to it. A store from translated code to such a page bumps the page's
+	 * generation (page_gen), which makes every translation from it be checked against
+	 * guest memory before it runs again, and clears the byte. */
+	uint8_t *code_pages;
+	uint32_t *page_gen;
+	uint32_t gen; /* bumped by fence.i: every translation is checked again */
+	uint64_t blocks, flushes, smc, fences, full, stale;
+	struct rv_jit_block *buckets[JIT_HASH_SIZE];
 };
 
 /* --- the emitter ------------------------------------------------------------------------ */
@@ -306,8 +319,8 @@ static uint64_t rv_jit_remuw(uint64_t a, uint64_t b)
 /* A load: info = kind | rd << 8. Returns 0, or 1 after raising the exception. */
 static int rv_jit_load(struct vcpu *v, uint64_t va, uint64_t pc, uint32_t info)
 {
-	static const uint8_t size[] = {[K_LB] = 1, [K_LH] = 2, [K_LW] = 4, [K_LD] = 8,
-	                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
+	static const uint8_t size[] = {
+	    [K_LB] = 1, [K_LH] = 2, [K_LW] = 4, [K_LD] = 8, [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
 	unsigned kind = info & 0xff, rd = info >> 8;
 	uint64_t r;
 
@@ -334,7 +347,7 @@ static int rv_jit_load(struct vcpu *v, uint64_t va, uint64_t pc, uint32_t info)
 /* Is the RAM page under this (just stored) address one that holds translations? */
 static bool rv_jit_code_hit(struct vcpu *v, uint64_t va)
 {
-	const struct rv_jit *j = v->jit;
+	struct rv_jit *j = v->jit;
 	const struct rv_tlb_entry *e =
 	    &v->tlb[v->tlb_ctx][RV_ACC_W][(va >> 12) & (RV_TLB_SIZE - 1)];
 	uintptr_t host, off;
@@ -343,9 +356,11 @@ static bool rv_jit_code_hit(struct vcpu *v, uint64_t va)
 		return false; /* not RAM (MMIO), or not cached */
 	host = (uintptr_t)(va + e->addend);
 	off = host - (uintptr_t)j->ram;
-	if (host < (uintptr_t)j->ram || off >= j->ram_size)
+	if (host < (uintptr_t)j->ram || off >= j->ram_size || !j->code_pages[off >> 12])
 		return false;
-	return j->code_pages[off >> 12] != 0;
+	j->code_pages[off >> 12] = 0;
+	j->page_gen[off >> 12]++;
+	return true;
 }
 
 /* A store: returns 0, 1 after raising the exception, 2 when it wrote a page holding
@@ -355,8 +370,8 @@ static int rv_jit_store(struct vcpu *v, uint64_t va, uint64_t val, uint64_t pc, 
 	v->pc = pc;
 	if (rv_store(v, va, size, val))
 		return 1;
-	if (rv_jit_code_hit(v, va) || rv_jit_code_hit(v, va + size - 1)) {
-		rv_icache_flush(v);
+	if (rv_jit_code_hit(v, va) | rv_jit_code_hit(v, va + size - 1)) {
+		v->jit->smc++;
 		return 2;
 	}
 	return 0;
@@ -514,8 +529,8 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss)
 	em_shift(e, true, 5, RAX, 12);  /* shr rax, 12 */
 	em_rr(e, false, 0x89, RAX, RCX);
 	em_alu_imm(e, false, 4, RCX, RV_TLB_SIZE - 1);
-	em_shift(e, false, 4, RCX, 4);         /* rcx = index * 16 */
-	em_mem(e, false, 0x8b, RDX, CTXOFF);   /* edx = tlb_ctx */
+	em_shift(e, false, 4, RCX, 4);               /* rcx = index * 16 */
+	em_mem(e, false, 0x8b, RDX, CTXOFF);         /* edx = tlb_ctx */
 	b1(e, 0x69), b1(e, 0xc0 | (RDX << 3) | RDX); /* imul edx, edx, ctx stride */
 	b4(e, (uint32_t)sizeof(((struct vcpu *)0)->tlb[0]));
 	em_rr(e, true, 0x01, RDX, RCX);
@@ -591,9 +606,8 @@ static bool rv_jit_emit_op(const struct rv_jit *j, struct em *e, const struct rv
 	case K_LD:
 	case K_LBU:
 	case K_LHU:
-	case K_LWU:
-	{
-		static const uint8_t size[] = {[K_LB] = 1, [K_LH] = 2, [K_LW] = 4, [K_LD] = 8,
+	case K_LWU: {
+		static const uint8_t size[] = {[K_LB] = 1,  [K_LH] = 2,  [K_LW] = 4, [K_LD] = 8,
 		                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
 		uint8_t *miss[2], *done;
 		em_ldx(e, RSI, op->rs1);
@@ -842,48 +856,66 @@ static bool rv_jit_emit_op(const struct rv_jit *j, struct em *e, const struct rv
 
 static void rv_jit_flush(struct rv_jit *j)
 {
-	memset(j->hash, 0, sizeof(j->hash));
+	memset(j->buckets, 0, sizeof(j->buckets));
 	memset(j->code_pages, 0, (j->ram_size >> 12) + 1);
 	j->used = 0;
-	j->flush_pending = false;
 	j->flushes++;
 }
 
-/* Translate the block at host (guest page offset pc & 0xfff). NULL when the code buffer is
- * full or the first instruction needs the slow path. */
-static rv_jit_fn rv_jit_translate(struct rv_jit *j, uintptr_t host, unsigned pageoff)
+static unsigned rv_jit_index(uintptr_t host)
 {
+	return (unsigned)((host >> 1) ^ (host >> 17)) & (JIT_HASH_SIZE - 1);
+}
+
+/* Translate the block at host (guest page offset pc & 0xfff) and enter it in the table.
+ * NULL when the code buffer is full (*full) or the first instruction needs the slow path. */
+static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, unsigned pageoff,
+                                             bool *full)
+{
+	struct rv_jit_block *blk;
 	struct rv_op *ops;
-	unsigned n, i;
+	unsigned n, i, len;
 	size_t start;
 	struct em e;
 	uint8_t *entry;
 
+	*full = true;
 	start = (j->used + 15) & ~(size_t)15;
 	if (JIT_CODE_SIZE - start < JIT_BLOCK_ROOM)
 		return NULL;
-	/* the decoded ops first (the interpreter helper reads them), then the code */
-	ops = (struct rv_op *)(void *)(j->rw + start);
+	*full = false;
+	/* the header, a copy of the guest code, the decoded ops (the interpreter helper reads
+	 * them), then the host code */
+	blk = (struct rv_jit_block *)(void *)(j->rw + start);
+	ops = (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + 4096);
 	n = rv_jit_decode(ops, (const uint8_t *)host, pageoff);
 	if (n == 0)
 		return NULL;
+	len = ops[n - 1].off + ops[n - 1].len;
+	memcpy(blk->code, (const void *)host, len);
+	/* move the ops down behind the copy */
+	struct rv_op *dst =
+	    (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + ((len + 15) & ~15u));
+	memmove(dst, ops, n * sizeof(*ops));
+	ops = dst;
 	/* ops for the interpreter start at their own pc */
 	struct rv_op *own = ops + n;
 	for (i = 0; i < n; i++) {
 		own[i] = ops[i];
 		own[i].off = 0;
 	}
-	const struct rv_op *rxown = (const struct rv_op *)(void *)(j->rx + ((uint8_t *)own - j->rw));
+	const struct rv_op *rxown =
+	    (const struct rv_op *)(void *)(j->rx + ((uint8_t *)own - j->rw));
 	size_t code = ((size_t)((uint8_t *)(own + n) - j->rw) + 15) & ~(size_t)15;
 	e.p = j->rw + code;
 	e.end = j->rw + JIT_CODE_SIZE;
 	entry = e.p;
 
-	b1(&e, 0x53);                               /* push rbx */
-	b1(&e, 0x41), b1(&e, 0x54);                 /* push r12 */
-	b1(&e, 0x41), b1(&e, 0x55);                 /* push r13 */
-	em_rr(&e, true, 0x89, RDI, RBX);            /* mov rbx, rdi */
-	em_mem(&e, true, 0x8b, R12, PCOFF);         /* mov r12, [rbx + pc] */
+	b1(&e, 0x53);                       /* push rbx */
+	b1(&e, 0x41), b1(&e, 0x54);         /* push r12 */
+	b1(&e, 0x41), b1(&e, 0x55);         /* push r13 */
+	em_rr(&e, true, 0x89, RDI, RBX);    /* mov rbx, rdi */
+	em_mem(&e, true, 0x8b, R12, PCOFF); /* mov r12, [rbx + pc] */
 	for (i = 0; i < n; i++)
 		if (!rv_jit_emit_op(j, &e, &ops[i], &rxown[i], i))
 			break;
@@ -892,17 +924,53 @@ static rv_jit_fn rv_jit_translate(struct rv_jit *j, uintptr_t host, unsigned pag
 		em_set_pc(&e, last->off + last->len);
 		em_exit(&e, n);
 	}
-	if (e.p >= e.end)
+	if (e.p >= e.end) {
+		*full = true;
 		return NULL;
+	}
 	j->used = (size_t)(e.p - j->rw);
-	j->code_pages[(host - (uintptr_t)j->ram) >> 12] = 1;
+	blk->page = (uint32_t)((host - (uintptr_t)j->ram) >> 12);
+	j->code_pages[blk->page] = 1;
 	j->blocks++;
-	return (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
+	blk->host = host;
+	blk->len = (uint16_t)len;
+	blk->gen = j->gen;
+	blk->pgen = j->page_gen[blk->page];
+	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
+	unsigned idx = rv_jit_index(host);
+	blk->next = j->buckets[idx];
+	j->buckets[idx] = blk;
+	return blk;
 }
 
-static unsigned rv_jit_index(uintptr_t host)
+/* The translation of the code at host, if there is one still true to guest memory. */
+static struct rv_jit_block *rv_jit_lookup(struct rv_jit *j, uintptr_t host)
 {
-	return (unsigned)((host >> 1) ^ (host >> 14)) & (JIT_HASH_SIZE - 1);
+	unsigned idx = rv_jit_index(host);
+	struct rv_jit_block *b, **pp;
+
+	for (pp = &j->buckets[idx]; (b = *pp) != NULL; pp = &b->next) {
+		if (b->host != host)
+			continue;
+		if (unlikely(b->gen != j->gen || b->pgen != j->page_gen[b->page])) {
+			/* fence.i or a store to its page since: still the same code? */
+			if (memcmp(b->code, (const void *)host, b->len) != 0) {
+				*pp = b->next; /* stale: unlinked, its space reclaimed by a flush */
+				j->stale++;
+				return NULL;
+			}
+			b->gen = j->gen;
+			b->pgen = j->page_gen[b->page];
+			j->code_pages[b->page] = 1;
+		}
+		if (pp != &j->buckets[idx]) { /* to the front */
+			*pp = b->next;
+			b->next = j->buckets[idx];
+			j->buckets[idx] = b;
+		}
+		return b;
+	}
+	return NULL;
 }
 
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
@@ -911,15 +979,13 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 	uint64_t n = 0;
 
 	while (n < budget) {
-		struct rv_jit_entry *ent;
+		struct rv_jit_block *b;
 		uintptr_t host;
 		bool trapped;
 		unsigned k;
 
 		if (unlikely(__atomic_load_n(&v->async, __ATOMIC_RELAXED)))
 			break;
-		if (unlikely(j->flush_pending))
-			rv_jit_flush(j);
 		host = rv_fetch_host(v, &trapped);
 		if (unlikely(host == 0)) {
 			if (trapped) { /* counted as the interpreter counts a fetch fault */
@@ -930,22 +996,24 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 			}
 			continue;
 		}
-		ent = &j->hash[rv_jit_index(host)];
-		if (unlikely(ent->host != host)) {
-			rv_jit_fn fn = rv_jit_translate(j, host, (unsigned)(v->pc & 0xfff));
-			if (fn == NULL && j->used > 0) {
+		b = j->buckets[rv_jit_index(host)];
+		if (unlikely(b == NULL || b->host != host || b->gen != j->gen ||
+		             b->pgen != j->page_gen[b->page]))
+			b = rv_jit_lookup(j, host);
+		if (unlikely(b == NULL)) {
+			bool full;
+			b = rv_jit_translate(j, host, (unsigned)(v->pc & 0xfff), &full);
+			if (b == NULL && full) {
+				j->full++;
 				rv_jit_flush(j);
-				ent = &j->hash[rv_jit_index(host)];
-				fn = rv_jit_translate(j, host, (unsigned)(v->pc & 0xfff));
+				b = rv_jit_translate(j, host, (unsigned)(v->pc & 0xfff), &full);
 			}
-			if (fn == NULL) {
+			if (b == NULL) {
 				n += rv_exec(v, 1);
 				continue;
 			}
-			ent->host = host;
-			ent->fn = fn;
 		}
-		k = ent->fn(v);
+		k = b->fn(v);
 		n += k;
 		__atomic_store_n(&v->instret, v->instret + k, __ATOMIC_RELAXED);
 		if (v->leave_exec) {
@@ -958,7 +1026,8 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 
 void rv_jit_flush_later(struct vcpu *v)
 {
-	v->jit->flush_pending = true;
+	v->jit->fences++;
+	v->jit->gen++;
 }
 
 bool vcpu_jit_available(void)
@@ -977,8 +1046,10 @@ struct rv_jit *rv_jit_new(const struct vcpu *v)
 	j->ram = v->p.ram;
 	j->ram_size = v->p.ram_size;
 	j->code_pages = calloc((j->ram_size >> 12) + 1, 1);
+	j->page_gen = calloc((j->ram_size >> 12) + 1, sizeof(uint32_t));
 	fd = memfd_create("berth-jit", MFD_CLOEXEC);
-	if (j->code_pages == NULL || fd < 0 || ftruncate(fd, JIT_CODE_SIZE) != 0)
+	if (j->code_pages == NULL || j->page_gen == NULL || fd < 0 ||
+	    ftruncate(fd, JIT_CODE_SIZE) != 0)
 		goto fail;
 	j->rw = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	j->rx = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
@@ -994,6 +1065,7 @@ fail:
 	if (j->rx != NULL && j->rx != MAP_FAILED)
 		munmap(j->rx, JIT_CODE_SIZE);
 	free(j->code_pages);
+	free(j->page_gen);
 	free(j);
 	return NULL;
 }
@@ -1002,9 +1074,17 @@ void rv_jit_free(struct rv_jit *j)
 {
 	if (j == NULL)
 		return;
+	if (getenv("BERTH_JIT_STATS") != NULL)
+		fprintf(stderr,
+		        "jit: %llu blocks, %llu stale after fence.i or code writes, %llu full "
+		        "flushes; %llu fences, %llu code writes\n",
+		        (unsigned long long)j->blocks, (unsigned long long)j->stale,
+		        (unsigned long long)j->full, (unsigned long long)j->fences,
+		        (unsigned long long)j->smc);
 	munmap(j->rw, JIT_CODE_SIZE);
 	munmap(j->rx, JIT_CODE_SIZE);
 	free(j->code_pages);
+	free(j->page_gen);
 	free(j);
 }
 
