@@ -47,7 +47,8 @@ struct rv_jit_block {
 	uintptr_t host; /* of its first instruction */
 	struct rv_jit_block *next;
 	rv_jit_fn fn;  /* the host code (executable view) */
-	uint32_t gen;  /* the fence generation it was last checked in */
+	uint8_t *body; /* where chained blocks jump in (writable view) */
+	uint32_t gen;  /* the fence generation it was last checked in (pgen follows) */
 	uint32_t pgen; /* its page's generation then */
 	uint32_t page; /* RAM page index */
 	uint16_t len;  /* bytes of guest code */
@@ -203,10 +204,10 @@ static void em_call(struct em *e, const void *fn)
 	b1(e, 0xff), b1(e, 0xd0);
 }
 
-/* return `count` from the block */
+/* return r13 + `count` (the instructions retired) from the block */
 static void em_exit(struct em *e, unsigned count)
 {
-	b1(e, 0xb8);
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 + count] */
 	b4(e, count);
 	b1(e, 0x41), b1(e, 0x5d); /* pop r13 */
 	b1(e, 0x41), b1(e, 0x5c); /* pop r12 */
@@ -549,11 +550,80 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss)
 	em_rr(e, true, 0x01, RSI, RAX);            /* rax += va */
 }
 
+/* What the translation of one block knows. */
+struct tctx {
+	const struct rv_jit *j;
+	uintptr_t host; /* of the block's first instruction */
+	unsigned pgoff; /* its offset in the page */
+	uint8_t *body;  /* the block's own body (writable view) */
+};
+
+#define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
+#define JIT_CHAIN_LIMIT 4096
+
+static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
+
+/* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
+ * the target when it is on the same page (so the same mapping) and translated and
+ * current, while the chain is short and nothing asynchronous is pending; else leave. */
+static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned count)
+{
+	int64_t toff = (int64_t)t->pgoff + delta;
+	const struct rv_jit_block *tb = NULL;
+	uint8_t *body = NULL, *slow[4] = {NULL};
+
+	if (toff >= 0 && toff < 4096) {
+		if (delta == 0) {
+			body = t->body;
+		} else {
+			tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
+			if (tb != NULL)
+				body = tb->body;
+		}
+	}
+	if (body == NULL) {
+		em_set_pc(e, delta);
+		em_exit(e, count);
+		return;
+	}
+	rex(e, false, 0, 13); /* add r13d, count */
+	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
+	rex(e, false, 0, 13); /* cmp r13d, limit */
+	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
+	slow[0] = em_jump(e, CC_AE);
+	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
+	b1(e, 0x85), b1(e, 0xc0);
+	slow[1] = em_jump(e, CC_NE);
+	if (tb != NULL) { /* still current: gen and page gen */
+		em_movi64(e, RDX, (uint64_t)(uintptr_t)&tb->gen);
+		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->gen);
+		em_memb(e, false, 0x8b, RAX, RDX, 0);
+		em_memb(e, false, 0x3b, RAX, RCX, 0);
+		slow[2] = em_jump(e, CC_NE);
+		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->page_gen[tb->page]);
+		em_memb(e, false, 0x8b, RAX, RDX, 4);
+		em_memb(e, false, 0x3b, RAX, RCX, 0);
+		slow[3] = em_jump(e, CC_NE);
+	}
+	/* lea r12, [r12 + delta]; jmp body */
+	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+	b1(e, 0xe9);
+	if (e->p + 4 <= e->end)
+		b4(e, (uint32_t)(int32_t)(body - (e->p + 4)));
+	else
+		b4(e, 0);
+	for (int i = 0; i < 4; i++)
+		if (slow[i] != NULL)
+			em_patch(e, slow[i]);
+	em_set_pc(e, delta);
+	em_exit(e, 0);
+}
+
 /* Translate one op (index i). Returns false when the op ended the block (exit emitted). */
-static bool rv_jit_emit_op(const struct rv_jit *j, struct em *e, const struct rv_op *op,
+static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
                            const struct rv_op *rxop, unsigned i)
 {
-	const uint8_t *jit_ram = j->ram, *jit_pages = j->code_pages;
+	const uint8_t *jit_ram = t->j->ram, *jit_pages = t->j->code_pages;
 	int32_t off = op->off;
 	unsigned count = i + 1;
 
@@ -569,8 +639,7 @@ static bool rv_jit_emit_op(const struct rv_jit *j, struct em *e, const struct rv
 	case K_JAL:
 		em_lea_pc(e, RAX, off + op->len);
 		em_stx(e, RAX, op->rd);
-		em_set_pc(e, off + op->imm);
-		em_exit(e, count);
+		em_goto(e, t, off + op->imm, count);
 		return false;
 	case K_JALR:
 		em_ldx(e, RCX, op->rs1);
@@ -593,11 +662,9 @@ static bool rv_jit_emit_op(const struct rv_jit *j, struct em *e, const struct rv
 		em_ldx(e, RCX, op->rs2);
 		em_rr(e, true, 0x39, RCX, RAX);
 		uint8_t *taken = em_jump(e, cc[op->kind]);
-		em_set_pc(e, off + op->len);
-		em_exit(e, count);
+		em_goto(e, t, off + op->len, count);
 		em_patch(e, taken);
-		em_set_pc(e, off + op->imm);
-		em_exit(e, count);
+		em_goto(e, t, off + op->imm, count);
 		return false;
 	}
 	case K_LB:
@@ -867,6 +934,15 @@ static unsigned rv_jit_index(uintptr_t host)
 	return (unsigned)((host >> 1) ^ (host >> 17)) & (JIT_HASH_SIZE - 1);
 }
 
+/* A translation of host that is current (no fence.i or store to its page since). */
+static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host)
+{
+	for (const struct rv_jit_block *b = j->buckets[rv_jit_index(host)]; b != NULL; b = b->next)
+		if (b->host == host && b->gen == j->gen && b->pgen == j->page_gen[b->page])
+			return b;
+	return NULL;
+}
+
 /* Translate the block at host (guest page offset pc & 0xfff) and enter it in the table.
  * NULL when the code buffer is full (*full) or the first instruction needs the slow path. */
 static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, unsigned pageoff,
@@ -911,18 +987,19 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, u
 	e.end = j->rw + JIT_CODE_SIZE;
 	entry = e.p;
 
-	b1(&e, 0x53);                       /* push rbx */
-	b1(&e, 0x41), b1(&e, 0x54);         /* push r12 */
-	b1(&e, 0x41), b1(&e, 0x55);         /* push r13 */
-	em_rr(&e, true, 0x89, RDI, RBX);    /* mov rbx, rdi */
-	em_mem(&e, true, 0x8b, R12, PCOFF); /* mov r12, [rbx + pc] */
+	b1(&e, 0x53);                             /* push rbx */
+	b1(&e, 0x41), b1(&e, 0x54);               /* push r12 */
+	b1(&e, 0x41), b1(&e, 0x55);               /* push r13 */
+	em_rr(&e, true, 0x89, RDI, RBX);          /* mov rbx, rdi */
+	em_mem(&e, true, 0x8b, R12, PCOFF);       /* mov r12, [rbx + pc] */
+	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed); /* xor r13d, r13d */
+	struct tctx t = {.j = j, .host = host, .pgoff = pageoff, .body = e.p};
 	for (i = 0; i < n; i++)
-		if (!rv_jit_emit_op(j, &e, &ops[i], &rxown[i], i))
+		if (!rv_jit_emit_op(&t, &e, &ops[i], &rxown[i], i))
 			break;
 	if (i == n) {
 		const struct rv_op *last = &ops[n - 1];
-		em_set_pc(&e, last->off + last->len);
-		em_exit(&e, n);
+		em_goto(&e, &t, last->off + last->len, n);
 	}
 	if (e.p >= e.end) {
 		*full = true;
@@ -937,6 +1014,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, u
 	blk->gen = j->gen;
 	blk->pgen = j->page_gen[blk->page];
 	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
+	blk->body = t.body;
 	unsigned idx = rv_jit_index(host);
 	blk->next = j->buckets[idx];
 	j->buckets[idx] = blk;

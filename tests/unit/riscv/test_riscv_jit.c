@@ -2,7 +2,8 @@
 /* The translator (--accel jit) against the interpreter: the same program runs on a hart of
  * each kind from the same state, and everything architectural must match afterwards
  * (x1-x31, pc, instret, privilege, the trap CSRs, all of RAM). Seeded random straight-line
- * programs (RV64IM, compressed, loads/stores, forward branches and jumps), a program that
+ * programs (RV64IM, compressed, loads/stores, forward branches and jumps, small loops, so
+ * chained blocks), a program that
  * writes code and runs it, and page faults in the middle of a block. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -169,7 +170,7 @@ static uint64_t rnd(uint64_t *s)
 
 static unsigned rreg(uint64_t *s)
 {
-	return (unsigned)(rnd(s) % 31); /* x0..x30: x31 holds the data pointer */
+	return (unsigned)(rnd(s) % 30); /* x0..x29: x30 counts loops, x31 is the data pointer */
 }
 
 static const uint64_t interesting[] = {
@@ -253,6 +254,15 @@ static void put_random(struct prog *g, uint64_t *s, unsigned left)
 		put32(g, e_b(f3, rs1, rs2, (rnd(s) & 1) ? 8 : 12));
 		put32(g, e_i(OP_IMM, rd, 0, rd, imm));
 		put32(g, e_i(OP_IMM, rs1 == 31 ? 1 : rs1, 4, rd, imm));
+	} else if (pick < 97 && left > 8) { /* a loop: x30 = 1..8 times a few ALU ops */
+		size_t head;
+		unsigned body = 1 + (unsigned)(rnd(s) % 4);
+		put32(g, e_i(OP_IMM, 30, 0, 0, 1 + (int32_t)(rnd(s) % 8)));
+		head = g->len;
+		for (unsigned k = 0; k < body; k++)
+			put32(g, e_r(OP_OP, rreg(s), (unsigned)(rnd(s) % 8), rreg(s), rreg(s), 0));
+		put32(g, e_i(OP_IMM, 30, 0, 30, -1));
+		put32(g, e_b(1, 30, 0, (int32_t)head - (int32_t)g->len));
 	} else if (left > 3) { /* jal / jalr forward */
 		if (rnd(s) & 1) {
 			put32(g, e_jal(rd, 8));
