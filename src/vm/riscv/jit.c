@@ -371,7 +371,11 @@ static int rv_jit_store(struct vcpu *v, uint64_t va, uint64_t val, uint64_t pc, 
 	v->pc = pc;
 	if (rv_store(v, va, size, val))
 		return 1;
-	if (rv_jit_code_hit(v, va) | rv_jit_code_hit(v, va + size - 1)) {
+	/* both pages of a store that crosses one are checked (and their generations bumped) */
+	bool hit = rv_jit_code_hit(v, va);
+	if (rv_jit_code_hit(v, va + size - 1))
+		hit = true;
+	if (hit) {
 		v->jit->smc++;
 		return 2;
 	}
