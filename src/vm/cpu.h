@@ -46,7 +46,8 @@ struct vcpu_platform {
 	 * own thread. */
 	void (*sbi_call)(void *opaque, struct vcpu *v);
 	/* Run the hart through the x86-64 translator (--accel jit) instead of the interpreter.
-	 * Ignored (the interpreter runs) where the translator does not exist. */
+	 * Ignored (the interpreter runs) where the translator does not exist or cannot get its
+	 * code buffer (then with a line on stderr). */
 	bool jit;
 };
 

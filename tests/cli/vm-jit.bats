@@ -55,3 +55,15 @@ cmd='console=ttyS0 -- "echo BERTH-JIT-$((6*7)); seq 1 2000 | sha256sum; dd if=/d
 	vm_refused '--accel: expected jit or interp, got "fast"' --kernel "$KERNEL" --accel fast
 	vm_refused '--accel' --kernel "$KERNEL" --accel
 }
+
+@test "vm: the translator is the default; --accel interp turns it off" {
+	BERTH_JIT_STATS=1 vm --append "console=ttyS0"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BERTH-GUEST-POWEROFF"* ]]
+	[[ "$output" == *"jit: "*" blocks"* ]]
+	BERTH_JIT_STATS=1 vm --accel interp --append "console=ttyS0"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"BERTH-GUEST-POWEROFF"* ]]
+	[[ "$output" != *"jit: "*" blocks"* ]]
+}

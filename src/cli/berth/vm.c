@@ -55,8 +55,8 @@ static const char vm_usage_text[] =
     "                      the host as a unix socket created at PATH (as for --console)\n"
     "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
     "  --cpus N            harts, 1 to 8 (default 1)\n"
-    "  --accel jit|interp  run guest code through the x86-64 translator (jit) or the\n"
-    "                      interpreter (interp, the default)\n"
+    "  --accel jit|interp  run guest code through the x86-64 translator (jit, the\n"
+    "                      default on x86-64 hosts) or the interpreter (interp)\n"
     "  --no-reboot         exit with status 2 when the guest reboots\n"
     "  --boot-time         report the time from launch to the guest's init\n"
     "  -h, --help          this help\n"
@@ -250,7 +250,8 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct vm_config cfg = {.mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1};
+	struct vm_config cfg = {
+	    .mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1, .jit = vm_jit_available()};
 	struct engine eng = {.lock_fd = -1};
 	bool eng_open = false, leased[VM_MAX_NETS] = {false};
 	berth_error_t err = NULL;

@@ -47,12 +47,9 @@ struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid)
 	rv_tlb_flush(v);
 	if (p->jit) {
 		v->jit = rv_jit_new(v);
-		if (v->jit == NULL) {
-			int e = errno;
-			vcpu_destroy(v);
-			errno = e;
-			return NULL;
-		}
+		if (v->jit == NULL) /* no code buffer (memfd, mmap): the interpreter runs */
+			fprintf(stderr, "berth vm: hart %u: no translator (%s), interpreting\n",
+			        hartid, strerror(errno));
 	}
 	return v;
 }

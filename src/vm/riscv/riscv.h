@@ -9,6 +9,7 @@
  *   mmu.c     Sv39/Sv48 walks with A/D updates, software TLB, memory/fetch slow paths
  *   csr.c     CSRs, SYSTEM instructions, wfi
  *   fpu.c     F and D on the host FPU
+ *   jit.c     the x86-64 translator (--accel jit), which calls into the rest
  *
  * Deliberate simplifications: no PMP (pmp CSRs read 0, writes ignored), mstatus.MPRV is
  * ignored, ASIDLEN = 0, no Svpbmt/Svnapot (those PTE bits fault), and decoded code is
