@@ -409,7 +409,7 @@ bool rv_decode_op(uint32_t insn, struct rv_op *op)
 void rv_icache_flush(struct vcpu *v)
 {
 	if (v->jit != NULL)
-		rv_jit_flush_later(v);
+		rv_jit_fence(v);
 	v->icache_gen++;
 	if (v->icache_gen == 0) { /* wrapped: really clear */
 		for (unsigned i = 0; i < RV_BCACHE_SIZE; i++)

@@ -6,21 +6,24 @@
  * v->pc at the next instruction (or at the trap vector).
  *
  * What is translated inline: the RV64I and M integer operations (MULH*, DIV and REM call
- * small C functions), LUI/AUIPC, branches and jumps. Loads and stores call the
- * interpreter's memory path (its TLB fast path, then the slow path). Everything else (F/D,
- * AMO, CSR and SYSTEM instructions, fence.i, illegal encodings) calls the interpreter's own
- * code for that one instruction (rv_run_block on one decoded op), so its semantics are
- * exactly the interpreter's.
+ * small C functions), LUI/AUIPC, branches and jumps, and loads and stores with the
+ * interpreter's TLB lookup inline (its slow path, for misses, MMIO, page crossings and
+ * faults, behind a call). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
+ * illegal encodings) calls the interpreter's own code for that one instruction
+ * (rv_run_block on one decoded op), so its semantics are exactly the interpreter's.
  *
  * Blocks are keyed by the host address of their first instruction (so by guest physical
  * address): the code uses only pc-relative values computed from v->pc at entry, and every
- * privilege- or translation-dependent step happens in a helper at run time, so one
- * translation serves every virtual mapping and privilege level of that code.
+ * privilege- or translation-dependent step happens at run time, so one translation serves
+ * every virtual mapping and privilege level of that code. A direct branch or jump to a
+ * translated block on the same guest page (so under the same mapping) jumps straight into
+ * it (em_goto); r13 counts the instructions of such a chain.
  *
  * The code buffer is one memfd mapped twice, writable at one address and executable at the
- * other (never both); when it is full, or on fence.i / remote fence.i, or when a store from
- * translated code hits a page that holds translations (a per-page bitmap of RAM), every
- * translation is dropped before the next block runs. */
+ * other (never both), emptied when full. Each translation keeps a copy of the guest bytes
+ * it was made from: after a fence.i (a global generation) or a store from translated code
+ * to its page (a generation per RAM page) it is compared with guest memory before it runs
+ * again, and translated anew when the code changed. */
 #include "riscv.h"
 
 #include <errno.h>
@@ -1106,7 +1109,7 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 	return n;
 }
 
-void rv_jit_flush_later(struct vcpu *v)
+void rv_jit_fence(struct vcpu *v)
 {
 	v->jit->fences++;
 	v->jit->gen++;
@@ -1189,7 +1192,7 @@ void rv_jit_free(struct rv_jit *j)
 	(void)j;
 }
 
-void rv_jit_flush_later(struct vcpu *v)
+void rv_jit_fence(struct vcpu *v)
 {
 	(void)v;
 }

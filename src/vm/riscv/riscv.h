@@ -310,8 +310,9 @@ uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped);
 /* --- jit.c ------------------------------------------------------------------------------ */
 struct rv_jit *rv_jit_new(const struct vcpu *v);
 void rv_jit_free(struct rv_jit *j);
-/* Drop every translation before the next block runs (safe from inside a block). */
-void rv_jit_flush_later(struct vcpu *v);
+/* fence.i: every translation is compared with guest memory before it runs again (safe from
+ * inside a block). */
+void rv_jit_fence(struct vcpu *v);
 /* Like rv_exec(), through translated blocks. */
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget);
 
