@@ -36,7 +36,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define JIT_CODE_SIZE  (32u << 20)
 #define JIT_HASH_SIZE  65536
 #define JIT_BLOCK_OPS  64
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
@@ -60,7 +59,7 @@ struct rv_jit_block {
 
 struct rv_jit {
 	uint8_t *rw, *rx; /* the same pages: writable here, executable there */
-	size_t used;
+	size_t size, used;
 	const uint8_t *ram;
 	uint64_t ram_size;
 	/* A byte per RAM page: translations were made (or checked) from it since the last
@@ -964,7 +963,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, u
 
 	*full = true;
 	start = (j->used + 15) & ~(size_t)15;
-	if (JIT_CODE_SIZE - start < JIT_BLOCK_ROOM)
+	if (j->size - start < JIT_BLOCK_ROOM)
 		return NULL;
 	*full = false;
 	/* the header, a copy of the guest code, the decoded ops (the interpreter helper reads
@@ -991,7 +990,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, u
 	    (const struct rv_op *)(void *)(j->rx + ((uint8_t *)own - j->rw));
 	size_t code = ((size_t)((uint8_t *)(own + n) - j->rw) + 15) & ~(size_t)15;
 	e.p = j->rw + code;
-	e.end = j->rw + JIT_CODE_SIZE;
+	e.end = j->rw + j->size;
 	entry = e.p;
 
 	b1(&e, 0x53);                             /* push rbx */
@@ -1115,6 +1114,13 @@ void rv_jit_fence(struct vcpu *v)
 	v->jit->gen++;
 }
 
+size_t rv_jit_code_size = 32u << 20;
+
+uint64_t rv_jit_full_flushes(const struct vcpu *v)
+{
+	return v->jit != NULL ? v->jit->full : 0;
+}
+
 bool vcpu_jit_available(void)
 {
 	return true;
@@ -1130,14 +1136,15 @@ struct rv_jit *rv_jit_new(const struct vcpu *v)
 		return NULL;
 	j->ram = v->p.ram;
 	j->ram_size = v->p.ram_size;
+	j->size = rv_jit_code_size;
 	j->code_pages = calloc((j->ram_size >> 12) + 1, 1);
 	j->page_gen = calloc((j->ram_size >> 12) + 1, sizeof(uint32_t));
 	fd = memfd_create("berth-jit", MFD_CLOEXEC);
 	if (j->code_pages == NULL || j->page_gen == NULL || fd < 0 ||
-	    ftruncate(fd, JIT_CODE_SIZE) != 0)
+	    ftruncate(fd, (off_t)j->size) != 0)
 		goto fail;
-	j->rw = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	j->rx = mmap(NULL, JIT_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	j->rw = mmap(NULL, j->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	j->rx = mmap(NULL, j->size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
 	if (j->rw == MAP_FAILED || j->rx == MAP_FAILED)
 		goto fail;
 	close(fd);
@@ -1146,9 +1153,9 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	if (j->rw != NULL && j->rw != MAP_FAILED)
-		munmap(j->rw, JIT_CODE_SIZE);
+		munmap(j->rw, j->size);
 	if (j->rx != NULL && j->rx != MAP_FAILED)
-		munmap(j->rx, JIT_CODE_SIZE);
+		munmap(j->rx, j->size);
 	free(j->code_pages);
 	free(j->page_gen);
 	free(j);
@@ -1166,14 +1173,22 @@ void rv_jit_free(struct rv_jit *j)
 		        (unsigned long long)j->blocks, (unsigned long long)j->stale,
 		        (unsigned long long)j->full, (unsigned long long)j->fences,
 		        (unsigned long long)j->smc);
-	munmap(j->rw, JIT_CODE_SIZE);
-	munmap(j->rx, JIT_CODE_SIZE);
+	munmap(j->rw, j->size);
+	munmap(j->rx, j->size);
 	free(j->code_pages);
 	free(j->page_gen);
 	free(j);
 }
 
 #else /* no translator for this host: the interpreter runs */
+
+size_t rv_jit_code_size = 32u << 20;
+
+uint64_t rv_jit_full_flushes(const struct vcpu *v)
+{
+	(void)v;
+	return 0;
+}
 
 bool vcpu_jit_available(void)
 {

@@ -308,6 +308,10 @@ unsigned rv_run_block(struct vcpu *v, const struct rv_op *ops, unsigned n);
 uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped);
 
 /* --- jit.c ------------------------------------------------------------------------------ */
+/* The code buffer of harts created from now on (32 MiB; tests make it small). */
+extern size_t rv_jit_code_size;
+/* How many times the hart's code buffer was full and emptied. */
+uint64_t rv_jit_full_flushes(const struct vcpu *v);
 struct rv_jit *rv_jit_new(const struct vcpu *v);
 void rv_jit_free(struct rv_jit *j);
 /* fence.i: every translation is compared with guest memory before it runs again (safe from

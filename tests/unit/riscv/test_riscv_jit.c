@@ -3,7 +3,8 @@
  * each kind from the same state, and everything architectural must match afterwards
  * (x1-x31, pc, instret, privilege, the trap CSRs, all of RAM). Seeded random straight-line
  * programs (RV64IM, compressed, loads/stores, forward branches and jumps, small loops, so
- * chained blocks), a program that
+ * chained blocks), also with a code buffer so small that it is emptied again and again, a
+ * program that
  * writes code and runs it, and page faults in the middle of a block. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -279,14 +280,14 @@ static void put_random(struct prog *g, uint64_t *s, unsigned left)
 	}
 }
 
-static void test_random(void **state)
+/* Run seeds [first, last] on both harts; returns the number that differ. */
+static unsigned random_programs(struct pair *p, uint64_t first, uint64_t last)
 {
-	struct pair *p = *state;
 	static struct prog g;
 	uint64_t regs[32];
 	unsigned fails = 0;
 
-	for (uint64_t seed = 1; seed <= 400; seed++) {
+	for (uint64_t seed = first; seed <= last; seed++) {
 		uint64_t s = seed * 0x9e3779b97f4a7c15ULL;
 		char what[64];
 
@@ -311,7 +312,31 @@ static void test_random(void **state)
 		if (fails > 3)
 			break;
 	}
-	assert_int_equal(fails, 0);
+	return fails;
+}
+
+static void test_random(void **state)
+{
+	assert_int_equal(random_programs(*state, 1, 400), 0);
+}
+
+/* A code buffer that holds a few blocks: it fills and is emptied again and again, while the
+ * programs (with their loops, so chains) still run as on the interpreter. */
+static int setup_small(void **state)
+{
+	size_t saved = rv_jit_code_size;
+	rv_jit_code_size = 32 * 1024;
+	setup(state);
+	rv_jit_code_size = saved;
+	return 0;
+}
+
+static void test_full_buffer(void **state)
+{
+	struct pair *p = *state;
+	assert_int_equal(random_programs(p, 1000, 1100), 0);
+	print_message("# %llu full flushes\n", (unsigned long long)rv_jit_full_flushes(p->h[1]->v));
+	assert_true(rv_jit_full_flushes(p->h[1]->v) > 100);
 }
 
 /* --- code that writes code -------------------------------------------------------------- */
@@ -457,6 +482,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_buffer, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
 	};
