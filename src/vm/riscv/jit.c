@@ -559,9 +559,10 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss)
 /* What the translation of one block knows. */
 struct tctx {
 	const struct rv_jit *j;
-	uintptr_t host; /* of the block's first instruction */
-	unsigned pgoff; /* its offset in the page */
-	uint8_t *body;  /* the block's own body (writable view) */
+	const struct vcpu *v; /* at translation: v->pc is the block's first instruction */
+	uintptr_t host;       /* of the block's first instruction */
+	unsigned pgoff;       /* its offset in the page */
+	uint8_t *body;        /* the block's own body (writable view) */
 };
 
 #define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
@@ -576,7 +577,9 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 {
 	int64_t toff = (int64_t)t->pgoff + delta;
 	const struct rv_jit_block *tb = NULL;
-	uint8_t *body = NULL, *slow[4] = {NULL};
+	uint8_t *body = NULL, *slow[8] = {NULL};
+	bool other_page = false;
+	unsigned ns = 0;
 
 	if (toff >= 0 && toff < 4096) {
 		if (delta == 0) {
@@ -585,6 +588,18 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 			tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
 			if (tb != NULL)
 				body = tb->body;
+		}
+	} else {
+		/* another page: where the fetch TLB maps it now; checked again at run time */
+		uint64_t va = t->v->pc + (uint64_t)(int64_t)delta;
+		const struct rv_tlb_entry *te =
+		    &t->v->tlb[t->v->tlb_ctx][RV_ACC_X][(va >> 12) & (RV_TLB_SIZE - 1)];
+		if (te->vpn == (va >> 12)) {
+			tb = rv_jit_find(t->j, (uintptr_t)(va + te->addend));
+			if (tb != NULL) {
+				body = tb->body;
+				other_page = true;
+			}
 		}
 	}
 	if (body == NULL) {
@@ -596,20 +611,29 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
 	rex(e, false, 0, 13); /* cmp r13d, limit */
 	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
-	slow[0] = em_jump(e, CC_AE);
+	slow[ns++] = em_jump(e, CC_AE);
 	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
 	b1(e, 0x85), b1(e, 0xc0);
-	slow[1] = em_jump(e, CC_NE);
+	slow[ns++] = em_jump(e, CC_NE);
+	if (other_page) { /* the fetch TLB (of the current context) maps pc0 + delta there */
+		uint8_t *miss[2];
+		em_lea_pc(e, RSI, delta);
+		em_tlb(e, RV_ACC_X, 1, miss);
+		slow[ns++] = miss[0];
+		em_movi64(e, RDX, (uint64_t)tb->host);
+		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
+		slow[ns++] = em_jump(e, CC_NE);
+	}
 	if (tb != NULL) { /* still current: gen and page gen */
 		em_movi64(e, RDX, (uint64_t)(uintptr_t)&tb->gen);
 		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->gen);
 		em_memb(e, false, 0x8b, RAX, RDX, 0);
 		em_memb(e, false, 0x3b, RAX, RCX, 0);
-		slow[2] = em_jump(e, CC_NE);
+		slow[ns++] = em_jump(e, CC_NE);
 		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->page_gen[tb->page]);
 		em_memb(e, false, 0x8b, RAX, RDX, 4);
 		em_memb(e, false, 0x3b, RAX, RCX, 0);
-		slow[3] = em_jump(e, CC_NE);
+		slow[ns++] = em_jump(e, CC_NE);
 	}
 	/* lea r12, [r12 + delta]; jmp body */
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
@@ -618,9 +642,8 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		b4(e, (uint32_t)(int32_t)(body - (e->p + 4)));
 	else
 		b4(e, 0);
-	for (int i = 0; i < 4; i++)
-		if (slow[i] != NULL)
-			em_patch(e, slow[i]);
+	for (unsigned i = 0; i < ns; i++)
+		em_patch(e, slow[i]);
 	em_set_pc(e, delta);
 	em_exit(e, 0);
 }
@@ -951,8 +974,8 @@ static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t 
 
 /* Translate the block at host (guest page offset pc & 0xfff) and enter it in the table.
  * NULL when the code buffer is full (*full) or the first instruction needs the slow path. */
-static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, unsigned pageoff,
-                                             bool *full)
+static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu *v, uintptr_t host,
+                                             unsigned pageoff, bool *full)
 {
 	struct rv_jit_block *blk;
 	struct rv_op *ops;
@@ -999,7 +1022,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, uintptr_t host, u
 	em_rr(&e, true, 0x89, RDI, RBX);          /* mov rbx, rdi */
 	em_mem(&e, true, 0x8b, R12, PCOFF);       /* mov r12, [rbx + pc] */
 	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed); /* xor r13d, r13d */
-	struct tctx t = {.j = j, .host = host, .pgoff = pageoff, .body = e.p};
+	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p};
 	for (i = 0; i < n; i++)
 		if (!rv_jit_emit_op(&t, &e, &ops[i], &rxown[i], i))
 			break;
@@ -1086,11 +1109,11 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 			b = rv_jit_lookup(j, host);
 		if (unlikely(b == NULL)) {
 			bool full;
-			b = rv_jit_translate(j, host, (unsigned)(v->pc & 0xfff), &full);
+			b = rv_jit_translate(j, v, host, (unsigned)(v->pc & 0xfff), &full);
 			if (b == NULL && full) {
 				j->full++;
 				rv_jit_flush(j);
-				b = rv_jit_translate(j, host, (unsigned)(v->pc & 0xfff), &full);
+				b = rv_jit_translate(j, v, host, (unsigned)(v->pc & 0xfff), &full);
 			}
 			if (b == NULL) {
 				n += rv_exec(v, 1);
