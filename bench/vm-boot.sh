@@ -1,10 +1,11 @@
 #!/bin/bash
-# Boot timing and an in-guest CPU benchmark, `berth vm run` against QEMU TCG
-# (`qemu-system-riscv64 -M virt -bios default`), with the same kernel and initramfs
-# (guest/build-kernel.sh, guest/build-initrd.sh) in one run, and the ratios.
+# Boot timing and an in-guest CPU benchmark, `berth vm run` (with the interpreter and with
+# the translator, --accel interp and jit) against QEMU TCG (`qemu-system-riscv64 -M virt
+# -bios default`), with the same kernel and initramfs (guest/build-kernel.sh,
+# guest/build-initrd.sh) in one run, and the ratios.
 #   bench/vm-boot.sh [BUILD_DIR]     (default: build)
 # Environment: RUNS (boots per configuration, default 5; the median is shown), BENCH (the
-# size of berth.bench=N, default 1), CPUS (default "1 2").
+# size of berth.bench=N, default 1), CPUS (default "1 2"), ACCELS (default "interp jit").
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
@@ -35,8 +36,9 @@ run() {
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2fx", a/b }'; }
 
+accel=interp
 berth_cmd() { # cpus append
-	run "$berth" vm run --kernel "$kernel" --initrd "$initrd" --cpus "$1" --append "$2"
+	run "$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd" --cpus "$1" --append "$2"
 }
 qemu_cmd() {
 	run qemu-system-riscv64 -M virt -m 256M -smp "$1" -nographic -bios default \
@@ -46,30 +48,47 @@ qemu_cmd() {
 echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians; seconds from launch"
-printf '\n%-26s %10s %10s %10s %10s\n' "" "berth" "qemu" "ratio" ""
+accels=${ACCELS:-interp jit}
+printf '\n%-26s' ""
+for a in $accels; do printf ' %10s' "$a"; done
+printf ' %10s' qemu
+for a in $accels; do printf ' %10s' "$a/qemu"; done
+echo
+# one row: label, then the variable suffix (ready, total, int, mem)
+row() {
+	local v q
+	printf '%-26s' "$1"
+	for a in $accels; do eval "v=\${berth_${a}_$2}"; printf ' %10s' "$v"; done
+	eval "q=\${qemu_$2}"
+	printf ' %10s' "$q"
+	for a in $accels; do eval "v=\${berth_${a}_$2}"; printf ' %10s' "$(ratio "$v" "$q")"; done
+	echo
+}
 for cpus in ${CPUS:-1 2}; do
 	for what in boot bench; do
 		append="console=ttyS0"
 		[ "$what" = bench ] && append="console=ttyS0 berth.bench=$bench"
-		for vmm in berth qemu; do
+		for vmm in $accels qemu; do
 			r= t= i= m=
+			cmd=berth_cmd name=berth_$vmm
+			if [ "$vmm" = qemu ]; then cmd=qemu_cmd name=qemu; else accel=$vmm; fi
 			for _ in $(seq "$runs"); do
-				"${vmm}_cmd" "$cpus" "$append"
+				"$cmd" "$cpus" "$append"
 				r="$r ${ready:-}" t="$t $total" i="$i ${int:-}" m="$m ${mem:-}"
 			done
-			eval "${vmm}_ready=\$(median <<<\"\$r\") ${vmm}_total=\$(median <<<\"\$t\")"
-			eval "${vmm}_int=\$(median <<<\"\$i\") ${vmm}_mem=\$(median <<<\"\$m\")"
+			eval "${name}_ready=\$(median <<<\"\$r\") ${name}_total=\$(median <<<\"\$t\")"
+			eval "${name}_int=\$(median <<<\"\$i\") ${name}_mem=\$(median <<<\"\$m\")"
 		done
 		if [ "$what" = boot ]; then
-			printf '%-26s %10s %10s %10s\n' "-smp $cpus: to init" "$berth_ready" "$qemu_ready" "$(ratio "$berth_ready" "$qemu_ready")"
-			printf '%-26s %10s %10s %10s\n' "-smp $cpus: to exit" "$berth_total" "$qemu_total" "$(ratio "$berth_total" "$qemu_total")"
+			row "-smp $cpus: to init" ready
+			row "-smp $cpus: to exit" total
 		else
-			printf '%-26s %10s %10s %10s\n' "-smp $cpus: bench int (guest)" "$berth_int" "$qemu_int" "$(ratio "$berth_int" "$qemu_int")"
-			printf '%-26s %10s %10s %10s\n' "-smp $cpus: bench mem (guest)" "$berth_mem" "$qemu_mem" "$(ratio "$berth_mem" "$qemu_mem")"
-			printf '%-26s %10s %10s %10s\n' "-smp $cpus: boot+bench exit" "$berth_total" "$qemu_total" "$(ratio "$berth_total" "$qemu_total")"
+			row "-smp $cpus: bench int (guest)" int
+			row "-smp $cpus: bench mem (guest)" mem
+			row "-smp $cpus: boot+bench exit" total
 		fi
 	done
 done
 echo
 echo "bench int: xorshift loop, $((2860000 * bench)) iterations; bench mem: byte CRC-32 over $((4 * bench)) MiB."
-echo "ratio > 1: berth is slower."
+echo "seconds (medians); ratio > 1: berth is slower."

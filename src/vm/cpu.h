@@ -45,6 +45,10 @@ struct vcpu_platform {
 	 * sepc+4 in S-mode as if M-mode firmware had returned with mret. Called on the hart's
 	 * own thread. */
 	void (*sbi_call)(void *opaque, struct vcpu *v);
+	/* Run the hart through the x86-64 translator (--accel jit) instead of the interpreter.
+	 * Ignored (the interpreter runs) where the translator does not exist or cannot get its
+	 * code buffer (then with a line on stderr). */
+	bool jit;
 };
 
 /* Why vcpu_run() returned. */
@@ -55,6 +59,8 @@ enum vcpu_exit {
 	VCPU_EXIT_ERROR,    /* the back end cannot go on (message in vcpu_error()) */
 };
 
+/* Whether this host has the translator (platform.jit). */
+bool vcpu_jit_available(void);
 /* Create hart `hartid`. It starts stopped (SBI HSM "STOPPED") unless vcpu_start() is called. */
 struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid);
 void vcpu_destroy(struct vcpu *v);

@@ -388,6 +388,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	    .mmio_read = machine_mmio_read,
 	    .mmio_write = machine_mmio_write,
 	    .sbi_call = machine_sbi_call,
+	    .jit = cfg->jit,
 	};
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		m->harts[i] = vcpu_create(&m->platform, i);
@@ -635,6 +636,11 @@ int vm_parse_serial(const char *arg, struct vm_serial *out, berth_error_t *err)
 	out->name = name;
 	out->path = name + nlen + 8;
 	return 0;
+}
+
+bool vm_jit_available(void)
+{
+	return vcpu_jit_available();
 }
 
 int vm_run(const struct vm_config *cfg, berth_error_t *err)

@@ -60,6 +60,7 @@ struct vm_config {
 	uint64_t mem;
 	unsigned cpus;
 	bool no_reboot, boot_time;
+	bool jit; /* --accel jit: the harts run through the translator */
 	/* the terminal: input (-1 for none) and output (-1 for none) */
 	int in_fd, out_fd;
 	const char *console_socket; /* --console socket:PATH: instead of in_fd, out_fd */
@@ -96,6 +97,9 @@ int vm_parse_size(const char *s, uint64_t *out);
  * Returns the exit status (VM_EXIT_*, or the code of a failing syscon finisher), or -1
  * with *err set when the machine cannot be started. */
 int vm_run(const struct vm_config *cfg, berth_error_t *err);
+
+/* Whether --accel jit exists on this host (an x86-64 translator). */
+bool vm_jit_available(void);
 
 /* --- pieces, exposed for the unit tests ------------------------------------------------ */
 

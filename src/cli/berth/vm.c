@@ -55,6 +55,8 @@ static const char vm_usage_text[] =
     "                      the host as a unix socket created at PATH (as for --console)\n"
     "  --mem SIZE          guest memory, like 256M or 1G (default 256M, at least 16M)\n"
     "  --cpus N            harts, 1 to 8 (default 1)\n"
+    "  --accel jit|interp  run guest code through the x86-64 translator (jit, the\n"
+    "                      default on x86-64 hosts) or the interpreter (interp)\n"
     "  --no-reboot         exit with status 2 when the guest reboots\n"
     "  --boot-time         report the time from launch to the guest's init\n"
     "  -h, --help          this help\n"
@@ -229,6 +231,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 		OPT_SHARE,
 		OPT_CONSOLE,
 		OPT_SERIAL,
+		OPT_ACCEL,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -243,10 +246,12 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
+	    {"accel", required_argument, NULL, OPT_ACCEL},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct vm_config cfg = {.mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1};
+	struct vm_config cfg = {
+	    .mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1, .jit = vm_jit_available()};
 	struct engine eng = {.lock_fd = -1};
 	bool eng_open = false, leased[VM_MAX_NETS] = {false};
 	berth_error_t err = NULL;
@@ -325,6 +330,19 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 			break;
 		case OPT_BOOT_TIME:
 			cfg.boot_time = true;
+			break;
+		case OPT_ACCEL:
+			if (strcmp(optarg, "jit") == 0 && vm_jit_available()) {
+				cfg.jit = true;
+			} else if (strcmp(optarg, "interp") == 0) {
+				cfg.jit = false;
+			} else {
+				vm_fail("--accel: expected %s, got \"%s\"",
+				        vm_jit_available() ? "jit or interp"
+				                           : "interp (no translator for this host)",
+				        optarg);
+				goto out;
+			}
 			break;
 		case CLI_HELP:
 			status = 0;

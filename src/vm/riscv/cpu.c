@@ -6,6 +6,7 @@
 
 #include "util.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,12 @@ struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid)
 	pthread_condattr_destroy(&ca);
 	rv_set_priv(v, RV_PRIV_M);
 	rv_tlb_flush(v);
+	if (p->jit) {
+		v->jit = rv_jit_new(v);
+		if (v->jit == NULL) /* no code buffer (memfd, mmap): the interpreter runs */
+			fprintf(stderr, "berth vm: hart %u: no translator (%s), interpreting\n",
+			        hartid, strerror(errno));
+	}
 	return v;
 }
 
@@ -53,6 +60,7 @@ void vcpu_destroy(struct vcpu *v)
 		return;
 	pthread_cond_destroy(&v->cond);
 	pthread_mutex_destroy(&v->lock);
+	rv_jit_free(v->jit);
 	free(v->bcache);
 	free(v);
 }
@@ -288,6 +296,7 @@ void rv_raise(struct vcpu *v, uint64_t cause, uint64_t tval)
 	uint64_t deleg = intr ? v->mideleg : v->medeleg;
 	uint64_t s = v->mstatus;
 
+	v->traps++;
 	if (v->priv <= RV_PRIV_S && ((deleg >> code) & 1)) {
 		v->scause = cause;
 		v->sepc = v->pc;
@@ -403,7 +412,10 @@ enum vcpu_exit vcpu_run(struct vcpu *v)
 		}
 		rv_update_timer(v);
 		rv_check_interrupts(v);
-		rv_exec(v, RV_BLOCK);
+		if (v->jit != NULL)
+			rv_jit_exec(v, RV_BLOCK);
+		else
+			rv_exec(v, RV_BLOCK);
 	}
 	rv_guest_leave(v);
 	__atomic_fetch_and(&v->async, ~(uint32_t)RV_ASYNC_EXIT, __ATOMIC_SEQ_CST);

@@ -219,81 +219,6 @@ static uint64_t rv_remw(int32_t a, int32_t b)
 
 /* --- decoded operations ----------------------------------------------------------------- */
 
-enum {
-	K_ILLEGAL,
-	K_LUI,
-	K_AUIPC,
-	K_JAL,
-	K_JALR,
-	K_BEQ,
-	K_BNE,
-	K_BLT,
-	K_BGE,
-	K_BLTU,
-	K_BGEU,
-	K_LB,
-	K_LH,
-	K_LW,
-	K_LD,
-	K_LBU,
-	K_LHU,
-	K_LWU,
-	K_SB,
-	K_SH,
-	K_SW,
-	K_SD,
-	K_ADDI,
-	K_SLTI,
-	K_SLTIU,
-	K_XORI,
-	K_ORI,
-	K_ANDI,
-	K_SLLI,
-	K_SRLI,
-	K_SRAI,
-	K_ADDIW,
-	K_SLLIW,
-	K_SRLIW,
-	K_SRAIW,
-	K_ADD,
-	K_SUB,
-	K_SLL,
-	K_SLT,
-	K_SLTU,
-	K_XOR,
-	K_SRL,
-	K_SRA,
-	K_OR,
-	K_AND,
-	K_MUL,
-	K_MULH,
-	K_MULHSU,
-	K_MULHU,
-	K_DIV,
-	K_DIVU,
-	K_REM,
-	K_REMU,
-	K_ADDW,
-	K_SUBW,
-	K_SLLW,
-	K_SRLW,
-	K_SRAW,
-	K_MULW,
-	K_DIVW,
-	K_DIVUW,
-	K_REMW,
-	K_REMUW,
-	K_FENCE,
-	K_FENCE_I,
-	K_AMO,
-	K_SYSTEM,
-	K_FLW,
-	K_FLD,
-	K_FSW,
-	K_FSD,
-	K_FP,
-};
-
 /* The S-type immediate. */
 static int32_t rv_simm_s(uint32_t insn)
 {
@@ -309,7 +234,7 @@ static unsigned rv_rd(uint32_t insn)
 }
 
 /* Decode one (expanded) instruction. Returns true when it ends a block. */
-static bool rv_decode_op(uint32_t insn, struct rv_op *op)
+bool rv_decode_op(uint32_t insn, struct rv_op *op)
 {
 	unsigned f3 = (insn >> 12) & 7, f7 = insn >> 25;
 	int32_t imm = (int32_t)insn >> 20;
@@ -483,6 +408,8 @@ static bool rv_decode_op(uint32_t insn, struct rv_op *op)
 
 void rv_icache_flush(struct vcpu *v)
 {
+	if (v->jit != NULL)
+		rv_jit_fence(v);
 	v->icache_gen++;
 	if (v->icache_gen == 0) { /* wrapped: really clear */
 		for (unsigned i = 0; i < RV_BCACHE_SIZE; i++)
@@ -544,7 +471,7 @@ static void rv_build_block(struct rv_block *b, const uint8_t *host, unsigned off
 /* keep one dispatch jump per handler: no tail merging */
 __attribute__((optimize("no-crossjumping", "no-gcse")))
 #endif
-static unsigned
+unsigned
 rv_run_block(struct vcpu *v, const struct rv_op *ops, unsigned n)
 {
 	static const void *const labels[] = {
@@ -865,11 +792,9 @@ fell_off:
 
 /* Find or build the block at v->pc. Returns NULL when the first instruction needs the slow
  * path (it straddles a page) or fetching it raised an exception (*trapped). */
-static const struct rv_block *rv_get_block(struct vcpu *v, bool *trapped)
+uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped)
 {
 	uint64_t pc = v->pc;
-	uintptr_t host;
-	struct rv_block *b;
 	uint32_t insn;
 
 	*trapped = false;
@@ -882,12 +807,23 @@ static const struct rv_block *rv_get_block(struct vcpu *v, bool *trapped)
 			v->fetch_addend = e->addend;
 		} else if (rv_fetch_slow(v, pc, &insn)) {
 			*trapped = true;
-			return NULL;
+			return 0;
 		} else if ((pc >> 12) != v->fetch_vpn) {
-			return NULL;
+			return 0;
 		}
 	}
-	host = (uintptr_t)(pc + v->fetch_addend);
+	return (uintptr_t)(pc + v->fetch_addend);
+}
+
+static const struct rv_block *rv_get_block(struct vcpu *v, bool *trapped)
+{
+	uint64_t pc = v->pc;
+	uintptr_t host;
+	struct rv_block *b;
+
+	host = rv_fetch_host(v, trapped);
+	if (host == 0)
+		return NULL;
 	b = &v->bcache[rv_bcache_index(host)];
 	if (likely(b->tag == host && b->gen == v->icache_gen))
 		return b;

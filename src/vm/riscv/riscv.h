@@ -9,6 +9,7 @@
  *   mmu.c     Sv39/Sv48 walks with A/D updates, software TLB, memory/fetch slow paths
  *   csr.c     CSRs, SYSTEM instructions, wfi
  *   fpu.c     F and D on the host FPU
+ *   jit.c     the x86-64 translator (--accel jit), which calls into the rest
  *
  * Deliberate simplifications: no PMP (pmp CSRs read 0, writes ignored), mstatus.MPRV is
  * ignored, ASIDLEN = 0, no Svpbmt/Svnapot (those PTE bits fault), and decoded code is
@@ -118,6 +119,82 @@ struct rv_tlb_entry {
 	uintptr_t addend;
 };
 
+/* Kinds of pre-decoded instructions (exec.c, jit.c). */
+enum {
+	K_ILLEGAL,
+	K_LUI,
+	K_AUIPC,
+	K_JAL,
+	K_JALR,
+	K_BEQ,
+	K_BNE,
+	K_BLT,
+	K_BGE,
+	K_BLTU,
+	K_BGEU,
+	K_LB,
+	K_LH,
+	K_LW,
+	K_LD,
+	K_LBU,
+	K_LHU,
+	K_LWU,
+	K_SB,
+	K_SH,
+	K_SW,
+	K_SD,
+	K_ADDI,
+	K_SLTI,
+	K_SLTIU,
+	K_XORI,
+	K_ORI,
+	K_ANDI,
+	K_SLLI,
+	K_SRLI,
+	K_SRAI,
+	K_ADDIW,
+	K_SLLIW,
+	K_SRLIW,
+	K_SRAIW,
+	K_ADD,
+	K_SUB,
+	K_SLL,
+	K_SLT,
+	K_SLTU,
+	K_XOR,
+	K_SRL,
+	K_SRA,
+	K_OR,
+	K_AND,
+	K_MUL,
+	K_MULH,
+	K_MULHSU,
+	K_MULHU,
+	K_DIV,
+	K_DIVU,
+	K_REM,
+	K_REMU,
+	K_ADDW,
+	K_SUBW,
+	K_SLLW,
+	K_SRLW,
+	K_SRAW,
+	K_MULW,
+	K_DIVW,
+	K_DIVUW,
+	K_REMW,
+	K_REMUW,
+	K_FENCE,
+	K_FENCE_I,
+	K_AMO,
+	K_SYSTEM,
+	K_FLW,
+	K_FLD,
+	K_FSW,
+	K_FSD,
+	K_FP,
+};
+
 /* A pre-decoded instruction (exec.c). */
 struct rv_op {
 	uint8_t kind, rd, rs1, rs2;
@@ -180,6 +257,10 @@ struct vcpu {
 	uint32_t icache_gen;
 	bool leave_exec; /* return from rv_exec() after this block */
 
+	/* The translator (jit.c), NULL under the interpreter. */
+	struct rv_jit *jit;
+	uint64_t traps; /* exceptions and interrupts taken (rv_raise calls) */
+
 	struct vcpu_platform p;
 	unsigned hartid;
 
@@ -216,8 +297,28 @@ void rv_vcpu_start_m(struct vcpu *v, uint64_t pc);
 void rv_apply_pending_start(struct vcpu *v);
 
 /* --- exec.c ----------------------------------------------------------------------------- */
-/* Drop every decoded block (fence.i). */
+/* Drop every decoded block (fence.i); the translations too. */
 void rv_icache_flush(struct vcpu *v);
+/* Decode one (expanded) instruction. Returns true when it ends a block. */
+bool rv_decode_op(uint32_t insn, struct rv_op *op);
+/* Run n decoded ops from v->pc (ops[i].off relative to it); returns instructions retired. */
+unsigned rv_run_block(struct vcpu *v, const struct rv_op *ops, unsigned n);
+/* The host address of the instruction at v->pc through the fetch TLB, or 0: *trapped when
+ * fetching it raised an exception, else it needs the slow path (straddles a page). */
+uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped);
+
+/* --- jit.c ------------------------------------------------------------------------------ */
+/* The code buffer of harts created from now on (32 MiB; tests make it small). */
+extern size_t rv_jit_code_size;
+/* How many times the hart's code buffer was full and emptied. */
+uint64_t rv_jit_full_flushes(const struct vcpu *v);
+struct rv_jit *rv_jit_new(const struct vcpu *v);
+void rv_jit_free(struct rv_jit *j);
+/* fence.i: every translation is compared with guest memory before it runs again (safe from
+ * inside a block). */
+void rv_jit_fence(struct vcpu *v);
+/* Like rv_exec(), through translated blocks. */
+uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget);
 
 /* --- mmu.c ------------------------------------------------------------------------------ */
 void rv_tlb_flush(struct vcpu *v);

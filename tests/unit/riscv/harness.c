@@ -84,7 +84,18 @@ static void h_sbi(void *opaque, struct vcpu *v)
 	vcpu_set_reg(v, 10, (uint64_t)-2); /* SBI_ERR_NOT_SUPPORTED */
 }
 
+bool h_accel_jit(void)
+{
+	const char *a = getenv("RISCV_ACCEL");
+	return a != NULL && strcmp(a, "jit") == 0;
+}
+
 struct harness *h_new(void)
+{
+	return h_new_accel(h_accel_jit());
+}
+
+struct harness *h_new_accel(bool jit)
 {
 	struct harness *h = xmalloc0(sizeof(*h));
 	h->ram = xmalloc0(H_RAM_SIZE);
@@ -97,6 +108,7 @@ struct harness *h_new(void)
 	h->plat.mmio_read = h_mmio_read;
 	h->plat.mmio_write = h_mmio_write;
 	h->plat.sbi_call = h_sbi;
+	h->plat.jit = jit;
 	h->v = vcpu_create(&h->plat, 0);
 	return h;
 }
@@ -216,7 +228,7 @@ void h_step(struct harness *h, uint64_t n)
 	/* tests rewrite code in place without fence.i */
 	rv_icache_flush(h->v);
 	while (n > 0) {
-		uint64_t done = rv_exec(h->v, n);
+		uint64_t done = h->v->jit != NULL ? rv_jit_exec(h->v, n) : rv_exec(h->v, n);
 		if (done == 0) {
 			/* async flags pending (e.g. IRQ): clear the benign ones */
 			__atomic_fetch_and(
@@ -227,6 +239,8 @@ void h_step(struct harness *h, uint64_t n)
 				return;
 			continue;
 		}
+		if (done >= n) /* a translated block may run past the budget */
+			break;
 		n -= done;
 	}
 }

@@ -28,7 +28,11 @@ struct harness {
 	void (*sbi_hook)(struct harness *h, struct vcpu *v);
 };
 
+/* RISCV_ACCEL=jit in the environment: harts run through the translator. */
+bool h_accel_jit(void);
 struct harness *h_new(void);
+/* The same, with the translator (jit) or the interpreter, whatever the environment says. */
+struct harness *h_new_accel(bool jit);
 void h_free(struct harness *h);
 /* Copy words into RAM at physical address pa. */
 void h_put(struct harness *h, uint64_t pa, const void *data, size_t len);
@@ -41,7 +45,8 @@ int h_load_file(struct harness *h, const char *path);
 int h_run(struct harness *h, uint64_t pc, bool mmode, double seconds);
 /* Reset the hart into S-mode (or M-mode) at pc synchronously, without running it. */
 void h_reset(struct harness *h, uint64_t pc, bool mmode);
-/* Execute exactly n instructions (no interrupt checks). */
+/* Execute n instructions (no interrupt checks); exactly n under the interpreter, n or a
+ * few more (to the end of a block) under the translator. */
 void h_step(struct harness *h, uint64_t n);
 
 #endif

@@ -157,6 +157,7 @@ static void run_smp(const char *path, unsigned nharts, unsigned started)
 	m.plat.mmio_read = mh_mmio_read;
 	m.plat.mmio_write = mh_mmio_write;
 	m.plat.sbi_call = mh_sbi;
+	m.plat.jit = h_accel_jit();
 	f = fopen(path, "rb");
 	assert_non_null(f);
 	assert_true(fread(m.plat.ram, 1, H_RAM_SIZE, f) > 0);

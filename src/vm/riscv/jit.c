@@ -1,0 +1,1243 @@
+/* SPDX-License-Identifier: MIT */
+/* The x86-64 translator (--accel jit): guest code is translated a block at a time (straight
+ * line code up to a branch, jump or SYSTEM instruction, the end of its page, or
+ * JIT_BLOCK_OPS instructions) into host code that the hart calls like a function
+ * `unsigned block(struct vcpu *)`, which returns the instructions it retired and leaves
+ * v->pc at the next instruction (or at the trap vector).
+ *
+ * What is translated inline: the RV64I and M integer operations (MULH*, DIV and REM call
+ * small C functions), LUI/AUIPC, branches and jumps, and loads and stores with the
+ * interpreter's TLB lookup inline (its slow path, for misses, MMIO, page crossings and
+ * faults, behind a call). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
+ * illegal encodings) calls the interpreter's own code for that one instruction
+ * (rv_run_block on one decoded op), so its semantics are exactly the interpreter's.
+ *
+ * Blocks are keyed by the host address of their first instruction (so by guest physical
+ * address): the code uses only pc-relative values computed from v->pc at entry, and every
+ * privilege- or translation-dependent step happens at run time, so one translation serves
+ * every virtual mapping and privilege level of that code. A direct branch or jump to a
+ * translated block on the same guest page (so under the same mapping) jumps straight into
+ * it (em_goto); r13 counts the instructions of such a chain.
+ *
+ * The code buffer is one memfd mapped twice, writable at one address and executable at the
+ * other (never both), emptied when full. Each translation keeps a copy of the guest bytes
+ * it was made from: after a fence.i (a global generation) or a store from translated code
+ * to its page (a generation per RAM page) it is compared with guest memory before it runs
+ * again, and translated anew when the code changed. */
+#include "riscv.h"
+
+#include <errno.h>
+
+#if defined(__x86_64__)
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define JIT_HASH_SIZE  65536
+#define JIT_BLOCK_OPS  64
+#define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
+#define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
+
+typedef unsigned (*rv_jit_fn)(struct vcpu *v);
+
+/* A translation, in the writable view of the code buffer (followed by a copy of the guest
+ * code it was made from, its decoded ops, and its host code). */
+struct rv_jit_block {
+	uintptr_t host; /* of its first instruction */
+	struct rv_jit_block *next;
+	rv_jit_fn fn;  /* the host code (executable view) */
+	uint8_t *body; /* where chained blocks jump in (writable view) */
+	uint32_t gen;  /* the fence generation it was last checked in (pgen follows) */
+	uint32_t pgen; /* its page's generation then */
+	uint32_t page; /* RAM page index */
+	uint16_t len;  /* bytes of guest code */
+	uint8_t code[];
+};
+
+struct rv_jit {
+	uint8_t *rw, *rx; /* the same pages: writable here, executable there */
+	size_t size, used;
+	const uint8_t *ram;
+	uint64_t ram_size;
+	/* A byte per RAM page: translations were made (or checked) from it since the last
+	 * store to it. A store from translated code to such a page bumps the page's
+	 * generation (page_gen), which makes every translation from it be checked against
+	 * guest memory before it runs again, and clears the byte. */
+	uint8_t *code_pages;
+	uint32_t *page_gen;
+	uint32_t gen; /* bumped by fence.i: every translation is checked again */
+	uint64_t blocks, flushes, smc, fences, full, stale;
+	struct rv_jit_block *buckets[JIT_HASH_SIZE];
+};
+
+/* --- the emitter ------------------------------------------------------------------------ */
+
+enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R8 = 8, R12 = 12 };
+
+struct em {
+	uint8_t *p, *end;
+};
+
+static void b1(struct em *e, unsigned x)
+{
+	if (e->p < e->end)
+		*e->p++ = (uint8_t)x;
+}
+
+static void b4(struct em *e, uint32_t x)
+{
+	for (unsigned i = 0; i < 4; i++)
+		b1(e, (x >> (8 * i)) & 0xff);
+}
+
+static void rex(struct em *e, bool w, unsigned reg, unsigned rm)
+{
+	unsigned r = 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
+	if (r != 0x40)
+		b1(e, r);
+}
+
+#define XOFF(r) ((uint32_t)(offsetof(struct vcpu, x) + 8 * (r)))
+#define PCOFF   ((uint32_t)offsetof(struct vcpu, pc))
+
+/* op reg, [base + disp32] (base neither rsp nor r12) */
+static void em_memb(struct em *e, bool w, unsigned op, unsigned reg, unsigned base, uint32_t disp)
+{
+	rex(e, w, reg, base);
+	b1(e, op);
+	b1(e, 0x80 | ((reg & 7) << 3) | (base & 7));
+	b4(e, disp);
+}
+
+/* op reg, [rbx + disp32] */
+static void em_mem(struct em *e, bool w, unsigned op, unsigned reg, uint32_t disp)
+{
+	em_memb(e, w, op, reg, RBX, disp);
+}
+
+static void em_ldx(struct em *e, unsigned reg, unsigned xr)
+{
+	em_mem(e, true, 0x8b, reg, XOFF(xr));
+}
+
+static void em_stx(struct em *e, unsigned reg, unsigned xr)
+{
+	em_mem(e, true, 0x89, reg, XOFF(xr));
+}
+
+/* op r/m, reg (register form) */
+static void em_rr(struct em *e, bool w, unsigned op, unsigned reg, unsigned rm)
+{
+	rex(e, w, reg, rm);
+	b1(e, op);
+	b1(e, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
+/* group-1 ALU op with imm32: digit 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp */
+static void em_alu_imm(struct em *e, bool w, unsigned digit, unsigned rm, int32_t imm)
+{
+	rex(e, w, 0, rm);
+	b1(e, 0x81);
+	b1(e, 0xc0 | (digit << 3) | (rm & 7));
+	b4(e, (uint32_t)imm);
+}
+
+/* shifts: digit 4 shl, 5 shr, 7 sar; by imm8, or by cl when imm < 0 */
+static void em_shift(struct em *e, bool w, unsigned digit, unsigned rm, int imm)
+{
+	rex(e, w, 0, rm);
+	b1(e, imm < 0 ? 0xd3 : 0xc1);
+	b1(e, 0xc0 | (digit << 3) | (rm & 7));
+	if (imm >= 0)
+		b1(e, (unsigned)imm);
+}
+
+static void em_movsxd_rax(struct em *e)
+{
+	b1(e, 0x48), b1(e, 0x63), b1(e, 0xc0);
+}
+
+/* mov reg, sign-extended imm32 */
+static void em_movi(struct em *e, unsigned reg, int32_t imm)
+{
+	rex(e, true, 0, reg);
+	b1(e, 0xc7);
+	b1(e, 0xc0 | (reg & 7));
+	b4(e, (uint32_t)imm);
+}
+
+static void em_movi64(struct em *e, unsigned reg, uint64_t imm)
+{
+	rex(e, true, 0, reg);
+	b1(e, 0xb8 + (reg & 7));
+	b4(e, (uint32_t)imm);
+	b4(e, (uint32_t)(imm >> 32));
+}
+
+/* lea reg, [r12 + disp32]: pc0 + disp */
+static void em_lea_pc(struct em *e, unsigned reg, int32_t disp)
+{
+	rex(e, true, reg, R12);
+	b1(e, 0x8d);
+	b1(e, 0x84 | ((reg & 7) << 3));
+	b1(e, 0x24);
+	b4(e, (uint32_t)disp);
+}
+
+static void em_set_pc(struct em *e, int32_t disp)
+{
+	em_lea_pc(e, RAX, disp);
+	em_mem(e, true, 0x89, RAX, PCOFF);
+}
+
+/* setcc al; movzx eax, al */
+static void em_setcc_rax(struct em *e, unsigned cc)
+{
+	b1(e, 0x0f), b1(e, 0x90 | cc), b1(e, 0xc0);
+	b1(e, 0x0f), b1(e, 0xb6), b1(e, 0xc0);
+}
+
+static void em_call(struct em *e, const void *fn)
+{
+	em_movi64(e, RAX, (uint64_t)(uintptr_t)fn);
+	b1(e, 0xff), b1(e, 0xd0);
+}
+
+/* return r13 + `count` (the instructions retired) from the block */
+static void em_exit(struct em *e, unsigned count)
+{
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 + count] */
+	b4(e, count);
+	b1(e, 0x41), b1(e, 0x5d); /* pop r13 */
+	b1(e, 0x41), b1(e, 0x5c); /* pop r12 */
+	b1(e, 0x5b);              /* pop rbx */
+	b1(e, 0xc3);
+}
+
+/* jcc rel32 (cc 0..15) or jmp rel32 (cc < 0), to be patched; returns the rel32's address */
+static uint8_t *em_jump(struct em *e, int cc)
+{
+	if (cc < 0) {
+		b1(e, 0xe9);
+	} else {
+		b1(e, 0x0f);
+		b1(e, 0x80 | (unsigned)cc);
+	}
+	uint8_t *at = e->p;
+	b4(e, 0);
+	return at;
+}
+
+static void em_patch(struct em *e, uint8_t *at)
+{
+	if (e->p >= e->end)
+		return;
+	int32_t rel = (int32_t)(e->p - (at + 4));
+	memcpy(at, &rel, 4);
+}
+
+/* x86 condition codes */
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_L = 12, CC_GE = 13 };
+
+/* --- helpers called from translated code ------------------------------------------------ */
+
+static uint64_t rv_jit_mulh(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((__int128)(int64_t)a * (__int128)(int64_t)b) >> 64);
+}
+
+static uint64_t rv_jit_mulhsu(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64);
+}
+
+static uint64_t rv_jit_mulhu(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 64);
+}
+
+static uint64_t rv_jit_div(uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return UINT64_MAX;
+	if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
+		return a;
+	return (uint64_t)((int64_t)a / (int64_t)b);
+}
+
+static uint64_t rv_jit_divu(uint64_t a, uint64_t b)
+{
+	return b ? a / b : UINT64_MAX;
+}
+
+static uint64_t rv_jit_rem(uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return a;
+	if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
+		return 0;
+	return (uint64_t)((int64_t)a % (int64_t)b);
+}
+
+static uint64_t rv_jit_remu(uint64_t a, uint64_t b)
+{
+	return b ? a % b : a;
+}
+
+static uint64_t rv_jit_divw(uint64_t a, uint64_t b)
+{
+	int32_t x = (int32_t)a, y = (int32_t)b;
+	if (y == 0)
+		return UINT64_MAX;
+	if (x == INT32_MIN && y == -1)
+		return (uint64_t)(int64_t)x;
+	return (uint64_t)(int64_t)(x / y);
+}
+
+static uint64_t rv_jit_divuw(uint64_t a, uint64_t b)
+{
+	uint32_t x = (uint32_t)a, y = (uint32_t)b;
+	return (uint64_t)(int64_t)(int32_t)(y ? x / y : UINT32_MAX);
+}
+
+static uint64_t rv_jit_remw(uint64_t a, uint64_t b)
+{
+	int32_t x = (int32_t)a, y = (int32_t)b;
+	if (y == 0)
+		return (uint64_t)(int64_t)x;
+	if (x == INT32_MIN && y == -1)
+		return 0;
+	return (uint64_t)(int64_t)(x % y);
+}
+
+static uint64_t rv_jit_remuw(uint64_t a, uint64_t b)
+{
+	uint32_t x = (uint32_t)a, y = (uint32_t)b;
+	return (uint64_t)(int64_t)(int32_t)(y ? x % y : x);
+}
+
+/* A load: info = kind | rd << 8. Returns 0, or 1 after raising the exception. */
+static int rv_jit_load(struct vcpu *v, uint64_t va, uint64_t pc, uint32_t info)
+{
+	static const uint8_t size[] = {
+	    [K_LB] = 1, [K_LH] = 2, [K_LW] = 4, [K_LD] = 8, [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
+	unsigned kind = info & 0xff, rd = info >> 8;
+	uint64_t r;
+
+	v->pc = pc;
+	if (rv_load(v, va, size[kind], &r))
+		return 1;
+	switch (kind) {
+	case K_LB:
+		r = (uint64_t)(int64_t)(int8_t)r;
+		break;
+	case K_LH:
+		r = (uint64_t)(int64_t)(int16_t)r;
+		break;
+	case K_LW:
+		r = (uint64_t)(int64_t)(int32_t)r;
+		break;
+	default:
+		break;
+	}
+	v->x[rd] = r;
+	return 0;
+}
+
+/* Is the RAM page under this (just stored) address one that holds translations? */
+static bool rv_jit_code_hit(struct vcpu *v, uint64_t va)
+{
+	struct rv_jit *j = v->jit;
+	const struct rv_tlb_entry *e =
+	    &v->tlb[v->tlb_ctx][RV_ACC_W][(va >> 12) & (RV_TLB_SIZE - 1)];
+	uintptr_t host, off;
+
+	if (e->vpn != (va >> 12))
+		return false; /* not RAM (MMIO), or not cached */
+	host = (uintptr_t)(va + e->addend);
+	off = host - (uintptr_t)j->ram;
+	if (host < (uintptr_t)j->ram || off >= j->ram_size || !j->code_pages[off >> 12])
+		return false;
+	j->code_pages[off >> 12] = 0;
+	j->page_gen[off >> 12]++;
+	return true;
+}
+
+/* A store: returns 0, 1 after raising the exception, 2 when it wrote a page holding
+ * translations (which are dropped: the block must end after this instruction). */
+static int rv_jit_store(struct vcpu *v, uint64_t va, uint64_t val, uint64_t pc, unsigned size)
+{
+	v->pc = pc;
+	if (rv_store(v, va, size, val))
+		return 1;
+	/* both pages of a store that crosses one are checked (and their generations bumped) */
+	bool hit = rv_jit_code_hit(v, va);
+	if (rv_jit_code_hit(v, va + size - 1))
+		hit = true;
+	if (hit) {
+		v->jit->smc++;
+		return 2;
+	}
+	return 0;
+}
+
+/* One instruction through the interpreter. Returns 0 to go on, 1 when the block must end
+ * (it trapped, or it is an instruction that ends blocks and has set pc). */
+static int rv_jit_interp(struct vcpu *v, const struct rv_op *op, uint64_t pc)
+{
+	uint64_t traps = v->traps;
+	v->pc = pc;
+	rv_run_block(v, op, 1);
+	return v->traps != traps;
+}
+
+/* --- translation ------------------------------------------------------------------------ */
+
+static bool rv_jit_ends_block(const struct rv_op *op)
+{
+	switch (op->kind) {
+	case K_JAL:
+	case K_JALR:
+	case K_BEQ:
+	case K_BNE:
+	case K_BLT:
+	case K_BGE:
+	case K_BLTU:
+	case K_BGEU:
+	case K_SYSTEM:
+	case K_FENCE_I:
+	case K_ILLEGAL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Decode up to JIT_BLOCK_OPS instructions at host (page offset off). Returns the count. */
+static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned off)
+{
+	unsigned n = 0, pos = off;
+
+	while (n < JIT_BLOCK_OPS && pos < 4096) {
+		struct rv_op *op = &ops[n];
+		uint16_t lo;
+		uint32_t insn;
+
+		memset(op, 0, sizeof(*op));
+		memcpy(&lo, host + (pos - off), 2);
+		if ((lo & 3) != 3) {
+			insn = rv_cexp_table[lo];
+			op->len = 2;
+			if (insn == 0) {
+				op->kind = K_ILLEGAL;
+				op->insn = lo;
+			} else {
+				rv_decode_op(insn, op);
+			}
+		} else {
+			if (pos + 4 > 4096)
+				break; /* straddles the page: the interpreter's slow path */
+			memcpy(&insn, host + (pos - off), 4);
+			op->len = 4;
+			rv_decode_op(insn, op);
+			if (op->kind == K_ILLEGAL)
+				op->insn = insn;
+		}
+		op->off = (uint16_t)(pos - off);
+		pos += op->len;
+		n++;
+		if (rv_jit_ends_block(op))
+			break;
+	}
+	return n;
+}
+
+static void em_helper2(struct em *e, const struct rv_op *op, uint64_t (*fn)(uint64_t, uint64_t))
+{
+	em_ldx(e, RDI, op->rs1);
+	em_ldx(e, RSI, op->rs2);
+	em_call(e, (const void *)fn);
+	em_stx(e, RAX, op->rd);
+}
+
+/* a register-register ALU op: r/m = rax, reg = rcx */
+static void em_rr_op(struct em *e, const struct rv_op *op, bool w, unsigned opcode)
+{
+	em_ldx(e, RAX, op->rs1);
+	em_ldx(e, RCX, op->rs2);
+	em_rr(e, w, opcode, RCX, RAX);
+	if (!w)
+		em_movsxd_rax(e);
+	em_stx(e, RAX, op->rd);
+}
+
+static void em_shift_rr(struct em *e, const struct rv_op *op, bool w, unsigned digit)
+{
+	em_ldx(e, RAX, op->rs1);
+	em_ldx(e, RCX, op->rs2);
+	em_shift(e, w, digit, RAX, -1);
+	if (!w)
+		em_movsxd_rax(e);
+	em_stx(e, RAX, op->rd);
+}
+
+static void em_imm_op(struct em *e, const struct rv_op *op, bool w, unsigned digit)
+{
+	em_ldx(e, RAX, op->rs1);
+	em_alu_imm(e, w, digit, RAX, op->imm);
+	if (!w)
+		em_movsxd_rax(e);
+	em_stx(e, RAX, op->rd);
+}
+
+static void em_shift_imm(struct em *e, const struct rv_op *op, bool w, unsigned digit)
+{
+	em_ldx(e, RAX, op->rs1);
+	em_shift(e, w, digit, RAX, op->imm);
+	if (!w)
+		em_movsxd_rax(e);
+	em_stx(e, RAX, op->rd);
+}
+
+static void em_cmp_set(struct em *e, const struct rv_op *op, bool imm, unsigned cc)
+{
+	em_ldx(e, RAX, op->rs1);
+	if (imm) {
+		em_alu_imm(e, true, 7, RAX, op->imm);
+	} else {
+		em_ldx(e, RCX, op->rs2);
+		em_rr(e, true, 0x39, RCX, RAX); /* cmp rax, rcx */
+	}
+	em_setcc_rax(e, cc);
+	em_stx(e, RAX, op->rd);
+}
+
+/* After a helper that returned eax != 0 when the block must end (pc set): leave. */
+static void em_exit_if_nonzero(struct em *e, unsigned count)
+{
+	b1(e, 0x85), b1(e, 0xc0); /* test eax, eax */
+	uint8_t *go = em_jump(e, CC_E);
+	em_exit(e, count);
+	em_patch(e, go);
+}
+
+#define TLBOFF ((uint32_t)offsetof(struct vcpu, tlb))
+#define CTXOFF ((uint32_t)offsetof(struct vcpu, tlb_ctx))
+
+/* The inline TLB lookup of the interpreter's rv_load/rv_store: va in rsi; on a hit rax is the
+ * host address, on a miss (or an access that crosses the page) it jumps to the returned
+ * patch slots (two). */
+static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss)
+{
+	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
+	em_shift(e, true, 5, RAX, 12);  /* shr rax, 12 */
+	em_rr(e, false, 0x89, RAX, RCX);
+	em_alu_imm(e, false, 4, RCX, RV_TLB_SIZE - 1);
+	em_shift(e, false, 4, RCX, 4);               /* rcx = index * 16 */
+	em_mem(e, false, 0x8b, RDX, CTXOFF);         /* edx = tlb_ctx */
+	b1(e, 0x69), b1(e, 0xc0 | (RDX << 3) | RDX); /* imul edx, edx, ctx stride */
+	b4(e, (uint32_t)sizeof(((struct vcpu *)0)->tlb[0]));
+	em_rr(e, true, 0x01, RDX, RCX);
+	em_rr(e, true, 0x01, RBX, RCX);
+	uint32_t ent = TLBOFF + (uint32_t)(acc * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
+	em_memb(e, true, 0x3b, RAX, RCX, ent); /* cmp rax, [rcx + vpn] */
+	miss[0] = em_jump(e, CC_NE);
+	miss[1] = NULL;
+	if (size > 1) {
+		em_rr(e, false, 0x89, RSI, RAX);
+		em_alu_imm(e, false, 4, RAX, 0xfff);
+		em_alu_imm(e, false, 7, RAX, (int32_t)(0x1000 - size));
+		miss[1] = em_jump(e, 7); /* ja */
+	}
+	em_memb(e, true, 0x8b, RAX, RCX, ent + 8); /* rax = addend */
+	em_rr(e, true, 0x01, RSI, RAX);            /* rax += va */
+}
+
+/* What the translation of one block knows. */
+struct tctx {
+	const struct rv_jit *j;
+	const struct vcpu *v; /* at translation: v->pc is the block's first instruction */
+	uintptr_t host;       /* of the block's first instruction */
+	unsigned pgoff;       /* its offset in the page */
+	uint8_t *body;        /* the block's own body (writable view) */
+};
+
+#define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
+#define JIT_CHAIN_LIMIT 4096
+
+static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
+
+/* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
+ * the target when it is on the same page (so the same mapping) and translated and
+ * current, while the chain is short and nothing asynchronous is pending; else leave. */
+static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned count)
+{
+	int64_t toff = (int64_t)t->pgoff + delta;
+	const struct rv_jit_block *tb = NULL;
+	uint8_t *body = NULL, *slow[8] = {NULL};
+	bool other_page = false;
+	unsigned ns = 0;
+
+	if (toff >= 0 && toff < 4096) {
+		if (delta == 0) {
+			body = t->body;
+		} else {
+			tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
+			if (tb != NULL)
+				body = tb->body;
+		}
+	} else {
+		/* another page: where the fetch TLB maps it now; checked again at run time */
+		uint64_t va = t->v->pc + (uint64_t)(int64_t)delta;
+		const struct rv_tlb_entry *te =
+		    &t->v->tlb[t->v->tlb_ctx][RV_ACC_X][(va >> 12) & (RV_TLB_SIZE - 1)];
+		if (te->vpn == (va >> 12)) {
+			tb = rv_jit_find(t->j, (uintptr_t)(va + te->addend));
+			if (tb != NULL) {
+				body = tb->body;
+				other_page = true;
+			}
+		}
+	}
+	if (body == NULL) {
+		em_set_pc(e, delta);
+		em_exit(e, count);
+		return;
+	}
+	rex(e, false, 0, 13); /* add r13d, count */
+	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
+	rex(e, false, 0, 13); /* cmp r13d, limit */
+	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
+	slow[ns++] = em_jump(e, CC_AE);
+	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
+	b1(e, 0x85), b1(e, 0xc0);
+	slow[ns++] = em_jump(e, CC_NE);
+	if (other_page) { /* the fetch TLB (of the current context) maps pc0 + delta there */
+		uint8_t *miss[2];
+		em_lea_pc(e, RSI, delta);
+		em_tlb(e, RV_ACC_X, 1, miss);
+		slow[ns++] = miss[0];
+		em_movi64(e, RDX, (uint64_t)tb->host);
+		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
+		slow[ns++] = em_jump(e, CC_NE);
+	}
+	if (tb != NULL) { /* still current: gen and page gen */
+		em_movi64(e, RDX, (uint64_t)(uintptr_t)&tb->gen);
+		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->gen);
+		em_memb(e, false, 0x8b, RAX, RDX, 0);
+		em_memb(e, false, 0x3b, RAX, RCX, 0);
+		slow[ns++] = em_jump(e, CC_NE);
+		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->page_gen[tb->page]);
+		em_memb(e, false, 0x8b, RAX, RDX, 4);
+		em_memb(e, false, 0x3b, RAX, RCX, 0);
+		slow[ns++] = em_jump(e, CC_NE);
+	}
+	/* lea r12, [r12 + delta]; jmp body */
+	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+	b1(e, 0xe9);
+	if (e->p + 4 <= e->end)
+		b4(e, (uint32_t)(int32_t)(body - (e->p + 4)));
+	else
+		b4(e, 0);
+	for (unsigned i = 0; i < ns; i++)
+		em_patch(e, slow[i]);
+	em_set_pc(e, delta);
+	em_exit(e, 0);
+}
+
+/* Translate one op (index i). Returns false when the op ended the block (exit emitted). */
+static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
+                           const struct rv_op *rxop, unsigned i)
+{
+	const uint8_t *jit_ram = t->j->ram, *jit_pages = t->j->code_pages;
+	int32_t off = op->off;
+	unsigned count = i + 1;
+
+	switch (op->kind) {
+	case K_LUI:
+		em_movi(e, RAX, op->imm);
+		em_stx(e, RAX, op->rd);
+		return true;
+	case K_AUIPC:
+		em_lea_pc(e, RAX, off + op->imm);
+		em_stx(e, RAX, op->rd);
+		return true;
+	case K_JAL:
+		em_lea_pc(e, RAX, off + op->len);
+		em_stx(e, RAX, op->rd);
+		em_goto(e, t, off + op->imm, count);
+		return false;
+	case K_JALR:
+		em_ldx(e, RCX, op->rs1);
+		em_alu_imm(e, true, 0, RCX, op->imm);
+		em_alu_imm(e, true, 4, RCX, -2);
+		em_lea_pc(e, RAX, off + op->len);
+		em_stx(e, RAX, op->rd);
+		em_mem(e, true, 0x89, RCX, PCOFF);
+		em_exit(e, count);
+		return false;
+	case K_BEQ:
+	case K_BNE:
+	case K_BLT:
+	case K_BGE:
+	case K_BLTU:
+	case K_BGEU: {
+		static const uint8_t cc[] = {[K_BEQ] = CC_E,  [K_BNE] = CC_NE, [K_BLT] = CC_L,
+		                             [K_BGE] = CC_GE, [K_BLTU] = CC_B, [K_BGEU] = CC_AE};
+		em_ldx(e, RAX, op->rs1);
+		em_ldx(e, RCX, op->rs2);
+		em_rr(e, true, 0x39, RCX, RAX);
+		uint8_t *taken = em_jump(e, cc[op->kind]);
+		em_goto(e, t, off + op->len, count);
+		em_patch(e, taken);
+		em_goto(e, t, off + op->imm, count);
+		return false;
+	}
+	case K_LB:
+	case K_LH:
+	case K_LW:
+	case K_LD:
+	case K_LBU:
+	case K_LHU:
+	case K_LWU: {
+		static const uint8_t size[] = {[K_LB] = 1,  [K_LH] = 2,  [K_LW] = 4, [K_LD] = 8,
+		                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
+		uint8_t *miss[2], *done;
+		em_ldx(e, RSI, op->rs1);
+		em_alu_imm(e, true, 0, RSI, op->imm);
+		em_tlb(e, RV_ACC_R, size[op->kind], miss);
+		switch (op->kind) {
+		case K_LB:
+			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbe), b1(e, 0x00);
+			break;
+		case K_LBU:
+			b1(e, 0x0f), b1(e, 0xb6), b1(e, 0x00);
+			break;
+		case K_LH:
+			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbf), b1(e, 0x00);
+			break;
+		case K_LHU:
+			b1(e, 0x0f), b1(e, 0xb7), b1(e, 0x00);
+			break;
+		case K_LW:
+			b1(e, 0x48), b1(e, 0x63), b1(e, 0x00);
+			break;
+		case K_LWU:
+			b1(e, 0x8b), b1(e, 0x00);
+			break;
+		default:
+			b1(e, 0x48), b1(e, 0x8b), b1(e, 0x00);
+			break;
+		}
+		em_stx(e, RAX, op->rd);
+		done = em_jump(e, -1);
+		em_patch(e, miss[0]);
+		if (miss[1] != NULL)
+			em_patch(e, miss[1]);
+		em_rr(e, true, 0x89, RBX, RDI); /* mov rdi, rbx */
+		em_lea_pc(e, RDX, off);
+		b1(e, 0xb9); /* mov ecx, imm32 */
+		b4(e, op->kind | (uint32_t)op->rd << 8);
+		em_call(e, (const void *)rv_jit_load);
+		em_exit_if_nonzero(e, count);
+		em_patch(e, done);
+		return true;
+	}
+	case K_SB:
+	case K_SH:
+	case K_SW:
+	case K_SD: {
+		unsigned size = 1u << (op->kind - K_SB);
+		uint8_t *miss[2], *done, *code;
+		em_ldx(e, RSI, op->rs1);
+		em_alu_imm(e, true, 0, RSI, op->imm);
+		em_tlb(e, RV_ACC_W, size, miss);
+		/* a page holding translations: the slow path */
+		em_rr(e, true, 0x89, RAX, RCX);
+		em_movi64(e, RDX, (uint64_t)(uintptr_t)jit_ram);
+		em_rr(e, true, 0x29, RDX, RCX); /* sub rcx, rdx */
+		em_shift(e, true, 5, RCX, 12);
+		em_movi64(e, RDX, (uint64_t)(uintptr_t)jit_pages);
+		b1(e, 0x80), b1(e, 0x3c), b1(e, 0x0a), b1(e, 0x00); /* cmp byte [rdx + rcx], 0 */
+		code = em_jump(e, CC_NE);
+		em_ldx(e, RDX, op->rs2);
+		switch (size) {
+		case 1:
+			b1(e, 0x88), b1(e, 0x10);
+			break;
+		case 2:
+			b1(e, 0x66), b1(e, 0x89), b1(e, 0x10);
+			break;
+		case 4:
+			b1(e, 0x89), b1(e, 0x10);
+			break;
+		default:
+			b1(e, 0x48), b1(e, 0x89), b1(e, 0x10);
+			break;
+		}
+		done = em_jump(e, -1);
+		em_patch(e, miss[0]);
+		if (miss[1] != NULL)
+			em_patch(e, miss[1]);
+		em_patch(e, code);
+		em_rr(e, true, 0x89, RBX, RDI);
+		em_ldx(e, RSI, op->rs1);
+		em_alu_imm(e, true, 0, RSI, op->imm);
+		em_ldx(e, RDX, op->rs2);
+		em_lea_pc(e, RCX, off);
+		rex(e, false, 0, R8); /* mov r8d, size */
+		b1(e, 0xb8);
+		b4(e, 1u << (op->kind - K_SB));
+		em_call(e, (const void *)rv_jit_store);
+		b1(e, 0x85), b1(e, 0xc0);
+		uint8_t *go = em_jump(e, CC_E);
+		b1(e, 0x83), b1(e, 0xf8), b1(e, 0x01); /* cmp eax, 1 */
+		code = em_jump(e, CC_NE);
+		em_exit(e, count); /* faulted: pc is the trap vector */
+		em_patch(e, code);
+		em_set_pc(e, off + op->len); /* wrote translated code: leave */
+		em_exit(e, count);
+		em_patch(e, go);
+		em_patch(e, done);
+		return true;
+	}
+	case K_ADDI:
+		em_imm_op(e, op, true, 0);
+		return true;
+	case K_XORI:
+		em_imm_op(e, op, true, 6);
+		return true;
+	case K_ORI:
+		em_imm_op(e, op, true, 1);
+		return true;
+	case K_ANDI:
+		em_imm_op(e, op, true, 4);
+		return true;
+	case K_SLTI:
+		em_cmp_set(e, op, true, CC_L);
+		return true;
+	case K_SLTIU:
+		em_cmp_set(e, op, true, CC_B);
+		return true;
+	case K_SLLI:
+		em_shift_imm(e, op, true, 4);
+		return true;
+	case K_SRLI:
+		em_shift_imm(e, op, true, 5);
+		return true;
+	case K_SRAI:
+		em_shift_imm(e, op, true, 7);
+		return true;
+	case K_ADDIW:
+		em_imm_op(e, op, false, 0);
+		return true;
+	case K_SLLIW:
+		em_shift_imm(e, op, false, 4);
+		return true;
+	case K_SRLIW:
+		em_shift_imm(e, op, false, 5);
+		return true;
+	case K_SRAIW:
+		em_shift_imm(e, op, false, 7);
+		return true;
+	case K_ADD:
+		em_rr_op(e, op, true, 0x01);
+		return true;
+	case K_SUB:
+		em_rr_op(e, op, true, 0x29);
+		return true;
+	case K_XOR:
+		em_rr_op(e, op, true, 0x31);
+		return true;
+	case K_OR:
+		em_rr_op(e, op, true, 0x09);
+		return true;
+	case K_AND:
+		em_rr_op(e, op, true, 0x21);
+		return true;
+	case K_SLL:
+		em_shift_rr(e, op, true, 4);
+		return true;
+	case K_SRL:
+		em_shift_rr(e, op, true, 5);
+		return true;
+	case K_SRA:
+		em_shift_rr(e, op, true, 7);
+		return true;
+	case K_SLT:
+		em_cmp_set(e, op, false, CC_L);
+		return true;
+	case K_SLTU:
+		em_cmp_set(e, op, false, CC_B);
+		return true;
+	case K_ADDW:
+		em_rr_op(e, op, false, 0x01);
+		return true;
+	case K_SUBW:
+		em_rr_op(e, op, false, 0x29);
+		return true;
+	case K_SLLW:
+		em_shift_rr(e, op, false, 4);
+		return true;
+	case K_SRLW:
+		em_shift_rr(e, op, false, 5);
+		return true;
+	case K_SRAW:
+		em_shift_rr(e, op, false, 7);
+		return true;
+	case K_MUL:
+	case K_MULW:
+		em_ldx(e, RAX, op->rs1);
+		em_ldx(e, RCX, op->rs2);
+		rex(e, op->kind == K_MUL, RAX, RCX); /* imul rax, rcx */
+		b1(e, 0x0f), b1(e, 0xaf), b1(e, 0xc1);
+		if (op->kind == K_MULW)
+			em_movsxd_rax(e);
+		em_stx(e, RAX, op->rd);
+		return true;
+	case K_MULH:
+		em_helper2(e, op, rv_jit_mulh);
+		return true;
+	case K_MULHSU:
+		em_helper2(e, op, rv_jit_mulhsu);
+		return true;
+	case K_MULHU:
+		em_helper2(e, op, rv_jit_mulhu);
+		return true;
+	case K_DIV:
+		em_helper2(e, op, rv_jit_div);
+		return true;
+	case K_DIVU:
+		em_helper2(e, op, rv_jit_divu);
+		return true;
+	case K_REM:
+		em_helper2(e, op, rv_jit_rem);
+		return true;
+	case K_REMU:
+		em_helper2(e, op, rv_jit_remu);
+		return true;
+	case K_DIVW:
+		em_helper2(e, op, rv_jit_divw);
+		return true;
+	case K_DIVUW:
+		em_helper2(e, op, rv_jit_divuw);
+		return true;
+	case K_REMW:
+		em_helper2(e, op, rv_jit_remw);
+		return true;
+	case K_REMUW:
+		em_helper2(e, op, rv_jit_remuw);
+		return true;
+	case K_FENCE:
+		if (op->imm)
+			b1(e, 0x0f), b1(e, 0xae), b1(e, 0xf0); /* mfence */
+		return true;
+	default:
+		/* through the interpreter: FP, AMO, SYSTEM, fence.i, illegal */
+		em_rr(e, true, 0x89, RBX, RDI);
+		em_movi64(e, RSI, (uint64_t)(uintptr_t)rxop);
+		em_lea_pc(e, RDX, off);
+		em_call(e, (const void *)rv_jit_interp);
+		if (rv_jit_ends_block(op)) {
+			em_exit(e, count);
+			return false;
+		}
+		em_exit_if_nonzero(e, count);
+		return true;
+	}
+}
+
+static void rv_jit_flush(struct rv_jit *j)
+{
+	memset(j->buckets, 0, sizeof(j->buckets));
+	memset(j->code_pages, 0, (j->ram_size >> 12) + 1);
+	j->used = 0;
+	j->flushes++;
+}
+
+static unsigned rv_jit_index(uintptr_t host)
+{
+	return (unsigned)((host >> 1) ^ (host >> 17)) & (JIT_HASH_SIZE - 1);
+}
+
+/* A translation of host that is current (no fence.i or store to its page since). */
+static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host)
+{
+	for (const struct rv_jit_block *b = j->buckets[rv_jit_index(host)]; b != NULL; b = b->next)
+		if (b->host == host && b->gen == j->gen && b->pgen == j->page_gen[b->page])
+			return b;
+	return NULL;
+}
+
+/* Translate the block at host (guest page offset pc & 0xfff) and enter it in the table.
+ * NULL when the code buffer is full (*full) or the first instruction needs the slow path. */
+static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu *v, uintptr_t host,
+                                             unsigned pageoff, bool *full)
+{
+	struct rv_jit_block *blk;
+	struct rv_op *ops;
+	unsigned n, i, len;
+	size_t start;
+	struct em e;
+	uint8_t *entry;
+
+	*full = true;
+	start = (j->used + 15) & ~(size_t)15;
+	if (j->size - start < JIT_BLOCK_ROOM)
+		return NULL;
+	*full = false;
+	/* the header, a copy of the guest code, the decoded ops (the interpreter helper reads
+	 * them), then the host code */
+	blk = (struct rv_jit_block *)(void *)(j->rw + start);
+	ops = (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + 4096);
+	n = rv_jit_decode(ops, (const uint8_t *)host, pageoff);
+	if (n == 0)
+		return NULL;
+	len = ops[n - 1].off + ops[n - 1].len;
+	memcpy(blk->code, (const void *)host, len);
+	/* move the ops down behind the copy */
+	struct rv_op *dst =
+	    (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + ((len + 15) & ~15u));
+	memmove(dst, ops, n * sizeof(*ops));
+	ops = dst;
+	/* ops for the interpreter start at their own pc */
+	struct rv_op *own = ops + n;
+	for (i = 0; i < n; i++) {
+		own[i] = ops[i];
+		own[i].off = 0;
+	}
+	const struct rv_op *rxown =
+	    (const struct rv_op *)(void *)(j->rx + ((uint8_t *)own - j->rw));
+	size_t code = ((size_t)((uint8_t *)(own + n) - j->rw) + 15) & ~(size_t)15;
+	e.p = j->rw + code;
+	e.end = j->rw + j->size;
+	entry = e.p;
+
+	b1(&e, 0x53);                             /* push rbx */
+	b1(&e, 0x41), b1(&e, 0x54);               /* push r12 */
+	b1(&e, 0x41), b1(&e, 0x55);               /* push r13 */
+	em_rr(&e, true, 0x89, RDI, RBX);          /* mov rbx, rdi */
+	em_mem(&e, true, 0x8b, R12, PCOFF);       /* mov r12, [rbx + pc] */
+	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed); /* xor r13d, r13d */
+	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p};
+	for (i = 0; i < n; i++)
+		if (!rv_jit_emit_op(&t, &e, &ops[i], &rxown[i], i))
+			break;
+	if (i == n) {
+		const struct rv_op *last = &ops[n - 1];
+		em_goto(&e, &t, last->off + last->len, n);
+	}
+	if (e.p >= e.end) {
+		*full = true;
+		return NULL;
+	}
+	j->used = (size_t)(e.p - j->rw);
+	blk->page = (uint32_t)((host - (uintptr_t)j->ram) >> 12);
+	j->code_pages[blk->page] = 1;
+	j->blocks++;
+	blk->host = host;
+	blk->len = (uint16_t)len;
+	blk->gen = j->gen;
+	blk->pgen = j->page_gen[blk->page];
+	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
+	blk->body = t.body;
+	unsigned idx = rv_jit_index(host);
+	blk->next = j->buckets[idx];
+	j->buckets[idx] = blk;
+	return blk;
+}
+
+/* The translation of the code at host, if there is one still true to guest memory. */
+static struct rv_jit_block *rv_jit_lookup(struct rv_jit *j, uintptr_t host)
+{
+	unsigned idx = rv_jit_index(host);
+	struct rv_jit_block *b, **pp;
+
+	for (pp = &j->buckets[idx]; (b = *pp) != NULL; pp = &b->next) {
+		if (b->host != host)
+			continue;
+		if (unlikely(b->gen != j->gen || b->pgen != j->page_gen[b->page])) {
+			/* fence.i or a store to its page since: still the same code? */
+			if (memcmp(b->code, (const void *)host, b->len) != 0) {
+				*pp = b->next; /* stale: unlinked, its space reclaimed by a flush */
+				j->stale++;
+				return NULL;
+			}
+			b->gen = j->gen;
+			b->pgen = j->page_gen[b->page];
+			j->code_pages[b->page] = 1;
+		}
+		if (pp != &j->buckets[idx]) { /* to the front */
+			*pp = b->next;
+			b->next = j->buckets[idx];
+			j->buckets[idx] = b;
+		}
+		return b;
+	}
+	return NULL;
+}
+
+uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
+{
+	struct rv_jit *j = v->jit;
+	uint64_t n = 0;
+
+	while (n < budget) {
+		struct rv_jit_block *b;
+		uintptr_t host;
+		bool trapped;
+		unsigned k;
+
+		if (unlikely(__atomic_load_n(&v->async, __ATOMIC_RELAXED)))
+			break;
+		host = rv_fetch_host(v, &trapped);
+		if (unlikely(host == 0)) {
+			if (trapped) { /* counted as the interpreter counts a fetch fault */
+				n++;
+				__atomic_store_n(&v->instret, v->instret + 1, __ATOMIC_RELAXED);
+			} else {
+				n += rv_exec(v, 1);
+			}
+			continue;
+		}
+		b = j->buckets[rv_jit_index(host)];
+		if (unlikely(b == NULL || b->host != host || b->gen != j->gen ||
+		             b->pgen != j->page_gen[b->page]))
+			b = rv_jit_lookup(j, host);
+		if (unlikely(b == NULL)) {
+			bool full;
+			b = rv_jit_translate(j, v, host, (unsigned)(v->pc & 0xfff), &full);
+			if (b == NULL && full) {
+				j->full++;
+				rv_jit_flush(j);
+				b = rv_jit_translate(j, v, host, (unsigned)(v->pc & 0xfff), &full);
+			}
+			if (b == NULL) {
+				n += rv_exec(v, 1);
+				continue;
+			}
+		}
+		k = b->fn(v);
+		n += k;
+		__atomic_store_n(&v->instret, v->instret + k, __ATOMIC_RELAXED);
+		if (v->leave_exec) {
+			v->leave_exec = false;
+			break;
+		}
+	}
+	return n;
+}
+
+void rv_jit_fence(struct vcpu *v)
+{
+	v->jit->fences++;
+	v->jit->gen++;
+}
+
+size_t rv_jit_code_size = 32u << 20;
+
+uint64_t rv_jit_full_flushes(const struct vcpu *v)
+{
+	return v->jit != NULL ? v->jit->full : 0;
+}
+
+bool vcpu_jit_available(void)
+{
+	return true;
+}
+
+struct rv_jit *rv_jit_new(const struct vcpu *v)
+{
+	struct rv_jit *j;
+	int fd;
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->ram = v->p.ram;
+	j->ram_size = v->p.ram_size;
+	j->size = rv_jit_code_size;
+	j->code_pages = calloc((j->ram_size >> 12) + 1, 1);
+	j->page_gen = calloc((j->ram_size >> 12) + 1, sizeof(uint32_t));
+	fd = memfd_create("berth-jit", MFD_CLOEXEC);
+	if (j->code_pages == NULL || j->page_gen == NULL || fd < 0 ||
+	    ftruncate(fd, (off_t)j->size) != 0)
+		goto fail;
+	j->rw = mmap(NULL, j->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	j->rx = mmap(NULL, j->size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	if (j->rw == MAP_FAILED || j->rx == MAP_FAILED)
+		goto fail;
+	close(fd);
+	return j;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (j->rw != NULL && j->rw != MAP_FAILED)
+		munmap(j->rw, j->size);
+	if (j->rx != NULL && j->rx != MAP_FAILED)
+		munmap(j->rx, j->size);
+	free(j->code_pages);
+	free(j->page_gen);
+	free(j);
+	return NULL;
+}
+
+void rv_jit_free(struct rv_jit *j)
+{
+	if (j == NULL)
+		return;
+	if (getenv("BERTH_JIT_STATS") != NULL)
+		fprintf(stderr,
+		        "jit: %llu blocks, %llu stale after fence.i or code writes, %llu full "
+		        "flushes; %llu fences, %llu code writes\n",
+		        (unsigned long long)j->blocks, (unsigned long long)j->stale,
+		        (unsigned long long)j->full, (unsigned long long)j->fences,
+		        (unsigned long long)j->smc);
+	munmap(j->rw, j->size);
+	munmap(j->rx, j->size);
+	free(j->code_pages);
+	free(j->page_gen);
+	free(j);
+}
+
+#else /* no translator for this host: the interpreter runs */
+
+size_t rv_jit_code_size = 32u << 20;
+
+uint64_t rv_jit_full_flushes(const struct vcpu *v)
+{
+	(void)v;
+	return 0;
+}
+
+bool vcpu_jit_available(void)
+{
+	return false;
+}
+
+struct rv_jit *rv_jit_new(const struct vcpu *v)
+{
+	(void)v;
+	errno = ENOSYS;
+	return NULL;
+}
+
+void rv_jit_free(struct rv_jit *j)
+{
+	(void)j;
+}
+
+void rv_jit_fence(struct vcpu *v)
+{
+	(void)v;
+}
+
+uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
+{
+	return rv_exec(v, budget);
+}
+
+#endif

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: MIT */
+/* The translator (--accel jit) against the interpreter: the same program runs on a hart of
+ * each kind from the same state, and everything architectural must match afterwards
+ * (x1-x31, pc, instret, privilege, the trap CSRs, all of RAM). Seeded random straight-line
+ * programs (RV64IM, compressed, loads/stores, forward branches and jumps, small loops, so
+ * chained blocks), also with a code buffer so small that it is emptied again and again, a
+ * program that
+ * writes code and runs it, and page faults in the middle of a block. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "enc.h"
+#include "harness.h"
+
+#define PC0   H_RAM_BASE
+#define DATA  (H_RAM_BASE + 0x100000) /* x31 points here in random programs */
+#define STVEC (H_RAM_BASE + 0x80000)
+
+#define USED (2u << 20) /* everything the programs touch is in the first 2 MiB of RAM */
+
+#define EID_HI 0x42455 /* H_SBI_EID_TEST = 0x42455254 */
+#define EID_LO 0x254
+
+struct pair {
+	struct harness *h[2]; /* interpreter, translator */
+};
+
+static int setup(void **state)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	p->h[0] = h_new_accel(false);
+	p->h[1] = h_new_accel(true);
+	*state = p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct pair *p = *state;
+	h_free(p->h[0]);
+	h_free(p->h[1]);
+	free(p);
+	return 0;
+}
+
+/* --- a tiny assembler ------------------------------------------------------------------- */
+
+struct prog {
+	uint8_t buf[64 * 1024];
+	size_t len;
+};
+
+static void put32(struct prog *g, uint32_t insn)
+{
+	memcpy(g->buf + g->len, &insn, 4);
+	g->len += 4;
+}
+
+static void put16(struct prog *g, uint16_t insn)
+{
+	memcpy(g->buf + g->len, &insn, 2);
+	g->len += 2;
+}
+
+static uint32_t e_lui(unsigned rd, uint32_t imm20)
+{
+	return imm20 << 12 | rd << 7 | 0x37;
+}
+
+static uint32_t e_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
+{
+	uint32_t u = (uint32_t)imm;
+	return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 |
+	       ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
+}
+
+static uint32_t e_jal(unsigned rd, int32_t imm)
+{
+	uint32_t u = (uint32_t)imm;
+	return ((u >> 20) & 1) << 31 | ((u >> 1) & 0x3ff) << 21 | ((u >> 11) & 1) << 20 |
+	       ((u >> 12) & 0xff) << 12 | rd << 7 | 0x6f;
+}
+
+/* a0 = code; SBI "BERT" exit */
+static void put_exit(struct prog *g, int32_t code)
+{
+	put32(g, e_i(OP_IMM, 10, 0, 0, code));
+	put32(g, e_lui(17, EID_HI));
+	put32(g, e_i(OP_IMM, 17, 0, 17, EID_LO));
+	put32(g, I_ECALL);
+}
+
+/* --- running and comparing -------------------------------------------------------------- */
+
+/* Reset both harts to S-mode at PC0 with the same registers and RAM. */
+static void load_both(struct pair *p, const struct prog *g, uint64_t at, const uint64_t *regs)
+{
+	for (int i = 0; i < 2; i++) {
+		struct harness *h = p->h[i];
+		memset(h->ram, 0, USED);
+		h_put(h, at, g->buf, g->len);
+		h_reset(h, at, false);
+		h->done = 0;
+		__atomic_store_n(&h->v->exit_why, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&h->v->async, 0, __ATOMIC_SEQ_CST);
+		h->v->instret = 0;
+		h->v->stvec = STVEC;
+		for (unsigned r = 1; r < 32 && regs != NULL; r++)
+			h->v->x[r] = regs[r];
+	}
+}
+
+static void run_both(struct pair *p)
+{
+	for (int i = 0; i < 2; i++)
+		h_step(p->h[i], 1000000);
+}
+
+/* Everything architectural matches; returns false (and says what) when it does not. */
+static bool same_state(struct pair *p, const char *what)
+{
+	const struct vcpu *a = p->h[0]->v, *b = p->h[1]->v;
+	bool ok = true;
+
+	for (unsigned r = 1; r < 32; r++)
+		if (a->x[r] != b->x[r]) {
+			print_error("%s: x%u interp %#llx jit %#llx\n", what, r,
+			            (unsigned long long)a->x[r], (unsigned long long)b->x[r]);
+			ok = false;
+		}
+#define CMP(f)                                                                                     \
+	if (a->f != b->f) {                                                                        \
+		print_error("%s: " #f " interp %#llx jit %#llx\n", what, (unsigned long long)a->f, \
+		            (unsigned long long)b->f);                                             \
+		ok = false;                                                                        \
+	}
+	CMP(pc);
+	CMP(instret);
+	CMP(priv);
+	CMP(mstatus);
+	CMP(scause);
+	CMP(stval);
+	CMP(sepc);
+#undef CMP
+	if (p->h[0]->done != p->h[1]->done) {
+		print_error("%s: done interp %d jit %d\n", what, p->h[0]->done, p->h[1]->done);
+		ok = false;
+	}
+	if (memcmp(p->h[0]->ram, p->h[1]->ram, USED) != 0) {
+		print_error("%s: RAM differs\n", what);
+		ok = false;
+	}
+	return ok;
+}
+
+/* --- random programs -------------------------------------------------------------------- */
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static unsigned rreg(uint64_t *s)
+{
+	return (unsigned)(rnd(s) % 30); /* x0..x29: x30 counts loops, x31 is the data pointer */
+}
+
+static const uint64_t interesting[] = {
+    0,
+    1,
+    2,
+    (uint64_t)-1,
+    (uint64_t)-2,
+    0x7fffffffffffffffULL,
+    1ULL << 63,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    0xffffffff80000000ULL,
+    31,
+    32,
+    63,
+    64,
+    0x123456789abcdef0ULL,
+};
+
+/* One random instruction (or a few), with forward control flow only. */
+static void put_random(struct prog *g, uint64_t *s, unsigned left)
+{
+	unsigned pick = (unsigned)(rnd(s) % 100);
+	unsigned rd = rreg(s), rs1 = (unsigned)(rnd(s) % 32), rs2 = (unsigned)(rnd(s) % 32);
+	int32_t imm = (int32_t)(rnd(s) % 4096) - 2048;
+
+	if (pick < 30) { /* OP / OP-32 */
+		static const struct {
+			uint8_t f3, f7;
+		} ops[] = {{0, 0}, {0, 0x20}, {1, 0}, {2, 0}, {3, 0}, {4, 0},
+		           {5, 0}, {5, 0x20}, {6, 0}, {7, 0}, {0, 1}, {1, 1},
+		           {2, 1}, {3, 1},    {4, 1}, {5, 1}, {6, 1}, {7, 1}};
+		static const struct {
+			uint8_t f3, f7;
+		} ops32[] = {{0, 0}, {0, 0x20}, {1, 0}, {5, 0}, {5, 0x20},
+		             {0, 1}, {4, 1},    {5, 1}, {6, 1}, {7, 1}};
+		if (rnd(s) & 1) {
+			unsigned k = (unsigned)(rnd(s) % (sizeof(ops) / sizeof(ops[0])));
+			put32(g, e_r(OP_OP, rd, ops[k].f3, rs1, rs2, ops[k].f7));
+		} else {
+			unsigned k = (unsigned)(rnd(s) % (sizeof(ops32) / sizeof(ops32[0])));
+			put32(g, e_r(OP_OP32, rd, ops32[k].f3, rs1, rs2, ops32[k].f7));
+		}
+	} else if (pick < 50) { /* OP-IMM / OP-IMM-32 */
+		unsigned f3 = (unsigned)(rnd(s) % 8);
+		bool w = rnd(s) & 1;
+		if (w && f3 != 0 && f3 != 1 && f3 != 5)
+			f3 = 0;
+		if (f3 == 1)
+			imm = (int32_t)(rnd(s) % (w ? 32 : 64));
+		else if (f3 == 5)
+			imm = (int32_t)(rnd(s) % (w ? 32 : 64)) | ((rnd(s) & 1) ? 0x400 : 0);
+		put32(g, e_i(w ? OP_IMM32 : OP_IMM, rd, f3, rs1, imm));
+	} else if (pick < 55) { /* LUI / AUIPC */
+		put32(g, (uint32_t)(rnd(s) & 0xfffff000) | rd << 7 | ((rnd(s) & 1) ? 0x37 : 0x17));
+	} else if (pick < 70) { /* compressed, ALU forms only */
+		for (;;) {
+			uint16_t c = (uint16_t)rnd(s);
+			uint32_t x = (c & 3) == 3 ? 0 : rv_cexp_table[c];
+			unsigned op = x & 0x7f, xrd = (x >> 7) & 31;
+			if (x == 0 || xrd == 31 ||
+			    (xrd == 2 && op == 0x13 && ((x >> 15) & 31) == 2))
+				continue;
+			if (op == 0x13 || op == 0x1b || op == 0x33 || op == 0x3b || op == 0x37) {
+				put16(g, c);
+				break;
+			}
+		}
+	} else if (pick < 85) { /* loads and stores at x31 + [0, 2048) */
+		unsigned f3 = (unsigned)(rnd(s) % 7);
+		int32_t off = (int32_t)(rnd(s) % 2040);
+		if (rnd(s) & 1)
+			put32(g, e_i(OP_LOAD, rd, f3, 31, off));
+		else
+			put32(g, e_s(OP_STORE, f3 & 3, 31, rs2, off));
+	} else if (pick < 95 && left > 3) { /* a forward branch over 1 or 2 instructions */
+		static const unsigned f3s[] = {0, 1, 4, 5, 6, 7};
+		unsigned f3 = f3s[rnd(s) % 6];
+		put32(g, e_b(f3, rs1, rs2, (rnd(s) & 1) ? 8 : 12));
+		put32(g, e_i(OP_IMM, rd, 0, rd, imm));
+		put32(g, e_i(OP_IMM, rs1 == 31 ? 1 : rs1, 4, rd, imm));
+	} else if (pick < 97 && left > 8) { /* a loop: x30 = 1..8 times a few ALU ops */
+		size_t head;
+		unsigned body = 1 + (unsigned)(rnd(s) % 4);
+		put32(g, e_i(OP_IMM, 30, 0, 0, 1 + (int32_t)(rnd(s) % 8)));
+		head = g->len;
+		for (unsigned k = 0; k < body; k++)
+			put32(g, e_r(OP_OP, rreg(s), (unsigned)(rnd(s) % 8), rreg(s), rreg(s), 0));
+		put32(g, e_i(OP_IMM, 30, 0, 30, -1));
+		put32(g, e_b(1, 30, 0, (int32_t)head - (int32_t)g->len));
+	} else if (left > 3) { /* jal / jalr forward */
+		if (rnd(s) & 1) {
+			put32(g, e_jal(rd, 8));
+			put32(g, e_i(OP_IMM, rd, 0, rd, 5));
+		} else {
+			/* auipc rd, 0; jalr rd2, 12(rd): lands after the skipped addi */
+			unsigned t = rd == 0 ? 5 : rd;
+			put32(g, 0x17 | t << 7);
+			put32(g, e_i(0x67, rreg(s), 0, t, 12));
+			put32(g, e_i(OP_IMM, 9, 0, 9, 1));
+		}
+	} else {
+		put32(g, e_i(OP_IMM, rd, 0, rs1, imm));
+	}
+}
+
+/* Run seeds [first, last] on both harts; returns the number that differ. */
+static unsigned random_programs(struct pair *p, uint64_t first, uint64_t last)
+{
+	static struct prog g;
+	uint64_t regs[32];
+	unsigned fails = 0;
+
+	for (uint64_t seed = first; seed <= last; seed++) {
+		uint64_t s = seed * 0x9e3779b97f4a7c15ULL;
+		char what[64];
+
+		g.len = 0;
+		for (unsigned i = 0; i < 300; i++)
+			put_random(&g, &s, 300 - i);
+		put_exit(&g, 0);
+		for (unsigned r = 1; r < 32; r++)
+			regs[r] = (rnd(&s) & 1) ? interesting[rnd(&s) % 16] : rnd(&s);
+		regs[31] = DATA;
+		/* odd seeds start near a page end: instructions straddle it */
+		load_both(p, &g, (seed & 1) ? PC0 + 0xe02 : PC0, regs);
+		run_both(p);
+		snprintf(what, sizeof(what), "seed %llu", (unsigned long long)seed);
+		if (p->h[0]->done != 1) {
+			print_error("%s: the interpreter did not reach the exit (pc %#llx)\n", what,
+			            (unsigned long long)p->h[0]->v->pc);
+			fails++;
+		}
+		if (!same_state(p, what))
+			fails++;
+		if (fails > 3)
+			break;
+	}
+	return fails;
+}
+
+static void test_random(void **state)
+{
+	assert_int_equal(random_programs(*state, 1, 400), 0);
+}
+
+/* A code buffer that holds a few blocks: it fills and is emptied again and again, while the
+ * programs (with their loops, so chains) still run as on the interpreter. */
+static int setup_small(void **state)
+{
+	size_t saved = rv_jit_code_size;
+	rv_jit_code_size = 32 * 1024;
+	setup(state);
+	rv_jit_code_size = saved;
+	return 0;
+}
+
+static void test_full_buffer(void **state)
+{
+	struct pair *p = *state;
+	assert_int_equal(random_programs(p, 1000, 1100), 0);
+	print_message("# %llu full flushes\n", (unsigned long long)rv_jit_full_flushes(p->h[1]->v));
+	assert_true(rv_jit_full_flushes(p->h[1]->v) > 100);
+}
+
+/* --- code that writes code -------------------------------------------------------------- */
+
+/* Three times: write `addi s2, s2, K` at T (K = 1, 2, 3), fence.i, call T. s2 = 6, and the
+ * translator must not run its old translation of T. */
+static void test_self_modifying(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	const uint64_t T = PC0 + 0x800;
+	uint64_t regs[32] = {0};
+
+	g.len = 0;
+	/* s3 = the addi word with K = 1; s4 = T; s5 = 3 (loop count); s6 = 1 << 20 (K += 1) */
+	size_t loop = g.len;
+	put32(&g, e_s(OP_STORE, 2, 20, 19, 0));                   /* sw s3, 0(s4) */
+	put32(&g, 0x0000100f);                                    /* fence.i */
+	put32(&g, e_i(0x67, 1, 0, 20, 0));                        /* jalr ra, 0(s4) */
+	put32(&g, e_r(OP_OP, 19, 0, 19, 22, 0));                  /* s3 += s6: K + 1 */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, -1));                    /* s5 -= 1 */
+	put32(&g, e_b(1, 21, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s5, loop */
+	put_exit(&g, 0);
+	regs[19] = e_i(OP_IMM, 18, 0, 18, 1);
+	regs[20] = T;
+	regs[21] = 3;
+	regs[22] = 1u << 20;
+	load_both(p, &g, PC0, regs);
+	for (int i = 0; i < 2; i++) /* T holds `addi s2, s2, 100; ret` before the first write */
+		h_put32(p->h[i], T, e_i(OP_IMM, 18, 0, 18, 100)),
+		    h_put32(p->h[i], T + 4, e_i(0x67, 0, 0, 1, 0));
+	run_both(p);
+	assert_true(same_state(p, "self-modifying"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 6);
+
+	/* the same without fence.i, code written by translated code in the block's own page:
+	 * the translator notices the store (the interpreter only promises fence.i), so only
+	 * its result is checked */
+	g.len = 0;
+	put32(&g, e_i(OP_IMM, 21, 0, 0, 3));
+	loop = g.len;
+	put32(&g, e_s(OP_STORE, 2, 20, 19, 0));
+	put32(&g, e_i(0x67, 1, 0, 20, 0));
+	put32(&g, e_r(OP_OP, 19, 0, 19, 22, 0));
+	put32(&g, e_i(OP_IMM, 21, 0, 21, -1));
+	put32(&g, e_b(1, 21, 0, (int32_t)loop - (int32_t)g.len));
+	put_exit(&g, 0);
+	regs[20] = PC0 + 0x100; /* the same page as the loop */
+	load_both(p, &g, PC0, regs);
+	h_put32(p->h[1], PC0 + 0x100, e_i(OP_IMM, 18, 0, 18, 100));
+	h_put32(p->h[1], PC0 + 0x104, e_i(0x67, 0, 0, 1, 0));
+	h_step(p->h[1], 1000000);
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 6);
+}
+
+/* --- page faults in the middle of a block ----------------------------------------------- */
+
+#define V_  (1ULL << 0)
+#define R_  (1ULL << 1)
+#define W_  (1ULL << 2)
+#define X_  (1ULL << 3)
+#define AD_ (3ULL << 6)
+
+static uint64_t pte(uint64_t pa, uint64_t flags)
+{
+	return (pa >> 12) << 10 | flags;
+}
+
+/* Sv39, identity: 0x80000000-0x801fffff RWX in 4 KiB pages except DATA (read-only) and
+ * DATA + 4K (unmapped); tables at 0x80180000. */
+static void map_both(struct pair *p)
+{
+	const uint64_t root = H_RAM_BASE + 0x180000, l1 = root + 0x1000, l0 = root + 0x2000;
+	for (int i = 0; i < 2; i++) {
+		struct harness *h = p->h[i];
+		h_put64(h, root + 2 * 8, pte(l1, V_));
+		h_put64(h, l1, pte(l0, V_));
+		for (uint64_t k = 0; k < 512; k++) {
+			uint64_t pa = H_RAM_BASE + (k << 12), f = V_ | R_ | W_ | X_ | AD_;
+			if (pa == DATA)
+				f = V_ | R_ | AD_;
+			if (pa == DATA + 0x1000)
+				f = 0;
+			h_put64(h, l0 + 8 * k, pte(pa, f));
+		}
+		h->v->satp = (8ULL << 60) | (root >> 12);
+		rv_tlb_flush(h->v);
+	}
+}
+
+static void fault_case(struct pair *p, uint32_t faulting, uint64_t cause, uint64_t tval)
+{
+	static struct prog g, handler;
+	uint64_t regs[32] = {0};
+
+	g.len = 0;
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 1));
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 2));
+	put32(&g, e_s(OP_STORE, 3, 31, 18, 16)); /* a store that works (another page) */
+	put32(&g, faulting);
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 4)); /* never runs */
+	put_exit(&g, 0);
+	/* the handler reports scause, stval and sepc in s3, s4, s5 */
+	handler.len = 0;
+	put32(&handler, e_csrrs(19, 0x142, 0)); /* csrr s3, scause */
+	put32(&handler, e_csrrs(20, 0x143, 0)); /* csrr s4, stval */
+	put32(&handler, e_csrrs(21, 0x141, 0)); /* csrr s5, sepc */
+	put_exit(&handler, 0);
+	regs[9] = DATA;           /* s1: the read-only page */
+	regs[8] = DATA + 0x1000;  /* s0: the unmapped page */
+	regs[31] = DATA + 0x2000; /* writable */
+	load_both(p, &g, PC0, regs);
+	for (int i = 0; i < 2; i++)
+		h_put(p->h[i], STVEC, handler.buf, handler.len);
+	map_both(p);
+	run_both(p);
+	assert_true(same_state(p, "page fault"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 3);
+	assert_int_equal(p->h[1]->v->x[19], cause);
+	assert_int_equal(p->h[1]->v->x[20], tval);
+	assert_int_equal(p->h[1]->v->x[21], PC0 + 12);
+}
+
+static void test_page_faults(void **state)
+{
+	struct pair *p = *state;
+	/* sd s2, 8(s1): store to the read-only page */
+	fault_case(p, e_s(OP_STORE, 3, 9, 18, 8), RV_EXC_STORE_PAGE, DATA + 8);
+	/* lw a0, 4(s0): load from the unmapped page */
+	fault_case(p, e_i(OP_LOAD, 10, 2, 8, 4), RV_EXC_LOAD_PAGE, DATA + 0x1004);
+	/* ld a0, -4(s0): a load that crosses into the unmapped page */
+	fault_case(p, e_i(OP_LOAD, 10, 3, 8, -4), RV_EXC_LOAD_PAGE, DATA + 0x1000);
+}
+
+int main(void)
+{
+	if (!vcpu_jit_available()) {
+		printf("1..0 # SKIP no translator for this host\n");
+		return 0;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_buffer, setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
