@@ -131,6 +131,8 @@ void virtio_net_init(struct virtio_device *dev, struct net_backend *be);
  * init has disabled the kernel's own reboot). Returns 0, or -1 when the guest's driver is
  * not ready or has posted too few event buffers. */
 int virtio_input_ctrl_alt_del(struct virtio_mmio *t);
+/* The keyboard device, for a transport (the board's VM_DEVICE, and the unit tests). */
+void virtio_input_init(struct virtio_device *dev);
 /* Terminal input for the virtio console (hvc1 in a Linux guest, after the SBI's hvc0): the
  * bytes taken, 0 when the guest has no receive buffer ready. */
 size_t virtio_console_receive(struct virtio_mmio *t, const uint8_t *buf, size_t len);

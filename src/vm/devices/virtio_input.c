@@ -162,19 +162,11 @@ static void input_destroy(void *opaque)
 	free(opaque);
 }
 
-static int input_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+void virtio_input_init(struct virtio_device *dev)
 {
-	struct virtio_device d;
-	struct input *in;
+	struct input *in = xmalloc0(sizeof(*in));
 
-	(void)i;
-	(void)err;
-	if (!b->cfg->keyboard) {
-		*dev = virtio_mmio_create(NULL, b->ram, b->plic, vm_device_virtio_input.irq);
-		return 0;
-	}
-	in = xmalloc0(sizeof(*in));
-	d = (struct virtio_device){
+	*dev = (struct virtio_device){
 	    .device_id = VIRTIO_ID_INPUT,
 	    .num_queues = 2,
 	    .config = in->config,
@@ -184,6 +176,19 @@ static int input_board_create(const struct vm_board *b, unsigned i, void **dev, 
 	    .destroy = input_destroy,
 	    .config_write = input_config_write,
 	};
+}
+
+static int input_board_create(const struct vm_board *b, unsigned i, void **dev, berth_error_t *err)
+{
+	struct virtio_device d;
+
+	(void)i;
+	(void)err;
+	if (!b->cfg->keyboard) {
+		*dev = virtio_mmio_create(NULL, b->ram, b->plic, vm_device_virtio_input.irq);
+		return 0;
+	}
+	virtio_input_init(&d);
 	*dev = virtio_mmio_create(&d, b->ram, b->plic, vm_device_virtio_input.irq);
 	return 0;
 }
