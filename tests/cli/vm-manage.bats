@@ -121,6 +121,11 @@ last_count() {
 	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"not a valid name"* ]]
+	# its console is its own socket
+	run b vm run -d --console none --kernel "$KERNEL"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"--console: a managed VM's console is its own socket"* ]]
 	# a VM whose machine cannot start: the VM process's error, and nothing left
 	run b vm run -d --name broken --kernel /nonexistent
 	echo "$output"

@@ -286,7 +286,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *name = NULL, *managed = NULL;
+	const char *name = NULL, *managed = NULL, *console_opt = NULL;
 	bool detach = false;
 	int ready_fd = -1;
 	struct vm_config cfg = {.mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1};
@@ -338,6 +338,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 				goto out;
 			break;
 		case OPT_CONSOLE:
+			console_opt = optarg;
 			if (strcmp(optarg, "none") == 0) {
 				cfg.in_fd = cfg.out_fd = -1;
 				cfg.console_socket = NULL;
@@ -396,6 +397,12 @@ static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 	}
 	if (cfg.kernel == NULL) {
 		fprintf(stderr, PROG " run: --kernel is required (see berth vm --help)\n");
+		goto out;
+	}
+	if ((create || detach || managed != NULL) && console_opt != NULL) {
+		vm_fail("--console: a managed VM's console is its own socket (berth vm console), "
+		        "got \"%s\" with %s",
+		        console_opt, create ? "create" : "-d");
 		goto out;
 	}
 	if (create || detach) {
