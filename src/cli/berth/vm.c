@@ -65,6 +65,9 @@ static const char vm_usage_text[] =
     "  --name NAME         the managed VM's name (with -d, and for vm create)\n"
     "  -h, --help          this help\n"
     "\n"
+    "Managed VMs (-d): berth vm create, start, ls, inspect, logs, console, pause,\n"
+    "resume, stop, kill, rm (berth vm ls --help).\n"
+    "\n"
     "Exit status: 0 when the guest powers off, 2 when it reboots with --no-reboot,\n"
     "125 when berth itself fails (a bad argument, a file it cannot use).\n";
 
@@ -414,12 +417,12 @@ static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 	if (managed != NULL) {
 		/* the VM process of a managed VM (engine/vmm.h): its options are relative to
 		 * where it was created */
+		eng_open = true; /* engine_close() also after a failed engine_open() */
 		if (engine_open(&eng, root, &err) < 0 || vmm_enter_cwd(&eng, managed, &err) < 0) {
 			fprintf(stderr, PROG ": %s\n", err->msg);
 			berth_error_release(&err);
 			goto out;
 		}
-		eng_open = true;
 	}
 	if (vm_lease_addresses(&eng, root, &cfg, &eng_open, leased) < 0)
 		goto out;
