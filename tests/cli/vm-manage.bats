@@ -220,9 +220,22 @@ last_count() {
 	run b vm run -d --name s1 --kernel "$KERNEL" --initrd "$INITRD" --append "console=ttyS0 -- \"$COUNTER\""
 	[ "$status" -eq 0 ]
 	wait_log s1 "COUNT 2 "
+	# logs -f follows until the VM ends
+	b vm logs -f s1 >"$TMP/follow.log" &
+	fpid=$!
 	run b vm stop -t 60 s1
 	echo "$output"
 	[ "$status" -eq 0 ]
+	for i in $(seq 100); do
+		if ! kill -0 "$fpid" 2>/dev/null; then
+			break
+		fi
+		sleep 0.2
+	done
+	run kill -0 "$fpid"
+	[ "$status" -ne 0 ]
+	wait "$fpid"
+	grep -q "BERTH-GUEST-CTRLALTDEL powering off" "$TMP/follow.log"
 	run b vm logs s1
 	[[ "$output" == *"BERTH-GUEST-CTRLALTDEL powering off"* ]]
 	[[ "$output" == *"reboot: Power down"* ]]
