@@ -264,3 +264,18 @@ last_count() {
 	[ "$status" -eq 0 ]
 	[ "$(ls -A "$R/vms")" = "" ]
 }
+
+@test "vm manage: kill of a VM process that does not answer (stopped) ends it with SIGKILL" {
+	run b vm run -d --name k1 --kernel "$KERNEL" --initrd "$INITRD" --append "console=ttyS0 -- \"sleep 600\""
+	[ "$status" -eq 0 ]
+	pid=$(b vm inspect k1 | jq -r .pid)
+	kill -STOP "$pid"
+	run b vm kill k1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(vm_status k1)" = exited ]
+	b vm inspect k1 | jqe '.exit_code == 137'
+	[ ! -e "$R/vms/$(b vm inspect k1 | jq -r .id)/control.sock" ]
+	run b vm rm k1
+	[ "$status" -eq 0 ]
+}
