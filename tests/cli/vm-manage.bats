@@ -279,3 +279,34 @@ last_count() {
 	run b vm rm k1
 	[ "$status" -eq 0 ]
 }
+
+@test "vm manage: Ctrl-A x on the console powers the VM off and ends the console" {
+	run b vm run -d --name x1 --kernel "$KERNEL" --initrd "$INITRD" --append "console=ttyS0 -- \"sleep 600\""
+	[ "$status" -eq 0 ]
+	run python3 - "$BERTH" "$R" <<-'EOF'
+		import os, pty, select, sys
+		pid, fd = pty.fork()
+		if pid == 0:
+		    os.execv(sys.argv[1], ["berth", "--root", sys.argv[2], "vm", "console", "x1"])
+		os.write(fd, b"\x01x")
+		ended = False
+		while True:
+		    r, _, _ = select.select([fd], [], [], 60)
+		    if not r:
+		        break
+		    try:
+		        if not os.read(fd, 4096):
+		            ended = True
+		            break
+		    except OSError:
+		        ended = True
+		        break
+		if not ended:
+		    os.kill(pid, 9)  # ours, by pid
+		os.waitpid(pid, 0)
+		print("ended" if ended else "still running")
+	EOF
+	echo "$output"
+	[[ "$output" == *ended* ]]
+	wait_status x1 exited
+}
