@@ -25,6 +25,9 @@
  *                       command, `/bin/busybox sh -c "WORDS..."`, with busybox's applets
  *                       in /bin and a tmpfs on /tmp; print BERTH-GUEST-EXIT status=N and
  *                       power off
+ * Ctrl-Alt-Del (berth vm stop presses it on the virtio keyboard): init turns the kernel's
+ * own reboot off (RB_DISABLE_CAD, as busybox init does), so the kernel sends it SIGINT; init
+ * then prints BERTH-GUEST-CTRLALTDEL, syncs and powers off (busybox init's ctrlaltdel).
  * With a network card (eth0) and busybox, init first brings lo up and asks for eth0's
  * address by DHCP (busybox udhcpc with /etc/udhcpc/default.script, guest/udhcpc.script) and
  * prints BERTH-NET-UP or BERTH-NET-FAILED, unless the command line says berth.net=none.
@@ -45,6 +48,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -88,6 +92,18 @@ static void power(int how)
 	reboot(how);
 	for (;;)
 		pause();
+}
+
+/* SIGINT from the kernel's ctrl_alt_del(): only async-signal-safe calls */
+static void on_ctrl_alt_del(int sig)
+{
+	static const char msg[] = "BERTH-GUEST-CTRLALTDEL powering off\n";
+
+	(void)sig;
+	(void)!write(1, msg, sizeof(msg) - 1);
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(0);
 }
 
 static void read_file(const char *path, char *buf, size_t size)
@@ -432,6 +448,12 @@ int main(int argc, char **argv)
 			close(fd);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getpid() == 1) {
+		struct sigaction sa = {.sa_handler = on_ctrl_alt_del};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		reboot(RB_DISABLE_CAD);
+	}
 	(void)!write(1, BOOT_TIMER_MAGIC, sizeof(BOOT_TIMER_MAGIC) - 1);
 	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
 	read_file("/proc/uptime", up, sizeof(up));

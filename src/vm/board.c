@@ -9,8 +9,8 @@
 
 const struct vm_device *const vm_board_devices[] = {
     /* the PLIC first (the others raise interrupts on it), the CLINT next (it needs the harts) */
-    &vm_device_plic,   &vm_device_aclint, &vm_device_rtc,        &vm_device_uart,
-    &vm_device_syscon, &vm_device_virtio, &vm_device_boot_timer,
+    &vm_device_plic,   &vm_device_aclint, &vm_device_rtc,          &vm_device_uart,
+    &vm_device_syscon, &vm_device_virtio, &vm_device_virtio_input, &vm_device_boot_timer,
 };
 const unsigned vm_board_ndevices = sizeof(vm_board_devices) / sizeof(vm_board_devices[0]);
 

@@ -39,6 +39,7 @@ struct console {
 	unsigned hvc_port;       /* to this port of it (0: the console) */
 	void (*quit)(void *);
 	void *opaque;
+	int log_fd; /* a copy of all output (a managed VM's console.log), or -1 */
 };
 
 /* the saved terminal state, for the signal handler and atexit */
@@ -248,7 +249,7 @@ static struct console *console_new(void)
 {
 	struct console *c = xmalloc0(sizeof(*c));
 
-	c->in_fd = c->out_fd = c->listen_fd = c->client_fd = -1;
+	c->in_fd = c->out_fd = c->listen_fd = c->client_fd = c->log_fd = -1;
 	c->stop_pipe[0] = c->stop_pipe[1] = -1;
 	pthread_mutex_init(&c->out_lock, NULL);
 	pthread_mutex_init(&c->sink_lock, NULL);
@@ -349,6 +350,13 @@ void console_close(struct console *c)
 	free(c);
 }
 
+void console_set_log(struct console *c, int fd)
+{
+	pthread_mutex_lock(&c->out_lock);
+	c->log_fd = fd;
+	pthread_mutex_unlock(&c->out_lock);
+}
+
 void console_set_uart(struct console *c, struct uart *u)
 {
 	pthread_mutex_lock(&c->sink_lock);
@@ -388,6 +396,8 @@ void console_write(void *console, const uint8_t *buf, size_t len)
 	struct console *c = console;
 
 	pthread_mutex_lock(&c->out_lock);
+	if (c->log_fd >= 0)
+		(void)util_write_all(c->log_fd, buf, len);
 	if (c->listen_fd >= 0) {
 		if (c->client_fd >= 0)
 			console_send(c, buf, len);

@@ -22,6 +22,8 @@ struct console *console_open_socket(const char *path, berth_error_t *err);
 /* The same for another option (`what` names it in errors): --serial NAME=socket:PATH. */
 struct console *console_open_socket_as(const char *what, const char *path, berth_error_t *err);
 void console_close(struct console *c);
+/* Copy all output to fd too (not taken over; -1: no more), as written: a managed VM's log. */
+void console_set_log(struct console *c, int fd);
 /* Where input goes (NULL: dropped while the machine resets). */
 void console_set_uart(struct console *c, struct uart *u);
 /* Send input to this virtio-console instead (NULL: back to the UART). */

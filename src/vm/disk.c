@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,5 +90,83 @@ int vm_disk_open(const char *path, bool ro, berth_error_t *err)
 		    "--disk: `%s` is a %s image; berth vm uses raw disks (convert with "
 		    "qemu-img convert -O raw)",
 		    path, format);
+	return util_steal_fd(fd);
+}
+
+/* Copy [off, off + len) of in to the same place in out (copy_file_range: a reflink where the
+ * file system shares extents, an in-kernel copy elsewhere). */
+static int disk_copy_range(int in, int out, off_t off, off_t len)
+{
+	while (len > 0) {
+		loff_t a = off, b = off;
+		ssize_t n = copy_file_range(in, &a, out, &b, (size_t)len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* A temporary, already unlinked file: beside the image (where a reflink can share its
+ * extents), else in $TMPDIR or /var/tmp. */
+static int disk_tmpfile(const char *path)
+{
+	cleanup_free char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *tmp = getenv("TMPDIR");
+	int fd;
+
+	if (slash == NULL)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && tmp != NULL && *tmp == '/')
+		fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = open("/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	return fd;
+}
+
+int vm_disk_open_snapshot(const char *path, berth_error_t *err)
+{
+	cleanup_close int base = vm_disk_open(path, true, err);
+	cleanup_close int fd = -1;
+	off_t size, off = 0;
+
+	if (base < 0)
+		return -1;
+	size = lseek(base, 0, SEEK_END);
+	if (size < 0)
+		return berth_error(err, errno, "--disk: size of `%s`", path);
+	fd = disk_tmpfile(path);
+	if (fd < 0)
+		return berth_error(err, errno,
+		                   "--disk: `%s`,snapshot: cannot make a temporary file", path);
+	if (ftruncate(fd, size) < 0)
+		return berth_error(err, errno, "--disk: `%s`,snapshot: size the overlay", path);
+	/* the data extents only (a sparse image copies fast); a block device has no holes */
+	while (off < size) {
+		off_t data = lseek(base, off, SEEK_DATA), hole;
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole is left */
+		if (data < 0) {
+			data = off; /* no SEEK_DATA here: copy it all */
+			hole = size;
+		} else {
+			hole = lseek(base, data, SEEK_HOLE);
+			if (hole < 0 || hole > size)
+				hole = size;
+		}
+		if (disk_copy_range(base, fd, data, hole - data) < 0)
+			return berth_error(err, errno, "--disk: `%s`,snapshot: copy to the overlay",
+			                   path);
+		off = hole;
+	}
 	return util_steal_fd(fd);
 }

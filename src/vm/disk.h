@@ -25,4 +25,10 @@ const char *vm_disk_format(const unsigned char *head, size_t len);
  * lock, or the format found. */
 int vm_disk_open(const char *path, bool ro, berth_error_t *err);
 
+/* --disk FILE,snapshot: the image opened read-only (checked and shared-locked as for ro while
+ * it is read) and copied into a temporary, unlinked file (its data extents only, with
+ * copy_file_range: a reflink where the file system can) that the guest reads and writes;
+ * it goes with the fd. Returns the temporary file's fd, or -1 with *err set. */
+int vm_disk_open_snapshot(const char *path, berth_error_t *err);
+
 #endif

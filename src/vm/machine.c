@@ -75,6 +75,11 @@ struct machine {
 	int stop_status;
 	char *stop_msg;
 	int wake_fd;
+	/* a managed VM: pausing (on the machine's thread only) and the keyboard */
+	bool paused, ready_sent;
+	atomic_llong frozen_ns; /* while paused: when the pause began (else 0) */
+	atomic_llong paused_ns; /* time spent paused, which the guest does not see */
+	struct virtio_mmio *keyboard;
 };
 
 static atomic_int signal_wake_fd = -1;
@@ -200,11 +205,22 @@ static void on_sbi_reset(void *opaque, enum sbi_reset how, uint32_t reason)
 
 /* --- what the harts see ------------------------------------------------------------------ */
 
+/* The guest's clock: the host's monotonic time since launch, less the time spent paused (and
+ * standing still while paused), so a guest's timers see no jump across a pause. */
 static uint64_t machine_time(void *opaque)
 {
 	struct machine *m = opaque;
+	long long now = atomic_load(&m->frozen_ns);
 
-	return (uint64_t)(util_now_ns() - m->t0_ns) / (1000000000ull / VM_TIMEBASE_HZ);
+	if (now == 0)
+		now = util_now_ns();
+	return (uint64_t)(now - m->t0_ns - atomic_load(&m->paused_ns)) /
+	       (1000000000ull / VM_TIMEBASE_HZ);
+}
+
+uint64_t vm_guest_time(struct machine *m)
+{
+	return machine_time(m);
 }
 
 static int machine_mmio_read(void *opaque, uint64_t addr, unsigned size, uint64_t *val)
@@ -440,6 +456,8 @@ static int machine_build(struct machine *m, berth_error_t *err)
 				    (unsigned long long)(d->base + i * d->stride));
 			if (d == &vm_device_plic)
 				m->board.plic = dev;
+			else if (d == &vm_device_virtio_input)
+				m->keyboard = cfg->keyboard ? dev : NULL;
 			else if (d == &vm_device_uart)
 				uart = dev;
 			else if (d == &vm_device_virtio && i == cfg->ndisks + cfg->nnets + 1) {
@@ -458,10 +476,9 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	return 0;
 }
 
-static int machine_start(struct machine *m, berth_error_t *err)
+/* Start (again) the threads of every hart. */
+static int machine_run_harts(struct machine *m, berth_error_t *err)
 {
-	vcpu_start(m->harts[0], VM_RAM_BASE + VM_KERNEL_OFFSET,
-	           VM_RAM_BASE + m->cfg->mem - 0x200000);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		int r = pthread_create(&m->threads[i], NULL, hart_thread, m->harts[i]);
 		if (r != 0)
@@ -471,11 +488,85 @@ static int machine_start(struct machine *m, berth_error_t *err)
 	return 0;
 }
 
+static int machine_start(struct machine *m, berth_error_t *err)
+{
+	vcpu_start(m->harts[0], VM_RAM_BASE + VM_KERNEL_OFFSET,
+	           VM_RAM_BASE + m->cfg->mem - 0x200000);
+	if (machine_run_harts(m, err) < 0)
+		return -1;
+	if (m->cfg->managed != NULL && m->cfg->managed->ready_fd >= 0 && !m->ready_sent) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		(void)!write(m->cfg->managed->ready_fd, "ok", 2);
+		/* the reader sees the end: the fd becomes /dev/null (it may be stdout) */
+		if (null >= 0) {
+			dup2(null, m->cfg->managed->ready_fd);
+			close(null);
+		}
+		m->ready_sent = true;
+	}
+	return 0;
+}
+
+int vm_pause(struct machine *m)
+{
+	if (m->paused)
+		return 0;
+	atomic_store(&m->frozen_ns, util_now_ns());
+	/* the threads end (vcpu_run returns, the harts keep their state); kick all, then join */
+	for (unsigned i = 0; i < m->ncpus; i++)
+		if (m->running[i])
+			vcpu_kick(m->harts[i], VCPU_EXIT_SHUTDOWN);
+	for (unsigned i = 0; i < m->ncpus; i++) {
+		if (m->running[i]) {
+			pthread_join(m->threads[i], NULL);
+			m->running[i] = false;
+		}
+	}
+	m->paused = true;
+	return 0;
+}
+
+int vm_resume(struct machine *m)
+{
+	berth_error_t err = NULL;
+	long long frozen = atomic_load(&m->frozen_ns);
+
+	if (!m->paused)
+		return 0;
+	atomic_fetch_add(&m->paused_ns, util_now_ns() - frozen);
+	atomic_store(&m->frozen_ns, 0);
+	m->paused = false;
+	if (machine_run_harts(m, &err) < 0) {
+		machine_stop(m, STOP_ERROR, 1, err->msg);
+		berth_error_release(&err);
+		return -1;
+	}
+	return 0;
+}
+
+bool vm_paused(const struct machine *m)
+{
+	return m->paused;
+}
+
+int vm_powerdown(struct machine *m)
+{
+	return virtio_input_ctrl_alt_del(m->keyboard);
+}
+
+void vm_quit(struct machine *m)
+{
+	machine_stop(m, STOP_QUIT, 0, NULL);
+}
+
 /* Wait until something stops the machine; returns why. */
 static enum vm_stop machine_wait(struct machine *m)
 {
+	const struct vm_managed *mg = m->cfg->managed;
+
 	for (;;) {
-		struct pollfd p = {.fd = m->wake_fd, .events = POLLIN};
+		struct pollfd p[2] = {{.fd = m->wake_fd, .events = POLLIN},
+		                      {.fd = mg != NULL ? mg->control_fd : -1, .events = POLLIN}};
 		uint64_t v;
 		enum vm_stop stop;
 
@@ -501,8 +592,12 @@ static enum vm_stop machine_wait(struct machine *m)
 			return STOP_SIGNAL;
 		if (stop != STOP_NONE)
 			return stop;
-		if (poll(&p, 1, 200) > 0)
-			(void)!read(m->wake_fd, &v, sizeof(v));
+		if (poll(p, 2, 200) > 0) {
+			if (p[0].revents)
+				(void)!read(m->wake_fd, &v, sizeof(v));
+			if (p[1].revents && mg->control != NULL)
+				mg->control(mg->opaque, m);
+		}
 	}
 }
 
@@ -544,7 +639,7 @@ static int read_image(const char *path, const char *what, uint64_t max, char **o
 /* The argument of --disk or --share (`opt`): HEAD[,ro…], where ",," in HEAD stands for a
  * comma. *head is HEAD (newly allocated), *ro whether `ro` was given. */
 static int vm_parse_head_ro(const char *opt, const char *usage, const char *arg, char **head,
-                            bool *ro, berth_error_t *err)
+                            bool *ro, bool *snapshot, berth_error_t *err)
 {
 	size_t n = 0;
 	cleanup_free char *h = xmalloc0(strlen(arg) + 1);
@@ -569,10 +664,12 @@ static int vm_parse_head_ro(const char *opt, const char *usage, const char *arg,
 		size_t len = strcspn(o, ",");
 		if (len == 2 && memcmp(o, "ro", 2) == 0)
 			*ro = true;
+		else if (snapshot != NULL && len == 8 && memcmp(o, "snapshot", 8) == 0)
+			*snapshot = true;
 		else
-			return berth_error(err, 0,
-			                   "%s: unknown option \"%.*s\" in \"%s\" (accepted: ro)",
-			                   opt, (int)len, o, arg);
+			return berth_error(
+			    err, 0, "%s: unknown option \"%.*s\" in \"%s\" (accepted: %s)", opt,
+			    (int)len, o, arg, snapshot != NULL ? "ro, snapshot" : "ro");
 		p = o + len;
 	}
 	*head = util_steal_ptr(h);
@@ -583,7 +680,9 @@ int vm_parse_disk(const char *arg, struct vm_disk *out, berth_error_t *err)
 {
 	char *path;
 
-	if (vm_parse_head_ro("--disk", "FILE[,ro]", arg, &path, &out->ro, err) < 0)
+	out->snapshot = false;
+	if (vm_parse_head_ro("--disk", "FILE[,ro|,snapshot]", arg, &path, &out->ro, &out->snapshot,
+	                     err) < 0)
 		return -1;
 	out->path = path;
 	return 0;
@@ -596,7 +695,7 @@ int vm_parse_share(const char *arg, struct vm_share *out, berth_error_t *err)
 	char *colon, *tag;
 	bool ro;
 
-	if (vm_parse_head_ro("--share", usage, arg, &dir, &ro, err) < 0)
+	if (vm_parse_head_ro("--share", usage, arg, &dir, &ro, NULL, err) < 0)
 		return -1;
 	colon = strrchr(dir, ':');
 	if (colon == NULL || colon == dir || colon[1] == '\0')
@@ -697,7 +796,9 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	/* open and lock the disks once for the whole run (a reboot keeps them): a disk in
 	 * use or not raw fails here */
 	for (unsigned i = 0; i < cfg->ndisks; i++) {
-		m.disk_fds[i] = vm_disk_open(cfg->disks[i].path, cfg->disks[i].ro, err);
+		m.disk_fds[i] = cfg->disks[i].snapshot && !cfg->disks[i].ro
+		                    ? vm_disk_open_snapshot(cfg->disks[i].path, err)
+		                    : vm_disk_open(cfg->disks[i].path, cfg->disks[i].ro, err);
 		if (m.disk_fds[i] < 0)
 			goto out;
 	}
@@ -741,6 +842,8 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	} else {
 		m.con = console_open(cfg->in_fd, cfg->out_fd, on_quit, &m);
 	}
+	if (cfg->managed != NULL && cfg->managed->log_fd >= 0)
+		console_set_log(m.con, cfg->managed->log_fd);
 	for (unsigned i = 0; i < cfg->nserials && i < VM_MAX_SERIALS; i++) {
 		m.ports[i] = console_open_socket_as("--serial", cfg->serials[i].path, err);
 		if (m.ports[i] == NULL)

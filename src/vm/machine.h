@@ -35,6 +35,7 @@
 struct vm_disk {
 	const char *path;
 	bool ro;
+	bool snapshot; /* ,snapshot: writes go to a temporary overlay, discarded at exit */
 };
 
 /* --share HOSTDIR:TAG[,ro]: a host directory as virtio-9p */
@@ -47,6 +48,17 @@ struct vm_share {
 #define VM_MAX_SERIALS 3
 struct vm_serial {
 	const char *name, *path; /* one allocation: path points into name's buffer */
+};
+
+/* A managed VM (berth vm run -d, src/engine/vmm.c): the machine polls control_fd while the
+ * guest runs and, when it is readable, calls control(opaque, m) on the machine's own thread,
+ * where vm_pause() and the others below may be called. ready_fd (>= 0) gets "ok" and is
+ * closed once the harts run; log_fd (>= 0) gets a copy of all console output. */
+struct machine;
+struct vm_managed {
+	int control_fd, ready_fd, log_fd;
+	void (*control)(void *opaque, struct machine *m);
+	void *opaque;
 };
 
 struct vm_config {
@@ -66,6 +78,8 @@ struct vm_config {
 	const char *console_socket; /* --console socket:PATH: instead of in_fd, out_fd */
 	struct vm_serial serials[VM_MAX_SERIALS];
 	unsigned nserials;
+	const struct vm_managed *managed; /* NULL: a foreground VM */
+	bool keyboard; /* the virtio-input keyboard for Ctrl-Alt-Del (managed VMs) */
 };
 
 /* Exit statuses of vm_run() */
@@ -100,6 +114,18 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err);
 
 /* Whether --accel jit exists on this host (an x86-64 translator). */
 bool vm_jit_available(void);
+/* Control of a running machine, from vm_managed.control only (the machine's thread).
+ * vm_pause() stops every hart (their threads end; their state stays) and freezes the guest's
+ * time: `time` and mtime do not advance while paused, so the guest's timers do not jump
+ * after vm_resume(). vm_powerdown() presses Ctrl-Alt-Del on the keyboard (-1 when there is
+ * none or the guest's driver is not ready). vm_quit() stops the machine (status 0). */
+int vm_pause(struct machine *m);
+int vm_resume(struct machine *m);
+bool vm_paused(const struct machine *m);
+int vm_powerdown(struct machine *m);
+void vm_quit(struct machine *m);
+/* The guest's time in timebase ticks (frozen while paused). */
+uint64_t vm_guest_time(struct machine *m);
 
 /* --- pieces, exposed for the unit tests ------------------------------------------------ */
 

@@ -111,3 +111,24 @@ bg_end() {
 	# the image is left as it was
 	[ "$(od -An -tx1 -j64 -N4 "$TMP/disk.img" | tr -d ' ')" = 7f10dabe ]
 }
+
+@test "vm disk: ,snapshot: the guest writes (and reads back across a reboot) but the image stays as it was" {
+	truncate -s 8M "$TMP/base.img"
+	printf 'BERTH-DISK-MARKER-%s\n' "$$" | dd of="$TMP/base.img" conv=notrunc status=none
+	cp --sparse=always "$TMP/base.img" "$TMP/base.orig"
+	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
+		--disk "$TMP/base.img,snapshot" --append "console=ttyS0 berth.test=disk" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c "disk marker: BERTH-DISK-MARKER-$$" <<<"$output")" -eq 2 ]
+	[[ "$output" == *"disk written, rebooting"* ]]
+	[[ "$output" == *"disk readback: BERTH-WRITTEN before reboot"* ]]
+	# the writes went to the overlay, gone with the VM
+	cmp "$TMP/base.img" "$TMP/base.orig"
+	# and the base is not locked for writing by a snapshot user: a second VM shares it
+	bg_start --disk "$TMP/base.img,snapshot"
+	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" \
+		--disk "$TMP/base.img,snapshot" --append "console=ttyS0" </dev/null
+	[ "$status" -eq 0 ]
+	bg_end
+}

@@ -203,7 +203,7 @@ vmcmd() {
 	bad "--disk: \`$TMP/fifo\` is not a regular file or block device" \
 		--kernel "$KERNEL" --disk "$TMP/fifo,ro"
 	truncate -s 1M "$TMP/disk.img"
-	bad "--disk: unknown option \"rw\" in \"$TMP/disk.img,rw\" (accepted: ro)" \
+	bad "--disk: unknown option \"rw\" in \"$TMP/disk.img,rw\" (accepted: ro, snapshot)" \
 		--kernel "$KERNEL" --disk "$TMP/disk.img,rw"
 	bad '--disk: unknown option "cache=none"' --kernel "$KERNEL" --disk "$TMP/disk.img,ro,cache=none"
 }

@@ -2,7 +2,10 @@
 /* `berth vm run`: boot a Linux kernel on berth's emulated RISC-V machine. */
 #include "commands.h"
 #include "engine/engine.h"
+#include "engine/vmm.h"
 #include "error.h"
+#include "util.h"
+#include "vmcli.h"
 #include "vm/machine.h"
 
 #include <errno.h>
@@ -59,7 +62,13 @@ static const char vm_usage_text[] =
     "                      default on x86-64 hosts) or the interpreter (interp)\n"
     "  --no-reboot         exit with status 2 when the guest reboots\n"
     "  --boot-time         report the time from launch to the guest's init\n"
+    "  -d, --detach        run in the background as a managed VM (prints its id;\n"
+    "                      see berth vm ls, console, stop, rm and docs/vm.md)\n"
+    "  --name NAME         the managed VM's name (with -d, and for vm create)\n"
     "  -h, --help          this help\n"
+    "\n"
+    "Managed VMs (-d): berth vm create, start, ls, inspect, logs, console, pause,\n"
+    "resume, stop, kill, rm (berth vm ls --help).\n"
     "\n"
     "Exit status: 0 when the guest powers off, 2 when it reboots with --no-reboot,\n"
     "125 when berth itself fails (a bad argument, a file it cannot use).\n";
@@ -216,7 +225,34 @@ static void vm_release_leases(struct engine *e, bool leased[VM_MAX_NETS])
 	}
 }
 
-static int vm_cmd_run(const char *root, int argc, char **argv)
+/* The `vm run` options a managed VM is started with: argv[1..] less -d and --name (every
+ * long option but the flags takes a value, which is kept with it). */
+static char **vm_managed_args(int argc, char **argv, size_t *n)
+{
+	static const char *const flags[] = {"--no-reboot", "--boot-time", "--detach", "-d"};
+	char **out = xmalloc0(((size_t)argc + 1) * sizeof(char *));
+
+	*n = 0;
+	for (int i = 1; i < argc; i++) {
+		bool flag = strncmp(argv[i], "--", 2) != 0 || strchr(argv[i], '=') != NULL;
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			flag = flag || strcmp(argv[i], flags[k]) == 0;
+		if (strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--detach") == 0 ||
+		    strncmp(argv[i], "--name=", 7) == 0)
+			continue;
+		if (strcmp(argv[i], "--name") == 0) {
+			i++;
+			continue;
+		}
+		out[(*n)++] = argv[i];
+		if (!flag && i + 1 < argc)
+			out[(*n)++] = argv[++i];
+	}
+	return out;
+}
+
+/* create: record a managed VM (never started here) */
+static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 {
 	enum {
 		OPT_KERNEL = 256,
@@ -232,6 +268,9 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 		OPT_CONSOLE,
 		OPT_SERIAL,
 		OPT_ACCEL,
+		OPT_NAME,
+		OPT_MANAGED,
+		OPT_READY_FD,
 	};
 	static const struct option opts[] = {
 	    {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -246,10 +285,17 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"managed", required_argument, NULL, OPT_MANAGED},
+	    {"ready-fd", required_argument, NULL, OPT_READY_FD},
 	    {"accel", required_argument, NULL, OPT_ACCEL},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *name = NULL, *managed = NULL, *console_opt = NULL;
+	bool detach = false;
+	int ready_fd = -1;
 	struct vm_config cfg = {
 	    .mem = VM_DEFAULT_MEM, .cpus = 1, .in_fd = 0, .out_fd = 1, .jit = vm_jit_available()};
 	struct engine eng = {.lock_fd = -1};
@@ -260,8 +306,20 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 	unsigned long n;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "h", opts, vm_usage_text, &err)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hd", opts, vm_usage_text, &err)) != -1) {
 		switch (c) {
+		case 'd':
+			detach = true;
+			break;
+		case OPT_NAME:
+			name = optarg;
+			break;
+		case OPT_MANAGED:
+			managed = optarg;
+			break;
+		case OPT_READY_FD:
+			ready_fd = atoi(optarg);
+			break;
 		case OPT_KERNEL:
 			cfg.kernel = optarg;
 			break;
@@ -288,6 +346,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 				goto out;
 			break;
 		case OPT_CONSOLE:
+			console_opt = optarg;
 			if (strcmp(optarg, "none") == 0) {
 				cfg.in_fd = cfg.out_fd = -1;
 				cfg.console_socket = NULL;
@@ -361,10 +420,35 @@ static int vm_cmd_run(const char *root, int argc, char **argv)
 		fprintf(stderr, PROG " run: --kernel is required (see berth vm --help)\n");
 		goto out;
 	}
+	if ((create || detach || managed != NULL) && console_opt != NULL) {
+		vm_fail("--console: a managed VM's console is its own socket (berth vm console), "
+		        "got \"%s\" with %s",
+		        console_opt, create ? "create" : "-d");
+		goto out;
+	}
+	if (create || detach) {
+		size_t nargs;
+		cleanup_free char **args = vm_managed_args(argc, argv, &nargs);
+		status = vmm_cli_detach(root, name, args, nargs, !create);
+		goto out;
+	}
+	if (managed != NULL) {
+		/* the VM process of a managed VM (engine/vmm.h): its options are relative to
+		 * where it was created */
+		eng_open = true; /* engine_close() also after a failed engine_open() */
+		if (engine_open(&eng, root, &err) < 0 || vmm_enter_cwd(&eng, managed, &err) < 0) {
+			fprintf(stderr, PROG ": %s\n", err->msg);
+			berth_error_release(&err);
+			goto out;
+		}
+	}
 	if (vm_lease_addresses(&eng, root, &cfg, &eng_open, leased) < 0)
 		goto out;
 	fflush(stdout);
-	status = vm_run(&cfg, &err);
+	if (managed != NULL)
+		status = vmm_serve(&eng, managed, &cfg, ready_fd, &err);
+	else
+		status = vm_run(&cfg, &err);
 	if (status < 0) {
 		fprintf(stderr, PROG ": %s\n", err != NULL ? err->msg : "unknown error");
 		berth_error_release(&err);
@@ -397,7 +481,9 @@ int cmd_vm(const char *root, int argc, char **argv)
 		vm_usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "run") == 0)
-		return vm_cmd_run(root, argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "create") == 0)
+		return vm_cmd_run(root, argc - 1, argv + 1, strcmp(argv[1], "create") == 0);
+	if (vmm_cli_has(argv[1]))
+		return vmm_cli(root, argc - 1, argv + 1);
 	return vm_fail("unknown command \"%s\" (see berth vm --help)", argv[1]);
 }

@@ -100,7 +100,7 @@ struct vm_device {
 extern const struct vm_device *const vm_board_devices[];
 extern const unsigned vm_board_ndevices;
 extern const struct vm_device vm_device_plic, vm_device_aclint, vm_device_uart, vm_device_rtc,
-    vm_device_syscon, vm_device_boot_timer, vm_device_virtio;
+    vm_device_syscon, vm_device_boot_timer, vm_device_virtio, vm_device_virtio_input;
 
 /* --- PLIC (sifive,plic-1.0.0): 96 sources, contexts 2*hart (M) and 2*hart+1 (S) ------- */
 #define PLIC_NUM_SOURCES  96

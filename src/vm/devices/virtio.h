@@ -29,7 +29,8 @@ enum {
 	VIRTIO_ID_BLOCK = 2,
 	VIRTIO_ID_CONSOLE = 3,
 	VIRTIO_ID_RNG = 4,
-	VIRTIO_ID_9P = 9
+	VIRTIO_ID_9P = 9,
+	VIRTIO_ID_INPUT = 18
 };
 
 struct virtio_mmio;
@@ -48,6 +49,9 @@ struct virtio_device {
 	void (*destroy)(void *opaque);
 	/* Optional: called once the transport exists, for devices fed from host threads. */
 	void (*start)(void *opaque, struct virtio_mmio *t);
+	/* Optional: the driver wrote size bytes (val) at off in the config space (bounded by
+	 * the transport to config_size). Called with the transport locked. NULL: read-only. */
+	void (*config_write)(void *opaque, uint64_t off, unsigned size, uint64_t val);
 };
 
 /* dev NULL: an empty slot (device id 0), as QEMU virt has. The transport takes dev over. */
@@ -122,6 +126,13 @@ size_t virtio_console_port_receive(struct virtio_mmio *t, unsigned port, const u
 struct net_backend;
 /* A network card on back end be (not taken over: it outlives the card). */
 void virtio_net_init(struct virtio_device *dev, struct net_backend *be);
+/* virtio-input keyboard (virtio_input.c, its own VM_DEVICE): press and release Ctrl-Alt-Del,
+ * which a Linux guest's keyboard handler turns into ctrl_alt_del() (SIGINT to init once
+ * init has disabled the kernel's own reboot). Returns 0, or -1 when the guest's driver is
+ * not ready or has posted too few event buffers. */
+int virtio_input_ctrl_alt_del(struct virtio_mmio *t);
+/* The keyboard device, for a transport (the board's VM_DEVICE, and the unit tests). */
+void virtio_input_init(struct virtio_device *dev);
 /* Terminal input for the virtio console (hvc1 in a Linux guest, after the SBI's hvc0): the
  * bytes taken, 0 when the guest has no receive buffer ready. */
 size_t virtio_console_receive(struct virtio_mmio *t, const uint8_t *buf, size_t len);

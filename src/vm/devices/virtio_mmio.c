@@ -293,8 +293,17 @@ int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 	uint32_t v = (uint32_t)val;
 	struct virtq *q;
 
-	if (off >= VM_CONFIG)
-		return 0; /* config space is read-only for our devices */
+	if (off >= VM_CONFIG) {
+		/* read-only but for devices with a config_write (virtio-input's select) */
+		off -= VM_CONFIG;
+		if (t->dev.config_write == NULL || off > t->dev.config_size ||
+		    size > t->dev.config_size - off)
+			return 0;
+		pthread_mutex_lock(&t->lock);
+		t->dev.config_write(t->dev.opaque, off, size, val);
+		pthread_mutex_unlock(&t->lock);
+		return 0;
+	}
 	if (size != 4)
 		return -1;
 	pthread_mutex_lock(&t->lock);

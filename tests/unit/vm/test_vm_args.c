@@ -274,11 +274,21 @@ static void test_parse_disk(void **state)
 	disk_ok("disk.img,ro", "disk.img", true);
 	disk_ok("a,,b.img", "a,b.img", false);
 	disk_ok("a,,b.img,ro", "a,b.img", true);
-	disk_bad("disk.img,rw", "--disk: unknown option \"rw\" in \"disk.img,rw\" (accepted: ro)");
+	{
+		struct vm_disk d = {0};
+		berth_error_t err = NULL;
+		assert_int_equal(vm_parse_disk("a,,b.img,snapshot", &d, &err), 0);
+		assert_string_equal(d.path, "a,b.img");
+		assert_true(d.snapshot);
+		assert_false(d.ro);
+		free((char *)d.path);
+	}
+	disk_bad("disk.img,rw",
+	         "--disk: unknown option \"rw\" in \"disk.img,rw\" (accepted: ro, snapshot)");
 	disk_bad("disk.img,ro,cache=none", "unknown option \"cache=none\"");
 	disk_bad("disk.img,", "unknown option \"\"");
-	disk_bad("", "--disk: expected FILE[,ro]");
-	disk_bad(",ro", "--disk: expected FILE[,ro]");
+	disk_bad("", "--disk: expected FILE[,ro|,snapshot]");
+	disk_bad(",ro", "--disk: expected FILE[,ro|,snapshot]");
 }
 
 int main(void)

@@ -37,8 +37,8 @@ static void test_declarations(void **state)
 			assert_int_equal(vm_bus_add(&bus, d, i, NULL), 0);
 	}
 	assert_int_equal(bus.n, n);
-	/* PLIC, CLINT, UART, RTC, syscon, boot timer and eight virtio slots */
-	assert_int_equal(n, 6 + VM_VIRTIO_SLOTS);
+	/* PLIC, CLINT, UART, RTC, syscon, boot timer, eight virtio slots and the keyboard's */
+	assert_int_equal(n, 7 + VM_VIRTIO_SLOTS);
 }
 
 static unsigned reads, writes;

@@ -361,6 +361,75 @@ static void test_rng(void **state)
 	fix_free(f);
 }
 
+/* virtio-input: the config space answers select/subsel; Ctrl-Alt-Del is eight events in
+ * eight buffers, all of them or none. */
+static void test_input(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	struct virtio_device d;
+	uint64_t v;
+	uint32_t id, len;
+	uint16_t ev[4];
+
+	virtio_input_init(&d);
+	f->t = virtio_mmio_create(&d, &f->ram, f->plic, 1);
+	assert_int_equal(rd(f, 0x008), 18); /* DeviceID */
+	/* ID_NAME */
+	assert_int_equal(virtio_mmio_write(f->t, 0x100, 1, 0x01), 0);
+	assert_int_equal(virtio_mmio_write(f->t, 0x101, 1, 0), 0);
+	assert_int_equal(virtio_mmio_read(f->t, 0x102, 1, &v), 0);
+	assert_int_equal(v, strlen("berth power keyboard"));
+	assert_int_equal(virtio_mmio_read(f->t, 0x108, 4, &v), 0);
+	assert_memory_equal(&v, "bert", 4);
+	/* EV_BITS for EV_KEY: Left Ctrl (29), Left Alt (56), Delete (111) */
+	assert_int_equal(virtio_mmio_write(f->t, 0x100, 2, 0x0111), 0);
+	assert_int_equal(virtio_mmio_read(f->t, 0x102, 1, &v), 0);
+	assert_int_equal(v, 14);
+	assert_int_equal(virtio_mmio_read(f->t, 0x108 + 29 / 8, 1, &v), 0);
+	assert_true(v & (1u << (29 % 8)));
+	assert_int_equal(virtio_mmio_read(f->t, 0x108 + 111 / 8, 1, &v), 0);
+	assert_true(v & (1u << (111 % 8)));
+	/* EV_BITS for EV_REL (2) and an unknown select: size 0; the driver cannot write size,
+	 * nor past the config space */
+	assert_int_equal(virtio_mmio_write(f->t, 0x101, 1, 2), 0);
+	assert_int_equal(virtio_mmio_read(f->t, 0x102, 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(virtio_mmio_write(f->t, 0x100, 1, 0x7f), 0);
+	assert_int_equal(virtio_mmio_read(f->t, 0x102, 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(virtio_mmio_write(f->t, 0x102, 1, 99), 0);
+	assert_int_equal(virtio_mmio_read(f->t, 0x102, 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(virtio_mmio_write(f->t, 0x100 + 4000, 4, 1), 0);
+	/* the driver not ready: refused */
+	assert_int_equal(virtio_input_ctrl_alt_del(f->t), -1);
+	driver_init(f, 1ull << VIRTIO_F_VERSION_1, true);
+	/* seven buffers are too few: none is used */
+	for (unsigned i = 0; i < 7; i++) {
+		set_desc(f, i, RAM_BASE + DATA + 8 * i, 8, VIRTQ_DESC_F_WRITE, 0);
+		offer(f, (uint16_t)i);
+	}
+	assert_int_equal(virtio_input_ctrl_alt_del(f->t), -1);
+	memcpy(&ev[0], f->mem + USED + 2, 2);
+	assert_int_equal(ev[0], 0);
+	set_desc(f, 7, RAM_BASE + DATA + 56, 8, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 7);
+	assert_int_equal(virtio_input_ctrl_alt_del(f->t), 0);
+	memcpy(&ev[0], f->mem + USED + 2, 2);
+	assert_int_equal(ev[0], 8);
+	used(f, 2, &id, &len);
+	assert_int_equal(len, 8);
+	memcpy(ev, f->mem + DATA + 8 * id, 8);
+	assert_int_equal(ev[0], 1);   /* EV_KEY */
+	assert_int_equal(ev[1], 111); /* KEY_DELETE */
+	assert_int_equal(ev[2], 1);   /* pressed */
+	used(f, 7, &id, &len);
+	memcpy(ev, f->mem + DATA + 8 * id, 8);
+	assert_int_equal(ev[0], 0); /* EV_SYN */
+	fix_free(f);
+}
+
 static void sink(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct fix *f = opaque;
@@ -679,6 +748,7 @@ int main(void)
 	    cmocka_unit_test(test_queue_outside_ram),
 	    cmocka_unit_test(test_empty_slot),
 	    cmocka_unit_test(test_rng),
+	    cmocka_unit_test(test_input),
 	    cmocka_unit_test(test_console),
 	    cmocka_unit_test(test_console_input),
 	    cmocka_unit_test(test_console_control),

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Managed VMs (`berth vm run -d`, `vm create`, `vm ls` …): each VM is a directory
+ * ROOT/vms/ID (0700) beside the containers' with
+ *   vm.json       the record: id, name, created, cwd, the `vm run` options (args), status
+ *                 (created, running, paused, exited), pid and its start time, exit code
+ *   console.log   everything the guest wrote to its consoles
+ *   console.sock  the serial console (one user at a time; `berth vm console`)
+ *   control.sock  the control socket (docs/vm.md: one JSON request a connection, one answer)
+ *   vmm.log       the VM process's own messages (stderr)
+ * The VM process is `berth vm run --managed ID --ready-fd 1 ARGS…` (stdout: the
+ * ready pipe), started in its own
+ * session (double fork, exec) so it survives the command that started it; it serves the
+ * control socket from the machine's thread (machine.h, vm_managed). The CLI reaches a
+ * running VM only through its control and console sockets. */
+#ifndef BERTH_ENGINE_VMM_H
+#define BERTH_ENGINE_VMM_H
+
+#include "engine.h"
+#include "error.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct vm_config;
+
+/* A new VM record (status created) named `name` (NULL: vm-ID6) with the `vm run` options
+ * args[0..nargs) (the VM is started with them, from the current directory). *id: its id
+ * (malloc'd). A name in use or not valid: -1 with *err. */
+int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, char **id,
+               berth_error_t *err);
+/* Start a created or exited VM: returns once the guest's harts run (0), or -1 with the VM
+ * process's own error in *err. */
+int vmm_start(struct engine *e, const char *ref, berth_error_t *err);
+/* The id of the VM named ref, or with that id or unique id prefix. -1: "no such VM". */
+int vmm_resolve(struct engine *e, const char *ref, char **id, berth_error_t *err);
+/* Records (status checked against the process), oldest first; all: exited ones too. */
+int vmm_list(struct engine *e, bool all, json_t **out, berth_error_t *err);
+int vmm_inspect(struct engine *e, const char *ref, json_t **out, berth_error_t *err);
+/* One control request, {"execute": command}; *ret (may be NULL) gets the "return" object. */
+int vmm_request(struct engine *e, const char *ref, const char *command, json_t **ret,
+                berth_error_t *err);
+/* A graceful power-off (Ctrl-Alt-Del), then after timeout_s seconds a hard stop. */
+int vmm_stop(struct engine *e, const char *ref, int timeout_s, berth_error_t *err);
+/* A hard stop: quit over the control socket, else SIGKILL. */
+int vmm_kill(struct engine *e, const char *ref, berth_error_t *err);
+/* Remove a VM; a running one only with force (killed first). */
+int vmm_rm(struct engine *e, const char *ref, bool force, berth_error_t *err);
+/* The console's output so far; follow: and what comes until the VM ends. */
+int vmm_logs(struct engine *e, const char *ref, bool follow, int out_fd, berth_error_t *err);
+/* Attach the terminal to the VM's serial console: Ctrl-A d detaches, Ctrl-A x powers the
+ * machine off (quit), Ctrl-A Ctrl-A sends a Ctrl-A. Returns when detached or the VM ends. */
+int vmm_console(struct engine *e, const char *ref, int in_fd, int out_fd, berth_error_t *err);
+
+/* The VM process (`vm run --managed ID`): run the machine of cfg as VM id, serving its
+ * control socket, console socket and log; ready_fd gets "ok" once the guest runs. Returns
+ * vm_run()'s status, or -1 with *err. */
+int vmm_serve(struct engine *e, const char *id, struct vm_config *cfg, int ready_fd,
+              berth_error_t *err);
+/* The VM process changes to the directory `vm create` ran in (relative option paths). */
+int vmm_enter_cwd(struct engine *e, const char *id, berth_error_t *err);
+
+/* shared by vmm.c and vmmctl.c */
+int vmm_load(struct engine *e, const char *id, json_t **rec, berth_error_t *err);
+int vmm_save(struct engine *e, const char *id, json_t *rec, berth_error_t *err);
+/* The start time of process pid (/proc/PID/stat), 0 when there is none. */
+unsigned long long vmm_proc_start(int pid);
+/* "/proc/self/fd/N/NAME" for a socket in the VM's directory (short, whatever ROOT is); *dirfd
+ * must stay open while the path is used. */
+int vmm_sock_path(struct engine *e, const char *id, const char *name, int *dirfd, char path[64],
+                  berth_error_t *err);
+
+#endif
