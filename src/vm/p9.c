@@ -5,7 +5,13 @@
  * root, absolute symlinks land inside it, and a directory the host moves out of the share is
  * no longer reachable through a fid that walked to it. Names a request adds (create, mkdir,
  * rename, ...) must be one component: no `/`, not `.` or `..`. Device nodes are neither
- * created nor opened, and set-user/group-id bits are never set on the host. */
+ * created nor opened, and set-user/group-id bits are never set on the host.
+ *
+ * Owners: a fid carries the user its attach named (n_uname: Linux's default access=user
+ * attaches once per user), and what a request creates (lcreate, mkdir, symlink, mknod) is
+ * given that user and the request's group, as QEMU's security_model=passthrough does, when
+ * berth may (it runs as root); otherwise, or when the host refuses, it stays the user's
+ * running berth (QEMU's security_model=none). */
 
 #include "p9.h"
 #include "util.h"
@@ -78,6 +84,9 @@ enum {
 #define P9_DOTL_SYNC      04000000
 #define P9_AT_REMOVEDIR   0x200
 
+/* Tattach's n_uname when the client names no user */
+#define P9_NONUNAME 0xffffffffu
+
 /* Tsetattr valid bits */
 #define P9_ATTR_MODE      1u
 #define P9_ATTR_UID       2u
@@ -109,6 +118,7 @@ struct p9_fid {
 	char *path;             /* inside the share, no leading or trailing '/', "" for the root */
 	int fd;                 /* after Tlopen/Tlcreate, else -1 */
 	struct p9_xattr *xattr; /* an xattr fid, else NULL */
+	uint32_t uid;           /* the attach's n_uname (P9_NONUNAME: none), walked fids too */
 	struct p9_fid *next;
 };
 
@@ -116,6 +126,7 @@ struct p9_server {
 	int root; /* O_PATH fd of the shared directory */
 	dev_t root_dev;
 	bool ro;
+	bool chown; /* berth may give what the guest makes to its users (it runs as root) */
 	uint32_t msize;
 	unsigned nfids;
 	struct p9_fid *fids[FID_BUCKETS];
@@ -305,6 +316,7 @@ static struct p9_fid *fid_new(struct p9_server *s, uint32_t num, char *path)
 	f->num = num;
 	f->path = path;
 	f->fd = -1;
+	f->uid = P9_NONUNAME;
 	f->next = s->fids[num % FID_BUCKETS];
 	s->fids[num % FID_BUCKETS] = f;
 	s->nfids++;
@@ -343,6 +355,18 @@ static void fid_clear(struct p9_server *s)
 		}
 	}
 	s->nfids = 0;
+}
+
+/* What a request made (dfd + name, or the fd itself with name "") goes to the fid's user
+ * and the request's group, when berth may give files away (root) and the guest named a
+ * user; the host refusing (a file system without owners) leaves it to berth's user. */
+static void owner_set(const struct p9_server *s, int dfd, const char *name, uint32_t uid,
+                      uint32_t gid)
+{
+	if (!s->chown || uid == P9_NONUNAME)
+		return;
+	(void)!fchownat(dfd, name, (uid_t)uid, gid == P9_NONUNAME ? (gid_t)-1 : (gid_t)gid,
+	                AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH));
 }
 
 /* --- paths inside the share ---------------------------------------------------------- */
@@ -608,6 +632,7 @@ static int do_xattrwalk(struct p9_req *r)
 		free(x);
 		return EMFILE;
 	}
+	nf->uid = f->uid;
 	nf->xattr = x;
 	out_u64(r->o, x->len);
 	return 0;
@@ -728,20 +753,24 @@ static int do_attach(struct p9_req *r)
 	uint32_t fid = in_u32(r->in);
 	char name[256];
 	struct stat st;
+	struct p9_fid *f;
+	uint32_t uid;
 	int fd;
 
 	(void)in_u32(r->in);               /* afid: no authentication */
 	in_str(r->in, name, sizeof(name)); /* uname */
 	in_str(r->in, name, sizeof(name)); /* aname: the share has one tree */
-	(void)in_u32(r->in);               /* n_uname */
+	uid = in_u32(r->in);               /* n_uname: whose requests these are */
 	if (r->in->bad)
 		return EINVAL;
 	fd = open_nofollow(r->s, "", &st);
 	if (fd < 0)
 		return errno;
 	close(fd);
-	if (fid_new(r->s, fid, xstrdup("")) == NULL)
+	f = fid_new(r->s, fid, xstrdup(""));
+	if (f == NULL)
 		return EBADF;
+	f->uid = uid;
 	struct p9_qid q = qid_of(r->s, &st);
 	out_qid(r->o, &q);
 	return 0;
@@ -804,8 +833,11 @@ static int do_walk(struct p9_req *r)
 		if (newfidn == fidn) {
 			free(f->path);
 			f->path = util_steal_ptr(path);
-		} else if (fid_new(r->s, newfidn, util_steal_ptr(path)) == NULL) {
-			return EMFILE;
+		} else {
+			struct p9_fid *nf = fid_new(r->s, newfidn, util_steal_ptr(path));
+			if (nf == NULL)
+				return EMFILE;
+			nf->uid = f->uid;
 		}
 	}
 	out_u16(r->o, (uint16_t)done);
@@ -864,13 +896,13 @@ static int do_lcreate(struct p9_req *r)
 	cleanup_free char *path = NULL;
 	cleanup_close int pfd = -1;
 	struct stat st;
-	uint32_t pflags, mode;
+	uint32_t pflags, mode, gid;
 	int flags, fd;
 
 	in_str(r->in, name, sizeof(name));
 	pflags = in_u32(r->in);
 	mode = in_u32(r->in);
-	(void)in_u32(r->in); /* gid: files belong to the user running berth */
+	gid = in_u32(r->in);
 	if (r->in->bad)
 		return EINVAL;
 	if (f == NULL || f->xattr != NULL)
@@ -887,6 +919,8 @@ static int do_lcreate(struct p9_req *r)
 	/* a new regular file, opened for I/O as it is made (O_EXCL: never through a symlink,
 	 * never an existing device or FIFO) */
 	fd = p9_openat2(r->s, path, flags | O_CREAT | O_EXCL | O_NOCTTY, mode & 0777);
+	if (fd >= 0)
+		owner_set(r->s, fd, "", f->uid, gid);
 	if (fd < 0 && errno == EEXIST && !(pflags & P9_DOTL_EXCL)) {
 		/* it exists: open it as Tlopen does (regular files only, never a symlink) */
 		pfd = p9_openat2(r->s, path, O_PATH | O_NOFOLLOW, 0);
@@ -1160,16 +1194,17 @@ static int do_mkdir(struct p9_req *r)
 	struct p9_fid *d = fid_get(r->s, in_u32(r->in));
 	char name[NAME_MAX + 1];
 	cleanup_close int dfd = -1;
-	uint32_t mode;
+	uint32_t mode, gid;
 	int e;
 
 	in_str(r->in, name, sizeof(name));
 	mode = in_u32(r->in);
-	(void)in_u32(r->in); /* gid */
+	gid = in_u32(r->in);
 	if ((e = dir_and_name(r, d, name, &dfd)) != 0)
 		return e;
 	if (mkdirat(dfd, name, mode & 01777) < 0)
 		return errno;
+	owner_set(r->s, dfd, name, d->uid, gid);
 	return reply_qid_at(r, dfd, name);
 }
 
@@ -1179,17 +1214,19 @@ static int do_symlink(struct p9_req *r)
 	char name[NAME_MAX + 1];
 	cleanup_free char *target = xmalloc0(PATH_MAX);
 	cleanup_close int dfd = -1;
+	uint32_t gid;
 	int e;
 
 	in_str(r->in, name, sizeof(name));
 	in_str(r->in, target, PATH_MAX); /* any text: it is resolved (in the share) when used */
-	(void)in_u32(r->in);             /* gid */
+	gid = in_u32(r->in);
 	if ((e = dir_and_name(r, d, name, &dfd)) != 0)
 		return e;
 	if (target[0] == '\0')
 		return ENOENT;
 	if (symlinkat(target, dfd, name) < 0)
 		return errno;
+	owner_set(r->s, dfd, name, d->uid, gid);
 	return reply_qid_at(r, dfd, name);
 }
 
@@ -1198,14 +1235,14 @@ static int do_mknod(struct p9_req *r)
 	struct p9_fid *d = fid_get(r->s, in_u32(r->in));
 	char name[NAME_MAX + 1];
 	cleanup_close int dfd = -1;
-	uint32_t mode;
+	uint32_t mode, gid;
 	int e;
 
 	in_str(r->in, name, sizeof(name));
 	mode = in_u32(r->in);
 	(void)in_u32(r->in); /* major */
 	(void)in_u32(r->in); /* minor */
-	(void)in_u32(r->in); /* gid */
+	gid = in_u32(r->in);
 	if ((e = dir_and_name(r, d, name, &dfd)) != 0)
 		return e;
 	/* FIFOs, sockets and plain files; a device node would hand the host's hardware to
@@ -1215,6 +1252,7 @@ static int do_mknod(struct p9_req *r)
 		return EPERM;
 	if (mknodat(dfd, name, (mode & S_IFMT) | (mode & 01777), 0) < 0)
 		return errno;
+	owner_set(r->s, dfd, name, d->uid, gid);
 	return reply_qid_at(r, dfd, name);
 }
 
@@ -1587,6 +1625,7 @@ struct p9_server *p9_server_create(const char *dir, bool ro, berth_error_t *err)
 	s->root = util_steal_fd(fd);
 	s->root_dev = st.st_dev;
 	s->ro = ro;
+	s->chown = geteuid() == 0;
 	s->msize = P9_MAX_MSIZE;
 	return s;
 }

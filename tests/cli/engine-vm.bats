@@ -96,6 +96,14 @@ wait_exited() {
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[ "$output" = "1000 1000 1000 44" ]
+	# what the user makes on a volume is its own, in the guest and on the host
+	mkdir "$BATS_TEST_TMPDIR/uvol"
+	chmod 777 "$BATS_TEST_TMPDIR/uvol"
+	run -0 b run --vm --rm -u 1000:1000 -v "$BATS_TEST_TMPDIR/uvol:/data" busybox sh -c \
+		'mkdir /data/d && touch /data/d/f && chmod 600 /data/d/f && stat -c %u:%g /data/d/f'
+	[ "$output" = 1000:1000 ]
+	[ "$(stat -c %u:%g:%a "$BATS_TEST_TMPDIR/uvol/d/f")" = 1000:1000:600 ]
+	[ "$(stat -c %u:%g "$BATS_TEST_TMPDIR/uvol/d")" = 1000:1000 ]
 	[ -z "$(ls "$ROOT/containers")" ]
 }
 

@@ -953,6 +953,62 @@ static void test_hostile(void **state)
 	assert_int_equal(walk(ROOT, 2, 0, NULL), EBADF);
 }
 
+/* What a user's requests make is that user's, with the request's group (as root) */
+static void test_owners(void **state)
+{
+	(void)state;
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip();
+	start(false);
+	/* a second attach, as Linux's access=user makes for uid 1000 */
+	m_begin(TATTACH);
+	m32(20);
+	m32(0xffffffff);
+	mstr("");
+	mstr("");
+	m32(1000);
+	assert_int_equal(m_send(), 0);
+	assert_int_equal(walk(20, 21, 0, NULL), 0);
+	m_begin(TLCREATE);
+	m32(21);
+	mstr("mine");
+	m32(2);
+	m32(0600);
+	m32(1001);
+	assert_int_equal(m_send(), 0);
+	assert_int_equal(stat(hpath(p, T->share, "mine"), &st), 0);
+	assert_int_equal(st.st_uid, 1000);
+	assert_int_equal(st.st_gid, 1001);
+	m_begin(TMKDIR);
+	m32(20);
+	mstr("dir");
+	m32(0700);
+	m32(1001);
+	assert_int_equal(m_send(), 0);
+	assert_int_equal(stat(hpath(p, T->share, "dir"), &st), 0);
+	assert_int_equal(st.st_uid, 1000);
+	assert_int_equal(st.st_gid, 1001);
+	/* a walked fid keeps its attach's user */
+	assert_int_equal(walk1(20, 22, "dir"), 0);
+	m_begin(TSYMLINK);
+	m32(22);
+	mstr("ln");
+	mstr("/nowhere");
+	m32(1001);
+	assert_int_equal(m_send(), 0);
+	assert_int_equal(lstat(hpath(p, T->share, "dir/ln"), &st), 0);
+	assert_int_equal(st.st_uid, 1000);
+	assert_int_equal(st.st_gid, 1001);
+	/* root's attach makes root's files */
+	assert_int_equal(mkdir9(ROOT, "rootdir", 0755), 0);
+	assert_int_equal(stat(hpath(p, T->share, "rootdir"), &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_gid, 0);
+}
+
 static void test_parse_share(void **state)
 {
 	(void)state;
@@ -998,6 +1054,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_xattr, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_xattr_ro, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
 	    cmocka_unit_test(test_parse_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
