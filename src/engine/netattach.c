@@ -20,6 +20,7 @@
 #include "firewall.h"
 #include "events.h"
 #include "log.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -416,6 +417,18 @@ static int netns_make(const char *path, int *fd, berth_error_t *err)
 	if (f < 0)
 		return berth_error(err, errno, "create `%s`", path);
 	util_closep(&f);
+	if (rootless_active()) {
+		/* an ordinary user's namespace cannot setns back into the host's network
+		 * namespace, which it does not own: a child makes the new one */
+		if (rootless_netns_make(path, err) < 0) {
+			unlink(path);
+			return -1;
+		}
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return berth_error(err, errno, "open `%s`", path);
+		return 0;
+	}
 	if (unshare(CLONE_NEWNET) < 0)
 		return berth_error(err, errno, "unshare a network namespace");
 	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
@@ -737,7 +750,8 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
 		return -1;
 	if (strcmp(mode, "none") == 0)
-		return nl_lo_up(nsfd, err);
+		/* rootless: brought up where it was made */
+		return rootless_active() ? 0 : nl_lo_up(nsfd, err);
 	net_leases_reclaim(e, id, leases, changed);
 	names = attach_names(cn);
 	all = json_object();
@@ -925,6 +939,20 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 
 	*out = NULL;
 	*netns = NULL;
+	/* an ordinary user: no bridge (it needs the host's root), and no user-mode networking
+	 * yet (docs/rootless.md): a network namespace of the container's own, loopback only */
+	if (rootless_active()) {
+		if (o->network == NULL && o->n_publish == 0 && !o->publish_all)
+			mode = "none";
+		else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0 &&
+		         strncmp(mode, "container:", 10) != 0)
+			return berth_error(
+			    err, 0,
+			    "%s: rootless berth has no bridge networks nor -p yet: use "
+			    "--network none (the default for an ordinary user), host or "
+			    "container:NAME",
+			    o->network ? o->network : "-p");
+	}
 	if (strcmp(mode, "bridge") == 0 || strcmp(mode, NET_DEFAULT) == 0) {
 		mode = "bridge";
 		network = NET_DEFAULT;
