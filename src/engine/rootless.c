@@ -309,8 +309,12 @@ int rootless_enter(berth_error_t *err)
 	pid = rootless_pause_find(pidfile, &start);
 	if (pid == 0) {
 		pid = rootless_pause_make(pidfile, err);
-		if (pid < 0)
+		if (pid < 0) {
+			/* nothing left of a namespace that could not be made */
+			unlink(lockp);
+			rmdir(run);
 			return -1;
+		}
 		start = state_proc_start_time(pid);
 	}
 	snprintf(nsp, sizeof(nsp), "/proc/%d/ns/user", (int)pid);
