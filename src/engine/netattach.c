@@ -741,6 +741,25 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	/* the host ports first: one in use is refused before anything is made */
 	if (attach_ports(cn, &ports, &n_ports, err) < 0)
 		return -1;
+	if (strcmp(mode, "slirp") == 0) {
+		/* rootless: slirp listens on the host ports itself */
+		json_t *set;
+		if (util_mkdir_p(nsdir, 0700, err) < 0)
+			return -1;
+		nsfd = open(ns, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (nsfd < 0)
+			return berth_error(err, errno, "create `%s`", ns);
+		util_closep(&nsfd);
+		if (slirpnet_attach(ns, ports, n_ports, proxy, err) < 0) {
+			unlink(ns);
+			return -1;
+		}
+		set = json_pack("{s:s,s:s,s:i}", "ip_address", "10.0.2.100", "gateway", "10.0.2.2",
+		                "prefix_len", 24);
+		json_object_set_new(set, "ports", ports_json(ports, n_ports));
+		json_object_set_new(rec, "network_settings", set);
+		return 0;
+	}
 	if (n_ports) {
 		*fds = xmalloc0(n_ports * sizeof(int));
 		if (port_reserve(ports, n_ports, *fds, err) < 0)
@@ -817,7 +836,8 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t
 		return -1;
 	cn = json_object_get(rec, "network");
 	mode = jstr(cn, "mode") ?: "";
-	if (strcmp(mode, "bridge") != 0 && strcmp(mode, "none") != 0) {
+	if (strcmp(mode, "bridge") != 0 && strcmp(mode, "none") != 0 &&
+	    strcmp(mode, "slirp") != 0) {
 		json_decref(rec);
 		return 0;
 	}
@@ -939,19 +959,20 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 
 	*out = NULL;
 	*netns = NULL;
-	/* an ordinary user: no bridge (it needs the host's root), and no user-mode networking
-	 * yet (docs/rootless.md): a network namespace of the container's own, loopback only */
+	/* an ordinary user: no bridge (it needs the host's root); user-mode networking
+	 * (slirpnet.c) by default, as Podman's */
 	if (rootless_active()) {
-		if (o->network == NULL && o->n_publish == 0 && !o->publish_all)
-			mode = "none";
+		if (o->network == NULL || strcmp(mode, "slirp") == 0 ||
+		    strcmp(mode, "slirp4netns") == 0)
+			mode = "slirp";
 		else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0 &&
 		         strncmp(mode, "container:", 10) != 0)
 			return berth_error(
 			    err, 0,
-			    "%s: rootless berth has no bridge networks nor -p yet: use "
-			    "--network none (the default for an ordinary user), host or "
-			    "container:NAME",
-			    o->network ? o->network : "-p");
+			    "bad --network `%s`: rootless berth has no bridge networks: "
+			    "use slirp (the default for an ordinary user), none, host "
+			    "or container:NAME",
+			    o->network);
 	}
 	if (strcmp(mode, "bridge") == 0 || strcmp(mode, NET_DEFAULT) == 0) {
 		mode = "bridge";
@@ -964,7 +985,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			return -1;
 		}
 		mode = "container";
-	} else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0) {
+	} else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0 &&
+	           strcmp(mode, "slirp") != 0) {
 		network = mode;
 		mode = "bridge";
 	}
@@ -979,8 +1001,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		}
 		network = netname = xstrdup(jstr(net, "name"));
 	}
-	if (strcmp(mode, "bridge") != 0 &&
-	    (o->ip || o->ip6 || o->mac || o->n_aliases || o->n_publish)) {
+	if (strcmp(mode, "bridge") != 0 && (o->ip || o->ip6 || o->mac || o->n_aliases ||
+	                                    (o->n_publish && strcmp(mode, "slirp") != 0))) {
 		json_decref(net);
 		return berth_error(err, 0,
 		                   "--ip, --ip6, --mac-address, --network-alias and -p need a "
@@ -1033,7 +1055,7 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 	publish = json_array();
 	for (size_t i = 0; i < o->n_publish; i++)
 		json_array_append_new(publish, json_string(o->publish[i]));
-	if (o->publish_all && strcmp(mode, "bridge") == 0 && img) {
+	if (o->publish_all && (strcmp(mode, "bridge") == 0 || strcmp(mode, "slirp") == 0) && img) {
 		/* -P: every EXPOSEd port ("80/tcp") to a port the kernel picks */
 		const char *k;
 		json_t *v;
@@ -1151,7 +1173,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		}
 		omode = jstr(json_object_get(orec, "network"), "mode") ?: "";
 		*netns = net_ns_path(e, other);
-		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0) {
+		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0 &&
+		    strcmp(omode, "slirp") != 0) {
 			json_decref(orec);
 			json_decref(cn);
 			return berth_error(err, 0,
@@ -1169,6 +1192,9 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		if (util_read_file(dnsd_resolv_path(), &host_resolv, &len, &e2) < 0)
 			berth_error_release(&e2);
 	}
+	/* slirp's DNS forwarder, unless --dns */
+	if (strcmp(mode, "slirp") == 0 && o->n_dns == 0 && dns_copy == NULL)
+		dns_copy = xstrdup("10.0.2.3");
 	resolv =
 	    dns_copy
 	        ? net_resolv_conf(host_resolv, &dns_copy, 1, o->dns_search, o->n_dns_search)

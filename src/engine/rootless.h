@@ -8,9 +8,11 @@
 #include "error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 struct json_t;
+struct fw_port;
 
 /* Whether this berth runs for an ordinary user: not root, or root only in the user namespace
  * rootless_enter() made (a process berth forked or exec'd there). */
@@ -37,5 +39,11 @@ void rootless_sys_bind(struct json_t *spec);
 /* A new network namespace bind-mounted on path (a file that exists), made by a child that
  * only unshares and mounts: the caller stays in its own. */
 int rootless_netns_make(const char *path, berth_error_t *err);
+
+/* Rootless user-mode networking (slirpnet.c): the container's network namespace made and
+ * bound on path (a file that exists) with tap0 in it, and a slirp process serving it that
+ * listens on the published ports; its pid in *pid (the monitor ends it with proxy_stop). */
+int slirpnet_attach(const char *path, const struct fw_port *ports, size_t n, pid_t *pid,
+                    berth_error_t *err);
 
 #endif

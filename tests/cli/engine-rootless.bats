@@ -234,8 +234,49 @@ pause_pid() {
 		run --rm --userns keep-id busybox true
 }
 
-@test "rootless: --network none by default, host and container:NAME; bridge and -p refused" {
-	run ub run --rm busybox ip -o link
+@test "rootless: user-mode networking by default, -p reachable on the host's loopback" {
+	local port _ out
+	# a port free now on the host (the test's own pick, above 1024)
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run ub run --rm busybox sh -c 'ip -o -4 addr show eth0; ip route; cat /etc/resolv.conf'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"inet 10.0.2.100/24"* ]] || false
+	[[ "$output" == *"default via 10.0.2.2 dev eth0"* ]] || false
+	[[ "$output" == *"nameserver 10.0.2.3"* ]] || false
+	# a server in the container, published on the host; 2 MiB back whole
+	ub run -d --name web -p "$port:80" busybox sh -c \
+		'head -c 2097152 /dev/urandom > /tmp/big; md5sum < /tmp/big > /tmp/sum; exec httpd -f -p 80 -h /tmp' >/dev/null
+	for _ in $(seq 100); do
+		out=$(curl -s --max-time 5 "http://127.0.0.1:$port/sum" || true)
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	[ -n "$out" ] || false
+	[ "$(curl -s --max-time 20 "http://127.0.0.1:$port/big" | md5sum)" = "$out" ] || false
+	run ub ps --format '{{.Names}} {{.Ports}}'
+	[ "$output" = "web 0.0.0.0:$port->80/tcp" ]
+	# the port is the container's while it runs: a second one is refused, nothing made
+	run --separate-stderr ub run --rm -p "$port:80" busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"-p $port:80: cannot listen on host port $port: Address already in use"* ]] || false
+	ub rm -f web >/dev/null
+	# the slirp process went with the container
+	for _ in $(seq 100); do
+		[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] && break
+		sleep 0.05
+	done
+	[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] || false
+	run ! curl -s --max-time 5 "http://127.0.0.1:$port/sum"
+	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$STORE/netns")" ] || false
+}
+
+@test "rootless: --network none, host and container:NAME; bridge and a privileged port refused" {
+	local a
+	run ub run --rm --network none busybox ip -o link
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
@@ -243,18 +284,21 @@ pause_pid() {
 	run ub run --rm --network host busybox cat /sys/class/net/lo/ifindex
 	[ "$output" = 1 ]
 	ub run -d --name n1 busybox sleep 1000 >/dev/null
-	run ub run --rm --network container:n1 busybox ip -o link
-	[ "${#lines[@]}" -eq 1 ]
+	run ub run --rm --network container:n1 busybox ip -o -4 addr show eth0
+	[[ "$output" == *"inet 10.0.2.100/24"* ]] || false
 	ub rm -f n1 >/dev/null
-	for a in "-p 8080:80" "--network bridge"; do
+	for a in "--network bridge|rootless berth has no bridge networks" \
+		"-p 80:80|host port 80 is privileged (below net.ipv4.ip_unprivileged_port_start" \
+		"-p 8080|rootless networking needs one fixed host port"; do
 		# shellcheck disable=SC2086 # the two words
-		run --separate-stderr ub run --rm $a busybox true
+		run --separate-stderr ub run --rm ${a%%|*} busybox true
 		echo "$stderr"
 		[ "$status" -eq 125 ]
 		[ "${#stderr_lines[@]}" -eq 1 ]
-		[[ "$stderr" == *"rootless berth has no bridge networks nor -p yet"* ]] || false
+		[[ "$stderr" == *"${a#*|}"* ]] || false
 	done
 	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$STORE/netns")" ] || false
 }
 
 @test "rootless: a user with no range in /etc/subuid is refused with one line, nothing made" {
