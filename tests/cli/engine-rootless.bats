@@ -37,7 +37,7 @@ setup_file() {
 	# an image whose layer has a file of uid 1000, gid 2000 (as root makes it)
 	make_base_rootfs "$RL_TOP/base"
 	rootless_owned_image "$RL_TOP/base" "$RL_TOP/owned.tar"
-	chmod 644 "$RL_TOP/owned.tar"
+	chmod 644 "$RL_TOP/owned.tar" "$RL_TOP/owned.tar.wh"
 }
 
 teardown_file() {
@@ -69,34 +69,49 @@ teardown() {
 	done
 }
 
-# rootless_owned_image ROOTFS OUT: an OCI archive of one layer, ROOTFS as root's with /owned
-# of uid 1000 and gid 2000 added.
-rootless_owned_image() {
-	local d=$RL_TOP/oci
-	mkdir -p "$d/blobs/sha256" "$RL_TOP/extra"
-	touch "$RL_TOP/extra/owned"
-	tar -C "$1" --owner=0 --group=0 --numeric-owner -cf "$RL_TOP/layer.tar" .
-	tar -C "$RL_TOP/extra" --owner=1000 --group=2000 --numeric-owner -rf "$RL_TOP/layer.tar" owned
-	python3 - "$d" "$RL_TOP/layer.tar" <<-'P'
+# rootless_image OUT LAYER.tar…: an OCI archive of those layers (bottom first).
+rootless_image() {
+	local out=$1 d
+	shift
+	d=$(mktemp -d "$RL_TOP/oci.XXXXXX")
+	mkdir -p "$d/blobs/sha256"
+	python3 - "$d" "$@" <<-'P'
 	import hashlib, json, os, sys
-	d, layer = sys.argv[1], open(sys.argv[2], 'rb').read()
+	d = sys.argv[1]
 	def put(data, media):
 	    h = hashlib.sha256(data).hexdigest()
 	    open(os.path.join(d, 'blobs/sha256', h), 'wb').write(data)
 	    return {'mediaType': media, 'digest': 'sha256:' + h, 'size': len(data)}
-	l = put(layer, 'application/vnd.oci.image.layer.v1.tar')
+	ls = [put(open(f, 'rb').read(), 'application/vnd.oci.image.layer.v1.tar') for f in sys.argv[2:]]
 	c = put(json.dumps({'architecture': 'amd64', 'os': 'linux',
 	                    'config': {'Cmd': ['/bin/sh']},
-	                    'rootfs': {'type': 'layers', 'diff_ids': [l['digest']]}}).encode(),
+	                    'rootfs': {'type': 'layers', 'diff_ids': [l['digest'] for l in ls]}}).encode(),
 	        'application/vnd.oci.image.config.v1+json')
 	m = put(json.dumps({'schemaVersion': 2,
 	                    'mediaType': 'application/vnd.oci.image.manifest.v1+json',
-	                    'config': c, 'layers': [l]}).encode(),
+	                    'config': c, 'layers': ls}).encode(),
 	        'application/vnd.oci.image.manifest.v1+json')
 	json.dump({'schemaVersion': 2, 'manifests': [m]}, open(os.path.join(d, 'index.json'), 'w'))
 	open(os.path.join(d, 'oci-layout'), 'w').write('{"imageLayoutVersion":"1.0.0"}')
 	P
-	tar -C "$d" -cf "$2" .
+	tar -C "$d" -cf "$out" .
+}
+
+# rootless_owned_image ROOTFS OUT: one layer, ROOTFS as root's with /owned of uid 1000 and
+# gid 2000 added; and OUT.wh, two layers: ROOTFS with /d/a, /d/b and /gone, then one that
+# makes /d opaque with /d/c in it and whites out /gone.
+rootless_owned_image() {
+	local x=$RL_TOP/extra
+	mkdir -p "$x/owned" "$x/l1/d" "$x/l2/d"
+	touch "$x/owned/owned" "$x/l1/d/a" "$x/l1/d/b" "$x/l1/gone" "$x/l2/d/c" \
+		"$x/l2/d/.wh..wh..opq" "$x/l2/.wh.gone"
+	tar -C "$1" --owner=0 --group=0 --numeric-owner -cf "$RL_TOP/layer.tar" .
+	cp "$RL_TOP/layer.tar" "$RL_TOP/layer1.tar"
+	tar -C "$x/owned" --owner=1000 --group=2000 --numeric-owner -rf "$RL_TOP/layer.tar" owned
+	tar -C "$x/l1" --owner=0 --group=0 --numeric-owner -rf "$RL_TOP/layer1.tar" d gone
+	tar -C "$x/l2" --owner=0 --group=0 --numeric-owner -cf "$RL_TOP/layer2.tar" .
+	rootless_image "$2" "$RL_TOP/layer.tar"
+	rootless_image "$2.wh" "$RL_TOP/layer1.tar" "$RL_TOP/layer2.tar"
 }
 
 # as USER CMD…: CMD as USER, with a clean environment of its own
@@ -175,6 +190,15 @@ pause_pid() {
 	[ "$(stat -c '%u:%g' "$f")" = "$((RL_SUBUID + 999)):$((RL_SUBGID + 1999))" ] || false
 	[ "$(stat -c %u "$(dirname "$f")/bin/busybox")" = "$RL_UID" ] || false
 	ub rmi owned >/dev/null
+	# an opaque directory (user.overlay.opaque in the user's namespace) and a whiteout
+	ub image import "$RL_TOP/owned.tar.wh" layered
+	run ub run --rm layered sh -c 'ls /d; ls /gone 2>&1 || echo gone'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = c ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[2]}" = gone ]
+	ub rmi layered >/dev/null
 }
 
 @test "rootless: -d, logs, exec, stop, rm; nothing left behind" {
