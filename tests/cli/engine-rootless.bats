@@ -4,6 +4,7 @@
 # no range; teardown_file removes them, after ending what of theirs runs (the pause process
 # the tests made, by its pid). The tests run berth as the user with setpriv.
 load helpers
+load registry-helpers
 
 bats_require_minimum_version 1.5.0
 
@@ -64,6 +65,10 @@ setup() {
 
 teardown() {
 	local id
+	# the registry a test started, when it did not get to stop it
+	if [ -e "$BATS_TEST_TMPDIR/reg/pid" ]; then
+		stop_pidfile "$BATS_TEST_TMPDIR/reg/pid"
+	fi
 	for id in $(ub ps -a -q 2>/dev/null); do
 		ub rm -f "$id" >/dev/null 2>&1 || true
 	done
@@ -199,6 +204,24 @@ pause_pid() {
 	[ "${#lines[@]}" -eq 3 ]
 	[ "${lines[2]}" = gone ]
 	ub rmi layered >/dev/null
+}
+
+@test "rootless: pull from a registry on the host's loopback, with the mapped owners" {
+	local d=$BATS_TEST_TMPDIR/reg f
+	command -v docker-registry >/dev/null || skip "docker-registry not installed"
+	command -v skopeo >/dev/null || skip "skopeo not installed"
+	start_registry "$d"
+	skopeo copy -q --dest-tls-verify=false oci-archive:"$RL_TOP/owned.tar" \
+		"docker://127.0.0.1:$REG_PORT/owned:pulled"
+	run ub pull -q --tls-verify=false "127.0.0.1:$REG_PORT/owned:pulled"
+	echo "$output"
+	stop_pidfile "$d/pid"
+	[ "$status" -eq 0 ]
+	run ub run --rm "127.0.0.1:$REG_PORT/owned:pulled" stat -c '%u:%g' /owned
+	[ "$output" = "1000:2000" ]
+	f=$(find "$STORE/layers" -name owned | head -1)
+	[ "$(stat -c '%u:%g' "$f")" = "$((RL_SUBUID + 999)):$((RL_SUBGID + 1999))" ] || false
+	ub rmi "127.0.0.1:$REG_PORT/owned:pulled" >/dev/null
 }
 
 @test "rootless: -d, logs, exec, stop, rm; nothing left behind" {
