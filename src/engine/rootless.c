@@ -148,6 +148,8 @@ __attribute__((noreturn)) static void rootless_pause(int to_berth, int from_bert
 	int null;
 
 	setsid();
+	/* named before it is known: the next command checks the name (rootless_pause_find) */
+	prctl(PR_SET_NAME, "berth-pause", 0, 0, 0);
 	if (unshare(CLONE_NEWUSER) < 0)
 		msg = (struct rootless_msg){'e', errno};
 	else
@@ -173,7 +175,6 @@ __attribute__((noreturn)) static void rootless_pause(int to_berth, int from_bert
 	util_close_fds_from(3);
 	if (chdir("/") < 0)
 		_exit(1);
-	prctl(PR_SET_NAME, "berth-pause", 0, 0, 0);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
@@ -235,8 +236,13 @@ static pid_t rootless_pause_make(const char *pidfile, berth_error_t *err)
 		goto fail;
 	}
 	pid = v;
-	if (userns_write_id_maps(pid, um, nu, gm, ng, err) < 0)
+	if (userns_write_id_maps(pid, um, nu, gm, ng, err) < 0) {
+		/* its messages name the runtime's linux.uidMappings: say whose maps these are */
+		berth_error_prefix(err,
+		                   "the user namespace of uid %u (from /etc/subuid, /etc/subgid)",
+		                   (unsigned)getuid());
 		goto fail;
+	}
 	if (write(down[1], "g", 1) != 1 || rootless_read_msg(up[0], &c, &v) < 0 || c != 'r') {
 		berth_error(err, c == 'e' ? v : 0, "the pause process of uid %u failed",
 		            (unsigned)getuid());
@@ -281,6 +287,16 @@ static pid_t rootless_pause_find(const char *pidfile, unsigned long long *start)
 	if (sscanf(text, "%d %llu", &pid, start) != 2 || pid <= 0 || *start == 0 ||
 	    !state_pid_alive(pid, *start))
 		return 0;
+	{
+		/* and still berth's pause process, not another of the user's */
+		cleanup_free char *comm = NULL, *p = xasprintf("/proc/%d/comm", pid);
+		if (util_read_file(p, &comm, &len, &e2) < 0) {
+			berth_error_release(&e2);
+			return 0;
+		}
+		if (strcmp(comm, "berth-pause\n") != 0)
+			return 0;
+	}
 	return pid;
 }
 
