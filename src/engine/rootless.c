@@ -397,42 +397,44 @@ int rootless_netns_make(const char *path, berth_error_t *err)
 	return 0;
 }
 
-/* The number of ids of the user namespace this process is in (the sum of its uid_map's or
- * gid_map's ranges). */
-static uint64_t rootless_ns_size(const char *file)
+/* one piece of a keep-id map: container ids from ctr, namespace ids from ns, n of them */
+static void rootless_keep_piece(json_t *a, uint64_t ctr, uint64_t ns, uint64_t n)
 {
-	cleanup_free char *text = NULL;
-	berth_error_t e2 = NULL;
-	uint64_t total = 0;
-	size_t len;
-	unsigned a, b, n;
-	int k = 0;
-
-	if (util_read_file(file, &text, &len, &e2) < 0) {
-		berth_error_release(&e2);
-		return 0;
-	}
-	for (const char *p = text; p && sscanf(p, "%u %u %u%n", &a, &b, &n, &k) == 3;
-	     p = strchr(p + k, '\n'))
-		total += n;
-	return total;
+	if (n > 0)
+		json_array_append_new(a,
+		                      json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t)ctr,
+		                                "hostID", (json_int_t)ns, "size", (json_int_t)n));
 }
 
-/* [0, own) to 1…, own to 0, the rest of the namespace's ids to themselves */
-static json_t *rootless_keep_map(uint32_t own, uint64_t size)
+json_t *rootless_keep_map(const char *map, uint32_t own, uint64_t *total)
 {
 	json_t *a = json_array();
+	unsigned first, lower, count;
+	int k = 0;
 
-	if (own > 0)
-		json_array_append_new(a,
-		                      json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t)0,
-		                                "hostID", (json_int_t)1, "size", (json_int_t)own));
-	json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t)own,
-	                                   "hostID", (json_int_t)0, "size", (json_int_t)1));
-	if (size > (uint64_t)own + 1)
-		json_array_append_new(
-		    a, json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t)own + 1, "hostID",
-		                 (json_int_t)own + 1, "size", (json_int_t)(size - own - 1)));
+	*total = 0;
+	/* each extent of this namespace's map apart: the kernel wants every range of a child's
+	 * map inside one extent of its parent's */
+	for (const char *p = map; p && sscanf(p, "%u %u %u%n", &first, &lower, &count, &k) == 3;
+	     p = strchr(p + k, '\n')) {
+		uint64_t lo = first, hi = (uint64_t)first + count; /* [lo, hi) */
+		(void)lower;
+		*total += count;
+		/* namespace id 0 (the user) is the container's own */
+		if (lo == 0 && hi > 0) {
+			rootless_keep_piece(a, own, 0, 1);
+			lo = 1;
+		}
+		/* 1…own are the container's 0…own-1 */
+		if (lo < (uint64_t)own + 1 && lo < hi) {
+			uint64_t end = hi < (uint64_t)own + 1 ? hi : (uint64_t)own + 1;
+			rootless_keep_piece(a, lo - 1, lo, end - lo);
+			lo = end;
+		}
+		/* the rest are themselves */
+		if (lo < hi)
+			rootless_keep_piece(a, lo, lo, hi - lo);
+	}
 	return a;
 }
 
@@ -440,10 +442,11 @@ int rootless_keep_id(json_t *spec, bool set_user, berth_error_t *err)
 {
 	const char *s = getenv(ROOTLESS_ENV);
 	uint32_t uid, gid;
-	uint64_t nu = rootless_ns_size("/proc/self/uid_map");
-	uint64_t ng = rootless_ns_size("/proc/self/gid_map");
-	json_t *linux_ = json_object_get(spec, "linux"), *ns, *user;
+	uint64_t nu = 0, ng = 0;
+	cleanup_free char *um = NULL, *gm = NULL;
+	json_t *linux_ = json_object_get(spec, "linux"), *ns, *user, *umap, *gmap;
 	struct passwd *pw;
+	size_t len;
 
 	if (s == NULL || geteuid() != 0)
 		return berth_error(err, 0, "--userns keep-id: not in the user's namespace");
@@ -457,15 +460,23 @@ int rootless_keep_id(json_t *spec, bool set_user, berth_error_t *err)
 			break;
 		}
 	endpwent();
-	if ((uint64_t)uid >= nu || (uint64_t)gid >= ng)
+	if (util_read_file("/proc/self/uid_map", &um, &len, err) < 0 ||
+	    util_read_file("/proc/self/gid_map", &gm, &len, err) < 0)
+		return -1;
+	umap = rootless_keep_map(um, uid, &nu);
+	gmap = rootless_keep_map(gm, gid, &ng);
+	if ((uint64_t)uid >= nu || (uint64_t)gid >= ng) {
+		json_decref(umap);
+		json_decref(gmap);
 		return berth_error(err, 0,
 		                   "--userns keep-id: your uid %u or gid %u is past the %llu ids "
 		                   "of your namespace (your range in /etc/subuid is too small)",
 		                   (unsigned)uid, (unsigned)gid, (unsigned long long)nu);
+	}
 	ns = json_object_get(linux_, "namespaces");
 	json_array_append_new(ns, json_pack("{s:s}", "type", "user"));
-	json_object_set_new(linux_, "uidMappings", rootless_keep_map(uid, nu));
-	json_object_set_new(linux_, "gidMappings", rootless_keep_map(gid, ng));
+	json_object_set_new(linux_, "uidMappings", umap);
+	json_object_set_new(linux_, "gidMappings", gmap);
 	user = json_object_get(json_object_get(spec, "process"), "user");
 	if (set_user && user) {
 		json_object_set_new(user, "uid", json_integer(uid));

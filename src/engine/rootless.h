@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct json_t;
@@ -31,6 +32,12 @@ int rootless_enter(berth_error_t *err);
  * and gid on the host are themselves (they are 0 of the user's namespace), and the ids below
  * them its range's first ones; its process runs as them unless set_user is false (-u). */
 int rootless_keep_id(struct json_t *spec, bool set_user, berth_error_t *err);
+
+/* keep-id's linux.uidMappings (gidMappings) from the text of this namespace's uid_map
+ * (gid_map): the namespace's 0 (the user) is the container's own, its 1…own the container's
+ * 0…own-1, the rest themselves, cut at the map's extents (a child's range must lie in one
+ * extent of its parent's). *total: how many ids the namespace has. */
+struct json_t *rootless_keep_map(const char *map, uint32_t own, uint64_t *total);
 
 /* /sys a read-only bind of the host's instead of a sysfs (--network host: a sysfs belongs to
  * the network namespace, which the user's namespace does not own), as runc's rootless spec */
