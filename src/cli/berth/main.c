@@ -229,22 +229,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 125;
 	}
+	if (strcmp(argv[i], "version") == 0) {
+		puts("berth version " BERTH_VERSION);
+		return 0;
+	}
 	if (root == NULL && rootless_active()) {
-		/* an ordinary user's store: ~/.local/share/berth */
+		/* an ordinary user's store: ~/.local/share/berth (help needs none) */
 		user_root = rootless_store_dir();
-		if (user_root == NULL)
+		if (user_root == NULL && !(i + 1 < argc && main_is_help(argv[i + 1])))
 			return main_fail(
 			    "HOME is not set: no place for your store (give --root DIR)");
-		root = user_root;
+		root = user_root ? user_root : "";
 	}
 	if (root == NULL)
 		root = "/var/lib/berth";
 	if (strcmp(argv[i], "vm") == 0)
 		return cmd_vm(root, argc - i, argv + i);
-	if (strcmp(argv[i], "version") == 0) {
-		puts("berth version " BERTH_VERSION);
-		return 0;
-	}
 	if ((strcmp(argv[i], "container") == 0 || strcmp(argv[i], "image") == 0) && i + 1 < argc)
 		for (size_t k = 0; k < ARRAY_SIZE(subcommands); k++) {
 			char name[64];
