@@ -348,6 +348,19 @@ pause_pid() {
 	[ -z "$(ls "$STORE/netns")" ] || false
 }
 
+@test "rootless: a limit that needs a cgroup is refused with one line, nothing left" {
+	run --separate-stderr ub run --rm --memory 64m busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	# (the runtime, in the namespace, names its uid there: 0)
+	[[ "$stderr" == *"linux.resources.memory: needs a cgroup delegated to uid 0, and there is none"* ]] || false
+	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$STORE/netns")" ] || false
+	[ -z "$(ls "$RUNDIR/runtime")" ] || false
+	run ! grep -q "$STORE" "/proc/$(pause_pid)/mountinfo"
+}
+
 @test "rootless: a user with no range in /etc/subuid is refused with one line, nothing made" {
 	local xdg=$RL_TOP/xdg-nr
 	mkdir -p "$xdg"
