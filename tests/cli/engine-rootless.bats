@@ -157,7 +157,7 @@ pause_pid() {
 }
 
 @test "rootless: every command re-enters one pause process; a dead one is made again" {
-	local p1 p2
+	local p1 p2 a b
 	ub images >/dev/null
 	p1=$(pause_pid)
 	ub run -d --name keep busybox sleep 1000 >/dev/null
@@ -174,6 +174,14 @@ pause_pid() {
 		[ -e "/proc/$p1" ] || break
 		sleep 0.05
 	done
+	# two first commands at once make one pause process between them (pause.lock)
+	ub images >/dev/null &
+	a=$!
+	ub ps >/dev/null &
+	b=$!
+	wait "$a"
+	wait "$b"
+	[ "$(ps -o comm= -u "$RL_USER" | grep -c '^berth-pause$')" -eq 1 ] || false
 	run ub run --rm busybox true
 	[ "$status" -eq 0 ]
 	p2=$(pause_pid)
