@@ -4,6 +4,7 @@
 #include "events.h"
 #include "network.h"
 #include "resources.h"
+#include "rootless.h"
 #include "container.h"
 #include "exec.h"
 #include "log.h"
@@ -22,6 +23,11 @@
 
 char *ctr_runtime_root(struct engine *e)
 {
+	/* an ordinary user's: under $XDG_RUNTIME_DIR/berth (rootless.c) */
+	if (rootless_active()) {
+		cleanup_free char *run = rootless_run_dir();
+		return xasprintf("%s/runtime", run);
+	}
 	return engine_path(e, "runtime");
 }
 
@@ -145,8 +151,10 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 		return berth_error(err, 0, "container %.12s: the image has no layers", id);
 	}
 	/* a --rm container's upper layer never outlives it: no sync at umount (volatile) */
-	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
-	                 rm ? ",volatile" : "");
+	/* in an ordinary user's namespace, overlay keeps its xattrs in user.overlay.* (the
+	 * trusted.* ones need the host's CAP_SYS_ADMIN): kernel 5.11 */
+	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s%s", lower, upper, work,
+	                 rootless_active() ? ",userxattr" : "", rm ? ",volatile" : "");
 	free(lower);
 	rc = mount("overlay", rootfs, "overlay", 0, opts);
 	if (rc < 0 && rm && errno == EINVAL) {

@@ -20,6 +20,7 @@
 #include "firewall.h"
 #include "events.h"
 #include "log.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -416,6 +417,18 @@ static int netns_make(const char *path, int *fd, berth_error_t *err)
 	if (f < 0)
 		return berth_error(err, errno, "create `%s`", path);
 	util_closep(&f);
+	if (rootless_active()) {
+		/* an ordinary user's namespace cannot setns back into the host's network
+		 * namespace, which it does not own: a child makes the new one */
+		if (rootless_netns_make(path, err) < 0) {
+			unlink(path);
+			return -1;
+		}
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return berth_error(err, errno, "open `%s`", path);
+		return 0;
+	}
 	if (unshare(CLONE_NEWNET) < 0)
 		return berth_error(err, errno, "unshare a network namespace");
 	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
@@ -728,6 +741,25 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	/* the host ports first: one in use is refused before anything is made */
 	if (attach_ports(cn, &ports, &n_ports, err) < 0)
 		return -1;
+	if (strcmp(mode, "slirp") == 0) {
+		/* rootless: slirp listens on the host ports itself */
+		json_t *set;
+		if (util_mkdir_p(nsdir, 0700, err) < 0)
+			return -1;
+		nsfd = open(ns, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (nsfd < 0)
+			return berth_error(err, errno, "create `%s`", ns);
+		util_closep(&nsfd);
+		if (slirpnet_attach(ns, ports, n_ports, proxy, err) < 0) {
+			unlink(ns);
+			return -1;
+		}
+		set = json_pack("{s:s,s:s,s:i}", "ip_address", "10.0.2.100", "gateway", "10.0.2.2",
+		                "prefix_len", 24);
+		json_object_set_new(set, "ports", ports_json(ports, n_ports));
+		json_object_set_new(rec, "network_settings", set);
+		return 0;
+	}
 	if (n_ports) {
 		*fds = xmalloc0(n_ports * sizeof(int));
 		if (port_reserve(ports, n_ports, *fds, err) < 0)
@@ -737,7 +769,8 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
 		return -1;
 	if (strcmp(mode, "none") == 0)
-		return nl_lo_up(nsfd, err);
+		/* rootless: brought up where it was made */
+		return rootless_active() ? 0 : nl_lo_up(nsfd, err);
 	net_leases_reclaim(e, id, leases, changed);
 	names = attach_names(cn);
 	all = json_object();
@@ -803,7 +836,8 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t
 		return -1;
 	cn = json_object_get(rec, "network");
 	mode = jstr(cn, "mode") ?: "";
-	if (strcmp(mode, "bridge") != 0 && strcmp(mode, "none") != 0) {
+	if (strcmp(mode, "bridge") != 0 && strcmp(mode, "none") != 0 &&
+	    strcmp(mode, "slirp") != 0) {
 		json_decref(rec);
 		return 0;
 	}
@@ -925,6 +959,21 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 
 	*out = NULL;
 	*netns = NULL;
+	/* an ordinary user: no bridge (it needs the host's root); user-mode networking
+	 * (slirpnet.c) by default, as Podman's */
+	if (rootless_active()) {
+		if (o->network == NULL || strcmp(mode, "slirp") == 0 ||
+		    strcmp(mode, "slirp4netns") == 0)
+			mode = "slirp";
+		else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0 &&
+		         strncmp(mode, "container:", 10) != 0)
+			return berth_error(
+			    err, 0,
+			    "bad --network `%s`: rootless berth has no bridge networks: "
+			    "use slirp (the default for an ordinary user), none, host "
+			    "or container:NAME",
+			    o->network);
+	}
 	if (strcmp(mode, "bridge") == 0 || strcmp(mode, NET_DEFAULT) == 0) {
 		mode = "bridge";
 		network = NET_DEFAULT;
@@ -936,7 +985,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			return -1;
 		}
 		mode = "container";
-	} else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0) {
+	} else if (strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0 &&
+	           strcmp(mode, "slirp") != 0) {
 		network = mode;
 		mode = "bridge";
 	}
@@ -951,8 +1001,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		}
 		network = netname = xstrdup(jstr(net, "name"));
 	}
-	if (strcmp(mode, "bridge") != 0 &&
-	    (o->ip || o->ip6 || o->mac || o->n_aliases || o->n_publish)) {
+	if (strcmp(mode, "bridge") != 0 && (o->ip || o->ip6 || o->mac || o->n_aliases ||
+	                                    (o->n_publish && strcmp(mode, "slirp") != 0))) {
 		json_decref(net);
 		return berth_error(err, 0,
 		                   "--ip, --ip6, --mac-address, --network-alias and -p need a "
@@ -1005,7 +1055,7 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 	publish = json_array();
 	for (size_t i = 0; i < o->n_publish; i++)
 		json_array_append_new(publish, json_string(o->publish[i]));
-	if (o->publish_all && strcmp(mode, "bridge") == 0 && img) {
+	if (o->publish_all && (strcmp(mode, "bridge") == 0 || strcmp(mode, "slirp") == 0) && img) {
 		/* -P: every EXPOSEd port ("80/tcp") to a port the kernel picks */
 		const char *k;
 		json_t *v;
@@ -1123,7 +1173,8 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		}
 		omode = jstr(json_object_get(orec, "network"), "mode") ?: "";
 		*netns = net_ns_path(e, other);
-		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0) {
+		if (strcmp(omode, "bridge") != 0 && strcmp(omode, "none") != 0 &&
+		    strcmp(omode, "slirp") != 0) {
 			json_decref(orec);
 			json_decref(cn);
 			return berth_error(err, 0,
@@ -1141,6 +1192,9 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 		if (util_read_file(dnsd_resolv_path(), &host_resolv, &len, &e2) < 0)
 			berth_error_release(&e2);
 	}
+	/* slirp's DNS forwarder, unless --dns */
+	if (strcmp(mode, "slirp") == 0 && o->n_dns == 0 && dns_copy == NULL)
+		dns_copy = xstrdup("10.0.2.3");
 	resolv =
 	    dns_copy
 	        ? net_resolv_conf(host_resolv, &dns_copy, 1, o->dns_search, o->n_dns_search)

@@ -11,6 +11,7 @@
 #include "resources.h"
 #include "config.h"
 #include "manage.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -326,6 +327,16 @@ int res_option(struct run_opts *o, int code, const char *arg, berth_error_t *err
 		r->cgroupns = arg;
 		return 0;
 	case RES_OPT_USERNS:
+		/* an ordinary user's own uid and gid inside (rootless.c), as Podman's */
+		if (strcmp(arg, "keep-id") == 0) {
+			if (!rootless_active())
+				return berth_error(
+				    err, 0,
+				    "bad --userns `keep-id`: it is for berth run by an "
+				    "ordinary user (rootless), not by root");
+			r->userns = arg;
+			return 0;
+		}
 		if (strcmp(arg, "") != 0 && strcmp(arg, "host") != 0)
 			return berth_error(
 			    err, 0,
@@ -759,6 +770,9 @@ int res_prepare(struct engine *e, const struct run_opts *o, json_t *rec, json_t 
 	}
 	if (r->cgroupns)
 		res_ns(spec, "cgroup", strcmp(r->cgroupns, "private") == 0, NULL);
+	if (r->userns && strcmp(r->userns, "keep-id") == 0 &&
+	    rootless_keep_id(spec, o->user == NULL, err) < 0)
+		return -1;
 	return res_join(e, rec, spec, self, err);
 }
 

@@ -6,6 +6,7 @@
 #include "resources.h"
 #include "user.h"
 #include "config.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -386,6 +387,9 @@ int spec_build(const struct image *img, const struct run_opts *o, const char *id
 		if (netns)
 			json_array_append_new(
 			    ns, json_pack("{s:s,s:s}", "type", "network", "path", netns));
+		else if (rootless_active())
+			/* an ordinary user may not mount the sysfs of the host's network */
+			rootless_sys_bind(spec);
 	}
 	if (etc) {
 		static const char *const files[] = {"hosts", "resolv.conf", "hostname"};

@@ -7,6 +7,7 @@
 #include "dlib.h"
 #include "log.h"
 #include "sha256.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <archive.h>
@@ -280,7 +281,10 @@ static int unpack_entry(struct unpack_ctx *c, struct archive *a, struct archive_
 		char p[32];
 		if (strcmp(base, ".wh..wh..opq") == 0) {
 			util_fd_path(pfd, p);
-			if (setxattr(p, "trusted.overlay.opaque", "y", 1, 0) < 0)
+			if (setxattr(p,
+			             rootless_active() ? "user.overlay.opaque"
+			                               : "trusted.overlay.opaque",
+			             "y", 1, 0) < 0)
 				return berth_error(err, errno, "%s: entry `%s`: set opaque",
 				                   c->what, raw);
 			return 0;

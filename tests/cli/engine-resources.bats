@@ -261,7 +261,10 @@ blockdev() {
 	bad 125 "bad --pid \`private\`: expected host or container:NAME" run --pid private busybox true
 	bad 125 "bad --uts \`x\`: expected host" run --uts x busybox true
 	bad 125 "bad --cgroupns \`x\`: expected host or private" run --cgroupns x busybox true
-	bad 125 "bad --userns \`keep-id\`: only host" run --userns keep-id busybox true
+	bad 125 "bad --userns \`auto\`: only host" run --userns auto busybox true
+	# keep-id is an ordinary user's (engine-rootless.bats)
+	bad 125 "bad --userns \`keep-id\`: it is for berth run by an ordinary user" \
+		run --userns keep-id busybox true
 	bad 125 "conflicting options: --hostname and --uts host" run --uts host --hostname h busybox true
 	bad 125 "bad --pid \`container:nosuch\`: no container" run --pid container:nosuch busybox true
 	bad 125 "bad --ipc \`container:nosuch\`: no container" run --ipc container:nosuch busybox true

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "engine/engine.h"
 #include "log.h"
+#include "engine/rootless.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -156,19 +157,17 @@ static int main_run(const char *root, cmd_fn fn, const char *name, int argc, cha
 	bool help = main_help_only(fn, argc, argv);
 	int r;
 
-	if (geteuid() != 0 && !help) {
-		fprintf(stderr,
-		        "berth: %s: berth needs root for now (rootless is planned): run it as "
-		        "root, e.g. `sudo berth %s …`\n",
-		        name, name);
-		return 125;
-	}
 	/* exec too: it joins the container's namespaces in-process, as berth-runtime
 	 * exec does */
 	if (fn == cmd_run || fn == cmd_start || fn == cmd_restart || fn == cmd_exec ||
 	    fn == cmd_build)
 		/* as berth-runtime does; BERTH_SELF: berth's real path */
 		util_exec_sealed_self("berth", "BERTH_SELF", full_argv);
+	/* an ordinary user: its own user namespace, kept by its pause process (rootless.c) */
+	if (!help && rootless_active() && rootless_enter(&err) < 0) {
+		fprintf(stderr, "berth: %s: %s\n", name, err->msg);
+		return 125;
+	}
 	if (!help && engine_open(&e, root, &err) < 0) {
 		fprintf(stderr, "berth: %s\n", err->msg);
 		engine_close(&e);
@@ -205,7 +204,8 @@ __attribute__((format(printf, 1, 2))) static int main_fail(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-	const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
+	const char *root = getenv("BERTH_ROOT");
+	cleanup_free char *user_root = NULL;
 	int i = 1;
 
 	/* Nothing berth's caller left open reaches a container or its runtime code: an fd to a
@@ -233,12 +233,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 125;
 	}
-	if (strcmp(argv[i], "vm") == 0)
-		return cmd_vm(root, argc - i, argv + i);
 	if (strcmp(argv[i], "version") == 0) {
 		puts("berth version " BERTH_VERSION);
 		return 0;
 	}
+	if (root == NULL && rootless_active()) {
+		/* an ordinary user's store: ~/.local/share/berth (help needs none) */
+		user_root = rootless_store_dir();
+		if (user_root == NULL && !(i + 1 < argc && main_is_help(argv[i + 1])))
+			return main_fail(
+			    "HOME is not set: no place for your store (give --root DIR)");
+		root = user_root ? user_root : "";
+	}
+	if (root == NULL)
+		root = "/var/lib/berth";
+	if (strcmp(argv[i], "vm") == 0)
+		return cmd_vm(root, argc - i, argv + i);
 	if ((strcmp(argv[i], "container") == 0 || strcmp(argv[i], "image") == 0) && i + 1 < argc)
 		for (size_t k = 0; k < ARRAY_SIZE(subcommands); k++) {
 			char name[64];

@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: MIT */
+/* Rootless user-mode networking (docs/rootless.md): libslirp in a process of berth's own,
+ * as slirp4netns does in a process of its own.
+ *
+ * A child of the monitor unshares the container's network namespace (inside the user's
+ * namespace), brings its loopback up, makes a veth pair there, eth0 (10.0.2.100/24, default
+ * route through 10.0.2.2, checksum and segmentation offloads off so that every frame is
+ * whole) and slirp0 (no address), opens a packet socket bound to slirp0, binds the namespace
+ * on the store's netns/ID, and hands the socket back: it keeps reading and writing slirp0's
+ * frames from the host's network namespace. A veth and a packet socket rather than a TAP
+ * device: an ordinary user may make both in a namespace of its own, while /dev/net/tun may be
+ * root's alone (it is 0600 on this host; slirp4netns and pasta would need it). Another child
+ * (forked while the monitor has no thread) loads libslirp, listens on each published host port
+ * (slirp_add_hostfwd), says "ok" or why not, and then moves frames between the packet socket and
+ * slirp in one thread until the monitor ends it (proxy_stop) or dies (PR_SET_PDEATHSIG). slirp's
+ * network is QEMU's: the gateway 10.0.2.2 is the host's loopback, DNS at 10.0.2.3 forwards to the
+ * host's resolvers. */
+#include "dl.h"
+#include "firewall.h"
+#include "log.h"
+#include "rootless.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <net/ethernet.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <slirp/libslirp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SLIRPNET_SYMS(X)                                                                           \
+	X(slirp_new)                                                                               \
+	X(slirp_input)                                                                             \
+	X(slirp_pollfds_fill)                                                                      \
+	X(slirp_pollfds_poll)                                                                      \
+	X(slirp_handle_timer)                                                                      \
+	X(slirp_add_hostfwd)
+#define SLIRPNET_FIELD(sym) __typeof__(sym) *sym;
+static struct {
+	SLIRPNET_SYMS(SLIRPNET_FIELD)
+} sn_dl;
+#undef SLIRPNET_FIELD
+
+struct sn_timer {
+	struct sn_timer *next;
+	SlirpTimerId id;
+	SlirpTimerCb cb; /* timer_new's; NULL for timer_new_opaque's */
+	void *cb_opaque;
+	int64_t expire_ms; /* -1: not armed */
+};
+
+struct sn {
+	Slirp *slirp;
+	int tap;
+	struct sn_timer *timers;
+	struct pollfd *pfd;
+	unsigned npfd, cap;
+};
+
+/* ---- the namespace and its veth (a child with no thread of its own) ------------------- */
+
+static int sn_ioctl_addr(int sk, unsigned long req, const char *ifname, const char *addr)
+{
+	struct ifreq ifr = {0};
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, addr, &sin->sin_addr);
+	return ioctl(sk, req, &ifr);
+}
+
+static int sn_up(int sk, const char *ifname)
+{
+	struct ifreq ifr = {0};
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return ioctl(sk, SIOCSIFFLAGS, &ifr);
+}
+
+/* eth0 and its peer slirp0, through rtnetlink (libmnl: no allocation, no thread) */
+static int sn_veth(void)
+{
+	static char buf[8192];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data, *peer;
+	int r = -1;
+
+	if (nl == NULL || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "eth0");
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "slirp0");
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	{
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		struct nlmsghdr *a = (struct nlmsghdr *)buf;
+		if (n < (ssize_t)sizeof(*a) || a->nlmsg_type != NLMSG_ERROR ||
+		    ((struct nlmsgerr *)mnl_nlmsg_get_payload(a))->error != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	return r;
+}
+
+/* whole frames on ifname: no checksum or segmentation left to a device that is not there */
+static void sn_no_offload(int sk, const char *ifname)
+{
+	static const unsigned cmds[] = {ETHTOOL_STXCSUM, ETHTOOL_SSG, ETHTOOL_STSO, ETHTOOL_SGSO};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		struct ethtool_value v = {.cmd = cmds[i], .data = 0};
+		struct ifreq ifr = {.ifr_data = (void *)&v};
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		(void)ioctl(sk, SIOCETHTOOL, &ifr);
+	}
+}
+
+/* the child's work: its status says which step failed */
+static int sn_make_ns(const char *path, int sock)
+{
+	struct rtentry rt = {0};
+	struct sockaddr_in *a;
+	struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	char one = 'T';
+	struct iovec iov = {.iov_base = &one, .iov_len = 1};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm;
+	int sk, pk, fd;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return 1;
+	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk < 0 || sn_up(sk, "lo") < 0)
+		return 3;
+	if (sn_veth() < 0)
+		return 4;
+	/* slirp0 carries frames only: no IPv6 of its own */
+	fd = open("/proc/sys/net/ipv6/conf/slirp0/disable_ipv6", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "1", 1);
+		close(fd);
+	}
+	sn_no_offload(sk, "eth0");
+	sn_no_offload(sk, "slirp0");
+	if (sn_ioctl_addr(sk, SIOCSIFADDR, "eth0", "10.0.2.100") < 0 ||
+	    sn_ioctl_addr(sk, SIOCSIFNETMASK, "eth0", "255.255.255.0") < 0 ||
+	    sn_up(sk, "slirp0") < 0 || sn_up(sk, "eth0") < 0)
+		return 5;
+	a = (struct sockaddr_in *)&rt.rt_dst;
+	a->sin_family = AF_INET;
+	a = (struct sockaddr_in *)&rt.rt_genmask;
+	a->sin_family = AF_INET;
+	a = (struct sockaddr_in *)&rt.rt_gateway;
+	a->sin_family = AF_INET;
+	inet_pton(AF_INET, "10.0.2.2", &a->sin_addr);
+	rt.rt_flags = RTF_UP | RTF_GATEWAY;
+	if (ioctl(sk, SIOCADDRT, &rt) < 0)
+		return 5;
+	pk = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	ll.sll_ifindex = (int)if_nametoindex("slirp0");
+	if (pk < 0 || ll.sll_ifindex == 0 || bind(pk, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+		return 4;
+	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+		return 2;
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pk, sizeof(int));
+	if (sendmsg(sock, &mh, 0) != 1)
+		return 6;
+	return 0;
+}
+
+static int sn_recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	char one;
+	struct iovec iov = {.iov_base = &one, .iov_len = 1};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* ---- slirp's callbacks (one thread: no lock) ------------------------------------------- */
+
+static int64_t sn_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static ssize_t sn_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct sn *s = opaque;
+
+	/* a full socket buffer drops the frame: TCP retransmits */
+	(void)!write(s->tap, buf, len);
+	return (ssize_t)len;
+}
+
+static void sn_guest_error(const char *msg, void *opaque)
+{
+	(void)msg;
+	(void)opaque;
+}
+
+static int64_t sn_clock_get_ns(void *opaque)
+{
+	(void)opaque;
+	return sn_now_ns();
+}
+
+static struct sn_timer *sn_timer_add(struct sn *s, SlirpTimerId id, SlirpTimerCb cb,
+                                     void *cb_opaque)
+{
+	struct sn_timer *t = xmalloc0(sizeof(*t));
+
+	t->id = id;
+	t->cb = cb;
+	t->cb_opaque = cb_opaque;
+	t->expire_ms = -1;
+	t->next = s->timers;
+	s->timers = t;
+	return t;
+}
+
+static void *sn_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	return sn_timer_add(opaque, SLIRP_TIMER_NUM, cb, cb_opaque);
+}
+
+static void *sn_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	return sn_timer_add(opaque, id, NULL, cb_opaque);
+}
+
+static void sn_timer_free(void *timer, void *opaque)
+{
+	struct sn *s = opaque;
+
+	for (struct sn_timer **p = &s->timers; *p != NULL; p = &(*p)->next)
+		if (*p == timer) {
+			*p = (*p)->next;
+			free(timer);
+			return;
+		}
+}
+
+static void sn_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	(void)opaque;
+	((struct sn_timer *)timer)->expire_ms = expire_ms;
+}
+
+static void sn_poll_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void sn_notify(void *opaque)
+{
+	(void)opaque;
+}
+
+static const SlirpCb sn_callbacks = {
+    .send_packet = sn_send_packet,
+    .guest_error = sn_guest_error,
+    .clock_get_ns = sn_clock_get_ns,
+    .timer_new = sn_timer_new,
+    .timer_free = sn_timer_free,
+    .timer_mod = sn_timer_mod,
+    .register_poll_fd = sn_poll_fd,
+    .unregister_poll_fd = sn_poll_fd,
+    .notify = sn_notify,
+    .timer_new_opaque = sn_timer_new_opaque,
+};
+
+static int sn_add_poll(int fd, int events, void *opaque)
+{
+	struct sn *s = opaque;
+	short ev = 0;
+
+	if (s->npfd == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->pfd = xrealloc(s->pfd, s->cap * sizeof(*s->pfd));
+	}
+	if (events & SLIRP_POLL_IN)
+		ev |= POLLIN;
+	if (events & SLIRP_POLL_OUT)
+		ev |= POLLOUT;
+	if (events & SLIRP_POLL_PRI)
+		ev |= POLLPRI;
+	s->pfd[s->npfd] = (struct pollfd){.fd = fd, .events = ev};
+	return (int)s->npfd++;
+}
+
+static int sn_get_revents(int idx, void *opaque)
+{
+	struct sn *s = opaque;
+	short re;
+	int r = 0;
+
+	if (idx < 0 || (unsigned)idx >= s->npfd)
+		return 0;
+	re = s->pfd[idx].revents;
+	if (re & POLLIN)
+		r |= SLIRP_POLL_IN;
+	if (re & POLLOUT)
+		r |= SLIRP_POLL_OUT;
+	if (re & POLLPRI)
+		r |= SLIRP_POLL_PRI;
+	if (re & POLLERR)
+		r |= SLIRP_POLL_ERR;
+	if (re & POLLHUP)
+		r |= SLIRP_POLL_HUP;
+	return r;
+}
+
+/* ---- the slirp process ----------------------------------------------------------------- */
+
+static struct in_addr sn_ip4(const char *a)
+{
+	struct in_addr r;
+
+	inet_pton(AF_INET, a, &r);
+	return r;
+}
+
+/* Start slirp and listen on the ports; NULL, or what failed (in msg). */
+static const char *sn_start(struct sn *s, const struct fw_port *ports, size_t n, char *msg,
+                            size_t len)
+{
+#define SLIRPNET_ENTRY(sym) {#sym, (void **)&sn_dl.sym},
+	static const struct dl_sym syms[] = {SLIRPNET_SYMS(SLIRPNET_ENTRY)};
+#undef SLIRPNET_ENTRY
+	SlirpConfig sc = {
+	    .version = 4,
+	    .in_enabled = true,
+	    .vnetwork = sn_ip4("10.0.2.0"),
+	    .vnetmask = sn_ip4("255.255.255.0"),
+	    .vhost = sn_ip4("10.0.2.2"),
+	    .vhostname = "berth",
+	    .vdhcp_start = sn_ip4("10.0.2.15"),
+	    .vnameserver = sn_ip4("10.0.2.3"),
+	    .if_mtu = 1500,
+	    .if_mru = 1500,
+	};
+	const char *failed = dl_open("libslirp.so.0", syms, ARRAY_SIZE(syms), msg, len);
+	int unpriv = 1024;
+
+	if (failed) {
+		snprintf(msg, len, "rootless networking: %s (install libslirp0)", failed);
+		return msg;
+	}
+	s->slirp = sn_dl.slirp_new(&sc, &sn_callbacks, s);
+	if (s->slirp == NULL)
+		return "rootless networking: libslirp did not start";
+	{
+		/* the first port an ordinary user may listen on (1024 unless changed) */
+		char b[16] = {0};
+		int fd =
+		    open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, b, sizeof(b) - 1) > 0)
+				unpriv = atoi(b);
+			close(fd);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct in_addr host = {0};
+		if (ports[i].host_port == 0 || ports[i].host_port_end) {
+			snprintf(msg, len,
+			         "-p …:%u: rootless networking needs one fixed host port "
+			         "(HOSTPORT:%u), not one chosen by berth nor a range",
+			         ports[i].ctr_port, ports[i].ctr_port);
+			return msg;
+		}
+		if (ports[i].host_port < unpriv) {
+			snprintf(
+			    msg, len,
+			    "-p %u:%u: host port %u is privileged (below "
+			    "net.ipv4.ip_unprivileged_port_start, %d): an ordinary user cannot "
+			    "publish on it",
+			    ports[i].host_port, ports[i].ctr_port, ports[i].host_port, unpriv);
+			return msg;
+		}
+		if (ports[i].host_ip[0] && inet_pton(AF_INET, ports[i].host_ip, &host) != 1) {
+			snprintf(
+			    msg, len,
+			    "-p %s:%u:%u: rootless networking publishes on IPv4 addresses only",
+			    ports[i].host_ip, ports[i].host_port, ports[i].ctr_port);
+			return msg;
+		}
+		errno = 0;
+		if (sn_dl.slirp_add_hostfwd(s->slirp, ports[i].proto == IPPROTO_UDP, host,
+		                            ports[i].host_port, sn_ip4("10.0.2.100"),
+		                            ports[i].ctr_port) < 0) {
+			snprintf(msg, len, "-p %u:%u: cannot listen on host port %u%s%s",
+			         ports[i].host_port, ports[i].ctr_port, ports[i].host_port,
+			         errno ? ": "
+			               : " (in use, or below net.ipv4.ip_unprivileged_port_start)",
+			         errno ? strerror(errno) : "");
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+__attribute__((noreturn)) static void sn_loop(struct sn *s)
+{
+	static uint8_t frame[65536];
+
+	for (;;) {
+		uint32_t timeout = 1000;
+		int64_t now_ms = sn_now_ns() / 1000000;
+		int r;
+
+		s->npfd = 0;
+		sn_add_poll(s->tap, SLIRP_POLL_IN, s);
+		sn_dl.slirp_pollfds_fill(s->slirp, &timeout, sn_add_poll, s);
+		for (struct sn_timer *t = s->timers; t != NULL; t = t->next) {
+			int64_t left;
+			if (t->expire_ms < 0)
+				continue;
+			left = t->expire_ms - now_ms;
+			if (left < 0)
+				left = 0;
+			if ((uint64_t)left < timeout)
+				timeout = (uint32_t)left;
+		}
+		r = poll(s->pfd, s->npfd, (int)timeout);
+		if (r > 0 && (s->pfd[0].revents & POLLIN)) {
+			/* the container -> the world: slirp0's frames, a few at a time */
+			for (int k = 0; k < 64; k++) {
+				ssize_t n = read(s->tap, frame, sizeof(frame));
+				if (n <= 0)
+					break;
+				sn_dl.slirp_input(s->slirp, frame, (int)n);
+			}
+		}
+		sn_dl.slirp_pollfds_poll(s->slirp, r < 0 && errno != EINTR, sn_get_revents, s);
+		now_ms = sn_now_ns() / 1000000;
+		for (bool again = true; again;) {
+			/* a timer callback may free or arm timers: start over after each */
+			again = false;
+			for (struct sn_timer *t = s->timers; t != NULL; t = t->next) {
+				if (t->expire_ms < 0 || t->expire_ms > now_ms)
+					continue;
+				t->expire_ms = -1;
+				if (t->cb != NULL)
+					t->cb(t->cb_opaque);
+				else
+					sn_dl.slirp_handle_timer(s->slirp, t->id, t->cb_opaque);
+				again = true;
+				break;
+			}
+		}
+	}
+}
+
+int slirpnet_attach(const char *path, const struct fw_port *ports, size_t n, pid_t *pid,
+                    berth_error_t *err)
+{
+	int sv[2] = {-1, -1}, st[2] = {-1, -1};
+	cleanup_close int tap = -1;
+	pid_t child;
+	int status;
+	char buf[512];
+	ssize_t got;
+	size_t have = 0;
+
+	*pid = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return berth_error(err, errno, "socketpair");
+	child = fork();
+	if (child < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return berth_error(err, errno, "fork");
+	}
+	if (child == 0)
+		_exit(sn_make_ns(path, sv[1]));
+	close(sv[1]);
+	tap = sn_recv_fd(sv[0]);
+	close(sv[0]);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return berth_error(err, errno, "wait for pid %d", (int)child);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || tap < 0) {
+		static const char *const what[] = {"",
+		                                   "unshare a network namespace for",
+		                                   "bind-mount the network namespace on",
+		                                   "bring up the loopback of",
+		                                   "make the veth pair and packet socket of",
+		                                   "set the address and route of eth0 in",
+		                                   "pass the packet socket of"};
+		int w = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		return berth_error(err, 0, "rootless networking: %s `%s`",
+		                   w > 0 && w < (int)ARRAY_SIZE(what) ? what[w] : "make", path);
+	}
+	if (pipe2(st, O_CLOEXEC) < 0)
+		return berth_error(err, errno, "pipe");
+	child = fork();
+	if (child < 0) {
+		close(st[0]);
+		close(st[1]);
+		return berth_error(err, errno, "fork");
+	}
+	if (child == 0) {
+		struct sn s = {0};
+		const char *why;
+		char msg[256];
+		int null = open("/dev/null", O_RDWR);
+		/* only the packet socket, the status pipe and /dev/null: the monitor's pipes close
+		 * when it wants them closed */
+		if (null < 0 || dup2(tap, 3) < 0 || dup2(st[1], 4) < 0 || dup2(null, 0) < 0 ||
+		    dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(1);
+		util_close_fds_from(5);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		prctl(PR_SET_NAME, "berth-slirp", 0, 0, 0);
+		s.tap = 3;
+		fcntl(s.tap, F_SETFL, O_NONBLOCK);
+		why = sn_start(&s, ports, n, msg, sizeof(msg));
+		if (why) {
+			util_write_all(4, why, strlen(why));
+			_exit(1);
+		}
+		util_write_all(4, "ok", 2);
+		close(4);
+		sn_loop(&s);
+	}
+	close(st[1]);
+	while (have < sizeof(buf) - 1 &&
+	       (got = read(st[0], buf + have, sizeof(buf) - 1 - have)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		have += (size_t)got;
+	}
+	close(st[0]);
+	buf[have] = '\0';
+	if (strcmp(buf, "ok") != 0) {
+		kill(child, SIGKILL);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		return berth_error(err, 0, "%s", have ? buf : "rootless networking: slirp failed");
+	}
+	*pid = child;
+	log_debug("rootless networking: slirp process %d for `%s`", (int)child, path);
+	return 0;
+}

@@ -1,0 +1,387 @@
+#!/usr/bin/env bats
+# berth (the engine) run by an ordinary user (docs/rootless.md). setup_file makes a user of its
+# own (useradd, with a home and a range in /etc/subuid and /etc/subgid) and a second one with
+# no range; teardown_file removes them, after ending what of theirs runs (the pause process
+# the tests made, by its pid). The tests run berth as the user with setpriv.
+load helpers
+load registry-helpers
+
+bats_require_minimum_version 1.5.0
+
+BERTH=$BERTH_BUILD/berth
+
+setup_file() {
+	export RL_USER=berthen$$ RL_NORANGE=berthnr$$
+	RL_TOP=$(mktemp -d /tmp/berth-engine-rootless.XXXXXX)
+	export RL_TOP
+	chmod 755 "$RL_TOP"
+	export RL_HOME=$RL_TOP/home RL_XDG=$RL_TOP/xdg
+	useradd -M -d "$RL_HOME" -s /usr/sbin/nologin "$RL_USER"
+	useradd -M -d /nonexistent -s /usr/sbin/nologin "$RL_NORANGE"
+	# the second user has no range, whatever /etc/login.defs says
+	sed -i "/^$RL_NORANGE:/d" /etc/subuid /etc/subgid
+	RL_UID=$(id -u "$RL_USER")
+	RL_GID=$(id -g "$RL_USER")
+	export RL_UID RL_GID
+	if ! grep -q "^$RL_USER:" /etc/subuid 2>/dev/null; then
+		usermod --add-subuids 600000-665535 "$RL_USER"
+	fi
+	if ! grep -q "^$RL_USER:" /etc/subgid 2>/dev/null; then
+		usermod --add-subgids 600000-665535 "$RL_USER"
+	fi
+	RL_SUBUID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subuid)
+	RL_SUBGID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subgid)
+	export RL_SUBUID RL_SUBGID
+	mkdir -p "$RL_HOME" "$RL_XDG"
+	chown "$RL_USER:$RL_USER" "$RL_HOME" "$RL_XDG"
+	chmod 700 "$RL_XDG"
+	# an image whose layer has a file of uid 1000, gid 2000 (as root makes it)
+	make_base_rootfs "$RL_TOP/base"
+	rootless_owned_image "$RL_TOP/base" "$RL_TOP/owned.tar"
+	chmod 644 "$RL_TOP/owned.tar" "$RL_TOP/owned.tar.wh"
+}
+
+teardown_file() {
+	local p u _
+	# what of the users' still runs was started by these tests: the pause process, monitors
+	for u in "$RL_USER" "$RL_NORANGE"; do
+		for _ in $(seq 50); do
+			p=$(ps -o pid= -u "$u" 2>/dev/null || true)
+			[ -n "$p" ] || break
+			# shellcheck disable=SC2086 # the pids
+			kill -KILL $p 2>/dev/null || true
+			sleep 0.1
+		done
+		userdel "$u" || userdel -f "$u" || true
+		sed -i "/^$u:/d" /etc/subuid /etc/subgid
+	done
+	rm -rf "$RL_TOP"
+}
+
+setup() {
+	STORE=$RL_HOME/.local/share/berth
+	RUNDIR=$RL_XDG/berth
+}
+
+teardown() {
+	local id
+	# the registry a test started, when it did not get to stop it
+	if [ -e "$BATS_TEST_TMPDIR/reg/pid" ]; then
+		stop_pidfile "$BATS_TEST_TMPDIR/reg/pid"
+	fi
+	for id in $(ub ps -a -q 2>/dev/null); do
+		ub rm -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+# rootless_image OUT LAYER.tar…: an OCI archive of those layers (bottom first).
+rootless_image() {
+	local out=$1 d
+	shift
+	d=$(mktemp -d "$RL_TOP/oci.XXXXXX")
+	mkdir -p "$d/blobs/sha256"
+	python3 - "$d" "$@" <<-'P'
+	import hashlib, json, os, sys
+	d = sys.argv[1]
+	def put(data, media):
+	    h = hashlib.sha256(data).hexdigest()
+	    open(os.path.join(d, 'blobs/sha256', h), 'wb').write(data)
+	    return {'mediaType': media, 'digest': 'sha256:' + h, 'size': len(data)}
+	ls = [put(open(f, 'rb').read(), 'application/vnd.oci.image.layer.v1.tar') for f in sys.argv[2:]]
+	c = put(json.dumps({'architecture': 'amd64', 'os': 'linux',
+	                    'config': {'Cmd': ['/bin/sh']},
+	                    'rootfs': {'type': 'layers', 'diff_ids': [l['digest'] for l in ls]}}).encode(),
+	        'application/vnd.oci.image.config.v1+json')
+	m = put(json.dumps({'schemaVersion': 2,
+	                    'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+	                    'config': c, 'layers': ls}).encode(),
+	        'application/vnd.oci.image.manifest.v1+json')
+	json.dump({'schemaVersion': 2, 'manifests': [m]}, open(os.path.join(d, 'index.json'), 'w'))
+	open(os.path.join(d, 'oci-layout'), 'w').write('{"imageLayoutVersion":"1.0.0"}')
+	P
+	tar -C "$d" -cf "$out" .
+}
+
+# rootless_owned_image ROOTFS OUT: one layer, ROOTFS as root's with /owned of uid 1000 and
+# gid 2000 added; and OUT.wh, two layers: ROOTFS with /d/a, /d/b and /gone, then one that
+# makes /d opaque with /d/c in it and whites out /gone.
+rootless_owned_image() {
+	local x=$RL_TOP/extra
+	mkdir -p "$x/owned" "$x/l1/d" "$x/l2/d"
+	touch "$x/owned/owned" "$x/l1/d/a" "$x/l1/d/b" "$x/l1/gone" "$x/l2/d/c" \
+		"$x/l2/d/.wh..wh..opq" "$x/l2/.wh.gone"
+	tar -C "$1" --owner=0 --group=0 --numeric-owner -cf "$RL_TOP/layer.tar" .
+	cp "$RL_TOP/layer.tar" "$RL_TOP/layer1.tar"
+	tar -C "$x/owned" --owner=1000 --group=2000 --numeric-owner -rf "$RL_TOP/layer.tar" owned
+	tar -C "$x/l1" --owner=0 --group=0 --numeric-owner -rf "$RL_TOP/layer1.tar" d gone
+	tar -C "$x/l2" --owner=0 --group=0 --numeric-owner -cf "$RL_TOP/layer2.tar" .
+	rootless_image "$2" "$RL_TOP/layer.tar"
+	rootless_image "$2.wh" "$RL_TOP/layer1.tar" "$RL_TOP/layer2.tar"
+}
+
+# as USER CMD…: CMD as USER, with a clean environment of its own
+as() {
+	local u=$1
+	shift
+	setpriv --reuid "$u" --regid "$u" --init-groups \
+		env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$RL_HOME" XDG_RUNTIME_DIR="$RL_XDG" "$@"
+}
+
+# ub ARG…: berth as the test's user (its default store and state: no --root)
+ub() {
+	as "$RL_USER" "$BERTH" "$@"
+}
+
+# the pid of the user's pause process
+pause_pid() {
+	cut -d' ' -f1 "$RUNDIR/pause.pid"
+}
+
+@test "rootless: run --rm busybox id is uid 0 inside; the store and state are the user's" {
+	run ub run --rm busybox id
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "uid=0(root) gid=0(root)" ]
+	# its store under ~/.local/share/berth, its state under $XDG_RUNTIME_DIR/berth
+	[ "$(stat -c %u "$STORE")" = "$RL_UID" ] || false
+	[ -d "$STORE/layers" ] || false
+	[ -d "$RUNDIR/runtime" ] || false
+	# the pause process's namespace: 0 is the user, 1… its range
+	run cat "/proc/$(pause_pid)/uid_map"
+	echo "$output"
+	[ "$(echo "${lines[0]}" | awk '{ print $1, $2, $3 }')" = "0 $RL_UID 1" ] || false
+	[ "$(echo "${lines[1]}" | awk '{ print $1, $2, $3 }')" = "1 $RL_SUBUID 65536" ] || false
+	# nothing of root's store: no file there of the user's or of its range
+	[ -z "$(find /var/lib/berth /run/berth \( -uid "$RL_UID" -o -uid "$RL_SUBUID" \) \
+		2>/dev/null | head -1)" ] || false
+}
+
+@test "rootless: every command re-enters one pause process; a dead one is made again" {
+	local p1 p2 a b
+	ub images >/dev/null
+	p1=$(pause_pid)
+	ub run -d --name keep busybox sleep 1000 >/dev/null
+	[ "$(pause_pid)" = "$p1" ] || false
+	# the overlay of a running container is in the namespace every command enters
+	grep -q "$STORE/containers/.*/rootfs" "/proc/$p1/mountinfo"
+	run ub ps --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "keep Up"* ]] || false
+	ub rm -f keep >/dev/null
+	run ! grep -q "$STORE/containers" "/proc/$p1/mountinfo"
+	# the test's own process (started by its berth commands), ended by its pid
+	kill "$p1"
+	for _ in $(seq 100); do
+		[ -e "/proc/$p1" ] || break
+		sleep 0.05
+	done
+	# two first commands at once make one pause process between them (pause.lock)
+	ub images >/dev/null &
+	a=$!
+	ub ps >/dev/null &
+	b=$!
+	wait "$a"
+	wait "$b"
+	[ "$(ps -o comm= -u "$RL_USER" | grep -c '^berth-pause$')" -eq 1 ] || false
+	run ub run --rm busybox true
+	[ "$status" -eq 0 ]
+	p2=$(pause_pid)
+	[ "$p2" != "$p1" ] || false
+	[ -e "/proc/$p2" ] || false
+}
+
+@test "rootless: image import unpacks layers with the mapped owners" {
+	local f
+	ub image import "$RL_TOP/owned.tar" owned
+	run ub run --rm owned stat -c '%u:%g' /owned /bin/busybox
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "1000:2000" ]
+	[ "${lines[1]}" = "0:0" ]
+	# on the host: id N of the namespace is the Nth of the range, 0 the user
+	f=$(find "$STORE/layers" -name owned | head -1)
+	[ -n "$f" ] || false
+	[ "$(stat -c '%u:%g' "$f")" = "$((RL_SUBUID + 999)):$((RL_SUBGID + 1999))" ] || false
+	[ "$(stat -c %u "$(dirname "$f")/bin/busybox")" = "$RL_UID" ] || false
+	ub rmi owned >/dev/null
+	# an opaque directory (user.overlay.opaque in the user's namespace) and a whiteout
+	ub image import "$RL_TOP/owned.tar.wh" layered
+	run ub run --rm layered sh -c 'ls /d; ls /gone 2>&1 || echo gone'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = c ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[2]}" = gone ]
+	ub rmi layered >/dev/null
+}
+
+@test "rootless: pull from a registry on the host's loopback, with the mapped owners" {
+	local d=$BATS_TEST_TMPDIR/reg f
+	command -v docker-registry >/dev/null || skip "docker-registry not installed"
+	command -v skopeo >/dev/null || skip "skopeo not installed"
+	start_registry "$d"
+	skopeo copy -q --dest-tls-verify=false oci-archive:"$RL_TOP/owned.tar" \
+		"docker://127.0.0.1:$REG_PORT/owned:pulled"
+	run ub pull -q --tls-verify=false "127.0.0.1:$REG_PORT/owned:pulled"
+	echo "$output"
+	stop_pidfile "$d/pid"
+	[ "$status" -eq 0 ]
+	run ub run --rm "127.0.0.1:$REG_PORT/owned:pulled" stat -c '%u:%g' /owned
+	[ "$output" = "1000:2000" ]
+	f=$(find "$STORE/layers" -name owned | head -1)
+	[ "$(stat -c '%u:%g' "$f")" = "$((RL_SUBUID + 999)):$((RL_SUBGID + 1999))" ] || false
+	ub rmi "127.0.0.1:$REG_PORT/owned:pulled" >/dev/null
+}
+
+@test "rootless: -d, logs, exec, stop, rm; nothing left behind" {
+	local _
+	run ub run -d --name d1 busybox sh -c 'echo hello; exec sleep 1000'
+	[ "$status" -eq 0 ]
+	for _ in $(seq 100); do
+		[ "$(ub logs d1)" = hello ] && break
+		sleep 0.05
+	done
+	[ "$(ub logs d1)" = hello ] || false
+	run ub exec d1 id -u
+	[ "$output" = 0 ]
+	run ub ps --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "d1 Up"* ]] || false
+	ub stop -t 1 d1
+	run ub ps -a --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "d1 Exited"* ]] || false
+	ub rm d1
+	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$STORE/netns")" ] || false
+	[ -z "$(ls "$RUNDIR/runtime")" ] || false
+	run ! grep -q "$STORE" "/proc/$(pause_pid)/mountinfo"
+	# the user's processes: only the pause process is left once the monitor has gone
+	for _ in $(seq 100); do
+		[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] && break
+		sleep 0.05
+	done
+	ps -o pid=,comm= -u "$RL_USER"
+	[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] || false
+}
+
+@test "rootless: files made on a bind volume belong to the user, a mapped id's to its range" {
+	local v=$RL_HOME/vol
+	mkdir -p "$v"
+	chown "$RL_USER:$RL_USER" "$v"
+	ub run --rm -v "$v:/v" busybox sh -c 'touch /v/mine; touch /v/other; chown 1000:1000 /v/other'
+	[ "$(stat -c '%u:%g' "$v/mine")" = "$RL_UID:$RL_GID" ] || false
+	[ "$(stat -c '%u:%g' "$v/other")" = "$((RL_SUBUID + 999)):$((RL_SUBGID + 999))" ] || false
+}
+
+@test "rootless: --userns=keep-id runs as the user's own uid and gid; root is refused it" {
+	local v=$RL_HOME/vol-keep
+	mkdir -p "$v"
+	chown "$RL_USER:$RL_USER" "$v"
+	run ub run --rm --userns=keep-id -v "$v:/v" busybox sh -c 'id -u; id -g; touch /v/k'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$RL_UID" ]
+	[ "${lines[1]}" = "$RL_GID" ]
+	[ "$(stat -c '%u:%g' "$v/k")" = "$RL_UID:$RL_GID" ] || false
+	# -u still wins
+	run ub run --rm --userns keep-id -u 0 busybox id -u
+	[ "$output" = 0 ]
+	ROOT=$BATS_TEST_TMPDIR/root
+	bad 125 "bad --userns \`keep-id\`: it is for berth run by an ordinary user" \
+		run --rm --userns keep-id busybox true
+}
+
+@test "rootless: user-mode networking by default, -p reachable on the host's loopback" {
+	local port _ out
+	# a port free now on the host (the test's own pick, above 1024)
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run ub run --rm busybox sh -c 'ip -o -4 addr show eth0; ip route; cat /etc/resolv.conf'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"inet 10.0.2.100/24"* ]] || false
+	[[ "$output" == *"default via 10.0.2.2 dev eth0"* ]] || false
+	[[ "$output" == *"nameserver 10.0.2.3"* ]] || false
+	# a server in the container, published on the host; 2 MiB back whole
+	ub run -d --name web -p "$port:80" busybox sh -c \
+		'head -c 2097152 /dev/urandom > /tmp/big; md5sum < /tmp/big > /tmp/sum; exec httpd -f -p 80 -h /tmp' >/dev/null
+	for _ in $(seq 100); do
+		out=$(curl -s --max-time 5 "http://127.0.0.1:$port/sum" || true)
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	[ -n "$out" ] || false
+	[ "$(curl -s --max-time 20 "http://127.0.0.1:$port/big" | md5sum)" = "$out" ] || false
+	run ub ps --format '{{.Names}} {{.Ports}}'
+	[ "$output" = "web 0.0.0.0:$port->80/tcp" ]
+	# the port is the container's while it runs: a second one is refused, nothing made
+	run --separate-stderr ub run --rm -p "$port:80" busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"-p $port:80: cannot listen on host port $port: Address already in use"* ]] || false
+	ub rm -f web >/dev/null
+	# the slirp process went with the container
+	for _ in $(seq 100); do
+		[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] && break
+		sleep 0.05
+	done
+	[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] || false
+	run ! curl -s --max-time 5 "http://127.0.0.1:$port/sum"
+	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$STORE/netns")" ] || false
+}
+
+@test "rootless: --network none, host and container:NAME; bridge and a privileged port refused" {
+	local a
+	run ub run --rm --network none busybox ip -o link
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "1: lo: <LOOPBACK,UP"* ]] || false
+	run ub run --rm --network host busybox cat /sys/class/net/lo/ifindex
+	[ "$output" = 1 ]
+	ub run -d --name n1 busybox sleep 1000 >/dev/null
+	run ub run --rm --network container:n1 busybox ip -o -4 addr show eth0
+	[[ "$output" == *"inet 10.0.2.100/24"* ]] || false
+	ub rm -f n1 >/dev/null
+	for a in "--network bridge|rootless berth has no bridge networks" \
+		"-p 80:80|host port 80 is privileged (below net.ipv4.ip_unprivileged_port_start" \
+		"-p 8080|rootless networking needs one fixed host port"; do
+		# shellcheck disable=SC2086 # the two words
+		run --separate-stderr ub run --rm ${a%%|*} busybox true
+		echo "$stderr"
+		[ "$status" -eq 125 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"${a#*|}"* ]] || false
+	done
+	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$STORE/netns")" ] || false
+}
+
+@test "rootless: a limit that needs a cgroup is refused with one line, nothing left" {
+	run --separate-stderr ub run --rm --memory 64m busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	# (the runtime, in the namespace, names its uid there: 0)
+	[[ "$stderr" == *"linux.resources.memory: needs a cgroup delegated to uid 0, and there is none"* ]] || false
+	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$STORE/netns")" ] || false
+	[ -z "$(ls "$RUNDIR/runtime")" ] || false
+	run ! grep -q "$STORE" "/proc/$(pause_pid)/mountinfo"
+}
+
+@test "rootless: a user with no range in /etc/subuid is refused with one line, nothing made" {
+	local xdg=$RL_TOP/xdg-nr
+	mkdir -p "$xdg"
+	chown "$RL_NORANGE:$RL_NORANGE" "$xdg"
+	chmod 700 "$xdg"
+	run --separate-stderr setpriv --reuid "$RL_NORANGE" --regid "$RL_NORANGE" --init-groups \
+		env -i PATH=/usr/bin:/bin HOME="$RL_TOP/home-nr" XDG_RUNTIME_DIR="$xdg" \
+		"$BERTH" run --rm busybox true
+	echo "$stderr"
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"/etc/subuid has no range for $RL_NORANGE"* ]] || false
+	[ -z "$(ls -A "$xdg")" ] || false
+	[ ! -e "$RL_TOP/home-nr" ] || false
+	[ -z "$(ps -o pid= -u "$RL_NORANGE")" ] || false
+}
