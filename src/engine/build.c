@@ -312,6 +312,7 @@ static int stage_from_image(struct bctx *b, struct stage *s, struct image *img,
 			                                   "created_by", "(base layer)"));
 		json_object_set_new(s->config, "history", h);
 	}
+	s->base_hist = json_array_size(json_object_get(s->config, "history"));
 	key = xasprintf("FROM %s %s %lld", img->id, platform ? platform : "", b->ts);
 	chain_next(s->chain, "", key, NULL);
 	return 0;
@@ -386,6 +387,7 @@ static int do_from(struct bctx *b, struct stage *s, size_t idx, const char *what
 			s->layers[s->n_layers++] = xstrdup(from->layers[i]);
 		}
 		memcpy(s->chain, from->chain, sizeof(s->chain));
+		s->base_hist = from->base_hist;
 	} else {
 		struct image *img = NULL;
 		json_t *onbuild;
@@ -1007,6 +1009,59 @@ static int load_inputs(struct bctx *b, berth_error_t *err)
 	return 0;
 }
 
+/* The config's times that are this build's (its "created" and the history entries after
+ * the base image's) set to t. */
+static void commit_set_time(struct stage *s, const char *t)
+{
+	json_t *h = json_object_get(s->config, "history");
+
+	json_object_set_new(s->config, "created", json_string(t));
+	for (size_t i = s->base_hist; i < json_array_size(h); i++)
+		json_object_set_new(json_array_get(h, i), "created", json_string(t));
+}
+
+/* A rebuild that changes nothing gives the same image, as Docker's and Podman's do (not one
+ * more image, the name moved and the last one left dangling): the build that first made a
+ * config (its layers, settings and history, times aside) leaves its time in the cache, and
+ * a later build of the same config takes that time. Not with --no-cache, nor with
+ * --timestamp, whose time is the one asked for. */
+static void commit_reuse_time(struct bctx *b, struct stage *s)
+{
+	cleanup_free char *text = NULL, *p = NULL, *dir = NULL;
+	berth_error_t e2 = NULL;
+	char hex[65], t[sizeof(b->created)];
+	struct timespec ts;
+	bool zoned;
+	const char *old;
+	json_t *j;
+
+	if (b->o->no_cache || b->ts >= 0)
+		return;
+	commit_set_time(s, "");
+	text = json_dumps(s->config, JSON_COMPACT | JSON_SORT_KEYS);
+	sha256_hex(text, strlen(text), hex);
+	p = engine_path(b->e, "build-cache/commit-%s.json", hex);
+	snprintf(t, sizeof(t), "%s", b->created);
+	j = image_json_load(p, &e2);
+	berth_error_release(&e2);
+	old = json_string_value(json_object_get(j, "created"));
+	if (old && strlen(old) < sizeof(t) &&
+	    util_parse_rfc3339(old, strlen(old), &ts, &zoned) == 0) {
+		snprintf(t, sizeof(t), "%s", old);
+	} else {
+		cleanup_free char *out = NULL;
+		json_t *n = json_pack("{s:s}", "created", b->created);
+		out = json_dumps(n, JSON_COMPACT);
+		json_decref(n);
+		dir = engine_path(b->e, "build-cache");
+		if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
+		    util_write_file_atomic(p, out, strlen(out), 0600, &e2) < 0)
+			berth_error_release(&e2);
+	}
+	json_decref(j);
+	commit_set_time(s, t);
+}
+
 static int write_image(struct bctx *b, struct stage *s, char **id, berth_error_t *err)
 {
 	const struct build_opts *o = b->o;
@@ -1028,6 +1083,7 @@ static int write_image(struct bctx *b, struct stage *s, char **id, berth_error_t
 		                    json_string(eq ? eq + 1 : ""));
 	}
 	json_object_set_new(s->config, "created", json_string(b->created));
+	commit_reuse_time(b, s);
 	ctext = json_dumps(s->config, JSON_COMPACT | JSON_SORT_KEYS);
 	sha256_hex(ctext, strlen(ctext), chex);
 	cd = xasprintf("sha256:%s", chex);

@@ -71,7 +71,8 @@ struct stage {
 	char **layers;  /* diff hex, bottom first */
 	size_t n_layers;
 	char chain[65];
-	json_t *args; /* ARGs in scope: name -> value or null */
+	size_t base_hist; /* history entries of the base image (the rest are this build's) */
+	json_t *args;     /* ARGs in scope: name -> value or null */
 	bool cmd_here, done;
 };
 
