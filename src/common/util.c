@@ -170,9 +170,15 @@ int util_write_file(const char *path, const char *data, berth_error_t *err)
 
 int util_mkdir_p(const char *path, mode_t mode, berth_error_t *err)
 {
-	cleanup_free char *p = xstrdup(path);
+	cleanup_free char *p = NULL;
 	char *s;
 
+	/* most often there already, or only the last is missing: one call */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return berth_error(err, errno, "mkdir `%s`", path);
+	p = xstrdup(path);
 	for (s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;

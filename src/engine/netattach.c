@@ -281,8 +281,18 @@ static void detach_leases(struct engine *e, const char *id, const char *network,
 static void detach_locked(struct engine *e, const char *id, json_t *leases, bool *changed)
 {
 	cleanup_free char *ns = net_ns_path(e, id);
+	json_t *l;
+	size_t i;
 
-	detach_leases(e, id, NULL, leases, changed, !netns_shared(e, id));
+	/* whether another container shares the namespace is looked for (in every record) only
+	 * when id holds a lease: a container of --network none holds none */
+	json_array_foreach(leases, i, l)
+	{
+		if (strcmp(jstr(l, "id") ?: "", id) == 0) {
+			detach_leases(e, id, NULL, leases, changed, !netns_shared(e, id));
+			break;
+		}
+	}
 	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		log_warning("umount `%s`: %s", ns, strerror(errno));
 	unlink(ns);
