@@ -220,6 +220,15 @@ static int util_rm_rf_at(int parent, const char *name, dev_t dev, berth_error_t 
 	while (ret == 0 && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		/* what the directory says is no directory is unlinked without a stat */
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) {
+			if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
+				continue;
+			if (errno != EISDIR) { /* EISDIR: replaced by a directory since */
+				ret = berth_error(err, errno, "unlink `%s`", de->d_name);
+				break;
+			}
+		}
 		ret = util_rm_rf_at(dirfd(d), de->d_name, dev, err);
 	}
 	closedir(d);

@@ -827,7 +827,8 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t
 	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, proxy, err);
 	if (r == 0 && changed)
 		r = net_leases_save(e, leases, err);
-	if (r == 0)
+	/* --network none: the record is as it was (and as detach_locked may have saved it) */
+	if (r == 0 && strcmp(mode, "none") != 0)
 		r = ctr_save(e, id, rec, err);
 	if (r == 0) {
 		hosts_write(e, id, leases);
