@@ -170,9 +170,15 @@ int util_write_file(const char *path, const char *data, berth_error_t *err)
 
 int util_mkdir_p(const char *path, mode_t mode, berth_error_t *err)
 {
-	cleanup_free char *p = xstrdup(path);
+	cleanup_free char *p = NULL;
 	char *s;
 
+	/* most often there already, or only the last is missing: one call */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return berth_error(err, errno, "mkdir `%s`", path);
+	p = xstrdup(path);
 	for (s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
@@ -214,6 +220,15 @@ static int util_rm_rf_at(int parent, const char *name, dev_t dev, berth_error_t 
 	while (ret == 0 && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		/* what the directory says is no directory is unlinked without a stat */
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) {
+			if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
+				continue;
+			if (errno != EISDIR) { /* EISDIR: replaced by a directory since */
+				ret = berth_error(err, errno, "unlink `%s`", de->d_name);
+				break;
+			}
+		}
 		ret = util_rm_rf_at(dirfd(d), de->d_name, dev, err);
 	}
 	closedir(d);

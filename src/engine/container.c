@@ -187,21 +187,39 @@ void ctr_umount(struct engine *e, const char *id)
 		log_warning("umount `%s`: %s", rootfs, strerror(errno));
 }
 
+/* Whether a container is named name (a name ctr_check_name allows, or one made of such
+ * characters). Every record is looked at, so the text of each is first searched for the name:
+ * its characters need no escape in JSON, so a record named so holds it verbatim, and only
+ * one that does is parsed (a run's generated name is in none of the others). */
 bool ctr_name_used(struct engine *e, const char *name)
 {
-	berth_error_t e2 = NULL;
-	json_t *all, *r;
-	size_t i;
+	cleanup_free char *dir = engine_path(e, "containers");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t nl = strlen(name);
 	bool used = false;
 
-	if (ctr_list(e, &all, &e2) < 0) {
-		berth_error_release(&e2);
+	if (d == NULL)
 		return false;
+	while (!used && (de = readdir(d)) != NULL) {
+		cleanup_free char *p = NULL, *text = NULL;
+		berth_error_t e2 = NULL;
+		size_t len;
+		json_t *rec;
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s/container.json", dir, de->d_name);
+		if (util_read_file(p, &text, &len, &e2) < 0) {
+			berth_error_release(&e2);
+			continue;
+		}
+		if (memmem(text, len, name, nl) == NULL)
+			continue;
+		rec = json_loadb(text, len, 0, NULL);
+		used = strcmp(json_string_value(json_object_get(rec, "name")) ?: "", name) == 0;
+		json_decref(rec);
 	}
-	json_array_foreach(
-	    all, i, r) if (strcmp(json_string_value(json_object_get(r, "name")) ?: "", name) == 0)
-	    used = true;
-	json_decref(all);
+	closedir(d);
 	return used;
 }
 

@@ -40,9 +40,27 @@ const char *image_digest_hex(const char *digest)
 
 json_t *image_json_load(const char *path, berth_error_t *err)
 {
+	cleanup_free char *text = NULL;
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	berth_error_t e2 = NULL;
 	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
+	size_t len;
+	json_t *j;
 
+	/* as json_load_file's error */
+	if (fd < 0) {
+		berth_error(err, 0, "%s: unable to open %s: %s (line -1)", path, path,
+		            strerror(errno));
+		return NULL;
+	}
+	/* read at once and parsed from memory (json_load_file reads a byte a call); what
+	 * util_read_fd does not read (past its bound) jansson reads itself */
+	if (util_read_fd(fd, path, &text, &len, &e2) == 0) {
+		j = json_loadb(text, len, 0, &je);
+	} else {
+		berth_error_release(&e2);
+		j = json_load_file(path, 0, &je);
+	}
 	if (j == NULL)
 		berth_error(err, 0, "%s: %s (line %d)", path, je.text, je.line);
 	return j;

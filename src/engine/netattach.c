@@ -282,8 +282,18 @@ static void detach_leases(struct engine *e, const char *id, const char *network,
 static void detach_locked(struct engine *e, const char *id, json_t *leases, bool *changed)
 {
 	cleanup_free char *ns = net_ns_path(e, id);
+	json_t *l;
+	size_t i;
 
-	detach_leases(e, id, NULL, leases, changed, !netns_shared(e, id));
+	/* whether another container shares the namespace is looked for (in every record) only
+	 * when id holds a lease: a container of --network none holds none */
+	json_array_foreach(leases, i, l)
+	{
+		if (strcmp(jstr(l, "id") ?: "", id) == 0) {
+			detach_leases(e, id, NULL, leases, changed, !netns_shared(e, id));
+			break;
+		}
+	}
 	if (umount2(ns, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		log_warning("umount `%s`: %s", ns, strerror(errno));
 	unlink(ns);
@@ -851,7 +861,8 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t
 	r = attach_locked(e, id, rec, leases, &changed, fds, n_fds, proxy, err);
 	if (r == 0 && changed)
 		r = net_leases_save(e, leases, err);
-	if (r == 0)
+	/* --network none: the record is as it was (and as detach_locked may have saved it) */
+	if (r == 0 && strcmp(mode, "none") != 0)
 		r = ctr_save(e, id, rec, err);
 	if (r == 0) {
 		hosts_write(e, id, leases);

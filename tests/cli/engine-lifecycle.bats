@@ -92,6 +92,16 @@ wait_status() {
 	[ "$(ls "$ROOT/containers" | wc -l)" -eq 1 ]
 }
 
+@test "create --name: a name found only in another record's other fields is free" {
+	# the names are looked for in each record's text first (ctr_name_used)
+	b create --name holder -e NAME=spare -l spare=spare busybox echo spare
+	b create --name spare busybox true
+	[ "$(ls "$ROOT/containers" | wc -l)" -eq 2 ]
+	bad 125 'the name "spare" is already in use' create --name spare busybox true
+	bad 125 'the name "holder" is already in use' rename spare holder
+	[ "$(ls "$ROOT/containers" | wc -l)" -eq 2 ]
+}
+
 @test "create --pull: always pulls, never refuses a missing image, missing takes the store's" {
 	# a registry on a closed loopback port: a pull fails at once
 	b tag busybox 127.0.0.1:1/lc/local:1

@@ -317,6 +317,58 @@ static int test_sealed_probe(const char *want)
 	return 0;
 }
 
+/* util_mkdir_p: the whole path in one call when only the last is missing, the walk
+ * otherwise, an error under a file; util_rm_rf: files, a fifo, nested directories and a
+ * symbolic link (not followed) removed, without a stat for what getdents says is a file */
+static void test_mkdir_p_rm_rf(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/berth-test-rmrf-XXXXXX", outside[] = "/tmp/berth-test-out-XXXXXX";
+	char path[PATH_MAX];
+	berth_error_t err = NULL;
+	struct stat st;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	fd = mkstemp(outside);
+	assert_true(fd >= 0);
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	assert_int_equal(util_mkdir_p(path, 0755, &err), 0);
+	assert_int_equal(util_mkdir_p(path, 0755, &err), 0);
+	snprintf(path, sizeof(path), "%s/a/b/d", dir);
+	assert_int_equal(util_mkdir_p(path, 0755, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(path, sizeof(path), "%s/a/file", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/a/file/sub", dir);
+	assert_int_equal(util_mkdir_p(path, 0755, &err), -1);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "Not a directory"));
+	berth_error_release(&err);
+
+	snprintf(path, sizeof(path), "%s/a/b/c/link", dir);
+	assert_int_equal(symlink(outside, path), 0);
+	snprintf(path, sizeof(path), "%s/a/b/dirlink", dir);
+	assert_int_equal(symlink("/tmp", path), 0);
+	snprintf(path, sizeof(path), "%s/a/b/d/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(util_rm_rf(dir, &err), 0);
+	assert_null(err);
+	assert_int_equal(lstat(dir, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(stat(outside, &st), 0);
+	assert_int_equal(stat("/tmp", &st), 0);
+	/* gone already: nothing to do */
+	assert_int_equal(util_rm_rf(dir, &err), 0);
+	unlink(outside);
+}
+
 static void test_exec_sealed(void **state)
 {
 	(void)state;
@@ -398,6 +450,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_mountinfo_escapes),
 	    cmocka_unit_test(test_mountinfo_malformed),
 	    cmocka_unit_test(test_mountinfo_load),
+	    cmocka_unit_test(test_mkdir_p_rm_rf),
 	    cmocka_unit_test(test_exec_sealed),
 	    cmocka_unit_test(test_close_fds_except),
 	};
