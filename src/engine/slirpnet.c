@@ -15,7 +15,7 @@
  * slirp in one thread until the monitor ends it (proxy_stop) or dies (PR_SET_PDEATHSIG). slirp's
  * network is QEMU's: the gateway 10.0.2.2 is the host's loopback, DNS at 10.0.2.3 forwards to the
  * host's resolvers. */
-#include "dl.h"
+#include "slirpio.h"
 #include "firewall.h"
 #include "log.h"
 #include "rootless.h"
@@ -50,33 +50,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLIRPNET_SYMS(X)                                                                           \
-	X(slirp_new)                                                                               \
-	X(slirp_input)                                                                             \
-	X(slirp_pollfds_fill)                                                                      \
-	X(slirp_pollfds_poll)                                                                      \
-	X(slirp_handle_timer)                                                                      \
-	X(slirp_add_hostfwd)
-#define SLIRPNET_FIELD(sym) __typeof__(sym) *sym;
-static struct {
-	SLIRPNET_SYMS(SLIRPNET_FIELD)
-} sn_dl;
-#undef SLIRPNET_FIELD
-
-struct sn_timer {
-	struct sn_timer *next;
-	SlirpTimerId id;
-	SlirpTimerCb cb; /* timer_new's; NULL for timer_new_opaque's */
-	void *cb_opaque;
-	int64_t expire_ms; /* -1: not armed */
-};
-
 struct sn {
-	Slirp *slirp;
+	struct slirpio io; /* first: the callbacks' io is the sn */
 	int tap;
-	struct sn_timer *timers;
-	struct pollfd *pfd;
-	unsigned npfd, cap;
 };
 
 /* ---- the namespace and its veth (a child with no thread of its own) ------------------- */
@@ -239,142 +215,14 @@ static int sn_recv_fd(int sock)
 	return fd;
 }
 
-/* ---- slirp's callbacks (one thread: no lock) ------------------------------------------- */
+/* ---- slirp's frames (slirpio.h; one thread: no lock) ------------------------------------ */
 
-static int64_t sn_now_ns(void)
+static void sn_send(struct slirpio *io, const void *frame, size_t len)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static ssize_t sn_send_packet(const void *buf, size_t len, void *opaque)
-{
-	struct sn *s = opaque;
+	struct sn *s = (struct sn *)io;
 
 	/* a full socket buffer drops the frame: TCP retransmits */
-	(void)!write(s->tap, buf, len);
-	return (ssize_t)len;
-}
-
-static void sn_guest_error(const char *msg, void *opaque)
-{
-	(void)msg;
-	(void)opaque;
-}
-
-static int64_t sn_clock_get_ns(void *opaque)
-{
-	(void)opaque;
-	return sn_now_ns();
-}
-
-static struct sn_timer *sn_timer_add(struct sn *s, SlirpTimerId id, SlirpTimerCb cb,
-                                     void *cb_opaque)
-{
-	struct sn_timer *t = xmalloc0(sizeof(*t));
-
-	t->id = id;
-	t->cb = cb;
-	t->cb_opaque = cb_opaque;
-	t->expire_ms = -1;
-	t->next = s->timers;
-	s->timers = t;
-	return t;
-}
-
-static void *sn_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
-{
-	return sn_timer_add(opaque, SLIRP_TIMER_NUM, cb, cb_opaque);
-}
-
-static void *sn_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
-{
-	return sn_timer_add(opaque, id, NULL, cb_opaque);
-}
-
-static void sn_timer_free(void *timer, void *opaque)
-{
-	struct sn *s = opaque;
-
-	for (struct sn_timer **p = &s->timers; *p != NULL; p = &(*p)->next)
-		if (*p == timer) {
-			*p = (*p)->next;
-			free(timer);
-			return;
-		}
-}
-
-static void sn_timer_mod(void *timer, int64_t expire_ms, void *opaque)
-{
-	(void)opaque;
-	((struct sn_timer *)timer)->expire_ms = expire_ms;
-}
-
-static void sn_poll_fd(int fd, void *opaque)
-{
-	(void)fd;
-	(void)opaque;
-}
-
-static void sn_notify(void *opaque)
-{
-	(void)opaque;
-}
-
-static const SlirpCb sn_callbacks = {
-    .send_packet = sn_send_packet,
-    .guest_error = sn_guest_error,
-    .clock_get_ns = sn_clock_get_ns,
-    .timer_new = sn_timer_new,
-    .timer_free = sn_timer_free,
-    .timer_mod = sn_timer_mod,
-    .register_poll_fd = sn_poll_fd,
-    .unregister_poll_fd = sn_poll_fd,
-    .notify = sn_notify,
-    .timer_new_opaque = sn_timer_new_opaque,
-};
-
-static int sn_add_poll(int fd, int events, void *opaque)
-{
-	struct sn *s = opaque;
-	short ev = 0;
-
-	if (s->npfd == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->pfd = xrealloc(s->pfd, s->cap * sizeof(*s->pfd));
-	}
-	if (events & SLIRP_POLL_IN)
-		ev |= POLLIN;
-	if (events & SLIRP_POLL_OUT)
-		ev |= POLLOUT;
-	if (events & SLIRP_POLL_PRI)
-		ev |= POLLPRI;
-	s->pfd[s->npfd] = (struct pollfd){.fd = fd, .events = ev};
-	return (int)s->npfd++;
-}
-
-static int sn_get_revents(int idx, void *opaque)
-{
-	struct sn *s = opaque;
-	short re;
-	int r = 0;
-
-	if (idx < 0 || (unsigned)idx >= s->npfd)
-		return 0;
-	re = s->pfd[idx].revents;
-	if (re & POLLIN)
-		r |= SLIRP_POLL_IN;
-	if (re & POLLOUT)
-		r |= SLIRP_POLL_OUT;
-	if (re & POLLPRI)
-		r |= SLIRP_POLL_PRI;
-	if (re & POLLERR)
-		r |= SLIRP_POLL_ERR;
-	if (re & POLLHUP)
-		r |= SLIRP_POLL_HUP;
-	return r;
+	(void)!write(s->tap, frame, len);
 }
 
 /* ---- the slirp process ----------------------------------------------------------------- */
@@ -391,9 +239,6 @@ static struct in_addr sn_ip4(const char *a)
 static const char *sn_start(struct sn *s, const struct fw_port *ports, size_t n, char *msg,
                             size_t len)
 {
-#define SLIRPNET_ENTRY(sym) {#sym, (void **)&sn_dl.sym},
-	static const struct dl_sym syms[] = {SLIRPNET_SYMS(SLIRPNET_ENTRY)};
-#undef SLIRPNET_ENTRY
 	SlirpConfig sc = {
 	    .version = 4,
 	    .in_enabled = true,
@@ -406,15 +251,15 @@ static const char *sn_start(struct sn *s, const struct fw_port *ports, size_t n,
 	    .if_mtu = 1500,
 	    .if_mru = 1500,
 	};
-	const char *failed = dl_open("libslirp.so.0", syms, ARRAY_SIZE(syms), msg, len);
+	char failed[200];
 	int unpriv = 1024;
 
-	if (failed) {
-		snprintf(msg, len, "rootless networking: %s (install libslirp0)", failed);
+	if (slirpio_load(failed, sizeof(failed)) != NULL) {
+		snprintf(msg, len, "rootless networking: %.200s (install libslirp0)", failed);
 		return msg;
 	}
-	s->slirp = sn_dl.slirp_new(&sc, &sn_callbacks, s);
-	if (s->slirp == NULL)
+	s->io.send = sn_send;
+	if (slirpio_start(&s->io, &sc) < 0)
 		return "rootless networking: libslirp did not start";
 	{
 		/* the first port an ordinary user may listen on (1024 unless changed) */
@@ -453,9 +298,9 @@ static const char *sn_start(struct sn *s, const struct fw_port *ports, size_t n,
 			return msg;
 		}
 		errno = 0;
-		if (sn_dl.slirp_add_hostfwd(s->slirp, ports[i].proto == IPPROTO_UDP, host,
-		                            ports[i].host_port, sn_ip4("10.0.2.100"),
-		                            ports[i].ctr_port) < 0) {
+		if (slirpio_dl.slirp_add_hostfwd(s->io.slirp, ports[i].proto == IPPROTO_UDP, host,
+		                                 ports[i].host_port, sn_ip4("10.0.2.100"),
+		                                 ports[i].ctr_port) < 0) {
 			snprintf(msg, len, "-p %u:%u: cannot listen on host port %u%s%s",
 			         ports[i].host_port, ports[i].ctr_port, ports[i].host_port,
 			         errno ? ": "
@@ -472,50 +317,22 @@ __attribute__((noreturn)) static void sn_loop(struct sn *s)
 	static uint8_t frame[65536];
 
 	for (;;) {
-		uint32_t timeout = 1000;
-		int64_t now_ms = sn_now_ns() / 1000000;
-		int r;
+		int timeout, r;
 
-		s->npfd = 0;
-		sn_add_poll(s->tap, SLIRP_POLL_IN, s);
-		sn_dl.slirp_pollfds_fill(s->slirp, &timeout, sn_add_poll, s);
-		for (struct sn_timer *t = s->timers; t != NULL; t = t->next) {
-			int64_t left;
-			if (t->expire_ms < 0)
-				continue;
-			left = t->expire_ms - now_ms;
-			if (left < 0)
-				left = 0;
-			if ((uint64_t)left < timeout)
-				timeout = (uint32_t)left;
-		}
-		r = poll(s->pfd, s->npfd, (int)timeout);
-		if (r > 0 && (s->pfd[0].revents & POLLIN)) {
+		slirpio_begin(&s->io);
+		slirpio_add_fd(&s->io, s->tap, POLLIN);
+		timeout = slirpio_fill(&s->io);
+		r = poll(s->io.pfd, s->io.npfd, timeout);
+		if (r > 0 && (s->io.pfd[0].revents & POLLIN)) {
 			/* the container -> the world: slirp0's frames, a few at a time */
 			for (int k = 0; k < 64; k++) {
 				ssize_t n = read(s->tap, frame, sizeof(frame));
 				if (n <= 0)
 					break;
-				sn_dl.slirp_input(s->slirp, frame, (int)n);
+				slirpio_dl.slirp_input(s->io.slirp, frame, (int)n);
 			}
 		}
-		sn_dl.slirp_pollfds_poll(s->slirp, r < 0 && errno != EINTR, sn_get_revents, s);
-		now_ms = sn_now_ns() / 1000000;
-		for (bool again = true; again;) {
-			/* a timer callback may free or arm timers: start over after each */
-			again = false;
-			for (struct sn_timer *t = s->timers; t != NULL; t = t->next) {
-				if (t->expire_ms < 0 || t->expire_ms > now_ms)
-					continue;
-				t->expire_ms = -1;
-				if (t->cb != NULL)
-					t->cb(t->cb_opaque);
-				else
-					sn_dl.slirp_handle_timer(s->slirp, t->id, t->cb_opaque);
-				again = true;
-				break;
-			}
-		}
+		slirpio_dispatch(&s->io, r < 0 && errno != EINTR);
 	}
 }
 
