@@ -95,7 +95,8 @@ static int volume_check_idmap(const char *what, const char *arg, const char *val
 			int used = -1;
 			if (n == 8 || sscanf(r, "%llu-%llu-%llu%n", &c, &h, &z, &used) != 3 ||
 			    used != (int)strlen(r) || strspn(r, "0123456789-") != strlen(r) ||
-			    strstr(r, "--") || r[0] == '-' || z == 0 || c + z > 4294967295ULL ||
+			    strstr(r, "--") || r[0] == '-' || z == 0 || c > UINT32_MAX ||
+			    h > UINT32_MAX || z > UINT32_MAX || c + z > 4294967295ULL ||
 			    h + z > 4294967295ULL)
 				goto bad;
 		}

@@ -273,6 +273,8 @@ image_with_dir() {
 		run --rm -v "$h:/d:idmap=uids=0-5000" busybox true
 	bad 125 'bad idmap `uids=0-1-1`' run --rm -v "$h:/d:idmap=uids=0-1-1" busybox true
 	bad 125 'bad idmap `uids=0--1-1;gids=0-1-1`' run --rm -v "$h:/d:idmap=uids=0--1-1;gids=0-1-1" busybox true
+	bad 125 'bad idmap `uids=18446744073709551615-0-1;gids=0-1-1`' \
+		run --rm -v "$h:/d:idmap=uids=18446744073709551615-0-1;gids=0-1-1" busybox true
 	bad 125 'bad idmap `uids=0-1-0;gids=0-1-1`' \
 		run --rm --mount "type=bind,src=$h,dst=/d,idmap=uids=0-1-0;gids=0-1-1" busybox true
 	bad 125 'idmap is for a bind or a volume' run --rm --mount type=tmpfs,dst=/d,idmap busybox true
