@@ -4,8 +4,9 @@
 # --network none for each, interleaved so that both see the same machine, in one run; prints
 # each total, the time per run and the ratios. Then berth's published-port TCP throughput
 # (user-mode networking, -p HOSTPORT:5001): 256 MiB from the host's loopback into the
-# container. Podman's rootless networking (slirp4netns or pasta) needs /dev/net/tun, which is
-# root's alone on this host (mode 0600), so no Podman figure is printed for it.
+# container, and the same with rootless Podman (slirp4netns) with the ratio; where Podman
+# cannot publish a port (its rootless networking needs /dev/net/tun, root's alone on this host,
+# mode 0600; or slirp4netns is not installed) its error is printed instead of a figure.
 #   bench/rootless.sh [BUILD_DIR]      N=20 by default; run as root
 # Podman is configured privately for the user: cgroupfs, file events, native overlay storage
 # (as berth's), runc (crun 1.8 refuses this host's hybrid cgroups), the image a busybox rootfs
@@ -105,11 +106,10 @@ done
 awk -v b="${total[berth]}" -v p="${total[podman]}" \
 	'BEGIN { printf "ratio berth/podman: %.3f (podman/berth: %.3f; aim <= 0.3)\n", b / p, p / b }'
 
-# published-port throughput, berth only (see the top of this file)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-as "$build/berth" run -d --name tput -p "$port:5001" busybox \
-	sh -c 'while true; do nc -l -p 5001 > /dev/null; done' >/dev/null
-python3 - "$port" <<'P'
+# published-port throughput: 256 MiB from the host's loopback into a container's nc, for each
+# engine that can publish a port here (Podman is tried; its error is printed if it cannot)
+tput() { # PORT: prints MiB/s
+	python3 - "$1" <<'P'
 import socket, sys, time
 port = int(sys.argv[1])
 buf = b"\0" * (1 << 20)
@@ -125,8 +125,34 @@ for _ in range(n):
     s.sendall(buf)
 s.shutdown(socket.SHUT_WR)
 s.recv(1)
-t = time.monotonic() - t0
-print(f"berth rootless -p throughput: {n} MiB in {t:.3f} s = {n / t:.1f} MiB/s "
-      "(Podman: no figure, its rootless networking needs /dev/net/tun, root's here)")
+print(f"{n / (time.monotonic() - t0):.1f}")
 P
+}
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+sink='while true; do nc -l -p 5001 > /dev/null; done'
+echo "rootless -p HOSTPORT:5001 TCP throughput, 256 MiB from the host's loopback"
+port=$(free_port)
+as "$build/berth" run -d --name tput -p "$port:5001" busybox sh -c "$sink" >/dev/null
+bt=$(tput "$port")
 as "$build/berth" rm -f tput >/dev/null
+printf '%-8s %10s MiB/s\n' berth "$bt"
+port=$(free_port)
+if perr=$(as podman run -d --name tput --network slirp4netns -p "127.0.0.1:$port:5001" \
+	localhost/bench:busybox sh -c "$sink" 2>&1 >/dev/null); then
+	pt=$(tput "$port")
+	as podman rm -f tput >/dev/null 2>&1 || true
+	printf '%-8s %10s MiB/s\n' podman "$pt"
+	awk -v b="$bt" -v p="$pt" \
+		'BEGIN { printf "ratio berth/podman: %.3f (aim >= 1)\n", b / p }'
+else
+	as podman rm -f tput >/dev/null 2>&1 || true
+	printf '%-8s %10s (it cannot publish a port here: %s)\n' podman 'no figure' \
+		"$(grep -v '^time=.*level=warning' <<<"$perr" | head -1)"
+	if [ -c /dev/net/tun ] && ! as test -r /dev/net/tun; then
+		echo "(rootless Podman's networking, slirp4netns or pasta, opens /dev/net/tun," \
+			"which is mode $(stat -c %a /dev/net/tun) and root's on this host; berth uses a" \
+			"veth and a packet socket instead: no ratio)"
+	fi
+fi

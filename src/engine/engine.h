@@ -293,7 +293,7 @@ struct run_opts {
 	bool has_entrypoint;
 	char **env; /* K=V, in order, after --env-file */
 	size_t n_env;
-	char **volumes; /* HOST:CTR[:ro], NAME:CTR[:ro], CTR (volume.c) */
+	char **volumes; /* HOST:CTR[:ro][,idmap…], NAME:CTR[:ro], CTR (volume.c) */
 	size_t n_volumes;
 	char **mounts; /* --mount type=bind|volume|tmpfs,… */
 	size_t n_mounts;

@@ -34,6 +34,8 @@ struct volume_mount {
 	char *dst;        /* the container path, clean */
 	bool ro;
 	char *tmpfs_opts; /* "size=…,mode=…" or NULL */
+	bool idmap;       /* an idmapped bind (:idmap, --mount …,idmap) */
+	char *idmap_maps; /* its "uids=C-H-S[#…];gids=C-H-S[#…]", NULL: the container's */
 };
 
 int volume_check_name(const char *what, const char *name, berth_error_t *err)
@@ -57,6 +59,7 @@ static void volume_mounts_free(struct volume_mount *v, size_t n)
 		free(v[i].src);
 		free(v[i].dst);
 		free(v[i].tmpfs_opts);
+		free(v[i].idmap_maps);
 	}
 	free(v);
 }
@@ -64,6 +67,97 @@ static void volume_mounts_free(struct volume_mount *v, size_t n)
 static bool volume_is_mode(const char *s)
 {
 	return strcmp(s, "ro") == 0 || strcmp(s, "rw") == 0;
+}
+
+/* An idmap option's value, crun's and Podman's "uids=C-H-S[#C-H-S…];gids=…": on-disk ids C…
+ * show as host ids H… (containerID and hostID of mounts[].uidMappings). Both lists are
+ * required, at most 8 ranges each. */
+static int volume_check_idmap(const char *what, const char *arg, const char *val,
+                              berth_error_t *err)
+{
+	cleanup_free char *v = xstrdup(val);
+	bool uids = false, gids = false;
+
+	for (char *s1 = NULL, *part = strtok_r(v, ";", &s1); part;
+	     part = strtok_r(NULL, ";", &s1)) {
+		char *eq = strchr(part, '=');
+		int n = 0;
+		if (eq == NULL || !((eq - part == 4 && strncmp(part, "uids", 4) == 0 && !uids) ||
+		                    (eq - part == 4 && strncmp(part, "gids", 4) == 0 && !gids)))
+			goto bad;
+		if (part[0] == 'u')
+			uids = true;
+		else
+			gids = true;
+		for (char *s2 = NULL, *r = strtok_r(eq + 1, "#", &s2); r;
+		     r = strtok_r(NULL, "#", &s2), n++) {
+			unsigned long long c, h, z;
+			int used = -1;
+			if (n == 8 || sscanf(r, "%llu-%llu-%llu%n", &c, &h, &z, &used) != 3 ||
+			    used != (int)strlen(r) || strspn(r, "0123456789-") != strlen(r) ||
+			    strstr(r, "--") || r[0] == '-' || z == 0 || c > UINT32_MAX ||
+			    h > UINT32_MAX || z > UINT32_MAX || c + z > 4294967295ULL ||
+			    h + z > 4294967295ULL)
+				goto bad;
+		}
+		if (n == 0)
+			goto bad;
+	}
+	if (uids && gids)
+		return 0;
+bad:
+	return berth_error(err, 0,
+	                   "bad %s `%s`: bad idmap `%s`: expected idmap=uids=DISK-HOST-SIZE[#…];"
+	                   "gids=DISK-HOST-SIZE[#…] (at most 8 ranges each, sizes above 0)",
+	                   what, arg, val);
+}
+
+/* The maps of an idmap value (checked) as mounts[].uidMappings or gidMappings ("uids"/"gids") */
+static json_t *volume_idmap_json(const char *maps, const char *which)
+{
+	cleanup_free char *v = xstrdup(maps);
+	json_t *a = json_array();
+
+	for (char *s1 = NULL, *part = strtok_r(v, ";", &s1); part;
+	     part = strtok_r(NULL, ";", &s1)) {
+		if (strncmp(part, which, 4) != 0)
+			continue;
+		for (char *s2 = NULL, *r = strtok_r(part + 5, "#", &s2); r;
+		     r = strtok_r(NULL, "#", &s2)) {
+			unsigned long long c = 0, h = 0, z = 0;
+			sscanf(r, "%llu-%llu-%llu", &c, &h, &z);
+			json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "containerID",
+			                                   (json_int_t)c, "hostID", (json_int_t)h,
+			                                   "size", (json_int_t)z));
+		}
+	}
+	return a;
+}
+
+/* -v's third part: ro, rw, idmap[=MAPS], comma-separated */
+static int volume_parse_v_opts(const char *arg, char *opts, struct volume_mount *m,
+                               berth_error_t *err)
+{
+	for (char *save = NULL, *o = strtok_r(opts, ",", &save); o;
+	     o = strtok_r(NULL, ",", &save)) {
+		if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0) {
+			m->ro = strcmp(o, "ro") == 0;
+		} else if (strcmp(o, "idmap") == 0) {
+			m->idmap = true;
+		} else if (strncmp(o, "idmap=", 6) == 0) {
+			if (volume_check_idmap("-v", arg, o + 6, err) < 0)
+				return -1;
+			m->idmap = true;
+			free(m->idmap_maps);
+			m->idmap_maps = xstrdup(o + 6);
+		} else {
+			return berth_error(err, 0,
+			                   "bad -v `%s`: unknown mode `%s` (ro, rw, idmap or "
+			                   "idmap=uids=…;gids=…)",
+			                   arg, o);
+		}
+	}
+	return 0;
 }
 
 /* -v SRC:DST[:MODE] or -v DST */
@@ -76,9 +170,10 @@ static int volume_parse_v(const char *arg, struct volume_mount *m, berth_error_t
 	for (char *p = v; *p; p++)
 		if (*p == ':') {
 			if (n == 3)
-				return berth_error(
-				    err, 0, "bad -v `%s`: expected [HOST|NAME:]CONTAINER[:ro|rw]",
-				    arg);
+				return berth_error(err, 0,
+				                   "bad -v `%s`: expected "
+				                   "[HOST|NAME:]CONTAINER[:ro|rw][,idmap[=MAPS]]",
+				                   arg);
 			*p = '\0';
 			parts[n++] = p + 1;
 		}
@@ -101,10 +196,8 @@ static int volume_parse_v(const char *arg, struct volume_mount *m, berth_error_t
 			return -1;
 		else
 			m->type = VOL_VOLUME;
-		if (n == 3 && !volume_is_mode(parts[2]))
-			return berth_error(err, 0, "bad -v `%s`: unknown mode `%s` (ro or rw)", arg,
-			                   parts[2]);
-		m->ro = n == 3 && strcmp(parts[2], "ro") == 0;
+		if (n == 3 && volume_parse_v_opts(arg, parts[2], m, err) < 0)
+			return -1;
 	}
 	if (m->dst[0] != '/')
 		return berth_error(err, 0, "bad -v `%s`: the container path `%s` must be absolute",
@@ -151,6 +244,12 @@ static int volume_parse_mount(const char *arg, struct volume_mount *m, berth_err
 				return berth_error(
 				    err, 0, "bad --mount `%s`: bad %s value `%s` (true or false)",
 				    arg, kv, val);
+		} else if (strcmp(kv, "idmap") == 0) {
+			if (val && volume_check_idmap("--mount", arg, val, err) < 0)
+				return -1;
+			m->idmap = true;
+			free(m->idmap_maps);
+			m->idmap_maps = val ? xstrdup(val) : NULL;
 		} else if (strcmp(kv, "tmpfs-size") == 0 && val) {
 			int64_t sz = spec_parse_size(val);
 			char *t;
@@ -182,7 +281,7 @@ static int volume_parse_mount(const char *arg, struct volume_mount *m, berth_err
 			return berth_error(
 			    err, 0,
 			    "bad --mount `%s`: unknown key `%s` (type, source, target, "
-			    "readonly, tmpfs-size, tmpfs-mode)",
+			    "readonly, idmap, tmpfs-size, tmpfs-mode)",
 			    arg, kv);
 		}
 	}
@@ -198,6 +297,9 @@ static int volume_parse_mount(const char *arg, struct volume_mount *m, berth_err
 		                   arg, type);
 	if (m->dst == NULL || m->dst[0] != '/')
 		return berth_error(err, 0, "bad --mount `%s`: expected target=ABSOLUTE-PATH", arg);
+	if (m->idmap && m->type == VOL_TMPFS)
+		return berth_error(err, 0, "bad --mount `%s`: idmap is for a bind or a volume",
+		                   arg);
 	if (has_tmpfs_opt && m->type != VOL_TMPFS)
 		return berth_error(err, 0, "bad --mount `%s`: tmpfs options need type=tmpfs", arg);
 	if (m->type == VOL_TMPFS && m->src)
@@ -844,6 +946,29 @@ static int volume_image(struct engine *e, const struct image *img, const char *r
 	return 0;
 }
 
+/* An idmapped bind: the runtime's "idmap" option, with the given maps or (none) those of the
+ * container's user namespace, as Podman's :idmap. berth gives root's containers no user
+ * namespace (--userns host only), so plain idmap is refused there: it would map every id to
+ * itself. */
+static int volume_idmap_spec(const struct run_opts *o, const struct volume_mount *m, json_t *om,
+                             berth_error_t *err)
+{
+	json_array_append_new(json_object_get(om, "options"), json_string("idmap"));
+	if (m->idmap_maps) {
+		json_object_set_new(om, "uidMappings", volume_idmap_json(m->idmap_maps, "uids"));
+		json_object_set_new(om, "gidMappings", volume_idmap_json(m->idmap_maps, "gids"));
+		return 0;
+	}
+	if (o->res.userns == NULL || strcmp(o->res.userns, "keep-id") != 0)
+		return berth_error(err, 0,
+		                   "bad %s `%s`: idmap without maps uses the container's user "
+		                   "namespace, and this container has none (berth makes one only "
+		                   "for --userns=keep-id): give idmap=uids=DISK-HOST-SIZE;"
+		                   "gids=DISK-HOST-SIZE",
+		                   m->what, m->arg);
+	return 0;
+}
+
 int volume_prepare(struct engine *e, const struct run_opts *o, const struct image *img,
                    const char *rootfs, json_t **oci_mounts, json_t **rec_mounts,
                    json_t **made_names, berth_error_t *err)
@@ -912,9 +1037,13 @@ int volume_prepare(struct engine *e, const struct run_opts *o, const struct imag
 			                                      source, "Destination", m->dst, "RW",
 			                                      !m->ro, "Anonymous", anon));
 		}
-		json_array_append_new(oci, json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", m->dst,
-		                                     "type", "bind", "source", source, "options",
-		                                     "rbind", mode));
+		om = json_pack("{s:s,s:s,s:s,s:[s,s]}", "destination", m->dst, "type", "bind",
+		               "source", source, "options", "rbind", mode);
+		if (m->idmap && volume_idmap_spec(o, m, om, err) < 0) {
+			json_decref(om);
+			goto fail;
+		}
+		json_array_append_new(oci, om);
 	}
 	/* --volumes-from: the other container's volumes and binds, where o mounts nothing */
 	for (size_t i = 0; i < o->n_volumes_from; i++) {

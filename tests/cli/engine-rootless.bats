@@ -369,6 +369,28 @@ pause_pid() {
 	run ! grep -q "$STORE" "/proc/$(pause_pid)/mountinfo"
 }
 
+@test "rootless: -v HOST:CTR:idmap is refused with one line naming the file system, nothing left" {
+	local v=$RL_HOME/vol-idmap spec
+	mkdir -p "$v"
+	chown "$RL_USER:$RL_USER" "$v"
+	# the kernel lets only the root of a file system's own user namespace (the host's) idmap it
+	for spec in "$v:/v:idmap" "$v:/v:idmap=uids=0-0-1;gids=0-0-1"; do
+		run --separate-stderr ub run --rm --userns=keep-id -v "$spec" busybox true
+		echo "$stderr"
+		[ "$status" -eq 125 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" =~ "berth: run: idmap \`$v\` (for \`/v\`): the "[a-z0-9]+" file system of the source belongs to another user namespace (the host's)" ]] || false
+	done
+	# without keep-id the container shares the user's namespace: plain idmap has no maps
+	run --separate-stderr ub run --rm -v "$v:/v:idmap" busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"idmap without maps uses the container's user namespace, and this container has none"* ]] || false
+	[ -z "$(ls "$STORE/containers")" ] || false
+	[ -z "$(ls "$RUNDIR/runtime")" ] || false
+	run ! grep -q "$STORE" "/proc/$(pause_pid)/mountinfo"
+	[ -z "$(ls -A "$v")" ] || false
+}
+
 @test "rootless: a user with no range in /etc/subuid is refused with one line, nothing made" {
 	local xdg=$RL_TOP/xdg-nr
 	mkdir -p "$xdg"

@@ -243,6 +243,45 @@ image_with_dir() {
 	assert_no_volumes
 }
 
+@test "-v HOST:CTR:idmap=MAPS and --mount ...,idmap=MAPS: host files show owned by the mapped ids" {
+	local h=$BATS_TEST_TMPDIR/idm
+	mkdir -p "$h"
+	echo r >"$h/by-root"
+	echo o >"$h/by-1234"
+	chown 1234:4321 "$h/by-1234"
+	# root's container has no user namespace: on-disk 0 shows as 5000, 1234 as 6000, 4321 as 7000
+	run b run --rm -v "$h:/d:ro,idmap=uids=0-5000-1#1234-6000-1;gids=0-5000-1#4321-7000-1" \
+		busybox stat -c %u:%g /d/by-root /d/by-1234
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 5000:5000 ]
+	[ "${lines[1]}" = 6000:7000 ]
+	run b run --rm --mount "type=bind,src=$h,dst=/d,idmap=uids=0-5000-1;gids=0-5000-1" \
+		busybox stat -c %u:%g /d/by-root /d/by-1234
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 5000:5000 ]
+	# an on-disk id outside the maps shows as the overflow id
+	[ "${lines[1]}" = 65534:65534 ]
+	# nothing changed on the host
+	[ "$(stat -c %u:%g "$h/by-root")" = 0:0 ]
+	[ "$(stat -c %u:%g "$h/by-1234")" = 1234:4321 ]
+	# plain idmap means the container's user namespace's maps, and root's containers have none
+	bad 125 "bad -v \`$h:/d:idmap\`: idmap without maps uses the container's user namespace, and this container has none" \
+		run --rm -v "$h:/d:idmap" busybox true
+	bad 125 'bad idmap `uids=0-5000`: expected idmap=uids=DISK-HOST-SIZE' \
+		run --rm -v "$h:/d:idmap=uids=0-5000" busybox true
+	bad 125 'bad idmap `uids=0-1-1`' run --rm -v "$h:/d:idmap=uids=0-1-1" busybox true
+	bad 125 'bad idmap `uids=0--1-1;gids=0-1-1`' run --rm -v "$h:/d:idmap=uids=0--1-1;gids=0-1-1" busybox true
+	bad 125 'bad idmap `uids=18446744073709551615-0-1;gids=0-1-1`' \
+		run --rm -v "$h:/d:idmap=uids=18446744073709551615-0-1;gids=0-1-1" busybox true
+	bad 125 'bad idmap `uids=0-1-0;gids=0-1-1`' \
+		run --rm --mount "type=bind,src=$h,dst=/d,idmap=uids=0-1-0;gids=0-1-1" busybox true
+	bad 125 'idmap is for a bind or a volume' run --rm --mount type=tmpfs,dst=/d,idmap busybox true
+	assert_nothing_left
+	assert_no_volumes
+}
+
 @test "--volumes-from NAME[:ro|rw]: the other container's volumes and binds; bad input" {
 	local h=$BATS_TEST_TMPDIR/h
 	mkdir -p "$h"

@@ -121,6 +121,17 @@ static int vm_add_net(struct vm_config *cfg, const char *arg)
 	}
 	if (n.kind == VM_NET_NONE)
 		return 0;
+	/* the only thing a VM needs root for: an ordinary user may not make a TAP device (nor
+	 * attach it to a bridge or lease from a berth network) */
+	if (n.kind == VM_NET_BRIDGE && geteuid() != 0) {
+		vm_net_free(&n);
+		fprintf(stderr,
+		        PROG
+		        ": --net bridge: a TAP device needs root (/dev/net/tun, CAP_NET_ADMIN): "
+		        "run by uid %u, use --net user (with hostfwd= for ports >= 1024)\n",
+		        (unsigned)geteuid());
+		return -1;
+	}
 	if (cfg->nnets >= VM_MAX_NETS) {
 		vm_net_free(&n);
 		fprintf(stderr, PROG ": --net: at most %d network cards\n", VM_MAX_NETS);
