@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 
+struct seccomp_program;
+
 struct init_args {
 	const struct config *config;
 	const char *rootfs;      /* absolute host path */
@@ -21,8 +23,9 @@ struct init_args {
 	int fifo_fd;    /* O_PATH of exec.fifo */
 	int console_fd; /* connected console socket, or -1 */
 	int preserve_fds;
-	char **extra_env;    /* LISTEN_FDS etc., NULL terminated */
-	const int *bind_fds; /* set by stage 1: rootfs_open_bind_sources() */
+	char **extra_env;                   /* LISTEN_FDS etc., NULL terminated */
+	const int *bind_fds;                /* set by stage 1: rootfs_open_bind_sources() */
+	const struct seccomp_program *scmp; /* linux.seccomp compiled, or NULL */
 };
 
 /* Never returns: _exit()s or execs. */
