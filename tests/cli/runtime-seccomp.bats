@@ -238,7 +238,8 @@ listener_wait() {
 cache_entry() {
 	local f
 	f=$(find "$STATE_ROOT/.cache/seccomp" -maxdepth 1 -type f)
-	[ -n "$f" ] && [ "$(echo "$f" | wc -l)" -eq 1 ] || { echo "cache entries: $f"; return 1; }
+	[ -n "$f" ] || { echo "no cache entry"; return 1; }
+	[ "$(echo "$f" | wc -l)" -eq 1 ] || { echo "cache entries: $f"; return 1; }
 	echo "$f"
 }
 
