@@ -38,7 +38,10 @@
 
 struct seccomp_program; /* opaque: the compiled filter and the flags to load it with */
 
-/* libseccomp's SCMP_FLTATR_CTL_OPTIMIZE level the filters are compiled with. */
+/* libseccomp's SCMP_FLTATR_CTL_OPTIMIZE level the filters are compiled with (part of the
+ * cache key). 2 (a binary tree) was measured against 1 with the engine's default profile and
+ * 600,000 read/write calls in a container: 21.7 ms of filtering at 1, 11.2 and 23.4 ms in two
+ * runs at 2, so no clear gain on this loaded host; 1 (libseccomp's default) stays. */
 #define SECCOMP_OPTIMIZE 1
 
 /* Compile s. Errors name the JSON path ("linux.seccomp.architectures[1]: …"). */
