@@ -3,6 +3,8 @@
 # berth-runtime, crun and runc (Debian's), interleaved so that each sees the same machine,
 # printing each total, its ratio to berth-runtime and each runtime's peak RSS.
 #   bench/runtime-start.sh [BUILD_DIR]      N=100 by default
+# SECCOMP=FILE puts the JSON object in FILE (e.g. the engine's default profile, `.linux.seccomp`
+# of a berth container's config.json) in the bundle as linux.seccomp, for all three runtimes.
 # crun refuses this host's hybrid cgroup layout (cgroup2 at /sys/fs/cgroup/unified with
 # controllers), so the comparison runs in a private mount namespace with /dev/null bound over
 # /sys/fs/cgroup/unified/cgroup.controllers — for all three runtimes alike.
@@ -25,6 +27,10 @@ trap 'rm -rf "$work"' EXIT
 # crun 1.8 knows runtime-spec versions up to 1.0.x only
 jq '.ociVersion = "1.0.2" | .process.terminal = false | .process.args = ["/bin/true"]' "$work/bundle/config.json" >"$work/c.json"
 mv "$work/c.json" "$work/bundle/config.json"
+if [ -n "${SECCOMP:-}" ]; then
+	jq --slurpfile p "$SECCOMP" '.linux.seccomp = $p[0]' "$work/bundle/config.json" >"$work/c.json"
+	mv "$work/c.json" "$work/bundle/config.json"
+fi
 
 names=(berth-runtime crun runc)
 bins=("$build/berth-runtime" "$(command -v crun || true)" "$(command -v runc || true)")

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "manage.h"
 #include "process.h"
+#include "seccomp_cache.h"
 #include "state.h"
 #include "supervise.h"
 #include "sync.h"
@@ -479,6 +480,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	cleanup_close int console_peer = -1;
 	int sync[2] = {-1, -1};
 	struct init_args a = {0};
+	struct seccomp_program *scmp = NULL;
 	char **extra_env = NULL;
 	int preserve = o->preserve_fds;
 	int r = -1;
@@ -561,8 +563,13 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	if (userns_rootless() && container_cgroup_rootless(&b, err) < 0)
 		goto fail;
 	extra_env = container_listen_env(&preserve);
+	/* compiled here, through the cache under the state root, rather than in the init: the
+	 * init may be in another mount or user namespace already */
+	if (b.config->linux_.has_seccomp && seccomp_build_for(b.config, o->root, &scmp, err) < 0)
+		goto fail;
 
 	a.config = b.config;
+	a.scmp = scmp;
 	a.rootfs = rootfs;
 	a.cgroup_path = b.state.cgroup_path;
 	a.no_pivot = o->no_pivot;
@@ -622,6 +629,7 @@ out:
 			free(*e);
 		free(extra_env);
 	}
+	seccomp_program_free(scmp);
 	free(b.state.created);
 	free(b.state.cgroup_path);
 	config_free(b.config);

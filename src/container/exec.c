@@ -4,6 +4,7 @@
 #include "log.h"
 #include "process.h"
 #include "seccomp.h"
+#include "seccomp_cache.h"
 #include "state.h"
 #include "supervise.h"
 #include "sync.h"
@@ -477,7 +478,7 @@ static int exec_prepare(const struct exec_opts *o, struct exec_run_ctx *x, berth
 	if (!p->terminal && o->console_socket)
 		return berth_error(err, 0, "exec: --console-socket given without -t");
 	if (x->c->linux_.has_seccomp) {
-		if (seccomp_build(&x->c->linux_.seccomp, &x->scmp, err) < 0)
+		if (seccomp_build_for(x->c, o->root, &x->scmp, err) < 0)
 			return -1;
 		if (seccomp_program_notifies(x->scmp)) {
 			x->listener =

@@ -178,7 +178,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	char **env;
 	int fifo, fds;
 	int slave = -1;
-	struct seccomp_program *scmp = NULL;
+	const struct seccomp_program *scmp = NULL;
 	int scmp_listener = -1;
 
 	sigset_t none;
@@ -194,9 +194,10 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 		berth_error(&err, errno, "open `/proc/self/fd`");
 		init_fail(a->sync_fd, &err);
 	}
-	/* compiled now so that a bad profile fails create; loaded as late as it can be */
-	if (c->linux_.has_seccomp &&
-	    seccomp_prepare(&c->linux_.seccomp, &scmp, &scmp_listener, &err) < 0)
+	/* compiled by the runtime before the fork (a bad profile fails create); loaded as late
+	 * as it can be */
+	scmp = a->scmp;
+	if (scmp && seccomp_prepare(&c->linux_.seccomp, scmp, &scmp_listener, &err) < 0)
 		init_fail(a->sync_fd, &err);
 	ro.rootfs = a->rootfs;
 	ro.no_pivot = a->no_pivot;

@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 
+struct seccomp_program;
+
 struct init_args {
 	const struct config *config;
 	const char *rootfs;      /* absolute host path */
@@ -23,6 +25,7 @@ struct init_args {
 	int preserve_fds;
 	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
 	int *bind_fds;    /* set by stage 1: rootfs_open_bind_sources(), idmap_open_trees() */
+	const struct seccomp_program *scmp; /* linux.seccomp compiled, or NULL */
 };
 
 /* Never returns: _exit()s or execs. */

@@ -335,6 +335,12 @@ int seccomp_build(const struct config_seccomp *s, struct seccomp_program **out, 
 		            s->default_action);
 		goto fail;
 	}
+	r = seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_OPTIMIZE, SECCOMP_OPTIMIZE);
+	if (r < 0) {
+		berth_error(err, -r, "linux.seccomp: set libseccomp's optimisation level %d",
+		            SECCOMP_OPTIMIZE);
+		goto fail;
+	}
 	for (size_t i = 0; i < s->n_architectures; i++) {
 		uint32_t arch = seccomp_arch_from_name(s->architectures[i]);
 		char ver[32];
@@ -371,6 +377,29 @@ int seccomp_build(const struct config_seccomp *s, struct seccomp_program **out, 
 fail:
 	seccomp_program_free(p);
 	return -1;
+}
+
+int seccomp_program_from_bpf(const struct config_seccomp *s, struct sock_filter *insns, size_t n,
+                             bool notify, struct seccomp_program **out, berth_error_t *err)
+{
+	struct seccomp_program *p = xmalloc0(sizeof(*p));
+
+	p->insns = insns;
+	p->n_insns = n;
+	p->notify = notify;
+	*out = NULL;
+	if (seccomp_set_flags(p, s, err) < 0) {
+		seccomp_program_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+const struct sock_filter *seccomp_program_insns(const struct seccomp_program *p, size_t *n)
+{
+	*n = p->n_insns;
+	return p->insns;
 }
 
 void seccomp_program_free(struct seccomp_program *p)
@@ -493,19 +522,14 @@ int seccomp_listener_send(int sock, int notify_fd, const char *state_json, pid_t
 	return 0;
 }
 
-int seccomp_prepare(const struct config_seccomp *s, struct seccomp_program **out, int *listener,
+int seccomp_prepare(const struct config_seccomp *s, const struct seccomp_program *p, int *listener,
                     berth_error_t *err)
 {
 	*listener = -1;
-	if (seccomp_build(s, out, err) < 0)
-		return -1;
-	if (seccomp_program_notifies(*out)) {
+	if (seccomp_program_notifies(p)) {
 		*listener = seccomp_listener_connect(s->listener_path, err);
-		if (*listener < 0) {
-			seccomp_program_free(*out);
-			*out = NULL;
+		if (*listener < 0)
 			return -1;
-		}
 	}
 	return 0;
 }

@@ -25,6 +25,9 @@ int state_validate_id(const char *id, berth_error_t *err)
 		return berth_error(err, 0, "invalid container id: %zu characters (at most 255)", n);
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return berth_error(err, 0, "invalid container id `%s`", id);
+	if (strcmp(id, ".cache") == 0) /* seccomp_cache.c */
+		return berth_error(
+		    err, 0, "invalid container id `%s`: the runtime keeps its caches there", id);
 	for (const char *p = id; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_+.-", *p))
 			return berth_error(err, 0,

@@ -222,3 +222,141 @@ start_listener() {
 	aa=false; [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && aa=true
 	[ "$(echo "$output" | jq .linux.apparmor.enabled)" = "$aa" ]
 }
+
+# listener_wait: wait (bounded) for the listener to exit after its one container, or end it
+listener_wait() {
+	for _ in $(seq 200); do
+		kill -0 "$LISTENER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill "$LISTENER_PID" 2>/dev/null || true # it never got its container
+	wait "$LISTENER_PID" || true
+	LISTENER_PID=
+}
+
+# cache_entry: the one file in the seccomp cache of $STATE_ROOT
+cache_entry() {
+	local f
+	f=$(find "$STATE_ROOT/.cache/seccomp" -maxdepth 1 -type f)
+	[ -n "$f" ] || { echo "no cache entry"; return 1; }
+	[ "$(echo "$f" | wc -l)" -eq 1 ] || { echo "cache entries: $f"; return 1; }
+	echo "$f"
+}
+
+# The profile of the cache tests: mkdir fails with ENOSYS, the rest is allowed.
+CACHE_PROFILE='{"defaultAction": "SCMP_ACT_ALLOW",
+	"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+	"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+
+@test "the compiled filter is cached, 0700/0600, and a hit filters as a miss does" {
+	make_bundle "$BUNDLE" sh -c 'mkdir /a; grep ^Seccomp_filters /proc/self/status'
+	seccomp_set "$BUNDLE" "$CACHE_PROFILE"
+	run rt --debug run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"seccomp cache: $STATE_ROOT/.cache/seccomp/"*" is absent, compiling"* ]]
+	[[ "$output" == *"can't create directory '/a': Function not implemented"* ]]
+	[[ "$output" == *$'Seccomp_filters:\t1'* ]]
+	entry=$(cache_entry)
+	[ "$(stat -c '%a %u %F' "$STATE_ROOT/.cache/seccomp")" = "700 0 directory" ]
+	[ "$(stat -c '%a %u %h %F' "$entry")" = "600 0 1 regular file" ]
+	cp "$entry" "$BATS_TEST_TMPDIR/first"
+
+	run rt --debug run --bundle "$BUNDLE" "$ID-2"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"seccomp cache: $entry ("*" instructions)"* ]]
+	[[ "$output" != *"compiling"* ]]
+	[[ "$output" == *"can't create directory '/a': Function not implemented"* ]]
+	[[ "$output" == *$'Seccomp_filters:\t1'* ]]
+	[ ! -d "$BUNDLE/rootfs/a" ]
+	cmp "$entry" "$BATS_TEST_TMPDIR/first"
+	[ "$(cache_entry)" = "$entry" ]
+
+	# another profile is another entry
+	seccomp_set "$BUNDLE" '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	run rt run --bundle "$BUNDLE" "$ID-3"
+	echo "$output"
+	[[ "$output" == *"can't create directory '/a': Operation not permitted"* ]]
+	[ "$(find "$STATE_ROOT/.cache/seccomp" -type f | wc -l)" -eq 2 ]
+}
+
+@test "a damaged or foreign cache entry is ignored and written again" {
+	make_bundle "$BUNDLE" sh -c 'mkdir /a'
+	seccomp_set "$BUNDLE" "$CACHE_PROFILE"
+	run rt run --bundle "$BUNDLE" "$ID"
+	[[ "$output" == *"Function not implemented"* ]]
+	entry=$(cache_entry)
+	cp "$entry" "$BATS_TEST_TMPDIR/good"
+	n=0
+	damaged() { # WHAT-TO-DO EXPECTED-REASON
+		n=$((n + 1))
+		cp "$BATS_TEST_TMPDIR/good" "$entry"
+		eval "$1"
+		run rt --debug run --bundle "$BUNDLE" "$ID-$n"
+		echo "$1: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"seccomp cache: $entry is $2, compiling"* ]]
+		[[ "$output" == *"can't create directory '/a': Function not implemented"* ]]
+		[ ! -d "$BUNDLE/rootfs/a" ]
+		cmp "$entry" "$BATS_TEST_TMPDIR/good"
+		[ "$(stat -c '%a %u %h' "$entry")" = "600 0 1" ]
+	}
+	# the last instruction (the default action) made SECCOMP_RET_ALLOW's neighbour
+	damaged 'printf "\x00\x00\xfe\x7f" | dd of="$entry" bs=1 seek=$(($(stat -c %s "$entry") - 4)) conv=notrunc status=none' \
+		"damaged (checksum)"
+	damaged 'truncate -s -8 "$entry"' "inconsistent"
+	damaged 'truncate -s 20 "$entry"' "of the wrong size"
+	damaged 'head -c 16 /dev/zero | dd of="$entry" bs=1 seek=40 conv=notrunc status=none' \
+		"not an entry for this key"
+	damaged 'chmod 0644 "$entry"' "not a private regular file"
+	damaged 'ln "$entry" "$BATS_TEST_TMPDIR/link"' "not a private regular file"
+	damaged 'rm "$entry"; ln -s "$BATS_TEST_TMPDIR/good" "$entry"' "cannot be opened"
+	rm -f "$BATS_TEST_TMPDIR/link"
+}
+
+@test "a cache directory others can write to is not used" {
+	make_bundle "$BUNDLE" sh -c 'mkdir /a'
+	seccomp_set "$BUNDLE" "$CACHE_PROFILE"
+	mkdir -p "$STATE_ROOT/.cache/seccomp"
+	chmod 0777 "$STATE_ROOT/.cache/seccomp"
+	run rt --debug run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"seccomp cache: \`$STATE_ROOT/.cache/seccomp\` is not private to uid 0, not used"* ]]
+	[[ "$output" == *"can't create directory '/a': Function not implemented"* ]]
+	[ -z "$(ls -A "$STATE_ROOT/.cache/seccomp")" ]
+}
+
+@test "SCMP_ACT_NOTIFY from a cached filter still sends the listener its fd" {
+	sock=$BATS_TEST_TMPDIR/listener.sock
+	start_listener "$sock" 38
+	make_bundle "$BUNDLE" sh -c 'mkdir /notified; echo rc=$?'
+	seccomp_set "$BUNDLE" "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$sock\",
+		\"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}"
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[[ "$output" == *"can't create directory '/notified': Function not implemented"* ]]
+	listener_wait
+	start_listener "$sock" 38
+	run rt --debug run --bundle "$BUNDLE" "$ID-2"
+	echo "$output"
+	[[ "$output" == *"seccomp cache: $STATE_ROOT/.cache/seccomp/"*" instructions)"* ]]
+	[[ "$output" == *"can't create directory '/notified': Function not implemented"* ]]
+	listener_wait
+	cat "$BATS_TEST_TMPDIR/listener.out"
+	grep -Eq '^notify mkdir(at)? [0-9]+$' "$BATS_TEST_TMPDIR/listener.out"
+}
+
+@test "the container id .cache is refused: the runtime's caches live there" {
+	make_bundle "$BUNDLE" true
+	# not `run`: an init made by mistake would hold its output open
+	status=0
+	rt create --bundle "$BUNDLE" .cache >"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null || status=$?
+	[ "$status" -ne 0 ] || rt delete --force .cache || true
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid container id \`.cache\`: the runtime keeps its caches there"* ]]
+}
