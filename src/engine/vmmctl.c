@@ -3,7 +3,8 @@
  * thread, one request a connection: the client sends one JSON object and a newline,
  * {"execute": COMMAND}, and gets one line back, {"return": {...}} or
  * {"error": {"class": "GenericError", "desc": TEXT}}, as QMP answers. Commands: query-status,
- * pause, resume, powerdown (Ctrl-Alt-Del on the virtio keyboard), quit. Only root or the
+ * pause, resume, powerdown (Ctrl-Alt-Del on the virtio keyboard), quit, snapshot (vmsnap.c,
+ * with {"arguments": {"dir": DIR, "stop": BOOL}}). Only root or the
  * socket's owner (the VM process's user) is served (SO_PEERCRED; the socket is 0600 in a
  * 0700 directory). Also the client side, the console attachment, and the VM process. */
 #include "vmm.h"
