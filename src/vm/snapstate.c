@@ -60,7 +60,9 @@ int vm_snap_parse(const uint8_t *buf, size_t len, struct vm_snap_reader *r, bert
 			                   "record %.4s %u at byte %zu: %u bytes run past the end",
 			                   rec.tag, rec.inst, off, rec.len);
 		}
-		rec.data = buf + off + 12;
+		/* a copy of its own, aligned for the loaders' structures */
+		rec.data = xmalloc0(rec.len + 1);
+		memcpy((uint8_t *)rec.data, buf + off + 12, rec.len);
 		r->recs = xrealloc(r->recs, (r->n + 1) * sizeof(*r->recs));
 		r->recs[r->n++] = rec;
 		off += 12 + rec.len;
@@ -70,6 +72,8 @@ int vm_snap_parse(const uint8_t *buf, size_t len, struct vm_snap_reader *r, bert
 
 void vm_snap_reader_free(struct vm_snap_reader *r)
 {
+	for (size_t i = 0; i < r->n; i++)
+		free((void *)r->recs[i].data);
 	free(r->recs);
 	*r = (struct vm_snap_reader){0};
 }

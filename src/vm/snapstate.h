@@ -37,7 +37,7 @@ void vm_snap_put(struct vm_snap_writer *w, const char *tag, uint32_t inst, const
 void vm_snap_writer_free(struct vm_snap_writer *w);
 
 /* Split buf into records: 0, or -1 with *err for a record that runs past the end or has an
- * unknown tag. The reader points into buf, which must outlive it. */
+ * unknown tag. Each record's payload is copied (malloc'd: aligned for any structure). */
 int vm_snap_parse(const uint8_t *buf, size_t len, struct vm_snap_reader *r, berth_error_t *err);
 void vm_snap_reader_free(struct vm_snap_reader *r);
 /* The payload of record (tag, inst), which must be exactly len bytes (len SIZE_MAX: any
