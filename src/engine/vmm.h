@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct vm_config;
 
@@ -40,6 +41,9 @@ int vmm_inspect(struct engine *e, const char *ref, json_t **out, berth_error_t *
 /* One control request, {"execute": command}; *ret (may be NULL) gets the "return" object. */
 int vmm_request(struct engine *e, const char *ref, const char *command, json_t **ret,
                 berth_error_t *err);
+/* The same with {"arguments": args} (taken over; may be NULL). */
+int vmm_request_args(struct engine *e, const char *ref, const char *command, json_t *args,
+                     json_t **ret, berth_error_t *err);
 /* A graceful power-off (Ctrl-Alt-Del), then after timeout_s seconds a hard stop. */
 int vmm_stop(struct engine *e, const char *ref, int timeout_s, berth_error_t *err);
 /* A hard stop: quit over the control socket, else SIGKILL. */
@@ -59,6 +63,23 @@ int vmm_serve(struct engine *e, const char *id, struct vm_config *cfg, int ready
               berth_error_t *err);
 /* The VM process changes to the directory `vm create` ran in (relative option paths). */
 int vmm_enter_cwd(struct engine *e, const char *id, berth_error_t *err);
+
+/* Snapshots (vmsnap.c; docs/vm.md). In the VM process, on the machine's thread with the
+ * machine paused: write DIR/ram and DIR/state (DIR absolute, made if missing); on failure
+ * nothing of them is left. */
+struct machine;
+int vmm_snapshot_take(struct engine *e, const char *id, struct machine *m, const char *dir,
+                      berth_error_t *err);
+/* Read DIR/state: magic, format version, length and SHA-256 checked, then the records split
+ * and META read and its berth version checked. *body (malloc'd, *len bytes): the records, for
+ * vm_config.restore_state; *meta: META's JSON (name, cwd, args). */
+int vmm_snapshot_open(const char *dir, uint8_t **body, size_t *len, json_t **meta,
+                      berth_error_t *err);
+/* `berth vm restore DIR`: a new managed VM (named name, or vm-ID6) with the snapshot's
+ * options, started from it; copy_disks: it gets copies of the disks. On failure nothing is
+ * left (no record, process or socket). */
+int vmm_restore(struct engine *e, const char *dir, const char *name, bool copy_disks, char **id,
+                berth_error_t *err);
 
 /* shared by vmm.c and vmmctl.c */
 int vmm_load(struct engine *e, const char *id, json_t **rec, berth_error_t *err);

@@ -3,7 +3,8 @@
  * thread, one request a connection: the client sends one JSON object and a newline,
  * {"execute": COMMAND}, and gets one line back, {"return": {...}} or
  * {"error": {"class": "GenericError", "desc": TEXT}}, as QMP answers. Commands: query-status,
- * pause, resume, powerdown (Ctrl-Alt-Del on the virtio keyboard), quit. Only root or the
+ * pause, resume, powerdown (Ctrl-Alt-Del on the virtio keyboard), quit, snapshot (vmsnap.c,
+ * with {"arguments": {"dir": DIR, "stop": BOOL}}). Only root or the
  * socket's owner (the VM process's user) is served (SO_PEERCRED; the socket is 0600 in a
  * 0700 directory). Also the client side, the console attachment, and the VM process. */
 #include "vmm.h"
@@ -48,24 +49,41 @@ static int vmm_connect(const char *path, berth_error_t *err)
 int vmm_request(struct engine *e, const char *ref, const char *command, json_t **ret,
                 berth_error_t *err)
 {
+	return vmm_request_args(e, ref, command, NULL, ret, err);
+}
+
+int vmm_request_args(struct engine *e, const char *ref, const char *command, json_t *args,
+                     json_t **ret, berth_error_t *err)
+{
 	cleanup_free char *id = NULL, *req = NULL;
 	cleanup_close int dirfd = -1, fd = -1;
 	char path[64], buf[VMM_MSG_MAX];
-	struct timeval tv = {.tv_sec = 10};
+	/* a snapshot writes all of guest RAM */
+	struct timeval tv = {.tv_sec = args != NULL ? 600 : 10};
+	json_t *rj;
 	size_t got = 0;
 	json_error_t je;
 	json_t *ans, *v;
 
+	rj = args != NULL ? json_pack("{s:s, s:o}", "execute", command, "arguments", args)
+	                  : json_pack("{s:s}", "execute", command);
 	if (vmm_resolve(e, ref, &id, err) < 0 ||
-	    vmm_sock_path(e, id, "control.sock", &dirfd, path, err) < 0)
+	    vmm_sock_path(e, id, "control.sock", &dirfd, path, err) < 0) {
+		json_decref(rj);
 		return -1;
+	}
 	fd = vmm_connect(path, err);
 	if (fd < 0) {
+		json_decref(rj);
 		berth_error_release(err);
 		return berth_error(err, 0, "VM %s is not running (no control socket)", ref);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	req = xasprintf("{\"execute\": \"%s\"}\n", command);
+	{
+		cleanup_free char *text = json_dumps(rj, JSON_COMPACT);
+		req = xasprintf("%s\n", text);
+	}
+	json_decref(rj);
 	if (util_write_all(fd, req, strlen(req)) < 0)
 		return berth_error(err, errno, "VM %s: control socket", ref);
 	while (got < sizeof(buf) - 1) {
@@ -216,6 +234,7 @@ static char *vmm_answer(struct vmm_srv *s, struct machine *m, const char *req)
 	json_error_t je;
 	json_t *j = json_loads(req, JSON_DISABLE_EOF_CHECK, &je), *ret = NULL;
 	const char *cmd = json_string_value(json_object_get(j, "execute")), *fail = NULL;
+	cleanup_free char *failbuf = NULL;
 	char *text;
 
 	if (cmd == NULL) {
@@ -240,8 +259,29 @@ static char *vmm_answer(struct vmm_srv *s, struct machine *m, const char *req)
 	} else if (strcmp(cmd, "quit") == 0) {
 		vm_quit(m);
 		ret = json_object();
+	} else if (strcmp(cmd, "snapshot") == 0) {
+		json_t *a = json_object_get(j, "arguments");
+		const char *dir = json_string_value(json_object_get(a, "dir"));
+		bool stop = json_is_true(json_object_get(a, "stop")), was = vm_paused(m);
+		berth_error_t e2 = NULL;
+		if (dir == NULL) {
+			fail = "snapshot: expected {\"arguments\": {\"dir\": DIR}}";
+		} else {
+			vm_pause(m);
+			if (vmm_snapshot_take(s->e, s->id, m, dir, &e2) < 0) {
+				fail = failbuf = xstrdup(e2->msg);
+				berth_error_release(&e2);
+			} else {
+				ret =
+				    json_pack("{s:I}", "guest_time", (json_int_t)vm_guest_time(m));
+			}
+			if (stop && ret != NULL)
+				vm_quit(m);
+			else if (!was)
+				vm_resume(m);
+		}
 	} else {
-		fail = "unknown command (query-status, pause, resume, powerdown, quit)";
+		fail = "unknown command (query-status, pause, resume, powerdown, quit, snapshot)";
 	}
 	json_decref(j);
 	if (ret != NULL)
@@ -311,7 +351,11 @@ int vmm_serve(struct engine *e, const char *id, struct vm_config *cfg, int ready
 	char cpath[64], lpath[64];
 	struct vmm_srv srv = {.e = e, .id = id, .listen_fd = -1};
 	struct vm_managed mg = {.ready_fd = ready_fd, .control = vmm_control, .opaque = &srv};
-	cleanup_free char *now = NULL, *end = NULL;
+	cleanup_free char *now = NULL, *end = NULL, *copydir = NULL;
+	cleanup_free uint8_t *body = NULL;
+	cleanup_close int ramfd = -1;
+	const char *rdir;
+	size_t blen = 0;
 	json_t *rec;
 	int status;
 
@@ -340,6 +384,32 @@ int vmm_serve(struct engine *e, const char *id, struct vm_config *cfg, int ready
 
 	if (vmm_load(e, id, &rec, err) < 0)
 		return -1;
+	rdir = json_string_value(json_object_get(rec, "restore"));
+	if (rdir != NULL) {
+		/* a restore (vmsnap.c): checked again here, where it is used */
+		cleanup_free char *ramp = xasprintf("%s/ram", rdir);
+		json_t *meta = NULL;
+		if (vmm_snapshot_open(rdir, &body, &blen, &meta, err) < 0) {
+			json_decref(rec);
+			return -1;
+		}
+		json_decref(meta);
+		ramfd = open(ramp, O_RDONLY | O_CLOEXEC);
+		if (ramfd < 0) {
+			json_decref(rec);
+			return berth_error(err, errno, "restore: open `%s`", ramp);
+		}
+		cfg->restore_state = body;
+		cfg->restore_len = blen;
+		cfg->restore_ram_fd = ramfd;
+		if (json_is_true(json_object_get(rec, "copy_disks"))) {
+			copydir = engine_path(e, "vms/%s", id);
+			cfg->restore_copy_dir = copydir;
+		}
+		/* a later start boots afresh */
+		json_object_del(rec, "restore");
+		json_object_del(rec, "copy_disks");
+	}
 	now = util_now_rfc3339();
 	json_object_set_new(rec, "status", json_string("running"));
 	json_object_set_new(rec, "pid", json_integer(getpid()));

@@ -11,6 +11,8 @@
 #ifndef BERTH_VM_CPU_H
 #define BERTH_VM_CPU_H
 
+#include "error.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -96,5 +98,14 @@ uint64_t vcpu_get_pc(const struct vcpu *v);
 /* Instructions retired so far (instret), for statistics and benchmarks. */
 uint64_t vcpu_instret(const struct vcpu *v);
 const char *vcpu_error(const struct vcpu *v);
+
+/* Snapshots (snapstate.h), of a hart whose thread is not running: its architectural state
+ * as record HART hartid (registers, FP, pc, privilege, the CSRs the back end keeps, the SBI
+ * timer, HSM state); load puts it back (-1 with *err for a missing or malformed record).
+ * Decoded blocks, translations and TLBs are not saved: they rebuild. */
+struct vm_snap_writer;
+struct vm_snap_reader;
+void vcpu_save(struct vcpu *v, struct vm_snap_writer *w);
+int vcpu_load(struct vcpu *v, const struct vm_snap_reader *r, berth_error_t *err);
 
 #endif

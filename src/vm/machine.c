@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "sbi.h"
 #include "board.h"
+#include "snapstate.h"
 #include "devices/virtio.h"
 #include "log.h"
 #include "util.h"
@@ -80,6 +81,9 @@ struct machine {
 	atomic_llong frozen_ns; /* while paused: when the pause began (else 0) */
 	atomic_llong paused_ns; /* time spent paused, which the guest does not see */
 	struct virtio_mmio *keyboard;
+	/* restoring: the first build loads the snapshot instead of the images */
+	struct vm_snap_reader *restore;
+	bool ram_from_file; /* guest RAM is the snapshot's file, mapped copy-on-write */
 };
 
 static atomic_int signal_wake_fd = -1;
@@ -469,7 +473,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 		}
 	}
 
-	if (machine_load_images(m, err) < 0)
+	if (m->restore == NULL && machine_load_images(m, err) < 0)
 		return -1;
 	console_set_uart(m->con, uart);
 	console_set_hvc(m->con, hvc);
@@ -490,8 +494,9 @@ static int machine_run_harts(struct machine *m, berth_error_t *err)
 
 static int machine_start(struct machine *m, berth_error_t *err)
 {
-	vcpu_start(m->harts[0], VM_RAM_BASE + VM_KERNEL_OFFSET,
-	           VM_RAM_BASE + m->cfg->mem - 0x200000);
+	if (m->restore == NULL)
+		vcpu_start(m->harts[0], VM_RAM_BASE + VM_KERNEL_OFFSET,
+		           VM_RAM_BASE + m->cfg->mem - 0x200000);
 	if (machine_run_harts(m, err) < 0)
 		return -1;
 	if (m->cfg->managed != NULL && m->cfg->managed->ready_fd >= 0 && !m->ready_sent) {
@@ -557,6 +562,227 @@ int vm_powerdown(struct machine *m)
 void vm_quit(struct machine *m)
 {
 	machine_stop(m, STOP_QUIT, 0, NULL);
+}
+
+/* --- snapshots --------------------------------------------------------------------------- */
+
+/* The machine's shape, which a restore must match. */
+struct mach_state {
+	uint64_t mem, guest_time;
+	uint32_t cpus, ndev, ndisks, nnets, nshares, nserials, keyboard, pad;
+	char devices[512]; /* the board's devices in order, by name */
+};
+
+/* A disk's identity: the file a restore must find unchanged. */
+struct disk_state {
+	uint64_t size, dev, ino;
+	int64_t mtime_sec, mtime_nsec;
+};
+
+static void machine_shape(const struct machine *m, struct mach_state *st)
+{
+	const struct vm_config *cfg = m->cfg;
+	size_t used = 0;
+
+	*st = (struct mach_state){.mem = cfg->mem,
+	                          .cpus = cfg->cpus,
+	                          .ndev = m->ndev,
+	                          .ndisks = cfg->ndisks,
+	                          .nnets = cfg->nnets,
+	                          .nshares = cfg->nshares,
+	                          .nserials = cfg->nserials,
+	                          .keyboard = cfg->keyboard};
+	for (unsigned k = 0; k < m->ndev && used < sizeof(st->devices) - 1; k++)
+		used += (size_t)snprintf(st->devices + used, sizeof(st->devices) - used, "%s%s",
+		                         k > 0 ? " " : "", m->dev_decl[k]->name);
+}
+
+static int disk_identity(int fd, struct disk_state *d, berth_error_t *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return berth_error(err, errno, "fstat a --disk");
+	*d = (struct disk_state){(uint64_t)st.st_size, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+	                         st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+	return 0;
+}
+
+static int pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, buf, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* Guest RAM into fd: runs of pages that are not all zero, the rest left as holes. */
+static int machine_write_ram(const struct machine *m, int fd, berth_error_t *err)
+{
+	const size_t page = 4096;
+	uint64_t size = m->cfg->mem, run = 0;
+	bool in_run = false;
+
+	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)size) < 0)
+		return berth_error(err, errno, "the snapshot's ram file");
+	for (uint64_t off = 0; off <= size; off += page) {
+		bool zero = true;
+		if (off < size) {
+			const uint64_t *w = (const uint64_t *)(m->ram + off);
+			for (size_t i = 0; i < page / 8 && zero; i++)
+				zero = w[i] == 0;
+		}
+		if (!zero && !in_run) {
+			run = off;
+			in_run = true;
+		} else if ((zero || off == size) && in_run) {
+			if (pwrite_all(fd, m->ram + run, off - run, (off_t)run) < 0)
+				return berth_error(err, errno, "write the snapshot's ram file");
+			in_run = false;
+		}
+	}
+	if (fdatasync(fd) < 0)
+		return berth_error(err, errno, "sync the snapshot's ram file");
+	return 0;
+}
+
+int vm_snapshot(struct machine *m, int ram_fd, struct vm_snap_writer *w, berth_error_t *err)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct mach_state ms;
+
+	if (!m->paused)
+		return berth_error(err, 0, "the machine is not paused");
+	if (cfg->nshares > 0)
+		return berth_error(err, 0,
+		                   "a VM with --share cannot be snapshotted (the guest's open 9p "
+		                   "files are host files berth does not save)");
+	for (unsigned i = 0; i < cfg->ndisks; i++)
+		if (cfg->disks[i].snapshot && !cfg->disks[i].ro)
+			return berth_error(
+			    err, 0,
+			    "--disk %s,snapshot: its temporary overlay is not saved; "
+			    "a VM with one cannot be snapshotted",
+			    cfg->disks[i].path);
+	machine_shape(m, &ms);
+	ms.guest_time = machine_time(m);
+	vm_snap_put(w, "MACH", 0, &ms, sizeof(ms));
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		struct disk_state d;
+		if (!cfg->disks[i].ro && fdatasync(m->disk_fds[i]) < 0)
+			return berth_error(err, errno, "--disk %s: flush", cfg->disks[i].path);
+		if (disk_identity(m->disk_fds[i], &d, err) < 0)
+			return -1;
+		vm_snap_put(w, "DISK", i, &d, sizeof(d));
+	}
+	for (unsigned i = 0; i < m->ncpus; i++)
+		vcpu_save(m->harts[i], w);
+	for (unsigned k = 0; k < m->ndev; k++)
+		if (m->dev_decl[k]->save != NULL)
+			m->dev_decl[k]->save(m->dev[k], w, k);
+	return machine_write_ram(m, ram_fd, err);
+}
+
+/* --copy-disks: disk i (checked) copied to restore_copy_dir/diskI, which replaces it. */
+static int machine_copy_disk(struct machine *m, unsigned i, berth_error_t *err)
+{
+	const struct vm_config *cfg = m->cfg;
+	cleanup_free char *path = xasprintf("%s/disk%u", cfg->restore_copy_dir, i);
+	cleanup_close int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	struct stat st;
+	off_t off = 0;
+	int fd;
+
+	if (out < 0 || fstat(m->disk_fds[i], &st) < 0)
+		return berth_error(err, errno, "--copy-disks: `%s`", path);
+	while (off < st.st_size) {
+		ssize_t n =
+		    copy_file_range(m->disk_fds[i], &off, out, NULL, (size_t)(st.st_size - off), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return berth_error(err, n < 0 ? errno : EIO,
+			                   "--copy-disks: copy `%s` to `%s`", cfg->disks[i].path,
+			                   path);
+	}
+	fd = vm_disk_open(path, cfg->disks[i].ro, err);
+	if (fd < 0)
+		return -1;
+	close(m->disk_fds[i]);
+	m->disk_fds[i] = fd;
+	return 0;
+}
+
+/* Before the board is built: the snapshot's shape against this machine's options, and the
+ * disks against their recorded identities. */
+static int machine_restore_check(struct machine *m, berth_error_t *err)
+{
+	const struct vm_config *cfg = m->cfg;
+	const struct mach_state *ms = vm_snap_get(m->restore, "MACH", 0, sizeof(*ms), NULL, err);
+	struct stat st;
+
+	if (ms == NULL)
+		return -1;
+	if (ms->mem != cfg->mem || ms->cpus != cfg->cpus || ms->ndisks != cfg->ndisks ||
+	    ms->nnets != cfg->nnets || ms->nshares != cfg->nshares ||
+	    ms->nserials != cfg->nserials || ms->keyboard != (uint32_t)cfg->keyboard)
+		return berth_error(err, 0,
+		                   "the snapshot is of another machine (--mem %llu, --cpus %u, "
+		                   "%u disks, %u cards)",
+		                   (unsigned long long)ms->mem, ms->cpus, ms->ndisks, ms->nnets);
+	if (fstat(cfg->restore_ram_fd, &st) < 0)
+		return berth_error(err, errno, "the snapshot's ram file");
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != cfg->mem)
+		return berth_error(err, 0,
+		                   "the snapshot's ram file has %lld bytes, expected %llu "
+		                   "(truncated?)",
+		                   (long long)st.st_size, (unsigned long long)cfg->mem);
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		struct disk_state now;
+		const struct disk_state *d =
+		    vm_snap_get(m->restore, "DISK", i, sizeof(*d), NULL, err);
+		if (d == NULL || disk_identity(m->disk_fds[i], &now, err) < 0)
+			return -1;
+		if (memcmp(d, &now, sizeof(now)) != 0)
+			return berth_error(err, 0,
+			                   "--disk %s: changed since the snapshot, or another file "
+			                   "(its size, inode or mtime differ)",
+			                   cfg->disks[i].path);
+		if (cfg->restore_copy_dir != NULL && machine_copy_disk(m, i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* After the board is built: every hart's and device's state, and the guest's clock. */
+static int machine_restore_load(struct machine *m, berth_error_t *err)
+{
+	const struct mach_state *ms = vm_snap_get(m->restore, "MACH", 0, sizeof(*ms), NULL, err);
+	struct mach_state here;
+
+	if (ms == NULL)
+		return -1;
+	machine_shape(m, &here);
+	if (ms->ndev != here.ndev || strncmp(ms->devices, here.devices, sizeof(here.devices)) != 0)
+		return berth_error(err, 0, "the snapshot's board has other devices");
+	for (unsigned i = 0; i < m->ncpus; i++)
+		if (vcpu_load(m->harts[i], m->restore, err) < 0)
+			return -1;
+	for (unsigned k = 0; k < m->ndev; k++)
+		if (m->dev_decl[k]->load != NULL &&
+		    m->dev_decl[k]->load(m->dev[k], m->restore, k, err) < 0)
+			return -1;
+	/* the guest's time goes on from the saved value */
+	m->t0_ns = util_now_ns() - (long long)(ms->guest_time * (1000000000ull / VM_TIMEBASE_HZ));
+	atomic_store(&m->paused_ns, 0);
+	return 0;
 }
 
 /* Wait until something stops the machine; returns why. */
@@ -745,6 +971,7 @@ bool vm_jit_available(void)
 int vm_run(const struct vm_config *cfg, berth_error_t *err)
 {
 	struct machine m = {.cfg = cfg, .wake_fd = -1};
+	struct vm_snap_reader restore = {0};
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
 	int status = -1;
 	int sig;
@@ -792,6 +1019,11 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	}
 	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
 		m.disk_fds[i] = -1;
+	if (cfg->restore_state != NULL) {
+		if (vm_snap_parse(cfg->restore_state, cfg->restore_len, &restore, err) < 0)
+			return -1;
+		m.restore = &restore;
+	}
 	pthread_mutex_init(&m.lock, NULL);
 	/* open and lock the disks once for the whole run (a reboot keeps them): a disk in
 	 * use or not raw fails here */
@@ -809,8 +1041,14 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	if (cfg->initrd != NULL &&
 	    read_image(cfg->initrd, "--initrd", cfg->mem, &m.initrd, &m.initrd_len, err) < 0)
 		goto out;
-	m.ram = mmap(NULL, cfg->mem, PROT_READ | PROT_WRITE,
-	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m.restore != NULL && machine_restore_check(&m, err) < 0)
+		goto out;
+	/* a restore maps the snapshot's RAM copy-on-write: nothing is read until touched */
+	m.ram = m.restore != NULL ? mmap(NULL, cfg->mem, PROT_READ | PROT_WRITE,
+	                                 MAP_PRIVATE | MAP_NORESERVE, cfg->restore_ram_fd, 0)
+	                          : mmap(NULL, cfg->mem, PROT_READ | PROT_WRITE,
+	                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m.ram_from_file = m.restore != NULL;
 	if (m.ram == MAP_FAILED) {
 		m.ram = NULL;
 		berth_error(err, errno, "cannot map %llu bytes of guest memory",
@@ -851,6 +1089,8 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	}
 	if (machine_build(&m, err) < 0)
 		goto out_teardown;
+	if (m.restore != NULL && machine_restore_load(&m, err) < 0)
+		goto out_teardown;
 
 	atomic_store(&signal_wake_fd, m.wake_fd);
 	signal_caught = 0;
@@ -862,10 +1102,23 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 	for (;;) {
 		if (machine_start(&m, err) < 0)
 			break;
+		m.restore = NULL; /* a reboot boots the kernel again */
 		enum vm_stop why = machine_wait(&m);
 		if (why == STOP_REBOOT && !cfg->no_reboot) {
 			machine_teardown(&m);
-			madvise(m.ram, cfg->mem, MADV_DONTNEED); /* zero RAM */
+			if (m.ram_from_file) {
+				/* zero RAM: no longer the snapshot's file */
+				void *r = mmap(
+				    m.ram, cfg->mem, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+				if (r == MAP_FAILED) {
+					berth_error(err, errno, "cannot map guest memory again");
+					break;
+				}
+				m.ram_from_file = false;
+			} else {
+				madvise(m.ram, cfg->mem, MADV_DONTNEED); /* zero RAM */
+			}
 			pthread_mutex_lock(&m.lock);
 			m.stop = STOP_NONE;
 			pthread_mutex_unlock(&m.lock);
@@ -906,6 +1159,7 @@ out:
 	free(m.kernel);
 	free(m.initrd);
 	free(m.stop_msg);
+	vm_snap_reader_free(&restore);
 	pthread_mutex_destroy(&m.lock);
 	return status;
 }

@@ -80,6 +80,15 @@ struct vm_config {
 	unsigned nserials;
 	const struct vm_managed *managed; /* NULL: a foreground VM */
 	bool keyboard; /* the virtio-input keyboard for Ctrl-Alt-Del (managed VMs) */
+	/* restore from a snapshot (src/engine/vmsnap.c checked its header and checksum): the
+	 * state file's records (restore_len bytes, NULL: boot normally) and its guest RAM file,
+	 * mapped copy-on-write; restore_copy_dir: each --disk N, checked against its recorded
+	 * identity, is copied to restore_copy_dir/diskN and the copy used (NULL: the disks
+	 * themselves, which must be unchanged) */
+	const uint8_t *restore_state;
+	size_t restore_len;
+	int restore_ram_fd;
+	const char *restore_copy_dir;
 };
 
 /* Exit statuses of vm_run() */
@@ -124,6 +133,12 @@ int vm_resume(struct machine *m);
 bool vm_paused(const struct machine *m);
 int vm_powerdown(struct machine *m);
 void vm_quit(struct machine *m);
+/* Snapshot a paused machine (from vm_managed.control): every hart's and device's state,
+ * the machine's shape and the disks' identities as records appended to w (snapstate.h),
+ * guest RAM written to ram_fd (sparse: zero pages are holes), the disks flushed. A VM with
+ * --share or a --disk FILE,snapshot is refused. 0, or -1 with *err. */
+struct vm_snap_writer;
+int vm_snapshot(struct machine *m, int ram_fd, struct vm_snap_writer *w, berth_error_t *err);
 /* The guest's time in timebase ticks (frozen while paused). */
 uint64_t vm_guest_time(struct machine *m);
 

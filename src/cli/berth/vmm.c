@@ -33,7 +33,12 @@ static const char vmm_usage_text[] =
     "  stop [-t SECS] VM         Ctrl-Alt-Del, then a hard stop after SECS (default 10)\n"
     "  kill VM                   a hard stop\n"
     "  pause VM / resume VM      stop every hart, the guest's time frozen / go on\n"
-    "  rm [-f] VM                remove a VM (-f: a running one too)\n";
+    "  rm [-f] VM                remove a VM (-f: a running one too)\n"
+    "  snapshot [--stop] VM DIR  write the VM's RAM and state to DIR (made if missing,\n"
+    "                            empty); --stop: the VM ends after it, else it resumes\n"
+    "  restore [--name N] [--copy-disks] DIR\n"
+    "                            a new VM from the snapshot in DIR (its disks must be\n"
+    "                            unchanged; --copy-disks: it gets copies of them)\n";
 
 static int vmm_fail(berth_error_t *err)
 {
@@ -200,6 +205,64 @@ static int vmm_cmd_flagged(struct engine *e, const char *cmd, int argc, char **a
 	return 0;
 }
 
+/* snapshot [--stop] VM DIR, restore [--name N] [--copy-disks] DIR */
+static int vmm_cmd_snap(struct engine *e, const char *cmd, int argc, char **argv)
+{
+	enum { OPT_COPY = 0x100, OPT_NAME };
+	static const struct option opts[] = {{"stop", no_argument, NULL, 's'},
+	                                     {"copy-disks", no_argument, NULL, OPT_COPY},
+	                                     {"name", required_argument, NULL, OPT_NAME},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	bool restore = strcmp(cmd, "restore") == 0, stop = false, copy = false;
+	const char *name = NULL;
+	berth_error_t err = NULL;
+	cleanup_free char *id = NULL;
+	int c;
+
+	optind = 1;
+	while ((c = cli_getopt(argc, argv, "", opts, vmm_usage_text, &err)) != -1) {
+		if (c == 's' && !restore) {
+			stop = true;
+		} else if (c == OPT_COPY && restore) {
+			copy = true;
+		} else if (c == OPT_NAME && restore) {
+			name = optarg;
+		} else if (c == CLI_HELP) {
+			return 0;
+		} else {
+			if (err == NULL)
+				berth_error(&err, 0, "%s: unknown option", cmd);
+			return vmm_fail(&err);
+		}
+	}
+	if (restore) {
+		if (argc - optind != 1) {
+			fprintf(stderr, PROG " restore: expected one snapshot directory\n");
+			return VMM_FAIL;
+		}
+		if (vmm_restore(e, argv[optind], name, copy, &id, &err) < 0)
+			return vmm_fail(&err);
+		printf("%s\n", id);
+		return 0;
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, PROG " snapshot: expected a VM and a directory\n");
+		return VMM_FAIL;
+	}
+	{
+		const char *dir = argv[optind + 1];
+		cleanup_free char *cwd = getcwd(NULL, 0);
+		cleanup_free char *abs =
+		    dir[0] == '/' || cwd == NULL ? xstrdup(dir) : xasprintf("%s/%s", cwd, dir);
+		json_t *a = json_pack("{s:s, s:b}", "dir", abs, "stop", stop);
+		if (vmm_request_args(e, argv[optind], "snapshot", a, NULL, &err) < 0)
+			return vmm_fail(&err);
+	}
+	printf("%s\n", argv[optind]);
+	return 0;
+}
+
 int vmm_cli(const char *root, int argc, char **argv)
 {
 	struct engine e = {.lock_fd = -1};
@@ -217,6 +280,8 @@ int vmm_cli(const char *root, int argc, char **argv)
 		r = vmm_cmd_ls(&e, argc, argv);
 	} else if (strcmp(cmd, "stop") == 0 || strcmp(cmd, "rm") == 0 || strcmp(cmd, "logs") == 0) {
 		r = vmm_cmd_flagged(&e, cmd, argc, argv);
+	} else if (strcmp(cmd, "snapshot") == 0 || strcmp(cmd, "restore") == 0) {
+		r = vmm_cmd_snap(&e, cmd, argc, argv);
 	} else if (name == NULL) {
 		fprintf(stderr, PROG " %s: expected one VM name or id\n", cmd);
 		r = VMM_FAIL;
@@ -255,8 +320,9 @@ int vmm_cli(const char *root, int argc, char **argv)
 
 bool vmm_cli_has(const char *cmd)
 {
-	static const char *const cmds[] = {"start", "ls",   "ps",    "inspect", "logs", "console",
-	                                   "stop",  "kill", "pause", "resume",  "rm"};
+	static const char *const cmds[] = {"start",   "ls",       "ps",     "inspect", "logs",
+	                                   "console", "stop",     "kill",   "pause",   "resume",
+	                                   "rm",      "snapshot", "restore"};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(cmd, cmds[i]) == 0)

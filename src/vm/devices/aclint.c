@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <pthread.h>
+#include <string.h>
 
 #define ACLINT_MAX_HARTS 8
 #define ACLINT_MSIP      0x0000
@@ -124,8 +125,40 @@ static void aclint_board_destroy(void *dev)
 	aclint_destroy(dev);
 }
 
+/* snapshots: msip and mtimecmp (the harts' lines are in their own state) */
+struct aclint_state {
+	uint32_t msip[ACLINT_MAX_HARTS];
+	uint64_t mtimecmp[ACLINT_MAX_HARTS];
+};
+
+static void aclint_save(void *dev, struct vm_snap_writer *w, uint32_t inst)
+{
+	struct aclint *a = dev;
+	struct aclint_state st;
+
+	pthread_mutex_lock(&a->lock);
+	memcpy(st.msip, a->msip, sizeof(st.msip));
+	memcpy(st.mtimecmp, a->mtimecmp, sizeof(st.mtimecmp));
+	pthread_mutex_unlock(&a->lock);
+	vm_snap_put(w, "CLNT", inst, &st, sizeof(st));
+}
+
+static int aclint_load(void *dev, const struct vm_snap_reader *r, uint32_t inst, berth_error_t *err)
+{
+	struct aclint *a = dev;
+	const struct aclint_state *st = vm_snap_get(r, "CLNT", inst, sizeof(*st), NULL, err);
+
+	if (st == NULL)
+		return -1;
+	pthread_mutex_lock(&a->lock);
+	memcpy(a->msip, st->msip, sizeof(st->msip));
+	memcpy(a->mtimecmp, st->mtimecmp, sizeof(st->mtimecmp));
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
 VM_DEVICE(vm_device_aclint, .name = "clint", .base = 0x2000000, .size = ACLINT_SIZE,
           .access = VM_ACCESS_4 | VM_ACCESS_8, .in_fdt = true,
           VM_FDT_COMPATIBLE("sifive,clint0\0riscv,clint0"), .hart_irqs = {3, 7},
           .create = aclint_board_create, .read = aclint_read, .write = aclint_write,
-          .destroy = aclint_board_destroy);
+          .destroy = aclint_board_destroy, .save = aclint_save, .load = aclint_load);

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "../machine.h"
+#include "../snapstate.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,6 +92,11 @@ struct vm_device {
 	int (*read)(void *dev, uint64_t off, unsigned size, uint64_t *val);
 	int (*write)(void *dev, uint64_t off, unsigned size, uint64_t val);
 	void (*destroy)(void *dev); /* NULL: the device is not the board's to free */
+	/* snapshots (snapstate.h): the device's state as records of instance inst (its index on
+	 * the board); load: -1 with *err for a missing record or one of another length. NULL:
+	 * no state (syscon, boot timer). */
+	void (*save)(void *dev, struct vm_snap_writer *w, uint32_t inst);
+	int (*load)(void *dev, const struct vm_snap_reader *r, uint32_t inst, berth_error_t *err);
 };
 
 #define VM_DEVICE(id, ...)   const struct vm_device id = {__VA_ARGS__}

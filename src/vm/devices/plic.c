@@ -227,6 +227,53 @@ static void plic_board_destroy(void *dev)
 	plic_destroy(dev);
 }
 
+/* snapshots: the registers and lines; the outputs are raised again from them */
+struct plic_state {
+	uint32_t priority[PLIC_NUM_SOURCES];
+	uint32_t level[PLIC_WORDS], pending[PLIC_WORDS], claimed[PLIC_WORDS];
+	uint32_t enable[PLIC_MAX_CONTEXTS][PLIC_WORDS];
+	uint32_t threshold[PLIC_MAX_CONTEXTS];
+};
+
+static void plic_save(void *dev, struct vm_snap_writer *w, uint32_t inst)
+{
+	struct plic *p = dev;
+	struct plic_state st;
+
+	pthread_mutex_lock(&p->lock);
+	memcpy(st.priority, p->priority, sizeof(st.priority));
+	memcpy(st.level, p->level, sizeof(st.level));
+	memcpy(st.pending, p->pending, sizeof(st.pending));
+	memcpy(st.claimed, p->claimed, sizeof(st.claimed));
+	memcpy(st.enable, p->enable, sizeof(st.enable));
+	memcpy(st.threshold, p->threshold, sizeof(st.threshold));
+	pthread_mutex_unlock(&p->lock);
+	vm_snap_put(w, "PLIC", inst, &st, sizeof(st));
+}
+
+static int plic_load(void *dev, const struct vm_snap_reader *r, uint32_t inst, berth_error_t *err)
+{
+	struct plic *p = dev;
+	const struct plic_state *st = vm_snap_get(r, "PLIC", inst, sizeof(*st), NULL, err);
+
+	if (st == NULL)
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	memcpy(p->priority, st->priority, sizeof(st->priority));
+	memcpy(p->level, st->level, sizeof(st->level));
+	memcpy(p->pending, st->pending, sizeof(st->pending));
+	memcpy(p->claimed, st->claimed, sizeof(st->claimed));
+	memcpy(p->enable, st->enable, sizeof(st->enable));
+	memcpy(p->threshold, st->threshold, sizeof(st->threshold));
+	for (unsigned i = 0; i < PLIC_NUM_SOURCES; i++)
+		p->priority[i] &= 7;
+	for (unsigned c = 0; c < PLIC_MAX_CONTEXTS; c++)
+		p->out[c] = false;
+	plic_update(p);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
 VM_DEVICE(vm_device_plic, .name = "plic", .base = 0xc000000, .size = PLIC_SIZE,
           .access = VM_ACCESS_4, .in_fdt = true,
           VM_FDT_COMPATIBLE("sifive,plic-1.0.0\0riscv,plic0"), .phandle = VM_PH_PLIC,
@@ -234,4 +281,4 @@ VM_DEVICE(vm_device_plic, .name = "plic", .base = 0xc000000, .size = PLIC_SIZE,
           /* the M-mode contexts are the firmware's: absent, as OpenSBI leaves them */
           .hart_irqs = {0xffffffff, 9}, .props = {{"riscv,ndev", PLIC_NUM_SOURCES - 1}},
           .create = plic_board_create, .read = plic_read, .write = plic_write,
-          .destroy = plic_board_destroy);
+          .destroy = plic_board_destroy, .save = plic_save, .load = plic_load);

@@ -152,7 +152,52 @@ static void rtc_board_destroy(void *dev)
 	rtc_destroy(dev);
 }
 
+/* snapshots: the registers (the clock stays the host's) */
+struct rtc_state {
+	int64_t offset;
+	uint32_t time_high, alarm_high;
+	uint64_t alarm;
+	uint8_t alarm_running, irq_enabled, irq_pending, pad[5];
+};
+
+static void rtc_save(void *dev, struct vm_snap_writer *w, uint32_t inst)
+{
+	struct rtc *r = dev;
+	struct rtc_state st = {0};
+
+	pthread_mutex_lock(&r->lock);
+	st.offset = r->offset;
+	st.time_high = r->time_high;
+	st.alarm_high = r->alarm_high;
+	st.alarm = r->alarm;
+	st.alarm_running = r->alarm_running;
+	st.irq_enabled = r->irq_enabled;
+	st.irq_pending = r->irq_pending;
+	pthread_mutex_unlock(&r->lock);
+	vm_snap_put(w, "RTC ", inst, &st, sizeof(st));
+}
+
+static int rtc_load(void *dev, const struct vm_snap_reader *rd, uint32_t inst, berth_error_t *err)
+{
+	struct rtc *r = dev;
+	const struct rtc_state *st = vm_snap_get(rd, "RTC ", inst, sizeof(*st), NULL, err);
+
+	if (st == NULL)
+		return -1;
+	pthread_mutex_lock(&r->lock);
+	r->offset = st->offset;
+	r->time_high = st->time_high;
+	r->alarm_high = st->alarm_high;
+	r->alarm = st->alarm;
+	r->alarm_running = st->alarm_running != 0;
+	r->irq_enabled = st->irq_enabled != 0;
+	r->irq_pending = st->irq_pending != 0;
+	rtc_update(r);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
 VM_DEVICE(vm_device_rtc, .name = "rtc", .base = 0x101000, .size = RTC_SIZE, .irq = 11,
           .access = VM_ACCESS_4, .in_fdt = true, VM_FDT_COMPATIBLE("google,goldfish-rtc"),
           .create = rtc_board_create, .read = rtc_read, .write = rtc_write,
-          .destroy = rtc_board_destroy);
+          .destroy = rtc_board_destroy, .save = rtc_save, .load = rtc_load);

@@ -283,7 +283,56 @@ static void uart_board_destroy(void *dev)
 	uart_destroy(dev);
 }
 
+/* snapshots: the registers and the receive buffer */
+struct uart_state {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm, thr_ipending;
+	uint64_t magic_pos, rx_head, rx_len;
+	uint8_t rx[RX_SIZE];
+};
+
+static void uart_save(void *dev, struct vm_snap_writer *w, uint32_t inst)
+{
+	struct uart *u = dev;
+	struct uart_state st = {0};
+
+	pthread_mutex_lock(&u->lock);
+	st = (struct uart_state){u->ier,       u->lcr,     u->mcr,    u->scr,
+	                         u->fcr,       u->dll,     u->dlm,    u->thr_ipending,
+	                         u->magic_pos, u->rx_head, u->rx_len, {0}};
+	memcpy(st.rx, u->rx, sizeof(st.rx));
+	pthread_mutex_unlock(&u->lock);
+	vm_snap_put(w, "UART", inst, &st, sizeof(st));
+}
+
+static int uart_load(void *dev, const struct vm_snap_reader *r, uint32_t inst, berth_error_t *err)
+{
+	struct uart *u = dev;
+	const struct uart_state *st = vm_snap_get(r, "UART", inst, sizeof(*st), NULL, err);
+
+	if (st == NULL)
+		return -1;
+	if (st->rx_head >= RX_SIZE || st->rx_len > RX_SIZE ||
+	    st->magic_pos >= sizeof(BOOT_TIMER_MAGIC))
+		return berth_error(err, 0, "record UART %u: a buffer index out of range", inst);
+	pthread_mutex_lock(&u->lock);
+	u->ier = st->ier;
+	u->lcr = st->lcr;
+	u->mcr = st->mcr;
+	u->scr = st->scr;
+	u->fcr = st->fcr;
+	u->dll = st->dll;
+	u->dlm = st->dlm;
+	u->thr_ipending = st->thr_ipending != 0;
+	u->magic_pos = st->magic_pos;
+	u->rx_head = st->rx_head;
+	u->rx_len = st->rx_len;
+	memcpy(u->rx, st->rx, sizeof(u->rx));
+	uart_update(u);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
 VM_DEVICE(vm_device_uart, .name = "serial", .base = 0x10000000, .size = UART_SIZE, .irq = 10,
           .access = VM_ACCESS_ANY, .in_fdt = true, VM_FDT_COMPATIBLE("ns16550a"),
           .props = {{"clock-frequency", 3686400}}, .create = uart_board_create, .read = uart_read,
-          .write = uart_write, .destroy = uart_board_destroy);
+          .write = uart_write, .destroy = uart_board_destroy, .save = uart_save, .load = uart_load);

@@ -61,6 +61,9 @@ void virtio_mmio_destroy(struct virtio_mmio *t);
 int virtio_mmio_read(void *dev, uint64_t off, unsigned size, uint64_t *val);
 int virtio_mmio_write(void *dev, uint64_t off, unsigned size, uint64_t val);
 uint32_t virtio_mmio_status(struct virtio_mmio *t);
+/* Snapshots (the VM_DEVICE hooks of every virtio-mmio slot and the keyboard). */
+void virtio_mmio_save(void *dev, struct vm_snap_writer *w, uint32_t inst);
+int virtio_mmio_load(void *dev, const struct vm_snap_reader *r, uint32_t inst, berth_error_t *err);
 /* For device notify handlers. */
 struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned q);
 const struct guest_ram *virtio_mmio_ram(struct virtio_mmio *t);

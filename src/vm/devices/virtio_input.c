@@ -202,4 +202,5 @@ static void input_board_destroy(void *dev)
 VM_DEVICE(vm_device_virtio_input, .name = "virtio_mmio", .base = 0x10009000,
           .size = VIRTIO_MMIO_SIZE, .irq = 12, .access = VM_ACCESS_ANY, .in_fdt = true,
           VM_FDT_COMPATIBLE("virtio,mmio"), .create = input_board_create, .read = virtio_mmio_read,
-          .write = virtio_mmio_write, .destroy = input_board_destroy);
+          .write = virtio_mmio_write, .destroy = input_board_destroy, .save = virtio_mmio_save,
+          .load = virtio_mmio_load);

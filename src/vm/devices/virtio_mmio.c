@@ -423,6 +423,104 @@ static int virtio_board_create(const struct vm_board *b, unsigned i, void **dev,
 	return 0;
 }
 
+/* snapshots: the transport's registers and each queue's addresses and positions (the ring
+ * pointers are made again from the addresses, checked against RAM). The devices behind it
+ * keep nothing a driver depends on between requests (blk, rng, input: none; net: frames
+ * waiting in the card's queue are dropped as lost packets); the console's waiting control
+ * answers are not saved. */
+struct vmio_queue_state {
+	uint64_t desc_addr, avail_addr, used_addr;
+	uint16_t num, last_avail, used_idx, signalled_used;
+	uint8_t ready, event_idx, indirect, signalled_valid, broken, pad[3];
+};
+struct vmio_state {
+	uint32_t device_id, present;
+	uint64_t host_features, driver_features;
+	uint32_t device_features_sel, driver_features_sel, queue_sel, status, int_status, pad;
+	struct vmio_queue_state q[VIRTIO_MMIO_MAX_QUEUES];
+};
+
+void virtio_mmio_save(void *dev, struct vm_snap_writer *w, uint32_t inst)
+{
+	struct virtio_mmio *t = dev;
+	struct vmio_state st = {0};
+
+	pthread_mutex_lock(&t->lock);
+	st.device_id = t->present ? t->dev.device_id : 0;
+	st.present = t->present;
+	st.host_features = t->host_features;
+	st.driver_features = t->driver_features;
+	st.device_features_sel = t->device_features_sel;
+	st.driver_features_sel = t->driver_features_sel;
+	st.queue_sel = t->queue_sel;
+	st.status = t->status;
+	st.int_status = t->int_status;
+	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
+		const struct virtq *q = &t->queues[i];
+		st.q[i] = (struct vmio_queue_state){
+		    .desc_addr = q->desc_addr,
+		    .avail_addr = q->avail_addr,
+		    .used_addr = q->used_addr,
+		    .num = q->num,
+		    .last_avail = q->last_avail,
+		    .used_idx = q->used_idx,
+		    .signalled_used = q->signalled_used,
+		    .ready = q->ready,
+		    .event_idx = q->event_idx,
+		    .indirect = q->indirect,
+		    .signalled_valid = q->signalled_valid,
+		    .broken = q->broken,
+		};
+	}
+	pthread_mutex_unlock(&t->lock);
+	vm_snap_put(w, "VMIO", inst, &st, sizeof(st));
+}
+
+int virtio_mmio_load(void *dev, const struct vm_snap_reader *r, uint32_t inst, berth_error_t *err)
+{
+	struct virtio_mmio *t = dev;
+	const struct vmio_state *st = vm_snap_get(r, "VMIO", inst, sizeof(*st), NULL, err);
+
+	if (st == NULL)
+		return -1;
+	if ((st->present != 0) != t->present || (t->present && st->device_id != t->dev.device_id))
+		return berth_error(err, 0,
+		                   "record VMIO %u: device id %u, but this machine has %u there",
+		                   inst, st->device_id, t->present ? t->dev.device_id : 0);
+	pthread_mutex_lock(&t->lock);
+	t->host_features = st->host_features;
+	t->driver_features = st->driver_features;
+	t->device_features_sel = st->device_features_sel;
+	t->driver_features_sel = st->driver_features_sel;
+	t->queue_sel = st->queue_sel;
+	t->status = st->status;
+	t->int_status = st->int_status;
+	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
+		const struct vmio_queue_state *qs = &st->q[i];
+		struct virtq *q = &t->queues[i];
+		virtq_reset(q);
+		q->num = qs->num;
+		q->desc_addr = qs->desc_addr;
+		q->avail_addr = qs->avail_addr;
+		q->used_addr = qs->used_addr;
+		q->event_idx = qs->event_idx != 0;
+		q->indirect = qs->indirect != 0;
+		q->ready = qs->ready != 0;
+		if (q->ready) {
+			/* the ring pointers again, checked as a driver's setup is */
+			bool broken = virtq_setup(q, &t->ram) < 0 || qs->broken;
+			q->broken = broken;
+		}
+		q->last_avail = qs->last_avail;
+		q->used_idx = qs->used_idx;
+		q->signalled_used = qs->signalled_used;
+		q->signalled_valid = qs->signalled_valid != 0;
+	}
+	virtio_mmio_update_irq(t);
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
 static void virtio_board_destroy(void *dev)
 {
 	virtio_mmio_destroy(dev);
@@ -432,4 +530,5 @@ static void virtio_board_destroy(void *dev)
 VM_DEVICE(vm_device_virtio, .name = "virtio_mmio", .base = 0x10001000, .size = VIRTIO_MMIO_SIZE,
           .count = VM_VIRTIO_SLOTS, .stride = 0x1000, .irq = 1, .access = VM_ACCESS_ANY,
           .in_fdt = true, VM_FDT_COMPATIBLE("virtio,mmio"), .create = virtio_board_create,
-          .read = virtio_mmio_read, .write = virtio_mmio_write, .destroy = virtio_board_destroy);
+          .read = virtio_mmio_read, .write = virtio_mmio_write, .destroy = virtio_board_destroy,
+          .save = virtio_mmio_save, .load = virtio_mmio_load);

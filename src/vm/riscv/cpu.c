@@ -3,6 +3,7 @@
  * interrupts, timers and HSM state. The instruction engine is in exec.c, CSRs and SYSTEM
  * instructions in csr.c, the MMU and memory slow paths in mmu.c, F and D in fpu.c. */
 #include "riscv.h"
+#include "vm/snapstate.h"
 
 #include "util.h"
 
@@ -420,4 +421,116 @@ enum vcpu_exit vcpu_run(struct vcpu *v)
 	rv_guest_leave(v);
 	__atomic_fetch_and(&v->async, ~(uint32_t)RV_ASYNC_EXIT, __ATOMIC_SEQ_CST);
 	return (enum vcpu_exit)__atomic_exchange_n(&v->exit_why, VCPU_EXIT_NONE, __ATOMIC_SEQ_CST);
+}
+
+/* --- snapshots --------------------------------------------------------------------------- */
+
+struct rv_hart_state {
+	uint64_t x[32], f[32], pc, instret;
+	uint64_t mstatus, misa, medeleg, mideleg, mie, mip, stip_tmr;
+	uint64_t mtvec, mscratch, mepc, mcause, mtval, menvcfg, mcounteren;
+	uint64_t stvec, sscratch, sepc, scause, stval, satp, senvcfg, scounteren;
+	uint64_t stimecmp, sbi_timer, res_addr, res_val, start_pc, start_a1;
+	uint32_t fflags, frm, priv, hsm;
+	uint8_t res_valid, sbi_emulated, pad[6];
+};
+
+void vcpu_save(struct vcpu *v, struct vm_snap_writer *w)
+{
+	struct rv_hart_state st = {0};
+
+	memcpy(st.x, v->x, sizeof(st.x));
+	memcpy(st.f, v->f, sizeof(st.f));
+	st.pc = v->pc;
+	st.instret = v->instret;
+	st.mstatus = v->mstatus;
+	st.misa = v->misa;
+	st.medeleg = v->medeleg;
+	st.mideleg = v->mideleg;
+	st.mie = v->mie;
+	st.mip = __atomic_load_n(&v->mip, __ATOMIC_SEQ_CST);
+	st.stip_tmr = __atomic_load_n(&v->stip_tmr, __ATOMIC_SEQ_CST);
+	st.mtvec = v->mtvec;
+	st.mscratch = v->mscratch;
+	st.mepc = v->mepc;
+	st.mcause = v->mcause;
+	st.mtval = v->mtval;
+	st.menvcfg = v->menvcfg;
+	st.mcounteren = v->mcounteren;
+	st.stvec = v->stvec;
+	st.sscratch = v->sscratch;
+	st.sepc = v->sepc;
+	st.scause = v->scause;
+	st.stval = v->stval;
+	st.satp = v->satp;
+	st.senvcfg = v->senvcfg;
+	st.scounteren = v->scounteren;
+	st.stimecmp = v->stimecmp;
+	st.sbi_timer = __atomic_load_n(&v->sbi_timer, __ATOMIC_SEQ_CST);
+	st.res_addr = v->res_addr;
+	st.res_val = v->res_val;
+	st.start_pc = v->start_pc;
+	st.start_a1 = v->start_a1;
+	st.fflags = v->fflags;
+	st.frm = v->frm;
+	st.priv = v->priv;
+	st.hsm = (uint32_t)__atomic_load_n(&v->hsm, __ATOMIC_SEQ_CST);
+	st.res_valid = v->res_valid;
+	st.sbi_emulated = v->sbi_emulated;
+	vm_snap_put(w, "HART", v->hartid, &st, sizeof(st));
+}
+
+int vcpu_load(struct vcpu *v, const struct vm_snap_reader *r, berth_error_t *err)
+{
+	const struct rv_hart_state *st = vm_snap_get(r, "HART", v->hartid, sizeof(*st), NULL, err);
+
+	if (st == NULL)
+		return -1;
+	if ((st->priv != RV_PRIV_U && st->priv != RV_PRIV_S && st->priv != RV_PRIV_M) ||
+	    st->hsm > 2 || st->frm > 7 || st->misa != v->misa)
+		return berth_error(err, 0,
+		                   "record HART %u: a privilege, HSM state or ISA out of range",
+		                   v->hartid);
+	memcpy(v->x, st->x, sizeof(st->x));
+	v->x[0] = 0;
+	memcpy(v->f, st->f, sizeof(st->f));
+	v->pc = st->pc;
+	v->instret = st->instret;
+	v->mstatus = st->mstatus;
+	v->medeleg = st->medeleg;
+	v->mideleg = st->mideleg;
+	v->mie = st->mie;
+	__atomic_store_n(&v->mip, st->mip, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->stip_tmr, st->stip_tmr & RV_MIP_STIP, __ATOMIC_SEQ_CST);
+	v->mtvec = st->mtvec;
+	v->mscratch = st->mscratch;
+	v->mepc = st->mepc;
+	v->mcause = st->mcause;
+	v->mtval = st->mtval;
+	v->menvcfg = st->menvcfg;
+	v->mcounteren = st->mcounteren;
+	v->stvec = st->stvec;
+	v->sscratch = st->sscratch;
+	v->sepc = st->sepc;
+	v->scause = st->scause;
+	v->stval = st->stval;
+	v->satp = st->satp;
+	v->senvcfg = st->senvcfg;
+	v->scounteren = st->scounteren;
+	v->stimecmp = st->stimecmp;
+	__atomic_store_n(&v->sbi_timer, st->sbi_timer, __ATOMIC_SEQ_CST);
+	v->res_addr = st->res_addr;
+	v->res_val = st->res_val;
+	v->res_valid = st->res_valid != 0;
+	v->start_pc = st->start_pc;
+	v->start_a1 = st->start_a1;
+	v->start_m = false;
+	v->fflags = st->fflags & 0x1f;
+	v->frm = st->frm;
+	v->sbi_emulated = st->sbi_emulated != 0;
+	rv_set_priv(v, st->priv);
+	rv_tlb_flush(v);
+	rv_icache_flush(v);
+	__atomic_store_n(&v->hsm, (int)st->hsm, __ATOMIC_SEQ_CST);
+	return 0;
 }
