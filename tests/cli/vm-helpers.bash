@@ -31,3 +31,33 @@ vm_refused() {
 	[[ "$output" == *"$want"* ]]
 	[[ "$output" == "berth vm"* ]]
 }
+
+# --- managed VMs (vm-manage.bats, vm-snapshot.bats): each test has its store in $R ---
+
+# mvm ARG…: berth with the test's store
+mvm() { "$BERTH" --root "$R" "$@"; }
+
+# mvm_teardown: every VM of the test's store removed (rm -f ends the VM processes the test
+# started)
+mvm_teardown() {
+	local n
+	if [ -d "$R/vms" ]; then
+		for n in $("$BERTH" --root "$R" vm ls -a --format json | jq -r '.[].id'); do
+			"$BERTH" --root "$R" vm rm -f "$n" >/dev/null || true
+		done
+	fi
+}
+
+# wait_log NAME TEXT: poll the VM's console log until it holds TEXT (bounded).
+wait_log() {
+	local i
+	for i in $(seq 600); do
+		if mvm vm logs "$1" | grep -q -- "$2"; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "no \"$2\" in the log of $1:"
+	mvm vm logs "$1" | tail -20
+	return 1
+}

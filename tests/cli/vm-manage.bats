@@ -16,33 +16,12 @@ setup() {
 	R="$TMP/root"
 }
 
-teardown() {
-	local n
-	if [ -d "$R/vms" ]; then
-		for n in $("$BERTH" --root "$R" vm ls -a --format json | jq -r '.[].id'); do
-			"$BERTH" --root "$R" vm rm -f "$n" >/dev/null || true
-		done
-	fi
-}
+teardown() { mvm_teardown; }
 
-b() { "$BERTH" --root "$R" "$@"; }
+b() { mvm "$@"; }
 
 # A counter the guest prints every second with its uptime: "COUNT N UPTIME".
 COUNTER='i=0; while true; do i=$((i+1)); read u x </proc/uptime; echo COUNT $i $u; sleep 1; done'
-
-# wait_log NAME TEXT: poll the VM's console log until it holds TEXT (bounded).
-wait_log() {
-	local i
-	for i in $(seq 600); do
-		if b vm logs "$1" | grep -q -- "$2"; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	echo "no \"$2\" in the log of $1:"
-	b vm logs "$1" | tail -20
-	return 1
-}
 
 # status NAME: the VM's status in `vm ls -a --format json`
 vm_status() {

@@ -19,16 +19,9 @@ setup() {
 	truncate -s 8M "$TMP/disk.img"
 }
 
-teardown() {
-	local n
-	if [ -d "$R/vms" ]; then
-		for n in $("$BERTH" --root "$R" vm ls -a --format json | jq -r '.[].id'); do
-			"$BERTH" --root "$R" vm rm -f "$n" >/dev/null || true
-		done
-	fi
-}
+teardown() { mvm_teardown; }
 
-b() { "$BERTH" --root "$R" "$@"; }
+b() { mvm "$@"; }
 
 # The guest writes MARK at the start of its disk, then every second prints "COUNT N UPTIME"
 # (N in its memory) and writes "DISK N" at byte 4096 of the disk.
@@ -39,20 +32,6 @@ start_counter() {
 		--append "console=ttyS0 -- \"$GUEST\""
 	echo "$output"
 	[ "$status" -eq 0 ]
-}
-
-# wait_log NAME TEXT: poll the VM's console log until it holds TEXT (bounded).
-wait_log() {
-	local i
-	for i in $(seq 600); do
-		if b vm logs "$1" | grep -q -- "$2"; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	echo "no \"$2\" in the log of $1:"
-	b vm logs "$1" | tail -20
-	return 1
 }
 
 # wait_exited NAME: poll until the VM has exited (bounded)
