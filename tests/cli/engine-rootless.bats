@@ -16,22 +16,10 @@ setup_file() {
 	export RL_TOP
 	chmod 755 "$RL_TOP"
 	export RL_HOME=$RL_TOP/home RL_XDG=$RL_TOP/xdg
-	useradd -M -d "$RL_HOME" -s /usr/sbin/nologin "$RL_USER"
 	useradd -M -d /nonexistent -s /usr/sbin/nologin "$RL_NORANGE"
 	# the second user has no range, whatever /etc/login.defs says
 	sed -i "/^$RL_NORANGE:/d" /etc/subuid /etc/subgid
-	RL_UID=$(id -u "$RL_USER")
-	RL_GID=$(id -g "$RL_USER")
-	export RL_UID RL_GID
-	if ! grep -q "^$RL_USER:" /etc/subuid 2>/dev/null; then
-		usermod --add-subuids 600000-665535 "$RL_USER"
-	fi
-	if ! grep -q "^$RL_USER:" /etc/subgid 2>/dev/null; then
-		usermod --add-subgids 600000-665535 "$RL_USER"
-	fi
-	RL_SUBUID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subuid)
-	RL_SUBGID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subgid)
-	export RL_SUBUID RL_SUBGID
+	rootless_user_add "$RL_USER" "$RL_HOME" 600000
 	mkdir -p "$RL_HOME" "$RL_XDG"
 	chown "$RL_USER:$RL_USER" "$RL_HOME" "$RL_XDG"
 	chmod 700 "$RL_XDG"
@@ -42,19 +30,9 @@ setup_file() {
 }
 
 teardown_file() {
-	local p u _
 	# what of the users' still runs was started by these tests: the pause process, monitors
-	for u in "$RL_USER" "$RL_NORANGE"; do
-		for _ in $(seq 50); do
-			p=$(ps -o pid= -u "$u" 2>/dev/null || true)
-			[ -n "$p" ] || break
-			# shellcheck disable=SC2086 # the pids
-			kill -KILL $p 2>/dev/null || true
-			sleep 0.1
-		done
-		userdel "$u" || userdel -f "$u" || true
-		sed -i "/^$u:/d" /etc/subuid /etc/subgid
-	done
+	rootless_user_del "$RL_USER"
+	rootless_user_del "$RL_NORANGE"
 	rm -rf "$RL_TOP"
 }
 

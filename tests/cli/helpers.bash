@@ -188,3 +188,37 @@ bad() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"$text"* ]]
 }
+
+# rootless_user_add NAME HOME RANGE_START: an ordinary user of the test's own (useradd, no
+# home made), with 65536 ids from RANGE_START in /etc/subuid and /etc/subgid when useradd
+# (as /etc/login.defs says) gave none; exports RL_UID, RL_GID, RL_SUBUID, RL_SUBGID.
+rootless_user_add() {
+	useradd -M -d "$2" -s /usr/sbin/nologin "$1"
+	RL_UID=$(id -u "$1")
+	RL_GID=$(id -g "$1")
+	if ! grep -q "^$1:" /etc/subuid 2>/dev/null; then
+		usermod --add-subuids "$3-$(($3 + 65535))" "$1"
+	fi
+	if ! grep -q "^$1:" /etc/subgid 2>/dev/null; then
+		usermod --add-subgids "$3-$(($3 + 65535))" "$1"
+	fi
+	RL_SUBUID=$(awk -F: -v u="$1" '$1 == u { print $2; exit }' /etc/subuid)
+	RL_SUBGID=$(awk -F: -v u="$1" '$1 == u { print $2; exit }' /etc/subgid)
+	export RL_UID RL_GID RL_SUBUID RL_SUBGID
+}
+
+# rootless_user_del NAME: what of the user still runs, which the test started (a pause
+# process, monitors, conmon), ended by pid; the user and its ranges removed (userdel refuses
+# a user with processes).
+rootless_user_del() {
+	local p _
+	for _ in $(seq 50); do
+		p=$(ps -o pid= -u "$1" 2>/dev/null || true)
+		[ -n "$p" ] || break
+		# shellcheck disable=SC2086 # the pids
+		kill -KILL $p 2>/dev/null || true
+		sleep 0.1
+	done
+	userdel "$1" || userdel -f "$1" || true
+	sed -i "/^$1:/d" /etc/subuid /etc/subgid
+}

@@ -6,20 +6,7 @@ load helpers
 
 setup_file() {
 	export RL_USER=berthrl$$
-	useradd -M -d /nonexistent -s /usr/sbin/nologin "$RL_USER"
-	RL_UID=$(id -u "$RL_USER")
-	RL_GID=$(id -g "$RL_USER")
-	export RL_UID RL_GID
-	# useradd gives a range when /etc/login.defs says so; make sure of one
-	if ! grep -q "^$RL_USER:" /etc/subuid 2>/dev/null; then
-		usermod --add-subuids 400000-465535 "$RL_USER"
-	fi
-	if ! grep -q "^$RL_USER:" /etc/subgid 2>/dev/null; then
-		usermod --add-subgids 400000-465535 "$RL_USER"
-	fi
-	RL_SUBUID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subuid)
-	RL_SUBGID=$(awk -F: -v u="$RL_USER" '$1 == u { print $2; exit }' /etc/subgid)
-	export RL_SUBUID RL_SUBGID
+	rootless_user_add "$RL_USER" /nonexistent 400000
 	RL_TOP=$(mktemp -d /tmp/berth-rootless.XXXXXX)
 	export RL_TOP
 	chmod 755 "$RL_TOP"
@@ -28,18 +15,7 @@ setup_file() {
 }
 
 teardown_file() {
-	local p _
-	# whatever of the user's is still running was started by these tests (rootless Podman's
-	# pause process, conmon); userdel refuses a user with processes
-	for _ in $(seq 50); do
-		p=$(ps -o pid= -u "$RL_UID" 2>/dev/null || true)
-		[ -n "$p" ] || break
-		# shellcheck disable=SC2086 # the pids
-		kill -KILL $p 2>/dev/null || true
-		sleep 0.1
-	done
-	userdel "$RL_USER" || userdel -f "$RL_USER" || true
-	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+	rootless_user_del "$RL_USER"
 	rm -rf "$RL_TOP"
 }
 

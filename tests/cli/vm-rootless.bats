@@ -24,15 +24,7 @@ setup_file() {
 }
 
 teardown_file() {
-	local p _
-	for _ in $(seq 50); do
-		p=$(ps -o pid= -u "$VU" 2>/dev/null || true)
-		[ -n "$p" ] || break
-		# shellcheck disable=SC2086 # the pids
-		kill -KILL $p 2>/dev/null || true
-		sleep 0.1
-	done
-	userdel "$VU" || userdel -f "$VU" || true
+	rootless_user_del "$VU"
 	rm -rf "$VTOP"
 }
 
