@@ -14,15 +14,10 @@ build=$(cd "${1:-$top/build}" && pwd)
 N=${N:-5}
 STORAGE=${STORAGE:-overlay}
 
-if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "build.sh: run as root" >&2; exit 1; }
-	exec env BERTH_BENCH_INNER=1 unshare -m --propagation private "$0" "$@"
-fi
-ctl=/sys/fs/cgroup/unified/cgroup.controllers
-[ -e "$ctl" ] && mount --bind /dev/null "$ctl"
-for p in podman conmon crun; do
-	command -v "$p" >/dev/null || { echo "build.sh: $p not installed (apt-get install $p)" >&2; exit 1; }
-done
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_crun_ns build.sh "$@"
+bench_need build.sh podman conmon crun
 
 work=$(mktemp -d /tmp/berth-build-bench.XXXXXX)
 pm() {

@@ -13,13 +13,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 N=${N:-30}
 
-if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "engine-run.sh: run as root" >&2; exit 1; }
-	command -v podman >/dev/null || { echo "engine-run.sh: podman not installed (apt-get install podman)" >&2; exit 1; }
-	exec env BERTH_BENCH_INNER=1 unshare -m --propagation private "$0" "$@"
-fi
-ctl=/sys/fs/cgroup/unified/cgroup.controllers
-[ -e "$ctl" ] && mount --bind /dev/null "$ctl"
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_need engine-run.sh podman
+bench_crun_ns engine-run.sh "$@"
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
 tag=localhost/berth-bench-busybox:latest

@@ -15,14 +15,11 @@ N=${N:-10}
 M=${M:-3}
 LOOP=${LOOP:-100000}
 
-if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "platform.sh: run as root" >&2; exit 1; }
-	[ -x /usr/bin/qemu-riscv64-static ] || { echo "platform.sh: qemu-user-static not installed (apt-get install qemu-user-static)" >&2; exit 1; }
-	[ -s /var/cache/berth/guest/busybox-riscv64-trixie ] || { echo "platform.sh: no riscv64 busybox in the guest cache (guest/fetch-busybox.sh)" >&2; exit 1; }
-	exec env BERTH_BENCH_INNER=1 unshare -m --propagation private "$0" "$@"
-fi
-ctl=/sys/fs/cgroup/unified/cgroup.controllers
-[ -e "$ctl" ] && mount --bind /dev/null "$ctl"
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+[ -x /usr/bin/qemu-riscv64-static ] || { echo "platform.sh: qemu-user-static not installed (apt-get install qemu-user-static)" >&2; exit 1; }
+[ -s /var/cache/berth/guest/busybox-riscv64-trixie ] || { echo "platform.sh: no riscv64 busybox in the guest cache (guest/fetch-busybox.sh)" >&2; exit 1; }
+bench_crun_ns platform.sh "$@"
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
 tag=localhost/berth-bench-busybox-rv:latest

@@ -13,15 +13,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 N=${N:-20}
 
-if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "podman-run.sh: run as root" >&2; exit 1; }
-	exec env BERTH_BENCH_INNER=1 unshare -m --propagation private "$0" "$@"
-fi
-ctl=/sys/fs/cgroup/unified/cgroup.controllers
-[ -e "$ctl" ] && mount --bind /dev/null "$ctl"
-for p in podman conmon crun; do
-	command -v "$p" >/dev/null || { echo "podman-run.sh: $p not installed (apt-get install $p)" >&2; exit 1; }
-done
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_crun_ns podman-run.sh "$@"
+bench_need podman-run.sh podman conmon crun
 
 work=$(mktemp -d /tmp/berth-podman-bench.XXXXXX)
 pm() {

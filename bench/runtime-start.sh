@@ -13,12 +13,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 N=${N:-100}
 
-if [ "${BERTH_BENCH_INNER:-}" != 1 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "runtime-start.sh: run as root" >&2; exit 1; }
-	exec env BERTH_BENCH_INNER=1 unshare -m --propagation private "$0" "$@"
-fi
-ctl=/sys/fs/cgroup/unified/cgroup.controllers
-[ -e "$ctl" ] && mount --bind /dev/null "$ctl"
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_crun_ns runtime-start.sh "$@"
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
