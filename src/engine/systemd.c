@@ -232,6 +232,35 @@ static int systemd_machine_id(const char *rootfs, const char *id, berth_error_t 
 	return 0;
 }
 
+/* sysvinit (and OpenRC, on its init) ends the system with reboot(2), which needs
+ * CAP_SYS_BOOT: given, as LXC gives it, since in the container's pid namespace reboot(2) only
+ * ends that namespace's init (the host is out of its reach). The default seccomp profile is
+ * made again for the new set, as Docker would make it. */
+static void systemd_allow_reboot(json_t *spec, const struct run_opts *o)
+{
+	json_t *caps = json_object_get(json_object_get(spec, "process"), "capabilities");
+	json_t *linux_ = json_object_get(spec, "linux");
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	const char *k;
+	json_t *set;
+
+	json_object_foreach(caps, k, set)
+	{
+		bool has = false, wanted = false;
+		const json_t *v;
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(sets); i++)
+			wanted |= strcmp(k, sets[i]) == 0;
+		json_array_foreach(set, i, v) has |=
+		    strcmp(json_string_value(v) ?: "", "CAP_SYS_BOOT") == 0;
+		if (wanted && !has)
+			json_array_append_new(set, json_string("CAP_SYS_BOOT"));
+	}
+	if (!o->privileged && o->seccomp == NULL && json_object_get(linux_, "seccomp"))
+		json_object_set_new(linux_, "seccomp",
+		                    seccomp_default_profile(json_object_get(caps, "bounding")));
+}
+
 int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const char *id,
                   const char *rootfs, berth_error_t *err)
 {
@@ -286,13 +315,16 @@ int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const cha
 		if (!set)
 			json_array_append_new(env, json_string("container=berth"));
 	}
-	/* the init's halt request, unless --stop-signal or the image's STOPSIGNAL says */
+	if (kind == SYSTEMD_OTHER)
+		systemd_allow_reboot(spec, o);
+	/* the init's halt request, unless --stop-signal or the image's STOPSIGNAL says: systemd's
+	 * halt, busybox's poweroff, and for another init (sysvinit, OpenRC's) Ctrl-Alt-Del,
+	 * whose inittab entry shuts the system down and reboots, which ends the container */
 	if (!json_is_string(json_object_get(rec, "stop_signal"))) {
 		const char *sig = kind == SYSTEMD_SYSTEMD   ? "SIGRTMIN+3"
 		                  : kind == SYSTEMD_BUSYBOX ? "SIGUSR2"
-		                                            : NULL;
-		if (sig)
-			json_object_set_new(rec, "stop_signal", json_string(sig));
+		                                            : "SIGINT";
+		json_object_set_new(rec, "stop_signal", json_string(sig));
 	}
 	/* detached: the console is a terminal of its own, kept in the log */
 	if (o->detach && !o->tty) {

@@ -184,6 +184,35 @@ busybox_init_image() {
 	b rmi bbinit
 }
 
+@test "sysvinit boots to its runlevel; stop is Ctrl-Alt-Del, its shutdown ends the container" {
+	local id i tar
+	tar=$("$BATS_TEST_DIRNAME/system-image.sh" sysvinit-core) || tar=
+	[ -s "$tar" ] || skip "no Debian 12 sysvinit image (system-image.sh sysvinit-core)"
+	b image import --change 'CMD ["/sbin/init"]' "$tar" sysv >/dev/null
+	id=$(b run -d --name sv sysv)
+	for i in $(seq 300); do
+		[ "$(b exec sv runlevel 2>/dev/null)" = "N 2" ] && break
+		sleep 0.1
+	done
+	[ "$(b exec sv runlevel)" = "N 2" ] || false
+	[ "$(b exec sv cat /proc/1/comm)" = init ] || false
+	# reboot(2) ends only the container's pid namespace: CAP_SYS_BOOT is given for it
+	run -0 b exec sv grep CapBnd /proc/1/status
+	[ $((0x${output##*	} >> 22 & 1)) = 1 ]
+	run -0 b inspect sv
+	jqe '.stop_signal == "SIGINT"' <<<"$output"
+	# inittab's ctrlaltdel entry runs the shutdown scripts and reboots: the init ends by
+	# SIGHUP (129), well before stop's timeout would kill it (137)
+	b stop -t 60 sv
+	run b logs sv
+	[[ "$output" == *"Will now restart"* ]] || false
+	run b inspect sv
+	jqe '.exit_code == 129' <<<"$output"
+	b rm sv
+	assert_ctr_gone "$id"
+	b rmi sysv
+}
+
 @test "an init that exits at once, or none: one line with its status and last output, nothing left" {
 	busybox_init_image badinit '#!/bin/sh
 echo "starting my init"

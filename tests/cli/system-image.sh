@@ -3,11 +3,17 @@
 # rootfs tarball made by Debian's mmdebstrap. Cached between runs under
 # $BERTH_TEST_IMAGES (default /var/cache/berth/test-images), keyed by what it is made of
 # (suite, variant, package list, mmdebstrap's version): made again only when that changes.
-#   tests/cli/system-image.sh      prints the tarball's path (exit 1 when it cannot be made)
+#   tests/cli/system-image.sh [INIT]   prints the tarball's path (exit 1 when it cannot be made)
+# INIT is the package of the init: systemd-sysv (the default) or sysvinit-core.
 set -eu
 suite=bookworm
 variant=minbase
-packages=systemd-sysv
+packages=${1:-systemd-sysv}
+case $packages in
+systemd-sysv) name=systemd ;;
+sysvinit-core) name=sysvinit ;;
+*) echo "system-image.sh: expected systemd-sysv or sysvinit-core, got $packages" >&2; exit 1 ;;
+esac
 cache=${BERTH_TEST_IMAGES:-/var/cache/berth/test-images}
 command -v mmdebstrap >/dev/null || {
 	echo "system-image.sh: mmdebstrap is not installed (apt-get install mmdebstrap)" >&2
@@ -15,7 +21,7 @@ command -v mmdebstrap >/dev/null || {
 }
 key=$(printf '%s\n' "$suite" "$variant" "$packages" "$(mmdebstrap --version)" |
 	sha256sum | cut -c1-16)
-out=$cache/debian12-systemd-$key.tar
+out=$cache/debian12-$name-$key.tar
 mkdir -p "$cache"
 # one maker at a time; the others wait for its tarball
 exec 9>"$cache/.lock"
