@@ -379,7 +379,9 @@ for i in range(50):
 	echo $! >"$BATS_TEST_TMPDIR/res.pid"
 	fw_wait grep -q tcp "$BATS_TEST_TMPDIR/res.out"
 	p=$(awk '{print $2}' "$BATS_TEST_TMPDIR/res.out")
+	# (ended first: an httpd started while it still holds the port fails to bind and exits)
 	kill "$(cat "$BATS_TEST_TMPDIR/res.pid")"
+	wait "$(cat "$BATS_TEST_TMPDIR/res.pid")" || true
 	rm "$BATS_TEST_TMPDIR/res.pid"
 	busybox httpd -f -p "127.0.0.1:$p" -h "$WWW/$OH" </dev/null >/dev/null 2>&1 3>&- &
 	echo $! >"$BATS_TEST_TMPDIR/httpd.pid"
@@ -450,7 +452,9 @@ for i in range(50):
 	[ "$status" -eq 0 ]
 	"$FWTOOL" ports-del "$ID1"
 	# a real listener (busybox httpd on the host's loopback) holds it the same way
+	# (ended first: an httpd started while it still holds the port fails to bind and exits)
 	kill "$(cat "$BATS_TEST_TMPDIR/res.pid")"
+	wait "$(cat "$BATS_TEST_TMPDIR/res.pid")" || true
 	rm "$BATS_TEST_TMPDIR/res.pid"
 	busybox httpd -f -p "127.0.0.1:$p" -h "$WWW/$OH" </dev/null >/dev/null 2>&1 3>&- &
 	echo $! >"$BATS_TEST_TMPDIR/httpd.pid"
