@@ -16,15 +16,24 @@
 #       virtio-9p-device, security_model=passthrough): sequential write and read of one file
 #       (dd, 1 MiB blocks), and small files created then deleted (echo > f, rm) — timed
 #       on the host between marker lines the guest prints.
-# Environment: RUNS (runs per VMM, default 3; the median is shown), MIB (default 64), P9_MIB
-# (the 9p sequential file's size, default 32), P9_FILES (small files, default 300).
+#   blk: a raw image file as virtio-blk (berth --disk; QEMU -drive if=none,format=raw and a
+#        virtio-blk-device, its default writeback cache: both go through the host's page
+#        cache): sequential write then read of /dev/vda with busybox dd, 1 MiB blocks,
+#        oflag/iflag=direct (no guest page cache), timed on the host between marker lines.
+# Environment: RUNS (runs per VMM, default 3; the median is shown), ACCELS (berth's --accel
+# for its columns, default "jit"; e.g. "jit interp"), MIB (default 64), P9_MIB (the 9p
+# sequential file's size, default 32), P9_FILES (small files, default 300), BLK_MIB (the
+# virtio-blk transfer, default 256).
 # Traffic stays on the host's loopback.
+# shellcheck disable=SC2034 # the parts' results (net, p9_w, blk_r...) are read by measure's eval
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 berth="$build/berth"
 runs=${RUNS:-3}
 mib=${MIB:-64}
+accels=${ACCELS:-jit}
+accel=jit
 kernel=$("$top/guest/build-kernel.sh")
 initrd=$("$top/guest/build-initrd.sh")
 [ -x "$berth" ] || { echo "vm-io.sh: $berth missing (build first)" >&2; exit 1; }
@@ -66,7 +75,7 @@ with open(sys.argv[1] + "/result", "w") as f:
     f.write("%d %.6f\n" % (n, t))
 EOF
 
-# net_run VMM: one guest -> host transfer; sets mbps (MiB/s, or empty)
+# net_run VMM: one guest -> host transfer; sets net (MiB/s, or empty)
 net_run() {
 	local port append
 	rm -f "$work/port" "$work/result"
@@ -79,7 +88,7 @@ net_run() {
 	port=$(cat "$work/port")
 	append="console=ttyS0 quiet -- \"dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.2.2 $port\""
 	case $1 in
-	berth) timeout 600 "$berth" vm run --kernel "$kernel" --initrd "$initrd" --net user \
+	berth) timeout 600 "$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd" --net user \
 		--append "$append" </dev/null >"$work/vm.out" 2>&1 || true ;;
 	qemu) timeout 600 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
@@ -95,9 +104,10 @@ net_run() {
 		fi
 	fi
 	[ -n "$mbps" ] || { echo "vm-io.sh: $1: the transfer did not complete; guest output:" >&2; tail -5 "$work/vm.out" >&2; }
+	net=$mbps
 }
 
-# httpd_run VMM: one download from the guest's httpd; sets mbps (MiB/s, or empty)
+# httpd_run VMM: one download from the guest's httpd; sets httpd (MiB/s, or empty)
 httpd_run() {
 	local port append vm_pid speed
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -106,7 +116,7 @@ dd if=/dev/zero of=/tmp/www/big bs=64k count=$((mib * 16)) 2>/dev/null; echo ok 
 printf '#!/bin/sh\necho Content-Type: text/plain\necho\ntouch /tmp/stop\n' > /tmp/www/cgi-bin/stop; \
 chmod +x /tmp/www/cgi-bin/stop; httpd -p 80 -h /tmp/www; while [ ! -e /tmp/stop ]; do sleep 1; done\""
 	case $1 in
-	berth) timeout 900 "$berth" vm run --kernel "$kernel" --initrd "$initrd" \
+	berth) timeout 900 "$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd" \
 		--net "user,hostfwd=tcp:127.0.0.1:$port-:80" --append "$append" </dev/null >"$work/vm.out" 2>&1 & ;;
 	qemu) timeout 900 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
@@ -127,6 +137,7 @@ chmod +x /tmp/www/cgi-bin/stop; httpd -p 80 -h /tmp/www; while [ ! -e /tmp/stop 
 		mbps=$(awk -v s="${speed#* }" 'BEGIN{ printf "%.1f", s/1048576 }')
 	fi
 	[ -n "$mbps" ] || { echo "vm-io.sh: $1: the download did not complete; guest output:" >&2; tail -5 "$work/vm.out" >&2; }
+	httpd=$mbps
 }
 
 # --- 9p ------------------------------------------------------------------------------------
@@ -176,53 +187,119 @@ p9_run() {
 	[ -z "$fe" ] || p9_f=$(awk -v a="$fs" -v b="$fe" -v f="$p9_files" 'BEGIN{printf "%.0f", f / (b - a)}')
 }
 
-p9_berth() {
-	p9_run "$berth" vm run --kernel "$kernel" --initrd "$initrd" --share "$1:share" \
-		--append "$P9_APPEND"
-}
-
-p9_qemu() {
-	p9_run qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
+p9_cmd() { # VMM DIR
+	case $1 in
+	berth) p9_run "$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd" \
+		--share "$2:share" --append "$P9_APPEND" ;;
+	qemu) p9_run qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
 		-kernel "$kernel" -initrd "$initrd" -append "$P9_APPEND" \
-		-fsdev "local,id=fs0,path=$1,security_model=passthrough" \
-		-device virtio-9p-device,fsdev=fs0,mount_tag=share
+		-fsdev "local,id=fs0,path=$2,security_model=passthrough" \
+		-device virtio-9p-device,fsdev=fs0,mount_tag=share ;;
+	esac
 }
 
-p9_bench() {
-	local dir="$work/p9" bw=() br=() bf=() qw=() qr=() qf=() i
-	mkdir -p "$dir"
-	p9_bench_script "$dir"
-	for ((i = 0; i < runs; i++)); do
-		p9_berth "$dir"
-		bw+=("$p9_w") br+=("$p9_r") bf+=("$p9_f")
-		p9_qemu "$dir"
-		qw+=("$p9_w") qr+=("$p9_r") qf+=("$p9_f")
+p9_once() { # VMM
+	mkdir -p "$work/p9"
+	p9_bench_script "$work/p9"
+	p9_cmd "$1" "$work/p9"
+}
+
+# --- virtio-blk ----------------------------------------------------------------------------
+
+blk_mib=${BLK_MIB:-256}
+BLK_APPEND="console=ttyS0 quiet -- \"echo BLK-MARK write-start; \
+dd if=/dev/zero of=/dev/vda bs=1048576 count=$blk_mib oflag=direct 2>/dev/null; \
+echo BLK-MARK write-end; echo BLK-MARK read-start; \
+dd if=/dev/vda of=/dev/null bs=1048576 count=$blk_mib iflag=direct 2>/dev/null; \
+echo BLK-MARK read-end\""
+
+# blk_once VMM: one guest on a fresh image; sets blk_w, blk_r (MiB/s, or -)
+blk_once() {
+	local line img="$work/disk.img" ws='' we='' rs='' re=''
+	blk_w=- blk_r=-
+	rm -f "$img"
+	truncate -s "$((blk_mib + 1))M" "$img"
+	local cmd=("$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd"
+		--disk "$img" --append "$BLK_APPEND")
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	[ "$1" = berth ] || cmd=(qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default
+		-kernel "$kernel" -initrd "$initrd" -append "$BLK_APPEND"
+		-drive "file=$img,if=none,format=raw,id=d0" -device virtio-blk-device,drive=d0)
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		*"BLK-MARK write-start"*) ws=$EPOCHREALTIME ;;
+		*"BLK-MARK write-end"*) we=$EPOCHREALTIME ;;
+		*"BLK-MARK read-start"*) rs=$EPOCHREALTIME ;;
+		*"BLK-MARK read-end"*) re=$EPOCHREALTIME ;;
+		esac
+	done < <(timeout 600 "${cmd[@]}" </dev/null 2>&1)
+	[ -z "$we" ] || blk_w=$(awk -v a="$ws" -v b="$we" -v m="$blk_mib" 'BEGIN{printf "%.1f", m / (b - a)}')
+	[ -z "$re" ] || blk_r=$(awk -v a="$rs" -v b="$re" -v m="$blk_mib" 'BEGIN{printf "%.1f", m / (b - a)}')
+	[ "$blk_r" != - ] || echo "vm-io.sh: $1: the virtio-blk part did not complete" >&2
+}
+
+# --- the table -----------------------------------------------------------------------------
+
+# measure PART VAR...: RUNS rounds of PART VMM (one run per VMM, interleaved), for berth with
+# each of $accels and for QEMU; the medians of each VAR in berth_ACCEL_VAR and qemu_VAR
+measure() {
+	local part=$1 vmm name v i x
+	shift
+	for vmm in $accels qemu; do
+		name=berth_$vmm
+		[ "$vmm" != qemu ] || name=qemu
+		for v; do eval "all_${name}_$v="; done
 	done
-	local mbw mbr mbf mqw mqr mqf
-	mbw=$(echo "${bw[*]}" | median) mbr=$(echo "${br[*]}" | median) mbf=$(echo "${bf[*]}" | median)
-	mqw=$(echo "${qw[*]}" | median) mqr=$(echo "${qr[*]}" | median) mqf=$(echo "${qf[*]}" | median)
-	printf '%-34s %10s %10s %10s\n' "9p seq write $p9_mib MiB (MiB/s)" "$mbw" "$mqw" "$(ratio "$mbw" "$mqw")"
-	printf '%-34s %10s %10s %10s\n' "9p seq read $p9_mib MiB (MiB/s)" "$mbr" "$mqr" "$(ratio "$mbr" "$mqr")"
-	printf '%-34s %10s %10s %10s\n' "9p create+delete (files/s)" "$mbf" "$mqf" "$(ratio "$mbf" "$mqf")"
+	for ((i = 0; i < runs; i++)); do
+		for vmm in $accels qemu; do
+			name=berth_$vmm
+			if [ "$vmm" = qemu ]; then name=qemu; else accel=$vmm; fi
+			"$part" "$([ "$vmm" = qemu ] && echo qemu || echo berth)"
+			for v; do
+				eval "x=\${$v:-}"
+				[ "$x" != - ] || x=
+				eval "all_${name}_$v=\"\$all_${name}_$v $x\""
+			done
+		done
+	done
+	for vmm in $accels qemu; do
+		name=berth_$vmm
+		[ "$vmm" != qemu ] || name=qemu
+		for v; do eval "${name}_$v=\$(median <<<\"\$all_${name}_$v\")"; done
+	done
+}
+
+# row LABEL VAR: one line of the table
+row() {
+	local v q a
+	printf '%-36s' "$1"
+	for a in $accels; do eval "v=\${berth_${a}_$2}"; printf ' %9s' "$v"; done
+	eval "q=\${qemu_$2}"
+	printf ' %9s' "$q"
+	for a in $accels; do eval "v=\${berth_${a}_$2}"; printf ' %11s' "$(ratio "$v" "$q")"; done
+	echo
 }
 
 echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians"
-printf '\n%-34s %10s %10s %10s\n' "" "berth" "qemu" "ratio"
-for vmm in berth qemu; do
-	m= h=
-	for _ in $(seq "$runs"); do
-		net_run "$vmm"
-		m="$m ${mbps:-}"
-		httpd_run "$vmm"
-		h="$h ${mbps:-}"
-	done
-	eval "${vmm}_net=\$(median <<<\"\$m\") ${vmm}_httpd=\$(median <<<\"\$h\")"
-done
-printf '%-34s %10s %10s %10s\n' "net: guest->host TCP (nc), MiB/s" "$berth_net" "$qemu_net" "$(ratio "$berth_net" "$qemu_net")"
-printf '%-34s %10s %10s %10s\n' "net: guest->host TCP (httpd), MiB/s" "$berth_httpd" "$qemu_httpd" "$(ratio "$berth_httpd" "$qemu_httpd")"
-p9_bench
+printf '\n%-36s' ""
+for a in $accels; do printf ' %9s' "$a"; done
+printf ' %9s' qemu
+for a in $accels; do printf ' %11s' "$a/qemu"; done
+echo
+measure net_run net
+row "net: guest->host TCP (nc), MiB/s" net
+measure httpd_run httpd
+row "net: guest->host TCP (httpd), MiB/s" httpd
+measure p9_once p9_w p9_r p9_f
+row "9p seq write $p9_mib MiB (MiB/s)" p9_w
+row "9p seq read $p9_mib MiB (MiB/s)" p9_r
+row "9p create+delete (files/s)" p9_f
+measure blk_once blk_w blk_r
+row "blk seq write $blk_mib MiB (MiB/s)" blk_w
+row "blk seq read $blk_mib MiB (MiB/s)" blk_r
 echo
 echo "net: $mib MiB over one TCP connection through user-mode networking (slirp) to the loopback."
-echo "9p: timed on the host from the guest's marker lines. ratio > 1: berth is faster."
+echo "9p, blk: timed on the host from the guest's marker lines. ratio > 1: berth is faster."

@@ -132,3 +132,18 @@ bg_end() {
 	[ "$status" -eq 0 ]
 	bg_end
 }
+
+@test "vm disk: a 1 MiB O_DIRECT read or write is one request (256 segments, as QEMU's 254) and its data arrive whole" {
+	truncate -s 4M "$TMP/big.img"
+	head -c 1048576 /dev/urandom >"$TMP/block"
+	dd if="$TMP/block" of="$TMP/big.img" bs=1048576 seek=1 conv=notrunc status=none
+	run timeout 600 "$BERTH" vm run --kernel "$KERNEL" --initrd "$INITRD" --disk "$TMP/big.img" \
+		--append "console=ttyS0 quiet -- \"echo segs=\$(cat /sys/block/vda/queue/max_segments); \
+dd if=/dev/vda of=/dev/vda bs=1048576 skip=1 seek=2 count=1 iflag=direct oflag=direct 2>/dev/null && echo copied\"" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"segs=256"* ]] || false
+	[[ "$output" == *copied* ]] || false
+	dd if="$TMP/big.img" of="$TMP/back" bs=1048576 skip=2 count=1 status=none
+	cmp "$TMP/back" "$TMP/block"
+}
