@@ -334,9 +334,10 @@ static int machine_load_images(struct machine *m, berth_error_t *err)
 	return 0;
 }
 
-static void machine_teardown(struct machine *m)
+/* Every hart's thread ended (vcpu_run returns; the harts keep their state): each kicked
+ * before any is joined, since one may be waiting for another. */
+static void machine_stop_harts(struct machine *m)
 {
-	/* kick every hart before joining any: one may be waiting for another */
 	for (unsigned i = 0; i < m->ncpus; i++)
 		if (m->running[i])
 			vcpu_kick(m->harts[i], VCPU_EXIT_SHUTDOWN);
@@ -346,6 +347,11 @@ static void machine_teardown(struct machine *m)
 			m->running[i] = false;
 		}
 	}
+}
+
+static void machine_teardown(struct machine *m)
+{
+	machine_stop_harts(m);
 	console_set_uart(m->con, NULL);
 	console_set_hvc(m->con, NULL);
 	for (unsigned i = 0; i < VM_MAX_SERIALS; i++)
@@ -517,16 +523,7 @@ int vm_pause(struct machine *m)
 	if (m->paused)
 		return 0;
 	atomic_store(&m->frozen_ns, util_now_ns());
-	/* the threads end (vcpu_run returns, the harts keep their state); kick all, then join */
-	for (unsigned i = 0; i < m->ncpus; i++)
-		if (m->running[i])
-			vcpu_kick(m->harts[i], VCPU_EXIT_SHUTDOWN);
-	for (unsigned i = 0; i < m->ncpus; i++) {
-		if (m->running[i]) {
-			pthread_join(m->threads[i], NULL);
-			m->running[i] = false;
-		}
-	}
+	machine_stop_harts(m);
 	m->paused = true;
 	return 0;
 }
