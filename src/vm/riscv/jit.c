@@ -77,8 +77,20 @@ struct rv_jit {
 
 enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R8 = 8, R12 = 12 };
 
+/* Guest registers a block keeps in host registers (JIT_HREGS at most, the ones it uses most):
+ * loaded where the block (or a chain into it) starts, written back to v->x at every exit and
+ * before every call (and reloaded after it, so helpers and traps see and change v->x as in
+ * the interpreter). None of them is a scratch register of the translation. */
+#define JIT_HREGS 5
+static const uint8_t jit_hregs[JIT_HREGS] = {RBP, 14, 15, 9, 10};
+#define TLBREG 11 /* &v->tlb[v->tlb_ctx] - TLBOFF, set where cached registers are loaded */
+
 struct em {
 	uint8_t *p, *end;
+	int8_t hreg[33];          /* guest register -> host register, or -1 */
+	uint8_t guest[JIT_HREGS]; /* the cached guest registers */
+	unsigned nc;              /* how many */
+	uint64_t dirty;           /* cached ones the block writes (bit per guest register) */
 };
 
 static void b1(struct em *e, unsigned x)
@@ -118,22 +130,49 @@ static void em_mem(struct em *e, bool w, unsigned op, unsigned reg, uint32_t dis
 	em_memb(e, w, op, reg, RBX, disp);
 }
 
-static void em_ldx(struct em *e, unsigned reg, unsigned xr)
-{
-	em_mem(e, true, 0x8b, reg, XOFF(xr));
-}
-
-static void em_stx(struct em *e, unsigned reg, unsigned xr)
-{
-	em_mem(e, true, 0x89, reg, XOFF(xr));
-}
-
 /* op r/m, reg (register form) */
 static void em_rr(struct em *e, bool w, unsigned op, unsigned reg, unsigned rm)
 {
 	rex(e, w, reg, rm);
 	b1(e, op);
 	b1(e, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
+static void em_ldx(struct em *e, unsigned reg, unsigned xr)
+{
+	if (e->hreg[xr] >= 0)
+		em_rr(e, true, 0x89, (unsigned)e->hreg[xr], reg);
+	else
+		em_mem(e, true, 0x8b, reg, XOFF(xr));
+}
+
+static void em_stx(struct em *e, unsigned reg, unsigned xr)
+{
+	if (e->hreg[xr] >= 0)
+		em_rr(e, true, 0x89, reg, (unsigned)e->hreg[xr]);
+	else
+		em_mem(e, true, 0x89, reg, XOFF(xr));
+}
+
+/* the cached registers the block changed, to v->x */
+static void em_writeback(struct em *e)
+{
+	for (unsigned i = 0; i < e->nc; i++)
+		if (e->dirty & (1ULL << e->guest[i]))
+			em_mem(e, true, 0x89, (unsigned)e->hreg[e->guest[i]], XOFF(e->guest[i]));
+}
+
+#define CTXOFF ((uint32_t)offsetof(struct vcpu, tlb_ctx))
+
+/* all cached registers, from v->x, and TLBREG for the current translation context */
+static void em_reload(struct em *e)
+{
+	for (unsigned i = 0; i < e->nc; i++)
+		em_mem(e, true, 0x8b, (unsigned)e->hreg[e->guest[i]], XOFF(e->guest[i]));
+	em_mem(e, false, 0x8b, TLBREG, CTXOFF); /* mov r11d, [rbx + tlb_ctx] */
+	b1(e, 0x45), b1(e, 0x69), b1(e, 0xdb);  /* imul r11d, r11d, stride */
+	b4(e, (uint32_t)sizeof(((struct vcpu *)0)->tlb[0]));
+	em_rr(e, true, 0x01, RBX, TLBREG); /* add r11, rbx */
 }
 
 /* group-1 ALU op with imm32: digit 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp */
@@ -200,20 +239,29 @@ static void em_setcc_rax(struct em *e, unsigned cc)
 	b1(e, 0x0f), b1(e, 0xb6), b1(e, 0xc0);
 }
 
+/* A call (the arguments already in place): cached registers are written back before and
+ * reloaded after it. */
 static void em_call(struct em *e, const void *fn)
 {
+	em_writeback(e);
 	em_movi64(e, RAX, (uint64_t)(uintptr_t)fn);
 	b1(e, 0xff), b1(e, 0xd0);
+	em_reload(e);
 }
 
 /* return r13 + `count` (the instructions retired) from the block */
 static void em_exit(struct em *e, unsigned count)
 {
+	em_writeback(e);
 	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 + count] */
 	b4(e, count);
-	b1(e, 0x41), b1(e, 0x5d); /* pop r13 */
-	b1(e, 0x41), b1(e, 0x5c); /* pop r12 */
-	b1(e, 0x5b);              /* pop rbx */
+	b1(e, 0x48), b1(e, 0x83), b1(e, 0xc4), b1(e, 0x08); /* add rsp, 8 */
+	b1(e, 0x41), b1(e, 0x5f);                           /* pop r15 */
+	b1(e, 0x41), b1(e, 0x5e);                           /* pop r14 */
+	b1(e, 0x5d);                                        /* pop rbp */
+	b1(e, 0x41), b1(e, 0x5d);                           /* pop r13 */
+	b1(e, 0x41), b1(e, 0x5c);                           /* pop r12 */
+	b1(e, 0x5b);                                        /* pop rbx */
 	b1(e, 0xc3);
 }
 
@@ -463,43 +511,75 @@ static void em_helper2(struct em *e, const struct rv_op *op, uint64_t (*fn)(uint
 	em_stx(e, RAX, op->rd);
 }
 
-/* a register-register ALU op: r/m = rax, reg = rcx */
+/* movsxd r, r32 */
+static void em_movsxd(struct em *e, unsigned r)
+{
+	rex(e, true, r, r);
+	b1(e, 0x63);
+	b1(e, 0xc0 | ((r & 7) << 3) | (r & 7));
+}
+
+/* Where an op computes rd: rd's host register when it is cached, else rax (stored after). */
+static unsigned em_dst(const struct em *e, const struct rv_op *op)
+{
+	return e->hreg[op->rd] >= 0 ? (unsigned)e->hreg[op->rd] : RAX;
+}
+
+/* d = rs1 (no move when d already is rs1's host register) */
+static void em_src1(struct em *e, const struct rv_op *op, unsigned d)
+{
+	if (e->hreg[op->rs1] < 0 || (unsigned)e->hreg[op->rs1] != d)
+		em_ldx(e, d, op->rs1);
+}
+
+/* after computing into d: sign-extend a W result, store rd when not cached */
+static void em_finish(struct em *e, const struct rv_op *op, unsigned d, bool w)
+{
+	if (!w)
+		em_movsxd(e, d);
+	if (d == RAX)
+		em_stx(e, RAX, op->rd);
+}
+
+/* a register-register ALU op (opcode: op r/m, reg) */
 static void em_rr_op(struct em *e, const struct rv_op *op, bool w, unsigned opcode)
 {
-	em_ldx(e, RAX, op->rs1);
-	em_ldx(e, RCX, op->rs2);
-	em_rr(e, w, opcode, RCX, RAX);
-	if (!w)
-		em_movsxd_rax(e);
-	em_stx(e, RAX, op->rd);
+	unsigned d = em_dst(e, op), s2;
+	if (e->hreg[op->rs2] >= 0 && (op->rs2 != op->rd || op->rs1 == op->rd)) {
+		s2 = (unsigned)e->hreg[op->rs2];
+	} else {
+		em_ldx(e, RCX, op->rs2);
+		s2 = RCX;
+	}
+	em_src1(e, op, d);
+	em_rr(e, w, opcode, s2, d);
+	em_finish(e, op, d, w);
 }
 
 static void em_shift_rr(struct em *e, const struct rv_op *op, bool w, unsigned digit)
 {
-	em_ldx(e, RAX, op->rs1);
+	unsigned d = em_dst(e, op);
 	em_ldx(e, RCX, op->rs2);
-	em_shift(e, w, digit, RAX, -1);
-	if (!w)
-		em_movsxd_rax(e);
-	em_stx(e, RAX, op->rd);
+	em_src1(e, op, d);
+	em_shift(e, w, digit, d, -1);
+	em_finish(e, op, d, w);
 }
 
 static void em_imm_op(struct em *e, const struct rv_op *op, bool w, unsigned digit)
 {
-	em_ldx(e, RAX, op->rs1);
-	em_alu_imm(e, w, digit, RAX, op->imm);
-	if (!w)
-		em_movsxd_rax(e);
-	em_stx(e, RAX, op->rd);
+	unsigned d = em_dst(e, op);
+	em_src1(e, op, d);
+	if (op->imm != 0 || digit == 4)
+		em_alu_imm(e, w, digit, d, op->imm);
+	em_finish(e, op, d, w);
 }
 
 static void em_shift_imm(struct em *e, const struct rv_op *op, bool w, unsigned digit)
 {
-	em_ldx(e, RAX, op->rs1);
-	em_shift(e, w, digit, RAX, op->imm);
-	if (!w)
-		em_movsxd_rax(e);
-	em_stx(e, RAX, op->rd);
+	unsigned d = em_dst(e, op);
+	em_src1(e, op, d);
+	em_shift(e, w, digit, d, op->imm);
+	em_finish(e, op, d, w);
 }
 
 static void em_cmp_set(struct em *e, const struct rv_op *op, bool imm, unsigned cc)
@@ -525,25 +605,29 @@ static void em_exit_if_nonzero(struct em *e, unsigned count)
 }
 
 #define TLBOFF ((uint32_t)offsetof(struct vcpu, tlb))
-#define CTXOFF ((uint32_t)offsetof(struct vcpu, tlb_ctx))
+
+/* op reg, [TLBREG + rcx + disp32] */
+static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
+{
+	rex(e, true, reg, TLBREG);
+	b1(e, op);
+	b1(e, 0x84 | ((reg & 7) << 3));
+	b1(e, (RCX << 3) | (TLBREG & 7));
+	b4(e, disp);
+}
 
 /* The inline TLB lookup of the interpreter's rv_load/rv_store: va in rsi; on a hit rax is the
- * host address, on a miss (or an access that crosses the page) it jumps to the returned
- * patch slots (two). */
-static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss)
+ * host address (with add_va; else the addend, to add to rsi), on a miss (or an access that
+ * crosses the page) it jumps to the returned patch slots (two). */
+static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool add_va)
 {
 	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
 	em_shift(e, true, 5, RAX, 12);  /* shr rax, 12 */
 	em_rr(e, false, 0x89, RAX, RCX);
 	em_alu_imm(e, false, 4, RCX, RV_TLB_SIZE - 1);
-	em_shift(e, false, 4, RCX, 4);               /* rcx = index * 16 */
-	em_mem(e, false, 0x8b, RDX, CTXOFF);         /* edx = tlb_ctx */
-	b1(e, 0x69), b1(e, 0xc0 | (RDX << 3) | RDX); /* imul edx, edx, ctx stride */
-	b4(e, (uint32_t)sizeof(((struct vcpu *)0)->tlb[0]));
-	em_rr(e, true, 0x01, RDX, RCX);
-	em_rr(e, true, 0x01, RBX, RCX);
+	em_shift(e, false, 4, RCX, 4); /* rcx = index * 16 */
 	uint32_t ent = TLBOFF + (uint32_t)(acc * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
-	em_memb(e, true, 0x3b, RAX, RCX, ent); /* cmp rax, [rcx + vpn] */
+	em_tlbmem(e, 0x3b, RAX, ent); /* cmp rax, [r11 + rcx + vpn] */
 	miss[0] = em_jump(e, CC_NE);
 	miss[1] = NULL;
 	if (size > 1) {
@@ -552,8 +636,9 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss)
 		em_alu_imm(e, false, 7, RAX, (int32_t)(0x1000 - size));
 		miss[1] = em_jump(e, 7); /* ja */
 	}
-	em_memb(e, true, 0x8b, RAX, RCX, ent + 8); /* rax = addend */
-	em_rr(e, true, 0x01, RSI, RAX);            /* rax += va */
+	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend */
+	if (add_va)
+		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
 }
 
 /* What the translation of one block knows. */
@@ -563,6 +648,7 @@ struct tctx {
 	uintptr_t host;       /* of the block's first instruction */
 	unsigned pgoff;       /* its offset in the page */
 	uint8_t *body;        /* the block's own body (writable view) */
+	uint8_t *loop;        /* its body after loading the cached registers */
 };
 
 #define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
@@ -583,7 +669,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 
 	if (toff >= 0 && toff < 4096) {
 		if (delta == 0) {
-			body = t->body;
+			body = t->loop; /* itself: the cached registers stay */
 		} else {
 			tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
 			if (tb != NULL)
@@ -618,7 +704,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	if (other_page) { /* the fetch TLB (of the current context) maps pc0 + delta there */
 		uint8_t *miss[2];
 		em_lea_pc(e, RSI, delta);
-		em_tlb(e, RV_ACC_X, 1, miss);
+		em_tlb(e, RV_ACC_X, 1, miss, true);
 		slow[ns++] = miss[0];
 		em_movi64(e, RDX, (uint64_t)tb->host);
 		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
@@ -635,6 +721,8 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_memb(e, false, 0x3b, RAX, RCX, 0);
 		slow[ns++] = em_jump(e, CC_NE);
 	}
+	if (delta != 0 || toff < 0 || toff >= 4096)
+		em_writeback(e); /* another block: it loads its own */
 	/* lea r12, [r12 + delta]; jmp body */
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
 	b1(e, 0xe9);
@@ -658,8 +746,8 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 
 	switch (op->kind) {
 	case K_LUI:
-		em_movi(e, RAX, op->imm);
-		em_stx(e, RAX, op->rd);
+		em_movi(e, em_dst(e, op), op->imm);
+		em_finish(e, op, em_dst(e, op), true);
 		return true;
 	case K_AUIPC:
 		em_lea_pc(e, RAX, off + op->imm);
@@ -687,9 +775,16 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_BGEU: {
 		static const uint8_t cc[] = {[K_BEQ] = CC_E,  [K_BNE] = CC_NE, [K_BLT] = CC_L,
 		                             [K_BGE] = CC_GE, [K_BLTU] = CC_B, [K_BGEU] = CC_AE};
-		em_ldx(e, RAX, op->rs1);
-		em_ldx(e, RCX, op->rs2);
-		em_rr(e, true, 0x39, RCX, RAX);
+		unsigned a = RAX, b = RCX;
+		if (e->hreg[op->rs1] >= 0)
+			a = (unsigned)e->hreg[op->rs1];
+		else
+			em_ldx(e, RAX, op->rs1);
+		if (e->hreg[op->rs2] >= 0)
+			b = (unsigned)e->hreg[op->rs2];
+		else
+			em_ldx(e, RCX, op->rs2);
+		em_rr(e, true, 0x39, b, a); /* cmp a, b */
 		uint8_t *taken = em_jump(e, cc[op->kind]);
 		em_goto(e, t, off + op->len, count);
 		em_patch(e, taken);
@@ -707,31 +802,34 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
 		uint8_t *miss[2], *done;
 		em_ldx(e, RSI, op->rs1);
-		em_alu_imm(e, true, 0, RSI, op->imm);
-		em_tlb(e, RV_ACC_R, size[op->kind], miss);
+		if (op->imm != 0)
+			em_alu_imm(e, true, 0, RSI, op->imm);
+		em_tlb(e, RV_ACC_R, size[op->kind], miss, false);
+		/* eax/rax = [rax + rsi] */
 		switch (op->kind) {
 		case K_LB:
-			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbe), b1(e, 0x00);
+			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbe);
 			break;
 		case K_LBU:
-			b1(e, 0x0f), b1(e, 0xb6), b1(e, 0x00);
+			b1(e, 0x0f), b1(e, 0xb6);
 			break;
 		case K_LH:
-			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbf), b1(e, 0x00);
+			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbf);
 			break;
 		case K_LHU:
-			b1(e, 0x0f), b1(e, 0xb7), b1(e, 0x00);
+			b1(e, 0x0f), b1(e, 0xb7);
 			break;
 		case K_LW:
-			b1(e, 0x48), b1(e, 0x63), b1(e, 0x00);
+			b1(e, 0x48), b1(e, 0x63);
 			break;
 		case K_LWU:
-			b1(e, 0x8b), b1(e, 0x00);
+			b1(e, 0x8b);
 			break;
 		default:
-			b1(e, 0x48), b1(e, 0x8b), b1(e, 0x00);
+			b1(e, 0x48), b1(e, 0x8b);
 			break;
 		}
+		b1(e, 0x04), b1(e, 0x30);
 		em_stx(e, RAX, op->rd);
 		done = em_jump(e, -1);
 		em_patch(e, miss[0]);
@@ -753,8 +851,9 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		unsigned size = 1u << (op->kind - K_SB);
 		uint8_t *miss[2], *done, *code;
 		em_ldx(e, RSI, op->rs1);
-		em_alu_imm(e, true, 0, RSI, op->imm);
-		em_tlb(e, RV_ACC_W, size, miss);
+		if (op->imm != 0)
+			em_alu_imm(e, true, 0, RSI, op->imm);
+		em_tlb(e, RV_ACC_W, size, miss, true);
 		/* a page holding translations: the slow path */
 		em_rr(e, true, 0x89, RAX, RCX);
 		em_movi64(e, RDX, (uint64_t)(uintptr_t)jit_ram);
@@ -972,6 +1071,37 @@ static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t 
 	return NULL;
 }
 
+/* Which guest registers the block keeps in host registers: the most used ones (read or
+ * written at least twice). */
+static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
+{
+	unsigned uses[33] = {0};
+
+	memset(e->hreg, -1, sizeof(e->hreg));
+	e->nc = 0;
+	e->dirty = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uses[ops[i].rs1]++;
+		uses[ops[i].rs2]++;
+		uses[ops[i].rd]++;
+	}
+	uses[0] = uses[32] = 0;
+	while (e->nc < JIT_HREGS) {
+		unsigned best = 0;
+		for (unsigned r = 1; r < 32; r++)
+			if (uses[r] > uses[best])
+				best = r;
+		if (uses[best] < 2)
+			break;
+		uses[best] = 0;
+		e->hreg[best] = (int8_t)jit_hregs[e->nc];
+		e->guest[e->nc++] = (uint8_t)best;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (ops[i].rd < 32 && e->hreg[ops[i].rd] >= 0)
+			e->dirty |= 1ULL << ops[i].rd;
+}
+
 /* Translate the block at host (guest page offset pc & 0xfff) and enter it in the table.
  * NULL when the code buffer is full (*full) or the first instruction needs the slow path. */
 static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu *v, uintptr_t host,
@@ -1016,13 +1146,20 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	e.end = j->rw + j->size;
 	entry = e.p;
 
-	b1(&e, 0x53);                             /* push rbx */
-	b1(&e, 0x41), b1(&e, 0x54);               /* push r12 */
-	b1(&e, 0x41), b1(&e, 0x55);               /* push r13 */
-	em_rr(&e, true, 0x89, RDI, RBX);          /* mov rbx, rdi */
-	em_mem(&e, true, 0x8b, R12, PCOFF);       /* mov r12, [rbx + pc] */
-	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed); /* xor r13d, r13d */
+	rv_jit_pick_regs(&e, ops, n);
+	b1(&e, 0x53);                                           /* push rbx */
+	b1(&e, 0x41), b1(&e, 0x54);                             /* push r12 */
+	b1(&e, 0x41), b1(&e, 0x55);                             /* push r13 */
+	b1(&e, 0x55);                                           /* push rbp */
+	b1(&e, 0x41), b1(&e, 0x56);                             /* push r14 */
+	b1(&e, 0x41), b1(&e, 0x57);                             /* push r15 */
+	b1(&e, 0x48), b1(&e, 0x83), b1(&e, 0xec), b1(&e, 0x08); /* sub rsp, 8: calls aligned */
+	em_rr(&e, true, 0x89, RDI, RBX);                        /* mov rbx, rdi */
+	em_mem(&e, true, 0x8b, R12, PCOFF);                     /* mov r12, [rbx + pc] */
+	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed);               /* xor r13d, r13d */
 	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p};
+	em_reload(&e);
+	t.loop = e.p;
 	for (i = 0; i < n; i++)
 		if (!rv_jit_emit_op(&t, &e, &ops[i], &rxown[i], i))
 			break;
