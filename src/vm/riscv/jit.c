@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #define JIT_HASH_SIZE  65536
+#define JIT_JC_SIZE    4096
 #define JIT_BLOCK_OPS  64
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
 #define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
@@ -50,6 +51,7 @@ struct rv_jit_block {
 	struct rv_jit_block *next;
 	rv_jit_fn fn;  /* the host code (executable view) */
 	uint8_t *body; /* where chained blocks jump in (writable view) */
+	const void *body_rx; /* the same, executable view (for the jump cache) */
 	uint32_t gen;  /* the fence generation it was last checked in (pgen follows) */
 	uint32_t pgen; /* its page's generation then */
 	uint32_t page; /* RAM page index */
@@ -70,8 +72,21 @@ struct rv_jit {
 	uint32_t *page_gen;
 	uint32_t gen; /* bumped by fence.i: every translation is checked again */
 	uint64_t blocks, flushes, smc, fences, full, stale;
+	/* The jump cache: a block recently run for a host address, direct-mapped (see
+	 * em_lookup_jump); entries are checked (host, generations) before use, emptied by a
+	 * flush. */
+	struct rv_jit_jc {
+		uintptr_t host;
+		struct rv_jit_block *b;
+	} jc[JIT_JC_SIZE];
+	uint64_t jc_fills;
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
 };
+
+static unsigned rv_jit_jc_index(uintptr_t host)
+{
+	return (unsigned)(host >> 1) & (JIT_JC_SIZE - 1);
+}
 
 /* --- the emitter ------------------------------------------------------------------------ */
 
@@ -656,6 +671,57 @@ struct tctx {
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
 
+/* Go to the guest address in rsi and retire `count` more instructions, staying in translated
+ * code when the fetch TLB maps it and the jump cache holds a current translation of it;
+ * else leave with pc = rsi. For indirect jumps, and direct ones to code not translated when
+ * this block was. */
+static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
+{
+	uint8_t *slow[6], *miss[2];
+	unsigned ns = 0;
+
+	rex(e, true, RSI, R8); /* mov r8, rsi: the target */
+	b1(e, 0x89), b1(e, 0xc0 | (RSI << 3) | (R8 & 7));
+	rex(e, false, 0, 13); /* add r13d, count */
+	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
+	rex(e, false, 0, 13); /* cmp r13d, limit */
+	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
+	slow[ns++] = em_jump(e, CC_AE);
+	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
+	b1(e, 0x85), b1(e, 0xc0);
+	slow[ns++] = em_jump(e, CC_NE);
+	em_tlb(e, RV_ACC_X, 1, miss, true); /* rax = host address of the target */
+	slow[ns++] = miss[0];
+	em_rr(e, true, 0x89, RAX, RCX); /* rcx = jc index * 16 */
+	em_shift(e, true, 5, RCX, 1);
+	em_alu_imm(e, false, 4, RCX, JIT_JC_SIZE - 1);
+	em_shift(e, false, 4, RCX, 4);
+	em_movi64(e, RDX, (uint64_t)(uintptr_t)t->j->jc);
+	em_rr(e, true, 0x01, RCX, RDX);  /* rdx = &jc[index] */
+	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
+	slow[ns++] = em_jump(e, CC_NE);
+	em_memb(e, true, 0x8b, RDX, RDX, 8); /* rdx = block */
+	em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->gen);
+	em_memb(e, false, 0x8b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, gen));
+	em_memb(e, false, 0x3b, RAX, RCX, 0);
+	slow[ns++] = em_jump(e, CC_NE);
+	em_memb(e, false, 0x8b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_block, page));
+	em_movi64(e, RAX, (uint64_t)(uintptr_t)t->j->page_gen);
+	b1(e, 0x8b), b1(e, 0x04), b1(e, 0x88); /* mov eax, [rax + rcx * 4] */
+	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, pgen));
+	slow[ns++] = em_jump(e, CC_NE);
+	em_writeback(e);
+	rex(e, true, R8, R12); /* mov r12, r8 */
+	b1(e, 0x89), b1(e, 0xc0 | ((R8 & 7) << 3) | (R12 & 7));
+	b1(e, 0xff), b1(e, 0xa2); /* jmp [rdx + body_rx] */
+	b4(e, (uint32_t)offsetof(struct rv_jit_block, body_rx));
+	for (unsigned i = 0; i < ns; i++)
+		em_patch(e, slow[i]);
+	rex(e, true, R8, RBX); /* mov [rbx + pc], r8 */
+	b1(e, 0x89), b1(e, 0x80 | ((R8 & 7) << 3) | RBX), b4(e, PCOFF);
+	em_exit(e, 0);
+}
+
 /* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
  * the target when it is on the same page (so the same mapping) and translated and
  * current, while the chain is short and nothing asynchronous is pending; else leave. */
@@ -688,9 +754,9 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 			}
 		}
 	}
-	if (body == NULL) {
-		em_set_pc(e, delta);
-		em_exit(e, count);
+	if (body == NULL) { /* not translated (yet): through the jump cache */
+		em_lea_pc(e, RSI, delta);
+		em_lookup_jump(e, t, count);
 		return;
 	}
 	rex(e, false, 0, 13); /* add r13d, count */
@@ -759,13 +825,13 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		em_goto(e, t, off + op->imm, count);
 		return false;
 	case K_JALR:
-		em_ldx(e, RCX, op->rs1);
-		em_alu_imm(e, true, 0, RCX, op->imm);
-		em_alu_imm(e, true, 4, RCX, -2);
+		em_ldx(e, RSI, op->rs1);
+		if (op->imm != 0)
+			em_alu_imm(e, true, 0, RSI, op->imm);
+		em_alu_imm(e, true, 4, RSI, -2);
 		em_lea_pc(e, RAX, off + op->len);
 		em_stx(e, RAX, op->rd);
-		em_mem(e, true, 0x89, RCX, PCOFF);
-		em_exit(e, count);
+		em_lookup_jump(e, t, count);
 		return false;
 	case K_BEQ:
 	case K_BNE:
@@ -1052,6 +1118,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 static void rv_jit_flush(struct rv_jit *j)
 {
 	memset(j->buckets, 0, sizeof(j->buckets));
+	memset(j->jc, 0, sizeof(j->jc));
 	memset(j->code_pages, 0, (j->ram_size >> 12) + 1);
 	j->used = 0;
 	j->flushes++;
@@ -1181,6 +1248,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	blk->pgen = j->page_gen[blk->page];
 	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
 	blk->body = t.body;
+	blk->body_rx = j->rx + (t.body - j->rw);
 	unsigned idx = rv_jit_index(host);
 	blk->next = j->buckets[idx];
 	j->buckets[idx] = blk;
@@ -1240,8 +1308,9 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 			}
 			continue;
 		}
-		b = j->buckets[rv_jit_index(host)];
-		if (unlikely(b == NULL || b->host != host || b->gen != j->gen ||
+		struct rv_jit_jc *jc = &j->jc[rv_jit_jc_index(host)];
+		b = jc->b;
+		if (unlikely(jc->host != host || b == NULL || b->gen != j->gen ||
 		             b->pgen != j->page_gen[b->page]))
 			b = rv_jit_lookup(j, host);
 		if (unlikely(b == NULL)) {
@@ -1256,6 +1325,11 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 				n += rv_exec(v, 1);
 				continue;
 			}
+		}
+		if (jc->b != b || jc->host != host) {
+			jc->host = host;
+			jc->b = b;
+			j->jc_fills++;
 		}
 		k = b->fn(v);
 		n += k;
