@@ -49,13 +49,13 @@ typedef unsigned (*rv_jit_fn)(struct vcpu *v);
 struct rv_jit_block {
 	uintptr_t host; /* of its first instruction */
 	struct rv_jit_block *next;
-	rv_jit_fn fn;  /* the host code (executable view) */
-	uint8_t *body; /* where chained blocks jump in (writable view) */
+	rv_jit_fn fn;        /* the host code (executable view) */
+	uint8_t *body;       /* where chained blocks jump in (writable view) */
 	const void *body_rx; /* the same, executable view (for the jump cache) */
-	uint32_t gen;  /* the fence generation it was last checked in (pgen follows) */
-	uint32_t pgen; /* its page's generation then */
-	uint32_t page; /* RAM page index */
-	uint16_t len;  /* bytes of guest code */
+	uint32_t gen;        /* the fence generation it was last checked in (pgen follows) */
+	uint32_t pgen;       /* its page's generation then */
+	uint32_t page;       /* RAM page index */
+	uint16_t len;        /* bytes of guest code */
 	uint8_t code[];
 };
 
@@ -697,7 +697,7 @@ static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 	em_alu_imm(e, false, 4, RCX, JIT_JC_SIZE - 1);
 	em_shift(e, false, 4, RCX, 4);
 	em_movi64(e, RDX, (uint64_t)(uintptr_t)t->j->jc);
-	em_rr(e, true, 0x01, RCX, RDX);  /* rdx = &jc[index] */
+	em_rr(e, true, 0x01, RCX, RDX);      /* rdx = &jc[index] */
 	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
 	slow[ns++] = em_jump(e, CC_NE);
 	em_memb(e, true, 0x8b, RDX, RDX, 8); /* rdx = block */
