@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct vcpu;
+struct code_map;
 
 /* Interrupt lines the machine drives (bit numbers of mip). */
 enum {
@@ -51,6 +52,10 @@ struct vcpu_platform {
 	 * Ignored (the interpreter runs) where the translator does not exist or cannot get its
 	 * code buffer (then with a line on stderr). */
 	bool jit;
+	/* Which RAM pages hold translated code (codemap.h), shared by all harts and the
+	 * devices; NULL: each hart's translator keeps its own (stores by other harts and DMA
+	 * then do not invalidate its translations). */
+	struct code_map *code;
 };
 
 /* Why vcpu_run() returned. */

@@ -6,6 +6,7 @@
 #include "console.h"
 #include "disk.h"
 #include "cpu.h"
+#include "codemap.h"
 #include "sbi.h"
 #include "board.h"
 #include "snapstate.h"
@@ -56,6 +57,7 @@ struct machine {
 	/* RAM */
 	uint8_t *ram;
 	struct guest_ram gram;
+	struct code_map *code; /* pages holding translated code, with --accel jit */
 	/* the board, rebuilt on reboot */
 	unsigned ncpus;
 	struct vcpu *harts[VM_MAX_CPUS];
@@ -415,6 +417,7 @@ static int machine_build(struct machine *m, berth_error_t *err)
 	    .mmio_write = machine_mmio_write,
 	    .sbi_call = machine_sbi_call,
 	    .jit = cfg->jit,
+	    .code = m->code,
 	};
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		m->harts[i] = vcpu_create(&m->platform, i);
@@ -1052,7 +1055,12 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		            (unsigned long long)cfg->mem);
 		goto out;
 	}
-	m.gram = (struct guest_ram){m.ram, VM_RAM_BASE, cfg->mem};
+	m.gram = (struct guest_ram){m.ram, VM_RAM_BASE, cfg->mem, NULL};
+	if (cfg->jit && (m.code = code_map_new(m.ram, cfg->mem)) == NULL) {
+		berth_error(err, errno, "cannot allocate the translator's code map");
+		goto out;
+	}
+	m.gram.code = m.code;
 	m.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m.wake_fd < 0) {
 		berth_error(err, errno, "eventfd");
@@ -1153,6 +1161,7 @@ out:
 		close(m.wake_fd);
 	if (m.ram != NULL)
 		munmap(m.ram, cfg->mem);
+	code_map_free(m.code);
 	free(m.kernel);
 	free(m.initrd);
 	free(m.stop_msg);

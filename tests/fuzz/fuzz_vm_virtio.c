@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t init_len = size - 8 * n;
 	for (i = 0; i < RAM_SIZE; i++)
 		ram[i] = init_len ? init[i % init_len] : 0;
-	gram = (struct guest_ram){ram, RAM_BASE, RAM_SIZE};
+	gram = (struct guest_ram){ram, RAM_BASE, RAM_SIZE, NULL};
 
 	plic = plic_create(2, notify, NULL);
 	uart = uart_create(plic, 10, sink, NULL);

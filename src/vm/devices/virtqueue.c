@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "virtqueue.h"
 
+#include "codemap.h"
+
 #include <endian.h>
 #include <string.h>
 
@@ -41,6 +43,7 @@ int virtq_setup(struct virtq *q, const struct guest_ram *ram)
 		return -1;
 	if ((q->desc_addr & 15) || (q->avail_addr & 1) || (q->used_addr & 3))
 		return -1;
+	q->code = ram->code;
 	q->desc = guest_ram_ptr(ram, q->desc_addr, 16 * n);
 	q->avail = guest_ram_ptr(ram, q->avail_addr, 6 + 2 * n);
 	q->used = guest_ram_ptr(ram, q->used_addr, 6 + 8 * n);
@@ -160,6 +163,13 @@ void virtq_push(struct virtq *q, const struct virtq_elem *e, uint32_t len)
 
 	if (q->used == NULL)
 		return;
+	/* what the device wrote (DMA) may be code the harts translated */
+	for (unsigned i = 0, left = len; q->code != NULL && i < e->n_in && left > 0; i++) {
+		const struct iovec *iov = &e->iov[e->n_out + i];
+		size_t n = iov->iov_len < left ? iov->iov_len : left;
+		code_map_written(q->code, iov->iov_base, n);
+		left -= (unsigned)n;
+	}
 	slot = q->used + 4 + 8 * (size_t)(q->used_idx % q->num);
 	v[0] = htole32(e->head);
 	v[1] = htole32(len);

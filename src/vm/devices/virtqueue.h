@@ -13,9 +13,12 @@
 #include <sys/uio.h>
 
 /* Guest RAM as the host sees it: guest physical [base, base + size) at host. */
+struct code_map;
+
 struct guest_ram {
 	uint8_t *host;
 	uint64_t base, size;
+	struct code_map *code; /* pages holding translated code (codemap.h), or NULL */
 };
 
 /* Host pointer for guest physical [gpa, gpa + len), or NULL when any of it is outside RAM. */
@@ -41,6 +44,7 @@ struct virtq {
 	bool event_idx, indirect; /* negotiated features */
 	/* state */
 	uint8_t *desc, *avail, *used; /* host pointers, checked by virtq_setup() */
+	struct code_map *code;        /* the RAM's code map: what devices write invalidates */
 	uint16_t last_avail, used_idx, signalled_used;
 	bool signalled_valid, broken;
 };
@@ -61,7 +65,8 @@ void virtq_reset(struct virtq *q);
 int virtq_pop(struct virtq *q, const struct guest_ram *ram, struct virtq_elem *e);
 /* Give back the last n chains popped and not pushed: the next pops return them again. */
 void virtq_rewind(struct virtq *q, uint16_t n);
-/* Return a chain to the driver with `len` bytes written into it. */
+/* Return a chain to the driver with `len` bytes written into it (translations of code in
+ * those bytes are invalidated first). */
 void virtq_push(struct virtq *q, const struct virtq_elem *e, uint32_t len);
 /* Whether the driver wants an interrupt for what was pushed since the last time (EVENT_IDX
  * used_event, or VRING_AVAIL_F_NO_INTERRUPT). */

@@ -47,7 +47,7 @@ struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid)
 	rv_set_priv(v, RV_PRIV_M);
 	rv_tlb_flush(v);
 	if (p->jit) {
-		v->jit = rv_jit_new(v);
+		v->jit = rv_jit_create(v);
 		if (v->jit == NULL) /* no code buffer (memfd, mmap): the interpreter runs */
 			fprintf(stderr, "berth vm: hart %u: no translator (%s), interpreting\n",
 			        hartid, strerror(errno));

@@ -26,6 +26,8 @@
  * again, and translated anew when the code changed. */
 #include "riscv.h"
 
+#include "codemap.h"
+
 #include <errno.h>
 
 #if defined(__x86_64__)
@@ -64,11 +66,15 @@ struct rv_jit {
 	size_t size, used;
 	const uint8_t *ram;
 	uint64_t ram_size;
-	/* A byte per RAM page: translations were made (or checked) from it since the last
-	 * store to it. A store from translated code to such a page bumps the page's
-	 * generation (page_gen), which makes every translation from it be checked against
-	 * guest memory before it runs again, and clears the byte. */
-	uint8_t *code_pages;
+	/* The machine's code map (codemap.h), shared with the other harts and the devices
+	 * (or this hart's own: own_map): a byte per RAM page, translations were made (or
+	 * checked) from it since the last write to it. A store to such a page (from any
+	 * hart's translated code, or a device) bumps the page's generation (page_gen), which
+	 * makes every translation from it be checked against guest memory before it runs
+	 * again, and clears the byte. */
+	uint8_t *has_code;
+	uint32_t *page_gen_map;
+	uint8_t *code_pages; /* this hart's own, used without a machine's map */
 	uint32_t *page_gen;
 	uint32_t gen; /* bumped by fence.i: every translation is checked again */
 	uint64_t blocks, flushes, smc, fences, full, stale;
@@ -422,10 +428,11 @@ static bool rv_jit_code_hit(struct vcpu *v, uint64_t va)
 		return false; /* not RAM (MMIO), or not cached */
 	host = (uintptr_t)(va + e->addend);
 	off = host - (uintptr_t)j->ram;
-	if (host < (uintptr_t)j->ram || off >= j->ram_size || !j->code_pages[off >> 12])
+	if (host < (uintptr_t)j->ram || off >= j->ram_size ||
+	    !__atomic_load_n(&j->has_code[off >> 12], __ATOMIC_RELAXED))
 		return false;
-	j->code_pages[off >> 12] = 0;
-	j->page_gen[off >> 12]++;
+	__atomic_store_n(&j->has_code[off >> 12], 0, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&j->page_gen_map[off >> 12], 1, __ATOMIC_SEQ_CST);
 	return true;
 }
 
@@ -706,7 +713,7 @@ static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 	em_memb(e, false, 0x3b, RAX, RCX, 0);
 	slow[ns++] = em_jump(e, CC_NE);
 	em_memb(e, false, 0x8b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_block, page));
-	em_movi64(e, RAX, (uint64_t)(uintptr_t)t->j->page_gen);
+	em_movi64(e, RAX, (uint64_t)(uintptr_t)t->j->page_gen_map);
 	b1(e, 0x8b), b1(e, 0x04), b1(e, 0x88); /* mov eax, [rax + rcx * 4] */
 	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, pgen));
 	slow[ns++] = em_jump(e, CC_NE);
@@ -782,7 +789,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_memb(e, false, 0x8b, RAX, RDX, 0);
 		em_memb(e, false, 0x3b, RAX, RCX, 0);
 		slow[ns++] = em_jump(e, CC_NE);
-		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->page_gen[tb->page]);
+		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->page_gen_map[tb->page]);
 		em_memb(e, false, 0x8b, RAX, RDX, 4);
 		em_memb(e, false, 0x3b, RAX, RCX, 0);
 		slow[ns++] = em_jump(e, CC_NE);
@@ -806,7 +813,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
                            const struct rv_op *rxop, unsigned i)
 {
-	const uint8_t *jit_ram = t->j->ram, *jit_pages = t->j->code_pages;
+	const uint8_t *jit_ram = t->j->ram, *jit_pages = t->j->has_code;
 	int32_t off = op->off;
 	unsigned count = i + 1;
 
@@ -1118,8 +1125,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 static void rv_jit_flush(struct rv_jit *j)
 {
 	memset(j->buckets, 0, sizeof(j->buckets));
-	memset(j->jc, 0, sizeof(j->jc));
-	memset(j->code_pages, 0, (j->ram_size >> 12) + 1);
+	memset(j->jc, 0, sizeof(j->jc)); /* (the code map is shared: it stays) */
 	j->used = 0;
 	j->flushes++;
 }
@@ -1133,7 +1139,7 @@ static unsigned rv_jit_index(uintptr_t host)
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host)
 {
 	for (const struct rv_jit_block *b = j->buckets[rv_jit_index(host)]; b != NULL; b = b->next)
-		if (b->host == host && b->gen == j->gen && b->pgen == j->page_gen[b->page])
+		if (b->host == host && b->gen == j->gen && b->pgen == j->page_gen_map[b->page])
 			return b;
 	return NULL;
 }
@@ -1190,6 +1196,12 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	 * them), then the host code */
 	blk = (struct rv_jit_block *)(void *)(j->rw + start);
 	ops = (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + 4096);
+	/* the page is marked as holding code before its bytes are read, so a store by another
+	 * hart or a device either comes before the read or bumps the generation read here */
+	blk->page = (uint32_t)((host - (uintptr_t)j->ram) >> 12);
+	__atomic_store_n(&j->has_code[blk->page], 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	blk->pgen = __atomic_load_n(&j->page_gen_map[blk->page], __ATOMIC_ACQUIRE);
 	n = rv_jit_decode(ops, (const uint8_t *)host, pageoff);
 	if (n == 0)
 		return NULL;
@@ -1239,13 +1251,10 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 		return NULL;
 	}
 	j->used = (size_t)(e.p - j->rw);
-	blk->page = (uint32_t)((host - (uintptr_t)j->ram) >> 12);
-	j->code_pages[blk->page] = 1;
 	j->blocks++;
 	blk->host = host;
 	blk->len = (uint16_t)len;
 	blk->gen = j->gen;
-	blk->pgen = j->page_gen[blk->page];
 	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
 	blk->body = t.body;
 	blk->body_rx = j->rx + (t.body - j->rw);
@@ -1264,16 +1273,19 @@ static struct rv_jit_block *rv_jit_lookup(struct rv_jit *j, uintptr_t host)
 	for (pp = &j->buckets[idx]; (b = *pp) != NULL; pp = &b->next) {
 		if (b->host != host)
 			continue;
-		if (unlikely(b->gen != j->gen || b->pgen != j->page_gen[b->page])) {
+		if (unlikely(b->gen != j->gen || b->pgen != j->page_gen_map[b->page])) {
 			/* fence.i or a store to its page since: still the same code? */
+			__atomic_store_n(&j->has_code[b->page], 1, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			uint32_t pgen =
+			    __atomic_load_n(&j->page_gen_map[b->page], __ATOMIC_ACQUIRE);
 			if (memcmp(b->code, (const void *)host, b->len) != 0) {
 				*pp = b->next; /* stale: unlinked, its space reclaimed by a flush */
 				j->stale++;
 				return NULL;
 			}
 			b->gen = j->gen;
-			b->pgen = j->page_gen[b->page];
-			j->code_pages[b->page] = 1;
+			b->pgen = pgen;
 		}
 		if (pp != &j->buckets[idx]) { /* to the front */
 			*pp = b->next;
@@ -1311,7 +1323,7 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 		struct rv_jit_jc *jc = &j->jc[rv_jit_jc_index(host)];
 		b = jc->b;
 		if (unlikely(jc->host != host || b == NULL || b->gen != j->gen ||
-		             b->pgen != j->page_gen[b->page]))
+		             b->pgen != j->page_gen_map[b->page]))
 			b = rv_jit_lookup(j, host);
 		if (unlikely(b == NULL)) {
 			bool full;
@@ -1340,6 +1352,22 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 		}
 	}
 	return n;
+}
+
+/* The machine's shared code map instead of this hart's own (rv_jit_new). */
+static void rv_jit_use_map(struct rv_jit *j, struct code_map *m)
+{
+	j->has_code = m != NULL ? m->has_code : j->code_pages;
+	j->page_gen_map = m != NULL ? m->gen : j->page_gen;
+}
+
+struct rv_jit *rv_jit_create(const struct vcpu *v)
+{
+	struct rv_jit *j = rv_jit_new(v);
+
+	if (j != NULL)
+		rv_jit_use_map(j, v->p.code);
+	return j;
 }
 
 void rv_jit_fence(struct vcpu *v)
@@ -1415,6 +1443,13 @@ void rv_jit_free(struct rv_jit *j)
 }
 
 #else /* no translator for this host: the interpreter runs */
+
+struct rv_jit *rv_jit_create(const struct vcpu *v)
+{
+	(void)v;
+	errno = ENOSYS;
+	return NULL;
+}
 
 size_t rv_jit_code_size = 32u << 20;
 

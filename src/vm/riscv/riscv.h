@@ -313,6 +313,8 @@ extern size_t rv_jit_code_size;
 /* How many times the hart's code buffer was full and emptied. */
 uint64_t rv_jit_full_flushes(const struct vcpu *v);
 struct rv_jit *rv_jit_new(const struct vcpu *v);
+/* rv_jit_new, with the platform's shared code map when it has one */
+struct rv_jit *rv_jit_create(const struct vcpu *v);
 void rv_jit_free(struct rv_jit *j);
 /* fence.i: every translation is compared with guest memory before it runs again (safe from
  * inside a block). */

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "codemap.h"
 #include "enc.h"
 #include "harness.h"
 
@@ -447,6 +448,87 @@ static void test_self_modifying(void **state)
 	assert_int_equal(p->h[1]->v->x[18], 6);
 }
 
+/* --- code written by another hart, or by a device ------------------------------------- */
+
+/* Run hart v (of h's machine) from pc until it reports through the SBI, without the fence
+ * h_step does: only the code map can tell it that its code changed. */
+static void run_no_fence(struct harness *h, struct vcpu *v, uint64_t pc)
+{
+	h->done = 0;
+	v->pc = pc;
+	__atomic_store_n(&v->async, 0, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < 1000 && h->done == 0; i++) {
+		rv_jit_exec(v, 100000);
+		__atomic_fetch_and(&v->async, ~(uint32_t)(RV_ASYNC_IRQ | RV_ASYNC_TLB),
+		                   __ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->exit_why, 0, __ATOMIC_SEQ_CST);
+	}
+	assert_int_equal(h->done, 1);
+}
+
+/* Hart 0 calls T (`addi s2, s2, K; ret`) and has translated it. Then hart 1 (its own
+ * translator, the same RAM and code map) stores a new K there, and then a "device" writes
+ * another K (and says so, as virtq_push does): each time hart 0, with no fence.i, runs the
+ * new code. */
+static void test_other_writers(void **state)
+{
+	struct harness *h = h_new_accel(true);
+	struct code_map *map = code_map_new(h->ram, H_RAM_SIZE);
+	static struct prog g;
+	const uint64_t P0 = PC0, P1 = PC0 + 0x1000, T = PC0 + 0x2000;
+	struct vcpu *v1;
+
+	(void)state;
+	/* both harts on one code map (as the machine makes them) */
+	vcpu_destroy(h->v);
+	h->plat.code = map;
+	h->v = vcpu_create(&h->plat, 0);
+	v1 = vcpu_create(&h->plat, 1);
+	assert_non_null(h->v->jit);
+	assert_non_null(v1->jit);
+	h_reset(h, P0, false);
+	{
+		struct vcpu *v0 = h->v;
+		h->v = v1;
+		h_reset(h, P1, false);
+		h->v = v0;
+	}
+	/* hart 0: s2 = 0; call T; exit */
+	g.len = 0;
+	put32(&g, e_i(OP_IMM, 18, 0, 0, 0));
+	put32(&g, e_i(0x67, 1, 0, 20, 0)); /* jalr ra, 0(s4) */
+	put_exit(&g, 0);
+	h_put(h, P0, g.buf, g.len);
+	/* hart 1: sw s3, 0(s4); exit */
+	g.len = 0;
+	put32(&g, e_s(OP_STORE, 2, 20, 19, 0));
+	put_exit(&g, 0);
+	h_put(h, P1, g.buf, g.len);
+	h_put32(h, T, e_i(OP_IMM, 18, 0, 18, 100));
+	h_put32(h, T + 4, e_i(0x67, 0, 0, 1, 0));
+	h->v->x[20] = v1->x[20] = T;
+	v1->x[19] = e_i(OP_IMM, 18, 0, 18, 1);
+
+	run_no_fence(h, h->v, P0);
+	assert_int_equal(h->v->x[18], 100);
+	run_no_fence(h, h->v, P0); /* translated and current: the same */
+	assert_int_equal(h->v->x[18], 100);
+
+	run_no_fence(h, v1, P1); /* hart 1 writes addi s2, s2, 1 */
+	run_no_fence(h, h->v, P0);
+	assert_int_equal(h->v->x[18], 1);
+
+	/* a device writes addi s2, s2, 7 */
+	h_put32(h, T, e_i(OP_IMM, 18, 0, 18, 7));
+	code_map_written(map, h->ram + (T - H_RAM_BASE), 4);
+	run_no_fence(h, h->v, P0);
+	assert_int_equal(h->v->x[18], 7);
+
+	vcpu_destroy(v1);
+	h_free(h);
+	code_map_free(map);
+}
+
 /* --- page faults in the middle of a block ----------------------------------------------- */
 
 #define V_  (1ULL << 0)
@@ -538,6 +620,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_buffer, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
+	    cmocka_unit_test(test_other_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -236,7 +236,7 @@ static struct nfix *net_fix(uint64_t features)
 	uint32_t st;
 
 	f->mem = xmalloc0(RAM_SIZE);
-	f->ram = (struct guest_ram){f->mem, RAM_BASE, RAM_SIZE};
+	f->ram = (struct guest_ram){f->mem, RAM_BASE, RAM_SIZE, NULL};
 	f->plic = plic_create(2, plic_cb, NULL);
 	f->be = xmalloc0(sizeof(*f->be));
 	net_backend_init(&f->be->be, &fake_ops);

@@ -82,7 +82,7 @@ static struct fix *fix_new(void)
 {
 	struct fix *f = xmalloc0(sizeof(*f));
 	f->mem = xmalloc0(RAM_SIZE);
-	f->ram = (struct guest_ram){f->mem, RAM_BASE, RAM_SIZE};
+	f->ram = (struct guest_ram){f->mem, RAM_BASE, RAM_SIZE, NULL};
 	f->plic = plic_create(2, notify, NULL);
 	plic_write(f->plic, 4 * 1, 4, 1);
 	plic_write(f->plic, 0x2000 + 0x80, 4, 1u << 1);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "vm/codemap.h"
 #include "vm/devices/virtqueue.h"
 
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static int setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	f->mem = calloc(1, RAM_SIZE);
-	f->ram = (struct guest_ram){f->mem, RAM_BASE, RAM_SIZE};
+	f->ram = (struct guest_ram){f->mem, RAM_BASE, RAM_SIZE, NULL};
 	f->e = malloc(sizeof(*f->e));
 	f->q.num = QNUM;
 	f->q.desc_addr = RAM_BASE + DESC;
@@ -109,6 +110,33 @@ static void test_good_chain(void **state)
 	assert_int_equal(len, 7);
 	/* nothing more */
 	assert_int_equal(virtq_pop(&f->q, &f->ram, f->e), 0);
+}
+
+/* What a device wrote (the first `len` bytes of the writable part) invalidates translated
+ * code there before the driver sees the chain; pages not written keep their translations. */
+static void test_push_invalidates_code(void **state)
+{
+	struct fix *f = *state;
+	struct code_map *map = code_map_new(f->mem, RAM_SIZE);
+	const uint64_t a = DATA + 0x1000, b = DATA + 0x3000; /* pages 0x11 and 0x13 */
+
+	f->ram.code = map;
+	assert_int_equal(virtq_setup(&f->q, &f->ram), 0);
+	map->has_code[a >> 12] = map->has_code[b >> 12] = map->has_code[(a >> 12) + 1] = 1;
+	desc(f, 0, RAM_BASE + DATA, 4, VIRTQ_DESC_F_NEXT, 1);
+	desc(f, 1, RAM_BASE + a + 0xff0, 0x20, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+	desc(f, 2, RAM_BASE + b, 0x100, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	assert_int_equal(virtq_pop(&f->q, &f->ram, f->e), 1);
+	virtq_push(&f->q, f->e, 0x20); /* the first writable segment only, over two pages */
+	assert_int_equal(map->gen[a >> 12], 1);
+	assert_int_equal(map->gen[(a >> 12) + 1], 1);
+	assert_int_equal(map->has_code[a >> 12], 0);
+	assert_int_equal(map->gen[b >> 12], 0); /* not written */
+	assert_int_equal(map->has_code[b >> 12], 1);
+	assert_int_equal(map->gen[DATA >> 12], 0);
+	f->ram.code = NULL;
+	code_map_free(map);
 }
 
 static void test_bad_ring_addresses(void **state)
@@ -417,6 +445,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_good_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_push_invalidates_code, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_ring_addresses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_head_out_of_range, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_next_out_of_range, setup, teardown),

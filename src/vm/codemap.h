@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Which guest RAM pages hold translated code, shared by every hart of a machine and the
+ * devices: a byte per page ("translations were made from it since the last write") and a
+ * generation per page that a write to such a page bumps. A translation remembers its page's
+ * generation and is checked against guest memory before it runs again when that changed
+ * (src/vm/riscv/jit.c). Writes from translated code check the byte inline; writes that do
+ * not come from translated code (a device's DMA, through virtq_push) call
+ * code_map_written(). */
+#ifndef BERTH_VM_CODEMAP_H
+#define BERTH_VM_CODEMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct code_map {
+	uint8_t *ram; /* host address of guest RAM */
+	uint64_t ram_size;
+	uint8_t *has_code; /* a byte per page (one more, for the end) */
+	uint32_t *gen;     /* a generation per page */
+};
+
+/* NULL (errno set) without memory. */
+struct code_map *code_map_new(uint8_t *ram, uint64_t ram_size);
+void code_map_free(struct code_map *m);
+/* RAM at host [p, p + len) was written (outside translated code): pages that hold
+ * translations get a new generation. Anything outside RAM is ignored; m may be NULL. */
+void code_map_written(struct code_map *m, const void *p, size_t len);
+
+#endif
