@@ -68,6 +68,19 @@ enum vcpu_exit {
 
 /* Whether this host has the translator (platform.jit). */
 bool vcpu_jit_available(void);
+/* What a hart's translator did (berth vm run --stats). */
+struct vcpu_jit_stats {
+	uint64_t blocks;       /* translations made */
+	uint64_t code_bytes;   /* in the code buffer now (headers, guest copies, host code) */
+	uint64_t code_size;    /* the code buffer's size */
+	uint64_t flushes;      /* times the buffer was full and emptied */
+	uint64_t chained;      /* block-to-block jumps that stayed in translated code */
+	uint64_t dispatched;   /* blocks entered from the dispatcher */
+	uint64_t stale;        /* translations dropped because their code changed */
+	uint64_t translate_ns; /* time spent translating */
+};
+/* Add hart v's figures to *s (nothing under the interpreter). */
+void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s);
 /* Create hart `hartid`. It starts stopped (SBI HSM "STOPPED") unless vcpu_start() is called. */
 struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid);
 void vcpu_destroy(struct vcpu *v);

@@ -57,7 +57,8 @@ struct machine {
 	/* RAM */
 	uint8_t *ram;
 	struct guest_ram gram;
-	struct code_map *code; /* pages holding translated code, with --accel jit */
+	struct code_map *code;           /* pages holding translated code, with --accel jit */
+	struct vcpu_jit_stats jit_stats; /* of the harts gone (reboots), for --stats */
 	/* the board, rebuilt on reboot */
 	unsigned ncpus;
 	struct vcpu *harts[VM_MAX_CPUS];
@@ -351,6 +352,26 @@ static void machine_stop_harts(struct machine *m)
 	}
 }
 
+/* --stats: the translator's figures, summed over the harts (and reboots) */
+static void machine_print_stats(const struct machine *m)
+{
+	const struct vcpu_jit_stats *s = &m->jit_stats;
+	uint64_t entries = s->chained + s->dispatched;
+
+	if (!m->cfg->jit) {
+		fprintf(stderr, "berth vm: stats: the interpreter ran (no translator figures)\n");
+		return;
+	}
+	fprintf(stderr,
+	        "berth vm: stats: %llu blocks translated in %.3f s, %llu stale, code cache "
+	        "%.1f of %.1f MiB, %llu full flushes; %llu block entries, %.1f%% chained\n",
+	        (unsigned long long)s->blocks, (double)s->translate_ns / 1e9,
+	        (unsigned long long)s->stale, (double)s->code_bytes / 1048576.0,
+	        (double)s->code_size / 1048576.0, (unsigned long long)s->flushes,
+	        (unsigned long long)entries,
+	        entries != 0 ? 100.0 * (double)s->chained / (double)entries : 0.0);
+}
+
 static void machine_teardown(struct machine *m)
 {
 	machine_stop_harts(m);
@@ -360,8 +381,10 @@ static void machine_teardown(struct machine *m)
 		if (m->ports[i] != NULL)
 			console_set_port(m->ports[i], NULL, 0);
 	for (unsigned i = 0; i < m->ncpus; i++) {
-		if (m->harts[i] != NULL)
+		if (m->harts[i] != NULL) {
+			vcpu_jit_stats_add(m->harts[i], &m->jit_stats);
 			vcpu_destroy(m->harts[i]);
+		}
 		m->harts[i] = NULL;
 	}
 	/* the devices in the reverse order of their making: the PLIC last */
@@ -1162,6 +1185,8 @@ out:
 	if (m.ram != NULL)
 		munmap(m.ram, cfg->mem);
 	code_map_free(m.code);
+	if (cfg->stats)
+		machine_print_stats(&m);
 	free(m.kernel);
 	free(m.initrd);
 	free(m.stop_msg);

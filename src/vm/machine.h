@@ -72,7 +72,8 @@ struct vm_config {
 	uint64_t mem;
 	unsigned cpus;
 	bool no_reboot, boot_time;
-	bool jit; /* --accel jit: the harts run through the translator */
+	bool jit;   /* --accel jit: the harts run through the translator */
+	bool stats; /* --stats: the translator's figures on stderr at the end */
 	/* the terminal: input (-1 for none) and output (-1 for none) */
 	int in_fd, out_fd;
 	const char *console_socket; /* --console socket:PATH: instead of in_fd, out_fd */

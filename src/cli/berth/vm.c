@@ -62,6 +62,8 @@ static const char vm_usage_text[] =
     "                      default on x86-64 hosts) or the interpreter (interp)\n"
     "  --no-reboot         exit with status 2 when the guest reboots\n"
     "  --boot-time         report the time from launch to the guest's init\n"
+    "  --stats             at the end, print the translator's figures on stderr: blocks\n"
+    "                      translated, time translating, code cache use, chain hit rate\n"
     "  -d, --detach        run in the background as a managed VM (prints its id;\n"
     "                      see berth vm ls, console, stop, rm and docs/vm.md)\n"
     "  --name NAME         the managed VM's name (with -d, and for vm create)\n"
@@ -240,7 +242,8 @@ static void vm_release_leases(struct engine *e, bool leased[VM_MAX_NETS])
  * long option but the flags takes a value, which is kept with it). */
 static char **vm_managed_args(int argc, char **argv, size_t *n)
 {
-	static const char *const flags[] = {"--no-reboot", "--boot-time", "--detach", "-d"};
+	static const char *const flags[] = {"--no-reboot", "--boot-time", "--stats", "--detach",
+	                                    "-d"};
 	char **out = xmalloc0(((size_t)argc + 1) * sizeof(char *));
 
 	*n = 0;
@@ -275,6 +278,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 		OPT_CPUS,
 		OPT_NO_REBOOT,
 		OPT_BOOT_TIME,
+		OPT_STATS,
 		OPT_SHARE,
 		OPT_CONSOLE,
 		OPT_SERIAL,
@@ -296,6 +300,7 @@ static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
 	    {"boot-time", no_argument, NULL, OPT_BOOT_TIME},
+	    {"stats", no_argument, NULL, OPT_STATS},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"managed", required_argument, NULL, OPT_MANAGED},
@@ -400,6 +405,9 @@ static int vm_cmd_run(const char *root, int argc, char **argv, bool create)
 			break;
 		case OPT_BOOT_TIME:
 			cfg.boot_time = true;
+			break;
+		case OPT_STATS:
+			cfg.stats = true;
 			break;
 		case OPT_ACCEL:
 			if (strcmp(optarg, "jit") == 0 && vm_jit_available()) {

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define JIT_HASH_SIZE  65536
@@ -85,7 +86,7 @@ struct rv_jit {
 		uintptr_t host;
 		struct rv_jit_block *b;
 	} jc[JIT_JC_SIZE];
-	uint64_t jc_fills;
+	uint64_t jc_fills, dispatched, translate_ns;
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
 };
 
@@ -678,6 +679,14 @@ struct tctx {
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
 
+#define CHAINEDOFF ((uint32_t)offsetof(struct vcpu, jit_chained))
+
+/* inc qword [rbx + jit_chained] */
+static void em_count_chain(struct em *e)
+{
+	b1(e, 0x48), b1(e, 0xff), b1(e, 0x83), b4(e, CHAINEDOFF);
+}
+
 /* Go to the guest address in rsi and retire `count` more instructions, staying in translated
  * code when the fetch TLB maps it and the jump cache holds a current translation of it;
  * else leave with pc = rsi. For indirect jumps, and direct ones to code not translated when
@@ -718,6 +727,7 @@ static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, pgen));
 	slow[ns++] = em_jump(e, CC_NE);
 	em_writeback(e);
+	em_count_chain(e);
 	rex(e, true, R8, R12); /* mov r12, r8 */
 	b1(e, 0x89), b1(e, 0xc0 | ((R8 & 7) << 3) | (R12 & 7));
 	b1(e, 0xff), b1(e, 0xa2); /* jmp [rdx + body_rx] */
@@ -796,6 +806,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	}
 	if (delta != 0 || toff < 0 || toff >= 4096)
 		em_writeback(e); /* another block: it loads its own */
+	em_count_chain(e);
 	/* lea r12, [r12 + delta]; jmp body */
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
 	b1(e, 0xe9);
@@ -1327,12 +1338,17 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 			b = rv_jit_lookup(j, host);
 		if (unlikely(b == NULL)) {
 			bool full;
+			struct timespec t0, t1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			b = rv_jit_translate(j, v, host, (unsigned)(v->pc & 0xfff), &full);
 			if (b == NULL && full) {
 				j->full++;
 				rv_jit_flush(j);
 				b = rv_jit_translate(j, v, host, (unsigned)(v->pc & 0xfff), &full);
 			}
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			j->translate_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+			                              (t1.tv_nsec - t0.tv_nsec));
 			if (b == NULL) {
 				n += rv_exec(v, 1);
 				continue;
@@ -1343,6 +1359,7 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 			jc->b = b;
 			j->jc_fills++;
 		}
+		j->dispatched++;
 		k = b->fn(v);
 		n += k;
 		__atomic_store_n(&v->instret, v->instret + k, __ATOMIC_RELAXED);
@@ -1352,6 +1369,22 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 		}
 	}
 	return n;
+}
+
+void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s)
+{
+	const struct rv_jit *j = v->jit;
+
+	if (j == NULL)
+		return;
+	s->blocks += j->blocks;
+	s->code_bytes += j->used;
+	s->code_size += j->size;
+	s->flushes += j->full;
+	s->chained += v->jit_chained;
+	s->dispatched += j->dispatched;
+	s->stale += j->stale;
+	s->translate_ns += j->translate_ns;
 }
 
 /* The machine's shared code map instead of this hart's own (rv_jit_new). */
@@ -1443,6 +1476,12 @@ void rv_jit_free(struct rv_jit *j)
 }
 
 #else /* no translator for this host: the interpreter runs */
+
+void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s)
+{
+	(void)v;
+	(void)s;
+}
 
 struct rv_jit *rv_jit_create(const struct vcpu *v)
 {
