@@ -87,6 +87,7 @@ struct rv_jit {
 		struct rv_jit_block *b;
 	} jc[JIT_JC_SIZE];
 	uint64_t jc_fills, dispatched, translate_ns;
+	size_t stub_end; /* the lookup stub (em_lookup_stub) is before this */
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
 };
 
@@ -113,6 +114,10 @@ struct em {
 	uint8_t guest[JIT_HREGS]; /* the cached guest registers */
 	unsigned nc;              /* how many */
 	uint64_t dirty;           /* cached ones the block writes (bit per guest register) */
+	/* exits jump to one shared tail (write back, pop, return) at the block's end */
+	uint8_t *exits[512];
+	unsigned nexits;
+	bool tail;
 };
 
 static void b1(struct em *e, unsigned x)
@@ -272,11 +277,12 @@ static void em_call(struct em *e, const void *fn)
 }
 
 /* return r13 + `count` (the instructions retired) from the block */
-static void em_exit(struct em *e, unsigned count)
+static uint8_t *em_jump(struct em *e, int cc);
+
+/* write back, restore the host registers, return eax */
+static void em_epilogue(struct em *e)
 {
 	em_writeback(e);
-	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 + count] */
-	b4(e, count);
 	b1(e, 0x48), b1(e, 0x83), b1(e, 0xc4), b1(e, 0x08); /* add rsp, 8 */
 	b1(e, 0x41), b1(e, 0x5f);                           /* pop r15 */
 	b1(e, 0x41), b1(e, 0x5e);                           /* pop r14 */
@@ -285,6 +291,16 @@ static void em_exit(struct em *e, unsigned count)
 	b1(e, 0x41), b1(e, 0x5c);                           /* pop r12 */
 	b1(e, 0x5b);                                        /* pop rbx */
 	b1(e, 0xc3);
+}
+
+static void em_exit(struct em *e, unsigned count)
+{
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 + count] */
+	b4(e, count);
+	if (e->tail && e->nexits < sizeof(e->exits) / sizeof(e->exits[0]))
+		e->exits[e->nexits++] = em_jump(e, -1); /* to the shared tail */
+	else
+		em_epilogue(e);
 }
 
 /* jcc rel32 (cc 0..15) or jmp rel32 (cc < 0), to be patched; returns the rel32's address */
@@ -687,19 +703,18 @@ static void em_count_chain(struct em *e)
 	b1(e, 0x48), b1(e, 0xff), b1(e, 0x83), b4(e, CHAINEDOFF);
 }
 
-/* Go to the guest address in rsi and retire `count` more instructions, staying in translated
- * code when the fetch TLB maps it and the jump cache holds a current translation of it;
- * else leave with pc = rsi. For indirect jumps, and direct ones to code not translated when
- * this block was. */
-static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
+/* The lookup stub, at the start of the code buffer: go to the guest address in rsi (r13
+ * counting the instructions retired, the cached registers written back), staying in
+ * translated code when the fetch TLB maps it and the jump cache holds a current translation
+ * of it; else leave with pc = rsi. For indirect jumps, and direct ones to code not
+ * translated when the jumping block was. */
+static void em_lookup_stub(struct em *e, const struct rv_jit *j)
 {
 	uint8_t *slow[6], *miss[2];
 	unsigned ns = 0;
 
 	rex(e, true, RSI, R8); /* mov r8, rsi: the target */
 	b1(e, 0x89), b1(e, 0xc0 | (RSI << 3) | (R8 & 7));
-	rex(e, false, 0, 13); /* add r13d, count */
-	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
 	rex(e, false, 0, 13); /* cmp r13d, limit */
 	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
 	slow[ns++] = em_jump(e, CC_AE);
@@ -712,21 +727,20 @@ static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 	em_shift(e, true, 5, RCX, 1);
 	em_alu_imm(e, false, 4, RCX, JIT_JC_SIZE - 1);
 	em_shift(e, false, 4, RCX, 4);
-	em_movi64(e, RDX, (uint64_t)(uintptr_t)t->j->jc);
+	em_movi64(e, RDX, (uint64_t)(uintptr_t)j->jc);
 	em_rr(e, true, 0x01, RCX, RDX);      /* rdx = &jc[index] */
 	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
 	slow[ns++] = em_jump(e, CC_NE);
 	em_memb(e, true, 0x8b, RDX, RDX, 8); /* rdx = block */
-	em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->gen);
+	em_movi64(e, RCX, (uint64_t)(uintptr_t)&j->gen);
 	em_memb(e, false, 0x8b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, gen));
 	em_memb(e, false, 0x3b, RAX, RCX, 0);
 	slow[ns++] = em_jump(e, CC_NE);
 	em_memb(e, false, 0x8b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_block, page));
-	em_movi64(e, RAX, (uint64_t)(uintptr_t)t->j->page_gen_map);
+	em_movi64(e, RAX, (uint64_t)(uintptr_t)j->page_gen_map);
 	b1(e, 0x8b), b1(e, 0x04), b1(e, 0x88); /* mov eax, [rax + rcx * 4] */
 	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, pgen));
 	slow[ns++] = em_jump(e, CC_NE);
-	em_writeback(e);
 	em_count_chain(e);
 	rex(e, true, R8, R12); /* mov r12, r8 */
 	b1(e, 0x89), b1(e, 0xc0 | ((R8 & 7) << 3) | (R12 & 7));
@@ -737,6 +751,20 @@ static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 	rex(e, true, R8, RBX); /* mov [rbx + pc], r8 */
 	b1(e, 0x89), b1(e, 0x80 | ((R8 & 7) << 3) | RBX), b4(e, PCOFF);
 	em_exit(e, 0);
+}
+
+/* Go to the guest address in rsi, with `count` more instructions retired: through the
+ * lookup stub, shared by all blocks (the cached registers written back first). */
+static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
+{
+	em_writeback(e);
+	rex(e, false, 0, 13); /* add r13d, count */
+	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
+	b1(e, 0xe9); /* jmp stub (at the start of the buffer) */
+	if (e->p + 4 <= e->end)
+		b4(e, (uint32_t)(int32_t)(t->j->rw - (e->p + 4)));
+	else
+		b4(e, 0);
 }
 
 /* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
@@ -1137,7 +1165,7 @@ static void rv_jit_flush(struct rv_jit *j)
 {
 	memset(j->buckets, 0, sizeof(j->buckets));
 	memset(j->jc, 0, sizeof(j->jc)); /* (the code map is shared: it stays) */
-	j->used = 0;
+	j->used = j->stub_end;
 	j->flushes++;
 }
 
@@ -1164,6 +1192,8 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 	memset(e->hreg, -1, sizeof(e->hreg));
 	e->nc = 0;
 	e->dirty = 0;
+	e->nexits = 0;
+	e->tail = true;
 	for (unsigned i = 0; i < n; i++) {
 		uses[ops[i].rs1]++;
 		uses[ops[i].rs2]++;
@@ -1192,7 +1222,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
                                              unsigned pageoff, bool *full)
 {
 	struct rv_jit_block *blk;
-	struct rv_op *ops;
+	struct rv_op ops[JIT_BLOCK_OPS];
 	unsigned n, i, len;
 	size_t start;
 	struct em e;
@@ -1206,7 +1236,6 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	/* the header, a copy of the guest code, the decoded ops (the interpreter helper reads
 	 * them), then the host code */
 	blk = (struct rv_jit_block *)(void *)(j->rw + start);
-	ops = (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + 4096);
 	/* the page is marked as holding code before its bytes are read, so a store by another
 	 * hart or a device either comes before the read or bumps the generation read here */
 	blk->page = (uint32_t)((host - (uintptr_t)j->ram) >> 12);
@@ -1218,13 +1247,9 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 		return NULL;
 	len = ops[n - 1].off + ops[n - 1].len;
 	memcpy(blk->code, (const void *)host, len);
-	/* move the ops down behind the copy */
-	struct rv_op *dst =
+	/* ops for the interpreter (behind the copy) start at their own pc */
+	struct rv_op *own =
 	    (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + ((len + 15) & ~15u));
-	memmove(dst, ops, n * sizeof(*ops));
-	ops = dst;
-	/* ops for the interpreter start at their own pc */
-	struct rv_op *own = ops + n;
 	for (i = 0; i < n; i++) {
 		own[i] = ops[i];
 		own[i].off = 0;
@@ -1257,6 +1282,11 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 		const struct rv_op *last = &ops[n - 1];
 		em_goto(&e, &t, last->off + last->len, n);
 	}
+	/* the shared tail: eax is set */
+	e.tail = false;
+	for (unsigned k = 0; k < e.nexits; k++)
+		em_patch(&e, e.exits[k]);
+	em_epilogue(&e);
 	if (e.p >= e.end) {
 		*full = true;
 		return NULL;
@@ -1397,9 +1427,16 @@ static void rv_jit_use_map(struct rv_jit *j, struct code_map *m)
 struct rv_jit *rv_jit_create(const struct vcpu *v)
 {
 	struct rv_jit *j = rv_jit_new(v);
+	struct em e = {.p = NULL, .nc = 0, .tail = false};
 
-	if (j != NULL)
-		rv_jit_use_map(j, v->p.code);
+	if (j == NULL)
+		return NULL;
+	rv_jit_use_map(j, v->p.code);
+	e.p = j->rw;
+	e.end = j->rw + 4096;
+	memset(e.hreg, -1, sizeof(e.hreg));
+	em_lookup_stub(&e, j);
+	j->stub_end = j->used = ((size_t)(e.p - j->rw) + 15) & ~(size_t)15;
 	return j;
 }
 
