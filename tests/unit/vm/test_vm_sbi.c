@@ -130,7 +130,7 @@ static int setup(void **state)
 	sbi = (struct sbi){
 	    .harts = hart_ptrs,
 	    .nharts = NHARTS,
-	    .ram = {ram, RAM_BASE, sizeof(ram)},
+	    .ram = {ram, RAM_BASE, sizeof(ram), NULL},
 	    .console_write = con_write,
 	    .console_getchar = con_getchar,
 	    .system_reset = reset,
