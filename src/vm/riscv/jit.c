@@ -661,10 +661,10 @@ static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
 static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool add_va)
 {
 	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
-	em_shift(e, true, 5, RAX, 12);  /* shr rax, 12 */
-	em_rr(e, false, 0x89, RAX, RCX);
-	em_alu_imm(e, false, 4, RCX, RV_TLB_SIZE - 1);
-	em_shift(e, false, 4, RCX, 4); /* rcx = index * 16 */
+	em_shift(e, true, 5, RAX, 12);  /* shr rax, 12: the vpn */
+	em_rr(e, true, 0x89, RSI, RCX); /* rcx = index * 16, straight from va */
+	em_shift(e, true, 5, RCX, 8);
+	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
 	uint32_t ent = TLBOFF + (uint32_t)(acc * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
 	em_tlbmem(e, 0x3b, RAX, ent); /* cmp rax, [r11 + rcx + vpn] */
 	miss[0] = em_jump(e, CC_NE);
