@@ -41,6 +41,7 @@
 
 #define JIT_HASH_SIZE  65536
 #define JIT_JC_SIZE    4096
+#define JIT_PEND_SIZE  8192
 #define JIT_BLOCK_OPS  64
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
 #define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
@@ -54,6 +55,7 @@ struct rv_jit_block {
 	struct rv_jit_block *next;
 	rv_jit_fn fn;        /* the host code (executable view) */
 	uint8_t *body;       /* where chained blocks jump in (writable view) */
+	uint8_t *cent;       /* where patched exits jump in: checks, then body (writable) */
 	const void *body_rx; /* the same, executable view (for the jump cache) */
 	uint32_t gen;        /* the fence generation it was last checked in (pgen follows) */
 	uint32_t pgen;       /* its page's generation then */
@@ -88,6 +90,14 @@ struct rv_jit {
 	} jc[JIT_JC_SIZE];
 	uint64_t jc_fills, dispatched, translate_ns;
 	size_t stub_end; /* the lookup stub (em_lookup_stub) is before this */
+	size_t stub_r12; /* the stub's entry for a target in r12 */
+	uint64_t patched;
+	/* exits waiting for their target's translation, one per hash slot (a collision leaves
+	 * the older one going through the stub); emptied by a flush */
+	struct rv_jit_pend {
+		uintptr_t host;
+		uint8_t *at;
+	} pend[JIT_PEND_SIZE];
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
 };
 
@@ -118,6 +128,12 @@ struct em {
 	uint8_t *exits[512];
 	unsigned nexits;
 	bool tail;
+	/* exits to a same-page block not translated yet: patched when it is (rv_jit_chain) */
+	struct {
+		uintptr_t host;
+		uint8_t *at; /* the jmp's rel32 */
+	} sites[4];
+	unsigned nsites;
 };
 
 static void b1(struct em *e, unsigned x)
@@ -799,6 +815,25 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 			}
 		}
 	}
+	if (body == NULL && delta != 0 && toff >= 0 && toff < 4096 &&
+	    e->nsites < sizeof(e->sites) / sizeof(e->sites[0])) {
+		/* the same page, not translated yet: to the stub now, patched to jump to its
+		 * translation's checked entry once it has one */
+		em_writeback(e);
+		rex(e, false, 0, 13); /* add r13d, count */
+		b1(e, 0x81), b1(e, 0xc5), b4(e, count);
+		/* lea r12, [r12 + delta] */
+		b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+		b1(e, 0xe9);
+		if (e->p + 4 <= e->end) {
+			e->sites[e->nsites].host = t->host - t->pgoff + (uintptr_t)toff;
+			e->sites[e->nsites++].at = e->p;
+			b4(e, (uint32_t)(int32_t)(t->j->rw + t->j->stub_r12 - (e->p + 4)));
+		} else {
+			b4(e, 0);
+		}
+		return;
+	}
 	if (body == NULL) { /* not translated (yet): through the jump cache */
 		em_lea_pc(e, RSI, delta);
 		em_lookup_jump(e, t, count);
@@ -1165,6 +1200,7 @@ static void rv_jit_flush(struct rv_jit *j)
 {
 	memset(j->buckets, 0, sizeof(j->buckets));
 	memset(j->jc, 0, sizeof(j->jc)); /* (the code map is shared: it stays) */
+	memset(j->pend, 0, sizeof(j->pend));
 	j->used = j->stub_end;
 	j->flushes++;
 }
@@ -1194,6 +1230,7 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 	e->dirty = 0;
 	e->nexits = 0;
 	e->tail = true;
+	e->nsites = 0;
 	for (unsigned i = 0; i < n; i++) {
 		uses[ops[i].rs1]++;
 		uses[ops[i].rs2]++;
@@ -1214,6 +1251,31 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (ops[i].rd < 32 && e->hreg[ops[i].rd] >= 0)
 			e->dirty |= 1ULL << ops[i].rd;
+}
+
+static unsigned rv_jit_pend_index(uintptr_t host)
+{
+	return (unsigned)((host >> 1) ^ (host >> 13)) & (JIT_PEND_SIZE - 1);
+}
+
+/* A new translation: the exit waiting for it (if any) now jumps to its checked entry; its
+ * own exits to untranslated code on its page wait. */
+static void rv_jit_chain(struct rv_jit *j, const struct rv_jit_block *b, const struct em *e)
+{
+	struct rv_jit_pend *p = &j->pend[rv_jit_pend_index(b->host)];
+
+	if (p->host == b->host && p->at != NULL) {
+		int32_t rel = (int32_t)(b->cent - (p->at + 4));
+		memcpy(p->at, &rel, 4);
+		p->host = 0;
+		p->at = NULL;
+		j->patched++;
+	}
+	for (unsigned k = 0; k < e->nsites; k++) {
+		p = &j->pend[rv_jit_pend_index(e->sites[k].host)];
+		p->host = e->sites[k].host;
+		p->at = e->sites[k].at;
+	}
 }
 
 /* Translate the block at host (guest page offset pc & 0xfff) and enter it in the table.
@@ -1287,6 +1349,37 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	for (unsigned k = 0; k < e.nexits; k++)
 		em_patch(&e, e.exits[k]);
 	em_epilogue(&e);
+	/* the checked entry of patched exits (r12 = this pc, registers written back): the
+	 * chain's length, nothing pending, this translation current; else leave at r12 */
+	uint8_t *cent = e.p, *slow[4];
+	rex(&e, false, 0, 13); /* cmp r13d, limit */
+	b1(&e, 0x81), b1(&e, 0xfd), b4(&e, JIT_CHAIN_LIMIT);
+	slow[0] = em_jump(&e, CC_AE);
+	em_mem(&e, false, 0x8b, RAX, ASYNCOFF);
+	b1(&e, 0x85), b1(&e, 0xc0);
+	slow[1] = em_jump(&e, CC_NE);
+	em_movi64(&e, RDX, (uint64_t)(uintptr_t)&blk->gen);
+	em_movi64(&e, RCX, (uint64_t)(uintptr_t)&j->gen);
+	em_memb(&e, false, 0x8b, RAX, RDX, 0);
+	em_memb(&e, false, 0x3b, RAX, RCX, 0);
+	slow[2] = em_jump(&e, CC_NE);
+	em_movi64(&e, RCX, (uint64_t)(uintptr_t)&j->page_gen_map[blk->page]);
+	em_memb(&e, false, 0x8b, RAX, RDX, 4);
+	em_memb(&e, false, 0x3b, RAX, RCX, 0);
+	slow[3] = em_jump(&e, CC_NE);
+	em_count_chain(&e);
+	b1(&e, 0xe9);
+	if (e.p + 4 <= e.end)
+		b4(&e, (uint32_t)(int32_t)(t.body - (e.p + 4)));
+	else
+		b4(&e, 0);
+	for (unsigned k = 0; k < 4; k++)
+		em_patch(&e, slow[k]);
+	rex(&e, true, R12, RBX); /* mov [rbx + pc], r12 */
+	b1(&e, 0x89), b1(&e, 0x80 | ((R12 & 7) << 3) | RBX), b4(&e, PCOFF);
+	b1(&e, 0x41), b1(&e, 0x8d), b1(&e, 0x45), b1(&e, 0x00); /* lea eax, [r13] */
+	e.nc = 0;                                               /* written back already */
+	em_epilogue(&e);
 	if (e.p >= e.end) {
 		*full = true;
 		return NULL;
@@ -1299,6 +1392,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
 	blk->body = t.body;
 	blk->body_rx = j->rx + (t.body - j->rw);
+	blk->cent = cent;
+	rv_jit_chain(j, blk, &e);
 	unsigned idx = rv_jit_index(host);
 	blk->next = j->buckets[idx];
 	j->buckets[idx] = blk;
@@ -1436,6 +1531,11 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 	e.end = j->rw + 4096;
 	memset(e.hreg, -1, sizeof(e.hreg));
 	em_lookup_stub(&e, j);
+	j->stub_r12 = (size_t)(e.p - j->rw);
+	rex(&e, true, R12, RSI); /* mov rsi, r12; jmp stub */
+	b1(&e, 0x89), b1(&e, 0xc0 | ((R12 & 7) << 3) | RSI);
+	b1(&e, 0xe9);
+	b4(&e, (uint32_t)(int32_t)(j->rw - (e.p + 4)));
 	j->stub_end = j->used = ((size_t)(e.p - j->rw) + 15) & ~(size_t)15;
 	return j;
 }
