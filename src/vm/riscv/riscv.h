@@ -10,6 +10,7 @@
  *   csr.c     CSRs, SYSTEM instructions, wfi
  *   fpu.c     F and D on the host FPU
  *   jit.c     the x86-64 translator (--accel jit), which calls into the rest
+ *   jit_emit.h its x86-64 emitter; jit_arith.c the M operations it calls
  *
  * Deliberate simplifications: no PMP (pmp CSRs read 0, writes ignored), mstatus.MPRV is
  * ignored, ASIDLEN = 0, no Svpbmt/Svnapot (those PTE bits fault), and decoded code is
@@ -322,6 +323,18 @@ void rv_jit_free(struct rv_jit *j);
 void rv_jit_fence(struct vcpu *v);
 /* Like rv_exec(), through translated blocks. */
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget);
+/* jit_arith.c: M-extension operations the translator calls (a, b: rs1, rs2; the result) */
+uint64_t rv_jit_mulh(uint64_t a, uint64_t b);
+uint64_t rv_jit_mulhsu(uint64_t a, uint64_t b);
+uint64_t rv_jit_mulhu(uint64_t a, uint64_t b);
+uint64_t rv_jit_div(uint64_t a, uint64_t b);
+uint64_t rv_jit_divu(uint64_t a, uint64_t b);
+uint64_t rv_jit_rem(uint64_t a, uint64_t b);
+uint64_t rv_jit_remu(uint64_t a, uint64_t b);
+uint64_t rv_jit_divw(uint64_t a, uint64_t b);
+uint64_t rv_jit_divuw(uint64_t a, uint64_t b);
+uint64_t rv_jit_remw(uint64_t a, uint64_t b);
+uint64_t rv_jit_remuw(uint64_t a, uint64_t b);
 
 /* --- mmu.c ------------------------------------------------------------------------------ */
 void rv_tlb_flush(struct vcpu *v);

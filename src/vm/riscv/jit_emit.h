@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* The x86-64 emitter of the translator (jit.c only includes it): instruction encodings, the
+ * guest registers a block keeps in host registers, exits. */
+#ifndef BERTH_VM_RISCV_JIT_EMIT_H
+#define BERTH_VM_RISCV_JIT_EMIT_H
+
+#include "riscv.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* --- the emitter ------------------------------------------------------------------------ */
+
+enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R8 = 8, R12 = 12 };
+
+/* Guest registers a block keeps in host registers (JIT_HREGS at most, the ones it uses most):
+ * loaded where the block (or a chain into it) starts, written back to v->x at every exit and
+ * before every call (and reloaded after it, so helpers and traps see and change v->x as in
+ * the interpreter). None of them is a scratch register of the translation. */
+#define JIT_HREGS 5
+static const uint8_t jit_hregs[JIT_HREGS] = {RBP, 14, 15, 9, 10};
+#define TLBREG 11 /* &v->tlb[v->tlb_ctx] - TLBOFF, set where cached registers are loaded */
+
+struct em {
+	uint8_t *p, *end;
+	int8_t hreg[33];          /* guest register -> host register, or -1 */
+	uint8_t guest[JIT_HREGS]; /* the cached guest registers */
+	unsigned nc;              /* how many */
+	uint64_t dirty;           /* cached ones the block writes (bit per guest register) */
+	/* exits jump to one shared tail (write back, pop, return) at the block's end */
+	uint8_t *exits[512];
+	unsigned nexits;
+	bool tail;
+	/* exits to a same-page block not translated yet: patched when it is (rv_jit_chain) */
+	struct {
+		uintptr_t host;
+		uint8_t *at; /* the jmp's rel32 */
+	} sites[4];
+	unsigned nsites;
+};
+
+static void b1(struct em *e, unsigned x)
+{
+	if (e->p < e->end)
+		*e->p++ = (uint8_t)x;
+}
+
+static void b4(struct em *e, uint32_t x)
+{
+	for (unsigned i = 0; i < 4; i++)
+		b1(e, (x >> (8 * i)) & 0xff);
+}
+
+static void rex(struct em *e, bool w, unsigned reg, unsigned rm)
+{
+	unsigned r = 0x40 | (w ? 8 : 0) | ((reg >> 3) << 2) | (rm >> 3);
+	if (r != 0x40)
+		b1(e, r);
+}
+
+#define XOFF(r) ((uint32_t)(offsetof(struct vcpu, x) + 8 * (r)))
+#define PCOFF   ((uint32_t)offsetof(struct vcpu, pc))
+
+/* op reg, [base + disp32] (base neither rsp nor r12) */
+static void em_memb(struct em *e, bool w, unsigned op, unsigned reg, unsigned base, uint32_t disp)
+{
+	rex(e, w, reg, base);
+	b1(e, op);
+	b1(e, 0x80 | ((reg & 7) << 3) | (base & 7));
+	b4(e, disp);
+}
+
+/* op reg, [rbx + disp32] */
+static void em_mem(struct em *e, bool w, unsigned op, unsigned reg, uint32_t disp)
+{
+	em_memb(e, w, op, reg, RBX, disp);
+}
+
+/* op r/m, reg (register form) */
+static void em_rr(struct em *e, bool w, unsigned op, unsigned reg, unsigned rm)
+{
+	rex(e, w, reg, rm);
+	b1(e, op);
+	b1(e, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+}
+
+static void em_ldx(struct em *e, unsigned reg, unsigned xr)
+{
+	if (e->hreg[xr] >= 0)
+		em_rr(e, true, 0x89, (unsigned)e->hreg[xr], reg);
+	else
+		em_mem(e, true, 0x8b, reg, XOFF(xr));
+}
+
+static void em_stx(struct em *e, unsigned reg, unsigned xr)
+{
+	if (e->hreg[xr] >= 0)
+		em_rr(e, true, 0x89, reg, (unsigned)e->hreg[xr]);
+	else
+		em_mem(e, true, 0x89, reg, XOFF(xr));
+}
+
+/* the cached registers the block changed, to v->x */
+static void em_writeback(struct em *e)
+{
+	for (unsigned i = 0; i < e->nc; i++)
+		if (e->dirty & (1ULL << e->guest[i]))
+			em_mem(e, true, 0x89, (unsigned)e->hreg[e->guest[i]], XOFF(e->guest[i]));
+}
+
+#define CTXOFF ((uint32_t)offsetof(struct vcpu, tlb_ctx))
+
+/* all cached registers, from v->x, and TLBREG for the current translation context */
+static void em_reload(struct em *e)
+{
+	for (unsigned i = 0; i < e->nc; i++)
+		em_mem(e, true, 0x8b, (unsigned)e->hreg[e->guest[i]], XOFF(e->guest[i]));
+	em_mem(e, false, 0x8b, TLBREG, CTXOFF); /* mov r11d, [rbx + tlb_ctx] */
+	b1(e, 0x45), b1(e, 0x69), b1(e, 0xdb);  /* imul r11d, r11d, stride */
+	b4(e, (uint32_t)sizeof(((struct vcpu *)0)->tlb[0]));
+	em_rr(e, true, 0x01, RBX, TLBREG); /* add r11, rbx */
+}
+
+/* group-1 ALU op with imm32: digit 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp */
+static void em_alu_imm(struct em *e, bool w, unsigned digit, unsigned rm, int32_t imm)
+{
+	rex(e, w, 0, rm);
+	b1(e, 0x81);
+	b1(e, 0xc0 | (digit << 3) | (rm & 7));
+	b4(e, (uint32_t)imm);
+}
+
+/* shifts: digit 4 shl, 5 shr, 7 sar; by imm8, or by cl when imm < 0 */
+static void em_shift(struct em *e, bool w, unsigned digit, unsigned rm, int imm)
+{
+	rex(e, w, 0, rm);
+	b1(e, imm < 0 ? 0xd3 : 0xc1);
+	b1(e, 0xc0 | (digit << 3) | (rm & 7));
+	if (imm >= 0)
+		b1(e, (unsigned)imm);
+}
+
+static void em_movsxd_rax(struct em *e)
+{
+	b1(e, 0x48), b1(e, 0x63), b1(e, 0xc0);
+}
+
+/* mov reg, sign-extended imm32 */
+static void em_movi(struct em *e, unsigned reg, int32_t imm)
+{
+	rex(e, true, 0, reg);
+	b1(e, 0xc7);
+	b1(e, 0xc0 | (reg & 7));
+	b4(e, (uint32_t)imm);
+}
+
+static void em_movi64(struct em *e, unsigned reg, uint64_t imm)
+{
+	rex(e, true, 0, reg);
+	b1(e, 0xb8 + (reg & 7));
+	b4(e, (uint32_t)imm);
+	b4(e, (uint32_t)(imm >> 32));
+}
+
+/* lea reg, [r12 + disp32]: pc0 + disp */
+static void em_lea_pc(struct em *e, unsigned reg, int32_t disp)
+{
+	rex(e, true, reg, R12);
+	b1(e, 0x8d);
+	b1(e, 0x84 | ((reg & 7) << 3));
+	b1(e, 0x24);
+	b4(e, (uint32_t)disp);
+}
+
+static void em_set_pc(struct em *e, int32_t disp)
+{
+	em_lea_pc(e, RAX, disp);
+	em_mem(e, true, 0x89, RAX, PCOFF);
+}
+
+/* setcc al; movzx eax, al */
+static void em_setcc_rax(struct em *e, unsigned cc)
+{
+	b1(e, 0x0f), b1(e, 0x90 | cc), b1(e, 0xc0);
+	b1(e, 0x0f), b1(e, 0xb6), b1(e, 0xc0);
+}
+
+/* A call (the arguments already in place): cached registers are written back before and
+ * reloaded after it. */
+static void em_call(struct em *e, const void *fn)
+{
+	em_writeback(e);
+	em_movi64(e, RAX, (uint64_t)(uintptr_t)fn);
+	b1(e, 0xff), b1(e, 0xd0);
+	em_reload(e);
+}
+
+/* return r13 + `count` (the instructions retired) from the block */
+static uint8_t *em_jump(struct em *e, int cc);
+
+/* write back, restore the host registers, return eax */
+static void em_epilogue(struct em *e)
+{
+	em_writeback(e);
+	b1(e, 0x48), b1(e, 0x83), b1(e, 0xc4), b1(e, 0x08); /* add rsp, 8 */
+	b1(e, 0x41), b1(e, 0x5f);                           /* pop r15 */
+	b1(e, 0x41), b1(e, 0x5e);                           /* pop r14 */
+	b1(e, 0x5d);                                        /* pop rbp */
+	b1(e, 0x41), b1(e, 0x5d);                           /* pop r13 */
+	b1(e, 0x41), b1(e, 0x5c);                           /* pop r12 */
+	b1(e, 0x5b);                                        /* pop rbx */
+	b1(e, 0xc3);
+}
+
+static void em_exit(struct em *e, unsigned count)
+{
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 + count] */
+	b4(e, count);
+	if (e->tail && e->nexits < sizeof(e->exits) / sizeof(e->exits[0]))
+		e->exits[e->nexits++] = em_jump(e, -1); /* to the shared tail */
+	else
+		em_epilogue(e);
+}
+
+/* jcc rel32 (cc 0..15) or jmp rel32 (cc < 0), to be patched; returns the rel32's address */
+static uint8_t *em_jump(struct em *e, int cc)
+{
+	if (cc < 0) {
+		b1(e, 0xe9);
+	} else {
+		b1(e, 0x0f);
+		b1(e, 0x80 | (unsigned)cc);
+	}
+	uint8_t *at = e->p;
+	b4(e, 0);
+	return at;
+}
+
+static void em_patch(struct em *e, uint8_t *at)
+{
+	if (e->p >= e->end)
+		return;
+	int32_t rel = (int32_t)(e->p - (at + 4));
+	memcpy(at, &rel, 4);
+}
+
+/* x86 condition codes */
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_L = 12, CC_GE = 13 };
+
+#endif
