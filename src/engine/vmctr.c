@@ -21,7 +21,6 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -39,6 +38,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guest_keys.h"
+
 #ifndef BERTH_GUEST_CACHE_DIR
 #define BERTH_GUEST_CACHE_DIR "/var/cache/berth/guest"
 #endif
@@ -54,52 +55,35 @@ static const char *vmctr_cache(void)
 	return c && c[0] ? c : BERTH_GUEST_CACHE_DIR;
 }
 
-/* The newest regular file of dir named PREFIX…SUFFIX, or NULL. */
-static char *vmctr_newest(const char *dir, const char *prefix, const char *suffix)
+/* DIR/NAME when it is a non-empty regular file (links followed), else NULL. */
+static char *vmctr_cached(const char *dir, const char *name)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char *best = NULL;
-	struct timespec bt = {0};
+	char *path = xasprintf("%s/%s", dir, name);
+	struct stat st;
 
-	if (d == NULL)
-		return NULL;
-	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name), pl = strlen(prefix), sl = strlen(suffix);
-		struct stat st;
-		if (n <= pl + sl || strncmp(de->d_name, prefix, pl) != 0 ||
-		    strcmp(de->d_name + n - sl, suffix) != 0)
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode) ||
-		    st.st_size == 0)
-			continue;
-		if (best && (st.st_mtim.tv_sec < bt.tv_sec ||
-		             (st.st_mtim.tv_sec == bt.tv_sec && st.st_mtim.tv_nsec <= bt.tv_nsec)))
-			continue;
-		free(best);
-		best = xasprintf("%s/%s", dir, de->d_name);
-		bt = st.st_mtim;
-	}
-	closedir(d);
-	return best;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		return path;
+	free(path);
+	return NULL;
 }
 
-/* The guest kernel and the agent's initramfs, or one line saying how to build them. */
+/* The guest kernel and the agent's initramfs this tree's guest scripts build (their names
+ * carry the hash of their sources, guest_keys.h), or one line saying how to build them. */
 int vmctr_guest_files(char **kernel, char **initrd, berth_error_t *err)
 {
 	const char *cache = vmctr_cache();
 
-	*kernel = vmctr_newest(cache, "Image-", "");
-	*initrd = vmctr_newest(cache, "agent-", ".cpio.gz");
+	*kernel = vmctr_cached(cache, BERTH_GUEST_KERNEL);
+	*initrd = vmctr_cached(cache, BERTH_GUEST_AGENT);
 	if (*kernel && *initrd)
 		return 0;
 	free(*kernel);
 	free(*initrd);
 	*kernel = *initrd = NULL;
 	return berth_error(err, 0,
-	                   "--vm: no guest kernel and agent in `%s` (build them with "
+	                   "--vm: no guest kernel %s and agent %s in `%s` (build them with "
 	                   "guest/build-kernel.sh and guest/build-agent.sh)",
-	                   cache);
+	                   BERTH_GUEST_KERNEL, BERTH_GUEST_AGENT, cache);
 }
 
 /* -p [IP:]HOSTPORT:CTRPORT[/tcp|/udp] as slirp's hostfwd=PROTO:IP:HOSTPORT-:CTRPORT (into

@@ -13,12 +13,9 @@ setup_file() {
 	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
 	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
 	export KERNEL AGENT BUSYBOX_RV
-	# a guest cache of this file's own (links to the shared one's files): the engine boots
-	# the newest agent-* of its cache, and another tree's tests may build theirs meanwhile
-	if [ -n "$KERNEL" ] && [ -n "$AGENT" ] && [ -n "$BUSYBOX_RV" ]; then
-		mkdir "$BATS_FILE_TMPDIR/guest"
-		ln -s "$KERNEL" "$AGENT" "$BUSYBOX_RV" "$BATS_FILE_TMPDIR/guest/"
-		export BERTH_GUEST_CACHE=$BATS_FILE_TMPDIR/guest
+	# the guest scripts' cache (the engine boots its own tree's Image-KEY and agent-KEY there)
+	if [ -n "$KERNEL" ]; then
+		export BERTH_GUEST_CACHE=${KERNEL%/*}
 	fi
 }
 
@@ -337,6 +334,23 @@ wait_exited() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"guest/build-kernel.sh"* ]]
 	[[ "$stderr" == *"$BATS_TEST_TMPDIR/empty"* ]]
+	assert_nothing_left
+}
+
+@test "run --vm boots this tree's kernel and agent, not a newer one another tree built" {
+	mkdir "$BATS_TEST_TMPDIR/cache"
+	ln -s "$KERNEL" "$AGENT" "$BUSYBOX_RV" "$BATS_TEST_TMPDIR/cache/"
+	# another tree's (here: not bootable) kernel and agent, made after ours
+	head -c 4096 /dev/zero >"$BATS_TEST_TMPDIR/cache/Image-ffffffffffffffff"
+	head -c 4096 /dev/zero >"$BATS_TEST_TMPDIR/cache/agent-ffffffffffffffff.cpio.gz"
+	BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache run b run --vm --rm busybox echo own-guest
+	[ "$status" -eq 0 ]
+	[[ "$output" == *own-guest* ]]
+	# without ours, the error names the file it wants
+	rm "$BATS_TEST_TMPDIR/cache/${AGENT##*/}"
+	BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache run --separate-stderr b run --vm --rm busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"${AGENT##*/}"* ]]
 	assert_nothing_left
 }
 
