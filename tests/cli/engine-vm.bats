@@ -179,28 +179,8 @@ wait_exited() {
 	[ "$status" -eq 4 ]
 	[ "$output" = 3000 ]
 	# exec -it: a terminal in the guest, both ways, its exit status
-	run python3 - "$BERTH" "$ROOT" <<-'P'
-	import fcntl, os, pty, select, struct, sys, termios
-	berth, root = sys.argv[1], sys.argv[2]
-	pid, fd = pty.fork()
-	if pid == 0:
-	    os.execv(berth, [berth, "--root", root, "exec", "-it", "v2", "sh"])
-	fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
-	def until(text):
-	    out = b""
-	    while text not in out:
-	        r, _, _ = select.select([fd], [], [], 600)
-	        if not r:
-	            sys.exit("no %r, got %r" % (text, out))
-	        out += os.read(fd, 4096)
-	    return out
-	until(b"# ")
-	os.write(fd, b"tty; stty size; echo x-$A-$((2+3))\r")
-	print(until(b"x-1-5").decode(errors="replace"))
-	os.write(fd, b"exit 6\r")
-	_, st = os.waitpid(pid, 0)
-	print("status", os.waitstatus_to_exitcode(st))
-	P
+	run ptydrive --size 33 101 --expect "# " --send 'tty; stty size; echo x-$A-$((2+3))\r' \
+		--expect x-1-5 --send 'exit 6\r' -- "$BERTH" --root "$ROOT" exec -it v2 sh
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/"[0-9]* ]]
@@ -296,28 +276,8 @@ wait_exited() {
 }
 
 @test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
-	run python3 - "$BERTH" "$ROOT" <<-'P'
-	import fcntl, os, pty, select, struct, sys, termios
-	berth, root = sys.argv[1], sys.argv[2]
-	pid, fd = pty.fork()
-	if pid == 0:
-	    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 44, 120, 0, 0))
-	    os.execv(berth, [berth, "--root", root, "run", "--vm", "--rm", "-it", "busybox", "sh"])
-	def until(text):
-	    out = b""
-	    while text not in out:
-	        r, _, _ = select.select([fd], [], [], 600)
-	        if not r:
-	            sys.exit("no %r, got %r" % (text, out))
-	        out += os.read(fd, 4096)
-	    return out
-	until(b"# ")
-	os.write(fd, b"tty; stty size; echo hi-$((1+2))\r")
-	print(until(b"hi-3").decode(errors="replace"))
-	os.write(fd, b"exit 3\r")
-	_, st = os.waitpid(pid, 0)
-	print("status", os.waitstatus_to_exitcode(st))
-	P
+	run ptydrive --size 44 120 --expect "/ # " --send 'tty; stty size; echo hi-$((1+2))\r' \
+		--expect hi-3 --send 'exit 3\r' -- "$BERTH" --root "$ROOT" run --vm --rm -it busybox sh
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/0"* ]]
