@@ -307,6 +307,36 @@ pause_pid() {
 	[ -z "$(ls "$STORE/netns")" ] || false
 }
 
+@test "rootless: -p TCP is relayed by sockets (peer 10.0.2.100), 8 MiB up whole, two at once" {
+	local port _ out sum
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# a CGI that answers with the peer's address and the md5 of what was posted
+	ub run -d --name up -p "$port:80" busybox sh -c 'mkdir -p /w/cgi-bin &&
+		printf "%s\n" "#!/bin/sh" "echo Content-Type: text/plain" "echo" "echo \$REMOTE_ADDR" \
+			"head -c \$CONTENT_LENGTH | md5sum" > /w/cgi-bin/up && chmod 755 /w/cgi-bin/up &&
+		exec httpd -f -p 80 -h /w' >/dev/null
+	head -c 8388608 /dev/urandom >"$BATS_TEST_TMPDIR/up"
+	sum=$(md5sum <"$BATS_TEST_TMPDIR/up")
+	for _ in $(seq 100); do
+		out=$(curl -s --max-time 5 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up" || true)
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	echo "$out"
+	# the relay connects inside the container's namespace: the peer is its own address (httpd
+	# writes it [::ffff:10.0.2.100]; slirp's forwarding would show 10.0.2.2)
+	[[ "$(sed -n 1p <<<"$out")" == *[:[]10.0.2.100[]] ]] || false
+	[ "$(sed -n 2p <<<"$out")" = "$sum" ] || false
+	# two connections at once, each whole
+	curl -s --max-time 30 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up" >"$BATS_TEST_TMPDIR/a" &
+	curl -s --max-time 30 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up" >"$BATS_TEST_TMPDIR/b"
+	wait $!
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/a")" = "$sum" ] || false
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/b")" = "$sum" ] || false
+	ub rm -f up >/dev/null
+	run ! curl -s --max-time 5 "http://127.0.0.1:$port/"
+}
+
 @test "rootless: --network none, host and container:NAME; bridge and a privileged port refused" {
 	local a
 	run ub run --rm --network none busybox ip -o link
