@@ -429,6 +429,59 @@ pause_pid() {
 	[ -z "$(ls -A "$v")" ] || false
 }
 
+@test "rootless: run --vm (a riscv64 guest): --rm, a volume, -d, -p, logs, exec, stop, rm; nothing left" {
+	local k a bb port page= id _
+	k=$("${BERTH_TOP:?}/guest/build-kernel.sh") || k=
+	a=$("$BERTH_TOP/guest/build-agent.sh") || a=
+	bb=$("$BERTH_TOP/guest/fetch-busybox.sh") || bb=
+	if [ -z "$k" ] || [ -z "$a" ] || [ -z "$bb" ]; then
+		skip "guest kernel, agent or riscv64 busybox could not be built"
+	fi
+	# a guest cache of this test's own (links to the shared one's files, which any user reads)
+	mkdir -p "$RL_TOP/guest"
+	ln -sf "$k" "$a" "$bb" "$RL_TOP/guest/"
+	mkdir -p "$RL_HOME/vmvol"
+	chown "$RL_USER:$RL_USER" "$RL_HOME/vmvol"
+	run --separate-stderr as "$RL_USER" BERTH_GUEST_CACHE="$RL_TOP/guest" "$BERTH" \
+		run --vm --rm -v "$RL_HOME/vmvol:/data" busybox sh -c 'id -u; uname -m; touch /data/f'
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = riscv64 ]
+	# what the guest's root made on the volume is the user's
+	[ "$(stat -c %u "$RL_HOME/vmvol/f")" = "$RL_UID" ] || false
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	id=$(as "$RL_USER" BERTH_GUEST_CACHE="$RL_TOP/guest" "$BERTH" run --vm -d --name vm1 \
+		-p "127.0.0.1:$port:8080" busybox sh -c \
+		'mkdir /www; echo vm-page >/www/index.html; httpd -p 8080 -h /www; echo ready; while :; do sleep 1; done')
+	for _ in $(seq 1200); do
+		ub logs vm1 2>&1 | grep -q ready && break
+		sleep 0.25
+	done
+	[ "$(ub logs vm1)" = ready ] || false
+	# the console sockets are in the user's state directory (/run is root's)
+	[ -S "$RUNDIR/vm/${id:0:24}/ctl" ] || false
+	for _ in $(seq 60); do
+		page=$(curl -s -m 10 "http://127.0.0.1:$port/" || true)
+		[ -n "$page" ] && break
+		sleep 0.5
+	done
+	[ "$page" = vm-page ]
+	run ub exec vm1 sh -c 'echo in; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" = in ]
+	ub stop -t 1 vm1 >/dev/null
+	ub rm vm1 >/dev/null
+	[ ! -e "$RUNDIR/vm/${id:0:24}" ] || false
+	[ -z "$(ls "$STORE/containers")" ] || false
+	# nothing of the user's runs but its pause process
+	for _ in $(seq 100); do
+		[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] && break
+		sleep 0.05
+	done
+	[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] || false
+}
+
 @test "rootless: a user with no range in /etc/subuid is refused with one line, nothing made" {
 	local xdg=$RL_TOP/xdg-nr
 	mkdir -p "$xdg"
