@@ -133,8 +133,7 @@ static int idshift_entry(struct idshift_ctx *c, const char *src, const char *dst
 			return berth_error(c->err, errno, "mknod `%s`", dst);
 		break;
 	}
-	if (lchown(dst, idshift_keep_id(st.st_uid, c->uid), idshift_keep_id(st.st_gid, c->gid)) <
-	    0)
+	if (lchown(dst, idshift_keep_id(st.st_uid, c->uid), idshift_keep_id(st.st_gid, c->gid)) < 0)
 		return berth_error(c->err, errno, "chown `%s`", dst);
 	if (S_ISLNK(st.st_mode))
 		return 0;
@@ -169,8 +168,7 @@ static int idshift_tree(struct idshift_ctx *c, const char *src, const char *dst)
 	return r;
 }
 
-int idshift_copy(const char *src, const char *dst, uint32_t uid, uint32_t gid,
-                 berth_error_t *err)
+int idshift_copy(const char *src, const char *dst, uint32_t uid, uint32_t gid, berth_error_t *err)
 {
 	struct idshift_ctx c = {.uid = uid, .gid = gid, .err = err};
 	cleanup_free char *tmp = xasprintf("%s.tmp-%d", dst, (int)getpid());

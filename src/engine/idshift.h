@@ -10,6 +10,5 @@ uint32_t idshift_keep_id(uint32_t id, uint32_t own);
 
 /* Copy the tree src to dst (unless dst is there) with each owner shifted by idshift_keep_id
  * (uid by uid, gid by gid); made under dst.tmp-PID and renamed, removed on failure. */
-int idshift_copy(const char *src, const char *dst, uint32_t uid, uint32_t gid,
-                 berth_error_t *err);
+int idshift_copy(const char *src, const char *dst, uint32_t uid, uint32_t gid, berth_error_t *err);
 #endif
