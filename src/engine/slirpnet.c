@@ -551,6 +551,9 @@ int slirpnet_attach(const char *path, const struct fw_port *ports, size_t n, pid
 		s.netns = 5;
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		prctl(PR_SET_NAME, "berth-slirp", 0, 0, 0);
+		/* a relay's splice to a socket its peer has closed: EPIPE, not the end of the
+		 * process */
+		signal(SIGPIPE, SIG_IGN);
 		s.tap = 3;
 		fcntl(s.tap, F_SETFL, O_NONBLOCK);
 		why = sn_start(&s, ports, n, msg, sizeof(msg));

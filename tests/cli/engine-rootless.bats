@@ -344,7 +344,7 @@ pause_pid() {
 	ub run -d --name up -p "$port:80" busybox sh -c 'mkdir -p /w/cgi-bin &&
 		printf "%s\n" "#!/bin/sh" "echo Content-Type: text/plain" "echo" "echo \$REMOTE_ADDR" \
 			"head -c \$CONTENT_LENGTH | md5sum" > /w/cgi-bin/up && chmod 755 /w/cgi-bin/up &&
-		exec httpd -f -p 80 -h /w' >/dev/null
+		head -c 16777216 /dev/zero > /w/big && exec httpd -f -p 80 -h /w' >/dev/null
 	head -c 8388608 /dev/urandom >"$BATS_TEST_TMPDIR/up"
 	sum=$(md5sum <"$BATS_TEST_TMPDIR/up")
 	for _ in $(seq 100); do
@@ -363,6 +363,20 @@ pause_pid() {
 	wait $!
 	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/a")" = "$sum" ] || false
 	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/b")" = "$sum" ] || false
+	# a client that goes (a reset) while the server still sends ends that connection only: the
+	# relay's write gets EPIPE, and the port stays
+	for _ in 1 2 3; do
+		python3 - "$port" <<-'P'
+		import socket, struct, sys
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+		s.sendall(b"GET /big HTTP/1.0\r\n\r\n")
+		s.recv(1000)
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+		s.close()
+		P
+	done
+	out=$(curl -s --max-time 30 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up")
+	[ "$(sed -n 2p <<<"$out")" = "$sum" ] || false
 	ub rm -f up >/dev/null
 	run ! curl -s --max-time 5 "http://127.0.0.1:$port/"
 }
