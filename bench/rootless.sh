@@ -164,8 +164,11 @@ start_tput() { # ENGINE: a container that sleeps, published on a free port, its 
 }
 gbit() { # PORT: one run's received Gbit/s
 	for _ in $(seq 1 50); do
-		if iperf3 -c 127.0.0.1 -p "$1" -t "$T" -J >"$work/out.json" 2>/dev/null; then
-			jq -r '.end.sum_received.bits_per_second / 1e9' "$work/out.json"
+		# (iperf3 -J may end 0 with an error in its JSON)
+		if iperf3 -c 127.0.0.1 -p "$1" -t "$T" -J >"$work/out.json" 2>/dev/null &&
+			g=$(jq -r 'if .error then "" else .end.sum_received.bits_per_second / 1e9 end' \
+				"$work/out.json") && [ -n "$g" ]; then
+			echo "$g"
 			return 0
 		fi
 		sleep 0.2 # the server or the port is not up yet
