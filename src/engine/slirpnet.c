@@ -11,8 +11,9 @@
  * device: an ordinary user may make both in a namespace of its own, while /dev/net/tun may be
  * root's alone (it is 0600 on this host; slirp4netns and pasta would need it). Another child
  * (forked while the monitor has no thread) loads libslirp, listens on each published host port
- * (slirp_add_hostfwd), says "ok" or why not, and then moves frames between the packet socket and
- * slirp in one thread until the monitor ends it (proxy_stop) or dies (PR_SET_PDEATHSIG). slirp's
+ * (a TCP one itself, for the relay below; a UDP one with slirp_add_hostfwd), says "ok" or why
+ * not, and then moves frames between the packet socket and slirp in its main thread until the
+ * monitor ends it (proxy_stop) or dies (PR_SET_PDEATHSIG). slirp's
  * network is QEMU's: the gateway 10.0.2.2 is the host's loopback, DNS at 10.0.2.3 forwards to the
  * host's resolvers. */
 #include "slirpio.h"
