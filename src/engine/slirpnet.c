@@ -243,6 +243,9 @@ static void sn_send(struct slirpio *io, const void *frame, size_t len)
  * The container sees the connection come from 10.0.2.100 (its own address), not 10.0.2.2.
  * The process never forks after its first thread, so threads are safe here. */
 
+/* a relay's thread needs little stack: not the default 8 MiB each */
+#define SN_STACK (256 * 1024)
+
 struct sn_conn {
 	int netns;
 	uint16_t port;
@@ -303,10 +306,14 @@ static void *sn_conn_run(void *arg)
 		(void)setsockopt(c->host, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		up = (struct sn_dir){c->host, c->ctr};
 		down = (struct sn_dir){c->ctr, c->host};
-		if (pthread_create(&t, NULL, sn_splice, &down) == 0) {
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, SN_STACK);
+		if (pthread_create(&t, &a, sn_splice, &down) == 0) {
 			sn_splice(&up);
 			pthread_join(t, NULL);
 		}
+		pthread_attr_destroy(&a);
 	}
 	if (c->ctr >= 0)
 		close(c->ctr);
@@ -331,6 +338,7 @@ static void sn_accept(struct sn *s, size_t i)
 		    .netns = s->netns, .port = s->listen_ctr[i], .host = fd, .ctr = -1};
 		pthread_attr_init(&a);
 		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&a, SN_STACK);
 		if (pthread_create(&t, &a, sn_conn_run, c) != 0) {
 			close(fd);
 			free(c);
