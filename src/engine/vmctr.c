@@ -16,6 +16,7 @@
 #include "firewall.h"
 #include "regref.h"
 #include "terminal.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <netinet/in.h>
@@ -225,9 +226,23 @@ bool vmctr_is(json_t *rec)
 	return json_is_object(json_object_get(rec, "vm"));
 }
 
+/* where the sockets of VMs' consoles are: /run/berth-vm, or for an ordinary user vm/ in its
+ * state directory ($XDG_RUNTIME_DIR/berth/vm: /run is root's) */
+static char *vmctr_run_base(void)
+{
+	cleanup_free char *run = NULL;
+
+	if (!rootless_active())
+		return xstrdup(VMCTR_RUN_DIR);
+	run = rootless_run_dir();
+	return xasprintf("%s/vm", run);
+}
+
 static char *vmctr_run_dir(const char *id)
 {
-	return xasprintf(VMCTR_RUN_DIR "/%.24s", id);
+	cleanup_free char *base = vmctr_run_base();
+
+	return xasprintf("%s/%.24s", base, id);
 }
 
 static void vmctr_rec(FILE *f, char kind, const char *v)
@@ -399,7 +414,7 @@ int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, 
 	cleanup_free char *vmdir = xasprintf("%s/vm", dir);
 	cleanup_free char *errlog = xasprintf("%s/vm.err", dir);
 	cleanup_free char *status = xasprintf("%s/vm/status", dir);
-	cleanup_free char *run = vmctr_run_dir(id);
+	cleanup_free char *run = vmctr_run_dir(id), *base = vmctr_run_base();
 	cleanup_free char *kernel = NULL, *initrd = NULL;
 	char **argv = NULL;
 	size_t argc = 0;
@@ -419,7 +434,7 @@ int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, 
 		util_rm_rf(run, &e2); /* what a monitor killed with -9 left */
 		berth_error_release(&e2);
 	}
-	if ((mkdir(VMCTR_RUN_DIR, 0700) < 0 && errno != EEXIST) || mkdir(run, 0700) < 0 ||
+	if ((mkdir(base, 0700) < 0 && errno != EEXIST) || mkdir(run, 0700) < 0 ||
 	    (mkdir(vmdir, 0700) < 0 && errno != EEXIST)) {
 		berth_error(err, errno, "mkdir `%s`", run);
 		goto out;
