@@ -49,7 +49,9 @@ cpu_run() {
 	case " $parts " in *" prog "*) append="$append -- \"$prog\"" ;; esac
 	bench_vm_cmd "$1" "$cpus" "$append"
 	start=$EPOCHREALTIME
+	: >"$work/vm.out"
 	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$work/vm.out"
 		line=${line%$'\r'}
 		case $line in
 		*BERTH-GUEST-READY*) [ "$ready" != - ] || ready=$(bench_since "$start") ;;
@@ -67,12 +69,13 @@ cpu_run() {
 	[ -z "$se" ] || sha=$(bench_since "$ss" "$se")
 	case " $parts " in *" prog "*) ;; *) return 0 ;; esac
 	if [ -z "$result" ]; then
-		echo "vm-cpu.sh: $1 ${accel}: the guest's program did not finish" >&2
+		echo "vm-cpu.sh: $1 ${accel} -smp $cpus: the guest's program did not finish; its last lines:" >&2
+		tail -5 "$work/vm.out" >&2
 		gz=- sha=-
 	elif [ ! -s "$work/result" ]; then
 		echo "$result" >"$work/result"
 	elif [ "$result" != "$(cat "$work/result")" ]; then
-		echo "vm-cpu.sh: $1 ${accel}: the guest computed \"$result\", another VMM \"$(cat "$work/result")\"" >&2
+		echo "vm-cpu.sh: $1 ${accel} -smp $cpus: the guest computed \"$result\", another VMM \"$(cat "$work/result")\"" >&2
 		gz=- sha=-
 	fi
 }
