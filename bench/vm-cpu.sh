@@ -34,12 +34,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # The guest's command: the file (whole copies of /bin/busybox, cut at FILE_MIB MiB), then
-# gzip -9 and sha256sum of it between markers, and what they made (to compare VMMs).
+# gzip -9 and sha256sum of it between markers, and what they made (to compare VMMs); then a
+# second for the console to drain (with 2 harts, the end of the last line was lost at power-off).
 prog="f=/tmp/f; n=\$(( ($file_mib << 20) / \$(wc -c </bin/busybox) + 1 )); i=0; \
 while [ \$i -lt \$n ]; do cat /bin/busybox; i=\$((i + 1)); done | head -c $((file_mib << 20)) >\$f; \
 echo CPU-MARK gzip-start; gzip -9 -c \$f >\$f.gz; echo CPU-MARK gzip-end; \
 echo CPU-MARK sha-start; s=\$(sha256sum \$f); echo CPU-MARK sha-end; \
-echo CPU-RESULT \${s%% *} \$(wc -c <\$f.gz)"
+echo CPU-RESULT \${s%% *} \$(wc -c <\$f.gz); sleep 1"
 
 # cpu_run VMM: one boot with $cpus harts; sets ready, int, mem, gz, sha, total (seconds; -
 # when missing) and checks the guest's result against the first one seen
@@ -68,8 +69,8 @@ cpu_run() {
 	[ -z "$ge" ] || gz=$(bench_since "$gs" "$ge")
 	[ -z "$se" ] || sha=$(bench_since "$ss" "$se")
 	case " $parts " in *" prog "*) ;; *) return 0 ;; esac
-	if [ -z "$result" ]; then
-		echo "vm-cpu.sh: $1 ${accel} -smp $cpus: the guest's program did not finish; its last lines:" >&2
+	if ! [[ $result =~ ^[0-9a-f]{64}\ [0-9]+$ ]]; then
+		echo "vm-cpu.sh: $1 ${accel} -smp $cpus: the guest's program did not finish (or its result line came garbled: \"$result\"); its last lines:" >&2
 		tail -5 "$work/vm.out" >&2
 		gz=- sha=-
 	elif [ ! -s "$work/result" ]; then
