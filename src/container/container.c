@@ -171,7 +171,7 @@ static int container_cgroup_rootless(struct container_build *b, berth_error_t *e
 	return 0;
 }
 
-/* The container's cgroup made and its limits set, while stage 1 makes the namespaces: no
+/* The container's cgroup made and its limits set, while the init makes its namespaces: no
  * process is in it yet. */
 static int container_cgroup_prepare(struct container_build *b, berth_error_t *err)
 {
@@ -400,7 +400,8 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 }
 
 /* Send to the init; when it has died, the error it sent before it did (it may fail while the
- * runtime waits for the kernel in container_cgroup_join) rather than the send's EPIPE. */
+ * runtime makes its cgroup or waits for the kernel in container_cgroup_join) rather than the
+ * send's EPIPE or ECONNRESET. */
 static int container_send(int sync, enum sync_type type, const char *payload, berth_error_t *err)
 {
 	struct sync_msg m = {0};
@@ -408,7 +409,9 @@ static int container_send(int sync, enum sync_type type, const char *payload, be
 
 	if (sync_send(sync, type, 0, payload, err) == 0)
 		return 0;
-	if ((*err)->status == EPIPE && sync_recv(sync, &m, &e) == 0 && m.type == SYNC_ERROR) {
+	/* EPIPE; ECONNRESET when it died with our message unread */
+	if (((*err)->status == EPIPE || (*err)->status == ECONNRESET) &&
+	    sync_recv(sync, &m, &e) == 0 && m.type == SYNC_ERROR) {
 		berth_error_release(err);
 		berth_error(err, 0, "%s", m.payload);
 		(*err)->status = (int)m.value;
@@ -418,13 +421,19 @@ static int container_send(int sync, enum sync_type type, const char *payload, be
 	return -1;
 }
 
-/* The init exists (b->init): into its cgroup, its pid saved, and SYNC_GO for it to go on
- * with what needs the cgroup, with the state for createContainer hooks and a seccomp
- * listener. */
+/* The init exists (b->init) and makes its namespaces and mounts meanwhile: its cgroup made
+ * (SYNC_CGROUP: it may bind the directories now), the init put in it, its pid saved, and
+ * SYNC_GO for it to go on with what needs the cgroup, with the state for createContainer
+ * hooks and a seccomp listener. */
 static int container_init_born(struct container_build *b, int sync, berth_error_t *err)
 {
 	cleanup_free char *js = NULL;
 
+	if (container_cgroup_prepare(b, err) < 0)
+		return -1;
+	timing_mark("cgroup-made");
+	if (container_send(sync, SYNC_CGROUP, NULL, err) < 0)
+		return -1;
 	if (container_cgroup_join(b, err) < 0)
 		return -1;
 	timing_mark("cgroup");
@@ -672,10 +681,6 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	if (b.config->linux_.has_seccomp && seccomp_build_for(b.config, o->root, &scmp, err) < 0)
 		goto fail;
 	timing_mark("seccomp");
-	/* made before the fork: the init binds its directories while it is being put in it */
-	if (container_cgroup_prepare(&b, err) < 0)
-		goto fail;
-	timing_mark("cgroup-made");
 
 	a.config = b.config;
 	a.scmp = scmp;

@@ -88,9 +88,24 @@ static int init_new_ns_flags(const struct config *c, bool *new_user)
 struct init_go {
 	int sync_fd;
 	bool new_cgroupns;
-	bool done;
+	bool made;        /* SYNC_CGROUP received */
+	bool done;        /* SYNC_GO received */
 	char *state_json; /* the GO's payload: the state document for hooks and a listener */
 };
+
+/* SYNC_CGROUP: the cgroup's directories exist, a bind of them can be made */
+static int init_wait_made(struct init_go *g, berth_error_t *err)
+{
+	struct sync_msg m;
+
+	if (g->made)
+		return 0;
+	if (sync_expect(g->sync_fd, SYNC_CGROUP, &m, err) < 0)
+		return -1;
+	free(m.payload);
+	g->made = true;
+	return 0;
+}
 
 static int init_wait_cgroup(void *arg, berth_error_t *err)
 {
@@ -99,7 +114,7 @@ static int init_wait_cgroup(void *arg, berth_error_t *err)
 
 	if (g->done)
 		return 0;
-	if (sync_expect(g->sync_fd, SYNC_GO, &m, err) < 0)
+	if (init_wait_made(g, err) < 0 || sync_expect(g->sync_fd, SYNC_GO, &m, err) < 0)
 		return -1;
 	g->done = true;
 	g->state_json = m.payload;
@@ -110,11 +125,12 @@ static int init_wait_cgroup(void *arg, berth_error_t *err)
 }
 
 /* Before a cgroup mount: a fresh one (in a new cgroup namespace) shows the namespace's root,
- * which must be the container's cgroup; a bind of the container's cgroup needs no wait. */
+ * which must be the container's cgroup; a bind of the container's cgroup needs only its
+ * directories. */
 static int init_before_cgroup_mount(void *arg, berth_error_t *err)
 {
 	struct init_go *g = arg;
-	return g->new_cgroupns ? init_wait_cgroup(g, err) : 0;
+	return g->new_cgroupns ? init_wait_cgroup(g, err) : init_wait_made(g, err);
 }
 
 static int init_time_offsets(const struct config *c, berth_error_t *err)

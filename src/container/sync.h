@@ -19,6 +19,7 @@ enum sync_type {
 	               * only when there are such hooks) */
 	SYNC_READY,   /* init -> runtime: ready to run the user process */
 	SYNC_ERROR,   /* init -> runtime: payload is the error message */
+	SYNC_CGROUP,  /* runtime -> init: the cgroup's directories exist (before SYNC_GO) */
 };
 
 struct sync_msg {
