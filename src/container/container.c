@@ -451,14 +451,39 @@ static int container_init_born(struct container_build *b, int sync, berth_error_
 }
 
 /* The runtime's side of the conversation with the container's init. */
+/* The init is ready (create) or has exec'd (run): the state says so, --pid-file is
+ * written. */
+static int container_ready(struct container_build *b, const char *pid_file, berth_error_t *err)
+{
+	b->state.creating = false;
+	if (state_save(b->root, &b->state, err) < 0)
+		return -1;
+	if (pid_file) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d", (int)b->init);
+		if (util_write_file_atomic(pid_file, buf, strlen(buf), 0644, err) < 0)
+			return berth_error_prefix(err, "--pid-file");
+	}
+	timing_mark("ready-saved");
+	return 0;
+}
+
+/* start_now (`run`): the init does not stop at SYNC_READY but goes on to exec its program
+ * once it has SYNC_GO; the end of its side of the socket (closed by the exec) ends the
+ * conversation. */
 static int container_converse(struct container_build *b, int sync, const char *pid_file,
-                              berth_error_t *err)
+                              bool start_now, berth_error_t *err)
 {
 	struct config *c = b->config;
 	struct sync_msg m;
 
 	for (;;) {
 		if (sync_recv(sync, &m, err) < 0) {
+			if (start_now && (*err)->status == EPIPE && b->init > 0 && b->stage1 <= 0) {
+				berth_error_release(err);
+				timing_mark("released");
+				return container_ready(b, pid_file, err);
+			}
 			berth_error_release(err);
 			return berth_error(err, 0, "the container's init exited during create");
 		}
@@ -506,17 +531,11 @@ static int container_converse(struct container_build *b, int sync, const char *p
 				return berth_error(
 				    err, EPROTO,
 				    "sync: the init was ready before its pid was known");
-			b->state.creating = false;
-			if (state_save(b->root, &b->state, err) < 0)
+			if (start_now)
+				return berth_error(err, EPROTO, "sync: unexpected message %d",
+				                   m.type);
+			if (container_ready(b, pid_file, err) < 0)
 				return -1;
-			if (pid_file) {
-				char buf[32];
-				snprintf(buf, sizeof(buf), "%d", (int)b->init);
-				if (util_write_file_atomic(pid_file, buf, strlen(buf), 0644, err) <
-				    0)
-					return berth_error_prefix(err, "--pid-file");
-			}
-			timing_mark("ready-saved");
 			return container_send(sync, SYNC_ACK, NULL, err);
 		default:
 			free(m.payload);
@@ -525,29 +544,13 @@ static int container_converse(struct container_build *b, int sync, const char *p
 	}
 }
 
-/* `run` (start_now): the ACK to SYNC_READY started the init; wait for its exec (which closes
- * its end of the sync socket) or the error it sends instead, then run the poststart hooks as
- * `start` does. */
-static int container_wait_exec(struct container_build *b, int sync, berth_error_t *err)
+/* `run` (start_now): the init has exec'd its program; the poststart hooks, as `start` runs
+ * them. */
+static void container_poststart(struct container_build *b)
 {
 	const struct config *c = b->config;
-	struct sync_msg m;
 	berth_error_t e = NULL;
-	int r;
 
-	if (sync_recv(sync, &m, &e) == 0) {
-		r = m.type == SYNC_ERROR
-		        ? berth_error(err, 0, "%s", m.payload)
-		        : berth_error(err, EPROTO, "sync: unexpected message %d", m.type);
-		free(m.payload);
-		return r;
-	}
-	if (e->status != EPIPE) {
-		*err = e;
-		return -1;
-	}
-	berth_error_release(&e);
-	timing_mark("released");
 	if (c->has_hooks && c->hooks.n_poststart > 0) {
 		cleanup_free char *js = container_state_json_text(b->root, &b->state, "running");
 		if (hooks_run(c->hooks.poststart, c->hooks.n_poststart, "poststart", js, &e) < 0) {
@@ -555,7 +558,6 @@ static int container_wait_exec(struct container_build *b, int sync, berth_error_
 			berth_error_release(&e);
 		}
 	}
-	return 0;
 }
 
 static char **container_listen_env(int *preserve)
@@ -741,10 +743,10 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	timing_mark("fork");
 	if (direct && container_init_born(&b, sync[0], err) < 0)
 		goto fail;
-	if (container_converse(&b, sync[0], o->pid_file, err) < 0)
+	if (container_converse(&b, sync[0], o->pid_file, o->start_now, err) < 0)
 		goto fail;
-	if (o->start_now && container_wait_exec(&b, sync[0], err) < 0)
-		goto fail;
+	if (o->start_now)
+		container_poststart(&b);
 	if (master) {
 		*master = -1;
 		if (console_peer >= 0) {

@@ -368,17 +368,17 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	}
 
 	timing_mark("init-ready");
-	if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, &err) < 0)
-		_exit(1);
-	if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
-		_exit(1);
-	free(m.payload);
 	if (a->fifo_fd < 0) {
-		/* `run` without exec.fifo: that ACK was the start; the sync socket (closed by
-		 * the exec) takes an error */
+		/* `run` without exec.fifo: on to the exec, whose closing of the sync socket tells
+		 * the runtime, which takes an error on it instead */
 		close(fds);
 		fifo = a->sync_fd;
 	} else {
+		if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, &err) < 0)
+			_exit(1);
+		if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
+			_exit(1);
+		free(m.payload);
 		close(a->sync_fd);
 		fifo = init_wait_start(fds, a->fifo_fd);
 		if (fifo < 0) {

@@ -21,8 +21,8 @@ struct init_args {
 	const char *cgroup_path; /* for the cgroup mount */
 	bool no_pivot;
 	int sync_fd;    /* SOCK_SEQPACKET to the runtime */
-	int fifo_fd;    /* O_PATH of exec.fifo; -1: started by the runtime's SYNC_ACK to
-	                 * SYNC_READY (`run`), errors after it reported on sync_fd */
+	int fifo_fd;    /* O_PATH of exec.fifo; -1 (`run`): no SYNC_READY, the init goes on to
+	                 * exec once it has SYNC_GO, errors reported on sync_fd */
 	int console_fd; /* connected console socket, or -1 */
 	int preserve_fds;
 	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
