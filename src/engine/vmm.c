@@ -199,8 +199,8 @@ int vmm_resolve(struct engine *e, const char *ref, char **id, berth_error_t *err
 	return r;
 }
 
-int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, char **id,
-               berth_error_t *err)
+int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, json_t *extra,
+               char **id, berth_error_t *err)
 {
 	uint8_t rnd[VMM_ID_BYTES];
 	char hex[2 * VMM_ID_BYTES + 1], dflt[16];
@@ -249,6 +249,8 @@ int vmm_create(struct engine *e, const char *name, char *const *args, size_t nar
 	now = util_now_rfc3339();
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "id", hex, "name", name, "created", now,
 	                "cwd", cwd, "args", a, "status", "created");
+	if (extra != NULL)
+		json_object_update(rec, extra);
 	r = vmm_save(e, hex, rec, err);
 	json_decref(rec);
 	engine_unlock(e);

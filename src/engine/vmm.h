@@ -26,10 +26,11 @@
 struct vm_config;
 
 /* A new VM record (status created) named `name` (NULL: vm-ID6) with the `vm run` options
- * args[0..nargs) (the VM is started with them, from the current directory). *id: its id
- * (malloc'd). A name in use or not valid: -1 with *err. */
-int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, char **id,
-               berth_error_t *err);
+ * args[0..nargs) (the VM is started with them, from the current directory), and extra's
+ * members when extra is not NULL (saved with it: one write). *id: its id (malloc'd). A name
+ * in use or not valid: -1 with *err. */
+int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, json_t *extra,
+               char **id, berth_error_t *err);
 /* Start a created or exited VM: returns once the guest's harts run (0), or -1 with the VM
  * process's own error in *err. */
 int vmm_start(struct engine *e, const char *ref, berth_error_t *err);

@@ -158,7 +158,7 @@ int vmm_restore(struct engine *e, const char *dir, const char *name, bool copy_d
 {
 	cleanup_free char *abs = realpath(dir, NULL), *ramp = NULL;
 	cleanup_free uint8_t *body = NULL;
-	json_t *meta = NULL, *args, *rec;
+	json_t *meta = NULL, *args, *extra;
 	const char *cwd;
 	char **argv;
 	size_t blen, nargs;
@@ -186,18 +186,15 @@ int vmm_restore(struct engine *e, const char *dir, const char *name, bool copy_d
 	argv = xmalloc0((nargs + 1) * sizeof(char *));
 	for (size_t i = 0; i < nargs; i++)
 		argv[i] = (char *)(json_string_value(json_array_get(args, i)) ?: "");
-	r = vmm_create(e, name, argv, nargs, id, err);
+	/* the record says where the VM process finds the snapshot: one write */
+	extra = json_pack("{s:s, s:b}", "restore", abs, "copy_disks", copy_disks);
+	r = vmm_create(e, name, argv, nargs, extra, id, err);
+	json_decref(extra);
 	free(argv);
 	json_decref(meta);
 	if (r < 0)
 		return -1;
-	if (vmm_load(e, *id, &rec, err) < 0)
-		goto fail;
-	json_object_set_new(rec, "restore", json_string(abs));
-	json_object_set_new(rec, "copy_disks", json_boolean(copy_disks));
-	r = vmm_save(e, *id, rec, err);
-	json_decref(rec);
-	if (r < 0 || vmm_start(e, *id, err) < 0)
+	if (vmm_start(e, *id, err) < 0)
 		goto fail;
 	return 0;
 fail : {
