@@ -308,6 +308,11 @@ int vmm_inspect(struct engine *e, const char *ref, json_t **out, berth_error_t *
 
 int vmm_start(struct engine *e, const char *ref, berth_error_t *err)
 {
+	return vmm_start_with(e, ref, -1, err);
+}
+
+int vmm_start_with(struct engine *e, const char *ref, int in_fd, berth_error_t *err)
+{
 	cleanup_free char *id = NULL, *logp = NULL, *self = NULL;
 	cleanup_close int logfd = -1;
 	json_t *rec, *args;
@@ -366,7 +371,8 @@ int vmm_start(struct engine *e, const char *ref, berth_error_t *err)
 		if (fork() != 0)
 			_exit(0);
 		null = open("/dev/null", O_RDWR);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(logfd, 2) < 0)
+		if (null < 0 || dup2(in_fd >= 0 ? in_fd : null, 0) < 0 || dup2(p[1], 1) < 0 ||
+		    dup2(logfd, 2) < 0)
 			_exit(125);
 		signal(SIGHUP, SIG_IGN);
 		execv(self, argv);

@@ -160,6 +160,42 @@ first_uptime() { b vm logs "$1" | grep '^COUNT ' | head -1 | cut -d' ' -f3; }
 	[ "$(first_count r3)" -eq $((n + 1)) ]
 }
 
+# anon_kib PID: the Rss (KiB) of the VM process's private anonymous memory (nameless
+# mappings and the heap), less guest RAM (the 256 MiB mapping)
+anon_kib() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF < 6 || $6 == "[heap]") }
+		/^Size:/ { ram = ($2 == 262144) }
+		/^Rss:/ { if (anon && !ram) n += $2 }
+		END { print n + 0 }' "/proc/$1/smaps"
+}
+
+@test "vm snapshot: the VM process keeps no copy of the images; a restore hands it the checked state" {
+	start_counter c1
+	wait_log c1 "COUNT 2 "
+	pid=$(b vm inspect c1 | jq -r .pid)
+	# the kernel and initrd are read into guest RAM at boot, not kept beside it
+	kib=$(anon_kib "$pid")
+	echo "booted: $kib KiB anonymous beyond guest RAM, the images $(($(stat -c %s "$KERNEL") / 1024)) + $(($(stat -c %s "$INITRD") / 1024)) KiB"
+	[ "$kib" -lt $(($(stat -c %s "$KERNEL") / 1024)) ]
+	run b vm snapshot --stop c1 "$TMP/snap"
+	[ "$status" -eq 0 ]
+	wait_exited c1
+	n=$(last_count c1)
+	b vm rm c1
+	run b vm restore --name c2 "$TMP/snap"
+	[ "$status" -eq 0 ]
+	pid=$(b vm inspect c2 | jq -r .pid)
+	wait_log c2 "COUNT $((n + 1)) "
+	kib=$(anon_kib "$pid")
+	echo "restored: $kib KiB"
+	[ "$kib" -lt $(($(stat -c %s "$KERNEL") / 1024)) ]
+	# the records vm restore checked came on stdin: the VM process did not check the
+	# state's SHA-256 again (libcrypto, which does, is not loaded), and stdin is let go
+	run grep -c libcrypto "/proc/$pid/maps"
+	[ "$output" = 0 ]
+	[ "$(readlink "/proc/$pid/fd/0")" = /dev/null ]
+}
+
 @test "vm snapshot: a flipped byte in state, a truncated ram, a changed disk are refused" {
 	start_counter c1
 	wait_log c1 "COUNT 2 "
