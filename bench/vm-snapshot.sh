@@ -161,6 +161,7 @@ qemu_once() { # mem
 echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians; the guest touched $touch_mib MiB"
+echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (restore times on a loaded host are mostly waiting for a CPU)"
 printf '\n%-40s %10s %10s %10s\n' "" "berth" "qemu" "qemu/berth"
 for mem in ${MEMS:-256M 1G}; do
 	case $mem in *G) mem_kb=$((${mem%G} * 1024 * 1024)) ;; *M) mem_kb=$((${mem%M} * 1024)) ;; esac
