@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # System containers (issue 22): a distribution's init as pid 1. The test image is Debian 12
 # minbase with systemd-sysv made by mmdebstrap (tests/cli/system-image.sh, cached between
-# runs) and imported with `image import --change`; the busybox-init image is the built-in
+# runs) and imported with `image import --change` (its sysvinit-core and openrc variants in
+# their tests); the busybox-init image is the built-in
 # busybox with an /etc/inittab. One store for the file (an import of the Debian tarball
 # takes seconds), its containers removed after each test.
 load helpers
@@ -211,6 +212,39 @@ busybox_init_image() {
 	b rm sv
 	assert_ctr_gone "$id"
 	b rmi sysv
+}
+
+@test "OpenRC (on sysvinit's init) boots to its default runlevel; stop shuts it down through OpenRC" {
+	local id i tar
+	tar=$("$BATS_TEST_DIRNAME/system-image.sh" openrc) || tar=
+	[ -s "$tar" ] || skip "no Debian 12 OpenRC image (system-image.sh openrc)"
+	b image import --change 'CMD ["/sbin/init"]' "$tar" orc >/dev/null
+	id=$(b run -d --name or orc)
+	# inittab's `rc 2` is `openrc default`: its runlevel, and a service of it started
+	for i in $(seq 300); do
+		[ "$(b exec or rc-status --runlevel 2>/dev/null)" = default ] && break
+		sleep 0.1
+	done
+	[ "$(b exec or rc-status --runlevel)" = default ] || false
+	for i in $(seq 300); do
+		b exec or rc-service rc.local status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	b exec or rc-service rc.local status
+	[ "$(b exec or runlevel)" = "N 2" ] || false
+	[ "$(b exec or cat /proc/1/comm)" = init ] || false
+	run -0 b inspect or
+	jqe '.stop_signal == "SIGINT" and .system == "init"' <<<"$output"
+	# Ctrl-Alt-Del: shutdown -r, runlevel 6 (`openrc reboot`), reboot(2) ends the init by
+	# SIGHUP (129), before stop's timeout would kill it (137)
+	b stop -t 60 or
+	run b logs or
+	[[ "$output" == *"Will now restart"* ]] || false
+	run -0 b inspect or
+	jqe '.exit_code == 129' <<<"$output"
+	b rm or
+	assert_ctr_gone "$id"
+	b rmi orc
 }
 
 @test "an init that exits at once, or none: one line with its status and last output, nothing left" {

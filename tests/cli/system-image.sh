@@ -4,7 +4,8 @@
 # $BERTH_TEST_IMAGES (default /var/cache/berth/test-images), keyed by what it is made of
 # (suite, variant, package list, mmdebstrap's version): made again only when that changes.
 #   tests/cli/system-image.sh [INIT]   prints the tarball's path (exit 1 when it cannot be made)
-# INIT is the package of the init: systemd-sysv (the default) or sysvinit-core.
+# INIT is the init: systemd-sysv (the default), sysvinit-core, or openrc (OpenRC on
+# sysvinit's init: sysvinit-core and openrc).
 set -eu
 suite=bookworm
 variant=minbase
@@ -12,7 +13,8 @@ packages=${1:-systemd-sysv}
 case $packages in
 systemd-sysv) name=systemd ;;
 sysvinit-core) name=sysvinit ;;
-*) echo "system-image.sh: expected systemd-sysv or sysvinit-core, got $packages" >&2; exit 1 ;;
+openrc) name=openrc packages=sysvinit-core,openrc ;;
+*) echo "system-image.sh: expected systemd-sysv, sysvinit-core or openrc, got $packages" >&2; exit 1 ;;
 esac
 cache=${BERTH_TEST_IMAGES:-/var/cache/berth/test-images}
 command -v mmdebstrap >/dev/null || {
