@@ -37,7 +37,7 @@
  * same set-up, writes 0 to /cfg/status and execs the command (the image's init: busybox init
  * and sysvinit refuse to run but as pid 1) chrooted into /root, stdout and stderr the ports.
  * The system ends when its init powers the machine off (status 0). pid 1 cannot end, so a
- * command that cannot be run is said, its status written, and the machine powered off.  *
+ * command that cannot be run is said, its status written, and the machine powered off.
  * Everything it cannot do is said on the command's stderr port, "berth-agent: ...". */
 #define _GNU_SOURCE
 #include <dirent.h>
