@@ -56,8 +56,8 @@ riscv64_image() {
 	b build -q --platform linux/riscv64 -t "$name" "$ctx" >/dev/null
 }
 
-@test "run --vm of a system image boots its busybox init as pid 1 of the guest; stop powers it off" {
-	local id pid
+@test "run --vm of a system image boots its busybox init as pid 1 of the guest; stop powers it off, a reboot ends it" {
+	local id pid i
 	riscv64_image bbsys 'COPY inittab /etc/inittab' 'CMD ["/sbin/init"]'
 	id=$(b run --vm -d --name vs bbsys)
 	wait_log vs "sysinit done"
@@ -82,6 +82,21 @@ riscv64_image() {
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 	[ ! -e "/run/berth-vm/${id:0:24}" ] || false
 	[ ! -e "/proc/$pid" ] || false
+	# a reboot inside (busybox's: SIGTERM to init) ends the machine too, with the VM's
+	# status of a reboot under --no-reboot, 2
+	b run --vm -d --name vr bbsys >/dev/null
+	wait_log vr "sysinit done"
+	b exec vr reboot
+	for i in $(seq 1200); do
+		b ps -a | grep " vr\$" | grep -q Exited && break
+		sleep 0.25
+	done
+	run -0 b logs vr
+	[[ "$output" == *"busybox-init: shutting down"* ]] || false
+	[[ "$output" == *"Requesting system reboot"* ]] || false
+	run -0 b inspect vr
+	jqe '.exit_code == 2' <<<"$output"
+	b rm vr
 }
 
 @test "run --vm of a system whose init ends: the guest kernel's panic ends the machine, status 2" {
