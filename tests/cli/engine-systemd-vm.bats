@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # System VMs (issue 22): the image's own init booted as pid 1 of a `berth run --vm` guest
 # (guest/agent.c's `s` record), as a system container boots it. The image is the built-in
-# busybox's riscv64 variant with an /etc/inittab (berth build --platform linux/riscv64); the
-# guest kernel has no cgroups, so systemd is refused with --vm.
+# busybox's riscv64 variant with an /etc/inittab (berth build --platform linux/riscv64), which
+# boots as a system container too (through binfmt_misc); the guest kernel has no cgroups, so
+# systemd is refused with --vm.
 load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
@@ -97,6 +98,28 @@ riscv64_image() {
 	run -0 b inspect vr
 	jqe '.exit_code == 2' <<<"$output"
 	b rm vr
+}
+
+@test "the same riscv64 image boots as a system container too (binfmt_misc, qemu-user-static)" {
+	local id
+	command -v qemu-riscv64-static >/dev/null || skip "no qemu-riscv64-static"
+	riscv64_image bbsys 'COPY inittab /etc/inittab' 'CMD ["/sbin/init"]'
+	# the image the VM test boots, without --vm: its init is pid 1 of a container
+	id=$(b run -d --name cs bbsys)
+	wait_log cs "sysinit done"
+	[ "$(b exec cs cat /proc/1/comm)" = init ] || false
+	[ "$(b exec cs uname -m)" = riscv64 ] || false
+	run -0 b inspect cs
+	jqe '.stop_signal == "SIGUSR2" and .system == "busybox" and (.vm | not)' <<<"$output"
+	b stop -t 60 cs
+	run -0 b logs cs
+	[[ "$output" == *"busybox-init: shutting down"* ]] || false
+	[[ "$output" == *"Requesting system poweroff"* ]] || false
+	run -0 b inspect cs
+	jqe '.exit_code == 0' <<<"$output"
+	b rm cs
+	[ ! -e "$ROOT/containers/$id" ] || false
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
 
 @test "run --vm of a system whose init ends: the guest kernel's panic ends the machine, status 2" {
