@@ -35,10 +35,11 @@
  * With s (a system VM, src/engine/systemd.c) the roles turn: the agent forks, the child goes on
  * as the agent (the host's "kill N" go to pid 1, execs as above) and pid 1 itself, after the
  * same set-up, writes 0 to /cfg/status and execs the command (the image's init: busybox init
- * and sysvinit refuse to run but as pid 1) chrooted into /root, stdout and stderr the ports.
- * The system ends when its init powers the machine off (status 0). pid 1 cannot end, so a
- * command that cannot be run is said, its status written, and the machine powered off.
- * Everything it cannot do is said on the command's stderr port, "berth-agent: ...". */
+ * and sysvinit refuse to run but as pid 1) chrooted into /root, stdout and stderr the ports;
+ * the root's /dev/console is a pty the agent copies to the stdout port. The system ends when its
+ * init powers the machine off (status 0). pid 1 cannot end, so a command that cannot be run is
+ * said, its status written, and the machine powered off. Everything it cannot do is said on the
+ * command's stderr port, "berth-agent: ...". */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -716,7 +717,7 @@ int main(void)
 	struct ctl_state cs = {0}, os = {0};
 	int inp[2] = {-1, -1};
 	size_t len = 0;
-	int out, ctl, status = 0, master = -1;
+	int out, ctl, status = 0, master = -1, console_hold = -1;
 	char *buf;
 	pid_t child;
 	sigset_t chld;
@@ -783,6 +784,18 @@ int main(void)
 			say("a terminal: %s", strerror(errno));
 			power_off();
 		}
+	}
+	if (c.system && !c.tty && !c.in && out >= 0) {
+		/* the system's console: a pty whose slave is bound over the root's /dev/console and
+		 * whose master the agent copies to the stdout port, as with t (sysvinit writes its
+		 * messages, and runs its processes, on /dev/console); the agent holds the slave
+		 * open too, so that the master does not read EIO while no one else has it open.
+		 * The init's own stdout and stderr stay the ports. */
+		master = pty_open(&c);
+		if (master < 0 || (console_hold = open(c.pty, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+		    mount(c.pty, "/root/dev/console", NULL, MS_BIND, NULL) < 0)
+			say("a console: %s", strerror(errno));
+		c.pty[0] = '\0';
 	}
 	if (c.in && !c.tty && out >= 0) {
 		/* its input: a pipe, fed from the stdout port */

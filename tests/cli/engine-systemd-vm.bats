@@ -2,8 +2,9 @@
 # System VMs (issue 22): the image's own init booted as pid 1 of a `berth run --vm` guest
 # (guest/agent.c's `s` record), as a system container boots it. The image is the built-in
 # busybox's riscv64 variant with an /etc/inittab (berth build --platform linux/riscv64), which
-# boots as a system container too (through binfmt_misc); the guest kernel has no cgroups, so
-# systemd is refused with --vm.
+# boots as a system container too (through binfmt_misc); and Debian 13's riscv64 sysvinit
+# (system-image.sh sysvinit-riscv64) with an inittab of the test's. The guest kernel has no
+# cgroups, so systemd is refused with --vm.
 load helpers
 load engine-helpers
 bats_require_minimum_version 1.5.0
@@ -118,6 +119,49 @@ riscv64_image() {
 	run -0 b inspect cs
 	jqe '.exit_code == 0' <<<"$output"
 	b rm cs
+	[ ! -e "$ROOT/containers/$id" ] || false
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+}
+
+@test "run --vm of Debian 13 riscv64 sysvinit: runlevel 2, its console in the log; stop is Ctrl-Alt-Del, then its reboot" {
+	local tar id d=$BATS_TEST_TMPDIR/sv
+	tar=$("$BATS_TEST_DIRNAME/system-image.sh" sysvinit-riscv64) || tar=
+	[ -s "$tar" ] || skip "no Debian 13 riscv64 sysvinit root filesystem (system-image.sh sysvinit-riscv64)"
+	# extracted, not configured: no inittab of its own (nor rc links); one of the test's,
+	# whose runlevel 6 reboots, and Ctrl-Alt-Del as Debian's
+	mkdir -p "$d/root" "$d/ctx"
+	tar -C "$d/root" -xf "$tar"
+	cat >"$d/root/etc/inittab" <<-'EOF2'
+		id:2:initdefault:
+		si::sysinit:/usr/bin/busybox echo sysvinit: sysinit done
+		l2:2:wait:/usr/bin/busybox echo sysvinit: runlevel 2
+		l6:6:wait:/usr/bin/busybox echo sysvinit: runlevel 6, rebooting
+		r6:6:wait:/usr/sbin/reboot -f
+		ca:12345:ctrlaltdel:/usr/sbin/shutdown -t1 -a -r now
+	EOF2
+	tar -C "$d/root" -cf "$d/ctx/root.tar" .
+	printf '%s\n' 'FROM scratch' 'ADD root.tar /' 'CMD ["/sbin/init"]' >"$d/ctx/Dockerfile"
+	b build -q --platform linux/riscv64 -t svrv "$d/ctx" >/dev/null
+	id=$(b run --vm -d --name sv svrv)
+	wait_log sv "sysvinit: runlevel 2"
+	[ "$(b exec sv runlevel)" = "N 2" ] || false
+	[ "$(b exec sv /usr/bin/busybox cat /proc/1/comm)" = init ] || false
+	# sysvinit writes its messages, and runs its processes, on /dev/console: a pty the agent
+	# copies to the log
+	run -0 b logs sv
+	[[ "$output" == *"INIT: Entering runlevel: 2"* ]] || false
+	[[ "$output" == *"sysvinit: sysinit done"* ]] || false
+	run -0 b inspect sv
+	jqe '.stop_signal == "SIGINT" and .system == "init"' <<<"$output"
+	# SIGINT: ctrlaltdel's shutdown -r, runlevel 6, reboot -f: the machine ends with a
+	# reboot's status under --no-reboot, 2 (not a kill's 137)
+	b stop -t 60 sv
+	run -0 b logs sv
+	[[ "$output" == *"INIT: Switching to runlevel: 6"* ]] || false
+	[[ "$output" == *"sysvinit: runlevel 6, rebooting"* ]] || false
+	run -0 b inspect sv
+	jqe '.exit_code == 2' <<<"$output"
+	b rm sv
 	[ ! -e "$ROOT/containers/$id" ] || false
 	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
 }
