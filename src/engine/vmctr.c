@@ -290,6 +290,8 @@ static int vmctr_config(const char *dir, json_t *rec, bool input, char ***argv, 
 	}
 	if (input) /* -i without -t: its stdin comes on the stdout port (vmctr_feed) */
 		vmctr_rec(f, 'i', "");
+	if (json_is_string(json_object_get(rec, "system"))) /* a system VM (systemd.c) */
+		vmctr_rec(f, 's', "");
 	if (json_array_size(json_object_get(json_object_get(rec, "vm"), "hostfwd")) > 0)
 		vmctr_rec(f, 'n', "10.0.2.15,255.255.255.0,10.0.2.2");
 	user = json_object_get(proc, "user");
@@ -460,7 +462,9 @@ int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, 
 	ARG("none");
 	ARG("--no-reboot");
 	ARG("--append");
-	ARG("quiet");
+	/* a system VM's init is pid 1: should it end, the kernel panics, and then reboots at
+	 * once, which --no-reboot makes the machine's end */
+	ARG("%s", json_is_string(json_object_get(rec, "system")) ? "quiet panic=-1" : "quiet");
 	ARG("--share");
 	ARG("%s/rootfs:berthroot", dir);
 	ARG("--share");
