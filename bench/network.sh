@@ -1,7 +1,11 @@
 #!/bin/bash
 # Container networking: TCP throughput (iperf3, run inside network namespaces) over
-#   - a bare veth pair between two namespaces (the floor every other path is measured against),
-#   - container to container on one berth bridge,
+#   - a bare veth pair between two namespaces (the floor every other path is measured against;
+#     made as berth makes a container's pair: `ip link add type veth` defaults, no offload or
+#     queue changes, MTU 1500, both ends in namespaces with no rules),
+#   - container to container on one bridge with berth's rules set by fwtool, and between two
+#     `berth run -d` containers on a `berth network`, and between two Podman containers on
+#     Podman's bridge (the host's iperf3 in each container's network namespace),
 #   - a simulated other host to a container, routed through the host (no NAT: the same hops
 #     as the published port, so the difference between the two is the DNAT's cost),
 #   - a berth published port (DNAT by berth's nftables rules) from a simulated other host,
@@ -11,14 +15,20 @@
 #   - a Podman published port (DNAT by Podman's CNI/iptables-nft rules) from the same other host,
 # and, once the engine has networks (`berth network ls` works), the start cost of
 # `berth run --rm --network bridge busybox true` minus `--network none`, against Podman's.
-#   bench/network.sh [BUILD_DIR]      T=5 seconds per iperf3 run, R=3 rounds (interleaved)
+#   bench/network.sh [BUILD_DIR]      T=5 seconds per iperf3 run, R=5 rounds (interleaved)
+# Each row prints the median of its rounds: Gbit/s, and CPU ms per GB moved (iperf3's own
+# rusage of client and server, user + system, which includes the softirq work the kernel does
+# in their context: on this kernel the forwarding of a veth's packets runs in the sender's;
+# ksoftirqd's share is not counted), with the ratio to the bare pair, and for the two paths
+# Podman also has (container to container, published port) the ratio to Podman's.
+# On a loaded machine Gbit/s follows the CPU the others leave; CPU per GB much less so.
 # Everything runs in namespaces this script (or the berth it runs) makes; traffic goes only
 # to them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 T=${T:-5}
-R=${R:-3}
+R=${R:-5}
 fwtool=$build/tests/tools/fwtool
 
 [ "$(id -u)" -eq 0 ] || { echo "network.sh: run as root" >&2; exit 1; }
@@ -31,15 +41,15 @@ A=bna-$t B=bnbb-$t C1=bnc1-$t C2=bnc2-$t OH=bnoh-$t
 NET=bench$t ID=bench$t BNET=benchrun$t
 work=$(mktemp -d /tmp/berth-netbench.XXXXXX)
 pids=()
-pm_ctr=""
-br_ctr=""
+pm_ctr="" pm_ctr2=""
+br_ctr="" br_ctr2=""
 
 cleanup() {
 	set +e
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	[ -z "$pm_ctr" ] || pm rm -f -t 0 "$pm_ctr" >/dev/null 2>&1
+	for c in $pm_ctr $pm_ctr2; do pm rm -f -t 0 "$c" >/dev/null 2>&1; done
 	if [ -n "$br_ctr" ]; then
-		"$build/berth" --root "$work/root" rm -f "$br_ctr" >/dev/null 2>&1
+		for c in $br_ctr $br_ctr2; do "$build/berth" --root "$work/root" rm -f "$c" >/dev/null 2>&1; done
 		"$build/berth" --root "$work/root" network rm "$BNET" >/dev/null 2>&1
 	fi
 	[ ! -d "$work/pm" ] || pm rmi -a -f >/dev/null 2>&1
@@ -100,16 +110,21 @@ serve() { # NAME COMMAND-PREFIX…
 	done
 	pids+=("$(cat "$work/iperf-$name.pid")")
 }
-# gbit NS-CLIENT IP PORT: one iperf3 run's received Gbit/s
-gbit() {
+# meas IP PORT CMD…: one iperf3 run (the client run by CMD…): "Gbit/s CPU-ms/GB"
+meas() {
+	local ip=$1 port=$2
+	shift 2
 	for _ in $(seq 1 50); do
-		if ip netns exec "$1" iperf3 -c "$2" -p "$3" -t "$T" -J >"$work/out.json" 2>/dev/null; then
-			jq -r '.end.sum_received.bits_per_second / 1e9' "$work/out.json"
+		if "$@" iperf3 -c "$ip" -p "$port" -t "$T" -J >"$work/out.json" 2>/dev/null; then
+			jq -r '.end as $e | ($e.sum_received.seconds // .start.test_start.duration) as $s |
+				"\($e.sum_received.bits_per_second / 1e9) \(($e.cpu_utilization_percent.host_total +
+				$e.cpu_utilization_percent.remote_total) / 100 * $s * 1000 / ($e.sum_received.bytes / 1e9))"' \
+				"$work/out.json"
 			return 0
 		fi
 		sleep 0.2 # the server is not up yet
 	done
-	echo "network.sh: iperf3 to $2:$3 from $1 failed: $(jq -r .error "$work/out.json" 2>/dev/null)" >&2
+	echo "network.sh: iperf3 to $ip:$port failed: $(jq -r .error "$work/out.json" 2>/dev/null)" >&2
 	return 1
 }
 serve B ip netns exec "$B"
@@ -122,7 +137,12 @@ if "$build/berth" --root "$work/root" network create --subnet 172.30.193.0/24 "$
 	br_ctr=$("$build/berth" --root "$work/root" run -d --network "$BNET" --dns 127.0.0.1 \
 		-p "$br_port:5201" busybox sleep 100000)
 	br_pid=$("$build/berth" --root "$work/root" inspect "$br_ctr" | jq -r .pid)
+	br_ip=$("$build/berth" --root "$work/root" inspect "$br_ctr" | jq -r .network_settings.ip_address)
 	serve berth-run nsenter -t "$br_pid" -n
+	# a second container on the network: the client of the container -> container row
+	br_ctr2=$("$build/berth" --root "$work/root" run -d --network "$BNET" --dns 127.0.0.1 \
+		busybox sleep 100000)
+	br_pid2=$("$build/berth" --root "$work/root" inspect "$br_ctr2" | jq -r .pid)
 fi
 
 # --- Podman's published port, if Podman can run a bridge-networked container here -------
@@ -141,6 +161,10 @@ if command -v podman >/dev/null && [ "${PODMAN:-1}" = 1 ]; then
 		pm_ctr=$(pm run -d --runtime "$build/berth-runtime" --network bridge -p 5201 "${pm_limits[@]}" \
 			localhost/berth-netbench:1 sleep 100000 2>"$work/pm.err"); then
 		pm_pid=$(pm inspect -f '{{.State.Pid}}' "$pm_ctr")
+		pm_ip=$(pm inspect -f '{{.NetworkSettings.IPAddress}}' "$pm_ctr")
+		pm_ctr2=$(pm run -d --runtime "$build/berth-runtime" --network bridge "${pm_limits[@]}" \
+			localhost/berth-netbench:1 sleep 100000)
+		pm_pid2=$(pm inspect -f '{{.State.Pid}}' "$pm_ctr2")
 		pm_port=$(pm port "$pm_ctr" 5201/tcp | head -1)
 		pm_port=${pm_port##*:}
 		# the host's iperf3 in the Podman container's network namespace
@@ -152,50 +176,71 @@ if command -v podman >/dev/null && [ "${PODMAN:-1}" = 1 ]; then
 fi
 
 # --- throughput --------------------------------------------------------------------------
-declare -A sum
-rows=(bare bridge routed berth-dnat)
+declare -A gb cpu
+rows=(bare bridge)
+[ -z "$br_port" ] || rows+=(berth-c2c)
+[ -z "$pm_ns" ] || rows+=(podman-c2c)
+rows+=(routed berth-dnat)
 [ -z "$br_port" ] || rows+=(berth-run)
 [ -z "$pm_ns" ] || rows+=(podman-dnat)
-for row in "${rows[@]}"; do sum[$row]=0; done
+run_row() {
+	case $1 in
+	bare) meas 172.30.190.2 5201 ip netns exec "$A" ;;
+	bridge) meas 172.30.191.2 5201 ip netns exec "$C2" ;;
+	berth-c2c) meas "$br_ip" 5201 nsenter -t "$br_pid2" -n ;;
+	podman-c2c) meas "$pm_ip" 5201 nsenter -t "$pm_pid2" -n ;;
+	routed) meas 172.30.191.2 5201 ip netns exec "$OH" ;;
+	berth-dnat) meas 172.30.192.1 "$port" ip netns exec "$OH" ;;
+	berth-run) meas 172.30.192.1 "$br_port" ip netns exec "$OH" ;;
+	podman-dnat) meas 172.30.192.1 "$pm_port" ip netns exec "$OH" ;;
+	esac
+}
 for ((r = 0; r < R; r++)); do
-	v=$(gbit "$A" 172.30.190.2 5201)
-	sum[bare]=$(awk -v a="${sum[bare]}" -v b="$v" 'BEGIN { print a + b }')
-	v=$(gbit "$C2" 172.30.191.2 5201)
-	sum[bridge]=$(awk -v a="${sum[bridge]}" -v b="$v" 'BEGIN { print a + b }')
-	v=$(gbit "$OH" 172.30.191.2 5201)
-	sum[routed]=$(awk -v a="${sum[routed]}" -v b="$v" 'BEGIN { print a + b }')
-	v=$(gbit "$OH" 172.30.192.1 "$port")
-	sum[berth-dnat]=$(awk -v a="${sum[berth-dnat]}" -v b="$v" 'BEGIN { print a + b }')
-	if [ -n "$br_port" ]; then
-		v=$(gbit "$OH" 172.30.192.1 "$br_port")
-		sum[berth-run]=$(awk -v a="${sum[berth-run]}" -v b="$v" 'BEGIN { print a + b }')
-	fi
-	if [ -n "$pm_ns" ]; then
-		v=$(gbit "$OH" 172.30.192.1 "$pm_port")
-		sum[podman-dnat]=$(awk -v a="${sum[podman-dnat]}" -v b="$v" 'BEGIN { print a + b }')
-	fi
+	for row in "${rows[@]}"; do
+		v=$(run_row "$row")
+		gb[$row]+="${v% *} "
+		cpu[$row]+="${v#* } "
+	done
 done
-printf 'TCP throughput, iperf3 -t %s, mean of %s rounds (%s, %s)\n' "$T" "$R" "$(uname -r)" "$(iperf3 --version | head -1)"
-printf '%-34s %10s %10s\n' path 'Gbit/s' 'vs bare'
-bare=$(awk -v s="${sum[bare]}" -v R="$R" 'BEGIN { print s / R }')
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 desc() {
 	case $1 in
 	bare) echo "bare veth pair" ;;
-	bridge) echo "container -> container (bridge)" ;;
-	routed) echo "other host -> container, routed" ;;
-	berth-dnat) echo "other host -> berth rules (fwtool)" ;;
+	bridge) echo "ctr -> ctr, bridge + fwtool rules" ;;
+	berth-c2c) echo "ctr -> ctr, berth run" ;;
+	podman-c2c) echo "ctr -> ctr, Podman" ;;
+	routed) echo "other host -> ctr, routed" ;;
+	berth-dnat) echo "other host -> fwtool rules (DNAT)" ;;
 	berth-run) echo "other host -> berth run -p" ;;
-	podman-dnat) echo "other host -> Podman published port" ;;
+	podman-dnat) echo "other host -> Podman -p" ;;
 	esac
 }
+# the Podman row a row is compared with
+peer() {
+	case $1 in
+	berth-c2c) echo podman-c2c ;;
+	berth-run) echo podman-dnat ;;
+	esac
+}
+declare -A mg mc
 for row in "${rows[@]}"; do
-	awk -v s="${sum[$row]}" -v R="$R" -v b="$bare" -v d="$(desc "$row")" \
-		'BEGIN { printf "%-34s %10.2f %9.2fx\n", d, s / R, s / R / b }'
+	# shellcheck disable=SC2086
+	mg[$row]=$(median ${gb[$row]})
+	# shellcheck disable=SC2086
+	mc[$row]=$(median ${cpu[$row]})
 done
-if [ -n "$pm_ns" ] && [ -n "$br_port" ]; then
-	awk -v a="${sum[berth-run]}" -v b="${sum[podman-dnat]}" \
-		'BEGIN { printf "berth run -p / Podman published port = %.2fx\n", a / b }'
-fi
+printf 'TCP, iperf3 -t %s, median of %s interleaved rounds (%s, %s, load %s)\n' "$T" "$R" "$(uname -r)" \
+	"$(iperf3 --version | head -1 | awk '{ print $2 }')" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %8s %8s %10s %8s %9s %9s\n' path 'Gbit/s' 'vs bare' 'CPU ms/GB' 'vs bare' 'vs Podman' '(CPU/GB)'
+for row in "${rows[@]}"; do
+	p=$(peer "$row")
+	awk -v g="${mg[$row]}" -v c="${mc[$row]}" -v bg="${mg[bare]}" -v bc="${mc[bare]}" \
+		-v pg="${p:+${mg[$p]:-}}" -v pc="${p:+${mc[$p]:-}}" -v d="$(desc "$row")" 'BEGIN {
+		printf "%-34s %8.2f %7.2fx %10.1f %7.2fx", d, g, g / bg, c, bc / c
+		if (pg != "") printf " %8.2fx %8.2fx", g / pg, pc / c
+		printf "\n" }'
+done
+echo "(CPU ratios: the other path's CPU per GB over this one's, so 1.00x = as cheap, < 1 = costlier)"
 
 # --- start cost of the network ----------------------------------------------------------
 if "$build/berth" --root "$work/root" network ls >/dev/null 2>&1; then

@@ -1,10 +1,16 @@
 #!/bin/bash
-# Start-up cost of an OCI runtime: N sequential `run` of /bin/true in a busybox bundle with
-# berth-runtime, crun and runc (Debian's), interleaved so that each sees the same machine,
-# printing each total, its ratio to berth-runtime and each runtime's peak RSS.
-#   bench/runtime-start.sh [BUILD_DIR]      N=100 by default
+# Start-up cost of an OCI runtime: N rounds, each one `run` of /bin/true and one `create` +
+# `start` + `delete` of it, in a busybox bundle with berth-runtime, crun and runc (Debian's),
+# interleaved so that each sees the same machine. Prints, per runtime, the median `run`, the
+# total of the N sequential runs, the median create+start+delete, each one's ratio to crun's
+# and the peak RSS of a `run`; then berth-runtime's start phase by phase (BERTH_TIMING, the
+# median over PHASES runs: docs/performance.md).
+#   bench/runtime-start.sh [BUILD_DIR]      N=100 PHASES=20 by default (PHASES=0: none)
 # SECCOMP=FILE puts the JSON object in FILE (e.g. the engine's default profile, `.linux.seccomp`
 # of a berth container's config.json) in the bundle as linux.seccomp, for all three runtimes.
+# The state roots (--root) are on a tmpfs, as /run (where all three keep them by default) is
+# on most hosts; STATE_DISK=1 puts them in $TMPDIR instead (on this host an ext4 mounted with
+# `discard`, where each rmdir of a state directory waits ~2 ms for the disk).
 # crun refuses this host's hybrid cgroup layout (cgroup2 at /sys/fs/cgroup/unified with
 # controllers), so the comparison runs in a private mount namespace with /dev/null bound over
 # /sys/fs/cgroup/unified/cgroup.controllers — for all three runtimes alike.
@@ -12,13 +18,18 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 N=${N:-100}
+PHASES=${PHASES:-20}
 
 # shellcheck source=bench/lib.sh
 . "$top/bench/lib.sh"
 bench_crun_ns runtime-start.sh "$@"
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'umount "$work/state" 2>/dev/null; rm -rf "$work"' EXIT
+mkdir "$work/state"
+if [ "${STATE_DISK:-}" != 1 ]; then
+	mount -t tmpfs -o mode=0711 tmpfs "$work/state"
+fi
 "$top/scripts/make-rootfs.sh" "$work/bundle/rootfs"
 "$build/berth-runtime" spec --bundle "$work/bundle"
 # crun 1.8 knows runtime-spec versions up to 1.0.x only
@@ -31,27 +42,38 @@ fi
 
 names=(berth-runtime crun runc)
 bins=("$build/berth-runtime" "$(command -v crun || true)" "$(command -v runc || true)")
-declare -A total rss
+declare -A rss
 for i in "${!names[@]}"; do
 	[ -x "${bins[$i]}" ] || { echo "runtime-start.sh: ${names[$i]} not installed (apt-get install ${names[$i]})" >&2; exit 1; }
-	total[${names[$i]}]=0
+	: >"$work/run-${names[$i]}"
+	: >"$work/csd-${names[$i]}"
 done
 
 run_one() { # name bin id
-	"$2" --root "$work/state-$1" run --bundle "$work/bundle" "$3" >/dev/null
+	"$2" --root "$work/state/$1" run --bundle "$work/bundle" "$3" >/dev/null
+}
+csd_one() { # name bin id: create, start, delete (after /bin/true has exited)
+	"$2" --root "$work/state/$1" create --bundle "$work/bundle" "$3" >/dev/null
+	"$2" --root "$work/state/$1" start "$3"
+	"$2" --root "$work/state/$1" delete --force "$3"
 }
 
 # warm up (page cache, first-run effects), and check that each one works here
-for i in "${!names[@]}"; do run_one "${names[$i]}" "${bins[$i]}" warm-$i; done
+for i in "${!names[@]}"; do
+	run_one "${names[$i]}" "${bins[$i]}" "warm-$i"
+	csd_one "${names[$i]}" "${bins[$i]}" "warmc-$i"
+done
 
-us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 for ((k = 0; k < N; k++)); do
 	for i in "${!names[@]}"; do
 		n=${names[$i]}
 		t0=${EPOCHREALTIME/./}
 		run_one "$n" "${bins[$i]}" "b$k"
 		t1=${EPOCHREALTIME/./}
-		total[$n]=$((total[$n] + t1 - t0))
+		csd_one "$n" "${bins[$i]}" "c$k"
+		t2=${EPOCHREALTIME/./}
+		echo $((t1 - t0)) >>"$work/run-$n"
+		echo $((t2 - t1)) >>"$work/csd-$n"
 	done
 done
 # a bare fork+exec of /bin/true, for scale
@@ -62,15 +84,55 @@ bare=$((t1 - t0))
 
 for i in "${!names[@]}"; do
 	n=${names[$i]}
-	rss[$n]=$( { /usr/bin/time -f '%M' "${bins[$i]}" --root "$work/state-$n" run --bundle "$work/bundle" rss >/dev/null; } 2>&1 | tail -n1)
+	rss[$n]=$( { /usr/bin/time -f '%M' "${bins[$i]}" --root "$work/state/$n" run --bundle "$work/bundle" rss >/dev/null; } 2>&1 | tail -n1)
 done
 
-base=${total[berth-runtime]}
-printf '%d sequential runs of /bin/true (%s)\n' "$N" "$(uname -r)"
-printf '%-14s %10s %10s %12s %14s\n' runtime 'total s' 'ms/run' 'vs berth' 'peak RSS KiB'
+# median and total (µs) of the numbers in a file
+med() { sort -n "$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+sum() { awk '{ s += $1 } END { print s }' "$1"; }
+
+printf '%d rounds, interleaved (%s; state on %s)\n' "$N" "$(uname -r)" \
+	"$(stat -f -c %T "$work/state")"
+printf '%-14s %9s %6s %11s %6s %13s %6s %9s\n' runtime 'run ms' 'vs c' "${N}x run s" 'vs c' 'c+s+d ms' 'vs c' 'RSS KiB'
+cr=$(med "$work/run-crun") ct=$(sum "$work/run-crun") cc=$(med "$work/csd-crun")
 for n in "${names[@]}"; do
-	t=${total[$n]}
-	awk -v n="$n" -v t="$t" -v N="$N" -v b="$base" -v r="${rss[$n]}" \
-		'BEGIN { printf "%-14s %10.3f %10.2f %11.2fx %14d\n", n, t / 1e6, t / 1e3 / N, t / b, r }'
+	awk -v n="$n" -v r="$(med "$work/run-$n")" -v t="$(sum "$work/run-$n")" \
+		-v c="$(med "$work/csd-$n")" -v cr="$cr" -v ct="$ct" -v cc="$cc" -v m="${rss[$n]}" \
+		'BEGIN { printf "%-14s %9.2f %5.2fx %11.3f %5.2fx %13.2f %5.2fx %9d\n", n, r / 1e3, r / cr, t / 1e6, t / ct, c / 1e3, c / cc, m }'
 done
-awk -v t="$bare" -v N="$N" 'BEGIN { printf "%-14s %10.3f %10.2f\n", "bare exec", t / 1e6, t / 1e3 / N }'
+awk -v t="$bare" -v N="$N" 'BEGIN { printf "%-14s %9.2f\n", "bare exec", t / 1e3 / N }'
+
+# berth-runtime phase by phase: each mark's median time since the first `main` of the run
+# (or of the create), and the median of the time since the mark before it
+phases() { # label command…
+	local label=$1 k
+	shift
+	for ((k = 0; k < PHASES; k++)); do
+		rm -f "$work/timing"
+		BERTH_TIMING="$work/timing" "$@" "p$k"
+		awk 'NR == 1 { t0 = $1 } { n = $3; c[n]++; if (c[n] > 1) n = n "#" c[n]; print n, $1 - t0 }' \
+			"$work/timing"
+	done | awk -v label="$label" -v P="$PHASES" '
+		{ v[$1, ++n[$1]] = $2; if (!($1 in first)) { first[$1] = NR } }
+		END {
+			for (k in n) {
+				m = n[k]
+				for (i = 1; i <= m; i++) a[i] = v[k, i]
+				for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+				med[k] = a[int((m + 1) / 2)]
+			}
+			printf "\nberth-runtime %s, phase by phase (median of %d; ms since the first main)\n", label, P
+			printf "%-14s %9s %9s\n", "phase", "at ms", "step ms"
+			cnt = 0
+			for (k in med) keys[++cnt] = k
+			for (i = 2; i <= cnt; i++) for (j = i; j > 1 && med[keys[j - 1]] > med[keys[j]]; j--) { t = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = t }
+			prev = 0
+			for (i = 1; i <= cnt; i++) { printf "%-14s %9.2f %9.2f\n", keys[i], med[keys[i]] / 1e3, (med[keys[i]] - prev) / 1e3; prev = med[keys[i]] }
+		}'
+}
+berth_run() { "$build/berth-runtime" --root "$work/state/berth-runtime" run --bundle "$work/bundle" "$1" >/dev/null; }
+berth_csd() { csd_one berth-runtime "$build/berth-runtime" "$1"; }
+if [ "$PHASES" -gt 0 ]; then
+	phases run berth_run
+	phases create+start+delete berth_csd
+fi

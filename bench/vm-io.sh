@@ -25,19 +25,16 @@
 # sequential file's size, default 32), P9_FILES (small files, default 300), BLK_MIB (the
 # virtio-blk transfer, default 256).
 # Traffic stays on the host's loopback.
-# shellcheck disable=SC2034 # the parts' results (net, p9_w, blk_r...) are read by measure's eval
+# shellcheck disable=SC2034 # the parts' results (net, p9_w, blk_r...) are read by bench_vm_measure's eval
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=$(cd "${1:-$top/build}" && pwd)
-berth="$build/berth"
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_vm_init vm-io.sh "${1:-}"
 runs=${RUNS:-3}
 mib=${MIB:-64}
 accels=${ACCELS:-jit}
 accel=jit
-kernel=$("$top/guest/build-kernel.sh")
-initrd=$("$top/guest/build-initrd.sh")
-[ -x "$berth" ] || { echo "vm-io.sh: $berth missing (build first)" >&2; exit 1; }
-command -v qemu-system-riscv64 >/dev/null || { echo "vm-io.sh: qemu-system-riscv64 missing (apt-get install qemu-system-misc)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "vm-io.sh: python3 missing" >&2; exit 1; }
 work=$(mktemp -d)
 recv_pid=
@@ -46,9 +43,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2fx", a/b }'; }
 
 # The receiver: accepts one connection on 127.0.0.1 (its port in $work/port), counts bytes,
 # writes "BYTES SECONDS" (first byte to EOF) to $work/result.
@@ -87,13 +81,10 @@ net_run() {
 	done
 	port=$(cat "$work/port")
 	append="console=ttyS0 quiet -- \"dd if=/dev/zero bs=64k count=$((mib * 16)) 2>/dev/null | nc 10.0.2.2 $port\""
-	case $1 in
-	berth) timeout 600 "$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd" --net user \
-		--append "$append" </dev/null >"$work/vm.out" 2>&1 || true ;;
-	qemu) timeout 600 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		-netdev user,id=n0 -device virtio-net-device,netdev=n0 </dev/null >"$work/vm.out" 2>&1 || true ;;
-	esac
+	bench_vm_cmd "$1" 1 "$append" --net user
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	[ "$1" = berth ] || vm_cmd+=(-netdev user,id=n0 -device virtio-net-device,netdev=n0)
+	timeout 600 "${vm_cmd[@]}" </dev/null >"$work/vm.out" 2>&1 || true
 	wait "$recv_pid" 2>/dev/null || true
 	recv_pid=
 	mbps=
@@ -115,14 +106,11 @@ httpd_run() {
 dd if=/dev/zero of=/tmp/www/big bs=64k count=$((mib * 16)) 2>/dev/null; echo ok > /tmp/www/ready; \
 printf '#!/bin/sh\necho Content-Type: text/plain\necho\ntouch /tmp/stop\n' > /tmp/www/cgi-bin/stop; \
 chmod +x /tmp/www/cgi-bin/stop; httpd -p 80 -h /tmp/www; while [ ! -e /tmp/stop ]; do sleep 1; done\""
-	case $1 in
-	berth) timeout 900 "$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd" \
-		--net "user,hostfwd=tcp:127.0.0.1:$port-:80" --append "$append" </dev/null >"$work/vm.out" 2>&1 & ;;
-	qemu) timeout 900 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80" -device virtio-net-device,netdev=n0 \
-		</dev/null >"$work/vm.out" 2>&1 & ;;
-	esac
+	bench_vm_cmd "$1" 1 "$append" --net "user,hostfwd=tcp:127.0.0.1:$port-:80"
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	[ "$1" = berth ] || vm_cmd+=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80"
+		-device virtio-net-device,netdev=n0)
+	timeout 900 "${vm_cmd[@]}" </dev/null >"$work/vm.out" 2>&1 &
 	vm_pid=$!
 	for _ in $(seq 1 1200); do
 		curl -sf --max-time 30 "http://127.0.0.1:$port/ready" >/dev/null && break
@@ -188,14 +176,11 @@ p9_run() {
 }
 
 p9_cmd() { # VMM DIR
-	case $1 in
-	berth) p9_run "$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd" \
-		--share "$2:share" --append "$P9_APPEND" ;;
-	qemu) p9_run qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default \
-		-kernel "$kernel" -initrd "$initrd" -append "$P9_APPEND" \
-		-fsdev "local,id=fs0,path=$2,security_model=passthrough" \
-		-device virtio-9p-device,fsdev=fs0,mount_tag=share ;;
-	esac
+	bench_vm_cmd "$1" 1 "$P9_APPEND" --share "$2:share"
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	[ "$1" = berth ] || vm_cmd+=(-fsdev "local,id=fs0,path=$2,security_model=passthrough"
+		-device virtio-9p-device,fsdev=fs0,mount_tag=share)
+	p9_run "${vm_cmd[@]}"
 }
 
 p9_once() { # VMM
@@ -219,12 +204,9 @@ blk_once() {
 	blk_w=- blk_r=-
 	rm -f "$img"
 	truncate -s "$((blk_mib + 1))M" "$img"
-	local cmd=("$berth" vm run --accel "$accel" --kernel "$kernel" --initrd "$initrd"
-		--disk "$img" --append "$BLK_APPEND")
+	bench_vm_cmd "$1" 1 "$BLK_APPEND" --disk "$img"
 	# shellcheck disable=SC2054 # the commas are QEMU's
-	[ "$1" = berth ] || cmd=(qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -bios default
-		-kernel "$kernel" -initrd "$initrd" -append "$BLK_APPEND"
-		-drive "file=$img,if=none,format=raw,id=d0" -device virtio-blk-device,drive=d0)
+	[ "$1" = berth ] || vm_cmd+=(-drive "file=$img,if=none,format=raw,id=d0" -device virtio-blk-device,drive=d0)
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
@@ -233,7 +215,7 @@ blk_once() {
 		*"BLK-MARK read-start"*) rs=$EPOCHREALTIME ;;
 		*"BLK-MARK read-end"*) re=$EPOCHREALTIME ;;
 		esac
-	done < <(timeout 600 "${cmd[@]}" </dev/null 2>&1)
+	done < <(timeout 600 "${vm_cmd[@]}" </dev/null 2>&1)
 	[ -z "$we" ] || blk_w=$(awk -v a="$ws" -v b="$we" -v m="$blk_mib" 'BEGIN{printf "%.1f", m / (b - a)}')
 	[ -z "$re" ] || blk_r=$(awk -v a="$rs" -v b="$re" -v m="$blk_mib" 'BEGIN{printf "%.1f", m / (b - a)}')
 	[ "$blk_r" != - ] || echo "vm-io.sh: $1: the virtio-blk part did not complete" >&2
@@ -241,65 +223,21 @@ blk_once() {
 
 # --- the table -----------------------------------------------------------------------------
 
-# measure PART VAR...: RUNS rounds of PART VMM (one run per VMM, interleaved), for berth with
-# each of $accels and for QEMU; the medians of each VAR in berth_ACCEL_VAR and qemu_VAR
-measure() {
-	local part=$1 vmm name v i x
-	shift
-	for vmm in $accels qemu; do
-		name=berth_$vmm
-		[ "$vmm" != qemu ] || name=qemu
-		for v; do eval "all_${name}_$v="; done
-	done
-	for ((i = 0; i < runs; i++)); do
-		for vmm in $accels qemu; do
-			name=berth_$vmm
-			if [ "$vmm" = qemu ]; then name=qemu; else accel=$vmm; fi
-			"$part" "$([ "$vmm" = qemu ] && echo qemu || echo berth)"
-			for v; do
-				eval "x=\${$v:-}"
-				[ "$x" != - ] || x=
-				eval "all_${name}_$v=\"\$all_${name}_$v $x\""
-			done
-		done
-	done
-	for vmm in $accels qemu; do
-		name=berth_$vmm
-		[ "$vmm" != qemu ] || name=qemu
-		for v; do eval "${name}_$v=\$(median <<<\"\$all_${name}_$v\")"; done
-	done
-}
-
-# row LABEL VAR: one line of the table
-row() {
-	local v q a
-	printf '%-36s' "$1"
-	for a in $accels; do eval "v=\${berth_${a}_$2}"; printf ' %9s' "$v"; done
-	eval "q=\${qemu_$2}"
-	printf ' %9s' "$q"
-	for a in $accels; do eval "v=\${berth_${a}_$2}"; printf ' %11s' "$(ratio "$v" "$q")"; done
-	echo
-}
-
 echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians"
-printf '\n%-36s' ""
-for a in $accels; do printf ' %9s' "$a"; done
-printf ' %9s' qemu
-for a in $accels; do printf ' %11s' "$a/qemu"; done
-echo
-measure net_run net
-row "net: guest->host TCP (nc), MiB/s" net
-measure httpd_run httpd
-row "net: guest->host TCP (httpd), MiB/s" httpd
-measure p9_once p9_w p9_r p9_f
-row "9p seq write $p9_mib MiB (MiB/s)" p9_w
-row "9p seq read $p9_mib MiB (MiB/s)" p9_r
-row "9p create+delete (files/s)" p9_f
-measure blk_once blk_w blk_r
-row "blk seq write $blk_mib MiB (MiB/s)" blk_w
-row "blk seq read $blk_mib MiB (MiB/s)" blk_r
+bench_vm_header
+bench_vm_measure net_run net
+bench_vm_row "net: guest->host TCP (nc), MiB/s" net
+bench_vm_measure httpd_run httpd
+bench_vm_row "net: guest->host TCP (httpd), MiB/s" httpd
+bench_vm_measure p9_once p9_w p9_r p9_f
+bench_vm_row "9p seq write $p9_mib MiB (MiB/s)" p9_w
+bench_vm_row "9p seq read $p9_mib MiB (MiB/s)" p9_r
+bench_vm_row "9p create+delete (files/s)" p9_f
+bench_vm_measure blk_once blk_w blk_r
+bench_vm_row "blk seq write $blk_mib MiB (MiB/s)" blk_w
+bench_vm_row "blk seq read $blk_mib MiB (MiB/s)" blk_r
 echo
 echo "net: $mib MiB over one TCP connection through user-mode networking (slirp) to the loopback."
 echo "9p, blk: timed on the host from the guest's marker lines. ratio > 1: berth is faster."

@@ -3,7 +3,8 @@
 # against QEMU's `migrate "exec:cat > FILE"` / `-incoming "exec:cat FILE"` (TCG, `-M virt
 # -bios default`), same kernel and initramfs, in one run, for a 256 MiB and a 1 GiB guest,
 # with the ratios; and each VMM's RSS beyond the guest RAM it has touched (from
-# /proc/PID/smaps: all Rss less the Rss of the guest-RAM mapping).
+# /proc/PID/smaps: all Rss less the Rss of the guest-RAM mapping, a page mapped twice
+# counted once).
 #   bench/vm-snapshot.sh [BUILD_DIR]     (default: build)
 # Environment: MEMS (default "256M 1G"), TOUCH (MiB of random data the guest writes to its
 # memory before the snapshot, default 32), RUNS (default 3; medians).
@@ -47,13 +48,22 @@ wait_for() {
 	return 1
 }
 
-# overhead_mib PID MEM_KB: all Rss less the Rss of the guest-RAM mapping (the one of MEM_KB)
+# overhead_mib PID MEM_KB: all Rss less the Rss of the guest-RAM mapping (the one of MEM_KB),
+# with the pages of a shared mapping counted once however many times the process maps them
+# (berth's translator maps its code buffer twice, writable and executable: one set of pages;
+# the kernel's RSS counts them twice): of the shared mappings of one file (device and inode)
+# and offset, the largest Rss
 overhead_mib() {
 	awk -v mem="$2" '
-		/^[0-9a-f]+-[0-9a-f]+ / { cur = 0 }
+		/^[0-9a-f]+-[0-9a-f]+ / { cur = 0; key = ($2 ~ /s/ && $5 != 0) ? $4 " " $5 " " $3 : "" }
 		/^Size:/ { cur = ($2 >= mem && $2 <= mem + 4096) }
-		/^Rss:/ { all += $2; if (cur) ram += $2 }
-		END { printf "%.1f %.1f\n", (all - ram) / 1024, ram / 1024 }' "/proc/$1/smaps"
+		/^Rss:/ {
+			if (cur) ram += $2
+			else if (key == "") all += $2
+			else if ($2 > shared[key]) shared[key] = $2
+		}
+		END { for (k in shared) all += shared[k]
+		      printf "%.1f %.1f\n", all / 1024, ram / 1024 }' "/proc/$1/smaps"
 }
 
 # QMP: qmp SOCKET JSON… (each command's answer line on stdout)
@@ -151,6 +161,7 @@ qemu_once() { # mem
 echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians; the guest touched $touch_mib MiB"
+echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (restore times on a loaded host are mostly waiting for a CPU)"
 printf '\n%-40s %10s %10s %10s\n' "" "berth" "qemu" "qemu/berth"
 for mem in ${MEMS:-256M 1G}; do
 	case $mem in *G) mem_kb=$((${mem%G} * 1024 * 1024)) ;; *M) mem_kb=$((${mem%M} * 1024)) ;; esac

@@ -14,6 +14,7 @@
  *                                                            "i 0 LEN\n" frames on the stdout
  *                                                            port for the command, as below
  *                                                            for an exec)
+ *       s (a system: the command is the image's init, run as pid 1 itself, see below)
  *   - mounts the share `berthroot` (the container's root filesystem, made by the engine as
  *     for a container) on /root, and in it /proc, /sys, /dev (devtmpfs), /dev/pts, /dev/shm,
  *     /tmp and the volumes;
@@ -31,7 +32,14 @@
  *     that environment), reaps every other process as an init does;
  *   - writes the command's exit status (128 + N after signal N; 127 or 126 when it could not
  *     be run) to /cfg/status, and powers off.
- * Everything it cannot do is said on the command's stderr port, "berth-agent: ...". */
+ * With s (a system VM, src/engine/systemd.c) the roles turn: the agent forks, the child goes on
+ * as the agent (the host's "kill N" go to pid 1, execs as above) and pid 1 itself, after the
+ * same set-up, writes 0 to /cfg/status and execs the command (the image's init: busybox init
+ * and sysvinit refuse to run but as pid 1) chrooted into /root, stdout and stderr the ports;
+ * the root's /dev/console is a pty the agent copies to the stdout port. The system ends when its
+ * init powers the machine off (status 0). pid 1 cannot end, so a command that cannot be run is
+ * said, its status written, and the machine powered off. Everything it cannot do is said on the
+ * command's stderr port, "berth-agent: ...". */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -62,6 +70,8 @@
 #define MOUNT9P    "trans=virtio,version=9p2000.L,msize=262144"
 
 static int err_fd = 2;
+static int status_fd = -1;
+static bool as_init; /* pid 1 turning into the system's init (s) */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -87,11 +97,33 @@ static void power_off(void)
 		pause();
 }
 
+static void status_write(int status)
+{
+	char s[16];
+	int n = snprintf(s, sizeof(s), "%d\n", status);
+
+	if (status_fd < 0)
+		return;
+	(void)!pwrite(status_fd, s, (size_t)n, 0);
+	fsync(status_fd);
+}
+
+/* The command could not be run: its child ends with status; pid 1 (s) cannot end, it powers
+ * the machine off with that status. */
+static void child_fail(int status)
+{
+	if (as_init) {
+		status_write(status);
+		power_off();
+	}
+	_exit(status);
+}
+
 struct config {
 	char *args[MAX_ITEMS + 1], *env[MAX_ITEMS + 1];
 	size_t n_args, n_env;
 	const char *cwd, *hostname, *net;
-	bool tty, in;
+	bool tty, in, system;
 	unsigned short rows, cols; /* the terminal's size (W), 0: not given */
 	char pty[64];              /* the slave's path, with tty */
 	uid_t uid;
@@ -142,6 +174,9 @@ static int config_parse(char *buf, size_t len, struct config *c)
 			break;
 		case 'i':
 			c->in = true;
+			break;
+		case 's':
+			c->system = true;
 			break;
 		case 'W': {
 			char *end;
@@ -341,29 +376,29 @@ static void child_run(struct config *c, int in, int out, int errp)
 		/* its controlling terminal */
 		int t = open(c->pty, O_RDWR);
 		if (t < 0 || ioctl(t, TIOCSCTTY, 0) < 0)
-			_exit(126);
+			child_fail(126);
 		in = out = errp = null = t;
 	}
 	{
 		/* above 2 first, so that the fds may be any of 0-2 */
 		int fds[3] = {in >= 0 ? in : null, out >= 0 ? out : null, errp >= 0 ? errp : null};
 		if (null < 0)
-			_exit(126);
+			child_fail(126);
 		for (int i = 0; i < 3; i++)
 			if ((fds[i] = fcntl(fds[i], F_DUPFD, 3)) < 0)
-				_exit(126);
+				child_fail(126);
 		for (int i = 0; i < 3; i++)
 			if (dup2(fds[i], i) < 0)
-				_exit(126);
+				child_fail(126);
 	}
 	err_fd = 2;
 	if (chroot("/root") < 0 || chdir("/") < 0) {
 		say("chroot: %s", strerror(errno));
-		_exit(126);
+		child_fail(126);
 	}
 	if (c->cwd && chdir(c->cwd) < 0) {
 		say("chdir to the working directory `%s`: %s", c->cwd, strerror(errno));
-		_exit(126);
+		child_fail(126);
 	}
 	/* the reference kernel has no CONFIG_MULTIUSER: everything is root, and these calls
 	 * fail with ENOSYS; fine when root is what was asked for */
@@ -371,7 +406,7 @@ static void child_run(struct config *c, int in, int out, int errp)
 	    (errno != ENOSYS || c->uid != 0 || c->gid != 0 || c->n_groups > 0)) {
 		say("set user %u:%u: %s%s", (unsigned)c->uid, (unsigned)c->gid, strerror(errno),
 		    errno == ENOSYS ? " (the guest kernel is built without CONFIG_MULTIUSER)" : "");
-		_exit(126);
+		child_fail(126);
 	}
 	c->args[c->n_args] = NULL;
 	c->env[c->n_env] = NULL;
@@ -383,7 +418,7 @@ static void child_run(struct config *c, int in, int out, int errp)
 	}
 	execvp(c->args[0], c->args);
 	say("exec `%s`: %s", c->args[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	child_fail(errno == ENOENT ? 127 : 126);
 }
 
 /* The processes run for "exec ID" lines, at most MAX_EXECS at a time. */
@@ -682,7 +717,7 @@ int main(void)
 	struct ctl_state cs = {0}, os = {0};
 	int inp[2] = {-1, -1};
 	size_t len = 0;
-	int out, ctl, status_fd, status = 0, master = -1;
+	int out, ctl, status = 0, master = -1, console_hold = -1;
 	char *buf;
 	pid_t child;
 	sigset_t chld;
@@ -750,6 +785,18 @@ int main(void)
 			power_off();
 		}
 	}
+	if (c.system && !c.tty && !c.in && out >= 0) {
+		/* the system's console: a pty whose slave is bound over the root's /dev/console and
+		 * whose master the agent copies to the stdout port, as with t (sysvinit writes its
+		 * messages, and runs its processes, on /dev/console); the agent holds the slave
+		 * open too, so that the master does not read EIO while no one else has it open.
+		 * The init's own stdout and stderr stay the ports. */
+		master = pty_open(&c);
+		if (master < 0 || (console_hold = open(c.pty, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+		    mount(c.pty, "/root/dev/console", NULL, MS_BIND, NULL) < 0)
+			say("a console: %s", strerror(errno));
+		c.pty[0] = '\0';
+	}
 	if (c.in && !c.tty && out >= 0) {
 		/* its input: a pipe, fed from the stdout port */
 		if (pipe2(inp, O_CLOEXEC) < 0) {
@@ -764,7 +811,17 @@ int main(void)
 		say("fork: %s", strerror(errno));
 		power_off();
 	}
-	if (child == 0)
+	if (c.system && child > 0) {
+		/* pid 1 becomes the system's init: its power-off is the system's clean end
+		 * (status 0); a reboot, or the kernel's panic should the init end (panic=-1),
+		 * ends the machine with the VM's own status (2: --no-reboot) */
+		as_init = true;
+		status_write(0);
+		child_run(&c, inp[0], out, err_fd);
+	}
+	if (c.system)
+		child = 1; /* the agent, in the child: the host's signals go to the init */
+	else if (child == 0)
 		child_run(&c, inp[0], out, err_fd);
 	if (inp[0] >= 0)
 		close(inp[0]);
@@ -886,13 +943,7 @@ int main(void)
 			break;
 		write_all(out, data, (size_t)n);
 	}
-	if (status_fd >= 0) {
-		char s[16];
-		int n = snprintf(s, sizeof(s), "%d\n", status);
-		(void)!write(status_fd, s, (size_t)n);
-		fsync(status_fd);
-		close(status_fd);
-	}
+	status_write(status);
 	power_off();
 	return 0;
 }

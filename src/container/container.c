@@ -12,6 +12,7 @@
 #include "supervise.h"
 #include "sync.h"
 #include "terminal.h"
+#include "timing.h"
 #include "userns.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -169,11 +171,13 @@ static int container_cgroup_rootless(struct container_build *b, berth_error_t *e
 	return 0;
 }
 
-static int container_cgroup_join(struct container_build *b, berth_error_t *err)
+/* The container's cgroup made and its limits set, while the init makes its namespaces: no
+ * process is in it yet. */
+static int container_cgroup_prepare(struct container_build *b, berth_error_t *err)
 {
 	struct cgroup *cg = NULL;
 	bool rootless = userns_rootless();
-	int r;
+	int r = 0;
 
 	if (b->state.cgroup_path == NULL)
 		return 0; /* rootless without a delegated cgroup */
@@ -184,8 +188,7 @@ static int container_cgroup_join(struct container_build *b, berth_error_t *err)
 	                   : cgroup_create(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
 		return -1;
 	b->cgroup_made = true;
-	r = cgroup_enter(cg, b->stage1, err);
-	if (r == 0 && (b->config->linux_.has_resources || b->config->linux_.n_devices > 0)) {
+	if (b->config->linux_.has_resources || b->config->linux_.n_devices > 0) {
 		/* devices of linux.devices are allowed in the device cgroup too; an ordinary
 		 * user cannot load a device program or write devices.allow */
 		struct cgroup_apply_opts ao = {.devices = b->config->linux_.devices,
@@ -193,6 +196,24 @@ static int container_cgroup_join(struct container_build *b, berth_error_t *err)
 		                               .skip_devices = rootless};
 		r = cgroup_apply_opts(cg, &b->config->linux_.resources, &ao, err);
 	}
+	cgroup_free(cg);
+	return r;
+}
+
+/* The init (not stage 1, which only forks it) put in the cgroup. On cgroup v1 the first
+ * write of a pid to a cgroup.procs waits for an RCU grace period (4 to 15 ms here): the init
+ * sets up its mounts meanwhile, and waits for SYNC_GO before anything that needs its cgroup
+ * (docs/performance.md). */
+static int container_cgroup_join(struct container_build *b, berth_error_t *err)
+{
+	struct cgroup *cg = NULL;
+	int r;
+
+	if (b->state.cgroup_path == NULL)
+		return 0;
+	if (cgroup_open(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
+		return -1;
+	r = cgroup_enter(cg, b->init, err);
 	cgroup_free(cg);
 	return r;
 }
@@ -378,15 +399,91 @@ static int container_validate(const struct config *c, const char *rootfs, bool f
 	return 0;
 }
 
+/* Send to the init; when it has died, the error it sent before it did (it may fail while the
+ * runtime makes its cgroup or waits for the kernel in container_cgroup_join) rather than the
+ * send's EPIPE or ECONNRESET. */
+static int container_send(int sync, enum sync_type type, const char *payload, berth_error_t *err)
+{
+	struct sync_msg m = {0};
+	berth_error_t e = NULL;
+
+	if (sync_send(sync, type, 0, payload, err) == 0)
+		return 0;
+	/* EPIPE; ECONNRESET when it died with our message unread */
+	if (((*err)->status == EPIPE || (*err)->status == ECONNRESET) &&
+	    sync_recv(sync, &m, &e) == 0 && m.type == SYNC_ERROR) {
+		berth_error_release(err);
+		berth_error(err, 0, "%s", m.payload);
+		(*err)->status = (int)m.value;
+	}
+	free(m.payload);
+	berth_error_release(&e);
+	return -1;
+}
+
+/* The init exists (b->init) and makes its namespaces and mounts meanwhile: its cgroup made
+ * (SYNC_CGROUP: it may bind the directories now), the init put in it, its pid saved, and
+ * SYNC_GO for it to go on with what needs the cgroup, with the state for createContainer
+ * hooks and a seccomp listener. */
+static int container_init_born(struct container_build *b, int sync, berth_error_t *err)
+{
+	cleanup_free char *js = NULL;
+
+	if (container_cgroup_prepare(b, err) < 0)
+		return -1;
+	timing_mark("cgroup-made");
+	if (container_send(sync, SYNC_CGROUP, NULL, err) < 0)
+		return -1;
+	if (container_cgroup_join(b, err) < 0)
+		return -1;
+	timing_mark("cgroup");
+	if (b->stage1 > 0) {
+		waitpid(b->stage1, NULL, 0);
+		b->stage1 = 0;
+	}
+	b->state.pid = b->init;
+	b->state.start_time = state_proc_start_time(b->init);
+	if (state_save(b->root, &b->state, err) < 0)
+		return -1;
+	timing_mark("pid-saved");
+	js = container_state_json_text(b->root, &b->state, "created");
+	return container_send(sync, SYNC_GO, js, err);
+}
+
 /* The runtime's side of the conversation with the container's init. */
+/* The init is ready (create) or has exec'd (run): the state says so, --pid-file is
+ * written. */
+static int container_ready(struct container_build *b, const char *pid_file, berth_error_t *err)
+{
+	b->state.creating = false;
+	if (state_save(b->root, &b->state, err) < 0)
+		return -1;
+	if (pid_file) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d", (int)b->init);
+		if (util_write_file_atomic(pid_file, buf, strlen(buf), 0644, err) < 0)
+			return berth_error_prefix(err, "--pid-file");
+	}
+	timing_mark("ready-saved");
+	return 0;
+}
+
+/* start_now (`run`): the init does not stop at SYNC_READY but goes on to exec its program
+ * once it has SYNC_GO; the end of its side of the socket (closed by the exec) ends the
+ * conversation. */
 static int container_converse(struct container_build *b, int sync, const char *pid_file,
-                              berth_error_t *err)
+                              bool start_now, berth_error_t *err)
 {
 	struct config *c = b->config;
 	struct sync_msg m;
 
 	for (;;) {
 		if (sync_recv(sync, &m, err) < 0) {
+			if (start_now && (*err)->status == EPIPE && b->init > 0 && b->stage1 <= 0) {
+				berth_error_release(err);
+				timing_mark("released");
+				return container_ready(b, pid_file, err);
+			}
 			berth_error_release(err);
 			return berth_error(err, 0, "the container's init exited during create");
 		}
@@ -399,17 +496,16 @@ static int container_converse(struct container_build *b, int sync, const char *p
 		case SYNC_USERMAP:
 			free(m.payload);
 			if (userns_write_maps(b->stage1, c, err) < 0 ||
-			    sync_send(sync, SYNC_ACK, 0, NULL, err) < 0)
+			    container_send(sync, SYNC_ACK, NULL, err) < 0)
 				return -1;
 			break;
 		case SYNC_PID:
 			free(m.payload);
+			if (b->stage1 <= 0)
+				return berth_error(err, EPROTO, "sync: unexpected message %d",
+				                   m.type);
 			b->init = (pid_t)m.value;
-			waitpid(b->stage1, NULL, 0);
-			b->stage1 = 0;
-			b->state.pid = b->init;
-			b->state.start_time = state_proc_start_time(b->init);
-			if (state_save(b->root, &b->state, err) < 0)
+			if (container_init_born(b, sync, err) < 0)
 				return -1;
 			break;
 		case SYNC_HOOKS: {
@@ -424,8 +520,9 @@ static int container_converse(struct container_build *b, int sync, const char *p
 			     hooks_run(c->hooks.create_runtime, c->hooks.n_create_runtime,
 			               "createRuntime", js, err) < 0))
 				return -1;
-			if (sync_send(sync, SYNC_ACK, 0, js, err) < 0)
+			if (container_send(sync, SYNC_ACK, NULL, err) < 0)
 				return -1;
+			timing_mark("hooks-acked");
 			break;
 		}
 		case SYNC_READY:
@@ -434,20 +531,31 @@ static int container_converse(struct container_build *b, int sync, const char *p
 				return berth_error(
 				    err, EPROTO,
 				    "sync: the init was ready before its pid was known");
-			b->state.creating = false;
-			if (state_save(b->root, &b->state, err) < 0)
+			if (start_now)
+				return berth_error(err, EPROTO, "sync: unexpected message %d",
+				                   m.type);
+			if (container_ready(b, pid_file, err) < 0)
 				return -1;
-			if (pid_file) {
-				char buf[32];
-				snprintf(buf, sizeof(buf), "%d", (int)b->init);
-				if (util_write_file_atomic(pid_file, buf, strlen(buf), 0644, err) <
-				    0)
-					return berth_error_prefix(err, "--pid-file");
-			}
-			return sync_send(sync, SYNC_ACK, 0, NULL, err);
+			return container_send(sync, SYNC_ACK, NULL, err);
 		default:
 			free(m.payload);
 			return berth_error(err, EPROTO, "sync: unexpected message %d", m.type);
+		}
+	}
+}
+
+/* `run` (start_now): the init has exec'd its program; the poststart hooks, as `start` runs
+ * them. */
+static void container_poststart(struct container_build *b)
+{
+	const struct config *c = b->config;
+	berth_error_t e = NULL;
+
+	if (c->has_hooks && c->hooks.n_poststart > 0) {
+		cleanup_free char *js = container_state_json_text(b->root, &b->state, "running");
+		if (hooks_run(c->hooks.poststart, c->hooks.n_poststart, "poststart", js, &e) < 0) {
+			log_warning("%s", e->msg);
+			berth_error_release(&e);
 		}
 	}
 }
@@ -478,7 +586,10 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	cleanup_close int fifo_fd = -1;
 	cleanup_close int console = -1;
 	cleanup_close int console_peer = -1;
+	cleanup_close int own_pidns = -1;
 	int sync[2] = {-1, -1};
+	bool direct;
+	pid_t child;
 	struct init_args a = {0};
 	struct seccomp_program *scmp = NULL;
 	char **extra_env = NULL;
@@ -504,6 +615,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	}
 	if (container_validate(b.config, rootfs, o->foreground, o, err) < 0)
 		goto out;
+	timing_mark("config");
 	if (state_create_dir(o->root, o->id, err) < 0)
 		goto out;
 	b.dir_made = true;
@@ -530,17 +642,20 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		if (text == NULL || util_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
 			goto fail;
 	}
-	fifo = state_fifo_path(o->root, o->id);
-	/* writable by the container's user, whoever that is (mkfifo's mode is masked) */
-	if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0) {
-		berth_error(err, errno, "mkfifo `%s`", fifo);
-		goto fail;
+	if (!o->start_now) {
+		fifo = state_fifo_path(o->root, o->id);
+		/* writable by the container's user, whoever that is (mkfifo's mode is masked) */
+		if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0) {
+			berth_error(err, errno, "mkfifo `%s`", fifo);
+			goto fail;
+		}
+		fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+		if (fifo_fd < 0) {
+			berth_error(err, errno, "open `%s`", fifo);
+			goto fail;
+		}
 	}
-	fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
-	if (fifo_fd < 0) {
-		berth_error(err, errno, "open `%s`", fifo);
-		goto fail;
-	}
+	timing_mark("state-dir");
 	if (b.config->process.terminal) {
 		if (o->console_socket) {
 			console = terminal_connect(o->console_socket, err);
@@ -567,6 +682,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	 * init may be in another mount or user namespace already */
 	if (b.config->linux_.has_seccomp && seccomp_build_for(b.config, o->root, &scmp, err) < 0)
 		goto fail;
+	timing_mark("seccomp");
 
 	a.config = b.config;
 	a.scmp = scmp;
@@ -579,19 +695,43 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	a.preserve_fds = preserve;
 	a.extra_env = extra_env;
 
-	b.stage1 = fork();
-	if (b.stage1 < 0) {
-		berth_error(err, errno, "fork");
-		goto fail;
+	direct = init_can_direct(b.config);
+	if (direct && config_find_namespace(b.config, CONFIG_NS_PID) >= 0) {
+		/* the init is our child and pid 1 of the new pid namespace */
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || unshare(CLONE_NEWPID) < 0) {
+			berth_error(err, errno, "unshare the pid namespace");
+			goto fail;
+		}
 	}
-	if (b.stage1 == 0) {
+	child = fork();
+	if (child == 0) {
 		close(sync[0]);
 		if (console_peer >= 0)
 			close(console_peer);
+		if (own_pidns >= 0)
+			close(own_pidns);
 		/* the caller's stdio for the container; its own fds 0-2 are left alone */
 		if (o->stdio && terminal_dup_stdio(o->stdio) < 0)
 			_exit(127);
+		if (direct)
+			init_direct(&a);
 		init_stage1(&a);
+	}
+	if (child > 0) {
+		if (direct)
+			b.init = child;
+		else
+			b.stage1 = child;
+	}
+	/* our own children (hooks) in our own pid namespace again */
+	if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
+		berth_error(err, errno, "return to the runtime's pid namespace");
+		goto fail;
+	}
+	if (child < 0) {
+		berth_error(err, errno, "fork");
+		goto fail;
 	}
 	close(sync[1]);
 	sync[1] = -1;
@@ -600,12 +740,13 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		console = -1;
 	}
 
-	if (container_cgroup_join(&b, err) < 0)
+	timing_mark("fork");
+	if (direct && container_init_born(&b, sync[0], err) < 0)
 		goto fail;
-	if (sync_send(sync[0], SYNC_GO, 0, NULL, err) < 0)
+	if (container_converse(&b, sync[0], o->pid_file, o->start_now, err) < 0)
 		goto fail;
-	if (container_converse(&b, sync[0], o->pid_file, err) < 0)
-		goto fail;
+	if (o->start_now)
+		container_poststart(&b);
 	if (master) {
 		*master = -1;
 		if (console_peer >= 0) {
@@ -703,6 +844,7 @@ static int container_start_locked(const char *root, const char *id, berth_error_
 	}
 	if (container_release(root, s, err) < 0)
 		goto out;
+	timing_mark("released");
 	r = 0;
 	if (state_load_config(root, id, &c, err) < 0) {
 		log_warning("poststart hooks: %s", (*err)->msg);
@@ -861,6 +1003,7 @@ int container_delete(const char *root, const char *id, bool force, berth_error_t
 		return -1;
 	r = container_delete_locked(root, id, force, err);
 	close(lock);
+	timing_mark("deleted");
 	return r;
 }
 
@@ -918,6 +1061,7 @@ int container_run(const struct container_opts *o, bool detach, bool keep, int *s
 
 	*status = 0;
 	fo.foreground = !detach;
+	fo.start_now = true;
 	if (!detach) {
 		/* the init is re-parented to us when stage 1 exits */
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -926,32 +1070,13 @@ int container_run(const struct container_opts *o, bool detach, bool keep, int *s
 		sigaddset(&chld, SIGCHLD);
 		sigprocmask(SIG_BLOCK, &chld, &old);
 	}
+	/* created and started: a failure leaves nothing behind (container_build_abort) */
 	if (container_create_full(&fo, &pid, detach ? NULL : &master, err) < 0)
 		return -1;
-	if (container_start(o->root, o->id, err) < 0) {
-		berth_error_t e = NULL;
-		int ws;
-		/* in the foreground the init is our child (we are its subreaper): say how it died
-		 */
-		if (!detach && pid > 0 && waitpid(pid, &ws, WNOHANG) == pid) {
-			if (WIFSIGNALED(ws))
-				berth_error_prefix(
-				    err, "its init was killed by signal %d (%s) before start",
-				    WTERMSIG(ws), strsignal(WTERMSIG(ws)));
-			else if (WIFEXITED(ws))
-				berth_error_prefix(err,
-				                   "its init exited with status %d before start",
-				                   WEXITSTATUS(ws));
-		}
-		if (master >= 0)
-			close(master);
-		container_delete(o->root, o->id, true, &e);
-		berth_error_release(&e);
-		return -1;
-	}
 	if (detach)
 		return 0;
 	r = supervise_child(pid, master, status, err);
+	timing_mark("exited");
 	if (!keep) {
 		berth_error_t e = NULL;
 		if (container_delete(o->root, o->id, true, &e) < 0) {

@@ -22,6 +22,10 @@ struct container_opts {
 	/* run in the foreground: the runtime stays the container's parent, owns its terminal
 	 * (when process.terminal) and forwards signals */
 	bool foreground;
+	/* create and start at once (`run`): no exec.fifo, the init starts as soon as it is
+	 * ready and create returns once it has exec'd (or failed to) and the poststart hooks
+	 * have run */
+	bool start_now;
 	/* The container's stdin, stdout and stderr: these three fds (its init gets them as 0, 1
 	 * and 2); NULL: ours. */
 	const int *stdio;

@@ -9,6 +9,8 @@
 #include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
+#include "timing.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -61,13 +63,16 @@ static int init_join_namespaces(const struct config *c, berth_error_t *err)
 	return 0;
 }
 
+/* The namespaces stage 1 makes: all the new ones but the user namespace (made first, on its
+ * own) and the cgroup namespace (made by the init once it is in its cgroup, whose root the
+ * namespace's root then is: init_wait_cgroup). */
 static int init_new_ns_flags(const struct config *c, bool *new_user)
 {
 	int flags = 0;
 	*new_user = false;
 	for (size_t i = 0; i < c->linux_.n_namespaces; i++) {
 		const struct config_namespace *ns = &c->linux_.namespaces[i];
-		if (ns->path != NULL)
+		if (ns->path != NULL || ns->type == CONFIG_NS_CGROUP)
 			continue;
 		if (ns->type == CONFIG_NS_USER)
 			*new_user = true;
@@ -75,6 +80,57 @@ static int init_new_ns_flags(const struct config *c, bool *new_user)
 			flags |= config_ns_clone_flag(ns->type);
 	}
 	return flags;
+}
+
+/* The init's wait for SYNC_GO: the runtime has put it in its cgroup (stage 1 forked it
+ * before, so that the init sets up its mounts while the runtime's write to cgroup.procs
+ * waits for the kernel). Then a new cgroup namespace, rooted at that cgroup. Once. */
+struct init_go {
+	int sync_fd;
+	bool new_cgroupns;
+	bool made;        /* SYNC_CGROUP received */
+	bool done;        /* SYNC_GO received */
+	char *state_json; /* the GO's payload: the state document for hooks and a listener */
+};
+
+/* SYNC_CGROUP: the cgroup's directories exist, a bind of them can be made */
+static int init_wait_made(struct init_go *g, berth_error_t *err)
+{
+	struct sync_msg m;
+
+	if (g->made)
+		return 0;
+	if (sync_expect(g->sync_fd, SYNC_CGROUP, &m, err) < 0)
+		return -1;
+	free(m.payload);
+	g->made = true;
+	return 0;
+}
+
+static int init_wait_cgroup(void *arg, berth_error_t *err)
+{
+	struct init_go *g = arg;
+	struct sync_msg m;
+
+	if (g->done)
+		return 0;
+	if (init_wait_made(g, err) < 0 || sync_expect(g->sync_fd, SYNC_GO, &m, err) < 0)
+		return -1;
+	g->done = true;
+	g->state_json = m.payload;
+	timing_mark("init-go");
+	if (g->new_cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return berth_error(err, errno, "unshare the cgroup namespace");
+	return 0;
+}
+
+/* Before a cgroup mount: a fresh one (in a new cgroup namespace) shows the namespace's root,
+ * which must be the container's cgroup; a bind of the container's cgroup needs only its
+ * directories. */
+static int init_before_cgroup_mount(void *arg, berth_error_t *err)
+{
+	struct init_go *g = arg;
+	return g->new_cgroupns ? init_wait_cgroup(g, err) : init_wait_made(g, err);
 }
 
 static int init_time_offsets(const struct config *c, berth_error_t *err)
@@ -142,10 +198,16 @@ static int init_wait_start(int fds, int fifo_fd)
 	return fd;
 }
 
-/* After start: report to `start` through the fifo, then die. */
-__attribute__((noreturn)) static void init_fail_started(int fd, berth_error_t *err)
+/* After start: report to `start` through the fifo (or to `run` over the sync socket, when
+ * there is no fifo), then die. */
+__attribute__((noreturn)) static void init_fail_started(const struct init_args *a, int fd,
+                                                        berth_error_t *err)
 {
-	if (fd >= 0)
+	berth_error_t ignored = NULL;
+
+	if (a->fifo_fd < 0 && fd >= 0)
+		sync_send(fd, SYNC_ERROR, 0, (*err)->msg, &ignored);
+	else if (fd >= 0)
 		util_write_all(fd, (*err)->msg, strlen((*err)->msg));
 	else
 		fprintf(stderr, "berth-runtime: %s\n", (*err)->msg);
@@ -171,9 +233,10 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	const struct config *c = a->config;
 	const struct config_process *p = &c->process;
 	struct rootfs_opts ro = {0};
+	struct init_go go = {.sync_fd = a->sync_fd};
 	struct sync_msg m;
 	berth_error_t err = NULL;
-	cleanup_free char *state_json = NULL;
+	const char *state_json = NULL;
 	cleanup_free char *exe = NULL;
 	char **env;
 	int fifo, fds;
@@ -206,18 +269,31 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	ro.cgroup_path = a->cgroup_path;
 	ro.new_netns = init_has_new_ns(c, CONFIG_NS_NETWORK);
 	ro.bind_fds = a->bind_fds;
+	go.new_cgroupns =
+	    config_find_namespace(c, CONFIG_NS_CGROUP) >= 0 &&
+	    c->linux_.namespaces[config_find_namespace(c, CONFIG_NS_CGROUP)].path == NULL;
+	ro.before_cgroup = init_before_cgroup_mount;
+	ro.before_cgroup_arg = &go;
 
+	timing_mark("init-start");
 	if (rootfs_prepare(c, &ro, &err) < 0)
 		init_fail(a->sync_fd, &err);
+	timing_mark("init-mounts");
 	for (size_t i = 0; a->bind_fds && i < c->n_mounts; i++)
 		if (a->bind_fds[i] >= 0)
 			close(a->bind_fds[i]);
+	/* a new cgroup namespace before any hook; hooks in the container's cgroup */
+	if ((go.new_cgroupns || c->has_hooks) && init_wait_cgroup(&go, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	state_json = go.state_json;
 	/* prestart and createRuntime run in the runtime's namespaces */
-	if (sync_send(a->sync_fd, SYNC_HOOKS, 0, NULL, &err) < 0)
-		_exit(1);
-	if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
-		_exit(1);
-	state_json = m.payload;
+	if (c->hooks.n_prestart + c->hooks.n_create_runtime > 0) {
+		if (sync_send(a->sync_fd, SYNC_HOOKS, 0, NULL, &err) < 0)
+			_exit(1);
+		if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
+			_exit(1);
+		free(m.payload);
+	}
 	if (c->has_hooks && hooks_run(c->hooks.create_container, c->hooks.n_create_container,
 	                              "createContainer", state_json, &err) < 0)
 		init_fail(a->sync_fd, &err);
@@ -234,6 +310,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	}
 	if (rootfs_pivot(c, &ro, &err) < 0)
 		init_fail(a->sync_fd, &err);
+	timing_mark("init-pivot");
 	if (p->terminal) {
 		int master;
 		if (terminal_open_pty(&master, &slave,
@@ -247,6 +324,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	}
 	if (rootfs_finalize(c, &ro, &err) < 0)
 		init_fail(a->sync_fd, &err);
+	timing_mark("init-finalize");
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
 		berth_error(&err, errno, "hostname: sethostname `%s`", c->hostname);
 		init_fail(a->sync_fd, &err);
@@ -260,6 +338,10 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 			init_fail(a->sync_fd, &err);
 		close(slave);
 	}
+	/* nothing of the container's runs before the init is in its cgroup */
+	if (init_wait_cgroup(&go, &err) < 0)
+		init_fail(a->sync_fd, &err);
+	state_json = go.state_json;
 	if (process_set_oom_score_adj(p, &err) < 0 || process_apply_rlimits(p, &err) < 0 ||
 	    process_apply_sched(p, &err) < 0 || process_apply_mempolicy(&c->linux_, &err) < 0)
 		init_fail(a->sync_fd, &err);
@@ -285,33 +367,91 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 		env = process_build_env(p, a->extra_env, n_extra);
 	}
 
-	if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, &err) < 0)
-		_exit(1);
-	if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
-		_exit(1);
-	free(m.payload);
-	close(a->sync_fd);
-
-	fifo = init_wait_start(fds, a->fifo_fd);
-	if (fifo < 0) {
-		berth_error(&err, errno, "open exec.fifo");
-		init_fail_started(-1, &err);
+	timing_mark("init-ready");
+	if (a->fifo_fd < 0) {
+		/* `run` without exec.fifo: on to the exec, whose closing of the sync socket tells
+		 * the runtime, which takes an error on it instead */
+		close(fds);
+		fifo = a->sync_fd;
+	} else {
+		if (sync_send(a->sync_fd, SYNC_READY, 0, NULL, &err) < 0)
+			_exit(1);
+		if (sync_expect(a->sync_fd, SYNC_ACK, &m, &err) < 0)
+			_exit(1);
+		free(m.payload);
+		close(a->sync_fd);
+		fifo = init_wait_start(fds, a->fifo_fd);
+		if (fifo < 0) {
+			berth_error(&err, errno, "open exec.fifo");
+			init_fail_started(a, -1, &err);
+		}
+		/* the first byte tells `start` that we are here; anything after it is an error
+		 */
+		if (util_write_all(fifo, "0", 1) < 0)
+			_exit(127);
 	}
-	/* the first byte tells `start` that we are here; anything after it is an error */
-	if (util_write_all(fifo, "0", 1) < 0)
-		_exit(127);
 	if (c->has_hooks && hooks_run(c->hooks.start_container, c->hooks.n_start_container,
 	                              "startContainer", state_json, &err) < 0)
-		init_fail_started(fifo, &err);
+		init_fail_started(a, fifo, &err);
 	for (int fd = 3; fd < 3 + a->preserve_fds; fd++)
 		fcntl(fd, F_SETFD, 0);
 	util_cloexec_fds_from(3 + a->preserve_fds);
 	if (scmp && p->no_new_privileges &&
 	    seccomp_install(scmp, &c->linux_.seccomp, &scmp_listener, state_json, &err) < 0)
-		init_fail_started(fifo, &err);
+		init_fail_started(a, fifo, &err);
+	timing_mark("init-exec");
 	execve(exe, p->args, env);
 	berth_error(&err, errno, "exec `%s`", exe);
-	init_fail_started(fifo, &err);
+	init_fail_started(a, fifo, &err);
+}
+
+/* Before anything else: nothing the caller (or the runtime) holds open may reach the
+ * container but --preserve-fds. A directory fd would let process.cwd, a mount source or a
+ * hook reach the host through /proc/self/fd/N. */
+static void init_close_inherited(const struct init_args *a)
+{
+	int keep[] = {a->sync_fd, a->fifo_fd, a->console_fd, log_fd(), timing_fd()};
+	int r = util_close_fds_except(3 + a->preserve_fds, keep, ARRAY_SIZE(keep));
+	berth_error_t err = NULL;
+
+	if (r < 0) {
+		berth_error(&err, -r, "close the inherited file descriptors");
+		init_fail(a->sync_fd, &err);
+	}
+}
+
+bool init_can_direct(const struct config *c)
+{
+	/* root in a user namespace (rootless Podman) may not setns back to its pid namespace,
+	 * owned by the user namespace above */
+	if (userns_in_child_ns())
+		return false;
+	for (size_t i = 0; i < c->linux_.n_namespaces; i++) {
+		const struct config_namespace *ns = &c->linux_.namespaces[i];
+		if (ns->path != NULL || ns->type == CONFIG_NS_TIME ||
+		    (ns->type == CONFIG_NS_USER && !config_userns_unmapped(c)))
+			return false;
+	}
+	return true;
+}
+
+void init_direct(const struct init_args *args)
+{
+	struct init_args copy = *args, *a = &copy;
+	const struct config *c = a->config;
+	berth_error_t err = NULL;
+	bool new_user;
+	int flags = init_new_ns_flags(c, &new_user) & ~CLONE_NEWPID;
+
+	timing_mark("init-born");
+	init_close_inherited(a);
+	if (flags != 0 && unshare(flags) < 0) {
+		berth_error(&err, errno, "unshare namespaces (flags 0x%x)", (unsigned)flags);
+		init_fail(a->sync_fd, &err);
+	}
+	if ((flags & CLONE_NEWNET) && init_loopback_up(&err) < 0)
+		init_fail(a->sync_fd, &err);
+	init_stage2(a);
 }
 
 void init_stage1(const struct init_args *args)
@@ -325,20 +465,8 @@ void init_stage1(const struct init_args *args)
 	int order[2];
 	pid_t pid;
 
-	if (sync_expect(a->sync_fd, SYNC_GO, &m, &err) < 0)
-		_exit(1);
-	free(m.payload);
-	/* Before anything else: nothing the caller (or the runtime) holds open may reach the
-	 * container but --preserve-fds. A directory fd would let process.cwd, a mount source or a
-	 * hook reach the host through /proc/self/fd/N. */
-	{
-		int keep[] = {a->sync_fd, a->fifo_fd, a->console_fd, log_fd()};
-		int r = util_close_fds_except(3 + a->preserve_fds, keep, ARRAY_SIZE(keep));
-		if (r < 0) {
-			berth_error(&err, -r, "close the inherited file descriptors");
-			init_fail(a->sync_fd, &err);
-		}
-	}
+	timing_mark("stage1-start");
+	init_close_inherited(a);
 	/* still with the runtime's credentials: a source the container's root could not reach
 	 * is bound all the same (runc and crun open them here too) */
 	a->bind_fds = rootfs_open_bind_sources(c);
@@ -374,6 +502,7 @@ void init_stage1(const struct init_args *args)
 		init_fail(a->sync_fd, &err);
 	if ((flags & CLONE_NEWNET) && init_loopback_up(&err) < 0)
 		init_fail(a->sync_fd, &err);
+	timing_mark("stage1-ns");
 	/* Stage 2 talks to the runtime on the same socket: it must wait until our SYNC_PID is
 	 * sent, or under load its SYNC_READY could arrive first and the runtime would record
 	 * pid 0 (`start` then found the container "stopped", about once in 1,500 runs). It

@@ -4,7 +4,8 @@
  *           can write its id maps) and forks stage 2 into them;
  *   stage 2 is the container's pid 1: rootfs, hooks, terminal, identity; it then blocks on
  *           exec.fifo until `start` and execs the user program.
- * Every step reports failure to the runtime over the sync socket as one line. */
+ * Every step reports failure to the runtime over the sync socket as one line. Without
+ * namespaces to join or id maps to write, the runtime forks stage 2 itself (init_direct). */
 #ifndef BERTH_INIT_H
 #define BERTH_INIT_H
 
@@ -20,7 +21,8 @@ struct init_args {
 	const char *cgroup_path; /* for the cgroup mount */
 	bool no_pivot;
 	int sync_fd;    /* SOCK_SEQPACKET to the runtime */
-	int fifo_fd;    /* O_PATH of exec.fifo */
+	int fifo_fd;    /* O_PATH of exec.fifo; -1 (`run`): no SYNC_READY, the init goes on to
+	                 * exec once it has SYNC_GO, errors reported on sync_fd */
 	int console_fd; /* connected console socket, or -1 */
 	int preserve_fds;
 	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
@@ -30,5 +32,15 @@ struct init_args {
 
 /* Never returns: _exit()s or execs. */
 __attribute__((noreturn)) void init_stage1(const struct init_args *a);
+
+/* Whether the runtime may fork the init itself, without stage 1: no namespace to join by
+ * path, no user namespace with mappings (its maps are written between unshare and the
+ * rest), no time namespace (its offsets are written before any process is in it). The
+ * runtime then makes the new pid namespace its children's (unshare CLONE_NEWPID, undone
+ * with setns after the fork), and the init makes the others. One fork and one round trip
+ * fewer (docs/performance.md). */
+bool init_can_direct(const struct config *c);
+/* The init forked by the runtime directly. Never returns. */
+__attribute__((noreturn)) void init_direct(const struct init_args *a);
 
 #endif

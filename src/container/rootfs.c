@@ -649,6 +649,8 @@ static int rootfs_mount_cgroup(struct rootfs_ctx *ctx, const struct config_mount
 	};
 	berth_error_t e2 = NULL;
 
+	if (ctx->o->before_cgroup && ctx->o->before_cgroup(ctx->o->before_cgroup_arg, err) < 0)
+		return -1;
 	/* type "cgroup" follows the host (v2, or v1/hybrid); "cgroup2" is always cgroup2 */
 	if (!rootfs_str_eq(cm->type, "cgroup2")) {
 		if (statfs("/sys/fs/cgroup", &sfs) < 0)

@@ -44,6 +44,10 @@ struct rootfs_opts {
 	const int *bind_fds;     /* NULL, or per mount of c->mounts: a detached clone of the
 	                          * bind source made before entering the user namespace
 	                          * (rootfs_open_bind_sources), or -1 */
+	/* NULL, or called before each cgroup mount: the init waits there until the runtime
+	 * has put it in its cgroup, and enters its cgroup namespace (init.c) */
+	int (*before_cgroup)(void *arg, berth_error_t *err);
+	void *before_cgroup_arg;
 };
 
 /* With a user namespace, bind sources are cloned (open_tree) before entering it, as runc

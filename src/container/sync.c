@@ -32,11 +32,14 @@ int sync_recv(int fd, struct sync_msg *msg, berth_error_t *err)
 	struct sync_header h;
 	ssize_t n;
 	char *buf;
+	int reset = 0;
 
 	memset(msg, 0, sizeof(*msg));
+	/* A peer that died with a message of ours unread leaves ECONNRESET, which the kernel
+	 * reports (once) before what that peer sent before it died: its SYNC_ERROR. */
 	do
 		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset++)));
 	if (n < 0)
 		return berth_error(err, errno, "sync: receive");
 	if (n == 0)

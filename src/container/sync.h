@@ -11,13 +11,15 @@
 #include <stdint.h>
 
 enum sync_type {
-	SYNC_GO = 1,  /* runtime -> stage1: the cgroup is joined, go on */
+	SYNC_GO = 1,  /* runtime -> init: it is in its cgroup, go on (payload: the state JSON) */
 	SYNC_USERMAP, /* stage1 -> runtime: write my uid_map/gid_map */
-	SYNC_ACK,     /* runtime -> init: done (payload: the state JSON for hooks) */
+	SYNC_ACK,     /* runtime -> init: done */
 	SYNC_PID,     /* stage1 -> runtime: the init's pid */
-	SYNC_HOOKS,   /* init -> runtime: mounts are ready, run prestart/createRuntime */
+	SYNC_HOOKS,   /* init -> runtime: mounts are ready, run prestart/createRuntime (sent
+	               * only when there are such hooks) */
 	SYNC_READY,   /* init -> runtime: ready to run the user process */
 	SYNC_ERROR,   /* init -> runtime: payload is the error message */
+	SYNC_CGROUP,  /* runtime -> init: the cgroup's directories exist (before SYNC_GO) */
 };
 
 struct sync_msg {

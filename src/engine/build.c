@@ -1027,8 +1027,7 @@ static void commit_set_time(struct stage *s, const char *t)
  * --timestamp, whose time is the one asked for. */
 static void commit_reuse_time(struct bctx *b, struct stage *s)
 {
-	cleanup_free char *text = NULL, *p = NULL, *dir = NULL;
-	berth_error_t e2 = NULL;
+	cleanup_free char *text = NULL, *name = NULL;
 	char hex[65], t[sizeof(b->created)];
 	struct timespec ts;
 	bool zoned;
@@ -1040,23 +1039,17 @@ static void commit_reuse_time(struct bctx *b, struct stage *s)
 	commit_set_time(s, "");
 	text = json_dumps(s->config, JSON_COMPACT | JSON_SORT_KEYS);
 	sha256_hex(text, strlen(text), hex);
-	p = engine_path(b->e, "build-cache/commit-%s.json", hex);
+	name = xasprintf("commit-%s", hex);
 	snprintf(t, sizeof(t), "%s", b->created);
-	j = image_json_load(p, &e2);
-	berth_error_release(&e2);
+	j = bfs_cache_load(b->e, name);
 	old = json_string_value(json_object_get(j, "created"));
 	if (old && strlen(old) < sizeof(t) &&
 	    util_parse_rfc3339(old, strlen(old), &ts, &zoned) == 0) {
 		snprintf(t, sizeof(t), "%s", old);
 	} else {
-		cleanup_free char *out = NULL;
 		json_t *n = json_pack("{s:s}", "created", b->created);
-		out = json_dumps(n, JSON_COMPACT);
+		bfs_cache_store(b->e, name, n);
 		json_decref(n);
-		dir = engine_path(b->e, "build-cache");
-		if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
-		    util_write_file_atomic(p, out, strlen(out), 0600, &e2) < 0)
-			berth_error_release(&e2);
 	}
 	json_decref(j);
 	commit_set_time(s, t);

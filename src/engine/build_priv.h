@@ -59,7 +59,11 @@ int bfs_fetch(const char *what, const char *url, const char *file, berth_error_t
 void bfs_mark_owner(const char *tmp);
 void bfs_sweep(struct engine *e);
 
-/* The cache: key hex -> {"diff": hex or null}. */
+/* The build cache (build-cache/NAME.json): an entry, or NULL; keep one (a warning when it
+ * cannot be written). */
+json_t *bfs_cache_load(struct engine *e, const char *name);
+void bfs_cache_store(struct engine *e, const char *name, const json_t *j);
+/* A step's entry: key hex -> {"diff": hex or null}. */
 int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer);
 void bfs_cache_put(struct engine *e, const char *key, const char *diff);
 

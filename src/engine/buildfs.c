@@ -1070,15 +1070,36 @@ void bfs_sweep(struct engine *e)
 }
 
 /* ---- the cache ------------------------------------------------------------------------------- */
-int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer)
+json_t *bfs_cache_load(struct engine *e, const char *name)
 {
-	cleanup_free char *p = engine_path(e, "build-cache/%s.json", key);
+	cleanup_free char *p = engine_path(e, "build-cache/%s.json", name);
 	berth_error_t e2 = NULL;
 	json_t *j = image_json_load(p, &e2);
+
+	berth_error_release(&e2);
+	return j;
+}
+
+void bfs_cache_store(struct engine *e, const char *name, const json_t *j)
+{
+	cleanup_free char *dir = engine_path(e, "build-cache");
+	cleanup_free char *p = engine_path(e, "build-cache/%s.json", name);
+	cleanup_free char *text = json_dumps(j, JSON_COMPACT);
+	berth_error_t e2 = NULL;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		log_warning("mkdir `%s`: %s", dir, strerror(errno));
+	else if (util_write_file_atomic(p, text, strlen(text), 0600, &e2) < 0)
+		log_warning("%s", e2->msg);
+	berth_error_release(&e2);
+}
+
+int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_layer)
+{
+	json_t *j = bfs_cache_load(e, key);
 	const char *d;
 	int r = -1;
 
-	berth_error_release(&e2);
 	if (j == NULL)
 		return -1;
 	d = json_string_value(json_object_get(j, "diff"));
@@ -1099,19 +1120,10 @@ int bfs_cache_get(struct engine *e, const char *key, char diff[65], bool *has_la
 
 void bfs_cache_put(struct engine *e, const char *key, const char *diff)
 {
-	cleanup_free char *dir = engine_path(e, "build-cache");
-	cleanup_free char *p = engine_path(e, "build-cache/%s.json", key);
-	cleanup_free char *text = NULL;
-	berth_error_t e2 = NULL;
 	json_t *j = json_pack("{s:s?}", "diff", diff);
 
-	text = json_dumps(j, JSON_COMPACT);
+	bfs_cache_store(e, key, j);
 	json_decref(j);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		log_warning("mkdir `%s`: %s", dir, strerror(errno));
-	else if (util_write_file_atomic(p, text, strlen(text), 0600, &e2) < 0)
-		log_warning("%s", e2->msg);
-	berth_error_release(&e2);
 }
 
 /* image.c's garbage collection keeps what the cache names. */

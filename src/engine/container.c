@@ -4,6 +4,7 @@
 #include "events.h"
 #include "network.h"
 #include "resources.h"
+#include "idshift.h"
 #include "rootless.h"
 #include "container.h"
 #include "exec.h"
@@ -125,6 +126,7 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 	cleanup_free char *upper = engine_path(e, "containers/%s/upper", id);
 	cleanup_free char *work = engine_path(e, "containers/%s/work", id);
 	cleanup_free char *opts = NULL;
+	const char *suffix;
 	json_t *layers;
 	size_t n, len;
 	char *lower;
@@ -133,10 +135,11 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 
 	rm = json_is_true(json_object_get(rec, "rm"));
 	layers = json_object_get(rec, "layers");
+	suffix = json_string_value(json_object_get(rec, "layer_suffix"));
 	n = json_array_size(layers);
 	len = 1;
 	for (size_t i = 0; i < n; i++)
-		len += strlen(e->root) + 80;
+		len += strlen(e->root) + 80 + (suffix ? strlen(suffix) : 0);
 	lower = xmalloc0(len);
 	/* lowerdir lists the top layer first */
 	for (size_t i = n; i-- > 0;) {
@@ -145,6 +148,9 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 		if (lower[0])
 			strcat(lower, ":");
 		strcat(lower, d);
+		/* --userns=keep-id: the layer's copy with the owners shifted (idshift.c) */
+		if (suffix)
+			strcat(lower, suffix);
 	}
 	if (n == 0) {
 		free(lower);
@@ -232,6 +238,31 @@ static json_t *ctr_image_platform(json_t *config)
 	                    json_string_value(json_object_get(config, "os")) ?: "linux",
 	                    json_string_value(json_object_get(config, "architecture")) ?: "",
 	                    var[0] ? "/" : "", var);
+}
+
+/* --userns=keep-id (rootless): the image's layers as copies whose owners are shifted for
+ * keep-id's map (idshift.c), layers/HEX.keepid-UID-GID, made once and shared by every such
+ * container of the user; the container's upper directory is the container's root's too. */
+static int ctr_keep_id_layers(struct engine *e, json_t *rec, const char *dir, berth_error_t *err)
+{
+	cleanup_free char *suffix = NULL, *upper = xasprintf("%s/upper", dir);
+	uint32_t uid, gid;
+	json_t *l;
+	size_t i;
+
+	rootless_keep_ids(&uid, &gid);
+	suffix = xasprintf(".keepid-%u-%u", (unsigned)uid, (unsigned)gid);
+	json_array_foreach(json_object_get(rec, "layers"), i, l)
+	{
+		cleanup_free char *src = image_layer_dir(e, json_string_value(l) ?: "");
+		cleanup_free char *dst = xasprintf("%s%s", src, suffix);
+		if (idshift_copy(src, dst, uid, gid, err) < 0)
+			return -1;
+	}
+	if (chown(upper, idshift_keep_id(0, uid), idshift_keep_id(0, gid)) < 0)
+		return berth_error(err, errno, "chown `%s`", upper);
+	json_object_set_new(rec, "layer_suffix", json_string(suffix));
+	return 0;
 }
 
 int ctr_create(struct engine *e, const struct image *img, const struct run_opts *o, char **idp,
@@ -333,6 +364,9 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		else if (strcmp(json_string_value(json_object_get(cn, "mode")), "host") != 0)
 			etc = xstrdup(dir);
 	}
+	if (o->res.userns && strcmp(o->res.userns, "keep-id") == 0 && rootless_active() &&
+	    ctr_keep_id_layers(e, rec, dir, err) < 0)
+		goto fail;
 	if (ctr_mount_rec(e, id, rec, err) < 0)
 		goto fail;
 	mounted = true;

@@ -378,6 +378,16 @@ int systemd_apply(struct json_t *spec, struct json_t *rec, const struct run_opts
  * anything) is an error naming its exit status and last output; with remove (run) the
  * container is removed. */
 int systemd_check_started(struct engine *e, const char *id, bool remove, berth_error_t *err);
+/* The host's cgroup layout, as systemd in a system container sees it. */
+enum systemd_cgroups { SYSTEMD_CG_V1, SYSTEMD_CG_HYBRID, SYSTEMD_CG_V2 };
+/* systemd's version from a file name libsystemd-shared-NNN….so; 0 when it is not one. */
+int systemd_version_of_lib(const char *name);
+/* systemd's version from its binary: the first "systemd NNN" string of its own (at the start,
+ * after a NUL or a newline; ended by a NUL, a newline or a space); 0 when there is none. */
+int systemd_version_scan(const char *buf, size_t len);
+/* Why systemd VERSION cannot run on LAYOUT (the rest of a sentence), or NULL when it can or
+ * the version is unknown (0). */
+const char *systemd_version_refusal(int version, enum systemd_cgroups layout);
 /* --security-opt VALUE into o (seccomp=unconfined|FILE, no-new-privileges[=true|false]). */
 int runflags_security_opt(struct run_opts *o, const char *v, berth_error_t *err);
 /* What the flags change in spec (after spec_build's own): capabilities for --privileged,

@@ -5,9 +5,12 @@
  *   chain forward      filter/forward:  ct state established,related accept
  *                                       oifname vmap @fwd_out   (into a berth bridge)
  *                                       iifname vmap @fwd_in    (out of a berth bridge)
- *   chain raw_prerouting filter/prerouting, raw: iifname @bridges ip daddr 127.0.0.0/8 drop
+ *   chain raw_prerouting filter/prerouting, raw: ip daddr 127.0.0.0/8 iifname @bridges drop
  *                                       (route_localnet is on for the bridges: nothing from
- *                                       a container may reach the host's loopback services)
+ *                                       a container may reach the host's loopback services;
+ *                                       every packet of the host passes here, bridged ones
+ *                                       too under br_netfilter: the address is tested first,
+ *                                       so nearly all leave after one compare, no set lookup)
  *   chain prerouting   nat/prerouting:  fib daddr type local jump ports
  *   chain output       nat/output:      fib daddr type local jump ports
  *   chain postrouting  nat/postrouting: oifname @bridges ip saddr 127.0.0.0/8 masquerade
@@ -527,7 +530,7 @@ static void fw_base(FILE *b)
 	      "add rule " FW_TABLE " forward oifname vmap @fwd_out\n"
 	      "add rule " FW_TABLE " forward iifname vmap @fwd_in\n"
 	      "flush chain " FW_TABLE " raw_prerouting\n"
-	      "add rule " FW_TABLE " raw_prerouting iifname @bridges ip daddr 127.0.0.0/8 drop\n"
+	      "add rule " FW_TABLE " raw_prerouting ip daddr 127.0.0.0/8 iifname @bridges drop\n"
 	      "flush chain " FW_TABLE " prerouting\n"
 	      "add rule " FW_TABLE " prerouting fib daddr type local jump ports\n"
 	      "flush chain " FW_TABLE " output\n"

@@ -869,6 +869,14 @@ static void image_gc(struct engine *e, json_t *index)
 			berth_error_t e2 = NULL;
 			if (de->d_name[0] == '.' || json_object_get(keep, de->d_name))
 				continue;
+			/* a layer's keep-id copy (HEX.keepid-U-G) goes with its layer */
+			if (k == 1 && strchr(de->d_name, '.') != NULL) {
+				char h[80];
+				snprintf(h, sizeof(h), "%.*s",
+				         (int)(strchr(de->d_name, '.') - de->d_name), de->d_name);
+				if (json_object_get(keep, h))
+					continue;
+			}
 			p = xasprintf("%s/%s", dp, de->d_name);
 			if (k == 0)
 				unlink(p);

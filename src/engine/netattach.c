@@ -13,7 +13,8 @@
  * Names: on a user-created network each container's /etc/hosts (a file of the container's
  * directory, bind-mounted) lists every other container of the network by name and alias; the
  * files are rewritten in place (the bind mount pins the inode) whenever a container of the
- * network starts or stops. The default network does not resolve names, as in Docker. */
+ * network starts or stops (nethosts.c, with the leases file). The default network does not
+ * resolve names, as in Docker. */
 #include "image_priv.h"
 #include "network.h"
 #include "network_priv.h"
@@ -37,151 +38,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* ---- leases ------------------------------------------------------------------------------ */
-
-json_t *net_leases_load(struct engine *e)
-{
-	cleanup_free char *p = engine_path(e, "networks/leases.json");
-	json_t *j = json_load_file(p, 0, NULL);
-
-	if (!json_is_array(j)) {
-		json_decref(j);
-		j = json_array();
-	}
-	return j;
-}
-
-int net_leases_save(struct engine *e, json_t *l, berth_error_t *err)
-{
-	cleanup_free char *p = engine_path(e, "networks/leases.json");
-	cleanup_free char *text = json_dumps(l, JSON_INDENT(2));
-
-	return util_write_file_atomic(p, text, strlen(text), 0600, err);
-}
-
-/* Whether the container id still holds its network: its record is there and it runs or its
- * monitor lives. */
-static bool lease_live(struct engine *e, const char *id)
-{
-	berth_error_t e2 = NULL;
-	struct ctr_info c;
-	bool live;
-
-	if (ctr_get_id(e, id, &c, &e2) < 0) {
-		berth_error_release(&e2);
-		return false;
-	}
-	live = c.monitor_alive || ctr_status_running(c.status);
-	ctr_info_free(&c);
-	return live;
-}
-
-/* ---- hosts files ------------------------------------------------------------------------- */
-
-static void hosts_names(FILE *f, json_t *lease)
-{
-	json_t *a;
-	size_t i;
-
-	for (int v = 0; v < 2; v++) {
-		const char *ip = jstr(lease, v ? "ip6" : "ip");
-		if (ip == NULL)
-			continue;
-		fprintf(f, "%s\t%s", ip, jstr(lease, "name") ?: "");
-		json_array_foreach(json_object_get(lease, "aliases"), i, a)
-		    fprintf(f, " %s", json_string_value(a));
-		fputc('\n', f);
-	}
-}
-
-/* The text of containers/<id>/hosts; id's leases are the container's own (id NULL: none),
- * leases every lease (the others of each of its user networks are listed). */
-static char *hosts_text(json_t *rec, const char *id, json_t *leases)
-{
-	json_t *net = json_object_get(rec, "network");
-	const char *hostname = jstr(net, "hostname") ?: "";
-	const char *name = jstr(rec, "name") ?: "";
-	char *out = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&out, &len);
-	json_t *l, *a, *lease;
-	size_t j;
-
-	if (f == NULL)
-		abort();
-	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	json_array_foreach(leases, j, lease) for (int v = 0; id && v < 2; v++)
-	{
-		if (strcmp(jstr(lease, "id") ?: "", id) != 0)
-			continue;
-		const char *ip = jstr(lease, v ? "ip6" : "ip");
-		if (ip == NULL)
-			continue;
-		fprintf(f, "%s\t%s", ip, hostname);
-		if (strcmp(hostname, name) != 0)
-			fprintf(f, " %s", name);
-		json_array_foreach(json_object_get(lease, "aliases"), i, a)
-		    fprintf(f, " %s", json_string_value(a));
-		fputc('\n', f);
-	}
-	json_array_foreach(leases, j, lease)
-	{
-		if (id == NULL || strcmp(jstr(lease, "id") ?: "", id) != 0 ||
-		    strcmp(jstr(lease, "network") ?: "", NET_DEFAULT) == 0)
-			continue;
-		json_array_foreach(leases, i, l) if (strcmp(jstr(l, "id") ?: "", id) != 0 &&
-		                                     strcmp(jstr(l, "network") ?: "",
-		                                            jstr(lease, "network") ?: "") == 0)
-		    hosts_names(f, l);
-	}
-	json_array_foreach(json_object_get(net, "add_hosts"), i, a)
-	{
-		const char *h = json_string_value(a) ?: "";
-		const char *colon = strchr(h, ':');
-		if (colon)
-			fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
-	}
-	fclose(f);
-	return out;
-}
-
-/* Rewrite containers/<id>/hosts in place: the container's bind mount holds its inode. */
-static void hosts_write(struct engine *e, const char *id, json_t *leases)
-{
-	cleanup_free char *p = engine_path(e, "containers/%s/hosts", id);
-	cleanup_free char *text = NULL;
-	cleanup_close int fd = -1;
-	berth_error_t e2 = NULL;
-	json_t *rec;
-	size_t n;
-
-	if (ctr_load(e, id, &rec, &e2) < 0) {
-		berth_error_release(&e2);
-		return;
-	}
-	text = hosts_text(rec, id, leases);
-	json_decref(rec);
-	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return;
-	n = strlen(text);
-	/* never empty to a reader: the new text over the old, then cut */
-	if (pwrite(fd, text, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
-		log_warning("write `%s`: %s", p, strerror(errno));
-}
-
-/* Rewrite the hosts of every container on network (a user network). */
-static void hosts_update_network(struct engine *e, const char *network, json_t *leases)
-{
-	json_t *l;
-	size_t i;
-
-	if (network == NULL || strcmp(network, NET_DEFAULT) == 0)
-		return;
-	json_array_foreach(leases, i, l) if (strcmp(jstr(l, "network") ?: "", network) == 0)
-	    hosts_write(e, jstr(l, "id"), leases);
-}
 
 /* ---- attach and detach ----------------------------------------------------------------- */
 
@@ -229,7 +85,7 @@ static bool netns_shared(struct engine *e, const char *id)
 		json_t *cn = json_object_get(rec, "network");
 		if (strcmp(jstr(cn, "mode") ?: "", "container") == 0 &&
 		    strcmp(jstr(cn, "container") ?: "", id) == 0 &&
-		    lease_live(e, jstr(rec, "id") ?: ""))
+		    net_lease_live(e, jstr(rec, "id") ?: ""))
 			shared = true;
 	}
 	json_decref(all);
@@ -271,7 +127,7 @@ static void detach_leases(struct engine *e, const char *id, const char *network,
 	}
 	json_array_foreach(networks, j, v)
 	{
-		hosts_update_network(e, json_string_value(v), leases);
+		net_hosts_update_network(e, json_string_value(v), leases);
 		dns_network_detached(e, json_string_value(v), leases);
 	}
 	json_decref(networks);
@@ -396,7 +252,7 @@ void net_leases_reclaim(struct engine *e, const char *self, json_t *leases, bool
 
 	while (d && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0 ||
-		    lease_live(e, de->d_name))
+		    net_lease_live(e, de->d_name))
 			continue;
 		detach_locked(e, de->d_name, leases, changed);
 	}
@@ -405,7 +261,7 @@ void net_leases_reclaim(struct engine *e, const char *self, json_t *leases, bool
 	for (size_t i = json_array_size(leases); i-- > 0;) {
 		json_t *l = json_array_get(leases, i);
 		cleanup_free char *id = xstrdup(jstr(l, "id") ?: "");
-		if (strcmp(id, self) == 0 || lease_live(e, id) || vm_lease_live(l))
+		if (strcmp(id, self) == 0 || net_lease_live(e, id) || vm_lease_live(l))
 			continue;
 		detach_locked(e, id, leases, changed);
 		/* detach may have removed more than one entry */
@@ -865,12 +721,12 @@ int net_attach(struct engine *e, const char *id, int **fds, size_t *n_fds, pid_t
 	if (r == 0 && strcmp(mode, "none") != 0)
 		r = ctr_save(e, id, rec, err);
 	if (r == 0) {
-		hosts_write(e, id, leases);
+		net_hosts_write(e, id, leases);
 		if (strcmp(mode, "bridge") == 0) {
 			json_t *names = attach_names(cn), *v;
 			size_t i;
 			json_array_foreach(names, i, v)
-			    hosts_update_network(e, json_string_value(v), leases);
+			    net_hosts_update_network(e, json_string_value(v), leases);
 			json_decref(names);
 		}
 	} else {
@@ -1212,7 +1068,7 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 	        : net_resolv_conf(host_resolv, o->dns, o->n_dns, o->dns_search, o->n_dns_search);
 	{
 		json_t *rec = json_pack("{s:s,s:O}", "name", o->name ? o->name : "", "network", cn);
-		cleanup_free char *hosts = hosts_text(rec, NULL, NULL);
+		cleanup_free char *hosts = net_hosts_text(rec, NULL, NULL);
 		cleanup_free char *hn = xasprintf("%s\n", hostname);
 		json_decref(rec);
 		if (net_write(dir, "resolv.conf", resolv, err) < 0 ||
@@ -1293,7 +1149,7 @@ int network_vm_lease(struct engine *e, const char *name, const char *id,
 	if (net_leases_save(e, leases, err) < 0)
 		goto out;
 	changed = false;
-	hosts_update_network(e, name, leases);
+	net_hosts_update_network(e, name, leases);
 	out->ip = ip;
 	out->prefix = c.prefix;
 	if (json_is_true(json_object_get(net, "internal")))
@@ -1517,8 +1373,8 @@ out:
 			r = -1;
 		berth_error_release(&e2);
 		if (r == 0) {
-			hosts_write(e, id, leases);
-			hosts_update_network(e, name, leases);
+			net_hosts_write(e, id, leases);
+			net_hosts_update_network(e, name, leases);
 		}
 	}
 	/* a running container's new card: connect (events.h) */
@@ -1576,7 +1432,7 @@ int network_disconnect(struct engine *e, const char *network, const char *contai
 	detach_leases(e, id, name, leases, &changed, false);
 	if (changed && net_leases_save(e, leases, err) < 0)
 		goto out;
-	hosts_write(e, id, leases);
+	net_hosts_write(e, id, leases);
 	r = 0;
 out:
 	connect_end(e, rec, names, leases, &fd);

@@ -33,6 +33,15 @@ void net_fw(json_t *net, struct fw_net *f);
 /* networks/leases.json (an empty array when there is none); written atomically. */
 json_t *net_leases_load(struct engine *e);
 int net_leases_save(struct engine *e, json_t *l, berth_error_t *err);
+/* Whether container id still holds its network: its record is there and it runs or its
+ * monitor lives. */
+bool net_lease_live(struct engine *e, const char *id);
+/* The text of containers/<id>/hosts (nethosts.c): id's leases are the container's own (id
+ * NULL: none), leases every lease (the others of each of its user networks are listed). */
+char *net_hosts_text(json_t *rec, const char *id, json_t *leases);
+/* Rewrite containers/<id>/hosts in place; the hosts of every container on a user network. */
+void net_hosts_write(struct engine *e, const char *id, json_t *leases);
+void net_hosts_update_network(struct engine *e, const char *network, json_t *leases);
 /* Reclaim the leases and network namespaces of containers that are gone (but self's). */
 void net_leases_reclaim(struct engine *e, const char *self, json_t *leases, bool *changed);
 

@@ -438,6 +438,23 @@ json_t *rootless_keep_map(const char *map, uint32_t own, uint64_t *total)
 	return a;
 }
 
+void rootless_keep_ids(uint32_t *uid, uint32_t *gid)
+{
+	const char *s = getenv(ROOTLESS_ENV);
+	struct passwd *pw;
+
+	*uid = s ? (uint32_t)strtoul(s, NULL, 10) : (uint32_t)getuid();
+	/* the user's gid on the host: its primary group in /etc/passwd */
+	*gid = *uid;
+	setpwent();
+	while ((pw = getpwent()) != NULL)
+		if (pw->pw_uid == *uid) {
+			*gid = pw->pw_gid;
+			break;
+		}
+	endpwent();
+}
+
 int rootless_keep_id(json_t *spec, bool set_user, berth_error_t *err)
 {
 	const char *s = getenv(ROOTLESS_ENV);
@@ -445,21 +462,11 @@ int rootless_keep_id(json_t *spec, bool set_user, berth_error_t *err)
 	uint64_t nu = 0, ng = 0;
 	cleanup_free char *um = NULL, *gm = NULL;
 	json_t *linux_ = json_object_get(spec, "linux"), *ns, *user, *umap, *gmap;
-	struct passwd *pw;
 	size_t len;
 
 	if (s == NULL || geteuid() != 0)
 		return berth_error(err, 0, "--userns keep-id: not in the user's namespace");
-	uid = (uint32_t)strtoul(s, NULL, 10);
-	/* the user's gid on the host: its primary group in /etc/passwd */
-	gid = uid;
-	setpwent();
-	while ((pw = getpwent()) != NULL)
-		if (pw->pw_uid == uid) {
-			gid = pw->pw_gid;
-			break;
-		}
-	endpwent();
+	rootless_keep_ids(&uid, &gid);
 	if (util_read_file("/proc/self/uid_map", &um, &len, err) < 0 ||
 	    util_read_file("/proc/self/gid_map", &gm, &len, err) < 0)
 		return -1;

@@ -32,6 +32,8 @@ int rootless_enter(berth_error_t *err);
  * and gid on the host are themselves (they are 0 of the user's namespace), and the ids below
  * them its range's first ones; its process runs as them unless set_user is false (-u). */
 int rootless_keep_id(struct json_t *spec, bool set_user, berth_error_t *err);
+/* keep-id's own ids: the user's uid on the host, and its primary gid in /etc/passwd */
+void rootless_keep_ids(uint32_t *uid, uint32_t *gid);
 
 /* keep-id's linux.uidMappings (gidMappings) from the text of this namespace's uid_map
  * (gid_map): the namespace's 0 (the user) is the container's own, its 1…own the container's

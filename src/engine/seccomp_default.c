@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* every call here is harmless by itself, or guarded by the kernel with nothing more than
@@ -448,17 +449,46 @@ static bool scd_has_cap(const json_t *caps, const char *cap)
 	return false;
 }
 
-static void scd_add_names(json_t *names, const char *const *list, size_t n)
+/* A list of call names being built: appended, then sorted and made unique once. */
+struct scd_names {
+	const char **v;
+	size_t n;
+};
+
+static void scd_names_add(struct scd_names *l, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < n && list[i]; i++) {
-		const json_t *v;
-		size_t k;
-		bool dup = false;
-		json_array_foreach(names, k, v) if (strcmp(json_string_value(v), list[i]) == 0)
-		    dup = true;
-		if (!dup)
-			json_array_append_new(names, json_string(list[i]));
-	}
+	for (size_t i = 0; i < n && list[i]; i++)
+		l->v[l->n++] = list[i];
+}
+
+static int scd_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void scd_names_sort(struct scd_names *l)
+{
+	size_t k = 0;
+
+	qsort(l->v, l->n, sizeof(*l->v), scd_cmp);
+	for (size_t i = 0; i < l->n; i++)
+		if (k == 0 || strcmp(l->v[k - 1], l->v[i]) != 0)
+			l->v[k++] = l->v[i];
+	l->n = k;
+}
+
+static bool scd_names_has(const struct scd_names *l, const char *name)
+{
+	return bsearch(&name, l->v, l->n, sizeof(*l->v), scd_cmp) != NULL;
+}
+
+static json_t *scd_names_json(const struct scd_names *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
 }
 
 static json_t *scd_rule(json_t *names, const char *action, int errno_ret)
@@ -488,34 +518,41 @@ static json_t *scd_archs(void)
 
 json_t *seccomp_default_profile(const json_t *caps)
 {
-	json_t *allow = json_array(), *deny = json_array(), *rules = json_array();
+	enum {
+		SCD_MAX = ARRAY_SIZE(scd_allow) + ARRAY_SIZE(scd_deny) +
+		          ARRAY_SIZE(scd_by_cap) * ARRAY_SIZE(scd_by_cap[0].names)
+	};
+	const char *av[SCD_MAX], *dv[SCD_MAX];
+	struct scd_names al = {av, 0}, dl = {dv, 0};
+	json_t *allow, *deny, *rules = json_array();
 	bool sys_admin = scd_has_cap(caps, "CAP_SYS_ADMIN");
+	bool held[ARRAY_SIZE(scd_by_cap)];
 	static const unsigned long personas[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
 
-	scd_add_names(allow, scd_allow, ARRAY_SIZE(scd_allow));
-	scd_add_names(deny, scd_deny, ARRAY_SIZE(scd_deny));
+	scd_names_add(&al, scd_allow, ARRAY_SIZE(scd_allow));
+	scd_names_add(&dl, scd_deny, ARRAY_SIZE(scd_deny));
 	/* a call in two groups (bpf: CAP_SYS_ADMIN or CAP_BPF) is allowed by either */
-	for (size_t i = 0; i < ARRAY_SIZE(scd_by_cap); i++)
-		if (scd_has_cap(caps, scd_by_cap[i].cap))
-			scd_add_names(allow, scd_by_cap[i].names, ARRAY_SIZE(scd_by_cap[i].names));
 	for (size_t i = 0; i < ARRAY_SIZE(scd_by_cap); i++) {
-		if (scd_has_cap(caps, scd_by_cap[i].cap))
+		held[i] = scd_has_cap(caps, scd_by_cap[i].cap);
+		if (held[i])
+			scd_names_add(&al, scd_by_cap[i].names, ARRAY_SIZE(scd_by_cap[i].names));
+	}
+	scd_names_sort(&al);
+	for (size_t i = 0; i < ARRAY_SIZE(scd_by_cap); i++) {
+		if (held[i])
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(scd_by_cap[i].names) && scd_by_cap[i].names[k];
 		     k++) {
 			const char *n = scd_by_cap[i].names[k];
-			const json_t *v;
-			size_t j;
-			bool allowed = false;
 			/* clone and clone3 get their own rules below */
-			if (strcmp(n, "clone") == 0 || strcmp(n, "clone3") == 0)
-				continue;
-			json_array_foreach(allow, j, v) if (strcmp(json_string_value(v), n) == 0)
-			    allowed = true;
-			if (!allowed)
-				scd_add_names(deny, &n, 1);
+			if (strcmp(n, "clone") != 0 && strcmp(n, "clone3") != 0 &&
+			    !scd_names_has(&al, n))
+				dl.v[dl.n++] = n;
 		}
 	}
+	scd_names_sort(&dl);
+	allow = scd_names_json(&al);
+	deny = scd_names_json(&dl);
 	json_array_append_new(rules, scd_rule(allow, "SCMP_ACT_ALLOW", 0));
 	json_array_append_new(rules, scd_rule(deny, "SCMP_ACT_ERRNO", EPERM));
 	for (size_t i = 0; i < ARRAY_SIZE(personas); i++) {

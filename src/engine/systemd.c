@@ -11,6 +11,7 @@
 #include "mountinfo.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -47,10 +48,131 @@ static bool systemd_is_init_cmd(const char *a0)
 	return strcmp(base ? base + 1 : a0, "systemd") == 0;
 }
 
+int systemd_version_of_lib(const char *name)
+{
+	static const char prefix[] = "libsystemd-shared-";
+	int v = 0;
+	size_t n = 0;
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	name += sizeof(prefix) - 1;
+	while (n < 5 && name[n] >= '0' && name[n] <= '9')
+		v = v * 10 + (name[n++] - '0');
+	/* 252.so, 255.4-1.fc40.so, 257-1.so */
+	if (n < 2 || n > 4 || (name[n] != '.' && name[n] != '-'))
+		return 0;
+	return v;
+}
+
+int systemd_version_scan(const char *buf, size_t len)
+{
+	static const char key[] = "systemd ";
+	const char *end = buf + len, *p = buf;
+
+	while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1)) != NULL) {
+		const char *d = p + sizeof(key) - 1;
+		size_t n = 0;
+		int v = 0;
+		/* a string of its own: at the start or after a NUL or a line's end */
+		bool alone = p == buf || p[-1] == '\0' || p[-1] == '\n';
+		p++;
+		while (d + n < end && n < 5 && d[n] >= '0' && d[n] <= '9')
+			v = v * 10 + (d[n++] - '0');
+		if (!alone || n < 2 || n > 4 || d + n >= end)
+			continue;
+		if (d[n] == '\0' || d[n] == '\n' || d[n] == ' ')
+			return v;
+	}
+	return 0;
+}
+
+const char *systemd_version_refusal(int version, enum systemd_cgroups layout)
+{
+	if (version <= 0)
+		return NULL; /* unknown: it is tried */
+	/* 230 is the first that knows the unified hierarchy as kernel 4.5 released it */
+	if (layout == SYSTEMD_CG_V2 && version < 230)
+		return "too old for this host's cgroup v2 (unified) layout: systemd before 230 "
+		       "cannot run on a pure cgroup v2 host";
+	/* 258 removed the legacy and hybrid hierarchies */
+	if (layout != SYSTEMD_CG_V2 && version >= 258)
+		return "too new for this host's cgroup v1 layout: systemd 258 and later run only "
+		       "on a pure cgroup v2 host";
+	return NULL;
+}
+
+/* The host's cgroup layout: v2 (cgroup2 on /sys/fs/cgroup), hybrid (cgroup2 below it) or v1. */
+static int systemd_host_cgroups(enum systemd_cgroups *layout, berth_error_t *err)
+{
+	struct statfs sfs;
+
+	if (statfs("/sys/fs/cgroup", &sfs) < 0)
+		return berth_error(err, errno, "statfs `/sys/fs/cgroup`");
+	if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+		*layout = SYSTEMD_CG_V2;
+	else if (statfs("/sys/fs/cgroup/unified", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		*layout = SYSTEMD_CG_HYBRID;
+	else
+		*layout = SYSTEMD_CG_V1;
+	return 0;
+}
+
+/* The version of the image's systemd, whose binary is fd (O_PATH): libsystemd-shared-NNN.so
+ * in the root's systemd directories, else the "systemd NNN" string in the binary (what
+ * `systemd --version` printed first before 231, when the library came); 0: unknown. */
+static int systemd_version_in_root(int rootfd, int fd)
+{
+	static const char *const dirs[] = {"/usr/lib/systemd", "/lib/systemd", "/usr/lib64/systemd",
+	                                   "/lib64/systemd"};
+	enum { MAX_SCAN = 32 << 20 };
+	cleanup_free char *buf = NULL;
+	cleanup_close int rd = -1;
+	size_t len = 0, size;
+	struct stat st;
+	char p[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		berth_error_t e2 = NULL;
+		int dfd = util_open_in_root(rootfd, dirs[i], O_RDONLY | O_DIRECTORY, 0, &e2);
+		DIR *d;
+		struct dirent *de;
+		int v = 0;
+		berth_error_release(&e2);
+		if (dfd < 0)
+			continue;
+		d = fdopendir(dfd);
+		if (d == NULL) {
+			close(dfd);
+			continue;
+		}
+		while (v == 0 && (de = readdir(d)) != NULL)
+			v = systemd_version_of_lib(de->d_name);
+		closedir(d);
+		if (v > 0)
+			return v;
+	}
+	util_fd_path(fd, p);
+	rd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (rd < 0)
+		return 0;
+	if (fstat(rd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	size = st.st_size < MAX_SCAN ? (size_t)st.st_size : MAX_SCAN;
+	buf = xmalloc0(size + 1);
+	while (len < size) {
+		ssize_t n = read(rd, buf + len, size - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	return systemd_version_scan(buf, len);
+}
+
 /* Which init args[0] is, by the file it leads to inside the root (symlinks followed there):
  * `systemd`, `busybox`, or another. */
-static int systemd_kind_of(const char *rootfs, const char *a0, enum systemd_kind *kind,
-                           berth_error_t *err)
+static int systemd_kind_of(const char *rootfs, const char *a0, bool check_cgroups,
+                           enum systemd_kind *kind, berth_error_t *err)
 {
 	cleanup_close int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_close int fd = -1;
@@ -90,6 +212,22 @@ static int systemd_kind_of(const char *rootfs, const char *a0, enum systemd_kind
 	*kind = strcmp(base, "systemd") == 0   ? SYSTEMD_SYSTEMD
 	        : strcmp(base, "busybox") == 0 ? SYSTEMD_BUSYBOX
 	                                       : SYSTEMD_OTHER;
+	if (*kind == SYSTEMD_SYSTEMD && check_cgroups) {
+		/* a systemd that cannot run on the host's cgroup layout: said before anything
+		 * starts (it would only fail as an init that exits at once) */
+		enum systemd_cgroups layout = SYSTEMD_CG_V1;
+		int v = systemd_version_in_root(rootfd, fd);
+		const char *why;
+		if (systemd_host_cgroups(&layout, err) < 0)
+			return -1;
+		why = systemd_version_refusal(v, layout);
+		if (why)
+			return berth_error(
+			    err, 0,
+			    "bad image for a system container: its systemd (`%s`) is "
+			    "version %d, %s",
+			    a0, v, why);
+	}
 	return 0;
 }
 
@@ -261,6 +399,39 @@ static void systemd_allow_reboot(json_t *spec, const struct run_opts *o)
 		                    seccomp_default_profile(json_object_get(caps, "bounding")));
 }
 
+/* The init's halt request, unless --stop-signal or the image's STOPSIGNAL says: systemd's
+ * halt, busybox's poweroff, and for another init (sysvinit, OpenRC's) Ctrl-Alt-Del, whose
+ * inittab entry shuts the system down and reboots, which ends the container (or the VM). */
+static void systemd_stop_signal(json_t *rec, enum systemd_kind kind)
+{
+	if (!json_is_string(json_object_get(rec, "stop_signal"))) {
+		const char *sig = kind == SYSTEMD_SYSTEMD   ? "SIGRTMIN+3"
+		                  : kind == SYSTEMD_BUSYBOX ? "SIGUSR2"
+		                                            : "SIGINT";
+		json_object_set_new(rec, "stop_signal", json_string(sig));
+	}
+	json_object_set_new(rec, "system",
+	                    json_string(kind == SYSTEMD_SYSTEMD   ? "systemd"
+	                                : kind == SYSTEMD_BUSYBOX ? "busybox"
+	                                                          : "init"));
+}
+
+/* A system VM (--vm): the guest agent runs the image's init as pid 1 (its `s` record, from the
+ * record's "system"; guest/agent.c) on the machine's own /proc, /sys, /dev and /tmp, with the
+ * console on the stdout and stderr ports. None of the container's set-up: no cgroup tree to
+ * share, no container=, no CAP_SYS_BOOT (reboot(2) is the machine's: --no-reboot ends it). */
+static int systemd_apply_vm(json_t *rec, const char *a0, enum systemd_kind kind, berth_error_t *err)
+{
+	if (kind == SYSTEMD_SYSTEMD)
+		return berth_error(err, 0,
+		                   "bad command `%s` with --vm: systemd needs cgroups, which the "
+		                   "guest kernel is built without (guest/kernel.config); a system "
+		                   "VM boots busybox init or another init",
+		                   a0);
+	systemd_stop_signal(rec, kind);
+	return 0;
+}
+
 int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const char *id,
                   const char *rootfs, berth_error_t *err)
 {
@@ -277,14 +448,10 @@ int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const cha
 		return 0;
 	if ((o->systemd == NULL || strcmp(o->systemd, "true") == 0) && !systemd_is_init_cmd(a0))
 		return 0;
-	/* a VM-backed container's init is the guest agent's business */
-	if (o->vm && o->systemd && strcmp(o->systemd, "always") == 0)
-		return berth_error(err, 0,
-		                   "--systemd=always: not for VM-backed containers (--vm) yet");
-	if (o->vm)
-		return 0;
-	if (systemd_kind_of(rootfs, a0, &kind, err) < 0)
+	if (systemd_kind_of(rootfs, a0, !o->vm, &kind, err) < 0)
 		return -1;
+	if (o->vm)
+		return systemd_apply_vm(rec, a0, kind, err);
 	/* after the runtime's default mounts (/sys/fs/cgroup is the last) */
 	json_array_foreach(mounts, i, m)
 	{
@@ -317,24 +484,12 @@ int systemd_apply(json_t *spec, json_t *rec, const struct run_opts *o, const cha
 	}
 	if (kind == SYSTEMD_OTHER)
 		systemd_allow_reboot(spec, o);
-	/* the init's halt request, unless --stop-signal or the image's STOPSIGNAL says: systemd's
-	 * halt, busybox's poweroff, and for another init (sysvinit, OpenRC's) Ctrl-Alt-Del,
-	 * whose inittab entry shuts the system down and reboots, which ends the container */
-	if (!json_is_string(json_object_get(rec, "stop_signal"))) {
-		const char *sig = kind == SYSTEMD_SYSTEMD   ? "SIGRTMIN+3"
-		                  : kind == SYSTEMD_BUSYBOX ? "SIGUSR2"
-		                                            : "SIGINT";
-		json_object_set_new(rec, "stop_signal", json_string(sig));
-	}
+	systemd_stop_signal(rec, kind);
 	/* detached: the console is a terminal of its own, kept in the log */
 	if (o->detach && !o->tty) {
 		json_object_set_new(proc, "terminal", json_true());
 		json_object_set_new(rec, "tty", json_true());
 	}
-	json_object_set_new(rec, "system",
-	                    json_string(kind == SYSTEMD_SYSTEMD   ? "systemd"
-	                                : kind == SYSTEMD_BUSYBOX ? "busybox"
-	                                                          : "init"));
 	return 0;
 }
 
@@ -391,7 +546,9 @@ int systemd_check_started(struct engine *e, const char *id, bool remove, berth_e
 
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
-	if (!json_is_string(json_object_get(rec, "system"))) {
+	/* a system VM: its init is pid 1 of the guest (the VM process has no children to see;
+	 * an init that cannot be run powers the machine off with its status) */
+	if (!json_is_string(json_object_get(rec, "system")) || json_object_get(rec, "vm")) {
 		json_decref(rec);
 		return 0;
 	}

@@ -16,12 +16,12 @@
 #include "firewall.h"
 #include "regref.h"
 #include "terminal.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <netinet/in.h>
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -39,6 +39,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guest_keys.h"
+
 #ifndef BERTH_GUEST_CACHE_DIR
 #define BERTH_GUEST_CACHE_DIR "/var/cache/berth/guest"
 #endif
@@ -54,52 +56,35 @@ static const char *vmctr_cache(void)
 	return c && c[0] ? c : BERTH_GUEST_CACHE_DIR;
 }
 
-/* The newest regular file of dir named PREFIX…SUFFIX, or NULL. */
-static char *vmctr_newest(const char *dir, const char *prefix, const char *suffix)
+/* DIR/NAME when it is a non-empty regular file (links followed), else NULL. */
+static char *vmctr_cached(const char *dir, const char *name)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char *best = NULL;
-	struct timespec bt = {0};
+	char *path = xasprintf("%s/%s", dir, name);
+	struct stat st;
 
-	if (d == NULL)
-		return NULL;
-	while ((de = readdir(d)) != NULL) {
-		size_t n = strlen(de->d_name), pl = strlen(prefix), sl = strlen(suffix);
-		struct stat st;
-		if (n <= pl + sl || strncmp(de->d_name, prefix, pl) != 0 ||
-		    strcmp(de->d_name + n - sl, suffix) != 0)
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode) ||
-		    st.st_size == 0)
-			continue;
-		if (best && (st.st_mtim.tv_sec < bt.tv_sec ||
-		             (st.st_mtim.tv_sec == bt.tv_sec && st.st_mtim.tv_nsec <= bt.tv_nsec)))
-			continue;
-		free(best);
-		best = xasprintf("%s/%s", dir, de->d_name);
-		bt = st.st_mtim;
-	}
-	closedir(d);
-	return best;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		return path;
+	free(path);
+	return NULL;
 }
 
-/* The guest kernel and the agent's initramfs, or one line saying how to build them. */
+/* The guest kernel and the agent's initramfs this tree's guest scripts build (their names
+ * carry the hash of their sources, guest_keys.h), or one line saying how to build them. */
 int vmctr_guest_files(char **kernel, char **initrd, berth_error_t *err)
 {
 	const char *cache = vmctr_cache();
 
-	*kernel = vmctr_newest(cache, "Image-", "");
-	*initrd = vmctr_newest(cache, "agent-", ".cpio.gz");
+	*kernel = vmctr_cached(cache, BERTH_GUEST_KERNEL);
+	*initrd = vmctr_cached(cache, BERTH_GUEST_AGENT);
 	if (*kernel && *initrd)
 		return 0;
 	free(*kernel);
 	free(*initrd);
 	*kernel = *initrd = NULL;
 	return berth_error(err, 0,
-	                   "--vm: no guest kernel and agent in `%s` (build them with "
+	                   "--vm: no guest kernel %s and agent %s in `%s` (build them with "
 	                   "guest/build-kernel.sh and guest/build-agent.sh)",
-	                   cache);
+	                   BERTH_GUEST_KERNEL, BERTH_GUEST_AGENT, cache);
 }
 
 /* -p [IP:]HOSTPORT:CTRPORT[/tcp|/udp] as slirp's hostfwd=PROTO:IP:HOSTPORT-:CTRPORT (into
@@ -241,9 +226,23 @@ bool vmctr_is(json_t *rec)
 	return json_is_object(json_object_get(rec, "vm"));
 }
 
+/* where the sockets of VMs' consoles are: /run/berth-vm, or for an ordinary user vm/ in its
+ * state directory ($XDG_RUNTIME_DIR/berth/vm: /run is root's) */
+static char *vmctr_run_base(void)
+{
+	cleanup_free char *run = NULL;
+
+	if (!rootless_active())
+		return xstrdup(VMCTR_RUN_DIR);
+	run = rootless_run_dir();
+	return xasprintf("%s/vm", run);
+}
+
 static char *vmctr_run_dir(const char *id)
 {
-	return xasprintf(VMCTR_RUN_DIR "/%.24s", id);
+	cleanup_free char *base = vmctr_run_base();
+
+	return xasprintf("%s/%.24s", base, id);
 }
 
 static void vmctr_rec(FILE *f, char kind, const char *v)
@@ -291,6 +290,8 @@ static int vmctr_config(const char *dir, json_t *rec, bool input, char ***argv, 
 	}
 	if (input) /* -i without -t: its stdin comes on the stdout port (vmctr_feed) */
 		vmctr_rec(f, 'i', "");
+	if (json_is_string(json_object_get(rec, "system"))) /* a system VM (systemd.c) */
+		vmctr_rec(f, 's', "");
 	if (json_array_size(json_object_get(json_object_get(rec, "vm"), "hostfwd")) > 0)
 		vmctr_rec(f, 'n', "10.0.2.15,255.255.255.0,10.0.2.2");
 	user = json_object_get(proc, "user");
@@ -415,7 +416,7 @@ int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, 
 	cleanup_free char *vmdir = xasprintf("%s/vm", dir);
 	cleanup_free char *errlog = xasprintf("%s/vm.err", dir);
 	cleanup_free char *status = xasprintf("%s/vm/status", dir);
-	cleanup_free char *run = vmctr_run_dir(id);
+	cleanup_free char *run = vmctr_run_dir(id), *base = vmctr_run_base();
 	cleanup_free char *kernel = NULL, *initrd = NULL;
 	char **argv = NULL;
 	size_t argc = 0;
@@ -435,7 +436,7 @@ int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, 
 		util_rm_rf(run, &e2); /* what a monitor killed with -9 left */
 		berth_error_release(&e2);
 	}
-	if ((mkdir(VMCTR_RUN_DIR, 0700) < 0 && errno != EEXIST) || mkdir(run, 0700) < 0 ||
+	if ((mkdir(base, 0700) < 0 && errno != EEXIST) || mkdir(run, 0700) < 0 ||
 	    (mkdir(vmdir, 0700) < 0 && errno != EEXIST)) {
 		berth_error(err, errno, "mkdir `%s`", run);
 		goto out;
@@ -461,7 +462,9 @@ int vmctr_start(struct engine *e, const char *id, int in, pid_t *pid, int *out, 
 	ARG("none");
 	ARG("--no-reboot");
 	ARG("--append");
-	ARG("quiet");
+	/* a system VM's init is pid 1: should it end, the kernel panics, and then reboots at
+	 * once, which --no-reboot makes the machine's end */
+	ARG("%s", json_is_string(json_object_get(rec, "system")) ? "quiet panic=-1" : "quiet");
 	ARG("--share");
 	ARG("%s/rootfs:berthroot", dir);
 	ARG("--share");

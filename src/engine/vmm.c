@@ -199,8 +199,8 @@ int vmm_resolve(struct engine *e, const char *ref, char **id, berth_error_t *err
 	return r;
 }
 
-int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, char **id,
-               berth_error_t *err)
+int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, json_t *extra,
+               char **id, berth_error_t *err)
 {
 	uint8_t rnd[VMM_ID_BYTES];
 	char hex[2 * VMM_ID_BYTES + 1], dflt[16];
@@ -249,6 +249,8 @@ int vmm_create(struct engine *e, const char *name, char *const *args, size_t nar
 	now = util_now_rfc3339();
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "id", hex, "name", name, "created", now,
 	                "cwd", cwd, "args", a, "status", "created");
+	if (extra != NULL)
+		json_object_update(rec, extra);
 	r = vmm_save(e, hex, rec, err);
 	json_decref(rec);
 	engine_unlock(e);
@@ -305,6 +307,11 @@ int vmm_inspect(struct engine *e, const char *ref, json_t **out, berth_error_t *
 }
 
 int vmm_start(struct engine *e, const char *ref, berth_error_t *err)
+{
+	return vmm_start_with(e, ref, -1, err);
+}
+
+int vmm_start_with(struct engine *e, const char *ref, int in_fd, berth_error_t *err)
 {
 	cleanup_free char *id = NULL, *logp = NULL, *self = NULL;
 	cleanup_close int logfd = -1;
@@ -364,7 +371,8 @@ int vmm_start(struct engine *e, const char *ref, berth_error_t *err)
 		if (fork() != 0)
 			_exit(0);
 		null = open("/dev/null", O_RDWR);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(logfd, 2) < 0)
+		if (null < 0 || dup2(in_fd >= 0 ? in_fd : null, 0) < 0 || dup2(p[1], 1) < 0 ||
+		    dup2(logfd, 2) < 0)
 			_exit(125);
 		signal(SIGHUP, SIG_IGN);
 		execv(self, argv);

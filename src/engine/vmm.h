@@ -26,13 +26,17 @@
 struct vm_config;
 
 /* A new VM record (status created) named `name` (NULL: vm-ID6) with the `vm run` options
- * args[0..nargs) (the VM is started with them, from the current directory). *id: its id
- * (malloc'd). A name in use or not valid: -1 with *err. */
-int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, char **id,
-               berth_error_t *err);
+ * args[0..nargs) (the VM is started with them, from the current directory), and extra's
+ * members when extra is not NULL (saved with it: one write). *id: its id (malloc'd). A name
+ * in use or not valid: -1 with *err. */
+int vmm_create(struct engine *e, const char *name, char *const *args, size_t nargs, json_t *extra,
+               char **id, berth_error_t *err);
 /* Start a created or exited VM: returns once the guest's harts run (0), or -1 with the VM
  * process's own error in *err. */
 int vmm_start(struct engine *e, const char *ref, berth_error_t *err);
+/* The same, the VM process's stdin being in_fd (a restore's checked state) instead of
+ * /dev/null (in_fd < 0). */
+int vmm_start_with(struct engine *e, const char *ref, int in_fd, berth_error_t *err);
 /* The id of the VM named ref, or with that id or unique id prefix. -1: "no such VM". */
 int vmm_resolve(struct engine *e, const char *ref, char **id, berth_error_t *err);
 /* Records (status checked against the process), oldest first; all: exited ones too. */
@@ -76,10 +80,16 @@ int vmm_snapshot_take(struct engine *e, const char *id, struct machine *m, const
 int vmm_snapshot_open(const char *dir, uint8_t **body, size_t *len, json_t **meta,
                       berth_error_t *err);
 /* `berth vm restore DIR`: a new managed VM (named name, or vm-ID6) with the snapshot's
- * options, started from it; copy_disks: it gets copies of the disks. On failure nothing is
- * left (no record, process or socket). */
+ * options, started from it; copy_disks: it gets copies of the disks. The records it checked
+ * are handed to the VM process (its stdin, a sealed memfd: vmm_restore_state), which so
+ * neither reads nor checks DIR/state again. On failure nothing is left (no record, process
+ * or socket). */
 int vmm_restore(struct engine *e, const char *dir, const char *name, bool copy_disks, char **id,
                 berth_error_t *err);
+
+/* The VM process's side: the records vmm_restore handed over on stdin (0, with *body and
+ * *len), or 1 when stdin is not such a memfd (started otherwise: read DIR/state). */
+int vmm_restore_state(uint8_t **body, size_t *len, berth_error_t *err);
 
 /* shared by vmm.c and vmmctl.c */
 int vmm_load(struct engine *e, const char *id, json_t **rec, berth_error_t *err);

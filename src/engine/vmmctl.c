@@ -386,14 +386,18 @@ int vmm_serve(struct engine *e, const char *id, struct vm_config *cfg, int ready
 		return -1;
 	rdir = json_string_value(json_object_get(rec, "restore"));
 	if (rdir != NULL) {
-		/* a restore (vmsnap.c): checked again here, where it is used */
+		/* a restore (vmsnap.c) */
 		cleanup_free char *ramp = xasprintf("%s/ram", rdir);
 		json_t *meta = NULL;
-		if (vmm_snapshot_open(rdir, &body, &blen, &meta, err) < 0) {
+		int r = vmm_restore_state(&body, &blen, err);
+		/* the records vmm_restore checked, or else DIR/state, checked here */
+		if (r == 1)
+			r = vmm_snapshot_open(rdir, &body, &blen, &meta, err);
+		json_decref(meta);
+		if (r < 0) {
 			json_decref(rec);
 			return -1;
 		}
-		json_decref(meta);
 		ramfd = open(ramp, O_RDONLY | O_CLOEXEC);
 		if (ramfd < 0) {
 			json_decref(rec);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #define SNAP_VERSION 1
 #define SNAP_HEAD    24
 #define SNAP_MAX     (64u << 20) /* a state file is a few hundred KiB at most */
+#define SNAP_MEMFD   "berth-snapshot-state"
 
 int vmm_snapshot_take(struct engine *e, const char *id, struct machine *m, const char *dir,
                       berth_error_t *err)
@@ -153,12 +155,71 @@ int vmm_snapshot_open(const char *dir, uint8_t **body, size_t *len, json_t **met
 	return 0;
 }
 
+/* A sealed memfd holding the checked records, for the VM process's stdin. */
+static int vmm_state_memfd(const uint8_t *body, size_t len, berth_error_t *err)
+{
+	cleanup_close int fd = memfd_create(SNAP_MEMFD, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int r;
+
+	if (fd < 0)
+		return berth_error(err, errno, "restore: memfd_create");
+	if (util_write_all(fd, body, len) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return berth_error(err, errno, "restore: write the state to a memfd");
+	r = fd;
+	fd = -1;
+	return r;
+}
+
+int vmm_restore_state(uint8_t **body, size_t *len, berth_error_t *err)
+{
+	char link[64], name[64] = "";
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int seals = fcntl(0, F_GET_SEALS);
+
+	/* ours: a memfd of that name, sealed against every change */
+	n = readlink("/proc/self/fd/0", link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		snprintf(name, sizeof(name), "%s", link);
+	}
+	if (seals < 0 || (seals & F_SEAL_WRITE) == 0 ||
+	    strncmp(name, "/memfd:" SNAP_MEMFD, sizeof("/memfd:" SNAP_MEMFD) - 1) != 0)
+		return 1;
+	if (fstat(0, &st) < 0 || st.st_size <= 0 || (uint64_t)st.st_size > SNAP_MAX)
+		return berth_error(err, errno, "restore: the handed-over state has a bad size");
+	*len = (size_t)st.st_size;
+	*body = xmalloc0(*len + 1);
+	while (got < *len) {
+		n = pread(0, *body + got, *len - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(*body);
+			*body = NULL;
+			return berth_error(err, errno, "restore: read the handed-over state");
+		}
+		got += (size_t)n;
+	}
+	{
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0) { /* the memfd is not needed any more */
+			dup2(null, 0);
+			close(null);
+		}
+	}
+	return 0;
+}
+
 int vmm_restore(struct engine *e, const char *dir, const char *name, bool copy_disks, char **id,
                 berth_error_t *err)
 {
 	cleanup_free char *abs = realpath(dir, NULL), *ramp = NULL;
 	cleanup_free uint8_t *body = NULL;
-	json_t *meta = NULL, *args, *rec;
+	cleanup_close int memfd = -1;
+	json_t *meta = NULL, *args, *extra;
 	const char *cwd;
 	char **argv;
 	size_t blen, nargs;
@@ -186,18 +247,16 @@ int vmm_restore(struct engine *e, const char *dir, const char *name, bool copy_d
 	argv = xmalloc0((nargs + 1) * sizeof(char *));
 	for (size_t i = 0; i < nargs; i++)
 		argv[i] = (char *)(json_string_value(json_array_get(args, i)) ?: "");
-	r = vmm_create(e, name, argv, nargs, id, err);
+	/* the record says where the VM process finds the snapshot: one write */
+	extra = json_pack("{s:s, s:b}", "restore", abs, "copy_disks", copy_disks);
+	r = vmm_create(e, name, argv, nargs, extra, id, err);
+	json_decref(extra);
 	free(argv);
 	json_decref(meta);
 	if (r < 0)
 		return -1;
-	if (vmm_load(e, *id, &rec, err) < 0)
-		goto fail;
-	json_object_set_new(rec, "restore", json_string(abs));
-	json_object_set_new(rec, "copy_disks", json_boolean(copy_disks));
-	r = vmm_save(e, *id, rec, err);
-	json_decref(rec);
-	if (r < 0 || vmm_start(e, *id, err) < 0)
+	memfd = vmm_state_memfd(body, blen, err);
+	if (memfd < 0 || vmm_start_with(e, *id, memfd, err) < 0)
 		goto fail;
 	return 0;
 fail : {

@@ -289,7 +289,7 @@ struct console *console_open_socket_as(const char *what, const char *path, berth
 		return NULL;
 	}
 	if (listen(fd, 1) < 0 || lstat(path, &st) < 0) {
-		berth_error(err, errno, "%s: cannot listen on `%s`", what, path);
+		berth_error(err, errno, "%s: cannot listen on `%s`", what, sa.sun_path);
 		unlink(path);
 		close(fd);
 		return NULL;

@@ -50,9 +50,8 @@ struct machine {
 	int disk_fds[VM_MAX_DISKS];            /* the --disks, locked: they outlive a reboot */
 	long long t0_ns;
 	char bootargs[VM_MAX_APPEND + 1];
-	/* images */
-	char *kernel, *initrd;
-	size_t kernel_len, initrd_len;
+	/* the images, kept open and read into guest RAM at each boot (no copy is kept) */
+	int kernel_fd, initrd_fd;
 	uint64_t kernel_end; /* guest address after the kernel's image_size */
 	/* RAM */
 	uint8_t *ram;
@@ -295,33 +294,82 @@ int vm_bootargs(const struct vm_config *cfg, char *buf, size_t size, berth_error
 	return 0;
 }
 
+/* Read what there is of the image fd, up to len bytes, into dst (the file may have shrunk
+ * since it was measured: the rest stays zero). */
+static int image_read(int fd, uint8_t *dst, size_t len, const char *what, const char *path,
+                      berth_error_t *err)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		ssize_t r = pread(fd, dst + n, len - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return berth_error(err, errno, "%s: read `%s`", what, path);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return 0;
+}
+
+/* The size of an image, checked again at each boot (the file may have changed). */
+static int image_size_of(int fd, const char *what, const char *path, uint64_t max, size_t *len,
+                         berth_error_t *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return berth_error(err, errno, "%s: stat `%s`", what, path);
+	if ((uint64_t)st.st_size > max)
+		return berth_error(err, 0, "%s: `%s` (%lld bytes) is larger than guest memory",
+		                   what, path, (long long)st.st_size);
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+/* Read the kernel and initrd from their files straight into guest RAM, the device tree
+ * behind them. */
 static int machine_load_images(struct machine *m, berth_error_t *err)
 {
 	const struct vm_config *cfg = m->cfg;
 	uint64_t ram_end = VM_RAM_BASE + cfg->mem, image_size, initrd_start = 0, initrd_end = 0;
 	uint64_t fdt_addr = ram_end - 0x200000; /* the last 2 MiB, as QEMU does */
-	uint8_t fdt[FDT_MAX_SIZE];
+	uint8_t fdt[FDT_MAX_SIZE], head[64] = {0};
+	size_t kernel_len, initrd_len = 0;
 
-	memcpy(&image_size, m->kernel + 16, sizeof(image_size));
+	if (image_size_of(m->kernel_fd, "--kernel", cfg->kernel, cfg->mem, &kernel_len, err) < 0 ||
+	    image_read(m->kernel_fd, head, kernel_len < sizeof(head) ? kernel_len : sizeof(head),
+	               "--kernel", cfg->kernel, err) < 0 ||
+	    vm_check_kernel(head, kernel_len, cfg->kernel, err) < 0)
+		return -1;
+	memcpy(&image_size, head + 16, sizeof(image_size));
 	image_size = le64toh(image_size);
-	if (image_size < m->kernel_len)
-		image_size = m->kernel_len;
+	if (image_size < kernel_len)
+		image_size = kernel_len;
 	m->kernel_end = VM_RAM_BASE + VM_KERNEL_OFFSET + ((image_size + 0xfff) & ~0xfffull);
 	if (m->kernel_end > fdt_addr)
 		return berth_error(err, 0, "--kernel: `%s` (%zu bytes) does not fit in --mem %llu",
-		                   cfg->kernel, m->kernel_len, (unsigned long long)cfg->mem);
-	memcpy(m->ram + VM_KERNEL_OFFSET, m->kernel, m->kernel_len);
-	if (m->initrd != NULL) {
-		initrd_end = fdt_addr;
-		initrd_start = (fdt_addr - m->initrd_len) & ~0xfffull;
-		if (m->initrd_len > fdt_addr - m->kernel_end || initrd_start < m->kernel_end)
+		                   cfg->kernel, kernel_len, (unsigned long long)cfg->mem);
+	if (image_read(m->kernel_fd, m->ram + VM_KERNEL_OFFSET, kernel_len, "--kernel", cfg->kernel,
+	               err) < 0)
+		return -1;
+	if (m->initrd_fd >= 0) {
+		if (image_size_of(m->initrd_fd, "--initrd", cfg->initrd, cfg->mem, &initrd_len,
+		                  err) < 0)
+			return -1;
+		initrd_start = (fdt_addr - initrd_len) & ~0xfffull;
+		if (initrd_len > fdt_addr - m->kernel_end || initrd_start < m->kernel_end)
 			return berth_error(
 			    err, 0,
 			    "--initrd: `%s` (%zu bytes) does not fit in guest memory "
 			    "after the kernel (--mem %llu)",
-			    cfg->initrd, m->initrd_len, (unsigned long long)cfg->mem);
-		initrd_end = initrd_start + m->initrd_len;
-		memcpy(m->ram + (initrd_start - VM_RAM_BASE), m->initrd, m->initrd_len);
+			    cfg->initrd, initrd_len, (unsigned long long)cfg->mem);
+		initrd_end = initrd_start + initrd_len;
+		if (image_read(m->initrd_fd, m->ram + (initrd_start - VM_RAM_BASE), initrd_len,
+		               "--initrd", cfg->initrd, err) < 0)
+			return -1;
 	}
 	struct vm_fdt_params fp = {
 	    .ram_base = VM_RAM_BASE,
@@ -850,15 +898,14 @@ static enum vm_stop machine_wait(struct machine *m)
 	}
 }
 
-/* Read a --kernel or --initrd image. O_NONBLOCK keeps open() from waiting on a FIFO, and
- * the type is checked on the opened fd (no window between the check and the read). */
-static int read_image(const char *path, const char *what, uint64_t max, char **out, size_t *len,
+/* Open a --kernel or --initrd image, kept open to be read at each boot. O_NONBLOCK keeps
+ * open() from waiting on a FIFO, and the type is checked on the opened fd. */
+static int open_image(const char *path, const char *what, uint64_t max, int *out,
                       berth_error_t *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	cleanup_free char *buf = NULL;
 	struct stat st;
-	size_t n = 0;
+	size_t len;
 
 	if (fd < 0)
 		return berth_error(err, errno, "%s: open `%s`", what, path);
@@ -866,22 +913,10 @@ static int read_image(const char *path, const char *what, uint64_t max, char **o
 		return berth_error(err, errno, "%s: stat `%s`", what, path);
 	if (!S_ISREG(st.st_mode))
 		return berth_error(err, 0, "%s: `%s` is not a regular file", what, path);
-	if ((uint64_t)st.st_size > max)
-		return berth_error(err, 0, "%s: `%s` (%lld bytes) is larger than guest memory",
-		                   what, path, (long long)st.st_size);
-	buf = xmalloc0((size_t)st.st_size + 1);
-	while (n < (size_t)st.st_size) {
-		ssize_t r = pread(fd, buf + n, (size_t)st.st_size - n, (off_t)n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return berth_error(err, errno, "%s: read `%s`", what, path);
-		if (r == 0)
-			break; /* the file shrank: take what there is */
-		n += (size_t)r;
-	}
-	*out = util_steal_ptr(buf);
-	*len = n;
+	if (image_size_of(fd, what, path, max, &len, err) < 0)
+		return -1;
+	*out = fd;
+	fd = -1;
 	return 0;
 }
 
@@ -993,7 +1028,7 @@ bool vm_jit_available(void)
 
 int vm_run(const struct vm_config *cfg, berth_error_t *err)
 {
-	struct machine m = {.cfg = cfg, .wake_fd = -1};
+	struct machine m = {.cfg = cfg, .wake_fd = -1, .kernel_fd = -1, .initrd_fd = -1};
 	struct vm_snap_reader restore = {0};
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term, old_hup;
 	int status = -1;
@@ -1057,12 +1092,16 @@ int vm_run(const struct vm_config *cfg, berth_error_t *err)
 		if (m.disk_fds[i] < 0)
 			goto out;
 	}
-	if (read_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel, &m.kernel_len, err) < 0)
+	if (open_image(cfg->kernel, "--kernel", cfg->mem, &m.kernel_fd, err) < 0)
 		goto out;
-	if (vm_check_kernel((uint8_t *)m.kernel, m.kernel_len, cfg->kernel, err) < 0)
-		goto out;
+	{
+		uint8_t head[64] = {0};
+		ssize_t n = pread(m.kernel_fd, head, sizeof(head), 0);
+		if (vm_check_kernel(head, n > 0 ? (size_t)n : 0, cfg->kernel, err) < 0)
+			goto out;
+	}
 	if (cfg->initrd != NULL &&
-	    read_image(cfg->initrd, "--initrd", cfg->mem, &m.initrd, &m.initrd_len, err) < 0)
+	    open_image(cfg->initrd, "--initrd", cfg->mem, &m.initrd_fd, err) < 0)
 		goto out;
 	if (m.restore != NULL && machine_restore_check(&m, err) < 0)
 		goto out;
@@ -1187,8 +1226,10 @@ out:
 	code_map_free(m.code);
 	if (cfg->stats)
 		machine_print_stats(&m);
-	free(m.kernel);
-	free(m.initrd);
+	if (m.kernel_fd >= 0)
+		close(m.kernel_fd);
+	if (m.initrd_fd >= 0)
+		close(m.initrd_fd);
 	free(m.stop_msg);
 	vm_snap_reader_free(&restore);
 	pthread_mutex_destroy(&m.lock);

@@ -450,27 +450,8 @@ once" ]
 
 @test "attach with a terminal: input and output through it, ctrl-p ctrl-q detaches and leaves it running" {
 	b run -d -i -t --name a4 busybox sh
-	run python3 - "$BERTH" "$ROOT" <<-'P'
-	import os, pty, select, sys
-	berth, root = sys.argv[1], sys.argv[2]
-	pid, fd = pty.fork()
-	if pid == 0:
-	    os.execv(berth, [berth, "--root", root, "attach", "a4"])
-	def until(text):
-	    out = b""
-	    while text not in out:
-	        r, _, _ = select.select([fd], [], [], 60)
-	        if not r:
-	            sys.exit("timed out waiting for %r, got %r" % (text, out))
-	        out += os.read(fd, 4096)
-	    return out
-	os.write(fd, b"echo hi-$((1+2))\r")
-	until(b"hi-3")
-	os.write(fd, b"\x10\x11")
-	until(b"read escape sequence")
-	_, st = os.waitpid(pid, 0)
-	print("status", os.waitstatus_to_exitcode(st))
-	P
+	run ptydrive --send 'echo hi-$((1+2))\r' --expect hi-3 --send '\x10\x11' \
+		--expect "read escape sequence" -- "$BERTH" --root "$ROOT" attach a4
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"status 0"* ]]

@@ -267,6 +267,36 @@ pause_pid() {
 		run --rm --userns keep-id busybox true
 }
 
+@test "rootless: --userns=keep-id sees the image's owners (a shifted copy of its layers, removed with it)" {
+	local before
+	before=$(find "$STORE/layers" -maxdepth 1 -name "*.keepid-*" 2>/dev/null | sort)
+	ub image import "$RL_TOP/owned.tar" owned
+	ub image import "$RL_TOP/owned.tar.wh" layered
+	run ub run --rm --userns=keep-id owned sh -c \
+		'stat -c %u:%g /bin/busybox /etc / /owned; id -u; touch /tmp/new; stat -c %u /tmp/new'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the image's root-owned files are root's inside, its uid 1000 gid 2000 theirs
+	[ "${lines[0]}" = 0:0 ]
+	[ "${lines[1]}" = 0:0 ]
+	[ "${lines[2]}" = 0:0 ]
+	[ "${lines[3]}" = 1000:2000 ]
+	# the user's own uid inside is the user's, and what it makes is its own
+	[ "${lines[4]}" = "$RL_UID" ]
+	[ "${lines[5]}" = "$RL_UID" ]
+	# an opaque directory and a whiteout survive the copy
+	run ub run --rm --userns=keep-id layered sh -c 'ls /d; ls /gone 2>&1 || echo gone'
+	echo "$output"
+	[ "${lines[0]}" = c ]
+	[ "${lines[2]}" = gone ]
+	# the copies are cached for the next run and go with their image
+	[ "$(find "$STORE/layers" -maxdepth 1 -name "*.keepid-$RL_UID-$RL_GID" | sort)" != "$before" ] || false
+	ub rmi owned >/dev/null
+	ub rmi layered >/dev/null
+	# (busybox's, of another test, may stay: busybox does)
+	[ "$(find "$STORE/layers" -maxdepth 1 -name "*.keepid-*" | sort)" = "$before" ] || false
+}
+
 @test "rootless: user-mode networking by default, -p reachable on the host's loopback" {
 	local port _ out
 	# a port free now on the host (the test's own pick, above 1024)
@@ -305,6 +335,50 @@ pause_pid() {
 	run ! curl -s --max-time 5 "http://127.0.0.1:$port/sum"
 	[ -z "$(ls "$STORE/containers")" ] || false
 	[ -z "$(ls "$STORE/netns")" ] || false
+}
+
+@test "rootless: -p TCP is relayed by sockets (peer 10.0.2.100), 8 MiB up whole, two at once" {
+	local port _ out sum
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	# a CGI that answers with the peer's address and the md5 of what was posted
+	ub run -d --name up -p "$port:80" busybox sh -c 'mkdir -p /w/cgi-bin &&
+		printf "%s\n" "#!/bin/sh" "echo Content-Type: text/plain" "echo" "echo \$REMOTE_ADDR" \
+			"head -c \$CONTENT_LENGTH | md5sum" > /w/cgi-bin/up && chmod 755 /w/cgi-bin/up &&
+		head -c 16777216 /dev/zero > /w/big && exec httpd -f -p 80 -h /w' >/dev/null
+	head -c 8388608 /dev/urandom >"$BATS_TEST_TMPDIR/up"
+	sum=$(md5sum <"$BATS_TEST_TMPDIR/up")
+	for _ in $(seq 100); do
+		out=$(curl -s --max-time 5 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up" || true)
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	echo "$out"
+	# the relay connects inside the container's namespace: the peer is its own address (httpd
+	# writes it [::ffff:10.0.2.100]; slirp's forwarding would show 10.0.2.2)
+	[[ "$(sed -n 1p <<<"$out")" == *[:[]10.0.2.100[]] ]] || false
+	[ "$(sed -n 2p <<<"$out")" = "$sum" ] || false
+	# two connections at once, each whole
+	curl -s --max-time 30 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up" >"$BATS_TEST_TMPDIR/a" &
+	curl -s --max-time 30 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up" >"$BATS_TEST_TMPDIR/b"
+	wait $!
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/a")" = "$sum" ] || false
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/b")" = "$sum" ] || false
+	# a client that goes (a reset) while the server still sends ends that connection only: the
+	# relay's write gets EPIPE, and the port stays
+	for _ in 1 2 3; do
+		python3 - "$port" <<-'P'
+		import socket, struct, sys
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+		s.sendall(b"GET /big HTTP/1.0\r\n\r\n")
+		s.recv(1000)
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+		s.close()
+		P
+	done
+	out=$(curl -s --max-time 30 --data-binary @"$BATS_TEST_TMPDIR/up" "http://127.0.0.1:$port/cgi-bin/up")
+	[ "$(sed -n 2p <<<"$out")" = "$sum" ] || false
+	ub rm -f up >/dev/null
+	run ! curl -s --max-time 5 "http://127.0.0.1:$port/"
 }
 
 @test "rootless: --network none, host and container:NAME; bridge and a privileged port refused" {
@@ -367,6 +441,59 @@ pause_pid() {
 	[ -z "$(ls "$RUNDIR/runtime")" ] || false
 	run ! grep -q "$STORE" "/proc/$(pause_pid)/mountinfo"
 	[ -z "$(ls -A "$v")" ] || false
+}
+
+@test "rootless: run --vm (a riscv64 guest): --rm, a volume, -d, -p, logs, exec, stop, rm; nothing left" {
+	local k a bb port page= id _
+	k=$("${BERTH_TOP:?}/guest/build-kernel.sh") || k=
+	a=$("$BERTH_TOP/guest/build-agent.sh") || a=
+	bb=$("$BERTH_TOP/guest/fetch-busybox.sh") || bb=
+	if [ -z "$k" ] || [ -z "$a" ] || [ -z "$bb" ]; then
+		skip "guest kernel, agent or riscv64 busybox could not be built"
+	fi
+	# a guest cache of this test's own (links to the shared one's files, which any user reads)
+	mkdir -p "$RL_TOP/guest"
+	ln -sf "$k" "$a" "$bb" "$RL_TOP/guest/"
+	mkdir -p "$RL_HOME/vmvol"
+	chown "$RL_USER:$RL_USER" "$RL_HOME/vmvol"
+	run --separate-stderr as "$RL_USER" BERTH_GUEST_CACHE="$RL_TOP/guest" "$BERTH" \
+		run --vm --rm -v "$RL_HOME/vmvol:/data" busybox sh -c 'id -u; uname -m; touch /data/f'
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = riscv64 ]
+	# what the guest's root made on the volume is the user's
+	[ "$(stat -c %u "$RL_HOME/vmvol/f")" = "$RL_UID" ] || false
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	id=$(as "$RL_USER" BERTH_GUEST_CACHE="$RL_TOP/guest" "$BERTH" run --vm -d --name vm1 \
+		-p "127.0.0.1:$port:8080" busybox sh -c \
+		'mkdir /www; echo vm-page >/www/index.html; httpd -p 8080 -h /www; echo ready; while :; do sleep 1; done')
+	for _ in $(seq 1200); do
+		ub logs vm1 2>&1 | grep -q ready && break
+		sleep 0.25
+	done
+	[ "$(ub logs vm1)" = ready ] || false
+	# the console sockets are in the user's state directory (/run is root's)
+	[ -S "$RUNDIR/vm/${id:0:24}/ctl" ] || false
+	for _ in $(seq 60); do
+		page=$(curl -s -m 10 "http://127.0.0.1:$port/" || true)
+		[ -n "$page" ] && break
+		sleep 0.5
+	done
+	[ "$page" = vm-page ]
+	run ub exec vm1 sh -c 'echo in; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" = in ]
+	ub stop -t 1 vm1 >/dev/null
+	ub rm vm1 >/dev/null
+	[ ! -e "$RUNDIR/vm/${id:0:24}" ] || false
+	[ -z "$(ls "$STORE/containers")" ] || false
+	# nothing of the user's runs but its pause process
+	for _ in $(seq 100); do
+		[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] && break
+		sleep 0.05
+	done
+	[ "$(ps -o pid= -u "$RL_USER" | tr -d ' ')" = "$(pause_pid)" ] || false
 }
 
 @test "rootless: a user with no range in /etc/subuid is refused with one line, nothing made" {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # System containers (issue 22): a distribution's init as pid 1. The test image is Debian 12
 # minbase with systemd-sysv made by mmdebstrap (tests/cli/system-image.sh, cached between
-# runs) and imported with `image import --change`; the busybox-init image is the built-in
+# runs) and imported with `image import --change` (its sysvinit-core and openrc variants in
+# their tests); the busybox-init image is the built-in
 # busybox with an /etc/inittab. One store for the file (an import of the Debian tarball
 # takes seconds), its containers removed after each test.
 load helpers
@@ -213,6 +214,39 @@ busybox_init_image() {
 	b rmi sysv
 }
 
+@test "OpenRC (on sysvinit's init) boots to its default runlevel; stop shuts it down through OpenRC" {
+	local id i tar
+	tar=$("$BATS_TEST_DIRNAME/system-image.sh" openrc) || tar=
+	[ -s "$tar" ] || skip "no Debian 12 OpenRC image (system-image.sh openrc)"
+	b image import --change 'CMD ["/sbin/init"]' "$tar" orc >/dev/null
+	id=$(b run -d --name or orc)
+	# inittab's `rc 2` is `openrc default`: its runlevel, and a service of it started
+	for i in $(seq 300); do
+		[ "$(b exec or rc-status --runlevel 2>/dev/null)" = default ] && break
+		sleep 0.1
+	done
+	[ "$(b exec or rc-status --runlevel)" = default ] || false
+	for i in $(seq 300); do
+		b exec or rc-service rc.local status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	b exec or rc-service rc.local status
+	[ "$(b exec or runlevel)" = "N 2" ] || false
+	[ "$(b exec or cat /proc/1/comm)" = init ] || false
+	run -0 b inspect or
+	jqe '.stop_signal == "SIGINT" and .system == "init"' <<<"$output"
+	# Ctrl-Alt-Del: shutdown -r, runlevel 6 (`openrc reboot`), reboot(2) ends the init by
+	# SIGHUP (129), before stop's timeout would kill it (137)
+	b stop -t 60 or
+	run b logs or
+	[[ "$output" == *"Will now restart"* ]] || false
+	run -0 b inspect or
+	jqe '.exit_code == 129' <<<"$output"
+	b rm or
+	assert_ctr_gone "$id"
+	b rmi orc
+}
+
 @test "an init that exits at once, or none: one line with its status and last output, nothing left" {
 	busybox_init_image badinit '#!/bin/sh
 echo "starting my init"
@@ -255,4 +289,60 @@ exit 3'
 	done
 	[ "$page" = hello-from-a-unit ] || false
 	b rm -f web
+}
+
+# fake_systemd_image NAME HOW VERSION: the built-in busybox with /sbin/init a link to
+# /usr/lib/systemd/systemd, a script that says it cannot start; its version is in
+# libsystemd-shared-VERSION.so beside it (HOW lib) or in the script as a line of its own
+# (HOW string), as `systemd --version` printed it before the library came.
+fake_systemd_image() {
+	local d=$BATS_TEST_TMPDIR/fs id
+	rm -rf "$d"
+	mkdir -p "$d"
+	id=$(b create busybox true)
+	b export "$id" | tar -C "$d" -xf -
+	b rm "$id" >/dev/null
+	mkdir -p "$d/usr/lib/systemd"
+	printf '#!/bin/sh\necho "fake systemd: cannot start"\nexit 3\n' >"$d/usr/lib/systemd/systemd"
+	if [ "$2" = lib ]; then
+		: >"$d/usr/lib/systemd/libsystemd-shared-$3.so"
+	else
+		printf 'systemd %s\n' "$3" >>"$d/usr/lib/systemd/systemd"
+	fi
+	chmod 755 "$d/usr/lib/systemd/systemd"
+	rm -f "$d/sbin/init"
+	ln -s ../usr/lib/systemd/systemd "$d/sbin/init"
+	tar -C "$d" -cf "$d.tar" .
+	b image import -c 'CMD ["/sbin/init"]' "$d.tar" "$1" >/dev/null
+}
+
+@test "a systemd too old or too new for the host's cgroup layout: one line before anything is made" {
+	local v2=false
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then v2=true; fi
+	# 258 dropped cgroup v1: refused on a v1 or hybrid host (this dev box), tried on v2
+	fake_systemd_image sd258 lib 258
+	if [ "$v2" = false ]; then
+		bad 125 "bad image for a system container: its systemd (\`/sbin/init\`) is version 258, too new for this host's cgroup v1 layout" \
+			run -d sd258
+	else
+		bad 125 "its init \`/sbin/init\` exited at once with status 3; its last output: fake systemd: cannot start" \
+			run -d sd258
+	fi
+	[ -z "$(ls "$ROOT/containers")" ] || false
+	run ! grep -q "$ROOT/containers" /proc/self/mountinfo
+	# 219 (its version a string of the binary) cannot run on a pure v2 host; on v1 it is tried
+	fake_systemd_image sd219 string 219
+	if [ "$v2" = true ]; then
+		bad 125 "bad image for a system container: its systemd (\`/sbin/init\`) is version 219, too old for this host's cgroup v2 (unified) layout" \
+			run -d sd219
+	else
+		bad 125 "its init \`/sbin/init\` exited at once with status 3; its last output: fake systemd: cannot start" \
+			run -d sd219
+	fi
+	[ -z "$(ls "$ROOT/containers")" ] || false
+	# --systemd=false: no system container, no check
+	run b run --rm --systemd=false sd258
+	[ "$status" -eq 3 ] || false
+	[ "$output" = "fake systemd: cannot start" ] || false
+	b rmi sd258 sd219
 }

@@ -13,12 +13,9 @@ setup_file() {
 	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
 	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
 	export KERNEL AGENT BUSYBOX_RV
-	# a guest cache of this file's own (links to the shared one's files): the engine boots
-	# the newest agent-* of its cache, and another tree's tests may build theirs meanwhile
-	if [ -n "$KERNEL" ] && [ -n "$AGENT" ] && [ -n "$BUSYBOX_RV" ]; then
-		mkdir "$BATS_FILE_TMPDIR/guest"
-		ln -s "$KERNEL" "$AGENT" "$BUSYBOX_RV" "$BATS_FILE_TMPDIR/guest/"
-		export BERTH_GUEST_CACHE=$BATS_FILE_TMPDIR/guest
+	# the guest scripts' cache (the engine boots its own tree's Image-KEY and agent-KEY there)
+	if [ -n "$KERNEL" ]; then
+		export BERTH_GUEST_CACHE=${KERNEL%/*}
 	fi
 }
 
@@ -182,28 +179,8 @@ wait_exited() {
 	[ "$status" -eq 4 ]
 	[ "$output" = 3000 ]
 	# exec -it: a terminal in the guest, both ways, its exit status
-	run python3 - "$BERTH" "$ROOT" <<-'P'
-	import fcntl, os, pty, select, struct, sys, termios
-	berth, root = sys.argv[1], sys.argv[2]
-	pid, fd = pty.fork()
-	if pid == 0:
-	    os.execv(berth, [berth, "--root", root, "exec", "-it", "v2", "sh"])
-	fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
-	def until(text):
-	    out = b""
-	    while text not in out:
-	        r, _, _ = select.select([fd], [], [], 600)
-	        if not r:
-	            sys.exit("no %r, got %r" % (text, out))
-	        out += os.read(fd, 4096)
-	    return out
-	until(b"# ")
-	os.write(fd, b"tty; stty size; echo x-$A-$((2+3))\r")
-	print(until(b"x-1-5").decode(errors="replace"))
-	os.write(fd, b"exit 6\r")
-	_, st = os.waitpid(pid, 0)
-	print("status", os.waitstatus_to_exitcode(st))
-	P
+	run ptydrive --size 33 101 --expect "# " --send 'tty; stty size; echo x-$A-$((2+3))\r' \
+		--expect x-1-5 --send 'exit 6\r' -- "$BERTH" --root "$ROOT" exec -it v2 sh
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/"[0-9]* ]]
@@ -299,28 +276,8 @@ wait_exited() {
 }
 
 @test "run --vm -it: a shell on a terminal (a pty in the guest), its exit status" {
-	run python3 - "$BERTH" "$ROOT" <<-'P'
-	import fcntl, os, pty, select, struct, sys, termios
-	berth, root = sys.argv[1], sys.argv[2]
-	pid, fd = pty.fork()
-	if pid == 0:
-	    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 44, 120, 0, 0))
-	    os.execv(berth, [berth, "--root", root, "run", "--vm", "--rm", "-it", "busybox", "sh"])
-	def until(text):
-	    out = b""
-	    while text not in out:
-	        r, _, _ = select.select([fd], [], [], 600)
-	        if not r:
-	            sys.exit("no %r, got %r" % (text, out))
-	        out += os.read(fd, 4096)
-	    return out
-	until(b"# ")
-	os.write(fd, b"tty; stty size; echo hi-$((1+2))\r")
-	print(until(b"hi-3").decode(errors="replace"))
-	os.write(fd, b"exit 3\r")
-	_, st = os.waitpid(pid, 0)
-	print("status", os.waitstatus_to_exitcode(st))
-	P
+	run ptydrive --size 44 120 --expect "/ # " --send 'tty; stty size; echo hi-$((1+2))\r' \
+		--expect hi-3 --send 'exit 3\r' -- "$BERTH" --root "$ROOT" run --vm --rm -it busybox sh
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/dev/pts/0"* ]]
@@ -337,6 +294,23 @@ wait_exited() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"guest/build-kernel.sh"* ]]
 	[[ "$stderr" == *"$BATS_TEST_TMPDIR/empty"* ]]
+	assert_nothing_left
+}
+
+@test "run --vm boots this tree's kernel and agent, not a newer one another tree built" {
+	mkdir "$BATS_TEST_TMPDIR/cache"
+	ln -s "$KERNEL" "$AGENT" "$BUSYBOX_RV" "$BATS_TEST_TMPDIR/cache/"
+	# another tree's (here: not bootable) kernel and agent, made after ours
+	head -c 4096 /dev/zero >"$BATS_TEST_TMPDIR/cache/Image-ffffffffffffffff"
+	head -c 4096 /dev/zero >"$BATS_TEST_TMPDIR/cache/agent-ffffffffffffffff.cpio.gz"
+	BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache run b run --vm --rm busybox echo own-guest
+	[ "$status" -eq 0 ]
+	[[ "$output" == *own-guest* ]]
+	# without ours, the error names the file it wants
+	rm "$BATS_TEST_TMPDIR/cache/${AGENT##*/}"
+	BERTH_GUEST_CACHE=$BATS_TEST_TMPDIR/cache run --separate-stderr b run --vm --rm busybox true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"${AGENT##*/}"* ]]
 	assert_nothing_left
 }
 

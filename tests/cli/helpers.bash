@@ -54,6 +54,13 @@ make_userns_bundle() {
 	chown -R 100000:100000 "$BUNDLE/rootfs"
 }
 
+# ptydrive [--size R C] [--timeout S] [--expect TEXT | --send TEXT]... -- CMD...: CMD on a
+# terminal, typed into and read as a person would (tests/tools/ptydrive.py says how); prints
+# its output and "status N", or "still running" when it was killed at the timeout.
+ptydrive() {
+	"$BERTH_TOP/tests/tools/ptydrive.py" "$@"
+}
+
 # jqe [JQ-OPTIONS] FILTER: `jq -e` on stdin that also fails when there is no input at all.
 # jq 1.6 exits 0 under -e when its input is empty, so `cmd | jq -e F` passed whenever cmd
 # failed and printed nothing (a wait loop once broke out at once that way). Use jqe, never

@@ -298,3 +298,24 @@ teardown() { common_teardown; }
 	rt start "$ID"
 	rt delete --force "$ID"
 }
+
+@test "BERTH_TIMING=FILE: each process of a run marks its phases there, the container gets no fd" {
+	t=$BATS_TEST_TMPDIR/timing
+	make_bundle "$BUNDLE" sh -c 'ls /proc/self/fd | tr "\n" " "'
+	run env BERTH_TIMING="$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 1 2 3 " ]
+	cat "$t"
+	run grep -cvE '^[0-9]{16} [0-9]+ [a-z0-9-]+$' "$t"
+	[ "$output" = 0 ]
+	for p in main config cgroup init-mounts init-pivot init-go init-ready init-exec released exited deleted exit; do
+		grep -q " $p\$" "$t" || { echo "no mark $p"; false; }
+	done
+	# the init marks as pid 1 of its pid namespace; each process's marks in time order
+	grep -q '^[0-9]* 1 init-exec$' "$t" || false
+	awk '{ if ($2 in last && $1 < last[$2]) bad = 1; last[$2] = $1 } END { exit bad }' "$t"
+	# off without the variable
+	rm "$t"
+	rt run --bundle "$BUNDLE" "$ID.2"
+	[ ! -e "$t" ] || false
+}

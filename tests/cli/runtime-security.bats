@@ -350,3 +350,32 @@ in_test_netns() {
 	[ "$status" -eq 0 ]
 	[ "$v" = 1 ]
 }
+
+@test "run: the runtime forks the init into the new pid namespace, its hooks stay in the host's" {
+	log=$BATS_TEST_TMPDIR/ns.log
+	make_bundle "$BUNDLE" sh -c 'echo init $$'
+	hook() { echo "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo $1 \$(readlink /proc/self/ns/pid) >>$log\"]}"; }
+	cfg_set "$BUNDLE" ".hooks = {\"prestart\": [$(hook prestart)], \"poststart\": [$(hook poststart)], \"poststop\": [$(hook poststop)]}"
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "init 1" ]
+	cat "$log"
+	host=$(readlink /proc/self/ns/pid)
+	run cat "$log"
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[0]}" = "prestart $host" ]
+	[ "${lines[1]}" = "poststart $host" ]
+	[ "${lines[2]}" = "poststop $host" ]
+}
+
+@test "run: an exec that fails after start (not an executable format) is one line, nothing left behind" {
+	make_bundle "$BUNDLE" /notelf
+	printf 'just text\n' >"$BUNDLE/rootfs/notelf"
+	chmod 755 "$BUNDLE/rootfs/notelf"
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'exec `/notelf`: Exec format error'* ]]
+	assert_gone "$ID"
+}

@@ -122,52 +122,13 @@ last_count() {
 	[ "$status" -eq 0 ]
 	wait_log e1 BERTH-ECHO-READY
 	# detach first (Ctrl-A d): the console command ends, the VM runs on
-	run python3 - "$BERTH" "$R" <<-'EOF'
-		import os, pty, select, sys
-		pid, fd = pty.fork()
-		if pid == 0:
-		    os.execv(sys.argv[1], ["berth", "--root", sys.argv[2], "vm", "console", "e1"])
-		os.write(fd, b"\x01d")
-		while True:
-		    r, _, _ = select.select([fd], [], [], 60)
-		    if not r:
-		        sys.exit("no end")
-		    try:
-		        if not os.read(fd, 4096):
-		            break
-		    except OSError:
-		        break
-		_, st = os.waitpid(pid, 0)
-		print("exit", os.waitstatus_to_exitcode(st))
-	EOF
+	run ptydrive --timeout 120 --send '\x01d' -- "$BERTH" --root "$R" vm console e1
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"exit 0"* ]]
+	[[ "$output" == *"status 0"* ]]
 	[ "$(vm_status e1)" = running ]
 	# then type a line: the guest's init echoes it and powers off, which ends the console
-	run python3 - "$BERTH" "$R" <<-'EOF'
-		import os, pty, select, sys
-		pid, fd = pty.fork()
-		if pid == 0:
-		    os.execv(sys.argv[1], ["berth", "--root", sys.argv[2], "vm", "console", "e1"])
-		os.write(fd, b"hello-from-pty\r")
-		out = b""
-		while True:
-		    r, _, _ = select.select([fd], [], [], 60)
-		    if not r:
-		        break
-		    try:
-		        d = os.read(fd, 4096)
-		    except OSError:
-		        break
-		    if not d:
-		        break
-		    out += d
-		if os.waitpid(pid, os.WNOHANG) == (0, 0):
-		    os.kill(pid, 9)  # the console did not end: ours to end, by pid
-		    os.waitpid(pid, 0)
-		sys.stdout.write(out.decode(errors="replace"))
-	EOF
+	run ptydrive --timeout 120 --send 'hello-from-pty\r' -- "$BERTH" --root "$R" vm console e1
 	echo "$output"
 	[[ "$output" == *"echo: hello-from-pty"* ]]
 	wait_status e1 exited
@@ -262,30 +223,8 @@ last_count() {
 @test "vm manage: Ctrl-A x on the console powers the VM off and ends the console" {
 	run b vm run -d --name x1 --kernel "$KERNEL" --initrd "$INITRD" --append "console=ttyS0 -- \"sleep 600\""
 	[ "$status" -eq 0 ]
-	run python3 - "$BERTH" "$R" <<-'EOF'
-		import os, pty, select, sys
-		pid, fd = pty.fork()
-		if pid == 0:
-		    os.execv(sys.argv[1], ["berth", "--root", sys.argv[2], "vm", "console", "x1"])
-		os.write(fd, b"\x01x")
-		ended = False
-		while True:
-		    r, _, _ = select.select([fd], [], [], 60)
-		    if not r:
-		        break
-		    try:
-		        if not os.read(fd, 4096):
-		            ended = True
-		            break
-		    except OSError:
-		        ended = True
-		        break
-		if not ended:
-		    os.kill(pid, 9)  # ours, by pid
-		os.waitpid(pid, 0)
-		print("ended" if ended else "still running")
-	EOF
+	run ptydrive --timeout 120 --send '\x01x' -- "$BERTH" --root "$R" vm console x1
 	echo "$output"
-	[[ "$output" == *ended* ]]
+	[[ "$output" == *"status "[0-9]* ]]
 	wait_status x1 exited
 }

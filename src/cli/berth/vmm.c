@@ -66,7 +66,7 @@ int vmm_cli_detach(const char *root, const char *name, char *const *args, size_t
 
 	if (vmm_open(&e, root) != 0)
 		return VMM_FAIL;
-	if (vmm_create(&e, name, args, nargs, &id, &err) < 0) {
+	if (vmm_create(&e, name, args, nargs, NULL, &id, &err) < 0) {
 		engine_close(&e);
 		return vmm_fail(&err);
 	}

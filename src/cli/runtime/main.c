@@ -2,6 +2,7 @@
 /* berth-runtime: an OCI runtime with runc's command line. */
 #include "runtime.h"
 #include "log.h"
+#include "timing.h"
 #include "userns.h"
 #include "util.h"
 
@@ -188,6 +189,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 	bool root_given = false;
 
+	timing_mark("main");
 	log_set_prog("berth-runtime");
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, "+:hv", globals, NULL)) != -1) {
@@ -245,6 +247,7 @@ int main(int argc, char **argv)
 		if (strcmp(runtime_commands[i].name, cmd) != 0)
 			continue;
 		r = runtime_commands[i].run(argc - optind, argv + optind, &err);
+		timing_mark("exit");
 		if (r == -2)
 			return 0; /* --help */
 		if (r < 0)

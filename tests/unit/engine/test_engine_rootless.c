@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for rootless.c's --userns keep-id maps: the user's namespace's map (as
- * /proc/self/uid_map shows it inside) turned into the container's, cut at its extents. */
+ * /proc/self/uid_map shows it inside) turned into the container's, cut at its extents; and
+ * idshift.c's shift of the image's owners, which must agree with that map. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "idshift.h"
 #include "rootless.h"
 
 #include <jansson.h>
@@ -68,11 +70,44 @@ static void test_two_ranges(void **state)
 	free(s);
 }
 
+/* every container id c the map holds is the namespace id idshift_keep_id(c) (the copy of an
+ * image file of owner c then shows as c inside) */
+static void test_shift_agrees(void **state)
+{
+	static const char *const maps[] = {"0 1000 1\n1 100000 65536\n",
+	                                   "0 1001 1\n1 100000 65536\n65537 500000 65536\n"};
+	static const uint32_t owns[] = {0, 1, 1000, 1001, 65535};
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++)
+		for (size_t o = 0; o < sizeof(owns) / sizeof(owns[0]); o++) {
+			uint64_t total;
+			json_t *a = rootless_keep_map(maps[k], owns[o], &total), *m;
+			size_t i;
+			json_array_foreach(a, i, m)
+			{
+				json_int_t c =
+				    json_integer_value(json_object_get(m, "containerID"));
+				json_int_t h = json_integer_value(json_object_get(m, "hostID"));
+				json_int_t n = json_integer_value(json_object_get(m, "size"));
+				for (json_int_t j = 0; j < n; j++)
+					assert_int_equal(
+					    idshift_keep_id((uint32_t)(c + j), owns[o]), h + j);
+			}
+			json_decref(a);
+		}
+	assert_int_equal(idshift_keep_id(0, 1000), 1);
+	assert_int_equal(idshift_keep_id(999, 1000), 1000);
+	assert_int_equal(idshift_keep_id(1000, 1000), 0);
+	assert_int_equal(idshift_keep_id(1001, 1000), 1001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_one_range),
 	    cmocka_unit_test(test_two_ranges),
+	    cmocka_unit_test(test_shift_agrees),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
