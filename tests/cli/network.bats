@@ -224,6 +224,23 @@ print(a[0], d[2:11].decode(), flush=True)
 	[ -z "$(ls "$ROOT/netns" 2>/dev/null)" ] || false
 }
 
+@test "--network none of a container an older berth created (config.json names netns/ID): made, lo up, removed as before" {
+	id=$(b create --network none busybox sh -c 'cat /sys/class/net/lo/operstate; readlink /proc/self/ns/net')
+	d=$ROOT/containers/$id
+	# what berth made before the runtime made none's namespace
+	jq 'del(.network.runtime_netns)' "$d/container.json" >"$d/c.tmp"
+	mv "$d/c.tmp" "$d/container.json"
+	jq --arg p "$ROOT/netns/$id" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		"$d/config.json" >"$d/c.tmp"
+	mv "$d/c.tmp" "$d/config.json"
+	run b start -a "$id"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = unknown ]
+	[ "${lines[1]}" != "$(readlink /proc/self/ns/net)" ] || false
+	[ ! -e "$ROOT/netns/$id" ] || false
+	b rm "$id"
+}
+
 @test "--ip, --mac-address, --hostname, --dns, --dns-search, --add-host, resolv.conf" {
 	b network create --subnet 10.99.251.0/24 opts
 	run b run --rm --network opts --ip 10.99.251.9 --mac-address 02:42:aa:bb:cc:dd \
