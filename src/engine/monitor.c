@@ -207,7 +207,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		long long t0 = util_now_ns();
 		json_t *upd;
 
-		/* --ipc/--pid container:NAME: that container's namespaces as it runs now */
+		/* --ipc/--pid/--network container:NAME: the donor's namespaces as it runs now */
 		if (res_refresh(e, id, err) < 0)
 			goto out;
 

@@ -632,6 +632,11 @@ static int attach_locked(struct engine *e, const char *id, json_t *rec, json_t *
 			return -1;
 		*n_fds = n_ports;
 	}
+	/* --network none as root: the runtime makes the namespace (and brings its lo up) as
+	 * it makes the container's others; nothing here to make or to remove (a container
+	 * created by an older berth names netns/<id> in its config.json: made as before) */
+	if (json_is_true(json_object_get(cn, "runtime_netns")))
+		return 0;
 	if (util_mkdir_p(nsdir, 0700, err) < 0 || netns_make(ns, &nsfd, err) < 0)
 		return -1;
 	if (strcmp(mode, "none") == 0)
@@ -1078,7 +1083,11 @@ int net_prepare(struct engine *e, const struct image *img, const struct run_opts
 			return -1;
 		}
 	}
-	*netns = net_ns_path(e, id);
+	/* --network none as root: the spec's namespace without a path (attach_locked) */
+	if (strcmp(mode, "none") == 0 && !rootless_active())
+		json_object_set_new(cn, "runtime_netns", json_true());
+	else
+		*netns = net_ns_path(e, id);
 	*out = cn;
 	return 0;
 }

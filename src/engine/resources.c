@@ -776,16 +776,61 @@ int res_prepare(struct engine *e, const struct run_opts *o, json_t *rec, json_t 
 	return res_join(e, rec, spec, self, err);
 }
 
+/* --network container:NAME when NAME has --network none (as root, "runtime_netns" in its
+ * record's network): the runtime made that one's namespace and no file holds it
+ * (netattach.c), so it is joined as NAME's init has it now. NAME's id, or NULL when the record's
+ * network is not such. */
+static const char *res_net_donor(struct engine *e, json_t *rec)
+{
+	json_t *cn = json_object_get(rec, "network"), *drec;
+	const char *other = json_string_value(json_object_get(cn, "container"));
+	const char *mode = json_string_value(json_object_get(cn, "mode")) ?: "";
+	berth_error_t e2 = NULL;
+	bool none;
+
+	if (strcmp(mode, "container") != 0 || other == NULL || rootless_active())
+		return NULL;
+	if (ctr_load(e, other, &drec, &e2) < 0) {
+		/* gone: the start fails on the namespace's path, as it did */
+		berth_error_release(&e2);
+		return NULL;
+	}
+	none = json_is_true(json_object_get(json_object_get(drec, "network"), "runtime_netns"));
+	json_decref(drec);
+	return none ? other : NULL;
+}
+
+/* The namespace of res_net_donor's container into spec; refused when it does not run. */
+static int res_join_net(struct engine *e, const char *donor, json_t *spec, berth_error_t *err)
+{
+	cleanup_free char *mode = NULL;
+	cleanup_free char *id = NULL;
+	cleanup_free char *ns = NULL;
+	pid_t p;
+
+	if (donor == NULL)
+		return 0;
+	mode = xasprintf("container:%s", donor);
+	if (res_donor(e, "network", mode, &id, &p, NULL, err) < 0)
+		return -1;
+	ns = xasprintf("/proc/%d/ns/net", (int)p);
+	res_ns(spec, "network", false, ns);
+	return 0;
+}
+
 int res_refresh(struct engine *e, const char *id, berth_error_t *err)
 {
 	cleanup_free char *cfg = NULL;
 	cleanup_free char *text = NULL;
+	const char *net;
 	json_t *rec, *spec;
 	int r = -1;
 
 	if (ctr_load(e, id, &rec, err) < 0)
 		return -1;
-	if (!json_object_get(rec, "ipc_container") && !json_object_get(rec, "pid_container")) {
+	net = res_net_donor(e, rec);
+	if (!json_object_get(rec, "ipc_container") && !json_object_get(rec, "pid_container") &&
+	    net == NULL) {
 		json_decref(rec);
 		return 0;
 	}
@@ -795,7 +840,7 @@ int res_refresh(struct engine *e, const char *id, berth_error_t *err)
 		json_decref(rec);
 		return -1;
 	}
-	if (res_join(e, rec, spec, id, err) == 0) {
+	if (res_join(e, rec, spec, id, err) == 0 && res_join_net(e, net, spec, err) == 0) {
 		text = json_dumps(spec, JSON_INDENT(2));
 		r = util_write_file_atomic(cfg, text, strlen(text), 0600, err);
 	}

@@ -15,9 +15,10 @@ int res_check(const struct run_opts *o, berth_error_t *err);
  * namespace), and the record's HostConfig with Docker's names. */
 int res_prepare(struct engine *e, const struct run_opts *o, json_t *rec, json_t *spec,
                 berth_error_t *err);
-/* Before each start (the monitor): a namespace of container:NAME is that container's as it
- * runs now (its init's /proc/PID/ns/…), written into config.json; refused when it does not
- * run. Nothing for the others. */
+/* Before each start (the monitor): a namespace of container:NAME (--ipc, --pid, and
+ * --network when NAME has --network none) is that container's as it runs now (its init's
+ * /proc/PID/ns/…), written into config.json; refused when it does not run. Nothing for the
+ * others. */
 int res_refresh(struct engine *e, const char *id, berth_error_t *err);
 
 #endif

@@ -195,6 +195,52 @@ print(a[0], d[2:11].decode(), flush=True)
 	[ "$status" -eq 125 ]
 }
 
+@test "--network none: the runtime's own namespace (lo up, no netns file); container:NAME of one joins it while it runs" {
+	brun -d --name nn --network none busybox sleep 1000
+	id=$(b inspect --format '{{.Id}}' nn)
+	[ ! -e "$ROOT/netns/$id" ] || false
+	run b exec nn cat /sys/class/net/lo/operstate
+	[ "$output" = unknown ]
+	run b exec nn ping -c 1 -W 2 127.0.0.1
+	[ "$status" -eq 0 ]
+	ns=$(b exec nn readlink /proc/self/ns/net)
+	[ "$ns" != "$(readlink /proc/self/ns/net)" ] || false
+	run brun --rm --network container:nn busybox readlink /proc/self/ns/net
+	[ "$status" -eq 0 ]
+	[ "$output" = "$ns" ]
+	b create --name nj --network container:nn busybox readlink /proc/self/ns/net
+	b stop -t 0 nn
+	run b start -a nj
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'container "nn" is not running'* ]] || false
+	# restarted, nn has a new namespace (its number may be the old one's again) and a new
+	# pid: nj joins that one
+	b start nn
+	ns2=$(b exec nn readlink /proc/self/ns/net)
+	run b start -a nj
+	[ "$status" -eq 0 ]
+	[ "$output" = "$ns2" ]
+	b rm -f nj nn
+	[ -z "$(ls "$ROOT/netns" 2>/dev/null)" ] || false
+}
+
+@test "--network none of a container an older berth created (config.json names netns/ID): made, lo up, removed as before" {
+	id=$(b create --network none busybox sh -c 'cat /sys/class/net/lo/operstate; readlink /proc/self/ns/net')
+	d=$ROOT/containers/$id
+	# what berth made before the runtime made none's namespace
+	jq 'del(.network.runtime_netns)' "$d/container.json" >"$d/c.tmp"
+	mv "$d/c.tmp" "$d/container.json"
+	jq --arg p "$ROOT/netns/$id" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		"$d/config.json" >"$d/c.tmp"
+	mv "$d/c.tmp" "$d/config.json"
+	run b start -a "$id"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = unknown ]
+	[ "${lines[1]}" != "$(readlink /proc/self/ns/net)" ] || false
+	[ ! -e "$ROOT/netns/$id" ] || false
+	b rm "$id"
+}
+
 @test "--ip, --mac-address, --hostname, --dns, --dns-search, --add-host, resolv.conf" {
 	b network create --subnet 10.99.251.0/24 opts
 	run b run --rm --network opts --ip 10.99.251.9 --mac-address 02:42:aa:bb:cc:dd \
