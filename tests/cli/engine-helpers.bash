@@ -53,3 +53,15 @@ riscv64_setup() {
 		"$BERTH_TOP/guest/build-agent.sh" >/dev/null || skip "guest/build-agent.sh failed"
 	fi
 }
+
+# wait_log NAME TEXT: poll (bounded: VM_POLLS times 0.25 s, default 1200) until container
+# NAME's log holds TEXT (a guest's boot can take minutes under load).
+wait_log() {
+	local i
+	for i in $(seq "${VM_POLLS:-1200}"); do
+		b logs "$1" 2>&1 | grep -q -- "$2" && return 0
+		sleep 0.25
+	done
+	b logs "$1"
+	return 1
+}

@@ -30,17 +30,6 @@ setup() {
 	fi
 }
 
-# wait_log NAME TEXT: poll (bounded) until NAME's log holds TEXT.
-wait_log() {
-	local i
-	for i in $(seq 1200); do
-		b logs "$1" 2>&1 | grep -q -- "$2" && return 0
-		sleep 0.25
-	done
-	b logs "$1"
-	return 1
-}
-
 # riscv64_image NAME DOCKERFILE-LINES…: the built-in busybox's riscv64 variant with the lines
 # (and an inittab in the context) as NAME.
 riscv64_image() {

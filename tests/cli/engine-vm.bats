@@ -36,17 +36,6 @@ assert_vm_gone() {
 	fi
 }
 
-# wait_log NAME TEXT: poll (bounded) until NAME's log holds TEXT.
-wait_log() {
-	local i
-	for i in $(seq "${VM_POLLS:-1200}"); do
-		b logs "$1" 2>&1 | grep -q -- "$2" && return 0
-		sleep 0.25
-	done
-	b logs "$1"
-	return 1
-}
-
 # wait_exited NAME: poll (bounded) until ps -a shows NAME exited.
 wait_exited() {
 	local i
