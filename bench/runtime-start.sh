@@ -64,8 +64,12 @@ for i in "${!names[@]}"; do
 	csd_one "${names[$i]}" "${bins[$i]}" "warmc-$i"
 done
 
+# each round starts with the next runtime in turn: the work one leaves to the kernel (a
+# network namespace is torn down by a kernel worker after the container has gone) falls on
+# whichever runs next, so no runtime may always follow the same one
 for ((k = 0; k < N; k++)); do
-	for i in "${!names[@]}"; do
+	for j in "${!names[@]}"; do
+		i=$(((j + k) % ${#names[@]}))
 		n=${names[$i]}
 		t0=${EPOCHREALTIME/./}
 		run_one "$n" "${bins[$i]}" "b$k"
