@@ -65,3 +65,24 @@ wait_log() {
 	b logs "$1"
 	return 1
 }
+
+# vm_guest_setup_file: in setup_file of a file that boots `berth run --vm` guests: KERNEL,
+# AGENT and BUSYBOX_RV (each empty when it could not be built or fetched), exported, and
+# BERTH_GUEST_CACHE pointed at the guest scripts' cache, where the engine boots its own tree's
+# Image-KEY and agent-KEY (another tree's builds beside them do not matter).
+vm_guest_setup_file() {
+	KERNEL=$("${BERTH_TOP:?}/guest/build-kernel.sh") || KERNEL=
+	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
+	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
+	export KERNEL AGENT BUSYBOX_RV
+	if [ -n "$KERNEL" ]; then
+		export BERTH_GUEST_CACHE=${KERNEL%/*}
+	fi
+}
+
+# vm_guest_skip: in setup, skip the test when vm_guest_setup_file found no guest.
+vm_guest_skip() {
+	if [ -z "$KERNEL" ] || [ -z "$AGENT" ] || [ -z "$BUSYBOX_RV" ]; then
+		skip "guest kernel, agent or riscv64 busybox could not be built"
+	fi
+}

@@ -10,24 +10,12 @@ load engine-helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	KERNEL=$("${BERTH_TOP:?}/guest/build-kernel.sh") || KERNEL=
-	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
-	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
-	export KERNEL AGENT BUSYBOX_RV
-	# a guest cache of this file's own (links to the shared one's files): the engine boots
-	# the newest agent-* of its cache, and another tree's tests may build theirs meanwhile
-	if [ -n "$KERNEL" ] && [ -n "$AGENT" ] && [ -n "$BUSYBOX_RV" ]; then
-		mkdir "$BATS_FILE_TMPDIR/guest"
-		ln -s "$KERNEL" "$AGENT" "$BUSYBOX_RV" "$BATS_FILE_TMPDIR/guest/"
-		export BERTH_GUEST_CACHE=$BATS_FILE_TMPDIR/guest
-	fi
+	vm_guest_setup_file
 }
 
 setup() {
 	ROOT=$BATS_TEST_TMPDIR/root
-	if [ -z "$KERNEL" ] || [ -z "$AGENT" ] || [ -z "$BUSYBOX_RV" ]; then
-		skip "guest kernel, agent or riscv64 busybox could not be built"
-	fi
+	vm_guest_skip
 }
 
 # riscv64_image NAME DOCKERFILE-LINES…: the built-in busybox's riscv64 variant with the lines

@@ -9,21 +9,12 @@ load engine-helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	KERNEL=$("${BERTH_TOP:?}/guest/build-kernel.sh") || KERNEL=
-	AGENT=$("$BERTH_TOP/guest/build-agent.sh") || AGENT=
-	BUSYBOX_RV=$("$BERTH_TOP/guest/fetch-busybox.sh") || BUSYBOX_RV=
-	export KERNEL AGENT BUSYBOX_RV
-	# the guest scripts' cache (the engine boots its own tree's Image-KEY and agent-KEY there)
-	if [ -n "$KERNEL" ]; then
-		export BERTH_GUEST_CACHE=${KERNEL%/*}
-	fi
+	vm_guest_setup_file
 }
 
 setup() {
 	ROOT=$BATS_TEST_TMPDIR/root
-	if [ -z "$KERNEL" ] || [ -z "$AGENT" ] || [ -z "$BUSYBOX_RV" ]; then
-		skip "guest kernel, agent or riscv64 busybox could not be built"
-	fi
+	vm_guest_skip
 }
 
 # Nothing of container ID left: no record, no VM process, no mount, no socket.
