@@ -412,11 +412,12 @@ static void machine_print_stats(const struct machine *m)
 	}
 	fprintf(stderr,
 	        "berth vm: stats: %llu blocks translated in %.3f s, %llu stale, code cache "
-	        "%.1f of %.1f MiB, %llu full flushes; %llu block entries, %.1f%% chained\n",
+	        "%.1f of %.1f MiB, %llu full flushes, %llu when idle; %llu block entries, "
+	        "%.1f%% chained\n",
 	        (unsigned long long)s->blocks, (double)s->translate_ns / 1e9,
 	        (unsigned long long)s->stale, (double)s->code_bytes / 1048576.0,
 	        (double)s->code_size / 1048576.0, (unsigned long long)s->flushes,
-	        (unsigned long long)entries,
+	        (unsigned long long)s->idle_flushes, (unsigned long long)entries,
 	        entries != 0 ? 100.0 * (double)s->chained / (double)entries : 0.0);
 }
 
