@@ -78,6 +78,9 @@ struct rv_jit_block {
 struct rv_jit {
 	uint8_t *rw, *rx; /* the same pages: writable here, executable there */
 	size_t size, used;
+	uint64_t idle;              /* times emptied by rv_jit_idle */
+	struct timespec flushed_at; /* made, or last emptied */
+	uint64_t flushed_ns;        /* translate_ns then */
 	const uint8_t *ram;
 	uint64_t ram_size;
 	/* The machine's code map (codemap.h), shared with the other harts and the devices
@@ -91,9 +94,7 @@ struct rv_jit {
 	uint8_t *code_pages; /* this hart's own, used without a machine's map */
 	uint32_t *page_gen;
 	uint32_t gen; /* bumped by fence.i: every translation is checked again */
-	uint64_t blocks, flushes, smc, fences, full, stale, idle;
-	struct timespec flushed_at; /* made, or last emptied */
-	uint64_t flushed_ns;        /* translate_ns then */
+	uint64_t blocks, flushes, smc, fences, full, stale;
 	/* The jump cache: a block recently run for a host address, direct-mapped (see
 	 * em_lookup_jump); entries are checked (host, generations) before use, emptied by a
 	 * flush. */
