@@ -4,7 +4,7 @@
 # -bios default`), same kernel and initramfs, in one run, for a 256 MiB and a 1 GiB guest,
 # with the ratios; and each VMM's RSS beyond the guest RAM it has touched (from
 # /proc/PID/smaps: all Rss less the Rss of the guest-RAM mapping, a page mapped twice
-# counted once).
+# counted once), and berth's by mapping (the last run's).
 #   bench/vm-snapshot.sh [BUILD_DIR]     (default: build)
 # Environment: MEMS (default "256M 1G"), TOUCH (MiB of random data the guest writes to its
 # memory before the snapshot, default 32), RUNS (default 3; medians).
@@ -66,6 +66,32 @@ overhead_mib() {
 		      printf "%.1f %.1f\n", all / 1024, ram / 1024 }' "/proc/$1/smaps"
 }
 
+# breakdown PID MEM_KB: the same Rss by what it is ("GROUP<TAB>KiB" lines): the code buffer
+# (once), berth's own file (text, data) and its .bss, each shared library, [heap], [stack],
+# threads' stacks (8 MiB anonymous mappings), other anonymous memory (translator tables,
+# decoded-block caches, the code map, large allocations); guest RAM left out
+breakdown() {
+	awk -v mem="$2" -v exe="$(readlink "/proc/$1/exe")" '
+		function add() { if (have) sums[grp] += rss; have = 0 }
+		/^[0-9a-f]+-[0-9a-f]+ / {
+			add()
+			split($1, r, "-")
+			name = $6; isjit = name ~ /memfd:berth-jit/; have = 1; rss = 0
+			if (name == "") grp = (prev == exe && r[1] == prevend) ? "berth .bss" : "anonymous"
+			else if (isjit) grp = "translator code buffer"
+			else if (name == exe) grp = "berth text and data"
+			else if (name ~ /^\[/) grp = name
+			else { n = split(name, p, "/"); grp = p[n]; sub(/\.so.*/, "", grp) }
+			prev = name; prevend = r[2]
+		}
+		/^Size:/ { if ($2 >= mem && $2 <= mem + 4096) grp = "guest RAM"
+		           else if ($2 == 8192 && grp == "anonymous") grp = "thread stacks" }
+		/^Rss:/ { rss = $2; if (isjit) { if (rss > jit) jit = rss; rss = 0 } }
+		END { add(); sums["translator code buffer"] = jit
+		      for (k in sums) if (k != "guest RAM" && sums[k] > 0) printf "%s\t%d\n", k, sums[k] }' \
+		"/proc/$1/smaps"
+}
+
 # QMP: qmp SOCKET JSON… (each command's answer line on stdout)
 qmp() {
 	python3 - "$@" <<'PY'
@@ -96,6 +122,7 @@ berth_once() { # mem
 	wait_for "$root/vms/$id/console.log" "COUNT 2"
 	pid=$(b vm inspect "$id" | jq -r .pid)
 	read -r b_over_orig _ < <(overhead_mib "$pid" "$mem_kb")
+	breakdown "$pid" "$mem_kb" >"$tmp/booted.kib"
 	t0=$(now)
 	b vm snapshot --stop "$id" "$tmp/snap" >/dev/null
 	t1=$(now)
@@ -108,6 +135,7 @@ berth_once() { # mem
 	wait_for "$root/vms/$id/console.log" "COUNT"
 	pid=$(b vm inspect "$id" | jq -r .pid)
 	read -r b_over _ < <(overhead_mib "$pid" "$mem_kb")
+	breakdown "$pid" "$mem_kb" >"$tmp/restored.kib"
 	b vm rm -f "$id" >/dev/null
 }
 
@@ -178,4 +206,8 @@ for mem in ${MEMS:-256M 1G}; do
 		b_m=$(median <<<"${!bv}") q_m=$(median <<<"${!qv}")
 		printf '%-40s %10s %10s %10s\n' "$mem $label" "$b_m" "$q_m" "$(ratio "$q_m" "$b_m")"
 	done
+	# berth's overhead by mapping, from the last run
+	printf '  %s berth VM process, KiB resident beyond guest RAM (last run): booted / restored\n' "$mem"
+	join -t "$(printf '\t')" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted.kib") <(sort "$tmp/restored.kib") |
+		sort -t "$(printf '\t')" -k2,2nr | awk -F '\t' '{printf "    %-28s %8d %8d\n", $1, $2, $3}'
 done

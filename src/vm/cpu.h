@@ -74,6 +74,7 @@ struct vcpu_jit_stats {
 	uint64_t code_bytes;   /* in the code buffer now (headers, guest copies, host code) */
 	uint64_t code_size;    /* the code buffer's size */
 	uint64_t flushes;      /* times the buffer was full and emptied */
+	uint64_t idle_flushes; /* times it was emptied when the hart idled (rv_jit_idle) */
 	uint64_t chained;      /* block-to-block jumps that stayed in translated code */
 	uint64_t dispatched;   /* blocks entered from the dispatcher */
 	uint64_t stale;        /* translations dropped because their code changed */

@@ -27,7 +27,6 @@ struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid)
 	struct vcpu *v;
 	pthread_condattr_t ca;
 
-	rv_decode_init();
 	v = xmalloc0(sizeof(*v));
 	v->bcache = xmalloc0(sizeof(*v->bcache) * RV_BCACHE_SIZE);
 	v->icache_gen = 1;
@@ -413,9 +412,13 @@ enum vcpu_exit vcpu_run(struct vcpu *v)
 		}
 		rv_update_timer(v);
 		rv_check_interrupts(v);
-		if (v->jit != NULL)
+		if (v->jit != NULL) {
 			rv_jit_exec(v, RV_BLOCK);
-		else
+			if (v->slept) { /* an idle guest: its translations may go */
+				v->slept = false;
+				rv_jit_idle(v);
+			}
+		} else
 			rv_exec(v, RV_BLOCK);
 	}
 	rv_guest_leave(v);

@@ -383,6 +383,7 @@ void rv_wfi(struct vcpu *v)
 				ts.tv_sec++;
 			}
 		}
+		v->slept = true;
 		pthread_cond_timedwait(&v->cond, &v->lock, &ts);
 	}
 	pthread_mutex_unlock(&v->lock);

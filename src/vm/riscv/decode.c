@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* RV64GC decoding helpers: expansion of compressed instructions into their 32-bit forms,
- * precomputed into a 64 K-entry table the interpreter indexes directly. (The disassembler,
- * which only the tests use, is disasm.c.) */
+ * computed when a block is decoded (the interpreter's block cache and the translator keep
+ * the result). (The disassembler, which only the tests use, is disasm.c.) */
 #include "riscv.h"
-
-#include <pthread.h>
-
-uint32_t rv_cexp_table[65536];
 
 static uint32_t rv_enc_i(uint32_t op, unsigned rd, unsigned f3, unsigned rs1, int32_t imm)
 {
@@ -169,16 +165,4 @@ uint32_t rv_expand_compressed(uint16_t c)
 		}
 	}
 	return 0;
-}
-
-static void rv_decode_init_once(void)
-{
-	for (uint32_t i = 0; i < 65536; i++)
-		rv_cexp_table[i] = (i & 3) == 3 ? 0 : rv_expand_compressed((uint16_t)i);
-}
-
-void rv_decode_init(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, rv_decode_init_once);
 }

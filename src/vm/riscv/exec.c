@@ -436,7 +436,7 @@ static void rv_build_block(struct rv_block *b, const uint8_t *host, unsigned off
 
 		memcpy(&lo, host + (pos - off), 2);
 		if ((lo & 3) != 3) {
-			insn = rv_cexp_table[lo];
+			insn = rv_expand_compressed(lo);
 			op->len = 2;
 			end = insn == 0 ? true : rv_decode_op(insn, op);
 			if (insn == 0) {
@@ -846,7 +846,7 @@ static void rv_step_slow(struct vcpu *v)
 	if (rv_fetch_slow(v, v->pc, &insn))
 		return;
 	if ((insn & 3) != 3) {
-		uint32_t e = rv_cexp_table[insn & 0xffff];
+		uint32_t e = rv_expand_compressed((uint16_t)insn);
 		op.len = 2;
 		if (e == 0) {
 			rv_raise(v, RV_EXC_ILLEGAL, insn & 0xffff);

@@ -43,12 +43,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JIT_HASH_SIZE  65536
+#define JIT_HASH_SIZE  8192
 #define JIT_JC_SIZE    4096
 #define JIT_PEND_SIZE  8192
 #define JIT_BLOCK_OPS  64
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
 #define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
+#define JIT_PAGE       4096u
+/* A hart that has slept in wfi empties its code buffer (rv_jit_idle) when it holds more than
+ * JIT_IDLE_BYTES of translations and was last emptied long enough ago that translating all
+ * of it again costs at most 1/JIT_IDLE_RATIO of the time since (and at least JIT_IDLE_NS). */
+#define JIT_IDLE_BYTES (1u << 20)
+#define JIT_IDLE_NS    1000000000LL
+#define JIT_IDLE_RATIO 1000
 
 typedef unsigned (*rv_jit_fn)(struct vcpu *v);
 
@@ -71,6 +78,9 @@ struct rv_jit_block {
 struct rv_jit {
 	uint8_t *rw, *rx; /* the same pages: writable here, executable there */
 	size_t size, used;
+	uint64_t idle;              /* times emptied by rv_jit_idle */
+	struct timespec flushed_at; /* made, or last emptied */
+	uint64_t flushed_ns;        /* translate_ns then */
 	const uint8_t *ram;
 	uint64_t ram_size;
 	/* The machine's code map (codemap.h), shared with the other harts and the devices
@@ -225,7 +235,7 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 		memset(op, 0, sizeof(*op));
 		memcpy(&lo, host + (pos - off), 2);
 		if ((lo & 3) != 3) {
-			insn = rv_cexp_table[lo];
+			insn = rv_expand_compressed(lo);
 			op->len = 2;
 			if (insn == 0) {
 				op->kind = K_ILLEGAL;
@@ -889,13 +899,40 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	}
 }
 
+/* Zeroes n bytes at p of the hart's own anonymous memory (struct rv_jit): the whole pages
+ * are given back to the kernel (they read as zeros and come back on a write), the rest is
+ * cleared. */
+static void rv_jit_zero(void *p, size_t n)
+{
+	uintptr_t a = (uintptr_t)p, e = a + n;
+	uintptr_t pa = (a + JIT_PAGE - 1) & ~(uintptr_t)(JIT_PAGE - 1),
+	          pe = e & ~(uintptr_t)(JIT_PAGE - 1);
+
+	if (pe <= pa || madvise((void *)pa, pe - pa, MADV_DONTNEED) != 0) {
+		memset(p, 0, n);
+		return;
+	}
+	memset(p, 0, pa - a);
+	memset((void *)pe, 0, e - pe);
+}
+
+/* Every translation dropped; the tables' and the code's pages (but the lookup stub's) are
+ * given back to the kernel, so a flushed buffer holds no memory until it fills again. */
 static void rv_jit_flush(struct rv_jit *j)
 {
-	memset(j->buckets, 0, sizeof(j->buckets));
-	memset(j->jc, 0, sizeof(j->jc)); /* (the code map is shared: it stays) */
-	memset(j->pend, 0, sizeof(j->pend));
+	size_t keep = (j->stub_end + JIT_PAGE - 1) & ~(size_t)(JIT_PAGE - 1);
+
+	rv_jit_zero(j->buckets, sizeof(j->buckets));
+	rv_jit_zero(j->jc, sizeof(j->jc)); /* (the code map is shared: it stays) */
+	rv_jit_zero(j->pend, sizeof(j->pend));
+	/* the memfd's pages: both views lose them (a translation may have been cut short
+	 * past used, so up to the end) */
+	if (keep < j->size)
+		(void)madvise(j->rw + keep, j->size - keep, MADV_REMOVE);
 	j->used = j->stub_end;
 	j->flushes++;
+	clock_gettime(CLOCK_MONOTONIC, &j->flushed_at);
+	j->flushed_ns = j->translate_ns;
 }
 
 static unsigned rv_jit_index(uintptr_t host)
@@ -1199,6 +1236,7 @@ void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s)
 	s->code_bytes += j->used;
 	s->code_size += j->size;
 	s->flushes += j->full;
+	s->idle_flushes += j->idle;
 	s->chained += v->jit_chained;
 	s->dispatched += j->dispatched;
 	s->stale += j->stale;
@@ -1246,6 +1284,56 @@ uint64_t rv_jit_full_flushes(const struct vcpu *v)
 	return v->jit != NULL ? v->jit->full : 0;
 }
 
+void rv_jit_idle(struct vcpu *v)
+{
+	struct rv_jit *j = v->jit;
+	struct timespec now;
+	long long since, cost;
+
+	if (j == NULL || j->used - j->stub_end <= JIT_IDLE_BYTES)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	since = (now.tv_sec - j->flushed_at.tv_sec) * 1000000000LL +
+	        (now.tv_nsec - j->flushed_at.tv_nsec);
+	cost = (long long)(j->translate_ns - j->flushed_ns) * JIT_IDLE_RATIO;
+	if (since < JIT_IDLE_NS || since < cost)
+		return;
+	j->idle++;
+	rv_jit_flush(j);
+}
+
+void rv_jit_empty(struct vcpu *v)
+{
+	if (v->jit != NULL)
+		rv_jit_flush(v->jit);
+}
+
+void rv_jit_age(struct vcpu *v, unsigned seconds)
+{
+	if (v->jit != NULL)
+		v->jit->flushed_at.tv_sec -= seconds;
+}
+
+size_t rv_jit_resident(const struct vcpu *v)
+{
+	const struct rv_jit *j = v->jit;
+	size_t pages, n = 0;
+	unsigned char *vec;
+
+	if (j == NULL)
+		return 0;
+	pages = j->size / JIT_PAGE;
+	vec = malloc(pages);
+	if (vec == NULL || mincore(j->rw, j->size, vec) != 0) {
+		free(vec);
+		return SIZE_MAX;
+	}
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n * JIT_PAGE;
+}
+
 bool vcpu_jit_available(void)
 {
 	return true;
@@ -1254,19 +1342,24 @@ bool vcpu_jit_available(void)
 struct rv_jit *rv_jit_new(const struct vcpu *v)
 {
 	struct rv_jit *j;
-	int fd;
+	int fd = -1;
 
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
+	/* its own pages, so that a flush can give the tables' back (rv_jit_zero) */
+	j = mmap(NULL, sizeof(*j), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (j == MAP_FAILED)
 		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &j->flushed_at);
 	j->ram = v->p.ram;
 	j->ram_size = v->p.ram_size;
 	j->size = rv_jit_code_size;
-	j->code_pages = calloc((j->ram_size >> 12) + 1, 1);
-	j->page_gen = calloc((j->ram_size >> 12) + 1, sizeof(uint32_t));
+	if (v->p.code == NULL) { /* no machine's code map: the hart's own */
+		j->code_pages = calloc((j->ram_size >> 12) + 1, 1);
+		j->page_gen = calloc((j->ram_size >> 12) + 1, sizeof(uint32_t));
+		if (j->code_pages == NULL || j->page_gen == NULL)
+			goto fail;
+	}
 	fd = memfd_create("berth-jit", MFD_CLOEXEC);
-	if (j->code_pages == NULL || j->page_gen == NULL || fd < 0 ||
-	    ftruncate(fd, (off_t)j->size) != 0)
+	if (fd < 0 || ftruncate(fd, (off_t)j->size) != 0)
 		goto fail;
 	j->rw = mmap(NULL, j->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	j->rx = mmap(NULL, j->size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
@@ -1283,7 +1376,7 @@ fail:
 		munmap(j->rx, j->size);
 	free(j->code_pages);
 	free(j->page_gen);
-	free(j);
+	munmap(j, sizeof(*j));
 	return NULL;
 }
 
@@ -1294,15 +1387,15 @@ void rv_jit_free(struct rv_jit *j)
 	if (getenv("BERTH_JIT_STATS") != NULL)
 		fprintf(stderr,
 		        "jit: %llu blocks, %llu stale after fence.i or code writes, %llu full "
-		        "flushes; %llu fences, %llu code writes\n",
+		        "flushes, %llu when idle; %llu fences, %llu code writes\n",
 		        (unsigned long long)j->blocks, (unsigned long long)j->stale,
-		        (unsigned long long)j->full, (unsigned long long)j->fences,
-		        (unsigned long long)j->smc);
+		        (unsigned long long)j->full, (unsigned long long)j->idle,
+		        (unsigned long long)j->fences, (unsigned long long)j->smc);
 	munmap(j->rw, j->size);
 	munmap(j->rx, j->size);
 	free(j->code_pages);
 	free(j->page_gen);
-	free(j);
+	munmap(j, sizeof(*j));
 }
 
 #else /* no translator for this host: the interpreter runs */
@@ -1348,6 +1441,28 @@ void rv_jit_free(struct rv_jit *j)
 void rv_jit_fence(struct vcpu *v)
 {
 	(void)v;
+}
+
+void rv_jit_idle(struct vcpu *v)
+{
+	(void)v;
+}
+
+void rv_jit_empty(struct vcpu *v)
+{
+	(void)v;
+}
+
+void rv_jit_age(struct vcpu *v, unsigned seconds)
+{
+	(void)v;
+	(void)seconds;
+}
+
+size_t rv_jit_resident(const struct vcpu *v)
+{
+	(void)v;
+	return 0;
 }
 
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)

@@ -4,7 +4,7 @@
  *
  *   cpu.c     the vcpu_* contract, the hart loop, traps, interrupts, timers, HSM
  *   exec.c    decoded-block cache and the threaded interpreter, integer ops and atomics
- *   decode.c  compressed expansion (64 K-entry table)
+ *   decode.c  compressed expansion
  *   disasm.c  the disassembler (linked only into the tests)
  *   mmu.c     Sv39/Sv48 walks with A/D updates, software TLB, memory/fetch slow paths
  *   csr.c     CSRs, SYSTEM instructions, wfi
@@ -257,6 +257,7 @@ struct vcpu {
 	struct rv_block *bcache;
 	uint32_t icache_gen;
 	bool leave_exec; /* return from rv_exec() after this block */
+	bool slept;      /* wfi waited since the hart last looked (rv_jit_idle) */
 
 	/* The translator (jit.c), NULL under the interpreter. */
 	struct rv_jit *jit;
@@ -314,6 +315,18 @@ uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped);
 extern size_t rv_jit_code_size;
 /* How many times the hart's code buffer was full and emptied. */
 uint64_t rv_jit_full_flushes(const struct vcpu *v);
+/* The hart has slept in wfi (called outside rv_jit_exec): when its code buffer holds more
+ * than 1 MiB of translations and was last emptied at least a second and 1000 times the time
+ * spent translating since ago, it is emptied and its pages given back (the translations
+ * left from a boot go; what the guest still runs is translated again, at most 0.1% of the
+ * time). */
+void rv_jit_idle(struct vcpu *v);
+/* Test hooks: empty the hart's code buffer now (as a full one is); make its last emptying
+ * `seconds` older; the bytes of it that are resident (mincore), SIZE_MAX when that cannot
+ * be told. */
+void rv_jit_empty(struct vcpu *v);
+void rv_jit_age(struct vcpu *v, unsigned seconds);
+size_t rv_jit_resident(const struct vcpu *v);
 struct rv_jit *rv_jit_new(const struct vcpu *v);
 /* rv_jit_new, with the platform's shared code map when it has one */
 struct rv_jit *rv_jit_create(const struct vcpu *v);
@@ -491,9 +504,8 @@ static inline int32_t rv_sext(uint32_t x, unsigned nbits)
 	return (int32_t)(x << (32 - nbits)) >> (32 - nbits);
 }
 
-/* Expansion of a 16-bit instruction into its 32-bit equivalent, 0 when illegal. */
-extern uint32_t rv_cexp_table[65536];
-void rv_decode_init(void);
+/* Expansion of a 16-bit instruction into its 32-bit equivalent, 0 when illegal (computed
+ * at each decode: a 64 K-entry table of them was 256 KiB of every VM process's memory). */
 uint32_t rv_expand_compressed(uint16_t c);
 /* disasm.c: disassemble a 32-bit instruction (compressed ones expanded first) into buf.
  * Returns false when it is not a valid RV64GC instruction. */

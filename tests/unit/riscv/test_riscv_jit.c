@@ -262,7 +262,7 @@ static void put_random(struct prog *g, uint64_t *s, unsigned left)
 	} else if (pick < 70) { /* compressed, ALU forms only */
 		for (;;) {
 			uint16_t c = (uint16_t)rnd(s);
-			uint32_t x = (c & 3) == 3 ? 0 : rv_cexp_table[c];
+			uint32_t x = (c & 3) == 3 ? 0 : rv_expand_compressed(c);
 			unsigned op = x & 0x7f, xrd = (x >> 7) & 31;
 			if (x == 0 || xrd == 31 || xrd == 29 ||
 			    (xrd == 2 && op == 0x13 && ((x >> 15) & 31) == 2))
@@ -391,6 +391,51 @@ static void test_full_buffer(void **state)
 	assert_int_equal(random_programs(p, 1000, 1100), 0);
 	print_message("# %llu full flushes\n", (unsigned long long)rv_jit_full_flushes(p->h[1]->v));
 	assert_true(rv_jit_full_flushes(p->h[1]->v) > 100);
+}
+
+/* An emptied code buffer gives its pages back (all but the lookup stub's), and translates
+ * again from there. */
+static void test_flush_releases(void **state)
+{
+	struct pair *p = *state;
+	struct vcpu *v = p->h[1]->v;
+
+	assert_int_equal(random_programs(p, 1, 50), 0);
+	print_message("# %zu KiB resident\n", rv_jit_resident(v) / 1024);
+	assert_true(rv_jit_resident(v) > 16 * 4096);
+	rv_jit_empty(v);
+	assert_true(rv_jit_resident(v) <= 4096);
+	assert_int_equal(random_programs(p, 51, 100), 0);
+	assert_true(rv_jit_resident(v) > 16 * 4096);
+}
+
+/* A hart's idling empties its code buffer only when it holds more than 1 MiB of
+ * translations and was emptied long enough ago (faked here: no wall clock). */
+static void test_idle_flush(void **state)
+{
+	struct pair *p = *state;
+	struct vcpu *v = p->h[1]->v;
+	uint64_t seed = 1;
+	size_t before;
+
+	assert_int_equal(random_programs(p, seed, seed + 9), 0);
+	seed += 10;
+	before = rv_jit_resident(v);
+	assert_true(before < (1u << 20));
+	rv_jit_age(v, 3600);
+	rv_jit_idle(v); /* under 1 MiB: kept */
+	assert_int_equal(rv_jit_resident(v), before);
+	while (rv_jit_resident(v) <= (1u << 20) + 8192 && seed < 100000) {
+		assert_int_equal(random_programs(p, seed, seed + 99), 0);
+		seed += 100;
+	}
+	print_message("# %zu KiB resident after %llu programs\n", rv_jit_resident(v) / 1024,
+	              (unsigned long long)seed - 1);
+	assert_true(rv_jit_resident(v) > (1u << 20) + 8192);
+	rv_jit_age(v, 3600);
+	rv_jit_idle(v);
+	assert_true(rv_jit_resident(v) <= 4096);
+	assert_int_equal(random_programs(p, seed, seed + 99), 0);
 }
 
 /* --- code that writes code -------------------------------------------------------------- */
@@ -618,6 +663,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_random, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_buffer, setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_flush_releases, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
