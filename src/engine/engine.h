@@ -711,6 +711,11 @@ void volume_remove_anonymous(struct engine *e, struct json_t *rec_mounts);
 /* The container's directory removed and, with volumes, then its anonymous volumes (the
  * engine's lock taken unless held). */
 int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t *err);
+/* containers/<id> renamed into trash/<id> (0, or -1 with errno: nothing moved); and a child
+ * forked to remove every entry of trash/ in the background (in place when this process has
+ * threads). trash.c */
+int ctr_trash(struct engine *e, const char *id);
+void ctr_trash_empty(struct engine *e);
 /* ctr_remove, and with volumes the container's anonymous volumes too (rm -v; --rm always). */
 int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
                        berth_error_t *err);

@@ -203,6 +203,47 @@ attached() {
 	b network rm lc-net
 }
 
+# trash_emptied: poll (bounded) until $ROOT/trash/ holds nothing (trash.c's child is done).
+trash_emptied() {
+	local i
+	for i in $(seq 100); do
+		[ -n "$(ls -A "$ROOT/trash" 2>/dev/null)" ] || return 0
+		sleep 0.1
+	done
+	ls -lAR "$ROOT/trash"
+	return 1
+}
+
+@test "rm and run --rm: the record and name go at once, the files from trash/ in the background; one cut short goes with the next" {
+	run b run --rm --name tr1 busybox sh -c 'echo x >/tmp/f; exit 4'
+	[ "$status" -eq 4 ]
+	[ -z "$(ls "$ROOT/containers")" ] || false
+	# the name is free again as soon as run returns
+	b run --rm --name tr1 busybox true
+	id=$(b create --name tr2 busybox true)
+	b start -a tr2
+	b rm tr2
+	[ ! -e "$ROOT/containers/$id" ] || false
+	run b ps -a
+	[[ "$output" != *tr2* ]] || false
+	trash_emptied
+	# a removal cut short: the directory renamed into trash/ (so no record), the child that
+	# was to remove it killed first; nothing lists it, and the next removal takes it too
+	id=$(b create --name tr3 busybox true)
+	b start -a tr3
+	mv "$ROOT/containers/$id" "$ROOT/trash/$id"
+	chmod 000 "$ROOT/trash/$id/upper"
+	run b ps -a
+	[[ "$output" != *tr3* ]] || false
+	b create --name tr3 busybox true
+	[ -d "$ROOT/trash/$id" ] || false
+	b run --rm busybox true
+	trash_emptied
+	b rm tr3
+	trash_emptied
+	[ -z "$(ls "$ROOT/containers")" ] || false
+}
+
 @test "wait prints each exit code: after the exit, 0 for one never started, 125 for none" {
 	b run -d --name w1 busybox sh -c 'sleep 1; exit 4'
 	b run -d --name w2 busybox sh -c 'exit 5'
