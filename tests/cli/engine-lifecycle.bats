@@ -244,6 +244,55 @@ trash_emptied() {
 	[ -z "$(ls "$ROOT/containers")" ] || false
 }
 
+@test "the runtime's state is on a tmpfs, /run/berth; after a reboot (a new /run/berth) the store is whole" {
+	id=$(b create --name rb busybox echo hi)
+	target=$(readlink "$ROOT/runtime")
+	[[ "$target" == /run/berth/* ]] || false
+	[ "$(stat -f -c %T /run/berth)" = tmpfs ]
+	b run -d --name rd busybox sleep 100
+	[ -e "$target/$(b inspect -f '{{.id}}' rd)/state.json" ] || false
+	b rm -f rd
+	[ "$(cat "$target/.store")" = "$ROOT/runtime" ]
+	# the directory of a store removed with rm -rf goes when another store is made; not
+	# one made in the last minute, nor one whose store is there
+	mkdir -p "$BATS_TEST_TMPDIR/gone/runtime" /run/berth/0gone"$BATS_TEST_NUMBER"
+	echo "$BATS_TEST_TMPDIR/gone/runtime" >/run/berth/0gone"$BATS_TEST_NUMBER"/.store
+	touch -d '2 minutes ago' /run/berth/0gone"$BATS_TEST_NUMBER" "$target"
+	"$BERTH" --root "$BATS_TEST_TMPDIR/new" images >/dev/null
+	[ ! -e /run/berth/0gone"$BATS_TEST_NUMBER" ] || false
+	[ -d "$target" ] || false
+	rm -rf "$BATS_TEST_TMPDIR/new"
+	# a reboot: /run/berth new and empty (mounted again in a mount namespace of its own, as
+	# berth does on a host whose /run is on disk); the created container is still there and
+	# runs, its state on the new tmpfs
+	run unshare -m --propagation private sh -c '
+		if mountpoint -q /run/berth; then umount -l /run/berth; fi
+		[ ! -e "$1/runtime/" ] || exit 9
+		"$2" --root "$1" ps -a && "$2" --root "$1" start -a rb &&
+			stat -f -c %T "$1/runtime/" && "$2" --root "$1" rm rb' sh "$ROOT" "$BERTH"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"Created"*rb ]] || false
+	[ "${lines[2]}" = hi ]
+	[ "${lines[3]}" = tmpfs ]
+	[ "${lines[4]}" = rb ]
+}
+
+@test "an older store's runtime/ on disk: used while it has containers, then replaced by the tmpfs's" {
+	b create --name old busybox true
+	rm "$ROOT/runtime"
+	mkdir -p "$ROOT/runtime/.cache"
+	b ps -a >/dev/null
+	[ -d "$ROOT/runtime" ] || false
+	[ ! -L "$ROOT/runtime" ] || false
+	b start -a old
+	b rm old
+	b ps -a >/dev/null
+	[ -L "$ROOT/runtime" ] || false
+	[[ "$(readlink "$ROOT/runtime")" == /run/berth/* ]] || false
+	b run --rm busybox true
+}
+
 @test "wait prints each exit code: after the exit, 0 for one never started, 125 for none" {
 	b run -d --name w1 busybox sh -c 'sleep 1; exit 4'
 	b run -d --name w2 busybox sh -c 'exit 5'
