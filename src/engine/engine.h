@@ -30,7 +30,7 @@ struct engine {
 
 int engine_open(struct engine *e, const char *root, berth_error_t *err);
 void engine_close(struct engine *e);
-/* <root>/runtime made ready as root: a symlink to a directory of /run/berth, a tmpfs, made
+/* <root>/runtime made ready as root: a symlink to a directory of /run/berth/runtime, a tmpfs, made
  * again after a reboot; an older store's directory kept until it has no container
  * (runroot.c). */
 int engine_runtime_dir(struct engine *e, berth_error_t *err);

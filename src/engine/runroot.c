@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* <root>/runtime, the runtime library's state root (a directory per container: state.json, a
  * copy of config.json, exec.fifo; and .cache/seccomp), is a symlink to a directory of
- * /run/berth, a tmpfs: that state means nothing after a reboot, and on a disk each of its
+ * /run/berth/runtime, a tmpfs: that state means nothing after a reboot, and on a disk each of its
  * files costs an inode made and freed (on this project's development host, an ext4 without a
  * journal mounted with `discard`, a search past every inode freed in the last seconds, and a
- * wait for the device at each rmdir). /run/berth is used as it is when it is on a tmpfs
- * already (/run is one on most hosts); else berth mounts one there (mode 0700), once, in its
- * mount namespace. As root only: an ordinary user's runtime root is under $XDG_RUNTIME_DIR
+ * wait for the device at each rmdir). /run/berth/runtime is used as it is when it is on a
+ * tmpfs already (/run is one on most hosts); else berth mounts one there (mode 0700), once,
+ * in its mount namespace (not on /run/berth, whose lock and firewall state files it would
+ * hide). As root only: an ordinary user's runtime root is under $XDG_RUNTIME_DIR
  * (rootless.c).
  *
  * After a reboot the link dangles: the directory is made again, empty (no container runs).
  * A store made by an older berth keeps its runtime/ directory on disk until it holds no
- * container; where /run/berth cannot be a tmpfs (no CAP_SYS_ADMIN), runtime/ is a directory
+ * container; where /run/berth/runtime cannot be a tmpfs (no CAP_SYS_ADMIN), runtime/ is a directory
  * of the store, as before. */
 #include "engine.h"
 #include "log.h"
@@ -32,8 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RUNROOT_DIR  "/run/berth"
-#define RUNROOT_LOCK "/run/berth.lock"
+#define RUNROOT_PARENT "/run/berth"
+#define RUNROOT_DIR    RUNROOT_PARENT "/runtime"
+#define RUNROOT_LOCK   RUNROOT_PARENT "/runtime.lock"
 
 static bool runroot_is_tmpfs(void)
 {
@@ -41,13 +43,14 @@ static bool runroot_is_tmpfs(void)
 	return statfs(RUNROOT_DIR, &sf) == 0 && sf.f_type == TMPFS_MAGIC;
 }
 
-/* /run/berth on a tmpfs: true, or false when it cannot be (then nothing is made there) */
+/* /run/berth/runtime on a tmpfs: true, or false when it cannot be */
 static bool runroot_tmpfs(void)
 {
 	cleanup_close int lock = -1;
 	struct stat st;
 
-	if (mkdir(RUNROOT_DIR, 0700) < 0 && errno != EEXIST)
+	if ((mkdir(RUNROOT_PARENT, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(RUNROOT_DIR, 0700) < 0 && errno != EEXIST))
 		return false;
 	if (lstat(RUNROOT_DIR, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0)
 		return false;
@@ -70,9 +73,9 @@ static bool runroot_tmpfs(void)
 	return true;
 }
 
-/* The directories of /run/berth no store links to any more (a store removed with rm -rf, as a
- * test's is), removed: each names its store's link in .store; one younger than a minute is
- * left alone (its store may be being made). */
+/* The directories of /run/berth/runtime no store links to any more (a store removed with rm -rf, as
+ * a test's is), removed: each names its store's link in .store; one younger than a minute is left
+ * alone (its store may be being made). */
 static void runroot_sweep(void)
 {
 	DIR *d = opendir(RUNROOT_DIR);
@@ -117,8 +120,8 @@ static int runroot_back(const char *target, const char *link, berth_error_t *err
 	return util_write_file_atomic(back, link, strlen(link), 0600, err);
 }
 
-/* link (<root>/runtime) made, to a new directory of /run/berth; or, when /run/berth cannot be
- * a tmpfs, a directory on disk as before */
+/* link (<root>/runtime) made, to a new directory of /run/berth/runtime; or, when that cannot
+ * be a tmpfs, a directory on disk as before */
 static int runroot_make(const char *link, berth_error_t *err)
 {
 	unsigned char rnd[8];
@@ -205,17 +208,15 @@ int engine_runtime_dir(struct engine *e, berth_error_t *err)
 		return berth_error(err, 0, "`%s`: expected a directory or a symlink to one", link);
 	if (stat(link, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
-	/* dangling: /run/berth is new (a reboot); its directory made again, only there */
+	/* dangling: /run/berth/runtime is new (a reboot); its directory made again */
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return berth_error(err, errno, "readlink `%s`", link);
 	target[n] = '\0';
 	if (strncmp(target, RUNROOT_DIR "/", sizeof(RUNROOT_DIR)) != 0 ||
-	    strchr(target + sizeof(RUNROOT_DIR), '/') != NULL || strstr(target, "..") != NULL)
-		return berth_error(err, 0, "`%s` -> `%s`: expected a directory of %s", link, target,
-		                   RUNROOT_DIR);
-	if (!runroot_tmpfs()) {
-		/* no tmpfs now: a directory on disk in place of the link */
+	    strchr(target + sizeof(RUNROOT_DIR), '/') != NULL || strstr(target, "..") != NULL ||
+	    !runroot_tmpfs()) {
+		/* not one of ours, or no tmpfs now: a new link, or a directory on disk */
 		if (unlink(link) < 0 && errno != ENOENT)
 			return berth_error(err, errno, "unlink `%s`", link);
 		return runroot_make(link, err);

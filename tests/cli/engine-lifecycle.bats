@@ -244,29 +244,28 @@ trash_emptied() {
 	[ -z "$(ls "$ROOT/containers")" ] || false
 }
 
-@test "the runtime's state is on a tmpfs, /run/berth; after a reboot (a new /run/berth) the store is whole" {
+@test "the runtime's state is on a tmpfs, /run/berth/runtime; after a reboot (a new tmpfs) the store is whole" {
 	id=$(b create --name rb busybox echo hi)
 	target=$(readlink "$ROOT/runtime")
-	[[ "$target" == /run/berth/* ]] || false
-	[ "$(stat -f -c %T /run/berth)" = tmpfs ]
+	[[ "$target" == /run/berth/runtime/* ]] || false
+	[ "$(stat -f -c %T /run/berth/runtime)" = tmpfs ]
 	b run -d --name rd busybox sleep 100
 	[ -e "$target/$(b inspect -f '{{.id}}' rd)/state.json" ] || false
 	b rm -f rd
 	[ "$(cat "$target/.store")" = "$ROOT/runtime" ]
 	# the directory of a store removed with rm -rf goes when another store is made; not
 	# one made in the last minute, nor one whose store is there
-	mkdir -p "$BATS_TEST_TMPDIR/gone/runtime" /run/berth/0gone"$BATS_TEST_NUMBER"
-	echo "$BATS_TEST_TMPDIR/gone/runtime" >/run/berth/0gone"$BATS_TEST_NUMBER"/.store
-	touch -d '2 minutes ago' /run/berth/0gone"$BATS_TEST_NUMBER" "$target"
+	mkdir -p "$BATS_TEST_TMPDIR/gone/runtime" /run/berth/runtime/0gone"$BATS_TEST_NUMBER"
+	echo "$BATS_TEST_TMPDIR/gone/runtime" >/run/berth/runtime/0gone"$BATS_TEST_NUMBER"/.store
+	touch -d '2 minutes ago' /run/berth/runtime/0gone"$BATS_TEST_NUMBER" "$target"
 	"$BERTH" --root "$BATS_TEST_TMPDIR/new" images >/dev/null
-	[ ! -e /run/berth/0gone"$BATS_TEST_NUMBER" ] || false
+	[ ! -e /run/berth/runtime/0gone"$BATS_TEST_NUMBER" ] || false
 	[ -d "$target" ] || false
 	rm -rf "$BATS_TEST_TMPDIR/new"
-	# a reboot: /run/berth new and empty (mounted again in a mount namespace of its own, as
-	# berth does on a host whose /run is on disk); the created container is still there and
-	# runs, its state on the new tmpfs
+	# a reboot: /run/berth/runtime a new, empty tmpfs (in a mount namespace of our own); the
+	# created container is still there and runs, its state on the new tmpfs
 	run unshare -m --propagation private sh -c '
-		if mountpoint -q /run/berth; then umount -l /run/berth; fi
+		mount -t tmpfs -o mode=0700 tmpfs /run/berth/runtime || exit 8
 		[ ! -e "$1/runtime/" ] || exit 9
 		"$2" --root "$1" ps -a && "$2" --root "$1" start -a rb &&
 			stat -f -c %T "$1/runtime/" && "$2" --root "$1" rm rb' sh "$ROOT" "$BERTH"
@@ -289,7 +288,7 @@ trash_emptied() {
 	b rm old
 	b ps -a >/dev/null
 	[ -L "$ROOT/runtime" ] || false
-	[[ "$(readlink "$ROOT/runtime")" == /run/berth/* ]] || false
+	[[ "$(readlink "$ROOT/runtime")" == /run/berth/runtime/* ]] || false
 	b run --rm busybox true
 }
 
