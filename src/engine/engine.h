@@ -720,6 +720,9 @@ int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t
  * threads). trash.c */
 int ctr_trash(struct engine *e, const char *id);
 void ctr_trash_empty(struct engine *e);
+/* A spare directory (empty rootfs/, upper/, work/) that trash.c's child made, renamed to dir
+ * (containers/<id>): 0, or -1 when there is none. */
+int ctr_spare_take(struct engine *e, const char *dir);
 /* ctr_remove, and with volumes the container's anonymous volumes too (rm -v; --rm always). */
 int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
                        berth_error_t *err);

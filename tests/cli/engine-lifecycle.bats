@@ -244,6 +244,41 @@ trash_emptied() {
 	[ -z "$(ls "$ROOT/containers")" ] || false
 }
 
+# spare_made: poll (bounded) until $ROOT/spare/ holds a spare directory; prints its inode.
+spare_made() {
+	local i
+	for i in $(seq 100); do
+		if [ -n "$(ls "$ROOT/spare" 2>/dev/null)" ]; then
+			stat -c %i "$ROOT/spare/$(ls "$ROOT/spare")"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "the removal's child makes a spare directory, which the next container gets; a spare cut short goes" {
+	b run --rm busybox true
+	ino=$(spare_made)
+	[ "$(ls "$ROOT/spare/"*)" = "$(printf 'rootfs\nupper\nwork')" ]
+	# one that a child cut short left (.new-*, older than a minute)
+	mkdir -p "$ROOT/spare/.new-0123456789abcdef/upper"
+	touch -d '2 minutes ago' "$ROOT/spare/.new-0123456789abcdef"
+	id=$(b create --name sp busybox sh -c 'echo ok >/f; cat /f')
+	[ "$(stat -c %i "$ROOT/containers/$id")" = "$ino" ]
+	[ "$(stat -c %a "$ROOT/containers/$id")" = 700 ]
+	[ -z "$(ls "$ROOT/spare")" ] || false
+	run b start -a sp
+	[ "$output" = ok ]
+	b rm sp
+	trash_emptied
+	spare_made
+	[ ! -e "$ROOT/spare/.new-0123456789abcdef" ] || false
+	# without a spare, the directory is made
+	rm -rf "$ROOT/spare"
+	b run --rm busybox true
+}
+
 @test "the runtime's state is on a tmpfs, /run/berth/runtime; after a reboot (a new tmpfs) the store is whole" {
 	id=$(b create --name rb busybox echo hi)
 	target=$(readlink "$ROOT/runtime")
