@@ -278,7 +278,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	struct timespec ts;
 	json_t *rec = NULL, *layers, *spec = NULL;
 	json_t *oci_mounts = NULL, *made = NULL;
-	bool mounted = false;
+	bool mounted = false, spare;
 	int r = -1;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -302,7 +302,9 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		    cname, cname);
 	}
 	dir = engine_path(e, "containers/%s", id);
-	if (mkdir(dir, 0700) < 0) {
+	/* a spare directory with its rootfs/, upper/ and work/ (trash.c), or made here */
+	spare = ctr_spare_take(e, dir) == 0;
+	if (!spare && mkdir(dir, 0700) < 0) {
 		engine_unlock(e);
 		return berth_error(err, errno, "mkdir `%s`", dir);
 	}
@@ -343,7 +345,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		json_object_set_new(rec, "monitor_start",
 		                    json_integer((json_int_t)ctr_self_start_time()));
 	}
-	{
+	if (!spare) {
 		const char *sub[] = {"rootfs", "upper", "work"};
 		for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
 			cleanup_free char *p = xasprintf("%s/%s", dir, sub[i]);

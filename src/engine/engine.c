@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The engine's root directory, its lock, and the progress bar. */
 #include "engine.h"
+#include "rootless.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,8 +15,7 @@
 
 int engine_open(struct engine *e, const char *root, berth_error_t *err)
 {
-	static const char *const dirs[] = {"images/blobs/sha256", "layers", "containers", "runtime",
-	                                   "tmp"};
+	static const char *const dirs[] = {"images/blobs/sha256", "layers", "containers", "tmp"};
 	cleanup_free char *layout = NULL;
 
 	e->lock_fd = -1;
@@ -29,6 +29,14 @@ int engine_open(struct engine *e, const char *root, berth_error_t *err)
 		cleanup_free char *p = engine_path(e, "%s", dirs[i]);
 		if (util_mkdir_p(p, 0700, err) < 0)
 			return -1;
+	}
+	/* the runtime library's state: on a tmpfs, as root (runroot.c) */
+	if (rootless_active()) {
+		cleanup_free char *p = engine_path(e, "runtime");
+		if (util_mkdir_p(p, 0700, err) < 0)
+			return -1;
+	} else if (engine_runtime_dir(e, err) < 0) {
+		return -1;
 	}
 	layout = engine_path(e, "images/oci-layout");
 	if (access(layout, F_OK) < 0) {

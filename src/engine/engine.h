@@ -30,6 +30,10 @@ struct engine {
 
 int engine_open(struct engine *e, const char *root, berth_error_t *err);
 void engine_close(struct engine *e);
+/* <root>/runtime made ready as root: a symlink to a directory of /run/berth/runtime, a tmpfs, made
+ * again after a reboot; an older store's directory kept until it has no container
+ * (runroot.c). */
+int engine_runtime_dir(struct engine *e, berth_error_t *err);
 /* Exclusive lock on the store; released by engine_unlock() or engine_close(). */
 int engine_lock(struct engine *e, berth_error_t *err);
 void engine_unlock(struct engine *e);
@@ -711,6 +715,14 @@ void volume_remove_anonymous(struct engine *e, struct json_t *rec_mounts);
 /* The container's directory removed and, with volumes, then its anonymous volumes (the
  * engine's lock taken unless held). */
 int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t *err);
+/* containers/<id> renamed into trash/<id> (0, or -1 with errno: nothing moved); and a child
+ * forked to remove every entry of trash/ in the background (in place when this process has
+ * threads). trash.c */
+int ctr_trash(struct engine *e, const char *id);
+void ctr_trash_empty(struct engine *e);
+/* A spare directory (empty rootfs/, upper/, work/) that trash.c's child made, renamed to dir
+ * (containers/<id>): 0, or -1 when there is none. */
+int ctr_spare_take(struct engine *e, const char *dir);
 /* ctr_remove, and with volumes the container's anonymous volumes too (rm -v; --rm always). */
 int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,
                        berth_error_t *err);

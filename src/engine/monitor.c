@@ -14,6 +14,7 @@
 #include "container.h"
 #include "log.h"
 #include "supervise.h"
+#include "timing.h"
 #include "util.h"
 
 #include <errno.h>
@@ -196,6 +197,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		goto out;
 	if (!attached && (ms.srv = attach_serve(e, id, err)) == NULL)
 		goto out;
+	timing_mark("monitor-ready");
 	/* our end never blocks: the monitor holds the read end too, so a full pipe would block
 	 * a writer forever once the container is gone (attach's input is then dropped) */
 	if (keep_stdin && !tty &&
@@ -316,6 +318,7 @@ static int monitor_main(struct engine *e, const char *id, bool attached, bool in
 		/* supervise_run closes them */
 		master = out[0] = errp[0] = -1;
 		r = supervise_run(init, &io, status, err);
+		timing_mark("ctr-exited");
 		util_closep(&console);
 		if (vm && r == 0)
 			*status = vmctr_exit_status(e, id, *status);
@@ -380,8 +383,10 @@ out:
 	if (vm)
 		vmctr_cleanup(e, id);
 	ctr_umount(e, id);
+	timing_mark("ctr-umounted");
 	proxy_stop(proxy);
 	net_detach(e, id);
+	timing_mark("net-detached");
 	for (size_t i = 0; i < n_port_fds; i++)
 		util_closep(&port_fds[i]);
 	free(port_fds);
@@ -408,6 +413,7 @@ out:
 		berth_error_t e2 = NULL;
 		ctr_remove_dir(e, id, true, &e2); /* and its anonymous volumes (volume.c) */
 		berth_error_release(&e2);
+		timing_mark("ctr-removed");
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	ctrlog_writer_close(&ms.log);

@@ -1153,6 +1153,7 @@ int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t
 	cleanup_free char *dir = engine_path(e, "containers/%s", id);
 	berth_error_t e2 = NULL;
 	json_t *rec = NULL, *mounts = NULL;
+	bool trashed;
 	int r;
 
 	event_ctr(e, id, "destroy", NULL);
@@ -1160,8 +1161,10 @@ int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t
 		mounts = json_incref(json_object_get(rec, "mounts"));
 	berth_error_release(&e2);
 	json_decref(rec);
-	/* the record goes first: a volume is in use while a record names it */
-	r = util_rm_rf(dir, err);
+	/* the record goes first: a volume is in use while a record names it; the directory
+	 * into trash/ and removed there by a child, or, when the rename fails, here (trash.c) */
+	trashed = ctr_trash(e, id) == 0;
+	r = trashed ? 0 : util_rm_rf(dir, err);
 	if (r == 0 && json_array_size(mounts)) {
 		/* the lock, unless the caller holds it already */
 		bool locked = e->lock_fd < 0;
@@ -1175,5 +1178,7 @@ int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t
 			engine_unlock(e);
 	}
 	json_decref(mounts);
+	if (trashed)
+		ctr_trash_empty(e);
 	return r;
 }

@@ -203,6 +203,130 @@ attached() {
 	b network rm lc-net
 }
 
+# trash_emptied: poll (bounded) until $ROOT/trash/ holds nothing (trash.c's child is done).
+trash_emptied() {
+	local i
+	for i in $(seq 100); do
+		[ -n "$(ls -A "$ROOT/trash" 2>/dev/null)" ] || return 0
+		sleep 0.1
+	done
+	ls -lAR "$ROOT/trash"
+	return 1
+}
+
+@test "rm and run --rm: the record and name go at once, the files from trash/ in the background; one cut short goes with the next" {
+	run b run --rm --name tr1 busybox sh -c 'echo x >/tmp/f; exit 4'
+	[ "$status" -eq 4 ]
+	[ -z "$(ls "$ROOT/containers")" ] || false
+	# the name is free again as soon as run returns
+	b run --rm --name tr1 busybox true
+	id=$(b create --name tr2 busybox true)
+	b start -a tr2
+	b rm tr2
+	[ ! -e "$ROOT/containers/$id" ] || false
+	run b ps -a
+	[[ "$output" != *tr2* ]] || false
+	trash_emptied
+	# a removal cut short: the directory renamed into trash/ (so no record), the child that
+	# was to remove it killed first; nothing lists it, and the next removal takes it too
+	id=$(b create --name tr3 busybox true)
+	b start -a tr3
+	mv "$ROOT/containers/$id" "$ROOT/trash/$id"
+	chmod 000 "$ROOT/trash/$id/upper"
+	run b ps -a
+	[[ "$output" != *tr3* ]] || false
+	b create --name tr3 busybox true
+	[ -d "$ROOT/trash/$id" ] || false
+	b run --rm busybox true
+	trash_emptied
+	b rm tr3
+	trash_emptied
+	[ -z "$(ls "$ROOT/containers")" ] || false
+}
+
+# spare_made: poll (bounded) until $ROOT/spare/ holds a spare directory; prints its inode.
+spare_made() {
+	local i
+	for i in $(seq 100); do
+		if [ -n "$(ls "$ROOT/spare" 2>/dev/null)" ]; then
+			stat -c %i "$ROOT/spare/$(ls "$ROOT/spare")"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "the removal's child makes a spare directory, which the next container gets; a spare cut short goes" {
+	b run --rm busybox true
+	ino=$(spare_made)
+	[ "$(ls "$ROOT/spare/"*)" = "$(printf 'rootfs\nupper\nwork')" ]
+	# one that a child cut short left (.new-*, older than a minute)
+	mkdir -p "$ROOT/spare/.new-0123456789abcdef/upper"
+	touch -d '2 minutes ago' "$ROOT/spare/.new-0123456789abcdef"
+	id=$(b create --name sp busybox sh -c 'echo ok >/f; cat /f')
+	[ "$(stat -c %i "$ROOT/containers/$id")" = "$ino" ]
+	[ "$(stat -c %a "$ROOT/containers/$id")" = 700 ]
+	[ -z "$(ls "$ROOT/spare")" ] || false
+	run b start -a sp
+	[ "$output" = ok ]
+	b rm sp
+	trash_emptied
+	spare_made
+	[ ! -e "$ROOT/spare/.new-0123456789abcdef" ] || false
+	# without a spare, the directory is made
+	rm -rf "$ROOT/spare"
+	b run --rm busybox true
+}
+
+@test "the runtime's state is on a tmpfs, /run/berth/runtime; after a reboot (a new tmpfs) the store is whole" {
+	id=$(b create --name rb busybox echo hi)
+	target=$(readlink "$ROOT/runtime")
+	[[ "$target" == /run/berth/runtime/* ]] || false
+	[ "$(stat -f -c %T /run/berth/runtime)" = tmpfs ]
+	b run -d --name rd busybox sleep 100
+	[ -e "$target/$(b inspect -f '{{.id}}' rd)/state.json" ] || false
+	b rm -f rd
+	[ "$(cat "$target/.store")" = "$ROOT/runtime" ]
+	# the directory of a store removed with rm -rf goes when another store is made; not
+	# one made in the last minute, nor one whose store is there
+	mkdir -p "$BATS_TEST_TMPDIR/gone/runtime" /run/berth/runtime/0gone"$BATS_TEST_NUMBER"
+	echo "$BATS_TEST_TMPDIR/gone/runtime" >/run/berth/runtime/0gone"$BATS_TEST_NUMBER"/.store
+	touch -d '2 minutes ago' /run/berth/runtime/0gone"$BATS_TEST_NUMBER" "$target"
+	"$BERTH" --root "$BATS_TEST_TMPDIR/new" images >/dev/null
+	[ ! -e /run/berth/runtime/0gone"$BATS_TEST_NUMBER" ] || false
+	[ -d "$target" ] || false
+	rm -rf "$BATS_TEST_TMPDIR/new"
+	# a reboot: /run/berth/runtime a new, empty tmpfs (in a mount namespace of our own); the
+	# created container is still there and runs, its state on the new tmpfs
+	run unshare -m --propagation private sh -c '
+		mount -t tmpfs -o mode=0700 tmpfs /run/berth/runtime || exit 8
+		[ ! -e "$1/runtime/" ] || exit 9
+		"$2" --root "$1" ps -a && "$2" --root "$1" start -a rb &&
+			stat -f -c %T "$1/runtime/" && "$2" --root "$1" rm rb' sh "$ROOT" "$BERTH"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"Created"*rb ]] || false
+	[ "${lines[2]}" = hi ]
+	[ "${lines[3]}" = tmpfs ]
+	[ "${lines[4]}" = rb ]
+}
+
+@test "an older store's runtime/ on disk: used while it has containers, then replaced by the tmpfs's" {
+	b create --name old busybox true
+	rm "$ROOT/runtime"
+	mkdir -p "$ROOT/runtime/.cache"
+	b ps -a >/dev/null
+	[ -d "$ROOT/runtime" ] || false
+	[ ! -L "$ROOT/runtime" ] || false
+	b start -a old
+	b rm old
+	b ps -a >/dev/null
+	[ -L "$ROOT/runtime" ] || false
+	[[ "$(readlink "$ROOT/runtime")" == /run/berth/runtime/* ]] || false
+	b run --rm busybox true
+}
+
 @test "wait prints each exit code: after the exit, 0 for one never started, 125 for none" {
 	b run -d --name w1 busybox sh -c 'sleep 1; exit 4'
 	b run -d --name w2 busybox sh -c 'exit 5'

@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "log.h"
 #include "engine/rootless.h"
+#include "timing.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -178,8 +179,10 @@ static int main_run(const char *root, cmd_fn fn, const char *name, int argc, cha
 	 * container's command, and after top's NAME to ps */
 	cli_set_interspersed(
 	    !(fn == cmd_run || fn == cmd_create || fn == cmd_exec || fn == cmd_top));
+	timing_mark("engine-open");
 	r = fn(&e, argc, argv, &err);
 	engine_close(&e);
+	timing_mark("berth-exit");
 	if (r < 0) {
 		fprintf(stderr, "berth: %s: %s\n", name, err ? err->msg : "failed");
 		return 125;
@@ -211,6 +214,8 @@ int main(int argc, char **argv)
 	/* Nothing berth's caller left open reaches a container or its runtime code: an fd to a
 	 * host directory would be a way out of the container (CVE-2024-21626). */
 	util_close_fds_from(3);
+	/* BERTH_TIMING (docs/performance.md): twice for run, the second the sealed copy's */
+	timing_mark("berth-main");
 	log_set_prog("berth");
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {

@@ -2,6 +2,7 @@
 /* berth run [OPTIONS] IMAGE [CMD…], and berth create with the same options (not -d) */
 #include "commands.h"
 #include "engine/engine.h"
+#include "timing.h"
 #include "util.h"
 
 #include <errno.h>
@@ -612,8 +613,10 @@ static int run_main(struct engine *e, int argc, char **argv, bool create, berth_
 	/* a created container has no monitor until it is started, as one of run -d */
 	if (create)
 		o.detach = true;
+	timing_mark("image");
 	if (ctr_create(e, img, &o, &id, err) < 0)
 		goto out;
+	timing_mark("ctr-created");
 	if (cidfd >= 0) {
 		if (dprintf(cidfd, "%s", id) < 0) {
 			berth_error_t e2 = NULL;
