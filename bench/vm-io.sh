@@ -23,7 +23,7 @@
 # Environment: RUNS (runs per VMM, default 3; the median is shown), ACCELS (berth's --accel
 # for its columns, default "jit"; e.g. "jit interp"), MIB (default 64), P9_MIB (the 9p
 # sequential file's size, default 32), P9_FILES (small files, default 300), BLK_MIB (the
-# virtio-blk transfer, default 256).
+# virtio-blk transfer, default 256), PARTS (which parts, default "nc httpd 9p blk").
 # Traffic stays on the host's loopback.
 # shellcheck disable=SC2034 # the parts' results (net, p9_w, blk_r...) are read by bench_vm_measure's eval
 set -eu
@@ -34,6 +34,7 @@ bench_vm_init vm-io.sh "${1:-}"
 runs=${RUNS:-3}
 mib=${MIB:-64}
 accels=${ACCELS:-jit}
+parts=${PARTS:-nc httpd 9p blk}
 accel=jit
 command -v python3 >/dev/null || { echo "vm-io.sh: python3 missing" >&2; exit 1; }
 work=$(mktemp -d)
@@ -227,17 +228,26 @@ echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians"
 bench_vm_header
-bench_vm_measure net_run net
-bench_vm_row "net: guest->host TCP (nc), MiB/s" net
-bench_vm_measure httpd_run httpd
-bench_vm_row "net: guest->host TCP (httpd), MiB/s" httpd
-bench_vm_measure p9_once p9_w p9_r p9_f
-bench_vm_row "9p seq write $p9_mib MiB (MiB/s)" p9_w
-bench_vm_row "9p seq read $p9_mib MiB (MiB/s)" p9_r
-bench_vm_row "9p create+delete (files/s)" p9_f
-bench_vm_measure blk_once blk_w blk_r
-bench_vm_row "blk seq write $blk_mib MiB (MiB/s)" blk_w
-bench_vm_row "blk seq read $blk_mib MiB (MiB/s)" blk_r
+part() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+if part nc; then
+	bench_vm_measure net_run net
+	bench_vm_row "net: guest->host TCP (nc), MiB/s" net
+fi
+if part httpd; then
+	bench_vm_measure httpd_run httpd
+	bench_vm_row "net: guest->host TCP (httpd), MiB/s" httpd
+fi
+if part 9p; then
+	bench_vm_measure p9_once p9_w p9_r p9_f
+	bench_vm_row "9p seq write $p9_mib MiB (MiB/s)" p9_w
+	bench_vm_row "9p seq read $p9_mib MiB (MiB/s)" p9_r
+	bench_vm_row "9p create+delete (files/s)" p9_f
+fi
+if part blk; then
+	bench_vm_measure blk_once blk_w blk_r
+	bench_vm_row "blk seq write $blk_mib MiB (MiB/s)" blk_w
+	bench_vm_row "blk seq read $blk_mib MiB (MiB/s)" blk_r
+fi
 echo
 echo "net: $mib MiB over one TCP connection through user-mode networking (slirp) to the loopback."
 echo "9p, blk: timed on the host from the guest's marker lines. ratio > 1: berth is faster."

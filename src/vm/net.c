@@ -77,17 +77,27 @@ bool net_backend_full(struct net_backend *be)
 	return full;
 }
 
-void net_backend_kick(struct net_backend *be)
+static void backend_kick(struct net_backend *be, bool always)
 {
 	pthread_mutex_lock(&be->attach_lock);
 	if (be->card != NULL && be->card_kick != NULL) {
 		pthread_mutex_lock(&be->qlock);
 		unsigned n = be->qcount;
 		pthread_mutex_unlock(&be->qlock);
-		if (n > 0)
+		if (n > 0 || always)
 			be->card_kick(be->card);
 	}
 	pthread_mutex_unlock(&be->attach_lock);
+}
+
+void net_backend_kick(struct net_backend *be)
+{
+	backend_kick(be, false);
+}
+
+void net_backend_sent(struct net_backend *be)
+{
+	backend_kick(be, true);
 }
 
 void net_backend_attach(struct net_backend *be, void *card, void (*kick)(void *card))

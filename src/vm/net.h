@@ -48,6 +48,10 @@ struct net_backend {
 	 * over a segmentation-offload frame whole, its checksum completed, instead of cutting it
 	 * up (and the guest gets one ACK for it instead of one per segment). */
 	bool large_tcp;
+	/* send() only queues the frame; the back end's thread takes it later and then calls
+	 * net_backend_sent(): the card tells the guest that its transmit buffers are free at
+	 * that kick (one interrupt with the replies) instead of at once. */
+	bool async_send;
 	/* frames for the guest */
 	pthread_mutex_t qlock;
 	struct net_frame *q[NET_RXQ_MAX];
@@ -69,6 +73,9 @@ bool net_backend_deliver(struct net_backend *be, const void *frame, size_t len);
 bool net_backend_full(struct net_backend *be);
 /* Tell the attached card that frames wait (call holding none of the back end's locks). */
 void net_backend_kick(struct net_backend *be);
+/* async_send: tell the attached card that frames it sent were taken (and that frames wait, if
+ * any); the same rules as net_backend_kick(). */
+void net_backend_sent(struct net_backend *be);
 
 /* The card's side. */
 void net_backend_attach(struct net_backend *be, void *card, void (*kick)(void *card));

@@ -5,8 +5,12 @@
  * TCP and UDP leave through ordinary host sockets; hostfwd= listens on the host.
  *
  * slirp is not thread-safe: every call into it holds s->lock. The back end's thread polls
- * slirp's sockets and runs its timers; the card calls slirpio_dl.slirp_input() on the hart that
- * sent.
+ * slirp's sockets, runs its timers and feeds slirp what the guest sent: the card's send() on
+ * the hart only queues a copy of the frame (waking the thread when the queue was empty), so
+ * the guest runs on while slirp's TCP writes to the host's sockets on the other thread, as
+ * QEMU's main loop does for its vCPUs; the guest's TCP then also sees its ACKs a little later
+ * and merges small writes (Nagle) as it does on QEMU. A full queue is emptied on the hart,
+ * in order, before the new frame goes in.
  */
 #include "net.h"
 #include "slirpio.h"
@@ -23,9 +27,18 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Frames from the guest waiting for the thread; a full queue is emptied on the hart */
+#define SLIRP_TXQ_MAX 256
+
 struct slirp_be {
 	struct net_backend be;
 	pthread_mutex_t lock; /* held around every call into slirp */
+	/* guest -> slirp: taken out (and fed to slirp) only with lock held, so in order; txlock
+	 * (innermost) guards the ring */
+	pthread_mutex_t txlock;
+	struct net_frame *txq[SLIRP_TXQ_MAX];
+	unsigned txhead, txcount;
+	atomic_bool taken; /* frames were fed to slirp: the thread calls net_backend_sent() */
 	struct slirpio io;
 	int wake_fd;
 	atomic_bool stop;
@@ -46,6 +59,28 @@ static void slirp_deliver(struct slirpio *io, const void *frame, size_t len)
 	struct slirp_be *s = (struct slirp_be *)((char *)io - offsetof(struct slirp_be, io));
 
 	net_backend_deliver(&s->be, frame, len);
+}
+
+/* Feed slirp the frames the guest sent, oldest first (s->lock held). */
+static void slirp_input_queued(struct slirp_be *s)
+{
+	for (;;) {
+		struct net_frame *f = NULL;
+
+		pthread_mutex_lock(&s->txlock);
+		if (s->txcount > 0) {
+			f = s->txq[s->txhead];
+			s->txq[s->txhead] = NULL;
+			s->txhead = (s->txhead + 1) % SLIRP_TXQ_MAX;
+			s->txcount--;
+		}
+		pthread_mutex_unlock(&s->txlock);
+		if (f == NULL)
+			return;
+		slirpio_dl.slirp_input(s->io.slirp, f->data, (int)f->len);
+		free(f);
+		atomic_store(&s->taken, true);
+	}
 }
 
 /* --- the thread ------------------------------------------------------------------------- */
@@ -70,9 +105,13 @@ static void *slirp_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&s->lock);
+		slirp_input_queued(s);
 		slirpio_dispatch(&s->io, r < 0 && errno != EINTR);
 		pthread_mutex_unlock(&s->lock);
-		net_backend_kick(&s->be);
+		if (atomic_exchange(&s->taken, false))
+			net_backend_sent(&s->be);
+		else
+			net_backend_kick(&s->be);
 	}
 	return NULL;
 }
@@ -82,12 +121,33 @@ static void *slirp_thread(void *arg)
 static void slirp_send(struct net_backend *be, const uint8_t *frame, size_t len)
 {
 	struct slirp_be *s = (struct slirp_be *)be;
+	struct net_frame *f;
+	bool was_empty;
 
-	pthread_mutex_lock(&s->lock);
-	slirpio_dl.slirp_input(s->io.slirp, frame, (int)len);
-	pthread_mutex_unlock(&s->lock);
-	/* slirp may have new sockets to watch */
-	slirp_wake(&s->io);
+	if (len == 0 || len > NET_FRAME_MAX)
+		return;
+	f = xrealloc(NULL, sizeof(*f) + len);
+	f->len = len;
+	memcpy(f->data, frame, len);
+	pthread_mutex_lock(&s->txlock);
+	if (s->txcount >= SLIRP_TXQ_MAX) {
+		/* the thread is behind: empty the queue here, in order, then this frame */
+		pthread_mutex_unlock(&s->txlock);
+		pthread_mutex_lock(&s->lock);
+		slirp_input_queued(s);
+		slirpio_dl.slirp_input(s->io.slirp, f->data, (int)f->len);
+		atomic_store(&s->taken, true);
+		pthread_mutex_unlock(&s->lock);
+		free(f);
+		slirp_wake(&s->io); /* new sockets to watch; net_backend_sent() from the thread */
+		return;
+	}
+	s->txq[(s->txhead + s->txcount) % SLIRP_TXQ_MAX] = f;
+	was_empty = s->txcount++ == 0;
+	pthread_mutex_unlock(&s->txlock);
+	/* the thread empties the whole queue once woken */
+	if (was_empty)
+		slirp_wake(&s->io);
 }
 
 static void slirp_be_destroy(struct net_backend *be)
@@ -102,6 +162,12 @@ static void slirp_be_destroy(struct net_backend *be)
 	slirpio_free(&s->io);
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
+	while (s->txcount > 0) {
+		free(s->txq[s->txhead]);
+		s->txhead = (s->txhead + 1) % SLIRP_TXQ_MAX;
+		s->txcount--;
+	}
+	pthread_mutex_destroy(&s->txlock);
 	pthread_mutex_destroy(&s->lock);
 	net_backend_fini(&s->be);
 	free(s);
@@ -160,7 +226,9 @@ int net_slirp_open(const struct vm_net *cfg, unsigned index, struct net_backend 
 	net_backend_init(&s->be, &slirp_ops);
 	vm_net_mac(index, false, s->be.mac);
 	s->be.large_tcp = true;
+	s->be.async_send = true;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->txlock, NULL);
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake_fd < 0) {
 		berth_error(err, errno, "--net user: eventfd");

@@ -7,8 +7,10 @@
  * kind 0 reads, 1 writes, 2 runs a driver's usual initialization on the target with the
  * rings at offsets taken from the value (so that the fuzzer reaches the queues quickly; for
  * the network card both queues, with the features from the value), 3 (network card only)
- * has the back end deliver a frame of up to 2 KiB taken from guest RAM and kick the card.
- * The card's back end loops every frame the guest sends back to it, so hostile transmit
+ * has the back end deliver a frame of up to 2 KiB taken from guest RAM and kick the card
+ * (net_backend_sent(): also the transmit interrupt of a back end that takes frames later, as
+ * slirp's does, chosen by bit 2 of n). The card's back end loops every frame the guest sends
+ * back to it, so hostile transmit
  * headers and receive chains (mergeable or not) meet in one run. The console has two named
  * ports (MULTIPORT): kind 2 sets up all its queues, the control queues included, so hostile
  * control messages (queue 3) and the answers the device queues for queue 2 meet; kind 3
@@ -176,7 +178,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t[2] = virtio_mmio_create(&d, &gram, plic, 3);
 	net_backend_init(&be, &loop_ops);
 	vm_net_mac(0, false, be.mac);
-	be.large_tcp = (n & 2) != 0; /* segmentation offload: whole frames, or cut here */
+	be.large_tcp = (n & 2) != 0;  /* segmentation offload: whole frames, or cut here */
+	be.async_send = (n & 4) != 0; /* transmit interrupts at the back end's kick */
 	virtio_net_init(&d, &be);
 	t[3] = virtio_mmio_create(&d, &gram, plic, 4);
 
@@ -198,7 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (len > RAM_SIZE - at)
 					len = RAM_SIZE - at;
 				net_backend_deliver(&be, ram + at, len);
-				net_backend_kick(&be);
+				net_backend_sent(&be); /* a kick, frames or not */
 			} else if (kind == 2 && target == 3) {
 				net_driver_init(t[target], v);
 			} else if (kind == 2 && target == 2) {

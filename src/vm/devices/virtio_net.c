@@ -7,10 +7,13 @@
  * it is copied out of guest memory, its checksum completed when the guest asked for it
  * (VIRTIO_NET_F_CSUM), and handed to the back end. A TCP frame of up to 64 KiB the guest
  * left to the card to segment (VIRTIO_NET_F_HOST_TSO4/6) is cut into MSS-sized frames here,
- * so the emulated guest handles one packet where it would have handled forty. Receive: the back
- * end's thread queues frames and kicks the card, which fills the guest's buffers (several chains
- * for one frame with VIRTIO_NET_F_MRG_RXBUF) under the transport's lock; a frame waits while the
- * guest has posted too little room for it, and one that can never fit is dropped. */
+ * so the emulated guest handles one packet where it would have handled forty. With a back end
+ * that takes frames later on its own thread (async_send: slirp's), the interrupt for the
+ * returned transmit chains waits for that thread's next kick, so that one interrupt covers a
+ * segment and the ACK slirp made for it. Receive: the back end's thread queues frames and kicks
+ * the card, which fills the guest's buffers (several chains for one frame with
+ * VIRTIO_NET_F_MRG_RXBUF) under the transport's lock; a frame waits while the guest has posted
+ * too little room for it, and one that can never fit is dropped. */
 #include "virtio.h"
 #include "../net.h"
 #include "util.h"
@@ -55,6 +58,9 @@ struct vnet {
 	struct virtio_mmio *t;
 	uint8_t config[12]; /* mac[6], status, max_virtqueue_pairs, mtu (unused) */
 	uint64_t tx_frames, tx_dropped, rx_frames, rx_dropped;
+	/* transmit chains returned without an interrupt yet (async_send back ends: the next kick
+	 * or receive notification gives it) */
+	bool tx_unsignalled;
 	struct virtq_elem tx;
 	struct virtq_elem rx[RX_MAX_CHAINS];
 	uint8_t frame[HDR_LEN + NET_FRAME_MAX];
@@ -306,7 +312,10 @@ static int vnet_tx(struct vnet *n)
 		n->tx_frames++;
 		virtq_push(q, e, 0);
 	}
-	virtio_mmio_used(n->t, NET_TXQ);
+	if (n->be->async_send)
+		n->tx_unsignalled = true; /* at the back end's kick, with its replies */
+	else
+		virtio_mmio_used(n->t, NET_TXQ);
 	if (r < 0)
 		return -1;
 	/* replies the back end made at once (slirp answers ARP and DHCP inline) */
@@ -318,7 +327,14 @@ static int vnet_notify(struct virtio_mmio *t, void *opaque, unsigned qi)
 	struct vnet *n = opaque;
 
 	n->t = t;
-	return qi == NET_TXQ ? vnet_tx(n) : vnet_rx(n);
+	if (qi == NET_TXQ)
+		return vnet_tx(n);
+	/* the back end's kick (or the guest posting receive buffers) */
+	if (n->tx_unsignalled) {
+		n->tx_unsignalled = false;
+		virtio_mmio_used(t, NET_TXQ);
+	}
+	return vnet_rx(n);
 }
 
 static void vnet_kick(void *card)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* --net parsing, and virtio-net over virtio-mmio driven like a driver, on a fake back end:
  * transmit with checksum completion, receive into one and several (mergeable) buffers, a
- * frame waiting for buffers, and hostile chains. */
+ * frame waiting for buffers, and hostile chains; and the --net user back end's queue of
+ * what the guest sends. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,10 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* --- the parser ----------------------------------------------------------------------- */
 
@@ -158,6 +161,7 @@ enum {
 	R_QREADY = 0x44,
 	R_NOTIFY = 0x50,
 	R_ISR = 0x60,
+	R_ISR_ACK = 0x64,
 	R_STATUS = 0x70,
 	R_DESC = 0x80,
 	R_DRIVER = 0x90,
@@ -445,6 +449,41 @@ static void test_net_tx_csum(void **state)
 	assert_int_equal(f->be->nsent, 2);
 	assert_memory_equal(f->be->sent[1], frame, len);
 	assert_false(virtio_mmio_status(f->t) & VIRTIO_STATUS_NEEDS_RESET);
+	net_fix_free(f);
+}
+
+/* A back end that takes frames on its own thread (async_send): the transmit chains go back at
+ * once, the interrupt for them waits for the back end's net_backend_sent(). */
+static void test_net_tx_async(void **state)
+{
+	(void)state;
+	struct nfix *f = net_fix(F_VERSION_1 | F_MAC);
+	uint8_t frame[200], hdr[12] = {0};
+	size_t len = udp_frame(frame, 10);
+
+	f->be->be.async_send = true;
+	tx(f, 0, hdr, frame, len);
+	assert_int_equal(f->be->nsent, 1);
+	assert_int_equal(used_idx(f, 1), 1);
+	assert_int_equal(rd(f, R_ISR) & 1, 0);
+	net_backend_sent(&f->be->be);
+	assert_int_equal(rd(f, R_ISR) & 1, 1);
+	/* acknowledged: nothing new, no interrupt again */
+	wr(f, R_ISR_ACK, 1);
+	net_backend_sent(&f->be->be);
+	assert_int_equal(rd(f, R_ISR) & 1, 0);
+	/* the guest posting receive buffers tells it too */
+	tx(f, 2, hdr, frame, len);
+	assert_int_equal(rd(f, R_ISR) & 1, 0);
+	wr(f, R_NOTIFY, 0);
+	assert_int_equal(rd(f, R_ISR) & 1, 1);
+	wr(f, R_ISR_ACK, 1);
+	/* a back end that sends at once: the interrupt at once */
+	f->be->be.async_send = false;
+	tx(f, 4, hdr, frame, len);
+	assert_int_equal(f->be->nsent, 3);
+	assert_int_equal(used_idx(f, 1), 3);
+	assert_int_equal(rd(f, R_ISR) & 1, 1);
 	net_fix_free(f);
 }
 
@@ -763,6 +802,155 @@ static void test_backend_queue(void **state)
 	net_backend_destroy(&b->be);
 }
 
+/* --- --net user: what the guest sends goes to slirp in order, on slirp's thread ------------ */
+
+struct slirp_card {
+	pthread_mutex_t lock;
+	unsigned replies, kicks, bad_order;
+	int next_seq;
+	struct net_backend *be;
+};
+
+/* The card's kick, on slirp's thread: takes every frame, counts the echo replies and checks
+ * that their sequence numbers come in the order the requests went. */
+static void slirp_card_kick(void *opaque)
+{
+	struct slirp_card *c = opaque;
+	const struct net_frame *fr;
+
+	pthread_mutex_lock(&c->lock);
+	c->kicks++;
+	while ((fr = net_backend_peek(c->be)) != NULL) {
+		const uint8_t *p = fr->data;
+		if (fr->len >= 14 + 20 + 8 && p[12] == 0x08 && p[13] == 0x00 && p[14 + 9] == 1 &&
+		    p[14 + 20] == 0) {
+			int seq = p[14 + 20 + 6] << 8 | p[14 + 20 + 7];
+			if (seq != c->next_seq)
+				c->bad_order++;
+			c->next_seq = seq + 1;
+			c->replies++;
+		}
+		net_backend_pop(c->be);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+static const uint8_t guest_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+
+static uint16_t csum16(const uint8_t *p, size_t len)
+{
+	return (uint16_t)~fold(sum16(p, len, 0));
+}
+
+/* An ICMP echo request from 10.0.2.15 to the gateway 10.0.2.2 with sequence number seq. */
+static size_t ping_frame(uint8_t *p, const uint8_t *dst_mac, uint16_t seq)
+{
+	uint8_t *ip = p + 14, *icmp = ip + 20;
+	uint16_t c;
+
+	memset(p, 0, 14 + 20 + 8 + 32);
+	memcpy(p, dst_mac, 6);
+	memcpy(p + 6, guest_mac, 6);
+	p[12] = 0x08;
+	ip[0] = 0x45;
+	ip[3] = 20 + 8 + 32;
+	ip[5] = (uint8_t)seq;
+	ip[8] = 64;
+	ip[9] = 1;
+	memcpy(ip + 12, "\x0a\x00\x02\x0f", 4);
+	memcpy(ip + 16, "\x0a\x00\x02\x02", 4);
+	c = csum16(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	icmp[0] = 8; /* echo request */
+	icmp[4] = 0x12;
+	icmp[6] = (uint8_t)(seq >> 8);
+	icmp[7] = (uint8_t)seq;
+	for (unsigned i = 0; i < 32; i++)
+		icmp[8 + i] = (uint8_t)(i + seq);
+	c = csum16(icmp, 8 + 32);
+	icmp[2] = (uint8_t)(c >> 8);
+	icmp[3] = (uint8_t)c;
+	return 14 + 20 + 8 + 32;
+}
+
+/* An ARP request from the guest for the gateway (slirp learns the guest's MAC from it). */
+static size_t arp_frame(uint8_t *p)
+{
+	static const uint8_t arp[28] = {0,  1, 8, 0,  6, 4, 0, 1, 0x52, 0x54, 0,  0x12, 0x34, 0x56,
+	                                10, 0, 2, 15, 0, 0, 0, 0, 0,    0,    10, 0,    2,    2};
+	memset(p, 0xff, 6);
+	memcpy(p + 6, guest_mac, 6);
+	p[12] = 0x08;
+	p[13] = 0x06;
+	memcpy(p + 14, arp, sizeof(arp));
+	return 14 + sizeof(arp);
+}
+
+static unsigned slirp_replies(struct slirp_card *c)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->replies;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/* send() hands frames to slirp's thread: bursts of echo requests to the gateway are all
+ * answered, in order, and the thread kicks the card after taking them (net_backend_sent) even
+ * when nothing came back. */
+static void test_slirp_send_queue(void **state)
+{
+	(void)state;
+	struct vm_net cfg = {.kind = VM_NET_USER};
+	struct slirp_card c = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct net_backend *be = NULL;
+	berth_error_t err = NULL;
+	uint8_t frame[128], gw_mac[6] = {0x52, 0x55, 10, 0, 2, 2};
+	unsigned sent = 0, kicks;
+	size_t len;
+
+	assert_int_equal(net_slirp_open(&cfg, 0, &be, &err), 0);
+	assert_true(be->async_send);
+	c.be = be;
+	net_backend_attach(be, &c, slirp_card_kick);
+	len = arp_frame(frame);
+	net_backend_send(be, frame, len);
+	for (unsigned round = 0; round < 4; round++) {
+		for (unsigned i = 0; i < 200; i++) {
+			len = ping_frame(frame, gw_mac, (uint16_t)sent++);
+			net_backend_send(be, frame, len);
+		}
+		for (unsigned i = 0; i < 1000 && slirp_replies(&c) < sent; i++)
+			usleep(10000);
+		assert_int_equal(slirp_replies(&c), sent);
+	}
+	pthread_mutex_lock(&c.lock);
+	assert_int_equal(c.bad_order, 0);
+	kicks = c.kicks;
+	pthread_mutex_unlock(&c.lock);
+	/* a frame slirp drops (not IP, not ARP): the card is kicked all the same */
+	memset(frame, 0, 60);
+	memcpy(frame, gw_mac, 6);
+	frame[12] = 0x88;
+	frame[13] = 0xb5;
+	net_backend_send(be, frame, 60);
+	for (unsigned i = 0; i < 1000; i++) {
+		pthread_mutex_lock(&c.lock);
+		bool more = c.kicks > kicks;
+		pthread_mutex_unlock(&c.lock);
+		if (more)
+			break;
+		usleep(10000);
+	}
+	pthread_mutex_lock(&c.lock);
+	assert_true(c.kicks > kicks);
+	pthread_mutex_unlock(&c.lock);
+	net_backend_detach(be);
+	net_backend_destroy(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -772,12 +960,14 @@ int main(void)
 	    cmocka_unit_test(test_net_config),
 	    cmocka_unit_test(test_net_tx_csum),
 	    cmocka_unit_test(test_net_tx_csum_not_negotiated),
+	    cmocka_unit_test(test_net_tx_async),
 	    cmocka_unit_test(test_net_tx_tso),
 	    cmocka_unit_test(test_net_rx),
 	    cmocka_unit_test(test_net_rx_mergeable),
 	    cmocka_unit_test(test_net_rx_ring_too_small),
 	    cmocka_unit_test(test_net_rx_hostile),
 	    cmocka_unit_test(test_backend_queue),
+	    cmocka_unit_test(test_slirp_send_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
