@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (runtime_needs_sealed_exe(cmd))
-		util_exec_sealed_self("berth-runtime", NULL, argv);
+		runtime_exec_sealed(runtime_globals.root, strcmp(cmd, "exec") != 0, argv);
 	if (log_open(runtime_globals.log,
 	             runtime_globals.log_format && strcmp(runtime_globals.log_format, "json") == 0,
 	             runtime_globals.debug) < 0) {
