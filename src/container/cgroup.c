@@ -583,7 +583,9 @@ char *cgroup_pid_path(pid_t pid, const char *ctrls)
 }
 
 /* cgroup_warm's child: its own fd table (no CLONE_FILES); it touches only its stack and the
- * fd, with no libc state of the parent's (the parent re-execs or forks meanwhile). */
+ * fd. It shares the parent's thread pointer, so a failed write would set the parent's errno:
+ * the runtime calls this right before its re-exec, after which nothing is shared, and reads
+ * no errno meanwhile that matters (a failed seal step only means the fallback). */
 static char cgroup_warm_stack[16384] __attribute__((aligned(16)));
 
 static int cgroup_warm_child(void *arg)
