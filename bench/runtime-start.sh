@@ -6,6 +6,11 @@
 # and the peak RSS of a `run`; then berth-runtime's start phase by phase (BERTH_TIMING, the
 # median over PHASES runs: docs/performance.md).
 #   bench/runtime-start.sh [BUILD_DIR]      N=100 PHASES=20 by default (PHASES=0: none)
+# BEFORE=BUILD_DIR adds that build's berth-runtime (e.g. the commit before a change, built in
+# another directory) as a fourth runtime, "berth-before", interleaved with the others.
+# GAP=SECONDS sleeps that long before each measured command: a start on a machine that has
+# not just started another container (the kernel's RCU grace period that the first move of a
+# task between cgroups waits for is then not already over; docs/performance.md).
 # SECCOMP=FILE puts the JSON object in FILE (e.g. the engine's default profile, `.linux.seccomp`
 # of a berth container's config.json) in the bundle as linux.seccomp, for all three runtimes.
 # The state roots (--root) are on a tmpfs, as /run (where all three keep them by default) is
@@ -42,6 +47,11 @@ fi
 
 names=(berth-runtime crun runc)
 bins=("$build/berth-runtime" "$(command -v crun || true)" "$(command -v runc || true)")
+if [ -n "${BEFORE:-}" ]; then
+	names+=(berth-before)
+	bins+=("$(cd "$BEFORE" && pwd)/berth-runtime")
+fi
+GAP=${GAP:-0}
 declare -A rss
 for i in "${!names[@]}"; do
 	[ -x "${bins[$i]}" ] || { echo "runtime-start.sh: ${names[$i]} not installed (apt-get install ${names[$i]})" >&2; exit 1; }
@@ -71,13 +81,16 @@ for ((k = 0; k < N; k++)); do
 	for j in "${!names[@]}"; do
 		i=$(((j + k) % ${#names[@]}))
 		n=${names[$i]}
+		[ "$GAP" = 0 ] || sleep "$GAP"
 		t0=${EPOCHREALTIME/./}
 		run_one "$n" "${bins[$i]}" "b$k"
 		t1=${EPOCHREALTIME/./}
-		csd_one "$n" "${bins[$i]}" "c$k"
+		[ "$GAP" = 0 ] || sleep "$GAP"
 		t2=${EPOCHREALTIME/./}
+		csd_one "$n" "${bins[$i]}" "c$k"
+		t3=${EPOCHREALTIME/./}
 		echo $((t1 - t0)) >>"$work/run-$n"
-		echo $((t2 - t1)) >>"$work/csd-$n"
+		echo $((t3 - t2)) >>"$work/csd-$n"
 	done
 done
 # a bare fork+exec of /bin/true, for scale
@@ -95,8 +108,8 @@ done
 med() { sort -n "$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 sum() { awk '{ s += $1 } END { print s }' "$1"; }
 
-printf '%d rounds, interleaved (%s; state on %s)\n' "$N" "$(uname -r)" \
-	"$(stat -f -c %T "$work/state")"
+printf '%d rounds, interleaved (%s; state on %s; %s s between commands; load %s)\n' "$N" \
+	"$(uname -r)" "$(stat -f -c %T "$work/state")" "$GAP" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-14s %9s %6s %11s %6s %13s %6s %9s\n' runtime 'run ms' 'vs c' "${N}x run s" 'vs c' 'c+s+d ms' 'vs c' 'RSS KiB'
 cr=$(med "$work/run-crun") ct=$(sum "$work/run-crun") cc=$(med "$work/csd-crun")
 for n in "${names[@]}"; do

@@ -10,12 +10,17 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -577,6 +582,43 @@ char *cgroup_pid_path(pid_t pid, const char *ctrls)
 	return NULL;
 }
 
+/* cgroup_warm's child: its own fd table (no CLONE_FILES); it touches only its stack and the
+ * fd. It shares the parent's thread pointer, so a failed write would set the parent's errno:
+ * the runtime calls this right before its re-exec, after which nothing is shared, and reads
+ * no errno meanwhile that matters (a failed seal step only means the fallback). */
+static char cgroup_warm_stack[16384] __attribute__((aligned(16)));
+
+static int cgroup_warm_child(void *arg)
+{
+	syscall(SYS_write, (int)(intptr_t)arg, "0", 1);
+	return 0;
+}
+
+pid_t cgroup_warm(void)
+{
+	cleanup_free char *path = cgroup_pid_path(0, "");
+	cleanup_close int fd = -1;
+	char file[PATH_MAX];
+	pid_t pid;
+
+	if (path == NULL)
+		return -1;
+	/* hybrid (cgroup2 at unified), then pure v2 */
+	snprintf(file, sizeof(file), "/sys/fs/cgroup/unified%s/cgroup.procs",
+	         strcmp(path, "/") == 0 ? "" : path);
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(file, sizeof(file), "/sys/fs/cgroup%s/cgroup.procs",
+		         strcmp(path, "/") == 0 ? "" : path);
+		fd = open(file, O_WRONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -1;
+	pid = clone(cgroup_warm_child, cgroup_warm_stack + sizeof(cgroup_warm_stack),
+	            CLONE_VM | SIGCHLD, (void *)(intptr_t)fd);
+	return pid < 0 ? -1 : pid;
+}
+
 /* Thaw the cgroup `path` of one hierarchy mounted at `mount`, its ancestors first, from the
  * top (the root itself cannot be frozen): a parent's freeze holds its children, so a child
  * thaws only after them. */
@@ -684,6 +726,16 @@ int cgroup_destroy(const struct cgroup_host *h, const char *path, berth_error_t 
 	if (cgroup_check_path(path, err) < 0)
 		return -1;
 	n = cgroup_fs_dirs(h, path, dirs);
+	/* the common case, every process gone and no cgroup below: one rmdir per hierarchy, none
+	 * of the reads of cgroup.procs and of the directories below (rmdir fails with EBUSY on a
+	 * cgroup with processes or children, and the loop below sees to those) */
+	for (size_t i = 0; i < n; i++)
+		if (rmdir(dirs[i]) < 0 && errno != ENOENT)
+			r = -1;
+	if (r == 0) {
+		cgroup_fs_dirs_free(dirs, n);
+		return 0;
+	}
 	for (;;) {
 		size_t bad = 0;
 		cgroup_kill_all(h, path, dirs, n);

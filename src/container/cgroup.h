@@ -162,6 +162,13 @@ void cgroup_thaw_pid(const struct cgroup_host *h, pid_t pid);
 /* pid's cgroup (pid 0: this process) in the hierarchy whose controllers are `ctrls`
  * ("cpu,cpuacct", "name=systemd", "" for cgroup v2), from /proc/PID/cgroup; NULL if none. */
 char *cgroup_pid_path(pid_t pid, const char *ctrls);
+/* Start the grace period that the first move of a task between cgroups waits for (moving
+ * takes the cgroup threadgroup lock for writing, which first waits for an RCU grace period
+ * unless another move did so moments before): a child sharing this process's memory
+ * (CLONE_VM, so no page tables are copied) writes itself to its own cgroup v2 cgroup.procs
+ * and exits, so that the runtime's own write finds the wait under way or over. Returns the
+ * child's pid (the caller reaps it), or -1 when there is no cgroup v2 file to write to. */
+pid_t cgroup_warm(void);
 /* 1 frozen, 0 not, -1 error. */
 int cgroup_is_frozen(const struct cgroup *cg, berth_error_t *err);
 

@@ -519,3 +519,26 @@ hugepage_sizes() {
 	assert_gone "$ID"
 	[ ! -e "$CG/unified/berth/$ID" ]
 }
+
+@test "create starts the cgroup grace period in a child of its own, which it reaps itself" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	make_bundle "$BUNDLE" sleep 1000
+	t=$BATS_TEST_TMPDIR/trace
+	# strace follows the init too, until the delete below
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -e trace=clone,write,wait4 -o "$t" "$RUNTIME" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	sp=$!
+	# until the runtime, strace's child, has returned (the init is then the runtime's orphan)
+	for _ in $(seq 100); do
+		[ "$(rt state "$ID" 2>/dev/null | jq -r .status)" = created ] && [ -z "$(pgrep -P "$sp")" ] && break
+		sleep 0.1
+	done
+	rt delete --force "$ID"
+	wait "$sp"
+	grep -E 'flags=CLONE_VM\|SIGCHLD' "$t"
+	# the CLONE_VM child moved itself (0) to the cgroup it is in
+	pid=$(grep -E '^[0-9]+ +write\([0-9]+, "0", 1' "$t" | awk '{print $1; exit}')
+	[ -n "$pid" ]
+	# and create waited for it rather than leave it to whoever adopts orphans
+	grep -E "wait4.* = $pid\$" "$t"
+}

@@ -208,13 +208,14 @@ start_listener() {
 }
 
 @test "the exec'd process cannot overwrite the runtime binary through /proc" {
-	cp "$RUNTIME" "$BATS_TEST_TMPDIR/berth-runtime"
-	sum=$(sha256sum <"$BATS_TEST_TMPDIR/berth-runtime")
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	cp "$RUNTIME" "$BATS_TEST_TMPDIR/bin/berth-runtime"
+	sum=$(sha256sum <"$BATS_TEST_TMPDIR/bin/berth-runtime")
 	run_sleeper
-	run "$BATS_TEST_TMPDIR/berth-runtime" --root "$STATE_ROOT" exec "$ID" sh -c \
+	run "$BATS_TEST_TMPDIR/bin/berth-runtime" --root "$STATE_ROOT" exec "$ID" sh -c \
 		'for p in /proc/[0-9]*; do echo pwned >$p/exe; done 2>/dev/null; echo done'
 	[ "$output" = done ]
-	[ "$(sha256sum <"$BATS_TEST_TMPDIR/berth-runtime")" = "$sum" ]
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/bin/berth-runtime")" = "$sum" ]
 }
 
 @test "process.apparmorProfile and selinuxLabel are ignored with a debug line where the host has neither" {

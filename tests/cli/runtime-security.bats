@@ -61,19 +61,40 @@ teardown() {
 }
 
 @test "the container cannot overwrite the runtime binary through /proc/<pid>/exe" {
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	cp "$RUNTIME" "$BATS_TEST_TMPDIR/bin/berth-runtime"
+	sum=$(sha256sum <"$BATS_TEST_TMPDIR/bin/berth-runtime")
+	make_bundle "$BUNDLE" sleep 1000
+	"$BATS_TEST_TMPDIR/bin/berth-runtime" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$ID"
+	pid=$(rt state "$ID" | jq .pid)
+	# the created init still runs runtime code: its exe must not be the file on disk but
+	# the binary seen through a detached read-only overlayfs (no upper layer)
+	run readlink /proc/$pid/exe
+	[ "$output" = /berth-runtime ]
+	[ "$(stat -f -c %T /proc/$pid/exe)" = overlayfs ]
+	run nsenter -t "$pid" -m -p sh -c 'echo pwned >/proc/1/exe'
+	[ "$status" -ne 0 ]
+	run sh -c "echo pwned >/proc/$pid/exe"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	rt start "$ID"
+	rt delete --force "$ID"
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/bin/berth-runtime")" = "$sum" ]
+}
+
+@test "where overlayfs cannot seal the runtime binary, a sealed in-memory copy does" {
+	# the state root inside the binary's directory: overlayfs refuses the two layers
 	cp "$RUNTIME" "$BATS_TEST_TMPDIR/berth-runtime"
 	sum=$(sha256sum <"$BATS_TEST_TMPDIR/berth-runtime")
 	make_bundle "$BUNDLE" sleep 1000
 	"$BATS_TEST_TMPDIR/berth-runtime" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$ID"
 	pid=$(rt state "$ID" | jq .pid)
-	# the created init still runs runtime code: its exe must not be the file on disk
 	run readlink /proc/$pid/exe
-	[[ "$output" != "$BATS_TEST_TMPDIR/berth-runtime"* ]]
+	[[ "$output" == "/memfd:berth-runtime"* ]]
 	run nsenter -t "$pid" -m -p sh -c 'echo pwned >/proc/1/exe'
 	[ "$status" -ne 0 ]
 	run sh -c "echo pwned >/proc/$pid/exe"
 	[ "$status" -ne 0 ]
-	rt start "$ID"
 	rt delete --force "$ID"
 	[ "$(sha256sum <"$BATS_TEST_TMPDIR/berth-runtime")" = "$sum" ]
 }

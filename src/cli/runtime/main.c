@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* berth-runtime: an OCI runtime with runc's command line. */
 #include "runtime.h"
+#include "cgroup.h"
 #include "log.h"
 #include "timing.h"
 #include "userns.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 struct runtime_globals runtime_globals = {.root = "/run/berth-runtime"};
 
@@ -141,6 +143,44 @@ static bool runtime_needs_sealed_exe(const char *cmd)
 	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
 }
 
+/* cgroup_warm's child, started before the re-exec: its pid goes to the sealed copy in this
+ * variable, which the copy unsets at once. */
+#define WARM_ENV "_BERTH_RUNTIME_WARM"
+static pid_t runtime_warm = -1;
+
+/* run, create and exec move a process into cgroups: start the kernel's grace period for it
+ * now (cgroup_warm), or take the pid of the child that the process before the re-exec
+ * started for it. */
+static void runtime_warm_start(void)
+{
+	const char *e = getenv(WARM_ENV);
+
+	if (e != NULL) {
+		char *end;
+		long v = strtol(e, &end, 10);
+		if (*e != '\0' && *end == '\0' && v > 0 && v <= INT_MAX)
+			runtime_warm = (pid_t)v;
+		unsetenv(WARM_ENV);
+		return;
+	}
+	runtime_warm = cgroup_warm();
+	if (runtime_warm > 0) {
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%d", (int)runtime_warm);
+		setenv(WARM_ENV, pid, 1);
+	}
+}
+
+/* Reap cgroup_warm's child (done by now: the runtime's own cgroup write came after its
+ * one), unless `run`'s supervision reaped it already. */
+static void runtime_warm_reap(void)
+{
+	if (runtime_warm > 0)
+		while (waitpid(runtime_warm, NULL, 0) < 0 && errno == EINTR)
+			;
+	runtime_warm = -1;
+}
+
 /* A usage error of the runtime: one line through berth_error, so that what it quotes has its
  * control characters escaped (a newline in argv is no second line). Status 1. */
 __attribute__((format(printf, 1, 2))) static int runtime_fail(const char *fmt, ...)
@@ -236,8 +276,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[optind];
-	if (runtime_needs_sealed_exe(cmd))
-		util_exec_sealed_self("berth-runtime", NULL, argv);
+	if (runtime_needs_sealed_exe(cmd)) {
+		runtime_warm_start();
+		runtime_exec_sealed(runtime_globals.root, strcmp(cmd, "exec") != 0, argv);
+		unsetenv(WARM_ENV);
+	}
 	if (log_open(runtime_globals.log,
 	             runtime_globals.log_format && strcmp(runtime_globals.log_format, "json") == 0,
 	             runtime_globals.debug) < 0) {
@@ -247,6 +290,7 @@ int main(int argc, char **argv)
 		if (strcmp(runtime_commands[i].name, cmd) != 0)
 			continue;
 		r = runtime_commands[i].run(argc - optind, argv + optind, &err);
+		runtime_warm_reap();
 		timing_mark("exit");
 		if (r == -2)
 			return 0; /* --help */
