@@ -50,21 +50,19 @@
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
 #define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
 
-typedef unsigned (*rv_jit_fn)(struct vcpu *v);
+/* The shared prologue: enter(v, body) runs translated code from body (executable view). */
+typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
 
 /* A translation, in the writable view of the code buffer (followed by a copy of the guest
  * code it was made from, its decoded ops, and its host code). */
 struct rv_jit_block {
 	uintptr_t host; /* of its first instruction */
 	struct rv_jit_block *next;
-	rv_jit_fn fn;        /* the host code (executable view) */
-	uint8_t *body;       /* where chained blocks jump in (writable view) */
-	uint8_t *cent;       /* where patched exits jump in: checks, then body (writable) */
-	const void *body_rx; /* the same, executable view (for the jump cache) */
-	uint32_t gen;        /* the fence generation it was last checked in (pgen follows) */
-	uint32_t pgen;       /* its page's generation then */
-	uint32_t page;       /* RAM page index */
-	uint16_t len;        /* bytes of guest code */
+	uint8_t *cent;       /* where chained exits jump in: checks, then the body (writable) */
+	const void *body_rx; /* the body (executable view: the dispatcher, the jump cache) */
+	uint32_t gen;  /* the epoch it was made or last checked in (translated code reads it) */
+	uint32_t page; /* RAM page index */
+	uint16_t len;  /* bytes of guest code */
 	uint8_t code[];
 };
 
@@ -83,7 +81,14 @@ struct rv_jit {
 	uint32_t *page_gen_map;
 	uint8_t *code_pages; /* this hart's own, used without a machine's map */
 	uint32_t *page_gen;
-	uint32_t gen; /* bumped by fence.i: every translation is checked again */
+	/* The epoch (the machine's code map's, shared by the harts, or own_epoch): bumped by
+	 * fence.i on any hart and by every write to a page holding translations. A translation
+	 * runs (from the dispatcher, a chain or the jump cache) only when it was made or
+	 * checked against guest memory in the current epoch. */
+	uint32_t *epoch;
+	uint32_t own_epoch;
+	rv_jit_enter_fn enter;
+	size_t epi; /* the shared epilogue */
 	uint64_t blocks, flushes, smc, fences, full, stale;
 	/* The jump cache: a block recently run for a host address, direct-mapped (see
 	 * em_lookup_jump); entries are checked (host, generations) before use, emptied by a
@@ -159,6 +164,7 @@ static bool rv_jit_code_hit(struct vcpu *v, uint64_t va)
 		return false;
 	__atomic_store_n(&j->has_code[off >> 12], 0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&j->page_gen_map[off >> 12], 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(j->epoch, 1, __ATOMIC_SEQ_CST);
 	return true;
 }
 
@@ -369,8 +375,15 @@ static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
  * crosses the page) it jumps to the returned patch slots (two). */
 static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool add_va)
 {
-	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
-	em_shift(e, true, 5, RAX, 12);  /* shr rax, 12: the vpn */
+	/* rax = the vpn of the access's last byte: it is the entry's (whose index comes from
+	 * va) only when the access does not cross the page, so one compare checks both */
+	if (size > 1) {
+		rex(e, true, RAX, RSI); /* lea rax, [rsi + size - 1] */
+		b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1);
+	} else {
+		em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
+	}
+	em_shift(e, true, 5, RAX, 12);
 	em_rr(e, true, 0x89, RSI, RCX); /* rcx = index * 16, straight from va */
 	em_shift(e, true, 5, RCX, 8);
 	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
@@ -378,12 +391,6 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
 	em_tlbmem(e, 0x3b, RAX, ent); /* cmp rax, [r11 + rcx + vpn] */
 	miss[0] = em_jump(e, CC_NE);
 	miss[1] = NULL;
-	if (size > 1) {
-		em_rr(e, false, 0x89, RSI, RAX);
-		em_alu_imm(e, false, 4, RAX, 0xfff);
-		em_alu_imm(e, false, 7, RAX, (int32_t)(0x1000 - size));
-		miss[1] = em_jump(e, 7); /* ja */
-	}
 	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend */
 	if (add_va)
 		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
@@ -400,23 +407,24 @@ struct tctx {
 };
 
 #define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
-#define JIT_CHAIN_LIMIT 4096
+#define EPOCHOFF        ((uint32_t)offsetof(struct vcpu, jit_epoch))
+#define JIT_CHAIN_LIMIT 4096 /* em_test_limit */
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
 
-#define CHAINEDOFF ((uint32_t)offsetof(struct vcpu, jit_chained))
-
-/* inc qword [rbx + jit_chained] */
-static void em_count_chain(struct em *e)
+/* eax = the current epoch; compare it with the dword at [reg + disp] (reg not rcx/rax) */
+static void em_cmp_epoch(struct em *e, unsigned reg, uint32_t disp)
 {
-	b1(e, 0x48), b1(e, 0xff), b1(e, 0x83), b4(e, CHAINEDOFF);
+	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
+	b1(e, 0x8b), b1(e, 0x01);             /* mov eax, [rcx] */
+	em_memb(e, false, 0x3b, RAX, reg, disp);
 }
 
 /* The lookup stub, at the start of the code buffer: go to the guest address in rsi (r13
  * counting the instructions retired, the cached registers written back), staying in
- * translated code when the fetch TLB maps it and the jump cache holds a current translation
- * of it; else leave with pc = rsi. For indirect jumps, and direct ones to code not
- * translated when the jumping block was. */
+ * translated code when the fetch TLB maps it and the jump cache holds a translation of it
+ * from the current epoch; else leave with pc = rsi. For indirect jumps, and direct ones to
+ * code not translated when the jumping block was. */
 static void em_lookup_stub(struct em *e, const struct rv_jit *j)
 {
 	uint8_t *slow[6], *miss[2];
@@ -424,11 +432,9 @@ static void em_lookup_stub(struct em *e, const struct rv_jit *j)
 
 	rex(e, true, RSI, R8); /* mov r8, rsi: the target */
 	b1(e, 0x89), b1(e, 0xc0 | (RSI << 3) | (R8 & 7));
-	rex(e, false, 0, 13); /* cmp r13d, limit */
-	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
-	slow[ns++] = em_jump(e, CC_AE);
-	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
-	b1(e, 0x85), b1(e, 0xc0);
+	em_test_limit(e);
+	slow[ns++] = em_jump(e, CC_NE);
+	em_cmp0(e, ASYNCOFF);
 	slow[ns++] = em_jump(e, CC_NE);
 	em_tlb(e, RV_ACC_X, 1, miss, true); /* rax = host address of the target */
 	slow[ns++] = miss[0];
@@ -441,16 +447,9 @@ static void em_lookup_stub(struct em *e, const struct rv_jit *j)
 	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
 	slow[ns++] = em_jump(e, CC_NE);
 	em_memb(e, true, 0x8b, RDX, RDX, 8); /* rdx = block */
-	em_movi64(e, RCX, (uint64_t)(uintptr_t)&j->gen);
-	em_memb(e, false, 0x8b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, gen));
-	em_memb(e, false, 0x3b, RAX, RCX, 0);
+	em_cmp_epoch(e, RDX, (uint32_t)offsetof(struct rv_jit_block, gen));
 	slow[ns++] = em_jump(e, CC_NE);
-	em_memb(e, false, 0x8b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_block, page));
-	em_movi64(e, RAX, (uint64_t)(uintptr_t)j->page_gen_map);
-	b1(e, 0x8b), b1(e, 0x04), b1(e, 0x88); /* mov eax, [rax + rcx * 4] */
-	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, pgen));
-	slow[ns++] = em_jump(e, CC_NE);
-	em_count_chain(e);
+	em_add_r13(e, JIT_ENTRY);
 	rex(e, true, R8, R12); /* mov r12, r8 */
 	b1(e, 0x89), b1(e, 0xc0 | ((R8 & 7) << 3) | (R12 & 7));
 	b1(e, 0xff), b1(e, 0xa2); /* jmp [rdx + body_rx] */
@@ -467,80 +466,66 @@ static void em_lookup_stub(struct em *e, const struct rv_jit *j)
 static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 {
 	em_writeback(e);
-	rex(e, false, 0, 13); /* add r13d, count */
-	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
-	b1(e, 0xe9); /* jmp stub (at the start of the buffer) */
-	if (e->p + 4 <= e->end)
-		b4(e, (uint32_t)(int32_t)(t->j->rw - (e->p + 4)));
-	else
-		b4(e, 0);
+	em_add_r13(e, (int32_t)count);
+	em_jmp_to(e, t->j->rw);
 }
 
 /* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
- * the target when it is on the same page (so the same mapping) and translated and
- * current, while the chain is short and nothing asynchronous is pending; else leave. */
+ * the target when there is one (its checked entry: the chain's length, nothing
+ * asynchronous pending, the translation of the current epoch); one on another page only
+ * while the fetch TLB of the current context maps the target there. Else leave. */
 static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned count)
 {
 	int64_t toff = (int64_t)t->pgoff + delta;
 	const struct rv_jit_block *tb = NULL;
-	uint8_t *body = NULL, *slow[8] = {NULL};
-	bool other_page = false;
+	uint8_t *slow[4] = {NULL};
+	bool same_page = toff >= 0 && toff < 4096;
 	unsigned ns = 0;
 
-	if (toff >= 0 && toff < 4096) {
-		if (delta == 0) {
-			body = t->loop; /* itself: the cached registers stay */
-		} else {
-			tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
-			if (tb != NULL)
-				body = tb->body;
-		}
+	if (same_page && delta == 0) {
+		/* itself: the cached registers stay */
+		em_add_r13(e, (int32_t)(count + JIT_ENTRY));
+		em_test_limit(e);
+		slow[ns++] = em_jump(e, CC_NE);
+		em_cmp0(e, ASYNCOFF);
+		slow[ns++] = em_jump(e, CC_NE);
+		em_jmp_to(e, t->loop);
+		for (unsigned i = 0; i < ns; i++)
+			em_patch(e, slow[i]);
+		em_set_pc(e, delta);
+		em_exit(e, -JIT_ENTRY);
+		return;
+	}
+	if (same_page) {
+		tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
 	} else {
 		/* another page: where the fetch TLB maps it now; checked again at run time */
 		uint64_t va = t->v->pc + (uint64_t)(int64_t)delta;
 		const struct rv_tlb_entry *te =
 		    &t->v->tlb[t->v->tlb_ctx][RV_ACC_X][(va >> 12) & (RV_TLB_SIZE - 1)];
-		if (te->vpn == (va >> 12)) {
+		if (te->vpn == (va >> 12))
 			tb = rv_jit_find(t->j, (uintptr_t)(va + te->addend));
-			if (tb != NULL) {
-				body = tb->body;
-				other_page = true;
-			}
-		}
 	}
-	if (body == NULL && delta != 0 && toff >= 0 && toff < 4096 &&
-	    e->nsites < sizeof(e->sites) / sizeof(e->sites[0])) {
+	if (tb == NULL && same_page && e->nsites < sizeof(e->sites) / sizeof(e->sites[0])) {
 		/* the same page, not translated yet: to the stub now, patched to jump to its
 		 * translation's checked entry once it has one */
 		em_writeback(e);
-		rex(e, false, 0, 13); /* add r13d, count */
-		b1(e, 0x81), b1(e, 0xc5), b4(e, count);
+		em_add_r13(e, (int32_t)(count + JIT_ENTRY));
 		/* lea r12, [r12 + delta] */
 		b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
-		b1(e, 0xe9);
-		if (e->p + 4 <= e->end) {
+		if (e->p + 5 <= e->end) {
 			e->sites[e->nsites].host = t->host - t->pgoff + (uintptr_t)toff;
-			e->sites[e->nsites++].at = e->p;
-			b4(e, (uint32_t)(int32_t)(t->j->rw + t->j->stub_r12 - (e->p + 4)));
-		} else {
-			b4(e, 0);
+			e->sites[e->nsites++].at = e->p + 1;
 		}
+		em_jmp_to(e, t->j->rw + t->j->stub_r12);
 		return;
 	}
-	if (body == NULL) { /* not translated (yet): through the jump cache */
+	if (tb == NULL) { /* not translated (yet): through the jump cache */
 		em_lea_pc(e, RSI, delta);
 		em_lookup_jump(e, t, count);
 		return;
 	}
-	rex(e, false, 0, 13); /* add r13d, count */
-	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
-	rex(e, false, 0, 13); /* cmp r13d, limit */
-	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
-	slow[ns++] = em_jump(e, CC_AE);
-	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
-	b1(e, 0x85), b1(e, 0xc0);
-	slow[ns++] = em_jump(e, CC_NE);
-	if (other_page) { /* the fetch TLB (of the current context) maps pc0 + delta there */
+	if (!same_page) { /* the fetch TLB (of the current context) maps pc0 + delta there */
 		uint8_t *miss[2];
 		em_lea_pc(e, RSI, delta);
 		em_tlb(e, RV_ACC_X, 1, miss, true);
@@ -549,31 +534,15 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
 		slow[ns++] = em_jump(e, CC_NE);
 	}
-	if (tb != NULL) { /* still current: gen and page gen */
-		em_movi64(e, RDX, (uint64_t)(uintptr_t)&tb->gen);
-		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->gen);
-		em_memb(e, false, 0x8b, RAX, RDX, 0);
-		em_memb(e, false, 0x3b, RAX, RCX, 0);
-		slow[ns++] = em_jump(e, CC_NE);
-		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->page_gen_map[tb->page]);
-		em_memb(e, false, 0x8b, RAX, RDX, 4);
-		em_memb(e, false, 0x3b, RAX, RCX, 0);
-		slow[ns++] = em_jump(e, CC_NE);
-	}
-	if (delta != 0 || toff < 0 || toff >= 4096)
-		em_writeback(e); /* another block: it loads its own */
-	em_count_chain(e);
-	/* lea r12, [r12 + delta]; jmp body */
+	em_writeback(e); /* another block: it loads its own */
+	em_add_r13(e, (int32_t)(count + JIT_ENTRY));
+	/* lea r12, [r12 + delta]; jmp its checked entry */
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
-	b1(e, 0xe9);
-	if (e->p + 4 <= e->end)
-		b4(e, (uint32_t)(int32_t)(body - (e->p + 4)));
-	else
-		b4(e, 0);
+	em_jmp_to(e, tb->cent);
 	for (unsigned i = 0; i < ns; i++)
 		em_patch(e, slow[i]);
 	em_set_pc(e, delta);
-	em_exit(e, 0);
+	em_exit(e, (int32_t)count);
 }
 
 /* Translate one op (index i). Returns false when the op ended the block (exit emitted). */
@@ -694,12 +663,11 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		if (op->imm != 0)
 			em_alu_imm(e, true, 0, RSI, op->imm);
 		em_tlb(e, RV_ACC_W, size, miss, true);
-		/* a page holding translations: the slow path */
+		/* a page holding translations: the slow path (the map's byte for host page
+		 * rcx is at rdx + rcx; RAM is in one mapping, the TLB holds only RAM) */
 		em_rr(e, true, 0x89, RAX, RCX);
-		em_movi64(e, RDX, (uint64_t)(uintptr_t)jit_ram);
-		em_rr(e, true, 0x29, RDX, RCX); /* sub rcx, rdx */
 		em_shift(e, true, 5, RCX, 12);
-		em_movi64(e, RDX, (uint64_t)(uintptr_t)jit_pages);
+		em_movi64(e, RDX, (uint64_t)((uintptr_t)jit_pages - ((uintptr_t)jit_ram >> 12)));
 		b1(e, 0x80), b1(e, 0x3c), b1(e, 0x0a), b1(e, 0x00); /* cmp byte [rdx + rcx], 0 */
 		code = em_jump(e, CC_NE);
 		em_ldx(e, RDX, op->rs2);
@@ -907,7 +875,7 @@ static unsigned rv_jit_index(uintptr_t host)
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host)
 {
 	for (const struct rv_jit_block *b = j->buckets[rv_jit_index(host)]; b != NULL; b = b->next)
-		if (b->host == host && b->gen == j->gen && b->pgen == j->page_gen_map[b->page])
+		if (b->host == host && b->gen == __atomic_load_n(j->epoch, __ATOMIC_RELAXED))
 			return b;
 	return NULL;
 }
@@ -981,7 +949,6 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	unsigned n, i, len;
 	size_t start;
 	struct em e;
-	uint8_t *entry;
 
 	*full = true;
 	start = (j->used + 15) & ~(size_t)15;
@@ -996,7 +963,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	blk->page = (uint32_t)((host - (uintptr_t)j->ram) >> 12);
 	__atomic_store_n(&j->has_code[blk->page], 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	blk->pgen = __atomic_load_n(&j->page_gen_map[blk->page], __ATOMIC_ACQUIRE);
+	blk->gen = __atomic_load_n(j->epoch, __ATOMIC_ACQUIRE);
 	n = rv_jit_decode(ops, (const uint8_t *)host, pageoff);
 	if (n == 0)
 		return NULL;
@@ -1014,19 +981,22 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	size_t code = ((size_t)((uint8_t *)(own + n) - j->rw) + 15) & ~(size_t)15;
 	e.p = j->rw + code;
 	e.end = j->rw + j->size;
-	entry = e.p;
 
 	rv_jit_pick_regs(&e, ops, n);
-	b1(&e, 0x53);                                           /* push rbx */
-	b1(&e, 0x41), b1(&e, 0x54);                             /* push r12 */
-	b1(&e, 0x41), b1(&e, 0x55);                             /* push r13 */
-	b1(&e, 0x55);                                           /* push rbp */
-	b1(&e, 0x41), b1(&e, 0x56);                             /* push r14 */
-	b1(&e, 0x41), b1(&e, 0x57);                             /* push r15 */
-	b1(&e, 0x48), b1(&e, 0x83), b1(&e, 0xec), b1(&e, 0x08); /* sub rsp, 8: calls aligned */
-	em_rr(&e, true, 0x89, RDI, RBX);                        /* mov rbx, rdi */
-	em_mem(&e, true, 0x8b, R12, PCOFF);                     /* mov r12, [rbx + pc] */
-	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed);               /* xor r13d, r13d */
+	e.epi = j->rw + j->epi;
+	/* the checked entry of chained exits (r12 = this pc, registers written back): the
+	 * chain's length, nothing pending, this translation of the current epoch; else leave
+	 * at r12 (out) */
+	uint8_t *cent = e.p, *out[3];
+	em_test_limit(&e);
+	out[0] = em_jump(&e, CC_NE);
+	em_cmp0(&e, ASYNCOFF);
+	out[1] = em_jump(&e, CC_NE);
+	em_mem(&e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
+	b1(&e, 0x8b), b1(&e, 0x01);            /* mov eax, [rcx] */
+	b1(&e, 0x3b), b1(&e, 0x05);            /* cmp eax, [rip + gen] */
+	b4(&e, (uint32_t)(int32_t)((uint8_t *)&blk->gen - (e.p + 4)));
+	out[2] = em_jump(&e, CC_NE);
 	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p};
 	em_reload(&e);
 	t.loop = e.p;
@@ -1042,37 +1012,13 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	for (unsigned k = 0; k < e.nexits; k++)
 		em_patch(&e, e.exits[k]);
 	em_epilogue(&e);
-	/* the checked entry of patched exits (r12 = this pc, registers written back): the
-	 * chain's length, nothing pending, this translation current; else leave at r12 */
-	uint8_t *cent = e.p, *slow[4];
-	rex(&e, false, 0, 13); /* cmp r13d, limit */
-	b1(&e, 0x81), b1(&e, 0xfd), b4(&e, JIT_CHAIN_LIMIT);
-	slow[0] = em_jump(&e, CC_AE);
-	em_mem(&e, false, 0x8b, RAX, ASYNCOFF);
-	b1(&e, 0x85), b1(&e, 0xc0);
-	slow[1] = em_jump(&e, CC_NE);
-	em_movi64(&e, RDX, (uint64_t)(uintptr_t)&blk->gen);
-	em_movi64(&e, RCX, (uint64_t)(uintptr_t)&j->gen);
-	em_memb(&e, false, 0x8b, RAX, RDX, 0);
-	em_memb(&e, false, 0x3b, RAX, RCX, 0);
-	slow[2] = em_jump(&e, CC_NE);
-	em_movi64(&e, RCX, (uint64_t)(uintptr_t)&j->page_gen_map[blk->page]);
-	em_memb(&e, false, 0x8b, RAX, RDX, 4);
-	em_memb(&e, false, 0x3b, RAX, RCX, 0);
-	slow[3] = em_jump(&e, CC_NE);
-	em_count_chain(&e);
-	b1(&e, 0xe9);
-	if (e.p + 4 <= e.end)
-		b4(&e, (uint32_t)(int32_t)(t.body - (e.p + 4)));
-	else
-		b4(&e, 0);
-	for (unsigned k = 0; k < 4; k++)
-		em_patch(&e, slow[k]);
+	for (unsigned k = 0; k < 3; k++)
+		em_patch(&e, out[k]);
 	rex(&e, true, R12, RBX); /* mov [rbx + pc], r12 */
 	b1(&e, 0x89), b1(&e, 0x80 | ((R12 & 7) << 3) | RBX), b4(&e, PCOFF);
-	b1(&e, 0x41), b1(&e, 0x8d), b1(&e, 0x45), b1(&e, 0x00); /* lea eax, [r13] */
-	e.nc = 0;                                               /* written back already */
-	em_epilogue(&e);
+	b1(&e, 0x41), b1(&e, 0x8d), b1(&e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
+	b4(&e, (uint32_t)-JIT_ENTRY);
+	em_jmp_to(&e, e.epi);
 	if (e.p >= e.end) {
 		*full = true;
 		return NULL;
@@ -1081,9 +1027,6 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	j->blocks++;
 	blk->host = host;
 	blk->len = (uint16_t)len;
-	blk->gen = j->gen;
-	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
-	blk->body = t.body;
 	blk->body_rx = j->rx + (t.body - j->rw);
 	blk->cent = cent;
 	rv_jit_chain(j, blk, &e);
@@ -1102,19 +1045,17 @@ static struct rv_jit_block *rv_jit_lookup(struct rv_jit *j, uintptr_t host)
 	for (pp = &j->buckets[idx]; (b = *pp) != NULL; pp = &b->next) {
 		if (b->host != host)
 			continue;
-		if (unlikely(b->gen != j->gen || b->pgen != j->page_gen_map[b->page])) {
-			/* fence.i or a store to its page since: still the same code? */
+		if (unlikely(b->gen != __atomic_load_n(j->epoch, __ATOMIC_RELAXED))) {
+			/* fence.i or a store to a page with code since: still the same code? */
 			__atomic_store_n(&j->has_code[b->page], 1, __ATOMIC_RELAXED);
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			uint32_t pgen =
-			    __atomic_load_n(&j->page_gen_map[b->page], __ATOMIC_ACQUIRE);
+			uint32_t ep = __atomic_load_n(j->epoch, __ATOMIC_ACQUIRE);
 			if (memcmp(b->code, (const void *)host, b->len) != 0) {
 				*pp = b->next; /* stale: unlinked, its space reclaimed by a flush */
 				j->stale++;
 				return NULL;
 			}
-			b->gen = j->gen;
-			b->pgen = pgen;
+			b->gen = ep;
 		}
 		if (pp != &j->buckets[idx]) { /* to the front */
 			*pp = b->next;
@@ -1131,6 +1072,7 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 	struct rv_jit *j = v->jit;
 	uint64_t n = 0;
 
+	v->jit_epoch = j->epoch;
 	while (n < budget) {
 		struct rv_jit_block *b;
 		uintptr_t host;
@@ -1151,8 +1093,8 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 		}
 		struct rv_jit_jc *jc = &j->jc[rv_jit_jc_index(host)];
 		b = jc->b;
-		if (unlikely(jc->host != host || b == NULL || b->gen != j->gen ||
-		             b->pgen != j->page_gen_map[b->page]))
+		if (unlikely(jc->host != host || b == NULL ||
+		             b->gen != __atomic_load_n(j->epoch, __ATOMIC_RELAXED)))
 			b = rv_jit_lookup(j, host);
 		if (unlikely(b == NULL)) {
 			bool full;
@@ -1178,7 +1120,9 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 			j->jc_fills++;
 		}
 		j->dispatched++;
-		k = b->fn(v);
+		k = j->enter(v, b->body_rx);
+		v->jit_chained += k >> 16;
+		k &= 0xffff;
 		n += k;
 		__atomic_store_n(&v->instret, v->instret + k, __ATOMIC_RELAXED);
 		if (v->leave_exec) {
@@ -1210,6 +1154,7 @@ static void rv_jit_use_map(struct rv_jit *j, struct code_map *m)
 {
 	j->has_code = m != NULL ? m->has_code : j->code_pages;
 	j->page_gen_map = m != NULL ? m->gen : j->page_gen;
+	j->epoch = m != NULL ? &m->epoch : &j->own_epoch;
 }
 
 struct rv_jit *rv_jit_create(const struct vcpu *v)
@@ -1223,12 +1168,42 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 	e.p = j->rw;
 	e.end = j->rw + 4096;
 	memset(e.hreg, -1, sizeof(e.hreg));
+	/* the shared epilogue first (the stub's exit jumps to it) */
+	uint8_t *ep = e.p + 256;
+	e.epi = ep;
 	em_lookup_stub(&e, j);
 	j->stub_r12 = (size_t)(e.p - j->rw);
-	rex(&e, true, R12, RSI); /* mov rsi, r12; jmp stub */
+	em_add_r13(&e, -JIT_ENTRY); /* (waiting exits count an entry) */
+	rex(&e, true, R12, RSI);    /* mov rsi, r12; jmp stub */
 	b1(&e, 0x89), b1(&e, 0xc0 | ((R12 & 7) << 3) | RSI);
-	b1(&e, 0xe9);
-	b4(&e, (uint32_t)(int32_t)(j->rw - (e.p + 4)));
+	em_jmp_to(&e, j->rw);
+	/* the shared prologue: enter(v, body) */
+	uint8_t *enter = e.p;
+	b1(&e, 0x53);                                           /* push rbx */
+	b1(&e, 0x41), b1(&e, 0x54);                             /* push r12 */
+	b1(&e, 0x41), b1(&e, 0x55);                             /* push r13 */
+	b1(&e, 0x55);                                           /* push rbp */
+	b1(&e, 0x41), b1(&e, 0x56);                             /* push r14 */
+	b1(&e, 0x41), b1(&e, 0x57);                             /* push r15 */
+	b1(&e, 0x48), b1(&e, 0x83), b1(&e, 0xec), b1(&e, 0x08); /* sub rsp, 8: calls aligned */
+	em_rr(&e, true, 0x89, RDI, RBX);                        /* mov rbx, rdi */
+	em_mem(&e, true, 0x8b, R12, PCOFF);                     /* mov r12, [rbx + pc] */
+	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed);               /* xor r13d, r13d */
+	em_tlbreg(&e);
+	b1(&e, 0xff), b1(&e, 0xe6); /* jmp rsi */
+	if (e.p > ep)
+		abort(); /* (the stub and the prologue fit in 256 bytes) */
+	e.p = ep;
+	b1(&e, 0x48), b1(&e, 0x83), b1(&e, 0xc4), b1(&e, 0x08); /* add rsp, 8 */
+	b1(&e, 0x41), b1(&e, 0x5f);                             /* pop r15 */
+	b1(&e, 0x41), b1(&e, 0x5e);                             /* pop r14 */
+	b1(&e, 0x5d);                                           /* pop rbp */
+	b1(&e, 0x41), b1(&e, 0x5d);                             /* pop r13 */
+	b1(&e, 0x41), b1(&e, 0x5c);                             /* pop r12 */
+	b1(&e, 0x5b);                                           /* pop rbx */
+	b1(&e, 0xc3);
+	j->epi = (size_t)(ep - j->rw);
+	j->enter = (rv_jit_enter_fn)(void *)(j->rx + (enter - j->rw));
 	j->stub_end = j->used = ((size_t)(e.p - j->rw) + 15) & ~(size_t)15;
 	return j;
 }
@@ -1236,7 +1211,7 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 void rv_jit_fence(struct vcpu *v)
 {
 	v->jit->fences++;
-	v->jit->gen++;
+	__atomic_fetch_add(v->jit->epoch, 1, __ATOMIC_SEQ_CST);
 }
 
 size_t rv_jit_code_size = 32u << 20;

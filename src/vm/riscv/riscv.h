@@ -260,8 +260,9 @@ struct vcpu {
 
 	/* The translator (jit.c), NULL under the interpreter. */
 	struct rv_jit *jit;
-	uint64_t jit_chained; /* counted by translated code (vcpu_jit_stats) */
-	uint64_t traps;       /* exceptions and interrupts taken (rv_raise calls) */
+	uint64_t jit_chained;      /* counted by translated code (vcpu_jit_stats) */
+	const uint32_t *jit_epoch; /* the translations' epoch (jit.c), read by translated code */
+	uint64_t traps;            /* exceptions and interrupts taken (rv_raise calls) */
 
 	struct vcpu_platform p;
 	unsigned hartid;
