@@ -46,7 +46,9 @@
 #define JIT_HASH_SIZE  65536
 #define JIT_JC_SIZE    4096
 #define JIT_PEND_SIZE  8192
+#define JIT_LC_SIZE    32768 /* the loads' copies of TLB entries (em_load_tlb) */
 #define JIT_BLOCK_OPS  64
+#define JIT_HREGS      7  /* guest registers a block keeps in host registers (jit_emit.h) */
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
 #define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
 
@@ -60,9 +62,13 @@ struct rv_jit_block {
 	struct rv_jit_block *next;
 	uint8_t *cent;       /* where chained exits jump in: checks, then the body (writable) */
 	const void *body_rx; /* the body (executable view: the dispatcher, the jump cache) */
-	uint32_t gen;  /* the epoch it was made or last checked in (translated code reads it) */
-	uint32_t page; /* RAM page index */
-	uint16_t len;  /* bytes of guest code */
+	uint8_t *loop;       /* its body after loading the cached registers (writable) */
+	uint32_t gen;   /* the epoch it was made or last checked in (translated code reads it) */
+	uint32_t page;  /* RAM page index */
+	uint32_t dirty; /* the cached guest registers it writes (bit per register) */
+	uint16_t len;   /* bytes of guest code */
+	uint8_t nc;     /* how many guest registers it caches: */
+	uint8_t guest[JIT_HREGS], hreg[JIT_HREGS]; /* which, in which host registers */
 	uint8_t code[];
 };
 
@@ -95,11 +101,15 @@ struct rv_jit {
 	 * flush. */
 	struct rv_jit_jc {
 		uintptr_t host;
+		const void *body_rx; /* b's */
 		struct rv_jit_block *b;
+		uint32_t epoch; /* b's gen when it was entered: the entry is used in that epoch */
+		uint32_t pad;
 	} jc[JIT_JC_SIZE];
 	uint64_t jc_fills, dispatched, translate_ns;
-	size_t stub_end; /* the lookup stub (em_lookup_stub) is before this */
-	size_t stub_r12; /* the stub's entry for a target in r12 */
+	size_t stub_end;  /* the lookup stub (em_lookup_stub) is before this */
+	size_t stub_r12;  /* the stub's entry for a target in r12 */
+	size_t stub_slow; /* the stub's way out (pc = r8) */
 	uint64_t patched;
 	/* exits waiting for their target's translation, one per hash slot (a collision leaves
 	 * the older one going through the stub); emptied by a flush */
@@ -108,7 +118,19 @@ struct rv_jit {
 		uint8_t *at;
 	} pend[JIT_PEND_SIZE];
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
+	/* A copy of the TLB entry each load used last (a load has its own, in turn: they are
+	 * reused as translation goes on, which is harmless as the key says what each is):
+	 * key = vpn | vcpu.tlb_key, the addend. Emptied when tlb_gen wraps. */
+	struct rv_jit_lc {
+		uint64_t key;
+		uintptr_t addend;
+		uint8_t misses; /* the loads using it turn it off when this wraps */
+		uint8_t pad[15];
+	} lc[JIT_LC_SIZE];
+	unsigned lc_next;
 };
+
+_Static_assert(sizeof(struct rv_jit_jc) == 32, "em_jc_lookup indexes the jump cache by 32");
 
 static unsigned rv_jit_jc_index(uintptr_t host)
 {
@@ -259,8 +281,9 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 
 static void em_helper2(struct em *e, const struct rv_op *op, uint64_t (*fn)(uint64_t, uint64_t))
 {
-	em_ldx(e, RDI, op->rs1);
-	em_ldx(e, RSI, op->rs2);
+	em_writeback(e);
+	em_mem(e, true, 0x8b, RDI, XOFF(op->rs1));
+	em_mem(e, true, 0x8b, RSI, XOFF(op->rs2));
 	em_call(e, (const void *)fn);
 	em_stx(e, RAX, op->rd);
 }
@@ -396,9 +419,80 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
 		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
 }
 
+#define TLBKEYOFF ((uint32_t)offsetof(struct vcpu, tlb_key))
+
+/* A load's TLB lookup: first its own copy of the entry it used last (the key compared off
+ * the critical path, the addend loaded without waiting for the address), then the TLB
+ * (which refreshes the copy). A load whose copy misses often (256 times: it goes from page
+ * to page, and the host mispredicts the compare) turns it off: the site's first five
+ * bytes become a jump to the plain TLB lookup. va in rsi; on a hit rax is the addend (to
+ * add to rsi); on a miss (or an access that crosses the page) it jumps to the patch slots
+ * miss[0..2]. */
+static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, uint8_t **miss)
+{
+	struct rv_jit_lc *lc = &j->lc[j->lc_next++ % JIT_LC_SIZE];
+	uint32_t ent = TLBOFF + (uint32_t)(RV_ACC_R * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
+	uint8_t *hit[2], *refill, *site, *off;
+
+	miss[2] = NULL;
+	if (size > 1) { /* crossing the page: bit 12 of the last byte's address differs */
+		b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1); /* lea eax */
+		em_rr(e, false, 0x31, RSI, RAX); /* xor eax, esi */
+		b1(e, 0xa9), b4(e, 0x1000);      /* test eax, 0x1000 */
+		miss[2] = em_jump(e, CC_NE);
+	}
+	site = e->p;
+	b1(e, 0x0f), b1(e, 0x1f), b1(e, 0x44), b1(e, 0x00), b1(e, 0x00); /* nop5 */
+	/* rax = key; rdx = the copy */
+	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
+	em_shift(e, true, 5, RAX, 12);
+	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* or rax, [rbx + tlb_key] */
+	em_movi64(e, RDX, (uint64_t)(uintptr_t)lc);
+	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx] */
+	refill = em_jump(e, CC_NE);
+	em_memb(e, true, 0x8b, RAX, RDX, 8); /* rax = addend */
+	hit[0] = em_jump(e, -1);
+	em_patch(e, refill);
+	b1(e, 0x80), b1(e, 0x42), b1(e, (unsigned)offsetof(struct rv_jit_lc, misses)),
+	    b1(e, 1);                   /* add byte [rdx + misses], 1 */
+	off = em_jump(e, CC_B);         /* jc: wrapped */
+	em_rr(e, true, 0x89, RSI, RCX); /* the TLB: rcx = index * 16 from va */
+	em_shift(e, true, 5, RCX, 8);
+	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
+	em_mem(e, true, 0x33, RAX, TLBKEYOFF); /* xor rax, [rbx + tlb_key]: the vpn again */
+	em_tlbmem(e, 0x3b, RAX, ent);          /* cmp rax, [r11 + rcx + vpn] */
+	miss[0] = em_jump(e, CC_NE);
+	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* the key again, to the copy */
+	em_memb(e, true, 0x89, RAX, RDX, 0);
+	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend, to the copy */
+	em_memb(e, true, 0x89, RAX, RDX, 8);
+	hit[1] = em_jump(e, -1);
+	/* off: the site jumps to direct from now on */
+	em_patch(e, off);
+	uint8_t *direct = e->p + 10 + 6 + 4;
+	int32_t rel = (int32_t)(direct - (site + 5));
+	em_movi64(e, RCX, (uint64_t)(uintptr_t)site);
+	b1(e, 0xc7), b1(e, 0x01); /* mov dword [rcx], jmp rel32's first four bytes */
+	b4(e, 0xe9 | (uint32_t)rel << 8);
+	b1(e, 0xc6), b1(e, 0x41), b1(e, 0x04), b1(e, (uint32_t)rel >> 24); /* mov byte [rcx+4] */
+	if (e->p != direct && e->p < e->end)
+		abort(); /* (the lengths above) */
+	/* direct: the TLB alone */
+	em_rr(e, true, 0x89, RSI, RAX);
+	em_shift(e, true, 5, RAX, 12);
+	em_rr(e, true, 0x89, RSI, RCX);
+	em_shift(e, true, 5, RCX, 8);
+	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
+	em_tlbmem(e, 0x3b, RAX, ent);
+	miss[1] = em_jump(e, CC_NE);
+	em_tlbmem(e, 0x8b, RAX, ent + 8);
+	em_patch(e, hit[0]);
+	em_patch(e, hit[1]);
+}
+
 /* What the translation of one block knows. */
 struct tctx {
-	const struct rv_jit *j;
+	struct rv_jit *j;
 	const struct vcpu *v; /* at translation: v->pc is the block's first instruction */
 	uintptr_t host;       /* of the block's first instruction */
 	unsigned pgoff;       /* its offset in the page */
@@ -412,22 +506,13 @@ struct tctx {
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
 
-/* eax = the current epoch; compare it with the dword at [reg + disp] (reg not rcx/rax) */
-static void em_cmp_epoch(struct em *e, unsigned reg, uint32_t disp)
+/* The jump cache's lookup: go to the guest address in rsi (r13 counting the instructions
+ * retired, the cached registers written back), staying in translated code when the fetch
+ * TLB maps it and the jump cache holds a translation of it from the current epoch; else
+ * to `slow` with the target in r8 (NULL: the patch slots, returned in slow[], five). */
+static void em_jc_lookup(struct em *e, const struct rv_jit *j, uint8_t **slow)
 {
-	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
-	b1(e, 0x8b), b1(e, 0x01);             /* mov eax, [rcx] */
-	em_memb(e, false, 0x3b, RAX, reg, disp);
-}
-
-/* The lookup stub, at the start of the code buffer: go to the guest address in rsi (r13
- * counting the instructions retired, the cached registers written back), staying in
- * translated code when the fetch TLB maps it and the jump cache holds a translation of it
- * from the current epoch; else leave with pc = rsi. For indirect jumps, and direct ones to
- * code not translated when the jumping block was. */
-static void em_lookup_stub(struct em *e, const struct rv_jit *j)
-{
-	uint8_t *slow[6], *miss[2];
+	uint8_t *miss[2];
 	unsigned ns = 0;
 
 	rex(e, true, RSI, R8); /* mov r8, rsi: the target */
@@ -438,24 +523,35 @@ static void em_lookup_stub(struct em *e, const struct rv_jit *j)
 	slow[ns++] = em_jump(e, CC_NE);
 	em_tlb(e, RV_ACC_X, 1, miss, true); /* rax = host address of the target */
 	slow[ns++] = miss[0];
-	em_rr(e, true, 0x89, RAX, RCX); /* rcx = jc index * 16 */
-	em_shift(e, true, 5, RCX, 1);
-	em_alu_imm(e, false, 4, RCX, JIT_JC_SIZE - 1);
-	em_shift(e, false, 4, RCX, 4);
+	em_rr(e, true, 0x89, RAX, RCX); /* rcx = jc index * 32: ((rax >> 1) & mask) << 5 */
+	em_shift(e, true, 4, RCX, 4);
+	em_alu_imm(e, false, 4, RCX, (JIT_JC_SIZE - 1) << 5);
 	em_movi64(e, RDX, (uint64_t)(uintptr_t)j->jc);
 	em_rr(e, true, 0x01, RCX, RDX);      /* rdx = &jc[index] */
 	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
 	slow[ns++] = em_jump(e, CC_NE);
-	em_memb(e, true, 0x8b, RDX, RDX, 8); /* rdx = block */
-	em_cmp_epoch(e, RDX, (uint32_t)offsetof(struct rv_jit_block, gen));
+	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
+	b1(e, 0x8b), b1(e, 0x09);             /* mov ecx, [rcx] */
+	em_memb(e, false, 0x3b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_jc, epoch));
 	slow[ns++] = em_jump(e, CC_NE);
 	em_add_r13(e, JIT_ENTRY);
 	rex(e, true, R8, R12); /* mov r12, r8 */
 	b1(e, 0x89), b1(e, 0xc0 | ((R8 & 7) << 3) | (R12 & 7));
 	b1(e, 0xff), b1(e, 0xa2); /* jmp [rdx + body_rx] */
-	b4(e, (uint32_t)offsetof(struct rv_jit_block, body_rx));
-	for (unsigned i = 0; i < ns; i++)
+	b4(e, (uint32_t)offsetof(struct rv_jit_jc, body_rx));
+}
+
+/* The lookup stub, at the start of the code buffer: em_jc_lookup, shared by the direct
+ * jumps to code not translated when the jumping block was; its slow path (leave with
+ * pc = r8) is shared by the indirect jumps' own lookups. */
+static void em_lookup_stub(struct em *e, struct rv_jit *j)
+{
+	uint8_t *slow[5];
+
+	em_jc_lookup(e, j, slow);
+	for (unsigned i = 0; i < 5; i++)
 		em_patch(e, slow[i]);
+	j->stub_slow = (size_t)(e->p - j->rw);
 	rex(e, true, R8, RBX); /* mov [rbx + pc], r8 */
 	b1(e, 0x89), b1(e, 0x80 | ((R8 & 7) << 3) | RBX), b4(e, PCOFF);
 	em_exit(e, 0);
@@ -468,6 +564,22 @@ static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 	em_writeback(e);
 	em_add_r13(e, (int32_t)count);
 	em_jmp_to(e, t->j->rw);
+}
+
+/* An indirect jump (jalr) to rsi: em_lookup_jump with its own copy of the lookup, so that
+ * the host predicts each one's targets apart. */
+static void em_indirect_jump(struct em *e, const struct tctx *t, unsigned count)
+{
+	uint8_t *slow[5];
+
+	em_writeback(e);
+	em_add_r13(e, (int32_t)count);
+	em_jc_lookup(e, t->j, slow);
+	for (unsigned i = 0; i < 5; i++)
+		if (e->p < e->end) {
+			int32_t rel = (int32_t)(t->j->rw + t->j->stub_slow - (slow[i] + 4));
+			memcpy(slow[i], &rel, 4);
+		}
 }
 
 /* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
@@ -534,11 +646,57 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
 		slow[ns++] = em_jump(e, CC_NE);
 	}
-	em_writeback(e); /* another block: it loads its own */
+	/* Its checks here, then only the registers it caches that are not in place already,
+	 * and into its body after its own loads. A register both keep in the same host
+	 * register, and that it writes (so writes back itself), is not written back here. */
+	int8_t th[33];
+	uint32_t kept = 0;
+	memset(th, -1, sizeof(th));
+	for (unsigned k = 0; k < tb->nc; k++)
+		th[tb->guest[k]] = (int8_t)tb->hreg[k];
+	for (unsigned k = 0; k < e->nc; k++) {
+		unsigned r = e->guest[k];
+		if (th[r] == e->hreg[r] && (tb->dirty & (1u << r)) && (e->dirty & (1ULL << r)))
+			kept |= 1u << r;
+	}
+	for (unsigned k = 0; k < e->nc; k++) {
+		unsigned r = e->guest[k];
+		if ((e->dirty & (1ULL << r)) && !(kept & (1u << r)))
+			em_mem(e, true, 0x89, (unsigned)e->hreg[r], XOFF(r));
+	}
 	em_add_r13(e, (int32_t)(count + JIT_ENTRY));
-	/* lea r12, [r12 + delta]; jmp its checked entry */
+	uint8_t *fail[3];
+	em_test_limit(e);
+	fail[0] = em_jump(e, CC_NE);
+	em_cmp0(e, ASYNCOFF);
+	fail[1] = em_jump(e, CC_NE);
+	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
+	b1(e, 0x8b), b1(e, 0x01);             /* mov eax, [rcx] */
+	b1(e, 0x3b), b1(e, 0x05);             /* cmp eax, [rip + gen] */
+	b4(e, (uint32_t)(int32_t)((const uint8_t *)&tb->gen - (e->p + 4)));
+	fail[2] = em_jump(e, CC_NE);
+	for (unsigned k = 0; k < tb->nc; k++) {
+		unsigned r = tb->guest[k];
+		if (e->hreg[r] != (int8_t)tb->hreg[k])
+			em_mem(e, true, 0x8b, tb->hreg[k], XOFF(r));
+	}
+	/* lea r12, [r12 + delta]; jmp its body */
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
-	em_jmp_to(e, tb->cent);
+	em_jmp_to(e, tb->loop);
+	for (unsigned i = 0; i < 3; i++)
+		em_patch(e, fail[i]);
+	/* not entered: the registers kept go back too; leave at the target */
+	for (unsigned k = 0; k < e->nc; k++) {
+		unsigned r = e->guest[k];
+		if (kept & (1u << r))
+			em_mem(e, true, 0x89, (unsigned)e->hreg[r], XOFF(r));
+	}
+	em_set_pc(e, delta);
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
+	b4(e, (uint32_t)-JIT_ENTRY);
+	em_jmp_to(e, e->epi);
+	if (ns == 0)
+		return;
 	for (unsigned i = 0; i < ns; i++)
 		em_patch(e, slow[i]);
 	em_set_pc(e, delta);
@@ -574,7 +732,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		em_alu_imm(e, true, 4, RSI, -2);
 		em_lea_pc(e, RAX, off + op->len);
 		em_stx(e, RAX, op->rd);
-		em_lookup_jump(e, t, count);
+		em_indirect_jump(e, t, count);
 		return false;
 	case K_BEQ:
 	case K_BNE:
@@ -609,11 +767,11 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_LWU: {
 		static const uint8_t size[] = {[K_LB] = 1,  [K_LH] = 2,  [K_LW] = 4, [K_LD] = 8,
 		                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
-		uint8_t *miss[2], *done;
+		uint8_t *miss[3], *done;
 		em_ldx(e, RSI, op->rs1);
 		if (op->imm != 0)
 			em_alu_imm(e, true, 0, RSI, op->imm);
-		em_tlb(e, RV_ACC_R, size[op->kind], miss, false);
+		em_load_tlb(e, t->j, size[op->kind], miss);
 		/* eax/rax = [rax + rsi] */
 		switch (op->kind) {
 		case K_LB:
@@ -641,9 +799,10 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		b1(e, 0x04), b1(e, 0x30);
 		em_stx(e, RAX, op->rd);
 		done = em_jump(e, -1);
-		em_patch(e, miss[0]);
-		if (miss[1] != NULL)
-			em_patch(e, miss[1]);
+		for (unsigned k = 0; k < 3; k++)
+			if (miss[k] != NULL)
+				em_patch(e, miss[k]);
+		em_writeback(e);
 		em_rr(e, true, 0x89, RBX, RDI); /* mov rdi, rbx */
 		em_lea_pc(e, RDX, off);
 		b1(e, 0xb9); /* mov ecx, imm32 */
@@ -690,10 +849,11 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		if (miss[1] != NULL)
 			em_patch(e, miss[1]);
 		em_patch(e, code);
+		em_writeback(e);
 		em_rr(e, true, 0x89, RBX, RDI);
-		em_ldx(e, RSI, op->rs1);
+		em_mem(e, true, 0x8b, RSI, XOFF(op->rs1));
 		em_alu_imm(e, true, 0, RSI, op->imm);
-		em_ldx(e, RDX, op->rs2);
+		em_mem(e, true, 0x8b, RDX, XOFF(op->rs2));
 		em_lea_pc(e, RCX, off);
 		rex(e, false, 0, R8); /* mov r8d, size */
 		b1(e, 0xb8);
@@ -844,6 +1004,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		return true;
 	default:
 		/* through the interpreter: FP, AMO, SYSTEM, fence.i, illegal */
+		em_writeback(e);
 		em_rr(e, true, 0x89, RBX, RDI);
 		em_movi64(e, RSI, (uint64_t)(uintptr_t)rxop);
 		em_lea_pc(e, RDX, off);
@@ -898,15 +1059,22 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 		uses[ops[i].rd]++;
 	}
 	uses[0] = uses[32] = 0;
+	/* each in the host register of its preferred slot (r % JIT_HREGS) when free, so that
+	 * chained blocks often agree and registers stay in place across a chain (em_goto) */
+	bool taken[JIT_HREGS] = {false};
 	while (e->nc < JIT_HREGS) {
-		unsigned best = 0;
+		unsigned best = 0, slot;
 		for (unsigned r = 1; r < 32; r++)
 			if (uses[r] > uses[best])
 				best = r;
 		if (uses[best] < 2)
 			break;
 		uses[best] = 0;
-		e->hreg[best] = (int8_t)jit_hregs[e->nc];
+		slot = best % JIT_HREGS;
+		while (taken[slot])
+			slot = (slot + 1) % JIT_HREGS;
+		taken[slot] = true;
+		e->hreg[best] = (int8_t)jit_hregs[slot];
 		e->guest[e->nc++] = (uint8_t)best;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -1025,9 +1193,17 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	}
 	j->used = (size_t)(e.p - j->rw);
 	j->blocks++;
+
 	blk->host = host;
 	blk->len = (uint16_t)len;
 	blk->body_rx = j->rx + (t.body - j->rw);
+	blk->loop = t.loop;
+	blk->dirty = (uint32_t)e.dirty;
+	blk->nc = (uint8_t)e.nc;
+	for (unsigned k = 0; k < e.nc; k++) {
+		blk->guest[k] = e.guest[k];
+		blk->hreg[k] = (uint8_t)e.hreg[e.guest[k]];
+	}
 	blk->cent = cent;
 	rv_jit_chain(j, blk, &e);
 	unsigned idx = rv_jit_index(host);
@@ -1114,9 +1290,11 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 				continue;
 			}
 		}
-		if (jc->b != b || jc->host != host) {
+		if (jc->b != b || jc->host != host || jc->epoch != b->gen) {
 			jc->host = host;
 			jc->b = b;
+			jc->body_rx = b->body_rx;
+			jc->epoch = b->gen;
 			j->jc_fills++;
 		}
 		j->dispatched++;
@@ -1208,6 +1386,11 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 	return j;
 }
 
+void rv_jit_tlb_wrapped(struct rv_jit *j)
+{
+	memset(j->lc, 0, sizeof(j->lc));
+}
+
 void rv_jit_fence(struct vcpu *v)
 {
 	v->jit->fences++;
@@ -1273,6 +1456,7 @@ void rv_jit_free(struct rv_jit *j)
 		        (unsigned long long)j->blocks, (unsigned long long)j->stale,
 		        (unsigned long long)j->full, (unsigned long long)j->fences,
 		        (unsigned long long)j->smc);
+
 	munmap(j->rw, j->size);
 	munmap(j->rx, j->size);
 	free(j->code_pages);
@@ -1323,6 +1507,11 @@ void rv_jit_free(struct rv_jit *j)
 void rv_jit_fence(struct vcpu *v)
 {
 	(void)v;
+}
+
+void rv_jit_tlb_wrapped(struct rv_jit *j)
+{
+	(void)j;
 }
 
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)

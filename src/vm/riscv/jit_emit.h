@@ -17,8 +17,7 @@ enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R
  * loaded where the block (or a chain into it) starts, written back to v->x at every exit and
  * before every call (and reloaded after it, so helpers and traps see and change v->x as in
  * the interpreter). None of them is a scratch register of the translation. */
-#define JIT_HREGS 5
-static const uint8_t jit_hregs[JIT_HREGS] = {RBP, 14, 15, 9, 10};
+static const uint8_t jit_hregs[JIT_HREGS] = {RBP, 14, 15, 9, 10, R8, RDI};
 #define TLBREG 11 /* &v->tlb[v->tlb_ctx] - TLBOFF, set where cached registers are loaded */
 
 struct em {
@@ -192,11 +191,10 @@ static void em_setcc_rax(struct em *e, unsigned cc)
 	b1(e, 0x0f), b1(e, 0xb6), b1(e, 0xc0);
 }
 
-/* A call (the arguments already in place): cached registers are written back before and
- * reloaded after it. */
+/* A call (the cached registers written back before the arguments were set up, as rdi and
+ * r8 hold guest registers too): they are reloaded after it. */
 static void em_call(struct em *e, const void *fn)
 {
-	em_writeback(e);
 	em_movi64(e, RAX, (uint64_t)(uintptr_t)fn);
 	b1(e, 0xff), b1(e, 0xd0);
 	em_reload(e);

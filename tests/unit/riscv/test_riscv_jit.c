@@ -347,8 +347,14 @@ static unsigned random_programs_in(struct pair *p, uint64_t first, uint64_t last
 		regs[31] = (seed & 3) == 2 || paged ? DATA + 0xc00 : DATA;
 		/* odd seeds start near a page end: instructions straddle it */
 		load_both(p, &g, (seed & 1) ? PC0 + 0xe02 : PC0, regs);
-		if (paged)
+		if (paged) { /* and the data different in every page */
+			static uint8_t data[DATA_MAX];
+			for (size_t k = 0; k < DATA_MAX; k++)
+				data[k] = (uint8_t)(k * 7 + (k >> 12) * 101 + seed);
+			for (int i = 0; i < 2; i++)
+				h_put(p->h[i], DATA, data, DATA_MAX);
 			map_split(p);
+		}
 		run_both(p);
 		snprintf(what, sizeof(what), "seed %llu", (unsigned long long)seed);
 		if (p->h[0]->done != 1) {
@@ -602,6 +608,84 @@ static void test_random_paged(void **state)
 	assert_int_equal(random_programs_in(*state, 100000, 100299, true), 0);
 }
 
+/* A load runs three times at a virtual address, then the page is remapped (its PTE
+ * rewritten, then sfence.vma: of everything, or of that address), then it runs three times
+ * again: those must read the new page (the translator's copies of TLB entries go with the
+ * TLB). */
+static void remap_case(struct pair *p, unsigned rs1)
+{
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	const uint64_t l0 = H_RAM_BASE + 0x182000, va = DATA + 0x1000;
+	static uint8_t data[DATA_MAX];
+
+	g.len = 0;
+	size_t outer = g.len;
+	put32(&g, e_i(OP_IMM, 19, 0, 0, 3)); /* li s3, 3 */
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 3, 9, 8));                      /* ld a0, 8(s1) */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                   /* add s2, s2, a0 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                     /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len));  /* bnez s3, loop */
+	put32(&g, e_s(OP_STORE, 3, 6, 5, 0));                      /* sd t0, 0(t1): the new PTE */
+	put32(&g, 0x12000073 | rs1 << 15);                         /* sfence.vma rs1, zero */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, -1));                     /* addi s4, s4, -1 */
+	put32(&g, e_b(1, 20, 0, (int32_t)outer - (int32_t)g.len)); /* bnez s4, outer */
+	put_exit(&g, 0);
+	regs[5] = pte(DATA + 0x2000, V_ | R_ | W_ | X_ | AD_);
+	regs[6] = l0 + 8 * ((va - H_RAM_BASE) >> 12);
+	regs[9] = va;
+	regs[20] = 2;
+	load_both(p, &g, PC0, regs);
+	for (size_t k = 0; k < DATA_MAX; k++)
+		data[k] = (uint8_t)(k >> 12);
+	for (int i = 0; i < 2; i++)
+		h_put(p->h[i], DATA, data, DATA_MAX);
+	map_split(p); /* va maps DATA + 12K */
+	run_both(p);
+	assert_true(same_state(p, "remap"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 3 * 0x0303030303030303ULL + 3 * 0x0202020202020202ULL);
+}
+
+/* One load alternating between two pages 1000 times (its copy of the TLB entry misses
+ * every time: it is turned off after 256, and the load goes on through the TLB alone). */
+static void test_load_pages(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	static uint8_t data[DATA_MAX];
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 3, 9, 0x7f8));                 /* ld a0, 0x7f8(s1) */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 21, 0));                    /* xor s1, s1, s5 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[9] = DATA + 0x800;
+	regs[21] = 0x1000;
+	regs[19] = 1000;
+	load_both(p, &g, PC0, regs);
+	for (size_t k = 0; k < DATA_MAX; k++)
+		data[k] = (uint8_t)(k >> 12);
+	for (int i = 0; i < 2; i++)
+		h_put(p->h[i], DATA, data, DATA_MAX);
+	map_split(p); /* DATA + 4K maps DATA + 12K */
+	run_both(p);
+	assert_true(same_state(p, "load pages"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 500 * 0x0303030303030303ULL);
+}
+
+static void test_remap(void **state)
+{
+	remap_case(*state, 0); /* sfence.vma zero, zero */
+	remap_case(*state, 9); /* sfence.vma s1, zero */
+}
+
 static void fault_case(struct pair *p, uint32_t faulting, uint64_t cause, uint64_t tval)
 {
 	static struct prog g, handler;
@@ -659,6 +743,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
