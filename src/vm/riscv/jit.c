@@ -498,6 +498,7 @@ struct tctx {
 	unsigned pgoff;       /* its offset in the page */
 	uint8_t *body;        /* the block's own body (writable view) */
 	uint8_t *loop;        /* its body after loading the cached registers */
+	unsigned len;         /* bytes of guest code */
 };
 
 #define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
@@ -665,11 +666,17 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 			em_mem(e, true, 0x89, (unsigned)e->hreg[r], XOFF(r));
 	}
 	em_add_r13(e, (int32_t)(count + JIT_ENTRY));
-	uint8_t *fail[3];
-	em_test_limit(e);
-	fail[0] = em_jump(e, CC_NE);
-	em_cmp0(e, ASYNCOFF);
-	fail[1] = em_jump(e, CC_NE);
+	uint8_t *fail[3] = {NULL, NULL, NULL};
+	if (!same_page || delta < (int32_t)t->len) {
+		/* A jump past this block's code on the page needs neither: a chain only loops
+		 * through a jump back or to another page (checked), and between two checks it
+		 * runs code at rising, disjoint addresses of one page, so at most 2048
+		 * instructions more than the limit (r13's low half stays below 65536) */
+		em_test_limit(e);
+		fail[0] = em_jump(e, CC_NE);
+		em_cmp0(e, ASYNCOFF);
+		fail[1] = em_jump(e, CC_NE);
+	}
 	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
 	b1(e, 0x8b), b1(e, 0x01);             /* mov eax, [rcx] */
 	b1(e, 0x3b), b1(e, 0x05);             /* cmp eax, [rip + gen] */
@@ -684,7 +691,8 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
 	em_jmp_to(e, tb->loop);
 	for (unsigned i = 0; i < 3; i++)
-		em_patch(e, fail[i]);
+		if (fail[i] != NULL)
+			em_patch(e, fail[i]);
 	/* not entered: the registers kept go back too; leave at the target */
 	for (unsigned k = 0; k < e->nc; k++) {
 		unsigned r = e->guest[k];
@@ -1165,7 +1173,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	b1(&e, 0x3b), b1(&e, 0x05);            /* cmp eax, [rip + gen] */
 	b4(&e, (uint32_t)(int32_t)((uint8_t *)&blk->gen - (e.p + 4)));
 	out[2] = em_jump(&e, CC_NE);
-	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p};
+	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p, .len = len};
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++)
