@@ -281,7 +281,7 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 
 static void em_helper2(struct em *e, const struct rv_op *op, uint64_t (*fn)(uint64_t, uint64_t))
 {
-	em_writeback(e);
+	em_writeback_call(e);
 	em_mem(e, true, 0x8b, RDI, XOFF(op->rs1));
 	em_mem(e, true, 0x8b, RSI, XOFF(op->rs2));
 	em_call(e, (const void *)fn);
@@ -810,7 +810,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		for (unsigned k = 0; k < 3; k++)
 			if (miss[k] != NULL)
 				em_patch(e, miss[k]);
-		em_writeback(e);
+		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI); /* mov rdi, rbx */
 		em_lea_pc(e, RDX, off);
 		b1(e, 0xb9); /* mov ecx, imm32 */
@@ -857,7 +857,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		if (miss[1] != NULL)
 			em_patch(e, miss[1]);
 		em_patch(e, code);
-		em_writeback(e);
+		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI);
 		em_mem(e, true, 0x8b, RSI, XOFF(op->rs1));
 		em_alu_imm(e, true, 0, RSI, op->imm);
@@ -1012,7 +1012,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		return true;
 	default:
 		/* through the interpreter: FP, AMO, SYSTEM, fence.i, illegal */
-		em_writeback(e);
+		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI);
 		em_movi64(e, RSI, (uint64_t)(uintptr_t)rxop);
 		em_lea_pc(e, RDX, off);
@@ -1160,6 +1160,18 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 
 	rv_jit_pick_regs(&e, ops, n);
 	e.epi = j->rw + j->epi;
+	/* the subroutines of calls into C: write back (when the block writes any cached
+	 * register), reload */
+	e.wb = e.rl = NULL;
+	if (e.dirty != 0) {
+		e.wb = e.p;
+		em_writeback(&e);
+		b1(&e, 0xc3); /* ret */
+	}
+	e.rl = e.p;
+	em_reload(&e);
+	em_tlbreg(&e);
+	b1(&e, 0xc3);
 	/* the checked entry of chained exits (r12 = this pc, registers written back): the
 	 * chain's length, nothing pending, this translation of the current epoch; else leave
 	 * at r12 (out) */

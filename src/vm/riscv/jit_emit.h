@@ -37,6 +37,9 @@ struct em {
 	} sites[4];
 	unsigned nsites;
 	const uint8_t *epi; /* the shared epilogue (writable view) */
+	/* the block's subroutines (writable view, NULL: none): write back; reload the cached
+	 * registers and TLBREG (calls into C use them instead of inline copies) */
+	const uint8_t *wb, *rl;
 };
 
 static void b1(struct em *e, unsigned x)
@@ -193,12 +196,35 @@ static void em_setcc_rax(struct em *e, unsigned cc)
 
 /* A call (the cached registers written back before the arguments were set up, as rdi and
  * r8 hold guest registers too): they are reloaded after it. */
+/* call rel32 to a place in the code buffer */
+static void em_call_to(struct em *e, const uint8_t *to)
+{
+	b1(e, 0xe8);
+	if (e->p + 4 <= e->end)
+		b4(e, (uint32_t)(int32_t)(to - (e->p + 4)));
+	else
+		b4(e, 0);
+}
+
+/* before a call's arguments: the cached registers the block writes, to v->x */
+static void em_writeback_call(struct em *e)
+{
+	if (e->wb != NULL)
+		em_call_to(e, e->wb);
+	else
+		em_writeback(e);
+}
+
 static void em_call(struct em *e, const void *fn)
 {
 	em_movi64(e, RAX, (uint64_t)(uintptr_t)fn);
 	b1(e, 0xff), b1(e, 0xd0);
-	em_reload(e);
-	em_tlbreg(e);
+	if (e->rl != NULL) {
+		em_call_to(e, e->rl);
+	} else {
+		em_reload(e);
+		em_tlbreg(e);
+	}
 }
 
 /* return r13 + `count` (the instructions retired) from the block */
