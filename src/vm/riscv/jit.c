@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The x86-64 translator (--accel jit): guest code is translated a block at a time (straight
  * line code up to a branch, jump or SYSTEM instruction, the end of its page, or
- * JIT_BLOCK_OPS instructions) into host code that the hart calls like a function
- * `unsigned block(struct vcpu *)`, which returns the instructions it retired and leaves
- * v->pc at the next instruction (or at the trap vector).
+ * JIT_BLOCK_OPS instructions) into host code that the hart enters through one shared
+ * prologue (`enter(v, body)`), which returns the instructions retired (low 16 bits; the
+ * chained entries in the high 16) and leaves v->pc at the next instruction (or at the
+ * trap vector).
  *
  * What is translated inline: the RV64I and M integer operations (MULH*, DIV and REM call
  * small C functions), LUI/AUIPC, branches and jumps, and loads and stores with the
  * interpreter's TLB lookup inline (its slow path, for misses, MMIO, page crossings and
- * faults, behind a call). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
+ * faults, behind a call; a load first tries its own copy of the TLB entry it used last,
+ * em_load_tlb). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
  * illegal encodings) calls the interpreter's own code for that one instruction
  * (rv_run_block on one decoded op), so its semantics are exactly the interpreter's.
  *
@@ -17,17 +19,19 @@
  * privilege- or translation-dependent step happens at run time, so one translation serves
  * every virtual mapping and privilege level of that code. A direct branch or jump to a
  * translated block on the same guest page (so under the same mapping) jumps straight into
- * it (em_goto); one to a same-page block translated later is patched to do so
- * (rv_jit_chain); other jumps, and jalr, look the target up through the fetch TLB and a
- * jump cache (em_lookup_stub). r13 counts the instructions of such a chain. A block keeps
- * the guest registers it uses most in host registers (jit_emit.h).
+ * it after checks the jumping code makes (em_goto); one to a same-page block translated
+ * later is patched to jump to its checked entry (rv_jit_chain); other jumps, and jalr,
+ * look the target up through the fetch TLB and a jump cache (em_jc_lookup). r13 counts
+ * the instructions of such a chain. A block keeps the guest registers it uses most in
+ * host registers (jit_emit.h), and a chain keeps those that two blocks hold alike.
  *
  * The code buffer is one memfd mapped twice, writable at one address and executable at the
  * other (never both), emptied when full. Each translation keeps a copy of the guest bytes
- * it was made from: after a fence.i (a global generation) or a write to its page (a
- * generation per RAM page in the machine's code map, codemap.h: stores from any hart's
- * translated code, device DMA) it is compared with guest memory before it runs again, and
- * translated anew when the code changed. */
+ * it was made from and the epoch it was made or last checked in (the machine's code map,
+ * codemap.h: bumped by every fence.i and every write to a page holding translations,
+ * from any hart's translated code or device DMA). A translation of another epoch is
+ * compared with guest memory before it runs again, and translated anew when the code
+ * changed. */
 #include "riscv.h"
 
 #include "codemap.h"
@@ -1476,7 +1480,6 @@ void rv_jit_free(struct rv_jit *j)
 		        (unsigned long long)j->blocks, (unsigned long long)j->stale,
 		        (unsigned long long)j->full, (unsigned long long)j->fences,
 		        (unsigned long long)j->smc);
-
 	munmap(j->rw, j->size);
 	munmap(j->rx, j->size);
 	free(j->code_pages);
