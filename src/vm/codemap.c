@@ -46,5 +46,6 @@ void code_map_written(struct code_map *m, const void *p, size_t len)
 		if (__atomic_load_n(&m->has_code[pg], __ATOMIC_RELAXED)) {
 			__atomic_store_n(&m->has_code[pg], 0, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&m->gen[pg], 1, __ATOMIC_SEQ_CST);
+			__atomic_fetch_add(&m->epoch, 1, __ATOMIC_SEQ_CST);
 		}
 }

@@ -17,6 +17,9 @@ struct code_map {
 	uint64_t ram_size;
 	uint8_t *has_code; /* a byte per page (one more, for the end) */
 	uint32_t *gen;     /* a generation per page */
+	/* atomic: bumped with any page's generation and by every hart's fence.i; a
+	 * translation made (or checked) in another epoch is checked again before it runs */
+	uint32_t epoch;
 };
 
 /* NULL (errno set) without memory. */

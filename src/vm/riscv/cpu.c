@@ -275,6 +275,7 @@ void rv_set_priv(struct vcpu *v, unsigned priv)
 {
 	v->priv = priv;
 	v->tlb_ctx = rv_tlb_ctx(v);
+	rv_tlb_rekey(v);
 	v->fetch_vpn = RV_TLB_INVALID;
 }
 

@@ -73,6 +73,7 @@ static void rv_mstatus_write(struct vcpu *v, uint64_t val, uint64_t mask)
 	if ((old ^ s) & RV_MSTATUS_MXR)
 		rv_tlb_flush(v);
 	v->tlb_ctx = rv_tlb_ctx(v);
+	rv_tlb_rekey(v);
 }
 
 /* Counters: accessible from S when mcounteren allows it, from U when both allow it. */

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The x86-64 translator (--accel jit): guest code is translated a block at a time (straight
  * line code up to a branch, jump or SYSTEM instruction, the end of its page, or
- * JIT_BLOCK_OPS instructions) into host code that the hart calls like a function
- * `unsigned block(struct vcpu *)`, which returns the instructions it retired and leaves
- * v->pc at the next instruction (or at the trap vector).
+ * JIT_BLOCK_OPS instructions) into host code that the hart enters through one shared
+ * prologue (`enter(v, body)`), which returns the instructions retired (low 16 bits; the
+ * chained entries in the high 16) and leaves v->pc at the next instruction (or at the
+ * trap vector).
  *
  * What is translated inline: the RV64I and M integer operations (MULH*, DIV and REM call
  * small C functions), LUI/AUIPC, branches and jumps, and loads and stores with the
  * interpreter's TLB lookup inline (its slow path, for misses, MMIO, page crossings and
- * faults, behind a call). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
+ * faults, behind a call; a load first tries its own copy of the TLB entry it used last,
+ * em_load_tlb). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
  * illegal encodings) calls the interpreter's own code for that one instruction
  * (rv_run_block on one decoded op), so its semantics are exactly the interpreter's.
  *
@@ -17,17 +19,19 @@
  * privilege- or translation-dependent step happens at run time, so one translation serves
  * every virtual mapping and privilege level of that code. A direct branch or jump to a
  * translated block on the same guest page (so under the same mapping) jumps straight into
- * it (em_goto); one to a same-page block translated later is patched to do so
- * (rv_jit_chain); other jumps, and jalr, look the target up through the fetch TLB and a
- * jump cache (em_lookup_stub). r13 counts the instructions of such a chain. A block keeps
- * the guest registers it uses most in host registers (jit_emit.h).
+ * it after checks the jumping code makes (em_goto); one to a same-page block translated
+ * later is patched to jump to its checked entry (rv_jit_chain); other jumps, and jalr,
+ * look the target up through the fetch TLB and a jump cache (em_jc_lookup). r13 counts
+ * the instructions of such a chain. A block keeps the guest registers it uses most in
+ * host registers (jit_emit.h), and a chain keeps those that two blocks hold alike.
  *
  * The code buffer is one memfd mapped twice, writable at one address and executable at the
  * other (never both), emptied when full. Each translation keeps a copy of the guest bytes
- * it was made from: after a fence.i (a global generation) or a write to its page (a
- * generation per RAM page in the machine's code map, codemap.h: stores from any hart's
- * translated code, device DMA) it is compared with guest memory before it runs again, and
- * translated anew when the code changed. */
+ * it was made from and the epoch it was made or last checked in (the machine's code map,
+ * codemap.h: bumped by every fence.i and every write to a page holding translations,
+ * from any hart's translated code or device DMA). A translation of another epoch is
+ * compared with guest memory before it runs again, and translated anew when the code
+ * changed. */
 #include "riscv.h"
 
 #include "codemap.h"
@@ -46,7 +50,9 @@
 #define JIT_HASH_SIZE  8192
 #define JIT_JC_SIZE    4096
 #define JIT_PEND_SIZE  8192
+#define JIT_LC_SIZE    32768 /* the loads' copies of TLB entries (em_load_tlb) */
 #define JIT_BLOCK_OPS  64
+#define JIT_HREGS      7  /* guest registers a block keeps in host registers (jit_emit.h) */
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
 #define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
 #define JIT_PAGE       4096u
@@ -57,21 +63,23 @@
 #define JIT_IDLE_NS    1000000000LL
 #define JIT_IDLE_RATIO 1000
 
-typedef unsigned (*rv_jit_fn)(struct vcpu *v);
+/* The shared prologue: enter(v, body) runs translated code from body (executable view). */
+typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
 
 /* A translation, in the writable view of the code buffer (followed by a copy of the guest
  * code it was made from, its decoded ops, and its host code). */
 struct rv_jit_block {
 	uintptr_t host; /* of its first instruction */
 	struct rv_jit_block *next;
-	rv_jit_fn fn;        /* the host code (executable view) */
-	uint8_t *body;       /* where chained blocks jump in (writable view) */
-	uint8_t *cent;       /* where patched exits jump in: checks, then body (writable) */
-	const void *body_rx; /* the same, executable view (for the jump cache) */
-	uint32_t gen;        /* the fence generation it was last checked in (pgen follows) */
-	uint32_t pgen;       /* its page's generation then */
-	uint32_t page;       /* RAM page index */
-	uint16_t len;        /* bytes of guest code */
+	uint8_t *cent;       /* where chained exits jump in: checks, then the body (writable) */
+	const void *body_rx; /* the body (executable view: the dispatcher, the jump cache) */
+	uint8_t *loop;       /* its body after loading the cached registers (writable) */
+	uint32_t gen;   /* the epoch it was made or last checked in (translated code reads it) */
+	uint32_t page;  /* RAM page index */
+	uint32_t dirty; /* the cached guest registers it writes (bit per register) */
+	uint16_t len;   /* bytes of guest code */
+	uint8_t nc;     /* how many guest registers it caches: */
+	uint8_t guest[JIT_HREGS], hreg[JIT_HREGS]; /* which, in which host registers */
 	uint8_t code[];
 };
 
@@ -93,18 +101,29 @@ struct rv_jit {
 	uint32_t *page_gen_map;
 	uint8_t *code_pages; /* this hart's own, used without a machine's map */
 	uint32_t *page_gen;
-	uint32_t gen; /* bumped by fence.i: every translation is checked again */
+	/* The epoch (the machine's code map's, shared by the harts, or own_epoch): bumped by
+	 * fence.i on any hart and by every write to a page holding translations. A translation
+	 * runs (from the dispatcher, a chain or the jump cache) only when it was made or
+	 * checked against guest memory in the current epoch. */
+	uint32_t *epoch;
+	uint32_t own_epoch;
+	rv_jit_enter_fn enter;
+	size_t epi; /* the shared epilogue */
 	uint64_t blocks, flushes, smc, fences, full, stale;
 	/* The jump cache: a block recently run for a host address, direct-mapped (see
 	 * em_lookup_jump); entries are checked (host, generations) before use, emptied by a
 	 * flush. */
 	struct rv_jit_jc {
 		uintptr_t host;
+		const void *body_rx; /* b's */
 		struct rv_jit_block *b;
+		uint32_t epoch; /* b's gen when it was entered: the entry is used in that epoch */
+		uint32_t pad;
 	} jc[JIT_JC_SIZE];
 	uint64_t jc_fills, dispatched, translate_ns;
-	size_t stub_end; /* the lookup stub (em_lookup_stub) is before this */
-	size_t stub_r12; /* the stub's entry for a target in r12 */
+	size_t stub_end;  /* the lookup stub (em_lookup_stub) is before this */
+	size_t stub_r12;  /* the stub's entry for a target in r12 */
+	size_t stub_slow; /* the stub's way out (pc = r8) */
 	uint64_t patched;
 	/* exits waiting for their target's translation, one per hash slot (a collision leaves
 	 * the older one going through the stub); emptied by a flush */
@@ -113,7 +132,19 @@ struct rv_jit {
 		uint8_t *at;
 	} pend[JIT_PEND_SIZE];
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
+	/* A copy of the TLB entry each load used last (a load has its own, in turn: they are
+	 * reused as translation goes on, which is harmless as the key says what each is):
+	 * key = vpn | vcpu.tlb_key, the addend. Emptied when tlb_gen wraps. */
+	struct rv_jit_lc {
+		uint64_t key;
+		uintptr_t addend;
+		uint8_t misses; /* the loads using it turn it off when this wraps */
+		uint8_t pad[15];
+	} lc[JIT_LC_SIZE];
+	unsigned lc_next;
 };
+
+_Static_assert(sizeof(struct rv_jit_jc) == 32, "em_jc_lookup indexes the jump cache by 32");
 
 static unsigned rv_jit_jc_index(uintptr_t host)
 {
@@ -169,6 +200,7 @@ static bool rv_jit_code_hit(struct vcpu *v, uint64_t va)
 		return false;
 	__atomic_store_n(&j->has_code[off >> 12], 0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&j->page_gen_map[off >> 12], 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(j->epoch, 1, __ATOMIC_SEQ_CST);
 	return true;
 }
 
@@ -263,8 +295,9 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 
 static void em_helper2(struct em *e, const struct rv_op *op, uint64_t (*fn)(uint64_t, uint64_t))
 {
-	em_ldx(e, RDI, op->rs1);
-	em_ldx(e, RSI, op->rs2);
+	em_writeback_call(e);
+	em_mem(e, true, 0x8b, RDI, XOFF(op->rs1));
+	em_mem(e, true, 0x8b, RSI, XOFF(op->rs2));
 	em_call(e, (const void *)fn);
 	em_stx(e, RAX, op->rd);
 }
@@ -379,8 +412,15 @@ static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
  * crosses the page) it jumps to the returned patch slots (two). */
 static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool add_va)
 {
-	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
-	em_shift(e, true, 5, RAX, 12);  /* shr rax, 12: the vpn */
+	/* rax = the vpn of the access's last byte: it is the entry's (whose index comes from
+	 * va) only when the access does not cross the page, so one compare checks both */
+	if (size > 1) {
+		rex(e, true, RAX, RSI); /* lea rax, [rsi + size - 1] */
+		b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1);
+	} else {
+		em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
+	}
+	em_shift(e, true, 5, RAX, 12);
 	em_rr(e, true, 0x89, RSI, RCX); /* rcx = index * 16, straight from va */
 	em_shift(e, true, 5, RCX, 8);
 	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
@@ -388,85 +428,145 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
 	em_tlbmem(e, 0x3b, RAX, ent); /* cmp rax, [r11 + rcx + vpn] */
 	miss[0] = em_jump(e, CC_NE);
 	miss[1] = NULL;
-	if (size > 1) {
-		em_rr(e, false, 0x89, RSI, RAX);
-		em_alu_imm(e, false, 4, RAX, 0xfff);
-		em_alu_imm(e, false, 7, RAX, (int32_t)(0x1000 - size));
-		miss[1] = em_jump(e, 7); /* ja */
-	}
 	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend */
 	if (add_va)
 		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
 }
 
+#define TLBKEYOFF ((uint32_t)offsetof(struct vcpu, tlb_key))
+
+/* A load's TLB lookup: first its own copy of the entry it used last (the key compared off
+ * the critical path, the addend loaded without waiting for the address), then the TLB
+ * (which refreshes the copy). A load whose copy misses often (256 times: it goes from page
+ * to page, and the host mispredicts the compare) turns it off: the site's first five
+ * bytes become a jump to the plain TLB lookup. va in rsi; on a hit rax is the addend (to
+ * add to rsi); on a miss (or an access that crosses the page) it jumps to the patch slots
+ * miss[0..2]. */
+static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, uint8_t **miss)
+{
+	struct rv_jit_lc *lc = &j->lc[j->lc_next++ % JIT_LC_SIZE];
+	uint32_t ent = TLBOFF + (uint32_t)(RV_ACC_R * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
+	uint8_t *hit[2], *refill, *site, *off;
+
+	miss[2] = NULL;
+	if (size > 1) { /* crossing the page: bit 12 of the last byte's address differs */
+		b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1); /* lea eax */
+		em_rr(e, false, 0x31, RSI, RAX); /* xor eax, esi */
+		b1(e, 0xa9), b4(e, 0x1000);      /* test eax, 0x1000 */
+		miss[2] = em_jump(e, CC_NE);
+	}
+	site = e->p;
+	b1(e, 0x0f), b1(e, 0x1f), b1(e, 0x44), b1(e, 0x00), b1(e, 0x00); /* nop5 */
+	/* rax = key; rdx = the copy */
+	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
+	em_shift(e, true, 5, RAX, 12);
+	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* or rax, [rbx + tlb_key] */
+	em_movi64(e, RDX, (uint64_t)(uintptr_t)lc);
+	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx] */
+	refill = em_jump(e, CC_NE);
+	em_memb(e, true, 0x8b, RAX, RDX, 8); /* rax = addend */
+	hit[0] = em_jump(e, -1);
+	em_patch(e, refill);
+	b1(e, 0x80), b1(e, 0x42), b1(e, (unsigned)offsetof(struct rv_jit_lc, misses)),
+	    b1(e, 1);                   /* add byte [rdx + misses], 1 */
+	off = em_jump(e, CC_B);         /* jc: wrapped */
+	em_rr(e, true, 0x89, RSI, RCX); /* the TLB: rcx = index * 16 from va */
+	em_shift(e, true, 5, RCX, 8);
+	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
+	em_mem(e, true, 0x33, RAX, TLBKEYOFF); /* xor rax, [rbx + tlb_key]: the vpn again */
+	em_tlbmem(e, 0x3b, RAX, ent);          /* cmp rax, [r11 + rcx + vpn] */
+	miss[0] = em_jump(e, CC_NE);
+	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* the key again, to the copy */
+	em_memb(e, true, 0x89, RAX, RDX, 0);
+	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend, to the copy */
+	em_memb(e, true, 0x89, RAX, RDX, 8);
+	hit[1] = em_jump(e, -1);
+	/* off: the site jumps to direct from now on */
+	em_patch(e, off);
+	uint8_t *direct = e->p + 10 + 6 + 4;
+	int32_t rel = (int32_t)(direct - (site + 5));
+	em_movi64(e, RCX, (uint64_t)(uintptr_t)site);
+	b1(e, 0xc7), b1(e, 0x01); /* mov dword [rcx], jmp rel32's first four bytes */
+	b4(e, 0xe9 | (uint32_t)rel << 8);
+	b1(e, 0xc6), b1(e, 0x41), b1(e, 0x04), b1(e, (uint32_t)rel >> 24); /* mov byte [rcx+4] */
+	if (e->p != direct && e->p < e->end)
+		abort(); /* (the lengths above) */
+	/* direct: the TLB alone */
+	em_rr(e, true, 0x89, RSI, RAX);
+	em_shift(e, true, 5, RAX, 12);
+	em_rr(e, true, 0x89, RSI, RCX);
+	em_shift(e, true, 5, RCX, 8);
+	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
+	em_tlbmem(e, 0x3b, RAX, ent);
+	miss[1] = em_jump(e, CC_NE);
+	em_tlbmem(e, 0x8b, RAX, ent + 8);
+	em_patch(e, hit[0]);
+	em_patch(e, hit[1]);
+}
+
 /* What the translation of one block knows. */
 struct tctx {
-	const struct rv_jit *j;
+	struct rv_jit *j;
 	const struct vcpu *v; /* at translation: v->pc is the block's first instruction */
 	uintptr_t host;       /* of the block's first instruction */
 	unsigned pgoff;       /* its offset in the page */
 	uint8_t *body;        /* the block's own body (writable view) */
 	uint8_t *loop;        /* its body after loading the cached registers */
+	unsigned len;         /* bytes of guest code */
 };
 
 #define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
-#define JIT_CHAIN_LIMIT 4096
+#define EPOCHOFF        ((uint32_t)offsetof(struct vcpu, jit_epoch))
+#define JIT_CHAIN_LIMIT 4096 /* em_test_limit */
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
 
-#define CHAINEDOFF ((uint32_t)offsetof(struct vcpu, jit_chained))
-
-/* inc qword [rbx + jit_chained] */
-static void em_count_chain(struct em *e)
+/* The jump cache's lookup: go to the guest address in rsi (r13 counting the instructions
+ * retired, the cached registers written back), staying in translated code when the fetch
+ * TLB maps it and the jump cache holds a translation of it from the current epoch; else
+ * to `slow` with the target in r8 (NULL: the patch slots, returned in slow[], five). */
+static void em_jc_lookup(struct em *e, const struct rv_jit *j, uint8_t **slow)
 {
-	b1(e, 0x48), b1(e, 0xff), b1(e, 0x83), b4(e, CHAINEDOFF);
-}
-
-/* The lookup stub, at the start of the code buffer: go to the guest address in rsi (r13
- * counting the instructions retired, the cached registers written back), staying in
- * translated code when the fetch TLB maps it and the jump cache holds a current translation
- * of it; else leave with pc = rsi. For indirect jumps, and direct ones to code not
- * translated when the jumping block was. */
-static void em_lookup_stub(struct em *e, const struct rv_jit *j)
-{
-	uint8_t *slow[6], *miss[2];
+	uint8_t *miss[2];
 	unsigned ns = 0;
 
 	rex(e, true, RSI, R8); /* mov r8, rsi: the target */
 	b1(e, 0x89), b1(e, 0xc0 | (RSI << 3) | (R8 & 7));
-	rex(e, false, 0, 13); /* cmp r13d, limit */
-	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
-	slow[ns++] = em_jump(e, CC_AE);
-	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
-	b1(e, 0x85), b1(e, 0xc0);
+	em_test_limit(e);
+	slow[ns++] = em_jump(e, CC_NE);
+	em_cmp0(e, ASYNCOFF);
 	slow[ns++] = em_jump(e, CC_NE);
 	em_tlb(e, RV_ACC_X, 1, miss, true); /* rax = host address of the target */
 	slow[ns++] = miss[0];
-	em_rr(e, true, 0x89, RAX, RCX); /* rcx = jc index * 16 */
-	em_shift(e, true, 5, RCX, 1);
-	em_alu_imm(e, false, 4, RCX, JIT_JC_SIZE - 1);
-	em_shift(e, false, 4, RCX, 4);
+	em_rr(e, true, 0x89, RAX, RCX); /* rcx = jc index * 32: ((rax >> 1) & mask) << 5 */
+	em_shift(e, true, 4, RCX, 4);
+	em_alu_imm(e, false, 4, RCX, (JIT_JC_SIZE - 1) << 5);
 	em_movi64(e, RDX, (uint64_t)(uintptr_t)j->jc);
 	em_rr(e, true, 0x01, RCX, RDX);      /* rdx = &jc[index] */
 	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
 	slow[ns++] = em_jump(e, CC_NE);
-	em_memb(e, true, 0x8b, RDX, RDX, 8); /* rdx = block */
-	em_movi64(e, RCX, (uint64_t)(uintptr_t)&j->gen);
-	em_memb(e, false, 0x8b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, gen));
-	em_memb(e, false, 0x3b, RAX, RCX, 0);
+	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
+	b1(e, 0x8b), b1(e, 0x09);             /* mov ecx, [rcx] */
+	em_memb(e, false, 0x3b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_jc, epoch));
 	slow[ns++] = em_jump(e, CC_NE);
-	em_memb(e, false, 0x8b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_block, page));
-	em_movi64(e, RAX, (uint64_t)(uintptr_t)j->page_gen_map);
-	b1(e, 0x8b), b1(e, 0x04), b1(e, 0x88); /* mov eax, [rax + rcx * 4] */
-	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_block, pgen));
-	slow[ns++] = em_jump(e, CC_NE);
-	em_count_chain(e);
+	em_add_r13(e, JIT_ENTRY);
 	rex(e, true, R8, R12); /* mov r12, r8 */
 	b1(e, 0x89), b1(e, 0xc0 | ((R8 & 7) << 3) | (R12 & 7));
 	b1(e, 0xff), b1(e, 0xa2); /* jmp [rdx + body_rx] */
-	b4(e, (uint32_t)offsetof(struct rv_jit_block, body_rx));
-	for (unsigned i = 0; i < ns; i++)
+	b4(e, (uint32_t)offsetof(struct rv_jit_jc, body_rx));
+}
+
+/* The lookup stub, at the start of the code buffer: em_jc_lookup, shared by the direct
+ * jumps to code not translated when the jumping block was; its slow path (leave with
+ * pc = r8) is shared by the indirect jumps' own lookups. */
+static void em_lookup_stub(struct em *e, struct rv_jit *j)
+{
+	uint8_t *slow[5];
+
+	em_jc_lookup(e, j, slow);
+	for (unsigned i = 0; i < 5; i++)
 		em_patch(e, slow[i]);
+	j->stub_slow = (size_t)(e->p - j->rw);
 	rex(e, true, R8, RBX); /* mov [rbx + pc], r8 */
 	b1(e, 0x89), b1(e, 0x80 | ((R8 & 7) << 3) | RBX), b4(e, PCOFF);
 	em_exit(e, 0);
@@ -477,80 +577,82 @@ static void em_lookup_stub(struct em *e, const struct rv_jit *j)
 static void em_lookup_jump(struct em *e, const struct tctx *t, unsigned count)
 {
 	em_writeback(e);
-	rex(e, false, 0, 13); /* add r13d, count */
-	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
-	b1(e, 0xe9); /* jmp stub (at the start of the buffer) */
-	if (e->p + 4 <= e->end)
-		b4(e, (uint32_t)(int32_t)(t->j->rw - (e->p + 4)));
-	else
-		b4(e, 0);
+	em_add_r13(e, (int32_t)count);
+	em_jmp_to(e, t->j->rw);
+}
+
+/* An indirect jump (jalr) to rsi: em_lookup_jump with its own copy of the lookup, so that
+ * the host predicts each one's targets apart. */
+static void em_indirect_jump(struct em *e, const struct tctx *t, unsigned count)
+{
+	uint8_t *slow[5];
+
+	em_writeback(e);
+	em_add_r13(e, (int32_t)count);
+	em_jc_lookup(e, t->j, slow);
+	for (unsigned i = 0; i < 5; i++)
+		if (e->p < e->end) {
+			int32_t rel = (int32_t)(t->j->rw + t->j->stub_slow - (slow[i] + 4));
+			memcpy(slow[i], &rel, 4);
+		}
 }
 
 /* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
- * the target when it is on the same page (so the same mapping) and translated and
- * current, while the chain is short and nothing asynchronous is pending; else leave. */
+ * the target when there is one (its checked entry: the chain's length, nothing
+ * asynchronous pending, the translation of the current epoch); one on another page only
+ * while the fetch TLB of the current context maps the target there. Else leave. */
 static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned count)
 {
 	int64_t toff = (int64_t)t->pgoff + delta;
 	const struct rv_jit_block *tb = NULL;
-	uint8_t *body = NULL, *slow[8] = {NULL};
-	bool other_page = false;
+	uint8_t *slow[4] = {NULL};
+	bool same_page = toff >= 0 && toff < 4096;
 	unsigned ns = 0;
 
-	if (toff >= 0 && toff < 4096) {
-		if (delta == 0) {
-			body = t->loop; /* itself: the cached registers stay */
-		} else {
-			tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
-			if (tb != NULL)
-				body = tb->body;
-		}
+	if (same_page && delta == 0) {
+		/* itself: the cached registers stay */
+		em_add_r13(e, (int32_t)(count + JIT_ENTRY));
+		em_test_limit(e);
+		slow[ns++] = em_jump(e, CC_NE);
+		em_cmp0(e, ASYNCOFF);
+		slow[ns++] = em_jump(e, CC_NE);
+		em_jmp_to(e, t->loop);
+		for (unsigned i = 0; i < ns; i++)
+			em_patch(e, slow[i]);
+		em_set_pc(e, delta);
+		em_exit(e, -JIT_ENTRY);
+		return;
+	}
+	if (same_page) {
+		tb = rv_jit_find(t->j, t->host - t->pgoff + (uintptr_t)toff);
 	} else {
 		/* another page: where the fetch TLB maps it now; checked again at run time */
 		uint64_t va = t->v->pc + (uint64_t)(int64_t)delta;
 		const struct rv_tlb_entry *te =
 		    &t->v->tlb[t->v->tlb_ctx][RV_ACC_X][(va >> 12) & (RV_TLB_SIZE - 1)];
-		if (te->vpn == (va >> 12)) {
+		if (te->vpn == (va >> 12))
 			tb = rv_jit_find(t->j, (uintptr_t)(va + te->addend));
-			if (tb != NULL) {
-				body = tb->body;
-				other_page = true;
-			}
-		}
 	}
-	if (body == NULL && delta != 0 && toff >= 0 && toff < 4096 &&
-	    e->nsites < sizeof(e->sites) / sizeof(e->sites[0])) {
+	if (tb == NULL && same_page && e->nsites < sizeof(e->sites) / sizeof(e->sites[0])) {
 		/* the same page, not translated yet: to the stub now, patched to jump to its
 		 * translation's checked entry once it has one */
 		em_writeback(e);
-		rex(e, false, 0, 13); /* add r13d, count */
-		b1(e, 0x81), b1(e, 0xc5), b4(e, count);
+		em_add_r13(e, (int32_t)(count + JIT_ENTRY));
 		/* lea r12, [r12 + delta] */
 		b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
-		b1(e, 0xe9);
-		if (e->p + 4 <= e->end) {
+		if (e->p + 5 <= e->end) {
 			e->sites[e->nsites].host = t->host - t->pgoff + (uintptr_t)toff;
-			e->sites[e->nsites++].at = e->p;
-			b4(e, (uint32_t)(int32_t)(t->j->rw + t->j->stub_r12 - (e->p + 4)));
-		} else {
-			b4(e, 0);
+			e->sites[e->nsites++].at = e->p + 1;
 		}
+		em_jmp_to(e, t->j->rw + t->j->stub_r12);
 		return;
 	}
-	if (body == NULL) { /* not translated (yet): through the jump cache */
+	if (tb == NULL) { /* not translated (yet): through the jump cache */
 		em_lea_pc(e, RSI, delta);
 		em_lookup_jump(e, t, count);
 		return;
 	}
-	rex(e, false, 0, 13); /* add r13d, count */
-	b1(e, 0x81), b1(e, 0xc5), b4(e, count);
-	rex(e, false, 0, 13); /* cmp r13d, limit */
-	b1(e, 0x81), b1(e, 0xfd), b4(e, JIT_CHAIN_LIMIT);
-	slow[ns++] = em_jump(e, CC_AE);
-	em_mem(e, false, 0x8b, RAX, ASYNCOFF);
-	b1(e, 0x85), b1(e, 0xc0);
-	slow[ns++] = em_jump(e, CC_NE);
-	if (other_page) { /* the fetch TLB (of the current context) maps pc0 + delta there */
+	if (!same_page) { /* the fetch TLB (of the current context) maps pc0 + delta there */
 		uint8_t *miss[2];
 		em_lea_pc(e, RSI, delta);
 		em_tlb(e, RV_ACC_X, 1, miss, true);
@@ -559,31 +661,68 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
 		slow[ns++] = em_jump(e, CC_NE);
 	}
-	if (tb != NULL) { /* still current: gen and page gen */
-		em_movi64(e, RDX, (uint64_t)(uintptr_t)&tb->gen);
-		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->gen);
-		em_memb(e, false, 0x8b, RAX, RDX, 0);
-		em_memb(e, false, 0x3b, RAX, RCX, 0);
-		slow[ns++] = em_jump(e, CC_NE);
-		em_movi64(e, RCX, (uint64_t)(uintptr_t)&t->j->page_gen_map[tb->page]);
-		em_memb(e, false, 0x8b, RAX, RDX, 4);
-		em_memb(e, false, 0x3b, RAX, RCX, 0);
-		slow[ns++] = em_jump(e, CC_NE);
+	/* Its checks here, then only the registers it caches that are not in place already,
+	 * and into its body after its own loads. A register both keep in the same host
+	 * register, and that it writes (so writes back itself), is not written back here. */
+	int8_t th[33];
+	uint32_t kept = 0;
+	memset(th, -1, sizeof(th));
+	for (unsigned k = 0; k < tb->nc; k++)
+		th[tb->guest[k]] = (int8_t)tb->hreg[k];
+	for (unsigned k = 0; k < e->nc; k++) {
+		unsigned r = e->guest[k];
+		if (th[r] == e->hreg[r] && (tb->dirty & (1u << r)) && (e->dirty & (1ULL << r)))
+			kept |= 1u << r;
 	}
-	if (delta != 0 || toff < 0 || toff >= 4096)
-		em_writeback(e); /* another block: it loads its own */
-	em_count_chain(e);
-	/* lea r12, [r12 + delta]; jmp body */
+	for (unsigned k = 0; k < e->nc; k++) {
+		unsigned r = e->guest[k];
+		if ((e->dirty & (1ULL << r)) && !(kept & (1u << r)))
+			em_mem(e, true, 0x89, (unsigned)e->hreg[r], XOFF(r));
+	}
+	em_add_r13(e, (int32_t)(count + JIT_ENTRY));
+	uint8_t *fail[3] = {NULL, NULL, NULL};
+	if (!same_page || delta < (int32_t)t->len) {
+		/* A jump past this block's code on the page needs neither: a chain only loops
+		 * through a jump back or to another page (checked), and between two checks it
+		 * runs code at rising, disjoint addresses of one page, so at most 2048
+		 * instructions more than the limit (r13's low half stays below 65536) */
+		em_test_limit(e);
+		fail[0] = em_jump(e, CC_NE);
+		em_cmp0(e, ASYNCOFF);
+		fail[1] = em_jump(e, CC_NE);
+	}
+	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
+	b1(e, 0x8b), b1(e, 0x01);             /* mov eax, [rcx] */
+	b1(e, 0x3b), b1(e, 0x05);             /* cmp eax, [rip + gen] */
+	b4(e, (uint32_t)(int32_t)((const uint8_t *)&tb->gen - (e->p + 4)));
+	fail[2] = em_jump(e, CC_NE);
+	for (unsigned k = 0; k < tb->nc; k++) {
+		unsigned r = tb->guest[k];
+		if (e->hreg[r] != (int8_t)tb->hreg[k])
+			em_mem(e, true, 0x8b, tb->hreg[k], XOFF(r));
+	}
+	/* lea r12, [r12 + delta]; jmp its body */
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
-	b1(e, 0xe9);
-	if (e->p + 4 <= e->end)
-		b4(e, (uint32_t)(int32_t)(body - (e->p + 4)));
-	else
-		b4(e, 0);
+	em_jmp_to(e, tb->loop);
+	for (unsigned i = 0; i < 3; i++)
+		if (fail[i] != NULL)
+			em_patch(e, fail[i]);
+	/* not entered: the registers kept go back too; leave at the target */
+	for (unsigned k = 0; k < e->nc; k++) {
+		unsigned r = e->guest[k];
+		if (kept & (1u << r))
+			em_mem(e, true, 0x89, (unsigned)e->hreg[r], XOFF(r));
+	}
+	em_set_pc(e, delta);
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
+	b4(e, (uint32_t)-JIT_ENTRY);
+	em_jmp_to(e, e->epi);
+	if (ns == 0)
+		return;
 	for (unsigned i = 0; i < ns; i++)
 		em_patch(e, slow[i]);
 	em_set_pc(e, delta);
-	em_exit(e, 0);
+	em_exit(e, (int32_t)count);
 }
 
 /* Translate one op (index i). Returns false when the op ended the block (exit emitted). */
@@ -615,7 +754,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		em_alu_imm(e, true, 4, RSI, -2);
 		em_lea_pc(e, RAX, off + op->len);
 		em_stx(e, RAX, op->rd);
-		em_lookup_jump(e, t, count);
+		em_indirect_jump(e, t, count);
 		return false;
 	case K_BEQ:
 	case K_BNE:
@@ -650,11 +789,11 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_LWU: {
 		static const uint8_t size[] = {[K_LB] = 1,  [K_LH] = 2,  [K_LW] = 4, [K_LD] = 8,
 		                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
-		uint8_t *miss[2], *done;
+		uint8_t *miss[3], *done;
 		em_ldx(e, RSI, op->rs1);
 		if (op->imm != 0)
 			em_alu_imm(e, true, 0, RSI, op->imm);
-		em_tlb(e, RV_ACC_R, size[op->kind], miss, false);
+		em_load_tlb(e, t->j, size[op->kind], miss);
 		/* eax/rax = [rax + rsi] */
 		switch (op->kind) {
 		case K_LB:
@@ -682,9 +821,10 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		b1(e, 0x04), b1(e, 0x30);
 		em_stx(e, RAX, op->rd);
 		done = em_jump(e, -1);
-		em_patch(e, miss[0]);
-		if (miss[1] != NULL)
-			em_patch(e, miss[1]);
+		for (unsigned k = 0; k < 3; k++)
+			if (miss[k] != NULL)
+				em_patch(e, miss[k]);
+		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI); /* mov rdi, rbx */
 		em_lea_pc(e, RDX, off);
 		b1(e, 0xb9); /* mov ecx, imm32 */
@@ -704,12 +844,11 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		if (op->imm != 0)
 			em_alu_imm(e, true, 0, RSI, op->imm);
 		em_tlb(e, RV_ACC_W, size, miss, true);
-		/* a page holding translations: the slow path */
+		/* a page holding translations: the slow path (the map's byte for host page
+		 * rcx is at rdx + rcx; RAM is in one mapping, the TLB holds only RAM) */
 		em_rr(e, true, 0x89, RAX, RCX);
-		em_movi64(e, RDX, (uint64_t)(uintptr_t)jit_ram);
-		em_rr(e, true, 0x29, RDX, RCX); /* sub rcx, rdx */
 		em_shift(e, true, 5, RCX, 12);
-		em_movi64(e, RDX, (uint64_t)(uintptr_t)jit_pages);
+		em_movi64(e, RDX, (uint64_t)((uintptr_t)jit_pages - ((uintptr_t)jit_ram >> 12)));
 		b1(e, 0x80), b1(e, 0x3c), b1(e, 0x0a), b1(e, 0x00); /* cmp byte [rdx + rcx], 0 */
 		code = em_jump(e, CC_NE);
 		em_ldx(e, RDX, op->rs2);
@@ -732,10 +871,11 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		if (miss[1] != NULL)
 			em_patch(e, miss[1]);
 		em_patch(e, code);
+		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI);
-		em_ldx(e, RSI, op->rs1);
+		em_mem(e, true, 0x8b, RSI, XOFF(op->rs1));
 		em_alu_imm(e, true, 0, RSI, op->imm);
-		em_ldx(e, RDX, op->rs2);
+		em_mem(e, true, 0x8b, RDX, XOFF(op->rs2));
 		em_lea_pc(e, RCX, off);
 		rex(e, false, 0, R8); /* mov r8d, size */
 		b1(e, 0xb8);
@@ -886,6 +1026,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		return true;
 	default:
 		/* through the interpreter: FP, AMO, SYSTEM, fence.i, illegal */
+		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI);
 		em_movi64(e, RSI, (uint64_t)(uintptr_t)rxop);
 		em_lea_pc(e, RDX, off);
@@ -944,7 +1085,7 @@ static unsigned rv_jit_index(uintptr_t host)
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host)
 {
 	for (const struct rv_jit_block *b = j->buckets[rv_jit_index(host)]; b != NULL; b = b->next)
-		if (b->host == host && b->gen == j->gen && b->pgen == j->page_gen_map[b->page])
+		if (b->host == host && b->gen == __atomic_load_n(j->epoch, __ATOMIC_RELAXED))
 			return b;
 	return NULL;
 }
@@ -967,15 +1108,22 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 		uses[ops[i].rd]++;
 	}
 	uses[0] = uses[32] = 0;
+	/* each in the host register of its preferred slot (r % JIT_HREGS) when free, so that
+	 * chained blocks often agree and registers stay in place across a chain (em_goto) */
+	bool taken[JIT_HREGS] = {false};
 	while (e->nc < JIT_HREGS) {
-		unsigned best = 0;
+		unsigned best = 0, slot;
 		for (unsigned r = 1; r < 32; r++)
 			if (uses[r] > uses[best])
 				best = r;
 		if (uses[best] < 2)
 			break;
 		uses[best] = 0;
-		e->hreg[best] = (int8_t)jit_hregs[e->nc];
+		slot = best % JIT_HREGS;
+		while (taken[slot])
+			slot = (slot + 1) % JIT_HREGS;
+		taken[slot] = true;
+		e->hreg[best] = (int8_t)jit_hregs[slot];
 		e->guest[e->nc++] = (uint8_t)best;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -1018,7 +1166,6 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	unsigned n, i, len;
 	size_t start;
 	struct em e;
-	uint8_t *entry;
 
 	*full = true;
 	start = (j->used + 15) & ~(size_t)15;
@@ -1033,7 +1180,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	blk->page = (uint32_t)((host - (uintptr_t)j->ram) >> 12);
 	__atomic_store_n(&j->has_code[blk->page], 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	blk->pgen = __atomic_load_n(&j->page_gen_map[blk->page], __ATOMIC_ACQUIRE);
+	blk->gen = __atomic_load_n(j->epoch, __ATOMIC_ACQUIRE);
 	n = rv_jit_decode(ops, (const uint8_t *)host, pageoff);
 	if (n == 0)
 		return NULL;
@@ -1051,20 +1198,35 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	size_t code = ((size_t)((uint8_t *)(own + n) - j->rw) + 15) & ~(size_t)15;
 	e.p = j->rw + code;
 	e.end = j->rw + j->size;
-	entry = e.p;
 
 	rv_jit_pick_regs(&e, ops, n);
-	b1(&e, 0x53);                                           /* push rbx */
-	b1(&e, 0x41), b1(&e, 0x54);                             /* push r12 */
-	b1(&e, 0x41), b1(&e, 0x55);                             /* push r13 */
-	b1(&e, 0x55);                                           /* push rbp */
-	b1(&e, 0x41), b1(&e, 0x56);                             /* push r14 */
-	b1(&e, 0x41), b1(&e, 0x57);                             /* push r15 */
-	b1(&e, 0x48), b1(&e, 0x83), b1(&e, 0xec), b1(&e, 0x08); /* sub rsp, 8: calls aligned */
-	em_rr(&e, true, 0x89, RDI, RBX);                        /* mov rbx, rdi */
-	em_mem(&e, true, 0x8b, R12, PCOFF);                     /* mov r12, [rbx + pc] */
-	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed);               /* xor r13d, r13d */
-	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p};
+	e.epi = j->rw + j->epi;
+	/* the subroutines of calls into C: write back (when the block writes any cached
+	 * register), reload */
+	e.wb = e.rl = NULL;
+	if (e.dirty != 0) {
+		e.wb = e.p;
+		em_writeback(&e);
+		b1(&e, 0xc3); /* ret */
+	}
+	e.rl = e.p;
+	em_reload(&e);
+	em_tlbreg(&e);
+	b1(&e, 0xc3);
+	/* the checked entry of chained exits (r12 = this pc, registers written back): the
+	 * chain's length, nothing pending, this translation of the current epoch; else leave
+	 * at r12 (out) */
+	uint8_t *cent = e.p, *out[3];
+	em_test_limit(&e);
+	out[0] = em_jump(&e, CC_NE);
+	em_cmp0(&e, ASYNCOFF);
+	out[1] = em_jump(&e, CC_NE);
+	em_mem(&e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
+	b1(&e, 0x8b), b1(&e, 0x01);            /* mov eax, [rcx] */
+	b1(&e, 0x3b), b1(&e, 0x05);            /* cmp eax, [rip + gen] */
+	b4(&e, (uint32_t)(int32_t)((uint8_t *)&blk->gen - (e.p + 4)));
+	out[2] = em_jump(&e, CC_NE);
+	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p, .len = len};
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++)
@@ -1079,49 +1241,30 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	for (unsigned k = 0; k < e.nexits; k++)
 		em_patch(&e, e.exits[k]);
 	em_epilogue(&e);
-	/* the checked entry of patched exits (r12 = this pc, registers written back): the
-	 * chain's length, nothing pending, this translation current; else leave at r12 */
-	uint8_t *cent = e.p, *slow[4];
-	rex(&e, false, 0, 13); /* cmp r13d, limit */
-	b1(&e, 0x81), b1(&e, 0xfd), b4(&e, JIT_CHAIN_LIMIT);
-	slow[0] = em_jump(&e, CC_AE);
-	em_mem(&e, false, 0x8b, RAX, ASYNCOFF);
-	b1(&e, 0x85), b1(&e, 0xc0);
-	slow[1] = em_jump(&e, CC_NE);
-	em_movi64(&e, RDX, (uint64_t)(uintptr_t)&blk->gen);
-	em_movi64(&e, RCX, (uint64_t)(uintptr_t)&j->gen);
-	em_memb(&e, false, 0x8b, RAX, RDX, 0);
-	em_memb(&e, false, 0x3b, RAX, RCX, 0);
-	slow[2] = em_jump(&e, CC_NE);
-	em_movi64(&e, RCX, (uint64_t)(uintptr_t)&j->page_gen_map[blk->page]);
-	em_memb(&e, false, 0x8b, RAX, RDX, 4);
-	em_memb(&e, false, 0x3b, RAX, RCX, 0);
-	slow[3] = em_jump(&e, CC_NE);
-	em_count_chain(&e);
-	b1(&e, 0xe9);
-	if (e.p + 4 <= e.end)
-		b4(&e, (uint32_t)(int32_t)(t.body - (e.p + 4)));
-	else
-		b4(&e, 0);
-	for (unsigned k = 0; k < 4; k++)
-		em_patch(&e, slow[k]);
+	for (unsigned k = 0; k < 3; k++)
+		em_patch(&e, out[k]);
 	rex(&e, true, R12, RBX); /* mov [rbx + pc], r12 */
 	b1(&e, 0x89), b1(&e, 0x80 | ((R12 & 7) << 3) | RBX), b4(&e, PCOFF);
-	b1(&e, 0x41), b1(&e, 0x8d), b1(&e, 0x45), b1(&e, 0x00); /* lea eax, [r13] */
-	e.nc = 0;                                               /* written back already */
-	em_epilogue(&e);
+	b1(&e, 0x41), b1(&e, 0x8d), b1(&e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
+	b4(&e, (uint32_t)-JIT_ENTRY);
+	em_jmp_to(&e, e.epi);
 	if (e.p >= e.end) {
 		*full = true;
 		return NULL;
 	}
 	j->used = (size_t)(e.p - j->rw);
 	j->blocks++;
+
 	blk->host = host;
 	blk->len = (uint16_t)len;
-	blk->gen = j->gen;
-	blk->fn = (rv_jit_fn)(void *)(j->rx + (entry - j->rw));
-	blk->body = t.body;
 	blk->body_rx = j->rx + (t.body - j->rw);
+	blk->loop = t.loop;
+	blk->dirty = (uint32_t)e.dirty;
+	blk->nc = (uint8_t)e.nc;
+	for (unsigned k = 0; k < e.nc; k++) {
+		blk->guest[k] = e.guest[k];
+		blk->hreg[k] = (uint8_t)e.hreg[e.guest[k]];
+	}
 	blk->cent = cent;
 	rv_jit_chain(j, blk, &e);
 	unsigned idx = rv_jit_index(host);
@@ -1139,19 +1282,17 @@ static struct rv_jit_block *rv_jit_lookup(struct rv_jit *j, uintptr_t host)
 	for (pp = &j->buckets[idx]; (b = *pp) != NULL; pp = &b->next) {
 		if (b->host != host)
 			continue;
-		if (unlikely(b->gen != j->gen || b->pgen != j->page_gen_map[b->page])) {
-			/* fence.i or a store to its page since: still the same code? */
+		if (unlikely(b->gen != __atomic_load_n(j->epoch, __ATOMIC_RELAXED))) {
+			/* fence.i or a store to a page with code since: still the same code? */
 			__atomic_store_n(&j->has_code[b->page], 1, __ATOMIC_RELAXED);
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			uint32_t pgen =
-			    __atomic_load_n(&j->page_gen_map[b->page], __ATOMIC_ACQUIRE);
+			uint32_t ep = __atomic_load_n(j->epoch, __ATOMIC_ACQUIRE);
 			if (memcmp(b->code, (const void *)host, b->len) != 0) {
 				*pp = b->next; /* stale: unlinked, its space reclaimed by a flush */
 				j->stale++;
 				return NULL;
 			}
-			b->gen = j->gen;
-			b->pgen = pgen;
+			b->gen = ep;
 		}
 		if (pp != &j->buckets[idx]) { /* to the front */
 			*pp = b->next;
@@ -1168,6 +1309,7 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 	struct rv_jit *j = v->jit;
 	uint64_t n = 0;
 
+	v->jit_epoch = j->epoch;
 	while (n < budget) {
 		struct rv_jit_block *b;
 		uintptr_t host;
@@ -1188,8 +1330,8 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 		}
 		struct rv_jit_jc *jc = &j->jc[rv_jit_jc_index(host)];
 		b = jc->b;
-		if (unlikely(jc->host != host || b == NULL || b->gen != j->gen ||
-		             b->pgen != j->page_gen_map[b->page]))
+		if (unlikely(jc->host != host || b == NULL ||
+		             b->gen != __atomic_load_n(j->epoch, __ATOMIC_RELAXED)))
 			b = rv_jit_lookup(j, host);
 		if (unlikely(b == NULL)) {
 			bool full;
@@ -1209,13 +1351,17 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 				continue;
 			}
 		}
-		if (jc->b != b || jc->host != host) {
+		if (jc->b != b || jc->host != host || jc->epoch != b->gen) {
 			jc->host = host;
 			jc->b = b;
+			jc->body_rx = b->body_rx;
+			jc->epoch = b->gen;
 			j->jc_fills++;
 		}
 		j->dispatched++;
-		k = b->fn(v);
+		k = j->enter(v, b->body_rx);
+		v->jit_chained += k >> 16;
+		k &= 0xffff;
 		n += k;
 		__atomic_store_n(&v->instret, v->instret + k, __ATOMIC_RELAXED);
 		if (v->leave_exec) {
@@ -1248,6 +1394,7 @@ static void rv_jit_use_map(struct rv_jit *j, struct code_map *m)
 {
 	j->has_code = m != NULL ? m->has_code : j->code_pages;
 	j->page_gen_map = m != NULL ? m->gen : j->page_gen;
+	j->epoch = m != NULL ? &m->epoch : &j->own_epoch;
 }
 
 struct rv_jit *rv_jit_create(const struct vcpu *v)
@@ -1261,20 +1408,55 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 	e.p = j->rw;
 	e.end = j->rw + 4096;
 	memset(e.hreg, -1, sizeof(e.hreg));
+	/* the shared epilogue first (the stub's exit jumps to it) */
+	uint8_t *ep = e.p + 256;
+	e.epi = ep;
 	em_lookup_stub(&e, j);
 	j->stub_r12 = (size_t)(e.p - j->rw);
-	rex(&e, true, R12, RSI); /* mov rsi, r12; jmp stub */
+	em_add_r13(&e, -JIT_ENTRY); /* (waiting exits count an entry) */
+	rex(&e, true, R12, RSI);    /* mov rsi, r12; jmp stub */
 	b1(&e, 0x89), b1(&e, 0xc0 | ((R12 & 7) << 3) | RSI);
-	b1(&e, 0xe9);
-	b4(&e, (uint32_t)(int32_t)(j->rw - (e.p + 4)));
+	em_jmp_to(&e, j->rw);
+	/* the shared prologue: enter(v, body) */
+	uint8_t *enter = e.p;
+	b1(&e, 0x53);                                           /* push rbx */
+	b1(&e, 0x41), b1(&e, 0x54);                             /* push r12 */
+	b1(&e, 0x41), b1(&e, 0x55);                             /* push r13 */
+	b1(&e, 0x55);                                           /* push rbp */
+	b1(&e, 0x41), b1(&e, 0x56);                             /* push r14 */
+	b1(&e, 0x41), b1(&e, 0x57);                             /* push r15 */
+	b1(&e, 0x48), b1(&e, 0x83), b1(&e, 0xec), b1(&e, 0x08); /* sub rsp, 8: calls aligned */
+	em_rr(&e, true, 0x89, RDI, RBX);                        /* mov rbx, rdi */
+	em_mem(&e, true, 0x8b, R12, PCOFF);                     /* mov r12, [rbx + pc] */
+	b1(&e, 0x45), b1(&e, 0x31), b1(&e, 0xed);               /* xor r13d, r13d */
+	em_tlbreg(&e);
+	b1(&e, 0xff), b1(&e, 0xe6); /* jmp rsi */
+	if (e.p > ep)
+		abort(); /* (the stub and the prologue fit in 256 bytes) */
+	e.p = ep;
+	b1(&e, 0x48), b1(&e, 0x83), b1(&e, 0xc4), b1(&e, 0x08); /* add rsp, 8 */
+	b1(&e, 0x41), b1(&e, 0x5f);                             /* pop r15 */
+	b1(&e, 0x41), b1(&e, 0x5e);                             /* pop r14 */
+	b1(&e, 0x5d);                                           /* pop rbp */
+	b1(&e, 0x41), b1(&e, 0x5d);                             /* pop r13 */
+	b1(&e, 0x41), b1(&e, 0x5c);                             /* pop r12 */
+	b1(&e, 0x5b);                                           /* pop rbx */
+	b1(&e, 0xc3);
+	j->epi = (size_t)(ep - j->rw);
+	j->enter = (rv_jit_enter_fn)(void *)(j->rx + (enter - j->rw));
 	j->stub_end = j->used = ((size_t)(e.p - j->rw) + 15) & ~(size_t)15;
 	return j;
+}
+
+void rv_jit_tlb_wrapped(struct rv_jit *j)
+{
+	memset(j->lc, 0, sizeof(j->lc));
 }
 
 void rv_jit_fence(struct vcpu *v)
 {
 	v->jit->fences++;
-	v->jit->gen++;
+	__atomic_fetch_add(v->jit->epoch, 1, __ATOMIC_SEQ_CST);
 }
 
 size_t rv_jit_code_size = 32u << 20;
@@ -1463,6 +1645,11 @@ size_t rv_jit_resident(const struct vcpu *v)
 {
 	(void)v;
 	return 0;
+}
+
+void rv_jit_tlb_wrapped(struct rv_jit *j)
+{
+	(void)j;
 }
 
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)

@@ -17,8 +17,7 @@ enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7, R
  * loaded where the block (or a chain into it) starts, written back to v->x at every exit and
  * before every call (and reloaded after it, so helpers and traps see and change v->x as in
  * the interpreter). None of them is a scratch register of the translation. */
-#define JIT_HREGS 5
-static const uint8_t jit_hregs[JIT_HREGS] = {RBP, 14, 15, 9, 10};
+static const uint8_t jit_hregs[JIT_HREGS] = {RBP, 14, 15, 9, 10, R8, RDI};
 #define TLBREG 11 /* &v->tlb[v->tlb_ctx] - TLBOFF, set where cached registers are loaded */
 
 struct em {
@@ -37,6 +36,10 @@ struct em {
 		uint8_t *at; /* the jmp's rel32 */
 	} sites[4];
 	unsigned nsites;
+	const uint8_t *epi; /* the shared epilogue (writable view) */
+	/* the block's subroutines (writable view, NULL: none): write back; reload the cached
+	 * registers and TLBREG (calls into C use them instead of inline copies) */
+	const uint8_t *wb, *rl;
 };
 
 static void b1(struct em *e, unsigned x)
@@ -110,11 +113,17 @@ static void em_writeback(struct em *e)
 
 #define CTXOFF ((uint32_t)offsetof(struct vcpu, tlb_ctx))
 
-/* all cached registers, from v->x, and TLBREG for the current translation context */
+/* all cached registers, from v->x */
 static void em_reload(struct em *e)
 {
 	for (unsigned i = 0; i < e->nc; i++)
 		em_mem(e, true, 0x8b, (unsigned)e->hreg[e->guest[i]], XOFF(e->guest[i]));
+}
+
+/* TLBREG for the current translation context (at entry and after every call; it stays
+ * valid across chained blocks, whose calls set it again) */
+static void em_tlbreg(struct em *e)
+{
 	em_mem(e, false, 0x8b, TLBREG, CTXOFF); /* mov r11d, [rbx + tlb_ctx] */
 	b1(e, 0x45), b1(e, 0x69), b1(e, 0xdb);  /* imul r11d, r11d, stride */
 	b4(e, (uint32_t)sizeof(((struct vcpu *)0)->tlb[0]));
@@ -185,37 +194,86 @@ static void em_setcc_rax(struct em *e, unsigned cc)
 	b1(e, 0x0f), b1(e, 0xb6), b1(e, 0xc0);
 }
 
-/* A call (the arguments already in place): cached registers are written back before and
- * reloaded after it. */
+/* A call (the cached registers written back before the arguments were set up, as rdi and
+ * r8 hold guest registers too): they are reloaded after it. */
+/* call rel32 to a place in the code buffer */
+static void em_call_to(struct em *e, const uint8_t *to)
+{
+	b1(e, 0xe8);
+	if (e->p + 4 <= e->end)
+		b4(e, (uint32_t)(int32_t)(to - (e->p + 4)));
+	else
+		b4(e, 0);
+}
+
+/* before a call's arguments: the cached registers the block writes, to v->x */
+static void em_writeback_call(struct em *e)
+{
+	if (e->wb != NULL)
+		em_call_to(e, e->wb);
+	else
+		em_writeback(e);
+}
+
 static void em_call(struct em *e, const void *fn)
 {
-	em_writeback(e);
 	em_movi64(e, RAX, (uint64_t)(uintptr_t)fn);
 	b1(e, 0xff), b1(e, 0xd0);
-	em_reload(e);
+	if (e->rl != NULL) {
+		em_call_to(e, e->rl);
+	} else {
+		em_reload(e);
+		em_tlbreg(e);
+	}
 }
 
 /* return r13 + `count` (the instructions retired) from the block */
 static uint8_t *em_jump(struct em *e, int cc);
 
-/* write back, restore the host registers, return eax */
+/* jmp rel32 to a place in the code buffer (writable view; the executable one has the same
+ * layout) */
+static void em_jmp_to(struct em *e, const uint8_t *to)
+{
+	b1(e, 0xe9);
+	if (e->p + 4 <= e->end)
+		b4(e, (uint32_t)(int32_t)(to - (e->p + 4)));
+	else
+		b4(e, 0);
+}
+
+/* write back, then the shared epilogue (restore the host registers, return eax) */
 static void em_epilogue(struct em *e)
 {
 	em_writeback(e);
-	b1(e, 0x48), b1(e, 0x83), b1(e, 0xc4), b1(e, 0x08); /* add rsp, 8 */
-	b1(e, 0x41), b1(e, 0x5f);                           /* pop r15 */
-	b1(e, 0x41), b1(e, 0x5e);                           /* pop r14 */
-	b1(e, 0x5d);                                        /* pop rbp */
-	b1(e, 0x41), b1(e, 0x5d);                           /* pop r13 */
-	b1(e, 0x41), b1(e, 0x5c);                           /* pop r12 */
-	b1(e, 0x5b);                                        /* pop rbx */
-	b1(e, 0xc3);
+	em_jmp_to(e, e->epi);
 }
 
-static void em_exit(struct em *e, unsigned count)
+/* r13 counts the instructions of a chain in its low 16 bits and the chained entries in
+ * its high 16 (rv_jit_exec splits the value a block returns) */
+#define JIT_ENTRY 0x10000
+
+/* add r13d, imm32 */
+static void em_add_r13(struct em *e, int32_t imm)
+{
+	b1(e, 0x41), b1(e, 0x81), b1(e, 0xc5), b4(e, (uint32_t)imm);
+}
+
+/* test r13d, 0xf000: nonzero once a chain has run 4096 instructions (JIT_CHAIN_LIMIT) */
+static void em_test_limit(struct em *e)
+{
+	b1(e, 0x41), b1(e, 0xf7), b1(e, 0xc5), b4(e, 0xf000);
+}
+
+/* cmp dword [rbx + disp32], 0 */
+static void em_cmp0(struct em *e, uint32_t disp)
+{
+	b1(e, 0x83), b1(e, 0xbb), b4(e, disp), b1(e, 0x00);
+}
+
+static void em_exit(struct em *e, int32_t count)
 {
 	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 + count] */
-	b4(e, count);
+	b4(e, (uint32_t)count);
 	if (e->tail && e->nexits < sizeof(e->exits) / sizeof(e->exits[0]))
 		e->exits[e->nexits++] = em_jump(e, -1); /* to the shared tail */
 	else

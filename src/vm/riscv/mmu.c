@@ -13,11 +13,27 @@
 #define PTE_D        (1ULL << 7)
 #define PTE_PPN_MASK ((1ULL << 44) - 1)
 
+void rv_tlb_rekey(struct vcpu *v)
+{
+	v->tlb_key = (uint64_t)v->tlb_ctx << 62 | (uint64_t)(v->tlb_gen & 0x3ff) << 52;
+}
+
+/* Every entry copied from the TLB is dropped: a new generation (the translator's copies
+ * are keyed by it; when it wraps, they are emptied). */
+static void rv_tlb_new_gen(struct vcpu *v)
+{
+	v->tlb_gen++;
+	if ((v->tlb_gen & 0x3ff) == 0 && v->jit != NULL)
+		rv_jit_tlb_wrapped(v->jit);
+	rv_tlb_rekey(v);
+}
+
 void rv_tlb_flush(struct vcpu *v)
 {
 	memset(v->tlb, 0xff, sizeof(v->tlb));
 	v->fetch_vpn = RV_TLB_INVALID;
 	v->tlb_super = false;
+	rv_tlb_new_gen(v);
 }
 
 void rv_tlb_flush_page(struct vcpu *v, uint64_t va)
@@ -36,6 +52,7 @@ void rv_tlb_flush_page(struct vcpu *v, uint64_t va)
 			if (v->tlb[c][a][idx].vpn == vpn)
 				v->tlb[c][a][idx].vpn = RV_TLB_INVALID;
 	v->fetch_vpn = RV_TLB_INVALID;
+	rv_tlb_new_gen(v); /* (the copies are dropped with the whole generation) */
 }
 
 static int rv_page_fault(int acc)

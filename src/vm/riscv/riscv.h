@@ -250,6 +250,11 @@ struct vcpu {
 	bool sbi_emulated;
 
 	struct rv_tlb_entry tlb[RV_TLB_CTX][3][RV_TLB_SIZE];
+	/* The TLB's key (rv_tlb_rekey): the context in bits 62-63, tlb_gen (bumped by every
+	 * flush, modulo 1024) in bits 52-61; with a vpn (bits 0-51) or'ed in, the key of the
+	 * translator's per-load caches of TLB entries (jit.c) */
+	uint64_t tlb_key;
+	uint32_t tlb_gen;
 	bool walk_super; /* the last successful walk ended at a non-global superpage */
 	bool tlb_super;  /* the TLB holds pieces of such a superpage */
 
@@ -261,8 +266,9 @@ struct vcpu {
 
 	/* The translator (jit.c), NULL under the interpreter. */
 	struct rv_jit *jit;
-	uint64_t jit_chained; /* counted by translated code (vcpu_jit_stats) */
-	uint64_t traps;       /* exceptions and interrupts taken (rv_raise calls) */
+	uint64_t jit_chained;      /* counted by translated code (vcpu_jit_stats) */
+	const uint32_t *jit_epoch; /* the translations' epoch (jit.c), read by translated code */
+	uint64_t traps;            /* exceptions and interrupts taken (rv_raise calls) */
 
 	struct vcpu_platform p;
 	unsigned hartid;
@@ -336,6 +342,8 @@ void rv_jit_free(struct rv_jit *j);
 void rv_jit_fence(struct vcpu *v);
 /* Like rv_exec(), through translated blocks. */
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget);
+/* Empty the translator's copies of TLB entries (tlb_gen wrapped). */
+void rv_jit_tlb_wrapped(struct rv_jit *j);
 /* jit_arith.c: M-extension operations the translator calls (a, b: rs1, rs2; the result) */
 uint64_t rv_jit_mulh(uint64_t a, uint64_t b);
 uint64_t rv_jit_mulhsu(uint64_t a, uint64_t b);
@@ -351,6 +359,8 @@ uint64_t rv_jit_remuw(uint64_t a, uint64_t b);
 
 /* --- mmu.c ------------------------------------------------------------------------------ */
 void rv_tlb_flush(struct vcpu *v);
+/* tlb_key for the current context and generation (after tlb_ctx or the TLB changed) */
+void rv_tlb_rekey(struct vcpu *v);
 void rv_tlb_flush_page(struct vcpu *v, uint64_t va);
 /* Translate va for an access kind; on success *pa is set and 0 returned, else the
  * exception cause to raise. Sets A/D bits. */

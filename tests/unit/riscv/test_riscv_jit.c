@@ -24,10 +24,11 @@
 #define STVEC (H_RAM_BASE + 0x80000)
 
 #define USED (2u << 20) /* everything the programs touch is in the first 2 MiB of RAM */
-/* random programs touch only their code (64 KiB at most) and x31's 2 KiB at DATA: only
+/* random programs touch only their code (64 KiB at most) and x31's 2 KiB at DATA (or
+ * across the page boundary after it, which paged runs map to DATA + 12K): only
  * that is cleared and compared for them (small_ram), which makes 10^6 blocks quick */
 #define CODE_MAX 0x10000
-#define DATA_MAX 0x1000
+#define DATA_MAX 0x4000
 static bool small_ram;
 
 static void ram_clear(uint8_t *ram)
@@ -313,10 +314,13 @@ static void put_random(struct prog *g, uint64_t *s, unsigned left)
 	}
 }
 
+static void map_split(struct pair *p);
+
 /* Run seeds [first, last] on both harts; returns the number that differ. A program runs
  * RUNS times, so the later runs find their jump targets translated (the jump cache, jumps
- * to blocks translated after the jumping one). */
-static unsigned random_programs(struct pair *p, uint64_t first, uint64_t last)
+ * to blocks translated after the jumping one). paged: under Sv39 (map_split), with the
+ * data straddling two pages that are not adjacent in RAM. */
+static unsigned random_programs_in(struct pair *p, uint64_t first, uint64_t last, bool paged)
 {
 	static struct prog g;
 	uint64_t regs[32];
@@ -339,9 +343,18 @@ static unsigned random_programs(struct pair *p, uint64_t first, uint64_t last)
 		put_exit(&g, 0);
 		for (unsigned r = 1; r < 32; r++)
 			regs[r] = (rnd(&s) & 1) ? interesting[rnd(&s) % 16] : rnd(&s);
-		regs[31] = DATA;
+		/* every fourth seed's data straddles a page: accesses that cross it */
+		regs[31] = (seed & 3) == 2 || paged ? DATA + 0xc00 : DATA;
 		/* odd seeds start near a page end: instructions straddle it */
 		load_both(p, &g, (seed & 1) ? PC0 + 0xe02 : PC0, regs);
+		if (paged) { /* and the data different in every page */
+			static uint8_t data[DATA_MAX];
+			for (size_t k = 0; k < DATA_MAX; k++)
+				data[k] = (uint8_t)(k * 7 + (k >> 12) * 101 + seed);
+			for (int i = 0; i < 2; i++)
+				h_put(p->h[i], DATA, data, DATA_MAX);
+			map_split(p);
+		}
 		run_both(p);
 		snprintf(what, sizeof(what), "seed %llu", (unsigned long long)seed);
 		if (p->h[0]->done != 1) {
@@ -356,6 +369,11 @@ static unsigned random_programs(struct pair *p, uint64_t first, uint64_t last)
 	}
 	small_ram = false;
 	return fails;
+}
+
+static unsigned random_programs(struct pair *p, uint64_t first, uint64_t last)
+{
+	return random_programs_in(p, first, last, false);
 }
 
 /* At least 10^6 blocks (as the issue asks of CI), in batches of seeds. */
@@ -609,6 +627,110 @@ static void map_both(struct pair *p)
 	}
 }
 
+/* Sv39: 0x80000000-0x801fffff RWX in 4 KiB pages, identity but for DATA + 4K, which maps
+ * DATA + 12K (so an access that crosses from DATA into it must not take DATA's addend). */
+static void map_split(struct pair *p)
+{
+	const uint64_t root = H_RAM_BASE + 0x180000, l1 = root + 0x1000, l0 = root + 0x2000;
+	for (int i = 0; i < 2; i++) {
+		struct harness *h = p->h[i];
+		h_put64(h, root + 2 * 8, pte(l1, V_));
+		h_put64(h, l1, pte(l0, V_));
+		for (uint64_t k = 0; k < 512; k++) {
+			uint64_t pa = H_RAM_BASE + (k << 12);
+			h_put64(
+			    h, l0 + 8 * k,
+			    pte(pa == DATA + 0x1000 ? DATA + 0x3000 : pa, V_ | R_ | W_ | X_ | AD_));
+		}
+		h->v->satp = (8ULL << 60) | (root >> 12);
+		rv_tlb_flush(h->v);
+	}
+}
+
+/* Random programs under paging whose loads and stores cross into a page mapped elsewhere. */
+static void test_random_paged(void **state)
+{
+	assert_int_equal(random_programs_in(*state, 100000, 100299, true), 0);
+}
+
+/* A load runs three times at a virtual address, then the page is remapped (its PTE
+ * rewritten, then sfence.vma: of everything, or of that address), then it runs three times
+ * again: those must read the new page (the translator's copies of TLB entries go with the
+ * TLB). */
+static void remap_case(struct pair *p, unsigned rs1)
+{
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	const uint64_t l0 = H_RAM_BASE + 0x182000, va = DATA + 0x1000;
+	static uint8_t data[DATA_MAX];
+
+	g.len = 0;
+	size_t outer = g.len;
+	put32(&g, e_i(OP_IMM, 19, 0, 0, 3)); /* li s3, 3 */
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 3, 9, 8));                      /* ld a0, 8(s1) */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                   /* add s2, s2, a0 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                     /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len));  /* bnez s3, loop */
+	put32(&g, e_s(OP_STORE, 3, 6, 5, 0));                      /* sd t0, 0(t1): the new PTE */
+	put32(&g, 0x12000073 | rs1 << 15);                         /* sfence.vma rs1, zero */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, -1));                     /* addi s4, s4, -1 */
+	put32(&g, e_b(1, 20, 0, (int32_t)outer - (int32_t)g.len)); /* bnez s4, outer */
+	put_exit(&g, 0);
+	regs[5] = pte(DATA + 0x2000, V_ | R_ | W_ | X_ | AD_);
+	regs[6] = l0 + 8 * ((va - H_RAM_BASE) >> 12);
+	regs[9] = va;
+	regs[20] = 2;
+	load_both(p, &g, PC0, regs);
+	for (size_t k = 0; k < DATA_MAX; k++)
+		data[k] = (uint8_t)(k >> 12);
+	for (int i = 0; i < 2; i++)
+		h_put(p->h[i], DATA, data, DATA_MAX);
+	map_split(p); /* va maps DATA + 12K */
+	run_both(p);
+	assert_true(same_state(p, "remap"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 3 * 0x0303030303030303ULL + 3 * 0x0202020202020202ULL);
+}
+
+/* One load alternating between two pages 1000 times (its copy of the TLB entry misses
+ * every time: it is turned off after 256, and the load goes on through the TLB alone). */
+static void test_load_pages(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	static uint8_t data[DATA_MAX];
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 3, 9, 0x7f8));                 /* ld a0, 0x7f8(s1) */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 21, 0));                    /* xor s1, s1, s5 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[9] = DATA + 0x800;
+	regs[21] = 0x1000;
+	regs[19] = 1000;
+	load_both(p, &g, PC0, regs);
+	for (size_t k = 0; k < DATA_MAX; k++)
+		data[k] = (uint8_t)(k >> 12);
+	for (int i = 0; i < 2; i++)
+		h_put(p->h[i], DATA, data, DATA_MAX);
+	map_split(p); /* DATA + 4K maps DATA + 12K */
+	run_both(p);
+	assert_true(same_state(p, "load pages"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 500 * 0x0303030303030303ULL);
+}
+
+static void test_remap(void **state)
+{
+	remap_case(*state, 0); /* sfence.vma zero, zero */
+	remap_case(*state, 9); /* sfence.vma s1, zero */
+}
+
 static void fault_case(struct pair *p, uint32_t faulting, uint64_t cause, uint64_t tval)
 {
 	static struct prog g, handler;
@@ -667,6 +789,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_idle_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
