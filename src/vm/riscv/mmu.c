@@ -15,7 +15,8 @@
 
 void rv_tlb_rekey(struct vcpu *v)
 {
-	v->tlb_key = (uint64_t)v->tlb_ctx << 62 | (uint64_t)(v->tlb_gen & 0x3ff) << 52;
+	v->tlb_key = (uint64_t)v->tlb_ctx << 62 | RV_TLB_KEY_SET |
+	             (uint64_t)(v->tlb_gen & RV_TLB_GEN_MASK) << 52;
 }
 
 /* Every entry copied from the TLB is dropped: a new generation (the translator's copies
@@ -23,7 +24,7 @@ void rv_tlb_rekey(struct vcpu *v)
 static void rv_tlb_new_gen(struct vcpu *v)
 {
 	v->tlb_gen++;
-	if ((v->tlb_gen & 0x3ff) == 0 && v->jit != NULL)
+	if ((v->tlb_gen & RV_TLB_GEN_MASK) == 0 && v->jit != NULL)
 		rv_jit_tlb_wrapped(v->jit);
 	rv_tlb_rekey(v);
 }

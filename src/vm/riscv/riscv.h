@@ -250,9 +250,10 @@ struct vcpu {
 	bool sbi_emulated;
 
 	struct rv_tlb_entry tlb[RV_TLB_CTX][3][RV_TLB_SIZE];
-	/* The TLB's key (rv_tlb_rekey): the context in bits 62-63, tlb_gen (bumped by every
-	 * flush, modulo 1024) in bits 52-61; with a vpn (bits 0-51) or'ed in, the key of the
-	 * translator's per-load caches of TLB entries (jit.c) */
+	/* The TLB's key (rv_tlb_rekey): the context in bits 62-63, bit 61 set, tlb_gen (bumped
+	 * by every flush, modulo 512) in bits 52-60; with a vpn (bits 0-51) or'ed in, the key of
+	 * the translator's per-load caches of TLB entries (jit.c). Bit 61 makes every key
+	 * non-zero, so a cache entry that is all zeros (made, or emptied) never matches. */
 	uint64_t tlb_key;
 	uint32_t tlb_gen;
 	bool walk_super; /* the last successful walk ended at a non-global superpage */
@@ -360,6 +361,8 @@ uint64_t rv_jit_remuw(uint64_t a, uint64_t b);
 /* --- mmu.c ------------------------------------------------------------------------------ */
 void rv_tlb_flush(struct vcpu *v);
 /* tlb_key for the current context and generation (after tlb_ctx or the TLB changed) */
+#define RV_TLB_KEY_SET  (1ULL << 61)
+#define RV_TLB_GEN_MASK 0x1ffu
 void rv_tlb_rekey(struct vcpu *v);
 void rv_tlb_flush_page(struct vcpu *v, uint64_t va);
 /* Translate va for an access kind; on success *pa is set and 0 returned, else the

@@ -776,6 +776,22 @@ static void test_page_faults(void **state)
 	fault_case(p, e_i(OP_LOAD, 10, 3, 8, -4), RV_EXC_LOAD_PAGE, DATA + 0x1000);
 }
 
+/* A load's copy of a TLB entry that is all zeros (a new buffer, or emptied when tlb_gen
+ * wraps) must match no access: with a key of 0 it matched a user-mode load from page 0 at
+ * a generation of 0 mod 512, whose addend (0) then made the host read its own page 0. */
+static void test_tlb_key_nonzero(void **state)
+{
+	struct pair *p = *state;
+	struct vcpu *v = p->h[1]->v;
+	for (unsigned ctx = 0; ctx < RV_TLB_CTX; ctx++)
+		for (unsigned gen = 0; gen < 2 * (RV_TLB_GEN_MASK + 1); gen++) {
+			v->tlb_ctx = ctx;
+			v->tlb_gen = gen;
+			rv_tlb_rekey(v);
+			assert_true(((0ULL >> 12) | v->tlb_key) != 0);
+		}
+}
+
 int main(void)
 {
 	if (!vcpu_jit_available()) {
@@ -793,6 +809,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
+	    cmocka_unit_test_setup_teardown(test_tlb_key_nonzero, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
