@@ -530,7 +530,9 @@ hugepage_sizes() {
 	sp=$!
 	# until the runtime, strace's child, has returned (the init is then the runtime's orphan)
 	for _ in $(seq 100); do
-		[ "$(rt state "$ID" 2>/dev/null | jq -r .status)" = created ] && [ -z "$(pgrep -P "$sp")" ] && break
+		if [ "$(rt state "$ID" 2>/dev/null | jq -r .status)" = created ] && [ -z "$(pgrep -P "$sp")" ]; then
+			break
+		fi
 		sleep 0.1
 	done
 	rt delete --force "$ID"
