@@ -153,15 +153,16 @@ refused_as_user() {
 }
 
 @test "rootless: run -d and delete --force; files made on a bind belong to the user and its range" {
-	rootless_bundle sh -c 'touch /vol/by-root; touch /vol/by-1000; chown 1000:1000 /vol/by-1000; sleep 1000'
+	rootless_bundle sh -c 'touch /vol/by-root; touch /vol/by-1000; chown 1000:1000 /vol/by-1000; touch /vol/done; sleep 1000'
 	map_ranges
 	cfg_set "$BUNDLE" '.process.capabilities |= with_entries(.value += ["CAP_CHOWN"])'
 	mkdir -p "$RL_TOP/vol-$BATS_TEST_NUMBER"
 	chown "$RL_USER:$RL_USER" "$RL_TOP/vol-$BATS_TEST_NUMBER"
 	cfg_set "$BUNDLE" ".mounts += [{\"destination\": \"/vol\", \"type\": \"bind\", \"source\": \"$RL_TOP/vol-$BATS_TEST_NUMBER\", \"options\": [\"rbind\"]}]"
 	as_user "$RUNTIME" run -d --bundle "$BUNDLE" "$ID"
+	# (done: after the chown, which a test of by-1000 alone could see before)
 	for _ in $(seq 100); do
-		[ -e "$RL_TOP/vol-$BATS_TEST_NUMBER/by-1000" ] && break
+		[ -e "$RL_TOP/vol-$BATS_TEST_NUMBER/done" ] && break
 		sleep 0.1
 	done
 	[ "$(stat -c %u:%g "$RL_TOP/vol-$BATS_TEST_NUMBER/by-root")" = "$RL_UID:$RL_GID" ]
