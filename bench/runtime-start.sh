@@ -8,9 +8,10 @@
 #   bench/runtime-start.sh [BUILD_DIR]      N=100 PHASES=20 by default (PHASES=0: none)
 # BEFORE=BUILD_DIR adds that build's berth-runtime (e.g. the commit before a change, built in
 # another directory) as a fourth runtime, "berth-before", interleaved with the others.
-# GAP=SECONDS sleeps that long before each measured command: a start on a machine that has
-# not just started another container (the kernel's RCU grace period that the first move of a
-# task between cgroups waits for is then not already over; docs/performance.md).
+# GAP=SECONDS sleeps that long before each measured command and each run of the phases: a
+# start on a machine that has not just started another container (the kernel's RCU grace
+# period that the first move of a task between cgroups waits for is then not already over;
+# docs/performance.md).
 # SECCOMP=FILE puts the JSON object in FILE (e.g. the engine's default profile, `.linux.seccomp`
 # of a berth container's config.json) in the bundle as linux.seccomp, for all three runtimes.
 # The state roots (--root) are on a tmpfs, as /run (where all three keep them by default) is
@@ -126,6 +127,7 @@ phases() { # label command…
 	shift
 	for ((k = 0; k < PHASES; k++)); do
 		rm -f "$work/timing"
+		[ "$GAP" = 0 ] || sleep "$GAP"
 		BERTH_TIMING="$work/timing" "$@" "p$k"
 		awk 'NR == 1 { t0 = $1 } { n = $3; c[n]++; if (c[n] > 1) n = n "#" c[n]; print n, $1 - t0 }' \
 			"$work/timing"

@@ -476,6 +476,56 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err)
 	return cgroup_enter_sub(cg, pid, NULL, 0, err);
 }
 
+int cgroup_open_dirs(const struct cgroup *cg, int *v1_fds, size_t *n_v1, int *v2_fd,
+                     berth_error_t *err)
+{
+	const struct cgroup_host *h = &cg->host;
+	size_t n_h = h->mode == CGROUP_MODE_V2 ? 0 : h->n_v1;
+
+	*n_v1 = 0;
+	*v2_fd = -1;
+	for (size_t k = 0; k <= n_h; k++) {
+		bool v2 = k == n_h;
+		cleanup_free char *dir = NULL;
+		int fd;
+
+		if (v2 && !h->has_v2)
+			break;
+		dir = xasprintf("%s%s", v2 ? h->v2_mount : h->v1[k].mount, cg->path);
+		fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			berth_error(err, errno, "open cgroup `%s`", dir);
+			goto fail;
+		}
+		if (v2)
+			*v2_fd = fd;
+		else
+			v1_fds[(*n_v1)++] = fd;
+	}
+	return 0;
+fail:
+	for (size_t i = 0; i < *n_v1; i++)
+		close(v1_fds[i]);
+	*n_v1 = 0;
+	return -1;
+}
+
+int cgroup_join_self_v1(const int *fds, size_t n, berth_error_t *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int fd = openat(fds[i], "tasks", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return berth_error(err, errno, "join the cgroup: open `tasks`");
+		if (write(fd, "0", 1) != 1) {
+			int e = errno;
+			close(fd);
+			return berth_error(err, e, "join the cgroup: write 0 to `tasks`");
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 /* ---- pids -------------------------------------------------------------------------- */
 
 /* The hierarchy used to list processes: v2 on a v2 host; otherwise the first of pids,

@@ -119,6 +119,18 @@ void cgroup_free(struct cgroup *cg);
 
 /* Move pid into the cgroup in every hierarchy (cgroup.procs). */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err);
+/* The cgroup's directory in each v1 hierarchy (v1_fds, room for CGROUP_MAX_HIERARCHIES;
+ * *n_v1 of them) and in the cgroup2 tree (*v2_fd, -1 when there is none), O_PATH and
+ * close-on-exec, for a process that is not in it yet: the v2 one for clone3's
+ * CLONE_INTO_CGROUP, the v1 ones for cgroup_join_self_v1() in that process. On failure
+ * nothing is left open. */
+int cgroup_open_dirs(const struct cgroup *cg, int *v1_fds, size_t *n_v1, int *v2_fd,
+                     berth_error_t *err);
+/* The calling process, which must be single-threaded, moves itself into the v1 cgroups of
+ * fds by writing 0 to their `tasks`: one thread moving itself does not take the cgroup
+ * threadgroup lock, whose first taking waits for an RCU grace period (a pid written to
+ * cgroup.procs does: 4-15 ms; docs/performance.md). */
+int cgroup_join_self_v1(const int *fds, size_t n, berth_error_t *err);
 /* The same into existing sub-cgroups, as runc's `exec --cgroup`: each of subs is "PATH" (every
  * hierarchy) or "CTRL[,CTRL…]:PATH" (the v1 hierarchies holding one of those controllers),
  * PATH relative to the container's cgroup; hierarchies no sub names get the container's. */

@@ -45,6 +45,8 @@ struct container_build {
 	pid_t stage1, init;
 	bool dir_made;
 	bool cgroup_made;
+	bool cgroup_ready;  /* made and its limits written before the init was forked */
+	bool cgroup_joined; /* the init was cloned into it (v2) and moves itself (v1) */
 	struct cgroup_host cg_host;
 	bool cg_host_ok;
 };
@@ -209,7 +211,7 @@ static int container_cgroup_join(struct container_build *b, berth_error_t *err)
 	struct cgroup *cg = NULL;
 	int r;
 
-	if (b->state.cgroup_path == NULL)
+	if (b->state.cgroup_path == NULL || b->cgroup_joined)
 		return 0;
 	if (cgroup_open(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
 		return -1;
@@ -226,6 +228,66 @@ static int container_cgroup_remove(const char *path, berth_error_t *err)
 	if (cgroup_host_detect(&h, NULL, err) < 0)
 		return -1;
 	return cgroup_destroy(&h, path, err);
+}
+
+/* The cgroup made and its limits written before the init exists (the one-fork path), and
+ * its directories opened: the init is cloned into the cgroup2 one and moves itself into
+ * the v1 ones, so that neither it nor the runtime writes a pid to a cgroup.procs, whose
+ * first write waits for an RCU grace period (docs/performance.md). */
+static int container_cgroup_early(struct container_build *b, int *v1_fds, size_t *n_v1, int *v2_fd,
+                                  berth_error_t *err)
+{
+	struct cgroup *cg = NULL;
+	int r;
+
+	if (container_cgroup_prepare(b, err) < 0)
+		return -1;
+	b->cgroup_ready = true;
+	timing_mark("cgroup-made");
+	if (cgroup_open(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
+		return -1;
+	r = cgroup_open_dirs(cg, v1_fds, n_v1, v2_fd, err);
+	cgroup_free(cg);
+	return r;
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct clone_args of clone3(2), up to CLONE_ARGS_SIZE_VER2 (the cgroup field) */
+struct container_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
+};
+
+/* fork(), but the child starts in the cgroup2 cgroup of the directory cgroup_fd. Like any
+ * raw clone, glibc's copy of the thread id in the child is still the parent's: what the
+ * init calls of glibc before its exec must not rely on it (raise and abort ask the kernel
+ * for the id of the calling thread since glibc 2.34; pthread_* on another thread are not
+ * used; the init is single-threaded). Returns -1 with errno when clone3 or
+ * CLONE_INTO_CGROUP is refused: the caller forks instead. */
+static pid_t container_clone_into(int cgroup_fd)
+{
+	struct container_clone_args ca = {
+	    .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgroup_fd};
+	/* a hidden switch for the tests of the fallback (tests/cli/runtime-cgroups.bats):
+	 * behave as a kernel without clone3 */
+	if (getenv("_BERTH_RUNTIME_NO_CLONE3") != NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+static void container_close_fds(int *v1, size_t *n_v1, int *v2)
+{
+	for (size_t i = 0; i < *n_v1; i++)
+		close(v1[i]);
+	*n_v1 = 0;
+	if (*v2 >= 0)
+		close(*v2);
+	*v2 = -1;
 }
 
 /* ---- create ----------------------------------------------------------------------- */
@@ -429,9 +491,11 @@ static int container_init_born(struct container_build *b, int sync, berth_error_
 {
 	cleanup_free char *js = NULL;
 
-	if (container_cgroup_prepare(b, err) < 0)
-		return -1;
-	timing_mark("cgroup-made");
+	if (!b->cgroup_ready) {
+		if (container_cgroup_prepare(b, err) < 0)
+			return -1;
+		timing_mark("cgroup-made");
+	}
 	if (container_send(sync, SYNC_CGROUP, NULL, err) < 0)
 		return -1;
 	if (container_cgroup_join(b, err) < 0)
@@ -588,7 +652,10 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	cleanup_close int console_peer = -1;
 	cleanup_close int own_pidns = -1;
 	int sync[2] = {-1, -1};
-	bool direct;
+	int cg_v1[CGROUP_MAX_HIERARCHIES];
+	size_t n_cg_v1 = 0;
+	int cg_v2 = -1;
+	bool direct, early_cg;
 	pid_t child;
 	struct init_args a = {0};
 	struct seccomp_program *scmp = NULL;
@@ -696,6 +763,10 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	a.extra_env = extra_env;
 
 	direct = init_can_direct(b.config);
+	/* rootless: no user namespace without stage 1, and no cgroup made but a delegated one */
+	early_cg = direct && b.state.cgroup_path != NULL && !userns_rootless();
+	if (early_cg && container_cgroup_early(&b, cg_v1, &n_cg_v1, &cg_v2, err) < 0)
+		goto fail;
 	if (direct && config_find_namespace(b.config, CONFIG_NS_PID) >= 0) {
 		/* the init is our child and pid 1 of the new pid namespace */
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
@@ -704,7 +775,24 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 			goto fail;
 		}
 	}
-	child = fork();
+	if (early_cg) {
+		a.cgroup_self = true;
+		a.cgroup_fds = cg_v1;
+		a.n_cgroup_fds = n_cg_v1;
+	}
+	if (early_cg && cg_v2 >= 0) {
+		child = container_clone_into(cg_v2);
+		if (child < 0 &&
+		    (errno == ENOSYS || errno == EINVAL || errno == E2BIG || errno == EOPNOTSUPP)) {
+			/* the runtime writes the init's pid to every cgroup.procs, as before */
+			a.cgroup_self = false;
+			a.n_cgroup_fds = 0;
+			child = fork();
+		}
+	} else {
+		child = fork();
+	}
+	b.cgroup_joined = a.cgroup_self;
 	if (child == 0) {
 		close(sync[0]);
 		if (console_peer >= 0)
@@ -735,6 +823,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	}
 	close(sync[1]);
 	sync[1] = -1;
+	container_close_fds(cg_v1, &n_cg_v1, &cg_v2);
 	if (console >= 0 && console_peer >= 0) {
 		close(console);
 		console = -1;
@@ -761,6 +850,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 fail:
 	container_build_abort(&b);
 out:
+	container_close_fds(cg_v1, &n_cg_v1, &cg_v2);
 	if (sync[0] >= 0)
 		close(sync[0]);
 	if (sync[1] >= 0)

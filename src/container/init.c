@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "init.h"
+#include "cgroup.h"
 #include "exec.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -410,9 +411,15 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
  * hook reach the host through /proc/self/fd/N. */
 static void init_close_inherited(const struct init_args *a)
 {
-	int keep[] = {a->sync_fd, a->fifo_fd, a->console_fd, log_fd(), timing_fd()};
-	int r = util_close_fds_except(3 + a->preserve_fds, keep, ARRAY_SIZE(keep));
+	int keep[5 + CGROUP_MAX_HIERARCHIES] = {a->sync_fd, a->fifo_fd, a->console_fd, log_fd(),
+	                                        timing_fd()};
+	size_t n_keep = 5;
+	int r;
 	berth_error_t err = NULL;
+
+	for (size_t i = 0; i < a->n_cgroup_fds && i < CGROUP_MAX_HIERARCHIES; i++)
+		keep[n_keep++] = a->cgroup_fds[i];
+	r = util_close_fds_except(3 + a->preserve_fds, keep, n_keep);
 
 	if (r < 0) {
 		berth_error(&err, -r, "close the inherited file descriptors");
@@ -445,6 +452,15 @@ void init_direct(const struct init_args *args)
 
 	timing_mark("init-born");
 	init_close_inherited(a);
+	if (a->cgroup_self) {
+		int r = cgroup_join_self_v1(a->cgroup_fds, a->n_cgroup_fds, &err);
+		for (size_t i = 0; i < a->n_cgroup_fds; i++)
+			close(a->cgroup_fds[i]);
+		a->n_cgroup_fds = 0;
+		if (r < 0)
+			init_fail(a->sync_fd, &err);
+		timing_mark("init-cgroup");
+	}
 	if (flags != 0 && unshare(flags) < 0) {
 		berth_error(&err, errno, "unshare namespaces (flags 0x%x)", (unsigned)flags);
 		init_fail(a->sync_fd, &err);

@@ -28,6 +28,12 @@ struct init_args {
 	char **extra_env; /* LISTEN_FDS etc., NULL terminated */
 	int *bind_fds;    /* set by stage 1: rootfs_open_bind_sources(), idmap_open_trees() */
 	const struct seccomp_program *scmp; /* linux.seccomp compiled, or NULL */
+	/* init_direct: the init moves itself into its v1 cgroups (cgroup_join_self_v1) as it
+	 * starts, through these directories (O_PATH, opened by the runtime), and closes them;
+	 * it is in its cgroup2 cgroup from its birth (clone3 CLONE_INTO_CGROUP) */
+	bool cgroup_self;
+	const int *cgroup_fds;
+	size_t n_cgroup_fds;
 };
 
 /* Never returns: _exit()s or execs. */

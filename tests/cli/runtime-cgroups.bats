@@ -2,6 +2,7 @@
 # berth-runtime: resource limits enforced for real (this host's cgroups: v1 or hybrid, or v2),
 # and the commands that manage them: update, pause/resume, events, ps.
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() {
 	common_setup
@@ -520,27 +521,63 @@ hugepage_sizes() {
 	[ ! -e "$CG/unified/berth/$ID" ]
 }
 
-@test "create starts the cgroup grace period in a child of its own, which it reaps itself" {
+@test "exec starts the cgroup grace period in a child of its own, which it reaps itself" {
 	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
 	make_bundle "$BUNDLE" sleep 1000
+	rt run -d --bundle "$BUNDLE" "$ID"
 	t=$BATS_TEST_TMPDIR/trace
-	# strace follows the init too, until the delete below
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -qq -e trace=clone,write,wait4 -o "$t" "$RUNTIME" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
-	sp=$!
-	# until the runtime, strace's child, has returned (the init is then the runtime's orphan)
-	for _ in $(seq 100); do
-		if [ "$(rt state "$ID" 2>/dev/null | jq -r .status)" = created ] && [ -z "$(pgrep -P "$sp")" ]; then
-			break
-		fi
-		sleep 0.1
-	done
+		strace -f -qq -e trace=clone,write,wait4 -o "$t" "$RUNTIME" --root "$STATE_ROOT" exec "$ID" true
 	rt delete --force "$ID"
-	wait "$sp"
 	grep -E 'flags=CLONE_VM\|SIGCHLD' "$t"
 	# the CLONE_VM child moved itself (0) to the cgroup it is in
 	pid=$(grep -E '^[0-9]+ +write\([0-9]+, "0", 1' "$t" | awk '{print $1; exit}')
 	[ -n "$pid" ]
-	# and create waited for it rather than leave it to whoever adopts orphans
+	# and exec waited for it rather than leave it to whoever adopts orphans
 	grep -E "wait4.* = $pid\$" "$t"
+}
+
+# $1, a container's /proc/self/cgroup, names the container's cgroup in every hierarchy the
+# host has (each v1 one and the cgroup2 tree's "0::" line)
+in_every_cgroup() {
+	local n
+	n=$(grep -c "^[0-9]*:[^:]*:/berth/$ID\$" <<<"$1")
+	[ "$n" -eq "$(grep -c '^[0-9]*:' /proc/self/cgroup)" ] || false
+	[ "$n" -gt 0 ] || false
+}
+
+@test "the process is in its cgroup of every hierarchy (v1, cgroup2) from its start, with no cgroup.procs write" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	make_bundle "$BUNDLE" cat /proc/self/cgroup
+	t=$BATS_TEST_TMPDIR/trace
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=clone3,openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	in_every_cgroup "$output"
+	# a pid written to cgroup.procs waits for an RCU grace period (docs/performance.md): the
+	# init is cloned into its cgroup2 cgroup and writes 0 (itself) to each v1 one's tasks
+	run ! grep -E 'cgroup\.procs", O_WRONLY' "$t"
+	if grep -q '^0::' /proc/self/cgroup; then
+		grep -E 'clone3\(\{flags=CLONE_INTO_CGROUP' "$t"
+	fi
+	if grep -q '^[1-9][0-9]*:' /proc/self/cgroup; then
+		grep -E 'openat\([0-9]+, "tasks", O_WRONLY' "$t"
+	fi
+	assert_gone "$ID"
+}
+
+@test "where clone3 is refused (a hidden switch of the runtime's), the runtime puts the init in its cgroups" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	grep -q '^0::' /proc/self/cgroup || skip "no cgroup2 hierarchy: clone3 is not used"
+	make_bundle "$BUNDLE" cat /proc/self/cgroup
+	t=$BATS_TEST_TMPDIR/trace
+	run env _BERTH_RUNTIME_NO_CLONE3=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=clone3,openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	in_every_cgroup "$output"
+	run ! grep -E 'CLONE_INTO_CGROUP' "$t"
+	grep -E 'cgroup\.procs", O_WRONLY' "$t"
+	assert_gone "$ID"
 }

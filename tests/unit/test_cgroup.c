@@ -652,6 +652,40 @@ static void test_hybrid_fake(void **state)
 	assert_int_equal(cgroup_oom_count(cg, &oom, &err), 0);
 	assert_int_equal(oom, 3);
 
+	/* the directories for clone3 (v2) and the init's own move (0 to each v1 tasks) */
+	{
+		int v1[CGROUP_MAX_HIERARCHIES], v2 = -1;
+		size_t n = 0;
+		char buf[8];
+
+		for (size_t i = 0; i < ARRAY_SIZE(hier); i++) {
+			snprintf(path, sizeof(path), "%s/%s/berth/t1", root, hier[i]);
+			touch(path, "tasks", "");
+		}
+		if (cgroup_open_dirs(cg, v1, &n, &v2, &err) < 0)
+			fail_msg("%s", err->msg);
+		assert_int_equal(n, ARRAY_SIZE(hier));
+		assert_true(v2 >= 0);
+		assert_int_equal(cgroup_join_self_v1(v1, n, &err), 0);
+		for (size_t i = 0; i < ARRAY_SIZE(hier); i++) {
+			int fd = openat(v1[i], "tasks", O_RDONLY | O_CLOEXEC);
+			assert_true(fd >= 0);
+			assert_int_equal(read(fd, buf, sizeof(buf)), 1);
+			assert_int_equal(buf[0], '0');
+			close(fd);
+			close(v1[i]);
+		}
+		close(v2);
+		/* one hierarchy without the directory: an error naming it, nothing open */
+		snprintf(path, sizeof(path), "%s/pids/berth/t1", root);
+		rm_rf(path);
+		assert_int_equal(cgroup_open_dirs(cg, v1, &n, &v2, &err), -1);
+		assert_non_null(strstr(err->msg, "pids/berth/t1"));
+		berth_error_release(&err);
+		assert_int_equal(n, 0);
+		assert_int_equal(v2, -1);
+	}
+
 	cgroup_write_hook = NULL;
 	cgroup_free(cg);
 	rm_rf(root);

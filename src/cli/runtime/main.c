@@ -148,9 +148,12 @@ static bool runtime_needs_sealed_exe(const char *cmd)
 #define WARM_ENV "_BERTH_RUNTIME_WARM"
 static pid_t runtime_warm = -1;
 
-/* run, create and exec move a process into cgroups: start the kernel's grace period for it
- * now (cgroup_warm), or take the pid of the child that the process before the re-exec
- * started for it. */
+/* exec moves a process into cgroups through cgroup.procs: start the kernel's grace period
+ * for it now (cgroup_warm), or take the pid of the child that the process before the re-exec
+ * started for it. Not for run and create: their init is cloned into its cgroup2 cgroup and
+ * moves itself into its v1 ones, which waits for no grace period, while the child's write
+ * would hold cgroup_mutex through one, and their cgroup mkdirs behind it
+ * (docs/performance.md). */
 static void runtime_warm_start(void)
 {
 	const char *e = getenv(WARM_ENV);
@@ -277,7 +280,8 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind];
 	if (runtime_needs_sealed_exe(cmd)) {
-		runtime_warm_start();
+		if (strcmp(cmd, "exec") == 0)
+			runtime_warm_start();
 		runtime_exec_sealed(runtime_globals.root, strcmp(cmd, "exec") != 0, argv);
 		unsetenv(WARM_ENV);
 	}
