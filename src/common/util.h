@@ -106,6 +106,13 @@ int util_cloexec_fds_from(int from);
  * (the copy's /proc/self/exe names the memfd). Returns only when it did not re-exec: any
  * failure leaves the caller to go on unprotected rather than fail. */
 void util_exec_sealed_self(const char *name, const char *self_env, char **argv);
+/* seal.c: the same defence without a copy: re-exec the binary through a detached read-only
+ * overlayfs of its directory (as runc 1.2), whose second layer is the directory `other`
+ * (neither inside the binary's directory nor containing it; made first when make_other),
+ * else util_exec_sealed_self(name, self_env, argv). Returns when already re-exec'd, or when
+ * neither could be done. */
+void util_exec_sealed(const char *name, const char *self_env, const char *other, bool make_other,
+                      char **argv);
 
 /* Monotonic and real time in nanoseconds. */
 long long util_now_ns(void);

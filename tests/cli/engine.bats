@@ -516,6 +516,31 @@ wd_refused() {
 	b rm -f "$id"
 }
 
+@test "berth's own binary is sealed: the monitor runs it through a read-only overlayfs, or a sealed memfd without a store yet" {
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	cp "$BERTH" "$BATS_TEST_TMPDIR/bin/berth"
+	sum=$(sha256sum <"$BATS_TEST_TMPDIR/bin/berth")
+	bb() { "$BATS_TEST_TMPDIR/bin/berth" --root "$BATS_TEST_TMPDIR/store" "$@"; }
+	# a store that does not exist yet cannot be the overlay's second layer: the memfd copy
+	id=$(bb run -d --network none busybox sleep 1000)
+	mon=$(jq -r .monitor_pid "$BATS_TEST_TMPDIR/store/containers/$id/container.json")
+	run readlink "/proc/$mon/exe"
+	[[ "$output" == "/memfd:berth"* ]]
+	run sh -c "echo pwned >/proc/$mon/exe"
+	[ "$status" -ne 0 ]
+	# the store there: its binary seen through a detached overlayfs without an upper layer
+	id2=$(bb run -d --network none busybox sleep 1000)
+	mon2=$(jq -r .monitor_pid "$BATS_TEST_TMPDIR/store/containers/$id2/container.json")
+	run readlink "/proc/$mon2/exe"
+	[ "$output" = /berth ]
+	[ "$(stat -f -c %T "/proc/$mon2/exe")" = overlayfs ]
+	run sh -c "echo pwned >/proc/$mon2/exe"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	bb rm -f "$id" "$id2"
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/bin/berth")" = "$sum" ]
+}
+
 @test "a directory fd berth's caller holds does not reach the monitor (close_range at start)" {
 	id=$(bash -c "exec 7<'$BATS_TEST_TMPDIR'; '$BERTH' --root '$ROOT' run -d busybox sleep 100")
 	mon=$(jq -r .monitor_pid "$ROOT/containers/$id/container.json")

@@ -162,8 +162,9 @@ static int main_run(const char *root, cmd_fn fn, const char *name, int argc, cha
 	 * exec does */
 	if (fn == cmd_run || fn == cmd_start || fn == cmd_restart || fn == cmd_exec ||
 	    fn == cmd_build)
-		/* as berth-runtime does; BERTH_SELF: berth's real path */
-		util_exec_sealed_self("berth", "BERTH_SELF", full_argv);
+		/* as berth-runtime does, the store's root the overlay's second layer (once it
+		 * exists); BERTH_SELF: berth's real path */
+		util_exec_sealed("berth", "BERTH_SELF", root, false, full_argv);
 	/* an ordinary user: its own user namespace, kept by its pause process (rootless.c) */
 	if (!help && rootless_active() && rootless_enter(&err) < 0) {
 		fprintf(stderr, "berth: %s: %s\n", name, err->msg);

@@ -282,7 +282,9 @@ int main(int argc, char **argv)
 	if (runtime_needs_sealed_exe(cmd)) {
 		if (strcmp(cmd, "exec") == 0)
 			runtime_warm_start();
-		runtime_exec_sealed(runtime_globals.root, strcmp(cmd, "exec") != 0, argv);
+		/* the state root is the overlay's second layer (as runc's) */
+		util_exec_sealed("berth-runtime", NULL, runtime_globals.root,
+		                 strcmp(cmd, "exec") != 0, argv);
 		unsetenv(WARM_ENV);
 	}
 	if (log_open(runtime_globals.log,

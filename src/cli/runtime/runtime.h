@@ -24,13 +24,6 @@ struct runtime_command {
 	int (*run)(int argc, char **argv, berth_error_t *err); /* argv[0] is the command */
 };
 
-/* Re-exec berth-runtime through a detached read-only overlayfs of its directory (root: the
- * state root, its second layer, made first when make_root), else from a sealed in-memory
- * copy, so that nothing in a container can write to the binary through /proc/<pid>/exe
- * (CVE-2019-5736). Returns when already re-exec'd, or when neither could be done (the caller
- * goes on unprotected rather than fail). */
-void runtime_exec_sealed(const char *root, bool make_root, char **argv);
-
 /* Each command's entry point; returns the exit status, or -1 with err set. */
 int cmd_create(int argc, char **argv, berth_error_t *err);
 int cmd_delete(int argc, char **argv, berth_error_t *err);

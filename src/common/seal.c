@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* berth-runtime's defence against CVE-2019-5736 without copying itself: a re-exec of its
- * binary through a detached, read-only overlayfs of the binary's directory (as runc 1.2). */
-#include "runtime.h"
+/* The defence of berth-runtime and berth against CVE-2019-5736 without copying themselves: a
+ * re-exec of the binary through a detached, read-only overlayfs of the binary's directory
+ * (as runc 1.2); a sealed in-memory copy (util_exec_sealed_self) where that is refused. */
 #include "util.h"
 
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 /* Set by the re-exec, for the copy to know it is one; unset by the copy at once. */
-#define SEAL_ENV "_BERTH_RUNTIME_SEALED"
+#define SEAL_ENV "_BERTH_SEALED"
 #define SEAL_ST  (ST_RDONLY | ST_NOSUID | ST_NODEV)
 
 /* fd is a file of a read-only overlayfs mounted nosuid and nodev: what seal_overlay makes
@@ -98,7 +98,8 @@ static int seal_overlay(const char *other)
 	return util_steal_fd(fd);
 }
 
-void runtime_exec_sealed(const char *root, bool make_root, char **argv)
+void util_exec_sealed(const char *name, const char *self_env, const char *other, bool make_other,
+                      char **argv)
 {
 	extern char **environ;
 	cleanup_close int fd = -1;
@@ -110,18 +111,25 @@ void runtime_exec_sealed(const char *root, bool make_root, char **argv)
 		if (self >= 0 && seal_is_overlay(self))
 			return;
 	}
-	/* the state root is the second layer (as runc's); made here when it is not yet */
-	if (make_root && stat(root, &st) < 0 && errno == ENOENT) {
+	/* (made here when it is not yet) */
+	if (make_other && stat(other, &st) < 0 && errno == ENOENT) {
 		berth_error_t err = NULL;
-		if (util_mkdir_p(root, 0711, &err) < 0)
+		if (util_mkdir_p(other, 0711, &err) < 0)
 			berth_error_release(&err);
 	}
-	fd = seal_overlay(root);
+	fd = seal_overlay(other);
 	if (fd >= 0) {
+		char path[PATH_MAX];
+		ssize_t n =
+		    self_env != NULL ? readlink("/proc/self/exe", path, sizeof(path) - 1) : -1;
+		if (n > 0) {
+			path[n] = '\0';
+			setenv(self_env, path, 1);
+		}
 		setenv(SEAL_ENV, "1", 1);
 		syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 		unsetenv(SEAL_ENV);
 	}
 	/* overlayfs not allowed here (or the exec failed): the sealed in-memory copy */
-	util_exec_sealed_self("berth-runtime", NULL, argv);
+	util_exec_sealed_self(name, self_env, argv);
 }
