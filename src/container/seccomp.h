@@ -39,10 +39,13 @@
 struct seccomp_program; /* opaque: the compiled filter and the flags to load it with */
 
 /* libseccomp's SCMP_FLTATR_CTL_OPTIMIZE level the filters are compiled with (part of the
- * cache key). 2 (a binary tree) was measured against 1 with the engine's default profile and
- * 600,000 read/write calls in a container: 21.7 ms of filtering at 1, 11.2 and 23.4 ms in two
- * runs at 2, so no clear gain on this loaded host; 1 (libseccomp's default) stays. */
-#define SECCOMP_OPTIMIZE 1
+ * cache key). 2 (a binary tree) against 1 (libseccomp's default), the engine's default
+ * profile: filtering 600,000 read/write calls in a container took 21.7 ms at 1, 11.2 and 23.4
+ * ms in two runs at 2 (a loaded host); loading the filter (seccomp(2), which also works out the
+ * kernel's per-syscall allow cache by running the filter for every syscall number) took
+ * 0.63-0.68 ms for the 1140 instructions at 1 and 0.30-0.31 ms for the 1426 at 2 (quiet host,
+ * strace -T, five runs each), on every container's start: 2. */
+#define SECCOMP_OPTIMIZE 2
 
 /* Compile s. Errors name the JSON path ("linux.seccomp.architectures[1]: …"). */
 int seccomp_build(const struct config_seccomp *s, struct seccomp_program **out, berth_error_t *err);
