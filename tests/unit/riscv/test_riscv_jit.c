@@ -605,46 +605,47 @@ static uint64_t pte(uint64_t pa, uint64_t flags)
 	return (pa >> 12) << 10 | flags;
 }
 
-/* Sv39, identity: 0x80000000-0x801fffff RWX in 4 KiB pages except DATA (read-only) and
- * DATA + 4K (unmapped); tables at 0x80180000. */
-static void map_both(struct pair *p)
+/* Sv39 on both harts, tables at 0x80180000: the 512 4 KiB pages of 0x80000000-0x801fffff,
+ * page k's PTE pte_of(H_RAM_BASE + k * 4K). */
+static void map_pages(struct pair *p, uint64_t (*pte_of)(uint64_t va))
 {
 	const uint64_t root = H_RAM_BASE + 0x180000, l1 = root + 0x1000, l0 = root + 0x2000;
 	for (int i = 0; i < 2; i++) {
 		struct harness *h = p->h[i];
 		h_put64(h, root + 2 * 8, pte(l1, V_));
 		h_put64(h, l1, pte(l0, V_));
-		for (uint64_t k = 0; k < 512; k++) {
-			uint64_t pa = H_RAM_BASE + (k << 12), f = V_ | R_ | W_ | X_ | AD_;
-			if (pa == DATA)
-				f = V_ | R_ | AD_;
-			if (pa == DATA + 0x1000)
-				f = 0;
-			h_put64(h, l0 + 8 * k, pte(pa, f));
-		}
+		for (uint64_t k = 0; k < 512; k++)
+			h_put64(h, l0 + 8 * k, pte_of(H_RAM_BASE + (k << 12)));
 		h->v->satp = (8ULL << 60) | (root >> 12);
 		rv_tlb_flush(h->v);
 	}
 }
 
-/* Sv39: 0x80000000-0x801fffff RWX in 4 KiB pages, identity but for DATA + 4K, which maps
- * DATA + 12K (so an access that crosses from DATA into it must not take DATA's addend). */
+/* identity, RWX, except DATA (read-only) and DATA + 4K (unmapped) */
+static uint64_t pte_both(uint64_t va)
+{
+	if (va == DATA)
+		return pte(va, V_ | R_ | AD_);
+	if (va == DATA + 0x1000)
+		return 0;
+	return pte(va, V_ | R_ | W_ | X_ | AD_);
+}
+
+static void map_both(struct pair *p)
+{
+	map_pages(p, pte_both);
+}
+
+/* identity, RWX, but for DATA + 4K, which maps DATA + 12K (so an access that crosses from
+ * DATA into it must not take DATA's addend) */
+static uint64_t pte_split(uint64_t va)
+{
+	return pte(va == DATA + 0x1000 ? DATA + 0x3000 : va, V_ | R_ | W_ | X_ | AD_);
+}
+
 static void map_split(struct pair *p)
 {
-	const uint64_t root = H_RAM_BASE + 0x180000, l1 = root + 0x1000, l0 = root + 0x2000;
-	for (int i = 0; i < 2; i++) {
-		struct harness *h = p->h[i];
-		h_put64(h, root + 2 * 8, pte(l1, V_));
-		h_put64(h, l1, pte(l0, V_));
-		for (uint64_t k = 0; k < 512; k++) {
-			uint64_t pa = H_RAM_BASE + (k << 12);
-			h_put64(
-			    h, l0 + 8 * k,
-			    pte(pa == DATA + 0x1000 ? DATA + 0x3000 : pa, V_ | R_ | W_ | X_ | AD_));
-		}
-		h->v->satp = (8ULL << 60) | (root >> 12);
-		rv_tlb_flush(h->v);
-	}
+	map_pages(p, pte_split);
 }
 
 /* Random programs under paging whose loads and stores cross into a page mapped elsewhere. */
