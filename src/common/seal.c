@@ -119,13 +119,7 @@ void util_exec_sealed(const char *name, const char *self_env, const char *other,
 	}
 	fd = seal_overlay(other);
 	if (fd >= 0) {
-		char path[PATH_MAX];
-		ssize_t n =
-		    self_env != NULL ? readlink("/proc/self/exe", path, sizeof(path) - 1) : -1;
-		if (n > 0) {
-			path[n] = '\0';
-			setenv(self_env, path, 1);
-		}
+		util_export_self(self_env);
 		setenv(SEAL_ENV, "1", 1);
 		syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 		unsetenv(SEAL_ENV);

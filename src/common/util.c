@@ -566,15 +566,22 @@ void util_exec_sealed_self(const char *name, const char *self_env, char **argv)
 	if (util_exec_copy(mfd, self, len, len < st.st_size) < 0 ||
 	    fcntl(mfd, F_ADD_SEALS, seals) < 0)
 		return;
-	if (self_env != NULL) {
-		char path[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-		if (n > 0) {
-			path[n] = '\0';
-			setenv(self_env, path, 1);
-		}
-	}
+	util_export_self(self_env);
 	fexecve(mfd, argv, environ);
+}
+
+void util_export_self(const char *self_env)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (self_env == NULL)
+		return;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n > 0) {
+		path[n] = '\0';
+		setenv(self_env, path, 1);
+	}
 }
 
 /* n digits at s as a number; -1 when one is not a digit */

@@ -106,6 +106,9 @@ int util_cloexec_fds_from(int from);
  * (the copy's /proc/self/exe names the memfd). Returns only when it did not re-exec: any
  * failure leaves the caller to go on unprotected rather than fail. */
 void util_exec_sealed_self(const char *name, const char *self_env, char **argv);
+/* self_env non-NULL: that variable set to the running binary's real path (before a re-exec
+ * from a copy, whose /proc/self/exe does not name it). */
+void util_export_self(const char *self_env);
 /* seal.c: the same defence without a copy: re-exec the binary through a detached read-only
  * overlayfs of its directory (as runc 1.2), whose second layer is the directory `other`
  * (neither inside the binary's directory nor containing it; made first when make_other),
