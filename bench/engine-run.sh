@@ -7,6 +7,10 @@
 # others; each round starts with the next tool in turn, so that none always follows Podman.
 # TIMING=1 also prints each berth's phases (BERTH_TIMING marks, docs/performance.md: the
 # median over the N measured runs of each mark's time since the first `main`).
+# CHURN=K makes and removes K files in each berth's store before the measured runs: the state of
+# a disk on which much was made and removed in the last minutes (on a journal-less ext4 each
+# new inode's search passes every inode of its group freed lately, docs/engine.md); Podman's
+# store is left alone, so this is berth's worst case.
 # The image is berth's built-in busybox, exported (oci-archive) and loaded into podman.
 # Both run with --network none (the bridge's setup is not measured here); crun refuses
 # this host's hybrid cgroup layout, so (as bench/runtime-start.sh) everything runs in a
@@ -66,6 +70,15 @@ for n in "${names[@]}"; do
 	: >"$work/ms-$n"
 done
 
+if [ "${CHURN:-0}" -gt 0 ]; then
+	for n in "${names[@]}"; do
+		[ "$n" != podman ] || continue
+		d=$(mktemp -d "$work/root-$n/.churn.XXXXXX")
+		(cd "$d" && seq 1 "$CHURN" | xargs touch)
+		rm -rf "$d"
+	done
+fi
+
 declare -A total
 for n in "${names[@]}"; do total[$n]=0; done
 for ((k = 0; k < N; k++)); do
@@ -78,9 +91,10 @@ for ((k = 0; k < N; k++)); do
 		echo $((t1 - t0)) >>"$work/ms-$n"
 	done
 done
+[ -z "${SHOW:-}" ] || for n in "${names[@]}"; do echo "$n: $(sort -n "$work/ms-$n" | tr "\n" " ")"; done
 med() { sort -n "$1" | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1e3 }'; }
-printf '%d runs each of `run --rm busybox true`, interleaved (%s, %s; load %s)\n' "$N" "$(uname -r)" \
-	"$(podman --version)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%d runs each of `run --rm busybox true`, interleaved (%s, %s; load %s; churn %s)\n' "$N" \
+	"$(uname -r)" "$(podman --version)" "$(cut -d' ' -f1-3 /proc/loadavg)" "${CHURN:-0}"
 printf '%-8s %10s %10s %10s %14s\n' tool 'total s' 'ms/run' 'median ms' 'podman / tool'
 for n in "${names[@]}"; do
 	awk -v n="$n" -v t="${total[$n]}" -v p="${total[podman]}" -v N="$N" -v m="$(med "$work/ms-$n")" \

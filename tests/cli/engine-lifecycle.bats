@@ -266,6 +266,7 @@ spare_made() {
 	[ "$(ls "$ROOT/spare/"*)" = "$(printf 'config.json\ncontainer.json\nctr.k8s.log\nhostname\nhosts\nresolv.conf\nrootfs\nupper\nwork')" ]
 	for f in config.json container.json ctr.k8s.log hostname hosts resolv.conf; do
 		inos[$f]=$(stat -c %i "$ROOT/spare/"*/$f)
+		[ ! -s "$ROOT/spare/"*/$f ] || false
 	done
 	# one that a child cut short left (.new-*, older than a minute)
 	mkdir -p "$ROOT/spare/.new-0123456789abcdef/upper"
@@ -293,6 +294,19 @@ spare_made() {
 	# without a spare, the directory is made
 	rm -rf "$ROOT/spare"
 	b run --rm busybox true
+}
+
+@test "a store removed with rm -rf right after a run: the removal's child makes nothing in it again" {
+	local i k
+	for i in $(seq 10); do
+		b run --rm busybox true
+		rm -rf "$ROOT"
+		# the child's spare directory, had it made one, would show within this
+		for k in $(seq 5); do
+			[ ! -e "$ROOT" ] || false
+			sleep 0.05
+		done
+	done
 }
 
 # mount_type PATH: the file system type of the mount on PATH, or nothing.
@@ -369,6 +383,29 @@ mount_type() {
 	[ "${lines[2]}" = hi ]
 	[ "${lines[3]}" = tmpfs ]
 	[ "${lines[4]}" = rb ]
+}
+
+@test "a store moved with mv keeps its runtime state: the sweep of another store's making leaves it, and its use names the new path" {
+	b run -d --name mv1 busybox sleep 100
+	target=$(readlink "$ROOT/runtime")
+	mv "$ROOT" "$BATS_TEST_TMPDIR/moved"
+	ROOT=$BATS_TEST_TMPDIR/moved
+	# older than a minute, and .store names the old path: another store's making sweeps
+	touch -d '2 minutes ago' "$target"
+	"$BERTH" --root "$BATS_TEST_TMPDIR/other" images >/dev/null
+	rm -rf "$BATS_TEST_TMPDIR/other"
+	[ -d "$target" ] || false
+	run b exec mv1 echo hi
+	[ "$output" = hi ]
+	[ "$(cat "$target/.store")" = "$ROOT/runtime" ]
+	b rm -f mv1
+	# with no container state left a directory whose store is gone is swept as before
+	mv "$ROOT" "$BATS_TEST_TMPDIR/gone"
+	touch -d '2 minutes ago' "$target"
+	"$BERTH" --root "$BATS_TEST_TMPDIR/other" images >/dev/null
+	rm -rf "$BATS_TEST_TMPDIR/other"
+	[ ! -e "$target" ] || false
+	mv "$BATS_TEST_TMPDIR/gone" "$ROOT"
 }
 
 @test "an older store's runtime/ on disk: used while it has containers, then replaced by the tmpfs's" {
