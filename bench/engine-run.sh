@@ -5,6 +5,7 @@
 # BEFORE=BUILD_DIR adds that build's berth (e.g. the commit before a change, built in another
 # directory: /work/wt/lead/build) as "before", with a store of its own, interleaved with the
 # others; each round starts with the next tool in turn, so that none always follows Podman.
+# SHOW=1 prints every run's µs, sorted, for each tool.
 # TIMING=1 also prints each berth's phases (BERTH_TIMING marks, docs/performance.md: the
 # median over the N measured runs of each mark's time since the first `main`).
 # CHURN=K makes and removes K files in each berth's store before the measured runs: the state of

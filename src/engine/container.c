@@ -202,9 +202,11 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 	if (tmpfs) {
 		berth_error_t e2 = NULL;
 		if (ctr_layer_mount(work, &made, &e2) == 0) {
+			char *mnt = work;
 			free(upper);
-			upper = xasprintf("%s/upper", work);
-			work = xasprintf("%s/work", work);
+			upper = xasprintf("%s/upper", mnt);
+			work = xasprintf("%s/work", mnt);
+			free(mnt);
 		} else {
 			/* no tmpfs here (no CAP_SYS_ADMIN): the layer on disk, as any other's */
 			log_debug("%s", e2->msg);
