@@ -7,8 +7,10 @@
 #include "idshift.h"
 #include "rootless.h"
 #include "container.h"
+#include "ctrlog.h"
 #include "exec.h"
 #include "log.h"
+#include "timing.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -120,6 +122,63 @@ int ctr_lookup(struct engine *e, const char *ref, char **id, berth_error_t *err)
 	return 0;
 }
 
+/* A --rm container's layer: a tmpfs of its own on containers/<id>/work holding upper/ and work/
+ * (overlayfs wants both on one mount). Mounted unless it is there (its upper/: a work
+ * directory on disk holds only overlayfs's work/); *made: mounted now. */
+static int ctr_layer_mount(const char *mnt, bool *made, berth_error_t *err)
+{
+	cleanup_free char *upper = xasprintf("%s/upper", mnt);
+	cleanup_free char *work = xasprintf("%s/work", mnt);
+	struct stat st;
+
+	*made = false;
+	if (stat(upper, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
+		return berth_error(err, errno, "mount tmpfs on `%s`", mnt);
+	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
+		int saved = errno;
+		umount2(mnt, MNT_DETACH);
+		return berth_error(err, saved, "mkdir in `%s`", mnt);
+	}
+	*made = true;
+	return 0;
+}
+
+void ctr_layer_umount(struct engine *e, const char *id)
+{
+	cleanup_free char *mnt = engine_path(e, "containers/%s/work", id);
+
+	/* EINVAL: not a mount point (a layer on disk) */
+	if (umount2(mnt, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warning("umount `%s`: %s", mnt, strerror(errno));
+}
+
+char *ctr_upper_dir(struct engine *e, const char *id)
+{
+	char *p = engine_path(e, "containers/%s/work/upper", id);
+	struct stat st;
+
+	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return p;
+	free(p);
+	return engine_path(e, "containers/%s/upper", id);
+}
+
+int ctr_write_new(const char *path, const char *text, mode_t mode, berth_error_t *err)
+{
+	cleanup_close int fd =
+	    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	int r;
+
+	if (fd < 0)
+		return berth_error(err, errno, "open `%s`", path);
+	r = util_write_all(fd, text, strlen(text));
+	if (r < 0)
+		return berth_error(err, -r, "write `%s`", path);
+	return 0;
+}
+
 static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_error_t *err)
 {
 	cleanup_free char *rootfs = engine_path(e, "containers/%s/rootfs", id);
@@ -130,13 +189,32 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 	json_t *layers;
 	size_t n, len;
 	char *lower;
-	bool rm;
+	bool rm, tmpfs, made = false;
 	int rc;
 
 	rm = json_is_true(json_object_get(rec, "rm"));
+	tmpfs = json_is_true(json_object_get(rec, "layer_tmpfs"));
 	layers = json_object_get(rec, "layers");
 	suffix = json_string_value(json_object_get(rec, "layer_suffix"));
 	n = json_array_size(layers);
+	if (n == 0)
+		return berth_error(err, 0, "container %.12s: the image has no layers", id);
+	if (tmpfs) {
+		berth_error_t e2 = NULL;
+		if (ctr_layer_mount(work, &made, &e2) == 0) {
+			char *mnt = work;
+			free(upper);
+			upper = xasprintf("%s/upper", mnt);
+			work = xasprintf("%s/work", mnt);
+			free(mnt);
+		} else {
+			/* no tmpfs here (no CAP_SYS_ADMIN): the layer on disk, as any other's */
+			log_debug("%s", e2->msg);
+			berth_error_release(&e2);
+			json_object_del(rec, "layer_tmpfs");
+			tmpfs = false;
+		}
+	}
 	len = 1;
 	for (size_t i = 0; i < n; i++)
 		len += strlen(e->root) + 80 + (suffix ? strlen(suffix) : 0);
@@ -152,13 +230,23 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 		if (suffix)
 			strcat(lower, suffix);
 	}
-	if (n == 0) {
-		free(lower);
-		return berth_error(err, 0, "container %.12s: the image has no layers", id);
-	}
-	/* a --rm container's upper layer never outlives it: no sync at umount (volatile) */
+	/* a --rm container's upper layer on disk never outlives it: no sync at umount
+	 * (volatile; on a tmpfs there is none to skip) */
 	/* in an ordinary user's namespace, overlay keeps its xattrs in user.overlay.* (the
 	 * trusted.* ones need the host's CAP_SYS_ADMIN): kernel 5.11 */
+	rm = rm && !tmpfs;
+	if (rm) {
+		/* overlayfs refuses a work directory a volatile mount used (its
+		 * work/incompat/volatile) until that is removed: a created --rm container
+		 * mounted again by cp or start. Its layer dies with it, crash or not. */
+		cleanup_free char *inc = xasprintf("%s/work/incompat", work);
+		struct stat st;
+		berth_error_t e2 = NULL;
+		if (lstat(inc, &st) == 0 && util_rm_rf(inc, &e2) < 0) {
+			log_debug("%s", e2->msg);
+			berth_error_release(&e2);
+		}
+	}
 	opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s%s%s", lower, upper, work,
 	                 rootless_active() ? ",userxattr" : "", rm ? ",volatile" : "");
 	free(lower);
@@ -168,8 +256,12 @@ static int ctr_mount_rec(struct engine *e, const char *id, json_t *rec, berth_er
 		opts[strlen(opts) - strlen(",volatile")] = '\0';
 		rc = mount("overlay", rootfs, "overlay", 0, opts);
 	}
-	if (rc < 0)
-		return berth_error(err, errno, "mount overlay on `%s`", rootfs);
+	if (rc < 0) {
+		int saved = errno;
+		if (made)
+			ctr_layer_umount(e, id);
+		return berth_error(err, saved, "mount overlay on `%s`", rootfs);
+	}
 	return 0;
 }
 
@@ -308,6 +400,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		engine_unlock(e);
 		return berth_error(err, errno, "mkdir `%s`", dir);
 	}
+	timing_mark("ctr-dir");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	{
 		struct tm tm;
@@ -360,6 +453,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		if (net_prepare(e, img, o, id, dir, &cn, &netns, err) < 0)
 			goto fail;
 		json_object_set_new(rec, "network", cn);
+		timing_mark("net-prepared");
 		if (strcmp(json_string_value(json_object_get(cn, "mode")), "container") == 0)
 			etc = engine_path(e, "containers/%s",
 			                  json_string_value(json_object_get(cn, "container")));
@@ -369,9 +463,15 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 	if (o->res.userns && strcmp(o->res.userns, "keep-id") == 0 && rootless_active() &&
 	    ctr_keep_id_layers(e, rec, dir, err) < 0)
 		goto fail;
+	/* a --rm container's writable layer in memory, on a tmpfs of its own (ctr_mount), unless
+	 * it has a memory limit (what it writes there would count against it as memory that
+	 * cannot be reclaimed but by swapping) or runs in a VM: docs/engine.md, Layout */
+	if (o->rm && o->memory == 0 && !o->vm && !rootless_active())
+		json_object_set_new(rec, "layer_tmpfs", json_true());
 	if (ctr_mount_rec(e, id, rec, err) < 0)
 		goto fail;
 	mounted = true;
+	timing_mark("ovl-mounted");
 	{
 		cleanup_free char *rootfs = xasprintf("%s/rootfs", dir);
 		cleanup_free char *cfg = xasprintf("%s/config.json", dir);
@@ -387,7 +487,7 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		    res_prepare(e, o, rec, spec, err) < 0)
 			goto fail;
 		text = json_dumps(spec, JSON_INDENT(2));
-		if (util_write_file_atomic(cfg, text, strlen(text), 0600, err) < 0)
+		if (ctr_write_new(cfg, text, 0600, err) < 0)
 			goto fail;
 		args = json_object_get(json_object_get(spec, "process"), "args");
 		cmdline = xstrdup("");
@@ -399,8 +499,18 @@ int ctr_create(struct engine *e, const struct image *img, const struct run_opts 
 		}
 		json_object_set_new(rec, "command", json_string(cmdline));
 		ctrlog_record(rec, o); /* HostConfig.LogConfig */
-		/* written once, complete (a rename over an existing file costs a flush on ext4) */
-		if (ctr_save(e, id, rec, err) < 0)
+		/* the spare's empty log is the k8s-file driver's */
+		if (spare && o->log_driver && strcmp(o->log_driver, "k8s-file") != 0) {
+			cleanup_free char *log = xasprintf("%s/%s", dir, CTRLOG_NAME);
+			unlink(log);
+		}
+		/* written once, complete, in place: until now the file was empty (a spare's) or
+		 * missing, and ctr_list passes over a record it cannot read */
+		free(text);
+		text = json_dumps(rec, JSON_INDENT(2));
+		free(cfg);
+		cfg = xasprintf("%s/container.json", dir);
+		if (ctr_write_new(cfg, text, 0600, err) < 0)
 			goto fail;
 	}
 	engine_unlock(e);
@@ -413,6 +523,7 @@ fail:
 	engine_unlock(e);
 	if (mounted)
 		ctr_umount(e, id);
+	ctr_layer_umount(e, id);
 	{
 		berth_error_t e2 = NULL;
 		util_rm_rf(dir, &e2);

@@ -570,7 +570,7 @@ static int diff_cmp(const void *a, const void *b)
 
 int ctr_diff(struct engine *e, const char *id, char **text, berth_error_t *err)
 {
-	cleanup_free char *up = engine_path(e, "containers/%s/upper", id);
+	cleanup_free char *up = ctr_upper_dir(e, id);
 	cleanup_close int upfd = open(up, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct diff_acc acc = {0};
 	json_t *rec, *layers;

@@ -447,8 +447,19 @@ int ctr_list(struct engine *e, struct json_t **out, berth_error_t *err);
 /* Record + bundle + overlay for a new container (all or nothing). */
 int ctr_create(struct engine *e, const struct image *img, const struct run_opts *o, char **id,
                berth_error_t *err);
+/* The overlay on containers/<id>/rootfs (ctr_umount: off it). A container whose record has
+ * "layer_tmpfs" (a --rm one: ctr_create) keeps its upper and work directories on a tmpfs of its
+ * own mounted on containers/<id>/work, made here when it is not there; it stays until the
+ * container is removed (ctr_trash), so that a stopped or created container keeps what was
+ * written or copied into it. */
 int ctr_mount(struct engine *e, const char *id, berth_error_t *err);
 void ctr_umount(struct engine *e, const char *id);
+/* The container's writable layer (heap): containers/<id>/work/upper on its tmpfs, or
+ * containers/<id>/upper. */
+char *ctr_upper_dir(struct engine *e, const char *id);
+/* A file of a new container's directory written in place (no temporary file and rename: a
+ * spare directory holds it already, or it is made; the container is not yet visible). */
+int ctr_write_new(const char *path, const char *text, mode_t mode, berth_error_t *err);
 /* Remove the container; force: kill it first when it runs. */
 int ctr_remove(struct engine *e, const char *id, bool force, berth_error_t *err);
 /* The live status of a record: the monitor's pid and start time, and the runtime's state of
@@ -719,9 +730,11 @@ int ctr_remove_dir(struct engine *e, const char *id, bool volumes, berth_error_t
  * forked to remove every entry of trash/ in the background (in place when this process has
  * threads). trash.c */
 int ctr_trash(struct engine *e, const char *id);
+/* The tmpfs of a container's layer (ctr_mount) unmounted, when it has one. */
+void ctr_layer_umount(struct engine *e, const char *id);
 void ctr_trash_empty(struct engine *e);
-/* A spare directory (empty rootfs/, upper/, work/) that trash.c's child made, renamed to dir
- * (containers/<id>): 0, or -1 when there is none. */
+/* A spare directory (empty rootfs/, upper/, work/ and the empty files of ctr_spare_files)
+ * that trash.c's child made, renamed to dir (containers/<id>): 0, or -1 when there is none. */
 int ctr_spare_take(struct engine *e, const char *dir);
 /* ctr_remove, and with volumes the container's anonymous volumes too (rm -v; --rm always). */
 int ctr_remove_volumes(struct engine *e, const char *id, bool force, bool volumes,

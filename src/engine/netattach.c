@@ -777,7 +777,8 @@ static int net_check_host(const char *s, berth_error_t *err)
 static int net_write(const char *dir, const char *file, const char *text, berth_error_t *err)
 {
 	cleanup_free char *p = xasprintf("%s/%s", dir, file);
-	return util_write_file_atomic(p, text, strlen(text), 0644, err);
+	/* a new container's: empty in a spare directory (trash.c), or made now */
+	return ctr_write_new(p, text, 0644, err);
 }
 
 /* --ip and --ip6 (either may be NULL) against the network net: a host address of its

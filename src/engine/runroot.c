@@ -73,9 +73,27 @@ static bool runroot_tmpfs(void)
 	return true;
 }
 
+/* Whether a directory of /run/berth/runtime holds a container's state (an entry not starting
+ * with a dot: the runtime library's <id>/), or cannot be read. */
+static bool runroot_has_state(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool has = false;
+
+	if (d == NULL)
+		return true;
+	while (!has && (de = readdir(d)) != NULL)
+		has = de->d_name[0] != '.';
+	closedir(d);
+	return has;
+}
+
 /* The directories of /run/berth/runtime no store links to any more (a store removed with rm -rf, as
  * a test's is), removed: each names its store's link in .store; one younger than a minute is left
- * alone (its store may be being made). */
+ * alone (its store may be being made), and so is one that holds a container's state: its store
+ * may have been moved (mv) while the container ran, and .store names the old path until the
+ * store is used again (engine_runtime_dir). */
 static void runroot_sweep(void)
 {
 	DIR *d = opendir(RUNROOT_DIR);
@@ -107,6 +125,8 @@ static void runroot_sweep(void)
 			if (strcmp(back, dir) == 0)
 				continue;
 		}
+		if (runroot_has_state(dir))
+			continue;
 		if (util_rm_rf(dir, &e2) < 0)
 			berth_error_release(&e2);
 	}
@@ -118,6 +138,23 @@ static int runroot_back(const char *target, const char *link, berth_error_t *err
 {
 	cleanup_free char *back = xasprintf("%s/.store", target);
 	return util_write_file_atomic(back, link, strlen(link), 0600, err);
+}
+
+/* target/.store naming link again when it names another path: the store was moved (mv) */
+static int runroot_check_back(const char *target, const char *link, berth_error_t *err)
+{
+	cleanup_free char *back = xasprintf("%s/.store", target);
+	cleanup_free char *text = NULL;
+	berth_error_t e2 = NULL;
+	size_t len;
+
+	if (strncmp(target, RUNROOT_DIR "/", sizeof(RUNROOT_DIR)) != 0)
+		return 0; /* not one of ours */
+	if (util_read_file(back, &text, &len, &e2) < 0)
+		berth_error_release(&e2);
+	else if (len == strlen(link) && memcmp(text, link, len) == 0)
+		return 0;
+	return runroot_back(target, link, err);
 }
 
 /* link (<root>/runtime) made, to a new directory of /run/berth/runtime; or, when that cannot
@@ -206,13 +243,13 @@ int engine_runtime_dir(struct engine *e, berth_error_t *err)
 		return runroot_migrate(e, link, err);
 	if (!S_ISLNK(st.st_mode))
 		return berth_error(err, 0, "`%s`: expected a directory or a symlink to one", link);
-	if (stat(link, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	/* dangling: /run/berth/runtime is new (a reboot); its directory made again */
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return berth_error(err, errno, "readlink `%s`", link);
 	target[n] = '\0';
+	if (stat(link, &st) == 0 && S_ISDIR(st.st_mode))
+		return runroot_check_back(target, link, err);
+	/* dangling: /run/berth/runtime is new (a reboot); its directory made again */
 	if (strncmp(target, RUNROOT_DIR "/", sizeof(RUNROOT_DIR)) != 0 ||
 	    strchr(target + sizeof(RUNROOT_DIR), '/') != NULL || strstr(target, "..") != NULL ||
 	    !runroot_tmpfs()) {

@@ -28,7 +28,7 @@ int ctr_prune(struct engine *e, char ***ids, size_t *n, uint64_t *space, berth_e
 		uint64_t sz;
 		if (v[i].status != CTR_CREATED && v[i].status != CTR_EXITED)
 			continue;
-		upper = engine_path(e, "containers/%s/upper", v[i].id);
+		upper = ctr_upper_dir(e, v[i].id);
 		sz = image_tree_size(upper);
 		if (ctr_remove(e, v[i].id, false, err) < 0) {
 			r = -1;
@@ -240,7 +240,7 @@ int system_df(struct engine *e, struct system_df *out, berth_error_t *err)
 			out->images_reclaimable += (uint64_t)json_integer_value(v);
 	}
 	for (i = 0; i < nc; i++) {
-		cleanup_free char *upper = engine_path(e, "containers/%s/upper", c[i].id);
+		cleanup_free char *upper = ctr_upper_dir(e, c[i].id);
 		uint64_t sz = image_tree_size(upper);
 		out->ctrs++;
 		out->ctrs_size += sz;
@@ -258,7 +258,7 @@ int system_df(struct engine *e, struct system_df *out, berth_error_t *err)
 
 uint64_t ctr_disk_size(struct engine *e, const char *id)
 {
-	cleanup_free char *upper = engine_path(e, "containers/%s/upper", id);
+	cleanup_free char *upper = ctr_upper_dir(e, id);
 
 	return image_tree_size(upper);
 }

@@ -258,9 +258,16 @@ spare_made() {
 }
 
 @test "the removal's child makes a spare directory, which the next container gets; a spare cut short goes" {
+	local f
+	declare -A inos
 	b run --rm busybox true
 	ino=$(spare_made)
-	[ "$(ls "$ROOT/spare/"*)" = "$(printf 'rootfs\nupper\nwork')" ]
+	# with the new container's files, empty, so that no file is made on its way to start
+	[ "$(ls "$ROOT/spare/"*)" = "$(printf 'config.json\ncontainer.json\nctr.k8s.log\nhostname\nhosts\nresolv.conf\nrootfs\nupper\nwork')" ]
+	for f in config.json container.json ctr.k8s.log hostname hosts resolv.conf; do
+		inos[$f]=$(stat -c %i "$ROOT/spare/"*/$f)
+		[ ! -s "$ROOT/spare/"*/$f ] || false
+	done
 	# one that a child cut short left (.new-*, older than a minute)
 	mkdir -p "$ROOT/spare/.new-0123456789abcdef/upper"
 	touch -d '2 minutes ago' "$ROOT/spare/.new-0123456789abcdef"
@@ -268,6 +275,16 @@ spare_made() {
 	[ "$(stat -c %i "$ROOT/containers/$id")" = "$ino" ]
 	[ "$(stat -c %a "$ROOT/containers/$id")" = 700 ]
 	[ -z "$(ls "$ROOT/spare")" ] || false
+	# the same files, written in place, whole, with their modes
+	for f in config.json container.json ctr.k8s.log hostname hosts resolv.conf; do
+		[ "$(stat -c %i "$ROOT/containers/$id/$f")" = "${inos[$f]}" ] || false
+	done
+	[ "$(jq -r .name "$ROOT/containers/$id/container.json")" = sp ]
+	[ "$(jq -r '.process.args[0]' "$ROOT/containers/$id/config.json")" = sh ]
+	[ "$(cat "$ROOT/containers/$id/hostname")" = "${id:0:12}" ]
+	[ "$(stat -c %a "$ROOT/containers/$id/container.json")" = 600 ]
+	[ "$(stat -c %a "$ROOT/containers/$id/config.json")" = 600 ]
+	[ "$(stat -c %a "$ROOT/containers/$id/hosts")" = 644 ]
 	run b start -a sp
 	[ "$output" = ok ]
 	b rm sp
@@ -277,6 +294,62 @@ spare_made() {
 	# without a spare, the directory is made
 	rm -rf "$ROOT/spare"
 	b run --rm busybox true
+}
+
+@test "a store removed with rm -rf right after a run: the removal's child makes nothing in it again" {
+	local i k
+	for i in $(seq 10); do
+		b run --rm busybox true
+		rm -rf "$ROOT"
+		# the child's spare directory, had it made one, would show within this
+		for k in $(seq 5); do
+			[ ! -e "$ROOT" ] || false
+			sleep 0.05
+		done
+	done
+}
+
+# mount_type PATH: the file system type of the mount on PATH, or nothing.
+mount_type() {
+	awk -v p="$1" '$5 == p { for (i = 7; $i != "-"; i++) {} print $(i + 1) }' /proc/self/mountinfo
+}
+
+@test "a --rm container's writable layer is a tmpfs of its own (on disk with -m); diff, cp and a created one's start see it; it goes with the container" {
+	echo hello >"$BATS_TEST_TMPDIR/f"
+	id=$(b run -d --rm --name tl busybox sleep 100)
+	[ "$(mount_type "$ROOT/containers/$id/work")" = tmpfs ]
+	run grep -c "upperdir=$ROOT/containers/$id/work/upper,workdir=$ROOT/containers/$id/work/work" /proc/self/mountinfo
+	[ "$output" = 1 ]
+	b exec tl sh -c 'echo x >/root/f'
+	run b diff tl
+	[[ "$output" == *"A /root/f"* ]] || false
+	b cp "$BATS_TEST_TMPDIR/f" tl:/g
+	run b exec tl cat /g
+	[ "$output" = hello ]
+	[ -z "$(ls "$ROOT/containers/$id/upper")" ] || false
+	b rm -f tl
+	run ! grep -q "$ROOT/" /proc/self/mountinfo
+	# with a memory limit the layer is on disk: what the container writes would count against
+	# the limit as memory
+	id=$(b run -d --rm -m 64m --name tm busybox sleep 100)
+	[ -z "$(mount_type "$ROOT/containers/$id/work")" ] || false
+	b exec tm sh -c 'echo x >/root/f'
+	[ -f "$ROOT/containers/$id/upper/root/f" ] || false
+	b rm -f tm
+	# a created --rm container: what cp put in it is there at start (on disk, the work
+	# directory a volatile overlay used is taken again)
+	b create --rm --name tc busybox cat /g
+	b cp "$BATS_TEST_TMPDIR/f" tc:/g
+	run b start -a tc
+	[ "$output" = hello ]
+	b create --rm -m 64m --name tc busybox cat /g
+	b cp "$BATS_TEST_TMPDIR/f" tc:/g
+	run b start -a tc
+	[ "$output" = hello ]
+	# a run refused at start leaves no mount
+	run -127 b run --rm busybox /nonexistent
+	assert_nothing_left
+	run ! grep -q "$ROOT/" /proc/self/mountinfo
 }
 
 @test "the runtime's state is on a tmpfs, /run/berth/runtime; after a reboot (a new tmpfs) the store is whole" {
@@ -310,6 +383,29 @@ spare_made() {
 	[ "${lines[2]}" = hi ]
 	[ "${lines[3]}" = tmpfs ]
 	[ "${lines[4]}" = rb ]
+}
+
+@test "a store moved with mv keeps its runtime state: the sweep of another store's making leaves it, and its use names the new path" {
+	b run -d --name mv1 busybox sleep 100
+	target=$(readlink "$ROOT/runtime")
+	mv "$ROOT" "$BATS_TEST_TMPDIR/moved"
+	ROOT=$BATS_TEST_TMPDIR/moved
+	# older than a minute, and .store names the old path: another store's making sweeps
+	touch -d '2 minutes ago' "$target"
+	"$BERTH" --root "$BATS_TEST_TMPDIR/other" images >/dev/null
+	rm -rf "$BATS_TEST_TMPDIR/other"
+	[ -d "$target" ] || false
+	run b exec mv1 echo hi
+	[ "$output" = hi ]
+	[ "$(cat "$target/.store")" = "$ROOT/runtime" ]
+	b rm -f mv1
+	# with no container state left a directory whose store is gone is swept as before
+	mv "$ROOT" "$BATS_TEST_TMPDIR/gone"
+	touch -d '2 minutes ago' "$target"
+	"$BERTH" --root "$BATS_TEST_TMPDIR/other" images >/dev/null
+	rm -rf "$BATS_TEST_TMPDIR/other"
+	[ ! -e "$target" ] || false
+	mv "$BATS_TEST_TMPDIR/gone" "$ROOT"
 }
 
 @test "an older store's runtime/ on disk: used while it has containers, then replaced by the tmpfs's" {
