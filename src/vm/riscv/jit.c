@@ -65,7 +65,7 @@
  * of it again costs at most 1/JIT_IDLE_RATIO of the time since (and at least JIT_IDLE_NS). */
 #define JIT_IDLE_BYTES (1u << 20)
 #define JIT_IDLE_NS    1000000000LL
-#define JIT_IDLE_RATIO 1000
+#define JIT_IDLE_RATIO 50
 
 /* The shared prologue: enter(v, body) runs translated code from body (executable view). */
 typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);

@@ -335,7 +335,7 @@ extern size_t rv_jit_code_size;
 /* A block is translated on its rv_jit_hot-th run (RV_JIT_HOT; 1: at once); before that it
  * runs through the interpreter's decoded-block cache (most of a boot's code runs once or
  * twice). Tests change it. */
-#define RV_JIT_HOT 4
+#define RV_JIT_HOT 8
 extern unsigned rv_jit_hot;
 /* How many times the hart's code buffer was full and emptied. */
 uint64_t rv_jit_full_flushes(const struct vcpu *v);
