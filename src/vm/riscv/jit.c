@@ -139,7 +139,7 @@ struct rv_jit {
 	/* How many times the code at a host address ran through the interpreter (rv_jit_hot):
 	 * direct-mapped, a tag from other bits of the address (a block that takes a slot over
 	 * starts from 0; two that share a tag share the count, which only translates one
-	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). Emptied by a flush. */
+	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). A flush keeps them. */
 	struct rv_jit_heat {
 		uint16_t tag;
 		uint8_t runs, total;
@@ -1052,7 +1052,7 @@ static void rv_jit_flush(struct rv_jit *j)
 	rv_jit_zero(j->buckets, sizeof(j->buckets));
 	rv_jit_zero(j->jc, sizeof(j->jc)); /* (the code map is shared: it stays) */
 	rv_jit_zero(j->pend, sizeof(j->pend));
-	rv_jit_zero(j->heat, sizeof(j->heat));
+	/* (the heat stays: code that was hot is translated again at its next run) */
 	/* the memfd's pages: both views lose them (a translation may have been cut short
 	 * past used, so up to the end) */
 	if (keep < j->size)
@@ -1305,7 +1305,7 @@ static bool rv_jit_hot_now(struct rv_jit *j, uintptr_t host)
 		h->runs = 0;
 	}
 	if (h->runs < UINT8_MAX)
-		h->runs++; /* (stays: the code is translated again at once after a flush) */
+		h->runs++; /* (stays: translated again at once after a flush or a change) */
 	if (++h->total >= JIT_HEAT_TOTAL) {
 		h->total = 0;
 		return true;
@@ -1710,28 +1710,6 @@ size_t rv_jit_resident(const struct vcpu *v)
 void rv_jit_tlb_wrapped(struct rv_jit *j)
 {
 	(void)j;
-}
-
-unsigned rv_jit_hot = RV_JIT_HOT;
-
-/* The code at host has no translation: has it run often enough to get one (this run
- * counted)? */
-static bool rv_jit_hot_now(struct rv_jit *j, uintptr_t host)
-{
-	struct rv_jit_heat *h = &j->heat[(host >> 1) & (JIT_HEAT_SIZE - 1)];
-	uint16_t tag = (uint16_t)((host >> 15) ^ (host >> 31));
-
-	if (h->tag != tag) {
-		h->tag = tag;
-		h->runs = 0;
-	}
-	if (h->runs < UINT8_MAX)
-		h->runs++; /* (stays: the code is translated again at once after a flush) */
-	if (++h->total >= JIT_HEAT_TOTAL) {
-		h->total = 0;
-		return true;
-	}
-	return h->runs >= rv_jit_hot;
 }
 
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)

@@ -333,9 +333,9 @@ const struct rv_block *rv_cached_block(struct vcpu *v, uintptr_t host, unsigned 
 /* The code buffer of harts created from now on (32 MiB; tests make it small). */
 extern size_t rv_jit_code_size;
 /* A block is translated on its rv_jit_hot-th run (RV_JIT_HOT; 1: at once); before that it
- * runs through the interpreter's decoded-block cache (most of a boot's code runs once or
- * twice). Tests change it. */
-#define RV_JIT_HOT 8
+ * runs through the interpreter's decoded-block cache (most of a boot's code runs only a
+ * few times). Tests change it. */
+#define RV_JIT_HOT 16
 extern unsigned rv_jit_hot;
 /* How many times the hart's code buffer was full and emptied. */
 uint64_t rv_jit_full_flushes(const struct vcpu *v);
