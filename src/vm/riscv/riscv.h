@@ -207,7 +207,7 @@ struct rv_op {
 };
 #define RV_BLOCK_OPS   16
 #define RV_BCACHE_SIZE 8192
-#define RV_BCACHE_JIT  1024 /* the decoded-block cache's entries beside the translator */
+#define RV_BCACHE_JIT  256 /* the decoded-block cache's entries beside the translator */
 struct rv_block {
 	uintptr_t tag; /* host address of the first instruction */
 	uint32_t gen;
