@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "codemap.h"
 #include "enc.h"
 #include "harness.h"
 
@@ -206,13 +207,83 @@ CASE(fsd, FSD)
 CASE(sc, SC)
 #undef CASE
 
+/* Run hart v (of h's machine) from pc until it reports through the SBI, without the fence.i
+ * h_step makes: only the code map can tell it that its code changed. */
+static void run_no_fence(struct harness *h, struct vcpu *v, uint64_t pc)
+{
+	h->done = 0;
+	v->pc = pc;
+	__atomic_store_n(&v->async, 0, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < 1000 && h->done == 0; i++) {
+		rv_jit_exec(v, 100000);
+		__atomic_fetch_and(&v->async, ~(uint32_t)(RV_ASYNC_IRQ | RV_ASYNC_TLB),
+		                   __ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->exit_why, 0, __ATOMIC_SEQ_CST);
+	}
+	assert_int_equal(h->done, 1);
+}
+
+/* T (`addi s2, s2, K; ret`) has run on hart 0 only through the interpreter (not hot yet).
+ * Hart 1 (its own translator, the same RAM and code map) stores a new K there with sw, and
+ * then a "device" writes another (and says so, as virtq_push does): each time hart 0, with
+ * no fence.i, runs the new code. */
+static void test_other_writers_interpreted(void **state)
+{
+	struct harness *h = new_hart(RV_JIT_HOT);
+	struct code_map *map = code_map_new(h->ram, H_RAM_SIZE);
+	const uint64_t P0 = PC0, P1 = PC0 + 0x1000;
+	struct prog g = {.n = 0};
+	struct vcpu *v0, *v1;
+
+	(void)state;
+	vcpu_destroy(h->v);
+	h->plat.code = map;
+	v0 = h->v = vcpu_create(&h->plat, 0);
+	v1 = vcpu_create(&h->plat, 1);
+	h->v = v1;
+	h_reset(h, P1, false);
+	h->v = v0;
+	h_reset(h, P0, false);
+	put(&g, e_i(OP_IMM, 18, 0, 0, 0)); /* s2 = 0 */
+	put(&g, e_i(0x67, 1, 0, 20, 0));   /* jalr ra, 0(s4) */
+	put_exit(&g, 0);
+	h_put(h, P0, g.w, g.n * 4);
+	g.n = 0;
+	put(&g, e_s(OP_STORE, 2, 20, 19, 0)); /* sw s3, 0(s4) */
+	put_exit(&g, 0);
+	h_put(h, P1, g.w, g.n * 4);
+	h_put32(h, T, addi_s2(100));
+	h_put32(h, T + 4, I_RET);
+	v0->x[20] = v1->x[20] = T;
+	v1->x[19] = addi_s2(1);
+
+	run_no_fence(h, v0, P0);
+	assert_int_equal(v0->x[18], 100);
+	run_no_fence(h, v1, P1); /* hart 1 writes addi s2, s2, 1 */
+	run_no_fence(h, v0, P0);
+	assert_int_equal(v0->x[18], 1);
+	h_put32(h, T, addi_s2(7)); /* a device writes addi s2, s2, 7 */
+	code_map_written(map, h->ram + (T - H_RAM_BASE), 4);
+	run_no_fence(h, v0, P0);
+	assert_int_equal(v0->x[18], 7);
+
+	vcpu_destroy(v1);
+	h_free(h);
+	code_map_free(map);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_call_amoswap), cmocka_unit_test(test_call_fsw),
-	    cmocka_unit_test(test_call_fsd),     cmocka_unit_test(test_call_sc),
-	    cmocka_unit_test(test_own_amoswap),  cmocka_unit_test(test_own_fsw),
-	    cmocka_unit_test(test_own_fsd),      cmocka_unit_test(test_own_sc),
+	    cmocka_unit_test(test_call_amoswap),
+	    cmocka_unit_test(test_call_fsw),
+	    cmocka_unit_test(test_call_fsd),
+	    cmocka_unit_test(test_call_sc),
+	    cmocka_unit_test(test_own_amoswap),
+	    cmocka_unit_test(test_own_fsw),
+	    cmocka_unit_test(test_own_fsd),
+	    cmocka_unit_test(test_own_sc),
+	    cmocka_unit_test(test_other_writers_interpreted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
