@@ -62,10 +62,13 @@
 #define JIT_PAGE       4096u
 /* A hart that has slept in wfi empties its code buffer (rv_jit_idle) when it holds more than
  * JIT_IDLE_BYTES of translations and was last emptied long enough ago that translating all
- * of it again costs at most 1/JIT_IDLE_RATIO of the time since (and at least JIT_IDLE_NS). */
-#define JIT_IDLE_BYTES (1u << 20)
-#define JIT_IDLE_NS    1000000000LL
-#define JIT_IDLE_RATIO 50
+ * of it again costs at most 1/JIT_IDLE_RATIO of the time since, and at least JIT_IDLE_NS
+ * ago, doubled by every such emptying up to JIT_IDLE_MAX_NS (a guest whose working set
+ * comes back at once is not emptied every second). */
+#define JIT_IDLE_BYTES  (1u << 20)
+#define JIT_IDLE_NS     1000000000LL
+#define JIT_IDLE_MAX_NS 64000000000LL
+#define JIT_IDLE_RATIO  50
 
 /* The shared prologue: enter(v, body) runs translated code from body (executable view). */
 typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
@@ -91,6 +94,7 @@ struct rv_jit {
 	uint8_t *rw, *rx; /* the same pages: writable here, executable there */
 	size_t size, used;
 	uint64_t idle;              /* times emptied by rv_jit_idle */
+	long long idle_ns;          /* since the last emptying before it may empty again */
 	struct timespec flushed_at; /* made, or last emptied */
 	uint64_t flushed_ns;        /* translate_ns then */
 	const uint8_t *ram;
@@ -1529,9 +1533,12 @@ void rv_jit_idle(struct vcpu *v)
 	since = (now.tv_sec - j->flushed_at.tv_sec) * 1000000000LL +
 	        (now.tv_nsec - j->flushed_at.tv_nsec);
 	cost = (long long)(j->translate_ns - j->flushed_ns) * JIT_IDLE_RATIO;
-	if (since < JIT_IDLE_NS || since < cost)
+	if (since < JIT_IDLE_NS || since < j->idle_ns || since < cost)
 		return;
 	j->idle++;
+	j->idle_ns = j->idle_ns < JIT_IDLE_NS       ? 2 * JIT_IDLE_NS
+	             : j->idle_ns < JIT_IDLE_MAX_NS ? 2 * j->idle_ns
+	                                            : JIT_IDLE_MAX_NS;
 	rv_jit_flush(j);
 }
 
