@@ -29,9 +29,13 @@
  * other (never both), emptied when full. Each translation keeps a copy of the guest bytes
  * it was made from and the epoch it was made or last checked in (the machine's code map,
  * codemap.h: bumped by every fence.i and every write to a page holding translations,
- * from any hart's translated code or device DMA). A translation of another epoch is
- * compared with guest memory before it runs again, and translated anew when the code
- * changed. */
+ * from any hart's translated code, its interpreter (rv_code_check) or device DMA). A
+ * translation of another epoch is compared with guest memory before it runs again, and
+ * translated anew when the code changed.
+ *
+ * Only hot code is translated: rv_jit_exec runs a block through the interpreter's
+ * decoded-block cache until its rv_jit_hot-th run (counted in heat[]), as most of a boot's
+ * code runs only a few times. */
 #include "riscv.h"
 
 #include "codemap.h"
