@@ -3,9 +3,12 @@
  * devices: a byte per page ("translations were made from it since the last write") and a
  * generation per page that a write to such a page bumps. A translation remembers its page's
  * generation and is checked against guest memory before it runs again when that changed
- * (src/vm/riscv/jit.c). Writes from translated code check the byte inline; writes that do
- * not come from translated code (a device's DMA, through virtq_push) call
- * code_map_written(). */
+ * (src/vm/riscv/jit.c). Every write a hart makes checks the byte: translated stores inline,
+ * the interpreter's (stores, FP stores, AMOs, SC: rv_store, rv_amo) and the page walker's
+ * A/D updates through rv_code_check (riscv.h). Writes that do not come from a hart (a
+ * device's DMA, through virtq_push; the SBI's console_read) call code_map_written(). The
+ * interpreter's decoded blocks (exec.c) are marked and checked the same way when the
+ * translator runs. */
 #ifndef BERTH_VM_CODEMAP_H
 #define BERTH_VM_CODEMAP_H
 

@@ -79,6 +79,7 @@ struct vcpu_jit_stats {
 	uint64_t dispatched;   /* blocks entered from the dispatcher */
 	uint64_t stale;        /* translations dropped because their code changed */
 	uint64_t translate_ns; /* time spent translating */
+	uint64_t interp_runs;  /* blocks run through the interpreter (not hot yet: rv_jit_hot) */
 };
 /* Add hart v's figures to *s (nothing under the interpreter). */
 void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s);

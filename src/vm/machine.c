@@ -419,6 +419,13 @@ static void machine_print_stats(const struct machine *m)
 	        (double)s->code_size / 1048576.0, (unsigned long long)s->flushes,
 	        (unsigned long long)s->idle_flushes, (unsigned long long)entries,
 	        entries != 0 ? 100.0 * (double)s->chained / (double)entries : 0.0);
+	fprintf(stderr,
+	        "berth vm: stats: %llu block runs interpreted before their code was hot, %llu "
+	        "translated (%.1f%%)\n",
+	        (unsigned long long)s->interp_runs, (unsigned long long)entries,
+	        entries + s->interp_runs != 0
+	            ? 100.0 * (double)entries / (double)(entries + s->interp_runs)
+	            : 0.0);
 }
 
 static void machine_teardown(struct machine *m)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "sbi.h"
+#include "codemap.h"
 #include "cpu.h"
 
 #include <string.h>
@@ -173,6 +174,8 @@ static void sbi_dbcn(struct sbi *s, struct vcpu *v, uint64_t fid)
 			while (got < n && s->console_getchar != NULL &&
 			       (c = s->console_getchar(s->console)) >= 0)
 				p[got++] = (uint8_t)c;
+			code_map_written(s->ram.code, p,
+			                 got); /* (translated code there is stale) */
 			ret(v, SBI_SUCCESS, got);
 		}
 		break;

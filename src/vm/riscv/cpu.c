@@ -28,7 +28,9 @@ struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid)
 	pthread_condattr_t ca;
 
 	v = xmalloc0(sizeof(*v));
-	v->bcache = xmalloc0(sizeof(*v->bcache) * RV_BCACHE_SIZE);
+	/* (a translating hart decodes only code that has not run often yet: RV_BCACHE_JIT) */
+	v->bcache_mask = (p->jit ? RV_BCACHE_JIT : RV_BCACHE_SIZE) - 1;
+	v->bcache = xmalloc0(sizeof(*v->bcache) * (v->bcache_mask + 1));
 	v->icache_gen = 1;
 	v->p = *p;
 	v->hartid = hartid;

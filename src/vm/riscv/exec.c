@@ -26,8 +26,9 @@ static uint64_t rv_sext32(uint64_t x)
 		_old;                                                                              \
 	})
 
-/* Returns false when an exception was raised (pc already redirected) or illegal (*illegal). */
-static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
+/* Returns -1 when an exception was raised (pc already redirected) or illegal (*illegal); 0
+ * when done; 1 when done and it wrote a page holding code (rv_code_check). */
+static int rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 {
 	unsigned rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31, rs2 = (insn >> 20) & 31;
 	unsigned f3 = (insn >> 12) & 7, f5 = insn >> 27;
@@ -37,7 +38,7 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 
 	if (f3 != 2 && f3 != 3) {
 		*illegal = true;
-		return false;
+		return -1;
 	}
 	size = f3 == 2 ? 4 : 8;
 	switch (f5) {
@@ -55,19 +56,19 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 		break;
 	default:
 		*illegal = true;
-		return false;
+		return -1;
 	}
 	if (f5 == 0x02 && rs2 != 0) {
 		*illegal = true;
-		return false;
+		return -1;
 	}
 	if (addr & (size - 1)) {
 		rv_raise(v, f5 == 0x02 ? RV_EXC_LOAD_MISALIGNED : RV_EXC_STORE_MISALIGNED, addr);
-		return false;
+		return -1;
 	}
 	p = rv_amo_ptr(v, addr, size, f5 != 0x02);
 	if (p == NULL)
-		return false;
+		return -1;
 	if (f5 == 0x02) { /* LR */
 		r = size == 4 ? __atomic_load_n((uint32_t *)p, __ATOMIC_SEQ_CST)
 		              : __atomic_load_n((uint64_t *)p, __ATOMIC_SEQ_CST);
@@ -75,7 +76,7 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 		v->res_val = r;
 		v->res_valid = true;
 		v->x[rd] = size == 4 ? rv_sext32(r) : r;
-		return true;
+		return 0;
 	}
 	if (f5 == 0x03) { /* SC */
 		bool ok = false;
@@ -94,7 +95,7 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 		}
 		v->res_valid = false;
 		v->x[rd] = ok ? 0 : 1;
-		return true;
+		return ok && rv_code_check(v, p, size) ? 1 : 0;
 	}
 	if (size == 4) {
 		uint32_t *q = (uint32_t *)p, s = (uint32_t)src;
@@ -161,7 +162,7 @@ static bool rv_amo(struct vcpu *v, uint32_t insn, bool *illegal)
 		}
 	}
 	v->x[rd] = r;
-	return true;
+	return rv_code_check(v, p, size) ? 1 : 0;
 }
 
 /* --- integer helpers -------------------------------------------------------------------- */
@@ -412,15 +413,15 @@ void rv_icache_flush(struct vcpu *v)
 		rv_jit_fence(v);
 	v->icache_gen++;
 	if (v->icache_gen == 0) { /* wrapped: really clear */
-		for (unsigned i = 0; i < RV_BCACHE_SIZE; i++)
+		for (unsigned i = 0; i <= v->bcache_mask; i++)
 			v->bcache[i].tag = 0;
 		v->icache_gen = 1;
 	}
 }
 
-static unsigned rv_bcache_index(uintptr_t host)
+static unsigned rv_bcache_index(const struct vcpu *v, uintptr_t host)
 {
-	return (unsigned)((host >> 1) ^ (host >> 13)) & (RV_BCACHE_SIZE - 1);
+	return (unsigned)((host >> 1) ^ (host >> 13)) & v->bcache_mask;
 }
 
 /* Build the block starting at host address `host` (pc's page offset `off`). */
@@ -581,8 +582,12 @@ L_LWU:
 #define STORE(size)                                                                                \
 	do {                                                                                       \
 		v->pc = pc0 + op->off;                                                             \
-		if (rv_store(v, a + (uint64_t)imm, size, b))                                       \
+		int st_ = rv_store(v, a + (uint64_t)imm, size, b);                                 \
+		if (unlikely(st_ != 0)) {                                                          \
+			if (st_ > 0) /* wrote code: the rest of the block may be stale */          \
+				v->pc = pc0 + op->off + op->len;                                   \
 			RET();                                                                     \
+		}                                                                                  \
 		NEXT();                                                                            \
 	} while (0)
 L_SB:
@@ -728,13 +733,15 @@ L_FENCE_I:
 L_AMO : {
 	bool ill = false;
 	v->pc = pc0 + op->off;
-	if (!rv_amo(v, op->insn, &ill)) {
+	int done = rv_amo(v, op->insn, &ill);
+	x[0] = 0;
+	if (unlikely(done != 0)) {
 		if (ill)
 			rv_raise(v, RV_EXC_ILLEGAL, op->insn);
-		x[0] = 0;
+		else if (done > 0) /* wrote code: the rest of the block may be stale */
+			v->pc = pc0 + op->off + op->len;
 		RET();
 	}
-	x[0] = 0;
 	NEXT();
 }
 L_SYSTEM:
@@ -764,8 +771,12 @@ L_FSD:
 		rv_raise(v, RV_EXC_ILLEGAL, op->insn);
 		RET();
 	}
-	if (rv_store(v, a + (uint64_t)imm, op->kind == K_FSW ? 4 : 8, v->f[op->rs2]))
+	int fst = rv_store(v, a + (uint64_t)imm, op->kind == K_FSW ? 4 : 8, v->f[op->rs2]);
+	if (unlikely(fst != 0)) {
+		if (fst > 0)
+			v->pc = pc0 + op->off + op->len;
 		RET();
+	}
 	NEXT();
 L_FP:
 	if (!rv_fp_enabled(v) || !rv_exec_fp(v, op->insn)) {
@@ -815,26 +826,45 @@ uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped)
 	return (uintptr_t)(pc + v->fetch_addend);
 }
 
-static const struct rv_block *rv_get_block(struct vcpu *v, bool *trapped)
+/* The decoded block at host (pc's page offset off), built when not cached. With the
+ * translator, the page is marked in the code map (before its bytes are read, as
+ * rv_jit_translate does) and a block is used only in the page's generation it was decoded
+ * in: a write to the page (from any hart or device) makes it be decoded again. */
+const struct rv_block *rv_cached_block(struct vcpu *v, uintptr_t host, unsigned off)
 {
-	uint64_t pc = v->pc;
-	uintptr_t host;
-	struct rv_block *b;
+	struct rv_block *b = &v->bcache[rv_bcache_index(v, host)];
+	uint32_t pgen = 0;
+	uint64_t page = 0;
 
-	host = rv_fetch_host(v, trapped);
-	if (host == 0)
-		return NULL;
-	b = &v->bcache[rv_bcache_index(host)];
-	if (likely(b->tag == host && b->gen == v->icache_gen))
+	if (v->code_pages != NULL) {
+		page = (host - (uintptr_t)v->p.ram) >> 12;
+		pgen = __atomic_load_n(&v->code_gen[page], __ATOMIC_ACQUIRE);
+	}
+	if (likely(b->tag == host && b->gen == v->icache_gen && b->pgen == pgen))
 		return b;
-	rv_build_block(b, (const uint8_t *)host, (unsigned)(pc & 0xfff));
+	if (v->code_pages != NULL) {
+		__atomic_store_n(&v->code_pages[page], 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		pgen = __atomic_load_n(&v->code_gen[page], __ATOMIC_ACQUIRE);
+	}
+	rv_build_block(b, (const uint8_t *)host, off);
 	if (b->n == 0) {
 		b->tag = 0;
 		return NULL;
 	}
 	b->tag = host;
 	b->gen = v->icache_gen;
+	b->pgen = pgen;
 	return b;
+}
+
+static const struct rv_block *rv_get_block(struct vcpu *v, bool *trapped)
+{
+	uintptr_t host = rv_fetch_host(v, trapped);
+
+	if (host == 0)
+		return NULL;
+	return rv_cached_block(v, host, (unsigned)(v->pc & 0xfff));
 }
 
 /* One instruction through the slow fetch path (page-straddling instructions). */

@@ -29,9 +29,13 @@
  * other (never both), emptied when full. Each translation keeps a copy of the guest bytes
  * it was made from and the epoch it was made or last checked in (the machine's code map,
  * codemap.h: bumped by every fence.i and every write to a page holding translations,
- * from any hart's translated code or device DMA). A translation of another epoch is
- * compared with guest memory before it runs again, and translated anew when the code
- * changed. */
+ * from any hart's translated code, its interpreter (rv_code_check) or device DMA). A
+ * translation of another epoch is compared with guest memory before it runs again, and
+ * translated anew when the code changed.
+ *
+ * Only hot code is translated: rv_jit_exec runs a block through the interpreter's
+ * decoded-block cache until its rv_jit_hot-th run (counted in heat[]), as most of a boot's
+ * code runs only a few times. */
 #include "riscv.h"
 
 #include "codemap.h"
@@ -47,21 +51,28 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JIT_HASH_SIZE  8192
-#define JIT_JC_SIZE    4096
-#define JIT_PEND_SIZE  8192
-#define JIT_LC_SIZE    32768 /* the loads' copies of TLB entries (em_load_tlb) */
-#define JIT_BLOCK_OPS  64
+#define JIT_HASH_SIZE 8192
+#define JIT_JC_SIZE   4096
+#define JIT_PEND_SIZE 8192
+#define JIT_LC_SIZE   32768 /* the loads' copies of TLB entries (em_load_tlb) */
+#define JIT_BLOCK_OPS 64
+#define JIT_HEAT_SIZE 16384 /* counters of untranslated blocks' runs (rv_jit_hot) */
+/* a heat slot's runs of all its blocks together after which the next one is translated
+ * anyway (blocks that share a slot and take turns never count up alone) */
+#define JIT_HEAT_TOTAL 64
 #define JIT_HREGS      7  /* guest registers a block keeps in host registers (jit_emit.h) */
 #define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
 #define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
 #define JIT_PAGE       4096u
 /* A hart that has slept in wfi empties its code buffer (rv_jit_idle) when it holds more than
  * JIT_IDLE_BYTES of translations and was last emptied long enough ago that translating all
- * of it again costs at most 1/JIT_IDLE_RATIO of the time since (and at least JIT_IDLE_NS). */
-#define JIT_IDLE_BYTES (1u << 20)
-#define JIT_IDLE_NS    1000000000LL
-#define JIT_IDLE_RATIO 1000
+ * of it again costs at most 1/JIT_IDLE_RATIO of the time since, and at least JIT_IDLE_NS
+ * ago, doubled by every such emptying up to JIT_IDLE_MAX_NS (a guest whose working set
+ * comes back at once is not emptied every second). */
+#define JIT_IDLE_BYTES  (1u << 20)
+#define JIT_IDLE_NS     1000000000LL
+#define JIT_IDLE_MAX_NS 64000000000LL
+#define JIT_IDLE_RATIO  50
 
 /* The shared prologue: enter(v, body) runs translated code from body (executable view). */
 typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
@@ -87,6 +98,7 @@ struct rv_jit {
 	uint8_t *rw, *rx; /* the same pages: writable here, executable there */
 	size_t size, used;
 	uint64_t idle;              /* times emptied by rv_jit_idle */
+	long long idle_ns;          /* since the last emptying before it may empty again */
 	struct timespec flushed_at; /* made, or last emptied */
 	uint64_t flushed_ns;        /* translate_ns then */
 	const uint8_t *ram;
@@ -132,6 +144,15 @@ struct rv_jit {
 		uint8_t *at;
 	} pend[JIT_PEND_SIZE];
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
+	/* How many times the code at a host address ran through the interpreter (rv_jit_hot):
+	 * direct-mapped, a tag from other bits of the address (a block that takes a slot over
+	 * starts from 0; two that share a tag share the count, which only translates one
+	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). A flush keeps them. */
+	struct rv_jit_heat {
+		uint16_t tag;
+		uint8_t runs, total;
+	} heat[JIT_HEAT_SIZE];
+	uint64_t interp_runs; /* blocks run through the interpreter instead */
 	/* A copy of the TLB entry each load used last (a load has its own, in turn: they are
 	 * reused as translation goes on, which is harmless as the key says what each is):
 	 * key = vpn | vcpu.tlb_key, the addend. Emptied when tlb_gen wraps. */
@@ -183,43 +204,14 @@ static int rv_jit_load(struct vcpu *v, uint64_t va, uint64_t pc, uint32_t info)
 	return 0;
 }
 
-/* Is the RAM page under this (just stored) address one that holds translations? */
-static bool rv_jit_code_hit(struct vcpu *v, uint64_t va)
-{
-	struct rv_jit *j = v->jit;
-	const struct rv_tlb_entry *e =
-	    &v->tlb[v->tlb_ctx][RV_ACC_W][(va >> 12) & (RV_TLB_SIZE - 1)];
-	uintptr_t host, off;
-
-	if (e->vpn != (va >> 12))
-		return false; /* not RAM (MMIO), or not cached */
-	host = (uintptr_t)(va + e->addend);
-	off = host - (uintptr_t)j->ram;
-	if (host < (uintptr_t)j->ram || off >= j->ram_size ||
-	    !__atomic_load_n(&j->has_code[off >> 12], __ATOMIC_RELAXED))
-		return false;
-	__atomic_store_n(&j->has_code[off >> 12], 0, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&j->page_gen_map[off >> 12], 1, __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(j->epoch, 1, __ATOMIC_SEQ_CST);
-	return true;
-}
-
 /* A store: returns 0, 1 after raising the exception, 2 when it wrote a page holding
  * translations (which are dropped: the block must end after this instruction). */
 static int rv_jit_store(struct vcpu *v, uint64_t va, uint64_t val, uint64_t pc, unsigned size)
 {
 	v->pc = pc;
-	if (rv_store(v, va, size, val))
-		return 1;
-	/* both pages of a store that crosses one are checked (and their generations bumped) */
-	bool hit = rv_jit_code_hit(v, va);
-	if (rv_jit_code_hit(v, va + size - 1))
-		hit = true;
-	if (hit) {
-		v->jit->smc++;
-		return 2;
-	}
-	return 0;
+	/* (rv_store tells the code map of a page with code, rv_jit_written) */
+	int r = rv_store(v, va, size, val);
+	return r < 0 ? 1 : r > 0 ? 2 : 0;
 }
 
 /* One instruction through the interpreter. Returns 0 to go on, 1 when the block must end
@@ -228,8 +220,10 @@ static int rv_jit_interp(struct vcpu *v, const struct rv_op *op, uint64_t pc)
 {
 	uint64_t traps = v->traps;
 	v->pc = pc;
+	v->code_hit = false;
 	rv_run_block(v, op, 1);
-	return v->traps != traps;
+	/* (an FP store, AMO or SC that wrote a page with code: pc is the next instruction) */
+	return v->traps != traps || v->code_hit;
 }
 
 /* --- translation ------------------------------------------------------------------------ */
@@ -1066,6 +1060,7 @@ static void rv_jit_flush(struct rv_jit *j)
 	rv_jit_zero(j->buckets, sizeof(j->buckets));
 	rv_jit_zero(j->jc, sizeof(j->jc)); /* (the code map is shared: it stays) */
 	rv_jit_zero(j->pend, sizeof(j->pend));
+	/* (the heat stays: code that was hot is translated again at its next run) */
 	/* the memfd's pages: both views lose them (a translation may have been cut short
 	 * past used, so up to the end) */
 	if (keep < j->size)
@@ -1304,6 +1299,28 @@ static struct rv_jit_block *rv_jit_lookup(struct rv_jit *j, uintptr_t host)
 	return NULL;
 }
 
+unsigned rv_jit_hot = RV_JIT_HOT;
+
+/* The code at host has no translation: has it run often enough to get one (this run
+ * counted)? */
+static bool rv_jit_hot_now(struct rv_jit *j, uintptr_t host)
+{
+	struct rv_jit_heat *h = &j->heat[(host >> 1) & (JIT_HEAT_SIZE - 1)];
+	uint16_t tag = (uint16_t)((host >> 15) ^ (host >> 31));
+
+	if (h->tag != tag) {
+		h->tag = tag;
+		h->runs = 0;
+	}
+	if (h->runs < UINT8_MAX)
+		h->runs++; /* (stays: translated again at once after a flush or a change) */
+	if (++h->total >= JIT_HEAT_TOTAL) {
+		h->total = 0;
+		return true;
+	}
+	return h->runs >= rv_jit_hot;
+}
+
 uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 {
 	struct rv_jit *j = v->jit;
@@ -1333,6 +1350,24 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 		if (unlikely(jc->host != host || b == NULL ||
 		             b->gen != __atomic_load_n(j->epoch, __ATOMIC_RELAXED)))
 			b = rv_jit_lookup(j, host);
+		if (unlikely(b == NULL) && !rv_jit_hot_now(j, host)) {
+			/* not yet: through the interpreter's decoded-block cache */
+			const struct rv_block *ib =
+			    rv_cached_block(v, host, (unsigned)(v->pc & 0xfff));
+			j->interp_runs++;
+			if (ib == NULL) { /* it straddles the page: the slow path */
+				n += rv_exec(v, 1);
+				continue;
+			}
+			k = rv_run_block(v, ib->ops, ib->n);
+			n += k;
+			__atomic_store_n(&v->instret, v->instret + k, __ATOMIC_RELAXED);
+			if (v->leave_exec) {
+				v->leave_exec = false;
+				break;
+			}
+			continue;
+		}
 		if (unlikely(b == NULL)) {
 			bool full;
 			struct timespec t0, t1;
@@ -1387,6 +1422,28 @@ void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s)
 	s->dispatched += j->dispatched;
 	s->stale += j->stale;
 	s->translate_ns += j->translate_ns;
+	s->interp_runs += j->interp_runs;
+}
+
+bool rv_jit_written(struct vcpu *v, uintptr_t host, size_t len)
+{
+	struct rv_jit *j = v->jit;
+	uintptr_t off = host - (uintptr_t)j->ram;
+	uint64_t first = off >> 12, last = (off + len - 1) >> 12;
+
+	if (last > (j->ram_size - 1) >> 12)
+		last = (j->ram_size - 1) >> 12;
+	/* the data is in place before the generation moves (as code_map_written) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (uint64_t pg = first; pg <= last; pg++)
+		if (__atomic_load_n(&j->has_code[pg], __ATOMIC_RELAXED)) {
+			__atomic_store_n(&j->has_code[pg], 0, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&j->page_gen_map[pg], 1, __ATOMIC_SEQ_CST);
+			__atomic_fetch_add(j->epoch, 1, __ATOMIC_SEQ_CST);
+		}
+	j->smc++;
+	v->code_hit = true;
+	return true;
 }
 
 /* The machine's shared code map instead of this hart's own (rv_jit_new). */
@@ -1397,7 +1454,7 @@ static void rv_jit_use_map(struct rv_jit *j, struct code_map *m)
 	j->epoch = m != NULL ? &m->epoch : &j->own_epoch;
 }
 
-struct rv_jit *rv_jit_create(const struct vcpu *v)
+struct rv_jit *rv_jit_create(struct vcpu *v)
 {
 	struct rv_jit *j = rv_jit_new(v);
 	struct em e = {.p = NULL, .nc = 0, .tail = false};
@@ -1405,6 +1462,8 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 	if (j == NULL)
 		return NULL;
 	rv_jit_use_map(j, v->p.code);
+	v->code_pages = j->has_code;
+	v->code_gen = j->page_gen_map;
 	e.p = j->rw;
 	e.end = j->rw + 4096;
 	memset(e.hreg, -1, sizeof(e.hreg));
@@ -1478,9 +1537,12 @@ void rv_jit_idle(struct vcpu *v)
 	since = (now.tv_sec - j->flushed_at.tv_sec) * 1000000000LL +
 	        (now.tv_nsec - j->flushed_at.tv_nsec);
 	cost = (long long)(j->translate_ns - j->flushed_ns) * JIT_IDLE_RATIO;
-	if (since < JIT_IDLE_NS || since < cost)
+	if (since < JIT_IDLE_NS || since < j->idle_ns || since < cost)
 		return;
 	j->idle++;
+	j->idle_ns = j->idle_ns < JIT_IDLE_NS       ? 2 * JIT_IDLE_NS
+	             : j->idle_ns < JIT_IDLE_MAX_NS ? 2 * j->idle_ns
+	                                            : JIT_IDLE_MAX_NS;
 	rv_jit_flush(j);
 }
 
@@ -1582,13 +1644,21 @@ void rv_jit_free(struct rv_jit *j)
 
 #else /* no translator for this host: the interpreter runs */
 
+bool rv_jit_written(struct vcpu *v, uintptr_t host, size_t len)
+{
+	(void)v;
+	(void)host;
+	(void)len;
+	return false;
+}
+
 void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s)
 {
 	(void)v;
 	(void)s;
 }
 
-struct rv_jit *rv_jit_create(const struct vcpu *v)
+struct rv_jit *rv_jit_create(struct vcpu *v)
 {
 	(void)v;
 	errno = ENOSYS;
@@ -1596,6 +1666,7 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 }
 
 size_t rv_jit_code_size = 32u << 20;
+unsigned rv_jit_hot = RV_JIT_HOT;
 
 uint64_t rv_jit_full_flushes(const struct vcpu *v)
 {

@@ -129,7 +129,8 @@ int rv_translate(struct vcpu *v, uint64_t va, int acc, uint64_t *pa)
 		if ((pte & need) != need) {
 			if (!__atomic_compare_exchange_n(pp, &pte, pte | need, false,
 			                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				goto again; /* pte reloaded by the failed exchange */
+				goto again;            /* pte reloaded by the failed exchange */
+			(void)rv_code_check(v, pp, 8); /* (a page table among code) */
 		}
 		*pa = ((ppn & ~lowmask) << 12) | (va & ((lowmask << 12) | 0xfff));
 		v->walk_super = i > 0 && !(pte & PTE_G);
@@ -212,10 +213,14 @@ int rv_store_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
 			rv_raise(v, (uint64_t)c, last & ~0xfffULL);
 			return -1;
 		}
-		for (unsigned i = 0; i < size; i++)
-			if (rv_store(v, va + i, 1, val >> (8 * i)))
+		int hit = 0;
+		for (unsigned i = 0; i < size; i++) {
+			int r = rv_store(v, va + i, 1, val >> (8 * i));
+			if (r < 0)
 				return -1;
-		return 0;
+			hit |= r;
+		}
+		return hit;
 	}
 	c = rv_translate(v, va, RV_ACC_W, &pa);
 	if (c) {
@@ -226,7 +231,7 @@ int rv_store_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
 	if (h != NULL) {
 		rv_tlb_fill(v, RV_ACC_W, va, pa);
 		rv_st_raw(h, size, val);
-		return 0;
+		return rv_code_check(v, h, size) ? 1 : 0;
 	}
 	if (size < 8)
 		val &= (1ULL << (8 * size)) - 1;

@@ -207,9 +207,11 @@ struct rv_op {
 };
 #define RV_BLOCK_OPS   16
 #define RV_BCACHE_SIZE 8192
+#define RV_BCACHE_JIT  256 /* the decoded-block cache's entries beside the translator */
 struct rv_block {
 	uintptr_t tag; /* host address of the first instruction */
 	uint32_t gen;
+	uint32_t pgen; /* with the translator: its page's code map generation when decoded */
 	uint16_t n;
 	struct rv_op ops[RV_BLOCK_OPS];
 };
@@ -259,15 +261,22 @@ struct vcpu {
 	bool walk_super; /* the last successful walk ended at a non-global superpage */
 	bool tlb_super;  /* the TLB holds pieces of such a superpage */
 
-	/* Decoded-block cache (exec.c). */
+	/* Decoded-block cache (exec.c): bcache_mask + 1 entries. */
 	struct rv_block *bcache;
+	uint32_t bcache_mask;
 	uint32_t icache_gen;
 	bool leave_exec; /* return from rv_exec() after this block */
 	bool slept;      /* wfi waited since the hart last looked (rv_jit_idle) */
 
 	/* The translator (jit.c), NULL under the interpreter. */
 	struct rv_jit *jit;
-	uint64_t jit_chained;      /* counted by translated code (vcpu_jit_stats) */
+	/* With the translator, the code map it uses (jit.c): a byte per RAM page that holds
+	 * translations or decoded blocks, and each page's generation; NULL under the
+	 * interpreter. Every write to guest RAM checks the byte (rv_code_check). */
+	uint8_t *code_pages;
+	const uint32_t *code_gen;
+	bool code_hit;        /* a write found code in its page (rv_jit_written); read by jit.c */
+	uint64_t jit_chained; /* counted by translated code (vcpu_jit_stats) */
 	const uint32_t *jit_epoch; /* the translations' epoch (jit.c), read by translated code */
 	uint64_t traps;            /* exceptions and interrupts taken (rv_raise calls) */
 
@@ -316,10 +325,18 @@ unsigned rv_run_block(struct vcpu *v, const struct rv_op *ops, unsigned n);
 /* The host address of the instruction at v->pc through the fetch TLB, or 0: *trapped when
  * fetching it raised an exception, else it needs the slow path (straddles a page). */
 uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped);
+/* The decoded-block cache's block for the code at host (pc's page offset off), or NULL when
+ * its first instruction straddles the page (exec.c). */
+const struct rv_block *rv_cached_block(struct vcpu *v, uintptr_t host, unsigned off);
 
 /* --- jit.c ------------------------------------------------------------------------------ */
 /* The code buffer of harts created from now on (32 MiB; tests make it small). */
 extern size_t rv_jit_code_size;
+/* A block is translated on its rv_jit_hot-th run (RV_JIT_HOT; 1: at once); before that it
+ * runs through the interpreter's decoded-block cache (most of a boot's code runs only a
+ * few times). Tests change it. */
+#define RV_JIT_HOT 16
+extern unsigned rv_jit_hot;
 /* How many times the hart's code buffer was full and emptied. */
 uint64_t rv_jit_full_flushes(const struct vcpu *v);
 /* The hart has slept in wfi (called outside rv_jit_exec): when its code buffer holds more
@@ -335,8 +352,12 @@ void rv_jit_empty(struct vcpu *v);
 void rv_jit_age(struct vcpu *v, unsigned seconds);
 size_t rv_jit_resident(const struct vcpu *v);
 struct rv_jit *rv_jit_new(const struct vcpu *v);
-/* rv_jit_new, with the platform's shared code map when it has one */
-struct rv_jit *rv_jit_create(const struct vcpu *v);
+/* Host RAM [host, host + len) was written by this hart outside translated code and its
+ * page's byte in the code map was set: tell the map (the page gets a new generation, its
+ * translations are checked before they run again). Sets v->code_hit; returns true. */
+bool rv_jit_written(struct vcpu *v, uintptr_t host, size_t len);
+/* rv_jit_new, with the platform's shared code map when it has one (v->code_pages set) */
+struct rv_jit *rv_jit_create(struct vcpu *v);
 void rv_jit_free(struct rv_jit *j);
 /* fence.i: every translation is compared with guest memory before it runs again (safe from
  * inside a block). */
@@ -377,7 +398,7 @@ static inline uint8_t *rv_ram_ptr(const struct vcpu *v, uint64_t pa, uint64_t si
 	return v->p.ram + off;
 }
 /* Slow paths: translation, TLB refill, MMIO, page-crossing accesses. Return 0, or -1 after
- * raising the exception. */
+ * raising the exception (rv_store_slow also 1, as rv_store). */
 int rv_load_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val);
 int rv_store_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t val);
 int rv_fetch_slow(struct vcpu *v, uint64_t pc, uint32_t *insn);
@@ -458,6 +479,19 @@ static inline void rv_st_raw(void *p, unsigned size, uint64_t val)
 	}
 }
 
+/* Host RAM at h (size bytes, one page) was just written by this hart: true when its page
+ * holds code the translator or the decoded-block cache knows of (the code map was told,
+ * rv_jit_written): the caller ends its block after this instruction. */
+static inline bool rv_code_check(struct vcpu *v, const void *h, size_t size)
+{
+	uintptr_t off = (uintptr_t)h - (uintptr_t)v->p.ram;
+
+	if (likely(v->code_pages == NULL) || off >= v->p.ram_size ||
+	    likely(!__atomic_load_n(&v->code_pages[off >> 12], __ATOMIC_RELAXED)))
+		return false;
+	return rv_jit_written(v, (uintptr_t)h, size);
+}
+
 /* Load `size` bytes (zero-extended) at va. Returns 0 or -1 (exception raised). */
 static inline int rv_load(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
 {
@@ -470,6 +504,8 @@ static inline int rv_load(struct vcpu *v, uint64_t va, unsigned size, uint64_t *
 	return rv_load_slow(v, va, size, val);
 }
 
+/* Store `size` bytes at va. Returns 0; -1 (exception raised); or 1: stored, but into a page
+ * that holds code (rv_code_check), so the caller's block must end after this instruction. */
 static inline int rv_store(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
 {
 	const struct rv_tlb_entry *e =
@@ -477,8 +513,9 @@ static inline int rv_store(struct vcpu *v, uint64_t va, unsigned size, uint64_t 
 	if (likely(e->vpn == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
 		/* A store may break another hart's LR reservation: that is checked by value on SC.
 		 */
-		rv_st_raw((void *)(uintptr_t)(va + e->addend), size, val);
-		return 0;
+		void *h = (void *)(uintptr_t)(va + e->addend);
+		rv_st_raw(h, size, val);
+		return rv_code_check(v, h, size) ? 1 : 0;
 	}
 	return rv_store_slow(v, va, size, val);
 }

@@ -98,6 +98,10 @@ struct harness *h_new(void)
 struct harness *h_new_accel(bool jit)
 {
 	struct harness *h = xmalloc0(sizeof(*h));
+	const char *hot = getenv("RISCV_JIT_HOT"); /* blocks translated on their Nth run */
+
+	if (hot != NULL)
+		rv_jit_hot = (unsigned)strtoul(hot, NULL, 10);
 	h->ram = xmalloc0(H_RAM_SIZE);
 	h->plat.opaque = h;
 	h->plat.ram = h->ram;

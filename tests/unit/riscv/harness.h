@@ -31,7 +31,8 @@ struct harness {
 /* RISCV_ACCEL=jit in the environment: harts run through the translator. */
 bool h_accel_jit(void);
 struct harness *h_new(void);
-/* The same, with the translator (jit) or the interpreter, whatever the environment says. */
+/* The same, with the translator (jit) or the interpreter, whatever the environment says
+ * (RISCV_JIT_HOT=N in it sets rv_jit_hot). */
 struct harness *h_new_accel(bool jit);
 void h_free(struct harness *h);
 /* Copy words into RAM at physical address pa. */
