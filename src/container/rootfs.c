@@ -1106,7 +1106,11 @@ int rootfs_prepare(const struct config *c, const struct rootfs_opts *o, berth_er
 		prop = MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return berth_error(err, errno, "make `/` %s", rootfs_propagation_name(prop));
-	if (rootfs_parent_private(ctx.root, err) < 0)
+	/* after a recursive slave or private (the default is rslave) no mount of the namespace
+	 * is shared any more: the rootfs's parent cannot be, and mountinfo need not be read
+	 * (one read fewer in the init, ~50 µs of CPU here; docs/performance.md) */
+	if (!((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE))) &&
+	    rootfs_parent_private(ctx.root, err) < 0)
 		return -1;
 	/* pivot_root needs the new root to be a mount point */
 	if (mount(ctx.root, ctx.root, NULL, MS_BIND | MS_REC, NULL) < 0)
