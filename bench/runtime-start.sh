@@ -3,7 +3,8 @@
 # `start` + `delete` of it, in a busybox bundle with berth-runtime, crun and runc (Debian's),
 # interleaved so that each sees the same machine. Prints, per runtime, the median `run`, the
 # total of the N sequential runs, the median create+start+delete, each one's ratio to crun's
-# and the peak RSS of a `run`; then berth-runtime's start phase by phase (BERTH_TIMING, the
+# and the peak RSS of a `run`, and each runtime's median exec of `--version` (its own exec and
+# start-up, without a container); then berth-runtime's start phase by phase (BERTH_TIMING, the
 # median over PHASES runs: docs/performance.md).
 #   bench/runtime-start.sh [BUILD_DIR]      N=100 PHASES=20 by default (PHASES=0: none)
 # BEFORE=BUILD_DIR adds that build's berth-runtime (e.g. the commit before a change, built in
@@ -99,6 +100,17 @@ t0=${EPOCHREALTIME/./}
 for ((k = 0; k < N; k++)); do /bin/true; done
 t1=${EPOCHREALTIME/./}
 bare=$((t1 - t0))
+# and of each runtime's `--version` (its exec and start-up alone: the dynamic loader and the
+# libraries for crun and runc, a static-pie for berth-runtime), interleaved
+for i in "${!names[@]}"; do : >"$work/ver-${names[$i]}"; done
+for ((k = 0; k < N; k++)); do
+	for i in "${!names[@]}"; do
+		t0=${EPOCHREALTIME/./}
+		"${bins[$i]}" --version >/dev/null
+		t1=${EPOCHREALTIME/./}
+		echo $((t1 - t0)) >>"$work/ver-${names[$i]}"
+	done
+done
 
 for i in "${!names[@]}"; do
 	n=${names[$i]}
@@ -119,6 +131,11 @@ for n in "${names[@]}"; do
 		'BEGIN { printf "%-14s %9.2f %5.2fx %11.3f %5.2fx %13.2f %5.2fx %9d\n", n, r / 1e3, r / cr, t / 1e6, t / ct, c / 1e3, c / cc, m }'
 done
 awk -v t="$bare" -v N="$N" 'BEGIN { printf "%-14s %9.2f\n", "bare exec", t / 1e3 / N }'
+vc=$(med "$work/ver-crun")
+for n in "${names[@]}"; do
+	awk -v n="$n" -v v="$(med "$work/ver-$n")" -v vc="$vc" \
+		'BEGIN { printf "%-14s %9.2f %5.2fx  (median exec of --version, ms)\n", n, v / 1e3, v / vc }'
+done
 
 # berth-runtime phase by phase: each mark's median time since the first `main` of the run
 # (or of the create), and the median of the time since the mark before it

@@ -351,6 +351,12 @@ static int cgroup_check_path(const char *path, berth_error_t *err)
 int cgroup_create(const struct cgroup_host *h, const char *path, struct cgroup **out,
                   berth_error_t *err)
 {
+	return cgroup_create_part(h, path, CGROUP_PART_ALL, out, err);
+}
+
+int cgroup_create_part(const struct cgroup_host *h, const char *path, enum cgroup_part part,
+                       struct cgroup **out, berth_error_t *err)
+{
 	char *dirs[CGROUP_MAX_HIERARCHIES + 1];
 	char *tops[CGROUP_MAX_HIERARCHIES + 1] = {0};
 	size_t n, i;
@@ -366,6 +372,8 @@ int cgroup_create(const struct cgroup_host *h, const char *path, struct cgroup *
 		bool v2 = h->has_v2 && i == n - 1;
 		const struct cgroup_ops *ops = v2 ? &cgroup_v2_ops : &cgroup_v1_ops;
 
+		if ((part == CGROUP_PART_V2 && !v2) || (part == CGROUP_PART_V1 && v2))
+			continue;
 		r = v2 ? ops->create(h->v2_mount, path, h->v2_controllers, &tops[i], err)
 		       : ops->create(h->v1[i].mount, path, h->v1[i].controllers, &tops[i], err);
 		if (r == 0 && tops[i] == NULL && cgroup_fs_has_procs(dirs[i]))
@@ -483,14 +491,17 @@ int cgroup_open_dirs(const struct cgroup *cg, int *v1_fds, size_t *n_v1, int *v2
 	size_t n_h = h->mode == CGROUP_MODE_V2 ? 0 : h->n_v1;
 
 	*n_v1 = 0;
-	*v2_fd = -1;
+	if (v2_fd)
+		*v2_fd = -1;
 	for (size_t k = 0; k <= n_h; k++) {
 		bool v2 = k == n_h;
 		cleanup_free char *dir = NULL;
 		int fd;
 
-		if (v2 && !h->has_v2)
+		if (v2 && (!h->has_v2 || v2_fd == NULL))
 			break;
+		if (!v2 && v1_fds == NULL)
+			continue;
 		dir = xasprintf("%s%s", v2 ? h->v2_mount : h->v1[k].mount, cg->path);
 		fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
@@ -504,7 +515,7 @@ int cgroup_open_dirs(const struct cgroup *cg, int *v1_fds, size_t *n_v1, int *v2
 	}
 	return 0;
 fail:
-	for (size_t i = 0; i < *n_v1; i++)
+	for (size_t i = 0; v1_fds && i < *n_v1; i++)
 		close(v1_fds[i]);
 	*n_v1 = 0;
 	return -1;

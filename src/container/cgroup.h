@@ -112,6 +112,17 @@ struct cgroup {
  * cgroup is reused if it holds no process, otherwise it is an error. */
 int cgroup_create(const struct cgroup_host *h, const char *path, struct cgroup **out,
                   berth_error_t *err);
+/* Which hierarchies cgroup_create_part() makes the path in. */
+enum cgroup_part {
+	CGROUP_PART_ALL,
+	CGROUP_PART_V2, /* only the cgroup2 tree (nothing where there is none) */
+	CGROUP_PART_V1, /* only the v1 hierarchies */
+};
+/* cgroup_create() in part of the hierarchies: the cgroup2 directory before the init is cloned
+ * into it, the v1 ones while it makes its namespaces (docs/performance.md). All or nothing
+ * within the part. */
+int cgroup_create_part(const struct cgroup_host *h, const char *path, enum cgroup_part part,
+                       struct cgroup **out, berth_error_t *err);
 /* Open an existing cgroup (no check that it exists). */
 int cgroup_open(const struct cgroup_host *h, const char *path, struct cgroup **out,
                 berth_error_t *err);
@@ -122,8 +133,8 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, berth_error_t *err);
 /* The cgroup's directory in each v1 hierarchy (v1_fds, room for CGROUP_MAX_HIERARCHIES;
  * *n_v1 of them) and in the cgroup2 tree (*v2_fd, -1 when there is none), O_PATH and
  * close-on-exec, for a process that is not in it yet: the v2 one for clone3's
- * CLONE_INTO_CGROUP, the v1 ones for cgroup_join_self_v1() in that process. On failure
- * nothing is left open. */
+ * CLONE_INTO_CGROUP, the v1 ones for cgroup_join_self_v1() in that process. v1_fds NULL:
+ * only the v2 one; v2_fd NULL: only the v1 ones. On failure nothing is left open. */
 int cgroup_open_dirs(const struct cgroup *cg, int *v1_fds, size_t *n_v1, int *v2_fd,
                      berth_error_t *err);
 /* The calling process, which must be single-threaded, moves itself into the v1 cgroups of

@@ -47,6 +47,8 @@ struct container_build {
 	bool cgroup_made;
 	bool cgroup_ready;  /* made and its limits written before the init was forked */
 	bool cgroup_joined; /* the init was cloned into it (v2) and moves itself (v1) */
+	bool v1_late;       /* only the cgroup2 directory made before the fork: the v1 ones
+	                     * and every limit while the init makes its namespaces */
 	struct cgroup_host cg_host;
 	bool cg_host_ok;
 };
@@ -186,8 +188,13 @@ static int container_cgroup_prepare(struct container_build *b, berth_error_t *er
 	if (!b->cg_host_ok && cgroup_host_detect(&b->cg_host, NULL, err) < 0)
 		return -1;
 	b->cg_host_ok = true;
-	if (b->cgroup_made ? cgroup_open(&b->cg_host, b->state.cgroup_path, &cg, err) < 0
-	                   : cgroup_create(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
+	if (b->v1_late) {
+		if (cgroup_create_part(&b->cg_host, b->state.cgroup_path, CGROUP_PART_V1, &cg,
+		                       err) < 0)
+			return -1;
+		b->v1_late = false;
+	} else if (b->cgroup_made ? cgroup_open(&b->cg_host, b->state.cgroup_path, &cg, err) < 0
+	                          : cgroup_create(&b->cg_host, b->state.cgroup_path, &cg, err) < 0)
 		return -1;
 	b->cgroup_made = true;
 	if (b->config->linux_.has_resources || b->config->linux_.n_devices > 0) {
@@ -230,16 +237,33 @@ static int container_cgroup_remove(const char *path, berth_error_t *err)
 	return cgroup_destroy(&h, path, err);
 }
 
-/* The cgroup made and its limits written before the init exists (the one-fork path), and
- * its directories opened: the init is cloned into the cgroup2 one and moves itself into
- * the v1 ones, so that neither it nor the runtime writes a pid to a cgroup.procs, whose
- * first write waits for an RCU grace period (docs/performance.md). */
+/* The one-fork path: the init is cloned into the cgroup2 cgroup and moves itself into the
+ * v1 ones, so that neither it nor the runtime writes a pid to a cgroup.procs, whose first
+ * write waits for an RCU grace period (docs/performance.md). With v1 hierarchies only the
+ * cgroup2 directory is made here, and its directory opened (*v2_fd); the v1 directories
+ * and the limits are made after the fork, while the init makes its namespaces, and the init
+ * opens the v1 directories itself once it has SYNC_CGROUP (b->v1_late). On a cgroup2-only
+ * host the cgroup is made and its limits written here. */
 static int container_cgroup_early(struct container_build *b, int *v1_fds, size_t *n_v1, int *v2_fd,
                                   berth_error_t *err)
 {
 	struct cgroup *cg = NULL;
 	int r;
 
+	if (!b->cg_host_ok && cgroup_host_detect(&b->cg_host, NULL, err) < 0)
+		return -1;
+	b->cg_host_ok = true;
+	if (b->cg_host.mode != CGROUP_MODE_V2 && b->cg_host.n_v1 > 0) {
+		if (cgroup_create_part(&b->cg_host, b->state.cgroup_path, CGROUP_PART_V2, &cg,
+		                       err) < 0)
+			return -1;
+		b->cgroup_made = true;
+		b->v1_late = true;
+		timing_mark("cgroup2-made");
+		r = cgroup_open_dirs(cg, NULL, n_v1, v2_fd, err);
+		cgroup_free(cg);
+		return r;
+	}
 	if (container_cgroup_prepare(b, err) < 0)
 		return -1;
 	b->cgroup_ready = true;
@@ -779,6 +803,8 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		a.cgroup_self = true;
 		a.cgroup_fds = cg_v1;
 		a.n_cgroup_fds = n_cg_v1;
+		a.cgroup_late = b.v1_late;
+		a.cgroup_host = &b.cg_host;
 	}
 	if (early_cg && cg_v2 >= 0) {
 		child = container_clone_into(cg_v2);
@@ -786,6 +812,7 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 		    (errno == ENOSYS || errno == EINVAL || errno == E2BIG || errno == EOPNOTSUPP)) {
 			/* the runtime writes the init's pid to every cgroup.procs, as before */
 			a.cgroup_self = false;
+			a.cgroup_late = false;
 			a.n_cgroup_fds = 0;
 			child = fork();
 		}

@@ -234,7 +234,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	const struct config *c = a->config;
 	const struct config_process *p = &c->process;
 	struct rootfs_opts ro = {0};
-	struct init_go go = {.sync_fd = a->sync_fd};
+	struct init_go go = {.sync_fd = a->sync_fd, .made = a->cgroup_made_seen};
 	struct sync_msg m;
 	berth_error_t err = NULL;
 	const char *state_json = NULL;
@@ -442,6 +442,34 @@ bool init_can_direct(const struct config *c)
 	return true;
 }
 
+/* The v1 directories made by the runtime while the init made its namespaces (SYNC_CGROUP),
+ * and the limits written: the init moves itself into them, before any mount. Its new mount
+ * namespace is still the host's copy. */
+static void init_join_late(struct init_args *a, berth_error_t *err)
+{
+	struct cgroup *cg = NULL;
+	struct sync_msg m;
+	int fds[CGROUP_MAX_HIERARCHIES];
+	size_t n = 0;
+	int r;
+
+	if (sync_expect(a->sync_fd, SYNC_CGROUP, &m, err) < 0)
+		init_fail(a->sync_fd, err);
+	free(m.payload);
+	a->cgroup_made_seen = true;
+	if (cgroup_open(a->cgroup_host, a->cgroup_path, &cg, err) < 0 ||
+	    cgroup_open_dirs(cg, fds, &n, NULL, err) < 0) {
+		cgroup_free(cg);
+		init_fail(a->sync_fd, err);
+	}
+	cgroup_free(cg);
+	r = cgroup_join_self_v1(fds, n, err);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+	if (r < 0)
+		init_fail(a->sync_fd, err);
+}
+
 void init_direct(const struct init_args *args)
 {
 	struct init_args copy = *args, *a = &copy;
@@ -452,7 +480,7 @@ void init_direct(const struct init_args *args)
 
 	timing_mark("init-born");
 	init_close_inherited(a);
-	if (a->cgroup_self) {
+	if (a->cgroup_self && !a->cgroup_late) {
 		int r = cgroup_join_self_v1(a->cgroup_fds, a->n_cgroup_fds, &err);
 		for (size_t i = 0; i < a->n_cgroup_fds; i++)
 			close(a->cgroup_fds[i]);
@@ -467,6 +495,10 @@ void init_direct(const struct init_args *args)
 	}
 	if ((flags & CLONE_NEWNET) && init_loopback_up(&err) < 0)
 		init_fail(a->sync_fd, &err);
+	if (a->cgroup_self && a->cgroup_late) {
+		init_join_late(a, &err);
+		timing_mark("init-cgroup");
+	}
 	init_stage2(a);
 }
 

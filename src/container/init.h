@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 
+struct cgroup_host;
+
 struct seccomp_program;
 
 struct init_args {
@@ -34,6 +36,12 @@ struct init_args {
 	bool cgroup_self;
 	const int *cgroup_fds;
 	size_t n_cgroup_fds;
+	/* with cgroup_self: the v1 directories do not exist yet (no cgroup_fds); once it has
+	 * made its namespaces, the init waits for SYNC_CGROUP and opens them itself in
+	 * cgroup_host, the host's layout the runtime detected, under cgroup_path */
+	bool cgroup_late;
+	const struct cgroup_host *cgroup_host;
+	bool cgroup_made_seen; /* SYNC_CGROUP received (init_direct) */
 };
 
 /* Never returns: _exit()s or execs. */

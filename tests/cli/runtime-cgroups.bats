@@ -581,3 +581,50 @@ in_every_cgroup() {
 	grep -E 'cgroup\.procs", O_WRONLY' "$t"
 	assert_gone "$ID"
 }
+
+@test "hybrid or v1 host: the v1 cgroups are made after the init's birth and joined before its first mount" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
+	[ "$(stat -f -c %T "$CG")" != cgroup2fs ] || skip "cgroup2 at $CG"
+	make_bundle "$BUNDLE" cat /proc/self/cgroup
+	t=$BATS_TEST_TMPDIR/trace
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=clone3,fork,vfork,clone,mkdir,openat,mount -o "$t" \
+		"$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	in_every_cgroup "$output"
+	# the runtime makes the v1 directories while the init makes its namespaces
+	# (docs/performance.md): the init's birth comes first in the trace
+	born=$(grep -nE '(clone3|clone|fork)\(' "$t" | grep -vE 'CLONE_VM|CLONE_THREAD' | head -n1 | cut -d: -f1)
+	made=$(grep -nE "mkdir\(\"$CG/[^\"]*/berth/$ID\"" "$t" | grep -v unified | head -n1 | cut -d: -f1)
+	echo "born at line $born, first v1 mkdir at line $made"
+	[ -n "$born" ] || false
+	[ -n "$made" ] || false
+	[ "$born" -lt "$made" ] || false
+	# and the init is in them (its write of 0 to each tasks) before its first mount
+	joined=$(grep -nE 'openat\([0-9]+, "tasks", O_WRONLY' "$t" | tail -n1 | cut -d: -f1)
+	mounted=$(grep -nE '^[0-9]+ +mount\(' "$t" | head -n1 | cut -d: -f1)
+	echo "last tasks write at line $joined, first mount at line $mounted"
+	[ -n "$joined" ] || false
+	[ -n "$mounted" ] || false
+	[ "$joined" -lt "$mounted" ] || false
+	assert_gone "$ID"
+}
+
+@test "a limit the host refuses after the init exists: the init is gone and no cgroup is left" {
+	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
+	v1 cpuset || skip "no v1 cpuset hierarchy"
+	make_bundle "$BUNDLE" true
+	# a CPU the host does not have: the v1 cpuset refuses it once the init is born
+	cfg_set "$BUNDLE" '.linux.resources.cpu = {"cpus": "4095"}'
+	run rt create --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *cpuset* ]] || false
+	run ! proc_alive "$ID"
+	assert_gone "$ID"
+	left=$(find "$CG" -maxdepth 4 -type d -name "$ID" 2>/dev/null | wc -l)
+	[ "$left" -eq 0 ]
+}

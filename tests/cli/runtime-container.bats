@@ -193,6 +193,28 @@ run_in() { run rt run --bundle "$1" "$ID"; }
 	[[ "$output" != *shared:* ]]
 }
 
+# the container of $BUNDLE run with the bundle on a shared bind of itself, in a mount namespace
+# of its own (whatever would propagate stays there)
+run_on_shared() {
+	unshare -m sh -c 'mount --bind "$1" "$1" && mount --make-shared "$1" &&
+		exec "$2" --root "$3" run --bundle "$1" "$4"' sh "$BUNDLE" "$RUNTIME" "$STATE_ROOT" "$ID"
+}
+
+@test "a rootfs on a shared mount: pivot_root works with the default propagation and with shared" {
+	make_bundle "$BUNDLE" sh -c 'head -n1 /proc/self/mountinfo'
+	# the default (rslave) leaves no shared mount, so the rootfs's parent is not looked up
+	run run_on_shared
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# shared: the parent (the shared bind) must be made private for pivot_root
+	cfg_set "$BUNDLE" '.linux.rootfsPropagation = "shared"'
+	run run_on_shared
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *shared:* ]] || false
+	assert_gone "$ID"
+}
+
 @test "the device cgroup denies devices the config does not allow" {
 	make_bundle "$BUNDLE" sh -c 'mknod /tmp/sda b 8 0 && head -c1 /tmp/sda >/dev/null && echo opened; echo x >/dev/null && echo null-ok'
 	run rt run --bundle "$BUNDLE" "$ID"

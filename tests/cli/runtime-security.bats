@@ -40,6 +40,23 @@ teardown() {
 	! grep -q berth-escape /proc/self/mountinfo || false
 }
 
+@test "a mount destination that is a dangling symlink is made where it points inside the rootfs" {
+	make_bundle "$BUNDLE" true
+	# absolute and relative, the last component of the destination or one before it
+	ln -s /etc/berth-escape-5 "$BUNDLE/rootfs/dangling1"
+	ln -s ../../etc/berth-escape-6 "$BUNDLE/rootfs/dangling2"
+	cfg_set "$BUNDLE" '.mounts += [
+		{"destination": "/dangling1", "type": "tmpfs", "source": "tmpfs"},
+		{"destination": "/dangling2/sub", "type": "tmpfs", "source": "tmpfs"}]'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e /etc/berth-escape-5 ] || false
+	[ ! -e /etc/berth-escape-6 ] || false
+	[ -d "$BUNDLE/rootfs/etc/berth-escape-5" ] || false
+	[ -d "$BUNDLE/rootfs/etc/berth-escape-6/sub" ] || false
+}
+
 @test "the container gets only stdio and preserved fds" {
 	make_bundle "$BUNDLE" sh -c 'ls /proc/self/fd | sort -n | tr "\n" " "'
 	exec 7>/dev/null 8>/dev/null
