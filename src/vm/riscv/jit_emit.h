@@ -40,6 +40,20 @@ struct em {
 	/* the block's subroutines (writable view, NULL: none): write back; reload the cached
 	 * registers and TLBREG (calls into C use them instead of inline copies) */
 	const uint8_t *wb, *rl;
+	/* the loads' shared refill of their copy of a TLB entry (em_refill_stub; writable view) */
+	const uint8_t *refill;
+	/* Cold code, emitted after the block's body (em_cold_section) so that the body holds
+	 * only the fast paths: a load's or store's slow path (the jumps to it, a load's jump to
+	 * the copy's refill, where the fast path goes on after each, what the helper gets) or
+	 * an exit when a helper returned nonzero. At most one per op. */
+	struct em_cold {
+		uint8_t *refill;  /* a load's jump to its copy's refill (NULL: none) */
+		uint8_t *slow[3]; /* jumps to the slow path (or to the exit) */
+		uint8_t *resume;  /* where the fast path takes the refilled addend in rax */
+		uint8_t *done;    /* after the instruction (NULL: an exit, count in info) */
+		uint32_t info;    /* rv_jit_mem's */
+	} cold[JIT_BLOCK_OPS];
+	unsigned ncold;
 };
 
 static void b1(struct em *e, unsigned x)
