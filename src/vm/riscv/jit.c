@@ -389,10 +389,28 @@ static void em_shift_rr(struct em *e, const struct rv_op *op, bool w, unsigned d
 static void em_imm_op(struct em *e, const struct rv_op *op, bool w, unsigned digit)
 {
 	unsigned d = em_dst(e, op);
+	if (digit == 0 && op->imm != 0 && e->hreg[op->rs1] >= 0 &&
+	    (unsigned)e->hreg[op->rs1] != d) {
+		em_lea(e, d, (unsigned)e->hreg[op->rs1], op->imm); /* d = rs1 + imm */
+		em_finish(e, op, d, w);
+		return;
+	}
 	em_src1(e, op, d);
 	if (op->imm != 0 || digit == 4)
 		em_alu_imm(e, w, digit, d, op->imm);
 	em_finish(e, op, d, w);
+}
+
+/* rsi = rs1 + imm: a load's or store's address */
+static void em_addr(struct em *e, const struct rv_op *op)
+{
+	if (e->hreg[op->rs1] >= 0 && op->imm != 0) {
+		em_lea(e, RSI, (unsigned)e->hreg[op->rs1], op->imm);
+		return;
+	}
+	em_ldx(e, RSI, op->rs1);
+	if (op->imm != 0)
+		em_alu_imm(e, true, 0, RSI, op->imm);
 }
 
 static void em_shift_imm(struct em *e, const struct rv_op *op, bool w, unsigned digit)
@@ -481,7 +499,7 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
  * the addend (resume): the copy's lookup, then the plain TLB's (direct, JIT_LD_DIRECT bytes
  * before resume), which the site jumps to once the copy is off. Fixed lengths: the shared
  * refill finds a site from resume, which the jump back from its cold code gives. */
-#define JIT_LD_SITE   93
+#define JIT_LD_SITE   87
 #define JIT_LD_DIRECT 42
 
 /* A load's TLB lookup: first its own copy of the entry it used last (the key compared off
@@ -725,6 +743,58 @@ static void em_indirect_jump(struct em *e, const struct tctx *t, unsigned count)
 		}
 }
 
+/* Into tb (em_goto, its checks passed): the registers it caches that are not in place, from
+ * the host register this block keeps them in (a move, which does not wait for the store
+ * that wrote it back), else from v->x. v->x is current for all of them (written back, or
+ * not written by this block), so a move in a cycle loads from v->x instead. */
+static void em_goto_moves(struct em *e, const struct rv_jit_block *tb)
+{
+	int8_t dst[JIT_HREGS], src[JIT_HREGS];
+	uint8_t guest[JIT_HREGS];
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < tb->nc; k++) {
+		unsigned r = tb->guest[k];
+		if (e->hreg[r] == (int8_t)tb->hreg[k])
+			continue;
+		dst[n] = (int8_t)tb->hreg[k];
+		src[n] = e->hreg[r];
+		guest[n++] = (uint8_t)r;
+	}
+	while (n > 0) {
+		/* one whose destination no other pending move reads; none (a cycle): one of
+		 * them takes its value from v->x instead, and again */
+		unsigned pick = 0;
+		bool found = false;
+		for (unsigned i = 0; i < n && !found; i++) {
+			bool read = false;
+			for (unsigned k = 0; k < n; k++)
+				if (k != i && src[k] == dst[i])
+					read = true;
+			if (!read) {
+				pick = i;
+				found = true;
+			}
+		}
+		if (!found) {
+			for (unsigned k = 0; k < n; k++)
+				if (src[k] >= 0) {
+					src[k] = -1;
+					break;
+				}
+			continue;
+		}
+		if (src[pick] >= 0)
+			em_rr(e, true, 0x89, (unsigned)src[pick], (unsigned)dst[pick]);
+		else
+			em_mem(e, true, 0x8b, (unsigned)dst[pick], XOFF(guest[pick]));
+		n--;
+		dst[pick] = dst[n];
+		src[pick] = src[n];
+		guest[pick] = guest[n];
+	}
+}
+
 /* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
  * the target when there is one (its checked entry: the chain's length, nothing
  * asynchronous pending, the translation of the current epoch); one on another page only
@@ -824,11 +894,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	b1(e, 0x3b), b1(e, 0x05);             /* cmp eax, [rip + gen] */
 	b4(e, (uint32_t)(int32_t)((const uint8_t *)&tb->gen - (e->p + 4)));
 	fail[2] = em_jump(e, CC_NE);
-	for (unsigned k = 0; k < tb->nc; k++) {
-		unsigned r = tb->guest[k];
-		if (e->hreg[r] != (int8_t)tb->hreg[k])
-			em_mem(e, true, 0x8b, tb->hreg[k], XOFF(r));
-	}
+	em_goto_moves(e, tb);
 	/* lea r12, [r12 + delta]; jmp its body */
 	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
 	em_jmp_to(e, tb->loop);
@@ -918,9 +984,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		static const uint8_t size[] = {[K_LB] = 1,  [K_LH] = 2,  [K_LW] = 4, [K_LD] = 8,
 		                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
 		struct em_cold *c = em_cold_new(e);
-		em_ldx(e, RSI, op->rs1);
-		if (op->imm != 0)
-			em_alu_imm(e, true, 0, RSI, op->imm);
+		em_addr(e, op);
 		em_load_tlb(e, t->j, size[op->kind], c);
 		/* eax/rax = [rax + rsi] */
 		switch (op->kind) {
@@ -959,9 +1023,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		unsigned size = 1u << (op->kind - K_SB);
 		struct em_cold *c = em_cold_new(e);
 		uint8_t *miss[2];
-		em_ldx(e, RSI, op->rs1);
-		if (op->imm != 0)
-			em_alu_imm(e, true, 0, RSI, op->imm);
+		em_addr(e, op);
 		em_tlb(e, RV_ACC_W, size, miss, true);
 		c->slow[0] = miss[0];
 		/* a page holding translations: the slow path (the map's byte for host page

@@ -78,11 +78,21 @@ static void rex(struct em *e, bool w, unsigned reg, unsigned rm)
 #define XOFF(r) ((uint32_t)(offsetof(struct vcpu, x) + 8 * (r)))
 #define PCOFF   ((uint32_t)offsetof(struct vcpu, pc))
 
-/* op reg, [base + disp32] (base neither rsp nor r12) */
+static bool fits8(int32_t x)
+{
+	return x >= -128 && x <= 127;
+}
+
+/* op reg, [base + disp] (disp8 when it fits, else disp32; base neither rsp nor r12) */
 static void em_memb(struct em *e, bool w, unsigned op, unsigned reg, unsigned base, uint32_t disp)
 {
 	rex(e, w, reg, base);
 	b1(e, op);
+	if (fits8((int32_t)disp)) {
+		b1(e, 0x40 | ((reg & 7) << 3) | (base & 7));
+		b1(e, disp & 0xff);
+		return;
+	}
 	b1(e, 0x80 | ((reg & 7) << 3) | (base & 7));
 	b4(e, disp);
 }
@@ -144,13 +154,23 @@ static void em_tlbreg(struct em *e)
 	em_rr(e, true, 0x01, RBX, TLBREG); /* add r11, rbx */
 }
 
-/* group-1 ALU op with imm32: digit 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp */
+/* group-1 ALU op with a sign-extended imm8 or imm32: digit 0 add, 1 or, 4 and, 5 sub, 6 xor,
+ * 7 cmp */
 static void em_alu_imm(struct em *e, bool w, unsigned digit, unsigned rm, int32_t imm)
 {
 	rex(e, w, 0, rm);
-	b1(e, 0x81);
+	b1(e, fits8(imm) ? 0x83 : 0x81);
 	b1(e, 0xc0 | (digit << 3) | (rm & 7));
-	b4(e, (uint32_t)imm);
+	if (fits8(imm))
+		b1(e, (uint32_t)imm & 0xff);
+	else
+		b4(e, (uint32_t)imm);
+}
+
+/* lea reg, [base + disp] (base neither rsp nor r12) */
+static void em_lea(struct em *e, unsigned reg, unsigned base, int32_t disp)
+{
+	em_memb(e, true, 0x8d, reg, base, (uint32_t)disp);
 }
 
 /* shifts: digit 4 shl, 5 shr, 7 sar; by imm8, or by cl when imm < 0 */
