@@ -743,10 +743,22 @@ static void em_indirect_jump(struct em *e, const struct tctx *t, unsigned count)
 		}
 }
 
+/* lea r12, [r12 + delta] */
+static void em_lea_r12(struct em *e, int32_t delta)
+{
+	b1(e, 0x4d), b1(e, 0x8d);
+	if (fits8(delta)) {
+		b1(e, 0x64), b1(e, 0x24), b1(e, (uint32_t)delta & 0xff);
+		return;
+	}
+	b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+}
+
 /* Into tb (em_goto, its checks passed): the registers it caches that are not in place, from
- * the host register this block keeps them in (a move, which does not wait for the store
- * that wrote it back), else from v->x. v->x is current for all of them (written back, or
- * not written by this block), so a move in a cycle loads from v->x instead. */
+ * the host register this block keeps them in (a move, which does not wait for a store that
+ * wrote it back; for a register both write, kept, the only place the value is), else from
+ * v->x. The moves are parallel: one goes when no other still reads its destination, and a
+ * cycle goes through rax. */
 static void em_goto_moves(struct em *e, const struct rv_jit_block *tb)
 {
 	int8_t dst[JIT_HREGS], src[JIT_HREGS];
@@ -762,26 +774,20 @@ static void em_goto_moves(struct em *e, const struct rv_jit_block *tb)
 		guest[n++] = (uint8_t)r;
 	}
 	while (n > 0) {
-		/* one whose destination no other pending move reads; none (a cycle): one of
-		 * them takes its value from v->x instead, and again */
-		unsigned pick = 0;
-		bool found = false;
-		for (unsigned i = 0; i < n && !found; i++) {
+		unsigned pick = n;
+		for (unsigned i = 0; i < n && pick == n; i++) {
 			bool read = false;
 			for (unsigned k = 0; k < n; k++)
 				if (k != i && src[k] == dst[i])
 					read = true;
-			if (!read) {
+			if (!read)
 				pick = i;
-				found = true;
-			}
 		}
-		if (!found) {
+		if (pick == n) { /* only cycles left (so nothing reads rax): one through rax */
+			em_rr(e, true, 0x89, (unsigned)dst[0], RAX); /* mov rax, dst[0] */
 			for (unsigned k = 0; k < n; k++)
-				if (src[k] >= 0) {
-					src[k] = -1;
-					break;
-				}
+				if (src[k] == dst[0])
+					src[k] = RAX;
 			continue;
 		}
 		if (src[pick] >= 0)
@@ -836,8 +842,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		 * translation's checked entry once it has one */
 		em_writeback(e);
 		em_add_r13(e, (int32_t)(count + JIT_ENTRY));
-		/* lea r12, [r12 + delta] */
-		b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+		em_lea_r12(e, delta);
 		if (e->p + 5 <= e->end) {
 			e->sites[e->nsites].host = t->host - t->pgoff + (uintptr_t)toff;
 			e->sites[e->nsites++].at = e->p + 1;
@@ -859,9 +864,10 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
 		slow[ns++] = em_jump(e, CC_NE);
 	}
-	/* Its checks here, then only the registers it caches that are not in place already,
-	 * and into its body after its own loads. A register both keep in the same host
-	 * register, and that it writes (so writes back itself), is not written back here. */
+	/* Its checks here, then only the registers it caches that are not in place already
+	 * (em_goto_moves), and into its body after its own loads. A register both keep in a
+	 * host register and both write (so it writes it back itself) is not written back
+	 * here (kept), only if the jump does not go in. */
 	int8_t th[33];
 	uint32_t kept = 0;
 	memset(th, -1, sizeof(th));
@@ -869,7 +875,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		th[tb->guest[k]] = (int8_t)tb->hreg[k];
 	for (unsigned k = 0; k < e->nc; k++) {
 		unsigned r = e->guest[k];
-		if (th[r] == e->hreg[r] && (tb->dirty & (1u << r)) && (e->dirty & (1ULL << r)))
+		if (th[r] >= 0 && (tb->dirty & (1u << r)) && (e->dirty & (1ULL << r)))
 			kept |= 1u << r;
 	}
 	for (unsigned k = 0; k < e->nc; k++) {
@@ -895,8 +901,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	b4(e, (uint32_t)(int32_t)((const uint8_t *)&tb->gen - (e->p + 4)));
 	fail[2] = em_jump(e, CC_NE);
 	em_goto_moves(e, tb);
-	/* lea r12, [r12 + delta]; jmp its body */
-	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+	em_lea_r12(e, delta); /* and into its body */
 	em_jmp_to(e, tb->loop);
 	for (unsigned i = 0; i < 3; i++)
 		if (fail[i] != NULL)
