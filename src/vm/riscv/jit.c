@@ -389,6 +389,11 @@ static void em_shift_rr(struct em *e, const struct rv_op *op, bool w, unsigned d
 static void em_imm_op(struct em *e, const struct rv_op *op, bool w, unsigned digit)
 {
 	unsigned d = em_dst(e, op);
+	if (op->rs1 == 0 && digit != 4) { /* li */
+		em_movi(e, d, op->imm);
+		em_finish(e, op, d, true);
+		return;
+	}
 	if (digit == 0 && op->imm != 0 && e->hreg[op->rs1] >= 0 &&
 	    (unsigned)e->hreg[op->rs1] != d) {
 		em_lea(e, d, (unsigned)e->hreg[op->rs1], op->imm); /* d = rs1 + imm */
@@ -968,11 +973,15 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 			a = (unsigned)e->hreg[op->rs1];
 		else
 			em_ldx(e, RAX, op->rs1);
-		if (e->hreg[op->rs2] >= 0)
-			b = (unsigned)e->hreg[op->rs2];
-		else
-			em_ldx(e, RCX, op->rs2);
-		em_rr(e, true, 0x39, b, a); /* cmp a, b */
+		if (op->rs2 == 0) {
+			em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
+		} else {
+			if (e->hreg[op->rs2] >= 0)
+				b = (unsigned)e->hreg[op->rs2];
+			else
+				em_ldx(e, RCX, op->rs2);
+			em_rr(e, true, 0x39, b, a); /* cmp a, b */
+		}
 		uint8_t *taken = em_jump(e, cc[op->kind]);
 		em_goto(e, t, off + op->len, count);
 		em_patch(e, taken);
@@ -991,32 +1000,39 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		struct em_cold *c = em_cold_new(e);
 		em_addr(e, op);
 		em_load_tlb(e, t->j, size[op->kind], c);
-		/* eax/rax = [rax + rsi] */
+		/* d = [rax + rsi]: rd's host register, or rax (then stored) */
+		unsigned d = em_dst(e, op), opc;
+		bool w = true;
 		switch (op->kind) {
 		case K_LB:
-			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbe);
+			opc = 0x0fbe;
 			break;
 		case K_LBU:
-			b1(e, 0x0f), b1(e, 0xb6);
+			opc = 0x0fb6, w = false;
 			break;
 		case K_LH:
-			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbf);
+			opc = 0x0fbf;
 			break;
 		case K_LHU:
-			b1(e, 0x0f), b1(e, 0xb7);
+			opc = 0x0fb7, w = false;
 			break;
 		case K_LW:
-			b1(e, 0x48), b1(e, 0x63);
+			opc = 0x63;
 			break;
 		case K_LWU:
-			b1(e, 0x8b);
+			opc = 0x8b, w = false;
 			break;
 		default:
-			b1(e, 0x48), b1(e, 0x8b);
+			opc = 0x8b;
 			break;
 		}
-		b1(e, 0x04), b1(e, 0x30);
-		em_stx(e, RAX, op->rd);
+		rex(e, w, d, RAX);
+		if (opc > 0xff)
+			b1(e, opc >> 8);
+		b1(e, opc & 0xff);
+		b1(e, 0x04 | (d & 7) << 3), b1(e, 0x30);
+		if (d == RAX)
+			em_stx(e, RAX, op->rd);
 		c->done = e->p;
 		c->info = JIT_MEM_INFO(op->kind, op->len, op->rd, op->off, i);
 		return true;

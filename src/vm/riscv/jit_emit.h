@@ -111,9 +111,12 @@ static void em_rr(struct em *e, bool w, unsigned op, unsigned reg, unsigned rm)
 	b1(e, 0xc0 | ((reg & 7) << 3) | (rm & 7));
 }
 
+/* reg = guest register xr (x0: xor, which sets the flags) */
 static void em_ldx(struct em *e, unsigned reg, unsigned xr)
 {
-	if (e->hreg[xr] >= 0)
+	if (xr == 0)
+		em_rr(e, false, 0x31, reg, reg);
+	else if (e->hreg[xr] >= 0)
 		em_rr(e, true, 0x89, (unsigned)e->hreg[xr], reg);
 	else
 		em_mem(e, true, 0x8b, reg, XOFF(xr));
