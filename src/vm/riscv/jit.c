@@ -8,9 +8,10 @@
  *
  * What is translated inline: the RV64I and M integer operations (MULH*, DIV and REM call
  * small C functions), LUI/AUIPC, branches and jumps, and loads and stores with the
- * interpreter's TLB lookup inline (its slow path, for misses, MMIO, page crossings and
- * faults, behind a call; a load first tries its own copy of the TLB entry it used last,
- * em_load_tlb). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
+ * interpreter's TLB lookup inline (a load first tries its own copy of the TLB entry it used
+ * last, em_load_tlb); their slow paths (misses, MMIO, page crossings, faults, stores to
+ * code) are cold code after the block's body (em_cold_section), so the body holds only the
+ * fast paths. Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
  * illegal encodings) calls the interpreter's own code for that one instruction
  * (rv_run_block on one decoded op), so its semantics are exactly the interpreter's.
  *
@@ -672,6 +673,16 @@ struct tctx {
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
 
+/* eax = the epoch (mov eax, [moffs64]: its address is fixed for the code buffer's life, one
+ * load instead of two through v->jit_epoch) */
+static void em_epoch(struct em *e, const struct rv_jit *j)
+{
+	uint64_t a = (uint64_t)(uintptr_t)j->epoch;
+	b1(e, 0xa1);
+	b4(e, (uint32_t)a);
+	b4(e, (uint32_t)(a >> 32));
+}
+
 /* The jump cache's lookup: go to the guest address in rsi (r13 counting the instructions
  * retired, the cached registers written back), staying in translated code when the fetch
  * TLB maps it and the jump cache holds a translation of it from the current epoch; else
@@ -696,9 +707,8 @@ static void em_jc_lookup(struct em *e, const struct rv_jit *j, uint8_t **slow)
 	em_rr(e, true, 0x01, RCX, RDX);      /* rdx = &jc[index] */
 	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
 	slow[ns++] = em_jump(e, CC_NE);
-	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
-	b1(e, 0x8b), b1(e, 0x09);             /* mov ecx, [rcx] */
-	em_memb(e, false, 0x3b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_jc, epoch));
+	em_epoch(e, j);
+	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_jc, epoch));
 	slow[ns++] = em_jump(e, CC_NE);
 	em_add_r13(e, JIT_ENTRY);
 	rex(e, true, R8, R12); /* mov r12, r8 */
@@ -900,9 +910,8 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_cmp0(e, ASYNCOFF);
 		fail[1] = em_jump(e, CC_NE);
 	}
-	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
-	b1(e, 0x8b), b1(e, 0x01);             /* mov eax, [rcx] */
-	b1(e, 0x3b), b1(e, 0x05);             /* cmp eax, [rip + gen] */
+	em_epoch(e, t->j);
+	b1(e, 0x3b), b1(e, 0x05); /* cmp eax, [rip + gen] */
 	b4(e, (uint32_t)(int32_t)((const uint8_t *)&tb->gen - (e->p + 4)));
 	fail[2] = em_jump(e, CC_NE);
 	em_goto_moves(e, tb);
