@@ -938,7 +938,15 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	em_exit(e, (int32_t)count);
 }
 
-/* Translate one op (index i). Returns false when the op ended the block (exit emitted). */
+/* Does the op go through the interpreter (rv_jit_emit_op's default: it gets a copy of the
+ * op)? Everything from LUI to FENCE is translated inline. */
+static bool rv_jit_via_interp(const struct rv_op *op)
+{
+	return op->kind < K_LUI || op->kind > K_FENCE;
+}
+
+/* Translate one op (index i; rxop: its copy for the interpreter, rv_jit_via_interp).
+ * Returns false when the op ended the block (exit emitted). */
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
                            const struct rv_op *rxop, unsigned i)
 {
@@ -1215,6 +1223,8 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		return true;
 	default:
 		/* through the interpreter: FP, AMO, SYSTEM, fence.i, illegal */
+		if (rxop == NULL)
+			abort(); /* (rv_jit_via_interp disagrees with this switch) */
 		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI);
 		em_movi64(e, RSI, (uint64_t)(uintptr_t)rxop);
@@ -1375,16 +1385,18 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 		return NULL;
 	len = ops[n - 1].off + ops[n - 1].len;
 	memcpy(blk->code, (const void *)host, len);
-	/* ops for the interpreter (behind the copy) start at their own pc */
+	/* the ops the interpreter runs (behind the copy; only those) start at their own pc */
 	struct rv_op *own =
 	    (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + ((len + 15) & ~15u));
-	for (i = 0; i < n; i++) {
-		own[i] = ops[i];
-		own[i].off = 0;
-	}
+	unsigned nown = 0;
+	for (i = 0; i < n; i++)
+		if (rv_jit_via_interp(&ops[i])) {
+			own[nown] = ops[i];
+			own[nown++].off = 0;
+		}
 	const struct rv_op *rxown =
 	    (const struct rv_op *)(void *)(j->rx + ((uint8_t *)own - j->rw));
-	size_t code = ((size_t)((uint8_t *)(own + n) - j->rw) + 15) & ~(size_t)15;
+	size_t code = ((size_t)((uint8_t *)(own + nown) - j->rw) + 15) & ~(size_t)15;
 	e.p = j->rw + code;
 	e.end = j->rw + j->size;
 
@@ -1421,7 +1433,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++)
-		if (!rv_jit_emit_op(&t, &e, &ops[i], &rxown[i], i))
+		if (!rv_jit_emit_op(&t, &e, &ops[i], rv_jit_via_interp(&ops[i]) ? rxown++ : NULL,
+		                    i))
 			break;
 	if (i == n) {
 		const struct rv_op *last = &ops[n - 1];
