@@ -126,6 +126,7 @@ struct rv_jit {
 	size_t stub_r12;  /* the stub's entry for a target in r12 */
 	size_t stub_slow; /* the stub's way out (pc = r8) */
 	size_t refill;    /* the loads' shared refill (em_refill_stub) */
+	size_t leave;     /* leave at pc = rax, r13 counting an entry, registers written back */
 	uint64_t patched;
 	/* exits waiting for their target's translation, one per hash slot (a collision leaves
 	 * the older one going through the stub); emptied by a flush */
@@ -480,6 +481,16 @@ static void em_lea_r12(struct em *e, int32_t delta)
 	b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
 }
 
+/* The shared way out of a chained jump that does not go in (em_goto): pc = rax, the
+ * instructions retired r13 less the entry it counted; the registers are written back. */
+static void em_leave_stub(struct em *e)
+{
+	em_mem(e, true, 0x89, RAX, PCOFF);     /* mov [rbx + pc], rax */
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
+	b4(e, (uint32_t)-JIT_ENTRY);
+	em_jmp_to(e, e->epi);
+}
+
 /* Into tb (em_goto, its checks passed): the registers it caches that are not in place, from
  * the host register this block keeps them in (a move, which does not wait for a store that
  * wrote it back; for a register both write, kept, the only place the value is), else from
@@ -637,10 +648,8 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		if (kept & (1u << r))
 			em_mem(e, true, 0x89, (unsigned)e->hreg[r], XOFF(r));
 	}
-	em_set_pc(e, delta);
-	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
-	b4(e, (uint32_t)-JIT_ENTRY);
-	em_jmp_to(e, e->epi);
+	em_lea_pc(e, RAX, delta);
+	em_jmp_to(e, e->leave);
 	if (ns == 0)
 		return;
 	for (unsigned i = 0; i < ns; i++)
@@ -1117,6 +1126,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	 * register), reload */
 	e.wb = e.rl = NULL;
 	e.refill = j->rw + j->refill;
+	e.leave = j->rw + j->leave;
 	e.ncold = 0;
 	if (e.dirty != 0) {
 		e.wb = e.p;
@@ -1360,6 +1370,8 @@ struct rv_jit *rv_jit_create(const struct vcpu *v)
 	b1(&e, 0xc3);
 	j->refill = (size_t)(e.p - j->rw);
 	em_refill_stub(&e, j);
+	j->leave = (size_t)(e.p - j->rw);
+	em_leave_stub(&e);
 	j->epi = (size_t)(ep - j->rw);
 	j->enter = (rv_jit_enter_fn)(void *)(j->rx + (enter - j->rw));
 	j->stub_end = j->used = ((size_t)(e.p - j->rw) + 15) & ~(size_t)15;

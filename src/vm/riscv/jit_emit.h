@@ -42,6 +42,8 @@ struct em {
 	const uint8_t *wb, *rl;
 	/* the loads' shared refill of their copy of a TLB entry (em_refill_stub; writable view) */
 	const uint8_t *refill;
+	/* the shared way out of a chained jump that does not go in (em_leave_stub) */
+	const uint8_t *leave;
 	/* Cold code, emitted after the block's body (em_cold_section) so that the body holds
 	 * only the fast paths: a load's or store's slow path (the jumps to it, a load's jump to
 	 * the copy's refill, where the fast path goes on after each, what the helper gets) or
@@ -208,11 +210,15 @@ static void em_movi64(struct em *e, unsigned reg, uint64_t imm)
 	b4(e, (uint32_t)(imm >> 32));
 }
 
-/* lea reg, [r12 + disp32]: pc0 + disp */
+/* lea reg, [r12 + disp]: pc0 + disp */
 static void em_lea_pc(struct em *e, unsigned reg, int32_t disp)
 {
 	rex(e, true, reg, R12);
 	b1(e, 0x8d);
+	if (fits8(disp)) {
+		b1(e, 0x44 | ((reg & 7) << 3)), b1(e, 0x24), b1(e, (uint32_t)disp & 0xff);
+		return;
+	}
 	b1(e, 0x84 | ((reg & 7) << 3));
 	b1(e, 0x24);
 	b4(e, (uint32_t)disp);
