@@ -17,7 +17,9 @@
 # Environment: RUNS (runs per VMM and hart count, default 3; the median is shown), ACCELS
 # (berth's --accel columns, default "jit interp"), CPUS (default "1 2"), BENCH (N above,
 # default 4), FILE_MIB (default 64), PARTS (default "bench prog"; "bench" leaves out the
-# file part, as bench/vm-boot.sh does).
+# file part, as bench/vm-boot.sh does), BEFORE (another build directory: its berth with
+# --accel jit is the column "before", interleaved with the others; ACCELS then defaults to
+# "before jit").
 # shellcheck disable=SC2034 # the results (int, gz...) are read by bench_vm_measure's eval
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +27,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/bench/lib.sh"
 bench_vm_init vm-cpu.sh "${1:-}"
 runs=${RUNS:-3}
-accels=${ACCELS:-jit interp}
+before_berth=
+if [ -n "${BEFORE:-}" ]; then
+	before_berth="$(cd "$BEFORE" && pwd)/berth"
+	[ -x "$before_berth" ] || { echo "vm-cpu.sh: BEFORE: $before_berth missing (build it first)" >&2; exit 1; }
+fi
+accels=${ACCELS:-$([ -n "$before_berth" ] && echo "before jit" || echo "jit interp")}
+case " $accels " in *" before "*) [ -n "$before_berth" ] ||
+	{ echo "vm-cpu.sh: ACCELS: the column \"before\" needs BEFORE=BUILD_DIR" >&2; exit 1; } ;;
+esac
 accel=jit
 bench=${BENCH:-4}
 file_mib=${FILE_MIB:-64}
@@ -48,7 +58,11 @@ cpu_run() {
 	local line t start gs='' ge='' ss='' se='' result='' append="console=ttyS0 berth.bench=$bench"
 	ready=- int=- mem=- gz=- sha=- total=-
 	case " $parts " in *" prog "*) append="$append -- \"$prog\"" ;; esac
-	bench_vm_cmd "$1" "$cpus" "$append"
+	if [ "$1" = berth ] && [ "$accel" = before ]; then # the BEFORE build's translator
+		berth=$before_berth accel=jit bench_vm_cmd "$1" "$cpus" "$append"
+	else
+		bench_vm_cmd "$1" "$cpus" "$append"
+	fi
 	start=$EPOCHREALTIME
 	: >"$work/vm.out"
 	while IFS= read -r line; do

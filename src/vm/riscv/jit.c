@@ -8,9 +8,10 @@
  *
  * What is translated inline: the RV64I and M integer operations (MULH*, DIV and REM call
  * small C functions), LUI/AUIPC, branches and jumps, and loads and stores with the
- * interpreter's TLB lookup inline (its slow path, for misses, MMIO, page crossings and
- * faults, behind a call; a load first tries its own copy of the TLB entry it used last,
- * em_load_tlb). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
+ * interpreter's TLB lookup inline (a load first tries its own copy of the TLB entry it used
+ * last, em_load_tlb); their slow paths (misses, MMIO, page crossings, faults, stores to
+ * code) are cold code after the block's body (em_cold_section), so the body holds only the
+ * fast paths (jit_mem.h). Everything else (F/D, AMO, CSR and SYSTEM instructions, fence.i,
  * illegal encodings) calls the interpreter's own code for that one instruction
  * (rv_run_block on one decoded op), so its semantics are exactly the interpreter's.
  *
@@ -136,6 +137,8 @@ struct rv_jit {
 	size_t stub_end;  /* the lookup stub (em_lookup_stub) is before this */
 	size_t stub_r12;  /* the stub's entry for a target in r12 */
 	size_t stub_slow; /* the stub's way out (pc = r8) */
+	size_t refill;    /* the loads' shared refill (em_refill_stub) */
+	size_t leave;     /* leave at pc = rax, r13 counting an entry, registers written back */
 	uint64_t patched;
 	/* exits waiting for their target's translation, one per hash slot (a collision leaves
 	 * the older one going through the stub); emptied by a flush */
@@ -174,45 +177,7 @@ static unsigned rv_jit_jc_index(uintptr_t host)
 
 #include "jit_emit.h"
 
-/* --- helpers called from translated code ------------------------------------------------ */
-
-/* A load: info = kind | rd << 8. Returns 0, or 1 after raising the exception. */
-static int rv_jit_load(struct vcpu *v, uint64_t va, uint64_t pc, uint32_t info)
-{
-	static const uint8_t size[] = {
-	    [K_LB] = 1, [K_LH] = 2, [K_LW] = 4, [K_LD] = 8, [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
-	unsigned kind = info & 0xff, rd = info >> 8;
-	uint64_t r;
-
-	v->pc = pc;
-	if (rv_load(v, va, size[kind], &r))
-		return 1;
-	switch (kind) {
-	case K_LB:
-		r = (uint64_t)(int64_t)(int8_t)r;
-		break;
-	case K_LH:
-		r = (uint64_t)(int64_t)(int16_t)r;
-		break;
-	case K_LW:
-		r = (uint64_t)(int64_t)(int32_t)r;
-		break;
-	default:
-		break;
-	}
-	v->x[rd] = r;
-	return 0;
-}
-
-/* A store: returns 0, 1 after raising the exception, 2 when it wrote a page holding
- * translations (which are dropped: the block must end after this instruction). */
-static int rv_jit_store(struct vcpu *v, uint64_t va, uint64_t val, uint64_t pc, unsigned size)
-{
-	v->pc = pc;
-	/* (rv_store tells the code map of a page with code, rv_jit_written) */
-	int r = rv_store(v, va, size, val);
-	return r < 0 ? 1 : r > 0 ? 2 : 0;
-}
+/* --- helpers called from translated code (the loads' and stores' are in jit_mem.h) ----- */
 
 /* One instruction through the interpreter. Returns 0 to go on, 1 when the block must end
  * (it trapped, or it is an instruction that ends blocks and has set pc). */
@@ -353,10 +318,33 @@ static void em_shift_rr(struct em *e, const struct rv_op *op, bool w, unsigned d
 static void em_imm_op(struct em *e, const struct rv_op *op, bool w, unsigned digit)
 {
 	unsigned d = em_dst(e, op);
+	if (op->rs1 == 0 && digit != 4) { /* li */
+		em_movi(e, d, op->imm);
+		em_finish(e, op, d, true);
+		return;
+	}
+	if (digit == 0 && op->imm != 0 && e->hreg[op->rs1] >= 0 &&
+	    (unsigned)e->hreg[op->rs1] != d) {
+		em_lea(e, d, (unsigned)e->hreg[op->rs1], op->imm); /* d = rs1 + imm */
+		em_finish(e, op, d, w);
+		return;
+	}
 	em_src1(e, op, d);
 	if (op->imm != 0 || digit == 4)
 		em_alu_imm(e, w, digit, d, op->imm);
 	em_finish(e, op, d, w);
+}
+
+/* rsi = rs1 + imm: a load's or store's address */
+static void em_addr(struct em *e, const struct rv_op *op)
+{
+	if (e->hreg[op->rs1] >= 0 && op->imm != 0) {
+		em_lea(e, RSI, (unsigned)e->hreg[op->rs1], op->imm);
+		return;
+	}
+	em_ldx(e, RSI, op->rs1);
+	if (op->imm != 0)
+		em_alu_imm(e, true, 0, RSI, op->imm);
 }
 
 static void em_shift_imm(struct em *e, const struct rv_op *op, bool w, unsigned digit)
@@ -380,123 +368,28 @@ static void em_cmp_set(struct em *e, const struct rv_op *op, bool imm, unsigned 
 	em_stx(e, RAX, op->rd);
 }
 
-/* After a helper that returned eax != 0 when the block must end (pc set): leave. */
+/* A cold record (em_cold_section) for this op (an op makes one at most). */
+static struct em_cold *em_cold_new(struct em *e)
+{
+	if (e->ncold >= sizeof(e->cold) / sizeof(e->cold[0]))
+		abort();
+	struct em_cold *c = &e->cold[e->ncold++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+/* After a helper that returned eax != 0 when the block must end (pc set): leave (out of
+ * line). */
 static void em_exit_if_nonzero(struct em *e, unsigned count)
 {
+	struct em_cold *c = em_cold_new(e);
+
 	b1(e, 0x85), b1(e, 0xc0); /* test eax, eax */
-	uint8_t *go = em_jump(e, CC_E);
-	em_exit(e, count);
-	em_patch(e, go);
+	c->slow[0] = em_jump(e, CC_NE);
+	c->info = count;
 }
 
-#define TLBOFF ((uint32_t)offsetof(struct vcpu, tlb))
-
-/* op reg, [TLBREG + rcx + disp32] */
-static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
-{
-	rex(e, true, reg, TLBREG);
-	b1(e, op);
-	b1(e, 0x84 | ((reg & 7) << 3));
-	b1(e, (RCX << 3) | (TLBREG & 7));
-	b4(e, disp);
-}
-
-/* The inline TLB lookup of the interpreter's rv_load/rv_store: va in rsi; on a hit rax is the
- * host address (with add_va; else the addend, to add to rsi), on a miss (or an access that
- * crosses the page) it jumps to the returned patch slots (two). */
-static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool add_va)
-{
-	/* rax = the vpn of the access's last byte: it is the entry's (whose index comes from
-	 * va) only when the access does not cross the page, so one compare checks both */
-	if (size > 1) {
-		rex(e, true, RAX, RSI); /* lea rax, [rsi + size - 1] */
-		b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1);
-	} else {
-		em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
-	}
-	em_shift(e, true, 5, RAX, 12);
-	em_rr(e, true, 0x89, RSI, RCX); /* rcx = index * 16, straight from va */
-	em_shift(e, true, 5, RCX, 8);
-	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
-	uint32_t ent = TLBOFF + (uint32_t)(acc * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
-	em_tlbmem(e, 0x3b, RAX, ent); /* cmp rax, [r11 + rcx + vpn] */
-	miss[0] = em_jump(e, CC_NE);
-	miss[1] = NULL;
-	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend */
-	if (add_va)
-		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
-}
-
-#define TLBKEYOFF ((uint32_t)offsetof(struct vcpu, tlb_key))
-
-/* A load's TLB lookup: first its own copy of the entry it used last (the key compared off
- * the critical path, the addend loaded without waiting for the address), then the TLB
- * (which refreshes the copy). A load whose copy misses often (256 times: it goes from page
- * to page, and the host mispredicts the compare) turns it off: the site's first five
- * bytes become a jump to the plain TLB lookup. va in rsi; on a hit rax is the addend (to
- * add to rsi); on a miss (or an access that crosses the page) it jumps to the patch slots
- * miss[0..2]. */
-static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, uint8_t **miss)
-{
-	struct rv_jit_lc *lc = &j->lc[j->lc_next++ % JIT_LC_SIZE];
-	uint32_t ent = TLBOFF + (uint32_t)(RV_ACC_R * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
-	uint8_t *hit[2], *refill, *site, *off;
-
-	miss[2] = NULL;
-	if (size > 1) { /* crossing the page: bit 12 of the last byte's address differs */
-		b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1); /* lea eax */
-		em_rr(e, false, 0x31, RSI, RAX); /* xor eax, esi */
-		b1(e, 0xa9), b4(e, 0x1000);      /* test eax, 0x1000 */
-		miss[2] = em_jump(e, CC_NE);
-	}
-	site = e->p;
-	b1(e, 0x0f), b1(e, 0x1f), b1(e, 0x44), b1(e, 0x00), b1(e, 0x00); /* nop5 */
-	/* rax = key; rdx = the copy */
-	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
-	em_shift(e, true, 5, RAX, 12);
-	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* or rax, [rbx + tlb_key] */
-	em_movi64(e, RDX, (uint64_t)(uintptr_t)lc);
-	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx] */
-	refill = em_jump(e, CC_NE);
-	em_memb(e, true, 0x8b, RAX, RDX, 8); /* rax = addend */
-	hit[0] = em_jump(e, -1);
-	em_patch(e, refill);
-	b1(e, 0x80), b1(e, 0x42), b1(e, (unsigned)offsetof(struct rv_jit_lc, misses)),
-	    b1(e, 1);                   /* add byte [rdx + misses], 1 */
-	off = em_jump(e, CC_B);         /* jc: wrapped */
-	em_rr(e, true, 0x89, RSI, RCX); /* the TLB: rcx = index * 16 from va */
-	em_shift(e, true, 5, RCX, 8);
-	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
-	em_mem(e, true, 0x33, RAX, TLBKEYOFF); /* xor rax, [rbx + tlb_key]: the vpn again */
-	em_tlbmem(e, 0x3b, RAX, ent);          /* cmp rax, [r11 + rcx + vpn] */
-	miss[0] = em_jump(e, CC_NE);
-	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* the key again, to the copy */
-	em_memb(e, true, 0x89, RAX, RDX, 0);
-	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend, to the copy */
-	em_memb(e, true, 0x89, RAX, RDX, 8);
-	hit[1] = em_jump(e, -1);
-	/* off: the site jumps to direct from now on */
-	em_patch(e, off);
-	uint8_t *direct = e->p + 10 + 6 + 4;
-	int32_t rel = (int32_t)(direct - (site + 5));
-	em_movi64(e, RCX, (uint64_t)(uintptr_t)site);
-	b1(e, 0xc7), b1(e, 0x01); /* mov dword [rcx], jmp rel32's first four bytes */
-	b4(e, 0xe9 | (uint32_t)rel << 8);
-	b1(e, 0xc6), b1(e, 0x41), b1(e, 0x04), b1(e, (uint32_t)rel >> 24); /* mov byte [rcx+4] */
-	if (e->p != direct && e->p < e->end)
-		abort(); /* (the lengths above) */
-	/* direct: the TLB alone */
-	em_rr(e, true, 0x89, RSI, RAX);
-	em_shift(e, true, 5, RAX, 12);
-	em_rr(e, true, 0x89, RSI, RCX);
-	em_shift(e, true, 5, RCX, 8);
-	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
-	em_tlbmem(e, 0x3b, RAX, ent);
-	miss[1] = em_jump(e, CC_NE);
-	em_tlbmem(e, 0x8b, RAX, ent + 8);
-	em_patch(e, hit[0]);
-	em_patch(e, hit[1]);
-}
+#include "jit_mem.h"
 
 /* What the translation of one block knows. */
 struct tctx {
@@ -514,6 +407,16 @@ struct tctx {
 #define JIT_CHAIN_LIMIT 4096 /* em_test_limit */
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
+
+/* eax = the epoch (mov eax, [moffs64]: its address is fixed for the code buffer's life, one
+ * load instead of two through v->jit_epoch) */
+static void em_epoch(struct em *e, const struct rv_jit *j)
+{
+	uint64_t a = (uint64_t)(uintptr_t)j->epoch;
+	b1(e, 0xa1);
+	b4(e, (uint32_t)a);
+	b4(e, (uint32_t)(a >> 32));
+}
 
 /* The jump cache's lookup: go to the guest address in rsi (r13 counting the instructions
  * retired, the cached registers written back), staying in translated code when the fetch
@@ -539,9 +442,8 @@ static void em_jc_lookup(struct em *e, const struct rv_jit *j, uint8_t **slow)
 	em_rr(e, true, 0x01, RCX, RDX);      /* rdx = &jc[index] */
 	em_memb(e, true, 0x3b, RAX, RDX, 0); /* cmp rax, [rdx].host */
 	slow[ns++] = em_jump(e, CC_NE);
-	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
-	b1(e, 0x8b), b1(e, 0x09);             /* mov ecx, [rcx] */
-	em_memb(e, false, 0x3b, RCX, RDX, (uint32_t)offsetof(struct rv_jit_jc, epoch));
+	em_epoch(e, j);
+	em_memb(e, false, 0x3b, RAX, RDX, (uint32_t)offsetof(struct rv_jit_jc, epoch));
 	slow[ns++] = em_jump(e, CC_NE);
 	em_add_r13(e, JIT_ENTRY);
 	rex(e, true, R8, R12); /* mov r12, r8 */
@@ -591,6 +493,74 @@ static void em_indirect_jump(struct em *e, const struct tctx *t, unsigned count)
 		}
 }
 
+/* lea r12, [r12 + delta] */
+static void em_lea_r12(struct em *e, int32_t delta)
+{
+	b1(e, 0x4d), b1(e, 0x8d);
+	if (fits8(delta)) {
+		b1(e, 0x64), b1(e, 0x24), b1(e, (uint32_t)delta & 0xff);
+		return;
+	}
+	b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+}
+
+/* The shared way out of a chained jump that does not go in (em_goto): pc = rax, the
+ * instructions retired r13 less the entry it counted; the registers are written back. */
+static void em_leave_stub(struct em *e)
+{
+	em_mem(e, true, 0x89, RAX, PCOFF);     /* mov [rbx + pc], rax */
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
+	b4(e, (uint32_t)-JIT_ENTRY);
+	em_jmp_to(e, e->epi);
+}
+
+/* Into tb (em_goto, its checks passed): the registers it caches that are not in place, from
+ * the host register this block keeps them in (a move, which does not wait for a store that
+ * wrote it back; for a register both write, kept, the only place the value is), else from
+ * v->x. The moves are parallel: one goes when no other still reads its destination, and a
+ * cycle goes through rax. */
+static void em_goto_moves(struct em *e, const struct rv_jit_block *tb)
+{
+	int8_t dst[JIT_HREGS], src[JIT_HREGS];
+	uint8_t guest[JIT_HREGS];
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < tb->nc; k++) {
+		unsigned r = tb->guest[k];
+		if (e->hreg[r] == (int8_t)tb->hreg[k])
+			continue;
+		dst[n] = (int8_t)tb->hreg[k];
+		src[n] = e->hreg[r];
+		guest[n++] = (uint8_t)r;
+	}
+	while (n > 0) {
+		unsigned pick = n;
+		for (unsigned i = 0; i < n && pick == n; i++) {
+			bool read = false;
+			for (unsigned k = 0; k < n; k++)
+				if (k != i && src[k] == dst[i])
+					read = true;
+			if (!read)
+				pick = i;
+		}
+		if (pick == n) { /* only cycles left (so nothing reads rax): one through rax */
+			em_rr(e, true, 0x89, (unsigned)dst[0], RAX); /* mov rax, dst[0] */
+			for (unsigned k = 0; k < n; k++)
+				if (src[k] == dst[0])
+					src[k] = RAX;
+			continue;
+		}
+		if (src[pick] >= 0)
+			em_rr(e, true, 0x89, (unsigned)src[pick], (unsigned)dst[pick]);
+		else
+			em_mem(e, true, 0x8b, (unsigned)dst[pick], XOFF(guest[pick]));
+		n--;
+		dst[pick] = dst[n];
+		src[pick] = src[n];
+		guest[pick] = guest[n];
+	}
+}
+
 /* Go to pc0 + delta and retire `count` more instructions: straight into the translation of
  * the target when there is one (its checked entry: the chain's length, nothing
  * asynchronous pending, the translation of the current epoch); one on another page only
@@ -632,8 +602,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		 * translation's checked entry once it has one */
 		em_writeback(e);
 		em_add_r13(e, (int32_t)(count + JIT_ENTRY));
-		/* lea r12, [r12 + delta] */
-		b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+		em_lea_r12(e, delta);
 		if (e->p + 5 <= e->end) {
 			e->sites[e->nsites].host = t->host - t->pgoff + (uintptr_t)toff;
 			e->sites[e->nsites++].at = e->p + 1;
@@ -655,9 +624,10 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_rr(e, true, 0x39, RDX, RAX); /* cmp rax, rdx */
 		slow[ns++] = em_jump(e, CC_NE);
 	}
-	/* Its checks here, then only the registers it caches that are not in place already,
-	 * and into its body after its own loads. A register both keep in the same host
-	 * register, and that it writes (so writes back itself), is not written back here. */
+	/* Its checks here, then only the registers it caches that are not in place already
+	 * (em_goto_moves), and into its body after its own loads. A register both keep in a
+	 * host register and both write (so it writes it back itself) is not written back
+	 * here (kept), only if the jump does not go in. */
 	int8_t th[33];
 	uint32_t kept = 0;
 	memset(th, -1, sizeof(th));
@@ -665,7 +635,7 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		th[tb->guest[k]] = (int8_t)tb->hreg[k];
 	for (unsigned k = 0; k < e->nc; k++) {
 		unsigned r = e->guest[k];
-		if (th[r] == e->hreg[r] && (tb->dirty & (1u << r)) && (e->dirty & (1ULL << r)))
+		if (th[r] >= 0 && (tb->dirty & (1u << r)) && (e->dirty & (1ULL << r)))
 			kept |= 1u << r;
 	}
 	for (unsigned k = 0; k < e->nc; k++) {
@@ -685,18 +655,12 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		em_cmp0(e, ASYNCOFF);
 		fail[1] = em_jump(e, CC_NE);
 	}
-	em_mem(e, true, 0x8b, RCX, EPOCHOFF); /* mov rcx, [rbx + jit_epoch] */
-	b1(e, 0x8b), b1(e, 0x01);             /* mov eax, [rcx] */
-	b1(e, 0x3b), b1(e, 0x05);             /* cmp eax, [rip + gen] */
+	em_epoch(e, t->j);
+	b1(e, 0x3b), b1(e, 0x05); /* cmp eax, [rip + gen] */
 	b4(e, (uint32_t)(int32_t)((const uint8_t *)&tb->gen - (e->p + 4)));
 	fail[2] = em_jump(e, CC_NE);
-	for (unsigned k = 0; k < tb->nc; k++) {
-		unsigned r = tb->guest[k];
-		if (e->hreg[r] != (int8_t)tb->hreg[k])
-			em_mem(e, true, 0x8b, tb->hreg[k], XOFF(r));
-	}
-	/* lea r12, [r12 + delta]; jmp its body */
-	b1(e, 0x4d), b1(e, 0x8d), b1(e, 0xa4), b1(e, 0x24), b4(e, (uint32_t)delta);
+	em_goto_moves(e, tb);
+	em_lea_r12(e, delta); /* and into its body */
 	em_jmp_to(e, tb->loop);
 	for (unsigned i = 0; i < 3; i++)
 		if (fail[i] != NULL)
@@ -707,10 +671,8 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 		if (kept & (1u << r))
 			em_mem(e, true, 0x89, (unsigned)e->hreg[r], XOFF(r));
 	}
-	em_set_pc(e, delta);
-	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x85); /* lea eax, [r13 - JIT_ENTRY] */
-	b4(e, (uint32_t)-JIT_ENTRY);
-	em_jmp_to(e, e->epi);
+	em_lea_pc(e, RAX, delta);
+	em_jmp_to(e, e->leave);
 	if (ns == 0)
 		return;
 	for (unsigned i = 0; i < ns; i++)
@@ -719,7 +681,15 @@ static void em_goto(struct em *e, const struct tctx *t, int32_t delta, unsigned 
 	em_exit(e, (int32_t)count);
 }
 
-/* Translate one op (index i). Returns false when the op ended the block (exit emitted). */
+/* Does the op go through the interpreter (rv_jit_emit_op's default: it gets a copy of the
+ * op)? Everything from LUI to FENCE is translated inline. */
+static bool rv_jit_via_interp(const struct rv_op *op)
+{
+	return op->kind < K_LUI || op->kind > K_FENCE;
+}
+
+/* Translate one op (index i; rxop: its copy for the interpreter, rv_jit_via_interp).
+ * Returns false when the op ended the block (exit emitted). */
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
                            const struct rv_op *rxop, unsigned i)
 {
@@ -763,11 +733,15 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 			a = (unsigned)e->hreg[op->rs1];
 		else
 			em_ldx(e, RAX, op->rs1);
-		if (e->hreg[op->rs2] >= 0)
-			b = (unsigned)e->hreg[op->rs2];
-		else
-			em_ldx(e, RCX, op->rs2);
-		em_rr(e, true, 0x39, b, a); /* cmp a, b */
+		if (op->rs2 == 0) {
+			em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
+		} else {
+			if (e->hreg[op->rs2] >= 0)
+				b = (unsigned)e->hreg[op->rs2];
+			else
+				em_ldx(e, RCX, op->rs2);
+			em_rr(e, true, 0x39, b, a); /* cmp a, b */
+		}
 		uint8_t *taken = em_jump(e, cc[op->kind]);
 		em_goto(e, t, off + op->len, count);
 		em_patch(e, taken);
@@ -783,49 +757,44 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_LWU: {
 		static const uint8_t size[] = {[K_LB] = 1,  [K_LH] = 2,  [K_LW] = 4, [K_LD] = 8,
 		                               [K_LBU] = 1, [K_LHU] = 2, [K_LWU] = 4};
-		uint8_t *miss[3], *done;
-		em_ldx(e, RSI, op->rs1);
-		if (op->imm != 0)
-			em_alu_imm(e, true, 0, RSI, op->imm);
-		em_load_tlb(e, t->j, size[op->kind], miss);
-		/* eax/rax = [rax + rsi] */
+		struct em_cold *c = em_cold_new(e);
+		em_addr(e, op);
+		em_load_tlb(e, t->j, size[op->kind], c);
+		/* d = [rax + rsi]: rd's host register, or rax (then stored) */
+		unsigned d = em_dst(e, op), opc;
+		bool w = true;
 		switch (op->kind) {
 		case K_LB:
-			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbe);
+			opc = 0x0fbe;
 			break;
 		case K_LBU:
-			b1(e, 0x0f), b1(e, 0xb6);
+			opc = 0x0fb6, w = false;
 			break;
 		case K_LH:
-			b1(e, 0x48), b1(e, 0x0f), b1(e, 0xbf);
+			opc = 0x0fbf;
 			break;
 		case K_LHU:
-			b1(e, 0x0f), b1(e, 0xb7);
+			opc = 0x0fb7, w = false;
 			break;
 		case K_LW:
-			b1(e, 0x48), b1(e, 0x63);
+			opc = 0x63;
 			break;
 		case K_LWU:
-			b1(e, 0x8b);
+			opc = 0x8b, w = false;
 			break;
 		default:
-			b1(e, 0x48), b1(e, 0x8b);
+			opc = 0x8b;
 			break;
 		}
-		b1(e, 0x04), b1(e, 0x30);
-		em_stx(e, RAX, op->rd);
-		done = em_jump(e, -1);
-		for (unsigned k = 0; k < 3; k++)
-			if (miss[k] != NULL)
-				em_patch(e, miss[k]);
-		em_writeback_call(e);
-		em_rr(e, true, 0x89, RBX, RDI); /* mov rdi, rbx */
-		em_lea_pc(e, RDX, off);
-		b1(e, 0xb9); /* mov ecx, imm32 */
-		b4(e, op->kind | (uint32_t)op->rd << 8);
-		em_call(e, (const void *)rv_jit_load);
-		em_exit_if_nonzero(e, count);
-		em_patch(e, done);
+		rex(e, w, d, RAX);
+		if (opc > 0xff)
+			b1(e, opc >> 8);
+		b1(e, opc & 0xff);
+		b1(e, 0x04 | (d & 7) << 3), b1(e, 0x30);
+		if (d == RAX)
+			em_stx(e, RAX, op->rd);
+		c->done = e->p;
+		c->info = JIT_MEM_INFO(op->kind, op->len, op->rd, op->off, i);
 		return true;
 	}
 	case K_SB:
@@ -833,18 +802,18 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_SW:
 	case K_SD: {
 		unsigned size = 1u << (op->kind - K_SB);
-		uint8_t *miss[2], *done, *code;
-		em_ldx(e, RSI, op->rs1);
-		if (op->imm != 0)
-			em_alu_imm(e, true, 0, RSI, op->imm);
+		struct em_cold *c = em_cold_new(e);
+		uint8_t *miss[2];
+		em_addr(e, op);
 		em_tlb(e, RV_ACC_W, size, miss, true);
+		c->slow[0] = miss[0];
 		/* a page holding translations: the slow path (the map's byte for host page
 		 * rcx is at rdx + rcx; RAM is in one mapping, the TLB holds only RAM) */
 		em_rr(e, true, 0x89, RAX, RCX);
 		em_shift(e, true, 5, RCX, 12);
 		em_movi64(e, RDX, (uint64_t)((uintptr_t)jit_pages - ((uintptr_t)jit_ram >> 12)));
 		b1(e, 0x80), b1(e, 0x3c), b1(e, 0x0a), b1(e, 0x00); /* cmp byte [rdx + rcx], 0 */
-		code = em_jump(e, CC_NE);
+		c->slow[1] = em_jump(e, CC_NE);
 		em_ldx(e, RDX, op->rs2);
 		switch (size) {
 		case 1:
@@ -860,31 +829,8 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 			b1(e, 0x48), b1(e, 0x89), b1(e, 0x10);
 			break;
 		}
-		done = em_jump(e, -1);
-		em_patch(e, miss[0]);
-		if (miss[1] != NULL)
-			em_patch(e, miss[1]);
-		em_patch(e, code);
-		em_writeback_call(e);
-		em_rr(e, true, 0x89, RBX, RDI);
-		em_mem(e, true, 0x8b, RSI, XOFF(op->rs1));
-		em_alu_imm(e, true, 0, RSI, op->imm);
-		em_mem(e, true, 0x8b, RDX, XOFF(op->rs2));
-		em_lea_pc(e, RCX, off);
-		rex(e, false, 0, R8); /* mov r8d, size */
-		b1(e, 0xb8);
-		b4(e, 1u << (op->kind - K_SB));
-		em_call(e, (const void *)rv_jit_store);
-		b1(e, 0x85), b1(e, 0xc0);
-		uint8_t *go = em_jump(e, CC_E);
-		b1(e, 0x83), b1(e, 0xf8), b1(e, 0x01); /* cmp eax, 1 */
-		code = em_jump(e, CC_NE);
-		em_exit(e, count); /* faulted: pc is the trap vector */
-		em_patch(e, code);
-		em_set_pc(e, off + op->len); /* wrote translated code: leave */
-		em_exit(e, count);
-		em_patch(e, go);
-		em_patch(e, done);
+		c->done = e->p;
+		c->info = JIT_MEM_INFO(op->kind, op->len, op->rs2, op->off, i);
 		return true;
 	}
 	case K_ADDI:
@@ -1020,6 +966,8 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		return true;
 	default:
 		/* through the interpreter: FP, AMO, SYSTEM, fence.i, illegal */
+		if (rxop == NULL)
+			abort(); /* (rv_jit_via_interp disagrees with this switch) */
 		em_writeback_call(e);
 		em_rr(e, true, 0x89, RBX, RDI);
 		em_movi64(e, RSI, (uint64_t)(uintptr_t)rxop);
@@ -1181,16 +1129,18 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 		return NULL;
 	len = ops[n - 1].off + ops[n - 1].len;
 	memcpy(blk->code, (const void *)host, len);
-	/* ops for the interpreter (behind the copy) start at their own pc */
+	/* the ops the interpreter runs (behind the copy; only those) start at their own pc */
 	struct rv_op *own =
 	    (struct rv_op *)(void *)(j->rw + start + sizeof(*blk) + ((len + 15) & ~15u));
-	for (i = 0; i < n; i++) {
-		own[i] = ops[i];
-		own[i].off = 0;
-	}
+	unsigned nown = 0;
+	for (i = 0; i < n; i++)
+		if (rv_jit_via_interp(&ops[i])) {
+			own[nown] = ops[i];
+			own[nown++].off = 0;
+		}
 	const struct rv_op *rxown =
 	    (const struct rv_op *)(void *)(j->rx + ((uint8_t *)own - j->rw));
-	size_t code = ((size_t)((uint8_t *)(own + n) - j->rw) + 15) & ~(size_t)15;
+	size_t code = ((size_t)((uint8_t *)(own + nown) - j->rw) + 15) & ~(size_t)15;
 	e.p = j->rw + code;
 	e.end = j->rw + j->size;
 
@@ -1199,6 +1149,9 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	/* the subroutines of calls into C: write back (when the block writes any cached
 	 * register), reload */
 	e.wb = e.rl = NULL;
+	e.refill = j->rw + j->refill;
+	e.leave = j->rw + j->leave;
+	e.ncold = 0;
 	if (e.dirty != 0) {
 		e.wb = e.p;
 		em_writeback(&e);
@@ -1225,12 +1178,14 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++)
-		if (!rv_jit_emit_op(&t, &e, &ops[i], &rxown[i], i))
+		if (!rv_jit_emit_op(&t, &e, &ops[i], rv_jit_via_interp(&ops[i]) ? rxown++ : NULL,
+		                    i))
 			break;
 	if (i == n) {
 		const struct rv_op *last = &ops[n - 1];
 		em_goto(&e, &t, last->off + last->len, n);
 	}
+	em_cold_section(&e);
 	/* the shared tail: eax is set */
 	e.tail = false;
 	for (unsigned k = 0; k < e.nexits; k++)
@@ -1501,6 +1456,10 @@ struct rv_jit *rv_jit_create(struct vcpu *v)
 	b1(&e, 0x41), b1(&e, 0x5c);                             /* pop r12 */
 	b1(&e, 0x5b);                                           /* pop rbx */
 	b1(&e, 0xc3);
+	j->refill = (size_t)(e.p - j->rw);
+	em_refill_stub(&e, j);
+	j->leave = (size_t)(e.p - j->rw);
+	em_leave_stub(&e);
 	j->epi = (size_t)(ep - j->rw);
 	j->enter = (rv_jit_enter_fn)(void *)(j->rx + (enter - j->rw));
 	j->stub_end = j->used = ((size_t)(e.p - j->rw) + 15) & ~(size_t)15;

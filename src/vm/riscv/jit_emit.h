@@ -40,6 +40,22 @@ struct em {
 	/* the block's subroutines (writable view, NULL: none): write back; reload the cached
 	 * registers and TLBREG (calls into C use them instead of inline copies) */
 	const uint8_t *wb, *rl;
+	/* the loads' shared refill of their copy of a TLB entry (em_refill_stub; writable view) */
+	const uint8_t *refill;
+	/* the shared way out of a chained jump that does not go in (em_leave_stub) */
+	const uint8_t *leave;
+	/* Cold code, emitted after the block's body (em_cold_section) so that the body holds
+	 * only the fast paths: a load's or store's slow path (the jumps to it, a load's jump to
+	 * the copy's refill, where the fast path goes on after each, what the helper gets) or
+	 * an exit when a helper returned nonzero. At most one per op. */
+	struct em_cold {
+		uint8_t *refill;  /* a load's jump to its copy's refill (NULL: none) */
+		uint8_t *slow[3]; /* jumps to the slow path (or to the exit) */
+		uint8_t *resume;  /* where the fast path takes the refilled addend in rax */
+		uint8_t *done;    /* after the instruction (NULL: an exit, count in info) */
+		uint32_t info;    /* rv_jit_mem's */
+	} cold[JIT_BLOCK_OPS];
+	unsigned ncold;
 };
 
 static void b1(struct em *e, unsigned x)
@@ -64,11 +80,21 @@ static void rex(struct em *e, bool w, unsigned reg, unsigned rm)
 #define XOFF(r) ((uint32_t)(offsetof(struct vcpu, x) + 8 * (r)))
 #define PCOFF   ((uint32_t)offsetof(struct vcpu, pc))
 
-/* op reg, [base + disp32] (base neither rsp nor r12) */
+static bool fits8(int32_t x)
+{
+	return x >= -128 && x <= 127;
+}
+
+/* op reg, [base + disp] (disp8 when it fits, else disp32; base neither rsp nor r12) */
 static void em_memb(struct em *e, bool w, unsigned op, unsigned reg, unsigned base, uint32_t disp)
 {
 	rex(e, w, reg, base);
 	b1(e, op);
+	if (fits8((int32_t)disp)) {
+		b1(e, 0x40 | ((reg & 7) << 3) | (base & 7));
+		b1(e, disp & 0xff);
+		return;
+	}
 	b1(e, 0x80 | ((reg & 7) << 3) | (base & 7));
 	b4(e, disp);
 }
@@ -87,9 +113,12 @@ static void em_rr(struct em *e, bool w, unsigned op, unsigned reg, unsigned rm)
 	b1(e, 0xc0 | ((reg & 7) << 3) | (rm & 7));
 }
 
+/* reg = guest register xr (x0: xor, which sets the flags) */
 static void em_ldx(struct em *e, unsigned reg, unsigned xr)
 {
-	if (e->hreg[xr] >= 0)
+	if (xr == 0)
+		em_rr(e, false, 0x31, reg, reg);
+	else if (e->hreg[xr] >= 0)
 		em_rr(e, true, 0x89, (unsigned)e->hreg[xr], reg);
 	else
 		em_mem(e, true, 0x8b, reg, XOFF(xr));
@@ -130,13 +159,23 @@ static void em_tlbreg(struct em *e)
 	em_rr(e, true, 0x01, RBX, TLBREG); /* add r11, rbx */
 }
 
-/* group-1 ALU op with imm32: digit 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp */
+/* group-1 ALU op with a sign-extended imm8 or imm32: digit 0 add, 1 or, 4 and, 5 sub, 6 xor,
+ * 7 cmp */
 static void em_alu_imm(struct em *e, bool w, unsigned digit, unsigned rm, int32_t imm)
 {
 	rex(e, w, 0, rm);
-	b1(e, 0x81);
+	b1(e, fits8(imm) ? 0x83 : 0x81);
 	b1(e, 0xc0 | (digit << 3) | (rm & 7));
-	b4(e, (uint32_t)imm);
+	if (fits8(imm))
+		b1(e, (uint32_t)imm & 0xff);
+	else
+		b4(e, (uint32_t)imm);
+}
+
+/* lea reg, [base + disp] (base neither rsp nor r12) */
+static void em_lea(struct em *e, unsigned reg, unsigned base, int32_t disp)
+{
+	em_memb(e, true, 0x8d, reg, base, (uint32_t)disp);
 }
 
 /* shifts: digit 4 shl, 5 shr, 7 sar; by imm8, or by cl when imm < 0 */
@@ -171,11 +210,15 @@ static void em_movi64(struct em *e, unsigned reg, uint64_t imm)
 	b4(e, (uint32_t)(imm >> 32));
 }
 
-/* lea reg, [r12 + disp32]: pc0 + disp */
+/* lea reg, [r12 + disp]: pc0 + disp */
 static void em_lea_pc(struct em *e, unsigned reg, int32_t disp)
 {
 	rex(e, true, reg, R12);
 	b1(e, 0x8d);
+	if (fits8(disp)) {
+		b1(e, 0x44 | ((reg & 7) << 3)), b1(e, 0x24), b1(e, (uint32_t)disp & 0xff);
+		return;
+	}
 	b1(e, 0x84 | ((reg & 7) << 3));
 	b1(e, 0x24);
 	b4(e, (uint32_t)disp);

@@ -511,6 +511,59 @@ static void test_self_modifying(void **state)
 	assert_int_equal(p->h[1]->v->x[18], 6);
 }
 
+/* A compressed store (then a 32-bit one) to the page of the code that runs, at a word that is
+ * not code: the translator ends the block after each store (it wrote a page holding
+ * translations) and must go on at the next instruction, 2 (then 4) bytes on. */
+static void test_store_code_page(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+
+	g.len = 0;
+	put16(&g, 0xc004);                    /* c.sw s1, 0(s0) */
+	put16(&g, 0x0905);                    /* c.addi s2, 1 */
+	put32(&g, e_s(OP_STORE, 2, 8, 9, 4)); /* sw s1, 4(s0) */
+	put16(&g, 0x0909);                    /* c.addi s2, 2 */
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 4)); /* addi s2, s2, 4 */
+	put_exit(&g, 0);
+	regs[8] = PC0 + 0x400; /* s0: the same page, never run */
+	regs[9] = 0x12345678;
+	load_both(p, &g, PC0, regs);
+	run_both(p);
+	assert_true(same_state(p, "store to the code's page"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 7);
+}
+
+/* A loop of two chained blocks (not one that branches to itself; 2 and 3 instructions, so
+ * that the chain reaches JIT_CHAIN_LIMIT, 4096, on either jump in turn) running 25000
+ * instructions: the jump that reaches the limit stops the chain and leaves, with pc at its
+ * target, where the dispatcher goes on. */
+static void test_chain_limit(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 1));                     /* addi s2, s2, 1 */
+	put32(&g, e_b(0, 0, 0, 8));                               /* beq zero, zero, next */
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 100));                   /* (never runs) */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* next: addi s3, s3, -1 */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, 2));                     /* addi s4, s4, 2 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[19] = 5000;
+	load_both(p, &g, PC0, regs);
+	run_both(p);
+	assert_true(same_state(p, "chain limit"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 5000);
+	assert_int_equal(p->h[1]->v->x[20], 10000);
+}
+
 /* --- code written by another hart, or by a device ------------------------------------- */
 
 /* Run hart v (of h's machine) from pc until it reports through the SBI, without the fence
@@ -805,6 +858,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_flush_releases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_code_page, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chain_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
