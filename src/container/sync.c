@@ -30,26 +30,27 @@ int sync_send(int fd, enum sync_type type, int64_t value, const char *payload, b
 int sync_recv(int fd, struct sync_msg *msg, berth_error_t *err)
 {
 	struct sync_header h;
-	ssize_t n;
+	ssize_t n, len;
 	char *buf;
 	int reset = 0;
 
 	memset(msg, 0, sizeof(*msg));
 	/* A peer that died with a message of ours unread leaves ECONNRESET, which the kernel
-	 * reports (once) before what that peer sent before it died: its SYNC_ERROR. */
+	 * reports once, before what that peer sent before it died (its SYNC_ERROR): to the
+	 * peek, or to the recv after it when the peer died between the two. */
 	do
-		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
-	while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset++)));
-	if (n < 0)
+		len = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	while (len < 0 && (errno == EINTR || (errno == ECONNRESET && !reset++)));
+	if (len < 0)
 		return berth_error(err, errno, "sync: receive");
-	if (n == 0)
+	if (len == 0)
 		return berth_error(err, EPIPE, "sync: the other side closed");
-	if ((size_t)n < sizeof(h))
+	if ((size_t)len < sizeof(h))
 		return berth_error(err, EPROTO, "sync: short message");
-	buf = xmalloc0((size_t)n + 1);
+	buf = xmalloc0((size_t)len + 1);
 	do
-		n = recv(fd, buf, (size_t)n, 0);
-	while (n < 0 && errno == EINTR);
+		n = recv(fd, buf, (size_t)len, 0);
+	while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset++)));
 	if (n < (ssize_t)sizeof(h)) {
 		free(buf);
 		return berth_error(err, n < 0 ? errno : EPROTO, "sync: receive");
