@@ -145,8 +145,6 @@ struct rv_jit {
 	struct rv_jit_pend {
 		uintptr_t host;
 		uint8_t *at;
-		/* the jumping block's cached registers (in host registers still, written back) */
-		uint8_t nc, guest[JIT_HREGS], hreg[JIT_HREGS];
 	} pend[JIT_PEND_SIZE];
 	struct rv_jit_block *buckets[JIT_HASH_SIZE];
 	/* How many times the code at a host address ran through the interpreter (rv_jit_hot):
@@ -1081,58 +1079,14 @@ static unsigned rv_jit_pend_index(uintptr_t host)
 	return (unsigned)((host >> 1) ^ (host >> 13)) & (JIT_PEND_SIZE - 1);
 }
 
-/* jcc rel32 to a place in the code buffer (writable view) */
-static void em_jump_to(struct em *e, int cc, const uint8_t *to)
-{
-	uint8_t *at = em_jump(e, cc);
-	if (at + 4 <= e->end) {
-		int32_t rel = (int32_t)(to - (at + 4));
-		memcpy(at, &rel, 4);
-	}
-}
-
-/* The way in from an exit of an earlier block to b (translated after it, rv_jit_chain),
- * emitted after b: b's checks (as its checked entry's), then b's cached registers moved
- * from the host registers the jumping block keeps them in (still there: it wrote them back
- * only) or loaded, and into b's body after its own loads (as em_goto does). A check that
- * fails goes to b's checked entry, which fails it too and leaves. NULL: no room. */
-static uint8_t *rv_jit_bridge(struct rv_jit *j, const struct rv_jit_block *b,
-                              const struct rv_jit_pend *p)
-{
-	size_t start = (j->used + 15) & ~(size_t)15;
-	struct em e = {.p = j->rw + start, .end = j->rw + j->size, .nc = p->nc, .tail = false};
-	uint8_t *in = e.p;
-
-	if (j->size - start < 256)
-		return NULL;
-	memset(e.hreg, -1, sizeof(e.hreg));
-	for (unsigned k = 0; k < p->nc; k++)
-		e.hreg[p->guest[k]] = (int8_t)p->hreg[k];
-	em_test_limit(&e);
-	em_jump_to(&e, CC_NE, b->cent);
-	em_cmp0(&e, ASYNCOFF);
-	em_jump_to(&e, CC_NE, b->cent);
-	em_epoch(&e, j);
-	b1(&e, 0x3b), b1(&e, 0x05); /* cmp eax, [rip + gen] */
-	b4(&e, (uint32_t)(int32_t)((const uint8_t *)&b->gen - (e.p + 4)));
-	em_jump_to(&e, CC_NE, b->cent);
-	em_goto_moves(&e, b);
-	em_jmp_to(&e, b->loop);
-	j->used = (size_t)(e.p - j->rw);
-	return in;
-}
-
-/* A new translation: the exit waiting for it (if any) now jumps to it (rv_jit_bridge, else
- * its checked entry); its own exits to untranslated code on its page wait. */
+/* A new translation: the exit waiting for it (if any) now jumps to its checked entry; its
+ * own exits to untranslated code on its page wait. */
 static void rv_jit_chain(struct rv_jit *j, const struct rv_jit_block *b, const struct em *e)
 {
 	struct rv_jit_pend *p = &j->pend[rv_jit_pend_index(b->host)];
 
 	if (p->host == b->host && p->at != NULL) {
-		uint8_t *in = rv_jit_bridge(j, b, p);
-		if (in == NULL)
-			in = b->cent;
-		int32_t rel = (int32_t)(in - (p->at + 4));
+		int32_t rel = (int32_t)(b->cent - (p->at + 4));
 		memcpy(p->at, &rel, 4);
 		p->host = 0;
 		p->at = NULL;
@@ -1142,11 +1096,6 @@ static void rv_jit_chain(struct rv_jit *j, const struct rv_jit_block *b, const s
 		p = &j->pend[rv_jit_pend_index(e->sites[k].host)];
 		p->host = e->sites[k].host;
 		p->at = e->sites[k].at;
-		p->nc = (uint8_t)e->nc;
-		for (unsigned i = 0; i < e->nc; i++) {
-			p->guest[i] = e->guest[i];
-			p->hreg[i] = (uint8_t)e->hreg[e->guest[i]];
-		}
 	}
 }
 
