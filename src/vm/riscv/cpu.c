@@ -8,10 +8,6 @@
 #include "util.h"
 
 #include <errno.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#include <x86intrin.h>
-#endif
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,82 +257,18 @@ uint64_t rv_mip(const struct vcpu *v)
 	       __atomic_load_n(&v->stip_tmr, __ATOMIC_RELAXED);
 }
 
-#if defined(__x86_64__)
-/* Does the TSC run at one rate, always (CPUID 0x80000007 EDX bit 8)? */
-static bool rv_tsc_invariant(void)
-{
-	static int known; /* 0 unknown, 1 yes, 2 no */
-	int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-
-	if (k == 0) {
-		unsigned a, b, c, d;
-		k = __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)) ? 1 : 2;
-		__atomic_store_n(&known, k, __ATOMIC_RELAXED);
-	}
-	return k == 1;
-}
-
-/* The TSC's rate (v->tmr_q), measured over RV_TSC_CAL_NS of host time on the hart's first
- * timer checks. */
-#define RV_TSC_CAL_NS 2000000LL
-static void rv_tsc_calibrate(struct vcpu *v)
-{
-	uint64_t tsc = __rdtsc();
-	long long ns = util_now_ns();
-
-	if (v->tmr_cal_tsc == 0 || tsc < v->tmr_cal_tsc || ns < v->tmr_cal_ns ||
-	    ns - v->tmr_cal_ns > 1000 * RV_TSC_CAL_NS) { /* (then again: no overflow below) */
-		v->tmr_cal_tsc = tsc;
-		v->tmr_cal_ns = ns;
-	} else if (ns - v->tmr_cal_ns >= RV_TSC_CAL_NS) {
-		uint64_t q = ((tsc - v->tmr_cal_tsc) << 16) / (uint64_t)(ns - v->tmr_cal_ns) / 2;
-		v->tmr_q = q != 0 ? q : 1;
-	}
-}
-#endif
-
-/* At most this much host time (ns) between two reads of the clock while a deadline waits
- * (the TSC shortcut below). */
-#define RV_TIMER_SKIP_NS 1000000ULL
-
 void rv_update_timer(struct vcpu *v)
 {
 	uint64_t sbi = __atomic_load_n(&v->sbi_timer, __ATOMIC_RELAXED);
 	bool stce = (v->menvcfg & RV_MENVCFG_STCE) != 0;
-	uint64_t now, st = 0, d = sbi;
+	uint64_t now, st = 0;
 
-	if (stce && v->stimecmp < d)
-		d = v->stimecmp;
-	if (d == UINT64_MAX) {
+	if (sbi == UINT64_MAX && (!stce || v->stimecmp == UINT64_MAX)) {
 		st = 0;
 	} else {
-#if defined(__x86_64__)
-		/* The guest's clock runs no faster than the host's (it stands still while
-		 * paused): while the TSC says that less than half the time to the deadline
-		 * seen at the last read has passed, it has not passed (the pending bit stays
-		 * clear, as then). The clock is read at least every RV_TIMER_SKIP_NS. */
-		if (d == v->tmr_d && v->tmr_tsc_end != 0 && __rdtsc() < v->tmr_tsc_end)
-			return;
-		v->tmr_tsc_end = 0;
-#endif
 		now = v->p.time(v->p.opaque);
-		if (now >= d)
+		if (now >= sbi || (stce && now >= v->stimecmp))
 			st = RV_MIP_STIP;
-#if defined(__x86_64__)
-		else if (v->p.timebase_hz != 0 && rv_tsc_invariant()) {
-			if (v->tmr_q == 0)
-				rv_tsc_calibrate(v);
-			if (v->tmr_q != 0) {
-				uint64_t ns = (uint64_t)((unsigned __int128)(d - now) *
-				                         1000000000u / v->p.timebase_hz) /
-				              2;
-				if (ns > RV_TIMER_SKIP_NS)
-					ns = RV_TIMER_SKIP_NS;
-				v->tmr_d = d;
-				v->tmr_tsc_end = __rdtsc() + ((ns * v->tmr_q) >> 16);
-			}
-		}
-#endif
 	}
 	__atomic_store_n(&v->stip_tmr, st, __ATOMIC_RELAXED);
 }
@@ -576,7 +508,6 @@ int vcpu_load(struct vcpu *v, const struct vm_snap_reader *r, berth_error_t *err
 	v->mie = st->mie;
 	__atomic_store_n(&v->mip, st->mip, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&v->stip_tmr, st->stip_tmr & RV_MIP_STIP, __ATOMIC_SEQ_CST);
-	v->tmr_tsc_end = 0;
 	v->mtvec = st->mtvec;
 	v->mscratch = st->mscratch;
 	v->mepc = st->mepc;

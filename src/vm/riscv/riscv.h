@@ -242,11 +242,6 @@ struct vcpu {
 	uint64_t stvec, sscratch, sepc, scause, stval, satp, senvcfg, scounteren;
 	uint64_t stimecmp;  /* Sstc */
 	uint64_t sbi_timer; /* atomic: SBI set_timer deadline, UINT64_MAX = none */
-	/* rv_update_timer's shortcut (x86-64 with an invariant TSC): the deadline tmr_d cannot
-	 * have passed while the TSC is below tmr_tsc_end (0: read the clock). tmr_q: TSC ticks
-	 * per host ns (Q16), halved; 0 until measured from tmr_cal_*. */
-	uint64_t tmr_d, tmr_tsc_end, tmr_q, tmr_cal_tsc;
-	long long tmr_cal_ns;
 	uint32_t fflags, frm;
 
 	/* LR/SC reservation (physical address) and the value LR saw. */
