@@ -120,8 +120,8 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
  * the addend (resume): the copy's lookup, then the plain TLB's (direct, JIT_LD_DIRECT bytes
  * before resume), which the site jumps to once the copy is off. Fixed lengths: the shared
  * refill finds a site from resume, which the jump back from its cold code gives. */
-#define JIT_LD_SITE   87
-#define JIT_LD_DIRECT 42
+#define JIT_LD_SITE   89
+#define JIT_LD_DIRECT 43
 
 /* A load's TLB lookup: first its own copy of the entry it used last (the key compared off
  * the critical path, the addend loaded without waiting for the address), then (out of
@@ -131,22 +131,25 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
  * plain TLB lookup that follows the copy's. va in rsi; rax is the addend (to add to rsi)
  * after it; the jumps to the refill and to the slow path (a TLB miss, an access that
  * crosses the page) go in c. */
+/* lea rax, [rsi + size - 1]: the address of an access's last byte (four bytes always) */
+static void em_lea_last(struct em *e, unsigned size)
+{
+	rex(e, true, RAX, RSI);
+	b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1);
+}
+
 static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, struct em_cold *c)
 {
 	struct rv_jit_lc *lc = &j->lc[j->lc_next++ % JIT_LC_SIZE];
 	uint32_t ent = TLBOFF + (uint32_t)(RV_ACC_R * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
 	uint8_t *site, *direct;
 
-	if (size > 1) { /* crossing the page: bit 12 of the last byte's address differs */
-		b1(e, 0x8d), b1(e, 0x40 | (RAX << 3) | (RSI & 7)), b1(e, size - 1); /* lea eax */
-		em_rr(e, false, 0x31, RSI, RAX); /* xor eax, esi */
-		b1(e, 0xa9), b4(e, 0x1000);      /* test eax, 0x1000 */
-		c->slow[1] = em_jump(e, CC_NE);
-	}
 	site = e->p;
 	b1(e, 0x0f), b1(e, 0x1f), b1(e, 0x44), b1(e, 0x00), b1(e, 0x00); /* nop5 */
-	/* rax = key; rdx = the copy */
-	em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
+	/* rax = key (from the vpn of the access's last byte: an access that crosses the page
+	 * misses the copy, then the TLB, whose entry's index comes from va, as em_tlb's);
+	 * rdx = the copy */
+	em_lea_last(e, size);
 	em_shift(e, true, 5, RAX, 12);
 	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* or rax, [rbx + tlb_key] */
 	em_movi64(e, RDX, (uint64_t)(uintptr_t)lc);
@@ -156,7 +159,7 @@ static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, struct em
 	b1(e, 0xeb), b1(e, JIT_LD_DIRECT);   /* jmp short resume */
 	/* direct: the TLB alone */
 	direct = e->p;
-	em_rr(e, true, 0x89, RSI, RAX);
+	em_lea_last(e, size);
 	em_shift(e, true, 5, RAX, 12);
 	em_rr(e, true, 0x89, RSI, RCX);
 	em_shift(e, true, 5, RCX, 8);
@@ -201,7 +204,8 @@ static void em_refill_stub(struct em *e, struct rv_jit *j)
 	b1(e, 0x48), b1(e, 0x83), b1(e, 0x04), b1(e, 0x24), b1(e, 5); /* add qword [rsp], 5 */
 	b1(e, 0xc3);
 	em_patch(e, off);
-	b1(e, 0x48), b1(e, 0x8b), b1(e, 0x0c), b1(e, 0x24); /* mov rcx, [rsp] */
+	b1(e, 0x50);                                                  /* push rax: the key */
+	b1(e, 0x48), b1(e, 0x8b), b1(e, 0x4c), b1(e, 0x24), b1(e, 8); /* mov rcx, [rsp + 8] */
 	b1(e, 0x48), b1(e, 0x63), b1(e, 0x41), b1(e, 0x01); /* movsxd rax, dword [rcx + 1] */
 	b1(e, 0x48), b1(e, 0x8d), b1(e, 0x4c), b1(e, 0x01), b1(e, 0x05); /* lea rcx, [rcx+rax+5] */
 	em_movi64(e, RAX, (uint64_t)(j->rw - j->rx));
@@ -211,9 +215,7 @@ static void em_refill_stub(struct em *e, struct rv_jit *j)
 	b1(e, 0xc6), b1(e, 0x81),
 	    b4(e, (uint32_t)(4 - JIT_LD_SITE)); /* mov byte [rcx - site + 4] */
 	b1(e, (uint32_t)rel >> 24);
-	em_rr(e, true, 0x89, RSI, RAX); /* the key again */
-	em_shift(e, true, 5, RAX, 12);
-	em_mem(e, true, 0x0b, RAX, TLBKEYOFF);
+	b1(e, 0x58); /* pop rax: the key again */
 	em_jmp_to(e, tlb);
 }
 

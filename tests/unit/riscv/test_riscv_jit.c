@@ -748,23 +748,24 @@ static void remap_case(struct pair *p, unsigned rs1)
 }
 
 /* One load alternating between two pages 1000 times (its copy of the TLB entry misses
- * every time: it is turned off after 256, and the load goes on through the TLB alone). */
-static void test_load_pages(void **state)
+ * every time: it is turned off after 256, and the load goes on through the TLB alone), at
+ * s1 = base and base + 4K. */
+static void load_pages_case(struct pair *p, uint64_t base, uint64_t sum)
 {
-	struct pair *p = *state;
 	static struct prog g;
 	uint64_t regs[32] = {0};
 	static uint8_t data[DATA_MAX];
 
 	g.len = 0;
 	size_t loop = g.len;
-	put32(&g, e_i(OP_LOAD, 10, 3, 9, 0x7f8));                 /* ld a0, 0x7f8(s1) */
-	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
-	put32(&g, e_r(OP_OP, 9, 4, 9, 21, 0));                    /* xor s1, s1, s5 */
-	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_i(OP_LOAD, 5, 4, 9, 0x7f8));  /* lbu t0, 0x7f8(s1): the TLB has s1's page */
+	put32(&g, e_i(OP_LOAD, 10, 3, 9, 0x7f8)); /* ld a0, 0x7f8(s1) */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));  /* add s2, s2, a0 */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 21, 0));    /* xor s1, s1, s5 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));    /* addi s3, s3, -1 */
 	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
 	put_exit(&g, 0);
-	regs[9] = DATA + 0x800;
+	regs[9] = base;
 	regs[21] = 0x1000;
 	regs[19] = 1000;
 	load_both(p, &g, PC0, regs);
@@ -776,7 +777,17 @@ static void test_load_pages(void **state)
 	run_both(p);
 	assert_true(same_state(p, "load pages"));
 	assert_int_equal(p->h[1]->done, 1);
-	assert_int_equal(p->h[1]->v->x[18], 500 * 0x0303030303030303ULL);
+	assert_int_equal(p->h[1]->v->x[18], sum);
+}
+
+static void test_load_pages(void **state)
+{
+	load_pages_case(*state, DATA + 0x800, 500 * 0x0303030303030303ULL);
+	/* every access crosses a page (DATA + 4K - 4, mapped DATA + 12K; DATA + 8K - 4, from
+	 * DATA + 16K - 4 into DATA + 8K): through the copy, its refill as it turns the copy
+	 * off, and the TLB alone after */
+	load_pages_case(*state, DATA + 0x804,
+	                500 * 0x0303030300000000ULL + 500 * 0x0202020203030303ULL);
 }
 
 static void test_remap(void **state)
