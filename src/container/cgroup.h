@@ -65,6 +65,12 @@ struct cgroup_host {
 	bool has_v2;
 	char v2_mount[CGROUP_MOUNT_MAX]; /* "/sys/fs/cgroup" (v2) or ".../unified" (hybrid) */
 	unsigned v2_controllers;         /* from <v2_mount>/cgroup.controllers */
+	/* every cgroup mount under root was taken as it is: each one directly below root,
+	 * showing its hierarchy's root ("/"), none dropped (a v1 hierarchy mounted twice, a
+	 * second cgroup2, more than CGROUP_MAX_HIERARCHIES). Then v1[] and v2_mount say all
+	 * that mountinfo says of them, in a mount namespace copied from this one too (the
+	 * init's "cgroup" mount, rootfs.c) */
+	bool plain;
 };
 
 /* Detect the host's cgroups under root (NULL: "/sys/fs/cgroup") from /proc/self/mountinfo. */
