@@ -834,6 +834,40 @@ int cgroup_destroy(const struct cgroup_host *h, const char *path, berth_error_t 
 	return r;
 }
 
+size_t cgroup_host_mounts(const struct cgroup_host *h,
+                          const char *mounts[CGROUP_MAX_HIERARCHIES + 1])
+{
+	size_t n = 0;
+
+	if (h->mode != CGROUP_MODE_V2)
+		for (size_t i = 0; i < h->n_v1; i++)
+			mounts[n++] = h->v1[i].mount;
+	if (h->has_v2)
+		mounts[n++] = h->v2_mount;
+	return n;
+}
+
+int cgroup_remove_at(const char *const *mounts, size_t n, const char *path)
+{
+	berth_error_t e = NULL;
+	int r = 0;
+
+	if (n == 0 || n > CGROUP_MAX_HIERARCHIES + 1 || cgroup_check_path(path, &e) < 0) {
+		berth_error_release(&e);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (mounts[i] == NULL || !cgroup_under(mounts[i], "/sys/fs/cgroup") ||
+		    strstr(mounts[i], "/..") != NULL)
+			return -1;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *dir = xasprintf("%s%s", mounts[i], path);
+		if (rmdir(dir) < 0 && errno != ENOENT)
+			r = -1;
+	}
+	return r;
+}
+
 /* ---- OOM and stats ----------------------------------------------------------------- */
 
 int cgroup_oom_count(const struct cgroup *cg, uint64_t *count, berth_error_t *err)

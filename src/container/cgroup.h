@@ -175,6 +175,16 @@ int cgroup_apply_opts(const struct cgroup *cg, const struct config_resources *r,
  * path and every cgroup below it, depth first, in every hierarchy, retrying EBUSY for up to
  * about a second. A path that does not exist is success. */
 int cgroup_destroy(const struct cgroup_host *h, const char *path, berth_error_t *err);
+/* The mount points of h's hierarchies, in the order cgroup_destroy takes them (pointers into
+ * h). Returns how many. */
+size_t cgroup_host_mounts(const struct cgroup_host *h,
+                          const char *mounts[CGROUP_MAX_HIERARCHIES + 1]);
+/* cgroup_destroy's common case without a cgroup_host (whose detection reads mountinfo):
+ * rmdir path in each of the n hierarchies mounted at mounts[] (cgroup_host_mounts() of the
+ * host when the cgroup was made; each one "/sys/fs/cgroup" or below it). 0: each one is gone;
+ * -1: something is left (processes, cgroups below, a mount point not taken): call
+ * cgroup_destroy. */
+int cgroup_remove_at(const char *const *mounts, size_t n, const char *path);
 
 /* Every pid in the cgroup and below it (from one hierarchy). *pids is malloc'ed. */
 int cgroup_get_pids(const struct cgroup_host *h, const char *path, pid_t **pids, size_t *n,

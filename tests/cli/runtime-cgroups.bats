@@ -653,3 +653,35 @@ in_every_cgroup() {
 	[ "$(grep -vE "^$rt " "$t" | grep -c mountinfo)" -eq 0 ] || false
 	assert_gone "$ID"
 }
+
+@test "delete removes the cgroups in the hierarchies create saved, without reading mountinfo; a state without them, or a cgroup below, still goes" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	make_bundle "$BUNDLE" true
+	rt create --bundle "$BUNDLE" "$ID"
+	# every hierarchy's mount point, as cgroup_destroy would take them
+	jqe --arg d "$(dirname "$(dirname "$(cgdir memory)")")" '.cgroup_mounts | index($d) != null' <"$STATE_ROOT/$ID/state.json"
+	[ "$(jq '.cgroup_mounts | length' <"$STATE_ROOT/$ID/state.json")" -eq "$(grep -c '^[0-9]*:' /proc/self/cgroup)" ] || false
+	rt start "$ID"
+	t=$BATS_TEST_TMPDIR/trace
+	wait_for 100 sh -c "$RUNTIME --root $STATE_ROOT state $ID | grep -q stopped"
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat,rmdir -o "$t" "$RUNTIME" --root "$STATE_ROOT" delete "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run ! grep mountinfo "$t"
+	grep -E "rmdir\(\"$(cgdir memory)\"\) = 0" "$t"
+	assert_gone "$ID"
+
+	# a state written by a berth before (no cgroup_mounts): the layout is detected
+	rt create --bundle "$BUNDLE" "$ID"
+	jq 'del(.cgroup_mounts)' "$STATE_ROOT/$ID/state.json" >"$BATS_TEST_TMPDIR/s"
+	cp "$BATS_TEST_TMPDIR/s" "$STATE_ROOT/$ID/state.json"
+	rt delete --force "$ID"
+	assert_gone "$ID"
+
+	# a cgroup below the container's: the first rmdir fails, cgroup_destroy walks it
+	rt create --bundle "$BUNDLE" "$ID"
+	mkdir "$(cgdir pids)/below"
+	rt delete --force "$ID"
+	assert_gone "$ID"
+}
