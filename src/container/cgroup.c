@@ -113,7 +113,8 @@ static bool cgroup_under(const char *path, const char *root)
 	return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-static void cgroup_add_v1(struct cgroup_host *h, const char *mp, const char *superopts)
+/* false: not added (no controller, too many, or a hierarchy mounted again) */
+static bool cgroup_add_v1(struct cgroup_host *h, const char *mp, const char *superopts)
 {
 	char opts[128] = "";
 	unsigned mask = 0;
@@ -136,15 +137,16 @@ static void cgroup_add_v1(struct cgroup_host *h, const char *mp, const char *sup
 			p++;
 	}
 	if (opts[0] == '\0' || h->n_v1 >= CGROUP_MAX_HIERARCHIES)
-		return;
+		return false;
 	for (size_t i = 0; i < h->n_v1; i++)
 		if (strcmp(h->v1[i].options, opts) == 0)
-			return; /* the same hierarchy mounted twice: keep the first */
+			return false; /* the same hierarchy mounted twice: keep the first */
 	cgroup_copy(h->v1[h->n_v1].mount, sizeof(h->v1[0].mount), mp);
 	cgroup_copy(h->v1[h->n_v1].options, sizeof(h->v1[0].options), opts);
 	h->v1[h->n_v1].controllers = mask;
 	h->v1_controllers |= mask;
 	h->n_v1++;
+	return true;
 }
 
 static int cgroup_parse_mountinfo(struct cgroup_host *h, const char *file, berth_error_t *err)
@@ -153,15 +155,24 @@ static int cgroup_parse_mountinfo(struct cgroup_host *h, const char *file, berth
 
 	if (mountinfo_load(file, &mi, err) < 0)
 		return -1;
+	h->plain = true;
 	for (size_t i = 0; i < mi.n; i++) {
 		const struct mountinfo_entry *m = &mi.v[i];
-		if (!cgroup_under(m->point, h->root))
+		bool v1 = strcmp(m->fstype, "cgroup") == 0, v2 = strcmp(m->fstype, "cgroup2") == 0;
+		const char *below = m->point + strlen(h->root);
+		if (!cgroup_under(m->point, h->root) || (!v1 && !v2))
 			continue;
-		if (strcmp(m->fstype, "cgroup") == 0) {
-			cgroup_add_v1(h, m->point, m->superopts);
-		} else if (strcmp(m->fstype, "cgroup2") == 0 && !h->has_v2) {
+		if (strcmp(m->root, "/") != 0 || below[0] != '/' ||
+		    strchr(below + 1, '/') != NULL || strlen(m->point) >= CGROUP_MOUNT_MAX)
+			h->plain = false;
+		if (v1) {
+			if (!cgroup_add_v1(h, m->point, m->superopts))
+				h->plain = false;
+		} else if (!h->has_v2) {
 			h->has_v2 = true;
 			cgroup_copy(h->v2_mount, sizeof(h->v2_mount), m->point);
+		} else {
+			h->plain = false;
 		}
 	}
 	return 0;
@@ -820,6 +831,40 @@ int cgroup_destroy(const struct cgroup_host *h, const char *path, berth_error_t 
 			step *= 2;
 	}
 	cgroup_fs_dirs_free(dirs, n);
+	return r;
+}
+
+size_t cgroup_host_mounts(const struct cgroup_host *h,
+                          const char *mounts[CGROUP_MAX_HIERARCHIES + 1])
+{
+	size_t n = 0;
+
+	if (h->mode != CGROUP_MODE_V2)
+		for (size_t i = 0; i < h->n_v1; i++)
+			mounts[n++] = h->v1[i].mount;
+	if (h->has_v2)
+		mounts[n++] = h->v2_mount;
+	return n;
+}
+
+int cgroup_remove_at(const char *const *mounts, size_t n, const char *path)
+{
+	berth_error_t e = NULL;
+	int r = 0;
+
+	if (n == 0 || n > CGROUP_MAX_HIERARCHIES + 1 || cgroup_check_path(path, &e) < 0) {
+		berth_error_release(&e);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (mounts[i] == NULL || !cgroup_under(mounts[i], "/sys/fs/cgroup") ||
+		    strstr(mounts[i], "/..") != NULL)
+			return -1;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *dir = xasprintf("%s%s", mounts[i], path);
+		if (rmdir(dir) < 0 && errno != ENOENT)
+			r = -1;
+	}
 	return r;
 }
 

@@ -65,6 +65,12 @@ struct cgroup_host {
 	bool has_v2;
 	char v2_mount[CGROUP_MOUNT_MAX]; /* "/sys/fs/cgroup" (v2) or ".../unified" (hybrid) */
 	unsigned v2_controllers;         /* from <v2_mount>/cgroup.controllers */
+	/* every cgroup mount under root was taken as it is: each one directly below root,
+	 * showing its hierarchy's root ("/"), none dropped (a v1 hierarchy mounted twice, a
+	 * second cgroup2, more than CGROUP_MAX_HIERARCHIES). Then v1[] and v2_mount say all
+	 * that mountinfo says of them, in a mount namespace copied from this one too (the
+	 * init's "cgroup" mount, rootfs.c) */
+	bool plain;
 };
 
 /* Detect the host's cgroups under root (NULL: "/sys/fs/cgroup") from /proc/self/mountinfo. */
@@ -169,6 +175,16 @@ int cgroup_apply_opts(const struct cgroup *cg, const struct config_resources *r,
  * path and every cgroup below it, depth first, in every hierarchy, retrying EBUSY for up to
  * about a second. A path that does not exist is success. */
 int cgroup_destroy(const struct cgroup_host *h, const char *path, berth_error_t *err);
+/* The mount points of h's hierarchies, in the order cgroup_destroy takes them (pointers into
+ * h). Returns how many. */
+size_t cgroup_host_mounts(const struct cgroup_host *h,
+                          const char *mounts[CGROUP_MAX_HIERARCHIES + 1]);
+/* cgroup_destroy's common case without a cgroup_host (whose detection reads mountinfo):
+ * rmdir path in each of the n hierarchies mounted at mounts[] (cgroup_host_mounts() of the
+ * host when the cgroup was made; each one "/sys/fs/cgroup" or below it). 0: each one is gone;
+ * -1: something is left (processes, cgroups below, a mount point not taken): call
+ * cgroup_destroy. */
+int cgroup_remove_at(const char *const *mounts, size_t n, const char *path);
 
 /* Every pid in the cgroup and below it (from one hierarchy). *pids is malloc'ed. */
 int cgroup_get_pids(const struct cgroup_host *h, const char *path, pid_t **pids, size_t *n,

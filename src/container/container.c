@@ -227,14 +227,25 @@ static int container_cgroup_join(struct container_build *b, berth_error_t *err)
 	return r;
 }
 
-static int container_cgroup_remove(const char *path, berth_error_t *err)
+static int container_cgroup_remove(const struct state *s, berth_error_t *err)
 {
+	const char *mounts[CGROUP_MAX_HIERARCHIES + 1];
+	size_t n = json_array_size(s->cgroup_mounts);
 	struct cgroup_host h;
-	if (path == NULL)
+
+	if (s->cgroup_path == NULL)
 		return 0;
+	/* the common case (no process, no cgroup below) with the hierarchies create saw: one
+	 * rmdir each and no read of mountinfo (~0.1-0.3 ms, docs/performance.md) */
+	if (n <= CGROUP_MAX_HIERARCHIES + 1) {
+		for (size_t i = 0; i < n; i++)
+			mounts[i] = json_string_value(json_array_get(s->cgroup_mounts, i));
+		if (cgroup_remove_at(mounts, n, s->cgroup_path) == 0)
+			return 0;
+	}
 	if (cgroup_host_detect(&h, NULL, err) < 0)
 		return -1;
-	return cgroup_destroy(&h, path, err);
+	return cgroup_destroy(&h, s->cgroup_path, err);
 }
 
 /* The one-fork path: the init is cloned into the cgroup2 cgroup and moves itself into the
@@ -531,6 +542,13 @@ static int container_init_born(struct container_build *b, int sync, berth_error_
 	}
 	b->state.pid = b->init;
 	b->state.start_time = state_proc_start_time(b->init);
+	if (b->cgroup_made && b->cg_host_ok && b->state.cgroup_mounts == NULL) {
+		const char *mounts[CGROUP_MAX_HIERARCHIES + 1];
+		size_t n = cgroup_host_mounts(&b->cg_host, mounts);
+		b->state.cgroup_mounts = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(b->state.cgroup_mounts, json_string(mounts[i]));
+	}
 	if (state_save(b->root, &b->state, err) < 0)
 		return -1;
 	timing_mark("pid-saved");
@@ -890,6 +908,7 @@ out:
 	seccomp_program_free(scmp);
 	free(b.state.created);
 	free(b.state.cgroup_path);
+	json_decref(b.state.cgroup_mounts);
 	config_free(b.config);
 	return r;
 }
@@ -1088,7 +1107,7 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 			}
 		}
 	}
-	if (container_cgroup_remove(s->cgroup_path, err) < 0) {
+	if (container_cgroup_remove(s, err) < 0) {
 		state_free(s);
 		return -1;
 	}

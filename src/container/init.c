@@ -268,6 +268,7 @@ __attribute__((noreturn)) static void init_stage2(const struct init_args *a)
 	ro.userns = config_find_namespace(c, CONFIG_NS_USER) >= 0 && !config_userns_unmapped(c);
 	ro.new_cgroupns = init_has_new_ns(c, CONFIG_NS_CGROUP);
 	ro.cgroup_path = a->cgroup_path;
+	ro.cgroup_host = a->cgroup_host;
 	ro.new_netns = init_has_new_ns(c, CONFIG_NS_NETWORK);
 	ro.bind_fds = a->bind_fds;
 	go.new_cgroupns =

@@ -561,12 +561,65 @@ static char *rootfs_cgroup_ctrls(const char *superopts)
 	return out;
 }
 
+/* One hierarchy of the "cgroup" mount on a v1 or hybrid host: the hierarchy mounted at
+ * `point` (".../cgroup/NAME"), showing `root` of it; ctrls: its controllers ("" for cgroup2) */
+static int rootfs_mount_cgroup_one(struct rootfs_ctx *ctx, const struct config_mount *cm, int dirfd,
+                                   const char *point, bool v2, const char *ctrls, const char *root,
+                                   berth_error_t *err)
+{
+	unsigned long flags = (cm->flags & ~(PROPAGATION_FLAGS | MS_BIND | MS_REC));
+	cleanup_free char *own = NULL;
+	cleanup_free char *dest = NULL;
+	cleanup_free char *src = NULL;
+	const char *name = point + 15, *rel;
+	struct rootfs_mnt sub = {.tree = -1};
+
+	dest = xasprintf("%s/%s", cm->destination, name);
+	sub.dest = dest;
+	sub.propagation = cm->propagation;
+	if (ctx->o->new_cgroupns) {
+		/* a fresh mount shows the cgroupns root: our own cgroup */
+		sub.source = "cgroup";
+		sub.type = v2 ? "cgroup2" : "cgroup";
+		sub.flags = flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+		sub.data = v2 ? NULL : ctrls;
+	} else {
+		if (ctx->o->cgroup_path != NULL)
+			own = xstrdup(ctx->o->cgroup_path);
+		else
+			own = cgroup_pid_path(0, ctrls);
+		if (own == NULL)
+			own = xstrdup("/");
+		rel = own;
+		if (strcmp(root, "/") != 0 && rootfs_path_under(own, root))
+			rel = own + strlen(root);
+		while (*rel == '/')
+			rel++;
+		src = xasprintf("%s%s%s", point, *rel ? "/" : "", rel);
+		sub.source = src;
+		sub.flags = flags | MS_BIND | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	}
+	if (rootfs_do_mount(ctx, &sub, err) < 0)
+		return -1;
+	/* co-mounted controllers: "cpu" and "cpuacct" -> "cpu,cpuacct" */
+	if (!v2 && strchr(name, ',') != NULL) {
+		cleanup_free char *names = xstrdup(name);
+		char *c, *s2 = NULL;
+		for (c = strtok_r(names, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
+			if (symlinkat(name, dirfd, c) < 0 && errno != EEXIST)
+				return berth_error(err, errno, "symlink `%s/%s`", cm->destination,
+				                   c);
+	}
+	return 0;
+}
+
 static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mount *cm,
                                   berth_error_t *err)
 {
 	cleanup_mountinfo struct mountinfo all = {0};
 	cleanup_close int dirfd = -1;
 	unsigned long flags = (cm->flags & ~(PROPAGATION_FLAGS | MS_BIND | MS_REC));
+	const struct cgroup_host *h = ctx->o->cgroup_host;
 	struct rootfs_mnt tm = {
 	    .dest = cm->destination,
 	    .source = "tmpfs",
@@ -582,59 +635,32 @@ static int rootfs_mount_cgroup_v1(struct rootfs_ctx *ctx, const struct config_mo
 	dirfd = util_open_in_root(ctx->rootfd, cm->destination, O_PATH | O_DIRECTORY, 0, err);
 	if (dirfd < 0)
 		return -1;
-	if (mountinfo_load(NULL, &all, err) < 0)
-		return -1;
-	for (size_t i = 0; i < all.n; i++) {
-		const struct mountinfo_entry *mi = &all.v[i];
-		cleanup_free char *ctrls = NULL;
-		cleanup_free char *own = NULL;
-		cleanup_free char *dest = NULL;
-		cleanup_free char *src = NULL;
-		const char *name, *rel;
-		bool v2;
-		struct rootfs_mnt sub = {.tree = -1};
-
-		v2 = strcmp(mi->fstype, "cgroup2") == 0;
-		if ((!v2 && strcmp(mi->fstype, "cgroup") != 0) ||
-		    strncmp(mi->point, "/sys/fs/cgroup/", 15) != 0 || strchr(mi->point + 15, '/'))
-			continue;
-		name = mi->point + 15;
-		ctrls = v2 ? xstrdup("") : rootfs_cgroup_ctrls(mi->superopts);
-		dest = xasprintf("%s/%s", cm->destination, name);
-		sub.dest = dest;
-		sub.propagation = cm->propagation;
-		if (ctx->o->new_cgroupns) {
-			/* a fresh mount shows the cgroupns root: our own cgroup */
-			sub.source = "cgroup";
-			sub.type = v2 ? "cgroup2" : "cgroup";
-			sub.flags = flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-			sub.data = v2 ? NULL : ctrls;
-		} else {
-			if (ctx->o->cgroup_path != NULL)
-				own = xstrdup(ctx->o->cgroup_path);
-			else
-				own = cgroup_pid_path(0, ctrls);
-			if (own == NULL)
-				own = xstrdup("/");
-			rel = own;
-			if (strcmp(mi->root, "/") != 0 && rootfs_path_under(own, mi->root))
-				rel = own + strlen(mi->root);
-			while (*rel == '/')
-				rel++;
-			src = xasprintf("%s%s%s", mi->point, *rel ? "/" : "", rel);
-			sub.source = src;
-			sub.flags = flags | MS_BIND | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-		}
-		if (rootfs_do_mount(ctx, &sub, err) < 0)
+	if (h != NULL && h->plain && strcmp(h->root, "/sys/fs/cgroup") == 0) {
+		/* the runtime's layout, read from the mountinfo this namespace was copied from:
+		 * no second read (~0.2 ms here) */
+		for (size_t i = 0; i < h->n_v1; i++)
+			if (rootfs_mount_cgroup_one(ctx, cm, dirfd, h->v1[i].mount, false,
+			                            h->v1[i].options, "/", err) < 0)
+				return -1;
+		if (h->has_v2 && strcmp(h->v2_mount, h->root) != 0 &&
+		    rootfs_mount_cgroup_one(ctx, cm, dirfd, h->v2_mount, true, "", "/", err) < 0)
 			return -1;
-		/* co-mounted controllers: "cpu" and "cpuacct" -> "cpu,cpuacct" */
-		if (!v2 && strchr(name, ',') != NULL) {
-			cleanup_free char *names = xstrdup(name);
-			char *c, *s2 = NULL;
-			for (c = strtok_r(names, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
-				if (symlinkat(name, dirfd, c) < 0 && errno != EEXIST)
-					return berth_error(err, errno, "symlink `%s/%s`",
-					                   cm->destination, c);
+	} else {
+		if (mountinfo_load(NULL, &all, err) < 0)
+			return -1;
+		for (size_t i = 0; i < all.n; i++) {
+			const struct mountinfo_entry *mi = &all.v[i];
+			cleanup_free char *ctrls = NULL;
+			bool v2 = strcmp(mi->fstype, "cgroup2") == 0;
+
+			if ((!v2 && strcmp(mi->fstype, "cgroup") != 0) ||
+			    strncmp(mi->point, "/sys/fs/cgroup/", 15) != 0 ||
+			    strchr(mi->point + 15, '/'))
+				continue;
+			ctrls = v2 ? xstrdup("") : rootfs_cgroup_ctrls(mi->superopts);
+			if (rootfs_mount_cgroup_one(ctx, cm, dirfd, mi->point, v2, ctrls, mi->root,
+			                            err) < 0)
+				return -1;
 		}
 	}
 	if (cm->flags & MS_RDONLY) {

@@ -24,6 +24,7 @@
 #ifndef BERTH_ROOTFS_H
 #define BERTH_ROOTFS_H
 
+#include "cgroup.h"
 #include "config.h"
 #include "error.h"
 
@@ -41,9 +42,13 @@ struct rootfs_opts {
 	const char *cgroup_path; /* the container's cgroup relative to the hierarchy root
 	                          * ("/berth/ID"), for the "cgroup" mount; NULL: read
 	                          * /proc/self/cgroup (init must already be in its cgroup) */
-	const int *bind_fds;     /* NULL, or per mount of c->mounts: a detached clone of the
-	                          * bind source made before entering the user namespace
-	                          * (rootfs_open_bind_sources), or -1 */
+	/* NULL, or the host's cgroup layout the runtime detected before the fork: with
+	 * cgroup_host->plain, the "cgroup" mount on a v1 host takes it instead of reading
+	 * mountinfo */
+	const struct cgroup_host *cgroup_host;
+	const int *bind_fds; /* NULL, or per mount of c->mounts: a detached clone of the
+	                      * bind source made before entering the user namespace
+	                      * (rootfs_open_bind_sources), or -1 */
 	/* NULL, or called before each cgroup mount: the init waits there until the runtime
 	 * has put it in its cgroup, and enters its cgroup namespace (init.c) */
 	int (*before_cgroup)(void *arg, berth_error_t *err);

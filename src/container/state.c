@@ -93,6 +93,8 @@ int state_save(const char *root, const struct state *s, berth_error_t *err)
 	json_object_set_new(o, "start_time", json_integer((json_int_t)s->start_time));
 	if (s->cgroup_path)
 		json_object_set_new(o, "cgroup_path", json_string(s->cgroup_path));
+	if (s->cgroup_mounts)
+		json_object_set(o, "cgroup_mounts", s->cgroup_mounts);
 	json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
 	json_object_set_new(o, "owner", json_integer(s->owner));
 	json_object_set_new(o, "creating", json_boolean(s->creating));
@@ -157,6 +159,8 @@ int state_load(const char *root, const char *id, struct state **out, berth_error
 	s->owner = (uid_t)json_integer_value(json_object_get(o, "owner"));
 	s->creating = json_is_true(json_object_get(o, "creating"));
 	s->annotations = json_incref(json_object_get(o, "annotations"));
+	if (json_is_array(json_object_get(o, "cgroup_mounts")))
+		s->cgroup_mounts = json_incref(json_object_get(o, "cgroup_mounts"));
 	json_decref(o);
 	*out = s;
 	return 0;
@@ -184,6 +188,7 @@ void state_free(struct state *s)
 	free(s->cgroup_path);
 	free(s->created);
 	json_decref(s->annotations);
+	json_decref(s->cgroup_mounts);
 	free(s);
 }
 

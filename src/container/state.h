@@ -37,6 +37,10 @@ struct state {
 	bool creating;              /* the create did not finish */
 	bool systemd_cgroup;        /* reserved */
 	struct json_t *annotations; /* object, owned */
+	/* array of strings, owned, or NULL: the mount points of the host's cgroup hierarchies
+	 * when the cgroup was made (cgroup_host_mounts), for `delete`'s rmdirs without reading
+	 * mountinfo */
+	struct json_t *cgroup_mounts;
 };
 
 /* A valid id: 1-255 characters from [A-Za-z0-9_+.-], not "." or "..". */

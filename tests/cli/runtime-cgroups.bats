@@ -628,3 +628,60 @@ in_every_cgroup() {
 	left=$(find "$CG" -maxdepth 4 -type d -name "$ID" 2>/dev/null | wc -l)
 	[ "$left" -eq 0 ]
 }
+
+@test "v1 or hybrid host: the init's cgroup mount takes the runtime's layout, the init reads no mountinfo" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
+	[ "$(stat -f -c %T "$CG")" != cgroup2fs ] || skip "cgroup2 at $CG"
+	make_bundle "$BUNDLE" sh -c 'ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/pids.max'
+	t=$BATS_TEST_TMPDIR/trace
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# every hierarchy mounted directly under the host's cgroup root is there
+	for d in "$CG"/*; do
+		[ "$(stat -f -c %T "$d")" = cgroupfs ] || [ "$(stat -f -c %T "$d")" = cgroup2fs ] || continue
+		[ -L "$d" ] && continue
+		grep -qx "${d##*/}" <<<"$output" || false
+	done
+	grep -qx max <<<"$output" || false
+	# a read of mountinfo costs ~0.2 ms here (docs/performance.md): only the runtime
+	# (the trace's first pid) reads it, the init does not
+	rt=$(head -n1 "$t" | cut -d' ' -f1)
+	grep -E "^$rt .*/proc/self/mountinfo" "$t"
+	[ "$(grep -vE "^$rt " "$t" | grep -c mountinfo)" -eq 0 ] || false
+	assert_gone "$ID"
+}
+
+@test "delete removes the cgroups in the hierarchies create saved, without reading mountinfo; a state without them, or a cgroup below, still goes" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	make_bundle "$BUNDLE" true
+	rt create --bundle "$BUNDLE" "$ID"
+	# every hierarchy's mount point, as cgroup_destroy would take them
+	jqe --arg d "$(dirname "$(dirname "$(cgdir memory)")")" '.cgroup_mounts | index($d) != null' <"$STATE_ROOT/$ID/state.json"
+	[ "$(jq '.cgroup_mounts | length' <"$STATE_ROOT/$ID/state.json")" -eq "$(grep -c '^[0-9]*:' /proc/self/cgroup)" ] || false
+	rt start "$ID"
+	t=$BATS_TEST_TMPDIR/trace
+	wait_for 100 sh -c "$RUNTIME --root $STATE_ROOT state $ID | grep -q stopped"
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat,rmdir -o "$t" "$RUNTIME" --root "$STATE_ROOT" delete "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run ! grep mountinfo "$t"
+	grep -E "rmdir\(\"$(cgdir memory)\"\) = 0" "$t"
+	assert_gone "$ID"
+
+	# a state written by a berth before (no cgroup_mounts): the layout is detected
+	rt create --bundle "$BUNDLE" "$ID"
+	jq 'del(.cgroup_mounts)' "$STATE_ROOT/$ID/state.json" >"$BATS_TEST_TMPDIR/s"
+	cp "$BATS_TEST_TMPDIR/s" "$STATE_ROOT/$ID/state.json"
+	rt delete --force "$ID"
+	assert_gone "$ID"
+
+	# a cgroup below the container's: the first rmdir fails, cgroup_destroy walks it
+	rt create --bundle "$BUNDLE" "$ID"
+	mkdir "$(cgdir pids)/below"
+	rt delete --force "$ID"
+	assert_gone "$ID"
+}

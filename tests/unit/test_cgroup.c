@@ -246,6 +246,7 @@ static void test_detect_mountinfo(void **state)
 	assert_false(h.v1_controllers & (1u << CGROUP_CTRL_IO)); /* not under root */
 	assert_true(h.has_v2);
 	assert_int_equal(h.v2_controllers, 1u << CGROUP_CTRL_HUGETLB);
+	assert_false(h.plain); /* memory2 dropped */
 
 	/* only v1 */
 	f = fopen(mi, "w");
@@ -254,6 +255,20 @@ static void test_detect_mountinfo(void **state)
 	assert_int_equal(cgroup_host_detect_opts(&h, &o, &err), 0);
 	assert_int_equal(h.mode, CGROUP_MODE_V1);
 	assert_false(h.has_v2);
+	assert_true(h.plain);
+
+	/* a hierarchy that shows a cgroup below its root, or mounted deeper: not plain */
+	f = fopen(mi, "w");
+	fprintf(f, "32 30 0:29 /berth %s/memory rw - cgroup cgroup rw,memory\n", root);
+	fclose(f);
+	assert_int_equal(cgroup_host_detect_opts(&h, &o, &err), 0);
+	assert_false(h.plain);
+	f = fopen(mi, "w");
+	fprintf(f, "32 30 0:29 / %s/memory rw - cgroup cgroup rw,memory\n", root);
+	fprintf(f, "33 30 0:30 / %s/a/pids rw - cgroup cgroup rw,pids\n", root);
+	fclose(f);
+	assert_int_equal(cgroup_host_detect_opts(&h, &o, &err), 0);
+	assert_false(h.plain);
 
 	/* nothing */
 	f = fopen(mi, "w");
