@@ -456,6 +456,43 @@ static void test_idle_flush(void **state)
 	assert_int_equal(random_programs(p, seed, seed + 99), 0);
 }
 
+/* KiB resident in the mapping that holds p (/proc/self/smaps), 0 if none */
+static unsigned long rss_at(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	unsigned long a, b, kib, rss = 0;
+	bool in = false;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)p >= a && (uintptr_t)p < b;
+		else if (in && sscanf(line, "Rss: %lu kB", &kib) == 1)
+			rss = kib;
+	}
+	fclose(f);
+	return rss;
+}
+
+/* The translator's tables give their pages back: the loads' copies of TLB entries (1 MiB)
+ * when the TLB's generation wraps (512 flushes) and when the code buffer is emptied. */
+static void test_tables_released(void **state)
+{
+	struct pair *p = *state;
+	struct vcpu *v = p->h[1]->v;
+
+	assert_int_equal(random_programs(p, 1, 50), 0);
+	for (unsigned i = 0; i < 512; i++)
+		rv_tlb_flush(v);
+	print_message("# %lu KiB resident after a wrap\n", rss_at(v->jit));
+	assert_true(rss_at(v->jit) < 512);
+	assert_int_equal(random_programs(p, 51, 100), 0);
+	rv_jit_empty(v);
+	print_message("# %lu KiB resident after emptying\n", rss_at(v->jit));
+	assert_true(rss_at(v->jit) < 512);
+}
+
 /* --- code that writes code -------------------------------------------------------------- */
 
 /* Three times: write `addi s2, s2, K` at T (K = 1, 2, 3), fence.i, call T. s2 = 6, and the
@@ -857,6 +894,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_buffer, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush_releases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tables_released, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_code_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chain_limit, setup, teardown),
