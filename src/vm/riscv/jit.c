@@ -73,7 +73,7 @@
 #define JIT_IDLE_BYTES  (1u << 20)
 #define JIT_IDLE_NS     1000000000LL
 #define JIT_IDLE_MAX_NS 64000000000LL
-#define JIT_IDLE_RATIO  50
+#define JIT_IDLE_RATIO  20
 
 /* The shared prologue: enter(v, body) runs translated code from body (executable view). */
 typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
