@@ -52,7 +52,9 @@ wait_for() {
 # with the pages of a shared mapping counted once however many times the process maps them
 # (berth's translator maps its code buffer twice, writable and executable: one set of pages;
 # the kernel's RSS counts them twice): of the shared mappings of one file (device and inode)
-# and offset, the largest Rss
+# and offset, the largest Rss; then the Rss of guest RAM, and the Pss beyond it (the pages
+# shared with other processes, such as the libraries', counted in part: Pss divides a page
+# by the processes that map it; the code buffer's two views add up to its pages once)
 overhead_mib() {
 	awk -v mem="$2" '
 		/^[0-9a-f]+-[0-9a-f]+ / { cur = 0; key = ($2 ~ /s/ && $5 != 0) ? $4 " " $5 " " $3 : "" }
@@ -62,8 +64,9 @@ overhead_mib() {
 			else if (key == "") all += $2
 			else if ($2 > shared[key]) shared[key] = $2
 		}
+		/^Pss:/ { if (!cur) pss += $2 }
 		END { for (k in shared) all += shared[k]
-		      printf "%.1f %.1f\n", all / 1024, ram / 1024 }' "/proc/$1/smaps"
+		      printf "%.1f %.1f %.1f\n", all / 1024, ram / 1024, pss / 1024 }' "/proc/$1/smaps"
 }
 
 # breakdown PID MEM_KB: the same Rss by what it is ("GROUP<TAB>KiB" lines): the code buffer
@@ -121,7 +124,7 @@ berth_once() { # mem
 		--append "console=ttyS0 -- \"$guest\"")
 	wait_for "$root/vms/$id/console.log" "COUNT 2"
 	pid=$(b vm inspect "$id" | jq -r .pid)
-	read -r b_over_orig _ < <(overhead_mib "$pid" "$mem_kb")
+	read -r b_over_orig _ b_pss_orig < <(overhead_mib "$pid" "$mem_kb")
 	breakdown "$pid" "$mem_kb" >"$tmp/booted.kib"
 	t0=$(now)
 	b vm snapshot --stop "$id" "$tmp/snap" >/dev/null
@@ -134,7 +137,7 @@ berth_once() { # mem
 	b_restore=$(elapsed_ms "$t0" "$t1")
 	wait_for "$root/vms/$id/console.log" "COUNT"
 	pid=$(b vm inspect "$id" | jq -r .pid)
-	read -r b_over _ < <(overhead_mib "$pid" "$mem_kb")
+	read -r b_over _ b_pss < <(overhead_mib "$pid" "$mem_kb")
 	breakdown "$pid" "$mem_kb" >"$tmp/restored.kib"
 	b vm rm -f "$id" >/dev/null
 }
@@ -151,7 +154,7 @@ qemu_once() { # mem
 		-qmp "unix:$sock,server=on,wait=off" -monitor none >"$tmp/qemu.out" 2>&1 </dev/null &
 	qpid=$!
 	wait_for "$tmp/qemu.out" "COUNT 2"
-	read -r q_over_orig _ < <(overhead_mib "$qpid" "$mem_kb")
+	read -r q_over_orig _ q_pss_orig < <(overhead_mib "$qpid" "$mem_kb")
 	t0=$(now)
 	qmp "$sock" '{"execute": "stop"}' "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > $tmp/qemu.img\"}}" >/dev/null
 	for _ in $(seq 6000); do
@@ -181,7 +184,7 @@ qemu_once() { # mem
 	# (QEMU 7.2's restored riscv guest runs, as query-status says, but prints nothing more
 	# here: its timer does not fire again; the RSS is taken a second later)
 	sleep 1
-	read -r q_over _ < <(overhead_mib "$qpid" "$mem_kb")
+	read -r q_over _ q_pss < <(overhead_mib "$qpid" "$mem_kb")
 	kill "$qpid"; wait "$qpid" 2>/dev/null || true
 	qpid=
 }
@@ -193,15 +196,17 @@ echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (restore times on a loaded host a
 printf '\n%-40s %10s %10s %10s\n' "" "berth" "qemu" "qemu/berth"
 for mem in ${MEMS:-256M 1G}; do
 	case $mem in *G) mem_kb=$((${mem%G} * 1024 * 1024)) ;; *M) mem_kb=$((${mem%M} * 1024)) ;; esac
-	bs= br= bo= boo= qs= qr= qo= qoo=
+	bs='' br='' bo='' boo='' qs='' qr='' qo='' qoo='' bp='' bpo='' qp='' qpo=''
 	for _ in $(seq "$runs"); do
 		berth_once "$mem"
 		qemu_once "$mem"
 		bs="$bs $b_snap" br="$br $b_restore" bo="$bo $b_over" boo="$boo $b_over_orig"
 		qs="$qs $q_snap" qr="$qr $q_restore" qo="$qo $q_over" qoo="$qoo $q_over_orig"
+		bp="$bp $b_pss" bpo="$bpo $b_pss_orig" qp="$qp $q_pss" qpo="$qpo $q_pss_orig"
 	done
 	for row in "snapshot (ms):bs:qs" "restore to running (ms):br:qr" \
-		"VMM RSS beyond guest RAM, booted (MiB):boo:qoo" "VMM RSS beyond guest RAM, restored (MiB):bo:qo"; do
+		"VMM RSS beyond guest RAM, booted (MiB):boo:qoo" "VMM RSS beyond guest RAM, restored (MiB):bo:qo" \
+		"VMM Pss beyond guest RAM, booted (MiB):bpo:qpo" "VMM Pss beyond guest RAM, restored (MiB):bp:qp"; do
 		IFS=: read -r label bv qv <<<"$row"
 		b_m=$(median <<<"${!bv}") q_m=$(median <<<"${!qv}")
 		printf '%-40s %10s %10s %10s\n' "$mem $label" "$b_m" "$q_m" "$(ratio "$q_m" "$b_m")"

@@ -73,7 +73,7 @@
 #define JIT_IDLE_BYTES  (1u << 20)
 #define JIT_IDLE_NS     1000000000LL
 #define JIT_IDLE_MAX_NS 64000000000LL
-#define JIT_IDLE_RATIO  50
+#define JIT_IDLE_RATIO  20
 
 /* The shared prologue: enter(v, body) runs translated code from body (executable view). */
 typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
@@ -1008,6 +1008,9 @@ static void rv_jit_flush(struct rv_jit *j)
 	rv_jit_zero(j->buckets, sizeof(j->buckets));
 	rv_jit_zero(j->jc, sizeof(j->jc)); /* (the code map is shared: it stays) */
 	rv_jit_zero(j->pend, sizeof(j->pend));
+	/* no load uses a copy now: they are handed out from the first again */
+	rv_jit_zero(j->lc, sizeof(j->lc));
+	j->lc_next = 0;
 	/* (the heat stays: code that was hot is translated again at its next run) */
 	/* the memfd's pages: both views lose them (a translation may have been cut short
 	 * past used, so up to the end) */
@@ -1466,9 +1469,10 @@ struct rv_jit *rv_jit_create(struct vcpu *v)
 	return j;
 }
 
+/* (the pages given back, not zeroed in place: only the copies loads use again come back) */
 void rv_jit_tlb_wrapped(struct rv_jit *j)
 {
-	memset(j->lc, 0, sizeof(j->lc));
+	rv_jit_zero(j->lc, sizeof(j->lc));
 }
 
 void rv_jit_fence(struct vcpu *v)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -456,6 +457,38 @@ static void test_idle_flush(void **state)
 	assert_int_equal(random_programs(p, seed, seed + 99), 0);
 }
 
+/* KiB resident of the translator's tables: the first 1280 KiB of its own mapping (it is
+ * about 1.4 MiB; mincore, as the mapping may be merged with others, ASan's) */
+static unsigned long tables_kib(const void *jit)
+{
+	enum { LEN = 1280 << 10 };
+	static unsigned char vec[LEN / 4096];
+	unsigned long n = 0;
+
+	assert_int_equal(mincore((void *)jit, LEN, vec), 0);
+	for (unsigned i = 0; i < LEN / 4096; i++)
+		n += vec[i] & 1;
+	return n * 4;
+}
+
+/* The translator's tables give their pages back: the loads' copies of TLB entries (1 MiB)
+ * when the TLB's generation wraps (512 flushes) and when the code buffer is emptied. */
+static void test_tables_released(void **state)
+{
+	struct pair *p = *state;
+	struct vcpu *v = p->h[1]->v;
+
+	assert_int_equal(random_programs(p, 1, 50), 0);
+	for (unsigned i = 0; i < 512; i++)
+		rv_tlb_flush(v);
+	print_message("# %lu KiB resident after a wrap\n", tables_kib(v->jit));
+	assert_true(tables_kib(v->jit) < 512);
+	assert_int_equal(random_programs(p, 51, 100), 0);
+	rv_jit_empty(v);
+	print_message("# %lu KiB resident after emptying\n", tables_kib(v->jit));
+	assert_true(tables_kib(v->jit) < 512);
+}
+
 /* --- code that writes code -------------------------------------------------------------- */
 
 /* Three times: write `addi s2, s2, K` at T (K = 1, 2, 3), fence.i, call T. s2 = 6, and the
@@ -868,6 +901,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_buffer, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush_releases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tables_released, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_code_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chain_limit, setup, teardown),
