@@ -248,3 +248,17 @@ void h_step(struct harness *h, uint64_t n)
 		n -= done;
 	}
 }
+
+int h_run_no_fence(struct harness *h, struct vcpu *v, uint64_t pc)
+{
+	h->done = 0;
+	v->pc = pc;
+	__atomic_store_n(&v->async, 0, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < 1000 && h->done == 0; i++) {
+		rv_jit_exec(v, 100000);
+		__atomic_fetch_and(&v->async, ~(uint32_t)(RV_ASYNC_IRQ | RV_ASYNC_TLB),
+		                   __ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->exit_why, 0, __ATOMIC_SEQ_CST);
+	}
+	return h->done;
+}

@@ -49,5 +49,9 @@ void h_reset(struct harness *h, uint64_t pc, bool mmode);
 /* Execute n instructions (no interrupt checks); exactly n under the interpreter, n or a
  * few more (to the end of a block) under the translator. */
 void h_step(struct harness *h, uint64_t n);
+/* Run hart v (of h's machine, h->v or another sharing its RAM) from pc until it reports
+ * through the SBI, at most 1000 budgets of 100,000 instructions, without the fence.i h_step
+ * makes: only the code map can tell it that its code changed. Returns h->done. */
+int h_run_no_fence(struct harness *h, struct vcpu *v, uint64_t pc);
 
 #endif

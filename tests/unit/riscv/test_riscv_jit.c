@@ -599,22 +599,6 @@ static void test_chain_limit(void **state)
 
 /* --- code written by another hart, or by a device ------------------------------------- */
 
-/* Run hart v (of h's machine) from pc until it reports through the SBI, without the fence
- * h_step does: only the code map can tell it that its code changed. */
-static void run_no_fence(struct harness *h, struct vcpu *v, uint64_t pc)
-{
-	h->done = 0;
-	v->pc = pc;
-	__atomic_store_n(&v->async, 0, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < 1000 && h->done == 0; i++) {
-		rv_jit_exec(v, 100000);
-		__atomic_fetch_and(&v->async, ~(uint32_t)(RV_ASYNC_IRQ | RV_ASYNC_TLB),
-		                   __ATOMIC_SEQ_CST);
-		__atomic_store_n(&v->exit_why, 0, __ATOMIC_SEQ_CST);
-	}
-	assert_int_equal(h->done, 1);
-}
-
 /* Hart 0 calls T (`addi s2, s2, K; ret`) and has translated it. Then hart 1 (its own
  * translator, the same RAM and code map) stores a new K there, and then a "device" writes
  * another K (and says so, as virtq_push does): each time hart 0, with no fence.i, runs the
@@ -658,19 +642,19 @@ static void test_other_writers(void **state)
 	h->v->x[20] = v1->x[20] = T;
 	v1->x[19] = e_i(OP_IMM, 18, 0, 18, 1);
 
-	run_no_fence(h, h->v, P0);
+	assert_int_equal(h_run_no_fence(h, h->v, P0), 1);
 	assert_int_equal(h->v->x[18], 100);
-	run_no_fence(h, h->v, P0); /* translated and current: the same */
+	assert_int_equal(h_run_no_fence(h, h->v, P0), 1); /* translated and current: the same */
 	assert_int_equal(h->v->x[18], 100);
 
-	run_no_fence(h, v1, P1); /* hart 1 writes addi s2, s2, 1 */
-	run_no_fence(h, h->v, P0);
+	assert_int_equal(h_run_no_fence(h, v1, P1), 1); /* hart 1 writes addi s2, s2, 1 */
+	assert_int_equal(h_run_no_fence(h, h->v, P0), 1);
 	assert_int_equal(h->v->x[18], 1);
 
 	/* a device writes addi s2, s2, 7 */
 	h_put32(h, T, e_i(OP_IMM, 18, 0, 18, 7));
 	code_map_written(map, h->ram + (T - H_RAM_BASE), 4);
-	run_no_fence(h, h->v, P0);
+	assert_int_equal(h_run_no_fence(h, h->v, P0), 1);
 	assert_int_equal(h->v->x[18], 7);
 
 	vcpu_destroy(v1);
