@@ -39,13 +39,23 @@ run_unit() { # name, then the command (run in the build directory)
 }
 
 if [ $# -eq 0 ]; then
-	# the tests meson knows (with their arguments), then any other unit test executable
+	# the tests meson knows (by name, with their environment and arguments), then any other
+	# unit test executable
 	declare -A seen
 	while IFS= read -r line; do
 		eval "set -- $line"
+		name=$1
+		shift
+		envs=()
+		while [ "$1" != -- ]; do
+			envs+=("$1")
+			shift
+		done
+		shift
 		seen[$1]=1
-		run_unit "${1##*/}" "$@"
-	done < <(meson introspect "$build" --tests | jq -r '.[] | .cmd | @sh')
+		run_unit "$name" env "${envs[@]}" "$@"
+	done < <(meson introspect "$build" --tests |
+		jq -r '.[] | [.name] + [(.env // {}) | to_entries[] | "\(.key)=\(.value)"] + ["--"] + .cmd | @sh')
 	for t in $(find "$build/tests/unit" -maxdepth 2 -type f -name 'test_*' -perm -u+x 2>/dev/null | sort); do
 		[ -n "${seen[$t]:-}" ] || run_unit "${t##*/}" "$t"
 	done
