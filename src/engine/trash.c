@@ -62,21 +62,34 @@ int ctr_trash(struct engine *e, const char *id)
 	return rename(dir, to);
 }
 
+/* A stream over the directory fd, from its first entry, on a dup of fd (which stays open; a
+ * dup shares the offset another read left, hence the rewind). NULL on error. */
+static DIR *trash_dir_stream(int fd)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+
+	if (dup_fd < 0)
+		return NULL;
+	d = fdopendir(dup_fd);
+	if (d == NULL) {
+		close(dup_fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 /* Whether dir (at dirfd) is an empty directory. */
 static bool trash_empty_dir(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d;
 	struct dirent *de;
 	bool empty = true;
 
-	if (fd < 0)
+	if (fd < 0 || (d = trash_dir_stream(fd)) == NULL)
 		return false;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return false;
-	}
 	while (empty && (de = readdir(d)) != NULL)
 		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
 	closedir(d);
@@ -127,22 +140,15 @@ static bool trash_recycle(int trash, const char *name, int spare)
 	char hex[17];
 	DIR *d;
 	struct dirent *de;
-	int fd;
 
 	if (dir < 0)
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(trash_sub); i++)
 		if (!trash_empty_dir(dir, trash_sub[i]))
 			return false;
-	fd = dup(dir);
-	if (fd < 0)
+	d = trash_dir_stream(dir);
+	if (d == NULL)
 		return false;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return false;
-	}
-	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		bool sub = false;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -166,19 +172,12 @@ static bool trash_recycle(int trash, const char *name, int spare)
 /* Whether spare/ (fd) holds a spare directory. */
 static bool trash_have_spare(int spare)
 {
-	int fd = dup(spare);
-	DIR *d;
+	DIR *d = trash_dir_stream(spare);
 	struct dirent *de;
 	bool have = false;
 
-	if (fd < 0)
+	if (d == NULL)
 		return true;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return true;
-	}
-	rewinddir(d); /* a dup shares the offset another read left */
 	while (!have && (de = readdir(d)) != NULL)
 		have = de->d_name[0] != '.';
 	closedir(d);
@@ -266,16 +265,10 @@ static void trash_spare_make(struct engine *e, int spare)
 	unsigned char rnd[8];
 	char hex[17], tmp[32];
 	bool have = false;
-	int fd = dup(spare);
 
-	if (fd < 0)
+	d = trash_dir_stream(spare);
+	if (d == NULL)
 		return;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	rewinddir(d); /* a dup shares the offset another read left */
 	while ((de = readdir(d)) != NULL) {
 		cleanup_free char *p = NULL;
 		struct stat st;
