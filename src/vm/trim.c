@@ -10,13 +10,14 @@
  * runs from then on faults back in (a minor fault, with its fault-around) and the rest stays
  * out: 1.7 MiB of the bench's 5.6 MiB (docs/vm.md).
  *
- * Only segments the dynamic linker mapped without write permission are touched: those pages
+ * Only segments the dynamic linker mapped without write permission are touched: their pages
  * are the file's. The writable ones (.data, .bss, and the RELRO part, which holds relocated
  * copies and is read-only only after relocation) are private copies that MADV_DONTNEED
  * would throw away, so a page shared with a writable segment is left too, as is an object
- * with text relocations (its text was written) and the vDSO. Loading a library on another
- * thread at the same time would race with it: the VM calls it before the harts start, when
- * no other thread loads any. */
+ * with text relocations (its text was written) and the vDSO. A library being loaded on
+ * another thread meanwhile writes only its writable segments, and one being unloaded is
+ * taken off the list dl_iterate_phdr walks (under the lock it holds) before it is unmapped,
+ * so no page of something else is dropped. */
 #include "trim.h"
 
 #include <elf.h>
