@@ -8,7 +8,7 @@
  * little of them. trim_text() drops those mappings' pages (MADV_DONTNEED on a private file
  * mapping removes the page table entries; the pages stay in the page cache) so what the VM
  * runs from then on faults back in (a minor fault, with its fault-around) and the rest stays
- * out: 1.7 MiB of the bench's 5.6 MiB (docs/vm.md).
+ * out: 1.8 of the 5.6 MiB bench/vm-snapshot.sh measured booted (docs/vm.md, Memory).
  *
  * Only segments the dynamic linker mapped without write permission are touched: their pages
  * are the file's. The writable ones (.data, .bss, and the RELRO part, which holds relocated
@@ -85,7 +85,7 @@ static int trim_object(struct dl_phdr_info *info, size_t size, void *data)
 		return 0;
 	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) || ph->p_memsz == 0)
 			continue;
 		uintptr_t lo = (info->dlpi_addr + ph->p_vaddr) & ~(run->page - 1);
 		uintptr_t hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + run->page - 1) &
