@@ -629,6 +629,8 @@ int vm_resume(struct machine *m)
 		berth_error_release(&err);
 		return -1;
 	}
+	/* what the pause ran (a snapshot: writing RAM, libcrypto's SHA-256) leaves the RSS */
+	trim_text();
 	return 0;
 }
 
