@@ -10,6 +10,7 @@
 #include "sbi.h"
 #include "board.h"
 #include "snapstate.h"
+#include "trim.h"
 #include "devices/virtio.h"
 #include "log.h"
 #include "util.h"
@@ -597,6 +598,9 @@ static int machine_start(struct machine *m, berth_error_t *err)
 		}
 		m->ready_sent = true;
 	}
+	/* what starting the process and the machine ran (and the harts' threads: their TLS)
+	 * leaves the RSS; what the harts and devices run from now on comes back (trim.c) */
+	trim_text();
 	return 0;
 }
 
@@ -625,6 +629,8 @@ int vm_resume(struct machine *m)
 		berth_error_release(&err);
 		return -1;
 	}
+	/* what the pause ran (a snapshot: writing RAM, libcrypto's SHA-256) leaves the RSS */
+	trim_text();
 	return 0;
 }
 

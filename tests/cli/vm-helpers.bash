@@ -61,3 +61,14 @@ wait_log() {
 	mvm vm logs "$1" | tail -20
 	return 1
 }
+
+# text_kib PID: "RESIDENT SIZE", KiB, of the process's private file mappings without write
+# permission (berth's and its libraries' code and read-only data; not the translator's
+# shared memfd, not the writable or relocated segments)
+text_kib() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { on = ($6 ~ /^\// && $6 !~ /^\/memfd:/ &&
+	                                     substr($2, 2, 1) != "w" && substr($2, 4, 1) == "p") }
+	     on && /^Size:/ { size += $2 }
+	     on && /^Rss:/ { rss += $2 }
+	     END { print rss + 0, size + 0 }' "/proc/$1/smaps"
+}
