@@ -21,9 +21,12 @@
 #include "trim.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -97,8 +100,28 @@ static int trim_object(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* A debugger's breakpoints are private copies of text pages, which MADV_DONTNEED would
+ * throw away (the breakpoints would silently vanish): a traced process keeps its pages. */
+static bool trim_traced(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	const char *t;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return true; /* cannot tell: leave the pages */
+	buf[n] = '\0';
+	t = strstr(buf, "\nTracerPid:");
+	return t == NULL || strtol(t + strlen("\nTracerPid:"), NULL, 10) != 0;
+}
+
 size_t trim_text(void)
 {
+	if (trim_traced())
+		return 0;
 	long page = sysconf(_SC_PAGESIZE);
 	struct trim_run run = {.page = page > 0 ? (uintptr_t)page : 4096,
 	                       .vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR)};

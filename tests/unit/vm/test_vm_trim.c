@@ -12,10 +12,13 @@
 
 #include <fcntl.h>
 #include <link.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* relocated at load time: in PIE, .data.rel.ro, which is in the writable segment */
@@ -118,11 +121,38 @@ static void test_writable_segments_kept(void **state)
 	free(heap);
 }
 
+/* a traced process (a debugger's breakpoints are private copies of text pages) is left
+ * alone: a child that asked to be traced trims nothing, an untraced one trims */
+static void test_traced_left_alone(void **state)
+{
+	(void)state;
+	for (int traced = 0; traced <= 1; traced++) {
+		int status;
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			if (traced &&
+			    (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 || raise(SIGSTOP) != 0))
+				_exit(2);
+			_exit(trim_text() == 0 ? 0 : 1);
+		}
+		if (traced) {
+			assert_int_equal(waitpid(pid, &status, 0), pid);
+			assert_true(WIFSTOPPED(status));
+			assert_int_equal(ptrace(PTRACE_CONT, pid, NULL, NULL), 0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), traced ? 0 : 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_libc_text_leaves_rss),
 	    cmocka_unit_test(test_writable_segments_kept),
+	    cmocka_unit_test(test_traced_left_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
