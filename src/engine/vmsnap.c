@@ -6,7 +6,6 @@
  * the VM's name, cwd and `vm run` options), then the machine's (MACH, DISK, HART, devices).
  * The checksum covers everything before it and is checked before any record is read. */
 #include "vmm.h"
-#include "sha256.h"
 #include "util.h"
 #include "vm/machine.h"
 #include "vm/snapstate.h"
@@ -15,12 +14,34 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The state file's SHA-256, with nettle (linked in statically): this runs in the VM process,
+ * where loading libcrypto (src/engine/sha256.c) for a few KiB of records would add ~0.5 MiB
+ * of its data to the VMM's memory (docs/vm.md, Memory). */
+static void vmsnap_sha256_hex(const void *a, size_t alen, const void *b, size_t blen, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx h;
+
+	sha256_init(&h);
+	sha256_update(&h, alen, a);
+	if (blen > 0)
+		sha256_update(&h, blen, b);
+	sha256_digest(&h, sizeof(md), md);
+	for (size_t i = 0; i < sizeof(md); i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
 
 #define SNAP_MAGIC   "BERTHVMS"
 #define SNAP_VERSION 1
@@ -39,7 +60,6 @@ int vmm_snapshot_take(struct engine *e, const char *id, struct machine *m, const
 	uint64_t blen;
 	uint32_t ver = htole32(SNAP_VERSION);
 	char hex[65];
-	struct sha256 h;
 	bool made = false;
 	int r = -1;
 
@@ -72,10 +92,7 @@ int vmm_snapshot_take(struct engine *e, const char *id, struct machine *m, const
 	memcpy(head + 8, &ver, 4);
 	memset(head + 12, 0, 4);
 	memcpy(head + 16, &blen, 8);
-	sha256_init(&h);
-	sha256_update(&h, head, sizeof(head));
-	sha256_update(&h, w.buf, w.len);
-	sha256_final_hex(&h, hex);
+	vmsnap_sha256_hex(head, sizeof(head), w.buf, w.len, hex);
 	{
 		size_t total = sizeof(head) + w.len + 64;
 		cleanup_free uint8_t *file = xmalloc0(total);
@@ -107,7 +124,6 @@ int vmm_snapshot_open(const char *dir, uint8_t **body, size_t *len, json_t **met
 	uint64_t blen;
 	uint32_t ver;
 	char hex[65];
-	struct sha256 h;
 	json_error_t je;
 	const char *v;
 
@@ -126,9 +142,7 @@ int vmm_snapshot_open(const char *dir, uint8_t **body, size_t *len, json_t **met
 		                   "`%s`: %zu bytes, but its header says %llu of records "
 		                   "(truncated or corrupt)",
 		                   statep, n, (unsigned long long)blen);
-	sha256_init(&h);
-	sha256_update(&h, text, n - 64);
-	sha256_final_hex(&h, hex);
+	vmsnap_sha256_hex(text, n - 64, NULL, 0, hex);
 	if (memcmp(hex, text + n - 64, 64) != 0)
 		return berth_error(err, 0, "`%s`: the SHA-256 does not match (corrupt)", statep);
 	if (vm_snap_parse((uint8_t *)text + SNAP_HEAD, (size_t)blen, &rd, err) < 0 ||

@@ -629,7 +629,7 @@ int vm_resume(struct machine *m)
 		berth_error_release(&err);
 		return -1;
 	}
-	/* what the pause ran (a snapshot: writing RAM, libcrypto's SHA-256) leaves the RSS */
+	/* what the pause ran (a snapshot: writing RAM and the state file) leaves the RSS */
 	trim_text();
 	return 0;
 }
