@@ -549,6 +549,10 @@ static int container_init_born(struct container_build *b, int sync, berth_error_
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(b->state.cgroup_mounts, json_string(mounts[i]));
 	}
+	if (b->cgroup_made && b->cg_host_ok && b->state.freezer == NULL) {
+		struct cgroup cg = {.host = b->cg_host, .path = b->state.cgroup_path};
+		b->state.freezer = cgroup_freezer_dir(&cg, &b->state.freezer_v2);
+	}
 	if (state_save(b->root, &b->state, err) < 0)
 		return -1;
 	timing_mark("pid-saved");
@@ -736,6 +740,9 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	b.state.created = util_now_rfc3339();
 	b.state.owner = geteuid();
 	b.state.creating = true;
+	b.state.hooks_known = true;
+	b.state.has_poststart = b.config->has_hooks && b.config->hooks.n_poststart > 0;
+	b.state.has_poststop = b.config->has_hooks && b.config->hooks.n_poststop > 0;
 	b.state.cgroup_path = cgroup_path_for(b.config->linux_.cgroups_path, o->id, err);
 	if (b.state.cgroup_path == NULL)
 		goto fail;
@@ -909,6 +916,7 @@ out:
 	free(b.state.created);
 	free(b.state.cgroup_path);
 	json_decref(b.state.cgroup_mounts);
+	free(b.state.freezer);
 	config_free(b.config);
 	return r;
 }
@@ -982,6 +990,8 @@ static int container_start_locked(const char *root, const char *id, berth_error_
 		goto out;
 	timing_mark("released");
 	r = 0;
+	if (s->hooks_known && !s->has_poststart)
+		goto out; /* config.json is read only for them */
 	if (state_load_config(root, id, &c, err) < 0) {
 		log_warning("poststart hooks: %s", (*err)->msg);
 		berth_error_release(err);
@@ -1111,7 +1121,8 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 		state_free(s);
 		return -1;
 	}
-	if (state_load_config(root, id, &c, &e) == 0 && c->has_hooks && c->hooks.n_poststop > 0) {
+	if ((!s->hooks_known || s->has_poststop) && state_load_config(root, id, &c, &e) == 0 &&
+	    c->has_hooks && c->hooks.n_poststop > 0) {
 		cleanup_free char *js = container_state_json_text(root, s, "stopped");
 		if (hooks_run(c->hooks.poststop, c->hooks.n_poststop, "poststop", js, &e) < 0)
 			log_warning("%s", e->msg);
