@@ -752,12 +752,6 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	}
 	if (state_save(o->root, &b.state, err) < 0)
 		goto fail;
-	{
-		cleanup_free char *text = json_dumps(b.config->raw, JSON_COMPACT);
-		cleanup_free char *path = xasprintf("%s/%s/config.json", o->root, o->id);
-		if (text == NULL || util_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
-			goto fail;
-	}
 	if (!o->start_now) {
 		fifo = state_fifo_path(o->root, o->id);
 		/* writable by the container's user, whoever that is (mkfifo's mode is masked) */
@@ -884,6 +878,16 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	timing_mark("fork");
 	if (direct && container_init_born(&b, sync[0], err) < 0)
 		goto fail;
+	/* the copy of the config for the commands after create (start, delete, exec, …):
+	 * written while the init mounts, not before its birth. A create killed before it has
+	 * written none, which delete copes with (nothing of the config is needed to remove the
+	 * container) */
+	{
+		cleanup_free char *text = json_dumps(b.config->raw, JSON_COMPACT);
+		cleanup_free char *path = xasprintf("%s/%s/config.json", o->root, o->id);
+		if (text == NULL || util_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
+			goto fail;
+	}
 	if (container_converse(&b, sync[0], o->pid_file, o->start_now, err) < 0)
 		goto fail;
 	if (o->start_now)
