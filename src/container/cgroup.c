@@ -734,6 +734,26 @@ int cgroup_is_frozen(const struct cgroup *cg, berth_error_t *err)
 	return ops->is_frozen(dir, err);
 }
 
+char *cgroup_freezer_dir(const struct cgroup *cg, bool *v2)
+{
+	char *dir = NULL;
+	const struct cgroup_ops *ops = cgroup_freezer(cg, &dir);
+
+	if (ops == NULL) {
+		free(dir);
+		return NULL;
+	}
+	*v2 = ops == &cgroup_v2_ops;
+	return dir;
+}
+
+int cgroup_dir_is_frozen(const char *dir, bool v2, berth_error_t *err)
+{
+	if (!cgroup_under(dir, "/sys/fs/cgroup") || strstr(dir, "/..") != NULL)
+		return berth_error(err, EINVAL, "freezer `%s`: not under /sys/fs/cgroup", dir);
+	return (v2 ? &cgroup_v2_ops : &cgroup_v1_ops)->is_frozen(dir, err);
+}
+
 /* ---- destroy ----------------------------------------------------------------------- */
 
 /* The processes in the cgroup's directories dirs[0..n) (a process may show up in one

@@ -210,6 +210,11 @@ char *cgroup_pid_path(pid_t pid, const char *ctrls);
 pid_t cgroup_warm(void);
 /* 1 frozen, 0 not, -1 error. */
 int cgroup_is_frozen(const struct cgroup *cg, berth_error_t *err);
+/* The directory that cgroup_freeze and cgroup_is_frozen use for cg, and whether it is
+ * cgroup2's (*v2); NULL when the host has no freezer. */
+char *cgroup_freezer_dir(const struct cgroup *cg, bool *v2);
+/* cgroup_is_frozen on such a directory (one under /sys/fs/cgroup, without `..`). */
+int cgroup_dir_is_frozen(const char *dir, bool v2, berth_error_t *err);
 
 /* OOM kills so far (v1 memory.oom_control oom_kill, v2 memory.events oom_kill). */
 int cgroup_oom_count(const struct cgroup *cg, uint64_t *count, berth_error_t *err);

@@ -549,6 +549,10 @@ static int container_init_born(struct container_build *b, int sync, berth_error_
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(b->state.cgroup_mounts, json_string(mounts[i]));
 	}
+	if (b->cgroup_made && b->cg_host_ok && b->state.freezer == NULL) {
+		struct cgroup cg = {.host = b->cg_host, .path = b->state.cgroup_path};
+		b->state.freezer = cgroup_freezer_dir(&cg, &b->state.freezer_v2);
+	}
 	if (state_save(b->root, &b->state, err) < 0)
 		return -1;
 	timing_mark("pid-saved");
@@ -736,6 +740,9 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	b.state.created = util_now_rfc3339();
 	b.state.owner = geteuid();
 	b.state.creating = true;
+	b.state.hooks_known = true;
+	b.state.has_poststart = b.config->has_hooks && b.config->hooks.n_poststart > 0;
+	b.state.has_poststop = b.config->has_hooks && b.config->hooks.n_poststop > 0;
 	b.state.cgroup_path = cgroup_path_for(b.config->linux_.cgroups_path, o->id, err);
 	if (b.state.cgroup_path == NULL)
 		goto fail;
@@ -745,12 +752,6 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	}
 	if (state_save(o->root, &b.state, err) < 0)
 		goto fail;
-	{
-		cleanup_free char *text = json_dumps(b.config->raw, JSON_COMPACT);
-		cleanup_free char *path = xasprintf("%s/%s/config.json", o->root, o->id);
-		if (text == NULL || util_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
-			goto fail;
-	}
 	if (!o->start_now) {
 		fifo = state_fifo_path(o->root, o->id);
 		/* writable by the container's user, whoever that is (mkfifo's mode is masked) */
@@ -877,6 +878,16 @@ static int container_create_full(const struct container_opts *o, pid_t *pid, int
 	timing_mark("fork");
 	if (direct && container_init_born(&b, sync[0], err) < 0)
 		goto fail;
+	/* the copy of the config for the commands after create (start, delete, exec, …):
+	 * written while the init mounts, not before its birth. A create killed before it has
+	 * written none, which delete copes with (nothing of the config is needed to remove the
+	 * container) */
+	{
+		cleanup_free char *text = json_dumps(b.config->raw, JSON_COMPACT);
+		cleanup_free char *path = xasprintf("%s/%s/config.json", o->root, o->id);
+		if (text == NULL || util_write_file_atomic(path, text, strlen(text), 0600, err) < 0)
+			goto fail;
+	}
 	if (container_converse(&b, sync[0], o->pid_file, o->start_now, err) < 0)
 		goto fail;
 	if (o->start_now)
@@ -909,6 +920,7 @@ out:
 	free(b.state.created);
 	free(b.state.cgroup_path);
 	json_decref(b.state.cgroup_mounts);
+	free(b.state.freezer);
 	config_free(b.config);
 	return r;
 }
@@ -982,6 +994,8 @@ static int container_start_locked(const char *root, const char *id, berth_error_
 		goto out;
 	timing_mark("released");
 	r = 0;
+	if (s->hooks_known && !s->has_poststart)
+		goto out; /* config.json is read only for them */
 	if (state_load_config(root, id, &c, err) < 0) {
 		log_warning("poststart hooks: %s", (*err)->msg);
 		berth_error_release(err);
@@ -1111,7 +1125,8 @@ static int container_delete_locked(const char *root, const char *id, bool force,
 		state_free(s);
 		return -1;
 	}
-	if (state_load_config(root, id, &c, &e) == 0 && c->has_hooks && c->hooks.n_poststop > 0) {
+	if ((!s->hooks_known || s->has_poststop) && state_load_config(root, id, &c, &e) == 0 &&
+	    c->has_hooks && c->hooks.n_poststop > 0) {
 		cleanup_free char *js = container_state_json_text(root, s, "stopped");
 		if (hooks_run(c->hooks.poststop, c->hooks.n_poststop, "poststop", js, &e) < 0)
 			log_warning("%s", e->msg);

@@ -98,6 +98,18 @@ int state_save(const char *root, const struct state *s, berth_error_t *err)
 	json_object_set_new(o, "created", json_string(s->created ? s->created : ""));
 	json_object_set_new(o, "owner", json_integer(s->owner));
 	json_object_set_new(o, "creating", json_boolean(s->creating));
+	if (s->hooks_known) {
+		json_t *h = json_array();
+		if (s->has_poststart)
+			json_array_append_new(h, json_string("poststart"));
+		if (s->has_poststop)
+			json_array_append_new(h, json_string("poststop"));
+		json_object_set_new(o, "hooks", h);
+	}
+	if (s->freezer) {
+		json_object_set_new(o, "freezer", json_string(s->freezer));
+		json_object_set_new(o, "freezer_v2", json_boolean(s->freezer_v2));
+	}
 	if (s->annotations)
 		json_object_set(o, "annotations", s->annotations);
 	text = json_dumps(o, JSON_COMPACT);
@@ -120,7 +132,7 @@ int state_load(const char *root, const char *id, struct state **out, berth_error
 	cleanup_free char *path = NULL;
 	cleanup_free char *text = NULL;
 	json_error_t jerr;
-	json_t *o;
+	json_t *o, *hooks;
 	struct state *s;
 
 	if (state_validate_id(id, err) < 0)
@@ -161,6 +173,25 @@ int state_load(const char *root, const char *id, struct state **out, berth_error
 	s->annotations = json_incref(json_object_get(o, "annotations"));
 	if (json_is_array(json_object_get(o, "cgroup_mounts")))
 		s->cgroup_mounts = json_incref(json_object_get(o, "cgroup_mounts"));
+	hooks = json_object_get(o, "hooks");
+	if (json_is_array(hooks)) {
+		size_t i;
+		json_t *h;
+		s->hooks_known = true;
+		json_array_foreach(hooks, i, h)
+		{
+			if (!json_is_string(h))
+				continue;
+			if (strcmp(json_string_value(h), "poststart") == 0)
+				s->has_poststart = true;
+			else if (strcmp(json_string_value(h), "poststop") == 0)
+				s->has_poststop = true;
+			else /* a kind this build does not know of: read the config */
+				s->hooks_known = false;
+		}
+	}
+	s->freezer = state_json_str(o, "freezer");
+	s->freezer_v2 = json_is_true(json_object_get(o, "freezer_v2"));
 	json_decref(o);
 	*out = s;
 	return 0;
@@ -189,12 +220,24 @@ void state_free(struct state *s)
 	free(s->created);
 	json_decref(s->annotations);
 	json_decref(s->cgroup_mounts);
+	free(s->freezer);
 	free(s);
 }
 
 int state_remove(const char *root, const char *id, berth_error_t *err)
 {
+	static const char *const files[] = {"state.json", "config.json", "exec.fifo"};
 	cleanup_free char *dir = state_dir(root, id);
+	cleanup_close int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	/* what create leaves there, by name: no scan of the directory (~10 syscalls); anything
+	 * else (a temporary file of a create that was killed) takes the scan */
+	if (fd >= 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+			unlinkat(fd, files[i], 0);
+		if (rmdir(dir) == 0)
+			return 0;
+	}
 	return util_rm_rf(dir, err);
 }
 
@@ -267,6 +310,12 @@ static bool state_frozen(const struct state *s)
 
 	if (s->cgroup_path == NULL)
 		return false;
+	if (s->freezer != NULL) {
+		/* where create found it: no read of mountinfo (~0.1 ms) */
+		r = cgroup_dir_is_frozen(s->freezer, s->freezer_v2, &e);
+		berth_error_release(&e);
+		return r == 1;
+	}
 	h = state_cgroup_host();
 	if (h != NULL && cgroup_open(h, s->cgroup_path, &cg, &e) == 0)
 		r = cgroup_is_frozen(cg, &e);

@@ -41,6 +41,15 @@ struct state {
 	 * when the cgroup was made (cgroup_host_mounts), for `delete`'s rmdirs without reading
 	 * mountinfo */
 	struct json_t *cgroup_mounts;
+	/* which of the hooks that `start` and `delete` run its config has (create records it),
+	 * so that they read config.json only for those; a state from before says nothing
+	 * (hooks_known false): they read it */
+	bool hooks_known;
+	bool has_poststart, has_poststop;
+	/* the container's freezer directory (cgroup_freezer_dir) and whether it is cgroup2's,
+	 * or NULL: state_status checks `paused` there, without detecting the host's layout */
+	char *freezer;
+	bool freezer_v2;
 };
 
 /* A valid id: 1-255 characters from [A-Za-z0-9_+.-], not "." or "..". */

@@ -319,3 +319,17 @@ teardown() { common_teardown; }
 	rt run --bundle "$BUNDLE" "$ID.2"
 	[ ! -e "$t" ] || false
 }
+
+@test "delete removes the state directory: create's files by name, and what else is left in it" {
+	make_bundle "$BUNDLE" true
+	rt create --bundle "$BUNDLE" "$ID"
+	# a temporary state file of a create that was killed while writing it
+	: >"$STATE_ROOT/$ID/state.json.tmp.12345"
+	rt delete --force "$ID"
+	assert_gone "$ID"
+	[ ! -e "$STATE_ROOT/$ID" ] || false
+	rt create --bundle "$BUNDLE" "$ID"
+	rt start "$ID"
+	rt delete --force "$ID"
+	[ ! -e "$STATE_ROOT/$ID" ] || false
+}

@@ -191,7 +191,7 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	assert_gone "$ID"
 }
 
-@test "list reads the cgroup layout (mountinfo) once, not once per container" {
+@test "list reads the cgroup layout (mountinfo) once, not once per container, and not at all where create saved the freezer" {
 	make_bundle "$BUNDLE" sleep 1000
 	for i in 1 2 3; do rt create --bundle "$BUNDLE" "$ID-$i"; done
 	rt start "$ID-2"
@@ -201,6 +201,17 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 		strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$RUNTIME" --root "$STATE_ROOT" list >"$BATS_TEST_TMPDIR/list"
 	cat "$BATS_TEST_TMPDIR/list"
 	[ "$(awk -v id="$ID-1" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = created ]
+	[ "$(awk -v id="$ID-2" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = paused ]
+	[ "$(awk -v id="$ID-3" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = created ]
+	run ! grep mountinfo "$BATS_TEST_TMPDIR/trace"
+	# states from a berth before (no freezer in them): the layout is detected, once
+	for i in 1 2 3; do
+		jq 'del(.freezer, .freezer_v2)' "$STATE_ROOT/$ID-$i/state.json" >"$BATS_TEST_TMPDIR/s"
+		cp "$BATS_TEST_TMPDIR/s" "$STATE_ROOT/$ID-$i/state.json"
+	done
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$RUNTIME" --root "$STATE_ROOT" list >"$BATS_TEST_TMPDIR/list"
+	cat "$BATS_TEST_TMPDIR/list"
 	[ "$(awk -v id="$ID-2" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = paused ]
 	[ "$(awk -v id="$ID-3" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = created ]
 	grep mountinfo "$BATS_TEST_TMPDIR/trace" || true
@@ -683,5 +694,77 @@ in_every_cgroup() {
 	rt create --bundle "$BUNDLE" "$ID"
 	mkdir "$(cgdir pids)/below"
 	rt delete --force "$ID"
+	assert_gone "$ID"
+}
+
+@test "start and delete read neither config.json nor mountinfo without poststart and poststop hooks; a state from before still runs them and sees a pause" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	make_bundle "$BUNDLE" true
+	rt create --bundle "$BUNDLE" "$ID"
+	jqe '.hooks == [] and (.freezer | type) == "string"' <"$STATE_ROOT/$ID/state.json"
+	t=$BATS_TEST_TMPDIR/trace
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" start "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cat "$t"
+	run ! grep -E 'mountinfo|config\.json' "$t"
+	# the check for `paused` is still made, where create found the freezer
+	grep -E "$(jq -r .freezer <"$STATE_ROOT/$ID/state.json")/(freezer\.state|cgroup\.events)" "$t"
+	wait_for 100 sh -c "$RUNTIME --root $STATE_ROOT state $ID | grep -q stopped"
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" delete "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run ! grep -E 'mountinfo|config\.json' "$t"
+	assert_gone "$ID"
+
+	# with the hooks: create says so, start and delete run them
+	log=$BATS_TEST_TMPDIR/hooks
+	cfg_set "$BUNDLE" ".hooks = {\"poststart\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo poststart >>$log\"]}], \"poststop\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo poststop >>$log\"]}]}"
+	rt create --bundle "$BUNDLE" "$ID"
+	jqe '.hooks == ["poststart", "poststop"]' <"$STATE_ROOT/$ID/state.json"
+	rt start "$ID"
+	wait_for 100 sh -c "$RUNTIME --root $STATE_ROOT state $ID | grep -q stopped"
+	rt delete "$ID"
+	[ "$(cat "$log")" = "$(printf 'poststart\npoststop')" ]
+	assert_gone "$ID"
+
+	# a state written by a berth before (neither field): config.json is read for the hooks,
+	# and a pause is seen through the host's layout
+	rm -f "$log"
+	rt create --bundle "$BUNDLE" "$ID"
+	jq 'del(.hooks, .freezer, .freezer_v2)' "$STATE_ROOT/$ID/state.json" >"$BATS_TEST_TMPDIR/s"
+	cp "$BATS_TEST_TMPDIR/s" "$STATE_ROOT/$ID/state.json"
+	rt pause "$ID"
+	run rt start "$ID"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is paused"* ]]
+	rt resume "$ID"
+	rt start "$ID"
+	wait_for 100 sh -c "$RUNTIME --root $STATE_ROOT state $ID | grep -q stopped"
+	rt delete "$ID"
+	[ "$(cat "$log")" = "$(printf 'poststart\npoststop')" ]
+	assert_gone "$ID"
+}
+
+@test "v1 or hybrid host: the cgroup mount and each hierarchy's bind are read-only, nosuid, nodev, noexec" {
+	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
+	[ "$(stat -f -c %T "$CG")" != cgroup2fs ] || skip "cgroup2 at $CG"
+	make_bundle "$BUNDLE" sh -c 'awk "\$5 ~ \"^/sys/fs/cgroup\" { print \$5, \$6 }" /proc/self/mountinfo; mkdir /sys/fs/cgroup/x 2>&1; echo 5 2>&1 >/sys/fs/cgroup/pids/pids.max; mkdir /sys/fs/cgroup/pids/y 2>&1; true'
+	run rt run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the tmpfs and every hierarchy of the host
+	n=$(grep -c '^[0-9]*:' /proc/self/cgroup)
+	[ "$(grep -c '^/sys/fs/cgroup' <<<"$output")" -eq "$((n + 1))" ] || false
+	while read -r point opts; do
+		[[ "$point" == /sys/fs/cgroup* ]] || continue
+		for o in ro nosuid nodev noexec; do
+			[[ ",$opts," == *",$o,"* ]] || { echo "$point: no $o in $opts"; false; }
+		done
+	done <<<"$output"
+	[ "$(grep -c 'Read-only file system' <<<"$output")" -eq 3 ] || false
 	assert_gone "$ID"
 }

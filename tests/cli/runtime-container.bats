@@ -74,6 +74,21 @@ run_in() { run rt run --bundle "$1" "$ID"; }
 	[ "${lines[6]}" = null-ok ]
 }
 
+@test "the default devices are 0666 and root's whatever the umask (chmod and chown only where mknod fell short)" {
+	make_bundle "$BUNDLE" sh -c 'stat -c "%n %a %u:%g" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty'
+	run sh -c "umask 077 && $RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 6 ]
+	for l in "${lines[@]}"; do [[ "$l" == "/dev/"*" 666 0:0" ]] || false; done
+	# and a fileMode the umask would cut, with an owner
+	cfg_set "$BUNDLE" '.linux.devices = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 438, "uid": 0, "gid": 5}]'
+	cfg_set "$BUNDLE" '.process.args = ["stat", "-c", "%a %u:%g", "/dev/mynull"]'
+	run sh -c "umask 077 && $RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $ID"
+	echo "$output"
+	[ "$output" = "666 0:5" ]
+}
+
 @test "root.readonly, readonlyPaths and maskedPaths" {
 	make_bundle "$BUNDLE" sh -c 'touch /x 2>/dev/null && echo root-writable; (echo 1 >/proc/sys/kernel/domainname) 2>/dev/null && echo ro-writable; cat /proc/kcore 2>/dev/null | wc -c; ls /proc/acpi 2>/dev/null | wc -l; echo done'
 	cfg_set "$BUNDLE" '.root.readonly = true | .linux.maskedPaths = ["/proc/kcore", "/proc/acpi", "/does/not/exist"] | .linux.readonlyPaths = ["/proc/sys"]'
