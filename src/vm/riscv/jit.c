@@ -158,7 +158,8 @@ struct rv_jit {
 	/* How many times the code at a host address ran through the interpreter (rv_jit_hot):
 	 * direct-mapped, a tag from other bits of the address (a block that takes a slot over
 	 * starts from 0; two that share a tag share the count, which only translates one
-	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). A flush keeps them. */
+	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). A flush keeps them; an idle
+	 * hart halves them (rv_jit_cool). */
 	struct rv_jit_heat {
 		uint16_t tag;
 		uint8_t runs, total;
