@@ -4,16 +4,22 @@
 # -bios default`), same kernel and initramfs, in one run, for a 256 MiB and a 1 GiB guest,
 # with the ratios; and each VMM's RSS beyond the guest RAM it has touched (from
 # /proc/PID/smaps: all Rss less the Rss of the guest-RAM mapping, a page mapped twice
-# counted once), and berth's by mapping (the last run's).
+# counted once), and berth's by mapping (the last run's). The RSS is taken when the guest
+# has printed COUNT 2 (booted) or its first COUNT (restored), and again LATER - 2 counts
+# (seconds) after that: a steady guest's VMM must not grow past its first figure (the
+# translator's code buffer did, with code run once a second translated over the next 16 s).
+# The snapshot is taken after the later sample.
 #   bench/vm-snapshot.sh [BUILD_DIR]     (default: build)
 # Environment: MEMS (default "256M 1G"), TOUCH (MiB of random data the guest writes to its
-# memory before the snapshot, default 32), RUNS (default 3; medians).
+# memory before the snapshot, default 32), RUNS (default 3; medians), LATER (default 20; 2
+# leaves the later samples out, each run about a minute shorter).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 berth="$build/berth"
 runs=${RUNS:-3}
 touch_mib=${TOUCH:-32}
+later=${LATER:-20}
 kernel=$("$top/guest/build-kernel.sh")
 initrd=$("$top/guest/build-initrd.sh")
 [ -x "$berth" ] || { echo "vm-snapshot.sh: $berth missing (build first)" >&2; exit 1; }
@@ -126,6 +132,12 @@ berth_once() { # mem
 	pid=$(b vm inspect "$id" | jq -r .pid)
 	read -r b_over_orig _ b_pss_orig < <(overhead_mib "$pid" "$mem_kb")
 	breakdown "$pid" "$mem_kb" >"$tmp/booted.kib"
+	b_later_orig=-
+	if [ "$later" -gt 2 ]; then
+		wait_for "$root/vms/$id/console.log" "COUNT $later"
+		read -r b_later_orig _ _ < <(overhead_mib "$pid" "$mem_kb")
+		breakdown "$pid" "$mem_kb" >"$tmp/booted-later.kib"
+	fi
 	t0=$(now)
 	b vm snapshot --stop "$id" "$tmp/snap" >/dev/null
 	t1=$(now)
@@ -139,6 +151,14 @@ berth_once() { # mem
 	pid=$(b vm inspect "$id" | jq -r .pid)
 	read -r b_over _ b_pss < <(overhead_mib "$pid" "$mem_kb")
 	breakdown "$pid" "$mem_kb" >"$tmp/restored.kib"
+	b_later=-
+	if [ "$later" -gt 2 ]; then
+		local first
+		first=$(grep -o 'COUNT [0-9]*' "$root/vms/$id/console.log" | tail -1 | cut -d' ' -f2)
+		wait_for "$root/vms/$id/console.log" "COUNT $((first + later - 2))"
+		read -r b_later _ _ < <(overhead_mib "$pid" "$mem_kb")
+		breakdown "$pid" "$mem_kb" >"$tmp/restored-later.kib"
+	fi
 	b vm rm -f "$id" >/dev/null
 }
 
@@ -155,6 +175,11 @@ qemu_once() { # mem
 	qpid=$!
 	wait_for "$tmp/qemu.out" "COUNT 2"
 	read -r q_over_orig _ q_pss_orig < <(overhead_mib "$qpid" "$mem_kb")
+	q_later_orig=-
+	if [ "$later" -gt 2 ]; then
+		wait_for "$tmp/qemu.out" "COUNT $later"
+		read -r q_later_orig _ _ < <(overhead_mib "$qpid" "$mem_kb")
+	fi
 	t0=$(now)
 	qmp "$sock" '{"execute": "stop"}' "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"exec:cat > $tmp/qemu.img\"}}" >/dev/null
 	for _ in $(seq 6000); do
@@ -193,26 +218,40 @@ echo "kernel: $kernel"
 echo "initrd: $initrd"
 echo "host:   $(nproc) CPUs, $(uname -r); $runs runs each, medians; the guest touched $touch_mib MiB"
 echo "load:   $(cut -d' ' -f1-3 /proc/loadavg) (restore times on a loaded host are mostly waiting for a CPU)"
-printf '\n%-40s %10s %10s %10s\n' "" "berth" "qemu" "qemu/berth"
+printf '\n%-56s %10s %10s %10s\n' "" "berth" "qemu" "qemu/berth"
 for mem in ${MEMS:-256M 1G}; do
 	case $mem in *G) mem_kb=$((${mem%G} * 1024 * 1024)) ;; *M) mem_kb=$((${mem%M} * 1024)) ;; esac
 	bs='' br='' bo='' boo='' qs='' qr='' qo='' qoo='' bp='' bpo='' qp='' qpo=''
+	# shellcheck disable=SC2034 # ql stays empty (QEMU's restored guest stops counting): "-"
+	bl='' blo='' ql='' qlo=''
 	for _ in $(seq "$runs"); do
 		berth_once "$mem"
 		qemu_once "$mem"
 		bs="$bs $b_snap" br="$br $b_restore" bo="$bo $b_over" boo="$boo $b_over_orig"
 		qs="$qs $q_snap" qr="$qr $q_restore" qo="$qo $q_over" qoo="$qoo $q_over_orig"
 		bp="$bp $b_pss" bpo="$bpo $b_pss_orig" qp="$qp $q_pss" qpo="$qpo $q_pss_orig"
+		bl="$bl ${b_later/#-/}" blo="$blo ${b_later_orig/#-/}" qlo="$qlo ${q_later_orig/#-/}"
 	done
 	for row in "snapshot (ms):bs:qs" "restore to running (ms):br:qr" \
 		"VMM RSS beyond guest RAM, booted (MiB):boo:qoo" "VMM RSS beyond guest RAM, restored (MiB):bo:qo" \
+		"VMM RSS beyond guest RAM, booted, at COUNT $later (MiB):blo:qlo" \
+		"VMM RSS beyond guest RAM, restored, +$((later - 2)) s (MiB):bl:ql" \
 		"VMM Pss beyond guest RAM, booted (MiB):bpo:qpo" "VMM Pss beyond guest RAM, restored (MiB):bp:qp"; do
 		IFS=: read -r label bv qv <<<"$row"
 		b_m=$(median <<<"${!bv}") q_m=$(median <<<"${!qv}")
-		printf '%-40s %10s %10s %10s\n' "$mem $label" "$b_m" "$q_m" "$(ratio "$q_m" "$b_m")"
+		printf '%-56s %10s %10s %10s\n' "$mem $label" "$b_m" "$q_m" "$(ratio "$q_m" "$b_m")"
 	done
 	# berth's overhead by mapping, from the last run
-	printf '  %s berth VM process, KiB resident beyond guest RAM (last run): booted / restored\n' "$mem"
-	join -t "$(printf '\t')" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted.kib") <(sort "$tmp/restored.kib") |
-		sort -t "$(printf '\t')" -k2,2nr | awk -F '\t' '{printf "    %-28s %8d %8d\n", $1, $2, $3}'
+	tab=$(printf '\t')
+	if [ "$later" -gt 2 ]; then
+		printf '  %s berth VM process, KiB resident beyond guest RAM (last run): booted / restored, then %d s later\n' "$mem" "$((later - 2))"
+		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted.kib") <(sort "$tmp/restored.kib") >"$tmp/j1"
+		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted-later.kib") <(sort "$tmp/restored-later.kib") >"$tmp/j2"
+		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 "$tmp/j1" "$tmp/j2" |
+			sort -t "$tab" -k2,2nr | awk -F '\t' '{printf "    %-28s %8d %8d %8d %8d\n", $1, $2, $3, $4, $5}'
+	else
+		printf '  %s berth VM process, KiB resident beyond guest RAM (last run): booted / restored\n' "$mem"
+		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted.kib") <(sort "$tmp/restored.kib") |
+			sort -t "$tab" -k2,2nr | awk -F '\t' '{printf "    %-28s %8d %8d\n", $1, $2, $3}'
+	fi
 done

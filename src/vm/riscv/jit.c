@@ -74,6 +74,12 @@
 #define JIT_IDLE_NS     1000000000LL
 #define JIT_IDLE_MAX_NS 64000000000LL
 #define JIT_IDLE_RATIO  20
+/* A hart that has slept in wfi also halves every heat count (rv_jit_cool) at most once per
+ * JIT_COOL_NS: "hot" is then a rate (about RV_JIT_HOT / 2 runs a second between idle
+ * spells), not a count since boot, so code a steady idle guest runs once a second (its
+ * fork, exec and exit paths) stays in the interpreter instead of being translated over
+ * the next 16 s and filling the code buffer. A busy hart never sleeps: its counts stay. */
+#define JIT_COOL_NS 1000000000LL
 
 /* The shared prologue: enter(v, body) runs translated code from body (executable view). */
 typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
@@ -101,6 +107,8 @@ struct rv_jit {
 	uint64_t idle;              /* times emptied by rv_jit_idle */
 	long long idle_ns;          /* since the last emptying before it may empty again */
 	struct timespec flushed_at; /* made, or last emptied */
+	struct timespec cooled_at;  /* made, or the heat last halved (rv_jit_cool) */
+	uint64_t cooled;            /* times the heat was halved */
 	uint64_t flushed_ns;        /* translate_ns then */
 	const uint8_t *ram;
 	uint64_t ram_size;
@@ -150,7 +158,8 @@ struct rv_jit {
 	/* How many times the code at a host address ran through the interpreter (rv_jit_hot):
 	 * direct-mapped, a tag from other bits of the address (a block that takes a slot over
 	 * starts from 0; two that share a tag share the count, which only translates one
-	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). A flush keeps them. */
+	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). A flush keeps them; an idle
+	 * hart halves them (rv_jit_cool). */
 	struct rv_jit_heat {
 		uint16_t tag;
 		uint8_t runs, total;
@@ -1488,15 +1497,40 @@ uint64_t rv_jit_full_flushes(const struct vcpu *v)
 	return v->jit != NULL ? v->jit->full : 0;
 }
 
+static long long rv_jit_ns_since(const struct timespec *then, const struct timespec *now)
+{
+	return (now->tv_sec - then->tv_sec) * 1000000000LL + (now->tv_nsec - then->tv_nsec);
+}
+
+/* Every heat count halved (JIT_COOL_NS): only the slots in use are written, so the table's
+ * untouched pages stay untouched. */
+static void rv_jit_cool(struct rv_jit *j, const struct timespec *now)
+{
+	if (rv_jit_ns_since(&j->cooled_at, now) < JIT_COOL_NS)
+		return;
+	j->cooled_at = *now;
+	j->cooled++;
+	for (unsigned i = 0; i < JIT_HEAT_SIZE; i++) {
+		struct rv_jit_heat *h = &j->heat[i];
+		if (h->runs != 0 || h->total != 0) {
+			h->runs >>= 1;
+			h->total >>= 1;
+		}
+	}
+}
+
 void rv_jit_idle(struct vcpu *v)
 {
 	struct rv_jit *j = v->jit;
 	struct timespec now;
 	long long since, cost;
 
-	if (j == NULL || j->used - j->stub_end <= JIT_IDLE_BYTES)
+	if (j == NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	rv_jit_cool(j, &now);
+	if (j->used - j->stub_end <= JIT_IDLE_BYTES)
+		return;
 	since = (now.tv_sec - j->flushed_at.tv_sec) * 1000000000LL +
 	        (now.tv_nsec - j->flushed_at.tv_nsec);
 	cost = (long long)(j->translate_ns - j->flushed_ns) * JIT_IDLE_RATIO;
@@ -1517,8 +1551,10 @@ void rv_jit_empty(struct vcpu *v)
 
 void rv_jit_age(struct vcpu *v, unsigned seconds)
 {
-	if (v->jit != NULL)
+	if (v->jit != NULL) {
 		v->jit->flushed_at.tv_sec -= seconds;
+		v->jit->cooled_at.tv_sec -= seconds;
+	}
 }
 
 size_t rv_jit_resident(const struct vcpu *v)
@@ -1556,6 +1592,7 @@ struct rv_jit *rv_jit_new(const struct vcpu *v)
 	if (j == MAP_FAILED)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &j->flushed_at);
+	j->cooled_at = j->flushed_at;
 	j->ram = v->p.ram;
 	j->ram_size = v->p.ram_size;
 	j->size = rv_jit_code_size;

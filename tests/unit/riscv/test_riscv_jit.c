@@ -457,6 +457,47 @@ static void test_idle_flush(void **state)
 	assert_int_equal(random_programs(p, seed, seed + 99), 0);
 }
 
+/* Heat is a rate once the hart idles: a block run 10 times, then after an idle spell (1 s
+ * later, faked) 10 more, is not translated at RV_JIT_HOT = 16 (its count was halved to 5,
+ * 15 < 16), where without the halving its 16th run is; 10 more runs after that (20 since
+ * the spell, no idling) translate it, as they would any code that stays hot. */
+static unsigned translations(const struct vcpu *v)
+{
+	struct vcpu_jit_stats s = {0};
+	vcpu_jit_stats_add(v, &s);
+	return (unsigned)s.blocks;
+}
+
+static void run_exit_block(struct pair *p, const struct prog *g, unsigned times)
+{
+	for (unsigned i = 0; i < times; i++) {
+		load_both(p, g, PC0, NULL);
+		h_step(p->h[1], 1000);
+		assert_int_equal(p->h[1]->done, 1);
+	}
+}
+
+static void test_idle_cools(void **state)
+{
+	struct pair *p = *state;
+	struct vcpu *v = p->h[1]->v;
+	static struct prog g;
+	unsigned saved = rv_jit_hot;
+
+	g.len = 0;
+	put_exit(&g, 0); /* one block: li a0; lui a7; addi a7; ecall */
+	rv_jit_hot = 16;
+	run_exit_block(p, &g, 10);
+	assert_int_equal(translations(v), 0);
+	rv_jit_age(v, 2);
+	rv_jit_idle(v);
+	run_exit_block(p, &g, 10);
+	assert_int_equal(translations(v), 0);
+	run_exit_block(p, &g, 10);
+	assert_int_equal(translations(v), 1);
+	rv_jit_hot = saved;
+}
+
 /* KiB resident of the translator's tables: the first 1280 KiB of its own mapping (it is
  * about 1.4 MiB; mincore, as the mapping may be merged with others, ASan's) */
 static unsigned long tables_kib(const void *jit)
@@ -885,6 +926,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_buffer, setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush_releases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_idle_cools, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tables_released, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_code_page, setup, teardown),
