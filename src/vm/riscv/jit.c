@@ -807,6 +807,9 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		em_addr(e, op);
 		em_tlb(e, RV_ACC_W, size, miss, true);
 		c->slow[0] = miss[0];
+		c->way2 =
+		    TLB2OFF + (uint32_t)(RV_ACC_W * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
+		c->hit = e->p;
 		/* a page holding translations: the slow path (the map's byte for host page
 		 * rcx is at rdx + rcx; RAM is in one mapping, the TLB holds only RAM) */
 		em_rr(e, true, 0x89, RAX, RCX);

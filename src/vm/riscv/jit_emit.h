@@ -54,6 +54,12 @@ struct em {
 		uint8_t *resume;  /* where the fast path takes the refilled addend in rax */
 		uint8_t *done;    /* after the instruction (NULL: an exit, count in info) */
 		uint32_t info;    /* rv_jit_mem's */
+		/* slow[0] is a miss in the TLB's first way (rax the vpn, rcx the index * 16):
+		 * the offset of the second way's entries from TLBREG (0: none), and where the
+		 * fast path goes on after a hit: a load at resume (rax the addend), a store at
+		 * hit (rax the host address) */
+		uint32_t way2;
+		uint8_t *hit;
 	} cold[JIT_BLOCK_OPS];
 	unsigned ncold;
 };

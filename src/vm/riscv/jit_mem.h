@@ -76,7 +76,11 @@ static unsigned rv_jit_mem(struct vcpu *v, uint64_t va, uint64_t pc0, uint32_t i
 
 /* --- emitting them ----------------------------------------------------------------------- */
 
-#define TLBOFF ((uint32_t)offsetof(struct vcpu, tlb))
+#define TLBOFF  ((uint32_t)offsetof(struct vcpu, tlb))
+#define TLB2OFF ((uint32_t)offsetof(struct vcpu, tlb2))
+_Static_assert(offsetof(struct vcpu, tlb2) ==
+                   offsetof(struct vcpu, tlb) + sizeof(((struct vcpu *)0)->tlb),
+               "the TLB's second way follows the first (em_cold_section)");
 
 /* op reg, [TLBREG + rcx + disp32] */
 static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
@@ -166,6 +170,7 @@ static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, struct em
 	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
 	em_tlbmem(e, 0x3b, RAX, ent);
 	c->slow[0] = em_jump(e, CC_NE);
+	c->way2 = ent + (TLB2OFF - TLBOFF);
 	em_tlbmem(e, 0x8b, RAX, ent + 8);
 	c->resume = e->p;
 	if (e->p < e->end && (e->p - site != JIT_LD_SITE || e->p - direct != JIT_LD_DIRECT))
@@ -264,7 +269,21 @@ static void em_cold_section(struct em *e)
 			em_call_to(e, e->refill);
 			em_jmp_to(e, c->resume); /* (the refill's miss returns past this) */
 		}
-		for (unsigned i = 0; i < 3; i++)
+		if (c->way2 != 0) { /* the TLB's second way (after the refill's miss too) */
+			uint8_t *miss2;
+			em_patch(e, c->slow[0]);
+			em_tlbmem(e, 0x3b, RAX, c->way2); /* cmp rax, [r11 + rcx + vpn] */
+			miss2 = em_jump(e, CC_NE);
+			em_tlbmem(e, 0x8b, RAX, c->way2 + 8); /* rax = addend */
+			if (c->hit != NULL) {
+				em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
+				em_jmp_to(e, c->hit);
+			} else {
+				em_jmp_to(e, c->resume);
+			}
+			em_patch(e, miss2);
+		}
+		for (unsigned i = c->way2 != 0 ? 1 : 0; i < 3; i++)
 			if (c->slow[i] != NULL)
 				em_patch(e, c->slow[i]);
 		b1(e, 0xb9), b4(e, c->info); /* mov ecx, info */

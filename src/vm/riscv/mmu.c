@@ -32,6 +32,7 @@ static void rv_tlb_new_gen(struct vcpu *v)
 void rv_tlb_flush(struct vcpu *v)
 {
 	memset(v->tlb, 0xff, sizeof(v->tlb));
+	memset(v->tlb2, 0xff, sizeof(v->tlb2));
 	v->fetch_vpn = RV_TLB_INVALID;
 	v->tlb_super = false;
 	rv_tlb_new_gen(v);
@@ -49,9 +50,12 @@ void rv_tlb_flush_page(struct vcpu *v, uint64_t va)
 	uint64_t vpn = va >> 12;
 	unsigned idx = vpn & (RV_TLB_SIZE - 1);
 	for (unsigned c = 0; c < RV_TLB_CTX; c++)
-		for (unsigned a = 0; a < 3; a++)
+		for (unsigned a = 0; a < 3; a++) {
 			if (v->tlb[c][a][idx].vpn == vpn)
 				v->tlb[c][a][idx].vpn = RV_TLB_INVALID;
+			if (v->tlb2[c][a][idx].vpn == vpn)
+				v->tlb2[c][a][idx].vpn = RV_TLB_INVALID;
+		}
 	v->fetch_vpn = RV_TLB_INVALID;
 	rv_tlb_new_gen(v); /* (the copies are dropped with the whole generation) */
 }
@@ -153,8 +157,17 @@ static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 		v->fetch_addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
 	}
 	e = &v->tlb[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+	if (e->vpn != RV_TLB_INVALID && e->vpn != va >> 12)
+		v->tlb2[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)] = *e; /* to the 2nd way */
 	e->vpn = va >> 12;
 	e->addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
+}
+
+/* The TLB's second way: the host address of va, or NULL (the first way missed) */
+static uint8_t *rv_tlb2(const struct vcpu *v, int acc, uint64_t va)
+{
+	const struct rv_tlb_entry *e = &v->tlb2[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+	return e->vpn == va >> 12 ? (uint8_t *)(uintptr_t)(va + e->addend) : NULL;
 }
 
 int rv_load_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
@@ -172,6 +185,10 @@ int rv_load_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
 			acc |= b << (8 * i);
 		}
 		*val = acc;
+		return 0;
+	}
+	if ((h = rv_tlb2(v, RV_ACC_R, va)) != NULL) {
+		*val = rv_ld_raw(h, size);
 		return 0;
 	}
 	c = rv_translate(v, va, RV_ACC_R, &pa);
@@ -221,6 +238,10 @@ int rv_store_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
 			hit |= r;
 		}
 		return hit;
+	}
+	if ((h = rv_tlb2(v, RV_ACC_W, va)) != NULL) {
+		rv_st_raw(h, size, val);
+		return rv_code_check(v, h, size) ? 1 : 0;
 	}
 	c = rv_translate(v, va, RV_ACC_W, &pa);
 	if (c) {
@@ -301,6 +322,8 @@ uint8_t *rv_amo_ptr(struct vcpu *v, uint64_t va, unsigned size, bool store)
 
 	if (likely(e->vpn == (va >> 12)))
 		return (uint8_t *)(uintptr_t)(va + e->addend);
+	if ((h = rv_tlb2(v, acc, va)) != NULL)
+		return h;
 	c = rv_translate(v, va, acc, &pa);
 	if (c) {
 		rv_raise(v, (uint64_t)c, va);

@@ -807,6 +807,62 @@ static void test_load_pages(void **state)
 	                500 * 0x0303030300000000ULL + 500 * 0x0202020203030303ULL);
 }
 
+/* A load and a store alternating between two pages that share a TLB index (1 MiB apart:
+ * 256 pages), 1000 times each, with a load and a store that stay on each: one page's entry
+ * goes to the TLB's second way when the other's fills the first, and both stay (no walk
+ * each time); the translated code's cold path finds it there (the load's copy is turned
+ * off after 256 misses, then its plain lookup misses the first way). */
+static void test_tlb_second_way(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	static uint8_t data[0x1000];
+	const uint64_t a = H_RAM_BASE + 0x40000, b = DATA + 0x40000; /* TLB index 64 both */
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 2, 9, 0));                     /* lw a0, 0(s1): a, b, a, ... */
+	put32(&g, e_i(OP_LOAD, 11, 2, 20, 8));                    /* lw a1, 8(s4): a */
+	put32(&g, e_i(OP_LOAD, 12, 2, 21, 8));                    /* lw a2, 8(s5): b */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 11, 0));                  /* add s2, s2, a1 */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 12, 0));                  /* add s2, s2, a2 */
+	put32(&g, e_s(OP_STORE, 2, 9, 18, 16));                   /* sw s2, 16(s1): a, b, a, ... */
+	put32(&g, e_s(OP_STORE, 2, 20, 19, 20));                  /* sw s3, 20(s4): a */
+	put32(&g, e_s(OP_STORE, 2, 21, 19, 20));                  /* sw s3, 20(s5): b */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 22, 0));                    /* xor s1, s1, s6 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[9] = regs[20] = a;
+	regs[21] = b;
+	regs[22] = a ^ b;
+	regs[19] = 1000;
+	load_both(p, &g, PC0, regs);
+	for (int i = 0; i < 2; i++) {
+		memset(data, 0x11, sizeof(data));
+		h_put(p->h[i], a, data, sizeof(data));
+		memset(data, 0x22, sizeof(data));
+		h_put(p->h[i], b, data, sizeof(data));
+	}
+	map_split(p); /* (identity for both) */
+	run_both(p);
+	assert_true(same_state(p, "second way"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 500 * 0x11111111ULL + 500 * 0x22222222ULL +
+	                                        1000 * (0x11111111ULL + 0x22222222ULL));
+	for (int i = 0; i < 2; i++) {
+		const struct vcpu *v = p->h[i]->v;
+		for (int acc = RV_ACC_R; acc <= RV_ACC_W; acc++) {
+			uint64_t w1 = v->tlb[v->tlb_ctx][acc][64].vpn,
+			         w2 = v->tlb2[v->tlb_ctx][acc][64].vpn;
+			assert_true((w1 == a >> 12 && w2 == b >> 12) ||
+			            (w1 == b >> 12 && w2 == a >> 12));
+		}
+	}
+}
+
 static void test_remap(void **state)
 {
 	remap_case(*state, 0); /* sfence.vma zero, zero */
@@ -893,6 +949,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tlb_second_way, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
 	    cmocka_unit_test_setup_teardown(test_tlb_key_nonzero, setup, teardown),
 	};
