@@ -57,7 +57,9 @@
 #define JIT_PEND_SIZE 8192
 #define JIT_LC_SIZE   32768 /* the loads' copies of TLB entries (em_load_tlb) */
 #define JIT_BLOCK_OPS 64
-#define JIT_HEAT_SIZE 16384 /* counters of untranslated blocks' runs (rv_jit_hot) */
+/* A block goes on past this many forward conditional branches (its side exits) */
+#define JIT_SIDE_EXITS 4
+#define JIT_HEAT_SIZE  16384 /* counters of untranslated blocks' runs (rv_jit_hot) */
 /* a heat slot's runs of all its blocks together after which the next one is translated
  * anyway (blocks that share a slot and take turns never count up alone) */
 #define JIT_HEAT_TOTAL 64
@@ -213,10 +215,15 @@ static bool rv_jit_ends_block(const struct rv_op *op)
 	}
 }
 
+static bool rv_jit_is_branch(const struct rv_op *op)
+{
+	return op->kind >= K_BEQ && op->kind <= K_BGEU;
+}
+
 /* Decode up to JIT_BLOCK_OPS instructions at host (page offset off). Returns the count. */
 static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned off)
 {
-	unsigned n = 0, pos = off;
+	unsigned n = 0, pos = off, side = 0;
 
 	while (n < JIT_BLOCK_OPS && pos < 4096) {
 		struct rv_op *op = &ops[n];
@@ -246,6 +253,10 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 		op->off = (uint16_t)(pos - off);
 		pos += op->len;
 		n++;
+		if (rv_jit_is_branch(op) && op->imm > 0 && side < JIT_SIDE_EXITS) {
+			side++; /* a side exit: the block goes on after it */
+			continue;
+		}
 		if (rv_jit_ends_block(op))
 			break;
 	}
@@ -400,6 +411,7 @@ struct tctx {
 	uint8_t *body;        /* the block's own body (writable view) */
 	uint8_t *loop;        /* its body after loading the cached registers */
 	unsigned len;         /* bytes of guest code */
+	unsigned n;           /* its instructions */
 };
 
 #define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
@@ -743,6 +755,14 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 			em_rr(e, true, 0x39, b, a); /* cmp a, b */
 		}
 		uint8_t *taken = em_jump(e, cc[op->kind]);
+		if (i + 1 < t->n) { /* a side exit: its jump after the body */
+			if (e->nside >= JIT_SIDE_EXITS)
+				abort(); /* (rv_jit_decode's count) */
+			e->side[e->nside].at = taken;
+			e->side[e->nside].delta = off + op->imm;
+			e->side[e->nside++].count = count;
+			return true;
+		}
 		em_goto(e, t, off + op->len, count);
 		em_patch(e, taken);
 		em_goto(e, t, off + op->imm, count);
@@ -1158,6 +1178,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	e.refill = j->rw + j->refill;
 	e.leave = j->rw + j->leave;
 	e.ncold = 0;
+	e.nside = 0;
 	if (e.dirty != 0) {
 		e.wb = e.p;
 		em_writeback(&e);
@@ -1180,7 +1201,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	b1(&e, 0x3b), b1(&e, 0x05);            /* cmp eax, [rip + gen] */
 	b4(&e, (uint32_t)(int32_t)((uint8_t *)&blk->gen - (e.p + 4)));
 	out[2] = em_jump(&e, CC_NE);
-	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p, .len = len};
+	struct tctx t = {
+	    .j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p, .len = len, .n = n};
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++)
@@ -1190,6 +1212,10 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	if (i == n) {
 		const struct rv_op *last = &ops[n - 1];
 		em_goto(&e, &t, last->off + last->len, n);
+	}
+	for (unsigned k = 0; k < e.nside; k++) {
+		em_patch(&e, e.side[k].at);
+		em_goto(&e, &t, e.side[k].delta, e.side[k].count);
 	}
 	em_cold_section(&e);
 	/* the shared tail: eax is set */

@@ -62,6 +62,15 @@ struct em {
 		uint8_t *hit;
 	} cold[JIT_BLOCK_OPS];
 	unsigned ncold;
+	/* a block's side exits (its taken forward branches before its last instruction,
+	 * JIT_SIDE_EXITS): the jcc to patch, the target (from pc0) and the instructions retired;
+	 * their jumps (em_goto) go after the body */
+	struct {
+		uint8_t *at;
+		int32_t delta;
+		unsigned count;
+	} side[JIT_SIDE_EXITS];
+	unsigned nside;
 };
 
 static void b1(struct em *e, unsigned x)

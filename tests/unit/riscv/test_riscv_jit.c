@@ -863,6 +863,43 @@ static void test_tlb_second_way(void **state)
 	}
 }
 
+/* Forward branches in the middle of a block are its side exits: the loop's body, with one
+ * taken three times in four, is one translation (with the target of its side exit and
+ * the exit: three), and the state after each way out is the interpreter's (the count of
+ * instructions retired at the side exit, the registers written back there). */
+static void test_side_exits(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	struct vcpu_jit_stats st = {0};
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 1));  /* addi s2, s2, 1 */
+	put32(&g, e_i(OP_IMM, 5, 7, 19, 3));   /* andi t0, s3, 3 */
+	put32(&g, e_b(1, 5, 0, 20));           /* bnez t0, skip */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, 1));  /* addi s4, s4, 1 */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, 2));  /* addi s4, s4, 2 */
+	put32(&g, e_b(0, 20, 18, 8));          /* beq s4, s2, skip (never taken: s4 > s2) */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, 5));  /* addi s5, s5, 5 */
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 10)); /* skip: addi s2, s2, 10 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1)); /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[19] = 1000;
+	regs[20] = 100000;
+	load_both(p, &g, PC0, regs);
+	run_both(p);
+	assert_true(same_state(p, "side exits"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 11000);
+	assert_int_equal(p->h[1]->v->x[20], 100000 + 250 * 3);
+	assert_int_equal(p->h[1]->v->x[21], 250 * 5);
+	vcpu_jit_stats_add(p->h[1]->v, &st);
+	assert_true(st.blocks <= 3); /* (the exit is not translated when it runs once) */
+}
+
 static void test_remap(void **state)
 {
 	remap_case(*state, 0); /* sfence.vma zero, zero */
@@ -950,6 +987,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tlb_second_way, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_side_exits, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
 	    cmocka_unit_test_setup_teardown(test_tlb_key_nonzero, setup, teardown),
 	};
