@@ -1061,6 +1061,27 @@ static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t 
 
 /* Which guest registers the block keeps in host registers: the most used ones (read or
  * written at least twice). */
+/* Which of an op's register fields it uses (the decoder fills all three from the raw bits,
+ * whatever the format: a store's or a branch's "rd" is part of its offset): its sources,
+ * and rd when it writes it. Through the interpreter: all three, as it may use any. */
+enum { JIT_RS1 = 1, JIT_RS2 = 2, JIT_RD = 4 };
+static unsigned rv_jit_op_regs(const struct rv_op *op)
+{
+	unsigned k = op->kind;
+
+	if (k == K_LUI || k == K_AUIPC || k == K_JAL)
+		return JIT_RD;
+	if (k == K_JALR || (k >= K_LB && k <= K_LWU) || (k >= K_ADDI && k <= K_SRAIW))
+		return JIT_RS1 | JIT_RD;
+	if ((k >= K_BEQ && k <= K_BGEU) || (k >= K_SB && k <= K_SD))
+		return JIT_RS1 | JIT_RS2;
+	if (k >= K_ADD && k <= K_REMUW)
+		return JIT_RS1 | JIT_RS2 | JIT_RD;
+	if (k == K_FENCE)
+		return 0;
+	return JIT_RS1 | JIT_RS2 | JIT_RD;
+}
+
 static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 {
 	unsigned uses[33] = {0};
@@ -1072,9 +1093,13 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 	e->tail = true;
 	e->nsites = 0;
 	for (unsigned i = 0; i < n; i++) {
-		uses[ops[i].rs1]++;
-		uses[ops[i].rs2]++;
-		uses[ops[i].rd]++;
+		unsigned m = rv_jit_op_regs(&ops[i]);
+		if (m & JIT_RS1)
+			uses[ops[i].rs1]++;
+		if (m & JIT_RS2)
+			uses[ops[i].rs2]++;
+		if (m & JIT_RD)
+			uses[ops[i].rd]++;
 	}
 	uses[0] = uses[32] = 0;
 	/* each in the host register of its preferred slot (r % JIT_HREGS) when free, so that
@@ -1096,7 +1121,7 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 		e->guest[e->nc++] = (uint8_t)best;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (ops[i].rd < 32 && e->hreg[ops[i].rd] >= 0)
+		if ((rv_jit_op_regs(&ops[i]) & JIT_RD) && ops[i].rd < 32 && e->hreg[ops[i].rd] >= 0)
 			e->dirty |= 1ULL << ops[i].rd;
 }
 
