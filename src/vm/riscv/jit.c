@@ -59,7 +59,11 @@
 #define JIT_BLOCK_OPS 64
 /* A block goes on past this many forward conditional branches (its side exits) */
 #define JIT_SIDE_EXITS 4
-#define JIT_HEAT_SIZE  16384 /* counters of untranslated blocks' runs (rv_jit_hot) */
+/* and translates up to this many instructions at a side exit's target in line (its path),
+ * which goes on past this many forward branches of its own */
+#define JIT_PATH_OPS  16
+#define JIT_PATH_SIDE 2
+#define JIT_HEAT_SIZE 16384 /* counters of untranslated blocks' runs (rv_jit_hot) */
 /* a heat slot's runs of all its blocks together after which the next one is translated
  * anyway (blocks that share a slot and take turns never count up alone) */
 #define JIT_HEAT_TOTAL 64
@@ -221,11 +225,16 @@ static bool rv_jit_is_branch(const struct rv_op *op)
 }
 
 /* Decode up to JIT_BLOCK_OPS instructions at host (page offset off). Returns the count. */
-static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned off)
-{
-	unsigned n = 0, pos = off, side = 0;
+static bool rv_jit_via_interp(const struct rv_op *op);
 
-	while (n < JIT_BLOCK_OPS && pos < 4096) {
+/* Decode up to max instructions at host (page offset off); a path (of a side exit) has no
+ * side exits and stops before an instruction the interpreter runs. Returns the count. */
+static unsigned rv_jit_decode_n(struct rv_op *ops, const uint8_t *host, unsigned off, unsigned max,
+                                bool path)
+{
+	unsigned n = 0, pos = off, side = path ? JIT_SIDE_EXITS - JIT_PATH_SIDE : 0;
+
+	while (n < max && pos < 4096) {
 		struct rv_op *op = &ops[n];
 		uint16_t lo;
 		uint32_t insn;
@@ -250,6 +259,8 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 			if (op->kind == K_ILLEGAL)
 				op->insn = insn;
 		}
+		if (path && rv_jit_via_interp(op))
+			break;
 		op->off = (uint16_t)(pos - off);
 		pos += op->len;
 		n++;
@@ -261,6 +272,11 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 			break;
 	}
 	return n;
+}
+
+static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned off)
+{
+	return rv_jit_decode_n(ops, host, off, JIT_BLOCK_OPS, false);
 }
 
 static void em_helper2(struct em *e, const struct rv_op *op, uint64_t (*fn)(uint64_t, uint64_t))
@@ -411,7 +427,6 @@ struct tctx {
 	uint8_t *body;        /* the block's own body (writable view) */
 	uint8_t *loop;        /* its body after loading the cached registers */
 	unsigned len;         /* bytes of guest code */
-	unsigned n;           /* its instructions */
 };
 
 #define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
@@ -702,8 +717,9 @@ static bool rv_jit_via_interp(const struct rv_op *op)
 
 /* Translate one op (index i; rxop: its copy for the interpreter, rv_jit_via_interp).
  * Returns false when the op ended the block (exit emitted). */
+enum { JIT_END, JIT_SIDE, JIT_SIDE_HERE }; /* what a branch is (rv_jit_emit_op's side) */
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
-                           const struct rv_op *rxop, unsigned i)
+                           const struct rv_op *rxop, unsigned i, unsigned side)
 {
 	const uint8_t *jit_ram = t->j->ram, *jit_pages = t->j->has_code;
 	int32_t off = op->off;
@@ -755,7 +771,14 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 			em_rr(e, true, 0x39, b, a); /* cmp a, b */
 		}
 		uint8_t *taken = em_jump(e, cc[op->kind]);
-		if (i + 1 < t->n) { /* a side exit: its jump after the body */
+		if (side == JIT_SIDE_HERE) { /* a path's side exit: its jump here, jumped over */
+			if (e->p < e->end)
+				taken[-1] ^= 1; /* (the jcc's condition, inverted) */
+			em_goto(e, t, off + op->imm, count);
+			em_patch(e, taken);
+			return true;
+		}
+		if (side == JIT_SIDE) { /* a side exit: its jump (or path) after the body */
 			if (e->nside >= JIT_SIDE_EXITS)
 				abort(); /* (rv_jit_decode's count) */
 			e->side[e->nside].at = taken;
@@ -1178,7 +1201,39 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	n = rv_jit_decode(ops, (const uint8_t *)host, pageoff);
 	if (n == 0)
 		return NULL;
-	len = ops[n - 1].off + ops[n - 1].len;
+	/* the paths of its side exits (the branches before its last instruction): the code at
+	 * their target on this page, after the block's own ops, translated in line (so that a
+	 * loop whose hot way is a side exit and back is one block, its registers kept) */
+	struct {
+		unsigned side, first, n;
+	} path[JIT_SIDE_EXITS];
+	unsigned npath = 0, total = n;
+	for (unsigned s = 0; s + 1 < n; s++) {
+		if (!rv_jit_is_branch(&ops[s]))
+			continue;
+		unsigned toff = pageoff + ops[s].off + (unsigned)ops[s].imm, max = JIT_PATH_OPS;
+		if (max > JIT_BLOCK_OPS - total)
+			max = JIT_BLOCK_OPS - total;
+		if (max > JIT_BLOCK_OPS - 1 - s) /* (an op's index must stay below 64) */
+			max = JIT_BLOCK_OPS - 1 - s;
+		path[npath].side = s;
+		path[npath].first = total;
+		path[npath].n = 0;
+		if (toff < 4096 && max > 0) {
+			unsigned m = rv_jit_decode_n(
+			    ops + total, (const uint8_t *)host + (toff - pageoff), toff, max, true);
+			for (unsigned k = 0; k < m; k++)
+				ops[total + k].off =
+				    (uint16_t)(ops[total + k].off + toff - pageoff);
+			path[npath].n = m;
+			total += m;
+		}
+		npath++;
+	}
+	len = 0;
+	for (i = 0; i < total; i++)
+		if (ops[i].off + ops[i].len > len)
+			len = ops[i].off + ops[i].len;
 	memcpy(blk->code, (const void *)host, len);
 	/* the ops the interpreter runs (behind the copy; only those) start at their own pc */
 	struct rv_op *own =
@@ -1195,7 +1250,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	e.p = j->rw + code;
 	e.end = j->rw + j->size;
 
-	rv_jit_pick_regs(&e, ops, n);
+	rv_jit_pick_regs(&e, ops, total);
 	e.epi = j->rw + j->epi;
 	/* the subroutines of calls into C: write back (when the block writes any cached
 	 * register), reload */
@@ -1226,21 +1281,34 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	b1(&e, 0x3b), b1(&e, 0x05);            /* cmp eax, [rip + gen] */
 	b4(&e, (uint32_t)(int32_t)((uint8_t *)&blk->gen - (e.p + 4)));
 	out[2] = em_jump(&e, CC_NE);
-	struct tctx t = {
-	    .j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p, .len = len, .n = n};
+	struct tctx t = {.j = j, .v = v, .host = host, .pgoff = pageoff, .body = e.p, .len = len};
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++)
-		if (!rv_jit_emit_op(&t, &e, &ops[i], rv_jit_via_interp(&ops[i]) ? rxown++ : NULL,
-		                    i))
+		if (!rv_jit_emit_op(&t, &e, &ops[i], rv_jit_via_interp(&ops[i]) ? rxown++ : NULL, i,
+		                    i + 1 < n ? JIT_SIDE : JIT_END))
 			break;
 	if (i == n) {
 		const struct rv_op *last = &ops[n - 1];
 		em_goto(&e, &t, last->off + last->len, n);
 	}
+	if (e.nside != npath)
+		abort(); /* (one path per side exit) */
 	for (unsigned k = 0; k < e.nside; k++) {
+		unsigned q;
 		em_patch(&e, e.side[k].at);
-		em_goto(&e, &t, e.side[k].delta, e.side[k].count);
+		for (q = 0; q < path[k].n; q++) {
+			unsigned idx = path[k].side + 1 + q;
+			if (!rv_jit_emit_op(&t, &e, &ops[path[k].first + q], NULL, idx,
+			                    q + 1 < path[k].n ? JIT_SIDE_HERE : JIT_END))
+				break;
+		}
+		if (path[k].n == 0) {
+			em_goto(&e, &t, e.side[k].delta, e.side[k].count);
+		} else if (q == path[k].n) {
+			const struct rv_op *pl = &ops[path[k].first + q - 1];
+			em_goto(&e, &t, pl->off + pl->len, path[k].side + 1 + q);
+		}
 	}
 	em_cold_section(&e);
 	/* the shared tail: eax is set */

@@ -900,6 +900,47 @@ static void test_side_exits(void **state)
 	assert_true(st.blocks <= 3); /* (the exit is not translated when it runs once) */
 }
 
+/* A side exit's path: the code at its target translated in line, up to its own end (here
+ * a backward branch to the block: the loop stays in the block, its registers kept), with
+ * forward branches of its own (side exits where they are). The loop's way three times in
+ * four is the side exit and its path; the other goes through a jump to a block of its own.
+ * Two translations (three with the exit, when it is translated at its first run). */
+static void test_side_paths(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	struct vcpu_jit_stats st = {0};
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 1));    /* addi s2, s2, 1 */
+	put32(&g, e_i(OP_IMM, 5, 7, 19, 3));     /* andi t0, s3, 3 */
+	put32(&g, e_b(1, 5, 0, 16));             /* bnez t0, hot */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, 1));    /* addi s4, s4, 1 */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, 2));    /* addi s5, s5, 2 */
+	put32(&g, e_jal(0, 24));                 /* j cont */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, 3));    /* hot: addi s5, s5, 3 */
+	put32(&g, e_b(4, 20, 0, 24));            /* blt s4, zero, out (never taken) */
+	put32(&g, e_i(OP_IMM, 22, 0, 22, 1));    /* addi s6, s6, 1 */
+	put32(&g, e_r(OP_OP, 23, 0, 23, 18, 0)); /* add s7, s7, s2 */
+	put32(&g, e_i(OP_IMM, 22, 0, 22, 1));    /* addi s6, s6, 1 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));   /* cont: addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);                                          /* out: */
+	regs[19] = 1000;
+	load_both(p, &g, PC0, regs);
+	run_both(p);
+	assert_true(same_state(p, "side paths"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 1000);
+	assert_int_equal(p->h[1]->v->x[20], 250);
+	assert_int_equal(p->h[1]->v->x[21], 250 * 2 + 750 * 3);
+	assert_int_equal(p->h[1]->v->x[22], 750 * 2);
+	vcpu_jit_stats_add(p->h[1]->v, &st);
+	assert_true(st.blocks <= (rv_jit_hot <= 1 ? 3u : 2u));
+}
+
 static void test_remap(void **state)
 {
 	remap_case(*state, 0); /* sfence.vma zero, zero */
@@ -988,6 +1029,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tlb_second_way, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_side_exits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_side_paths, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
 	    cmocka_unit_test_setup_teardown(test_tlb_key_nonzero, setup, teardown),
 	};
