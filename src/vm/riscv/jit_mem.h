@@ -271,10 +271,22 @@ static void em_cold_section(struct em *e)
 		}
 		if (c->way2 != 0) { /* the TLB's second way (after the refill's miss too) */
 			uint8_t *miss2;
+			uint32_t w1 = c->way2 - (TLB2OFF - TLBOFF);
 			em_patch(e, c->slow[0]);
-			em_tlbmem(e, 0x3b, RAX, c->way2); /* cmp rax, [r11 + rcx + vpn] */
+			em_rr(e, true, 0x89, RAX, RDX);        /* rdx = the vpn */
+			em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* or rax, [rbx + tlb_key] */
+			em_tlbmem(e, 0x3b, RAX, c->way2);      /* cmp rax, [r11 + rcx + vpn] */
 			miss2 = em_jump(e, CC_NE);
-			em_tlbmem(e, 0x8b, RAX, c->way2 + 8); /* rax = addend */
+			/* a hit: the two ways' entries swapped (as rv_tlb2 does; the first way's
+			 * vpn tagged with the key, an invalid one, all ones, matching nothing) */
+			em_tlbmem(e, 0x8b, RAX, w1);           /* rax = the first way's vpn */
+			em_tlbmem(e, 0x89, RDX, w1);           /* its vpn = this one */
+			em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* rax |= key */
+			em_tlbmem(e, 0x89, RAX, c->way2);      /* to the second way */
+			em_tlbmem(e, 0x8b, RDX, w1 + 8);       /* swap the addends */
+			em_tlbmem(e, 0x8b, RAX, c->way2 + 8);
+			em_tlbmem(e, 0x89, RDX, c->way2 + 8);
+			em_tlbmem(e, 0x89, RAX, w1 + 8); /* rax = addend */
 			if (c->hit != NULL) {
 				em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
 				em_jmp_to(e, c->hit);

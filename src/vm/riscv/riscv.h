@@ -256,7 +256,10 @@ struct vcpu {
 	/* The TLB's second way (right after it: the translator's cold code finds an entry at
 	 * the same offset plus sizeof(tlb)): the entry a fill pushed out of the first, so that
 	 * two pages that share an index (the stack and a table, placed at random by the
-	 * guest's ASLR) do not take turns in one entry, a walk each time. */
+	 * guest's ASLR) do not take turns in one entry, a walk each time. Its vpn has tlb_key
+	 * or'ed in (as the translator's copies), so a flush need not clear it (the boot's
+	 * thousands of flushes would clear 48 KiB more each: 15 ms to init), only a wrap of
+	 * tlb_gen and rv_tlb_reset. */
 	struct rv_tlb_entry tlb2[RV_TLB_CTX][3][RV_TLB_SIZE];
 	/* The TLB's key (rv_tlb_rekey): the context in bits 62-63, bit 61 set, tlb_gen (bumped
 	 * by every flush, modulo 512) in bits 52-60; with a vpn (bits 0-51) or'ed in, the key of
@@ -387,6 +390,8 @@ uint64_t rv_jit_remuw(uint64_t a, uint64_t b);
 
 /* --- mmu.c ------------------------------------------------------------------------------ */
 void rv_tlb_flush(struct vcpu *v);
+/* rv_tlb_flush, and the TLB's second way emptied (a new hart, a reset, a restore) */
+void rv_tlb_reset(struct vcpu *v);
 /* tlb_key for the current context and generation (after tlb_ctx or the TLB changed) */
 #define RV_TLB_KEY_SET  (1ULL << 61)
 #define RV_TLB_GEN_MASK 0x1ffu

@@ -856,10 +856,65 @@ static void test_tlb_second_way(void **state)
 		const struct vcpu *v = p->h[i]->v;
 		for (int acc = RV_ACC_R; acc <= RV_ACC_W; acc++) {
 			uint64_t w1 = v->tlb[v->tlb_ctx][acc][64].vpn,
-			         w2 = v->tlb2[v->tlb_ctx][acc][64].vpn;
+			         w2 = v->tlb2[v->tlb_ctx][acc][64].vpn ^ v->tlb_key;
 			assert_true((w1 == a >> 12 && w2 == b >> 12) ||
 			            (w1 == b >> 12 && w2 == a >> 12));
 		}
+	}
+}
+
+/* The second way goes with a flush (its entries are tagged with the TLB's generation): a
+ * load alternating between two pages that share a TLB index (a, b, a: b is in the second
+ * way), b's page is remapped and sfence.vma flushes; the next round must read b's new
+ * page. A hit in the second way swaps the two ways' entries. */
+static void test_tlb_second_way_flush(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	static uint8_t data[0x1000];
+	const uint64_t l0 = H_RAM_BASE + 0x182000, a = H_RAM_BASE + 0x40000, b = DATA + 0x40000,
+	               c = DATA + 0x41000;
+
+	g.len = 0;
+	size_t outer = g.len;
+	put32(&g, e_i(OP_IMM, 19, 0, 0, 3)); /* li s3, 3 */
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 2, 9, 0));                     /* lw a0, 0(s1): a, b, a */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 22, 0));                    /* xor s1, s1, s6 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 22, 0));                    /* xor s1, s1, s6: a again */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, -1));                    /* addi s4, s4, -1 */
+	put32(&g, e_b(0, 20, 0, 16));                             /* beqz s4, out */
+	put32(&g, e_s(OP_STORE, 3, 6, 5, 0));                     /* sd t0, 0(t1): b's PTE */
+	put32(&g, 0x12000073);                                    /* sfence.vma zero, zero */
+	put32(&g, e_jal(0, (int32_t)outer - (int32_t)g.len));     /* j outer */
+	put_exit(&g, 0);                                          /* out: */
+	regs[5] = pte(c, V_ | R_ | W_ | X_ | AD_);
+	regs[6] = l0 + 8 * ((b - H_RAM_BASE) >> 12);
+	regs[9] = a;
+	regs[22] = a ^ b;
+	regs[20] = 2;
+	load_both(p, &g, PC0, regs);
+	for (int i = 0; i < 2; i++) {
+		memset(data, 0x11, sizeof(data));
+		h_put(p->h[i], a, data, sizeof(data));
+		memset(data, 0x22, sizeof(data));
+		h_put(p->h[i], b, data, sizeof(data));
+		memset(data, 0x33, sizeof(data));
+		h_put(p->h[i], c, data, sizeof(data));
+	}
+	map_split(p);
+	run_both(p);
+	assert_true(same_state(p, "second way flush"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 4 * 0x11111111ULL + 0x22222222ULL + 0x33333333ULL);
+	/* a hit in the second way swaps it into the first (the last load, a, found it there) */
+	for (int i = 0; i < 2; i++) {
+		const struct vcpu *v = p->h[i]->v;
+		assert_int_equal(v->tlb[v->tlb_ctx][RV_ACC_R][64].vpn, a >> 12);
 	}
 }
 
@@ -1028,6 +1083,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tlb_second_way, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tlb_second_way_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_side_exits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_side_paths, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
