@@ -144,6 +144,7 @@ struct rv_jit {
 	size_t stub_r12;  /* the stub's entry for a target in r12 */
 	size_t stub_slow; /* the stub's way out (pc = r8) */
 	size_t refill;    /* the loads' shared refill (em_refill_stub) */
+	size_t way2[2];   /* the TLB's second way, loads' and stores' (em_way2_stub) */
 	size_t leave;     /* leave at pc = rax, r13 counting an entry, registers written back */
 	uint64_t patched;
 	/* exits waiting for their target's translation, one per hash slot (a collision leaves
@@ -1256,6 +1257,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	 * register), reload */
 	e.wb = e.rl = NULL;
 	e.refill = j->rw + j->refill;
+	e.way2[0] = j->rw + j->way2[0];
+	e.way2[1] = j->rw + j->way2[1];
 	e.leave = j->rw + j->leave;
 	e.ncold = 0;
 	e.nside = 0;
@@ -1583,6 +1586,10 @@ struct rv_jit *rv_jit_create(struct vcpu *v)
 	b1(&e, 0xc3);
 	j->refill = (size_t)(e.p - j->rw);
 	em_refill_stub(&e, j);
+	j->way2[0] = (size_t)(e.p - j->rw);
+	em_way2_stub(&e, RV_ACC_R);
+	j->way2[1] = (size_t)(e.p - j->rw);
+	em_way2_stub(&e, RV_ACC_W);
 	j->leave = (size_t)(e.p - j->rw);
 	em_leave_stub(&e);
 	j->epi = (size_t)(ep - j->rw);

@@ -42,6 +42,8 @@ struct em {
 	const uint8_t *wb, *rl;
 	/* the loads' shared refill of their copy of a TLB entry (em_refill_stub; writable view) */
 	const uint8_t *refill;
+	/* the TLB's second way for loads and for stores (em_way2_stub; writable view) */
+	const uint8_t *way2[2];
 	/* the shared way out of a chained jump that does not go in (em_leave_stub) */
 	const uint8_t *leave;
 	/* Cold code, emitted after the block's body (em_cold_section) so that the body holds
