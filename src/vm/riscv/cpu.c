@@ -46,7 +46,7 @@ struct vcpu *vcpu_create(const struct vcpu_platform *p, unsigned hartid)
 	pthread_cond_init(&v->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	rv_set_priv(v, RV_PRIV_M);
-	rv_tlb_flush(v);
+	rv_tlb_reset(v);
 	if (p->jit) {
 		v->jit = rv_jit_create(v);
 		if (v->jit == NULL) /* no code buffer (memfd, mmap): the interpreter runs */
@@ -133,7 +133,7 @@ static void rv_apply_start(struct vcpu *v)
 		v->scounteren = 7; /* OpenSBI lets U-mode read cycle, time, instret too */
 		rv_set_priv(v, RV_PRIV_S);
 	}
-	rv_tlb_flush(v);
+	rv_tlb_reset(v);
 	rv_icache_flush(v);
 	rv_update_timer(v);
 }
@@ -535,7 +535,7 @@ int vcpu_load(struct vcpu *v, const struct vm_snap_reader *r, berth_error_t *err
 	v->frm = st->frm;
 	v->sbi_emulated = st->sbi_emulated != 0;
 	rv_set_priv(v, st->priv);
-	rv_tlb_flush(v);
+	rv_tlb_reset(v);
 	rv_icache_flush(v);
 	__atomic_store_n(&v->hsm, (int)st->hsm, __ATOMIC_SEQ_CST);
 	return 0;

@@ -57,6 +57,12 @@
 #define JIT_PEND_SIZE 8192
 #define JIT_LC_SIZE   32768 /* the loads' copies of TLB entries (em_load_tlb) */
 #define JIT_BLOCK_OPS 64
+/* A block goes on past this many forward conditional branches (its side exits) */
+#define JIT_SIDE_EXITS 4
+/* and translates up to this many instructions at a side exit's target in line (its path),
+ * which goes on past this many forward branches of its own */
+#define JIT_PATH_OPS  16
+#define JIT_PATH_SIDE 2
 #define JIT_HEAT_SIZE 16384 /* counters of untranslated blocks' runs (rv_jit_hot) */
 /* a heat slot's runs of all its blocks together after which the next one is translated
  * anyway (blocks that share a slot and take turns never count up alone) */
@@ -146,6 +152,7 @@ struct rv_jit {
 	size_t stub_r12;  /* the stub's entry for a target in r12 */
 	size_t stub_slow; /* the stub's way out (pc = r8) */
 	size_t refill;    /* the loads' shared refill (em_refill_stub) */
+	size_t way2[2];   /* the TLB's second way, loads' and stores' (em_way2_stub) */
 	size_t leave;     /* leave at pc = rax, r13 counting an entry, registers written back */
 	uint64_t patched;
 	/* exits waiting for their target's translation, one per hash slot (a collision leaves
@@ -222,12 +229,22 @@ static bool rv_jit_ends_block(const struct rv_op *op)
 	}
 }
 
-/* Decode up to JIT_BLOCK_OPS instructions at host (page offset off). Returns the count. */
-static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned off)
+static bool rv_jit_is_branch(const struct rv_op *op)
 {
-	unsigned n = 0, pos = off;
+	return op->kind >= K_BEQ && op->kind <= K_BGEU;
+}
 
-	while (n < JIT_BLOCK_OPS && pos < 4096) {
+/* Decode up to JIT_BLOCK_OPS instructions at host (page offset off). Returns the count. */
+static bool rv_jit_via_interp(const struct rv_op *op);
+
+/* Decode up to max instructions at host (page offset off); a path (of a side exit) has no
+ * side exits and stops before an instruction the interpreter runs. Returns the count. */
+static unsigned rv_jit_decode_n(struct rv_op *ops, const uint8_t *host, unsigned off, unsigned max,
+                                bool path)
+{
+	unsigned n = 0, pos = off, side = path ? JIT_SIDE_EXITS - JIT_PATH_SIDE : 0;
+
+	while (n < max && pos < 4096) {
 		struct rv_op *op = &ops[n];
 		uint16_t lo;
 		uint32_t insn;
@@ -252,13 +269,24 @@ static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned o
 			if (op->kind == K_ILLEGAL)
 				op->insn = insn;
 		}
+		if (path && rv_jit_via_interp(op))
+			break;
 		op->off = (uint16_t)(pos - off);
 		pos += op->len;
 		n++;
+		if (rv_jit_is_branch(op) && op->imm > 0 && side < JIT_SIDE_EXITS) {
+			side++; /* a side exit: the block goes on after it */
+			continue;
+		}
 		if (rv_jit_ends_block(op))
 			break;
 	}
 	return n;
+}
+
+static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned off)
+{
+	return rv_jit_decode_n(ops, host, off, JIT_BLOCK_OPS, false);
 }
 
 static void em_helper2(struct em *e, const struct rv_op *op, uint64_t (*fn)(uint64_t, uint64_t))
@@ -699,8 +727,9 @@ static bool rv_jit_via_interp(const struct rv_op *op)
 
 /* Translate one op (index i; rxop: its copy for the interpreter, rv_jit_via_interp).
  * Returns false when the op ended the block (exit emitted). */
+enum { JIT_END, JIT_SIDE, JIT_SIDE_HERE }; /* what a branch is (rv_jit_emit_op's side) */
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
-                           const struct rv_op *rxop, unsigned i)
+                           const struct rv_op *rxop, unsigned i, unsigned side)
 {
 	const uint8_t *jit_ram = t->j->ram, *jit_pages = t->j->has_code;
 	int32_t off = op->off;
@@ -752,6 +781,21 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 			em_rr(e, true, 0x39, b, a); /* cmp a, b */
 		}
 		uint8_t *taken = em_jump(e, cc[op->kind]);
+		if (side == JIT_SIDE_HERE) { /* a path's side exit: its jump here, jumped over */
+			if (e->p < e->end)
+				taken[-1] ^= 1; /* (the jcc's condition, inverted) */
+			em_goto(e, t, off + op->imm, count);
+			em_patch(e, taken);
+			return true;
+		}
+		if (side == JIT_SIDE) { /* a side exit: its jump (or path) after the body */
+			if (e->nside >= JIT_SIDE_EXITS)
+				abort(); /* (rv_jit_decode's count) */
+			e->side[e->nside].at = taken;
+			e->side[e->nside].delta = off + op->imm;
+			e->side[e->nside++].count = count;
+			return true;
+		}
 		em_goto(e, t, off + op->len, count);
 		em_patch(e, taken);
 		em_goto(e, t, off + op->imm, count);
@@ -816,6 +860,9 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		em_addr(e, op);
 		em_tlb(e, RV_ACC_W, size, miss, true);
 		c->slow[0] = miss[0];
+		c->way2 =
+		    TLB2OFF + (uint32_t)(RV_ACC_W * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
+		c->hit = e->p;
 		/* a page holding translations: the slow path (the map's byte for host page
 		 * rcx is at rdx + rcx; RAM is in one mapping, the TLB holds only RAM) */
 		em_rr(e, true, 0x89, RAX, RCX);
@@ -1047,6 +1094,27 @@ static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t 
 
 /* Which guest registers the block keeps in host registers: the most used ones (read or
  * written at least twice). */
+/* Which of an op's register fields it uses (the decoder fills all three from the raw bits,
+ * whatever the format: a store's or a branch's "rd" is part of its offset): its sources,
+ * and rd when it writes it. Through the interpreter: all three, as it may use any. */
+enum { JIT_RS1 = 1, JIT_RS2 = 2, JIT_RD = 4 };
+static unsigned rv_jit_op_regs(const struct rv_op *op)
+{
+	unsigned k = op->kind;
+
+	if (k == K_LUI || k == K_AUIPC || k == K_JAL)
+		return JIT_RD;
+	if (k == K_JALR || (k >= K_LB && k <= K_LWU) || (k >= K_ADDI && k <= K_SRAIW))
+		return JIT_RS1 | JIT_RD;
+	if ((k >= K_BEQ && k <= K_BGEU) || (k >= K_SB && k <= K_SD))
+		return JIT_RS1 | JIT_RS2;
+	if (k >= K_ADD && k <= K_REMUW)
+		return JIT_RS1 | JIT_RS2 | JIT_RD;
+	if (k == K_FENCE)
+		return 0;
+	return JIT_RS1 | JIT_RS2 | JIT_RD;
+}
+
 static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 {
 	unsigned uses[33] = {0};
@@ -1058,9 +1126,13 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 	e->tail = true;
 	e->nsites = 0;
 	for (unsigned i = 0; i < n; i++) {
-		uses[ops[i].rs1]++;
-		uses[ops[i].rs2]++;
-		uses[ops[i].rd]++;
+		unsigned m = rv_jit_op_regs(&ops[i]);
+		if (m & JIT_RS1)
+			uses[ops[i].rs1]++;
+		if (m & JIT_RS2)
+			uses[ops[i].rs2]++;
+		if (m & JIT_RD)
+			uses[ops[i].rd]++;
 	}
 	uses[0] = uses[32] = 0;
 	/* each in the host register of its preferred slot (r % JIT_HREGS) when free, so that
@@ -1082,7 +1154,7 @@ static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 		e->guest[e->nc++] = (uint8_t)best;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (ops[i].rd < 32 && e->hreg[ops[i].rd] >= 0)
+		if ((rv_jit_op_regs(&ops[i]) & JIT_RD) && ops[i].rd < 32 && e->hreg[ops[i].rd] >= 0)
 			e->dirty |= 1ULL << ops[i].rd;
 }
 
@@ -1139,7 +1211,39 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	n = rv_jit_decode(ops, (const uint8_t *)host, pageoff);
 	if (n == 0)
 		return NULL;
-	len = ops[n - 1].off + ops[n - 1].len;
+	/* the paths of its side exits (the branches before its last instruction): the code at
+	 * their target on this page, after the block's own ops, translated in line (so that a
+	 * loop whose hot way is a side exit and back is one block, its registers kept) */
+	struct {
+		unsigned side, first, n;
+	} path[JIT_SIDE_EXITS];
+	unsigned npath = 0, total = n;
+	for (unsigned s = 0; s + 1 < n; s++) {
+		if (!rv_jit_is_branch(&ops[s]))
+			continue;
+		unsigned toff = pageoff + ops[s].off + (unsigned)ops[s].imm, max = JIT_PATH_OPS;
+		if (max > JIT_BLOCK_OPS - total)
+			max = JIT_BLOCK_OPS - total;
+		if (max > JIT_BLOCK_OPS - 1 - s) /* (an op's index must stay below 64) */
+			max = JIT_BLOCK_OPS - 1 - s;
+		path[npath].side = s;
+		path[npath].first = total;
+		path[npath].n = 0;
+		if (toff < 4096 && max > 0) {
+			unsigned m = rv_jit_decode_n(
+			    ops + total, (const uint8_t *)host + (toff - pageoff), toff, max, true);
+			for (unsigned k = 0; k < m; k++)
+				ops[total + k].off =
+				    (uint16_t)(ops[total + k].off + toff - pageoff);
+			path[npath].n = m;
+			total += m;
+		}
+		npath++;
+	}
+	len = 0;
+	for (i = 0; i < total; i++)
+		if (ops[i].off + ops[i].len > len)
+			len = ops[i].off + ops[i].len;
 	memcpy(blk->code, (const void *)host, len);
 	/* the ops the interpreter runs (behind the copy; only those) start at their own pc */
 	struct rv_op *own =
@@ -1156,14 +1260,17 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	e.p = j->rw + code;
 	e.end = j->rw + j->size;
 
-	rv_jit_pick_regs(&e, ops, n);
+	rv_jit_pick_regs(&e, ops, total);
 	e.epi = j->rw + j->epi;
 	/* the subroutines of calls into C: write back (when the block writes any cached
 	 * register), reload */
 	e.wb = e.rl = NULL;
 	e.refill = j->rw + j->refill;
+	e.way2[0] = j->rw + j->way2[0];
+	e.way2[1] = j->rw + j->way2[1];
 	e.leave = j->rw + j->leave;
 	e.ncold = 0;
+	e.nside = 0;
 	if (e.dirty != 0) {
 		e.wb = e.p;
 		em_writeback(&e);
@@ -1190,12 +1297,30 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++)
-		if (!rv_jit_emit_op(&t, &e, &ops[i], rv_jit_via_interp(&ops[i]) ? rxown++ : NULL,
-		                    i))
+		if (!rv_jit_emit_op(&t, &e, &ops[i], rv_jit_via_interp(&ops[i]) ? rxown++ : NULL, i,
+		                    i + 1 < n ? JIT_SIDE : JIT_END))
 			break;
 	if (i == n) {
 		const struct rv_op *last = &ops[n - 1];
 		em_goto(&e, &t, last->off + last->len, n);
+	}
+	if (e.nside != npath)
+		abort(); /* (one path per side exit) */
+	for (unsigned k = 0; k < e.nside; k++) {
+		unsigned q;
+		em_patch(&e, e.side[k].at);
+		for (q = 0; q < path[k].n; q++) {
+			unsigned idx = path[k].side + 1 + q;
+			if (!rv_jit_emit_op(&t, &e, &ops[path[k].first + q], NULL, idx,
+			                    q + 1 < path[k].n ? JIT_SIDE_HERE : JIT_END))
+				break;
+		}
+		if (path[k].n == 0) {
+			em_goto(&e, &t, e.side[k].delta, e.side[k].count);
+		} else if (q == path[k].n) {
+			const struct rv_op *pl = &ops[path[k].first + q - 1];
+			em_goto(&e, &t, pl->off + pl->len, path[k].side + 1 + q);
+		}
 	}
 	em_cold_section(&e);
 	/* the shared tail: eax is set */
@@ -1470,6 +1595,10 @@ struct rv_jit *rv_jit_create(struct vcpu *v)
 	b1(&e, 0xc3);
 	j->refill = (size_t)(e.p - j->rw);
 	em_refill_stub(&e, j);
+	j->way2[0] = (size_t)(e.p - j->rw);
+	em_way2_stub(&e, RV_ACC_R);
+	j->way2[1] = (size_t)(e.p - j->rw);
+	em_way2_stub(&e, RV_ACC_W);
 	j->leave = (size_t)(e.p - j->rw);
 	em_leave_stub(&e);
 	j->epi = (size_t)(ep - j->rw);

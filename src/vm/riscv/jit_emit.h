@@ -42,6 +42,8 @@ struct em {
 	const uint8_t *wb, *rl;
 	/* the loads' shared refill of their copy of a TLB entry (em_refill_stub; writable view) */
 	const uint8_t *refill;
+	/* the TLB's second way for loads and for stores (em_way2_stub; writable view) */
+	const uint8_t *way2[2];
 	/* the shared way out of a chained jump that does not go in (em_leave_stub) */
 	const uint8_t *leave;
 	/* Cold code, emitted after the block's body (em_cold_section) so that the body holds
@@ -54,8 +56,23 @@ struct em {
 		uint8_t *resume;  /* where the fast path takes the refilled addend in rax */
 		uint8_t *done;    /* after the instruction (NULL: an exit, count in info) */
 		uint32_t info;    /* rv_jit_mem's */
+		/* slow[0] is a miss in the TLB's first way (rax the vpn, rcx the index * 16):
+		 * the offset of the second way's entries from TLBREG (0: none), and where the
+		 * fast path goes on after a hit: a load at resume (rax the addend), a store at
+		 * hit (rax the host address) */
+		uint32_t way2;
+		uint8_t *hit;
 	} cold[JIT_BLOCK_OPS];
 	unsigned ncold;
+	/* a block's side exits (its taken forward branches before its last instruction,
+	 * JIT_SIDE_EXITS): the jcc to patch, the target (from pc0) and the instructions retired;
+	 * their jumps (em_goto) go after the body */
+	struct {
+		uint8_t *at;
+		int32_t delta;
+		unsigned count;
+	} side[JIT_SIDE_EXITS];
+	unsigned nside;
 };
 
 static void b1(struct em *e, unsigned x)

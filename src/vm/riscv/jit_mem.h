@@ -76,7 +76,11 @@ static unsigned rv_jit_mem(struct vcpu *v, uint64_t va, uint64_t pc0, uint32_t i
 
 /* --- emitting them ----------------------------------------------------------------------- */
 
-#define TLBOFF ((uint32_t)offsetof(struct vcpu, tlb))
+#define TLBOFF  ((uint32_t)offsetof(struct vcpu, tlb))
+#define TLB2OFF ((uint32_t)offsetof(struct vcpu, tlb2))
+_Static_assert(offsetof(struct vcpu, tlb2) ==
+                   offsetof(struct vcpu, tlb) + sizeof(((struct vcpu *)0)->tlb),
+               "the TLB's second way follows the first (em_cold_section)");
 
 /* op reg, [TLBREG + rcx + disp32] */
 static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
@@ -166,6 +170,7 @@ static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, struct em
 	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
 	em_tlbmem(e, 0x3b, RAX, ent);
 	c->slow[0] = em_jump(e, CC_NE);
+	c->way2 = ent + (TLB2OFF - TLBOFF);
 	em_tlbmem(e, 0x8b, RAX, ent + 8);
 	c->resume = e->p;
 	if (e->p < e->end && (e->p - site != JIT_LD_SITE || e->p - direct != JIT_LD_DIRECT))
@@ -219,6 +224,38 @@ static void em_refill_stub(struct em *e, struct rv_jit *j)
 	em_jmp_to(e, tlb);
 }
 
+/* The TLB's second way for the loads' (acc RV_ACC_R) or the stores' (RV_ACC_W) cold code,
+ * in the code buffer's first page: called after a miss in the first way (rax the vpn, rcx
+ * the index * 16, rsi va), it returns the addend (a load) or the host address (a store) in
+ * rax on a hit, the two ways' entries swapped (as rv_tlb2 does; the first way's vpn
+ * tagged with the key: an invalid one, all ones, matches nothing), or 5 bytes further on
+ * (to the slow path) on a miss. */
+static void em_way2_stub(struct em *e, int acc)
+{
+	uint32_t w1 = TLBOFF + (uint32_t)(acc * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
+	uint32_t w2 = w1 + (TLB2OFF - TLBOFF);
+	uint8_t *miss;
+
+	em_rr(e, true, 0x89, RAX, RDX);        /* rdx = the vpn */
+	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* or rax, [rbx + tlb_key] */
+	em_tlbmem(e, 0x3b, RAX, w2);           /* cmp rax, [r11 + rcx + vpn] */
+	miss = em_jump(e, CC_NE);
+	em_tlbmem(e, 0x8b, RAX, w1);           /* rax = the first way's vpn */
+	em_tlbmem(e, 0x89, RDX, w1);           /* its vpn = this one */
+	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* rax |= key */
+	em_tlbmem(e, 0x89, RAX, w2);           /* to the second way */
+	em_tlbmem(e, 0x8b, RDX, w1 + 8);       /* swap the addends */
+	em_tlbmem(e, 0x8b, RAX, w2 + 8);
+	em_tlbmem(e, 0x89, RDX, w2 + 8);
+	em_tlbmem(e, 0x89, RAX, w1 + 8); /* rax = addend */
+	if (acc == RV_ACC_W)
+		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
+	b1(e, 0xc3);
+	em_patch(e, miss);
+	b1(e, 0x48), b1(e, 0x83), b1(e, 0x04), b1(e, 0x24), b1(e, 5); /* add qword [rsp], 5 */
+	b1(e, 0xc3);
+}
+
 /* The block's slow path of loads and stores: write back, rv_jit_mem (va in rsi, info in
  * ecx), reload; return, or leave when it says so. */
 static void em_mem_slow(struct em *e)
@@ -264,7 +301,13 @@ static void em_cold_section(struct em *e)
 			em_call_to(e, e->refill);
 			em_jmp_to(e, c->resume); /* (the refill's miss returns past this) */
 		}
-		for (unsigned i = 0; i < 3; i++)
+		if (c->way2 != 0) { /* the TLB's second way (after the refill's miss too) */
+			em_patch(e, c->slow[0]);
+			em_call_to(e, e->way2[c->hit != NULL]);
+			em_jmp_to(e,
+			          c->hit != NULL ? c->hit : c->resume); /* (a miss returns past) */
+		}
+		for (unsigned i = c->way2 != 0 ? 1 : 0; i < 3; i++)
 			if (c->slow[i] != NULL)
 				em_patch(e, c->slow[i]);
 		b1(e, 0xb9), b4(e, c->info); /* mov ecx, info */

@@ -24,14 +24,23 @@ void rv_tlb_rekey(struct vcpu *v)
 static void rv_tlb_new_gen(struct vcpu *v)
 {
 	v->tlb_gen++;
-	if ((v->tlb_gen & RV_TLB_GEN_MASK) == 0 && v->jit != NULL)
-		rv_jit_tlb_wrapped(v->jit);
+	if ((v->tlb_gen & RV_TLB_GEN_MASK) == 0) {
+		memset(v->tlb2, 0, sizeof(v->tlb2)); /* (a key of 0 matches nothing) */
+		if (v->jit != NULL)
+			rv_jit_tlb_wrapped(v->jit);
+	}
 	rv_tlb_rekey(v);
+}
+
+void rv_tlb_reset(struct vcpu *v)
+{
+	memset(v->tlb2, 0, sizeof(v->tlb2));
+	rv_tlb_flush(v);
 }
 
 void rv_tlb_flush(struct vcpu *v)
 {
-	memset(v->tlb, 0xff, sizeof(v->tlb));
+	memset(v->tlb, 0xff, sizeof(v->tlb)); /* (the second way goes with the generation) */
 	v->fetch_vpn = RV_TLB_INVALID;
 	v->tlb_super = false;
 	rv_tlb_new_gen(v);
@@ -49,9 +58,10 @@ void rv_tlb_flush_page(struct vcpu *v, uint64_t va)
 	uint64_t vpn = va >> 12;
 	unsigned idx = vpn & (RV_TLB_SIZE - 1);
 	for (unsigned c = 0; c < RV_TLB_CTX; c++)
-		for (unsigned a = 0; a < 3; a++)
+		for (unsigned a = 0; a < 3; a++) {
 			if (v->tlb[c][a][idx].vpn == vpn)
 				v->tlb[c][a][idx].vpn = RV_TLB_INVALID;
+		}
 	v->fetch_vpn = RV_TLB_INVALID;
 	rv_tlb_new_gen(v); /* (the copies are dropped with the whole generation) */
 }
@@ -153,8 +163,28 @@ static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 		v->fetch_addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
 	}
 	e = &v->tlb[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+	if (e->vpn != RV_TLB_INVALID && e->vpn != va >> 12)
+		v->tlb2[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)] =
+		    (struct rv_tlb_entry){.vpn = e->vpn | v->tlb_key, .addend = e->addend};
 	e->vpn = va >> 12;
 	e->addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
+}
+
+/* The TLB's second way (the first missed): the host address of va, its entry swapped with
+ * the first way's (so that the next access hits inline), or NULL. */
+static uint8_t *rv_tlb2(struct vcpu *v, int acc, uint64_t va)
+{
+	unsigned idx = (va >> 12) & (RV_TLB_SIZE - 1);
+	struct rv_tlb_entry *e2 = &v->tlb2[v->tlb_ctx][acc][idx],
+	                    *e = &v->tlb[v->tlb_ctx][acc][idx];
+	if (e2->vpn != ((va >> 12) | v->tlb_key))
+		return NULL;
+	struct rv_tlb_entry old = *e;
+	e->vpn = va >> 12;
+	e->addend = e2->addend;
+	e2->vpn = old.vpn == RV_TLB_INVALID ? 0 : old.vpn | v->tlb_key;
+	e2->addend = old.addend;
+	return (uint8_t *)(uintptr_t)(va + e->addend);
 }
 
 int rv_load_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
@@ -172,6 +202,10 @@ int rv_load_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
 			acc |= b << (8 * i);
 		}
 		*val = acc;
+		return 0;
+	}
+	if ((h = rv_tlb2(v, RV_ACC_R, va)) != NULL) {
+		*val = rv_ld_raw(h, size);
 		return 0;
 	}
 	c = rv_translate(v, va, RV_ACC_R, &pa);
@@ -221,6 +255,10 @@ int rv_store_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
 			hit |= r;
 		}
 		return hit;
+	}
+	if ((h = rv_tlb2(v, RV_ACC_W, va)) != NULL) {
+		rv_st_raw(h, size, val);
+		return rv_code_check(v, h, size) ? 1 : 0;
 	}
 	c = rv_translate(v, va, RV_ACC_W, &pa);
 	if (c) {
@@ -301,6 +339,8 @@ uint8_t *rv_amo_ptr(struct vcpu *v, uint64_t va, unsigned size, bool store)
 
 	if (likely(e->vpn == (va >> 12)))
 		return (uint8_t *)(uintptr_t)(va + e->addend);
+	if ((h = rv_tlb2(v, acc, va)) != NULL)
+		return h;
 	c = rv_translate(v, va, acc, &pa);
 	if (c) {
 		rv_raise(v, (uint64_t)c, va);

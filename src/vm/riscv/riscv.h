@@ -108,8 +108,9 @@ enum {
 /* Memory access kinds (index into the software TLB). */
 enum { RV_ACC_R = 0, RV_ACC_W = 1, RV_ACC_X = 2 };
 
-/* Software TLB: a direct-mapped table per (translation context, access kind). A hit gives
- * the host address as guest virtual address + addend. Only RAM pages are ever cached. */
+/* Software TLB: a direct-mapped table per (translation context, access kind), and a second
+ * way (tlb2) for the entry a fill pushes out. A hit gives the host address as guest virtual
+ * address + addend. Only RAM pages are ever cached. */
 #define RV_TLB_BITS 8
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
 /* Contexts: U-mode, S-mode, S-mode with SUM, M-mode (bare). */
@@ -252,6 +253,14 @@ struct vcpu {
 	bool sbi_emulated;
 
 	struct rv_tlb_entry tlb[RV_TLB_CTX][3][RV_TLB_SIZE];
+	/* The TLB's second way (right after it: the translator's cold code finds an entry at
+	 * the same offset plus sizeof(tlb)): the entry a fill pushed out of the first, so that
+	 * two pages that share an index (the stack and a table, placed at random by the
+	 * guest's ASLR) do not take turns in one entry, a walk each time. Its vpn has tlb_key
+	 * or'ed in (as the translator's copies), so a flush need not clear it (the boot's
+	 * thousands of flushes would clear 48 KiB more each: 15 ms to init), only a wrap of
+	 * tlb_gen and rv_tlb_reset. */
+	struct rv_tlb_entry tlb2[RV_TLB_CTX][3][RV_TLB_SIZE];
 	/* The TLB's key (rv_tlb_rekey): the context in bits 62-63, bit 61 set, tlb_gen (bumped
 	 * by every flush, modulo 512) in bits 52-60; with a vpn (bits 0-51) or'ed in, the key of
 	 * the translator's per-load caches of TLB entries (jit.c). Bit 61 makes every key
@@ -381,6 +390,8 @@ uint64_t rv_jit_remuw(uint64_t a, uint64_t b);
 
 /* --- mmu.c ------------------------------------------------------------------------------ */
 void rv_tlb_flush(struct vcpu *v);
+/* rv_tlb_flush, and the TLB's second way emptied (a new hart, a reset, a restore) */
+void rv_tlb_reset(struct vcpu *v);
 /* tlb_key for the current context and generation (after tlb_ctx or the TLB changed) */
 #define RV_TLB_KEY_SET  (1ULL << 61)
 #define RV_TLB_GEN_MASK 0x1ffu

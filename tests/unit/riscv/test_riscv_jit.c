@@ -848,6 +848,195 @@ static void test_load_pages(void **state)
 	                500 * 0x0303030300000000ULL + 500 * 0x0202020203030303ULL);
 }
 
+/* A load and a store alternating between two pages that share a TLB index (1 MiB apart:
+ * 256 pages), 1000 times each, with a load and a store that stay on each: one page's entry
+ * goes to the TLB's second way when the other's fills the first, and both stay (no walk
+ * each time); the translated code's cold path finds it there (the load's copy is turned
+ * off after 256 misses, then its plain lookup misses the first way). */
+static void test_tlb_second_way(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	static uint8_t data[0x1000];
+	const uint64_t a = H_RAM_BASE + 0x40000, b = DATA + 0x40000; /* TLB index 64 both */
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 2, 9, 0));                     /* lw a0, 0(s1): a, b, a, ... */
+	put32(&g, e_i(OP_LOAD, 11, 2, 20, 8));                    /* lw a1, 8(s4): a */
+	put32(&g, e_i(OP_LOAD, 12, 2, 21, 8));                    /* lw a2, 8(s5): b */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 11, 0));                  /* add s2, s2, a1 */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 12, 0));                  /* add s2, s2, a2 */
+	put32(&g, e_s(OP_STORE, 2, 9, 18, 16));                   /* sw s2, 16(s1): a, b, a, ... */
+	put32(&g, e_s(OP_STORE, 2, 20, 19, 20));                  /* sw s3, 20(s4): a */
+	put32(&g, e_s(OP_STORE, 2, 21, 19, 20));                  /* sw s3, 20(s5): b */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 22, 0));                    /* xor s1, s1, s6 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[9] = regs[20] = a;
+	regs[21] = b;
+	regs[22] = a ^ b;
+	regs[19] = 1000;
+	load_both(p, &g, PC0, regs);
+	for (int i = 0; i < 2; i++) {
+		memset(data, 0x11, sizeof(data));
+		h_put(p->h[i], a, data, sizeof(data));
+		memset(data, 0x22, sizeof(data));
+		h_put(p->h[i], b, data, sizeof(data));
+	}
+	map_split(p); /* (identity for both) */
+	run_both(p);
+	assert_true(same_state(p, "second way"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 500 * 0x11111111ULL + 500 * 0x22222222ULL +
+	                                        1000 * (0x11111111ULL + 0x22222222ULL));
+	for (int i = 0; i < 2; i++) {
+		const struct vcpu *v = p->h[i]->v;
+		for (int acc = RV_ACC_R; acc <= RV_ACC_W; acc++) {
+			uint64_t w1 = v->tlb[v->tlb_ctx][acc][64].vpn,
+			         w2 = v->tlb2[v->tlb_ctx][acc][64].vpn ^ v->tlb_key;
+			assert_true((w1 == a >> 12 && w2 == b >> 12) ||
+			            (w1 == b >> 12 && w2 == a >> 12));
+		}
+	}
+}
+
+/* The second way goes with a flush (its entries are tagged with the TLB's generation): a
+ * load alternating between two pages that share a TLB index (a, b, a: b is in the second
+ * way), b's page is remapped and sfence.vma flushes; the next round must read b's new
+ * page. A hit in the second way swaps the two ways' entries. */
+static void test_tlb_second_way_flush(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	static uint8_t data[0x1000];
+	const uint64_t l0 = H_RAM_BASE + 0x182000, a = H_RAM_BASE + 0x40000, b = DATA + 0x40000,
+	               c = DATA + 0x41000;
+
+	g.len = 0;
+	size_t outer = g.len;
+	put32(&g, e_i(OP_IMM, 19, 0, 0, 3)); /* li s3, 3 */
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 2, 9, 0));                     /* lw a0, 0(s1): a, b, a */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 22, 0));                    /* xor s1, s1, s6 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put32(&g, e_r(OP_OP, 9, 4, 9, 22, 0));                    /* xor s1, s1, s6: a again */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, -1));                    /* addi s4, s4, -1 */
+	put32(&g, e_b(0, 20, 0, 16));                             /* beqz s4, out */
+	put32(&g, e_s(OP_STORE, 3, 6, 5, 0));                     /* sd t0, 0(t1): b's PTE */
+	put32(&g, 0x12000073);                                    /* sfence.vma zero, zero */
+	put32(&g, e_jal(0, (int32_t)outer - (int32_t)g.len));     /* j outer */
+	put_exit(&g, 0);                                          /* out: */
+	regs[5] = pte(c, V_ | R_ | W_ | X_ | AD_);
+	regs[6] = l0 + 8 * ((b - H_RAM_BASE) >> 12);
+	regs[9] = a;
+	regs[22] = a ^ b;
+	regs[20] = 2;
+	load_both(p, &g, PC0, regs);
+	for (int i = 0; i < 2; i++) {
+		memset(data, 0x11, sizeof(data));
+		h_put(p->h[i], a, data, sizeof(data));
+		memset(data, 0x22, sizeof(data));
+		h_put(p->h[i], b, data, sizeof(data));
+		memset(data, 0x33, sizeof(data));
+		h_put(p->h[i], c, data, sizeof(data));
+	}
+	map_split(p);
+	run_both(p);
+	assert_true(same_state(p, "second way flush"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 4 * 0x11111111ULL + 0x22222222ULL + 0x33333333ULL);
+	/* a hit in the second way swaps it into the first (the last load, a, found it there) */
+	for (int i = 0; i < 2; i++) {
+		const struct vcpu *v = p->h[i]->v;
+		assert_int_equal(v->tlb[v->tlb_ctx][RV_ACC_R][64].vpn, a >> 12);
+	}
+}
+
+/* Forward branches in the middle of a block are its side exits: the loop's body, with one
+ * taken three times in four, is one translation (with the target of its side exit and
+ * the exit: three), and the state after each way out is the interpreter's (the count of
+ * instructions retired at the side exit, the registers written back there). */
+static void test_side_exits(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	struct vcpu_jit_stats st = {0};
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 1));  /* addi s2, s2, 1 */
+	put32(&g, e_i(OP_IMM, 5, 7, 19, 3));   /* andi t0, s3, 3 */
+	put32(&g, e_b(1, 5, 0, 20));           /* bnez t0, skip */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, 1));  /* addi s4, s4, 1 */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, 2));  /* addi s4, s4, 2 */
+	put32(&g, e_b(0, 20, 18, 8));          /* beq s4, s2, skip (never taken: s4 > s2) */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, 5));  /* addi s5, s5, 5 */
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 10)); /* skip: addi s2, s2, 10 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1)); /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[19] = 1000;
+	regs[20] = 100000;
+	load_both(p, &g, PC0, regs);
+	run_both(p);
+	assert_true(same_state(p, "side exits"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 11000);
+	assert_int_equal(p->h[1]->v->x[20], 100000 + 250 * 3);
+	assert_int_equal(p->h[1]->v->x[21], 250 * 5);
+	vcpu_jit_stats_add(p->h[1]->v, &st);
+	assert_true(st.blocks <= 3); /* (the exit is not translated when it runs once) */
+}
+
+/* A side exit's path: the code at its target translated in line, up to its own end (here
+ * a backward branch to the block: the loop stays in the block, its registers kept), with
+ * forward branches of its own (side exits where they are). The loop's way three times in
+ * four is the side exit and its path; the other goes through a jump to a block of its own.
+ * Two translations (three with the exit, when it is translated at its first run). */
+static void test_side_paths(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	struct vcpu_jit_stats st = {0};
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_IMM, 18, 0, 18, 1));    /* addi s2, s2, 1 */
+	put32(&g, e_i(OP_IMM, 5, 7, 19, 3));     /* andi t0, s3, 3 */
+	put32(&g, e_b(1, 5, 0, 16));             /* bnez t0, hot */
+	put32(&g, e_i(OP_IMM, 20, 0, 20, 1));    /* addi s4, s4, 1 */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, 2));    /* addi s5, s5, 2 */
+	put32(&g, e_jal(0, 24));                 /* j cont */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, 3));    /* hot: addi s5, s5, 3 */
+	put32(&g, e_b(4, 20, 0, 24));            /* blt s4, zero, out (never taken) */
+	put32(&g, e_i(OP_IMM, 22, 0, 22, 1));    /* addi s6, s6, 1 */
+	put32(&g, e_r(OP_OP, 23, 0, 23, 18, 0)); /* add s7, s7, s2 */
+	put32(&g, e_i(OP_IMM, 22, 0, 22, 1));    /* addi s6, s6, 1 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));   /* cont: addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);                                          /* out: */
+	regs[19] = 1000;
+	load_both(p, &g, PC0, regs);
+	run_both(p);
+	assert_true(same_state(p, "side paths"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 1000);
+	assert_int_equal(p->h[1]->v->x[20], 250);
+	assert_int_equal(p->h[1]->v->x[21], 250 * 2 + 750 * 3);
+	assert_int_equal(p->h[1]->v->x[22], 750 * 2);
+	vcpu_jit_stats_add(p->h[1]->v, &st);
+	assert_true(st.blocks <= (rv_jit_hot <= 1 ? 3u : 2u));
+}
+
 static void test_remap(void **state)
 {
 	remap_case(*state, 0); /* sfence.vma zero, zero */
@@ -935,6 +1124,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tlb_second_way, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tlb_second_way_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_side_exits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_side_paths, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
 	    cmocka_unit_test_setup_teardown(test_tlb_key_nonzero, setup, teardown),
 	};
