@@ -611,8 +611,19 @@ static int rootfs_mount_cgroup_one(struct rootfs_ctx *ctx, const struct config_m
 		/* its flags set later, with the others' (rootfs_cgroup_v1_flags) */
 		sub.flags_later = later != NULL && *n_later < CGROUP_MAX_HIERARCHIES + 1;
 	}
-	if (rootfs_do_mount(ctx, &sub, err) < 0)
+	if (sub.flags_later && sub.propagation == 0 && strlen(name) < 32) {
+		/* nothing to do on the bind but to make it: its directory, just made in the
+		 * tmpfs that nothing else sees, is reached through the tmpfs's fd, and the
+		 * source (a host directory of the runtime's layout) by its path, rather than
+		 * both opened and the destination checked to be inside the rootfs (six
+		 * syscalls fewer per hierarchy: docs/performance.md) */
+		char dp[64];
+		snprintf(dp, sizeof(dp), "/proc/self/fd/%d/%s", dirfd, name);
+		if (mount(src, dp, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return berth_error(err, errno, "mount `%s` on `%s`", src, dest);
+	} else if (rootfs_do_mount(ctx, &sub, err) < 0) {
 		return -1;
+	}
 	if (sub.flags_later)
 		later[(*n_later)++] = xstrdup(dest);
 	/* co-mounted controllers: "cpu" and "cpuacct" -> "cpu,cpuacct" */
