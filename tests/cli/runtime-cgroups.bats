@@ -768,3 +768,24 @@ in_every_cgroup() {
 	[ "$(grep -c 'Read-only file system' <<<"$output")" -eq 3 ] || false
 	assert_gone "$ID"
 }
+
+@test "v1 or hybrid host: each hierarchy's bind is made from the container's cgroup into the fresh tmpfs, its destination not walked from the root" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
+	[ "$(stat -f -c %T "$CG")" != cgroup2fs ] || skip "cgroup2 at $CG"
+	make_bundle "$BUNDLE" sh -c 'awk "\$5 ~ \"^/sys/fs/cgroup/\" { print \$4, \$5 }" /proc/self/mountinfo'
+	t=$BATS_TEST_TMPDIR/trace
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=openat2,mount -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	n=$(grep -c '^[0-9]*:' /proc/self/cgroup)
+	# every hierarchy's bind shows the container's own cgroup
+	[ "${#lines[@]}" -eq "$n" ]
+	[ "$(grep -c "^/berth/$ID /sys/fs/cgroup/" <<<"$output")" -eq "$n" ] || false
+	# one bind per hierarchy, by the host path, into the tmpfs through its fd
+	[ "$(grep -cE "mount\\(\"$CG/[^\"]*/berth/$ID\", \"/proc/self/fd/[0-9]+/[^/\"]+\", NULL, MS_BIND\\|MS_REC" "$t")" -eq "$n" ] || false
+	# and no destination below the tmpfs looked up from the root
+	[ "$(grep -cE 'openat2\([0-9]+, "sys/fs/cgroup/' "$t")" -eq 0 ] || false
+	assert_gone "$ID"
+}

@@ -89,6 +89,28 @@ run_in() { run rt run --bundle "$1" "$ID"; }
 	[ "$output" = "666 0:5" ]
 }
 
+@test "the default devices: /dev looked up once, no chmod under any umask; /dev/null looked up once for the masked files" {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	make_bundle "$BUNDLE" sh -c 'stat -c "%a" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; wc -c </proc/keys; wc -c </proc/timer_list'
+	cfg_set "$BUNDLE" '.linux.maskedPaths = ["/proc/keys", "/does/not/exist", "/proc/timer_list"]'
+	t=$BATS_TEST_TMPDIR/trace
+	run sh -c "umask 077 && ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=openat2,mknodat,chmod -o $t $RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '666\n666\n666\n666\n666\n666\n0\n0')" ]
+	# made under a umask of 0: mknod's mode is the node's
+	[ "$(grep -c 'chmod(' "$t")" -eq 0 ]
+	# the six nodes in one /dev opened once: no walk of the root between the first and the last
+	first=$(grep -n 'mknodat(' "$t" | head -n1 | cut -d: -f1)
+	last=$(grep -n 'mknodat(' "$t" | tail -n1 | cut -d: -f1)
+	echo "mknodat at lines $first-$last"
+	[ -n "$first" ] || false
+	[ "$(grep -c 'mknodat(' "$t")" -eq 6 ]
+	[ "$(sed -n "${first},${last}p" "$t" | grep -c 'openat2(')" -eq 0 ]
+	# both masked files bound from the one /dev/null
+	[ "$(grep -c 'openat2([0-9]*, "dev/null"' "$t")" -eq 1 ]
+}
+
 @test "root.readonly, readonlyPaths and maskedPaths" {
 	make_bundle "$BUNDLE" sh -c 'touch /x 2>/dev/null && echo root-writable; (echo 1 >/proc/sys/kernel/domainname) 2>/dev/null && echo ro-writable; cat /proc/kcore 2>/dev/null | wc -c; ls /proc/acpi 2>/dev/null | wc -l; echo done'
 	cfg_set "$BUNDLE" '.root.readonly = true | .linux.maskedPaths = ["/proc/kcore", "/proc/acpi", "/does/not/exist"] | .linux.readonlyPaths = ["/proc/sys"]'
