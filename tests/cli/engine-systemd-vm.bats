@@ -132,9 +132,11 @@ riscv64_image() {
 	jqe '.stop_signal == "SIGINT" and .system == "init"' <<<"$output"
 	# SIGINT: ctrlaltdel's shutdown -r, runlevel 6, reboot -f: the machine ends with a
 	# reboot's status under --no-reboot, 2 (not a kill's 137)
+	# (not its "INIT: Switching to runlevel: 6": for runlevel 6 sysvinit resets the console
+	# right after that line with tcflush(TCIOFLUSH), which discards what the agent has not
+	# read from the pty yet, as on a serial line: 2 boots in 10 lost it)
 	b stop -t 60 sv
 	run -0 b logs sv
-	[[ "$output" == *"INIT: Switching to runlevel: 6"* ]] || false
 	[[ "$output" == *"sysvinit: runlevel 6, rebooting"* ]] || false
 	run -0 b inspect sv
 	jqe '.exit_code == 2' <<<"$output"
