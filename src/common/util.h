@@ -120,11 +120,15 @@ void util_exec_sealed(const char *name, const char *self_env, const char *other,
 /* Monotonic and real time in nanoseconds. */
 long long util_now_ns(void);
 
-/* Now, in RFC 3339 with nanoseconds, UTC ("2026-12-05T17:00:24.123456789Z"). */
 /* An RFC 3339 time, "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|±HH:MM]", all of s[0..len), from 1970
  * on, to the nanosecond: 0, or -1 when it is not one. *zoned: a zone was given (else the time
  * is local). */
 int util_parse_rfc3339(const char *s, size_t len, struct timespec *out, bool *zoned);
+/* Now, in RFC 3339 with nanoseconds, UTC ("2026-12-05T17:00:24.123456789Z"). */
 char *util_now_rfc3339(void);
+
+/* bytes[0..n) as 2n lowercase hex digits and a NUL in out (2n + 1 bytes: a SHA-256's 32 in
+ * 65). */
+void util_hex(const void *bytes, size_t n, char *out);
 
 #endif

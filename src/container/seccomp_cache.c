@@ -108,17 +108,6 @@ static void seccomp_cache_sum(const struct sock_filter *insns, size_t n,
 	sha256_digest(&h, SHA256_DIGEST_SIZE, sum);
 }
 
-static void seccomp_cache_hex(const uint8_t key[SHA256_DIGEST_SIZE], char hex[65])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
-		hex[2 * i] = digits[key[i] >> 4];
-		hex[2 * i + 1] = digits[key[i] & 15];
-	}
-	hex[64] = '\0';
-}
-
 /* ---- the directory -------------------------------------------------------------------- */
 
 /* Whether st is something only we can write: ours, nothing for group or others. */
@@ -266,7 +255,7 @@ int seccomp_build_cached(const struct config_seccomp *s, const json_t *profile, 
 	if (profile == NULL || root == NULL || seccomp_cache_key(profile, key) < 0 ||
 	    (dfd = seccomp_cache_open_dir(root)) < 0)
 		return seccomp_build(s, out, err);
-	seccomp_cache_hex(key, name);
+	util_hex(key, SHA256_DIGEST_SIZE, name);
 	if (seccomp_cache_read(dfd, name, key, &insns, &n, &notify, &why) == 0) {
 		log_debug("seccomp cache: %s/.cache/seccomp/%s (%zu instructions)", root, name, n);
 		return seccomp_program_from_bpf(s, util_steal_ptr(insns), n, notify, out, err);

@@ -4,6 +4,7 @@
  * used so that a hash is a plain value that needs no freeing on any error path. */
 #include "sha256.h"
 #include "dlib.h"
+#include "util.h"
 
 #include <stdio.h>
 
@@ -19,15 +20,10 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 
 void sha256_final_hex(struct sha256 *s, char out[65])
 {
-	static const char hexd[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_LENGTH];
 
 	dlib_crypto()->SHA256_Final(md, &s->ctx);
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-		out[2 * i] = hexd[md[i] >> 4];
-		out[2 * i + 1] = hexd[md[i] & 15];
-	}
-	out[64] = '\0';
+	util_hex(md, sizeof(md), out);
 }
 
 void sha256_hex(const void *data, size_t len, char out[65])

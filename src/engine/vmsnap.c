@@ -27,7 +27,6 @@
  * of its data to the VMM's memory (docs/vm.md, Memory). */
 static void vmsnap_sha256_hex(const void *a, size_t alen, const void *b, size_t blen, char hex[65])
 {
-	static const char digits[] = "0123456789abcdef";
 	uint8_t md[SHA256_DIGEST_SIZE];
 	struct sha256_ctx h;
 
@@ -36,11 +35,7 @@ static void vmsnap_sha256_hex(const void *a, size_t alen, const void *b, size_t 
 	if (blen > 0)
 		sha256_update(&h, blen, b);
 	sha256_digest(&h, sizeof(md), md);
-	for (size_t i = 0; i < sizeof(md); i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	util_hex(md, sizeof(md), hex);
 }
 
 #define SNAP_MAGIC   "BERTHVMS"

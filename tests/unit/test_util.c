@@ -434,6 +434,21 @@ static void test_close_fds_except(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* util_hex: every nibble's digit, lowercase, and the NUL after 2n digits */
+static void test_hex(void **state)
+{
+	static const unsigned char b[] = {0x00, 0x01, 0x9a, 0xbf, 0xf0, 0xff};
+	char out[2 * sizeof(b) + 2];
+
+	(void)state;
+	memset(out, 'x', sizeof(out));
+	util_hex(b, sizeof(b), out);
+	assert_string_equal(out, "00019abff0ff");
+	assert_int_equal(out[sizeof(out) - 1], 'x');
+	util_hex(b, 0, out);
+	assert_string_equal(out, "");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--sealed-probe") == 0)
@@ -453,6 +468,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_mkdir_p_rm_rf),
 	    cmocka_unit_test(test_exec_sealed),
 	    cmocka_unit_test(test_close_fds_except),
+	    cmocka_unit_test(test_hex),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
