@@ -690,6 +690,24 @@ char *util_now_rfc3339(void)
 	return xstrdup(buf);
 }
 
+DIR *util_dir_stream(int fd)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+
+	if (dup_fd < 0)
+		return NULL;
+	d = fdopendir(dup_fd);
+	if (d == NULL) {
+		int e = errno;
+		close(dup_fd);
+		errno = e;
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 void util_hex(const void *bytes, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

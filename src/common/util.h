@@ -5,6 +5,7 @@
 
 #include "error.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -126,6 +127,11 @@ long long util_now_ns(void);
 int util_parse_rfc3339(const char *s, size_t len, struct timespec *out, bool *zoned);
 /* Now, in RFC 3339 with nanoseconds, UTC ("2026-12-05T17:00:24.123456789Z"). */
 char *util_now_rfc3339(void);
+
+/* A stream over the directory fd from its first entry, on a close-on-exec dup of fd (which
+ * stays open, and is not moved: the dup shares its offset, hence the rewind). NULL with
+ * errno on failure. */
+DIR *util_dir_stream(int fd);
 
 /* bytes[0..n) as 2n lowercase hex digits and a NUL in out (2n + 1 bytes: a SHA-256's 32 in
  * 65). */

@@ -62,24 +62,6 @@ int ctr_trash(struct engine *e, const char *id)
 	return rename(dir, to);
 }
 
-/* A stream over the directory fd, from its first entry, on a dup of fd (which stays open; a
- * dup shares the offset another read left, hence the rewind). NULL on error. */
-static DIR *trash_dir_stream(int fd)
-{
-	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	DIR *d;
-
-	if (dup_fd < 0)
-		return NULL;
-	d = fdopendir(dup_fd);
-	if (d == NULL) {
-		close(dup_fd);
-		return NULL;
-	}
-	rewinddir(d);
-	return d;
-}
-
 /* Whether dir (at dirfd) is an empty directory. */
 static bool trash_empty_dir(int dirfd, const char *name)
 {
@@ -88,7 +70,7 @@ static bool trash_empty_dir(int dirfd, const char *name)
 	struct dirent *de;
 	bool empty = true;
 
-	if (fd < 0 || (d = trash_dir_stream(fd)) == NULL)
+	if (fd < 0 || (d = util_dir_stream(fd)) == NULL)
 		return false;
 	while (empty && (de = readdir(d)) != NULL)
 		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
@@ -146,7 +128,7 @@ static bool trash_recycle(int trash, const char *name, int spare)
 	for (size_t i = 0; i < ARRAY_SIZE(trash_sub); i++)
 		if (!trash_empty_dir(dir, trash_sub[i]))
 			return false;
-	d = trash_dir_stream(dir);
+	d = util_dir_stream(dir);
 	if (d == NULL)
 		return false;
 	while ((de = readdir(d)) != NULL) {
@@ -172,7 +154,7 @@ static bool trash_recycle(int trash, const char *name, int spare)
 /* Whether spare/ (fd) holds a spare directory. */
 static bool trash_have_spare(int spare)
 {
-	DIR *d = trash_dir_stream(spare);
+	DIR *d = util_dir_stream(spare);
 	struct dirent *de;
 	bool have = false;
 
@@ -266,7 +248,7 @@ static void trash_spare_make(struct engine *e, int spare)
 	char hex[17], tmp[32];
 	bool have = false;
 
-	d = trash_dir_stream(spare);
+	d = util_dir_stream(spare);
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {

@@ -751,18 +751,15 @@ static void volume_copy_attrs(int dir, const char *name, const struct stat *st)
  * O_NOFOLLOW, relative to its parent's fd. */
 static int volume_copy_tree(int src, int dst, int depth, berth_error_t *err)
 {
-	int dup_fd = dup(src);
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
 
 	if (depth > 256)
 		return berth_error(err, 0, "copy into volume: directories nested too deep");
-	if (dup_fd < 0 || (d = fdopendir(dup_fd)) == NULL) {
-		if (dup_fd >= 0)
-			close(dup_fd);
+	d = util_dir_stream(src);
+	if (d == NULL)
 		return berth_error(err, errno, "copy into volume: opendir");
-	}
 	while (r == 0 && (de = readdir(d)) != NULL) {
 		const char *n = de->d_name;
 		struct stat st;

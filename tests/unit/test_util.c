@@ -434,6 +434,52 @@ static void test_close_fds_except(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static unsigned count_entries(DIR *d)
+{
+	unsigned n = 0;
+
+	while (readdir(d) != NULL)
+		n++;
+	return n;
+}
+
+/* util_dir_stream: every entry from the first, each time, whatever an earlier stream on the
+ * same fd read; the fd stays open, and the stream's own fd is close-on-exec */
+static void test_dir_stream(void **state)
+{
+	char dir[] = "/tmp/berth-test-dirstream-XXXXXX";
+	int fd;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (int i = 0; i < 3; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "%s/f%d", dir, i);
+		close(open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	for (int round = 0; round < 2; round++) {
+		d = util_dir_stream(fd);
+		assert_non_null(d);
+		assert_true(fcntl(dirfd(d), F_GETFD) & FD_CLOEXEC);
+		assert_int_equal(count_entries(d), 5); /* ".", ".." and three files */
+		closedir(d);
+	}
+	assert_true(fcntl(fd, F_GETFD) >= 0);
+	close(fd);
+	d = util_dir_stream(fd);
+	assert_null(d);
+	assert_int_equal(errno, EBADF);
+	for (int i = 0; i < 3; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "%s/f%d", dir, i);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 /* util_hex: every nibble's digit, lowercase, and the NUL after 2n digits */
 static void test_hex(void **state)
 {
@@ -469,6 +515,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_exec_sealed),
 	    cmocka_unit_test(test_close_fds_except),
 	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_dir_stream),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
