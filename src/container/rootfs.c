@@ -1465,16 +1465,6 @@ static int rootfs_mask_path_at(int root, const char *path, int *null, berth_erro
 	return 0;
 }
 
-int rootfs_mask_path(const char *path, berth_error_t *err)
-{
-	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int null = -1;
-
-	if (root < 0)
-		return berth_error(err, errno, "open `/`");
-	return rootfs_mask_path_at(root, path, &null, err);
-}
-
 static int rootfs_readonly_path_at(int root, const char *path, berth_error_t *err)
 {
 	cleanup_close int fd = -1;
@@ -1498,15 +1488,6 @@ static int rootfs_readonly_path_at(int root, const char *path, berth_error_t *er
 	if (top < 0)
 		return berth_error_prefix(err, "readonly path `%s`", path);
 	return rootfs_remount(top, path, MS_BIND | MS_RDONLY, true, err);
-}
-
-int rootfs_readonly_path(const char *path, berth_error_t *err)
-{
-	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	if (root < 0)
-		return berth_error(err, errno, "open `/`");
-	return rootfs_readonly_path_at(root, path, err);
 }
 
 /* "net.ipv4.ip_forward" -> "net/ipv4/ip_forward"; NULL for keys that could walk anywhere. */

@@ -82,9 +82,6 @@ int rootfs_finalize(const struct config *c, const struct rootfs_opts *o, berth_e
 /* prepare + pivot + finalize, for callers without createContainer hooks. */
 int rootfs_setup(const struct config *c, const struct rootfs_opts *o, berth_error_t *err);
 
-/* Building blocks, exposed for the runtime (exec, tests). Paths are inside the current "/". */
-int rootfs_mask_path(const char *path, berth_error_t *err);
-int rootfs_readonly_path(const char *path, berth_error_t *err);
 /* Write linux.sysctl entries to /proc/sys ("net.ipv4.ip_forward" -> net/ipv4/ip_forward).
  * Keys containing "/" or ".." components are refused. */
 int rootfs_write_sysctl(const struct config *c, berth_error_t *err);
