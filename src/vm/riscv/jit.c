@@ -209,6 +209,11 @@ static int rv_jit_interp(struct vcpu *v, const struct rv_op *op, uint64_t pc)
 
 /* --- translation ------------------------------------------------------------------------ */
 
+static long long rv_jit_ns_since(const struct timespec *then, const struct timespec *now)
+{
+	return (now->tv_sec - then->tv_sec) * 1000000000LL + (now->tv_nsec - then->tv_nsec);
+}
+
 static bool rv_jit_ends_block(const struct rv_op *op)
 {
 	switch (op->kind) {
@@ -234,7 +239,6 @@ static bool rv_jit_is_branch(const struct rv_op *op)
 	return op->kind >= K_BEQ && op->kind <= K_BGEU;
 }
 
-/* Decode up to JIT_BLOCK_OPS instructions at host (page offset off). Returns the count. */
 static bool rv_jit_via_interp(const struct rv_op *op);
 
 /* Decode up to max instructions at host (page offset off); a path (of a side exit) has no
@@ -284,6 +288,7 @@ static unsigned rv_jit_decode_n(struct rv_op *ops, const uint8_t *host, unsigned
 	return n;
 }
 
+/* Decode up to JIT_BLOCK_OPS instructions at host (page offset off). Returns the count. */
 static unsigned rv_jit_decode(struct rv_op *ops, const uint8_t *host, unsigned off)
 {
 	return rv_jit_decode_n(ops, host, off, JIT_BLOCK_OPS, false);
@@ -1092,8 +1097,6 @@ static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t 
 	return NULL;
 }
 
-/* Which guest registers the block keeps in host registers: the most used ones (read or
- * written at least twice). */
 /* Which of an op's register fields it uses (the decoder fills all three from the raw bits,
  * whatever the format: a store's or a branch's "rd" is part of its offset): its sources,
  * and rd when it writes it. Through the interpreter: all three, as it may use any. */
@@ -1115,6 +1118,8 @@ static unsigned rv_jit_op_regs(const struct rv_op *op)
 	return JIT_RS1 | JIT_RS2 | JIT_RD;
 }
 
+/* Which guest registers the block keeps in host registers: the most used ones (read or
+ * written at least twice). */
 static void rv_jit_pick_regs(struct em *e, const struct rv_op *ops, unsigned n)
 {
 	unsigned uses[33] = {0};
@@ -1471,8 +1476,7 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 				b = rv_jit_translate(j, v, host, (unsigned)(v->pc & 0xfff), &full);
 			}
 			clock_gettime(CLOCK_MONOTONIC, &t1);
-			j->translate_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
-			                              (t1.tv_nsec - t0.tv_nsec));
+			j->translate_ns += (uint64_t)rv_jit_ns_since(&t0, &t1);
 			if (b == NULL) {
 				n += rv_exec(v, 1);
 				continue;
@@ -1626,11 +1630,6 @@ uint64_t rv_jit_full_flushes(const struct vcpu *v)
 	return v->jit != NULL ? v->jit->full : 0;
 }
 
-static long long rv_jit_ns_since(const struct timespec *then, const struct timespec *now)
-{
-	return (now->tv_sec - then->tv_sec) * 1000000000LL + (now->tv_nsec - then->tv_nsec);
-}
-
 /* Every heat count halved (JIT_COOL_NS): only the slots in use are written, so the table's
  * untouched pages stay untouched. */
 static void rv_jit_cool(struct rv_jit *j, const struct timespec *now)
@@ -1660,8 +1659,7 @@ void rv_jit_idle(struct vcpu *v)
 	rv_jit_cool(j, &now);
 	if (j->used - j->stub_end <= JIT_IDLE_BYTES)
 		return;
-	since = (now.tv_sec - j->flushed_at.tv_sec) * 1000000000LL +
-	        (now.tv_nsec - j->flushed_at.tv_nsec);
+	since = rv_jit_ns_since(&j->flushed_at, &now);
 	cost = (long long)(j->translate_ns - j->flushed_ns) * JIT_IDLE_RATIO;
 	if (since < JIT_IDLE_NS || since < j->idle_ns || since < cost)
 		return;
