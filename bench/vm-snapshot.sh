@@ -243,15 +243,15 @@ for mem in ${MEMS:-256M 1G}; do
 	done
 	# berth's overhead by mapping, from the last run
 	tab=$(printf '\t')
+	join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted.kib") <(sort "$tmp/restored.kib") >"$tmp/by-mapping"
 	if [ "$later" -gt 2 ]; then
 		printf '  %s berth VM process, KiB resident beyond guest RAM (last run): booted / restored, then %d s later\n' "$mem" "$((later - 2))"
-		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted.kib") <(sort "$tmp/restored.kib") >"$tmp/j1"
 		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted-later.kib") <(sort "$tmp/restored-later.kib") >"$tmp/j2"
-		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 "$tmp/j1" "$tmp/j2" |
-			sort -t "$tab" -k2,2nr | awk -F '\t' '{printf "    %-28s %8d %8d %8d %8d\n", $1, $2, $3, $4, $5}'
+		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 "$tmp/by-mapping" "$tmp/j2" >"$tmp/j"
+		mv "$tmp/j" "$tmp/by-mapping"
 	else
 		printf '  %s berth VM process, KiB resident beyond guest RAM (last run): booted / restored\n' "$mem"
-		join -t "$tab" -a 1 -a 2 -e 0 -o 0,1.2,2.2 <(sort "$tmp/booted.kib") <(sort "$tmp/restored.kib") |
-			sort -t "$tab" -k2,2nr | awk -F '\t' '{printf "    %-28s %8d %8d\n", $1, $2, $3}'
 	fi
+	# the mapping's name, then its KiB in each column
+	sort -t "$tab" -k2,2nr "$tmp/by-mapping" | awk -F '\t' '{printf "    %-28s", $1; for (i = 2; i <= NF; i++) printf " %8d", $i; printf "\n"}'
 done
