@@ -333,10 +333,26 @@ static void em_finish(struct em *e, const struct rv_op *op, unsigned d, bool w)
 		em_stx(e, RAX, op->rd);
 }
 
-/* a register-register ALU op (opcode: op r/m, reg) */
+/* a register-register ALU op (opcode: op r/m, reg: add, sub, xor, or, and). rd = rs2 in a
+ * host register is computed where it is: add, xor, or and and with their operands swapped,
+ * sub as -rs2 + rs1 (no copy of rs2 to a scratch register and of rs1 to rd first) */
 static void em_rr_op(struct em *e, const struct rv_op *op, bool w, unsigned opcode)
 {
 	unsigned d = em_dst(e, op), s2;
+	if (op->rd == op->rs2 && op->rs1 != op->rd && e->hreg[op->rd] >= 0) {
+		unsigned s1 = e->hreg[op->rs1] >= 0 ? (unsigned)e->hreg[op->rs1] : RCX;
+		if (s1 == RCX)
+			em_ldx(e, RCX, op->rs1);
+		if (opcode == 0x29) { /* neg d; add d, rs1 */
+			rex(e, w, 0, d);
+			b1(e, 0xf7);
+			b1(e, 0xd8 | (d & 7));
+			opcode = 0x01;
+		}
+		em_rr(e, w, opcode, s1, d);
+		em_finish(e, op, d, w);
+		return;
+	}
 	if (e->hreg[op->rs2] >= 0 && (op->rs2 != op->rd || op->rs1 == op->rd)) {
 		s2 = (unsigned)e->hreg[op->rs2];
 	} else {

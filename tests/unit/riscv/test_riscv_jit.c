@@ -996,6 +996,54 @@ static void test_side_exits(void **state)
 	assert_true(st.blocks <= 3); /* (the exit is not translated when it runs once) */
 }
 
+/* rd = rs2 (rd != rs1) in a host register: computed where it is (sub as -rs2 + rs1, the
+ * others with their operands swapped), W forms sign-extended; in a loop, so the block is
+ * translated and its registers kept. A second loop does the same with rs1 = x0 and with
+ * rs1 not among the block's host registers. */
+static void test_rd_is_rs2(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	uint64_t regs[32] = {0};
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_r(OP_OP, 18, 0, 19, 18, 0x20));              /* sub s2, s3, s2 */
+	put32(&g, e_r(OP_OP32, 20, 0, 19, 20, 0x20));            /* subw s4, s3, s4 */
+	put32(&g, e_r(OP_OP32, 21, 0, 19, 21, 0));               /* addw s5, s3, s5 */
+	put32(&g, e_r(OP_OP, 22, 4, 19, 22, 0));                 /* xor s6, s3, s6 */
+	put32(&g, e_r(OP_OP, 23, 6, 19, 23, 0));                 /* or s7, s3, s7 */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, 1021));                 /* addi s3, s3, 1021 */
+	put32(&g, e_i(OP_IMM, 9, 0, 9, -1));                     /* addi s1, s1, -1 */
+	put32(&g, e_b(1, 9, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s1, loop */
+	put32(&g, e_i(OP_IMM, 9, 0, 0, 100));                    /* li s1, 100 */
+	loop = g.len;
+	put32(&g, e_r(OP_OP, 18, 0, 0, 18, 0x20));    /* neg s2 (sub s2, x0, s2) */
+	put32(&g, e_r(OP_OP32, 20, 0, 0, 20, 0x20));  /* negw s4 */
+	put32(&g, e_r(OP_OP, 21, 0, 19, 21, 0));      /* add s5, s3, s5 */
+	put32(&g, e_r(OP_OP, 22, 7, 19, 22, 0));      /* and s6, s3, s6 */
+	for (unsigned r = 10; r < 17; r++)            /* a0-a6 used more than s3: cached */
+		put32(&g, e_r(OP_OP, r, 0, r, r, 0)); /* add aN, aN, aN */
+	for (unsigned r = 10; r < 17; r++)
+		put32(&g, e_r(OP_OP, r, 4, r, 18, 0)); /* xor aN, aN, s2 */
+	put32(&g, e_i(OP_IMM, 9, 0, 9, -1));
+	put32(&g, e_b(1, 9, 0, (int32_t)loop - (int32_t)g.len));
+	put_exit(&g, 0);
+	regs[9] = 100;
+	regs[18] = 5;
+	regs[19] = 0x123456787ffffff0ULL;
+	regs[20] = 0x80000000ULL;
+	regs[21] = 0xffffffff;
+	regs[22] = 0x0ff00ff00ff00ff0ULL;
+	regs[23] = 0x8000000000000001ULL;
+	for (unsigned r = 10; r < 17; r++)
+		regs[r] = r * 0x1111111111ULL;
+	load_both(p, &g, PC0, regs);
+	run_both(p);
+	assert_true(same_state(p, "rd = rs2"));
+	assert_int_equal(p->h[1]->done, 1);
+}
+
 /* A side exit's path: the code at its target translated in line, up to its own end (here
  * a backward branch to the block: the loop stays in the block, its registers kept), with
  * forward branches of its own (side exits where they are). The loop's way three times in
@@ -1128,6 +1176,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tlb_second_way_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_side_exits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_side_paths, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rd_is_rs2, setup, teardown),
 	    cmocka_unit_test(test_other_writers),
 	    cmocka_unit_test_setup_teardown(test_tlb_key_nonzero, setup, teardown),
 	};
