@@ -460,9 +460,8 @@ struct tctx {
 	unsigned len;         /* bytes of guest code */
 };
 
-#define ASYNCOFF        ((uint32_t)offsetof(struct vcpu, async))
-#define EPOCHOFF        ((uint32_t)offsetof(struct vcpu, jit_epoch))
-#define JIT_CHAIN_LIMIT 4096 /* em_test_limit */
+#define ASYNCOFF ((uint32_t)offsetof(struct vcpu, async))
+#define EPOCHOFF ((uint32_t)offsetof(struct vcpu, jit_epoch))
 
 static const struct rv_jit_block *rv_jit_find(const struct rv_jit *j, uintptr_t host);
 

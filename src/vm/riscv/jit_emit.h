@@ -318,10 +318,18 @@ static void em_add_r13(struct em *e, int32_t imm)
 	b1(e, 0x41), b1(e, 0x81), b1(e, 0xc5), b4(e, (uint32_t)imm);
 }
 
-/* test r13d, 0xf000: nonzero once a chain has run 4096 instructions (JIT_CHAIN_LIMIT) */
+/* A chain of translated blocks leaves for the hart's loop (its timer check) once it has run
+ * this many instructions: a power of two below 65536 (r13d's low half counts them). 4096
+ * cost the integer loop 4% (an exit each 512 of its steps). */
+#define JIT_CHAIN_LIMIT 16384
+_Static_assert((JIT_CHAIN_LIMIT & (JIT_CHAIN_LIMIT - 1)) == 0 && JIT_CHAIN_LIMIT < 0x10000,
+               "JIT_CHAIN_LIMIT: a power of two below 65536");
+
+/* test r13d, 0x10000 - JIT_CHAIN_LIMIT: nonzero once a chain has run JIT_CHAIN_LIMIT
+ * instructions */
 static void em_test_limit(struct em *e)
 {
-	b1(e, 0x41), b1(e, 0xf7), b1(e, 0xc5), b4(e, 0xf000);
+	b1(e, 0x41), b1(e, 0xf7), b1(e, 0xc5), b4(e, 0x10000 - JIT_CHAIN_LIMIT);
 }
 
 /* cmp dword [rbx + disp32], 0 */

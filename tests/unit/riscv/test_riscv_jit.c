@@ -611,7 +611,7 @@ static void test_store_code_page(void **state)
 }
 
 /* A loop of two chained blocks (not one that branches to itself; 2 and 3 instructions, so
- * that the chain reaches JIT_CHAIN_LIMIT, 4096, on either jump in turn) running 25000
+ * that the chain reaches JIT_CHAIN_LIMIT, 16384, on either jump in turn) running 100000
  * instructions: the jump that reaches the limit stops the chain and leaves, with pc at its
  * target, where the dispatcher goes on. */
 static void test_chain_limit(void **state)
@@ -619,6 +619,7 @@ static void test_chain_limit(void **state)
 	struct pair *p = *state;
 	static struct prog g;
 	uint64_t regs[32] = {0};
+	struct vcpu_jit_stats st = {0};
 
 	g.len = 0;
 	size_t loop = g.len;
@@ -629,13 +630,16 @@ static void test_chain_limit(void **state)
 	put32(&g, e_i(OP_IMM, 20, 0, 20, 2));                     /* addi s4, s4, 2 */
 	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
 	put_exit(&g, 0);
-	regs[19] = 5000;
+	regs[19] = 20000;
 	load_both(p, &g, PC0, regs);
 	run_both(p);
 	assert_true(same_state(p, "chain limit"));
 	assert_int_equal(p->h[1]->done, 1);
-	assert_int_equal(p->h[1]->v->x[18], 5000);
-	assert_int_equal(p->h[1]->v->x[20], 10000);
+	assert_int_equal(p->h[1]->v->x[18], 20000);
+	assert_int_equal(p->h[1]->v->x[20], 40000);
+	/* the chain left about every 16384 instructions: not never, not each 4096 (25 times) */
+	vcpu_jit_stats_add(p->h[1]->v, &st);
+	assert_in_range(st.dispatched, 100000 / 16384, 16);
 }
 
 /* --- code written by another hart, or by a device ------------------------------------- */
