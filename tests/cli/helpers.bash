@@ -86,6 +86,21 @@ rt() {
 	"$RUNTIME" --root "$STATE_ROOT" "$@"
 }
 
+# need_strace: skip the test when strace is missing
+need_strace() {
+	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+}
+
+# rt_strace TRACE CALLS ARG...: rt ARG... under `strace -f -qq`, the system calls CALLS
+# (comma-separated) of the runtime and its children logged in TRACE (LeakSanitizer cannot
+# run under ptrace: ASan builds' leak check is off)
+rt_strace() {
+	local trace=$1 calls=$2
+	shift 2
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -e trace="$calls" -o "$trace" "$RUNTIME" --root "$STATE_ROOT" "$@"
+}
+
 common_setup() {
 	STATE_ROOT=$BATS_TEST_TMPDIR/state
 	BUNDLE=$BATS_TEST_TMPDIR/bundle

@@ -278,7 +278,7 @@ teardown() { common_teardown; }
 # the container "stopped (expected created)" (about once in 1,500 parallel runs). strace
 # holds every parent 1 s in fork's return, which makes that order certain.
 @test "the init's pid is known before it is ready, however late stage 1 reports it" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	make_bundle "$BUNDLE" true
 	slow_fork() {
 		# LeakSanitizer cannot work under ptrace

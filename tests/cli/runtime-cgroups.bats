@@ -196,9 +196,7 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 	for i in 1 2 3; do rt create --bundle "$BUNDLE" "$ID-$i"; done
 	rt start "$ID-2"
 	rt pause "$ID-2"
-	# LeakSanitizer cannot run under ptrace (ASan builds)
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$RUNTIME" --root "$STATE_ROOT" list >"$BATS_TEST_TMPDIR/list"
+	rt_strace "$BATS_TEST_TMPDIR/trace" open,openat list >"$BATS_TEST_TMPDIR/list"
 	cat "$BATS_TEST_TMPDIR/list"
 	[ "$(awk -v id="$ID-1" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = created ]
 	[ "$(awk -v id="$ID-2" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = paused ]
@@ -209,8 +207,7 @@ utime() { awk '{sub(/.*\) /, ""); print $12}' "/proc/$1/stat"; }
 		jq 'del(.freezer, .freezer_v2)' "$STATE_ROOT/$ID-$i/state.json" >"$BATS_TEST_TMPDIR/s"
 		cp "$BATS_TEST_TMPDIR/s" "$STATE_ROOT/$ID-$i/state.json"
 	done
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" "$RUNTIME" --root "$STATE_ROOT" list >"$BATS_TEST_TMPDIR/list"
+	rt_strace "$BATS_TEST_TMPDIR/trace" open,openat list >"$BATS_TEST_TMPDIR/list"
 	cat "$BATS_TEST_TMPDIR/list"
 	[ "$(awk -v id="$ID-2" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = paused ]
 	[ "$(awk -v id="$ID-3" '$1 == id {print $3}' "$BATS_TEST_TMPDIR/list")" = created ]
@@ -533,12 +530,11 @@ hugepage_sizes() {
 }
 
 @test "exec starts the cgroup grace period in a child of its own, which it reaps itself" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	make_bundle "$BUNDLE" sleep 1000
 	rt run -d --bundle "$BUNDLE" "$ID"
 	t=$BATS_TEST_TMPDIR/trace
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -qq -e trace=clone,write,wait4 -o "$t" "$RUNTIME" --root "$STATE_ROOT" exec "$ID" true
+	rt_strace "$t" clone,write,wait4 exec "$ID" true
 	rt delete --force "$ID"
 	grep -E 'flags=CLONE_VM\|SIGCHLD' "$t"
 	# the CLONE_VM child moved itself (0) to the cgroup it is in
@@ -558,11 +554,10 @@ in_every_cgroup() {
 }
 
 @test "the process is in its cgroup of every hierarchy (v1, cgroup2) from its start, with no cgroup.procs write" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	make_bundle "$BUNDLE" cat /proc/self/cgroup
 	t=$BATS_TEST_TMPDIR/trace
-	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=clone3,openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	run rt_strace "$t" clone3,openat run --bundle "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	in_every_cgroup "$output"
@@ -579,12 +574,11 @@ in_every_cgroup() {
 }
 
 @test "where clone3 is refused (a hidden switch of the runtime's), the runtime puts the init in its cgroups" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	grep -q '^0::' /proc/self/cgroup || skip "no cgroup2 hierarchy: clone3 is not used"
 	make_bundle "$BUNDLE" cat /proc/self/cgroup
 	t=$BATS_TEST_TMPDIR/trace
-	run env _BERTH_RUNTIME_NO_CLONE3=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=clone3,openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	_BERTH_RUNTIME_NO_CLONE3=1 run rt_strace "$t" clone3,openat run --bundle "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	in_every_cgroup "$output"
@@ -594,14 +588,12 @@ in_every_cgroup() {
 }
 
 @test "hybrid or v1 host: the v1 cgroups are made after the init's birth and joined before its first mount" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
 	[ "$(stat -f -c %T "$CG")" != cgroup2fs ] || skip "cgroup2 at $CG"
 	make_bundle "$BUNDLE" cat /proc/self/cgroup
 	t=$BATS_TEST_TMPDIR/trace
-	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=clone3,fork,vfork,clone,mkdir,openat,mount -o "$t" \
-		"$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	run rt_strace "$t" clone3,fork,vfork,clone,mkdir,openat,mount run --bundle "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	in_every_cgroup "$output"
@@ -641,13 +633,12 @@ in_every_cgroup() {
 }
 
 @test "v1 or hybrid host: the init's cgroup mount takes the runtime's layout, the init reads no mountinfo" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
 	[ "$(stat -f -c %T "$CG")" != cgroup2fs ] || skip "cgroup2 at $CG"
 	make_bundle "$BUNDLE" sh -c 'ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/pids.max'
 	t=$BATS_TEST_TMPDIR/trace
-	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	run rt_strace "$t" openat run --bundle "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# every hierarchy mounted directly under the host's cgroup root is there
@@ -666,7 +657,7 @@ in_every_cgroup() {
 }
 
 @test "delete removes the cgroups in the hierarchies create saved, without reading mountinfo; a state without them, or a cgroup below, still goes" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	make_bundle "$BUNDLE" true
 	rt create --bundle "$BUNDLE" "$ID"
 	# every hierarchy's mount point, as cgroup_destroy would take them
@@ -675,8 +666,7 @@ in_every_cgroup() {
 	rt start "$ID"
 	t=$BATS_TEST_TMPDIR/trace
 	wait_for 100 sh -c "$RUNTIME --root $STATE_ROOT state $ID | grep -q stopped"
-	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=openat,rmdir -o "$t" "$RUNTIME" --root "$STATE_ROOT" delete "$ID"
+	run rt_strace "$t" openat,rmdir delete "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	run ! grep mountinfo "$t"
@@ -698,13 +688,12 @@ in_every_cgroup() {
 }
 
 @test "start and delete read neither config.json nor mountinfo without poststart and poststop hooks; a state from before still runs them and sees a pause" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	make_bundle "$BUNDLE" true
 	rt create --bundle "$BUNDLE" "$ID"
 	jqe '.hooks == [] and (.freezer | type) == "string"' <"$STATE_ROOT/$ID/state.json"
 	t=$BATS_TEST_TMPDIR/trace
-	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" start "$ID"
+	run rt_strace "$t" openat start "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	cat "$t"
@@ -712,8 +701,7 @@ in_every_cgroup() {
 	# the check for `paused` is still made, where create found the freezer
 	grep -E "$(jq -r .freezer <"$STATE_ROOT/$ID/state.json")/(freezer\.state|cgroup\.events)" "$t"
 	wait_for 100 sh -c "$RUNTIME --root $STATE_ROOT state $ID | grep -q stopped"
-	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=openat -o "$t" "$RUNTIME" --root "$STATE_ROOT" delete "$ID"
+	run rt_strace "$t" openat delete "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	run ! grep -E 'mountinfo|config\.json' "$t"
@@ -770,13 +758,12 @@ in_every_cgroup() {
 }
 
 @test "v1 or hybrid host: each hierarchy's bind is made from the container's cgroup into the fresh tmpfs, its destination not walked from the root" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	grep -q '^[1-9][0-9]*:' /proc/self/cgroup || skip "no v1 hierarchy"
 	[ "$(stat -f -c %T "$CG")" != cgroup2fs ] || skip "cgroup2 at $CG"
 	make_bundle "$BUNDLE" sh -c 'awk "\$5 ~ \"^/sys/fs/cgroup/\" { print \$4, \$5 }" /proc/self/mountinfo'
 	t=$BATS_TEST_TMPDIR/trace
-	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		strace -f -qq -e trace=openat2,mount -o "$t" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$ID"
+	run rt_strace "$t" openat2,mount run --bundle "$BUNDLE" "$ID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	n=$(grep -c '^[0-9]*:' /proc/self/cgroup)

@@ -90,11 +90,14 @@ run_in() { run rt run --bundle "$1" "$ID"; }
 }
 
 @test "the default devices: /dev looked up once, no chmod under any umask; /dev/null looked up once for the masked files" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	make_bundle "$BUNDLE" sh -c 'stat -c "%a" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; wc -c </proc/keys; wc -c </proc/timer_list'
 	cfg_set "$BUNDLE" '.linux.maskedPaths = ["/proc/keys", "/does/not/exist", "/proc/timer_list"]'
 	t=$BATS_TEST_TMPDIR/trace
-	run sh -c "umask 077 && ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=openat2,mknodat,chmod -o $t $RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $ID"
+	mask=$(umask)
+	umask 077
+	run rt_strace "$t" openat2,mknodat,chmod run --bundle "$BUNDLE" "$ID"
+	umask "$mask"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '666\n666\n666\n666\n666\n666\n0\n0')" ]

@@ -237,21 +237,16 @@ close_count() {
 }
 
 @test "exec and run close the caller's fds with close_range(2), not a close() per possible fd" {
-	command -v strace >/dev/null || skip "needs strace (scripts/debian-packages.txt)"
+	need_strace
 	run_sleeper
 	trace=$BATS_TEST_TMPDIR/trace
-	# LeakSanitizer cannot work under ptrace
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -qq -o "$trace" -e trace=close,close_range \
-		"$RUNTIME" --root "$STATE_ROOT" exec "$ID" true 7</ 8</
+	rt_strace "$trace" close,close_range exec "$ID" true 7</ 8</
 	grep 'close_range(' "$trace"
 	n=$(close_count "$trace")
 	echo "exec: $n close() calls"
 	[ "$n" -lt 1000 ]
 	make_bundle "$BUNDLE.2" true
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -qq -o "$trace" -e trace=close,close_range \
-		"$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE.2" "$ID-2" 7</ 8</
+	rt_strace "$trace" close,close_range run --bundle "$BUNDLE.2" "$ID-2" 7</ 8</
 	grep 'close_range(' "$trace"
 	n=$(close_count "$trace")
 	echo "run: $n close() calls"
