@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define RV_BLOCK 4096
+/* Instructions run between two checks of the timers and interrupts: the interpreter's, and
+ * the translator's (whose chains of blocks run up to 16384 before they come back, jit.c's
+ * JIT_CHAIN_LIMIT; fewer trips through clock_gettime) */
+#define RV_BLOCK     4096
+#define RV_JIT_BLOCK 16384
 
 static uint64_t rv_misa(void)
 {
@@ -416,7 +420,7 @@ enum vcpu_exit vcpu_run(struct vcpu *v)
 		rv_update_timer(v);
 		rv_check_interrupts(v);
 		if (v->jit != NULL) {
-			rv_jit_exec(v, RV_BLOCK);
+			rv_jit_exec(v, RV_JIT_BLOCK);
 			if (v->slept) { /* an idle guest: its translations may go */
 				v->slept = false;
 				rv_jit_idle(v);

@@ -34,7 +34,7 @@ struct em {
 	struct {
 		uintptr_t host;
 		uint8_t *at; /* the jmp's rel32 */
-	} sites[4];
+	} sites[16];
 	unsigned nsites;
 	const uint8_t *epi; /* the shared epilogue (writable view) */
 	/* the block's subroutines (writable view, NULL: none): write back; reload the cached
@@ -56,7 +56,7 @@ struct em {
 		uint8_t *resume;  /* where the fast path takes the refilled addend in rax */
 		uint8_t *done;    /* after the instruction (NULL: an exit, count in info) */
 		uint32_t info;    /* rv_jit_mem's */
-		/* slow[0] is a miss in the TLB's first way (rax the vpn, rcx the index * 16):
+		/* slow[0] is a miss in the TLB's first way (rax the vpn, rcx the index):
 		 * the offset of the second way's entries from TLBREG (0: none), and where the
 		 * fast path goes on after a hit: a load at resume (rax the addend), a store at
 		 * hit (rax the host address) */
@@ -318,10 +318,13 @@ static void em_add_r13(struct em *e, int32_t imm)
 	b1(e, 0x41), b1(e, 0x81), b1(e, 0xc5), b4(e, (uint32_t)imm);
 }
 
-/* test r13d, 0xf000: nonzero once a chain has run 4096 instructions (JIT_CHAIN_LIMIT) */
+/* test r13d, mask: nonzero once a chain has run JIT_CHAIN_LIMIT instructions (the bits of
+ * the low half from the limit's up) */
 static void em_test_limit(struct em *e)
 {
-	b1(e, 0x41), b1(e, 0xf7), b1(e, 0xc5), b4(e, 0xf000);
+	_Static_assert((JIT_CHAIN_LIMIT & (JIT_CHAIN_LIMIT - 1)) == 0 && JIT_CHAIN_LIMIT <= 16384,
+	               "a chain's count stays below 65536 (em_goto)");
+	b1(e, 0x41), b1(e, 0xf7), b1(e, 0xc5), b4(e, 0x10000 - JIT_CHAIN_LIMIT);
 }
 
 /* cmp dword [rbx + disp32], 0 */
