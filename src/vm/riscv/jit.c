@@ -821,19 +821,21 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_BGEU: {
 		static const uint8_t cc[] = {[K_BEQ] = CC_E,  [K_BNE] = CC_NE, [K_BLT] = CC_L,
 		                             [K_BGE] = CC_GE, [K_BLTU] = CC_B, [K_BGEU] = CC_AE};
-		unsigned a = RAX, b = RCX;
-		if (e->hreg[op->rs1] >= 0)
-			a = (unsigned)e->hreg[op->rs1];
-		else
-			em_ldx(e, RAX, op->rs1);
-		if (op->rs2 == 0) {
-			em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
+		unsigned a = RAX;
+		if (op->rs1 != 0 && op->rs2 != 0 && e->hreg[op->rs1] < 0 && e->hreg[op->rs2] >= 0) {
+			/* cmp [rbx + rs1], b: rs1 from v->x without a load of its own */
+			em_mem(e, true, 0x39, (unsigned)e->hreg[op->rs2], XOFF(op->rs1));
 		} else {
-			if (e->hreg[op->rs2] >= 0)
-				b = (unsigned)e->hreg[op->rs2];
+			if (e->hreg[op->rs1] >= 0)
+				a = (unsigned)e->hreg[op->rs1];
 			else
-				em_ldx(e, RCX, op->rs2);
-			em_rr(e, true, 0x39, b, a); /* cmp a, b */
+				em_ldx(e, RAX, op->rs1);
+			if (op->rs2 == 0)
+				em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
+			else if (e->hreg[op->rs2] >= 0)
+				em_rr(e, true, 0x39, (unsigned)e->hreg[op->rs2], a); /* cmp a, b */
+			else
+				em_mem(e, true, 0x3b, a, XOFF(op->rs2)); /* cmp a, [rbx + rs2] */
 		}
 		uint8_t *taken = em_jump(e, cc[op->kind]);
 		if (side == JIT_SIDE_HERE) { /* a path's side exit: its jump here, jumped over */
@@ -924,21 +926,18 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		em_movi64(e, RDX, (uint64_t)((uintptr_t)jit_pages - ((uintptr_t)jit_ram >> 12)));
 		b1(e, 0x80), b1(e, 0x3c), b1(e, 0x0a), b1(e, 0x00); /* cmp byte [rdx + rcx], 0 */
 		c->slow[1] = em_jump(e, CC_NE);
-		em_ldx(e, RDX, op->rs2);
-		switch (size) {
-		case 1:
-			b1(e, 0x88), b1(e, 0x10);
-			break;
-		case 2:
-			b1(e, 0x66), b1(e, 0x89), b1(e, 0x10);
-			break;
-		case 4:
-			b1(e, 0x89), b1(e, 0x10);
-			break;
-		default:
-			b1(e, 0x48), b1(e, 0x89), b1(e, 0x10);
-			break;
-		}
+		/* mov [rax], rs2 (straight from its host register when cached; a byte store
+		 * always has a REX prefix: sil, dil, bpl rather than dh, bh, ch) */
+		unsigned src = RDX;
+		if (e->hreg[op->rs2] >= 0)
+			src = (unsigned)e->hreg[op->rs2];
+		else
+			em_ldx(e, RDX, op->rs2);
+		if (size == 2)
+			b1(e, 0x66);
+		if (size == 1 || size == 8 || src >= 8)
+			b1(e, 0x40 | (size == 8 ? 8 : 0) | ((src >> 3) << 2));
+		b1(e, size == 1 ? 0x88 : 0x89), b1(e, (src & 7) << 3);
 		c->done = e->p;
 		c->info = JIT_MEM_INFO(op->kind, op->len, op->rs2, op->off, i);
 		return true;
