@@ -784,7 +784,6 @@ enum { JIT_END, JIT_SIDE, JIT_SIDE_HERE }; /* what a branch is (rv_jit_emit_op's
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
                            const struct rv_op *rxop, unsigned i, unsigned side)
 {
-	const uint8_t *jit_ram = t->j->ram, *jit_pages = t->j->has_code;
 	int32_t off = op->off;
 	unsigned count = i + 1;
 
@@ -919,12 +918,10 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 		c->slow[0] = miss[0];
 		c->way2 = TLB2OFF + (uint32_t)(RV_ACC_W * sizeof(struct rv_tlb_set));
 		c->hit = e->p;
-		/* a page holding translations: the slow path (the map's byte for host page
-		 * rcx is at rdx + rcx; RAM is in one mapping, the TLB holds only RAM) */
-		em_rr(e, true, 0x89, RAX, RCX);
-		em_shift(e, true, 5, RCX, 12);
-		em_movi64(e, RDX, (uint64_t)((uintptr_t)jit_pages - ((uintptr_t)jit_ram >> 12)));
-		b1(e, 0x80), b1(e, 0x3c), b1(e, 0x0a), b1(e, 0x00); /* cmp byte [rdx + rcx], 0 */
+		/* a page holding translations: the slow path (the entry's code byte, found by
+		 * the index in rcx as the addend was, not waiting for it) */
+		em_tlbmem(e, 0x8b, RDX, TLBCODE(RV_ACC_W)); /* rdx = [r11 + rcx * 8 + code] */
+		b1(e, 0x80), b1(e, 0x3a), b1(e, 0x00);      /* cmp byte [rdx], 0 */
 		c->slow[1] = em_jump(e, CC_NE);
 		/* mov [rax], rs2 (straight from its host register when cached; a byte store
 		 * always has a REX prefix: sil, dil, bpl rather than dh, bh, ch) */
@@ -1627,6 +1624,7 @@ struct rv_jit *rv_jit_create(struct vcpu *v)
 	rv_jit_use_map(j, v->p.code);
 	v->code_pages = j->has_code;
 	v->code_gen = j->page_gen_map;
+	rv_tlb_flush(v); /* (its entries' code bytes are the map's from now on) */
 	e.p = j->rw;
 	e.end = j->rw + 4096;
 	memset(e.hreg, -1, sizeof(e.hreg));

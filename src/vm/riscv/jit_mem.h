@@ -84,6 +84,7 @@ _Static_assert(offsetof(struct vcpu, tlb2) ==
 /* the offsets from TLBREG of the tags and the addends of access kind acc's entries */
 #define TLBVPN(acc)    (TLBOFF + (uint32_t)((acc) * sizeof(struct rv_tlb_set)))
 #define TLBADDEND(acc) (TLBVPN(acc) + (uint32_t)offsetof(struct rv_tlb_set, addend))
+#define TLBCODE(acc)   (TLBVPN(acc) + (uint32_t)offsetof(struct rv_tlb_set, code))
 
 /* op reg, [TLBREG + rcx * 8 + disp32] */
 static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
@@ -244,6 +245,7 @@ static void em_way2_stub(struct em *e, int acc)
 {
 	uint32_t w1 = TLBVPN(acc), w2 = w1 + (TLB2OFF - TLBOFF);
 	uint32_t a1 = TLBADDEND(acc), a2 = a1 + (TLB2OFF - TLBOFF);
+	uint32_t c1 = TLBCODE(acc), c2 = c1 + (TLB2OFF - TLBOFF);
 	uint8_t *miss;
 
 	em_rr(e, true, 0x89, RAX, RDX);        /* rdx = the vpn */
@@ -254,7 +256,11 @@ static void em_way2_stub(struct em *e, int acc)
 	em_tlbmem(e, 0x89, RDX, w1);           /* its vpn = this one */
 	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* rax |= key */
 	em_tlbmem(e, 0x89, RAX, w2);           /* to the second way */
-	em_tlbmem(e, 0x8b, RDX, a1);           /* swap the addends */
+	em_tlbmem(e, 0x8b, RDX, c1);           /* swap the code bytes' addresses */
+	em_tlbmem(e, 0x8b, RAX, c2);
+	em_tlbmem(e, 0x89, RDX, c2);
+	em_tlbmem(e, 0x89, RAX, c1);
+	em_tlbmem(e, 0x8b, RDX, a1); /* swap the addends */
 	em_tlbmem(e, 0x8b, RAX, a2);
 	em_tlbmem(e, 0x89, RDX, a2);
 	em_tlbmem(e, 0x89, RAX, a1); /* rax = addend */

@@ -40,7 +40,11 @@ void rv_tlb_reset(struct vcpu *v)
 
 void rv_tlb_flush(struct vcpu *v)
 {
-	memset(v->tlb, 0xff, sizeof(v->tlb)); /* (the second way goes with the generation) */
+	/* the tags only (the addends and code bytes are read only with a matching tag); the
+	 * second way goes with the generation */
+	for (unsigned c = 0; c < RV_TLB_CTX; c++)
+		for (unsigned a = 0; a < 3; a++)
+			memset(v->tlb[c][a].vpn, 0xff, sizeof(v->tlb[c][a].vpn));
 	v->fetch_vpn = RV_TLB_INVALID;
 	v->tlb_super = false;
 	rv_tlb_new_gen(v);
@@ -149,6 +153,15 @@ int rv_translate(struct vcpu *v, uint64_t va, int acc, uint64_t *pa)
 	return rv_page_fault(acc);
 }
 
+/* The code map's byte of the RAM page at host address h (struct rv_tlb_set's code). */
+static const uint8_t *rv_tlb_code_byte(const struct vcpu *v, const uint8_t *h)
+{
+	static const uint8_t none;
+	if (v->code_pages == NULL)
+		return &none;
+	return &v->code_pages[((uintptr_t)h - (uintptr_t)v->p.ram) >> 12];
+}
+
 static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 {
 	uint8_t *h = rv_ram_ptr(v, pa & ~0xfffULL, 4096);
@@ -167,9 +180,11 @@ static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 	if (s->vpn[i] != RV_TLB_INVALID && s->vpn[i] != va >> 12) {
 		v->tlb2[v->tlb_ctx][acc].vpn[i] = s->vpn[i] | v->tlb_key;
 		v->tlb2[v->tlb_ctx][acc].addend[i] = s->addend[i];
+		v->tlb2[v->tlb_ctx][acc].code[i] = s->code[i];
 	}
 	s->vpn[i] = va >> 12;
 	s->addend[i] = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
+	s->code[i] = rv_tlb_code_byte(v, h);
 }
 
 /* The TLB's second way (the first missed): the host address of va, its entry swapped with
@@ -182,10 +197,13 @@ static uint8_t *rv_tlb2(struct vcpu *v, int acc, uint64_t va)
 		return NULL;
 	uint64_t old_vpn = s->vpn[i];
 	uintptr_t old_addend = s->addend[i];
+	const uint8_t *old_code = s->code[i];
 	s->vpn[i] = va >> 12;
 	s->addend[i] = s2->addend[i];
+	s->code[i] = s2->code[i];
 	s2->vpn[i] = old_vpn == RV_TLB_INVALID ? 0 : old_vpn | v->tlb_key;
 	s2->addend[i] = old_addend;
+	s2->code[i] = old_code;
 	return (uint8_t *)(uintptr_t)(va + s->addend[i]);
 }
 

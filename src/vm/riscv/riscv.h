@@ -121,6 +121,11 @@ enum { RV_ACC_R = 0, RV_ACC_W = 1, RV_ACC_X = 2 };
 struct rv_tlb_set {
 	uint64_t vpn[RV_TLB_SIZE];
 	uintptr_t addend[RV_TLB_SIZE];
+	/* The code map's byte of the entry's RAM page (v->code_pages, or a zero byte without
+	 * one): a translated store tests it, found by the index as the addend is, instead of
+	 * computing it from the host address after the addend came. Only read when vpn matches
+	 * (written with it), so a flush clears only the tags. */
+	const uint8_t *code[RV_TLB_SIZE];
 };
 static inline unsigned rv_tlb_index(uint64_t va)
 {

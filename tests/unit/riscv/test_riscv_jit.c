@@ -619,6 +619,42 @@ static void test_store_code_page(void **state)
 	assert_int_equal(p->h[1]->v->x[18], 7);
 }
 
+/* Translated stores test the code byte of their TLB entry: a loop writes an instruction in
+ * another page (T: `addi s2, s2, K`, K = 1, 2, ...), runs it, and stores to a page with the
+ * same TLB index (1 MiB on), so that T's entry goes to the TLB's second way and comes back
+ * (the cold code's swap, with its code byte) every time: every write to T must be seen
+ * (the translator promises it without fence.i). */
+static void test_store_code_second_way(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	const uint64_t T = PC0 + 0x40000, D = DATA + 0x40000; /* TLB index 64 both */
+	uint64_t regs[32] = {0};
+
+	g.len = 0;
+	put32(&g, e_i(OP_IMM, 21, 0, 0, 200)); /* li s5, 200 */
+	size_t loop = g.len;
+	put32(&g, e_s(OP_STORE, 2, 20, 19, 0));                   /* sw s3, 0(s4): T */
+	put32(&g, e_i(0x67, 1, 0, 20, 0));                        /* jalr ra, 0(s4) */
+	put32(&g, e_s(OP_STORE, 3, 24, 23, 0));                   /* sd s7, 0(s8): D */
+	put32(&g, e_r(OP_OP, 19, 0, 19, 22, 0));                  /* s3 += s6: K + 1 */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, -1));                    /* s5 -= 1 */
+	put32(&g, e_b(1, 21, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s5, loop */
+	put_exit(&g, 0);
+	regs[19] = e_i(OP_IMM, 18, 0, 18, 1);
+	regs[20] = T;
+	regs[22] = 1u << 20;
+	regs[23] = 0x5555;
+	regs[24] = D;
+	load_both(p, &g, PC0, regs);
+	h_put32(p->h[1], T, e_i(OP_IMM, 18, 0, 18, 100));
+	h_put32(p->h[1], T + 4, e_i(0x67, 0, 0, 1, 0)); /* ret */
+	map_split(p);                                   /* (identity) */
+	h_step(p->h[1], 1000000);
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 200 * 201 / 2);
+}
+
 /* A loop of two chained blocks (not one that branches to itself; 2 and 3 instructions, so
  * that the chain reaches JIT_CHAIN_LIMIT, 16384, on either jump in turn) running 25000
  * instructions: the jump that reaches the limit stops the chain and leaves, with pc at its
@@ -1181,6 +1217,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_code_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chain_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_code_second_way, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
