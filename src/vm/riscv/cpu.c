@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* Instructions between the hart loop's timer and interrupt checks: the interpreter's, and
- * the translator's (translated chains run up to JIT_CHAIN_LIMIT, 16384, before they leave:
- * under the interpreter 4096 are as long) */
+/* Instructions run between two checks of the timers and interrupts: the interpreter's, and
+ * the translator's (whose chains of blocks run up to 16384 before they come back, jit.c's
+ * JIT_CHAIN_LIMIT; fewer trips through clock_gettime) */
 #define RV_BLOCK     4096
 #define RV_JIT_BLOCK 16384
 

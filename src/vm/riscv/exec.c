@@ -811,11 +811,11 @@ uintptr_t rv_fetch_host(struct vcpu *v, bool *trapped)
 	*trapped = false;
 	if (unlikely((pc >> 12) != v->fetch_vpn)) {
 		/* another code page: the fetch TLB, else a walk */
-		const struct rv_tlb_entry *e =
-		    &v->tlb[v->tlb_ctx][RV_ACC_X][(pc >> 12) & (RV_TLB_SIZE - 1)];
-		if (e->vpn == (pc >> 12)) {
-			v->fetch_vpn = e->vpn;
-			v->fetch_addend = e->addend;
+		const struct rv_tlb_set *s = &v->tlb[v->tlb_ctx][RV_ACC_X];
+		unsigned i = rv_tlb_index(pc);
+		if (s->vpn[i] == (pc >> 12)) {
+			v->fetch_vpn = s->vpn[i];
+			v->fetch_addend = s->addend[i];
 		} else if (rv_fetch_slow(v, pc, &insn)) {
 			*trapped = true;
 			return 0;

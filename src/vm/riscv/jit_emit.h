@@ -34,7 +34,7 @@ struct em {
 	struct {
 		uintptr_t host;
 		uint8_t *at; /* the jmp's rel32 */
-	} sites[4];
+	} sites[16];
 	unsigned nsites;
 	const uint8_t *epi; /* the shared epilogue (writable view) */
 	/* the block's subroutines (writable view, NULL: none): write back; reload the cached
@@ -56,7 +56,7 @@ struct em {
 		uint8_t *resume;  /* where the fast path takes the refilled addend in rax */
 		uint8_t *done;    /* after the instruction (NULL: an exit, count in info) */
 		uint32_t info;    /* rv_jit_mem's */
-		/* slow[0] is a miss in the TLB's first way (rax the vpn, rcx the index * 16):
+		/* slow[0] is a miss in the TLB's first way (rax the vpn, rcx the index):
 		 * the offset of the second way's entries from TLBREG (0: none), and where the
 		 * fast path goes on after a hit: a load at resume (rax the addend), a store at
 		 * hit (rax the host address) */
@@ -318,17 +318,12 @@ static void em_add_r13(struct em *e, int32_t imm)
 	b1(e, 0x41), b1(e, 0x81), b1(e, 0xc5), b4(e, (uint32_t)imm);
 }
 
-/* A chain of translated blocks leaves for the hart's loop (its timer check) once it has run
- * this many instructions: a power of two below 65536 (r13d's low half counts them). 4096
- * cost the integer loop 4% (an exit each 512 of its steps). */
-#define JIT_CHAIN_LIMIT 16384
-_Static_assert((JIT_CHAIN_LIMIT & (JIT_CHAIN_LIMIT - 1)) == 0 && JIT_CHAIN_LIMIT < 0x10000,
-               "JIT_CHAIN_LIMIT: a power of two below 65536");
-
-/* test r13d, 0x10000 - JIT_CHAIN_LIMIT: nonzero once a chain has run JIT_CHAIN_LIMIT
- * instructions */
+/* test r13d, mask: nonzero once a chain has run JIT_CHAIN_LIMIT instructions (the bits of
+ * the low half from the limit's up) */
 static void em_test_limit(struct em *e)
 {
+	_Static_assert((JIT_CHAIN_LIMIT & (JIT_CHAIN_LIMIT - 1)) == 0 && JIT_CHAIN_LIMIT <= 16384,
+	               "a chain's count stays below 65536 (em_goto)");
 	b1(e, 0x41), b1(e, 0xf7), b1(e, 0xc5), b4(e, 0x10000 - JIT_CHAIN_LIMIT);
 }
 

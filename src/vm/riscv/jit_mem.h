@@ -81,15 +81,35 @@ static unsigned rv_jit_mem(struct vcpu *v, uint64_t va, uint64_t pc0, uint32_t i
 _Static_assert(offsetof(struct vcpu, tlb2) ==
                    offsetof(struct vcpu, tlb) + sizeof(((struct vcpu *)0)->tlb),
                "the TLB's second way follows the first (em_cold_section)");
+/* the offsets from TLBREG of the tags and the addends of access kind acc's entries */
+#define TLBVPN(acc)    (TLBOFF + (uint32_t)((acc) * sizeof(struct rv_tlb_set)))
+#define TLBADDEND(acc) (TLBVPN(acc) + (uint32_t)offsetof(struct rv_tlb_set, addend))
+#define TLBCODE(acc)   (TLBVPN(acc) + (uint32_t)offsetof(struct rv_tlb_set, code))
 
-/* op reg, [TLBREG + rcx + disp32] */
+/* op reg, [TLBREG + rcx * 8 + disp32] */
 static void em_tlbmem(struct em *e, unsigned op, unsigned reg, uint32_t disp)
 {
 	rex(e, true, reg, TLBREG);
 	b1(e, op);
 	b1(e, 0x84 | ((reg & 7) << 3));
-	b1(e, (RCX << 3) | (TLBREG & 7));
+	b1(e, 0xc0 | (RCX << 3) | (TLBREG & 7));
 	b4(e, disp);
+}
+
+/* rcx = the TLB index of va in rsi ((rsi >> 12) & 255), 10 bytes: with BMI1, one bextr (the
+ * control in ecx first, off the address's chain); else mov, shr, movzx. */
+static void em_tlb_index(struct em *e)
+{
+	_Static_assert(RV_TLB_SIZE == 256, "em_tlb_index extracts 8 bits");
+	if (rv_jit_bextr && __builtin_cpu_supports("bmi")) {
+		b1(e, 0xb9), b4(e, 12 | 8 << 8); /* mov ecx, 0x080c */
+		b1(e, 0xc4), b1(e, 0xe2), b1(e, 0xf0), b1(e, 0xf7),
+		    b1(e, 0xce); /* bextr rcx, rsi, rcx */
+		return;
+	}
+	em_rr(e, true, 0x89, RSI, RCX);        /* mov rcx, rsi */
+	em_shift(e, true, 5, RCX, 12);         /* shr rcx, 12 */
+	b1(e, 0x0f), b1(e, 0xb6), b1(e, 0xc9); /* movzx ecx, cl */
 }
 
 /* The inline TLB lookup of the interpreter's rv_load/rv_store: va in rsi; on a hit rax is the
@@ -106,14 +126,11 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
 		em_rr(e, true, 0x89, RSI, RAX); /* mov rax, rsi */
 	}
 	em_shift(e, true, 5, RAX, 12);
-	em_rr(e, true, 0x89, RSI, RCX); /* rcx = index * 16, straight from va */
-	em_shift(e, true, 5, RCX, 8);
-	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
-	uint32_t ent = TLBOFF + (uint32_t)(acc * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
-	em_tlbmem(e, 0x3b, RAX, ent); /* cmp rax, [r11 + rcx + vpn] */
+	em_tlb_index(e);                      /* rcx = index, straight from va */
+	em_tlbmem(e, 0x3b, RAX, TLBVPN(acc)); /* cmp rax, [r11 + rcx * 8 + vpn] */
 	miss[0] = em_jump(e, CC_NE);
 	miss[1] = NULL;
-	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend */
+	em_tlbmem(e, 0x8b, RAX, TLBADDEND(acc)); /* rax = addend */
 	if (add_va)
 		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
 }
@@ -124,8 +141,8 @@ static void em_tlb(struct em *e, int acc, unsigned size, uint8_t **miss, bool ad
  * the addend (resume): the copy's lookup, then the plain TLB's (direct, JIT_LD_DIRECT bytes
  * before resume), which the site jumps to once the copy is off. Fixed lengths: the shared
  * refill finds a site from resume, which the jump back from its cold code gives. */
-#define JIT_LD_SITE   89
-#define JIT_LD_DIRECT 43
+#define JIT_LD_SITE   86
+#define JIT_LD_DIRECT 40
 
 /* A load's TLB lookup: first its own copy of the entry it used last (the key compared off
  * the critical path, the addend loaded without waiting for the address), then (out of
@@ -145,7 +162,6 @@ static void em_lea_last(struct em *e, unsigned size)
 static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, struct em_cold *c)
 {
 	struct rv_jit_lc *lc = &j->lc[j->lc_next++ % JIT_LC_SIZE];
-	uint32_t ent = TLBOFF + (uint32_t)(RV_ACC_R * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
 	uint8_t *site, *direct;
 
 	site = e->p;
@@ -165,13 +181,11 @@ static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, struct em
 	direct = e->p;
 	em_lea_last(e, size);
 	em_shift(e, true, 5, RAX, 12);
-	em_rr(e, true, 0x89, RSI, RCX);
-	em_shift(e, true, 5, RCX, 8);
-	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
-	em_tlbmem(e, 0x3b, RAX, ent);
+	em_tlb_index(e);
+	em_tlbmem(e, 0x3b, RAX, TLBVPN(RV_ACC_R));
 	c->slow[0] = em_jump(e, CC_NE);
-	c->way2 = ent + (TLB2OFF - TLBOFF);
-	em_tlbmem(e, 0x8b, RAX, ent + 8);
+	c->way2 = TLBVPN(RV_ACC_R) + (TLB2OFF - TLBOFF);
+	em_tlbmem(e, 0x8b, RAX, TLBADDEND(RV_ACC_R));
 	c->resume = e->p;
 	if (e->p < e->end && (e->p - site != JIT_LD_SITE || e->p - direct != JIT_LD_DIRECT))
 		abort(); /* (the lengths above) */
@@ -186,7 +200,6 @@ static void em_load_tlb(struct em *e, struct rv_jit *j, unsigned size, struct em
  * goes. */
 static void em_refill_stub(struct em *e, struct rv_jit *j)
 {
-	uint32_t ent = TLBOFF + (uint32_t)(RV_ACC_R * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
 	uint8_t *off, *miss, *tlb;
 	int32_t rel = JIT_LD_SITE - JIT_LD_DIRECT - 5; /* the site's jmp to direct */
 
@@ -194,15 +207,13 @@ static void em_refill_stub(struct em *e, struct rv_jit *j)
 	    b1(e, 1);           /* add byte [rdx + misses], 1 */
 	off = em_jump(e, CC_B); /* jc: wrapped */
 	tlb = e->p;
-	em_rr(e, true, 0x89, RSI, RCX); /* rcx = index * 16 from va */
-	em_shift(e, true, 5, RCX, 8);
-	em_alu_imm(e, false, 4, RCX, (RV_TLB_SIZE - 1) << 4);
-	em_mem(e, true, 0x33, RAX, TLBKEYOFF); /* xor rax, [rbx + tlb_key]: the vpn */
-	em_tlbmem(e, 0x3b, RAX, ent);          /* cmp rax, [r11 + rcx + vpn] */
+	em_tlb_index(e);                           /* rcx = index from va */
+	em_mem(e, true, 0x33, RAX, TLBKEYOFF);     /* xor rax, [rbx + tlb_key]: the vpn */
+	em_tlbmem(e, 0x3b, RAX, TLBVPN(RV_ACC_R)); /* cmp rax, [r11 + rcx * 8 + vpn] */
 	miss = em_jump(e, CC_NE);
 	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* the key again, to the copy */
 	em_memb(e, true, 0x89, RAX, RDX, 0);
-	em_tlbmem(e, 0x8b, RAX, ent + 8); /* rax = addend, to the copy */
+	em_tlbmem(e, 0x8b, RAX, TLBADDEND(RV_ACC_R)); /* rax = addend, to the copy */
 	em_memb(e, true, 0x89, RAX, RDX, 8);
 	b1(e, 0xc3);
 	em_patch(e, miss);
@@ -226,28 +237,33 @@ static void em_refill_stub(struct em *e, struct rv_jit *j)
 
 /* The TLB's second way for the loads' (acc RV_ACC_R) or the stores' (RV_ACC_W) cold code,
  * in the code buffer's first page: called after a miss in the first way (rax the vpn, rcx
- * the index * 16, rsi va), it returns the addend (a load) or the host address (a store) in
+ * the index, rsi va), it returns the addend (a load) or the host address (a store) in
  * rax on a hit, the two ways' entries swapped (as rv_tlb2 does; the first way's vpn
  * tagged with the key: an invalid one, all ones, matches nothing), or 5 bytes further on
  * (to the slow path) on a miss. */
 static void em_way2_stub(struct em *e, int acc)
 {
-	uint32_t w1 = TLBOFF + (uint32_t)(acc * RV_TLB_SIZE * sizeof(struct rv_tlb_entry));
-	uint32_t w2 = w1 + (TLB2OFF - TLBOFF);
+	uint32_t w1 = TLBVPN(acc), w2 = w1 + (TLB2OFF - TLBOFF);
+	uint32_t a1 = TLBADDEND(acc), a2 = a1 + (TLB2OFF - TLBOFF);
+	uint32_t c1 = TLBCODE(acc), c2 = c1 + (TLB2OFF - TLBOFF);
 	uint8_t *miss;
 
 	em_rr(e, true, 0x89, RAX, RDX);        /* rdx = the vpn */
 	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* or rax, [rbx + tlb_key] */
-	em_tlbmem(e, 0x3b, RAX, w2);           /* cmp rax, [r11 + rcx + vpn] */
+	em_tlbmem(e, 0x3b, RAX, w2);           /* cmp rax, [r11 + rcx * 8 + vpn] */
 	miss = em_jump(e, CC_NE);
 	em_tlbmem(e, 0x8b, RAX, w1);           /* rax = the first way's vpn */
 	em_tlbmem(e, 0x89, RDX, w1);           /* its vpn = this one */
 	em_mem(e, true, 0x0b, RAX, TLBKEYOFF); /* rax |= key */
 	em_tlbmem(e, 0x89, RAX, w2);           /* to the second way */
-	em_tlbmem(e, 0x8b, RDX, w1 + 8);       /* swap the addends */
-	em_tlbmem(e, 0x8b, RAX, w2 + 8);
-	em_tlbmem(e, 0x89, RDX, w2 + 8);
-	em_tlbmem(e, 0x89, RAX, w1 + 8); /* rax = addend */
+	em_tlbmem(e, 0x8b, RDX, c1);           /* swap the code bytes' addresses */
+	em_tlbmem(e, 0x8b, RAX, c2);
+	em_tlbmem(e, 0x89, RDX, c2);
+	em_tlbmem(e, 0x89, RAX, c1);
+	em_tlbmem(e, 0x8b, RDX, a1); /* swap the addends */
+	em_tlbmem(e, 0x8b, RAX, a2);
+	em_tlbmem(e, 0x89, RDX, a2);
+	em_tlbmem(e, 0x89, RAX, a1); /* rax = addend */
 	if (acc == RV_ACC_W)
 		em_rr(e, true, 0x01, RSI, RAX); /* rax += va */
 	b1(e, 0xc3);

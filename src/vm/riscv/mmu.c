@@ -40,7 +40,11 @@ void rv_tlb_reset(struct vcpu *v)
 
 void rv_tlb_flush(struct vcpu *v)
 {
-	memset(v->tlb, 0xff, sizeof(v->tlb)); /* (the second way goes with the generation) */
+	/* the tags only (the addends and code bytes are read only with a matching tag); the
+	 * second way goes with the generation */
+	for (unsigned c = 0; c < RV_TLB_CTX; c++)
+		for (unsigned a = 0; a < 3; a++)
+			memset(v->tlb[c][a].vpn, 0xff, sizeof(v->tlb[c][a].vpn));
 	v->fetch_vpn = RV_TLB_INVALID;
 	v->tlb_super = false;
 	rv_tlb_new_gen(v);
@@ -59,8 +63,8 @@ void rv_tlb_flush_page(struct vcpu *v, uint64_t va)
 	unsigned idx = vpn & (RV_TLB_SIZE - 1);
 	for (unsigned c = 0; c < RV_TLB_CTX; c++)
 		for (unsigned a = 0; a < 3; a++) {
-			if (v->tlb[c][a][idx].vpn == vpn)
-				v->tlb[c][a][idx].vpn = RV_TLB_INVALID;
+			if (v->tlb[c][a].vpn[idx] == vpn)
+				v->tlb[c][a].vpn[idx] = RV_TLB_INVALID;
 		}
 	v->fetch_vpn = RV_TLB_INVALID;
 	rv_tlb_new_gen(v); /* (the copies are dropped with the whole generation) */
@@ -149,10 +153,20 @@ int rv_translate(struct vcpu *v, uint64_t va, int acc, uint64_t *pa)
 	return rv_page_fault(acc);
 }
 
+/* The code map's byte of the RAM page at host address h (struct rv_tlb_set's code). */
+static const uint8_t *rv_tlb_code_byte(const struct vcpu *v, const uint8_t *h)
+{
+	static const uint8_t none;
+	if (v->code_pages == NULL)
+		return &none;
+	return &v->code_pages[((uintptr_t)h - (uintptr_t)v->p.ram) >> 12];
+}
+
 static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 {
 	uint8_t *h = rv_ram_ptr(v, pa & ~0xfffULL, 4096);
-	struct rv_tlb_entry *e;
+	struct rv_tlb_set *s;
+	unsigned i = rv_tlb_index(va);
 
 	if (h == NULL)
 		return;
@@ -162,29 +176,35 @@ static void rv_tlb_fill(struct vcpu *v, int acc, uint64_t va, uint64_t pa)
 		v->fetch_vpn = va >> 12;
 		v->fetch_addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
 	}
-	e = &v->tlb[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
-	if (e->vpn != RV_TLB_INVALID && e->vpn != va >> 12)
-		v->tlb2[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)] =
-		    (struct rv_tlb_entry){.vpn = e->vpn | v->tlb_key, .addend = e->addend};
-	e->vpn = va >> 12;
-	e->addend = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
+	s = &v->tlb[v->tlb_ctx][acc];
+	if (s->vpn[i] != RV_TLB_INVALID && s->vpn[i] != va >> 12) {
+		v->tlb2[v->tlb_ctx][acc].vpn[i] = s->vpn[i] | v->tlb_key;
+		v->tlb2[v->tlb_ctx][acc].addend[i] = s->addend[i];
+		v->tlb2[v->tlb_ctx][acc].code[i] = s->code[i];
+	}
+	s->vpn[i] = va >> 12;
+	s->addend[i] = (uintptr_t)h - (uintptr_t)(va & ~0xfffULL);
+	s->code[i] = rv_tlb_code_byte(v, h);
 }
 
 /* The TLB's second way (the first missed): the host address of va, its entry swapped with
  * the first way's (so that the next access hits inline), or NULL. */
 static uint8_t *rv_tlb2(struct vcpu *v, int acc, uint64_t va)
 {
-	unsigned idx = (va >> 12) & (RV_TLB_SIZE - 1);
-	struct rv_tlb_entry *e2 = &v->tlb2[v->tlb_ctx][acc][idx],
-	                    *e = &v->tlb[v->tlb_ctx][acc][idx];
-	if (e2->vpn != ((va >> 12) | v->tlb_key))
+	unsigned i = rv_tlb_index(va);
+	struct rv_tlb_set *s2 = &v->tlb2[v->tlb_ctx][acc], *s = &v->tlb[v->tlb_ctx][acc];
+	if (s2->vpn[i] != ((va >> 12) | v->tlb_key))
 		return NULL;
-	struct rv_tlb_entry old = *e;
-	e->vpn = va >> 12;
-	e->addend = e2->addend;
-	e2->vpn = old.vpn == RV_TLB_INVALID ? 0 : old.vpn | v->tlb_key;
-	e2->addend = old.addend;
-	return (uint8_t *)(uintptr_t)(va + e->addend);
+	uint64_t old_vpn = s->vpn[i];
+	uintptr_t old_addend = s->addend[i];
+	const uint8_t *old_code = s->code[i];
+	s->vpn[i] = va >> 12;
+	s->addend[i] = s2->addend[i];
+	s->code[i] = s2->code[i];
+	s2->vpn[i] = old_vpn == RV_TLB_INVALID ? 0 : old_vpn | v->tlb_key;
+	s2->addend[i] = old_addend;
+	s2->code[i] = old_code;
+	return (uint8_t *)(uintptr_t)(va + s->addend[i]);
 }
 
 int rv_load_slow(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
@@ -332,13 +352,14 @@ int rv_fetch_slow(struct vcpu *v, uint64_t pc, uint32_t *insn)
 uint8_t *rv_amo_ptr(struct vcpu *v, uint64_t va, unsigned size, bool store)
 {
 	int acc = store ? RV_ACC_W : RV_ACC_R;
-	const struct rv_tlb_entry *e = &v->tlb[v->tlb_ctx][acc][(va >> 12) & (RV_TLB_SIZE - 1)];
+	const struct rv_tlb_set *s = &v->tlb[v->tlb_ctx][acc];
+	unsigned i = rv_tlb_index(va);
 	uint64_t pa;
 	uint8_t *h;
 	int c;
 
-	if (likely(e->vpn == (va >> 12)))
-		return (uint8_t *)(uintptr_t)(va + e->addend);
+	if (likely(s->vpn[i] == (va >> 12)))
+		return (uint8_t *)(uintptr_t)(va + s->addend[i]);
 	if ((h = rv_tlb2(v, acc, va)) != NULL)
 		return h;
 	c = rv_translate(v, va, acc, &pa);

@@ -110,16 +110,27 @@ enum { RV_ACC_R = 0, RV_ACC_W = 1, RV_ACC_X = 2 };
 
 /* Software TLB: a direct-mapped table per (translation context, access kind), and a second
  * way (tlb2) for the entry a fill pushes out. A hit gives the host address as guest virtual
- * address + addend. Only RAM pages are ever cached. */
+ * address + addend. Only RAM pages are ever cached. The tags and the addends are two arrays
+ * (not an array of pairs), so that the translator's inline lookup indexes both with the
+ * index itself (scale 8), one instruction from the address (jit_mem.h, em_tlb_index). */
 #define RV_TLB_BITS 8
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
 /* Contexts: U-mode, S-mode, S-mode with SUM, M-mode (bare). */
 #define RV_TLB_CTX     4
 #define RV_TLB_INVALID UINT64_MAX
-struct rv_tlb_entry {
-	uint64_t vpn;
-	uintptr_t addend;
+struct rv_tlb_set {
+	uint64_t vpn[RV_TLB_SIZE];
+	uintptr_t addend[RV_TLB_SIZE];
+	/* The code map's byte of the entry's RAM page (v->code_pages, or a zero byte without
+	 * one): a translated store tests it, found by the index as the addend is, instead of
+	 * computing it from the host address after the addend came. Only read when vpn matches
+	 * (written with it), so a flush clears only the tags. */
+	const uint8_t *code[RV_TLB_SIZE];
 };
+static inline unsigned rv_tlb_index(uint64_t va)
+{
+	return (unsigned)(va >> 12) & (RV_TLB_SIZE - 1);
+}
 
 /* Kinds of pre-decoded instructions (exec.c, jit.c). */
 enum {
@@ -252,7 +263,7 @@ struct vcpu {
 	/* Berth serves SBI ecalls from S-mode itself (no M-mode code runs). */
 	bool sbi_emulated;
 
-	struct rv_tlb_entry tlb[RV_TLB_CTX][3][RV_TLB_SIZE];
+	struct rv_tlb_set tlb[RV_TLB_CTX][3];
 	/* The TLB's second way (right after it: the translator's cold code finds an entry at
 	 * the same offset plus sizeof(tlb)): the entry a fill pushed out of the first, so that
 	 * two pages that share an index (the stack and a table, placed at random by the
@@ -260,7 +271,7 @@ struct vcpu {
 	 * or'ed in (as the translator's copies), so a flush need not clear it (the boot's
 	 * thousands of flushes would clear 48 KiB more each: 15 ms to init), only a wrap of
 	 * tlb_gen and rv_tlb_reset. */
-	struct rv_tlb_entry tlb2[RV_TLB_CTX][3][RV_TLB_SIZE];
+	struct rv_tlb_set tlb2[RV_TLB_CTX][3];
 	/* The TLB's key (rv_tlb_rekey): the context in bits 62-63, bit 61 set, tlb_gen (bumped
 	 * by every flush, modulo 512) in bits 52-60; with a vpn (bits 0-51) or'ed in, the key of
 	 * the translator's per-load caches of TLB entries (jit.c). Bit 61 makes every key
@@ -346,6 +357,10 @@ extern size_t rv_jit_code_size;
  * few times). Tests change it. */
 #define RV_JIT_HOT 16
 extern unsigned rv_jit_hot;
+/* The translator's TLB lookups take the index with BMI1's bextr when the host has it (one
+ * instruction: the address's chain to its load one cycle shorter); tests turn it off to run
+ * the other form (mov, shr, movzx). */
+extern bool rv_jit_bextr;
 /* How many times the hart's code buffer was full and emptied. */
 uint64_t rv_jit_full_flushes(const struct vcpu *v);
 /* The hart has slept in wfi (called outside rv_jit_exec): when its code buffer holds more
@@ -506,10 +521,10 @@ static inline bool rv_code_check(struct vcpu *v, const void *h, size_t size)
 /* Load `size` bytes (zero-extended) at va. Returns 0 or -1 (exception raised). */
 static inline int rv_load(struct vcpu *v, uint64_t va, unsigned size, uint64_t *val)
 {
-	const struct rv_tlb_entry *e =
-	    &v->tlb[v->tlb_ctx][RV_ACC_R][(va >> 12) & (RV_TLB_SIZE - 1)];
-	if (likely(e->vpn == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
-		*val = rv_ld_raw((const void *)(uintptr_t)(va + e->addend), size);
+	const struct rv_tlb_set *s = &v->tlb[v->tlb_ctx][RV_ACC_R];
+	unsigned i = rv_tlb_index(va);
+	if (likely(s->vpn[i] == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
+		*val = rv_ld_raw((const void *)(uintptr_t)(va + s->addend[i]), size);
 		return 0;
 	}
 	return rv_load_slow(v, va, size, val);
@@ -519,12 +534,12 @@ static inline int rv_load(struct vcpu *v, uint64_t va, unsigned size, uint64_t *
  * that holds code (rv_code_check), so the caller's block must end after this instruction. */
 static inline int rv_store(struct vcpu *v, uint64_t va, unsigned size, uint64_t val)
 {
-	const struct rv_tlb_entry *e =
-	    &v->tlb[v->tlb_ctx][RV_ACC_W][(va >> 12) & (RV_TLB_SIZE - 1)];
-	if (likely(e->vpn == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
+	const struct rv_tlb_set *s = &v->tlb[v->tlb_ctx][RV_ACC_W];
+	unsigned i = rv_tlb_index(va);
+	if (likely(s->vpn[i] == (va >> 12) && (va & 0xfff) <= 0x1000 - size)) {
 		/* A store may break another hart's LR reservation: that is checked by value on SC.
 		 */
-		void *h = (void *)(uintptr_t)(va + e->addend);
+		void *h = (void *)(uintptr_t)(va + s->addend[i]);
 		rv_st_raw(h, size, val);
 		return rv_code_check(v, h, size) ? 1 : 0;
 	}

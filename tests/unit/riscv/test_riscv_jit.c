@@ -249,6 +249,15 @@ static void put_random(struct prog *g, uint64_t *s, unsigned left)
 			unsigned k = (unsigned)(rnd(s) % (sizeof(ops32) / sizeof(ops32[0])));
 			put32(g, e_r(OP_OP32, rd, ops32[k].f3, rs1, rs2, ops32[k].f7));
 		}
+	} else if (pick < 50 && (rnd(s) & 7) == 0) {
+		/* slli rd, rs, k; add rd, rd, b (or add rd, b, rd): one lea when k is 1 to 3 */
+		unsigned k = (unsigned)(rnd(s) % 5), rs = (rnd(s) & 3) == 0 ? rd : rs1;
+		unsigned b = (rnd(s) & 3) == 0 ? rs : rs2;
+		put32(g, e_i(OP_IMM, rd, 1, rs, (int32_t)k));
+		if (rnd(s) & 1)
+			put32(g, e_r(OP_OP, rd, 0, rd, b, 0));
+		else
+			put32(g, e_r(OP_OP, rd, 0, b, rd, 0));
 	} else if (pick < 50) { /* OP-IMM / OP-IMM-32 */
 		unsigned f3 = (unsigned)(rnd(s) % 8);
 		bool w = rnd(s) & 1;
@@ -610,6 +619,42 @@ static void test_store_code_page(void **state)
 	assert_int_equal(p->h[1]->v->x[18], 7);
 }
 
+/* Translated stores test the code byte of their TLB entry: a loop writes an instruction in
+ * another page (T: `addi s2, s2, K`, K = 1, 2, ...), runs it, and stores to a page with the
+ * same TLB index (1 MiB on), so that T's entry goes to the TLB's second way and comes back
+ * (the cold code's swap, with its code byte) every time: every write to T must be seen
+ * (the translator promises it without fence.i). */
+static void test_store_code_second_way(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g;
+	const uint64_t T = PC0 + 0x40000, D = DATA + 0x40000; /* TLB index 64 both */
+	uint64_t regs[32] = {0};
+
+	g.len = 0;
+	put32(&g, e_i(OP_IMM, 21, 0, 0, 200)); /* li s5, 200 */
+	size_t loop = g.len;
+	put32(&g, e_s(OP_STORE, 2, 20, 19, 0));                   /* sw s3, 0(s4): T */
+	put32(&g, e_i(0x67, 1, 0, 20, 0));                        /* jalr ra, 0(s4) */
+	put32(&g, e_s(OP_STORE, 3, 24, 23, 0));                   /* sd s7, 0(s8): D */
+	put32(&g, e_r(OP_OP, 19, 0, 19, 22, 0));                  /* s3 += s6: K + 1 */
+	put32(&g, e_i(OP_IMM, 21, 0, 21, -1));                    /* s5 -= 1 */
+	put32(&g, e_b(1, 21, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s5, loop */
+	put_exit(&g, 0);
+	regs[19] = e_i(OP_IMM, 18, 0, 18, 1);
+	regs[20] = T;
+	regs[22] = 1u << 20;
+	regs[23] = 0x5555;
+	regs[24] = D;
+	load_both(p, &g, PC0, regs);
+	h_put32(p->h[1], T, e_i(OP_IMM, 18, 0, 18, 100));
+	h_put32(p->h[1], T + 4, e_i(0x67, 0, 0, 1, 0)); /* ret */
+	map_split(p);                                   /* (identity) */
+	h_step(p->h[1], 1000000);
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 200 * 201 / 2);
+}
+
 /* A loop of two chained blocks (not one that branches to itself; 2 and 3 instructions, so
  * that the chain reaches JIT_CHAIN_LIMIT, 16384, on either jump in turn) running 100000
  * instructions: the jump that reaches the limit stops the chain and leaves, with pc at its
@@ -900,12 +945,64 @@ static void test_tlb_second_way(void **state)
 	for (int i = 0; i < 2; i++) {
 		const struct vcpu *v = p->h[i]->v;
 		for (int acc = RV_ACC_R; acc <= RV_ACC_W; acc++) {
-			uint64_t w1 = v->tlb[v->tlb_ctx][acc][64].vpn,
-			         w2 = v->tlb2[v->tlb_ctx][acc][64].vpn ^ v->tlb_key;
+			uint64_t w1 = v->tlb[v->tlb_ctx][acc].vpn[64],
+			         w2 = v->tlb2[v->tlb_ctx][acc].vpn[64] ^ v->tlb_key;
 			assert_true((w1 == a >> 12 && w2 == b >> 12) ||
 			            (w1 == b >> 12 && w2 == a >> 12));
 		}
 	}
+}
+
+/* The translated lookups take the interpreter's TLB index ((va >> 12) & 255) in both forms
+ * (bextr, and mov/shr/movzx without BMI1): every other entry of the translating hart's TLB
+ * claims the data's page with another page's addend, so that a load (its copy's refill)
+ * or a store (the plain lookup) at a wrong index reads or writes that page. */
+static void tlb_index_case(struct pair *p, uint64_t at, bool bextr)
+{
+	static struct prog g;
+	uint64_t regs[32] = {0};
+	static uint8_t data[0x1000];
+	const uint64_t d = DATA + 0x5000, other = DATA + 0x9000;
+	bool saved = rv_jit_bextr;
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 10, 3, 9, 0));                     /* ld a0, 0(s1) */
+	put32(&g, e_r(OP_OP, 18, 0, 18, 10, 0));                  /* add s2, s2, a0 */
+	put32(&g, e_s(OP_STORE, 3, 9, 18, 8));                    /* sd s2, 8(s1) */
+	put32(&g, e_i(OP_IMM, 19, 0, 19, -1));                    /* addi s3, s3, -1 */
+	put32(&g, e_b(1, 19, 0, (int32_t)loop - (int32_t)g.len)); /* bnez s3, loop */
+	put_exit(&g, 0);
+	regs[9] = d;
+	regs[19] = 300;
+	load_both(p, &g, at, regs);
+	for (int i = 0; i < 2; i++) {
+		memset(data, 0x11, sizeof(data));
+		h_put(p->h[i], d, data, sizeof(data));
+		memset(data, 0x77, sizeof(data));
+		h_put(p->h[i], other, data, sizeof(data));
+	}
+	struct vcpu *v = p->h[1]->v;
+	uintptr_t bogus = (uintptr_t)(p->h[1]->ram + (other - H_RAM_BASE)) - (uintptr_t)d;
+	for (unsigned c = 0; c < RV_TLB_CTX; c++)
+		for (int acc = RV_ACC_R; acc <= RV_ACC_W; acc++)
+			for (unsigned k = 0; k < RV_TLB_SIZE; k++)
+				if (k != rv_tlb_index(d)) {
+					v->tlb[c][acc].vpn[k] = d >> 12;
+					v->tlb[c][acc].addend[k] = bogus;
+				}
+	rv_jit_bextr = bextr;
+	run_both(p);
+	rv_jit_bextr = saved;
+	assert_true(same_state(p, bextr ? "TLB index, bextr" : "TLB index, shr"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 300 * 0x1111111111111111ULL);
+}
+
+static void test_tlb_index(void **state)
+{
+	tlb_index_case(*state, PC0, true);
+	tlb_index_case(*state, PC0 + 0x2000, false); /* (its own translation) */
 }
 
 /* The second way goes with a flush (its entries are tagged with the TLB's generation): a
@@ -959,7 +1056,7 @@ static void test_tlb_second_way_flush(void **state)
 	/* a hit in the second way swaps it into the first (the last load, a, found it there) */
 	for (int i = 0; i < 2; i++) {
 		const struct vcpu *v = p->h[i]->v;
-		assert_int_equal(v->tlb[v->tlb_ctx][RV_ACC_R][64].vpn, a >> 12);
+		assert_int_equal(v->tlb[v->tlb_ctx][RV_ACC_R].vpn[64], a >> 12);
 	}
 }
 
@@ -1172,12 +1269,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_self_modifying, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_code_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_chain_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_code_second_way, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tlb_second_way, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tlb_second_way_flush, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tlb_index, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_side_exits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_side_paths, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rd_is_rs2, setup, teardown),
