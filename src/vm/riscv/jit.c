@@ -40,6 +40,7 @@
 #include "riscv.h"
 
 #include "codemap.h"
+#include "jit_priv.h"
 
 #include <errno.h>
 
@@ -51,148 +52,6 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-
-#define JIT_HASH_SIZE 8192
-#define JIT_JC_SIZE   4096
-#define JIT_PEND_SIZE 8192
-/* exits waiting for one target's translation, remembered (patched when it comes) */
-#define JIT_PEND_SITES 4
-#define JIT_LC_SIZE    32768 /* the loads' copies of TLB entries (em_load_tlb) */
-#define JIT_BLOCK_OPS  64
-/* A chain of translated blocks leaves for the dispatcher (which checks timers) after this
- * many instructions (em_test_limit; a power of two, at most 16384). Was 4096: 16384 took
- * sha256sum's row 7% and gzip -9's 2% less time, fewer trips through the dispatcher and
- * its clock_gettime, and delays a timer interrupt by 10 us at most in translated code. */
-#define JIT_CHAIN_LIMIT 16384
-/* A block goes on past this many forward conditional branches (its side exits) */
-#define JIT_SIDE_EXITS 4
-/* and translates up to this many instructions at a side exit's target in line (its path),
- * which goes on past this many forward branches of its own */
-#define JIT_PATH_OPS  16
-#define JIT_PATH_SIDE 2
-#define JIT_HEAT_SIZE 16384 /* counters of untranslated blocks' runs (rv_jit_hot) */
-/* a heat slot's runs of all its blocks together after which the next one is translated
- * anyway (blocks that share a slot and take turns never count up alone) */
-#define JIT_HEAT_TOTAL 64
-#define JIT_HREGS      7  /* guest registers a block keeps in host registers (jit_emit.h) */
-#define JIT_OP_BYTES   96 /* the longest translation of one instruction, with margin */
-#define JIT_BLOCK_ROOM (4096 + JIT_BLOCK_OPS * (JIT_OP_BYTES + 2 * sizeof(struct rv_op)) + 256)
-#define JIT_PAGE       4096u
-/* A hart that has slept in wfi empties its code buffer (rv_jit_idle) when it holds more than
- * JIT_IDLE_BYTES of translations and was last emptied long enough ago that translating all
- * of it again costs at most 1/JIT_IDLE_RATIO of the time since, and at least JIT_IDLE_NS
- * ago, doubled by every such emptying up to JIT_IDLE_MAX_NS (a guest whose working set
- * comes back at once is not emptied every second). */
-#define JIT_IDLE_BYTES  (1u << 20)
-#define JIT_IDLE_NS     1000000000LL
-#define JIT_IDLE_MAX_NS 64000000000LL
-#define JIT_IDLE_RATIO  20
-/* A hart that has slept in wfi also halves every heat count (rv_jit_cool) at most once per
- * JIT_COOL_NS: "hot" is then a rate (about RV_JIT_HOT / 2 runs a second between idle
- * spells), not a count since boot, so code a steady idle guest runs once a second (its
- * fork, exec and exit paths) stays in the interpreter instead of being translated over
- * the next 16 s and filling the code buffer. A busy hart never sleeps: its counts stay. */
-#define JIT_COOL_NS 1000000000LL
-
-/* The shared prologue: enter(v, body) runs translated code from body (executable view). */
-typedef unsigned (*rv_jit_enter_fn)(struct vcpu *v, const void *body);
-
-/* A translation, in the writable view of the code buffer (followed by a copy of the guest
- * code it was made from, its decoded ops, and its host code). */
-struct rv_jit_block {
-	uintptr_t host; /* of its first instruction */
-	struct rv_jit_block *next;
-	uint8_t *cent;       /* where chained exits jump in: checks, then the body (writable) */
-	const void *body_rx; /* the body (executable view: the dispatcher, the jump cache) */
-	uint8_t *loop;       /* its body after loading the cached registers (writable) */
-	uint32_t gen;   /* the epoch it was made or last checked in (translated code reads it) */
-	uint32_t page;  /* RAM page index */
-	uint32_t dirty; /* the cached guest registers it writes (bit per register) */
-	uint16_t len;   /* bytes of guest code */
-	uint8_t nc;     /* how many guest registers it caches: */
-	uint8_t guest[JIT_HREGS], hreg[JIT_HREGS]; /* which, in which host registers */
-	uint8_t code[];
-};
-
-struct rv_jit {
-	uint8_t *rw, *rx; /* the same pages: writable here, executable there */
-	size_t size, used;
-	uint64_t idle;              /* times emptied by rv_jit_idle */
-	long long idle_ns;          /* since the last emptying before it may empty again */
-	struct timespec flushed_at; /* made, or last emptied */
-	struct timespec cooled_at;  /* made, or the heat last halved (rv_jit_cool) */
-	uint64_t cooled;            /* times the heat was halved */
-	uint64_t flushed_ns;        /* translate_ns then */
-	const uint8_t *ram;
-	uint64_t ram_size;
-	/* The machine's code map (codemap.h), shared with the other harts and the devices
-	 * (or this hart's own: own_map): a byte per RAM page, translations were made (or
-	 * checked) from it since the last write to it. A store to such a page (from any
-	 * hart's translated code, or a device) bumps the page's generation (page_gen), which
-	 * makes every translation from it be checked against guest memory before it runs
-	 * again, and clears the byte. */
-	uint8_t *has_code;
-	uint32_t *page_gen_map;
-	uint8_t *code_pages; /* this hart's own, used without a machine's map */
-	uint32_t *page_gen;
-	/* The epoch (the machine's code map's, shared by the harts, or own_epoch): bumped by
-	 * fence.i on any hart and by every write to a page holding translations. A translation
-	 * runs (from the dispatcher, a chain or the jump cache) only when it was made or
-	 * checked against guest memory in the current epoch. */
-	uint32_t *epoch;
-	uint32_t own_epoch;
-	rv_jit_enter_fn enter;
-	size_t epi; /* the shared epilogue */
-	uint64_t blocks, flushes, smc, fences, full, stale;
-	/* The jump cache: a block recently run for a host address, direct-mapped (see
-	 * em_lookup_jump); entries are checked (host, generations) before use, emptied by a
-	 * flush. */
-	struct rv_jit_jc {
-		uintptr_t host;
-		const void *body_rx; /* b's */
-		struct rv_jit_block *b;
-		uint32_t epoch; /* b's gen when it was entered: the entry is used in that epoch */
-		uint32_t pad;
-	} jc[JIT_JC_SIZE];
-	uint64_t jc_fills, dispatched, translate_ns;
-	size_t stub_end;  /* the lookup stub (em_lookup_stub) is before this */
-	size_t stub_r12;  /* the stub's entry for a target in r12 */
-	size_t stub_slow; /* the stub's way out (pc = r8) */
-	size_t refill;    /* the loads' shared refill (em_refill_stub) */
-	size_t way2[2];   /* the TLB's second way, loads' and stores' (em_way2_stub) */
-	size_t leave;     /* leave at pc = rax, r13 counting an entry, registers written back */
-	uint64_t patched;
-	/* exits waiting for their target's translation, one target per hash slot and up to
-	 * JIT_PEND_SITES exits to it (a collision leaves the older target's going through the
-	 * stub, as the exits past JIT_PEND_SITES); emptied by a flush */
-	struct rv_jit_pend {
-		uintptr_t host;
-		uint8_t *at[JIT_PEND_SITES];
-	} pend[JIT_PEND_SIZE];
-	struct rv_jit_block *buckets[JIT_HASH_SIZE];
-	/* How many times the code at a host address ran through the interpreter (rv_jit_hot):
-	 * direct-mapped, a tag from other bits of the address (a block that takes a slot over
-	 * starts from 0; two that share a tag share the count, which only translates one
-	 * early); total counts every run in the slot (JIT_HEAT_TOTAL). A flush keeps them; an idle
-	 * hart halves them (rv_jit_cool). */
-	struct rv_jit_heat {
-		uint16_t tag;
-		uint8_t runs, total;
-	} heat[JIT_HEAT_SIZE];
-	uint64_t interp_runs; /* blocks run through the interpreter instead */
-	/* A copy of the TLB entry each load used last (a load has its own, in turn: they are
-	 * reused as translation goes on, which is harmless as the key says what each is):
-	 * key = vpn | vcpu.tlb_key, the addend. Emptied when tlb_gen wraps. */
-	struct rv_jit_lc {
-		uint64_t key;
-		uintptr_t addend;
-		uint8_t misses; /* the loads using it turn it off when this wraps */
-		uint8_t pad[15];
-	} lc[JIT_LC_SIZE];
-	unsigned lc_next;
-};
-
-_Static_assert(sizeof(struct rv_jit_jc) == 32, "em_jc_lookup indexes the jump cache by 32");
 
 static unsigned rv_jit_jc_index(uintptr_t host)
 {
@@ -216,11 +75,6 @@ static int rv_jit_interp(struct vcpu *v, const struct rv_op *op, uint64_t pc)
 }
 
 /* --- translation ------------------------------------------------------------------------ */
-
-static long long rv_jit_ns_since(const struct timespec *then, const struct timespec *now)
-{
-	return (now->tv_sec - then->tv_sec) * 1000000000LL + (now->tv_nsec - then->tv_nsec);
-}
 
 static bool rv_jit_ends_block(const struct rv_op *op)
 {
@@ -1104,46 +958,6 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	}
 }
 
-/* Zeroes n bytes at p of the hart's own anonymous memory (struct rv_jit): the whole pages
- * are given back to the kernel (they read as zeros and come back on a write), the rest is
- * cleared. */
-static void rv_jit_zero(void *p, size_t n)
-{
-	uintptr_t a = (uintptr_t)p, e = a + n;
-	uintptr_t pa = (a + JIT_PAGE - 1) & ~(uintptr_t)(JIT_PAGE - 1),
-	          pe = e & ~(uintptr_t)(JIT_PAGE - 1);
-
-	if (pe <= pa || madvise((void *)pa, pe - pa, MADV_DONTNEED) != 0) {
-		memset(p, 0, n);
-		return;
-	}
-	memset(p, 0, pa - a);
-	memset((void *)pe, 0, e - pe);
-}
-
-/* Every translation dropped; the tables' and the code's pages (but the lookup stub's) are
- * given back to the kernel, so a flushed buffer holds no memory until it fills again. */
-static void rv_jit_flush(struct rv_jit *j)
-{
-	size_t keep = (j->stub_end + JIT_PAGE - 1) & ~(size_t)(JIT_PAGE - 1);
-
-	rv_jit_zero(j->buckets, sizeof(j->buckets));
-	rv_jit_zero(j->jc, sizeof(j->jc)); /* (the code map is shared: it stays) */
-	rv_jit_zero(j->pend, sizeof(j->pend));
-	/* no load uses a copy now: they are handed out from the first again */
-	rv_jit_zero(j->lc, sizeof(j->lc));
-	j->lc_next = 0;
-	/* (the heat stays: code that was hot is translated again at its next run) */
-	/* the memfd's pages: both views lose them (a translation may have been cut short
-	 * past used, so up to the end) */
-	if (keep < j->size)
-		(void)madvise(j->rw + keep, j->size - keep, MADV_REMOVE);
-	j->used = j->stub_end;
-	j->flushes++;
-	clock_gettime(CLOCK_MONOTONIC, &j->flushed_at);
-	j->flushed_ns = j->translate_ns;
-}
-
 static unsigned rv_jit_index(uintptr_t host)
 {
 	return (unsigned)((host >> 1) ^ (host >> 17)) & (JIT_HASH_SIZE - 1);
@@ -1583,45 +1397,6 @@ uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
 	return n;
 }
 
-void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s)
-{
-	const struct rv_jit *j = v->jit;
-
-	if (j == NULL)
-		return;
-	s->blocks += j->blocks;
-	s->code_bytes += j->used;
-	s->code_size += j->size;
-	s->flushes += j->full;
-	s->idle_flushes += j->idle;
-	s->chained += v->jit_chained;
-	s->dispatched += j->dispatched;
-	s->stale += j->stale;
-	s->translate_ns += j->translate_ns;
-	s->interp_runs += j->interp_runs;
-}
-
-bool rv_jit_written(struct vcpu *v, uintptr_t host, size_t len)
-{
-	struct rv_jit *j = v->jit;
-	uintptr_t off = host - (uintptr_t)j->ram;
-	uint64_t first = off >> 12, last = (off + len - 1) >> 12;
-
-	if (last > (j->ram_size - 1) >> 12)
-		last = (j->ram_size - 1) >> 12;
-	/* the data is in place before the generation moves (as code_map_written) */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (uint64_t pg = first; pg <= last; pg++)
-		if (__atomic_load_n(&j->has_code[pg], __ATOMIC_RELAXED)) {
-			__atomic_store_n(&j->has_code[pg], 0, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&j->page_gen_map[pg], 1, __ATOMIC_SEQ_CST);
-			__atomic_fetch_add(j->epoch, 1, __ATOMIC_SEQ_CST);
-		}
-	j->smc++;
-	v->code_hit = true;
-	return true;
-}
-
 /* The machine's shared code map instead of this hart's own (rv_jit_new). */
 static void rv_jit_use_map(struct rv_jit *j, struct code_map *m)
 {
@@ -1692,99 +1467,6 @@ struct rv_jit *rv_jit_create(struct vcpu *v)
 	return j;
 }
 
-/* (the pages given back, not zeroed in place: only the copies loads use again come back) */
-void rv_jit_tlb_wrapped(struct rv_jit *j)
-{
-	rv_jit_zero(j->lc, sizeof(j->lc));
-}
-
-void rv_jit_fence(struct vcpu *v)
-{
-	v->jit->fences++;
-	__atomic_fetch_add(v->jit->epoch, 1, __ATOMIC_SEQ_CST);
-}
-
-size_t rv_jit_code_size = 32u << 20;
-
-uint64_t rv_jit_full_flushes(const struct vcpu *v)
-{
-	return v->jit != NULL ? v->jit->full : 0;
-}
-
-/* Every heat count halved (JIT_COOL_NS): only the slots in use are written, so the table's
- * untouched pages stay untouched. */
-static void rv_jit_cool(struct rv_jit *j, const struct timespec *now)
-{
-	if (rv_jit_ns_since(&j->cooled_at, now) < JIT_COOL_NS)
-		return;
-	j->cooled_at = *now;
-	j->cooled++;
-	for (unsigned i = 0; i < JIT_HEAT_SIZE; i++) {
-		struct rv_jit_heat *h = &j->heat[i];
-		if (h->runs != 0 || h->total != 0) {
-			h->runs >>= 1;
-			h->total >>= 1;
-		}
-	}
-}
-
-void rv_jit_idle(struct vcpu *v)
-{
-	struct rv_jit *j = v->jit;
-	struct timespec now;
-	long long since, cost;
-
-	if (j == NULL)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	rv_jit_cool(j, &now);
-	if (j->used - j->stub_end <= JIT_IDLE_BYTES)
-		return;
-	since = rv_jit_ns_since(&j->flushed_at, &now);
-	cost = (long long)(j->translate_ns - j->flushed_ns) * JIT_IDLE_RATIO;
-	if (since < JIT_IDLE_NS || since < j->idle_ns || since < cost)
-		return;
-	j->idle++;
-	j->idle_ns = j->idle_ns < JIT_IDLE_NS       ? 2 * JIT_IDLE_NS
-	             : j->idle_ns < JIT_IDLE_MAX_NS ? 2 * j->idle_ns
-	                                            : JIT_IDLE_MAX_NS;
-	rv_jit_flush(j);
-}
-
-void rv_jit_empty(struct vcpu *v)
-{
-	if (v->jit != NULL)
-		rv_jit_flush(v->jit);
-}
-
-void rv_jit_age(struct vcpu *v, unsigned seconds)
-{
-	if (v->jit != NULL) {
-		v->jit->flushed_at.tv_sec -= seconds;
-		v->jit->cooled_at.tv_sec -= seconds;
-	}
-}
-
-size_t rv_jit_resident(const struct vcpu *v)
-{
-	const struct rv_jit *j = v->jit;
-	size_t pages, n = 0;
-	unsigned char *vec;
-
-	if (j == NULL)
-		return 0;
-	pages = j->size / JIT_PAGE;
-	vec = malloc(pages);
-	if (vec == NULL || mincore(j->rw, j->size, vec) != 0) {
-		free(vec);
-		return SIZE_MAX;
-	}
-	for (size_t i = 0; i < pages; i++)
-		n += vec[i] & 1;
-	free(vec);
-	return n * JIT_PAGE;
-}
-
 bool vcpu_jit_available(void)
 {
 	return true;
@@ -1830,111 +1512,6 @@ fail:
 	free(j->page_gen);
 	munmap(j, sizeof(*j));
 	return NULL;
-}
-
-void rv_jit_free(struct rv_jit *j)
-{
-	if (j == NULL)
-		return;
-	if (getenv("BERTH_JIT_STATS") != NULL)
-		fprintf(stderr,
-		        "jit: %llu blocks, %llu stale after fence.i or code writes, %llu full "
-		        "flushes, %llu when idle; %llu fences, %llu code writes\n",
-		        (unsigned long long)j->blocks, (unsigned long long)j->stale,
-		        (unsigned long long)j->full, (unsigned long long)j->idle,
-		        (unsigned long long)j->fences, (unsigned long long)j->smc);
-	munmap(j->rw, j->size);
-	munmap(j->rx, j->size);
-	free(j->code_pages);
-	free(j->page_gen);
-	munmap(j, sizeof(*j));
-}
-
-#else /* no translator for this host: the interpreter runs */
-
-bool rv_jit_written(struct vcpu *v, uintptr_t host, size_t len)
-{
-	(void)v;
-	(void)host;
-	(void)len;
-	return false;
-}
-
-void vcpu_jit_stats_add(const struct vcpu *v, struct vcpu_jit_stats *s)
-{
-	(void)v;
-	(void)s;
-}
-
-struct rv_jit *rv_jit_create(struct vcpu *v)
-{
-	(void)v;
-	errno = ENOSYS;
-	return NULL;
-}
-
-size_t rv_jit_code_size = 32u << 20;
-unsigned rv_jit_hot = RV_JIT_HOT;
-bool rv_jit_bextr = true;
-
-uint64_t rv_jit_full_flushes(const struct vcpu *v)
-{
-	(void)v;
-	return 0;
-}
-
-bool vcpu_jit_available(void)
-{
-	return false;
-}
-
-struct rv_jit *rv_jit_new(const struct vcpu *v)
-{
-	(void)v;
-	errno = ENOSYS;
-	return NULL;
-}
-
-void rv_jit_free(struct rv_jit *j)
-{
-	(void)j;
-}
-
-void rv_jit_fence(struct vcpu *v)
-{
-	(void)v;
-}
-
-void rv_jit_idle(struct vcpu *v)
-{
-	(void)v;
-}
-
-void rv_jit_empty(struct vcpu *v)
-{
-	(void)v;
-}
-
-void rv_jit_age(struct vcpu *v, unsigned seconds)
-{
-	(void)v;
-	(void)seconds;
-}
-
-size_t rv_jit_resident(const struct vcpu *v)
-{
-	(void)v;
-	return 0;
-}
-
-void rv_jit_tlb_wrapped(struct rv_jit *j)
-{
-	(void)j;
-}
-
-uint64_t rv_jit_exec(struct vcpu *v, uint64_t budget)
-{
-	return rv_exec(v, budget);
 }
 
 #endif
