@@ -249,6 +249,51 @@ static bool rv_jit_is_branch(const struct rv_op *op)
 
 static bool rv_jit_via_interp(const struct rv_op *op);
 
+/* Decode the instruction at page offset pos (host + (pos - off)); false when it straddles
+ * the page's end (the interpreter's slow path). */
+static bool rv_jit_decode_one(struct rv_op *op, const uint8_t *host, unsigned off, unsigned pos)
+{
+	uint16_t lo;
+	uint32_t insn;
+
+	memset(op, 0, sizeof(*op));
+	memcpy(&lo, host + (pos - off), 2);
+	if ((lo & 3) != 3) {
+		insn = rv_expand_compressed(lo);
+		op->len = 2;
+		if (insn == 0) {
+			op->kind = K_ILLEGAL;
+			op->insn = lo;
+		} else {
+			rv_decode_op(insn, op);
+		}
+		return true;
+	}
+	if (pos + 4 > 4096)
+		return false;
+	memcpy(&insn, host + (pos - off), 4);
+	op->len = 4;
+	rv_decode_op(insn, op);
+	if (op->kind == K_ILLEGAL)
+		op->insn = insn;
+	return true;
+}
+
+/* A conditional branch over one instruction that only sets a register from a constant or
+ * another register (lui, li, mv, addi, addiw: `x = c ? a : b` as GCC compiles it without
+ * Zicond), translated without a jump: the instruction's value, then a cmov (em_skip1). */
+enum { RV_JIT_SKIP1 = 1 };
+static bool rv_jit_skip1(const struct rv_op *br, const uint8_t *host, unsigned off, unsigned pos)
+{
+	struct rv_op nx;
+
+	if (pos >= 4096 || !rv_jit_decode_one(&nx, host, off, pos))
+		return false;
+	if (nx.kind != K_LUI && nx.kind != K_ADDI && nx.kind != K_ADDIW)
+		return false;
+	return nx.rd != 0 && nx.rd < 32 && br->imm == br->len + nx.len;
+}
+
 /* Decode up to max instructions at host (page offset off); a path (of a side exit) has no
  * side exits and stops before an instruction the interpreter runs. Returns the count. */
 static unsigned rv_jit_decode_n(struct rv_op *ops, const uint8_t *host, unsigned off, unsigned max,
@@ -258,34 +303,18 @@ static unsigned rv_jit_decode_n(struct rv_op *ops, const uint8_t *host, unsigned
 
 	while (n < max && pos < 4096) {
 		struct rv_op *op = &ops[n];
-		uint16_t lo;
-		uint32_t insn;
 
-		memset(op, 0, sizeof(*op));
-		memcpy(&lo, host + (pos - off), 2);
-		if ((lo & 3) != 3) {
-			insn = rv_expand_compressed(lo);
-			op->len = 2;
-			if (insn == 0) {
-				op->kind = K_ILLEGAL;
-				op->insn = lo;
-			} else {
-				rv_decode_op(insn, op);
-			}
-		} else {
-			if (pos + 4 > 4096)
-				break; /* straddles the page: the interpreter's slow path */
-			memcpy(&insn, host + (pos - off), 4);
-			op->len = 4;
-			rv_decode_op(insn, op);
-			if (op->kind == K_ILLEGAL)
-				op->insn = insn;
-		}
+		if (!rv_jit_decode_one(op, host, off, pos))
+			break; /* straddles the page: the interpreter's slow path */
 		if (path && rv_jit_via_interp(op))
 			break;
 		op->off = (uint16_t)(pos - off);
 		pos += op->len;
 		n++;
+		if (rv_jit_is_branch(op) && n < max && rv_jit_skip1(op, host, off, pos)) {
+			op->jit = RV_JIT_SKIP1; /* (the next one is decoded next, in this block) */
+			continue;
+		}
 		if (rv_jit_is_branch(op) && op->imm > 0 && side < JIT_SIDE_EXITS) {
 			side++; /* a side exit: the block goes on after it */
 			continue;
@@ -797,6 +826,67 @@ static bool rv_jit_via_interp(const struct rv_op *op)
 /* Translate one op (index i; rxop: its copy for the interpreter, rv_jit_via_interp).
  * Returns false when the op ended the block (exit emitted). */
 enum { JIT_END, JIT_SIDE, JIT_SIDE_HERE }; /* what a branch is (rv_jit_emit_op's side) */
+/* A conditional branch's compare (rax scratch); returns the condition code of "taken". */
+static unsigned em_branch_cmp(struct em *e, const struct rv_op *op)
+{
+	static const uint8_t cc[] = {[K_BEQ] = CC_E,  [K_BNE] = CC_NE, [K_BLT] = CC_L,
+	                             [K_BGE] = CC_GE, [K_BLTU] = CC_B, [K_BGEU] = CC_AE};
+	unsigned a = RAX;
+	if (op->rs1 != 0 && op->rs2 != 0 && e->hreg[op->rs1] < 0 && e->hreg[op->rs2] >= 0) {
+		/* cmp [rbx + rs1], b: rs1 from v->x without a load of its own */
+		em_mem(e, true, 0x39, (unsigned)e->hreg[op->rs2], XOFF(op->rs1));
+	} else {
+		if (e->hreg[op->rs1] >= 0)
+			a = (unsigned)e->hreg[op->rs1];
+		else
+			em_ldx(e, RAX, op->rs1);
+		if (op->rs2 == 0)
+			em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
+		else if (e->hreg[op->rs2] >= 0)
+			em_rr(e, true, 0x39, (unsigned)e->hreg[op->rs2], a); /* cmp a, b */
+		else
+			em_mem(e, true, 0x3b, a, XOFF(op->rs2)); /* cmp a, [rbx + rs2] */
+	}
+	return cc[op->kind];
+}
+
+/* cmovcc dst, src (64-bit, or 32-bit with !w) */
+static void em_cmov(struct em *e, bool w, unsigned cc, unsigned dst, unsigned src)
+{
+	rex(e, w, dst, src);
+	b1(e, 0x0f), b1(e, 0x40 + cc), b1(e, 0xc0 | ((dst & 7) << 3) | (src & 7));
+}
+
+/* A branch over one instruction (RV_JIT_SKIP1, rv_jit_skip1) without a jump: rdx = the
+ * instruction's value, then (after the branch's compare) rd = rdx when the branch is not
+ * taken, and r13 one less when it is (the instruction did not retire: every count after
+ * it is r13 plus its index). */
+static bool em_skip1(struct em *e, const struct rv_op *br, const struct rv_op *nx)
+{
+	if (br->jit != RV_JIT_SKIP1)
+		return false;
+	int h = e->hreg[nx->rd];
+	unsigned d = h >= 0 ? (unsigned)h : RSI;
+	if (nx->kind == K_LUI) {
+		em_movi(e, RDX, nx->imm);
+	} else {
+		em_ldx(e, RDX, nx->rs1);
+		if (nx->imm != 0)
+			em_alu_imm(e, nx->kind == K_ADDI, 0, RDX, nx->imm);
+		if (nx->kind == K_ADDIW)
+			em_movsxd(e, RDX);
+	}
+	if (h < 0)
+		em_mem(e, true, 0x8b, RSI, XOFF(nx->rd));   /* rd's value now */
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x4d), b1(e, 0xff); /* lea ecx, [r13 - 1] */
+	unsigned cc = em_branch_cmp(e, br);
+	em_cmov(e, true, cc ^ 1, d, RDX); /* not taken: the instruction's value */
+	em_cmov(e, false, cc, 13, RCX);   /* taken: it did not retire */
+	if (h < 0)
+		em_mem(e, true, 0x89, RSI, XOFF(nx->rd));
+	return true;
+}
+
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
                            const struct rv_op *rxop, unsigned i, unsigned side)
 {
@@ -834,25 +924,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_BGE:
 	case K_BLTU:
 	case K_BGEU: {
-		static const uint8_t cc[] = {[K_BEQ] = CC_E,  [K_BNE] = CC_NE, [K_BLT] = CC_L,
-		                             [K_BGE] = CC_GE, [K_BLTU] = CC_B, [K_BGEU] = CC_AE};
-		unsigned a = RAX;
-		if (op->rs1 != 0 && op->rs2 != 0 && e->hreg[op->rs1] < 0 && e->hreg[op->rs2] >= 0) {
-			/* cmp [rbx + rs1], b: rs1 from v->x without a load of its own */
-			em_mem(e, true, 0x39, (unsigned)e->hreg[op->rs2], XOFF(op->rs1));
-		} else {
-			if (e->hreg[op->rs1] >= 0)
-				a = (unsigned)e->hreg[op->rs1];
-			else
-				em_ldx(e, RAX, op->rs1);
-			if (op->rs2 == 0)
-				em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
-			else if (e->hreg[op->rs2] >= 0)
-				em_rr(e, true, 0x39, (unsigned)e->hreg[op->rs2], a); /* cmp a, b */
-			else
-				em_mem(e, true, 0x3b, a, XOFF(op->rs2)); /* cmp a, [rbx + rs2] */
-		}
-		uint8_t *taken = em_jump(e, cc[op->kind]);
+		uint8_t *taken = em_jump(e, em_branch_cmp(e, op));
 		if (side == JIT_SIDE_HERE) { /* a path's side exit: its jump here, jumped over */
 			if (e->p < e->end)
 				taken[-1] ^= 1; /* (the jcc's condition, inverted) */
@@ -1293,7 +1365,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	} path[JIT_SIDE_EXITS];
 	unsigned npath = 0, total = n;
 	for (unsigned s = 0; s + 1 < n; s++) {
-		if (!rv_jit_is_branch(&ops[s]))
+		if (!rv_jit_is_branch(&ops[s]) || ops[s].jit == RV_JIT_SKIP1)
 			continue;
 		unsigned toff = pageoff + ops[s].off + (unsigned)ops[s].imm, max = JIT_PATH_OPS;
 		if (max > JIT_BLOCK_OPS - total)
@@ -1371,7 +1443,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++) {
-		if (i + 1 < n && em_shadd(&e, &ops[i], &ops[i + 1])) {
+		if (i + 1 < n &&
+		    (em_shadd(&e, &ops[i], &ops[i + 1]) || em_skip1(&e, &ops[i], &ops[i + 1]))) {
 			i++;
 			continue;
 		}
@@ -1391,7 +1464,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 		for (q = 0; q < path[k].n; q++) {
 			unsigned idx = path[k].side + 1 + q;
 			const struct rv_op *po = &ops[path[k].first + q];
-			if (q + 1 < path[k].n && em_shadd(&e, po, po + 1)) {
+			if (q + 1 < path[k].n &&
+			    (em_shadd(&e, po, po + 1) || em_skip1(&e, po, po + 1))) {
 				q++;
 				continue;
 			}
