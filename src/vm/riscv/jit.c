@@ -279,19 +279,41 @@ static bool rv_jit_decode_one(struct rv_op *op, const uint8_t *host, unsigned of
 	return true;
 }
 
-/* A conditional branch over one instruction that only sets a register from a constant or
- * another register (lui, li, mv, addi, addiw: `x = c ? a : b` as GCC compiles it without
- * Zicond), translated without a jump: the instruction's value, then a cmov (em_skip1). */
+/* A conditional branch over one instruction that only computes a register from constants
+ * and registers (lui, li, mv, addi, addiw, andi, ori, xori, add, sub, and, or, xor, addw,
+ * subw: `x = c ? a : b` as GCC compiles it without Zicond), translated without a jump: the
+ * instruction's value, then a cmov (em_skip1). */
 enum { RV_JIT_SKIP1 = 1 };
+static bool rv_jit_skip1_kind(unsigned k)
+{
+	switch (k) {
+	case K_LUI:
+	case K_ADDI:
+	case K_ADDIW:
+	case K_ANDI:
+	case K_ORI:
+	case K_XORI:
+	case K_ADD:
+	case K_SUB:
+	case K_AND:
+	case K_OR:
+	case K_XOR:
+	case K_ADDW:
+	case K_SUBW:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool rv_jit_skip1(const struct rv_op *br, const uint8_t *host, unsigned off, unsigned pos)
 {
 	struct rv_op nx;
 
 	if (pos >= 4096 || !rv_jit_decode_one(&nx, host, off, pos))
 		return false;
-	if (nx.kind != K_LUI && nx.kind != K_ADDI && nx.kind != K_ADDIW)
-		return false;
-	return nx.rd != 0 && nx.rd < 32 && br->imm == br->len + nx.len;
+	return rv_jit_skip1_kind(nx.kind) && nx.rd != 0 && nx.rd < 32 &&
+	       br->imm == br->len + nx.len;
 }
 
 /* Decode up to max instructions at host (page offset off); a path (of a side exit) has no
@@ -867,15 +889,25 @@ static bool em_skip1(struct em *e, const struct rv_op *br, const struct rv_op *n
 		return false;
 	int h = e->hreg[nx->rd];
 	unsigned d = h >= 0 ? (unsigned)h : RSI;
+	/* (the x86 ALU's /digit of the immediate forms, the opcode of the register forms) */
+	static const uint8_t digit[] = {
+	    [K_ADDI] = 0, [K_ADDIW] = 0, [K_ANDI] = 4, [K_ORI] = 1, [K_XORI] = 6};
+	static const uint8_t opc[] = {
+	    [K_ADD] = 0x01, [K_SUB] = 0x29,  [K_AND] = 0x21, [K_OR] = 0x09,
+	    [K_XOR] = 0x31, [K_ADDW] = 0x01, [K_SUBW] = 0x29};
+	bool w = nx->kind != K_ADDIW && nx->kind != K_ADDW && nx->kind != K_SUBW;
 	if (nx->kind == K_LUI) {
 		em_movi(e, RDX, nx->imm);
+	} else if ((nx->kind >= K_ADDI && nx->kind <= K_ANDI) || nx->kind == K_ADDIW) {
+		em_ldx(e, RDX, nx->rs1);
+		em_alu_imm(e, w, digit[nx->kind], RDX, nx->imm);
 	} else {
 		em_ldx(e, RDX, nx->rs1);
-		if (nx->imm != 0)
-			em_alu_imm(e, nx->kind == K_ADDI, 0, RDX, nx->imm);
-		if (nx->kind == K_ADDIW)
-			em_movsxd(e, RDX);
+		em_ldx(e, RCX, nx->rs2);
+		em_rr(e, w, opc[nx->kind], RCX, RDX); /* op rdx, rcx */
 	}
+	if (!w)
+		em_movsxd(e, RDX);
 	if (h < 0)
 		em_mem(e, true, 0x8b, RSI, XOFF(nx->rd));   /* rd's value now */
 	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x4d), b1(e, 0xff); /* lea ecx, [r13 - 1] */

@@ -1237,10 +1237,10 @@ static void test_page_faults(void **state)
 	fault_case(p, e_i(OP_LOAD, 10, 3, 8, -4), RV_EXC_LOAD_PAGE, DATA + 0x1000);
 }
 
-/* A branch over one instruction that sets a register (lui, li/addi, addiw: translated as a
- * cmov, RV_JIT_SKIP1) taken and not taken in turn, into registers kept in host registers
- * and not (the block uses more than JIT_HREGS), one its own source, one the branch's; then,
- * after one taken (the instruction it skips not retired), a load from an unmapped page: the
+/* A branch over one instruction that sets a register (lui, li/addi, addiw, xor, subw, andi:
+ * translated as a cmov, RV_JIT_SKIP1) taken and not taken in turn, into registers kept in host
+ * registers and not (the block uses more than JIT_HREGS), one its own source, one the branch's;
+ * then, after one taken (the instruction it skips not retired), a load from an unmapped page: the
  * registers, instret and sepc after each are the interpreter's. */
 static void test_branch_over_one(void **state)
 {
@@ -1266,6 +1266,12 @@ static void test_branch_over_one(void **state)
 	put32(&g, e_b(5, 16, 20, 8));                              /* bge a6, s4, +8 */
 	put32(&g, e_i(OP_IMM32, 24, 0, 24, -3));                   /* addiw s8, s8, -3 */
 	put32(&g, e_r(OP_OP, 26, 0, 26, 12, 0));                   /* add s10, s10, a2 */
+	put32(&g, e_b(7, 16, 20, 8));                              /* bgeu a6, s4, +8 */
+	put32(&g, e_r(OP_OP, 29, 4, 29, 16, 0));                   /* xor t4, t4, a6 */
+	put32(&g, e_b(0, 16, 23, 8));                              /* beq a6, s7, +8 */
+	put32(&g, e_r(OP_OP32, 30, 0, 30, 16, 0x20));              /* subw t5, t5, a6 */
+	put32(&g, e_b(6, 16, 20, 8));                              /* bltu a6, s4, +8 */
+	put32(&g, e_i(OP_IMM, 31, 7, 16, 0x7f0));                  /* andi t6, a6, 0x7f0 */
 	put32(&g, e_i(OP_IMM, 15, 0, 15, 2));                      /* addi a5, a5, 2 */
 	put32(&g, e_b(1, 15, 10, (int32_t)loop - (int32_t)g.len)); /* bne a5, a0, loop */
 	put32(&g, e_b(0, 0, 0, 8));                                /* beqz zero, +8: taken */
@@ -1309,6 +1315,18 @@ static void test_branch_over_one(void **state)
 	}
 	assert_int_equal(p->h[1]->v->x[25], s9);
 	assert_int_equal(p->h[1]->v->x[24], s8);
+	uint64_t t4 = 0, t5 = 0, t6 = 0;
+	for (unsigned k = 0; k < 64; k++) {
+		if (data[k] < 0x8000)
+			t4 ^= data[k];
+		if (data[k] != 0x2222)
+			t5 = (uint64_t)(int64_t)(int32_t)((uint32_t)t5 - data[k]);
+		if (data[k] >= 0x8000)
+			t6 = data[k] & 0x7f0;
+	}
+	assert_int_equal(p->h[1]->v->x[29], t4);
+	assert_int_equal(p->h[1]->v->x[30], t5);
+	assert_int_equal(p->h[1]->v->x[31], t6);
 	for (unsigned k = 0; k < 64; k++) {
 		uint16_t m = data[k], r = (uint16_t)((m >= 0x8000 ? m : 0xffff8000u) + 0x1234);
 		uint16_t got;
