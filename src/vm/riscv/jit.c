@@ -103,6 +103,73 @@ static bool rv_jit_is_branch(const struct rv_op *op)
 
 static bool rv_jit_via_interp(const struct rv_op *op);
 
+/* Decode the instruction at page offset pos (host + (pos - off)); false when it straddles
+ * the page's end (the interpreter's slow path). */
+static bool rv_jit_decode_one(struct rv_op *op, const uint8_t *host, unsigned off, unsigned pos)
+{
+	uint16_t lo;
+	uint32_t insn;
+
+	memset(op, 0, sizeof(*op));
+	memcpy(&lo, host + (pos - off), 2);
+	if ((lo & 3) != 3) {
+		insn = rv_expand_compressed(lo);
+		op->len = 2;
+		if (insn == 0) {
+			op->kind = K_ILLEGAL;
+			op->insn = lo;
+		} else {
+			rv_decode_op(insn, op);
+		}
+		return true;
+	}
+	if (pos + 4 > 4096)
+		return false;
+	memcpy(&insn, host + (pos - off), 4);
+	op->len = 4;
+	rv_decode_op(insn, op);
+	if (op->kind == K_ILLEGAL)
+		op->insn = insn;
+	return true;
+}
+
+/* A conditional branch over one instruction that only computes a register from constants
+ * and registers (lui, li, mv, addi, addiw, andi, ori, xori, add, sub, and, or, xor, addw,
+ * subw: `x = c ? a : b` as GCC compiles it without Zicond), translated without a jump: the
+ * instruction's value, then a cmov (em_skip1). */
+enum { RV_JIT_SKIP1 = 1 };
+static bool rv_jit_skip1_kind(unsigned k)
+{
+	switch (k) {
+	case K_LUI:
+	case K_ADDI:
+	case K_ADDIW:
+	case K_ANDI:
+	case K_ORI:
+	case K_XORI:
+	case K_ADD:
+	case K_SUB:
+	case K_AND:
+	case K_OR:
+	case K_XOR:
+	case K_ADDW:
+	case K_SUBW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool rv_jit_skip1(const struct rv_op *br, const uint8_t *host, unsigned off, unsigned pos)
+{
+	struct rv_op nx;
+
+	if (pos >= 4096 || !rv_jit_decode_one(&nx, host, off, pos))
+		return false;
+	return rv_jit_skip1_kind(nx.kind) && nx.rd != 0 && nx.rd < 32 &&
+	       br->imm == br->len + nx.len;
+}
+
 /* Decode up to max instructions at host (page offset off); a path (of a side exit) has no
  * side exits and stops before an instruction the interpreter runs. Returns the count. */
 static unsigned rv_jit_decode_n(struct rv_op *ops, const uint8_t *host, unsigned off, unsigned max,
@@ -112,34 +179,18 @@ static unsigned rv_jit_decode_n(struct rv_op *ops, const uint8_t *host, unsigned
 
 	while (n < max && pos < 4096) {
 		struct rv_op *op = &ops[n];
-		uint16_t lo;
-		uint32_t insn;
 
-		memset(op, 0, sizeof(*op));
-		memcpy(&lo, host + (pos - off), 2);
-		if ((lo & 3) != 3) {
-			insn = rv_expand_compressed(lo);
-			op->len = 2;
-			if (insn == 0) {
-				op->kind = K_ILLEGAL;
-				op->insn = lo;
-			} else {
-				rv_decode_op(insn, op);
-			}
-		} else {
-			if (pos + 4 > 4096)
-				break; /* straddles the page: the interpreter's slow path */
-			memcpy(&insn, host + (pos - off), 4);
-			op->len = 4;
-			rv_decode_op(insn, op);
-			if (op->kind == K_ILLEGAL)
-				op->insn = insn;
-		}
+		if (!rv_jit_decode_one(op, host, off, pos))
+			break; /* straddles the page: the interpreter's slow path */
 		if (path && rv_jit_via_interp(op))
 			break;
 		op->off = (uint16_t)(pos - off);
 		pos += op->len;
 		n++;
+		if (rv_jit_is_branch(op) && n < max && rv_jit_skip1(op, host, off, pos)) {
+			op->jit = RV_JIT_SKIP1; /* (the next one is decoded next, in this block) */
+			continue;
+		}
 		if (rv_jit_is_branch(op) && op->imm > 0 && side < JIT_SIDE_EXITS) {
 			side++; /* a side exit: the block goes on after it */
 			continue;
@@ -651,6 +702,77 @@ static bool rv_jit_via_interp(const struct rv_op *op)
 /* Translate one op (index i; rxop: its copy for the interpreter, rv_jit_via_interp).
  * Returns false when the op ended the block (exit emitted). */
 enum { JIT_END, JIT_SIDE, JIT_SIDE_HERE }; /* what a branch is (rv_jit_emit_op's side) */
+/* A conditional branch's compare (rax scratch); returns the condition code of "taken". */
+static unsigned em_branch_cmp(struct em *e, const struct rv_op *op)
+{
+	static const uint8_t cc[] = {[K_BEQ] = CC_E,  [K_BNE] = CC_NE, [K_BLT] = CC_L,
+	                             [K_BGE] = CC_GE, [K_BLTU] = CC_B, [K_BGEU] = CC_AE};
+	unsigned a = RAX;
+	if (op->rs1 != 0 && op->rs2 != 0 && e->hreg[op->rs1] < 0 && e->hreg[op->rs2] >= 0) {
+		/* cmp [rbx + rs1], b: rs1 from v->x without a load of its own */
+		em_mem(e, true, 0x39, (unsigned)e->hreg[op->rs2], XOFF(op->rs1));
+	} else {
+		if (e->hreg[op->rs1] >= 0)
+			a = (unsigned)e->hreg[op->rs1];
+		else
+			em_ldx(e, RAX, op->rs1);
+		if (op->rs2 == 0)
+			em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
+		else if (e->hreg[op->rs2] >= 0)
+			em_rr(e, true, 0x39, (unsigned)e->hreg[op->rs2], a); /* cmp a, b */
+		else
+			em_mem(e, true, 0x3b, a, XOFF(op->rs2)); /* cmp a, [rbx + rs2] */
+	}
+	return cc[op->kind];
+}
+
+/* cmovcc dst, src (64-bit, or 32-bit with !w) */
+static void em_cmov(struct em *e, bool w, unsigned cc, unsigned dst, unsigned src)
+{
+	rex(e, w, dst, src);
+	b1(e, 0x0f), b1(e, 0x40 + cc), b1(e, 0xc0 | ((dst & 7) << 3) | (src & 7));
+}
+
+/* A branch over one instruction (RV_JIT_SKIP1, rv_jit_skip1) without a jump: rdx = the
+ * instruction's value, then (after the branch's compare) rd = rdx when the branch is not
+ * taken, and r13 one less when it is (the instruction did not retire: every count after
+ * it is r13 plus its index). */
+static bool em_skip1(struct em *e, const struct rv_op *br, const struct rv_op *nx)
+{
+	if (br->jit != RV_JIT_SKIP1)
+		return false;
+	int h = e->hreg[nx->rd];
+	unsigned d = h >= 0 ? (unsigned)h : RSI;
+	/* (the x86 ALU's /digit of the immediate forms, the opcode of the register forms) */
+	static const uint8_t digit[] = {
+	    [K_ADDI] = 0, [K_ADDIW] = 0, [K_ANDI] = 4, [K_ORI] = 1, [K_XORI] = 6};
+	static const uint8_t opc[] = {
+	    [K_ADD] = 0x01, [K_SUB] = 0x29,  [K_AND] = 0x21, [K_OR] = 0x09,
+	    [K_XOR] = 0x31, [K_ADDW] = 0x01, [K_SUBW] = 0x29};
+	bool w = nx->kind != K_ADDIW && nx->kind != K_ADDW && nx->kind != K_SUBW;
+	if (nx->kind == K_LUI) {
+		em_movi(e, RDX, nx->imm);
+	} else if ((nx->kind >= K_ADDI && nx->kind <= K_ANDI) || nx->kind == K_ADDIW) {
+		em_ldx(e, RDX, nx->rs1);
+		em_alu_imm(e, w, digit[nx->kind], RDX, nx->imm);
+	} else {
+		em_ldx(e, RDX, nx->rs1);
+		em_ldx(e, RCX, nx->rs2);
+		em_rr(e, w, opc[nx->kind], RCX, RDX); /* op rdx, rcx */
+	}
+	if (!w)
+		em_movsxd(e, RDX);
+	if (h < 0)
+		em_mem(e, true, 0x8b, RSI, XOFF(nx->rd));   /* rd's value now */
+	b1(e, 0x41), b1(e, 0x8d), b1(e, 0x4d), b1(e, 0xff); /* lea ecx, [r13 - 1] */
+	unsigned cc = em_branch_cmp(e, br);
+	em_cmov(e, true, cc ^ 1, d, RDX); /* not taken: the instruction's value */
+	em_cmov(e, false, cc, 13, RCX);   /* taken: it did not retire */
+	if (h < 0)
+		em_mem(e, true, 0x89, RSI, XOFF(nx->rd));
+	return true;
+}
+
 static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_op *op,
                            const struct rv_op *rxop, unsigned i, unsigned side)
 {
@@ -688,25 +810,7 @@ static bool rv_jit_emit_op(const struct tctx *t, struct em *e, const struct rv_o
 	case K_BGE:
 	case K_BLTU:
 	case K_BGEU: {
-		static const uint8_t cc[] = {[K_BEQ] = CC_E,  [K_BNE] = CC_NE, [K_BLT] = CC_L,
-		                             [K_BGE] = CC_GE, [K_BLTU] = CC_B, [K_BGEU] = CC_AE};
-		unsigned a = RAX;
-		if (op->rs1 != 0 && op->rs2 != 0 && e->hreg[op->rs1] < 0 && e->hreg[op->rs2] >= 0) {
-			/* cmp [rbx + rs1], b: rs1 from v->x without a load of its own */
-			em_mem(e, true, 0x39, (unsigned)e->hreg[op->rs2], XOFF(op->rs1));
-		} else {
-			if (e->hreg[op->rs1] >= 0)
-				a = (unsigned)e->hreg[op->rs1];
-			else
-				em_ldx(e, RAX, op->rs1);
-			if (op->rs2 == 0)
-				em_rr(e, true, 0x85, a, a); /* test a, a: as cmp a, 0 */
-			else if (e->hreg[op->rs2] >= 0)
-				em_rr(e, true, 0x39, (unsigned)e->hreg[op->rs2], a); /* cmp a, b */
-			else
-				em_mem(e, true, 0x3b, a, XOFF(op->rs2)); /* cmp a, [rbx + rs2] */
-		}
-		uint8_t *taken = em_jump(e, cc[op->kind]);
+		uint8_t *taken = em_jump(e, em_branch_cmp(e, op));
 		if (side == JIT_SIDE_HERE) { /* a path's side exit: its jump here, jumped over */
 			if (e->p < e->end)
 				taken[-1] ^= 1; /* (the jcc's condition, inverted) */
@@ -1107,7 +1211,7 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	} path[JIT_SIDE_EXITS];
 	unsigned npath = 0, total = n;
 	for (unsigned s = 0; s + 1 < n; s++) {
-		if (!rv_jit_is_branch(&ops[s]))
+		if (!rv_jit_is_branch(&ops[s]) || ops[s].jit == RV_JIT_SKIP1)
 			continue;
 		unsigned toff = pageoff + ops[s].off + (unsigned)ops[s].imm, max = JIT_PATH_OPS;
 		if (max > JIT_BLOCK_OPS - total)
@@ -1185,7 +1289,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 	em_reload(&e);
 	t.loop = e.p;
 	for (i = 0; i < n; i++) {
-		if (i + 1 < n && em_shadd(&e, &ops[i], &ops[i + 1])) {
+		if (i + 1 < n &&
+		    (em_shadd(&e, &ops[i], &ops[i + 1]) || em_skip1(&e, &ops[i], &ops[i + 1]))) {
 			i++;
 			continue;
 		}
@@ -1205,7 +1310,8 @@ static struct rv_jit_block *rv_jit_translate(struct rv_jit *j, const struct vcpu
 		for (q = 0; q < path[k].n; q++) {
 			unsigned idx = path[k].side + 1 + q;
 			const struct rv_op *po = &ops[path[k].first + q];
-			if (q + 1 < path[k].n && em_shadd(&e, po, po + 1)) {
+			if (q + 1 < path[k].n &&
+			    (em_shadd(&e, po, po + 1) || em_skip1(&e, po, po + 1))) {
 				q++;
 				continue;
 			}

@@ -215,7 +215,7 @@ struct rv_op {
 	uint32_t insn; /* the (expanded) instruction, for the out-of-line handlers */
 	uint16_t off;  /* offset of the instruction from the block's first pc */
 	uint8_t len;   /* 2 or 4 */
-	uint8_t pad;
+	uint8_t jit;   /* the translator's marks (jit.c: RV_JIT_SKIP1); 0 in the interpreter */
 };
 #define RV_BLOCK_OPS   16
 #define RV_BCACHE_SIZE 8192

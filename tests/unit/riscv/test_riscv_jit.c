@@ -1237,6 +1237,104 @@ static void test_page_faults(void **state)
 	fault_case(p, e_i(OP_LOAD, 10, 3, 8, -4), RV_EXC_LOAD_PAGE, DATA + 0x1000);
 }
 
+/* A branch over one instruction that sets a register (lui, li/addi, addiw, xor, subw, andi:
+ * translated as a cmov, RV_JIT_SKIP1) taken and not taken in turn, into registers kept in host
+ * registers and not (the block uses more than JIT_HREGS), one its own source, one the branch's;
+ * then, after one taken (the instruction it skips not retired), a load from an unmapped page: the
+ * registers, instret and sepc after each are the interpreter's. */
+static void test_branch_over_one(void **state)
+{
+	struct pair *p = *state;
+	static struct prog g, handler;
+	uint64_t regs[32] = {0};
+	static uint16_t data[64];
+
+	g.len = 0;
+	size_t loop = g.len;
+	put32(&g, e_i(OP_LOAD, 16, 5, 15, 0));                     /* lhu a6, 0(a5) */
+	put32(&g, e_i(OP_IMM, 12, 0, 16, 0));                      /* mv a2, a6 */
+	put32(&g, e_b(7, 16, 20, 8));                              /* bgeu a6, s4, +8 */
+	put32(&g, e_lui(12, 0xffff8));                             /* lui a2, 0xffff8 */
+	put32(&g, e_r(OP_OP32, 12, 0, 12, 11, 0));                 /* addw a2, a2, a1 */
+	put32(&g, e_s(OP_STORE, 1, 15, 12, 0));                    /* sh a2, 0(a5) */
+	put32(&g, e_b(0, 16, 21, 8));                              /* beq a6, s5, +8 */
+	put32(&g, e_i(OP_IMM, 22, 0, 22, 1));                      /* addi s6, s6, 1 */
+	put32(&g, e_b(1, 16, 23, 6));                              /* bne a6, s7, +6 */
+	put16(&g, 0x567d);                                         /* c.li a2, -1 */
+	put32(&g, e_b(4, 25, 16, 8));                              /* blt s9, a6, +8 */
+	put32(&g, e_i(OP_IMM, 25, 0, 16, 0));                      /* mv s9, a6: the branch's rs1 */
+	put32(&g, e_b(5, 16, 20, 8));                              /* bge a6, s4, +8 */
+	put32(&g, e_i(OP_IMM32, 24, 0, 24, -3));                   /* addiw s8, s8, -3 */
+	put32(&g, e_r(OP_OP, 26, 0, 26, 12, 0));                   /* add s10, s10, a2 */
+	put32(&g, e_b(7, 16, 20, 8));                              /* bgeu a6, s4, +8 */
+	put32(&g, e_r(OP_OP, 29, 4, 29, 16, 0));                   /* xor t4, t4, a6 */
+	put32(&g, e_b(0, 16, 23, 8));                              /* beq a6, s7, +8 */
+	put32(&g, e_r(OP_OP32, 30, 0, 30, 16, 0x20));              /* subw t5, t5, a6 */
+	put32(&g, e_b(6, 16, 20, 8));                              /* bltu a6, s4, +8 */
+	put32(&g, e_i(OP_IMM, 31, 7, 16, 0x7f0));                  /* andi t6, a6, 0x7f0 */
+	put32(&g, e_i(OP_IMM, 15, 0, 15, 2));                      /* addi a5, a5, 2 */
+	put32(&g, e_b(1, 15, 10, (int32_t)loop - (int32_t)g.len)); /* bne a5, a0, loop */
+	put32(&g, e_b(0, 0, 0, 8));                                /* beqz zero, +8: taken */
+	put32(&g, e_i(OP_IMM, 18, 0, 0, 7));                       /* li s2, 7: skipped */
+	put32(&g, e_i(OP_LOAD, 19, 2, 8, 4)); /* lw s3, 4(s0): the unmapped page */
+	put_exit(&g, 0);
+	handler.len = 0;
+	put32(&handler, e_csrrs(27, 0x142, 0)); /* csrr s11, scause */
+	put32(&handler, e_csrrs(28, 0x141, 0)); /* csrr t3, sepc */
+	put_exit(&handler, 0);
+	for (unsigned k = 0; k < 64; k++)
+		data[k] = (uint16_t)(k * 0x1357u + (k & 3) * 0x4000u);
+	data[5] = data[9] = 0x2222; /* (s5 and s7's value) */
+	regs[15] = DATA + 0x2000;
+	regs[10] = DATA + 0x2000 + sizeof(data);
+	regs[20] = 0x8000;
+	regs[11] = 0x1234;
+	regs[21] = regs[23] = 0x2222;
+	regs[24] = 100;
+	regs[25] = 0x9000;
+	regs[8] = DATA + 0x1000; /* s0: the unmapped page */
+	load_both(p, &g, PC0, regs);
+	for (int i = 0; i < 2; i++) {
+		h_put(p->h[i], DATA + 0x2000, data, sizeof(data));
+		h_put(p->h[i], STVEC, handler.buf, handler.len);
+	}
+	map_both(p);
+	run_both(p);
+	assert_true(same_state(p, "branch over one"));
+	assert_int_equal(p->h[1]->done, 1);
+	assert_int_equal(p->h[1]->v->x[18], 0);
+	assert_int_equal(p->h[1]->v->x[27], RV_EXC_LOAD_PAGE);
+	assert_int_equal(p->h[1]->v->x[28], PC0 + g.len - 20);
+	assert_int_equal(p->h[1]->v->x[22], 62);
+	uint64_t s9 = 0x9000, s8 = 100;
+	for (unsigned k = 0; k < 64; k++) {
+		if ((int64_t)s9 >= (int64_t)data[k])
+			s9 = data[k];
+		if (data[k] < 0x8000)
+			s8 = (uint64_t)(int64_t)(int32_t)((uint32_t)s8 - 3);
+	}
+	assert_int_equal(p->h[1]->v->x[25], s9);
+	assert_int_equal(p->h[1]->v->x[24], s8);
+	uint64_t t4 = 0, t5 = 0, t6 = 0;
+	for (unsigned k = 0; k < 64; k++) {
+		if (data[k] < 0x8000)
+			t4 ^= data[k];
+		if (data[k] != 0x2222)
+			t5 = (uint64_t)(int64_t)(int32_t)((uint32_t)t5 - data[k]);
+		if (data[k] >= 0x8000)
+			t6 = data[k] & 0x7f0;
+	}
+	assert_int_equal(p->h[1]->v->x[29], t4);
+	assert_int_equal(p->h[1]->v->x[30], t5);
+	assert_int_equal(p->h[1]->v->x[31], t6);
+	for (unsigned k = 0; k < 64; k++) {
+		uint16_t m = data[k], r = (uint16_t)((m >= 0x8000 ? m : 0xffff8000u) + 0x1234);
+		uint16_t got;
+		memcpy(&got, p->h[1]->ram + (DATA + 0x2000 - H_RAM_BASE) + 2 * k, 2);
+		assert_int_equal(got, r);
+	}
+}
+
 /* A load's copy of a TLB entry that is all zeros (a new buffer, or emptied when tlb_gen
  * wraps) must match no access: with a key of 0 it matched a user-mode load from page 0 at
  * a generation of 0 mod 512, whose addend (0) then made the host read its own page 0. */
@@ -1271,6 +1369,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_chain_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_code_second_way, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_page_faults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_branch_over_one, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_random_paged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remap, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_pages, setup, teardown),
