@@ -150,6 +150,7 @@ sc_detach_exec_kill_delete() {
 	expect "$out" "exec /tmp" "exec output"
 	c "$r" task exec --exec-id e2 "$n" sh -c 'exit 3' || rc=$?
 	expect "$rc" 3 "exec exit status"
+	trapped "$(c "$r" task ls | awk -v n="$n" '$1 == n {print $2}')" 15
 	c "$r" task kill "$n" # SIGTERM, trapped: exit 0
 	local i
 	for i in $(seq 600); do # safety net only
@@ -210,13 +211,16 @@ sc_pause_resume() {
 }
 
 sc_kill_signal() {
-	local r=$1 n=kill-$1 rc=0 pid i
+	local r=$1 n=kill-$1 rc=0 pid i task=
 	crun_with "$r" --rm "$CTR_IMAGE" "$n" sh -c "$LOOP" >/dev/null &
 	pid=$!
 	for i in $(seq 600); do # safety net only
-		[ "$(c "$r" task ls | awk -v n="$n" '$1 == n {print $3}')" != RUNNING ] || break
+		task=$(c "$r" task ls | awk -v n="$n" '$1 == n && $3 == "RUNNING" {print $2}')
+		[ -z "$task" ] || break
 		sleep 0.1
 	done
+	# RUNNING is not enough: the shell may not have run its trap yet (trapped)
+	trapped "$task" 10
 	c "$r" task kill -s USR1 "$n"
 	wait "$pid" || rc=$?
 	expect "$rc" 42 "exit status after SIGUSR1 (trapped: exit 42)"

@@ -98,4 +98,18 @@ expect() {
 	[ "$1" = "$2" ] || fail "$3: got \`$1\`, want \`$2\`"
 }
 
-export -f podman_raw pm fail expect
+# trapped PID SIGNUM: wait until process PID has a handler for signal SIGNUM. A container's
+# first process is pid 1 of its namespace, and the kernel drops a signal sent to such a
+# process from outside unless it has a handler: a kill sent before the shell has run its
+# `trap` is lost, and a test then waits forever for the exit it asked for.
+trapped() {
+	local pid=$1 sig=$2 mask i
+	for i in $(seq 600); do # safety net only
+		mask=$(awk '$1 == "SigCgt:" {print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ -z "$mask" ] || [ $(((0x$mask >> (sig - 1)) & 1)) -eq 0 ] || return 0
+		sleep 0.1
+	done
+	fail "pid $pid never caught signal $sig"
+}
+
+export -f podman_raw pm fail expect trapped

@@ -143,6 +143,7 @@ sc_pause_unpause() {
 sc_kill_signal() {
 	local r=$1 n=kill-$1 out
 	pm "$r" run -d --name "$n" "$PODMAN_IMAGE" sh -c "$LOOP" >/dev/null
+	trapped "$(pm "$r" inspect -f '{{.State.Pid}}' "$n")" 10
 	pm "$r" kill -s USR1 "$n" >/dev/null
 	out=$(pm "$r" wait "$n")
 	expect "$out" 42 "exit status after SIGUSR1 (trapped: exit 42)"
