@@ -39,13 +39,19 @@ void code_map_written(struct code_map *m, const void *p, size_t len)
 	uint64_t first = (host - ram) >> 12, last = (host - ram + len - 1) >> 12;
 	if (last > (m->ram_size - 1) >> 12)
 		last = (m->ram_size - 1) >> 12;
+	code_map_pages_written(m->has_code, m->gen, &m->epoch, first, last);
+}
+
+void code_map_pages_written(uint8_t *has_code, uint32_t *gen, uint32_t *epoch, uint64_t first,
+                            uint64_t last)
+{
 	/* the data is in place before the generation moves (a hart that sees the new
 	 * generation compares its copy with the new bytes) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (uint64_t pg = first; pg <= last; pg++)
-		if (__atomic_load_n(&m->has_code[pg], __ATOMIC_RELAXED)) {
-			__atomic_store_n(&m->has_code[pg], 0, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&m->gen[pg], 1, __ATOMIC_SEQ_CST);
-			__atomic_fetch_add(&m->epoch, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&has_code[pg], __ATOMIC_RELAXED)) {
+			__atomic_store_n(&has_code[pg], 0, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&gen[pg], 1, __ATOMIC_SEQ_CST);
+			__atomic_fetch_add(epoch, 1, __ATOMIC_SEQ_CST);
 		}
 }

@@ -31,5 +31,10 @@ void code_map_free(struct code_map *m);
 /* RAM at host [p, p + len) was written (outside translated code): pages that hold
  * translations get a new generation. Anything outside RAM is ignored; m may be NULL. */
 void code_map_written(struct code_map *m, const void *p, size_t len);
+/* The same for RAM pages [first, last] of the bytes has_code and generations gen of a map
+ * (a machine's, or a hart's own): each page that holds translations loses its byte and
+ * gets a new generation, and *epoch moves with it. */
+void code_map_pages_written(uint8_t *has_code, uint32_t *gen, uint32_t *epoch, uint64_t first,
+                            uint64_t last);
 
 #endif

@@ -82,14 +82,7 @@ bool rv_jit_written(struct vcpu *v, uintptr_t host, size_t len)
 
 	if (last > (j->ram_size - 1) >> 12)
 		last = (j->ram_size - 1) >> 12;
-	/* the data is in place before the generation moves (as code_map_written) */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (uint64_t pg = first; pg <= last; pg++)
-		if (__atomic_load_n(&j->has_code[pg], __ATOMIC_RELAXED)) {
-			__atomic_store_n(&j->has_code[pg], 0, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&j->page_gen_map[pg], 1, __ATOMIC_SEQ_CST);
-			__atomic_fetch_add(j->epoch, 1, __ATOMIC_SEQ_CST);
-		}
+	code_map_pages_written(j->has_code, j->page_gen_map, j->epoch, first, last);
 	j->smc++;
 	v->code_hit = true;
 	return true;
